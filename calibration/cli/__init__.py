@@ -1,0 +1,1 @@
+"""The `calibration` command line: one module per verb group, each with `register(subparsers)`."""

@@ -1,0 +1,76 @@
+"""Entry point of the `calibration` command: builds the parser from the verb modules and runs one verb.
+
+Exit codes: 0 success, 1 a finding (invalid input, validation errors), 2 misuse (bad arguments).
+User errors print one clear message on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module registers its own sub-commands; heavy imports stay inside the handlers so that
+# `calibration --help` and quick verbs start fast.
+VERB_MODULES = (
+    "calibration.cli.guidelines",
+    "calibration.cli.agreement",
+    "calibration.cli.storage",
+    "calibration.cli.ambiguity",
+    "calibration.cli.interop",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on misuse; keep that, but no usage spam
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="calibration",
+        description="Guideline calibration trainer: validate guidelines, measure agreement per rule, "
+        "run pilot and calibration rounds.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in VERB_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name == name:
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with `argv` (default: sys.argv[1:]) and return the exit code."""
+    from calibration.errors import CalibrationError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except CalibrationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,140 @@
+"""Cross-field checks of a guideline: duplicate ids, unknown references, answers invalid for the task."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from calibration.answers import parse_answer, suggest
+from calibration.errors import AnswerError
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Example, Guideline
+
+Path = tuple[str | int, ...]
+Found = tuple[Path, str, str | None]
+
+_INPUT_KIND = {
+    "single_label": "TextInput",
+    "multi_label": "TextInput",
+    "span": "TextInput",
+    "rating": "TextInput",
+    "pairwise": "PairInput",
+    "ranking": "RankingInput",
+}
+_INPUT_SHAPE = {
+    "TextInput": "a text (or {text, context, metadata})",
+    "PairInput": "{prompt, a, b}",
+    "RankingInput": "{prompt, candidates: {id: text}}",
+}
+
+
+def _duplicates(ids: Iterable[tuple[Path, str | None]], what: str) -> list[Found]:
+    seen: dict[str, Path] = {}
+    found: list[Found] = []
+    for path, value in ids:
+        if value is None:
+            continue
+        if value in seen:
+            first = ".".join(map(str, seen[value]))
+            found.append((path, f"duplicate {what} id {value!r} (first used at {first})", "ids must be unique"))
+        else:
+            seen[value] = path
+    return found
+
+
+def _examples(guideline: Guideline) -> Iterable[tuple[Path, Example]]:
+    for r, rule in enumerate(guideline.rules):
+        for kind in ("examples", "edge_cases"):
+            for e, example in enumerate(getattr(rule, kind)):
+                yield ("rules", r, kind, e), example
+
+
+def guideline_problems(guideline: Guideline) -> list[Found]:
+    """Every cross-field problem of `guideline`, as ``(field path, message, hint)``."""
+    task = guideline.task
+    found: list[Found] = []
+    found += _duplicates(((("task", "labels", i, "id"), lb.id) for i, lb in enumerate(task.labels)), "label")
+    found += _duplicates(((("rules", i, "id"), r.id) for i, r in enumerate(guideline.rules)), "rule")
+    found += _duplicates(((("items", i, "id"), it.id) for i, it in enumerate(guideline.items)), "item")
+    found += _duplicates(((path + ("id",), ex.id) for path, ex in _examples(guideline)), "example")
+
+    rule_ids = guideline.rule_ids
+    for r, rule in enumerate(guideline.rules):
+        for j, label in enumerate(rule.labels):
+            if label not in task.label_ids:
+                found.append(
+                    (
+                        ("rules", r, "labels", j),
+                        f"rule {rule.id!r} governs unknown label {label!r}",
+                        suggest(label, task.label_ids) or "declare the label under task.labels",
+                    )
+                )
+        if rule.labels and task.type not in ("single_label", "multi_label", "span"):
+            found.append((("rules", r, "labels"), f"a {task.type} task has no labels to govern", None))
+
+    expected_kind = _INPUT_KIND[task.type]
+    for path, example in _examples(guideline):
+        found += _check_answer(guideline, path, example.input, example.answer, expected_kind)
+    for i, item in enumerate(guideline.items):
+        for j, rule_id in enumerate(item.rules):
+            if rule_id not in rule_ids:
+                found.append(
+                    (
+                        ("items", i, "rules", j),
+                        f"item {item.id!r} exercises unknown rule {rule_id!r}",
+                        suggest(rule_id, rule_ids) or "use the id of a rule under rules",
+                    )
+                )
+        if item.answer is not None:
+            found += _check_answer(guideline, ("items", i), item.input, item.answer, expected_kind)
+        else:
+            found += _check_input(guideline, ("items", i), item.input, expected_kind)
+
+    for c, entry in enumerate(guideline.changelog):
+        for j, rule_id in enumerate(entry.rules):
+            if rule_id not in rule_ids and entry.version == guideline.version:
+                found.append(
+                    (
+                        ("changelog", c, "rules", j),
+                        f"changelog names unknown rule {rule_id!r}",
+                        suggest(rule_id, rule_ids),
+                    )
+                )
+    return found
+
+
+def _check_input(guideline: Guideline, path: Path, input: object, expected_kind: str) -> list[Found]:
+    task = guideline.task
+    kind = type(input).__name__
+    if kind != expected_kind:
+        return [
+            (
+                (*path, "input"),
+                f"a {task.type} task expects input as {_INPUT_SHAPE[expected_kind]}, got {_INPUT_SHAPE[kind]}",
+                None,
+            )
+        ]
+    candidates = getattr(input, "candidates", None)
+    if candidates is not None and task.candidates is not None and len(candidates) != task.candidates:
+        return [
+            (
+                (*path, "input", "candidates"),
+                f"{len(candidates)} candidates given; the task declares {task.candidates}",
+                "set task.candidates or give that many candidates",
+            )
+        ]
+    return []
+
+
+def _check_answer(
+    guideline: Guideline, path: Path, input: object, answer: object, expected_kind: str
+) -> list[Found]:
+    problems = _check_input(guideline, path, input, expected_kind)
+    if problems:
+        return problems
+    try:
+        parse_answer(guideline.task, answer, input)  # type: ignore[arg-type]
+    except AnswerError as error:
+        return [((*path, "answer"), error.message, error.hint)]
+    return []
