@@ -240,13 +240,13 @@ def load_cell(cell: Any) -> Any:
     text = cell.strip()
     if not text:
         return None
-    if text[0] in "[{\"" or text.lstrip("-").replace(".", "", 1).isdigit():
+    if text[0] in '[{"' or text.lstrip("-").replace(".", "", 1).isdigit():
         try:
             return json.loads(text)
         except json.JSONDecodeError:
             if text[0] in "[{":
                 raise AnswerError(
                     f"cell {text[:40]!r} looks like JSON but does not parse",
-                    hint="structured answers are JSON, e.g. [\"A\", \"B\"]",
+                    hint='structured answers are JSON, e.g. ["A", "B"]',
                 ) from None
     return text

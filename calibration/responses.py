@@ -87,7 +87,8 @@ def item_rules_frame(mapping: Mapping[str, Iterable[str]] | pd.DataFrame) -> pd.
         frame = mapping[[ITEM, RULE]].astype(str)
     else:
         frame = pd.DataFrame(
-            [(str(item), str(rule)) for item, rules in mapping.items() for rule in rules], columns=[ITEM, RULE]
+            [(str(item), str(rule)) for item, rules in mapping.items() for rule in rules],
+            columns=[ITEM, RULE],
         )
     return frame.drop_duplicates().reset_index(drop=True)
 

@@ -1,1 +1,1 @@
-"""agreement."""
+"""Agreement and gold scoring: exact coefficients from sufficient statistics, breakdowns, bootstrap CIs."""

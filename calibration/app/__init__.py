@@ -1,1 +1,1 @@
-"""app."""
+"""The Streamlit app: the only package that imports streamlit."""

@@ -37,7 +37,9 @@ def _duplicates(ids: Iterable[tuple[Path, str | None]], what: str) -> list[Found
             continue
         if value in seen:
             first = ".".join(map(str, seen[value]))
-            found.append((path, f"duplicate {what} id {value!r} (first used at {first})", "ids must be unique"))
+            found.append(
+                (path, f"duplicate {what} id {value!r} (first used at {first})", "ids must be unique")
+            )
         else:
             seen[value] = path
     return found
@@ -57,7 +59,7 @@ def guideline_problems(guideline: Guideline) -> list[Found]:
     found += _duplicates(((("task", "labels", i, "id"), lb.id) for i, lb in enumerate(task.labels)), "label")
     found += _duplicates(((("rules", i, "id"), r.id) for i, r in enumerate(guideline.rules)), "rule")
     found += _duplicates(((("items", i, "id"), it.id) for i, it in enumerate(guideline.items)), "item")
-    found += _duplicates(((path + ("id",), ex.id) for path, ex in _examples(guideline)), "example")
+    found += _duplicates((((*path, "id"), ex.id) for path, ex in _examples(guideline)), "example")
 
     rule_ids = guideline.rule_ids
     for r, rule in enumerate(guideline.rules):

@@ -7,8 +7,8 @@ located messages; constructing a `Guideline` directly runs them too and raises o
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -155,7 +155,9 @@ def _coerce_input(value: Any) -> Any:
 class Example(Frozen):
     """Teaching material: an input with its gold answer and the rationale."""
 
-    id: str | None = Field(default=None, pattern=ID_PATTERN, description="Optional id, unique in the guideline.")
+    id: str | None = Field(
+        default=None, pattern=ID_PATTERN, description="Optional id, unique in the guideline."
+    )
     input: Input = Field(description="The input, shaped by task type.")
     answer: Any = Field(description="The gold answer, shaped by task type.")
     why: str = Field(default="", description="Why this is the answer (markdown).")
@@ -197,15 +199,23 @@ class Item(Frozen):
 class Policy(Frozen):
     """How calibration quizzes are built and passed, and what agreement a pilot aims at."""
 
-    pass_kappa: float | None = Field(default=0.8, ge=-1, le=1, description="Minimum Cohen's kappa against gold.")
-    pass_accuracy: float | None = Field(default=None, ge=0, le=1, description="Minimum accuracy against gold.")
+    pass_kappa: float | None = Field(
+        default=0.8, ge=-1, le=1, description="Minimum Cohen's kappa against gold."
+    )
+    pass_accuracy: float | None = Field(
+        default=None, ge=0, le=1, description="Minimum accuracy against gold."
+    )
     pass_rule_accuracy: float | None = Field(
         default=None, ge=0, le=1, description="Minimum accuracy on every rule; failed rules are retaken."
     )
     min_items_per_rule: int = Field(default=3, ge=1, description="Quiz items per rule, at least.")
     items_per_quiz: int = Field(default=20, ge=1, description="Items in one calibration quiz.")
-    feedback: FeedbackMode = Field(default="immediate", description="Show gold after each item or at the end.")
-    pilot_target: float = Field(default=0.8, ge=-1, le=1, description="Target chance-corrected agreement in pilots.")
+    feedback: FeedbackMode = Field(
+        default="immediate", description="Show gold after each item or at the end."
+    )
+    pilot_target: float = Field(
+        default=0.8, ge=-1, le=1, description="Target chance-corrected agreement in pilots."
+    )
     pilot_overlap: int = Field(default=3, ge=2, description="Annotators per item in pilot rounds.")
 
 

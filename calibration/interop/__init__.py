@@ -1,1 +1,1 @@
-"""interop."""
+"""Interoperability: importers for labeling tools' exports and exporters of gold sets and configs."""

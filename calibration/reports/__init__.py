@@ -1,1 +1,1 @@
-"""reports."""
+"""Reports: plotly figures and shareable HTML/markdown reports built from analysis results."""

@@ -1,1 +1,1 @@
-"""app/pages."""
+"""Streamlit pages: one short script per page."""

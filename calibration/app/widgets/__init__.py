@@ -1,1 +1,1 @@
-"""app/widgets."""
+"""Answer widgets per task type."""
