@@ -1,0 +1,242 @@
+"""Plotly figures of a round's analysis: per-rule agreement, annotator-by-rule heat map, confusion, pairs.
+
+Every function takes plain pandas objects (see `calibration.reports.tables` for building them from an
+`AgreementReport`) and returns a `plotly.graph_objects.Figure`; nothing here imports streamlit, so
+the app, the HTML report and the tests draw the same figures.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+STATISTIC_NAMES: dict[str, str] = {
+    "krippendorff_alpha": "Krippendorff's alpha",
+    "cohen_kappa_mean": "Cohen's kappa (mean of pairs)",
+    "fleiss_kappa": "Fleiss' kappa",
+    "gwet_ac1": "Gwet's AC1",
+    "percent_agreement": "Percent agreement",
+    "gold_accuracy": "Accuracy vs gold",
+    "gold_kappa": "Kappa vs gold",
+}
+DEFAULT_STATISTICS = ("krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1")
+_COLORS = {"krippendorff_alpha": "#1f77b4", "cohen_kappa_mean": "#ff7f0e", "gwet_ac1": "#2ca02c"}
+_AGREEMENT_SCALE = "RdYlGn"
+
+
+def _label(value: object) -> str:
+    """Text for an axis tick or hover: plotly renders a subset of HTML in labels, so escape it."""
+    return html.escape(str(value), quote=False)
+
+
+def rule_agreement_figure(
+    table: pd.DataFrame,
+    *,
+    target: float | None = None,
+    statistics: Sequence[str] = DEFAULT_STATISTICS,
+    title: str = "Agreement per rule",
+) -> go.Figure:
+    """Grouped bars of chance-corrected agreement per rule with 95% CI error bars and a target line.
+
+    Args:
+        table: long table with columns ``rule_id, statistic, value, low, high`` (one row per rule and
+            statistic; ``value``/``low``/``high`` may be NaN when undefined or without an interval).
+        target: the guideline's ``calibration.pilot_target``; drawn as a dashed horizontal line.
+        statistics: statistic names to draw, in this order (rows for other statistics are ignored).
+        title: figure title.
+
+    Returns:
+        A figure with one bar trace per statistic; each bar's ``x`` and ``customdata`` is the rule id,
+        so a selection event names the rule clicked.
+    """
+    fig = go.Figure()
+    rules = list(dict.fromkeys(table["rule_id"].astype(str))) if len(table) else []
+    for statistic in statistics:
+        part = table[table["statistic"] == statistic]
+        part = part.set_index(part["rule_id"].astype(str)).reindex(rules)
+        value = part["value"].astype(float).to_numpy()
+        low = part["low"].astype(float).to_numpy()
+        high = part["high"].astype(float).to_numpy()
+        plus = np.where(np.isnan(high) | np.isnan(value), 0.0, high - value)
+        minus = np.where(np.isnan(low) | np.isnan(value), 0.0, value - low)
+        fig.add_trace(
+            go.Bar(
+                name=STATISTIC_NAMES.get(statistic, statistic),
+                x=[_label(r) for r in rules],
+                y=value,
+                customdata=np.array(rules, dtype=object),
+                error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True},
+                marker_color=_COLORS.get(statistic),
+                hovertemplate="rule %{x}<br>%{fullData.name}: %{y:.3f}<extra></extra>",
+            )
+        )
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line_dash="dash",
+            line_color="#d62728",
+            annotation_text=f"target {target:g}",
+            annotation_position="top left",
+        )
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        yaxis={"title": "agreement", "range": [min(-0.2, _floor(table)), 1.05]},
+        xaxis={"title": "rule", "type": "category"},
+        legend={"orientation": "h", "y": -0.25},
+        clickmode="event+select",
+        margin={"t": 50, "b": 40},
+    )
+    return fig
+
+
+def _floor(table: pd.DataFrame) -> float:
+    if not len(table):
+        return 0.0
+    lows = pd.concat([table["value"], table["low"]]).astype(float)
+    low = lows.min(skipna=True)
+    return 0.0 if pd.isna(low) else float(np.floor(low * 10) / 10 - 0.05)
+
+
+def annotator_rule_heatmap(
+    matrix: pd.DataFrame,
+    *,
+    title: str = "Annotator by rule",
+    value_name: str = "accuracy vs gold",
+    zmin: float = 0.0,
+    zmax: float = 1.0,
+) -> go.Figure:
+    """Heat map of one score per annotator (rows) and rule (columns).
+
+    Args:
+        matrix: DataFrame indexed by annotator_id with one column per rule_id; NaN where the annotator
+            answered no item of that rule.
+        title: figure title.
+        value_name: what the cells hold (accuracy vs gold, or leave-one-out agreement).
+        zmin, zmax: colour range.
+
+    Returns:
+        A figure with one heatmap trace; cells show the value with two decimals.
+    """
+    z = matrix.astype(float).to_numpy()
+    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(z)))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[_label(c) for c in matrix.columns],
+            y=[_label(i) for i in matrix.index],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=_AGREEMENT_SCALE,
+            zmin=zmin,
+            zmax=zmax,
+            colorbar={"title": value_name},
+            hovertemplate=f"annotator %{{y}}<br>rule %{{x}}<br>{value_name}: %{{z:.3f}}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis={"title": "rule", "type": "category"},
+        yaxis={"title": "annotator", "type": "category", "autorange": "reversed"},
+    )
+    return fig
+
+
+def confusion_figure(
+    confusion: pd.DataFrame,
+    *,
+    title: str = "Confusion",
+    row_name: str = "answer",
+    column_name: str = "answer",
+) -> go.Figure:
+    """Heat map of a confusion (or coincidence) matrix with counts in the cells.
+
+    Args:
+        confusion: square-ish DataFrame of counts; rows (e.g. gold, or one annotator of each pair) by
+            columns (the other answer). Index and columns are labels.
+        title: figure title.
+        row_name, column_name: axis titles.
+
+    Returns:
+        A heatmap figure; colour is the share of the row so rows of different sizes compare.
+    """
+    counts = confusion.astype(float).to_numpy()
+    totals = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=share,
+            x=[_label(c) for c in confusion.columns],
+            y=[_label(i) for i in confusion.index],
+            text=counts.astype(int).astype(str),
+            texttemplate="%{text}",
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            colorbar={"title": "share of row"},
+            hovertemplate=f"{row_name} %{{y}}<br>{column_name} %{{x}}<br>count %{{text}}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis={"title": column_name, "type": "category"},
+        yaxis={"title": row_name, "type": "category", "autorange": "reversed"},
+    )
+    return fig
+
+
+def pair_matrix_figure(matrix: pd.DataFrame, *, title: str = "Cohen's kappa per annotator pair") -> go.Figure:
+    """Heat map of a symmetric annotator-by-annotator statistic (Cohen's kappa per pair).
+
+    Args:
+        matrix: square DataFrame indexed and columned by annotator_id; NaN where a pair shares too few
+            items (or on the diagonal).
+        title: figure title.
+    """
+    z = matrix.astype(float).to_numpy()
+    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(z)))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[_label(c) for c in matrix.columns],
+            y=[_label(i) for i in matrix.index],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=_AGREEMENT_SCALE,
+            zmin=-0.2,
+            zmax=1,
+            colorbar={"title": "kappa"},
+            hovertemplate="%{y} vs %{x}<br>kappa %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis={"type": "category"},
+        yaxis={"type": "category", "autorange": "reversed"},
+    )
+    return fig
+
+
+def selected_rule(event: object) -> str | None:
+    """The rule id of the first selected bar in a `st.plotly_chart` selection event, or None.
+
+    Reads ``event["selection"]["points"]`` with dict access (an injected test selection is a dict);
+    a point names its rule by ``customdata`` or, failing that, by ``x``.
+    """
+    try:
+        points = event["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError, IndexError):
+        return None
+    for point in points or []:
+        custom = point.get("customdata") if hasattr(point, "get") else None
+        if isinstance(custom, list | tuple):
+            custom = custom[0] if custom else None
+        if custom is not None:
+            return str(custom)
+        if hasattr(point, "get") and point.get("x") is not None:
+            return html.unescape(str(point.get("x")))
+    return None

@@ -1,0 +1,90 @@
+"""Figures built from small analysis tables: traces, error bars, target line, escaping, selection."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from calibration.reports.charts import (
+    annotator_rule_heatmap,
+    confusion_figure,
+    pair_matrix_figure,
+    rule_agreement_figure,
+    selected_rule,
+)
+
+
+def _rule_table() -> pd.DataFrame:
+    rows = [
+        ("R1", "krippendorff_alpha", 0.6, 0.4, 0.75),
+        ("R1", "cohen_kappa_mean", 0.62, 0.45, 0.8),
+        ("R1", "gwet_ac1", 0.7, 0.5, 0.85),
+        ("R2", "krippendorff_alpha", 0.9, 0.85, 0.95),
+        ("R2", "cohen_kappa_mean", float("nan"), float("nan"), float("nan")),
+        ("R2", "gwet_ac1", 0.91, float("nan"), float("nan")),
+    ]
+    return pd.DataFrame(rows, columns=["rule_id", "statistic", "value", "low", "high"])
+
+
+def test_rule_bars_have_ci_error_bars_and_target_line():
+    fig = rule_agreement_figure(_rule_table(), target=0.8)
+    assert [t.name for t in fig.data] == [
+        "Krippendorff's alpha",
+        "Cohen's kappa (mean of pairs)",
+        "Gwet's AC1",
+    ]
+    alpha = fig.data[0]
+    assert list(alpha.x) == ["R1", "R2"]
+    assert list(alpha.customdata) == ["R1", "R2"]
+    assert np.allclose(alpha.y, [0.6, 0.9])
+    assert np.allclose(alpha.error_y.array, [0.15, 0.05])
+    assert np.allclose(alpha.error_y.arrayminus, [0.2, 0.05])
+    # undefined value: no bar, no error bar; a value without an interval gets a zero-length bar
+    kappa, ac1 = fig.data[1], fig.data[2]
+    assert math.isnan(kappa.y[1]) and kappa.error_y.array[1] == 0
+    assert ac1.error_y.array[1] == 0 and ac1.error_y.arrayminus[1] == 0
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(lines) == 1 and lines[0].y0 == 0.8 == lines[0].y1
+    assert "target 0.8" in fig.layout.annotations[0].text
+
+
+def test_rule_bars_without_target_and_with_negative_values():
+    table = _rule_table()
+    table.loc[0, ["value", "low"]] = [-0.3, -0.5]
+    fig = rule_agreement_figure(table, statistics=["krippendorff_alpha"])
+    assert len(fig.data) == 1 and not fig.layout.shapes
+    assert fig.layout.yaxis.range[0] <= -0.5
+
+
+def test_heatmap_cells_and_escaped_labels():
+    matrix = pd.DataFrame(
+        {"R1": [1.0, 0.5], "<b>R2</b>": [np.nan, 0.25]}, index=pd.Index(["ann", "<script>x</script>"])
+    )
+    fig = annotator_rule_heatmap(matrix, value_name="accuracy vs gold")
+    trace = fig.data[0]
+    assert list(trace.y) == ["ann", "&lt;script&gt;x&lt;/script&gt;"]
+    assert list(trace.x) == ["R1", "&lt;b&gt;R2&lt;/b&gt;"]
+    assert trace.text[0][1] == "" and trace.text[1][1] == "0.25"
+    assert trace.colorbar.title.text == "accuracy vs gold"
+
+
+def test_confusion_colours_by_row_share_and_shows_counts():
+    confusion = pd.DataFrame([[8, 2], [0, 0]], index=["A", "B"], columns=["A", "B"])
+    trace = confusion_figure(confusion, row_name="gold", column_name="annotator").data[0]
+    assert np.allclose(trace.z, [[0.8, 0.2], [0.0, 0.0]])
+    assert trace.text[0].tolist() == ["8", "2"]
+
+
+def test_pair_matrix():
+    matrix = pd.DataFrame([[np.nan, 0.4], [0.4, np.nan]], index=["a1", "a2"], columns=["a1", "a2"])
+    trace = pair_matrix_figure(matrix).data[0]
+    assert trace.text[0][1] == "0.40" and trace.text[0][0] == ""
+
+
+def test_selected_rule_reads_dict_events():
+    assert selected_rule({"selection": {"points": [{"x": "R2", "customdata": "R2"}]}}) == "R2"
+    assert selected_rule({"selection": {"points": [{"x": "a&amp;b"}]}}) == "a&b"
+    assert selected_rule({"selection": {"points": []}}) is None
+    assert selected_rule(None) is None
