@@ -36,7 +36,7 @@ def _duplicates(ids: Iterable[tuple[Path, str | None]], what: str) -> list[Found
         if value is None:
             continue
         if value in seen:
-            first = ".".join(map(str, seen[value]))
+            first = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in seen[value]).lstrip(".")
             found.append(
                 (path, f"duplicate {what} id {value!r} (first used at {first})", "ids must be unique")
             )
