@@ -1,0 +1,381 @@
+"""Scoring one annotator (or each annotator) against gold answers, and pass/fail against a policy.
+
+Public API::
+
+    score_against_gold(responses, gold, task, item_rules=None, policy=None) -> GoldScore
+    score_annotators(responses_all, gold, task, item_rules=None, policy=None) -> pd.DataFrame
+
+Correctness per task type (canonical answers, `calibration.answers`):
+
+- single_label, pairwise, rating: exact match; multi_label: the label sets are equal;
+- span: the span sets are equal (exact offsets and labels); span precision/recall/F1 are micro
+  averages over all spans (exact match of start, end and label);
+- ranking: identical order; Kendall's tau-a per item is averaged into ``kendall_tau``.
+
+Kappa against gold (Cohen 1960) uses the guideline's declared categories: unweighted for nominal
+tasks (single_label, pairwise), linear weights on scale positions for ordinal ratings and quadratic
+for interval/ratio ones; multi_label uses the pooled item x label binary decisions; span and ranking
+tasks have no kappa (None: there are no negatives to count, Hripcsak & Rothschild 2005). When every
+answer and gold answer fall in one category, kappa is None with the flag ``undefined_single_category``.
+
+Pass/fail (policy = the guideline's ``calibration:`` block):
+
+- ``kappa >= pass_kappa`` when both are set; when kappa is None (undefined or not applicable) the
+  kappa criterion is replaced by ``accuracy >= pass_kappa`` and the flag ``kappa_not_available`` is set;
+- ``accuracy >= pass_accuracy`` when set;
+- every rule's accuracy ``>= pass_rule_accuracy`` when set.
+
+``failed_rules`` always lists the rules below the rule threshold, which is ``pass_rule_accuracy``
+when set, else ``pass_accuracy``, else 0.8; they are the rules a retake should target. They make the
+attempt fail only through the ``pass_rule_accuracy`` criterion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from calibration.agreement.coefficients import UNDEFINED_SINGLE_CATEGORY, agreement_weights, cohen_kappa
+from calibration.errors import DataError
+from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Policy, Task
+
+DEFAULT_RULE_THRESHOLD = 0.8
+_COUNT_COLUMNS = ["n_items", "n_correct", "accuracy"]
+
+
+@dataclass(frozen=True)
+class GoldScore:
+    """One annotator's result against gold.
+
+    ``per_rule`` is indexed by rule_id, ``per_label`` by gold label (columns n_items, n_correct,
+    accuracy); ``confusion`` counts gold (index) x answer (columns) over the declared categories for
+    single_label, rating and pairwise tasks (empty otherwise).
+    """
+
+    n_items: int
+    n_correct: int
+    accuracy: float | None
+    kappa: float | None
+    per_rule: pd.DataFrame
+    per_label: pd.DataFrame
+    confusion: pd.DataFrame
+    passed: bool
+    failed_rules: list[str]
+    reasons: list[str]
+    flags: list[str]
+    span_precision: float | None = None
+    span_recall: float | None = None
+    span_f1: float | None = None
+    mae: float | None = None
+    within_one: float | None = None
+    kendall_tau: float | None = None
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)  # per item: answer, gold, correct
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (frames become ``{row: {column: value}}`` mappings)."""
+
+        def frame(df: pd.DataFrame) -> dict[str, Any]:
+            return {
+                str(k): {c: _json(v) for c, v in row.items()} for k, row in df.to_dict(orient="index").items()
+            }
+
+        return {
+            "n_items": self.n_items,
+            "n_correct": self.n_correct,
+            "accuracy": self.accuracy,
+            "kappa": self.kappa,
+            "passed": self.passed,
+            "failed_rules": list(self.failed_rules),
+            "reasons": list(self.reasons),
+            "flags": list(self.flags),
+            "span_precision": self.span_precision,
+            "span_recall": self.span_recall,
+            "span_f1": self.span_f1,
+            "mae": self.mae,
+            "within_one": self.within_one,
+            "kendall_tau": self.kendall_tau,
+            "per_rule": frame(self.per_rule),
+            "per_label": frame(self.per_label),
+            "confusion": {
+                str(k): {str(c): int(v) for c, v in row.items()}
+                for k, row in self.confusion.to_dict(orient="index").items()
+            },
+        }
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def _counts_frame(groups: pd.Series, correct: pd.Series, index_name: str) -> pd.DataFrame:
+    if groups.empty:
+        return pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name=index_name))
+    table = pd.DataFrame({"g": groups.to_numpy(), "c": correct.to_numpy().astype(int)})
+    out = table.groupby("g", sort=True)["c"].agg(n_items="size", n_correct="sum")
+    out["accuracy"] = out["n_correct"] / out["n_items"]
+    out.index.name = index_name
+    return out.astype({"n_items": int, "n_correct": int})
+
+
+def _kendall_tau(a: tuple, b: tuple) -> float:
+    """Kendall's tau-a between two orders of the same candidates."""
+    pos = {c: i for i, c in enumerate(b)}
+    ranks = np.array([pos.get(c, -1) for c in a])
+    n = len(ranks)
+    if n < 2 or (ranks < 0).any():
+        return float("nan")
+    i, j = np.triu_indices(n, 1)
+    s = np.sign(ranks[j] - ranks[i])
+    return float(s.sum() / len(s))
+
+
+def _one_annotator(responses: pd.DataFrame) -> pd.DataFrame:
+    for column in (ITEM, ANSWER):
+        if column not in responses.columns:
+            raise DataError(f"responses need the column {column}", hint="pass the canonical responses table")
+    if ANNOTATOR in responses.columns:
+        who = responses[ANNOTATOR].astype(str).unique()
+        if len(who) > 1:
+            raise DataError(
+                f"score_against_gold scores one annotator; the responses hold {len(who)} "
+                f"({', '.join(sorted(who)[:5])}{', ...' if len(who) > 5 else ''})",
+                hint="use score_annotators for several annotators",
+            )
+    frame = responses[[ITEM, ANSWER]].copy()
+    frame[ITEM] = frame[ITEM].astype(str)
+    # a changed answer overwrites the earlier one: the last row for an item counts
+    return frame.drop_duplicates(ITEM, keep="last")
+
+
+def score_against_gold(
+    responses: pd.DataFrame,
+    gold: pd.Series,
+    task: Task,
+    item_rules: pd.DataFrame | None = None,
+    policy: Policy | None = None,
+) -> GoldScore:
+    """Score one annotator's answers against gold and judge pass/fail against `policy`.
+
+    Args:
+        responses: canonical responses of ONE annotator (columns item_id, answer; annotator_id optional).
+        gold: canonical gold answers, a Series indexed by item_id. Items without gold are not scored.
+        task: the guideline task (type, declared labels/scale).
+        item_rules: item-to-rule table (item_id, rule_id); an item with several rules counts for each.
+        policy: the guideline's calibration policy; None means the default `Policy()`.
+
+    Returns:
+        A `GoldScore`.
+
+    Raises:
+        DataError: the responses hold several annotators or miss a column.
+    """
+    from calibration.guidelines.model import Policy
+
+    policy = policy or Policy()
+    frame = _one_annotator(responses)
+    gold = gold.copy()
+    gold.index = gold.index.astype(str)
+    frame = frame[frame[ITEM].isin(gold.index)].reset_index(drop=True)
+    answers = list(frame[ANSWER])
+    golds = list(gold.reindex(frame[ITEM]).to_numpy())
+    kind = task.type
+    flags: list[str] = []
+    extra: dict[str, float | None] = {}
+
+    if kind == "multi_label":
+        correct = [tuple(sorted(a)) == tuple(sorted(g)) for a, g in zip(answers, golds, strict=True)]
+    elif kind == "span":
+        correct = [set(map(tuple, a)) == set(map(tuple, g)) for a, g in zip(answers, golds, strict=True)]
+    elif kind == "ranking":
+        correct = [tuple(a) == tuple(g) for a, g in zip(answers, golds, strict=True)]
+    else:
+        correct = [a == g for a, g in zip(answers, golds, strict=True)]
+    correct_s = pd.Series(correct, dtype=bool)
+    n_items, n_correct = len(frame), int(correct_s.sum())
+    accuracy = n_correct / n_items if n_items else None
+
+    kappa: float | None = None
+    confusion = pd.DataFrame()
+    categories = list(task.categories)
+    if kind in ("single_label", "rating", "pairwise"):
+        codes = {c: i for i, c in enumerate(categories)}
+        q = len(categories)
+        table = np.zeros((q, q))
+        a_idx = np.array([codes.get(a, -1) for a in answers], dtype=np.int64)
+        g_idx = np.array([codes.get(g, -1) for g in golds], dtype=np.int64)
+        ok = (a_idx >= 0) & (g_idx >= 0)
+        np.add.at(table, (g_idx[ok], a_idx[ok]), 1)
+        confusion = pd.DataFrame(
+            table.astype(int),
+            index=pd.Index(categories, name="gold"),
+            columns=pd.Index(categories, name="answer"),
+        )
+        level = task.measurement_level
+        weights = None
+        if kind == "rating" and level != "nominal":
+            weights = agreement_weights(q, "linear" if level == "ordinal" else "quadratic")
+        kappa = cohen_kappa(table, weights) if n_items else None
+        if n_items and kappa is None:
+            flags.append(UNDEFINED_SINGLE_CATEGORY)
+        if kind == "rating" and n_items:
+            diff = np.abs(np.array(answers, dtype=float) - np.array(golds, dtype=float))
+            extra["mae"] = float(diff.mean())
+            extra["within_one"] = float((diff <= 1).mean())
+    elif kind == "multi_label" and n_items:
+        labels = list(task.label_ids)
+        a_bin = np.array([[lab in set(a) for lab in labels] for a in answers], dtype=np.int64).ravel()
+        g_bin = np.array([[lab in set(g) for lab in labels] for g in golds], dtype=np.int64).ravel()
+        table = np.zeros((2, 2))
+        np.add.at(table, (g_bin, a_bin), 1)
+        kappa = cohen_kappa(table)
+        if kappa is None:
+            flags.append(UNDEFINED_SINGLE_CATEGORY)
+    elif kind == "span" and n_items:
+        a_spans = {(i, *map(_hashable, s)) for i, a in enumerate(answers) for s in a}
+        g_spans = {(i, *map(_hashable, s)) for i, g in enumerate(golds) for s in g}
+        tp = len(a_spans & g_spans)
+        extra["span_precision"] = tp / len(a_spans) if a_spans else (1.0 if not g_spans else 0.0)
+        extra["span_recall"] = tp / len(g_spans) if g_spans else (1.0 if not a_spans else 0.0)
+        total = len(a_spans) + len(g_spans)
+        extra["span_f1"] = 2 * tp / total if total else 1.0
+    elif kind == "ranking" and n_items:
+        taus = [_kendall_tau(tuple(a), tuple(g)) for a, g in zip(answers, golds, strict=True)]
+        finite = [t for t in taus if np.isfinite(t)]
+        extra["kendall_tau"] = float(np.mean(finite)) if finite else None
+
+    # per label
+    if kind in ("single_label", "rating", "pairwise"):
+        per_label = _counts_frame(pd.Series(golds, dtype=object), correct_s, "label")
+    elif kind == "multi_label":
+        rows = [(lab, lab in set(a)) for a, g in zip(answers, golds, strict=True) for lab in g]
+        per_label = _counts_frame(
+            pd.Series([r[0] for r in rows], dtype=object), pd.Series([r[1] for r in rows]), "label"
+        )
+    elif kind == "span":
+        rows = []
+        for a, g in zip(answers, golds, strict=True):
+            mine = set(map(tuple, a))
+            rows.extend((s[2], tuple(s) in mine) for s in g)
+        per_label = _counts_frame(
+            pd.Series([r[0] for r in rows], dtype=object), pd.Series([r[1] for r in rows]), "label"
+        )
+    else:
+        per_label = pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name="label"))
+
+    # per rule
+    if item_rules is not None and len(item_rules):
+        rules = item_rules[[ITEM, RULE]].astype(str)
+        joined = pd.DataFrame({ITEM: frame[ITEM], "correct": correct_s}).merge(rules, on=ITEM, how="inner")
+        per_rule = _counts_frame(joined[RULE], joined["correct"], RULE)
+    else:
+        per_rule = pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name=RULE))
+
+    passed, failed_rules, reasons, more_flags = _judge(policy, accuracy, kappa, per_rule, n_items)
+    items = pd.DataFrame({ANSWER: answers, "gold": golds, "correct": correct_s.to_numpy()}, index=frame[ITEM])
+    return GoldScore(
+        n_items=n_items,
+        n_correct=n_correct,
+        accuracy=accuracy,
+        kappa=kappa,
+        per_rule=per_rule,
+        per_label=per_label,
+        confusion=confusion,
+        passed=passed,
+        failed_rules=failed_rules,
+        reasons=reasons,
+        flags=flags + more_flags,
+        items=items,
+        **extra,
+    )
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _judge(
+    policy: Policy, accuracy: float | None, kappa: float | None, per_rule: pd.DataFrame, n_items: int
+) -> tuple[bool, list[str], list[str], list[str]]:
+    """Apply the policy; returns (passed, failed_rules, reasons, flags)."""
+    reasons: list[str] = []
+    flags: list[str] = []
+    if n_items == 0 or accuracy is None:
+        return False, [], ["no answered item has a gold answer"], ["no_gold_items"]
+    threshold = policy.pass_rule_accuracy
+    if threshold is None:
+        threshold = policy.pass_accuracy if policy.pass_accuracy is not None else DEFAULT_RULE_THRESHOLD
+    below = per_rule[per_rule["accuracy"] < threshold] if len(per_rule) else per_rule
+    failed_rules = [str(r) for r in below.index]
+    if policy.pass_kappa is not None:
+        if kappa is not None:
+            if kappa < policy.pass_kappa:
+                reasons.append(
+                    f"kappa against gold {kappa:.3f} is below the pass mark {policy.pass_kappa:.2f}"
+                )
+        else:
+            flags.append("kappa_not_available")
+            if accuracy < policy.pass_kappa:
+                reasons.append(
+                    f"accuracy {accuracy:.3f} is below the pass mark {policy.pass_kappa:.2f} "
+                    "(kappa is not available here, so accuracy is judged against pass_kappa)"
+                )
+    if policy.pass_accuracy is not None and accuracy < policy.pass_accuracy:
+        reasons.append(f"accuracy {accuracy:.3f} is below the pass mark {policy.pass_accuracy:.2f}")
+    if policy.pass_rule_accuracy is not None:
+        for rule in failed_rules:
+            row = per_rule.loc[rule]
+            reasons.append(
+                f"rule {rule}: {int(row['n_correct'])} of {int(row['n_items'])} correct "
+                f"({row['accuracy']:.0%}), below {policy.pass_rule_accuracy:.0%}"
+            )
+    return not reasons, failed_rules, reasons, flags
+
+
+def score_annotators(
+    responses_all: pd.DataFrame,
+    gold: pd.Series,
+    task: Task,
+    item_rules: pd.DataFrame | None = None,
+    policy: Policy | None = None,
+) -> pd.DataFrame:
+    """One row per annotator: n_items, n_correct, accuracy, kappa, passed, failed_rules, flags, and the
+    task-specific span_f1 / mae / within_one / kendall_tau where they apply.
+
+    Returns:
+        DataFrame indexed by annotator_id (sorted).
+    """
+    if ANNOTATOR not in responses_all.columns:
+        raise DataError("responses need the column annotator_id", hint="pass the canonical responses table")
+    rows = {}
+    for annotator, part in responses_all.groupby(responses_all[ANNOTATOR].astype(str), sort=True):
+        score = score_against_gold(part, gold, task, item_rules, policy)
+        rows[annotator] = {
+            "n_items": score.n_items,
+            "n_correct": score.n_correct,
+            "accuracy": score.accuracy,
+            "kappa": score.kappa,
+            "passed": score.passed,
+            "failed_rules": score.failed_rules,
+            "flags": score.flags,
+            "span_f1": score.span_f1,
+            "mae": score.mae,
+            "within_one": score.within_one,
+            "kendall_tau": score.kendall_tau,
+        }
+    columns = ["n_items", "n_correct", "accuracy", "kappa", "passed", "failed_rules", "flags",
+               "span_f1", "mae", "within_one", "kendall_tau"]  # fmt: skip
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    out.index.name = ANNOTATOR
+    return out
