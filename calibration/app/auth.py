@@ -1,0 +1,232 @@
+"""App-side sign-in: a signed, expiring, HttpOnly session cookie set through a Starlette route of `st.App`.
+
+How a sign-in survives a reload, without a long-lived secret in a URL:
+
+1. The sign-in (or join) page checks the password (or redeems the invitation) through the service and
+   keeps the user id in ``st.session_state``.
+2. It then asks `issue_handoff` for a one-time handoff token (random, 60 s, kept in this process's
+   memory) and sends the browser to ``/calibration/session?t=TOKEN``.
+3. That route (`session_routes`, mounted by ``streamlit_app.py`` through ``st.App(routes=...)``)
+   consumes the token and answers with ``Set-Cookie: calibration_session=...; HttpOnly; SameSite=Lax``
+   and a redirect to the app. JavaScript cannot read the cookie.
+4. On every script run `user_id_from_cookie` reads the cookie through ``st.context.cookies`` and
+   checks its HMAC-SHA256 signature and expiry.
+
+``/calibration/signout`` clears the cookie. The signing key comes from ``CALIBRATION_SESSION_SECRET``
+or, when unset, from a random key file created once next to the working folder
+(``CALIBRATION_SECRET_FILE``, default ``.calibration-secret``, mode 0600). Rotating the key signs
+every browser out.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+COOKIE_NAME = "calibration_session"
+SESSION_SECONDS = 12 * 3600
+"""How long a sign-in lasts (12 hours), in the cookie's signed payload and its Max-Age."""
+HANDOFF_SECONDS = 60
+SESSION_PATH = "calibration/session"
+SIGNOUT_PATH = "calibration/signout"
+
+_handoffs: dict[str, tuple[Any, float]] = {}
+_lock = threading.Lock()
+_key_cache: dict[str, bytes] = {}
+
+
+# --------------------------------------------------------------------------- signing
+
+
+def _secret_key() -> bytes:
+    env = os.environ.get("CALIBRATION_SESSION_SECRET")
+    if env:
+        return env.encode()
+    path = Path(os.environ.get("CALIBRATION_SECRET_FILE", ".calibration-secret")).resolve()
+    cached = _key_cache.get(str(path))
+    if cached:
+        return cached
+    with _lock:
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        key = path.read_text().strip().encode()
+    _key_cache[str(path)] = key
+    return key
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_session(user_id: Any, *, now: float | None = None, seconds: int = SESSION_SECONDS) -> str:
+    """A cookie value naming `user_id`, signed with HMAC-SHA256 and expiring after `seconds`."""
+    issued = time.time() if now is None else now
+    payload = _b64(json.dumps({"uid": user_id, "exp": int(issued + seconds)}, separators=(",", ":")).encode())
+    signature = _b64(hmac.new(_secret_key(), payload.encode(), hashlib.sha256).digest())
+    return f"{payload}.{signature}"
+
+
+def verify_session(value: str | None, *, now: float | None = None) -> Any | None:
+    """The user id in a session cookie value, or None when it is missing, tampered with or expired."""
+    if not value or value.count(".") != 1:
+        return None
+    payload, signature = value.split(".")
+    expected = _b64(hmac.new(_secret_key(), payload.encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(signature, expected):
+        return None
+    try:
+        data = json.loads(_unb64(payload))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or int(data.get("exp", 0)) < (time.time() if now is None else now):
+        return None
+    return data.get("uid")
+
+
+# --------------------------------------------------------------------------- handoff
+
+
+def issue_handoff(user_id: Any, *, now: float | None = None) -> str:
+    """A one-time token (valid `HANDOFF_SECONDS`) that the session route exchanges for the cookie."""
+    token = secrets.token_urlsafe(32)
+    issued = time.time() if now is None else now
+    with _lock:
+        for stale in [t for t, (_, exp) in _handoffs.items() if exp < issued]:
+            del _handoffs[stale]
+        _handoffs[token] = (user_id, issued + HANDOFF_SECONDS)
+    return token
+
+
+def redeem_handoff(token: str | None, *, now: float | None = None) -> Any | None:
+    """The user id of a handoff token, consuming it; None when unknown, used or expired."""
+    if not token:
+        return None
+    with _lock:
+        entry = _handoffs.pop(token, None)
+    if entry is None:
+        return None
+    user_id, expires = entry
+    return user_id if expires >= (time.time() if now is None else now) else None
+
+
+# --------------------------------------------------------------------------- Starlette routes
+
+
+def session_routes() -> list[Any]:
+    """Starlette routes for ``st.App(routes=...)``: set the session cookie, and sign out."""
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Route
+
+    def _home(request: Any) -> str:
+        base = request.scope.get("root_path", "") or ""
+        return base.rstrip("/") + "/"
+
+    async def session(request: Any) -> Any:
+        user_id = redeem_handoff(request.query_params.get("t"))
+        response = RedirectResponse(_home(request), status_code=303)
+        if user_id is not None:
+            response.set_cookie(
+                COOKIE_NAME,
+                sign_session(user_id),
+                max_age=SESSION_SECONDS,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+                path="/",
+            )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    async def signout(request: Any) -> Any:
+        response = RedirectResponse(_home(request), status_code=303)
+        response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return [Route(f"/{SESSION_PATH}", session, methods=["GET"]), Route(f"/{SIGNOUT_PATH}", signout)]
+
+
+# --------------------------------------------------------------------------- streamlit side
+
+
+def user_id_from_cookie() -> Any | None:
+    """The user id of this browser's valid session cookie, or None (also outside a browser)."""
+    import streamlit as st
+
+    try:
+        value = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no request context (AppTest, bare mode)
+        return None
+    return verify_session(value)
+
+
+def user_id_from_oidc(engine: Any) -> Any | None:
+    """The id of the user whose email matches the OIDC identity (``st.user``), when SSO is configured."""
+    import streamlit as st
+
+    try:
+        if not st.user.get("is_logged_in"):
+            return None
+        email = st.user.get("email")
+    except Exception:  # st.user without an [auth] section
+        return None
+    if not email:
+        return None
+    from calibration.errors import CalibrationError
+    from calibration.rounds import service
+
+    try:
+        return service.user_by_email(engine, str(email)).id
+    except (CalibrationError, AttributeError):
+        return None
+
+
+def oidc_configured() -> bool:
+    """Whether ``.streamlit/secrets.toml`` has an ``[auth]`` section (then `st.login` can be offered)."""
+    import streamlit as st
+
+    try:
+        return "auth" in st.secrets
+    except Exception:
+        return False
+
+
+def _base_path() -> str:
+    import streamlit as st
+
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/" if base else "/"
+
+
+def remember_browser(user_id: Any) -> None:
+    """Send this browser to the session route so the sign-in survives reloads (HttpOnly cookie)."""
+    import streamlit as st
+
+    url = f"{_base_path()}{SESSION_PATH}?t={issue_handoff(user_id)}"
+    # The token is ours (url-safe base64), never user text; the script only navigates.
+    st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
+    st.link_button("Continue", url, type="primary", icon=":material/arrow_forward:")
+
+
+def forget_browser() -> None:
+    """Send this browser to the sign-out route, which clears the session cookie."""
+    import streamlit as st
+
+    url = f"{_base_path()}{SIGNOUT_PATH}"
+    st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
+    st.link_button("Continue", url, icon=":material/logout:")

@@ -1,0 +1,63 @@
+"""First start: create and migrate the database, publish the bundled guidelines, create the first lead.
+
+`prepare_database` runs once per process (from `calibration.app.state.get_engine`). The first lead
+account comes from ``CALIBRATION_ADMIN_EMAIL`` / ``CALIBRATION_ADMIN_PASSWORD`` (and optionally
+``CALIBRATION_ADMIN_NAME``) for unattended deployments, or from the setup form on the sign-in page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from calibration.errors import CalibrationError
+
+log = logging.getLogger(__name__)
+
+
+def prepare_database(engine: Any) -> None:
+    """Migrate `engine`'s database to the latest schema, publish bundled guidelines, create the env lead.
+
+    Publishing is idempotent (an already published, unchanged version is skipped); a bundled version
+    whose content conflicts with a published one is logged and skipped, not fatal.
+    """
+    from calibration.storage.engine import upgrade
+
+    upgrade(engine)
+    publish_bundled(engine)
+    create_admin_from_env(engine)
+
+
+def publish_bundled(engine: Any) -> list[str]:
+    """Publish every bundled guideline version not yet published; returns the refs published now."""
+    from calibration.guidelines.versions import BUNDLED_DIR, discover_versions
+    from calibration.rounds import service
+
+    published: list[str] = []
+    for guideline in discover_versions(BUNDLED_DIR):
+        try:
+            if service.publish(engine, guideline):
+                published.append(guideline.ref)
+        except CalibrationError as error:
+            log.warning("bundled guideline %s not published: %s", guideline.ref, error)
+    return published
+
+
+def create_admin_from_env(engine: Any) -> Any | None:
+    """Create the lead named by CALIBRATION_ADMIN_EMAIL/PASSWORD if no lead exists yet; the user or None."""
+    from calibration.rounds import service
+
+    email = os.environ.get("CALIBRATION_ADMIN_EMAIL")
+    password = os.environ.get("CALIBRATION_ADMIN_PASSWORD")
+    if not email or not password or service.has_lead(engine):
+        return None
+    name = os.environ.get("CALIBRATION_ADMIN_NAME") or email.split("@")[0]
+    return service.create_user(engine, name=name, email=email, role="lead", password=password)
+
+
+def needs_setup(engine: Any) -> bool:
+    """Whether no lead account exists yet (the sign-in page then shows the setup form)."""
+    from calibration.rounds import service
+
+    return not service.has_lead(engine)

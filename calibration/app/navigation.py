@@ -1,0 +1,141 @@
+"""The app's pages: title, icon, URL path and allowed roles of every page file, and the navigation per role.
+
+The router registers only pages whose file exists and whose roles include the signed-in user's role,
+so an annotator's browser never learns the lead pages' URLs. Each page also checks the role itself
+(`calibration.app.state.require_role`), because the menu is not a security boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGES_DIR = Path(__file__).parent / "pages"
+APP_ROOT = Path(__file__).resolve().parents[2]
+
+LEAD = "lead"
+AUTHOR = "author"
+ANNOTATOR = "annotator"
+STAFF = (LEAD, AUTHOR)
+EVERYONE = (LEAD, AUTHOR, ANNOTATOR)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: its file under ``calibration/app/pages``, menu entry, URL path and allowed roles."""
+
+    file: str
+    title: str
+    icon: str
+    url_path: str
+    roles: tuple[str, ...]
+    section: str
+
+    @property
+    def path(self) -> Path:
+        return PAGES_DIR / self.file
+
+    @property
+    def script(self) -> str:
+        """The page path relative to the app root, as `st.Page` and `st.switch_page` take it."""
+        return f"calibration/app/pages/{self.file}"
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("home.py", "Home", ":material/home:", "home", EVERYONE, "Calibration"),
+    PageSpec("guideline.py", "Guideline", ":material/menu_book:", "guideline", EVERYONE, "Calibration"),
+    PageSpec("quiz.py", "Quiz", ":material/quiz:", "quiz", (ANNOTATOR, LEAD, AUTHOR), "Calibration"),
+    PageSpec("rounds.py", "Rounds", ":material/group_work:", "rounds", (LEAD,), "Lead"),
+    PageSpec("dashboard.py", "Agreement", ":material/insights:", "dashboard", STAFF, "Lead"),
+    PageSpec("annotators.py", "Annotators", ":material/groups:", "annotators", (LEAD,), "Lead"),
+    PageSpec("adjudication.py", "Adjudication", ":material/gavel:", "adjudication", (LEAD,), "Lead"),
+    PageSpec("exports.py", "Exports", ":material/download:", "exports", (LEAD,), "Lead"),
+    PageSpec(
+        "guidelines_admin.py", "Guidelines", ":material/edit_document:", "guidelines", STAFF, "Authoring"
+    ),
+    PageSpec("revision_queue.py", "Revision queue", ":material/rule:", "revision-queue", STAFF, "Authoring"),
+    PageSpec("compare.py", "Compare versions", ":material/compare_arrows:", "compare", STAFF, "Authoring"),
+)
+
+SIGN_IN = PageSpec("sign_in.py", "Sign in", ":material/login:", "sign-in", (), "Account")
+JOIN = PageSpec("join.py", "Join a round", ":material/person_add:", "join", (), "Account")
+SETUP = PageSpec("sign_in.py", "Set up", ":material/settings:", "setup", (), "Account")
+
+
+def pages_for(role: str | None) -> list[PageSpec]:
+    """The existing pages a user with `role` may open, in menu order (none when signed out)."""
+    if role is None:
+        return []
+    return [page for page in PAGES if role in page.roles and page.exists()]
+
+
+def spec(file: str) -> PageSpec:
+    """The spec of a page file, e.g. ``spec("quiz.py")``."""
+    for page in (*PAGES, SIGN_IN, JOIN):
+        if page.file == file:
+            return page
+    raise KeyError(file)
+
+
+def build_navigation(role: str | None, *, inviting: bool = False):  # -> st.navigation's page
+    """Build ``st.navigation`` for `role`: the role's pages, or sign-in and join pages when signed out.
+
+    Args:
+        role: the signed-in user's role, or None.
+        inviting: the URL carries an invitation token; the join page is then the default page.
+
+    Returns:
+        The page to run (``.run()`` it).
+    """
+    import streamlit as st
+
+    def page(entry: PageSpec, *, default: bool = False) -> st.Page:
+        return st.Page(
+            entry.script, title=entry.title, icon=entry.icon, url_path=entry.url_path, default=default
+        )
+
+    if role is None:
+        sign_in = page(SIGN_IN, default=not inviting)
+        join = page(JOIN, default=inviting)
+        return st.navigation([sign_in, join], position="hidden")
+    sections: dict[str, list[st.Page]] = {}
+    for index, entry in enumerate(pages_for(role)):
+        sections.setdefault(entry.section, []).append(page(entry, default=index == 0))
+    # The join page stays reachable for a signed-in user who opens another invitation.
+    sections.setdefault("Account", []).append(
+        st.Page(JOIN.script, title=JOIN.title, icon=JOIN.icon, url_path=JOIN.url_path, visibility="hidden")
+    )
+    return st.navigation(sections, position="sidebar", expanded=True)
+
+
+def run_app() -> None:
+    """The router: page config, database on first start, the user's navigation, the account sidebar."""
+    import streamlit as st
+
+    from calibration.app import auth, state
+    from calibration.errors import CalibrationError
+
+    st.set_page_config(page_title="Calibration trainer", page_icon=":material/rule:", layout="wide")
+    if st.session_state.get(state.SIGNING_OUT_KEY):
+        # Clear the HttpOnly cookie through the sign-out route before anything reads it again.
+        st.session_state.pop(state.SIGNING_OUT_KEY, None)
+        st.info("Signing out…")
+        auth.forget_browser()
+        st.stop()
+    try:
+        state.get_engine()
+    except CalibrationError as error:
+        state.render_error(error)
+        st.stop()
+    user = state.current_user()
+    page = build_navigation(user.role if user else None, inviting="invite" in st.query_params)
+    if user is not None:
+        with st.sidebar:
+            st.caption(
+                f"Signed in as **{state.escape_markdown(user.name)}** · {state.ROLE_NAMES.get(user.role, user.role)}"
+            )
+            st.button("Sign out", key="app_sign_out", icon=":material/logout:", on_click=state.begin_sign_out)
+    page.run()

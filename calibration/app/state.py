@@ -1,0 +1,221 @@
+"""App state: the cached engine, the signed-in user, role checks, error display and cached round analyses.
+
+Every page starts with ``user = state.require_role("lead")`` (or the roles it allows): the role is
+checked on the server on every run, whatever the navigation menu showed. Database work goes through
+`calibration.rounds.service` with the engine from `get_engine()`; pages never write SQL and never keep
+connections or ORM objects in ``st.session_state``.
+
+Session-state keys used here carry the ``auth_`` prefix; pages use their own prefix (``quiz_``,
+``rounds_`` ...).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from calibration.errors import CalibrationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Engine
+
+    from calibration.guidelines.model import Guideline
+
+USER_KEY = "auth_user_id"
+"""Session-state key holding the signed-in user's id (an int or str id, never a secret)."""
+
+SIGNING_OUT_KEY = "app_signing_out"
+DATABASE_ENV = "CALIBRATION_DATABASE_URL"
+ROLE_NAMES = {"lead": "lead", "author": "guideline author", "annotator": "annotator"}
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def database_url() -> str | None:
+    """The configured database URL (``CALIBRATION_DATABASE_URL``), or None for the default SQLite file."""
+    return os.environ.get(DATABASE_ENV) or None
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _engine_for(url: str | None) -> Engine:
+    from calibration.app.bootstrap import prepare_database
+    from calibration.storage.engine import make_engine
+
+    engine = make_engine(url) if url else make_engine()
+    prepare_database(engine)
+    return engine
+
+
+def get_engine() -> Engine:
+    """The one shared SQLAlchemy engine of this process, migrated and with bundled guidelines published.
+
+    Cached per database URL with ``st.cache_resource`` (one object across sessions and threads);
+    the first call creates the database, runs the migrations and publishes the bundled guidelines.
+    """
+    return _engine_for(database_url())
+
+
+# --------------------------------------------------------------------------- users
+
+
+def current_user() -> Any | None:
+    """The signed-in user (the service's ``User``), or None.
+
+    Looks in session state first, then in the signed session cookie (so a sign-in survives a page
+    reload), then in Streamlit's OIDC identity (``st.user``) when single sign-on is configured.
+    A user removed from the database since sign-in counts as signed out.
+    """
+    from calibration.app import auth
+    from calibration.rounds import service
+
+    user_id = st.session_state.get(USER_KEY)
+    if user_id is None:
+        user_id = auth.user_id_from_cookie()
+    if user_id is None:
+        user_id = auth.user_id_from_oidc(get_engine())
+    if user_id is None:
+        return None
+    try:
+        user = service.get_user(get_engine(), user_id)
+    except CalibrationError:
+        st.session_state.pop(USER_KEY, None)
+        return None
+    st.session_state[USER_KEY] = user.id
+    return user
+
+
+def sign_in_as(user: Any) -> None:
+    """Remember `user` as signed in for this browser session (the cookie is set by `auth`)."""
+    st.session_state[USER_KEY] = user.id
+
+
+def sign_out() -> None:
+    """Forget the signed-in user and every page's state in this session (not the cookie)."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+
+
+def begin_sign_out() -> None:
+    """Button callback: forget the user here; the next run sends the browser to clear the cookie."""
+    sign_out()
+    st.session_state[SIGNING_OUT_KEY] = True
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$=^])")
+
+
+def escape_markdown(text: object) -> str:
+    """`text` with every markdown/directive character backslash-escaped, safe inside ``st.markdown``.
+
+    Use it for any user-written text (names, comments, item inputs) shown through markdown; or show
+    such text with ``st.text`` / ``st.code``. Newlines are kept as markdown line breaks.
+    """
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return escaped.replace("\n", "  \n")
+
+
+def require_role(*roles: str) -> Any:
+    """The signed-in user when their role is one of `roles`; otherwise show why and stop the page.
+
+    Args:
+        roles: allowed roles ("lead", "author", "annotator"); none means any signed-in user.
+
+    Returns:
+        The service's ``User``.
+    """
+    user = current_user()
+    if user is None:
+        st.error("Please sign in to open this page.")
+        st.page_link("calibration/app/pages/sign_in.py", label="Sign in", icon=":material/login:")
+        st.stop()
+    if roles and user.role not in roles:
+        allowed = " or ".join(ROLE_NAMES.get(r, r) for r in roles)
+        st.error(
+            f"This page is for a {allowed}; you are signed in as a {ROLE_NAMES.get(user.role, user.role)}."
+        )
+        st.stop()
+    return user
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def render_error(error: CalibrationError) -> None:
+    """Show a user error as plain text in an error box: the message, each located problem, the hint.
+
+    Never renders HTML or markdown from the message (it may quote user input).
+    """
+    lines = [str(problem) for problem in error.problems] if error.problems else [str(error)]
+    st.error("\n".join(lines), icon=":material/error:")
+
+
+# --------------------------------------------------------------------------- cached analyses
+
+
+@dataclass(frozen=True)
+class RoundData:
+    """What an analysis of one round needs, in the library's canonical shapes.
+
+    Attributes:
+        guideline: the round's guideline version.
+        responses: the responses table (`calibration.responses`), one row per (item, annotator).
+        item_rules: the item-to-rule table (columns item_id, rule_id).
+        gold: gold answers, a Series indexed by item_id (items without gold are absent).
+    """
+
+    guideline: Guideline
+    responses: pd.DataFrame
+    item_rules: pd.DataFrame
+    gold: pd.Series
+
+    def __iter__(self):  # allows ``guideline, responses, item_rules, gold = data``
+        return iter((self.guideline, self.responses, self.item_rules, self.gold))
+
+
+def latest_response_marker(round_id: Any) -> str:
+    """A string that changes whenever a response of the round is added or changed (cache key)."""
+    from calibration.rounds import service
+
+    return str(service.latest_response_marker(get_engine(), round_id))
+
+
+@st.cache_data(show_spinner="Loading the round's answers…", max_entries=32)
+def _round_data(url: str | None, round_id: Any, marker: str) -> RoundData:
+    from calibration.rounds import service
+
+    guideline, responses, item_rules, gold = service.round_responses(_engine_for(url), round_id)
+    return RoundData(guideline, responses, item_rules, gold)
+
+
+def cached_round_analysis(round_id: Any, latest_response_marker: str | None = None) -> RoundData:
+    """(guideline, responses, item_rules, gold) of a round, cached until the round gets a new answer.
+
+    Args:
+        round_id: the round.
+        latest_response_marker: the round's latest response marker; fetched when omitted. Pass it
+            when you already have it, to save a query.
+
+    Returns:
+        A `RoundData` (unpacks as a 4-tuple). Treat it as read-only: it is shared across sessions.
+    """
+    marker = latest_response_marker if latest_response_marker is not None else _marker(round_id)
+    return _round_data(database_url(), round_id, marker)
+
+
+def _marker(round_id: Any) -> str:
+    return latest_response_marker(round_id)
+
+
+@st.cache_data(max_entries=64)
+def cached_analysis(name: str, round_id: Any, marker: str, _compute: Any, **params: Any) -> Any:
+    """Cache any pure analysis of a round: ``_compute(RoundData, **params)`` keyed by name, round, marker.
+
+    The leading underscore keeps `_compute` out of the cache key; `name` and `params` are the key.
+    """
+    return _compute(cached_round_analysis(round_id, marker), **params)
