@@ -1,0 +1,544 @@
+"""Signals that a guideline rule is ambiguous: one function per signal, each returning its evidence.
+
+Every function looks at one rule and returns an `Evidence`: whether the signal fired, a machine-readable
+code (the flag), the figures behind it, a sentence in plain words and, where it applies, the items
+concerned. The queue (`calibration.ambiguity.queue`) turns fired signals into a score and a suggestion.
+
+Inputs follow the canonical shapes of `calibration.responses`: a long responses table (item_id,
+annotator_id, answer and optional confidence, cited_rule, unclear, comment, seconds), an item-to-rule
+table (item_id, rule_id) and gold answers as a Series indexed by item_id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from calibration.responses import (
+    ANNOTATOR,
+    ANSWER,
+    CITED_RULE,
+    COMMENT,
+    CONFIDENCE,
+    ITEM,
+    RULE,
+    SECONDS,
+    UNCLEAR,
+)
+
+SignalCode = Literal[
+    "low_agreement",
+    "skewed_prevalence",
+    "few_items",
+    "good_annotators_fail",
+    "gold_suspect",
+    "confused_labels",
+    "low_confidence",
+    "flagged_unclear",
+    "long_time",
+    "overlapping_rules",
+    "contradictory_examples",
+    "vague_wording",
+    "missing_edge_cases",
+]
+
+# Defaults, each the threshold a lead would state in words; every signal takes them as arguments.
+MIN_ITEMS = 10  # fewer items per rule than this give `few_items`, not a verdict
+SKEW_SHARE = 0.8  # one answer holding this share of all answers under a rule is a dominant label
+GOOD_SKILL = 0.8  # accuracy against gold on the other rules that makes an annotator "good elsewhere"
+CONSENSUS = 0.7  # share of answers agreeing with each other that counts as a consensus
+CONFUSION_SHARE = 0.6  # one label pair holding this share of the disagreement is concentrated confusion
+LOW_CONFIDENCE = 3.0  # mean self-reported confidence (1-5) at or below this is low
+UNCLEAR_SHARE = 0.1  # share of answers flagged unclear that fires `flagged_unclear`
+SLOW_RATIO = 1.5  # median time on the rule's items this many times the overall median is long
+OVERLAP_SHARE = 0.25  # share of answers citing a rule the item is not mapped to
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one signal found about one rule.
+
+    Attributes:
+        code: the flag code (see `SignalCode`).
+        fired: whether the signal raises the flag.
+        message: the finding in plain words, with its figures.
+        figures: the numbers behind the finding, JSON-serialisable.
+        items: the items concerned (gold suspects, items with unclear flags, ...), worst first.
+        comments: annotators' comments that bear on the finding.
+    """
+
+    code: str
+    fired: bool
+    message: str
+    figures: Mapping[str, Any] = field(default_factory=dict)
+    items: tuple[str, ...] = ()
+    comments: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: code, fired, message, figures, items, comments."""
+        return {
+            "code": self.code,
+            "fired": self.fired,
+            "message": self.message,
+            "figures": {key: _plain(value) for key, value in self.figures.items()},
+            "items": list(self.items),
+            "comments": list(self.comments),
+        }
+
+
+@dataclass(frozen=True)
+class RuleAgreement:
+    """Per-rule agreement figures the signals judge (taken from the agreement engine's report).
+
+    Attributes:
+        statistic: name of the chance-corrected coefficient (e.g. ``krippendorff_alpha``).
+        estimate: its point estimate (NaN when undefined).
+        ci_low, ci_high: its 95% bootstrap interval.
+        percent: raw (pairwise) percent agreement.
+        ac1: Gwet's AC1, robust to skewed prevalence (Gwet 2008), NaN when not computed.
+        n_items: items with at least two answers under the rule.
+    """
+
+    statistic: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    percent: float
+    ac1: float
+    n_items: int
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if np.isnan(value) else round(value, 4)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value is None or np.isnan(value) else f"{value:.2f}"
+
+
+def answer_text(answer: Any) -> str:
+    """A short human form of a canonical answer (label id, joined labels, span list, rating)."""
+    if isinstance(answer, tuple):
+        if answer and all(hasattr(part, "label") and hasattr(part, "start") for part in answer):
+            return "; ".join(f"{part.label}[{part.start}:{part.end}]" for part in answer)
+        return "+".join(map(str, answer)) if answer else "(none)"
+    return str(answer)
+
+
+def rule_items(item_rules: pd.DataFrame, rule_id: str) -> list[str]:
+    """The item ids mapped to `rule_id`, in the map's order."""
+    return item_rules.loc[item_rules[RULE] == rule_id, ITEM].drop_duplicates().tolist()
+
+
+def rule_responses(responses: pd.DataFrame, item_rules: pd.DataFrame, rule_id: str) -> pd.DataFrame:
+    """The rows of `responses` whose item is mapped to `rule_id`."""
+    return responses[responses[ITEM].isin(rule_items(item_rules, rule_id))]
+
+
+def majority(responses: pd.DataFrame) -> pd.DataFrame:
+    """Per item: the most frequent answer, its share, and the number of answers.
+
+    Returns:
+        DataFrame indexed by item_id with columns ``majority`` (a canonical answer), ``share``
+        (float in (0, 1]) and ``n`` (int). Ties go to the answer seen first.
+    """
+    rows = []
+    for item, answers in responses.groupby(ITEM, sort=False)[ANSWER]:
+        counts = answers.value_counts(sort=True)
+        rows.append((item, counts.index[0], counts.iloc[0] / len(answers), len(answers)))
+    frame = pd.DataFrame(rows, columns=[ITEM, "majority", "share", "n"]).set_index(ITEM)
+    return frame
+
+
+def answer_distribution(answers: pd.Series) -> dict[str, int]:
+    """Counts of each answer (in its short human form), most frequent first."""
+    counts: dict[str, int] = {}
+    for answer in answers:
+        key = answer_text(answer)
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+# --------------------------------------------------------------------------- agreement
+
+
+def few_items(n_items: int, *, minimum: int = MIN_ITEMS) -> Evidence:
+    """`few_items`: too few items under the rule for an agreement verdict.
+
+    Args:
+        n_items: items with at least two answers under the rule.
+        minimum: the number of items below which no verdict is given.
+    """
+    fired = n_items < minimum
+    message = (
+        f"only {n_items} item(s) with two or more answers (at least {minimum} are needed for a verdict); "
+        "pilot more items under this rule"
+        if fired
+        else f"{n_items} items with two or more answers"
+    )
+    return Evidence("few_items", fired, message, {"n_items": n_items, "minimum": minimum})
+
+
+def skewed_prevalence(
+    stats: RuleAgreement, answers: pd.Series, *, target: float, dominant_share: float = SKEW_SHARE
+) -> Evidence:
+    """`skewed_prevalence`: the kappa paradox (Feinstein & Cicchetti 1990).
+
+    Fires when raw agreement reaches the target while the chance-corrected coefficient is below it and
+    one answer dominates: chance agreement is then so high that kappa/alpha are low even though the
+    annotators nearly always agree. Gwet's AC1 (Gwet 2008) is reported as the prevalence-robust figure.
+
+    Args:
+        stats: the rule's agreement figures.
+        answers: every answer given under the rule.
+        target: the pilot's agreement target.
+        dominant_share: the share of all answers one answer must hold to count as dominant.
+    """
+    distribution = answer_distribution(answers)
+    total = sum(distribution.values())
+    top, top_count = next(iter(distribution.items()), ("", 0))
+    share = top_count / total if total else float("nan")
+    fired = bool(
+        total
+        and share >= dominant_share
+        and not np.isnan(stats.percent)
+        and stats.percent >= target
+        and not np.isnan(stats.estimate)
+        and stats.estimate < target
+    )
+    figures = {
+        "dominant_answer": top,
+        "dominant_share": share,
+        "percent_agreement": stats.percent,
+        "ac1": stats.ac1,
+        stats.statistic: stats.estimate,
+    }
+    if fired:
+        message = (
+            f"{top!s} is {share:.0%} of the answers: raw agreement {_fmt(stats.percent)} and AC1 "
+            f"{_fmt(stats.ac1)} are high while {stats.statistic} {_fmt(stats.estimate)} is low because chance "
+            "agreement is high (kappa paradox); not a sign of ambiguity on its own"
+        )
+    else:
+        message = f"most frequent answer {top!s} is {share:.0%} of the answers" if total else "no answers"
+    return Evidence("skewed_prevalence", fired, message, figures)
+
+
+def low_agreement(
+    stats: RuleAgreement, *, target: float, skewed: bool = False, few: bool = False
+) -> Evidence:
+    """`low_agreement`: chance-corrected agreement confidently below the pilot target.
+
+    Confidently below means the upper bound of the 95% interval is below the target. A rule with too
+    few items (`few`) gets no verdict; a rule whose low coefficient is explained by skewed prevalence
+    (`skewed`) is judged by AC1 instead, so it fires only when AC1 is below the target too.
+
+    Args:
+        stats: the rule's agreement figures.
+        target: the pilot's agreement target (policy ``pilot_target``).
+        skewed: whether `skewed_prevalence` fired for the rule.
+        few: whether `few_items` fired for the rule.
+    """
+    figures = {
+        "statistic": stats.statistic,
+        "estimate": stats.estimate,
+        "ci95": (stats.ci_low, stats.ci_high),
+        "target": target,
+        "percent_agreement": stats.percent,
+        "ac1": stats.ac1,
+        "gap": target - stats.estimate if not np.isnan(stats.estimate) else float("nan"),
+    }
+    interval = (
+        f"{stats.statistic} {_fmt(stats.estimate)} (95% CI {_fmt(stats.ci_low)} to {_fmt(stats.ci_high)})"
+    )
+    if few:
+        return Evidence("low_agreement", False, f"{interval}: too few items for a verdict", figures)
+    if np.isnan(stats.ci_high):
+        return Evidence("low_agreement", False, f"{interval}: agreement is undefined", figures)
+    below = stats.ci_high < target
+    if below and skewed:
+        below = not np.isnan(stats.ac1) and stats.ac1 < target
+        figures["judged_by"] = "ac1"
+        if not below:
+            return Evidence(
+                "low_agreement",
+                False,
+                f"{interval} is below the target {target:.2f} only because one answer dominates; "
+                f"AC1 {_fmt(stats.ac1)} reaches it",
+                figures,
+            )
+    if below:
+        message = f"{interval} is confidently below the pilot target {target:.2f}"
+    elif stats.estimate < target:
+        message = f"{interval} is below the target {target:.2f}, but the interval reaches it: no verdict yet"
+    else:
+        message = f"{interval} reaches the target {target:.2f}"
+    return Evidence("low_agreement", bool(below), message, figures)
+
+
+# --------------------------------------------------------------------------- gold
+
+
+def gold_accuracy(responses: pd.DataFrame, gold: pd.Series) -> pd.DataFrame:
+    """Per annotator: answers on gold items and the share equal to gold (exact canonical match).
+
+    Returns:
+        DataFrame indexed by annotator_id with columns ``n_gold`` (int) and ``accuracy`` (float).
+    """
+    scored = responses[responses[ITEM].isin(gold.index)]
+    correct = [answer == gold[item] for item, answer in zip(scored[ITEM], scored[ANSWER], strict=True)]
+    frame = pd.DataFrame({ANNOTATOR: scored[ANNOTATOR].to_numpy(), "correct": np.array(correct, dtype=float)})
+    grouped = frame.groupby(ANNOTATOR)["correct"]
+    return pd.DataFrame({"n_gold": grouped.size(), "accuracy": grouped.mean()})
+
+
+def good_annotators_fail(
+    responses: pd.DataFrame,
+    item_rules: pd.DataFrame,
+    gold: pd.Series,
+    rule_id: str,
+    *,
+    good_skill: float = GOOD_SKILL,
+    min_gold_elsewhere: int = 5,
+    min_gold_here: int = 2,
+    drop: float = 0.2,
+) -> Evidence:
+    """`good_annotators_fail`: annotators who are accurate on the other rules miss gold on this one.
+
+    Skill is each annotator's accuracy against gold on items NOT mapped to the rule, so the rule's own
+    difficulty does not lower the bar. When annotators who are good elsewhere fall well below their own
+    level here, the rule (or its gold) is at fault rather than the people.
+
+    Args:
+        responses, item_rules, gold: canonical tables (gold: Series indexed by item_id).
+        rule_id: the rule judged.
+        good_skill: accuracy elsewhere from which an annotator counts as good.
+        min_gold_elsewhere: gold answers elsewhere needed to estimate an annotator's skill.
+        min_gold_here: gold answers under the rule needed for an annotator to count here.
+        drop: how far below their skill elsewhere the good annotators' accuracy here must fall.
+    """
+    here = set(rule_items(item_rules, rule_id))
+    mine = responses[responses[ITEM].isin(here)]
+    others = responses[~responses[ITEM].isin(here)]
+    skill = gold_accuracy(others, gold)
+    good = skill[(skill["n_gold"] >= min_gold_elsewhere) & (skill["accuracy"] >= good_skill)]
+    local = gold_accuracy(mine[mine[ANNOTATOR].isin(good.index)], gold)
+    local = local[local["n_gold"] >= min_gold_here]
+    if local.empty:
+        return Evidence(
+            "good_annotators_fail",
+            False,
+            "no annotator with a known skill elsewhere answered enough gold items under this rule",
+            {"n_good_annotators": len(good)},
+        )
+    accuracy_here = float((local["accuracy"] * local["n_gold"]).sum() / local["n_gold"].sum())
+    skill_there = float(good.loc[local.index, "accuracy"].mean())
+    failing = local.index[local["accuracy"] <= good.loc[local.index, "accuracy"] - drop]
+    fired = accuracy_here <= skill_there - drop and len(failing) >= max(2, len(local) // 2)
+    figures = {
+        "n_good_annotators": len(local),
+        "n_failing": len(failing),
+        "accuracy_elsewhere": skill_there,
+        "accuracy_here": accuracy_here,
+        "failing_annotators": sorted(map(str, failing)),
+    }
+    message = (
+        f"{len(failing)} of {len(local)} annotators who score {skill_there:.0%} against gold on the other rules "
+        f"score {accuracy_here:.0%} here"
+    )
+    if fired:
+        message += ": the rule (or its gold) is at fault, not the annotators"
+    return Evidence("good_annotators_fail", bool(fired), message, figures)
+
+
+def gold_suspects(
+    responses: pd.DataFrame,
+    gold: pd.Series,
+    item_ids: Sequence[str] | None = None,
+    *,
+    consensus: float = CONSENSUS,
+    min_answers: int = 3,
+) -> pd.DataFrame:
+    """Items whose annotators agree with each other and not with gold.
+
+    Args:
+        responses: canonical responses.
+        gold: gold answers indexed by item_id.
+        item_ids: restrict to these items (default: every gold item).
+        consensus: share of answers the majority answer must hold.
+        min_answers: answers an item needs.
+
+    Returns:
+        DataFrame indexed by item_id (strongest consensus first) with columns ``gold``, ``majority``,
+        ``share``, ``n`` and ``distribution`` (dict answer -> count).
+    """
+    scope = responses[responses[ITEM].isin(gold.index)]
+    if item_ids is not None:
+        scope = scope[scope[ITEM].isin(item_ids)]
+    columns = ["gold", "majority", "share", "n", "distribution"]
+    if scope.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name=ITEM))
+    top = majority(scope)
+    top["gold"] = [gold[item] for item in top.index]
+    wrong = top[(top["n"] >= min_answers) & (top["share"] >= consensus)]
+    differs = np.array([m != g for m, g in zip(wrong["majority"], wrong["gold"], strict=True)], dtype=bool)
+    wrong = wrong.loc[differs]
+    wrong = wrong.sort_values(["share", "n"], ascending=False)
+    wrong["distribution"] = [
+        answer_distribution(scope.loc[scope[ITEM] == item, ANSWER]) for item in wrong.index
+    ]
+    return wrong[columns]
+
+
+def gold_suspect(
+    responses: pd.DataFrame, gold: pd.Series, item_ids: Sequence[str], *, consensus: float = CONSENSUS
+) -> Evidence:
+    """`gold_suspect`: under the rule, items where the annotators' consensus contradicts gold.
+
+    Either the gold answer is wrong or the rule leads everyone to the same wrong answer; either way the
+    item's gold needs review. The items are listed, strongest consensus first.
+    """
+    suspects = gold_suspects(responses, gold, item_ids, consensus=consensus)
+    figures = {
+        "n_suspects": len(suspects),
+        "suspects": [
+            {
+                "item_id": item,
+                "gold": answer_text(row["gold"]),
+                "majority": answer_text(row["majority"]),
+                "share": float(row["share"]),
+            }
+            for item, row in suspects.iterrows()
+        ],
+    }
+    if suspects.empty:
+        return Evidence("gold_suspect", False, "no item where the annotators agree against gold", figures)
+    parts = [
+        f"{item} (gold {answer_text(row['gold'])}, {row['share']:.0%} answered {answer_text(row['majority'])})"
+        for item, row in suspects.iterrows()
+    ]
+    message = "annotators agree with each other against gold on " + ", ".join(parts)
+    return Evidence("gold_suspect", True, message, figures, items=tuple(suspects.index))
+
+
+# --------------------------------------------------------------------------- annotators' own signals
+
+
+def _comments(frame: pd.DataFrame, limit: int = 5) -> tuple[str, ...]:
+    if COMMENT not in frame:
+        return ()
+    texts = [str(c).strip() for c in frame[COMMENT] if isinstance(c, str) and c.strip()]
+    return tuple(dict.fromkeys(texts))[:limit]
+
+
+def low_confidence(
+    mine: pd.DataFrame, everything: pd.DataFrame, *, threshold: float = LOW_CONFIDENCE, margin: float = 0.5
+) -> Evidence:
+    """`low_confidence`: annotators say they are unsure under this rule.
+
+    Fires when the rule's mean confidence (1-5) is at or below `threshold`, or `margin` below the mean
+    over every rule.
+
+    Args:
+        mine: responses under the rule; everything: all responses.
+    """
+    if CONFIDENCE not in mine or mine[CONFIDENCE].isna().all():
+        return Evidence("low_confidence", False, "confidence was not asked", {})
+    mean_here = float(mine[CONFIDENCE].dropna().astype(float).mean())
+    mean_all = float(everything[CONFIDENCE].dropna().astype(float).mean())
+    fired = mean_here <= threshold or mean_here <= mean_all - margin
+    message = f"mean confidence {mean_here:.1f} of 5 here, {mean_all:.1f} over all rules"
+    items = ()
+    if fired:
+        by_item = mine.groupby(ITEM)[CONFIDENCE].mean().sort_values()
+        items = tuple(by_item.index[:5])
+    return Evidence(
+        "low_confidence", bool(fired), message, {"mean_here": mean_here, "mean_all": mean_all}, items=items
+    )
+
+
+def flagged_unclear(mine: pd.DataFrame, *, share: float = UNCLEAR_SHARE, min_flags: int = 2) -> Evidence:
+    """`flagged_unclear`: annotators marked the guideline unclear on the rule's items, with their comments."""
+    if UNCLEAR not in mine or mine.empty:
+        return Evidence("flagged_unclear", False, "no unclear flags were collected", {})
+    flagged = mine[mine[UNCLEAR].astype(bool)]
+    rate = len(flagged) / len(mine)
+    fired = len(flagged) >= min_flags and rate >= share
+    message = f"{len(flagged)} of {len(mine)} answers ({rate:.0%}) flagged the guideline as unclear"
+    items = tuple(flagged[ITEM].value_counts().index[:5])
+    return Evidence(
+        "flagged_unclear",
+        bool(fired),
+        message,
+        {"n_flagged": len(flagged), "share": rate},
+        items=items,
+        comments=_comments(flagged),
+    )
+
+
+def long_time(mine: pd.DataFrame, everything: pd.DataFrame, *, ratio: float = SLOW_RATIO) -> Evidence:
+    """`long_time`: the rule's items take much longer than the others (median seconds per answer)."""
+    if SECONDS not in mine or mine[SECONDS].isna().all():
+        return Evidence("long_time", False, "time per item was not recorded", {})
+    median_here = float(mine[SECONDS].median())
+    median_all = float(everything[SECONDS].median())
+    observed = median_here / median_all if median_all > 0 else float("nan")
+    fired = not np.isnan(observed) and observed >= ratio
+    message = f"median {median_here:.0f} s per answer here, {median_all:.0f} s over all rules"
+    items = ()
+    if fired:
+        items = tuple(mine.groupby(ITEM)[SECONDS].median().sort_values(ascending=False).index[:5])
+    return Evidence(
+        "long_time",
+        bool(fired),
+        message,
+        {"median_seconds": median_here, "median_seconds_all": median_all, "ratio": observed},
+        items=items,
+    )
+
+
+def overlapping_rules(
+    mine: pd.DataFrame, item_rules: pd.DataFrame, rule_id: str, *, share: float = OVERLAP_SHARE
+) -> Evidence:
+    """`overlapping_rules`: with rule citation on, annotators cite another rule for this rule's items.
+
+    Counts the answers under the rule whose cited rule is not one the item is mapped to; the rules
+    cited instead are named, most cited first.
+    """
+    if CITED_RULE not in mine:
+        return Evidence("overlapping_rules", False, "rule citation was not asked", {})
+    cited = mine[mine[CITED_RULE].notna()]
+    if cited.empty:
+        return Evidence("overlapping_rules", False, "no answer cited a rule", {})
+    mapped = item_rules.groupby(ITEM)[RULE].agg(set)
+    elsewhere = cited[
+        [c not in mapped.get(i, set()) for i, c in zip(cited[ITEM], cited[CITED_RULE], strict=True)]
+    ]
+    rate = len(elsewhere) / len(cited)
+    counts = elsewhere[CITED_RULE].astype(str).value_counts()
+    fired = rate >= share and len(elsewhere) >= 2
+    others = ", ".join(f"{rule} ({n})" for rule, n in counts.items())
+    message = f"{len(elsewhere)} of {len(cited)} answers ({rate:.0%}) cite another rule"
+    if others:
+        message += f": {others}"
+    return Evidence(
+        "overlapping_rules",
+        bool(fired),
+        message,
+        {"share": rate, "cited_instead": {str(k): int(v) for k, v in counts.items()}, "rule_id": rule_id},
+        items=tuple(elsewhere[ITEM].value_counts().index[:5]),
+    )
