@@ -605,3 +605,27 @@ def validate_paths(paths: list[str | Path]) -> list[Problem]:
         except GuidelineError as error:
             problems.extend(error.problems)
     return problems
+
+
+_FIELD_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def parse_field(field_path: str) -> FieldPath:
+    """``rules[2].examples[0].answer`` -> ``("rules", 2, "examples", 0, "answer")`` (inverse of format_field)."""
+    return tuple(int(index) if index else name for index, name in _FIELD_PART.findall(field_path))
+
+
+def locate_problems(problems: list[Problem], loaded: LoadedGuideline) -> list[Problem]:
+    """Problems (e.g. lint warnings) with the file, line and column of their field filled in."""
+    located = []
+    for problem in problems:
+        where = loaded.source_map.locate(parse_field(problem.location.field or ""))
+        location = Location(
+            path=where.path if where else loaded.path,
+            line=where.line if where else None,
+            column=where.column if where else None,
+            row=problem.location.row,
+            field=problem.location.field,
+        )
+        located.append(Problem(problem.message, location, problem.hint, problem.code, problem.severity))
+    return located

@@ -1,0 +1,274 @@
+"""Lint: warnings about guidelines that are valid but likely to cause disagreement.
+
+Every warning is a `Problem` with ``severity="warning"``, a `code`, and a field path; warnings about a
+rule have a field starting with ``rules[<index>]`` so `warnings_by_rule` can group them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from calibration.answers import parse_answer
+from calibration.errors import AnswerError, Location, Problem
+from calibration.guidelines.loading import FieldPath, format_field
+from calibration.guidelines.model import Guideline
+
+SIMILARITY_THRESHOLD = 0.9
+"""Cosine similarity (TF-IDF of character 3-5 grams) above which two inputs count as near-duplicates."""
+
+VAGUE_PHRASES: dict[str, str] = {
+    "usually": "say when it does not apply",
+    "sometimes": "say when it applies",
+    "generally": "say which cases are the exceptions",
+    "typically": "say which cases are the exceptions",
+    "normally": "say which cases are the exceptions",
+    "mostly": "say which cases are the exceptions",
+    "etc.": "list every case, or name the category that covers them",
+    "and so on": "list every case, or name the category that covers them",
+    "and/or": "say whether one or both are needed",
+    "use your judgment": "state the criterion annotators should apply",
+    "use your judgement": "state the criterion annotators should apply",
+    "use common sense": "state the criterion annotators should apply",
+    "as appropriate": "say what makes it appropriate",
+    "if needed": "say when it is needed",
+    "if necessary": "say when it is necessary",
+    "where relevant": "say what makes it relevant",
+    "when in doubt": "resolve the doubt with a rule or an edge case",
+    "roughly": "give the exact boundary",
+    "more or less": "give the exact boundary",
+    "somewhat": "give the exact boundary",
+    "may or may not": "say when it does",
+}
+_VAGUE = re.compile(
+    "|".join(
+        rf"(?<![\w/]){re.escape(p)}" + (r"(?![\w/])" if p[-1].isalnum() else "")
+        for p in sorted(VAGUE_PHRASES, key=len, reverse=True)
+    ),
+    re.IGNORECASE,
+)
+
+
+def _warning(code: str, message: str, at: FieldPath, hint: str | None = None) -> Problem:
+    return Problem(message, Location(field=format_field(at)), hint, code=code, severity="warning")
+
+
+def _vague_wording(guideline: Guideline) -> list[Problem]:
+    found = []
+    for r, rule in enumerate(guideline.rules):
+        for match in _VAGUE.finditer(rule.text):
+            before = rule.text[: match.start()]
+            line = before.count("\n") + 1
+            column = match.start() - (before.rfind("\n") + 1) + 1
+            phrase = match.group(0)
+            found.append(
+                _warning(
+                    "vague_wording",
+                    f"vague wording {phrase!r} in rule {rule.id!r} (line {line}, column {column} of the text)",
+                    ("rules", r, "text"),
+                    VAGUE_PHRASES[phrase.lower()],
+                )
+            )
+    return found
+
+
+def _coverage(guideline: Guideline) -> list[Problem]:
+    found = []
+    governed = {label for rule in guideline.rules for label in rule.labels}
+    for i, label in enumerate(guideline.task.labels):
+        if label.id not in governed:
+            found.append(
+                _warning(
+                    "uncovered_label",
+                    f"label {label.id!r} is governed by no rule",
+                    ("task", "labels", i),
+                    "name it under the labels of the rule that explains when to use it",
+                )
+            )
+    minimum = guideline.calibration.min_items_per_rule
+    gold_items = [item for item in guideline.items if item.has_gold]
+    for r, rule in enumerate(guideline.rules):
+        if not rule.examples:
+            found.append(
+                _warning(
+                    "no_examples",
+                    f"rule {rule.id!r} has no examples",
+                    ("rules", r, "examples"),
+                    "add an example with its gold answer and why",
+                )
+            )
+        if not rule.edge_cases:
+            found.append(
+                _warning(
+                    "no_edge_cases",
+                    f"rule {rule.id!r} has no edge cases",
+                    ("rules", r, "edge_cases"),
+                    "add the hardest case near the rule's boundary, with why",
+                )
+            )
+        count = sum(rule.id in item.rules for item in gold_items)
+        if count < minimum:
+            found.append(
+                _warning(
+                    "too_few_items",
+                    f"rule {rule.id!r} has {count} quiz item{'s' if count != 1 else ''} with gold; the policy "
+                    f"asks for at least {minimum} (calibration.min_items_per_rule)",
+                    ("rules", r),
+                    "add quiz items that exercise this rule",
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class _Entry:
+    at: FieldPath
+    rules: tuple[str, ...]
+    text: str
+    answer: Any
+
+
+def _comparable(guideline: Guideline, input: Any, answer: Any) -> tuple[str, Any]:
+    """Text to compare and an answer that does not depend on offsets, ids or the order of a pair."""
+    kind = guideline.task.type
+    if kind == "pairwise":
+        a, b = input.a, input.b
+        swap = b < a
+        value = {"a": "b", "b": "a"}.get(answer, answer) if swap else answer
+        return f"{input.prompt}\n{min(a, b)}\n{max(a, b)}", value
+    if kind == "ranking":
+        candidates = input.candidates
+        return f"{input.prompt}\n" + "\n".join(sorted(candidates.values())), tuple(
+            candidates.get(c, c) for c in answer
+        )
+    text = input.text
+    if kind == "span":
+        return text, tuple(sorted((text[s.start : s.end], s.label) for s in answer))
+    return text, answer
+
+
+def _entries(guideline: Guideline) -> list[_Entry]:
+    raw: list[tuple[FieldPath, tuple[str, ...], Any, Any]] = []
+    for r, rule in enumerate(guideline.rules):
+        for kind in ("examples", "edge_cases"):
+            for e, example in enumerate(getattr(rule, kind)):
+                raw.append((("rules", r, kind, e), (rule.id,), example.input, example.answer))
+    for i, item in enumerate(guideline.items):
+        if item.has_gold:
+            raw.append((("items", i), tuple(item.rules), item.input, item.answer))
+    entries = []
+    for at, rules, input, answer in raw:
+        try:
+            canonical = parse_answer(guideline.task, answer, input)
+            text, value = _comparable(guideline, input, canonical)
+        except (AnswerError, AttributeError, TypeError):
+            continue  # invalid answers are the validator's business
+        entries.append(_Entry(at, rules, text, value))
+    return entries
+
+
+def near_duplicate_pairs(
+    texts: list[str], threshold: float = SIMILARITY_THRESHOLD, block: int = 2000
+) -> list[tuple[int, int, float]]:
+    """Pairs ``(i, j, similarity)`` with i < j of texts whose TF-IDF cosine similarity is >= `threshold`.
+
+    Texts are vectorised with character 3-5 grams (word boundaries respected) and compared by sparse
+    matrix products in blocks of `block` rows, so memory stays bounded for large quiz banks.
+    """
+    if len(texts) < 2:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True).fit_transform(texts)
+    except ValueError:  # every text is empty or too short
+        return []
+    pairs: list[tuple[int, int, float]] = []
+    for start in range(0, vectors.shape[0], block):
+        similarity = (vectors[start : start + block] @ vectors.T).tocoo()
+        rows = similarity.row + start
+        keep = (similarity.data >= threshold - 1e-9) & (similarity.col > rows)
+        pairs.extend(
+            zip(
+                rows[keep].tolist(),
+                similarity.col[keep].tolist(),
+                similarity.data[keep].tolist(),
+                strict=True,
+            )
+        )
+    return sorted(pairs)
+
+
+def _contradictions(guideline: Guideline) -> list[Problem]:
+    entries = _entries(guideline)
+    found = []
+    for i, j, similarity in near_duplicate_pairs([e.text for e in entries]):
+        first, second = entries[i], entries[j]
+        if first.answer == second.answer:
+            continue
+        found.append(
+            _warning(
+                "contradictory_examples",
+                f"input is {'identical' if similarity > 0.999 else f'{similarity:.0%} similar'} to "
+                f"{format_field(first.at)} but the gold answer differs "
+                f"({_answer_text(second.answer)} vs {_answer_text(first.answer)})",
+                (*second.at, "answer"),
+                "if both are right, the rule must explain the difference; otherwise fix one answer",
+            )
+        )
+    return found
+
+
+def _answer_text(answer: Any) -> str:
+    return json.dumps(answer, ensure_ascii=False, default=str)
+
+
+def lint_guideline(guideline: Guideline) -> list[Problem]:
+    """Warnings for a valid guideline (pure: no IO); empty when the guideline lints clean.
+
+    Codes: ``uncovered_label``, ``no_examples``, ``no_edge_cases``, ``too_few_items``, ``vague_wording``,
+    ``contradictory_examples``. Each warning's `location.field` is a field path such as
+    ``rules[2].text``; add file positions with the loader's source map.
+    """
+    return [*_coverage(guideline), *_vague_wording(guideline), *_contradictions(guideline)]
+
+
+_RULE_FIELD = re.compile(r"^rules\[(\d+)\]")
+_ITEM_FIELD = re.compile(r"^items\[(\d+)\]")
+
+
+def rule_ids_of(guideline: Guideline, warning: Problem) -> list[str]:
+    """The ids of the rules a warning is about (a rule's own field, or the rules an item exercises)."""
+    field = warning.location.field or ""
+    match = _RULE_FIELD.match(field)
+    if match:
+        return [guideline.rules[int(match.group(1))].id]
+    match = _ITEM_FIELD.match(field)
+    if match:
+        return list(guideline.items[int(match.group(1))].rules)
+    return []
+
+
+def warnings_by_rule(guideline: Guideline, warnings: list[Problem] | None = None) -> dict[str, list[Problem]]:
+    """Lint warnings grouped by rule id (every rule present, possibly with an empty list).
+
+    Guideline-level warnings (such as ``uncovered_label``) belong to no rule and are left out.
+    """
+    warnings = lint_guideline(guideline) if warnings is None else warnings
+    grouped: dict[str, list[Problem]] = {rule.id: [] for rule in guideline.rules}
+    for warning in warnings:
+        for rule_id in dict.fromkeys(rule_ids_of(guideline, warning)):
+            grouped.setdefault(rule_id, []).append(warning)
+    return grouped
+
+
+__all__ = [
+    "SIMILARITY_THRESHOLD",
+    "VAGUE_PHRASES",
+    "lint_guideline",
+    "near_duplicate_pairs",
+    "rule_ids_of",
+    "warnings_by_rule",
+]

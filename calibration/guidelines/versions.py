@@ -1,0 +1,176 @@
+"""Guideline versions: discovery of ``guidelines/<id>/<version>.yaml``, semantic-version order, content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from calibration.errors import GuidelineError, Location, NotFoundError
+from calibration.guidelines.model import SEMVER, Guideline
+
+BUNDLED_DIR: Path = Path(__file__).resolve().parents[2] / "guidelines"
+"""The repository's bundled guidelines folder (``guidelines/<id>/<version>.yaml``)."""
+
+_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class GuidelineFile:
+    """A guideline version found on disk, before it is loaded."""
+
+    id: str
+    version: str
+    path: Path
+
+
+def version_key(version: str) -> tuple[object, ...]:
+    """A sort key that orders versions by semantic-version precedence (semver.org, section 11).
+
+    Pre-releases sort before their release (1.0.0-rc.1 < 1.0.0); numeric identifiers compare as numbers
+    and below alphanumeric ones; a shorter pre-release sorts first when all earlier identifiers are equal;
+    build metadata (+...) is ignored.
+
+    Raises:
+        GuidelineError: `version` is not a semantic version.
+    """
+    match = SEMVER.match(version)
+    if not match:
+        raise GuidelineError(
+            f"version {version!r} is not a semantic version such as 1.0.0",
+            hint="write MAJOR.MINOR.PATCH, optionally with -prerelease",
+        )
+    major, minor, patch, pre, _build = match.groups()
+    if pre is None:
+        pre_key: tuple[object, ...] = (1,)  # a release ranks above all its pre-releases
+    else:
+        parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+        pre_key = (0, parts)
+    return (int(major), int(minor), int(patch), pre_key)
+
+
+def sort_versions(versions: Iterable[str]) -> list[str]:
+    """Versions in ascending semantic-version order."""
+    return sorted(versions, key=version_key)
+
+
+def is_prerelease(version: str) -> bool:
+    """Whether `version` carries a pre-release part (1.0.0-rc.1)."""
+    match = SEMVER.match(version)
+    return bool(match and match.group(4))
+
+
+def versions_in(folder: str | Path) -> list[GuidelineFile]:
+    """The versions in one guideline folder (files named ``<version>.yaml``), oldest first.
+
+    Files whose name is not a semantic version (items files, notes) are ignored.
+    """
+    folder = Path(folder)
+    found = [
+        GuidelineFile(folder.name, file.stem, file)
+        for file in folder.iterdir()
+        if file.is_file() and file.suffix in _SUFFIXES and SEMVER.match(file.stem)
+    ]
+    return sorted(found, key=lambda f: version_key(f.version))
+
+
+def discover(root: str | Path = BUNDLED_DIR) -> dict[str, list[GuidelineFile]]:
+    """Every guideline under `root`, by id, with its versions oldest first (files are not loaded).
+
+    Args:
+        root: a folder laid out as ``<id>/<version>.yaml``.
+
+    Returns:
+        ``{guideline id: [GuidelineFile, ...]}`` sorted by id; ids with no version file are left out.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return {}
+    found: dict[str, list[GuidelineFile]] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        versions = versions_in(folder)
+        if versions:
+            found[folder.name] = versions
+    return found
+
+
+def latest(
+    versions: Iterable[GuidelineFile] | Iterable[str], *, include_prerelease: bool = False
+) -> GuidelineFile | str:
+    """The highest version among `versions` (files or version strings).
+
+    Pre-releases count only when `include_prerelease` or when there is nothing else.
+
+    Raises:
+        NotFoundError: `versions` is empty.
+    """
+    items = list(versions)
+    if not items:
+        raise NotFoundError("no guideline versions to choose from", hint="add a <version>.yaml file")
+
+    def version_of(item: GuidelineFile | str) -> str:
+        return item.version if isinstance(item, GuidelineFile) else item
+
+    releases = [v for v in items if not is_prerelease(version_of(v))]
+    pool = items if include_prerelease or not releases else releases
+    return max(pool, key=lambda v: version_key(version_of(v)))
+
+
+def resolve(ref: str, root: str | Path = BUNDLED_DIR) -> GuidelineFile:
+    """The file of ``id@version`` (or ``id`` / ``id@latest`` for the latest release) under `root`.
+
+    Raises:
+        NotFoundError: no such guideline or version, with the known ones as hint.
+    """
+    guideline_id, _, version = ref.partition("@")
+    found = discover(root)
+    if guideline_id not in found:
+        from calibration.answers import suggest
+
+        known = ", ".join(found) or "none"
+        raise NotFoundError(
+            f"no guideline {guideline_id!r} under {root}",
+            location=Location(field=ref),
+            hint=suggest(guideline_id, list(found)) or f"known guidelines: {known}",
+        )
+    versions = found[guideline_id]
+    if not version or version == "latest":
+        chosen = latest(versions)
+        assert isinstance(chosen, GuidelineFile)
+        return chosen
+    for file in versions:
+        if file.version == version:
+            return file
+    raise NotFoundError(
+        f"guideline {guideline_id!r} has no version {version!r}",
+        location=Location(field=ref),
+        hint=f"versions: {', '.join(f.version for f in versions)}",
+    )
+
+
+def load_ref(ref: str, root: str | Path = BUNDLED_DIR) -> Guideline:
+    """Load ``id@version`` from `root` (see `resolve`).
+
+    Raises:
+        NotFoundError: unknown guideline or version.
+        GuidelineError: the file is invalid.
+    """
+    from calibration.guidelines.loading import load_guideline
+
+    return load_guideline(resolve(ref, root).path)
+
+
+def normalized_content(guideline: Guideline) -> str:
+    """The canonical JSON text of a guideline's content: sorted keys, defaults filled in, no whitespace.
+
+    `items_file` is left out (where items are stored is not content); the items themselves are in.
+    """
+    data = guideline.model_dump(mode="json", exclude={"items_file"})
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(guideline: Guideline) -> str:
+    """SHA-256 (hex) of `normalized_content`: stable across key order, formatting, comments and defaults."""
+    return hashlib.sha256(normalized_content(guideline).encode("utf-8")).hexdigest()
