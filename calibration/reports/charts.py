@@ -102,6 +102,11 @@ def _floor(table: pd.DataFrame) -> float:
     return 0.0 if pd.isna(low) else float(np.floor(low * 10) / 10 - 0.05)
 
 
+def _cell_text(z: np.ndarray) -> list[list[str]]:
+    """Two-decimal cell labels, '' for NaN cells."""
+    return [["" if np.isnan(v) else f"{v:.2f}" for v in row] for row in np.atleast_2d(z)] if z.size else []
+
+
 def annotator_rule_heatmap(
     matrix: pd.DataFrame,
     *,
@@ -123,7 +128,7 @@ def annotator_rule_heatmap(
         A figure with one heatmap trace; cells show the value with two decimals.
     """
     z = matrix.astype(float).to_numpy()
-    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(z)))
+    text = _cell_text(z)
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -198,7 +203,7 @@ def pair_matrix_figure(matrix: pd.DataFrame, *, title: str = "Cohen's kappa per 
         title: figure title.
     """
     z = matrix.astype(float).to_numpy()
-    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(z)))
+    text = _cell_text(z)
     fig = go.Figure(
         go.Heatmap(
             z=z,

@@ -1,0 +1,218 @@
+"""Analysis results as tables for pages and reports: per-rule rows, chart input, answers as text, flag words.
+
+The agreement engine reports blocks of statistics (the shape of `calibration agreement --json`: each
+block has ``n_items``, ``n_annotators``, ``percent_agreement``, ``krippendorff_alpha``, ...,
+``ci95`` mapping a statistic to ``[low, high]`` and ``flags``); these helpers turn such blocks into
+pandas tables without recomputing anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibration.answers import answer_to_json
+from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE
+
+FLAG_WORDS: dict[str, str] = {
+    "few_items": "too few items to judge this rule; the interval is wide",
+    "skewed_prevalence": (
+        "one label dominates: raw agreement is high but kappa/alpha are low (the kappa paradox); "
+        "read Gwet's AC1 rather than calling the rule ambiguous"
+    ),
+    "undefined_single_category": "every answer is the same label, so chance-corrected agreement is undefined",
+    "single_annotator": "some items have one answer only and cannot be compared",
+    "no_gold": "no gold answers to score against",
+    "low_agreement": "agreement is confidently below the target",
+    "good_annotators_fail": "annotators who do well elsewhere make mistakes here",
+    "gold_suspect": "most annotators agree with each other and not with gold: review the gold answer",
+    "confused_labels": "one pair of labels accounts for most of the disagreement",
+    "low_confidence": "annotators report low confidence",
+    "flagged_unclear": "annotators flagged the guideline as unclear",
+    "overlapping_rules": "annotators disagree about which rule applies",
+    "contradictory_examples": "near-duplicate examples have different gold answers",
+    "vague_wording": "the rule text uses vague wording",
+}
+
+TABLE_STATISTICS = ("krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1", "fleiss_kappa", "percent_agreement")
+CI_STATISTICS = ("krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1")
+
+
+def describe_flag(code: str) -> str:
+    """Plain words for a machine-readable flag code (the code itself when unknown)."""
+    return FLAG_WORDS.get(code, code.replace("_", " "))
+
+
+def describe_flags(codes: Iterable[str]) -> str:
+    """All flags of a block in words, separated by semicolons ('' when none)."""
+    return "; ".join(describe_flag(c) for c in codes)
+
+
+def _number(value: Any) -> float:
+    if value is None:
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _interval(block: Mapping[str, Any], statistic: str) -> tuple[float, float]:
+    ci = (block.get("ci95") or {}).get(statistic)
+    if not ci:
+        return float("nan"), float("nan")
+    return _number(ci[0]), _number(ci[1])
+
+
+def rule_table(
+    per_rule: Mapping[str, Mapping[str, Any]], titles: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per rule: counts, statistics, 95% intervals, gold scores and flags (codes and words).
+
+    Args:
+        per_rule: statistic blocks by rule id (``report["per_rule"]``).
+        titles: rule titles by rule id, shown next to the id.
+
+    Returns:
+        DataFrame indexed by ``rule_id`` with columns ``title, n_items, n_annotators, n_annotations``,
+        each statistic of `TABLE_STATISTICS`, ``<statistic>_low``/``<statistic>_high`` for the
+        statistics with intervals, ``gold_accuracy``, ``gold_kappa``, ``flags`` (list of codes) and
+        ``flags_text`` (words). Statistics that are undefined are NaN.
+    """
+    rows = []
+    for rule_id, block in per_rule.items():
+        row: dict[str, Any] = {RULE: str(rule_id), "title": (titles or {}).get(str(rule_id), "")}
+        for count in ("n_items", "n_annotators", "n_annotations"):
+            row[count] = int(block.get(count) or 0)
+        for statistic in TABLE_STATISTICS:
+            row[statistic] = _number(block.get(statistic))
+        for statistic in CI_STATISTICS:
+            row[f"{statistic}_low"], row[f"{statistic}_high"] = _interval(block, statistic)
+        row["gold_accuracy"] = _number(block.get("gold_accuracy"))
+        row["gold_kappa"] = _number(block.get("gold_kappa"))
+        flags = [str(f) for f in block.get("flags") or []]
+        row["flags"] = flags
+        row["flags_text"] = describe_flags(flags)
+        rows.append(row)
+    columns = [RULE, "title", "n_items", "n_annotators", "n_annotations", *TABLE_STATISTICS]
+    columns += [f"{s}_{end}" for s in CI_STATISTICS for end in ("low", "high")]
+    columns += ["gold_accuracy", "gold_kappa", "flags", "flags_text"]
+    return pd.DataFrame(rows, columns=columns).set_index(RULE)
+
+
+def chart_table(rules: pd.DataFrame, statistics: Iterable[str] = CI_STATISTICS) -> pd.DataFrame:
+    """The long ``rule_id, statistic, value, low, high`` table `rule_agreement_figure` draws."""
+    parts = []
+    for statistic in statistics:
+        low = rules.get(f"{statistic}_low", pd.Series(np.nan, index=rules.index))
+        high = rules.get(f"{statistic}_high", pd.Series(np.nan, index=rules.index))
+        parts.append(
+            pd.DataFrame(
+                {
+                    RULE: rules.index.astype(str),
+                    "statistic": statistic,
+                    "value": rules[statistic].to_numpy(dtype=float),
+                    "low": low.to_numpy(dtype=float),
+                    "high": high.to_numpy(dtype=float),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=[RULE, "statistic", "value", "low", "high"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:
+    """A short, plain-text rendering of a canonical answer (spans as ``"text" LABEL``), '' for none."""
+    if answer is None or (isinstance(answer, float) and np.isnan(answer)):
+        return ""
+    if task_type == "span":
+        parts = []
+        for span in answer:
+            start, end, label = span[0], span[1], span[2]
+            shown = json.dumps(text[start:end], ensure_ascii=False) if text is not None else f"{start}-{end}"
+            parts.append(f"{shown} {label}")
+        return "; ".join(parts) if parts else "(no span)"
+    value = answer_to_json(task_type, answer)
+    if isinstance(value, list):
+        return " > ".join(map(str, value)) if task_type == "ranking" else ", ".join(map(str, value))
+    return str(value)
+
+
+def input_text(item_input: Any) -> str:
+    """The text an annotator saw for an item input (text, or prompt with replies/candidates)."""
+    if item_input is None:
+        return ""
+    if hasattr(item_input, "text"):
+        return str(item_input.text)
+    if hasattr(item_input, "a"):
+        return f"{item_input.prompt}\n[A] {item_input.a}\n[B] {item_input.b}"
+    if hasattr(item_input, "candidates"):
+        listed = "\n".join(f"[{cid}] {text}" for cid, text in item_input.candidates.items())
+        return f"{item_input.prompt}\n{listed}"
+    return str(item_input)
+
+
+def items_side_by_side(
+    guideline: Any,
+    responses: pd.DataFrame,
+    gold: pd.Series,
+    item_ids: Iterable[str],
+    *,
+    max_items: int = 200,
+) -> pd.DataFrame:
+    """Answers to `item_ids` side by side: one row per item, one column per annotator, plus gold.
+
+    Args:
+        guideline: the round's `Guideline` (for the task type and item texts; unknown items get '').
+        responses: the responses table.
+        gold: gold answers indexed by item_id.
+        item_ids: the items to show (e.g. the items of one rule), in this order.
+        max_items: show at most this many items, the most disagreed first.
+
+    Returns:
+        DataFrame indexed by item_id with columns ``text``, ``gold`` (text, '' without gold),
+        ``distinct answers`` and one column per annotator (answers as text, '' when not answered).
+    """
+    task_type = guideline.task.type
+    wanted = list(dict.fromkeys(str(i) for i in item_ids))
+    part = responses[responses[ITEM].isin(wanted)]
+    texts = {}
+    for item_id in wanted:
+        try:
+            texts[item_id] = input_text(guideline.item(item_id).input)
+        except KeyError:
+            texts[item_id] = ""
+    span_text = {i: t for i, t in texts.items()} if task_type == "span" else {}
+    shown = [
+        answer_text(task_type, answer, span_text.get(item))
+        for item, answer in zip(part[ITEM], part[ANSWER], strict=True)
+    ]
+    wide = (
+        pd.DataFrame({ITEM: part[ITEM].to_numpy(), ANNOTATOR: part[ANNOTATOR].to_numpy(), ANSWER: shown})
+        .pivot_table(index=ITEM, columns=ANNOTATOR, values=ANSWER, aggfunc="last")
+        .reindex(wanted)
+        .fillna("")
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    distinct = part.groupby(ITEM)[ANSWER].nunique().reindex(wanted).fillna(0).astype(int)
+    out = pd.DataFrame(index=pd.Index(wanted, name=ITEM))
+    out["text"] = [texts[i] for i in wanted]
+    out["gold"] = [
+        answer_text(task_type, gold[i], span_text.get(i)) if i in gold.index else "" for i in wanted
+    ]
+    out["distinct answers"] = distinct.to_numpy()
+    out = out.join(wide)
+    if COMMENT in responses:
+        comments = part.dropna(subset=[COMMENT]).groupby(ITEM)[COMMENT].agg(lambda c: " | ".join(map(str, c)))
+        out["comments"] = comments.reindex(wanted).fillna("").to_numpy()
+    return out.sort_values("distinct answers", ascending=False, kind="stable").head(max_items)
+
+
+def items_of_rule(item_rules: pd.DataFrame, rule_id: str) -> list[str]:
+    """Item ids tagged with `rule_id` in an item-to-rule table."""
+    return item_rules.loc[item_rules[RULE].astype(str) == str(rule_id), ITEM].astype(str).tolist()
