@@ -542,3 +542,36 @@ def overlapping_rules(
         {"share": rate, "cited_instead": {str(k): int(v) for k, v in counts.items()}, "rule_id": rule_id},
         items=tuple(elsewhere[ITEM].value_counts().index[:5]),
     )
+
+
+# --------------------------------------------------------------------------- guideline lint
+
+# lint code -> flag code; other lint codes (uncovered_label, too_few_items ...) are not about ambiguity
+LINT_FLAGS = {
+    "contradictory_examples": "contradictory_examples",
+    "vague_wording": "vague_wording",
+    "no_edge_cases": "missing_edge_cases",
+}
+
+
+def lint_signals(warnings: Sequence[Any]) -> list[Evidence]:
+    """`contradictory_examples`, `vague_wording`, `missing_edge_cases` from the rule's lint warnings.
+
+    Args:
+        warnings: the rule's warnings, as `calibration.guidelines.lint.warnings_by_rule` gives them
+            (`Problem` objects with a ``code``).
+
+    Returns:
+        One fired `Evidence` per flag code that has warnings, in `LINT_FLAGS` order.
+    """
+    found = []
+    for lint_code, flag in LINT_FLAGS.items():
+        mine = [w for w in warnings if w.code == lint_code]
+        if not mine:
+            continue
+        message = "; ".join(
+            f"{w.location.field}: {w.message}" if w.location.field else w.message for w in mine
+        )
+        figures = {"n_warnings": len(mine), "fields": [w.location.field for w in mine]}
+        found.append(Evidence(flag, True, message, figures))
+    return found

@@ -132,3 +132,16 @@ def test_evidence_to_dict_is_json_ready():
     data = evidence.to_dict()
     assert data["figures"]["v"] is None and data["figures"]["t"] == [0.1, 0.2]
     assert not math.isnan(data["figures"]["t"][0])
+
+
+def test_lint_signals_map_lint_codes_to_flags():
+    from calibration.errors import Location, Problem
+
+    warnings = [
+        Problem("uses 'usually'", Location(field="rules[0].text"), code="vague_wording", severity="warning"),
+        Problem("no edge case", Location(field="rules[0]"), code="no_edge_cases", severity="warning"),
+        Problem("label unused", Location(field="task.labels[1]"), code="uncovered_label", severity="warning"),
+    ]
+    found = signals.lint_signals(warnings)
+    assert [e.code for e in found] == ["vague_wording", "missing_edge_cases"]
+    assert found[0].message == "rules[0].text: uses 'usually'"
