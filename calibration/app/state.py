@@ -12,12 +12,12 @@ Session-state keys used here carry the ``auth_`` prefix; pages use their own pre
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 
 if TYPE_CHECKING:
@@ -31,6 +31,15 @@ USER_KEY = "auth_user_id"
 
 SIGNING_OUT_KEY = "app_signing_out"
 DATABASE_ENV = "CALIBRATION_DATABASE_URL"
+__all__ = [
+    "cached_round_analysis",
+    "current_user",
+    "escape_markdown",
+    "get_engine",
+    "render_error",
+    "require_role",
+]
+
 ROLE_NAMES = {"lead": "lead", "author": "guideline author", "annotator": "annotator"}
 
 
@@ -105,19 +114,6 @@ def begin_sign_out() -> None:
     """Button callback: forget the user here; the next run sends the browser to clear the cookie."""
     sign_out()
     st.session_state[SIGNING_OUT_KEY] = True
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$=^])")
-
-
-def escape_markdown(text: object) -> str:
-    """`text` with every markdown/directive character backslash-escaped, safe inside ``st.markdown``.
-
-    Use it for any user-written text (names, comments, item inputs) shown through markdown; or show
-    such text with ``st.text`` / ``st.code``. Newlines are kept as markdown line breaks.
-    """
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    return escaped.replace("\n", "  \n")
 
 
 def require_role(*roles: str) -> Any:

@@ -1,0 +1,163 @@
+"""The answer form of one quiz item, for every task type, with the optional confidence, rule and unclear flag.
+
+Security: these widgets receive the task and the item's *input* only, never its gold answer, so no
+gold can end up in an option, a default, a ``format_func`` output or a widget key. Defaults are
+always "nothing chosen". Keys are built from the caller's prefix (page + attempt + position).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from calibration.app.widgets import spans as span_widgets
+
+ORDINALS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th")
+CONFIDENCE = {1: "1 · guess", 2: "2", 3: "3 · fairly sure", 4: "4", 5: "5 · certain"}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the annotator submitted for one item; `answer` is raw (parse it with the task)."""
+
+    answer: Any
+    confidence: int | None = None
+    cited_rule: str | None = None
+    unclear: bool = False
+    comment: str | None = None
+
+
+def _label_names(task: Any) -> dict[str, str]:
+    return {label.id: label.name for label in task.labels}
+
+
+def _answer_widget(task: Any, input: Any, key: str) -> Any:
+    """The native widget for `task.type` inside the form; returns the raw answer or None."""
+    kind = task.type
+    if kind == "single_label":
+        names = _label_names(task)
+        return st.radio(
+            "Your answer",
+            task.label_ids,
+            index=None,
+            format_func=lambda label_id: names[label_id],
+            captions=[label.description for label in task.labels],
+            key=f"{key}_answer",
+        )
+    if kind == "multi_label":
+        names = _label_names(task)
+        chosen = st.pills(
+            "Your answer (choose every label that applies)",
+            task.label_ids,
+            selection_mode="multi",
+            format_func=lambda label_id: names[label_id],
+            key=f"{key}_answer",
+        )
+        return list(chosen or [])
+    if kind == "rating":
+        scale = task.scale
+        return st.radio(
+            "Your rating",
+            scale.points,
+            index=None,
+            horizontal=False,
+            format_func=lambda point: str(point),
+            captions=[scale.anchors.get(point, "") for point in scale.points],
+            key=f"{key}_answer",
+        )
+    if kind == "pairwise":
+        options = ["a", "b", "tie"] if task.allow_tie else ["a", "b"]
+        shown = {"a": "A is better", "b": "B is better", "tie": "Tie"}
+        return st.segmented_control(
+            "Which reply is better?", options, format_func=lambda o: shown[o], key=f"{key}_answer"
+        )
+    if kind == "ranking":
+        candidates = list(getattr(input, "candidates", {}) or {})
+        st.markdown("**Your ranking** (best first)")
+        order: list[str | None] = []
+        columns = st.columns(len(candidates) or 1)
+        for position, column in enumerate(columns[: len(candidates)]):
+            with column:
+                order.append(
+                    st.selectbox(
+                        ORDINALS[position] if position < len(ORDINALS) else f"{position + 1}th",
+                        candidates,
+                        index=None,
+                        placeholder="choose",
+                        key=f"{key}_rank_{position}",
+                    )
+                )
+        return None if any(choice is None for choice in order) else order
+    if kind == "span":
+        return span_widgets.current_spans(key)
+    raise ValueError(f"unknown task type {kind!r}")
+
+
+def answer_form(
+    task: Any,
+    input: Any,
+    *,
+    key: str,
+    rules: list[tuple[str, str]] | None = None,
+    ask_confidence: bool = True,
+    submit_label: str = "Submit answer",
+) -> Submission | None:
+    """Render the answer form for one item; returns the `Submission` on the run it is submitted.
+
+    Span tasks get the span builder above the form (its buttons cannot live in a form); the form
+    then holds the extra fields and the submit button.
+
+    Args:
+        task: the guideline's task.
+        input: the item's input (never its gold answer).
+        key: widget-key prefix unique to this item on the page.
+        rules: ``(rule id, title)`` pairs to offer as "rule applied"; None hides the question.
+        ask_confidence: whether to ask for a 1-5 confidence.
+        submit_label: the submit button's label.
+    """
+    if task.type == "span":
+        span_widgets.span_picker(task, input.text, key=key)
+    with st.form(f"{key}_form", clear_on_submit=False, border=task.type != "span"):
+        raw = _answer_widget(task, input, key)
+        confidence = cited = None
+        with st.expander("Confidence, rule applied, unclear guideline", expanded=False):
+            if ask_confidence:
+                confidence = st.segmented_control(
+                    "How sure are you?", list(CONFIDENCE), format_func=CONFIDENCE.get, key=f"{key}_confidence"
+                )
+            if rules:
+                titles = dict(rules)
+                cited = st.selectbox(
+                    "Rule you applied",
+                    [rule_id for rule_id, _ in rules],
+                    index=None,
+                    format_func=lambda rule_id: f"{rule_id} · {titles[rule_id]}",
+                    placeholder="optional",
+                    key=f"{key}_rule",
+                )
+            unclear = st.checkbox("The guideline was unclear here", key=f"{key}_unclear")
+            comment = st.text_area(
+                "Comment (what was unclear?)", key=f"{key}_comment", max_chars=2000, height=80
+            )
+        submitted = st.form_submit_button(
+            submit_label, type="primary", icon=":material/send:", key=f"{key}_submit"
+        )
+    if not submitted:
+        return None
+    return Submission(
+        answer=raw,
+        confidence=confidence,
+        cited_rule=cited,
+        unclear=bool(unclear),
+        comment=(comment or "").strip() or None,
+    )
+
+
+def reset_answer(key: str) -> None:
+    """Forget the widget state of item `key` once its answer is recorded (spans included)."""
+    span_widgets.reset_spans(key)
+    for name in list(st.session_state.keys()):
+        if str(name).startswith(f"{key}_"):
+            del st.session_state[name]

@@ -1,0 +1,162 @@
+"""Span answers with native widgets: tokens as multi-select pills, a label picker, Add/Remove span buttons.
+
+No custom JavaScript: the annotator selects contiguous tokens (pills whose values are token indices,
+so repeated words are fine), picks a label with a segmented control and presses "Add span". The
+spans built so far are shown highlighted (escaped text inside ``:color-background[...]``) with a
+remove button each. Spans live in ``st.session_state[f"{key}_spans"]`` as ``[start, end, label]``
+character offsets, the raw form `calibration.answers.parse_answer` accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+from calibration.app.widgets.text import escape_markdown
+
+TOKEN = re.compile(r"\w+(?:[.'@+\-]\w+)*|\S")
+"""A token: a word (keeping emails, ids like ACC-123 and phone groups like 555-0142 whole) or a symbol."""
+
+COLORS = ("blue", "green", "orange", "violet", "red", "yellow", "gray")
+
+
+def tokenize(text: str) -> list[tuple[int, int]]:
+    """Character ranges ``(start, end)`` of the tokens of `text`, in order."""
+    return [(match.start(), match.end()) for match in TOKEN.finditer(text)]
+
+
+def label_colors(labels: list[Any]) -> dict[str, str]:
+    """A highlight colour per label id: the label's own colour when Streamlit knows it, else a cycle."""
+    colors: dict[str, str] = {}
+    for index, label in enumerate(labels):
+        own = (getattr(label, "color", None) or "").lower()
+        colors[label.id] = own if own in COLORS else COLORS[index % len(COLORS)]
+    return colors
+
+
+def highlighted(text: str, spans: list[tuple[int, int, str]], labels: list[Any]) -> str:
+    """Markdown of `text` with each span highlighted and tagged with its label name (text escaped).
+
+    Overlapping spans are drawn once (the earlier one); every span is still listed by `span_picker`.
+    """
+    colors = label_colors(labels)
+    names = {label.id: label.name for label in labels}
+    out: list[str] = []
+    at = 0
+    for start, end, label in sorted(spans):
+        if start < at:
+            continue
+        out.append(escape_markdown(text[at:start]))
+        color = colors.get(label, "gray")
+        out.append(
+            f":{color}-background[{escape_markdown(text[start:end])} **{escape_markdown(names.get(label, label))}**]"
+        )
+        at = end
+    out.append(escape_markdown(text[at:]))
+    return "".join(out)
+
+
+def _spans_key(key: str) -> str:
+    return f"{key}_spans"
+
+
+def current_spans(key: str) -> list[list[Any]]:
+    """The spans built so far for the widget `key`, as ``[start, end, label]`` lists."""
+    return list(st.session_state.get(_spans_key(key), []))
+
+
+def _add_span(key: str, text: str) -> None:
+    ranges = tokenize(text)
+    chosen = sorted(st.session_state.get(f"{key}_tokens") or [])
+    label = st.session_state.get(f"{key}_label")
+    if not chosen:
+        st.session_state[f"{key}_error"] = "Select the tokens of the span first."
+        return
+    if chosen != list(range(chosen[0], chosen[-1] + 1)):
+        st.session_state[f"{key}_error"] = (
+            "A span is a run of neighbouring tokens: select tokens without gaps."
+        )
+        return
+    if label is None:
+        st.session_state[f"{key}_error"] = "Pick the span's label."
+        return
+    span = [ranges[chosen[0]][0], ranges[chosen[-1]][1], label]
+    spans = current_spans(key)
+    if span not in spans:
+        spans.append(span)
+    st.session_state[_spans_key(key)] = sorted(spans)
+    st.session_state[f"{key}_tokens"] = []  # a callback may reset the pills; the browser follows
+    st.session_state[f"{key}_error"] = None
+
+
+def _remove_span(key: str, index: int) -> None:
+    spans = current_spans(key)
+    if 0 <= index < len(spans):
+        del spans[index]
+    st.session_state[_spans_key(key)] = spans
+
+
+def span_picker(task: Any, text: str, *, key: str) -> list[list[Any]]:
+    """Let the annotator build spans over `text`; returns the spans so far (``[start, end, label]``).
+
+    Args:
+        task: the guideline's span task (its labels).
+        text: the input text.
+        key: a widget-key prefix unique to this item on the page (never derived from answers).
+    """
+    ranges = tokenize(text)
+    labels = list(task.labels)
+    names = {label.id: label.name for label in labels}
+    st.pills(
+        "Select the tokens of one span",
+        list(range(len(ranges))),
+        selection_mode="multi",
+        format_func=lambda i: text[ranges[i][0] : ranges[i][1]],
+        key=f"{key}_tokens",
+    )
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    with left:
+        st.segmented_control(
+            "Label",
+            [label.id for label in labels],
+            format_func=lambda label_id: names.get(label_id, label_id),
+            key=f"{key}_label",
+        )
+    with right:
+        st.button(
+            "Add span",
+            key=f"{key}_add",
+            icon=":material/add:",
+            on_click=_add_span,
+            args=(key, text),
+            width="stretch",
+        )
+    error = st.session_state.get(f"{key}_error")
+    if error:
+        st.warning(error, icon=":material/warning:")
+    spans = current_spans(key)
+    if spans:
+        with st.container(border=True):
+            st.markdown(highlighted(text, [tuple(s) for s in spans], labels))
+        for index, (start, end, label) in enumerate(spans):
+            cols = st.columns([6, 1], vertical_alignment="center")
+            name = names.get(label, label)
+            cols[0].markdown(f"{escape_markdown(text[start:end])} → **{escape_markdown(name)}**")
+            cols[1].button(
+                "Remove",
+                key=f"{key}_remove_{index}",
+                icon=":material/close:",
+                on_click=_remove_span,
+                args=(key, index),
+            )
+    else:
+        st.caption("No spans yet. If the text has nothing to mark, submit with no spans.")
+    return spans
+
+
+def reset_spans(key: str) -> None:
+    """Forget the spans and selection of widget `key` (after its answer was recorded)."""
+    for suffix in ("_spans", "_tokens", "_error"):
+        st.session_state.pop(f"{key}{suffix}", None)

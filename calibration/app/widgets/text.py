@@ -1,0 +1,63 @@
+"""Showing user-written text safely: markdown escaping and the rendering of task inputs.
+
+User text (item inputs, names, comments) is never rendered as HTML; through markdown it is escaped
+first, so ``[link](javascript:...)``, images, ``:red[...]`` directives or ``**`` cannot take effect.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:~$=^&])")
+
+
+def escape_markdown(text: object) -> str:
+    """`text` with every markdown and directive character backslash-escaped, safe in ``st.markdown``.
+
+    Newlines become markdown line breaks, so paragraphs of the input keep their shape.
+    """
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return escaped.replace("\n", "  \n")
+
+
+def show_text_input(input: Any, *, heading: str | None = None) -> None:
+    """Render a label/span/rating input (text and optional context) in a bordered box, escaped."""
+    with st.container(border=True):
+        if heading:
+            st.caption(heading)
+        if getattr(input, "context", None):
+            st.caption("Context: " + escape_markdown(input.context))
+        st.markdown(escape_markdown(input.text))
+
+
+def show_pair_input(input: Any) -> None:
+    """Render a pairwise input: the prompt, then replies A and B side by side."""
+    st.markdown("**Prompt**  \n" + escape_markdown(input.prompt))
+    left, right = st.columns(2, gap="medium")
+    for column, name, reply in ((left, "A", input.a), (right, "B", input.b)):
+        with column, st.container(border=True):
+            st.markdown(f"**Reply {name}**")
+            st.markdown(escape_markdown(reply))
+
+
+def show_ranking_input(input: Any) -> None:
+    """Render a ranking input: the prompt and each candidate under its id."""
+    st.markdown("**Prompt**  \n" + escape_markdown(input.prompt))
+    columns = st.columns(min(len(input.candidates), 3) or 1, gap="small")
+    for index, (candidate_id, text) in enumerate(input.candidates.items()):
+        with columns[index % len(columns)], st.container(border=True):
+            st.markdown(f"**{escape_markdown(candidate_id)}**")
+            st.markdown(escape_markdown(text))
+
+
+def show_input(task_type: str, input: Any, *, heading: str | None = None) -> None:
+    """Render any task input the way annotators see it."""
+    if task_type == "pairwise":
+        show_pair_input(input)
+    elif task_type == "ranking":
+        show_ranking_input(input)
+    else:
+        show_text_input(input, heading=heading)
