@@ -182,6 +182,11 @@ def decode_text(data: bytes, source: str) -> str:
         ) from None
 
 
+def _ends_early(error: json.JSONDecodeError, text: str) -> bool:
+    """Whether a JSON error means the text stops before the value is complete (a cut-off file)."""
+    return error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
+
+
 def read_json(data: bytes, source: str, expected: str) -> Any:
     """Parse a whole JSON document, naming the line and column where it breaks.
 
@@ -194,7 +199,7 @@ def read_json(data: bytes, source: str, expected: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        truncated = error.pos >= len(text.rstrip())
+        truncated = _ends_early(error, text)
         what = "the JSON ends early (truncated file?)" if truncated else f"invalid JSON: {error.msg}"
         raise DataError(
             what,
@@ -217,7 +222,7 @@ def read_jsonl(data: bytes, source: str, expected: str) -> Iterator[tuple[int, d
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            truncated = error.pos >= len(line.rstrip())
+            truncated = _ends_early(error, line)
             what = "the line ends early (truncated file?)" if truncated else f"invalid JSON: {error.msg}"
             raise DataError(
                 what,

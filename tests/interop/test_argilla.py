@@ -1,0 +1,129 @@
+"""Argilla 2 records: nested responses per question with user_id and status, and the flat form."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from calibration.answers import Span
+from calibration.errors import DataError
+from calibration.interop.argilla import read_argilla
+from calibration.interop.common import resolve
+
+U1 = "0b7c6d1e-1111-4c3a-9d7e-0a1b2c3d4e5f"
+U2 = "5e6f7a8b-2222-4c3a-9d7e-0a1b2c3d4e5f"
+
+
+def record(rid, text, responses, **extra):
+    base = {
+        "id": rid,
+        "status": "completed",
+        "_server_id": f"srv-{rid}",
+        "fields": {"text": text},
+        "metadata": {},
+        "suggestions": {"label": {"value": "INDEM", "score": 0.7, "agent": "model-v1"}},
+        "responses": responses,
+        "vectors": {},
+    }
+    base.update(extra)
+    return base
+
+
+def test_nested_records_submitted_discarded_and_draft(clauses):
+    records = [
+        record(
+            "r1",
+            "Supplier shall indemnify Buyer.",
+            {
+                "label": [
+                    {"value": "INDEM", "user_id": U1, "status": "submitted"},
+                    {"value": "LIAB", "user_id": U2, "status": "submitted"},
+                ],
+                "confidence": [{"value": 2, "user_id": U2, "status": "submitted"}],
+            },
+            metadata={"rule_id": "R-INDEM"},
+        ),
+        record(
+            "r2",
+            "Liability is capped.",
+            {
+                "label": [
+                    {"value": "LIAB", "user_id": U1, "status": "discarded"},
+                    {"value": "LIAB", "user_id": U2, "status": "draft"},
+                ],
+            },
+        ),
+    ]
+    result = resolve(read_argilla(json.dumps(records).encode(), "records.json", clauses), clauses)
+    assert sorted(result.responses[["item_id", "annotator_id", "answer"]].itertuples(index=False)) == [
+        ("r1", U1, "INDEM"),
+        ("r1", U2, "LIAB"),
+    ]
+    assert result.responses.set_index("annotator_id").loc[U2, "confidence"] == 2
+    assert [str(s) for s in result.skipped] == [
+        f"record r2 by {U1}: discarded in Argilla, not submitted",
+        f"record r2 by {U2}: draft in Argilla, not submitted",
+    ]
+    assert result.rule_sources["r1"] == "field"
+
+
+def test_flat_records_as_jsonl(tags):
+    lines = [
+        {
+            "id": "a",
+            "text": "charged twice and the app crashed",
+            "topics.responses": [["BILLING", "BUG"], ["BUG"]],
+            "topics.responses.users": [U1, U2],
+            "topics.responses.status": ["submitted", "submitted"],
+        },
+    ]
+    data = ("\n".join(json.dumps(x) for x in lines) + "\n").encode()
+    result = resolve(read_argilla(data, "records.jsonl", tags), tags)
+    assert result.responses.set_index("annotator_id")["answer"].to_dict() == {
+        U1: ("BILLING", "BUG"),
+        U2: ("BUG",),
+    }
+
+
+def test_span_question(pii):
+    text = "Ana Diaz, ana@x.org"
+    records = [
+        record(
+            "s1",
+            text,
+            {
+                "spans": [
+                    {"value": [{"start": 0, "end": 8, "label": "NAME"}], "user_id": U1, "status": "submitted"}
+                ]
+            },
+        )
+    ]
+    result = resolve(read_argilla(json.dumps(records).encode(), "r.json", pii), pii)
+    assert result.responses["answer"].tolist() == [(Span(0, 8, "NAME"),)]
+
+
+def test_response_without_user_id_names_the_record(clauses):
+    records = [record("r9", "x", {"label": [{"value": "INDEM", "status": "submitted"}]})]
+    with pytest.raises(DataError) as caught:
+        read_argilla(json.dumps(records).encode(), "r.json", clauses)
+    assert str(caught.value).startswith(
+        "r.json: record r9: a response to question 'label' has no user_id, so its annotator is unknown"
+    )
+
+
+def test_several_questions_need_a_choice(clauses):
+    records = [
+        record(
+            "r1",
+            "x",
+            {
+                "label": [{"value": "INDEM", "user_id": U1, "status": "submitted"}],
+                "severity": [{"value": "high", "user_id": U1, "status": "submitted"}],
+            },
+        )
+    ]
+    with pytest.raises(DataError, match="several questions could hold the answer: label, severity"):
+        read_argilla(json.dumps(records).encode(), "r.json", clauses)
+    raw = read_argilla(json.dumps(records).encode(), "r.json", clauses, question="label")
+    assert resolve(raw, clauses).responses["answer"].tolist() == ["INDEM"]
