@@ -239,7 +239,8 @@ class _Builder:
         try:
             return self._scalars.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
-            self._add(f"invalid {_tag_name(node.tag)} value {node.value!r}: {error}", node, at, None)
+            what = "date" if node.tag.endswith(":timestamp") else _tag_name(node.tag) + " value"
+            self._add(f"invalid {what} {node.value!r}: {error}", node, at, None)
             return None
 
     def _mapping(self, node: MappingNode, at: FieldPath, depth: int) -> dict[Any, Any]:
@@ -443,8 +444,11 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
     if encoded > MAX_FILE_BYTES:
         _raise(_decode(b"", path, encoded)[1])
     data, source_map, problems = read_yaml(text, path)
-    if problems:
+    if problems and not isinstance(data, dict):
         _raise(problems)
+    # Problems found while building values (duplicate keys, tags, bad scalars) are reported with the
+    # model's problems; the model's findings at or below those fields would only repeat them.
+    shadowed = [p.location.field for p in problems if p.location.field]
     if data is None:
         _raise(
             [
@@ -481,17 +485,24 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
     if path:
         problems += _check_layout(data, path, source_map)
     cross: list[tuple[FieldPath, str, str | None]] = []
+    found: list[Problem] = []
     guideline: Guideline | None = None
     try:
         guideline = Guideline.model_validate(data, context={"problems": cross})
     except ValidationError as error:
-        problems += translate_errors(error, data, source_map)
+        found += translate_errors(error, data, source_map)
     for at, message, hint in cross:
-        problems.append(_problem(message, source_map.locate(at), at, hint))
+        found.append(_problem(message, source_map.locate(at), at, hint))
+    problems += [p for p in found if not _shadowed_by(p, shadowed)]
     if problems or guideline is None:
         _raise(problems)
     assert guideline is not None
     return LoadedGuideline(guideline, path, source_map)
+
+
+def _shadowed_by(problem: Problem, fields: list[str]) -> bool:
+    field = problem.location.field or ""
+    return any(field == f or field.startswith((f + ".", f + "[")) for f in fields)
 
 
 def _raise(problems: list[Problem]) -> None:
