@@ -575,3 +575,33 @@ def lint_signals(warnings: Sequence[Any]) -> list[Evidence]:
         figures = {"n_warnings": len(mine), "fields": [w.location.field for w in mine]}
         found.append(Evidence(flag, True, message, figures))
     return found
+
+
+# --------------------------------------------------------------------------- concentrated confusion
+
+
+def confused_labels(
+    pair_counts: Mapping[tuple[str, str], float], *, share: float = CONFUSION_SHARE
+) -> Evidence:
+    """`confused_labels`: one pair of labels accounts for most of the disagreement under the rule.
+
+    Args:
+        pair_counts: disagreeing answer pairs under the rule, counted per unordered label pair
+            (from the agreement engine's `confused_pairs`), e.g. ``{("A", "B"): 30, ("A", "C"): 2}``.
+        share: the share of all disagreeing pairs the top pair must hold.
+    """
+    total = float(sum(pair_counts.values()))
+    if total <= 0:
+        return Evidence("confused_labels", False, "no disagreement to analyse", {"n_disagreements": 0})
+    (first, second), top = max(pair_counts.items(), key=lambda kv: (kv[1], kv[0]))
+    rate = top / total
+    fired = rate >= share
+    pairs = sorted(pair_counts.items(), key=lambda kv: -kv[1])[:5]
+    figures = {
+        "pair": [answer_text(first), answer_text(second)],
+        "share": rate,
+        "n_disagreements": total,
+        "pairs": [{"labels": [answer_text(a), answer_text(b)], "count": c} for (a, b), c in pairs],
+    }
+    message = f"{answer_text(first)} vs {answer_text(second)} is {rate:.0%} of the disagreement"
+    return Evidence("confused_labels", bool(fired), message, figures)

@@ -1,0 +1,85 @@
+"""Before/after comparison on simulated pilots where the truth is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from calibration.ambiguity.compare import compare_versions
+from calibration.ambiguity.queue import Pilot
+from calibration.errors import DataError
+from calibration.responses import item_rules_frame, responses_frame
+
+
+def _pilots(pilot, revised_pilot):
+    before = Pilot.of(pilot.guideline, pilot.responses)
+    after = Pilot.of(revised_pilot.guideline, revised_pilot.responses)
+    return before, after
+
+
+def test_revised_rule_whose_confusion_was_removed_is_improved(pilot, revised_pilot):
+    comparison = compare_versions(*_pilots(pilot, revised_pilot))
+    ambig = comparison.rule("R-AMBIG")
+    assert ambig.verdict == "improved"
+    assert ambig.ci95[0] > 0 and ambig.difference > 0.5
+    assert ambig.text_changed and comparison.changed_rule_ids == ("R-AMBIG",)
+    assert ambig.gold_after > ambig.gold_before and ambig.gold_ci95[0] > 0
+    assert not comparison.rule("R-CLEAR").text_changed
+
+
+def test_comparison_json_shape(pilot, revised_pilot):
+    data = compare_versions(*_pilots(pilot, revised_pilot)).to_dict()
+    entry = data["rules"][0]
+    assert {"rule_id", "before", "after", "difference", "ci95", "verdict"} <= set(entry)
+    assert entry["verdict"] in ("improved", "unchanged", "worse")
+    assert len(entry["ci95"]) == 2
+    assert data["before"] == "sim@1.0.0" and data["after"] == "sim@1.1.0"
+
+
+def test_comparison_is_reproducible_by_seed(pilot, revised_pilot):
+    first = compare_versions(*_pilots(pilot, revised_pilot), seed=3).to_dict()
+    assert compare_versions(*_pilots(pilot, revised_pilot), seed=3).to_dict() == first
+
+
+def _skew_pilot(seed: int, dominant: bool) -> Pilot:
+    """One rule, 60 items: balanced and noisy (before) or one label dominant and clean (after)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(60):
+        truth = ("Y" if i == 0 else "X") if dominant else ("X" if i % 2 else "Y")
+        accuracy = 0.98 if dominant else 0.9
+        for annotator in "abcd":
+            wrong = {"X": "Y", "Y": "X"}[truth]
+            rows.append(
+                {
+                    "item_id": f"s{i}",
+                    "annotator_id": annotator,
+                    "answer": truth if rng.random() < accuracy else wrong,
+                }
+            )
+    responses = responses_frame(rows)
+    return Pilot.of(None, responses, item_rules_frame({f"s{i}": ["R-S"] for i in range(60)}))
+
+
+def test_kappa_paradox_rule_is_not_marked_worse():
+    before, after = _skew_pilot(0, dominant=False), _skew_pilot(1, dominant=True)
+    entry = compare_versions(before, after).rule("R-S")
+    figures = entry.figures
+    assert figures["after"]["percent_agreement"] > figures["before"]["percent_agreement"] + 0.1
+    assert figures["after"]["krippendorff_alpha"] < figures["before"]["krippendorff_alpha"]
+    assert entry.statistic == "gwet_ac1" and entry.verdict != "worse"
+
+
+def test_compare_needs_a_common_rule():
+    one = Pilot.of(
+        None,
+        responses_frame([{"item_id": "i", "annotator_id": "a", "answer": "A"}]),
+        item_rules_frame({"i": ["R1"]}),
+    )
+    two = Pilot.of(
+        None,
+        responses_frame([{"item_id": "j", "annotator_id": "a", "answer": "A"}]),
+        item_rules_frame({"j": ["R2"]}),
+    )
+    with pytest.raises(DataError, match="no rule was piloted in both versions"):
+        compare_versions(one, two)
