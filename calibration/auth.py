@@ -1,0 +1,113 @@
+"""Passwords (argon2id), invitation tokens (random, stored as sha256) and the sign-in rate limit (pure parts).
+
+The database side (failures stored per login, users) is `calibration.rounds.service.authenticate`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import math
+import secrets
+from collections.abc import Sequence
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from calibration.errors import AuthError, Location
+
+MIN_PASSWORD_LENGTH = 8
+MAX_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+TOKEN_BYTES = 32
+
+_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
+# Verified when the login is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("calibration-dummy-password")
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords that are too short.
+
+    Raises:
+        AuthError: the password has fewer than `MIN_PASSWORD_LENGTH` characters.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(
+            f"the password has {len(password)} characters; at least {MIN_PASSWORD_LENGTH} are needed",
+            location=Location(field="password"),
+            hint="use a longer passphrase",
+        )
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password` (with its salt and parameters), after the strength check."""
+    check_password_strength(password)
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches `password_hash`; a missing or malformed hash never matches."""
+    if not password_hash:
+        with contextlib.suppress(VerificationError):  # same time as a real check; NUL never matches
+            _hasher.verify(_DUMMY_HASH, password + "\0")
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with weaker parameters than today's and should be replaced."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+def hash_token(token: str) -> str:
+    """The sha256 hex digest under which an invitation token is stored (the token itself never is)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh URL-safe invitation token and its stored hash, as ``(token, token_hash)``."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, hash_token(token)
+
+
+def lockout_minutes(
+    failures: Sequence[dt.datetime],
+    now: dt.datetime,
+    *,
+    max_failures: int = MAX_FAILURES,
+    window: dt.timedelta = FAILURE_WINDOW,
+) -> int | None:
+    """Minutes until sign-in is allowed again, or None when it is allowed now.
+
+    Args:
+        failures: times of failed sign-ins for one login (any order, aware UTC).
+        now: the current time.
+        max_failures: failures within `window` that lock the login.
+        window: the sliding window.
+
+    Returns:
+        None when fewer than `max_failures` failures fall in the window; otherwise the whole minutes
+        (at least 1) until the oldest of the last `max_failures` failures leaves the window.
+    """
+    recent = sorted(t for t in failures if now - t < window)
+    if len(recent) < max_failures:
+        return None
+    unlock = recent[-max_failures] + window
+    return max(1, math.ceil((unlock - now).total_seconds() / 60))
+
+
+def too_many_attempts(minutes: int) -> AuthError:
+    """The error for a locked login."""
+    unit = "minute" if minutes == 1 else "minutes"
+    return AuthError(
+        f"too many attempts, try again in {minutes} {unit}",
+        hint=f"sign-in is paused after {MAX_FAILURES} failures in {int(FAILURE_WINDOW.total_seconds() // 60)} minutes",
+    )

@@ -1,0 +1,137 @@
+"""Database engine from CALIBRATION_DATABASE_URL: SQLite settings for concurrent writers, PostgreSQL via psycopg.
+
+SQLite runs in WAL mode with a busy timeout, and every transaction starts with ``BEGIN IMMEDIATE``
+so the write lock is taken up front: with a deferred ``BEGIN``, read-then-write transactions of
+concurrent sessions fail with "database is locked" instead of waiting (measured in the project's
+notes, streamlit-1.67.md section 6). On Python 3.11 the sqlite3 module must be told not to manage
+transactions itself (``isolation_level = None``) for SQLAlchemy's ``BEGIN`` to be the one that runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from calibration.errors import CalibrationError, Location
+
+ENV_URL = "CALIBRATION_DATABASE_URL"
+DEFAULT_URL = "sqlite:///calibration.db"
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON")
+
+
+def database_url(url: str | None = None) -> str:
+    """The database URL: `url`, else $CALIBRATION_DATABASE_URL, else a SQLite file in the working folder.
+
+    ``postgresql://`` and ``postgres://`` URLs are mapped to the psycopg 3 driver.
+    """
+    url = url or os.environ.get(ENV_URL) or DEFAULT_URL
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str | None = None, **options: Any) -> Engine:
+    """Create an engine for `url` (see `database_url`) with the project's connection settings.
+
+    Args:
+        url: a SQLAlchemy URL; None reads $CALIBRATION_DATABASE_URL (default ``sqlite:///calibration.db``).
+        options: extra keyword arguments for `sqlalchemy.create_engine`.
+
+    Returns:
+        An engine; share one per process and open a short session per action.
+
+    Raises:
+        CalibrationError: the URL cannot be parsed, or names an in-memory SQLite database
+            (each pooled connection would see a different, empty database).
+    """
+    url = database_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as error:  # sqlalchemy.exc.ArgumentError, ValueError
+        raise CalibrationError(
+            f"cannot parse the database URL {url!r}: {error}",
+            location=Location(field=ENV_URL),
+            hint="use e.g. sqlite:///calibration.db or postgresql+psycopg://user@host:5432/db",
+        ) from None
+    if parsed.get_backend_name() != "sqlite":
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 20)
+        return create_engine(parsed, **options)
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file::memory:"):
+        raise CalibrationError(
+            f"the database URL {url!r} is an in-memory SQLite database",
+            location=Location(field=ENV_URL),
+            hint="use a file, e.g. sqlite:///calibration.db",
+        )
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    connect_args = dict(options.pop("connect_args", {}))
+    connect_args.setdefault("check_same_thread", False)
+    connect_args.setdefault("timeout", 30)
+    options.setdefault("pool_size", 5)
+    options.setdefault("max_overflow", 15)
+    options.setdefault("pool_timeout", 60)
+    engine = create_engine(parsed, connect_args=connect_args, **options)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # Python 3.11: let SQLAlchemy emit BEGIN, not sqlite3
+        for pragma in SQLITE_PRAGMAS:
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now: wait, never fail later
+
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session in one transaction: committed when the block ends, rolled back on any exception.
+
+    Objects stay readable after the commit (``expire_on_commit=False``).
+    """
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def migrations_config(engine: Engine) -> Any:
+    """An Alembic `Config` for the packaged migrations, bound to `engine`'s URL."""
+    from alembic.config import Config
+
+    folder = Path(__file__).with_name("migrations")
+    config = Config(str(folder / "alembic.ini"))
+    config.set_main_option("script_location", str(folder))
+    config.set_main_option(
+        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    )
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to `revision` (creating the database on first use)."""
+    from alembic import command
+
+    config = migrations_config(engine)
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        connection.commit()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration revision the database is at, or None when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

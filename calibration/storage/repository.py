@@ -1,0 +1,628 @@
+"""Session in, domain objects out: every query of the store lives here, no SQL anywhere else.
+
+Domain objects are frozen dataclasses, safe to cache and to hand to the app after the session closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from calibration.storage import tables as t
+
+Role = Literal["lead", "author", "annotator"]
+RoundKind = Literal["pilot", "calibration"]
+ROLES: tuple[str, ...] = ("lead", "author", "annotator")
+
+
+# --------------------------------------------------------------------------- domain objects
+
+
+@dataclass(frozen=True)
+class User:
+    """A person using the product."""
+
+    id: int
+    name: str
+    email: str | None
+    role: Role
+    created_at: dt.datetime
+    has_password: bool = False
+
+
+@dataclass(frozen=True)
+class GuidelineVersion:
+    """A published guideline version (the snapshot itself is loaded by `get_guideline`)."""
+
+    id: int
+    guideline_id: str
+    version: str
+    content_hash: str
+    title: str
+    published_at: dt.datetime
+    published_by: int | None
+
+    @property
+    def ref(self) -> str:
+        """``id@version``."""
+        return f"{self.guideline_id}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Round:
+    """A pilot or calibration round."""
+
+    id: int
+    name: str
+    kind: RoundKind
+    guideline_version_id: int
+    guideline_ref: str
+    status: Literal["open", "closed"]
+    settings: dict[str, Any]
+    created_by: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Response:
+    """One stored answer (``answer`` in its JSON form, see `calibration.answers.answer_to_json`)."""
+
+    id: int
+    attempt_id: int
+    round_id: int
+    item_id: str
+    annotator_id: int
+    answer: Any
+    confidence: int | None
+    cited_rule: str | None
+    unclear: bool
+    comment: str | None
+    seconds: float | None
+    created_at: dt.datetime
+    superseded_at: dt.datetime | None
+    created: bool = True  # False when `record_answer` found the same answer already stored
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An annotator's pass through their items, with progress.
+
+    ``items`` is the attempt's item order; ``answers`` holds the current response per answered item;
+    ``next_item`` is the first item in order without an answer (None when all are answered).
+    """
+
+    id: int
+    round_id: int
+    round_name: str
+    annotator_id: int
+    number: int
+    status: Literal["in_progress", "finished"]
+    items: tuple[str, ...]
+    answers: dict[str, Response]
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    score: dict[str, Any] | None
+    target_rules: tuple[str, ...] | None = None
+
+    @property
+    def next_item(self) -> str | None:
+        for item in self.items:
+            if item not in self.answers:
+                return item
+        return None
+
+    @property
+    def answered(self) -> int:
+        return sum(item in self.answers for item in self.items)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "finished"
+
+
+@dataclass(frozen=True)
+class Certification:
+    """An annotator certified on a guideline version by a passed attempt."""
+
+    id: int
+    annotator_id: int
+    annotator_name: str
+    guideline_ref: str
+    attempt_id: int
+    score: float | None
+    certified_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Adjudication:
+    """A lead's final answer for an item of a round."""
+
+    id: int
+    round_id: int
+    item_id: str
+    answer: Any
+    rationale: str
+    adjudicator_id: int | None
+    created_at: dt.datetime
+    added_to_bank: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log."""
+
+    id: int
+    actor_id: int | None
+    action: str
+    entity: str
+    details: dict[str, Any]
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AnnotatorProgress:
+    """Progress of one annotator in a round (their latest attempt)."""
+
+    annotator_id: int
+    name: str
+    attempts: int
+    status: Literal["not_started", "in_progress", "finished"]
+    answered: int
+    total: int
+    last_activity: dt.datetime | None
+    passed: bool | None = None
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    """Who finished and who is stuck in a round."""
+
+    round: Round
+    annotators: list[AnnotatorProgress] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "round": self.round.name,
+            "kind": self.round.kind,
+            "guideline": self.round.guideline_ref,
+            "status": self.round.status,
+            "annotators": [
+                {
+                    "annotator": p.name,
+                    "status": p.status,
+                    "attempts": p.attempts,
+                    "answered": p.answered,
+                    "total": p.total,
+                    "last_activity": p.last_activity.isoformat() if p.last_activity else None,
+                    "passed": p.passed,
+                }
+                for p in self.annotators
+            ],
+        }
+
+
+# --------------------------------------------------------------------------- converters
+
+
+def user_of(row: t.User) -> User:
+    return User(row.id, row.name, row.email, row.role, row.created_at, row.password_hash is not None)  # type: ignore[arg-type]
+
+
+def version_of(row: t.GuidelineVersion) -> GuidelineVersion:
+    return GuidelineVersion(
+        row.id, row.guideline_id, row.version, row.content_hash, row.title, row.published_at, row.published_by
+    )
+
+
+def round_of(row: t.Round, ref: str) -> Round:
+    return Round(
+        row.id,
+        row.name,
+        row.kind,  # type: ignore[arg-type]
+        row.guideline_version_id,
+        ref,
+        row.status,  # type: ignore[arg-type]
+        dict(row.settings or {}),
+        row.created_by,
+        row.created_at,
+    )
+
+
+def response_of(row: t.Response, created: bool = True) -> Response:
+    return Response(
+        row.id,
+        row.attempt_id,
+        row.round_id,
+        row.item_id,
+        row.annotator_id,
+        row.answer,
+        row.confidence,
+        row.cited_rule,
+        bool(row.unclear),
+        row.comment,
+        row.seconds,
+        row.created_at,
+        row.superseded_at,
+        created,
+    )
+
+
+# --------------------------------------------------------------------------- users
+
+
+def find_user(session: Session, *, user_id: int | None = None, login: str | None = None) -> t.User | None:
+    """A user by id, or by login (email, case-insensitive, or exact name)."""
+    if user_id is not None:
+        return session.get(t.User, user_id)
+    if login is None:
+        return None
+    row = session.scalar(select(t.User).where(func.lower(t.User.email) == login.strip().lower()))
+    return row or session.scalar(select(t.User).where(t.User.name == login.strip()))
+
+
+def users_by_names(session: Session, names: Sequence[str]) -> dict[str, t.User]:
+    rows = session.scalars(select(t.User).where(t.User.name.in_(list(names)))).all()
+    return {r.name: r for r in rows}
+
+
+def list_users(session: Session, role: str | None = None) -> list[User]:
+    query = select(t.User).order_by(t.User.name)
+    if role is not None:
+        query = query.where(t.User.role == role)
+    return [user_of(r) for r in session.scalars(query)]
+
+
+def name_taken(session: Session, name: str) -> bool:
+    return session.scalar(select(func.count()).select_from(t.User).where(t.User.name == name)) > 0
+
+
+def email_taken(session: Session, email: str) -> bool:
+    query = select(func.count()).select_from(t.User).where(func.lower(t.User.email) == email.lower())
+    return session.scalar(query) > 0
+
+
+def recent_failures(session: Session, login: str, since: dt.datetime) -> list[dt.datetime]:
+    query = select(t.SignInFailure.at).where(t.SignInFailure.login == login, t.SignInFailure.at >= since)
+    return list(session.scalars(query))
+
+
+def clear_failures(session: Session, login: str) -> None:
+    session.execute(delete(t.SignInFailure).where(t.SignInFailure.login == login))
+
+
+# --------------------------------------------------------------------------- guideline versions
+
+
+def find_version(session: Session, guideline_id: str, version: str) -> t.GuidelineVersion | None:
+    query = select(t.GuidelineVersion).where(
+        t.GuidelineVersion.guideline_id == guideline_id, t.GuidelineVersion.version == version
+    )
+    return session.scalar(query)
+
+
+def list_versions(session: Session, guideline_id: str | None = None) -> list[GuidelineVersion]:
+    query = select(t.GuidelineVersion).order_by(t.GuidelineVersion.guideline_id, t.GuidelineVersion.id)
+    if guideline_id is not None:
+        query = query.where(t.GuidelineVersion.guideline_id == guideline_id)
+    return [version_of(r) for r in session.scalars(query)]
+
+
+def version_ids(session: Session, guideline_id: str) -> list[str]:
+    query = select(t.GuidelineVersion.version).where(t.GuidelineVersion.guideline_id == guideline_id)
+    return list(session.scalars(query))
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def find_round(session: Session, name: str) -> tuple[t.Round, t.GuidelineVersion] | None:
+    query = (
+        select(t.Round, t.GuidelineVersion)
+        .join(t.GuidelineVersion, t.Round.guideline_version_id == t.GuidelineVersion.id)
+        .where(t.Round.name == name)
+    )
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row else None
+
+
+def round_names(session: Session) -> list[str]:
+    return list(session.scalars(select(t.Round.name).order_by(t.Round.created_at)))
+
+
+def list_rounds(session: Session) -> list[Round]:
+    query = (
+        select(t.Round, t.GuidelineVersion)
+        .join(t.GuidelineVersion, t.Round.guideline_version_id == t.GuidelineVersion.id)
+        .order_by(t.Round.created_at, t.Round.id)
+    )
+    return [round_of(r, f"{v.guideline_id}@{v.version}") for r, v in session.execute(query)]
+
+
+def add_assignments(
+    session: Session, round_id: int, annotator_id: int, number: int, items: Sequence[str]
+) -> None:
+    session.add_all(
+        t.Assignment(
+            round_id=round_id, annotator_id=annotator_id, attempt_number=number, item_id=i, position=p
+        )
+        for p, i in enumerate(items)
+    )
+
+
+def assigned_items(session: Session, round_id: int, annotator_id: int, number: int) -> list[str]:
+    query = (
+        select(t.Assignment.item_id)
+        .where(
+            t.Assignment.round_id == round_id,
+            t.Assignment.annotator_id == annotator_id,
+            t.Assignment.attempt_number == number,
+        )
+        .order_by(t.Assignment.position)
+    )
+    return list(session.scalars(query))
+
+
+def is_assigned(session: Session, round_id: int, annotator_id: int, number: int, item_id: str) -> bool:
+    query = select(t.Assignment.id).where(
+        t.Assignment.round_id == round_id,
+        t.Assignment.annotator_id == annotator_id,
+        t.Assignment.attempt_number == number,
+        t.Assignment.item_id == item_id,
+    )
+    return session.scalar(query) is not None
+
+
+def assignment_counts(session: Session, round_id: int) -> dict[str, int]:
+    """Annotators per item in a round's first attempts (for late joiners of a pilot)."""
+    query = (
+        select(t.Assignment.item_id, func.count())
+        .where(t.Assignment.round_id == round_id, t.Assignment.attempt_number == 1)
+        .group_by(t.Assignment.item_id)
+    )
+    return {item: n for item, n in session.execute(query)}
+
+
+def round_annotator_ids(session: Session, round_id: int) -> list[int]:
+    query = select(t.Assignment.annotator_id).where(t.Assignment.round_id == round_id).distinct()
+    ids = set(session.scalars(query))
+    ids |= set(session.scalars(select(t.Attempt.annotator_id).where(t.Attempt.round_id == round_id)))
+    return sorted(ids)
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+def find_invitation(session: Session, token_hash: str) -> t.Invitation | None:
+    return session.scalar(select(t.Invitation).where(t.Invitation.token_hash == token_hash))
+
+
+def claim_invitation(session: Session, invitation_id: int, now: dt.datetime) -> bool:
+    """Mark an invitation used; False when someone else used it first (one-time use under races)."""
+    result = session.execute(
+        update(t.Invitation)
+        .where(t.Invitation.id == invitation_id, t.Invitation.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+# --------------------------------------------------------------------------- attempts and responses
+
+
+def attempts_of(session: Session, round_id: int, annotator_id: int) -> list[t.Attempt]:
+    query = (
+        select(t.Attempt)
+        .where(t.Attempt.round_id == round_id, t.Attempt.annotator_id == annotator_id)
+        .order_by(t.Attempt.number)
+    )
+    return list(session.scalars(query))
+
+
+def lock_attempt(session: Session, attempt_id: int) -> t.Attempt | None:
+    """The attempt row, locked for this transaction (PostgreSQL ``FOR UPDATE``; SQLite holds the lock already)."""
+    return session.scalar(select(t.Attempt).where(t.Attempt.id == attempt_id).with_for_update())
+
+
+def current_response(session: Session, attempt_id: int, item_id: str) -> t.Response | None:
+    query = select(t.Response).where(
+        t.Response.attempt_id == attempt_id, t.Response.item_id == item_id, t.Response.superseded_at.is_(None)
+    )
+    return session.scalar(query)
+
+
+def current_responses(session: Session, attempt_ids: Iterable[int]) -> list[t.Response]:
+    ids = list(attempt_ids)
+    if not ids:
+        return []
+    query = select(t.Response).where(t.Response.attempt_id.in_(ids), t.Response.superseded_at.is_(None))
+    return list(session.scalars(query.order_by(t.Response.id)))
+
+
+def response_history(session: Session, attempt_id: int, item_id: str) -> list[Response]:
+    query = (
+        select(t.Response)
+        .where(t.Response.attempt_id == attempt_id, t.Response.item_id == item_id)
+        .order_by(t.Response.id)
+    )
+    return [response_of(r) for r in session.scalars(query)]
+
+
+def attempt_of(session: Session, row: t.Attempt, round_name: str) -> Attempt:
+    items = assigned_items(session, row.round_id, row.annotator_id, row.number)
+    answers = {r.item_id: response_of(r) for r in current_responses(session, [row.id])}
+    return Attempt(
+        row.id,
+        row.round_id,
+        round_name,
+        row.annotator_id,
+        row.number,
+        row.status,  # type: ignore[arg-type]
+        tuple(items),
+        answers,
+        row.started_at,
+        row.finished_at,
+        row.score,
+        tuple(row.target_rules) if row.target_rules is not None else None,
+    )
+
+
+def seen_items(session: Session, round_ids: Sequence[int], annotator_id: int) -> set[str]:
+    """Items an annotator was given in any attempt of these rounds."""
+    query = select(t.Assignment.item_id).where(
+        t.Assignment.round_id.in_(list(round_ids)), t.Assignment.annotator_id == annotator_id
+    )
+    return set(session.scalars(query))
+
+
+def rounds_on_version(session: Session, guideline_version_id: int) -> list[int]:
+    query = select(t.Round.id).where(t.Round.guideline_version_id == guideline_version_id)
+    return list(session.scalars(query))
+
+
+def round_response_rows(session: Session, round_id: int) -> list[tuple[t.Response, str, int]]:
+    """Current responses of a round with the annotator's name and the attempt number, oldest first."""
+    query = (
+        select(t.Response, t.User.name, t.Attempt.number)
+        .join(t.User, t.Response.annotator_id == t.User.id)
+        .join(t.Attempt, t.Response.attempt_id == t.Attempt.id)
+        .where(t.Response.round_id == round_id, t.Response.superseded_at.is_(None))
+        .order_by(t.Attempt.number, t.Response.id)
+    )
+    return [(r, name, number) for r, name, number in session.execute(query)]
+
+
+def round_progress_rows(session: Session, round_id: int) -> list[tuple[t.Attempt, str, int, int, Any]]:
+    """Per attempt of a round: the attempt, annotator name, items, answered items, last answer time."""
+    items = (
+        select(t.Assignment.annotator_id, t.Assignment.attempt_number, func.count().label("n"))
+        .where(t.Assignment.round_id == round_id)
+        .group_by(t.Assignment.annotator_id, t.Assignment.attempt_number)
+        .subquery()
+    )
+    answered = (
+        select(
+            t.Response.attempt_id,
+            func.count(func.distinct(t.Response.item_id)).label("n"),
+            func.max(t.Response.created_at).label("last"),
+        )
+        .where(t.Response.round_id == round_id, t.Response.superseded_at.is_(None))
+        .group_by(t.Response.attempt_id)
+        .subquery()
+    )
+    query = (
+        select(t.Attempt, t.User.name, items.c.n, answered.c.n, answered.c.last)
+        .join(t.User, t.Attempt.annotator_id == t.User.id)
+        .outerjoin(
+            items,
+            (items.c.annotator_id == t.Attempt.annotator_id) & (items.c.attempt_number == t.Attempt.number),
+        )
+        .outerjoin(answered, answered.c.attempt_id == t.Attempt.id)
+        .where(t.Attempt.round_id == round_id)
+        .order_by(t.User.name, t.Attempt.number)
+    )
+    return [(a, name, n or 0, m or 0, last) for a, name, n, m, last in session.execute(query)]
+
+
+def names_of(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(t.User.id, t.User.name).where(t.User.id.in_(ids))).tuples().all())
+
+
+def latest_activity(session: Session, round_id: int, annotator_id: int) -> dt.datetime | None:
+    query = select(func.max(t.Response.created_at)).where(
+        t.Response.round_id == round_id, t.Response.annotator_id == annotator_id
+    )
+    value = session.scalar(query)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def last_response_id(session: Session, round_id: int) -> int | None:
+    """The newest response id of a round (a cache key for analyses)."""
+    return session.scalar(select(func.max(t.Response.id)).where(t.Response.round_id == round_id))
+
+
+# --------------------------------------------------------------------------- certifications, adjudications, audit
+
+
+def certifications(
+    session: Session, annotator_id: int | None = None, guideline_version_id: int | None = None
+) -> list[Certification]:
+    query = (
+        select(t.Certification, t.User.name, t.GuidelineVersion)
+        .join(t.User, t.Certification.annotator_id == t.User.id)
+        .join(t.GuidelineVersion, t.Certification.guideline_version_id == t.GuidelineVersion.id)
+        .order_by(t.Certification.certified_at)
+    )
+    if annotator_id is not None:
+        query = query.where(t.Certification.annotator_id == annotator_id)
+    if guideline_version_id is not None:
+        query = query.where(t.Certification.guideline_version_id == guideline_version_id)
+    return [
+        Certification(
+            c.id, c.annotator_id, name, f"{v.guideline_id}@{v.version}", c.attempt_id, c.score, c.certified_at
+        )
+        for c, name, v in session.execute(query)
+    ]
+
+
+def adjudication_of(row: t.Adjudication) -> Adjudication:
+    return Adjudication(
+        row.id,
+        row.round_id,
+        row.item_id,
+        row.answer,
+        row.rationale,
+        row.adjudicator_id,
+        row.created_at,
+        bool(row.added_to_bank),
+    )
+
+
+def adjudications(
+    session: Session, round_id: int | None = None, guideline_version_id: int | None = None
+) -> list[Adjudication]:
+    query = select(t.Adjudication).order_by(t.Adjudication.id)
+    if round_id is not None:
+        query = query.where(t.Adjudication.round_id == round_id)
+    if guideline_version_id is not None:
+        query = query.join(t.Round, t.Adjudication.round_id == t.Round.id).where(
+            t.Round.guideline_version_id == guideline_version_id
+        )
+    return [adjudication_of(r) for r in session.scalars(query)]
+
+
+def audit(session: Session, actor_id: int | None, action: str, entity: str, **details: Any) -> None:
+    """Append an audit entry (in the caller's transaction)."""
+    session.add(t.AuditEntry(actor_id=actor_id, action=action, entity=entity, details=details))
+
+
+def audit_entries(session: Session, limit: int = 100, entity: str | None = None) -> list[AuditEntry]:
+    query = select(t.AuditEntry).order_by(t.AuditEntry.id.desc()).limit(limit)
+    if entity is not None:
+        query = query.where(t.AuditEntry.entity == entity)
+    return [
+        AuditEntry(a.id, a.actor_id, a.action, a.entity, dict(a.details or {}), a.at)
+        for a in session.scalars(query)
+    ]
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """Rows per table (used by tests and `calibration db status`)."""
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table)) or 0
+        for table in t.Base.metadata.sorted_tables
+    }
