@@ -36,8 +36,8 @@ class RoundAnalysis:
             leave-one-out agreement when the round has no gold.
         annotator_rule_kind: what `annotator_rule` holds ("accuracy vs gold" or "agreement with the others").
         pairs: annotator x annotator matrix of Cohen's kappa (NaN where undefined).
-        confusions: per rule id, a label x label count matrix (gold x answer with gold, else the
-            symmetric coincidences of answer pairs).
+        confusions: per rule id, a label x label matrix counting ordered pairs of answers given to
+            the same item (the engine's coincidences; the diagonal is agreement).
         n_items, n_annotators, n_answers: sizes of the round.
     """
 
@@ -81,12 +81,11 @@ class RoundAnalysis:
         """The confusion heat map of one rule."""
         from calibration.reports.charts import confusion_figure
 
-        with_gold = not self.scores.empty
         return confusion_figure(
             self.confusions.get(rule_id, pd.DataFrame()),
-            title=f"Confusion under rule {rule_id}",
-            row_name="gold" if with_gold else "one annotator",
-            column_name="answer" if with_gold else "another annotator",
+            title=f"Answer pairs within the items of rule {rule_id}",
+            row_name="one annotator",
+            column_name="another annotator",
         )
 
 
@@ -134,7 +133,12 @@ def analyse_round(
         from calibration.agreement.breakdown import agreement_report
 
         report = agreement_report(
-            responses, guideline=guideline, item_rules=item_rules, gold=gold, bootstrap=bootstrap, seed=seed
+            responses,
+            guideline.task,
+            item_rules,
+            gold if gold is not None and len(gold) else None,
+            bootstrap=bootstrap,
+            seed=seed,
         )
     blocks = report_dict(report)
     titles = {rule.id: rule.title for rule in guideline.rules}
@@ -153,7 +157,7 @@ def analyse_round(
         annotator_rule = pd.DataFrame(matrix).T.reindex(columns=rules.index).astype(float)
         kind = "accuracy vs gold"
     else:
-        annotator_rule = _leave_one_out_matrix(report, rules.index)
+        annotator_rule = _agreement_matrix(responses, item_rules, guideline, rules.index)
         kind = "agreement with the others"
     annotator_rule.index.name = ANNOTATOR
     return RoundAnalysis(
@@ -172,18 +176,29 @@ def analyse_round(
     )
 
 
-def _leave_one_out_matrix(report: Any, rule_ids: pd.Index) -> pd.DataFrame:
-    getter = getattr(report, "annotator_rule", None)
-    matrix = getter() if callable(getter) else getter
-    if isinstance(matrix, pd.DataFrame):
-        return matrix.reindex(columns=rule_ids).astype(float)
-    return pd.DataFrame(columns=rule_ids, dtype=float)
+def _agreement_matrix(
+    responses: pd.DataFrame, item_rules: pd.DataFrame, guideline: Guideline, rule_ids: pd.Index
+) -> pd.DataFrame:
+    """Annotator x rule: each annotator's alpha with the others on the rule's items (engine's per_annotator)."""
+    from calibration.agreement.breakdown import agreement_report
+    from calibration.errors import CalibrationError
+
+    columns = {}
+    for rule_id in rule_ids:
+        items = item_rules.loc[item_rules[RULE].astype(str) == str(rule_id), ITEM]
+        part = responses[responses[ITEM].isin(set(items))]
+        if part.empty:
+            continue
+        try:
+            blocks = agreement_report(part, guideline.task, bootstrap=0).per_annotator
+        except CalibrationError:
+            continue
+        columns[str(rule_id)] = pd.Series({a: _float(b.get("krippendorff_alpha")) for a, b in blocks.items()})
+    return pd.DataFrame(columns).reindex(columns=rule_ids).astype(float)
 
 
 def _pair_matrix(report: Any) -> pd.DataFrame:
-    matrix = getattr(report, "pairwise", None)
-    if callable(matrix):
-        matrix = matrix()
+    matrix = getattr(report, "pairwise_kappa", None)
     if isinstance(matrix, pd.DataFrame):
         return matrix.astype(float)
     return pd.DataFrame(dtype=float)
@@ -191,8 +206,6 @@ def _pair_matrix(report: Any) -> pd.DataFrame:
 
 def _confusions(report: Any, rule_ids: pd.Index) -> dict[str, pd.DataFrame]:
     found = getattr(report, "confusion", None)
-    if callable(found):
-        found = found()
     if not isinstance(found, dict):
         return {}
     return {str(r): found[r] for r in rule_ids if r in found and isinstance(found[r], pd.DataFrame)}
@@ -214,3 +227,88 @@ def robust_z(values: pd.Series) -> pd.Series:
 def rule_ids_of(item_rules: pd.DataFrame) -> list[str]:
     """Distinct rule ids of an item-to-rule table, in first-seen order."""
     return list(dict.fromkeys(item_rules[RULE].astype(str)))
+
+
+OUTLIER_Z = -3.5
+"""Robust z-score at or below which an annotator counts as far below the others (Iglewicz & Hoaglin)."""
+
+
+def annotator_table(analysis: RoundAnalysis) -> pd.DataFrame:
+    """One row per annotator: answers, gold scores (when any), agreement with the others, outlier flag.
+
+    The outlier basis is accuracy vs gold when the round has gold, else the annotator's leave-one-out
+    Krippendorff's alpha (agreement with the others); ``robust_z`` is `robust_z` of that basis and
+    ``outlier`` is ``robust_z <= OUTLIER_Z``.
+
+    Returns:
+        DataFrame indexed by annotator_id.
+    """
+    blocks = report_dict(analysis.report).get("per_annotator") or {}
+    rows = {}
+    for annotator, block in blocks.items():
+        rows[str(annotator)] = {
+            "answers": int(block.get("n_annotations") or block.get("n_items") or 0),
+            "agreement_alpha": _float(block.get("krippendorff_alpha")),
+            "agreement_kappa": _float(block.get("cohen_kappa_mean")),
+        }
+    table = pd.DataFrame.from_dict(
+        rows, orient="index", columns=["answers", "agreement_alpha", "agreement_kappa"]
+    )
+    if not analysis.scores.empty:
+        scores = analysis.scores[["n_items", "accuracy", "kappa", "passed", "failed_rules"]].rename(
+            columns={"n_items": "gold_items", "kappa": "kappa_vs_gold"}
+        )
+        table = table.join(scores, how="outer")
+        basis = table["accuracy"].astype(float)
+    else:
+        basis = table["agreement_alpha"].astype(float)
+    table["robust_z"] = robust_z(basis)
+    table["outlier"] = (table["robust_z"] <= OUTLIER_Z).fillna(False).astype(bool)
+    table.index.name = ANNOTATOR
+    return table.sort_index()
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value) if value is not None else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def annotator_answers(
+    guideline: Guideline, responses: pd.DataFrame, item_rules: pd.DataFrame, gold: pd.Series, annotator: str
+) -> pd.DataFrame:
+    """One annotator's answers with the item text, rules, gold and whether they match it.
+
+    Returns:
+        DataFrame indexed by item_id with columns ``rules, text, answer, gold, correct`` (correct is
+        None without gold) and the optional response columns present (confidence, unclear, comment...).
+    """
+    from calibration.reports.tables import answer_text, input_text
+
+    own = responses[responses[ANNOTATOR].astype(str) == str(annotator)]
+    rules = item_rules.groupby(ITEM)[RULE].agg(lambda r: ", ".join(map(str, r)))
+    task_type = guideline.task.type
+    rows = []
+    for record in own.to_dict(orient="records"):
+        item_id = record[ITEM]
+        try:
+            item_input = guideline.item(item_id).input
+        except KeyError:
+            item_input = None
+        text = input_text(item_input)
+        raw = getattr(item_input, "text", None)
+        has_gold = item_id in gold.index
+        row = {
+            ITEM: item_id,
+            "rules": rules.get(item_id, ""),
+            "text": text,
+            "answer": answer_text(task_type, record["answer"], raw),
+            "gold": answer_text(task_type, gold[item_id], raw) if has_gold else "",
+            "correct": (record["answer"] == gold[item_id]) if has_gold else None,
+        }
+        for extra in ("confidence", "cited_rule", "unclear", "comment", "seconds"):
+            if extra in record:
+                row[extra] = record[extra]
+        rows.append(row)
+    return pd.DataFrame(rows).set_index(ITEM) if rows else pd.DataFrame(columns=["rules", "text", "answer"])

@@ -1,0 +1,108 @@
+"""Adjudication (lead): for pilot items without gold or with disagreement, pick the final answer and a rationale;
+optionally add it to the bank as gold."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from calibration.app import state
+from calibration.app.widgets.analysis_round import pick_round
+from calibration.app.widgets.answers import answer_form, reset_answer
+from calibration.app.widgets.text import escape_markdown, show_input
+from calibration.errors import CalibrationError
+from calibration.reports.adjudication import adjudication_queue, answer_counts
+
+user = state.require_role("lead")
+st.title("Adjudication")
+st.caption(
+    "Pilot items without gold, or on which annotators disagree. Pick the final answer and say why; "
+    "the answer becomes the item's gold in this round's analyses, and can be added to the bank."
+)
+
+round_ = pick_round("adj_round", kinds=("pilot",), label="Pilot round")
+if round_ is None:
+    st.info("No pilot rounds yet. Create one on the Rounds page, or open the demo workspace.")
+    st.stop()
+from calibration.rounds import service  # noqa: E402
+
+try:
+    data = state.cached_round_analysis(round_.id)
+    decided = service.adjudications(state.get_engine(), round_.id)
+except CalibrationError as error:
+    state.render_error(error)
+    st.stop()
+guideline = data.guideline
+queue = adjudication_queue(guideline, data.responses, data.item_rules, data.gold, decided)
+if queue.empty:
+    st.success("Nothing to adjudicate: every answered item has gold and unanimous answers.")
+    st.stop()
+
+pending = queue[~queue["adjudicated"]]
+st.caption(f"{len(queue)} items need a decision; {len(pending)} are still open.")
+only_open = st.toggle("Only items not yet adjudicated", value=True, key="adj_only_open")
+shown = pending if only_open and not pending.empty else queue
+st.dataframe(shown.drop(columns=["adjudicated"]), key="adj_table", width="stretch")
+item_id = st.selectbox(
+    "Item to adjudicate",
+    shown.index.tolist(),
+    format_func=lambda i: f"{i} · {shown.loc[i, 'reason']}",
+    key="adj_item",
+)
+if item_id is None:
+    st.stop()
+try:
+    item = guideline.item(item_id)
+except KeyError:
+    st.error(f"Item {item_id} is not in {guideline.ref}.")
+    st.stop()
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    show_input(guideline.task.type, item.input, heading=f"Item {item_id}")
+    st.markdown("**Rules:** " + ", ".join(escape_markdown(r) for r in item.rules))
+    for rule_id in item.rules:
+        try:
+            rule = guideline.rule(rule_id)
+        except KeyError:
+            continue
+        with st.expander(f"{rule_id} · {rule.title}"):
+            st.markdown(rule.text)
+with right:
+    st.markdown("**Answers given**")
+    st.dataframe(answer_counts(guideline, data.responses, item_id), key="adj_counts", hide_index=True)
+    comments = data.responses[(data.responses["item_id"] == item_id)]
+    if "comment" in comments:
+        notes = [c for c in comments["comment"].tolist() if isinstance(c, str) and c.strip()]
+        if notes:
+            st.markdown("**Annotators' comments**")
+            for note in notes:
+                st.text(note)
+    previous = [d for d in decided if d.item_id == item_id]
+    if previous:
+        st.info(f"Already adjudicated: {previous[-1].answer}. A new decision replaces it.")
+
+rationale = st.text_area("Rationale (why this is the answer)", key=f"adj_rationale_{item_id}", max_chars=4000)
+to_bank = st.checkbox("Add to the bank as gold", key=f"adj_bank_{item_id}")
+submission = answer_form(
+    guideline.task, item.input, key=f"adj_{item_id}", ask_confidence=False, submit_label="Save the decision"
+)
+if submission is not None:
+    if not (rationale or "").strip():
+        st.error("Write a rationale: it is shown to annotators as the reason for the gold answer.")
+    else:
+        try:
+            service.adjudicate(
+                state.get_engine(),
+                round_.id,
+                item_id,
+                submission.answer,
+                rationale,
+                actor=user,
+                add_to_bank=to_bank,
+            )
+        except CalibrationError as error:
+            state.render_error(error)
+        else:
+            reset_answer(f"adj_{item_id}")
+            st.success(f"Saved the decision for {item_id}.", icon=":material/check_circle:")
+            st.session_state["adj_last_saved"] = item_id

@@ -1,0 +1,70 @@
+"""Annotators (lead): scores against gold, agreement with the others, outliers, certifications, drill-down."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from calibration.app import state
+from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis
+from calibration.reports.analysis import annotator_answers, annotator_table
+
+state.require_role("lead")
+st.title("Annotators")
+
+round_ = pick_round("annot_round")
+if round_ is None:
+    st.info("No rounds yet. Create one on the Rounds page, or open the demo workspace.")
+else:
+    loaded = round_analysis(round_)
+    if loaded is not None:
+        data, analysis = loaded
+        table = annotator_table(analysis)
+        basis = "accuracy vs gold" if not analysis.scores.empty else "agreement with the others (alpha)"
+        st.subheader("Scores")
+        st.caption(
+            f"Outliers are annotators far below the others on {basis}: a robust z-score "
+            "(median and median absolute deviation, Iglewicz & Hoaglin 1993) of -3.5 or lower."
+        )
+        st.dataframe(format_statistics(table), key="annot_scores", width="stretch")
+        outliers = table.index[table["outlier"]].tolist()
+        if outliers:
+            st.warning(
+                f"Far below the others on {basis}: {', '.join(outliers)}. "
+                "Check their answers below before using their labels.",
+                icon=":material/person_alert:",
+            )
+        else:
+            st.success("No annotator is far below the others.", icon=":material/check_circle:")
+
+        st.subheader("Drill down into one annotator")
+        who = st.selectbox("Annotator", table.index.tolist(), key="annot_who")
+        if who:
+            answers = annotator_answers(analysis.guideline, data.responses, data.item_rules, data.gold, who)
+            wrong = int((answers["correct"] == False).sum()) if "correct" in answers else 0  # noqa: E712
+            st.caption(f"{len(answers)} answers; {wrong} differ from gold.")
+            only_wrong = st.toggle("Only answers that differ from gold", key="annot_only_wrong")
+            if only_wrong and "correct" in answers:
+                answers = answers[answers["correct"] == False]  # noqa: E712
+            st.dataframe(answers, key="annot_answers", width="stretch")
+
+st.subheader("Certifications per guideline version")
+from calibration.rounds import service  # noqa: E402
+
+certifications = service.certifications(state.get_engine())
+if not certifications:
+    st.caption("Nobody is certified yet: annotators are certified when they pass a calibration round.")
+else:
+    frame = pd.DataFrame(
+        [
+            {
+                "annotator": c.annotator_name,
+                "guideline": c.guideline_ref,
+                "score": c.score,
+                "certified": c.certified_at.strftime("%Y-%m-%d"),
+            }
+            for c in certifications
+        ]
+    )
+    status = frame.sort_values("certified").groupby(["annotator", "guideline"])["certified"].last().unstack()
+    st.dataframe(status.fillna("not certified"), key="annot_certs", width="stretch")

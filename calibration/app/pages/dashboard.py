@@ -1,0 +1,154 @@
+"""Agreement dashboard (lead, author): per-rule agreement with intervals, heat maps, confusion, the items behind."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from calibration.app import state
+from calibration.app.widgets.analysis_round import (
+    chart_event,
+    format_statistics,
+    pick_round,
+    round_analysis,
+    selected_point,
+)
+from calibration.app.widgets.text import escape_markdown
+from calibration.reports.charts import selected_rule
+from calibration.reports.tables import describe_flag, items_of_rule, items_side_by_side
+from calibration.responses import ANNOTATOR, ANSWER, ITEM
+
+state.require_role("lead", "author")
+st.title("Agreement dashboard")
+
+round_ = pick_round("dash_round")
+if round_ is None:
+    st.info("No rounds yet. Create a pilot round on the Rounds page, or open the demo workspace.")
+    st.stop()
+loaded = round_analysis(round_)
+if loaded is None:
+    st.stop()
+data, analysis = loaded
+guideline = analysis.guideline
+figures = analysis.figures()
+
+# ----------------------------------------------------------------- overview
+overall = analysis.overall
+cols = st.columns(5)
+cols[0].metric("Items", analysis.n_items)
+cols[1].metric("Annotators", analysis.n_annotators)
+cols[2].metric("Answers", analysis.n_answers)
+alpha = overall.get("krippendorff_alpha")
+cols[3].metric("Krippendorff's alpha", "–" if alpha is None else f"{alpha:.2f}")
+cols[4].metric("Target", f"{analysis.target:.2f}")
+for flag in overall.get("flags") or []:
+    st.warning(f"Whole round: {describe_flag(str(flag))}.", icon=":material/flag:")
+
+# ----------------------------------------------------------------- per rule
+st.subheader("Agreement per rule")
+shown = analysis.rules.drop(columns=["flags"]).rename(columns={"flags_text": "flags"})
+st.dataframe(
+    format_statistics(shown),
+    key="dash_rule_table",
+    width="stretch",
+    column_config={"title": st.column_config.TextColumn("title", width="medium")},
+)
+returned = st.plotly_chart(
+    figures["rules"], key="dash_rule_chart", on_select="rerun", selection_mode="points", width="stretch"
+)
+clicked = selected_rule(chart_event("dash_rule_chart", returned))
+rule_ids = list(analysis.rules.index)
+if clicked in rule_ids and st.session_state.get("dash_last_click") != clicked:
+    # a new click on a bar chooses the rule below (the select box stays usable afterwards)
+    st.session_state["dash_last_click"] = clicked
+    st.session_state["dash_rule"] = clicked
+if not rule_ids:
+    st.info("No item of this round is tagged with a rule.")
+    st.stop()
+titles = {rule.id: rule.title for rule in guideline.rules}
+rule_id = st.selectbox(
+    "Show the items behind a rule (or click a bar)",
+    rule_ids,
+    format_func=lambda r: f"{r} · {titles.get(r, '')}",
+    key="dash_rule",
+)
+
+# ----------------------------------------------------------------- items behind the chosen rule
+row = analysis.rules.loc[rule_id]
+with st.container(border=True):
+    st.markdown(f"#### {escape_markdown(rule_id)} · {escape_markdown(row['title'])}")
+    for flag in row["flags"]:
+        st.warning(describe_flag(str(flag)), icon=":material/flag:")
+    try:
+        st.markdown(guideline.rule(rule_id).text)
+    except KeyError:
+        st.caption("This rule is not in the round's guideline version.")
+    item_ids = items_of_rule(data.item_rules, rule_id)
+    side = items_side_by_side(guideline, data.responses, data.gold, item_ids)
+    st.caption(
+        f"{len(item_ids)} items; the most disagreed first. Answers per annotator, and gold when known."
+    )
+    st.dataframe(side, key="dash_rule_items", width="stretch")
+    if rule_id in analysis.confusions:
+        conf_event = st.plotly_chart(
+            analysis.confusion_figure(rule_id),
+            key="dash_confusion",
+            on_select="rerun",
+            selection_mode="points",
+            width="stretch",
+        )
+        point = selected_point(chart_event("dash_confusion", conf_event))
+        if point and point.get("x") is not None and point.get("y") is not None:
+            row_label, column_label = str(point["y"]), str(point["x"])
+            part = data.responses[data.responses[ITEM].isin(item_ids)]
+            per_item = part[ANSWER].astype(str).groupby(part[ITEM]).agg(list)
+            hit = per_item[
+                per_item.map(
+                    lambda a: (
+                        row_label in a
+                        and column_label in a
+                        and (row_label != column_label or a.count(row_label) > 1)
+                    )
+                )
+            ].index
+            st.caption(f"Items behind the cell {row_label} → {column_label}:")
+            st.dataframe(side.loc[side.index.isin(set(hit))], key="dash_confusion_items", width="stretch")
+
+# ----------------------------------------------------------------- annotators x rules, pairs
+st.subheader(f"Annotators by rule ({analysis.annotator_rule_kind})")
+if analysis.annotator_rule.empty:
+    st.caption("Not enough answers per annotator and rule to draw this.")
+else:
+    heat_event = st.plotly_chart(
+        figures["annotators"], key="dash_heat", on_select="rerun", selection_mode="points", width="stretch"
+    )
+    point = selected_point(chart_event("dash_heat", heat_event))
+    if point and point.get("x") and point.get("y"):
+        cell_rule, annotator = str(point["x"]), str(point["y"])
+        cell_items = items_of_rule(data.item_rules, cell_rule)
+        own = data.responses[(data.responses[ANNOTATOR] == annotator) & data.responses[ITEM].isin(cell_items)]
+        st.caption(f"Items of rule {cell_rule} answered by {annotator}, next to the others' answers:")
+        st.dataframe(
+            items_side_by_side(guideline, data.responses, data.gold, own[ITEM]), key="dash_heat_items"
+        )
+
+st.subheader("Cohen's kappa per annotator pair")
+if analysis.pairs.empty:
+    st.caption("No pair of annotators shares enough items.")
+else:
+    pair_event = st.plotly_chart(
+        figures["pairs"], key="dash_pairs", on_select="rerun", selection_mode="points", width="stretch"
+    )
+    point = selected_point(chart_event("dash_pairs", pair_event))
+    if point and point.get("x") and point.get("y") and point["x"] != point["y"]:
+        first, second = str(point["y"]), str(point["x"])
+        both = data.responses[data.responses[ANNOTATOR].isin([first, second])]
+        wide = both.pivot_table(index=ITEM, columns=ANNOTATOR, values=ANSWER, aggfunc="last")
+        if first in wide and second in wide:
+            paired = wide.dropna(subset=[first, second])
+            differ = paired.index[paired[first].astype(str) != paired[second].astype(str)]
+            st.caption(f"{len(differ)} items where {first} and {second} disagree:")
+            st.dataframe(
+                items_side_by_side(guideline, data.responses, data.gold, pd.Index(differ).astype(str)),
+                key="dash_pair_items",
+            )

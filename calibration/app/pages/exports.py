@@ -1,0 +1,93 @@
+"""Exports (lead): CSV of responses, scores and per-rule agreement, and the shareable HTML report of a round."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from calibration.app import state
+from calibration.app.widgets.analysis_round import pick_round, round_analysis
+from calibration.reports.exports import responses_csv, rules_csv, scores_csv
+from calibration.reports.html import render_analysis_report
+
+state.require_role("lead")
+st.title("Exports")
+
+round_ = pick_round("exp_round")
+if round_ is None:
+    st.info("No rounds yet. Create one on the Rounds page, or open the demo workspace.")
+    st.stop()
+loaded = round_analysis(round_)
+if loaded is None:
+    st.stop()
+data, analysis = loaded
+stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", round_.name).strip("-") or f"round-{round_.id}"
+task_type = analysis.guideline.task.type
+
+
+def _queue():
+    """The revision queue of the round when the ambiguity engine is installed, else None."""
+    try:
+        from calibration.ambiguity.queue import revision_queue
+    except ImportError:
+        return None
+    guideline, responses, item_rules, gold = data
+    return revision_queue(
+        responses, guideline=guideline, item_rules=item_rules, gold=gold, report=analysis.report
+    )
+
+
+def _report() -> bytes:
+    return render_analysis_report(analysis, queue=_queue(), title=f"Round report: {round_.name}").encode(
+        "utf-8"
+    )
+
+
+st.caption(
+    f"{analysis.n_answers} answers by {analysis.n_annotators} annotators on {analysis.n_items} items "
+    f"({round_.guideline_ref})."
+)
+left, right = st.columns(2)
+with left, st.container(border=True):
+    st.markdown("**Responses** (CSV)")
+    st.caption("One row per answer: item_id, annotator_id, answer, confidence, unclear, comment... "
+               "The same long table `calibration agreement` reads.")  # fmt: skip
+    st.download_button(
+        "Download responses.csv",
+        lambda: responses_csv(data.responses, task_type),
+        file_name=f"{stem}-responses.csv",
+        mime="text/csv",
+        key="exp_responses",
+        icon=":material/download:",
+    )
+    st.markdown("**Per-rule agreement** (CSV)")
+    st.download_button(
+        "Download agreement-per-rule.csv",
+        lambda: rules_csv(analysis),
+        file_name=f"{stem}-agreement-per-rule.csv",
+        mime="text/csv",
+        key="exp_rules",
+        icon=":material/download:",
+    )
+with right, st.container(border=True):
+    st.markdown("**Annotator scores** (CSV)")
+    st.download_button(
+        "Download scores.csv",
+        lambda: scores_csv(analysis),
+        file_name=f"{stem}-scores.csv",
+        mime="text/csv",
+        key="exp_scores",
+        icon=":material/download:",
+    )
+    st.markdown("**Shareable report** (HTML)")
+    st.caption("One self-contained page: per-rule table, charts and the revision queue; opens offline.")
+    st.download_button(
+        "Download the report",
+        _report,
+        file_name=f"{stem}-report.html",
+        mime="text/html",
+        key="exp_report",
+        icon=":material/description:",
+        type="primary",
+    )

@@ -1,0 +1,123 @@
+"""Guidelines (lead, author): upload or pick a version, see validation problems as the CLI prints them,
+publish it, and compare two versions rule by rule."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from calibration.app import state
+from calibration.app.widgets.analysis_uploads import validate_upload
+from calibration.app.widgets.text import escape_markdown
+from calibration.errors import CalibrationError
+from calibration.guidelines.diff import diff_guidelines
+from calibration.guidelines.loading import load_guideline
+from calibration.guidelines.versions import BUNDLED_DIR, discover
+
+user = state.require_role("lead", "author")
+st.title("Guidelines")
+
+
+@st.cache_data(show_spinner=False)
+def _bundled() -> dict[str, str]:
+    """Bundled version files by ``id@version``."""
+    return {f"{f.id}@{f.version}": str(f.path) for files in discover(BUNDLED_DIR).values() for f in files}
+
+
+def _published() -> dict[str, object]:
+    from calibration.rounds import service
+
+    return {v.ref: v for v in service.list_guideline_versions(state.get_engine())}
+
+
+def _load(ref: str):
+    """A guideline version by ref: the published snapshot when published, else the bundled file."""
+    from calibration.rounds import service
+
+    if ref in _published():
+        return service.get_guideline(state.get_engine(), ref)
+    return load_guideline(_bundled()[ref])
+
+
+# ----------------------------------------------------------------- choose a version
+source = st.segmented_control(
+    "Version to check and publish",
+    ["Upload a file", "Bundled or published"],
+    default="Upload a file",
+    key="gadm_source",
+)
+candidate = None
+if source == "Upload a file":
+    upload = st.file_uploader(
+        "Guideline file (guidelines/<id>/<version>.yaml)",
+        type=["yaml", "yml"],
+        key="gadm_upload",
+        max_upload_size=5,
+    )
+    if upload is not None:
+        candidate, problems = validate_upload(upload.name, upload.getvalue())
+        if problems:
+            count = len(problems)
+            st.error(
+                f"{count} problem{'s' if count != 1 else ''} in {upload.name}: fix them and upload again.",
+                icon=":material/error:",
+            )
+            st.code("\n".join(str(p) for p in problems), language=None)
+        else:
+            st.success(f"{candidate.ref} is valid.", icon=":material/check_circle:")
+            st.session_state["gadm_uploaded"] = candidate
+else:
+    refs = sorted(set(_bundled()) | set(_published()))
+    ref = st.selectbox("Version", refs, index=None, placeholder="choose a version", key="gadm_pick")
+    if ref:
+        try:
+            candidate = _load(ref)
+        except CalibrationError as error:
+            state.render_error(error)
+
+if candidate is not None:
+    published = _published()
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(candidate.title)}** · `{candidate.ref}`")
+        st.caption(
+            f"{candidate.task.type} task · {len(candidate.rules)} rules · {len(candidate.items)} quiz items"
+        )
+        if candidate.ref in published:
+            st.info(f"{candidate.ref} is published.", icon=":material/verified:")
+        if st.button("Publish this version", key="gadm_publish", type="primary", icon=":material/publish:"):
+            from calibration.rounds import service
+
+            try:
+                service.publish(state.get_engine(), candidate, actor=user.id)
+            except CalibrationError as error:
+                state.render_error(error)
+            else:
+                st.success(f"Published {candidate.ref}.", icon=":material/check_circle:")
+
+# ----------------------------------------------------------------- compare two versions
+st.subheader("Compare two versions")
+choices = sorted(set(_bundled()) | set(_published()))
+uploaded = st.session_state.get("gadm_uploaded")
+if uploaded is not None and f"{uploaded.ref} (uploaded)" not in choices:
+    choices.append(f"{uploaded.ref} (uploaded)")
+left, right = st.columns(2)
+old_ref = left.selectbox("Old version", choices, index=None, placeholder="choose", key="gadm_old")
+new_ref = right.selectbox("New version", choices, index=None, placeholder="choose", key="gadm_new")
+if old_ref and new_ref:
+    try:
+        versions = [uploaded if ref.endswith("(uploaded)") else _load(ref) for ref in (old_ref, new_ref)]
+        result = diff_guidelines(*versions)
+    except CalibrationError as error:
+        state.render_error(error)
+    else:
+        if versions[0].id != versions[1].id:
+            st.warning(
+                "These are two different guidelines; rules are matched by id.", icon=":material/warning:"
+            )
+        st.markdown(result.to_markdown())
+        st.download_button(
+            "Download the diff (markdown)",
+            result.to_markdown(),
+            file_name=f"diff-{versions[0].id}-{versions[0].version}-{versions[1].version}.md",
+            mime="text/markdown",
+            key="gadm_diff_download",
+        )

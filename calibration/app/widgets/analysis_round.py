@@ -1,0 +1,103 @@
+"""Round picking and cached round analyses shared by the lead's analysis pages (dashboard, annotators...).
+
+Analyses are cached with `calibration.app.state.cached_analysis`, keyed by the round and its latest
+response marker, so a rerun of a page (a click on a chart) reuses them and a new answer refreshes them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from calibration.app import state
+from calibration.errors import CalibrationError
+from calibration.reports.analysis import RoundAnalysis, analyse_round
+
+
+def pick_round(key: str, *, kinds: Sequence[str] | None = None, label: str = "Round") -> Any | None:
+    """A select box of the rounds (newest first); the chosen service ``Round`` or None when there is none.
+
+    Args:
+        key: widget key (carry the page's prefix).
+        kinds: only rounds of these kinds ("pilot", "calibration").
+        label: widget label.
+    """
+    from calibration.rounds import service
+
+    rounds = [r for r in service.list_rounds(state.get_engine()) if kinds is None or r.kind in kinds]
+    if not rounds:
+        return None
+    rounds = sorted(rounds, key=lambda r: r.created_at, reverse=True)
+    by_id = {r.id: r for r in rounds}
+    chosen = st.selectbox(
+        label,
+        list(by_id),
+        format_func=lambda rid: f"{by_id[rid].name} · {by_id[rid].kind} · {by_id[rid].guideline_ref}",
+        key=key,
+    )
+    return by_id.get(chosen)
+
+
+def _compute(data: state.RoundData) -> RoundAnalysis:
+    guideline, responses, item_rules, gold = data
+    return analyse_round(guideline, responses, item_rules, gold)
+
+
+def round_analysis(round_: Any) -> tuple[state.RoundData, RoundAnalysis] | None:
+    """The round's data and analysis (cached until the round gets a new answer), or None with a message.
+
+    Shows an info box when the round has no answers yet and an error box for a `CalibrationError`.
+    """
+    try:
+        marker = state.latest_response_marker(round_.id)
+        data = state.cached_round_analysis(round_.id, marker)
+        if data.responses.empty:
+            st.info("No answers in this round yet. Come back when annotators have started.")
+            return None
+        analysis = state.cached_analysis("round_analysis", round_.id, marker, _compute)
+    except CalibrationError as error:
+        state.render_error(error)
+        return None
+    return data, analysis
+
+
+def selected_point(event: Any) -> dict[str, Any] | None:
+    """The first selected point of a plotly selection (dict access, as AppTest injects dicts), or None.
+
+    Axis values come back unescaped (the charts escape labels for plotly).
+    """
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError, IndexError):
+        return None
+    if not points:
+        return None
+    point = dict(points[0])
+    for axis in ("x", "y"):
+        if isinstance(point.get(axis), str):
+            point[axis] = html.unescape(point[axis])
+    return point
+
+
+def chart_event(key: str, returned: Any) -> Any:
+    """The selection of a chart: what `st.plotly_chart` returned, else what session state holds."""
+    if returned is not None:
+        try:
+            if returned["selection"]["points"]:
+                return returned
+        except (KeyError, TypeError):
+            pass
+    return st.session_state.get(key)
+
+
+def format_statistics(frame: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """Round float columns for display (NaN shown as empty by st.dataframe)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(digits)
+    return out

@@ -1,0 +1,93 @@
+"""Which items of a pilot round need a lead's decision, and the answers given to one item."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from calibration.reports.tables import answer_text, input_text
+from calibration.responses import ANSWER, ITEM, RULE
+
+
+def adjudication_queue(
+    guideline: Any,
+    responses: pd.DataFrame,
+    item_rules: pd.DataFrame,
+    gold: pd.Series,
+    adjudications: Sequence[Any] = (),
+) -> pd.DataFrame:
+    """Answered items without gold or with disagreement, the most disputed first.
+
+    Args:
+        guideline: the round's guideline (item texts).
+        responses: the round's responses table.
+        item_rules: item-to-rule table.
+        gold: gold answers indexed by item_id (round gold: bank gold, then adjudications).
+        adjudications: the round's adjudications (objects with ``item_id``).
+
+    Returns:
+        DataFrame indexed by item_id with columns ``rules, text, answers, distinct, majority_share,
+        reason`` ("no gold", "disagreement" or both) and ``adjudicated`` (bool).
+    """
+    if responses.empty:
+        return pd.DataFrame(
+            columns=["rules", "text", "answers", "distinct", "majority_share", "reason", "adjudicated"]
+        )
+    keyed = responses[ANSWER].map(repr)
+    grouped = keyed.groupby(responses[ITEM])
+    distinct = grouped.nunique()
+    answers = grouped.size()
+    majority = grouped.agg(lambda a: a.value_counts().iloc[0]) / answers
+    done = {str(a.item_id) for a in adjudications}
+    bank_gold = {item.id for item in getattr(guideline, "items", []) if item.answer is not None}
+    rules = item_rules.groupby(ITEM)[RULE].agg(lambda r: ", ".join(map(str, r)))
+    rows = []
+    for item_id in distinct.index:
+        no_gold = item_id not in bank_gold and (item_id not in gold.index or item_id in done)
+        disputed = distinct[item_id] > 1
+        if not (no_gold or disputed):
+            continue
+        try:
+            text = input_text(guideline.item(item_id).input)
+        except KeyError:
+            text = ""
+        reason = " and ".join(r for r, on in (("no gold", no_gold), ("disagreement", disputed)) if on)
+        rows.append(
+            {
+                ITEM: item_id,
+                "rules": rules.get(item_id, ""),
+                "text": text,
+                "answers": int(answers[item_id]),
+                "distinct": int(distinct[item_id]),
+                "majority_share": round(float(majority[item_id]), 2),
+                "reason": reason,
+                "adjudicated": item_id in done,
+            }
+        )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return pd.DataFrame(
+            columns=["rules", "text", "answers", "distinct", "majority_share", "reason", "adjudicated"]
+        )
+    return table.set_index(ITEM).sort_values(
+        ["majority_share", "distinct"], ascending=[True, False], kind="stable"
+    )
+
+
+def answer_counts(guideline: Any, responses: pd.DataFrame, item_id: str) -> pd.DataFrame:
+    """How many annotators gave each answer to `item_id` (answers as text), most frequent first.
+
+    Returns:
+        DataFrame with columns ``answer, annotators, count``.
+    """
+    part = responses[responses[ITEM] == item_id]
+    try:
+        raw = getattr(guideline.item(item_id).input, "text", None)
+    except KeyError:
+        raw = None
+    shown = [answer_text(guideline.task.type, a, raw) for a in part[ANSWER]]
+    frame = pd.DataFrame({"answer": shown, "annotator": part["annotator_id"].astype(str).to_numpy()})
+    table = frame.groupby("answer")["annotator"].agg(annotators=lambda a: ", ".join(a), count="size")
+    return table.reset_index().sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
