@@ -38,7 +38,7 @@ HANDOFF_SECONDS = 60
 SESSION_PATH = "calibration/session"
 SIGNOUT_PATH = "calibration/signout"
 
-_handoffs: dict[str, tuple[Any, float]] = {}
+_handoffs: dict[str, tuple[Any, str, float]] = {}
 _lock = threading.Lock()
 _key_cache: dict[str, bytes] = {}
 
@@ -100,27 +100,35 @@ def verify_session(value: str | None, *, now: float | None = None) -> Any | None
 # --------------------------------------------------------------------------- handoff
 
 
-def issue_handoff(user_id: Any, *, now: float | None = None) -> str:
-    """A one-time token (valid `HANDOFF_SECONDS`) that the session route exchanges for the cookie."""
+def issue_handoff(user_id: Any, next_path: str = "", *, now: float | None = None) -> str:
+    """A one-time token (valid `HANDOFF_SECONDS`) that the session route exchanges for the cookie.
+
+    Args:
+        user_id: the signed-in user.
+        next_path: where the route sends the browser afterwards, relative to the app's base path
+            (e.g. ``"quiz?round=3"``); kept on the server, so the route cannot be an open redirect.
+    """
+    if "//" in next_path or next_path.startswith("/") or ":" in next_path.split("?")[0]:
+        raise ValueError(f"next_path must be a relative app path, got {next_path!r}")
     token = secrets.token_urlsafe(32)
     issued = time.time() if now is None else now
     with _lock:
-        for stale in [t for t, (_, exp) in _handoffs.items() if exp < issued]:
+        for stale in [t for t, (_, _, exp) in _handoffs.items() if exp < issued]:
             del _handoffs[stale]
-        _handoffs[token] = (user_id, issued + HANDOFF_SECONDS)
+        _handoffs[token] = (user_id, next_path, issued + HANDOFF_SECONDS)
     return token
 
 
-def redeem_handoff(token: str | None, *, now: float | None = None) -> Any | None:
-    """The user id of a handoff token, consuming it; None when unknown, used or expired."""
+def redeem_handoff(token: str | None, *, now: float | None = None) -> tuple[Any, str] | None:
+    """``(user id, next path)`` of a handoff token, consuming it; None when unknown, used or expired."""
     if not token:
         return None
     with _lock:
         entry = _handoffs.pop(token, None)
     if entry is None:
         return None
-    user_id, expires = entry
-    return user_id if expires >= (time.time() if now is None else now) else None
+    user_id, next_path, expires = entry
+    return (user_id, next_path) if expires >= (time.time() if now is None else now) else None
 
 
 # --------------------------------------------------------------------------- Starlette routes
@@ -131,17 +139,17 @@ def session_routes() -> list[Any]:
     from starlette.responses import RedirectResponse
     from starlette.routing import Route
 
-    def _home(request: Any) -> str:
+    def _home(request: Any, next_path: str = "") -> str:
         base = request.scope.get("root_path", "") or ""
-        return base.rstrip("/") + "/"
+        return base.rstrip("/") + "/" + next_path
 
     async def session(request: Any) -> Any:
-        user_id = redeem_handoff(request.query_params.get("t"))
-        response = RedirectResponse(_home(request), status_code=303)
-        if user_id is not None:
+        handoff = redeem_handoff(request.query_params.get("t"))
+        response = RedirectResponse(_home(request, handoff[1] if handoff else ""), status_code=303)
+        if handoff is not None:
             response.set_cookie(
                 COOKIE_NAME,
-                sign_session(user_id),
+                sign_session(handoff[0]),
                 max_age=SESSION_SECONDS,
                 httponly=True,
                 samesite="lax",
@@ -213,11 +221,16 @@ def _base_path() -> str:
     return f"/{base}/" if base else "/"
 
 
-def remember_browser(user_id: Any) -> None:
-    """Send this browser to the session route so the sign-in survives reloads (HttpOnly cookie)."""
+def remember_browser(user_id: Any, next_path: str = "") -> None:
+    """Send this browser to the session route so the sign-in survives reloads (HttpOnly cookie).
+
+    Args:
+        user_id: the user just signed in.
+        next_path: the app page to land on afterwards, e.g. ``"quiz?round=3"``.
+    """
     import streamlit as st
 
-    url = f"{_base_path()}{SESSION_PATH}?t={issue_handoff(user_id)}"
+    url = f"{_base_path()}{SESSION_PATH}?t={issue_handoff(user_id, next_path)}"
     # The token is ours (url-safe base64), never user text; the script only navigates.
     st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
     st.link_button("Continue", url, type="primary", icon=":material/arrow_forward:")

@@ -31,16 +31,19 @@ def prepare_database(engine: Any) -> None:
 
 def publish_bundled(engine: Any) -> list[str]:
     """Publish every bundled guideline version not yet published; returns the refs published now."""
-    from calibration.guidelines.versions import BUNDLED_DIR, discover_versions
+    from calibration.guidelines.loading import load_guideline
+    from calibration.guidelines.versions import BUNDLED_DIR, discover
     from calibration.rounds import service
 
     published: list[str] = []
-    for guideline in discover_versions(BUNDLED_DIR):
-        try:
-            if service.publish(engine, guideline):
-                published.append(guideline.ref)
-        except CalibrationError as error:
-            log.warning("bundled guideline %s not published: %s", guideline.ref, error)
+    for files in discover(BUNDLED_DIR).values():
+        for file in files:
+            try:
+                guideline = load_guideline(file.path)
+                if service.publish(engine, guideline):
+                    published.append(guideline.ref)
+            except CalibrationError as error:
+                log.warning("bundled guideline %s@%s not published: %s", file.id, file.version, error)
     return published
 
 
@@ -54,6 +57,13 @@ def create_admin_from_env(engine: Any) -> Any | None:
         return None
     name = os.environ.get("CALIBRATION_ADMIN_NAME") or email.split("@")[0]
     return service.create_user(engine, name=name, email=email, role="lead", password=password)
+
+
+def load_demo_workspace(engine: Any, *, actor_id: int) -> list[str]:
+    """Load the demo workspace (see `calibration.rounds.demo_workspace`); returns the round names."""
+    from calibration.rounds.demo_workspace import load_demo_workspace as load
+
+    return load(engine, actor=actor_id)
 
 
 def needs_setup(engine: Any) -> bool:

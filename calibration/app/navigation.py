@@ -131,7 +131,9 @@ def run_app() -> None:
         state.render_error(error)
         st.stop()
     user = state.current_user()
-    page = build_navigation(user.role if user else None, inviting="invite" in st.query_params)
+    page = build_navigation(
+        user.role if user else None, inviting="invite" in st.query_params or "join_token" in st.session_state
+    )
     if user is not None:
         with st.sidebar:
             st.caption(

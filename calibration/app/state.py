@@ -12,7 +12,6 @@ Session-state keys used here carry the ``auth_`` prefix; pages use their own pre
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -21,10 +20,10 @@ from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlalchemy.engine import Engine
 
-    from calibration.guidelines.model import Guideline
+    from calibration.guidelines.model import Guideline, Item
+    from calibration.rounds.service import RoundResponses
 
 USER_KEY = "auth_user_id"
 """Session-state key holding the signed-in user's id (an int or str id, never a secret)."""
@@ -90,9 +89,8 @@ def current_user() -> Any | None:
         user_id = auth.user_id_from_oidc(get_engine())
     if user_id is None:
         return None
-    try:
-        user = service.get_user(get_engine(), user_id)
-    except CalibrationError:
+    user = service.get_user(get_engine(), int(user_id))
+    if user is None:
         st.session_state.pop(USER_KEY, None)
         return None
     st.session_state[USER_KEY] = user.id
@@ -154,26 +152,6 @@ def render_error(error: CalibrationError) -> None:
 # --------------------------------------------------------------------------- cached analyses
 
 
-@dataclass(frozen=True)
-class RoundData:
-    """What an analysis of one round needs, in the library's canonical shapes.
-
-    Attributes:
-        guideline: the round's guideline version.
-        responses: the responses table (`calibration.responses`), one row per (item, annotator).
-        item_rules: the item-to-rule table (columns item_id, rule_id).
-        gold: gold answers, a Series indexed by item_id (items without gold are absent).
-    """
-
-    guideline: Guideline
-    responses: pd.DataFrame
-    item_rules: pd.DataFrame
-    gold: pd.Series
-
-    def __iter__(self):  # allows ``guideline, responses, item_rules, gold = data``
-        return iter((self.guideline, self.responses, self.item_rules, self.gold))
-
-
 def latest_response_marker(round_id: Any) -> str:
     """A string that changes whenever a response of the round is added or changed (cache key)."""
     from calibration.rounds import service
@@ -182,14 +160,13 @@ def latest_response_marker(round_id: Any) -> str:
 
 
 @st.cache_data(show_spinner="Loading the round's answers…", max_entries=32)
-def _round_data(url: str | None, round_id: Any, marker: str) -> RoundData:
+def _round_data(url: str | None, round_id: Any, marker: str) -> RoundResponses:
     from calibration.rounds import service
 
-    guideline, responses, item_rules, gold = service.round_responses(_engine_for(url), round_id)
-    return RoundData(guideline, responses, item_rules, gold)
+    return service.round_responses(_engine_for(url), round_id)
 
 
-def cached_round_analysis(round_id: Any, latest_response_marker: str | None = None) -> RoundData:
+def cached_round_analysis(round_id: Any, latest_response_marker: str | None = None) -> RoundResponses:
     """(guideline, responses, item_rules, gold) of a round, cached until the round gets a new answer.
 
     Args:
@@ -198,7 +175,9 @@ def cached_round_analysis(round_id: Any, latest_response_marker: str | None = No
             when you already have it, to save a query.
 
     Returns:
-        A `RoundData` (unpacks as a 4-tuple). Treat it as read-only: it is shared across sessions.
+        The service's `RoundResponses` (``.round``, ``.guideline``, ``.responses``, ``.item_rules``,
+        ``.gold``; unpacks as ``guideline, responses, item_rules, gold``). Treat it as read-only:
+        it is shared across sessions.
     """
     marker = latest_response_marker if latest_response_marker is not None else _marker(round_id)
     return _round_data(database_url(), round_id, marker)
@@ -210,8 +189,76 @@ def _marker(round_id: Any) -> str:
 
 @st.cache_data(max_entries=64)
 def cached_analysis(name: str, round_id: Any, marker: str, _compute: Any, **params: Any) -> Any:
-    """Cache any pure analysis of a round: ``_compute(RoundData, **params)`` keyed by name, round, marker.
+    """Cache any pure analysis of a round: ``_compute(RoundResponses, **params)`` keyed by name, round, marker.
 
     The leading underscore keeps `_compute` out of the cache key; `name` and `params` are the key.
     """
     return _compute(cached_round_analysis(round_id, marker), **params)
+
+
+# --------------------------------------------------------------------------- guidelines
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _guideline(url: str | None, ref: str) -> Guideline:
+    from calibration.rounds import service
+
+    return service.get_guideline(_engine_for(url), ref)
+
+
+def guideline(ref: str) -> Guideline:
+    """A published guideline version by ``id@version`` (cached: published snapshots never change)."""
+    return _guideline(database_url(), ref)
+
+
+def published_refs() -> list[str]:
+    """``id@version`` of every published guideline version, grouped by id, newest version first."""
+    from calibration.guidelines.versions import version_key
+    from calibration.rounds import service
+
+    versions = service.list_guideline_versions(get_engine())
+    newest_first = sorted(versions, key=lambda v: version_key(v.version), reverse=True)
+    return [v.ref for v in sorted(newest_first, key=lambda v: v.guideline_id)]
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _round_items(url: str | None, round_id: int) -> dict[str, Item]:
+    from calibration.rounds import service
+
+    return service.round_items(_engine_for(url), round_id)
+
+
+def round_items(round_id: int) -> dict[str, Item]:
+    """The items of a round by id, gold included (cached: a round's items never change).
+
+    Server-side only: never hand an item's ``answer`` to a widget or to the page before the item
+    is answered.
+    """
+    return _round_items(database_url(), int(round_id))
+
+
+def my_rounds(user: Any) -> list[tuple[Any, Any]]:
+    """The rounds `user` takes part in, newest first, each with the user's progress.
+
+    Returns:
+        ``[(Round, AnnotatorProgress), ...]``.
+    """
+    from calibration.rounds import service
+
+    engine = get_engine()
+    mine = []
+    for round_ in reversed(service.list_rounds(engine)):
+        status = service.round_status(engine, round_.id)
+        for progress in status.annotators:
+            if progress.annotator_id == user.id:
+                mine.append((round_, progress))
+    return mine
+
+
+def round_id_param(value: Any) -> int | None:
+    """A round id from a query parameter (digits), or None."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None

@@ -1,0 +1,135 @@
+"""Reading a guideline: rules with anchors, examples and edge cases with gold and rationale, search, answers shown.
+
+Rule text, rationales and summaries are the author's markdown and are rendered as markdown (never
+with HTML); inputs (which may be copied from real data) are escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from calibration.app.widgets.spans import highlighted
+from calibration.app.widgets.text import escape_markdown, show_input
+
+
+def rule_anchor(rule_id: str) -> str:
+    """The HTML anchor of a rule on the guideline page, e.g. ``rule-R-INDEM``."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in rule_id)
+    return f"rule-{safe}"
+
+
+def rule_link(guideline_ref: str, rule_id: str) -> str:
+    """A relative URL to a rule on the guideline page (``guideline?version=REF#rule-ID``)."""
+    return f"guideline?version={guideline_ref}#{rule_anchor(rule_id)}"
+
+
+def answer_markdown(guideline: Any, input: Any, answer: Any) -> str:
+    """A canonical or raw answer as readable markdown (label names, highlighted spans, anchors)."""
+    from calibration.answers import parse_answer
+    from calibration.errors import CalibrationError
+
+    task = guideline.task
+    try:
+        value = parse_answer(task, answer, input)
+    except CalibrationError:
+        return escape_markdown(answer)
+    names = {label.id: label.name for label in task.labels}
+    if task.type == "single_label":
+        return f"**{escape_markdown(names.get(value, value))}**"
+    if task.type == "multi_label":
+        return ", ".join(f"**{escape_markdown(names.get(v, v))}**" for v in value) or "*no label*"
+    if task.type == "span":
+        if not value:
+            return "*no spans*"
+        return highlighted(input.text, [tuple(span) for span in value], list(task.labels))
+    if task.type == "rating":
+        anchor = task.scale.anchors.get(value) if task.scale else None
+        return f"**{value}**" + (f" · {escape_markdown(anchor)}" if anchor else "")
+    if task.type == "pairwise":
+        return {"a": "**A** is better", "b": "**B** is better", "tie": "**Tie**"}[value]
+    if task.type == "ranking":
+        return " › ".join(f"**{escape_markdown(c)}**" for c in value)
+    return escape_markdown(value)
+
+
+def _text_of_example(example: Any) -> str:
+    parts = [str(example.why)]
+    for field in ("text", "context", "prompt", "a", "b"):
+        value = getattr(example.input, field, None)
+        if value:
+            parts.append(str(value))
+    candidates = getattr(example.input, "candidates", None) or {}
+    parts.extend(candidates.values())
+    return " ".join(parts)
+
+
+def rule_matches(guideline: Any, rule: Any, query: str) -> bool:
+    """Whether `query` (case-insensitive, every word) occurs in the rule, its labels or its examples."""
+    words = query.casefold().split()
+    if not words:
+        return True
+    names = [
+        guideline.label(label_id).name for label_id in rule.labels if label_id in guideline.task.label_ids
+    ]
+    haystack = " ".join(
+        [rule.id, rule.title, rule.text, *rule.labels, *names]
+        + [_text_of_example(example) for example in (*rule.examples, *rule.edge_cases)]
+    ).casefold()
+    return all(word in haystack for word in words)
+
+
+def show_example(guideline: Any, example: Any, *, kind: str) -> None:
+    """One example or edge case: the input, the gold answer and why."""
+    with st.container(border=True):
+        st.caption(kind + (f" · {escape_markdown(example.id)}" if example.id else ""))
+        show_input(guideline.task.type, example.input)
+        st.markdown("Answer: " + answer_markdown(guideline, example.input, example.answer))
+        if example.why:
+            st.markdown(example.why)
+
+
+def show_rule(guideline: Any, rule: Any) -> None:
+    """A rule: anchored heading, the labels it governs, its text, then examples and edge cases."""
+    st.subheader(f"{rule.id} · {rule.title}", anchor=rule_anchor(rule.id), divider="gray")
+    if rule.labels:
+        names = [
+            guideline.label(label_id).name for label_id in rule.labels if label_id in guideline.task.label_ids
+        ]
+        st.caption("Labels: " + " · ".join(escape_markdown(name) for name in names))
+    st.markdown(rule.text)
+    if rule.examples:
+        st.markdown("**Examples**")
+        for example in rule.examples:
+            show_example(guideline, example, kind="Example")
+    if rule.edge_cases:
+        st.markdown("**Edge cases**")
+        for example in rule.edge_cases:
+            show_example(guideline, example, kind="Edge case")
+
+
+def show_guideline(guideline: Any, *, query: str = "") -> int:
+    """The whole guideline (summary, labels, rules matching `query`); returns how many rules are shown."""
+    st.title(guideline.title)
+    st.caption(
+        f"{guideline.ref} · {guideline.task.type.replace('_', ' ')} task · {len(guideline.rules)} rules"
+    )
+    if guideline.summary:
+        st.markdown(guideline.summary)
+    if guideline.task.instructions:
+        st.info(guideline.task.instructions, icon=":material/lightbulb:")
+    if guideline.task.labels:
+        with st.expander(f"Labels ({len(guideline.task.labels)})", expanded=not query):
+            for label in guideline.task.labels:
+                st.markdown(f"**{escape_markdown(label.name)}** `{label.id}`  \n{label.description}")
+    if guideline.task.scale is not None and guideline.task.scale.anchors:
+        with st.expander("Scale", expanded=not query):
+            for point in guideline.task.scale.points:
+                st.markdown(f"**{point}** · {guideline.task.scale.anchors.get(point, '')}")
+    shown = [rule for rule in guideline.rules if rule_matches(guideline, rule, query)]
+    if query and not shown:
+        st.warning("No rule mentions " + escape_markdown(query) + ".", icon=":material/search_off:")
+    for rule in shown:
+        show_rule(guideline, rule)
+    return len(shown)

@@ -1,0 +1,74 @@
+"""The demo workspace: finished pilot rounds on the contract-clause guideline, answered by simulated annotators.
+
+Two pilots on the bundled ``contract-clauses`` guideline, 1.0.0 (with the ambiguous R-INDEM rule)
+and 1.1.0 (its rewrite), answered by the same six simulated annotators of `calibration.demo` with
+realistic confusions, so every dashboard, the revision queue and the before/after comparison are
+populated within a minute of first start. Loading is idempotent: rounds already there are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calibration.errors import NotFoundError
+
+DEMO_VERSIONS = ("1.0.0", "1.1.0")
+DEMO_NAMES = {
+    "ann-01": "Amara (demo)",
+    "ann-02": "Bastian (demo)",
+    "ann-03": "Chen (demo)",
+    "ann-04": "Dolores (demo)",
+    "ann-05": "Emeka (demo)",
+    "ann-06": "Farah (demo)",
+}
+"""Display names of the simulated annotators (the "(demo)" suffix keeps them apart from real people)."""
+
+
+def demo_round_name(version: str) -> str:
+    """The name of the demo pilot round on contract-clauses `version`."""
+    return f"Demo pilot · contract clauses {version}"
+
+
+def load_demo_workspace(engine: Any, *, actor: Any, seed: int = 0) -> list[str]:
+    """Create the demo pilot rounds (publishing the bundled versions if needed) and store their answers.
+
+    Args:
+        engine: the store.
+        actor: a lead (user or id), or ``service.SYSTEM``.
+        seed: the simulation seed.
+
+    Returns:
+        The names of the demo rounds (existing ones included), oldest version first.
+
+    Raises:
+        PermissionDenied: the actor is not a lead.
+    """
+    from calibration.demo import demo_pilot
+    from calibration.rounds import service
+
+    names: list[str] = []
+    existing = {r.name for r in service.list_rounds(engine)}
+    for version in DEMO_VERSIONS:
+        name = demo_round_name(version)
+        names.append(name)
+        if name in existing:
+            continue
+        guideline, responses = demo_pilot(version, seed=seed)
+        try:
+            service.get_guideline(engine, guideline.ref)
+        except NotFoundError:
+            service.publish(engine, guideline, actor)
+        responses = responses.copy()
+        responses["annotator_id"] = responses["annotator_id"].map(lambda a: DEMO_NAMES.get(a, f"{a} (demo)"))
+        items = list(dict.fromkeys(responses["item_id"]))
+        service.create_pilot_round(engine, name, guideline.ref, actor=actor, item_ids=items, seed=seed)
+        service.import_responses(engine, name, responses, actor=actor, source="calibration.demo")
+    return names
+
+
+def has_demo_workspace(engine: Any) -> bool:
+    """Whether the demo rounds exist."""
+    from calibration.rounds import service
+
+    existing = {r.name for r in service.list_rounds(engine)}
+    return all(demo_round_name(v) in existing for v in DEMO_VERSIONS)
