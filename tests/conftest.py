@@ -127,6 +127,12 @@ def tiny_guideline_data(version: str = "1.0.0", **policy: Any) -> dict[str, Any]
     }
 
 
+@pytest.fixture(name="tiny_guideline_data")
+def tiny_guideline_data_fixture() -> Any:
+    """The `tiny_guideline_data` factory, for tests that need variants (other versions, policies)."""
+    return tiny_guideline_data
+
+
 @pytest.fixture
 def tiny_guideline() -> Any:
     """`tiny_guideline_data()` as a validated `Guideline`."""

@@ -537,7 +537,10 @@ def names_of(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
     ids = list(user_ids)
     if not ids:
         return {}
-    return dict(session.execute(select(t.User.id, t.User.name).where(t.User.id.in_(ids))).tuples().all())
+    return {
+        user_id: name
+        for user_id, name in session.execute(select(t.User.id, t.User.name).where(t.User.id.in_(ids)))
+    }
 
 
 def latest_activity(session: Session, round_id: int, annotator_id: int) -> dt.datetime | None:
