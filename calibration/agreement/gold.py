@@ -141,6 +141,18 @@ def _kendall_tau(a: tuple, b: tuple) -> float:
     return float(s.sum() / len(s))
 
 
+def answers_correct(task_type: str, answers: list[Any], golds: list[Any]) -> list[bool]:
+    """Whether each answer equals its gold answer, by the task type's rule (module docstring)."""
+    pairs = zip(answers, golds, strict=True)
+    if task_type == "multi_label":
+        return [set(a) == set(g) for a, g in pairs]
+    if task_type == "span":
+        return [set(map(tuple, a)) == set(map(tuple, g)) for a, g in pairs]
+    if task_type == "ranking":
+        return [tuple(a) == tuple(g) for a, g in pairs]
+    return [a == g for a, g in pairs]
+
+
 def _one_annotator(responses: pd.DataFrame) -> pd.DataFrame:
     for column in (ITEM, ANSWER):
         if column not in responses.columns:
@@ -194,15 +206,7 @@ def score_against_gold(
     flags: list[str] = []
     extra: dict[str, float | None] = {}
 
-    if kind == "multi_label":
-        correct = [tuple(sorted(a)) == tuple(sorted(g)) for a, g in zip(answers, golds, strict=True)]
-    elif kind == "span":
-        correct = [set(map(tuple, a)) == set(map(tuple, g)) for a, g in zip(answers, golds, strict=True)]
-    elif kind == "ranking":
-        correct = [tuple(a) == tuple(g) for a, g in zip(answers, golds, strict=True)]
-    else:
-        correct = [a == g for a, g in zip(answers, golds, strict=True)]
-    correct_s = pd.Series(correct, dtype=bool)
+    correct_s = pd.Series(answers_correct(kind, answers, golds), dtype=bool)
     n_items, n_correct = len(frame), int(correct_s.sum())
     accuracy = n_correct / n_items if n_items else None
 
