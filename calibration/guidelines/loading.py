@@ -555,6 +555,23 @@ def load_guideline(path: str | Path) -> Guideline:
     return read_guideline_file(path).guideline
 
 
+class GuidelineDumper(yaml.SafeDumper):
+    """A safe YAML dumper that writes texts holding Unicode line breaks (NEL, LS, PS) double-quoted.
+
+    PyYAML's plain and single-quoted styles fold these characters into spaces when `allow_unicode`
+    is set, so the text would not load back unchanged.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if any(c in value for c in "\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+GuidelineDumper.add_representer(str, _represent_str)
+
+
 def dump_guideline(guideline: Guideline) -> str:
     """The guideline as YAML; `load_guideline_text(dump_guideline(g)) == g` for self-contained guidelines.
 
@@ -565,7 +582,7 @@ def dump_guideline(guideline: Guideline) -> str:
     data["format"] = guideline.format
     order = list(Guideline.model_fields)
     data = {key: data[key] for key in order if key in data}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=GuidelineDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 _ITEMS_FILE_REF = re.compile(r"^items_file:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)

@@ -1,0 +1,137 @@
+"""Hypothesis strategies for valid guideline data of every task type."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+TASK_TYPES = ["single_label", "multi_label", "span", "rating", "pairwise", "ranking"]
+
+texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+nonempty = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,8}", fullmatch=True)
+metadata = st.dictionaries(
+    st.from_regex(r"[a-z]{1,6}", fullmatch=True), st.one_of(texts, st.integers()), max_size=2
+)
+
+
+@st.composite
+def _input_and_answer(draw: st.DrawFn, task: dict[str, Any]) -> tuple[Any, Any]:
+    kind = task["type"]
+    labels = [label["id"] for label in task.get("labels", [])]
+    if kind == "pairwise":
+        value = {"prompt": draw(texts), "a": draw(texts), "b": draw(texts)}
+        if draw(st.booleans()):
+            value["metadata"] = draw(metadata)
+        return value, draw(st.sampled_from(["a", "b", "tie"]))
+    if kind == "ranking":
+        candidates = {f"c{i}": draw(texts) for i in range(1, task["candidates"] + 1)}
+        return {"prompt": draw(texts), "candidates": candidates}, draw(st.permutations(list(candidates)))
+    text = draw(nonempty)
+    value: Any = text if draw(st.booleans()) else {"text": text, "context": draw(st.none() | texts)}
+    if kind == "single_label":
+        return value, draw(st.sampled_from(labels))
+    if kind == "multi_label":
+        return value, draw(st.lists(st.sampled_from(labels), unique=True, max_size=len(labels)))
+    if kind == "rating":
+        scale = task["scale"]
+        return value, draw(st.integers(scale["min"], scale["max"]))
+    start = draw(st.integers(0, len(text) - 1))
+    end = draw(st.integers(start + 1, len(text)))
+    return value, [{"start": start, "end": end, "label": draw(st.sampled_from(labels))}]
+
+
+@st.composite
+def _task(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(TASK_TYPES))
+    task: dict[str, Any] = {"type": kind, "instructions": draw(texts)}
+    if kind in ("single_label", "multi_label", "span"):
+        label_ids = draw(st.lists(ids, min_size=1, max_size=4, unique=True))
+        task["labels"] = [
+            {"id": label, "name": draw(nonempty), "description": draw(texts)} for label in label_ids
+        ]
+    elif kind == "rating":
+        low = draw(st.integers(-2, 2))
+        high = draw(st.integers(low + 1, low + 6))
+        anchors = draw(st.dictionaries(st.integers(low, high), nonempty, max_size=3))
+        task["scale"] = {"min": low, "max": high, "anchors": anchors}
+    elif kind == "pairwise":
+        task["allow_tie"] = True
+    else:
+        task["candidates"] = draw(st.integers(2, 4))
+    return task
+
+
+@st.composite
+def guideline_data(draw: st.DrawFn) -> dict[str, Any]:
+    """Data of a valid guideline: every answer fits its task type, every reference resolves."""
+    task = draw(_task())
+    rule_ids = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
+    labels = [label["id"] for label in task.get("labels", [])]
+    example_ids = iter(f"ex-{i}" for i in range(100))
+
+    def examples(count: int) -> list[dict[str, Any]]:
+        out = []
+        for _ in range(count):
+            value, answer = draw(_input_and_answer(task))
+            entry = {"input": value, "answer": answer, "why": draw(texts)}
+            if draw(st.booleans()):
+                entry["id"] = next(example_ids)
+            out.append(entry)
+        return out
+
+    rules = [
+        {
+            "id": rule_id,
+            "title": draw(nonempty),
+            "text": draw(texts),
+            "labels": draw(st.lists(st.sampled_from(labels), unique=True)) if labels else [],
+            "examples": examples(draw(st.integers(0, 2))),
+            "edge_cases": examples(draw(st.integers(0, 1))),
+        }
+        for rule_id in rule_ids
+    ]
+    items = []
+    for i in range(draw(st.integers(0, 3))):
+        value, answer = draw(_input_and_answer(task))
+        items.append(
+            {
+                "id": f"q{i}",
+                "input": value,
+                "rules": draw(st.lists(st.sampled_from(rule_ids), min_size=1, unique=True)),
+                "answer": answer if draw(st.booleans()) else None,
+                "why": draw(texts),
+                "edge_case": draw(st.booleans()),
+            }
+        )
+    policy = {
+        "pass_kappa": draw(st.none() | st.floats(-1, 1)),
+        "pass_accuracy": draw(st.none() | st.floats(0, 1)),
+        "min_items_per_rule": draw(st.integers(1, 5)),
+        "items_per_quiz": draw(st.integers(1, 40)),
+        "feedback": draw(st.sampled_from(["immediate", "at_end"])),
+    }
+    version = f"{draw(st.integers(0, 3))}.{draw(st.integers(0, 12))}.{draw(st.integers(0, 3))}"
+    changelog = [
+        {
+            "version": version,
+            "date": draw(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))).isoformat(),
+            "changes": draw(texts),
+            "rules": draw(st.lists(st.sampled_from(rule_ids), unique=True)),
+        }
+    ]
+    return {
+        "format": 1,
+        "id": draw(st.from_regex(r"[a-z0-9][a-z0-9_-]{0,10}", fullmatch=True)),
+        "version": version,
+        "title": draw(nonempty),
+        "summary": draw(texts),
+        "owners": draw(st.lists(nonempty, max_size=2)),
+        "changelog": changelog,
+        "task": task,
+        "calibration": policy,
+        "rules": rules,
+        "items": items,
+    }
