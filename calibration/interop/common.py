@@ -11,6 +11,7 @@ items to rules. Nothing is written anywhere: storage is `calibration.interop.imp
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from calibration.guidelines.model import Guideline, Input, Task
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
 RULE_FIELDS = ("rule_id", "rule", "rules", "rule_ids")
 """Item data or metadata fields that name the rule(s) an item exercises."""
@@ -256,14 +259,23 @@ def rule_hints(*sources: Mapping[str, Any] | None) -> list[str]:
     return found
 
 
+def safe_item_id(value: Any) -> str:
+    """An item id our items accept (letters, digits, ``_.:-``, not starting with a sign): ``-1182`` -> ``item-1182``."""
+    text = str(value).strip()
+    if _ID.match(text):
+        return text
+    cleaned = re.sub(r"[^A-Za-z0-9_.:-]+", "_", text).lstrip("_.:-")
+    return f"item-{cleaned}" if cleaned else "item"
+
+
 def item_id_from(default: Any, *sources: Mapping[str, Any] | None) -> str:
-    """Our item id when the data or metadata carries one (`ITEM_ID_FIELDS`), else the tool's id."""
+    """Our item id when the data or metadata carries one (`ITEM_ID_FIELDS`), else the tool's id; made safe."""
     for source in sources:
         if isinstance(source, Mapping):
             for name in ITEM_ID_FIELDS:
                 if source.get(name) not in (None, ""):
-                    return str(source[name])
-    return str(default)
+                    return safe_item_id(source[name])
+    return safe_item_id(default)
 
 
 def parse_label_map(pairs: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:

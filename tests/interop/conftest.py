@@ -124,3 +124,45 @@ def ranks() -> Guideline:
         [{"id": "R-RANK", "title": "Order", "text": "Best first."}],
         [],
     )
+
+
+# --------------------------------------------------------------------------- stores
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    """A migrated, empty store: a SQLite file, or a fresh PostgreSQL database of its own."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from calibration.storage.engine import make_engine, upgrade
+
+    if request.param == "sqlite":
+        store = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        upgrade(store)
+        yield store
+        store.dispose()
+        return
+    url = os.environ.get("CALIBRATION_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("CALIBRATION_TEST_POSTGRES_URL is not set")
+    base, _, _ = url.rpartition("/")
+    name = f"interop_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # the server is not running here
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable: {error.__class__.__name__}")
+    store = make_engine(f"{base}/{name}")
+    try:
+        upgrade(store)
+        yield store
+    finally:
+        store.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

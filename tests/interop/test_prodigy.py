@@ -52,17 +52,17 @@ def test_choice_lines_grouped_by_input_hash_with_reject_and_ignore_skipped(claus
     ]
     result = resolve(read_prodigy(jsonl(lines), "db.jsonl", clauses), clauses)
     assert sorted(result.responses[["item_id", "annotator_id", "answer"]].itertuples(index=False)) == [
-        ("-1182", "clauses-alice", "INDEM"),
-        ("-1182", "clauses-bob", "LIAB"),
         ("553", "clauses-alice", "LIAB"),
         ("553", "clauses-bob", "LIAB"),
+        ("item-1182", "clauses-alice", "INDEM"),
+        ("item-1182", "clauses-bob", "LIAB"),
     ]
     assert [str(s) for s in result.skipped] == [
         "line 3 by clauses-carol: ignored in Prodigy",
         "line 4 by clauses-dave: rejected in Prodigy (a reject names no answer)",
     ]
     assert result.inputs["553"].text == "Liability is capped."
-    assert result.rule_sources == {"-1182": "field", "553": "labels"}
+    assert result.rule_sources == {"item-1182": "field", "553": "labels"}
 
 
 def test_session_id_is_used_when_annotator_id_is_missing(clauses):
