@@ -58,7 +58,10 @@ def round_analysis(round_: Any) -> tuple[state.RoundData, RoundAnalysis] | None:
         if data.responses.empty:
             st.info("No answers in this round yet. Come back when annotators have started.")
             return None
-        analysis = state.cached_analysis("round_analysis", round_.id, marker, _compute)
+        # the database URL is part of the name: two stores can both have a round 1 at the same marker
+        analysis = state.cached_analysis(
+            f"round_analysis@{state.database_url()}", round_.id, marker, _compute
+        )
     except CalibrationError as error:
         state.render_error(error)
         return None
