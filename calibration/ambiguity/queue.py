@@ -16,15 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from calibration.ambiguity import signals
-from calibration.ambiguity.signals import Evidence, RuleAgreement
+from calibration.ambiguity.signals import Evidence, RuleAgreement, answer_distribution, answer_text
 from calibration.errors import DataError
-from calibration.responses import ITEM, RULE
+from calibration.responses import ANSWER, COMMENT, ITEM, RULE
 
 if TYPE_CHECKING:
-    from calibration.guidelines.model import Guideline
+    from calibration.guidelines.model import Guideline, Task
 
 STATISTIC = "krippendorff_alpha"  # the chance-corrected coefficient judged against the target
 
@@ -93,6 +94,16 @@ class Pilot:
                 hint="check that the item ids of the responses and of the item-to-rule map are the same",
             )
         return cls(responses, item_rules, gold, guideline)
+
+    @property
+    def task(self) -> Task:
+        """The guideline's task, or a single-label task over the observed answers when there is no guideline."""
+        from calibration.guidelines.model import Label, Task
+
+        if self.guideline is not None:
+            return self.guideline.task
+        observed = sorted({str(a) for a in self.responses[ANSWER]})
+        return Task(type="single_label", labels=[Label(id=a, name=a) for a in observed])
 
     @property
     def target(self) -> float:
@@ -237,7 +248,8 @@ def rule_agreement(block: Mapping[str, Any], statistic: str = STATISTIC) -> Rule
         ci_high=_number(interval[1]),
         percent=_number(block.get("percent_agreement")),
         ac1=_number(block.get("gwet_ac1")),
-        n_items=int(block.get("n_items") or 0),
+        n_items=int(block.get("n_pairable_items") or 0),
+        flags=tuple(str(f) for f in block.get("flags") or ()),
     )
 
 
@@ -252,10 +264,356 @@ def agreement_blocks(
 
         report = agreement_report(
             pilot.responses,
-            guideline=pilot.guideline,
-            item_rules=pilot.item_rules,
-            gold=pilot.gold if len(pilot.gold) else None,
+            pilot.task,
+            pilot.item_rules,
+            pilot.gold if len(pilot.gold) else None,
             bootstrap=bootstrap,
             seed=seed,
         )
     return dict(report_dict(report).get("per_rule") or {})
+
+
+def item_disagreement(pilot: Pilot) -> pd.DataFrame:
+    """Per item: disagreement = share of disagreeing answer pairs, and the answers' entropy (from the engine).
+
+    Returns:
+        DataFrame indexed by item_id with columns ``disagreement`` and ``entropy`` (bits).
+    """
+    from calibration.agreement.breakdown import item_agreement
+
+    found = item_agreement(pilot.responses, pilot.task)
+    return pd.DataFrame(
+        {
+            "disagreement": 1.0 - found["pairwise_agreement"].astype(float),
+            "entropy": found["entropy"].astype(float),
+        },
+        index=found.index.astype(str),
+    )
+
+
+def item_certainty(pilot: Pilot) -> pd.Series:
+    """Per item: the Dawid-Skene posterior probability of its most likely answer (Dawid & Skene 1979).
+
+    Returns:
+        Series indexed by item_id; empty when the model cannot be fitted (e.g. a single annotator).
+    """
+    from calibration.agreement.dawid_skene import fit_dawid_skene
+
+    model = fit_dawid_skene(pilot.responses, pilot.task)
+    return model.probas_.max(axis=1).rename("certainty")
+
+
+def pair_counts_by_rule(pilot: Pilot) -> dict[str, dict[tuple[Any, Any], float]]:
+    """Disagreeing answer pairs per rule and unordered label pair, from the engine's `confused_pairs`."""
+    from calibration.agreement.breakdown import confused_pairs
+
+    found = confused_pairs(pilot.responses, pilot.task, pilot.item_rules)
+    out: dict[str, dict[tuple[Any, Any], float]] = {}
+    for rule_id, a, b, count in zip(
+        found[RULE], found["label_a"], found["label_b"], found["count"], strict=True
+    ):
+        out.setdefault(str(rule_id), {})[(a, b)] = float(count)
+    return out
+
+
+# --------------------------------------------------------------------------- per rule
+
+
+def rule_evidence(
+    pilot: Pilot,
+    rule_id: str,
+    stats: RuleAgreement,
+    *,
+    pair_counts: Mapping[tuple[Any, Any], float] | None = None,
+    lint_warnings: list[Any] | None = None,
+    min_items: int = signals.MIN_ITEMS,
+) -> list[Evidence]:
+    """Every signal of one rule, in a fixed order (fired or not).
+
+    Args:
+        pilot: the pilot; rule_id: the rule; stats: its agreement figures (`rule_agreement`).
+        pair_counts: its disagreeing label pairs (`pair_counts_by_rule`); lint_warnings: its lint warnings.
+        min_items: items below which no verdict is given.
+    """
+    mine = signals.rule_responses(pilot.responses, pilot.item_rules, rule_id)
+    target = pilot.target
+    few = signals.few_items(stats.n_items, minimum=min_items)
+    skew = signals.skewed_prevalence(stats, mine[ANSWER], target=target)
+    found = [
+        signals.low_agreement(stats, target=target, skewed=skew.fired, few=few.fired),
+        skew,
+        few,
+    ]
+    if len(pilot.gold):
+        found.append(signals.good_annotators_fail(pilot.responses, pilot.item_rules, pilot.gold, rule_id))
+        found.append(
+            signals.gold_suspect(pilot.responses, pilot.gold, signals.rule_items(pilot.item_rules, rule_id))
+        )
+    found.append(signals.confused_labels(pair_counts or {}, percent_agreement=stats.percent, target=target))
+    found.append(signals.low_confidence(mine, pilot.responses))
+    found.append(signals.flagged_unclear(mine))
+    found.append(signals.long_time(mine, pilot.responses))
+    found.append(signals.overlapping_rules(mine, pilot.item_rules, rule_id))
+    found += signals.lint_signals(lint_warnings or [])
+    return found
+
+
+def score_parts(evidence: list[Evidence], stats: RuleAgreement, target: float) -> dict[str, float]:
+    """Points per fired flag (`POINTS`); low agreement adds ``LOW_AGREEMENT_SCALE * gap / target``."""
+    parts: dict[str, float] = {}
+    for item in evidence:
+        if not item.fired or not POINTS.get(item.code):
+            continue
+        points = POINTS[item.code]
+        if item.code == "low_agreement" and target > 0 and not np.isnan(stats.estimate):
+            points += LOW_AGREEMENT_SCALE * min(1.0, max(0.0, target - stats.estimate) / target)
+        parts[item.code] = points
+    return parts
+
+
+def _comments_of(frame: pd.DataFrame, limit: int = 3) -> list[str]:
+    if COMMENT not in frame:
+        return []
+    texts = [str(c).strip() for c in frame[COMMENT] if isinstance(c, str) and c.strip()]
+    return list(dict.fromkeys(texts))[:limit]
+
+
+def describe_item(pilot: Pilot, item_id: str, disagreement: float, certainty: float | None) -> dict[str, Any]:
+    """One item as the queue shows it: answer distribution, gold, majority, comments, disagreement, certainty."""
+    answers = pilot.responses[pilot.responses[ITEM] == item_id]
+    distribution = answer_distribution(answers[ANSWER])
+    gold = pilot.gold.get(item_id) if len(pilot.gold) else None
+    return {
+        "item_id": item_id,
+        "rule_ids": pilot.item_rules.loc[pilot.item_rules[ITEM] == item_id, RULE].tolist(),
+        "disagreement": disagreement,
+        "certainty": certainty,
+        "distribution": distribution,
+        "majority": next(iter(distribution), None),
+        "gold": None if gold is None else answer_text(gold),
+        "comments": _comments_of(answers),
+    }
+
+
+def _hardest_first(
+    disagreement: pd.DataFrame, certainty: pd.Series, ids: list[str] | None = None
+) -> pd.DataFrame:
+    frame = disagreement if ids is None else disagreement.reindex([i for i in ids if i in disagreement.index])
+    frame = frame.assign(certainty=certainty.reindex(frame.index).to_numpy(dtype=float))
+    frame = frame[frame["disagreement"] > 0]
+    return frame.sort_values(
+        ["disagreement", "certainty", "entropy"], ascending=[False, True, False], na_position="last"
+    )
+
+
+def worst_items(
+    pilot: Pilot, rule_id: str, disagreement: pd.DataFrame, certainty: pd.Series, n: int = 3
+) -> list[dict[str, Any]]:
+    """The rule's `n` items with most disagreement (ties: lowest Dawid-Skene certainty first)."""
+    frame = _hardest_first(disagreement, certainty, signals.rule_items(pilot.item_rules, rule_id))
+    return [
+        describe_item(
+            pilot,
+            str(item),
+            float(row["disagreement"]),
+            None if np.isnan(row["certainty"]) else float(row["certainty"]),
+        )
+        for item, row in frame.head(n).iterrows()
+    ]
+
+
+# --------------------------------------------------------------------------- advice
+
+
+def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
+    """What the author should do, in plain words, from the fired signals (most telling first)."""
+    fired = {e.code: e for e in entry_evidence if e.fired}
+    advice: list[str] = []
+    if "confused_labels" in fired:
+        first, second = fired["confused_labels"].figures["pair"]
+        if "low_agreement" in fired and not np.isnan(stats.percent) and stats.percent < 0.65:
+            advice.append(
+                f"Annotators cannot tell {first} from {second} here: add an edge case for the {first}-vs-{second} "
+                f"boundary that states the deciding test, or merge the two labels if the difference does not "
+                "matter downstream."
+            )
+        else:
+            advice.append(f"Add an edge case for the {first}-vs-{second} boundary.")
+    if "overlapping_rules" in fired:
+        others = list(fired["overlapping_rules"].figures.get("cited_instead", {}))[:2]
+        advice.append(
+            f"Annotators cite {' and '.join(others)} for these items: say when that rule applies instead, "
+            "or merge the overlapping rules."
+        )
+    if "low_agreement" in fired and "confused_labels" not in fired and "overlapping_rules" not in fired:
+        advice.append(
+            "Disagreement is spread over several answers: split the rule into narrower rules, each with its own "
+            "examples."
+        )
+    if "good_annotators_fail" in fired and not advice:
+        advice.append(
+            "Annotators who are accurate elsewhere miss gold here: rewrite the rule around its worst items."
+        )
+    if "gold_suspect" in fired:
+        for suspect in fired["gold_suspect"].figures.get("suspects", [])[:2]:
+            advice.append(
+                f"Review the gold answer of item {suspect['item_id']}: gold says {suspect['gold']} but "
+                f"{suspect['share']:.0%} of annotators answered {suspect['majority']}."
+            )
+    if "contradictory_examples" in fired:
+        advice.append("Fix or explain the examples whose inputs are near-identical but whose answers differ.")
+    if "vague_wording" in fired:
+        advice.append("Replace the vague wording with a concrete test.")
+    if ("flagged_unclear" in fired or "low_confidence" in fired) and not advice:
+        comments = fired.get("flagged_unclear", fired.get("low_confidence")).comments  # type: ignore[union-attr]
+        quote = f' (for example: "{comments[0]}")' if comments else ""
+        advice.append(f"Annotators find the rule unclear{quote}: clarify the text where they hesitate.")
+    if "missing_edge_cases" in fired and not advice:
+        advice.append("Add edge cases to the rule.")
+    if "few_items" in fired:
+        advice.append(f"Pilot more items under this rule (only {stats.n_items}) before judging it.")
+    if "skewed_prevalence" in fired and "low_agreement" not in fired:
+        figures = fired["skewed_prevalence"].figures
+        advice.append(
+            f"Low kappa here is the kappa paradox, not ambiguity: {figures['dominant_answer']} dominates "
+            f"({figures['dominant_share']:.0%}) and annotators agree (AC1 {stats.ac1:.2f}); add items with the "
+            "rarer answers to measure them."
+        )
+    if not advice:
+        advice.append("No action needed: nothing points at this rule.")
+    return " ".join(advice)
+
+
+# --------------------------------------------------------------------------- the queue
+
+
+def _safe_certainty(pilot: Pilot) -> pd.Series:
+    from calibration.errors import CalibrationError
+
+    try:
+        return item_certainty(pilot)
+    except (CalibrationError, ModuleNotFoundError):  # DEV-ONLY ModuleNotFoundError until dawid_skene lands
+        return pd.Series(dtype=float, name="certainty")
+
+
+def revision_queue(
+    guideline: Guideline | None,
+    responses: pd.DataFrame,
+    item_rules: pd.DataFrame | None = None,
+    gold: pd.Series | None = None,
+    **options: Any,
+) -> RevisionQueue:
+    """Rank the rules of a pilot for revision, from (guideline, responses, item_rules, gold).
+
+    Args:
+        guideline: the piloted guideline version, or None (then `item_rules` is required, no lint).
+        responses: canonical responses table.
+        item_rules: item-to-rule table; default the guideline's quiz bank mapping.
+        gold: gold answers indexed by item_id; default the guideline's gold answers.
+        options: keyword options of `pilot_queue` (report, bootstrap, seed, min_items, n_worst, n_hardest).
+
+    Returns:
+        A `RevisionQueue`, rank 1 first.
+
+    Raises:
+        DataError: no item-to-rule map, or responses the agreement engine cannot analyse.
+    """
+    return pilot_queue(Pilot.of(guideline, responses, item_rules, gold), **options)
+
+
+def pilot_queue(
+    pilot: Pilot,
+    *,
+    report: Any = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    min_items: int = signals.MIN_ITEMS,
+    n_worst: int = 3,
+    n_hardest: int = 10,
+) -> RevisionQueue:
+    """Rank the rules of a `Pilot` for revision, with evidence, worst items and suggested actions.
+
+    Args:
+        pilot: the pilot's inputs.
+        report: the engine's `AgreementReport` for these inputs, when already computed.
+        bootstrap, seed: for the agreement intervals when the report is computed here.
+        min_items: items per rule below which no verdict is given (`few_items`).
+        n_worst: worst items shown per rule.
+        n_hardest: hardest items listed at item level (gold suspects are always listed too).
+
+    Returns:
+        A `RevisionQueue`, rank 1 first.
+
+    Raises:
+        DataError: responses the agreement engine cannot analyse.
+    """
+    blocks = agreement_blocks(pilot, report=report, bootstrap=bootstrap, seed=seed)
+    disagreement = item_disagreement(pilot)
+    certainty = _safe_certainty(pilot)
+    pairs = pair_counts_by_rule(pilot)
+    lint: dict[str, list[Any]] = {}
+    if pilot.guideline is not None:
+        from calibration.guidelines.lint import warnings_by_rule
+
+        lint = warnings_by_rule(pilot.guideline)
+    target = pilot.target
+    drafts = []
+    for rule_id in pilot.rule_ids:
+        stats = rule_agreement(blocks.get(rule_id) or {})
+        evidence = rule_evidence(
+            pilot,
+            rule_id,
+            stats,
+            pair_counts=pairs.get(rule_id),
+            lint_warnings=lint.get(rule_id),
+            min_items=min_items,
+        )
+        parts = score_parts(evidence, stats, target)
+        title = ""
+        if pilot.guideline is not None and rule_id in pilot.guideline.rule_ids:
+            title = pilot.guideline.rule(rule_id).title
+        drafts.append(
+            {
+                "rule_id": rule_id,
+                "title": title,
+                "score": float(sum(parts.values())),
+                "score_parts": parts,
+                "flags": tuple(e.code for e in evidence if e.fired),
+                "evidence": tuple(evidence),
+                "agreement": stats,
+                "worst_items": tuple(worst_items(pilot, rule_id, disagreement, certainty, n_worst)),
+                "suggestion": suggest_action(evidence, stats),
+            }
+        )
+    drafts.sort(key=lambda d: (-d["score"], _nan_last(d["agreement"].estimate), d["rule_id"]))
+    entries = tuple(QueueEntry(rank=i + 1, **d) for i, d in enumerate(drafts))
+    suspects = signals.gold_suspects(pilot.responses, pilot.gold) if len(pilot.gold) else pd.DataFrame()
+    items = hardest_items(pilot, disagreement, certainty, suspects, n_hardest)
+    return RevisionQueue(entries, items, suspects, target, {"n_answers": len(pilot.responses)})
+
+
+def _nan_last(value: float) -> float:
+    return float("inf") if np.isnan(value) else value
+
+
+def hardest_items(
+    pilot: Pilot, disagreement: pd.DataFrame, certainty: pd.Series, suspects: pd.DataFrame, n: int = 10
+) -> pd.DataFrame:
+    """The `n` items with most disagreement (ties: lowest certainty), plus every gold suspect.
+
+    Returns:
+        DataFrame indexed by item_id with columns rule_ids, disagreement, certainty, distribution,
+        majority, gold, gold_suspect, comments; gold suspects first, then hardest first.
+    """
+    frame = _hardest_first(disagreement, certainty)
+    chosen = list(dict.fromkeys([*suspects.index, *frame.index[:n]]))
+    rows = []
+    for item in chosen:
+        d = float(disagreement["disagreement"].get(item, np.nan))
+        c = certainty.get(item)
+        row = describe_item(pilot, str(item), d, None if c is None or np.isnan(c) else float(c))
+        row["gold_suspect"] = item in suspects.index
+        rows.append(row)
+    columns = ["item_id", "rule_ids", "disagreement", "certainty", "distribution", "majority", "gold"]
+    columns += ["gold_suspect", "comments"]
+    return pd.DataFrame(rows, columns=columns).set_index("item_id")

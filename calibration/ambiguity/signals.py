@@ -101,6 +101,7 @@ class RuleAgreement:
         percent: raw (pairwise) percent agreement.
         ac1: Gwet's AC1, robust to skewed prevalence (Gwet 2008), NaN when not computed.
         n_items: items with at least two answers under the rule.
+        flags: the engine's flags for the rule (``skewed_prevalence``, ``few_items`` ...).
     """
 
     statistic: str
@@ -110,6 +111,7 @@ class RuleAgreement:
     percent: float
     ac1: float
     n_items: int
+    flags: tuple[str, ...] = ()
 
 
 def _plain(value: Any) -> Any:
@@ -198,8 +200,8 @@ def skewed_prevalence(
 ) -> Evidence:
     """`skewed_prevalence`: the kappa paradox (Feinstein & Cicchetti 1990).
 
-    Fires when raw agreement reaches the target while the chance-corrected coefficient is below it and
-    one answer dominates: chance agreement is then so high that kappa/alpha are low even though the
+    Fires when the agreement engine flagged the rule so, or when raw agreement reaches the target while
+    the chance-corrected coefficient is below it and one answer dominates: chance agreement is then so high that kappa/alpha are low even though the
     annotators nearly always agree. Gwet's AC1 (Gwet 2008) is reported as the prevalence-robust figure.
 
     Args:
@@ -212,7 +214,7 @@ def skewed_prevalence(
     total = sum(distribution.values())
     top, top_count = next(iter(distribution.items()), ("", 0))
     share = top_count / total if total else float("nan")
-    fired = bool(
+    fired = "skewed_prevalence" in stats.flags or bool(
         total
         and share >= dominant_share
         and not np.isnan(stats.percent)
@@ -581,13 +583,21 @@ def lint_signals(warnings: Sequence[Any]) -> list[Evidence]:
 
 
 def confused_labels(
-    pair_counts: Mapping[tuple[str, str], float], *, share: float = CONFUSION_SHARE
+    pair_counts: Mapping[tuple[str, str], float],
+    *,
+    percent_agreement: float,
+    target: float,
+    share: float = CONFUSION_SHARE,
 ) -> Evidence:
     """`confused_labels`: one pair of labels accounts for most of the disagreement under the rule.
+
+    The flag needs material disagreement (raw agreement below the target): with two labels, the one
+    pair always holds all of the disagreement, however little there is.
 
     Args:
         pair_counts: disagreeing answer pairs under the rule, counted per unordered label pair
             (from the agreement engine's `confused_pairs`), e.g. ``{("A", "B"): 30, ("A", "C"): 2}``.
+        percent_agreement: the rule's raw agreement; target: the pilot target.
         share: the share of all disagreeing pairs the top pair must hold.
     """
     total = float(sum(pair_counts.values()))
@@ -595,12 +605,13 @@ def confused_labels(
         return Evidence("confused_labels", False, "no disagreement to analyse", {"n_disagreements": 0})
     (first, second), top = max(pair_counts.items(), key=lambda kv: (kv[1], kv[0]))
     rate = top / total
-    fired = rate >= share
+    fired = rate >= share and not np.isnan(percent_agreement) and percent_agreement < target
     pairs = sorted(pair_counts.items(), key=lambda kv: -kv[1])[:5]
     figures = {
         "pair": [answer_text(first), answer_text(second)],
         "share": rate,
         "n_disagreements": total,
+        "percent_agreement": percent_agreement,
         "pairs": [{"labels": [answer_text(a), answer_text(b)], "count": c} for (a, b), c in pairs],
     }
     message = f"{answer_text(first)} vs {answer_text(second)} is {rate:.0%} of the disagreement"

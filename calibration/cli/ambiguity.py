@@ -1,0 +1,289 @@
+"""CLI verbs for finding and fixing ambiguous rules: ambiguity (the revision queue), compare, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+INPUT_HELP = {
+    "item_rules": "CSV with columns item_id, rule_id (one row per pair); default: the guideline's quiz bank",
+    "guideline": "the guideline YAML the responses answer (task, rules, gold, pilot target)",
+    "gold": "CSV with columns item_id, answer; default: the guideline's gold answers",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `ambiguity`, `compare` and `report` to the `calibration` command."""
+    ambiguity = subparsers.add_parser(
+        "ambiguity",
+        help="rank guideline rules for revision, with evidence and a suggested action",
+        description="Rank the rules of a pilot by an explained ambiguity score. Needs --item-rules or "
+        "--guideline to tell rules apart. Exit 0 on success, 1 on invalid input, 2 on misuse.",
+    )
+    ambiguity.add_argument(
+        "responses", metavar="RESPONSES.csv", help="responses: item_id, annotator_id, answer ..."
+    )
+    _input_options(ambiguity, repeat=False)
+    ambiguity.add_argument("--top", type=int, default=None, help="show only the first N rules")
+    ambiguity.set_defaults(handler=run_ambiguity)
+
+    compare = subparsers.add_parser(
+        "compare",
+        help="before/after: per-rule agreement and gold accuracy of two piloted versions",
+        description="Compare two pilots rule by rule, with a bootstrap 95%% interval of each change. Give an "
+        "option once for both versions or twice (old, then new).",
+    )
+    compare.add_argument("old", metavar="OLD.csv", help="responses of the old version's pilot")
+    compare.add_argument("new", metavar="NEW.csv", help="responses of the new version's pilot")
+    _input_options(compare, repeat=True)
+    compare.set_defaults(handler=run_compare)
+
+    report = subparsers.add_parser(
+        "report",
+        help="write a round report (per-rule table, charts, revision queue) as HTML or markdown",
+        description="Write a report a lead can send to the team, from a stored round. The database is "
+        "CALIBRATION_DATABASE_URL (or --database).",
+    )
+    report.add_argument("round", metavar="ROUND", help="round id or name")
+    report.add_argument(
+        "--format", choices=("html", "md"), default="html", help="report format (default html)"
+    )
+    report.add_argument("--output", "-o", default=None, help="write to this file (default: standard output)")
+    report.add_argument(
+        "--database",
+        default=os.environ.get("CALIBRATION_DATABASE_URL"),
+        help="database URL (env CALIBRATION_DATABASE_URL)",
+    )
+    report.add_argument("--no-charts", action="store_true", help="leave the charts out of the HTML report")
+    report.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    report.set_defaults(handler=run_report)
+
+
+def _input_options(parser: argparse.ArgumentParser, *, repeat: bool) -> None:
+    action = "append" if repeat else "store"
+    twice = " (give twice for old and new)" if repeat else ""
+    group = parser.add_mutually_exclusive_group() if not repeat else parser
+    group.add_argument(
+        "--item-rules", action=action, metavar="MAP.csv", help=INPUT_HELP["item_rules"] + twice
+    )
+    group.add_argument(
+        "--guideline", action=action, metavar="FILE.yaml", help=INPUT_HELP["guideline"] + twice
+    )
+    parser.add_argument("--gold", action=action, metavar="GOLD.csv", help=INPUT_HELP["gold"] + twice)
+    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+# --------------------------------------------------------------------------- input files
+
+
+def _read_csv(path: str, columns: tuple[str, ...], what: str) -> Any:
+    import pandas as pd
+
+    from calibration.errors import DataError, Location
+
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(
+            f"no such file: {path}", location=Location(path=path), hint=f"give the {what} CSV file"
+        )
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise DataError(
+            f"cannot read {what} CSV: {str(error).splitlines()[0]}",
+            location=Location(path=path),
+            hint="save it as UTF-8 CSV with a header row",
+        ) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{what} CSV needs the column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'none'}",
+            location=Location(path=path, row=1),
+            hint=f"the header row must name {', '.join(columns)}",
+        )
+    return frame
+
+
+def load_responses(path: str, guideline: Any = None) -> Any:
+    """A canonical responses table from a CSV file (answers parsed for the guideline's task when given).
+
+    Raises:
+        DataError, AnswerError: the file is missing, unreadable, lacks a column or holds a bad answer.
+    """
+    from calibration.answers import load_cell
+    from calibration.responses import canonical_answers, responses_frame
+
+    frame = _read_csv(path, ("item_id", "annotator_id", "answer"), "responses")
+    frame = frame.replace({"": None})
+    frame["answer"] = [load_cell(cell) for cell in frame["answer"]]
+    for column in ("unclear",):
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: str(v).strip().lower() in ("1", "true", "yes"))
+    responses = responses_frame(frame)
+    if guideline is not None:
+        inputs = {item.id: item.input for item in guideline.items}
+        responses = canonical_answers(responses, guideline.task, inputs, path=path)
+    else:
+        responses["answer"] = [tuple(a) if isinstance(a, list) else a for a in responses["answer"]]
+    return responses
+
+
+def load_pilot(
+    responses_path: str, item_rules: str | None, guideline_path: str | None, gold: str | None
+) -> Any:
+    """A `Pilot` from the CLI's input files."""
+    from calibration.ambiguity.queue import Pilot
+    from calibration.answers import load_cell
+    from calibration.guidelines.loading import load_guideline
+    from calibration.responses import gold_series, item_rules_frame
+
+    guideline = load_guideline(guideline_path) if guideline_path else None
+    responses = load_responses(responses_path, guideline)
+    rules = (
+        item_rules_frame(_read_csv(item_rules, ("item_id", "rule_id"), "item-to-rule"))
+        if item_rules
+        else None
+    )
+    gold_answers = None
+    if gold:
+        table = _read_csv(gold, ("item_id", "answer"), "gold")
+        values = {row.item_id: load_cell(row.answer) for row in table.itertuples()}
+        if guideline is not None:
+            from calibration.answers import parse_answer
+
+            inputs = {item.id: item.input for item in guideline.items}
+            values = {k: parse_answer(guideline.task, v, inputs.get(k)) for k, v in values.items()}
+        gold_answers = gold_series(values)
+    return Pilot.of(guideline, responses, rules, gold_answers)
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _fmt(value: float | None) -> str:
+    import math
+
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+
+
+def run_ambiguity(args: argparse.Namespace) -> int:
+    """`calibration ambiguity`: print the revision queue."""
+    from calibration.ambiguity.queue import pilot_queue
+
+    if not args.item_rules and not args.guideline:
+        print(
+            "error: give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart", file=sys.stderr
+        )
+        return 2
+    pilot = load_pilot(args.responses, args.item_rules, args.guideline, args.gold)
+    queue = pilot_queue(pilot, bootstrap=args.bootstrap, seed=args.seed)
+    data = queue.to_dict()
+    if args.top is not None:
+        data["rules"] = data["rules"][: args.top]
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"Revision queue ({len(queue.rules)} rules, target {queue.target:.2f})")
+    for entry in queue.rules[: args.top]:
+        agreement = entry.agreement
+        print(
+            f"{entry.rank:>3}. {entry.rule_id}  score {entry.score:.1f}  "
+            f"{agreement.statistic} {_fmt(agreement.estimate)} [{_fmt(agreement.ci_low)}, {_fmt(agreement.ci_high)}]"
+        )
+        print(f"     flags: {', '.join(entry.flags) or 'none'}")
+        print(f"     do: {entry.suggestion}")
+    suspects = queue.items[queue.items["gold_suspect"]] if len(queue.items) else queue.items
+    if len(suspects):
+        print("Gold suspects: " + ", ".join(map(str, suspects.index)))
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """`calibration compare`: print the before/after comparison."""
+    from calibration.ambiguity.compare import compare_versions
+
+    def pick(values: list[str] | None, index: int, name: str) -> str | None:
+        if not values:
+            return None
+        if len(values) > 2:
+            raise SystemExit(
+                f"calibration compare: error: give {name} once or twice, not {len(values)} times"
+            )
+        return values[min(index, len(values) - 1)]
+
+    if not args.item_rules and not args.guideline:
+        print(
+            "error: give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart", file=sys.stderr
+        )
+        return 2
+    pilots = [
+        load_pilot(
+            path,
+            pick(args.item_rules, i, "--item-rules"),
+            pick(args.guideline, i, "--guideline"),
+            pick(args.gold, i, "--gold"),
+        )
+        for i, path in enumerate((args.old, args.new))
+    ]
+    comparison = compare_versions(*pilots, bootstrap=args.bootstrap, seed=args.seed)
+    if args.json:
+        data = comparison.to_dict()
+        print(json.dumps({"rules": data["rules"]}, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{comparison.before_ref} -> {comparison.after_ref}")
+    for entry in comparison.rules:
+        mark = "*" if entry.text_changed else " "
+        print(
+            f"{mark} {entry.rule_id}: {entry.statistic} {_fmt(entry.before)} -> {_fmt(entry.after)} "
+            f"(change {entry.difference:+.2f}, 95% CI {_fmt(entry.ci95[0])} to {_fmt(entry.ci95[1])}) {entry.verdict}"
+        )
+    if comparison.changed_rule_ids:
+        print("* rule changed between the versions")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """`calibration report ROUND`: write the round report with its revision queue."""
+    from calibration.agreement.breakdown import agreement_report
+    from calibration.ambiguity.queue import revision_queue
+    from calibration.reports.html import render_round_report
+    from calibration.rounds.service import round_responses
+    from calibration.storage.engine import make_engine
+
+    engine = make_engine(args.database)
+    round_ref: Any = int(args.round) if args.round.isdigit() else args.round
+    guideline, responses, item_rules, gold = round_responses(engine, round_ref)
+    queue = report = None
+    if len(responses):
+        report = agreement_report(
+            responses,
+            guideline.task,
+            item_rules,
+            gold if len(gold) else None,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+        )
+        queue = revision_queue(guideline, responses, item_rules, gold, report=report)
+    text = render_round_report(
+        guideline,
+        responses,
+        item_rules,
+        gold,
+        report=report,
+        queue=queue,
+        fmt=args.format,
+        charts=not args.no_charts,
+    )
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
