@@ -18,12 +18,15 @@ import streamlit as st
 
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
+from calibration.rounds.service import RoundResponses
+
+RoundData = RoundResponses
+"""What `cached_round_analysis` returns (the service's `RoundResponses`; unpacks as a 4-tuple)."""
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from calibration.guidelines.model import Guideline, Item
-    from calibration.rounds.service import RoundResponses
 
 USER_KEY = "auth_user_id"
 """Session-state key holding the signed-in user's id (an int or str id, never a secret)."""
@@ -31,6 +34,8 @@ USER_KEY = "auth_user_id"
 SIGNING_OUT_KEY = "app_signing_out"
 DATABASE_ENV = "CALIBRATION_DATABASE_URL"
 __all__ = [
+    "RoundData",
+    "cached_analysis",
     "cached_round_analysis",
     "current_user",
     "escape_markdown",
@@ -187,13 +192,20 @@ def _marker(round_id: Any) -> str:
     return latest_response_marker(round_id)
 
 
-@st.cache_data(max_entries=64)
+@st.cache_data(max_entries=64, show_spinner="Analysing the round…")
+def _cached_analysis(
+    url: str | None, name: str, round_id: Any, marker: str, _compute: Any, **params: Any
+) -> Any:
+    return _compute(cached_round_analysis(round_id, marker), **params)
+
+
 def cached_analysis(name: str, round_id: Any, marker: str, _compute: Any, **params: Any) -> Any:
     """Cache any pure analysis of a round: ``_compute(RoundResponses, **params)`` keyed by name, round, marker.
 
-    The leading underscore keeps `_compute` out of the cache key; `name` and `params` are the key.
+    The leading underscore keeps `_compute` out of the cache key; the database URL, `name`, the
+    round, the marker and `params` are the key.
     """
-    return _compute(cached_round_analysis(round_id, marker), **params)
+    return _cached_analysis(database_url(), name, round_id, marker, _compute, **params)
 
 
 # --------------------------------------------------------------------------- guidelines

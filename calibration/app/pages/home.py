@@ -1,0 +1,77 @@
+"""Home: an annotator's rounds and certifications; a lead's or author's overview and the demo workspace."""
+
+import streamlit as st
+
+from calibration.app import state
+from calibration.app.navigation import pages_for, spec
+from calibration.errors import CalibrationError
+from calibration.rounds import service
+from calibration.rounds.demo_workspace import has_demo_workspace, load_demo_workspace
+
+user = state.require_role()
+engine = state.get_engine()
+
+st.title(f"Hello, {state.escape_markdown(user.name)}")
+STATUS = {"not_started": "not started", "in_progress": "in progress", "finished": "finished"}
+
+mine = state.my_rounds(user)
+if user.role == "annotator" or mine:
+    st.subheader("Your rounds")
+    if not mine:
+        st.info(
+            "You are in no round yet. Open the invitation link your lead sent you.", icon=":material/mail:"
+        )
+    for round_, progress in mine:
+        with st.container(border=True):
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            with left:
+                st.markdown(
+                    f"**{state.escape_markdown(round_.name)}** · {round_.kind} round · `{round_.guideline_ref}`"
+                )
+                done = progress.answered / progress.total if progress.total else 0.0
+                st.progress(
+                    done, text=f"{progress.answered} of {progress.total} answered · {STATUS[progress.status]}"
+                )
+                if progress.passed is True:
+                    st.caption(":green[Passed: certified on this guideline version.]")
+                elif progress.passed is False:
+                    st.caption(":orange[Not passed yet: a retake on the rules to reread is waiting.]")
+            with right:
+                label = "Continue" if progress.status != "finished" else "See result"
+                if st.button(label, key=f"home_open_{round_.id}", type="primary", width="stretch"):
+                    st.session_state["quiz_round"] = round_.id
+                    st.switch_page(spec("quiz.py").script, query_params={"round": str(round_.id)})
+    certified = service.certifications(engine, user.id)
+    if certified:
+        st.subheader("Certifications")
+        for cert in certified:
+            score = f" · score {cert.score:.2f}" if cert.score is not None else ""
+            st.markdown(f"- `{cert.guideline_ref}` since {cert.certified_at:%Y-%m-%d}{score}")
+
+if user.role in ("lead", "author"):
+    st.subheader("Workspace")
+    rounds = service.list_rounds(engine)
+    versions = service.list_guideline_versions(engine)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Guideline versions", len(versions))
+    c2.metric("Rounds", len(rounds))
+    c3.metric("Open rounds", sum(r.status == "open" for r in rounds))
+    st.markdown("**Pages**")
+    for page in pages_for(user.role):
+        if page.file != "home.py":
+            st.page_link(page.script, label=page.title, icon=page.icon)
+    if user.role == "lead" and not has_demo_workspace(engine):
+        with st.container(border=True):
+            st.markdown(
+                "**Demo workspace.** Load two finished pilot rounds on the contract-clause guideline "
+                "(1.0.0 and its rewrite 1.1.0), answered by six simulated annotators with realistic "
+                "confusions, to see every dashboard populated. Demo annotators are marked *(demo)*."
+            )
+            if st.button("Load the demo workspace", key="home_demo", icon=":material/science:"):
+                try:
+                    with st.spinner("Simulating annotators…"):
+                        names = load_demo_workspace(engine, actor=user)
+                except CalibrationError as error:
+                    state.render_error(error)
+                else:
+                    st.success("Loaded: " + ", ".join(state.escape_markdown(n) for n in names))

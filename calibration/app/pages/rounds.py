@@ -1,0 +1,213 @@
+"""Rounds (lead): create pilot and calibration rounds, hand out invitation links, watch progress live."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from calibration.app import state
+from calibration.app.navigation import spec
+from calibration.errors import CalibrationError
+from calibration.rounds import service
+
+STUCK_AFTER = dt.timedelta(minutes=15)  # an annotator in progress idle this long is shown as stuck
+
+user = state.require_role("lead")
+engine = state.get_engine()
+st.title("Rounds")
+
+refs = state.published_refs()
+rounds = sorted(service.list_rounds(engine), key=lambda r: r.created_at, reverse=True)
+
+
+def _invitation_links(round_id: int, count: int) -> list[str]:
+    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0] if st.context.url else ""
+    return [f"{base}/join?invite={service.invite(engine, round_id, actor=user)}" for _ in range(count)]
+
+
+# ----------------------------------------------------------------- create
+with st.expander("Create a round", expanded=not rounds, icon=":material/add_circle:"):
+    kind = st.segmented_control(
+        "Kind",
+        ["calibration", "pilot"],
+        default="calibration",
+        required=True,
+        format_func={
+            "calibration": "Calibration quiz (scored against gold)",
+            "pilot": "Pilot (agreement)",
+        }.get,
+        key="rounds_kind",
+    )
+    with st.form("rounds_create_form"):
+        name = st.text_input("Round name", key="rounds_name", placeholder="e.g. Onboarding, March cohort")
+        ref = st.selectbox("Guideline version", refs, key="rounds_ref")
+        annotators = st.multiselect(
+            "Annotators with an account (others join through invitation links)",
+            [u.name for u in service.list_users(engine, "annotator")],
+            key="rounds_annotators",
+        )
+        left, right = st.columns(2)
+        links = left.number_input("Invitation links to create", 0, 100, 3, key="rounds_links_count")
+        seed = right.number_input("Seed (makes quizzes reproducible)", 0, 10_000, 0, key="rounds_seed")
+        if kind == "pilot":
+            overlap = left.number_input(
+                "Annotators per item (0: the guideline's policy)", 0, 20, 0, key="rounds_overlap"
+            )
+        else:
+            per_quiz = left.number_input(
+                "Items per quiz (0: the guideline's policy)", 0, 500, 0, key="rounds_per_quiz"
+            )
+        cite = st.checkbox("Ask annotators which rule they applied", key="rounds_cite")
+        created = st.form_submit_button(
+            "Create round", type="primary", icon=":material/add:", key="rounds_create"
+        )
+    if created:
+        try:
+            if kind == "pilot":
+                new = service.create_pilot_round(
+                    engine, name.strip(), ref, actor=user, annotators=annotators,
+                    overlap=int(overlap) or None, seed=int(seed), cite_rules=cite,
+                )  # fmt: skip
+            else:
+                new = service.create_calibration_round(
+                    engine, name.strip(), ref, actor=user, annotators=annotators,
+                    items_per_quiz=int(per_quiz) or None, seed=int(seed), cite_rules=cite,
+                )  # fmt: skip
+            st.session_state["rounds_new_links"] = (new.id, _invitation_links(new.id, int(links)))
+        except CalibrationError as error:
+            state.render_error(error)
+            st.stop()
+        st.session_state["rounds_pick"] = new.id
+        st.rerun()
+
+if not rounds:
+    st.info("No round yet: create one above.", icon=":material/info:")
+    st.stop()
+
+# ----------------------------------------------------------------- one round
+by_id = {r.id: r for r in rounds}
+if st.session_state.get("rounds_pick") not in by_id:
+    st.session_state["rounds_pick"] = rounds[0].id
+chosen = st.selectbox(
+    "Round",
+    list(by_id),
+    format_func=lambda i: f"{by_id[i].name} · {by_id[i].kind} · {by_id[i].guideline_ref} · {by_id[i].status}",
+    key="rounds_pick",
+)
+round_ = by_id[chosen]
+
+st.subheader(round_.name, anchor=False)
+st.caption(
+    f"{round_.kind} round on `{round_.guideline_ref}` · created {round_.created_at:%Y-%m-%d %H:%M} UTC · {round_.status}"
+)
+
+with st.container(border=True):
+    st.markdown(
+        "**Invitation links**: each works once and expires in 7 days. Copy them now: they are not stored."
+    )
+    fresh = st.session_state.get("rounds_new_links")
+    if fresh and fresh[0] == round_.id and fresh[1]:
+        for link in fresh[1]:
+            st.code(link, language=None)
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    more = left.number_input("How many", 1, 100, 1, key="rounds_more_count")
+    if right.button(
+        "Create invitation links", key="rounds_more", icon=":material/link:", disabled=round_.status != "open"
+    ):
+        try:
+            st.session_state["rounds_new_links"] = (round_.id, _invitation_links(round_.id, int(more)))
+        except CalibrationError as error:
+            state.render_error(error)
+        st.rerun()
+
+
+@st.fragment(run_every=5)
+def live_progress(round_id: int) -> None:
+    """Who finished, who is in progress, who is stuck; refreshed every 5 seconds."""
+    try:
+        status = service.round_status(engine, round_id)
+    except CalibrationError as error:
+        state.render_error(error)
+        return
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for p in status.annotators:
+        idle = now - p.last_activity if p.last_activity else None
+        stuck = p.status == "in_progress" and idle is not None and idle > STUCK_AFTER
+        rows.append(
+            {
+                "annotator": p.name,
+                "status": "stuck" if stuck else p.status.replace("_", " "),
+                "answered": p.answered,
+                "total": p.total,
+                "progress": p.answered / p.total if p.total else 0.0,
+                "attempts": p.attempts,
+                "last activity": p.last_activity,
+                "passed": {True: "passed", False: "not passed", None: ""}[p.passed],
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "annotator",
+            "status",
+            "answered",
+            "total",
+            "progress",
+            "attempts",
+            "last activity",
+            "passed",
+        ],
+    )
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Annotators", len(table))
+    c2.metric("Finished", int((table["status"] == "finished").sum()))
+    c3.metric("In progress", int((table["status"] == "in progress").sum()))
+    c4.metric("Stuck (idle > 15 min)", int((table["status"] == "stuck").sum()))
+    if table.empty:
+        st.caption("Nobody has joined yet.")
+        return
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "progress": st.column_config.ProgressColumn(
+                "progress", min_value=0.0, max_value=1.0, format="percent"
+            ),
+            "last activity": st.column_config.DatetimeColumn("last activity", format="YYYY-MM-DD HH:mm"),
+        },
+    )
+
+
+st.markdown("**Progress** (live)")
+live_progress(round_.id)
+
+# ----------------------------------------------------------------- results per rule
+st.markdown("**Results per rule**")
+from calibration.app.widgets.analysis_round import round_analysis  # noqa: E402  (app-B's cached analysis)
+
+loaded = round_analysis(round_)
+if loaded is not None:
+    _, analysis = loaded
+    matrix = analysis.annotator_rule
+    st.caption(f"{analysis.annotator_rule_kind} per annotator (rows) and rule (columns)")
+    st.dataframe(
+        matrix,
+        width="stretch",
+        column_config={
+            str(c): st.column_config.NumberColumn(str(c), format="percent") for c in matrix.columns
+        },
+    )
+    if st.button("Open the agreement dashboard", key="rounds_dashboard", icon=":material/insights:"):
+        st.session_state["dash_round"] = round_.id
+        st.switch_page(spec("dashboard.py").script)
+
+left, right = st.columns(2)
+if round_.status == "open":
+    if left.button("Close the round", key="rounds_close", icon=":material/lock:"):
+        service.close_round(engine, round_.id, actor=user)
+        st.rerun()
+elif left.button("Reopen the round", key="rounds_reopen", icon=":material/lock_open:"):
+    service.close_round(engine, round_.id, actor=user, reopen=True)
+    st.rerun()

@@ -1,0 +1,72 @@
+"""Sign in (leads, authors, returning annotators), or set up the first lead account on first start."""
+
+import streamlit as st
+
+from calibration.app import auth, bootstrap, state
+from calibration.errors import CalibrationError
+from calibration.rounds import service
+
+engine = state.get_engine()
+
+if bootstrap.needs_setup(engine):
+    st.title("Welcome: set up the calibration trainer")
+    st.markdown(
+        "The database is ready and the bundled guidelines are published. Create the first **lead** "
+        "account: leads create rounds, invite annotators and read the agreement dashboards."
+    )
+    with st.form("setup_form"):
+        name = st.text_input("Your name", key="setup_name")
+        email = st.text_input("Email", key="setup_email")
+        password = st.text_input("Password (8 characters or more)", type="password", key="setup_password")
+        repeat = st.text_input("Repeat the password", type="password", key="setup_repeat")
+        demo = st.checkbox(
+            "Also load the demo workspace (a finished pilot on the contract-clause guideline, "
+            "answered by six simulated annotators)",
+            value=False,
+            key="setup_demo",
+        )
+        created = st.form_submit_button("Create lead account", type="primary", key="setup_submit")
+    if created:
+        if password != repeat:
+            st.error("The two passwords differ; type the same password twice.")
+            st.stop()
+        try:
+            user = service.create_user(
+                engine, name=name.strip(), email=email.strip(), role="lead", password=password
+            )
+            if demo:
+                with st.spinner("Loading the demo workspace…"):
+                    bootstrap.load_demo_workspace(engine, actor_id=user.id)
+        except CalibrationError as error:
+            state.render_error(error)
+            st.stop()
+        state.sign_in_as(user)
+        st.success("Account created. Opening the app…")
+        auth.remember_browser(user.id)
+        st.stop()
+    st.stop()
+
+st.title("Sign in")
+st.caption("Annotators: open the invitation link your lead sent you; it signs you in.")
+with st.form("sign_in_form"):
+    login = st.text_input("Email or name", key="sign_in_login", autocomplete="username")
+    password = st.text_input(
+        "Password", type="password", key="sign_in_password", autocomplete="current-password"
+    )
+    submitted = st.form_submit_button(
+        "Sign in", type="primary", key="sign_in_submit", icon=":material/login:"
+    )
+if submitted:
+    try:
+        user = service.authenticate(engine, login.strip(), password)
+    except CalibrationError as error:
+        state.render_error(error)
+        st.stop()
+    state.sign_in_as(user)
+    st.success(f"Welcome back, {state.escape_markdown(user.name)}.")
+    auth.remember_browser(user.id)
+    st.stop()
+
+if auth.oidc_configured():
+    st.divider()
+    st.button("Sign in with single sign-on", key="sign_in_sso", icon=":material/key:", on_click=st.login)

@@ -1,0 +1,156 @@
+"""Feedback after answering: gold answer, rationale and rule text per item; the end-of-quiz result.
+
+Callers pass an item here only once it is answered (its gold answer is then allowed on the page).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from calibration.app.widgets.guideline_view import answer_markdown, rule_link
+from calibration.app.widgets.text import escape_markdown, show_input
+
+
+def is_correct(guideline: Any, item: Any, answer: Any) -> bool | None:
+    """Whether a stored answer equals the item's gold answer (None when the item has no gold)."""
+    from calibration.answers import parse_answer
+    from calibration.errors import CalibrationError
+
+    if item.answer is None:
+        return None
+    try:
+        task = guideline.task
+        return parse_answer(task, answer, item.input) == parse_answer(task, item.answer, item.input)
+    except CalibrationError:
+        return False
+
+
+def show_rules_of(guideline: Any, item: Any) -> None:
+    """The text of the rules an item exercises, each with a link to it on the guideline page."""
+    for rule_id in item.rules:
+        try:
+            rule = guideline.rule(rule_id)
+        except KeyError:
+            continue
+        with st.expander(f"Rule {rule.id} · {rule.title}", expanded=True):
+            st.markdown(rule.text)
+            st.markdown(f"[Open this rule in the guideline]({rule_link(guideline.ref, rule.id)})")
+
+
+def show_item_feedback(guideline: Any, item: Any, answer: Any, *, show_input_again: bool = True) -> None:
+    """Feedback on one answered item: right or wrong, the gold answer, why, and the rules."""
+    correct = is_correct(guideline, item, answer)
+    if show_input_again:
+        show_input(guideline.task.type, item.input)
+    yours = answer_markdown(guideline, item.input, answer)
+    if correct is None:
+        st.info("Your answer: " + yours + "  \nThis item has no gold answer.", icon=":material/info:")
+        return
+    if correct:
+        st.success("Correct. Your answer: " + yours, icon=":material/check_circle:")
+    else:
+        st.error("Not quite. Your answer: " + yours, icon=":material/cancel:")
+        st.markdown("**Gold answer:** " + answer_markdown(guideline, item.input, item.answer))
+    if item.why:
+        st.markdown("**Why:** " + item.why)
+    show_rules_of(guideline, item)
+
+
+def per_rule_table(guideline: Any, score: dict[str, Any]) -> pd.DataFrame:
+    """The per-rule breakdown of a score: rule, title, items, correct, accuracy, and whether to reread it."""
+    failed = set(score.get("failed_rules") or ())
+    rows = []
+    for rule_id, values in (score.get("per_rule") or {}).items():
+        try:
+            title = guideline.rule(rule_id).title
+        except KeyError:
+            title = ""
+        rows.append(
+            {
+                "rule": rule_id,
+                "title": title,
+                "items": values.get("n_items"),
+                "correct": values.get("n_correct"),
+                "accuracy": values.get("accuracy"),
+                "reread": rule_id in failed,
+                "link": rule_link(guideline.ref, rule_id),
+            }
+        )
+    return pd.DataFrame(rows, columns=["rule", "title", "items", "correct", "accuracy", "reread", "link"])
+
+
+def _percent(value: Any) -> str:
+    return "–" if value is None else f"{100 * float(value):.0f}%"
+
+
+def show_result(guideline: Any, result: Any) -> None:
+    """The end of a calibration quiz: score, kappa against gold, pass or fail, and rules to reread."""
+    score = result.score or {}
+    if result.passed:
+        st.success(f"Passed. You are certified on {guideline.ref}.", icon=":material/workspace_premium:")
+    else:
+        st.error(
+            "Not passed yet. Reread the rules marked below, then retake the quiz on them.",
+            icon=":material/school:",
+        )
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Score", f"{score.get('n_correct', 0)} / {score.get('n_items', 0)}")
+    c2.metric("Accuracy", _percent(score.get("accuracy")))
+    kappa = score.get("kappa")
+    c3.metric("Cohen's kappa vs gold", "–" if kappa is None else f"{kappa:.2f}")
+    policy = guideline.calibration
+    needs = [f"kappa ≥ {policy.pass_kappa}" if policy.pass_kappa is not None else None]
+    needs.append(f"accuracy ≥ {_percent(policy.pass_accuracy)}" if policy.pass_accuracy is not None else None)
+    needs.append(
+        f"every rule ≥ {_percent(policy.pass_rule_accuracy)}"
+        if policy.pass_rule_accuracy is not None
+        else None
+    )
+    st.caption("To pass: " + ", ".join(n for n in needs if n))
+    for reason in score.get("reasons") or ():
+        st.markdown("- " + escape_markdown(reason))
+    table = per_rule_table(guideline, score)
+    if not table.empty:
+        st.subheader("Per rule")
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "rule": st.column_config.TextColumn("Rule"),
+                "title": st.column_config.TextColumn("Title"),
+                "items": st.column_config.NumberColumn("Items"),
+                "correct": st.column_config.NumberColumn("Correct"),
+                "accuracy": st.column_config.ProgressColumn(
+                    "Accuracy", min_value=0.0, max_value=1.0, format="percent"
+                ),
+                "reread": st.column_config.CheckboxColumn("Reread"),
+                "link": st.column_config.LinkColumn("Guideline", display_text="open rule"),
+            },
+        )
+        to_reread = table[table["reread"]]
+        if not to_reread.empty:
+            st.markdown(
+                "**Reread:** "
+                + ", ".join(
+                    f"[{escape_markdown(r.rule)} · {escape_markdown(r.title)}]({r.link})"
+                    for r in to_reread.itertuples()
+                )
+            )
+
+
+def show_review(guideline: Any, items: dict[str, Any], attempt: Any) -> None:
+    """Every item of a finished attempt with the answer given, the gold answer and why (at_end feedback)."""
+    st.subheader("Your answers")
+    for position, item_id in enumerate(attempt.items, start=1):
+        item = items.get(item_id)
+        response = attempt.answers.get(item_id)
+        if item is None or response is None:
+            continue
+        correct = is_correct(guideline, item, response.answer)
+        mark = "✅" if correct else ("❌" if correct is False else "•")
+        with st.expander(f"{mark} Item {position}", expanded=correct is False):
+            show_item_feedback(guideline, item, response.answer)
