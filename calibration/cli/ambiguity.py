@@ -209,26 +209,29 @@ def run_compare(args: argparse.Namespace) -> int:
     """`calibration compare`: print the before/after comparison."""
     from calibration.ambiguity.compare import compare_versions
 
-    def pick(values: list[str] | None, index: int, name: str) -> str | None:
-        if not values:
-            return None
-        if len(values) > 2:
-            raise SystemExit(
-                f"calibration compare: error: give {name} once or twice, not {len(values)} times"
-            )
-        return values[min(index, len(values) - 1)]
+    def pick(values: list[str] | None, index: int) -> str | None:
+        return values[min(index, len(values) - 1)] if values else None
 
     if not args.item_rules and not args.guideline:
         print(
             "error: give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart", file=sys.stderr
         )
         return 2
+    for name in ("item_rules", "guideline", "gold"):
+        given = getattr(args, name) or []
+        if len(given) > 2:
+            flag = "--" + name.replace("_", "-")
+            print(
+                f"error: give {flag} once (both versions) or twice (old, new), not {len(given)} times",
+                file=sys.stderr,
+            )
+            return 2
     pilots = [
         load_pilot(
             path,
-            pick(args.item_rules, i, "--item-rules"),
-            pick(args.guideline, i, "--guideline"),
-            pick(args.gold, i, "--gold"),
+            pick(args.item_rules, i),
+            pick(args.guideline, i),
+            pick(args.gold, i),
         )
         for i, path in enumerate((args.old, args.new))
     ]
