@@ -1,0 +1,139 @@
+"""Invariants: perfect agreement gives 1, relabeling and permutations change nothing, the bootstrap
+interval contains the estimate and is reproducible by seed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calibration.agreement.breakdown import agreement_report
+from calibration.guidelines.model import Label, Task
+from calibration.responses import responses_frame
+
+LABELS = ["a", "b", "c", "d"]
+TASK = Task(type="single_label", labels=[Label(id=i, name=i) for i in LABELS])
+STATS = ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "cohen_kappa_mean")
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> pd.DataFrame:
+    n_items = draw(st.integers(3, 12))
+    n_ann = draw(st.integers(2, 4))
+    records = []
+    for i in range(n_items):
+        for a in range(n_ann):
+            if a >= 2 and draw(st.booleans()):
+                continue  # missing answers are normal; the first two always answer
+            records.append(
+                {"item_id": f"i{i}", "annotator_id": f"a{a}", "answer": draw(st.sampled_from(LABELS))}
+            )
+    return responses_frame(records)
+
+
+def overall(frame: pd.DataFrame, task: Task = TASK, **kw) -> dict:
+    return agreement_report(frame, task, bootstrap=kw.pop("bootstrap", 0), **kw).overall
+
+
+@SETTINGS
+@given(st.integers(2, 10), st.integers(2, 5), st.data())
+def test_perfect_agreement_gives_one(n_items: int, n_ann: int, data: st.DataObject) -> None:
+    answers = [data.draw(st.sampled_from(LABELS)) for _ in range(n_items)]
+    if len(set(answers)) < 2:
+        answers[0], answers[1] = "a", "b"
+    frame = responses_frame(
+        [
+            {"item_id": f"i{i}", "annotator_id": f"a{a}", "answer": v}
+            for i, v in enumerate(answers)
+            for a in range(n_ann)
+        ]
+    )
+    result = overall(frame)
+    for key in STATS:
+        assert result[key] == pytest.approx(1.0, abs=1e-12), key
+
+
+@SETTINGS
+@given(datasets(), st.permutations(LABELS))
+def test_relabeling_categories_changes_nothing(frame: pd.DataFrame, perm: list[str]) -> None:
+    mapping = dict(zip(LABELS, perm, strict=True))
+    relabeled = frame.assign(answer=frame["answer"].map(mapping))
+    before, after = overall(frame), overall(relabeled)
+    for key in (*STATS, "brennan_prediger"):
+        if before[key] is None:
+            assert after[key] is None
+        else:
+            assert before[key] == pytest.approx(after[key], abs=1e-9)
+
+
+@SETTINGS
+@given(datasets(), st.randoms(use_true_random=False))
+def test_permuting_annotators_and_items_changes_nothing(frame: pd.DataFrame, rnd) -> None:
+    ann = sorted(frame["annotator_id"].unique())
+    items = sorted(frame["item_id"].unique())
+    new_ann = dict(zip(ann, rnd.sample(ann, len(ann)), strict=True))
+    new_items = dict(zip(items, [f"z{k}" for k in rnd.sample(range(len(items)), len(items))], strict=True))
+    shuffled = frame.assign(
+        annotator_id=frame["annotator_id"].map(new_ann), item_id=frame["item_id"].map(new_items)
+    )
+    shuffled = shuffled.sample(frac=1.0, random_state=rnd.randint(0, 10_000)).reset_index(drop=True)
+    before, after = overall(frame), overall(shuffled)
+    for key in (*STATS, "brennan_prediger"):
+        if before[key] is None:
+            assert after[key] is None
+        else:
+            assert before[key] == pytest.approx(after[key], abs=1e-9)
+
+
+@SETTINGS
+@given(datasets())
+def test_bootstrap_interval_contains_the_estimate(frame: pd.DataFrame) -> None:
+    result = overall(frame, bootstrap=400, seed=3)
+    for key, bounds in result["ci95"].items():
+        if bounds is None or result[key] is None:
+            continue
+        low, high = bounds
+        assert low <= high
+        # percentile intervals of a ratio estimator contain the estimate except for tiny, degenerate data
+        assert low - 1e-9 <= result[key] <= high + 1e-9 or result["n_pairable_items"] < 6, (
+            key,
+            result[key],
+            bounds,
+        )
+
+
+def test_bootstrap_is_reproducible_and_seed_dependent() -> None:
+    rng = np.random.default_rng(1)
+    frame = responses_frame(
+        [
+            {"item_id": f"i{i}", "annotator_id": f"a{a}", "answer": LABELS[rng.integers(0, 2 if a else 4)]}
+            for i in range(60)
+            for a in range(3)
+        ]  # fmt: skip
+    )
+    one = overall(frame, bootstrap=300, seed=7)["ci95"]
+    two = overall(frame, bootstrap=300, seed=7)["ci95"]
+    other = overall(frame, bootstrap=300, seed=8)["ci95"]
+    assert one == two
+    assert one != other
+    for key in ("krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "percent_agreement", "cohen_kappa_mean"):
+        assert key in one
+
+
+def test_annotator_alphas_average_to_the_overall_alpha() -> None:
+    rng = np.random.default_rng(5)
+    records = [{"item_id": f"i{i}", "annotator_id": f"a{a}", "answer": LABELS[rng.integers(0, 3)]}
+               for i in range(40) for a in range(4) if rng.random() > 0.2]  # fmt: skip
+    rep = agreement_report(responses_frame(records), TASK, bootstrap=0)
+    # weights: each annotator's answers on items with two or more answers
+    frame = responses_frame(records)
+    per_item = frame.groupby("item_id").size()
+    pairable = frame[frame["item_id"].map(per_item) >= 2].groupby("annotator_id").size()
+    weights = pairable.reindex(list(rep.per_annotator)).to_numpy(float)
+    alphas = np.array([b["krippendorff_alpha"] for b in rep.per_annotator.values()])
+    assert (weights * alphas).sum() / weights.sum() == pytest.approx(
+        rep.overall["krippendorff_alpha"], abs=1e-12
+    )
