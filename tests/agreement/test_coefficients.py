@@ -16,10 +16,6 @@ from agreement_reference import (
     BEN_GERRY,
     BEN_GERRY_IRRCAC,
     COHEN_TABLES,
-    CONT3x3_ABSTRACTORS,
-    CONT3x3_EXPECTED,
-    CONT4x4_DIAGNOSIS,
-    CONT4x4_EXPECTED,
     DIAG,
     DIAG_EXPECTED,
     H07,
@@ -31,14 +27,18 @@ from agreement_reference import (
     K2011_C,
     K2011_C_ALPHA,
     K2011_C_IRRCAC,
-    SAS_3x3_WEIGHTED,
-    SCOTT_3x3,
-    SCOTT_3x3_EXPECTED,
     TOY,
     WIKI_FLEISS,
     WIKI_FLEISS_EXPECTED,
     WIKI_KALPHA,
     WIKI_KALPHA_ALPHA,
+    CONT3x3_ABSTRACTORS,
+    CONT3x3_EXPECTED,
+    CONT4x4_DIAGNOSIS,
+    CONT4x4_EXPECTED,
+    SAS_3x3_WEIGHTED,
+    SCOTT_3x3,
+    SCOTT_3x3_EXPECTED,
 )
 from irrCAC.raw import CAC
 from sklearn.metrics import cohen_kappa_score
@@ -109,7 +109,7 @@ def report(responses: pd.DataFrame, task: Task, level: str | None = None):
         (K2011_C, K2011_C_ALPHA, 1, 5),
         (WIKI_KALPHA, WIKI_KALPHA_ALPHA, 1, 4),
         (np.array(H07, dtype=float).T.tolist(), H07_ALPHA, 0, 3),
-    ],  # fmt: skip
+    ],
     ids=["K2011_C", "WIKI_KALPHA", "H07"],
 )
 def test_alpha_reference(data, expected, lo, hi, level) -> None:

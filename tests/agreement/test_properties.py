@@ -112,7 +112,7 @@ def test_bootstrap_is_reproducible_and_seed_dependent() -> None:
             {"item_id": f"i{i}", "annotator_id": f"a{a}", "answer": LABELS[rng.integers(0, 2 if a else 4)]}
             for i in range(60)
             for a in range(3)
-        ]  # fmt: skip
+        ]
     )
     one = overall(frame, bootstrap=300, seed=7)["ci95"]
     two = overall(frame, bootstrap=300, seed=7)["ci95"]
