@@ -143,6 +143,8 @@ def analyse_round(
     blocks = report_dict(report)
     titles = {rule.id: rule.title for rule in guideline.rules}
     rules = rule_table(blocks.get("per_rule") or {}, titles)
+    order = [r for r in guideline.rule_ids if r in rules.index]
+    rules = rules.reindex(order + [r for r in rules.index if r not in set(order)])
     task = guideline.task
     gold = gold if gold is not None else pd.Series(dtype=object)
     answered_gold = responses[ITEM].isin(gold.index) if len(gold) else pd.Series(False, index=responses.index)
@@ -229,8 +231,12 @@ def rule_ids_of(item_rules: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(item_rules[RULE].astype(str)))
 
 
-OUTLIER_Z = -3.5
-"""Robust z-score at or below which an annotator counts as far below the others (Iglewicz & Hoaglin)."""
+OUTLIER_Z = -3.0
+"""Robust z-score at or below which an annotator counts as far below the others.
+
+Iglewicz & Hoaglin (1993) suggest |z| > 3.5 for outliers in general; a calibration team has few
+annotators and only the low side matters, so we flag from -3.0 (still well past the 2.5 % tail).
+"""
 
 
 def annotator_table(analysis: RoundAnalysis) -> pd.DataFrame:

@@ -6,6 +6,8 @@ Data is seeded through the rounds service (`create_pilot_round`, `import_respons
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,16 @@ class Workspace:
         if user is not None:
             at.session_state[USER_KEY] = user.id
         return at
+
+
+@contextmanager
+def seeded_workspace(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Workspace]:
+    """A workspace with a seeded pilot, shared by the read-only tests of one module."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        ws = make_workspace(tmp_path_factory.mktemp(name), monkeypatch)
+        seed_pilot(ws)
+        yield ws
+        ws.engine.dispose()
 
 
 def make_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
@@ -106,3 +118,13 @@ def texts(at: AppTest) -> str:
     ):
         parts += [str(element.value) for element in getattr(at, kind)]
     return "\n".join(parts)
+
+
+def frames(at: AppTest, index: str | None = None, column: str | None = None) -> list:
+    """The DataFrames shown in a run (in page order), optionally those with this index name or column."""
+    found = [element.value for element in at.dataframe]
+    if index is not None:
+        found = [f for f in found if f.index.name == index]
+    if column is not None:
+        found = [f for f in found if column in f.columns]
+    return found

@@ -24,7 +24,7 @@ else:
         st.subheader("Scores")
         st.caption(
             f"Outliers are annotators far below the others on {basis}: a robust z-score "
-            "(median and median absolute deviation, Iglewicz & Hoaglin 1993) of -3.5 or lower."
+            "(median and median absolute deviation, Iglewicz & Hoaglin 1993) of -3 or lower."
         )
         st.dataframe(format_statistics(table), key="annot_scores", width="stretch")
         outliers = table.index[table["outlier"]].tolist()

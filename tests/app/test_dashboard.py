@@ -1,0 +1,85 @@
+"""AppTest of the agreement dashboard: the lead's happy path, chart selection, refusals, escaping."""
+
+from __future__ import annotations
+
+import pytest
+from lead_pages_support import HOSTILE, frames, make_workspace, round_analysis, seeded_workspace, texts
+
+from calibration.reports.tables import describe_flag, items_of_rule
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    with seeded_workspace(tmp_path_factory, "dashboard") as workspace:
+        yield workspace
+
+
+def test_lead_sees_rules_charts_and_items_behind_a_clicked_bar(ws):
+    data, analysis = round_analysis(ws)
+    at = ws.page("dashboard.py", ws.lead).run()
+    assert not at.exception
+    assert at.title[0].value == "Agreement dashboard"
+    table = frames(at, index="rule_id")[0]
+    assert list(table.index) == list(analysis.rules.index)
+    assert table["krippendorff_alpha"].round(2).equals(analysis.rules["krippendorff_alpha"].round(2))
+    options = at.selectbox(key="dash_rule").options
+    assert [o.split(" · ")[0] for o in options] == list(analysis.rules.index)
+
+    rule = analysis.rules.index[-1]
+    at.session_state["dash_rule_chart"] = {
+        "selection": {
+            "points": [{"x": rule, "customdata": rule}],
+            "point_indices": [0],
+            "box": [],
+            "lasso": [],
+        }
+    }
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="dash_rule").value == rule
+    items = frames(at, column="distinct answers")[0]
+    assert set(items.index) == set(items_of_rule(data.item_rules, rule))
+    assert set(data.responses["annotator_id"]) <= set(items.columns)
+    shown = texts(at)
+    assert data.guideline.rule(rule).text.strip().splitlines()[0][:40] in shown
+    for flag in analysis.rules.loc[rule, "flags"]:
+        assert describe_flag(flag) in shown
+
+
+def test_choosing_a_rule_in_the_select_box_and_clicking_a_heat_map_cell(ws):
+    data, analysis = round_analysis(ws)
+    at = ws.page("dashboard.py", ws.lead).run()
+    rule = analysis.rules.index[0]
+    at.selectbox(key="dash_rule").set_value(rule).run()
+    assert set(frames(at, column="distinct answers")[0].index) == set(items_of_rule(data.item_rules, rule))
+    annotator = data.responses["annotator_id"].iloc[0]
+    at.session_state["dash_heat"] = {"selection": {"points": [{"x": rule, "y": annotator}]}}
+    at.run()
+    cell = frames(at, column="distinct answers")[-1]
+    own = data.responses[data.responses["annotator_id"] == annotator]["item_id"]
+    assert set(cell.index) == set(own) & set(items_of_rule(data.item_rules, rule))
+
+
+def test_comments_are_shown_as_data_never_as_markup(ws):
+    data, _ = round_analysis(ws)
+    at = ws.page("dashboard.py", ws.lead).run()
+    first_rule = data.item_rules.loc[
+        data.item_rules["item_id"] == data.responses["item_id"].iloc[0], "rule_id"
+    ].iloc[0]
+    at.selectbox(key="dash_rule").set_value(first_rule).run()
+    assert any(HOSTILE in c for c in frames(at, column="distinct answers")[0]["comments"])
+    assert "<script>" not in texts(at)
+
+
+def test_annotator_is_refused(ws):
+    at = ws.page("dashboard.py", ws.annotator).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("This page is for a lead or guideline author")
+    assert not at.dataframe and not at.selectbox
+
+
+def test_no_rounds_yet(tmp_path, monkeypatch):
+    empty = make_workspace(tmp_path, monkeypatch)
+    at = empty.page("dashboard.py", empty.author).run()
+    assert not at.exception
+    assert at.info[0].value.startswith("No rounds yet.")
