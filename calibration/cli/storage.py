@@ -1,0 +1,347 @@
+"""CLI verbs on the store: db upgrade/status, publish, round create/status/list, export responses, user add, invite.
+
+Every verb takes ``--database-url`` (environment twin: CALIBRATION_DATABASE_URL; default a SQLite
+file ``calibration.db`` in the working folder, created and migrated on first use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from calibration.errors import CalibrationError
+
+ENV_URL = "CALIBRATION_DATABASE_URL"
+
+
+def _with_database(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help=f"SQLAlchemy database URL (env {ENV_URL}; default sqlite:///calibration.db in the working folder)",
+    )
+    return parser
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the storage verbs to the `calibration` command."""
+    db = subparsers.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_verbs = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=type(db))
+    upgrade = _with_database(
+        db_verbs.add_parser("upgrade", help="create or migrate the database to the latest schema")
+    )
+    upgrade.set_defaults(handler=run_db_upgrade)
+    status = _with_database(db_verbs.add_parser("status", help="schema revision and rows per table"))
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=run_db_status)
+    db.set_defaults(handler=_usage(db))
+
+    publish = _with_database(
+        subparsers.add_parser(
+            "publish",
+            help="publish a guideline version to the store (a frozen snapshot)",
+            description="Publish guideline files. Republishing the same content is a no-op; the same id and "
+            "version with other content is refused: bump the version.",
+        )
+    )
+    publish.add_argument(
+        "paths", nargs="+", metavar="PATH", help="guideline files guidelines/<id>/<version>.yaml"
+    )
+    publish.set_defaults(handler=run_publish)
+
+    round_ = subparsers.add_parser(
+        "round", help="create rounds and follow their progress", description="Rounds."
+    )
+    round_verbs = round_.add_subparsers(dest="round_command", metavar="ACTION", parser_class=type(round_))
+    create = _with_database(round_verbs.add_parser("create", help="create a pilot or calibration round"))
+    create.add_argument("name", metavar="NAME", help="unique round name")
+    create.add_argument(
+        "--guideline", required=True, metavar="ID@VERSION", help="a published guideline version"
+    )
+    create.add_argument("--kind", required=True, choices=["pilot", "calibration"], help="round kind")
+    create.add_argument("--annotators", default="", metavar="A,B,C", help="comma-separated user names")
+    create.add_argument("--overlap", type=int, default=None, metavar="K", help="pilot: annotators per item")
+    create.add_argument("--items", default=None, metavar="I1,I2", help="pilot: bank item ids (default: all)")
+    create.add_argument("--seed", type=int, default=0, help="seed of designs and quizzes (default 0)")
+    create.add_argument(
+        "--items-per-quiz", type=int, default=None, metavar="N", help="calibration: quiz size"
+    )
+    create.add_argument(
+        "--min-items-per-rule", type=int, default=None, metavar="N", help="calibration: items per rule"
+    )
+    create.add_argument("--cite-rules", action="store_true", help="ask annotators which rule they applied")
+    create.set_defaults(handler=run_round_create)
+    status_ = _with_database(round_verbs.add_parser("status", help="progress per annotator"))
+    status_.add_argument("round", metavar="ROUND", help="round name")
+    status_.add_argument("--json", action="store_true", help="print JSON")
+    status_.set_defaults(handler=run_round_status)
+    listing = _with_database(round_verbs.add_parser("list", help="list rounds"))
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=run_round_list)
+    round_.set_defaults(handler=_usage(round_))
+
+    export = subparsers.add_parser("export", help="export data from the store", description="Exports.")
+    export_verbs = export.add_subparsers(dest="export_command", metavar="WHAT", parser_class=type(export))
+    responses = _with_database(
+        export_verbs.add_parser(
+            "responses",
+            help="a round's answers as the long table `calibration agreement` reads",
+            description="Columns item_id, annotator_id, answer (JSON for structured answers), confidence, "
+            "cited_rule, unclear, comment, seconds.",
+        )
+    )
+    responses.add_argument("round", metavar="ROUND", help="round name")
+    responses.add_argument(
+        "--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)"
+    )
+    responses.add_argument(
+        "--output", "-o", default=None, metavar="FILE", help="write to FILE (default stdout)"
+    )
+    responses.set_defaults(handler=run_export_responses)
+    export.set_defaults(handler=_usage(export))
+
+    user = subparsers.add_parser("user", help="user accounts", description="User accounts.")
+    user_verbs = user.add_subparsers(dest="user_command", metavar="ACTION", parser_class=type(user))
+    add = _with_database(user_verbs.add_parser("add", help="add a user (e.g. the first lead)"))
+    add.add_argument("name", metavar="NAME", help="unique display name")
+    add.add_argument("--email", default=None, help="sign-in email")
+    add.add_argument("--role", required=True, choices=["lead", "author", "annotator"], help="role")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+    add.set_defaults(handler=run_user_add)
+    user.set_defaults(handler=_usage(user))
+
+    invite = _with_database(
+        subparsers.add_parser(
+            "invite",
+            help="create a one-time invitation link to a round",
+            description="Print a one-time invitation token (shown once; only its hash is stored).",
+        )
+    )
+    invite.add_argument("round", metavar="ROUND", help="round name")
+    invite.add_argument(
+        "--days", type=float, default=7.0, help="days until the invitation expires (default 7)"
+    )
+    invite.add_argument(
+        "--base-url", default=None, metavar="URL", help="app address; prints the full link URL/?invite=TOKEN"
+    )
+    invite.set_defaults(handler=run_invite)
+
+
+def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    def handler(_args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return handler
+
+
+def _engine(args: argparse.Namespace, migrate: bool = True) -> Any:
+    """The engine for --database-url / $CALIBRATION_DATABASE_URL, migrated to the latest schema."""
+    from sqlalchemy.exc import OperationalError
+
+    from calibration.storage.engine import make_engine, upgrade
+
+    url = args.database_url or os.environ.get(ENV_URL)
+    engine = make_engine(url)
+    try:
+        if migrate:
+            upgrade(engine)
+    except OperationalError as error:
+        raise CalibrationError(
+            f"cannot open the database {engine.url.render_as_string()}: {error.orig}",
+            hint=f"check --database-url or {ENV_URL}",
+        ) from None
+    return engine
+
+
+def run_db_upgrade(args: argparse.Namespace) -> int:
+    from calibration.storage.engine import current_revision
+
+    engine = _engine(args)
+    print(f"database {engine.url.render_as_string()} is at revision {current_revision(engine)}")
+    return 0
+
+
+def run_db_status(args: argparse.Namespace) -> int:
+    from calibration.rounds import service
+    from calibration.storage.engine import current_revision
+
+    engine = _engine(args, migrate=False)
+    revision = current_revision(engine)
+    if revision is None:
+        raise CalibrationError(
+            f"the database {engine.url.render_as_string()} has no schema yet",
+            hint="run: calibration db upgrade",
+        )
+    counts = service.counts(engine)
+    if args.json:
+        print(json.dumps({"revision": revision, "rows": counts}, indent=2))
+    else:
+        print(f"revision {revision}")
+        for table, n in counts.items():
+            print(f"{table:<20} {n:>8}")
+    return 0
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from calibration.guidelines.loading import load_guideline
+    from calibration.rounds import service
+
+    guidelines = [load_guideline(path) for path in args.paths]  # all files valid before writing any
+    engine = _engine(args)
+    for guideline in guidelines:
+        known = {v.ref for v in service.list_guideline_versions(engine, guideline.id)}
+        version = service.publish_guideline(engine, guideline, service.SYSTEM)
+        verb = "already published" if version.ref in known else "published"
+        print(f"{verb} {version.ref} (content hash {version.content_hash[:12]})")
+    return 0
+
+
+def _names(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def run_round_create(args: argparse.Namespace) -> int:
+    from calibration.rounds import service
+
+    engine = _engine(args)
+    if args.kind == "pilot":
+        round_ = service.create_pilot_round(
+            engine,
+            args.name,
+            args.guideline,
+            actor=service.SYSTEM,
+            annotators=_names(args.annotators),
+            overlap=args.overlap,
+            item_ids=_names(args.items) or None,
+            seed=args.seed,
+            cite_rules=args.cite_rules,
+        )
+    else:
+        round_ = service.create_calibration_round(
+            engine,
+            args.name,
+            args.guideline,
+            actor=service.SYSTEM,
+            annotators=_names(args.annotators),
+            items_per_quiz=args.items_per_quiz,
+            min_items_per_rule=args.min_items_per_rule,
+            seed=args.seed,
+            cite_rules=args.cite_rules,
+        )
+    print(f"created {round_.kind} round {round_.name!r} on {round_.guideline_ref}")
+    return 0
+
+
+def run_round_status(args: argparse.Namespace) -> int:
+    from calibration.rounds import service
+
+    status = service.round_status(_engine(args), args.round)
+    if args.json:
+        print(json.dumps(status.to_dict(), indent=2))
+        return 0
+    r = status.round
+    print(f"{r.name} ({r.kind}, {r.guideline_ref}, {r.status})")
+    if not status.annotators:
+        print("no annotators yet (invite some: calibration invite ROUND)")
+    for p in status.annotators:
+        last = p.last_activity.strftime("%Y-%m-%d %H:%M") if p.last_activity else "-"
+        verdict = {True: "passed", False: "failed", None: ""}[p.passed]
+        print(f"  {p.name:<24} {p.status:<12} {p.answered:>4}/{p.total:<4} last {last}  {verdict}".rstrip())
+    return 0
+
+
+def run_round_list(args: argparse.Namespace) -> int:
+    from calibration.rounds import service
+
+    rounds = service.list_rounds(_engine(args))
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"name": r.name, "kind": r.kind, "guideline": r.guideline_ref, "status": r.status}
+                    for r in rounds
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    for r in rounds:
+        print(f"{r.name}\t{r.kind}\t{r.guideline_ref}\t{r.status}")
+    return 0
+
+
+def run_export_responses(args: argparse.Namespace) -> int:
+    from calibration.answers import answer_to_json, dump_cell
+    from calibration.rounds import service
+
+    data = service.round_responses(_engine(args), args.round)
+    kind = data.guideline.task.type
+    frame = data.responses.copy()
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        if args.format == "csv":
+            frame["answer"] = [dump_cell(kind, a) for a in frame["answer"]]
+            frame.to_csv(out, index=False)
+        else:
+            for record in frame.to_dict(orient="records"):
+                record["answer"] = answer_to_json(kind, record["answer"])
+                clean = {k: (None if _missing(v) else v) for k, v in record.items()}
+                out.write(json.dumps(clean, ensure_ascii=False, default=_plain) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if args.output:
+        print(f"wrote {len(frame)} responses of {args.round!r} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return not isinstance(value, list | tuple | dict | str) and bool(pd.isna(value))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serializable: {value!r}")
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    from calibration.rounds import service
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CalibrationError(
+                "no password on stdin", hint="pipe it: echo 'pass phrase' | calibration user add ..."
+            )
+    elif args.role in ("lead", "author"):
+        print("note: no password set; use --password-stdin so this user can sign in", file=sys.stderr)
+    user = service.create_user(_engine(args), args.name, role=args.role, email=args.email, password=password)
+    print(f"added {user.role} {user.name}" + (f" <{user.email}>" if user.email else ""))
+    return 0
+
+
+def run_invite(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from calibration.rounds import service
+
+    token = service.invite(
+        _engine(args), args.round, actor=service.SYSTEM, expires_in=dt.timedelta(days=args.days)
+    )
+    if args.base_url:
+        print(f"{args.base_url.rstrip('/')}/?invite={token}")
+    else:
+        print(token)
+    return 0
