@@ -66,6 +66,24 @@ DEMO_CONFUSIONS: dict[str, dict[str, Confusion]] = {
     "contract-clauses@1.1.0": {
         "R-INDEM": Confusion(0.05, _INDEM_LOL, ("Indemnity with its own cap; went with question 1.",))
     },
+    "pii-spans@1.0.0": {
+        "R-NAME": Confusion(
+            0.3,
+            comments=(
+                "Is a name the customer quotes from the agent personal data or not?",
+                "Business name made of surnames: mark it?",
+            ),
+        )
+    },
+    "chatbot-preference@1.0.0": {
+        "R-LEN": Confusion(
+            0.35,
+            comments=("The longer reply has more detail, isn't that better?", "Where does padding start?"),
+        )
+    },
+    "chatbot-rating@1.0.0": {
+        "R-STYLE": Confusion(0.3, comments=("How much filler is 'a little padding'?", "4 or 3 for this one?"))
+    },
 }
 """Default confusions per guideline ``id@version``: the truth the demo and the tests rely on."""
 
@@ -360,9 +378,18 @@ def _length_factor(item: Item) -> float:
 def _guess(
     guideline: Guideline, item: Item, true: Answer, confusion: Confusion, rng: np.random.Generator
 ) -> Answer:
-    """An answer given without applying the rule: a coin between the labels the rule fails to separate."""
+    """An answer given without applying the rule.
+
+    Label tasks: a coin between the labels the rule fails to separate. Pairwise: the longer reply
+    (length bias). Otherwise: the truth or the task type's usual mistake, with even odds.
+    """
     task = guideline.task
     labels = list(confusion.labels)
+    if task.type == "pairwise" and not labels:
+        # length bias: an annotator who does not apply the rule prefers the longer reply
+        a, b = len(getattr(item.input, "a", "")), len(getattr(item.input, "b", ""))
+        if a != b:
+            return "a" if a > b else "b"
     if not labels:
         return true if rng.random() < 0.5 else _mistake(guideline, item, true, rng)
     if task.type == "single_label":

@@ -286,3 +286,26 @@ def test_demo_pilot_of_an_unknown_version_lists_the_bundled_ones():
         demo_pilot("9.9.9")
     assert error.value.message == "no bundled contract-clauses guideline version '9.9.9'"
     assert error.value.hint == "bundled versions: 1.0.0, 1.1.0"
+
+
+def test_confused_pairwise_annotators_prefer_the_longer_reply():
+    guideline = load_guideline(GUIDELINES_DIR / "chatbot-preference" / "1.0.0.yaml")
+    items = [item.id for item in guideline.items if "R-LEN" in item.rules]
+    skill = {"a1": 1.0, "a2": 1.0, "a3": 1.0}
+    responses = simulate_responses(guideline, items=items, skill=skill, confusions={"R-LEN": Confusion(1.0)})
+    for item_id, answer in zip(responses["item_id"], responses["answer"], strict=True):
+        pair = guideline.item(item_id).input
+        assert answer == ("a" if len(pair.a) > len(pair.b) else "b")
+    # the padded reply loses in gold, so length bias shows up as errors against gold
+    gold = guideline.gold_answers()
+    assert (responses["answer"] != responses["item_id"].map(gold)).mean() > 0.5
+
+
+def test_default_confusions_exist_for_every_bundled_guideline():
+    from calibration.demo import DEMO_CONFUSIONS
+
+    refs = {f"{p.parent.name}@{p.stem}" for p in BUNDLED}
+    assert refs == set(DEMO_CONFUSIONS)
+    for ref, confusions in DEMO_CONFUSIONS.items():
+        guideline = load_guideline(GUIDELINES_DIR / ref.split("@")[0] / f"{ref.split('@')[1]}.yaml")
+        assert set(confusions) <= set(guideline.rule_ids)
