@@ -1,0 +1,319 @@
+"""CLI verbs to bring a pilot from a labeling tool and take a guideline back to one.
+
+``calibration import FORMAT FILE --guideline ID@VERSION`` imports a Label Studio, Prodigy, doccano,
+Argilla or CSV export into a new pilot round (one transaction; nothing is written on any error).
+Exports: ``export-gold``, ``export-agreement``, ``labelstudio-config``, ``labelstudio-tasks`` and
+``guideline-from-labelstudio`` (``calibration export responses`` is the store's own verb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from calibration.errors import CalibrationError, DataError, Location
+
+FORMATS = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide")
+
+
+def _database(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="SQLAlchemy database URL (env CALIBRATION_DATABASE_URL; default sqlite:///calibration.db)",
+    )
+    return parser
+
+
+def _output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE (default stdout)")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the import and export verbs to the `calibration` command."""
+    imp = _database(
+        subparsers.add_parser(
+            "import",
+            help="import a labeling tool's export into a new pilot round",
+            description="Import annotations made in Label Studio (full JSON export), Prodigy (db-out JSONL), "
+            "doccano (zip of per-user JSONL files), Argilla 2 (records JSON/JSONL) or CSV (the long or wide "
+            "shape of `calibration agreement`) into a new pilot round, in one transaction: any problem "
+            "(wrong format, truncated file, unknown labels, missing annotator id) writes nothing. "
+            "Exit 0 on success, 1 on a problem, 2 on misuse.",
+        )
+    )
+    imp.add_argument("format", choices=FORMATS, metavar="FORMAT", help=f"one of {', '.join(FORMATS)}")
+    imp.add_argument("file", metavar="FILE", help="the export file")
+    imp.add_argument(
+        "--guideline",
+        required=True,
+        metavar="ID@VERSION",
+        help="the published guideline version the answers follow (a YAML file is accepted with --dry-run)",
+    )
+    imp.add_argument(
+        "--item-rules", default=None, metavar="MAP.csv", help="item-to-rule map: item_id,rule_id"
+    )
+    imp.add_argument("--round", default=None, metavar="NAME", help="name of the new pilot round")
+    imp.add_argument(
+        "--map-labels",
+        nargs="+",
+        default=[],
+        metavar="OLD=NEW",
+        help="rename the tool's labels to guideline label ids",
+    )
+    imp.add_argument(
+        "--control", default=None, metavar="NAME", help="Label Studio: the control tag with the answer"
+    )
+    imp.add_argument("--question", default=None, metavar="NAME", help="Argilla: the question with the answer")
+    imp.add_argument(
+        "--ignore-columns",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="csv-wide: columns that are not annotators",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.set_defaults(handler=run_import)
+
+    gold = _database(
+        subparsers.add_parser(
+            "export-gold",
+            help="the gold set (bank items with gold and adjudicated items) as CSV or JSONL",
+            description="Export gold answers: a round's (bank gold and the round's adjudications) or a "
+            "guideline version's bank.",
+        )
+    )
+    source = gold.add_mutually_exclusive_group(required=True)
+    source.add_argument("--round", default=None, metavar="ROUND", help="a round name")
+    source.add_argument("--guideline", default=None, metavar="ID@VERSION|FILE", help="a guideline version")
+    gold.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)")
+    _output(gold)
+    gold.set_defaults(handler=run_export_gold)
+
+    agreement = _database(
+        subparsers.add_parser(
+            "export-agreement",
+            help="a round's per-rule agreement as CSV",
+            description="One row per rule: statistics, 95% bootstrap bounds and flags.",
+        )
+    )
+    agreement.add_argument("round", metavar="ROUND", help="round name")
+    agreement.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N", help="resamples (default 1000)"
+    )
+    agreement.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    _output(agreement)
+    agreement.set_defaults(handler=run_export_agreement)
+
+    config = subparsers.add_parser(
+        "labelstudio-config",
+        help="a Label Studio labeling config (XML) from a guideline version",
+        description="The guideline's summary and rules become the config's instructions; choices save "
+        "label ids, so results import back unchanged.",
+    )
+    config.add_argument("guideline", metavar="ID@VERSION|FILE", help="a guideline file or bundled id@version")
+    config.add_argument("--root", default=None, metavar="DIR", help="folder of <id>/<version>.yaml")
+    config.add_argument("--no-extras", action="store_true", help="leave out confidence/rule/unclear/comment")
+    config.add_argument(
+        "--instructions", default=None, metavar="FILE.html", help="also write HTML instructions"
+    )
+    _output(config)
+    config.set_defaults(handler=run_labelstudio_config)
+
+    tasks = _database(
+        subparsers.add_parser(
+            "labelstudio-tasks",
+            help="Label Studio tasks JSON from a guideline's bank, or a round's answers",
+            description="Without --round: the bank items as tasks (gold as predictions with --with-gold). "
+            "With --round: the round's items and answers in Label Studio's full JSON export shape.",
+        )
+    )
+    tasks.add_argument("guideline", nargs="?", default=None, metavar="ID@VERSION|FILE", help="a guideline")
+    tasks.add_argument("--root", default=None, metavar="DIR", help="folder of <id>/<version>.yaml")
+    tasks.add_argument("--round", default=None, metavar="ROUND", help="export this round's answers")
+    tasks.add_argument("--with-gold", action="store_true", help="include gold answers")
+    _output(tasks)
+    tasks.set_defaults(handler=run_labelstudio_tasks)
+
+    reverse = subparsers.add_parser(
+        "guideline-from-labelstudio",
+        help="start a new guideline YAML from a Label Studio labeling config",
+        description="Task type and labels come from the config's answer control; each label gets a "
+        "placeholder rule to write.",
+    )
+    reverse.add_argument("config", metavar="CONFIG.xml", help="the labeling config")
+    reverse.add_argument("--id", required=True, metavar="ID", help="the new guideline's id")
+    reverse.add_argument("--title", default=None, help="title (default: the config's first header)")
+    reverse.add_argument("--version", default="0.1.0", help="version (default 0.1.0)")
+    _output(reverse)
+    reverse.set_defaults(handler=run_guideline_from_labelstudio)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from calibration.cli.storage import _engine as storage_engine
+
+    return storage_engine(args)
+
+
+def _read(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"no such file: {path}", location=Location(path=path), hint="check the path")
+    return file.read_bytes()
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+
+
+def _guideline(ref: str, root: str | None) -> Any:
+    from calibration.guidelines.loading import load_guideline
+
+    if Path(ref).is_file() or ref.endswith((".yaml", ".yml")):
+        return load_guideline(ref)
+    from calibration.guidelines.versions import BUNDLED_DIR, load_ref
+
+    return load_ref(ref, root or BUNDLED_DIR)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from calibration.guidelines.loading import load_guideline
+    from calibration.interop.importing import import_file
+
+    data = _read(args.file)
+    item_rules = _read(args.item_rules) if args.item_rules else None
+    options = {"control": args.control, "question": args.question, "ignore_columns": args.ignore_columns}
+    guideline = None
+    ref = args.guideline
+    if Path(ref).is_file():
+        guideline = load_guideline(ref)
+        ref = guideline.ref
+        if not args.dry_run:
+            guideline = None  # a real import goes into the store: the version must be published there
+    engine = None if (args.dry_run and guideline is not None) else _engine(args)
+    if item_rules is not None:
+        from calibration.interop.tables import read_item_rules
+
+        item_rules = read_item_rules(item_rules, args.item_rules)
+    report = import_file(
+        engine,
+        args.format,
+        data,
+        Path(args.file).name,
+        ref,
+        item_rules=item_rules,
+        round_name=args.round,
+        map_labels=args.map_labels,
+        dry_run=args.dry_run,
+        guideline=guideline,
+        options=options,
+    )
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
+def run_export_gold(args: argparse.Namespace) -> int:
+    from calibration.interop.exports import gold_csv, gold_jsonl, gold_records
+
+    if args.round:
+        from calibration.rounds import service
+
+        engine = _engine(args)
+        round_ = service.get_round(engine, args.round)
+        guideline = service.get_guideline(engine, round_.guideline_ref)
+        records = gold_records(
+            guideline, service.adjudications(engine, args.round), service.round_items(engine, args.round)
+        )
+    else:
+        ref = args.guideline
+        if Path(ref).is_file():
+            guideline = _guideline(ref, None)
+        else:
+            from calibration.rounds import service
+
+            guideline = service.get_guideline(_engine(args), ref)
+        records = gold_records(guideline)
+    if not records:
+        raise CalibrationError(
+            "there are no gold answers to export", hint="adjudicate items or add gold to the bank"
+        )
+    text = gold_jsonl(records) if args.format == "jsonl" else gold_csv(records, guideline.task.type)
+    _write(text, args.output)
+    return 0
+
+
+def run_export_agreement(args: argparse.Namespace) -> int:
+    from calibration.interop.exports import agreement_csv
+    from calibration.rounds import service
+
+    engine = _engine(args)
+    data = service.round_responses(engine, args.round)
+    if data.responses.empty:
+        raise CalibrationError(f"round {args.round!r} has no answers yet")
+    text = agreement_csv(
+        data.responses, data.guideline, data.item_rules, data.gold, bootstrap=args.bootstrap, seed=args.seed
+    )
+    _write(text, args.output)
+    return 0
+
+
+def run_labelstudio_config(args: argparse.Namespace) -> int:
+    from calibration.interop.exports import labelstudio_config, labelstudio_instructions
+
+    guideline = _guideline(args.guideline, args.root)
+    _write(labelstudio_config(guideline, extras=not args.no_extras), args.output)
+    if args.instructions:
+        Path(args.instructions).write_text(labelstudio_instructions(guideline), encoding="utf-8")
+        print(f"wrote {args.instructions}", file=sys.stderr)
+    return 0
+
+
+def run_labelstudio_tasks(args: argparse.Namespace) -> int:
+    from calibration.interop.exports import labelstudio_tasks
+
+    if args.round:
+        from calibration.rounds import service
+
+        engine = _engine(args)
+        data = service.round_responses(engine, args.round)
+        items = service.round_items(engine, args.round)
+        rules = {i: list(item.rules) for i, item in items.items()}
+        tasks = labelstudio_tasks(
+            data.guideline,
+            {i: item.input for i, item in items.items()},
+            rules,
+            data.responses,
+            data.gold if args.with_gold else None,
+        )
+    else:
+        if args.guideline is None:
+            raise CalibrationError("give a guideline (ID@VERSION or FILE) or --round ROUND")
+        guideline = _guideline(args.guideline, args.root)
+        tasks = labelstudio_tasks(guideline, gold=guideline.gold_answers() if args.with_gold else None)
+    _write(json.dumps(tasks, indent=2, ensure_ascii=False) + "\n", args.output)
+    return 0
+
+
+def run_guideline_from_labelstudio(args: argparse.Namespace) -> int:
+    from calibration.guidelines.loading import dump_guideline
+    from calibration.interop.common import decode_text
+    from calibration.interop.exports import guideline_from_labelstudio_config
+
+    text = decode_text(_read(args.config), args.config)
+    guideline = guideline_from_labelstudio_config(
+        text, args.id, title=args.title, version=args.version, source=args.config
+    )
+    _write(dump_guideline(guideline), args.output)
+    return 0
