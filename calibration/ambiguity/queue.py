@@ -150,6 +150,12 @@ class QueueEntry:
     worst_items: tuple[Mapping[str, Any], ...]
     suggestion: str
 
+    @property
+    def candidate_items(self) -> list[str]:
+        """Items an author may turn into an edge case: the gold suspects, then the worst items."""
+        suspects = [i for e in self.evidence if e.code == "gold_suspect" and e.fired for i in e.items]
+        return list(dict.fromkeys([*suspects, *(str(w["item_id"]) for w in self.worst_items)]))
+
     def signal(self, code: str) -> Evidence | None:
         """The evidence of one signal, or None when it was not computed."""
         return next((e for e in self.evidence if e.code == code), None)
@@ -219,6 +225,27 @@ class RevisionQueue:
             f"rule {rule_id!r} is not in the revision queue",
             hint=f"rules in the queue: {', '.join(e.rule_id for e in self.rules)}",
         )
+
+    def table(self) -> pd.DataFrame:
+        """One row per rule in rank order (index rule_id): rank, title, score, statistic, estimate, ci_low,
+        ci_high, flags (comma-separated codes), suggestion."""
+        rows = [
+            {
+                RULE: e.rule_id,
+                "rank": e.rank,
+                "title": e.title,
+                "score": round(e.score, 2),
+                "statistic": e.agreement.statistic,
+                "estimate": e.agreement.estimate,
+                "ci_low": e.agreement.ci_low,
+                "ci_high": e.agreement.ci_high,
+                "flags": ", ".join(e.flags),
+                "suggestion": e.suggestion,
+            }
+            for e in self.rules
+        ]
+        columns = [RULE, "rank", "title", "score", "statistic", "estimate", "ci_low", "ci_high", "flags"]
+        return pd.DataFrame(rows, columns=[*columns, "suggestion"]).set_index(RULE)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"rules": [...], "items": [...]}``, the JSON of `calibration ambiguity --json`."""

@@ -1,0 +1,136 @@
+"""Revision queue (lead, author): rules ranked for rewriting, with evidence, worst items and a draft edge case."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from calibration.ambiguity.draft import draft_edge_case, save_draft
+from calibration.ambiguity.queue import revision_queue
+from calibration.app import state
+from calibration.app.widgets.analysis_round import format_statistics, pick_round
+from calibration.errors import CalibrationError
+from calibration.guidelines import versions
+
+state.require_role("lead", "author")
+st.title("Revision queue")
+st.caption("Rules ranked by an explained ambiguity score: the flags behind it, the worst items, what to do.")
+
+
+def _compute(data):
+    guideline, responses, item_rules, gold = data
+    return revision_queue(guideline, responses, item_rules, gold)
+
+
+round_ = pick_round("rq_round")
+if round_ is None:
+    st.info("No rounds yet. Create a pilot round on the Rounds page, or open the demo workspace.")
+    st.stop()
+try:
+    marker = state.latest_response_marker(round_.id)
+    data = state.cached_round_analysis(round_.id, marker)
+    if data.responses.empty:
+        st.info("No answers in this round yet. Come back when annotators have started.")
+        st.stop()
+    queue = state.cached_analysis("revision_queue", round_.id, marker, _compute)
+except CalibrationError as error:
+    state.render_error(error)
+    st.stop()
+guideline = data.guideline
+
+# ----------------------------------------------------------------- the ranked rules
+st.dataframe(format_statistics(queue.table()), key="rq_table", width="stretch")
+rule_id = st.selectbox(
+    "Rule",
+    [e.rule_id for e in queue.rules],
+    format_func=lambda r: f"{queue.entry(r).rank}. {r} · {queue.entry(r).title}",
+    key="rq_rule",
+)
+entry = queue.entry(rule_id)
+with st.container(border=True):
+    st.subheader(f"{entry.rank}. {entry.rule_id}")
+    st.text(entry.suggestion)
+    cols = st.columns(3)
+    cols[0].metric("Score", f"{entry.score:.1f}")
+    estimate = entry.agreement.estimate
+    cols[1].metric(entry.agreement.statistic, "–" if pd.isna(estimate) else f"{estimate:.2f}")
+    cols[2].metric("Items", entry.agreement.n_items)
+    for evidence in entry.evidence:
+        if evidence.fired:
+            points = entry.score_parts.get(evidence.code, 0.0)
+            st.text(f"{evidence.code} (+{points:.1f}): {evidence.message}")
+            for comment in evidence.comments:
+                st.text(f"    “{comment}”")
+    if entry.worst_items:
+        st.markdown("**Worst items**")
+        worst = pd.DataFrame(
+            [
+                {
+                    "item_id": w["item_id"],
+                    "disagreement": w["disagreement"],
+                    "certainty": w["certainty"],
+                    "answers": ", ".join(f"{a} ×{n}" for a, n in w["distribution"].items()),
+                    "gold": w["gold"],
+                    "comments": " | ".join(w["comments"]),
+                }
+                for w in entry.worst_items
+            ]
+        ).set_index("item_id")
+        st.dataframe(format_statistics(worst), key="rq_worst", width="stretch")
+
+# ----------------------------------------------------------------- hardest items and gold suspects
+with st.expander("Hardest items and gold suspects"):
+    items = queue.items.copy()
+    if items.empty:
+        st.text("No item with disagreement.")
+    else:
+        items["rule_ids"] = items["rule_ids"].map(", ".join)
+        items["distribution"] = items["distribution"].map(
+            lambda d: ", ".join(f"{a} ×{n}" for a, n in d.items())
+        )
+        items["comments"] = items["comments"].map(" | ".join)
+        st.dataframe(format_statistics(items), key="rq_items", width="stretch")
+
+# ----------------------------------------------------------------- draft an edge case
+st.subheader("Turn an item into an edge case")
+bank = {item.id for item in guideline.items}
+candidates = [i for i in entry.candidate_items if i in bank]
+if not candidates:
+    st.info("No item of this rule to turn into an edge case.")
+    st.stop()
+item_id = st.selectbox("Item", candidates, key="rq_item")
+item = guideline.item(item_id)
+st.text(getattr(item.input, "text", None) or str(item.input.model_dump()))
+answer = item.answer
+if guideline.task.type in ("single_label", "pairwise", "rating"):
+    choices = list(guideline.task.categories)
+    default = choices.index(item.answer) if item.answer in choices else 0
+    answer = st.selectbox("Answer the edge case teaches", choices, index=default, key="rq_answer")
+why = st.text_area("Why (what decides the answer)", value=item.why, key="rq_why")
+if st.button("Make the draft version", key="rq_make"):
+    from calibration.rounds import service
+
+    published = [v.version for v in service.list_guideline_versions(state.get_engine(), guideline.id)]
+    on_disk = [f.version for f in versions.discover(versions.BUNDLED_DIR).get(guideline.id, [])]
+    try:
+        st.session_state["rq_draft"] = draft_edge_case(
+            guideline, rule_id, item_id, why=why, answer=answer, taken_versions=[*published, *on_disk]
+        )
+    except CalibrationError as error:
+        state.render_error(error)
+draft = st.session_state.get("rq_draft")
+if draft is not None and draft.rule_id == rule_id and draft.item_id == item_id:
+    st.success(f"Draft {draft.guideline.ref} is valid: {draft.guideline.changelog[0].changes}")
+    st.download_button(
+        "Download the draft YAML",
+        data=draft.yaml,
+        file_name=f"{draft.guideline.id}-{draft.file_name}",
+        mime="application/x-yaml",
+        key="rq_download",
+    )
+    if st.button("Save into the guidelines folder", key="rq_save"):
+        try:
+            path = save_draft(draft, versions.BUNDLED_DIR)
+            st.success(f"Saved {path.name} under guidelines/{draft.guideline.id}/")
+        except CalibrationError as error:
+            state.render_error(error)

@@ -1,0 +1,79 @@
+"""AppTest of the revision queue page on the demo workspace (contract clauses 1.0.0 and 1.1.0 pilots)."""
+
+from __future__ import annotations
+
+import pytest
+from lead_pages_support import frames, make_workspace, texts
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        workspace = make_workspace(tmp_path_factory.mktemp("revision_queue"), monkeypatch)
+        load_demo_workspace(workspace.engine, actor=workspace.lead)
+        workspace.round = service.get_round(workspace.engine, demo_round_name("1.0.0"))
+        yield workspace
+        workspace.engine.dispose()
+
+
+def _open(ws, user):
+    at = ws.page("revision_queue.py", user).run()
+    assert not at.exception
+    at.selectbox(key="rq_round").set_value(ws.round.id).run()
+    assert not at.exception
+    return at
+
+
+def _library_queue(ws):
+    from calibration.ambiguity.queue import revision_queue
+    from calibration.rounds import service
+
+    return revision_queue(*service.round_responses(ws.engine, ws.round.id))
+
+
+def test_demo_queue_is_populated_with_the_ambiguous_rule_first(ws):
+    queue = _library_queue(ws)
+    at = _open(ws, ws.lead)
+    assert at.title[0].value == "Revision queue"
+    table = frames(at, index="rule_id")[0]
+    assert list(table.index) == [e.rule_id for e in queue.rules]
+    assert table.index[0] == "R-INDEM"
+    assert "low_agreement" in table.loc["R-INDEM", "flags"]
+    shown = texts(at)
+    assert queue.rules[0].suggestion in shown
+    assert "confused_labels (+1.5): INDEMNIFICATION vs LIMITATION_OF_LIABILITY" in shown
+    worst = frames(at, column="answers")[0]
+    assert list(worst.index) == [w["item_id"] for w in queue.rules[0].worst_items]
+
+
+def test_author_drafts_an_edge_case_and_downloads_it(ws, tmp_path, monkeypatch):
+    from calibration.guidelines import versions
+    from calibration.guidelines.loading import load_guideline
+
+    monkeypatch.setattr(versions, "BUNDLED_DIR", tmp_path)
+    at = _open(ws, ws.author)
+    item_id = at.selectbox(key="rq_item").value
+    at.text_area(key="rq_why").input("Caps an indemnity: LIMITATION_OF_LIABILITY.")
+    at.selectbox(key="rq_answer").set_value("LIMITATION_OF_LIABILITY")
+    at.button(key="rq_make").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(
+        "Draft contract-clauses@1.1.1 is valid: R-INDEM: added an edge case"
+    )
+    assert at.download_button(key="rq_download").label == "Download the draft YAML"
+    at.button(key="rq_save").click().run()
+    assert "Saved 1.1.1.yaml under guidelines/contract-clauses/" in texts(at)
+    saved = load_guideline(tmp_path / "contract-clauses" / "1.1.1.yaml")
+    edge = saved.rule("R-INDEM").edge_cases[-1]
+    assert edge.answer == "LIMITATION_OF_LIABILITY" and edge.id == f"{item_id}-edge"
+    at.button(key="rq_save").click().run()
+    assert "already exists" in texts(at)
+
+
+def test_annotator_is_refused(ws):
+    at = ws.page("revision_queue.py", ws.annotator).run()
+    assert "This page is for a lead or guideline author" in texts(at)
+    assert not at.dataframe
