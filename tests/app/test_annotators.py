@@ -1,0 +1,83 @@
+"""AppTest of the annotators page: scores against gold, outliers, drill-down, certifications, refusal."""
+
+from __future__ import annotations
+
+import pytest
+from lead_pages_support import GUIDELINE, frames, make_workspace, round_analysis, seeded_workspace, texts
+
+from calibration.reports.analysis import annotator_table
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    with seeded_workspace(tmp_path_factory, "annotators") as workspace:
+        yield workspace
+
+
+def test_lead_sees_scores_and_outliers(ws):
+    _, analysis = round_analysis(ws)
+    expected = annotator_table(analysis)
+    at = ws.page("annotators.py", ws.lead).run()
+    assert not at.exception
+    assert at.title[0].value == "Annotators"
+    scores = frames(at, index="annotator_id")[0]
+    assert list(scores.index) == list(expected.index)
+    assert scores["accuracy"].round(2).tolist() == expected["accuracy"].round(2).tolist()
+    outliers = expected.index[expected["outlier"]].tolist()
+    if outliers:
+        assert f"Far below the others on accuracy vs gold: {', '.join(outliers)}." in texts(at)
+    else:
+        assert "No annotator is far below the others." in texts(at)
+
+
+def test_drill_down_into_one_annotator(ws):
+    data, _ = round_analysis(ws)
+    who = sorted(data.responses["annotator_id"].unique())[-1]
+    at = ws.page("annotators.py", ws.lead).run()
+    at.selectbox(key="annot_who").set_value(who).run()
+    answers = frames(at, column="correct")[0]
+    own = data.responses[data.responses["annotator_id"] == who]
+    assert set(answers.index) == set(own["item_id"])
+    wrong = int((answers["correct"] == False).sum())  # noqa: E712
+    assert f"{len(own)} answers; {wrong} differ from gold." in texts(at)
+    at.toggle(key="annot_only_wrong").set_value(True).run()
+    assert len(frames(at, column="correct")[0]) == wrong
+
+
+def test_nobody_certified_yet(ws):
+    at = ws.page("annotators.py", ws.lead).run()
+    assert "Nobody is certified yet" in texts(at)
+
+
+def test_certification_status_per_guideline_version(tmp_path, monkeypatch):
+    from calibration.answers import answer_to_json
+    from calibration.rounds import service
+
+    ws = make_workspace(tmp_path, monkeypatch)
+    service.create_calibration_round(
+        ws.engine, "Calibration one", GUIDELINE, actor=ws.lead, annotators=[ws.annotator.name]
+    )
+    guideline = service.get_guideline(ws.engine, GUIDELINE)
+    gold = guideline.gold_answers()
+    attempt = service.start_or_resume_attempt(ws.engine, "Calibration one", ws.annotator)
+    for item_id in attempt.items:
+        service.record_answer(
+            ws.engine,
+            attempt.id,
+            item_id,
+            answer_to_json(guideline.task.type, gold[item_id]),
+            actor=ws.annotator,
+        )
+    assert service.finish_attempt(ws.engine, attempt.id, actor=ws.annotator).certified
+    at = ws.page("annotators.py", ws.lead).run()
+    assert not at.exception
+    status = frames(at, index="annotator")[0]
+    assert list(status.columns) == [GUIDELINE]
+    assert status.loc[ws.annotator.name, GUIDELINE] != "not certified"
+
+
+def test_annotator_and_author_are_refused(ws):
+    for user in (ws.annotator, ws.author):
+        at = ws.page("annotators.py", user).run()
+        assert at.error[0].value.startswith("This page is for a lead;")
+        assert not at.dataframe
