@@ -54,17 +54,17 @@ class Confusion:
 
 _INDEM_LOL = ("INDEMNIFICATION", "LIMITATION_OF_LIABILITY")
 _INDEM_COMMENTS = (
-    "This caps the indemnity. Is that indemnification or limitation of liability?",
-    "Mentions both indemnify and liability cap; the rule says 'usually', so I guessed.",
-    "Not sure which part is the 'main point' of the clause.",
-    "Carve-out from the cap that names Section 10 (Indemnification). Which label?",
-    "Reads like an indemnity but the operative words are 'shall not exceed'.",
+    "Mentions both an indemnity and a liability limit. Which label?",
+    "The rule says 'usually', so I guessed.",
+    "Not sure what the 'main point' of this clause is.",
+    "Could be INDEMNIFICATION or LIMITATION_OF_LIABILITY; the rule does not say.",
+    "Does a cap on an indemnity count as indemnification?",
 )
 
 DEMO_CONFUSIONS: dict[str, dict[str, Confusion]] = {
     "contract-clauses@1.0.0": {"R-INDEM": Confusion(0.9, _INDEM_LOL, _INDEM_COMMENTS)},
     "contract-clauses@1.1.0": {
-        "R-INDEM": Confusion(0.05, _INDEM_LOL, ("Indemnity with its own cap; went with question 1.",))
+        "R-INDEM": Confusion(0.05, _INDEM_LOL, ("Applied both questions of the rule and still hesitated.",))
     },
     "pii-spans@1.0.0": {
         "R-NAME": Confusion(
@@ -143,12 +143,14 @@ def simulate_responses(
         NotFoundError: an item or rule id that the guideline does not have.
         DataError: a rate, skill or `missing` outside 0..1, fewer than two annotators, or a
             confusion label that is not a label of the task.
+        AnswerError: a `truth` answer that is not valid for the task.
     """
     skills = _skills(annotators, skill)
     chosen = _items(guideline, items)
     rule_confusion = _confusions(guideline, confusions)
     if not 0.0 <= missing < 1.0:
         raise DataError(f"missing must be in [0, 1), got {missing}", hint="0.1 leaves out 10% of the answers")
+    _items(guideline, list(truth or {}))  # an unknown item in `truth` is a mistake, not a no-op
     truths = {item.id: _truth(guideline, item, truth, seed) for item in chosen}
     records: list[dict[str, Any]] = []
     for item in chosen:

@@ -309,3 +309,15 @@ def test_default_confusions_exist_for_every_bundled_guideline():
     for ref, confusions in DEMO_CONFUSIONS.items():
         guideline = load_guideline(GUIDELINES_DIR / ref.split("@")[0] / f"{ref.split('@')[1]}.yaml")
         assert set(confusions) <= set(guideline.rule_ids)
+
+
+def test_truth_for_an_unknown_item_or_invalid_for_the_task_is_refused():
+    from calibration.errors import AnswerError
+
+    guideline = load_guideline(GUIDELINES_DIR / "contract-clauses" / "1.0.0.yaml")
+    with pytest.raises(NotFoundError) as error:
+        simulate_responses(guideline, truth={"cc-999": "OTHER"})
+    assert error.value.message == "item 'cc-999' is not in the quiz bank of contract-clauses@1.0.0"
+    with pytest.raises(AnswerError) as error:
+        simulate_responses(guideline, items=["cc-001"], truth={"cc-001": "INDEMNITY"})
+    assert error.value.message.startswith("unknown label 'INDEMNITY'")
