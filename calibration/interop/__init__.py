@@ -1,1 +1,8 @@
-"""Interoperability: importers for labeling tools' exports and exporters of gold sets and configs."""
+"""Bring a pilot from a labeling tool (Label Studio, Prodigy, doccano, Argilla, CSV) and take a guideline back.
+
+The one call the app and the CLI use is `import_file`; `calibration.interop.exports` has the exports.
+"""
+
+from calibration.interop.importing import FORMATS, ImportReport, import_file
+
+__all__ = ["FORMATS", "ImportReport", "import_file"]

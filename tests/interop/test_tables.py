@@ -1,0 +1,92 @@
+"""CSV in the long and wide shapes of `calibration agreement`, and item-to-rule maps."""
+
+from __future__ import annotations
+
+import pytest
+
+from calibration.errors import AnswerError, DataError
+from calibration.interop.common import resolve
+from calibration.interop.tables import read_item_rules, read_long_csv, read_wide_csv
+
+
+def test_long_csv_with_optional_columns_and_rule_field(tags):
+    data = (
+        b"item_id,annotator_id,answer,confidence,comment,rule_id,text\n"
+        b't1,ann,"[""BILLING"",""BUG""]",4,unsure,R-TOPIC,charged twice and it crashed\n'
+        b"t1,bob,BUG,,,R-TOPIC,charged twice and it crashed\n"
+        b"t2,ann,,,,,\n"
+    )
+    result = resolve(read_long_csv(data, "r.csv", tags), tags)
+    assert result.responses[["item_id", "annotator_id", "answer"]].values.tolist() == [
+        ["t1", "ann", ("BILLING", "BUG")],
+        ["t1", "bob", ("BUG",)],
+    ]
+    assert result.responses["confidence"].tolist()[0] == 4
+    assert result.inputs["t1"].text == "charged twice and it crashed"
+    assert result.rule_sources == {"t1": "field"} and result.unmatched_items == ["t2"]
+
+
+def test_wide_csv_with_ignored_columns(clauses):
+    data = b"item_id,text,source,ann,bob\nc1,Supplier shall indemnify.,doc-3,INDEM,Indemnification\nc2,Cap.,doc-4,LIAB,\n"
+    result = resolve(read_wide_csv(data, "w.csv", clauses, ignore_columns=["source"]), clauses)
+    assert sorted(
+        result.responses[["item_id", "annotator_id", "answer"]].itertuples(index=False, name=None)
+    ) == [("c1", "ann", "INDEM"), ("c1", "bob", "INDEM"), ("c2", "ann", "LIAB")]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "w.csv: the file is empty"),
+        (
+            b"id,annotator_id,answer\n1,a,INDEM\n",
+            "w.csv: row 1: the CSV has no item_id column; found id, annotator_id, answer",
+        ),
+        (b"item_id,answer\n1,INDEM\n", "w.csv: row 1: the CSV has no annotator_id column"),
+        (
+            b"item_id,annotator_id,answer\n1,,INDEM\n",
+            "w.csv: row 2: annotator_id: the annotator_id cell is empty",
+        ),
+        (
+            b'item_id,annotator_id,answer\n1,a,"[""INDEM"""\n',
+            "w.csv: row 2: answer: cell '[\"INDEM\"' looks like JSON",
+        ),
+        (
+            b"item_id,annotator_id,answer\n1,a,INDEM,extra\n",
+            "w.csv: row 2: the row has 4 cells; the header has 3",
+        ),
+        (b"\xff\xfeitem_id", "w.csv: the file is not UTF-8 text (bad byte at offset 0)"),
+    ],
+)
+def test_long_csv_errors_name_the_row(clauses, data, message):
+    with pytest.raises(DataError) as caught:
+        read_long_csv(data, "w.csv", clauses)
+    assert str(caught.value).startswith(message)
+
+
+def test_invalid_answer_names_the_row(clauses):
+    raw = read_long_csv(b"item_id,annotator_id,answer\n1,a,INDEM\n2,a,7\n", "w.csv", clauses)
+    with pytest.raises(AnswerError) as caught:
+        resolve(raw, clauses)
+    assert str(caught.value).startswith(
+        "w.csv: row 3: expected a label id (one of INDEM, LIAB, OTHER), got 7"
+    )
+
+
+def test_item_rules_map():
+    table = read_item_rules(b"item_id,rule_id\nc1,R-A\nc1,R-B\n-5,R-A\n", "m.csv")
+    assert sorted(table.itertuples(index=False, name=None)) == [
+        ("c1", "R-A"),
+        ("c1", "R-B"),
+        ("item-5", "R-A"),
+    ]
+    with pytest.raises(DataError, match=r"m.csv: row 1: the item-to-rule map has no rule_id column"):
+        read_item_rules(b"item_id,rule\nc1,R-A\n", "m.csv")
+
+
+def test_map_naming_an_unknown_rule_is_refused(clauses):
+    raw = read_long_csv(b"item_id,annotator_id,answer\nc1,a,INDEM\n", "r.csv", clauses)
+    with pytest.raises(
+        DataError, match=r"the item-to-rule map names rule\(s\) R-INDEMN that clauses@1.0.0 does not"
+    ):
+        resolve(raw, clauses, item_rules={"c1": ["R-INDEMN"]})
