@@ -11,13 +11,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from calibration.answers import parse_answer
+from calibration.answers import answer_to_json, parse_answer
 from calibration.errors import AnswerError, Location, Problem
 from calibration.guidelines.loading import FieldPath, format_field
 from calibration.guidelines.model import Guideline
 
 SIMILARITY_THRESHOLD = 0.9
-"""Cosine similarity (TF-IDF of character 3-5 grams) above which two inputs count as near-duplicates."""
+"""Cosine similarity (TF-IDF of character 3-5 grams) at or above which two inputs count as near-duplicates.
+
+At 0.9 a sentence and the same sentence with a qualifier added ("..., up to USD 1m") match (0.92);
+"I love this kettle and would buy it again" and "I hate this kettle and would never buy it again" do
+not (0.73).
+"""
 
 VAGUE_PHRASES: dict[str, str] = {
     "usually": "say when it does not apply",
@@ -128,6 +133,8 @@ class _Entry:
     rules: tuple[str, ...]
     text: str
     answer: Any
+    shown: Any
+    swapped: bool = False
 
 
 def _comparable(guideline: Guideline, input: Any, answer: Any) -> tuple[str, Any]:
@@ -165,39 +172,67 @@ def _entries(guideline: Guideline) -> list[_Entry]:
             text, value = _comparable(guideline, input, canonical)
         except (AnswerError, AttributeError, TypeError):
             continue  # invalid answers are the validator's business
-        entries.append(_Entry(at, rules, text, value))
+        shown = answer_to_json(guideline.task.type, canonical, getattr(input, "text", None))
+        swapped = guideline.task.type == "pairwise" and input.b < input.a
+        entries.append(_Entry(at, rules, text, value, shown, swapped))
     return entries
 
 
+def _normalize(text: str) -> str:
+    """Lowercase words only: punctuation and spacing do not make two inputs different."""
+    return " ".join(_WORD.findall(text.lower()))
+
+
+_WORD = re.compile(r"\w+")
+
+
+COMMON_NGRAM_SHARE = 0.5
+"""In banks of `LARGE_BANK` texts or more, n-grams found in more than this share of texts are dropped.
+
+They carry almost no TF-IDF weight, but a template shared by every text (``Ticket <n>: ...``) would turn
+the sparse similarity product into a dense one; dropping them keeps large banks fast.
+"""
+LARGE_BANK = 200
+
+
 def near_duplicate_pairs(
-    texts: list[str], threshold: float = SIMILARITY_THRESHOLD, block: int = 2000
+    texts: list[str], threshold: float = SIMILARITY_THRESHOLD, block: int = 1000
 ) -> list[tuple[int, int, float]]:
     """Pairs ``(i, j, similarity)`` with i < j of texts whose TF-IDF cosine similarity is >= `threshold`.
 
-    Texts are vectorised with character 3-5 grams (word boundaries respected) and compared by sparse
-    matrix products in blocks of `block` rows, so memory stays bounded for large quiz banks.
+    Texts are normalised (lowercase words; punctuation and spacing dropped). Identical normalised texts
+    pair with similarity 1.0 by hashing; the distinct ones are vectorised with TF-IDF of character
+    3-5 grams within words and compared by sparse matrix products in blocks of `block` rows, so memory
+    stays bounded for large quiz banks. Texts with no word characters are not compared.
     """
-    if len(texts) < 2:
-        return []
+    groups: dict[str, list[int]] = {}
+    for index, text in enumerate(texts):
+        normal = _normalize(text)
+        if normal:
+            groups.setdefault(normal, []).append(index)
+    pairs: list[tuple[int, int, float]] = [
+        (a, b, 1.0) for members in groups.values() for k, a in enumerate(members) for b in members[k + 1 :]
+    ]
+    distinct = list(groups)
+    if len(distinct) < 2:
+        return sorted(pairs)
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    max_df = COMMON_NGRAM_SHARE if len(distinct) >= LARGE_BANK else 1.0
     try:
-        vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True).fit_transform(texts)
-    except ValueError:  # every text is empty or too short
-        return []
-    pairs: list[tuple[int, int, float]] = []
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), max_df=max_df)
+        vectors = vectorizer.fit_transform(distinct)
+    except ValueError:  # no n-gram left: every text is too short or shares everything
+        return sorted(pairs)
+    members = list(groups.values())
     for start in range(0, vectors.shape[0], block):
         similarity = (vectors[start : start + block] @ vectors.T).tocoo()
         rows = similarity.row + start
         keep = (similarity.data >= threshold - 1e-9) & (similarity.col > rows)
-        pairs.extend(
-            zip(
-                rows[keep].tolist(),
-                similarity.col[keep].tolist(),
-                similarity.data[keep].tolist(),
-                strict=True,
+        for i, j, value in zip(rows[keep], similarity.col[keep], similarity.data[keep], strict=True):
+            pairs.extend(
+                (min(a, b), max(a, b), min(float(value), 1.0)) for a in members[i] for b in members[j]
             )
-        )
     return sorted(pairs)
 
 
@@ -211,14 +246,20 @@ def _contradictions(guideline: Guideline) -> list[Problem]:
         found.append(
             _warning(
                 "contradictory_examples",
-                f"input is {'identical' if similarity > 0.999 else f'{similarity:.0%} similar'} to "
-                f"{format_field(first.at)} but the gold answer differs "
-                f"({_answer_text(second.answer)} vs {_answer_text(first.answer)})",
+                f"input {_likeness(similarity)} {format_field(first.at)} but the gold answer differs "
+                f"({_answer_text(second.shown)} vs {_answer_text(first.shown)}"
+                + (", with replies a and b swapped)" if first.swapped != second.swapped else ")"),
                 (*second.at, "answer"),
                 "if both are right, the rule must explain the difference; otherwise fix one answer",
             )
         )
     return found
+
+
+def _likeness(similarity: float) -> str:
+    if similarity > 0.999:
+        return "matches (ignoring case and punctuation)"
+    return f"is {similarity:.0%} similar to"
 
 
 def _answer_text(answer: Any) -> str:

@@ -1,0 +1,121 @@
+"""Versions: semantic-version order, discovery, latest, id@version references, content hash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from calibration.errors import GuidelineError, NotFoundError
+from calibration.guidelines.loading import load_guideline_text
+from calibration.guidelines.versions import (
+    BUNDLED_DIR,
+    GuidelineFile,
+    content_hash,
+    discover,
+    is_prerelease,
+    latest,
+    load_ref,
+    resolve,
+    sort_versions,
+    version_key,
+    versions_in,
+)
+
+# Precedence example from semver.org, section 11, in ascending order.
+SEMVER_ORDER = [
+    "1.0.0-alpha",
+    "1.0.0-alpha.1",
+    "1.0.0-alpha.beta",
+    "1.0.0-beta",
+    "1.0.0-beta.2",
+    "1.0.0-beta.11",
+    "1.0.0-rc.1",
+    "1.0.0",
+    "1.0.1",
+    "1.2.0",
+    "1.10.0",
+    "2.0.0",
+]
+
+
+def test_sort_versions_follows_semver_precedence() -> None:
+    shuffled = SEMVER_ORDER[::2] + SEMVER_ORDER[1::2][::-1]
+    assert sort_versions(shuffled) == SEMVER_ORDER
+
+
+def test_build_metadata_is_ignored_in_precedence() -> None:
+    assert version_key("1.0.0+build.5") == version_key("1.0.0")
+
+
+def test_version_key_refuses_non_semantic_versions() -> None:
+    with pytest.raises(GuidelineError, match=r"version '1\.0' is not a semantic version such as 1\.0\.0"):
+        version_key("1.0")
+
+
+def test_latest_prefers_releases_unless_asked() -> None:
+    assert latest(["1.0.0", "1.1.0-rc.1", "0.9.0"]) == "1.0.0"
+    assert latest(["1.0.0", "1.1.0-rc.1"], include_prerelease=True) == "1.1.0-rc.1"
+    assert latest(["1.1.0-rc.1", "1.1.0-beta"]) == "1.1.0-rc.1"
+    assert is_prerelease("1.1.0-rc.1") and not is_prerelease("1.1.0")
+    with pytest.raises(NotFoundError, match="no guideline versions to choose from"):
+        latest([])
+
+
+def _write(root: Path, guideline_id: str, version: str, text: str) -> Path:
+    folder = root / guideline_id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{version}.yaml"
+    path.write_text(text.replace("id: sentiment", f"id: {guideline_id}").replace("1.0.0", version))
+    return path
+
+
+def test_discover_lists_versions_oldest_first_and_skips_other_files(tmp_path: Path, valid_yaml: str) -> None:
+    for version in ("1.10.0", "1.2.0", "1.2.0-rc.1"):
+        _write(tmp_path, "sentiment", version, valid_yaml)
+    (tmp_path / "sentiment" / "items.yaml").write_text("[]\n")
+    (tmp_path / "notes").mkdir()
+    found = discover(tmp_path)
+    assert list(found) == ["sentiment"]
+    assert [f.version for f in found["sentiment"]] == ["1.2.0-rc.1", "1.2.0", "1.10.0"]
+    assert found["sentiment"][0] == GuidelineFile(
+        "sentiment", "1.2.0-rc.1", tmp_path / "sentiment/1.2.0-rc.1.yaml"
+    )
+    assert versions_in(tmp_path / "sentiment") == found["sentiment"]
+    assert discover(tmp_path / "missing") == {}
+
+
+def test_resolve_and_load_references(tmp_path: Path, valid_yaml: str) -> None:
+    for version in ("1.0.0", "1.1.0", "2.0.0-rc.1"):
+        _write(tmp_path, "sentiment", version, valid_yaml)
+    assert resolve("sentiment", tmp_path).version == "1.1.0"
+    assert resolve("sentiment@latest", tmp_path).version == "1.1.0"
+    assert resolve("sentiment@2.0.0-rc.1", tmp_path).version == "2.0.0-rc.1"
+    assert load_ref("sentiment@1.0.0", tmp_path).version == "1.0.0"
+    with pytest.raises(NotFoundError) as caught:
+        resolve("sentiment@3.0.0", tmp_path)
+    assert str(caught.value) == (
+        "sentiment@3.0.0: guideline 'sentiment' has no version '3.0.0' (hint: versions: 1.0.0, 1.1.0, 2.0.0-rc.1)"
+    )
+    with pytest.raises(NotFoundError) as caught:
+        resolve("sentimnt@1.0.0", tmp_path)
+    assert str(caught.value) == (
+        f"sentimnt@1.0.0: no guideline 'sentimnt' under {tmp_path} (hint: did you mean 'sentiment'?)"
+    )
+
+
+def test_content_hash_ignores_comments_defaults_and_items_file(valid_yaml: str) -> None:
+    base = load_guideline_text(valid_yaml)
+    same = load_guideline_text(
+        "# comment\n"
+        + valid_yaml.replace("min_items_per_rule: 1", "min_items_per_rule: 1\n  feedback: immediate")
+    )
+    assert content_hash(same) == content_hash(base)
+    assert content_hash(base.model_copy(update={"items_file": "bank.jsonl"})) == content_hash(base)
+    changed = load_guideline_text(valid_yaml.replace("answer: NEG, why: Warns off.", "answer: POS"))
+    assert content_hash(changed) != content_hash(base)
+    assert len(content_hash(base)) == 64
+
+
+def test_bundled_dir_is_the_repository_guidelines_folder() -> None:
+    assert Path(__file__).resolve().parents[2] / "guidelines" == BUNDLED_DIR
