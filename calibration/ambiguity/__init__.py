@@ -1,1 +1,41 @@
-"""Ambiguous rules: per-rule signals with evidence, the ranked revision queue, before/after comparison."""
+"""Ambiguous rules, found and fixed: signals per rule, the revision queue, before/after, draft edge cases.
+
+Public API::
+
+    revision_queue(guideline, responses, item_rules=None, gold=None, **options) -> RevisionQueue
+    pilot_queue(pilot, *, report=None, bootstrap=1000, seed=0, min_items=10, n_worst=3, n_hardest=10)
+    Pilot.of(guideline, responses, item_rules=None, gold=None) -> Pilot
+    compare_versions(before: Pilot, after: Pilot, *, bootstrap=1000, seed=0) -> Comparison
+    draft_edge_case(guideline, rule_id, item_id, *, why, answer=None, ...) -> Draft
+    save_draft(draft, guidelines_dir) -> Path
+
+Submodules are imported on first use so that ``import calibration.ambiguity`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_EXPORTS = {
+    "Comparison": "calibration.ambiguity.compare",
+    "RuleComparison": "calibration.ambiguity.compare",
+    "compare_versions": "calibration.ambiguity.compare",
+    "Draft": "calibration.ambiguity.draft",
+    "draft_edge_case": "calibration.ambiguity.draft",
+    "save_draft": "calibration.ambiguity.draft",
+    "Pilot": "calibration.ambiguity.queue",
+    "QueueEntry": "calibration.ambiguity.queue",
+    "RevisionQueue": "calibration.ambiguity.queue",
+    "pilot_queue": "calibration.ambiguity.queue",
+    "revision_queue": "calibration.ambiguity.queue",
+    "Evidence": "calibration.ambiguity.signals",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'calibration.ambiguity' has no attribute {name!r}")

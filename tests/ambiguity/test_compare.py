@@ -83,3 +83,25 @@ def test_compare_needs_a_common_rule():
     )
     with pytest.raises(DataError, match="no rule was piloted in both versions"):
         compare_versions(one, two)
+
+
+def test_a_rule_that_became_ambiguous_is_worse(pilot, revised_pilot):
+    before, after = _pilots(pilot, revised_pilot)
+    entry = compare_versions(after, before).rule("R-AMBIG")
+    assert entry.verdict == "worse" and entry.ci95[1] < 0
+
+
+def test_identical_pilots_leave_every_rule_unchanged(pilot):
+    same = Pilot.of(pilot.guideline, pilot.responses)
+    comparison = compare_versions(same, same)
+    assert {r.verdict for r in comparison.rules} == {"unchanged"}
+    assert all(r.difference == 0 for r in comparison.rules)
+    assert comparison.changed_rule_ids == ()
+
+
+def test_unknown_rule_in_comparison_names_the_compared_ones(pilot):
+    from calibration.errors import NotFoundError
+
+    same = Pilot.of(pilot.guideline, pilot.responses)
+    with pytest.raises(NotFoundError, match="rule 'R-NOPE' was not piloted in both versions"):
+        compare_versions(same, same, bootstrap=50).rule("R-NOPE")
