@@ -462,9 +462,15 @@ def resolve(
 
     bank = {item.id: item for item in guideline.items}
     inputs: dict[str, Input | None] = {}
+    warnings = list(raw.warnings)
     for item_id, item in raw.items.items():
         if item.input is not None:
             inputs[item_id] = _parse_input(task, item.input, item.where)
+            if item_id in bank and _shown(inputs[item_id]) != _shown(bank[item_id].input):
+                warnings.append(
+                    f"{place(item.where)}: the text of item {item_id} differs from the bank item's; "
+                    "its answers were checked against the file's text"
+                )
         else:
             inputs[item_id] = bank[item_id].input if item_id in bank else None
     for response in raw.responses:
@@ -473,7 +479,6 @@ def resolve(
         )
 
     records: dict[tuple[str, str], dict[str, Any]] = {}
-    warnings = list(raw.warnings)
     for response, answer in zip(raw.responses, answers, strict=True):
         value = _parse(task, answer, inputs.get(response.item_id), response.where)
         key = (response.item_id, response.annotator_id)
@@ -520,6 +525,13 @@ def resolve(
         skipped=list(raw.skipped),
         renamed=dict(labels.renamed),
         warnings=warnings,
+    )
+
+
+def _shown(input: Input | None) -> Any:
+    """What the annotator saw of an input (metadata and context aside)."""
+    return getattr(input, "text", None) or (
+        input.model_dump(exclude={"metadata"}) if input is not None else None
     )
 
 

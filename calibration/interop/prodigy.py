@@ -10,9 +10,12 @@ single ``label`` for a binary classification task.
 How the three answers are handled:
 - ``accept``: the answer is read as above.
 - ``ignore``: the annotator skipped the task; skipped and listed.
-- ``reject``: in Prodigy a reject says "this suggestion is wrong", not which answer is right (a rejected
-  binary label, rejected suggested spans, a choice task marked as bad). We cannot turn it into an
-  answer without guessing, so it is skipped and listed with its line.
+- ``reject``: in Prodigy a reject says "this suggestion is wrong", not which answer is right (rejected
+  suggested spans, a choice task marked as bad). We cannot turn it into an answer without guessing, so
+  it is skipped and listed with its line. The exception is binary classification on a multi_label
+  guideline (one line per input and label, ``label`` without ``options``): there a reject is a decided
+  "not this label", so an annotator's lines on one input are combined into one answer, the set of the
+  labels they accepted (empty when they rejected all).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def read_prodigy(data: bytes, source: str, guideline: Guideline) -> RawImport:
     """
     raw = RawImport(format="prodigy", source=source)
     task_type = guideline.task.type
+    binary: dict[tuple[str, str], tuple[list[str], Location]] = {}
     for number, line in read_jsonl(data, source, EXPECTED):
         where = Location(path=source, line=number)
         if "_input_hash" not in line:
@@ -79,6 +83,11 @@ def read_prodigy(data: bytes, source: str, guideline: Guideline) -> RawImport:
                 location=where,
                 hint="only saved annotations have an answer; export with db-out",
             )
+        if task_type == "multi_label" and "label" in line and "options" not in line and answer != "ignore":
+            accepted, _ = binary.setdefault((item_id, str(annotator)), ([], where))
+            if answer == "accept" and line["label"] not in accepted:
+                accepted.append(line["label"])
+            continue
         if answer != "accept":
             reason = (
                 "ignored in Prodigy"
@@ -89,6 +98,8 @@ def read_prodigy(data: bytes, source: str, guideline: Guideline) -> RawImport:
             continue
         value = _answer(task_type, line, where)
         raw.responses.append(RawResponse(item_id, str(annotator), value, where))
+    for (item_id, annotator), (accepted, where) in binary.items():
+        raw.responses.append(RawResponse(item_id, annotator, accepted, where))
     return raw
 
 

@@ -358,3 +358,21 @@ def test_several_answer_controls_need_a_choice(clauses):
         read_labelstudio(dumps(export), "p.json", clauses)
     raw = read_labelstudio(dumps(export), "p.json", clauses, control="second")
     assert resolve(raw, clauses).responses["answer"].tolist() == ["LIAB"]
+
+
+def test_bank_item_with_other_text_is_warned(clauses):
+    export = [
+        _task(
+            1,
+            "Supplier shall indemnify the Buyer.",
+            [_annotation(1, 1, [_choice("INDEM")])],
+            item_id="i-bank-1",
+        )
+    ]
+    result = resolve(read_labelstudio(dumps(export), "p.json", clauses), clauses)
+    assert result.rule_sources == {"i-bank-1": "bank"}
+    assert result.gold.to_dict() == {"i-bank-1": "INDEM"}
+    assert result.warnings == [
+        "task 1: the text of item i-bank-1 differs from the bank item's; its answers were checked against the "
+        "file's text"
+    ]

@@ -133,6 +133,31 @@ def test_ner_manual_spans(pii):
     }
 
 
+def test_binary_lines_on_a_multi_label_guideline_combine_accepts_and_rejects(tags):
+    def line(label, answer, who):
+        return {
+            "text": "charged twice",
+            "label": label,
+            "_input_hash": 9,
+            "_task_hash": hash(label) % 1000,
+            "answer": answer,
+            "_annotator_id": who,
+            "_session_id": who,
+            "_view_id": "classification",
+        }
+
+    lines = [
+        line("BILLING", "accept", "ann"),
+        line("BUG", "reject", "ann"),
+        line("BILLING", "reject", "bob"),
+        line("BUG", "reject", "bob"),
+        line("BUG", "ignore", "cyd"),
+    ]
+    result = resolve(read_prodigy(jsonl(lines), "b.jsonl", tags), tags)
+    assert result.responses.set_index("annotator_id")["answer"].to_dict() == {"ann": ("BILLING",), "bob": ()}
+    assert [str(s) for s in result.skipped] == ["line 5 by cyd: ignored in Prodigy"]
+
+
 def test_binary_classification_label(tags):
     line = {
         "text": "I was charged twice",
