@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given as for_all
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from calibration.answers import answer_to_json, parse_answer
 from calibration.demo import GUIDELINES_DIR, Confusion, demo_pilot, simulate_responses
@@ -321,3 +324,19 @@ def test_truth_for_an_unknown_item_or_invalid_for_the_task_is_refused():
     with pytest.raises(AnswerError) as error:
         simulate_responses(guideline, items=["cc-001"], truth={"cc-001": "INDEMNITY"})
     assert error.value.message.startswith("unknown label 'INDEMNITY'")
+
+
+@settings(max_examples=25, deadline=None)
+@for_all(seed=st.integers(0, 2**31), skill=st.floats(0.0, 1.0), rate=st.floats(0.0, 1.0))
+def test_span_answers_stay_valid_under_any_seed_skill_and_confusion(seed, skill, rate):
+    task, input, answer = TASKS["span"]
+    items = [{"id": f"i{n}", "input": input, "rules": ["R1"], "answer": answer} for n in range(4)]
+    items.append({"id": "empty", "input": "nothing to mark here", "rules": ["R1"], "answer": []})
+    guideline = _guideline(task, items)
+    responses = simulate_responses(
+        guideline, skill={"a": skill, "b": skill}, confusions={"R1": {"rate": rate}}, seed=seed
+    )
+    for item_id, given in zip(responses["item_id"], responses["answer"], strict=True):
+        item = guideline.item(item_id)
+        raw = answer_to_json("span", given, item.input.text)
+        assert parse_answer(guideline.task, raw, item.input) == given
