@@ -101,3 +101,15 @@ def test_queue_needs_a_rule_map():
 def test_unknown_rule_in_queue_names_the_known_ones(queue):
     with pytest.raises(NotFoundError, match="rule 'R-NOPE' is not in the revision queue"):
         queue.entry("R-NOPE")
+
+
+def test_rule_cited_for_another_rules_items_is_overlapping(pilot):
+    responses = pilot.responses.copy()
+    on_clear = responses["item_id"].str.startswith("clear-")
+    responses["cited_rule"] = None
+    responses.loc[on_clear, "cited_rule"] = ["R-FEW" if i % 2 else "R-CLEAR" for i in range(on_clear.sum())]
+    queue = revision_queue(pilot.guideline, responses, bootstrap=100)
+    clear = queue.entry("R-CLEAR")
+    assert "overlapping_rules" in clear.flags
+    assert clear.signal("overlapping_rules").figures["cited_instead"] == {"R-FEW": 120}
+    assert "Annotators cite R-FEW for these items: say when that rule applies instead" in clear.suggestion
