@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 def prepare_database(engine: Any) -> None:
     """Migrate `engine`'s database to the latest schema, publish bundled guidelines, create the env lead.
 
-    Publishing is idempotent (an already published, unchanged version is skipped); a bundled version
-    whose content conflicts with a published one is logged and skipped, not fatal.
+    Versions already published (by id and version) are skipped without reading their file; a bundled
+    version that cannot be published is logged and skipped, not fatal.
     """
     from calibration.storage.engine import upgrade
 
@@ -36,8 +36,12 @@ def publish_bundled(engine: Any) -> list[str]:
     from calibration.rounds import service
 
     published: list[str] = []
+    # Published versions never change; loading only new files keeps every later start fast.
+    known = {v.ref for v in service.list_guideline_versions(engine)}
     for files in discover(BUNDLED_DIR).values():
         for file in files:
+            if f"{file.id}@{file.version}" in known:
+                continue
             try:
                 guideline = load_guideline(file.path)
                 if service.publish(engine, guideline):

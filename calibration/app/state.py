@@ -119,6 +119,10 @@ def begin_sign_out() -> None:
     st.session_state[SIGNING_OUT_KEY] = True
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 def require_role(*roles: str) -> Any:
     """The signed-in user when their role is one of `roles`; otherwise show why and stop the page.
 
@@ -135,8 +139,9 @@ def require_role(*roles: str) -> Any:
         st.stop()
     if roles and user.role not in roles:
         allowed = " or ".join(ROLE_NAMES.get(r, r) for r in roles)
+        mine = ROLE_NAMES.get(user.role, user.role)
         st.error(
-            f"This page is for a {allowed}; you are signed in as a {ROLE_NAMES.get(user.role, user.role)}."
+            f"This page is for {_article(allowed)} {allowed}; you are signed in as {_article(mine)} {mine}."
         )
         st.stop()
     return user

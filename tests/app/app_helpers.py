@@ -1,0 +1,145 @@
+"""Helpers of the app tests: an AppTest of the router signed in as a user, page texts, tiny guidelines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "streamlit_app.py")
+PAGES = "calibration/app/pages"
+PASSWORD = "correct-horse-battery"
+
+
+def new_app(user: Any | None = None, *, query: dict[str, str] | None = None) -> Any:
+    """An AppTest of the router, signed in as `user` (its id in session state) when given."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    if user is not None:
+        at.session_state["auth_user_id"] = user.id
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def page(name: str) -> str:
+    return f"{PAGES}/{name}"
+
+
+def texts(at: Any) -> str:
+    """Every text the page shows (markdown, captions, titles, alerts, widget labels), joined."""
+    parts: list[str] = []
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "success",
+        "error",
+        "warning",
+        "info",
+        "code",
+    ):
+        parts.extend(str(element.value) for element in getattr(at, kind))
+    for kind in ("radio", "selectbox", "text_input", "button", "checkbox", "multiselect"):
+        parts.extend(str(element.label) for element in getattr(at, kind))
+    return "\n".join(parts)
+
+
+def errors(at: Any) -> list[str]:
+    return [str(e.value) for e in at.error]
+
+
+def single_label_guideline(feedback: str = "immediate", **policy: Any) -> Any:
+    """A tiny single-label guideline: two rules, four gold items, two per quiz."""
+    from calibration.guidelines.model import Guideline
+
+    return Guideline.model_validate(
+        {
+            "format": 1,
+            "id": "tiny-labels",
+            "version": "1.0.0",
+            "title": "Tiny label guideline",
+            "task": {
+                "type": "single_label",
+                "labels": [
+                    {"id": "POS", "name": "Positive"},
+                    {"id": "NEG", "name": "Negative"},
+                ],
+            },
+            "calibration": {
+                "items_per_quiz": 2,
+                "min_items_per_rule": 1,
+                "feedback": feedback,
+                "pass_kappa": None,
+                "pass_accuracy": 1.0,
+                **policy,
+            },
+            "rules": [
+                {
+                    "id": "R-POS",
+                    "title": "Praise is positive",
+                    "text": "Praise of the product is **Positive**.",
+                    "labels": ["POS"],
+                    "examples": [{"input": "I love it", "answer": "POS", "why": "Plain praise."}],
+                },
+                {
+                    "id": "R-NEG",
+                    "title": "Complaints are negative",
+                    "text": "A complaint is **Negative**.",
+                    "labels": ["NEG"],
+                    "edge_cases": [
+                        {
+                            "input": "Love the box, hate the app",
+                            "answer": "NEG",
+                            "why": "The app is what counts.",
+                        }
+                    ],
+                },
+            ],
+            "items": [
+                {
+                    "id": "i1",
+                    "input": "Great value",
+                    "rules": ["R-POS"],
+                    "answer": "POS",
+                    "why": "WHYMARK-great",
+                },
+                {
+                    "id": "i2",
+                    "input": "Arrived broken",
+                    "rules": ["R-NEG"],
+                    "answer": "NEG",
+                    "why": "WHYMARK-broken",
+                },
+                {
+                    "id": "i3",
+                    "input": "Works perfectly",
+                    "rules": ["R-POS"],
+                    "answer": "POS",
+                    "why": "WHYMARK-works",
+                },
+                {
+                    "id": "i4",
+                    "input": "Refund please",
+                    "rules": ["R-NEG"],
+                    "answer": "NEG",
+                    "why": "WHYMARK-refund",
+                },
+            ],
+        }
+    )
+
+
+def calibration_round(
+    engine: Any, lead: Any, guideline: Any, annotator: Any, name: str = "Quiz round"
+) -> Any:
+    """Publish `guideline` and create a calibration round with `annotator` in it."""
+    from calibration.rounds import service
+
+    service.publish(engine, guideline, lead)
+    return service.create_calibration_round(
+        engine, name, guideline.ref, actor=lead, annotators=[annotator.name]
+    )

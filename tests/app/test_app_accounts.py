@@ -1,0 +1,184 @@
+"""First start, sign-in, invitations and role checks, through the router (AppTest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from app_helpers import PASSWORD, errors, new_app, page, texts
+
+from calibration.rounds import service
+
+
+def test_first_start_asks_for_the_first_lead_and_signs_them_in(app_engine):
+    at = new_app().run()
+    assert not at.exception
+    assert at.title[0].value == "Welcome: set up the calibration trainer"
+    at.text_input(key="setup_name").input("Lena Lead")
+    at.text_input(key="setup_email").input("lead@example.org")
+    at.text_input(key="setup_password").input(PASSWORD)
+    at.text_input(key="setup_repeat").input(PASSWORD)
+    at.button(key="setup_submit").click().run()
+    assert not at.exception
+    assert service.has_lead(app_engine)
+    lead = service.authenticate(app_engine, "lead@example.org", PASSWORD)
+    assert lead.role == "lead" and at.session_state["auth_user_id"] == lead.id
+    at.run()
+    assert at.title[0].value == "Hello, Lena Lead"
+
+
+def test_setup_refuses_two_different_passwords(app_engine):
+    at = new_app().run()
+    at.text_input(key="setup_name").input("Lena Lead")
+    at.text_input(key="setup_email").input("lead@example.org")
+    at.text_input(key="setup_password").input(PASSWORD)
+    at.text_input(key="setup_repeat").input(PASSWORD + "x")
+    at.button(key="setup_submit").click().run()
+    assert errors(at) == ["The two passwords differ; type the same password twice."]
+    assert not service.has_lead(app_engine)
+
+
+def test_setup_refuses_a_short_password_with_the_service_message(app_engine):
+    at = new_app().run()
+    at.text_input(key="setup_name").input("Lena Lead")
+    at.text_input(key="setup_email").input("lead@example.org")
+    at.text_input(key="setup_password").input("short")
+    at.text_input(key="setup_repeat").input("short")
+    at.button(key="setup_submit").click().run()
+    assert "at least 8 are needed" in errors(at)[0]
+    assert not service.has_lead(app_engine)
+
+
+def test_admin_from_environment_skips_the_setup_page(tmp_path, monkeypatch):
+    from calibration.storage.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    monkeypatch.setenv("CALIBRATION_DATABASE_URL", url)
+    monkeypatch.setenv("CALIBRATION_ADMIN_EMAIL", "ops@example.org")
+    monkeypatch.setenv("CALIBRATION_ADMIN_PASSWORD", PASSWORD)
+    at = new_app().run()
+    assert not at.exception
+    assert at.title[0].value == "Sign in"
+    engine = make_engine(url)
+    assert service.authenticate(engine, "ops@example.org", PASSWORD).role == "lead"
+    engine.dispose()
+
+
+def test_sign_in_with_a_wrong_password_is_refused(app_lead):
+    at = new_app().run()
+    at.text_input(key="sign_in_login").input("lead@example.org")
+    at.text_input(key="sign_in_password").input("not-the-password")
+    at.button(key="sign_in_submit").click().run()
+    assert errors(at) == ["wrong email or password (hint: check both; passwords are case-sensitive)"]
+    assert "auth_user_id" not in at.session_state
+
+
+def test_sign_in_is_rate_limited(app_lead):
+    at = new_app().run()
+    for _ in range(5):
+        at.text_input(key="sign_in_login").input("lead@example.org")
+        at.text_input(key="sign_in_password").input("not-the-password")
+        at.button(key="sign_in_submit").click().run()
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button(key="sign_in_submit").click().run()
+    assert errors(at)[0].startswith("too many attempts, try again in ")
+
+
+def test_sign_in_opens_the_home_page(app_lead):
+    at = new_app().run()
+    at.text_input(key="sign_in_login").input("lead@example.org")
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button(key="sign_in_submit").click().run()
+    assert not at.exception
+    assert at.session_state["auth_user_id"] == app_lead.id
+    assert at.success[0].value == "Welcome back, Lena Lead."
+    at.run()
+    assert at.title[0].value == "Hello, Lena Lead"
+
+
+def test_an_annotator_cannot_reach_lead_pages(app_annotator):
+    at = new_app(app_annotator).run()
+    assert at.title[0].value == "Hello, Ari Annotator"
+    for lead_page in ("rounds.py", "dashboard.py"):
+        with pytest.raises(ValueError):  # not registered in an annotator's navigation
+            at.switch_page(page(lead_page)).run()
+
+
+def test_lead_pages_check_the_role_on_the_server(app_annotator):
+    from app_helpers import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / page("rounds.py")), default_timeout=30)
+    at.session_state["auth_user_id"] = app_annotator.id
+    at.run()
+    assert errors(at) == ["This page is for a lead; you are signed in as an annotator."]
+    assert not [t for t in at.title if t.value == "Rounds"]
+
+
+def test_a_page_needs_a_signed_in_user(app_engine):
+    from app_helpers import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / page("quiz.py")), default_timeout=30).run()
+    assert errors(at) == ["Please sign in to open this page."]
+
+
+def _round_with_invitation(app_engine, app_lead, guideline, **invite):
+
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_calibration_round(app_engine, "Onboarding", guideline.ref, actor=app_lead)
+    return round_, service.invite(app_engine, round_.id, actor=app_lead, **invite)
+
+
+def test_invitation_link_creates_the_annotator_and_starts_the_quiz(app_engine, app_lead):
+    from app_helpers import single_label_guideline
+
+    round_, token = _round_with_invitation(app_engine, app_lead, single_label_guideline())
+    at = new_app(query={"invite": token}).run()
+    assert not at.exception
+    assert at.title[0].value == "Join a calibration round"
+    assert "invite" not in at.query_params  # the token leaves the address bar at once
+    at.text_input(key="join_name").input("Nia New")
+    at.button(key="join_submit").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Welcome, Nia New. Opening your quiz…"
+    nia = next(u for u in service.list_users(app_engine, "annotator") if u.name == "Nia New")
+    assert at.session_state["auth_user_id"] == nia.id
+    status = service.round_status(app_engine, round_.id)
+    assert [(p.name, p.status) for p in status.annotators] == [("Nia New", "in_progress")]
+    # one-time: the same link does not work twice
+    again = new_app(query={"invite": token}).run()
+    again.text_input(key="join_name").input("Someone Else")
+    again.button(key="join_submit").click().run()
+    assert errors(again)[0].startswith("this invitation was already used on ")
+
+
+def test_an_expired_invitation_is_refused(app_engine, app_lead):
+    from app_helpers import single_label_guideline
+
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    _, token = _round_with_invitation(app_engine, app_lead, single_label_guideline(), now=past)
+    at = new_app(query={"invite": token}).run()
+    at.text_input(key="join_name").input("Late Larry")
+    at.button(key="join_submit").click().run()
+    assert errors(at)[0].startswith("this invitation expired on ")
+    assert "Ask your lead for a new invitation link." in texts(at)
+    assert not [u for u in service.list_users(app_engine, "annotator") if u.name == "Late Larry"]
+
+
+def test_a_made_up_invitation_is_refused(app_engine, app_lead):
+    at = new_app(query={"invite": "not-a-real-token"}).run()
+    at.text_input(key="join_name").input("Mallory")
+    at.button(key="join_submit").click().run()
+    assert errors(at) == [
+        "this invitation link is not valid (hint: copy the whole link, or ask your lead for a new one)"
+    ]
+
+
+def test_sign_out_forgets_the_user(app_lead):
+    at = new_app(app_lead).run()
+    at.button(key="app_sign_out").click().run()
+    assert "auth_user_id" not in at.session_state
+    assert at.info[0].value == "Signing out…"
+    at.run()
+    assert at.title[0].value == "Sign in"
