@@ -7,7 +7,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round
-from calibration.app.widgets.answers import answer_form, reset_answer
+from calibration.app.widgets.answers import answer_form
 from calibration.app.widgets.text import escape_markdown, show_input
 from calibration.errors import CalibrationError
 from calibration.reports.adjudication import adjudication_queue, answer_counts
@@ -79,7 +79,7 @@ with right:
                 st.text(note)
     previous = [d for d in decided if d.item_id == item_id]
     if previous:
-        st.info(f"Already adjudicated: {previous[-1].answer}. A new decision replaces it.")
+        st.info(f"Already adjudicated: {escape_markdown(previous[-1].answer)}. A new decision replaces it.")
 
 rationale = st.text_area("Rationale (why this is the answer)", key=f"adj_rationale_{item_id}", max_chars=4000)
 to_bank = st.checkbox("Add to the bank as gold", key=f"adj_bank_{item_id}")
@@ -103,6 +103,5 @@ if submission is not None:
         except CalibrationError as error:
             state.render_error(error)
         else:
-            reset_answer(f"adj_{item_id}")
             st.success(f"Saved the decision for {item_id}.", icon=":material/check_circle:")
             st.session_state["adj_last_saved"] = item_id

@@ -1,0 +1,92 @@
+"""AppTest of adjudication: the queue of disputed or gold-less pilot items, a decision with rationale, refusal."""
+
+from __future__ import annotations
+
+import pytest
+from lead_pages_support import GUIDELINE, frames, make_workspace, seed_pilot, texts
+
+from calibration.reports.adjudication import adjudication_queue
+
+
+@pytest.fixture()
+def ws(tmp_path, monkeypatch):
+    workspace = make_workspace(tmp_path, monkeypatch)
+    seed_pilot(workspace)
+    return workspace
+
+
+def _queue(ws):
+    from calibration.rounds import service
+
+    data = service.round_responses(ws.engine, ws.round.id)
+    decided = service.adjudications(ws.engine, ws.round.id)
+    return data, adjudication_queue(data.guideline, data.responses, data.item_rules, data.gold, decided)
+
+
+def test_lead_adjudicates_a_disputed_item_and_adds_it_to_the_bank(ws):
+    from calibration.rounds import service
+
+    data, queue = _queue(ws)
+    assert not queue.empty and (queue["distinct"] > 1).any()
+    at = ws.page("adjudication.py", ws.lead).run()
+    assert not at.exception
+    shown = frames(at, column="reason")[0]
+    assert list(shown.index) == list(queue.index)
+    item_id = queue.index[0]
+    assert at.selectbox(key="adj_item").value == item_id
+    guideline = data.guideline
+    answers = data.responses[data.responses["item_id"] == item_id]["answer"]
+    final = answers.value_counts().index[-1]  # the minority answer: the lead overrules the majority
+    at.text_area(key=f"adj_rationale_{item_id}").input("The cap is the operative clause.")
+    at.checkbox(key=f"adj_bank_{item_id}").check()
+    at.radio(key=f"adj_{item_id}_answer").set_value(final)
+    at.button(key=f"adj_{item_id}_submit").click().run()
+    assert not at.exception
+    assert f"Saved the decision for {item_id}." in texts(at)
+    stored = service.adjudications(ws.engine, ws.round.id)
+    assert [(a.item_id, a.answer, a.rationale, a.added_to_bank) for a in stored] == [
+        (item_id, final, "The cap is the operative clause.", True)
+    ]
+    assert guideline.task.type == "single_label"
+    # the decided item leaves the open list
+    at.run()
+    assert item_id not in frames(at, column="reason")[0].index
+
+
+def test_a_decision_needs_a_rationale(ws):
+    from calibration.rounds import service
+
+    _, queue = _queue(ws)
+    item_id = queue.index[0]
+    at = ws.page("adjudication.py", ws.lead).run()
+    at.radio(key=f"adj_{item_id}_answer").set_value(at.radio(key=f"adj_{item_id}_answer").options[0])
+    at.button(key=f"adj_{item_id}_submit").click().run()
+    assert "Write a rationale: it is shown to annotators as the reason for the gold answer." in texts(at)
+    assert service.adjudications(ws.engine, ws.round.id) == []
+
+
+def test_no_answer_chosen_is_a_clear_error(ws):
+    from calibration.rounds import service
+
+    _, queue = _queue(ws)
+    item_id = queue.index[0]
+    at = ws.page("adjudication.py", ws.lead).run()
+    at.text_area(key=f"adj_rationale_{item_id}").input("because")
+    at.button(key=f"adj_{item_id}_submit").click().run()
+    assert at.error and "item" in at.error[0].value
+    assert service.adjudications(ws.engine, ws.round.id) == []
+
+
+def test_only_pilot_rounds_are_offered(tmp_path, monkeypatch):
+    from calibration.rounds import service
+
+    ws = make_workspace(tmp_path, monkeypatch)
+    service.create_calibration_round(ws.engine, "Calibration only", GUIDELINE, actor=ws.lead)
+    at = ws.page("adjudication.py", ws.lead).run()
+    assert at.info[0].value.startswith("No pilot rounds yet.")
+
+
+def test_annotator_is_refused(ws):
+    at = ws.page("adjudication.py", ws.annotator).run()
+    assert at.error[0].value.startswith("This page is for a lead;")
+    assert not at.radio
