@@ -248,6 +248,11 @@ def _flags(block: dict[str, Any], single: bool) -> list[str]:
     return flags
 
 
+def _n_items(unit_items: np.ndarray, distinct: bool) -> int:
+    """Number of distinct items among these units (their count when units are items)."""
+    return len(unit_items) if distinct else len(np.unique(unit_items))
+
+
 def _aggregate_by_item(rows: np.ndarray, unit_items: np.ndarray) -> np.ndarray:
     """Sum unit rows per item (items are the bootstrap's resampling clusters)."""
     _codes, inverse = np.unique(unit_items, return_inverse=True)
@@ -275,6 +280,9 @@ class _Block:
     cohen_weights: np.ndarray | None = None
     categories: list[Any] = field(default_factory=list)
     unit_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    tables: np.ndarray | None = None  # pairs x q x q contingency tables, when precomputed
+    units_are_items: bool = True
+    derive: Any = None  # for one-vs-rest labels: overall sums (..., K) -> this block's sums (..., 9)
 
 
 def agreement_report(
@@ -318,16 +326,20 @@ def agreement_report(
     answer_items = enc.item_codes
     gold_rows = _gold_rows(responses, task, enc, gold) if gold is not None else None
 
+    if enc.units_are_items:
+        answers_per_item = np.bincount(answer_items, minlength=enc.n_items)
+    else:
+        distinct = np.unique(answer_items * max(n_ann, 1) + enc.annotator_codes)
+        answers_per_item = np.bincount(distinct // max(n_ann, 1), minlength=enc.n_items)
+
     def n_answers(items: np.ndarray | None) -> int:
         """Distinct (item, annotator) answers on these items (all when None)."""
-        key = answer_items * max(n_ann, 1) + enc.annotator_codes
-        if items is not None:
-            mask = np.zeros(enc.n_items, dtype=bool)
-            mask[items] = True
-            key = key[mask[answer_items]]
-        return len(np.unique(key))
+        return int(answers_per_item.sum() if items is None else answers_per_item[items].sum())
 
     ann = _annotator_columns(counts, wide, stats, spec)
+    ovr = task.type not in ("multi_label", "ranking")
+    if ovr:
+        ann = np.hstack([ann, _binary_columns(counts)])
     overall = _Block(
         "overall",
         "*",
@@ -343,6 +355,8 @@ def agreement_report(
         cohen_weights=st.cohen_weights,
         categories=categories,
         unit_items=unit_items,
+        units_are_items=enc.units_are_items,
+        tables=_pair_tables(wide, pairs, q, [np.arange(enc.n_units)])[0],
     )
     blocks = [overall]
     rule_items: dict[str, np.ndarray] = {}
@@ -374,9 +388,13 @@ def agreement_report(
                     cohen_weights=st.cohen_weights,
                     categories=categories,
                     unit_items=unit_items[units],
+                    units_are_items=enc.units_are_items,
                 )
             )
-    blocks += _label_blocks(enc, task, counts, wide, stats, spec)
+    rule_tables = _pair_tables(wide, pairs, q, [b.units for b in blocks[1:]])
+    for b, tables in zip(blocks[1:], rule_tables, strict=True):
+        b.tables = tables
+    blocks += _label_blocks(enc, task, counts, wide, stats, spec, overall.tables, stats.shape[1] + 3 * n_ann)
 
     # Cohen pair columns for intervals, within a memory budget
     pair_width = 2 + 2 * q
@@ -386,6 +404,8 @@ def agreement_report(
 
     inputs = []
     for b in blocks:
+        if b.derive is not None:
+            continue
         parts = [b.stats]
         if b.extra is not None:
             parts.append(b.extra)
@@ -397,6 +417,10 @@ def agreement_report(
     reps: list[np.ndarray | None] = (
         list(replicate_sums(inputs, bootstrap, seed)) if bootstrap > 0 else [None] * len(inputs)
     )
+    for b in blocks:
+        if b.derive is not None:
+            sums.append(b.derive(sums[0]))
+            reps.append(None if reps[0] is None else b.derive(reps[0]))
 
     extras_fn = None
     if task.type in ("multi_label", "span", "ranking"):
@@ -443,12 +467,9 @@ def agreement_report(
             per_label[b.key] = block
 
     pairwise = pd.DataFrame(np.nan, index=enc.annotators, columns=enc.annotators)
-    for i, j in pairs:
-        a, b2 = wide[i], wide[j]
-        both = (a >= 0) & (b2 >= 0)
-        if both.any():
-            kappa = co.cohen_kappa(co.contingency(a[both], b2[both], q), st.cohen_weights)
-            pairwise.iloc[i, j] = pairwise.iloc[j, i] = np.nan if kappa is None else kappa
+    for (i, j), table in zip(pairs, overall.tables, strict=True):
+        kappa = co.cohen_kappa(table, st.cohen_weights) if table.sum() else None
+        pairwise.iloc[i, j] = pairwise.iloc[j, i] = np.nan if kappa is None else kappa
     per_annotator = _per_annotator(enc, counts, wide, stats, spec, ann, sums[0], reps[0], pairwise, gold_rows)
     confusion = {b.key: _coincidence_frame(b.counts, categories) for b in blocks if b.kind != "label"}
     return AgreementReport(
@@ -466,8 +487,33 @@ def agreement_report(
     )
 
 
+def _pair_tables(
+    wide: np.ndarray, pairs: list[tuple[int, int]], q: int, memberships: list[np.ndarray]
+) -> np.ndarray:
+    """Contingency tables per block and annotator pair: shape (blocks, pairs, q, q); one bincount per pair."""
+    n_blocks = len(memberships)
+    if not n_blocks or not pairs:
+        return np.zeros((n_blocks, len(pairs), q, q))
+    units = np.concatenate(memberships) if n_blocks > 1 else memberships[0]
+    block_ids = np.repeat(np.arange(n_blocks), [len(m) for m in memberships])
+    out = np.zeros((n_blocks, len(pairs), q, q))
+    for p, (i, j) in enumerate(pairs):
+        a, b = wide[i, units], wide[j, units]
+        both = (a >= 0) & (b >= 0)
+        flat = (block_ids[both] * q + a[both]) * q + b[both]
+        out[:, p] = np.bincount(flat, minlength=n_blocks * q * q).reshape(n_blocks, q, q)
+    return out
+
+
 def _label_blocks(
-    enc: Encoded, task: Task, counts: np.ndarray, wide: np.ndarray, stats: np.ndarray, spec: co.StatSpec
+    enc: Encoded,
+    task: Task,
+    counts: np.ndarray,
+    wide: np.ndarray,
+    stats: np.ndarray,
+    spec: co.StatSpec,
+    tables: np.ndarray | None,
+    binary_offset: int,
 ) -> list[_Block]:
     """Per-label blocks: one-vs-rest binary units, or the units of a label for multi_label."""
     out = []
@@ -491,37 +537,86 @@ def _label_blocks(
                     n_annotations=int(counts[idx, 1].sum()),
                     categories=[0, 1],
                     unit_items=enc.unit_items[idx],
+                    units_are_items=enc.units_are_items,
                 )
             )
         order = {lab: i for i, lab in enumerate(task.label_ids)}
         return sorted(out, key=lambda b: order.get(b.key, 0))
     if task.type == "ranking":
         return out
+    q = enc.q
+    k = stats.shape[1]
+    spec_l = co.item_statistics(np.zeros((0, 2)), "nominal")[1]
+    chosen = counts > 0
+    items_with = (
+        chosen.sum(axis=0)
+        if enc.units_are_items
+        else np.array([len(np.unique(enc.unit_items[chosen[:, c]])) for c in range(q)])
+    )
     for c, cat in enumerate(enc.categories):
         if task.type == "span" and c == 0:
             continue  # the "outside" category is not a label
-        binary = np.stack([counts[:, c], r - counts[:, c]], axis=1)
-        s_l, spec_l = co.item_statistics(binary, "nominal")
-        wide_l = np.where(wide < 0, -1, (wide != c).astype(np.int64))
-        chosen_items = np.unique(enc.unit_items[counts[:, c] > 0])
-        idx = np.arange(enc.n_units)
+        binary_tables = None
+        if tables is not None:
+            t = tables
+            tp = t[:, c, c]
+            row_c = t[:, c, :].sum(axis=1)
+            col_c = t[:, :, c].sum(axis=1)
+            total = t.sum(axis=(1, 2))
+            binary_tables = np.stack(
+                [
+                    np.stack([tp, row_c - tp], axis=1),
+                    np.stack([col_c - tp, total - row_c - col_c + tp], axis=1),
+                ],
+                axis=1,
+            )
         out.append(
             _Block(
                 "label",
                 str(cat),
-                idx,
-                binary,
-                wide_l,
+                np.arange(enc.n_units),
+                np.stack([counts[:, c], r - counts[:, c]], axis=1),
+                wide,
                 2,
-                s_l,
+                np.zeros((0, spec_l.n_columns)),
                 spec_l,
-                n_items=len(chosen_items),
+                n_items=int(items_with[c]),
                 n_annotations=int(counts[:, c].sum()),
                 categories=[cat, "other"],
                 unit_items=enc.unit_items,
+                units_are_items=enc.units_are_items,
+                tables=binary_tables,
+                derive=_binary_deriver(c, q, k, binary_offset),
             )
         )
     return out
+
+
+def _binary_columns(counts: np.ndarray) -> np.ndarray:
+    """Per unit and category c: one-vs-rest percent agreement and nominal disagreement (2q columns)."""
+    r = counts.sum(axis=1, keepdims=True)
+    pairable = r >= 2
+    rest = r - counts
+    pa = (counts * (counts - 1) + rest * (rest - 1)) / np.where(pairable, r * (r - 1), 1.0) * pairable
+    d_o = 2 * counts * rest / np.where(pairable, r - 1, 1.0) * pairable
+    return np.hstack([pa, d_o])
+
+
+def _binary_deriver(c: int, q: int, k: int, offset: int) -> Any:
+    """Sums of the one-vs-rest statistics of category c, from the overall block's sums (batch-shaped)."""
+
+    def derive(total: np.ndarray) -> np.ndarray:
+        present, pairable = total[..., 0], total[..., 1]
+        share = total[..., 4 + c]
+        marg = total[..., 4 + q + c]
+        marg_all = total[..., 4 + q : 4 + 2 * q].sum(axis=-1)
+        pa = total[..., offset + c]
+        d_o = total[..., offset + q + c]
+        columns = [present, pairable, pa, pa, share, present - share, marg, marg_all - marg, d_o]
+        return np.stack(columns, axis=-1)
+
+    _ = k
+    return derive
 
 
 def _block_dict(
@@ -542,21 +637,21 @@ def _block_dict(
         "n_items": int(b.n_items),
         "n_annotators": int((b.wide >= 0).any(axis=1).sum()),
         "n_annotations": int(b.n_annotations),
-        "n_pairable_items": len(np.unique(b.unit_items[r >= 2])),
+        "n_pairable_items": _n_items(b.unit_items[r >= 2], b.units_are_items),
         "level": spec.level,
     }
     for name in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "brennan_prediger"):
         block[name] = _f(point[name])
     if spec.weighted:
         block["gwet_ac2"] = _f(point["gwet_ac2"])
-    tables = []
+    tables = (
+        list(b.tables)
+        if b.tables is not None
+        else list(_pair_tables(b.wide, pairs, q, [np.arange(b.wide.shape[1])])[0])
+    )
     kappas = []
-    for i, j in pairs:
-        a, c = b.wide[i], b.wide[j]
-        both = (a >= 0) & (c >= 0)
-        table = co.contingency(a[both], c[both], q)
-        tables.append(table)
-        kappa = co.cohen_kappa(table, b.cohen_weights) if both.any() else None
+    for table in tables:
+        kappa = co.cohen_kappa(table, b.cohen_weights) if table.sum() else None
         if kappa is not None:
             kappas.append(kappa)
     block["cohen_kappa_mean"] = float(np.mean(kappas)) if kappas else None
@@ -673,10 +768,10 @@ def _per_annotator(
         others = (wide[:, pairable] >= 0).any(axis=1)
         point = _annotator_stats(total, k, a, spec)
         block: dict[str, Any] = {
-            "n_items": len(np.unique(enc.unit_items[answered])),
+            "n_items": _n_items(enc.unit_items[answered], enc.units_are_items),
             "n_annotators": int(others.sum()),
-            "n_annotations": len(np.unique(enc.item_codes[enc.annotator_codes == a])),
-            "n_pairable_items": len(np.unique(enc.unit_items[pairable])),
+            "n_annotations": _n_items(enc.item_codes[enc.annotator_codes == a], enc.units_are_items),
+            "n_pairable_items": _n_items(enc.unit_items[pairable], enc.units_are_items),
             "level": spec.level,
         }
         for stat in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1"):

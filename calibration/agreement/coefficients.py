@@ -153,26 +153,28 @@ def item_statistics(
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
     delta = alpha_distance(level, q, values)
     spec = StatSpec(q=q, level=level, weighted=weights is not None, delta=delta, weights=w)
+    out = np.zeros((n, spec.n_columns))
     r = counts.sum(axis=1)
     present = r >= 1
     pairable = r >= 2
     pair_den = np.where(pairable, r * (r - 1), 1.0)
-    pa = np.where(pairable, (counts * (counts - 1)).sum(axis=1) / pair_den, 0.0)
+    out[:, 0] = present
+    out[:, 1] = pairable
+    out[:, 2] = (counts * (counts - 1)).sum(axis=1) / pair_den * pairable
     if weights is None:
-        pa_w = pa
+        out[:, 3] = out[:, 2]
     else:
-        pa_w = np.where(pairable, (counts * (counts @ w.T - 1)).sum(axis=1) / pair_den, 0.0)
-    share = counts / np.where(present, r, 1.0)[:, None]
-    marg = counts * pairable[:, None]
+        out[:, 3] = (counts * (counts @ w.T - 1)).sum(axis=1) / pair_den * pairable
+    out[:, 4 : 4 + q] = counts / np.where(present, r, 1.0)[:, None]
+    marg = out[:, 4 + q : 4 + 2 * q]
+    np.multiply(counts, pairable[:, None], out=marg)
     m1 = np.where(pairable, r - 1, 1.0)
-    cols = [present[:, None], pairable[:, None], pa[:, None], pa_w[:, None], share, marg]
     if delta is not None:
-        d_o = np.einsum("ik,kl,il->i", marg, delta, marg) / m1
-        cols.append(d_o[:, None])
+        out[:, 4 + 2 * q] = ((marg @ delta) * marg).sum(axis=1) / m1
     else:
         o = (marg[:, :, None] * marg[:, None, :] - marg[:, :, None] * np.eye(q)[None]) / m1[:, None, None]
-        cols.append(o.reshape(n, q * q))
-    return np.hstack([np.asarray(c, dtype=float) for c in cols]), spec
+        out[:, 4 + 2 * q :] = o.reshape(n, q * q)
+    return out, spec
 
 
 def statistics_from_sums(sums: np.ndarray, spec: StatSpec) -> dict[str, np.ndarray]:
