@@ -615,7 +615,7 @@ def guideline_files(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]
         else:
             problems.append(
                 Problem(
-                    f"no such file or folder: {raw}",
+                    "no such file or folder",
                     Location(path=str(raw)),
                     "check the path",
                     code="not_found",
