@@ -220,3 +220,103 @@ def test_unmatched_items_are_left_out_and_reported(engine, pii):
     assert report.result.rule_sources == {"1": "map", "2": "labels", "4": "field"}
     assert report.left_out == ["3"]
     assert any(line.startswith("1 item(s) matched no rule and were left out: 3") for line in report.lines())
+
+
+# --------------------------------------------------------------------------- the same pilot from every tool
+
+TEXTS = {"c1": "Supplier shall indemnify Buyer.", "c2": "Liability is capped at fees paid."}
+ANSWERS = {("c1", "ana"): "INDEM", ("c1", "bo"): "LIAB", ("c2", "ana"): "LIAB", ("c2", "bo"): "LIAB"}
+
+
+def _as_tool(fmt):
+    import io
+    import zipfile
+
+    if fmt == "labelstudio":
+        tasks = [
+            ls_task(
+                n,
+                TEXTS[i],
+                [
+                    ls_annotation(n * 10 + k, {"id": k, "email": who}, ANSWERS[(i, who)])
+                    for k, who in enumerate(("ana", "bo"))
+                ],
+                item_id=i,
+            )
+            for n, i in enumerate(TEXTS, start=1)
+        ]
+        return json.dumps(tasks).encode(), "export.json"
+    if fmt == "prodigy":
+        options = [{"id": "INDEM", "text": "Indemnification"}, {"id": "LIAB", "text": "Liability"}]
+        lines = [
+            {
+                "text": TEXTS[i],
+                "meta": {"item_id": i},
+                "options": options,
+                "accept": [label],
+                "answer": "accept",
+                "_input_hash": {"c1": 101, "c2": -202}[i],
+                "_task_hash": 1,
+                "_view_id": "choice",
+                "_annotator_id": who,
+                "_session_id": who,
+                "_timestamp": 1,
+            }
+            for (i, who), label in ANSWERS.items()
+        ]
+        return ("\n".join(json.dumps(x) for x in lines) + "\n").encode(), "db.jsonl"
+    if fmt == "doccano":
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for who in ("ana", "bo"):
+                lines = [
+                    {"id": n, "text": TEXTS[i], "item_id": i, "label": [ANSWERS[(i, who)]], "Comments": []}
+                    for n, i in enumerate(TEXTS, start=1)
+                ]
+                archive.writestr(f"{who}.jsonl", "\n".join(json.dumps(x) for x in lines))
+        return buffer.getvalue(), "project_export.zip"
+    if fmt == "argilla":
+        records = [
+            {
+                "id": f"rec-{i}",
+                "status": "completed",
+                "fields": {"text": TEXTS[i]},
+                "metadata": {"item_id": i},
+                "suggestions": {},
+                "vectors": {},
+                "responses": {
+                    "clause": [
+                        {"value": ANSWERS[(i, who)], "user_id": who, "status": "submitted"}
+                        for who in ("ana", "bo")
+                    ]
+                },
+            }
+            for i in TEXTS
+        ]
+        return json.dumps(records).encode(), "records.json"
+    rows = "".join(f"{i},{who},{label},{TEXTS[i]}\n" for (i, who), label in ANSWERS.items())
+    return ("item_id,annotator_id,answer,text\n" + rows).encode(), "responses.csv"
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "prodigy", "doccano", "argilla", "csv"])
+def test_the_same_pilot_from_every_tool_stores_the_same_answers(engine, clauses, fmt):
+    service.publish_guideline(engine, clauses)
+    data, name = _as_tool(fmt)
+    report = import_file(
+        engine,
+        fmt,
+        data,
+        name,
+        "clauses@1.0.0",
+        round_name=f"from {fmt}",
+        item_rules={"c1": ["R-INDEM"], "c2": ["R-LIAB"]},
+    )
+    stored = service.round_responses(engine, f"from {fmt}")
+    got = {(r.item_id, r.annotator_id): r.answer for r in stored.responses.itertuples()}
+    assert got == ANSWERS
+    assert sorted(stored.item_rules.itertuples(index=False, name=None)) == [
+        ("c1", "R-INDEM"),
+        ("c2", "R-LIAB"),
+    ]
+    assert {i: item.input.text for i, item in service.round_items(engine, f"from {fmt}").items()} == TEXTS
+    assert report.result.rule_sources == {"c1": "map", "c2": "map"}
