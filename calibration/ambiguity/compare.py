@@ -15,9 +15,8 @@ marked worse because its alpha fell. All coefficients come from `calibration.agr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,6 +25,9 @@ from calibration.ambiguity.queue import STATISTIC, Pilot
 from calibration.ambiguity.signals import SKEW_SHARE, _plain, answer_distribution, rule_responses
 from calibration.errors import DataError
 from calibration.responses import ANSWER, ITEM
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Task
 
 Verdict = Literal["improved", "unchanged", "worse"]
 ROBUST_STATISTIC = "gwet_ac1"
@@ -151,30 +153,33 @@ class Comparison:
 # --------------------------------------------------------------------------- per-item sufficient statistics
 
 
-def _categories(pilots: Sequence[Pilot]) -> list[Any] | None:
-    for pilot in pilots:
-        task = pilot.guideline.task if pilot.guideline is not None else None
-        if task is not None and task.categories and task.type in ("single_label", "rating", "pairwise"):
-            return list(task.categories)
-    return None
+def _comparison_task(before: Pilot, after: Pilot) -> Task:
+    """The task both pilots are encoded with (same categories in both): the newer guideline's, else the
+    older's, else a single-label task over the answers seen in either pilot."""
+    from calibration.guidelines.model import Label, Task
 
-
-def _level(pilots: Sequence[Pilot]) -> str:
-    for pilot in pilots:
+    for pilot in (after, before):
         if pilot.guideline is not None:
-            return pilot.guideline.task.measurement_level
-    return "nominal"
+            return pilot.guideline.task
+    observed = sorted({str(a) for a in pd.concat([before.responses[ANSWER], after.responses[ANSWER]])})
+    return Task(type="single_label", labels=[Label(id=a, name=a) for a in observed])
 
 
-def _agreement_rows(mine: pd.DataFrame, categories: list[Any] | None, level: str) -> tuple[np.ndarray, Any]:
-    """Per-item agreement sufficient statistics (rows = items) and their spec, from the engine."""
+def _agreement_rows(mine: pd.DataFrame, task: Task) -> tuple[np.ndarray, Any]:
+    """Per-item agreement sufficient statistics (rows = items) and their spec, from the engine.
+
+    Answers are unitized as the agreement engine does (`calibration.agreement.structured.unitize`:
+    items for label choices, item x label or item x character units for multi-label and span tasks),
+    then the units of one item are summed into one row, because items are the resampling clusters.
+    """
     from calibration.agreement.coefficients import item_statistics
-    from calibration.agreement.encoding import encode
+    from calibration.agreement.structured import unitize
 
-    encoded = encode(mine[[ITEM, "annotator_id", ANSWER]], categories)
+    level = "ordinal" if task.type == "ranking" else task.measurement_level
+    encoded = unitize(mine, task)
     stats, spec = item_statistics(encoded.counts(), level)  # type: ignore[arg-type]
     per_item = np.zeros((encoded.n_items, stats.shape[1]))
-    np.add.at(per_item, encoded.unit_items, stats)  # units of one item are one resampling cluster
+    np.add.at(per_item, encoded.unit_items, stats)
     return per_item, spec
 
 
@@ -258,21 +263,14 @@ def compare_versions(
             "no rule was piloted in both versions",
             hint="rule ids must stay the same across versions; check the item-to-rule maps",
         )
-    categories = _categories([before, after])
-    if categories is None:
-        observed = pd.unique(pd.concat([before.responses[ANSWER], after.responses[ANSWER]]).to_numpy())
-        try:
-            categories = sorted(observed)
-        except TypeError:
-            categories = sorted(observed, key=repr)
-    level = _level([after, before])
+    task = _comparison_task(before, after)
     parts: dict[str, dict[str, Any]] = {}
     replicates: dict[str, list[np.ndarray]] = {}
     for name, pilot, offset in (("before", before, 0), ("after", after, 1)):
         blocks, specs = [], []
         for rule_id in rule_ids:
             mine = rule_responses(pilot.responses, pilot.item_rules, rule_id)
-            rows, spec = _agreement_rows(mine, categories, level)
+            rows, spec = _agreement_rows(mine, task)
             blocks += [rows, _gold_rows(mine, pilot.gold)]
             specs.append(spec)
             parts.setdefault(rule_id, {})[name] = (rows, spec, blocks[-1], _dominant_share(mine))

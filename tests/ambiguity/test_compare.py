@@ -105,3 +105,24 @@ def test_unknown_rule_in_comparison_names_the_compared_ones(pilot):
     same = Pilot.of(pilot.guideline, pilot.responses)
     with pytest.raises(NotFoundError, match="rule 'R-NOPE' was not piloted in both versions"):
         compare_versions(same, same, bootstrap=50).rule("R-NOPE")
+
+
+@pytest.mark.parametrize("name", ["contract-clauses", "pii-spans", "chatbot-rating", "chatbot-preference"])
+def test_comparison_figures_match_the_agreement_engine(name):
+    from calibration.agreement.breakdown import agreement_report
+    from calibration.demo import simulate_responses
+    from calibration.guidelines.loading import load_guideline
+    from calibration.guidelines.versions import BUNDLED_DIR
+
+    guideline = load_guideline(BUNDLED_DIR / name / "1.0.0.yaml")
+    pilot = Pilot.of(guideline, simulate_responses(guideline, annotators=4, seed=2))
+    report = agreement_report(pilot.responses, guideline.task, pilot.item_rules, bootstrap=0)
+    for entry in compare_versions(pilot, pilot, bootstrap=20).rules:
+        engine = report.per_rule[entry.rule_id]
+        for statistic in ("krippendorff_alpha", "gwet_ac1", "percent_agreement"):
+            expected = engine[statistic]
+            got = entry.figures["before"][statistic]
+            assert (expected is None and np.isnan(got)) or got == pytest.approx(expected), (
+                entry.rule_id,
+                statistic,
+            )
