@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.agreement import coefficients as co
-from calibration.agreement.bootstrap import percentile_interval, replicate_sums
+from calibration.agreement.bootstrap import percentile_interval, percentile_intervals, replicate_sums
 from calibration.agreement.encoding import Encoded
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
@@ -1006,3 +1006,79 @@ def confused_pairs(
                 rows.append((rule, enc.categories[a], enc.categories[b], int(count), float(count / total)))
     out = pd.DataFrame(rows, columns=[RULE, "label_a", "label_b", "count", "share"])
     return out.sort_values([RULE, "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+LEAN_STATS = ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")
+
+
+def agreement_by_rule(
+    responses: pd.DataFrame,
+    task: Task,
+    item_rules: pd.DataFrame | None = None,
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    level: str | None = None,
+) -> pd.DataFrame:
+    """The fast path: percent agreement, Fleiss' kappa, Krippendorff's alpha and Gwet's AC1 overall and
+    per rule, with bootstrap 95 % intervals, in one vectorized pass (no per-annotator or per-label work).
+
+    Same values as the matching fields of `agreement_report` (same seed, same intervals).
+
+    Returns:
+        DataFrame indexed by rule_id (``"*"`` first = all items) with n_items, n_pairable_items and, for
+        each statistic S, columns S, S_low, S_high (NaN when undefined).
+    """
+    st = _setup(responses, task, level)
+    enc = st.enc
+    counts = enc.counts()
+    stats, spec = co.item_statistics(counts, st.level, st.ac2_weights, st.values)  # type: ignore[arg-type]
+    names, memberships = ["*"], [np.arange(enc.n_units)]
+    if item_rules is not None and len(item_rules):
+        frame = item_rules[[ITEM, RULE]].astype(str).drop_duplicates()
+        codes = enc.items.get_indexer(frame[ITEM])
+        keep = codes >= 0
+        rule_codes, rule_names = pd.factorize(frame[RULE][keep], sort=True)
+        item_codes = codes[keep]
+        order = np.lexsort((item_codes, rule_codes))
+        bounds = np.searchsorted(rule_codes[order], np.arange(len(rule_names) + 1))
+        sorted_items = item_codes[order]
+        for r, name in enumerate(rule_names):
+            items = sorted_items[bounds[r] : bounds[r + 1]]
+            if enc.units_are_items:
+                units = items
+            else:
+                mask = np.zeros(enc.n_items, dtype=bool)
+                mask[items] = True
+                units = np.flatnonzero(mask[enc.unit_items])
+            names.append(str(name))
+            memberships.append(units)
+    inputs = [
+        stats[m] if enc.units_are_items else _aggregate_by_item(stats[m], enc.unit_items[m])
+        for m in memberships
+    ]
+    totals = np.stack([x.sum(axis=0) for x in inputs])
+    point = co.statistics_from_sums(totals, spec)
+    r = counts.sum(axis=1)
+    out = pd.DataFrame(
+        {
+            "n_items": [_n_items(enc.unit_items[m], enc.units_are_items) for m in memberships],
+            "n_pairable_items": [
+                _n_items(enc.unit_items[m][r[m] >= 2], enc.units_are_items) for m in memberships
+            ],
+        },
+        index=pd.Index(names, name=RULE),
+    )
+    single = np.array([co.is_single_category(counts[m]) for m in memberships])
+    for name in LEAN_STATS:
+        values = point[name]
+        out[name] = np.where(single & (name != "percent_agreement"), np.nan, values)
+    if bootstrap > 0:
+        reps = np.stack(replicate_sums(inputs, bootstrap, seed))  # (blocks, B, k)
+        rep_stats = co.statistics_from_sums(reps, spec)
+        for name in LEAN_STATS:
+            bounds_ = percentile_intervals(rep_stats[name])
+            undefined = single & (name != "percent_agreement")
+            out[f"{name}_low"] = np.where(undefined, np.nan, bounds_[:, 0])
+            out[f"{name}_high"] = np.where(undefined, np.nan, bounds_[:, 1])
+    return out
