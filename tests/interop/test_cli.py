@@ -231,3 +231,17 @@ def test_export_gold_from_a_guideline_file(workspace, capsys):
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(records) == len(guideline.gold_answers())
     assert {r["source"] for r in records} == {"bank"}
+
+
+def test_every_interop_verb_and_format_is_documented():
+    import argparse
+
+    from calibration.cli import interop
+
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers()
+    interop.register(subparsers)
+    doc = (ROOT / "docs" / "interop.md").read_text()
+    missing = [f"calibration {verb}" for verb in subparsers.choices if f"calibration {verb}" not in doc]
+    missing += [f"`{fmt}`" for fmt in interop.FORMATS if f"`{fmt}`" not in doc]
+    assert missing == []
