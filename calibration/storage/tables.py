@@ -90,7 +90,9 @@ class GuidelineVersion(Base):
     version: Mapped[str] = mapped_column(String(100))
     content_hash: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(Text)
-    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(
+        JSON, deferred=True
+    )  # large: loaded only on a cache miss
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
