@@ -46,6 +46,7 @@ class RuleComparison:
         verdict: improved, unchanged or worse.
         figures: every statistic per version (percent agreement, alpha, AC1, dominant share, items).
         gold_before, gold_after, gold_difference, gold_ci95: accuracy against gold and its change.
+        gold_verdict: improved, unchanged or worse for the gold accuracy (unchanged without gold).
         text_changed: the rule's content changed between the versions (from the guideline diff).
         skewed: one answer dominates the rule in either version.
     """
@@ -62,6 +63,7 @@ class RuleComparison:
     gold_after: float
     gold_difference: float
     gold_ci95: tuple[float, float]
+    gold_verdict: Verdict
     text_changed: bool
     skewed: bool
 
@@ -87,6 +89,7 @@ class RuleComparison:
                     "after": self.gold_after,
                     "difference": self.gold_difference,
                     "ci95": list(self.gold_ci95),
+                    "verdict": self.gold_verdict,
                 },
                 "figures": self.figures,
             }
@@ -129,7 +132,7 @@ class Comparison:
 
     def table(self) -> pd.DataFrame:
         """One row per rule (index rule_id): statistic, before, after, difference, ci_low, ci_high, verdict,
-        gold_before, gold_after, gold_difference, text_changed."""
+        gold_before, gold_after, gold_difference, gold_verdict, text_changed."""
         rows = [
             {
                 "rule_id": r.rule_id,
@@ -143,6 +146,7 @@ class Comparison:
                 "gold_before": r.gold_before,
                 "gold_after": r.gold_after,
                 "gold_difference": r.gold_difference,
+                "gold_verdict": r.gold_verdict,
                 "text_changed": r.text_changed,
             }
             for r in self.rules
@@ -322,6 +326,7 @@ def compare_versions(
                 gold_after=gold_point["after"],
                 gold_difference=gold_point["after"] - gold_point["before"],
                 gold_ci95=gold_ci,
+                gold_verdict=_verdict(gold_ci),
                 text_changed=rule_id in changed,
                 skewed=skewed,
             )

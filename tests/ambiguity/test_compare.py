@@ -24,6 +24,7 @@ def test_revised_rule_whose_confusion_was_removed_is_improved(pilot, revised_pil
     assert ambig.ci95[0] > 0 and ambig.difference > 0.5
     assert ambig.text_changed and comparison.changed_rule_ids == ("R-AMBIG",)
     assert ambig.gold_after > ambig.gold_before and ambig.gold_ci95[0] > 0
+    assert ambig.gold_verdict == "improved"
     assert not comparison.rule("R-CLEAR").text_changed
 
 
