@@ -118,6 +118,9 @@ def _queue_rows(queue: Any) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- HTML
 
 
+NUM = ' class="num"'
+
+
 def _html_table(
     rows: Sequence[Mapping[str, str]], *, highlight: set[str] | None = None, key: str = ""
 ) -> str:
@@ -128,12 +131,7 @@ def _html_table(
     body = []
     for row in rows:
         css = ' class="below"' if highlight and row.get(key) in highlight else ""
-        cells = "".join(
-            f"<td{' class=num' if c in numeric else ''}>{html.escape(v)}</td>".replace(
-                "class=num", 'class="num"'
-            )
-            for c, v in row.items()
-        )
+        cells = "".join(f"<td{NUM if c in numeric else ''}>{html.escape(v)}</td>" for c, v in row.items())
         body.append(f"<tr{css}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

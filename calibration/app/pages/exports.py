@@ -8,7 +8,8 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round, round_analysis
-from calibration.reports.exports import responses_csv, rules_csv, scores_csv
+from calibration.interop.exports import agreement_csv, responses_csv
+from calibration.reports.exports import scores_csv
 from calibration.reports.html import render_analysis_report
 
 state.require_role("lead")
@@ -64,7 +65,7 @@ with left, st.container(border=True):
     st.markdown("**Per-rule agreement** (CSV)")
     st.download_button(
         "Download agreement-per-rule.csv",
-        lambda: rules_csv(analysis),
+        lambda: agreement_csv(data.responses, data.guideline, data.item_rules, data.gold),
         file_name=f"{stem}-agreement-per-rule.csv",
         mime="text/csv",
         key="exp_rules",
