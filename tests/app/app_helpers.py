@@ -143,3 +143,83 @@ def calibration_round(
     return service.create_calibration_round(
         engine, name, guideline.ref, actor=lead, annotators=[annotator.name]
     )
+
+
+def _policy(**extra: Any) -> dict[str, Any]:
+    return {"items_per_quiz": 2, "min_items_per_rule": 1, "pass_kappa": None, "pass_accuracy": 1.0, **extra}
+
+
+TASKS: dict[str, dict[str, Any]] = {
+    "multi_label": {
+        "task": {
+            "type": "multi_label",
+            "labels": [{"id": "BUG", "name": "Bug"}, {"id": "UX", "name": "Usability"}],
+        },
+        "inputs": ["Crashes and the menu is confusing", "The button is hidden"],
+        "answers": [["BUG", "UX"], ["UX"]],
+    },
+    "span": {
+        "task": {
+            "type": "span",
+            "labels": [{"id": "EMAIL", "name": "Email"}, {"id": "NAME", "name": "Name"}],
+        },
+        "inputs": ["Write to zed.quill@example.org today", "Ask Olek Brand about it"],
+        "answers": [
+            [{"text": "zed.quill@example.org", "label": "EMAIL"}],
+            [{"text": "Olek Brand", "label": "NAME"}],
+        ],
+    },
+    "rating": {
+        "task": {"type": "rating", "scale": {"min": 1, "max": 3, "anchors": {1: "poor", 3: "excellent"}}},
+        "inputs": ["A fine reply", "A great reply"],
+        "answers": [2, 3],
+    },
+    "pairwise": {
+        "task": {"type": "pairwise", "allow_tie": True},
+        "inputs": [
+            {"prompt": "Capital of France?", "a": "Paris.", "b": "Lyon."},
+            {"prompt": "2+2?", "a": "5", "b": "4"},
+        ],
+        "answers": ["a", "b"],
+    },
+    "ranking": {
+        "task": {"type": "ranking", "candidates": 3},
+        "inputs": [
+            {"prompt": "Best greeting?", "candidates": {"c1": "Hello!", "c2": "Yo", "c3": "..."}},
+            {"prompt": "Best apology?", "candidates": {"c1": "Sorry.", "c2": "My bad", "c3": "I am sorry."}},
+        ],
+        "answers": [["c1", "c2", "c3"], ["c3", "c1", "c2"]],
+    },
+}
+
+
+def task_guideline(task_type: str, **policy: Any) -> Any:
+    """A tiny guideline of `task_type` (not single_label): two rules, one gold item each, two per quiz."""
+    from calibration.guidelines.model import Guideline
+
+    spec = TASKS[task_type]
+    labels = [label["id"] for label in spec["task"].get("labels", [])]
+    return Guideline.model_validate(
+        {
+            "format": 1,
+            "id": f"tiny-{task_type.replace('_', '-')}",
+            "version": "1.0.0",
+            "title": f"Tiny {task_type} guideline",
+            "task": spec["task"],
+            "calibration": _policy(**policy),
+            "rules": [
+                {"id": "R-A", "title": "First rule", "text": "Rule A text.", "labels": labels[:1]},
+                {"id": "R-B", "title": "Second rule", "text": "Rule B text.", "labels": labels[1:]},
+            ],
+            "items": [
+                {
+                    "id": f"t{n}",
+                    "input": spec["inputs"][n],
+                    "rules": ["R-A" if n == 0 else "R-B"],
+                    "answer": spec["answers"][n],
+                    "why": f"WHYMARK-{task_type}-{n}",
+                }
+                for n in range(2)
+            ],
+        }
+    )
