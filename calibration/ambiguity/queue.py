@@ -322,12 +322,18 @@ def item_certainty(pilot: Pilot) -> pd.Series:
     """Per item: the Dawid-Skene posterior probability of its most likely answer (Dawid & Skene 1979).
 
     Returns:
-        Series indexed by item_id; empty when the model cannot be fitted (e.g. a single annotator).
+        Series indexed by item_id.
+
+    Raises:
+        DataError: the task has structured answers (multi-label, spans, rankings).
     """
     from calibration.agreement.dawid_skene import fit_dawid_skene
 
+    # gold is not passed: it would fix gold items at certainty 1 and hide the items annotators find hard
     model = fit_dawid_skene(pilot.responses, pilot.task)
-    return model.probas_.max(axis=1).rename("certainty")
+    certainty = model.probability_.rename("certainty")
+    certainty.index = certainty.index.astype(str)
+    return certainty
 
 
 def pair_counts_by_rule(pilot: Pilot) -> dict[str, dict[tuple[Any, Any], float]]:
@@ -519,7 +525,7 @@ def _safe_certainty(pilot: Pilot) -> pd.Series:
 
     try:
         return item_certainty(pilot)
-    except (CalibrationError, ModuleNotFoundError):  # DEV-ONLY ModuleNotFoundError until dawid_skene lands
+    except CalibrationError:  # structured answers: no Dawid-Skene model, certainty left out
         return pd.Series(dtype=float, name="certainty")
 
 

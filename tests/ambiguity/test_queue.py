@@ -113,3 +113,16 @@ def test_rule_cited_for_another_rules_items_is_overlapping(pilot):
     assert "overlapping_rules" in clear.flags
     assert clear.signal("overlapping_rules").figures["cited_instead"] == {"R-FEW": 120}
     assert "Annotators cite R-FEW for these items: say when that rule applies instead" in clear.suggestion
+
+
+def test_hardest_items_have_low_dawid_skene_certainty(queue, pilot):
+    from calibration.ambiguity.queue import item_certainty
+
+    certainty = item_certainty(Pilot.of(pilot.guideline, pilot.responses))
+    ambiguous = certainty[certainty.index.str.startswith("ambig-")]
+    clear = certainty[certainty.index.str.startswith("clear-")]
+    assert ambiguous.mean() < clear.mean()
+    hard = queue.items[~queue.items["gold_suspect"]]
+    assert hard["certainty"].notna().all()
+    for _, group in hard.groupby("disagreement"):
+        assert list(group["certainty"]) == sorted(group["certainty"])
