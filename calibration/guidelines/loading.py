@@ -173,7 +173,10 @@ def _compose(text: str, path: str | None) -> tuple[Node | None, list[Problem]]:
             if error.context_mark and error.context_mark is not mark:
                 what += f" at line {error.context_mark.line + 1}"
             what += ")"
-        return None, [_problem(f"YAML syntax error: {what}", where, None, code="yaml_syntax")]
+        hint = None
+        if "flow" in (error.context or ""):
+            hint = "inside [...] or {...}, put texts that contain ',', ':', '?', '#' or brackets in quotes"
+        return None, [_problem(f"YAML syntax error: {what}", where, None, hint, code="yaml_syntax")]
     except yaml.YAMLError as error:
         return None, [_problem(f"YAML error: {error}", Position(path, 1, 1), None, code="yaml_syntax")]
     except RecursionError:

@@ -236,6 +236,15 @@ def test_unsafe_or_odd_yaml_is_refused(text: str, message: str) -> None:
         load_guideline_text(text, "odd.yaml")
 
 
+def test_flow_style_syntax_errors_hint_at_quoting() -> None:
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline_text("items:\n  - {id: q1, input: Where is it?, rules: [R1]}\n", "flow.yaml")
+    assert str(caught.value) == (
+        "flow.yaml:2:30: YAML syntax error: expected ',' or '}', but got '?' (while parsing a flow mapping "
+        "at line 2) (hint: inside [...] or {...}, put texts that contain ',', ':', '?', '#' or brackets in quotes)"
+    )
+
+
 def test_missing_file_is_a_guideline_error(tmp_path: Path) -> None:
     with pytest.raises(GuidelineError, match="no such file"):
         load_guideline(tmp_path / "nope.yaml")
