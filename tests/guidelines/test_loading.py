@@ -240,7 +240,7 @@ def test_flow_style_syntax_errors_hint_at_quoting() -> None:
     with pytest.raises(GuidelineError) as caught:
         load_guideline_text("items:\n  - {id: q1, input: Where is it?, rules: [R1]}\n", "flow.yaml")
     assert str(caught.value) == (
-        "flow.yaml:2:30: YAML syntax error: expected ',' or '}', but got '?' (while parsing a flow mapping "
+        "flow.yaml:2:32: YAML syntax error: expected ',' or '}', but got '?' (while parsing a flow mapping "
         "at line 2) (hint: inside [...] or {...}, put texts that contain ',', ':', '?', '#' or brackets in quotes)"
     )
 
