@@ -1,0 +1,306 @@
+"""Reading responses, item-to-rule maps and gold answers from CSV for the agreement CLI.
+
+Shapes (the same ones `calibration export responses` writes):
+
+- long: columns ``item_id, annotator_id, answer`` (structured answers as JSON in the cell);
+- wide: ``item_id`` and one column per annotator (other columns listed in ``ignore_columns``);
+- item-to-rule map: ``item_id, rule_id``, one row per pair; gold: ``item_id, answer``.
+
+Every problem is a `DataError`/`AnswerError` naming the file, the row (row 1 is the header) and the
+column. When no guideline is given the task is inferred from the answers: integers -> rating (scale
+from the smallest to the largest answer), ``a``/``b``/``tie`` -> pairwise, other text -> single_label,
+JSON lists of strings -> multi_label, JSON lists of spans -> span. Rankings need the guideline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from calibration.answers import load_cell, parse_answer, suggest
+from calibration.errors import AnswerError, DataError, Location
+from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Task
+
+_ROW = "_row"
+_COL = "_col"
+
+
+def read_table(path: str | Path, required: Sequence[str], what: str) -> pd.DataFrame:
+    """Read a CSV file as strings (pandas C engine), checking that `required` columns exist.
+
+    Raises:
+        DataError: missing or empty file, unparsable CSV, missing columns (with a did-you-mean hint).
+    """
+    where = Location(path=str(path))
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, engine="c")
+    except FileNotFoundError:
+        raise DataError(f"no such {what} file", location=where) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"the {what} file is empty",
+            location=where,
+            hint=f"the first line names the columns: {','.join(required)}",
+        ) from None
+    except pd.errors.ParserError as error:
+        raise DataError(f"the {what} file is not valid CSV: {error}", location=where) from None
+    except UnicodeDecodeError:
+        raise DataError(
+            f"the {what} file is not UTF-8 text", location=where, hint="save it as UTF-8"
+        ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        hints = [h for h in (suggest(m, list(frame.columns)) for m in missing) if h]
+        raise DataError(
+            f"the {what} file needs the column(s) {', '.join(missing)}; found {', '.join(frame.columns)}",
+            location=Location(path=str(path), row=1),
+            hint="; ".join(hints) or f"the header must name {', '.join(required)}",
+        )
+    if frame.empty:
+        raise DataError(f"the {what} file has a header but no rows", location=where)
+    for column in required:
+        if column == ANSWER:
+            continue
+        empty = np.flatnonzero((frame[column].str.strip() == "").to_numpy())
+        if len(empty):
+            raise DataError(
+                f"empty {column}", location=Location(path=str(path), row=int(empty[0]) + 2, field=column)
+            )
+    return frame
+
+
+def read_responses_csv(
+    path: str | Path, fmt: str = "long", ignore_columns: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Raw responses (answers still text) with the source row/column of each answer kept for messages.
+
+    Returns:
+        DataFrame with item_id, annotator_id, answer (str) and private columns _row, _col.
+    """
+    if fmt == "wide":
+        frame = read_table(path, [ITEM], "responses")
+        ignored = set(ignore_columns)
+        unknown = [c for c in ignored if c not in frame.columns]
+        if unknown:
+            raise DataError(
+                f"--ignore-columns names {', '.join(unknown)}, which the file does not have",
+                location=Location(path=str(path), row=1),
+                hint=f"columns: {', '.join(frame.columns)}",
+            )
+        annotators = [c for c in frame.columns if c != ITEM and c not in ignored]
+        if not annotators:
+            raise DataError(
+                "the wide responses file has no annotator column",
+                location=Location(path=str(path), row=1),
+                hint="wide files have item_id and one column per annotator",
+            )
+        cells = frame[annotators].to_numpy()
+        rows, cols = np.nonzero(cells != "")
+        return pd.DataFrame(
+            {
+                ITEM: frame[ITEM].to_numpy()[rows],
+                ANNOTATOR: np.asarray(annotators, dtype=object)[cols],
+                ANSWER: cells[rows, cols],
+                _ROW: rows + 2,
+                _COL: np.asarray(annotators, dtype=object)[cols],
+            }
+        )
+    frame = read_table(path, [ITEM, ANNOTATOR, ANSWER], "responses")
+    out = frame[[ITEM, ANNOTATOR, ANSWER]].copy()
+    out[_ROW] = np.arange(len(out)) + 2
+    out[_COL] = ANSWER
+    empty = np.flatnonzero((out[ANSWER] == "").to_numpy())
+    if len(empty):
+        raise DataError(
+            f"item {out[ITEM].iloc[empty[0]]!r}: the answer is missing",
+            location=Location(path=str(path), row=int(empty[0]) + 2, field=ANSWER),
+            hint="leave the row out when an annotator did not answer",
+        )
+    return out
+
+
+def _kinds(answers: pd.Series) -> np.ndarray:
+    text = answers.str.strip()
+    kinds = np.full(len(text), "label", dtype=object)
+    kinds[text.str.fullmatch(r"-?\d+").to_numpy()] = "number"
+    kinds[text.str.startswith("[").to_numpy()] = "list"
+    return kinds
+
+
+def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
+    """Infer the task from raw text answers (see the module docstring).
+
+    Raises:
+        DataError: mixed answer types, naming the first row that differs from the first answer.
+    """
+    from calibration.guidelines.model import Label, Scale, Task
+
+    kinds = _kinds(raw[ANSWER])
+    first = kinds[0]
+    other = np.flatnonzero(kinds != first)
+    names = {"label": "a label", "number": "a number", "list": "a JSON list"}
+    if len(other):
+        j = int(other[0])
+        raise DataError(
+            f"mixed answer types: row {raw[_ROW].iloc[0]} has {names[first]} ({raw[ANSWER].iloc[0]!r}) but this row "
+            f"has {names[kinds[j]]} ({raw[ANSWER].iloc[j]!r})",
+            location=Location(path=path, row=int(raw[_ROW].iloc[j]), field=str(raw[_COL].iloc[j])),
+            hint="one file holds one task type; pass --guideline to say which",
+        )
+    if first == "number":
+        values = raw[ANSWER].astype(int)
+        lo, hi = int(values.min()), int(values.max())
+        return Task(type="rating", scale=Scale(min=lo, max=max(hi, lo + 1)))
+    if first == "label":
+        values = sorted(pd.unique(raw[ANSWER].str.strip()))
+        if set(values) <= {"a", "b", "tie"}:
+            return Task(type="pairwise")
+        return Task(type="single_label", labels=[Label.model_construct(id=v, name=v) for v in values])
+    labels: set[str] = set()
+    spans = False
+    for j, cell in enumerate(raw[ANSWER]):
+        try:
+            value = json.loads(cell)
+        except json.JSONDecodeError:
+            raise DataError(
+                f"cell {cell[:40]!r} looks like JSON but does not parse",
+                location=Location(path=path, row=int(raw[_ROW].iloc[j]), field=str(raw[_COL].iloc[j])),
+                hint='structured answers are JSON, e.g. ["A", "B"]',
+            ) from None
+        for element in value:
+            if isinstance(element, dict):
+                spans = True
+                labels.add(str(element.get("label")))
+            elif isinstance(element, list) and len(element) == 3:
+                spans = True
+                labels.add(str(element[2]))
+            else:
+                labels.add(str(element))
+    kind = "span" if spans else "multi_label"
+    return Task(type=kind, labels=[Label.model_construct(id=v, name=v) for v in sorted(labels)])
+
+
+def parse_answers(
+    raw: pd.DataFrame, task: Task, inputs: Mapping[str, Any] | None = None, path: str | None = None
+) -> pd.Series:
+    """Canonical answers for raw text answers (vectorized for labels, choices and ratings).
+
+    Raises:
+        AnswerError: naming the row and column of the first invalid answer.
+    """
+    text = raw[ANSWER].astype(str)
+    if task.type in ("single_label", "pairwise", "rating"):
+        if task.type == "rating":
+            values = pd.to_numeric(text.str.strip(), errors="coerce")
+            scale = task.scale
+            ok = values.notna() & (values % 1 == 0)
+            if scale is not None:
+                ok &= (values >= scale.min) & (values <= scale.max)
+            parsed = pd.Series(values.fillna(0).astype(np.int64).to_numpy(), index=raw.index, dtype=object)
+            parsed = parsed.map(int)
+        else:
+            values = text.str.strip()
+            if task.type == "pairwise":
+                values = values.str.lower()
+            ok = values.isin(task.categories)
+            parsed = values.astype(object)
+        bad = np.flatnonzero(~ok.to_numpy())
+        if len(bad):
+            _raise_answer(raw, int(bad[0]), task, inputs, path)
+        return parsed
+    out = []
+    for j, cell in enumerate(text):
+        try:
+            out.append(parse_answer(task, load_cell(cell), (inputs or {}).get(raw[ITEM].iloc[j])))
+        except AnswerError:
+            _raise_answer(raw, j, task, inputs, path)
+    return pd.Series(out, index=raw.index, dtype=object)
+
+
+def _raise_answer(
+    raw: pd.DataFrame, j: int, task: Task, inputs: Mapping[str, Any] | None, path: str | None
+) -> None:
+    item = raw[ITEM].iloc[j]
+    where = Location(path=path, row=int(raw[_ROW].iloc[j]), field=str(raw[_COL].iloc[j]))
+    try:
+        parse_answer(task, load_cell(raw[ANSWER].iloc[j]), (inputs or {}).get(item))
+    except AnswerError as error:
+        raise AnswerError(f"item {item!r}: {error.message}", location=where, hint=error.hint) from None
+    raise AnswerError(f"item {item!r}: invalid answer {raw[ANSWER].iloc[j]!r}", location=where)
+
+
+def check_design(
+    responses: pd.DataFrame, raw: pd.DataFrame, path: str | None, allow_single: bool = False
+) -> None:
+    """Refuse duplicate answers, a single annotator, and (unless allowed) items with one answer.
+
+    Raises:
+        DataError: naming the row and column.
+    """
+    dup = responses.duplicated([ITEM, ANNOTATOR], keep="first").to_numpy()
+    if dup.any():
+        j = int(np.flatnonzero(dup)[0])
+        item, who = responses[ITEM].iloc[j], responses[ANNOTATOR].iloc[j]
+        first = raw[(raw[ITEM] == item) & (raw[ANNOTATOR] == who)][_ROW].iloc[0]
+        raise DataError(
+            f"annotator {who!r} answered item {item!r} twice (rows {first} and {raw[_ROW].iloc[j]})",
+            location=Location(path=path, row=int(raw[_ROW].iloc[j]), field=ANNOTATOR),
+            hint="keep one answer per item and annotator",
+        )
+    annotators = pd.unique(responses[ANNOTATOR])
+    if len(annotators) < 2:
+        raise DataError(
+            f"only one annotator ({annotators[0]!r}) answered; agreement needs two or more",
+            location=Location(path=path, row=int(raw[_ROW].iloc[0]), field=ANNOTATOR),
+        )
+    per_item = responses.groupby(ITEM, sort=False)[ANNOTATOR].transform("size").to_numpy()
+    single = np.flatnonzero(per_item < 2)
+    if len(single) == len(responses):
+        j = int(single[0])
+        raise DataError(
+            "no item has two answers; agreement compares annotators on the same items",
+            location=Location(path=path, row=int(raw[_ROW].iloc[j]), field=ITEM),
+        )
+    if len(single) and not allow_single:
+        j = int(single[0])
+        raise DataError(
+            f"item {responses[ITEM].iloc[j]!r} has one answer only ({len(single)} such items); agreement needs "
+            "two or more annotators per item",
+            location=Location(path=path, row=int(raw[_ROW].iloc[j]), field=ITEM),
+            hint="remove the item, or pass --allow-single-answers to keep such items "
+            "(they count for label prevalence, not for agreement)",
+        )
+
+
+def read_item_rules_csv(path: str | Path) -> pd.DataFrame:
+    """The item-to-rule map (columns item_id, rule_id)."""
+    frame = read_table(path, [ITEM, RULE], "item-to-rule")
+    return frame[[ITEM, RULE]].drop_duplicates().reset_index(drop=True)
+
+
+def read_gold_csv(path: str | Path, task: Task, inputs: Mapping[str, Any] | None = None) -> pd.Series:
+    """Gold answers (columns item_id, answer) as a Series of canonical answers indexed by item_id."""
+    frame = read_table(path, [ITEM, ANSWER], "gold")
+    raw = frame[[ITEM, ANSWER]].copy()
+    raw[_ROW] = np.arange(len(raw)) + 2
+    raw[_COL] = ANSWER
+    dup = raw.duplicated(ITEM).to_numpy()
+    if dup.any():
+        j = int(np.flatnonzero(dup)[0])
+        raise DataError(
+            f"item {raw[ITEM].iloc[j]!r} has two gold answers",
+            location=Location(path=str(path), row=j + 2, field=ITEM),
+        )
+    parsed = parse_answers(raw, task, inputs, str(path))
+    return pd.Series(
+        parsed.to_numpy(), index=pd.Index(raw[ITEM].to_numpy(), name=ITEM), name=ANSWER, dtype=object
+    )

@@ -1,0 +1,200 @@
+"""`calibration agreement`: agreement per rule, label and annotator from a responses CSV.
+
+Heavy imports (pandas, numpy) stay inside the handler so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "agreement",
+        help="inter-annotator agreement per rule, label and annotator, with bootstrap intervals",
+        description="Measure agreement (percent agreement, Cohen's kappa, Fleiss' kappa, Krippendorff's "
+        "alpha, Gwet's AC1) overall, per guideline rule, per label and per annotator, with 95%% bootstrap "
+        "intervals; with gold answers, accuracy and kappa against gold. Exit 1 on invalid input.",
+    )
+    parser.add_argument(
+        "responses", metavar="RESPONSES.csv", help="long (item_id,annotator_id,answer) or wide CSV"
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--item-rules", metavar="MAP.csv", help="item-to-rule map: item_id,rule_id (one row a pair)"
+    )
+    source.add_argument(
+        "--guideline",
+        metavar="FILE.yaml",
+        help="guideline version: its task (labels, scale), its quiz bank's rules and gold answers",
+    )
+    parser.add_argument("--gold", metavar="GOLD.csv", help="gold answers: item_id,answer")
+    parser.add_argument("--format", choices=("long", "wide"), default="long", help="CSV shape (default long)")
+    parser.add_argument(
+        "--ignore-columns",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="wide format: columns that are not annotators",
+    )
+    parser.add_argument("--level", choices=LEVELS, help="level of measurement (default: from the task)")
+    parser.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)"
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    parser.add_argument(
+        "--allow-single-answers",
+        action="store_true",
+        help="keep items answered by one annotator (they count for label prevalence, not agreement)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from calibration.errors import DataError
+
+    if args.bootstrap < 0:
+        raise DataError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
+    report = analyse(args)
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, indent=1, ensure_ascii=False, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render(report))
+    return 0
+
+
+def analyse(args: argparse.Namespace) -> Any:
+    """Read the inputs named by `args` and return the `AgreementReport`."""
+    import pandas as pd
+
+    from calibration.agreement import io
+    from calibration.agreement.breakdown import agreement_report
+    from calibration.responses import ANNOTATOR, ANSWER, ITEM
+
+    path = args.responses
+    raw = io.read_responses_csv(path, args.format, args.ignore_columns)
+    item_rules = None
+    gold = None
+    inputs: dict[str, Any] = {}
+    if args.guideline:
+        guideline = _load_guideline(args.guideline)
+        task = guideline.task
+        inputs = {item.id: item.input for item in guideline.items}
+        item_rules = pd.DataFrame(
+            [(item.id, rule) for item in guideline.items for rule in item.rules], columns=[ITEM, "rule_id"]
+        )
+        if not args.gold:
+            bank = guideline.gold_answers()
+            gold = (
+                pd.Series(list(bank.values()), index=pd.Index(list(bank), name=ITEM), dtype=object)
+                if bank
+                else None
+            )
+    else:
+        task = io.infer_task(raw, path)
+    if args.item_rules:
+        item_rules = io.read_item_rules_csv(args.item_rules)
+    if args.gold:
+        gold = io.read_gold_csv(args.gold, task, inputs)
+    answers = io.parse_answers(raw, task, inputs, path)
+    responses = pd.DataFrame(
+        {ITEM: raw[ITEM].to_numpy(), ANNOTATOR: raw[ANNOTATOR].to_numpy(), ANSWER: answers}
+    )
+    io.check_design(responses, raw, path, allow_single=args.allow_single_answers)
+    return agreement_report(
+        responses, task, item_rules, gold, bootstrap=args.bootstrap, seed=args.seed, level=args.level
+    )
+
+
+def _load_guideline(path: str) -> Any:
+    try:
+        from calibration.guidelines.loading import load_guideline
+    except ImportError:  # pragma: no cover - the loader ships with the guidelines package
+        import yaml
+
+        from calibration.guidelines.model import Guideline
+
+        with open(path, encoding="utf-8") as handle:
+            return Guideline.model_validate(yaml.safe_load(handle))
+    return load_guideline(path)
+
+
+# --------------------------------------------------------------------------- text output
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _ci(block: dict[str, Any], name: str) -> str:
+    bounds = block.get("ci95", {}).get(name)
+    return "" if not bounds else f"[{bounds[0]:.2f}, {bounds[1]:.2f}]"
+
+
+COLUMNS = (
+    ("items", 6),
+    ("answers", 8),
+    ("agree", 6),
+    ("kappa", 6),
+    ("fleiss", 6),
+    ("alpha", 6),
+    ("alpha 95% CI", 14),
+    ("AC1", 6),
+)
+
+
+def _row(name: str, block: dict[str, Any], width: int, gold: bool) -> str:
+    cells = [
+        f"{block['n_items']:>6}",
+        f"{block['n_annotations']:>8}",
+        f"{_num(block.get('percent_agreement')):>6}",
+        f"{_num(block.get('cohen_kappa_mean')):>6}",
+        f"{_num(block.get('fleiss_kappa')):>6}",
+        f"{_num(block.get('krippendorff_alpha')):>6}",
+        f"{_ci(block, 'krippendorff_alpha'):>14}",
+        f"{_num(block.get('gwet_ac1')):>6}",
+    ]
+    if gold:
+        cells += [f"{_num(block.get('gold_accuracy')):>6}", f"{_num(block.get('gold_kappa')):>6}"]
+    flags = ", ".join(block.get("flags", []))
+    return f"{name:<{width}}  " + "  ".join(cells) + (f"  {flags}" if flags else "") + "\n"
+
+
+def _table(title: str, blocks: dict[str, dict[str, Any]], gold: bool) -> str:
+    if not blocks:
+        return ""
+    width = max(len(title), *(len(k) for k in blocks))
+    header = [f"{name:>{w}}" for name, w in COLUMNS]
+    if gold:
+        header += [f"{'gold':>6}", f"{'g.kap':>6}"]
+    out = f"{title:<{width}}  " + "  ".join(header) + "  flags\n"
+    for key, block in blocks.items():
+        out += _row(key, block, width, gold)
+    return out + "\n"
+
+
+def render(report: Any) -> str:
+    """A readable text report: overall, then one table per rule, label and annotator."""
+    overall = report.overall
+    gold = "gold_accuracy" in overall
+    head = (
+        f"Agreement on {overall['n_annotations']} answers by {overall['n_annotators']} annotators on "
+        f"{overall['n_items']} items ({report.task_type}, level {report.level}; "
+        f"{report.n_bootstrap} bootstrap resamples, seed {report.seed})\n"
+        "agree = percent agreement, kappa = mean pairwise Cohen's kappa, fleiss = Fleiss' kappa, "
+        "alpha = Krippendorff's alpha, AC1 = Gwet's AC1"
+        + ("; gold = accuracy against gold, g.kap = kappa against gold" if gold else "")
+        + "\n\n"
+    )
+    text = head + _table("overall", {"all items": overall}, gold)
+    text += _table("rule", report.per_rule, gold)
+    text += _table("label", report.per_label, gold)
+    text += _table("annotator", report.per_annotator, gold)
+    return text
