@@ -32,6 +32,7 @@ def test_ambiguity_json_ranks_the_ambiguous_rule_first(tmp_path, pilot, capsys, 
     first = data["rules"][0]
     assert set(first) == {"rule_id", "rank", "score", "flags", "evidence", "suggestion"}
     assert first["rule_id"] == "R-AMBIG" and first["rank"] == 1
+    assert {"low_confidence", "flagged_unclear", "long_time"} <= set(first["flags"])  # optional columns read
     skew = next(r for r in data["rules"] if r["rule_id"] == "R-SKEW")
     assert "skewed_prevalence" in skew["flags"] and "low_agreement" not in skew["flags"]
     suspects = [i["item_id"] for i in data["items"] if i["gold_suspect"]]
