@@ -13,7 +13,7 @@ from typing import Any
 
 from calibration.answers import answer_to_json, parse_answer
 from calibration.errors import AnswerError, Location, Problem
-from calibration.guidelines.loading import FieldPath, format_field
+from calibration.guidelines.yaml_source import FieldPath, format_field
 from calibration.guidelines.model import Guideline
 
 SIMILARITY_THRESHOLD = 0.9

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from calibration.answers import suggest
 from calibration.errors import Location, Problem
 from calibration.guidelines.checks import _INPUT_KIND, _INPUT_SHAPE
-from calibration.guidelines.loading import FieldPath, Position, SourceMap, format_field
+from calibration.guidelines.yaml_source import FieldPath, Position, SourceMap, format_field
 from calibration.guidelines.model import Guideline
 
 _UNION_MEMBERS = frozenset(_INPUT_SHAPE)
