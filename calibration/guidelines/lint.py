@@ -13,8 +13,8 @@ from typing import Any
 
 from calibration.answers import answer_to_json, parse_answer
 from calibration.errors import AnswerError, Location, Problem
-from calibration.guidelines.yaml_source import FieldPath, format_field
 from calibration.guidelines.model import Guideline
+from calibration.guidelines.yaml_source import FieldPath, format_field
 
 SIMILARITY_THRESHOLD = 0.9
 """Cosine similarity (TF-IDF of character 3-5 grams) at or above which two inputs count as near-duplicates.

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ValidationError
 from calibration.answers import suggest
 from calibration.errors import Location, Problem
 from calibration.guidelines.checks import _INPUT_KIND, _INPUT_SHAPE
-from calibration.guidelines.yaml_source import FieldPath, Position, SourceMap, format_field
 from calibration.guidelines.model import Guideline
+from calibration.guidelines.yaml_source import FieldPath, Position, SourceMap, format_field
 
 _UNION_MEMBERS = frozenset(_INPUT_SHAPE)
 
