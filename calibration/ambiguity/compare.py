@@ -165,6 +165,9 @@ def _comparison_task(before: Pilot, after: Pilot) -> Task:
     for pilot in (after, before):
         if pilot.guideline is not None:
             return pilot.guideline.task
+    for pilot in (after, before):
+        if pilot.declared_task is not None and pilot.declared_task.type != "single_label":
+            return pilot.declared_task
     observed = sorted({str(a) for a in pd.concat([before.responses[ANSWER], after.responses[ANSWER]])})
     return Task(type="single_label", labels=[Label(id=a, name=a) for a in observed])
 

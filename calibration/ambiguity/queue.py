@@ -57,12 +57,14 @@ class Pilot:
         item_rules: item-to-rule table (item_id, rule_id).
         gold: gold answers, a Series indexed by item_id (empty when there is no gold).
         guideline: the guideline version, when known (task, target, lint, rule titles).
+        declared_task: the task when there is no guideline (e.g. inferred from a CSV file).
     """
 
     responses: pd.DataFrame
     item_rules: pd.DataFrame
     gold: pd.Series
     guideline: Guideline | None = None
+    declared_task: Task | None = None
 
     @classmethod
     def of(
@@ -71,6 +73,8 @@ class Pilot:
         responses: pd.DataFrame,
         item_rules: pd.DataFrame | None = None,
         gold: pd.Series | None = None,
+        *,
+        task: Task | None = None,
     ) -> Pilot:
         """A pilot from a guideline and its responses; the item map and gold default to the guideline's.
 
@@ -93,15 +97,17 @@ class Pilot:
                 "no answered item is mapped to a rule",
                 hint="check that the item ids of the responses and of the item-to-rule map are the same",
             )
-        return cls(responses, item_rules, gold, guideline)
+        return cls(responses, item_rules, gold, guideline, task)
 
     @property
     def task(self) -> Task:
-        """The guideline's task, or a single-label task over the observed answers when there is no guideline."""
+        """The guideline's task, else the declared task, else a single-label task over the observed answers."""
         from calibration.guidelines.model import Label, Task
 
         if self.guideline is not None:
             return self.guideline.task
+        if self.declared_task is not None:
+            return self.declared_task
         observed = sorted({str(a) for a in self.responses[ANSWER]})
         return Task(type="single_label", labels=[Label(id=a, name=a) for a in observed])
 

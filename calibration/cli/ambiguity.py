@@ -75,6 +75,14 @@ def _input_options(parser: argparse.ArgumentParser, *, repeat: bool) -> None:
         "--guideline", action=action, metavar="FILE.yaml", help=INPUT_HELP["guideline"] + twice
     )
     parser.add_argument("--gold", action=action, metavar="GOLD.csv", help=INPUT_HELP["gold"] + twice)
+    parser.add_argument("--format", choices=("long", "wide"), default="long", help="CSV shape (default long)")
+    parser.add_argument(
+        "--ignore-columns",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="wide format: columns that are not annotators",
+    )
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -82,86 +90,66 @@ def _input_options(parser: argparse.ArgumentParser, *, repeat: bool) -> None:
 
 # --------------------------------------------------------------------------- input files
 
-
-def _read_csv(path: str, columns: tuple[str, ...], what: str) -> Any:
-    import pandas as pd
-
-    from calibration.errors import DataError, Location
-
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(
-            f"no such file: {path}", location=Location(path=path), hint=f"give the {what} CSV file"
-        )
-    try:
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise DataError(
-            f"cannot read {what} CSV: {str(error).splitlines()[0]}",
-            location=Location(path=path),
-            hint="save it as UTF-8 CSV with a header row",
-        ) from None
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{what} CSV needs the column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'none'}",
-            location=Location(path=path, row=1),
-            hint=f"the header row must name {', '.join(columns)}",
-        )
-    return frame
+OPTIONAL_CSV_COLUMNS = ("confidence", "cited_rule", "unclear", "comment", "seconds")
 
 
-def load_responses(path: str, guideline: Any = None) -> Any:
-    """A canonical responses table from a CSV file (answers parsed for the guideline's task when given).
+def _annotator_signals(path: str, fmt: str, n_rows: int) -> dict[str, Any]:
+    """The optional columns (confidence, cited_rule, unclear, comment, seconds) of a long responses CSV."""
+    if fmt != "long":
+        return {}
+    from calibration.agreement.io import read_table
 
-    Raises:
-        DataError, AnswerError: the file is missing, unreadable, lacks a column or holds a bad answer.
-    """
-    from calibration.answers import load_cell
-    from calibration.responses import canonical_answers, responses_frame
+    frame = read_table(path, ["item_id"], "responses")
+    found: dict[str, Any] = {}
+    for column in OPTIONAL_CSV_COLUMNS:
+        if column in frame and len(frame) == n_rows:
+            values = frame[column].replace({"": None})
+            if column == "unclear":
+                values = values.map(lambda v: str(v).strip().lower() in ("1", "true", "yes"))
+            elif column in ("confidence", "seconds"):
+                import pandas as pd
 
-    frame = _read_csv(path, ("item_id", "annotator_id", "answer"), "responses")
-    frame = frame.replace({"": None})
-    frame["answer"] = [load_cell(cell) for cell in frame["answer"]]
-    for column in ("unclear",):
-        if column in frame:
-            frame[column] = frame[column].map(lambda v: str(v).strip().lower() in ("1", "true", "yes"))
-    responses = responses_frame(frame)
-    if guideline is not None:
-        inputs = {item.id: item.input for item in guideline.items}
-        responses = canonical_answers(responses, guideline.task, inputs, path=path)
-    else:
-        responses["answer"] = [tuple(a) if isinstance(a, list) else a for a in responses["answer"]]
-    return responses
+                values = pd.to_numeric(values, errors="coerce")
+            found[column] = values.to_numpy()
+    return found
 
 
 def load_pilot(
-    responses_path: str, item_rules: str | None, guideline_path: str | None, gold: str | None
+    responses_path: str,
+    item_rules: str | None,
+    guideline_path: str | None,
+    gold: str | None,
+    *,
+    fmt: str = "long",
+    ignore_columns: tuple[str, ...] = (),
 ) -> Any:
-    """A `Pilot` from the CLI's input files."""
+    """A `Pilot` from the CLI's input files, read as `calibration agreement` reads them.
+
+    Raises:
+        DataError, AnswerError, GuidelineError: naming the file, row and column of the problem.
+    """
+    import pandas as pd
+
+    from calibration.agreement import io
     from calibration.ambiguity.queue import Pilot
-    from calibration.answers import load_cell
     from calibration.guidelines.loading import load_guideline
-    from calibration.responses import gold_series, item_rules_frame
+    from calibration.responses import responses_frame
 
     guideline = load_guideline(guideline_path) if guideline_path else None
-    responses = load_responses(responses_path, guideline)
-    rules = (
-        item_rules_frame(_read_csv(item_rules, ("item_id", "rule_id"), "item-to-rule"))
-        if item_rules
-        else None
+    raw = io.read_responses_csv(responses_path, fmt, ignore_columns)
+    task = guideline.task if guideline is not None else io.infer_task(raw, responses_path)
+    inputs = {item.id: item.input for item in guideline.items} if guideline is not None else {}
+    answers = io.parse_answers(raw, task, inputs, responses_path)
+    frame = pd.DataFrame(
+        {"item_id": raw["item_id"].to_numpy(), "annotator_id": raw["annotator_id"].to_numpy()}
     )
-    gold_answers = None
-    if gold:
-        table = _read_csv(gold, ("item_id", "answer"), "gold")
-        values = {row.item_id: load_cell(row.answer) for row in table.itertuples()}
-        if guideline is not None:
-            from calibration.answers import parse_answer
-
-            inputs = {item.id: item.input for item in guideline.items}
-            values = {k: parse_answer(guideline.task, v, inputs.get(k)) for k, v in values.items()}
-        gold_answers = gold_series(values)
-    return Pilot.of(guideline, responses, rules, gold_answers)
+    frame["answer"] = answers.to_numpy()
+    for column, values in _annotator_signals(responses_path, fmt, len(raw)).items():
+        frame[column] = values
+    responses = responses_frame(frame)
+    rules = io.read_item_rules_csv(item_rules) if item_rules else None
+    gold_answers = io.read_gold_csv(gold, task, inputs) if gold else None
+    return Pilot.of(guideline, responses, rules, gold_answers, task=task)
 
 
 # --------------------------------------------------------------------------- handlers
@@ -182,7 +170,14 @@ def run_ambiguity(args: argparse.Namespace) -> int:
             "error: give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart", file=sys.stderr
         )
         return 2
-    pilot = load_pilot(args.responses, args.item_rules, args.guideline, args.gold)
+    pilot = load_pilot(
+        args.responses,
+        args.item_rules,
+        args.guideline,
+        args.gold,
+        fmt=args.format,
+        ignore_columns=tuple(args.ignore_columns),
+    )
     queue = pilot_queue(pilot, bootstrap=args.bootstrap, seed=args.seed)
     data = queue.to_dict()
     if args.top is not None:
@@ -232,6 +227,8 @@ def run_compare(args: argparse.Namespace) -> int:
             pick(args.item_rules, i),
             pick(args.guideline, i),
             pick(args.gold, i),
+            fmt=args.format,
+            ignore_columns=tuple(args.ignore_columns),
         )
         for i, path in enumerate((args.old, args.new))
     ]

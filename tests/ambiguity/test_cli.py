@@ -84,12 +84,12 @@ def test_ambiguity_without_rule_map_is_misuse(tmp_path, pilot, capsys):
 
 def test_ambiguity_names_a_missing_file_and_column(tmp_path, capsys):
     assert main(["ambiguity", str(tmp_path / "nope.csv"), "--item-rules", "x.csv"]) == 1
-    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'nope.csv'}: no such file")
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nope.csv'}: no such responses file\n"
     bad = tmp_path / "bad.csv"
     bad.write_text("item,annotator,answer\ni1,a,A\n", encoding="utf-8")
     assert main(["ambiguity", str(bad), "--item-rules", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "responses CSV needs the column(s) item_id, annotator_id; found item, annotator, answer" in err
+    assert f"{bad}: row 1: the responses file needs the column(s) item_id, annotator_id" in err
 
 
 def test_compare_json(tmp_path, pilot, revised_pilot, capsys):
@@ -112,3 +112,24 @@ def test_compare_refuses_an_option_given_three_times(tmp_path, pilot, capsys):
     assert (
         "give --item-rules once (both versions) or twice (old, new), not 3 times" in capsys.readouterr().err
     )
+
+
+def test_ambiguity_reads_wide_csv_and_infers_the_task(tmp_path, pilot, capsys):
+    wide = pilot.responses.pivot(index="item_id", columns="annotator_id", values="answer").reset_index()
+    wide["source"] = "sim"
+    path = tmp_path / "wide.csv"
+    wide.to_csv(path, index=False)
+    files = _write_pilot(tmp_path, pilot, "old")
+    args = [
+        "ambiguity",
+        str(path),
+        "--format",
+        "wide",
+        "--ignore-columns",
+        "source",
+        "--item-rules",
+        files["map"],
+    ]
+    assert main([*args, "--json", "--bootstrap", "100"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["rules"][0]["rule_id"] == "R-AMBIG"
