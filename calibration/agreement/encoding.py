@@ -119,7 +119,7 @@ def encode(
     item_codes = item_codes.astype(np.int64)
     annotator_codes = annotator_codes.astype(np.int64)
     key = item_codes * max(len(annotators), 1) + annotator_codes
-    if len(np.unique(key)) != len(key):
+    if len(key) and np.bincount(key).max() > 1:
         keep = ~pd.Series(key).duplicated(keep="last").to_numpy()
         item_codes, annotator_codes, codes = item_codes[keep], annotator_codes[keep], codes[keep]
     return Encoded(

@@ -246,9 +246,11 @@ def check_design(
     Raises:
         DataError: naming the row and column.
     """
-    dup = responses.duplicated([ITEM, ANNOTATOR], keep="first").to_numpy()
-    if dup.any():
-        j = int(np.flatnonzero(dup)[0])
+    item_codes, _items = pd.factorize(responses[ITEM])
+    ann_codes, annotators = pd.factorize(responses[ANNOTATOR])
+    key = item_codes.astype(np.int64) * len(annotators) + ann_codes
+    if np.bincount(key, minlength=1).max() > 1:
+        j = int(np.flatnonzero(pd.Series(key).duplicated().to_numpy())[0])
         item, who = responses[ITEM].iloc[j], responses[ANNOTATOR].iloc[j]
         first = raw[(raw[ITEM] == item) & (raw[ANNOTATOR] == who)][_ROW].iloc[0]
         raise DataError(
@@ -256,13 +258,12 @@ def check_design(
             location=Location(path=path, row=int(raw[_ROW].iloc[j]), field=ANNOTATOR),
             hint="keep one answer per item and annotator",
         )
-    annotators = pd.unique(responses[ANNOTATOR])
     if len(annotators) < 2:
         raise DataError(
             f"only one annotator ({annotators[0]!r}) answered; agreement needs two or more",
             location=Location(path=path, row=int(raw[_ROW].iloc[0]), field=ANNOTATOR),
         )
-    per_item = responses.groupby(ITEM, sort=False)[ANNOTATOR].transform("size").to_numpy()
+    per_item = np.bincount(item_codes)[item_codes]
     single = np.flatnonzero(per_item < 2)
     if len(single) == len(responses):
         j = int(single[0])
