@@ -363,6 +363,9 @@ def labelstudio_tasks(
     rules = item_rules or {}
     gold_map = dict(gold.items()) if gold is not None else {}
     people: dict[str, int] = {}
+    by_item = (
+        {str(k): v for k, v in responses.groupby("item_id", sort=False)} if responses is not None else {}
+    )
     tasks = []
     for number, (item_id, input) in enumerate(inputs.items(), start=1):
         task: dict[str, Any] = {
@@ -380,8 +383,8 @@ def labelstudio_tasks(
             tasks.append(task)
             continue
         annotations = []
-        mine = responses[responses["item_id"] == item_id]
-        for row in mine.itertuples(index=False):
+        mine = by_item.get(item_id)
+        for row in mine.itertuples(index=False) if mine is not None else ():
             who = people.setdefault(str(row.annotator_id), len(people) + 1)
             annotation: dict[str, Any] = {
                 "id": number * 1000 + who,

@@ -164,11 +164,9 @@ def round_items(result: ImportResult) -> tuple[list[Item | str], list[str]]:
     from calibration.guidelines.model import Item
 
     bank = {item.id for item in result.guideline.items}
-    rules = (
-        result.item_rules.groupby("item_id")["rule_id"].apply(list).to_dict()
-        if len(result.item_rules)
-        else {}
-    )
+    rules: dict[str, list[str]] = {}
+    for item_id, rule_id in zip(result.item_rules["item_id"], result.item_rules["rule_id"], strict=True):
+        rules.setdefault(item_id, []).append(rule_id)
     items: list[Item | str] = []
     left_out: list[str] = []
     for item_id, input in result.inputs.items():
@@ -177,16 +175,10 @@ def round_items(result: ImportResult) -> tuple[list[Item | str], list[str]]:
         elif item_id not in rules:
             left_out.append(item_id)
         else:
-            answers = result.responses.loc[result.responses["item_id"] == item_id, "answer"]
-            items.append(
-                Item(
-                    id=item_id,
-                    input=input
-                    if input is not None
-                    else _placeholder_input(result.guideline, item_id, answers),
-                    rules=rules[item_id],
-                )
-            )
+            if input is None:
+                answers = result.responses.loc[result.responses["item_id"] == item_id, "answer"]
+                input = _placeholder_input(result.guideline, item_id, answers)
+            items.append(Item(id=item_id, input=input, rules=rules[item_id]))
     return items, left_out
 
 
