@@ -60,8 +60,11 @@ def test_author_drafts_an_edge_case_and_downloads_it(ws, tmp_path, monkeypatch):
     at.selectbox(key="rq_answer").set_value("LIMITATION_OF_LIABILITY")
     at.button(key="rq_make").click().run()
     assert not at.exception
+    from calibration.app.widgets.text import escape_markdown
+
+    expected = f"R-INDEM: added an edge case from quiz item {item_id} (revision queue)."
     assert at.success[0].value.startswith(
-        "Draft contract-clauses@1.1.1 is valid: R-INDEM: added an edge case"
+        f"Draft contract-clauses@1.1.1 is valid: {escape_markdown(expected)}"
     )
     assert at.download_button(key="rq_download").label == "Download the draft YAML"
     at.button(key="rq_save").click().run()

@@ -9,6 +9,7 @@ from calibration.ambiguity.draft import draft_edge_case, save_draft
 from calibration.ambiguity.queue import revision_queue
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round
+from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
 
@@ -48,7 +49,7 @@ rule_id = st.selectbox(
 )
 entry = queue.entry(rule_id)
 with st.container(border=True):
-    st.subheader(f"{entry.rank}. {entry.rule_id}")
+    st.subheader(f"{entry.rank}. {escape_markdown(entry.rule_id)}")
     st.text(entry.suggestion)
     cols = st.columns(3)
     cols[0].metric("Score", f"{entry.score:.1f}")
@@ -120,7 +121,9 @@ if st.button("Make the draft version", key="rq_make"):
         state.render_error(error)
 draft = st.session_state.get("rq_draft")
 if draft is not None and draft.rule_id == rule_id and draft.item_id == item_id:
-    st.success(f"Draft {draft.guideline.ref} is valid: {draft.guideline.changelog[0].changes}")
+    st.success(
+        f"Draft {draft.guideline.ref} is valid: {escape_markdown(draft.guideline.changelog[0].changes)}"
+    )
     st.download_button(
         "Download the draft YAML",
         data=draft.yaml,
