@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from lead_pages_support import frames, make_workspace, texts
 
+from calibration.app.widgets.text import escape_markdown
+
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory):
@@ -26,8 +28,10 @@ def test_demo_comparison_shows_the_rewritten_rule_improved(ws):
     assert at.selectbox(key="cmp_before").value == ws.before.id
     assert at.selectbox(key="cmp_after").value == ws.after.id
     shown = texts(at)
-    assert "contract-clauses@1.0.0 → contract-clauses@1.1.0" in shown
-    assert at.success[0].value.startswith("R-INDEM (changed): improved. krippendorff_alpha")
+    assert escape_markdown("contract-clauses@1.0.0 → contract-clauses@1.1.0") in shown
+    assert at.success[0].value.startswith(
+        f"{escape_markdown('R-INDEM')} (changed): improved. krippendorff_alpha"
+    )
     table = frames(at, index="rule_id")[0]
     assert table.loc["R-INDEM", "verdict"] == "improved"
     assert table.loc["R-INDEM", "changed"] == "✎ changed"

@@ -8,6 +8,7 @@ from calibration.ambiguity.compare import compare_versions
 from calibration.ambiguity.queue import Pilot
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics
+from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -52,11 +53,11 @@ except CalibrationError as error:
     st.stop()
 
 changed = [r for r in comparison.rules if r.text_changed]
-st.subheader(f"{comparison.before_ref} → {comparison.after_ref}")
+st.subheader(escape_markdown(f"{comparison.before_ref} → {comparison.after_ref}"))
 for entry in changed:
     words = {"improved": st.success, "worse": st.error, "unchanged": st.info}[entry.verdict]
     words(
-        f"{entry.rule_id} (changed): {entry.verdict}. {entry.statistic} {entry.before:.2f} → {entry.after:.2f} "
+        f"{escape_markdown(entry.rule_id)} (changed): {entry.verdict}. {entry.statistic} {entry.before:.2f} → {entry.after:.2f} "
         f"(change {entry.difference:+.2f}, 95% CI {entry.ci95[0]:+.2f} to {entry.ci95[1]:+.2f})"
     )
 if not changed:
