@@ -70,12 +70,16 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - start
 
 
-def obvious_way(responses: pd.DataFrame, item_rules: pd.DataFrame, labels: list[str], rules: int, resamples: int):
+def obvious_way(
+    responses: pd.DataFrame, item_rules: pd.DataFrame, labels: list[str], rules: int, resamples: int
+):
     """krippendorff.alpha (and irrCAC Fleiss + Gwet) per rule and per item resample; seconds per (rule, resample)."""
     import krippendorff
 
     merged = responses.merge(item_rules, on="item_id")
-    wide_all = merged.pivot_table(index=["rule_id", "item_id"], columns="annotator_id", values="answer", aggfunc="first")
+    wide_all = merged.pivot_table(
+        index=["rule_id", "item_id"], columns="annotator_id", values="answer", aggfunc="first"
+    )
     code = {lab: float(i) for i, lab in enumerate(labels)}
     rng = np.random.default_rng(0)
     t_alpha = t_irr = 0.0
@@ -86,7 +90,9 @@ def obvious_way(responses: pd.DataFrame, item_rules: pd.DataFrame, labels: list[
         for _ in range(resamples):
             sample = matrix[rng.integers(0, len(matrix), len(matrix))]
             start = time.perf_counter()
-            krippendorff.alpha(sample.T, level_of_measurement="nominal", value_domain=list(range(len(labels))))
+            krippendorff.alpha(
+                sample.T, level_of_measurement="nominal", value_domain=list(range(len(labels)))
+            )
             t_alpha += time.perf_counter() - start
             n_alpha += 1
         from irrCAC.raw import CAC
