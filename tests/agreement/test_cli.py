@@ -76,7 +76,7 @@ def test_wide_format_with_ignored_columns_equals_long(tmp_path: Path, capsys) ->
     code, out, err = run(capsys, path, "--format", "wide", "--ignore-columns", "text", "--item-rules", RULES,
                          "--bootstrap", 0, "--allow-single-answers", "--json")  # fmt: skip
     assert code == 0, err
-    code2, out2, _ = run(
+    _code2, out2, _ = run(
         capsys, PILOT, "--item-rules", RULES, "--bootstrap", 0, "--allow-single-answers", "--json"
     )
     assert json.loads(out)["per_rule"] == json.loads(out2)["per_rule"]
@@ -146,7 +146,7 @@ def write(tmp_path: Path, text: str, name: str = "r.csv") -> Path:
         "duplicate",
         "empty-id",
         "empty-answer",
-    ],  # fmt: skip
+    ],
 )
 def test_bad_input_gives_one_message(tmp_path: Path, capsys, text: str, message: str) -> None:
     path = write(tmp_path, text)
