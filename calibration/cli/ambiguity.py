@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "report",
         help="write a round report (per-rule table, charts, revision queue) as HTML or markdown",
         description="Write a report a lead can send to the team, from a stored round. The database is "
-        "CALIBRATION_DATABASE_URL (or --database).",
+        "CALIBRATION_DATABASE_URL (or --database-url).",
     )
     report.add_argument("round", metavar="ROUND", help="round id or name")
     report.add_argument(
@@ -54,9 +53,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     report.add_argument("--output", "-o", default=None, help="write to this file (default: standard output)")
     report.add_argument(
-        "--database",
-        default=os.environ.get("CALIBRATION_DATABASE_URL"),
-        help="database URL (env CALIBRATION_DATABASE_URL)",
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="SQLAlchemy database URL (env CALIBRATION_DATABASE_URL; default sqlite:///calibration.db here)",
     )
     report.add_argument("--no-charts", action="store_true", help="leave the charts out of the HTML report")
     report.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
@@ -253,11 +253,11 @@ def run_report(args: argparse.Namespace) -> int:
     """`calibration report ROUND`: write the round report with its revision queue."""
     from calibration.agreement.breakdown import agreement_report
     from calibration.ambiguity.queue import revision_queue
+    from calibration.cli.storage import _engine  # the storage verbs' engine: migrated, errors in words
     from calibration.reports.html import render_round_report
     from calibration.rounds.service import round_responses
-    from calibration.storage.engine import make_engine
 
-    engine = make_engine(args.database)
+    engine = _engine(args)
     round_ref: Any = int(args.round) if args.round.isdigit() else args.round
     guideline, responses, item_rules, gold = round_responses(engine, round_ref)
     queue = report = None

@@ -17,7 +17,9 @@ def demo_store(store):
 
 def test_report_markdown_has_the_revision_queue(demo_store, capsys):
     store, names = demo_store
-    assert main(["report", names[0], "--format", "md", "--database", store.url, "--bootstrap", "200"]) == 0
+    assert (
+        main(["report", names[0], "--format", "md", "--database-url", store.url, "--bootstrap", "200"]) == 0
+    )
     out = capsys.readouterr().out
     assert "## Revision queue" in out
     queue = out.split("## Revision queue")[1]
@@ -29,7 +31,17 @@ def test_report_markdown_has_the_revision_queue(demo_store, capsys):
 def test_report_html_to_a_file(demo_store, tmp_path, capsys):
     store, names = demo_store
     out = tmp_path / "report.html"
-    args = ["report", names[1], "--format", "html", "--database", store.url, "-o", str(out), "--no-charts"]
+    args = [
+        "report",
+        names[1],
+        "--format",
+        "html",
+        "--database-url",
+        store.url,
+        "-o",
+        str(out),
+        "--no-charts",
+    ]
     assert main([*args, "--bootstrap", "200"]) == 0
     assert capsys.readouterr().err.strip() == f"wrote {out}"
     text = out.read_text(encoding="utf-8")
@@ -37,5 +49,5 @@ def test_report_html_to_a_file(demo_store, tmp_path, capsys):
 
 
 def test_report_names_an_unknown_round(store, capsys):
-    assert main(["report", "no such round", "--database", store.url]) == 1
+    assert main(["report", "no such round", "--database-url", store.url]) == 1
     assert "no such round" in capsys.readouterr().err
