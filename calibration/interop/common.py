@@ -175,6 +175,12 @@ def decode_text(data: bytes, source: str) -> str:
     Raises:
         DataError: the bytes are not UTF-8, naming the byte offset.
     """
+    if data[:4] == b"PK\x03\x04":
+        raise DataError(
+            "the file is a zip archive, not text",
+            location=Location(path=source),
+            hint="doccano exports a zip: import it with the doccano format, or unzip it first",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -202,6 +208,12 @@ def read_json(data: bytes, source: str, expected: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
+        if error.msg == "Extra data" and text.lstrip().startswith("{"):
+            raise DataError(
+                "the file holds one JSON object per line (JSON Lines), not one JSON document",
+                location=Location(path=source, line=error.lineno, column=error.colno),
+                hint=f"expected {expected}; JSON Lines files are Prodigy, doccano or Argilla exports",
+            ) from None
         truncated = _ends_early(error, text)
         what = "the JSON ends early (truncated file?)" if truncated else f"invalid JSON: {error.msg}"
         raise DataError(
@@ -218,6 +230,12 @@ def read_jsonl(data: bytes, source: str, expected: str) -> Iterator[tuple[int, d
         DataError: a line that is not a JSON object, naming the line; an empty file.
     """
     text = decode_text(data, source)
+    if text.lstrip().startswith("["):
+        raise DataError(
+            "the file is one JSON list, not JSON Lines (one object per line)",
+            location=Location(path=source, line=1),
+            hint=f"expected {expected}; a JSON list is what Label Studio exports",
+        )
     seen = False
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

@@ -376,3 +376,21 @@ def test_bank_item_with_other_text_is_warned(clauses):
         "task 1: the text of item i-bank-1 differs from the bank item's; its answers were checked against the "
         "file's text"
     ]
+
+
+def test_files_of_other_tools_are_named(clauses):
+    from calibration.interop.prodigy import read_prodigy
+
+    jsonl = b'{"text": "x", "_input_hash": 1, "answer": "accept"}\n{"text": "y", "_input_hash": 2, "answer": "accept"}\n'
+    with pytest.raises(DataError) as caught:
+        read_labelstudio(jsonl, "db.jsonl", clauses)
+    assert str(caught.value).startswith(
+        "db.jsonl:2:1: the file holds one JSON object per line (JSON Lines), not one JSON document"
+    )
+    with pytest.raises(DataError) as caught:
+        read_prodigy(dumps([_task(1, "x", [])]), "export.json", clauses)
+    assert str(caught.value).startswith(
+        "export.json:1: the file is one JSON list, not JSON Lines (one object per line) (hint: expected Prodigy's"
+    )
+    with pytest.raises(DataError, match="the file is a zip archive, not text"):
+        read_labelstudio(b"PK\x03\x04rest", "export.zip", clauses)
