@@ -1,5 +1,8 @@
 """CSV in the long and wide shapes of `calibration agreement` -> raw records; item-to-rule maps.
 
+The CSV itself is read by the agreement CLI's reader (`calibration.agreement.io.read_table`), so both
+commands accept and refuse the same files; this module turns its rows into an importer's raw records.
+
 Long: one row per answer, columns ``item_id, annotator_id, answer`` plus the optional columns of the
 responses table (``confidence, cited_rule, unclear, comment, seconds``), an optional ``rule_id``
 (rules of the item, comma-separated) and an optional ``text`` (the item's input). Wide: ``item_id``
@@ -10,13 +13,13 @@ an empty cell is no answer. Row numbers in messages count the header as row 1.
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from calibration.answers import load_cell
-from calibration.errors import AnswerError, DataError, Location
+from calibration.errors import AnswerError, CalibrationError, DataError, Location
 from calibration.interop.common import RawImport, RawItem, RawResponse, decode_text, rule_hints, safe_item_id
 
 if TYPE_CHECKING:
@@ -30,36 +33,39 @@ INPUT_COLUMNS = ("text", "input")
 OPTIONAL = ("confidence", "cited_rule", "unclear", "comment", "seconds")
 
 
-def _rows(data: bytes, source: str, expected: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    text = decode_text(data, source)
-    if not text.strip():
-        raise DataError("the file is empty", location=Location(path=source), hint=f"expected {expected}")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    if "item_id" not in header:
+def _table(data: bytes, source: str, required: Sequence[str], what: str) -> pd.DataFrame:
+    """The CSV as a frame of strings, read by the agreement CLI's reader (`calibration.agreement.io`).
+
+    Raises:
+        DataError: not UTF-8, a zip, empty, missing columns, empty required cells, a row with more cells
+            than the header; naming the file (not the in-memory buffer) and the row.
+    """
+    import pandas as pd
+
+    from calibration.agreement.io import read_table
+
+    decode_text(data, source)  # names a zip or non-UTF-8 bytes the way every importer does
+    try:
+        frame = read_table(io.BytesIO(data), required, what)
+    except CalibrationError as error:
+        located = replace(error.location, path=source)
+        raise type(error)(error.message, location=located, hint=error.hint) from None
+    if not isinstance(frame.index, pd.RangeIndex):
         raise DataError(
-            f"the CSV has no item_id column; found {', '.join(header) or 'no header'}",
-            location=Location(path=source, row=1),
-            hint=f"expected {expected}",
+            "a row has more cells than the header",
+            location=Location(path=source),
+            hint="quote cells that contain commas",
         )
+    return frame
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        try:
-            for row in reader:
-                if None in row:
-                    raise DataError(
-                        f"the row has {len(header) + len(row[None])} cells; the header has {len(header)}",
-                        location=Location(path=source, row=reader.line_num),
-                        hint="quote cells that contain commas",
-                    )
-                yield reader.line_num, row
-        except csv.Error as error:
-            raise DataError(
-                f"unreadable CSV: {error}", location=Location(path=source, row=reader.line_num)
-            ) from None
 
-    return header, rows()
+def _item(raw: RawImport, row: Mapping[str, Any], number: int, source: str) -> str:
+    item_id = safe_item_id(row["item_id"])
+    text = next((row[c] for c in INPUT_COLUMNS if row.get(c)), None)
+    where = Location(path=source, row=number, field="text")
+    input = _cell(text, where) if text and text.lstrip()[:1] == "{" else text
+    raw.add_item(RawItem(item_id, input, Location(path=source, row=number), rule_hints(row)))
+    return item_id
 
 
 def _cell(value: str | None, where: Location) -> Any:
@@ -69,53 +75,28 @@ def _cell(value: str | None, where: Location) -> Any:
         raise DataError(error.message, location=where, hint=error.hint) from None
 
 
-def _item(raw: RawImport, row: dict[str, str], number: int, source: str) -> str:
-    where = Location(path=source, row=number, field="item_id")
-    value = (row.get("item_id") or "").strip()
-    if not value:
-        raise DataError("the item_id cell is empty", location=where, hint="every row needs its item id")
-    item_id = safe_item_id(value)
-    text = next((row[c] for c in INPUT_COLUMNS if row.get(c)), None)
-    input = _cell(text, where) if text and text.lstrip()[:1] == "{" else text
-    raw.add_item(RawItem(item_id, input, Location(path=source, row=number), rule_hints(row)))
-    return item_id
-
-
 def read_long_csv(data: bytes, source: str, guideline: Guideline) -> RawImport:
-    """Read the long CSV shape (one answer per row).
+    """Read the long CSV shape (one answer per row); an empty answer cell is no answer.
 
     Raises:
         DataError: missing columns, an empty item or annotator cell, a malformed JSON cell, ragged
             rows; naming the row and column.
     """
-    header, rows = _rows(data, source, LONG)
-    missing = [c for c in ("annotator_id", "answer") if c not in header]
-    if missing:
-        raise DataError(
-            f"the CSV has no {', '.join(missing)} column; found {', '.join(header)}",
-            location=Location(path=source, row=1),
-            hint=f"expected {LONG}; for one column per annotator use the csv-wide format",
-        )
+    frame = _table(data, source, ("item_id", "annotator_id", "answer"), "responses")
     raw = RawImport(format="csv", source=source)
-    for number, row in rows:
+    for offset, row in enumerate(frame.to_dict(orient="records")):
+        number = offset + 2
         item_id = _item(raw, row, number, source)
-        annotator = (row.get("annotator_id") or "").strip()
-        if not annotator:
-            raise DataError(
-                "the annotator_id cell is empty",
-                location=Location(path=source, row=number, field="annotator_id"),
-                hint="every answer needs the annotator who gave it",
-            )
-        answer = _cell(row.get("answer"), Location(path=source, row=number, field="answer"))
+        answer = _cell(row["answer"], Location(path=source, row=number, field="answer"))
         if answer is None:
             continue
         extras = {
-            c: _cell(row.get(c), Location(path=source, row=number, field=c)) for c in OPTIONAL if row.get(c)
+            c: _cell(row[c], Location(path=source, row=number, field=c)) for c in OPTIONAL if row.get(c)
         }
         raw.responses.append(
             RawResponse(
                 item_id,
-                annotator,
+                row["annotator_id"].strip(),
                 answer,
                 Location(path=source, row=number),
                 confidence=_int(
@@ -138,19 +119,20 @@ def read_wide_csv(
     Raises:
         DataError: no item_id column, no annotator columns, a malformed JSON cell; naming row and column.
     """
-    header, rows = _rows(data, source, WIDE)
+    frame = _table(data, source, ("item_id",), "responses")
     skip = {"item_id", "rule_id", *INPUT_COLUMNS, *ignore_columns}
-    annotators = [c for c in header if c not in skip]
+    annotators = [c for c in frame.columns if c not in skip]
     if not annotators:
         raise DataError(
             "the CSV has no annotator columns", location=Location(path=source, row=1), hint=f"expected {WIDE}"
         )
     raw = RawImport(format="csv-wide", source=source)
-    for number, row in rows:
+    for offset, row in enumerate(frame.to_dict(orient="records")):
+        number = offset + 2
         item_id = _item(raw, row, number, source)
         for annotator in annotators:
             where = Location(path=source, row=number, field=annotator)
-            answer = _cell(row.get(annotator), where)
+            answer = _cell(row[annotator], where)
             if answer is not None:
                 raw.responses.append(RawResponse(item_id, annotator, answer, where))
     return raw
@@ -173,23 +155,8 @@ def read_item_rules(data: bytes, source: str) -> pd.DataFrame:
     """
     from calibration.responses import item_rules_frame
 
-    text = decode_text(data, source)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    missing = [c for c in ("item_id", "rule_id") if c not in header]
-    if missing:
-        raise DataError(
-            f"the item-to-rule map has no {', '.join(missing)} column; found {', '.join(header) or 'nothing'}",
-            location=Location(path=source, row=1),
-            hint="write one row per (item_id, rule_id) pair",
-        )
+    frame = _table(data, source, ("item_id", "rule_id"), "item-to-rule")
     pairs: dict[str, list[str]] = {}
-    for row in reader:
-        item, rule = (row.get("item_id") or "").strip(), (row.get("rule_id") or "").strip()
-        if not item or not rule:
-            raise DataError(
-                "empty item_id or rule_id cell", location=Location(path=source, row=reader.line_num)
-            )
-        pairs.setdefault(safe_item_id(item), []).append(rule)
+    for item, rule in zip(frame["item_id"], frame["rule_id"], strict=True):
+        pairs.setdefault(safe_item_id(item), []).append(rule.strip())
     return item_rules_frame(pairs)

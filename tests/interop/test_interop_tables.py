@@ -37,15 +37,21 @@ def test_wide_csv_with_ignored_columns(clauses):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"", "w.csv: the file is empty"),
+        (
+            b"",
+            "w.csv: the responses file is empty (hint: the first line names the columns: item_id,annotator_id,answer)",
+        ),
         (
             b"id,annotator_id,answer\n1,a,INDEM\n",
-            "w.csv: row 1: the CSV has no item_id column; found id, annotator_id, answer",
+            "w.csv: row 1: the responses file needs the column(s) item_id; found id, annotator_id, answer",
         ),
-        (b"item_id,answer\n1,INDEM\n", "w.csv: row 1: the CSV has no annotator_id column"),
+        (
+            b"item_id,answer\n1,INDEM\n",
+            "w.csv: row 1: the responses file needs the column(s) annotator_id; found item_id, answer",
+        ),
         (
             b"item_id,annotator_id,answer\n1,,INDEM\n",
-            "w.csv: row 2: annotator_id: the annotator_id cell is empty",
+            "w.csv: row 2: annotator_id: empty annotator_id",
         ),
         (
             b'item_id,annotator_id,answer\n1,a,"[""INDEM"""\n',
@@ -53,7 +59,7 @@ def test_wide_csv_with_ignored_columns(clauses):
         ),
         (
             b"item_id,annotator_id,answer\n1,a,INDEM,extra\n",
-            "w.csv: row 2: the row has 4 cells; the header has 3",
+            "w.csv: a row has more cells than the header (hint: quote cells that contain commas)",
         ),
         (b"\xff\xfeitem_id", "w.csv: the file is not UTF-8 text (bad byte at offset 0)"),
     ],
@@ -80,7 +86,7 @@ def test_item_rules_map():
         ("c1", "R-B"),
         ("item-5", "R-A"),
     ]
-    with pytest.raises(DataError, match=r"m.csv: row 1: the item-to-rule map has no rule_id column"):
+    with pytest.raises(DataError, match=r"m.csv: row 1: the item-to-rule file needs the column\(s\) rule_id"):
         read_item_rules(b"item_id,rule\nc1,R-A\n", "m.csv")
 
 
