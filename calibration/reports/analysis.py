@@ -14,12 +14,28 @@ import numpy as np
 import pandas as pd
 
 from calibration.reports.tables import chart_table, rule_table
-from calibration.responses import ANNOTATOR, ITEM, RULE
+from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from calibration.guidelines.model import Guideline
+
+
+SCORE_COLUMNS = (
+    "n_items",
+    "n_correct",
+    "accuracy",
+    "kappa",
+    "passed",
+    "failed_rules",
+    "flags",
+    "span_f1",
+    "mae",
+    "within_one",
+    "kendall_tau",
+)
+"""Columns of `RoundAnalysis.scores`: the fields of `calibration.agreement.gold.GoldScore` per annotator."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +47,8 @@ class RoundAnalysis:
         report: the engine's `AgreementReport`.
         overall: the overall statistic block (a dict shaped like ``agreement --json``'s ``overall``).
         rules: per-rule table (`calibration.reports.tables.rule_table`), indexed by rule_id.
-        scores: per-annotator gold scores (`score_annotators`), indexed by annotator_id; empty without gold.
+        scores: per-annotator gold scores (the `GoldScore` fields in `SCORE_COLUMNS`, as
+            `score_annotators` gives them), indexed by annotator_id; empty without gold.
         annotator_rule: annotator (index) x rule (columns) matrix of accuracy vs gold, or of
             leave-one-out agreement when the round has no gold.
         annotator_rule_kind: what `annotator_rule` holds ("accuracy vs gold" or "agreement with the others").
@@ -39,6 +56,7 @@ class RoundAnalysis:
         confusions: per rule id, a label x label matrix counting ordered pairs of answers given to
             the same item (the engine's coincidences; the diagonal is agreement).
         n_items, n_annotators, n_answers: sizes of the round.
+        has_gold: some answered item has a gold answer.
     """
 
     guideline: Guideline
@@ -53,6 +71,7 @@ class RoundAnalysis:
     n_items: int = 0
     n_annotators: int = 0
     n_answers: int = 0
+    has_gold: bool = False
 
     @property
     def target(self) -> float:
@@ -109,6 +128,7 @@ def analyse_round(
     report: Any = None,
     bootstrap: int = 1000,
     seed: int = 0,
+    with_scores: bool = True,
 ) -> RoundAnalysis:
     """Agreement per rule, gold scores, annotator x rule matrix, pair matrix and confusions of a round.
 
@@ -120,6 +140,8 @@ def analyse_round(
         report: an `AgreementReport` already computed for these inputs; computed when None.
         bootstrap: resamples for the 95% intervals when the report is computed here.
         seed: bootstrap seed.
+        with_scores: score each annotator against gold (kappa, pass/fail...); the dashboard does
+            without (its heat map needs accuracy only), the annotators page and reports need them.
 
     Returns:
         A `RoundAnalysis`.
@@ -127,8 +149,6 @@ def analyse_round(
     Raises:
         DataError: from the engine, for responses it cannot analyse.
     """
-    from calibration.agreement.gold import score_against_gold, score_annotators
-
     if report is None:
         from calibration.agreement.breakdown import agreement_report
 
@@ -145,19 +165,16 @@ def analyse_round(
     rules = rule_table(blocks.get("per_rule") or {}, titles)
     order = [r for r in guideline.rule_ids if r in rules.index]
     rules = rules.reindex(order + [r for r in rules.index if r not in set(order)])
-    task = guideline.task
     gold = gold if gold is not None else pd.Series(dtype=object)
     answered_gold = responses[ITEM].isin(gold.index) if len(gold) else pd.Series(False, index=responses.index)
     scores = pd.DataFrame()
-    if answered_gold.any():
+    has_gold = bool(answered_gold.any())
+    if has_gold:
         with_gold = responses[answered_gold]
-        scores = score_annotators(with_gold, gold, task, item_rules, guideline.calibration)
-        matrix = {}
-        for annotator, part in with_gold.groupby(with_gold[ANNOTATOR].astype(str), sort=True):
-            per_rule = score_against_gold(part, gold, task, item_rules, guideline.calibration).per_rule
-            matrix[annotator] = per_rule["accuracy"] if "accuracy" in per_rule else pd.Series(dtype=float)
-        annotator_rule = pd.DataFrame(matrix).T.reindex(columns=rules.index).astype(float)
+        annotator_rule = accuracy_matrix(with_gold, item_rules, gold).reindex(columns=rules.index)
         kind = "accuracy vs gold"
+        if with_scores:
+            scores = _gold_scores(with_gold, gold, guideline, item_rules)
     else:
         annotator_rule = _agreement_matrix(responses, item_rules, guideline, rules.index)
         kind = "agreement with the others"
@@ -168,6 +185,7 @@ def analyse_round(
         overall=dict(blocks.get("overall") or {}),
         rules=rules,
         scores=scores,
+        has_gold=has_gold,
         annotator_rule=annotator_rule,
         annotator_rule_kind=kind,
         pairs=_pair_matrix(report),
@@ -176,6 +194,33 @@ def analyse_round(
         n_annotators=int(responses[ANNOTATOR].nunique()),
         n_answers=len(responses),
     )
+
+
+def _gold_scores(
+    with_gold: pd.DataFrame, gold: pd.Series, guideline: Guideline, item_rules: pd.DataFrame
+) -> pd.DataFrame:
+    """`score_annotators`' table (columns `SCORE_COLUMNS`), indexed by annotator_id."""
+    from calibration.agreement.gold import score_annotators
+
+    scores = score_annotators(with_gold, gold, guideline.task, item_rules, guideline.calibration)
+    return scores[[c for c in SCORE_COLUMNS if c in scores.columns]]
+
+
+def accuracy_matrix(responses: pd.DataFrame, item_rules: pd.DataFrame, gold: pd.Series) -> pd.DataFrame:
+    """Share of answers equal to gold per annotator (index) and rule (columns); NaN where none.
+
+    An answer is correct when it equals the gold answer, which is `calibration.agreement.gold`'s
+    criterion for every task type (canonical answers compare exactly). Items without gold are left out.
+    """
+    part = responses[responses[ITEM].isin(gold.index)]
+    expected = gold.reindex(part[ITEM]).to_numpy()
+    correct = np.fromiter((a == b for a, b in zip(part[ANSWER], expected, strict=True)), bool, len(part))
+    frame = pd.DataFrame({ITEM: part[ITEM].to_numpy(), ANNOTATOR: part[ANNOTATOR].astype(str).to_numpy()})
+    frame["correct"] = correct
+    frame = frame.merge(item_rules[[ITEM, RULE]].astype(str), on=ITEM)
+    matrix = frame.pivot_table(index=ANNOTATOR, columns=RULE, values="correct", aggfunc="mean")
+    matrix.columns = [str(c) for c in matrix.columns]
+    return matrix.astype(float)
 
 
 def _agreement_matrix(

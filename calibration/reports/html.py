@@ -53,7 +53,7 @@ def _with_ci(row: Mapping[str, Any], statistic: str) -> str:
 
 def _rule_rows(analysis: RoundAnalysis) -> list[dict[str, str]]:
     rows = []
-    with_gold = not analysis.scores.empty
+    with_gold = analysis.has_gold
     for rule_id, row in analysis.rules.iterrows():
         shown = {
             "Rule": str(rule_id),

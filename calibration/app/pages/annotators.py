@@ -16,7 +16,7 @@ round_ = pick_round("annot_round")
 if round_ is None:
     st.info("No rounds yet. Create one on the Rounds page, or open the demo workspace.")
 else:
-    loaded = round_analysis(round_)
+    loaded = round_analysis(round_, scores=True)
     if loaded is not None:
         data, analysis = loaded
         table = annotator_table(analysis)

@@ -19,7 +19,7 @@ round_ = pick_round("exp_round")
 if round_ is None:
     st.info("No rounds yet. Create one on the Rounds page, or open the demo workspace.")
     st.stop()
-loaded = round_analysis(round_)
+loaded = round_analysis(round_, scores=True)
 if loaded is None:
     st.stop()
 data, analysis = loaded

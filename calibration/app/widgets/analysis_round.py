@@ -42,13 +42,18 @@ def pick_round(key: str, *, kinds: Sequence[str] | None = None, label: str = "Ro
     return by_id.get(chosen)
 
 
-def _compute(data: state.RoundData) -> RoundAnalysis:
+def _compute(data: state.RoundData, *, with_scores: bool = False) -> RoundAnalysis:
     guideline, responses, item_rules, gold = data
-    return analyse_round(guideline, responses, item_rules, gold)
+    return analyse_round(guideline, responses, item_rules, gold, with_scores=with_scores)
 
 
-def round_analysis(round_: Any) -> tuple[state.RoundData, RoundAnalysis] | None:
+def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundData, RoundAnalysis] | None:
     """The round's data and analysis (cached until the round gets a new answer), or None with a message.
+
+    Args:
+        round_: the service's ``Round``.
+        scores: also score each annotator against gold (`RoundAnalysis.scores`); the dashboard
+            does without, which keeps its first render fast on large rounds.
 
     Shows an info box when the round has no answers yet and an error box for a `CalibrationError`.
     """
@@ -58,10 +63,7 @@ def round_analysis(round_: Any) -> tuple[state.RoundData, RoundAnalysis] | None:
         if data.responses.empty:
             st.info("No answers in this round yet. Come back when annotators have started.")
             return None
-        # the database URL is part of the name: two stores can both have a round 1 at the same marker
-        analysis = state.cached_analysis(
-            f"round_analysis@{state.database_url()}", round_.id, marker, _compute
-        )
+        analysis = state.cached_analysis("round_analysis", round_.id, marker, _compute, with_scores=scores)
     except CalibrationError as error:
         state.render_error(error)
         return None

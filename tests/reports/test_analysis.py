@@ -1,0 +1,97 @@
+"""The round analysis: gold scores and the annotator x rule matrix agree with the gold engine; outliers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.agreement.gold import score_against_gold, score_annotators
+from calibration.demo import simulate_responses
+from calibration.reports.analysis import (
+    accuracy_matrix,
+    analyse_round,
+    annotator_answers,
+    annotator_table,
+    robust_z,
+)
+from calibration.responses import gold_series, item_rules_frame
+
+
+@pytest.fixture(scope="module")
+def pilot(contract):
+    responses = simulate_responses(contract, annotators=5, seed=3, skill={"a1": 0.95, "a2": 0.93, "a3": 0.94,
+                                                                          "a4": 0.92, "weak": 0.3})  # fmt: skip
+    return responses, item_rules_frame(contract.item_rules()), gold_series(contract.gold_answers())
+
+
+def test_scores_and_matrix_match_the_gold_engine(contract, pilot):
+    responses, item_rules, gold = pilot
+    analysis = analyse_round(contract, responses, item_rules, gold, bootstrap=50)
+    with_gold = responses[responses["item_id"].isin(gold.index)]
+    expected = score_annotators(with_gold, gold, contract.task, item_rules, contract.calibration)
+    assert analysis.has_gold
+    pd.testing.assert_series_equal(analysis.scores["accuracy"], expected["accuracy"])
+    assert analysis.scores["passed"].tolist() == expected["passed"].tolist()
+    for annotator in ("a1", "weak"):
+        per_rule = score_against_gold(
+            with_gold[with_gold["annotator_id"] == annotator], gold, contract.task, item_rules
+        ).per_rule["accuracy"]
+        row = analysis.annotator_rule.loc[annotator, per_rule.index]
+        assert np.allclose(row.to_numpy(), per_rule.to_numpy())
+    assert list(analysis.rules.index) == [r for r in contract.rule_ids if r in analysis.rules.index]
+
+
+def test_the_weak_annotator_is_an_outlier(contract, pilot):
+    responses, item_rules, gold = pilot
+    table = annotator_table(analyse_round(contract, responses, item_rules, gold, bootstrap=0))
+    assert table.index[table["outlier"]].tolist() == ["weak"]
+    assert table.loc["weak", "robust_z"] < -3
+
+
+def test_without_gold_the_matrix_is_agreement_with_the_others(contract, pilot):
+    responses, item_rules, _ = pilot
+    analysis = analyse_round(contract, responses, item_rules, pd.Series(dtype=object), bootstrap=0)
+    assert not analysis.has_gold and analysis.scores.empty
+    assert analysis.annotator_rule_kind == "agreement with the others"
+    assert analysis.annotator_rule.shape == (5, len(analysis.rules))
+    table = annotator_table(analysis)
+    assert "accuracy" not in table and table["outlier"].tolist().count(True) <= 1
+
+
+def test_dashboard_analysis_without_scores_keeps_the_matrix(contract, pilot):
+    responses, item_rules, gold = pilot
+    full = analyse_round(contract, responses, item_rules, gold, bootstrap=0)
+    light = analyse_round(contract, responses, item_rules, gold, bootstrap=0, with_scores=False)
+    assert light.scores.empty and light.has_gold
+    pd.testing.assert_frame_equal(full.annotator_rule, light.annotator_rule)
+
+
+def test_accuracy_matrix_on_a_hand_made_table():
+    responses = pd.DataFrame(
+        {
+            "item_id": ["i1", "i1", "i2", "i2", "i3"],
+            "annotator_id": ["x", "y", "x", "y", "x"],
+            "answer": ["A", "B", "B", "B", "A"],
+        }
+    )
+    item_rules = item_rules_frame({"i1": ["R1"], "i2": ["R1", "R2"], "i3": ["R2"]})
+    matrix = accuracy_matrix(responses, item_rules, gold_series({"i1": "A", "i2": "B"}))
+    assert matrix.loc["x"].tolist() == [1.0, 1.0] and matrix.loc["y"].tolist() == [0.5, 1.0]
+
+
+def test_robust_z():
+    z = robust_z(pd.Series([0.9, 0.91, 0.92, 0.93, 0.5]))
+    assert z.idxmin() == 4 and z[4] < -3.5
+    assert robust_z(pd.Series([1.0, 1.0, 1.0])).isna().all()
+
+
+def test_annotator_answers_marks_wrong_ones(contract, pilot):
+    responses, item_rules, gold = pilot
+    answers = annotator_answers(contract, responses, item_rules, gold, "weak")
+    own = responses[responses["annotator_id"] == "weak"].set_index("item_id")
+    for item_id, row in answers.iterrows():
+        if item_id in gold.index:
+            assert row["correct"] == (own.loc[item_id, "answer"] == gold[item_id])
+        else:
+            assert row["correct"] is None
