@@ -127,3 +127,38 @@ def test_several_questions_need_a_choice(clauses):
         read_argilla(json.dumps(records).encode(), "r.json", clauses)
     raw = read_argilla(json.dumps(records).encode(), "r.json", clauses, question="label")
     assert resolve(raw, clauses).responses["answer"].tolist() == ["INDEM"]
+
+
+def test_rating_and_ranking_questions(stars, ranks):
+    records = [record("r1", "reply", {"rating": [{"value": 4, "user_id": U1, "status": "submitted"}]})]
+    result = resolve(read_argilla(json.dumps(records).encode(), "r.json", stars), stars)
+    assert result.responses["answer"].tolist() == [4]
+
+    ranked = [
+        {
+            "id": "k1",
+            "fields": {"prompt": "best?", "c1": "one", "c2": "two", "c3": "three"},
+            "metadata": {},
+            "responses": {
+                "ranking": [
+                    {
+                        "value": [
+                            {"value": "c2", "rank": 1},
+                            {"value": "c3", "rank": 2},
+                            {"value": "c1", "rank": 3},
+                        ],
+                        "user_id": U2,
+                        "status": "submitted",
+                    }
+                ]
+            },
+        }
+    ]
+    result = resolve(read_argilla(json.dumps(ranked).encode(), "k.json", ranks), ranks)
+    assert result.responses["answer"].tolist() == [("c2", "c3", "c1")]
+
+
+def test_truncated_records_file(clauses):
+    data = json.dumps([record("r1", "x", {})]).encode()[:-25]
+    with pytest.raises(DataError, match=r"^r.json:\d+:\d+: the JSON ends early \(truncated file\?\)"):
+        read_argilla(data, "r.json", clauses)

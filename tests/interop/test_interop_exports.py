@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calibration.answers import Span
 from calibration.errors import DataError
@@ -218,3 +220,43 @@ def test_agreement_csv_has_one_row_per_rule(clauses):
     table = pd.read_csv(io.StringIO(agreement_csv(frame, clauses, rules, bootstrap=50)))
     assert sorted(table["rule_id"]) == ["R-INDEM", "R-LIAB"]
     assert table["percent_agreement"].tolist() == [1.0, 1.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True),
+        st.dictionaries(
+            st.sampled_from(["ann", "bob", "cyd@x.org"]),
+            st.sampled_from(["INDEM", "LIAB", "OTHER"]),
+            min_size=1,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_labelstudio_round_trip_property(answers):
+    from calibration.guidelines.model import Guideline, TextInput
+
+    guideline = Guideline.model_validate(
+        {
+            "format": 1,
+            "id": "g",
+            "version": "1.0.0",
+            "title": "G",
+            "task": {
+                "type": "single_label",
+                "labels": [{"id": x, "name": x.title()} for x in ("INDEM", "LIAB", "OTHER")],
+            },
+            "rules": [{"id": "R", "title": "R", "text": "r", "labels": ["INDEM", "LIAB", "OTHER"]}],
+        }
+    )
+    rows = [
+        {"item_id": i, "annotator_id": who, "answer": a} for i, by in answers.items() for who, a in by.items()
+    ]
+    frame = responses_frame(rows)
+    inputs = {i: TextInput(text=f"text of {i}") for i in answers}
+    tasks = labelstudio_tasks(guideline, inputs, None, frame)
+    back = resolve(read_labelstudio(json.dumps(tasks).encode(), "e.json", guideline), guideline)
+    assert _answers(back.responses) == _answers(frame)
+    assert {i: x.text for i, x in back.inputs.items()} == {i: x.text for i, x in inputs.items()}

@@ -320,3 +320,16 @@ def test_the_same_pilot_from_every_tool_stores_the_same_answers(engine, clauses,
     ]
     assert {i: item.input.text for i, item in service.round_items(engine, f"from {fmt}").items()} == TEXTS
     assert report.result.rule_sources == {"c1": "map", "c2": "map"}
+
+
+def test_an_annotator_may_not_import(engine, clauses, export):
+    from calibration.errors import PermissionDenied
+
+    service.publish_guideline(engine, clauses)
+    annotator = service.create_user(engine, "ann", role="annotator", actor=service.SYSTEM)
+    before = service.counts(engine)
+    with pytest.raises(PermissionDenied, match=r"ann \(annotator\) may not import a pilot round"):
+        import_file(
+            engine, "labelstudio", json.dumps(export).encode(), "p.json", "clauses@1.0.0", actor=annotator
+        )
+    assert service.counts(engine) == before
