@@ -245,3 +245,36 @@ def test_every_interop_verb_and_format_is_documented():
     missing = [f"calibration {verb}" for verb in subparsers.choices if f"calibration {verb}" not in doc]
     missing += [f"`{fmt}`" for fmt in interop.FORMATS if f"`{fmt}`" not in doc]
     assert missing == []
+
+
+def test_import_with_an_item_rules_map(workspace, capsys):
+    folder, url, guideline, _answers, _export = workspace
+    label = guideline.task.labels[0].id
+    rule = guideline.rule_ids[0]
+    (folder / "r.csv").write_text(
+        f"item_id,annotator_id,answer,text\nn1,ann,{label},A new clause.\nn1,bob,{label},A new clause.\n"
+    )
+    (folder / "map.csv").write_text(f"item_id,rule_id\nn1,{rule}\n")
+    assert (
+        main(
+            [
+                "import",
+                "csv",
+                "r.csv",
+                "--guideline",
+                guideline.ref,
+                "--item-rules",
+                "map.csv",
+                "--round",
+                "mapped",
+                "--database-url",
+                url,
+                "--json",
+            ]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["rule_sources"] == {"map": 1} and report["left_out_items"] == []
+    items = service.round_items(make_engine(url), "mapped")
+    assert items["n1"].rules == [rule] and items["n1"].input.text == "A new clause."
