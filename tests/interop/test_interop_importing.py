@@ -333,3 +333,17 @@ def test_an_annotator_may_not_import(engine, clauses, export):
             engine, "labelstudio", json.dumps(export).encode(), "p.json", "clauses@1.0.0", actor=annotator
         )
     assert service.counts(engine) == before
+
+
+def test_imported_gold_comes_back_in_the_round_gold_set(engine, clauses, export):
+    from calibration.interop.exports import gold_records
+
+    service.publish_guideline(engine, clauses)
+    import_file(engine, "labelstudio", json.dumps(export).encode(), "p.json", "clauses@1.0.0", round_name="g")
+    records = gold_records(clauses, service.adjudications(engine, "g"), service.round_items(engine, "g"))
+    assert [(r["item_id"], r["answer"], r["source"]) for r in records] == [
+        ("i-bank-1", "INDEM", "bank"),
+        ("1", "INDEM", "adjudicated"),
+    ]
+    assert records[1]["why"] == "gold answer imported from p.json"
+    assert records[1]["input"] == {"text": "Supplier shall indemnify Buyer against claims."}
