@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from lead_pages_support import GUIDELINE, frames, make_workspace, round_analysis, seeded_workspace, texts
 
+from calibration.app.widgets.text import escape_markdown
 from calibration.reports.analysis import annotator_table
 
 
@@ -25,7 +26,8 @@ def test_lead_sees_scores_and_outliers(ws):
     assert scores["accuracy"].round(2).tolist() == expected["accuracy"].round(2).tolist()
     outliers = expected.index[expected["outlier"]].tolist()
     if outliers:
-        assert f"Far below the others on accuracy vs gold: {', '.join(outliers)}." in texts(at)
+        names = ", ".join(escape_markdown(o) for o in outliers)
+        assert f"Far below the others on accuracy vs gold: {names}." in texts(at)
     else:
         assert "No annotator is far below the others." in texts(at)
 

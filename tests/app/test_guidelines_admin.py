@@ -40,7 +40,7 @@ def test_invalid_upload_shows_problems_as_the_cli_prints_them(ws, tmp_path, caps
     assert not at.exception
     count = len(printed.strip().splitlines())
     assert count >= 2
-    assert at.error[0].value == f"{count} problems in 1.1.0.yaml: fix them and upload again."
+    assert at.error[0].value == f"{count} problems in 1\\.1\\.0\\.yaml: fix them and upload again."
     assert at.code[0].value.strip() == printed.strip()
     assert ":" in at.code[0].value.splitlines()[0]  # path:line:col: field: message
 

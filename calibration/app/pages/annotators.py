@@ -7,6 +7,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis
+from calibration.app.widgets.text import escape_markdown
 from calibration.reports.analysis import annotator_answers, annotator_table
 
 state.require_role("lead")
@@ -30,7 +31,7 @@ else:
         outliers = table.index[table["outlier"]].tolist()
         if outliers:
             st.warning(
-                f"Far below the others on {basis}: {', '.join(outliers)}. "
+                f"Far below the others on {basis}: {', '.join(escape_markdown(o) for o in outliers)}. "
                 "Check their answers below before using their labels.",
                 icon=":material/person_alert:",
             )

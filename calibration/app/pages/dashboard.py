@@ -111,7 +111,9 @@ with st.container(border=True):
                     )
                 )
             ].index
-            st.caption(f"Items behind the cell {row_label} → {column_label}:")
+            st.caption(
+                f"Items behind the cell {escape_markdown(row_label)} → {escape_markdown(column_label)}:"
+            )
             st.dataframe(side.loc[side.index.isin(set(hit))], key="dash_confusion_items", width="stretch")
 
 # ----------------------------------------------------------------- annotators x rules, pairs
@@ -127,7 +129,10 @@ else:
         cell_rule, annotator = str(point["x"]), str(point["y"])
         cell_items = items_of_rule(data.item_rules, cell_rule)
         own = data.responses[(data.responses[ANNOTATOR] == annotator) & data.responses[ITEM].isin(cell_items)]
-        st.caption(f"Items of rule {cell_rule} answered by {annotator}, next to the others' answers:")
+        st.caption(
+            f"Items of rule {escape_markdown(cell_rule)} answered by {escape_markdown(annotator)}, "
+            "next to the others' answers:"
+        )
         st.dataframe(
             items_side_by_side(guideline, data.responses, data.gold, own[ITEM]), key="dash_heat_items"
         )
@@ -147,7 +152,9 @@ else:
         if first in wide and second in wide:
             paired = wide.dropna(subset=[first, second])
             differ = paired.index[paired[first].astype(str) != paired[second].astype(str)]
-            st.caption(f"{len(differ)} items where {first} and {second} disagree:")
+            st.caption(
+                f"{len(differ)} items where {escape_markdown(first)} and {escape_markdown(second)} disagree:"
+            )
             st.dataframe(
                 items_side_by_side(guideline, data.responses, data.gold, pd.Index(differ).astype(str)),
                 key="dash_pair_items",

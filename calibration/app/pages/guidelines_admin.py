@@ -58,7 +58,8 @@ if source == "Upload a file":
         if problems:
             count = len(problems)
             st.error(
-                f"{count} problem{'s' if count != 1 else ''} in {upload.name}: fix them and upload again.",
+                f"{count} problem{'s' if count != 1 else ''} in {escape_markdown(upload.name)}: "
+                "fix them and upload again.",
                 icon=":material/error:",
             )
             st.code("\n".join(str(p) for p in problems), language=None)
