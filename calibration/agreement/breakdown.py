@@ -336,10 +336,15 @@ def agreement_report(
         """Distinct (item, annotator) answers on these items (all when None)."""
         return int(answers_per_item.sum() if items is None else answers_per_item[items].sum())
 
-    ann = _annotator_columns(counts, wide, stats, spec)
     ovr = task.type not in ("multi_label", "ranking")
+    # the overall block's rows: [stats | per-annotator columns | one-vs-rest columns], filled in place
+    width = stats.shape[1] + 3 * n_ann + (2 * q if ovr else 0)
+    overall_rows = np.empty((enc.n_units, width))
+    overall_rows[:, : stats.shape[1]] = stats
+    ann = overall_rows[:, stats.shape[1] :]
+    _annotator_columns(counts, wide, stats, spec, out=ann[:, : 3 * n_ann])
     if ovr:
-        ann = np.hstack([ann, _binary_columns(counts)])
+        _binary_columns(counts, out=ann[:, 3 * n_ann :])
     overall = _Block(
         "overall",
         "*",
@@ -411,7 +416,10 @@ def agreement_report(
             parts.append(b.extra)
         if pair_cols is not None and b.kind != "label":
             parts.append(pair_cols[b.units])
-        rows = np.hstack(parts) if len(parts) > 1 else b.stats
+        if b.kind == "overall" and pair_cols is None:
+            rows = overall_rows
+        else:
+            rows = np.hstack(parts) if len(parts) > 1 else b.stats
         inputs.append(rows if enc.units_are_items else _aggregate_by_item(rows, unit_items[b.units]))
     sums = [x.sum(axis=0) for x in inputs]
     reps: list[np.ndarray | None] = (
@@ -592,14 +600,17 @@ def _label_blocks(
     return out
 
 
-def _binary_columns(counts: np.ndarray) -> np.ndarray:
+def _binary_columns(counts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Per unit and category c: one-vs-rest percent agreement and nominal disagreement (2q columns)."""
+    q = counts.shape[1]
+    if out is None:
+        out = np.empty((counts.shape[0], 2 * q))
     r = counts.sum(axis=1, keepdims=True)
     pairable = r >= 2
     rest = r - counts
-    pa = (counts * (counts - 1) + rest * (rest - 1)) / np.where(pairable, r * (r - 1), 1.0) * pairable
-    d_o = 2 * counts * rest / np.where(pairable, r - 1, 1.0) * pairable
-    return np.hstack([pa, d_o])
+    out[:, :q] = (counts * (counts - 1) + rest * (rest - 1)) / np.where(pairable, r * (r - 1), 1.0) * pairable
+    out[:, q:] = 2 * counts * rest / np.where(pairable, r - 1, 1.0) * pairable
+    return out
 
 
 def _binary_deriver(c: int, q: int, k: int, offset: int) -> Any:
@@ -692,7 +703,7 @@ def _block_dict(
 
 
 def _annotator_columns(
-    counts: np.ndarray, wide: np.ndarray, stats: np.ndarray, spec: co.StatSpec
+    counts: np.ndarray, wide: np.ndarray, stats: np.ndarray, spec: co.StatSpec, out: np.ndarray | None = None
 ) -> np.ndarray:
     """Per unit and annotator: [answered & pairable, agreement with the others, disagreement]."""
     q = spec.q
@@ -703,7 +714,8 @@ def _annotator_columns(
     denom = np.where(pairable, r - 1, 1.0)
     dis_by_cat = counts @ delta.T  # unit x category: sum_k r_uk delta(c, k)
     rows = np.arange(counts.shape[0])
-    out = np.zeros((counts.shape[0], 3 * len(wide)))
+    if out is None:
+        out = np.empty((counts.shape[0], 3 * len(wide)))
     for a, codes in enumerate(wide):
         mask = (codes >= 0) & pairable
         c = np.where(mask, codes, 0)
@@ -1034,29 +1046,33 @@ def agreement_by_rule(
     counts = enc.counts()
     stats, spec = co.item_statistics(counts, st.level, st.ac2_weights, st.values)  # type: ignore[arg-type]
     names, memberships = ["*"], [np.arange(enc.n_units)]
+    inputs = [stats if enc.units_are_items else _aggregate_by_item(stats, enc.unit_items)]
     if item_rules is not None and len(item_rules):
-        frame = item_rules[[ITEM, RULE]].astype(str).drop_duplicates()
-        codes = enc.items.get_indexer(frame[ITEM])
+        item_col, rule_col = item_rules[ITEM], item_rules[RULE]
+        codes = enc.items.get_indexer(item_col if item_col.dtype == object else item_col.astype(str))
+        rule_codes, rule_names = pd.factorize(
+            rule_col if rule_col.dtype == object else rule_col.astype(str), sort=True
+        )
         keep = codes >= 0
-        rule_codes, rule_names = pd.factorize(frame[RULE][keep], sort=True)
-        item_codes = codes[keep]
-        order = np.lexsort((item_codes, rule_codes))
-        bounds = np.searchsorted(rule_codes[order], np.arange(len(rule_names) + 1))
-        sorted_items = item_codes[order]
+        # unique (rule, item) pairs, sorted by rule then item
+        pairs = np.unique(rule_codes[keep].astype(np.int64) * enc.n_items + codes[keep])
+        pair_rules, sorted_items = pairs // enc.n_items, pairs % enc.n_items
+        bounds = np.searchsorted(pair_rules, np.arange(len(rule_names) + 1))
+        gathered = stats[sorted_items] if enc.units_are_items else None
         for r, name in enumerate(rule_names):
+            if bounds[r] == bounds[r + 1]:
+                continue
             items = sorted_items[bounds[r] : bounds[r + 1]]
+            names.append(str(name))
             if enc.units_are_items:
-                units = items
+                memberships.append(items)
+                inputs.append(gathered[bounds[r] : bounds[r + 1]])
             else:
                 mask = np.zeros(enc.n_items, dtype=bool)
                 mask[items] = True
                 units = np.flatnonzero(mask[enc.unit_items])
-            names.append(str(name))
-            memberships.append(units)
-    inputs = [
-        stats[m] if enc.units_are_items else _aggregate_by_item(stats[m], enc.unit_items[m])
-        for m in memberships
-    ]
+                memberships.append(units)
+                inputs.append(_aggregate_by_item(stats[units], enc.unit_items[units]))
     totals = np.stack([x.sum(axis=0) for x in inputs])
     point = co.statistics_from_sums(totals, spec)
     r = counts.sum(axis=1)

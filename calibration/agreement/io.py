@@ -70,7 +70,7 @@ def read_table(path: str | Path, required: Sequence[str], what: str) -> pd.DataF
     for column in required:
         if column == ANSWER:
             continue
-        empty = np.flatnonzero((frame[column].str.strip() == "").to_numpy())
+        empty = np.flatnonzero((frame[column] == "").to_numpy())
         if len(empty):
             raise DataError(
                 f"empty {column}", location=Location(path=str(path), row=int(empty[0]) + 2, field=column)
@@ -128,12 +128,22 @@ def read_responses_csv(
     return out
 
 
+def _kind(cell: str) -> str:
+    text = cell.strip()
+    if text.startswith("["):
+        return "list"
+    if text.lstrip("-").isdigit():
+        return "number"
+    return "label"
+
+
 def _kinds(answers: pd.Series) -> np.ndarray:
-    text = answers.str.strip()
-    kinds = np.full(len(text), "label", dtype=object)
-    kinds[text.str.fullmatch(r"-?\d+").to_numpy()] = "number"
-    kinds[text.str.startswith("[").to_numpy()] = "list"
-    return kinds
+    """ "label", "number" or "list" per answer, decided once per distinct answer."""
+    uniques = pd.unique(answers)
+    kinds = {u: _kind(str(u)) for u in uniques}
+    if len(set(kinds.values())) <= 1:
+        return np.full(len(answers), next(iter(kinds.values()), "label"), dtype=object)
+    return answers.map(kinds).to_numpy()
 
 
 def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
@@ -157,11 +167,11 @@ def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
             hint="one file holds one task type; pass --guideline to say which",
         )
     if first == "number":
-        values = raw[ANSWER].astype(int)
-        lo, hi = int(values.min()), int(values.max())
+        values = [int(v) for v in pd.unique(raw[ANSWER])]
+        lo, hi = min(values), max(values)
         return Task(type="rating", scale=Scale(min=lo, max=max(hi, lo + 1)))
     if first == "label":
-        values = sorted(pd.unique(raw[ANSWER].str.strip()))
+        values = sorted({str(v).strip() for v in pd.unique(raw[ANSWER])})
         if set(values) <= {"a", "b", "tie"}:
             return Task(type="pairwise")
         return Task(type="single_label", labels=[Label.model_construct(id=v, name=v) for v in values])
@@ -199,24 +209,25 @@ def parse_answers(
     """
     text = raw[ANSWER].astype(str)
     if task.type in ("single_label", "pairwise", "rating"):
-        if task.type == "rating":
-            values = pd.to_numeric(text.str.strip(), errors="coerce")
-            scale = task.scale
-            ok = values.notna() & (values % 1 == 0)
-            if scale is not None:
-                ok &= (values >= scale.min) & (values <= scale.max)
-            parsed = pd.Series(values.fillna(0).astype(np.int64).to_numpy(), index=raw.index, dtype=object)
-            parsed = parsed.map(int)
-        else:
-            values = text.str.strip()
+        # validate and convert each distinct answer once
+        codes, uniques = pd.factorize(text)
+        allowed = set(task.categories)
+        converted: list[Any] = []
+        valid = np.zeros(len(uniques), dtype=bool)
+        for k, cell in enumerate(uniques):
+            value: Any = str(cell).strip()
             if task.type == "pairwise":
-                values = values.str.lower()
-            ok = values.isin(task.categories)
-            parsed = values.astype(object)
-        bad = np.flatnonzero(~ok.to_numpy())
+                value = value.lower()
+            elif task.type == "rating":
+                value = int(value) if value.lstrip("-").isdigit() else None
+            converted.append(value)
+            valid[k] = value in allowed
+        bad = np.flatnonzero(~valid[codes])
         if len(bad):
             _raise_answer(raw, int(bad[0]), task, inputs, path)
-        return parsed
+        table = np.empty(len(converted), dtype=object)
+        table[:] = converted
+        return pd.Series(table[codes], index=raw.index, dtype=object)
     out = []
     for j, cell in enumerate(text):
         try:
