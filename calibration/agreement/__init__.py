@@ -1,1 +1,23 @@
-"""Agreement and gold scoring: exact coefficients from sufficient statistics, breakdowns, bootstrap CIs."""
+"""Agreement and gold scoring: exact statistics per rule, label and annotator, with bootstrap intervals.
+
+Modules (import from them directly; this package imports nothing so the CLI starts fast):
+
+- `coefficients`: percent agreement, Cohen's kappa (weighted on declared positions), Scott's pi,
+  Fleiss' kappa, Krippendorff's alpha (nominal/ordinal/interval/ratio, missing data), Gwet's AC1/AC2,
+  Brennan-Prediger, all from one units x categories count matrix via per-item sufficient statistics.
+- `bootstrap`: one seeded Poisson weights matrix shared by every block and statistic
+  (``replicate_sums``), percentile intervals.
+- `breakdown`: ``agreement_report(responses, task, item_rules=None, gold=None, *, bootstrap=1000,
+  seed=0, level=None) -> AgreementReport``; ``agreement_by_rule(...) -> DataFrame`` (fast path);
+  ``item_agreement(responses, task) -> DataFrame``; ``confused_pairs(responses, task, item_rules)``.
+- `structured`: multi-label, span, pairwise and ranking answers as categorical units
+  (``unitize``), MASI/Jaccard set alpha, pairwise span F1, Kendall's W.
+- `gold`: ``score_against_gold(responses, gold, task, item_rules=None, policy=None) -> GoldScore``,
+  ``score_annotators(...) -> DataFrame``.
+- `dawid_skene`: ``fit_dawid_skene(responses, categories, n_iter=100, tol=1e-5, gold=None)``.
+- `io`: CSV reading for ``calibration agreement`` (long/wide responses, maps, gold).
+
+Conventions: chance agreement of AC1/AC2 and Brennan-Prediger uses the guideline's declared
+categories; weighted kappa uses declared scale positions; a chance-corrected value is None with the
+flag ``undefined_single_category`` when every answer falls in one category.
+"""
