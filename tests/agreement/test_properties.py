@@ -137,3 +137,34 @@ def test_annotator_alphas_average_to_the_overall_alpha() -> None:
     assert (weights * alphas).sum() / weights.sum() == pytest.approx(
         rep.overall["krippendorff_alpha"], abs=1e-12
     )
+
+
+def test_unit_bootstrap_agrees_with_published_regression_intervals() -> None:
+    """H07 ordinal alpha, unit bootstrap [0.6313, 0.8417]; SAS kappa, item bootstrap [0.2120, 0.7841]
+    (notes, sec. 2; stochastic: Poisson vs multinomial weights and Monte Carlo error, so 0.03)."""
+    from agreement_reference import COHEN_TABLES, H07
+
+    from calibration.guidelines.model import Scale
+
+    records = [
+        {"item_id": f"u{i:02d}", "annotator_id": f"c{j}", "answer": int(v)}
+        for i, row in enumerate(H07)
+        for j, v in enumerate(row)
+        if v == v
+    ]
+    rating = Task(type="rating", scale=Scale(min=0, max=3))
+    h07 = agreement_report(responses_frame(records), rating, bootstrap=2000, seed=0, level="ordinal").overall
+    assert h07["ci95"]["krippendorff_alpha"] == pytest.approx([0.6313, 0.8417], abs=0.03)
+    table = COHEN_TABLES["sas_3x3"][0]
+    records = []
+    for i, row in enumerate(table):
+        for j, count in enumerate(row):
+            for _ in range(count):
+                n = len(records)
+                records += [
+                    {"item_id": f"i{n}", "annotator_id": "A", "answer": LABELS[i]},
+                    {"item_id": f"i{n}", "annotator_id": "B", "answer": LABELS[j]},
+                ]
+    sas = agreement_report(responses_frame(records), TASK, bootstrap=5000, seed=0).overall
+    assert sas["cohen_kappa_mean"] == pytest.approx(0.484163, abs=1e-6)
+    assert sas["ci95"]["cohen_kappa_mean"] == pytest.approx([0.2120, 0.7841], abs=0.03)
