@@ -119,6 +119,13 @@ def fit_dawid_skene(
     probas = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     probas[has_gold] = np.eye(k)[fixed[has_gold]]
 
+    # answers as a sparse items x (annotator, answer) count matrix: both EM steps are sparse products
+    from scipy.sparse import csr_matrix
+
+    cells = worker * k + label
+    by_item = csr_matrix((np.ones(len(item)), (item, cells)), shape=(n, w * k))
+    by_cell = by_item.T.tocsr()
+
     previous = -np.inf
     log_lik = -np.inf
     iterations = 0
@@ -126,19 +133,14 @@ def fit_dawid_skene(
     priors = np.full(k, 1.0 / k)
     for step in range(1, n_iter + 1):
         iterations = step
-        # M-step: errors[w, j, l] from soft counts
-        soft = np.zeros((w * k, k))  # row (w, l), column j
-        for j in range(k):
-            soft[:, j] = np.bincount(worker * k + label, weights=probas[item, j], minlength=w * k)
+        # M-step: soft counts of (annotator, answer) per true class -> errors[w, j, l]
+        soft = np.asarray(by_cell @ probas)  # (w * k cells, j)
         errors = soft.reshape(w, k, k).transpose(0, 2, 1)  # (w, j, l)
         errors = errors / np.maximum(errors.sum(axis=2, keepdims=True), EPS)
         priors = probas.mean(axis=0)
-        # E-step
-        log_err = np.log(np.clip(errors, EPS, None))  # (w, j, l)
-        per_answer = log_err[worker, :, label]  # (answers, j)
-        log_post = np.tile(np.log(np.clip(priors, EPS, None)), (n, 1))
-        for j in range(k):
-            log_post[:, j] += np.bincount(item, weights=per_answer[:, j], minlength=n)
+        # E-step: log posterior = log prior + sum over the item's answers of log errors[w, j, l]
+        log_err = np.log(np.clip(errors, EPS, None)).transpose(0, 2, 1).reshape(w * k, k)  # (cell, j)
+        log_post = np.asarray(by_item @ log_err) + np.log(np.clip(priors, EPS, None))
         top = log_post.max(axis=1, keepdims=True)
         norm = np.log(np.exp(log_post - top).sum(axis=1, keepdims=True)) + top
         probas = np.exp(log_post - norm)
