@@ -191,6 +191,12 @@ def decode_text(data: bytes, source: str) -> str:
         ) from None
 
 
+def _too_deep(where: Location, expected: str) -> DataError:
+    return DataError(
+        "the JSON is nested too deeply to be an export", location=where, hint=f"expected {expected}"
+    )
+
+
 def _ends_early(error: json.JSONDecodeError, text: str) -> bool:
     """Whether a JSON error means the text stops before the value is complete (a cut-off file)."""
     return error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
@@ -207,6 +213,8 @@ def read_json(data: bytes, source: str, expected: str) -> Any:
         raise DataError("the file is empty", location=Location(path=source), hint=f"expected {expected}")
     try:
         return json.loads(text)
+    except RecursionError:
+        raise _too_deep(Location(path=source), expected) from None
     except json.JSONDecodeError as error:
         if error.msg == "Extra data" and text.lstrip().startswith("{"):
             raise DataError(
@@ -242,6 +250,8 @@ def read_jsonl(data: bytes, source: str, expected: str) -> Iterator[tuple[int, d
             continue
         try:
             value = json.loads(line)
+        except RecursionError:
+            raise _too_deep(Location(path=source, line=number), expected) from None
         except json.JSONDecodeError as error:
             truncated = _ends_early(error, line)
             what = "the line ends early (truncated file?)" if truncated else f"invalid JSON: {error.msg}"

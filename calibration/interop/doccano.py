@@ -72,6 +72,12 @@ def user_files(data: bytes, source: str) -> list[tuple[str, str, bytes]]:
             if members:
                 raise _refuse_collaborative(f"{source}:{members[0].filename}")
             raise DataError("the zip holds no .jsonl files", location=Location(path=source), hint=EXPECTED)
+        if sum(m.file_size for m in users) > MAX_MEMBER_BYTES:
+            raise DataError(
+                "the zip's JSONL files are too large to import together",
+                location=Location(path=source),
+                hint="import the users' files in parts",
+            )
         out = []
         for member in users:
             if member.file_size > MAX_MEMBER_BYTES:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from calibration.errors import CalibrationError, DataError
+from calibration.errors import CalibrationError, DataError, Location
 from calibration.interop.common import ImportResult, RawImport, resolve
 
 if TYPE_CHECKING:
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
     from calibration.guidelines.model import Guideline, Input, Item
     from calibration.rounds.service import Round
+
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+"""Largest file accepted (256 MB); a bigger export should be split or imported as CSV in parts."""
 
 Format = Literal["labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide"]
 FORMATS: tuple[str, ...] = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide")
@@ -124,6 +127,12 @@ def read_file(
     Raises:
         DataError: unknown format; any problem of the file (see each importer).
     """
+    if len(data) > MAX_IMPORT_BYTES:
+        raise DataError(
+            f"the file is {len(data) / 2**20:.0f} MB; the import limit is {MAX_IMPORT_BYTES // 2**20} MB",
+            location=Location(path=filename),
+            hint="export the project in parts (by task range or annotator) and import each part",
+        )
     readers = _readers()
     if fmt not in readers:
         from calibration.answers import suggest

@@ -347,3 +347,12 @@ def test_imported_gold_comes_back_in_the_round_gold_set(engine, clauses, export)
     ]
     assert records[1]["why"] == "gold answer imported from p.json"
     assert records[1]["input"] == {"text": "Supplier shall indemnify Buyer against claims."}
+
+
+def test_oversized_upload_is_refused_before_reading(clauses, export, monkeypatch):
+    from calibration.interop import importing
+
+    monkeypatch.setattr(importing, "MAX_IMPORT_BYTES", 1024 * 1024)
+    data = json.dumps(export).encode() + b" " * (2 * 1024 * 1024)
+    with pytest.raises(DataError, match=r"^big.json: the file is 2 MB; the import limit is 1 MB"):
+        import_file(None, "labelstudio", data, "big.json", clauses.ref, dry_run=True, guideline=clauses)

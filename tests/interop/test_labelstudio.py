@@ -394,3 +394,13 @@ def test_files_of_other_tools_are_named(clauses):
     )
     with pytest.raises(DataError, match="the file is a zip archive, not text"):
         read_labelstudio(b"PK\x03\x04rest", "export.zip", clauses)
+
+
+def test_deeply_nested_json_is_refused(clauses):
+    from calibration.interop.prodigy import read_prodigy
+
+    bomb = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(DataError, match=r"p.json: the JSON is nested too deeply to be an export"):
+        read_labelstudio(bomb, "p.json", clauses)
+    with pytest.raises(DataError, match=r"p.jsonl:1: the JSON is nested too deeply"):
+        read_prodigy(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n", "p.jsonl", clauses)
