@@ -21,6 +21,7 @@ from calibration.guidelines.model import SEMVER, Guideline
 from calibration.guidelines.yaml_source import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
+    MAX_VALUES,
     FieldPath,
     GuidelineDumper,
     Position,
@@ -35,6 +36,7 @@ from calibration.guidelines.yaml_source import (
 __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
+    "MAX_VALUES",
     "FieldPath",
     "GuidelineDumper",
     "LoadedGuideline",
@@ -257,7 +259,13 @@ def _shadowed_by(problem: Problem, fields: list[str]) -> bool:
 
 def _raise(problems: list[Problem]) -> None:
     problems = sorted(
-        problems, key=lambda p: (p.location.path or "", p.location.line or 0, p.location.column or 0)
+        problems,
+        key=lambda p: (
+            p.code == "truncated",
+            p.location.path or "",
+            p.location.line or 0,
+            p.location.column or 0,
+        ),
     )
     first = problems[0]
     raise GuidelineError(first.message, location=first.location, hint=first.hint, problems=problems)

@@ -17,6 +17,9 @@ from calibration.guidelines.yaml_source import FieldPath, Position, SourceMap, f
 
 _UNION_MEMBERS = frozenset(_INPUT_SHAPE)
 
+MAX_PROBLEMS = 500
+"""Structural problems reported per file at most; the rest are counted in one last message."""
+
 
 def _shown(value: Any) -> str:
     text = repr(value)
@@ -172,7 +175,17 @@ def translate_errors(error: ValidationError, data: Any, source_map: SourceMap) -
     errors = _pick_union_members(error.errors(include_url=False), _expected_member(data))
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
-    for found in errors:
+    for count, found in enumerate(errors):
+        if count == MAX_PROBLEMS:
+            problems.append(
+                Problem(
+                    f"... and {len(errors) - count:,} more problems like these",
+                    Location(path=next((p.location.path for p in problems if p.location.path), None)),
+                    "fix the problems above and validate again",
+                    code="truncated",
+                )
+            )
+            break
         path: FieldPath = tuple(p for p in found["loc"] if p not in _UNION_MEMBERS and p != "[key]")
         message, hint = _message(found, path, data)
         if "[key]" in found["loc"]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 
 from calibration.errors import Location, Problem
 
@@ -21,6 +21,13 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists accepted; a guideline needs fewer than ten levels."""
+
+MAX_VALUES = 100_000
+"""Most YAML values (scalars, lists, mappings) in one document; a 5,000-item guideline has about 40,000.
+
+It bounds the time spent on a hostile file of millions of tiny values; big quiz banks belong in a JSONL
+`items_file`, which is read by the JSON parser.
+"""
 
 FieldPath = tuple[str | int, ...]
 
@@ -90,10 +97,6 @@ def problem_at(
     return Problem(message, location, hint, code=code)
 
 
-def _pos(node: Node, path: str | None) -> Position:
-    return Position(path, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
 # --------------------------------------------------------------------------- bytes -> text
 
 
@@ -129,154 +132,277 @@ def decode_bytes(data: bytes, path: str | None, size: int | None = None) -> tupl
     return text.removeprefix("\ufeff"), []
 
 
-# --------------------------------------------------------------------------- text -> nodes
+# --------------------------------------------------------------------------- text -> events -> values
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it: about 20 times faster than the pure-Python one."""
+
+EXPLAIN_ERRORS_BELOW = 1024 * 1024
+"""Syntax errors in texts up to this size are re-parsed by the pure-Python parser for its clearer message."""
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """A SafeLoader whose composer replaces aliases by null and records them, so no bomb can expand."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.aliases: list[yaml.events.AliasEvent] = []
-
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
-        if self.check_event(yaml.events.AliasEvent):
-            event = self.get_event()
-            self.aliases.append(event)
-            return ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
-        return super().compose_node(parent, index)  # type: ignore[arg-type]
+class _Stop(Exception):
+    """Raised inside the builder to abandon a document (aliases, nesting too deep)."""
 
 
-def _compose(text: str, path: str | None) -> tuple[Node | None, list[Problem]]:
-    loader = _NoAliasLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path, 1, 1)
-        what = error.problem or "invalid YAML"
-        if error.context:
-            what = f"{what} ({error.context}"
-            if error.context_mark and error.context_mark is not mark:
-                what += f" at line {error.context_mark.line + 1}"
-            what += ")"
-        hint = None
-        if "flow" in (error.context or ""):
-            hint = "inside [...] or {...}, put texts that contain ',', ':', '?', '#' or brackets in quotes"
-        return None, [problem_at(f"YAML syntax error: {what}", where, None, hint, code="yaml_syntax")]
-    except yaml.YAMLError as error:
-        return None, [problem_at(f"YAML error: {error}", Position(path, 1, 1), None, code="yaml_syntax")]
-    except RecursionError:
-        return None, [
-            problem_at(
-                f"YAML nesting is too deep (more than {MAX_DEPTH} levels)",
-                Position(path, 1, 1),
-                None,
-                code="too_deep",
-            )
-        ]
-    finally:
-        loader.dispose()
-    if loader.aliases:
-        first = loader.aliases[0]
-        count = len(loader.aliases)
-        return None, [
-            problem_at(
-                f"YAML aliases are not allowed (found {count}: *{first.anchor}"
-                + (" and others" if count > 1 else "")
-                + ")",
-                Position(path, first.start_mark.line + 1, first.start_mark.column + 1),
-                None,
-                "write the value out in full; anchors and aliases can expand exponentially",
-                code="alias",
-            )
-        ]
-    return node, []
-
-
-# --------------------------------------------------------------------------- nodes -> Python values
+def _syntax_problem(error: yaml.YAMLError, path: str | None) -> Problem:
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return problem_at(f"YAML error: {error}", Position(path, 1, 1), None, code="yaml_syntax")
+    mark = error.problem_mark or error.context_mark
+    where = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path, 1, 1)
+    what = error.problem or "invalid YAML"
+    if error.context:
+        what = f"{what} ({error.context}"
+        if error.context_mark and error.context_mark is not mark:
+            what += f" at line {error.context_mark.line + 1}"
+        what += ")"
+    hint = None
+    if "flow" in (error.context or ""):
+        hint = "inside [...] or {...}, put texts that contain ',', ':', '?', '#' or brackets in quotes"
+    return problem_at(f"YAML syntax error: {what}", where, None, hint, code="yaml_syntax")
 
 
 def _tag_name(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
+class _Frame:
+    """An open mapping or sequence while events are read."""
+
+    __slots__ = ("at", "discard", "expect_key", "key", "mark", "seen", "value")
+
+    def __init__(self, value: dict[Any, Any] | list[Any], at: FieldPath, mark: Any, discard: bool) -> None:
+        self.value = value
+        self.at = at
+        self.mark = mark
+        self.discard = discard
+        self.expect_key = isinstance(value, dict)
+        self.key: Any = _NO_KEY
+        self.seen: dict[Any, Any] = {}
+
+
+_NO_KEY = object()
+
+
 class _Builder:
-    """Builds plain Python values from nodes, recording positions and problems."""
+    """Builds plain Python values from parser events (no recursion), recording positions and problems."""
 
     def __init__(self, path: str | None, source_map: SourceMap, prefix: FieldPath = ()) -> None:
         self.path = path
         self.map = source_map
         self.prefix = prefix
         self.problems: list[Problem] = []
+        self.aliases: list[yaml.events.AliasEvent] = []
         self._scalars = yaml.constructor.SafeConstructor()
 
-    def build(self, node: Node, at: FieldPath, depth: int = 0) -> Any:
-        self.map.values[self.prefix + at] = _pos(node, self.path)
-        if depth > MAX_DEPTH:
-            self._add(f"nesting is too deep (more than {MAX_DEPTH} levels)", node, at, None, "too_deep")
+    def run(self, loader: yaml.SafeLoader) -> Any:
+        """Read every event of one document from `loader` and return its value."""
+        stack: list[_Frame] = []
+        root: Any = None
+        documents = count = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise yaml.composer.ComposerError(
+                        "expected a single document in the stream",
+                        None,
+                        "but found another document",
+                        event.start_mark,
+                    )
+                continue
+            if isinstance(event, yaml.StreamStartEvent | yaml.StreamEndEvent | yaml.DocumentEndEvent):
+                continue
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frame = stack.pop()
+                done = self._attach(stack, frame.value, frame.mark, is_scalar=False)
+                root = done if not stack else root
+                continue
+            at, discard = self._where(stack)
+            count += 1
+            if count > MAX_VALUES:
+                self.problems.append(
+                    problem_at(
+                        f"the document holds more than {MAX_VALUES:,} values",
+                        self._pos(event.start_mark),
+                        None,
+                        "move a large quiz bank into a JSONL file named by items_file",
+                        code="too_large",
+                    )
+                )
+                raise _Stop
+            if isinstance(event, yaml.AliasEvent):
+                self.aliases.append(event)
+                value: Any = None
+            elif isinstance(event, yaml.ScalarEvent):
+                value = self._scalar(event, at, discard)
+            else:
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                tag = event.tag if event.tag not in (None, "!") else (_MAP_TAG if is_map else _SEQ_TAG)
+                bad = tag != (_MAP_TAG if is_map else _SEQ_TAG)
+                if bad and not discard:
+                    self._bad_tag(tag, event.start_mark, at)
+                if len(stack) >= MAX_DEPTH:
+                    where = self._pos(event.start_mark)
+                    self.problems.append(
+                        problem_at(
+                            f"YAML nesting is too deep (more than {MAX_DEPTH} levels)",
+                            where,
+                            None,
+                            code="too_deep",
+                        )
+                    )
+                    raise _Stop
+                if not discard:
+                    self.map.values[self.prefix + at] = self._pos(event.start_mark)
+                stack.append(_Frame({} if is_map else [], at, event.start_mark, discard or bad))
+                continue
+            done = self._attach(
+                stack, value, event.start_mark, is_scalar=isinstance(event, yaml.ScalarEvent), event=event
+            )
+            root = done if not stack else root
+        return root
+
+    def _where(self, stack: list[_Frame]) -> tuple[FieldPath, bool]:
+        if not stack:
+            return (), False
+        top = stack[-1]
+        if isinstance(top.value, list):
+            return (*top.at, len(top.value)), top.discard
+        if top.expect_key:
+            return top.at, True  # keys are not values: nothing below them is recorded
+        return (*top.at, top.key), top.discard or top.key is _NO_KEY
+
+    def _attach(
+        self,
+        stack: list[_Frame],
+        value: Any,
+        mark: Any,
+        *,
+        is_scalar: bool,
+        event: yaml.ScalarEvent | None = None,
+    ) -> Any:
+        if not stack:
+            return value
+        top = stack[-1]
+        if isinstance(top.value, list):
+            if not top.discard:
+                top.value.append(value)
             return None
-        if isinstance(node, MappingNode):
-            if node.tag != _MAP_TAG:
-                return self._bad_tag(node, at)
-            return self._mapping(node, at, depth)
-        if isinstance(node, SequenceNode):
-            if node.tag != _SEQ_TAG:
-                return self._bad_tag(node, at)
-            return [self.build(child, (*at, i), depth + 1) for i, child in enumerate(node.value)]
-        if node.tag not in _SAFE_TAGS:
-            return self._bad_tag(node, at)
+        if not top.expect_key:
+            if top.key is not _NO_KEY and not top.discard:
+                top.value[top.key] = value
+            top.expect_key, top.key = True, _NO_KEY
+            return None
+        top.expect_key = False
+        top.key = self._key(top, value, mark, is_scalar, event)
+        return None
+
+    def _key(self, top: _Frame, key: Any, mark: Any, is_scalar: bool, event: yaml.ScalarEvent | None) -> Any:
+        if top.discard:
+            return _NO_KEY
+        if event is not None and self._resolve(event) == _MERGE_TAG:
+            self._add(
+                "YAML merge keys (<<) are not allowed", mark, top.at, "write the fields out in full", "alias"
+            )
+            return _NO_KEY
+        if (
+            not is_scalar
+            or isinstance(key, list | dict)
+            or event is None
+            or (event.tag not in (None, "!") and (event.tag not in _SAFE_TAGS))
+        ):
+            self._add("mapping keys must be plain values (text or numbers)", mark, top.at, None)
+            return _NO_KEY
+        if key in top.seen:
+            self._add(
+                f"duplicate key {key!r} (first defined at line {top.seen[key].line + 1})",
+                mark,
+                (*top.at, key),
+                "remove one of them; YAML would silently keep only the last",
+                "duplicate_key",
+            )
+            return _NO_KEY
+        top.seen[key] = mark
+        self.map.keys[(*self.prefix, *top.at, key)] = self._pos(mark)
+        return key
+
+    def _resolve(self, event: yaml.ScalarEvent) -> str:
+        if event.tag not in (None, "!"):
+            return event.tag
+        return self._scalars_resolver.resolve(ScalarNode, event.value, event.implicit)
+
+    @property
+    def _scalars_resolver(self) -> yaml.resolver.Resolver:
+        resolver = getattr(self, "_resolver", None)
+        if resolver is None:
+            resolver = self._resolver = yaml.resolver.Resolver()
+        return resolver
+
+    def _scalar(self, event: yaml.ScalarEvent, at: FieldPath, discard: bool) -> Any:
+        tag = self._resolve(event)
+        if not discard:
+            self.map.values[self.prefix + at] = self._pos(event.start_mark)
+        if tag == _MERGE_TAG:
+            return "<<"
+        if tag not in _SAFE_TAGS:
+            if not discard:
+                self._bad_tag(tag, event.start_mark, at)
+            return None
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            return self._scalars.construct_object(node, deep=True)
+            return self._scalars.yaml_constructors[tag](self._scalars, node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
-            what = "date" if node.tag.endswith(":timestamp") else _tag_name(node.tag) + " value"
-            self._add(f"invalid {what} {node.value!r}: {error}", node, at, None)
+            if not discard:
+                what = "date" if tag.endswith(":timestamp") else _tag_name(tag) + " value"
+                self._add(f"invalid {what} {event.value!r}: {error}", event.start_mark, at, None)
             return None
 
-    def _mapping(self, node: MappingNode, at: FieldPath, depth: int) -> dict[Any, Any]:
-        out: dict[Any, Any] = {}
-        first_seen: dict[Any, Node] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self._add(
-                    "YAML merge keys (<<) are not allowed",
-                    key_node,
-                    at,
-                    "write the fields out in full",
-                    "alias",
-                )
-                continue
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in _SAFE_TAGS:
-                self._add("mapping keys must be plain values (text or numbers)", key_node, at, None)
-                continue
-            key = self._scalars.construct_object(key_node)
-            if key in first_seen:
-                first = first_seen[key]
-                self._add(
-                    f"duplicate key {key!r} (first defined at line {first.start_mark.line + 1})",
-                    key_node,
-                    (*at, key),
-                    "remove one of them; YAML would silently keep only the last",
-                    "duplicate_key",
-                )
-                continue
-            first_seen[key] = key_node
-            self.map.keys[(*self.prefix, *at, key)] = _pos(key_node, self.path)
-            out[key] = self.build(value_node, (*at, key), depth + 1)
-        return out
-
-    def _bad_tag(self, node: Node, at: FieldPath) -> None:
+    def _bad_tag(self, tag: str, mark: Any, at: FieldPath) -> None:
         self._add(
-            f"tag {_tag_name(node.tag)} is not allowed; only plain YAML values are loaded (safe loading)",
-            node,
+            f"tag {_tag_name(tag)} is not allowed; only plain YAML values are loaded (safe loading)",
+            mark,
             at,
             "remove the tag",
             "unsafe_tag",
         )
-        return None
 
-    def _add(self, message: str, node: Node, at: FieldPath, hint: str | None, code: str = "invalid") -> None:
-        self.problems.append(problem_at(message, _pos(node, self.path), self.prefix + at, hint, code))
+    def _pos(self, mark: Any) -> Position:
+        return Position(self.path, mark.line + 1, mark.column + 1)
+
+    def _add(self, message: str, mark: Any, at: FieldPath, hint: str | None, code: str = "invalid") -> None:
+        self.problems.append(problem_at(message, self._pos(mark), self.prefix + at, hint, code))
+
+
+def _alias_problem(aliases: list[yaml.events.AliasEvent], path: str | None) -> Problem:
+    first, count = aliases[0], len(aliases)
+    return problem_at(
+        f"YAML aliases are not allowed (found {count}: *{first.anchor}"
+        + (" and others" if count > 1 else "")
+        + ")",
+        Position(path, first.start_mark.line + 1, first.start_mark.column + 1),
+        None,
+        "write the value out in full; anchors and aliases can expand exponentially",
+        code="alias",
+    )
+
+
+def _explain(text: str, path: str | None, error: yaml.YAMLError) -> Problem:
+    """The pure-Python parser's message for a syntax error (clearer than libyaml's), when it finds one."""
+    if _FAST_LOADER is yaml.SafeLoader or len(text) > EXPLAIN_ERRORS_BELOW:
+        return _syntax_problem(error, path)
+    loader = yaml.SafeLoader(text)
+    try:
+        while loader.check_event():
+            loader.get_event()
+    except yaml.YAMLError as clearer:
+        return _syntax_problem(clearer, path)
+    finally:
+        loader.dispose()
+    return _syntax_problem(error, path)
 
 
 def read_yaml(
@@ -291,14 +417,23 @@ def read_yaml(
         source_map: a map to extend (default: a new one).
 
     Returns:
-        ``(value, source map, problems)``; value is None when the text cannot be parsed.
+        ``(value, source map, problems)``; value is None when the text cannot be parsed (syntax error,
+        aliases, nesting deeper than `MAX_DEPTH`), else problems are those of single values
+        (duplicate keys, tags, invalid dates).
     """
     source_map = source_map if source_map is not None else SourceMap()
-    node, problems = _compose(text, path)
-    if problems or node is None:
-        return None, source_map, problems
     builder = _Builder(path, source_map, prefix)
-    value = builder.build(node, ())
+    loader = _FAST_LOADER(text)
+    try:
+        value = builder.run(loader)
+    except _Stop:
+        return None, source_map, builder.problems[-1:]
+    except yaml.YAMLError as error:
+        return None, source_map, [_explain(text, path, error)]
+    finally:
+        loader.dispose()
+    if builder.aliases:
+        return None, source_map, [_alias_problem(builder.aliases, path)]
     return value, source_map, builder.problems
 
 

@@ -10,6 +10,7 @@ import pytest
 from calibration.errors import GuidelineError
 from calibration.guidelines.loading import (
     MAX_FILE_BYTES,
+    MAX_VALUES,
     dump_guideline,
     format_field,
     guideline_files,
@@ -19,6 +20,7 @@ from calibration.guidelines.loading import (
     parse_guideline,
     validate_paths,
 )
+from calibration.guidelines.messages import MAX_PROBLEMS
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 
@@ -215,6 +217,29 @@ def test_text_over_the_size_limit_is_refused() -> None:
         load_guideline_text("a: '" + "x" * (6 * 1024 * 1024) + "'\n")
 
 
+def test_millions_of_tiny_values_are_refused_fast() -> None:
+    text = "a: [" + ",".join(["1"] * 1_500_000) + "]\n"
+    start = time.perf_counter()
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline_text(text, "many.yaml")
+    assert time.perf_counter() - start < 20
+    assert str(caught.value) == (
+        f"many.yaml:1:{2 * MAX_VALUES - 1}: the document holds more than {MAX_VALUES:,} values "
+        "(hint: move a large quiz bank into a JSONL file named by items_file)"
+    )
+
+
+def test_problems_are_capped_with_a_count_of_the_rest(valid_yaml: str) -> None:
+    extra = "".join(f"unknown_{i}: 1\n" for i in range(MAX_PROBLEMS + 20))
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline_text(valid_yaml + extra, "g.yaml")
+    problems = caught.value.problems
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert str(problems[-1]) == (
+        "g.yaml: ... and 20 more problems like these (hint: fix the problems above and validate again)"
+    )
+
+
 def test_deep_nesting_is_refused_without_crashing() -> None:
     with pytest.raises(GuidelineError, match="nesting is too deep"):
         load_guideline_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
@@ -238,11 +263,17 @@ def test_unsafe_or_odd_yaml_is_refused(text: str, message: str) -> None:
 
 def test_flow_style_syntax_errors_hint_at_quoting() -> None:
     with pytest.raises(GuidelineError) as caught:
-        load_guideline_text("items:\n  - {id: q1, input: Where is it?, rules: [R1]}\n", "flow.yaml")
+        load_guideline_text("items:\n  - {id: q1, input: Where: here, rules: [R1]}\n", "flow.yaml")
     assert str(caught.value) == (
-        "flow.yaml:2:32: YAML syntax error: expected ',' or '}', but got '?' (while parsing a flow mapping "
+        "flow.yaml:2:26: YAML syntax error: expected ',' or '}', but got ':' (while parsing a flow mapping "
         "at line 2) (hint: inside [...] or {...}, put texts that contain ',', ':', '?', '#' or brackets in quotes)"
     )
+
+
+def test_question_marks_in_flow_texts_are_accepted() -> None:
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline_text("items:\n  - {id: q1, input: Where is it?, rules: [R1]}\n", "flow.yaml")
+    assert "YAML syntax error" not in str(caught.value)
 
 
 def test_missing_file_is_a_guideline_error(tmp_path: Path) -> None:
