@@ -80,12 +80,11 @@ def spec(file: str) -> PageSpec:
     raise KeyError(file)
 
 
-def build_navigation(role: str | None, *, inviting: bool = False):  # -> st.navigation's page
+def build_navigation(role: str | None):  # -> st.navigation's page
     """Build ``st.navigation`` for `role`: the role's pages, or sign-in and join pages when signed out.
 
     Args:
         role: the signed-in user's role, or None.
-        inviting: the URL carries an invitation token; the join page is then the default page.
 
     Returns:
         The page to run (``.run()`` it).
@@ -98,8 +97,10 @@ def build_navigation(role: str | None, *, inviting: bool = False):  # -> st.navi
         )
 
     if role is None:
-        sign_in = page(SIGN_IN, default=not inviting)
-        join = page(JOIN, default=inviting)
+        # The default page is served at "/" whatever its url_path, so the join page is never the
+        # default: it must stay reachable at /join for invitation links.
+        sign_in = page(SIGN_IN, default=True)
+        join = page(JOIN)
         return st.navigation([sign_in, join], position="hidden")
     sections: dict[str, list[st.Page]] = {}
     for index, entry in enumerate(pages_for(role)):
@@ -131,9 +132,7 @@ def run_app() -> None:
         state.render_error(error)
         st.stop()
     user = state.current_user()
-    page = build_navigation(
-        user.role if user else None, inviting="invite" in st.query_params or "join_token" in st.session_state
-    )
+    page = build_navigation(user.role if user else None)
     if user is not None:
         with st.sidebar:
             st.caption(

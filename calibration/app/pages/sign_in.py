@@ -7,6 +7,8 @@ from calibration.errors import CalibrationError
 from calibration.rounds import service
 
 engine = state.get_engine()
+if st.query_params.get("invite"):  # an invitation link to the app's root: the join page takes it
+    st.switch_page("calibration/app/pages/join.py", query_params={"invite": st.query_params["invite"]})
 
 if bootstrap.needs_setup(engine):
     st.title("Welcome: set up the calibration trainer")

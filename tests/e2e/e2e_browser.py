@@ -1,0 +1,126 @@
+"""Real-browser helpers: start `streamlit run streamlit_app.py` on a free port with a temporary store, drive Chromium.
+
+Uses Debian's Chromium (/usr/bin/chromium) through Playwright's ``launch_persistent_context``; never
+``playwright install``. See ``../shared/notes/streamlit-1.67.md`` section 3 for the recipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+LEAD_EMAIL = "lead@example.org"
+LEAD_PASSWORD = "correct-horse-battery"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def browser_missing() -> str | None:
+    """Why a browser test cannot run here, or None when Chromium and Playwright are available."""
+    if not Path(CHROMIUM).exists():
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install playwright)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http_ok(url: str, timeout: float = 40) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        with contextlib.suppress(Exception):
+            if urllib.request.urlopen(url, timeout=1).status == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"no answer from {url} within {timeout} s")
+
+
+@contextlib.contextmanager
+def app_server(database_url: str, workdir: Path, **env: str) -> Iterator[str]:
+    """Run the app on a free port against `database_url`; yields its base URL, stops it afterwards."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "CALIBRATION_DATABASE_URL": database_url,
+        "CALIBRATION_SESSION_SECRET": "e2e-session-secret",
+        "CALIBRATION_ADMIN_EMAIL": LEAD_EMAIL,
+        "CALIBRATION_ADMIN_PASSWORD": LEAD_PASSWORD,
+        "CALIBRATION_ADMIN_NAME": "Lena Lead",
+        **env,
+    }
+    log = open(workdir / "streamlit_server.log", "w")  # noqa: SIM115 (closed below)
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py")]
+    command += ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
+    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_http_ok(f"http://127.0.0.1:{port}/_stcore/health")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+@contextlib.contextmanager
+def browser_context(playwright: Any, **options: Any) -> Iterator[Any]:
+    """A fresh Chromium profile (its own cookies): one per person in a journey."""
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    context = playwright.chromium.launch_persistent_context(
+        profile,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 900},
+        **options,
+    )
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def wait_idle(page: Any, timeout: float = 20000) -> None:
+    """Wait until Streamlit has finished running (call after expecting the new content)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )

@@ -1,0 +1,360 @@
+"""The main journey in a real browser: a lead signs in and creates calibration rounds, an annotator joins by
+invitation, completes a label quiz and a span quiz with feedback, and the lead sees the per-rule results.
+
+At every step of the annotator's quiz the page text (``page.inner_text("body")``) is checked for the
+gold answer of every item not answered yet: its rationale and, for spans, the gold span tagged with
+its label. Screenshots go to ``test-artifacts/`` when a step fails. Skipped when Chromium or
+Playwright is missing, unless ``CALIBRATION_REQUIRE_BROWSER=1`` (as in CI), which makes it fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_browser import (
+    ARTIFACTS,
+    LEAD_EMAIL,
+    LEAD_PASSWORD,
+    app_server,
+    browser_context,
+    browser_missing,
+    wait_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TIMEOUT = 30_000
+
+
+def _guidelines() -> tuple[Any, Any]:
+    """A single-label and a span guideline whose gold rationales are distinctive marker strings."""
+    from calibration.guidelines.model import Guideline
+
+    policy = {"items_per_quiz": 2, "min_items_per_rule": 1, "pass_kappa": None, "pass_accuracy": 0.5}
+    labels = Guideline.model_validate(
+        {
+            "format": 1,
+            "id": "e2e-tickets",
+            "version": "1.0.0",
+            "title": "Support ticket triage",
+            "task": {
+                "type": "single_label",
+                "labels": [{"id": "BILLING", "name": "Billing"}, {"id": "OUTAGE", "name": "Outage"}],
+            },
+            "calibration": {**policy, "feedback": "immediate"},
+            "rules": [
+                {
+                    "id": "R-BILL",
+                    "title": "Money questions",
+                    "text": "Charges and invoices are **Billing**.",
+                    "labels": ["BILLING"],
+                },
+                {
+                    "id": "R-DOWN",
+                    "title": "Service down",
+                    "text": "Anything unreachable is an **Outage**.",
+                    "labels": ["OUTAGE"],
+                },
+            ],
+            "items": [
+                {
+                    "id": "L1",
+                    "input": "I was charged twice this month",
+                    "rules": ["R-BILL"],
+                    "answer": "BILLING",
+                    "why": "GOLDWHY-L1 a double charge is a billing matter",
+                },
+                {
+                    "id": "L2",
+                    "input": "The dashboard will not load at all",
+                    "rules": ["R-DOWN"],
+                    "answer": "OUTAGE",
+                    "why": "GOLDWHY-L2 nothing loads, so it is an outage",
+                },
+            ],
+        }
+    )
+    spans = Guideline.model_validate(
+        {
+            "format": 1,
+            "id": "e2e-pii",
+            "version": "1.0.0",
+            "title": "Personal data in tickets",
+            "task": {
+                "type": "span",
+                "labels": [{"id": "EMAIL", "name": "Email"}, {"id": "PHONE", "name": "Phone"}],
+            },
+            "calibration": {**policy, "feedback": "immediate"},
+            "rules": [
+                {
+                    "id": "R-MAIL",
+                    "title": "Email addresses",
+                    "text": "Mark whole addresses.",
+                    "labels": ["EMAIL"],
+                },
+                {"id": "R-TEL", "title": "Phone numbers", "text": "Mark the number.", "labels": ["PHONE"]},
+            ],
+            "items": [
+                {
+                    "id": "S1",
+                    "input": "Reply to zed.quill@example.org please",
+                    "rules": ["R-MAIL"],
+                    "answer": [{"text": "zed.quill@example.org", "label": "EMAIL"}],
+                    "why": "GOLDWHY-S1 the address is personal data",
+                },
+                {
+                    "id": "S2",
+                    "input": "Call me on 555-0142 tomorrow",
+                    "rules": ["R-TEL"],
+                    "answer": [{"text": "555-0142", "label": "PHONE"}],
+                    "why": "GOLDWHY-S2 a phone number is personal data",
+                },
+            ],
+        }
+    )
+    return labels, spans
+
+
+def _gold_fingerprints(guideline: Any, item: Any) -> list[str]:
+    """Strings that appear on the page only when the item's gold answer is shown."""
+    prints = [item.why]
+    if guideline.task.type == "span":
+        names = {label.id: label.name for label in guideline.task.labels}
+        prints += [f"{span['text']} {names[span['label']]}" for span in item.answer]
+    return prints
+
+
+class Journey:
+    """Screenshots on failure, and the gold check after every step of the annotator."""
+
+    def __init__(self, artifacts: Path) -> None:
+        self.artifacts = artifacts
+        self.pages: dict[str, Any] = {}
+
+    def shoot(self, name: str) -> None:
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        for who, page in self.pages.items():
+            with contextlib.suppress(Exception):  # a page may be gone; the other screenshots still help
+                page.screenshot(path=str(self.artifacts / f"{name}-{who}.png"), full_page=True)
+
+    @staticmethod
+    def assert_no_unanswered_gold(page: Any, guideline: Any, unanswered: list[Any], step: str) -> None:
+        body = page.inner_text("body")
+        for item in unanswered:
+            for fingerprint in _gold_fingerprints(guideline, item):
+                assert fingerprint not in body, f"{step}: gold of unanswered item {item.id} is on the page"
+
+
+def _sign_in_lead(page: Any, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_label("Email or name").fill(LEAD_EMAIL)
+    page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+
+
+def _create_round(page: Any, url: str, name: str, ref: str) -> str:
+    """Create a calibration round on the rounds page; returns the first invitation link."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/rounds", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Rounds", exact=True)).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+    if not page.get_by_label("Round name").is_visible():
+        page.get_by_text("Create a round").click()
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("Round name").fill(name)
+    choice = form.locator(".st-key-rounds_ref input")
+    choice.click()
+    choice.fill(ref)  # the select box filters its options as one types
+    page.get_by_role("option", name=ref).click()
+    expect(choice).to_have_value(ref)
+    form.get_by_role("button", name="Create round").click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("join?invite=").first).to_be_visible(timeout=TIMEOUT)  # code blocks load lazily
+    wait_idle(page)
+    codes = page.get_by_test_id("stCode").all_inner_texts()
+    links = [c.strip() for c in codes if "join?invite=" in c]
+    assert len(links) == 3, codes
+    return links[0]
+
+
+def _current_item(page: Any, guideline: Any, answered: set[str]) -> Any:
+    """The unanswered item whose text the page shows (waits for a rerun to settle)."""
+    shown: list[Any] = []
+    for _ in range(60):
+        body = page.inner_text("body")
+        shown = [item for item in guideline.items if item.id not in answered and item.input.text in body]
+        if len(shown) == 1:
+            return shown[0]
+        page.wait_for_timeout(250)
+    raise AssertionError(f"expected one item on the page, found {[i.id for i in shown]}")
+
+
+def _after_submit(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    feedback = page.get_by_test_id("stAlertContentSuccess").or_(page.get_by_test_id("stAlertContentError"))
+    expect(feedback.first).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+
+
+def _next(page: Any) -> None:
+    button = page.get_by_role("button", name=re.compile("^(Next item|See my result)$"))
+    button.click()
+    wait_idle(page)
+
+
+def _take_label_quiz(journey: Journey, page: Any, guideline: Any) -> None:
+    from playwright.sync_api import expect
+
+    answered: set[str] = set()
+    for step in range(len(guideline.items)):
+        expect(page.get_by_text(f"Item {step + 1} of 2")).to_be_visible(timeout=TIMEOUT)
+        wait_idle(page)
+        unanswered = [i for i in guideline.items if i.id not in answered]
+        journey.assert_no_unanswered_gold(page, guideline, unanswered, f"label item {step + 1}")
+        item = _current_item(page, guideline, answered)
+        form = page.get_by_test_id("stForm")
+        form.get_by_text(guideline.label(item.answer).name, exact=True).click()
+        form.get_by_role("button", name="Submit answer").click()
+        _after_submit(page)
+        answered.add(item.id)
+        journey.assert_no_unanswered_gold(
+            page, guideline, [i for i in guideline.items if i.id not in answered], "feedback"
+        )
+        assert item.why in page.inner_text("body")  # feedback: the rationale of the item just answered
+        _next(page)
+
+
+def _take_span_quiz(journey: Journey, page: Any, guideline: Any) -> None:
+    from playwright.sync_api import expect
+
+    answered: set[str] = set()
+    for step in range(len(guideline.items)):
+        expect(page.get_by_text(f"Item {step + 1} of 2")).to_be_visible(timeout=TIMEOUT)
+        wait_idle(page)
+        journey.assert_no_unanswered_gold(
+            page, guideline, [i for i in guideline.items if i.id not in answered], f"span item {step + 1}"
+        )
+        item = _current_item(page, guideline, answered)
+        span = item.answer[0]
+        tokens = page.locator("[class*='st-key-quiz_'][class*='_tokens']")
+        tokens.get_by_role("button", name=span["text"], exact=True).click()
+        wait_idle(page)
+        labels = page.locator("[class*='st-key-quiz_'][class*='_label']")
+        labels.get_by_text(guideline.label(span["label"]).name, exact=True).click()
+        wait_idle(page)
+        page.get_by_role("button", name="Add span").click()
+        expect(page.get_by_role("button", name="Remove")).to_be_visible(timeout=TIMEOUT)
+        wait_idle(page)
+        page.get_by_test_id("stForm").get_by_role("button", name="Submit answer").click()
+        _after_submit(page)
+        answered.add(item.id)
+        assert page.get_by_test_id("stAlertContentSuccess").is_visible(), (
+            "the gold span was marked, so correct"
+        )
+        _next(page)
+
+
+def test_lead_and_annotator_journey(tmp_path: Path) -> None:
+    reason = browser_missing()
+    if reason:
+        if os.environ.get("CALIBRATION_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CALIBRATION_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    from calibration.app.bootstrap import prepare_database
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    url_db = f"sqlite:///{tmp_path / 'journey.db'}"
+    engine = make_engine(url_db)
+    prepare_database(engine)
+    label_guideline, span_guideline = _guidelines()
+    service.publish(engine, label_guideline)
+    service.publish(engine, span_guideline)
+
+    journey = Journey(ARTIFACTS / "journey")
+    step = "start"
+    with (
+        app_server(url_db, tmp_path) as url,
+        sync_playwright() as playwright,
+        browser_context(playwright) as lead_ctx,
+        browser_context(playwright) as ann_ctx,
+    ):
+        lead = lead_ctx.new_page()
+        annotator = ann_ctx.new_page()
+        journey.pages = {"lead": lead, "annotator": annotator}
+        try:
+            step = "lead signs in"
+            _sign_in_lead(lead, url)
+            lead.reload()  # the sign-in survives a reload (HttpOnly session cookie)
+            expect(lead.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
+            assert any(c["name"] == "calibration_session" and c["httpOnly"] for c in lead_ctx.cookies())
+
+            step = "lead creates the label round"
+            link = _create_round(lead, url, "Triage onboarding", label_guideline.ref)
+
+            step = "annotator joins"
+            annotator.goto(link, wait_until="domcontentloaded")
+            expect(annotator.get_by_role("heading", name="Join a calibration round")).to_be_visible(
+                timeout=TIMEOUT
+            )
+            wait_idle(annotator)
+            assert "invite=" not in annotator.url  # the one-time token leaves the address bar
+            annotator.get_by_label("Display name").fill("Nia Annotator")
+            annotator.get_by_role("button", name="Join and start").click()
+            expect(annotator.get_by_role("heading", name=label_guideline.title)).to_be_visible(
+                timeout=TIMEOUT
+            )
+
+            step = "annotator takes the label quiz"
+            _take_label_quiz(journey, annotator, label_guideline)
+            expect(annotator.get_by_text("Passed. You are certified on e2e-tickets@1.0.0.")).to_be_visible(
+                timeout=TIMEOUT
+            )
+
+            step = "lead creates the span round; the signed-in annotator joins it"
+            link = _create_round(lead, url, "PII onboarding", span_guideline.ref)
+            annotator.goto(link, wait_until="domcontentloaded")
+            expect(annotator.get_by_role("button", name="Join this round")).to_be_visible(timeout=TIMEOUT)
+            wait_idle(annotator)
+            annotator.get_by_role("button", name="Join this round").click()
+            expect(annotator.get_by_role("heading", name=span_guideline.title)).to_be_visible(timeout=TIMEOUT)
+
+            step = "annotator takes the span quiz"
+            _take_span_quiz(journey, annotator, span_guideline)
+            expect(annotator.get_by_text("Passed. You are certified on e2e-pii@1.0.0.")).to_be_visible(
+                timeout=TIMEOUT
+            )
+            expect(annotator.get_by_role("heading", name="Per rule")).to_be_visible()  # per-rule breakdown
+
+            step = "lead sees the per-rule result"
+            lead.goto(f"{url}/rounds", wait_until="domcontentloaded")
+            expect(lead.get_by_role("heading", name="PII onboarding")).to_be_visible(timeout=TIMEOUT)
+            wait_idle(lead)
+            expect(
+                lead.get_by_text("accuracy vs gold per annotator (rows) and rule (columns)")
+            ).to_be_visible(timeout=TIMEOUT)
+            finished = lead.get_by_test_id("stMetric").filter(has_text="Finished")
+            expect(finished.get_by_test_id("stMetricValue")).to_have_text("1")
+            expect(lead.get_by_test_id("stDataFrame")).to_have_count(2)  # progress, and results per rule
+            status = service.round_status(engine, "PII onboarding")
+            assert [(p.name, p.status, p.passed) for p in status.annotators] == [
+                ("Nia Annotator", "finished", True)
+            ]
+        except BaseException:
+            journey.shoot(re.sub(r"\W+", "-", step))
+            raise
+    engine.dispose()
