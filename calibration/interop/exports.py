@@ -204,15 +204,25 @@ def _rule_text(guideline: Guideline, rule: Any) -> str:
     for kind, examples in (("Example", rule.examples), ("Edge case", rule.edge_cases)):
         for example in examples:
             shown = getattr(example.input, "text", None) or getattr(example.input, "prompt", "")
-            answer = answer_to_json(
-                guideline.task.type,
-                parse_answer(guideline.task, example.answer, example.input),
-                getattr(example.input, "text", None),
-            )
-            parts.append(
-                f"{kind}: {shown!r} -> {json.dumps(answer, ensure_ascii=False)}. {example.why}".strip()
-            )
+            answer = parse_answer(guideline.task, example.answer, example.input)
+            gold = _answer_text(guideline, answer, example.input)
+            parts.append(f'{kind}: "{shown.strip()}" -> {gold}. {example.why.strip()}'.strip())
     return "\n".join(parts)
+
+
+def _answer_text(guideline: Guideline, answer: Any, input: Input | None) -> str:
+    """A gold answer as an annotator reads it: label ids, quoted spans, a rating, A/B, an order."""
+    kind = guideline.task.type
+    if kind == "span":
+        text = getattr(input, "text", "") or ""
+        return "; ".join(f'{label}: "{text[start:end]}"' for start, end, label in answer) or "no spans"
+    if kind == "multi_label":
+        return ", ".join(answer) or "no labels"
+    if kind == "pairwise":
+        return {"a": "A", "b": "B"}.get(answer, "tie")
+    if kind == "ranking":
+        return " > ".join(answer)
+    return str(answer)
 
 
 def _objects(view: ET.Element, task_type: str) -> str:
