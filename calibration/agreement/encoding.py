@@ -100,7 +100,10 @@ def encode(
         except TypeError:
             categories = sorted(observed, key=repr)
     categories = list(categories)
-    if values.dtype == object and all(isinstance(c, str) for c in categories):
+    simple = all(isinstance(c, str) for c in categories) or all(
+        isinstance(c, int) and not isinstance(c, bool) for c in categories
+    )
+    if simple and len(set(categories)) == len(categories):
         codes = pd.Categorical(values.to_numpy(), categories=categories).codes.astype(np.int64)
     else:
         lookup = {c: i for i, c in enumerate(categories)}
