@@ -790,6 +790,7 @@ def _per_annotator(
             block[stat] = _f(point[stat])
         row = pairwise.iloc[a].drop(pairwise.index[a])
         block["cohen_kappa_mean"] = _f(row.mean()) if row.notna().any() else None
+        block["scott_pi"] = None  # a two-annotator statistic; see pairwise_kappa for pairs
         # leave-one-out alpha: all data without this annotator
         units = np.flatnonzero(answered)
         reduced = counts[units].copy()

@@ -54,7 +54,7 @@ def test_every_block_has_the_documented_fields(report) -> None:
     for block in [data["overall"], *data["per_rule"].values(), *data["per_label"].values()]:
         assert set(KEYS) <= set(block)
     for block in data["per_annotator"].values():
-        assert set(KEYS) - {"scott_pi"} <= set(block)
+        assert set(KEYS) <= set(block)
     assert set(data["overall"]["ci95"]) >= {
         "krippendorff_alpha",
         "fleiss_kappa",
