@@ -3,6 +3,7 @@
 The one call the app and the CLI use is `import_file`; `calibration.interop.exports` has the exports.
 """
 
+from calibration.interop.common import UnknownLabelsError
 from calibration.interop.importing import FORMATS, ImportReport, import_file
 
-__all__ = ["FORMATS", "ImportReport", "import_file"]
+__all__ = ["FORMATS", "ImportReport", "UnknownLabelsError", "import_file"]

@@ -393,9 +393,22 @@ def _rename(task_type: str, raw: Any, rename: Any, where: Location) -> Any:
     return raw
 
 
+class UnknownLabelsError(DataError):
+    """Labels in the file that the guideline does not know; nothing was imported.
+
+    Attributes:
+        unknown: the places (``task 12 annotation 3``, ``line 7``, ``row 4``) per unknown label, so a page
+            can offer a rename for each (``map_labels``).
+        labels: the guideline's label ids, the possible targets of a rename.
+    """
+
+    unknown: dict[str, list[str]]
+    labels: list[str]
+
+
 def _unknown_labels_error(
     unknown: Mapping[str, list[Location]], guideline: Guideline, source: str
-) -> DataError:
+) -> UnknownLabelsError:
     problems = []
     for label, places in sorted(unknown.items()):
         shown = ", ".join(dict.fromkeys(place(p) for p in places[:8]))
@@ -411,9 +424,12 @@ def _unknown_labels_error(
                 code="unknown_label",
             )
         )
-    return DataError(
+    error = UnknownLabelsError(
         problems[0].message, location=problems[0].location, hint=problems[0].hint, problems=problems
     )
+    error.unknown = {label: [place(p) for p in places] for label, places in sorted(unknown.items())}
+    error.labels = list(guideline.task.label_ids)
+    return error
 
 
 def _parse_input(task: Task, raw: Any, where: Location) -> Input:

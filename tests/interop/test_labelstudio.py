@@ -8,7 +8,7 @@ import pytest
 
 from calibration.answers import Span
 from calibration.errors import AnswerError, DataError
-from calibration.interop.common import resolve
+from calibration.interop.common import UnknownLabelsError, resolve
 from calibration.interop.labelstudio import read_labelstudio
 
 
@@ -172,6 +172,9 @@ def test_unknown_labels_listed_with_task_ids_and_map_labels_fixes_them(clauses, 
         "p.json: label 'CAP' is not a label of clauses@1.0.0 (used 2 time(s): task 11 annotation 102, "
         "task 12 annotation 105); nothing was imported (hint: --map-labels 'CAP=NEW_LABEL' renames it)"
     )
+    assert isinstance(caught.value, UnknownLabelsError)
+    assert caught.value.unknown == {"CAP": ["task 11 annotation 102", "task 12 annotation 105"]}
+    assert caught.value.labels == ["INDEM", "LIAB", "OTHER"]
     fixed = resolve(raw, clauses, map_labels=["CAP=LIAB"])
     assert fixed.responses.set_index(["item_id", "annotator_id"]).loc[("12", "1"), "answer"] == "LIAB"
     assert fixed.renamed == {"CAP -> LIAB": 2}
