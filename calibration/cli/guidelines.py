@@ -179,7 +179,7 @@ def run_lint(args: argparse.Namespace) -> int:
         except GuidelineError as error:
             invalid.extend(error.problems)
             continue
-        warnings.extend(locate_problems(lint_guideline(loaded.guideline), loaded))
+        warnings.extend(locate_problems(lint_guideline(loaded.guideline, loaded.source_map), loaded))
     _print_problems(invalid + warnings, args.json, codes=True)
     if not args.json:
         print(

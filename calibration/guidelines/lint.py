@@ -14,7 +14,7 @@ from typing import Any
 from calibration.answers import answer_to_json, parse_answer
 from calibration.errors import AnswerError, Location, Problem
 from calibration.guidelines.model import Guideline
-from calibration.guidelines.yaml_source import FieldPath, format_field
+from calibration.guidelines.yaml_source import FieldPath, SourceMap, format_field
 
 SIMILARITY_THRESHOLD = 0.9
 """Cosine similarity (TF-IDF of character 3-5 grams) at or above which two inputs count as near-duplicates.
@@ -60,7 +60,7 @@ def _warning(code: str, message: str, at: FieldPath, hint: str | None = None) ->
     return Problem(message, Location(field=format_field(at)), hint, code=code, severity="warning")
 
 
-def _vague_wording(guideline: Guideline) -> list[Problem]:
+def _vague_wording(guideline: Guideline, source_map: SourceMap | None) -> list[Problem]:
     found = []
     for r, rule in enumerate(guideline.rules):
         for match in _VAGUE.finditer(rule.text):
@@ -68,14 +68,17 @@ def _vague_wording(guideline: Guideline) -> list[Problem]:
             line = before.count("\n") + 1
             column = match.start() - (before.rfind("\n") + 1) + 1
             phrase = match.group(0)
-            found.append(
-                _warning(
-                    "vague_wording",
-                    f"vague wording {phrase!r} in rule {rule.id!r} (line {line}, column {column} of the text)",
-                    ("rules", r, "text"),
-                    VAGUE_PHRASES[phrase.lower()],
-                )
+            warning = _warning(
+                "vague_wording",
+                f"vague wording {phrase!r} in rule {rule.id!r} (line {line}, column {column} of the text)",
+                ("rules", r, "text"),
+                VAGUE_PHRASES[phrase.lower()],
             )
+            where = source_map.locate_in_text(("rules", r, "text"), line, column) if source_map else None
+            if where is not None:
+                location = Location(where.path, where.line, where.column, field=warning.location.field)
+                warning = Problem(warning.message, location, warning.hint, warning.code, warning.severity)
+            found.append(warning)
     return found
 
 
@@ -266,14 +269,16 @@ def _answer_text(answer: Any) -> str:
     return json.dumps(answer, ensure_ascii=False, default=str)
 
 
-def lint_guideline(guideline: Guideline) -> list[Problem]:
+def lint_guideline(guideline: Guideline, source_map: SourceMap | None = None) -> list[Problem]:
     """Warnings for a valid guideline (pure: no IO); empty when the guideline lints clean.
 
     Codes: ``uncovered_label``, ``no_examples``, ``no_edge_cases``, ``too_few_items``, ``vague_wording``,
     ``contradictory_examples``. Each warning's `location.field` is a field path such as
-    ``rules[2].text``; add file positions with the loader's source map.
+    ``rules[2].text``. With the loader's `source_map`, vague wording is placed at the word's own line
+    and column in the file where the text's layout allows (one-line or ``|`` block texts); place the
+    other warnings with `calibration.guidelines.loading.locate_problems`.
     """
-    return [*_coverage(guideline), *_vague_wording(guideline), *_contradictions(guideline)]
+    return [*_coverage(guideline), *_vague_wording(guideline, source_map), *_contradictions(guideline)]
 
 
 _RULE_FIELD = re.compile(r"^rules\[(\d+)\]")

@@ -380,6 +380,9 @@ def locate_problems(problems: list[Problem], loaded: LoadedGuideline) -> list[Pr
     """Problems (e.g. lint warnings) with the file, line and column of their field filled in."""
     located = []
     for problem in problems:
+        if problem.location.line is not None:
+            located.append(problem)
+            continue
         where = loaded.source_map.locate(parse_field(problem.location.field or ""))
         location = Location(
             path=where.path if where else loaded.path,

@@ -58,6 +58,24 @@ class SourceMap:
 
     values: dict[FieldPath, Position] = field(default_factory=dict)
     keys: dict[FieldPath, Position] = field(default_factory=dict)
+    texts: dict[FieldPath, tuple[str, int, int]] = field(default_factory=dict)
+    """Layout of texts whose characters can be placed exactly: ``(kind, line, column)`` where kind is
+    ``inline`` (one-line plain or simply quoted text starting at line/column) or ``literal`` (a ``|``
+    block whose first content line is `line`, indented by `column` - 1 spaces)."""
+
+    def locate_in_text(self, path: FieldPath, line: int, column: int) -> Position | None:
+        """The file position of the character at `line`/`column` (1-based) inside the text at `path`.
+
+        None when the text's layout does not allow an exact answer (folded or escaped texts).
+        """
+        layout = self.texts.get(path)
+        where = self.values.get(path)
+        if layout is None or where is None:
+            return None
+        kind, first, start = layout
+        if kind == "inline":
+            return Position(where.path, first, start + column - 1) if line == 1 else None
+        return Position(where.path, first + line - 1, start + column - 1)
 
     def locate(self, path: FieldPath, *, key: bool = False) -> Position | None:
         """The position of `path` (its key when `key`), else of its nearest known ancestor."""
@@ -141,6 +159,7 @@ EXPLAIN_ERRORS_BELOW = 1024 * 1024
 """Syntax errors in texts up to this size are re-parsed by the pure-Python parser for its clearer message."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _Stop(Exception):
@@ -195,6 +214,7 @@ class _Builder:
         self.prefix = prefix
         self.problems: list[Problem] = []
         self.aliases: list[yaml.events.AliasEvent] = []
+        self.lines: list[str] | None = None
         self._scalars = yaml.constructor.SafeConstructor()
 
     def run(self, loader: yaml.SafeLoader) -> Any:
@@ -352,6 +372,8 @@ class _Builder:
             if not discard:
                 self._bad_tag(tag, event.start_mark, at)
             return None
+        if tag == _STR_TAG and not discard:
+            self._record_layout(event, at)
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return self._scalars.yaml_constructors[tag](self._scalars, node)
@@ -360,6 +382,23 @@ class _Builder:
                 what = "date" if tag.endswith(":timestamp") else _tag_name(tag) + " value"
                 self._add(f"invalid {what} {event.value!r}: {error}", event.start_mark, at, None)
             return None
+
+    def _record_layout(self, event: yaml.ScalarEvent, at: FieldPath) -> None:
+        start, style, value = event.start_mark, event.style, event.value
+        if (
+            style in (None, "'")
+            and start.line == event.end_mark.line
+            and "'" not in value
+            and "\n" not in value
+        ):
+            self.map.texts[self.prefix + at] = ("inline", start.line + 1, start.column + 1 + (style == "'"))
+        elif style == "|" and self.lines is not None:
+            for number in range(start.line + 1, min(event.end_mark.line + 1, len(self.lines))):
+                line = self.lines[number]
+                if line.strip():
+                    indent = len(line) - len(line.lstrip(" "))
+                    self.map.texts[self.prefix + at] = ("literal", start.line + 2, indent + 1)
+                    break
 
     def _bad_tag(self, tag: str, mark: Any, at: FieldPath) -> None:
         self._add(
@@ -423,6 +462,7 @@ def read_yaml(
     """
     source_map = source_map if source_map is not None else SourceMap()
     builder = _Builder(path, source_map, prefix)
+    builder.lines = text.splitlines()
     loader = _FAST_LOADER(text)
     try:
         value = builder.run(loader)

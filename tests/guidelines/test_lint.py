@@ -11,7 +11,7 @@ from calibration.guidelines.lint import (
     rule_ids_of,
     warnings_by_rule,
 )
-from calibration.guidelines.loading import load_guideline_text
+from calibration.guidelines.loading import load_guideline_text, locate_problems, parse_guideline
 from calibration.guidelines.model import Guideline
 
 
@@ -87,6 +87,37 @@ def test_vague_wording_with_position_in_the_text(valid_yaml: str) -> None:
             "say whether one or both are needed",
         ),
     ]
+
+
+def test_vague_wording_is_placed_in_the_file_with_the_source_map(valid_yaml: str) -> None:
+    text = valid_yaml.replace(
+        "    text: Label POS when the reviewer recommends the product.",
+        "    text: |\n      Label POS when the reviewer recommends it.\n"
+        "      Praise for price, looks etc. counts.",
+    ).replace(
+        "    text: Label NEG when the reviewer warns others off the product.",
+        "    text: 'Label NEG when the reviewer usually warns others off.'",
+    )
+    loaded = parse_guideline(text, "g.yaml")
+    placed = [
+        (w.location.path, w.location.line, w.location.column)
+        for w in lint_guideline(loaded.guideline, loaded.source_map)
+    ]
+    assert placed == [("g.yaml", 24, 31), ("g.yaml", 32, 40)]
+    assert text.splitlines()[23][30:34] == "etc." and text.splitlines()[31][39:46] == "usually"
+    unplaced = lint_guideline(loaded.guideline)
+    assert [w.location.line for w in unplaced] == [None, None]
+
+
+def test_folded_texts_keep_the_position_of_the_text(valid_yaml: str) -> None:
+    text = valid_yaml.replace(
+        "    text: Label POS when the reviewer recommends the product.",
+        "    text: >\n      Label POS when the reviewer\n      usually recommends it.",
+    )
+    loaded = parse_guideline(text, "g.yaml")
+    [warning] = locate_problems(lint_guideline(loaded.guideline, loaded.source_map), loaded)
+    assert (warning.location.line, warning.location.column) == (22, 11)
+    assert warning.message == "vague wording 'usually' in rule 'R-POS' (line 1, column 29 of the text)"
 
 
 def test_vague_words_inside_other_words_are_not_flagged(valid_yaml: str) -> None:
