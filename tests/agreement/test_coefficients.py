@@ -310,3 +310,36 @@ def test_unknown_category_names_the_row() -> None:
         "row 3: answer: answer 'zz' of item 'i1' is not one of the declared categories (a, b) "
         "(hint: fix the answer or declare the category in the guideline)"
     )
+
+
+IRRCAC_DATASETS = {  # notes sec. 2: fleiss, gwet AC1, bp, krippendorff, pa
+    "raw_5observers": (0.457622, 0.496622, 0.487407, 0.480530, 0.615556),
+    "raw_g1g2": (0.657245, 0.684604, 0.679487, 0.631806, 0.743590),
+    "raw_gender": (0.128889, 0.208081, 0.183333, 0.143407, 0.455556),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IRRCAC_DATASETS))
+def test_irrcac_shipped_datasets(name: str) -> None:
+    from irrCAC import datasets
+
+    frame = getattr(datasets, name)().reset_index(drop=True)
+    values = sorted({v for v in frame.stack().dropna().tolist()}, key=str)
+    numeric = all(isinstance(v, float) for v in values)
+    records = [
+        {"item_id": f"u{i:03d}", "annotator_id": str(col), "answer": str(int(v)) if numeric else str(v)}
+        for i, row in frame.iterrows()
+        for col, v in row.items()
+        if not is_missing(v)
+    ]
+    task = labels(*[str(int(v)) if numeric else str(v) for v in values])
+    overall = report(responses_frame(records), task).overall
+    expected = dict(zip(("fleiss_kappa", "gwet_ac1", "brennan_prediger", "krippendorff_alpha", "percent_agreement"),
+                        IRRCAC_DATASETS[name], strict=True))  # fmt: skip
+    cac = CAC(frame, digits=10, categories=values)
+    live = {"fleiss_kappa": cac.fleiss, "gwet_ac1": cac.gwet, "brennan_prediger": cac.bp,
+            "krippendorff_alpha": cac.krippendorff}  # fmt: skip
+    for key, value in expected.items():
+        assert overall[key] == pytest.approx(value, abs=PRINTED), key
+        if key in live:
+            assert overall[key] == pytest.approx(live[key]()["est"]["coefficient_value"], abs=EXACT), key
