@@ -191,6 +191,7 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
         GuidelineError: with every problem found in `.problems`, each located by line, column and field.
     """
     from calibration.guidelines.messages import translate_errors
+    from calibration.guidelines.partial import cross_problems_despite
 
     encoded = len(text.encode("utf-8", errors="surrogatepass"))
     if encoded > MAX_FILE_BYTES:
@@ -243,6 +244,7 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
         guideline = Guideline.model_validate(data, context={"problems": cross})
     except ValidationError as error:
         found += translate_errors(error, data, source_map)
+        cross += cross_problems_despite(error, data)
     for at, message, hint in cross:
         found.append(problem_at(message, source_map.locate(at), at, hint))
     problems += [p for p in found if not _shadowed_by(p, shadowed)]

@@ -90,7 +90,10 @@ EXPECTED: dict[str, list[str]] = {
         "16:17: rules[0].examples[0].answer: ranking ['c1', 'c2', 'c2'] is not a permutation of the "
         "candidates ['c1', 'c2', 'c3'] (hint: list every candidate id exactly once)",
     ],
-    "bad_version.yaml": ["3:10: version: version '1.0' is not a semantic version such as 1.0.0"],
+    "bad_version.yaml": [
+        "3:10: version: version '1.0' is not a semantic version such as 1.0.0",
+        "14:17: rules[0].examples[0].answer: expected one of a, b, got 'tie' (hint: this task does not allow ties)",
+    ],
     "path-mismatch/2.0.0.yaml": [
         "2:5: id: id 'contracts' does not match the folder name 'path-mismatch' "
         "(hint: guideline files live at guidelines/<id>/<version>.yaml; rename the folder or fix the id)",
@@ -153,6 +156,23 @@ def test_items_file_problems_name_the_jsonl_file_and_line() -> None:
         "(hint: add the label under task.labels or fix the answer)",
         f"{jsonl}:4:64: invalid JSON: Expecting property name enclosed in double quotes "
         "(hint: each line holds one item as a JSON object)",
+    ]
+
+
+def test_cross_field_problems_are_reported_next_to_structural_ones(valid_yaml: str) -> None:
+    text = valid_yaml.replace("version: 1.0.0\ntitle", "version: one\ntitle") + (
+        "  - {id: q3, input: Broken, answer: POS}\n"
+        "  - {id: q4, input: Fine., rules: [R-NEG], answer: NOPE}\n"
+        "  - {id: q4, input: Fine again., rules: [R-NEG], answer: NEG}\n"
+    )
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline_text(text, "g.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        "g.yaml:3:10: version: version 'one' is not a semantic version such as 1.0.0",
+        "g.yaml:39:5: items[2].rules: missing required field 'rules'",
+        "g.yaml:40:52: items[3].answer: unknown label 'NOPE'; expected one of POS, NEG "
+        "(hint: add the label under task.labels or fix the answer)",
+        "g.yaml:41:10: items[4].id: duplicate item id 'q4' (first used at items[3].id) (hint: ids must be unique)",
     ]
 
 
