@@ -104,7 +104,7 @@ class ImportResult:
         gold: canonical gold answers, a Series indexed by item_id (ground-truth annotations, bank gold).
         inputs: the input per item_id (None when the file gave none and the item is not in the bank).
         item_rules: the item-to-rule table (columns item_id, rule_id); unmatched items have no row.
-        rule_sources: how each matched item got its rules: ``map``, ``bank``, ``field`` or ``labels``.
+        rule_sources: how each matched item got its rules: ``map``, ``bank``, ``field``, ``id`` or ``labels``.
         unmatched_items: items no rule could be found for (kept in the responses, not dropped).
         skipped: annotations left out on purpose, with the place and the reason.
         renamed: label renames applied, ``{"old -> new": count}``.
@@ -288,11 +288,17 @@ def rule_hints(*sources: Mapping[str, Any] | None) -> list[str]:
 
 
 def safe_item_id(value: Any) -> str:
-    """An item id our items accept (letters, digits, ``_.:-``, not starting with a sign): ``-1182`` -> ``item-1182``."""
+    """An item id our items accept (letters, digits, ``_.:-``, starting with a letter or digit).
+
+    ``-1182`` (a Prodigy input hash) becomes ``item-1182``; ``R-A/3`` becomes ``R-A_3``.
+    """
     text = str(value).strip()
     if _ID.match(text):
         return text
-    cleaned = re.sub(r"[^A-Za-z0-9_.:-]+", "_", text).lstrip("_.:-")
+    cleaned = re.sub(r"[^A-Za-z0-9_.:-]+", "_", text)
+    if _ID.match(cleaned):
+        return cleaned
+    cleaned = cleaned.lstrip("_.:-")
     return f"item-{cleaned}" if cleaned else "item"
 
 
@@ -463,8 +469,9 @@ def resolve(
     """Check a tool's records against a guideline version and build the canonical tables.
 
     Items get their rules, first found wins: the item-to-rule map; the guideline's bank item with the
-    same id; a data/metadata field naming the rule (`RULE_FIELDS`); the rules governing the labels
-    used on the item (label and span tasks). Items with none are listed in ``unmatched_items``.
+    same id; a data/metadata field naming the rule (`RULE_FIELDS`); an item id that starts with a rule
+    id and a separator (``R-INDEM-07``); the rules governing the labels used on the item (label and span
+    tasks). Items with none are listed in ``unmatched_items``.
 
     Args:
         raw: what an importer read.
@@ -638,11 +645,21 @@ def _match_rules(
                     hint=suggest(unknown[0], guideline.rule_ids) or "fix the rule field or pass --item-rules",
                 )
             rules[item_id], sources[item_id] = hints, "field"
+        elif _rule_in_id(item_id, guideline.rule_ids):
+            rules[item_id], sources[item_id] = [_rule_in_id(item_id, guideline.rule_ids) or ""], "id"
         else:
             by_labels = sorted({rule for label in used.get(item_id, ()) for rule in governs.get(label, ())})
             if by_labels:
                 rules[item_id], sources[item_id] = by_labels, "labels"
     return rules, sources
+
+
+def _rule_in_id(item_id: str, rule_ids: list[str]) -> str | None:
+    """The rule an item id names by its prefix (``R-INDEM-07``, ``R-INDEM_3``, ``R-INDEM.a``), longest first."""
+    for rule in sorted(rule_ids, key=len, reverse=True):
+        if item_id.startswith(rule) and item_id[len(rule) : len(rule) + 1] in ("-", "_", ":", "."):
+            return rule
+    return None
 
 
 def _labels_of(answer: Any) -> set[str]:

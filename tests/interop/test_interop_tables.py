@@ -96,3 +96,14 @@ def test_map_naming_an_unknown_rule_is_refused(clauses):
         DataError, match=r"the item-to-rule map names rule\(s\) R-INDEMN that clauses@1.0.0 does not"
     ):
         resolve(raw, clauses, item_rules={"c1": ["R-INDEMN"]})
+
+
+def test_rules_named_by_item_id_prefix(clauses):
+    data = b"item_id,annotator_id,answer\nR-LIAB-07,a,INDEM\nR-LIABILITY,a,INDEM\nR-INDEM/3,a,LIAB\n"
+    result = resolve(read_long_csv(data, "r.csv", clauses), clauses)
+    assert result.rule_sources == {"R-LIAB-07": "id", "R-LIABILITY": "labels", "R-INDEM_3": "id"}
+    assert sorted(result.item_rules.itertuples(index=False, name=None)) == [
+        ("R-INDEM_3", "R-INDEM"),
+        ("R-LIAB-07", "R-LIAB"),
+        ("R-LIABILITY", "R-INDEM"),
+    ]
