@@ -180,14 +180,15 @@ def items_side_by_side(
     """
     task_type = guideline.task.type
     wanted = list(dict.fromkeys(str(i) for i in item_ids))
-    part = responses[responses[ITEM].isin(wanted)]
-    texts = {}
-    for item_id in wanted:
-        try:
-            texts[item_id] = input_text(guideline.item(item_id).input)
-        except KeyError:
-            texts[item_id] = ""
-    span_text = {i: t for i, t in texts.items()} if task_type == "span" else {}
+    part = responses[responses[ITEM].isin(set(wanted))]
+    # choose the items first (most distinct answers, then given order) so text is built for those only
+    distinct = part[ANSWER].map(repr).groupby(part[ITEM]).nunique().reindex(wanted).fillna(0).astype(int)
+    order = pd.Series(range(len(wanted)), index=wanted)
+    ranked = sorted(wanted, key=lambda i: (-distinct[i], order[i]))[:max_items]
+    part = part[part[ITEM].isin(set(ranked))]
+    bank = {item.id: item for item in guideline.items}
+    texts = {i: input_text(bank[i].input) if i in bank else "" for i in ranked}
+    span_text = texts if task_type == "span" else {}
     shown = [
         answer_text(task_type, answer, span_text.get(item))
         for item, answer in zip(part[ITEM], part[ANSWER], strict=True)
@@ -195,22 +196,21 @@ def items_side_by_side(
     wide = (
         pd.DataFrame({ITEM: part[ITEM].to_numpy(), ANNOTATOR: part[ANNOTATOR].to_numpy(), ANSWER: shown})
         .pivot_table(index=ITEM, columns=ANNOTATOR, values=ANSWER, aggfunc="last")
-        .reindex(wanted)
+        .reindex(ranked)
         .fillna("")
     )
     wide.columns = [str(c) for c in wide.columns]
-    distinct = part.groupby(ITEM)[ANSWER].nunique().reindex(wanted).fillna(0).astype(int)
-    out = pd.DataFrame(index=pd.Index(wanted, name=ITEM))
-    out["text"] = [texts[i] for i in wanted]
+    out = pd.DataFrame(index=pd.Index(ranked, name=ITEM))
+    out["text"] = [texts[i] for i in ranked]
     out["gold"] = [
-        answer_text(task_type, gold[i], span_text.get(i)) if i in gold.index else "" for i in wanted
+        answer_text(task_type, gold[i], span_text.get(i)) if i in gold.index else "" for i in ranked
     ]
-    out["distinct answers"] = distinct.to_numpy()
+    out["distinct answers"] = distinct.reindex(ranked).to_numpy()
     out = out.join(wide)
     if COMMENT in responses:
         comments = part.dropna(subset=[COMMENT]).groupby(ITEM)[COMMENT].agg(lambda c: " | ".join(map(str, c)))
-        out["comments"] = comments.reindex(wanted).fillna("").to_numpy()
-    return out.sort_values("distinct answers", ascending=False, kind="stable").head(max_items)
+        out["comments"] = comments.reindex(ranked).fillna("").to_numpy()
+    return out
 
 
 def items_of_rule(item_rules: pd.DataFrame, rule_id: str) -> list[str]:

@@ -1,0 +1,76 @@
+"""Tables for pages: items side by side, answers as text, flags in words, rule rows from engine blocks."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from calibration.answers import Span
+from calibration.reports.tables import (
+    answer_text,
+    chart_table,
+    describe_flag,
+    describe_flags,
+    items_side_by_side,
+    rule_table,
+)
+from calibration.responses import gold_series, responses_frame
+
+
+def test_items_side_by_side_most_disputed_first_with_gold_and_comments(contract):
+    items = [item.id for item in contract.items[:3]]
+    gold = contract.gold_answers()
+    labels = contract.task.label_ids
+    records = [
+        {"item_id": items[0], "annotator_id": "x", "answer": labels[0], "comment": None},
+        {"item_id": items[0], "annotator_id": "y", "answer": labels[0], "comment": None},
+        {"item_id": items[1], "annotator_id": "x", "answer": labels[0], "comment": "<b>hm</b>"},
+        {"item_id": items[1], "annotator_id": "y", "answer": labels[1], "comment": None},
+    ]
+    table = items_side_by_side(contract, responses_frame(records), gold_series(gold), items)
+    assert list(table.index) == [items[1], items[0], items[2]]
+    assert table.loc[items[1], "distinct answers"] == 2 and table.loc[items[2], "distinct answers"] == 0
+    assert table.loc[items[1], "x"] == labels[0] and table.loc[items[1], "y"] == labels[1]
+    assert table.loc[items[2], "x"] == ""
+    assert table.loc[items[0], "text"] == contract.item(items[0]).input.text
+    assert table.loc[items[0], "gold"] == gold.get(items[0], "")
+    assert table.loc[items[1], "comments"] == "<b>hm</b>"
+    assert (
+        len(items_side_by_side(contract, responses_frame(records), gold_series(gold), items, max_items=1))
+        == 1
+    )
+
+
+def test_answer_text_per_task_type():
+    assert answer_text("single_label", "A") == "A"
+    assert answer_text("multi_label", ("A", "B")) == "A, B"
+    assert answer_text("ranking", ("c2", "c1")) == "c2 > c1"
+    assert answer_text("span", (Span(0, 3, "NAME"),), "Bob is here") == '"Bob" NAME'
+    assert answer_text("span", ()) == "(no span)"
+    assert answer_text("rating", 4) == "4"
+    assert answer_text("single_label", None) == ""
+
+
+def test_flags_in_words():
+    assert describe_flag("few_items").startswith("too few items")
+    assert "kappa paradox" in describe_flag("skewed_prevalence")
+    assert describe_flag("some_new_code") == "some new code"
+    assert describe_flags([]) == ""
+
+
+def test_rule_table_and_chart_table_from_blocks():
+    blocks = {
+        "R1": {"n_items": 12, "krippendorff_alpha": 0.5, "gwet_ac1": None,
+               "ci95": {"krippendorff_alpha": [0.3, 0.7]}, "flags": ["few_items"]},
+    }  # fmt: skip
+    rules = rule_table(blocks, {"R1": "Rule one"})
+    assert rules.loc["R1", "title"] == "Rule one" and rules.loc["R1", "n_items"] == 12
+    assert rules.loc["R1", "krippendorff_alpha_low"] == 0.3 and math.isnan(rules.loc["R1", "gwet_ac1"])
+    assert rules.loc["R1", "flags"] == ["few_items"]
+    long = chart_table(rules)
+    alpha = long[long["statistic"] == "krippendorff_alpha"].iloc[0]
+    assert (alpha["value"], alpha["low"], alpha["high"]) == (0.5, 0.3, 0.7)
+    assert isinstance(long, pd.DataFrame) and set(long["statistic"]) == {
+        "krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1"
+    }  # fmt: skip
