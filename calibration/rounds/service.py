@@ -380,7 +380,7 @@ def _publish(engine: Engine, guideline: Guideline, actor: Actor) -> tuple[Guidel
 
 def list_guideline_versions(engine: Engine, guideline_id: str | None = None) -> list[GuidelineVersion]:
     """Published versions (of one guideline, or all), oldest first per guideline."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         return repo.list_versions(session, guideline_id)
 
 
@@ -390,7 +390,7 @@ def get_guideline(engine: Engine, ref: str) -> Guideline:
     Raises:
         NotFoundError: not published (the hint lists published versions).
     """
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         return _guideline_of(_version_row(session, ref))
 
 
@@ -471,7 +471,7 @@ def create_user(
 
 def get_user(engine: Engine, user_id: int) -> User | None:
     """The user with this id, or None."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row = repo.find_user(session, user_id=user_id)
         return repo.user_of(row) if row else None
 
@@ -482,7 +482,7 @@ def user_by_email(engine: Engine, email: str) -> User:
     Raises:
         NotFoundError: nobody has that email.
     """
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row = repo.find_user(session, login=email)
         if row is None:
             raise NotFoundError(f"no user with the email {email!r}", hint="ask a lead to add you")
@@ -491,13 +491,13 @@ def user_by_email(engine: Engine, email: str) -> User:
 
 def list_users(engine: Engine, role: str | None = None) -> list[User]:
     """Users by name (of one role, or all)."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         return repo.list_users(session, role)
 
 
 def has_lead(engine: Engine) -> bool:
     """Whether at least one lead account exists (False means first start: ask for one)."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         return bool(repo.list_users(session, "lead"))
 
 
@@ -776,20 +776,20 @@ def create_calibration_round(
 
 def get_round(engine: Engine, round: RoundRef) -> Round:
     """A round by name or id. Raises NotFoundError (with a did-you-mean hint)."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row, version = _round_row(session, round)
         return repo.round_of(row, _ref_of(version))
 
 
 def list_rounds(engine: Engine) -> list[Round]:
     """All rounds, oldest first."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         return repo.list_rounds(session)
 
 
 def round_items(engine: Engine, round: RoundRef) -> dict[str, Item]:
     """The round's items by id (bank items and the round's extra items), in round order."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row, version = _round_row(session, round)
         items = _items_of(row, version)
         return {i: items[i] for i in _round_item_ids(row, version) if i in items}
@@ -1026,7 +1026,7 @@ def get_attempt(engine: Engine, attempt_id: int, *, actor: Actor) -> Attempt:
     Raises:
         NotFoundError: unknown attempt. PermissionDenied: someone else's attempt.
     """
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row, round_row, _, _ = _attempt_for(session, attempt_id, actor, "see the answers")
         return repo.attempt_of(session, row, round_row.name)
 
@@ -1172,7 +1172,7 @@ def record_answer(
 
 def response_history(engine: Engine, attempt_id: int, item_id: str, *, actor: Actor) -> list[Response]:
     """Every answer given to an item in an attempt, oldest first (superseded ones have superseded_at)."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         _attempt_for(session, attempt_id, actor, "see the answers")
         return repo.response_history(session, attempt_id, str(item_id))
 
@@ -1291,7 +1291,7 @@ def _result(session: Session, row: t.Attempt, round_row: t.Round) -> AttemptResu
 def round_status(engine: Engine, round: RoundRef) -> RoundStatus:
     """Progress per annotator (latest attempt): not started, in progress or finished, answered/total,
     last activity, and pass/fail for calibration rounds."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row, version = _round_row(session, round)
         latest: dict[int, tuple[t.Attempt, str, int, int, Any]] = {}
         counts: dict[int, int] = {}
@@ -1328,7 +1328,7 @@ def round_status(engine: Engine, round: RoundRef) -> RoundStatus:
 
 def latest_response_marker(engine: Engine, round: RoundRef) -> int:
     """The newest response id of a round (0 when none): changes whenever an answer is added or changed."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row, _ = _round_row(session, round)
         return repo.last_response_id(session, row.id) or 0
 
@@ -1340,36 +1340,20 @@ def round_responses(engine: Engine, round: RoundRef) -> RoundResponses:
     """
     from calibration.responses import gold_series, item_rules_frame, responses_frame
 
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row, version = _round_row(session, round)
         guideline = _guideline_of(version)
         items = _items_of(row, version)
         kind = guideline.task.type
-        records: dict[tuple[str, str], dict[str, Any]] = {}
-        for r, name, _number in repo.round_response_rows(session, row.id):
-            records[(r.item_id, name)] = {
-                "item_id": r.item_id,
-                "annotator_id": name,
-                "answer": _canonical(kind, r.answer),
-                "confidence": r.confidence,
-                "cited_rule": r.cited_rule,
-                "unclear": bool(r.unclear),
-                "comment": r.comment,
-                "seconds": r.seconds,
-            }
-        columns = [
-            "item_id",
-            "annotator_id",
-            "answer",
-            "confidence",
-            "cited_rule",
-            "unclear",
-            "comment",
-            "seconds",
-        ]
         import pandas as pd
 
-        frame = responses_frame(pd.DataFrame(list(records.values()), columns=columns))
+        rows = repo.round_response_rows(session, row.id)
+        frame = pd.DataFrame(rows, columns=list(repo.RESPONSE_COLUMNS))
+        # retakes: the latest attempt's answer per item and annotator wins (rows come oldest first)
+        frame = frame.drop_duplicates(["item_id", "annotator_id"], keep="last").reset_index(drop=True)
+        if kind == "span" or frame["answer"].map(type).eq(list).any():
+            frame["answer"] = pd.Series([_canonical(kind, a) for a in frame["answer"]], dtype=object)
+        frame = responses_frame(frame)
         in_round = _round_item_ids(row, version) if row.kind == "pilot" else list(items)
         answered = set(frame["item_id"]) | set(in_round)
         rules = item_rules_frame({i: items[i].rules for i in items if i in answered})
@@ -1445,7 +1429,7 @@ def adjudicate(
 
 def adjudications(engine: Engine, round: RoundRef) -> list[Adjudication]:
     """A round's adjudications, oldest first (the latest per item wins)."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         row, _ = _round_row(session, round)
         return repo.adjudications(session, row.id)
 
@@ -1454,7 +1438,7 @@ def certifications(
     engine: Engine, annotator: User | int | None = None, guideline_ref: str | None = None
 ) -> list[Certification]:
     """Certifications, optionally of one annotator and/or one guideline version."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         version_id = _version_row(session, guideline_ref).id if guideline_ref else None
         annotator_id = annotator.id if isinstance(annotator, User) else annotator
         return repo.certifications(session, annotator_id, version_id)
@@ -1462,7 +1446,7 @@ def certifications(
 
 def audit_log(engine: Engine, limit: int = 100, entity: str | None = None) -> list[AuditEntry]:
     """The newest audit entries first."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         return repo.audit_entries(session, limit, entity)
 
 
@@ -1551,24 +1535,25 @@ def import_responses(
             )
             session.add(attempt)
             session.flush()
+            rows = []
             for _, item_id, canonical, extras in seen.values():
-                confidence = extras.get("confidence")
-                seconds = extras.get("seconds")
-                session.add(
-                    t.Response(
-                        attempt_id=attempt.id,
-                        round_id=row.id,
-                        item_id=item_id,
-                        annotator_id=person.id,
-                        answer=answer_to_json(guideline.task.type, canonical),
-                        confidence=None if confidence is None or _isna(confidence) else int(confidence),
-                        cited_rule=None if _isna(extras.get("cited_rule")) else extras.get("cited_rule"),
-                        unclear=bool(extras.get("unclear") or False),
-                        comment=None if _isna(extras.get("comment")) else extras.get("comment"),
-                        seconds=None if seconds is None or _isna(seconds) else float(seconds),
-                        created_at=moment,
-                    )
+                confidence, seconds = extras.get("confidence"), extras.get("seconds")
+                rows.append(
+                    {
+                        "attempt_id": attempt.id,
+                        "round_id": row.id,
+                        "item_id": item_id,
+                        "annotator_id": person.id,
+                        "answer": answer_to_json(guideline.task.type, canonical),
+                        "confidence": None if _isna(confidence) else int(confidence),
+                        "cited_rule": None if _isna(extras.get("cited_rule")) else extras.get("cited_rule"),
+                        "unclear": bool(extras.get("unclear") or False),
+                        "comment": None if _isna(extras.get("comment")) else extras.get("comment"),
+                        "seconds": None if _isna(seconds) else float(seconds),
+                        "created_at": moment,
+                    }
                 )
+            repo.add_responses(session, rows)
         repo.audit(
             session,
             _actor_id(who),
@@ -1591,7 +1576,7 @@ def _isna(value: Any) -> bool:
 
 def counts(engine: Engine) -> dict[str, int]:
     """Rows per table (for checks that nothing was written)."""
-    with session_scope(engine) as session:
+    with session_scope(engine, read_only=True) as session:
         return repo.row_counts(session)
 
 

@@ -10,6 +10,7 @@ transactions itself (``isolation_level = None``) for SQLAlchemy's ``BEGIN`` to b
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from calibration.errors import CalibrationError, Location
 
 ENV_URL = "CALIBRATION_DATABASE_URL"
 DEFAULT_URL = "sqlite:///calibration.db"
+READ_ONLY = "calibration_read_only"
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON")
 
 
@@ -90,18 +92,35 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now: wait, never fail later
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # WAL: readers see a snapshot and never block writers
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now: wait, never fail later
 
     return engine
 
 
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _reader(engine: Engine) -> Engine:
+    found = _readers.get(engine)
+    if found is None:
+        found = _readers[engine] = engine.execution_options(**{READ_ONLY: True})
+    return found
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
     """A session in one transaction: committed when the block ends, rolled back on any exception.
 
-    Objects stay readable after the commit (``expire_on_commit=False``).
+    Objects stay readable after the commit (``expire_on_commit=False``). With `read_only` on SQLite
+    the transaction starts with a plain deferred ``BEGIN``: it reads a consistent snapshot without
+    taking the write lock, so long dashboard reads never hold up annotators' answers. Never write
+    in a read-only scope (a write there could fail with "database is locked").
     """
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    bind = _reader(engine) if read_only else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
         yield session
 
 

@@ -6,11 +6,12 @@ Domain objects are frozen dataclasses, safe to cache and to hand to the app afte
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from calibration.storage import tables as t
@@ -350,12 +351,25 @@ def list_rounds(session: Session) -> list[Round]:
 def add_assignments(
     session: Session, round_id: int, annotator_id: int, number: int, items: Sequence[str]
 ) -> None:
-    session.add_all(
-        t.Assignment(
-            round_id=round_id, annotator_id=annotator_id, attempt_number=number, item_id=i, position=p
-        )
+    """Give `items` (in this order) to an annotator's attempt `number` (one multi-row INSERT)."""
+    rows = [
+        {
+            "round_id": round_id,
+            "annotator_id": annotator_id,
+            "attempt_number": number,
+            "item_id": i,
+            "position": p,
+        }
         for p, i in enumerate(items)
-    )
+    ]
+    if rows:
+        session.execute(insert(t.Assignment), rows)
+
+
+def add_responses(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many responses at once (imports); each dict holds `tables.Response` column values."""
+    if rows:
+        session.execute(insert(t.Response), list(rows))
 
 
 def assigned_items(session: Session, round_id: int, annotator_id: int, number: int) -> list[str]:
@@ -489,16 +503,55 @@ def rounds_on_version(session: Session, guideline_version_id: int) -> list[int]:
     return list(session.scalars(query))
 
 
-def round_response_rows(session: Session, round_id: int) -> list[tuple[t.Response, str, int]]:
-    """Current responses of a round with the annotator's name and the attempt number, oldest first."""
+RESPONSE_COLUMNS = (
+    "item_id",
+    "annotator_id",
+    "answer",
+    "confidence",
+    "cited_rule",
+    "unclear",
+    "comment",
+    "seconds",
+)
+
+
+def round_response_rows(session: Session, round_id: int) -> list[tuple[Any, ...]]:
+    """Current responses of a round as plain tuples, oldest attempt first, then by answer order.
+
+    Each tuple is ``(item_id, annotator name, answer JSON, confidence, cited_rule, unclear, comment,
+    seconds)`` (the order of `RESPONSE_COLUMNS`). Plain rows, not ORM objects: a round can hold
+    hundreds of thousands of answers.
+    """
+    r = t.Response
     query = (
-        select(t.Response, t.User.name, t.Attempt.number)
-        .join(t.User, t.Response.annotator_id == t.User.id)
-        .join(t.Attempt, t.Response.attempt_id == t.Attempt.id)
-        .where(t.Response.round_id == round_id, t.Response.superseded_at.is_(None))
-        .order_by(t.Attempt.number, t.Response.id)
+        select(
+            r.item_id,
+            t.User.name,
+            cast(r.answer, Text),  # raw JSON text on both databases: decoded once per distinct answer below
+            r.confidence,
+            r.cited_rule,
+            r.unclear,
+            r.comment,
+            r.seconds,
+        )
+        .join(t.User, r.annotator_id == t.User.id)
+        .join(t.Attempt, r.attempt_id == t.Attempt.id)
+        .where(r.round_id == round_id, r.superseded_at.is_(None))
+        .order_by(t.Attempt.number, r.id)
     )
-    return [(r, name, number) for r, name, number in session.execute(query)]
+    decoded: dict[str, Any] = {}
+
+    def answer(text: str) -> Any:
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        return decoded[text]
+
+    return [
+        (item, name, answer(raw), conf, rule, bool(unclear), comment, seconds)
+        for item, name, raw, conf, rule, unclear, comment, seconds in session.connection()
+        .execute(query)
+        .all()
+    ]
 
 
 def round_progress_rows(session: Session, round_id: int) -> list[tuple[t.Attempt, str, int, int, Any]]:

@@ -63,6 +63,12 @@ def test_sqlite_runs_in_wal_mode_and_takes_the_write_lock_up_front(tmp_path: Pat
             other.execute("BEGIN IMMEDIATE")
     other.execute("BEGIN IMMEDIATE")  # released at commit
     other.execute("ROLLBACK")
+    with session_scope(engine, read_only=True) as session:  # dashboards: a snapshot, no write lock
+        session.execute(select(t.User.id)).all()
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO sign_in_failures (login, at) VALUES ('x', '2026-01-01 00:00:00')")
+        other.execute("COMMIT")
+        assert session.execute(text("SELECT count(*) FROM sign_in_failures")).scalar() == 0
     other.close()
     engine.dispose()
 
