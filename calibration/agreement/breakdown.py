@@ -836,7 +836,7 @@ class _GoldRows:
     item: np.ndarray
     annotator: np.ndarray
     correct: np.ndarray  # float: 1, 0, NaN (no gold)
-    gold_labels: list[Any]  # gold answer per row (None without gold)
+    gold_labels: Any  # gold answer per row: str codes ("" without gold) or canonical answers (None)
     answers: list[Any]
     k_row: np.ndarray
     k_answer: np.ndarray
@@ -857,7 +857,9 @@ class _GoldRows:
     def block(self, items: np.ndarray | None) -> dict[str, Any]:
         if items is None:
             return self._summary(np.ones(len(self.item), dtype=bool))
-        return self._summary(np.isin(self.item, items))
+        mask = np.zeros(int(self.item.max()) + 2 if len(self.item) else 1, dtype=bool)
+        mask[items] = True
+        return self._summary(mask[self.item])  # item code -1 (unknown) reads the last, False, cell
 
     def annotator_block(self, a: int) -> dict[str, Any]:
         return self._summary(self.annotator == a)
@@ -874,7 +876,7 @@ class _GoldRows:
             return {"gold_accuracy": float(np.mean(relevant)) if relevant else None, "gold_kappa": None}
         if self.task.type in ("span", "ranking"):
             return {"gold_accuracy": None, "gold_kappa": None}
-        rows = np.array([g is not None and str(g) == label for g in self.gold_labels], dtype=bool)
+        rows = np.asarray(self.gold_labels, dtype=object) == label  # "" where the item has no gold
         has = rows & np.isfinite(self.correct)
         return {"gold_accuracy": float(self.correct[has].mean()) if has.any() else None, "gold_kappa": None}
 
@@ -885,43 +887,56 @@ def _gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Serie
     frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last").reset_index(drop=True)
     gold = gold.copy()
     gold.index = gold.index.astype(str)
+    gold = gold[~gold.index.duplicated(keep="last")]
     items = frame[ITEM].astype(str)
     item_codes = enc.items.get_indexer(items)
     ann_codes = enc.annotators.get_indexer(frame[ANNOTATOR].astype(str))
-    has = items.isin(gold.index).to_numpy()
-    golds = [gold[i] if h else None for i, h in zip(items, has, strict=True)]
-    answers = list(frame[ANSWER])
-    correct = np.full(len(frame), np.nan)
+    position = gold.index.get_indexer(items)
+    has = position >= 0
     sel = np.flatnonzero(has)
-    if len(sel):
-        correct[sel] = answers_correct(task.type, [answers[i] for i in sel], [golds[i] for i in sel])
-    k_rows: list[int] = []
-    k_a: list[int] = []
-    k_g: list[int] = []
+    correct = np.full(len(frame), np.nan)
+    k_rows: list[int] | np.ndarray = []
+    k_a: list[int] | np.ndarray = []
+    k_g: list[int] | np.ndarray = []
     k_q, k_w = 0, None
     if task.type in ("single_label", "rating", "pairwise"):
-        lookup = {c: i for i, c in enumerate(enc.categories)}
-        for i in sel:
-            a, g = lookup.get(answers[i], -1), lookup.get(golds[i], -1)
-            if a >= 0 and g >= 0:
-                k_rows.append(i), k_a.append(a), k_g.append(g)
+        # vectorized: answers and gold answers as codes on the declared categories
+        categories = list(enc.categories)
+        a_codes = pd.Categorical(frame[ANSWER].to_numpy(), categories=categories).codes.astype(np.int64)
+        gold_codes_all = pd.Categorical(gold.to_numpy(), categories=categories).codes.astype(np.int64)
+        g_codes = np.where(has, gold_codes_all[np.where(has, position, 0)], -1)
+        correct[sel] = (a_codes[sel] == g_codes[sel]).astype(float)
+        both = np.flatnonzero((a_codes >= 0) & (g_codes >= 0))
+        k_rows, k_a, k_g = both, a_codes[both], g_codes[both]
         k_q = enc.q
         level = task.measurement_level
         if task.type == "rating" and level != "nominal":
             k_w = co.agreement_weights(k_q, "linear" if level == "ordinal" else "quadratic")
-    elif task.type == "multi_label":
-        labels = task.label_ids
-        for i in sel:
-            a_set, g_set = set(answers[i]), set(golds[i])
-            for lab in labels:
-                k_rows.append(i), k_a.append(int(lab in a_set)), k_g.append(int(lab in g_set))
-        k_q = 2
+        golds = None
+        gold_labels = np.array([str(c) for c in categories] + [""], dtype=object)[g_codes]
+        answers: list[Any] = []
+    else:
+        answers = list(frame[ANSWER])
+        gold_values = gold.to_numpy()
+        golds = [gold_values[p] if h else None for p, h in zip(position, has, strict=True)]
+        if len(sel):
+            correct[sel] = answers_correct(task.type, [answers[i] for i in sel], [golds[i] for i in sel])
+        gold_labels = golds
+        if task.type == "multi_label":
+            labels = task.label_ids
+            rows_, a_, g_ = [], [], []
+            for i in sel:
+                a_set, g_set = set(answers[i]), set(golds[i])
+                for lab in labels:
+                    rows_.append(i), a_.append(int(lab in a_set)), g_.append(int(lab in g_set))
+            k_rows, k_a, k_g = rows_, a_, g_
+            k_q = 2
     return _GoldRows(
         task=task,
         item=item_codes,
         annotator=ann_codes,
         correct=correct,
-        gold_labels=golds,
+        gold_labels=gold_labels,
         answers=answers,
         k_row=np.asarray(k_rows, dtype=np.int64),
         k_answer=np.asarray(k_a, dtype=np.int64),
