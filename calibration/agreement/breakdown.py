@@ -843,6 +843,35 @@ class _GoldRows:
     k_gold: np.ndarray
     k_q: int
     k_weights: np.ndarray | None
+    n_items: int = 0
+    by_item: bool = False  # single-choice tasks: block sums come from per-item totals
+
+    def __post_init__(self) -> None:
+        if not self.by_item:
+            return
+        has = np.isfinite(self.correct) & (self.item >= 0)
+        items = self.item[has]
+        self._item_n = np.bincount(items, minlength=self.n_items)
+        self._item_correct = np.bincount(items, weights=self.correct[has], minlength=self.n_items)
+        k_items = self.item[self.k_row]
+        self._item_gold = np.full(self.n_items, -1, dtype=np.int64)
+        self._item_gold[k_items] = self.k_gold
+        flat = k_items * self.k_q + self.k_answer
+        self._item_answers = np.bincount(flat, minlength=self.n_items * self.k_q).reshape(
+            self.n_items, self.k_q
+        )
+
+    def _items_summary(self, items: np.ndarray) -> dict[str, Any]:
+        n = int(self._item_n[items].sum())
+        accuracy = float(self._item_correct[items].sum() / n) if n else None
+        kappa = None
+        if n:
+            gold = self._item_gold[items]
+            valid = gold >= 0
+            table = np.zeros((self.k_q, self.k_q))
+            np.add.at(table, gold[valid], self._item_answers[items][valid])
+            kappa = co.cohen_kappa(table, self.k_weights)
+        return {"gold_accuracy": accuracy, "gold_kappa": kappa, "n_gold_answers": n}
 
     def _summary(self, rows: np.ndarray) -> dict[str, Any]:
         has = rows & np.isfinite(self.correct)
@@ -857,6 +886,8 @@ class _GoldRows:
     def block(self, items: np.ndarray | None) -> dict[str, Any]:
         if items is None:
             return self._summary(np.ones(len(self.item), dtype=bool))
+        if self.by_item:
+            return self._items_summary(np.asarray(items))
         mask = np.zeros(int(self.item.max()) + 2 if len(self.item) else 1, dtype=bool)
         mask[items] = True
         return self._summary(mask[self.item])  # item code -1 (unknown) reads the last, False, cell
@@ -943,6 +974,8 @@ def _gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Serie
         k_gold=np.asarray(k_g, dtype=np.int64),
         k_q=k_q,
         k_weights=k_w,
+        n_items=enc.n_items,
+        by_item=task.type in ("single_label", "rating", "pairwise"),
     )
 
 

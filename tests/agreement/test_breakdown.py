@@ -148,6 +148,14 @@ def test_gold_fields(report) -> None:
     assert with_gold.per_annotator["a0"]["gold_accuracy"] == pytest.approx((a0["answer"] == "A").mean())
     assert with_gold.per_label["A"]["gold_accuracy"] == pytest.approx((rows["answer"] == "A").mean())
     assert "gold_accuracy" not in report.overall
+    r2 = rows[rows["item_id"].isin(RULES[RULES["rule_id"] == "R2"]["item_id"])]
+    assert with_gold.per_rule["R2"]["gold_accuracy"] == pytest.approx((r2["answer"] == "A").mean())
+    assert with_gold.per_rule["R2"]["n_gold_answers"] == len(r2)
+    mixed = gold_series({item: LABELS[k % 3] for k, item in enumerate(ITEMS)})
+    scored = agreement_report(RESPONSES, TASK, RULES, mixed, bootstrap=0).per_rule["R2"]
+    r2 = RESPONSES[RESPONSES["item_id"].isin(RULES[RULES["rule_id"] == "R2"]["item_id"])]
+    expected = cohen_kappa_score(mixed[r2["item_id"]].to_numpy(), r2["answer"], labels=LABELS)
+    assert scored["gold_kappa"] == pytest.approx(expected, abs=1e-12)
 
 
 def test_item_agreement_and_confused_pairs() -> None:
