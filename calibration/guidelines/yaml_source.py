@@ -433,7 +433,10 @@ def _explain(text: str, path: str | None, error: yaml.YAMLError) -> Problem:
     """The pure-Python parser's message for a syntax error (clearer than libyaml's), when it finds one."""
     if _FAST_LOADER is yaml.SafeLoader or len(text) > EXPLAIN_ERRORS_BELOW:
         return _syntax_problem(error, path)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError:
+        return _syntax_problem(error, path)
     try:
         while loader.check_event():
             loader.get_event()
@@ -442,6 +445,26 @@ def _explain(text: str, path: str | None, error: yaml.YAMLError) -> Problem:
     finally:
         loader.dispose()
     return _syntax_problem(error, path)
+
+
+# Characters YAML 1.1 does not allow in a stream (section 5.1): C0/C1 controls, surrogates, U+FFFE/FFFF.
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _unprintable(text: str, index: int, path: str | None) -> Problem:
+    before = text[:index]
+    line = before.count("\n") + 1
+    column = index - (before.rfind("\n") + 1) + 1
+    code = ord(text[index])
+    return problem_at(
+        f"character U+{code:04X} is not allowed in YAML",
+        Position(path, line, column),
+        None,
+        f'remove it, or write it as an escape inside a double-quoted text ("\\x{code:02x}")'
+        if code < 0x100
+        else "remove it",
+        code="yaml_syntax",
+    )
 
 
 def read_yaml(
@@ -462,6 +485,9 @@ def read_yaml(
     """
     source_map = source_map if source_map is not None else SourceMap()
     builder = _Builder(path, source_map, prefix)
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        return None, source_map, [_unprintable(text, bad.start(), path)]
     builder.lines = text.splitlines()
     loader = _FAST_LOADER(text)
     try:
