@@ -55,13 +55,18 @@ import numpy as np
 import pandas as pd
 
 from calibration.agreement import coefficients as co
+from calibration.agreement.annotators import annotator_columns, per_annotator
 from calibration.agreement.bootstrap import percentile_interval, percentile_intervals, replicate_sums
 from calibration.agreement.encoding import Encoded
+from calibration.agreement.gold_blocks import gold_rows as _gold_rows
+from calibration.agreement.items import coincidence_frame, confused_pairs, item_agreement
 from calibration.errors import DataError
-from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
+from calibration.responses import ANNOTATOR, ITEM, RULE
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Task
+
+__all__ = ["AgreementReport", "agreement_by_rule", "agreement_report", "confused_pairs", "item_agreement"]
 
 FEW_ITEMS = 10
 PARADOX_MIN_AGREEMENT = 0.8
@@ -342,7 +347,7 @@ def agreement_report(
     overall_rows = np.empty((enc.n_units, width))
     overall_rows[:, : stats.shape[1]] = stats
     ann = overall_rows[:, stats.shape[1] :]
-    _annotator_columns(counts, wide, stats, spec, out=ann[:, : 3 * n_ann])
+    annotator_columns(counts, wide, stats, spec, out=ann[:, : 3 * n_ann])
     if ovr:
         _binary_columns(counts, out=ann[:, 3 * n_ann :])
     overall = _Block(
@@ -478,8 +483,10 @@ def agreement_report(
     for (i, j), table in zip(pairs, overall.tables, strict=True):
         kappa = co.cohen_kappa(table, st.cohen_weights) if table.sum() else None
         pairwise.iloc[i, j] = pairwise.iloc[j, i] = np.nan if kappa is None else kappa
-    per_annotator = _per_annotator(enc, counts, wide, stats, spec, ann, sums[0], reps[0], pairwise, gold_rows)
-    confusion = {b.key: _coincidence_frame(b.counts, categories) for b in blocks if b.kind != "label"}
+    annotators = per_annotator(
+        enc, counts, wide, stats, spec, ann, sums[0], reps[0], pairwise, gold_rows, few_items=FEW_ITEMS
+    )
+    confusion = {b.key: coincidence_frame(b.counts, categories) for b in blocks if b.kind != "label"}
     return AgreementReport(
         task_type=task.type,
         level=st.level,
@@ -487,7 +494,7 @@ def agreement_report(
         overall=overall_dict,
         per_rule=per_rule,
         per_label=per_label,
-        per_annotator=per_annotator,
+        per_annotator=annotators,
         pairwise_kappa=pairwise,
         confusion=confusion,
         n_bootstrap=bootstrap,
@@ -697,376 +704,6 @@ def _block_dict(
     block["ci95"] = ci
     block["flags"] = _flags(block, single)
     return block
-
-
-# --------------------------------------------------------------------------- per annotator
-
-
-def _annotator_columns(
-    counts: np.ndarray, wide: np.ndarray, stats: np.ndarray, spec: co.StatSpec, out: np.ndarray | None = None
-) -> np.ndarray:
-    """Per unit and annotator: [answered & pairable, agreement with the others, disagreement]."""
-    q = spec.q
-    n_c = stats[:, 4 + q : 4 + 2 * q].sum(axis=0)
-    delta = spec.delta if spec.delta is not None else co._ordinal_distance(n_c)
-    r = counts.sum(axis=1)
-    pairable = r >= 2
-    denom = np.where(pairable, r - 1, 1.0)
-    dis_by_cat = counts @ delta.T  # unit x category: sum_k r_uk delta(c, k)
-    rows = np.arange(counts.shape[0])
-    if out is None:
-        out = np.empty((counts.shape[0], 3 * len(wide)))
-    for a, codes in enumerate(wide):
-        mask = (codes >= 0) & pairable
-        c = np.where(mask, codes, 0)
-        out[:, 3 * a] = mask
-        out[:, 3 * a + 1] = np.where(mask, (counts[rows, c] - 1) / denom, 0.0)
-        out[:, 3 * a + 2] = np.where(mask, dis_by_cat[rows, c] / denom, 0.0)
-    return out
-
-
-def _chance_terms(sums: np.ndarray, spec: co.StatSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pooled chance agreement of Fleiss and AC1, and Krippendorff's expected disagreement D_e."""
-    q = spec.q
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pi = sums[..., 4 : 4 + q] / sums[..., 0:1]
-        pe_fleiss = (pi * pi).sum(axis=-1)
-        pe_ac1 = (pi * (1 - pi)).sum(axis=-1) / (q - 1) if q > 1 else np.full(pi.shape[:-1], np.nan)
-        n_c = sums[..., 4 + q : 4 + 2 * q]
-        n = n_c.sum(axis=-1)
-        delta = spec.delta if spec.delta is not None else co._ordinal_distance(n_c)
-        if delta.ndim == 2:
-            d_e = np.einsum("...k,kl,...l->...", n_c, delta, n_c) / (n * (n - 1))
-        else:
-            d_e = np.einsum("...k,...kl,...l->...", n_c, delta, n_c) / (n * (n - 1))
-    return pe_fleiss, pe_ac1, d_e
-
-
-def _annotator_stats(sums: np.ndarray, k: int, a: int, spec: co.StatSpec) -> dict[str, np.ndarray]:
-    pe_f, pe_ac1, d_e = _chance_terms(sums[..., :k], spec)
-    v = sums[..., k + 3 * a]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pa = sums[..., k + 3 * a + 1] / v
-        d_o = sums[..., k + 3 * a + 2] / v
-        return {
-            "percent_agreement": pa,
-            "fleiss_kappa": (pa - pe_f) / (1 - pe_f),
-            "gwet_ac1": (pa - pe_ac1) / (1 - pe_ac1),
-            "krippendorff_alpha": 1 - d_o / d_e,
-        }
-
-
-def _per_annotator(
-    enc: Encoded,
-    counts: np.ndarray,
-    wide: np.ndarray,
-    stats: np.ndarray,
-    spec: co.StatSpec,
-    ann: np.ndarray,
-    total: np.ndarray,
-    rep: np.ndarray | None,
-    pairwise: pd.DataFrame,
-    gold_rows: _GoldRows | None,
-) -> dict[str, dict[str, Any]]:
-    k = stats.shape[1]
-    overall_alpha = _f(co.statistics_from_sums(total[:k], spec)["krippendorff_alpha"])
-    single = co.is_single_category(counts)
-    r = counts.sum(axis=1)
-    out: dict[str, dict[str, Any]] = {}
-    for a, name in enumerate(enc.annotators):
-        codes = wide[a]
-        answered = codes >= 0
-        pairable = answered & (r >= 2)
-        others = (wide[:, pairable] >= 0).any(axis=1)
-        point = _annotator_stats(total, k, a, spec)
-        block: dict[str, Any] = {
-            "n_items": _n_items(enc.unit_items[answered], enc.units_are_items),
-            "n_annotators": int(others.sum()),
-            "n_annotations": _n_items(enc.item_codes[enc.annotator_codes == a], enc.units_are_items),
-            "n_pairable_items": _n_items(enc.unit_items[pairable], enc.units_are_items),
-            "level": spec.level,
-        }
-        for stat in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1"):
-            block[stat] = _f(point[stat])
-        row = pairwise.iloc[a].drop(pairwise.index[a])
-        block["cohen_kappa_mean"] = _f(row.mean()) if row.notna().any() else None
-        block["scott_pi"] = None  # a two-annotator statistic; see pairwise_kappa for pairs
-        # leave-one-out alpha: all data without this annotator
-        units = np.flatnonzero(answered)
-        reduced = counts[units].copy()
-        reduced[np.arange(len(units)), codes[units]] -= 1
-        s_wo, _ = co.item_statistics(reduced, spec.level, None if not spec.weighted else spec.weights)
-        sums_wo = total[:k].copy()
-        sums_wo[: spec.n_columns] += s_wo.sum(axis=0) - stats[units].sum(axis=0)
-        alpha_wo = None if single else _f(co.statistics_from_sums(sums_wo, spec)["krippendorff_alpha"])
-        block["krippendorff_alpha_without"] = alpha_wo
-        block["alpha_gain_without"] = (
-            alpha_wo - overall_alpha if alpha_wo is not None and overall_alpha is not None else None
-        )
-        if single:
-            for stat in ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "cohen_kappa_mean"):
-                block[stat] = None
-        ci: dict[str, list[float] | None] = {}
-        if rep is not None:
-            rep_stats = _annotator_stats(rep, k, a, spec)
-            for stat, values in rep_stats.items():
-                if block.get(stat) is not None:
-                    ci[stat] = percentile_interval(values)
-        block["ci95"] = ci
-        flags = []
-        if block["n_pairable_items"] < FEW_ITEMS:
-            flags.append("few_items")
-        if single:
-            flags.append(co.UNDEFINED_SINGLE_CATEGORY)
-        block["flags"] = flags
-        if gold_rows is not None:
-            block.update(gold_rows.annotator_block(a))
-        out[str(name)] = block
-    return out
-
-
-# --------------------------------------------------------------------------- gold
-
-
-@dataclass
-class _GoldRows:
-    """Gold correctness per answer row, and (answer, gold) category pairs for kappa."""
-
-    task: Task
-    item: np.ndarray
-    annotator: np.ndarray
-    correct: np.ndarray  # float: 1, 0, NaN (no gold)
-    gold_labels: Any  # gold answer per row: str codes ("" without gold) or canonical answers (None)
-    answers: list[Any]
-    k_row: np.ndarray
-    k_answer: np.ndarray
-    k_gold: np.ndarray
-    k_q: int
-    k_weights: np.ndarray | None
-    n_items: int = 0
-    by_item: bool = False  # single-choice tasks: block sums come from per-item totals
-
-    def __post_init__(self) -> None:
-        if not self.by_item:
-            return
-        has = np.isfinite(self.correct) & (self.item >= 0)
-        items = self.item[has]
-        self._item_n = np.bincount(items, minlength=self.n_items)
-        self._item_correct = np.bincount(items, weights=self.correct[has], minlength=self.n_items)
-        k_items = self.item[self.k_row]
-        self._item_gold = np.full(self.n_items, -1, dtype=np.int64)
-        self._item_gold[k_items] = self.k_gold
-        flat = k_items * self.k_q + self.k_answer
-        self._item_answers = np.bincount(flat, minlength=self.n_items * self.k_q).reshape(
-            self.n_items, self.k_q
-        )
-
-    def _items_summary(self, items: np.ndarray) -> dict[str, Any]:
-        n = int(self._item_n[items].sum())
-        accuracy = float(self._item_correct[items].sum() / n) if n else None
-        kappa = None
-        if n:
-            gold = self._item_gold[items]
-            valid = gold >= 0
-            table = np.zeros((self.k_q, self.k_q))
-            np.add.at(table, gold[valid], self._item_answers[items][valid])
-            kappa = co.cohen_kappa(table, self.k_weights)
-        return {"gold_accuracy": accuracy, "gold_kappa": kappa, "n_gold_answers": n}
-
-    def _summary(self, rows: np.ndarray) -> dict[str, Any]:
-        has = rows & np.isfinite(self.correct)
-        accuracy = float(self.correct[has].mean()) if has.any() else None
-        kappa = None
-        if self.k_q and has.any():
-            sel = has[self.k_row]
-            table = co.contingency(self.k_gold[sel], self.k_answer[sel], self.k_q)
-            kappa = co.cohen_kappa(table, self.k_weights)
-        return {"gold_accuracy": accuracy, "gold_kappa": kappa, "n_gold_answers": int(has.sum())}
-
-    def block(self, items: np.ndarray | None) -> dict[str, Any]:
-        if items is None:
-            return self._summary(np.ones(len(self.item), dtype=bool))
-        if self.by_item:
-            return self._items_summary(np.asarray(items))
-        mask = np.zeros(int(self.item.max()) + 2 if len(self.item) else 1, dtype=bool)
-        mask[items] = True
-        return self._summary(mask[self.item])  # item code -1 (unknown) reads the last, False, cell
-
-    def annotator_block(self, a: int) -> dict[str, Any]:
-        return self._summary(self.annotator == a)
-
-    def label_block(self, label: str) -> dict[str, Any]:
-        """Accuracy on the answers whose gold is (single choice) or contains (multi_label) the label."""
-        if self.task.type == "multi_label":
-            hits = [
-                (label in set(map(str, g)), label in set(map(str, a)))
-                for g, a in zip(self.gold_labels, self.answers, strict=True)
-                if g is not None
-            ]
-            relevant = [ok for has, ok in hits if has]
-            return {"gold_accuracy": float(np.mean(relevant)) if relevant else None, "gold_kappa": None}
-        if self.task.type in ("span", "ranking"):
-            return {"gold_accuracy": None, "gold_kappa": None}
-        rows = np.asarray(self.gold_labels, dtype=object) == label  # "" where the item has no gold
-        has = rows & np.isfinite(self.correct)
-        return {"gold_accuracy": float(self.correct[has].mean()) if has.any() else None, "gold_kappa": None}
-
-
-def _gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series) -> _GoldRows:
-    from calibration.agreement.gold import answers_correct
-
-    frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last").reset_index(drop=True)
-    gold = gold.copy()
-    gold.index = gold.index.astype(str)
-    gold = gold[~gold.index.duplicated(keep="last")]
-    items = frame[ITEM].astype(str)
-    item_codes = enc.items.get_indexer(items)
-    ann_codes = enc.annotators.get_indexer(frame[ANNOTATOR].astype(str))
-    position = gold.index.get_indexer(items)
-    has = position >= 0
-    sel = np.flatnonzero(has)
-    correct = np.full(len(frame), np.nan)
-    k_rows: list[int] | np.ndarray = []
-    k_a: list[int] | np.ndarray = []
-    k_g: list[int] | np.ndarray = []
-    k_q, k_w = 0, None
-    if task.type in ("single_label", "rating", "pairwise"):
-        # vectorized: answers and gold answers as codes on the declared categories
-        categories = list(enc.categories)
-        a_codes = pd.Categorical(frame[ANSWER].to_numpy(), categories=categories).codes.astype(np.int64)
-        gold_codes_all = pd.Categorical(gold.to_numpy(), categories=categories).codes.astype(np.int64)
-        g_codes = np.where(has, gold_codes_all[np.where(has, position, 0)], -1)
-        correct[sel] = (a_codes[sel] == g_codes[sel]).astype(float)
-        both = np.flatnonzero((a_codes >= 0) & (g_codes >= 0))
-        k_rows, k_a, k_g = both, a_codes[both], g_codes[both]
-        k_q = enc.q
-        level = task.measurement_level
-        if task.type == "rating" and level != "nominal":
-            k_w = co.agreement_weights(k_q, "linear" if level == "ordinal" else "quadratic")
-        golds = None
-        gold_labels = np.array([str(c) for c in categories] + [""], dtype=object)[g_codes]
-        answers: list[Any] = []
-    else:
-        answers = list(frame[ANSWER])
-        gold_values = gold.to_numpy()
-        golds = [gold_values[p] if h else None for p, h in zip(position, has, strict=True)]
-        if len(sel):
-            correct[sel] = answers_correct(task.type, [answers[i] for i in sel], [golds[i] for i in sel])
-        gold_labels = golds
-        if task.type == "multi_label":
-            labels = task.label_ids
-            rows_, a_, g_ = [], [], []
-            for i in sel:
-                a_set, g_set = set(answers[i]), set(golds[i])
-                for lab in labels:
-                    rows_.append(i), a_.append(int(lab in a_set)), g_.append(int(lab in g_set))
-            k_rows, k_a, k_g = rows_, a_, g_
-            k_q = 2
-    return _GoldRows(
-        task=task,
-        item=item_codes,
-        annotator=ann_codes,
-        correct=correct,
-        gold_labels=gold_labels,
-        answers=answers,
-        k_row=np.asarray(k_rows, dtype=np.int64),
-        k_answer=np.asarray(k_a, dtype=np.int64),
-        k_gold=np.asarray(k_g, dtype=np.int64),
-        k_q=k_q,
-        k_weights=k_w,
-        n_items=enc.n_items,
-        by_item=task.type in ("single_label", "rating", "pairwise"),
-    )
-
-
-# --------------------------------------------------------------------------- per item, confusions
-
-
-def _coincidence_frame(counts: np.ndarray, categories: list[Any]) -> pd.DataFrame:
-    """Ordered answer-pair counts within units: ``R'R - diag(sum R)`` as a label x label frame."""
-    matrix = counts.T @ counts - np.diag(counts.sum(axis=0))
-    names = [str(c) for c in categories]
-    return pd.DataFrame(
-        matrix.astype(int), index=pd.Index(names, name="label_a"), columns=pd.Index(names, name="label_b")
-    )
-
-
-def item_agreement(responses: pd.DataFrame, task: Task | None = None) -> pd.DataFrame:
-    """Per-item disagreement: how many answers, the majority answer and its share, the entropy.
-
-    Works for every task type (answers are compared as canonical, hashable values).
-
-    Returns:
-        DataFrame indexed by item_id with n_annotations, majority_answer, majority_share, n_distinct,
-        entropy (bits, of the answer distribution), pairwise_agreement (share of agreeing answer pairs;
-        NaN with one answer).
-    """
-    frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last")
-    item_codes, items = pd.factorize(frame[ITEM].astype(str), sort=True)
-    ans_codes, uniques = pd.factorize(pd.Series(list(frame[ANSWER]), dtype=object))
-    n_a = max(len(uniques), 1)
-    flat = item_codes.astype(np.int64) * n_a + ans_codes
-    pair_codes, pair_counts = np.unique(flat, return_counts=True)
-    table = pd.DataFrame({"item": pair_codes // n_a, "answer": pair_codes % n_a, "count": pair_counts})
-    n = np.bincount(item_codes, minlength=len(items)).astype(float)
-    table["n"] = n[table["item"]]
-    table["p"] = table["count"] / table["n"]
-    table = table.sort_values(["item", "count", "answer"], ascending=[True, False, True])
-    top = table.drop_duplicates("item")
-    entropy = (-table["p"] * np.log2(table["p"])).groupby(table["item"]).sum()
-    agree = (table["count"] * (table["count"] - 1)).groupby(table["item"]).sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pairwise = agree.to_numpy() / (n * (n - 1))
-    out = pd.DataFrame(
-        {
-            "n_annotations": n.astype(int),
-            "majority_answer": [uniques[c] for c in top["answer"].to_numpy()],
-            "majority_share": top["p"].to_numpy(),
-            "n_distinct": table.groupby("item").size().to_numpy(),
-            "entropy": entropy.to_numpy() + 0.0,
-            "pairwise_agreement": np.where(n >= 2, pairwise, np.nan),
-        },
-        index=pd.Index(items, name=ITEM),
-    )
-    return out
-
-
-def confused_pairs(
-    responses: pd.DataFrame, task: Task, item_rules: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Which pairs of categories annotators split on, per rule (``"*"`` = all items without a map).
-
-    For each rule and unordered pair of categories (a, b), ``count`` = number of annotator pairs on
-    the same item (unit) that answered a and b, ``share`` = count / all disagreeing pairs of the rule.
-
-    Returns:
-        DataFrame with columns rule_id, label_a, label_b, count, share; sorted by rule, then count
-        (descending). Pairs that never occur are left out.
-    """
-    enc = _setup(responses, task, "nominal").enc
-    counts = enc.counts()
-    groups: list[tuple[str, np.ndarray]] = []
-    if item_rules is not None and len(item_rules):
-        frame = item_rules[[ITEM, RULE]].astype(str).drop_duplicates()
-        codes = enc.items.get_indexer(frame[ITEM])
-        frame = frame.assign(_code=codes)[codes >= 0]
-        for rule, part in frame.groupby(RULE, sort=True):
-            mask = np.zeros(enc.n_items, dtype=bool)
-            mask[part["_code"].to_numpy()] = True
-            groups.append((str(rule), np.flatnonzero(mask[enc.unit_items])))
-    else:
-        groups.append(("*", np.arange(enc.n_units)))
-    rows = []
-    upper = np.triu_indices(enc.q, 1)
-    for rule, units in groups:
-        c = counts[units]
-        pair_counts = (c.T @ c)[upper]
-        total = pair_counts.sum()
-        for a, b, count in zip(upper[0], upper[1], pair_counts, strict=True):
-            if count > 0:
-                rows.append((rule, enc.categories[a], enc.categories[b], int(count), float(count / total)))
-    out = pd.DataFrame(rows, columns=[RULE, "label_a", "label_b", "count", "share"])
-    return out.sort_values([RULE, "count"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 LEAN_STATS = ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")

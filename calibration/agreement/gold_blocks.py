@@ -1,0 +1,172 @@
+"""Gold columns of the agreement report: accuracy and kappa against gold per block of answers.
+
+Used by `calibration.agreement.breakdown` for overall, per-rule, per-label and per-annotator blocks;
+correctness per task type is `calibration.agreement.gold.answers_correct`, kappa is Cohen's kappa on
+the declared categories (weighted for ordinal/interval ratings, pooled binary for multi-label).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from calibration.agreement import coefficients as co
+from calibration.agreement.encoding import Encoded
+from calibration.responses import ANNOTATOR, ANSWER, ITEM
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Task
+
+
+@dataclass
+class GoldRows:
+    """Gold correctness per answer row, and (answer, gold) category pairs for kappa."""
+
+    task: Task
+    item: np.ndarray
+    annotator: np.ndarray
+    correct: np.ndarray  # float: 1, 0, NaN (no gold)
+    gold_labels: Any  # gold answer per row: str codes ("" without gold) or canonical answers (None)
+    answers: list[Any]
+    k_row: np.ndarray
+    k_answer: np.ndarray
+    k_gold: np.ndarray
+    k_q: int
+    k_weights: np.ndarray | None
+    n_items: int = 0
+    by_item: bool = False  # single-choice tasks: block sums come from per-item totals
+
+    def __post_init__(self) -> None:
+        if not self.by_item:
+            return
+        has = np.isfinite(self.correct) & (self.item >= 0)
+        items = self.item[has]
+        self._item_n = np.bincount(items, minlength=self.n_items)
+        self._item_correct = np.bincount(items, weights=self.correct[has], minlength=self.n_items)
+        k_items = self.item[self.k_row]
+        self._item_gold = np.full(self.n_items, -1, dtype=np.int64)
+        self._item_gold[k_items] = self.k_gold
+        flat = k_items * self.k_q + self.k_answer
+        self._item_answers = np.bincount(flat, minlength=self.n_items * self.k_q).reshape(
+            self.n_items, self.k_q
+        )
+
+    def _items_summary(self, items: np.ndarray) -> dict[str, Any]:
+        n = int(self._item_n[items].sum())
+        accuracy = float(self._item_correct[items].sum() / n) if n else None
+        kappa = None
+        if n:
+            gold = self._item_gold[items]
+            valid = gold >= 0
+            table = np.zeros((self.k_q, self.k_q))
+            np.add.at(table, gold[valid], self._item_answers[items][valid])
+            kappa = co.cohen_kappa(table, self.k_weights)
+        return {"gold_accuracy": accuracy, "gold_kappa": kappa, "n_gold_answers": n}
+
+    def _summary(self, rows: np.ndarray) -> dict[str, Any]:
+        has = rows & np.isfinite(self.correct)
+        accuracy = float(self.correct[has].mean()) if has.any() else None
+        kappa = None
+        if self.k_q and has.any():
+            sel = has[self.k_row]
+            table = co.contingency(self.k_gold[sel], self.k_answer[sel], self.k_q)
+            kappa = co.cohen_kappa(table, self.k_weights)
+        return {"gold_accuracy": accuracy, "gold_kappa": kappa, "n_gold_answers": int(has.sum())}
+
+    def block(self, items: np.ndarray | None) -> dict[str, Any]:
+        if items is None:
+            return self._summary(np.ones(len(self.item), dtype=bool))
+        if self.by_item:
+            return self._items_summary(np.asarray(items))
+        mask = np.zeros(int(self.item.max()) + 2 if len(self.item) else 1, dtype=bool)
+        mask[items] = True
+        return self._summary(mask[self.item])  # item code -1 (unknown) reads the last, False, cell
+
+    def annotator_block(self, a: int) -> dict[str, Any]:
+        return self._summary(self.annotator == a)
+
+    def label_block(self, label: str) -> dict[str, Any]:
+        """Accuracy on the answers whose gold is (single choice) or contains (multi_label) the label."""
+        if self.task.type == "multi_label":
+            hits = [
+                (label in set(map(str, g)), label in set(map(str, a)))
+                for g, a in zip(self.gold_labels, self.answers, strict=True)
+                if g is not None
+            ]
+            relevant = [ok for has, ok in hits if has]
+            return {"gold_accuracy": float(np.mean(relevant)) if relevant else None, "gold_kappa": None}
+        if self.task.type in ("span", "ranking"):
+            return {"gold_accuracy": None, "gold_kappa": None}
+        rows = np.asarray(self.gold_labels, dtype=object) == label  # "" where the item has no gold
+        has = rows & np.isfinite(self.correct)
+        return {"gold_accuracy": float(self.correct[has].mean()) if has.any() else None, "gold_kappa": None}
+
+
+def gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series) -> GoldRows:
+    from calibration.agreement.gold import answers_correct
+
+    frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last").reset_index(drop=True)
+    gold = gold.copy()
+    gold.index = gold.index.astype(str)
+    gold = gold[~gold.index.duplicated(keep="last")]
+    items = frame[ITEM].astype(str)
+    item_codes = enc.items.get_indexer(items)
+    ann_codes = enc.annotators.get_indexer(frame[ANNOTATOR].astype(str))
+    position = gold.index.get_indexer(items)
+    has = position >= 0
+    sel = np.flatnonzero(has)
+    correct = np.full(len(frame), np.nan)
+    k_rows: list[int] | np.ndarray = []
+    k_a: list[int] | np.ndarray = []
+    k_g: list[int] | np.ndarray = []
+    k_q, k_w = 0, None
+    if task.type in ("single_label", "rating", "pairwise"):
+        # vectorized: answers and gold answers as codes on the declared categories
+        categories = list(enc.categories)
+        a_codes = pd.Categorical(frame[ANSWER].to_numpy(), categories=categories).codes.astype(np.int64)
+        gold_codes_all = pd.Categorical(gold.to_numpy(), categories=categories).codes.astype(np.int64)
+        g_codes = np.where(has, gold_codes_all[np.where(has, position, 0)], -1)
+        correct[sel] = (a_codes[sel] == g_codes[sel]).astype(float)
+        both = np.flatnonzero((a_codes >= 0) & (g_codes >= 0))
+        k_rows, k_a, k_g = both, a_codes[both], g_codes[both]
+        k_q = enc.q
+        level = task.measurement_level
+        if task.type == "rating" and level != "nominal":
+            k_w = co.agreement_weights(k_q, "linear" if level == "ordinal" else "quadratic")
+        golds = None
+        gold_labels = np.array([str(c) for c in categories] + [""], dtype=object)[g_codes]
+        answers: list[Any] = []
+    else:
+        answers = list(frame[ANSWER])
+        gold_values = gold.to_numpy()
+        golds = [gold_values[p] if h else None for p, h in zip(position, has, strict=True)]
+        if len(sel):
+            correct[sel] = answers_correct(task.type, [answers[i] for i in sel], [golds[i] for i in sel])
+        gold_labels = golds
+        if task.type == "multi_label":
+            labels = task.label_ids
+            rows_, a_, g_ = [], [], []
+            for i in sel:
+                a_set, g_set = set(answers[i]), set(golds[i])
+                for lab in labels:
+                    rows_.append(i), a_.append(int(lab in a_set)), g_.append(int(lab in g_set))
+            k_rows, k_a, k_g = rows_, a_, g_
+            k_q = 2
+    return GoldRows(
+        task=task,
+        item=item_codes,
+        annotator=ann_codes,
+        correct=correct,
+        gold_labels=gold_labels,
+        answers=answers,
+        k_row=np.asarray(k_rows, dtype=np.int64),
+        k_answer=np.asarray(k_a, dtype=np.int64),
+        k_gold=np.asarray(k_g, dtype=np.int64),
+        k_q=k_q,
+        k_weights=k_w,
+        n_items=enc.n_items,
+        by_item=task.type in ("single_label", "rating", "pairwise"),
+    )
