@@ -11,7 +11,10 @@ Modules (import from them directly; this package imports nothing so the CLI star
   seed=0, level=None) -> AgreementReport``; ``agreement_by_rule(...) -> DataFrame`` (fast path);
   ``item_agreement(responses, task) -> DataFrame``; ``confused_pairs(responses, task, item_rules)``.
 - `structured`: multi-label, span, pairwise and ranking answers as categorical units
-  (``unitize``), MASI/Jaccard set alpha, pairwise span F1, Kendall's W.
+  (``unitize``, token units for spans), MASI/Jaccard set alpha, pairwise span F1, Kendall's W.
+- `annotators`, `gold_blocks`, `items`: the per-annotator, gold and per-item parts of the report
+  (`item_agreement`, `confused_pairs` are re-exported by `breakdown`).
+- `encoding`: integer codes (``encode``) of items, annotators and declared categories.
 - `gold`: ``score_against_gold(responses, gold, task, item_rules=None, policy=None) -> GoldScore``,
   ``score_annotators(...) -> DataFrame``.
 - `dawid_skene`: ``fit_dawid_skene(responses, categories, n_iter=100, tol=1e-5, gold=None)``.

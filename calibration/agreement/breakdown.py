@@ -48,6 +48,7 @@ low kappa there reflects prevalence, not an ambiguous rule; AC1 is the robust vi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -156,10 +157,12 @@ class _Setup:
     cohen_weights: np.ndarray | None
 
 
-def _setup(responses: pd.DataFrame, task: Task, level: str | None) -> _Setup:
+def _setup(
+    responses: pd.DataFrame, task: Task, level: str | None, inputs: Mapping[str, Any] | None = None
+) -> _Setup:
     from calibration.agreement.structured import unitize
 
-    enc = unitize(responses, task)
+    enc = unitize(responses, task, inputs)
     level = level or ("ordinal" if task.type == "ranking" else task.measurement_level)
     numeric = all(isinstance(c, int | float) and not isinstance(c, bool) for c in enc.categories)
     values = [float(c) for c in enc.categories] if numeric else None
@@ -299,6 +302,7 @@ def agreement_report(
     bootstrap: int = 1000,
     seed: int = 0,
     level: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> AgreementReport:
     """Agreement statistics overall, per rule, per label, per annotator and per pair.
 
@@ -310,6 +314,7 @@ def agreement_report(
         bootstrap: bootstrap replicates for the 95 % intervals (0: no intervals).
         seed: seed of the bootstrap weights (same seed, same intervals).
         level: Krippendorff level (nominal, ordinal, interval, ratio); default from the task.
+        inputs: item inputs by item_id (the guideline's bank); span tasks then use token units.
 
     Returns:
         An `AgreementReport`.
@@ -319,7 +324,7 @@ def agreement_report(
     """
     if len(responses) == 0:
         raise DataError("there are no responses to analyse", hint="the responses table is empty")
-    st = _setup(responses, task, level)
+    st = _setup(responses, task, level, inputs)
     enc = st.enc
     q, categories = enc.q, enc.categories
     counts = enc.counts()

@@ -9,9 +9,10 @@ unchanged; items stay the resampling clusters of the bootstrap.
 - multi_label: one binary unit per (item, declared label): 1 when the annotator chose the label. The
   per-label coefficients are binary alpha/kappa of that label; overall ones pool the binary units.
   `set_alpha` adds Krippendorff's alpha with a set distance (MASI, Passonneau 2006, or Jaccard).
-- span: one unit per (item, character) that at least one annotator put in a span; its category is
-  the span label or ``"O"`` (character-level alpha; characters nobody marked are left out, so the
-  value does not depend on text length). `span_pair_f1` gives the pairwise exact and overlap F1
+- span: one unit per (item, token) that at least one annotator put in a span; its category is the
+  span label or ``"O"`` (token-level alpha; tokens nobody marked are left out, so the value does not
+  depend on text length). Tokens come from the item's input text when `inputs` are given (runs of
+  word characters and single punctuation marks); without the text, each character is a token. `span_pair_f1` gives the pairwise exact and overlap F1
   (Hripcsak & Rothschild 2005), symmetric in the two annotators.
 - ranking: one unit per (item, candidate) whose category is the rank position (0 = best); alpha on
   ranks uses the ordinal level by default. `kendall_w` gives Kendall's coefficient of concordance per
@@ -20,7 +21,8 @@ unchanged; items stay the resampling clusters of the bootstrap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,8 +52,26 @@ def _check_iterable(frame: pd.DataFrame, kind: str) -> None:
             )
 
 
-def unitize(responses: pd.DataFrame, task: Task) -> Encoded:
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def token_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of the tokens of `text` (runs of word characters, single punctuation)."""
+    found = [(m.start(), m.end()) for m in TOKEN.finditer(text)]
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts, ends = zip(*found, strict=True)
+    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+
+
+def unitize(responses: pd.DataFrame, task: Task, inputs: Mapping[str, Any] | None = None) -> Encoded:
     """Encode a canonical responses table as categorical judgements on units (see module docstring).
+
+    Args:
+        responses: canonical responses.
+        task: the guideline task.
+        inputs: item inputs by item_id; for span tasks, items whose input has a text are judged per
+            token (a token takes the label of a span that overlaps it) instead of per character.
 
     Raises:
         DataError: an answer that does not fit the task (naming the row).
@@ -96,7 +116,13 @@ def unitize(responses: pd.DataFrame, task: Task) -> Encoded:
         categories = [OUTSIDE, *task.label_ids]
         lab_index = {lab: i + 1 for i, lab in enumerate(task.label_ids)}
         rows, positions, cats = [], [], []
+        bounds: dict[Any, tuple[np.ndarray, np.ndarray] | None] = {}
         for row, answer in enumerate(answers):
+            item_id = frame[ITEM].iloc[row]
+            if item_id not in bounds:
+                text = getattr((inputs or {}).get(item_id), "text", None)
+                bounds[item_id] = token_bounds(text) if isinstance(text, str) else None
+            tokens = bounds[item_id]
             for span in answer:
                 start, end, label = span[0], span[1], span[2]
                 if label not in lab_index:
@@ -104,9 +130,13 @@ def unitize(responses: pd.DataFrame, task: Task) -> Encoded:
                         f"unknown span label {label!r} in the answer of item {frame[ITEM].iloc[row]!r}",
                         location=Location(row=row + 2, field=ANSWER),
                     )
-                rows.append(np.full(end - start, row))
-                positions.append(np.arange(start, end))
-                cats.append(np.full(end - start, lab_index[label]))
+                if tokens is None:
+                    covered = np.arange(start, end)
+                else:  # tokens overlapping the span
+                    covered = np.flatnonzero((tokens[0] < end) & (tokens[1] > start))
+                rows.append(np.full(len(covered), row))
+                positions.append(covered)
+                cats.append(np.full(len(covered), lab_index[label]))
         if rows:
             r_arr, p_arr, c_arr = np.concatenate(rows), np.concatenate(positions), np.concatenate(cats)
         else:
@@ -147,7 +177,7 @@ def unitize(responses: pd.DataFrame, task: Task) -> Encoded:
             category_codes=category,
             unit_items=unit_frame["item"].to_numpy().astype(np.int64),
             unit_keys=unit_frame["pos"].to_numpy(),
-            unit_kind="item_char",
+            unit_kind="item_token" if inputs else "item_char",
         )
     if kind == "ranking":
         size = task.candidates or max((len(a) for a in answers), default=0)

@@ -109,7 +109,14 @@ def analyse(args: argparse.Namespace) -> Any:
     )
     io.check_design(responses, raw, path, allow_single=args.allow_single_answers)
     return agreement_report(
-        responses, task, item_rules, gold, bootstrap=args.bootstrap, seed=args.seed, level=args.level
+        responses,
+        task,
+        item_rules,
+        gold,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        level=args.level,
+        inputs=inputs or None,
     )
 
 

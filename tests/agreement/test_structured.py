@@ -153,3 +153,30 @@ def test_ranking_kendall_w_and_alpha_on_ranks() -> None:
     expected = krippendorff.alpha(matrix, level_of_measurement="ordinal", value_domain=[0.0, 1.0, 2.0])
     assert rep.overall["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
     assert rep.level == "ordinal"
+
+
+def test_span_token_alpha_with_input_texts() -> None:
+    from calibration.agreement.structured import token_bounds
+    from calibration.guidelines.model import TextInput
+
+    text = "Anna Smith wrote to anna@x.com, twice."
+    starts, ends = token_bounds(text)
+    assert [text[s:e] for s, e in zip(starts, ends, strict=True)] == [
+        "Anna", "Smith", "wrote", "to", "anna", "@", "x", ".", "com", ",", "twice", "."
+    ]  # fmt: skip
+    data = {
+        "a": {"t1": (Span(0, 10, "PER"), Span(20, 30, "ORG"))},
+        "b": {"t1": (Span(0, 4, "PER"), Span(20, 24, "ORG"))},
+    }
+    kind = task("span", "PER", "ORG")
+    inputs = {"t1": TextInput(text=text)}
+    enc = unitize(rows(data), kind, inputs)
+    assert enc.unit_kind == "item_token"
+    assert enc.n_units == 7  # Anna, Smith, anna, @, x, ., com
+    rep = agreement_report(rows(data), kind, bootstrap=0, inputs=inputs)
+    # tokens: Anna PER/PER, Smith PER/O, anna ORG/ORG, @ . x . com ORG/O
+    matrix = np.array([[1, 1, 2, 2, 2, 2, 2], [1, 0, 2, 0, 0, 0, 0]], float)
+    expected = krippendorff.alpha(matrix, level_of_measurement="nominal", value_domain=[0.0, 1.0, 2.0])
+    assert rep.overall["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
+    chars = agreement_report(rows(data), kind, bootstrap=0)
+    assert chars.overall["krippendorff_alpha"] != pytest.approx(expected)
