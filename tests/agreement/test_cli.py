@@ -182,3 +182,33 @@ def test_missing_file_and_misuse(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["agreement", str(PILOT), "--item-rules", str(RULES), "--guideline", str(GUIDELINE)])
     assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "guideline",
+    [
+        "pii-spans/1.0.0.yaml",
+        "chatbot-rating/1.0.0.yaml",
+        "chatbot-preference/1.0.0.yaml",
+        "contract-clauses/1.1.0.yaml",
+    ],
+)
+def test_every_bundled_task_type_through_the_cli(tmp_path: Path, capsys, guideline: str) -> None:
+    """Answers equal to the bank's gold, by three annotators: perfect agreement and accuracy."""
+    from calibration.answers import dump_cell
+
+    loaded = load_guideline(ROOT / "guidelines" / guideline)
+    rows = [(item, who, dump_cell(loaded.task.type, answer)) for item, answer in loaded.gold_answers().items()
+            for who in ("x", "y", "z")]  # fmt: skip
+    path = tmp_path / "answers.csv"
+    pd.DataFrame(rows, columns=["item_id", "annotator_id", "answer"]).to_csv(path, index=False)
+    code, out, err = run(
+        capsys, path, "--guideline", ROOT / "guidelines" / guideline, "--bootstrap", 50, "--json"
+    )
+    assert code == 0, err
+    overall = json.loads(out)["overall"]
+    assert overall["gold_accuracy"] == 1.0
+    assert overall["krippendorff_alpha"] == pytest.approx(1.0)
+    assert overall["n_items"] == len(loaded.gold_answers())
+    if loaded.task.type == "span":
+        assert overall["span_f1_exact"] == 1.0
