@@ -97,12 +97,8 @@ def test_bootstrap_interval_contains_the_estimate(frame: pd.DataFrame) -> None:
             continue
         low, high = bounds
         assert low <= high
-        # percentile intervals of a ratio estimator contain the estimate except for tiny, degenerate data
-        assert low - 1e-9 <= result[key] <= high + 1e-9 or result["n_pairable_items"] < 6, (
-            key,
-            result[key],
-            bounds,
-        )
+        # replicates are sums in float32: a bound can sit 1e-7 off an estimate it equals
+        assert low - 1e-6 <= result[key] <= high + 1e-6, (key, result[key], bounds)
 
 
 def test_bootstrap_is_reproducible_and_seed_dependent() -> None:
