@@ -10,6 +10,7 @@ transactions itself (``isolation_level = None``) for SQLAlchemy's ``BEGIN`` to b
 from __future__ import annotations
 
 import os
+import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,9 @@ from calibration.errors import CalibrationError, Location
 ENV_URL = "CALIBRATION_DATABASE_URL"
 DEFAULT_URL = "sqlite:///calibration.db"
 READ_ONLY = "calibration_read_only"
-SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON")
+MIGRATION_LOCK = 72711959  # PostgreSQL advisory lock key held while migrating
+# busy_timeout first: switching to WAL needs a lock, and must wait for it rather than fail
+SQLITE_PRAGMAS = ("busy_timeout=30000", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON")
 
 
 def database_url(url: str | None = None) -> str:
@@ -137,15 +140,28 @@ def migrations_config(engine: Engine) -> Any:
     return config
 
 
+_migrating = threading.Lock()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the Alembic migrations up to `revision` (creating the database on first use)."""
     from alembic import command
 
     config = migrations_config(engine)
-    with engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-        connection.commit()
+    with _migrating, engine.connect() as connection:  # Alembic's context is process-global: one at a time
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:  # several app processes starting at once migrate one after the other
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+        finally:
+            if postgres:
+                connection.rollback()
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                connection.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -322,3 +322,61 @@ def test_import_responses_is_all_or_nothing(published: Any) -> None:
     assert service.import_responses(engine, "imp", frame, actor=lead, source="export.csv") == 3
     table = service.round_responses(engine, "imp").responses
     assert sorted(map(tuple, table[["item_id", "annotator_id", "answer"]].values.tolist())) == sorted(rows)
+
+
+def test_span_answers_round_trip_as_canonical_spans(store: Any) -> None:
+    from calibration.answers import Span
+
+    data = {
+        "format": 1,
+        "id": "pii",
+        "version": "1.0.0",
+        "title": "Personal data",
+        "task": {
+            "type": "span",
+            "labels": [{"id": "NAME", "name": "Name"}, {"id": "EMAIL", "name": "Email"}],
+        },
+        "rules": [{"id": "R-NAME", "title": "Names", "text": "Mark names.", "labels": ["NAME", "EMAIL"]}],
+        "items": [{"id": "t1", "input": "Ann wrote to ann@x.org", "rules": ["R-NAME"], "answer": []}],
+    }
+    engine = store.engine
+    service.publish(engine, Guideline.model_validate(data))
+    service.create_user(engine, "ann", role="annotator")
+    service.create_pilot_round(engine, "spans", "pii@1.0.0", actor=store.lead, annotators=["ann"], overlap=1)
+    ann = _user(engine, "ann")
+    attempt = service.start_or_resume_attempt(engine, "spans", ann)
+    raw = [{"text": "ann@x.org", "label": "EMAIL"}, {"text": "Ann", "label": "NAME"}]
+    stored = service.record_answer(engine, attempt.id, "t1", raw, actor=ann)
+    assert stored.answer == [
+        {"start": 0, "end": 3, "label": "NAME"},
+        {"start": 13, "end": 22, "label": "EMAIL"},
+    ]
+    assert (
+        service.record_answer(
+            engine, attempt.id, "t1", [[0, 3, "NAME"], [13, 22, "EMAIL"]], actor=ann
+        ).created
+        is False
+    )
+    with pytest.raises(AnswerError, match="span text 'Bob' does not occur in the input"):
+        service.record_answer(engine, attempt.id, "t1", [{"text": "Bob", "label": "NAME"}], actor=ann)
+    answer = service.round_responses(engine, "spans").responses.loc[0, "answer"]
+    assert answer == (Span(0, 3, "NAME"), Span(13, 22, "EMAIL"))
+    assert service.round_responses(engine, "spans").gold["t1"] == ()
+
+
+def test_a_closed_round_takes_no_answers(published: Any) -> None:
+    engine, lead = published.engine, published.lead
+    service.create_pilot_round(engine, "p", "tiny@1.0.0", actor=lead, annotators=["ann", "bob"], overlap=2)
+    ann = _user(engine, "ann")
+    attempt = service.start_or_resume_attempt(engine, "p", ann)
+    with pytest.raises(PermissionDenied, match="ann \\(annotator\\) may not close rounds"):
+        service.close_round(engine, "p", actor=ann)
+    assert service.close_round(engine, "p", actor=lead).status == "closed"
+    with pytest.raises(Exception, match="round 'p' is closed") as error:
+        service.record_answer(engine, attempt.id, attempt.items[0], "POS", actor=ann)
+    assert error.value.hint == "ask your lead to reopen it"
+    with pytest.raises(PermissionDenied, match="bob may not see the answers of another annotator's attempt"):
+        service.get_attempt(engine, attempt.id, actor=_user(engine, "bob"))
+    assert service.get_attempt(engine, attempt.id, actor=lead).id == attempt.id
+    service.close_round(engine, "p", actor=lead, reopen=True)
+    assert service.record_answer(engine, attempt.id, attempt.items[0], "POS", actor=ann).created is True

@@ -202,3 +202,37 @@ def test_a_killed_process_loses_no_acknowledged_answer(big_round: Any) -> None:
     # kill came between a commit and its acknowledgement
     assert attempt.next_item in attempt.items[len(acknowledged) : len(acknowledged) + 2]
     assert attempt.answered in (len(acknowledged), len(acknowledged) + 1)
+
+
+def test_processes_starting_at_once_migrate_once(db_url: str) -> None:
+    script = "import sys; from calibration.storage.engine import make_engine, upgrade; upgrade(make_engine(sys.argv[1]))"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, db_url], stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        for _ in range(3)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], errors
+    engine = make_engine(db_url)
+    assert current_revision(engine) == "0001"
+    engine.dispose()
+
+
+def test_threads_of_one_process_migrate_one_at_a_time(db_url: str) -> None:
+    engines = [make_engine(db_url) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def migrate(engine: Any) -> None:
+        try:
+            upgrade(engine)
+        except BaseException as error:  # collected and reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=migrate, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert {current_revision(e) for e in engines} == {"0001"}
+    for engine in engines:
+        engine.dispose()
