@@ -204,4 +204,53 @@ def render(report: Any) -> str:
     text += _table("rule", report.per_rule, gold)
     text += _table("label", report.per_label, gold)
     text += _table("annotator", report.per_annotator, gold)
+    text += _pairs(report)
+    text += _confusions(report)
     return text
+
+
+def _pairs(report: Any) -> str:
+    """The annotator x annotator Cohen's kappa matrix."""
+    matrix = report.pairwise_kappa
+    if len(matrix) < 2 or len(matrix) > 20:
+        return ""
+    names = [str(n) for n in matrix.index]
+    width = max(9, *(len(n) for n in names))
+    cell = max(6, *(len(n) for n in names))
+    out = (
+        "Cohen's kappa per annotator pair\n"
+        + " " * width
+        + "  "
+        + "  ".join(f"{n:>{cell}}" for n in names)
+        + "\n"
+    )
+    for name, row in zip(names, matrix.to_numpy(), strict=True):
+        cells = "  ".join(f"{'-' if v != v else f'{v:.3f}':>{cell}}" for v in row)
+        out += f"{name:<{width}}  {cells}\n"
+    return out + "\n"
+
+
+def _confusions(report: Any) -> str:
+    """Per rule, the label pair that accounts for most disagreement (from the answer-pair counts)."""
+    lines = []
+    for rule, frame in report.confusion.items():
+        if rule == "*":
+            continue
+        values = frame.to_numpy()
+        total = (values.sum() - values.trace()) / 2
+        if total <= 0:
+            continue
+        upper = [
+            (values[i, j] + values[j, i]) / 2 for i in range(len(values)) for j in range(i + 1, len(values))
+        ]
+        pairs = [
+            (frame.index[i], frame.columns[j]) for i in range(len(values)) for j in range(i + 1, len(values))
+        ]
+        best = max(range(len(upper)), key=upper.__getitem__)
+        a, b = pairs[best]
+        lines.append(
+            f"{rule:<12} {a} vs {b}: {upper[best] / total:.0%} of {int(total)} disagreeing answer pairs"
+        )
+    if not lines:
+        return ""
+    return "Most confused labels per rule\n" + "\n".join(lines) + "\n"

@@ -65,6 +65,10 @@ def test_bundled_example_table_prints_per_rule_rows(capsys) -> None:
     assert out.startswith(
         "Agreement on 162 answers by 4 annotators on 41 items (single_label, level nominal;"
     )
+    kappa = report.pairwise_kappa.loc["annotator-1", "annotator-2"]
+    pair_line = next(x for x in out.splitlines() if x.startswith("annotator-1 ") and x.split()[1] == "-")
+    assert f"{kappa:.3f}" in pair_line
+    assert "R-INDEM      INDEMNIFICATION vs LIMITATION_OF_LIABILITY: " in out
 
 
 def test_wide_format_with_ignored_columns_equals_long(tmp_path: Path, capsys) -> None:
