@@ -111,6 +111,7 @@ SYSTEM: Literal["system"] = "system"
 Actor = User | int | Literal["system"]
 RoundRef = str | int
 DEFAULT_INVITATION_LIFETIME = dt.timedelta(days=7)
+STUCK_AFTER = dt.timedelta(minutes=30)
 MAX_COMMENT = 5000
 
 
@@ -1288,9 +1289,20 @@ def _result(session: Session, row: t.Attempt, round_row: t.Round) -> AttemptResu
 # --------------------------------------------------------------------------- status and analyses
 
 
-def round_status(engine: Engine, round: RoundRef) -> RoundStatus:
-    """Progress per annotator (latest attempt): not started, in progress or finished, answered/total,
-    last activity, and pass/fail for calibration rounds."""
+def round_status(
+    engine: Engine,
+    round: RoundRef,
+    *,
+    stuck_after: dt.timedelta = STUCK_AFTER,
+    now: dt.datetime | None = None,
+) -> RoundStatus:
+    """Who finished and who is stuck: progress per annotator (their latest attempt).
+
+    Each `AnnotatorProgress` has the status (not_started, in_progress, finished), answered/total,
+    the last activity (last answer, else the attempt's start), pass/fail for calibration rounds,
+    and ``stuck``: in progress with no activity for `stuck_after`.
+    """
+    moment = _now(now)
     with session_scope(engine, read_only=True) as session:
         row, version = _round_row(session, round)
         latest: dict[int, tuple[t.Attempt, str, int, int, Any]] = {}
@@ -1310,16 +1322,19 @@ def round_status(engine: Engine, round: RoundRef) -> RoundStatus:
             if last is not None and getattr(last, "tzinfo", None) is None:
                 last = last.replace(tzinfo=dt.UTC)
             passed = None if attempt.score is None else bool(attempt.score.get("passed"))
+            activity = last or attempt.started_at
+            stuck = attempt.status == "in_progress" and moment - activity > stuck_after
             progress.append(
                 AnnotatorProgress(
                     person,
                     name,
                     counts[person],
-                    attempt.status,
+                    attempt.status,  # type: ignore[arg-type]
                     answered,
-                    total,  # type: ignore[arg-type]
-                    last or attempt.started_at,
+                    total,
+                    activity,
                     passed,
+                    stuck,
                 )
             )
         progress.sort(key=lambda p: p.name)

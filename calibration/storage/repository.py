@@ -181,6 +181,7 @@ class AnnotatorProgress:
     total: int
     last_activity: dt.datetime | None
     passed: bool | None = None
+    stuck: bool = False  # in progress, but no answer for a while (see `round_status`)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class RoundStatus:
                     "total": p.total,
                     "last_activity": p.last_activity.isoformat() if p.last_activity else None,
                     "passed": p.passed,
+                    "stuck": p.stuck,
                 }
                 for p in self.annotators
             ],

@@ -93,12 +93,17 @@ def test_pilot_round_assigns_every_item_to_k_annotators(published: Any) -> None:
         items.update(attempt.items)
     assert set(items.values()) == {2}
     assert set(items) == {f"i{n:02d}" for n in range(1, 13)} | {"p01"}
+    ann = _user(engine, "ann")
+    first = service.start_or_resume_attempt(engine, "pilot-1", ann)
+    service.record_answer(engine, first.id, first.items[0], "POS", actor=ann)
     status = service.round_status(engine, "pilot-1")
-    assert [(p.name, p.status, p.answered) for p in status.annotators] == [
-        ("ann", "in_progress", 0),
-        ("bob", "in_progress", 0),
-        ("cyd", "in_progress", 0),
+    assert [(p.name, p.status, p.answered, p.stuck) for p in status.annotators] == [
+        ("ann", "in_progress", 1, False),
+        ("bob", "in_progress", 0, False),
+        ("cyd", "in_progress", 0, False),
     ]
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    assert [p.stuck for p in service.round_status(engine, "pilot-1", now=later).annotators] == [True] * 3
 
 
 def test_round_creation_errors_write_nothing(published: Any) -> None:
@@ -380,3 +385,31 @@ def test_a_closed_round_takes_no_answers(published: Any) -> None:
     assert service.get_attempt(engine, attempt.id, actor=lead).id == attempt.id
     service.close_round(engine, "p", actor=lead, reopen=True)
     assert service.record_answer(engine, attempt.id, attempt.items[0], "POS", actor=ann).created is True
+
+
+def test_double_clicks_at_the_same_moment_store_one_answer(published: Any) -> None:
+    import threading
+
+    engine = published.engine
+    service.create_pilot_round(engine, "p", "tiny@1.0.0", actor=published.lead, annotators=["ann", "bob"])
+    ann = _user(engine, "ann")
+    attempt = service.start_or_resume_attempt(engine, "p", ann)
+    results: list[Any] = []
+    barrier = threading.Barrier(4)
+
+    def click(item: str) -> None:
+        barrier.wait()
+        try:
+            results.append(service.record_answer(engine, attempt.id, item, "NEU", actor=ann))
+        except BaseException as error:  # collected and reported below
+            results.append(error)
+
+    for item in attempt.items[:5]:
+        threads = [threading.Thread(target=click, args=(item,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert all(isinstance(r, service.Response) for r in results), results
+    assert sum(r.created for r in results) == 5
+    assert service.counts(engine)["responses"] == 5
