@@ -376,12 +376,8 @@ def agreement_report(
     blocks = [overall]
     rule_items: dict[str, np.ndarray] = {}
     if item_rules is not None and len(item_rules):
-        frame = item_rules[[ITEM, RULE]].astype(str).drop_duplicates()
-        codes = enc.items.get_indexer(frame[ITEM])
-        frame = frame.assign(_code=codes)[codes >= 0]
-        for rule, part in frame.groupby(RULE, sort=True):
-            items = np.unique(part["_code"].to_numpy())
-            rule_items[str(rule)] = items
+        for rule, items in _rule_items(enc, item_rules):
+            rule_items[rule] = items
             if enc.units_are_items:
                 units = items
             else:
@@ -505,6 +501,25 @@ def agreement_report(
         n_bootstrap=bootstrap,
         seed=seed,
     )
+
+
+def _rule_items(enc: Encoded, item_rules: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """(rule_id, sorted item codes) per rule with at least one answered item, rules sorted by id."""
+    item_col, rule_col = item_rules[ITEM], item_rules[RULE]
+    codes = enc.items.get_indexer(item_col if item_col.dtype == object else item_col.astype(str))
+    rule_codes, rule_names = pd.factorize(
+        rule_col if rule_col.dtype == object else rule_col.astype(str), sort=True
+    )
+    keep = codes >= 0
+    # unique (rule, item) pairs, sorted by rule then item
+    pairs = np.unique(rule_codes[keep].astype(np.int64) * max(enc.n_items, 1) + codes[keep])
+    pair_rules, sorted_items = pairs // max(enc.n_items, 1), pairs % max(enc.n_items, 1)
+    bounds = np.searchsorted(pair_rules, np.arange(len(rule_names) + 1))
+    return [
+        (str(name), sorted_items[bounds[r] : bounds[r + 1]])
+        for r, name in enumerate(rule_names)
+        if bounds[r] < bounds[r + 1]
+    ]
 
 
 def _pair_tables(
@@ -739,25 +754,11 @@ def agreement_by_rule(
     names, memberships = ["*"], [np.arange(enc.n_units)]
     inputs = [stats if enc.units_are_items else _aggregate_by_item(stats, enc.unit_items)]
     if item_rules is not None and len(item_rules):
-        item_col, rule_col = item_rules[ITEM], item_rules[RULE]
-        codes = enc.items.get_indexer(item_col if item_col.dtype == object else item_col.astype(str))
-        rule_codes, rule_names = pd.factorize(
-            rule_col if rule_col.dtype == object else rule_col.astype(str), sort=True
-        )
-        keep = codes >= 0
-        # unique (rule, item) pairs, sorted by rule then item
-        pairs = np.unique(rule_codes[keep].astype(np.int64) * enc.n_items + codes[keep])
-        pair_rules, sorted_items = pairs // enc.n_items, pairs % enc.n_items
-        bounds = np.searchsorted(pair_rules, np.arange(len(rule_names) + 1))
-        gathered = stats[sorted_items] if enc.units_are_items else None
-        for r, name in enumerate(rule_names):
-            if bounds[r] == bounds[r + 1]:
-                continue
-            items = sorted_items[bounds[r] : bounds[r + 1]]
-            names.append(str(name))
+        for name, items in _rule_items(enc, item_rules):
+            names.append(name)
             if enc.units_are_items:
                 memberships.append(items)
-                inputs.append(gathered[bounds[r] : bounds[r + 1]])
+                inputs.append(stats[items])
             else:
                 mask = np.zeros(enc.n_items, dtype=bool)
                 mask[items] = True
