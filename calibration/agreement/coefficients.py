@@ -303,13 +303,16 @@ def scott_pi(table: np.ndarray) -> float | None:
 
 
 def prevalence_bias(table: np.ndarray) -> dict[str, float | None]:
-    """Prevalence and bias indices (Byrt, Bishop & Carlin 1993) of a 2-rater table, generalised to q
-    categories: prevalence = max_k |p_kk - mean off-diagonal| is replaced by the dominant-category share
-    of all answers, bias = half the L1 distance between the two raters' marginals.
+    """Prevalence and bias indices of a 2-rater table (Byrt, Bishop & Carlin 1993).
+
+    For a 2x2 table ``[[a, b], [c, d]]``: prevalence index ``|a - d| / n``, bias index ``|b - c| / n``.
+    For q > 2 categories (our generalisation): prevalence index = largest minus smallest share of
+    agreeing answers on the diagonal, bias index = half the L1 distance between the two raters'
+    marginal distributions (0 when both use the categories equally often).
 
     Returns:
-        {"prevalence_index", "bias_index", "dominant_share"}; for a 2x2 table prevalence_index is
-        ``|a - d| / n`` and bias_index ``|b - c| / n`` exactly as Byrt et al. define them.
+        {"prevalence_index", "bias_index", "dominant_share"} (dominant_share = the largest mean
+        marginal share); None for an empty table.
     """
     t = np.asarray(table, dtype=float)
     total = t.sum()
