@@ -533,6 +533,7 @@ def authenticate(engine: Engine, login: str, password: str, *, now: dt.datetime 
             if auth.needs_rehash(row.password_hash or ""):
                 row.password_hash = auth.hash_password(password)
             return repo.user_of(row)
+        repo.prune_failures(session, key, moment - auth.FAILURE_WINDOW)
         session.add(t.SignInFailure(login=key, at=moment))
     raise AuthError("wrong email or password", hint="check both; passwords are case-sensitive")
 

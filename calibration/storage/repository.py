@@ -298,6 +298,13 @@ def recent_failures(session: Session, login: str, since: dt.datetime) -> list[dt
     return list(session.scalars(query))
 
 
+def prune_failures(session: Session, login: str, before: dt.datetime) -> None:
+    """Forget a login's failures older than `before` (outside the rate-limit window)."""
+    session.execute(
+        delete(t.SignInFailure).where(t.SignInFailure.login == login, t.SignInFailure.at < before)
+    )
+
+
 def clear_failures(session: Session, login: str) -> None:
     session.execute(delete(t.SignInFailure).where(t.SignInFailure.login == login))
 

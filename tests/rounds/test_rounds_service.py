@@ -284,10 +284,13 @@ def test_sign_in_is_rate_limited(store: Any) -> None:
     with pytest.raises(AuthError) as error:
         service.authenticate(engine, "lena@example.org", "correct horse", now=start + dt.timedelta(minutes=1))
     assert error.value.message == "too many attempts, try again in 14 minutes"
-    user = service.authenticate(
-        engine, "lena@example.org", "correct horse", now=start + dt.timedelta(minutes=16)
-    )
-    assert user.id == store.lead.id
+    assert service.counts(engine)["sign_in_failures"] == 5
+    later = start + dt.timedelta(minutes=16)
+    with pytest.raises(AuthError, match="wrong email or password"):  # old failures are forgotten
+        service.authenticate(engine, "lena@example.org", "wrong", now=later)
+    assert service.counts(engine)["sign_in_failures"] == 1
+    assert service.authenticate(engine, "lena@example.org", "correct horse", now=later).id == store.lead.id
+    assert service.counts(engine)["sign_in_failures"] == 0
     with pytest.raises(AuthError, match="wrong email or password"):
         service.authenticate(engine, "nobody@example.org", "whatever")
     with pytest.raises(AuthError, match="the password has 3 characters; at least 8 are needed"):
