@@ -1,7 +1,10 @@
 """Round picking and cached round analyses shared by the lead's analysis pages (dashboard, annotators...).
 
-Analyses are cached with `calibration.app.state.cached_analysis`, keyed by the round and its latest
-response marker, so a rerun of a page (a click on a chart) reuses them and a new answer refreshes them.
+A round's data and analysis are cached keyed by the database, the round and its latest response
+marker (`calibration.app.state.latest_response_marker`), so a rerun of a page (a click on a chart)
+reuses them and a new answer refreshes them. They are kept with ``st.cache_resource``: one shared,
+read-only object per key. ``st.cache_data`` would unpickle a copy on every rerun, which for a round
+of 100,000 answers (and its guideline's quiz bank) costs more than a second per click.
 """
 
 from __future__ import annotations
@@ -42,13 +45,23 @@ def pick_round(key: str, *, kinds: Sequence[str] | None = None, label: str = "Ro
     return by_id.get(chosen)
 
 
-def _compute(data: state.RoundData, *, with_scores: bool = False) -> RoundAnalysis:
-    guideline, responses, item_rules, gold = data
+@st.cache_resource(max_entries=8, show_spinner="Loading the round's answers…")
+def _shared_data(url: str | None, round_id: Any, marker: str) -> Any:
+    from calibration.rounds import service
+
+    return service.round_responses(state.get_engine(), round_id)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Analysing the round…")
+def _shared_analysis(url: str | None, round_id: Any, marker: str, with_scores: bool) -> RoundAnalysis:
+    guideline, responses, item_rules, gold = _shared_data(url, round_id, marker)
     return analyse_round(guideline, responses, item_rules, gold, with_scores=with_scores)
 
 
 def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundData, RoundAnalysis] | None:
     """The round's data and analysis (cached until the round gets a new answer), or None with a message.
+
+    Both are shared across sessions: treat them as read-only.
 
     Args:
         round_: the service's ``Round``.
@@ -58,12 +71,12 @@ def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundDat
     Shows an info box when the round has no answers yet and an error box for a `CalibrationError`.
     """
     try:
-        marker = state.latest_response_marker(round_.id)
-        data = state.cached_round_analysis(round_.id, marker)
+        url, marker = state.database_url(), state.latest_response_marker(round_.id)
+        data = _shared_data(url, round_.id, marker)
         if data.responses.empty:
             st.info("No answers in this round yet. Come back when annotators have started.")
             return None
-        analysis = state.cached_analysis("round_analysis", round_.id, marker, _compute, with_scores=scores)
+        analysis = _shared_analysis(url, round_.id, marker, scores)
     except CalibrationError as error:
         state.render_error(error)
         return None
