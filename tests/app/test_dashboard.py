@@ -83,3 +83,23 @@ def test_no_rounds_yet(tmp_path, monkeypatch):
     at = empty.page("dashboard.py", empty.author).run()
     assert not at.exception
     assert at.info[0].value.startswith("No rounds yet.")
+
+
+def test_demo_workspace_populates_the_dashboard_and_the_weak_annotator_shows(tmp_path, monkeypatch):
+    from calibration.reports.analysis import analyse_round, annotator_table
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+
+    demo = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(demo.engine, actor=demo.lead)
+    name = demo_round_name("1.0.0")
+    round_ = service.get_round(demo.engine, name)
+    data = service.round_responses(demo.engine, name)
+    analysis = analyse_round(data.guideline, data.responses, data.item_rules, data.gold)
+    at = demo.page("dashboard.py", demo.lead).run()
+    at.selectbox(key="dash_round").set_value(round_.id).run()
+    assert not at.exception
+    table = frames(at, index="rule_id")[0]
+    assert table.loc["R-INDEM", "krippendorff_alpha"] < analysis.target  # the rule written to be ambiguous
+    outliers = annotator_table(analysis)
+    assert outliers["outlier"].any()
