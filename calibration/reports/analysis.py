@@ -72,6 +72,7 @@ class RoundAnalysis:
     n_annotators: int = 0
     n_answers: int = 0
     has_gold: bool = False
+    _figures: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def target(self) -> float:
@@ -79,22 +80,31 @@ class RoundAnalysis:
         return float(self.guideline.calibration.pilot_target)
 
     def figures(self) -> dict[str, go.Figure]:
-        """The dashboard's figures: ``rules``, ``annotators``, ``pairs`` (confusions are per rule)."""
+        """The dashboard's figures: ``rules``, ``annotators``, ``pairs`` (confusions are per rule).
+
+        Built once per analysis and kept on it (the app shares one analysis across reruns); treat
+        the figures as read-only.
+        """
+        if self._figures:
+            return dict(self._figures)
         from calibration.reports.charts import (
             annotator_rule_heatmap,
             pair_matrix_figure,
             rule_agreement_figure,
         )
 
-        return {
-            "rules": rule_agreement_figure(chart_table(self.rules), target=self.target),
-            "annotators": annotator_rule_heatmap(
-                self.annotator_rule,
-                value_name=self.annotator_rule_kind,
-                zmin=0.0 if self.annotator_rule_kind == "accuracy vs gold" else -0.2,
-            ),
-            "pairs": pair_matrix_figure(self.pairs),
-        }
+        self._figures.update(
+            {
+                "rules": rule_agreement_figure(chart_table(self.rules), target=self.target),
+                "annotators": annotator_rule_heatmap(
+                    self.annotator_rule,
+                    value_name=self.annotator_rule_kind,
+                    zmin=0.0 if self.annotator_rule_kind == "accuracy vs gold" else -0.2,
+                ),
+                "pairs": pair_matrix_figure(self.pairs),
+            }
+        )
+        return dict(self._figures)
 
     def confusion_figure(self, rule_id: str) -> go.Figure:
         """The confusion heat map of one rule."""
