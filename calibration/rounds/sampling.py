@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from math import comb
 from typing import TYPE_CHECKING
 
 from calibration.errors import CalibrationError, Location
@@ -49,7 +50,8 @@ def pilot_design(
         The items of each annotator, in that annotator's own seeded random order.
 
     Raises:
-        CalibrationError: no items or annotators, repeated ids, or an overlap out of range.
+        CalibrationError: no items or annotators, repeated ids, an overlap out of range, or too
+            few items for every pair to share one.
     """
     items, people = list(item_ids), list(annotators)
     if not items:
@@ -66,6 +68,13 @@ def pilot_design(
             f"overlap {overlap} is not possible with {len(people)} annotator(s)",
             location=Location(field="overlap"),
             hint=f"choose an overlap from {low} to {len(people)} (annotators per item)",
+        )
+    pairs, per_item = comb(len(people), 2), comb(overlap, 2)
+    if pairs and len(items) * per_item < pairs:
+        raise CalibrationError(
+            f"{len(items)} item(s) with overlap {overlap} cannot give all {pairs} annotator pairs a shared item",
+            location=Location(field="overlap"),
+            hint=f"use at least {-(-pairs // per_item)} items, or a larger overlap",
         )
     rng = _rng(seed, "design")
     load = dict.fromkeys(people, 0)
@@ -98,6 +107,14 @@ def pilot_design(
             load[pick] += 1
         for a in chosen:
             given[a].append(item)
+    if uncovered:
+        a, b = sorted(sorted(uncovered, key=sorted)[0])
+        raise CalibrationError(
+            f"{len(uncovered)} annotator pair(s) would share no item (e.g. {a} and {b}) "
+            f"with {len(items)} item(s) and overlap {overlap}",
+            location=Location(field="overlap"),
+            hint="add items or raise the overlap; pairwise kappa needs every pair to share items",
+        )
     for annotator, assigned in given.items():
         _rng(seed, "order", annotator).shuffle(assigned)
     return given

@@ -68,6 +68,17 @@ def test_pilot_design_refuses_impossible_requests() -> None:
         pilot_design(["i1", "i2"], ["a", "b"], 3)
     assert error.value.message == "overlap 3 is not possible with 2 annotator(s)"
     assert error.value.hint == "choose an overlap from 2 to 2 (annotators per item)"
+    with pytest.raises(CalibrationError) as few:
+        pilot_design(["i1", "i2"], ["a", "b", "c", "d", "e"], 2)
+    assert few.value.message == "2 item(s) with overlap 2 cannot give all 10 annotator pairs a shared item"
+    assert few.value.hint == "use at least 10 items, or a larger overlap"
+    with pytest.raises(CalibrationError) as apart:  # enough slots, yet two annotators never meet
+        pilot_design(["i1", "i2"], ["a", "b", "c", "d", "e"], 4)
+    assert apart.value.message.startswith("1 annotator pair(s) would share no item (e.g. ")
+    assert (
+        apart.value.hint == "add items or raise the overlap; pairwise kappa needs every pair to share items"
+    )
+    assert min(shared_pairs(pilot_design(["i1", "i2"], ["a", "b", "c", "d", "e"], 5)).values()) == 2
     with pytest.raises(CalibrationError, match="a pilot round needs items"):
         pilot_design([], ["a", "b"], 2)
     with pytest.raises(CalibrationError, match="annotator ids repeat: a"):
