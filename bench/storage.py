@@ -110,6 +110,34 @@ def concurrent(url: str, threads: int, per_thread: int) -> dict[str, float]:
     }
 
 
+def reading(url: str, n_answers: int, annotators: int = 5) -> dict[str, float]:
+    """Time `round_responses` (what dashboards load) on a pilot holding `n_answers` imported answers."""
+    import pandas as pd
+
+    n_items = n_answers // annotators
+    engine = _store(url, n_items, [])
+    service.create_pilot_round(engine, "read", "bench@1.0.0", actor=service.SYSTEM)
+    labels = ("POS", "NEG", "NEU")
+    rows = [
+        (f"b{i:04d}", f"r{a}", labels[(i * 7 + a) % 3]) for i in range(n_items) for a in range(annotators)
+    ]
+    started = time.perf_counter()
+    service.import_responses(
+        engine,
+        "read",
+        pd.DataFrame(rows, columns=["item_id", "annotator_id", "answer"]),
+        actor=service.SYSTEM,
+    )
+    imported = time.perf_counter() - started
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        service.round_responses(engine, "read")
+        times.append(time.perf_counter() - started)
+    engine.dispose()
+    return {"import_s": imported, "read_s": min(times)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -118,6 +146,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=20)
     parser.add_argument("--per-thread", type=int, default=200)
     parser.add_argument("--postgres", default=os.environ.get("CALIBRATION_TEST_POSTGRES_URL"))
+    parser.add_argument("--read-answers", type=int, default=0, help="also time round_responses on N answers")
     args = parser.parse_args()
     targets = []
     folder = Path(tempfile.mkdtemp(prefix="calibration-bench-"))
@@ -135,6 +164,12 @@ def main() -> None:
             f"{label:<10} {args.threads} threads x {args.per_thread} answers: {con['seconds']:.1f} s, "
             f"{con['per_second']:.0f} answers/s, stored {con['stored']}/{con['answers']}, errors {con['errors']}"
         )
+        if args.read_answers:
+            read = reading(url_for("read"), args.read_answers)
+            print(
+                f"{label:<10} round_responses on {args.read_answers} answers: {read['read_s']:.2f} s "
+                f"(bulk import of them: {read['import_s']:.1f} s)"
+            )
     if args.postgres:
         _drop_schemas(args.postgres)
 
@@ -163,7 +198,7 @@ def _drop_schemas(base: str) -> None:
 
     admin = create_engine(make_url(database_url(base)), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        for tag in ("seq", "load"):
+        for tag in ("seq", "load", "read"):
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "bench_{tag}_{os.getpid()}" CASCADE')
     admin.dispose()
 
