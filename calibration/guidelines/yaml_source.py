@@ -254,6 +254,7 @@ class _Builder:
                     )
                 )
                 raise _Stop
+            scalar = event if isinstance(event, yaml.ScalarEvent) else None
             if isinstance(event, yaml.AliasEvent):
                 self.aliases.append(event)
                 value: Any = None
@@ -281,7 +282,7 @@ class _Builder:
                 stack.append(_Frame({} if is_map else [], at, event.start_mark, discard or bad))
                 continue
             done = self._attach(
-                stack, value, event.start_mark, is_scalar=isinstance(event, yaml.ScalarEvent), event=event
+                stack, value, event.start_mark, is_scalar=isinstance(event, yaml.ScalarEvent), event=scalar
             )
             root = done if not stack else root
         return root
@@ -377,10 +378,11 @@ class _Builder:
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return self._scalars.yaml_constructors[tag](self._scalars, node)
-        except (yaml.YAMLError, ValueError, OverflowError) as error:
+        except Exception as error:  # PyYAML's constructors fail in many ways on explicitly tagged odd values
             if not discard:
                 what = "date" if tag.endswith(":timestamp") else _tag_name(tag) + " value"
-                self._add(f"invalid {what} {event.value!r}: {error}", event.start_mark, at, None)
+                detail = f": {error}" if isinstance(error, ValueError | OverflowError) else ""
+                self._add(f"invalid {what} {event.value!r}{detail}", event.start_mark, at, None)
             return None
 
     def _record_layout(self, event: yaml.ScalarEvent, at: FieldPath) -> None:

@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calibration.errors import GuidelineError
 from calibration.guidelines.loading import GuidelineDumper, dump_guideline, load_guideline_text
 from calibration.guidelines.model import Guideline
 from calibration.guidelines.versions import content_hash
@@ -201,3 +202,45 @@ def test_content_hash_changes_with_content(data: dict[str, Any]) -> None:
     guideline = Guideline.model_validate(data)
     changed = guideline.model_copy(update={"title": guideline.title + " (revised)"})
     assert content_hash(changed) != content_hash(guideline)
+
+
+# --------------------------------------------------------------------------- robustness
+
+VALID = """\
+format: 1
+id: s
+version: 1.0.0
+title: T
+task: {type: single_label, labels: [{id: A, name: A}, {id: B, name: B}]}
+rules:
+  - {id: R1, title: T, text: x, labels: [A], examples: [{input: hi, answer: A}]}
+items:
+  - {id: q1, input: hello, rules: [R1], answer: B}
+"""
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_loads_or_fails_with_a_guideline_error(text: str) -> None:
+    try:
+        load_guideline_text(text, "fuzz.yaml")
+    except GuidelineError as error:
+        assert error.problems and all(p.location.path == "fuzz.yaml" for p in error.problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_mutated_guidelines_load_or_fail_with_a_guideline_error(data: st.DataObject) -> None:
+    text = VALID
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(text)))
+        cut = data.draw(st.integers(0, 6))
+        insert = data.draw(
+            st.sampled_from(["", "-", ":", " ", "\n", "[", "{", "}", "'", "x", "R1", "B", "&a", "*a"])
+        )
+        text = text[:at] + insert + text[at + cut :]
+    try:
+        load_guideline_text(text, "fuzz.yaml")
+    except GuidelineError as error:
+        assert error.problems
+        assert all(isinstance(p.message, str) and p.message for p in error.problems)

@@ -276,6 +276,8 @@ def test_deep_nesting_is_refused_without_crashing() -> None:
         ("a: 1\n---\nb: 2\n", "YAML syntax error: but found another document"),
         ("just text\n", "the top level must be a mapping of guideline fields, got a text"),
         ("a: b\nc: d\x01\n", "odd.yaml:2:5: character U+0001 is not allowed in YAML"),
+        ("a: !!int\n", "odd.yaml:1:4: a: invalid !!int value ''"),
+        ("&x a: 1\n*x : 2\n", "odd.yaml:2:1: YAML aliases are not allowed (found 1: *x)"),
         ("a: \ud800\n", "odd.yaml:1:4: character U+D800 is not allowed in YAML (hint: remove it)"),
     ],
 )
