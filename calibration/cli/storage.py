@@ -10,7 +10,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from calibration.errors import CalibrationError
@@ -144,21 +145,29 @@ def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], in
 
 def _engine(args: argparse.Namespace, migrate: bool = True) -> Any:
     """The engine for --database-url / $CALIBRATION_DATABASE_URL, migrated to the latest schema."""
-    from sqlalchemy.exc import OperationalError
-
     from calibration.storage.engine import make_engine, upgrade
 
-    url = args.database_url or os.environ.get(ENV_URL)
-    engine = make_engine(url)
-    try:
+    engine = make_engine(args.database_url or os.environ.get(ENV_URL))
+    with _reachable(engine):
         if migrate:
             upgrade(engine)
+        else:
+            engine.connect().close()
+    return engine
+
+
+@contextmanager
+def _reachable(engine: Any) -> Iterator[None]:
+    """Turn 'cannot connect' and similar database failures into one clear error line."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
     except OperationalError as error:
         raise CalibrationError(
-            f"cannot open the database {engine.url.render_as_string()}: {error.orig}",
+            f"cannot use the database {engine.url.render_as_string()}: {' '.join(str(error.orig).split())}",
             hint=f"check --database-url or {ENV_URL}",
         ) from None
-    return engine
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:

@@ -134,3 +134,14 @@ def test_in_memory_database_url_is_refused(capsys: pytest.CaptureFixture[str]) -
         "error: CALIBRATION_DATABASE_URL: the database URL 'sqlite://' is an in-memory SQLite database "
         "(hint: use a file, e.g. sqlite:///calibration.db)\n"
     )
+
+
+def test_an_unreachable_database_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2"
+    for argv in (["db", "upgrade"], ["db", "status"]):
+        code, _, err = _run(capsys, *argv, "--database-url", url)
+        assert code == 1 and err.startswith(
+            "error: cannot use the database postgresql+psycopg://nobody@127.0.0.1:1/"
+        )
+        assert err.rstrip().endswith("(hint: check --database-url or CALIBRATION_DATABASE_URL)")
+        assert err.count("\n") == 1
