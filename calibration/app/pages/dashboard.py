@@ -47,11 +47,30 @@ for flag in overall.get("flags") or []:
 # ----------------------------------------------------------------- per rule
 st.subheader("Agreement per rule")
 shown = analysis.rules.drop(columns=["flags"]).rename(columns={"flags_text": "flags"})
+RULE_COLUMNS = (
+    "title", "n_items", "krippendorff_alpha", "krippendorff_alpha_low", "krippendorff_alpha_high",
+    "cohen_kappa_mean", "gwet_ac1", "percent_agreement", "gold_accuracy", "flags",
+    "fleiss_kappa", "cohen_kappa_mean_low", "cohen_kappa_mean_high", "gwet_ac1_low", "gwet_ac1_high",
+    "gold_kappa", "n_annotators", "n_annotations",
+)  # fmt: skip
+number = st.column_config.NumberColumn
 st.dataframe(
     format_statistics(shown),
     key="dash_rule_table",
     width="stretch",
-    column_config={"title": st.column_config.TextColumn("title", width="medium")},
+    column_order=RULE_COLUMNS,
+    column_config={
+        "title": st.column_config.TextColumn("rule", width="medium"),
+        "n_items": number("items"),
+        "krippendorff_alpha": number("alpha", help="Krippendorff's alpha"),
+        "krippendorff_alpha_low": number("alpha 95% low"),
+        "krippendorff_alpha_high": number("alpha 95% high"),
+        "cohen_kappa_mean": number("kappa", help="Cohen's kappa, mean over annotator pairs"),
+        "gwet_ac1": number("AC1", help="Gwet's AC1: robust when one label dominates"),
+        "percent_agreement": number("agreement", help="Share of agreeing answer pairs"),
+        "gold_accuracy": number("accuracy vs gold"),
+        "flags": st.column_config.TextColumn("flags", width="large"),
+    },
 )
 returned = st.plotly_chart(
     figures["rules"], key="dash_rule_chart", on_select="rerun", selection_mode="points", width="stretch"
