@@ -244,3 +244,22 @@ def test_mutated_guidelines_load_or_fail_with_a_guideline_error(data: st.DataObj
     except GuidelineError as error:
         assert error.problems
         assert all(isinstance(p.message, str) and p.message for p in error.problems)
+
+
+@SETTINGS
+@given(guideline_data(), guideline_data())
+def test_lint_and_diff_run_on_any_valid_guidelines(first: dict[str, Any], second: dict[str, Any]) -> None:
+    import json
+
+    from calibration.guidelines.diff import diff_guidelines
+    from calibration.guidelines.lint import lint_guideline, warnings_by_rule
+
+    old, new = Guideline.model_validate(first), Guideline.model_validate(second)
+    assert all(w.severity == "warning" and w.location.field for w in lint_guideline(old))
+    assert set(warnings_by_rule(old)) == set(old.rule_ids)
+    same = diff_guidelines(old, old)
+    assert same.empty and same.changed_rule_ids == []
+    result = diff_guidelines(old, new)
+    json.dumps(result.to_dict())
+    assert result.to_markdown().startswith(f"# Changes from {old.ref} to {new.ref}")
+    assert set(result.changed_rule_ids) <= set(old.rule_ids) | set(new.rule_ids)
