@@ -145,3 +145,30 @@ def test_an_unreachable_database_is_one_clear_line(capsys: pytest.CaptureFixture
         )
         assert err.rstrip().endswith("(hint: check --database-url or CALIBRATION_DATABASE_URL)")
         assert err.count("\n") == 1
+
+
+def test_exported_responses_feed_the_agreement_command(
+    store: Any, guideline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = store.engine
+    code, _, _ = _run(capsys, "publish", str(guideline_file), "--database-url", store.url)
+    assert code == 0
+    for name in ("ann", "bob"):
+        service.create_user(engine, name, role="annotator")
+    service.create_pilot_round(
+        engine, "p", "tiny@1.0.0", actor=store.lead, annotators=["ann", "bob"], overlap=2
+    )
+    gold = service.get_guideline(engine, "tiny@1.0.0").gold_answers()
+    for name in ("ann", "bob"):
+        user = service.user_by_email(engine, name)
+        attempt = service.start_or_resume_attempt(engine, "p", user)
+        for item in attempt.items:
+            answer = "NEU" if item == "p01" or (name == "bob" and item in ("i01", "i02")) else gold[item]
+            service.record_answer(engine, attempt.id, item, answer, actor=user)
+    output = tmp_path / "export.csv"
+    assert _run(capsys, "export", "responses", "p", "-o", str(output), "--database-url", store.url)[0] == 0
+    code, out, err = _run(capsys, "agreement", str(output), "--guideline", str(guideline_file), "--json")
+    assert code == 0, err
+    overall = json.loads(out)["overall"]
+    assert (overall["n_items"], overall["n_annotators"], overall["n_annotations"]) == (13, 2, 26)
+    assert overall["percent_agreement"] == pytest.approx(11 / 13)
