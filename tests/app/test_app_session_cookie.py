@@ -105,3 +105,17 @@ def test_markdown_escaping_defuses_links_directives_and_emphasis():
         "\\[click\\]\\(javascript\\:alert\\(1\\)\\) \\:red\\[x\\] \\*\\*bold\\*\\* \\<b\\>hi\\</b\\> \\_i\\_"
     )
     assert escape_markdown("line one\nline two") == "line one  \nline two"
+
+
+def test_repeated_tokens_get_distinct_pill_labels_that_look_the_same():
+    from calibration.app.widgets.spans import token_labels, tokenize
+
+    text = "Lane to Lane, mail zed.quill@example.org or ACC-88123."
+    ranges = tokenize(text)
+    assert [text[a:b] for a, b in ranges] == [
+        "Lane", "to", "Lane", ",", "mail", "zed.quill@example.org", "or", "ACC-88123", ".",
+    ]  # fmt: skip
+    labels = token_labels(text, ranges)
+    assert len(set(labels)) == len(labels)
+    assert labels[0] == "Lane" and labels[2] == "Lane\u200b"
+    assert [label.replace("\u200b", "") for label in labels] == [text[a:b] for a, b in ranges]

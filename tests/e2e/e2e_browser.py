@@ -101,7 +101,7 @@ def app_server(database_url: str, workdir: Path, **env: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def browser_context(playwright: Any, **options: Any) -> Iterator[Any]:
+def browser_context(playwright: Any, *, height: int = 900, **options: Any) -> Iterator[Any]:
     """A fresh Chromium profile (its own cookies): one per person in a journey."""
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     context = playwright.chromium.launch_persistent_context(
@@ -109,7 +109,7 @@ def browser_context(playwright: Any, **options: Any) -> Iterator[Any]:
         executable_path=CHROMIUM,
         headless=True,
         args=CHROMIUM_ARGS,
-        viewport={"width": 1280, "height": 900},
+        viewport={"width": 1280, "height": height},
         **options,
     )
     try:

@@ -111,16 +111,14 @@ if attempt.target_rules:
 pending = st.session_state.get("quiz_feedback")
 if immediate and pending and pending[0] == attempt.id and pending[1] in attempt.answers:
     st.progress(attempt.answered / attempt.total, text=f"{attempt.answered} of {attempt.total} answered")
-    show_item_feedback(guideline, items[pending[1]], attempt.answers[pending[1]].answer)
-    last_item = attempt.next_item is None
-    if st.button(
-        "See my result" if last_item else "Next item",
-        type="primary",
-        key="quiz_next",
-        icon=":material/arrow_forward:",
-    ):
-        st.session_state.pop("quiz_feedback", None)
-        st.rerun()
+
+    def _next_button() -> None:
+        label = "See my result" if attempt.next_item is None else "Next item"
+        if st.button(label, type="primary", key="quiz_next", icon=":material/arrow_forward:"):
+            st.session_state.pop("quiz_feedback", None)
+            st.rerun()
+
+    show_item_feedback(guideline, items[pending[1]], attempt.answers[pending[1]].answer, actions=_next_button)
     st.stop()
 
 if attempt.next_item is None:

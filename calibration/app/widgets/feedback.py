@@ -40,14 +40,23 @@ def show_rules_of(guideline: Any, item: Any) -> None:
             st.markdown(f"[Open this rule in the guideline]({rule_link(guideline.ref, rule.id)})")
 
 
-def show_item_feedback(guideline: Any, item: Any, answer: Any, *, show_input_again: bool = True) -> None:
-    """Feedback on one answered item: right or wrong, the gold answer, why, and the rules."""
+def show_item_feedback(
+    guideline: Any, item: Any, answer: Any, *, show_input_again: bool = True, actions: Any = None
+) -> None:
+    """Feedback on one answered item: right or wrong, the gold answer, why, then the rules.
+
+    Args:
+        actions: an optional zero-argument function drawn between the rationale and the rule text
+            (the quiz's "Next item" button), so it is in view without scrolling.
+    """
     correct = is_correct(guideline, item, answer)
     if show_input_again:
         show_input(guideline.task.type, item.input)
     yours = answer_markdown(guideline, item.input, answer)
     if correct is None:
         st.info("Your answer: " + yours + "  \nThis item has no gold answer.", icon=":material/info:")
+        if actions is not None:
+            actions()
         return
     if correct:
         st.success("Correct. Your answer: " + yours, icon=":material/check_circle:")
@@ -56,6 +65,8 @@ def show_item_feedback(guideline: Any, item: Any, answer: Any, *, show_input_aga
         st.markdown("**Gold answer:** " + answer_markdown(guideline, item.input, item.answer))
     if item.why:
         st.markdown("**Why:** " + item.why)
+    if actions is not None:
+        actions()
     show_rules_of(guideline, item)
 
 
@@ -110,8 +121,11 @@ def show_result(guideline: Any, result: Any) -> None:
         else None
     )
     st.caption("To pass: " + ", ".join(n for n in needs if n))
-    for reason in score.get("reasons") or ():
-        st.markdown("- " + escape_markdown(reason))
+    reasons = list(score.get("reasons") or ())
+    if reasons:
+        with st.expander("Why the quiz did not pass", expanded=False):
+            for reason in reasons:
+                st.markdown("- " + escape_markdown(reason))
     table = per_rule_table(guideline, score)
     if not table.empty:
         st.subheader("Per rule")

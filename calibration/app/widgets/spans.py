@@ -27,6 +27,21 @@ def tokenize(text: str) -> list[tuple[int, int]]:
     return [(match.start(), match.end()) for match in TOKEN.finditer(text)]
 
 
+def token_labels(text: str, ranges: list[tuple[int, int]]) -> list[str]:
+    """The pill label of each token: its text, made unique with zero-width spaces for repeats.
+
+    The browser's pills identify options by their label, so a repeated word ("Lane" twice) would
+    select the wrong occurrence; the n-th repeat carries n invisible zero-width spaces.
+    """
+    seen: dict[str, int] = {}
+    labels = []
+    for start, end in ranges:
+        token = text[start:end]
+        labels.append(token + "\u200b" * seen.get(token, 0))
+        seen[token] = seen.get(token, 0) + 1
+    return labels
+
+
 def label_colors(labels: list[Any]) -> dict[str, str]:
     """A highlight colour per label id: the label's own colour when Streamlit knows it, else a cycle."""
     colors: dict[str, str] = {}
@@ -109,30 +124,21 @@ def span_picker(task: Any, text: str, *, key: str) -> list[list[Any]]:
     ranges = tokenize(text)
     labels = list(task.labels)
     names = {label.id: label.name for label in labels}
+    shown = token_labels(text, ranges)
     st.pills(
         "Select the tokens of one span",
         list(range(len(ranges))),
         selection_mode="multi",
-        format_func=lambda i: text[ranges[i][0] : ranges[i][1]],
+        format_func=lambda i: shown[i],
         key=f"{key}_tokens",
     )
-    left, right = st.columns([4, 1], vertical_alignment="bottom")
-    with left:
-        st.segmented_control(
-            "Label",
-            [label.id for label in labels],
-            format_func=lambda label_id: names.get(label_id, label_id),
-            key=f"{key}_label",
-        )
-    with right:
-        st.button(
-            "Add span",
-            key=f"{key}_add",
-            icon=":material/add:",
-            on_click=_add_span,
-            args=(key, text),
-            width="stretch",
-        )
+    st.segmented_control(
+        "Label",
+        [label.id for label in labels],
+        format_func=lambda label_id: names.get(label_id, label_id),
+        key=f"{key}_label",
+    )
+    st.button("Add span", key=f"{key}_add", icon=":material/add:", on_click=_add_span, args=(key, text))
     error = st.session_state.get(f"{key}_error")
     if error:
         st.warning(error, icon=":material/warning:")
