@@ -128,6 +128,9 @@ def _read_jsonl(text: str, label: str, start: int, source_map: SourceMap) -> tup
             continue
         try:
             value = json.loads(line)
+            too_deep = _depth(value) > MAX_DEPTH
+        except RecursionError:
+            too_deep = True
         except json.JSONDecodeError as error:
             problems.append(
                 problem_at(
@@ -138,10 +141,32 @@ def _read_jsonl(text: str, label: str, start: int, source_map: SourceMap) -> tup
                 )
             )
             continue
+        if too_deep:
+            problems.append(
+                problem_at(
+                    f"JSON nesting is too deep (more than {MAX_DEPTH} levels)",
+                    Position(label, number, 1),
+                    None,
+                )
+            )
+            continue
         index = start + len(items)
         _record_json(source_map, ("items", index), value, Position(label, number, 1))
         items.append(value)
     return items, problems
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a JSON value, without recursion."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        todo.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _record_json(source_map: SourceMap, at: FieldPath, value: Any, where: Position) -> None:

@@ -338,6 +338,19 @@ def test_missing_items_file_is_reported(tmp_path: Path, valid_yaml: str) -> None
         load_guideline(file)
 
 
+def test_deeply_nested_jsonl_items_are_refused(tmp_path: Path, valid_yaml: str) -> None:
+    (tmp_path / "g.yaml").write_text(valid_yaml + "items_file: bank.jsonl\n", encoding="utf-8")
+    (tmp_path / "bank.jsonl").write_text(
+        '{"id": "q3", "input": "x", "rules": ["R-POS"], "answer": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline(tmp_path / "g.yaml")
+    assert (
+        str(caught.value) == f"{tmp_path / 'bank.jsonl'}:1:1: JSON nesting is too deep (more than 64 levels)"
+    )
+
+
 def test_items_file_needs_a_file_when_loading_text(valid_yaml: str) -> None:
     with pytest.raises(GuidelineError, match="items_file needs the guideline to be loaded from a file"):
         load_guideline_text(valid_yaml + "items_file: bank.jsonl\n")
