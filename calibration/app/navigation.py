@@ -73,7 +73,11 @@ def pages_for(role: str | None) -> list[PageSpec]:
 
 
 def spec(file: str) -> PageSpec:
-    """The spec of a page file, e.g. ``spec("quiz.py")``."""
+    """The spec of a page file, e.g. ``spec("quiz.py")``.
+
+    Raises:
+        KeyError: no page has that file.
+    """
     for page in (*PAGES, SIGN_IN, JOIN):
         if page.file == file:
             return page

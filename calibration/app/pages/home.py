@@ -1,5 +1,6 @@
 """Home: an annotator's rounds and certifications; a lead's or author's overview and the demo workspace."""
 
+import pandas as pd
 import streamlit as st
 
 from calibration.app import state
@@ -56,10 +57,33 @@ if user.role in ("lead", "author"):
     c1.metric("Guideline versions", len(versions))
     c2.metric("Rounds", len(rounds))
     c3.metric("Open rounds", sum(r.status == "open" for r in rounds))
-    st.markdown("**Pages**")
-    for page in pages_for(user.role):
-        if page.file != "home.py":
-            st.page_link(page.script, label=page.title, icon=page.icon)
+    links = st.columns(3)
+    for column, file, blurb in (
+        (links[0], "rounds.py", "Create a round, hand out invitation links, watch progress."),
+        (links[1], "dashboard.py", "Agreement per rule, with intervals, heat maps and the items behind."),
+        (links[2], "revision_queue.py", "The rules to rewrite first, with their evidence."),
+    ):
+        entry = spec(file)
+        if entry in pages_for(user.role):
+            with column, st.container(border=True, height="stretch"):
+                st.page_link(entry.script, label=entry.title, icon=entry.icon)
+                st.caption(blurb)
+    if rounds:
+        st.markdown("**Recent rounds**")
+        rows = []
+        for round_ in sorted(rounds, key=lambda r: r.created_at, reverse=True)[:8]:
+            people = service.round_status(engine, round_.id).annotators
+            rows.append(
+                {
+                    "round": round_.name,
+                    "kind": round_.kind,
+                    "guideline": round_.guideline_ref,
+                    "annotators": len(people),
+                    "finished": sum(p.status == "finished" for p in people),
+                    "status": round_.status,
+                }
+            )
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if user.role == "lead" and not has_demo_workspace(engine):
         with st.container(border=True):
             st.markdown(
