@@ -118,3 +118,30 @@ class PermissionDenied(CalibrationError):
 
 class AuthError(CalibrationError):
     """Sign-in failed: wrong password, expired or used invitation, too many attempts."""
+
+
+def file_error(error: OSError, path: str | None = None, *, what: str = "file") -> DataError:
+    """A `DataError` in words for an `OSError` met reading or writing a user's file.
+
+    Args:
+        error: the error raised by open/read/write (FileNotFoundError, IsADirectoryError, PermissionError...).
+        path: the path the user gave (default: the error's filename).
+        what: what the file is, e.g. "responses file" -> "no such responses file".
+
+    Returns:
+        The error to raise (``raise file_error(error, path) from None``), with the path and a hint.
+    """
+    where = Location(path=str(path if path is not None else error.filename or "") or None)
+    if isinstance(error, FileNotFoundError):
+        return DataError(
+            f"no such {what}", location=where, hint="check the path (and that its folder exists)"
+        )
+    if isinstance(error, IsADirectoryError):
+        return DataError(f"this is a folder, not a {what}", location=where, hint="give the path of a file")
+    if isinstance(error, NotADirectoryError):
+        return DataError("a part of this path is a file, not a folder", location=where, hint="check the path")
+    if isinstance(error, PermissionError):
+        return DataError("permission denied", location=where, hint="check the file's permissions")
+    return DataError(
+        f"cannot use the {what}: {error.strerror or error}", location=where, hint="check the path"
+    )

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with `argv` (default: sys.argv[1:]) and return the exit code."""
-    from calibration.errors import CalibrationError
+    from calibration.errors import CalibrationError, file_error
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -65,6 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as error:  # a file the user named cannot be read or written: no traceback
+        if error.filename is None:
+            raise
+        print(f"error: {file_error(error)}", file=sys.stderr)
+        return 1
 
 
 def run() -> None:
