@@ -133,11 +133,9 @@ def file_error(error: OSError, path: str | None = None, *, what: str = "file") -
     """
     where = Location(path=str(path if path is not None else error.filename or "") or None)
     if isinstance(error, FileNotFoundError):
-        return DataError(
-            f"no such {what}", location=where, hint="check the path (and that its folder exists)"
-        )
+        return DataError(f"no such {what}", location=where, hint="check the path and that its folder exists")
     if isinstance(error, IsADirectoryError):
-        return DataError(f"this is a folder, not a {what}", location=where, hint="give the path of a file")
+        return DataError("this is a folder, not a file", location=where, hint=f"give the path of the {what}")
     if isinstance(error, NotADirectoryError):
         return DataError("a part of this path is a file, not a folder", location=where, hint="check the path")
     if isinstance(error, PermissionError):

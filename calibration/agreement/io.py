@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.answers import load_cell, parse_answer, suggest
-from calibration.errors import AnswerError, DataError, Location
+from calibration.errors import AnswerError, DataError, Location, file_error
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ def read_table(path: str | Path, required: Sequence[str], what: str) -> pd.DataF
     where = Location(path=str(path))
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, engine="c")
-    except FileNotFoundError:
-        raise DataError(f"no such {what} file", location=where) from None
+    except OSError as error:  # missing file, a folder, no permission
+        raise file_error(error, str(path), what=f"{what} file") from None
     except pd.errors.EmptyDataError:
         raise DataError(
             f"the {what} file is empty",

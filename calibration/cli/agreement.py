@@ -121,15 +121,8 @@ def analyse(args: argparse.Namespace) -> Any:
 
 
 def _load_guideline(path: str) -> Any:
-    try:
-        from calibration.guidelines.loading import load_guideline
-    except ImportError:  # pragma: no cover - the loader ships with the guidelines package
-        import yaml
+    from calibration.guidelines.loading import load_guideline
 
-        from calibration.guidelines.model import Guideline
-
-        with open(path, encoding="utf-8") as handle:
-            return Guideline.model_validate(yaml.safe_load(handle))
     return load_guideline(path)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 INPUT_HELP = {
@@ -253,6 +252,7 @@ def run_report(args: argparse.Namespace) -> int:
     """`calibration report ROUND`: write the round report with its revision queue."""
     from calibration.agreement.breakdown import agreement_report
     from calibration.ambiguity.queue import revision_queue
+    from calibration.cli.common import write_text
     from calibration.cli.storage import _engine  # the storage verbs' engine: migrated, errors in words
     from calibration.reports.html import render_round_report
     from calibration.rounds.service import round_responses
@@ -281,9 +281,5 @@ def run_report(args: argparse.Namespace) -> int:
         fmt=args.format,
         charts=not args.no_charts,
     )
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_text(text, args.output)
     return 0

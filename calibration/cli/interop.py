@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from calibration.errors import CalibrationError, DataError, Location
+from calibration.cli.common import read_bytes as _read
+from calibration.cli.common import write_text as _write
+from calibration.errors import CalibrationError
 
 FORMATS = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide")
 
@@ -160,21 +161,6 @@ def _engine(args: argparse.Namespace) -> Any:
     return storage_engine(args)
 
 
-def _read(path: str) -> bytes:
-    file = Path(path)
-    if not file.is_file():
-        raise DataError(f"no such file: {path}", location=Location(path=path), hint="check the path")
-    return file.read_bytes()
-
-
-def _write(text: str, output: str | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        Path(output).write_text(text, encoding="utf-8")
-        print(f"wrote {output}", file=sys.stderr)
-
-
 def _guideline(ref: str, root: str | None) -> Any:
     from calibration.guidelines.loading import load_guideline
 
@@ -275,8 +261,7 @@ def run_labelstudio_config(args: argparse.Namespace) -> int:
     guideline = _guideline(args.guideline, args.root)
     _write(labelstudio_config(guideline, extras=not args.no_extras), args.output)
     if args.instructions:
-        Path(args.instructions).write_text(labelstudio_instructions(guideline), encoding="utf-8")
-        print(f"wrote {args.instructions}", file=sys.stderr)
+        _write(labelstudio_instructions(guideline), args.instructions)
     return 0
 
 

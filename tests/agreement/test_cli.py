@@ -182,7 +182,11 @@ def test_bad_gold_and_map_files(tmp_path: Path, capsys) -> None:
 
 def test_missing_file_and_misuse(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, tmp_path / "nope.csv")
-    assert code == 1 and err == f"error: {tmp_path / 'nope.csv'}: no such responses file\n"
+    assert (
+        code == 1
+        and err
+        == f"error: {tmp_path / 'nope.csv'}: no such responses file (hint: check the path and that its folder exists)\n"
+    )
     with pytest.raises(SystemExit) as exit_:
         main(["agreement", str(PILOT), "--item-rules", str(RULES), "--guideline", str(GUIDELINE)])
     assert exit_.value.code == 2

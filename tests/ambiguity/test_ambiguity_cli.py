@@ -84,7 +84,10 @@ def test_ambiguity_without_rule_map_is_misuse(tmp_path, pilot, capsys):
 
 def test_ambiguity_names_a_missing_file_and_column(tmp_path, capsys):
     assert main(["ambiguity", str(tmp_path / "nope.csv"), "--item-rules", "x.csv"]) == 1
-    assert capsys.readouterr().err == f"error: {tmp_path / 'nope.csv'}: no such responses file\n"
+    assert (
+        capsys.readouterr().err
+        == f"error: {tmp_path / 'nope.csv'}: no such responses file (hint: check the path and that its folder exists)\n"
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("item,annotator,answer\ni1,a,A\n", encoding="utf-8")
     assert main(["ambiguity", str(bad), "--item-rules", str(bad)]) == 1

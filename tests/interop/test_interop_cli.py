@@ -208,7 +208,10 @@ def test_misuse_exits_2(workspace, capsys):
 def test_missing_file_is_a_clear_error(workspace, capsys):
     _folder, url, guideline, _answers, _export = workspace
     assert main(["import", "prodigy", "nope.jsonl", "--guideline", guideline.ref, "--database-url", url]) == 1
-    assert capsys.readouterr().err == "error: nope.jsonl: no such file: nope.jsonl (hint: check the path)\n"
+    assert (
+        capsys.readouterr().err
+        == "error: nope.jsonl: no such file (hint: check the path and that its folder exists)\n"
+    )
 
 
 def test_labelstudio_config_and_back_to_a_valid_guideline(workspace, capsys):
