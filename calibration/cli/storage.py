@@ -10,11 +10,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from calibration.errors import CalibrationError
+from calibration.errors import CalibrationError, file_error
 
 ENV_URL = "CALIBRATION_DATABASE_URL"
 
@@ -156,18 +155,11 @@ def _engine(args: argparse.Namespace, migrate: bool = True) -> Any:
     return engine
 
 
-@contextmanager
-def _reachable(engine: Any) -> Iterator[None]:
-    """Turn 'cannot connect' and similar database failures into one clear error line."""
-    from sqlalchemy.exc import OperationalError
+def _reachable(engine: Any) -> Any:
+    """Turn 'cannot connect', 'not a database' and similar failures into one clear error line."""
+    from calibration.storage.engine import database_errors
 
-    try:
-        yield
-    except OperationalError as error:
-        raise CalibrationError(
-            f"cannot use the database {engine.url.render_as_string()}: {' '.join(str(error.orig).split())}",
-            hint=f"check --database-url or {ENV_URL}",
-        ) from None
+    return database_errors(engine)
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
@@ -294,7 +286,10 @@ def run_export_responses(args: argparse.Namespace) -> int:
     data = service.round_responses(_engine(args), args.round)
     kind = data.guideline.task.type
     frame = data.responses.copy()
-    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    except OSError as error:
+        raise file_error(error, args.output, what="output file") from None
     try:
         if args.format == "csv":
             frame["answer"] = [dump_cell(kind, a) for a in frame["answer"]]
@@ -334,10 +329,10 @@ def run_user_add(args: argparse.Namespace) -> int:
             raise CalibrationError(
                 "no password on stdin", hint="pipe it: echo 'pass phrase' | calibration user add ..."
             )
-    elif args.role in ("lead", "author"):
-        print("note: no password set; use --password-stdin so this user can sign in", file=sys.stderr)
     user = service.create_user(_engine(args), args.name, role=args.role, email=args.email, password=password)
     print(f"added {user.role} {user.name}" + (f" <{user.email}>" if user.email else ""))
+    if password is None and args.role in ("lead", "author"):  # after success: no note before an error
+        print("note: no password set; use --password-stdin so this user can sign in", file=sys.stderr)
     return 0
 
 

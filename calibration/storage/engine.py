@@ -70,7 +70,7 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
         options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
-        return create_engine(parsed, **options)
+        return _create(parsed, url, options)
     database = parsed.database or ""
     if database in ("", ":memory:") or database.startswith("file::memory:"):
         raise CalibrationError(
@@ -78,14 +78,22 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
             location=Location(field=ENV_URL),
             hint="use a file, e.g. sqlite:///calibration.db",
         )
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(database).expanduser().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CalibrationError(
+            f"cannot create the folder {str(folder)!r} of the SQLite database: {error.strerror or error}",
+            location=Location(field=ENV_URL),
+            hint="check --database-url or CALIBRATION_DATABASE_URL, or create the folder first",
+        ) from None
     connect_args = dict(options.pop("connect_args", {}))
     connect_args.setdefault("check_same_thread", False)
     connect_args.setdefault("timeout", 30)
     options.setdefault("pool_size", 5)
     options.setdefault("max_overflow", 15)
     options.setdefault("pool_timeout", 60)
-    engine = create_engine(parsed, connect_args=connect_args, **options)
+    engine = _create(parsed, url, {"connect_args": connect_args, **options})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -101,6 +109,42 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now: wait, never fail later
 
     return engine
+
+
+def _create(parsed: Any, url: str, options: dict[str, Any]) -> Engine:
+    """`create_engine`, with an unknown dialect or a missing driver as a `CalibrationError`."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        return create_engine(parsed, **options)
+    except (NoSuchModuleError, ArgumentError, ImportError) as error:
+        raise CalibrationError(
+            f"cannot use the database URL {url!r}: {' '.join(str(error).split())}",
+            location=Location(field=ENV_URL),
+            hint="use e.g. sqlite:///calibration.db or postgresql+psycopg://user@host:5432/db",
+        ) from None
+
+
+@contextmanager
+def database_errors(engine: Engine, hint: str = f"check --database-url or {ENV_URL}") -> Iterator[None]:
+    """Turn a database failure in the block (cannot connect, not a database, locked) into a `CalibrationError`.
+
+    Args:
+        engine: the engine in use; its URL (password hidden) names the database in the message.
+        hint: what the user can do.
+
+    Raises:
+        CalibrationError: for any `sqlalchemy.exc.DBAPIError` raised in the block.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as error:
+        reason = " ".join(str(error.orig if error.orig is not None else error).split())
+        raise CalibrationError(
+            f"cannot use the database {engine.url.render_as_string()}: {reason}", hint=hint
+        ) from None
 
 
 _readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
