@@ -362,7 +362,8 @@ def guideline_files(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]
     Items files named by a guideline's `items_file` are not guideline files and are skipped.
 
     Returns:
-        ``(files, problems)``; a problem for each path that does not exist.
+        ``(files, problems)``; a problem for each path that does not exist or is a folder without
+        guideline files.
     """
     files: list[Path] = []
     problems: list[Problem] = []
@@ -379,7 +380,17 @@ def guideline_files(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]
                 except OSError:
                     continue
                 referenced.update(file.parent / name for name in _ITEMS_FILE_REF.findall(head))
-            files.extend(f for f in found if f not in referenced)
+            guidelines = [f for f in found if f not in referenced]
+            if not guidelines:  # a mistyped or wrong folder must not pass as "0 files checked: valid"
+                problems.append(
+                    Problem(
+                        "no guideline files (*.yaml) in this folder",
+                        Location(path=str(raw)),
+                        "give guideline files or a folder such as guidelines/<id>",
+                        code="not_found",
+                    )
+                )
+            files.extend(guidelines)
         else:
             problems.append(
                 Problem(
