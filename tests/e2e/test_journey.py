@@ -29,6 +29,7 @@ from e2e_browser import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 30_000
+NEXT = re.compile("^(Next item|See my result)$")
 
 
 def _guidelines() -> tuple[Any, Any]:
@@ -169,8 +170,13 @@ def _create_round(page: Any, url: str, name: str, ref: str) -> str:
     page.goto(f"{url}/rounds", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="Rounds", exact=True)).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
-    if not page.get_by_label("Round name").is_visible():
+    expect(page.get_by_text("Create a round")).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+    try:  # the expander is open while there is no round yet
+        expect(page.get_by_label("Round name")).to_be_visible(timeout=3000)
+    except AssertionError:
         page.get_by_text("Create a round").click()
+        expect(page.get_by_label("Round name")).to_be_visible(timeout=TIMEOUT)
     form = page.get_by_test_id("stForm")
     form.get_by_label("Round name").fill(name)
     choice = form.locator(".st-key-rounds_ref input")
@@ -201,16 +207,17 @@ def _current_item(page: Any, guideline: Any, answered: set[str]) -> Any:
 
 
 def _after_submit(page: Any) -> None:
+    """Wait for the feedback of the item just submitted: the verdict and the button that moves on."""
     from playwright.sync_api import expect
 
     feedback = page.get_by_test_id("stAlertContentSuccess").or_(page.get_by_test_id("stAlertContentError"))
     expect(feedback.first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("button", name=NEXT)).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
 
 
 def _next(page: Any) -> None:
-    button = page.get_by_role("button", name=re.compile("^(Next item|See my result)$"))
-    button.click()
+    page.get_by_role("button", name=NEXT).click()
     wait_idle(page)
 
 
@@ -232,7 +239,7 @@ def _take_label_quiz(journey: Journey, page: Any, guideline: Any) -> None:
         journey.assert_no_unanswered_gold(
             page, guideline, [i for i in guideline.items if i.id not in answered], "feedback"
         )
-        assert item.why in page.inner_text("body")  # feedback: the rationale of the item just answered
+        expect(page.get_by_text(item.why)).to_be_visible(timeout=TIMEOUT)  # feedback: the item's rationale
         _next(page)
 
 
