@@ -51,7 +51,11 @@ def read_table(path: str | Path, required: Sequence[str], what: str) -> pd.DataF
             hint=f"the first line names the columns: {','.join(required)}",
         ) from None
     except pd.errors.ParserError as error:
-        raise DataError(f"the {what} file is not valid CSV: {error}", location=where) from None
+        raise DataError(
+            f"the {what} file is not valid CSV: {' '.join(str(error).split())}",
+            location=where,
+            hint="fields are separated by commas; quote a field that holds a comma, quote or line break",
+        ) from None
     except UnicodeDecodeError:
         raise DataError(
             f"the {what} file is not UTF-8 text", location=where, hint="save it as UTF-8"

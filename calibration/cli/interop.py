@@ -63,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--map-labels",
         nargs="+",
         default=[],
+        type=_label_pair,
         metavar="OLD=NEW",
         help="rename the tool's labels to guideline label ids",
     )
@@ -159,6 +160,15 @@ def _engine(args: argparse.Namespace) -> Any:
     from calibration.cli.storage import _engine as storage_engine
 
     return storage_engine(args)
+
+
+def _label_pair(value: str) -> str:
+    """Argparse type of --map-labels: refuse what is not OLD=NEW (e.g. FORMAT FILE written after it)."""
+    if "=" not in value:
+        raise argparse.ArgumentTypeError(
+            f"expected OLD=NEW, got {value!r} (put FORMAT FILE before --map-labels, or end its list with --)"
+        )
+    return value
 
 
 def _guideline(ref: str, root: str | None) -> Any:

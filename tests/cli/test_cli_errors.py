@@ -144,3 +144,28 @@ def test_a_folder_without_guidelines_is_misuse_like_a_missing_path(
     code, err = _run(capsys, [verb, files["folder"]])
     assert code == 2
     assert f"{files['folder']}: no guideline files (*.yaml) in this folder" in err
+
+
+def test_positionals_after_map_labels_are_named_in_the_misuse_message(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["import", "--guideline", GUIDELINE, "--map-labels", "a=b", "csv", files["responses"]])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --map-labels: expected OLD=NEW, got 'csv' (put FORMAT FILE before --map-labels" in err
+    assert "Traceback" not in err
+
+
+def test_a_ragged_csv_is_one_error_line_with_a_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("item_id,annotator_id,answer\ni1,a1,OTHER\ni1,a2,OTHER,extra,more\n")
+    code, err = _run(capsys, ["agreement", str(ragged)])
+    assert code == 1
+    assert _one_error(err) == (
+        f"error: {ragged}: the responses file is not valid CSV: Error tokenizing data. C error: Expected 3 "
+        "fields in line 3, saw 5 (hint: fields are separated by commas; quote a field that holds a comma, "
+        "quote or line break)"
+    )
