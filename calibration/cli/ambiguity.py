@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any
 
+from calibration.cli.common import add_database_option, add_output_option
+
 INPUT_HELP = {
     "item_rules": "CSV with columns item_id, rule_id (one row per pair); default: the guideline's quiz bank",
     "guideline": "the guideline YAML the responses answer (task, rules, gold, pilot target)",
@@ -50,13 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     report.add_argument(
         "--format", choices=("html", "md"), default="html", help="report format (default html)"
     )
-    report.add_argument("--output", "-o", default=None, help="write to this file (default: standard output)")
-    report.add_argument(
-        "--database-url",
-        default=None,
-        metavar="URL",
-        help="SQLAlchemy database URL (env CALIBRATION_DATABASE_URL; default sqlite:///calibration.db here)",
-    )
+    add_output_option(report)
+    add_database_option(report)
     report.add_argument("--no-charts", action="store_true", help="leave the charts out of the HTML report")
     report.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
     report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
@@ -252,12 +249,11 @@ def run_report(args: argparse.Namespace) -> int:
     """`calibration report ROUND`: write the round report with its revision queue."""
     from calibration.agreement.breakdown import agreement_report
     from calibration.ambiguity.queue import revision_queue
-    from calibration.cli.common import write_text
-    from calibration.cli.storage import _engine  # the storage verbs' engine: migrated, errors in words
+    from calibration.cli.common import open_engine, write_text
     from calibration.reports.html import render_round_report
     from calibration.rounds.service import round_responses
 
-    engine = _engine(args)
+    engine = open_engine(args)
     round_ref: Any = int(args.round) if args.round.isdigit() else args.round
     guideline, responses, item_rules, gold = round_responses(engine, round_ref)
     queue = report = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from calibration.errors import file_error
 
@@ -34,3 +36,42 @@ def write_text(text: str, output: str | None) -> None:
     except OSError as error:
         raise file_error(error, output, what="output file") from None
     print(f"wrote {output}", file=sys.stderr)
+
+
+DATABASE_HELP = (
+    "SQLAlchemy database URL (env CALIBRATION_DATABASE_URL; default sqlite:///calibration.db in the working "
+    "folder)"
+)
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add ``--database-url URL`` (environment twin CALIBRATION_DATABASE_URL) to `parser` and return it."""
+    parser.add_argument("--database-url", default=None, metavar="URL", help=DATABASE_HELP)
+    return parser
+
+
+def add_output_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add ``--output/-o FILE`` (default stdout) to `parser` and return it."""
+    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE (default stdout)")
+    return parser
+
+
+def open_engine(args: argparse.Namespace, *, migrate: bool = True) -> Any:
+    """The engine for ``args.database_url`` (else $CALIBRATION_DATABASE_URL), migrated to the latest schema.
+
+    Args:
+        args: parsed arguments with a ``database_url`` attribute (see `add_database_option`).
+        migrate: run the migrations (True), or only check that the database answers (False).
+
+    Raises:
+        CalibrationError: the URL is invalid, or the database cannot be reached or is not a database.
+    """
+    from calibration.storage.engine import database_errors, make_engine, upgrade
+
+    engine = make_engine(args.database_url)
+    with database_errors(engine):
+        if migrate:
+            upgrade(engine)
+        else:
+            engine.connect().close()
+    return engine

@@ -13,25 +13,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from calibration.cli.common import add_database_option as _database
+from calibration.cli.common import add_output_option as _output
+from calibration.cli.common import open_engine as _engine
 from calibration.cli.common import read_bytes as _read
 from calibration.cli.common import write_text as _write
 from calibration.errors import CalibrationError
 
 FORMATS = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide")
-
-
-def _database(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        metavar="URL",
-        help="SQLAlchemy database URL (env CALIBRATION_DATABASE_URL; default sqlite:///calibration.db)",
-    )
-    return parser
-
-
-def _output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE (default stdout)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -154,12 +143,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     reverse.add_argument("--version", default="0.1.0", help="version (default 0.1.0)")
     _output(reverse)
     reverse.set_defaults(handler=run_guideline_from_labelstudio)
-
-
-def _engine(args: argparse.Namespace) -> Any:
-    from calibration.cli.storage import _engine as storage_engine
-
-    return storage_engine(args)
 
 
 def _label_pair(value: str) -> str:

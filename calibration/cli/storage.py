@@ -8,24 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from calibration.cli.common import add_database_option as _with_database
+from calibration.cli.common import add_output_option
+from calibration.cli.common import open_engine as _engine
 from calibration.errors import CalibrationError, file_error
-
-ENV_URL = "CALIBRATION_DATABASE_URL"
-
-
-def _with_database(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        metavar="URL",
-        help=f"SQLAlchemy database URL (env {ENV_URL}; default sqlite:///calibration.db in the working folder)",
-    )
-    return parser
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -99,9 +89,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     responses.add_argument(
         "--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)"
     )
-    responses.add_argument(
-        "--output", "-o", default=None, metavar="FILE", help="write to FILE (default stdout)"
-    )
+    add_output_option(responses)
     responses.set_defaults(handler=run_export_responses)
     export.set_defaults(handler=_usage(export))
 
@@ -140,26 +128,6 @@ def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], in
         return 2
 
     return handler
-
-
-def _engine(args: argparse.Namespace, migrate: bool = True) -> Any:
-    """The engine for --database-url / $CALIBRATION_DATABASE_URL, migrated to the latest schema."""
-    from calibration.storage.engine import make_engine, upgrade
-
-    engine = make_engine(args.database_url or os.environ.get(ENV_URL))
-    with _reachable(engine):
-        if migrate:
-            upgrade(engine)
-        else:
-            engine.connect().close()
-    return engine
-
-
-def _reachable(engine: Any) -> Any:
-    """Turn 'cannot connect', 'not a database' and similar failures into one clear error line."""
-    from calibration.storage.engine import database_errors
-
-    return database_errors(engine)
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
