@@ -110,3 +110,25 @@ def test_rounds_page_shows_per_rule_results_of_a_finished_quiz(app_engine, app_l
     ]
     per_rule = at.dataframe[1].value
     assert per_rule.loc["Ari Annotator"].to_dict() == {"R-NEG": 0.0, "R-POS": 1.0}
+
+
+def test_lead_creates_a_pilot_round_with_annotators_and_overlap(app_engine, app_lead, app_annotator):
+    from calibration.rounds import service as svc
+
+    svc.create_user(app_engine, "Bo Second", role="annotator", actor=app_lead)
+    at = new_app(app_lead).run()
+    at.switch_page(page("rounds.py")).run()
+    at.segmented_control(key="rounds_kind").set_value("pilot").run()
+    at.text_input(key="rounds_name").input("Pilot A")
+    at.selectbox(key="rounds_ref").set_value("contract-clauses@1.0.0")
+    at.multiselect(key="rounds_annotators").set_value(["Ari Annotator", "Bo Second"])
+    at.number_input(key="rounds_overlap").set_value(2)
+    at.number_input(key="rounds_links_count").set_value(0)
+    at.button(key="rounds_create").click().run()
+    assert not at.exception, at.exception
+    (round_,) = svc.list_rounds(app_engine)
+    assert (round_.kind, round_.settings["overlap"]) == ("pilot", 2)
+    status = at.dataframe[0].value
+    assert sorted(status["annotator"]) == ["Ari Annotator", "Bo Second"]
+    assert set(status["status"]) == {"not started"}
+    assert not [c for c in at.code if "invite=" in c.value]

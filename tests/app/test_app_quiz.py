@@ -248,3 +248,47 @@ def test_span_tokens_must_be_contiguous_and_spans_can_be_removed(app_engine, app
     assert any(f"-background[{first} **Name**]" in m.value for m in at.markdown)
     at.button(key=f"{key}_remove_0").click().run()
     assert at.session_state[f"{key}_spans"] == []
+
+
+def test_a_pilot_round_records_answers_without_gold_feedback(app_engine, app_lead, app_annotator):
+    guideline = single_label_guideline()
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_pilot_round(
+        app_engine,
+        "Pilot",
+        guideline.ref,
+        actor=app_lead,
+        annotators=[app_annotator.name],
+        overlap=1,
+        cite_rules=True,
+    )
+    at = open_quiz(app_annotator, round_)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    for position in range(attempt.total):
+        key = f"quiz_{attempt.id}_{position}"
+        assert "Gold answer" not in texts(at)
+        at.radio(key=f"{key}_answer").set_value("POS")
+        at.selectbox(key=f"{key}_rule").set_value("R-POS")
+        at.button(key=f"{key}_submit").click().run()
+        assert not at.exception
+        assert not [e for e in at.error if e.value.startswith("Not quite")]  # no gold feedback in pilots
+    assert at.success[0].value == "All items answered. Thank you: your answers are saved."
+    answers = service.get_attempt(app_engine, attempt.id, actor=app_annotator).answers
+    assert {r.cited_rule for r in answers.values()} == {"R-POS"}
+
+
+def test_an_author_reads_guidelines_but_cannot_run_rounds(app_engine, app_lead):
+    author = service.create_user(
+        app_engine,
+        "Aya Author",
+        role="author",
+        email="author@example.org",
+        password="correct-horse-battery",
+        actor=app_lead,
+    )
+    at = new_app(author).run()
+    assert at.title[0].value == "Hello, Aya Author"
+    at.switch_page(page("guideline.py")).run()
+    assert not at.exception and at.title[0].value
+    with pytest.raises(ValueError):
+        at.switch_page(page("rounds.py")).run()
