@@ -13,6 +13,7 @@ Rounds are named by their (unique) name or by their id (`RoundRef`); guideline v
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -96,6 +97,7 @@ __all__ = [
     "list_users",
     "publish",
     "publish_guideline",
+    "quiz_items",
     "record_answer",
     "redeem_invitation",
     "response_history",
@@ -1035,6 +1037,43 @@ def get_attempt(engine: Engine, attempt_id: int, *, actor: Actor) -> Attempt:
         return repo.attempt_of(session, row, round_row.name)
 
 
+def quiz_items(engine: Engine, attempt_id: int, *, actor: Actor) -> dict[str, Item]:
+    """The items of an attempt as its annotator may see them now, in the attempt's order.
+
+    Annotator-facing: an item's gold ``answer`` and its ``why`` are withheld (None and "") unless the
+    annotator may see them: in a calibration round, once the item is answered when the guideline's
+    feedback is "immediate", or once the attempt is finished; in a pilot round, never. Use this, not
+    `round_items` (a lead's view with every gold answer), to render a quiz.
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: someone else's attempt (leads included: a
+        lead reads gold through `round_items`).
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, round_row, version, who = _attempt_for(session, attempt_id, actor, "see the quiz")
+        if who is not None and who.id != row.annotator_id:
+            raise PermissionDenied(
+                "the quiz view is for the attempt's annotator",
+                hint="leads see items with gold in the round's pages",
+            )
+        items = _items_of(round_row, version)
+        order = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+        answered = {r.item_id for r in repo.current_responses(session, [row.id])}
+        policy = _guideline_of(version).calibration
+    finished = row.status == "finished"
+
+    def shown(item_id: str) -> bool:
+        if round_row.kind != "calibration":
+            return False
+        return finished or (item_id in answered and policy.feedback == "immediate")
+
+    return {
+        i: items[i] if shown(i) else items[i].model_copy(update={"answer": None, "why": ""})
+        for i in order
+        if i in items
+    }
+
+
 def _check_extras(
     guideline: Guideline, confidence: Any, cited_rule: Any, comment: Any, seconds: Any
 ) -> tuple[int | None, str | None, str | None, float | None]:
@@ -1253,6 +1292,17 @@ def finish_attempt(
         name = repo.names_of(session, [row.annotator_id])[row.annotator_id]
         if round_row.kind == "calibration":
             result = _score_attempt(session, row, round_row, version, name)
+            items = _items_of(round_row, version)
+            skipped = [i for i in missing if i in items and items[i].answer is not None]
+            if skipped:  # only answered items are scored: a quiz left half done must not certify
+                result = dataclasses.replace(
+                    result,
+                    passed=False,
+                    failed_rules=sorted(
+                        {*result.failed_rules, *(r for i in skipped for r in items[i].rules)}
+                    ),
+                    reasons=[*result.reasons, f"{len(skipped)} quiz item(s) with gold were not answered"],
+                )
             row.score = _jsonable(result.to_dict())
             if result.passed:
                 score = result.kappa if result.kappa is not None else result.accuracy
