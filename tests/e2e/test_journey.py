@@ -130,12 +130,25 @@ def _gold_fingerprints(guideline: Any, item: Any) -> list[str]:
     return prints
 
 
+def _as_bytes(payload: Any) -> bytes:
+    return payload if isinstance(payload, bytes) else str(payload).encode()
+
+
 class Journey:
     """Screenshots on failure, and the gold check after every step of the annotator."""
 
     def __init__(self, artifacts: Path) -> None:
         self.artifacts = artifacts
         self.pages: dict[str, Any] = {}
+        self.frames: list[bytes] = []  # every websocket frame the annotator's browser received
+
+    def listen(self, page: Any) -> None:
+        """Record the websocket frames `page` receives (Streamlit's deltas travel there)."""
+
+        def on_socket(socket: Any) -> None:
+            socket.on("framereceived", lambda payload: self.frames.append(_as_bytes(payload)))
+
+        page.on("websocket", on_socket)
 
     def shoot(self, name: str) -> None:
         self.artifacts.mkdir(parents=True, exist_ok=True)
@@ -143,12 +156,14 @@ class Journey:
             with contextlib.suppress(Exception):  # a page may be gone; the other screenshots still help
                 page.screenshot(path=str(self.artifacts / f"{name}-{who}.png"), full_page=True)
 
-    @staticmethod
-    def assert_no_unanswered_gold(page: Any, guideline: Any, unanswered: list[Any], step: str) -> None:
+    def assert_no_unanswered_gold(self, page: Any, guideline: Any, unanswered: list[Any], step: str) -> None:
+        """No gold of an unanswered item in the page text, nor in any websocket frame received so far."""
         body = page.inner_text("body")
+        received = b"".join(self.frames)
         for item in unanswered:
             for fingerprint in _gold_fingerprints(guideline, item):
                 assert fingerprint not in body, f"{step}: gold of unanswered item {item.id} is on the page"
+            assert item.why.encode() not in received, f"{step}: rationale of {item.id} reached the browser"
 
 
 def _sign_in_lead(page: Any, url: str) -> None:
@@ -180,9 +195,15 @@ def _create_round(page: Any, url: str, name: str, ref: str) -> str:
     form = page.get_by_test_id("stForm")
     form.get_by_label("Round name").fill(name)
     choice = form.locator(".st-key-rounds_ref input")
-    choice.click()
-    choice.fill(ref)  # the select box filters its options as one types
-    page.get_by_role("option", name=ref).click()
+    for attempt in range(3):  # the live-progress fragment reruns every 5 s and may close the list
+        choice.click()
+        choice.fill(ref)  # the select box filters its options as one types
+        try:
+            page.get_by_role("option", name=ref).click(timeout=5000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     expect(choice).to_have_value(ref)
     form.get_by_role("button", name="Create round").click()
     expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=TIMEOUT)
@@ -240,6 +261,8 @@ def _take_label_quiz(journey: Journey, page: Any, guideline: Any) -> None:
             page, guideline, [i for i in guideline.items if i.id not in answered], "feedback"
         )
         expect(page.get_by_text(item.why)).to_be_visible(timeout=TIMEOUT)  # feedback: the item's rationale
+        # positive control: the frame capture does see a rationale once it is shown
+        assert item.why.encode() in b"".join(journey.frames)
         _next(page)
 
 
@@ -303,6 +326,7 @@ def test_lead_and_annotator_journey(tmp_path: Path) -> None:
         lead = lead_ctx.new_page()
         annotator = ann_ctx.new_page()
         journey.pages = {"lead": lead, "annotator": annotator}
+        journey.listen(annotator)
         try:
             step = "lead signs in"
             _sign_in_lead(lead, url)
