@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Any
 
+from calibration.cli.common import bootstrap_count
+
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
@@ -44,7 +46,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--level", choices=LEVELS, help="level of measurement (default: from the task)")
     parser.add_argument(
-        "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)"
+        "--bootstrap",
+        type=bootstrap_count,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples (default 1000)",
     )
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
     parser.add_argument(
@@ -57,10 +63,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from calibration.errors import DataError
-
-    if args.bootstrap < 0:
-        raise DataError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
     report = analyse(args)
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=1, ensure_ascii=False, allow_nan=False)

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from calibration.cli.common import add_database_option, add_output_option
+from calibration.cli.common import add_database_option, add_output_option, bootstrap_count
 
 INPUT_HELP = {
     "item_rules": "CSV with columns item_id, rule_id (one row per pair); default: the guideline's quiz bank",
@@ -55,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_output_option(report)
     add_database_option(report)
     report.add_argument("--no-charts", action="store_true", help="leave the charts out of the HTML report")
-    report.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    report.add_argument(
+        "--bootstrap", type=bootstrap_count, default=1000, help="bootstrap replicates (default 1000)"
+    )
     report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     report.set_defaults(handler=run_report)
 
@@ -79,7 +81,9 @@ def _input_options(parser: argparse.ArgumentParser, *, repeat: bool) -> None:
         metavar="COLUMN",
         help="wide format: columns that are not annotators",
     )
-    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    parser.add_argument(
+        "--bootstrap", type=bootstrap_count, default=1000, help="bootstrap replicates (default 1000)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,3 +76,33 @@ def open_engine(args: argparse.Namespace, *, migrate: bool = True) -> Any:
         else:
             engine.connect().close()
     return engine
+
+
+MAX_BOOTSTRAP = 20_000  # more resamples add nothing to a 95% interval, and memory grows with them
+MAX_DAYS = 3650.0
+
+
+def bootstrap_count(text: str) -> int:
+    """Argparse type of --bootstrap: a whole number from 0 to `MAX_BOOTSTRAP`."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_BOOTSTRAP:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of resamples from 0 to {MAX_BOOTSTRAP}, got {text!r} (1000 is plenty)"
+        )
+    return value
+
+
+def positive_days(text: str) -> float:
+    """Argparse type of a lifetime in days: a number above 0 and at most `MAX_DAYS`."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_DAYS):
+        raise argparse.ArgumentTypeError(
+            f"expected a number of days above 0 and at most {MAX_DAYS:g}, got {text!r}"
+        )
+    return value

@@ -15,6 +15,7 @@ from typing import Any
 
 from calibration.cli.common import add_database_option as _database
 from calibration.cli.common import add_output_option as _output
+from calibration.cli.common import bootstrap_count
 from calibration.cli.common import open_engine as _engine
 from calibration.cli.common import read_bytes as _read
 from calibration.cli.common import write_text as _write
@@ -95,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     agreement.add_argument("round", metavar="ROUND", help="round name")
     agreement.add_argument(
-        "--bootstrap", type=int, default=1000, metavar="N", help="resamples (default 1000)"
+        "--bootstrap", type=bootstrap_count, default=1000, metavar="N", help="resamples (default 1000)"
     )
     agreement.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
     _output(agreement)

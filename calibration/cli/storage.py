@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from calibration.cli.common import add_database_option as _with_database
-from calibration.cli.common import add_output_option
+from calibration.cli.common import add_output_option, positive_days
 from calibration.cli.common import open_engine as _engine
 from calibration.errors import CalibrationError, file_error
 
@@ -114,7 +114,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     invite.add_argument("round", metavar="ROUND", help="round name")
     invite.add_argument(
-        "--days", type=float, default=7.0, help="days until the invitation expires (default 7)"
+        "--days", type=positive_days, default=7.0, help="days until the invitation expires (default 7)"
     )
     invite.add_argument(
         "--base-url", default=None, metavar="URL", help="app address; prints the full link URL/?invite=TOKEN"

@@ -169,3 +169,34 @@ def test_a_ragged_csv_is_one_error_line_with_a_hint(
         "fields in line 3, saw 5 (hint: fields are separated by commas; quote a field that holds a comma, "
         "quote or line break)"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["agreement", "{responses}", "--bootstrap", "100000000"],
+            "argument --bootstrap: expected a whole number of resamples from 0 to 20000, got '100000000'",
+        ),
+        (
+            ["report", "r", "--bootstrap", "-1"],
+            "argument --bootstrap: expected a whole number of resamples from 0 to 20000, got '-1'",
+        ),
+        (
+            ["invite", "r", "--days", "nan"],
+            "argument --days: expected a number of days above 0 and at most 3650",
+        ),
+        (
+            ["invite", "r", "--days", "1e300"],
+            "argument --days: expected a number of days above 0 and at most 3650",
+        ),
+    ],
+)
+def test_out_of_range_numbers_are_misuse_not_a_crash(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([a.format(**files) for a in argv])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
