@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from calibration.cli.common import add_database_option, add_output_option, bootstrap_count
+from calibration.cli.common import add_database_option, add_output_option, bootstrap_count, positive_int
 
 INPUT_HELP = {
     "item_rules": "CSV with columns item_id, rule_id (one row per pair); default: the guideline's quiz bank",
@@ -28,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "responses", metavar="RESPONSES.csv", help="responses: item_id, annotator_id, answer ..."
     )
     _input_options(ambiguity, repeat=False)
-    ambiguity.add_argument("--top", type=int, default=None, help="show only the first N rules")
+    ambiguity.add_argument(
+        "--top", type=positive_int, default=None, metavar="N", help="show only the first N rules"
+    )
     ambiguity.set_defaults(handler=run_ambiguity)
 
     compare = subparsers.add_parser(

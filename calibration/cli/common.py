@@ -106,3 +106,14 @@ def positive_days(text: str) -> float:
             f"expected a number of days above 0 and at most {MAX_DAYS:g}, got {text!r}"
         )
     return value
+
+
+def positive_int(text: str) -> int:
+    """Argparse type of a count that must be 1 or more (e.g. --top)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return value

@@ -200,3 +200,13 @@ def test_out_of_range_numbers_are_misuse_not_a_crash(
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("top", ["0", "-1", "two"])
+def test_ambiguity_top_must_be_positive(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], top: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["ambiguity", files["responses"], "--guideline", GUIDELINE, "--top", top])
+    assert exited.value.code == 2
+    assert f"argument --top: expected a whole number of 1 or more, got '{top}'" in capsys.readouterr().err
