@@ -182,3 +182,40 @@ def test_sign_out_forgets_the_user(app_lead):
     assert at.info[0].value == "Signing out…"
     at.run()
     assert at.title[0].value == "Sign in"
+
+
+def _with_sso(at):
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "sso-cookie-secret",
+        "client_id": "calibration",
+        "client_secret": "secret",
+        "server_metadata_url": "http://localhost:8610/.well-known/openid-configuration",
+    }
+    return at
+
+
+def test_single_sign_on_is_offered_when_configured(app_lead):
+    at = _with_sso(new_app()).run()
+    assert not at.exception
+    assert [b.label for b in at.button if b.key == "sign_in_sso"] == ["Sign in with single sign-on"]
+    plain = new_app().run()
+    assert not [b for b in plain.button if b.key == "sign_in_sso"]
+
+
+def test_a_single_sign_on_identity_signs_in_the_account_with_that_email(app_lead):
+    at = _with_sso(new_app())
+    at.user = {"is_logged_in": True, "email": "lead@example.org", "name": "Lena"}
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Hello, Lena Lead"
+
+
+def test_an_unknown_single_sign_on_identity_is_told_to_ask_a_lead(app_lead):
+    at = _with_sso(new_app())
+    at.user = {"is_logged_in": True, "email": "stranger@example.org"}
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert at.warning[0].value.startswith(
+        "Single sign-on says you are stranger@example\\.org, but no account"
+    )

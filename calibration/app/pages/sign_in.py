@@ -71,4 +71,12 @@ if submitted:
 
 if auth.oidc_configured():
     st.divider()
-    st.button("Sign in with single sign-on", key="sign_in_sso", icon=":material/key:", on_click=st.login)
+    if st.user.get("is_logged_in"):
+        # The identity provider knows this person, but no account has their email (see current_user).
+        st.warning(
+            f"Single sign-on says you are {state.escape_markdown(st.user.get('email') or 'unknown')}, but no "
+            "account has this email. Ask a lead to add you or to send you an invitation link."
+        )
+        st.button("Sign out of single sign-on", key="sign_in_sso_out", on_click=st.logout)
+    else:
+        st.button("Sign in with single sign-on", key="sign_in_sso", icon=":material/key:", on_click=st.login)
