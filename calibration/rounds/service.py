@@ -413,8 +413,17 @@ def _check_name(name: str, field: str = "name") -> str:
 
 
 def _new_user(
-    session: Session, name: str, role: str, email: str | None, password: str | None, field: str = "name"
+    session: Session,
+    name: str,
+    role: str,
+    email: str | None,
+    password: str | None,
+    field: str = "name",
+    *,
+    password_hash: str | None = None,
 ) -> t.User:
+    """Add a user row; give `password_hash` (hashed before the transaction) rather than `password`
+    where the caller can: argon2 takes ~0.2 s, which must not be spent holding SQLite's write lock."""
     name = _check_name(name, field)
     if role not in repo.ROLES:
         raise CalibrationError(
@@ -434,9 +443,9 @@ def _new_user(
         raise ConflictError(
             f"the name {name!r} is taken", location=Location(field=field), hint="choose another name"
         )
-    row = t.User(
-        name=name, email=email, role=role, password_hash=auth.hash_password(password) if password else None
-    )
+    if password:
+        password_hash = auth.hash_password(password)
+    row = t.User(name=name, email=email, role=role, password_hash=password_hash)
     session.add(row)
     session.flush()
     return row
@@ -465,9 +474,11 @@ def create_user(
         AuthError: password too short. PermissionDenied: the actor is not a lead.
     """
 
+    hashed = auth.hash_password(password) if password else None  # before the write transaction
+
     def work(session: Session) -> User:
         who = _actor(session, actor, ("lead",), "add users")
-        row = _new_user(session, name, role, email, password)
+        row = _new_user(session, name, role, email, None, password_hash=hashed)
         repo.audit(session, _actor_id(who), "create_user", f"user:{row.name}", role=role, email=row.email)
         return repo.user_of(row)
 
@@ -524,19 +535,26 @@ def authenticate(engine: Engine, login: str, password: str, *, now: dt.datetime 
     """
     key = login.strip().lower()
     moment = _now(now)
-    with session_scope(engine) as session:
+    # Three short steps: argon2 (~0.2 s) runs outside any transaction, so a sign-in never holds
+    # SQLite's write lock while hashing (annotators' answers would queue behind every sign-in).
+    with session_scope(engine, read_only=True) as session:
         minutes = auth.lockout_minutes(
             repo.recent_failures(session, key, moment - auth.FAILURE_WINDOW), moment
         )
-        if minutes is not None:
-            raise auth.too_many_attempts(minutes)
-        row = repo.find_user(session, login=login)
-        ok = auth.verify_password(row.password_hash if row else None, password)
-        if ok and row is not None:
+        row = None if minutes is not None else repo.find_user(session, login=login)
+        user_id, stored = (row.id, row.password_hash) if row is not None else (None, None)
+    if minutes is not None:
+        raise auth.too_many_attempts(minutes)
+    ok = auth.verify_password(stored, password) and user_id is not None
+    rehashed = auth.hash_password(password) if ok and auth.needs_rehash(stored or "") else None
+    with session_scope(engine) as session:
+        if ok:
             repo.clear_failures(session, key)
-            if auth.needs_rehash(row.password_hash or ""):
-                row.password_hash = auth.hash_password(password)
-            return repo.user_of(row)
+            row = repo.find_user(session, user_id=user_id)
+            if row is not None:
+                if rehashed is not None and row.password_hash == stored:
+                    row.password_hash = rehashed
+                return repo.user_of(row)
         repo.prune_failures(session, key, moment - auth.FAILURE_WINDOW)
         session.add(t.SignInFailure(login=key, at=moment))
     raise AuthError("wrong email or password", hint="check both; passwords are case-sensitive")
@@ -549,13 +567,14 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
         AuthError: too short. PermissionDenied: someone else's password, not being a lead.
     """
     user_id = user.id if isinstance(user, User) else user
+    hashed = auth.hash_password(password)  # before the write transaction (argon2 is slow)
     with session_scope(engine) as session:
         actor_id = actor.id if isinstance(actor, User) else actor
         who = None if actor_id == user_id else _actor(session, actor, ("lead",), "set other users' passwords")
         row = repo.find_user(session, user_id=user_id)
         if row is None:
             raise NotFoundError(f"no user #{user_id}")
-        row.password_hash = auth.hash_password(password)
+        row.password_hash = hashed
         repo.audit(session, _actor_id(who) if who else user_id, "set_password", f"user:{row.name}")
 
 
@@ -884,6 +903,7 @@ def redeem_invitation(
         ConflictError: the name or email is taken. CalibrationError: the round is closed.
     """
     digest = auth.hash_token(token.strip())
+    hashed = auth.hash_password(password) if password and user is None else None  # outside the transaction
 
     def work(session: Session) -> tuple[User, Round]:
         moment = _now(now)
@@ -913,7 +933,9 @@ def redeem_invitation(
         else:
             if display_name is None:
                 raise CalibrationError("choose a display name", location=Location(field="display_name"))
-            member = _new_user(session, display_name, "annotator", email, password, field="display_name")
+            member = _new_user(
+                session, display_name, "annotator", email, None, field="display_name", password_hash=hashed
+            )
         if not repo.claim_invitation(session, invitation.id, moment):
             raise AuthError("this invitation was just used", hint="ask your lead for a new link")
         invitation.user_id = member.id
