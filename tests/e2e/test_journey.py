@@ -381,6 +381,13 @@ def test_lead_and_annotator_journey(tmp_path: Path) -> None:
             finished = lead.get_by_test_id("stMetric").filter(has_text="Finished")
             expect(finished.get_by_test_id("stMetricValue")).to_have_text("1")
             expect(lead.get_by_test_id("stDataFrame")).to_have_count(2)  # progress, and results per rule
+            step = "lead signs out"
+            lead.get_by_role("button", name="Sign out").click()
+            expect(lead.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+            assert not any(c["name"] == "calibration_session" for c in lead_ctx.cookies())
+            lead.reload()
+            expect(lead.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+
             status = service.round_status(engine, "PII onboarding")
             assert [(p.name, p.status, p.passed) for p in status.annotators] == [
                 ("Nia Annotator", "finished", True)
