@@ -14,7 +14,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from calibration.answers import parse_answer, suggest
@@ -530,8 +530,18 @@ def resolve(
         )
 
     records: dict[tuple[str, str], dict[str, Any]] = {}
+    from calibration.rounds.service import check_answer_extras
+
     for response, answer in zip(raw.responses, answers, strict=True):
         value = _parse(task, answer, inputs.get(response.item_id), response.where)
+        try:  # the same checks as an answer given in the app, so a dry run finds what the import refuses
+            confidence, cited_rule, _, seconds = check_answer_extras(
+                guideline, response.confidence, response.cited_rule, None, response.seconds
+            )
+        except AnswerError as error:
+            raise DataError(
+                error.message, location=replace(response.where, field=error.location.field), hint=error.hint
+            ) from None
         key = (response.item_id, response.annotator_id)
         if key in records:
             warnings.append(
@@ -542,11 +552,11 @@ def resolve(
             "item_id": response.item_id,
             "annotator_id": response.annotator_id,
             "answer": value,
-            "confidence": response.confidence,
-            "cited_rule": response.cited_rule,
+            "confidence": confidence,
+            "cited_rule": cited_rule,
             "unclear": response.unclear,
             "comment": response.comment,
-            "seconds": response.seconds,
+            "seconds": seconds,
         }
     frame = responses_frame(list(records.values()))
     frame = frame[

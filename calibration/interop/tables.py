@@ -105,7 +105,7 @@ def read_long_csv(data: bytes, source: str, guideline: Guideline) -> RawImport:
                 cited_rule=str(extras["cited_rule"]) if "cited_rule" in extras else None,
                 unclear=str(extras.get("unclear", "")).lower() in ("true", "1", "yes"),
                 comment=str(extras["comment"]) if "comment" in extras else None,
-                seconds=float(extras["seconds"]) if "seconds" in extras else None,
+                seconds=_float(extras.get("seconds"), Location(path=source, row=number, field="seconds")),
             )
         )
     return raw
@@ -141,10 +141,17 @@ def read_wide_csv(
 def _int(value: Any, where: Location) -> int | None:
     if value is None:
         return None
-    try:
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
         return int(value)
-    except (TypeError, ValueError):
-        raise DataError(f"confidence must be an integer, got {value!r}", location=where) from None
+    raise DataError(f"confidence must be an integer, got {value!r}", location=where)
+
+
+def _float(value: Any, where: Location) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise DataError(f"seconds must be a number, got {value!r}", location=where, hint="e.g. 12.5")
 
 
 def read_item_rules(data: bytes, source: str) -> pd.DataFrame:

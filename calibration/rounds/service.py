@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -78,6 +79,7 @@ __all__ = [
     "audit_log",
     "authenticate",
     "certifications",
+    "check_answer_extras",
     "close_round",
     "counts",
     "create_calibration_round",
@@ -1096,9 +1098,18 @@ def quiz_items(engine: Engine, attempt_id: int, *, actor: Actor) -> dict[str, It
     }
 
 
-def _check_extras(
+def check_answer_extras(
     guideline: Guideline, confidence: Any, cited_rule: Any, comment: Any, seconds: Any
 ) -> tuple[int | None, str | None, str | None, float | None]:
+    """The extras of an answer, checked: every path that stores answers (quiz, imports) calls this.
+
+    Returns:
+        ``(confidence 1-5 or None, a rule id of the guideline or None, stripped comment or None,
+        seconds >= 0 as float or None)``.
+
+    Raises:
+        AnswerError: naming the field (confidence, cited_rule, comment, seconds).
+    """
     if confidence is not None and (
         isinstance(confidence, bool) or not isinstance(confidence, int) or not 1 <= confidence <= 5
     ):
@@ -1200,7 +1211,7 @@ def record_answer(
             raise AnswerError(
                 f"item {item_id!r}: {error.message}", location=Location(field="answer"), hint=error.hint
             ) from None
-        conf, rule, text, secs = _check_extras(guideline, confidence, cited_rule, comment, seconds)
+        conf, rule, text, secs = check_answer_extras(guideline, confidence, cited_rule, comment, seconds)
         stored = answer_to_json(guideline.task.type, canonical)
         current = repo.current_response(session, row.id, item_id)
         if current is not None and (
@@ -1596,7 +1607,25 @@ def import_responses(
                     location=Location(path=source, row=position + 2, field="answer"),
                     hint=error.hint,
                 ) from None
-            extras = {k: record.get(k) for k in ("confidence", "cited_rule", "unclear", "comment", "seconds")}
+            extras = {
+                k: None if _isna(record.get(k)) else record.get(k)
+                for k in ("confidence", "cited_rule", "unclear", "comment", "seconds")
+            }
+            try:  # the same checks as an answer given in the app
+                confidence, cited, _, seconds = check_answer_extras(
+                    guideline,
+                    _whole(extras["confidence"]),
+                    extras["cited_rule"],
+                    None,
+                    _real(extras["seconds"]),
+                )
+            except AnswerError as error:
+                raise AnswerError(
+                    error.message,
+                    location=dataclasses.replace(where, field=error.location.field),
+                    hint=error.hint,
+                ) from None
+            extras |= {"confidence": confidence, "cited_rule": cited, "seconds": seconds}
             parsed.append((record["annotator_id"], item_id, canonical, extras))
         names = sorted({p[0] for p in parsed})
         existing = repo.users_by_names(session, names)
@@ -1656,6 +1685,20 @@ def import_responses(
         return len(parsed)
 
     return _retrying(engine, work)
+
+
+def _whole(value: Any) -> Any:
+    """A table cell's whole number (3.0, numpy int) as int; anything else unchanged (checked later)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def _real(value: Any) -> Any:
+    """A table cell's number (numpy types included) as float; anything else unchanged (checked later)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def _isna(value: Any) -> bool:

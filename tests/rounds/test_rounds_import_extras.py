@@ -1,0 +1,87 @@
+"""Imported answers pass the same confidence/rule/seconds checks as answers given in the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from calibration.cli.main import main
+from calibration.errors import AnswerError
+from calibration.guidelines.model import Guideline
+from calibration.rounds import service
+
+GUIDELINE = str(Path(__file__).resolve().parents[2] / "guidelines" / "contract-clauses" / "1.0.0.yaml")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("confidence", 9, "export.csv: row 3: confidence: confidence must be an integer from 1 to 5, got 9"),
+        ("seconds", -4.0, "export.csv: row 3: seconds: seconds must be a non-negative number, got -4.0"),
+        ("cited_rule", "R-NOPE", "export.csv: row 3: cited_rule: unknown rule 'R-NOPE'"),
+    ],
+)
+def test_import_responses_checks_extras_and_writes_nothing(
+    store: Any, tiny_guideline: Guideline, column: str, value: Any, message: str
+) -> None:
+    import pandas as pd
+
+    engine, lead = store.engine, store.lead
+    service.publish_guideline(engine, tiny_guideline, lead)
+    service.create_pilot_round(engine, "imp", "tiny@1.0.0", actor=lead)
+    frame = pd.DataFrame(
+        {
+            "item_id": ["i01", "i02"],
+            "annotator_id": ["zoe", "zoe"],
+            "answer": ["POS", "NEG"],
+            column: [None, value],
+        }
+    )
+    before = service.counts(engine)
+    with pytest.raises(AnswerError) as error:
+        service.import_responses(engine, "imp", frame, actor=lead, source="export.csv")
+    assert str(error.value).startswith(message)
+    assert service.counts(engine) == before
+
+
+def test_import_responses_keeps_whole_number_confidence_from_a_float_column(
+    store: Any, tiny_guideline: Guideline
+) -> None:
+    import pandas as pd
+
+    engine, lead = store.engine, store.lead
+    service.publish_guideline(engine, tiny_guideline, lead)
+    service.create_pilot_round(engine, "imp", "tiny@1.0.0", actor=lead)
+    frame = pd.DataFrame(
+        {
+            "item_id": ["i01", "i02"],
+            "annotator_id": ["zoe", "zoe"],
+            "answer": ["POS", "NEG"],
+            "confidence": [4, None],
+        }
+    )
+    assert frame["confidence"].dtype == float  # pandas turns an int column with a gap into floats
+    assert service.import_responses(engine, "imp", frame, actor=lead) == 2
+    stored = service.round_responses(engine, "imp").responses.set_index("item_id")["confidence"]
+    assert stored["i01"] == 4 and pd.isna(stored["i02"])
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("seconds", "abc", "row 2: seconds: seconds must be a number, got 'abc' (hint: e.g. 12.5)"),
+        ("seconds", "-5", "row 2: seconds: seconds must be a non-negative number, got -5.0"),
+        ("confidence", "2.5", "row 2: confidence: confidence must be an integer, got 2.5"),
+        ("confidence", "9", "row 2: confidence: confidence must be an integer from 1 to 5, got 9"),
+    ],
+)
+def test_a_dry_run_import_refuses_bad_extras_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, column: str, value: str, message: str
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(f"item_id,annotator_id,answer,{column}\ni1,a1,OTHER,{value}\ni1,a2,OTHER,\n")
+    assert main(["import", "--dry-run", "--guideline", GUIDELINE, "csv", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: export.csv: {message}\n"
