@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,45 @@ def _cell_text(z: np.ndarray) -> list[list[str]]:
     return [["" if np.isnan(v) else f"{v:.2f}" for v in row] for row in np.atleast_2d(z)] if z.size else []
 
 
+def _heatmap(
+    frame: pd.DataFrame,
+    z: np.ndarray,
+    text: Any,
+    *,
+    title: str,
+    colorscale: Any,
+    zmin: float,
+    zmax: float,
+    colorbar: str,
+    hover: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
+) -> go.Figure:
+    """One heatmap trace over `frame`'s index (rows, top first) and columns, with `text` in the cells."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[_label(c) for c in frame.columns],
+            y=[_label(i) for i in frame.index],
+            text=text,
+            texttemplate="%{text}",
+            colorscale=colorscale,
+            zmin=zmin,
+            zmax=zmax,
+            colorbar={"title": colorbar},
+            hovertemplate=hover,
+        )
+    )
+    x_axis: dict[str, Any] = {"type": "category"}
+    y_axis: dict[str, Any] = {"type": "category", "autorange": "reversed"}
+    if x_title is not None:
+        x_axis = {"title": x_title, **x_axis}
+    if y_title is not None:
+        y_axis = {"title": y_title, **y_axis}
+    fig.update_layout(title=title, xaxis=x_axis, yaxis=y_axis)
+    return fig
+
+
 def annotator_rule_heatmap(
     matrix: pd.DataFrame,
     *,
@@ -128,27 +168,19 @@ def annotator_rule_heatmap(
         A figure with one heatmap trace; cells show the value with two decimals.
     """
     z = matrix.astype(float).to_numpy()
-    text = _cell_text(z)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=[_label(c) for c in matrix.columns],
-            y=[_label(i) for i in matrix.index],
-            text=text,
-            texttemplate="%{text}",
-            colorscale=_AGREEMENT_SCALE,
-            zmin=zmin,
-            zmax=zmax,
-            colorbar={"title": value_name},
-            hovertemplate=f"annotator %{{y}}<br>rule %{{x}}<br>{value_name}: %{{z:.3f}}<extra></extra>",
-        )
-    )
-    fig.update_layout(
+    return _heatmap(
+        matrix,
+        z,
+        _cell_text(z),
         title=title,
-        xaxis={"title": "rule", "type": "category"},
-        yaxis={"title": "annotator", "type": "category", "autorange": "reversed"},
+        colorscale=_AGREEMENT_SCALE,
+        zmin=zmin,
+        zmax=zmax,
+        colorbar=value_name,
+        hover=f"annotator %{{y}}<br>rule %{{x}}<br>{value_name}: %{{z:.3f}}<extra></extra>",
+        x_title="rule",
+        y_title="annotator",
     )
-    return fig
 
 
 def confusion_figure(
@@ -172,26 +204,19 @@ def confusion_figure(
     counts = confusion.astype(float).to_numpy()
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    fig = go.Figure(
-        go.Heatmap(
-            z=share,
-            x=[_label(c) for c in confusion.columns],
-            y=[_label(i) for i in confusion.index],
-            text=counts.astype(int).astype(str),
-            texttemplate="%{text}",
-            colorscale="Blues",
-            zmin=0,
-            zmax=1,
-            colorbar={"title": "share of row"},
-            hovertemplate=f"{row_name} %{{y}}<br>{column_name} %{{x}}<br>count %{{text}}<extra></extra>",
-        )
-    )
-    fig.update_layout(
+    return _heatmap(
+        confusion,
+        share,
+        counts.astype(int).astype(str),
         title=title,
-        xaxis={"title": column_name, "type": "category"},
-        yaxis={"title": row_name, "type": "category", "autorange": "reversed"},
+        colorscale="Blues",
+        zmin=0,
+        zmax=1,
+        colorbar="share of row",
+        hover=f"{row_name} %{{y}}<br>{column_name} %{{x}}<br>count %{{text}}<extra></extra>",
+        x_title=column_name,
+        y_title=row_name,
     )
-    return fig
 
 
 def pair_matrix_figure(matrix: pd.DataFrame, *, title: str = "Cohen's kappa per annotator pair") -> go.Figure:
@@ -203,27 +228,17 @@ def pair_matrix_figure(matrix: pd.DataFrame, *, title: str = "Cohen's kappa per 
         title: figure title.
     """
     z = matrix.astype(float).to_numpy()
-    text = _cell_text(z)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=[_label(c) for c in matrix.columns],
-            y=[_label(i) for i in matrix.index],
-            text=text,
-            texttemplate="%{text}",
-            colorscale=_AGREEMENT_SCALE,
-            zmin=-0.2,
-            zmax=1,
-            colorbar={"title": "kappa"},
-            hovertemplate="%{y} vs %{x}<br>kappa %{z:.3f}<extra></extra>",
-        )
-    )
-    fig.update_layout(
+    return _heatmap(
+        matrix,
+        z,
+        _cell_text(z),
         title=title,
-        xaxis={"type": "category"},
-        yaxis={"type": "category", "autorange": "reversed"},
+        colorscale=_AGREEMENT_SCALE,
+        zmin=-0.2,
+        zmax=1,
+        colorbar="kappa",
+        hover="%{y} vs %{x}<br>kappa %{z:.3f}<extra></extra>",
     )
-    return fig
 
 
 def selected_rule(event: object) -> str | None:
