@@ -1,7 +1,10 @@
 """Take screenshots of the app's main pages into docs/screenshots/ (run by hand: ``python tests/e2e/screenshots.py``).
 
 Starts the app on a temporary store with the demo workspace, a contract-clause calibration round and a
-personal-data span round, then signs in a lead and an annotator in Chromium and shoots each page.
+personal-data span round, then signs in a lead and an annotator in Chromium and shoots each page; last,
+the lead's analysis pages on the demo pilots (agreement dashboard, revision queue, version comparison,
+annotators, adjudication, guideline diff). ``python tests/e2e/screenshots.py --lead-pages`` shoots only
+those (quicker while adjusting them).
 """
 
 from __future__ import annotations
@@ -93,10 +96,133 @@ def _mark_first_gold_span(page, url_db: str, round_name: str) -> None:
 
 
 def shoot(page, name: str) -> None:
+    page.mouse.move(5, 5)  # off the tables, so no hover toolbar covers what is above them
     wait_idle(page)
     page.wait_for_timeout(600)  # lazy code blocks and fonts
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
     print("wrote", OUT / f"{name}.png")
+
+
+def shoot_tall(page, name: str, *, max_height: int = 4000) -> None:
+    """Shoot the whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it first."""
+    page.mouse.move(5, 5)  # off the tables, so no hover toolbar covers the widget above them
+    wait_idle(page)
+    page.wait_for_timeout(600)
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " const b = m && m.querySelector('[data-testid=\"stMainBlockContainer\"]');"
+        " return Math.ceil((b || m || document.body).scrollHeight) + 40; }"
+    )
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, max_height))})
+    wait_idle(page)
+    page.wait_for_timeout(1200)  # charts and data frames redraw at the new size
+    page.screenshot(path=str(OUT / f"{name}.png"))
+    page.set_viewport_size(size)
+    print("wrote", OUT / f"{name}.png")
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick `option` (its visible text, or the start of it) in the select box with widget key `key`."""
+    box = page.locator(f".st-key-{key} input")
+    box.click()
+    box.fill(option)  # the select box filters its options as one types
+    page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click()
+    page.wait_for_timeout(400)  # let the rerun start before waiting for it to end
+    wait_idle(page)
+
+
+def wait_charts(page, count: int) -> None:
+    """Wait until `count` Plotly charts have drawn their plot area."""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= {count}",
+        timeout=TIMEOUT,
+    )
+
+
+def wait_tables(page, count: int) -> None:
+    """Wait until `count` data frames are on the page."""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= {count}",
+        timeout=TIMEOUT,
+    )
+
+
+def sign_in_lead(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    expect_visible(page.get_by_role("heading", name="Sign in"))
+    page.get_by_label("Email or name").fill(LEAD_EMAIL)
+    page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect_visible(page.get_by_role("heading", name="Hello, Lena Lead"))
+
+
+def expect_visible(locator) -> None:
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible(timeout=TIMEOUT)
+
+
+def shoot_lead_pages(page, url: str) -> None:
+    """The lead's analysis pages on the demo pilots of contract-clauses 1.0.0 and 1.1.0."""
+    from calibration.rounds.demo_workspace import demo_round_name
+
+    old, new = demo_round_name("1.0.0"), demo_round_name("1.1.0")
+    page.set_viewport_size({"width": 1280, "height": 1100})
+
+    page.goto(f"{url}/dashboard", wait_until="domcontentloaded")
+    expect_visible(page.get_by_role("heading", name="Agreement dashboard"))
+    wait_idle(page)
+    choose(page, "dash_round", old)
+    expect_visible(page.get_by_role("heading", name="Agreement per rule"))
+    choose(page, "dash_rule", "R-INDEM")
+    expect_visible(page.get_by_role("heading", name=re.compile(r"^R-INDEM · ")))
+    wait_charts(page, 3)
+    wait_tables(page, 2)
+    shoot_tall(page, "dashboard", max_height=5000)
+
+    page.goto(f"{url}/revision-queue", wait_until="domcontentloaded")
+    expect_visible(page.get_by_role("heading", name="Revision queue"))
+    wait_idle(page)
+    choose(page, "rq_round", old)
+    choose(page, "rq_rule", "1. R-INDEM")
+    expect_visible(page.get_by_role("heading", name="1. R-INDEM"))
+    page.get_by_text("Hardest items and gold suspects").click()
+    wait_tables(page, 3)
+    shoot_tall(page, "revision_queue")
+
+    page.goto(f"{url}/compare", wait_until="domcontentloaded")
+    expect_visible(page.get_by_role("heading", name="Compare versions"))
+    wait_idle(page)
+    choose(page, "cmp_before", old)
+    choose(page, "cmp_after", new)
+    expect_visible(page.get_by_role("heading", name="contract-clauses@1.0.0 → contract-clauses@1.1.0"))
+    wait_tables(page, 1)
+    shoot_tall(page, "compare")
+
+    page.goto(f"{url}/annotators", wait_until="domcontentloaded")
+    expect_visible(page.get_by_role("heading", name="Annotators"))
+    wait_idle(page)
+    choose(page, "annot_round", old)
+    expect_visible(page.get_by_role("heading", name="Drill down into one annotator"))
+    wait_tables(page, 3)
+    shoot_tall(page, "annotators")
+
+    page.goto(f"{url}/adjudication", wait_until="domcontentloaded")
+    expect_visible(page.get_by_role("heading", name="Adjudication"))
+    wait_idle(page)
+    choose(page, "adj_round", old)
+    expect_visible(page.get_by_text("Answers given"))
+    wait_tables(page, 2)
+    shoot_tall(page, "adjudication")
+
+    page.goto(f"{url}/guidelines", wait_until="domcontentloaded")
+    expect_visible(page.get_by_role("heading", name="Compare two versions"))
+    wait_idle(page)
+    choose(page, "gadm_old", "contract-clauses@1.0.0")
+    choose(page, "gadm_new", "contract-clauses@1.1.0")
+    expect_visible(page.get_by_role("button", name="Download the diff (markdown)"))
+    shoot_tall(page, "guidelines_diff")
 
 
 def main() -> int:
@@ -110,6 +236,20 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="calibration-shots-"))
     url_db = f"sqlite:///{workdir / 'shots.db'}"
     tokens = _prepare(url_db)
+    if "--lead-pages" in sys.argv[1:]:
+        with (
+            app_server(url_db, workdir) as url,
+            sync_playwright() as playwright,
+            browser_context(playwright, height=1100) as lead_ctx,
+        ):
+            page = lead_ctx.new_page()
+            sign_in_lead(page, url)
+            try:
+                shoot_lead_pages(page, url)
+            finally:
+                page.screenshot(path=str(workdir / "last.png"))
+                print("last view:", workdir / "last.png")
+        return 0
     with (
         app_server(url_db, workdir) as url,
         sync_playwright() as playwright,
@@ -175,6 +315,7 @@ def main() -> int:
             expect(ann.get_by_role("button", name="Remove").first).to_be_visible(timeout=TIMEOUT)
         finally:
             shoot(ann, "quiz_span")
+        shoot_lead_pages(lead, url)
     return 0
 
 
