@@ -70,6 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {file_error(error)}", file=sys.stderr)
         return 1
+    except Exception as error:  # the database failing mid-command (server gone, locked): one line too
+        database = sys.modules.get("sqlalchemy.exc")  # only loaded when a verb used the database
+        if database is None or not isinstance(error, database.DBAPIError):
+            raise
+        reason = " ".join(str(error.orig if error.orig is not None else error).split())
+        print(
+            f"error: the database failed: {reason} (hint: check that it is reachable, then run the command again)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def run() -> None:

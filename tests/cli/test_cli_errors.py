@@ -210,3 +210,37 @@ def test_ambiguity_top_must_be_positive(
         main(["ambiguity", files["responses"], "--guideline", GUIDELINE, "--top", top])
     assert exited.value.code == 2
     assert f"argument --top: expected a whole number of 1 or more, got '{top}'" in capsys.readouterr().err
+
+
+def test_a_database_failing_mid_command_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from calibration.rounds import service
+
+    def failing(_engine: object) -> None:
+        raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(service, "list_rounds", failing)
+    code, err = _run(capsys, ["round", "list", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert code == 1
+    assert _one_error(err) == (
+        "error: the database failed: database is locked "
+        "(hint: check that it is reachable, then run the command again)"
+    )
+
+
+def test_a_programming_error_still_shows_its_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from calibration.rounds import service
+
+    def broken(_engine: object) -> None:
+        raise ZeroDivisionError("a bug, not a user error")
+
+    monkeypatch.setattr(service, "list_rounds", broken)
+    with pytest.raises(ZeroDivisionError):
+        main(["round", "list", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"])
