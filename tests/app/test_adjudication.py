@@ -37,10 +37,10 @@ def test_lead_adjudicates_a_disputed_item_and_adds_it_to_the_bank(ws):
     guideline = data.guideline
     answers = data.responses[data.responses["item_id"] == item_id]["answer"]
     final = answers.value_counts().index[-1]  # the minority answer: the lead overrules the majority
-    at.text_area(key=f"adj_rationale_{item_id}").input("The cap is the operative clause.")
-    at.checkbox(key=f"adj_bank_{item_id}").check()
-    at.radio(key=f"adj_{item_id}_answer").set_value(final)
-    at.button(key=f"adj_{item_id}_submit").click().run()
+    at.text_area(key=f"adj_rationale_{ws.round.id}_{item_id}").input("The cap is the operative clause.")
+    at.checkbox(key=f"adj_bank_{ws.round.id}_{item_id}").check()
+    at.radio(key=f"adj_{ws.round.id}_{item_id}_answer").set_value(final)
+    at.button(key=f"adj_{ws.round.id}_{item_id}_submit").click().run()
     assert not at.exception
     assert f"Saved the decision for {item_id}." in texts(at)
     stored = service.adjudications(ws.engine, ws.round.id)
@@ -59,8 +59,10 @@ def test_a_decision_needs_a_rationale(ws):
     _, queue = _queue(ws)
     item_id = queue.index[0]
     at = ws.page("adjudication.py", ws.lead).run()
-    at.radio(key=f"adj_{item_id}_answer").set_value(at.radio(key=f"adj_{item_id}_answer").options[0])
-    at.button(key=f"adj_{item_id}_submit").click().run()
+    at.radio(key=f"adj_{ws.round.id}_{item_id}_answer").set_value(
+        at.radio(key=f"adj_{ws.round.id}_{item_id}_answer").options[0]
+    )
+    at.button(key=f"adj_{ws.round.id}_{item_id}_submit").click().run()
     assert "Write a rationale: it is shown to annotators as the reason for the gold answer." in texts(at)
     assert service.adjudications(ws.engine, ws.round.id) == []
 
@@ -71,10 +73,24 @@ def test_no_answer_chosen_is_a_clear_error(ws):
     _, queue = _queue(ws)
     item_id = queue.index[0]
     at = ws.page("adjudication.py", ws.lead).run()
-    at.text_area(key=f"adj_rationale_{item_id}").input("because")
-    at.button(key=f"adj_{item_id}_submit").click().run()
+    at.text_area(key=f"adj_rationale_{ws.round.id}_{item_id}").input("because")
+    at.button(key=f"adj_{ws.round.id}_{item_id}_submit").click().run()
     assert at.error and "item" in at.error[0].value
     assert service.adjudications(ws.engine, ws.round.id) == []
+
+
+def test_a_rationale_typed_in_one_round_does_not_show_for_the_same_item_of_another_round(ws):
+    first = ws.round
+    second = seed_pilot(ws, name="Pilot two", seed=1)
+    at = ws.page("adjudication.py", ws.lead).run()
+    at.selectbox(key="adj_round").set_value(first.id).run()
+    item_id = at.selectbox(key="adj_item").value
+    at.text_area(key=f"adj_rationale_{first.id}_{item_id}").input("decided for pilot one").run()
+    at.selectbox(key="adj_round").set_value(second.id).run()
+    assert not at.exception
+    if at.selectbox(key="adj_item").value != item_id:
+        at.selectbox(key="adj_item").set_value(item_id).run()
+    assert at.text_area(key=f"adj_rationale_{second.id}_{item_id}").value in ("", None)
 
 
 def test_only_pilot_rounds_are_offered(tmp_path, monkeypatch):

@@ -55,9 +55,10 @@ def test_author_drafts_an_edge_case_and_downloads_it(ws, tmp_path, monkeypatch):
 
     monkeypatch.setattr(versions, "BUNDLED_DIR", tmp_path)
     at = _open(ws, ws.author)
-    item_id = at.selectbox(key="rq_item").value
-    at.text_area(key="rq_why").input("Caps an indemnity: LIMITATION_OF_LIABILITY.")
-    at.selectbox(key="rq_answer").set_value("LIMITATION_OF_LIABILITY")
+    scope = f"{ws.round.id}_R-INDEM"
+    item_id = at.selectbox(key=f"rq_item_{scope}").value
+    at.text_area(key=f"rq_why_{scope}_{item_id}").input("Caps an indemnity: LIMITATION_OF_LIABILITY.")
+    at.selectbox(key=f"rq_answer_{scope}_{item_id}").set_value("LIMITATION_OF_LIABILITY")
     at.button(key="rq_make").click().run()
     assert not at.exception
     from calibration.app.widgets.text import escape_markdown
@@ -74,6 +75,45 @@ def test_author_drafts_an_edge_case_and_downloads_it(ws, tmp_path, monkeypatch):
     assert edge.answer == "LIMITATION_OF_LIABILITY" and edge.id == f"{item_id}-edge"
     at.button(key="rq_save").click().run()
     assert "already exists" in texts(at)
+
+
+def _edge_form(at, scope):
+    item_id = at.selectbox(key=f"rq_item_{scope}").value
+    return (
+        item_id,
+        at.selectbox(key=f"rq_answer_{scope}_{item_id}").value,
+        at.text_area(key=f"rq_why_{scope}_{item_id}").value,
+    )
+
+
+def test_edge_case_form_shows_the_chosen_items_answer_and_why_not_an_earlier_items(ws):
+    from calibration.rounds import service
+
+    guideline = service.round_responses(ws.engine, ws.round.id).guideline
+    queue = _library_queue(ws)
+    at = _open(ws, ws.author)
+    scope = f"{ws.round.id}_R-INDEM"
+    candidates = at.selectbox(key=f"rq_item_{scope}").options
+    assert len(candidates) >= 2
+    first, second = candidates[0], candidates[1]
+    # edit the first item's form, then switch to another item: its own gold and why must show
+    other = next(c for c in guideline.task.categories if c != guideline.item(first).answer)
+    at.selectbox(key=f"rq_answer_{scope}_{first}").set_value(other)
+    at.text_area(key=f"rq_why_{scope}_{first}").input("typed for the first item")
+    at.run()
+    at.selectbox(key=f"rq_item_{scope}").set_value(second).run()
+    assert not at.exception
+    assert _edge_form(at, scope) == (second, guideline.item(second).answer, guideline.item(second).why)
+    # switching to another rule and back shows the rule's items with their own defaults
+    next_rule = next(e.rule_id for e in queue.rules[1:] if e.candidate_items)
+    at.selectbox(key="rq_rule").set_value(next_rule).run()
+    assert not at.exception
+    other_scope = f"{ws.round.id}_{next_rule}"
+    item_id, answer, why = _edge_form(at, other_scope)
+    assert (answer, why) == (guideline.item(item_id).answer, guideline.item(item_id).why)
+    # no answer text in any widget key (keys become CSS classes in the page)
+    keys = [w.key for w in [*at.selectbox, *at.text_area] if w.key]
+    assert not any(c in key for key in keys for c in guideline.task.categories)
 
 
 def test_annotator_is_refused(ws):

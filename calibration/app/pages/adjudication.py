@@ -81,10 +81,13 @@ with right:
     if previous:
         st.info(f"Already adjudicated: {escape_markdown(previous[-1].answer)}. A new decision replaces it.")
 
-rationale = st.text_area("Rationale (why this is the answer)", key=f"adj_rationale_{item_id}", max_chars=4000)
-to_bank = st.checkbox("Add to the bank as gold", key=f"adj_bank_{item_id}")
+# keys carry the round and the item (two pilots of one guideline share item ids): a decision being typed
+# for one item never shows under another
+scope = f"{round_.id}_{item_id}"
+rationale = st.text_area("Rationale (why this is the answer)", key=f"adj_rationale_{scope}", max_chars=4000)
+to_bank = st.checkbox("Add to the bank as gold", key=f"adj_bank_{scope}")
 submission = answer_form(
-    guideline.task, item.input, key=f"adj_{item_id}", ask_confidence=False, submit_label="Save the decision"
+    guideline.task, item.input, key=f"adj_{scope}", ask_confidence=False, submit_label="Save the decision"
 )
 if submission is not None:
     if not (rationale or "").strip():

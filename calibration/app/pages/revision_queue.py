@@ -99,15 +99,21 @@ candidates = [i for i in entry.candidate_items if i in bank]
 if not candidates:
     st.info("No item of this rule to turn into an edge case.")
     st.stop()
-item_id = st.selectbox("Item", candidates, key="rq_item")
+# Widget keys carry the round, rule and item: a fixed key would keep the answer and "why" typed for an
+# earlier item (Streamlit ignores a new default once a keyed widget exists). Ids only, never answers:
+# keys become CSS classes in the page.
+scope = f"{round_.id}_{rule_id}"
+item_id = st.selectbox("Item", candidates, key=f"rq_item_{scope}")
 item = guideline.item(item_id)
 st.text(getattr(item.input, "text", None) or str(item.input.model_dump()))
 answer = item.answer
 if guideline.task.type in ("single_label", "pairwise", "rating"):
     choices = list(guideline.task.categories)
     default = choices.index(item.answer) if item.answer in choices else 0
-    answer = st.selectbox("Answer the edge case teaches", choices, index=default, key="rq_answer")
-why = st.text_area("Why (what decides the answer)", value=item.why, key="rq_why")
+    answer = st.selectbox(
+        "Answer the edge case teaches", choices, index=default, key=f"rq_answer_{scope}_{item_id}"
+    )
+why = st.text_area("Why (what decides the answer)", value=item.why, key=f"rq_why_{scope}_{item_id}")
 if st.button("Make the draft version", key="rq_make"):
     from calibration.rounds import service
 
@@ -117,10 +123,16 @@ if st.button("Make the draft version", key="rq_make"):
         st.session_state["rq_draft"] = draft_edge_case(
             guideline, rule_id, item_id, why=why, answer=answer, taken_versions=[*published, *on_disk]
         )
+        st.session_state["rq_draft_round"] = round_.id
     except CalibrationError as error:
         state.render_error(error)
 draft = st.session_state.get("rq_draft")
-if draft is not None and draft.rule_id == rule_id and draft.item_id == item_id:
+if (
+    draft is not None
+    and draft.rule_id == rule_id
+    and draft.item_id == item_id
+    and st.session_state.get("rq_draft_round") == round_.id
+):
     st.success(
         f"Draft {draft.guideline.ref} is valid: {escape_markdown(draft.guideline.changelog[0].changes)}"
     )
