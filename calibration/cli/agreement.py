@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from calibration.cli.common import bootstrap_count
+from calibration.cli.common import add_csv_shape_options, bootstrap_count
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
@@ -36,14 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="guideline version: its task (labels, scale), its quiz bank's rules and gold answers",
     )
     parser.add_argument("--gold", metavar="GOLD.csv", help="gold answers: item_id,answer")
-    parser.add_argument("--format", choices=("long", "wide"), default="long", help="CSV shape (default long)")
-    parser.add_argument(
-        "--ignore-columns",
-        nargs="+",
-        default=[],
-        metavar="COLUMN",
-        help="wide format: columns that are not annotators",
-    )
+    add_csv_shape_options(parser)
     parser.add_argument("--level", choices=LEVELS, help="level of measurement (default: from the task)")
     parser.add_argument(
         "--bootstrap",

@@ -7,7 +7,13 @@ import json
 import sys
 from typing import Any
 
-from calibration.cli.common import add_database_option, add_output_option, bootstrap_count, positive_int
+from calibration.cli.common import (
+    add_csv_shape_options,
+    add_database_option,
+    add_output_option,
+    bootstrap_count,
+    positive_int,
+)
 
 INPUT_HELP = {
     "item_rules": "CSV with columns item_id, rule_id (one row per pair); default: the guideline's quiz bank",
@@ -75,14 +81,7 @@ def _input_options(parser: argparse.ArgumentParser, *, repeat: bool) -> None:
         "--guideline", action=action, metavar="FILE.yaml", help=INPUT_HELP["guideline"] + twice
     )
     parser.add_argument("--gold", action=action, metavar="GOLD.csv", help=INPUT_HELP["gold"] + twice)
-    parser.add_argument("--format", choices=("long", "wide"), default="long", help="CSV shape (default long)")
-    parser.add_argument(
-        "--ignore-columns",
-        nargs="+",
-        default=[],
-        metavar="COLUMN",
-        help="wide format: columns that are not annotators",
-    )
+    add_csv_shape_options(parser)
     parser.add_argument(
         "--bootstrap", type=bootstrap_count, default=1000, help="bootstrap replicates (default 1000)"
     )

@@ -117,3 +117,16 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
     return value
+
+
+def add_csv_shape_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add ``--format {long,wide}`` and ``--ignore-columns COLUMN ...`` (the responses CSV's shape)."""
+    parser.add_argument("--format", choices=("long", "wide"), default="long", help="CSV shape (default long)")
+    parser.add_argument(
+        "--ignore-columns",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="wide format: columns that are not annotators",
+    )
+    return parser
