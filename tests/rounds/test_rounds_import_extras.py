@@ -15,6 +15,14 @@ from calibration.rounds import service
 GUIDELINE = str(Path(__file__).resolve().parents[2] / "guidelines" / "contract-clauses" / "1.0.0.yaml")
 
 
+@pytest.fixture
+def pilot(store: Any, tiny_guideline: Guideline) -> Any:
+    """The store with tiny@1.0.0 published and an empty pilot round "imp"."""
+    service.publish_guideline(store.engine, tiny_guideline, store.lead)
+    service.create_pilot_round(store.engine, "imp", "tiny@1.0.0", actor=store.lead)
+    return store
+
+
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
@@ -24,13 +32,11 @@ GUIDELINE = str(Path(__file__).resolve().parents[2] / "guidelines" / "contract-c
     ],
 )
 def test_import_responses_checks_extras_and_writes_nothing(
-    store: Any, tiny_guideline: Guideline, column: str, value: Any, message: str
+    pilot: Any, column: str, value: Any, message: str
 ) -> None:
     import pandas as pd
 
-    engine, lead = store.engine, store.lead
-    service.publish_guideline(engine, tiny_guideline, lead)
-    service.create_pilot_round(engine, "imp", "tiny@1.0.0", actor=lead)
+    engine, lead = pilot.engine, pilot.lead
     frame = pd.DataFrame(
         {
             "item_id": ["i01", "i02"],
@@ -46,14 +52,10 @@ def test_import_responses_checks_extras_and_writes_nothing(
     assert service.counts(engine) == before
 
 
-def test_import_responses_keeps_whole_number_confidence_from_a_float_column(
-    store: Any, tiny_guideline: Guideline
-) -> None:
+def test_import_responses_keeps_whole_number_confidence_from_a_float_column(pilot: Any) -> None:
     import pandas as pd
 
-    engine, lead = store.engine, store.lead
-    service.publish_guideline(engine, tiny_guideline, lead)
-    service.create_pilot_round(engine, "imp", "tiny@1.0.0", actor=lead)
+    engine, lead = pilot.engine, pilot.lead
     frame = pd.DataFrame(
         {
             "item_id": ["i01", "i02"],
