@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calibration.agreement.items import item_agreement
 from calibration.answers import answer_to_json
 from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE
 
@@ -175,16 +176,28 @@ def items_side_by_side(
         max_items: show at most this many items, the most disagreed first.
 
     Returns:
-        DataFrame indexed by item_id with columns ``text``, ``gold`` (text, '' without gold),
-        ``distinct answers`` and one column per annotator (answers as text, '' when not answered).
+        DataFrame indexed by item_id, the most disagreed items first (lowest share of the majority
+        answer, then highest entropy of the answers, then item id; items nobody answered last), with
+        columns ``text``, ``gold`` (text, '' without gold), ``majority share`` (NaN when unanswered),
+        ``distinct answers``, one column per annotator (answers as text, '' when not answered) and
+        ``comments`` when the responses have comments.
     """
     task_type = guideline.task.type
     wanted = list(dict.fromkeys(str(i) for i in item_ids))
     part = responses[responses[ITEM].isin(set(wanted))]
-    # choose the items first (most distinct answers, then given order) so text is built for those only
-    distinct = part[ANSWER].map(repr).groupby(part[ITEM]).nunique().reindex(wanted).fillna(0).astype(int)
-    order = pd.Series(range(len(wanted)), index=wanted)
-    ranked = sorted(wanted, key=lambda i: (-distinct[i], order[i]))[:max_items]
+    # choose the items first (most disagreed first, by the engine's per-item agreement) so text is built
+    # for those only
+    per_item = (
+        item_agreement(part, guideline.task).reindex(wanted)
+        if not part.empty
+        else pd.DataFrame(index=wanted, columns=["majority_share", "entropy", "n_distinct"], dtype=float)
+    )
+    share = per_item["majority_share"].astype(float)
+    entropy = per_item["entropy"].astype(float).fillna(0.0)
+    distinct = per_item["n_distinct"].astype(float).fillna(0).astype(int)
+    ranked = sorted(
+        wanted, key=lambda i: (bool(np.isnan(share[i])), np.nan_to_num(share[i]), -entropy[i], i)
+    )[:max_items]
     part = part[part[ITEM].isin(set(ranked))]
     bank = {item.id: item for item in guideline.items}
     texts = {i: input_text(bank[i].input) if i in bank else "" for i in ranked}
@@ -205,6 +218,7 @@ def items_side_by_side(
     out["gold"] = [
         answer_text(task_type, gold[i], span_text.get(i)) if i in gold.index else "" for i in ranked
     ]
+    out["majority share"] = share.reindex(ranked).to_numpy()
     out["distinct answers"] = distinct.reindex(ranked).to_numpy()
     out = out.join(wide)
     if COMMENT in responses:

@@ -60,6 +60,39 @@ def test_choosing_a_rule_in_the_select_box_and_clicking_a_heat_map_cell(ws):
     assert set(cell.index) == set(own) & set(items_of_rule(data.item_rules, rule))
 
 
+def test_items_behind_a_rule_come_most_disagreed_first_with_the_answers_before_the_text(ws):
+    import json
+
+    from calibration.agreement.items import item_agreement
+
+    data, analysis = round_analysis(ws)
+    at = ws.page("dashboard.py", ws.lead).run()
+    rule = "R-INDEM" if "R-INDEM" in analysis.rules.index else analysis.rules.index[0]
+    at.selectbox(key="dash_rule").set_value(rule).run()
+    assert not at.exception
+    shown = frames(at, column="distinct answers")[0]
+    ids = items_of_rule(data.item_rules, rule)
+    part = data.responses[data.responses["item_id"].isin(ids)]
+    per_item = item_agreement(part, data.guideline.task)
+    expected = sorted(
+        ids,
+        key=lambda i: (per_item.loc[i, "majority_share"], -per_item.loc[i, "entropy"], i),
+    )
+    assert list(shown.index) == expected
+    assert list(shown.index) != sorted(ids)  # the demo's rule has items of unequal disagreement
+    assert shown["majority share"].round(2).tolist() == [
+        round(per_item.loc[i, "majority_share"], 2) for i in expected
+    ]
+    assert "the most disagreed first" in texts(at)
+    # the answers come before the long item text, which gets a medium-width column
+    element = next(e for e in at.dataframe if "distinct answers" in e.value.columns)
+    order = list(element.proto.column_order)
+    annotators = sorted(set(data.responses["annotator_id"]))
+    assert order.index("text") > max(order.index(a) for a in annotators)
+    config = json.loads(element.proto.columns)
+    assert config["text"]["width"] == "medium"
+
+
 def test_comments_are_shown_as_data_never_as_markup(ws):
     data, _ = round_analysis(ws)
     at = ws.page("dashboard.py", ws.lead).run()

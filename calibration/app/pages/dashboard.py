@@ -32,6 +32,32 @@ data, analysis = loaded
 guideline = analysis.guideline
 figures = analysis.figures()
 
+
+def show_items(frame: pd.DataFrame, key: str) -> None:
+    """Items side by side: gold, agreement and each annotator's answer first; item text and comments last
+    in narrow columns (the full text shows on hover), so the answers stay visible without scrolling."""
+    fixed = ("text", "gold", "majority share", "distinct answers", "comments")
+    annotators = [c for c in frame.columns if c not in fixed]
+    order = ["gold", "majority share", "distinct answers", *annotators, "text"]
+    if "comments" in frame.columns:
+        order.append("comments")
+    st.dataframe(
+        format_statistics(frame),
+        key=key,
+        width="stretch",
+        column_order=order,
+        column_config={
+            "majority share": st.column_config.NumberColumn(
+                "majority", help="Share of answers that agree with the most common answer", format="%.2f"
+            ),
+            "distinct answers": st.column_config.NumberColumn("distinct"),
+            "text": st.column_config.TextColumn("text", width="medium"),
+            "comments": st.column_config.TextColumn("comments", width="medium"),
+            **{a: st.column_config.TextColumn(a, width="small") for a in annotators},
+        },
+    )
+
+
 # ----------------------------------------------------------------- overview
 overall = analysis.overall
 cols = st.columns(5)
@@ -105,9 +131,10 @@ with st.container(border=True):
     item_ids = items_of_rule(data.item_rules, rule_id)
     side = items_side_by_side(guideline, data.responses, data.gold, item_ids)
     st.caption(
-        f"{len(item_ids)} items; the most disagreed first. Answers per annotator, and gold when known."
+        f"{len(item_ids)} items; the most disagreed first (lowest share of the most common answer, then "
+        "the most spread-out answers). Answers per annotator, and gold when known."
     )
-    st.dataframe(side, key="dash_rule_items", width="stretch")
+    show_items(side, "dash_rule_items")
     if rule_id in analysis.confusions:
         conf_event = st.plotly_chart(
             analysis.confusion_figure(rule_id),
@@ -133,7 +160,7 @@ with st.container(border=True):
             st.caption(
                 f"Items behind the cell {escape_markdown(row_label)} → {escape_markdown(column_label)}:"
             )
-            st.dataframe(side.loc[side.index.isin(set(hit))], key="dash_confusion_items", width="stretch")
+            show_items(side.loc[side.index.isin(set(hit))], "dash_confusion_items")
 
 # ----------------------------------------------------------------- annotators x rules, pairs
 st.subheader(f"Annotators by rule ({analysis.annotator_rule_kind})")
@@ -152,9 +179,7 @@ else:
             f"Items of rule {escape_markdown(cell_rule)} answered by {escape_markdown(annotator)}, "
             "next to the others' answers:"
         )
-        st.dataframe(
-            items_side_by_side(guideline, data.responses, data.gold, own[ITEM]), key="dash_heat_items"
-        )
+        show_items(items_side_by_side(guideline, data.responses, data.gold, own[ITEM]), "dash_heat_items")
 
 st.subheader("Cohen's kappa per annotator pair")
 if analysis.pairs.empty:
@@ -174,7 +199,7 @@ else:
             st.caption(
                 f"{len(differ)} items where {escape_markdown(first)} and {escape_markdown(second)} disagree:"
             )
-            st.dataframe(
+            show_items(
                 items_side_by_side(guideline, data.responses, data.gold, pd.Index(differ).astype(str)),
-                key="dash_pair_items",
+                "dash_pair_items",
             )
