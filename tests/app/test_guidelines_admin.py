@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lead_pages_support import make_workspace, texts
+from lead_pages_support import make_workspace
 
 from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.loading import load_guideline
@@ -80,9 +80,55 @@ def test_compare_two_versions_shows_the_diff(ws):
     at.selectbox(key="gadm_old").set_value("contract-clauses@1.0.0")
     at.selectbox(key="gadm_new").set_value("contract-clauses@1.1.0").run()
     assert not at.exception
-    expected = diff_guidelines(load_guideline(V100), load_guideline(V110)).to_markdown()
-    assert expected.strip() in [m.value.strip() for m in at.markdown]
-    assert "# Changes from contract-clauses@1.0.0 to contract-clauses@1.1.0" in texts(at)
+    old, new = load_guideline(V100), load_guideline(V110)
+    result = diff_guidelines(old, new)
+    shown = [m.value.strip() for m in at.markdown]
+    # the diff's headings sit below the page's own ("Compare two versions" is a subheader)
+    assert "#### Changes from `contract-clauses@1.0.0` to `contract-clauses@1.1.0`" in shown
+    headings = [m for m in shown if m.startswith("#")]
+    assert headings and all(m.startswith("####") for m in headings)
+    assert "##### Rules" in shown
+    changed = [r for r in result.rules if r.status == "changed" and r.text_changed]
+    assert changed
+    for rule in changed:
+        assert any(m.startswith(f"###### `{rule.rule_id}`") and "(changed)" in m for m in shown)
+        # the old and the new text each render whole, as their own markdown block
+        assert old.rule(rule.rule_id).text.strip() in shown
+        assert new.rule(rule.rule_id).text.strip() in shown
+    for rule in result.rules:
+        for key in rule.edge_cases.added:
+            assert any("edge case added:" in m and f"`{key}`" in m for m in shown)
+    # the download is still the stand-alone markdown document
+    assert at.download_button(key="gadm_diff_download").label == "Download the diff (markdown)"
+
+
+def test_demote_headings_moves_every_heading_below_the_page_title():
+    from calibration.app.widgets.diff_view import demote_headings
+
+    assert demote_headings("# A\ntext #1\n## B\n###### C") == "#### A\ntext #1\n##### B\n###### C"
+
+
+def _show_diff_app(old_path, new_path, title):
+    from calibration.app.widgets.diff_view import show_diff
+    from calibration.guidelines.diff import diff_guidelines
+    from calibration.guidelines.loading import load_guideline
+
+    old, new = load_guideline(old_path), load_guideline(new_path)
+    rules = [r.model_copy(update={"title": title}) if i == 0 else r for i, r in enumerate(new.rules)]
+    new = new.model_copy(update={"rules": rules})
+    show_diff(diff_guidelines(old, new), old, new)
+
+
+def test_a_renamed_rules_title_is_shown_escaped():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_show_diff_app, args=(str(V100), str(V110), "**[x](javascript:1)**"))
+    at.run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "renamed:" in shown
+    assert "\\*\\*\\[x\\]\\(javascript\\:1\\)\\*\\*" in shown
+    assert "[x](javascript:1)" not in shown
 
 
 def test_pick_a_bundled_version(ws):

@@ -7,6 +7,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.analysis_uploads import validate_upload
+from calibration.app.widgets.diff_view import show_diff
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines.diff import diff_guidelines
@@ -114,7 +115,7 @@ if old_ref and new_ref:
             st.warning(
                 "These are two different guidelines; rules are matched by id.", icon=":material/warning:"
             )
-        st.markdown(result.to_markdown())
+        show_diff(result, *versions)
         st.download_button(
             "Download the diff (markdown)",
             result.to_markdown(),
