@@ -53,6 +53,47 @@ def test_lead_adjudicates_a_disputed_item_and_adds_it_to_the_bank(ws):
     assert item_id not in frames(at, column="reason")[0].index
 
 
+def test_item_text_reads_as_prose_and_every_annotator_name_is_shown(ws):
+    import json
+
+    from calibration.app.widgets.text import escape_markdown, reflow
+
+    data, queue = _queue(ws)
+    broken = [i for i in queue.index if "\n" in data.guideline.item(i).input.text.strip()]
+    assert broken, "the bank should hold an item whose YAML text has a hard line break"
+    item_id = broken[0]
+    at = ws.page("adjudication.py", ws.lead).run()
+    at.toggle(key="adj_only_open").set_value(False).run()
+    at.selectbox(key="adj_item").set_value(item_id).run()
+    assert not at.exception
+    raw = data.guideline.item(item_id).input.text
+    shown = [m.value for m in at.markdown]
+    assert escape_markdown(reflow(raw)) in shown
+    assert escape_markdown(raw) not in shown
+    assert "\n" not in escape_markdown(reflow(raw))
+    # the queue's text column has no hard breaks either, and comes after the short columns
+    table = next(e for e in at.dataframe if e.key == "adj_table" or "reason" in e.value.columns)
+    assert not table.value["text"].str.contains("\n").any()
+    order = list(table.proto.column_order)
+    assert order[-1] == "text" and order.index("reason") < order.index("text")
+    assert json.loads(table.proto.columns)["text"]["width"] == "large"
+    # answers given: a static table with every annotator of each answer, in full
+    counts = at.table[0].value
+    given = data.responses[data.responses["item_id"] == item_id]
+    names = {n.strip() for cell in counts["annotators"] for n in cell.split(",")}
+    assert {escape_markdown(a) for a in given["annotator_id"]} == names
+    assert counts["count"].sum() == len(given)
+
+
+def test_reflow_joins_lines_inside_paragraphs_only():
+    from calibration.app.widgets.text import reflow
+
+    assert reflow("may be brought by either party more\nthan one year.\n") == (
+        "may be brought by either party more than one year."
+    )
+    assert reflow("First  para\nline.\n\n  Second.\n") == "First para line.\n\nSecond."
+
+
 def test_a_decision_needs_a_rationale(ws):
     from calibration.rounds import service
 

@@ -8,7 +8,7 @@ import streamlit as st
 from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round
 from calibration.app.widgets.answers import answer_form
-from calibration.app.widgets.text import escape_markdown, show_input
+from calibration.app.widgets.text import escape_markdown, reflow, show_input
 from calibration.errors import CalibrationError
 from calibration.reports.adjudication import adjudication_queue, answer_counts
 
@@ -41,7 +41,22 @@ pending = queue[~queue["adjudicated"]]
 st.caption(f"{len(queue)} items need a decision; {len(pending)} are still open.")
 only_open = st.toggle("Only items not yet adjudicated", value=True, key="adj_only_open")
 shown = pending if only_open and not pending.empty else queue
-st.dataframe(shown.drop(columns=["adjudicated"]), key="adj_table", width="stretch")
+shown_table = shown.drop(columns=["adjudicated"]).assign(text=shown["text"].map(reflow))
+st.dataframe(
+    shown_table,
+    key="adj_table",
+    width="stretch",
+    # the short columns first, the long item text last: nothing useful is cut off at the right edge
+    column_order=["reason", "rules", "answers", "distinct", "majority_share", "text"],
+    column_config={
+        "reason": st.column_config.TextColumn("reason", width="small"),
+        "rules": st.column_config.TextColumn("rules", width="small"),
+        "answers": st.column_config.NumberColumn("answers", width="small"),
+        "distinct": st.column_config.NumberColumn("distinct", width="small"),
+        "majority_share": st.column_config.NumberColumn("majority", format="%.2f", width="small"),
+        "text": st.column_config.TextColumn("text", width="large"),
+    },
+)
 item_id = st.selectbox(
     "Item to adjudicate",
     shown.index.tolist(),
@@ -58,7 +73,7 @@ except KeyError:
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    show_input(guideline.task.type, item.input, heading=f"Item {item_id}")
+    show_input(guideline.task.type, item.input, heading=f"Item {item_id}", reflowed=True)
     st.markdown("**Rules:** " + ", ".join(escape_markdown(r) for r in item.rules))
     for rule_id in item.rules:
         try:
@@ -69,7 +84,12 @@ with left:
             st.markdown(rule.text)
 with right:
     st.markdown("**Answers given**")
-    st.dataframe(answer_counts(guideline, data.responses, item_id), key="adj_counts", hide_index=True)
+    # a static table wraps the annotator names instead of cutting them off in a narrow column; its cells
+    # are markdown, so answers and names are escaped
+    counts = answer_counts(guideline, data.responses, item_id)
+    counts["answer"] = counts["answer"].map(escape_markdown)
+    counts["annotators"] = counts["annotators"].map(escape_markdown)
+    st.table(counts.set_index("answer")[["count", "annotators"]], border="horizontal")
     comments = data.responses[(data.responses["item_id"] == item_id)]
     if "comment" in comments:
         notes = [c for c in comments["comment"].tolist() if isinstance(c, str) and c.strip()]

@@ -23,14 +23,31 @@ def escape_markdown(text: object) -> str:
     return escaped.replace("\n", "  \n")
 
 
-def show_text_input(input: Any, *, heading: str | None = None) -> None:
-    """Render a label/span/rating input (text and optional context) in a bordered box, escaped."""
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+def reflow(text: object) -> str:
+    """`text` with the line breaks inside a paragraph and runs of spaces made single spaces.
+
+    Paragraphs (separated by a blank line) stay apart, joined by one blank line. For display only:
+    YAML block scalars keep the line breaks of the source file, which otherwise cut sentences.
+    """
+    paragraphs = (" ".join(part.split()) for part in _BLANK_LINE.split(str(text)))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def show_text_input(input: Any, *, heading: str | None = None, reflowed: bool = False) -> None:
+    """Render a label/span/rating input (text and optional context) in a bordered box, escaped.
+
+    With `reflowed`, line breaks inside paragraphs are dropped (see `reflow`).
+    """
+    shape = reflow if reflowed else str
     with st.container(border=True):
         if heading:
             st.caption(heading)
         if getattr(input, "context", None):
-            st.caption("Context: " + escape_markdown(input.context))
-        st.markdown(escape_markdown(input.text))
+            st.caption("Context: " + escape_markdown(shape(input.context)))
+        st.markdown(escape_markdown(shape(input.text)))
 
 
 def show_pair_input(input: Any) -> None:
@@ -53,11 +70,11 @@ def show_ranking_input(input: Any) -> None:
             st.markdown(escape_markdown(text))
 
 
-def show_input(task_type: str, input: Any, *, heading: str | None = None) -> None:
-    """Render any task input the way annotators see it."""
+def show_input(task_type: str, input: Any, *, heading: str | None = None, reflowed: bool = False) -> None:
+    """Render any task input the way annotators see it (`reflowed`: text inputs without hard line breaks)."""
     if task_type == "pairwise":
         show_pair_input(input)
     elif task_type == "ranking":
         show_ranking_input(input)
     else:
-        show_text_input(input, heading=heading)
+        show_text_input(input, heading=heading, reflowed=reflowed)
