@@ -12,9 +12,13 @@ from calibration.errors import AuthError
 from calibration.rounds import service
 
 
+@pytest.fixture
+def db_url(tmp_path: Any) -> str:
+    """SQLite only: the write lock under test is SQLite's (PostgreSQL locks rows, not the database)."""
+    return f"sqlite:///{tmp_path / 'calibration.db'}"
+
+
 def _sqlite_path(store: Any) -> str:
-    if not store.url.startswith("sqlite:///"):
-        pytest.skip("the write lock is SQLite's")
     return store.url[len("sqlite:///") :]
 
 
