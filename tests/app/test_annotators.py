@@ -32,6 +32,37 @@ def test_lead_sees_scores_and_outliers(ws):
         assert "No annotator is far below the others." in texts(at)
 
 
+def test_agreement_alpha_and_kappa_are_distinct_statistics_shown_to_three_decimals(ws):
+    import json
+
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    data, analysis = round_analysis(ws)
+    expected = annotator_table(analysis)
+    # kappa is the mean of the annotator's pairwise Cohen's kappas, computed here independently
+    wide = data.responses.pivot_table(
+        index="item_id", columns="annotator_id", values="answer", aggfunc="last"
+    )
+    for who in expected.index:
+        pairs = [
+            cohen_kappa_score(both[who], both[other])
+            for other in wide.columns
+            if other != who
+            for both in [wide[[who, other]].dropna()]
+        ]
+        assert expected.loc[who, "agreement_kappa"] == pytest.approx(np.mean(pairs))
+    at = ws.page("annotators.py", ws.lead).run()
+    element = next(e for e in at.dataframe if e.value.index.name == "annotator_id")
+    scores = element.value
+    assert scores["agreement_alpha"].tolist() == expected["agreement_alpha"].round(3).tolist()
+    assert scores["agreement_kappa"].tolist() == expected["agreement_kappa"].round(3).tolist()
+    assert (scores["agreement_alpha"] != scores["agreement_kappa"]).any()
+    config = json.loads(element.proto.columns)
+    assert config["failed_rules"]["width"] == "large"
+    assert config["agreement_alpha"]["label"] == "alpha with others"
+
+
 def test_drill_down_into_one_annotator(ws):
     data, _ = round_analysis(ws)
     who = sorted(data.responses["annotator_id"].unique())[-1]

@@ -10,6 +10,11 @@ from calibration.app.widgets.analysis_round import format_statistics, pick_round
 from calibration.app.widgets.text import escape_markdown
 from calibration.reports.analysis import annotator_answers, annotator_table
 
+SCORE_COLUMNS = (
+    "answers", "gold_items", "accuracy", "kappa_vs_gold", "passed", "failed_rules",
+    "agreement_alpha", "agreement_kappa", "robust_z", "outlier",
+)  # fmt: skip
+
 state.require_role("lead")
 st.title("Annotators")
 
@@ -27,7 +32,37 @@ else:
             f"Outliers are annotators far below the others on {basis}: a robust z-score "
             "(median and median absolute deviation, Iglewicz & Hoaglin 1993) of -3 or lower."
         )
-        st.dataframe(format_statistics(table), key="annot_scores", width="stretch")
+        shown = format_statistics(table)
+        # per-annotator alpha and mean pairwise kappa are different statistics that nearly coincide when
+        # every annotator answers every item with similar label frequencies: three decimals tell them apart
+        for column in ("agreement_alpha", "agreement_kappa"):
+            shown[column] = table[column].astype(float).round(3)
+        number = st.column_config.NumberColumn
+        st.dataframe(
+            shown,
+            key="annot_scores",
+            width="stretch",
+            column_order=[c for c in SCORE_COLUMNS if c in shown.columns],
+            column_config={
+                "answers": number("answers", width="small"),
+                "gold_items": number("gold items", width="small"),
+                "accuracy": number("accuracy", help="Share of gold items answered like gold", width="small"),
+                "kappa_vs_gold": number("kappa vs gold", help="Cohen's kappa with the gold answers"),
+                "passed": st.column_config.CheckboxColumn("passed", width="small"),
+                "failed_rules": st.column_config.ListColumn("failed rules", width="large"),
+                "agreement_alpha": number(
+                    "alpha with others",
+                    format="%.3f",
+                    help="Krippendorff's alpha over the pairs this annotator is part of",
+                ),
+                "agreement_kappa": number(
+                    "kappa with others",
+                    format="%.3f",
+                    help="Cohen's kappa with each other annotator, averaged over the pairs",
+                ),
+                "robust_z": number("robust z", format="%.1f", width="small"),
+            },
+        )
         outliers = table.index[table["outlier"]].tolist()
         if outliers:
             st.warning(
