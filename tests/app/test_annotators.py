@@ -59,8 +59,11 @@ def test_agreement_alpha_and_kappa_are_distinct_statistics_shown_to_three_decima
     assert scores["agreement_kappa"].tolist() == expected["agreement_kappa"].round(3).tolist()
     assert (scores["agreement_alpha"] != scores["agreement_kappa"]).any()
     config = json.loads(element.proto.columns)
-    assert config["failed_rules"]["width"] == "large"
-    assert config["agreement_alpha"]["label"] == "alpha with others"
+    assert config["failed_rules"]["width"] == "medium"
+    assert config["agreement_alpha"]["label"] == "alpha"
+    assert (
+        "Krippendorff" in config["agreement_alpha"]["help"] and "Cohen" in config["agreement_kappa"]["help"]
+    )
 
 
 def test_drill_down_into_one_annotator(ws):

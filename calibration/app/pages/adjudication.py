@@ -49,8 +49,8 @@ st.dataframe(
     # the short columns first, the long item text last: nothing useful is cut off at the right edge
     column_order=["reason", "rules", "answers", "distinct", "majority_share", "text"],
     column_config={
-        "reason": st.column_config.TextColumn("reason", width="small"),
-        "rules": st.column_config.TextColumn("rules", width="small"),
+        "reason": st.column_config.TextColumn("reason"),
+        "rules": st.column_config.TextColumn("rules"),
         "answers": st.column_config.NumberColumn("answers", width="small"),
         "distinct": st.column_config.NumberColumn("distinct", width="small"),
         "majority_share": st.column_config.NumberColumn("majority", format="%.2f", width="small"),
@@ -71,7 +71,7 @@ except KeyError:
     st.error(f"Item {item_id} is not in {guideline.ref}.")
     st.stop()
 
-left, right = st.columns([3, 2], gap="large")
+left, right = st.columns(2, gap="large")
 with left:
     show_input(guideline.task.type, item.input, heading=f"Item {item_id}", reflowed=True)
     st.markdown("**Rules:** " + ", ".join(escape_markdown(r) for r in item.rules))

@@ -44,21 +44,25 @@ else:
             width="stretch",
             column_order=[c for c in SCORE_COLUMNS if c in shown.columns],
             column_config={
-                "answers": number("answers", width="small"),
-                "gold_items": number("gold items", width="small"),
-                "accuracy": number("accuracy", help="Share of gold items answered like gold", width="small"),
-                "kappa_vs_gold": number("kappa vs gold", help="Cohen's kappa with the gold answers"),
-                "passed": st.column_config.CheckboxColumn("passed", width="small"),
-                "failed_rules": st.column_config.ListColumn("failed rules", width="large"),
+                "answers": number("answers"),
+                "gold_items": number("gold", help="Answered items that have gold"),
+                "accuracy": number("accuracy", help="Share of gold items answered like gold"),
+                "kappa_vs_gold": number(
+                    "kappa gold", help="Cohen's kappa with the gold answers", width="small"
+                ),
+                "passed": st.column_config.CheckboxColumn("passed"),
+                "failed_rules": st.column_config.ListColumn("failed rules", width="medium"),
                 "agreement_alpha": number(
-                    "alpha with others",
+                    "alpha",
                     format="%.3f",
-                    help="Krippendorff's alpha over the pairs this annotator is part of",
+                    help="Agreement with the others: Krippendorff's alpha over the pairs this annotator is in",
+                    width="small",
                 ),
                 "agreement_kappa": number(
-                    "kappa with others",
+                    "kappa",
                     format="%.3f",
-                    help="Cohen's kappa with each other annotator, averaged over the pairs",
+                    help="Agreement with the others: Cohen's kappa with each other annotator, averaged",
+                    width="small",
                 ),
                 "robust_z": number("robust z", format="%.1f", width="small"),
             },
@@ -82,7 +86,17 @@ else:
             only_wrong = st.toggle("Only answers that differ from gold", key="annot_only_wrong")
             if only_wrong and "correct" in answers:
                 answers = answers[answers["correct"] == False]  # noqa: E712
-            st.dataframe(answers, key="annot_answers", width="stretch")
+            st.dataframe(
+                answers,
+                key="annot_answers",
+                width="stretch",
+                # the answer beside gold first, the long item text last
+                column_order=[
+                    c for c in ("rules", "answer", "gold", "correct", "text") if c in answers.columns
+                ]
+                + [c for c in answers.columns if c not in ("rules", "answer", "gold", "correct", "text")],
+                column_config={"text": st.column_config.TextColumn("text", width="medium")},
+            )
 
 st.subheader("Certifications per guideline version")
 from calibration.rounds import service  # noqa: E402

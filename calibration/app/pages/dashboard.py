@@ -53,7 +53,6 @@ def show_items(frame: pd.DataFrame, key: str) -> None:
             "distinct answers": st.column_config.NumberColumn("distinct"),
             "text": st.column_config.TextColumn("text", width="medium"),
             "comments": st.column_config.TextColumn("comments", width="medium"),
-            **{a: st.column_config.TextColumn(a, width="small") for a in annotators},
         },
     )
 
