@@ -213,7 +213,8 @@ def shoot_lead_pages(page, url: str) -> None:
     wait_idle(page)
     choose(page, "adj_round", old)
     expect_visible(page.get_by_text("Answers given"))
-    wait_tables(page, 2)
+    wait_tables(page, 1)
+    expect_visible(page.locator('[data-testid="stTable"]'))
     shoot_tall(page, "adjudication")
 
     page.goto(f"{url}/guidelines", wait_until="domcontentloaded")
