@@ -38,7 +38,6 @@ if st.query_params.get("round") != str(chosen):
     st.query_params["round"] = str(chosen)
 round_, progress = by_id[chosen]
 guideline = state.guideline(round_.guideline_ref)
-items = state.round_items(round_.id)
 calibration = round_.kind == "calibration"
 immediate = calibration and guideline.calibration.feedback == "immediate"
 
@@ -58,13 +57,22 @@ def _finish(attempt_id: int):
     return result
 
 
+def _quiz_items(attempt_id: int) -> dict:
+    """The attempt's items as the annotator may see them now: gold withheld until the policy shows it."""
+    try:
+        return service.quiz_items(engine, attempt_id, actor=user)
+    except CalibrationError as error:
+        state.render_error(error)
+        st.stop()
+
+
 def _show_end(result) -> None:
     if result.score is None:
         st.success("All items answered. Thank you: your answers are saved.", icon=":material/task_alt:")
         return
     show_result(guideline, result)
     if guideline.calibration.feedback == "at_end":
-        show_review(guideline, items, result.attempt)
+        show_review(guideline, _quiz_items(result.attempt.id), result.attempt)
 
 
 # A failed calibration attempt: show its result, and start the retake only when asked.
@@ -106,6 +114,8 @@ if attempt.target_rules:
         "Retake: the items exercise the rules " + ", ".join(attempt.target_rules) + ".",
         icon=":material/replay:",
     )
+
+items = _quiz_items(attempt.id)
 
 # Immediate feedback on the item just answered (its gold may be shown now).
 pending = st.session_state.get("quiz_feedback")
