@@ -72,6 +72,27 @@ def sequential(url: str, n: int) -> dict[str, float]:
     }
 
 
+def sqlite_floor(path: Path, n: int) -> dict[str, float]:
+    """Baseline: bare sqlite3, same pragmas, one INSERT + COMMIT per answer (the cost of a durable commit)."""
+    import sqlite3
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute("CREATE TABLE answers (item TEXT, annotator TEXT, answer TEXT, at REAL)")
+    times = []
+    for i in range(n):
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "INSERT INTO answers VALUES (?, ?, ?, ?)", (f"b{i:04d}", "solo", "POS", time.time())
+        )
+        connection.execute("COMMIT")
+        times.append(time.perf_counter() - started)
+    connection.close()
+    return {"median_ms": 1000 * statistics.median(times)}
+
+
 def concurrent(url: str, threads: int, per_thread: int) -> dict[str, float]:
     names = [f"w{n:02d}" for n in range(threads)]
     engine = _store(url, per_thread, names)
@@ -159,6 +180,13 @@ def main() -> None:
             f"{label:<10} record_answer, one annotator, {args.answers} answers: "
             f"median {seq['median_ms']:.2f} ms, p95 {seq['p95_ms']:.2f} ms"
         )
+        if label == "sqlite":
+            floor = sqlite_floor(folder / "floor.db", args.answers)
+            print(
+                f"{label:<10} baseline, bare sqlite3 INSERT + COMMIT per answer: median "
+                f"{floor['median_ms']:.2f} ms; record_answer (checks, idempotency, history) is "
+                f"{seq['median_ms'] / floor['median_ms']:.1f}x that"
+            )
         con = concurrent(url_for("load"), args.threads, args.per_thread)
         print(
             f"{label:<10} {args.threads} threads x {args.per_thread} answers: {con['seconds']:.1f} s, "
