@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "agreement",
         help="inter-annotator agreement per rule, label and annotator, with bootstrap intervals",
         description="Measure agreement (percent agreement, Cohen's kappa, Fleiss' kappa, Krippendorff's "
-        "alpha, Gwet's AC1) overall, per guideline rule, per label and per annotator, with 95%% bootstrap "
+        "alpha, Gwet's AC1) overall, per guideline rule, per label and per annotator, with 95% bootstrap "
         "intervals; with gold answers, accuracy and kappa against gold. Exit 1 on invalid input.",
     )
     parser.add_argument(

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     compare = subparsers.add_parser(
         "compare",
         help="before/after: per-rule agreement and gold accuracy of two piloted versions",
-        description="Compare two pilots rule by rule, with a bootstrap 95%% interval of each change. Give an "
+        description="Compare two pilots rule by rule, with a bootstrap 95% interval of each change. Give an "
         "option once for both versions or twice (old, then new).",
     )
     compare.add_argument("old", metavar="OLD.csv", help="responses of the old version's pilot")
