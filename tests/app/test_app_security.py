@@ -1,0 +1,156 @@
+"""Security review: lead pages refuse annotators on the server, and no gold reaches an annotator's page early.
+
+"Any element" here means the protobuf of every element the script sent to the browser (texts,
+widget labels, options, defaults, help, keys), not only the visible texts.
+"""
+
+from __future__ import annotations
+
+import pytest
+from app_helpers import ROOT, calibration_round, new_app, page, single_label_guideline
+
+from calibration.app.navigation import ANNOTATOR, PAGES
+from calibration.rounds import service
+
+LEAD_PAGES = [spec for spec in PAGES if ANNOTATOR not in spec.roles]
+
+
+def sent_to_browser(at) -> str:
+    """The text form of every element proto in the app's element tree (main, sidebar, widgets)."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in (getattr(node, "children", None) or {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def gold_marks(guideline) -> list[str]:
+    """Strings that only the quiz bank's gold side carries (its rationales)."""
+    return [item.why for item in guideline.items]
+
+
+def bank_texts(guideline) -> list[str]:
+    return [item.input.text for item in guideline.items]
+
+
+@pytest.fixture
+def answered_round(app_engine, app_lead, app_annotator):
+    """A calibration round with the annotator's first answer stored (so lead pages have data)."""
+    guideline = single_label_guideline()
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    first = attempt.next_item
+    service.record_answer(app_engine, attempt.id, first, "POS", actor=app_annotator)
+    return guideline, round_
+
+
+def _refusal(roles: tuple[str, ...]) -> str:
+    names = {"lead": "lead", "author": "guideline author"}
+    allowed = " or ".join(names[r] for r in roles)
+    return f"This page is for a {allowed}; you are signed in as an annotator."
+
+
+@pytest.mark.parametrize("spec", LEAD_PAGES, ids=[spec.file for spec in LEAD_PAGES])
+def test_every_lead_page_file_refuses_a_signed_in_annotator_before_reading_data(
+    spec, answered_round, app_annotator
+):
+    from streamlit.testing.v1 import AppTest
+
+    guideline, round_ = answered_round
+    at = AppTest.from_file(str(ROOT / page(spec.file)), default_timeout=30)
+    at.session_state["auth_user_id"] = app_annotator.id
+    at.query_params["round"] = str(round_.id)
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [_refusal(spec.roles)]
+    sent = sent_to_browser(at)
+    for secret in (*gold_marks(guideline), *bank_texts(guideline), "Ari Annotator"):
+        assert secret not in sent, f"{spec.file} sent {secret!r} to an annotator"
+    # Nothing but the refusal: no widget, table or chart of the page was drawn.
+    assert not at.dataframe and not at.selectbox and not at.button and not at.table
+
+
+@pytest.mark.parametrize("spec", LEAD_PAGES, ids=[spec.file for spec in LEAD_PAGES])
+def test_an_annotator_cannot_switch_to_a_lead_page_through_the_router(spec, app_annotator):
+    at = new_app(app_annotator).run()
+    with pytest.raises(ValueError):  # not registered in an annotator's navigation: no URL, no switch
+        at.switch_page(page(spec.file)).run()
+
+
+def test_a_signed_out_visitor_gets_the_sign_in_request_on_every_page_file(answered_round):
+    from streamlit.testing.v1 import AppTest
+
+    guideline, _ = answered_round
+    for spec in PAGES:
+        at = AppTest.from_file(str(ROOT / page(spec.file)), default_timeout=30).run()
+        assert [e.value for e in at.error] == ["Please sign in to open this page."], spec.file
+        assert not any(secret in sent_to_browser(at) for secret in gold_marks(guideline)), spec.file
+
+
+def _quiz(user, round_):
+    at = new_app(user, query={"round": str(round_.id)}).run()
+    at.switch_page(page("quiz.py")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("feedback", ["immediate", "at_end"])
+def test_no_gold_of_an_unanswered_item_is_in_any_element_of_the_quiz(
+    feedback, app_engine, app_lead, app_annotator
+):
+    guideline = single_label_guideline(feedback=feedback)
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = _quiz(app_annotator, round_)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    first, second = attempt.items
+    sent = sent_to_browser(at)
+    assert guideline.item(first).input.text in sent  # the item is on the page ...
+    assert not [why for why in gold_marks(guideline) if why in sent]  # ... its rationale is not
+    key = f"quiz_{attempt.id}_0"
+    at.radio(key=f"{key}_answer").set_value(guideline.item(first).answer)
+    at.button(key=f"{key}_submit").click().run()
+    sent = sent_to_browser(at)
+    assert guideline.item(second).why not in sent
+    if feedback == "at_end":
+        assert guideline.item(first).why not in sent  # at_end: not even the answered item's yet
+    else:
+        assert guideline.item(first).why in sent  # immediate: the answered item's feedback
+
+
+def test_a_pilot_round_never_sends_gold_even_after_the_last_answer(app_engine, app_lead, app_annotator):
+    guideline = single_label_guideline()
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_pilot_round(
+        app_engine, "Pilot", guideline.ref, actor=app_lead, annotators=[app_annotator.name], overlap=1
+    )
+    at = _quiz(app_annotator, round_)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    for position in range(attempt.total):
+        assert not [why for why in gold_marks(guideline) if why in sent_to_browser(at)]
+        key = f"quiz_{attempt.id}_{position}"
+        at.radio(key=f"{key}_answer").set_value("POS")
+        at.button(key=f"{key}_submit").click().run()
+        assert not at.exception
+    sent = sent_to_browser(at)
+    assert "All items answered" in sent
+    assert not [why for why in gold_marks(guideline) if why in sent]
+    at.switch_page(page("home.py")).run()
+    assert not [why for why in gold_marks(guideline) if why in sent_to_browser(at)]
+
+
+def test_the_annotators_home_and_guideline_pages_send_no_quiz_bank(answered_round, app_annotator):
+    guideline, _ = answered_round
+    at = new_app(app_annotator).run()
+    for name in ("home.py", "guideline.py"):
+        if name != "home.py":
+            at.switch_page(page(name)).run()
+        assert not at.exception, at.exception
+        sent = sent_to_browser(at)
+        assert not [s for s in (*gold_marks(guideline), *bank_texts(guideline)) if s in sent], name
+    assert guideline.rules[0].examples[0].why in sent_to_browser(at)  # teaching material is shown
