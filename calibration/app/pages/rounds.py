@@ -7,6 +7,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.navigation import spec
+from calibration.app.widgets.import_upload import import_section
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -79,6 +80,8 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
             st.stop()
         st.session_state["rounds_pick"] = new.id
         st.rerun()
+
+import_section(engine, user, refs)  # a pilot from Label Studio, Prodigy, doccano, Argilla, CSV
 
 if not rounds:
     st.info("No round yet: create one above.", icon=":material/info:")

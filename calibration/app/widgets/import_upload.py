@@ -1,0 +1,212 @@
+"""Import a pilot from another labeling tool (rounds page): upload, dry run, label renames, import.
+
+Every value from the file (labels, item ids, annotator ids, the file name) is shown as plain text
+(`st.code`, or markdown escaped first), never as HTML. Errors are `CalibrationError`s shown with
+`state.render_error`; nothing is written until the lead presses "Import", and then in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import streamlit as st
+
+from calibration.app import state
+from calibration.app.navigation import spec
+from calibration.app.widgets.text import escape_markdown
+from calibration.errors import CalibrationError
+from calibration.interop import FORMATS, ImportReport, UnknownLabelsError, import_file
+from calibration.interop.importing import MAX_IMPORT_BYTES
+
+FORMAT_NAMES = {
+    "labelstudio": "Label Studio (full JSON export)",
+    "prodigy": "Prodigy (JSONL, db-out)",
+    "doccano": "doccano (JSONL, or the zip of one file per user)",
+    "argilla": "Argilla (JSON or JSONL records)",
+    "csv": "CSV, long (item_id, annotator_id, answer)",
+    "csv-wide": "CSV, wide (item_id and one column per annotator)",
+}
+FILE_TYPES = ["json", "jsonl", "zip", "csv", "txt"]
+MAX_UPLOAD_MB = MAX_IMPORT_BYTES // 2**20
+
+_CHECKED = "imp_checked"  # signature of the inputs the last dry run was asked for
+_RENAMES = "imp_renames"  # {old label: guideline label} chosen in the rename form
+_DONE = "imp_done"  # (round id, round name, report lines) of the last import
+_RECHECK = "imp_recheck"  # set when renames were applied: check again without another click
+
+
+def _options(fmt: str) -> dict[str, Any]:
+    """The importer options for `fmt`, from inputs shown only for the formats that take them."""
+    if fmt == "labelstudio":
+        control = st.text_input(
+            "Control tag name (only when the labeling config has several answer controls)",
+            key="imp_control",
+            placeholder="e.g. sentiment",
+        )
+        return {"control": control.strip() or None}
+    if fmt == "argilla":
+        question = st.text_input(
+            "Question name (only when the dataset has several label questions)",
+            key="imp_question",
+            placeholder="e.g. label",
+        )
+        return {"question": question.strip() or None}
+    if fmt == "csv-wide":
+        ignore = st.text_input(
+            "Columns to ignore (comma-separated; not annotators)",
+            key="imp_ignore",
+            placeholder="e.g. text, notes",
+        )
+        return {"ignore_columns": [c.strip() for c in ignore.split(",") if c.strip()]}
+    return {}
+
+
+def _signature(*parts: Any) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else repr(part).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _show_report(report: ImportReport) -> None:
+    """Counts as metrics, then the report's lines (unmatched items, skipped answers, warnings) as text."""
+    summary = report.to_dict()
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Items", summary["n_items"] - len(report.left_out))
+    c2.metric("Annotators", summary["n_annotators"])
+    c3.metric("Answers", summary["n_responses"])
+    c4.metric("Gold answers", summary["n_gold"])
+    st.code("\n".join(report.lines()), language=None, wrap_lines=True)
+    if report.left_out:
+        st.warning(
+            f"{len(report.left_out)} item(s) matched no rule and would be left out: upload an item-to-rule "
+            "map (item_id,rule_id) above to keep them.",
+            icon=":material/warning:",
+        )
+
+
+def _rename_form(error: UnknownLabelsError) -> None:
+    """Where each unknown label occurs, and a form renaming each to one of the guideline's labels."""
+    st.markdown("**Labels the guideline does not know**: rename each to one of its labels, then check again.")
+    for label, places in error.unknown.items():
+        shown = ", ".join(dict.fromkeys(places[:10])) + (
+            f" and {len(places) - 10} more" if len(places) > 10 else ""
+        )
+        st.code(f"{label!r}: used {len(places)} time(s): {shown}", language=None, wrap_lines=True)
+    with st.form("imp_rename_form"):
+        choices: dict[str, Any] = {}
+        for i, label in enumerate(error.unknown):
+            choices[label] = st.selectbox(
+                f"Rename {escape_markdown(repr(label))} to",
+                error.labels,
+                index=None,
+                placeholder="choose a label of the guideline",
+                key=f"imp_rename_{i}",
+            )
+        applied = st.form_submit_button("Apply the renames", key="imp_rename_apply", icon=":material/edit:")
+    if applied:
+        chosen = {old: new for old, new in choices.items() if new}
+        if not chosen:
+            st.error("Choose a guideline label for at least one unknown label.", icon=":material/error:")
+            return
+        st.session_state[_RENAMES] = {**st.session_state.get(_RENAMES, {}), **chosen}
+        st.session_state[_RECHECK] = True  # show the dry run with the renames straight away
+        st.rerun()
+
+
+def _show_done() -> None:
+    round_id, name, lines = st.session_state[_DONE]
+    st.success(
+        f"Imported into the new pilot round {escape_markdown(repr(name))}.", icon=":material/check_circle:"
+    )
+    st.code("\n".join(lines), language=None, wrap_lines=True)
+    if st.button("Open it in the agreement dashboard", key="imp_dashboard", icon=":material/insights:"):
+        st.session_state["dash_round"] = round_id
+        st.switch_page(spec("dashboard.py").script)
+
+
+def import_section(engine: Any, user: Any, refs: list[str]) -> None:
+    """The "Import a pilot from another tool" section of the rounds page (lead only: the page checks).
+
+    Args:
+        engine: the store.
+        user: the signed-in lead (the import's actor).
+        refs: published guideline versions (``id@version``) to import against.
+    """
+    with st.expander("Import a pilot from another tool", icon=":material/upload_file:"):
+        if _DONE in st.session_state:
+            _show_done()
+        fmt = st.selectbox("Format", list(FORMATS), format_func=FORMAT_NAMES.get, key="imp_format")
+        upload = st.file_uploader(
+            f"Export file (up to {MAX_UPLOAD_MB} MB)",
+            type=FILE_TYPES,
+            key="imp_file",
+            max_upload_size=MAX_UPLOAD_MB,
+        )
+        rules_upload = st.file_uploader(
+            "Item-to-rule map (optional CSV with columns item_id,rule_id)",
+            type=["csv"],
+            key="imp_item_rules",
+            max_upload_size=16,
+        )
+        ref = st.selectbox("Guideline version", refs, key="imp_ref")
+        name = st.text_input(
+            "Round name (optional)", key="imp_round_name", placeholder="default: the file name and the time"
+        )
+        options = _options(fmt)
+        renames: dict[str, str] = st.session_state.get(_RENAMES, {})
+        if renames:
+            st.code("\n".join(f"{old!r} -> {new}" for old, new in renames.items()), language=None)
+            if st.button("Forget the renames", key="imp_renames_clear", icon=":material/undo:"):
+                st.session_state.pop(_RENAMES, None)
+                st.rerun()
+        if upload is None or ref is None:
+            st.caption(
+                "Upload an export and choose the guideline version, then check what would be imported."
+            )
+            return
+        data = upload.getvalue()
+        rules_data = rules_upload.getvalue() if rules_upload is not None else None
+        args = dict(
+            fmt=fmt,
+            data=data,
+            filename=upload.name,
+            guideline_ref=ref,
+            item_rules=rules_data,
+            round_name=name.strip() or None,
+            map_labels=renames or None,
+            options=options,
+        )
+        signature = _signature(fmt, data, rules_data, ref, name.strip(), sorted(options.items()), renames)
+        recheck = st.session_state.pop(_RECHECK, False)
+        if (
+            st.button("Check what would be imported (dry run)", key="imp_check", icon=":material/fact_check:")
+            or recheck
+        ):
+            st.session_state[_CHECKED] = signature
+            st.session_state.pop(_DONE, None)
+        if st.session_state.get(_CHECKED) != signature:
+            return
+        try:
+            report = import_file(engine, actor=user, dry_run=True, **args)
+        except UnknownLabelsError as error:
+            state.render_error(error)
+            _rename_form(error)
+            return
+        except CalibrationError as error:
+            state.render_error(error)
+            return
+        _show_report(report)
+        if st.button("Import", type="primary", key="imp_import", icon=":material/upload:"):
+            try:
+                done = import_file(engine, actor=user, **args)
+            except CalibrationError as error:
+                state.render_error(error)
+                return
+            st.session_state[_DONE] = (done.round.id, done.round_name, done.lines())
+            st.session_state.pop(_CHECKED, None)
+            st.session_state.pop(_RENAMES, None)
+            st.session_state["rounds_pick"] = done.round.id
+            st.rerun()

@@ -1,0 +1,137 @@
+"""Rounds page: importing a pilot from another tool (upload, dry run, label renames, import) (AppTest)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from app_helpers import ROOT, errors, new_app, page, single_label_guideline, texts
+
+from calibration.rounds import service
+
+REF = "tiny-labels@1.0.0"
+
+
+def _task(tid, text, annotations, **data):
+    return {"id": tid, "data": {"text": text, **data}, "annotations": annotations, "predictions": []}
+
+
+def _annotation(aid, who, label):
+    return {
+        "id": aid,
+        "completed_by": {"id": who, "email": f"{who}@x.org"},
+        "result": [
+            {
+                "value": {"choices": [label]},
+                "id": f"r{aid}",
+                "from_name": "sentiment",
+                "to_name": "text",
+                "type": "choices",
+                "origin": "manual",
+            }
+        ],
+        "was_cancelled": False,
+        "ground_truth": False,
+        "lead_time": 2.0,
+    }
+
+
+def export(second_label: str = "NEG") -> bytes:
+    """Two tasks, two annotators; the second task's second answer carries `second_label`."""
+    tasks = [
+        _task(1, "Love it", [_annotation(1, "ana", "POS"), _annotation(2, "bo", "POS")], rule="R-POS"),
+        _task(2, "Broken <b>again</b>", [_annotation(3, "ana", "NEG"), _annotation(4, "bo", second_label)]),
+    ]
+    return json.dumps(tasks, indent=1).encode()
+
+
+def _rounds_page(app_engine, app_lead, data: bytes, name: str = "pilot.json"):
+    service.publish(app_engine, single_label_guideline(), app_lead)
+    at = new_app(app_lead)
+    at.switch_page(page("rounds.py")).run()
+    at.selectbox(key="imp_format").set_value("labelstudio")
+    at.file_uploader(key="imp_file").set_value((name, data, "application/json"))
+    at.selectbox(key="imp_ref").set_value(REF)
+    at.text_input(key="imp_round_name").input("Imported pilot")
+    at.run()
+    at.button(key="imp_check").click().run()
+    assert not at.exception
+    return at
+
+
+def _stored(app_engine):
+    stored = service.round_responses(app_engine, "Imported pilot")
+    return sorted(stored.responses[["item_id", "annotator_id", "answer"]].itertuples(index=False))
+
+
+def test_lead_checks_then_imports_a_label_studio_export(app_engine, app_lead):
+    at = _rounds_page(app_engine, app_lead, export())
+    shown = texts(at)
+    assert (
+        "would import 4 answers by 2 annotators on 2 items from pilot.json (labelstudio) into pilot round "
+        "'Imported pilot' on tiny-labels@1.0.0 (dry run: nothing written)"
+    ) in shown
+    assert [m.value for m in at.metric] == ["2", "2", "4", "0"]
+    assert "Imported pilot" not in [r.name for r in service.list_rounds(app_engine)]
+
+    at.button(key="imp_import").click().run()
+    assert not at.exception and errors(at) == []
+    (round_,) = service.list_rounds(app_engine)
+    assert (round_.name, round_.kind, round_.guideline_ref) == ("Imported pilot", "pilot", REF)
+    assert _stored(app_engine) == [
+        ("1", "ana@x.org", "POS"),
+        ("1", "bo@x.org", "POS"),
+        ("2", "ana@x.org", "NEG"),
+        ("2", "bo@x.org", "NEG"),
+    ]
+    assert "Imported into the new pilot round 'Imported pilot'" in "\n".join(s.value for s in at.success)
+    assert at.selectbox(key="rounds_pick").value == round_.id
+    assert at.button(key="imp_dashboard").label == "Open it in the agreement dashboard"
+
+
+def test_unknown_label_gets_a_rename_form_and_imports_after_mapping(app_engine, app_lead):
+    at = _rounds_page(app_engine, app_lead, export(second_label="Negative!"))
+    message = "\n".join(errors(at))
+    assert "label 'Negative!' is not a label of tiny-labels@1.0.0 (used 1 time(s):" in message
+    assert "nothing was imported" in message
+    assert "'Negative!': used 1 time(s): task 2" in "\n".join(c.value for c in at.code)
+    assert not [b for b in at.button if b.key == "imp_import"]
+    rename = at.selectbox(key="imp_rename_0")
+    assert rename.options == ["POS", "NEG"]
+    rename.set_value("NEG")
+    at.button(key="imp_rename_apply").click().run()
+    assert not at.exception and errors(at) == []
+    assert "renamed label Negative! -> NEG (1 times)" in "\n".join(c.value for c in at.code)
+
+    at.button(key="imp_import").click().run()
+    assert not at.exception and errors(at) == []
+    assert ("2", "bo@x.org", "NEG") in _stored(app_engine)
+
+
+def test_truncated_json_is_a_clear_error_and_nothing_is_written(app_engine, app_lead):
+    service.publish(app_engine, single_label_guideline(), app_lead)
+    before = service.counts(app_engine)
+    at = _rounds_page(app_engine, app_lead, export()[:-40], name="cut.json")
+    message = "\n".join(errors(at))
+    assert "cut.json" in message and "Traceback" not in message
+    assert "ends early" in message or "truncated" in message
+    assert not [b for b in at.button if b.key == "imp_import"]
+    assert service.counts(app_engine) == before
+    assert service.list_rounds(app_engine) == []
+
+
+def test_annotator_cannot_see_the_import(app_engine, app_lead, app_annotator):
+    from streamlit.testing.v1 import AppTest
+
+    from calibration.app.state import USER_KEY
+
+    router = new_app(app_annotator).run()
+    with pytest.raises(ValueError):  # the rounds page is not in an annotator's navigation
+        router.switch_page(page("rounds.py"))
+    at = AppTest.from_file(str(ROOT / page("rounds.py")), default_timeout=30)  # opened directly
+    at.session_state[USER_KEY] = app_annotator.id
+    at.run()
+    assert not at.exception
+    assert errors(at) == ["This page is for a lead; you are signed in as an annotator."]
+    assert not at.file_uploader
+    assert "Import a pilot from another tool" not in texts(at)
