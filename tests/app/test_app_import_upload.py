@@ -86,7 +86,10 @@ def test_lead_checks_then_imports_a_label_studio_export(app_engine, app_lead):
     ]
     assert "Imported into the new pilot round 'Imported pilot'" in "\n".join(s.value for s in at.success)
     assert at.selectbox(key="rounds_pick").value == round_.id
-    assert at.button(key="imp_dashboard").label == "Open it in the agreement dashboard"
+    at.button(key="imp_dashboard").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Agreement dashboard"
+    assert at.selectbox(key="dash_round").value == round_.id
 
 
 def test_unknown_label_gets_a_rename_form_and_imports_after_mapping(app_engine, app_lead):
@@ -135,3 +138,44 @@ def test_annotator_cannot_see_the_import(app_engine, app_lead, app_annotator):
     assert errors(at) == ["This page is for a lead; you are signed in as an annotator."]
     assert not at.file_uploader
     assert "Import a pilot from another tool" not in texts(at)
+
+
+def test_wide_csv_with_ignored_columns_and_an_item_to_rule_map(app_engine, app_lead):
+    service.publish(app_engine, single_label_guideline(), app_lead)
+    at = new_app(app_lead)
+    at.switch_page(page("rounds.py")).run()
+    at.selectbox(key="imp_format").set_value("csv-wide").run()
+    data = b"item_id,notes,ana,bo\nx1,mixed,POS,NEG\nx2,plain,POS,POS\n"
+    at.file_uploader(key="imp_file").set_value(("wide.csv", data, "text/csv"))
+    at.selectbox(key="imp_ref").set_value(REF)
+    at.text_input(key="imp_round_name").input("Imported pilot")
+    at.run()
+    at.button(key="imp_check").click().run()
+    assert "label 'mixed' is not a label of tiny-labels@1.0.0" in "\n".join(
+        errors(at)
+    )  # notes read as answers
+
+    at.text_input(key="imp_ignore").input("notes")
+    at.file_uploader(key="imp_item_rules").set_value(("map.csv", b"item_id,rule_id\nx1,R-NEG\n", "text/csv"))
+    at.run()
+    assert not [b for b in at.button if b.key == "imp_import"]  # inputs changed: check again first
+    at.button(key="imp_check").click().run()
+    assert errors(at) == []
+    assert "items matched to rules: 1 by labels, 1 by map" in "\n".join(c.value for c in at.code)
+    at.button(key="imp_import").click().run()
+    assert not at.exception and errors(at) == []
+    stored = service.round_responses(app_engine, "Imported pilot")
+    assert sorted(stored.item_rules.itertuples(index=False)) == [("x1", "R-NEG"), ("x2", "R-POS")]
+    assert len(stored.responses) == 4
+
+
+def test_user_text_is_escaped_in_the_import_messages(app_engine, app_lead):
+    at = _rounds_page(app_engine, app_lead, export())
+    at.text_input(key="imp_round_name").input("<b>P</b> [x](javascript:alert(1))").run()
+    at.button(key="imp_check").click().run()
+    at.button(key="imp_import").click().run()
+    assert not at.exception
+    success = "\n".join(s.value for s in at.success)
+    assert "\\<b\\>P\\</b\\> \\[x\\]\\(javascript" in success
+    (round_,) = service.list_rounds(app_engine)
+    assert round_.name == "<b>P</b> [x](javascript:alert(1))"
