@@ -21,7 +21,8 @@ cohen_kappa_mean, fleiss_kappa, krippendorff_alpha, gwet_ac1, brennan_prediger, 
 annotators only, else None), gwet_ac2 (weighted levels), level, prevalence ({category: share of
 answers}), dominant_category, dominant_share, prevalence_index, bias_index (Byrt, Bishop & Carlin
 1993, from the pooled pair table), ci95 ({statistic: [low, high]}, item bootstrap; see
-`calibration.agreement.bootstrap`), flags, and with gold: gold_accuracy, gold_kappa. Undefined values
+`calibration.agreement.bootstrap`), flags, and with gold: gold_accuracy, gold_kappa (per label: the label
+against the rest, see `calibration.agreement.gold_blocks`). Undefined values
 are None.
 
 Breakdowns:

@@ -38,6 +38,7 @@ class GoldRows:
     k_weights: np.ndarray | None
     n_items: int = 0
     by_item: bool = False  # single-choice tasks: block sums come from per-item totals
+    category_names: tuple[str, ...] = ()  # single-choice tasks: the category of each k code, as text
 
     def __post_init__(self) -> None:
         if not self.by_item:
@@ -97,12 +98,38 @@ class GoldRows:
                 if g is not None
             ]
             relevant = [ok for has, ok in hits if has]
-            return {"gold_accuracy": float(np.mean(relevant)) if relevant else None, "gold_kappa": None}
+            return {
+                "gold_accuracy": float(np.mean(relevant)) if relevant else None,
+                "gold_kappa": self._label_kappa(label),
+            }
         if self.task.type in ("span", "ranking"):
             return {"gold_accuracy": None, "gold_kappa": None}
         rows = np.asarray(self.gold_labels, dtype=object) == label  # "" where the item has no gold
         has = rows & np.isfinite(self.correct)
-        return {"gold_accuracy": float(self.correct[has].mean()) if has.any() else None, "gold_kappa": None}
+        return {
+            "gold_accuracy": float(self.correct[has].mean()) if has.any() else None,
+            "gold_kappa": self._label_kappa(label),
+        }
+
+    def _label_kappa(self, label: str) -> float | None:
+        """Cohen's kappa of the label against the rest: (gold is the label) vs (answer is the label).
+
+        Over every answer with a gold answer, like the per-label agreement (one against the rest);
+        multi_label: the label's membership in the gold set against its membership in the answer.
+        None when undefined (no gold answers, or neither side ever / always uses the label).
+        """
+        if self.task.type == "multi_label":
+            labels = list(self.task.label_ids)
+            if label not in labels or not len(self.k_row):
+                return None
+            step, first = len(labels), labels.index(label)  # k rows: each answer's labels in order
+            gold, answer = self.k_gold[first::step], self.k_answer[first::step]
+        else:
+            if label not in self.category_names or not len(self.k_row):
+                return None
+            code = self.category_names.index(label)
+            gold, answer = (self.k_gold == code).astype(np.int64), (self.k_answer == code).astype(np.int64)
+        return co.cohen_kappa(co.contingency(gold, answer, 2))
 
 
 def gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series) -> GoldRows:
@@ -123,9 +150,11 @@ def gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series
     k_a: list[int] | np.ndarray = []
     k_g: list[int] | np.ndarray = []
     k_q, k_w = 0, None
+    category_names: tuple[str, ...] = ()
     if task.type in ("single_label", "rating", "pairwise"):
         # vectorized: answers and gold answers as codes on the declared categories
         categories = list(enc.categories)
+        category_names = tuple(str(c) for c in categories)
         a_codes = pd.Categorical(frame[ANSWER].to_numpy(), categories=categories).codes.astype(np.int64)
         gold_codes_all = pd.Categorical(gold.to_numpy(), categories=categories).codes.astype(np.int64)
         g_codes = np.where(has, gold_codes_all[np.where(has, position, 0)], -1)
@@ -169,4 +198,5 @@ def gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series
         k_weights=k_w,
         n_items=enc.n_items,
         by_item=task.type in ("single_label", "rating", "pairwise"),
+        category_names=category_names,
     )
