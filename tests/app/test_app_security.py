@@ -154,3 +154,51 @@ def test_the_annotators_home_and_guideline_pages_send_no_quiz_bank(answered_roun
         sent = sent_to_browser(at)
         assert not [s for s in (*gold_marks(guideline), *bank_texts(guideline)) if s in sent], name
     assert guideline.rules[0].examples[0].why in sent_to_browser(at)  # teaching material is shown
+
+
+HOSTILE_TITLE = "Praise ![x](https://tracker.example/p.png) [click](https://evil.example) :red[loud] **bold**"
+
+
+def _hostile_guideline(feedback: str = "immediate"):
+    """The tiny guideline with markdown, an image and a directive in its title, a rule title and an anchor."""
+    from calibration.guidelines.model import Guideline
+
+    data = single_label_guideline(feedback=feedback).model_dump(mode="json", exclude_none=True)
+    data["title"] = "Guide :blue[styled] [link](https://evil.example)"
+    data["rules"][0]["title"] = HOSTILE_TITLE
+    return Guideline.model_validate(data)
+
+
+def test_rule_and_guideline_titles_from_an_upload_are_escaped_on_the_guideline_page(
+    app_engine, app_lead, app_annotator
+):
+    from calibration.app.state import escape_markdown
+
+    guideline = _hostile_guideline()
+    calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = new_app(app_annotator).run()
+    at.switch_page(page("guideline.py")).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == escape_markdown(guideline.title)
+    assert f"R-POS · {escape_markdown(HOSTILE_TITLE)}" in [h.value for h in at.subheader]
+    assert f"R-POS · {HOSTILE_TITLE}" not in [h.value for h in at.subheader]
+
+
+def test_rule_titles_in_quiz_feedback_are_escaped(app_engine, app_lead, app_annotator):
+    from calibration.app.state import escape_markdown
+
+    guideline = _hostile_guideline()
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = _quiz(app_annotator, round_)
+    assert at.title[0].value == escape_markdown(guideline.title)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    pos = next(i for i, item_id in enumerate(attempt.items) if "R-POS" in guideline.item(item_id).rules)
+    for position in range(pos + 1):
+        key = f"quiz_{attempt.id}_{position}"
+        at.radio(key=f"{key}_answer").set_value(guideline.item(attempt.items[position]).answer)
+        at.button(key=f"{key}_submit").click().run()
+        if position < pos:
+            at.button(key="quiz_next").click().run()
+    labels = [e.label for e in at.expander]
+    assert f"Rule R-POS · {escape_markdown(HOSTILE_TITLE)}" in labels
+    assert not [label for label in labels if "](https://" in label]

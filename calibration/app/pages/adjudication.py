@@ -80,7 +80,7 @@ with left:
             rule = guideline.rule(rule_id)
         except KeyError:
             continue
-        with st.expander(f"{rule_id} · {rule.title}"):
+        with st.expander(f"{rule_id} · {escape_markdown(rule.title)}"):
             st.markdown(rule.text)
 with right:
     st.markdown("**Answers given**")

@@ -41,7 +41,7 @@ guideline = state.guideline(round_.guideline_ref)
 calibration = round_.kind == "calibration"
 immediate = calibration and guideline.calibration.feedback == "immediate"
 
-st.title(guideline.title)
+st.title(escape_markdown(guideline.title))
 st.caption(f"{escape_markdown(round_.name)} · {round_.kind} round · {guideline.ref}")
 st.sidebar.markdown(f"[Open the guideline](guideline?version={guideline.ref})")
 

@@ -35,7 +35,7 @@ def show_rules_of(guideline: Any, item: Any) -> None:
             rule = guideline.rule(rule_id)
         except KeyError:
             continue
-        with st.expander(f"Rule {rule.id} · {rule.title}", expanded=True):
+        with st.expander(f"Rule {rule.id} · {escape_markdown(rule.title)}", expanded=True):
             st.markdown(rule.text)
             st.markdown(f"[Open this rule in the guideline]({rule_link(guideline.ref, rule.id)})")
 

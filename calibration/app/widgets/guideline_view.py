@@ -1,7 +1,7 @@
 """Reading a guideline: rules with anchors, examples and edge cases with gold and rationale, search, answers shown.
 
 Rule text, rationales and summaries are the author's markdown and are rendered as markdown (never
-with HTML); inputs (which may be copied from real data) are escaped.
+with HTML); inputs (which may be copied from real data), titles, names and scale anchors are escaped.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def show_example(guideline: Any, example: Any, *, kind: str) -> None:
 
 def show_rule(guideline: Any, rule: Any) -> None:
     """A rule: anchored heading, the labels it governs, its text, then examples and edge cases."""
-    st.subheader(f"{rule.id} · {rule.title}", anchor=rule_anchor(rule.id), divider="gray")
+    st.subheader(f"{rule.id} · {escape_markdown(rule.title)}", anchor=rule_anchor(rule.id), divider="gray")
     if rule.labels:
         names = [
             guideline.label(label_id).name for label_id in rule.labels if label_id in guideline.task.label_ids
@@ -111,7 +111,7 @@ def show_rule(guideline: Any, rule: Any) -> None:
 
 def show_guideline(guideline: Any, *, query: str = "") -> int:
     """The whole guideline (summary, labels, rules matching `query`); returns how many rules are shown."""
-    st.title(guideline.title)
+    st.title(escape_markdown(guideline.title))
     st.caption(
         f"{guideline.ref} · {guideline.task.type.replace('_', ' ')} task · {len(guideline.rules)} rules"
     )
@@ -126,7 +126,7 @@ def show_guideline(guideline: Any, *, query: str = "") -> int:
     if guideline.task.scale is not None and guideline.task.scale.anchors:
         with st.expander("Scale", expanded=not query):
             for point in guideline.task.scale.points:
-                st.markdown(f"**{point}** · {guideline.task.scale.anchors.get(point, '')}")
+                st.markdown(f"**{point}** · {escape_markdown(guideline.task.scale.anchors.get(point, ''))}")
     shown = [rule for rule in guideline.rules if rule_matches(guideline, rule, query)]
     if query and not shown:
         st.warning("No rule mentions " + escape_markdown(query) + ".", icon=":material/search_off:")
