@@ -8,6 +8,7 @@ Every value from the file (labels, item ids, annotator ids, the file name) is sh
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -33,6 +34,7 @@ MAX_UPLOAD_MB = MAX_IMPORT_BYTES // 2**20
 _CHECKED = "imp_checked"  # signature of the inputs the last dry run was asked for
 _RENAMES = "imp_renames"  # {old label: guideline label} chosen in the rename form
 _DONE = "imp_done"  # (round id, round name, report lines) of the last import
+_DRY_RUN = "imp_dry_run"  # (signature, report or error) of the last dry run
 _RECHECK = "imp_recheck"  # set when renames were applied: check again without another click
 
 
@@ -68,6 +70,19 @@ def _signature(*parts: Any) -> str:
         digest.update(part if isinstance(part, bytes) else repr(part).encode())
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+def _dry_run(signature: str, run: Callable[[], ImportReport]) -> ImportReport | CalibrationError:
+    """The dry run's report (or user error) for these inputs, kept for the session so that other
+    clicks on the page do not read a large file again."""
+    kept = st.session_state.get(_DRY_RUN)
+    if kept is None or kept[0] != signature:
+        try:
+            kept = (signature, run())
+        except CalibrationError as error:
+            kept = (signature, error)
+        st.session_state[_DRY_RUN] = kept
+    return kept[1]
 
 
 def _show_report(report: ImportReport) -> None:
@@ -187,17 +202,16 @@ def import_section(engine: Any, user: Any, refs: list[str]) -> None:
         ):
             st.session_state[_CHECKED] = signature
             st.session_state.pop(_DONE, None)
+            st.session_state.pop(_DRY_RUN, None)  # a click always reads the file (and the store) afresh
         if st.session_state.get(_CHECKED) != signature:
             return
-        try:
-            report = import_file(engine, actor=user, dry_run=True, **args)
-        except UnknownLabelsError as error:
-            state.render_error(error)
-            _rename_form(error)
+        outcome = _dry_run(signature, lambda: import_file(engine, actor=user, dry_run=True, **args))
+        if isinstance(outcome, CalibrationError):
+            state.render_error(outcome)
+            if isinstance(outcome, UnknownLabelsError):
+                _rename_form(outcome)
             return
-        except CalibrationError as error:
-            state.render_error(error)
-            return
+        report = outcome
         _show_report(report)
         if st.button("Import", type="primary", key="imp_import", icon=":material/upload:"):
             try:
@@ -207,6 +221,7 @@ def import_section(engine: Any, user: Any, refs: list[str]) -> None:
                 return
             st.session_state[_DONE] = (done.round.id, done.round_name, done.lines())
             st.session_state.pop(_CHECKED, None)
+            st.session_state.pop(_DRY_RUN, None)
             st.session_state.pop(_RENAMES, None)
             st.session_state["rounds_pick"] = done.round.id
             st.rerun()
