@@ -202,3 +202,15 @@ def test_rule_titles_in_quiz_feedback_are_escaped(app_engine, app_lead, app_anno
     labels = [e.label for e in at.expander]
     assert f"Rule R-POS · {escape_markdown(HOSTILE_TITLE)}" in labels
     assert not [label for label in labels if "](https://" in label]
+
+
+def test_a_round_name_is_escaped_in_the_rounds_page_heading(app_engine, app_lead, app_annotator):
+    from calibration.app.state import escape_markdown
+
+    name = "Q3 ![t](https://tracker.example/p.png) :red[urgent]"
+    calibration_round(app_engine, app_lead, single_label_guideline(), app_annotator, name=name)
+    at = new_app(app_lead).run()
+    at.switch_page(page("rounds.py")).run()
+    assert not at.exception, at.exception
+    assert escape_markdown(name) in [h.value for h in at.subheader]
+    assert name not in [h.value for h in at.subheader]

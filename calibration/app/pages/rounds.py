@@ -99,7 +99,7 @@ chosen = st.selectbox(
 )
 round_ = by_id[chosen]
 
-st.subheader(round_.name, anchor=False)
+st.subheader(state.escape_markdown(round_.name), anchor=False)
 st.caption(
     f"{round_.kind} round on `{round_.guideline_ref}` · created {round_.created_at:%Y-%m-%d %H:%M} UTC · {round_.status}"
 )
