@@ -184,16 +184,21 @@ def user_id_from_cookie() -> Any | None:
 
 
 def user_id_from_oidc(engine: Any) -> Any | None:
-    """The id of the user whose email matches the OIDC identity (``st.user``), when SSO is configured."""
+    """The id of the user whose email matches the OIDC identity (``st.user``), when SSO is configured.
+
+    An identity whose provider says the email is not verified (``email_verified: false``) signs nobody
+    in: otherwise anyone able to claim a lead's address at the provider would become that lead.
+    """
     import streamlit as st
 
     try:
         if not st.user.get("is_logged_in"):
             return None
         email = st.user.get("email")
+        unverified = st.user.get("email_verified") is False
     except Exception:  # st.user without an [auth] section
         return None
-    if not email:
+    if not email or unverified:
         return None
     from calibration.errors import CalibrationError
     from calibration.rounds import service

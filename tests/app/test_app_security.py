@@ -214,3 +214,28 @@ def test_a_round_name_is_escaped_in_the_rounds_page_heading(app_engine, app_lead
     assert not at.exception, at.exception
     assert escape_markdown(name) in [h.value for h in at.subheader]
     assert name not in [h.value for h in at.subheader]
+
+
+def _sso(at, **identity):
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "sso-cookie-secret",
+        "client_id": "calibration",
+        "client_secret": "secret",
+        "server_metadata_url": "http://localhost:8610/.well-known/openid-configuration",
+    }
+    at.user = {"is_logged_in": True, **identity}
+    return at
+
+
+def test_a_single_sign_on_identity_with_an_unverified_email_signs_nobody_in(app_lead):
+    at = _sso(new_app(), email="lead@example.org", email_verified=False).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Sign in"
+    assert "auth_user_id" not in at.session_state
+    assert at.warning[0].value == (
+        "Single sign-on has not verified the email lead@example\\.org, so it cannot sign you in. "
+        "Verify it with your identity provider, or sign in with a password."
+    )
+    verified = _sso(new_app(), email="lead@example.org", email_verified=True).run()
+    assert verified.title[0].value == "Hello, Lena Lead"

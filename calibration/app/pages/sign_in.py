@@ -71,7 +71,13 @@ if submitted:
 
 if auth.oidc_configured():
     st.divider()
-    if st.user.get("is_logged_in"):
+    if st.user.get("is_logged_in") and st.user.get("email_verified") is False:
+        st.warning(
+            f"Single sign-on has not verified the email {state.escape_markdown(st.user.get('email') or '')}, "
+            "so it cannot sign you in. Verify it with your identity provider, or sign in with a password."
+        )
+        st.button("Sign out of single sign-on", key="sign_in_sso_out", on_click=st.logout)
+    elif st.user.get("is_logged_in"):
         # The identity provider knows this person, but no account has their email (see current_user).
         st.warning(
             f"Single sign-on says you are {state.escape_markdown(st.user.get('email') or 'unknown')}, but no "
