@@ -488,6 +488,8 @@ def agreement_report(
     annotators = per_annotator(
         enc, counts, wide, stats, spec, ann, sums[0], reps[0], pairwise, gold_rows, few_items=FEW_ITEMS
     )
+    if pair_cols is not None and reps[0] is not None:
+        _annotator_cohen_intervals(annotators, reps[0], overall, pairs, q, st.cohen_weights)
     confusion = {b.key: coincidence_frame(b.counts, categories) for b in blocks if b.kind != "label"}
     return AgreementReport(
         task_type=task.type,
@@ -725,6 +727,35 @@ def _block_dict(
     block["ci95"] = ci
     block["flags"] = _flags(block, single)
     return block
+
+
+def _annotator_cohen_intervals(
+    annotators: dict[str, dict[str, Any]],
+    rep: np.ndarray,
+    overall: _Block,
+    pairs: list[tuple[int, int]],
+    q: int,
+    weights: np.ndarray | None,
+) -> None:
+    """Add ``ci95["cohen_kappa_mean"]`` to each annotator block, in place.
+
+    Per replicate, the mean of Cohen's kappa over the pairs the annotator belongs to (undefined pairs
+    left out, as in the point estimate), from the overall block's replicated pair columns.
+    """
+    width = 2 + 2 * q
+    offset = overall.stats.shape[1] + (0 if overall.extra is None else overall.extra.shape[1])
+    cols = rep[:, offset : offset + len(pairs) * width]
+    kappas = _cohen_from_sums(cols.reshape(len(rep), len(pairs), width), q, weights)
+    for a, block in enumerate(annotators.values()):
+        if block.get("cohen_kappa_mean") is None:
+            continue
+        mine = kappas[:, [p for p, pair in enumerate(pairs) if a in pair]]
+        finite = np.isfinite(mine)
+        with np.errstate(all="ignore"):
+            mean = np.where(
+                finite.any(axis=1), np.nansum(np.where(finite, mine, 0), axis=1) / finite.sum(axis=1), np.nan
+            )
+        block["ci95"]["cohen_kappa_mean"] = percentile_interval(mean)
 
 
 LEAN_STATS = ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")

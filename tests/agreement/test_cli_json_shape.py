@@ -55,4 +55,5 @@ def test_every_block_has_the_stated_keys_intervals_and_gold(capsys) -> None:
     for block in (data["overall"], data["per_rule"]["R-INDEM"]):
         assert "cohen_kappa_mean" in block["ci95"] and block["gold_kappa"] is not None
     assert data["per_annotator"]["annotator-1"]["gold_kappa"] is not None
+    assert all("cohen_kappa_mean" in b["ci95"] for b in data["per_annotator"].values())
     assert data["per_label"]["INDEMNIFICATION"]["gold_kappa"] is not None
