@@ -153,10 +153,11 @@ def require_role(*roles: str) -> Any:
 def render_error(error: CalibrationError) -> None:
     """Show a user error as plain text in an error box: the message, each located problem, the hint.
 
-    Never renders HTML or markdown from the message (it may quote user input).
+    Never renders HTML or markdown from the message (it may quote user input: a name, a CSV cell, a
+    value from an uploaded guideline): every line is escaped, one line per problem.
     """
     lines = [str(problem) for problem in error.problems] if error.problems else [str(error)]
-    st.error("\n".join(lines), icon=":material/error:")
+    st.error("\n".join(escape_markdown(line) for line in lines), icon=":material/error:")
 
 
 # --------------------------------------------------------------------------- cached analyses

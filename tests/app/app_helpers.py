@@ -48,8 +48,16 @@ def texts(at: Any) -> str:
     return "\n".join(parts)
 
 
+def unescape(markdown: str) -> str:
+    """The text a reader sees of `escape_markdown` output (backslash escapes and forced line breaks removed)."""
+    import re
+
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>:~$=^&])", r"\1", markdown).replace("  \n", "\n")
+
+
 def errors(at: Any) -> list[str]:
-    return [str(e.value) for e in at.error]
+    """The text of every error box as the reader sees it (see `unescape`)."""
+    return [unescape(str(e.value)) for e in at.error]
 
 
 def single_label_guideline(feedback: str = "immediate", **policy: Any) -> Any:

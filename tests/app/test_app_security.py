@@ -239,3 +239,22 @@ def test_a_single_sign_on_identity_with_an_unverified_email_signs_nobody_in(app_
     )
     verified = _sso(new_app(), email="lead@example.org", email_verified=True).run()
     assert verified.title[0].value == "Hello, Lena Lead"
+
+
+def test_an_error_quoting_user_text_is_shown_escaped(app_engine, app_lead):
+    from app_helpers import errors
+
+    from calibration.app.state import escape_markdown
+
+    guideline = single_label_guideline()
+    round_ = calibration_round(app_engine, app_lead, guideline, app_lead, name="Open round")
+    hostile = "![t](https://tracker.example/p.png) :red[x]"
+    service.create_user(app_engine, hostile, role="annotator", actor=app_lead)
+    token = service.invite(app_engine, round_.id, actor=app_lead)
+    at = new_app(query={"invite": token}).run()
+    at.text_input(key="join_name").input(hostile)
+    at.button(key="join_submit").click().run()
+    assert not at.exception, at.exception
+    expected = f"display_name: the name {hostile!r} is taken (hint: choose another name)"
+    assert [e.value for e in at.error] == [escape_markdown(expected)]  # what the browser gets
+    assert errors(at) == [expected]  # what the reader sees

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from app_helpers import errors
 from lead_pages_support import make_workspace
 
 from calibration.guidelines.diff import diff_guidelines
@@ -70,7 +71,7 @@ def test_publish_a_new_version_then_refuse_changed_content(ws):
     )
     at = _upload(ws.page("guidelines_admin.py", ws.lead).run(), "1.2.0.yaml", changed.encode())
     at.button(key="gadm_publish").click().run()
-    message = at.error[0].value
+    message = errors(at)[0]
     assert "contract-clauses@1.2.0 is already published with different content" in message
     assert "bump the version" in message
 
