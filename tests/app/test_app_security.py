@@ -258,3 +258,47 @@ def test_an_error_quoting_user_text_is_shown_escaped(app_engine, app_lead):
     expected = f"display_name: the name {hostile!r} is taken (hint: choose another name)"
     assert [e.value for e in at.error] == [escape_markdown(expected)]  # what the browser gets
     assert errors(at) == [expected]  # what the reader sees
+
+
+TRACKER = "![t](https://tracker.example/p.png)"
+
+
+def test_span_token_pills_and_label_options_are_escaped(app_engine, app_lead, app_annotator):
+    from app_helpers import task_guideline
+
+    from calibration.app.state import escape_markdown
+    from calibration.guidelines.model import Guideline
+
+    data = task_guideline("span").model_dump(mode="json", exclude_none=True)
+    for item in data["items"]:
+        item["input"]["text"] += f" {TRACKER} :red[x] # - 1."
+    data["task"]["labels"][0]["name"] = f"Email {TRACKER}"
+    guideline = Guideline.model_validate(data)
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = _quiz(app_annotator, round_)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    key = f"quiz_{attempt.id}_0"
+    from calibration.app.widgets.spans import token_labels, tokenize
+
+    text = guideline.item(attempt.items[0]).input.text
+    tokens = at.pills(key=f"{key}_tokens").options
+    # a lone "#" or "-" pill would render as an empty heading or list item: every token is escaped
+    assert tokens == [escape_markdown(t) for t in token_labels(text, tokenize(text))]
+    assert "\\#" in tokens and "\\-" in tokens and "#" not in tokens
+    labels = at.segmented_control(key=f"{key}_label").options
+    assert labels[0] == escape_markdown(f"Email {TRACKER}")
+
+
+def test_single_label_names_are_escaped_in_the_answer_form(app_engine, app_lead, app_annotator):
+    from calibration.app.state import escape_markdown
+    from calibration.guidelines.model import Guideline
+
+    data = single_label_guideline().model_dump(mode="json", exclude_none=True)
+    data["task"]["labels"][0]["name"] = f"Positive {TRACKER}"
+    guideline = Guideline.model_validate(data)
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = _quiz(app_annotator, round_)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    options = at.radio(key=f"quiz_{attempt.id}_0_answer").options
+    assert escape_markdown(f"Positive {TRACKER}") in options
+    assert f"Positive {TRACKER}" not in options

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from calibration.app.widgets import spans as span_widgets
+from calibration.app.widgets.text import escape_markdown
 
 ORDINALS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th")
 CONFIDENCE = {1: "1 · guess", 2: "2", 3: "3 · fairly sure", 4: "4", 5: "5 · certain"}
@@ -42,7 +43,7 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
             "Your answer",
             task.label_ids,
             index=None,
-            format_func=lambda label_id: names[label_id],
+            format_func=lambda label_id: escape_markdown(names[label_id]),
             captions=[label.description for label in task.labels],
             key=f"{key}_answer",
         )
@@ -52,7 +53,7 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
             "Your answer (choose every label that applies)",
             task.label_ids,
             selection_mode="multi",
-            format_func=lambda label_id: names[label_id],
+            format_func=lambda label_id: escape_markdown(names[label_id]),
             key=f"{key}_answer",
         )
         return list(chosen or [])
@@ -64,7 +65,7 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
             index=None,
             horizontal=False,
             format_func=lambda point: str(point),
-            captions=[scale.anchors.get(point, "") for point in scale.points],
+            captions=[escape_markdown(scale.anchors.get(point, "")) for point in scale.points],
             key=f"{key}_answer",
         )
     if kind == "pairwise":

@@ -129,13 +129,13 @@ def span_picker(task: Any, text: str, *, key: str) -> list[list[Any]]:
         "Select the tokens of one span",
         list(range(len(ranges))),
         selection_mode="multi",
-        format_func=lambda i: shown[i],
+        format_func=lambda i: escape_markdown(shown[i]),  # pill labels are markdown; tokens are data
         key=f"{key}_tokens",
     )
     st.segmented_control(
         "Label",
         [label.id for label in labels],
-        format_func=lambda label_id: names.get(label_id, label_id),
+        format_func=lambda label_id: escape_markdown(names.get(label_id, label_id)),
         key=f"{key}_label",
     )
     st.button("Add span", key=f"{key}_add", icon=":material/add:", on_click=_add_span, args=(key, text))
