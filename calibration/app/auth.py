@@ -108,7 +108,15 @@ def issue_handoff(user_id: Any, next_path: str = "", *, now: float | None = None
         next_path: where the route sends the browser afterwards, relative to the app's base path
             (e.g. ``"quiz?round=3"``); kept on the server, so the route cannot be an open redirect.
     """
-    if "//" in next_path or next_path.startswith("/") or ":" in next_path.split("?")[0]:
+    # Browsers read a backslash as a slash ("/\\evil.example" is "//evil.example"), and control
+    # characters are dropped from URLs, so neither may appear either.
+    if (
+        "//" in next_path
+        or next_path.startswith("/")
+        or ":" in next_path.split("?")[0]
+        or "\\" in next_path
+        or any(ord(ch) < 32 or ch == "\x7f" for ch in next_path)
+    ):
         raise ValueError(f"next_path must be a relative app path, got {next_path!r}")
     token = secrets.token_urlsafe(32)
     issued = time.time() if now is None else now

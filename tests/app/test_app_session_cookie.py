@@ -51,7 +51,18 @@ def test_a_handoff_works_once_and_expires():
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example", "/absolute", "javascript:alert(1)"]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "/absolute",
+        "javascript:alert(1)",
+        "\\evil.example",
+        "\\\\evil.example",
+        "/\\evil.example",
+        "\t/evil.example",
+        "java\nscript:alert(1)",
+    ],
 )
 def test_a_handoff_only_leads_inside_the_app(target):
     with pytest.raises(ValueError):
