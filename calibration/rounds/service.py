@@ -461,6 +461,7 @@ def create_user(
     email: str | None = None,
     password: str | None = None,
     actor: Actor = SYSTEM,
+    first_lead: bool = False,
 ) -> User:
     """Create a user.
 
@@ -470,9 +471,12 @@ def create_user(
         email: unique sign-in email (optional for annotators).
         password: sign-in password (at least 8 characters); None for invitation-only annotators.
         actor: a lead, or SYSTEM (first start, CLI).
+        first_lead: the first-start setup form: refuse when a lead exists, checked inside the insert's
+            transaction rather than only when the form was drawn.
 
     Raises:
-        ConflictError: name or email taken. CalibrationError: bad role, name or email.
+        ConflictError: name or email taken; with `first_lead`, a lead exists already.
+        CalibrationError: bad role, name or email.
         AuthError: password too short. PermissionDenied: the actor is not a lead.
     """
 
@@ -480,6 +484,8 @@ def create_user(
 
     def work(session: Session) -> User:
         who = _actor(session, actor, ("lead",), "add users")
+        if first_lead and repo.list_users(session, "lead"):
+            raise ConflictError("a lead account exists already", hint="sign in, or ask a lead to add you")
         row = _new_user(session, name, role, email, None, password_hash=hashed)
         repo.audit(session, _actor_id(who), "create_user", f"user:{row.name}", role=role, email=row.email)
         return repo.user_of(row)

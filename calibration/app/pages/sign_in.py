@@ -34,7 +34,12 @@ if bootstrap.needs_setup(engine):
             st.stop()
         try:
             user = service.create_user(
-                engine, name=name.strip(), email=email.strip(), role="lead", password=password
+                engine,
+                name=name.strip(),
+                email=email.strip(),
+                role="lead",
+                password=password,
+                first_lead=True,
             )
             if demo:
                 with st.spinner("Loading the demo workspace…"):
