@@ -12,7 +12,8 @@ How a sign-in survives a reload, without a long-lived secret in a URL:
 4. On every script run `user_id_from_cookie` reads the cookie through ``st.context.cookies`` and
    checks its HMAC-SHA256 signature and expiry.
 
-``/calibration/signout`` clears the cookie. The signing key comes from ``CALIBRATION_SESSION_SECRET``
+``/calibration/signout`` clears the cookie (with ``?sso=1`` it goes on to Streamlit's ``auth/logout``,
+which ends a single sign-on identity too). The signing key comes from ``CALIBRATION_SESSION_SECRET``
 or, when unset, from a random key file created once next to the working folder
 (``CALIBRATION_SECRET_FILE``, default ``.calibration-secret``, mode 0600). Rotating the key signs
 every browser out.
@@ -37,6 +38,8 @@ SESSION_SECONDS = 12 * 3600
 HANDOFF_SECONDS = 60
 SESSION_PATH = "calibration/session"
 SIGNOUT_PATH = "calibration/signout"
+SSO_LOGOUT_PATH = "auth/logout"
+"""Streamlit's own logout route (clears the identity cookie of ``st.login``), relative to the base path."""
 
 _handoffs: dict[str, tuple[Any, str, float]] = {}
 _lock = threading.Lock()
@@ -169,7 +172,10 @@ def session_routes() -> list[Any]:
         return response
 
     async def signout(request: Any) -> Any:
-        response = RedirectResponse(_home(request), status_code=303)
+        # ?sso=1: then also end the single sign-on identity (Streamlit's /auth/logout clears its cookie),
+        # or the next page load would sign the same account in again from ``st.user``.
+        after = SSO_LOGOUT_PATH if request.query_params.get("sso") == "1" else ""
+        response = RedirectResponse(_home(request, after), status_code=303)
         response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -249,10 +255,25 @@ def remember_browser(user_id: Any, next_path: str = "") -> None:
     st.link_button("Continue", url, type="primary", icon=":material/arrow_forward:")
 
 
-def forget_browser() -> None:
-    """Send this browser to the sign-out route, which clears the session cookie."""
+def oidc_signed_in() -> bool:
+    """Whether this session carries a single sign-on identity (``st.user`` is logged in)."""
     import streamlit as st
 
-    url = f"{_base_path()}{SIGNOUT_PATH}"
+    try:
+        return bool(st.user.get("is_logged_in"))
+    except Exception:  # st.user without an [auth] section
+        return False
+
+
+def forget_browser(*, sso: bool = False) -> None:
+    """Send this browser to the sign-out route, which clears the session cookie.
+
+    Args:
+        sso: also end the single sign-on identity afterwards (the route then goes on to
+            Streamlit's ``auth/logout``).
+    """
+    import streamlit as st
+
+    url = f"{_base_path()}{SIGNOUT_PATH}" + ("?sso=1" if sso else "")
     st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
     st.link_button("Continue", url, icon=":material/logout:")

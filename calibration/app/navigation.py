@@ -128,7 +128,7 @@ def run_app() -> None:
         # Clear the HttpOnly cookie through the sign-out route before anything reads it again.
         st.session_state.pop(state.SIGNING_OUT_KEY, None)
         st.info("Signing out…")
-        auth.forget_browser()
+        auth.forget_browser(sso=auth.oidc_signed_in())
         st.stop()
     try:
         state.get_engine()

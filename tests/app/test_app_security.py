@@ -302,3 +302,45 @@ def test_single_label_names_are_escaped_in_the_answer_form(app_engine, app_lead,
     options = at.radio(key=f"quiz_{attempt.id}_0_answer").options
     assert escape_markdown(f"Positive {TRACKER}") in options
     assert f"Positive {TRACKER}" not in options
+
+
+def _sign_out_link(at) -> str:
+    at.button(key="app_sign_out").click().run()
+    assert at.info[0].value == "Signing out…"
+    (link,) = at.get("link_button")
+    return link.proto.url
+
+
+def test_signing_out_of_a_single_sign_on_account_ends_the_identity_too(app_lead):
+    at = _sso(new_app(), email="lead@example.org").run()
+    assert at.title[0].value == "Hello, Lena Lead"
+    assert _sign_out_link(at) == "/calibration/signout?sso=1"
+    assert _sign_out_link(new_app(app_lead).run()) == "/calibration/signout"  # password sign-in
+
+
+def test_the_signout_route_goes_on_to_streamlits_logout_for_single_sign_on():
+    import asyncio
+
+    from starlette.requests import Request
+
+    from calibration.app import auth
+
+    routes = {route.path: route for route in auth.session_routes()}
+
+    def call(query: str):
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/calibration/signout",
+            "root_path": "",
+            "scheme": "https",
+            "query_string": query.encode(),
+            "headers": [(b"host", b"calib.example.org")],
+            "server": ("calib.example.org", 443),
+        }
+        return asyncio.run(routes["/calibration/signout"].endpoint(Request(scope)))
+
+    for query, target in (("sso=1", "/auth/logout"), ("", "/"), ("sso=https://evil.example", "/")):
+        response = call(query)
+        assert response.status_code == 303 and response.headers["location"] == target
+        assert response.headers["set-cookie"].startswith(f'{auth.COOKIE_NAME}=""')
