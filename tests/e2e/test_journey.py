@@ -188,12 +188,12 @@ def _create_round(page: Any, url: str, name: str, ref: str) -> str:
     expect(page.get_by_text("Create a round")).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
     try:  # the expander is open while there is no round yet
-        expect(page.get_by_label("Round name")).to_be_visible(timeout=3000)
+        expect(page.get_by_label("Round name", exact=True)).to_be_visible(timeout=3000)
     except AssertionError:
         page.get_by_text("Create a round").click()
-        expect(page.get_by_label("Round name")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_label("Round name", exact=True)).to_be_visible(timeout=TIMEOUT)
     form = page.get_by_test_id("stForm")
-    form.get_by_label("Round name").fill(name)
+    form.get_by_label("Round name", exact=True).fill(name)
     choice = form.locator(".st-key-rounds_ref input")
     for attempt in range(3):  # the live-progress fragment reruns every 5 s and may close the list
         choice.click()
