@@ -8,8 +8,9 @@ Usage: ``python bench/dashboard.py [--answers 100000] [--annotators 5] [--bootst
    bootstrap intervals per rule, gold scores, the annotator x rule matrix, pairs, confusions) plus
    building its figures. Target: under 2 s on the 2-core machine.
 3. Unless ``--no-app``: stores the round through the rounds service (SQLite), then runs the dashboard
-   page in AppTest as a signed-in lead: the first run (cold caches: load from the database and
-   analyse), reruns with warm caches (keyed by the round's latest response), and, as the baseline,
+   page in AppTest as a signed-in lead: first a warm-up page with the same imports (the cold start,
+   printed on its own: imports and Streamlit's one-time set-up, paid once per server process), then the
+   dashboard's first run (cold caches: load from the database, analyse and render), reruns with warm caches (keyed by the round's latest response), and, as the baseline,
    reruns with the caches cleared before each (the obvious, uncached page). Prints the ratio.
 """
 
@@ -18,11 +19,24 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # time this work tree's package, not whichever checkout is installed
+
+WARM_UP = """
+import streamlit as st
+import pandas, plotly.graph_objects, sqlalchemy
+import calibration.app.widgets.analysis_round, calibration.reports.charts, calibration.reports.tables
+import calibration.agreement.breakdown, calibration.rounds.service
+st.title("warm-up")
+"""
+"""A page doing nothing but the dashboard's imports and one element: run first, so the dashboard's first
+run times the page's own work (load + analyse + render), not the process's cold imports and
+Streamlit's one-time set-up (its first element outside a server inspects the whole stack once)."""
 
 
 def big_guideline(n_items: int):
@@ -109,6 +123,7 @@ def bench_app(guideline, responses, reruns: int) -> None:
     stored = service.import_responses(engine, "bench", responses, actor=lead, source="bench")
     print(f"seeded {stored} answers through the rounds service in {time.perf_counter() - start:.1f} s")
 
+    warm_up, _ = _timed(AppTest.from_string(WARM_UP, default_timeout=600).run)
     page = str(ROOT / "calibration" / "app" / "pages" / "dashboard.py")
     at = AppTest.from_file(page, default_timeout=600)
     at.session_state[USER_KEY] = lead.id
@@ -128,7 +143,11 @@ def bench_app(guideline, responses, reruns: int) -> None:
         cold.append(seconds)
     assert not at.exception, at.exception
     cached, uncached = statistics.median(warm), statistics.median(cold)
-    print(f"dashboard page, first run (load + analyse + render): {first:.2f} s")
+    print(f"cold start, once per server process (imports + Streamlit's one-time set-up): {warm_up:.2f} s")
+    print(
+        f"dashboard page, first run (load + analyse + render, imports done): {first:.2f} s "
+        f"(target < 2 s: {'met' if first < 2 else 'NOT met'}; with the cold start: {warm_up + first:.2f} s)"
+    )
     print(f"dashboard page rerun, cached analyses: median {cached * 1000:.0f} ms over {len(warm)} reruns")
     print(f"dashboard page rerun, caches cleared (baseline): median {uncached:.2f} s over {len(cold)} reruns")
     print(f"ratio uncached / cached rerun: {uncached / cached:.0f}x")

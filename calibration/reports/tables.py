@@ -195,9 +195,18 @@ def items_side_by_side(
     share = per_item["majority_share"].astype(float)
     entropy = per_item["entropy"].astype(float).fillna(0.0)
     distinct = per_item["n_distinct"].astype(float).fillna(0).astype(int)
-    ranked = sorted(
-        wanted, key=lambda i: (bool(np.isnan(share[i])), np.nan_to_num(share[i]), -entropy[i], i)
-    )[:max_items]
+    # one vectorised sort (a Python key per item took ~0.2 s for a rule of 5,000 items): unanswered
+    # last, then lowest majority share, highest entropy, item id
+    keys = pd.DataFrame(
+        {
+            "unanswered": share.isna().to_numpy(),
+            "share": share.fillna(0.0).to_numpy(),
+            "entropy": -entropy.to_numpy(),
+            "item": wanted,
+        }
+    )
+    order = keys.sort_values(["unanswered", "share", "entropy", "item"], kind="mergesort").index
+    ranked = [wanted[i] for i in order[:max_items]]
     part = part[part[ITEM].isin(set(ranked))]
     bank = {item.id: item for item in guideline.items}
     texts = {i: input_text(bank[i].input) if i in bank else "" for i in ranked}
