@@ -11,6 +11,7 @@ from calibration.app.widgets.analysis_round import (
     format_statistics,
     pick_round,
     round_analysis,
+    rule_items,
     selected_point,
 )
 from calibration.app.widgets.text import escape_markdown
@@ -127,8 +128,7 @@ with st.container(border=True):
         st.markdown(guideline.rule(rule_id).text)
     except KeyError:
         st.caption("This rule is not in the round's guideline version.")
-    item_ids = items_of_rule(data.item_rules, rule_id)
-    side = items_side_by_side(guideline, data.responses, data.gold, item_ids)
+    item_ids, side = rule_items(round_, rule_id)
     st.caption(
         f"{len(item_ids)} items; the most disagreed first (lowest share of the most common answer, then "
         "the most spread-out answers). Answers per annotator, and gold when known."

@@ -19,6 +19,7 @@ import streamlit as st
 from calibration.app import state
 from calibration.errors import CalibrationError
 from calibration.reports.analysis import RoundAnalysis, analyse_round
+from calibration.reports.tables import items_of_rule, items_side_by_side
 
 
 def pick_round(key: str, *, kinds: Sequence[str] | None = None, label: str = "Round") -> Any | None:
@@ -81,6 +82,31 @@ def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundDat
         state.render_error(error)
         return None
     return data, analysis
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _shared_rule_items(
+    url: str | None, round_id: Any, marker: str, rule_id: str
+) -> tuple[list[str], pd.DataFrame]:
+    data = _shared_data(url, round_id, marker)
+    item_ids = items_of_rule(data.item_rules, rule_id)
+    return item_ids, items_side_by_side(data.guideline, data.responses, data.gold, item_ids)
+
+
+def rule_items(round_: Any, rule_id: str) -> tuple[list[str], pd.DataFrame]:
+    """The items tagged with a rule and their answers side by side, cached like the round's analysis.
+
+    Shared across sessions and reruns (a click on a chart reruns the page): treat both as read-only.
+
+    Args:
+        round_: the service's ``Round`` (whose data `round_analysis` loaded).
+        rule_id: the rule.
+
+    Returns:
+        (item ids of the rule, `calibration.reports.tables.items_side_by_side` of those items).
+    """
+    url, marker = state.database_url(), state.latest_response_marker(round_.id)
+    return _shared_rule_items(url, round_.id, marker, str(rule_id))
 
 
 def selected_point(event: Any) -> dict[str, Any] | None:
