@@ -42,6 +42,26 @@ def test_items_side_by_side_most_disputed_first_with_gold_and_comments(contract)
     )
 
 
+def test_items_side_by_side_breaks_ties_by_spread_then_item_id(contract):
+    items = [item.id for item in contract.items[:5]]
+    l0, l1, l2 = contract.task.label_ids[:3]
+    answers = {
+        items[0]: [l0, l0, l1, l1],  # majority 0.5, two answers
+        items[1]: [l0, l0, l1, l2],  # majority 0.5, more spread out: first
+        items[2]: [l0, l0, l0, l1],  # majority 0.75, tie with items[3]: by item id
+        items[3]: [l0, l0, l0, l1],
+    }  # items[4] unanswered: last
+    records = [
+        {"item_id": item, "annotator_id": f"a{n}", "answer": answer}
+        for item, given in answers.items()
+        for n, answer in enumerate(given)
+    ]
+    asked = [items[4], items[3], items[2], items[0], items[1]]
+    table = items_side_by_side(contract, responses_frame(records), gold_series({}), asked)
+    assert list(table.index) == [items[1], items[0], *sorted(items[2:4]), items[4]]
+    assert math.isnan(table.loc[items[4], "majority share"])
+
+
 def test_answer_text_per_task_type():
     assert answer_text("single_label", "A") == "A"
     assert answer_text("multi_label", ("A", "B")) == "A, B"

@@ -46,6 +46,10 @@ def pick_round(key: str, *, kinds: Sequence[str] | None = None, label: str = "Ro
     return by_id.get(chosen)
 
 
+_CACHE_KEY = "_analysis_round_cache_key"
+"""Session-state key of the (round id, database URL, response marker) `round_analysis` last read."""
+
+
 @st.cache_resource(max_entries=8, show_spinner="Loading the round's answers…")
 def _shared_data(url: str | None, round_id: Any, marker: str) -> Any:
     from calibration.rounds import service
@@ -73,6 +77,7 @@ def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundDat
     """
     try:
         url, marker = state.database_url(), state.latest_response_marker(round_.id)
+        st.session_state[_CACHE_KEY] = (round_.id, url, marker)  # for rule_items in the same run
         data = _shared_data(url, round_.id, marker)
         if data.responses.empty:
             st.info("No answers in this round yet. Come back when annotators have started.")
@@ -98,6 +103,8 @@ def rule_items(round_: Any, rule_id: str) -> tuple[list[str], pd.DataFrame]:
 
     Shared across sessions and reruns (a click on a chart reruns the page): treat both as read-only.
 
+    Call it after `round_analysis` in the same run: it reuses the response marker that one read.
+
     Args:
         round_: the service's ``Round`` (whose data `round_analysis` loaded).
         rule_id: the rule.
@@ -105,7 +112,11 @@ def rule_items(round_: Any, rule_id: str) -> tuple[list[str], pd.DataFrame]:
     Returns:
         (item ids of the rule, `calibration.reports.tables.items_side_by_side` of those items).
     """
-    url, marker = state.database_url(), state.latest_response_marker(round_.id)
+    key = st.session_state.get(_CACHE_KEY)
+    if key is not None and key[0] == round_.id and key[1] == state.database_url():
+        url, marker = key[1], key[2]  # what round_analysis just read (spares a query per run)
+    else:
+        url, marker = state.database_url(), state.latest_response_marker(round_.id)
     return _shared_rule_items(url, round_.id, marker, str(rule_id))
 
 
