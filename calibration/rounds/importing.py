@@ -16,7 +16,16 @@ from sqlalchemy.orm import Session
 
 from calibration.answers import answer_to_json
 from calibration.errors import ConflictError, DataError
-from calibration.rounds import service
+from calibration.rounds._common import (
+    actor_row,
+    actor_user_id,
+    guideline_of,
+    isna,
+    new_round,
+    new_user,
+    retrying,
+    version_row,
+)
 from calibration.rounds.service import SYSTEM, Actor, Round
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
@@ -73,9 +82,9 @@ def import_pilot_round(
     records = responses.to_dict(orient="records")
 
     def work(session: Session) -> Round:
-        who = service._actor(session, actor, ("lead",), "import a pilot round")
-        version = service._version_row(session, guideline_ref)
-        guideline = service._guideline_of(version)
+        who = actor_row(session, actor, ("lead",), "import a pilot round")
+        version = version_row(session, guideline_ref)
+        guideline = guideline_of(version)
         bank = {item.id: item for item in guideline.items}
         missing = [i for i in bank_ids if i not in bank]
         if missing:
@@ -103,13 +112,12 @@ def import_pilot_round(
             "extra_items": [e.model_dump(mode="json") for e in extras],
             "imported_from": source,
         }
-        row = service._new_round(session, round_name, "pilot", version, settings, who)
+        row = new_round(session, round_name, "pilot", version, settings, who)
         names = sorted(by_annotator)
         existing = repo.users_by_names(session, names)
         moment = t.utcnow()
         people = {
-            name: existing.get(name) or service._new_user(session, name, "annotator", None, None)
-            for name in names
+            name: existing.get(name) or new_user(session, name, "annotator", None, None) for name in names
         }
         attempts = {
             name: t.Attempt(
@@ -155,14 +163,14 @@ def import_pilot_round(
                     item_id=item_id,
                     answer=answer_to_json(guideline.task.type, answer),
                     rationale=IMPORTED_GOLD_RATIONALE.format(source=source or "a labeling tool"),
-                    adjudicator_id=service._actor_id(who),
+                    adjudicator_id=actor_user_id(who),
                     added_to_bank=False,
                     created_at=moment,
                 )
             )
         repo.audit(
             session,
-            service._actor_id(who),
+            actor_user_id(who),
             "import_pilot_round",
             f"round:{row.name}",
             guideline=guideline.ref,
@@ -174,7 +182,7 @@ def import_pilot_round(
         )
         return repo.round_of(row, guideline.ref)
 
-    return service._retrying(engine, work)
+    return retrying(engine, work)
 
 
 def _response_values(
@@ -182,7 +190,7 @@ def _response_values(
 ) -> dict[str, Any]:
     def value(name: str) -> Any:
         found = record.get(name)
-        return None if service._isna(found) else found
+        return None if isna(found) else found
 
     confidence, seconds = value("confidence"), value("seconds")
     return {

@@ -1,0 +1,292 @@
+"""Users and sign-in: create users, authenticate, passwords and invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from calibration import auth
+from calibration.errors import (
+    AuthError,
+    CalibrationError,
+    ConflictError,
+    Location,
+    NotFoundError,
+)
+from calibration.rounds._common import (
+    SYSTEM,
+    Actor,
+    RoundRef,
+    actor_row,
+    actor_user_id,
+    find_round,
+    new_user,
+    ref_of,
+    retrying,
+    utc_now,
+)
+from calibration.storage import repository as repo
+from calibration.storage import tables as t
+from calibration.storage.engine import session_scope
+from calibration.storage.repository import (
+    Round,
+    User,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+DEFAULT_INVITATION_LIFETIME = dt.timedelta(days=7)
+
+
+def create_user(
+    engine: Engine,
+    name: str,
+    *,
+    role: str,
+    email: str | None = None,
+    password: str | None = None,
+    actor: Actor = SYSTEM,
+    first_lead: bool = False,
+) -> User:
+    """Create a user.
+
+    Args:
+        name: unique display name (it is the annotator_id in exported responses).
+        role: lead, author or annotator.
+        email: unique sign-in email (optional for annotators).
+        password: sign-in password (at least 8 characters); None for invitation-only annotators.
+        actor: a lead, or SYSTEM (first start, CLI).
+        first_lead: the first-start setup form: refuse when a lead exists, checked inside the insert's
+            transaction rather than only when the form was drawn.
+
+    Raises:
+        ConflictError: name or email taken; with `first_lead`, a lead exists already.
+        CalibrationError: bad role, name or email.
+        AuthError: password too short. PermissionDenied: the actor is not a lead.
+    """
+
+    hashed = auth.hash_password(password) if password else None  # before the write transaction
+
+    def work(session: Session) -> User:
+        who = actor_row(session, actor, ("lead",), "add users")
+        if first_lead and repo.list_users(session, "lead"):
+            raise ConflictError("a lead account exists already", hint="sign in, or ask a lead to add you")
+        row = new_user(session, name, role, email, None, password_hash=hashed)
+        repo.audit(session, actor_user_id(who), "create_user", f"user:{row.name}", role=role, email=row.email)
+        return repo.user_of(row)
+
+    return retrying(engine, work)
+
+
+def get_user(engine: Engine, user_id: int) -> User | None:
+    """The user with this id, or None."""
+    with session_scope(engine, read_only=True) as session:
+        row = repo.find_user(session, user_id=user_id)
+        return repo.user_of(row) if row else None
+
+
+def user_by_email(engine: Engine, email: str) -> User:
+    """The user signing in with `email` (or that exact name).
+
+    Raises:
+        NotFoundError: nobody has that email.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row = repo.find_user(session, login=email)
+        if row is None:
+            raise NotFoundError(f"no user with the email {email!r}", hint="ask a lead to add you")
+        return repo.user_of(row)
+
+
+def list_users(engine: Engine, role: str | None = None) -> list[User]:
+    """Users by name (of one role, or all)."""
+    with session_scope(engine, read_only=True) as session:
+        return repo.list_users(session, role)
+
+
+def has_lead(engine: Engine) -> bool:
+    """Whether at least one lead account exists (False means first start: ask for one)."""
+    with session_scope(engine, read_only=True) as session:
+        return bool(repo.list_users(session, "lead"))
+
+
+def authenticate(engine: Engine, login: str, password: str, *, now: dt.datetime | None = None) -> User:
+    """Check a password sign-in, rate-limited per login in the database.
+
+    After `calibration.auth.MAX_FAILURES` failures within `calibration.auth.FAILURE_WINDOW` the login
+    is refused without checking the password until the window passes; a success clears the failures.
+
+    Args:
+        login: email (case-insensitive) or user name.
+        password: the password.
+
+    Returns:
+        The signed-in user.
+
+    Raises:
+        AuthError: "wrong email or password", or "too many attempts, try again in N minutes".
+    """
+    key = login.strip().lower()
+    moment = utc_now(now)
+    # Three short steps: argon2 (~0.2 s) runs outside any transaction, so a sign-in never holds
+    # SQLite's write lock while hashing (annotators' answers would queue behind every sign-in).
+    with session_scope(engine, read_only=True) as session:
+        minutes = auth.lockout_minutes(
+            repo.recent_failures(session, key, moment - auth.FAILURE_WINDOW), moment
+        )
+        row = None if minutes is not None else repo.find_user(session, login=login)
+        user_id, stored = (row.id, row.password_hash) if row is not None else (None, None)
+    if minutes is not None:
+        raise auth.too_many_attempts(minutes)
+    ok = auth.verify_password(stored, password) and user_id is not None
+    rehashed = auth.hash_password(password) if ok and auth.needs_rehash(stored or "") else None
+    with session_scope(engine) as session:
+        if ok:
+            repo.clear_failures(session, key)
+            row = repo.find_user(session, user_id=user_id)
+            if row is not None:
+                if rehashed is not None and row.password_hash == stored:
+                    row.password_hash = rehashed
+                return repo.user_of(row)
+        repo.prune_failures(session, key, moment - auth.FAILURE_WINDOW)
+        session.add(t.SignInFailure(login=key, at=moment))
+    raise AuthError("wrong email or password", hint="check both; passwords are case-sensitive")
+
+
+def set_password(engine: Engine, user: User | int, password: str, *, actor: Actor) -> None:
+    """Set a user's password (the user themselves or a lead).
+
+    Raises:
+        AuthError: too short. PermissionDenied: someone else's password, not being a lead.
+    """
+    user_id = user.id if isinstance(user, User) else user
+    hashed = auth.hash_password(password)  # before the write transaction (argon2 is slow)
+    with session_scope(engine) as session:
+        actor_id = actor.id if isinstance(actor, User) else actor
+        who = (
+            None
+            if actor_id == user_id
+            else actor_row(session, actor, ("lead",), "set other users' passwords")
+        )
+        row = repo.find_user(session, user_id=user_id)
+        if row is None:
+            raise NotFoundError(f"no user #{user_id}")
+        row.password_hash = hashed
+        repo.audit(session, actor_user_id(who) if who else user_id, "set_password", f"user:{row.name}")
+
+
+def invite(
+    engine: Engine,
+    round: RoundRef,
+    *,
+    actor: Actor,
+    expires_in: dt.timedelta = DEFAULT_INVITATION_LIFETIME,
+    now: dt.datetime | None = None,
+) -> str:
+    """Create a one-time invitation to a round and return its token (shown once; only its hash is stored).
+
+    Raises:
+        NotFoundError: unknown round. CalibrationError: closed round, non-positive lifetime.
+        PermissionDenied: not a lead.
+    """
+    if expires_in <= dt.timedelta(0):
+        raise CalibrationError(f"an invitation must live for a positive time, got {expires_in}")
+    token, digest = auth.new_token()
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "invite annotators")
+        row, _ = find_round(session, round)
+        if row.status != "open":
+            raise CalibrationError(
+                f"round {row.name!r} is closed", hint="reopen it before inviting annotators"
+            )
+        moment = utc_now(now)
+        session.add(
+            t.Invitation(
+                round_id=row.id,
+                token_hash=digest,
+                expires_at=moment + expires_in,
+                created_by=actor_user_id(who),
+                created_at=moment,
+            )
+        )
+        repo.audit(
+            session,
+            actor_user_id(who),
+            "invite",
+            f"round:{row.name}",
+            expires_at=(moment + expires_in).isoformat(),
+        )
+    return token
+
+
+def redeem_invitation(
+    engine: Engine,
+    token: str,
+    display_name: str | None = None,
+    *,
+    user: User | None = None,
+    password: str | None = None,
+    email: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[User, Round]:
+    """Use an invitation: create the annotator (or link the signed-in `user`) and join the round.
+
+    Args:
+        token: the token from the invitation link.
+        display_name: the new annotator's unique name (ignored when `user` is given).
+        user: an existing signed-in user accepting the invitation instead.
+        password, email: optional, so the new annotator can sign in again later.
+
+    Returns:
+        ``(user, round)``; then call `start_or_resume_attempt`.
+
+    Raises:
+        AuthError: unknown, used or expired token (nothing is written).
+        ConflictError: the name or email is taken. CalibrationError: the round is closed.
+    """
+    digest = auth.hash_token(token.strip())
+    hashed = auth.hash_password(password) if password and user is None else None  # outside the transaction
+
+    def work(session: Session) -> tuple[User, Round]:
+        moment = utc_now(now)
+        invitation = repo.find_invitation(session, digest)
+        if invitation is None:
+            raise AuthError(
+                "this invitation link is not valid",
+                hint="copy the whole link, or ask your lead for a new one",
+            )
+        if invitation.used_at is not None:
+            raise AuthError(
+                f"this invitation was already used on {invitation.used_at:%Y-%m-%d %H:%M} UTC",
+                hint="sign in, or ask your lead for a new link",
+            )
+        if invitation.expires_at <= moment:
+            raise AuthError(
+                f"this invitation expired on {invitation.expires_at:%Y-%m-%d %H:%M} UTC",
+                hint="ask your lead for a new link",
+            )
+        row, version = find_round(session, invitation.round_id)
+        if row.status != "open":
+            raise CalibrationError(f"round {row.name!r} is closed", hint="ask your lead")
+        if user is not None:
+            member = repo.find_user(session, user_id=user.id)
+            if member is None:
+                raise AuthError("the signed-in user no longer exists", hint="sign in again")
+        else:
+            if display_name is None:
+                raise CalibrationError("choose a display name", location=Location(field="display_name"))
+            member = new_user(
+                session, display_name, "annotator", email, None, field="display_name", password_hash=hashed
+            )
+        if not repo.claim_invitation(session, invitation.id, moment):
+            raise AuthError("this invitation was just used", hint="ask your lead for a new link")
+        invitation.user_id = member.id
+        repo.audit(session, member.id, "redeem_invitation", f"round:{row.name}", user=member.name)
+        return repo.user_of(member), repo.round_of(row, ref_of(version))
+
+    return retrying(engine, work)

@@ -1,0 +1,490 @@
+"""Attempts: start or resume, quiz items, record answers, finish and score (certifying on a pass)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from calibration.answers import answer_to_json, parse_answer, suggest
+from calibration.errors import (
+    AnswerError,
+    CalibrationError,
+    ConflictError,
+    Location,
+    NotFoundError,
+    PermissionDenied,
+)
+from calibration.rounds import sampling
+from calibration.rounds._common import (
+    SYSTEM,
+    Actor,
+    RoundRef,
+    actor_row,
+    actor_user_id,
+    canonical_value,
+    find_round,
+    guideline_of,
+    items_of,
+    jsonable,
+    retrying,
+)
+from calibration.rounds.rounds_admin import draw_quiz
+from calibration.storage import repository as repo
+from calibration.storage import tables as t
+from calibration.storage.engine import session_scope
+from calibration.storage.repository import (
+    Attempt,
+    Response,
+    User,
+)
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Guideline, Item
+
+
+MAX_COMMENT = 5000
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """The outcome of finishing an attempt.
+
+    ``score`` is `GoldScore.to_dict()` of `calibration.agreement.gold.score_against_gold` for
+    calibration rounds (None for pilots); ``retake_rules`` are the rules a retake will target.
+    """
+
+    attempt: Attempt
+    passed: bool | None
+    failed_rules: tuple[str, ...]
+    score: dict[str, Any] | None
+    certified: bool
+
+    @property
+    def retake_rules(self) -> tuple[str, ...]:
+        return self.failed_rules if self.passed is False else ()
+
+
+def _owner(session: Session, actor: Actor, action: str) -> t.User:
+    if actor == SYSTEM:
+        raise PermissionDenied(f"cannot {action} without a signed-in annotator", hint="sign in first")
+    row = actor_row(session, actor, repo.ROLES, action)
+    assert row is not None
+    return row
+
+
+def _pilot_items_for_late_joiner(session: Session, round_row: t.Round, annotator: t.User) -> list[str]:
+    settings = round_row.settings or {}
+    items = list(settings.get("items") or [])
+    counts = repo.assignment_counts(session, round_row.id)
+    rng = sampling._rng(settings.get("seed", 0), "late", annotator.name)
+    order = items[:]
+    rng.shuffle(order)
+    order.sort(key=lambda i: counts.get(i, 0))  # stable: least-covered first, seeded among equals
+    take = settings.get("per_annotator") or len(items)
+    chosen = order[: min(int(take), len(items))]
+    rng.shuffle(chosen)
+    return chosen
+
+
+def start_or_resume_attempt(engine: Engine, round: RoundRef, annotator: Actor) -> Attempt:
+    """The annotator's attempt in a round: the one in progress, else a new one when due.
+
+    A new attempt is started when the annotator has none, or (calibration) when the last one failed:
+    the retake's quiz targets the failed rules. When the last attempt passed (or a pilot is done) it
+    is returned as it is, finished.
+
+    Returns:
+        The `Attempt` with its item order, current answers and ``next_item``.
+
+    Raises:
+        NotFoundError: unknown round. CalibrationError: the round is closed (for a new attempt),
+        or the annotator has no items. PermissionDenied: no signed-in user.
+    """
+
+    def work(session: Session) -> Attempt:
+        person = _owner(session, annotator, "take a quiz")
+        row, version = find_round(session, round)
+        attempts = repo.attempts_of(session, row.id, person.id)
+        if attempts and attempts[-1].status == "in_progress":
+            return repo.attempt_of(session, attempts[-1], row.name)
+        target: list[str] | None = None
+        if attempts:
+            last = attempts[-1]
+            score = last.score or {}
+            if row.kind == "pilot" or score.get("passed") is not False:
+                return repo.attempt_of(session, last, row.name)
+            target = list(score.get("failed_rules") or []) or None
+        if row.status != "open":
+            raise CalibrationError(f"round {row.name!r} is closed", hint="ask your lead to reopen it")
+        number = len(attempts) + 1
+        items = repo.assigned_items(session, row.id, person.id, number)
+        if not items:
+            if row.kind == "pilot":
+                items = _pilot_items_for_late_joiner(session, row, person)
+            else:
+                items = draw_quiz(session, row, version, person, number, target)
+            if not items:
+                raise CalibrationError(f"round {row.name!r} has no items for {person.name}")
+            repo.add_assignments(session, row.id, person.id, number, items)
+        attempt = t.Attempt(
+            round_id=row.id, annotator_id=person.id, number=number, status="in_progress", target_rules=target
+        )
+        session.add(attempt)
+        session.flush()
+        repo.audit(
+            session,
+            person.id,
+            "start_attempt",
+            f"round:{row.name}",
+            attempt=attempt.id,
+            number=number,
+            target_rules=target,
+        )
+        return repo.attempt_of(session, attempt, row.name)
+
+    return retrying(engine, work)
+
+
+def _attempt_for(
+    session: Session, attempt_id: int, actor: Actor, action: str, lock: bool = False
+) -> tuple[t.Attempt, t.Round, t.GuidelineVersion, t.User | None]:
+    row = repo.lock_attempt(session, attempt_id) if lock else session.get(t.Attempt, attempt_id)
+    if row is None:
+        raise NotFoundError(f"unknown attempt #{attempt_id}", location=Location(field="attempt"))
+    who = None
+    if actor != SYSTEM:
+        who = actor_row(session, actor, repo.ROLES, action)
+        assert who is not None
+        if who.id != row.annotator_id and who.role != "lead":
+            raise PermissionDenied(
+                f"{who.name} may not {action} of another annotator's attempt",
+                hint="annotators only see and answer their own attempts",
+            )
+    round_row, version = find_round(session, row.round_id)
+    return row, round_row, version, who
+
+
+def get_attempt(engine: Engine, attempt_id: int, *, actor: Actor) -> Attempt:
+    """An attempt with its items and current answers (its owner or a lead).
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: someone else's attempt.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, round_row, _, _ = _attempt_for(session, attempt_id, actor, "see the answers")
+        return repo.attempt_of(session, row, round_row.name)
+
+
+def quiz_items(engine: Engine, attempt_id: int, *, actor: Actor) -> dict[str, Item]:
+    """The items of an attempt as its annotator may see them now, in the attempt's order.
+
+    Annotator-facing: an item's gold ``answer`` and its ``why`` are withheld (None and "") unless the
+    annotator may see them: in a calibration round, once the item is answered when the guideline's
+    feedback is "immediate", or once the attempt is finished; in a pilot round, never. Use this, not
+    `round_items` (a lead's view with every gold answer), to render a quiz.
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: someone else's attempt (leads included: a
+        lead reads gold through `round_items`).
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, round_row, version, who = _attempt_for(session, attempt_id, actor, "see the quiz")
+        if who is not None and who.id != row.annotator_id:
+            raise PermissionDenied(
+                "the quiz view is for the attempt's annotator",
+                hint="leads see items with gold in the round's pages",
+            )
+        items = items_of(round_row, version)
+        order = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+        answered = {r.item_id for r in repo.current_responses(session, [row.id])}
+        policy = guideline_of(version).calibration
+    finished = row.status == "finished"
+
+    def shown(item_id: str) -> bool:
+        if round_row.kind != "calibration":
+            return False
+        return finished or (item_id in answered and policy.feedback == "immediate")
+
+    return {
+        i: items[i] if shown(i) else items[i].model_copy(update={"answer": None, "why": ""})
+        for i in order
+        if i in items
+    }
+
+
+def check_answer_extras(
+    guideline: Guideline, confidence: Any, cited_rule: Any, comment: Any, seconds: Any
+) -> tuple[int | None, str | None, str | None, float | None]:
+    """The extras of an answer, checked: every path that stores answers (quiz, imports) calls this.
+
+    Returns:
+        ``(confidence 1-5 or None, a rule id of the guideline or None, stripped comment or None,
+        seconds >= 0 as float or None)``.
+
+    Raises:
+        AnswerError: naming the field (confidence, cited_rule, comment, seconds).
+    """
+    if confidence is not None and (
+        isinstance(confidence, bool) or not isinstance(confidence, int) or not 1 <= confidence <= 5
+    ):
+        raise AnswerError(
+            f"confidence must be an integer from 1 to 5, got {confidence!r}",
+            location=Location(field="confidence"),
+        )
+    if cited_rule is not None:
+        cited_rule = str(cited_rule)
+        if cited_rule not in guideline.rule_ids:
+            raise AnswerError(
+                f"unknown rule {cited_rule!r}; expected one of {', '.join(guideline.rule_ids)}",
+                location=Location(field="cited_rule"),
+                hint=suggest(cited_rule, guideline.rule_ids),
+            )
+    if comment is not None:
+        comment = str(comment).strip() or None
+        if comment is not None and len(comment) > MAX_COMMENT:
+            raise AnswerError(
+                f"the comment has {len(comment)} characters; at most {MAX_COMMENT} are kept",
+                location=Location(field="comment"),
+                hint="shorten it",
+            )
+    if seconds is not None:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
+            raise AnswerError(
+                f"seconds must be a non-negative number, got {seconds!r}", location=Location(field="seconds")
+            )
+        seconds = float(seconds)
+    return confidence, cited_rule, comment, seconds
+
+
+def record_answer(
+    engine: Engine,
+    attempt_id: int,
+    item_id: str,
+    raw_answer: Any,
+    *,
+    actor: Actor,
+    confidence: int | None = None,
+    cited_rule: str | None = None,
+    unclear: bool = False,
+    comment: str | None = None,
+    seconds: float | None = None,
+) -> Response:
+    """Validate and store an answer, committed before returning.
+
+    Idempotent: the same answer (with the same confidence, cited rule, unclear flag and comment)
+    given again returns the stored response with ``created=False`` and writes nothing. A different
+    answer supersedes the current one, which is kept as history (`response_history`).
+
+    Args:
+        attempt_id: the annotator's attempt (from `start_or_resume_attempt`).
+        item_id: an item of that attempt.
+        raw_answer: the answer as given (see `calibration.answers.parse_answer`).
+        actor: the attempt's annotator.
+        confidence: 1-5, optional. cited_rule: the rule id applied, optional. unclear: the guideline
+            was unclear here. comment: free text. seconds: time spent.
+
+    Returns:
+        The current `Response` (answer in JSON form).
+
+    Raises:
+        NotFoundError: unknown attempt, or an item not in the attempt. ConflictError: the attempt is
+        finished. AnswerError: the answer (or confidence, cited rule, seconds) is invalid.
+        PermissionDenied: not the attempt's annotator. Nothing is written in any of these cases.
+    """
+    item_id = str(item_id)
+
+    def work(session: Session) -> Response:
+        row, round_row, version, _ = _attempt_for(session, attempt_id, actor, "answer", lock=True)
+        if actor != SYSTEM:
+            actor_id = actor.id if isinstance(actor, User) else actor
+            if actor_id != row.annotator_id:
+                raise PermissionDenied("only the attempt's annotator can answer its items")
+        if row.status != "in_progress":
+            raise ConflictError(
+                f"attempt #{row.id} is finished; its answers can no longer change",
+                hint="start a retake to answer again",
+            )
+        if round_row.status != "open":
+            raise CalibrationError(f"round {round_row.name!r} is closed", hint="ask your lead to reopen it")
+        if not repo.is_assigned(session, row.round_id, row.annotator_id, row.number, item_id):
+            raise NotFoundError(
+                f"item {item_id!r} is not part of attempt #{row.id}",
+                location=Location(field="item_id"),
+                hint="answer only the items of your own quiz",
+            )
+        guideline = guideline_of(version)
+        item = items_of(round_row, version).get(item_id)
+        try:
+            canonical = parse_answer(guideline.task, raw_answer, item.input if item else None)
+        except AnswerError as error:
+            raise AnswerError(
+                f"item {item_id!r}: {error.message}", location=Location(field="answer"), hint=error.hint
+            ) from None
+        conf, rule, text, secs = check_answer_extras(guideline, confidence, cited_rule, comment, seconds)
+        stored = answer_to_json(guideline.task.type, canonical)
+        current = repo.current_response(session, row.id, item_id)
+        if current is not None and (
+            current.answer,
+            current.confidence,
+            current.cited_rule,
+            bool(current.unclear),
+            current.comment,
+        ) == (stored, conf, rule, bool(unclear), text):
+            return repo.response_of(current, created=False)
+        moment = t.utcnow()
+        if current is not None:
+            current.superseded_at = moment
+            session.flush()
+        response = t.Response(
+            attempt_id=row.id,
+            round_id=row.round_id,
+            item_id=item_id,
+            annotator_id=row.annotator_id,
+            answer=stored,
+            confidence=conf,
+            cited_rule=rule,
+            unclear=bool(unclear),
+            comment=text,
+            seconds=secs,
+            created_at=moment,
+        )
+        session.add(response)
+        session.flush()
+        return repo.response_of(response)
+
+    return retrying(engine, work)
+
+
+def response_history(engine: Engine, attempt_id: int, item_id: str, *, actor: Actor) -> list[Response]:
+    """Every answer given to an item in an attempt, oldest first (superseded ones have superseded_at)."""
+    with session_scope(engine, read_only=True) as session:
+        _attempt_for(session, attempt_id, actor, "see the answers")
+        return repo.response_history(session, attempt_id, str(item_id))
+
+
+def _score_attempt(
+    session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, name: str
+) -> Any:
+    from calibration.agreement.gold import score_against_gold
+    from calibration.responses import gold_series, item_rules_frame, responses_frame
+
+    guideline = guideline_of(version)
+    items = items_of(round_row, version)
+    answers = repo.current_responses(session, [row.id])
+    frame = responses_frame(
+        [
+            {
+                "item_id": r.item_id,
+                "annotator_id": name,
+                "answer": canonical_value(guideline.task.type, r.answer),
+            }
+            for r in answers
+        ]
+        or {"item_id": [], "annotator_id": [], "answer": []}
+    )
+    assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+    gold = {
+        i: parse_answer(guideline.task, items[i].answer, items[i].input)
+        for i in assigned
+        if i in items and items[i].answer is not None
+    }
+    rules = item_rules_frame({i: items[i].rules for i in assigned if i in items})
+    return score_against_gold(
+        frame, gold_series(gold), guideline.task, item_rules=rules, policy=guideline.calibration
+    )
+
+
+def finish_attempt(
+    engine: Engine, attempt_id: int, *, actor: Actor, allow_unanswered: bool = False
+) -> AttemptResult:
+    """Finish an attempt: score a calibration quiz against gold, certify on a pass.
+
+    Scoring uses `calibration.agreement.gold.score_against_gold` with the guideline's policy. A pass
+    records a certification for the guideline version; a fail makes the next
+    `start_or_resume_attempt` a retake targeting the failed rules. Finishing twice returns the
+    stored result.
+
+    Raises:
+        NotFoundError: unknown attempt. ConflictError: items still unanswered (unless
+        `allow_unanswered`). PermissionDenied: neither its annotator nor a lead.
+    """
+
+    def work(session: Session) -> AttemptResult:
+        row, round_row, version, who = _attempt_for(
+            session, attempt_id, actor, "finish the attempt", lock=True
+        )
+        if row.status == "finished":
+            return _result(session, row, round_row)
+        assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+        answered = {r.item_id for r in repo.current_responses(session, [row.id])}
+        missing = [i for i in assigned if i not in answered]
+        if missing and not allow_unanswered:
+            raise ConflictError(
+                f"{len(missing)} item(s) are not answered yet: {', '.join(missing[:5])}"
+                + (" ..." if len(missing) > 5 else ""),
+                hint="answer every item, then finish",
+            )
+        name = repo.names_of(session, [row.annotator_id])[row.annotator_id]
+        if round_row.kind == "calibration":
+            result = _score_attempt(session, row, round_row, version, name)
+            items = items_of(round_row, version)
+            skipped = [i for i in missing if i in items and items[i].answer is not None]
+            if skipped:  # only answered items are scored: a quiz left half done must not certify
+                result = dataclasses.replace(
+                    result,
+                    passed=False,
+                    failed_rules=sorted(
+                        {*result.failed_rules, *(r for i in skipped for r in items[i].rules)}
+                    ),
+                    reasons=[*result.reasons, f"{len(skipped)} quiz item(s) with gold were not answered"],
+                )
+            row.score = jsonable(result.to_dict())
+            if result.passed:
+                score = result.kappa if result.kappa is not None else result.accuracy
+                session.add(
+                    t.Certification(
+                        annotator_id=row.annotator_id,
+                        guideline_version_id=version.id,
+                        attempt_id=row.id,
+                        score=jsonable(score),
+                    )
+                )
+        row.status = "finished"
+        row.finished_at = t.utcnow()
+        session.flush()
+        repo.audit(
+            session,
+            actor_user_id(who),
+            "finish_attempt",
+            f"round:{round_row.name}",
+            attempt=row.id,
+            annotator=name,
+            passed=(row.score or {}).get("passed"),
+        )
+        return _result(session, row, round_row)
+
+    return retrying(engine, work)
+
+
+def _result(session: Session, row: t.Attempt, round_row: t.Round) -> AttemptResult:
+    score = row.score
+    passed = None if score is None else bool(score.get("passed"))
+    failed = tuple(score.get("failed_rules") or ()) if score else ()
+    certified = any(c.attempt_id == row.id for c in repo.certifications(session, row.annotator_id))
+    return AttemptResult(repo.attempt_of(session, row, round_row.name), passed, failed, score, certified)
+
+
+def answers_by_item(responses: Mapping[str, Response]) -> dict[str, Any]:
+    """The stored answers of an attempt by item id (JSON form), e.g. to pre-fill a resumed quiz."""
+    return {item: r.answer for item, r in responses.items()}

@@ -1,0 +1,268 @@
+"""Rounds: create pilot and calibration rounds, look them up and close or reopen them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from calibration.answers import suggest
+from calibration.errors import (
+    CalibrationError,
+    ConflictError,
+    Location,
+    NotFoundError,
+)
+from calibration.rounds import sampling
+from calibration.rounds._common import (
+    Actor,
+    RoundRef,
+    actor_row,
+    actor_user_id,
+    find_round,
+    guideline_of,
+    items_of,
+    new_round,
+    ref_of,
+    retrying,
+    round_item_ids,
+    version_row,
+)
+from calibration.storage import repository as repo
+from calibration.storage import tables as t
+from calibration.storage.engine import session_scope
+from calibration.storage.repository import Round
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Item
+
+
+def _annotator_rows(session: Session, names: Sequence[str]) -> list[t.User]:
+    names = [str(n).strip() for n in names if str(n).strip()]
+    if len(set(names)) != len(names):
+        raise CalibrationError(f"annotators repeat in {names}", location=Location(field="annotators"))
+    found = repo.users_by_names(session, names)
+    missing = [n for n in names if n not in found]
+    if missing:
+        known = [u.name for u in repo.list_users(session)]
+        raise NotFoundError(
+            f"unknown annotator(s): {', '.join(missing)}",
+            location=Location(field="annotators"),
+            hint=suggest(missing[0], known)
+            or "add them with `calibration user add` or invite them to the round",
+        )
+    return [found[n] for n in names]
+
+
+def create_pilot_round(
+    engine: Engine,
+    name: str,
+    guideline_ref: str,
+    *,
+    actor: Actor,
+    annotators: Sequence[str] = (),
+    overlap: int | None = None,
+    item_ids: Sequence[str] | None = None,
+    extra_items: Sequence[Any] = (),
+    seed: int = 0,
+    cite_rules: bool = False,
+) -> Round:
+    """Create a pilot round: every item goes to `overlap` annotators, every annotator pair shares items.
+
+    Args:
+        name: unique round name.
+        guideline_ref: ``"id@version"`` of a published version.
+        actor: a lead.
+        annotators: user names assigned now (see `calibration.rounds.sampling.pilot_design`); others
+            can join later by invitation and get the least-covered items.
+        overlap: annotators per item; default the policy's ``pilot_overlap``, capped at the annotators.
+        item_ids: bank items to use (default: the whole bank, gold or not).
+        extra_items: pilot-only or imported items (`Item` or dicts) that are not in the bank.
+        seed: makes the design and orders reproducible.
+        cite_rules: ask annotators which rule they applied.
+
+    Raises:
+        NotFoundError: unknown guideline version, item or annotator. ConflictError: name taken.
+        CalibrationError: no items, impossible overlap. PermissionDenied: not a lead.
+    """
+    from calibration.guidelines.model import Item
+
+    def work(session: Session) -> Round:
+        who = actor_row(session, actor, ("lead",), "create rounds")
+        version = version_row(session, guideline_ref)
+        guideline = guideline_of(version)
+        bank = [i.id for i in guideline.items]
+        extras = [e if isinstance(e, Item) else Item.model_validate(e) for e in extra_items]
+        clash = sorted({e.id for e in extras} & set(bank))
+        if clash:
+            raise ConflictError(
+                f"extra item ids already in the bank: {', '.join(clash)}", hint="rename the items"
+            )
+        known = bank + [e.id for e in extras]
+        items = list(item_ids) if item_ids is not None else known
+        unknown = [i for i in items if i not in set(known)]
+        if unknown:
+            raise NotFoundError(
+                f"item {unknown[0]!r} is not in {guideline.ref}"
+                + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""),
+                location=Location(field="items"),
+                hint=suggest(unknown[0], known) or "use ids from the guideline's items",
+            )
+        people = _annotator_rows(session, annotators)
+        k = overlap if overlap is not None else min(guideline.calibration.pilot_overlap, max(len(people), 1))
+        design = sampling.pilot_design(items, [p.name for p in people], k, seed) if people else {}
+        per_annotator = math.ceil(len(items) * k / len(people)) if people else None
+        settings = {
+            "items": items,
+            "overlap": k,
+            "seed": seed,
+            "cite_rules": cite_rules,
+            "per_annotator": per_annotator,
+            "extra_items": [e.model_dump(mode="json") for e in extras],
+        }
+        row = new_round(session, name, "pilot", version, settings, who)
+        for person in people:
+            repo.add_assignments(session, row.id, person.id, 1, design[person.name])
+        repo.audit(
+            session,
+            actor_user_id(who),
+            "create_round",
+            f"round:{row.name}",
+            kind="pilot",
+            guideline=guideline.ref,
+            annotators=[p.name for p in people],
+            overlap=k,
+            seed=seed,
+            items=len(items),
+        )
+        return repo.round_of(row, guideline.ref)
+
+    return retrying(engine, work)
+
+
+def draw_quiz(
+    session: Session,
+    round_row: t.Round,
+    version: t.GuidelineVersion,
+    annotator: t.User,
+    number: int,
+    target_rules: Sequence[str] | None,
+) -> list[str]:
+    guideline = guideline_of(version)
+    settings = round_row.settings or {}
+    same_guideline = [
+        r
+        for v in repo.list_versions(session, version.guideline_id)
+        for r in repo.rounds_on_version(session, v.id)
+    ]
+    seen = repo.seen_items(session, same_guideline, annotator.id)
+    return sampling.sample_quiz(
+        sampling.quiz_bank(guideline),
+        size=int(settings.get("items_per_quiz") or guideline.calibration.items_per_quiz),
+        min_per_rule=int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule),
+        seed=f"{settings.get('seed', 0)}:{annotator.name}:{number}",
+        seen=seen,
+        target_rules=target_rules,
+    )
+
+
+def create_calibration_round(
+    engine: Engine,
+    name: str,
+    guideline_ref: str,
+    *,
+    actor: Actor,
+    annotators: Sequence[str] = (),
+    items_per_quiz: int | None = None,
+    min_items_per_rule: int | None = None,
+    seed: int = 0,
+    cite_rules: bool = False,
+) -> Round:
+    """Create a calibration round: each annotator gets a quiz drawn from the bank, stratified by rule.
+
+    Quizzes of the listed annotators are drawn now; annotators who join by invitation get theirs
+    when they start. Draws are seeded by (seed, annotator name, attempt number), so reproducible.
+
+    Args:
+        items_per_quiz, min_items_per_rule: override the guideline's policy for this round.
+
+    Raises:
+        NotFoundError: unknown guideline version or annotator. ConflictError: name taken.
+        CalibrationError: the bank has no item with gold. PermissionDenied: not a lead.
+    """
+
+    def work(session: Session) -> Round:
+        who = actor_row(session, actor, ("lead",), "create rounds")
+        version = version_row(session, guideline_ref)
+        guideline = guideline_of(version)
+        if not sampling.quiz_bank(guideline):
+            raise CalibrationError(
+                f"{guideline.ref} has no quiz items with a gold answer",
+                hint="add items with answers under items:, or run a pilot round instead",
+            )
+        for field, value in (("items_per_quiz", items_per_quiz), ("min_items_per_rule", min_items_per_rule)):
+            if value is not None and value < 1:
+                raise CalibrationError(
+                    f"{field} must be at least 1, got {value}", location=Location(field=field)
+                )
+        people = _annotator_rows(session, annotators)
+        settings = {
+            "items_per_quiz": items_per_quiz or guideline.calibration.items_per_quiz,
+            "min_items_per_rule": min_items_per_rule or guideline.calibration.min_items_per_rule,
+            "seed": seed,
+            "cite_rules": cite_rules,
+        }
+        row = new_round(session, name, "calibration", version, settings, who)
+        for person in people:
+            repo.add_assignments(
+                session, row.id, person.id, 1, draw_quiz(session, row, version, person, 1, None)
+            )
+        repo.audit(
+            session,
+            actor_user_id(who),
+            "create_round",
+            f"round:{row.name}",
+            kind="calibration",
+            guideline=guideline.ref,
+            annotators=[p.name for p in people],
+            seed=seed,
+        )
+        return repo.round_of(row, guideline.ref)
+
+    return retrying(engine, work)
+
+
+def get_round(engine: Engine, round: RoundRef) -> Round:
+    """A round by name or id. Raises NotFoundError (with a did-you-mean hint)."""
+    with session_scope(engine, read_only=True) as session:
+        row, version = find_round(session, round)
+        return repo.round_of(row, ref_of(version))
+
+
+def list_rounds(engine: Engine) -> list[Round]:
+    """All rounds, oldest first."""
+    with session_scope(engine, read_only=True) as session:
+        return repo.list_rounds(session)
+
+
+def round_items(engine: Engine, round: RoundRef) -> dict[str, Item]:
+    """The round's items by id (bank items and the round's extra items), in round order."""
+    with session_scope(engine, read_only=True) as session:
+        row, version = find_round(session, round)
+        items = items_of(row, version)
+        return {i: items[i] for i in round_item_ids(row, version) if i in items}
+
+
+def close_round(engine: Engine, round: RoundRef, *, actor: Actor, reopen: bool = False) -> Round:
+    """Close a round (no new attempts, answers or invitations), or reopen it. Needs a lead."""
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "close rounds")
+        row, version = find_round(session, round)
+        row.status = "open" if reopen else "closed"
+        repo.audit(
+            session, actor_user_id(who), "reopen_round" if reopen else "close_round", f"round:{row.name}"
+        )
+        return repo.round_of(row, ref_of(version))

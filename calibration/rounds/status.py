@@ -1,0 +1,164 @@
+"""Round status and analyses input: progress per annotator, current answers, audit log, row counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+
+from calibration.answers import parse_answer
+from calibration.rounds._common import (
+    RoundRef,
+    canonical_value,
+    find_round,
+    guideline_of,
+    items_of,
+    ref_of,
+    round_item_ids,
+    utc_now,
+)
+from calibration.storage import repository as repo
+from calibration.storage import tables as t
+from calibration.storage.engine import session_scope
+from calibration.storage.repository import (
+    AnnotatorProgress,
+    AuditEntry,
+    Round,
+    RoundStatus,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from calibration.guidelines.model import Guideline
+
+
+STUCK_AFTER = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class RoundResponses:
+    """Everything analyses need about a round, in the canonical shapes of `calibration.responses`.
+
+    ``responses``: canonical responses table (current answers, one per item and annotator; the
+    annotator_id is the user's name). ``item_rules``: item_id, rule_id. ``gold``: Series of canonical
+    gold answers indexed by item_id (bank gold, then adjudications for items without gold).
+    Iterating yields ``(guideline, responses, item_rules, gold)``.
+    """
+
+    round: Round
+    guideline: Guideline
+    responses: pd.DataFrame
+    item_rules: pd.DataFrame
+    gold: pd.Series
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.guideline, self.responses, self.item_rules, self.gold))
+
+
+def round_status(
+    engine: Engine,
+    round: RoundRef,
+    *,
+    stuck_after: dt.timedelta = STUCK_AFTER,
+    now: dt.datetime | None = None,
+) -> RoundStatus:
+    """Who finished and who is stuck: progress per annotator (their latest attempt).
+
+    Each `AnnotatorProgress` has the status (not_started, in_progress, finished), answered/total,
+    the last activity (last answer, else the attempt's start), pass/fail for calibration rounds,
+    and ``stuck``: in progress with no activity for `stuck_after`.
+    """
+    moment = utc_now(now)
+    with session_scope(engine, read_only=True) as session:
+        row, version = find_round(session, round)
+        latest: dict[int, tuple[t.Attempt, str, int, int, Any]] = {}
+        counts: dict[int, int] = {}
+        for entry in repo.round_progress_rows(session, row.id):
+            latest[entry[0].annotator_id] = entry
+            counts[entry[0].annotator_id] = counts.get(entry[0].annotator_id, 0) + 1
+        people = repo.round_annotator_ids(session, row.id)
+        names = repo.names_of(session, people)
+        progress = []
+        for person in people:
+            if person not in latest:
+                total = len(repo.assigned_items(session, row.id, person, 1))
+                progress.append(AnnotatorProgress(person, names[person], 0, "not_started", 0, total, None))
+                continue
+            attempt, name, total, answered, last = latest[person]
+            if last is not None and getattr(last, "tzinfo", None) is None:
+                last = last.replace(tzinfo=dt.UTC)
+            passed = None if attempt.score is None else bool(attempt.score.get("passed"))
+            activity = last or attempt.started_at
+            stuck = attempt.status == "in_progress" and moment - activity > stuck_after
+            progress.append(
+                AnnotatorProgress(
+                    person,
+                    name,
+                    counts[person],
+                    attempt.status,  # type: ignore[arg-type]
+                    answered,
+                    total,
+                    activity,
+                    passed,
+                    stuck,
+                )
+            )
+        progress.sort(key=lambda p: p.name)
+        return RoundStatus(repo.round_of(row, ref_of(version)), progress)
+
+
+def latest_response_marker(engine: Engine, round: RoundRef) -> int:
+    """The newest response id of a round (0 when none): changes whenever an answer is added or changed."""
+    with session_scope(engine, read_only=True) as session:
+        row, _ = find_round(session, round)
+        return repo.last_response_id(session, row.id) or 0
+
+
+def round_responses(engine: Engine, round: RoundRef) -> RoundResponses:
+    """A round's current answers as the canonical responses table, with item rules and gold.
+
+    With several attempts (retakes) the latest answer per item and annotator is kept.
+    """
+    from calibration.responses import gold_series, item_rules_frame, responses_frame
+
+    with session_scope(engine, read_only=True) as session:
+        row, version = find_round(session, round)
+        guideline = guideline_of(version)
+        items = items_of(row, version)
+        kind = guideline.task.type
+        import pandas as pd
+
+        rows = repo.round_response_rows(session, row.id)
+        frame = pd.DataFrame(rows, columns=list(repo.RESPONSE_COLUMNS))
+        # retakes: the latest attempt's answer per item and annotator wins (rows come oldest first)
+        frame = frame.drop_duplicates(["item_id", "annotator_id"], keep="last").reset_index(drop=True)
+        if kind == "span" or frame["answer"].map(type).eq(list).any():
+            frame["answer"] = pd.Series([canonical_value(kind, a) for a in frame["answer"]], dtype=object)
+        frame = responses_frame(frame)
+        in_round = round_item_ids(row, version) if row.kind == "pilot" else list(items)
+        answered = set(frame["item_id"]) | set(in_round)
+        rules = item_rules_frame({i: items[i].rules for i in items if i in answered})
+        gold = {
+            i: parse_answer(guideline.task, items[i].answer, items[i].input)
+            for i in items
+            if i in answered and items[i].answer is not None
+        }
+        for adjudication in repo.adjudications(session, row.id):
+            gold.setdefault(adjudication.item_id, canonical_value(kind, adjudication.answer))
+        return RoundResponses(repo.round_of(row, ref_of(version)), guideline, frame, rules, gold_series(gold))
+
+
+def audit_log(engine: Engine, limit: int = 100, entity: str | None = None) -> list[AuditEntry]:
+    """The newest audit entries first."""
+    with session_scope(engine, read_only=True) as session:
+        return repo.audit_entries(session, limit, entity)
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Rows per table (for checks that nothing was written)."""
+    with session_scope(engine, read_only=True) as session:
+        return repo.row_counts(session)
