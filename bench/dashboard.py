@@ -134,10 +134,11 @@ def bench_app(guideline, responses, reruns: int) -> None:
         seconds, _ = _timed(at.run)
         warm.append(seconds)
     cold = []
+    from calibration.app import state
     from calibration.app.widgets import analysis_round
 
     for _ in range(max(2, reruns // 2)):
-        analysis_round._shared_data.clear()  # the page's round data and analysis caches
+        state._round_data.clear()  # the page's round data and analysis caches
         analysis_round._shared_analysis.clear()
         analysis_round._shared_rule_items.clear()
         seconds, _ = _timed(at.run)

@@ -170,7 +170,9 @@ def latest_response_marker(round_id: Any) -> str:
     return str(service.latest_response_marker(get_engine(), round_id))
 
 
-@st.cache_data(show_spinner="Loading the round's answers…", max_entries=32)
+# cache_resource, not cache_data: one shared read-only object per key; cache_data would unpickle a
+# copy of a large round on every rerun.
+@st.cache_resource(show_spinner="Loading the round's answers…", max_entries=8)
 def _round_data(url: str | None, round_id: Any, marker: str) -> RoundResponses:
     from calibration.rounds import service
 

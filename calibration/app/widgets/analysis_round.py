@@ -50,16 +50,9 @@ _CACHE_KEY = "_analysis_round_cache_key"
 """Session-state key of the (round id, database URL, response marker) `round_analysis` last read."""
 
 
-@st.cache_resource(max_entries=8, show_spinner="Loading the round's answers…")
-def _shared_data(url: str | None, round_id: Any, marker: str) -> Any:
-    from calibration.rounds import service
-
-    return service.round_responses(state.get_engine(), round_id)
-
-
 @st.cache_resource(max_entries=8, show_spinner="Analysing the round…")
 def _shared_analysis(url: str | None, round_id: Any, marker: str, with_scores: bool) -> RoundAnalysis:
-    guideline, responses, item_rules, gold = _shared_data(url, round_id, marker)
+    guideline, responses, item_rules, gold = state.cached_round_analysis(round_id, marker)
     return analyse_round(guideline, responses, item_rules, gold, with_scores=with_scores)
 
 
@@ -78,7 +71,7 @@ def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundDat
     try:
         url, marker = state.database_url(), state.latest_response_marker(round_.id)
         st.session_state[_CACHE_KEY] = (round_.id, url, marker)  # for rule_items in the same run
-        data = _shared_data(url, round_.id, marker)
+        data = state.cached_round_analysis(round_.id, marker)
         if data.responses.empty:
             st.info("No answers in this round yet. Come back when annotators have started.")
             return None
@@ -93,7 +86,7 @@ def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundDat
 def _shared_rule_items(
     url: str | None, round_id: Any, marker: str, rule_id: str
 ) -> tuple[list[str], pd.DataFrame]:
-    data = _shared_data(url, round_id, marker)
+    data = state.cached_round_analysis(round_id, marker)
     item_ids = items_of_rule(data.item_rules, rule_id)
     return item_ids, items_side_by_side(data.guideline, data.responses, data.gold, item_ids)
 
