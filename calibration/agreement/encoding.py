@@ -76,6 +76,15 @@ class Encoded:
         return out
 
 
+def category_codes(values: np.ndarray, categories: list[Any]) -> np.ndarray:
+    """Position of each value in `categories` (int64), -1 where it is not one of them (None and NaN too).
+
+    Categories must be unique strings or unique integers. ``Index.get_indexer`` instead of
+    ``pd.Categorical``, which pandas 3 deprecates for values outside the categories.
+    """
+    return pd.Index(categories, dtype=object).get_indexer(pd.Index(values, dtype=object)).astype(np.int64)
+
+
 def encode(
     responses: pd.DataFrame, categories: Sequence[Any] | None = None, *, answers: pd.Series | None = None
 ) -> Encoded:
@@ -104,7 +113,7 @@ def encode(
         isinstance(c, int) and not isinstance(c, bool) for c in categories
     )
     if simple and len(set(categories)) == len(categories):
-        codes = pd.Categorical(values.to_numpy(), categories=categories).codes.astype(np.int64)
+        codes = category_codes(values.to_numpy(), categories)
     else:
         lookup = {c: i for i, c in enumerate(categories)}
         codes = np.fromiter((lookup.get(v, -1) for v in values), dtype=np.int64, count=len(values))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.agreement import coefficients as co
-from calibration.agreement.encoding import Encoded
+from calibration.agreement.encoding import Encoded, category_codes
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 if TYPE_CHECKING:
@@ -155,8 +155,8 @@ def gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series
         # vectorized: answers and gold answers as codes on the declared categories
         categories = list(enc.categories)
         category_names = tuple(str(c) for c in categories)
-        a_codes = pd.Categorical(frame[ANSWER].to_numpy(), categories=categories).codes.astype(np.int64)
-        gold_codes_all = pd.Categorical(gold.to_numpy(), categories=categories).codes.astype(np.int64)
+        a_codes = category_codes(frame[ANSWER].to_numpy(), categories)
+        gold_codes_all = category_codes(gold.to_numpy(), categories)
         g_codes = np.where(has, gold_codes_all[np.where(has, position, 0)], -1)
         correct[sel] = (a_codes[sel] == g_codes[sel]).astype(float)
         both = np.flatnonzero((a_codes >= 0) & (g_codes >= 0))

@@ -1,9 +1,13 @@
-"""Reference values: every public dataset of the notes, against printed values (1e-6) and the reference
-libraries computed live (1e-9): sklearn, statsmodels, krippendorff, irrCAC."""
+"""Reference values: every public dataset of the notes, against printed values (1e-6), the reference
+libraries computed live (1e-9: sklearn, statsmodels, krippendorff) and irrCAC's values recorded to ten
+digits (1e-9) in reference/irrcac.json, with their provenance (irrCAC pins scipy 1.12 and pandas < 3, so
+it is not installed with the tests: see reference/record_irrcac.py)."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import krippendorff
 import numpy as np
@@ -40,7 +44,6 @@ from agreement_reference import (
     SCOTT_3x3,
     SCOTT_3x3_EXPECTED,
 )
-from irrCAC.raw import CAC
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
@@ -51,6 +54,7 @@ from calibration.responses import responses_frame
 
 PRINTED = 1e-6
 EXACT = 1e-9
+IRRCAC = json.loads((Path(__file__).parent / "reference" / "irrcac.json").read_text())
 
 
 def is_missing(v: object) -> bool:
@@ -138,12 +142,11 @@ def test_alpha_binary_and_nominal_two_coders() -> None:
 
 def test_ben_gerry_irrcac_missing_data() -> None:
     overall = report(from_reliability(BEN_GERRY, numeric=False), labels(*"abcde")).overall
-    frame = pd.DataFrame({"ben": BEN_GERRY[0], "gerry": BEN_GERRY[1]})
-    cac = CAC(frame, digits=10)
-    for ours, theirs, key in [("krippendorff_alpha", cac.krippendorff, "kripp"), ("fleiss_kappa", cac.fleiss, "fleiss"),
-                              ("gwet_ac1", cac.gwet, "gwet_ac1"), ("brennan_prediger", cac.bp, "bp")]:  # fmt: skip
-        assert overall[ours] == pytest.approx(BEN_GERRY_IRRCAC[key], abs=PRINTED)
-        assert overall[ours] == pytest.approx(theirs()["est"]["coefficient_value"], abs=EXACT)
+    for key, printed in [("krippendorff_alpha", "kripp"), ("fleiss_kappa", "fleiss"),
+                         ("gwet_ac1", "gwet_ac1"), ("brennan_prediger", "bp")]:  # fmt: skip
+        assert overall[key] == pytest.approx(BEN_GERRY_IRRCAC[printed], abs=PRINTED)
+        assert overall[key] == pytest.approx(IRRCAC["ben_gerry"][key], abs=EXACT)
+    assert overall["percent_agreement"] == pytest.approx(IRRCAC["ben_gerry"]["percent_agreement"], abs=EXACT)
 
 
 # --------------------------------------------------------------------------- Fleiss, Gwet, BP on K2011 and DIAG
@@ -155,19 +158,14 @@ def test_k2011_irrcac_coefficients_and_weighted_ac2() -> None:
     assert overall["gwet_ac1"] == pytest.approx(K2011_C_IRRCAC["gwet_ac1"], abs=PRINTED)
     assert overall["brennan_prediger"] == pytest.approx(K2011_C_IRRCAC["bp"], abs=PRINTED)
     assert overall["percent_agreement"] == pytest.approx(K2011_C_IRRCAC["pa"], abs=PRINTED)
-    frame = pd.DataFrame(np.array(K2011_C, float).T, columns=["a", "b", "c", "d"])
-    cac = CAC(frame, digits=10, categories=[1, 2, 3, 4, 5])
-    assert overall["fleiss_kappa"] == pytest.approx(cac.fleiss()["est"]["coefficient_value"], abs=EXACT)
-    assert overall["gwet_ac1"] == pytest.approx(cac.gwet()["est"]["coefficient_value"], abs=EXACT)
-    assert overall["percent_agreement"] == pytest.approx(cac.gwet()["est"]["pa"], abs=EXACT)
+    recorded = IRRCAC["k2011_c"]
+    for key in ("fleiss_kappa", "gwet_ac1", "brennan_prediger", "percent_agreement", "krippendorff_alpha"):
+        assert overall[key] == pytest.approx(recorded[key], abs=EXACT), key
     counts = counts_of(K2011_C, [1, 2, 3, 4, 5])
     for kind, key in [("quadratic", "ac2_quadratic"), ("linear", "ac2_linear")]:
         ac2 = co.coefficients(counts, weights=co.agreement_weights(5, kind, [1, 2, 3, 4, 5]))["gwet_ac2"]
         assert ac2 == pytest.approx(K2011_C_IRRCAC[key], abs=PRINTED)
-        live = CAC(frame, digits=10, weights=kind, categories=[1, 2, 3, 4, 5]).gwet()["est"][
-            "coefficient_value"
-        ]
-        assert ac2 == pytest.approx(live, abs=EXACT)
+        assert ac2 == pytest.approx(recorded[f"gwet_ac2_{kind}"], abs=EXACT)
 
 
 def test_declared_q_moves_ac1_and_bp_but_not_fleiss_or_alpha() -> None:
@@ -179,9 +177,8 @@ def test_declared_q_moves_ac1_and_bp_but_not_fleiss_or_alpha() -> None:
     assert five["gwet_ac1"] == pytest.approx(0.775444, abs=PRINTED)
     assert six["fleiss_kappa"] == pytest.approx(five["fleiss_kappa"], abs=EXACT)
     assert six["krippendorff_alpha"] == pytest.approx(five["krippendorff_alpha"], abs=EXACT)
-    frame = pd.DataFrame(np.array(K2011_C, float).T)
-    live = CAC(frame, digits=10, categories=[1, 2, 3, 4, 5, 6]).gwet()["est"]["coefficient_value"]
-    assert six["gwet_ac1"] == pytest.approx(live, abs=EXACT)
+    for key in ("gwet_ac1", "brennan_prediger", "fleiss_kappa"):
+        assert six[key] == pytest.approx(IRRCAC["k2011_c_six_categories"][key], abs=EXACT), key
 
 
 def test_fleiss_1971_diagnoses() -> None:
@@ -321,25 +318,22 @@ IRRCAC_DATASETS = {  # notes sec. 2: fleiss, gwet AC1, bp, krippendorff, pa
 
 @pytest.mark.parametrize("name", sorted(IRRCAC_DATASETS))
 def test_irrcac_shipped_datasets(name: str) -> None:
-    from irrCAC import datasets
-
-    frame = getattr(datasets, name)().reset_index(drop=True)
-    values = sorted({v for v in frame.stack().dropna().tolist()}, key=str)
+    shipped = IRRCAC["shipped_datasets"][name]
+    values = shipped["categories"]
     numeric = all(isinstance(v, float) for v in values)
+
+    def text(v: object) -> str:
+        return str(int(v)) if numeric else str(v)  # type: ignore[call-overload]
+
     records = [
-        {"item_id": f"u{i:03d}", "annotator_id": str(col), "answer": str(int(v)) if numeric else str(v)}
-        for i, row in frame.iterrows()
-        for col, v in row.items()
+        {"item_id": f"u{i:03d}", "annotator_id": col, "answer": text(v)}
+        for i, row in enumerate(shipped["rows"])
+        for col, v in zip(shipped["columns"], row, strict=True)
         if not is_missing(v)
     ]
-    task = labels(*[str(int(v)) if numeric else str(v) for v in values])
-    overall = report(responses_frame(records), task).overall
+    overall = report(responses_frame(records), labels(*[text(v) for v in values])).overall
     expected = dict(zip(("fleiss_kappa", "gwet_ac1", "brennan_prediger", "krippendorff_alpha", "percent_agreement"),
                         IRRCAC_DATASETS[name], strict=True))  # fmt: skip
-    cac = CAC(frame, digits=10, categories=values)
-    live = {"fleiss_kappa": cac.fleiss, "gwet_ac1": cac.gwet, "brennan_prediger": cac.bp,
-            "krippendorff_alpha": cac.krippendorff}  # fmt: skip
     for key, value in expected.items():
         assert overall[key] == pytest.approx(value, abs=PRINTED), key
-        if key in live:
-            assert overall[key] == pytest.approx(live[key]()["est"]["coefficient_value"], abs=EXACT), key
+        assert overall[key] == pytest.approx(shipped["estimates"][key], abs=EXACT), key

@@ -1,5 +1,5 @@
 """Invariants: perfect agreement gives 1, relabeling and permutations change nothing, the bootstrap
-interval contains the estimate and is reproducible by seed."""
+interval is an ordered pair of replicate percentiles, reproducible by seed."""
 
 from __future__ import annotations
 
@@ -90,15 +90,39 @@ def test_permuting_annotators_and_items_changes_nothing(frame: pd.DataFrame, rnd
 
 @SETTINGS
 @given(datasets())
-def test_bootstrap_interval_contains_the_estimate(frame: pd.DataFrame) -> None:
+def test_bootstrap_interval_is_a_pair_of_replicate_percentiles(frame: pd.DataFrame) -> None:
+    """A percentile interval is ordered and lies within the statistic's range; it need not contain the
+    estimate (see the explicit case below and docs/agreement.md, Intervals)."""
     result = overall(frame, bootstrap=400, seed=3)
     for key, bounds in result["ci95"].items():
         if bounds is None or result[key] is None:
             continue
         low, high = bounds
         assert low <= high
-        # replicates are sums in float32: a bound can sit 1e-7 off an estimate it equals
-        assert low - 1e-6 <= result[key] <= high + 1e-6, (key, result[key], bounds)
+        assert high <= 1 + 1e-6, (key, bounds)
+        if key == "percent_agreement":
+            assert low >= -1e-6, (key, bounds)
+
+
+def test_few_items_interval_may_exclude_the_estimate_and_is_flagged() -> None:
+    """The example hypothesis found (shrunk): four items; the percentile interval of the mean Cohen's
+    kappa lies beside the estimate for any seed and resample count, because the bootstrap distribution
+    of a kappa over four items is lumpy. Not a defect of the interval; the block says few_items."""
+    rows = [("i0", "a0", "b"), ("i0", "a1", "a"), ("i0", "a2", "b"), ("i0", "a3", "a"),
+            ("i1", "a0", "b"), ("i1", "a1", "b"), ("i1", "a2", "a"), ("i1", "a3", "b"),
+            ("i2", "a0", "a"), ("i2", "a1", "a"), ("i2", "a2", "b"), ("i2", "a3", "b"),
+            ("i3", "a0", "a"), ("i3", "a1", "b"), ("i3", "a2", "b")]  # fmt: skip
+    frame = responses_frame([{"item_id": i, "annotator_id": a, "answer": v} for i, a, v in rows])
+    for bootstrap, seed in [(400, 3), (4000, 5)]:
+        result = overall(frame, bootstrap=bootstrap, seed=seed)
+        assert result["cohen_kappa_mean"] == pytest.approx(-4 / 15, abs=1e-12)
+        low, high = result["ci95"]["cohen_kappa_mean"]
+        assert result["cohen_kappa_mean"] < low < high
+        assert high == pytest.approx(0.0, abs=1e-9)
+        assert "few_items" in result["flags"]
+        # the Fleiss interval of the same data does contain its estimate: the method is not biased as such
+        f_low, f_high = result["ci95"]["fleiss_kappa"]
+        assert f_low <= result["fleiss_kappa"] <= f_high
 
 
 def test_bootstrap_is_reproducible_and_seed_dependent() -> None:
