@@ -1,6 +1,13 @@
 """Passwords (argon2id), invitation tokens (random, stored as sha256) and the sign-in rate limit (pure parts).
 
-The database side (failures stored per login, users) is `calibration.rounds.service.authenticate`.
+The database side (attempts reserved per account, per client and in total before any hashing) is
+`calibration.rounds.accounts.authenticate`.
+
+Memory: argon2id here uses OWASP's recommended parameters (19 MiB, 2 passes, 1 lane;
+`ARGON2_MEMORY_KIB`, `ARGON2_TIME_COST`, `ARGON2_PARALLELISM`), and at most `HASHING_SLOTS` hashes
+run at once in a process (a semaphore, `hashing_slot`), so password checks hold at most
+``HASHING_SLOTS * 19 MiB`` (38 MiB) whatever the number of concurrent sign-ins; the others wait their
+turn. Hashes made with other parameters still verify and are replaced at the next sign-in.
 """
 
 from __future__ import annotations
@@ -10,7 +17,8 @@ import datetime as dt
 import hashlib
 import math
 import secrets
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -19,12 +27,34 @@ from calibration.errors import AuthError, Location
 
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILURES = 5
+"""Failed (or still running) sign-ins per account within `FAILURE_WINDOW` before it is paused."""
+CLIENT_MAX_FAILURES = 20
+"""Failed (or still running) sign-ins per client address within `FAILURE_WINDOW`, over all accounts."""
+GLOBAL_MAX_FAILURES = 200
+"""Failed (or still running) sign-ins in total within `FAILURE_WINDOW`: a ceiling on the CPU and memory
+that guessing can cost, whoever guesses."""
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 TOKEN_BYTES = 32
 
-_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_TIME_COST = 2
+ARGON2_PARALLELISM = 1
+HASHING_SLOTS = 2
+"""Password hashes computed at once in this process; more sign-ins wait for a free slot."""
+
+_hasher = PasswordHasher(
+    time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM
+)
+_slots = threading.BoundedSemaphore(HASHING_SLOTS)
 # Verified when the login is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("calibration-dummy-password")
+
+
+@contextlib.contextmanager
+def hashing_slot() -> Iterator[None]:
+    """Hold one of the `HASHING_SLOTS` while hashing, so memory stays bounded under many sign-ins."""
+    with _slots:
+        yield
 
 
 def check_password_strength(password: str) -> None:
@@ -44,19 +74,21 @@ def check_password_strength(password: str) -> None:
 def hash_password(password: str) -> str:
     """An argon2id hash of `password` (with its salt and parameters), after the strength check."""
     check_password_strength(password)
-    return _hasher.hash(password)
+    with hashing_slot():
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether `password` matches `password_hash`; a missing or malformed hash never matches."""
-    if not password_hash:
-        with contextlib.suppress(VerificationError):  # same time as a real check; NUL never matches
-            _hasher.verify(_DUMMY_HASH, password + "\0")
-        return False
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    with hashing_slot():
+        if not password_hash:
+            with contextlib.suppress(VerificationError):  # same time as a real check; NUL never matches
+                _hasher.verify(_DUMMY_HASH, password + "\0")
+            return False
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def needs_rehash(password_hash: str) -> bool:
@@ -104,10 +136,18 @@ def lockout_minutes(
     return max(1, math.ceil((unlock - now).total_seconds() / 60))
 
 
-def too_many_attempts(minutes: int) -> AuthError:
-    """The error for a locked login."""
+def too_many_attempts(minutes: int, *, scope: str = "account") -> AuthError:
+    """The error for a paused sign-in.
+
+    Args:
+        minutes: until sign-in is allowed again.
+        scope: which budget ran out: "account", "client" (this address) or "global" (everyone).
+    """
     unit = "minute" if minutes == 1 else "minutes"
-    return AuthError(
-        f"too many attempts, try again in {minutes} {unit}",
-        hint=f"sign-in is paused after {MAX_FAILURES} failures in {int(FAILURE_WINDOW.total_seconds() // 60)} minutes",
-    )
+    window = int(FAILURE_WINDOW.total_seconds() // 60)
+    hints = {
+        "account": f"sign-in is paused after {MAX_FAILURES} failures in {window} minutes",
+        "client": f"sign-in from this address is paused after {CLIENT_MAX_FAILURES} failures in {window} minutes",
+        "global": f"sign-in is paused for everyone after {GLOBAL_MAX_FAILURES} failures in {window} minutes",
+    }
+    return AuthError(f"too many attempts, try again in {minutes} {unit}", hint=hints[scope])

@@ -9,8 +9,13 @@ How a sign-in survives a reload, without a long-lived secret in a URL:
 3. That route (`session_routes`, mounted by ``streamlit_app.py`` through ``st.App(routes=...)``)
    consumes the token and answers with ``Set-Cookie: calibration_session=...; HttpOnly; SameSite=Lax``
    and a redirect to the app. JavaScript cannot read the cookie.
-4. On every script run `user_id_from_cookie` reads the cookie through ``st.context.cookies`` and
-   checks its HMAC-SHA256 signature and expiry.
+4. On every script run `session_from_cookie` reads the cookie through ``st.context.cookies`` and
+   checks its HMAC-SHA256 signature and expiry; `calibration.app.state.current_user` then checks its
+   session version against the user's (`calibration.rounds.accounts.session_user`).
+
+Revocation: the cookie carries the user's session version. Sign-out, a password change and
+deactivation bump it (`calibration.rounds.accounts.revoke_sessions`), so every cookie issued before,
+copied or not, and every open tab of that user stop working at their next page run.
 
 ``/calibration/signout`` clears the cookie (with ``?sso=1`` it goes on to Streamlit's ``auth/logout``,
 which ends a single sign-on identity too). The signing key comes from ``CALIBRATION_SESSION_SECRET``
@@ -41,7 +46,7 @@ SIGNOUT_PATH = "calibration/signout"
 SSO_LOGOUT_PATH = "auth/logout"
 """Streamlit's own logout route (clears the identity cookie of ``st.login``), relative to the base path."""
 
-_handoffs: dict[str, tuple[Any, str, float]] = {}
+_handoffs: dict[str, tuple[Any, str, int, float]] = {}
 _lock = threading.Lock()
 _key_cache: dict[str, bytes] = {}
 
@@ -75,16 +80,20 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign_session(user_id: Any, *, now: float | None = None, seconds: int = SESSION_SECONDS) -> str:
-    """A cookie value naming `user_id`, signed with HMAC-SHA256 and expiring after `seconds`."""
+def sign_session(
+    user_id: Any, *, version: int = 0, now: float | None = None, seconds: int = SESSION_SECONDS
+) -> str:
+    """A cookie value naming `user_id` and their session `version`, signed with HMAC-SHA256, expiring after `seconds`."""
     issued = time.time() if now is None else now
-    payload = _b64(json.dumps({"uid": user_id, "exp": int(issued + seconds)}, separators=(",", ":")).encode())
+    claims = {"uid": user_id, "ver": int(version), "exp": int(issued + seconds)}
+    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     signature = _b64(hmac.new(_secret_key(), payload.encode(), hashlib.sha256).digest())
     return f"{payload}.{signature}"
 
 
-def verify_session(value: str | None, *, now: float | None = None) -> Any | None:
-    """The user id in a session cookie value, or None when it is missing, tampered with or expired."""
+def session_claims(value: str | None, *, now: float | None = None) -> tuple[Any, int] | None:
+    """``(user id, session version)`` of a session cookie value, or None when it is missing,
+    tampered with, expired, or from before session versions (such a cookie signs nobody in)."""
     if not value or value.count(".") != 1:
         return None
     payload, signature = value.split(".")
@@ -97,17 +106,40 @@ def verify_session(value: str | None, *, now: float | None = None) -> Any | None
         return None
     if not isinstance(data, dict) or int(data.get("exp", 0)) < (time.time() if now is None else now):
         return None
-    return data.get("uid")
+    version = data.get("ver")
+    if not isinstance(version, int) or isinstance(version, bool) or data.get("uid") is None:
+        return None
+    return data["uid"], version
+
+
+def verify_session(value: str | None, *, now: float | None = None) -> Any | None:
+    """The user id in a session cookie value (signature and expiry checked, not the session version)."""
+    claims = session_claims(value, now=now)
+    return None if claims is None else claims[0]
+
+
+def cookie_user(engine: Any, value: str | None, *, now: float | None = None) -> Any | None:
+    """The user a session cookie value signs in: valid signature, not expired, not revoked; else None."""
+    claims = session_claims(value, now=now)
+    if claims is None:
+        return None
+    from calibration.rounds import service
+
+    try:
+        return service.session_user(engine, int(claims[0]), claims[1])
+    except (TypeError, ValueError):
+        return None
 
 
 # --------------------------------------------------------------------------- handoff
 
 
-def issue_handoff(user_id: Any, next_path: str = "", *, now: float | None = None) -> str:
+def issue_handoff(user_id: Any, next_path: str = "", *, version: int = 0, now: float | None = None) -> str:
     """A one-time token (valid `HANDOFF_SECONDS`) that the session route exchanges for the cookie.
 
     Args:
         user_id: the signed-in user.
+        version: the user's session version at sign-in (signed into the cookie).
         next_path: where the route sends the browser afterwards, relative to the app's base path
             (e.g. ``"quiz?round=3"``); kept on the server, so the route cannot be an open redirect.
     """
@@ -124,22 +156,23 @@ def issue_handoff(user_id: Any, next_path: str = "", *, now: float | None = None
     token = secrets.token_urlsafe(32)
     issued = time.time() if now is None else now
     with _lock:
-        for stale in [t for t, (_, _, exp) in _handoffs.items() if exp < issued]:
+        for stale in [t for t, (*_, exp) in _handoffs.items() if exp < issued]:
             del _handoffs[stale]
-        _handoffs[token] = (user_id, next_path, issued + HANDOFF_SECONDS)
+        _handoffs[token] = (user_id, next_path, int(version), issued + HANDOFF_SECONDS)
     return token
 
 
-def redeem_handoff(token: str | None, *, now: float | None = None) -> tuple[Any, str] | None:
-    """``(user id, next path)`` of a handoff token, consuming it; None when unknown, used or expired."""
+def redeem_handoff(token: str | None, *, now: float | None = None) -> tuple[Any, str, int] | None:
+    """``(user id, next path, session version)`` of a handoff token, consuming it; None when unknown,
+    used or expired."""
     if not token:
         return None
     with _lock:
         entry = _handoffs.pop(token, None)
     if entry is None:
         return None
-    user_id, next_path, expires = entry
-    return (user_id, next_path) if expires >= (time.time() if now is None else now) else None
+    user_id, next_path, version, expires = entry
+    return (user_id, next_path, version) if expires >= (time.time() if now is None else now) else None
 
 
 # --------------------------------------------------------------------------- Starlette routes
@@ -160,7 +193,7 @@ def session_routes() -> list[Any]:
         if handoff is not None:
             response.set_cookie(
                 COOKIE_NAME,
-                sign_session(handoff[0]),
+                sign_session(handoff[0], version=handoff[2]),
                 max_age=SESSION_SECONDS,
                 httponly=True,
                 samesite="lax",
@@ -186,15 +219,22 @@ def session_routes() -> list[Any]:
 # --------------------------------------------------------------------------- streamlit side
 
 
-def user_id_from_cookie() -> Any | None:
-    """The user id of this browser's valid session cookie, or None (also outside a browser)."""
+def session_from_cookie() -> tuple[Any, int] | None:
+    """``(user id, session version)`` of this browser's signed, unexpired session cookie, or None
+    (also outside a browser). The version is checked against the user's by the caller."""
     import streamlit as st
 
     try:
         value = st.context.cookies.get(COOKIE_NAME)
     except Exception:  # no request context (AppTest, bare mode)
         return None
-    return verify_session(value)
+    return session_claims(value)
+
+
+def user_id_from_cookie() -> Any | None:
+    """The user id of this browser's session cookie (signature and expiry only; see `session_from_cookie`)."""
+    claims = session_from_cookie()
+    return None if claims is None else claims[0]
 
 
 def user_id_from_oidc(engine: Any) -> Any | None:
@@ -244,12 +284,16 @@ def remember_browser(user_id: Any, next_path: str = "") -> None:
     """Send this browser to the session route so the sign-in survives reloads (HttpOnly cookie).
 
     Args:
-        user_id: the user just signed in.
+        user_id: the user just signed in (with `calibration.app.state.sign_in_as`, whose session
+            version the cookie carries).
         next_path: the app page to land on afterwards, e.g. ``"quiz?round=3"``.
     """
     import streamlit as st
 
-    url = f"{_base_path()}{SESSION_PATH}?t={issue_handoff(user_id, next_path)}"
+    from calibration.app import state
+
+    version = state.session_version(user_id)
+    url = f"{_base_path()}{SESSION_PATH}?t={issue_handoff(user_id, next_path, version=version)}"
     # The token is ours (url-safe base64), never user text; the script only navigates.
     st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
     st.link_button("Continue", url, type="primary", icon=":material/arrow_forward:")

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 USER_KEY = "auth_user_id"
 """Session-state key holding the signed-in user's id (an int or str id, never a secret)."""
+VERSION_KEY = "auth_session_version"
+"""Session-state key holding the session version the user signed in with (see `current_user`)."""
 
 SIGNING_OUT_KEY = "app_signing_out"
 DATABASE_ENV = "CALIBRATION_DATABASE_URL"
@@ -82,29 +84,58 @@ def current_user() -> Any | None:
 
     Looks in session state first, then in the signed session cookie (so a sign-in survives a page
     reload), then in Streamlit's OIDC identity (``st.user``) when single sign-on is configured.
-    A user removed from the database since sign-in counts as signed out.
+    Checked on every run, with one query: a user removed or deactivated since sign-in, or whose
+    sessions were revoked (sign-out elsewhere, a password change; `service.revoke_sessions`), counts
+    as signed out, in every tab and for every copy of the cookie.
     """
     from calibration.app import auth
     from calibration.rounds import service
 
     user_id = st.session_state.get(USER_KEY)
+    version = st.session_state.get(VERSION_KEY)
     if user_id is None:
-        user_id = auth.user_id_from_cookie()
+        claims = auth.session_from_cookie()
+        if claims is not None:
+            user_id, version = claims
     if user_id is None:
-        user_id = auth.user_id_from_oidc(get_engine())
+        user_id, version = auth.user_id_from_oidc(get_engine()), None
     if user_id is None:
         return None
     user = service.get_user(get_engine(), int(user_id))
-    if user is None:
+    if user is None or not user.active or (version is not None and user.session_version != version):
         st.session_state.pop(USER_KEY, None)
+        st.session_state.pop(VERSION_KEY, None)
         return None
     st.session_state[USER_KEY] = user.id
+    st.session_state[VERSION_KEY] = user.session_version  # a session without one pins today's
     return user
 
 
 def sign_in_as(user: Any) -> None:
     """Remember `user` as signed in for this browser session (the cookie is set by `auth`)."""
     st.session_state[USER_KEY] = user.id
+    st.session_state[VERSION_KEY] = getattr(user, "session_version", 0)
+
+
+def session_version(user_id: Any) -> int:
+    """The session version this session signed `user_id` in with (the user's current one otherwise)."""
+    from calibration.rounds import service
+
+    if st.session_state.get(USER_KEY) == user_id and st.session_state.get(VERSION_KEY) is not None:
+        return int(st.session_state[VERSION_KEY])
+    user = service.get_user(get_engine(), int(user_id))
+    return user.session_version if user is not None else -1
+
+
+def client_address() -> str | None:
+    """The address the browser connects from, when Streamlit knows it (the sign-in budget per client).
+
+    Behind a reverse proxy this is the proxy's address unless the proxy passes the client's on.
+    """
+    try:
+        return st.context.ip_address or None
+    except Exception:  # no request context (AppTest, bare mode)
+        return None
 
 
 def sign_out() -> None:
@@ -114,7 +145,13 @@ def sign_out() -> None:
 
 
 def begin_sign_out() -> None:
-    """Button callback: forget the user here; the next run sends the browser to clear the cookie."""
+    """Button callback: end every session of the user (this cookie, copies of it, other tabs), forget
+    the user here; the next run sends the browser to clear the cookie."""
+    from calibration.rounds import service
+
+    user_id = st.session_state.get(USER_KEY)
+    if user_id is not None:
+        service.revoke_sessions(get_engine(), int(user_id))
     sign_out()
     st.session_state[SIGNING_OUT_KEY] = True
 

@@ -115,51 +115,132 @@ def has_lead(engine: Engine) -> bool:
         return bool(repo.list_users(session, "lead"))
 
 
-def authenticate(engine: Engine, login: str, password: str, *, now: dt.datetime | None = None) -> User:
-    """Check a password sign-in, rate-limited per login in the database.
+def authenticate(
+    engine: Engine,
+    login: str,
+    password: str,
+    *,
+    client: str | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """Check a password sign-in, rate-limited in the database per account, per client and in total.
 
-    After `calibration.auth.MAX_FAILURES` failures within `calibration.auth.FAILURE_WINDOW` the login
-    is refused without checking the password until the window passes; a success clears the failures.
+    Each attempt is first reserved (recorded as a failure) in a short transaction that runs alone
+    (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL) and checks three budgets over the
+    last `calibration.auth.FAILURE_WINDOW`: `MAX_FAILURES` for the account (the same account named by
+    email or by name shares one budget), `CLIENT_MAX_FAILURES` for `client`, and
+    `GLOBAL_MAX_FAILURES` for everyone. Only then is the password hashed, outside any transaction
+    (argon2 takes a while; a held SQLite write lock would stall annotators' answers) and in one of
+    `calibration.auth.HASHING_SLOTS`. A success deletes the account's attempts. So however many
+    guesses arrive at once, at most the budget's worth is ever checked, and once it is spent even the
+    right password is refused until the window passes.
 
     Args:
         login: email (case-insensitive) or user name.
         password: the password.
+        client: the client's address (or any key for where the attempt comes from), when known.
+        now: the current time (tests).
 
     Returns:
         The signed-in user.
 
     Raises:
-        AuthError: "wrong email or password", or "too many attempts, try again in N minutes".
+        AuthError: "wrong email or password", "too many attempts, try again in N minutes", or
+            "this account is deactivated".
     """
-    key = login.strip().lower()
-    moment = utc_now(now)
-    # Three short steps: argon2 (~0.2 s) runs outside any transaction, so a sign-in never holds
-    # SQLite's write lock while hashing (annotators' answers would queue behind every sign-in).
-    with session_scope(engine, read_only=True) as session:
-        minutes = auth.lockout_minutes(
-            repo.recent_failures(session, key, moment - auth.FAILURE_WINDOW), moment
-        )
-        row = None if minutes is not None else repo.find_user(session, login=login)
-        user_id, stored = (row.id, row.password_hash) if row is not None else (None, None)
-    if minutes is not None:
-        raise auth.too_many_attempts(minutes)
+    client_key = (" ".join(str(client).split())[:200] or None) if client is not None else None
+
+    def reserve(session: Session) -> tuple[str, int | None, str | None]:
+        repo.lock_sign_ins(session)
+        moment = utc_now(now)  # after the lock: reservations are stored in the order they were made
+        since = moment - auth.FAILURE_WINDOW
+        row = repo.find_user(session, login=login)
+        account = f"user:{row.id}" if row is not None else f"login:{login.strip().lower()}"
+        budgets: list[tuple[str, dict[str, str], int]] = [("account", {"login": account}, auth.MAX_FAILURES)]
+        if client_key is not None:
+            budgets.append(("client", {"client": client_key}, auth.CLIENT_MAX_FAILURES))
+        budgets.append(("global", {}, auth.GLOBAL_MAX_FAILURES))
+        for scope, where, budget in budgets:
+            times = repo.recent_failures(session, since, limit=budget, **where)
+            minutes = auth.lockout_minutes(times, moment, max_failures=budget)
+            if minutes is not None:
+                raise auth.too_many_attempts(minutes, scope=scope)
+        repo.prune_failures(session, since)
+        repo.reserve_sign_in(session, account, client_key, moment)
+        return account, (row.id if row is not None else None), (row.password_hash if row else None)
+
+    account, user_id, stored = retrying(engine, reserve)
     ok = auth.verify_password(stored, password) and user_id is not None
     rehashed = auth.hash_password(password) if ok and auth.needs_rehash(stored or "") else None
+    if not ok:
+        raise AuthError("wrong email or password", hint="check both; passwords are case-sensitive")
     with session_scope(engine) as session:
-        if ok:
-            repo.clear_failures(session, key)
-            row = repo.find_user(session, user_id=user_id)
-            if row is not None:
-                if rehashed is not None and row.password_hash == stored:
-                    row.password_hash = rehashed
-                return repo.user_of(row)
-        repo.prune_failures(session, key, moment - auth.FAILURE_WINDOW)
-        session.add(t.SignInFailure(login=key, at=moment))
-    raise AuthError("wrong email or password", hint="check both; passwords are case-sensitive")
+        row = repo.find_user(session, user_id=user_id)
+        if row is not None and row.deactivated_at is None:
+            repo.clear_failures(session, account)
+            if rehashed is not None and row.password_hash == stored:
+                row.password_hash = rehashed
+            return repo.user_of(row)
+    if row is None:
+        raise AuthError("wrong email or password", hint="check both; passwords are case-sensitive")
+    raise AuthError("this account is deactivated", hint="ask a lead to reactivate it")
+
+
+def _bump_session_version(row: t.User) -> None:
+    row.session_version = (row.session_version or 0) + 1
+
+
+def revoke_sessions(engine: Engine, user: User | int) -> None:
+    """Sign `user` out everywhere: every session cookie and open page session issued before stops working.
+
+    Bumps the user's session version (signed into each cookie and checked on every page run). Sign-out,
+    `set_password` and `deactivate_user` call it; nothing happens for an unknown user.
+    """
+    user_id = user.id if isinstance(user, User) else user
+    with session_scope(engine) as session:
+        row = repo.find_user(session, user_id=user_id)
+        if row is not None:
+            _bump_session_version(row)
+
+
+def session_user(engine: Engine, user_id: int, session_version: int) -> User | None:
+    """The user of a session (cookie or open page) when it is still valid, else None.
+
+    A session is valid while its user exists, is active and still has the `session_version` the
+    session was issued with (see `revoke_sessions`). One query.
+    """
+    user = get_user(engine, user_id)
+    if user is None or not user.active or user.session_version != session_version:
+        return None
+    return user
+
+
+def deactivate_user(engine: Engine, user: User | int, *, actor: Actor) -> User:
+    """Deactivate a user: they can no longer sign in, and every session of theirs ends at once.
+
+    Their answers, rounds and certifications stay. Idempotent.
+
+    Raises:
+        NotFoundError: unknown user. PermissionDenied: the actor is not a lead.
+        ConflictError: a lead deactivating themselves (another lead must do it).
+    """
+    user_id = user.id if isinstance(user, User) else user
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "deactivate users")
+        row = repo.find_user(session, user_id=user_id)
+        if row is None:
+            raise NotFoundError(f"no user #{user_id}")
+        if who is not None and who.id == row.id:
+            raise ConflictError("you cannot deactivate your own account", hint="ask another lead")
+        if row.deactivated_at is None:
+            row.deactivated_at = utc_now()
+            _bump_session_version(row)
+            repo.audit(session, actor_user_id(who), "deactivate_user", f"user:{row.name}")
+        return repo.user_of(row)
 
 
 def set_password(engine: Engine, user: User | int, password: str, *, actor: Actor) -> None:
-    """Set a user's password (the user themselves or a lead).
+    """Set a user's password (the user themselves or a lead); every session of the user ends.
 
     Raises:
         AuthError: too short. PermissionDenied: someone else's password, not being a lead.
@@ -177,6 +258,7 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
         if row is None:
             raise NotFoundError(f"no user #{user_id}")
         row.password_hash = hashed
+        _bump_session_version(row)  # a password change signs every browser out (a copied cookie too)
         repo.audit(session, actor_user_id(who) if who else user_id, "set_password", f"user:{row.name}")
 
 

@@ -34,6 +34,10 @@ class User:
     role: Role
     created_at: dt.datetime
     has_password: bool = False
+    session_version: int = 0
+    """Signed into session cookies; a bump (sign-out, password change, deactivation) revokes them."""
+    active: bool = True
+    """False once deactivated: cannot sign in, and every session is revoked."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +221,16 @@ class RoundStatus:
 
 
 def user_of(row: t.User) -> User:
-    return User(row.id, row.name, row.email, row.role, row.created_at, row.password_hash is not None)  # type: ignore[arg-type]
+    return User(
+        row.id,
+        row.name,
+        row.email,
+        row.role,  # type: ignore[arg-type]
+        row.created_at,
+        row.password_hash is not None,
+        row.session_version or 0,
+        row.deactivated_at is None,
+    )
 
 
 def version_of(row: t.GuidelineVersion) -> GuidelineVersion:
@@ -293,19 +306,60 @@ def email_taken(session: Session, email: str) -> bool:
     return session.scalar(query) > 0
 
 
-def recent_failures(session: Session, login: str, since: dt.datetime) -> list[dt.datetime]:
-    query = select(t.SignInFailure.at).where(t.SignInFailure.login == login, t.SignInFailure.at >= since)
+SIGN_IN_LOCK = 72711960  # PostgreSQL advisory lock key: sign-in reservations one at a time
+
+
+def lock_sign_ins(session: Session) -> None:
+    """Serialise sign-in reservations until the transaction ends.
+
+    SQLite needs nothing more: every write transaction starts with ``BEGIN IMMEDIATE`` and so runs
+    alone. PostgreSQL takes a transaction-level advisory lock (the reservation is a few short
+    statements, so sign-ins queue for milliseconds, never for a password hash).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(SIGN_IN_LOCK)))
+
+
+def recent_failures(
+    session: Session,
+    since: dt.datetime,
+    *,
+    login: str | None = None,
+    client: str | None = None,
+    limit: int | None = None,
+) -> list[dt.datetime]:
+    """Times of sign-in attempts since `since`, newest first: of one account key, one client, or all.
+
+    Args:
+        login: an account key (see `tables.SignInFailure`); client: a client address; neither: all.
+        limit: at most this many (the newest).
+    """
+    query = select(t.SignInFailure.at).where(t.SignInFailure.at >= since)
+    if login is not None:
+        query = query.where(t.SignInFailure.login == login)
+    if client is not None:
+        query = query.where(t.SignInFailure.client == client)
+    query = query.order_by(t.SignInFailure.at.desc())
+    if limit is not None:
+        query = query.limit(limit)
     return list(session.scalars(query))
 
 
-def prune_failures(session: Session, login: str, before: dt.datetime) -> None:
-    """Forget a login's failures older than `before` (outside the rate-limit window)."""
-    session.execute(
-        delete(t.SignInFailure).where(t.SignInFailure.login == login, t.SignInFailure.at < before)
-    )
+def reserve_sign_in(session: Session, login: str, client: str | None, at: dt.datetime) -> int:
+    """Record a sign-in attempt as a failure before its password is checked; returns its id."""
+    row = t.SignInFailure(login=login, client=client, at=at)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def prune_failures(session: Session, before: dt.datetime) -> None:
+    """Forget every sign-in attempt older than `before` (outside the rate-limit window)."""
+    session.execute(delete(t.SignInFailure).where(t.SignInFailure.at < before))
 
 
 def clear_failures(session: Session, login: str) -> None:
+    """Forget an account's attempts (after it signed in)."""
     session.execute(delete(t.SignInFailure).where(t.SignInFailure.login == login))
 
 

@@ -77,6 +77,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Signed into every session cookie; sign-out, a password change and deactivation bump it, so
+    # every cookie and open session issued before stops working (checked on every page run).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class GuidelineVersion(Base):
@@ -237,11 +241,20 @@ class AuditEntry(Base):
 
 
 class SignInFailure(Base):
-    """A failed sign-in, kept for rate limiting (by lowercased login)."""
+    """A sign-in attempt reserved before its password is checked, kept as a failure unless it succeeds.
+
+    ``login`` is the account key (``user:<id>`` for an existing account, whether named by email or
+    by name; else ``login:<lowercased login>``), ``client`` the client's address when known.
+    """
 
     __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_login_at", "login", "at"),)
+    __table_args__ = (
+        Index("ix_sign_in_failures_login_at", "login", "at"),
+        Index("ix_sign_in_failures_client_at", "client", "at"),
+        Index("ix_sign_in_failures_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(320))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    client: Mapped[str | None] = mapped_column(String(200))

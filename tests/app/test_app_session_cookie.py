@@ -43,8 +43,8 @@ def test_the_key_file_is_created_once_with_private_permissions(tmp_path, monkeyp
 
 
 def test_a_handoff_works_once_and_expires():
-    token = auth.issue_handoff(5, "quiz?round=2", now=100.0)
-    assert auth.redeem_handoff(token, now=130.0) == (5, "quiz?round=2")
+    token = auth.issue_handoff(5, "quiz?round=2", version=3, now=100.0)
+    assert auth.redeem_handoff(token, now=130.0) == (5, "quiz?round=2", 3)
     assert auth.redeem_handoff(token, now=130.0) is None
     late = auth.issue_handoff(5, now=100.0)
     assert auth.redeem_handoff(late, now=100.0 + auth.HANDOFF_SECONDS + 1) is None

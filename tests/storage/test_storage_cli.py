@@ -36,7 +36,7 @@ def test_a_round_from_the_command_line(
 ) -> None:
     db = ("--database-url", db_url)
     code, out, _ = _run(capsys, "db", "upgrade", *db)
-    assert code == 0 and out.strip().endswith("is at revision 0001")
+    assert code == 0 and out.strip().endswith("is at revision 0002")
 
     monkeypatch.setattr("sys.stdin", io.StringIO("a long pass phrase\n"))
     code, out, _ = _run(

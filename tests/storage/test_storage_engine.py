@@ -77,9 +77,9 @@ def test_migrations_match_the_tables_and_are_idempotent(engine: Any) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), t.Base.metadata)
     assert differences == []
@@ -213,7 +213,7 @@ def test_processes_starting_at_once_migrate_once(db_url: str) -> None:
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0], errors
     engine = make_engine(db_url)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     engine.dispose()
 
 
@@ -233,6 +233,6 @@ def test_threads_of_one_process_migrate_one_at_a_time(db_url: str) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert {current_revision(e) for e in engines} == {"0001"}
+    assert {current_revision(e) for e in engines} == {"0002"}
     for engine in engines:
         engine.dispose()

@@ -65,7 +65,7 @@ with st.form("sign_in_form"):
     )
 if submitted:
     try:
-        user = service.authenticate(engine, login.strip(), password)
+        user = service.authenticate(engine, login.strip(), password, client=state.client_address())
     except CalibrationError as error:
         state.render_error(error)
         st.stop()
