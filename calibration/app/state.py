@@ -300,19 +300,14 @@ def round_items(round_id: int) -> dict[str, Item]:
 def my_rounds(user: Any) -> list[tuple[Any, Any]]:
     """The rounds `user` takes part in, newest first, each with the user's progress.
 
+    Costs what the user's own rounds cost (`service.annotator_rounds`), whatever other rounds hold.
+
     Returns:
         ``[(Round, AnnotatorProgress), ...]``.
     """
     from calibration.rounds import service
 
-    engine = get_engine()
-    mine = []
-    for round_ in reversed(service.list_rounds(engine)):
-        status = service.round_status(engine, round_.id)
-        for progress in status.annotators:
-            if progress.annotator_id == user.id:
-                mine.append((round_, progress))
-    return mine
+    return service.annotator_rounds(get_engine(), user.id)
 
 
 def round_id_param(value: Any) -> int | None:

@@ -78,6 +78,7 @@ from calibration.rounds.rounds_admin import (
 from calibration.rounds.status import STUCK_AFTER as STUCK_AFTER
 from calibration.rounds.status import (
     RoundResponses,
+    annotator_rounds,
     audit_log,
     counts,
     latest_response_marker,
@@ -113,6 +114,7 @@ __all__ = [
     "User",
     "adjudicate",
     "adjudications",
+    "annotator_rounds",
     "audit_log",
     "authenticate",
     "certifications",

@@ -111,6 +111,60 @@ def round_status(
         return RoundStatus(repo.round_of(row, ref_of(version)), progress)
 
 
+def annotator_rounds(
+    engine: Engine,
+    annotator_id: int,
+    *,
+    stuck_after: dt.timedelta = STUCK_AFTER,
+    now: dt.datetime | None = None,
+) -> list[tuple[Round, AnnotatorProgress]]:
+    """The rounds an annotator takes part in, newest first, each with their progress (as in `round_status`).
+
+    Costs what the annotator's own rounds cost: one query over their assignments, attempts and
+    answers (and one for their name), never a scan of other rounds.
+
+    Returns:
+        ``[(Round, AnnotatorProgress), ...]``.
+    """
+    moment = utc_now(now)
+    with session_scope(engine, read_only=True) as session:
+        rows = repo.annotator_progress_rows(session, annotator_id)
+        if not rows:
+            return []
+        name = repo.names_of(session, [annotator_id]).get(annotator_id, "")
+    by_round: dict[int, list[tuple[t.Round, str, int, int, t.Attempt | None, int, Any]]] = {}
+    for row in rows:
+        by_round.setdefault(row[0].id, []).append(row)
+    result = []
+    for entries in by_round.values():  # insertion order: newest round first
+        round_row, ref = entries[0][0], entries[0][1]
+        started = [e for e in entries if e[4] is not None]
+        if not started:
+            total = next((e[3] for e in entries if e[2] == 1), entries[0][3])
+            progress = AnnotatorProgress(annotator_id, name, 0, "not_started", 0, total, None)
+        else:
+            _, _, _, total, attempt, answered, last = started[-1]
+            assert attempt is not None
+            if last is not None and getattr(last, "tzinfo", None) is None:
+                last = last.replace(tzinfo=dt.UTC)
+            passed = None if attempt.score is None else bool(attempt.score.get("passed"))
+            activity = last or attempt.started_at
+            stuck = attempt.status == "in_progress" and moment - activity > stuck_after
+            progress = AnnotatorProgress(
+                annotator_id,
+                name,
+                len(started),
+                attempt.status,  # type: ignore[arg-type]
+                answered,
+                total,
+                activity,
+                passed,
+                stuck,
+            )
+        result.append((repo.round_of(round_row, ref), progress))
+    return result
+
+
 def latest_response_marker(engine: Engine, round: RoundRef) -> int:
     """The newest response id of a round (0 when none): changes whenever an answer is added or changed."""
     with session_scope(engine, read_only=True) as session:

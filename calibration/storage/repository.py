@@ -649,6 +649,62 @@ def round_progress_rows(session: Session, round_id: int) -> list[tuple[t.Attempt
     return [(a, name, n or 0, m or 0, last) for a, name, n, m, last in session.execute(query)]
 
 
+def annotator_progress_rows(
+    session: Session, annotator_id: int
+) -> list[tuple[t.Round, str, int, int, t.Attempt | None, int, Any]]:
+    """One annotator's rounds and progress in one query, whatever the size of other rounds.
+
+    Per round and attempt number the annotator has items for, newest round first, then by attempt
+    number: ``(round, "id@version", attempt number, items, attempt or None when not started,
+    answered items, last answer time)``. Reads only this annotator's assignments (by
+    ``ix_assignments_annotator``), attempts and current answers (by their attempt).
+    """
+    items = (
+        select(t.Assignment.round_id, t.Assignment.attempt_number, func.count().label("n"))
+        .where(t.Assignment.annotator_id == annotator_id)
+        .group_by(t.Assignment.round_id, t.Assignment.attempt_number)
+        .subquery()
+    )
+    mine = select(t.Attempt.id).where(t.Attempt.annotator_id == annotator_id)
+    answered = (
+        select(
+            t.Response.attempt_id,
+            func.count(func.distinct(t.Response.item_id)).label("n"),
+            func.max(t.Response.created_at).label("last"),
+        )
+        .where(t.Response.attempt_id.in_(mine), t.Response.superseded_at.is_(None))
+        .group_by(t.Response.attempt_id)
+        .subquery()
+    )
+    query = (
+        select(
+            t.Round,
+            t.GuidelineVersion.guideline_id,
+            t.GuidelineVersion.version,
+            items.c.attempt_number,
+            items.c.n,
+            t.Attempt,
+            answered.c.n,
+            answered.c.last,
+        )
+        .select_from(items)
+        .join(t.Round, t.Round.id == items.c.round_id)
+        .join(t.GuidelineVersion, t.GuidelineVersion.id == t.Round.guideline_version_id)
+        .outerjoin(
+            t.Attempt,
+            (t.Attempt.round_id == items.c.round_id)
+            & (t.Attempt.annotator_id == annotator_id)
+            & (t.Attempt.number == items.c.attempt_number),
+        )
+        .outerjoin(answered, answered.c.attempt_id == t.Attempt.id)
+        .order_by(t.Round.created_at.desc(), t.Round.id.desc(), items.c.attempt_number)
+    )
+    return [
+        (r, f"{gid}@{version}", number, n or 0, attempt, m or 0, last)
+        for r, gid, version, number, n, attempt, m, last in session.execute(query)
+    ]
+
+
 def names_of(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
     ids = list(user_ids)
     if not ids:

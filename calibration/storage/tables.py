@@ -123,6 +123,7 @@ class Assignment(Base):
     __table_args__ = (
         UniqueConstraint("round_id", "annotator_id", "attempt_number", "item_id"),
         Index("ix_assignments_lookup", "round_id", "annotator_id", "attempt_number", "position"),
+        Index("ix_assignments_annotator", "annotator_id", "round_id", "attempt_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
