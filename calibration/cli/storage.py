@@ -224,6 +224,8 @@ def run_round_status(args: argparse.Namespace) -> int:
         last = p.last_activity.strftime("%Y-%m-%d %H:%M") if p.last_activity else "-"
         verdict = {True: "passed", False: "failed", None: ""}[p.passed] + (" STUCK" if p.stuck else "")
         print(f"  {p.name:<24} {p.status:<12} {p.answered:>4}/{p.total:<4} last {last}  {verdict}".rstrip())
+    for warning in status.warnings:
+        print(f"warning: {warning}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -394,14 +395,42 @@ def _score_attempt(
         or {"item_id": [], "annotator_id": [], "answer": []}
     )
     assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+    # An item whose gold was shown to this annotator in another (finished) attempt proves nothing:
+    # it is not scored, and rules left without enough fresh items cannot pass.
+    shown = repo.gold_shown_items(
+        session, version.guideline_id, [row.annotator_id], finished_only=True, except_attempt=row.id
+    ).get(row.annotator_id, set())
+    scored = [i for i in assigned if i not in shown]
+    frame = frame[frame["item_id"].isin(scored)]
     gold = {
         i: parse_answer(guideline.task, items[i].answer, items[i].input)
-        for i in assigned
+        for i in scored
         if i in items and items[i].answer is not None
     }
-    rules = item_rules_frame({i: items[i].rules for i in assigned if i in items})
-    return score_against_gold(
+    rules = item_rules_frame({i: items[i].rules for i in scored if i in items})
+    result = score_against_gold(
         frame, gold_series(gold), guideline.task, item_rules=rules, policy=guideline.calibration
+    )
+    recycled = [i for i in assigned if i in shown and i in items and items[i].answer is not None]
+    if not recycled:
+        return result
+    quota = int(
+        (round_row.settings or {}).get("min_items_per_rule") or guideline.calibration.min_items_per_rule
+    )
+    fresh = Counter(r for i in gold for r in set(items[i].rules))
+    short = sorted(
+        {r for i in recycled for r in items[i].rules if fresh[r] < quota}
+        & set(row.target_rules or {r for i in assigned if i in items for r in items[i].rules})
+    )
+    return dataclasses.replace(
+        result,
+        passed=result.passed and not short,
+        failed_rules=sorted({*result.failed_rules, *short}),
+        reasons=[
+            *result.reasons,
+            f"{len(recycled)} item(s) had their gold answer shown in an earlier attempt and do not count",
+            *(f"rule {r}: only {fresh[r]} item(s) not shown before, {quota} needed" for r in short),
+        ],
     )
 
 

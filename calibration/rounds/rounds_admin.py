@@ -159,13 +159,36 @@ def draw_quiz(
         for r in repo.rounds_on_version(session, v.id)
     ]
     seen = repo.seen_items(session, same_guideline, annotator.id)
+    # Items whose gold this annotator was shown are never served again: answered from memory they
+    # would certify nobody. When a rule runs out, the quiz is refused (the lead is told) instead.
+    shown = repo.gold_shown_items(session, version.guideline_id, [annotator.id]).get(annotator.id, set())
+    bank = sampling.quiz_bank(guideline)
+    min_per_rule = int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule)
+    short = sampling.short_rules(bank, min_per_rule=min_per_rule, exclude=shown, rules=target_rules)
+    if short:
+        raise bank_exhausted(short, [annotator.name])
     return sampling.sample_quiz(
-        sampling.quiz_bank(guideline),
+        bank,
         size=int(settings.get("items_per_quiz") or guideline.calibration.items_per_quiz),
-        min_per_rule=int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule),
+        min_per_rule=min_per_rule,
         seed=f"{settings.get('seed', 0)}:{annotator.name}:{number}",
         seen=seen,
         target_rules=target_rules,
+        exclude=shown,
+    )
+
+
+def bank_exhausted(short: dict[str, tuple[int, int]], names: Sequence[str]) -> CalibrationError:
+    """The error (and the lead's warning) when rules have too few items whose gold `names` have not seen."""
+    who = ", ".join(names)
+    rules = "; ".join(
+        f"rule {rule} needs more quiz items ({left} of its {total} not yet shown to {who})"
+        for rule, (left, total) in short.items()
+    )
+    return CalibrationError(
+        rules,
+        hint="a lead can add items with gold answers for these rules in a new guideline version; "
+        "items whose answers were shown are not served again",
     )
 
 

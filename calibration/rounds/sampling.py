@@ -152,6 +152,7 @@ def sample_quiz(
     seen: Iterable[str] = (),
     target_rules: Iterable[str] | None = None,
     edge_case_weight: float = EDGE_CASE_WEIGHT,
+    exclude: Iterable[str] = (),
 ) -> list[str]:
     """Draw a calibration quiz stratified by rule.
 
@@ -170,6 +171,8 @@ def sample_quiz(
         seen: item ids the annotator saw in earlier attempts.
         target_rules: for a retake, the failed rules; only items exercising them are drawn.
         edge_case_weight: relative weight of edge-case items.
+        exclude: item ids never to draw (those whose gold answer the annotator was shown: a quiz
+            answered from memory proves nothing); see `short_rules` for what is left.
 
     Returns:
         Item ids in quiz order (a seeded shuffle).
@@ -183,7 +186,8 @@ def sample_quiz(
             hint="check the guideline's calibration policy (items_per_quiz, min_items_per_rule)",
         )
     seen_ids = set(seen)
-    pool = list(bank)
+    excluded = set(exclude)
+    pool = [i for i in bank if i.id not in excluded]
     if target_rules is not None:
         targets = set(target_rules)
         pool = [i for i in pool if targets & set(i.rules)]
@@ -230,6 +234,38 @@ def sample_quiz(
     ids = [i.id for i in chosen]
     rng.shuffle(ids)
     return ids
+
+
+def short_rules(
+    bank: Sequence[QuizItem],
+    *,
+    min_per_rule: int,
+    exclude: Iterable[str] = (),
+    rules: Iterable[str] | None = None,
+) -> dict[str, tuple[int, int]]:
+    """Rules that can no longer fill their quota once `exclude` is left out of the bank.
+
+    A rule is short when fewer than ``min(min_per_rule, items of the rule)`` of its items remain:
+    a quiz on it would have to recycle items whose gold the annotator has seen.
+
+    Args:
+        bank: the quiz bank (`quiz_bank`).
+        min_per_rule: the quota per rule.
+        exclude: item ids that may not be served (gold already shown).
+        rules: the rules the quiz must cover (a retake's targets); None: every rule of the bank.
+
+    Returns:
+        ``{rule: (items left, items of the rule)}`` for each short rule, sorted by rule.
+    """
+    excluded = set(exclude)
+    wanted = sorted(set(rules) if rules is not None else {r for i in bank for r in i.rules})
+    short = {}
+    for rule in wanted:
+        items = [i for i in bank if rule in i.rules]
+        left = sum(i.id not in excluded for i in items)
+        if left < min(min_per_rule, len(items)) or (items and not left):
+            short[rule] = (left, len(items))
+    return short
 
 
 def rule_counts(quiz: Iterable[str], bank: Sequence[QuizItem]) -> Counter[str]:

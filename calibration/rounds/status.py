@@ -108,7 +108,51 @@ def round_status(
                 )
             )
         progress.sort(key=lambda p: p.name)
-        return RoundStatus(repo.round_of(row, ref_of(version)), progress)
+        waiting = {
+            person: latest[person][0]
+            for person in people
+            if person in latest
+            and row.kind == "calibration"
+            and latest[person][0].status == "finished"
+            and (latest[person][0].score or {}).get("passed") is False
+        }
+        warnings = _exhausted_rules(session, row, version, waiting, names)
+        return RoundStatus(repo.round_of(row, ref_of(version)), progress, warnings)
+
+
+def _exhausted_rules(
+    session: Any,
+    row: t.Round,
+    version: t.GuidelineVersion,
+    waiting: dict[int, t.Attempt],
+    names: dict[int, str],
+) -> list[str]:
+    """ "rule R needs more quiz items" for each rule a waiting retake cannot cover without recycled gold."""
+    from calibration.rounds import sampling
+
+    if not waiting:
+        return []
+    guideline = guideline_of(version)
+    bank = sampling.quiz_bank(guideline)
+    min_per_rule = int(
+        (row.settings or {}).get("min_items_per_rule") or guideline.calibration.min_items_per_rule
+    )
+    shown = repo.gold_shown_items(session, version.guideline_id, list(waiting))
+    blocked: dict[str, list[str]] = {}
+    supply: dict[str, int] = {}
+    for person, attempt in waiting.items():
+        targets = list((attempt.score or {}).get("failed_rules") or []) or None
+        short = sampling.short_rules(
+            bank, min_per_rule=min_per_rule, exclude=shown.get(person, set()), rules=targets
+        )
+        for rule, (_, total) in short.items():
+            blocked.setdefault(rule, []).append(names.get(person, str(person)))
+            supply[rule] = total
+    return [
+        f"rule {rule} needs more quiz items: the gold answers of its {supply[rule]} item(s) were shown "
+        f"to {', '.join(sorted(who))}, so no retake on it can be drawn"
+        for rule, who in sorted(blocked.items())
+    ]
 
 
 def annotator_rounds(

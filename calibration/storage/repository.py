@@ -194,6 +194,8 @@ class RoundStatus:
 
     round: Round
     annotators: list[AnnotatorProgress] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """For the lead, e.g. "rule R-POS needs more quiz items: ..." (no retake without recycled gold)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -201,6 +203,7 @@ class RoundStatus:
             "kind": self.round.kind,
             "guideline": self.round.guideline_ref,
             "status": self.round.status,
+            "warnings": list(self.warnings),
             "annotators": [
                 {
                     "annotator": p.name,
@@ -559,6 +562,52 @@ def seen_items(session: Session, round_ids: Sequence[int], annotator_id: int) ->
         t.Assignment.round_id.in_(list(round_ids)), t.Assignment.annotator_id == annotator_id
     )
     return set(session.scalars(query))
+
+
+def gold_shown_items(
+    session: Session,
+    guideline_id: str,
+    annotator_ids: Sequence[int],
+    *,
+    finished_only: bool = False,
+    except_attempt: int | None = None,
+) -> dict[int, set[str]]:
+    """Items of each annotator's calibration attempts on any version of a guideline: their gold answer
+    was (finished attempts) or may have been (in progress, immediate feedback) shown to them.
+
+    Args:
+        finished_only: only finished attempts (gold shown for certain).
+        except_attempt: leave this attempt out (the one being scored).
+
+    Returns:
+        ``{annotator id: item ids}``; annotators without such items are missing.
+    """
+    if not annotator_ids:
+        return {}
+    query = (
+        select(t.Assignment.annotator_id, t.Assignment.item_id)
+        .join(
+            t.Attempt,
+            (t.Attempt.round_id == t.Assignment.round_id)
+            & (t.Attempt.annotator_id == t.Assignment.annotator_id)
+            & (t.Attempt.number == t.Assignment.attempt_number),
+        )
+        .join(t.Round, t.Round.id == t.Assignment.round_id)
+        .join(t.GuidelineVersion, t.GuidelineVersion.id == t.Round.guideline_version_id)
+        .where(
+            t.Round.kind == "calibration",
+            t.GuidelineVersion.guideline_id == guideline_id,
+            t.Assignment.annotator_id.in_(list(annotator_ids)),
+        )
+    )
+    if finished_only:
+        query = query.where(t.Attempt.status == "finished")
+    if except_attempt is not None:
+        query = query.where(t.Attempt.id != except_attempt)
+    shown: dict[int, set[str]] = {}
+    for annotator_id, item_id in session.execute(query):
+        shown.setdefault(annotator_id, set()).add(item_id)
+    return shown
 
 
 def rounds_on_version(session: Session, guideline_version_id: int) -> list[int]:
