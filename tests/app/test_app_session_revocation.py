@@ -99,3 +99,25 @@ def test_a_password_change_signs_open_tabs_out(app_engine: Any, app_lead: Any) -
     service.set_password(app_engine, app_lead, "a brand new passphrase", actor=app_lead)
     at.run()
     assert at.title[0].value == "Sign in"
+
+
+def test_the_sign_in_page_counts_attempts_per_client_address(
+    app_engine: Any, app_lead: Any, monkeypatch
+) -> None:
+    from calibration import auth as passwords
+    from calibration.app import state
+
+    monkeypatch.setattr(state, "client_address", lambda: "203.0.113.9")
+    for n in range(passwords.CLIENT_MAX_FAILURES):  # other accounts, from the same address
+        with pytest.raises(AuthError):
+            service.authenticate(app_engine, f"user{n}", "wrong horse!", client="203.0.113.9")
+    at = new_app().run()
+    at.text_input(key="sign_in_login").input("lead@example.org")
+    at.text_input(key="sign_in_password").input("correct-horse-battery")
+    at.button(key="sign_in_submit").click().run()
+    assert "auth_user_id" not in at.session_state
+    assert at.error[0].value.startswith("too many attempts")
+    monkeypatch.setattr(state, "client_address", lambda: "198.51.100.4")  # another address may
+    at.button(key="sign_in_submit").click().run()
+    assert at.session_state["auth_user_id"] == app_lead.id
+    assert at.session_state["auth_session_version"] == 0
