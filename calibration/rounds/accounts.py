@@ -193,8 +193,9 @@ def _bump_session_version(row: t.User) -> None:
 def revoke_sessions(engine: Engine, user: User | int) -> None:
     """Sign `user` out everywhere: every session cookie and open page session issued before stops working.
 
-    Bumps the user's session version (signed into each cookie and checked on every page run). Sign-out,
-    `set_password` and `deactivate_user` call it; nothing happens for an unknown user.
+    Bumps the user's session version (signed into each cookie and checked on every page run); the
+    app's Sign out calls it, and `set_password` and `deactivate_user` bump the version the same way.
+    Nothing happens for an unknown user.
     """
     user_id = user.id if isinstance(user, User) else user
     with session_scope(engine) as session:
