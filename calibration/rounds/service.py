@@ -75,6 +75,7 @@ from calibration.rounds.rounds_admin import (
 from calibration.rounds.status import STUCK_AFTER as STUCK_AFTER
 from calibration.rounds.status import (
     RoundResponses,
+    analysable_rounds,
     audit_log,
     counts,
     latest_response_marker,
@@ -110,6 +111,7 @@ __all__ = [
     "User",
     "adjudicate",
     "adjudications",
+    "analysable_rounds",
     "audit_log",
     "authenticate",
     "certifications",
