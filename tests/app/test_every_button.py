@@ -113,6 +113,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace,
         monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
         yield ws, deferred
         ws.engine.dispose()
+    import streamlit as st
+
+    st.cache_data.clear()  # pages cache the guidelines folder's listing: forget the temporary copy
+    st.cache_resource.clear()
 
 
 def open_page(user: Any, page: PageSpec) -> Any:
