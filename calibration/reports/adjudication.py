@@ -10,6 +10,8 @@ import pandas as pd
 from calibration.reports.tables import answer_text, input_text
 from calibration.responses import ANSWER, ITEM, RULE
 
+QUEUE_COLUMNS = ["rules", "text", "answers", "distinct", "majority_share", "reason", "gold", "adjudicated"]
+
 
 def adjudication_queue(
     guideline: Any,
@@ -29,12 +31,12 @@ def adjudication_queue(
 
     Returns:
         DataFrame indexed by item_id with columns ``rules, text, answers, distinct, majority_share,
-        reason`` ("no gold", "disagreement" or both) and ``adjudicated`` (bool).
+        reason`` ("no gold", "disagreement" or both), ``gold`` (the item's current gold answer as
+        plain text, '' when it has none: an item disputed by annotators may already have gold) and
+        ``adjudicated`` (bool).
     """
     if responses.empty:
-        return pd.DataFrame(
-            columns=["rules", "text", "answers", "distinct", "majority_share", "reason", "adjudicated"]
-        )
+        return pd.DataFrame(columns=QUEUE_COLUMNS)
     keyed = responses[ANSWER].map(repr)
     grouped = keyed.groupby(responses[ITEM])
     distinct = grouped.nunique()
@@ -50,9 +52,10 @@ def adjudication_queue(
         if not (no_gold or disputed):
             continue
         try:
-            text = input_text(guideline.item(item_id).input)
+            item_input = guideline.item(item_id).input
         except KeyError:
-            text = ""
+            item_input = None
+        text = input_text(item_input)
         reason = " and ".join(r for r, on in (("no gold", no_gold), ("disagreement", disputed)) if on)
         rows.append(
             {
@@ -63,17 +66,23 @@ def adjudication_queue(
                 "distinct": int(distinct[item_id]),
                 "majority_share": round(float(majority[item_id]), 2),
                 "reason": reason,
+                "gold": gold_text(guideline, gold, item_id, getattr(item_input, "text", None)),
                 "adjudicated": item_id in done,
             }
         )
     table = pd.DataFrame(rows)
     if table.empty:
-        return pd.DataFrame(
-            columns=["rules", "text", "answers", "distinct", "majority_share", "reason", "adjudicated"]
-        )
+        return pd.DataFrame(columns=QUEUE_COLUMNS)
     return table.set_index(ITEM).sort_values(
         ["majority_share", "distinct"], ascending=[True, False], kind="stable"
     )
+
+
+def gold_text(guideline: Any, gold: pd.Series, item_id: str, raw: str | None = None) -> str:
+    """The gold answer of `item_id` as plain text ('' when it has none); `raw` is the item text (spans)."""
+    if item_id not in gold.index:
+        return ""
+    return answer_text(guideline.task.type, gold[item_id], raw)
 
 
 def answer_counts(guideline: Any, responses: pd.DataFrame, item_id: str) -> pd.DataFrame:

@@ -118,6 +118,35 @@ class RoundAnalysis:
         )
 
 
+def unanalysable_reason(responses: pd.DataFrame) -> str | None:
+    """Why a round's agreement cannot be analysed, as a sentence for the reader; None when it can.
+
+    Agreement needs two or more annotators answering the same items. A calibration quiz taken by
+    one annotator has answers (and gold scores) but no agreement: its chart and tables would be
+    empty. The store answers the same question for all rounds at once
+    (`calibration.rounds.status.analysable_rounds`).
+
+    Args:
+        responses: the round's canonical responses table.
+    """
+    if responses.empty:
+        return "No answers in this round yet. Come back when annotators have started."
+    annotators = responses[ANNOTATOR].nunique()
+    if annotators < 2:
+        return (
+            "Only one annotator has answered this round, so there is no agreement to measure: "
+            "agreement needs two or more annotators answering the same items. "
+            "Their scores against gold are on the Annotators page."
+        )
+    shared = responses.groupby(ITEM)[ANNOTATOR].nunique()
+    if not (shared >= 2).any():
+        return (
+            f"{annotators} annotators answered this round, but no item was answered by two of them, "
+            "so there is no agreement to measure. Give items to several annotators (a pilot round's overlap)."
+        )
+    return None
+
+
 def report_dict(report: Any) -> dict[str, Any]:
     """The engine's report as the JSON-shaped dict of `calibration agreement --json`."""
     if isinstance(report, dict):

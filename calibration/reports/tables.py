@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calibration.agreement.breakdown import FEW_ITEMS
 from calibration.agreement.items import item_agreement
 from calibration.answers import answer_to_json
 from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE
@@ -39,6 +40,42 @@ FLAG_WORDS: dict[str, str] = {
     "vague_wording": "the rule text uses vague wording",
 }
 
+FLAG_NAMES: dict[str, str] = {
+    "few_items": f"few items (under {FEW_ITEMS})",
+    "skewed_prevalence": "skewed labels: kappa paradox",
+    "undefined_single_category": "one label only",
+    "single_annotator": "items with one answer",
+    "no_pairable_items": "no item with two answers",
+    "no_gold": "no gold",
+    "low_agreement": "low agreement",
+    "good_annotators_fail": "good annotators fail here",
+    "gold_suspect": "gold answer suspect",
+    "confused_labels": "two labels confused",
+    "low_confidence": "low confidence",
+    "flagged_unclear": "flagged as unclear",
+    "overlapping_rules": "overlapping rules",
+    "contradictory_examples": "contradictory examples",
+    "vague_wording": "vague wording",
+    "missing_edge_cases": "no edge cases",
+    "long_time": "slow to answer",
+    "cohen_ci_omitted": "no interval for Cohen's kappa",
+}
+"""Short names of flag codes, for labels and badges (`FLAG_WORDS` has the sentence)."""
+
+STATISTIC_NAMES: dict[str, str] = {
+    "krippendorff_alpha": "Krippendorff's alpha",
+    "fleiss_kappa": "Fleiss' kappa",
+    "cohen_kappa_mean": "Cohen's kappa (mean over pairs)",
+    "cohen_kappa": "Cohen's kappa",
+    "gwet_ac1": "Gwet's AC1",
+    "gwet_ac2": "Gwet's AC2",
+    "scott_pi": "Scott's pi",
+    "percent_agreement": "percent agreement",
+    "gold_accuracy": "accuracy vs gold",
+    "gold_kappa": "kappa vs gold",
+}
+"""Names of statistic codes as the literature writes them."""
+
 TABLE_STATISTICS = ("krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1", "fleiss_kappa", "percent_agreement")
 CI_STATISTICS = ("krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1")
 
@@ -46,6 +83,44 @@ CI_STATISTICS = ("krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1")
 def describe_flag(code: str) -> str:
     """Plain words for a machine-readable flag code (the code itself when unknown)."""
     return FLAG_WORDS.get(code, code.replace("_", " "))
+
+
+def flag_name(code: str) -> str:
+    """A short name for a flag code, e.g. ``"few_items"`` -> ``"few items (under 10)"``."""
+    return FLAG_NAMES.get(code, code.replace("_", " "))
+
+
+def statistic_name(code: str) -> str:
+    """The name of a statistic code, e.g. ``"krippendorff_alpha"`` -> ``"Krippendorff's alpha"``."""
+    return STATISTIC_NAMES.get(code, code.replace("_", " "))
+
+
+def kappa_paradox_note(block: Mapping[str, Any]) -> str:
+    """Why a rule flagged ``skewed_prevalence`` is not necessarily ambiguous, with its own figures.
+
+    Args:
+        block: a statistics block or a `rule_table` row (``percent_agreement``,
+            ``krippendorff_alpha``, ``gwet_ac1``; missing or NaN ones are left out).
+
+    Kappa-type statistics (Cohen, Fleiss, Krippendorff) subtract the agreement expected by chance,
+    estimated from how often each label is used. When one label dominates, chance agreement is
+    close to 1, so a few disagreements pull them far down although annotators agree on most items
+    (Feinstein & Cicchetti 1990). Gwet's AC1 estimates chance agreement in a way that a dominant
+    label does not inflate (Gwet 2008).
+    """
+    figures = []
+    for code in ("percent_agreement", "krippendorff_alpha", "fleiss_kappa", "cohen_kappa_mean", "gwet_ac1"):
+        value = _number(block.get(code))
+        if not np.isnan(value):
+            figures.append(f"{statistic_name(code)} {value:.2f}")
+    shown = f" ({', '.join(figures)})" if figures else ""
+    return (
+        f"Kappa paradox{shown}: annotators agree on most items, but one label makes up most answers, "
+        "so the agreement expected by chance is high and kappa-type statistics (alpha, kappa) come out "
+        "low even though annotators rarely disagree. Read Gwet's AC1, which a dominant label does not "
+        "fool, before calling the rule ambiguous; if AC1 is high, add items of the rarer labels rather "
+        "than rewriting the rule."
+    )
 
 
 def describe_flags(codes: Iterable[str]) -> str:

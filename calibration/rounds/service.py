@@ -78,6 +78,7 @@ from calibration.rounds.rounds_admin import (
 from calibration.rounds.status import STUCK_AFTER as STUCK_AFTER
 from calibration.rounds.status import (
     RoundResponses,
+    analysable_rounds,
     annotator_rounds,
     audit_log,
     counts,
@@ -114,6 +115,7 @@ __all__ = [
     "User",
     "adjudicate",
     "adjudications",
+    "analysable_rounds",
     "annotator_rounds",
     "audit_log",
     "authenticate",

@@ -216,6 +216,17 @@ def latest_response_marker(engine: Engine, round: RoundRef) -> int:
         return repo.last_response_id(session, row.id) or 0
 
 
+def analysable_rounds(engine: Engine) -> set[int]:
+    """Ids of the rounds whose agreement can be analysed: two or more annotators answered a shared item.
+
+    A round answered by one annotator (a calibration quiz taken alone), or whose annotators share
+    no item, has no agreement to show; `calibration.reports.analysis.unanalysable_reason` says why
+    for one round's responses table.
+    """
+    with session_scope(engine, read_only=True) as session:
+        return repo.rounds_with_shared_items(session)
+
+
 def round_responses(engine: Engine, round: RoundRef) -> RoundResponses:
     """A round's current answers as the canonical responses table, with item rules and gold.
 

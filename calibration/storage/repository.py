@@ -627,6 +627,18 @@ RESPONSE_COLUMNS = (
 )
 
 
+def rounds_with_shared_items(session: Session) -> set[int]:
+    """Ids of the rounds in which some item has current answers from two or more annotators."""
+    r = t.Response
+    shared = (
+        select(r.round_id)
+        .where(r.superseded_at.is_(None))
+        .group_by(r.round_id, r.item_id)
+        .having(func.count(func.distinct(r.annotator_id)) >= 2)
+    )
+    return {int(round_id) for round_id in session.scalars(select(shared.subquery().c.round_id).distinct())}
+
+
 def round_response_rows(session: Session, round_id: int) -> list[tuple[Any, ...]]:
     """Current responses of a round as plain tuples, oldest attempt first, then by answer order.
 

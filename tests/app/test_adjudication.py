@@ -147,3 +147,26 @@ def test_annotator_is_refused(ws):
     at = ws.page("adjudication.py", ws.annotator).run()
     assert at.error[0].value.startswith("This page is for a lead;")
     assert not at.radio
+
+
+def test_an_item_that_already_has_gold_shows_that_gold_escaped_and_is_marked(ws):
+    from calibration.app.widgets.text import escape_markdown
+    from calibration.reports.tables import answer_text
+
+    data, queue = _queue(ws)
+    with_gold = [i for i in queue.index if i in data.gold.index]
+    without = [i for i in queue.index if i not in data.gold.index]
+    assert with_gold, "the seeded pilot should have a disputed item with bank gold"
+    item_id = with_gold[0]
+    gold = answer_text(data.guideline.task.type, data.gold[item_id])
+    assert queue.loc[item_id, "gold"] == gold and "_" in gold  # a label id: markdown must be escaped
+    assert all(queue.loc[i, "gold"] == "" for i in without)
+    at = ws.page("adjudication.py", ws.lead).run()
+    at.selectbox(key="adj_item").set_value(item_id).run()
+    assert not at.exception
+    table = frames(at, column="reason")[0]
+    assert table.loc[item_id, "gold"] == gold
+    box = at.selectbox(key="adj_item")
+    assert box.format_func(item_id).endswith(" · has gold")
+    shown = [i.value for i in at.info]
+    assert any(f"**Gold answer** (from the guideline's bank): {escape_markdown(gold)}." in v for v in shown)

@@ -132,3 +132,50 @@ def test_lead_creates_a_pilot_round_with_annotators_and_overlap(app_engine, app_
     assert sorted(status["annotator"]) == ["Ari Annotator", "Bo Second"]
     assert set(status["status"]) == {"not started"}
     assert not [c for c in at.code if "invite=" in c.value]
+
+
+def test_create_round_form_previews_the_quiz_length_and_resets_after_creation(app_engine, app_lead):
+    from calibration.rounds.quiz_length import quiz_length
+
+    at = new_app(app_lead).run()
+    at.switch_page(page("rounds.py")).run()
+    at.text_input(key="rounds_name").input("First cohort")
+    at.selectbox(key="rounds_ref").set_value("contract-clauses@1.1.0")
+    at.number_input(key="rounds_per_quiz").set_value(6).run()
+    expected = quiz_length(service.get_guideline(app_engine, "contract-clauses@1.1.0"), 6).sentence()
+    assert (
+        expected.startswith("Quizzes will have about ")
+        and ", not 6: each of the 8 rules gets at least 3 items" in expected
+    )
+    assert expected in [w.value for w in at.warning]  # before creating the round
+    at.checkbox(key="rounds_cite").check()
+    at.button(key="rounds_create").click().run()
+    assert not at.exception
+    (first,) = service.list_rounds(app_engine)
+    assert (first.settings["items_per_quiz"], first.settings["cite_rules"]) == (6, True)
+    assert f"Created the round First cohort. {expected}" in at.success[0].value
+    # every field is back to its default for the next round
+    assert at.text_input(key="rounds_name").value == ""
+    assert at.checkbox(key="rounds_cite").value is False
+    assert at.number_input(key="rounds_per_quiz").value == 0
+    assert at.number_input(key="rounds_links_count").value == 3
+    at.text_input(key="rounds_name").input("Second cohort")
+    at.button(key="rounds_create").click().run()
+    second = service.get_round(app_engine, "Second cohort")
+    assert second.settings["cite_rules"] is False
+    assert (
+        second.settings["items_per_quiz"]
+        == service.get_guideline(app_engine, second.guideline_ref).calibration.items_per_quiz
+    )
+
+
+def test_a_refused_round_keeps_the_fields_and_says_why(app_engine, app_lead):
+    at = new_app(app_lead).run()
+    at.switch_page(page("rounds.py")).run()
+    at.checkbox(key="rounds_cite").check()
+    at.number_input(key="rounds_per_quiz").set_value(5)
+    at.button(key="rounds_create").click().run()  # no name
+    assert not at.exception
+    assert errors(at) and not service.list_rounds(app_engine)
+    assert at.checkbox(key="rounds_cite").value is True
+    assert at.number_input(key="rounds_per_quiz").value == 5

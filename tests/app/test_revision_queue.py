@@ -41,10 +41,19 @@ def test_demo_queue_is_populated_with_the_ambiguous_rule_first(ws):
     table = frames(at, index="rule_id")[0]
     assert list(table.index) == [e.rule_id for e in queue.rules]
     assert table.index[0] == "R-INDEM"
-    assert "low_agreement" in table.loc["R-INDEM", "flags"]
+    # flags and statistics in words, the codes in tooltips
+    assert "low agreement" in table.loc["R-INDEM", "flags"]
+    assert "low_agreement" not in table.loc["R-INDEM", "flags"]
+    assert set(table["statistic"]) == {"Krippendorff's alpha"}
+    assert "low agreement: `low_agreement`" in at.dataframe[0].proto.columns
     shown = texts(at)
     assert queue.rules[0].suggestion in shown
-    assert "confused_labels (+1.5): INDEMNIFICATION vs LIMITATION_OF_LIABILITY" in shown
+    confused = next(m for m in at.markdown if "two labels confused" in m.value)
+    assert confused.value.startswith(
+        ":orange-badge[:material/flag: two labels confused] (+1.5) INDEMNIFICATION vs LIMITATION\\_OF\\_LIABILITY"
+    )
+    assert confused.proto.help == "Flag code: `confused_labels`"
+    assert at.metric[1].label == "Krippendorff's alpha" and at.metric[1].proto.help == "`krippendorff_alpha`"
     worst = frames(at, column="answers")[0]
     assert list(worst.index) == [w["item_id"] for w in queue.rules[0].worst_items]
 

@@ -192,7 +192,7 @@ def _create_round(page: Any, url: str, name: str, ref: str) -> str:
     except AssertionError:
         page.get_by_text("Create a round").click()
         expect(page.get_by_label("Round name", exact=True)).to_be_visible(timeout=TIMEOUT)
-    form = page.get_by_test_id("stForm")
+    form = page.get_by_test_id("stExpander").filter(has=page.get_by_label("Round name", exact=True))
     form.get_by_label("Round name", exact=True).fill(name)
     choice = form.locator(".st-key-rounds_ref input")
     for attempt in range(3):  # the live-progress fragment reruns every 5 s and may close the list

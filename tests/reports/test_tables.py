@@ -94,3 +94,19 @@ def test_rule_table_and_chart_table_from_blocks():
     assert isinstance(long, pd.DataFrame) and set(long["statistic"]) == {
         "krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1"
     }  # fmt: skip
+
+
+def test_flag_and_statistic_names_and_the_kappa_paradox_note():
+    from calibration.reports.tables import flag_name, kappa_paradox_note, statistic_name
+
+    assert flag_name("few_items") == "few items (under 10)"
+    assert flag_name("skewed_prevalence") == "skewed labels: kappa paradox"
+    assert flag_name("brand_new_flag") == "brand new flag"
+    assert statistic_name("krippendorff_alpha") == "Krippendorff's alpha"
+    assert statistic_name("gwet_ac1") == "Gwet's AC1"
+    note = kappa_paradox_note(
+        {"percent_agreement": 0.92, "krippendorff_alpha": 0.18, "gwet_ac1": float("nan")}
+    )
+    assert note.startswith("Kappa paradox (percent agreement 0.92, Krippendorff's alpha 0.18): ")
+    assert "Read Gwet's AC1" in note
+    assert kappa_paradox_note({}).startswith("Kappa paradox: annotators agree on most items")

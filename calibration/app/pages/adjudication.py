@@ -47,9 +47,10 @@ st.dataframe(
     key="adj_table",
     width="stretch",
     # the short columns first, the long item text last: nothing useful is cut off at the right edge
-    column_order=["reason", "rules", "answers", "distinct", "majority_share", "text"],
+    column_order=["reason", "gold", "rules", "answers", "distinct", "majority_share", "text"],
     column_config={
         "reason": st.column_config.TextColumn("reason"),
+        "gold": st.column_config.TextColumn("gold", help="The item's current gold answer (empty: none)"),
         "rules": st.column_config.TextColumn("rules"),
         "answers": st.column_config.NumberColumn("answers", width="small"),
         "distinct": st.column_config.NumberColumn("distinct", width="small"),
@@ -60,7 +61,7 @@ st.dataframe(
 item_id = st.selectbox(
     "Item to adjudicate",
     shown.index.tolist(),
-    format_func=lambda i: f"{i} · {shown.loc[i, 'reason']}",
+    format_func=lambda i: f"{i} · {shown.loc[i, 'reason']}" + (" · has gold" if shown.loc[i, "gold"] else ""),
     key="adj_item",
 )
 if item_id is None:
@@ -100,6 +101,12 @@ with right:
     previous = [d for d in decided if d.item_id == item_id]
     if previous:
         st.info(f"Already adjudicated: {escape_markdown(previous[-1].answer)}. A new decision replaces it.")
+    elif shown.loc[item_id, "gold"]:
+        st.info(
+            f"**Gold answer** (from the guideline's bank): {escape_markdown(shown.loc[item_id, 'gold'])}. "
+            "A decision here replaces it in this round's analyses.",
+            icon=":material/verified:",
+        )
 
 # keys carry the round and the item (two pilots of one guideline share item ids): a decision being typed
 # for one item never shows under another

@@ -13,20 +13,21 @@ from calibration.app.widgets.analysis_round import (
     round_analysis,
     rule_items,
     selected_point,
+    show_flags,
 )
 from calibration.app.widgets.text import escape_markdown
 from calibration.reports.charts import selected_rule
-from calibration.reports.tables import describe_flag, items_of_rule, items_side_by_side
+from calibration.reports.tables import flag_name, items_of_rule, items_side_by_side, statistic_name
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 state.require_role("lead", "author")
 st.title("Agreement dashboard")
 
-round_ = pick_round("dash_round")
+round_ = pick_round("dash_round", analysable_first=True)
 if round_ is None:
     st.info("No rounds yet. Create a pilot round on the Rounds page, or open the demo workspace.")
     st.stop()
-loaded = round_analysis(round_)
+loaded = round_analysis(round_, agreement=True)
 if loaded is None:
     st.stop()
 data, analysis = loaded
@@ -65,14 +66,20 @@ cols[0].metric("Items", analysis.n_items)
 cols[1].metric("Annotators", analysis.n_annotators)
 cols[2].metric("Answers", analysis.n_answers)
 alpha = overall.get("krippendorff_alpha")
-cols[3].metric("Krippendorff's alpha", "–" if alpha is None else f"{alpha:.2f}")
-cols[4].metric("Target", f"{analysis.target:.2f}")
-for flag in overall.get("flags") or []:
-    st.warning(f"Whole round: {describe_flag(str(flag))}.", icon=":material/flag:")
+cols[3].metric(
+    statistic_name("krippendorff_alpha"),
+    "–" if alpha is None else f"{alpha:.2f}",
+    help="Chance-corrected agreement of the whole round (`krippendorff_alpha`)",
+)
+cols[4].metric("Target", f"{analysis.target:.2f}", help="The guideline's pilot target (`pilot_target`)")
+show_flags(overall.get("flags") or [], overall, prefix="Whole round:")
 
 # ----------------------------------------------------------------- per rule
 st.subheader("Agreement per rule")
-shown = analysis.rules.drop(columns=["flags"]).rename(columns={"flags_text": "flags"})
+shown = analysis.rules.drop(columns=["flags_text"]).assign(
+    flags=analysis.rules["flags"].map(lambda codes: ", ".join(flag_name(str(c)) for c in codes))
+)
+shown_codes = sorted({str(c) for codes in analysis.rules["flags"] for c in codes})
 RULE_COLUMNS = (
     "title", "n_items", "krippendorff_alpha", "krippendorff_alpha_low", "krippendorff_alpha_high",
     "cohen_kappa_mean", "gwet_ac1", "percent_agreement", "gold_accuracy", "flags",
@@ -88,14 +95,24 @@ st.dataframe(
     column_config={
         "title": st.column_config.TextColumn("rule", width="medium"),
         "n_items": number("items"),
-        "krippendorff_alpha": number("alpha", help="Krippendorff's alpha"),
-        "krippendorff_alpha_low": number("alpha 95% low"),
-        "krippendorff_alpha_high": number("alpha 95% high"),
-        "cohen_kappa_mean": number("kappa", help="Cohen's kappa, mean over annotator pairs"),
-        "gwet_ac1": number("AC1", help="Gwet's AC1: robust when one label dominates"),
-        "percent_agreement": number("agreement", help="Share of agreeing answer pairs"),
-        "gold_accuracy": number("accuracy vs gold"),
-        "flags": st.column_config.TextColumn("flags", width="large"),
+        "krippendorff_alpha": number("Krippendorff's alpha", help="`krippendorff_alpha`"),
+        "krippendorff_alpha_low": number("alpha 95% low", help="`krippendorff_alpha_low`"),
+        "krippendorff_alpha_high": number("alpha 95% high", help="`krippendorff_alpha_high`"),
+        "cohen_kappa_mean": number(
+            "Cohen's kappa", help="Cohen's kappa, mean over annotator pairs (`cohen_kappa_mean`)"
+        ),
+        "gwet_ac1": number("Gwet's AC1", help="Robust when one label dominates (`gwet_ac1`)"),
+        "percent_agreement": number(
+            "percent agreement", help="Share of agreeing answer pairs (`percent_agreement`)"
+        ),
+        "fleiss_kappa": number("Fleiss' kappa", help="`fleiss_kappa`"),
+        "gold_accuracy": number("accuracy vs gold", help="`gold_accuracy`"),
+        "gold_kappa": number("kappa vs gold", help="`gold_kappa`"),
+        "flags": st.column_config.TextColumn(
+            "flags",
+            width="large",
+            help="; ".join(f"{flag_name(c)}: `{c}`" for c in shown_codes) or "No flag",
+        ),
     },
 )
 returned = st.plotly_chart(
@@ -122,8 +139,7 @@ rule_id = st.selectbox(
 row = analysis.rules.loc[rule_id]
 with st.container(border=True):
     st.markdown(f"#### {escape_markdown(rule_id)} · {escape_markdown(row['title'])}")
-    for flag in row["flags"]:
-        st.warning(describe_flag(str(flag)), icon=":material/flag:")
+    show_flags([str(flag) for flag in row["flags"]], row)
     try:
         st.markdown(guideline.rule(rule_id).text)
     except KeyError:

@@ -34,9 +34,7 @@ def _queue():
     except ImportError:
         return None
     guideline, responses, item_rules, gold = data
-    return revision_queue(
-        responses, guideline=guideline, item_rules=item_rules, gold=gold, report=analysis.report
-    )
+    return revision_queue(guideline, responses, item_rules, gold, report=analysis.report)
 
 
 def _report() -> bytes:

@@ -8,10 +8,11 @@ import streamlit as st
 from calibration.ambiguity.draft import draft_edge_case, save_draft
 from calibration.ambiguity.queue import revision_queue
 from calibration.app import state
-from calibration.app.widgets.analysis_round import format_statistics, pick_round
+from calibration.app.widgets.analysis_round import explain_unanalysable, format_statistics, pick_round
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
+from calibration.reports.tables import flag_name, kappa_paradox_note, statistic_name
 
 state.require_role("lead", "author")
 st.title("Revision queue")
@@ -23,7 +24,7 @@ def _compute(data):
     return revision_queue(guideline, responses, item_rules, gold)
 
 
-round_ = pick_round("rq_round")
+round_ = pick_round("rq_round", analysable_first=True)
 if round_ is None:
     st.info("No rounds yet. Create a pilot round on the Rounds page, or open the demo workspace.")
     st.stop()
@@ -33,6 +34,8 @@ try:
     if data.responses.empty:
         st.info("No answers in this round yet. Come back when annotators have started.")
         st.stop()
+    if explain_unanalysable(data.responses):
+        st.stop()
     queue = state.cached_analysis("revision_queue", round_.id, marker, _compute)
 except CalibrationError as error:
     state.render_error(error)
@@ -40,7 +43,22 @@ except CalibrationError as error:
 guideline = data.guideline
 
 # ----------------------------------------------------------------- the ranked rules
-st.dataframe(format_statistics(queue.table()), key="rq_table", width="stretch")
+ranked = queue.table()
+codes = sorted({str(code) for e in queue.rules for code in e.flags})
+if "statistic" in ranked:
+    ranked["statistic"] = ranked["statistic"].map(lambda code: statistic_name(str(code)))
+if "flags" in ranked:  # names in the cells, codes in the column's tooltip
+    ranked["flags"] = [", ".join(flag_name(str(code)) for code in e.flags) for e in queue.rules]
+st.dataframe(
+    format_statistics(ranked),
+    key="rq_table",
+    width="stretch",
+    column_config={
+        "flags": st.column_config.TextColumn(
+            "flags", help="; ".join(f"{flag_name(c)}: `{c}`" for c in codes) or "No flag"
+        )
+    },
+)
 rule_id = st.selectbox(
     "Rule",
     [e.rule_id for e in queue.rules],
@@ -54,14 +72,33 @@ with st.container(border=True):
     cols = st.columns(3)
     cols[0].metric("Score", f"{entry.score:.1f}")
     estimate = entry.agreement.estimate
-    cols[1].metric(entry.agreement.statistic, "–" if pd.isna(estimate) else f"{estimate:.2f}")
-    cols[2].metric("Items", entry.agreement.n_items)
+    cols[1].metric(
+        statistic_name(entry.agreement.statistic),
+        "–" if pd.isna(estimate) else f"{estimate:.2f}",
+        help=f"`{entry.agreement.statistic}`",
+    )
+    cols[2].metric("Items", entry.agreement.n_items, help="Items with two or more answers under the rule")
     for evidence in entry.evidence:
         if evidence.fired:
             points = entry.score_parts.get(evidence.code, 0.0)
-            st.text(f"{evidence.code} (+{points:.1f}): {evidence.message}")
+            st.markdown(
+                f":orange-badge[:material/flag: {flag_name(evidence.code)}] (+{points:.1f}) "
+                + escape_markdown(evidence.message),
+                help=f"Flag code: `{evidence.code}`",
+            )
             for comment in evidence.comments:
                 st.text(f"    “{comment}”")
+    if "skewed_prevalence" in entry.flags or "skewed_prevalence" in entry.agreement.flags:
+        st.info(
+            kappa_paradox_note(
+                {
+                    "percent_agreement": entry.agreement.percent,
+                    entry.agreement.statistic: entry.agreement.estimate,
+                    "gwet_ac1": entry.agreement.ac1,
+                }
+            ),
+            icon=":material/balance:",
+        )
     if entry.worst_items:
         st.markdown("**Worst items**")
         worst = pd.DataFrame(

@@ -27,6 +27,71 @@ def _invitation_links(round_id: int, count: int) -> list[str]:
 
 
 # ----------------------------------------------------------------- create
+# Plain widgets and a callback rather than st.form: the quiz length is previewed as the settings change,
+# and after a round is created every field goes back to its default (a form kept the last settings,
+# e.g. "ask which rule" stayed on for the next rounds).
+CREATE_DEFAULTS = {
+    "rounds_name": "",
+    "rounds_annotators": [],
+    "rounds_links_count": 3,
+    "rounds_seed": 0,
+    "rounds_overlap": 0,
+    "rounds_per_quiz": 0,
+    "rounds_per_rule": 0,
+    "rounds_cite": False,
+}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _quiz_length(ref: str, per_quiz: int, per_rule: int):
+    from calibration.rounds.quiz_length import quiz_length
+
+    return quiz_length(state.guideline(ref), per_quiz or None, per_rule or None)
+
+
+def _create_round() -> None:
+    """Create the round from the fields, then reset them; on a user error keep them and show why."""
+    values = {key: st.session_state.get(key, default) for key, default in CREATE_DEFAULTS.items()}
+    kind, ref = st.session_state.get("rounds_kind", "calibration"), st.session_state.get("rounds_ref")
+    common = {
+        "actor": user,
+        "annotators": values["rounds_annotators"],
+        "seed": int(values["rounds_seed"]),
+        "cite_rules": bool(values["rounds_cite"]),
+    }
+    try:
+        if kind == "pilot":
+            new = service.create_pilot_round(
+                engine,
+                values["rounds_name"].strip(),
+                ref,
+                overlap=int(values["rounds_overlap"]) or None,
+                **common,
+            )
+            length = None
+        else:
+            per_quiz, per_rule = int(values["rounds_per_quiz"]), int(values["rounds_per_rule"])
+            new = service.create_calibration_round(
+                engine, values["rounds_name"].strip(), ref,
+                items_per_quiz=per_quiz or None, min_items_per_rule=per_rule or None, **common,
+            )  # fmt: skip
+            length = _quiz_length(ref, per_quiz, per_rule).sentence()
+        st.session_state["rounds_new_links"] = (
+            new.id,
+            _invitation_links(new.id, int(values["rounds_links_count"])),
+        )
+    except CalibrationError as error:
+        st.session_state["rounds_create_error"] = error
+        return
+    st.session_state["rounds_created"] = (new.id, new.name, length)
+    st.session_state["rounds_pick"] = new.id
+    st.session_state.update(CREATE_DEFAULTS)
+    if refs:
+        st.session_state["rounds_ref"] = refs[0]
+
+
+for key, default in CREATE_DEFAULTS.items():
+    st.session_state.setdefault(key, default)
 with st.expander("Create a round", expanded=not rounds, icon=":material/add_circle:"):
     kind = st.segmented_control(
         "Kind",
@@ -39,47 +104,47 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
         }.get,
         key="rounds_kind",
     )
-    with st.form("rounds_create_form"):
-        name = st.text_input("Round name", key="rounds_name", placeholder="e.g. Onboarding, March cohort")
-        ref = st.selectbox("Guideline version", refs, key="rounds_ref")
-        annotators = st.multiselect(
-            "Annotators with an account (others join through invitation links)",
-            [u.name for u in service.list_users(engine, "annotator")],
-            key="rounds_annotators",
+    st.text_input("Round name", key="rounds_name", placeholder="e.g. Onboarding, March cohort")
+    ref = st.selectbox("Guideline version", refs, key="rounds_ref")
+    st.multiselect(
+        "Annotators with an account (others join through invitation links)",
+        [u.name for u in service.list_users(engine, "annotator")],
+        key="rounds_annotators",
+    )
+    left, right = st.columns(2)
+    left.number_input("Invitation links to create", 0, 100, key="rounds_links_count")
+    right.number_input("Seed (makes quizzes reproducible)", 0, 10_000, key="rounds_seed")
+    if kind == "pilot":
+        left.number_input("Annotators per item (0: the guideline's policy)", 0, 20, key="rounds_overlap")
+    else:
+        per_quiz = left.number_input(
+            "Items per quiz (0: the guideline's policy)", 0, 500, key="rounds_per_quiz"
         )
-        left, right = st.columns(2)
-        links = left.number_input("Invitation links to create", 0, 100, 3, key="rounds_links_count")
-        seed = right.number_input("Seed (makes quizzes reproducible)", 0, 10_000, 0, key="rounds_seed")
-        if kind == "pilot":
-            overlap = left.number_input(
-                "Annotators per item (0: the guideline's policy)", 0, 20, 0, key="rounds_overlap"
-            )
-        else:
-            per_quiz = left.number_input(
-                "Items per quiz (0: the guideline's policy)", 0, 500, 0, key="rounds_per_quiz"
-            )
-        cite = st.checkbox("Ask annotators which rule they applied", key="rounds_cite")
-        created = st.form_submit_button(
-            "Create round", type="primary", icon=":material/add:", key="rounds_create"
+        per_rule = right.number_input(
+            "At least this many items per rule (0: the guideline's policy)", 0, 50, key="rounds_per_rule"
         )
-    if created:
-        try:
-            if kind == "pilot":
-                new = service.create_pilot_round(
-                    engine, name.strip(), ref, actor=user, annotators=annotators,
-                    overlap=int(overlap) or None, seed=int(seed), cite_rules=cite,
-                )  # fmt: skip
+        if ref:
+            try:
+                length = _quiz_length(ref, int(per_quiz), int(per_rule))
+            except CalibrationError as error:
+                state.render_error(error)
             else:
-                new = service.create_calibration_round(
-                    engine, name.strip(), ref, actor=user, annotators=annotators,
-                    items_per_quiz=int(per_quiz) or None, seed=int(seed), cite_rules=cite,
-                )  # fmt: skip
-            st.session_state["rounds_new_links"] = (new.id, _invitation_links(new.id, int(links)))
-        except CalibrationError as error:
-            state.render_error(error)
-            st.stop()
-        st.session_state["rounds_pick"] = new.id
-        st.rerun()
+                (st.warning if length.changed else st.caption)(length.sentence())
+    st.checkbox("Ask annotators which rule they applied", key="rounds_cite")
+    error = st.session_state.pop("rounds_create_error", None)
+    if error is not None:
+        state.render_error(error)
+    st.button(
+        "Create round", type="primary", icon=":material/add:", key="rounds_create", on_click=_create_round
+    )
+created = st.session_state.pop("rounds_created", None)
+if created is not None:
+    st.success(
+        f"Created the round {state.escape_markdown(created[1])}."
+        + (f" {created[2]}" if created[2] else "")
+        + " The form is reset for the next round.",
+        icon=":material/check_circle:",
+    )
 
 import_section(engine, user, refs)  # a pilot from Label Studio, Prodigy, doccano, Argilla, CSV
 

@@ -18,32 +18,74 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.errors import CalibrationError
-from calibration.reports.analysis import RoundAnalysis, analyse_round
-from calibration.reports.tables import items_of_rule, items_side_by_side
+from calibration.reports.analysis import RoundAnalysis, analyse_round, unanalysable_reason
+from calibration.reports.tables import (
+    describe_flag,
+    flag_name,
+    items_of_rule,
+    items_side_by_side,
+    kappa_paradox_note,
+)
 
 
-def pick_round(key: str, *, kinds: Sequence[str] | None = None, label: str = "Round") -> Any | None:
+def pick_round(
+    key: str, *, kinds: Sequence[str] | None = None, label: str = "Round", analysable_first: bool = False
+) -> Any | None:
     """A select box of the rounds (newest first); the chosen service ``Round`` or None when there is none.
 
     Args:
         key: widget key (carry the page's prefix).
         kinds: only rounds of these kinds ("pilot", "calibration").
         label: widget label.
+        analysable_first: open on the newest round whose agreement can be analysed (two or more
+            annotators on shared items, `service.analysable_rounds`) rather than the newest round,
+            and mark the others "no agreement yet". For pages that show agreement.
     """
     from calibration.rounds import service
 
-    rounds = [r for r in service.list_rounds(state.get_engine()) if kinds is None or r.kind in kinds]
+    engine = state.get_engine()
+    rounds = [r for r in service.list_rounds(engine) if kinds is None or r.kind in kinds]
     if not rounds:
         return None
     rounds = sorted(rounds, key=lambda r: r.created_at, reverse=True)
     by_id = {r.id: r for r in rounds}
-    chosen = st.selectbox(
-        label,
-        list(by_id),
-        format_func=lambda rid: f"{by_id[rid].name} · {by_id[rid].kind} · {by_id[rid].guideline_ref}",
-        key=key,
-    )
+    analysable = service.analysable_rounds(engine) if analysable_first else set(by_id)
+    default = next((index for index, r in enumerate(rounds) if r.id in analysable), 0)
+
+    def describe(rid: Any) -> str:
+        text = f"{by_id[rid].name} · {by_id[rid].kind} · {by_id[rid].guideline_ref}"
+        return text if rid in analysable else f"{text} · no agreement yet"
+
+    chosen = st.selectbox(label, list(by_id), index=default, format_func=describe, key=key)
     return by_id.get(chosen)
+
+
+def show_flags(codes: Sequence[str], figures: Any = None, *, prefix: str = "") -> None:
+    """Flags in words: a short name and the sentence, the code in the tooltip; the kappa paradox explained.
+
+    Args:
+        codes: flag codes (``few_items``, ``skewed_prevalence`` ...).
+        figures: the statistics block or rule row the flags belong to, for the kappa paradox note
+            (`calibration.reports.tables.kappa_paradox_note`); None leaves its figures out.
+        prefix: words put before each flag's name, e.g. "Whole round:".
+    """
+    for code in codes:
+        code = str(code)
+        st.markdown(
+            f"{prefix} :orange-badge[:material/flag: {flag_name(code)}] {describe_flag(code)}".strip(),
+            help=f"Flag code: `{code}`",
+        )
+    if "skewed_prevalence" in codes:
+        st.info(kappa_paradox_note(figures if figures is not None else {}), icon=":material/balance:")
+
+
+def explain_unanalysable(responses: pd.DataFrame) -> bool:
+    """Show why the round's agreement cannot be analysed (one annotator, no shared item); True if shown."""
+    reason = unanalysable_reason(responses)
+    if reason is None:
+        return False
+    st.info(reason, icon=":material/info:")
+    return True
 
 
 _CACHE_KEY = "_analysis_round_cache_key"
@@ -56,7 +98,9 @@ def _shared_analysis(url: str | None, round_id: Any, marker: str, with_scores: b
     return analyse_round(guideline, responses, item_rules, gold, with_scores=with_scores)
 
 
-def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundData, RoundAnalysis] | None:
+def round_analysis(
+    round_: Any, *, scores: bool = False, agreement: bool = False
+) -> tuple[state.RoundData, RoundAnalysis] | None:
     """The round's data and analysis (cached until the round gets a new answer), or None with a message.
 
     Both are shared across sessions: treat them as read-only.
@@ -65,6 +109,8 @@ def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundDat
         round_: the service's ``Round``.
         scores: also score each annotator against gold (`RoundAnalysis.scores`); the dashboard
             does without, which keeps its first render fast on large rounds.
+        agreement: the page shows agreement: when the round has none to measure (one annotator,
+            no shared item) say why (`explain_unanalysable`) and return None.
 
     Shows an info box when the round has no answers yet and an error box for a `CalibrationError`.
     """
@@ -74,6 +120,8 @@ def round_analysis(round_: Any, *, scores: bool = False) -> tuple[state.RoundDat
         data = state.cached_round_analysis(round_.id, marker)
         if data.responses.empty:
             st.info("No answers in this round yet. Come back when annotators have started.")
+            return None
+        if agreement and explain_unanalysable(data.responses):
             return None
         analysis = _shared_analysis(url, round_.id, marker, scores)
     except CalibrationError as error:
