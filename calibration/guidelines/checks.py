@@ -140,3 +140,47 @@ def _check_answer(
     except AnswerError as error:
         return [((*path, "answer"), error.message, error.hint)]
     return []
+
+
+def span_boundary_problems(guideline: Guideline) -> list[Found]:
+    """Gold spans (items, examples, edge cases) an annotator could not select: not on token boundaries.
+
+    The quiz selects whole tokens (`calibration.tokens`), so such a gold span could never be
+    answered right. Each problem's path is the span's ``text`` when it has one, else the span.
+    Answers that do not parse are left to `guideline_problems`.
+    """
+    from calibration.tokens import boundary_problem, snap
+
+    task = guideline.task
+    if task.type != "span":
+        return []
+    golds: list[tuple[Path, object, object]] = [
+        (path, ex.input, ex.answer) for path, ex in _examples(guideline)
+    ]
+    golds += [(("items", i), item.input, item.answer) for i, item in enumerate(guideline.items)]
+    found: list[Found] = []
+    for path, input, answer in golds:
+        text = getattr(input, "text", None)
+        if not isinstance(text, str) or not isinstance(answer, list | tuple):
+            continue
+        for j, raw in enumerate(answer):
+            try:
+                ((start, end, label),) = parse_answer(task, [raw], input)  # type: ignore[arg-type]
+            except (AnswerError, ValueError):
+                continue
+            reason = boundary_problem(text, start, end)
+            if reason is None:
+                continue
+            at: Path = (
+                (*path, "answer", j, "text")
+                if isinstance(raw, dict) and "text" in raw
+                else (*path, "answer", j)
+            )
+            snapped = snap(text, start, end)
+            hint = "the quiz selects whole tokens (words, emails and ids such as ACC-123; each other symbol alone)"
+            if snapped is not None:
+                hint += f": mark {text[snapped[0] : snapped[1]]!r} instead"
+            found.append(
+                (at, f"gold span {text[start:end]!r} ({label}) cannot be selected: it {reason}", hint)
+            )
+    return found

@@ -215,6 +215,7 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
     Raises:
         GuidelineError: with every problem found in `.problems`, each located by line, column and field.
     """
+    from calibration.guidelines.checks import span_boundary_problems
     from calibration.guidelines.messages import translate_errors
     from calibration.guidelines.partial import cross_problems_despite
 
@@ -272,6 +273,9 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
         cross += cross_problems_despite(error, data)
     for at, message, hint in cross:
         found.append(problem_at(message, source_map.locate(at), at, hint))
+    if guideline is not None:
+        for at, message, hint in span_boundary_problems(guideline):
+            found.append(problem_at(message, source_map.locate(at), at, hint, code="span_not_selectable"))
     problems += [p for p in found if not _shadowed_by(p, shadowed)]
     if problems or guideline is None:
         _raise(problems)

@@ -49,7 +49,7 @@ def test_validate_broken_folder_prints_every_problem_one_per_line(capsys: pytest
         f"{BROKEN / 'unknown_field.yaml'}:15:5: rules[0].lables: unknown field 'lables'; expected one of id, "
         "title, text, labels, examples, edge_cases (hint: did you mean 'labels'?)"
     ) in lines
-    assert err == f"20 files checked: {len(lines)} problems\n"
+    assert err == f"21 files checked: {len(lines)} problems\n"
 
 
 def test_validate_json_lists_objects(capsys: pytest.CaptureFixture[str]) -> None:

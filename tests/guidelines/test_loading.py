@@ -91,6 +91,17 @@ EXPECTED: dict[str, list[str]] = {
         "16:17: rules[0].examples[0].answer: ranking ['c1', 'c2', 'c2'] is not a permutation of the "
         "candidates ['c1', 'c2', 'c3'] (hint: list every candidate id exactly once)",
     ],
+    "span_not_selectable.yaml": [
+        "19:20: rules[0].examples[0].answer[1].text: gold span 'Evelyn Strou' (NAME) cannot be selected: it ends "
+        "inside the token 'Stroud' (hint: the quiz selects whole tokens (words, emails and ids such as ACC-123; "
+        "each other symbol alone): mark 'Evelyn Stroud' instead)",
+        "24:19: rules[0].edge_cases[0].answer[0].text: gold span 'example.com' (EMAIL) cannot be selected: it "
+        "starts inside the token 'ana@example.com' (hint: the quiz selects whole tokens (words, emails and ids "
+        "such as ACC-123; each other symbol alone): mark 'ana@example.com' instead)",
+        "29:14: items[0].answer[0]: gold span ' Bo' (NAME) cannot be selected: it starts with white space "
+        "(hint: the quiz selects whole tokens (words, emails and ids such as ACC-123; each other symbol alone): "
+        "mark 'Bo' instead)",
+    ],
     "bad_version.yaml": [
         "3:10: version: version '1.0' is not a semantic version such as 1.0.0",
         "14:17: rules[0].examples[0].answer: expected one of a, b, got 'tie' (hint: this task does not allow ties)",

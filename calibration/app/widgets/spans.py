@@ -9,22 +9,24 @@ character offsets, the raw form `calibration.answers.parse_answer` accepts.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import streamlit as st
 
 from calibration.app.widgets.text import escape_markdown
+from calibration.tokens import tokenize
 
-TOKEN = re.compile(r"\w+(?:[.'@+\-]\w+)*|\S")
-"""A token: a word (keeping emails, ids like ACC-123 and phone groups like 555-0142 whole) or a symbol."""
+__all__ = [
+    "current_spans",
+    "highlighted",
+    "label_colors",
+    "reset_spans",
+    "span_picker",
+    "token_labels",
+    "tokenize",
+]
 
 COLORS = ("blue", "green", "orange", "violet", "red", "yellow", "gray")
-
-
-def tokenize(text: str) -> list[tuple[int, int]]:
-    """Character ranges ``(start, end)`` of the tokens of `text`, in order."""
-    return [(match.start(), match.end()) for match in TOKEN.finditer(text)]
 
 
 def token_labels(text: str, ranges: list[tuple[int, int]]) -> list[str]:
