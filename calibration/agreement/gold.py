@@ -10,6 +10,11 @@ Correctness per task type (canonical answers, `calibration.answers`):
 - single_label, pairwise, rating: exact match; multi_label: the label sets are equal;
 - span: the span sets are equal (exact offsets and labels); span precision/recall/F1 are micro
   averages over all spans (exact match of start, end and label);
+- partial credit: an item's ``credit`` is 1 when correct and 0 when not, except for span items,
+  whose credit is the F1 of the item's spans against its gold spans (exact match, as above; 1 when
+  both are empty), so 2 of 3 gold spans found and nothing extra earns 0.8. ``accuracy`` (overall and
+  per rule) is the mean credit, which equals the share of correct items for every other task type;
+  ``n_correct`` still counts the items answered exactly right;
 - ranking: identical order; Kendall's tau-a per item is averaged into ``kendall_tau``.
 
 Kappa against gold (Cohen 1960) uses the guideline's declared categories: unweighted for nominal
@@ -33,7 +38,7 @@ attempt fail only through the ``pass_rule_accuracy`` criterion.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -75,7 +80,10 @@ class GoldScore:
     mae: float | None = None
     within_one: float | None = None
     kendall_tau: float | None = None
-    items: pd.DataFrame = field(default_factory=pd.DataFrame)  # per item: answer, gold, correct
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)  # per item: answer, gold, correct, credit
+    credit: float | None = (
+        None  # the sum of the items' credit (partial for spans); accuracy = credit / n_items
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (frames become ``{row: {column: value}}`` mappings)."""
@@ -88,6 +96,7 @@ class GoldScore:
         return {
             "n_items": self.n_items,
             "n_correct": self.n_correct,
+            "credit": self.credit,
             "accuracy": self.accuracy,
             "kappa": self.kappa,
             "passed": self.passed,
@@ -119,14 +128,50 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _counts_frame(groups: pd.Series, correct: pd.Series, index_name: str) -> pd.DataFrame:
+def _counts_frame(
+    groups: pd.Series, correct: pd.Series, index_name: str, credit: pd.Series | None = None
+) -> pd.DataFrame:
+    """n_items, n_correct and accuracy per group; with `credit` (span items), a credit column too,
+    and accuracy is the mean credit."""
+    columns = _COUNT_COLUMNS if credit is None else [*_COUNT_COLUMNS[:2], "credit", "accuracy"]
     if groups.empty:
-        return pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name=index_name))
+        return pd.DataFrame(columns=columns, index=pd.Index([], name=index_name))
     table = pd.DataFrame({"g": groups.to_numpy(), "c": correct.to_numpy().astype(int)})
-    out = table.groupby("g", sort=True)["c"].agg(n_items="size", n_correct="sum")
-    out["accuracy"] = out["n_correct"] / out["n_items"]
+    table["p"] = table["c"] if credit is None else credit.to_numpy().astype(float)
+    out = table.groupby("g", sort=True).agg(
+        n_items=("c", "size"), n_correct=("c", "sum"), credit=("p", "sum")
+    )
+    out["accuracy"] = out["credit"] / out["n_items"]
     out.index.name = index_name
-    return out.astype({"n_items": int, "n_correct": int})
+    return out[columns].astype({"n_items": int, "n_correct": int})
+
+
+class SpanMatch(NamedTuple):
+    """How one span answer matches its gold spans (exact start, end and label)."""
+
+    right: int  # answer spans that are gold spans
+    given: int  # spans in the answer
+    gold: int  # gold spans
+
+    @property
+    def f1(self) -> float:
+        """2 * right / (given + gold); 1.0 when both are empty (nothing to mark, nothing marked)."""
+        total = self.given + self.gold
+        return 2 * self.right / total if total else 1.0
+
+
+def span_match(answer: Any, gold: Any) -> SpanMatch:
+    """Compare one item's spans with its gold spans (canonical spans or ``[start, end, label]`` lists)."""
+    mine = {tuple(map(_hashable, s)) for s in answer}
+    truth = {tuple(map(_hashable, s)) for s in gold}
+    return SpanMatch(len(mine & truth), len(mine), len(truth))
+
+
+def answers_credit(task_type: str, answers: list[Any], golds: list[Any]) -> list[float]:
+    """Each answer's credit: the F1 of its spans for span tasks, else 1.0 or 0.0 (`answers_correct`)."""
+    if task_type == "span":
+        return [span_match(a, g).f1 for a, g in zip(answers, golds, strict=True)]
+    return [float(c) for c in answers_correct(task_type, answers, golds)]
 
 
 def _kendall_tau(a: tuple, b: tuple) -> float:
@@ -207,8 +252,9 @@ def score_against_gold(
     extra: dict[str, float | None] = {}
 
     correct_s = pd.Series(answers_correct(kind, answers, golds), dtype=bool)
-    n_items, n_correct = len(frame), int(correct_s.sum())
-    accuracy = n_correct / n_items if n_items else None
+    credit_s = pd.Series(answers_credit(kind, answers, golds), dtype=float)
+    n_items, n_correct, credit = len(frame), int(correct_s.sum()), float(credit_s.sum())
+    accuracy = credit / n_items if n_items else None
 
     kappa: float | None = None
     confusion = pd.DataFrame()
@@ -281,13 +327,19 @@ def score_against_gold(
     # per rule
     if item_rules is not None and len(item_rules):
         rules = item_rules[[ITEM, RULE]].astype(str)
-        joined = pd.DataFrame({ITEM: frame[ITEM], "correct": correct_s}).merge(rules, on=ITEM, how="inner")
-        per_rule = _counts_frame(joined[RULE], joined["correct"], RULE)
+        joined = pd.DataFrame({ITEM: frame[ITEM], "correct": correct_s, "credit": credit_s}).merge(
+            rules, on=ITEM, how="inner"
+        )
+        partial = joined["credit"] if kind == "span" else None
+        per_rule = _counts_frame(joined[RULE], joined["correct"], RULE, partial)
     else:
         per_rule = pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name=RULE))
 
     passed, failed_rules, reasons, more_flags = _judge(policy, accuracy, kappa, per_rule, n_items)
-    items = pd.DataFrame({ANSWER: answers, "gold": golds, "correct": correct_s.to_numpy()}, index=frame[ITEM])
+    items = pd.DataFrame(
+        {ANSWER: answers, "gold": golds, "correct": correct_s.to_numpy(), "credit": credit_s.to_numpy()},
+        index=frame[ITEM],
+    )
     return GoldScore(
         n_items=n_items,
         n_correct=n_correct,
@@ -301,6 +353,7 @@ def score_against_gold(
         reasons=reasons,
         flags=flags + more_flags,
         items=items,
+        credit=credit if n_items else None,
         **extra,
     )
 
@@ -340,8 +393,13 @@ def _judge(
     if policy.pass_rule_accuracy is not None:
         for rule in failed_rules:
             row = per_rule.loc[rule]
+            partial = (
+                f", {row['credit']:.2f} with partial credit"
+                if row.get("credit", row["n_correct"]) != row["n_correct"]
+                else ""
+            )
             reasons.append(
-                f"rule {rule}: {int(row['n_correct'])} of {int(row['n_items'])} correct "
+                f"rule {rule}: {int(row['n_correct'])} of {int(row['n_items'])} correct{partial} "
                 f"({row['accuracy']:.0%}), below {policy.pass_rule_accuracy:.0%}"
             )
     return not reasons, failed_rules, reasons, flags
