@@ -281,6 +281,7 @@ def test_span_token_pills_and_label_options_are_escaped(app_engine, app_lead, ap
     from calibration.app.widgets.spans import token_labels, tokenize
 
     text = guideline.item(attempt.items[0]).input.text
+    at.toggle(key=f"{key}_buttons").set_value(True).run()
     tokens = at.pills(key=f"{key}_tokens").options
     # a lone "#" or "-" pill would render as an empty heading or list item: every token is escaped
     assert tokens == [escape_markdown(t) for t in token_labels(text, tokenize(text))]

@@ -92,7 +92,9 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
                 )
         return None if any(choice is None for choice in order) else order
     if kind == "span":
-        return span_widgets.current_spans(key)
+        if st.session_state.get(f"{key}_buttons"):
+            return span_widgets.current_spans(key)
+        return span_widgets.span_selector(task, input.text, key=key)
     raise ValueError(f"unknown task type {kind!r}")
 
 
@@ -107,8 +109,9 @@ def answer_form(
 ) -> Submission | None:
     """Render the answer form for one item; returns the `Submission` on the run it is submitted.
 
-    Span tasks get the span builder above the form (its buttons cannot live in a form); the form
-    then holds the extra fields and the submit button.
+    Span tasks select in the text itself, inside the form (one round trip per answer), or, with
+    the "Select with token buttons" toggle, with the token-button builder above the form (its
+    buttons cannot live in a form); see `calibration.app.widgets.spans`.
 
     Args:
         task: the guideline's task.
@@ -118,7 +121,7 @@ def answer_form(
         ask_confidence: whether to ask for a 1-5 confidence.
         submit_label: the submit button's label.
     """
-    if task.type == "span":
+    if task.type == "span" and span_widgets.buttons_mode(key):
         span_widgets.span_picker(task, input.text, key=key)
     with st.form(f"{key}_form", clear_on_submit=False, border=task.type != "span"):
         raw = _answer_widget(task, input, key)

@@ -28,6 +28,29 @@ def is_correct(guideline: Any, item: Any, answer: Any) -> bool | None:
         return False
 
 
+def span_credit(guideline: Any, item: Any, answer: Any) -> Any:
+    """How a span answer matches the item's gold spans (`SpanMatch`), or None (not a span item, no gold)."""
+    from calibration.agreement.gold import span_match
+    from calibration.answers import parse_answer
+    from calibration.errors import CalibrationError
+
+    if guideline.task.type != "span" or item.answer is None:
+        return None
+    try:
+        task = guideline.task
+        return span_match(parse_answer(task, answer, item.input), parse_answer(task, item.answer, item.input))
+    except CalibrationError:
+        return None
+
+
+def credit_text(match: Any) -> str:
+    """``F1 0.67: 2 of 3 spans right`` (with ``, 1 extra`` for marked spans that are not gold)."""
+    extra = match.given - match.right
+    return f"F1 {match.f1:.2f}: {match.right} of {match.gold} span{'s' if match.gold != 1 else ''} right" + (
+        f", {extra} extra" if extra else ""
+    )
+
+
 def show_rules_of(guideline: Any, item: Any) -> None:
     """The text of the rules an item exercises, each with a link to it on the guideline page."""
     for rule_id in item.rules:
@@ -58,8 +81,12 @@ def show_item_feedback(
         if actions is not None:
             actions()
         return
+    match = None if correct else span_credit(guideline, item, answer)
     if correct:
         st.success("Correct. Your answer: " + yours, icon=":material/check_circle:")
+    elif match is not None and match.right:
+        st.warning(f"Partly right, {credit_text(match)}. Your answer: " + yours, icon=":material/rule:")
+        st.markdown("**Gold answer:** " + answer_markdown(guideline, item.input, item.answer))
     else:
         st.error("Not quite. Your answer: " + yours, icon=":material/cancel:")
         st.markdown("**Gold answer:** " + answer_markdown(guideline, item.input, item.answer))

@@ -1,17 +1,29 @@
-"""Span answers with native widgets: tokens as multi-select pills, a label picker, Add/Remove span buttons.
+"""Span answers: select in the text itself (our own component), or with token buttons as a fallback.
 
-No custom JavaScript: the annotator selects contiguous tokens (pills whose values are token indices,
-so repeated words are fine), picks a label with a segmented control and presses "Add span". The
-spans built so far are shown highlighted (escaped text inside ``:color-background[...]``) with a
-remove button each. Spans live in ``st.session_state[f"{key}_spans"]`` as ``[start, end, label]``
-character offsets, the raw form `calibration.answers.parse_answer` accepts.
+In the text: ``span_select/`` holds a small components-v1 widget (static HTML, CSS and plain
+JavaScript, no build step, no CDN). The annotator drags over words (or uses Shift + arrow keys) and
+presses a label; selections snap to whole tokens (`calibration.tokens`), spans show highlighted and
+can be removed. The widget lives inside the answer form, so its value ``{"spans": [[start, end,
+label], ...]}`` stays in the browser until the form is submitted: one server round trip per answer.
+It receives the item's text as pieces of plain text with their offsets, the labels and the
+annotator's own spans; never a gold answer. Tests without a browser (AppTest shows the widget as an
+``UnknownElement``) set its value through ``st.session_state[f"{key}_select"]``.
+
+With token buttons (the toggle "Select with token buttons"; no JavaScript needed): the annotator
+selects contiguous tokens (pills whose values are token indices, so repeated words are fine), picks a
+label with a segmented control and presses "Add span". The spans built so far are shown highlighted
+(escaped text inside ``:color-background[...]``) with a remove button each. Spans live in
+``st.session_state[f"{key}_spans"]`` as ``[start, end, label]`` character offsets, the raw form
+`calibration.answers.parse_answer` accepts.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from calibration.app.widgets.text import escape_markdown
 from calibration.tokens import tokenize
@@ -166,5 +178,113 @@ def span_picker(task: Any, text: str, *, key: str) -> list[list[Any]]:
 
 def reset_spans(key: str) -> None:
     """Forget the spans and selection of widget `key` (after its answer was recorded)."""
-    for suffix in ("_spans", "_tokens", "_error"):
+    for suffix in ("_spans", "_tokens", "_error", "_select"):
         st.session_state.pop(f"{key}{suffix}", None)
+
+
+# --------------------------------------------------------------------------- selection in the text
+
+SPAN_SELECT_DIR = Path(__file__).parent / "span_select"
+"""The widget's static files (index.html, span_select.js, span_select.css), served by Streamlit."""
+
+
+def _span_select() -> Any:
+    """The component, declared in the running script: Streamlit registers a v1 component with the
+    runtime only when it is declared during a script run (not at an import outside one)."""
+    return components.declare_component("span_select", path=str(SPAN_SELECT_DIR))
+
+
+HEX_COLORS = {
+    "blue": "#a8d1ff",
+    "green": "#b5e8b0",
+    "orange": "#ffd59e",
+    "violet": "#dcc6ff",
+    "red": "#ffb3b3",
+    "yellow": "#fff0a0",
+    "gray": "#d9d9d9",
+}
+
+
+def text_pieces(text: str) -> list[dict[str, Any]]:
+    """`text` cut into tokens and the gaps between them, in order, each ``{text, start, end}``.
+
+    Gaps have ``start``/``end`` None. Joining every piece's text gives `text` back; the browser
+    draws the pieces as they are and sends back the offsets of the tokens, so it never counts
+    characters itself (JavaScript counts UTF-16 units, Python code points).
+    """
+    pieces: list[dict[str, Any]] = []
+    at = 0
+    for start, end in tokenize(text):
+        if start > at:
+            pieces.append({"text": text[at:start], "start": None, "end": None})
+        pieces.append({"text": text[start:end], "start": start, "end": end})
+        at = end
+    if at < len(text):
+        pieces.append({"text": text[at:], "start": None, "end": None})
+    return pieces
+
+
+def _hex_color(label: Any, index: int) -> str:
+    own = str(getattr(label, "color", None) or "")
+    if own.startswith("#") and len(own) in (4, 7):
+        return own
+    return HEX_COLORS.get(own.lower(), list(HEX_COLORS.values())[index % len(HEX_COLORS)])
+
+
+def spans_from_value(value: Any) -> Any:
+    """The raw span answer in the selector's value ``{"spans": [[start, end, label], ...]}``.
+
+    None when the widget has sent nothing yet (no span marked: the answer is "no spans"). A value of
+    another shape is returned as it is, for `calibration.answers.parse_answer` to refuse with a
+    message.
+    """
+    if value is None:
+        return []
+    if isinstance(value, dict) and isinstance(value.get("spans"), list):
+        return [list(span) if isinstance(span, list | tuple) else span for span in value["spans"]]
+    return value
+
+
+def span_selector(task: Any, text: str, *, key: str) -> Any:
+    """Selection in the text itself (inside the answer form); returns the raw spans selected so far.
+
+    Args:
+        task: the guideline's span task (its labels).
+        text: the input text.
+        key: the item's widget-key prefix; the widget's own key is ``f"{key}_select"``.
+    """
+    labels = list(task.labels)
+    value = _span_select()(
+        pieces=text_pieces(text),
+        labels=[
+            {"id": label.id, "name": label.name, "color": _hex_color(label, index)}
+            for index, label in enumerate(labels)
+        ],
+        spans=[],
+        instance=key,
+        key=f"{key}_select",
+        default=None,
+    )
+    return spans_from_value(value)
+
+
+PREFER_BUTTONS = "spans_prefer_buttons"
+"""Session key remembering the annotator's last choice of the toggle, for the next items."""
+
+
+def _remember_mode(key: str) -> None:
+    st.session_state[PREFER_BUTTONS] = bool(st.session_state.get(f"{key}_buttons"))
+
+
+def buttons_mode(key: str) -> bool:
+    """The toggle between selecting in the text (off) and token buttons (on) for item `key`."""
+    return bool(
+        st.toggle(
+            "Select with token buttons",
+            value=bool(st.session_state.get(PREFER_BUTTONS, False)),
+            key=f"{key}_buttons",
+            on_change=_remember_mode,
+            args=(key,),
+            help="Instead of selecting in the text: pick the words as buttons, then press Add span.",
+        )
+    )
