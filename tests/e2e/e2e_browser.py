@@ -124,3 +124,29 @@ def wait_idle(page: Any, timeout: float = 20000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
+
+
+def span_frame(page: Any) -> Any:
+    """The frame of the span selection widget (calibration/app/widgets/span_select) on `page`."""
+    return page.frame_locator("iframe[title*='span_select']")
+
+
+def drag_select(page: Any, start: int, end: int) -> None:
+    """Drag the mouse over the item text from the token starting at `start` to the one ending at `end`."""
+    frame = span_frame(page)
+    first = frame.locator(f".tok[data-start='{start}']")
+    last = frame.locator(f".tok[data-end='{end}']")
+    first.scroll_into_view_if_needed()
+    a, b = first.bounding_box(), last.bounding_box()
+    assert a and b, "the tokens of the span are not on screen"
+    page.mouse.move(a["x"] + 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=6)
+    page.mouse.move(b["x"] + b["width"] - 2, b["y"] + b["height"] / 2, steps=2)
+    page.mouse.up()
+
+
+def mark_span(page: Any, start: int, end: int, label_name: str) -> None:
+    """Select `[start, end)` in the text with the mouse and press the label's button."""
+    drag_select(page, start, end)
+    span_frame(page).locator("#labels").get_by_role("button", name=label_name, exact=True).click()

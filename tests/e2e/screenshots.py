@@ -23,6 +23,8 @@ from e2e_browser import (
     app_server,
     browser_context,
     browser_missing,
+    mark_span,
+    span_frame,
     wait_idle,
 )
 
@@ -69,9 +71,8 @@ def _prepare(url_db: str) -> dict[str, str]:
     return tokens
 
 
-def _mark_first_gold_span(page, url_db: str, round_name: str) -> None:
-    """Select the tokens and label of the shown item's first gold span (screenshots only)."""
-    from calibration.app.widgets.spans import tokenize
+def _mark_gold_spans(page, url_db: str, round_name: str) -> None:
+    """Mark the shown item's gold spans in the text, dragging the mouse over each (screenshots only)."""
     from calibration.rounds import service
     from calibration.storage.engine import make_engine
 
@@ -79,20 +80,12 @@ def _mark_first_gold_span(page, url_db: str, round_name: str) -> None:
     items = service.round_items(engine, round_name)
     guideline = service.get_guideline(engine, service.get_round(engine, round_name).guideline_ref)
     engine.dispose()
+    expect_visible(span_frame(page).locator(".tok").first)
     body = page.inner_text("body")
     item = next(i for i in items.values() if i.input.text in body and i.answer)
-    span = sorted(item.answer, key=lambda s: -len(s["text"]))[0]
-    text = item.input.text
-    start = text.index(span["text"])
-    tokens = page.locator("[class*='st-key-quiz_'][class*='_tokens']")
-    for index, (token_start, token_end) in enumerate(tokenize(text)):
-        if token_start >= start and token_end <= start + len(span["text"]):
-            tokens.get_by_role("button").nth(index).click()
-            page.wait_for_timeout(500)  # let the rerun start before waiting for it to end
-            wait_idle(page)
-    labels = page.locator("[class*='st-key-quiz_'][class*='_label']")
-    labels.get_by_text(guideline.label(span["label"]).name, exact=True).click()
-    wait_idle(page)
+    for span in item.answer:
+        start = span.get("start", item.input.text.index(span["text"]))
+        mark_span(page, start, start + len(span["text"]), guideline.label(span["label"]).name)
 
 
 def shoot(page, name: str) -> None:
@@ -310,10 +303,8 @@ def main() -> int:
         ann.get_by_role("button", name="Join this round").click()
         expect(ann.get_by_text(re.compile(r"^Item 1 of \d+$"))).to_be_visible(timeout=TIMEOUT)
         wait_idle(ann)
-        _mark_first_gold_span(ann, url_db, "PII onboarding")
-        ann.get_by_role("button", name="Add span").click()
         try:
-            expect(ann.get_by_role("button", name="Remove").first).to_be_visible(timeout=TIMEOUT)
+            _mark_gold_spans(ann, url_db, "PII onboarding")
         finally:
             shoot(ann, "quiz_span")
         shoot_lead_pages(lead, url)

@@ -23,6 +23,8 @@ from e2e_browser import (
     app_server,
     browser_context,
     browser_missing,
+    mark_span,
+    span_frame,
     wait_idle,
 )
 
@@ -278,15 +280,13 @@ def _take_span_quiz(journey: Journey, page: Any, guideline: Any) -> None:
         )
         item = _current_item(page, guideline, answered)
         span = item.answer[0]
-        tokens = page.locator("[class*='st-key-quiz_'][class*='_tokens']")
-        tokens.get_by_role("button", name=span["text"], exact=True).click()
-        wait_idle(page)
-        labels = page.locator("[class*='st-key-quiz_'][class*='_label']")
-        labels.get_by_text(guideline.label(span["label"]).name, exact=True).click()
-        wait_idle(page)
-        page.get_by_role("button", name="Add span").click()
-        expect(page.get_by_role("button", name="Remove")).to_be_visible(timeout=TIMEOUT)
-        wait_idle(page)
+        name = guideline.label(span["label"]).name
+        expect(span_frame(page).locator("#text")).to_have_text(item.input.text, timeout=TIMEOUT)
+        start = item.input.text.index(span["text"])
+        mark_span(page, start, start + len(span["text"]), name)  # selected in the text with the mouse
+        expect(span_frame(page).locator("#spans")).to_contain_text(
+            f"\u201c{span['text']}\u201d \u2192 {name}"
+        )
         page.get_by_test_id("stForm").get_by_role("button", name="Submit answer").click()
         _after_submit(page)
         answered.add(item.id)

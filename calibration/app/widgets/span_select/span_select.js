@@ -122,6 +122,8 @@
       node.className = "tok";
       node.textContent = piece.text;
       node.dataset.t = String(t);
+      node.dataset.start = String(piece.start); // the token's offsets (read by browser tests)
+      node.dataset.end = String(piece.end);
       const covering = ordered.find((s) => s[0] <= piece.start && piece.end <= s[1]);
       if (covering) {
         node.classList.add("marked");
