@@ -207,7 +207,13 @@
     return node ? Number(node.dataset.t) : null;
   }
 
-  textBox.addEventListener("mousedown", (event) => {
+  // Pointer events serve mouse, pen and touch alike; the token under the pointer is looked up by
+  // position because a touch keeps sending its events to the element where it started.
+  function tokenUnder(event) {
+    return tokenAt(document.elementFromPoint(event.clientX, event.clientY));
+  }
+
+  textBox.addEventListener("pointerdown", (event) => {
     const t = tokenAt(event.target);
     if (t === null || event.button !== 0) return;
     event.preventDefault();
@@ -217,20 +223,22 @@
     else anchor = focus = t;
     drawText();
   });
-  textBox.addEventListener("mouseover", (event) => {
+  window.addEventListener("pointermove", (event) => {
     if (!dragging) return;
-    const t = tokenAt(event.target);
+    const t = tokenUnder(event);
     if (t !== null && t !== focus) {
       focus = t;
       drawText();
     }
   });
-  window.addEventListener("mouseup", () => {
+  function endDrag() {
     if (!dragging) return;
     dragging = false;
     const sel = selection();
     if (sel) say("Selected \u201c" + spanText(tokenStart(sel[0]), tokenEnd(sel[1])) + "\u201d: press its label.");
-  });
+  }
+  window.addEventListener("pointerup", endDrag);
+  window.addEventListener("pointercancel", endDrag);
 
   textBox.addEventListener("keydown", (event) => {
     if (!tokens.length) return;
