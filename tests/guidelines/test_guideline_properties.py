@@ -14,6 +14,7 @@ from calibration.errors import GuidelineError
 from calibration.guidelines.loading import GuidelineDumper, dump_guideline, load_guideline_text
 from calibration.guidelines.model import Guideline
 from calibration.guidelines.versions import content_hash
+from calibration.tokens import tokenize
 
 # --------------------------------------------------------------------------- strategies
 TASK_TYPES = ["single_label", "multi_label", "span", "rating", "pairwise", "ranking"]
@@ -47,9 +48,13 @@ def _input_and_answer(draw: st.DrawFn, task: dict[str, Any]) -> tuple[Any, Any]:
     if kind == "rating":
         scale = task["scale"]
         return value, draw(st.integers(scale["min"], scale["max"]))
-    start = draw(st.integers(0, len(text) - 1))
-    end = draw(st.integers(start + 1, len(text)))
-    return value, [{"start": start, "end": end, "label": draw(st.sampled_from(labels))}]
+    tokens = tokenize(text)  # a gold span must be selectable: whole tokens
+    if not tokens:
+        return value, []
+    first = draw(st.integers(0, len(tokens) - 1))
+    last = draw(st.integers(first, len(tokens) - 1))
+    span = {"start": tokens[first][0], "end": tokens[last][1], "label": draw(st.sampled_from(labels))}
+    return value, [span]
 
 
 @st.composite
