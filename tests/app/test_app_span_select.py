@@ -154,6 +154,10 @@ def test_partly_right_spans_get_f1_credit_in_the_feedback_and_the_score(app_engi
         other = f"quiz_{attempt.id}_1"
         at.session_state[f"{other}_select"] = {"spans": []}
         at.button(key=f"{other}_submit").click().run()
+    at.button(key="quiz_next").click().run()  # "See my result"
+    assert not at.exception
+    score = next(m for m in at.metric if m.label == "Score")
+    assert score.value == "1.67 / 2"  # 2/3 for the partly right item, 1 for the right one
     result = service.finish_attempt(app_engine, attempt.id, actor=app_annotator)
     assert result.score["n_correct"] == 1 and result.score["accuracy"] == (2 / 3 + 1) / 2
     assert result.passed  # 0.83 >= 0.5: the partial credit counts

@@ -120,6 +120,17 @@ def per_rule_table(guideline: Any, score: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rule", "title", "items", "correct", "accuracy", "reread", "link"])
 
 
+_CREDIT_HELP = "A right item counts 1. A span item counts the F1 of your spans against the gold spans."
+
+
+def _points(score: dict[str, Any]) -> str:
+    """Items right, or points with partial credit (span items count their F1) when that differs."""
+    right, credit = score.get("n_correct", 0), score.get("credit")
+    if credit is None or abs(credit - right) < 1e-9:
+        return str(right)
+    return f"{credit:.2f}"
+
+
 def _percent(value: Any) -> str:
     return "–" if value is None else f"{100 * float(value):.0f}%"
 
@@ -135,7 +146,7 @@ def show_result(guideline: Any, result: Any) -> None:
             icon=":material/school:",
         )
     c1, c2, c3 = st.columns(3)
-    c1.metric("Score", f"{score.get('n_correct', 0)} / {score.get('n_items', 0)}")
+    c1.metric("Score", f"{_points(score)} / {score.get('n_items', 0)}", help=_CREDIT_HELP)
     c2.metric("Accuracy", _percent(score.get("accuracy")))
     kappa = score.get("kappa")
     c3.metric("Cohen's kappa vs gold", "–" if kappa is None else f"{kappa:.2f}")
