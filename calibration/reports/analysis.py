@@ -210,7 +210,9 @@ def analyse_round(
     has_gold = bool(answered_gold.any())
     if has_gold:
         with_gold = responses[answered_gold]
-        annotator_rule = accuracy_matrix(with_gold, item_rules, gold).reindex(columns=rules.index)
+        annotator_rule = accuracy_matrix(with_gold, item_rules, gold, guideline.task.type).reindex(
+            columns=rules.index
+        )
         kind = "accuracy vs gold"
         if with_scores:
             scores = _gold_scores(with_gold, gold, guideline, item_rules)
@@ -245,15 +247,23 @@ def _gold_scores(
     return scores[[c for c in SCORE_COLUMNS if c in scores.columns]]
 
 
-def accuracy_matrix(responses: pd.DataFrame, item_rules: pd.DataFrame, gold: pd.Series) -> pd.DataFrame:
-    """Share of answers equal to gold per annotator (index) and rule (columns); NaN where none.
+def accuracy_matrix(
+    responses: pd.DataFrame, item_rules: pd.DataFrame, gold: pd.Series, task_type: str | None = None
+) -> pd.DataFrame:
+    """Mean credit against gold per annotator (index) and rule (columns); NaN where none.
 
-    An answer is correct when it equals the gold answer, which is `calibration.agreement.gold`'s
-    criterion for every task type (canonical answers compare exactly). Items without gold are left out.
+    An answer's credit is `calibration.agreement.gold`'s: 1 when it equals the gold answer (canonical
+    answers compare exactly), else 0, except for span answers (`task_type` "span"), which earn the
+    F1 of their spans against the gold spans. Items without gold are left out.
     """
+    from calibration.agreement.gold import answers_credit
+
     part = responses[responses[ITEM].isin(gold.index)]
     expected = gold.reindex(part[ITEM]).to_numpy()
-    correct = np.fromiter((a == b for a, b in zip(part[ANSWER], expected, strict=True)), bool, len(part))
+    if task_type == "span":
+        correct = np.array(answers_credit("span", list(part[ANSWER]), list(expected)), dtype=float)
+    else:
+        correct = np.fromiter((a == b for a, b in zip(part[ANSWER], expected, strict=True)), bool, len(part))
     frame = pd.DataFrame({ITEM: part[ITEM].to_numpy(), ANNOTATOR: part[ANNOTATOR].astype(str).to_numpy()})
     frame["correct"] = correct
     frame = frame.merge(item_rules[[ITEM, RULE]].astype(str), on=ITEM)
