@@ -1,15 +1,19 @@
 """Turning a revision-queue item into an edge case of a new draft guideline version.
 
-The draft is the next version's YAML: the item becomes an edge case of the rule (with its gold answer,
-or the answer the author settles on, and a rationale), the item leaves the hidden quiz bank (teaching
-material must not be quizzed), the version is bumped and a changelog entry names the rule. The YAML is
+The draft is the next version's YAML, written from the NEWEST version of the guideline (not from the
+version the pilot ran on, which would silently drop every later change): the item becomes an edge case
+of the rule (with its gold answer, or the answer the author settles on, and a rationale), the item
+leaves the hidden quiz bank (teaching material must not be quizzed), the version is bumped and a
+changelog entry names the rule. When the newest version is a file, the file is edited in place
+(`calibration.guidelines.yaml_edit`), so the author's comments and formatting are kept. The YAML is
 validated with the guideline loader before it is offered, so what the author downloads always loads.
+A draft is never published here: a person publishes it on the Guidelines page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +25,22 @@ Bump = Literal["major", "minor", "patch"]
 
 
 @dataclass(frozen=True)
+class DraftBase:
+    """The guideline version a draft is written from.
+
+    Attributes:
+        guideline: that version.
+        text: its YAML source when it is a file (edited in place, comments kept); None for a published
+            snapshot without a file (the draft is then written from the model).
+        source: where it came from, for messages (a file path, or "published snapshot").
+    """
+
+    guideline: Guideline
+    text: str | None = None
+    source: str = "published snapshot"
+
+
+@dataclass(frozen=True)
 class Draft:
     """A validated draft version.
 
@@ -29,6 +49,11 @@ class Draft:
         yaml: the file content.
         file_name: ``<version>.yaml``, the name under ``guidelines/<id>/``.
         rule_id, item_id: the rule that gained the edge case and the quiz item it came from.
+        base_ref: the version the draft was written from (``id@version``).
+        pilot_ref: the version the item was piloted on.
+        newest_version: the newest version known when drafting; `forked` when `base_ref` is older.
+        kept_formatting: the base file was edited in place (its comments and formatting are kept).
+        note: one sentence for the author saying what the draft starts from.
     """
 
     guideline: Guideline
@@ -36,6 +61,21 @@ class Draft:
     file_name: str
     rule_id: str
     item_id: str
+    base_ref: str = ""
+    pilot_ref: str = ""
+    newest_version: str = ""
+    kept_formatting: bool = False
+    note: str = ""
+
+    @property
+    def forked(self) -> bool:
+        """Whether the draft starts from a version older than the newest (the newer changes are not in it)."""
+        from calibration.guidelines.versions import version_key
+
+        base_version = self.base_ref.partition("@")[2]
+        if not base_version or not self.newest_version:
+            return False
+        return version_key(base_version) < version_key(self.newest_version)
 
 
 def bump_version(version: str, part: Bump = "minor") -> str:
@@ -66,6 +106,51 @@ def next_free_version(version: str, taken: Iterable[str], part: Bump = "minor") 
     return candidate
 
 
+def newest_base(
+    guideline_id: str,
+    *,
+    published_versions: Iterable[str],
+    load_published: Callable[[str], Guideline],
+    guidelines_dir: str | Path,
+) -> DraftBase:
+    """The newest version of a guideline among the published ones and the files (drafts included).
+
+    The file is preferred when one exists with the same content as the published snapshot (its comments
+    are kept); a published version whose file differs or is missing is taken from the snapshot.
+
+    Args:
+        guideline_id: the guideline.
+        published_versions: its published versions.
+        load_published: ``ref -> Guideline`` for a published version.
+        guidelines_dir: the folder laid out as ``<id>/<version>.yaml``.
+
+    Raises:
+        NotFoundError: the guideline has no version at all.
+        GuidelineError: the newest file is invalid (every problem).
+    """
+    from calibration.guidelines.loading import read_guideline_file
+    from calibration.guidelines.versions import content_hash, discover, version_key
+
+    files = {f.version: f.path for f in discover(guidelines_dir).get(guideline_id, [])}
+    published = set(published_versions)
+    candidates = published | set(files)
+    if not candidates:
+        raise NotFoundError(
+            f"guideline {guideline_id!r} has no version to draft from",
+            hint="publish a version first, or add guidelines/<id>/<version>.yaml",
+        )
+    newest = max(candidates, key=version_key)
+    ref = f"{guideline_id}@{newest}"
+    snapshot = load_published(ref) if newest in published else None
+    if newest in files:
+        loaded = read_guideline_file(files[newest])
+        if snapshot is None or content_hash(snapshot) == content_hash(loaded.guideline):
+            text = files[newest].read_text(encoding="utf-8")
+            return DraftBase(loaded.guideline, text, str(files[newest]))
+    assert snapshot is not None
+    return DraftBase(snapshot)
+
+
 def _unique_id(wanted: str, used: set[str]) -> str:
     candidate, n = wanted, 2
     while candidate in used:
@@ -80,22 +165,26 @@ def draft_edge_case(
     *,
     why: str,
     answer: Any = None,
-    bump: Bump = "minor",
+    base: DraftBase | Guideline | None = None,
+    bump: Bump = "patch",
     taken_versions: Iterable[str] = (),
     keep_in_bank: bool = False,
     today: dt.date | None = None,
 ) -> Draft:
-    """Make the next version of `guideline` with quiz item `item_id` as an edge case of rule `rule_id`.
+    """Make the next version with quiz item `item_id` of the pilot as an edge case of rule `rule_id`.
 
     Args:
-        guideline: the version the pilot ran on.
+        guideline: the version the pilot ran on (the item's input and gold come from it).
         rule_id: the rule that gains the edge case.
         item_id: the quiz-bank item to turn into the edge case.
         why: the rationale shown with the edge case (what decides the answer).
         answer: the gold answer in YAML form; default the item's gold (pass a corrected answer when the
             queue listed the item as a gold suspect).
-        bump: which part of the version to increase.
-        taken_versions: versions that already exist; the draft skips them (1.0.0 -> 1.1.1 when 1.1.0 exists).
+        base: the version to write the draft from, normally the newest one (see `newest_base`); a
+            `DraftBase` with text is edited in place. Default: `guideline` itself.
+        bump: which part of the version to increase; an edge case clarifies a rule: a patch.
+        taken_versions: versions that already exist; the draft skips them (1.1.0 -> 1.1.2 when 1.1.1
+            exists). A base older than the newest of them makes the draft a fork (`Draft.forked`).
         keep_in_bank: keep the item in the quiz bank too (by default it is removed: taught items are not
             fair quiz items).
         today: the changelog date (default: today).
@@ -104,15 +193,22 @@ def draft_edge_case(
         A `Draft` whose YAML was loaded back with the guideline loader.
 
     Raises:
-        NotFoundError: the rule or the item is not in the guideline.
+        NotFoundError: the rule or the item is not in the guideline, or the rule is not in the base.
         GuidelineError: no answer is known, `why` is empty, or the draft does not validate (every problem).
     """
-    if rule_id not in guideline.rule_ids:
-        raise NotFoundError(
-            f"rule {rule_id!r} is not in {guideline.ref}",
-            location=Location(field="rule_id"),
-            hint=f"choose one of {', '.join(guideline.rule_ids)}",
-        )
+    from calibration.guidelines.versions import version_key
+
+    base = base if isinstance(base, DraftBase) else DraftBase(base or guideline)
+    source = base.guideline
+    for where in (guideline, source):
+        if rule_id not in where.rule_ids:
+            raise NotFoundError(
+                f"rule {rule_id!r} is not in {where.ref}",
+                location=Location(field="rule_id"),
+                hint=f"choose one of {', '.join(where.rule_ids)}"
+                if where is guideline
+                else "the rule was removed or renamed in the newer version: draft the edge case there by hand",
+            )
     try:
         item = guideline.item(item_id)
     except KeyError:
@@ -134,31 +230,116 @@ def draft_edge_case(
             location=Location(field="why"),
             hint="say in one or two sentences what decides the answer",
         )
-    version = next_free_version(guideline.version, [*taken_versions, guideline.version], bump)
-    used = {e.id for r in guideline.rules for e in (*r.examples, *r.edge_cases) if e.id} | {
-        i.id for i in guideline.items
+    known = {*taken_versions, source.version, guideline.version}
+    newest = max(known, key=version_key)
+    version = next_free_version(source.version, known, bump)
+    used = {e.id for r in source.rules for e in (*r.examples, *r.edge_cases) if e.id} | {
+        i.id for i in source.items
     }
     edge = Example(id=_unique_id(f"{item_id}-edge", used), input=item.input, answer=answer, why=why.strip())
-    rules = [
-        rule.model_copy(update={"edge_cases": [*rule.edge_cases, edge]}) if rule.id == rule_id else rule
-        for rule in guideline.rules
-    ]
-    items = list(guideline.items) if keep_in_bank else [i for i in guideline.items if i.id != item_id]
+    origin = "" if source.version == guideline.version else f" of the {guideline.version} pilot"
     entry = ChangelogEntry(
         version=version,
         date=today or dt.date.today(),
-        changes=f"{rule_id}: added an edge case from quiz item {item_id} (revision queue). {why.strip()}",
+        changes=f"{rule_id}: added an edge case from quiz item {item_id}{origin} (revision queue). {why.strip()}",
         rules=[rule_id],
     )
-    draft = guideline.model_copy(
+    remove = not keep_in_bank and item_id in {i.id for i in source.items}
+    expected = source.model_copy(
         update={
             "version": version,
-            "rules": rules,
-            "items": items,
-            "changelog": [entry, *guideline.changelog],
+            "rules": [
+                r.model_copy(update={"edge_cases": [*r.edge_cases, edge]}) if r.id == rule_id else r
+                for r in source.rules
+            ],
+            "items": [i for i in source.items if not (remove and i.id == item_id)],
+            "changelog": [entry, *source.changelog],
         }
     )
-    return validated_draft(draft, rule_id, item_id)
+    text = _edited_in_place(base, expected, rule_id, item_id, edge, answer, entry, remove)
+    kept = text is not None
+    if text is None:
+        from calibration.guidelines.loading import dump_guideline
+
+        text = dump_guideline(expected)
+    loaded = _load(text, expected)
+    notes = [_base_note(source, guideline, newest)]
+    if kept:
+        notes.append(f"Comments and formatting of {Path(base.source).name} are kept.")
+    elif base.text is not None:
+        notes.append(
+            "The file could not be edited in place, so it was rewritten (its comments are not kept)."
+        )
+    return Draft(
+        loaded,
+        text,
+        f"{version}.yaml",
+        rule_id,
+        item_id,
+        source.ref,
+        guideline.ref,
+        newest,
+        kept,
+        " ".join(notes),
+    )
+
+
+def _base_note(source: Guideline, pilot: Guideline, newest: str) -> str:
+    from calibration.guidelines.versions import version_key
+
+    if version_key(source.version) < version_key(newest):
+        return (
+            f"This draft FORKS {source.ref}: the newest version is {newest}, and its changes are not in "
+            "this draft."
+        )
+    if source.version != pilot.version:
+        return f"Written from {source.ref}, the newest version (the pilot ran on {pilot.version}); its changes are kept."
+    return f"Written from {source.ref}, the newest version."
+
+
+def _example_yaml(edge: Example, answer: Any) -> dict[str, Any]:
+    data = edge.input.model_dump(mode="json", exclude_defaults=True)
+    shown: Any = data["text"] if set(data) == {"text"} else data
+    return {"id": edge.id, "input": shown, "answer": answer, "why": edge.why}
+
+
+def _edited_in_place(
+    base: DraftBase,
+    expected: Guideline,
+    rule_id: str,
+    item_id: str,
+    edge: Example,
+    answer: Any,
+    entry: ChangelogEntry,
+    remove: bool,
+) -> str | None:
+    """The base file edited in place, or None when it has no file or the edit does not give `expected`."""
+    if base.text is None:
+        return None
+    from calibration.guidelines.versions import content_hash
+    from calibration.guidelines.yaml_edit import GuidelineEditor
+
+    try:
+        editor = GuidelineEditor(base.text)
+        if remove and item_id not in editor.inline_item_ids():
+            return None  # the item sits in an items_file, which this draft does not rewrite
+        editor.set_version(expected.version)
+        editor.add_changelog_entry(entry.model_dump(mode="python"))
+        editor.add_edge_case(rule_id, _example_yaml(edge, answer))
+        if remove:
+            editor.remove_item(item_id)
+        text = editor.text()
+        loaded = _load(text, expected)
+    except GuidelineError:
+        return None
+    # ruamel writes what it read; checking the content guards against a quoting or style surprise.
+    return text if content_hash(loaded) == content_hash(expected) else None
+
+
+def _load(text: str, expected: Guideline) -> Guideline:
+    from calibration.guidelines.loading import load_guideline_text
+
+    return load_guideline_text(text, f"{expected.id}/{expected.version}.yaml")
 
 
 def validated_draft(draft: Guideline, rule_id: str, item_id: str) -> Draft:
@@ -171,11 +352,13 @@ def validated_draft(draft: Guideline, rule_id: str, item_id: str) -> Draft:
 
     text = dump_guideline(draft)
     loaded = load_guideline_text(text, f"{draft.id}/{draft.version}.yaml")
-    return Draft(loaded, text, f"{draft.version}.yaml", rule_id, item_id)
+    return Draft(loaded, text, f"{draft.version}.yaml", rule_id, item_id, draft.ref, draft.ref, draft.version)
 
 
 def save_draft(draft: Draft, guidelines_dir: str | Path) -> Path:
     """Write the draft to ``guidelines_dir/<id>/<version>.yaml`` and return the path.
+
+    The file is a draft: it is listed on the Guidelines page and published only when a person does.
 
     Raises:
         ConflictError: that version already exists (versions are never overwritten).

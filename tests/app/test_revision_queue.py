@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from lead_pages_support import frames, make_workspace, texts
 
@@ -58,32 +60,69 @@ def test_demo_queue_is_populated_with_the_ambiguous_rule_first(ws):
     assert list(worst.index) == [w["item_id"] for w in queue.rules[0].worst_items]
 
 
-def test_author_drafts_an_edge_case_and_downloads_it(ws, tmp_path, monkeypatch):
-    from calibration.guidelines import versions
-    from calibration.guidelines.loading import load_guideline
-
-    monkeypatch.setattr(versions, "BUNDLED_DIR", tmp_path)
+def _make_draft(ws, why="Caps an indemnity: LIMITATION_OF_LIABILITY."):
     at = _open(ws, ws.author)
     scope = f"{ws.round.id}_R-INDEM"
     item_id = at.selectbox(key=f"rq_item_{scope}").value
-    at.text_area(key=f"rq_why_{scope}_{item_id}").input("Caps an indemnity: LIMITATION_OF_LIABILITY.")
+    at.text_area(key=f"rq_why_{scope}_{item_id}").input(why)
     at.selectbox(key=f"rq_answer_{scope}_{item_id}").set_value("LIMITATION_OF_LIABILITY")
     at.button(key="rq_make").click().run()
     assert not at.exception
-    from calibration.app.widgets.text import escape_markdown
+    return at, item_id
 
-    expected = f"R-INDEM: added an edge case from quiz item {item_id} (revision queue)."
+
+def test_author_drafts_an_edge_case_from_the_newest_version_and_downloads_it(ws, tmp_path, monkeypatch):
+    from calibration.app.widgets.text import escape_markdown
+    from calibration.guidelines import versions
+    from calibration.guidelines.loading import load_guideline
+    from calibration.rounds import service
+
+    monkeypatch.setattr(versions, "BUNDLED_DIR", tmp_path)  # no files: 1.1.0 is only published
+    at, item_id = _make_draft(ws)
+    assert at.info[0].value == (
+        "The draft starts from contract-clauses@1.1.0, the newest version, not from 1.0.0 (the version this "
+        "round piloted): the changes made since are kept."
+    )
+    expected = f"R-INDEM: added an edge case from quiz item {item_id} of the 1.0.0 pilot (revision queue)."
     assert at.success[0].value.startswith(
         f"Draft contract-clauses@1.1.1 is valid: {escape_markdown(expected)}"
     )
+    assert not at.warning  # not a fork
     assert at.download_button(key="rq_download").label == "Download the draft YAML"
     at.button(key="rq_save").click().run()
-    assert "Saved 1.1.1.yaml under guidelines/contract-clauses/" in texts(at)
+    assert (
+        "Saved 1.1.1.yaml under guidelines/contract-clauses/ as a draft: it is not published. "
+        "Review and publish it on the Guidelines page."
+    ) in texts(at)
     saved = load_guideline(tmp_path / "contract-clauses" / "1.1.1.yaml")
     edge = saved.rule("R-INDEM").edge_cases[-1]
     assert edge.answer == "LIMITATION_OF_LIABILITY" and edge.id == f"{item_id}-edge"
+    newest = service.get_guideline(ws.engine, "contract-clauses@1.1.0")
+    assert saved.rule("R-INDEM").text == newest.rule("R-INDEM").text  # the 1.1.0 rewrite is kept
+    assert saved.rule("R-INDEM").edge_cases[:-1] == newest.rule("R-INDEM").edge_cases
     at.button(key="rq_save").click().run()
     assert "already exists" in texts(at)
+
+
+def test_the_draft_edits_the_newest_file_in_place(ws, tmp_path, monkeypatch):
+    from calibration.app.widgets.text import escape_markdown
+    from calibration.guidelines import versions
+
+    bundled = versions.BUNDLED_DIR
+    shutil.copytree(bundled / "contract-clauses", tmp_path / "contract-clauses")
+    monkeypatch.setattr(versions, "BUNDLED_DIR", tmp_path)
+    at, _item_id = _make_draft(ws)
+    assert escape_markdown("Comments and formatting of 1.1.0.yaml are kept.") in texts(at)
+    at.button(key="rq_save").click().run()
+    source = (tmp_path / "contract-clauses" / "1.1.0.yaml").read_text(encoding="utf-8")
+    draft = (tmp_path / "contract-clauses" / "1.1.1.yaml").read_text(encoding="utf-8")
+    comments = [line for line in source.splitlines() if line.lstrip().startswith("#")]
+    assert len(comments) == 8
+    assert [line for line in draft.splitlines() if line.lstrip().startswith("#")] == comments
+    # a second draft starts from the first one (the newest file), keeping its edge case
+    at, _item_id = _make_draft(ws, why="Another reason.")
+    assert at.info[0].value.startswith("The draft starts from contract-clauses@1.1.1, the newest version")
+    assert at.success[0].value.startswith("Draft contract-clauses@1.1.2 is valid")
 
 
 def _edge_form(at, scope):

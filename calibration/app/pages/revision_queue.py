@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calibration.ambiguity.draft import draft_edge_case, save_draft
+from calibration.ambiguity.draft import draft_edge_case, newest_base, save_draft
 from calibration.ambiguity.queue import revision_queue
 from calibration.app import state
 from calibration.app.widgets.analysis_round import explain_unanalysable, format_statistics, pick_round
@@ -151,14 +151,39 @@ if guideline.task.type in ("single_label", "pairwise", "rating"):
         "Answer the edge case teaches", choices, index=default, key=f"rq_answer_{scope}_{item_id}"
     )
 why = st.text_area("Why (what decides the answer)", value=item.why, key=f"rq_why_{scope}_{item_id}")
-if st.button("Make the draft version", key="rq_make"):
+
+
+def _draft_base():
+    """The newest version of this guideline (published or a file, drafts included): drafts start there."""
     from calibration.rounds import service
 
-    published = [v.version for v in service.list_guideline_versions(state.get_engine(), guideline.id)]
+    engine = state.get_engine()
+    published = [v.version for v in service.list_guideline_versions(engine, guideline.id)]
+    base = newest_base(
+        guideline.id,
+        published_versions=published,
+        load_published=lambda ref: service.get_guideline(engine, ref),
+        guidelines_dir=versions.BUNDLED_DIR,
+    )
     on_disk = [f.version for f in versions.discover(versions.BUNDLED_DIR).get(guideline.id, [])]
+    return base, [*published, *on_disk]
+
+
+try:
+    base, taken = _draft_base()
+except CalibrationError as error:
+    state.render_error(error)
+    st.stop()
+if base.guideline.version != guideline.version:
+    st.info(
+        f"The draft starts from {base.guideline.ref}, the newest version, not from {guideline.version} "
+        "(the version this round piloted): the changes made since are kept.",
+        icon=":material/info:",
+    )
+if st.button("Make the draft version", key="rq_make"):
     try:
         st.session_state["rq_draft"] = draft_edge_case(
-            guideline, rule_id, item_id, why=why, answer=answer, taken_versions=[*published, *on_disk]
+            guideline, rule_id, item_id, why=why, answer=answer, base=base, taken_versions=taken
         )
         st.session_state["rq_draft_round"] = round_.id
     except CalibrationError as error:
@@ -173,6 +198,10 @@ if (
     st.success(
         f"Draft {draft.guideline.ref} is valid: {escape_markdown(draft.guideline.changelog[0].changes)}"
     )
+    if draft.forked:
+        st.warning(escape_markdown(draft.note), icon=":material/call_split:")
+    else:
+        st.caption(escape_markdown(draft.note))
     st.download_button(
         "Download the draft YAML",
         data=draft.yaml,
@@ -183,6 +212,9 @@ if (
     if st.button("Save into the guidelines folder", key="rq_save"):
         try:
             path = save_draft(draft, versions.BUNDLED_DIR)
-            st.success(f"Saved {path.name} under guidelines/{draft.guideline.id}/")
+            st.success(
+                f"Saved {path.name} under guidelines/{draft.guideline.id}/ as a draft: it is not published. "
+                "Review and publish it on the Guidelines page."
+            )
         except CalibrationError as error:
             state.render_error(error)
