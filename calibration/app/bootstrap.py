@@ -1,4 +1,9 @@
-"""First start: create and migrate the database, publish the bundled guidelines, create the first lead.
+"""First start: create and migrate the database, publish the shipped guidelines, create the first lead.
+
+Only the guideline versions shipped with the package (`calibration.guidelines.versions.SHIPPED`) are
+published here, by the system. Any other file under ``guidelines/`` (a draft saved by the revision queue,
+a file copied in by hand) is never published on start-up: the Guidelines page lists it as a draft, and
+a person publishes it (its ``published_by`` is that person).
 
 `prepare_database` runs once per process (from `calibration.app.state.get_engine`). The first lead
 account comes from ``CALIBRATION_ADMIN_EMAIL`` / ``CALIBRATION_ADMIN_PASSWORD`` (and optionally
@@ -17,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def prepare_database(engine: Any) -> None:
-    """Migrate `engine`'s database to the latest schema, publish bundled guidelines, create the env lead.
+    """Migrate `engine`'s database to the latest schema, publish shipped guidelines, create the env lead.
 
     Versions already published (by id and version) are skipped without reading their file; a bundled
     version that cannot be published is logged and skipped, not fatal.
@@ -30,17 +35,20 @@ def prepare_database(engine: Any) -> None:
 
 
 def publish_bundled(engine: Any) -> list[str]:
-    """Publish every bundled guideline version not yet published; returns the refs published now."""
+    """Publish every shipped guideline version not yet published; returns the refs published now.
+
+    Other files under ``guidelines/`` are drafts: they wait for a person (see the module docstring).
+    """
+    from calibration.guidelines import versions
     from calibration.guidelines.loading import load_guideline
-    from calibration.guidelines.versions import BUNDLED_DIR, discover
     from calibration.rounds import service
 
     published: list[str] = []
     # Published versions never change; loading only new files keeps every later start fast.
     known = {v.ref for v in service.list_guideline_versions(engine)}
-    for files in discover(BUNDLED_DIR).values():
+    for files in versions.discover(versions.BUNDLED_DIR).values():
         for file in files:
-            if f"{file.id}@{file.version}" in known:
+            if f"{file.id}@{file.version}" in known or not versions.is_shipped(file):
                 continue
             try:
                 guideline = load_guideline(file.path)

@@ -16,6 +16,20 @@ BUNDLED_DIR: Path = Path(__file__).resolve().parents[2] / "guidelines"
 
 _SUFFIXES = (".yaml", ".yml")
 
+SHIPPED: frozenset[str] = frozenset(
+    {
+        "chatbot-preference@1.0.0",
+        "chatbot-rating@1.0.0",
+        "contract-clauses@1.0.0",
+        "contract-clauses@1.1.0",
+        "pii-spans@1.0.0",
+    }
+)
+"""The guideline versions shipped with the package (``id@version``): exactly the files under
+``guidelines/`` that are tracked in the repository (a test keeps the two equal). Only these are published
+when the app starts; any other file found there (a draft saved by the revision queue, a file copied in by
+hand) is a draft that a person reviews and publishes on the Guidelines page."""
+
 
 @dataclass(frozen=True)
 class GuidelineFile:
@@ -24,6 +38,30 @@ class GuidelineFile:
     id: str
     version: str
     path: Path
+
+
+def is_shipped(file: GuidelineFile) -> bool:
+    """Whether `file` is a guideline version shipped with the package (see `SHIPPED`)."""
+    return f"{file.id}@{file.version}" in SHIPPED
+
+
+def unpublished_drafts(published: Iterable[str], root: str | Path = BUNDLED_DIR) -> list[GuidelineFile]:
+    """The version files under `root` that were not shipped and are not published yet (by ``id@version``).
+
+    Args:
+        published: refs (``id@version``) of the published versions.
+        root: a folder laid out as ``<id>/<version>.yaml``.
+
+    Returns:
+        The drafts, by guideline id then version (oldest first).
+    """
+    done = set(published)
+    return [
+        file
+        for files in discover(root).values()
+        for file in files
+        if not is_shipped(file) and f"{file.id}@{file.version}" not in done
+    ]
 
 
 def version_key(version: str) -> tuple[object, ...]:

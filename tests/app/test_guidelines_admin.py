@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,55 @@ def test_annotator_is_refused(ws):
     at = ws.page("guidelines_admin.py", ws.annotator).run()
     assert at.error[0].value.startswith("This page is for a lead or guideline author")
     assert not at.file_uploader
+
+
+def test_a_draft_file_is_not_published_on_restart_but_listed_for_a_person_to_publish(
+    ws, tmp_path, monkeypatch
+):
+    from calibration.app.bootstrap import prepare_database
+    from calibration.guidelines import versions
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    folder = tmp_path / "guidelines"
+    shutil.copytree(versions.BUNDLED_DIR, folder)
+    draft = V110.read_text().replace("version: 1.1.0", "version: 1.1.1", 1)
+    draft = draft.replace(
+        "changelog:\n", "changelog:\n  - {version: 1.1.1, date: 2026-12-07, changes: Draft.}\n", 1
+    )
+    (folder / "contract-clauses" / "1.1.1.yaml").write_text(draft)
+    monkeypatch.setattr(versions, "BUNDLED_DIR", folder)
+    restarted = make_engine(ws.url)  # a new process starting on the same store
+    prepare_database(restarted)
+    assert "contract-clauses@1.1.1" not in {v.ref for v in service.list_guideline_versions(restarted)}
+    restarted.dispose()
+
+    at = ws.page("guidelines_admin.py", ws.author).run()
+    assert not at.exception
+    assert at.subheader[0].value == "Drafts to review"
+    assert at.selectbox(key="gadm_draft").options == ["contract-clauses@1.1.1"]
+    assert "contract-clauses@1.1.1 is valid." in [s.value for s in at.success]
+    at.button(key="gadm_draft_publish").click().run()
+    assert "Published contract-clauses@1.1.1." in [s.value for s in at.success]
+    published = {v.ref: v for v in service.list_guideline_versions(ws.engine)}
+    assert published["contract-clauses@1.1.1"].published_by == ws.author.id
+    at.run()
+    assert not [s for s in at.subheader if s.value == "Drafts to review"]
+
+
+def test_an_invalid_draft_shows_its_problems_and_no_publish_button(ws, tmp_path, monkeypatch):
+    from calibration.guidelines import versions
+
+    folder = tmp_path / "guidelines" / "contract-clauses"
+    folder.mkdir(parents=True)
+    (folder / "1.2.0.yaml").write_text(
+        V110.read_text().replace("version: 1.1.0", "version: 1.2.0", 1).replace("title:", "titel:", 1)
+    )
+    monkeypatch.setattr(versions, "BUNDLED_DIR", folder.parent)
+    at = ws.page("guidelines_admin.py", ws.lead).run()
+    assert not at.exception
+    assert at.error[0].value.startswith(
+        "2 problems in contract\\-clauses@1\\.2\\.0: fix the file before publishing it."
+    )
+    assert "unknown field 'titel'" in at.code[0].value
+    assert not [b for b in at.button if b.key == "gadm_draft_publish"]

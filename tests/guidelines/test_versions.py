@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from calibration.errors import GuidelineError, NotFoundError
 from calibration.guidelines.loading import load_guideline_text
 from calibration.guidelines.versions import (
     BUNDLED_DIR,
+    SHIPPED,
     GuidelineFile,
     content_hash,
     discover,
@@ -18,6 +21,7 @@ from calibration.guidelines.versions import (
     load_ref,
     resolve,
     sort_versions,
+    unpublished_drafts,
     version_key,
     versions_in,
 )
@@ -119,3 +123,31 @@ def test_content_hash_ignores_comments_defaults_and_items_file(valid_yaml: str) 
 
 def test_bundled_dir_is_the_repository_guidelines_folder() -> None:
     assert Path(__file__).resolve().parents[2] / "guidelines" == BUNDLED_DIR
+
+
+def test_shipped_versions_are_the_guideline_files_tracked_in_the_repository() -> None:
+    root = BUNDLED_DIR.parent
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "guidelines"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    tracked = {
+        f"{Path(name).parent.name}@{Path(name).stem}" for name in listed if name.endswith((".yaml", ".yml"))
+    }
+    assert tracked, "no tracked guideline files"
+    assert tracked == set(SHIPPED), (
+        "calibration.guidelines.versions.SHIPPED must list exactly the guideline files tracked under "
+        f"guidelines/: set it to {sorted(tracked)}"
+    )
+
+
+def test_files_that_were_not_shipped_nor_published_are_drafts(tmp_path: Path) -> None:
+    shutil.copytree(BUNDLED_DIR / "contract-clauses", tmp_path / "contract-clauses")
+    for version in ("1.1.1", "1.2.0"):
+        shutil.copy(
+            tmp_path / "contract-clauses" / "1.1.0.yaml", tmp_path / "contract-clauses" / f"{version}.yaml"
+        )
+    drafts = unpublished_drafts(["contract-clauses@1.2.0"], tmp_path)
+    assert [(f.id, f.version) for f in drafts] == [("contract-clauses", "1.1.1")]

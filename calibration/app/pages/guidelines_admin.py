@@ -1,5 +1,8 @@
-"""Guidelines (lead, author): upload or pick a version, see validation problems as the CLI prints them,
-publish it, and compare two versions rule by rule."""
+"""Guidelines (lead, author): review and publish drafts, upload or pick a version, see validation problems
+as the CLI prints them, publish it, and compare two versions rule by rule.
+
+Nothing is published without a person: files under guidelines/ that were not shipped with the package
+(drafts saved by the revision queue, files copied in by hand) are listed here as drafts to review."""
 
 from __future__ import annotations
 
@@ -10,18 +13,18 @@ from calibration.app.widgets.analysis_uploads import validate_upload
 from calibration.app.widgets.diff_view import show_diff
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
+from calibration.guidelines import versions
 from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.loading import load_guideline
-from calibration.guidelines.versions import BUNDLED_DIR, discover
 
 user = state.require_role("lead", "author")
 st.title("Guidelines")
 
 
-@st.cache_data(show_spinner=False)
 def _bundled() -> dict[str, str]:
-    """Bundled version files by ``id@version``."""
-    return {f"{f.id}@{f.version}": str(f.path) for files in discover(BUNDLED_DIR).values() for f in files}
+    """Version files under guidelines/ by ``id@version`` (read on every run: drafts appear as they are saved)."""
+    found = versions.discover(versions.BUNDLED_DIR)
+    return {f"{f.id}@{f.version}": str(f.path) for files in found.values() for f in files}
 
 
 def _published() -> dict[str, object]:
@@ -38,6 +41,42 @@ def _load(ref: str):
         return service.get_guideline(state.get_engine(), ref)
     return load_guideline(_bundled()[ref])
 
+
+# ----------------------------------------------------------------- drafts waiting for a person
+drafts = {f"{f.id}@{f.version}": f for f in versions.unpublished_drafts(_published(), versions.BUNDLED_DIR)}
+if drafts:
+    st.subheader("Drafts to review")
+    st.caption(
+        "Files under guidelines/ that were not shipped with the app and are not published: drafts saved "
+        "from the revision queue or copied in by hand. Nothing is published until you do it here."
+    )
+    draft_ref = st.selectbox("Draft", list(drafts), key="gadm_draft")
+    draft_file = drafts[draft_ref]
+    try:
+        draft = load_guideline(draft_file.path)
+    except CalibrationError as error:
+        problems = error.problems
+        st.error(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {escape_markdown(draft_ref)}: "
+            "fix the file before publishing it.",
+            icon=":material/error:",
+        )
+        st.code("\n".join(str(p) for p in problems), language=None)
+    else:
+        st.success(f"{draft.ref} is valid.", icon=":material/check_circle:")
+        if draft.changelog:
+            st.text(f"Changelog {draft.changelog[0].version}: {draft.changelog[0].changes}")
+        if st.button(
+            "Publish this draft", key="gadm_draft_publish", type="primary", icon=":material/publish:"
+        ):
+            from calibration.rounds import service
+
+            try:
+                service.publish(state.get_engine(), draft, actor=user.id)
+            except CalibrationError as error:
+                state.render_error(error)
+            else:
+                st.success(f"Published {draft.ref}.", icon=":material/check_circle:")
 
 # ----------------------------------------------------------------- choose a version
 source = st.segmented_control(
