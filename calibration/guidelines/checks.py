@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from calibration.answers import parse_answer, suggest
-from calibration.errors import AnswerError
+from calibration.errors import AnswerError, CalibrationError
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Example, Guideline
@@ -93,16 +94,48 @@ def guideline_problems(guideline: Guideline) -> list[Found]:
         else:
             found += _check_input(guideline, ("items", i), item.input, expected_kind)
 
+    found += _changelog_problems(guideline)
+    return found
+
+
+def _changelog_problems(guideline: Guideline) -> list[Found]:
+    """Rule ids in changelog entries that name no rule of this version.
+
+    A rule that a version removed or renamed is no longer under ``rules``, yet its entry must name it
+    (``calibration diff`` asks for every changed rule). So an id is accepted when a rule has it, when
+    the entry's own ``changes`` text names it (``Removed R-OLD ...``), or when a newer entry names it
+    (that entry records the removal and is checked itself). Anything else is a typo.
+    """
+    from calibration.guidelines.versions import version_key
+
+    rule_ids = guideline.rule_ids
+
+    def key(version: str) -> tuple[object, ...]:
+        try:
+            return version_key(version)
+        except CalibrationError:  # reported on the entry's version already
+            return ()
+
+    found: list[Found] = []
     for c, entry in enumerate(guideline.changelog):
+        newer = {
+            rule_id
+            for other in guideline.changelog
+            if key(other.version) > key(entry.version)
+            for rule_id in other.rules
+        }
         for j, rule_id in enumerate(entry.rules):
-            if rule_id not in rule_ids and entry.version == guideline.version:
-                found.append(
-                    (
-                        ("changelog", c, "rules", j),
-                        f"changelog names unknown rule {rule_id!r}",
-                        suggest(rule_id, rule_ids),
-                    )
+            in_words = re.search(rf"(?<![\w-]){re.escape(rule_id)}(?![\w-])", entry.changes)
+            if rule_id in rule_ids or rule_id in newer or in_words:
+                continue
+            found.append(
+                (
+                    ("changelog", c, "rules", j),
+                    f"the changelog entry for {entry.version} names unknown rule {rule_id!r}",
+                    suggest(rule_id, rule_ids)
+                    or "use the id of a rule under rules; name a removed rule in the entry's changes text too",
                 )
+            )
     return found
 
 
@@ -135,6 +168,15 @@ def _check_answer(
     problems = _check_input(guideline, path, input, expected_kind)
     if problems:
         return problems
+    if guideline.task.type == "span" and isinstance(answer, list):
+        # each span is checked on its own, so that a problem points at the span, not at the list
+        for k, span in enumerate(answer):
+            try:
+                parse_answer(guideline.task, [span], input)  # type: ignore[arg-type]
+            except AnswerError as error:
+                problems.append(((*path, "answer", k), error.message, error.hint))
+        if problems:
+            return problems
     try:
         parse_answer(guideline.task, answer, input)  # type: ignore[arg-type]
     except AnswerError as error:

@@ -73,15 +73,30 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "unknown_rule.yaml": [
         "17:21: items[0].rules[1]: item 'q1' exercises unknown rule 'R-TONES' (hint: did you mean 'R-TONE'?)",
-        "23:13: changelog[0].rules[0]: changelog names unknown rule 'R-MOOD'",
+        "23:13: changelog[0].rules[0]: the changelog entry for 1.0.0 names unknown rule 'R-MOOD' "
+        "(hint: use the id of a rule under rules; name a removed rule in the entry's changes text too)",
+    ],
+    # every entry is checked, at the id itself, with "did you mean"; a removed rule named in words passes
+    "changelog_unknown_rule.yaml": [
+        "24:9: changelog[1].rules[0]: the changelog entry for 1.1.0 names unknown rule 'R-TONNE' "
+        "(hint: did you mean 'R-TONE'?)",
+        "28:28: changelog[2].rules[2]: the changelog entry for 1.0.0 names unknown rule 'R-MOOD' "
+        "(hint: use the id of a rule under rules; name a removed rule in the entry's changes text too)",
     ],
     "span_not_found.yaml": [
-        "18:11: rules[0].examples[0].answer: span text 'ana@example.org' does not occur in the input "
+        "18:13: rules[0].examples[0].answer[0]: span text 'ana@example.org' does not occur in the input "
         "(hint: copy the span exactly from the input text (case and spaces matter))",
-        "21:11: rules[0].examples[1].answer: span text 'Ana' occurs 2 times in the input "
+        "21:13: rules[0].examples[1].answer[0]: span text 'Ana' occurs 2 times in the input "
         "(hint: add start: one of [0, 10])",
-        "24:11: rules[0].examples[2].answer: span [3, 9) is out of bounds for a text of 6 characters "
+        "24:13: rules[0].examples[2].answer[0]: span [3, 9) is out of bounds for a text of 6 characters "
         "(hint: offsets count characters from 0; end is exclusive)",
+    ],
+    # a span is reported on its own line, not on the line of the answer list
+    "span_in_list.yaml": [
+        "20:9: items[0].answer[1]: span text 'Amara Nwossu' does not occur in the input "
+        "(hint: copy the span exactly from the input text (case and spaces matter))",
+        "21:9: items[0].answer[2]: span text 'Stroud Met' does not occur in the input "
+        "(hint: copy the span exactly from the input text (case and spaces matter))",
     ],
     "rating_off_scale.yaml": [
         "17:17: rules[0].examples[0].answer: rating 6 is off the scale 1..5 (hint: use an integer from 1 to 5)",
