@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from calibration.errors import GuidelineError, Location, NotFoundError
 from calibration.guidelines.model import SEMVER, Guideline
@@ -15,6 +16,7 @@ BUNDLED_DIR: Path = Path(__file__).resolve().parents[2] / "guidelines"
 """The repository's bundled guidelines folder (``guidelines/<id>/<version>.yaml``)."""
 
 _SUFFIXES = (".yaml", ".yml")
+K = TypeVar("K")
 
 SHIPPED: frozenset[str] = frozenset(
     {
@@ -198,6 +200,34 @@ def load_ref(ref: str, root: str | Path = BUNDLED_DIR) -> Guideline:
     from calibration.guidelines.loading import load_guideline
 
     return load_guideline(resolve(ref, root).path)
+
+
+def comparable_pairs(refs: Sequence[tuple[K, str]]) -> list[tuple[K, K]]:
+    """Pairs of things (rounds) that piloted two different versions of the same guideline.
+
+    Args:
+        refs: ``(key, "id@version")`` in the order to prefer, newest first (e.g. rounds by creation).
+
+    Returns:
+        ``(before, after)`` key pairs where both refs have the same guideline id and `before`'s version
+        is lower than `after`'s, ordered by `after`, then `before`, in the order of `refs`: the first
+        pair is the latest comparable one. Refs that are not ``id@version`` are left out.
+
+    Example:
+        >>> comparable_pairs([(3, "g@1.1.0"), (2, "h@1.0.0"), (1, "g@1.0.0")])
+        [(1, 3)]
+    """
+    parsed: list[tuple[K, str, tuple[object, ...]]] = []
+    for key, ref in refs:
+        guideline_id, _, version = ref.partition("@")
+        if SEMVER.match(version):
+            parsed.append((key, guideline_id, version_key(version)))
+    return [
+        (before, after)
+        for after, after_id, after_version in parsed
+        for before, before_id, before_version in parsed
+        if before_id == after_id and before_version < after_version
+    ]
 
 
 def normalized_content(guideline: Guideline) -> str:

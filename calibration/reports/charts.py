@@ -1,4 +1,5 @@
-"""Plotly figures of a round's analysis: per-rule agreement, annotator-by-rule heat map, confusion, pairs.
+"""Plotly figures of a round's analysis: per-rule agreement, annotator-by-rule heat map, confusion, pairs,
+and the before/after of two versions.
 
 Every function takes plain pandas objects (see `calibration.reports.tables` for building them from an
 `AgreementReport`) and returns a `plotly.graph_objects.Figure`; nothing here imports streamlit, so
@@ -239,6 +240,86 @@ def pair_matrix_figure(matrix: pd.DataFrame, *, title: str = "Cohen's kappa per 
         colorbar="kappa",
         hover="%{y} vs %{x}<br>kappa %{z:.3f}<extra></extra>",
     )
+
+
+_VERDICT_COLORS = {"improved": "#2ca02c", "worse": "#d62728", "unchanged": "#1f77b4"}
+
+
+def before_after_figure(
+    table: pd.DataFrame,
+    *,
+    before_label: str = "before",
+    after_label: str = "after",
+    title: str = "Agreement per rule, before and after",
+) -> go.Figure:
+    """Bars of each rule's agreement in two versions side by side, the after bar coloured by the verdict.
+
+    Args:
+        table: one row per rule, indexed by rule id, with columns ``statistic``, ``before``, ``after``,
+            ``difference``, ``ci_low``, ``ci_high`` (the 95% interval of the difference), ``verdict``
+            (improved, unchanged or worse) and ``text_changed``: `Comparison.table()`.
+        before_label, after_label: the two versions' names in the legend (e.g. their refs).
+        title: figure title.
+
+    Returns:
+        A figure with two bar traces (before, after); each bar's ``customdata`` is the rule id, and a
+        rule whose text changed is marked ``✎`` on the axis.
+    """
+    rules = [str(r) for r in table.index]
+    ticks = [
+        f"✎ {_label(r)}" if changed else _label(r)
+        for r, changed in zip(rules, table["text_changed"], strict=True)
+    ]
+    names = [STATISTIC_NAMES.get(str(s), str(s)) for s in table["statistic"]]
+    detail = np.array(
+        [
+            [name, f"{d:+.2f}", f"{lo:+.2f} to {hi:+.2f}", verdict]
+            for name, d, lo, hi, verdict in zip(
+                names, table["difference"], table["ci_low"], table["ci_high"], table["verdict"], strict=True
+            )
+        ],
+        dtype=object,
+    ).reshape(len(rules), 4)
+    custom = np.column_stack([np.array(rules, dtype=object).reshape(-1, 1), detail]) if rules else []
+    hover = (
+        "rule %{customdata[0]}<br>%{fullData.name}: %{customdata[1]} %{y:.3f}<br>"
+        "change %{customdata[2]} (95% CI %{customdata[3]}): %{customdata[4]}<extra></extra>"
+    )
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            name=_label(before_label),
+            x=ticks,
+            y=table["before"].astype(float).to_numpy(),
+            customdata=custom,
+            marker_color="#9e9e9e",
+            hovertemplate=hover,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            name=_label(after_label),
+            x=ticks,
+            y=table["after"].astype(float).to_numpy(),
+            customdata=custom,
+            marker_color=[_VERDICT_COLORS.get(str(v), "#1f77b4") for v in table["verdict"]],
+            hovertemplate=hover,
+        )
+    )
+    values = pd.concat([table["before"], table["after"]]).astype(float)
+    floor = float(np.nanmin(values)) if values.notna().any() else 0.0
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        yaxis={
+            "title": "agreement (alpha; AC1 where one answer dominates)",
+            "range": [min(-0.2, floor - 0.05), 1.05],
+        },
+        xaxis={"title": "rule (✎ changed)", "type": "category"},
+        legend={"orientation": "h", "y": -0.25},
+        margin={"t": 50, "b": 40},
+    )
+    return fig
 
 
 def selected_rule(event: object) -> str | None:

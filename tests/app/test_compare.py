@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from lead_pages_support import frames, make_workspace, texts
 
@@ -39,11 +41,86 @@ def test_demo_comparison_shows_the_rewritten_rule_improved(ws):
     assert table.loc["R-INDEM", "ci_low"] > 0
 
 
-def test_same_round_twice_is_refused(ws):
+def _chart_spec(at):
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.spec)
+
+
+def test_the_before_after_chart_draws_every_rule(ws):
     at = ws.page("compare.py", ws.author).run()
-    at.selectbox(key="cmp_before").set_value(ws.after.id).run()
-    assert at.warning[0].value == "Choose two different rounds."
-    assert not at.dataframe
+    assert not at.exception
+    spec = _chart_spec(at)
+    before, after = spec["data"]
+    assert (before["name"], after["name"]) == ("contract-clauses@1.0.0", "contract-clauses@1.1.0")
+    table = frames(at, index="rule_id")[0]
+    assert [row[0] for row in after["customdata"]] == list(table.index)
+    assert after["x"][0] == "✎ R-INDEM"
+
+
+def test_only_rounds_of_the_same_guideline_on_two_versions_are_offered(ws):
+    at = ws.page("compare.py", ws.author).run()
+    assert at.selectbox(key="cmp_after").options == [ws.after.name + " · contract-clauses@1.1.0"]
+    assert at.selectbox(key="cmp_before").options == [ws.before.name + " · contract-clauses@1.0.0"]
+
+
+@pytest.fixture
+def mixed(tmp_path, monkeypatch):
+    """A store whose newest rounds pilot other guidelines than the one with two versions."""
+    from calibration.demo import simulate_responses
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    for name, ref in (("Rating pilot", "chatbot-rating@1.0.0"), ("PII pilot", "pii-spans@1.0.0")):
+        guideline = service.get_guideline(workspace.engine, ref)
+        service.create_pilot_round(workspace.engine, name, ref, actor=workspace.lead)
+        responses = simulate_responses(guideline, annotators=3, seed=1)
+        service.import_responses(workspace.engine, name, responses, actor=workspace.lead, source="simulated")
+    yield workspace
+    workspace.engine.dispose()
+
+
+def test_rounds_of_other_guidelines_never_open_an_incomparable_pair(mixed):
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name
+
+    at = mixed.page("compare.py", mixed.lead).run()
+    assert not at.exception and not at.error
+    after = service.get_round(mixed.engine, demo_round_name("1.1.0"))
+    before = service.get_round(mixed.engine, demo_round_name("1.0.0"))
+    assert (at.selectbox(key="cmp_before").value, at.selectbox(key="cmp_after").value) == (
+        before.id,
+        after.id,
+    )
+    assert all("contract-clauses@" in o for o in at.selectbox(key="cmp_after").options)
+    assert at.success[0].value.startswith(escape_markdown("R-INDEM"))
+    assert _chart_spec(at)["data"]
+
+
+def test_no_comparable_pair_says_what_is_needed(tmp_path, monkeypatch):
+    from calibration.demo import simulate_responses
+    from calibration.rounds import service
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    for name, ref in (
+        ("One", "contract-clauses@1.0.0"),
+        ("Two", "contract-clauses@1.0.0"),
+        ("Three", "pii-spans@1.0.0"),
+    ):
+        guideline = service.get_guideline(workspace.engine, ref)
+        service.create_pilot_round(workspace.engine, name, ref, actor=workspace.lead)
+        responses = simulate_responses(guideline, annotators=2, seed=2)
+        service.import_responses(workspace.engine, name, responses, actor=workspace.lead, source="simulated")
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception and not at.error
+    assert at.info[0].value == (
+        "Comparing needs two rounds of the same guideline on two different versions, such as a pilot of "
+        "1.0.0 and a pilot of its rewrite 1.1.0. The demo workspace has two."
+    )
+    assert not at.selectbox and not at.get("plotly_chart")
+    workspace.engine.dispose()
 
 
 def test_annotator_is_refused(ws):

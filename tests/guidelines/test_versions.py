@@ -14,6 +14,7 @@ from calibration.guidelines.versions import (
     BUNDLED_DIR,
     SHIPPED,
     GuidelineFile,
+    comparable_pairs,
     content_hash,
     discover,
     is_prerelease,
@@ -151,3 +152,17 @@ def test_files_that_were_not_shipped_nor_published_are_drafts(tmp_path: Path) ->
         )
     drafts = unpublished_drafts(["contract-clauses@1.2.0"], tmp_path)
     assert [(f.id, f.version) for f in drafts] == [("contract-clauses", "1.1.1")]
+
+
+def test_comparable_pairs_are_two_versions_of_one_guideline_latest_first() -> None:
+    rounds = [
+        (6, "chatbot-rating@1.0.0"),
+        (5, "contract-clauses@1.1.0"),
+        (4, "contract-clauses@1.1.0"),
+        (3, "pii-spans@1.0.0"),
+        (2, "contract-clauses@1.0.0"),
+        (1, "contract-clauses@1.0.0-rc.1"),
+        (0, "broken"),
+    ]
+    assert comparable_pairs(rounds) == [(2, 5), (1, 5), (2, 4), (1, 4), (1, 2)]
+    assert comparable_pairs([(1, "a@1.0.0"), (2, "b@1.1.0"), (3, "a@1.0.0")]) == []

@@ -9,6 +9,7 @@ import pandas as pd
 
 from calibration.reports.charts import (
     annotator_rule_heatmap,
+    before_after_figure,
     confusion_figure,
     pair_matrix_figure,
     rule_agreement_figure,
@@ -88,3 +89,34 @@ def test_selected_rule_reads_dict_events():
     assert selected_rule({"selection": {"points": [{"x": "a&amp;b"}]}}) == "a&b"
     assert selected_rule({"selection": {"points": []}}) is None
     assert selected_rule(None) is None
+
+
+def test_before_after_bars_per_rule_coloured_by_verdict_and_escaped():
+    table = pd.DataFrame(
+        {
+            "statistic": ["krippendorff_alpha", "gwet_ac1"],
+            "before": [0.2, 0.9],
+            "after": [0.7, float("nan")],
+            "difference": [0.5, float("nan")],
+            "ci_low": [0.3, float("nan")],
+            "ci_high": [0.65, float("nan")],
+            "verdict": ["improved", "unchanged"],
+            "text_changed": [True, False],
+        },
+        index=pd.Index(["R-INDEM", "<b>R2</b>"], name="rule_id"),
+    )
+    fig = before_after_figure(table, before_label="g@1.0.0", after_label="g@1.1.0")
+    before, after = fig.data
+    assert (before.name, after.name) == ("g@1.0.0", "g@1.1.0")
+    assert list(before.x) == ["✎ R-INDEM", "&lt;b&gt;R2&lt;/b&gt;"]
+    assert np.allclose(before.y, [0.2, 0.9]) and after.y[0] == 0.7 and math.isnan(after.y[1])
+    assert list(after.marker.color) == ["#2ca02c", "#1f77b4"]
+    assert [row[0] for row in after.customdata] == ["R-INDEM", "<b>R2</b>"]
+    assert list(after.customdata[0][1:]) == ["Krippendorff's alpha", "+0.50", "+0.30 to +0.65", "improved"]
+    assert fig.layout.barmode == "group"
+
+
+def test_before_after_without_rules_is_an_empty_figure():
+    columns = ["statistic", "before", "after", "difference", "ci_low", "ci_high", "verdict", "text_changed"]
+    fig = before_after_figure(pd.DataFrame(columns=columns))
+    assert [len(t.x) for t in fig.data] == [0, 0]

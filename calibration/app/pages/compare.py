@@ -10,6 +10,8 @@ from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
+from calibration.guidelines import versions
+from calibration.reports.charts import before_after_figure
 from calibration.rounds import service
 
 state.require_role("lead", "author")
@@ -26,10 +28,15 @@ def _compute(after, *, before_id, before_marker):
 
 
 rounds = sorted(service.list_rounds(state.get_engine()), key=lambda r: r.created_at, reverse=True)
-if len(rounds) < 2:
-    st.info("Comparing needs two rounds, one per guideline version. The demo workspace has two.")
-    st.stop()
 by_id = {r.id: r for r in rounds}
+# Only rounds of one guideline on two versions can be compared rule by rule; the latest such pair first.
+pairs = versions.comparable_pairs([(r.id, r.guideline_ref) for r in rounds])
+if not pairs:
+    st.info(
+        "Comparing needs two rounds of the same guideline on two different versions, such as a pilot of "
+        "1.0.0 and a pilot of its rewrite 1.1.0. The demo workspace has two."
+    )
+    st.stop()
 
 
 def _label(round_id):
@@ -37,11 +44,12 @@ def _label(round_id):
 
 
 cols = st.columns(2)
-before_id = cols[0].selectbox("Before", list(by_id), index=1, format_func=_label, key="cmp_before")
-after_id = cols[1].selectbox("After", list(by_id), index=0, format_func=_label, key="cmp_after")
-if before_id == after_id:
-    st.warning("Choose two different rounds.")
-    st.stop()
+afters = list(dict.fromkeys(after for _, after in pairs))
+after_id = cols[1].selectbox("After (newer version)", afters, index=0, format_func=_label, key="cmp_after")
+befores = [before for before, after in pairs if after == after_id]
+before_id = cols[0].selectbox(
+    "Before (older version)", befores, index=0, format_func=_label, key="cmp_before"
+)
 try:
     before_marker = state.latest_response_marker(before_id)
     after_marker = state.latest_response_marker(after_id)
@@ -64,6 +72,13 @@ if not changed:
     st.info("No rule changed between these versions.")
 table = comparison.table()
 table.insert(0, "changed", table.pop("text_changed").map({True: "✎ changed", False: ""}))
+st.plotly_chart(
+    before_after_figure(
+        comparison.table(), before_label=comparison.before_ref, after_label=comparison.after_ref
+    ),
+    key="cmp_chart",
+    width="stretch",
+)
 st.dataframe(format_statistics(table), key="cmp_table", width="stretch")
 skewed = [r.rule_id for r in comparison.rules if r.skewed]
 if skewed:
