@@ -153,38 +153,42 @@ if guideline.task.type in ("single_label", "pairwise", "rating"):
 why = st.text_area("Why (what decides the answer)", value=item.why, key=f"rq_why_{scope}_{item_id}")
 
 
-def _draft_base():
-    """The newest version of this guideline (published or a file, drafts included): drafts start there."""
+def _known_versions() -> tuple[list[str], list[str]]:
+    """This guideline's published versions and the versions on disk (drafts included)."""
+    from calibration.rounds import service
+
+    published = [v.version for v in service.list_guideline_versions(state.get_engine(), guideline.id)]
+    on_disk = [f.version for f in versions.discover(versions.BUNDLED_DIR).get(guideline.id, [])]
+    return published, on_disk
+
+
+def _make_draft(published: list[str], on_disk: list[str]):
+    """The draft, written from the newest version of the guideline (its file edited in place)."""
     from calibration.rounds import service
 
     engine = state.get_engine()
-    published = [v.version for v in service.list_guideline_versions(engine, guideline.id)]
     base = newest_base(
         guideline.id,
         published_versions=published,
         load_published=lambda ref: service.get_guideline(engine, ref),
         guidelines_dir=versions.BUNDLED_DIR,
     )
-    on_disk = [f.version for f in versions.discover(versions.BUNDLED_DIR).get(guideline.id, [])]
-    return base, [*published, *on_disk]
+    return draft_edge_case(
+        guideline, rule_id, item_id, why=why, answer=answer, base=base, taken_versions=[*published, *on_disk]
+    )
 
 
-try:
-    base, taken = _draft_base()
-except CalibrationError as error:
-    state.render_error(error)
-    st.stop()
-if base.guideline.version != guideline.version:
+published, on_disk = _known_versions()
+newest = max([guideline.version, *published, *on_disk], key=versions.version_key)
+if newest != guideline.version:
     st.info(
-        f"The draft starts from {base.guideline.ref}, the newest version, not from {guideline.version} "
+        f"The draft starts from {guideline.id}@{newest}, the newest version, not from {guideline.version} "
         "(the version this round piloted): the changes made since are kept.",
         icon=":material/info:",
     )
 if st.button("Make the draft version", key="rq_make"):
     try:
-        st.session_state["rq_draft"] = draft_edge_case(
-            guideline, rule_id, item_id, why=why, answer=answer, base=base, taken_versions=taken
-        )
+        st.session_state["rq_draft"] = _make_draft(published, on_disk)
         st.session_state["rq_draft_round"] = round_.id
     except CalibrationError as error:
         state.render_error(error)
