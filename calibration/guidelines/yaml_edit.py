@@ -74,6 +74,7 @@ class GuidelineEditor:
         offset = offset if offset is not None else 0
         sequence = sequence or offset + 2
         self._yaml = _yaml(_mapping_indent(text), sequence, offset)
+        # parsed again: the guessing loader does not keep quotes
         self._data: CommentedMap = self._yaml.load(text)
 
     def text(self) -> str:
@@ -184,7 +185,7 @@ def to_node(value: Any, *, in_list: bool = False) -> Any:
             node.fa.set_flow_style()
         return node
     if isinstance(value, str) and "\n" in value.rstrip("\n"):
-        return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+        return LiteralScalarString(value)  # "|" keeps a final line break, "|-" when there is none
     if isinstance(value, dt.date | str | int | float | bool) or value is None:
         return value
     return str(value)

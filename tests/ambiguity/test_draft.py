@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from calibration.ambiguity.draft import (
+    DraftBase,
     bump_version,
     draft_edge_case,
     newest_base,
@@ -215,3 +216,20 @@ def test_a_rule_missing_from_the_newest_version_is_refused(pilot):
     with pytest.raises(NotFoundError, match=r"rule 'R-AMBIG' is not in sim@1.1.0") as caught:
         draft_edge_case(pilot.guideline, "R-AMBIG", "ambig-03", why="x", base=newer)
     assert "removed or renamed in the newer version" in caught.value.hint
+
+
+@pytest.mark.parametrize("path", sorted(BUNDLED.glob("*/*.yaml")), ids=lambda p: f"{p.parent.name}@{p.stem}")
+def test_every_item_of_every_bundled_guideline_drafts_in_place(path):
+    """Every task type's inputs and answers are written so that they load back exactly (no fallback)."""
+    guideline = load_guideline(path)
+    text = path.read_text(encoding="utf-8")
+    base = DraftBase(guideline, text, str(path))
+    comments = _comment_lines(text)
+    first_per_rule = {i.rules[0]: i for i in reversed(guideline.items) if i.answer is not None}
+    for item in first_per_rule.values():
+        draft = draft_edge_case(
+            guideline, item.rules[0], item.id, why="Two lines:\n  the second indented.", base=base
+        )
+        assert draft.kept_formatting, item.id
+        assert _comment_lines(draft.yaml) == comments, item.id
+        assert draft.guideline.rule(item.rules[0]).edge_cases[-1].why == "Two lines:\n  the second indented."

@@ -90,7 +90,7 @@ rules:
   - id: e2
     input: c
     answer: A
-    why: |
+    why: |-
       two
       lines
   # end of R2
