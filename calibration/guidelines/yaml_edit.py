@@ -20,13 +20,22 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString, ScalarString
+from ruamel.yaml.scalarstring import (
+    FoldedScalarString,
+    LiteralScalarString,
+    ScalarString,
+    SingleQuotedScalarString,
+)
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
 
 from calibration.errors import GuidelineError
 
 _BLOCK = (LiteralScalarString, FoldedScalarString)
+_RESOLVER = Resolver()
+_STR = "tag:yaml.org,2002:str"
 _ORDER = (
     "format",
     "id",
@@ -186,6 +195,9 @@ def to_node(value: Any, *, in_list: bool = False) -> Any:
         return node
     if isinstance(value, str) and "\n" in value.rstrip("\n"):
         return LiteralScalarString(value)  # "|" keeps a final line break, "|-" when there is none
+    if isinstance(value, str) and _RESOLVER.resolve(ScalarNode, value, (True, False)) != _STR:
+        # ruamel writes YAML 1.2, where `yes` or `1_000` are texts; the guideline loader reads YAML 1.1
+        return SingleQuotedScalarString(value)
     if isinstance(value, dt.date | str | int | float | bool) or value is None:
         return value
     return str(value)

@@ -233,3 +233,27 @@ def test_every_item_of_every_bundled_guideline_drafts_in_place(path):
         assert draft.kept_formatting, item.id
         assert _comment_lines(draft.yaml) == comments, item.id
         assert draft.guideline.rule(item.rules[0]).edge_cases[-1].why == "Two lines:\n  the second indented."
+
+
+@pytest.mark.parametrize(
+    "why",
+    [
+        "yes",
+        "1_000",
+        "2024-01-01",
+        "# not a comment",
+        "a: b # c",
+        "line\u2028sep",
+        "multi\n\nblank",
+        "tab\there",
+    ],
+)
+def test_tricky_rationales_are_written_in_place_and_load_back_unchanged(why):
+    """ruamel writes YAML 1.2 and the loader reads YAML 1.1: `yes` must be quoted, not read as true."""
+    path = BUNDLED / "pii-spans" / "1.0.0.yaml"
+    guideline = load_guideline(path)
+    item = next(i for i in guideline.items if i.answer)
+    base = DraftBase(guideline, path.read_text(encoding="utf-8"), str(path))
+    draft = draft_edge_case(guideline, item.rules[0], item.id, why=why, base=base)
+    assert draft.kept_formatting
+    assert draft.guideline.rule(item.rules[0]).edge_cases[-1].why == why
