@@ -32,7 +32,8 @@ class DraftBase:
         guideline: that version.
         text: its YAML source when it is a file (edited in place, comments kept); None for a published
             snapshot without a file (the draft is then written from the model).
-        source: where it came from, for messages (a file path, or "published snapshot").
+        source: where it came from, for messages: a file path, "published snapshot", or "model" (a
+            guideline given without its file).
     """
 
     guideline: Guideline
@@ -198,7 +199,7 @@ def draft_edge_case(
     """
     from calibration.guidelines.versions import version_key
 
-    base = base if isinstance(base, DraftBase) else DraftBase(base or guideline)
+    base = base if isinstance(base, DraftBase) else DraftBase(base or guideline, source="model")
     source = base.guideline
     for where in (guideline, source):
         if rule_id not in where.rule_ids:
@@ -269,6 +270,10 @@ def draft_edge_case(
     elif base.text is not None:
         notes.append(
             "The file could not be edited in place, so it was rewritten (its comments are not kept)."
+        )
+    elif base.source == "published snapshot":
+        notes.append(
+            f"No file holds {source.ref} as published, so the draft is written from the published copy."
         )
     return Draft(
         loaded,

@@ -202,6 +202,9 @@ def test_newest_base_uses_the_published_snapshot_when_no_file_has_it(clauses_dir
         base=base,
     )
     assert draft.guideline.version == "1.2.1" and not draft.kept_formatting and not draft.forked
+    assert draft.note.endswith(
+        "No file holds contract-clauses@1.2.0 as published, so the draft is written from the published copy."
+    )
 
 
 def test_newest_base_refuses_a_guideline_without_versions(tmp_path):
