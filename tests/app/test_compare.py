@@ -126,3 +126,43 @@ def test_no_comparable_pair_says_what_is_needed(tmp_path, monkeypatch):
 def test_annotator_is_refused(ws):
     at = ws.page("compare.py", ws.annotator).run()
     assert "This page is for a lead or guideline author" in texts(at)
+
+
+def test_choosing_another_after_round_offers_only_its_older_versions(tmp_path, monkeypatch):
+    from calibration.demo import simulate_responses
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    newer = service.get_guideline(workspace.engine, "contract-clauses@1.1.0").model_copy(
+        update={"version": "1.2.0"}
+    )
+    service.publish(workspace.engine, newer, workspace.lead)
+    service.create_pilot_round(workspace.engine, "Pilot 1.2.0", newer.ref, actor=workspace.lead)
+    responses = simulate_responses(newer, annotators=3, seed=3)
+    service.import_responses(
+        workspace.engine, "Pilot 1.2.0", responses, actor=workspace.lead, source="simulated"
+    )
+    old, mid = (service.get_round(workspace.engine, demo_round_name(v)) for v in ("1.0.0", "1.1.0"))
+    new = service.get_round(workspace.engine, "Pilot 1.2.0")
+
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert (at.selectbox(key="cmp_before").value, at.selectbox(key="cmp_after").value) == (mid.id, new.id)
+    at.selectbox(key="cmp_before").set_value(old.id).run()
+    assert not at.exception and at.selectbox(key="cmp_before").value == old.id
+    at.selectbox(key="cmp_after").set_value(mid.id).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cmp_before").value == old.id
+    at.selectbox(key="cmp_after").set_value(new.id).run()
+    assert at.selectbox(key="cmp_before").options == [
+        f"{mid.name} · contract-clauses@1.1.0",
+        f"{old.name} · contract-clauses@1.0.0",
+    ]
+    assert not at.exception
+    # the chosen "before" (1.1.0) is no older version of the new "after" (1.1.0): it falls back to 1.0.0
+    at.selectbox(key="cmp_before").set_value(mid.id).run()
+    at.selectbox(key="cmp_after").set_value(mid.id).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cmp_before").value == old.id
+    workspace.engine.dispose()
