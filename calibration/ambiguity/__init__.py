@@ -6,7 +6,8 @@ Public API::
     pilot_queue(pilot, *, report=None, bootstrap=1000, seed=0, min_items=10, n_worst=3, n_hardest=10)
     Pilot.of(guideline, responses, item_rules=None, gold=None) -> Pilot
     compare_versions(before: Pilot, after: Pilot, *, bootstrap=1000, seed=0) -> Comparison
-    draft_edge_case(guideline, rule_id, item_id, *, why, answer=None, ...) -> Draft
+    newest_base(guideline_id, *, published_versions, load_published, guidelines_dir) -> DraftBase
+    draft_edge_case(pilot, rule_id, item_id, *, why, answer=None, base=None, ...) -> Draft
     save_draft(draft, guidelines_dir) -> Path
 
 Submodules are imported on first use so that ``import calibration.ambiguity`` stays light.
@@ -21,6 +22,8 @@ _EXPORTS = {
     "RuleComparison": "calibration.ambiguity.compare",
     "compare_versions": "calibration.ambiguity.compare",
     "Draft": "calibration.ambiguity.draft",
+    "DraftBase": "calibration.ambiguity.draft",
+    "newest_base": "calibration.ambiguity.draft",
     "draft_edge_case": "calibration.ambiguity.draft",
     "save_draft": "calibration.ambiguity.draft",
     "Pilot": "calibration.ambiguity.queue",
