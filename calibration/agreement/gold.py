@@ -4,6 +4,8 @@ Public API::
 
     score_against_gold(responses, gold, task, item_rules=None, policy=None) -> GoldScore
     score_annotators(responses_all, gold, task, item_rules=None, policy=None) -> pd.DataFrame
+    needed_correct(threshold, n_items) -> int
+    exact_percent(value) -> str
 
 Correctness per task type (canonical answers, `calibration.answers`):
 
@@ -29,6 +31,10 @@ Pass/fail (policy = the guideline's ``calibration:`` block):
   kappa criterion is replaced by ``accuracy >= pass_kappa`` and the flag ``kappa_not_available`` is set;
 - ``accuracy >= pass_accuracy`` when set;
 - every rule's accuracy ``>= pass_rule_accuracy`` when set.
+
+The thresholds are compared exactly (``2/3 = 0.667 < 0.67``), never after rounding: show them with
+`exact_percent` and `needed_correct` ("at least 3 of 3") so that what annotators read agrees with the
+check.
 
 ``failed_rules`` always lists the rules below the rule threshold, which is ``pass_rule_accuracy``
 when set, else ``pass_accuracy``, else 0.8; they are the rules a retake should target. They make the
@@ -358,6 +364,29 @@ def score_against_gold(
     )
 
 
+def needed_correct(threshold: float, n_items: int) -> int:
+    """The fewest correct answers out of `n_items` that meet `threshold` (the same ``>=`` as the check).
+
+    >>> needed_correct(0.67, 3), needed_correct(0.66, 3), needed_correct(0.7, 10)
+    (3, 2, 7)
+    """
+    return next((k for k in range(n_items + 1) if k / n_items >= threshold), n_items) if n_items else 0
+
+
+def exact_percent(value: float) -> str:
+    """`value` (0..1) as a percentage with as many decimals as it needs (up to 2), never rounded up.
+
+    A share just below a threshold must not read as the threshold itself: 2/3 shows as 66.66%, not 67%.
+
+    >>> exact_percent(0.67), exact_percent(2 / 3), exact_percent(0.675), exact_percent(1.0)
+    ('67%', '66.66%', '67.5%', '100%')
+    """
+    import math
+
+    hundredths = math.floor(round(value * 10000, 6)) / 100  # truncate: 66.666... -> 66.66
+    return f"{hundredths:.2f}".rstrip("0").rstrip(".") + "%"
+
+
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
@@ -393,14 +422,17 @@ def _judge(
     if policy.pass_rule_accuracy is not None:
         for rule in failed_rules:
             row = per_rule.loc[rule]
-            partial = (
-                f", {row['credit']:.2f} with partial credit"
-                if row.get("credit", row["n_correct"]) != row["n_correct"]
-                else ""
+            n = int(row["n_items"])
+            has_partial = row.get("credit", row["n_correct"]) != row["n_correct"]
+            partial = f", {row['credit']:.2f} with partial credit" if has_partial else ""
+            need = (
+                f"a credit of at least {policy.pass_rule_accuracy * n:.2f} of {n} needed"
+                if has_partial
+                else f"at least {needed_correct(policy.pass_rule_accuracy, n)} of {n} needed"
             )
             reasons.append(
-                f"rule {rule}: {int(row['n_correct'])} of {int(row['n_items'])} correct{partial} "
-                f"({row['accuracy']:.0%}), below {policy.pass_rule_accuracy:.0%}"
+                f"rule {rule}: {int(row['n_correct'])} of {n} correct{partial} "
+                f"({exact_percent(row['accuracy'])}), below {exact_percent(policy.pass_rule_accuracy)}: {need}"
             )
     return not reasons, failed_rules, reasons, flags
 

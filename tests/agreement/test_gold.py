@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from calibration.agreement.gold import score_against_gold, score_annotators
+from calibration.agreement.gold import exact_percent, needed_correct, score_against_gold, score_annotators
 from calibration.answers import Span
 from calibration.errors import DataError
 from calibration.guidelines.model import Label, Policy, Scale, Task
@@ -51,9 +51,41 @@ def test_rule_accuracy_policy_fails_the_rules(abc_task: Task) -> None:
     score = score_against_gold(one(ANSWERS), gold_series(GOLD), abc_task, RULES, policy)
     assert score.failed_rules == ["R2"]
     assert not score.passed
-    assert score.reasons == ["rule R2: 1 of 2 correct (50%), below 60%"]
+    assert score.reasons == ["rule R2: 1 of 2 correct (50%), below 60%: at least 2 of 2 needed"]
     ok = score_against_gold(one(GOLD), gold_series(GOLD), abc_task, RULES, policy)
     assert ok.passed and ok.failed_rules == [] and ok.reasons == [] and ok.accuracy == 1.0
+
+
+def test_two_of_three_is_below_67_percent_and_the_message_says_so_without_rounding(abc_task: Task) -> None:
+    """R1 has 2 of 3 right (66.67%): 0.67 fails it and the reason must not read "67%, below 67%"."""
+    strict = score_against_gold(
+        one(ANSWERS), gold_series(GOLD), abc_task, RULES, Policy(pass_kappa=None, pass_rule_accuracy=0.67)
+    )
+    assert "R1" in strict.failed_rules
+    assert "rule R1: 2 of 3 correct (66.66%), below 67%: at least 3 of 3 needed" in strict.reasons
+    lenient = score_against_gold(
+        one(ANSWERS), gold_series(GOLD), abc_task, RULES, Policy(pass_kappa=None, pass_rule_accuracy=0.66)
+    )
+    assert "R1" not in lenient.failed_rules
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, 0.6, 0.66, 0.67, 2 / 3, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0])
+@pytest.mark.parametrize("n_items", [1, 2, 3, 4, 5, 6, 7, 9, 10, 20])
+def test_needed_correct_agrees_with_the_check(threshold: float, n_items: int) -> None:
+    needed = needed_correct(threshold, n_items)
+    for correct in range(n_items + 1):
+        assert (correct / n_items >= threshold) == (correct >= needed)
+
+
+def test_exact_percent_never_rounds_up_to_the_threshold() -> None:
+    assert [exact_percent(v) for v in (0.67, 2 / 3, 0.675, 1.0, 0.0, 0.85)] == [
+        "67%",
+        "66.66%",
+        "67.5%",
+        "100%",
+        "0%",
+        "85%",
+    ]
 
 
 def test_single_category_kappa_is_none_with_flag(abc_task: Task) -> None:

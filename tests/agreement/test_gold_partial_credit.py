@@ -53,7 +53,10 @@ def test_span_items_earn_partial_credit_in_accuracy_and_per_rule():
         {"n_items": 2, "n_correct": 0, "credit": 2 / 3, "accuracy": 1 / 3}
     )
     assert score.failed_rules == ["R1"]
-    assert score.reasons == ["rule R1: 0 of 2 correct, 0.67 with partial credit (33%), below 50%"]
+    assert score.reasons == [
+        "rule R1: 0 of 2 correct, 0.67 with partial credit (33.33%), below 50%: "
+        "a credit of at least 1.00 of 2 needed"
+    ]
     data = json.loads(json.dumps(score.to_dict()))
     assert data["credit"] == pytest.approx(5 / 3) and data["per_rule"]["R2"]["credit"] == 1.0
 

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from calibration.agreement.gold import exact_percent, needed_correct
 from calibration.app.widgets.guideline_view import answer_markdown, rule_link
 from calibration.app.widgets.text import escape_markdown, show_input
 
@@ -98,26 +99,64 @@ def show_item_feedback(
 
 
 def per_rule_table(guideline: Any, score: dict[str, Any]) -> pd.DataFrame:
-    """The per-rule breakdown of a score: rule, title, items, correct, accuracy, and whether to reread it."""
+    """The per-rule breakdown of a score: rule, title, items, correct, needed, accuracy (in percent), reread.
+
+    ``needed`` is the fewest correct answers that pass the rule with the policy's exact threshold
+    (None when the policy has no rule threshold), so the table agrees with the check.
+    """
     failed = set(score.get("failed_rules") or ())
+    threshold = guideline.calibration.pass_rule_accuracy
     rows = []
     for rule_id, values in (score.get("per_rule") or {}).items():
         try:
             title = guideline.rule(rule_id).title
         except KeyError:
             title = ""
+        n_items = values.get("n_items")
+        accuracy = values.get("accuracy")
         rows.append(
             {
                 "rule": rule_id,
                 "title": title,
-                "items": values.get("n_items"),
+                "items": n_items,
                 "correct": values.get("n_correct"),
-                "accuracy": values.get("accuracy"),
+                "needed": needed_correct(threshold, int(n_items))
+                if threshold is not None and n_items
+                else None,
+                "accuracy": None if accuracy is None else 100 * float(accuracy),
                 "reread": rule_id in failed,
                 "link": rule_link(guideline.ref, rule_id),
             }
         )
-    return pd.DataFrame(rows, columns=["rule", "title", "items", "correct", "accuracy", "reread", "link"])
+    return pd.DataFrame(
+        rows, columns=["rule", "title", "items", "correct", "needed", "accuracy", "reread", "link"]
+    )
+
+
+def pass_requirements(policy: Any, score: dict[str, Any] | None = None) -> list[str]:
+    """What a pass needs, in words, with the policy's exact thresholds (never rounded up).
+
+    With a `score`, the rule criterion also says how many correct answers a rule needs for each
+    number of items the quiz had (e.g. "a rule with 3 items needs 3 correct").
+    """
+    needs = []
+    if policy.pass_kappa is not None:
+        needs.append(f"kappa ≥ {policy.pass_kappa:g}")
+    if policy.pass_accuracy is not None:
+        needs.append(f"accuracy ≥ {exact_percent(policy.pass_accuracy)}")
+    if policy.pass_rule_accuracy is not None:
+        text = f"every rule ≥ {exact_percent(policy.pass_rule_accuracy)} of its items"
+        sizes = sorted(
+            {int(v.get("n_items") or 0) for v in ((score or {}).get("per_rule") or {}).values()} - {0}
+        )
+        if sizes:
+            text += (
+                " ("
+                + ", ".join(f"{needed_correct(policy.pass_rule_accuracy, n)} of {n} correct" for n in sizes)
+                + ")"
+            )
+        needs.append(text)
+    return needs
 
 
 _CREDIT_HELP = "A right item counts 1. A span item counts the F1 of your spans against the gold spans."
@@ -132,7 +171,7 @@ def _points(score: dict[str, Any]) -> str:
 
 
 def _percent(value: Any) -> str:
-    return "–" if value is None else f"{100 * float(value):.0f}%"
+    return "–" if value is None else exact_percent(float(value))
 
 
 def show_result(guideline: Any, result: Any) -> None:
@@ -150,15 +189,7 @@ def show_result(guideline: Any, result: Any) -> None:
     c2.metric("Accuracy", _percent(score.get("accuracy")))
     kappa = score.get("kappa")
     c3.metric("Cohen's kappa vs gold", "–" if kappa is None else f"{kappa:.2f}")
-    policy = guideline.calibration
-    needs = [f"kappa ≥ {policy.pass_kappa}" if policy.pass_kappa is not None else None]
-    needs.append(f"accuracy ≥ {_percent(policy.pass_accuracy)}" if policy.pass_accuracy is not None else None)
-    needs.append(
-        f"every rule ≥ {_percent(policy.pass_rule_accuracy)}"
-        if policy.pass_rule_accuracy is not None
-        else None
-    )
-    st.caption("To pass: " + ", ".join(n for n in needs if n))
+    st.caption("To pass: " + ", ".join(pass_requirements(guideline.calibration, score)))
     reasons = list(score.get("reasons") or ())
     if reasons:
         with st.expander("Why the quiz did not pass", expanded=False):
@@ -176,8 +207,9 @@ def show_result(guideline: Any, result: Any) -> None:
                 "title": st.column_config.TextColumn("Title"),
                 "items": st.column_config.NumberColumn("Items"),
                 "correct": st.column_config.NumberColumn("Correct"),
+                "needed": st.column_config.NumberColumn("Needed", help="Correct answers this rule needs"),
                 "accuracy": st.column_config.ProgressColumn(
-                    "Accuracy", min_value=0.0, max_value=1.0, format="percent"
+                    "Accuracy", min_value=0.0, max_value=100.0, format="%.2f%%"
                 ),
                 "reread": st.column_config.CheckboxColumn("Reread"),
                 "link": st.column_config.LinkColumn("Guideline", display_text="open rule"),

@@ -36,42 +36,55 @@ def reflow(text: object) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def show_text_input(input: Any, *, heading: str | None = None, reflowed: bool = False) -> None:
+def escape_paragraphs(text: object) -> str:
+    """`text` as escaped markdown paragraphs: a line break inside a paragraph is a space, blank lines part them.
+
+    Texts of a guideline file are YAML literal blocks, which keep the file's line breaks mid-sentence;
+    shown with `escape_markdown` alone, every such break would cut the sentence on screen.
+    """
+    return "\n\n".join(escape_markdown(paragraph) for paragraph in reflow(text).split("\n\n"))
+
+
+def show_text_input(input: Any, *, heading: str | None = None, reflowed: bool = True) -> None:
     """Render a label/span/rating input (text and optional context) in a bordered box, escaped.
 
-    With `reflowed`, line breaks inside paragraphs are dropped (see `reflow`).
+    `reflowed` (the default) joins the lines of a paragraph (see `escape_paragraphs`); False keeps
+    every line break of the text.
     """
-    shape = reflow if reflowed else str
+    shape = escape_paragraphs if reflowed else escape_markdown
     with st.container(border=True):
         if heading:
             st.caption(heading)
         if getattr(input, "context", None):
-            st.caption("Context: " + escape_markdown(shape(input.context)))
-        st.markdown(escape_markdown(shape(input.text)))
+            st.caption("Context: " + shape(input.context))
+        st.markdown(shape(input.text))
 
 
 def show_pair_input(input: Any) -> None:
     """Render a pairwise input: the prompt, then replies A and B side by side."""
-    st.markdown("**Prompt**  \n" + escape_markdown(input.prompt))
+    st.markdown("**Prompt**\n\n" + escape_paragraphs(input.prompt))
     left, right = st.columns(2, gap="medium")
     for column, name, reply in ((left, "A", input.a), (right, "B", input.b)):
         with column, st.container(border=True):
             st.markdown(f"**Reply {name}**")
-            st.markdown(escape_markdown(reply))
+            st.markdown(escape_paragraphs(reply))
 
 
 def show_ranking_input(input: Any) -> None:
     """Render a ranking input: the prompt and each candidate under its id."""
-    st.markdown("**Prompt**  \n" + escape_markdown(input.prompt))
+    st.markdown("**Prompt**\n\n" + escape_paragraphs(input.prompt))
     columns = st.columns(min(len(input.candidates), 3) or 1, gap="small")
     for index, (candidate_id, text) in enumerate(input.candidates.items()):
         with columns[index % len(columns)], st.container(border=True):
             st.markdown(f"**{escape_markdown(candidate_id)}**")
-            st.markdown(escape_markdown(text))
+            st.markdown(escape_paragraphs(text))
 
 
-def show_input(task_type: str, input: Any, *, heading: str | None = None, reflowed: bool = False) -> None:
-    """Render any task input the way annotators see it (`reflowed`: text inputs without hard line breaks)."""
+def show_input(task_type: str, input: Any, *, heading: str | None = None, reflowed: bool = True) -> None:
+    """Render any task input the way annotators see it, paragraphs reflowed (see `escape_paragraphs`).
+
+    `reflowed=False` keeps the line breaks of a text input (pairwise and ranking inputs are reflowed).
+    """
     if task_type == "pairwise":
         show_pair_input(input)
     elif task_type == "ranking":
