@@ -12,6 +12,7 @@ from app_helpers import (
     single_label_guideline,
     task_guideline,
     texts,
+    unescape,
 )
 
 from calibration.answers import parse_answer
@@ -181,8 +182,7 @@ def _answer_with_widgets(at, task_type, key, item):
     elif task_type == "pairwise":
         at.segmented_control(key=f"{key}_answer").set_value(gold)
     elif task_type == "ranking":
-        for position, candidate in enumerate(gold):
-            at.selectbox(key=f"{key}_rank_{position}").set_value(candidate)
+        at.multiselect(key=f"{key}_answer").set_value(gold)
     elif task_type == "span":  # the selection in the text (JavaScript): its value, as the browser sends it
         start = item.input.text.index(gold[0]["text"])
         at.session_state[f"{key}_select"] = {
@@ -211,18 +211,40 @@ def test_every_task_type_records_the_answer_given_with_its_widget(
     assert at.success[0].value.startswith("Correct. Your answer: ")
 
 
-def test_a_ranking_with_a_repeated_candidate_is_refused_with_the_service_message(
+def test_a_ranking_cannot_repeat_a_candidate_and_an_incomplete_one_is_refused(
     app_engine, app_lead, app_annotator
 ):
     guideline = task_guideline("ranking")
     round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
     at = open_quiz(app_annotator, round_)
-    attempt, _, key = current(app_engine, round_, app_annotator)
-    for position in range(3):
-        at.selectbox(key=f"{key}_rank_{position}").set_value("c1")
+    attempt, item_id, key = current(app_engine, round_, app_annotator)
+    candidates = guideline.item(item_id).input.candidates
+    widget = at.multiselect(key=f"{key}_answer")
+    # one widget for the whole order: a chosen candidate is taken, so it cannot be chosen twice
+    assert widget.max_selections == len(candidates)
+    assert [widget.format_func(c) for c in candidates] == [f"{c} · {text}" for c, text in candidates.items()]
+    widget.set_value(["c1", "c3"])
     at.button(key=f"{key}_submit").click().run()
-    assert "is not a permutation of the candidates" in errors(at)[0]
+    assert at.warning[0].value == "Choose an answer before submitting."
     assert service.get_attempt(app_engine, attempt.id, actor=app_annotator).answered == 0
+
+
+def test_ranking_feedback_shows_the_candidates_texts(app_engine, app_lead, app_annotator):
+    guideline = task_guideline("ranking")
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = open_quiz(app_annotator, round_)
+    _, item_id, key = current(app_engine, round_, app_annotator)
+    item = guideline.item(item_id)
+    wrong = list(reversed(item.answer))
+    at.multiselect(key=f"{key}_answer").set_value(wrong)
+    at.button(key=f"{key}_submit").click().run()
+    verdict = unescape(at.error[0].value)
+    texts_in_order = [item.input.candidates[c] for c in wrong]
+    assert all(
+        f"{n}** {text} *(" in verdict for n, text in zip(("1st", "2nd", "3rd"), texts_in_order, strict=True)
+    )
+    gold = unescape(next(m.value for m in at.markdown if m.value.startswith("**Gold answer:**")))
+    assert f"**1st** {item.input.candidates[item.answer[0]]} *({item.answer[0]})*" in gold
 
 
 def test_span_tokens_must_be_contiguous_and_spans_can_be_removed(app_engine, app_lead, app_annotator):

@@ -15,7 +15,6 @@ import streamlit as st
 from calibration.app.widgets import spans as span_widgets
 from calibration.app.widgets.text import escape_markdown
 
-ORDINALS = ("1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th", "10th")
 CONFIDENCE = {1: "1 · guess", 2: "2", 3: "3 · fairly sure", 4: "4", 5: "5 · certain"}
 
 
@@ -28,6 +27,14 @@ class Submission:
     cited_rule: str | None = None
     unclear: bool = False
     comment: str | None = None
+
+
+def candidate_label(candidate_id: str, text: object, width: int = 80) -> str:
+    """A ranking candidate as a one-line option: ``c1 · its text`` (plain text, shortened to `width`)."""
+    line = " ".join(str(text).split())
+    if len(line) > width:
+        line = line[: width - 1].rstrip() + "…"
+    return f"{candidate_id} · {line}"
 
 
 def _label_names(task: Any) -> dict[str, str]:
@@ -75,22 +82,19 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
             "Which reply is better?", options, format_func=lambda o: shown[o], key=f"{key}_answer"
         )
     if kind == "ranking":
-        candidates = list(getattr(input, "candidates", {}) or {})
-        st.markdown("**Your ranking** (best first)")
-        order: list[str | None] = []
-        columns = st.columns(len(candidates) or 1)
-        for position, column in enumerate(columns[: len(candidates)]):
-            with column:
-                order.append(
-                    st.selectbox(
-                        ORDINALS[position] if position < len(ORDINALS) else f"{position + 1}th",
-                        candidates,
-                        index=None,
-                        placeholder="choose",
-                        key=f"{key}_rank_{position}",
-                    )
-                )
-        return None if any(choice is None for choice in order) else order
+        candidates = dict(getattr(input, "candidates", {}) or {})
+        chosen = st.multiselect(
+            "Your ranking: choose the candidates one by one, best first",
+            list(candidates),
+            default=[],
+            format_func=lambda c: candidate_label(c, candidates[c]),
+            max_selections=len(candidates) or None,
+            placeholder="choose the best candidate first",
+            help="A candidate you chose is no longer offered; remove it to place it elsewhere.",
+            key=f"{key}_answer",
+        )
+        # a candidate can be chosen once only: the widget itself rules out duplicates
+        return list(chosen) if len(chosen) == len(candidates) else None
     if kind == "span":
         if st.session_state.get(f"{key}_buttons"):
             return span_widgets.current_spans(key)

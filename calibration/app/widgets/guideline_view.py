@@ -50,8 +50,27 @@ def answer_markdown(guideline: Any, input: Any, answer: Any) -> str:
     if task.type == "pairwise":
         return {"a": "**A** is better", "b": "**B** is better", "tie": "**Tie**"}[value]
     if task.type == "ranking":
-        return " › ".join(f"**{escape_markdown(c)}**" for c in value)
+        return ranking_markdown(value, getattr(input, "candidates", None) or {})
     return escape_markdown(value)
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def ranking_markdown(order: Any, candidates: dict[str, str]) -> str:
+    """A ranking as its candidates' texts, one line per place (``**1st** Hello! *(c1)*``), escaped."""
+    lines = []
+    for place, candidate_id in enumerate(order, start=1):
+        text = " ".join(str(candidates.get(candidate_id, "")).split())
+        lines.append(
+            f"**{ordinal(place)}** "
+            + (escape_markdown(text) + " " if text else "")
+            + f"*({escape_markdown(candidate_id)})*"
+        )
+    return "  \n" + "  \n".join(lines)
 
 
 def _text_of_example(example: Any) -> str:
