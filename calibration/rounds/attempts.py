@@ -361,10 +361,33 @@ def record_answer(
             created_at=moment,
         )
         session.add(response)
+        if round_row.kind == "calibration" and guideline.calibration.feedback == "immediate":
+            row.feedback_item = item_id  # shown until dismissed, on this and any later page load
         session.flush()
         return repo.response_of(response)
 
     return retrying(engine, work)
+
+
+def acknowledge_feedback(engine: Engine, attempt_id: int, item_id: str, *, actor: Actor) -> None:
+    """The annotator has read the feedback on `item_id` ("Next item"): the quiz moves on.
+
+    Until then, every load of the quiz shows that feedback again (`Attempt.feedback_item`).
+    Acknowledging an item whose feedback is not pending (a second click, another tab) does nothing.
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: not the attempt's annotator.
+    """
+
+    def work(session: Session) -> None:
+        row, _, _, who = _attempt_for(session, attempt_id, actor, "acknowledge feedback", lock=True)
+        if who is not None and who.id != row.annotator_id:
+            raise PermissionDenied("only the attempt's annotator can acknowledge its feedback")
+        if row.feedback_item == str(item_id):
+            row.feedback_item = None
+            session.flush()
+
+    retrying(engine, work)
 
 
 def response_history(engine: Engine, attempt_id: int, item_id: str, *, actor: Actor) -> list[Response]:
@@ -504,6 +527,34 @@ def finish_attempt(
         return _result(session, row, round_row)
 
     return retrying(engine, work)
+
+
+def attempt_result(engine: Engine, attempt_id: int, *, actor: Actor) -> AttemptResult:
+    """The stored result of a finished attempt, read only (its annotator, or a lead).
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: another annotator's attempt.
+        ConflictError: the attempt is not finished yet.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, round_row, _, _ = _attempt_for(session, attempt_id, actor, "see the result")
+        if row.status != "finished":
+            raise ConflictError(
+                f"attempt #{row.id} is not finished yet", hint="answer every item to see the result"
+            )
+        return _result(session, row, round_row)
+
+
+def my_attempts(engine: Engine, round: RoundRef, *, actor: Actor) -> list[Attempt]:
+    """The signed-in annotator's own attempts in a round, oldest first (finished ones have a result).
+
+    Raises:
+        NotFoundError: unknown round. PermissionDenied: no signed-in user.
+    """
+    with session_scope(engine, read_only=True) as session:
+        person = _owner(session, actor, "see attempts")
+        row, _ = find_round(session, round)
+        return [repo.attempt_of(session, a, row.name) for a in repo.attempts_of(session, row.id, person.id)]
 
 
 def _result(session: Session, row: t.Attempt, round_row: t.Round) -> AttemptResult:

@@ -98,7 +98,8 @@ class Attempt:
     """An annotator's pass through their items, with progress.
 
     ``items`` is the attempt's item order; ``answers`` holds the current response per answered item;
-    ``next_item`` is the first item in order without an answer (None when all are answered).
+    ``next_item`` is the first item in order without an answer (None when all are answered);
+    ``feedback_item`` is the answered item whose immediate feedback is not dismissed yet (or None).
     """
 
     id: int
@@ -113,6 +114,7 @@ class Attempt:
     finished_at: dt.datetime | None
     score: dict[str, Any] | None
     target_rules: tuple[str, ...] | None = None
+    feedback_item: str | None = None
 
     @property
     def next_item(self) -> str | None:
@@ -553,6 +555,7 @@ def attempt_of(session: Session, row: t.Attempt, round_name: str) -> Attempt:
         row.finished_at,
         row.score,
         tuple(row.target_rules) if row.target_rules is not None else None,
+        row.feedback_item,
     )
 
 

@@ -164,6 +164,8 @@ class Attempt(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the answered item whose immediate feedback the annotator has not dismissed yet (a reload shows it again)
+    feedback_item: Mapped[str | None] = mapped_column(String(200))
 
 
 class Response(Base):

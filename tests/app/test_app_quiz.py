@@ -94,7 +94,7 @@ def test_submitting_without_an_answer_is_refused(app_engine, app_lead, app_annot
 
 
 def test_the_quiz_resumes_after_a_reload(app_engine, app_lead, app_annotator):
-    guideline = single_label_guideline()
+    guideline = single_label_guideline(feedback="at_end")  # no feedback on screen: resume at the next item
     round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
     at = open_quiz(app_annotator, round_)
     _, item_id, key = current(app_engine, round_, app_annotator)

@@ -42,6 +42,26 @@ if user.role == "annotator" or mine:
                 if st.button(label, key=f"home_open_{round_.id}", type="primary", width="stretch"):
                     st.session_state["quiz_round"] = round_.id
                     st.switch_page(spec("quiz.py").script, query_params={"round": str(round_.id)})
+            finished = [a for a in service.my_attempts(engine, round_.id, actor=user) if a.finished]
+            if finished:  # every finished attempt keeps its result and answer review
+                st.caption("Results")
+                columns = st.columns(min(len(finished), 4))
+                for index, attempt in enumerate(reversed(finished)):
+                    verdict = {True: "passed", False: "not passed"}.get(
+                        (attempt.score or {}).get("passed"), "done"
+                    )
+                    with columns[index % len(columns)]:
+                        if st.button(
+                            f"Attempt {attempt.number} · {verdict}",
+                            key=f"home_result_{attempt.id}",
+                            icon=":material/fact_check:",
+                            type="tertiary",
+                        ):
+                            st.session_state["quiz_round"] = round_.id
+                            st.switch_page(
+                                spec("quiz.py").script,
+                                query_params={"round": str(round_.id), "attempt": str(attempt.id)},
+                            )
     certified = service.certifications(engine, user.id)
     if certified:
         st.subheader("Certifications")

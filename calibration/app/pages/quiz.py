@@ -1,7 +1,9 @@
 """Take a quiz: one item at a time, every answer committed when submitted, feedback as the policy says.
 
-The attempt (items, order, answers) comes from the database on every run, so a reload resumes at
-the next unanswered item. An item's gold answer is used only after that item is answered.
+The attempt (items, order, answers, the feedback on screen) comes from the database on every run, so
+a reload shows the same feedback or resumes at the next unanswered item. Every finished attempt's
+result and answer review stays reachable (``?attempt=ID``, the annotator's own attempts only).
+An item's gold answer is used only after that item is answered.
 """
 
 import time
@@ -35,6 +37,8 @@ if len(mine) > 1:
     )
 st.session_state["quiz_round"] = chosen
 if st.query_params.get("round") != str(chosen):
+    if st.query_params.get("round") is not None:
+        st.query_params.pop("attempt", None)  # another round was picked: its own latest attempt
     st.query_params["round"] = str(chosen)
 round_, progress = by_id[chosen]
 guideline = state.guideline(round_.guideline_ref)
@@ -46,15 +50,13 @@ st.caption(f"{escape_markdown(round_.name)} · {round_.kind} round · {guideline
 st.sidebar.markdown(f"[Open the guideline](guideline?version={guideline.ref})")
 
 
-def _finish(attempt_id: int):
+def _finish(attempt_id: int) -> None:
     try:
-        result = service.finish_attempt(engine, attempt_id, actor=user)
+        service.finish_attempt(engine, attempt_id, actor=user)
     except CalibrationError as error:
         state.render_error(error)
         st.stop()
-    st.session_state[f"quiz_last_{round_.id}"] = attempt_id
     st.query_params["attempt"] = str(attempt_id)
-    return result
 
 
 def _quiz_items(attempt_id: int) -> dict:
@@ -66,36 +68,86 @@ def _quiz_items(attempt_id: int) -> dict:
         st.stop()
 
 
-def _show_end(result) -> None:
+def _attempt_label(attempt) -> str:
+    passed = (attempt.score or {}).get("passed") if attempt.score is not None else None
+    verdict = {True: "passed", False: "not passed", None: "finished"}[passed]
+    when = f" · {attempt.finished_at:%Y-%m-%d %H:%M}" if attempt.finished_at else ""
+    return f"Attempt {attempt.number}{when} · {verdict}"
+
+
+def _pick_attempt(finished: list, shown: int) -> None:
+    """A selector over the finished attempts; choosing one puts it in the URL (``?attempt=``)."""
+    if len(finished) < 2 or shown not in {a.id for a in finished}:
+        return
+    by_id = {a.id: a for a in finished}
+    key = f"quiz_attempt_pick_{round_.id}"
+    st.session_state[key] = shown  # the URL decides (Home links, reloads); the callback writes it
+
+    def _chosen() -> None:
+        st.query_params["attempt"] = str(st.session_state[key])
+
+    st.selectbox(
+        "Finished attempt",
+        list(by_id),
+        format_func=lambda i: _attempt_label(by_id[i]),
+        key=key,
+        on_change=_chosen,
+    )
+
+
+def _show_results(attempt_id: int, attempts: list) -> None:
+    """The result and answer review of one finished attempt of this round, then what comes next."""
+    finished = [a for a in attempts if a.finished]
+    _pick_attempt(finished, attempt_id)
+    try:  # the server checks the attempt is the annotator's own
+        result = service.attempt_result(engine, attempt_id, actor=user)
+    except CalibrationError as error:
+        state.render_error(error)
+        st.stop()
+    if result.attempt.round_id != round_.id:
+        st.error(f"Attempt #{attempt_id} is not an attempt of this round.", icon=":material/error:")
+        st.stop()
+    if len(finished) > 1 or result.attempt.number > 1:
+        st.subheader(_attempt_label(result.attempt))
+    latest = attempts[-1] if attempts else None
+    in_progress = latest is not None and not latest.finished
+    failed_last = latest is not None and (latest.score or {}).get("passed") is False
+    if in_progress and st.button(
+        "Back to the quiz", type="primary", key="quiz_resume", icon=":material/arrow_forward:"
+    ):
+        st.query_params.pop("attempt", None)
+        st.rerun()
+    if (
+        failed_last
+        and not in_progress
+        and st.button(
+            "Retake the quiz on the rules to reread",
+            type="primary",
+            key="quiz_retake",
+            icon=":material/replay:",
+        )
+    ):
+        try:
+            service.start_or_resume_attempt(engine, round_.id, user)
+        except CalibrationError as error:
+            state.render_error(error)
+            st.stop()
+        st.query_params.pop("attempt", None)
+        st.rerun()
     if result.score is None:
         st.success("All items answered. Thank you: your answers are saved.", icon=":material/task_alt:")
         return
     show_result(guideline, result)
-    if guideline.calibration.feedback == "at_end":
-        show_review(guideline, _quiz_items(result.attempt.id), result.attempt)
+    show_review(guideline, _quiz_items(result.attempt.id), result.attempt)
 
 
-# A failed calibration attempt: show its result, and start the retake only when asked.
-retake_key = f"quiz_retake_{round_.id}"
-if progress.status == "finished" and progress.passed is False and not st.session_state.get(retake_key):
-    last = st.session_state.get(f"quiz_last_{round_.id}") or state.round_id_param(
-        st.query_params.get("attempt")
-    )
-    if last:
-        try:
-            result = service.finish_attempt(engine, int(last), actor=user)
-        except CalibrationError:
-            result = None
-        if result is not None and result.attempt.round_id == round_.id:
-            _show_end(result)
-    else:
-        st.warning("Your last attempt did not pass.", icon=":material/school:")
-    if st.button(
-        "Retake the quiz on the rules to reread", type="primary", key="quiz_retake", icon=":material/replay:"
-    ):
-        st.session_state[retake_key] = True
-        st.query_params.pop("attempt", None)
-        st.rerun()
+# A finished attempt (the one in the URL, else the latest): its result and review, from the database.
+attempts = service.my_attempts(engine, round_.id, actor=user)
+viewing = state.round_id_param(st.query_params.get("attempt"))
+if viewing is None and attempts and attempts[-1].finished:
+    viewing = attempts[-1].id
+if viewing is not None:
+    _show_results(viewing, attempts)
     st.stop()
 
 try:
@@ -103,11 +155,9 @@ try:
 except CalibrationError as error:
     state.render_error(error)
     st.stop()
-st.session_state.pop(retake_key, None)
 
 if attempt.finished:
-    _show_end(_finish(attempt.id))
-    st.stop()
+    st.rerun()
 
 if attempt.target_rules:
     st.info(
@@ -117,18 +167,23 @@ if attempt.target_rules:
 
 items = _quiz_items(attempt.id)
 
-# Immediate feedback on the item just answered (its gold may be shown now).
-pending = st.session_state.get("quiz_feedback")
-if immediate and pending and pending[0] == attempt.id and pending[1] in attempt.answers:
+# Immediate feedback on the item just answered (its gold may be shown now); the database keeps it
+# pending until "Next item", so a reload shows the same feedback instead of moving on.
+pending = attempt.feedback_item
+if immediate and pending and pending in attempt.answers and pending in items:
     st.progress(attempt.answered / attempt.total, text=f"{attempt.answered} of {attempt.total} answered")
 
     def _next_button() -> None:
         label = "See my result" if attempt.next_item is None else "Next item"
         if st.button(label, type="primary", key="quiz_next", icon=":material/arrow_forward:"):
-            st.session_state.pop("quiz_feedback", None)
+            try:
+                service.acknowledge_feedback(engine, attempt.id, pending, actor=user)
+            except CalibrationError as error:
+                state.render_error(error)
+                st.stop()
             st.rerun()
 
-    show_item_feedback(guideline, items[pending[1]], attempt.answers[pending[1]].answer, actions=_next_button)
+    show_item_feedback(guideline, items[pending], attempt.answers[pending].answer, actions=_next_button)
     st.stop()
 
 if attempt.next_item is None:
@@ -167,8 +222,6 @@ if submission is not None:
         state.render_error(error)
         st.stop()
     reset_answer(key)
-    if immediate:
-        st.session_state["quiz_feedback"] = (attempt.id, item_id)
     st.rerun()
 
 st.page_link(spec("home.py").script, label="Pause: every answer is saved", icon=":material/pause:")

@@ -227,7 +227,7 @@ def show_result(guideline: Any, result: Any) -> None:
 
 
 def show_review(guideline: Any, items: dict[str, Any], attempt: Any) -> None:
-    """Every item of a finished attempt with the answer given, the gold answer and why (at_end feedback)."""
+    """Every item of a finished attempt: the answer given, right or wrong, the gold answer, why, the rule cited."""
     st.subheader("Your answers")
     for position, item_id in enumerate(attempt.items, start=1):
         item = items.get(item_id)
@@ -236,5 +236,8 @@ def show_review(guideline: Any, items: dict[str, Any], attempt: Any) -> None:
             continue
         correct = is_correct(guideline, item, response.answer)
         mark = "✅" if correct else ("❌" if correct is False else "•")
-        with st.expander(f"{mark} Item {position}", expanded=correct is False):
+        verdict = {True: "correct", False: "not correct", None: "no gold answer"}[correct]
+        with st.expander(f"{mark} Item {position} · {verdict}", expanded=correct is False):
+            if response.cited_rule:
+                st.caption("Rule you cited: " + escape_markdown(response.cited_rule))
             show_item_feedback(guideline, item, response.answer)

@@ -1,0 +1,175 @@
+"""Results that stay: every finished attempt's result and review, feedback that survives a reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from app_helpers import calibration_round, errors, new_app, page, single_label_guideline, texts
+
+from calibration.errors import PermissionDenied
+from calibration.rounds import service
+
+
+def open_quiz(user: Any, round_: Any, **query: str) -> Any:
+    at = new_app(user, query={"round": str(round_.id), **query}).run()
+    at.switch_page(page("quiz.py")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def answer(
+    at: Any, engine: Any, attempt_id: int, user: Any, guideline: Any, *, wrong_rule: str | None = None
+) -> str:
+    """Answer the attempt's next item (wrongly when it exercises `wrong_rule`); returns the item id."""
+    attempt = service.get_attempt(engine, attempt_id, actor=user)
+    item = guideline.item(attempt.next_item)
+    key = f"quiz_{attempt.id}_{attempt.items.index(item.id)}"
+    given = item.answer
+    if wrong_rule in item.rules:
+        given = "NEG" if item.answer == "POS" else "POS"
+    at.radio(key=f"{key}_answer").set_value(given)
+    at.button(key=f"{key}_submit").click().run()
+    assert not at.exception, at.exception
+    return item.id
+
+
+def take(
+    at: Any, engine: Any, round_: Any, user: Any, guideline: Any, *, wrong_rule: str | None = None
+) -> Any:
+    """Answer every item of the current attempt, clicking through the feedback; returns the attempt."""
+    attempt = service.start_or_resume_attempt(engine, round_.id, user)
+    while service.get_attempt(engine, attempt.id, actor=user).next_item is not None:
+        answer(at, engine, attempt.id, user, guideline, wrong_rule=wrong_rule)
+        at.button(key="quiz_next").click().run()
+    return service.get_attempt(engine, attempt.id, actor=user)
+
+
+def test_a_reload_while_feedback_is_shown_shows_the_same_feedback(app_engine, app_lead, app_annotator):
+    guideline = single_label_guideline()
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = open_quiz(app_annotator, round_)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    first = answer(at, app_engine, attempt.id, app_annotator, guideline)
+    assert guideline.item(first).why in texts(at)
+
+    reloaded = open_quiz(app_annotator, round_)  # a new browser session: nothing in session_state
+    shown = texts(reloaded)
+    assert reloaded.success[0].value.startswith("Correct. Your answer: ")
+    assert guideline.item(first).why in shown and guideline.item(first).input.text in shown
+    assert [b.key for b in reloaded.button if b.key == "quiz_next"] == ["quiz_next"]
+    assert service.get_attempt(app_engine, attempt.id, actor=app_annotator).feedback_item == first
+
+    reloaded.button(key="quiz_next").click().run()
+    second = service.get_attempt(app_engine, attempt.id, actor=app_annotator).next_item
+    assert guideline.item(second).input.text in texts(reloaded)
+    assert guideline.item(first).why not in texts(reloaded)
+    again = open_quiz(app_annotator, round_)  # once dismissed, a reload does not show it again
+    assert guideline.item(second).input.text in texts(again) and not again.success
+
+
+def test_a_failed_result_and_its_review_stay_reachable_from_home(app_engine, app_lead, app_annotator):
+    guideline = single_label_guideline()
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    failed = take(
+        open_quiz(app_annotator, round_), app_engine, round_, app_annotator, guideline, wrong_rule="R-NEG"
+    )
+
+    home = new_app(app_annotator).run()  # later, in a new session
+    home.button(key=f"home_open_{round_.id}").click().run()
+    assert not home.exception, home.exception
+    assert home.error[0].value.startswith("Not passed yet. Reread the rules marked below")
+    assert home.dataframe[0].value.set_index("rule")["reread"].to_dict() == {"R-POS": False, "R-NEG": True}
+    shown = texts(home)
+    assert "Your answers" in shown
+    for item_id in failed.items:  # the review: every answer with its gold answer and why
+        assert guideline.item(item_id).why in shown
+    assert "**Gold answer:** **Negative**" in shown
+    assert [e.label for e in home.expander if "not correct" in e.label] == [
+        "❌ Item "
+        + str(
+            1 + next(i for i, item_id in enumerate(failed.items) if "R-NEG" in guideline.item(item_id).rules)
+        )
+        + " · not correct"
+    ]
+    # and the targeted retake is offered from there
+    home.button(key="quiz_retake").click().run()
+    retake = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    assert retake.number == 2 and retake.target_rules == ("R-NEG",)
+    assert home.info[0].value == "Retake: the items exercise the rules R-NEG."
+
+
+def test_every_finished_attempt_keeps_its_result_with_an_attempt_selector(
+    app_engine, app_lead, app_annotator
+):
+    guideline = single_label_guideline()
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = open_quiz(app_annotator, round_)
+    first = take(at, app_engine, round_, app_annotator, guideline, wrong_rule="R-NEG")
+    at.run()
+    at.button(key="quiz_retake").click().run()
+    second = take(at, app_engine, round_, app_annotator, guideline)
+    at.run()
+    assert at.success[0].value == f"Passed. You are certified on {guideline.ref}."
+
+    home = new_app(app_annotator).run()
+    labels = {b.key: b.label for b in home.button if b.key.startswith("home_result_")}
+    assert labels == {
+        f"home_result_{first.id}": "Attempt 1 · not passed",
+        f"home_result_{second.id}": "Attempt 2 · passed",
+    }
+    home.button(key=f"home_result_{first.id}").click().run()
+    assert not home.exception, home.exception
+    assert home.query_params["attempt"] == str(first.id)
+    assert home.error[0].value.startswith("Not passed yet")
+    assert "Your answers" in texts(home)
+    assert not [b for b in home.button if b.key == "quiz_retake"]  # the latest attempt passed
+    picker = home.selectbox(key=f"quiz_attempt_pick_{round_.id}")
+    assert picker.value == first.id
+    picker.set_value(second.id).run()
+    assert home.success[0].value.startswith("Passed.")
+    assert home.query_params["attempt"] == str(second.id)
+
+
+def test_an_earlier_result_can_be_read_during_a_retake_and_the_quiz_resumed(
+    app_engine, app_lead, app_annotator
+):
+    guideline = single_label_guideline()
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = open_quiz(app_annotator, round_)
+    first = take(at, app_engine, round_, app_annotator, guideline, wrong_rule="R-NEG")
+    at.run()
+    at.button(key="quiz_retake").click().run()
+    retake = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+
+    home = new_app(app_annotator).run()
+    assert home.button(key=f"home_open_{round_.id}").label == "Continue"
+    home.button(key=f"home_result_{first.id}").click().run()
+    assert home.error[0].value.startswith("Not passed yet")
+    home.button(key="quiz_resume").click().run()
+    assert not home.exception, home.exception
+    assert guideline.item(retake.next_item).input.text in texts(home)
+    assert home.info[0].value == "Retake: the items exercise the rules R-NEG."
+
+
+def test_an_annotator_cannot_open_another_annotators_attempt(app_engine, app_lead, app_annotator):
+    guideline = single_label_guideline()
+    other = service.create_user(app_engine, "Otto Other", role="annotator", actor=app_lead)
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_calibration_round(
+        app_engine, "Shared round", guideline.ref, actor=app_lead, annotators=[app_annotator.name, other.name]
+    )
+    mine = take(
+        open_quiz(app_annotator, round_), app_engine, round_, app_annotator, guideline, wrong_rule="R-NEG"
+    )
+
+    at = open_quiz(other, round_, attempt=str(mine.id))
+    assert any("may not see the result of another annotator's attempt" in e for e in errors(at))
+    shown = texts(at)
+    assert not any(guideline.item(i).why in shown for i in mine.items)
+    assert "Gold answer" not in shown
+
+    with pytest.raises(PermissionDenied):
+        service.attempt_result(app_engine, mine.id, actor=other)
+    assert service.my_attempts(app_engine, round_.id, actor=other) == []
+    assert [a.id for a in service.my_attempts(app_engine, round_.id, actor=app_annotator)] == [mine.id]
