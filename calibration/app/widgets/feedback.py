@@ -198,6 +198,8 @@ def show_result(guideline: Any, result: Any) -> None:
     table = per_rule_table(guideline, score)
     if not table.empty:
         st.subheader("Per rule")
+        if guideline.calibration.pass_rule_accuracy is None:
+            table = table.drop(columns=["needed"])  # no rule criterion: nothing is needed per rule
         st.dataframe(
             table,
             hide_index=True,
@@ -209,7 +211,7 @@ def show_result(guideline: Any, result: Any) -> None:
                 "correct": st.column_config.NumberColumn("Correct"),
                 "needed": st.column_config.NumberColumn("Needed", help="Correct answers this rule needs"),
                 "accuracy": st.column_config.ProgressColumn(
-                    "Accuracy", min_value=0.0, max_value=100.0, format="%.2f%%"
+                    "Accuracy", min_value=0.0, max_value=100.0, format="%.4g%%"
                 ),
                 "reread": st.column_config.CheckboxColumn("Reread"),
                 "link": st.column_config.LinkColumn("Guideline", display_text="open rule"),
@@ -235,9 +237,9 @@ def show_review(guideline: Any, items: dict[str, Any], attempt: Any) -> None:
         if item is None or response is None:
             continue
         correct = is_correct(guideline, item, response.answer)
-        mark = "✅" if correct else ("❌" if correct is False else "•")
+        icon = {True: ":material/check_circle:", False: ":material/cancel:", None: ":material/info:"}[correct]
         verdict = {True: "correct", False: "not correct", None: "no gold answer"}[correct]
-        with st.expander(f"{mark} Item {position} · {verdict}", expanded=correct is False):
+        with st.expander(f"Item {position} · {verdict}", expanded=correct is False, icon=icon):
             if response.cited_rule:
                 st.caption("Rule you cited: " + escape_markdown(response.cited_rule))
             show_item_feedback(guideline, item, response.answer)
