@@ -169,3 +169,40 @@ def test_an_annotator_cannot_open_another_annotators_attempt(app_engine, app_lea
         service.attempt_result(app_engine, mine.id, actor=other)
     assert service.my_attempts(app_engine, round_.id, actor=other) == []
     assert [a.id for a in service.my_attempts(app_engine, round_.id, actor=app_annotator)] == [mine.id]
+
+
+def test_the_review_shows_the_rule_the_annotator_cited(app_engine, app_lead, app_annotator):
+    guideline = single_label_guideline(feedback="at_end")
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    for item_id in attempt.items:
+        item = guideline.item(item_id)
+        service.record_answer(
+            app_engine, attempt.id, item_id, item.answer, actor=app_annotator, cited_rule=item.rules[0]
+        )
+    service.finish_attempt(app_engine, attempt.id, actor=app_annotator)
+    at = open_quiz(app_annotator, round_)
+    cited = [c.value for c in at.caption if c.value.startswith("Rule you cited: ")]
+    expected = [guideline.item(i).rules[0] for i in attempt.items]
+    assert cited == [f"Rule you cited: {rule.replace('-', chr(92) + '-')}" for rule in expected]
+    assert [e.label for e in at.expander if e.label.startswith("Item ")] == [
+        f"Item {n} · correct" for n in range(1, len(attempt.items) + 1)
+    ]
+
+
+def test_a_finished_pilot_lists_no_results_and_no_retake(app_engine, app_lead, app_annotator):
+    guideline = single_label_guideline()
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_pilot_round(
+        app_engine, "Pilot", guideline.ref, actor=app_lead, annotators=[app_annotator.name], overlap=1
+    )
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    for item_id in attempt.items:
+        service.record_answer(app_engine, attempt.id, item_id, "POS", actor=app_annotator)
+    service.finish_attempt(app_engine, attempt.id, actor=app_annotator)
+    home = new_app(app_annotator).run()
+    assert not [b for b in home.button if b.key.startswith("home_result_")]  # pilots have no gold result
+    home.button(key=f"home_open_{round_.id}").click().run()
+    assert home.success[0].value == "All items answered. Thank you: your answers are saved."
+    assert not [b for b in home.button if b.key in ("quiz_retake", "quiz_resume")]
+    assert "Gold answer" not in texts(home)

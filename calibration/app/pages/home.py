@@ -42,8 +42,10 @@ if user.role == "annotator" or mine:
                 if st.button(label, key=f"home_open_{round_.id}", type="primary", width="stretch"):
                     st.session_state["quiz_round"] = round_.id
                     st.switch_page(spec("quiz.py").script, query_params={"round": str(round_.id)})
-            finished = [a for a in service.my_attempts(engine, round_.id, actor=user) if a.finished]
-            if finished:  # every finished attempt keeps its result and answer review
+            finished = []
+            if round_.kind == "calibration":  # every finished attempt keeps its result and answer review
+                finished = [a for a in service.my_attempts(engine, round_.id, actor=user) if a.finished]
+            if finished:
                 st.caption("Results")
                 columns = st.columns(min(len(finished), 4))
                 for index, attempt in enumerate(reversed(finished)):
