@@ -208,6 +208,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.commit()
 
 
+def head_revision() -> str:
+    """The newest packaged migration (the revision `upgrade` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(Path(__file__).with_name("migrations"))).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise RuntimeError("no packaged migration found")
+    return head
+
+
 def current_revision(engine: Engine) -> str | None:
     """The migration revision the database is at, or None when it was never migrated."""
     from alembic.runtime.migration import MigrationContext

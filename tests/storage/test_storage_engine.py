@@ -24,24 +24,13 @@ from calibration.storage.engine import (
     DEFAULT_URL,
     current_revision,
     database_url,
+    head_revision,
     make_engine,
     session_scope,
     upgrade,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _head() -> str:
-    """The newest migration (there must be exactly one head)."""
-    from alembic.script import ScriptDirectory
-
-    folder = ROOT / "calibration" / "storage" / "migrations"
-    head = ScriptDirectory(str(folder)).get_current_head()
-    assert head is not None
-    return head
-
-
 N_THREADS, N_ITEMS = 20, 200
 
 
@@ -89,9 +78,9 @@ def test_migrations_match_the_tables_and_are_idempotent(engine: Any) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    assert current_revision(engine) == _head()
+    assert current_revision(engine) == head_revision()
     upgrade(engine)
-    assert current_revision(engine) == _head()
+    assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), t.Base.metadata)
     assert differences == []
@@ -225,7 +214,7 @@ def test_processes_starting_at_once_migrate_once(db_url: str) -> None:
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0], errors
     engine = make_engine(db_url)
-    assert current_revision(engine) == _head()
+    assert current_revision(engine) == head_revision()
     engine.dispose()
 
 
@@ -245,6 +234,6 @@ def test_threads_of_one_process_migrate_one_at_a_time(db_url: str) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert {current_revision(e) for e in engines} == {_head()}
+    assert {current_revision(e) for e in engines} == {head_revision()}
     for engine in engines:
         engine.dispose()
