@@ -206,3 +206,14 @@ def test_a_finished_pilot_lists_no_results_and_no_retake(app_engine, app_lead, a
     assert home.success[0].value == "All items answered. Thank you: your answers are saved."
     assert not [b for b in home.button if b.key in ("quiz_retake", "quiz_resume")]
     assert "Gold answer" not in texts(home)
+
+
+def test_a_closed_round_shows_the_failed_result_without_a_retake(app_engine, app_lead, app_annotator):
+    guideline = single_label_guideline()
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    take(open_quiz(app_annotator, round_), app_engine, round_, app_annotator, guideline, wrong_rule="R-NEG")
+    service.close_round(app_engine, round_.id, actor=app_lead)
+    at = open_quiz(app_annotator, round_)
+    assert at.error[0].value.startswith("Not passed yet")
+    assert not [b for b in at.button if b.key == "quiz_retake"]
+    assert at.info[0].value == "This round is closed: ask your lead to reopen it for a retake."

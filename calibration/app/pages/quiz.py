@@ -112,6 +112,9 @@ def _show_results(attempt_id: int, attempts: list) -> None:
     latest = attempts[-1] if attempts else None
     in_progress = latest is not None and not latest.finished
     failed_last = latest is not None and (latest.score or {}).get("passed") is False
+    if failed_last and round_.status != "open":
+        st.info("This round is closed: ask your lead to reopen it for a retake.", icon=":material/lock:")
+        failed_last = False
     if in_progress and st.button(
         "Back to the quiz", type="primary", key="quiz_resume", icon=":material/arrow_forward:"
     ):
