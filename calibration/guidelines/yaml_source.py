@@ -22,12 +22,15 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists accepted; a guideline needs fewer than ten levels."""
 
-MAX_VALUES = 100_000
+MAX_VALUES = 50_000
 """Most YAML values (scalars, lists, mappings) in one document; a 5,000-item guideline has about 40,000.
 
 It bounds the time spent on a hostile file of millions of tiny values; big quiz banks belong in a JSONL
 `items_file`, which is read by the JSON parser.
 """
+
+MAX_PROBLEMS = 500
+"""Most problems of single values (tags, duplicate keys, bad scalars) collected before reading stops."""
 
 FieldPath = tuple[str | int, ...]
 
@@ -155,23 +158,41 @@ def decode_bytes(data: bytes, path: str | None, size: int | None = None) -> tupl
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML was built with it: about 20 times faster than the pure-Python one."""
 
-EXPLAIN_ERRORS_BELOW = 1024 * 1024
-"""Syntax errors in texts up to this size are re-parsed by the pure-Python parser for its clearer message."""
-
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _Stop(Exception):
-    """Raised inside the builder to abandon a document (aliases, nesting too deep)."""
+    """Raised inside the builder to abandon a document (too many values or problems, nesting too deep).
+
+    With `keep_all`, every problem found so far is reported; otherwise only the last (the reason).
+    """
+
+    def __init__(self, keep_all: bool = False) -> None:
+        super().__init__()
+        self.keep_all = keep_all
 
 
-def _syntax_problem(error: yaml.YAMLError, path: str | None) -> Problem:
+def _plain_wording(problem: str, mark: Any, text: str | None) -> str:
+    """libyaml's wording, said the way the pure-Python parser says it (its messages read better)."""
+    if problem == "mapping values are not allowed in this context":
+        return "mapping values are not allowed here"
+    if problem.startswith("did not find expected ") and mark is not None and text is not None:
+        expected = problem.removeprefix("did not find expected ")
+        lines = text.split("\n", mark.line + 1)
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        found = line[mark.column] if mark.column < len(line) else ""
+        got = repr(found) if found.strip() else "the end of the line" if found else "the end of the file"
+        return f"expected {expected}, but got {got}"
+    return problem
+
+
+def _syntax_problem(error: yaml.YAMLError, path: str | None, text: str | None = None) -> Problem:
     if not isinstance(error, yaml.MarkedYAMLError):
         return problem_at(f"YAML error: {error}", Position(path, 1, 1), None, code="yaml_syntax")
     mark = error.problem_mark or error.context_mark
     where = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path, 1, 1)
-    what = error.problem or "invalid YAML"
+    what = _plain_wording(error.problem or "invalid YAML", mark, text)
     if error.context:
         what = f"{what} ({error.context}"
         if error.context_mark and error.context_mark is not mark:
@@ -267,15 +288,7 @@ class _Builder:
                 if bad and not discard:
                     self._bad_tag(tag, event.start_mark, at)
                 if len(stack) >= MAX_DEPTH:
-                    where = self._pos(event.start_mark)
-                    self.problems.append(
-                        problem_at(
-                            f"YAML nesting is too deep (more than {MAX_DEPTH} levels)",
-                            where,
-                            None,
-                            code="too_deep",
-                        )
-                    )
+                    self.problems.append(_too_deep(self._pos(event.start_mark)))
                     raise _Stop
                 if not discard:
                     self.map.values[self.prefix + at] = self._pos(event.start_mark)
@@ -416,6 +429,17 @@ class _Builder:
 
     def _add(self, message: str, mark: Any, at: FieldPath, hint: str | None, code: str = "invalid") -> None:
         self.problems.append(problem_at(message, self._pos(mark), self.prefix + at, hint, code))
+        if len(self.problems) >= MAX_PROBLEMS:  # a hostile file of 100,000 bad values stays fast
+            self.problems.append(
+                problem_at(
+                    f"... more than {MAX_PROBLEMS} problems; reading stopped here",
+                    self._pos(mark),
+                    None,
+                    "fix the problems above and validate again",
+                    code="truncated",
+                )
+            )
+            raise _Stop(keep_all=True)
 
 
 def _alias_problem(aliases: list[yaml.events.AliasEvent], path: str | None) -> Problem:
@@ -431,22 +455,28 @@ def _alias_problem(aliases: list[yaml.events.AliasEvent], path: str | None) -> P
     )
 
 
-def _explain(text: str, path: str | None, error: yaml.YAMLError) -> Problem:
-    """The pure-Python parser's message for a syntax error (clearer than libyaml's), when it finds one."""
-    if _FAST_LOADER is yaml.SafeLoader or len(text) > EXPLAIN_ERRORS_BELOW:
-        return _syntax_problem(error, path)
-    try:
-        loader = yaml.SafeLoader(text)
-    except yaml.YAMLError:
-        return _syntax_problem(error, path)
-    try:
-        while loader.check_event():
-            loader.get_event()
-    except yaml.YAMLError as clearer:
-        return _syntax_problem(clearer, path)
-    finally:
-        loader.dispose()
-    return _syntax_problem(error, path)
+def _parse_problem(error: yaml.YAMLError, path: str | None, text: str) -> Problem:
+    """The problem for a parse error; libyaml's own nesting limit reads as our nesting limit.
+
+    The pure-Python parser is never run on a text libyaml refused: on deeply nested brackets it takes
+    minutes (its simple-key bookkeeping is quadratic in the flow depth).
+    """
+    problem = getattr(error, "problem", None) or ""
+    if "nesting depth" in problem or "max depth" in problem:
+        mark = getattr(error, "problem_mark", None)
+        where = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path, 1, 1)
+        return _too_deep(where)
+    return _syntax_problem(error, path, text)
+
+
+def _too_deep(where: Position) -> Problem:
+    return problem_at(
+        f"YAML nesting is too deep (more than {MAX_DEPTH} levels)",
+        where,
+        None,
+        "a guideline needs fewer than ten levels; check for unclosed or repeated [ or {",
+        code="too_deep",
+    )
 
 
 # Characters YAML 1.1 does not allow in a stream (section 5.1): C0/C1 controls, surrogates, U+FFFE/FFFF.
@@ -494,10 +524,10 @@ def read_yaml(
     loader = _FAST_LOADER(text)
     try:
         value = builder.run(loader)
-    except _Stop:
-        return None, source_map, builder.problems[-1:]
+    except _Stop as stop:
+        return None, source_map, builder.problems if stop.keep_all else builder.problems[-1:]
     except yaml.YAMLError as error:
-        return None, source_map, [_explain(text, path, error)]
+        return None, source_map, [_parse_problem(error, path, text)]
     finally:
         loader.dispose()
     if builder.aliases:

@@ -196,3 +196,24 @@ def test_an_invalid_draft_shows_its_problems_and_no_publish_button(ws, tmp_path,
     )
     assert "unknown field 'titel'" in at.code[0].value
     assert not [b for b in at.button if b.key == "gadm_draft_publish"]
+
+
+def test_an_upload_is_validated_once_not_on_every_rerun(ws, monkeypatch):
+    from calibration.app.widgets import analysis_uploads
+
+    calls = []
+    real = analysis_uploads.validate_upload
+
+    def counting(name, data):
+        calls.append(name)
+        return real(name, data)
+
+    monkeypatch.setattr(analysis_uploads, "validate_upload", counting)
+    text = V110.read_text().replace("version: 1.1.0", "version: 1.9.7", 1) + "# validated once\n"
+    at = _upload(ws.page("guidelines_admin.py", ws.lead).run(), "1.9.7.yaml", text.encode())
+    assert not at.exception
+    assert "contract-clauses@1.9.7 is valid." in [s.value for s in at.success]
+    at.run()
+    at.run()
+    assert "contract-clauses@1.9.7 is valid." in [s.value for s in at.success]
+    assert calls == ["1.9.7.yaml"]

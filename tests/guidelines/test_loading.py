@@ -408,3 +408,35 @@ def test_dump_then_load_is_identity_for_the_sample(valid_yaml: str) -> None:
 )
 def test_parse_field_inverts_format_field(field: str) -> None:
     assert format_field(parse_field(field)) == field
+
+
+def test_forty_thousand_nested_brackets_are_refused_as_too_deep_not_as_a_syntax_error() -> None:
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline_text("a: " + "[" * 40_000 + "]" * 40_000 + "\n", "deep.yaml")
+    message = str(caught.value)
+    assert message.startswith("deep.yaml:1:")
+    assert "YAML nesting is too deep (more than 64 levels)" in message
+    assert "syntax error" not in message and "in quotes" not in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 40_000 + "]" * 40_000 + "\n",
+        "a: " + "{a: " * 5_000 + "}" * 5_000 + "\n",
+        "items:\n  - {id: q1, input: Where: here, rules: [R1]}\n",
+        "a: [b, c\n",
+    ],
+    ids=["deep-brackets", "deep-braces", "flow-error", "unclosed"],
+)
+def test_the_pure_python_yaml_parser_is_never_run(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    import yaml
+
+    def forbidden(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the pure-Python YAML parser ran (minutes on deeply nested brackets)")
+
+    monkeypatch.setattr(yaml.parser.Parser, "check_event", forbidden)
+    monkeypatch.setattr(yaml.scanner.Scanner, "check_token", forbidden)
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline_text(text, "odd.yaml")
+    assert "pure-Python" not in str(caught.value)

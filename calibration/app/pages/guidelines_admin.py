@@ -6,6 +6,8 @@ Nothing is published without a person: files under guidelines/ that were not shi
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from calibration.app import state
@@ -19,6 +21,12 @@ from calibration.guidelines.loading import load_guideline
 
 user = state.require_role("lead", "author")
 st.title("Guidelines")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _validated(name: str, digest: str, _data: bytes):
+    """An upload validated once per content (sha256), not on every rerun of the page."""
+    return validate_upload(name, _data)
 
 
 def _bundled() -> dict[str, str]:
@@ -94,7 +102,8 @@ if source == "Upload a file":
         max_upload_size=5,
     )
     if upload is not None:
-        candidate, problems = validate_upload(upload.name, upload.getvalue())
+        data = upload.getvalue()
+        candidate, problems = _validated(upload.name, hashlib.sha256(data).hexdigest(), data)
         if problems:
             count = len(problems)
             st.error(
