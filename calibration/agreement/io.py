@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.answers import load_cell, parse_answer, suggest
+from calibration.csv_cells import restore_frame
 from calibration.errors import AnswerError, DataError, Location, file_error
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
@@ -60,6 +61,7 @@ def read_table(path: str | Path, required: Sequence[str], what: str) -> pd.DataF
         raise DataError(
             f"the {what} file is not UTF-8 text", location=where, hint="save it as UTF-8"
         ) from None
+    frame = restore_frame(frame)  # our exports quote cells a spreadsheet would run (calibration.csv_cells)
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:

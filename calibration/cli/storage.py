@@ -251,6 +251,7 @@ def run_round_list(args: argparse.Namespace) -> int:
 
 def run_export_responses(args: argparse.Namespace) -> int:
     from calibration.answers import answer_to_json, dump_cell
+    from calibration.csv_cells import frame_to_csv
     from calibration.rounds import service
 
     data = service.round_responses(_engine(args), args.round)
@@ -263,7 +264,7 @@ def run_export_responses(args: argparse.Namespace) -> int:
     try:
         if args.format == "csv":
             frame["answer"] = [dump_cell(kind, a) for a in frame["answer"]]
-            frame.to_csv(out, index=False)
+            frame_to_csv(frame, out)
         else:
             for record in frame.to_dict(orient="records"):
                 record["answer"] = answer_to_json(kind, record["answer"])

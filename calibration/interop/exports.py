@@ -14,9 +14,7 @@ or plain records; the CLI and the app write them where the user wants.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -24,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from calibration.answers import answer_to_json, dump_cell, parse_answer
+from calibration.csv_cells import frame_to_csv, rows_to_csv
 from calibration.errors import DataError, Location
 
 if TYPE_CHECKING:
@@ -96,9 +95,7 @@ def gold_jsonl(records: Iterable[Mapping[str, Any]]) -> str:
 
 def gold_csv(records: Iterable[Mapping[str, Any]], task_type: str) -> str:
     """The gold set as CSV: item_id, rule_ids (comma-separated), text, input (JSON), answer, why, source."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(GOLD_COLUMNS)
+    rows = []
     for record in records:
         input = record.get("input") or {}
         answer = record["answer"]
@@ -107,7 +104,7 @@ def gold_csv(records: Iterable[Mapping[str, Any]], task_type: str) -> str:
             if isinstance(answer, str)
             else json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
         )
-        writer.writerow(
+        rows.append(
             [
                 record["item_id"],
                 ",".join(record.get("rules") or []),
@@ -118,7 +115,7 @@ def gold_csv(records: Iterable[Mapping[str, Any]], task_type: str) -> str:
                 record.get("source", ""),
             ]
         )
-    return out.getvalue()
+    return rows_to_csv(GOLD_COLUMNS, rows)
 
 
 # --------------------------------------------------------------------------- responses and agreement
@@ -128,7 +125,7 @@ def responses_csv(responses: pd.DataFrame, task_type: str) -> str:
     """A responses table as the long CSV (answers as `dump_cell` writes them; optional columns kept)."""
     frame = responses.copy()
     frame["answer"] = [dump_cell(task_type, a) for a in frame["answer"]]
-    return frame.to_csv(index=False, lineterminator="\n")
+    return frame_to_csv(frame) or ""
 
 
 def agreement_csv(
@@ -150,7 +147,7 @@ def agreement_csv(
     frame = report.per_rule_frame()
     if "flags" in frame:
         frame["flags"] = [";".join(f) for f in frame["flags"]]
-    return frame.to_csv(lineterminator="\n")
+    return frame_to_csv(frame, index=True) or ""
 
 
 # --------------------------------------------------------------------------- Label Studio: config

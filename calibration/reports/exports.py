@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from calibration.csv_cells import frame_to_csv
+
 if TYPE_CHECKING:
     from calibration.reports.analysis import RoundAnalysis
 
@@ -28,4 +30,4 @@ def scores_csv(analysis: RoundAnalysis) -> str:
     for column in table.columns:
         if table[column].dtype == object:
             table[column] = table[column].map(_cell)
-    return table.to_csv(index=True, lineterminator="\n")
+    return frame_to_csv(table, index=True) or ""
