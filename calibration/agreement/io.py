@@ -14,6 +14,8 @@ JSON lists of strings -> multi_label, JSON lists of spans -> span. Rankings need
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,17 +36,132 @@ _ROW = "_row"
 _COL = "_col"
 
 
-def read_table(path: str | Path, required: Sequence[str], what: str) -> pd.DataFrame:
+MAX_CSV_BYTES = 256 * 1024 * 1024
+"""Largest CSV read (256 MB, the import limit); checked while reading, so /dev/zero is not read whole."""
+
+MAX_COLUMNS = 10_000
+"""Most columns in a CSV (a wide file has one per annotator)."""
+
+MAX_FIELD_CHARS = 1024 * 1024
+"""Longest cell (1 M characters, an item's text included); a file over `_SCAN_ABOVE` is scanned for it."""
+
+MAX_INT_DIGITS = 4300
+"""Longest number in a cell: Python refuses to convert longer digit strings to an integer."""
+
+_SCAN_ABOVE = 4 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+def _csv_bytes(path: str | Path | io.BytesIO, what: str) -> bytes:
+    """The file's bytes, read in chunks: refused past `MAX_CSV_BYTES` or at the first NUL character.
+
+    pandas' parser stops a cell at a NUL, so ``ann\0a`` would silently become ``ann``.
+    """
+    label = None if isinstance(path, io.BytesIO) else str(path)
+    if isinstance(path, io.BytesIO):
+        data = path.getvalue()
+        if len(data) > MAX_CSV_BYTES:
+            raise _too_large(label, what)
+        _refuse_nul(data, 0, label, what)
+        return data
+    chunks: list[bytes] = []
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            _refuse_nul(chunk, size, label, what)
+            size += len(chunk)
+            if size > MAX_CSV_BYTES:
+                raise _too_large(label, what)
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(label: str | None, what: str) -> DataError:
+    return DataError(
+        f"the {what} file is over the {MAX_CSV_BYTES // 2**20} MB limit",
+        location=Location(path=label),
+        hint="split it into parts (by item or annotator) and read each part",
+    )
+
+
+def _refuse_nul(chunk: bytes, offset: int, label: str | None, what: str) -> None:
+    index = chunk.find(b"\0")
+    if index < 0:
+        return
+    line = chunk.count(b"\n", 0, index) + 1 if offset == 0 else None  # counted in the first chunk only
+    raise DataError(
+        f"the {what} file holds a NUL character (byte {offset + index})",
+        location=Location(path=label, line=line),
+        hint="remove it: a NUL would cut the cell short (ann\\0a would read as ann); "
+        "check that this is a CSV text file",
+    )
+
+
+def _check_shape(data: bytes, label: str | None, what: str) -> None:
+    """Refuse more than `MAX_COLUMNS` columns and, in a big file, a cell over `MAX_FIELD_CHARS`."""
+    end = data.find(b"\n", 0, 64 * 1024 * 1024)
+    header = data[: end if end >= 0 else 64 * 1024 * 1024].decode("utf-8", errors="replace")
+    columns = header.count(",") + 1 if '"' not in header else len(next(csv.reader([header]), []))
+    if columns > MAX_COLUMNS:
+        raise DataError(
+            f"the {what} file has {columns:,} columns; at most {MAX_COLUMNS:,} are read",
+            location=Location(path=label, row=1),
+            hint="a wide file has item_id and one column per annotator; use the long shape for more",
+        )
+    if len(data) <= _SCAN_ABOVE:
+        return
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace", newline="")
+    row = 0
+    try:
+        for row, _ in enumerate(csv.reader(text), start=1):  # noqa: B007 - the row is named on failure
+            pass
+    except csv.Error as error:
+        if "field larger than field limit" not in str(error):
+            return  # pandas names other CSV errors in its own words
+        raise DataError(
+            f"a cell of the {what} file is over {MAX_FIELD_CHARS:,} characters",
+            location=Location(path=label, row=row + 1),
+            hint="check the quotes around that row: an unclosed quote makes the rest of the file one cell",
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _refuse_huge_numbers(frame: pd.DataFrame, label: str | None, what: str) -> None:
+    for column in frame.columns:
+        cells = frame[column]
+        long = np.flatnonzero((cells.str.len() > MAX_INT_DIGITS).to_numpy())
+        for j in long:
+            digits = cells.iloc[j].strip().lstrip("-")
+            if digits.isdigit() and len(digits) > MAX_INT_DIGITS:
+                raise DataError(
+                    f"a number of {len(digits):,} digits; at most {MAX_INT_DIGITS:,} are read",
+                    location=Location(path=label, row=int(j) + 2, field=str(column)),
+                    hint="a rating is a small whole number; check that this is the right file",
+                )
+
+
+def read_table(path: str | Path | io.BytesIO, required: Sequence[str], what: str) -> pd.DataFrame:
     """Read a CSV file as strings (pandas C engine), checking that `required` columns exist.
+
+    The file is read in chunks and refused, before pandas sees it, when it is over `MAX_CSV_BYTES`,
+    holds a NUL, has more than `MAX_COLUMNS` columns or a cell over `MAX_FIELD_CHARS` (so memory stays
+    bounded by the size limit); a cell that is a number of more than `MAX_INT_DIGITS` digits is refused.
 
     Raises:
         DataError: missing or empty file, unparsable CSV, missing columns (with a did-you-mean hint).
     """
-    where = Location(path=str(path))
+    label = None if isinstance(path, io.BytesIO) else str(path)
+    where = Location(path=label)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, engine="c")
+        data = _csv_bytes(path, what)
     except OSError as error:  # missing file, a folder, no permission
         raise file_error(error, str(path), what=f"{what} file") from None
+    _check_shape(data, label, what)
+    try:
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, engine="c")
     except pd.errors.EmptyDataError:
         raise DataError(
             f"the {what} file is empty",
@@ -61,7 +178,9 @@ def read_table(path: str | Path, required: Sequence[str], what: str) -> pd.DataF
         raise DataError(
             f"the {what} file is not UTF-8 text", location=where, hint="save it as UTF-8"
         ) from None
+    del data
     frame = restore_frame(frame)  # our exports quote cells a spreadsheet would run (calibration.csv_cells)
+    _refuse_huge_numbers(frame, label, what)
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:

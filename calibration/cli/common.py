@@ -4,23 +4,63 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from calibration.errors import file_error
+from calibration.errors import DataError, Location, file_error
+
+MAX_READ_BYTES = 256 * 1024 * 1024
+"""Largest file a verb reads (the import limit), checked while reading: /dev/zero is never read whole."""
+
+_CHUNK = 1024 * 1024
 
 
-def read_bytes(path: str) -> bytes:
-    """The bytes of the file at `path`.
+def read_bytes(path: str, limit: int = MAX_READ_BYTES) -> bytes:
+    """The bytes of the file at `path`, read up to `limit` (a regular file by its size, else in chunks).
+
+    A file that is not a zip and holds a NUL byte is refused at the first chunk: no text export has one
+    (this stops ``/dev/zero`` at once).
 
     Raises:
-        DataError: the file is missing, a folder or unreadable (path and hint in the message).
+        DataError: the file is missing, a folder or unreadable, over `limit`, or text with a NUL byte.
     """
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            if os.path.isfile(path):
+                data = handle.read(limit + 1)
+                _check_read(data, 0, path, len(data) > limit, limit, _is_zip(data, path))
+                return data
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := handle.read(_CHUNK):
+                size += len(chunk)
+                binary = _is_zip(chunks[0] if chunks else chunk, path)
+                _check_read(chunk, size - len(chunk), path, size > limit, limit, binary)
+                chunks.append(chunk)
+            return b"".join(chunks)
     except OSError as error:
         raise file_error(error, path) from None
+
+
+def _is_zip(head: bytes, path: str) -> bool:
+    return head[:4] == b"PK\x03\x04" or path.lower().endswith(".zip")
+
+
+def _check_read(chunk: bytes, offset: int, path: str, too_large: bool, limit: int, binary: bool) -> None:
+    if too_large:
+        raise DataError(
+            f"the file is over the {limit // 2**20} MB limit",
+            location=Location(path=path),
+            hint="export the project in parts (by task range or annotator) and read each part",
+        )
+    if not binary and (index := chunk.find(b"\0")) >= 0:
+        raise DataError(
+            f"the file holds a NUL byte (offset {offset + index}): it is not a text export",
+            location=Location(path=path),
+            hint="check that you named the right file",
+        )
 
 
 def write_text(text: str, output: str | None) -> None:

@@ -7,6 +7,7 @@ file ``calibration.db`` in the working folder, created and migrated on first use
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -270,9 +271,14 @@ def run_export_responses(args: argparse.Namespace) -> int:
                 record["answer"] = answer_to_json(kind, record["answer"])
                 clean = {k: (None if _missing(v) else v) for k, v in record.items()}
                 out.write(json.dumps(clean, ensure_ascii=False, default=_plain) + "\n")
-    finally:
         if out is not sys.stdout:
-            out.close()
+            out.close()  # a full disk shows here, when the buffer is written
+    except OSError as error:  # no space left (/dev/full), an I/O error
+        raise file_error(error, args.output, what="output file") from None
+    finally:
+        if out is not sys.stdout and not out.closed:
+            with contextlib.suppress(OSError):  # already reported
+                out.close()
     if args.output:
         print(f"wrote {len(frame)} responses of {args.round!r} to {args.output}", file=sys.stderr)
     return 0

@@ -141,6 +141,16 @@ def _read_jsonl(text: str, label: str, start: int, source_map: SourceMap) -> tup
                 )
             )
             continue
+        except ValueError:  # an integer of more than 4,300 digits: Python refuses to convert it
+            problems.append(
+                problem_at(
+                    "a number has more than 4,300 digits",
+                    Position(label, number, 1),
+                    None,
+                    "no item needs such a number: check the line",
+                )
+            )
+            continue
         if too_deep:
             problems.append(
                 problem_at(

@@ -141,7 +141,8 @@ class ImportResult:
             "n_gold": len(self.gold),
             "rule_sources": _count(self.rule_sources.values()),
             "unmatched_items": list(self.unmatched_items),
-            "skipped": [str(s) for s in self.skipped],
+            "n_skipped": len(self.skipped),
+            "skipped": summarise_warnings(self.skipped, what="skipped annotations"),
             "renamed": dict(self.renamed),
             "warnings": list(self.warnings),
         }
@@ -164,6 +165,18 @@ def place(where: Location) -> str:
     if where.field:
         parts.append(where.field)
     return ", ".join(parts) or (where.path or "the file")
+
+
+MAX_WARNINGS_SHOWN = 20
+"""Warnings of one kind listed one by one; the rest are counted in one line (not 3 million lines)."""
+
+
+def summarise_warnings(
+    warnings: list[Any], keep: int = 2 * MAX_WARNINGS_SHOWN, what: str = "warnings"
+) -> list[str]:
+    """The first `keep` findings as text and one line counting the rest."""
+    shown = [str(w) for w in warnings[:keep]]
+    return shown if len(warnings) <= keep else [*shown, f"... and {len(warnings) - keep:,} more {what}"]
 
 
 # --------------------------------------------------------------------------- reading files
@@ -197,6 +210,38 @@ def _too_deep(where: Location, expected: str) -> DataError:
     )
 
 
+MAX_INT_DIGITS = 4300
+"""Longest integer a JSON file may hold: Python refuses to convert longer digit strings (CVE-2020-10735)."""
+
+
+class _HugeNumber(Exception):
+    def __init__(self, digits: str) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _HugeNumber(digits)
+    return int(digits)
+
+
+def _huge_number(error: _HugeNumber, text: str, where: Location, expected: str) -> DataError:
+    index = max(text.find(error.digits), 0)
+    line = where.line if where.line is not None else text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return DataError(
+        f"a number has {len(error.digits.lstrip('-')):,} digits; at most {MAX_INT_DIGITS:,} are read",
+        location=Location(path=where.path, line=line, column=column),
+        hint=f"expected {expected}; no tool exports such numbers: check that this is the right file",
+    )
+
+
+def loads(text: str) -> Any:
+    """`json.loads` that refuses integers of more than `MAX_INT_DIGITS` digits (raises `_HugeNumber`)."""
+    return json.loads(text, parse_int=_parse_int)
+
+
 def _ends_early(error: json.JSONDecodeError, text: str) -> bool:
     """Whether a JSON error means the text stops before the value is complete (a cut-off file)."""
     return error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
@@ -212,9 +257,11 @@ def read_json(data: bytes, source: str, expected: str) -> Any:
     if not text.strip():
         raise DataError("the file is empty", location=Location(path=source), hint=f"expected {expected}")
     try:
-        return json.loads(text)
+        return loads(text)
     except RecursionError:
         raise _too_deep(Location(path=source), expected) from None
+    except _HugeNumber as error:
+        raise _huge_number(error, text, Location(path=source), expected) from None
     except json.JSONDecodeError as error:
         if error.msg == "Extra data" and text.lstrip().startswith("{"):
             raise DataError(
@@ -249,9 +296,11 @@ def read_jsonl(data: bytes, source: str, expected: str) -> Iterator[tuple[int, d
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = loads(line)
         except RecursionError:
             raise _too_deep(Location(path=source, line=number), expected) from None
+        except _HugeNumber as error:
+            raise _huge_number(error, line, Location(path=source, line=number), expected) from None
         except json.JSONDecodeError as error:
             truncated = _ends_early(error, line)
             what = "the line ends early (truncated file?)" if truncated else f"invalid JSON: {error.msg}"
@@ -530,6 +579,7 @@ def resolve(
         )
 
     records: dict[tuple[str, str], dict[str, Any]] = {}
+    twice = 0
     from calibration.rounds.service import check_answer_extras
 
     for response, answer in zip(raw.responses, answers, strict=True):
@@ -544,10 +594,12 @@ def resolve(
             ) from None
         key = (response.item_id, response.annotator_id)
         if key in records:
-            warnings.append(
-                f"{place(response.where)}: {response.annotator_id} answered item {response.item_id} twice; "
-                "the later answer is kept"
-            )
+            twice += 1
+            if twice <= MAX_WARNINGS_SHOWN:
+                warnings.append(
+                    f"{place(response.where)}: {response.annotator_id} answered item {response.item_id} "
+                    "twice; the later answer is kept"
+                )
         records[key] = {
             "item_id": response.item_id,
             "annotator_id": response.annotator_id,
@@ -558,6 +610,9 @@ def resolve(
             "comment": response.comment,
             "seconds": seconds,
         }
+    if twice > MAX_WARNINGS_SHOWN:
+        warnings.append(f"... and {twice - MAX_WARNINGS_SHOWN:,} more answers given twice (the later kept)")
+    warnings = summarise_warnings(warnings)
     frame = responses_frame(list(records.values()))
     frame = frame[
         [c for c in frame.columns if c in ("item_id", "annotator_id", "answer") or frame[c].notna().any()]

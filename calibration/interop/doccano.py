@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -47,18 +48,74 @@ def _refuse_collaborative(source: str) -> DataError:
     )
 
 
+MAX_EXPANSION = 100
+"""Most a zip may expand (uncompressed / compressed): JSONL compresses 5-20 times; a bomb a thousand."""
+
+
+def _zip_error(
+    source: str, member: str, reason: str, hint: str = "download doccano's export again"
+) -> DataError:
+    return DataError(f"{member}: {reason}", location=Location(path=source), hint=hint)
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, source: str) -> bytes:
+    """A member's bytes, every way a zip can be broken said in one line."""
+    try:
+        return archive.read(member)
+    except zipfile.BadZipFile as error:  # a bad CRC, a bad local header
+        return _raise(_zip_error(source, member.filename, f"the zip is damaged ({error})"))
+    except NotImplementedError:  # an unknown compression method
+        return _raise(
+            _zip_error(
+                source,
+                member.filename,
+                f"compression method {member.compress_type} is not supported",
+                "zip it again with the usual 'deflate' compression (or export from doccano again)",
+            )
+        )
+    except RuntimeError as error:  # "File ... is encrypted, password required for extraction"
+        if "encrypted" not in str(error):
+            raise
+        return _raise(
+            _zip_error(source, member.filename, "the file is encrypted", "zip it again without a password")
+        )
+    except (zlib.error, EOFError, OSError, ValueError) as error:  # a corrupt or cut deflate stream
+        return _raise(_zip_error(source, member.filename, f"the compressed data is corrupt ({error})"))
+
+
+def _raise(error: DataError) -> bytes:
+    raise error
+
+
+def _annotator(member: str, source: str, seen: dict[str, str]) -> str:
+    """The annotator a member names (its file stem); two members of one stem are refused, not merged."""
+    name = PurePosixPath(member).stem
+    if name in seen:
+        raise DataError(
+            f"{member} and {seen[name]} name the same annotator {name!r}",
+            location=Location(path=source),
+            hint="keep one file per user in the zip",
+        )
+    seen[name] = member
+    return name
+
+
 def user_files(data: bytes, source: str) -> list[tuple[str, str, bytes]]:
     """The per-user JSONL files in an upload: ``(annotator, file label, bytes)``.
 
-    A zip yields its ``*.jsonl`` members (annotator = file stem); a single ``.jsonl`` file is one user.
+    A zip yields its ``*.jsonl`` members (annotator = file stem; ``sub/alice.jsonl`` beside
+    ``alice.jsonl`` is refused rather than merged into one annotator); a single ``.jsonl`` file is one
+    user.
 
     Raises:
-        DataError: a broken zip, a zip without JSONL files, or only the collaborative ``all.jsonl``.
+        DataError: a broken zip (bad CRC, encrypted, unknown compression, corrupt data), a zip that
+            expands more than `MAX_EXPANSION` times or past `MAX_MEMBER_BYTES`, two files of one user
+            name, a zip without JSONL files, or only the collaborative ``all.jsonl``.
     """
     if data[:4] == b"PK\x03\x04" or source.lower().endswith(".zip"):
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError):
             raise DataError(
                 "the file is not a valid zip archive (truncated download?)",
                 location=Location(path=source),
@@ -72,19 +129,26 @@ def user_files(data: bytes, source: str) -> list[tuple[str, str, bytes]]:
             if members:
                 raise _refuse_collaborative(f"{source}:{members[0].filename}")
             raise DataError("the zip holds no .jsonl files", location=Location(path=source), hint=EXPECTED)
-        if sum(m.file_size for m in users) > MAX_MEMBER_BYTES:
+        total = sum(m.file_size for m in users)
+        if total > MAX_MEMBER_BYTES:
             raise DataError(
                 "the zip's JSONL files are too large to import together",
                 location=Location(path=source),
                 hint="import the users' files in parts",
             )
-        out = []
-        for member in users:
-            if member.file_size > MAX_MEMBER_BYTES:
-                raise DataError(f"{member.filename} is too large to import", location=Location(path=source))
-            out.append(
-                (PurePosixPath(member.filename).stem, f"{source}:{member.filename}", archive.read(member))
+        if total > MAX_EXPANSION * max(len(data), 1) and total > 1024 * 1024:
+            raise DataError(
+                f"the zip expands {total / max(len(data), 1):,.0f} times ({total / 2**20:,.0f} MB from "
+                f"{len(data) / 2**10:,.0f} KB); at most {MAX_EXPANSION} times is read",
+                location=Location(path=source),
+                hint="a doccano export compresses far less: check that this is the right file",
             )
+        out = []
+        seen: dict[str, str] = {}
+        for member in users:
+            annotator = _annotator(member.filename, source, seen)
+            content = _read_member(archive, member, source)
+            out.append((annotator, f"{source}:{member.filename}", content))
         return out
     name = PurePosixPath(source).name
     if name == COLLABORATIVE:
