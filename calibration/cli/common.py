@@ -56,10 +56,13 @@ def _check_read(chunk: bytes, offset: int, path: str, too_large: bool, limit: in
             hint="export the project in parts (by task range or annotator) and read each part",
         )
     if not binary and (index := chunk.find(b"\0")) >= 0:
+        lines = chunk.count(b"\n", 0, index) + 1
+        line = f", line {lines}" if offset == 0 else ""
         raise DataError(
-            f"the file holds a NUL byte (offset {offset + index}): it is not a text export",
+            f"the file holds a NUL byte (offset {offset + index}{line})",
             location=Location(path=path),
-            hint="check that you named the right file",
+            hint="remove it: a NUL cuts a text short (ann\\0a would read as ann); "
+            "or check that you named the right file",
         )
 
 

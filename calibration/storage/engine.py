@@ -10,6 +10,7 @@ transactions itself (``isolation_level = None``) for SQLAlchemy's ``BEGIN`` to b
 from __future__ import annotations
 
 import os
+import re
 import threading
 import weakref
 from collections.abc import Iterator
@@ -116,13 +117,44 @@ def _create(parsed: Any, url: str, options: dict[str, Any]) -> Engine:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        return create_engine(parsed, **options)
+        engine = create_engine(parsed, **options)
     except (NoSuchModuleError, ArgumentError, ImportError) as error:
         raise CalibrationError(
             f"cannot use the database URL {url!r}: {' '.join(str(error).split())}",
             location=Location(field=ENV_URL),
             hint="use e.g. sqlite:///calibration.db or postgresql+psycopg://user@host:5432/db",
         ) from None
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+_BIND_SUFFIX = re.compile(r"(_\d+)+$")
+
+
+def _refuse_nul(
+    _connection: Any, _cursor: Any, _statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """Refuse a text holding a NUL character before any database sees it, naming the field.
+
+    PostgreSQL cannot store NUL in text and fails with a driver error deep in a transaction; SQLite
+    stores it, and a later CSV or browser cuts the text there. One rule for both: a login, display
+    name, comment or round name with a NUL is refused as a user error.
+    """
+    from calibration.errors import DataError
+
+    rows = parameters if executemany else [parameters]
+    for row in rows or ():
+        pairs = row.items() if isinstance(row, dict) else enumerate(row or ())
+        for key, value in pairs:
+            if isinstance(value, str) and "\x00" in value:
+                names = getattr(getattr(context, "compiled", None), "positiontup", None) or []
+                name = key if isinstance(key, str) else names[key] if key < len(names) else "a text"
+                field = _BIND_SUFFIX.sub("", str(name))
+                raise DataError(
+                    "the text holds a NUL character (\\0), which cannot be stored",
+                    location=Location(field=field),
+                    hint="remove it (it usually comes from a copy out of another program)",
+                )
 
 
 @contextmanager

@@ -244,3 +244,315 @@ def test_a_programming_error_still_shows_its_traceback(
     monkeypatch.setattr(service, "list_rounds", broken)
     with pytest.raises(ZeroDivisionError):
         main(["round", "list", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"])
+
+
+# --------------------------------------------------------------------------- hostile files (issue 12, 7 and 8)
+
+BIG = "9" * 5000
+DOCCANO_LINE = b'{"id": 1, "text": "a clause", "label": ["OTHER"]}\n'
+
+
+def _zip(members: dict[str, bytes], method: int = 8) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _patch_headers(data: bytes, offset: int, central: int, value: bytes) -> bytes:
+    """Overwrite a field of every local (PK 3 4) and central (PK 1 2) header."""
+    out = bytearray(data)
+    for signature, at in ((b"PK\x03\x04", offset), (b"PK\x01\x02", central)):
+        start = out.find(signature)
+        while start >= 0:
+            out[start + at : start + at + len(value)] = value
+            start = out.find(signature, start + 4)
+    return bytes(out)
+
+
+def _bad_crc() -> bytes:
+    data = _zip({"alice.jsonl": DOCCANO_LINE}, method=0)  # stored: the bytes are the text
+    return data.replace(b"a clause", b"b clause", 1)
+
+
+def _encrypted() -> bytes:
+    return _patch_headers(_zip({"alice.jsonl": DOCCANO_LINE}, method=0), 6, 8, b"\x01\x00")
+
+
+def _unknown_method() -> bytes:
+    return _patch_headers(_zip({"alice.jsonl": DOCCANO_LINE}), 8, 10, b"\x4d\x00")
+
+
+def _corrupt_stream() -> bytes:
+    data = bytearray(_zip({"alice.jsonl": DOCCANO_LINE * 50}))
+    start = 30 + len("alice.jsonl")
+    data[start : start + 6] = b"\xff" * 6
+    return bytes(data)
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> dict[str, str]:
+    files = {
+        "big.csv": f"item_id,annotator_id,answer\ni1,a1,{BIG}\ni1,a2,3\n",
+        "big.jsonl": '{"id": 1, "text": "x", "label": ["OTHER"], "n": ' + BIG + "}\n",
+        "big.json": '[{"id": ' + BIG + "}]",
+        "prodigy.jsonl": '{"_input_hash": ' + BIG + ', "_annotator_id": "a", "answer": "accept"}\n',
+        "argilla.jsonl": '{"id": "r1", "fields": {"text": "x"}, "n": ' + BIG + "}\n",
+        "nul.csv": "item_id,annotator_id,answer\ni1,ann\x00a,OTHER\ni1,ann,OTHER\n",
+    }
+    out = {}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        out[name] = str(tmp_path / name)
+    for name, data in {
+        "crc.zip": _bad_crc(),
+        "encrypted.zip": _encrypted(),
+        "method.zip": _unknown_method(),
+        "stream.zip": _corrupt_stream(),
+        "twice.zip": _zip({"alice.jsonl": DOCCANO_LINE, "sub/alice.jsonl": DOCCANO_LINE}),
+    }.items():
+        (tmp_path / name).write_bytes(data)
+        out[name] = str(tmp_path / name)
+    guideline = tmp_path / "g" / "contract-clauses" / "1.0.0.yaml"
+    guideline.parent.mkdir(parents=True)
+    guideline.write_text(Path(GUIDELINE).read_text().split("\nitems:")[0] + "\nitems_file: items.jsonl\n")
+    (guideline.parent / "items.jsonl").write_text(
+        '{"id": "q1", "input": "x", "rules": ["R-INDEM"], "answer": "OTHER", "n": ' + BIG + "}\n"
+    )
+    out["items_guideline"] = str(guideline)
+    return out
+
+
+IMPORT = ["import", "--dry-run", "--guideline", GUIDELINE]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["agreement", "{big.csv}"],
+            "{big.csv}: row 2: answer: a number of 5,000 digits; at most 4,300 are read",
+        ),
+        (
+            [*IMPORT, "csv", "{big.csv}"],
+            "<big.csv>: row 2: answer: a number of 5,000 digits; at most 4,300 are read",
+        ),
+        ([*IMPORT, "labelstudio", "{big.json}"], "<big.json>:1:9: a number has 5,000 digits; at most 4,300"),
+        ([*IMPORT, "prodigy", "{prodigy.jsonl}"], "<prodigy.jsonl>:1:17: a number has 5,000 digits; at most"),
+        ([*IMPORT, "doccano", "{big.jsonl}"], "<big.jsonl>:1:49: a number has 5,000 digits; at most 4,300"),
+        ([*IMPORT, "argilla", "{argilla.jsonl}"], "<argilla.jsonl>:1:44: a number has 5,000 digits; at most"),
+        (
+            [*IMPORT, "doccano", "{crc.zip}"],
+            "<crc.zip>: alice.jsonl: the zip is damaged (Bad CRC-32 for file",
+        ),
+        (
+            [*IMPORT, "doccano", "{encrypted.zip}"],
+            "<encrypted.zip>: alice.jsonl: the file is encrypted (hint: zip",
+        ),
+        (
+            [*IMPORT, "doccano", "{method.zip}"],
+            "<method.zip>: alice.jsonl: compression method 77 is not supported (hint: zip it again",
+        ),
+        ([*IMPORT, "doccano", "{stream.zip}"], "<stream.zip>: alice.jsonl: the compressed data is corrupt ("),
+        (
+            [*IMPORT, "doccano", "{twice.zip}"],
+            "<twice.zip>: sub/alice.jsonl and alice.jsonl name the same annotator 'alice' (hint: keep one",
+        ),
+        (["agreement", "{nul.csv}"], "{nul.csv}:2: the responses file holds a NUL character (byte 34)"),
+        ([*IMPORT, "csv", "{nul.csv}"], "{nul.csv}: the file holds a NUL byte (offset 34, line 2)"),
+    ],
+    ids=[
+        "agreement-rating-cell",
+        "import-csv-cell",
+        "labelstudio-int",
+        "prodigy-int",
+        "doccano-int",
+        "argilla-int",
+        "zip-bad-crc",
+        "zip-encrypted",
+        "zip-unknown-method",
+        "zip-corrupt-stream",
+        "zip-same-user-twice",
+        "agreement-nul-annotator",
+        "import-nul-annotator",
+    ],
+)
+def test_a_hostile_file_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], hostile: dict[str, str], argv: list[str], expected: str
+) -> None:
+    def fill(text: str) -> str:
+        for name, path in hostile.items():
+            text = text.replace("{" + name + "}", path).replace(f"<{name}>", Path(path).name)
+        return text
+
+    code, err = _run(capsys, [fill(a) for a in argv])
+    assert code == 1, err
+    assert fill(expected) in _one_error(err)
+
+
+def test_a_huge_number_in_an_items_file_is_one_problem(
+    capsys: pytest.CaptureFixture[str], hostile: dict[str, str]
+) -> None:
+    code = main(["validate", hostile["items_guideline"]])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Traceback" not in out
+    assert "items.jsonl:1:1: a number has more than 4,300 digits (hint: no item needs such a number" in out
+
+
+def test_an_export_to_a_full_disk_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, tiny_guideline: object
+) -> None:
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'full.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    service.publish_guideline(engine, tiny_guideline)  # type: ignore[arg-type]
+    service.create_pilot_round(engine, "p", tiny_guideline.ref, actor=service.SYSTEM)  # type: ignore[attr-defined]
+    responses = __import__("pandas").DataFrame(
+        {"item_id": ["i01", "i01"], "annotator_id": ["a", "b"], "answer": ["POS", "NEG"]}
+    )
+    service.import_responses(engine, "p", responses, actor=service.SYSTEM, source="test")
+    for fmt in ("csv", "jsonl"):
+        code, err = _run(
+            capsys, ["export", "responses", "p", "-o", "/dev/full", "--format", fmt, "--database-url", url]
+        )
+        assert code == 1
+        assert _one_error(err) == (
+            "error: /dev/full: cannot use the output file: No space left on device (hint: check the path)"
+        )
+
+
+def test_nul_in_imported_names_and_comments_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, store: object
+) -> None:
+    from calibration.guidelines.loading import load_guideline
+    from calibration.rounds import service
+
+    guideline = load_guideline(GUIDELINE)
+    service.publish_guideline(store.engine, guideline)  # type: ignore[attr-defined]
+    cases = {
+        "name": (
+            "prodigy",
+            '{"_input_hash": 1, "_annotator_id": "ann\\u0000a", "answer": "accept", "accept": ["OTHER"], '
+            '"text": "x", "options": [{"id": "OTHER"}]}\n',
+        ),
+        "comment": ("doccano", '{"id": 1, "text": "x", "label": ["OTHER"], "Comments": ["a\\u0000b"]}\n'),
+    }
+    for field, (fmt, line) in cases.items():
+        path = tmp_path / f"{field}.jsonl"
+        path.write_text(line)
+        argv = ["import", fmt, str(path), "--guideline", guideline.ref, "--round", f"r-{field}"]
+        code, err = _run(capsys, [*argv, "--database-url", store.url])  # type: ignore[attr-defined]
+        assert code == 1, err
+        assert "the text holds a NUL character (\\0), which cannot be stored" in _one_error(err)
+
+
+# --------------------------------------------------------------------------- memory bounded by the file limits
+
+_MEASURE = """
+import json, resource, sys
+limit = 3 * 1024**3  # address space: a run that would read a whole device fails here, not on the machine
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from calibration.cli.main import main
+try:
+    code = main(sys.argv[1:])
+except MemoryError:
+    code = "MemoryError"
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"code": code, "peak_mib": peak}), file=sys.stderr)
+"""
+PEAK_MIB = 512
+
+
+def _measured(argv: list[str], cwd: Path) -> tuple[int, str, str, float]:
+    """Run the CLI in a fresh process; its exit code, stdout, stderr (last line dropped) and peak RSS."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, cwd=cwd, env=env, timeout=600
+    )
+    *lines, last = done.stderr.strip().splitlines()
+    result = json.loads(last)
+    return result["code"], done.stdout, "\n".join(lines), result["peak_mib"]
+
+
+def _zip_bomb(path: Path, lines: int) -> None:
+    import zipfile
+
+    with (
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("alice.jsonl", "w") as member,
+    ):
+        for _ in range(lines // 10_000):
+            member.write(DOCCANO_LINE * 10_000)
+
+
+def _wide_csv(path: Path, columns: int) -> None:
+    names = ",".join(f"a{i}" for i in range(columns))
+    path.write_text(f"item_id,{names}\ni1,{','.join('X' for _ in range(columns))}\n")
+
+
+def _long_field(path: Path, size: int) -> None:
+    with path.open("w") as handle:
+        handle.write("item_id,annotator_id,answer\ni1,a1,")
+        chunk = "x" * 2**20
+        for _ in range(size // 2**20):
+            handle.write(chunk)
+        handle.write("\ni1,a2,OTHER\n")
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("agreement-dev-zero", "error: /dev/zero:1: the responses file holds a NUL character (byte 0)"),
+        ("import-dev-zero", "error: /dev/zero: the file holds a NUL byte (offset 0, line 1)"),
+        ("doccano-zip-bomb", "error: bomb.zip: the zip expands "),
+        (
+            "wide-csv",
+            "error: wide.csv: row 1: the responses file has 1,000,001 columns; at most 10,000 are read",
+        ),
+        ("long-field", "error: field.csv: row 2: a cell of the responses file is over 1,048,576 characters"),
+    ],
+    ids=lambda value: value if value.count(" ") == 0 else "",
+)
+def test_memory_stays_bounded_by_the_file_limits(tmp_path: Path, case: str, expected: str) -> None:
+    if case == "doccano-zip-bomb":
+        _zip_bomb(tmp_path / "bomb.zip", 3_000_000)
+        assert (tmp_path / "bomb.zip").stat().st_size < 1024 * 1024
+        argv = [*IMPORT, "doccano", "bomb.zip"]
+    elif case == "wide-csv":
+        _wide_csv(tmp_path / "wide.csv", 1_000_000)
+        argv = ["agreement", "wide.csv", "--format", "wide"]
+    elif case == "long-field":
+        _long_field(tmp_path / "field.csv", 100 * 2**20)
+        argv = ["agreement", "field.csv"]
+    elif case == "agreement-dev-zero":
+        argv = ["agreement", "/dev/zero"]
+    else:
+        argv = [*IMPORT, "labelstudio", "/dev/zero"]
+    code, _, err, peak = _measured(argv, tmp_path)
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1 and err.startswith(expected), err
+    assert peak < PEAK_MIB
+
+
+def test_repeated_warnings_are_summarised_not_printed_one_by_one(tmp_path: Path) -> None:
+    (tmp_path / "alice.jsonl").write_bytes(DOCCANO_LINE * 50_000)
+    code, out, err, peak = _measured([*IMPORT, "doccano", "alice.jsonl"], tmp_path)
+    assert code == 0, err
+    warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 21
+    assert warnings[-1] == "warning: ... and 49,979 more answers given twice (the later kept)"
+    assert peak < PEAK_MIB
