@@ -8,7 +8,7 @@ import streamlit as st
 from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round
 from calibration.app.widgets.answers import answer_form
-from calibration.app.widgets.text import escape_markdown, reflow, show_input
+from calibration.app.widgets.text import author_markdown, escape_markdown, reflow, show_input
 from calibration.errors import CalibrationError
 from calibration.reports.adjudication import adjudication_queue, answer_counts
 
@@ -82,7 +82,7 @@ with left:
         except KeyError:
             continue
         with st.expander(f"{rule_id} · {escape_markdown(rule.title)}"):
-            st.markdown(rule.text)
+            st.markdown(author_markdown(rule.text))
 with right:
     st.markdown("**Answers given**")
     # a static table wraps the annotator names instead of cutting them off in a narrow column; its cells

@@ -15,7 +15,7 @@ from calibration.app.widgets.analysis_round import (
     selected_point,
     show_flags,
 )
-from calibration.app.widgets.text import escape_markdown
+from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.reports.charts import selected_rule
 from calibration.reports.tables import flag_name, items_of_rule, items_side_by_side, statistic_name
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
@@ -141,7 +141,7 @@ with st.container(border=True):
     st.markdown(f"#### {escape_markdown(rule_id)} · {escape_markdown(row['title'])}")
     show_flags([str(flag) for flag in row["flags"]], row)
     try:
-        st.markdown(guideline.rule(rule_id).text)
+        st.markdown(author_markdown(guideline.rule(rule_id).text))
     except KeyError:
         st.caption("This rule is not in the round's guideline version.")
     item_ids, side = rule_items(round_, rule_id)

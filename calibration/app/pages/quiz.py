@@ -14,7 +14,7 @@ from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.answers import answer_form, reset_answer
 from calibration.app.widgets.feedback import show_item_feedback, show_result, show_review
-from calibration.app.widgets.text import escape_markdown, show_input
+from calibration.app.widgets.text import author_markdown, escape_markdown, show_input
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -199,7 +199,7 @@ item = items[item_id]
 key = f"quiz_{attempt.id}_{position}"
 st.progress(attempt.answered / attempt.total, text=f"Item {attempt.answered + 1} of {attempt.total}")
 if guideline.task.instructions:
-    st.caption(guideline.task.instructions)
+    st.caption(author_markdown(guideline.task.instructions))
 show_input(guideline.task.type, item.input)
 shown_at = st.session_state.setdefault(f"{key}_shown", time.monotonic())
 rules = [(rule.id, rule.title) for rule in guideline.rules] if round_.settings.get("cite_rules") else None

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from calibration.app.widgets import spans as span_widgets
-from calibration.app.widgets.text import escape_markdown
+from calibration.app.widgets.text import author_markdown, escape_markdown
 
 CONFIDENCE = {1: "1 · guess", 2: "2", 3: "3 · fairly sure", 4: "4", 5: "5 · certain"}
 
@@ -51,7 +51,7 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
             task.label_ids,
             index=None,
             format_func=lambda label_id: escape_markdown(names[label_id]),
-            captions=[label.description for label in task.labels],
+            captions=[author_markdown(label.description) for label in task.labels],
             key=f"{key}_answer",
         )
     if kind == "multi_label":

@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from calibration.app.widgets.text import escape_markdown
+from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.guidelines.diff import CollectionDiff, GuidelineDiff, RuleDiff, word_diff_markdown
 
 #: Level of the diff's top heading inside a page (the page title is 1, its sections 2 or 3).
@@ -49,7 +49,7 @@ def _collection_lines(what: str, diff: CollectionDiff) -> list[str]:
 def _rule_text(text: str | None) -> None:
     with st.container(border=True):
         if text and text.strip():
-            st.markdown(demote_headings(text))
+            st.markdown(author_markdown(demote_headings(text)))
         else:
             st.caption("(no text)")
 
@@ -72,7 +72,7 @@ def _show_rule(rule: RuleDiff, old_rules: dict[str, Any], new_rules: dict[str, A
         else:
             st.markdown("Text changed (deleted words ~~struck~~, new words **bold**):")
             with st.container(border=True):
-                st.markdown(inline)
+                st.markdown(author_markdown(inline))
         before, after = st.columns(2, gap="medium")
         with before:
             st.caption("Before")

@@ -12,7 +12,7 @@ import streamlit as st
 
 from calibration.agreement.gold import exact_percent, needed_correct
 from calibration.app.widgets.guideline_view import answer_markdown, rule_link
-from calibration.app.widgets.text import escape_markdown, show_input
+from calibration.app.widgets.text import author_markdown, escape_markdown, show_input
 
 
 def is_correct(guideline: Any, item: Any, answer: Any) -> bool | None:
@@ -60,7 +60,7 @@ def show_rules_of(guideline: Any, item: Any) -> None:
         except KeyError:
             continue
         with st.expander(f"Rule {rule.id} · {escape_markdown(rule.title)}", expanded=True):
-            st.markdown(rule.text)
+            st.markdown(author_markdown(rule.text))
             st.markdown(f"[Open this rule in the guideline]({rule_link(guideline.ref, rule.id)})")
 
 
@@ -92,7 +92,7 @@ def show_item_feedback(
         st.error("Not quite. Your answer: " + yours, icon=":material/cancel:")
         st.markdown("**Gold answer:** " + answer_markdown(guideline, item.input, item.answer))
     if item.why:
-        st.markdown("**Why:** " + item.why)
+        st.markdown("**Why:** " + author_markdown(item.why))
     if actions is not None:
         actions()
     show_rules_of(guideline, item)

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from calibration.app.widgets.spans import highlighted
-from calibration.app.widgets.text import escape_markdown, show_input
+from calibration.app.widgets.text import author_markdown, escape_markdown, show_input
 
 
 def rule_anchor(rule_id: str) -> str:
@@ -106,7 +106,7 @@ def show_example(guideline: Any, example: Any, *, kind: str) -> None:
         show_input(guideline.task.type, example.input)
         st.markdown("Answer: " + answer_markdown(guideline, example.input, example.answer))
         if example.why:
-            st.markdown(example.why)
+            st.markdown(author_markdown(example.why))
 
 
 def show_rule(guideline: Any, rule: Any) -> None:
@@ -117,7 +117,7 @@ def show_rule(guideline: Any, rule: Any) -> None:
             guideline.label(label_id).name for label_id in rule.labels if label_id in guideline.task.label_ids
         ]
         st.caption("Labels: " + " · ".join(escape_markdown(name) for name in names))
-    st.markdown(rule.text)
+    st.markdown(author_markdown(rule.text))
     if rule.examples:
         st.markdown("**Examples**")
         for example in rule.examples:
@@ -135,13 +135,15 @@ def show_guideline(guideline: Any, *, query: str = "") -> int:
         f"{guideline.ref} · {guideline.task.type.replace('_', ' ')} task · {len(guideline.rules)} rules"
     )
     if guideline.summary:
-        st.markdown(guideline.summary)
+        st.markdown(author_markdown(guideline.summary))
     if guideline.task.instructions:
-        st.info(guideline.task.instructions, icon=":material/lightbulb:")
+        st.info(author_markdown(guideline.task.instructions), icon=":material/lightbulb:")
     if guideline.task.labels:
         with st.expander(f"Labels ({len(guideline.task.labels)})", expanded=not query):
             for label in guideline.task.labels:
-                st.markdown(f"**{escape_markdown(label.name)}** `{label.id}`  \n{label.description}")
+                st.markdown(
+                    f"**{escape_markdown(label.name)}** `{label.id}`  \n{author_markdown(label.description)}"
+                )
     if guideline.task.scale is not None and guideline.task.scale.anchors:
         with st.expander("Scale", expanded=not query):
             for point in guideline.task.scale.points:

@@ -23,6 +23,43 @@ def escape_markdown(text: object) -> str:
     return escaped.replace("\n", "  \n")
 
 
+_IMAGE_START = re.compile(r"!\[")
+_SHIPPED_IMAGE = re.compile(
+    r"!\[(?:[^\[\]\\]|\\.)*\]\(\s*<?data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*>?\s*\)"
+)
+_EMPTY_ALT = re.compile(r"\[\s*\]\(\s*<?([^)\s>]+)")
+
+
+def author_markdown(text: object) -> str:
+    """An author's markdown (summary, instructions, rules, label descriptions, rationales), safe to render.
+
+    Authors may format with markdown, but an image would make every annotator's browser fetch it from
+    wherever its URL points (tracking who reads the guideline, and when). Only images shipped inside the
+    guideline render (``data:image/png|jpeg|gif|webp;base64`` URLs); every other image, inline or by
+    reference, becomes a plain link showing its alt text (or its URL). Raw HTML is never rendered by
+    ``st.markdown``, so ``<img>`` needs no treatment here.
+    """
+    source = "" if text is None else str(text)
+    out: list[str] = []
+    end = 0
+    for found in _IMAGE_START.finditer(source):
+        start = found.start()
+        if start < end:
+            continue
+        backslashes = len(source[:start]) - len(source[:start].rstrip("\\"))
+        if backslashes % 2 or _SHIPPED_IMAGE.match(source, start):
+            continue
+        out.append(source[end:start])
+        link = _EMPTY_ALT.match(source, start + 1)
+        if link:  # ![](url) would be an empty, invisible link: show the URL instead
+            out.append(f"[{link.group(1)}]")
+            end = start + 1 + source[start + 1 :].index("]") + 1
+        else:
+            end = start + 1  # drop the "!": the image is now a link
+    out.append(source[end:])
+    return "".join(out)
+
+
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
 
