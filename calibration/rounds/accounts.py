@@ -76,11 +76,42 @@ def create_user(
         who = actor_row(session, actor, ("lead",), "add users")
         if first_lead and repo.list_users(session, "lead"):
             raise ConflictError("a lead account exists already", hint="sign in, or ask a lead to add you")
+        refuse_name_like_an_email(session, name, "name", email)
         row = new_user(session, name, role, email, None, password_hash=hashed)
         repo.audit(session, actor_user_id(who), "create_user", f"user:{row.name}", role=role, email=row.email)
         return repo.user_of(row)
 
     return retrying(engine, work)
+
+
+def refuse_name_like_an_email(session: Session, name: str, field: str, email: str | None = None) -> None:
+    """Refuse a display name that is someone's email, and an email that is someone's display name.
+
+    A name is shown wherever answers are (dashboards, exports, adjudication): an annotator named
+    ``lead@example.org`` would pass for that lead there, and a sign-in with that string would be
+    ambiguous. Compared case-insensitively, like emails.
+
+    Raises:
+        ConflictError: naming the field.
+    """
+    from sqlalchemy import func, select
+
+    if repo.email_taken(session, name.strip()):
+        raise ConflictError(
+            f"the name {name.strip()!r} is an email address of an account",
+            location=Location(field=field),
+            hint="choose a name that is not an email address",
+        )
+    if email is not None:
+        taken = (
+            select(func.count()).select_from(t.User).where(func.lower(t.User.name) == email.strip().lower())
+        )
+        if session.scalar(taken):
+            raise ConflictError(
+                f"the email {email.strip()} is the name of another account",
+                location=Location(field="email"),
+                hint="use another email, or ask a lead",
+            )
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:
@@ -363,6 +394,7 @@ def redeem_invitation(
         else:
             if display_name is None:
                 raise CalibrationError("choose a display name", location=Location(field="display_name"))
+            refuse_name_like_an_email(session, display_name, "display_name", email)
             member = new_user(
                 session, display_name, "annotator", email, None, field="display_name", password_hash=hashed
             )
