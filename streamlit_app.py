@@ -13,5 +13,6 @@ if __name__ == "__main__":
     run_app()
 else:
     from calibration.app.auth import session_routes
+    from calibration.app.headers import security_middleware
 
-    app = st.App(__file__, routes=session_routes())
+    app = st.App(__file__, routes=session_routes(), middleware=security_middleware())
