@@ -469,6 +469,25 @@ def _parse_problem(error: yaml.YAMLError, path: str | None, text: str) -> Proble
     return _syntax_problem(error, path, text)
 
 
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _deep_flow(text: str, path: str | None) -> Problem | None:
+    """Brackets nested deeper than `MAX_DEPTH`, counted roughly (quotes ignored); None when shallow.
+
+    Only used when PyYAML has no libyaml: the pure-Python scanner is quadratic in the flow depth
+    (minutes for 40,000 brackets), so such text is refused before it is parsed.
+    """
+    depth = 0
+    for found in _FLOW_BRACKET.finditer(text):
+        depth = depth + 1 if found.group() in "[{" else max(depth - 1, 0)
+        if depth > MAX_DEPTH:
+            before = text[: found.start()]
+            line = before.count("\n") + 1
+            return _too_deep(Position(path, line, found.start() - (before.rfind("\n") + 1) + 1))
+    return None
+
+
 def _too_deep(where: Position) -> Problem:
     return problem_at(
         f"YAML nesting is too deep (more than {MAX_DEPTH} levels)",
@@ -521,6 +540,8 @@ def read_yaml(
     if bad is not None:
         return None, source_map, [_unprintable(text, bad.start(), path)]
     builder.lines = text.splitlines()
+    if _FAST_LOADER is yaml.SafeLoader and (deep := _deep_flow(text, path)) is not None:
+        return None, source_map, [deep]  # without libyaml: never hand deep brackets to the slow parser
     loader = _FAST_LOADER(text)
     try:
         value = builder.run(loader)

@@ -440,3 +440,25 @@ def test_the_pure_python_yaml_parser_is_never_run(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(GuidelineError) as caught:
         load_guideline_text(text, "odd.yaml")
     assert "pure-Python" not in str(caught.value)
+
+
+def test_without_libyaml_deep_brackets_are_refused_before_the_slow_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import yaml
+
+    from calibration.guidelines import yaml_source
+
+    def forbidden(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the pure-Python YAML parser ran on deeply nested brackets")
+
+    monkeypatch.setattr(yaml_source, "_FAST_LOADER", yaml.SafeLoader)
+    with monkeypatch.context() as patched:
+        patched.setattr(yaml.scanner.Scanner, "check_token", forbidden)
+        with pytest.raises(GuidelineError) as caught:
+            load_guideline_text("a: " + "[" * 40_000 + "]" * 40_000 + "\n", "deep.yaml")
+    assert str(caught.value).startswith("deep.yaml:1:68: YAML nesting is too deep (more than 64 levels)")
+    with pytest.raises(
+        GuidelineError, match=re.escape("flow.yaml:2:26: YAML syntax error: expected ',' or '}', but got ':'")
+    ):
+        load_guideline_text("items:\n  - {id: q1, input: Where: here, rules: [R1]}\n", "flow.yaml")
