@@ -96,6 +96,11 @@ def refuse_name_like_an_email(session: Session, name: str, field: str, email: st
     """
     from sqlalchemy import func, select
 
+    from calibration.storage.engine import refuse_nul
+
+    refuse_nul(name, field)
+    if email is not None:
+        refuse_nul(email, "email")
     if repo.email_taken(session, name.strip()):
         raise ConflictError(
             f"the name {name.strip()!r} is an email address of an account",

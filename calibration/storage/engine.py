@@ -140,21 +140,34 @@ def _refuse_nul(
     stores it, and a later CSV or browser cuts the text there. One rule for both: a login, display
     name, comment or round name with a NUL is refused as a user error.
     """
-    from calibration.errors import DataError
-
     rows = parameters if executemany else [parameters]
     for row in rows or ():
         pairs = row.items() if isinstance(row, dict) else enumerate(row or ())
         for key, value in pairs:
             if isinstance(value, str) and "\x00" in value:
                 names = getattr(getattr(context, "compiled", None), "positiontup", None) or []
-                name = key if isinstance(key, str) else names[key] if key < len(names) else "a text"
+                name = key if isinstance(key, str) else names[key] if key < len(names) else ""
                 field = _BIND_SUFFIX.sub("", str(name))
-                raise DataError(
-                    "the text holds a NUL character (\\0), which cannot be stored",
-                    location=Location(field=field),
-                    hint="remove it (it usually comes from a copy out of another program)",
-                )
+                refuse_nul(value, None if field in _NOT_FIELDS else field)
+
+
+_NOT_FIELDS = {"", "lower", "upper", "trim", "coalesce", "param"}
+
+
+def refuse_nul(value: str, field: str | None) -> None:
+    """Raise `DataError` naming `field` when `value` holds a NUL character (no database keeps it intact).
+
+    Raises:
+        DataError: ``name: the text holds a NUL character (\\0), which cannot be stored``.
+    """
+    from calibration.errors import DataError
+
+    if "\x00" in value:
+        raise DataError(
+            "the text holds a NUL character (\\0), which cannot be stored",
+            location=Location(field=field),
+            hint="remove it (it usually comes from a copy out of another program)",
+        )
 
 
 @contextmanager
