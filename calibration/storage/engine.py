@@ -140,8 +140,11 @@ def _refuse_nul(
     stores it, and a later CSV or browser cuts the text there. One rule for both: a login, display
     name, comment or round name with a NUL is refused as a user error.
     """
-    rows = parameters if executemany else [parameters]
-    for row in rows or ():
+    del executemany  # the parameters' shape says it: batched inserts send one flat tuple
+    many = (
+        isinstance(parameters, list | tuple) and parameters and isinstance(parameters[0], dict | list | tuple)
+    )
+    for row in parameters if many else [parameters]:
         pairs = row.items() if isinstance(row, dict) else enumerate(row or ())
         for key, value in pairs:
             if isinstance(value, str) and "\x00" in value:
