@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,9 @@ MAX_FIELD_CHARS = 1024 * 1024
 MAX_INT_DIGITS = 4300
 """Longest number in a cell: Python refuses to convert longer digit strings to an integer."""
 
+MAX_LINE_BYTES = 32 * 1024 * 1024
+"""Longest line of a CSV (a wide file of 10,000 annotators has lines far shorter)."""
+
 _SCAN_ABOVE = 4 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
@@ -67,6 +71,14 @@ def _csv_bytes(path: str | Path | io.BytesIO, what: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
     with open(path, "rb") as handle:
+        if os.path.isfile(path):  # a regular file: its size is known, read it once (no second copy)
+            if os.fstat(handle.fileno()).st_size > MAX_CSV_BYTES:
+                raise _too_large(label, what)
+            data = handle.read(MAX_CSV_BYTES + 1)
+            if len(data) > MAX_CSV_BYTES:
+                raise _too_large(label, what)
+            _refuse_nul(data, 0, label, what)
+            return data
         while chunk := handle.read(_CHUNK):
             _refuse_nul(chunk, size, label, what)
             size += len(chunk)
@@ -97,6 +109,39 @@ def _refuse_nul(chunk: bytes, offset: int, label: str | None, what: str) -> None
     )
 
 
+def _check_lines(data: bytes, label: str | None, what: str) -> None:
+    """Refuse a run without comma or line break over 4 bytes a character of `MAX_FIELD_CHARS`, or a line
+    over `MAX_LINE_BYTES`, before anything is decoded (numpy over 16 MB slices: memory stays small)."""
+    step = 16 * 1024 * 1024
+    last = {"cell": -1, "line": -1}
+    limits = {"cell": 4 * MAX_FIELD_CHARS, "line": MAX_LINE_BYTES}
+    messages = {
+        "cell": f"a cell of the {what} file is over {MAX_FIELD_CHARS:,} characters",
+        "line": f"a line of the {what} file is over {MAX_LINE_BYTES // 2**20} MB",
+    }
+    for start in range(0, len(data), step):
+        end = min(start + step, len(data))
+        window = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+        newline = window == 10
+        found = {
+            "cell": np.flatnonzero(newline | (window == 44)) + start,
+            "line": np.flatnonzero(newline) + start,
+        }
+        for kind in ("cell", "line"):  # a cell is refused first: its limit is the smaller
+            edges = np.concatenate(([last[kind]], found[kind], [end]))
+            gaps = np.diff(edges)
+            if int(gaps.max()) > limits[kind]:
+                at = int(edges[int(gaps.argmax())]) + 1
+                raise DataError(
+                    messages[kind],
+                    location=Location(path=label, line=data.count(b"\n", 0, at) + 1),
+                    hint="check the quotes around that line: an unclosed quote makes the rest of the file "
+                    "one cell",
+                )
+            if len(found[kind]):
+                last[kind] = int(found[kind][-1])
+
+
 def _check_shape(data: bytes, label: str | None, what: str) -> None:
     """Refuse more than `MAX_COLUMNS` columns and, in a big file, a cell over `MAX_FIELD_CHARS`."""
     end = data.find(b"\n", 0, 64 * 1024 * 1024)
@@ -110,6 +155,7 @@ def _check_shape(data: bytes, label: str | None, what: str) -> None:
         )
     if len(data) <= _SCAN_ABOVE:
         return
+    _check_lines(data, label, what)
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FIELD_CHARS)
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace", newline="")

@@ -522,7 +522,7 @@ def _long_field(path: Path, size: int) -> None:
             "wide-csv",
             "error: wide.csv: row 1: the responses file has 1,000,001 columns; at most 10,000 are read",
         ),
-        ("long-field", "error: field.csv: row 2: a cell of the responses file is over 1,048,576 characters"),
+        ("long-field", "error: field.csv:2: a cell of the responses file is over 1,048,576 characters"),
     ],
     ids=lambda value: value if value.count(" ") == 0 else "",
 )
