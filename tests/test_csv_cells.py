@@ -137,3 +137,20 @@ def test_cli_export_responses_is_safe(
     text = out.read_text()
     _assert_safe(text)
     assert "'=HYPERLINK(" in text
+
+
+def test_cli_export_gold_is_safe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from calibration.cli.main import main
+
+    folder = tmp_path / "contract-clauses"
+    folder.mkdir()
+    text = GUIDELINE.read_text()
+    first_why = text.index("    why: ", text.index("\nitems:"))
+    line_end = text.index("\n", first_why)
+    hostile = text[:first_why] + '    why: \'=HYPERLINK("http://evil.example","x")\'' + text[line_end:]
+    (folder / "1.0.0.yaml").write_text(hostile)
+    out = tmp_path / "gold.csv"
+    assert main(["export-gold", "--guideline", str(folder / "1.0.0.yaml"), "-o", str(out)]) == 0
+    written = out.read_text()
+    _assert_safe(written)
+    assert "'=HYPERLINK(" in written
