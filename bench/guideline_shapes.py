@@ -44,7 +44,7 @@ SHAPES: dict[str, Callable[[], str]] = {
     "block sequences deep": lambda: "".join(" " * i + "- \n" for i in range(3_000)),
     "100,000+ tiny values": lambda: _fill("- 1\n", "a:\n"),
     "one huge text": lambda: "a: " + "x" * (LIMIT - 4) + "\n",
-    "many keys": lambda: "".join(f"k{i}: {i}\n" for i in range(LIMIT // 14)),
+    "many keys": lambda: "".join(f"k{i}: {i}\n" for i in range(LIMIT // 16)),
     "many flow items": lambda: _fill("1,", "a: [", "1]\n"),
     "duplicate keys": lambda: _fill("a: 1\n"),
     "unsafe tags": lambda: _fill("- !!python/object x\n", "a:\n"),
