@@ -10,12 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 SECURITY_HEADERS: dict[str, str] = {
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-"""Headers added to every response that does not set them itself."""
+"""Headers added to every response that does not set them itself.
+
+Framing is allowed to the app's own origin only: Streamlit draws custom components (the span selector)
+in same-origin iframes, which ``DENY`` / ``'none'`` would blank; no other site may frame the app.
+"""
 
 
 class SecurityHeaders:
