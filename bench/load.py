@@ -163,8 +163,13 @@ def wait_healthy(port: int, server: subprocess.Popen, timeout: float = STARTUP_S
 
 
 @contextlib.contextmanager
-def app_processes(app_url: str, secret: str, count: int, logdir: Path) -> Iterator[list[tuple[int, int]]]:
-    """`count` app processes on loopback ports against `app_url`; yields ``[(port, pid)]``, stops them after."""
+def app_processes(
+    app_url: str, secret: str, count: int, logdir: Path, options: list[str] = ()
+) -> Iterator[list[tuple[int, int]]]:
+    """`count` app processes on loopback ports against `app_url`; yields ``[(port, pid)]``, stops them after.
+
+    `options` are extra Streamlit options, ``"section.name=value"`` (e.g. ``runner.postScriptGC=false``).
+    """
     env = {**os.environ, "CALIBRATION_DATABASE_URL": app_url, "CALIBRATION_SESSION_SECRET": secret}
     for name in ("CALIBRATION_ADMIN_EMAIL", "CALIBRATION_ADMIN_PASSWORD"):
         env.pop(name, None)
@@ -185,6 +190,7 @@ def app_processes(app_url: str, secret: str, count: int, logdir: Path) -> Iterat
                 str(port),
             ]
             command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+            command += [f"--{option}" for option in options]
             servers.append(
                 (port, subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
             )
@@ -590,6 +596,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--items", type=int, default=120, help="items per annotator in each level's round")
     parser.add_argument("--processes", type=int, default=2, help="app processes (annotator i uses i mod N)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated choices and think times")
+    parser.add_argument(
+        "--app-option",
+        action="append",
+        default=[],
+        metavar="SECTION.NAME=VALUE",
+        help="a Streamlit option for the app processes, e.g. runner.postScriptGC=false (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if not args.database_url:
@@ -597,6 +610,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if not args.levels or min(args.levels) < 1 or max(args.levels) > 500:
         parser.error("--levels: between 1 and 500 annotators each, e.g. 20,50,100")
+    if any("=" not in option or "." not in option.split("=")[0] for option in args.app_option):
+        parser.error("--app-option: SECTION.NAME=VALUE, e.g. runner.postScriptGC=false")
     if not 1 <= args.duration <= 600:
         parser.error("--duration: between 1 and 600 seconds")
     return args
@@ -617,7 +632,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         lead = service.create_user(
             engine, "Load Lead", role="lead", email="lead@load.bench", password="x" * 12
         )
-        with app_processes(app_url, secret, args.processes, logdir) as servers:
+        with app_processes(app_url, secret, args.processes, logdir, args.app_option) as servers:
+            print("app processes (port, pid):", servers, file=sys.stderr, flush=True)
             warm_up(engine, lead, servers, args.seed)
             results = []
             for number, size in enumerate(args.levels):
