@@ -42,6 +42,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -455,6 +456,50 @@ async def annotator(
     return outcome
 
 
+# --------------------------------------------------------------------------- optional py-spy profile
+
+PROFILE_PARTS = {
+    "post-run garbage collection (runner.postScriptGC)": ("_on_script_finished",),
+    "page script waiting for PostgreSQL (psycopg)": ("Connection.wait (psycopg",),
+    "page script, Python": ("code_to_exec",),
+}
+
+
+def py_spy() -> str | None:
+    """The py-spy executable (next to this Python, or on PATH), or None."""
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def start_profile(pid: int, delay: float, seconds: float, output: Path) -> threading.Thread:
+    """Record `pid` with py-spy for `seconds`, `delay` seconds from now, in a thread (raw stack counts)."""
+
+    def record() -> None:
+        time.sleep(delay)
+        command = [py_spy() or "py-spy", "record", "-p", str(pid), "-d", str(max(1, round(seconds)))]
+        command += ["-r", "50", "-f", "raw", "--nonblocking", "-o", str(output)]
+        subprocess.run(command, capture_output=True, timeout=seconds + 60, check=False)
+
+    thread = threading.Thread(target=record, daemon=True)
+    thread.start()
+    return thread
+
+
+def profile_shares(raw: Path) -> dict[str, float]:
+    """Share of the sampled (non-idle) time of an app process in each of `PROFILE_PARTS` (first match wins),
+    from py-spy's raw output (one ``frame;frame;... count`` line per stack)."""
+    counts = dict.fromkeys(PROFILE_PARTS, 0)
+    counts["other (Streamlit runtime, websocket, watchers)"] = 0
+    for line in raw.read_text().splitlines():
+        stack, _, number = line.rpartition(" ")
+        if "PollingPathWatcher" in stack:  # a sleeping poller that py-spy counts as busy
+            continue
+        part = next((p for p, marks in PROFILE_PARTS.items() if any(m in stack for m in marks)), None)
+        counts[part or "other (Streamlit runtime, websocket, watchers)"] += int(number)
+    total = sum(counts.values()) or 1
+    return {part: round(count / total, 2) for part, count in counts.items()}
+
+
 # --------------------------------------------------------------------------- one level
 
 
@@ -480,14 +525,25 @@ async def run_level(
 
 
 def measure_level(
-    engine: Any, level: Level, servers: list[tuple[int, int]], duration: float, think: float, seed: int
+    engine: Any,
+    level: Level,
+    servers: list[tuple[int, int]],
+    duration: float,
+    think: float,
+    seed: int,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
+    """Run one level and return its figures; with `profile`, py-spy records the first app process
+    during the middle half of the level into that file."""
     ports, pids = [p for p, _ in servers], [pid for _, pid in servers]
     rss_before = [rss_bytes(pid) for pid in pids]
     meter = CpuMeter(pids)
     meter.start()
+    profiler = start_profile(pids[0], duration / 4, duration / 2, profile) if profile else None
     outcomes, wall = asyncio.run(run_level(level, ports, duration, think, seed))
     cpu = meter.stop()
+    if profiler is not None:
+        profiler.join()
     rss_after = [max(peak, rss_bytes(pid)) for peak, pid in zip(meter.peak_rss, pids, strict=True)]
     stored = stored_answers(engine, level.round_id)
     acknowledged = sum(o.acknowledged for o in outcomes)
@@ -519,6 +575,11 @@ def measure_level(
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:5],
         "cpu": cpu,
+        # CPU per answer is steadier than answers/s on a machine shared with other work.
+        "profile_of_app_process_0": profile_shares(profile) if profile and profile.exists() else None,
+        "app_cpu_ms_per_answer": round(sum(cpu["app_cores"]) * wall / acknowledged * 1000)
+        if acknowledged
+        else None,
     }
 
 
@@ -561,7 +622,8 @@ def bottleneck(results: list[dict[str, Any]]) -> str:
 def print_table(results: list[dict[str, Any]], header: bool = True) -> None:
     title = (
         f"{'annotators':>10} {'answers/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'MiB/session':>11} "
-        f"{'acked':>6} {'stored':>6} {'lost':>4} {'errors':>6} {'app cores':>11} {'pg':>5} {'client':>6} {'busy':>5}"
+        f"{'acked':>6} {'stored':>6} {'lost':>4} {'errors':>6} {'app cores':>11} {'pg':>5} {'client':>6} {'busy':>5} "
+        f"{'app CPU ms/answer':>17}"
     )
     if header:
         print(title)
@@ -572,7 +634,7 @@ def print_table(results: list[dict[str, Any]], header: bool = True) -> None:
             f"{r['submit_p95_ms']!s:>8} {r['memory_per_session_mib']:>11} {r['answers_acknowledged']:>6} "
             f"{r['answers_stored']:>6} {r['lost']:>4} {r['errors']:>6} "
             f"{'+'.join(map(str, cpu['app_cores'])):>11} {cpu['postgres_cores']:>5} {cpu['client_cores']:>6} "
-            f"{cpu['machine_busy']:>5.0%}"
+            f"{cpu['machine_busy']:>5.0%} {r['app_cpu_ms_per_answer']!s:>17}"
         )
 
 
@@ -603,6 +665,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="SECTION.NAME=VALUE",
         help="a Streamlit option for the app processes, e.g. runner.postScriptGC=false (repeatable)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="record app process 0 with py-spy (if installed) during each level and split its time",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if not args.database_url:
@@ -612,6 +679,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--levels: between 1 and 500 annotators each, e.g. 20,50,100")
     if any("=" not in option or "." not in option.split("=")[0] for option in args.app_option):
         parser.error("--app-option: SECTION.NAME=VALUE, e.g. runner.postScriptGC=false")
+    if args.profile and not py_spy():
+        parser.error("--profile needs py-spy (pip install py-spy; it is not a project dependency)")
     if not 1 <= args.duration <= 600:
         parser.error("--duration: between 1 and 600 seconds")
     return args
@@ -638,7 +707,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             results = []
             for number, size in enumerate(args.levels):
                 level = prepare_level(engine, lead, size, args.items, f"{number}-{size}")
-                results.append(measure_level(engine, level, servers, args.duration, args.think, args.seed))
+                profile = logdir / f"load-profile-{size}.txt" if args.profile else None
+                results.append(
+                    measure_level(engine, level, servers, args.duration, args.think, args.seed, profile)
+                )
                 if not args.json:
                     print_table(results[-1:], header=number == 0)
         engine.dispose()
@@ -651,6 +723,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(report, indent=2))
     else:
         print("first bottleneck:", report["bottleneck"])
+        for r in results:
+            if r["profile_of_app_process_0"]:
+                print(
+                    f"app process 0 at {r['annotators']} annotators (py-spy):", r["profile_of_app_process_0"]
+                )
         lost = sum(r["lost"] for r in results)
         print("nothing lost" if lost == 0 else f"LOST {lost} acknowledged answers")
     return report
