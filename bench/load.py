@@ -3,7 +3,8 @@
 Usage::
 
     python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:55432/cal_load \\
-        [--levels 20,50,100] [--duration 60] [--think 1.0] [--items 120] [--json]
+        [--levels 20,50,100] [--duration 60] [--think 1.0] [--items 120] [--profile] [--json] \\
+        [--app-option runner.postScriptGC=false]
 
 What it does, all on loopback and bounded in count and time:
 
@@ -20,10 +21,13 @@ What it does, all on loopback and bounded in count and time:
    submit trigger. Between submits it "thinks" for ``--think`` seconds (uniform +-50 %).
 4. Measures answers per second, submit latency (from sending the submit BackMsg to the
    ``script_finished`` ForwardMsg of the run that shows the next item: the page reruns itself once
-   after storing, so that is the run the annotator waits for), server memory per session (RSS of the
-   two processes before the level's sessions connect and at the end of the level, divided by the
-   sessions), and CPU of the app processes, of PostgreSQL (every ``postgres`` process on the
-   machine) and of this client, from /proc.
+   after storing, so that is the run the annotator waits for), server memory per session (peak RSS
+   of the two processes during the level minus their RSS before it, divided by the sessions; a
+   warm-up session per process first pays for the imports), and CPU of the app processes, of
+   PostgreSQL (every ``postgres`` process on the machine) and of this client, from /proc. With
+   ``--profile``, py-spy (if installed; not a project dependency) records app process 0 during each
+   level and the report splits its time: post-run garbage collection, waiting on PostgreSQL, the
+   page's own Python, the rest.
 5. Verifies nothing is lost: the answers stored in the database for the level's round must equal the
    submits the app acknowledged (the page moved on to the next item); a submit still in flight when
    the level ends may be stored without an acknowledgement, never the other way round.
