@@ -1,0 +1,409 @@
+"""Quality of the revision queue and of `compare`, on simulated pilots whose truth is known.
+
+Design (see docs/ambiguity.md, "How good is the queue"):
+
+- A pilot has 8-12 rules, 3-8 annotators and a single-label task over 8 labels; each rule uses 2 or 3
+  of them. Annotators have a skill (0.88-0.97): on a clear rule they give the true label with that
+  probability, else another label of the rule at random.
+- Planted ambiguity (the positives), of two kinds:
+  ``two_readings``: the annotators hold one of two readings of the rule; on the contested items
+  (20-50 %) the second reading gives another label; each annotator then applies their reading with
+  their skill. ``vague_boundary``: items sit on a line between two labels; each annotator has their own
+  threshold and some jitter, so the items near the boundary split.
+  ``few_ambiguous``: an ambiguous rule with only 4-9 items (reported separately: it must come out as
+  "likely ambiguous, pilot more items", and is left out of the ranking metrics).
+- Traps (negatives that a naive ranking puts on top): ``skewed_clear`` (one label holds ~92 % of the
+  items, annotators as accurate as elsewhere, so kappa/alpha are low while raw agreement is high),
+  ``few_clear`` (a clear rule with 4-9 items), ``noise_pair`` (a clear 3-label rule whose ordinary mistakes
+  all fall on one label pair), ``hard_clear`` (a clear rule whose items are long: every annotator
+  slips twice as often, at random), a ``careless`` annotator answering at random on 20 % of items,
+  and ``wrong_gold`` (3 gold answers of clear rules are wrong).
+- Annotator signals (confidence 1-5, "unclear", seconds) are drawn for every answer; on ambiguous
+  rules the confidence is 0.4 lower on average, "unclear" twice as frequent and answers 20 % slower,
+  with much noise: weak signals, as in real pilots.
+- Scenarios: ``base`` (ambiguity and the skewed/few/noise-pair traps), ``careless`` (+ one careless
+  annotator), ``wrong_gold`` (+ wrong gold), ``small`` (3-4 annotators, 12-25 items per rule),
+  ``hard`` (+ hard-but-clear rules), ``all`` (every trap at once).
+- Methods, in the same run on the same pilots: the queue (`pilot_queue`) and sorting the rules by
+  raw percent agreement, Gwet's AC1, Krippendorff's alpha and Fleiss' kappa (lowest first; rules
+  whose statistic is undefined last), all taken from the same agreement report.
+- Metrics: k = number of planted ambiguous rules with enough items; precision at k (= recall at k),
+  recall at 3, mean reciprocal rank of the first ambiguous rule, the rate at which each trap rule
+  lands in the top k, and the share of few-item ambiguous rules reported as such; 95 % intervals from
+  a bootstrap over pilots.
+- `compare`: each pilot is re-piloted (same items, fresh answers); half of its ambiguous rules are
+  fixed (they become clear), the others stay ambiguous; in ``careless`` the careless annotator leaves
+  between the versions (an annotator-pool change). Reported: share of real fixes called "improved",
+  false "improved" (rules not fixed), false "worse", "improved" among unchanged rules when the pool
+  changed, and "not enough items to tell".
+
+Run: ``python bench/queue_quality.py [--pilots N] [--seed S] [--scenarios a,b] [--no-compare]``.
+The default (40 pilots per scenario) takes a few minutes on 2 cores. Seeds are ``seed .. seed+N-1``
+per scenario; report a fresh range (``--seed``) rather than one tuned against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+LABELS = [f"L{i}" for i in range(8)]
+AMBIGUOUS = ("two_readings", "vague_boundary", "few_ambiguous")
+TRAPS = ("skewed_clear", "few_clear", "noise_pair", "hard_clear", "wrong_gold")
+SCENARIOS = ("base", "careless", "wrong_gold", "small", "hard", "all")
+BASELINES = ("percent_agreement", "gwet_ac1", "krippendorff_alpha", "fleiss_kappa")
+MIN_ITEMS = 10
+
+
+@dataclass
+class Rule:
+    rule_id: str
+    kind: str
+    labels: list[str]
+    items: list[str] = field(default_factory=list)
+    truth: dict[str, str] = field(default_factory=dict)
+    fixed: bool = False  # in the re-pilot: the rule was rewritten and is now clear
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.kind in AMBIGUOUS and not self.fixed
+
+
+@dataclass
+class SimPilot:
+    rules: list[Rule]
+    annotators: list[str]
+    skill: dict[str, float]
+    careless: str | None
+    responses: pd.DataFrame
+    gold: pd.Series
+    item_rules: pd.DataFrame
+    # per-rule hidden parameters, kept to re-pilot the same rules
+    params: dict[str, dict] = field(default_factory=dict)
+
+
+def _kinds(scenario: str, rng: np.random.Generator, n_rules: int) -> list[str]:
+    kinds = ["two_readings", "vague_boundary"]
+    if rng.random() < 0.5:
+        kinds.append(str(rng.choice(["two_readings", "vague_boundary"])))
+    kinds += ["few_ambiguous", "skewed_clear", "few_clear", "noise_pair"]
+    if scenario in ("hard", "all"):
+        kinds += ["hard_clear", "hard_clear"]
+    kinds += ["clear"] * max(0, n_rules - len(kinds))
+    return kinds
+
+
+def _rule_items(kind: str, scenario: str, rng: np.random.Generator) -> int:
+    if kind.startswith("few_"):
+        return int(rng.integers(4, 10))
+    if scenario == "small":
+        return int(rng.integers(12, 26))
+    return int(rng.integers(15, 41))
+
+
+def _answer_one(
+    rule: Rule, params: dict, item: str, annotator: str, skill: float, rng: np.random.Generator
+) -> str:
+    truth = rule.truth[item]
+    labels = rule.labels
+    kind = "clear" if rule.fixed else rule.kind
+    if kind == "two_readings":
+        if annotator in params["second_reading"] and item in params["contested"]:
+            truth = params["contested"][item]
+    elif kind in ("vague_boundary", "few_ambiguous"):
+        x = params["position"][item] + rng.normal(0, 0.08) - params["threshold"][annotator]
+        truth = labels[1] if x > 0 else labels[0]
+    if kind == "hard_clear":
+        skill = 1 - 2 * (1 - skill)
+    if rng.random() < skill:
+        return truth
+    others = [label for label in labels if label != truth]
+    if kind == "noise_pair":
+        pair = {labels[0]: labels[1], labels[1]: labels[0]}
+        return pair.get(truth, labels[0])
+    return str(rng.choice(others))
+
+
+def _new_rule(rule_id: str, kind: str, n_items: int, rng: np.random.Generator, annotators: list[str]):
+    n_labels = 3 if kind == "noise_pair" or (kind == "clear" and rng.random() < 0.4) else 2
+    labels = [str(x) for x in rng.choice(LABELS, size=n_labels, replace=False)]
+    rule = Rule(rule_id, kind, labels)
+    params: dict = {}
+    for i in range(n_items):
+        item = f"{rule_id}-{i:02d}"
+        rule.items.append(item)
+        if kind == "skewed_clear":
+            rule.truth[item] = labels[1] if rng.random() < 0.08 else labels[0]
+        else:
+            rule.truth[item] = str(rng.choice(labels))
+    if kind == "two_readings":
+        share = rng.uniform(0.2, 0.5)
+        contested = [it for it in rule.items if rng.random() < share]
+        params["contested"] = {
+            it: str(rng.choice([lab for lab in labels if lab != rule.truth[it]])) for it in contested
+        }
+        n_second = max(1, round(len(annotators) * rng.uniform(0.2, 0.5)))
+        params["second_reading"] = set(rng.choice(annotators, size=n_second, replace=False).tolist())
+    if kind in ("vague_boundary", "few_ambiguous"):
+        params["position"] = {it: float(rng.uniform(-1, 1)) for it in rule.items}
+        spread = rng.uniform(0.1, 0.3)
+        params["threshold"] = {a: float(rng.normal(0, spread)) for a in annotators}
+        for it in rule.items:  # the truth is the reading at threshold 0
+            rule.truth[it] = labels[1] if params["position"][it] > 0 else labels[0]
+    return rule, params
+
+
+def _respond(sim_rules, params, annotators, skill, careless, rng) -> pd.DataFrame:
+    from calibration.responses import responses_frame
+
+    records = []
+    for rule in sim_rules:
+        hard = rule.ambiguous
+        for item in rule.items:
+            for annotator in annotators:
+                if careless is not None and annotator == careless and rng.random() < 0.2:
+                    answer = str(rng.choice(rule.labels))
+                else:
+                    answer = _answer_one(rule, params[rule.rule_id], item, annotator, skill[annotator], rng)
+                confidence = int(np.clip(round(rng.normal(3.6 if hard else 4.0, 1.0)), 1, 5))
+                unclear = bool(rng.random() < (0.08 if hard else 0.04))
+                records.append(
+                    {
+                        "item_id": item,
+                        "annotator_id": annotator,
+                        "answer": answer,
+                        "confidence": confidence,
+                        "unclear": unclear,
+                        "comment": "not sure which label the rule means" if unclear else None,
+                        "seconds": float(rng.lognormal(np.log(30 * (1.2 if hard else 1.0)), 0.5)),
+                    }
+                )
+    return responses_frame(records)
+
+
+def simulate(scenario: str, seed: int) -> SimPilot:
+    """One pilot of `scenario`, fully determined by (scenario, seed)."""
+    from calibration.responses import gold_series, item_rules_frame
+
+    rng = np.random.default_rng([seed, SCENARIOS.index(scenario)])
+    n_rules = int(rng.integers(8, 13))
+    n_ann = int(rng.integers(3, 5)) if scenario == "small" else int(rng.integers(3, 9))
+    annotators = [f"a{i}" for i in range(n_ann)]
+    skill = {a: float(rng.uniform(0.88, 0.97)) for a in annotators}
+    careless = annotators[-1] if scenario in ("careless", "all") else None
+    rules, params = [], {}
+    for index, kind in enumerate(_kinds(scenario, rng, n_rules)):
+        rule, p = _new_rule(f"R{index:02d}", kind, _rule_items(kind, scenario, rng), rng, annotators)
+        rules.append(rule)
+        params[rule.rule_id] = p
+    order = rng.permutation(len(rules))  # rule ids carry no hint of the kind
+    rules = [rules[i] for i in order]
+    responses = _respond(rules, params, annotators, skill, careless, rng)
+    gold = {item: rule.truth[item] for rule in rules for item in rule.items}
+    if scenario in ("wrong_gold", "all"):
+        clear_items = [it for r in rules if r.kind == "clear" for it in r.items]
+        for item in rng.choice(clear_items, size=min(3, len(clear_items)), replace=False):
+            rule = next(r for r in rules if item in r.truth)
+            gold[item] = str(rng.choice([lab for lab in rule.labels if lab != rule.truth[item]]))
+            rule.kind = "wrong_gold" if rule.kind == "clear" else rule.kind
+    item_rules = item_rules_frame({it: [r.rule_id] for r in rules for it in r.items})
+    return SimPilot(rules, annotators, skill, careless, responses, gold_series(gold), item_rules, params)
+
+
+def repilot(pilot: SimPilot, seed: int) -> SimPilot:
+    """The same rules re-piloted after a revision: half the ambiguous rules are fixed; a careless
+    annotator leaves (an annotator-pool change)."""
+    rng = np.random.default_rng([seed, 99])
+    rules = []
+    for rule in pilot.rules:
+        new = Rule(rule.rule_id, rule.kind, rule.labels, rule.items, rule.truth)
+        new.fixed = rule.kind in AMBIGUOUS and rng.random() < 0.5
+        rules.append(new)
+    annotators = [a for a in pilot.annotators if a != pilot.careless]
+    responses = _respond(rules, pilot.params, annotators, pilot.skill, None, rng)
+    return SimPilot(
+        rules, annotators, pilot.skill, None, responses, pilot.gold, pilot.item_rules, pilot.params
+    )
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def _task():
+    from calibration.guidelines.model import Label, Task
+
+    return Task(type="single_label", labels=[Label(id=x, name=x) for x in LABELS])
+
+
+def _pilot_of(sim: SimPilot):
+    from calibration.ambiguity.queue import Pilot
+
+    return Pilot(sim.responses, sim.item_rules, sim.gold, None, _task())
+
+
+def rankings(sim: SimPilot, bootstrap: int) -> tuple[dict[str, list[str]], dict[str, dict]]:
+    """Rule ids in rank order per method, and the queue entries by rule id."""
+    from calibration.agreement.breakdown import agreement_report
+    from calibration.ambiguity.queue import agreement_blocks, pilot_queue
+
+    pilot = _pilot_of(sim)
+    report = agreement_report(
+        pilot.responses, pilot.task, pilot.item_rules, pilot.gold, bootstrap=bootstrap, seed=0
+    )
+    queue = pilot_queue(pilot, report=report)
+    blocks = agreement_blocks(pilot, report=report)
+    out = {"queue": [e.rule_id for e in queue.rules]}
+    for stat in BASELINES:
+        values = {r: blocks.get(r, {}).get(stat) for r in pilot.rule_ids}
+        out[stat] = sorted(
+            values, key=lambda r: (values[r] is None, values[r] if values[r] is not None else 0.0, r)
+        )
+    return out, {e.rule_id: e for e in queue.rules}
+
+
+def _likely_ambiguous(entry) -> bool:
+    return "likely_ambiguous" in entry.flags
+
+
+def score_pilot(sim: SimPilot, bootstrap: int) -> dict[str, dict[str, float]]:
+    """Per method: precision at k, recall at 3, reciprocal rank and trap rates of one pilot."""
+    ranked, entries = rankings(sim, bootstrap)
+    kinds = {r.rule_id: r.kind for r in sim.rules}
+    excluded = {r for r, kind in kinds.items() if kind == "few_ambiguous"}
+    positives = {r for r, kind in kinds.items() if kind in AMBIGUOUS and r not in excluded}
+    k = len(positives)
+    out: dict[str, dict[str, float]] = {}
+    for method, order in ranked.items():
+        order = [r for r in order if r not in excluded]
+        top = order[:k]
+        hits = [r in positives for r in order]
+        first = hits.index(True) + 1 if any(hits) else None
+        row = {
+            "precision_at_k": sum(r in positives for r in top) / k,
+            "recall_at_3": sum(r in positives for r in order[:3]) / k,
+            "mrr": 1 / first if first else 0.0,
+        }
+        for trap in TRAPS:
+            rules = [r for r, kind in kinds.items() if kind == trap]
+            if rules:
+                row[f"trap_{trap}"] = float(np.mean([r in top for r in rules]))
+        if sim.careless is not None:
+            clear = [r for r, kind in kinds.items() if kind not in AMBIGUOUS and r not in excluded]
+            row["trap_careless_clear"] = float(np.mean([r in top for r in clear]))
+        out[method] = row
+    few = [r for r in excluded]
+    if few:
+        out["queue"]["few_ambiguous_reported"] = float(np.mean([_likely_ambiguous(entries[r]) for r in few]))
+    few_clear = [r for r, kind in kinds.items() if kind == "few_clear"]
+    if few_clear:
+        out["queue"]["few_clear_reported_ambiguous"] = float(
+            np.mean([_likely_ambiguous(entries[r]) for r in few_clear])
+        )
+    return out
+
+
+def score_compare(sim: SimPilot, after: SimPilot, bootstrap: int) -> dict[str, float]:
+    from calibration.ambiguity.compare import compare_versions
+
+    found = compare_versions(_pilot_of(sim), _pilot_of(after), bootstrap=bootstrap, seed=0)
+    fixed = {r.rule_id for r in after.rules if r.fixed}
+    still = {r.rule_id for r in after.rules if r.kind in AMBIGUOUS and not r.fixed}
+    verdict = {r.rule_id: r.verdict for r in found.rules}
+    big = {r.rule_id for r in sim.rules if len(r.items) >= MIN_ITEMS}
+    unchanged = {r.rule_id for r in sim.rules if r.kind not in AMBIGUOUS}
+    out: dict[str, list[float]] = {
+        "fix_detected": [verdict[r] == "improved" for r in fixed & big],
+        "fix_detected_small": [verdict[r] == "improved" for r in fixed - big],
+        "false_improved": [verdict[r] == "improved" for r in (still | unchanged)],
+        "false_worse": [verdict[r] == "worse" for r in (fixed | unchanged)],
+        "not_enough_items": [verdict[r] == "not_enough_items" for r in verdict],
+    }
+    if sim.careless is not None:
+        out["pool_change_improved"] = [verdict[r] == "improved" for r in unchanged]
+    return {k: v for k, v in out.items()}  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _interval(values: np.ndarray, rng: np.random.Generator, n: int = 1000) -> tuple[float, float, float]:
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return (float("nan"),) * 3  # type: ignore[return-value]
+    boots = rng.choice(values, size=(n, len(values))).mean(axis=1)
+    return float(values.mean()), float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
+
+
+def _fmt(triple: tuple[float, float, float]) -> str:
+    mean, low, high = triple
+    return "n/a" if np.isnan(mean) else f"{mean:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tuple[str, dict]:
+    rng = np.random.default_rng(12345)
+    lines, results = [], {}
+    methods = ("queue", *BASELINES)
+    for scenario in scenarios:
+        per_method: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
+        comp: dict[str, list[float]] = {}
+        for s in range(seed, seed + pilots):
+            sim = simulate(scenario, s)
+            for method, row in score_pilot(sim, bootstrap).items():
+                for key, value in row.items():
+                    per_method[method].setdefault(key, []).append(value)
+            if compare:
+                for key, values in score_compare(sim, repilot(sim, s), bootstrap).items():
+                    comp.setdefault(key, []).extend(float(v) for v in values)
+        results[scenario] = {"ranking": per_method, "compare": comp}
+        lines.append(f"\n## {scenario} ({pilots} pilots, seeds {seed}-{seed + pilots - 1})\n")
+        keys = sorted({k for m in methods for k in per_method[m]}, key=_key_order)
+        lines.append("| metric | " + " | ".join(methods) + " |")
+        lines.append("|---|" + "---|" * len(methods))
+        for key in keys:
+            cells = [_fmt(_interval(per_method[m].get(key, []), rng)) for m in methods]
+            lines.append(f"| {key} | " + " | ".join(cells) + " |")
+        if compare:
+            lines.append("\n| compare | share [95% CI] | rules |")
+            lines.append("|---|---|---|")
+            for key, values in comp.items():
+                lines.append(f"| {key} | {_fmt(_interval(values, rng))} | {len(values)} |")
+    return "\n".join(lines), results
+
+
+def _key_order(key: str) -> tuple[int, str]:
+    first = ["precision_at_k", "recall_at_3", "mrr"]
+    return (first.index(key), key) if key in first else (len(first), key)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pilots", type=int, default=40, help="pilots per scenario (default 40)")
+    parser.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates per pilot")
+    parser.add_argument("--no-compare", action="store_true", help="skip the compare benchmark")
+    args = parser.parse_args(argv)
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    unknown = [s for s in scenarios if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; use {', '.join(SCENARIOS)}")
+    start = time.perf_counter()
+    text, _ = run(scenarios, args.pilots, args.seed, args.bootstrap, not args.no_compare)
+    print(text)
+    print(f"\n({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
