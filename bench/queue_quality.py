@@ -260,7 +260,7 @@ def rankings(sim: SimPilot, bootstrap: int) -> tuple[dict[str, list[str]], dict[
     report = agreement_report(
         pilot.responses, pilot.task, pilot.item_rules, pilot.gold, bootstrap=bootstrap, seed=0
     )
-    queue = pilot_queue(pilot, report=report)
+    queue = pilot_queue(pilot, report=report, bootstrap=bootstrap)
     blocks = agreement_blocks(pilot, report=report)
     out = {"queue": [e.rule_id for e in queue.rules]}
     for stat in BASELINES:

@@ -22,7 +22,7 @@ import pandas as pd
 from calibration.ambiguity import signals
 from calibration.ambiguity.signals import Evidence, RuleAgreement, answer_distribution, answer_text
 from calibration.errors import DataError
-from calibration.responses import ANSWER, COMMENT, ITEM, RULE
+from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline, Task
@@ -32,9 +32,11 @@ STATISTIC = "krippendorff_alpha"  # the chance-corrected coefficient judged agai
 # Points per fired flag; `low_agreement` gets LOW_AGREEMENT_SCALE more points times gap / target.
 POINTS: dict[str, float] = {
     "low_agreement": 3.0,
+    "likely_ambiguous": 3.0,
+    "split_items": 2.0,
     "good_annotators_fail": 2.0,
     "confused_labels": 1.5,
-    "gold_suspect": 1.0,
+    "gold_suspect": 0.0,
     "flagged_unclear": 1.0,
     "low_confidence": 1.0,
     "overlapping_rules": 1.0,
@@ -44,8 +46,15 @@ POINTS: dict[str, float] = {
     "missing_edge_cases": 0.5,
     "skewed_prevalence": 0.0,
     "few_items": 0.0,
+    "careless_annotator": 0.0,
 }
 LOW_AGREEMENT_SCALE = 3.0
+# signals whose points scale with how far the rule stands from the others (`signals.separation_weight`)
+WEIGHTED = ("low_confidence", "flagged_unclear", "long_time")
+CARELESS_GAP = 0.07  # an annotator this far below the others' median agreement is set aside (>= 4 annotators)
+# rank order of the groups: rules to revise, few-item rules that look ambiguous, rules with nothing
+# against them, other few-item rules (no verdict either way)
+GROUPS = ("revise", "likely_ambiguous", "no_action", "pilot_more_items")
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,9 @@ class QueueEntry:
         worst_items: the rule's items with most disagreement (dicts: item_id, disagreement, distribution,
             gold, majority, comments).
         suggestion: what to do, in plain words.
+        group: ``revise`` (enough items and a score), ``likely_ambiguous`` (too few items, but what there
+            is points at ambiguity: pilot more), ``no_action`` (nothing points at the rule) or
+            ``pilot_more_items`` (too few items for any verdict); ranked in that order (`GROUPS`).
     """
 
     rule_id: str
@@ -155,6 +167,7 @@ class QueueEntry:
     agreement: RuleAgreement
     worst_items: tuple[Mapping[str, Any], ...]
     suggestion: str
+    group: str = "revise"
 
     @property
     def candidate_items(self) -> list[str]:
@@ -274,6 +287,7 @@ def _number(value: Any) -> float:
 def rule_agreement(block: Mapping[str, Any], statistic: str = STATISTIC) -> RuleAgreement:
     """A rule's `RuleAgreement` from the engine's per-rule block (the shape of `agreement --json`)."""
     interval = (block.get("ci95") or {}).get(statistic) or (None, None)
+    ac1_interval = (block.get("ci95") or {}).get("gwet_ac1") or (None, None)
     return RuleAgreement(
         statistic=statistic,
         estimate=_number(block.get(statistic)),
@@ -283,6 +297,8 @@ def rule_agreement(block: Mapping[str, Any], statistic: str = STATISTIC) -> Rule
         ac1=_number(block.get("gwet_ac1")),
         n_items=int(block.get("n_pairable_items") or 0),
         flags=tuple(str(f) for f in block.get("flags") or ()),
+        ac1_low=_number(ac1_interval[0]),
+        ac1_high=_number(ac1_interval[1]),
     )
 
 
@@ -366,6 +382,9 @@ def rule_evidence(
     pair_counts: Mapping[tuple[Any, Any], float] | None = None,
     lint_warnings: list[Any] | None = None,
     min_items: int = signals.MIN_ITEMS,
+    pooled_ac1: float = float("nan"),
+    expected_disagreement: float = float("nan"),
+    responses: pd.DataFrame | None = None,
 ) -> list[Evidence]:
     """Every signal of one rule, in a fixed order (fired or not).
 
@@ -373,24 +392,42 @@ def rule_evidence(
         pilot: the pilot; rule_id: the rule; stats: its agreement figures (`rule_agreement`).
         pair_counts: its disagreeing label pairs (`pair_counts_by_rule`); lint_warnings: its lint warnings.
         min_items: items below which no verdict is given.
+        pooled_ac1: AC1 of the other rules (the prior a few-item rule is shrunk towards).
+        expected_disagreement: raw disagreement of the same annotators on the other rules.
+        responses: the answers the agreement signals judge (default the pilot's; the queue passes them
+            without the annotators it set aside as careless).
     """
+    judged = pilot.responses if responses is None else responses
     mine = signals.rule_responses(pilot.responses, pilot.item_rules, rule_id)
+    mine_judged = signals.rule_responses(judged, pilot.item_rules, rule_id)
     target = pilot.target
     few = signals.few_items(stats.n_items, minimum=min_items)
-    skew = signals.skewed_prevalence(stats, mine[ANSWER], target=target)
+    skew = signals.skewed_prevalence(stats, mine_judged[ANSWER], target=target)
     found = [
         signals.low_agreement(stats, target=target, skewed=skew.fired, few=few.fired),
         skew,
         few,
+        signals.likely_ambiguous(
+            stats, target=target, pooled_ac1=pooled_ac1, few=few.fired, minimum=min_items
+        ),
     ]
+    if pilot.task.type in ("single_label", "rating"):
+        found.append(signals.split_items(mine_judged))
     if len(pilot.gold):
         found.append(signals.good_annotators_fail(pilot.responses, pilot.item_rules, pilot.gold, rule_id))
         found.append(
             signals.gold_suspect(pilot.responses, pilot.gold, signals.rule_items(pilot.item_rules, rule_id))
         )
-    found.append(signals.confused_labels(pair_counts or {}, percent_agreement=stats.percent, target=target))
+    found.append(
+        signals.confused_labels(
+            pair_counts or {},
+            percent_agreement=stats.percent,
+            target=target,
+            expected_disagreement=expected_disagreement,
+        )
+    )
     found.append(signals.low_confidence(mine, pilot.responses))
-    found.append(signals.flagged_unclear(mine))
+    found.append(signals.flagged_unclear(mine, pilot.responses))
     found.append(signals.long_time(mine, pilot.responses))
     found.append(signals.overlapping_rules(mine, pilot.item_rules, rule_id))
     found += signals.lint_signals(lint_warnings or [])
@@ -398,15 +435,24 @@ def rule_evidence(
 
 
 def score_parts(evidence: list[Evidence], stats: RuleAgreement, target: float) -> dict[str, float]:
-    """Points per fired flag (`POINTS`); low agreement adds ``LOW_AGREEMENT_SCALE * gap / target``."""
+    """Points per fired flag (`POINTS`).
+
+    Low agreement adds ``LOW_AGREEMENT_SCALE * gap / target``, the gap being the target minus AC1 (the
+    statistic the kappa paradox does not fool). The annotators' own signals (`WEIGHTED`: confidence,
+    unclear flags, time) earn their points in proportion to how far the rule stands from the others
+    (`signals.separation_weight`), not a fixed amount.
+    """
     parts: dict[str, float] = {}
     for item in evidence:
         if not item.fired or not POINTS.get(item.code):
             continue
         points = POINTS[item.code]
-        if item.code == "low_agreement" and target > 0 and not np.isnan(stats.estimate):
-            points += LOW_AGREEMENT_SCALE * min(1.0, max(0.0, target - stats.estimate) / target)
-        parts[item.code] = points
+        if item.code == "low_agreement" and target > 0 and not np.isnan(stats.ac1):
+            points += LOW_AGREEMENT_SCALE * min(1.0, max(0.0, target - stats.ac1) / target)
+        if item.code in WEIGHTED:
+            points *= float(item.figures.get("weight", 1.0))
+        if points > 0:
+            parts[item.code] = points
     return parts
 
 
@@ -484,7 +530,12 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
             f"Annotators cite {' and '.join(others)} for these items: say when that rule applies instead, "
             "or merge the overlapping rules."
         )
-    if "low_agreement" in fired and "confused_labels" not in fired and "overlapping_rules" not in fired:
+    if "split_items" in fired and "confused_labels" not in fired:
+        advice.append(
+            "Annotators split on some items while agreeing on others: find what the split items share and "
+            "state the rule's answer for it (an edge case), or split the rule."
+        )
+    elif "low_agreement" in fired and "confused_labels" not in fired and "overlapping_rules" not in fired:
         advice.append(
             "Disagreement is spread over several answers: split the rule into narrower rules, each with its own "
             "examples."
@@ -509,7 +560,13 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
         advice.append(f"Annotators find the rule unclear{quote}: clarify the text where they hesitate.")
     if "missing_edge_cases" in fired and not advice:
         advice.append("Add edge cases to the rule.")
-    if "few_items" in fired:
+    if "likely_ambiguous" in fired:
+        more = fired["likely_ambiguous"].figures["pilot_more"]
+        advice.append(
+            f"Likely ambiguous: agreement is low on its only {stats.n_items} items; pilot {more} more items "
+            "under this rule to confirm before rewriting it."
+        )
+    elif "few_items" in fired:
         advice.append(f"Pilot more items under this rule (only {stats.n_items}) before judging it.")
     if "skewed_prevalence" in fired and "low_agreement" not in fired:
         figures = fired["skewed_prevalence"].figures
@@ -586,19 +643,43 @@ def pilot_queue(
     Raises:
         DataError: responses the agreement engine cannot analyse.
     """
-    blocks = agreement_blocks(pilot, report=report, bootstrap=bootstrap, seed=seed)
+    from calibration.reports.analysis import report_dict
+
+    if report is None:
+        from calibration.agreement.breakdown import agreement_report
+
+        report = agreement_report(
+            pilot.responses,
+            pilot.task,
+            pilot.item_rules,
+            pilot.gold if len(pilot.gold) else None,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+    careless = careless_annotators(report_dict(report).get("per_annotator") or {})
+    judged = pilot.responses
+    if careless:
+        judged = pilot.responses[~pilot.responses[ANNOTATOR].isin(careless)]
+        report = _report_without(pilot, judged, bootstrap, seed)
+    blocks = agreement_blocks(pilot, report=report)
     disagreement = item_disagreement(pilot)
     certainty = _safe_certainty(pilot)
-    pairs = pair_counts_by_rule(pilot)
+    pairs = pair_counts_by_rule(
+        pilot
+        if not careless
+        else Pilot(judged, pilot.item_rules, pilot.gold, pilot.guideline, pilot.declared_task)
+    )
     lint: dict[str, list[Any]] = {}
     if pilot.guideline is not None:
         from calibration.guidelines.lint import warnings_by_rule
 
         lint = warnings_by_rule(pilot.guideline)
     target = pilot.target
+    stats_by_rule = {r: rule_agreement(blocks.get(r) or {}) for r in pilot.rule_ids}
     drafts = []
     for rule_id in pilot.rule_ids:
-        stats = rule_agreement(blocks.get(rule_id) or {})
+        stats = stats_by_rule[rule_id]
+        pooled_ac1, expected = _elsewhere(stats_by_rule, rule_id)
         evidence = rule_evidence(
             pilot,
             rule_id,
@@ -606,29 +687,102 @@ def pilot_queue(
             pair_counts=pairs.get(rule_id),
             lint_warnings=lint.get(rule_id),
             min_items=min_items,
+            pooled_ac1=pooled_ac1,
+            expected_disagreement=expected,
+            responses=judged,
         )
+        if careless:
+            evidence.append(_careless_evidence(careless))
         parts = score_parts(evidence, stats, target)
         title = ""
         if pilot.guideline is not None and rule_id in pilot.guideline.rule_ids:
             title = pilot.guideline.rule(rule_id).title
+        flags = tuple(e.code for e in evidence if e.fired and e.code != "careless_annotator")
+        score = float(sum(parts.values()))
+        if "few_items" in flags:
+            group = "likely_ambiguous" if "likely_ambiguous" in flags else "pilot_more_items"
+        else:
+            group = "revise" if score > 0 else "no_action"
         drafts.append(
             {
                 "rule_id": rule_id,
                 "title": title,
-                "score": float(sum(parts.values())),
+                "score": score,
                 "score_parts": parts,
-                "flags": tuple(e.code for e in evidence if e.fired),
+                "flags": flags,
                 "evidence": tuple(evidence),
                 "agreement": stats,
                 "worst_items": tuple(worst_items(pilot, rule_id, disagreement, certainty, n_worst)),
                 "suggestion": suggest_action(evidence, stats),
+                "group": group,
             }
         )
-    drafts.sort(key=lambda d: (-d["score"], _nan_last(d["agreement"].estimate), d["rule_id"]))
+    drafts.sort(
+        key=lambda d: (
+            GROUPS.index(d["group"]),
+            -d["score"],
+            _nan_last(d["agreement"].ac1),
+            _nan_last(d["agreement"].estimate),
+            d["rule_id"],
+        )
+    )
     entries = tuple(QueueEntry(rank=i + 1, **d) for i, d in enumerate(drafts))
     suspects = signals.gold_suspects(pilot.responses, pilot.gold) if len(pilot.gold) else pd.DataFrame()
     items = hardest_items(pilot, disagreement, certainty, suspects, n_hardest)
-    return RevisionQueue(entries, items, suspects, target, {"n_answers": len(pilot.responses)})
+    meta = {"n_answers": len(pilot.responses), "careless_annotators": list(careless)}
+    return RevisionQueue(entries, items, suspects, target, meta)
+
+
+def careless_annotators(
+    per_annotator: Mapping[str, Mapping[str, Any]], gap: float = CARELESS_GAP
+) -> list[str]:
+    """Annotators whose agreement with the others is far below the rest's: set aside, and flagged.
+
+    An annotator answering at random on some items lowers every rule's agreement and would make every
+    rule look ambiguous. With at least four annotators, one whose percent agreement with the others is
+    `gap` or more below the median of the others' (and who answered at least 10 pairable items) is set
+    aside before the rules are judged; the queue names them (``meta["careless_annotators"]`` and the
+    ``careless_annotator`` evidence of every rule). At most a third of the annotators are set aside.
+    """
+    values = {
+        str(a): float(b["percent_agreement"])
+        for a, b in per_annotator.items()
+        if b.get("percent_agreement") is not None and int(b.get("n_pairable_items") or 0) >= 10
+    }
+    if len(values) < 4:
+        return []
+    found = []
+    for name, value in sorted(values.items(), key=lambda kv: kv[1]):
+        others = [v for a, v in values.items() if a != name]
+        if value <= float(np.median(others)) - gap + signals.TOLERANCE:
+            found.append(name)
+    return found[: len(values) // 3]
+
+
+def _careless_evidence(careless: list[str]) -> Evidence:
+    return Evidence(
+        "careless_annotator",
+        True,
+        f"set aside before judging agreement: {', '.join(careless)} agree(s) with the others far less than "
+        "the rest do (check their work rather than the rule)",
+        {"annotators": list(careless)},
+    )
+
+
+def _report_without(pilot: Pilot, responses: pd.DataFrame, bootstrap: int, seed: int) -> Any:
+    from calibration.agreement.breakdown import agreement_report
+
+    return agreement_report(responses, pilot.task, pilot.item_rules, None, bootstrap=bootstrap, seed=seed)
+
+
+def _elsewhere(stats: Mapping[str, RuleAgreement], rule_id: str) -> tuple[float, float]:
+    """Item-weighted AC1 and raw disagreement of the other rules (the pilot's baseline for this rule)."""
+    others = [s for r, s in stats.items() if r != rule_id and s.n_items > 0]
+    ac1 = [(s.ac1, s.n_items) for s in others if not np.isnan(s.ac1)]
+    pa = [(s.percent, s.n_items) for s in others if not np.isnan(s.percent)]
+    pooled = sum(v * n for v, n in ac1) / sum(n for _, n in ac1) if ac1 else float("nan")
+    agree = sum(v * n for v, n in pa) / sum(n for _, n in pa) if pa else float("nan")
+    return pooled, 1.0 - agree
 
 
 def _nan_last(value: float) -> float:

@@ -34,6 +34,8 @@ SignalCode = Literal[
     "low_agreement",
     "skewed_prevalence",
     "few_items",
+    "likely_ambiguous",
+    "split_items",
     "good_annotators_fail",
     "gold_suspect",
     "confused_labels",
@@ -44,6 +46,7 @@ SignalCode = Literal[
     "contradictory_examples",
     "vague_wording",
     "missing_edge_cases",
+    "careless_annotator",
 ]
 
 # Defaults, each the threshold a lead would state in words; every signal takes them as arguments.
@@ -56,6 +59,20 @@ LOW_CONFIDENCE = 3.0  # mean self-reported confidence (1-5) at or below this is 
 UNCLEAR_SHARE = 0.1  # share of answers flagged unclear that fires `flagged_unclear`
 SLOW_RATIO = 1.5  # median time on the rule's items this many times the overall median is long
 OVERLAP_SHARE = 0.25  # share of answers citing a rule the item is not mapped to
+TOLERANCE = 1e-9  # thresholds are compared with this slack: 32/40 computes as 0.7999999999999996
+PRIOR_ITEMS = 10.0  # a few-item rule's agreement is shrunk towards the pilot's as if it had this many items
+SPLIT_EXCESS = 0.1  # share of split items above what independent slips predict that fires `split_items`
+SEPARATION_Z = 2.0  # an annotator signal (confidence, time) counts from this many standard errors on
+
+
+def at_least(value: float, threshold: float) -> bool:
+    """``value >= threshold`` with `TOLERANCE` (False for NaN)."""
+    return not np.isnan(value) and value >= threshold - TOLERANCE
+
+
+def below(value: float, threshold: float) -> bool:
+    """``value < threshold`` with `TOLERANCE` (False for NaN): 0.7999999999999996 is not below 0.8."""
+    return not np.isnan(value) and value < threshold - TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,7 @@ class RuleAgreement:
         ac1: Gwet's AC1, robust to skewed prevalence (Gwet 2008), NaN when not computed.
         n_items: items with at least two answers under the rule.
         flags: the engine's flags for the rule (``skewed_prevalence``, ``few_items`` ...).
+        ac1_low, ac1_high: the 95% bootstrap interval of AC1 (what `low_agreement` judges).
     """
 
     statistic: str
@@ -112,6 +130,8 @@ class RuleAgreement:
     ac1: float
     n_items: int
     flags: tuple[str, ...] = ()
+    ac1_low: float = float("nan")
+    ac1_high: float = float("nan")
 
 
 def _plain(value: Any) -> Any:
@@ -216,11 +236,9 @@ def skewed_prevalence(
     share = top_count / total if total else float("nan")
     fired = "skewed_prevalence" in stats.flags or bool(
         total
-        and share >= dominant_share
-        and not np.isnan(stats.percent)
-        and stats.percent >= target
-        and not np.isnan(stats.estimate)
-        and stats.estimate < target
+        and at_least(share, dominant_share)
+        and at_least(stats.percent, target)
+        and below(stats.estimate, target)
     )
     figures = {
         "dominant_answer": top,
@@ -243,11 +261,14 @@ def skewed_prevalence(
 def low_agreement(
     stats: RuleAgreement, *, target: float, skewed: bool = False, few: bool = False
 ) -> Evidence:
-    """`low_agreement`: chance-corrected agreement confidently below the pilot target.
+    """`low_agreement`: agreement confidently below the pilot target, judged by Gwet's AC1.
 
-    Confidently below means the upper bound of the 95% interval is below the target. A rule with too
-    few items (`few`) gets no verdict; a rule whose low coefficient is explained by skewed prevalence
-    (`skewed`) is judged by AC1 instead, so it fires only when AC1 is below the target too.
+    AC1 (Gwet 2008) is the judge because the kappa paradox does not fool it: when one answer dominates,
+    kappa/alpha are low although annotators agree, AC1 is not (Feinstein & Cicchetti 1990). Confidently
+    below means the upper bound of AC1's 95% interval is below the target (compared with `TOLERANCE`);
+    without an AC1 interval, the point estimate is judged. A rule with too few items (`few`) gets no
+    verdict here (see `likely_ambiguous`). ``skewed`` is kept for the message: the rule's alpha is low
+    because one answer dominates.
 
     Args:
         stats: the rule's agreement figures.
@@ -256,40 +277,112 @@ def low_agreement(
         few: whether `few_items` fired for the rule.
     """
     figures = {
-        "statistic": stats.statistic,
-        "estimate": stats.estimate,
-        "ci95": (stats.ci_low, stats.ci_high),
+        "statistic": "gwet_ac1",
+        "estimate": stats.ac1,
+        "ci95": (stats.ac1_low, stats.ac1_high),
         "target": target,
         "percent_agreement": stats.percent,
-        "ac1": stats.ac1,
-        "gap": target - stats.estimate if not np.isnan(stats.estimate) else float("nan"),
+        stats.statistic: stats.estimate,
+        "gap": target - stats.ac1 if not np.isnan(stats.ac1) else float("nan"),
+        "judged_by": "ac1",
     }
-    interval = (
-        f"{stats.statistic} {_fmt(stats.estimate)} (95% CI {_fmt(stats.ci_low)} to {_fmt(stats.ci_high)})"
-    )
+    interval = f"AC1 {_fmt(stats.ac1)} (95% CI {_fmt(stats.ac1_low)} to {_fmt(stats.ac1_high)})"
     if few:
         return Evidence("low_agreement", False, f"{interval}: too few items for a verdict", figures)
-    if np.isnan(stats.ci_high):
+    upper = stats.ac1_high if not np.isnan(stats.ac1_high) else stats.ac1
+    if np.isnan(upper):
         return Evidence("low_agreement", False, f"{interval}: agreement is undefined", figures)
-    below = stats.ci_high < target
-    if below and skewed:
-        below = not np.isnan(stats.ac1) and stats.ac1 < target
-        figures["judged_by"] = "ac1"
-        if not below:
-            return Evidence(
-                "low_agreement",
-                False,
-                f"{interval} is below the target {target:.2f} only because one answer dominates; "
-                f"AC1 {_fmt(stats.ac1)} reaches it",
-                figures,
-            )
-    if below:
+    fired = below(upper, target)
+    if fired:
         message = f"{interval} is confidently below the pilot target {target:.2f}"
-    elif stats.estimate < target:
+    elif below(stats.ac1, target):
         message = f"{interval} is below the target {target:.2f}, but the interval reaches it: no verdict yet"
+    elif skewed:
+        message = (
+            f"{stats.statistic} {_fmt(stats.estimate)} is below the target {target:.2f} only because one "
+            f"answer dominates; {interval} reaches it"
+        )
     else:
         message = f"{interval} reaches the target {target:.2f}"
-    return Evidence("low_agreement", bool(below), message, figures)
+    return Evidence("low_agreement", bool(fired), message, figures)
+
+
+def likely_ambiguous(
+    stats: RuleAgreement,
+    *,
+    target: float,
+    pooled_ac1: float,
+    few: bool,
+    minimum: int = MIN_ITEMS,
+    prior_items: float = PRIOR_ITEMS,
+) -> Evidence:
+    """`likely_ambiguous`: a rule with too few items whose agreement still points at ambiguity.
+
+    The rule's AC1 is shrunk towards the pilot's pooled AC1 as if the pilot contributed `prior_items`
+    items (``(n * ac1 + prior * pooled) / (n + prior)``): with few items a low value is mostly noise,
+    so it takes a clearly low AC1 to fire. The verdict is "likely ambiguous, pilot N more items",
+    N being what the rule lacks to reach `minimum` items (at least 10 more when it already has them).
+
+    Args:
+        stats: the rule's agreement figures; target: the pilot target.
+        pooled_ac1: AC1 over the other rules of the pilot (NaN when unknown: then the target is used).
+        few: whether `few_items` fired (only then can this fire).
+    """
+    n = stats.n_items
+    prior = target if np.isnan(pooled_ac1) else pooled_ac1
+    shrunk = (n * stats.ac1 + prior_items * prior) / (n + prior_items) if not np.isnan(stats.ac1) else np.nan
+    more = max(minimum - n, 0) + minimum
+    figures = {"n_items": n, "ac1": stats.ac1, "shrunk_ac1": shrunk, "pooled_ac1": prior, "pilot_more": more}
+    fired = few and n >= 2 and below(float(shrunk), target) and below(stats.ac1, prior - 0.1)
+    if fired:
+        message = (
+            f"likely ambiguous: AC1 {_fmt(stats.ac1)} on only {n} item(s) (shrunk towards the pilot's "
+            f"{_fmt(prior)}: {_fmt(float(shrunk))}, below the target {target:.2f}); pilot {more} more items "
+            "under this rule to confirm"
+        )
+    else:
+        message = f"AC1 {_fmt(stats.ac1)} on {n} item(s), shrunk {_fmt(float(shrunk))}"
+    return Evidence("likely_ambiguous", bool(fired), message, figures)
+
+
+def split_items(mine: pd.DataFrame, *, excess: float = SPLIT_EXCESS, min_answers: int = 4) -> Evidence:
+    """`split_items`: disagreement concentrated on items where annotators split, not spread as slips.
+
+    On an item with ``m`` answers, the dissent is ``k = m - (count of the most frequent answer)``. If
+    annotators made independent slips at the rule's own rate ``e`` (``sum k / sum m``), ``k`` would follow
+    Binomial(m, e), and items with two or more dissenting answers would be rare. Ambiguity (two readings,
+    a vague boundary) splits some items while others are unanimous: the share of split items (k >= 2)
+    exceeds the binomial expectation (by `excess`, and by 2.5 standard errors). A clear rule whose items
+    are merely hard (more slips everywhere) does not. Only items with at least `min_answers` answers count.
+
+    Args:
+        mine: the responses under the rule.
+        excess: observed minus expected share of split items that fires the signal.
+    """
+    sizes = mine.groupby(ITEM, sort=False)[ANSWER].agg(
+        lambda a: (len(a), int(pd.Series([answer_text(x) for x in a]).value_counts().iloc[0]))
+    )
+    m = np.array([v[0] for v in sizes], dtype=float)
+    top = np.array([v[1] for v in sizes], dtype=float)
+    keep = m >= min_answers
+    if keep.sum() < 3:
+        return Evidence(
+            "split_items", False, "too few items with four or more answers", {"n_items": int(keep.sum())}
+        )
+    m, k = m[keep], (m - top)[keep]
+    rate = float(k.sum() / m.sum())
+    expected = float(np.mean(1 - (1 - rate) ** m - m * rate * (1 - rate) ** (m - 1)))
+    observed = float(np.mean(k >= 2))
+    gap = observed - expected
+    n = len(m)
+    z = (observed - expected) * np.sqrt(n / max(expected * (1 - expected), 1e-9))
+    fired = gap >= excess - TOLERANCE and int((k >= 2).sum()) >= 2 and z >= 2.5
+    figures = {"observed": observed, "expected": expected, "excess": gap, "z": float(z), "n_items": n}
+    message = (
+        f"{observed:.0%} of the items split (two or more dissenting answers); independent slips at this "
+        f"rule's rate would split {expected:.0%}"
+    )
+    return Evidence("split_items", bool(fired), message, figures)
 
 
 # --------------------------------------------------------------------------- gold
@@ -447,6 +540,32 @@ def _comments(frame: pd.DataFrame, limit: int = 5) -> tuple[str, ...]:
     return tuple(dict.fromkeys(texts))[:limit]
 
 
+def separation(here: pd.Series, others: pd.Series) -> float:
+    """How far the rule's answers stand from the other rules': ``(mean(others) - mean(here)) / SE`` (Welch).
+
+    Positive when the rule's values are lower (less confident); NaN with fewer than two values on a side.
+    """
+    a = pd.to_numeric(here, errors="coerce").dropna().astype(float)
+    b = pd.to_numeric(others, errors="coerce").dropna().astype(float)
+    if len(a) < 2 or len(b) < 2:
+        return float("nan")
+    se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+    if se == 0:
+        return 0.0 if a.mean() == b.mean() else float(np.sign(b.mean() - a.mean()) * np.inf)
+    return float((b.mean() - a.mean()) / se)
+
+
+def separation_weight(z: float) -> float:
+    """The share of a signal's points it earns: 0 below `SEPARATION_Z` standard errors, all from twice that."""
+    if np.isnan(z):
+        return 0.0
+    return float(min(1.0, max(0.0, (z - SEPARATION_Z) / SEPARATION_Z)))
+
+
+def _others(mine: pd.DataFrame, everything: pd.DataFrame) -> pd.DataFrame:
+    return everything.loc[~everything.index.isin(mine.index)]
+
+
 def low_confidence(
     mine: pd.DataFrame, everything: pd.DataFrame, *, threshold: float = LOW_CONFIDENCE, margin: float = 0.5
 ) -> Evidence:
@@ -463,30 +582,53 @@ def low_confidence(
     mean_here = float(mine[CONFIDENCE].dropna().astype(float).mean())
     mean_all = float(everything[CONFIDENCE].dropna().astype(float).mean())
     fired = mean_here <= threshold or mean_here <= mean_all - margin
+    z = (
+        separation(mine[CONFIDENCE], _others(mine, everything)[CONFIDENCE])
+        if CONFIDENCE in everything
+        else np.nan
+    )
     message = f"mean confidence {mean_here:.1f} of 5 here, {mean_all:.1f} over all rules"
     items = ()
     if fired:
         by_item = mine.groupby(ITEM)[CONFIDENCE].mean().sort_values()
         items = tuple(by_item.index[:5])
     return Evidence(
-        "low_confidence", bool(fired), message, {"mean_here": mean_here, "mean_all": mean_all}, items=items
+        "low_confidence",
+        bool(fired),
+        message,
+        {"mean_here": mean_here, "mean_all": mean_all, "separation": z, "weight": separation_weight(z)},
+        items=items,
     )
 
 
-def flagged_unclear(mine: pd.DataFrame, *, share: float = UNCLEAR_SHARE, min_flags: int = 2) -> Evidence:
-    """`flagged_unclear`: annotators marked the guideline unclear on the rule's items, with their comments."""
+def flagged_unclear(
+    mine: pd.DataFrame,
+    everything: pd.DataFrame | None = None,
+    *,
+    share: float = UNCLEAR_SHARE,
+    min_flags: int = 2,
+) -> Evidence:
+    """`flagged_unclear`: annotators marked the guideline unclear on the rule's items, with their comments.
+
+    With `everything` (all responses), ``separation`` is how many standard errors the rule's share of
+    flags stands above the other rules' (its points scale with it, see `separation_weight`).
+    """
     if UNCLEAR not in mine or mine.empty:
         return Evidence("flagged_unclear", False, "no unclear flags were collected", {})
     flagged = mine[mine[UNCLEAR].astype(bool)]
     rate = len(flagged) / len(mine)
-    fired = len(flagged) >= min_flags and rate >= share
+    fired = len(flagged) >= min_flags and at_least(rate, share)
+    z = float("nan")
+    if everything is not None and UNCLEAR in everything:
+        others = _others(mine, everything)
+        z = -separation(mine[UNCLEAR].astype(float), others[UNCLEAR].astype(float))
     message = f"{len(flagged)} of {len(mine)} answers ({rate:.0%}) flagged the guideline as unclear"
     items = tuple(flagged[ITEM].value_counts().index[:5])
     return Evidence(
         "flagged_unclear",
         bool(fired),
         message,
-        {"n_flagged": len(flagged), "share": rate},
+        {"n_flagged": len(flagged), "share": rate, "separation": z, "weight": separation_weight(z)},
         items=items,
         comments=_comments(flagged),
     )
@@ -499,7 +641,9 @@ def long_time(mine: pd.DataFrame, everything: pd.DataFrame, *, ratio: float = SL
     median_here = float(mine[SECONDS].median())
     median_all = float(everything[SECONDS].median())
     observed = median_here / median_all if median_all > 0 else float("nan")
-    fired = not np.isnan(observed) and observed >= ratio
+    fired = at_least(observed, ratio)
+    logs = np.log(everything[SECONDS].clip(lower=1e-3))
+    z = -separation(logs.loc[mine.index], logs.loc[~logs.index.isin(mine.index)])
     message = f"median {median_here:.0f} s per answer here, {median_all:.0f} s over all rules"
     items = ()
     if fired:
@@ -508,7 +652,13 @@ def long_time(mine: pd.DataFrame, everything: pd.DataFrame, *, ratio: float = SL
         "long_time",
         bool(fired),
         message,
-        {"median_seconds": median_here, "median_seconds_all": median_all, "ratio": observed},
+        {
+            "median_seconds": median_here,
+            "median_seconds_all": median_all,
+            "ratio": observed,
+            "separation": z,
+            "weight": separation_weight(z),
+        },
         items=items,
     )
 
@@ -532,7 +682,7 @@ def overlapping_rules(
     ]
     rate = len(elsewhere) / len(cited)
     counts = elsewhere[CITED_RULE].astype(str).value_counts()
-    fired = rate >= share and len(elsewhere) >= 2
+    fired = at_least(rate, share) and len(elsewhere) >= 2
     others = ", ".join(f"{rule} ({n})" for rule, n in counts.items())
     message = f"{len(elsewhere)} of {len(cited)} answers ({rate:.0%}) cite another rule"
     if others:
@@ -588,11 +738,16 @@ def confused_labels(
     percent_agreement: float,
     target: float,
     share: float = CONFUSION_SHARE,
+    expected_disagreement: float = float("nan"),
+    margin: float = 0.05,
 ) -> Evidence:
     """`confused_labels`: one pair of labels accounts for most of the disagreement under the rule.
 
     The flag needs material disagreement (raw agreement below the target): with two labels, the one
-    pair always holds all of the disagreement, however little there is.
+    pair always holds all of the disagreement, however little there is. With `expected_disagreement`
+    (the disagreement these annotators show on the other rules), the rule's disagreement must also
+    exceed it by `margin`: a clear rule whose ordinary slips happen to fall on one label pair is not
+    confused labels.
 
     Args:
         pair_counts: disagreeing answer pairs under the rule, counted per unordered label pair
@@ -605,13 +760,18 @@ def confused_labels(
         return Evidence("confused_labels", False, "no disagreement to analyse", {"n_disagreements": 0})
     (first, second), top = max(pair_counts.items(), key=lambda kv: (kv[1], kv[0]))
     rate = top / total
-    fired = rate >= share and not np.isnan(percent_agreement) and percent_agreement < target
+    excess = (1 - percent_agreement) - expected_disagreement
+    fired = at_least(rate, share) and below(percent_agreement, target)
+    if not np.isnan(expected_disagreement):
+        fired = fired and at_least(excess, margin)
     pairs = sorted(pair_counts.items(), key=lambda kv: -kv[1])[:5]
     figures = {
         "pair": [answer_text(first), answer_text(second)],
         "share": rate,
         "n_disagreements": total,
         "percent_agreement": percent_agreement,
+        "expected_disagreement": expected_disagreement,
+        "excess_disagreement": excess,
         "pairs": [{"labels": [answer_text(a), answer_text(b)], "count": c} for (a, b), c in pairs],
     }
     message = f"{answer_text(first)} vs {answer_text(second)} is {rate:.0%} of the disagreement"

@@ -14,7 +14,10 @@ from calibration.responses import gold_series, item_rules_frame, responses_frame
 def _stats(
     estimate: float, low: float, high: float, percent: float, ac1: float, n: int = 40
 ) -> RuleAgreement:
-    return RuleAgreement("krippendorff_alpha", estimate, low, high, percent, ac1, n)
+    shift = ac1 - estimate  # AC1's interval: alpha's, moved to AC1
+    return RuleAgreement(
+        "krippendorff_alpha", estimate, low, high, percent, ac1, n, ac1_low=low + shift, ac1_high=high + shift
+    )
 
 
 def test_few_items_fires_below_minimum_and_says_what_to_do():
