@@ -7,6 +7,12 @@ Efron & Tibshirani 1993, ch. 8), with the engine's seeded Poisson weights
 (`calibration.agreement.bootstrap`). The verdict is ``improved`` when the interval lies above zero,
 ``worse`` when it lies below, ``unchanged`` otherwise.
 
+Annotators: when at least two annotators answered in both versions, only their answers are compared
+(``annotators`` in the figures says which), so a careless annotator leaving, or a new one joining,
+is not mistaken for an effect of the rewrite. When the interval of an ``unchanged`` rule is so wide
+that a change of `DETECTABLE` could hide in it, the verdict is ``not_enough_items`` and the figures
+say how many items per version would do (``items_needed``, from the 1/sqrt(n) width of the interval).
+
 The kappa paradox (Feinstein & Cicchetti 1990): when one answer dominates a rule in either version,
 kappa/alpha can fall while annotators agree more. Such rules are judged by Gwet's AC1 (Gwet 2008),
 which does not collapse under skewed prevalence, so a rule whose raw agreement rose sharply is not
@@ -29,8 +35,9 @@ from calibration.responses import ANSWER, ITEM
 if TYPE_CHECKING:
     from calibration.guidelines.model import Task
 
-Verdict = Literal["improved", "unchanged", "worse"]
+Verdict = Literal["improved", "unchanged", "worse", "not_enough_items"]
 ROBUST_STATISTIC = "gwet_ac1"
+DETECTABLE = 0.2  # a change this large must be told apart: wider half-intervals give "not_enough_items"
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,8 @@ class RuleComparison:
         before, after: that statistic in each version (NaN when undefined).
         difference: after minus before.
         ci95: bootstrap interval of the difference (NaN, NaN when it cannot be estimated).
-        verdict: improved, unchanged or worse.
+        verdict: improved, unchanged, worse, or not_enough_items (the interval is too wide to tell;
+            ``figures["items_needed"]`` says how many items per version would do).
         figures: every statistic per version (percent agreement, alpha, AC1, dominant share, items).
         gold_before, gold_after, gold_difference, gold_ci95: accuracy against gold and its change.
         gold_verdict: improved, unchanged or worse for the gold accuracy (unchanged without gold).
@@ -206,15 +214,42 @@ def _dominant_share(mine: pd.DataFrame) -> float:
     return max(counts.values()) / total if total else float("nan")
 
 
-def _verdict(interval: tuple[float, float]) -> Verdict:
+def _verdict(interval: tuple[float, float], detectable: float | None = None) -> Verdict:
     low, high = interval
     if np.isnan(low) or np.isnan(high):
-        return "unchanged"
+        return "unchanged" if detectable is None else "not_enough_items"
     if low > 0:
         return "improved"
     if high < 0:
         return "worse"
+    if detectable is not None and (high - low) / 2 > detectable:
+        return "not_enough_items"
     return "unchanged"
+
+
+def items_needed(interval: tuple[float, float], n_items: int, detectable: float = DETECTABLE) -> int | None:
+    """Items per version for the interval's half-width to reach `detectable` (width ~ 1/sqrt(n))."""
+    low, high = interval
+    if np.isnan(low) or np.isnan(high) or n_items <= 0:
+        return None
+    half = (high - low) / 2
+    if half <= detectable:
+        return n_items
+    return int(np.ceil(n_items * (half / detectable) ** 2))
+
+
+def common_annotators(before: Pilot, after: Pilot) -> list[str]:
+    """Annotators who answered in both versions (sorted)."""
+    from calibration.responses import ANNOTATOR
+
+    return sorted(set(before.responses[ANNOTATOR].astype(str)) & set(after.responses[ANNOTATOR].astype(str)))
+
+
+def _restricted(pilot: Pilot, annotators: list[str]) -> Pilot:
+    from calibration.responses import ANNOTATOR
+
+    keep = pilot.responses[ANNOTATOR].astype(str).isin(annotators)
+    return Pilot(pilot.responses[keep], pilot.item_rules, pilot.gold, pilot.guideline, pilot.declared_task)
 
 
 def _interval(replicates: np.ndarray) -> tuple[float, float]:
@@ -265,6 +300,15 @@ def compare_versions(
     from calibration.agreement.coefficients import statistics_from_sums
 
     rule_ids = [r for r in after.rule_ids if r in set(before.rule_ids)]
+    common = common_annotators(before, after)
+    everyone = sorted(
+        set(before.responses["annotator_id"].astype(str)) | set(after.responses["annotator_id"].astype(str))
+    )
+    if len(common) >= 2 and len(common) < len(everyone):
+        before, after = _restricted(before, common), _restricted(after, common)
+        annotators = {"compared": "common", "names": common, "left_out": sorted(set(everyone) - set(common))}
+    else:
+        annotators = {"compared": "all", "names": everyone, "left_out": []}
     if not rule_ids:
         raise DataError(
             "no rule was piloted in both versions",
@@ -315,6 +359,10 @@ def compare_versions(
         difference = point["after"][statistic] - point["before"][statistic]
         ci = _interval(boot["after"][statistic] - boot["before"][statistic])
         gold_ci = _interval(gold_boot["after"] - gold_boot["before"])
+        verdict = _verdict(ci, DETECTABLE)
+        figures["annotators"] = annotators
+        n_small = min(figures["before"]["n_items"], figures["after"]["n_items"])
+        figures["items_needed"] = items_needed(ci, n_small) if verdict == "not_enough_items" else None
         entries.append(
             RuleComparison(
                 rule_id=rule_id,
@@ -323,7 +371,7 @@ def compare_versions(
                 after=point["after"][statistic],
                 difference=difference,
                 ci95=ci,
-                verdict=_verdict(ci),
+                verdict=verdict,
                 figures=figures,
                 gold_before=gold_point["before"],
                 gold_after=gold_point["after"],
