@@ -125,7 +125,10 @@ def per_annotator(
         units = np.flatnonzero(answered)
         reduced = counts[units].copy()
         reduced[np.arange(len(units)), codes[units]] -= 1
-        s_wo, _ = co.item_statistics(reduced, spec.level, None if not spec.weighted else spec.weights)
+        # the same metric as the full data: ratio/interval distances use the scale's values, not positions
+        s_wo, _ = co.item_statistics(
+            reduced, spec.level, None if not spec.weighted else spec.weights, spec.values
+        )
         sums_wo = total[:k].copy()
         sums_wo[: spec.n_columns] += s_wo.sum(axis=0) - stats[units].sum(axis=0)
         alpha_wo = None if single else _f(co.statistics_from_sums(sums_wo, spec)["krippendorff_alpha"])

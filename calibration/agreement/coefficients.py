@@ -127,6 +127,7 @@ class StatSpec:
     weighted: bool
     delta: np.ndarray | None  # alpha metric (None: ordinal, from the full coincidences)
     weights: np.ndarray  # agreement weights for AC2 / weighted pa
+    values: tuple[float, ...] | None = None  # numeric category values behind `delta` (None: positions)
 
     @property
     def n_columns(self) -> int:
@@ -152,7 +153,14 @@ def item_statistics(
     n, q = counts.shape
     w = np.eye(q) if weights is None else np.asarray(weights, dtype=float)
     delta = alpha_distance(level, q, values)
-    spec = StatSpec(q=q, level=level, weighted=weights is not None, delta=delta, weights=w)
+    spec = StatSpec(
+        q=q,
+        level=level,
+        weighted=weights is not None,
+        delta=delta,
+        weights=w,
+        values=None if values is None else tuple(float(v) for v in values),
+    )
     out = np.zeros((n, spec.n_columns))
     r = counts.sum(axis=1)
     present = r >= 1
