@@ -335,7 +335,8 @@ def agreement_report(
     n_ann = len(enc.annotators)
     unit_items = enc.unit_items
     answer_items = enc.item_codes
-    gold_rows = _gold_rows(responses, task, enc, gold) if gold is not None else None
+    # gold_kappa is weighted as cohen_kappa_mean is, at the level in force (--level included)
+    gold_rows = _gold_rows(responses, task, enc, gold, st.cohen_weights) if gold is not None else None
 
     if enc.units_are_items:
         answers_per_item = np.bincount(answer_items, minlength=enc.n_items)

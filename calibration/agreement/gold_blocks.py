@@ -2,7 +2,8 @@
 
 Used by `calibration.agreement.breakdown` for overall, per-rule, per-label and per-annotator blocks;
 correctness per task type is `calibration.agreement.gold.answers_correct`, kappa is Cohen's kappa on
-the declared categories (weighted for ordinal/interval ratings, pooled binary for multi-label).
+the declared categories (weighted as ``cohen_kappa_mean`` is at the report's level: linear for
+ordinal, quadratic for interval/ratio, none for nominal; pooled binary for multi-label).
 """
 
 from __future__ import annotations
@@ -132,7 +133,12 @@ class GoldRows:
         return co.cohen_kappa(co.contingency(gold, answer, 2))
 
 
-def gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series) -> GoldRows:
+def gold_rows(
+    responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series, weights: Any = "task"
+) -> GoldRows:
+    """Gold rows of the report. `weights`: the agreement weights of ``gold_kappa`` (the report passes
+    those of ``cohen_kappa_mean``, so ``--level`` reweights both alike); ``"task"`` keeps the task's own
+    level (linear for ordinal ratings, quadratic for interval/ratio ratings, none otherwise)."""
     from calibration.agreement.gold import answers_correct
 
     frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last").reset_index(drop=True)
@@ -163,7 +169,9 @@ def gold_rows(responses: pd.DataFrame, task: Task, enc: Encoded, gold: pd.Series
         k_rows, k_a, k_g = both, a_codes[both], g_codes[both]
         k_q = enc.q
         level = task.measurement_level
-        if task.type == "rating" and level != "nominal":
+        if not isinstance(weights, str):
+            k_w = weights
+        elif task.type == "rating" and level != "nominal":
             k_w = co.agreement_weights(k_q, "linear" if level == "ordinal" else "quadratic")
         golds = None
         gold_labels = np.array([str(c) for c in categories] + [""], dtype=object)[g_codes]
