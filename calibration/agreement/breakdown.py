@@ -674,6 +674,7 @@ def _block_dict(
     spec, q = b.spec, b.q
     point = co.statistics_from_sums(total[: spec.n_columns], spec)
     single = co.is_single_category(b.counts)
+    single_pairable = co.is_single_pairable_category(b.counts)
     r = b.counts.sum(axis=1)
     block: dict[str, Any] = {
         "n_items": int(b.n_items),
@@ -726,7 +727,8 @@ def _block_dict(
                 )
             ci["cohen_kappa_mean"] = percentile_interval(mean)
     block["ci95"] = ci
-    block["flags"] = _flags(block, single)
+    # alpha is also undefined when only the pairable units are in one category (single answers elsewhere)
+    block["flags"] = _flags(block, single or (single_pairable and block["krippendorff_alpha"] is None))
     return block
 
 

@@ -233,8 +233,13 @@ def statistics_from_sums(sums: np.ndarray, spec: StatSpec) -> dict[str, np.ndarr
         "brennan_prediger": bp,
         "krippendorff_alpha": alpha,
     }
-    for key in ("fleiss_kappa", "gwet_ac1", "gwet_ac2", "brennan_prediger", "krippendorff_alpha"):
-        out[key] = np.where(single, np.nan, out[key])
+    # Fleiss, AC1/AC2 and Brennan-Prediger take their chance term from every answered item (Gwet's
+    # missing-data scheme): they are undefined only when every answer is in one category. Alpha uses
+    # the pairable units only: it is undefined when those are all in one category.
+    single_answers = (pi > 0).sum(axis=-1) <= 1
+    for key in ("fleiss_kappa", "gwet_ac1", "gwet_ac2", "brennan_prediger"):
+        out[key] = np.where(single_answers, np.nan, out[key])
+    out["krippendorff_alpha"] = np.where(single, np.nan, out["krippendorff_alpha"])
     return out
 
 
@@ -260,6 +265,13 @@ def coefficients(
 def is_single_category(counts: np.ndarray) -> bool:
     """True when at most one category is used across all answers (chance correction undefined)."""
     return int((np.asarray(counts).sum(axis=0) > 0).sum()) <= 1
+
+
+def is_single_pairable_category(counts: np.ndarray) -> bool:
+    """True when the units with two or more answers (all that alpha uses) use at most one category."""
+    counts = np.asarray(counts)
+    pairable = counts.sum(axis=1) >= 2
+    return bool(pairable.any()) and int((counts[pairable].sum(axis=0) > 0).sum()) <= 1
 
 
 def _scalar(value: np.ndarray | float) -> float | None:
