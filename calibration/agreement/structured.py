@@ -143,6 +143,13 @@ def unitize(responses: pd.DataFrame, task: Task, inputs: Mapping[str, Any] | Non
             r_arr = p_arr = c_arr = np.zeros(0, dtype=np.int64)
         # units: (item, position) marked by anyone
         unit_frame = pd.DataFrame({"item": item_codes[r_arr], "pos": p_arr}).drop_duplicates()
+        # an item where nobody marked a span is one unit (position -1) on which every answer says
+        # "no span": its annotators agree, and it counts (as an item with no label does in multi-label)
+        empty = np.setdiff1d(np.arange(n_items), unit_frame["item"].to_numpy())
+        if len(empty):
+            unit_frame = pd.concat(
+                [unit_frame, pd.DataFrame({"item": empty, "pos": np.full(len(empty), -1)})], ignore_index=True
+            )
         unit_frame = unit_frame.sort_values(["item", "pos"]).reset_index(drop=True)
         unit_index = pd.MultiIndex.from_frame(unit_frame)
         # every answer row of an item judges every unit of that item (O where not marked)
