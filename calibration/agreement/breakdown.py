@@ -240,7 +240,8 @@ def _flags(block: dict[str, Any], single: bool) -> list[str]:
         flags.append("no_pairable_items")
     if pairable < FEW_ITEMS:
         flags.append("few_items")
-    if single and block["n_annotations"]:
+    # a per-label block of a label nobody chose has no answers of its own but is still undefined
+    if single and (block["n_annotations"] or block["n_pairable_items"]):
         flags.append(co.UNDEFINED_SINGLE_CATEGORY)
     pa = block.get("percent_agreement")
     dominant = block.get("dominant_share")
