@@ -283,12 +283,34 @@ def alpha_with_distance(counts: np.ndarray, delta: np.ndarray) -> float | None:
 # --------------------------------------------------------------------------- spans and rankings
 
 
+def _overlap_matches(spans_a: list[tuple], spans_b: list[tuple]) -> int:
+    """Size of a maximum one-to-one matching of same-label overlapping spans (augmenting paths)."""
+    edges = [
+        [j for j, y in enumerate(spans_b) if x[2] == y[2] and x[0] < y[1] and y[0] < x[1]] for x in spans_a
+    ]
+    owner: dict[int, int] = {}
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in edges[i]:
+            if j in seen:
+                continue
+            seen.add(j)
+            if j not in owner or augment(owner[j], seen):
+                owner[j] = i
+                return True
+        return False
+
+    return sum(augment(i, set()) for i in range(len(spans_a)))
+
+
 def span_pair_f1(responses: pd.DataFrame) -> dict[str, float | None]:
     """Mean pairwise span F1 over annotator pairs, on the items both answered.
 
-    Exact: ``2|A & B| / (|A| + |B|)`` over (item, start, end, label). Overlap: a span counts as matched
-    when the other annotator has a span with the same label that overlaps it;
-    ``F1 = (matched_A + matched_B) / (|A| + |B|)``. Both are symmetric in the two annotators.
+    Exact: ``2|A & B| / (|A| + |B|)`` over (item, start, end, label). Overlap: spans are matched one to
+    one (a maximum matching between the two annotators' spans of an item, an edge joining two spans
+    with the same label that overlap), ``F1 = 2 matches / (|A| + |B|)``, as nervaluate's ``ent_type``
+    scores: one span against its two halves matches once (F1 2/3), not twice. Both are symmetric in
+    the two annotators.
 
     Returns:
         {"span_f1_exact", "span_f1_overlap"} (None without a pair sharing an item with spans).
@@ -306,8 +328,7 @@ def span_pair_f1(responses: pd.DataFrame) -> dict[str, float | None]:
                 sb = {tuple(s) for s in by_ann[b][item]}
                 tp += len(sa & sb)
                 size += len(sa) + len(sb)
-                matched += sum(any(x[2] == y[2] and x[0] < y[1] and y[0] < x[1] for y in sb) for x in sa)
-                matched += sum(any(x[2] == y[2] and x[0] < y[1] and y[0] < x[1] for y in sa) for x in sb)
+                matched += 2 * _overlap_matches(sorted(sa), sorted(sb))
             if size:
                 exact.append(2 * tp / size)
                 overlap.append(matched / size)
