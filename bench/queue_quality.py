@@ -19,11 +19,13 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   slips twice as often, at random), a ``careless`` annotator answering at random on 20 % of items,
   and ``wrong_gold`` (3 gold answers of clear rules are wrong).
 - Annotator signals (confidence 1-5, "unclear", seconds) are drawn for every answer; on ambiguous
-  rules the confidence is 0.4 lower on average, "unclear" twice as frequent and answers 20 % slower,
-  with much noise: weak signals, as in real pilots.
+  rules the confidence is 0.2 lower on average (sd 1, plus a per-annotator offset of sd 0.5),
+  "unclear" 5 % instead of 4 %, and answers 8 % slower (log-normal, with per-annotator and per-item
+  pace): weak signals, as in real pilots. The ``silent`` scenario collects none of them.
 - Scenarios: ``base`` (ambiguity and the skewed/few/noise-pair traps), ``careless`` (+ one careless
   annotator), ``wrong_gold`` (+ wrong gold), ``small`` (3-4 annotators, 12-25 items per rule),
-  ``hard`` (+ hard-but-clear rules), ``all`` (every trap at once).
+  ``hard`` (+ hard-but-clear rules), ``silent`` (as ``base`` without annotator signals), ``all``
+  (every trap at once).
 - Methods, in the same run on the same pilots: the queue (`pilot_queue`) and sorting the rules by
   raw percent agreement, Gwet's AC1, Krippendorff's alpha and Fleiss' kappa (lowest first; rules
   whose statistic is undefined last), all taken from the same agreement report.
@@ -60,7 +62,7 @@ if str(ROOT) not in sys.path:
 LABELS = [f"L{i}" for i in range(8)]
 AMBIGUOUS = ("two_readings", "vague_boundary", "few_ambiguous")
 TRAPS = ("skewed_clear", "few_clear", "noise_pair", "hard_clear", "wrong_gold")
-SCENARIOS = ("base", "careless", "wrong_gold", "small", "hard", "all")
+SCENARIOS = ("base", "careless", "wrong_gold", "small", "hard", "silent", "all")
 BASELINES = ("percent_agreement", "gwet_ac1", "krippendorff_alpha", "fleiss_kappa")
 MIN_ITEMS = 10
 
@@ -163,20 +165,25 @@ def _new_rule(rule_id: str, kind: str, n_items: int, rng: np.random.Generator, a
     return rule, params
 
 
-def _respond(sim_rules, params, annotators, skill, careless, rng) -> pd.DataFrame:
+def _respond(sim_rules, params, annotators, skill, careless, rng, signals=True) -> pd.DataFrame:
     from calibration.responses import responses_frame
 
     records = []
+    # annotators differ in how confident and how fast they are, whatever the rule
+    offset = {a: rng.normal(0, 0.5) for a in annotators}
+    pace = {a: rng.lognormal(0, 0.3) for a in annotators}
     for rule in sim_rules:
         hard = rule.ambiguous
+        item_pace = {item: rng.lognormal(0, 0.3) for item in rule.items}
         for item in rule.items:
             for annotator in annotators:
                 if careless is not None and annotator == careless and rng.random() < 0.2:
                     answer = str(rng.choice(rule.labels))
                 else:
                     answer = _answer_one(rule, params[rule.rule_id], item, annotator, skill[annotator], rng)
-                confidence = int(np.clip(round(rng.normal(3.6 if hard else 4.0, 1.0)), 1, 5))
-                unclear = bool(rng.random() < (0.08 if hard else 0.04))
+                level = (3.8 if hard else 4.0) + offset[annotator]
+                confidence = int(np.clip(round(rng.normal(level, 1.0)), 1, 5))
+                unclear = bool(rng.random() < (0.05 if hard else 0.04))
                 records.append(
                     {
                         "item_id": item,
@@ -185,10 +192,17 @@ def _respond(sim_rules, params, annotators, skill, careless, rng) -> pd.DataFram
                         "confidence": confidence,
                         "unclear": unclear,
                         "comment": "not sure which label the rule means" if unclear else None,
-                        "seconds": float(rng.lognormal(np.log(30 * (1.2 if hard else 1.0)), 0.5)),
+                        "seconds": float(
+                            rng.lognormal(
+                                np.log(30 * (1.08 if hard else 1.0) * pace[annotator] * item_pace[item]), 0.5
+                            )
+                        ),
                     }
                 )
-    return responses_frame(records)
+    frame = responses_frame(records)
+    if not signals:
+        frame = frame.drop(columns=["confidence", "unclear", "comment", "seconds"])
+    return frame
 
 
 def simulate(scenario: str, seed: int) -> SimPilot:
@@ -208,7 +222,7 @@ def simulate(scenario: str, seed: int) -> SimPilot:
         params[rule.rule_id] = p
     order = rng.permutation(len(rules))  # rule ids carry no hint of the kind
     rules = [rules[i] for i in order]
-    responses = _respond(rules, params, annotators, skill, careless, rng)
+    responses = _respond(rules, params, annotators, skill, careless, rng, signals=scenario != "silent")
     gold = {item: rule.truth[item] for rule in rules for item in rule.items}
     if scenario in ("wrong_gold", "all"):
         clear_items = [it for r in rules if r.kind == "clear" for it in r.items]
@@ -230,7 +244,9 @@ def repilot(pilot: SimPilot, seed: int) -> SimPilot:
         new.fixed = rule.kind in AMBIGUOUS and rng.random() < 0.5
         rules.append(new)
     annotators = [a for a in pilot.annotators if a != pilot.careless]
-    responses = _respond(rules, pilot.params, annotators, pilot.skill, None, rng)
+    responses = _respond(
+        rules, pilot.params, annotators, pilot.skill, None, rng, "confidence" in pilot.responses
+    )
     return SimPilot(
         rules, annotators, pilot.skill, None, responses, pilot.gold, pilot.item_rules, pilot.params
     )

@@ -152,7 +152,7 @@ class QueueEntry:
         worst_items: the rule's items with most disagreement (dicts: item_id, disagreement, distribution,
             gold, majority, comments).
         suggestion: what to do, in plain words.
-        group: ``revise`` (enough items and a score), ``likely_ambiguous`` (too few items, but what there
+        group: ``revise`` (enough items, and a score or AC1 below the target), ``likely_ambiguous`` (too few items, but what there
             is points at ambiguity: pilot more), ``no_action`` (nothing points at the rule) or
             ``pilot_more_items`` (too few items for any verdict); ranked in that order (`GROUPS`).
     """
@@ -424,6 +424,8 @@ def rule_evidence(
             percent_agreement=stats.percent,
             target=target,
             expected_disagreement=expected_disagreement,
+            # the excess must clear the rule's own sampling noise (half its AC1 interval), not only 0.05
+            margin=max(0.05, _half_width(stats)),
         )
     )
     found.append(signals.low_confidence(mine, pilot.responses))
@@ -432,6 +434,11 @@ def rule_evidence(
     found.append(signals.overlapping_rules(mine, pilot.item_rules, rule_id))
     found += signals.lint_signals(lint_warnings or [])
     return found
+
+
+def _half_width(stats: RuleAgreement) -> float:
+    width = (stats.ac1_high - stats.ac1_low) / 2
+    return 0.0 if np.isnan(width) else float(width)
 
 
 def score_parts(evidence: list[Evidence], stats: RuleAgreement, target: float) -> dict[str, float]:
@@ -699,10 +706,11 @@ def pilot_queue(
             title = pilot.guideline.rule(rule_id).title
         flags = tuple(e.code for e in evidence if e.fired and e.code != "careless_annotator")
         score = float(sum(parts.values()))
+        below_target = signals.below(stats.ac1, target)
         if "few_items" in flags:
             group = "likely_ambiguous" if "likely_ambiguous" in flags else "pilot_more_items"
         else:
-            group = "revise" if score > 0 else "no_action"
+            group = "revise" if score > 0 or below_target else "no_action"
         drafts.append(
             {
                 "rule_id": rule_id,
@@ -720,7 +728,7 @@ def pilot_queue(
     drafts.sort(
         key=lambda d: (
             GROUPS.index(d["group"]),
-            -d["score"],
+            -priority(d["score"], d["score_parts"], d["agreement"], target),
             _nan_last(d["agreement"].ac1),
             _nan_last(d["agreement"].estimate),
             d["rule_id"],
@@ -731,6 +739,18 @@ def pilot_queue(
     items = hardest_items(pilot, disagreement, certainty, suspects, n_hardest)
     meta = {"n_answers": len(pilot.responses), "careless_annotators": list(careless)}
     return RevisionQueue(entries, items, suspects, target, meta)
+
+
+def priority(score: float, parts: Mapping[str, float], stats: RuleAgreement, target: float) -> float:
+    """The rank key within a group: the score, plus, when `low_agreement` did not fire (its interval
+    still reaches the target), the same gap term it would add: ``LOW_AGREEMENT_SCALE * gap / target``.
+
+    So a rule whose AC1 is below the target but not yet confidently so still ranks by how far below it
+    is, and one weak signal does not put a rule above a rule with clearly lower agreement.
+    """
+    if "low_agreement" in parts or target <= 0 or np.isnan(stats.ac1):
+        return score
+    return score + LOW_AGREEMENT_SCALE * min(1.0, max(0.0, target - stats.ac1) / target)
 
 
 def careless_annotators(

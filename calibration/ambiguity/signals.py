@@ -540,13 +540,28 @@ def _comments(frame: pd.DataFrame, limit: int = 5) -> tuple[str, ...]:
     return tuple(dict.fromkeys(texts))[:limit]
 
 
-def separation(here: pd.Series, others: pd.Series) -> float:
+def _item_means(values: pd.Series, items: pd.Series | None) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    if items is None:
+        return numbers.dropna()
+    return numbers.groupby(items.to_numpy()).mean().dropna()
+
+
+def separation(
+    here: pd.Series,
+    others: pd.Series,
+    here_items: pd.Series | None = None,
+    other_items: pd.Series | None = None,
+) -> float:
     """How far the rule's answers stand from the other rules': ``(mean(others) - mean(here)) / SE`` (Welch).
 
-    Positive when the rule's values are lower (less confident); NaN with fewer than two values on a side.
+    With item ids, the values are first averaged per item and the items are the units: answers to
+    one item are not independent (a long text is slow for everyone), so counting answers would
+    overstate the separation. Positive when the rule's values are lower (less confident); NaN with
+    fewer than two values on a side.
     """
-    a = pd.to_numeric(here, errors="coerce").dropna().astype(float)
-    b = pd.to_numeric(others, errors="coerce").dropna().astype(float)
+    a = _item_means(here, here_items)
+    b = _item_means(others, other_items)
     if len(a) < 2 or len(b) < 2:
         return float("nan")
     se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
@@ -556,10 +571,11 @@ def separation(here: pd.Series, others: pd.Series) -> float:
 
 
 def separation_weight(z: float) -> float:
-    """The share of a signal's points it earns: 0 below `SEPARATION_Z` standard errors, all from twice that."""
+    """The share of a signal's points it earns: ``z / (2 SEPARATION_Z)`` between 0 and 1 (all of them from
+    twice `SEPARATION_Z` standard errors), nothing when the rule does not stand out."""
     if np.isnan(z):
         return 0.0
-    return float(min(1.0, max(0.0, (z - SEPARATION_Z) / SEPARATION_Z)))
+    return float(min(1.0, max(0.0, z / (2 * SEPARATION_Z))))
 
 
 def _others(mine: pd.DataFrame, everything: pd.DataFrame) -> pd.DataFrame:
@@ -617,11 +633,11 @@ def flagged_unclear(
         return Evidence("flagged_unclear", False, "no unclear flags were collected", {})
     flagged = mine[mine[UNCLEAR].astype(bool)]
     rate = len(flagged) / len(mine)
-    fired = len(flagged) >= min_flags and at_least(rate, share)
     z = float("nan")
     if everything is not None and UNCLEAR in everything:
         others = _others(mine, everything)
-        z = -separation(mine[UNCLEAR].astype(float), others[UNCLEAR].astype(float))
+        z = -separation(mine[UNCLEAR].astype(float), others[UNCLEAR].astype(float), mine[ITEM], others[ITEM])
+    fired = len(flagged) >= min_flags and (at_least(rate, share) or at_least(z, SEPARATION_Z))
     message = f"{len(flagged)} of {len(mine)} answers ({rate:.0%}) flagged the guideline as unclear"
     items = tuple(flagged[ITEM].value_counts().index[:5])
     return Evidence(
@@ -641,9 +657,10 @@ def long_time(mine: pd.DataFrame, everything: pd.DataFrame, *, ratio: float = SL
     median_here = float(mine[SECONDS].median())
     median_all = float(everything[SECONDS].median())
     observed = median_here / median_all if median_all > 0 else float("nan")
-    fired = at_least(observed, ratio)
     logs = np.log(everything[SECONDS].clip(lower=1e-3))
-    z = -separation(logs.loc[mine.index], logs.loc[~logs.index.isin(mine.index)])
+    rest = ~logs.index.isin(mine.index)
+    z = -separation(logs.loc[mine.index], logs.loc[rest], mine[ITEM], everything.loc[rest, ITEM])
+    fired = at_least(observed, ratio) or at_least(z, SEPARATION_Z)
     message = f"median {median_here:.0f} s per answer here, {median_all:.0f} s over all rules"
     items = ()
     if fired:
