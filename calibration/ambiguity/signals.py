@@ -60,7 +60,7 @@ UNCLEAR_SHARE = 0.1  # share of answers flagged unclear that fires `flagged_uncl
 SLOW_RATIO = 1.5  # median time on the rule's items this many times the overall median is long
 OVERLAP_SHARE = 0.25  # share of answers citing a rule the item is not mapped to
 TOLERANCE = 1e-9  # thresholds are compared with this slack: 32/40 computes as 0.7999999999999996
-PRIOR_ITEMS = 10.0  # a few-item rule's agreement is shrunk towards the pilot's as if it had this many items
+PRIOR_ITEMS = 5.0  # a few-item rule's agreement is shrunk towards the pilot's as if it had this many items
 SPLIT_EXCESS = 0.1  # share of split items above what independent slips predict that fires `split_items`
 SEPARATION_Z = 2.0  # an annotator signal (confidence, time) counts from this many standard errors on
 
@@ -320,7 +320,7 @@ def likely_ambiguous(
 
     The rule's AC1 is shrunk towards the pilot's pooled AC1 as if the pilot contributed `prior_items`
     items (``(n * ac1 + prior * pooled) / (n + prior)``): with few items a low value is mostly noise,
-    so it takes a clearly low AC1 to fire. The verdict is "likely ambiguous, pilot N more items",
+    so it takes a clearly low AC1 to fire (and 0.05 below the pilot's). The verdict is "likely ambiguous, pilot N more items",
     N being what the rule lacks to reach `minimum` items (at least 10 more when it already has them).
 
     Args:
@@ -333,7 +333,7 @@ def likely_ambiguous(
     shrunk = (n * stats.ac1 + prior_items * prior) / (n + prior_items) if not np.isnan(stats.ac1) else np.nan
     more = max(minimum - n, 0) + minimum
     figures = {"n_items": n, "ac1": stats.ac1, "shrunk_ac1": shrunk, "pooled_ac1": prior, "pilot_more": more}
-    fired = few and n >= 2 and below(float(shrunk), target) and below(stats.ac1, prior - 0.1)
+    fired = few and n >= 2 and below(float(shrunk), target) and below(stats.ac1, prior - 0.05)
     if fired:
         message = (
             f"likely ambiguous: AC1 {_fmt(stats.ac1)} on only {n} item(s) (shrunk towards the pilot's "
