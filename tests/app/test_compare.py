@@ -166,3 +166,24 @@ def test_choosing_another_after_round_offers_only_its_older_versions(tmp_path, m
     assert not at.exception and not at.error
     assert at.selectbox(key="cmp_before").value == old.id
     workspace.engine.dispose()
+
+
+def test_a_rule_with_too_few_items_says_so_with_the_items_needed(tmp_path, monkeypatch):
+    """compare's fourth verdict reaches the page as a warning (it raised KeyError when it was new)."""
+    from typing import get_args
+
+    from calibration.ambiguity import compare
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    assert "not_enough_items" in get_args(compare.Verdict)
+    monkeypatch.setattr(compare, "_verdict", lambda interval, detectable=None: "not_enough_items")
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception and not at.error
+    warning = at.warning[0].value
+    assert warning.startswith(
+        f"{escape_markdown('R-INDEM')} (changed): not enough items to tell (pilot about "
+    )
+    assert "items per version)" in warning
+    workspace.engine.dispose()

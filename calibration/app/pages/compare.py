@@ -62,10 +62,21 @@ except CalibrationError as error:
 
 changed = [r for r in comparison.rules if r.text_changed]
 st.subheader(escape_markdown(f"{comparison.before_ref} → {comparison.after_ref}"))
+VERDICT_BOX = {
+    "improved": st.success,
+    "worse": st.error,
+    "unchanged": st.info,
+    "not_enough_items": st.warning,
+}
 for entry in changed:
-    words = {"improved": st.success, "worse": st.error, "unchanged": st.info}[entry.verdict]
-    words(
-        f"{escape_markdown(entry.rule_id)} (changed): {entry.verdict}. {entry.statistic} {entry.before:.2f} → {entry.after:.2f} "
+    verdict = entry.verdict
+    if verdict == "not_enough_items":
+        needed = entry.figures.get("items_needed")
+        verdict = "not enough items to tell" + (
+            f" (pilot about {needed} items per version)" if needed else ""
+        )
+    VERDICT_BOX[entry.verdict](
+        f"{escape_markdown(entry.rule_id)} (changed): {verdict}. {entry.statistic} {entry.before:.2f} → {entry.after:.2f} "
         f"(change {entry.difference:+.2f}, 95% CI {entry.ci95[0]:+.2f} to {entry.ci95[1]:+.2f})"
     )
 if not changed:
