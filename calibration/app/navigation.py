@@ -60,6 +60,16 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("compare.py", "Compare versions", ":material/compare_arrows:", "compare", STAFF, "Authoring"),
 )
 
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" height="24" rx="5" '
+    'fill="#2f5d8a"/><path d="M5 7h9M5 12h9M5 17h5" stroke="#fff" stroke-width="2" stroke-linecap="round"/>'
+    '<path d="m14.5 16 2 2 3.5-4" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round" '
+    'stroke-linejoin="round"/></svg>'
+)
+"""The browser-tab icon, inline SVG (sent as a data URL). A ``:material/...:`` page icon would make the
+browser fetch the favicon from fonts.gstatic.com: no request may leave the app's origin. Menu icons
+(``:material/...:`` in `PageSpec.icon`) are drawn with the font Streamlit serves itself."""
+
 SIGN_IN = PageSpec("sign_in.py", "Sign in", ":material/login:", "sign-in", (), "Account")
 JOIN = PageSpec("join.py", "Join a round", ":material/person_add:", "join", (), "Account")
 SETUP = PageSpec("sign_in.py", "Set up", ":material/settings:", "setup", (), "Account")
@@ -123,7 +133,7 @@ def run_app() -> None:
     from calibration.app import auth, state
     from calibration.errors import CalibrationError
 
-    st.set_page_config(page_title="Calibration trainer", page_icon=":material/rule:", layout="wide")
+    st.set_page_config(page_title="Calibration trainer", page_icon=FAVICON, layout="wide")
     if st.session_state.get(state.SIGNING_OUT_KEY):
         # Clear the HttpOnly cookie through the sign-out route before anything reads it again.
         st.session_state.pop(state.SIGNING_OUT_KEY, None)
