@@ -53,6 +53,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("annotators.py", "Annotators", ":material/groups:", "annotators", (LEAD,), "Lead"),
     PageSpec("adjudication.py", "Adjudication", ":material/gavel:", "adjudication", (LEAD,), "Lead"),
     PageSpec("exports.py", "Exports", ":material/download:", "exports", (LEAD,), "Lead"),
+    PageSpec("users.py", "Users", ":material/manage_accounts:", "users", (LEAD,), "Lead"),
     PageSpec(
         "guidelines_admin.py", "Guidelines", ":material/edit_document:", "guidelines", STAFF, "Authoring"
     ),

@@ -307,10 +307,19 @@ def my_rounds(user: Any) -> list[tuple[Any, Any]]:
     """
     from calibration.rounds import service
 
-    return service.annotator_rounds(get_engine(), user.id)
+    # archived rounds are hidden from annotators (their data stays)
+    return [(r, p) for r, p in service.annotator_rounds(get_engine(), user.id) if not r.archived]
 
 
 def round_id_param(value: Any) -> int | None:
     """A round id from a query parameter (digits), or None."""
     text = str(value or "").strip()
     return int(text) if text.isdigit() else None
+
+
+def forget_round_caches() -> None:
+    """Drop the cached items and answers of every round (after a round is deleted: SQLite may give
+    its id to the next round, which must not inherit its cached items)."""
+    _round_items.clear()
+    _round_data.clear()
+    _cached_analysis.clear()

@@ -233,7 +233,7 @@ def run_round_status(args: argparse.Namespace) -> int:
 def run_round_list(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    rounds = service.list_rounds(_engine(args))
+    rounds = service.list_rounds(_engine(args), include_archived=True)
     if args.json:
         print(
             json.dumps(

@@ -53,6 +53,10 @@ def actor_row(session: Session, actor: Actor, roles: Iterable[str], action: str)
     row = repo.find_user(session, user_id=user_id)
     if row is None:
         raise PermissionDenied(f"cannot {action}: user #{user_id} does not exist", hint="sign in again")
+    if row.deactivated_at is not None:
+        raise PermissionDenied(
+            f"cannot {action}: the account of {row.name} is deactivated", hint="ask a lead"
+        )
     allowed = tuple(roles)
     if row.role not in allowed:
         raise PermissionDenied(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from calibration import auth
@@ -259,7 +260,8 @@ def deactivate_user(engine: Engine, user: User | int, *, actor: Actor) -> User:
 
     Raises:
         NotFoundError: unknown user. PermissionDenied: the actor is not a lead.
-        ConflictError: a lead deactivating themselves (another lead must do it).
+        ConflictError: a lead deactivating themselves (another lead must do it), or the last active
+        lead.
     """
     user_id = user.id if isinstance(user, User) else user
     with session_scope(engine) as session:
@@ -270,6 +272,7 @@ def deactivate_user(engine: Engine, user: User | int, *, actor: Actor) -> User:
         if who is not None and who.id == row.id:
             raise ConflictError("you cannot deactivate your own account", hint="ask another lead")
         if row.deactivated_at is None:
+            _refuse_losing_last_lead(session, row, "deactivate")
             row.deactivated_at = utc_now()
             _bump_session_version(row)
             repo.audit(session, actor_user_id(who), "deactivate_user", f"user:{row.name}")
@@ -408,5 +411,210 @@ def redeem_invitation(
         invitation.user_id = member.id
         repo.audit(session, member.id, "redeem_invitation", f"round:{row.name}", user=member.name)
         return repo.user_of(member), repo.round_of(row, ref_of(version))
+
+    return retrying(engine, work)
+
+
+# --------------------------------------------------------------------------- a lead's user administration
+
+ACCOUNT_ROLES: tuple[str, ...] = ("annotator", "author", "lead")
+TEMPORARY_PASSWORD_BYTES = 12  # token_urlsafe(12): 16 characters, 96 bits
+
+
+def _user_row(session: Session, user: User | int) -> t.User:
+    user_id = user.id if isinstance(user, User) else user
+    row = repo.find_user(session, user_id=user_id)
+    if row is None:
+        raise NotFoundError(f"no user #{user_id}", location=Location(field="user"), hint="reload the page")
+    return row
+
+
+def _check_role(role: str) -> None:
+    if role not in ACCOUNT_ROLES:
+        raise CalibrationError(
+            f"unknown role {role!r}; expected one of {', '.join(ACCOUNT_ROLES)}",
+            location=Location(field="role"),
+        )
+
+
+def _refuse_losing_last_lead(session: Session, row: t.User, action: str) -> None:
+    """Refuse `action` on `row` when it is the only active lead (nobody could manage the workspace)."""
+    if row.role != "lead" or row.deactivated_at is not None:
+        return
+    others = session.scalar(
+        select(func.count())
+        .select_from(t.User)
+        .where(t.User.role == "lead", t.User.deactivated_at.is_(None), t.User.id != row.id)
+    )
+    if not others:
+        raise ConflictError(
+            f"cannot {action} {row.name}: they are the last active lead",
+            location=Location(field="user"),
+            hint="make another user a lead first",
+        )
+
+
+def set_role(engine: Engine, user: User | int, role: str, *, actor: Actor) -> User:
+    """Change a user's role (lead, author or annotator).
+
+    Raises:
+        NotFoundError: unknown user. CalibrationError: unknown role. ConflictError: it would leave no
+        active lead. PermissionDenied: the actor is not a lead.
+    """
+    _check_role(role)
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "change roles")
+        row = _user_row(session, user)
+        if row.role == role:
+            return repo.user_of(row)
+        if role != "lead":
+            _refuse_losing_last_lead(session, row, f"make {role} of")
+        before, row.role = row.role, role
+        repo.audit(session, actor_user_id(who), "set_role", f"user:{row.name}", before=before, after=role)
+        return repo.user_of(row)
+
+
+def reactivate_user(engine: Engine, user: User | int, *, actor: Actor) -> User:
+    """Let a deactivated user sign in again. Idempotent.
+
+    Raises:
+        NotFoundError: unknown user. PermissionDenied: the actor is not a lead.
+    """
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "reactivate users")
+        row = _user_row(session, user)
+        if row.deactivated_at is None:
+            return repo.user_of(row)
+        row.deactivated_at = None
+        repo.audit(session, actor_user_id(who), "reactivate_user", f"user:{row.name}")
+        return repo.user_of(row)
+
+
+def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
+    """Give a user a new random temporary password and return it (show it once; only its hash is stored).
+
+    The old password and every session of the user stop working at once.
+
+    Raises:
+        NotFoundError: unknown user. PermissionDenied: the actor is not a lead.
+    """
+    temporary = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+    hashed = auth.hash_password(temporary)  # before the write transaction (argon2 is slow)
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "reset passwords")
+        row = _user_row(session, user)
+        row.password_hash = hashed
+        _bump_session_version(row)  # like set_password: every session of the user ends
+        repo.audit(session, actor_user_id(who), "reset_password", f"user:{row.name}")
+    return temporary
+
+
+def invite_user(
+    engine: Engine,
+    role: str,
+    *,
+    actor: Actor,
+    expires_in: dt.timedelta = DEFAULT_INVITATION_LIFETIME,
+    now: dt.datetime | None = None,
+) -> str:
+    """Create a one-time invitation to a new account of `role` and return its token (shown once).
+
+    The invited person opens ``join?invite=TOKEN`` and chooses a name (leads and authors also an
+    email and a password, to sign in again); see `redeem_user_invitation`.
+
+    Raises:
+        CalibrationError: unknown role, non-positive lifetime. PermissionDenied: not a lead.
+    """
+    _check_role(role)
+    if expires_in <= dt.timedelta(0):
+        raise CalibrationError(f"an invitation must live for a positive time, got {expires_in}")
+    token, digest = auth.new_token()
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "invite users")
+        moment = utc_now(now)
+        session.add(
+            t.Invitation(
+                round_id=None,
+                role=role,
+                token_hash=digest,
+                expires_at=moment + expires_in,
+                created_by=actor_user_id(who),
+                created_at=moment,
+            )
+        )
+        repo.audit(
+            session,
+            actor_user_id(who),
+            "invite_user",
+            f"role:{role}",
+            expires_at=(moment + expires_in).isoformat(),
+        )
+    return token
+
+
+def invitation_role(engine: Engine, token: str) -> str | None:
+    """The role an account invitation offers, or None for a round invitation or an unknown token."""
+    digest = auth.hash_token(token.strip())
+    with session_scope(engine, read_only=True) as session:
+        invitation = repo.find_invitation(session, digest)
+        return invitation.role if invitation is not None and invitation.round_id is None else None
+
+
+def redeem_user_invitation(
+    engine: Engine,
+    token: str,
+    name: str,
+    *,
+    email: str | None = None,
+    password: str | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """Use an account invitation: create the user with the invitation's role.
+
+    Args:
+        token: the token from the invitation link.
+        name: the new user's unique name.
+        email, password: needed for leads and authors (they sign in with them); optional for annotators.
+
+    Raises:
+        AuthError: unknown, used or expired token, or a too short password (nothing is written).
+        CalibrationError: a lead or author without email or password. ConflictError: name or email taken.
+    """
+    digest = auth.hash_token(token.strip())
+    hashed = auth.hash_password(password) if password else None  # outside the transaction
+
+    def work(session: Session) -> User:
+        moment = utc_now(now)
+        invitation = repo.find_invitation(session, digest)
+        if invitation is None or invitation.round_id is not None or invitation.role is None:
+            raise AuthError(
+                "this invitation link is not valid",
+                hint="copy the whole link, or ask your lead for a new one",
+            )
+        if invitation.used_at is not None:
+            raise AuthError(
+                f"this invitation was already used on {invitation.used_at:%Y-%m-%d %H:%M} UTC",
+                hint="sign in, or ask your lead for a new link",
+            )
+        if invitation.expires_at <= moment:
+            raise AuthError(
+                f"this invitation expired on {invitation.expires_at:%Y-%m-%d %H:%M} UTC",
+                hint="ask your lead for a new link",
+            )
+        if invitation.role != "annotator" and (not email or not email.strip() or hashed is None):
+            raise CalibrationError(
+                f"{'an' if invitation.role == 'author' else 'a'} {invitation.role} account needs an email "
+                "and a password",
+                location=Location(field="email" if not (email or "").strip() else "password"),
+                hint="you sign in with them next time",
+            )
+        row = new_user(
+            session, name, invitation.role, (email or "").strip() or None, None, password_hash=hashed
+        )
+        if not repo.claim_invitation(session, invitation.id, moment):
+            raise AuthError("this invitation was just used", hint="ask your lead for a new link")
+        invitation.user_id = row.id
+        repo.audit(session, row.id, "redeem_user_invitation", f"user:{row.name}", role=row.role)
+        return repo.user_of(row)
 
     return retrying(engine, work)

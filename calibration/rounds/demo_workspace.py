@@ -47,7 +47,7 @@ def load_demo_workspace(engine: Any, *, actor: Any, seed: int = 0) -> list[str]:
     from calibration.rounds import service
 
     names: list[str] = []
-    existing = {r.name for r in service.list_rounds(engine)}
+    existing = {r.name for r in service.list_rounds(engine, include_archived=True)}
     for version in DEMO_VERSIONS:
         name = demo_round_name(version)
         names.append(name)
@@ -70,5 +70,56 @@ def has_demo_workspace(engine: Any) -> bool:
     """Whether the demo rounds exist."""
     from calibration.rounds import service
 
-    existing = {r.name for r in service.list_rounds(engine)}
+    existing = {r.name for r in service.list_rounds(engine, include_archived=True)}
     return all(demo_round_name(v) in existing for v in DEMO_VERSIONS)
+
+
+def remove_demo_workspace(engine: Any, *, actor: Any) -> dict[str, int]:
+    """Delete the demo rounds (with their answers) and the simulated annotators, in one transaction.
+
+    A simulated annotator who has anything left after the demo rounds are gone (an answer, an
+    assignment or a certification in another round) is kept. The bundled guideline versions stay
+    published.
+
+    Returns:
+        ``{"rounds": N, "users": M, "responses": ...}``: what was deleted.
+
+    Raises:
+        PermissionDenied: the actor is not a lead.
+    """
+    from sqlalchemy import func, select
+
+    from calibration.rounds._common import actor_row, actor_user_id
+    from calibration.rounds.rounds_admin import delete_round_rows
+    from calibration.storage import repository as repo
+    from calibration.storage import tables as t
+    from calibration.storage.engine import session_scope
+
+    removed: dict[str, int] = {"rounds": 0, "users": 0}
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "remove the demo workspace")
+        for version in DEMO_VERSIONS:
+            found = repo.find_round(session, demo_round_name(version))
+            if found is None:
+                continue
+            for table, count in delete_round_rows(session, found[0]).items():
+                removed[table] = removed.get(table, 0) + count
+            removed["rounds"] += 1
+        for user in repo.users_by_names(session, list(DEMO_NAMES.values())).values():
+            references = [
+                select(func.count()).select_from(table).where(column == user.id)
+                for table, column in (
+                    (t.Response, t.Response.annotator_id),
+                    (t.Assignment, t.Assignment.annotator_id),
+                    (t.Attempt, t.Attempt.annotator_id),
+                    (t.Certification, t.Certification.annotator_id),
+                    (t.Invitation, t.Invitation.user_id),
+                    (t.AuditEntry, t.AuditEntry.actor_id),
+                )
+            ]
+            if user.role == "annotator" and not any(session.scalar(q) for q in references):
+                session.delete(user)
+                removed["users"] += 1
+        session.flush()
+        repo.audit(session, actor_user_id(who), "remove_demo_workspace", "demo", **removed)
+    return removed

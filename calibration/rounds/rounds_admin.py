@@ -1,4 +1,4 @@
-"""Rounds: create pilot and calibration rounds, look them up and close or reopen them."""
+"""Rounds: create pilot and calibration rounds, look them up, close, reopen, archive and delete them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from calibration.answers import suggest
@@ -29,6 +29,7 @@ from calibration.rounds._common import (
     ref_of,
     retrying,
     round_item_ids,
+    utc_now,
     version_row,
 )
 from calibration.storage import repository as repo
@@ -265,10 +266,10 @@ def get_round(engine: Engine, round: RoundRef) -> Round:
         return repo.round_of(row, ref_of(version))
 
 
-def list_rounds(engine: Engine) -> list[Round]:
-    """All rounds, oldest first."""
+def list_rounds(engine: Engine, *, include_archived: bool = False) -> list[Round]:
+    """The rounds, oldest first; archived ones only with `include_archived` (a lead's round manager)."""
     with session_scope(engine, read_only=True) as session:
-        return repo.list_rounds(session)
+        return repo.list_rounds(session, include_archived=include_archived)
 
 
 def round_items(engine: Engine, round: RoundRef) -> dict[str, Item]:
@@ -289,3 +290,100 @@ def close_round(engine: Engine, round: RoundRef, *, actor: Actor, reopen: bool =
             session, actor_user_id(who), "reopen_round" if reopen else "close_round", f"round:{row.name}"
         )
         return repo.round_of(row, ref_of(version))
+
+
+def archive_round(engine: Engine, round: RoundRef, *, actor: Actor, unarchive: bool = False) -> Round:
+    """Archive a round (hidden from annotators' lists and default selections, data kept), or unarchive it.
+
+    Raises:
+        NotFoundError: unknown round. PermissionDenied: not a lead.
+    """
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "archive rounds")
+        row, version = find_round(session, round)
+        row.archived_at = None if unarchive else utc_now()
+        repo.audit(
+            session,
+            actor_user_id(who),
+            "unarchive_round" if unarchive else "archive_round",
+            f"round:{row.name}",
+        )
+        return repo.round_of(row, ref_of(version))
+
+
+def delete_round_rows(session: Session, row: t.Round) -> dict[str, int]:
+    """Delete a round and everything that hangs on it in `session` (the caller's transaction).
+
+    Returns:
+        How many rows went, by table (responses, certifications, attempts, assignments, invitations,
+        adjudications).
+    """
+    attempts = select(t.Attempt.id).where(t.Attempt.round_id == row.id)
+    counts = {
+        "responses": delete(t.Response).where(t.Response.round_id == row.id),
+        "certifications": delete(t.Certification).where(t.Certification.attempt_id.in_(attempts)),
+        "attempts": delete(t.Attempt).where(t.Attempt.round_id == row.id),
+        "assignments": delete(t.Assignment).where(t.Assignment.round_id == row.id),
+        "invitations": delete(t.Invitation).where(t.Invitation.round_id == row.id),
+        "adjudications": delete(t.Adjudication).where(t.Adjudication.round_id == row.id),
+    }
+    removed = {table: session.execute(statement).rowcount for table, statement in counts.items()}
+    session.delete(row)
+    session.flush()
+    return removed
+
+
+def delete_round(engine: Engine, round: RoundRef, *, actor: Actor, confirm: str) -> dict[str, int]:
+    """Delete a round with its answers, attempts, assignments, invitations and adjudications, in one transaction.
+
+    Args:
+        round: the round's name or id.
+        actor: a lead.
+        confirm: the round's name typed again (a guard against deleting the wrong round).
+
+    Returns:
+        How many rows were deleted, by table.
+
+    Raises:
+        NotFoundError: unknown round. CalibrationError: `confirm` is not the round's name.
+        PermissionDenied: not a lead.
+    """
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "delete rounds")
+        row, version = find_round(session, round)
+        if confirm.strip() != row.name:
+            raise CalibrationError(
+                f"type the round's name {row.name!r} to delete it, got {confirm.strip()!r}",
+                location=Location(field="confirm"),
+                hint="deleting removes every answer of the round; archive it to keep them",
+            )
+        name, ref = row.name, ref_of(version)
+        removed = delete_round_rows(session, row)
+        repo.audit(session, actor_user_id(who), "delete_round", f"round:{name}", guideline=ref, **removed)
+        return removed
+
+
+def preview_item_ids(engine: Engine, round: RoundRef, *, actor: Actor, seed: int = 0) -> list[str]:
+    """The items a lead walks through to preview the round's quiz as an annotator would see it.
+
+    Read-only: no attempt, assignment or answer is written. A calibration round gives a quiz drawn
+    as for a new annotator (stratified by rule, the round's size); a pilot round gives its items.
+
+    Raises:
+        NotFoundError: unknown round. PermissionDenied: not a lead.
+    """
+    with session_scope(engine, read_only=True) as session:
+        actor_row(session, actor, ("lead",), "preview quizzes")
+        row, version = find_round(session, round)
+        if row.kind != "calibration":
+            return round_item_ids(row, version)
+        guideline = guideline_of(version)
+        settings = row.settings or {}
+        return sampling.sample_quiz(
+            sampling.quiz_bank(guideline),
+            size=int(settings.get("items_per_quiz") or guideline.calibration.items_per_quiz),
+            min_per_rule=int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule),
+            seed=f"{settings.get('seed', 0)}:preview:{seed}",
+            seen=set(),
+            target_rules=None,
+        )

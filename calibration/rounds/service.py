@@ -160,3 +160,27 @@ __all__ = [
     "start_or_resume_attempt",
     "user_by_email",
 ]
+
+# A lead's administration: users (roles, reactivation, password resets, account invitations), archived
+# and deleted rounds.
+from calibration.rounds.accounts import (
+    invitation_role,
+    invite_user,
+    reactivate_user,
+    redeem_user_invitation,
+    reset_password,
+    set_role,
+)
+from calibration.rounds.rounds_admin import archive_round, delete_round, preview_item_ids
+
+__all__ += [
+    "archive_round",
+    "delete_round",
+    "invitation_role",
+    "invite_user",
+    "preview_item_ids",
+    "reactivate_user",
+    "redeem_user_invitation",
+    "reset_password",
+    "set_role",
+]

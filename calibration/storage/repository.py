@@ -71,6 +71,12 @@ class Round:
     settings: dict[str, Any]
     created_by: int | None
     created_at: dt.datetime
+    archived_at: dt.datetime | None = None
+
+    @property
+    def archived(self) -> bool:
+        """Whether a lead archived the round (hidden from lists and default selections)."""
+        return self.archived_at is not None
 
 
 @dataclass(frozen=True)
@@ -255,6 +261,7 @@ def round_of(row: t.Round, ref: str) -> Round:
         dict(row.settings or {}),
         row.created_by,
         row.created_at,
+        row.archived_at,
     )
 
 
@@ -407,12 +414,14 @@ def round_names(session: Session) -> list[str]:
     return list(session.scalars(select(t.Round.name).order_by(t.Round.created_at)))
 
 
-def list_rounds(session: Session) -> list[Round]:
+def list_rounds(session: Session, *, include_archived: bool = True) -> list[Round]:
     query = (
         select(t.Round, t.GuidelineVersion)
         .join(t.GuidelineVersion, t.Round.guideline_version_id == t.GuidelineVersion.id)
         .order_by(t.Round.created_at, t.Round.id)
     )
+    if not include_archived:
+        query = query.where(t.Round.archived_at.is_(None))
     return [round_of(r, f"{v.guideline_id}@{v.version}") for r, v in session.execute(query)]
 
 

@@ -114,6 +114,8 @@ class Round(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    """When a lead archived the round (hidden from lists and default selections, data kept), or None."""
 
 
 class Assignment(Base):
@@ -135,12 +137,16 @@ class Assignment(Base):
 
 
 class Invitation(Base):
-    """A one-time invitation to a round; only the sha256 of the token is stored."""
+    """A one-time invitation to a round, or (``round_id`` NULL) to a new account of ``role``.
+
+    Only the sha256 of the token is stored.
+    """
 
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
+    role: Mapped[str | None] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -221,7 +221,7 @@ def test_a_database_failing_mid_command_is_one_error_line(
 
     from calibration.rounds import service
 
-    def failing(_engine: object) -> None:
+    def failing(_engine: object, **_options: object) -> None:
         raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(service, "list_rounds", failing)
@@ -238,7 +238,7 @@ def test_a_programming_error_still_shows_its_traceback(
 ) -> None:
     from calibration.rounds import service
 
-    def broken(_engine: object) -> None:
+    def broken(_engine: object, **_options: object) -> None:
         raise ZeroDivisionError("a bug, not a user error")
 
     monkeypatch.setattr(service, "list_rounds", broken)

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 30_000
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-PAGES = ["rounds", "dashboard", "guideline"]
+PAGES = ["rounds", "dashboard", "guideline", "users"]
 
 
 def _foreign(urls: list[str]) -> list[str]:

@@ -16,6 +16,12 @@ if st.query_params.get("invite"):
     st.session_state["join_token"] = st.query_params["invite"]
     del st.query_params["invite"]
 token = st.session_state.get("join_token")
+account_role = service.invitation_role(engine, token) if token else None
+if account_role is not None:  # an invitation to a new account (Users page), not to a round
+    from calibration.app.widgets.account_invitation import join_as_new_user
+
+    join_as_new_user(engine, token, account_role)
+    st.stop()
 
 st.title("Join a calibration round")
 if not token:

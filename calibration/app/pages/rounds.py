@@ -8,6 +8,8 @@ import streamlit as st
 from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.import_upload import import_section
+from calibration.app.widgets.quiz_preview import preview_quiz
+from calibration.app.widgets.round_manager import manage_demo, manage_round, show_notice
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -18,7 +20,7 @@ engine = state.get_engine()
 st.title("Rounds")
 
 refs = state.published_refs()
-rounds = sorted(service.list_rounds(engine), key=lambda r: r.created_at, reverse=True)
+rounds = sorted(service.list_rounds(engine, include_archived=True), key=lambda r: r.created_at, reverse=True)
 
 
 def _invitation_links(round_id: int, count: int) -> list[str]:
@@ -148,18 +150,22 @@ if created is not None:
 
 import_section(engine, user, refs)  # a pilot from Label Studio, Prodigy, doccano, Argilla, CSV
 
+show_notice()  # the outcome of the last "Manage round" action
 if not rounds:
     st.info("No round yet: create one above.", icon=":material/info:")
     st.stop()
 
 # ----------------------------------------------------------------- one round
 by_id = {r.id: r for r in rounds}
-if st.session_state.get("rounds_pick") not in by_id:
-    st.session_state["rounds_pick"] = rounds[0].id
+if st.session_state.get("rounds_pick") not in by_id:  # the newest round that is not archived
+    st.session_state["rounds_pick"] = next((r.id for r in rounds if not r.archived), rounds[0].id)
 chosen = st.selectbox(
     "Round",
     list(by_id),
-    format_func=lambda i: f"{by_id[i].name} · {by_id[i].kind} · {by_id[i].guideline_ref} · {by_id[i].status}",
+    format_func=lambda i: (
+        f"{by_id[i].name} · {by_id[i].kind} · {by_id[i].guideline_ref} · {by_id[i].status}"
+        + (" · archived" if by_id[i].archived else "")
+    ),
     key="rounds_pick",
 )
 round_ = by_id[chosen]
@@ -281,3 +287,11 @@ if round_.status == "open":
 elif left.button("Reopen the round", key="rounds_reopen", icon=":material/lock_open:"):
     service.close_round(engine, round_.id, actor=user, reopen=True)
     st.rerun()
+
+# ----------------------------------------------------------------- preview and manage
+with st.expander("Preview the quiz as an annotator sees it", icon=":material/visibility:"):
+    preview_quiz(engine, user, round_)
+
+st.divider()
+manage_round(engine, user, round_)
+manage_demo(engine, user, {r.name for r in rounds})

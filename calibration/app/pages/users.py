@@ -1,0 +1,183 @@
+"""Users (lead): add users, invitation links for new accounts, roles, deactivation and password resets."""
+
+import pandas as pd
+import streamlit as st
+
+from calibration.app import state
+from calibration.errors import CalibrationError
+from calibration.rounds import service
+
+ROLES = ("annotator", "author", "lead")
+ROLE_LABELS = {"annotator": "Annotator", "author": "Guideline author", "lead": "Lead"}
+
+user = state.require_role("lead")
+engine = state.get_engine()
+st.title("Users")
+st.caption(
+    "Leads run rounds and manage users, guideline authors write and publish guidelines, annotators "
+    "take quizzes. A deactivated user cannot sign in; their answers stay."
+)
+
+
+def _join_link(token: str) -> str:
+    base = (st.context.url or "").split("?")[0].rsplit("/", 1)[0] if st.context.url else ""
+    return f"{base}/join?invite={token}"
+
+
+def _done(message: str) -> None:
+    st.session_state["users_notice"] = message
+    st.rerun()
+
+
+notice = st.session_state.pop("users_notice", None)
+if notice:
+    st.success(state.escape_markdown(notice), icon=":material/check_circle:")
+
+people = service.list_users(engine)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "name": p.name,
+                "email": p.email or "",
+                "role": ROLE_LABELS.get(p.role, p.role),
+                "status": "active" if p.active else "deactivated",
+                "password": "set" if p.has_password else "none (invitation only)",
+                "since": p.created_at,
+            }
+            for p in people
+        ],
+        columns=["name", "email", "role", "status", "password", "since"],
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={"since": st.column_config.DatetimeColumn("since", format="YYYY-MM-DD")},
+)
+
+# ----------------------------------------------------------------- add or invite
+left, right = st.columns(2)
+with left, st.form("users_add_form", clear_on_submit=True):
+    st.markdown("**Add a user**")
+    name = st.text_input("Name", key="users_add_name", max_chars=200)
+    email = st.text_input("Email (they sign in with it)", key="users_add_email")
+    role = st.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="users_add_role")
+    password = st.text_input(
+        "Password (8 characters or more; annotators may have none)", type="password", key="users_add_password"
+    )
+    added = st.form_submit_button("Add user", type="primary", icon=":material/person_add:", key="users_add")
+if added:
+    try:
+        new = service.create_user(
+            engine,
+            name.strip(),
+            role=role,
+            email=email.strip() or None,
+            password=password or None,
+            actor=user,
+        )
+    except CalibrationError as error:
+        state.render_error(error)
+    else:
+        _done(f"Added {new.name} ({ROLE_LABELS[new.role].lower()}).")
+
+with right, st.container(border=True):
+    st.markdown("**Invitation link for a new account**: works once, expires in 7 days, shown only now.")
+    invite_role = st.segmented_control(
+        "Role of the new account",
+        ROLES,
+        default="annotator",
+        required=True,
+        format_func=ROLE_LABELS.get,
+        key="users_invite_role",
+    )
+    if st.button("Create an invitation link", key="users_invite", icon=":material/link:"):
+        try:
+            token = service.invite_user(engine, invite_role, actor=user)
+        except CalibrationError as error:
+            state.render_error(error)
+        else:
+            st.session_state["users_new_link"] = (invite_role, _join_link(token))
+    fresh = st.session_state.get("users_new_link")
+    if fresh:
+        st.caption(f"For a new {ROLE_LABELS[fresh[0]].lower()}:")
+        st.code(fresh[1], language=None)
+
+# ----------------------------------------------------------------- one user
+st.subheader("Manage a user", anchor=False)
+by_id = {p.id: p for p in people}
+if st.session_state.get("users_pick") not in by_id:
+    st.session_state["users_pick"] = user.id
+chosen = st.selectbox(
+    "User",
+    list(by_id),
+    format_func=lambda i: (
+        f"{by_id[i].name} · {ROLE_LABELS.get(by_id[i].role, by_id[i].role)}"
+        + ("" if by_id[i].active else " · deactivated")
+    ),
+    key="users_pick",
+)
+person = by_id[chosen]
+me = person.id == user.id
+
+with st.container(border=True):
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    new_role = left.selectbox(
+        "Role",
+        ROLES,
+        index=ROLES.index(person.role),
+        format_func=ROLE_LABELS.get,
+        key=f"users_role_{person.id}",
+    )
+    if right.button("Change the role", key="users_set_role", disabled=new_role == person.role):
+        try:
+            service.set_role(engine, person, new_role, actor=user)
+        except CalibrationError as error:
+            state.render_error(error)
+        else:
+            _done(f"{person.name} is now {ROLE_LABELS[new_role].lower()}.")
+
+    left, right = st.columns(2)
+    if person.active:
+        if left.button(
+            "Deactivate",
+            key="users_deactivate",
+            icon=":material/person_off:",
+            disabled=me,
+            help="You cannot deactivate yourself."
+            if me
+            else "They can no longer sign in; their answers stay.",
+        ):
+            try:
+                service.deactivate_user(engine, person, actor=user)
+            except CalibrationError as error:
+                state.render_error(error)
+            else:
+                _done(f"{person.name} is deactivated and can no longer sign in.")
+    elif left.button("Reactivate", key="users_reactivate", icon=":material/person_check:"):
+        try:
+            service.reactivate_user(engine, person, actor=user)
+        except CalibrationError as error:
+            state.render_error(error)
+        else:
+            _done(f"{person.name} can sign in again.")
+
+    if right.button(
+        "Reset the password",
+        key="users_reset",
+        icon=":material/key:",
+        help="Sets a new temporary password, shown once here; the old one stops working.",
+    ):
+        try:
+            temporary = service.reset_password(engine, person, actor=user)
+        except CalibrationError as error:
+            state.render_error(error)
+        else:
+            st.session_state["users_temporary"] = (person.id, temporary)
+    shown = st.session_state.pop("users_temporary", None)  # shown once: gone at the next rerun
+    if shown and shown[0] == person.id:
+        st.warning(
+            f"Temporary password of {state.escape_markdown(person.name)}: give it to them now; it is not "
+            "shown again. They sign in with their email or name and this password.",
+            icon=":material/key:",
+        )
+        st.code(shown[1], language=None)

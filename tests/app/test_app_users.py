@@ -1,0 +1,150 @@
+"""The Users page (lead only): add users, account invitation links, roles, deactivation, password resets (AppTest)."""
+
+from __future__ import annotations
+
+from app_helpers import PASSWORD, ROOT, errors, new_app, page, texts, unescape
+
+from calibration.rounds import service
+
+
+def _users_page(user):
+    at = new_app(user).run()
+    at.switch_page(page("users.py")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _user(engine, name):
+    return next(u for u in service.list_users(engine) if u.name == name)
+
+
+def test_the_users_page_is_for_leads_only(app_engine, app_lead, app_annotator):
+    from streamlit.testing.v1 import AppTest
+
+    from calibration.app.navigation import pages_for
+
+    assert "users.py" in [p.file for p in pages_for("lead")]
+    assert "users.py" not in [p.file for p in pages_for("author")]
+    author = service.create_user(
+        app_engine, "Avi Author", role="author", email="avi@example.org", password=PASSWORD, actor=app_lead
+    )
+    for user in (app_annotator, author):
+        # The page script reached directly (not through the menu) refuses on the server.
+        at = AppTest.from_file(str(ROOT / page("users.py")), default_timeout=30)
+        at.session_state["auth_user_id"] = user.id
+        at.run()
+        assert errors(at)[0].startswith("This page is for a lead; you are signed in as")
+        assert not at.button and not at.dataframe
+
+
+def test_a_lead_adds_a_user_who_can_then_sign_in(app_engine, app_lead):
+    at = _users_page(app_lead)
+    at.text_input(key="users_add_name").input("Ora Author")
+    at.text_input(key="users_add_email").input("ora@example.org")
+    at.selectbox(key="users_add_role").set_value("author")
+    at.text_input(key="users_add_password").input(PASSWORD)
+    at.button(key="users_add").click().run()
+    assert not at.exception and not at.error
+    assert unescape(at.success[0].value) == "Added Ora Author (guideline author)."
+    assert service.authenticate(app_engine, "ora@example.org", PASSWORD).role == "author"
+    table = at.dataframe[0].value
+    assert table[table["name"] == "Ora Author"][["role", "status"]].values.tolist() == [
+        ["Guideline author", "active"]
+    ]
+    # errors are shown, not raised: the same name again
+    at.text_input(key="users_add_name").input("Ora Author")
+    at.button(key="users_add").click().run()
+    assert errors(at) == ["name: the name 'Ora Author' is taken (hint: choose another name)"]
+
+
+def test_a_lead_creates_an_account_invitation_that_signs_up_an_author(app_engine, app_lead):
+    at = _users_page(app_lead)
+    at.segmented_control(key="users_invite_role").set_value("author")
+    at.button(key="users_invite").click().run()
+    assert not at.exception
+    [link] = [c.value for c in at.code]
+    assert "/join?invite=" in link
+    token = link.split("invite=")[1]
+    assert service.invitation_role(app_engine, token) == "author"
+
+    join = new_app(query={"invite": token}).run()
+    assert not join.exception
+    assert join.title[0].value == "Create your account"
+    assert "a guideline author" in texts(join)
+    join.text_input(key="join_account_name").input("Ines Invited")
+    join.button(key="join_account_submit").click().run()
+    assert errors(join) == [
+        "email: an author account needs an email and a password (hint: you sign in with them next time)"
+    ]
+    join.text_input(key="join_account_email").input("ines@example.org")
+    join.text_input(key="join_account_password").input(PASSWORD)
+    join.button(key="join_account_submit").click().run()
+    assert not join.exception and not join.error
+    ines = _user(app_engine, "Ines Invited")
+    assert ines.role == "author" and join.session_state["auth_user_id"] == ines.id
+    assert service.authenticate(app_engine, "ines@example.org", PASSWORD).id == ines.id
+
+
+def test_a_lead_changes_a_role(app_engine, app_lead, app_annotator):
+    at = _users_page(app_lead)
+    at.selectbox(key="users_pick").set_value(app_annotator.id).run()
+    at.selectbox(key=f"users_role_{app_annotator.id}").set_value("author").run()
+    at.button(key="users_set_role").click().run()
+    assert not at.exception and not at.error
+    assert _user(app_engine, app_annotator.name).role == "author"
+    assert unescape(at.success[0].value) == "Ari Annotator is now guideline author."
+
+
+def test_a_lead_cannot_deactivate_themself_or_demote_the_last_lead(app_engine, app_lead):
+    at = _users_page(app_lead)
+    assert at.selectbox(key="users_pick").value == app_lead.id
+    assert at.button(key="users_deactivate").disabled
+    at.selectbox(key=f"users_role_{app_lead.id}").set_value("annotator").run()
+    at.button(key="users_set_role").click().run()
+    assert errors(at) == [
+        "user: cannot make annotator of Lena Lead: they are the last active lead "
+        "(hint: make another user a lead first)"
+    ]
+    assert _user(app_engine, "Lena Lead").role == "lead"
+
+
+def test_a_deactivated_user_is_signed_out_and_cannot_sign_in_until_reactivated(app_engine, app_lead):
+    ora = service.create_user(
+        app_engine, "Ora Author", role="author", email="ora@example.org", password=PASSWORD, actor=app_lead
+    )
+    signed_in = new_app(ora).run()
+    assert signed_in.title[0].value == "Hello, Ora Author"
+
+    at = _users_page(app_lead)
+    at.selectbox(key="users_pick").set_value(ora.id).run()
+    at.button(key="users_deactivate").click().run()
+    assert not at.exception and not at.error
+    assert _user(app_engine, "Ora Author").active is False
+    assert at.dataframe[0].value.set_index("name").loc["Ora Author", "status"] == "deactivated"
+
+    signed_in.run()  # the open session ends at its next run
+    assert signed_in.title[0].value == "Sign in"
+    fresh = new_app().run()
+    fresh.text_input(key="sign_in_login").input("ora@example.org")
+    fresh.text_input(key="sign_in_password").input(PASSWORD)
+    fresh.button(key="sign_in_submit").click().run()
+    assert errors(fresh) == ["this account is deactivated (hint: ask a lead to reactivate it)"]
+    assert "auth_user_id" not in fresh.session_state
+
+    at.button(key="users_reactivate").click().run()
+    assert not at.exception and _user(app_engine, "Ora Author").active
+    assert service.authenticate(app_engine, "ora@example.org", PASSWORD).name == "Ora Author"
+
+
+def test_a_password_reset_shows_a_temporary_password_once(app_engine, app_lead):
+    ora = service.create_user(
+        app_engine, "Ora Author", role="author", email="ora@example.org", password=PASSWORD, actor=app_lead
+    )
+    at = _users_page(app_lead)
+    at.selectbox(key="users_pick").set_value(ora.id).run()
+    at.button(key="users_reset").click().run()
+    assert not at.exception and not at.error
+    [temporary] = [c.value for c in at.code]
+    assert service.authenticate(app_engine, "ora@example.org", temporary).id == ora.id
+    at.run()
+    assert temporary not in [c.value for c in at.code]  # shown once
