@@ -39,6 +39,15 @@ check.
 ``failed_rules`` always lists the rules below the rule threshold, which is ``pass_rule_accuracy``
 when set, else ``pass_accuracy``, else 0.8; they are the rules a retake should target. They make the
 attempt fail only through the ``pass_rule_accuracy`` criterion.
+
+Decisions with stated confidence (`calibration.agreement.decisions`): every rule is also decided
+``pass``, ``fail`` or ``undecided`` against the same rule threshold at the policy's
+``decision_confidence`` (Beta(1, 1) prior), in ``rule_decisions`` with the accuracy's credible
+interval; ``decision`` combines them. A rule decided ``fail`` (the evidence says, with that
+confidence, that the accuracy is below the threshold) fails the attempt and joins ``failed_rules``
+even when the pass marks alone would pass it; ``undecided_rules`` lists the rules without enough
+evidence either way. With a rule threshold of 0 or 1 there is nothing to decide statistically:
+``rule_decisions`` is empty and ``decision`` is ``undecided``.
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.agreement.coefficients import UNDEFINED_SINGLE_CATEGORY, agreement_weights, cohen_kappa
+from calibration.agreement.decisions import DECISION_COLUMNS, Decision, decide_rules, overall_decision
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
@@ -90,6 +100,16 @@ class GoldScore:
     credit: float | None = (
         None  # the sum of the items' credit (partial for spans); accuracy = credit / n_items
     )
+    # per rule: decision, p_pass, acc_low, acc_high, ... (`calibration.agreement.decisions.decide_rules`)
+    rule_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    decision: Decision = "undecided"  # fail if a rule failed, pass if every rule passed
+
+    @property
+    def undecided_rules(self) -> list[str]:
+        """Rules without enough evidence for a decision either way: what more items should target."""
+        if self.rule_decisions.empty:
+            return []
+        return [str(r) for r in self.rule_decisions.index[self.rule_decisions["decision"] == "undecided"]]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (frames become ``{row: {column: value}}`` mappings)."""
@@ -116,6 +136,9 @@ class GoldScore:
             "within_one": self.within_one,
             "kendall_tau": self.kendall_tau,
             "per_rule": frame(self.per_rule),
+            "decision": self.decision,
+            "undecided_rules": self.undecided_rules,
+            "rule_decisions": frame(self.rule_decisions),
             "per_label": frame(self.per_label),
             "confusion": {
                 str(k): {str(c): int(v) for c, v in row.items()}
@@ -342,6 +365,21 @@ def score_against_gold(
         per_rule = pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name=RULE))
 
     passed, failed_rules, reasons, more_flags = _judge(policy, accuracy, kappa, per_rule, n_items)
+    threshold = rule_threshold(policy)
+    if 0 < threshold < 1:
+        decisions = decide_rules(per_rule, threshold, confidence=policy.decision_confidence)
+    else:  # an accuracy of 0 or 1 exactly is no statistical question: the pass marks alone decide
+        decisions = pd.DataFrame(columns=DECISION_COLUMNS, index=pd.Index([], name=RULE))
+    decided_fail = [str(r) for r in decisions.index[decisions["decision"] == "fail"]]
+    for rule in decided_fail:
+        if rule not in failed_rules or policy.pass_rule_accuracy is None:
+            row = decisions.loc[rule]
+            reasons.append(
+                f"rule {rule}: decided fail, accuracy {row['acc_low']:.0%}-{row['acc_high']:.0%} "
+                f"({2 * policy.decision_confidence - 1:.0%} interval) is below {row['threshold']:.0%}"
+            )
+    passed = passed and not decided_fail
+    failed_rules = sorted({*failed_rules, *decided_fail})
     items = pd.DataFrame(
         {ANSWER: answers, "gold": golds, "correct": correct_s.to_numpy(), "credit": credit_s.to_numpy()},
         index=frame[ITEM],
@@ -360,6 +398,8 @@ def score_against_gold(
         flags=flags + more_flags,
         items=items,
         credit=credit if n_items else None,
+        rule_decisions=decisions,
+        decision=overall_decision(decisions["decision"]) if n_items and len(decisions) else "undecided",
         **extra,
     )
 
@@ -391,6 +431,13 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+def rule_threshold(policy: Policy) -> float:
+    """The accuracy every rule is held to: pass_rule_accuracy, else pass_accuracy, else 0.8."""
+    if policy.pass_rule_accuracy is not None:
+        return policy.pass_rule_accuracy
+    return policy.pass_accuracy if policy.pass_accuracy is not None else DEFAULT_RULE_THRESHOLD
+
+
 def _judge(
     policy: Policy, accuracy: float | None, kappa: float | None, per_rule: pd.DataFrame, n_items: int
 ) -> tuple[bool, list[str], list[str], list[str]]:
@@ -399,9 +446,7 @@ def _judge(
     flags: list[str] = []
     if n_items == 0 or accuracy is None:
         return False, [], ["no answered item has a gold answer"], ["no_gold_items"]
-    threshold = policy.pass_rule_accuracy
-    if threshold is None:
-        threshold = policy.pass_accuracy if policy.pass_accuracy is not None else DEFAULT_RULE_THRESHOLD
+    threshold = rule_threshold(policy)
     below = per_rule[per_rule["accuracy"] < threshold] if len(per_rule) else per_rule
     failed_rules = [str(r) for r in below.index]
     if policy.pass_kappa is not None:
@@ -437,6 +482,14 @@ def _judge(
     return not reasons, failed_rules, reasons, flags
 
 
+def rule_decision_texts(decisions: pd.DataFrame) -> list[str]:
+    """Each rule's decision with the credible interval of the accuracy, e.g. ``"R1: pass, 78%–99%"``."""
+    return [
+        f"{rule}: {row['decision']}, {row['acc_low']:.0%}–{row['acc_high']:.0%}"
+        for rule, row in decisions.iterrows()
+    ]
+
+
 def score_annotators(
     responses_all: pd.DataFrame,
     gold: pd.Series,
@@ -444,8 +497,9 @@ def score_annotators(
     item_rules: pd.DataFrame | None = None,
     policy: Policy | None = None,
 ) -> pd.DataFrame:
-    """One row per annotator: n_items, n_correct, accuracy, kappa, passed, failed_rules, flags, and the
-    task-specific span_f1 / mae / within_one / kendall_tau where they apply.
+    """One row per annotator: n_items, n_correct, accuracy, kappa, passed, failed_rules, flags, the
+    task-specific span_f1 / mae / within_one / kendall_tau where they apply, the overall ``decision``
+    and ``rule_decisions`` (`rule_decision_texts`: one "R1: pass, 78%–99%" text per rule).
 
     Returns:
         DataFrame indexed by annotator_id (sorted).
@@ -467,9 +521,11 @@ def score_annotators(
             "mae": score.mae,
             "within_one": score.within_one,
             "kendall_tau": score.kendall_tau,
+            "decision": score.decision,
+            "rule_decisions": rule_decision_texts(score.rule_decisions),
         }
     columns = ["n_items", "n_correct", "accuracy", "kappa", "passed", "failed_rules", "flags",
-               "span_f1", "mae", "within_one", "kendall_tau"]  # fmt: skip
+               "span_f1", "mae", "within_one", "kendall_tau", "decision", "rule_decisions"]  # fmt: skip
     out = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     out.index.name = ANNOTATOR
     return out

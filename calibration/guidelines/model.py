@@ -217,6 +217,12 @@ class Policy(Frozen):
         default=0.8, ge=-1, le=1, description="Target chance-corrected agreement in pilots."
     )
     pilot_overlap: int = Field(default=3, ge=2, description="Annotators per item in pilot rounds.")
+    decision_confidence: float = Field(
+        default=0.95,
+        gt=0.5,
+        lt=1,
+        description="Posterior probability that decides a rule pass or fail (docs/adaptive.md).",
+    )
 
 
 class ChangelogEntry(Frozen):

@@ -34,6 +34,8 @@ SCORE_COLUMNS = (
     "mae",
     "within_one",
     "kendall_tau",
+    "decision",
+    "rule_decisions",
 )
 """Columns of `RoundAnalysis.scores`: the fields of `calibration.agreement.gold.GoldScore` per annotator."""
 
@@ -355,7 +357,8 @@ def annotator_table(analysis: RoundAnalysis) -> pd.DataFrame:
         rows, orient="index", columns=["answers", "agreement_alpha", "agreement_kappa"]
     )
     if not analysis.scores.empty:
-        scores = analysis.scores[["n_items", "accuracy", "kappa", "passed", "failed_rules"]].rename(
+        picked = ["n_items", "accuracy", "kappa", "passed", "failed_rules", "decision", "rule_decisions"]
+        scores = analysis.scores[[c for c in picked if c in analysis.scores.columns]].rename(
             columns={"n_items": "gold_items", "kappa": "kappa_vs_gold"}
         )
         table = table.join(scores, how="outer")

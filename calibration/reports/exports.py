@@ -21,7 +21,9 @@ def scores_csv(analysis: RoundAnalysis) -> str:
     """Per-annotator scores as CSV, one row per annotator (index annotator_id).
 
     Columns: answers, agreement_alpha / agreement_kappa (with the others), and with gold gold_items,
-    accuracy, kappa_vs_gold, passed, failed_rules (a JSON list); robust_z and outlier (see
+    accuracy, kappa_vs_gold, passed, failed_rules (a JSON list), decision (pass/fail/undecided with
+    stated confidence) and rule_decisions (a JSON list of "R1: pass, 78%–99%": each rule's decision
+    and the credible interval of the accuracy); robust_z and outlier (see
     `calibration.reports.analysis.annotator_table`).
     """
     from calibration.reports.analysis import annotator_table

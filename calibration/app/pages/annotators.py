@@ -11,7 +11,8 @@ from calibration.app.widgets.text import escape_markdown
 from calibration.reports.analysis import annotator_answers, annotator_table
 
 SCORE_COLUMNS = (
-    "answers", "gold_items", "accuracy", "kappa_vs_gold", "passed", "failed_rules",
+    "answers", "gold_items", "accuracy", "kappa_vs_gold", "passed", "failed_rules", "decision",
+    "rule_decisions",
     "agreement_alpha", "agreement_kappa", "robust_z", "outlier",
 )  # fmt: skip
 
@@ -52,6 +53,16 @@ else:
                 ),
                 "passed": st.column_config.CheckboxColumn("passed"),
                 "failed_rules": st.column_config.ListColumn("failed rules", width="medium"),
+                "decision": st.column_config.TextColumn(
+                    "decision",
+                    help="pass or fail when every rule is decided with the policy's confidence "
+                    "(a rule decided fail fails); undecided: too few items on some rule to tell",
+                ),
+                "rule_decisions": st.column_config.ListColumn(
+                    "per rule (interval)",
+                    help="Each rule's decision and the credible interval of the accuracy on it",
+                    width="large",
+                ),
                 "agreement_alpha": number(
                     "alpha",
                     format="%.3f",

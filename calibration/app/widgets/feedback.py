@@ -98,14 +98,28 @@ def show_item_feedback(
     show_rules_of(guideline, item)
 
 
+_TABLE_COLUMNS = [
+    "rule", "title", "items", "correct", "needed", "accuracy", "decision", "interval", "reread", "link",
+]  # fmt: skip
+
+
+def interval_text(decision: dict[str, Any] | None) -> str:
+    """A rule's credible interval of the accuracy, e.g. "55%–98%" ("–" when not decided on)."""
+    if not decision or decision.get("acc_low") is None or decision.get("acc_high") is None:
+        return "–"
+    return f"{float(decision['acc_low']):.0%}–{float(decision['acc_high']):.0%}"
+
+
 def per_rule_table(guideline: Any, score: dict[str, Any]) -> pd.DataFrame:
-    """The per-rule breakdown of a score: rule, title, items, correct, needed, accuracy (in percent), reread.
+    """The per-rule breakdown of a score: rule, title, items, correct, needed, accuracy (in percent),
+    the decision with its credible interval (`calibration.agreement.decisions`), and reread.
 
     ``needed`` is the fewest correct answers that pass the rule with the policy's exact threshold
     (None when the policy has no rule threshold), so the table agrees with the check.
     """
     failed = set(score.get("failed_rules") or ())
     threshold = guideline.calibration.pass_rule_accuracy
+    decisions = score.get("rule_decisions") or {}
     rows = []
     for rule_id, values in (score.get("per_rule") or {}).items():
         try:
@@ -114,6 +128,7 @@ def per_rule_table(guideline: Any, score: dict[str, Any]) -> pd.DataFrame:
             title = ""
         n_items = values.get("n_items")
         accuracy = values.get("accuracy")
+        decided = decisions.get(rule_id)
         rows.append(
             {
                 "rule": rule_id,
@@ -124,13 +139,13 @@ def per_rule_table(guideline: Any, score: dict[str, Any]) -> pd.DataFrame:
                 if threshold is not None and n_items
                 else None,
                 "accuracy": None if accuracy is None else 100 * float(accuracy),
+                "decision": (decided or {}).get("decision") or "–",
+                "interval": interval_text(decided),
                 "reread": rule_id in failed,
                 "link": rule_link(guideline.ref, rule_id),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["rule", "title", "items", "correct", "needed", "accuracy", "reread", "link"]
-    )
+    return pd.DataFrame(rows, columns=_TABLE_COLUMNS)
 
 
 def pass_requirements(policy: Any, score: dict[str, Any] | None = None) -> list[str]:
@@ -157,6 +172,16 @@ def pass_requirements(policy: Any, score: dict[str, Any] | None = None) -> list[
             )
         needs.append(text)
     return needs
+
+
+def decision_caption(guideline: Any) -> str:
+    """How to read the decision column, with the policy's confidence."""
+    confidence = guideline.calibration.decision_confidence
+    return (
+        f"Decision: pass or fail once the answers show, with {confidence:.0%} certainty, that your "
+        "accuracy on the rule is above or below the mark; undecided means too few items to tell. "
+        f"Interval: the {2 * confidence - 1:.0%} credible interval of your accuracy (Beta(1, 1) prior)."
+    )
 
 
 _CREDIT_HELP = "A right item counts 1. A span item counts the F1 of your spans against the gold spans."
@@ -213,10 +238,13 @@ def show_result(guideline: Any, result: Any) -> None:
                 "accuracy": st.column_config.ProgressColumn(
                     "Accuracy", min_value=0.0, max_value=100.0, format="%.4g%%"
                 ),
+                "decision": st.column_config.TextColumn("Decision"),
+                "interval": st.column_config.TextColumn("Accuracy interval"),
                 "reread": st.column_config.CheckboxColumn("Reread"),
                 "link": st.column_config.LinkColumn("Guideline", display_text="open rule"),
             },
         )
+        st.caption(decision_caption(guideline))
         to_reread = table[table["reread"]]
         if not to_reread.empty:
             st.markdown(

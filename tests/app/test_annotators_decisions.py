@@ -1,0 +1,43 @@
+"""The annotators page and the scores CSV show each annotator's decision with per-rule intervals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from lead_pages_support import frames, round_analysis, seeded_workspace
+
+from calibration.reports.analysis import annotator_table
+from calibration.reports.exports import scores_csv
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    with seeded_workspace(tmp_path_factory, "annotators_decisions") as workspace:
+        yield workspace
+
+
+def test_the_page_shows_the_decision_and_the_rule_intervals(ws):
+    _, analysis = round_analysis(ws)
+    expected = annotator_table(analysis)
+    assert set(expected["decision"]) <= {"pass", "fail", "undecided"}
+    at = ws.page("annotators.py", ws.lead).run()
+    assert not at.exception
+    scores = frames(at, index="annotator_id")[0]
+    assert scores["decision"].tolist() == expected["decision"].tolist()
+    first = scores["rule_decisions"].iloc[0]
+    assert list(first) == list(expected["rule_decisions"].iloc[0])
+    rule, rest = first[0].split(": ", 1)
+    assert rule in analysis.guideline.rule_ids
+    assert rest.split(", ")[0] in {"pass", "fail", "undecided"} and rest.endswith("%") and "–" in rest
+
+
+def test_the_scores_csv_carries_decisions(ws):
+    _, analysis = round_analysis(ws)
+    rows = list(csv.DictReader(io.StringIO(scores_csv(analysis))))
+    expected = annotator_table(analysis)
+    for row in rows:
+        assert row["decision"] == expected.loc[row["annotator_id"], "decision"]
+        assert json.loads(row["rule_decisions"]) == list(expected.loc[row["annotator_id"], "rule_decisions"])
