@@ -281,7 +281,11 @@ def round_items(engine: Engine, round: RoundRef) -> dict[str, Item]:
 
 
 def close_round(engine: Engine, round: RoundRef, *, actor: Actor, reopen: bool = False) -> Round:
-    """Close a round (no new attempts, answers or invitations), or reopen it. Needs a lead."""
+    """Close a round (no new attempts, answers or invitations), or reopen it. Needs a lead.
+
+    Closing refits the guideline version's item model on its gold answers
+    (`calibration.rounds.item_model.refit_after_close`; nothing when there are none yet).
+    """
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "close rounds")
         row, version = find_round(session, round)
@@ -289,7 +293,12 @@ def close_round(engine: Engine, round: RoundRef, *, actor: Actor, reopen: bool =
         repo.audit(
             session, actor_user_id(who), "reopen_round" if reopen else "close_round", f"round:{row.name}"
         )
-        return repo.round_of(row, ref_of(version))
+        closed = repo.round_of(row, ref_of(version))
+    if not reopen:
+        from calibration.rounds.item_model import refit_after_close
+
+        refit_after_close(engine, closed.guideline_ref, closed.name, actor=actor)
+    return closed
 
 
 def archive_round(engine: Engine, round: RoundRef, *, actor: Actor, unarchive: bool = False) -> Round:

@@ -267,3 +267,22 @@ class SignInFailure(Base):
     login: Mapped[str] = mapped_column(String(320))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     client: Mapped[str | None] = mapped_column(String(200))
+
+
+class ItemModelFit(Base):
+    """A fitted item and annotator model (IRT) of one guideline version, from its gold answers.
+
+    ``estimates`` is `calibration.adaptive.irt.ItemModel.to_dict()`: per item difficulty,
+    discrimination, answers and share right; per annotator (by name) ability and answers.
+    """
+
+    __tablename__ = "item_model_fits"
+    __table_args__ = (Index("ix_item_model_fits_version_at", "guideline_version_id", "fitted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guideline_version_id: Mapped[int] = mapped_column(ForeignKey("guideline_versions.id"))
+    model: Mapped[str] = mapped_column(String(10))
+    n_answers: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    estimates: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,152 @@
+"""`calibration irt fit` (the item model of a published guideline version) and `calibration replay quiz`.
+
+Heavy imports (pandas, numpy, scipy) stay inside the handlers so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from calibration.cli.common import add_database_option
+from calibration.cli.common import open_engine as _engine
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    irt = subparsers.add_parser(
+        "irt",
+        help="the item and annotator model (IRT) of a guideline version",
+        description="Item response theory: per-item difficulty and discrimination, per-annotator ability.",
+    )
+    irt_verbs = irt.add_subparsers(dest="irt_command", metavar="VERB")
+    fit = add_database_option(
+        irt_verbs.add_parser(
+            "fit",
+            help="fit the item model on the gold answers of a published version and store it",
+            description="Fit the 2PL (or Rasch) model on every answer on a gold item in the rounds on a "
+            "published guideline version, and store it with the version (closing a round refits too).",
+        )
+    )
+    fit.add_argument("guideline", metavar="ID@VERSION", help="published guideline version, e.g. tiny@1.0.0")
+    fit.add_argument(
+        "--model",
+        choices=("auto", "2pl", "rasch"),
+        default="auto",
+        help="2pl, rasch, or auto: 2PL when items have a median of 20 answers or more (default auto)",
+    )
+    fit.add_argument("--json", action="store_true", help="print the estimates as JSON")
+    fit.set_defaults(handler=run_irt_fit)
+    irt.set_defaults(handler=lambda _args: _help(irt))
+
+    replay = subparsers.add_parser(
+        "replay",
+        help="replay quizzes on answers already given: what a fixed or adaptive quiz would have used",
+        description="Replay on existing answers what a quiz policy would have asked and decided.",
+    )
+    replay_verbs = replay.add_subparsers(dest="replay_command", metavar="VERB")
+    quiz = replay_verbs.add_parser(
+        "quiz",
+        help="replay each annotator's quiz on their own answers",
+        description="Replay each annotator's calibration quiz using only the answers in the file (the policy "
+        "may pick only items that annotator answered) and compare its decisions with those all of the "
+        "annotator's answers give. Exit 1 on invalid input.",
+    )
+    quiz.add_argument("responses", metavar="RESPONSES.csv", help="long CSV: item_id,annotator_id,answer")
+    quiz.add_argument(
+        "--guideline",
+        required=True,
+        metavar="FILE.yaml",
+        help="guideline version: its task, its quiz bank's rules and gold answers, and its policy",
+    )
+    quiz.add_argument(
+        "--policy", choices=("fixed", "adaptive"), default="adaptive", help="quiz policy (default adaptive)"
+    )
+    quiz.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the item order (default 0)")
+    quiz.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    quiz.set_defaults(handler=run_replay_quiz)
+    replay.set_defaults(handler=lambda _args: _help(replay))
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_irt_fit(args: argparse.Namespace) -> int:
+    from calibration.rounds.item_model import fit_item_model
+    from calibration.rounds.service import SYSTEM
+
+    fit = fit_item_model(_engine(args), args.guideline, actor=SYSTEM, model=args.model)
+    model = fit.model
+    if args.json:
+        print(json.dumps({"guideline": fit.guideline_ref, **model.to_dict()}, indent=1))
+        return 0
+    print(f"{fit.guideline_ref}: {model.kind} fitted on {model.n_answers} answers, stored")
+    print(f"{'item':<24} {'difficulty':>10} {'discrim.':>9} {'answers':>8}")
+    for item, row in model.items.sort_values("discrimination").iterrows():
+        print(
+            f"{item:<24} {row['difficulty']:>10.2f} {row['discrimination']:>9.2f} {int(row['n_answers']):>8}"
+        )
+    print(f"{'annotator':<24} {'ability':>10} {'answers':>8}")
+    for who, row in model.annotators.sort_values("ability").iterrows():
+        print(f"{who:<24} {row['ability']:>10.2f} {int(row['n_answers']):>8}")
+    return 0
+
+
+def run_replay_quiz(args: argparse.Namespace) -> int:
+    result = replay_quiz_from_files(args.responses, args.guideline, args.policy, args.seed)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"policy {result['policy']}")
+    print(f"{'annotator':<24} {'used':>5} {'of':>5}  decision")
+    for who, row in result["annotators"].items():
+        print(f"{who:<24} {row['items_used']:>5} {row['items_available']:>5}  {row['decision']}")
+    summary = result["summary"]
+    print(
+        f"mean items used {summary['items_used_mean']:.1f} of {summary['items_available_mean']:.1f}; "
+        f"decisions agreeing with all items: {summary['decisions_agreeing_with_all_items']:.0%}"
+    )
+    return 0
+
+
+def replay_quiz_from_files(responses: str, guideline_path: str, policy: str, seed: int) -> dict[str, Any]:
+    """Read the responses CSV and the guideline, grade the answers, and `replay_quiz` them."""
+    import pandas as pd
+
+    from calibration.adaptive.irt import graded_answers
+    from calibration.adaptive.replay import replay_quiz
+    from calibration.agreement import io
+    from calibration.agreement.gold import rule_threshold
+    from calibration.guidelines.loading import load_guideline
+    from calibration.responses import ANNOTATOR, ANSWER, ITEM
+
+    guideline = load_guideline(guideline_path)
+    inputs = {item.id: item.input for item in guideline.items}
+    raw = io.read_responses_csv(responses, "long")
+    answers = io.parse_answers(raw, guideline.task, inputs, responses)
+    frame = pd.DataFrame({ITEM: raw[ITEM].to_numpy(), ANNOTATOR: raw[ANNOTATOR].to_numpy(), ANSWER: answers})
+    gold = guideline.gold_answers()
+    graded = graded_answers(frame, pd.Series(gold, dtype=object), guideline.task)
+    rules = {item.id: list(item.rules) for item in guideline.items if item.id in gold}
+    policy_ = guideline.calibration
+    threshold = rule_threshold(policy_)
+    if not 0 < threshold < 1:
+        from calibration.errors import DataError
+
+        raise DataError(
+            f"the rule mark {threshold} of {guideline_path} leaves nothing to decide",
+            hint="set calibration.pass_rule_accuracy (or pass_accuracy) strictly between 0 and 1",
+        )
+    return replay_quiz(
+        graded,
+        rules,
+        threshold,
+        policy,  # type: ignore[arg-type]
+        confidence=policy_.decision_confidence,
+        min_per_rule=policy_.min_items_per_rule,
+        items_per_quiz=policy_.items_per_quiz,
+        seed=seed,
+    )
