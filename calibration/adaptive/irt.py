@@ -271,3 +271,47 @@ def ability_eap(
     weights /= weights.sum()
     mean = float(np.sum(weights * _GRID))
     return mean, float(np.sqrt(np.sum(weights * (_GRID - mean) ** 2)))
+
+
+SUSPECT_MIN_ANSWERS = 10
+"""Answers an item needs before it can be called suspect."""
+SUSPECT_DISCRIMINATION = 0.3
+"""A 2PL discrimination below this measures next to nothing."""
+
+
+def suspect_items(
+    graded: pd.DataFrame, model: ItemModel, *, min_answers: int = SUSPECT_MIN_ANSWERS
+) -> pd.DataFrame:
+    """Quiz items that measure nothing or the opposite: wrong gold or an ambiguous item (Lalor et al. 2016).
+
+    An item is suspect when it has at least `min_answers` answers and either the correlation
+    between being right on it and the answerer's ability is zero or negative (strong annotators
+    miss it as often as weak ones, or more), or, in a 2PL fit, its discrimination is below
+    `SUSPECT_DISCRIMINATION`. The discrimination of the fit cannot turn negative (it is
+    parameterised as ``exp(log a)``), so the correlation is what catches reversed items.
+
+    Returns:
+        DataFrame indexed by item_id (suspects only, lowest correlation first) with columns
+        n_answers, p_correct, discrimination, ability_correlation, reason.
+    """
+    ability = model.annotators["ability"]
+    frame = graded[[ITEM, ANNOTATOR, CREDIT]].astype({ITEM: str, ANNOTATOR: str})
+    frame = frame.assign(ability=frame[ANNOTATOR].map(ability).astype(float))
+    rows = {}
+    for item, part in frame.groupby(ITEM, sort=True):
+        if len(part) < min_answers or item not in model.items.index:
+            continue
+        credit, skill = part[CREDIT].to_numpy(dtype=float), part["ability"].to_numpy(dtype=float)
+        corr = float(np.corrcoef(credit, skill)[0, 1]) if credit.std() > 0 and skill.std() > 0 else np.nan
+        discrimination = float(model.items.loc[item, "discrimination"])
+        reasons = []
+        if np.isfinite(corr) and corr <= 0:
+            reasons.append(f"strong annotators miss it as often as weak ones or more (r = {corr:.2f})")
+        if model.kind == "2pl" and discrimination < SUSPECT_DISCRIMINATION:
+            reasons.append(f"discrimination {discrimination:.2f} is below {SUSPECT_DISCRIMINATION}")
+        if reasons:
+            rows[item] = [len(part), float(credit.mean()), discrimination, corr, "; ".join(reasons)]
+    columns = ["n_answers", "p_correct", "discrimination", "ability_correlation", "reason"]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    out.index.name = ITEM
+    return out.sort_values("ability_correlation") if len(out) else out

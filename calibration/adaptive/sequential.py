@@ -32,9 +32,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from calibration.agreement.decisions import DEFAULT_CONFIDENCE, decide_rules, items_to_decide
+from calibration.agreement.decisions import (
+    DEFAULT_CONFIDENCE,
+    decide_counts,
+    decide_rules,
+    items_to_decide_counts,
+)
 
 
 @dataclass(frozen=True)
@@ -43,41 +49,44 @@ class Step:
 
     Attributes:
         next_item: the item to ask next, None when the quiz is over.
-        decisions: per rule (`calibration.agreement.decisions.decide_rules` columns).
+        rule_decisions: per rule id, ``pass``, ``fail`` or ``undecided``.
         open_rules: rules that still take items.
         items_left: about how many more items the quiz will take (optimistic: each open rule
             its quota, or the fewest items that could decide it, whichever is more).
+        counts: per rule id, (items asked, credit).
+        threshold, confidence: what the rules are decided against.
     """
 
     next_item: str | None
-    decisions: pd.DataFrame
+    rule_decisions: dict[str, str]
     open_rules: list[str]
     items_left: int
+    counts: dict[str, tuple[int, float]]
+    threshold: float
+    confidence: float
 
     @property
     def done(self) -> bool:
         return self.next_item is None
 
+    @property
+    def decisions(self) -> pd.DataFrame:
+        """The decisions with intervals (`calibration.agreement.decisions.decide_rules` columns)."""
+        rules = list(self.counts)
+        frame = pd.DataFrame(
+            {
+                "n_items": [self.counts[r][0] for r in rules],
+                "n_correct": [self.counts[r][1] for r in rules],
+            },
+            index=pd.Index(rules, name="rule_id"),
+        )
+        frame["credit"] = frame["n_correct"].astype(float)
+        return decide_rules(frame, self.threshold, confidence=self.confidence)
+
 
 def item_rank(seed: int, key: str) -> int:
     """A stable pseudo-random rank of `key` under `seed` (the same on every machine and run)."""
     return int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:8], "big")
-
-
-def _per_rule(pool: Mapping[str, Sequence[str]], answered: Sequence[tuple[str, float]]) -> pd.DataFrame:
-    rules = sorted({r for rs in pool.values() for r in rs})
-    n = Counter[str]()
-    credit = Counter[str]()
-    for item, value in answered:
-        for rule in pool.get(item, ()):
-            n[rule] += 1
-            credit[rule] += float(value)
-    frame = pd.DataFrame(
-        {"n_items": [n[r] for r in rules], "n_correct": [credit[r] for r in rules]},
-        index=pd.Index(rules, name="rule_id"),
-    )
-    frame["credit"] = frame["n_correct"].astype(float)
-    return frame
 
 
 def next_step(
@@ -102,34 +111,39 @@ def next_step(
         seed: the quiz's seed (ties between rules and items).
         exposure: how often each item was asked across annotators (least exposed first).
     """
-    per_rule = _per_rule(pool, answered)
-    decisions = decide_rules(per_rule, threshold, confidence=confidence)
+    rules = sorted({r for rs in pool.values() for r in rs})
+    n = Counter[str]()
+    credit = Counter[str]()
+    for item, value in answered:
+        for rule in pool.get(item, ()):
+            n[rule] += 1
+            credit[rule] += float(value)
+    n_arr = np.array([n[r] for r in rules], dtype=float)
+    c_arr = np.array([credit[r] for r in rules], dtype=float)
+    codes = decide_counts(c_arr, n_arr, threshold, confidence=confidence)
+    needed = items_to_decide_counts(c_arr, n_arr, threshold, confidence=confidence)
+    decided = dict(zip(rules, (str(c) for c in codes), strict=True))
     asked = {item for item, _ in answered}
-    unasked = {item: rules for item, rules in pool.items() if item not in asked}
-    remaining = Counter(r for rules in unasked.values() for r in rules)
-    open_rules = [
-        str(rule)
-        for rule, row in decisions.iterrows()
-        if remaining[str(rule)] and (row["n_items"] < min_per_rule or row["decision"] == "undecided")
-    ]
+    unasked = {item: rules_ for item, rules_ in pool.items() if item not in asked}
+    remaining = Counter(r for rules_ in unasked.values() for r in rules_)
+    open_rules = [r for r in rules if remaining[r] and (n[r] < min_per_rule or decided[r] == "undecided")]
     room = len(unasked) if max_items is None else min(len(unasked), max(0, max_items - len(answered)))
     left = 0
-    for rule in open_rules:
-        row = per_rule.loc[rule]
-        needed = items_to_decide(row["credit"], int(row["n_items"]), threshold, confidence=confidence)
-        quota = max(min_per_rule - int(row["n_items"]), needed if needed is not None else remaining[rule])
-        left += min(quota, remaining[rule])
-    left = min(left, room)
+    for k, rule in enumerate(rules):
+        if rule in open_rules:
+            quota = max(min_per_rule - n[rule], int(needed[k]) if needed[k] >= 0 else remaining[rule])
+            left += min(quota, remaining[rule])
+    counts = {r: (n[r], float(credit[r])) for r in rules}
     if not open_rules or room == 0:
-        return Step(None, decisions, open_rules if room else [], 0)
-    rule = min(open_rules, key=lambda r: (int(per_rule.loc[r, "n_items"]), item_rank(seed, r)))
+        return Step(None, decided, open_rules if room else [], 0, counts, threshold, confidence)
+    rule = min(open_rules, key=lambda r: (n[r], item_rank(seed, r)))
     opened = set(open_rules)
     seen = exposure or {}
     item = min(
-        (i for i, rules in unasked.items() if rule in rules),
+        (i for i, rules_ in unasked.items() if rule in rules_),
         key=lambda i: (-len(opened.intersection(unasked[i])), seen.get(i, 0), item_rank(seed, i)),
     )
-    return Step(item, decisions, open_rules, max(left, 1))
+    return Step(item, decided, open_rules, max(min(left, room), 1), counts, threshold, confidence)
 
 
 def fixed_items(

@@ -38,7 +38,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from calibration.errors import DataError
 
@@ -124,9 +124,8 @@ def decide_rule(
     """
     _check(n_items, credit, threshold, confidence, prior)
     a, b = prior[0] + credit, prior[1] + n_items - credit
-    posterior = stats.beta(a, b)
-    p_pass = float(posterior.sf(threshold))
-    low, high = (float(x) for x in posterior.ppf([1 - confidence, confidence]))
+    p_pass = float(special.betaincc(a, b, threshold))  # P(p >= threshold) under Beta(a, b)
+    low, high = (float(special.betaincinv(a, b, q)) for q in (1 - confidence, confidence))
     if p_pass >= confidence:
         decision: Decision = "pass"
     elif 1 - p_pass >= confidence:
@@ -163,6 +162,38 @@ def decide_rules(
     return out.astype({"n_items": int, "p_pass": float, "acc_low": float, "acc_high": float})
 
 
+def decide_counts(
+    credit: np.ndarray,
+    n_items: np.ndarray,
+    threshold: float,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    prior: tuple[float, float] = DEFAULT_PRIOR,
+) -> np.ndarray:
+    """`decide_rule`'s decision for many rules at once (arrays of credit and items; no checks)."""
+    p_pass = special.betaincc(prior[0] + credit, prior[1] + n_items - credit, threshold)
+    return np.where(p_pass >= confidence, "pass", np.where(1 - p_pass >= confidence, "fail", "undecided"))
+
+
+def items_to_decide_counts(
+    credit: np.ndarray,
+    n_items: np.ndarray,
+    threshold: float,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    prior: tuple[float, float] = DEFAULT_PRIOR,
+    limit: int = 50,
+) -> np.ndarray:
+    """`items_to_decide` for many rules at once; -1 where `limit` more items cannot decide."""
+    extra = np.arange(limit + 1)[None, :]
+    a = (prior[0] + np.asarray(credit, dtype=float))[:, None]
+    b = (prior[1] + np.asarray(n_items, dtype=float) - np.asarray(credit, dtype=float))[:, None]
+    decided = (special.betaincc(a + extra, b, threshold) >= confidence) | (
+        special.betainc(a, b + extra, threshold) >= confidence
+    )
+    return np.where(decided.any(axis=1), decided.argmax(axis=1), -1)
+
+
 def overall_decision(decisions: Iterable[str]) -> Decision:
     """``fail`` when any rule failed, ``pass`` when every rule (at least one) passed, else ``undecided``."""
     seen = list(decisions)
@@ -190,7 +221,7 @@ def items_to_decide(
     _check(n_items, credit, threshold, confidence, prior)
     extra = np.arange(limit + 1)
     a, b = prior[0] + credit, prior[1] + n_items - credit
-    pass_p = stats.beta.sf(threshold, a + extra, b)
-    fail_p = stats.beta.cdf(threshold, a, b + extra)
+    pass_p = special.betaincc(a + extra, b, threshold)
+    fail_p = special.betainc(a, b + extra, threshold)
     decided = (pass_p >= confidence) | (fail_p >= confidence)
     return int(np.argmax(decided)) if decided.any() else None

@@ -81,7 +81,10 @@ def run_irt_fit(args: argparse.Namespace) -> int:
     fit = fit_item_model(_engine(args), args.guideline, actor=SYSTEM, model=args.model)
     model = fit.model
     if args.json:
-        print(json.dumps({"guideline": fit.guideline_ref, **model.to_dict()}, indent=1))
+        suspects = fit.suspects
+        data = {"guideline": fit.guideline_ref, **model.to_dict()}
+        data["suspect_items"] = {} if suspects is None else json.loads(suspects.to_json(orient="index"))
+        print(json.dumps(data, indent=1))
         return 0
     print(f"{fit.guideline_ref}: {model.kind} fitted on {model.n_answers} answers, stored")
     print(f"{'item':<24} {'difficulty':>10} {'discrim.':>9} {'answers':>8}")
@@ -92,6 +95,10 @@ def run_irt_fit(args: argparse.Namespace) -> int:
     print(f"{'annotator':<24} {'ability':>10} {'answers':>8}")
     for who, row in model.annotators.sort_values("ability").iterrows():
         print(f"{who:<24} {row['ability']:>10.2f} {int(row['n_answers']):>8}")
+    if fit.suspects is not None and len(fit.suspects):
+        print("suspect items (wrong gold or an ambiguous item? see the revision queue):")
+        for item, row in fit.suspects.iterrows():
+            print(f"  {item}: {row['reason']}")
     return 0
 
 

@@ -27,12 +27,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ItemModelFit:
-    """A stored fit: which version, when, why, and the model."""
+    """A stored fit: which version, when, why, and the model.
+
+    ``suspects`` (`calibration.adaptive.irt.suspect_items`) is filled by `fit_item_model` only: a
+    stored fit keeps the estimates, not the answers the suspects were judged on.
+    """
 
     guideline_ref: str
     fitted_at: dt.datetime
     reason: str
     model: ItemModel
+    suspects: pd.DataFrame | None = None
 
 
 def gold_answers_of_version(engine: Engine, guideline_ref: str) -> pd.DataFrame:
@@ -71,7 +76,7 @@ def fit_item_model(
         NotFoundError: unknown version. DataError: no answers on gold items yet.
         PermissionDenied: not a lead.
     """
-    from calibration.adaptive.irt import fit_irt
+    from calibration.adaptive.irt import fit_irt, suspect_items
 
     with session_scope(engine, read_only=True) as session:
         actor_row(session, actor, ("lead",), "fit the item model")
@@ -104,7 +109,7 @@ def fit_item_model(
             answers=fitted.n_answers,
             reason=reason,
         )
-        return ItemModelFit(ref_of(version), row.fitted_at, row.reason, fitted)
+        return ItemModelFit(ref_of(version), row.fitted_at, row.reason, fitted, suspect_items(graded, fitted))
 
 
 def latest_item_model(engine: Engine, guideline_ref: str) -> ItemModelFit | None:

@@ -115,3 +115,19 @@ def test_information_peaks_at_the_difficulty_and_eap_moves_with_answers():
 def test_bad_input_is_named(frame, message):
     with pytest.raises(DataError, match=message):
         fit_irt(frame)
+
+
+def test_an_item_with_reversed_gold_is_suspect_and_the_others_are_not():
+    from calibration.adaptive.irt import suspect_items
+
+    graded, *_ = simulate(20, 300, seed=8)
+    reversed_item = graded["item_id"] == "i007"
+    graded.loc[reversed_item, "credit"] = 1.0 - graded.loc[reversed_item, "credit"]  # gold is wrong
+    fitted = fit_irt(graded, "2pl")
+    suspects = suspect_items(graded, fitted)
+    assert list(suspects.index) == ["i007"]
+    assert suspects.loc["i007", "ability_correlation"] < 0
+    assert suspects.loc["i007", "reason"].startswith(
+        "strong annotators miss it as often as weak ones or more"
+    )
+    assert suspect_items(graded, fitted, min_answers=301).empty

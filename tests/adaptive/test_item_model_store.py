@@ -79,6 +79,7 @@ def test_the_cli_fits_and_prints_the_estimates(answered: Any, capsys: pytest.Cap
     data = json.loads(capsys.readouterr().out)
     assert data["guideline"] == "tiny@1.0.0" and data["kind"] == "rasch" and data["n_answers"] == 18
     assert set(data["annotators"]) == {"ann", "bob", "cyd"}
+    assert data["suspect_items"] == {}  # 3 answers per item: too few to call any item suspect
     assert main(["irt", "fit", "tiny@1.0.0", "--database-url", answered.url, "--model", "2pl"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("tiny@1.0.0: 2pl fitted on 18 answers, stored\n") and "ability" in out

@@ -130,3 +130,14 @@ def test_a_weak_annotator_rarely_passes_a_fixed_quiz():
     k = np.arange(n + 1)
     p_pass = stats.binom.pmf(k, n, threshold - 0.1)[table[n, k] == 1].sum()
     assert p_pass <= 0.05
+
+
+def test_the_vectorised_forms_agree_with_the_scalar_ones():
+    from calibration.agreement.decisions import decide_counts, items_to_decide_counts
+
+    cases = [(13, 13), (3, 3), (0, 2), (5, 10), (2.5, 3), (0, 0), (10, 20)]
+    credit = np.array([c for c, _ in cases], dtype=float)
+    n = np.array([k for _, k in cases], dtype=float)
+    assert list(decide_counts(credit, n, 0.8)) == [decide_rule(c, k, 0.8).decision for c, k in cases]
+    expected = [items_to_decide(c, k, 0.8) for c, k in cases]
+    assert list(items_to_decide_counts(credit, n, 0.8)) == [-1 if e is None else e for e in expected]
