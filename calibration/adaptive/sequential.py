@@ -37,6 +37,7 @@ import pandas as pd
 
 from calibration.agreement.decisions import (
     DEFAULT_CONFIDENCE,
+    DEFAULT_PRIOR,
     decide_counts,
     decide_rules,
     items_to_decide_counts,
@@ -99,6 +100,7 @@ def next_step(
     max_items: int | None = None,
     seed: int = 0,
     exposure: Mapping[str, int] | None = None,
+    prior: tuple[float, float] = DEFAULT_PRIOR,
 ) -> Step:
     """The next item of a sequential quiz (module docstring).
 
@@ -110,6 +112,7 @@ def next_step(
         max_items: stop after this many answers (None: when no rule is open).
         seed: the quiz's seed (ties between rules and items).
         exposure: how often each item was asked across annotators (least exposed first).
+        prior: the Beta prior of the decisions.
     """
     rules = sorted({r for rs in pool.values() for r in rs})
     n = Counter[str]()
@@ -120,8 +123,8 @@ def next_step(
             credit[rule] += float(value)
     n_arr = np.array([n[r] for r in rules], dtype=float)
     c_arr = np.array([credit[r] for r in rules], dtype=float)
-    codes = decide_counts(c_arr, n_arr, threshold, confidence=confidence)
-    needed = items_to_decide_counts(c_arr, n_arr, threshold, confidence=confidence)
+    codes = decide_counts(c_arr, n_arr, threshold, confidence=confidence, prior=prior)
+    needed = items_to_decide_counts(c_arr, n_arr, threshold, confidence=confidence, prior=prior)
     decided = dict(zip(rules, (str(c) for c in codes), strict=True))
     asked = {item for item, _ in answered}
     unasked = {item: rules_ for item, rules_ in pool.items() if item not in asked}

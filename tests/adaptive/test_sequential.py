@@ -88,3 +88,10 @@ def test_decisions_of_the_sequential_quiz_are_mostly_right(skill):
         decision = steps[-1].decisions.loc["A", "decision"]
         wrong += decision == ("fail" if skill > 0.8 else "pass")
     assert wrong <= 4  # 10% of 40, above the nominal 5% for Monte Carlo slack
+
+
+def test_a_prior_is_passed_to_the_decisions():
+    answered = [(f"A{k}", 1.0) for k in range(5)]
+    pool = {f"A{k}": ["A"] for k in range(30)}
+    assert next_step(pool, answered, 0.8).rule_decisions == {"A": "undecided"}
+    assert next_step(pool, answered, 0.8, prior=(12, 1)).rule_decisions == {"A": "pass"}
