@@ -1,4 +1,4 @@
-"""`calibration irt fit` (the item model of a published guideline version) and `calibration replay quiz`.
+"""`calibration irt fit` (the item model of a published guideline version), `calibration replay quiz|pilot`.
 
 Heavy imports (pandas, numpy, scipy) stay inside the handlers so the CLI starts fast.
 """
@@ -66,6 +66,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     quiz.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the item order (default 0)")
     quiz.add_argument("--json", action="store_true", help="print JSON instead of a table")
     quiz.set_defaults(handler=run_replay_quiz)
+    pilot = replay_verbs.add_parser(
+        "pilot",
+        help="replay a pilot in the order a policy would have asked for answers",
+        description="Replay a pilot item by item (each item with all of its answers in the file) in the order "
+        "the policy would have asked, until every rule's agreement interval is above or below the target. "
+        "Exit 1 on invalid input.",
+    )
+    pilot.add_argument("responses", metavar="RESPONSES.csv", help="long CSV: item_id,annotator_id,answer")
+    source = pilot.add_mutually_exclusive_group(required=True)
+    source.add_argument("--item-rules", metavar="MAP.csv", help="item-to-rule map: item_id,rule_id")
+    source.add_argument(
+        "--guideline",
+        metavar="FILE.yaml",
+        help="guideline version: its task, its bank's rules, its pilot target",
+    )
+    pilot.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        metavar="T",
+        help="Krippendorff's alpha a rule should reach (default: the guideline's pilot_target, else 0.8)",
+    )
+    pilot.add_argument(
+        "--policy",
+        choices=("uniform", "adaptive"),
+        default="adaptive",
+        help="pilot policy (default adaptive)",
+    )
+    pilot.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the order and the bootstrap")
+    pilot.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    pilot.set_defaults(handler=run_replay_pilot)
     replay.set_defaults(handler=lambda _args: _help(replay))
 
 
@@ -157,3 +188,47 @@ def replay_quiz_from_files(responses: str, guideline_path: str, policy: str, see
         items_per_quiz=policy_.items_per_quiz,
         seed=seed,
     )
+
+
+def run_replay_pilot(args: argparse.Namespace) -> int:
+    result = replay_pilot_from_files(args)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(
+        f"policy {result['policy']}: {result['answers_used']} of {result['answers_available']} answers used"
+    )
+    print(f"{'rule':<24} {'answers':>7}  {'decision':<10} with all items")
+    for rule, row in result["rules"].items():
+        print(f"{rule:<24} {row['answers_used']:>7}  {row['decision']:<10} {row['decision_all']}")
+    return 0
+
+
+def replay_pilot_from_files(args: argparse.Namespace) -> dict[str, Any]:
+    """Read the responses (and guideline or map), then `replay_pilot` them."""
+    import pandas as pd
+
+    from calibration.adaptive.pilot_replay import replay_pilot
+    from calibration.agreement import io
+    from calibration.errors import DataError
+    from calibration.guidelines.loading import load_guideline
+    from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
+
+    raw = io.read_responses_csv(args.responses, "long")
+    target = args.target
+    if args.guideline:
+        guideline = load_guideline(args.guideline)
+        task, inputs = guideline.task, {item.id: item.input for item in guideline.items}
+        item_rules = pd.DataFrame(
+            [(item.id, rule) for item in guideline.items for rule in item.rules], columns=[ITEM, RULE]
+        )
+        target = guideline.calibration.pilot_target if target is None else target
+    else:
+        task, inputs = io.infer_task(raw, args.responses), {}
+        item_rules = io.read_item_rules_csv(args.item_rules)
+    target = 0.8 if target is None else target
+    if not -1 <= target <= 1:
+        raise DataError(f"--target {target} is not an agreement between -1 and 1", hint="e.g. --target 0.8")
+    answers = io.parse_answers(raw, task, inputs, args.responses)
+    frame = pd.DataFrame({ITEM: raw[ITEM].to_numpy(), ANNOTATOR: raw[ANNOTATOR].to_numpy(), ANSWER: answers})
+    return replay_pilot(frame, item_rules, task, target, args.policy, seed=args.seed)

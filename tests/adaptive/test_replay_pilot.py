@@ -1,0 +1,88 @@
+"""`calibration replay pilot` and `replay_pilot`: decided rules stop, JSON shape, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.adaptive.pilot_replay import replay_pilot
+from calibration.cli.main import main
+from calibration.errors import DataError
+from calibration.guidelines.model import Label, Task
+
+ROOT = Path(__file__).resolve().parents[2]
+PILOT = str(ROOT / "examples" / "agreement" / "contract-pilot.csv")
+RULES = str(ROOT / "examples" / "agreement" / "contract-item-rules.csv")
+TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in ("P", "N", "U")])
+
+
+def simulated_pilot(seed: int = 0):
+    """Rule A: three annotators always agree; rule B: they answer at random. 40 items each."""
+    rng = np.random.default_rng(seed)
+    rows, rules = [], []
+    for rule in ("A", "B"):
+        for k in range(40):
+            item = f"{rule}{k:02d}"
+            rules.append((item, rule))
+            truth = rng.choice(["P", "N", "U"])
+            for who in ("x", "y", "z"):
+                answer = truth if rule == "A" else rng.choice(["P", "N", "U"])
+                rows.append((item, who, answer))
+    responses = pd.DataFrame(rows, columns=["item_id", "annotator_id", "answer"])
+    return responses, pd.DataFrame(rules, columns=["item_id", "rule_id"])
+
+
+@pytest.mark.parametrize("policy", ["uniform", "adaptive"])
+def test_decided_rules_stop_and_agree_with_all_items(policy):
+    responses, item_rules = simulated_pilot()
+    result = replay_pilot(responses, item_rules, TASK, 0.6, policy)
+    assert list(result) == ["policy", "answers_used", "answers_available", "rules"]
+    assert result["answers_available"] == 240
+    assert result["rules"]["A"]["decision"] == result["rules"]["A"]["decision_all"] == "above"
+    assert result["rules"]["B"]["decision"] == result["rules"]["B"]["decision_all"] == "below"
+    assert result["rules"]["A"]["answers_used"] == 15  # decided on its first 5 items
+    assert result["answers_used"] < 120  # far fewer than the full design's 240
+
+
+def test_adaptive_gives_the_widest_undecided_rule_the_next_item():
+    responses, item_rules = simulated_pilot(seed=3)
+    adaptive = replay_pilot(responses, item_rules, TASK, 0.6, "adaptive")
+    uniform = replay_pilot(responses, item_rules, TASK, 0.6, "uniform")
+    assert adaptive["answers_used"] <= uniform["answers_used"]
+
+
+def test_other_task_types_and_unknown_items_are_refused():
+    responses, item_rules = simulated_pilot()
+    with pytest.raises(
+        DataError, match="replay pilot works on single_label, rating and pairwise tasks, not multi_label"
+    ):
+        replay_pilot(responses, item_rules, Task(type="multi_label", labels=TASK.labels), 0.6)
+    with pytest.raises(DataError, match="no answered item has a rule in the item-to-rule map"):
+        replay_pilot(responses, item_rules.assign(item_id="other"), TASK, 0.6)
+
+
+def test_the_cli_prints_the_issue_json(capsys):
+    assert main(["replay", "pilot", PILOT, "--item-rules", RULES, "--target", "0.6", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["policy"] == "adaptive" and data["answers_used"] <= data["answers_available"]
+    assert data["rules"]["R-IP"] == {"decision": "above", "decision_all": "above", "answers_used": 20}
+    guideline = str(ROOT / "guidelines" / "contract-clauses" / "1.1.0.yaml")
+    assert (
+        main(["replay", "pilot", PILOT, "--guideline", guideline, "--policy", "uniform", "--seed", "2"]) == 0
+    )
+    assert capsys.readouterr().out.startswith("policy uniform: ")
+
+
+def test_the_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["replay", "pilot", PILOT, "--item-rules", RULES, "--target", "3"]) == 1
+    assert (
+        capsys.readouterr().err
+        == "error: --target 3.0 is not an agreement between -1 and 1 (hint: e.g. --target 0.8)\n"
+    )
+    assert main(["replay", "pilot", str(tmp_path / "none.csv"), "--item-rules", RULES]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such responses file" in err
