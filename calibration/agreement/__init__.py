@@ -17,6 +17,9 @@ Modules (import from them directly; this package imports nothing so the CLI star
 - `encoding`: integer codes (``encode``) of items, annotators and declared categories.
 - `gold`: ``score_against_gold(responses, gold, task, item_rules=None, policy=None) -> GoldScore``,
   ``score_annotators(...) -> DataFrame``.
+- `decisions`: ``decide_rule(credit, n_items, threshold, confidence=0.95, prior=(1, 1)) ->
+  RuleDecision`` (pass/fail/undecided from the Beta-binomial posterior, with the credible interval),
+  ``decide_rules(per_rule, threshold)``, ``overall_decision(decisions)``, ``items_to_decide(...)``.
 - `dawid_skene`: ``fit_dawid_skene(responses, categories, n_iter=100, tol=1e-5, gold=None)``.
 - `io`: CSV reading for ``calibration agreement`` (long/wide responses, maps, gold).
 

@@ -95,3 +95,30 @@ def test_a_prior_is_passed_to_the_decisions():
     pool = {f"A{k}": ["A"] for k in range(30)}
     assert next_step(pool, answered, 0.8).rule_decisions == {"A": "undecided"}
     assert next_step(pool, answered, 0.8, prior=(12, 1)).rule_decisions == {"A": "pass"}
+
+
+def test_property_a_quiz_never_repeats_and_ends_within_the_pool():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        n_rules=st.integers(1, 4),
+        per_rule=st.integers(1, 8),
+        answers=st.lists(st.booleans(), min_size=40, max_size=40),
+        seed=st.integers(0, 1000),
+        minimum=st.integers(1, 3),
+    )
+    def check(n_rules, per_rule, answers, seed, minimum):
+        pool = {f"R{r}-{k}": [f"R{r}"] for r in range(n_rules) for k in range(per_rule)}
+        asked: list[tuple[str, float]] = []
+        for right in answers:
+            step = next_step(pool, asked, 0.8, min_per_rule=minimum, seed=seed)
+            if step.done:
+                break
+            assert step.next_item in pool and step.next_item not in {i for i, _ in asked}
+            assert step.items_left >= 1
+            asked.append((step.next_item, float(right)))
+        assert len(asked) <= len(pool)
+
+    check()
