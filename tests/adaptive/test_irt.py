@@ -131,3 +131,24 @@ def test_an_item_with_reversed_gold_is_suspect_and_the_others_are_not():
         "strong annotators miss it as often as weak ones or more"
     )
     assert suspect_items(graded, fitted, min_answers=301).empty
+
+
+@pytest.mark.parametrize("model", ["rasch", "2pl"])
+def test_degenerate_data_fit_without_warnings(model):
+    import warnings
+
+    cases = [
+        pd.DataFrame({"item_id": ["i1"], "annotator_id": ["a"], "credit": [1.0]}),
+        pd.DataFrame({"item_id": ["i1", "i1"], "annotator_id": ["a", "b"], "credit": [0.0, 0.0]}),
+        pd.DataFrame({"item_id": ["i1", "i2"] * 5, "annotator_id": list("aabbccddee"), "credit": [0.5] * 10}),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for graded in cases:
+            fitted = fit_irt(graded, model)
+            assert fitted.converged
+            assert (
+                np.isfinite(fitted.items["difficulty"]).all()
+                and np.isfinite(fitted.annotators["ability"]).all()
+            )
+    assert fit_irt(cases[1], model).items.loc["i1", "difficulty"] > 0  # nobody got it right: hard
