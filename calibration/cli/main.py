@@ -19,6 +19,7 @@ VERB_MODULES = (
     "calibration.cli.storage",
     "calibration.cli.ambiguity",
     "calibration.cli.interop",
+    "calibration.cli.model",
 )
 
 
