@@ -281,23 +281,20 @@ def _error_pattern(
 ) -> str | None:
     """How the model fails differently from people on one rule, or None.
 
-    ``label pair GOLD->ANSWER`` when at least `min_errors` model errors and 60% of them are one
-    confusion that people make at less than half the model's rate on the same items; ``edge cases``
-    when the model's error rate on the rule's edge-case items is at least twice its rate elsewhere
-    and above the people's on those items.
+    ``label pair GOLD->ANSWER`` when at least `min_errors` model errors are one confusion, 60% of
+    its errors or more, and the model makes it more often than the people do on the same items
+    (one-sided exact binomial test at 1%); ``edge cases`` when the model's error rate on the rule's
+    edge-case items is at least twice its rate elsewhere and above the people's there (same test).
     """
     wrong = model[model["credit"] < 1]
     if task.type in ("single_label", "pairwise", "rating") and len(wrong) >= min_errors:
         pairs = Counter(zip(wrong["gold"].map(str), wrong[ANSWER].map(str), strict=True))
         ((pair, count),) = pairs.most_common(1)
-        if count / len(wrong) >= 0.6:
-            model_rate = count / len(model)
-            human_rate = (
-                float(((people["gold"].map(str) == pair[0]) & (people[ANSWER].map(str) == pair[1])).mean())
-                if len(people)
-                else 0.0
-            )
-            if human_rate < model_rate / 2:
+        if count >= min_errors and count / len(wrong) >= 0.6:
+            same = (people["gold"].map(str) == pair[0]) & (people[ANSWER].map(str) == pair[1])
+            # the people's rate of this confusion, smoothed so that "never" is not a rate of 0
+            human_rate = (float(same.sum()) + 0.5) / (len(people) + 1)
+            if _more_often(count, len(model), human_rate):
                 return f"label pair {pair[0]}->{pair[1]}"
     if edge_items and len(wrong) >= min_errors:
         on_edge = model[ITEM].isin(edge_items)
@@ -305,9 +302,17 @@ def _error_pattern(
         rest_rate = 1 - model.loc[~on_edge, "credit"].mean() if (~on_edge).any() else 0.0
         human_edge = people[ITEM].isin(edge_items)
         human_rate = 1 - people.loc[human_edge, "credit"].mean() if human_edge.any() else 0.0
-        if on_edge.sum() >= 2 and edge_rate >= 2 * rest_rate and edge_rate > human_rate:
+        edge_errors = int((model.loc[on_edge, "credit"] < 1).sum())
+        if edge_rate >= 2 * rest_rate and _more_often(edge_errors, int(on_edge.sum()), max(human_rate, 0.01)):
             return "edge cases"
     return None
+
+
+def _more_often(count: int, n: int, rate: float, alpha: float = 0.01) -> bool:
+    """The model made this error more often than at `rate` (one-sided exact binomial test)."""
+    from scipy.stats import binomtest
+
+    return bool(n) and binomtest(count, n, min(rate, 0.999), alternative="greater").pvalue < alpha
 
 
 def triage_rules(
@@ -422,7 +427,7 @@ def _rule_row(
         "difference_high": high,
         "decision": decision,
         "model_errors": int((m["credit"] < 1).sum()),
-        "error_pattern": _error_pattern(task, m, h, edges, 3),
+        "error_pattern": _error_pattern(task, m, h, edges, 5),
     }
 
 

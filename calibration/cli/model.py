@@ -166,7 +166,8 @@ def run_triage(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
         return 0
     for rule, row in table.iterrows():
-        pattern = f"; fails differently from people: {row['error_pattern']}" if row["error_pattern"] else ""
+        found = row["error_pattern"]
+        pattern = f"; fails differently from people: {found}" if isinstance(found, str) else ""
         print(
             f"{rule}: {row['decision']} (model {_num(row['model_accuracy'])}, people {_num(row['human_accuracy'])}, "
             f"difference {_num(row['difference'])} [{_num(row['difference_low'])}, {_num(row['difference_high'])}] "
