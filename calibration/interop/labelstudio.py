@@ -27,7 +27,9 @@ is refused.
 A task's ``predictions`` (pre-annotations a model made: ``model_version``, ``score`` and a ``result``
 shaped like an annotation's) are a model annotator's answers: the annotator is named by
 ``model_version`` (``"model"`` when empty) and its kind is ``model``, with the prediction's
-``score``. Predictions exported as bare ids (older exports) carry no answer and are ignored.
+``score``. Predictions exported as bare ids (older exports) carry no answer and are ignored, and so
+are the gold answers ``calibration labelstudio-tasks --with-gold`` writes as predictions
+(``model_version`` ``"gold <guideline>"``).
 """
 
 from __future__ import annotations
@@ -141,10 +143,21 @@ MODEL_NAME = "model"
 """The annotator name of a prediction without ``model_version``."""
 
 
+GOLD_PREDICTION = "gold "
+"""The model_version prefix of the gold answers `labelstudio-tasks --with-gold` writes as predictions."""
+
+
 def _predictions(task: Any) -> list[dict[str, Any]]:
-    """A task's predictions that carry an answer (bare prediction ids of older exports are left out)."""
+    """A task's model predictions (bare prediction ids of older exports, and the gold answers our own
+    task export writes as predictions, are left out)."""
     found = task.get("predictions") if isinstance(task, dict) else None
-    return [p for p in found if isinstance(p, dict)] if isinstance(found, list) else []
+    if not isinstance(found, list):
+        return []
+    return [
+        p
+        for p in found
+        if isinstance(p, dict) and not str(p.get("model_version") or "").startswith(GOLD_PREDICTION)
+    ]
 
 
 def _as_model(prediction: dict[str, Any]) -> tuple[dict[str, Any], float | None]:

@@ -83,3 +83,108 @@ def test_model_triage_on_simulated_answers(capsys, tmp_path) -> None:
     code, out, err = run(capsys, *args, "--people", "person-1", "--margin", "0.1", "--min-items", "100")
     assert code == 0, err
     assert out.splitlines()[0].startswith("R-CONF: not enough evidence (model ")
+
+
+def _plan(capsys, tmp_path, *extra) -> tuple[int, Path, str]:
+    out = tmp_path / "plan.csv"
+    code, _, err = run(
+        capsys,
+        "spot-check-plan",
+        ANSWERS,
+        "--guideline",
+        GUIDELINE,
+        "--rules",
+        "R-PAY",
+        "R-TERM",
+        "--baseline",
+        "1",
+        "--target",
+        "0.7",
+        "-o",
+        out,
+        *extra,
+    )
+    return code, out, err
+
+
+def test_spot_check_plan_csv_then_review_keeps_or_sends_back(capsys, tmp_path) -> None:
+    import pandas as pd
+
+    code, path, err = _plan(capsys, tmp_path)
+    assert code == 0, err
+    assert "R-PAY: check 9 random labels per batch and keep automating while at most 0 are wrong" in err
+    plan = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert set(plan["rule_id"]) == {"R-PAY", "R-TERM"} and set(plan["reviewer_answer"]) == {""}
+    # R-PAY has 7 bank items, fewer than n=9: all are checked
+    assert (plan["rule_id"].eq("R-PAY") & plan["selection"].eq("random")).sum() == 7
+    right = plan.assign(reviewer_answer=plan["model_answer"])
+    right.to_csv(tmp_path / "reviewed.csv", index=False)
+    code, out, err = run(capsys, "spot-check-review", tmp_path / "reviewed.csv", "--guideline", GUIDELINE)
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("R-PAY: keep automating (0 wrong of 7 random labels checked")
+    wrong = right.copy()
+    wrong.loc[wrong["rule_id"].eq("R-TERM").idxmax(), "reviewer_answer"] = "OTHER"
+    wrong.to_csv(tmp_path / "reviewed.csv", index=False)
+    code, out, err = run(
+        capsys, "spot-check-review", tmp_path / "reviewed.csv", "--guideline", GUIDELINE, "--json"
+    )
+    assert code == 1, err
+    assert json.loads(out)["R-TERM"]["decision"] == "back to people"
+
+
+def test_spot_check_plan_as_label_studio_tasks_and_the_reviewers_export_read_back(capsys, tmp_path) -> None:
+    code, path, err = _plan(capsys, tmp_path, "--as", "labelstudio")
+    assert code == 0, err
+    tasks = json.loads(path.read_text(encoding="utf-8"))
+    first = tasks[0]
+    assert first["data"]["selection"] == "random" and first["data"]["text"]
+    (prediction,) = first["predictions"]
+    assert prediction["model_version"] == "clauses-gpt@2024-08" and 0 < prediction["score"] <= 1
+    # the reviewer accepts every prediction as is: the export carries their annotations
+    for number, task in enumerate(tasks, start=1):
+        task["annotations"] = [
+            {
+                "id": number,
+                "completed_by": {"id": 7, "email": "rev@x.org"},
+                "result": task["predictions"][0]["result"],
+            }
+        ]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    code, out, err = run(
+        capsys,
+        "spot-check-plan",
+        ANSWERS,
+        "--guideline",
+        GUIDELINE,
+        "--rules",
+        "R-PAY",
+        "R-TERM",
+        "--baseline",
+        "1",
+        "--target",
+        "0.7",
+        "-o",
+        tmp_path / "plan.csv",
+    )
+    assert code == 0, err
+    code, out, err = run(
+        capsys,
+        "spot-check-review",
+        tmp_path / "plan.csv",
+        "--guideline",
+        GUIDELINE,
+        "--reviews",
+        export,
+        "--json",
+    )
+    assert code == 0, err
+    assert {r["decision"] for r in json.loads(out).values()} == {"keep automating"}
+
+
+def test_spot_check_plan_from_a_triage_without_baseline_is_refused(capsys, tmp_path) -> None:
+    code, _, err = run(
+        capsys, "spot-check-plan", ANSWERS, "--guideline", GUIDELINE, "--rules", "R-PAY", "--target", "0.9"
+    )
+    assert code == 1
+    assert "no baseline accuracy for rule R-PAY" in err and "--triage TRIAGE.json" in err

@@ -277,3 +277,11 @@ def test_a_model_named_like_a_person_in_the_store_is_refused_whole(engine, claus
     with pytest.raises(ConflictError, match="'clauses-gpt@2' is a human annotator in the store"):
         import_file(engine, "csv", CSV.encode(), "answers.csv", "clauses@1.0.0", round_name="b")
     assert service.counts(engine) == before
+
+
+def test_our_own_gold_predictions_are_not_a_model(clauses) -> None:
+    export = ls_export()
+    for task in export:
+        task["predictions"] = [{"model_version": "gold clauses@1.0.0", "result": _choice("INDEM")}]
+    result = resolve(read_labelstudio(json.dumps(export).encode(), "p.json", clauses), clauses)
+    assert result.model_annotators == [] and "annotator_kind" not in result.responses
