@@ -449,3 +449,43 @@ def _difference_interval(
         return math.nan, math.nan
     tail = (1 - confidence) / 2 * 100
     return float(np.percentile(diffs, tail)), float(np.percentile(diffs, 100 - tail))
+
+
+MODEL_ROW_COLUMNS = ["n_answers", "n_gold", "accuracy", "low", "high", "agrees_with_people", "n_majority"]
+
+
+def model_rows(
+    people: pd.DataFrame,
+    model_responses: pd.DataFrame,
+    gold: pd.Series,
+    task: Task,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """One row per model annotator, apart from the people: its accuracy against gold (Wilson interval)
+    and how often it gives the people's majority answer.
+
+    Returns:
+        A DataFrame indexed by annotator_id (the models) with `MODEL_ROW_COLUMNS`; empty without models.
+    """
+    consensus = _consensus(people) if len(people) else pd.Series(dtype=object)
+    rows = {}
+    for name, mine in model_responses.groupby(ANNOTATOR, sort=True):
+        scored = mine[mine[ITEM].isin(gold.index)]
+        credit = _credit(task, scored[ANSWER], gold.reindex(scored[ITEM])) if len(scored) else np.array([])
+        low, high = wilson_interval(float(credit.sum()), len(credit), confidence)
+        agreed = [
+            _hashable(a) == consensus[i]
+            for i, a in zip(mine[ITEM], mine[ANSWER], strict=True)
+            if i in consensus.index
+        ]
+        rows[str(name)] = {
+            "n_answers": len(mine),
+            "n_gold": len(credit),
+            "accuracy": float(credit.mean()) if len(credit) else math.nan,
+            "low": low,
+            "high": high,
+            "agrees_with_people": float(np.mean(agreed)) if agreed else math.nan,
+            "n_majority": len(agreed),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=MODEL_ROW_COLUMNS).rename_axis(ANNOTATOR)

@@ -314,7 +314,9 @@ def run_plan(args: argparse.Namespace) -> int:
         print(f"{rule}: {plan.sentence()}", file=sys.stderr)
     task_type = guideline.task.type
     if args.shape == "labelstudio":
-        text = json.dumps(_labelstudio(guideline, table, result.inputs), indent=1, ensure_ascii=False)
+        from calibration.interop.spot_checks import spot_check_tasks
+
+        text = json.dumps(spot_check_tasks(guideline, table, result.inputs), indent=1, ensure_ascii=False)
         write_text(text + "\n", args.output)
         return 0
     frame = table.assign(
@@ -322,27 +324,6 @@ def run_plan(args: argparse.Namespace) -> int:
     )
     write_text(frame.to_csv(index=False, lineterminator="\n"), args.output)
     return 0
-
-
-def _labelstudio(guideline: Any, table: Any, inputs: Any) -> list[dict[str, Any]]:
-    """The plan as Label Studio tasks: the model's label as a prediction the reviewer corrects."""
-    from calibration.interop.exports import labelstudio_result, labelstudio_tasks
-
-    items = list(dict.fromkeys(table["item_id"]))
-    rules = {i: list(table.loc[table["item_id"].eq(i), "rule_id"].unique()) for i in items}
-    tasks = labelstudio_tasks(guideline, {i: inputs.get(i) for i in items}, rules)
-    first = table.drop_duplicates("item_id").set_index("item_id")
-    for task in tasks:
-        row = first.loc[task["data"]["item_id"]]
-        task["data"]["selection"] = row["selection"]
-        prediction = {
-            "model_version": str(row["model"]),
-            "result": labelstudio_result(guideline, row["model_answer"], inputs.get(task["data"]["item_id"])),
-        }
-        if row["score"] == row["score"] and row["score"] is not None:
-            prediction["score"] = float(row["score"])
-        task["predictions"] = [prediction]
-    return tasks
 
 
 def run_review(args: argparse.Namespace) -> int:
