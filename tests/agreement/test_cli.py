@@ -235,4 +235,4 @@ def test_model_rows_are_left_out_of_agreement_unless_included(capsys, tmp_path) 
     assert json.loads(out) == json.loads(people_only)
     code, out, err = run(capsys, path, *args, "--include-models")
     assert code == 0, err
-    assert "clauses-gpt@1" in json.loads(out)["per_annotator"]
+    assert "clauses-gpt@1 (model)" in json.loads(out)["per_annotator"]  # marked in the tables
