@@ -1,4 +1,4 @@
-"""Migration 0004: every existing user becomes a human annotator kind; answers gain an empty score."""
+"""Migration 0005: every existing user becomes a human annotator kind; answers gain an empty score."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from calibration.rounds import service
 from calibration.storage.engine import current_revision, make_engine, upgrade
 
 
-def test_upgrading_from_0003_makes_every_user_human_and_downgrade_drops_the_columns(db_url: str) -> None:
+def test_upgrading_from_0004_makes_every_user_human_and_downgrade_drops_the_columns(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
-        upgrade(engine, "0003")
+        upgrade(engine, "0004")
         with engine.begin() as connection:
             connection.execute(
                 text(
@@ -19,8 +19,8 @@ def test_upgrading_from_0003_makes_every_user_human_and_downgrade_drops_the_colu
                     "VALUES ('ana', 'annotator', '2026-01-01 00:00:00', 0)"
                 )
             )
-        upgrade(engine, "0004")
-        assert current_revision(engine) == "0004"
+        upgrade(engine, "0005")
+        assert current_revision(engine) == "0005"
         (user,) = service.list_users(engine)
         assert (user.name, user.kind) == ("ana", "human")
         with engine.connect() as connection:
@@ -32,9 +32,9 @@ def test_upgrading_from_0003_makes_every_user_human_and_downgrade_drops_the_colu
         config = migrations_config(engine)
         with engine.connect() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "0003")
+            command.downgrade(config, "0004")
             connection.commit()
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == "0004"
         with engine.connect() as connection:
             names = [row[0] for row in connection.execute(text("SELECT name FROM users"))]
         assert names == ["ana"]
