@@ -2,18 +2,20 @@
 
 A responses table is a ``pandas.DataFrame`` with a default RangeIndex and these columns:
 
-============  =========  ==================================================================
-column        dtype      meaning
-============  =========  ==================================================================
-item_id       str        the item answered
-annotator_id  str        who answered
-answer        object     the canonical answer (`calibration.answers`), hashable
-confidence    Int64      optional, 1-5 self-reported confidence (NA when not asked)
-cited_rule    object     optional, the rule the annotator says they applied (None if not asked)
-unclear       bool       optional, the annotator flagged the guideline as unclear here
-comment       object     optional free-text comment (None when empty)
-seconds       float      optional, time spent on the item
-============  =========  ==================================================================
+==============  =========  ==================================================================
+column          dtype      meaning
+==============  =========  ==================================================================
+item_id         str        the item answered
+annotator_id    str        who answered
+answer          object     the canonical answer (`calibration.answers`), hashable
+confidence      Int64      optional, 1-5 self-reported confidence (NA when not asked)
+cited_rule      object     optional, the rule the annotator says they applied (None if not asked)
+unclear         bool       optional, the annotator flagged the guideline as unclear here
+comment         object     optional free-text comment (None when empty)
+seconds         float      optional, time spent on the item
+annotator_kind  object     optional, ``human`` or ``model`` (a model's answers, imported from a file)
+score           float      optional, a model's own score for its answer (NaN for people)
+==============  =========  ==================================================================
 
 Only the first three are required; analyses that use the others check for them. Item-to-rule maps
 are a separate long table with columns ``item_id, rule_id`` (an item with several rules has
@@ -39,9 +41,11 @@ CITED_RULE = "cited_rule"
 UNCLEAR = "unclear"
 COMMENT = "comment"
 SECONDS = "seconds"
+ANNOTATOR_KIND = "annotator_kind"
+SCORE = "score"
 
 REQUIRED_COLUMNS = (ITEM, ANNOTATOR, ANSWER)
-OPTIONAL_COLUMNS = (CONFIDENCE, CITED_RULE, UNCLEAR, COMMENT, SECONDS)
+OPTIONAL_COLUMNS = (CONFIDENCE, CITED_RULE, UNCLEAR, COMMENT, SECONDS, ANNOTATOR_KIND, SCORE)
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
@@ -72,7 +76,24 @@ def responses_frame(records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.D
         frame[UNCLEAR] = frame[UNCLEAR].fillna(False).astype(bool)
     if SECONDS in frame:
         frame[SECONDS] = pd.to_numeric(frame[SECONDS], errors="coerce").astype(float)
+    if ANNOTATOR_KIND in frame:
+        frame[ANNOTATOR_KIND] = frame[ANNOTATOR_KIND].fillna("human").astype(str)
+    if SCORE in frame:
+        frame[SCORE] = pd.to_numeric(frame[SCORE], errors="coerce").astype(float)
     return frame
+
+
+def split_models(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a responses table into (people's answers, models' answers) by ``annotator_kind``.
+
+    A table without the column holds people's answers only. Both parts keep a RangeIndex; the
+    people's part drops the kind and score columns, so human analyses see the table they always saw.
+    """
+    if ANNOTATOR_KIND not in frame:
+        return frame, frame.iloc[0:0]
+    is_model = frame[ANNOTATOR_KIND].eq("model")
+    people = frame[~is_model].drop(columns=[c for c in (ANNOTATOR_KIND, SCORE) if c in frame])
+    return people.reset_index(drop=True), frame[is_model].reset_index(drop=True)
 
 
 def item_rules_frame(mapping: Mapping[str, Iterable[str]] | pd.DataFrame) -> pd.DataFrame:

@@ -249,10 +249,18 @@ def read_table(path: str | Path | io.BytesIO, required: Sequence[str], what: str
     return frame
 
 
+MODEL_MARK = " (model)"
+"""Appended to a model annotator's id when it is included in an analysis, so tables mark it."""
+
+
 def read_responses_csv(
-    path: str | Path, fmt: str = "long", ignore_columns: Sequence[str] = ()
+    path: str | Path, fmt: str = "long", ignore_columns: Sequence[str] = (), *, include_models: bool = False
 ) -> pd.DataFrame:
     """Raw responses (answers still text) with the source row/column of each answer kept for messages.
+
+    A long file's rows whose ``annotator_kind`` is ``model`` (a model's answers) are left out, so
+    agreement counts people only, unless `include_models`; then the model's annotator id is marked
+    ``"<name> (model)"`` in every table.
 
     Returns:
         DataFrame with item_id, annotator_id, answer (str) and private columns _row, _col.
@@ -289,6 +297,12 @@ def read_responses_csv(
     out = frame[[ITEM, ANNOTATOR, ANSWER]].copy()
     out[_ROW] = np.arange(len(out)) + 2
     out[_COL] = ANSWER
+    if "annotator_kind" in frame:
+        is_model = frame["annotator_kind"].str.strip().str.lower().eq("model").to_numpy()
+        if include_models:  # marked in every table: "name (model)"
+            out.loc[is_model, ANNOTATOR] = out.loc[is_model, ANNOTATOR] + MODEL_MARK
+        else:
+            out = out[~is_model].reset_index(drop=True)
     empty = np.flatnonzero((out[ANSWER] == "").to_numpy())
     if len(empty):
         raise DataError(

@@ -47,6 +47,7 @@ POINTS: dict[str, float] = {
     "skewed_prevalence": 0.0,
     "few_items": 0.0,
     "careless_annotator": 0.0,
+    "model_error_pattern": 1.0,  # only from a model triage given to `pilot_queue` (model_signals)
 }
 LOW_AGREEMENT_SCALE = 3.0
 # signals whose points scale with how far the rule stands from the others (`signals.separation_weight`)
@@ -633,6 +634,7 @@ def pilot_queue(
     min_items: int = signals.MIN_ITEMS,
     n_worst: int = 3,
     n_hardest: int = 10,
+    model_signals: Mapping[str, Evidence] | None = None,
 ) -> RevisionQueue:
     """Rank the rules of a `Pilot` for revision, with evidence, worst items and suggested actions.
 
@@ -643,6 +645,8 @@ def pilot_queue(
         min_items: items per rule below which no verdict is given (`few_items`).
         n_worst: worst items shown per rule.
         n_hardest: hardest items listed at item level (gold suspects are always listed too).
+        model_signals: per rule_id, a model's `signals.model_error_pattern` evidence (from a model
+            triage), added to the rule's evidence; without it no score changes.
 
     Returns:
         A `RevisionQueue`, rank 1 first.
@@ -700,6 +704,8 @@ def pilot_queue(
         )
         if careless:
             evidence.append(_careless_evidence(careless))
+        if model_signals and rule_id in model_signals:
+            evidence.append(model_signals[rule_id])
         parts = score_parts(evidence, stats, target)
         title = ""
         if pilot.guideline is not None and rule_id in pilot.guideline.rule_ids:

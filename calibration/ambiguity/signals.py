@@ -47,6 +47,7 @@ SignalCode = Literal[
     "vague_wording",
     "missing_edge_cases",
     "careless_annotator",
+    "model_error_pattern",
 ]
 
 # Defaults, each the threshold a lead would state in words; every signal takes them as arguments.
@@ -793,3 +794,33 @@ def confused_labels(
     }
     message = f"{answer_text(first)} vs {answer_text(second)} is {rate:.0%} of the disagreement"
     return Evidence("confused_labels", bool(fired), message, figures)
+
+
+def model_error_pattern(triage_row: Mapping[str, Any], model: str) -> Evidence:
+    """`model_error_pattern`: a model fails on the rule differently from people (from a model triage).
+
+    The finding comes from a model's answers, not from people's, and says so: it fires when the
+    triage (`calibration.agreement.model.triage_rules`) found the model's errors concentrated on one
+    label pair people rarely confuse, or on the rule's edge cases. Such a rule may read one way to a
+    model and another to people: worth a look at its wording and examples.
+
+    Args:
+        triage_row: one rule's row of the triage table (``error_pattern``, ``model_errors``,
+            ``model_accuracy``, ``human_accuracy``, ``n_items``).
+        model: the model's name, shown in the message.
+    """
+    pattern = triage_row.get("error_pattern")
+    pattern = pattern if isinstance(pattern, str) and pattern else None  # NaN or None: no pattern
+    figures = {
+        "source": "model",
+        "model": model,
+        "pattern": pattern,
+        "model_errors": _plain(triage_row.get("model_errors")),
+        "model_accuracy": _plain(triage_row.get("model_accuracy")),
+        "human_accuracy": _plain(triage_row.get("human_accuracy")),
+        "n_items": _plain(triage_row.get("n_items")),
+    }
+    if not pattern:
+        return Evidence("model_error_pattern", False, f"model {model}: no error pattern of its own", figures)
+    message = f"model {model} (not people) fails here differently from people: its errors are on {pattern}"
+    return Evidence("model_error_pattern", True, message, figures)

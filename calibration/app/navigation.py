@@ -54,6 +54,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("adjudication.py", "Adjudication", ":material/gavel:", "adjudication", (LEAD,), "Lead"),
     PageSpec("exports.py", "Exports", ":material/download:", "exports", (LEAD,), "Lead"),
     PageSpec("users.py", "Users", ":material/manage_accounts:", "users", (LEAD,), "Lead"),
+    PageSpec("model_triage.py", "Model triage", ":material/smart_toy:", "model-triage", (LEAD,), "Lead"),
     PageSpec(
         "guidelines_admin.py", "Guidelines", ":material/edit_document:", "guidelines", STAFF, "Authoring"
     ),

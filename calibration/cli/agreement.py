@@ -51,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="keep items answered by one annotator (they count for label prevalence, not agreement)",
     )
+    parser.add_argument(
+        "--include-models",
+        action="store_true",
+        help="count rows with annotator_kind=model (a model's answers) as an annotator; left out by default",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.set_defaults(handler=run)
 
@@ -74,7 +79,7 @@ def analyse(args: argparse.Namespace) -> Any:
     from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
     path = args.responses
-    raw = io.read_responses_csv(path, args.format, args.ignore_columns)
+    raw = io.read_responses_csv(path, args.format, args.ignore_columns, include_models=args.include_models)
     item_rules = None
     gold = None
     inputs: dict[str, Any] = {}

@@ -68,6 +68,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="COLUMN",
         help="csv-wide: columns that are not annotators",
     )
+    imp.add_argument(
+        "--model-annotator",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an annotator id of the file whose answers are a model's (repeatable; e.g. a Prodigy session "
+        "a model answered); Label Studio predictions, Argilla suggestions and CSV rows with "
+        "annotator_kind=model are a model's without it",
+    )
     imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.set_defaults(handler=run_import)
@@ -196,6 +205,7 @@ def run_import(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         guideline=guideline,
         options=options,
+        model_annotators=args.model_annotator,
     )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))

@@ -20,6 +20,7 @@ VERB_MODULES = (
     "calibration.cli.ambiguity",
     "calibration.cli.interop",
     "calibration.cli.adaptive",
+    "calibration.cli.model",
 )
 
 

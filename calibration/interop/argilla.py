@@ -11,6 +11,11 @@ Values per question type: label_selection a label; multi_label_selection a list;
 ``submitted`` responses are answers; ``discarded`` and ``draft`` ones are skipped and listed.
 The answer comes from the question named ``question=`` (else the only question that is not a
 ``confidence``, ``rule``, ``unclear`` or ``comment`` question).
+
+``suggestions`` (a model's pre-filled answers: ``{"<question>": {"value", "score", "agent"}}``, flat
+``"<question>.suggestion"``, ``".suggestion.score"`` and ``".suggestion.agent"``) of the answer
+question are a model annotator's answers: named by ``agent`` (``"model"`` when empty), kind
+``model``, with the suggestion's ``score`` (a list of per-label scores is read as their maximum).
 """
 
 from __future__ import annotations
@@ -127,6 +132,14 @@ def read_argilla(data: bytes, source: str, guideline: Guideline, *, question: st
                     column = AUX_NAMES.get(name.lower())
                     if column:
                         slot[column] = entry.get("value")
+        suggestion = _suggestion(record, answer_question or _only_suggested(record))
+        if suggestion is not None:
+            agent, value, score = suggestion
+            raw.responses.append(
+                RawResponse(
+                    item_id, agent, _value(task_type, value), where, annotator_kind="model", score=score
+                )
+            )
         for user, slot in by_user.items():
             if "answer" not in slot:
                 continue
@@ -146,6 +159,46 @@ def read_argilla(data: bytes, source: str, guideline: Guideline, *, question: st
                 )
             )
     return raw
+
+
+MODEL_NAME = "model"
+"""The annotator name of a suggestion without ``agent``."""
+
+
+def _suggestions(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Suggestions by question, from the nested or the flat record shape."""
+    nested = record.get("suggestions")
+    if isinstance(nested, dict):
+        return {str(k): v for k, v in nested.items() if isinstance(v, dict)}
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in record.items():
+        if key.endswith(".suggestion"):
+            question = key[: -len(".suggestion")]
+            out[question] = {
+                "value": value,
+                "score": record.get(f"{key}.score"),
+                "agent": record.get(f"{key}.agent"),
+            }
+    return out
+
+
+def _only_suggested(record: dict[str, Any]) -> str | None:
+    names = [n for n in _suggestions(record) if n.lower() not in AUX_NAMES]
+    return names[0] if len(names) == 1 else None
+
+
+def _suggestion(record: dict[str, Any], question: str | None) -> tuple[str, Any, float | None] | None:
+    """(agent, value, score) of the answer question's suggestion, or None when it has none."""
+    found = _suggestions(record).get(question) if question is not None else None
+    if found is None or found.get("value") is None:
+        return None
+    agent = str(found.get("agent") or "").strip() or MODEL_NAME
+    score = found.get("score")
+    if isinstance(score, list):  # multi-label suggestions score each label
+        numbers = [s for s in score if isinstance(s, int | float) and not isinstance(s, bool)]
+        score = max(numbers) if numbers else None
+    number = isinstance(score, int | float) and not isinstance(score, bool)
+    return agent, found["value"], float(score) if number else None
 
 
 def _answer_question(responses: dict[str, Any], question: str | None, where: Location) -> str | None:

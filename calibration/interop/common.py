@@ -57,6 +57,10 @@ class RawResponse:
     unclear: bool = False
     comment: str | None = None
     seconds: float | None = None
+    annotator_kind: str = "human"
+    """``model`` for a model's answer (a Label Studio prediction, an Argilla suggestion ...)."""
+    score: float | None = None
+    """The model's own score for its answer, when the tool gives one."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,14 @@ class ImportResult:
     warnings: list[str]
 
     @property
+    def model_annotators(self) -> list[str]:
+        """The annotator ids whose answers are a model's, sorted."""
+        if "annotator_kind" not in self.responses:
+            return []
+        models = self.responses.loc[self.responses["annotator_kind"].eq("model"), "annotator_id"]
+        return sorted(set(models))
+
+    @property
     def item_ids(self) -> list[str]:
         """Every imported item id, in file order."""
         return list(self.inputs)
@@ -139,6 +151,7 @@ class ImportResult:
             "n_annotators": int(self.responses["annotator_id"].nunique()) if len(self.responses) else 0,
             "n_responses": len(self.responses),
             "n_gold": len(self.gold),
+            "models": self.model_annotators,
             "rule_sources": _count(self.rule_sources.values()),
             "unmatched_items": list(self.unmatched_items),
             "n_skipped": len(self.skipped),
@@ -514,6 +527,7 @@ def resolve(
     guideline: Guideline,
     item_rules: pd.DataFrame | Mapping[str, Iterable[str]] | None = None,
     map_labels: Iterable[str] | Mapping[str, str] | None = None,
+    model_annotators: Iterable[str] = (),
 ) -> ImportResult:
     """Check a tool's records against a guideline version and build the canonical tables.
 
@@ -527,13 +541,18 @@ def resolve(
         guideline: the guideline version the round is on.
         item_rules: an item-to-rule table (item_id, rule_id) or ``{item_id: [rule_id, ...]}``.
         map_labels: ``["old=new", ...]`` or ``{old: new}`` renames of the tool's labels.
+        model_annotators: annotator ids whose answers are a model's (a Prodigy session a model
+            answered, a CSV without ``annotator_kind``); Label Studio predictions, Argilla
+            suggestions and CSV rows marked ``model`` are a model's without it.
 
     Returns:
-        The `ImportResult`.
+        The `ImportResult`; its responses have ``annotator_kind`` and ``score`` columns when a
+        model answered.
 
     Raises:
         DataError: unknown labels (every label with the places it occurs), unknown rule ids, an input
-            that does not fit the task, no answers at all.
+            that does not fit the task, no answers at all, one name answering both as a person and
+            as a model, a model annotator named that answered nothing.
         AnswerError: an answer not valid for the task type, naming the place.
     """
     import pandas as pd
@@ -541,6 +560,17 @@ def resolve(
     from calibration.responses import gold_series, item_rules_frame, responses_frame
 
     task = guideline.task
+    models = {str(name).strip() for name in model_annotators if str(name).strip()}
+    unknown_models = sorted(models - {r.annotator_id for r in raw.responses})
+    if unknown_models and raw.responses:
+        from calibration.answers import suggest
+
+        raise DataError(
+            f"no answer in the file is by {unknown_models[0]!r}, named as a model annotator",
+            location=Location(path=raw.source),
+            hint=suggest(unknown_models[0], sorted({r.annotator_id for r in raw.responses}))
+            or "name an annotator id of the file",
+        )
     labels = _Labels(task, parse_label_map(map_labels), guideline.ref)
     label_task = task.type in ("single_label", "multi_label", "span")
     answers = [
@@ -609,14 +639,28 @@ def resolve(
             "unclear": response.unclear,
             "comment": response.comment,
             "seconds": seconds,
+            "annotator_kind": "model" if response.annotator_id in models else response.annotator_kind,
+            "score": response.score,
         }
     if twice > MAX_WARNINGS_SHOWN:
         warnings.append(f"... and {twice - MAX_WARNINGS_SHOWN:,} more answers given twice (the later kept)")
     warnings = summarise_warnings(warnings)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for record in records.values():
+        kinds[record["annotator_id"]].add(record["annotator_kind"])
+    mixed = sorted(name for name, found in kinds.items() if len(found) > 1)
+    if mixed:
+        raise DataError(
+            f"{mixed[0]!r} answers both as a person and as a model",
+            location=Location(path=raw.source),
+            hint="give the model a name of its own (e.g. name@version)",
+        )
     frame = responses_frame(list(records.values()))
     frame = frame[
         [c for c in frame.columns if c in ("item_id", "annotator_id", "answer") or frame[c].notna().any()]
     ]
+    if not frame["annotator_kind"].eq("model").any():
+        frame = frame.drop(columns="annotator_kind")
     if "unclear" in frame and not frame["unclear"].any():
         frame = frame.drop(columns="unclear")
 

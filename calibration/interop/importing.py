@@ -73,6 +73,8 @@ class ImportReport:
             f"{self.round_name!r} on {summary['guideline']}"
             + (" (dry run: nothing written)" if self.dry_run else ""),
         ]
+        if summary["models"]:
+            out.append(f"model annotators (kept out of human agreement): {', '.join(summary['models'])}")
         if summary["n_gold"]:
             out.append(f"gold answers: {summary['n_gold']}")
         sources = ", ".join(f"{count} by {how}" for how, count in sorted(summary["rule_sources"].items()))
@@ -205,6 +207,7 @@ def import_file(
     *,
     guideline: Guideline | None = None,
     options: Mapping[str, Any] | None = None,
+    model_annotators: Iterable[str] = (),
 ) -> ImportReport:
     """Import a labeling tool's export file into a new pilot round (the app's upload and the CLI).
 
@@ -221,6 +224,7 @@ def import_file(
         dry_run: check and report only; nothing is written.
         guideline: the guideline itself, when it is not (yet) published (dry runs).
         options: importer options (see `read_file`).
+        model_annotators: annotator ids of the file whose answers are a model's (see `resolve`).
 
     Returns:
         The `ImportReport`.
@@ -237,7 +241,7 @@ def import_file(
             raise CalibrationError("an import needs the store or the guideline itself")
         guideline = get_guideline(engine, guideline_ref)
     raw = read_file(fmt, data, filename, guideline, options=options)
-    result = resolve(raw, guideline, _item_rules_table(item_rules), map_labels)
+    result = resolve(raw, guideline, _item_rules_table(item_rules), map_labels, model_annotators)
     items, left_out = round_items(result)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     name = round_name or f"{PurePosixPath(filename).stem} import {stamp}"

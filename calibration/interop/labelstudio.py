@@ -23,6 +23,13 @@ type, ``label``, ``labels`` or ``answer``); controls named ``confidence``, ``rul
 warning. Cancelled annotations (``was_cancelled``) are skipped and listed; ``ground_truth`` annotations
 are the item's gold answer and not an annotator's response. The JSON-MIN export (no annotator ids)
 is refused.
+
+A task's ``predictions`` (pre-annotations a model made: ``model_version``, ``score`` and a ``result``
+shaped like an annotation's) are a model annotator's answers: the annotator is named by
+``model_version`` (``"model"`` when empty) and its kind is ``model``, with the prediction's
+``score``. Predictions exported as bare ids (older exports) carry no answer and are ignored, and so
+are the gold answers ``calibration labelstudio-tasks --with-gold`` writes as predictions
+(``model_version`` ``"gold <guideline>"``).
 """
 
 from __future__ import annotations
@@ -113,9 +120,58 @@ def read_labelstudio(
         )
         for annotation in task.get("annotations") or []:
             _read_annotation(raw, annotation, item_id, task_id, guideline, control, ignored, source)
+        for prediction in _predictions(task):
+            annotation, score = _as_model(prediction)
+            _read_annotation(
+                raw,
+                annotation,
+                item_id,
+                task_id,
+                guideline,
+                control,
+                ignored,
+                source,
+                model=True,
+                score=score,
+            )
     if ignored:
         raw.warnings.append(f"control tag(s) {', '.join(sorted(ignored))} are not used by the import")
     return raw
+
+
+MODEL_NAME = "model"
+"""The annotator name of a prediction without ``model_version``."""
+
+
+GOLD_PREDICTION = "gold "
+"""The model_version prefix of the gold answers `labelstudio-tasks --with-gold` writes as predictions."""
+
+
+def _predictions(task: Any) -> list[dict[str, Any]]:
+    """A task's model predictions (bare prediction ids of older exports, and the gold answers our own
+    task export writes as predictions, are left out)."""
+    found = task.get("predictions") if isinstance(task, dict) else None
+    if not isinstance(found, list):
+        return []
+    return [
+        p
+        for p in found
+        if isinstance(p, dict) and not str(p.get("model_version") or "").startswith(GOLD_PREDICTION)
+    ]
+
+
+def _as_model(prediction: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
+    """A prediction as an annotation by its model (``completed_by`` = model_version), and its score."""
+    version = prediction.get("model_version")
+    score = prediction.get("score")
+    annotation = {
+        **prediction,
+        "completed_by": str(version).strip() if str(version or "").strip() else MODEL_NAME,
+        "ground_truth": False,
+        "was_cancelled": False,
+    }
+    number = isinstance(score, int | float) and not isinstance(score, bool)
+    return annotation, float(score) if number else None
 
 
 def _check_task(task: Any, position: int, source: str) -> None:
@@ -175,9 +231,14 @@ def _read_annotation(
     control: str | None,
     ignored: set[str],
     source: str,
+    *,
+    model: bool = False,
+    score: float | None = None,
 ) -> None:
+    """Read one annotation (or, with `model`, one model prediction and its `score`)."""
     annotation_id = annotation.get("id", "?") if isinstance(annotation, dict) else "?"
-    where = Location(path=source, field=f"task {task_id} annotation {annotation_id}")
+    kind = "prediction" if model else "annotation"
+    where = Location(path=source, field=f"task {task_id} {kind} {annotation_id}")
     if not isinstance(annotation, dict):
         raise DataError("expected an annotation object", location=where, hint=EXPECTED)
     annotator = _annotator(annotation)
@@ -229,6 +290,8 @@ def _read_annotation(
             unclear=bool(extras.get("unclear", False)),
             comment=extras.get("comment"),
             seconds=float(seconds) if isinstance(seconds, int | float) else None,
+            annotator_kind="model" if model else "human",
+            score=score,
         )
     )
 
@@ -242,7 +305,8 @@ def _answer_control(tasks: list[Any], guideline: Guideline, control: str | None,
     """
     seen: dict[str, tuple[str, set[str]]] = {}
     for task in tasks:
-        for annotation in task.get("annotations") or [] if isinstance(task, dict) else []:
+        entries = [*(task.get("annotations") or []), *_predictions(task)] if isinstance(task, dict) else []
+        for annotation in entries:
             for entry in (annotation.get("result") or []) if isinstance(annotation, dict) else []:
                 if isinstance(entry, dict) and entry.get("from_name"):
                     kind, values = seen.setdefault(str(entry["from_name"]), (str(entry.get("type")), set()))

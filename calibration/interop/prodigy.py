@@ -16,6 +16,11 @@ How the three answers are handled:
   guideline (one line per input and label, ``label`` without ``options``): there a reject is a decided
   "not this label", so an annotator's lines on one input are combined into one answer, the set of the
   labels they accepted (empty when they rejected all).
+
+A model's answers (a session the model answered, e.g. a recipe fed by a model) are lines like any
+other; name that session's annotator id as a model annotator (``--model-annotator``) and its
+answers are a model's. The model's score is the line's ``score`` (or ``meta.score``, as Prodigy's
+``teach`` recipes write it) when present.
 """
 
 from __future__ import annotations
@@ -97,10 +102,18 @@ def read_prodigy(data: bytes, source: str, guideline: Guideline) -> RawImport:
             raw.skipped.append(Skipped(where, reason, str(annotator)))
             continue
         value = _answer(task_type, line, where)
-        raw.responses.append(RawResponse(item_id, str(annotator), value, where))
+        raw.responses.append(RawResponse(item_id, str(annotator), value, where, score=_score(line, meta)))
     for (item_id, annotator), (accepted, where) in binary.items():
         raw.responses.append(RawResponse(item_id, annotator, accepted, where))
     return raw
+
+
+def _score(line: dict[str, Any], meta: dict[str, Any]) -> float | None:
+    """The model's score of the line (``score``, else ``meta.score``), when it is a number."""
+    for value in (line.get("score"), meta.get("score")):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    return None
 
 
 def _input(task_type: str, line: dict[str, Any]) -> Any:

@@ -4,7 +4,9 @@ The CSV itself is read by the agreement CLI's reader (`calibration.agreement.io.
 commands accept and refuse the same files; this module turns its rows into an importer's raw records.
 
 Long: one row per answer, columns ``item_id, annotator_id, answer`` plus the optional columns of the
-responses table (``confidence, cited_rule, unclear, comment, seconds``), an optional ``rule_id``
+responses table (``confidence, cited_rule, unclear, comment, seconds``), ``annotator_kind``
+(``human`` or ``model``; empty means human) with an optional ``score`` (the model's own score), an
+optional ``rule_id``
 (rules of the item, comma-separated) and an optional ``text`` (the item's input). Wide: ``item_id``
 and one column per annotator; ``ignore_columns`` names other columns (a ``text`` column among them
 becomes the item's input). Structured answers are JSON in the cell (`calibration.answers.load_cell`);
@@ -106,9 +108,41 @@ def read_long_csv(data: bytes, source: str, guideline: Guideline) -> RawImport:
                 unclear=str(extras.get("unclear", "")).lower() in ("true", "1", "yes"),
                 comment=str(extras["comment"]) if "comment" in extras else None,
                 seconds=_float(extras.get("seconds"), Location(path=source, row=number, field="seconds")),
+                annotator_kind=_kind(
+                    row.get("annotator_kind"), Location(path=source, row=number, field="annotator_kind")
+                ),
+                score=_score(row.get("score"), Location(path=source, row=number, field="score")),
             )
         )
     return raw
+
+
+KINDS = ("human", "model")
+
+
+def _kind(value: str | None, where: Location) -> str:
+    """An ``annotator_kind`` cell: human (also when empty) or model."""
+    kind = (value or "").strip().lower() or "human"
+    if kind not in KINDS:
+        raise DataError(
+            f"annotator_kind must be human or model, got {value!r}",
+            location=where,
+            hint="write model on a model's rows and human (or nothing) on a person's",
+        )
+    return kind
+
+
+def _score(value: str | None, where: Location) -> float | None:
+    """A ``score`` cell: a number (a model's own score for its answer), or empty."""
+    if value is None or not str(value).strip():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if number != number or number in (float("inf"), float("-inf")):
+        raise DataError(f"score must be a number, got {value!r}", location=where, hint="e.g. 0.87")
+    return number
 
 
 def read_wide_csv(

@@ -201,6 +201,7 @@ def new_user(
     field: str = "name",
     *,
     password_hash: str | None = None,
+    kind: str = "human",
 ) -> t.User:
     """Add a user row; give `password_hash` (hashed before the transaction) rather than `password`
     where the caller can: argon2 takes ~0.2 s, which must not be spent holding SQLite's write lock."""
@@ -225,7 +226,7 @@ def new_user(
         )
     if password:
         password_hash = auth.hash_password(password)
-    row = t.User(name=name, email=email, role=role, password_hash=password_hash)
+    row = t.User(name=name, email=email, role=role, password_hash=password_hash, kind=kind)
     session.add(row)
     session.flush()
     return row

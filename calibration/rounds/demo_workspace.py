@@ -105,7 +105,7 @@ def remove_demo_workspace(engine: Any, *, actor: Any) -> dict[str, int]:
             for table, count in delete_round_rows(session, found[0]).items():
                 removed[table] = removed.get(table, 0) + count
             removed["rounds"] += 1
-        for user in repo.users_by_names(session, list(DEMO_NAMES.values())).values():
+        for user in repo.users_by_names(session, [*DEMO_NAMES.values(), DEMO_MODEL]).values():
             references = [
                 select(func.count()).select_from(table).where(column == user.id)
                 for table, column in (
@@ -123,3 +123,46 @@ def remove_demo_workspace(engine: Any, *, actor: Any) -> dict[str, int]:
         session.flush()
         repo.audit(session, actor_user_id(who), "remove_demo_workspace", "demo", **removed)
     return removed
+
+
+DEMO_MODEL_ANSWERS = "examples/model/contract-model-answers.csv"
+"""A model's answers on the contract-clauses 1.1.0 bank (relative to the app root), for the demo."""
+DEMO_MODEL = "clauses-gpt@2024-08"
+"""The model annotator of `DEMO_MODEL_ANSWERS` (removed with the demo workspace)."""
+
+
+def load_demo_model_answers(engine: Any, *, actor: Any, root: Any = None) -> str:
+    """Add the bundled example model's answers to the demo pilot on contract-clauses 1.1.0.
+
+    The file is read from disk (the product never calls a model); the answers go in as a model
+    annotator, so no human figure changes. Idempotent: a model already in the round is kept.
+
+    Args:
+        engine: the store; actor: a lead (user or id) or ``service.SYSTEM``.
+        root: the folder holding ``examples/`` (default: the app root).
+
+    Returns:
+        The model's annotator name.
+
+    Raises:
+        NotFoundError: the demo round does not exist (load the demo workspace first).
+        PermissionDenied: the actor is not a lead.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from calibration.rounds import service
+
+    folder = Path(root) if root is not None else Path(__file__).resolve().parents[2]
+    answers = pd.read_csv(folder / DEMO_MODEL_ANSWERS, dtype={"item_id": str, "answer": str})
+    name = demo_round_name("1.1.0")
+    data = service.round_responses(engine, name)
+    model = str(answers["annotator_id"].iloc[0])
+    if model in set(data.model_responses["annotator_id"]):
+        return model
+    in_round = set(data.item_rules["item_id"]) | set(data.responses["item_id"])
+    service.import_responses(
+        engine, name, answers[answers["item_id"].isin(in_round)], actor=actor, source=DEMO_MODEL_ANSWERS
+    )
+    return model

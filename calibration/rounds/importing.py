@@ -53,7 +53,8 @@ def import_pilot_round(
     """Create a finished pilot round holding imported items, answers and gold, all or nothing.
 
     Each annotator (created as an annotator without password when unknown) gets one finished attempt
-    with the items they answered. Gold answers of items that are not bank items with gold are stored
+    with the items they answered. Rows whose ``annotator_kind`` is ``model`` create a model annotator
+    (never signs in; its ``score`` is kept per answer). Gold answers of items that are not bank items with gold are stored
     as adjudications, so `service.round_responses` returns them as the round's gold.
 
     Args:
@@ -71,7 +72,8 @@ def import_pilot_round(
 
     Raises:
         NotFoundError: the guideline version is not published, a bank id is not in the bank.
-        ConflictError: the round name is taken, an imported item id clashes with a bank item.
+        ConflictError: the round name is taken, an imported item id clashes with a bank item, a
+            model's name is a person's (or the reverse).
         DataError: answers for an item not in `items`. PermissionDenied: not a lead.
     """
     from calibration.guidelines.model import Item
@@ -116,8 +118,18 @@ def import_pilot_round(
         names = sorted(by_annotator)
         existing = repo.users_by_names(session, names)
         moment = t.utcnow()
+        kinds = {name: _kind_of(by_annotator[name]) for name in names}
+        for name in names:
+            known_kind = existing[name].kind if name in existing else None
+            if known_kind is not None and known_kind != kinds[name]:
+                raise ConflictError(
+                    f"{name!r} is a {known_kind} annotator in the store; the file marks its answers as "
+                    f"a {kinds[name]}'s",
+                    hint="give the model a name of its own (e.g. name@version)",
+                )
         people = {
-            name: existing.get(name) or new_user(session, name, "annotator", None, None) for name in names
+            name: existing.get(name) or new_user(session, name, "annotator", None, None, kind=kinds[name])
+            for name in names
         }
         attempts = {
             name: t.Attempt(
@@ -185,6 +197,12 @@ def import_pilot_round(
     return retrying(engine, work)
 
 
+def _kind_of(answers: Mapping[str, Mapping[str, Any]]) -> str:
+    """``model`` when the annotator's rows are a model's, else ``human``."""
+    kinds = {str(record.get("annotator_kind") or "human") for record in answers.values()}
+    return "model" if "model" in kinds else "human"
+
+
 def _response_values(
     record: Mapping[str, Any], attempt_id: int, round_id: int, annotator_id: int, task_type: str, moment: Any
 ) -> dict[str, Any]:
@@ -192,7 +210,7 @@ def _response_values(
         found = record.get(name)
         return None if isna(found) else found
 
-    confidence, seconds = value("confidence"), value("seconds")
+    confidence, seconds, score = value("confidence"), value("seconds"), value("score")
     return {
         "attempt_id": attempt_id,
         "round_id": round_id,
@@ -204,6 +222,7 @@ def _response_values(
         "unclear": bool(value("unclear") or False),
         "comment": value("comment"),
         "seconds": float(seconds) if seconds is not None else None,
+        "score": float(score) if score is not None else None,
         "created_at": moment,
         "superseded_at": None,
     }

@@ -43,7 +43,8 @@ def import_responses(
     """Store answers made elsewhere (a labeling tool) in a pilot round, all or nothing.
 
     Annotators unknown to the store are created (role annotator, no password); each gets one
-    finished attempt holding the items they answered.
+    finished attempt holding the items they answered. Rows whose ``annotator_kind`` is ``model`` are a
+    model annotator's (created with kind ``model``; its ``score`` is kept per answer).
 
     Args:
         responses: a responses table (`calibration.responses`) whose answers are raw or canonical;
@@ -55,8 +56,9 @@ def import_responses(
 
     Raises:
         NotFoundError: unknown round or item (naming the row). AnswerError: an invalid answer
-        (naming the row). ConflictError: the round is not a pilot, or an annotator already answered
-        in it. PermissionDenied: not a lead.
+        (naming the row). ConflictError: the round is not a pilot, an annotator
+        already answered in it, or a model's name is a person's (or the reverse). PermissionDenied:
+        not a lead.
     """
     from calibration.responses import responses_frame
 
@@ -92,7 +94,7 @@ def import_responses(
                 ) from None
             extras = {
                 k: None if isna(record.get(k)) else record.get(k)
-                for k in ("confidence", "cited_rule", "unclear", "comment", "seconds")
+                for k in ("confidence", "cited_rule", "unclear", "comment", "seconds", "score")
             }
             try:  # the same checks as an answer given in the app
                 confidence, cited, _, seconds = check_answer_extras(
@@ -112,8 +114,21 @@ def import_responses(
             parsed.append((record["annotator_id"], item_id, canonical, extras))
         names = sorted({p[0] for p in parsed})
         existing = repo.users_by_names(session, names)
+        kinds = dict.fromkeys(names, "human")
+        if "annotator_kind" in frame:
+            for name, kind in zip(frame["annotator_id"], frame["annotator_kind"], strict=True):
+                if kind == "model":
+                    kinds[name] = "model"
+        for name in names:
+            if name in existing and (existing[name].kind or "human") != kinds[name]:
+                raise ConflictError(
+                    f"{name!r} is a {existing[name].kind} annotator in the store; the answers mark it as "
+                    f"a {kinds[name]}",
+                    hint="give the model a name of its own (e.g. name@version)",
+                )
         people = {
-            n: existing[n] if n in existing else new_user(session, n, "annotator", None, None) for n in names
+            n: existing[n] if n in existing else new_user(session, n, "annotator", None, None, kind=kinds[n])
+            for n in names
         }
         moment = t.utcnow()
         for name in names:
@@ -152,6 +167,7 @@ def import_responses(
                         "unclear": bool(extras.get("unclear") or False),
                         "comment": None if isna(extras.get("comment")) else extras.get("comment"),
                         "seconds": None if isna(seconds) else float(seconds),
+                        "score": None if isna(extras.get("score")) else float(extras["score"]),
                         "created_at": moment,
                     }
                 )

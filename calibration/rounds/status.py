@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -46,6 +46,8 @@ class RoundResponses:
     ``responses``: canonical responses table (current answers, one per item and annotator; the
     annotator_id is the user's name). ``item_rules``: item_id, rule_id. ``gold``: Series of canonical
     gold answers indexed by item_id (bank gold, then adjudications for items without gold).
+    ``model_responses``: the answers of model annotators (``annotator_kind`` ``model``, with their
+    ``score``), kept apart so no human analysis counts them unless asked (empty when none).
     Iterating yields ``(guideline, responses, item_rules, gold)``.
     """
 
@@ -54,6 +56,7 @@ class RoundResponses:
     responses: pd.DataFrame
     item_rules: pd.DataFrame
     gold: pd.Series
+    model_responses: pd.DataFrame = field(default_factory=lambda: _empty_responses())
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.guideline, self.responses, self.item_rules, self.gold))
@@ -227,12 +230,21 @@ def analysable_rounds(engine: Engine) -> set[int]:
         return repo.rounds_with_shared_items(session)
 
 
-def round_responses(engine: Engine, round: RoundRef) -> RoundResponses:
+def _empty_responses() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(columns=["item_id", "annotator_id", "answer"])
+
+
+def round_responses(engine: Engine, round: RoundRef, *, include_models: bool = False) -> RoundResponses:
     """A round's current answers as the canonical responses table, with item rules and gold.
 
-    With several attempts (retakes) the latest answer per item and annotator is kept.
+    With several attempts (retakes) the latest answer per item and annotator is kept. Model
+    annotators' answers are left out of ``responses`` (they are in ``model_responses``), so
+    agreement and every human table count people only; ``include_models=True`` keeps them in
+    ``responses`` too, marked by the ``annotator_kind`` column.
     """
-    from calibration.responses import gold_series, item_rules_frame, responses_frame
+    from calibration.responses import gold_series, item_rules_frame, responses_frame, split_models
 
     with session_scope(engine, read_only=True) as session:
         row, version = find_round(session, round)
@@ -248,6 +260,8 @@ def round_responses(engine: Engine, round: RoundRef) -> RoundResponses:
         if kind == "span" or frame["answer"].map(type).eq(list).any():
             frame["answer"] = pd.Series([canonical_value(kind, a) for a in frame["answer"]], dtype=object)
         frame = responses_frame(frame)
+        people, models = split_models(frame)
+        frame = frame if include_models and len(models) else people
         in_round = round_item_ids(row, version) if row.kind == "pilot" else list(items)
         answered = set(frame["item_id"]) | set(in_round)
         rules = item_rules_frame({i: items[i].rules for i in items if i in answered})
@@ -258,7 +272,9 @@ def round_responses(engine: Engine, round: RoundRef) -> RoundResponses:
         }
         for adjudication in repo.adjudications(session, row.id):
             gold.setdefault(adjudication.item_id, canonical_value(kind, adjudication.answer))
-        return RoundResponses(repo.round_of(row, ref_of(version)), guideline, frame, rules, gold_series(gold))
+        return RoundResponses(
+            repo.round_of(row, ref_of(version)), guideline, frame, rules, gold_series(gold), models
+        )
 
 
 def audit_log(engine: Engine, limit: int = 100, entity: str | None = None) -> list[AuditEntry]:

@@ -38,6 +38,8 @@ class User:
     """Signed into session cookies; a bump (sign-out, password change, deactivation) revokes them."""
     active: bool = True
     """False once deactivated: cannot sign in, and every session is revoked."""
+    kind: str = "human"
+    """``human`` or ``model`` (a model's answers come from a file; it never signs in)."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,7 @@ def user_of(row: t.User) -> User:
         row.password_hash is not None,
         row.session_version or 0,
         row.deactivated_at is None,
+        row.kind or "human",
     )
 
 
@@ -636,6 +639,8 @@ RESPONSE_COLUMNS = (
     "unclear",
     "comment",
     "seconds",
+    "annotator_kind",
+    "score",
 )
 
 
@@ -655,7 +660,7 @@ def round_response_rows(session: Session, round_id: int) -> list[tuple[Any, ...]
     """Current responses of a round as plain tuples, oldest attempt first, then by answer order.
 
     Each tuple is ``(item_id, annotator name, answer JSON, confidence, cited_rule, unclear, comment,
-    seconds)`` (the order of `RESPONSE_COLUMNS`). Plain rows, not ORM objects: a round can hold
+    seconds, annotator kind, score)`` (the order of `RESPONSE_COLUMNS`). Plain rows, not ORM objects: a round can hold
     hundreds of thousands of answers.
     """
     r = t.Response
@@ -669,6 +674,8 @@ def round_response_rows(session: Session, round_id: int) -> list[tuple[Any, ...]
             r.unclear,
             r.comment,
             r.seconds,
+            t.User.kind,
+            r.score,
         )
         .join(t.User, r.annotator_id == t.User.id)
         .join(t.Attempt, r.attempt_id == t.Attempt.id)
@@ -683,8 +690,8 @@ def round_response_rows(session: Session, round_id: int) -> list[tuple[Any, ...]
         return decoded[text]
 
     return [
-        (item, name, answer(raw), conf, rule, bool(unclear), comment, seconds)
-        for item, name, raw, conf, rule, unclear, comment, seconds in session.connection()
+        (item, name, answer(raw), conf, rule, bool(unclear), comment, seconds, kind or "human", score)
+        for item, name, raw, conf, rule, unclear, comment, seconds, kind, score in session.connection()
         .execute(query)
         .all()
     ]

@@ -81,6 +81,9 @@ class User(Base):
     # every cookie and open session issued before stops working (checked on every page run).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # "human" or "model": a model's answers are imported from a file (it never signs in, has no
+    # password) and stay out of human agreement unless an analysis asks for them.
+    kind: Mapped[str] = mapped_column(String(20), default="human", server_default=text("'human'"))
 
 
 class GuidelineVersion(Base):
@@ -201,6 +204,7 @@ class Response(Base):
     unclear: Mapped[bool] = mapped_column(Boolean, default=False)
     comment: Mapped[str | None] = mapped_column(Text)
     seconds: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)  # a model's own score for its answer (0-1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

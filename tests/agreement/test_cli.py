@@ -220,3 +220,19 @@ def test_every_bundled_task_type_through_the_cli(tmp_path: Path, capsys, guideli
     assert overall["n_items"] == len(loaded.gold_answers())
     if loaded.task.type == "span":
         assert overall["span_f1_exact"] == 1.0
+
+
+def test_model_rows_are_left_out_of_agreement_unless_included(capsys, tmp_path) -> None:
+    frame = pd.read_csv(PILOT, dtype=str)
+    model = frame.drop_duplicates("item_id").assign(annotator_id="clauses-gpt@1", annotator_kind="model")
+    mixed = pd.concat([frame.assign(annotator_kind="human"), model], ignore_index=True)
+    path = tmp_path / "mixed.csv"
+    mixed.to_csv(path, index=False)
+    args = ("--guideline", GUIDELINE, "--bootstrap", 0, "--json")
+    _, people_only, _ = run(capsys, PILOT, *args)
+    code, out, err = run(capsys, path, *args)
+    assert code == 0, err
+    assert json.loads(out) == json.loads(people_only)
+    code, out, err = run(capsys, path, *args, "--include-models")
+    assert code == 0, err
+    assert "clauses-gpt@1 (model)" in json.loads(out)["per_annotator"]  # marked in the tables

@@ -179,3 +179,24 @@ def test_user_text_is_escaped_in_the_import_messages(app_engine, app_lead):
     assert "\\<b\\>P\\</b\\> \\[x\\]\\(javascript" in success
     (round_,) = service.list_rounds(app_engine)
     assert round_.name == "<b>P</b> [x](javascript:alert(1))"
+
+
+def test_lead_names_a_model_annotator_and_its_answers_stay_out_of_human_agreement(app_engine, app_lead):
+    service.publish(app_engine, single_label_guideline(), app_lead)
+    at = new_app(app_lead)
+    at.switch_page(page("rounds.py")).run()
+    csv = "item_id,annotator_id,answer,rule_id\nt1,ana,POS,R-POS\nt1,bo,POS,R-POS\nt1,senti-bot,NEG,R-POS\n"
+    at.selectbox(key="imp_format").set_value("csv")
+    at.file_uploader(key="imp_file").set_value(("model.csv", csv.encode(), "text/csv"))
+    at.selectbox(key="imp_ref").set_value(REF)
+    at.text_input(key="imp_round_name").input("Imported pilot")
+    at.text_input(key="imp_models").input("senti-bot")
+    at.run()
+    at.button(key="imp_check").click().run()
+    assert not at.exception and errors(at) == []
+    assert "model annotators (kept out of human agreement): senti-bot" in texts(at)
+    at.button(key="imp_import").click().run()
+    assert not at.exception and errors(at) == []
+    stored = service.round_responses(app_engine, "Imported pilot")
+    assert sorted(stored.responses["annotator_id"]) == ["ana", "bo"]
+    assert stored.model_responses["annotator_id"].tolist() == ["senti-bot"]

@@ -136,3 +136,32 @@ def test_demo_workspace_populates_the_dashboard_and_the_weak_annotator_shows(tmp
     assert table.loc["R-INDEM", "krippendorff_alpha"] < analysis.target  # the rule written to be ambiguous
     outliers = annotator_table(analysis)
     assert outliers["outlier"].any()
+
+
+def test_a_model_is_a_row_apart_and_changes_no_human_figure(tmp_path, monkeypatch):
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import (
+        demo_round_name,
+        load_demo_model_answers,
+        load_demo_workspace,
+    )
+
+    demo = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(demo.engine, actor=demo.lead)
+    round_ = service.get_round(demo.engine, demo_round_name("1.1.0"))
+    at = demo.page("dashboard.py", demo.lead).run()
+    at.selectbox(key="dash_round").set_value(round_.id).run()
+    before = frames(at, index="rule_id")[0]
+    assert "Model annotators (not counted above)" not in [s.value for s in at.subheader]
+
+    load_demo_model_answers(demo.engine, actor=demo.lead)
+    at = demo.page("dashboard.py", demo.lead).run()
+    at.selectbox(key="dash_round").set_value(round_.id).run()
+    assert not at.exception
+    after = frames(at, index="rule_id")[0]
+    assert after["krippendorff_alpha"].equals(before["krippendorff_alpha"])
+    assert "Model annotators (not counted above)" in [s.value for s in at.subheader]
+    apart = at.dataframe[-1].value
+    assert list(apart.index) == ["clauses-gpt@2024-08 (model)"]
+    assert apart.loc["clauses-gpt@2024-08 (model)", "n_gold"] == 43
+    assert apart.loc["clauses-gpt@2024-08 (model)", "accuracy"] == pytest.approx(0.79, abs=0.01)

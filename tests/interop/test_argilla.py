@@ -56,10 +56,12 @@ def test_nested_records_submitted_discarded_and_draft(clauses):
         ),
     ]
     result = resolve(read_argilla(json.dumps(records).encode(), "records.json", clauses), clauses)
-    assert sorted(result.responses[["item_id", "annotator_id", "answer"]].itertuples(index=False)) == [
+    people = result.responses[result.responses["annotator_kind"].eq("human")]
+    assert sorted(people[["item_id", "annotator_id", "answer"]].itertuples(index=False)) == [
         ("r1", U1, "INDEM"),
         ("r1", U2, "LIAB"),
     ]
+    assert result.model_annotators == ["model-v1"]  # the suggestions are the model's answers
     assert result.responses.set_index("annotator_id").loc[U2, "confidence"] == 2
     assert [str(s) for s in result.skipped] == [
         f"record r2 by {U1}: discarded in Argilla, not submitted",
@@ -126,7 +128,8 @@ def test_several_questions_need_a_choice(clauses):
     with pytest.raises(DataError, match="several questions could hold the answer: label, severity"):
         read_argilla(json.dumps(records).encode(), "r.json", clauses)
     raw = read_argilla(json.dumps(records).encode(), "r.json", clauses, question="label")
-    assert resolve(raw, clauses).responses["answer"].tolist() == ["INDEM"]
+    responses = resolve(raw, clauses).responses
+    assert responses.loc[responses["annotator_id"].eq(U1), "answer"].tolist() == ["INDEM"]
 
 
 def test_rating_and_ranking_questions(stars, ranks):

@@ -218,3 +218,17 @@ else:
                 items_side_by_side(guideline, data.responses, data.gold, pd.Index(differ).astype(str)),
                 "dash_pair_items",
             )
+
+# ----------------------------------------------------------------- model annotators, a row apart
+if not data.model_responses.empty:
+    from calibration.agreement.model import model_rows
+
+    st.subheader("Model annotators (not counted above)")
+    st.caption(
+        "A model's answers, imported from a file, are kept out of every figure above. Here each model "
+        "stands apart: its accuracy against gold and how often it gives the people's majority answer. "
+        "Per-rule decisions are on the Model triage page."
+    )
+    apart = model_rows(data.responses, data.model_responses, data.gold, guideline.task)
+    apart.index = [f"{name} (model)" for name in apart.index]
+    st.dataframe(format_statistics(apart), key="dash_models", width="stretch")

@@ -171,6 +171,12 @@ def import_section(engine: Any, user: Any, refs: list[str]) -> None:
             "Round name (optional)", key="imp_round_name", placeholder="default: the file name and the time"
         )
         options = _options(fmt)
+        models_text = st.text_input(
+            "Model annotators (optional, comma-separated annotator ids whose answers are a model's)",
+            key="imp_models",
+            placeholder="e.g. clauses-gpt (Label Studio predictions and Argilla suggestions need none)",
+        )
+        models = [m.strip() for m in models_text.split(",") if m.strip()]
         renames: dict[str, str] = st.session_state.get(_RENAMES, {})
         if renames:
             st.code("\n".join(f"{old!r} -> {new}" for old, new in renames.items()), language=None)
@@ -193,8 +199,11 @@ def import_section(engine: Any, user: Any, refs: list[str]) -> None:
             round_name=name.strip() or None,
             map_labels=renames or None,
             options=options,
+            model_annotators=models,
         )
-        signature = _signature(fmt, data, rules_data, ref, name.strip(), sorted(options.items()), renames)
+        signature = _signature(
+            fmt, data, rules_data, ref, name.strip(), sorted(options.items()), renames, models
+        )
         recheck = st.session_state.pop(_RECHECK, False)
         if (
             st.button("Check what would be imported (dry run)", key="imp_check", icon=":material/fact_check:")

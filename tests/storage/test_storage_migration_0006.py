@@ -1,0 +1,42 @@
+"""Migration 0006: every existing user becomes a human annotator kind; answers gain an empty score."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from calibration.rounds import service
+from calibration.storage.engine import current_revision, make_engine, upgrade
+
+
+def test_upgrading_from_0005_makes_every_user_human_and_downgrade_drops_the_columns(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0005")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (name, role, created_at, session_version) "
+                    "VALUES ('ana', 'annotator', '2026-01-01 00:00:00', 0)"
+                )
+            )
+        upgrade(engine, "0006")
+        assert current_revision(engine) == "0006"
+        (user,) = service.list_users(engine)
+        assert (user.name, user.kind) == ("ana", "human")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(score) FROM responses")).scalar() == 0
+        from alembic import command
+
+        from calibration.storage.engine import migrations_config
+
+        config = migrations_config(engine)
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005")
+            connection.commit()
+        assert current_revision(engine) == "0005"
+        with engine.connect() as connection:
+            names = [row[0] for row in connection.execute(text("SELECT name FROM users"))]
+        assert names == ["ana"]
+    finally:
+        engine.dispose()
