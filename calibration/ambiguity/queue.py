@@ -303,6 +303,20 @@ def rule_agreement(block: Mapping[str, Any], statistic: str = STATISTIC) -> Rule
     )
 
 
+def pilot_report(pilot: Pilot, *, bootstrap: int = 1000, seed: int = 0) -> Any:
+    """The agreement engine's report of a pilot (gold included when the pilot has any)."""
+    from calibration.agreement.breakdown import agreement_report
+
+    return agreement_report(
+        pilot.responses,
+        pilot.task,
+        pilot.item_rules,
+        pilot.gold if len(pilot.gold) else None,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
+
+
 def agreement_blocks(
     pilot: Pilot, *, report: Any = None, bootstrap: int = 1000, seed: int = 0
 ) -> dict[str, Any]:
@@ -310,16 +324,7 @@ def agreement_blocks(
     from calibration.reports.analysis import report_dict
 
     if report is None:
-        from calibration.agreement.breakdown import agreement_report
-
-        report = agreement_report(
-            pilot.responses,
-            pilot.task,
-            pilot.item_rules,
-            pilot.gold if len(pilot.gold) else None,
-            bootstrap=bootstrap,
-            seed=seed,
-        )
+        report = pilot_report(pilot, bootstrap=bootstrap, seed=seed)
     return dict(report_dict(report).get("per_rule") or {})
 
 
@@ -657,16 +662,7 @@ def pilot_queue(
     from calibration.reports.analysis import report_dict
 
     if report is None:
-        from calibration.agreement.breakdown import agreement_report
-
-        report = agreement_report(
-            pilot.responses,
-            pilot.task,
-            pilot.item_rules,
-            pilot.gold if len(pilot.gold) else None,
-            bootstrap=bootstrap,
-            seed=seed,
-        )
+        report = pilot_report(pilot, bootstrap=bootstrap, seed=seed)
     careless = careless_annotators(report_dict(report).get("per_annotator") or {})
     judged = pilot.responses
     if careless:
