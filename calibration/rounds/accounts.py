@@ -326,24 +326,37 @@ def invite(
             raise CalibrationError(
                 f"round {row.name!r} is closed", hint="reopen it before inviting annotators"
             )
-        moment = utc_now(now)
-        session.add(
-            t.Invitation(
-                round_id=row.id,
-                token_hash=digest,
-                expires_at=moment + expires_in,
-                created_by=actor_user_id(who),
-                created_at=moment,
-            )
-        )
-        repo.audit(
-            session,
-            actor_user_id(who),
-            "invite",
-            f"round:{row.name}",
-            expires_at=(moment + expires_in).isoformat(),
+        _add_invitation(
+            session, who, digest, utc_now(now), expires_in, "invite", f"round:{row.name}", round_id=row.id
         )
     return token
+
+
+def _add_invitation(
+    session: Session,
+    who: t.User | None,
+    digest: str,
+    moment: dt.datetime,
+    expires_in: dt.timedelta,
+    action: str,
+    target: str,
+    *,
+    round_id: int | None = None,
+    role: str | None = None,
+) -> None:
+    """Store an invitation (its token's digest only) and audit it, in the caller's transaction."""
+    expires_at = moment + expires_in
+    session.add(
+        t.Invitation(
+            round_id=round_id,
+            role=role,
+            token_hash=digest,
+            expires_at=expires_at,
+            created_by=actor_user_id(who),
+            created_at=moment,
+        )
+    )
+    repo.audit(session, actor_user_id(who), action, target, expires_at=expires_at.isoformat())
 
 
 def redeem_invitation(
@@ -531,23 +544,8 @@ def invite_user(
     token, digest = auth.new_token()
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "invite users")
-        moment = utc_now(now)
-        session.add(
-            t.Invitation(
-                round_id=None,
-                role=role,
-                token_hash=digest,
-                expires_at=moment + expires_in,
-                created_by=actor_user_id(who),
-                created_at=moment,
-            )
-        )
-        repo.audit(
-            session,
-            actor_user_id(who),
-            "invite_user",
-            f"role:{role}",
-            expires_at=(moment + expires_in).isoformat(),
+        _add_invitation(
+            session, who, digest, utc_now(now), expires_in, "invite_user", f"role:{role}", role=role
         )
     return token
 
