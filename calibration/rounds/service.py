@@ -86,6 +86,7 @@ from calibration.rounds.status import (
     audit_log,
     counts,
     latest_response_marker,
+    responses_marker,
     round_responses,
     round_status,
 )
@@ -151,6 +152,7 @@ __all__ = [
     "record_answer",
     "redeem_invitation",
     "response_history",
+    "responses_marker",
     "revoke_sessions",
     "round_items",
     "round_responses",

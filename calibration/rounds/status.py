@@ -219,6 +219,13 @@ def latest_response_marker(engine: Engine, round: RoundRef) -> int:
         return repo.last_response_id(session, row.id) or 0
 
 
+def responses_marker(engine: Engine) -> str:
+    """A string that changes whenever any round's answers change (added, changed or deleted): a cache key."""
+    with session_scope(engine, read_only=True) as session:
+        newest, total = repo.responses_marker(session)
+    return f"{newest}:{total}"
+
+
 def analysable_rounds(engine: Engine) -> set[int]:
     """Ids of the rounds whose agreement can be analysed: two or more annotators answered a shared item.
 

@@ -49,7 +49,7 @@ def pick_round(
         return None
     rounds = sorted(rounds, key=lambda r: r.created_at, reverse=True)
     by_id = {r.id: r for r in rounds}
-    analysable = service.analysable_rounds(engine) if analysable_first else set(by_id)
+    analysable = state.analysable_rounds() if analysable_first else set(by_id)
     default = next((index for index, r in enumerate(rounds) if r.id in analysable), 0)
 
     def describe(rid: Any) -> str:
