@@ -285,7 +285,8 @@ def record_answer(
 
     Idempotent: the same answer (with the same confidence, cited rule, unclear flag and comment)
     given again returns the stored response with ``created=False`` and writes nothing. A different
-    answer supersedes the current one, which is kept as history (`response_history`).
+    answer supersedes the current one, which is kept as history (`response_history`), except in a
+    calibration round with immediate feedback, where the gold was shown once the item was answered.
 
     Args:
         attempt_id: the annotator's attempt (from `start_or_resume_attempt`).
@@ -300,7 +301,7 @@ def record_answer(
 
     Raises:
         NotFoundError: unknown attempt, or an item not in the attempt. ConflictError: the attempt is
-        finished. AnswerError: the answer (or confidence, cited rule, seconds) is invalid.
+        finished, or the item's gold was already shown (immediate feedback) and the answer differs. AnswerError: the answer (or confidence, cited rule, seconds) is invalid.
         PermissionDenied: not the attempt's annotator. Nothing is written in any of these cases.
     """
     item_id = str(item_id)
@@ -343,6 +344,17 @@ def record_answer(
             current.comment,
         ) == (stored, conf, rule, bool(unclear), text):
             return repo.response_of(current, created=False)
+        if (
+            current is not None
+            and current.answer != stored
+            and round_row.kind == "calibration"
+            and guideline.calibration.feedback == "immediate"
+        ):
+            # quiz_items shows an answered item's gold at once: a changed answer would be scored on it
+            raise ConflictError(
+                f"item {item_id!r} is already answered and its gold answer was shown; the answer stays as given",
+                hint="answer the next item; a retake asks other items",
+            )
         moment = t.utcnow()
         if current is not None:
             current.superseded_at = moment

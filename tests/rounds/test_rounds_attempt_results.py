@@ -79,3 +79,41 @@ def test_finished_attempts_keep_their_results_for_their_annotator_only(cal: Any)
         (retake.id, False),
     ]
     assert service.my_attempts(store.engine, "cal", actor=bob) == []
+
+
+def _other_label(guideline: Guideline, item: str) -> str:
+    return next(x for x in ("POS", "NEG", "NEU") if x != guideline.item(item).answer)
+
+
+def test_an_answer_whose_gold_was_shown_cannot_be_changed(cal: Any) -> None:
+    """Immediate feedback shows the gold once an item is answered: changing the answer afterwards would
+    score the annotator on the shown gold (found by the security review)."""
+    store, (ann, _), guideline = cal
+    attempt = service.start_or_resume_attempt(store.engine, "cal", ann)
+    item = attempt.items[0]
+    wrong = _other_label(guideline, item)
+    service.record_answer(store.engine, attempt.id, item, wrong, actor=ann)
+    with pytest.raises(ConflictError) as error:
+        service.record_answer(store.engine, attempt.id, item, guideline.item(item).answer, actor=ann)
+    assert error.value.message == (
+        f"item {item!r} is already answered and its gold answer was shown; the answer stays as given"
+    )
+    resumed = service.start_or_resume_attempt(store.engine, "cal", ann)
+    assert resumed.answers[item].answer == wrong
+    # the same answer again (a double click) and a changed comment are still fine
+    again = service.record_answer(store.engine, attempt.id, item, wrong, actor=ann, comment="unsure")
+    assert again.answer == wrong and again.comment == "unsure"
+
+
+def test_an_answer_can_change_while_its_gold_is_still_hidden(store: Any, tiny_guideline_data: Any) -> None:
+    data = tiny_guideline_data()
+    data["calibration"] = data["calibration"] | {"feedback": "at_end"}
+    guideline = Guideline.model_validate(data)
+    service.publish_guideline(store.engine, guideline, store.lead)
+    ann = service.create_user(store.engine, "ann", role="annotator", actor=store.lead)
+    service.create_calibration_round(store.engine, "cal", guideline.ref, actor=store.lead, annotators=["ann"])
+    attempt = service.start_or_resume_attempt(store.engine, "cal", ann)
+    item = attempt.items[0]
+    service.record_answer(store.engine, attempt.id, item, _other_label(guideline, item), actor=ann)
+    changed = service.record_answer(store.engine, attempt.id, item, guideline.item(item).answer, actor=ann)
+    assert changed.answer == guideline.item(item).answer
