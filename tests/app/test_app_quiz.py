@@ -225,7 +225,11 @@ def test_a_ranking_cannot_repeat_a_candidate_and_an_incomplete_one_is_refused(
     assert [widget.format_func(c) for c in candidates] == [f"{c} · {text}" for c, text in candidates.items()]
     widget.set_value(["c1", "c3"])
     at.button(key=f"{key}_submit").click().run()
-    assert at.warning[0].value == "Choose an answer before submitting."
+    # a ranking-specific message, not the generic "Choose an answer before submitting."
+    assert at.warning[0].value == (
+        f"Rank all {len(candidates)} candidates before submitting: choose them one by one, best first, "
+        "until none is left."
+    )
     assert service.get_attempt(app_engine, attempt.id, actor=app_annotator).answered == 0
 
 

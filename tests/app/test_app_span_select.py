@@ -194,3 +194,37 @@ def test_token_buttons_are_the_fallback_and_the_choice_is_remembered(app_engine,
     at.button(key="quiz_next").click().run()
     assert at.toggle(key=f"quiz_{attempt.id}_1_buttons").value is True  # the next item opens with buttons
     assert not at.get("component_instance")
+
+
+def test_the_item_text_is_shown_once_by_the_widget_and_by_the_page_with_token_buttons(
+    app_engine, app_lead, app_annotator
+):
+    at, guideline, attempt = _open(app_engine, app_lead, app_annotator)
+    key = f"quiz_{attempt.id}_0"
+    word = "Evelyn" if attempt.items[0] == "s1" else "personal"  # a word of the item's text
+    assert word in guideline.item(attempt.items[0]).input.text
+    shown = "\n".join(str(m.value) for m in at.markdown)
+    # selecting in the text: the component shows the text, the page does not repeat it above
+    assert at.get("component_instance") and word not in shown
+    at.toggle(key=f"{key}_buttons").set_value(True).run()
+    shown = "\n".join(str(m.value) for m in at.markdown)
+    assert word in shown  # token buttons: the page shows the text to read
+
+
+def test_the_review_marks_a_partly_right_span_item_with_its_f1(app_engine, app_lead, app_annotator):
+    at, _, attempt = _open(app_engine, app_lead, app_annotator)
+    key = _go_to(at, app_engine, attempt, app_annotator, "s1")
+    spans = [_span("Evelyn Stroud", "NAME"), _span("e.s@example.org", "EMAIL"), _span("Lee", "NAME")]
+    at.session_state[f"{key}_select"] = {"spans": spans}
+    at.button(key=f"{key}_submit").click().run()
+    while service.start_or_resume_attempt(app_engine, attempt.round_id, app_annotator).next_item:
+        at.button(key="quiz_next").click().run()
+        other = f"quiz_{attempt.id}_1"
+        at.session_state[f"{other}_select"] = {"spans": []}
+        at.button(key=f"{other}_submit").click().run()
+    at.button(key="quiz_next").click().run()  # "See my result"
+    assert not at.exception
+    position = attempt.items.index("s1") + 1
+    labels = [e.label for e in at.expander if e.label.startswith("Item ")]
+    assert f"Item {position} · ◐ partly right, F1 0.67" in labels, labels
+    assert f"Item {3 - position} · correct" in labels, labels

@@ -102,6 +102,17 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
     raise ValueError(f"unknown task type {kind!r}")
 
 
+def missing_answer_message(task: Any, input: Any) -> str:
+    """What to say when the form is submitted without a complete answer (a ranking names what is left)."""
+    if task.type == "ranking":
+        count = len(getattr(input, "candidates", {}) or {})
+        return (
+            f"Rank all {count} candidates before submitting: choose them one by one, best first, "
+            "until none is left."
+        )
+    return "Choose an answer before submitting."
+
+
 def answer_form(
     task: Any,
     input: Any,

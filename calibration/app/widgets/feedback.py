@@ -267,6 +267,9 @@ def show_review(guideline: Any, items: dict[str, Any], attempt: Any) -> None:
         correct = is_correct(guideline, item, response.answer)
         icon = {True: ":material/check_circle:", False: ":material/cancel:", None: ":material/info:"}[correct]
         verdict = {True: "correct", False: "not correct", None: "no gold answer"}[correct]
+        match = span_credit(guideline, item, response.answer) if correct is False else None
+        if match is not None and match.right:  # a partly right span answer: its F1, not a cross
+            icon, verdict = ":material/contrast:", f"◐ partly right, F1 {match.f1:.2f}"
         with st.expander(f"Item {position} · {verdict}", expanded=correct is False, icon=icon):
             if response.cited_rule:
                 st.caption("Rule you cited: " + escape_markdown(response.cited_rule))

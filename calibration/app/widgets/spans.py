@@ -276,6 +276,12 @@ def _remember_mode(key: str) -> None:
     st.session_state[PREFER_BUTTONS] = bool(st.session_state.get(f"{key}_buttons"))
 
 
+def shows_text(key: str) -> bool:
+    """Whether the span answer of item `key` is selected in the text (the component shows the whole
+    text, so the page need not show it a second time); False with token buttons."""
+    return not bool(st.session_state.get(f"{key}_buttons", st.session_state.get(PREFER_BUTTONS, False)))
+
+
 def buttons_mode(key: str) -> bool:
     """The toggle between selecting in the text (off) and token buttons (on) for item `key`."""
     return bool(
