@@ -150,3 +150,10 @@ def mark_span(page: Any, start: int, end: int, label_name: str) -> None:
     """Select `[start, end)` in the text with the mouse and press the label's button."""
     drag_select(page, start, end)
     span_frame(page).locator("#labels").get_by_role("button", name=label_name, exact=True).click()
+
+
+def shown_text(page: Any) -> str:
+    """The page's text and, on a span item, the span widget's (the item text is shown only there)."""
+    frame = span_frame(page)
+    widget = frame.locator("body").inner_text() if page.locator("iframe[title*='span_select']").count() else ""
+    return page.inner_text("body") + "\n" + widget

@@ -24,6 +24,7 @@ from e2e_browser import (
     browser_context,
     browser_missing,
     mark_span,
+    shown_text,
     span_frame,
     wait_idle,
 )
@@ -81,7 +82,7 @@ def _mark_gold_spans(page, url_db: str, round_name: str) -> None:
     guideline = service.get_guideline(engine, service.get_round(engine, round_name).guideline_ref)
     engine.dispose()
     expect_visible(span_frame(page).locator(".tok").first)
-    body = page.inner_text("body")
+    body = shown_text(page)
     item = next(i for i in items.values() if i.input.text in body and i.answer)
     for span in item.answer:
         start = span.get("start", item.input.text.index(span["text"]))

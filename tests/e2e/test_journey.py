@@ -1,5 +1,7 @@
 """The main journey in a real browser: a lead signs in and creates calibration rounds, an annotator joins by
-invitation, completes a label quiz and a span quiz with feedback, and the lead sees the per-rule results.
+invitation, completes a label quiz and a span quiz with feedback (the spans selected in the text with the
+mouse), the lead sees the per-rule results and downloads every export, the HTML report included. The server
+log must hold no exception.
 
 At every step of the annotator's quiz the page text (``page.inner_text("body")``) is checked for the
 gold answer of every item not answered yet: its rationale and, for spans, the gold span tagged with
@@ -24,6 +26,7 @@ from e2e_browser import (
     browser_context,
     browser_missing,
     mark_span,
+    shown_text,
     span_frame,
     wait_idle,
 )
@@ -221,7 +224,7 @@ def _current_item(page: Any, guideline: Any, answered: set[str]) -> Any:
     """The unanswered item whose text the page shows (waits for a rerun to settle)."""
     shown: list[Any] = []
     for _ in range(60):
-        body = page.inner_text("body")
+        body = shown_text(page)
         shown = [item for item in guideline.items if item.id not in answered and item.input.text in body]
         if len(shown) == 1:
             return shown[0]
@@ -294,6 +297,44 @@ def _take_span_quiz(journey: Journey, page: Any, guideline: Any) -> None:
             "the gold span was marked, so correct"
         )
         _next(page)
+
+
+def _download_exports(page: Any, url: str, round_name: str, guideline: Any) -> None:
+    """On the Exports page, click every download in Chromium; the report is an HTML page naming the rules."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/exports", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Exports")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(f"({guideline.ref})")).to_be_visible(timeout=TIMEOUT)  # the newest round
+    wait_idle(page)
+    stem = round_name.replace(" ", "-")
+    files: dict[str, str] = {}
+    for button in (
+        "Download responses.csv",
+        "Download agreement-per-rule.csv",
+        "Download scores.csv",
+        "Download the report",
+    ):
+        with page.expect_download(timeout=TIMEOUT) as info:
+            page.get_by_role("button", name=button).click()
+        download = info.value
+        assert download.failure() is None, f"{button}: {download.failure()}"
+        files[download.suggested_filename] = Path(download.path()).read_text(encoding="utf-8")
+        wait_idle(page)
+    assert set(files) == {
+        f"{stem}-responses.csv",
+        f"{stem}-agreement-per-rule.csv",
+        f"{stem}-scores.csv",
+        f"{stem}-report.html",
+    }
+    assert files[f"{stem}-responses.csv"].startswith("item_id,") and "S1" in files[f"{stem}-responses.csv"]
+    report = files[f"{stem}-report.html"]
+    assert report.lstrip().lower().startswith("<!doctype html"), report[:200]
+    assert f"Round report: {round_name}" in report
+    for rule in guideline.rules:  # the report names the round's rules
+        assert rule.id in report and rule.title in report, rule.id
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
 
 
 def test_lead_and_annotator_journey(tmp_path: Path) -> None:
@@ -381,6 +422,9 @@ def test_lead_and_annotator_journey(tmp_path: Path) -> None:
             finished = lead.get_by_test_id("stMetric").filter(has_text="Finished")
             expect(finished.get_by_test_id("stMetricValue")).to_have_text("1")
             expect(lead.get_by_test_id("stDataFrame")).to_have_count(2)  # progress, and results per rule
+            step = "lead downloads the exports and the report"
+            _download_exports(lead, url, "PII onboarding", span_guideline)
+
             step = "lead signs out"
             lead.get_by_role("button", name="Sign out").click()
             expect(lead.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
@@ -396,3 +440,5 @@ def test_lead_and_annotator_journey(tmp_path: Path) -> None:
             journey.shoot(re.sub(r"\W+", "-", step))
             raise
     engine.dispose()
+    log = (tmp_path / "streamlit_server.log").read_text()
+    assert "Traceback" not in log and "Exception" not in log, log[-3000:]

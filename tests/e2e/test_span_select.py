@@ -148,7 +148,7 @@ def _frame_text(page: Any) -> str:
 
 def _current(page: Any, guideline: Any, answered: set[str]) -> Any:
     for _ in range(60):
-        body = page.inner_text("body")
+        body = page.inner_text("body") + "\n" + _frame_text(page)
         shown = [i for i in guideline.items if i.id not in answered and i.input.text in body]
         if len(shown) == 1:
             return shown[0]
