@@ -155,5 +155,7 @@ def mark_span(page: Any, start: int, end: int, label_name: str) -> None:
 def shown_text(page: Any) -> str:
     """The page's text and, on a span item, the span widget's (the item text is shown only there)."""
     frame = span_frame(page)
-    widget = frame.locator("body").inner_text() if page.locator("iframe[title*='span_select']").count() else ""
+    widget = (
+        frame.locator("body").inner_text() if page.locator("iframe[title*='span_select']").count() else ""
+    )
     return page.inner_text("body") + "\n" + widget
