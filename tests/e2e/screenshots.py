@@ -119,9 +119,18 @@ def shoot_tall(page, name: str, *, max_height: int = 4000) -> None:
 def choose(page, key: str, option: str) -> None:
     """Pick `option` (its visible text, or the start of it) in the select box with widget key `key`."""
     box = page.locator(f".st-key-{key} input")
-    box.click()
-    box.fill(option)  # the select box filters its options as one types
-    page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click()
+    for attempt in range(3):  # a rerun (a fragment, a lazy chart) may close the list before the click
+        box.click()
+        box.fill(option)  # the select box filters its options as one types
+        try:
+            # options may carry a suffix, e.g. " · no agreement yet" on rounds that cannot be analysed
+            page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click(timeout=5000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
     page.wait_for_timeout(400)  # let the rerun start before waiting for it to end
     wait_idle(page)
 
