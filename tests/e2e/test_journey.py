@@ -320,7 +320,7 @@ def _download_exports(page: Any, url: str, round_name: str, guideline: Any) -> N
         download = info.value
         assert download.failure() is None, f"{button}: {download.failure()}"
         files[download.suggested_filename] = Path(download.path()).read_text(encoding="utf-8")
-        wait_idle(page)
+        # no wait here: the next button is clicked at once, as a lead clicking down the page does
     assert set(files) == {
         f"{stem}-responses.csv",
         f"{stem}-agreement-per-rule.csv",

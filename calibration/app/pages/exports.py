@@ -58,6 +58,7 @@ with left, st.container(border=True):
         file_name=f"{stem}-responses.csv",
         mime="text/csv",
         key="exp_responses",
+        on_click="ignore",  # no rerun: it renews every file id, and a quick next click found none
         icon=":material/download:",
     )
     st.markdown("**Per-rule agreement** (CSV)")
@@ -67,6 +68,7 @@ with left, st.container(border=True):
         file_name=f"{stem}-agreement-per-rule.csv",
         mime="text/csv",
         key="exp_rules",
+        on_click="ignore",
         icon=":material/download:",
     )
 with right, st.container(border=True):
@@ -77,6 +79,7 @@ with right, st.container(border=True):
         file_name=f"{stem}-scores.csv",
         mime="text/csv",
         key="exp_scores",
+        on_click="ignore",
         icon=":material/download:",
     )
     st.markdown("**Shareable report** (HTML)")
@@ -87,6 +90,7 @@ with right, st.container(border=True):
         file_name=f"{stem}-report.html",
         mime="text/html",
         key="exp_report",
+        on_click="ignore",
         icon=":material/description:",
         type="primary",
     )

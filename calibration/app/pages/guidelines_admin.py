@@ -170,4 +170,5 @@ if old_ref and new_ref:
             file_name=f"diff-{versions[0].id}-{versions[0].version}-{versions[1].version}.md",
             mime="text/markdown",
             key="gadm_diff_download",
+            on_click="ignore",
         )

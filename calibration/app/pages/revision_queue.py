@@ -212,6 +212,7 @@ if (
         file_name=f"{draft.guideline.id}-{draft.file_name}",
         mime="application/x-yaml",
         key="rq_download",
+        on_click="ignore",
     )
     if st.button("Save into the guidelines folder", key="rq_save"):
         try:
