@@ -124,3 +124,34 @@ def test_an_empty_preview_answer_is_refused(app_engine, app_lead, app_annotator)
     at.button(key=f"rounds_preview_{round_.id}_0_submit").click().run()
     assert [w.value for w in at.warning] == ["Choose an answer before submitting."]
     assert not errors(at)
+
+
+def test_the_preview_names_an_incomplete_ranking(app_engine, app_lead, app_annotator):
+    from app_helpers import task_guideline
+
+    ranking = task_guideline("ranking")
+    round_ = calibration_round(app_engine, app_lead, ranking, app_annotator)
+    at = _rounds_page(app_lead)
+    at.button(key="rounds_preview_start").click().run()
+    key = f"rounds_preview_{round_.id}"
+    first = ranking.item(at.session_state[key]["items"][0])
+    at.multiselect(key=f"{key}_0_answer").set_value(list(first.input.candidates)[:1])
+    at.button(key=f"{key}_0_submit").click().run()
+    count = len(first.input.candidates)
+    assert [w.value for w in at.warning] == [
+        f"Rank all {count} candidates before submitting: choose them one by one, best first, until none is left."
+    ]
+
+
+def test_the_preview_shows_a_span_text_once(app_engine, app_lead, app_annotator):
+    from app_helpers import task_guideline
+
+    spans = task_guideline("span")
+    round_ = calibration_round(app_engine, app_lead, spans, app_annotator)
+    at = _rounds_page(app_lead)
+    at.button(key="rounds_preview_start").click().run()
+    key = f"rounds_preview_{round_.id}"
+    first = spans.item(at.session_state[key]["items"][0])
+    word = max(first.input.text.split(), key=len).strip(".,;:!?'\"")
+    shown = "\n".join(str(m.value) for m in at.markdown)
+    assert at.get("component_instance") and word not in shown  # only the selection widget shows the text

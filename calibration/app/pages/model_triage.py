@@ -177,6 +177,7 @@ downloads[0].download_button(
     file_name=f"{stem}-model-triage.csv",
     mime="text/csv",
     key="mt_download_triage",
+    on_click="ignore",
     icon=":material/download:",
 )
 downloads[1].download_button(
@@ -185,6 +186,7 @@ downloads[1].download_button(
     file_name=f"{stem}-spot-check.csv",
     mime="text/csv",
     key="mt_download_check",
+    on_click="ignore",
     icon=":material/download:",
     disabled=triage.check.empty,
 )
@@ -194,6 +196,7 @@ downloads[2].download_button(
     file_name=f"{stem}-spot-check-tasks.json",
     mime="application/json",
     key="mt_download_tasks",
+    on_click="ignore",
     icon=":material/download:",
     disabled=triage.check.empty,
 )

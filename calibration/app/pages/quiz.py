@@ -12,10 +12,9 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.navigation import spec
-from calibration.app.widgets import spans as span_widgets
-from calibration.app.widgets.answers import answer_form, missing_answer_message, reset_answer
+from calibration.app.widgets.answers import answer_form, missing_answer_message, reset_answer, show_item_input
 from calibration.app.widgets.feedback import show_item_feedback, show_result, show_review
-from calibration.app.widgets.text import author_markdown, escape_markdown, escape_paragraphs, show_input
+from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -201,11 +200,7 @@ key = f"quiz_{attempt.id}_{position}"
 st.progress(attempt.answered / attempt.total, text=f"Item {attempt.answered + 1} of {attempt.total}")
 if guideline.task.instructions:
     st.caption(author_markdown(guideline.task.instructions))
-if guideline.task.type == "span" and span_widgets.shows_text(key):  # the span widget shows the text
-    if getattr(item.input, "context", None):
-        st.caption("Context: " + escape_paragraphs(item.input.context))
-else:
-    show_input(guideline.task.type, item.input)
+show_item_input(guideline.task, item.input, key=key)
 shown_at = st.session_state.setdefault(f"{key}_shown", time.monotonic())
 rules = [(rule.id, rule.title) for rule in guideline.rules] if round_.settings.get("cite_rules") else None
 submission = answer_form(guideline.task, item.input, key=key, rules=rules)

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from calibration.app.widgets import spans as span_widgets
-from calibration.app.widgets.text import author_markdown, escape_markdown
+from calibration.app.widgets.text import author_markdown, escape_markdown, escape_paragraphs, show_input
 
 CONFIDENCE = {1: "1 · guess", 2: "2", 3: "3 · fairly sure", 4: "4", 5: "5 · certain"}
 
@@ -100,6 +100,19 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
             return span_widgets.current_spans(key)
         return span_widgets.span_selector(task, input.text, key=key)
     raise ValueError(f"unknown task type {kind!r}")
+
+
+def show_item_input(task: Any, input: Any, *, key: str) -> None:
+    """The item as the annotator reads it above the answer form of item `key`.
+
+    A span item selected in the text shows only its context here: the selection widget shows the
+    text itself, which would otherwise be on the page twice. With token buttons the text is shown.
+    """
+    if task.type == "span" and span_widgets.shows_text(key):
+        if getattr(input, "context", None):
+            st.caption("Context: " + escape_paragraphs(input.context))
+        return
+    show_input(task.type, input)
 
 
 def missing_answer_message(task: Any, input: Any) -> str:

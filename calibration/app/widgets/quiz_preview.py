@@ -1,7 +1,7 @@
 """A lead's preview of a round's quiz, as an annotator would see it, without creating an attempt.
 
 The items come from `service.preview_item_ids` (a read: no attempt, assignment or answer is written);
-each is drawn with the quiz page's own widgets (`show_input`, `answer_form`). The gold answer of an
+each is drawn with the quiz page's own widgets (`show_item_input`, `answer_form`). The gold answer of an
 item is shown (`show_item_feedback`) only once the lead has answered it in the preview; the answer
 lives in session state only.
 """
@@ -14,9 +14,8 @@ import streamlit as st
 
 from calibration.answers import answer_to_json, parse_answer
 from calibration.app import state
-from calibration.app.widgets.answers import answer_form, reset_answer
+from calibration.app.widgets.answers import answer_form, missing_answer_message, reset_answer, show_item_input
 from calibration.app.widgets.feedback import show_item_feedback
-from calibration.app.widgets.text import show_input
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -68,7 +67,7 @@ def preview_quiz(engine: Any, user: Any, round_: Any) -> None:
         return
     if guideline.task.instructions:
         st.caption(guideline.task.instructions)
-    show_input(guideline.task.type, item.input)
+    show_item_input(guideline.task, item.input, key=item_key)
     rules = [(rule.id, rule.title) for rule in guideline.rules] if round_.settings.get("cite_rules") else None
     submission = answer_form(
         guideline.task, item.input, key=item_key, rules=rules, submit_label="Answer (preview)"
@@ -76,7 +75,7 @@ def preview_quiz(engine: Any, user: Any, round_: Any) -> None:
     if submission is None:
         return
     if submission.answer is None:
-        st.warning("Choose an answer before submitting.", icon=":material/warning:")
+        st.warning(missing_answer_message(guideline.task, item.input), icon=":material/warning:")
         return
     try:
         canonical = parse_answer(guideline.task, submission.answer, item.input)
