@@ -245,11 +245,24 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if postgres:  # several app processes starting at once migrate one after the other
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
             connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # a batch migration rebuilds a table (drop, copy): referenced rows must not block it
+            connection.commit()  # the pragma is ignored inside a transaction: run it on the raw connection
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         try:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
             connection.commit()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(
+                        f"the migration left rows whose foreign keys point nowhere: {broken[:5]}"
+                    )
         finally:
+            if sqlite:
+                connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
             if postgres:
                 connection.rollback()
                 connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")

@@ -40,3 +40,36 @@ def test_upgrading_from_0005_makes_every_user_human_and_downgrade_drops_the_colu
         assert names == ["ana"]
     finally:
         engine.dispose()
+
+
+def test_upgrading_a_store_whose_users_are_referenced_keeps_every_row(db_url: str) -> None:
+    """A store in use (users named by the audit log, rounds, attempts...) upgrades in place.
+
+    On SQLite a batch migration that rebuilds ``users`` dropped the table under foreign keys
+    that are on, and the app failed at start-up after a ``git pull`` ("FOREIGN KEY constraint failed").
+    """
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0005")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, name, role, created_at, session_version) "
+                    "VALUES (7, 'lena', 'lead', '2026-01-01 00:00:00', 0)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (actor_id, action, entity, details, at) "
+                    "VALUES (7, 'user.create', 'user:7', '{}', '2026-01-01 00:00:00')"
+                )
+            )
+        upgrade(engine)
+        (user,) = service.list_users(engine)
+        assert (user.id, user.name, user.kind) == (7, "lena", "human")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT actor_id FROM audit_log")).scalar() == 7
+            if connection.dialect.name == "sqlite":  # the pragma is on again for the app
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
