@@ -15,6 +15,7 @@ from calibration.errors import (
     ConflictError,
     Location,
     NotFoundError,
+    QuizBankExhausted,
 )
 from calibration.rounds import sampling
 from calibration.rounds._common import (
@@ -179,15 +180,16 @@ def draw_quiz(
     )
 
 
-def bank_exhausted(short: dict[str, tuple[int, int]], names: Sequence[str]) -> CalibrationError:
+def bank_exhausted(short: dict[str, tuple[int, int]], names: Sequence[str]) -> QuizBankExhausted:
     """The error (and the lead's warning) when rules have too few items whose gold `names` have not seen."""
     who = ", ".join(names)
     rules = "; ".join(
         f"rule {rule} needs more quiz items ({left} of its {total} not yet shown to {who})"
         for rule, (left, total) in short.items()
     )
-    return CalibrationError(
+    return QuizBankExhausted(
         rules,
+        rules=tuple(short),
         hint="a lead can add items with gold answers for these rules in a new guideline version; "
         "items whose answers were shown are not served again",
     )

@@ -15,7 +15,7 @@ from calibration.app.navigation import spec
 from calibration.app.widgets.answers import answer_form, missing_answer_message, reset_answer, show_item_input
 from calibration.app.widgets.feedback import show_item_feedback, show_result, show_review
 from calibration.app.widgets.text import author_markdown, escape_markdown
-from calibration.errors import CalibrationError
+from calibration.errors import CalibrationError, QuizBankExhausted
 from calibration.rounds import service
 
 user = state.require_role()
@@ -95,6 +95,19 @@ def _pick_attempt(finished: list, shown: int) -> None:
     )
 
 
+def _bank_exhausted(error: QuizBankExhausted) -> None:
+    """The annotator's words for a retake the quiz bank cannot serve (the lead sees the rules on the Rounds page)."""
+    rules = ", ".join(error.rules)
+    st.info(
+        escape_markdown(
+            f"A retake needs quiz items you have not seen yet, and there are not enough left for {rules}: "
+            "items whose answers you were shown cannot count again. Your lead sees this on the Rounds "
+            "page and can add items in a new version of the guideline; come back then."
+        ),
+        icon=":material/hourglass_empty:",
+    )
+
+
 def _show_results(attempt_id: int, attempts: list) -> None:
     """The result and answer review of one finished attempt of this round, then what comes next."""
     finished = [a for a in attempts if a.finished]
@@ -132,6 +145,9 @@ def _show_results(attempt_id: int, attempts: list) -> None:
     ):
         try:
             service.start_or_resume_attempt(engine, round_.id, user)
+        except QuizBankExhausted as error:
+            _bank_exhausted(error)
+            st.stop()
         except CalibrationError as error:
             state.render_error(error)
             st.stop()
@@ -155,6 +171,9 @@ if viewing is not None:
 
 try:
     attempt = service.start_or_resume_attempt(engine, round_.id, user)
+except QuizBankExhausted as error:
+    _bank_exhausted(error)
+    st.stop()
 except CalibrationError as error:
     state.render_error(error)
     st.stop()
