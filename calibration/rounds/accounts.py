@@ -359,6 +359,31 @@ def _add_invitation(
     repo.audit(session, actor_user_id(who), action, target, expires_at=expires_at.isoformat())
 
 
+def _usable_invitation(session: Session, digest: str, moment: dt.datetime, *, account: bool) -> t.Invitation:
+    """The unused, unexpired invitation with this token digest: a round's, or with `account` an account's.
+
+    Raises:
+        AuthError: no such invitation (or one of the other kind), used already, or expired.
+    """
+    invitation = repo.find_invitation(session, digest)
+    if invitation is None or (account and (invitation.round_id is not None or invitation.role is None)):
+        raise AuthError(
+            "this invitation link is not valid",
+            hint="copy the whole link, or ask your lead for a new one",
+        )
+    if invitation.used_at is not None:
+        raise AuthError(
+            f"this invitation was already used on {invitation.used_at:%Y-%m-%d %H:%M} UTC",
+            hint="sign in, or ask your lead for a new link",
+        )
+    if invitation.expires_at <= moment:
+        raise AuthError(
+            f"this invitation expired on {invitation.expires_at:%Y-%m-%d %H:%M} UTC",
+            hint="ask your lead for a new link",
+        )
+    return invitation
+
+
 def redeem_invitation(
     engine: Engine,
     token: str,
@@ -389,22 +414,7 @@ def redeem_invitation(
 
     def work(session: Session) -> tuple[User, Round]:
         moment = utc_now(now)
-        invitation = repo.find_invitation(session, digest)
-        if invitation is None:
-            raise AuthError(
-                "this invitation link is not valid",
-                hint="copy the whole link, or ask your lead for a new one",
-            )
-        if invitation.used_at is not None:
-            raise AuthError(
-                f"this invitation was already used on {invitation.used_at:%Y-%m-%d %H:%M} UTC",
-                hint="sign in, or ask your lead for a new link",
-            )
-        if invitation.expires_at <= moment:
-            raise AuthError(
-                f"this invitation expired on {invitation.expires_at:%Y-%m-%d %H:%M} UTC",
-                hint="ask your lead for a new link",
-            )
+        invitation = _usable_invitation(session, digest, moment, account=False)
         row, version = find_round(session, invitation.round_id)
         if row.status != "open":
             raise CalibrationError(f"round {row.name!r} is closed", hint="ask your lead")
@@ -583,22 +593,7 @@ def redeem_user_invitation(
 
     def work(session: Session) -> User:
         moment = utc_now(now)
-        invitation = repo.find_invitation(session, digest)
-        if invitation is None or invitation.round_id is not None or invitation.role is None:
-            raise AuthError(
-                "this invitation link is not valid",
-                hint="copy the whole link, or ask your lead for a new one",
-            )
-        if invitation.used_at is not None:
-            raise AuthError(
-                f"this invitation was already used on {invitation.used_at:%Y-%m-%d %H:%M} UTC",
-                hint="sign in, or ask your lead for a new link",
-            )
-        if invitation.expires_at <= moment:
-            raise AuthError(
-                f"this invitation expired on {invitation.expires_at:%Y-%m-%d %H:%M} UTC",
-                hint="ask your lead for a new link",
-            )
+        invitation = _usable_invitation(session, digest, moment, account=True)
         if invitation.role != "annotator" and (not email or not email.strip() or hashed is None):
             raise CalibrationError(
                 f"{'an' if invitation.role == 'author' else 'a'} {invitation.role} account needs an email "
