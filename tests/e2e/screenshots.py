@@ -9,6 +9,7 @@ those (quicker while adjusting them).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import tempfile
@@ -211,6 +212,8 @@ def shoot_lead_pages(page, url: str) -> None:
     wait_tables(page, 3)
     shoot_tall(page, "annotators")
 
+    shoot_model_triage(page, url)
+
     page.goto(f"{url}/adjudication", wait_until="domcontentloaded")
     expect_visible(page.get_by_role("heading", name="Adjudication"))
     wait_idle(page)
@@ -227,6 +230,19 @@ def shoot_lead_pages(page, url: str) -> None:
     choose(page, "gadm_new", "contract-clauses@1.1.0")
     expect_visible(page.get_by_role("button", name="Download the diff (markdown)"))
     shoot_tall(page, "guidelines_diff")
+
+
+def shoot_model_triage(page, url: str) -> None:
+    """The Model triage page on the demo pilot of 1.1.0, with the bundled model's answers added."""
+    page.goto(f"{url}/model-triage", wait_until="domcontentloaded")
+    expect_visible(page.get_by_role("heading", name="Model triage"))
+    wait_idle(page)
+    add = page.get_by_role("button", name="Add the example model's answers (demo)")
+    with contextlib.suppress(Exception):  # already added by an earlier run on this store
+        add.click(timeout=5000)
+    expect_visible(page.get_by_role("heading", name="Spot-check plan"))
+    wait_tables(page, 2)
+    shoot_tall(page, "model_triage")
 
 
 def main() -> int:
