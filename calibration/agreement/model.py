@@ -10,8 +10,8 @@ Public API::
 A model is certified with exactly the scoring of a person's calibration quiz
 (`calibration.agreement.gold.score_against_gold` with the guideline's policy): the same per-rule
 accuracy, the same rule threshold (``pass_rule_accuracy``, else ``pass_accuracy``, else 0.8) and the
-same pass/fail. The per-rule decision is that pass/fail; the Wilson interval next to it states how
-sure it is (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it over the Wald interval for small n).
+same pass/fail. The per-rule decision is the person's: pass, fail or undecided with stated confidence
+(`calibration.agreement.decisions`); the Wilson interval next to it states the accuracy's precision (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it over the Wald interval for small n).
 
 Triage compares, per rule and on the same gold items, the model's accuracy with the pooled accuracy
 of the (certified) people, and the model's agreement with the people's majority answer. The
@@ -143,7 +143,10 @@ class ModelCertification:
     """A model's calibration result on a guideline's bank, decided like a person's.
 
     ``per_rule`` is indexed by rule_id with columns n_items, n_correct, accuracy, low, high (the
-    Wilson interval at ``confidence``), threshold and decision (``pass`` or ``fail``).
+    Wilson interval at ``confidence``), threshold, decision and p_pass: the decision a person's quiz
+    result states for the same answers (``pass``, ``fail`` or ``undecided``, decided with stated
+    confidence by `calibration.agreement.decisions`; ``fail`` also below the rule's pass mark) and the
+    posterior probability that the accuracy reaches the threshold.
     """
 
     model: str
@@ -189,7 +192,9 @@ class ModelCertification:
         for rule, row in self.per_rule.iterrows():
             out.append(
                 f"{rule}: {row['decision']} accuracy {row['accuracy']:.3f} on {int(row['n_items'])} items "
-                f"({level}% interval {row['low']:.2f}-{row['high']:.2f}; threshold {row['threshold']:.2f})"
+                f"({level}% interval {row['low']:.2f}-{row['high']:.2f}; threshold {row['threshold']:.2f}"
+                + ("" if pd.isna(row["p_pass"]) else f"; P(accuracy >= threshold) {row['p_pass']:.2f}")
+                + ")"
             )
         out += [f"note: {note}" for note in self.notes]
         return out
@@ -244,7 +249,14 @@ def certify_model(
     per_rule["low"] = [b[0] for b in bounds]
     per_rule["high"] = [b[1] for b in bounds]
     per_rule["threshold"] = float(threshold)
-    per_rule["decision"] = ["fail" if str(r) in score.failed_rules else "pass" for r in per_rule.index]
+    # the decision a person's result shows for the same answers: pass / fail / undecided with stated
+    # confidence (`calibration.agreement.decisions`), and fail for a rule below the pass mark
+    stated = score.rule_decisions.reindex(per_rule.index)
+    per_rule["decision"] = [
+        "fail" if str(r) in score.failed_rules else (d if isinstance(d, str) else "pass")
+        for r, d in zip(per_rule.index, stated.get("decision", pd.Series(index=per_rule.index)), strict=True)
+    ]
+    per_rule["p_pass"] = stated["p_pass"] if "p_pass" in stated else float("nan")
     notes = []
     left = len(answers) - len(scored)
     if left:

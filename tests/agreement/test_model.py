@@ -74,9 +74,28 @@ def test_a_model_gets_the_same_per_rule_decisions_as_a_person_with_the_same_answ
     assert report.lines()[0].startswith("model clauses-gpt@1 on contract-clauses@1.1.0: not certified")
 
 
+def test_a_models_rule_decisions_are_a_persons_stated_confidence_decisions() -> None:
+    """5 of 5 right against a 0.67 mark is `undecided` on a person's result page: so for a model too."""
+    answers = _bank_answers(CLAUSES, "R-LAW")
+    report = certify_model(answers, CLAUSES)
+    person = score_against_gold(
+        answers[["item_id", "answer"]],
+        gold_series(CLAUSES.gold_answers()),
+        CLAUSES.task,
+        item_rules_frame(CLAUSES.item_rules()),
+        CLAUSES.calibration,
+    )
+    assert report.per_rule["decision"].to_dict() == person.rule_decisions["decision"].to_dict()
+    assert report.per_rule.loc["R-CONF", "decision"] == "undecided"
+    assert report.per_rule.loc["R-CONF", "p_pass"] == pytest.approx(
+        person.rule_decisions.loc["R-CONF", "p_pass"]
+    )
+    assert any(line.startswith("R-CONF: undecided ") for line in report.lines())
+
+
 def test_a_model_right_on_every_bank_item_is_certified() -> None:
     report = certify_model(_bank_answers(CLAUSES, None), CLAUSES)
-    assert report.passed and set(report.per_rule["decision"]) == {"pass"}
+    assert report.passed and "fail" not in set(report.per_rule["decision"])
     assert report.to_dict()["per_rule"]["R-INDEM"]["accuracy"] == 1.0
 
 

@@ -29,7 +29,11 @@ def test_certify_the_bundled_model_answers_fails_on_indemnity_with_exit_1(capsys
     assert lines[0] == (
         "model clauses-gpt@2024-08 on contract-clauses@1.1.0: not certified (43 items, accuracy 0.791)"
     )
-    assert "R-INDEM: fail accuracy 0.357 on 14 items (95% interval 0.16-0.61; threshold 0.67)" in lines
+    assert (
+        "R-INDEM: fail accuracy 0.357 on 14 items (95% interval 0.16-0.61; threshold 0.67; "
+        "P(accuracy >= threshold) 0.01)"
+    ) in lines
+    assert any(line.startswith("R-CONF: undecided accuracy 1.000 on 5 items") for line in lines)
     code, out, err = run(capsys, "certify-model", ANSWERS, "--guideline", "contract-clauses@1.1.0", "--json")
     data = json.loads(out)
     assert (code, data["passed"], data["per_rule"]["R-PAY"]["decision"]) == (1, False, "pass")
