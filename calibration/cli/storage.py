@@ -90,6 +90,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     responses.add_argument(
         "--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)"
     )
+    responses.add_argument(
+        "--include-models",
+        action="store_true",
+        help="also the model annotators' answers, with columns annotator_kind and score (the file "
+        "`calibration model-triage` reads); left out by default",
+    )
     add_output_option(responses)
     responses.set_defaults(handler=run_export_responses)
     export.set_defaults(handler=_usage(export))
@@ -255,7 +261,7 @@ def run_export_responses(args: argparse.Namespace) -> int:
     from calibration.csv_cells import frame_to_csv
     from calibration.rounds import service
 
-    data = service.round_responses(_engine(args), args.round)
+    data = service.round_responses(_engine(args), args.round, include_models=args.include_models)
     kind = data.guideline.task.type
     frame = data.responses.copy()
     try:

@@ -192,3 +192,39 @@ def test_spot_check_plan_from_a_triage_without_baseline_is_refused(capsys, tmp_p
     )
     assert code == 1
     assert "no baseline accuracy for rule R-PAY" in err and "--triage TRIAGE.json" in err
+
+
+def test_a_rounds_export_with_include_models_is_what_model_triage_reads(capsys, tmp_path) -> None:
+    """docs/model-annotators.md: `export responses ROUND --include-models -o pilot.csv`, then model-triage on it."""
+    from calibration.app.bootstrap import prepare_database
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import (
+        demo_round_name,
+        load_demo_model_answers,
+        load_demo_workspace,
+    )
+    from calibration.storage.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    prepare_database(engine)
+    lead = service.create_user(
+        engine, "Lena", role="lead", email="lena@example.org", password="long-pass-phrase"
+    )
+    load_demo_workspace(engine, actor=lead)
+    load_demo_model_answers(engine, actor=lead)
+    name = demo_round_name("1.1.0")
+    people_only, with_models = tmp_path / "people.csv", tmp_path / "pilot.csv"
+    code, _, err = run(capsys, "export", "responses", name, "--database-url", url, "-o", people_only)
+    assert code == 0, err
+    assert "clauses-gpt@2024-08" not in people_only.read_text(encoding="utf-8")
+    code, _, err = run(
+        capsys, "export", "responses", name, "--include-models", "--database-url", url, "-o", with_models
+    )
+    assert code == 0, err
+    code, out, err = run(
+        capsys, "model-triage", with_models, "--guideline", "contract-clauses@1.1.0", "--min-items", "5"
+    )
+    assert code == 0, err
+    assert any(line.startswith("R-INDEM: keep people") for line in out.splitlines())
+    assert any(line.startswith("R-PAY: automate with spot-checks") for line in out.splitlines())
