@@ -68,8 +68,8 @@ class ImportReport:
         summary = self.result.summary()
         verb = "would import" if self.dry_run else "imported"
         out = [
-            f"{verb} {summary['n_responses']} answers by {summary['n_annotators']} annotators on "
-            f"{summary['n_items']} items from {summary['source']} ({summary['format']}) into pilot round "
+            f"{verb} {_count(summary['n_responses'], 'answer')} by {_count(summary['n_annotators'], 'annotator')} "
+            f"on {_count(summary['n_items'], 'item')} from {summary['source']} ({summary['format']}) into pilot round "
             f"{self.round_name!r} on {summary['guideline']}"
             + (" (dry run: nothing written)" if self.dry_run else ""),
         ]
@@ -269,3 +269,8 @@ def import_file(
         source=filename,
     )
     return ImportReport(result, created, created.name, False, left_out)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 annotator``, ``2 annotators``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -356,3 +356,13 @@ def test_oversized_upload_is_refused_before_reading(clauses, export, monkeypatch
     data = json.dumps(export).encode() + b" " * (2 * 1024 * 1024)
     with pytest.raises(DataError, match=r"^big.json: the file is 2 MB; the import limit is 1 MB"):
         import_file(None, "labelstudio", data, "big.json", clauses.ref, dry_run=True, guideline=clauses)
+
+
+def test_the_report_counts_one_annotator_in_the_singular(engine, clauses, export):
+    service.publish_guideline(engine, clauses)
+    only_ana = [dict(task, annotations=task["annotations"][:1]) for task in export[:1]]
+    report = import_file(
+        engine, "labelstudio", json.dumps(only_ana).encode(), "p.json", "clauses@1.0.0", round_name="one",
+        dry_run=True,
+    )  # fmt: skip
+    assert report.lines()[0].startswith("would import 1 answer by 1 annotator on ")
