@@ -47,6 +47,19 @@ def browser_missing() -> str | None:
     return None
 
 
+def require_browser() -> None:
+    """Skip the test, with the reason, where Chromium or Playwright is missing; fail instead under
+    CALIBRATION_REQUIRE_BROWSER=1 (CI), where a skipped browser test would hide a broken set-up."""
+    import pytest
+
+    reason = browser_missing()
+    if reason is None:
+        return
+    if os.environ.get("CALIBRATION_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"CALIBRATION_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

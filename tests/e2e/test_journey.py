@@ -12,7 +12,6 @@ Playwright is missing, unless ``CALIBRATION_REQUIRE_BROWSER=1`` (as in CI), whic
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,8 @@ from e2e_browser import (
     LEAD_PASSWORD,
     app_server,
     browser_context,
-    browser_missing,
     mark_span,
+    require_browser,
     shown_text,
     span_frame,
     wait_idle,
@@ -338,11 +337,7 @@ def _download_exports(page: Any, url: str, round_name: str, guideline: Any) -> N
 
 
 def test_lead_and_annotator_journey(tmp_path: Path) -> None:
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("CALIBRATION_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CALIBRATION_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+    require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     from calibration.app.bootstrap import prepare_database

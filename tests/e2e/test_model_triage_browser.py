@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import re
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from e2e_browser import (
     LEAD_PASSWORD,
     app_server,
     browser_context,
-    browser_missing,
+    require_browser,
     wait_idle,
 )
 
@@ -29,11 +28,7 @@ TIMEOUT = 30_000
 
 
 def test_model_triage_page_decides_per_rule_and_downloads_the_plan(tmp_path: Path) -> None:
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("CALIBRATION_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CALIBRATION_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+    require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     from calibration.app.bootstrap import prepare_database

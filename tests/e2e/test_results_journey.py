@@ -7,14 +7,13 @@ Skipped when Chromium or Playwright is missing, unless ``CALIBRATION_REQUIRE_BRO
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_browser import ARTIFACTS, app_server, browser_context, browser_missing, wait_idle
+from e2e_browser import ARTIFACTS, app_server, browser_context, require_browser, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,11 +62,7 @@ def _answer_label_quiz(
 
 
 def test_results_stay_and_feedback_survives_a_reload(tmp_path: Path) -> None:
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("CALIBRATION_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CALIBRATION_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+    require_browser()
     from app_helpers import single_label_guideline, task_guideline
     from playwright.sync_api import expect
 

@@ -7,7 +7,6 @@ Skipped when Chromium or Playwright is missing, unless ``CALIBRATION_REQUIRE_BRO
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,7 +17,7 @@ from e2e_browser import (
     LEAD_PASSWORD,
     app_server,
     browser_context,
-    browser_missing,
+    require_browser,
     wait_idle,
 )
 
@@ -49,11 +48,7 @@ def test_foreign_hosts_are_recognised() -> None:
 
 
 def test_a_lead_session_requests_nothing_from_another_host(tmp_path: Path) -> None:
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("CALIBRATION_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     requests: list[str] = []

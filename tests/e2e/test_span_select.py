@@ -9,7 +9,6 @@ or Playwright is missing, unless ``CALIBRATION_REQUIRE_BROWSER=1``.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,8 @@ from e2e_browser import (
     LEAD_PASSWORD,
     app_server,
     browser_context,
-    browser_missing,
     mark_span,
+    require_browser,
     span_frame,
     wait_idle,
 )
@@ -165,11 +164,7 @@ def _wait_for_widget(page: Any, text: str) -> None:
 
 
 def test_annotator_selects_spans_in_the_text_and_gets_partial_credit(tmp_path: Path) -> None:
-    reason = browser_missing()
-    if reason:
-        if os.environ.get("CALIBRATION_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CALIBRATION_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
+    require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     from calibration.app.bootstrap import prepare_database
