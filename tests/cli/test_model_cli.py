@@ -155,22 +155,7 @@ def test_spot_check_plan_as_label_studio_tasks_and_the_reviewers_export_read_bac
         ]
     export = tmp_path / "export.json"
     export.write_text(json.dumps(tasks), encoding="utf-8")
-    code, out, err = run(
-        capsys,
-        "spot-check-plan",
-        ANSWERS,
-        "--guideline",
-        GUIDELINE,
-        "--rules",
-        "R-PAY",
-        "R-TERM",
-        "--baseline",
-        "1",
-        "--target",
-        "0.7",
-        "-o",
-        tmp_path / "plan.csv",
-    )
+    code, _, err = _plan(capsys, tmp_path)
     assert code == 0, err
     code, out, err = run(
         capsys,
