@@ -92,23 +92,8 @@ def round_status(
                 progress.append(AnnotatorProgress(person, names[person], 0, "not_started", 0, total, None))
                 continue
             attempt, name, total, answered, last = latest[person]
-            if last is not None and getattr(last, "tzinfo", None) is None:
-                last = last.replace(tzinfo=dt.UTC)
-            passed = None if attempt.score is None else bool(attempt.score.get("passed"))
-            activity = last or attempt.started_at
-            stuck = attempt.status == "in_progress" and moment - activity > stuck_after
             progress.append(
-                AnnotatorProgress(
-                    person,
-                    name,
-                    counts[person],
-                    attempt.status,  # type: ignore[arg-type]
-                    answered,
-                    total,
-                    activity,
-                    passed,
-                    stuck,
-                )
+                _progress(person, name, counts[person], attempt, answered, total, last, moment - stuck_after)
             )
         progress.sort(key=lambda p: p.name)
         waiting = {
@@ -121,6 +106,36 @@ def round_status(
         }
         warnings = _exhausted_rules(session, row, version, waiting, names)
         return RoundStatus(repo.round_of(row, ref_of(version)), progress, warnings)
+
+
+def _progress(
+    person: int,
+    name: str,
+    attempts: int,
+    attempt: t.Attempt,
+    answered: int,
+    total: int,
+    last: Any,
+    stuck_before: dt.datetime,
+) -> AnnotatorProgress:
+    """One annotator's progress from their latest attempt; stuck when in progress with no answer since
+    `stuck_before` (the database may hand back naive UTC times)."""
+    if last is not None and getattr(last, "tzinfo", None) is None:
+        last = last.replace(tzinfo=dt.UTC)
+    passed = None if attempt.score is None else bool(attempt.score.get("passed"))
+    activity = last or attempt.started_at
+    stuck = attempt.status == "in_progress" and activity < stuck_before
+    return AnnotatorProgress(
+        person,
+        name,
+        attempts,
+        attempt.status,
+        answered,
+        total,
+        activity,
+        passed,
+        stuck,  # type: ignore[arg-type]
+    )
 
 
 def _exhausted_rules(
@@ -192,21 +207,8 @@ def annotator_rounds(
         else:
             _, _, _, total, attempt, answered, last = started[-1]
             assert attempt is not None
-            if last is not None and getattr(last, "tzinfo", None) is None:
-                last = last.replace(tzinfo=dt.UTC)
-            passed = None if attempt.score is None else bool(attempt.score.get("passed"))
-            activity = last or attempt.started_at
-            stuck = attempt.status == "in_progress" and moment - activity > stuck_after
-            progress = AnnotatorProgress(
-                annotator_id,
-                name,
-                len(started),
-                attempt.status,  # type: ignore[arg-type]
-                answered,
-                total,
-                activity,
-                passed,
-                stuck,
+            progress = _progress(
+                annotator_id, name, len(started), attempt, answered, total, last, moment - stuck_after
             )
         result.append((repo.round_of(round_row, ref), progress))
     return result
