@@ -95,6 +95,18 @@ def _pick_attempt(finished: list, shown: int) -> None:
     )
 
 
+def _start_attempt() -> service.Attempt:
+    """The annotator's attempt in progress, a new one, or a retake; the page stops with a message when
+    none can be drawn."""
+    try:
+        return service.start_or_resume_attempt(engine, round_.id, user)
+    except QuizBankExhausted as error:
+        _bank_exhausted(error)
+    except CalibrationError as error:
+        state.render_error(error)
+    st.stop()
+
+
 def _bank_exhausted(error: QuizBankExhausted) -> None:
     """The annotator's words for a retake the quiz bank cannot serve (the lead sees the rules on the Rounds page)."""
     rules = ", ".join(error.rules)
@@ -143,14 +155,7 @@ def _show_results(attempt_id: int, attempts: list) -> None:
             icon=":material/replay:",
         )
     ):
-        try:
-            service.start_or_resume_attempt(engine, round_.id, user)
-        except QuizBankExhausted as error:
-            _bank_exhausted(error)
-            st.stop()
-        except CalibrationError as error:
-            state.render_error(error)
-            st.stop()
+        _start_attempt()
         st.query_params.pop("attempt", None)
         st.rerun()
     if result.score is None:
@@ -169,14 +174,7 @@ if viewing is not None:
     _show_results(viewing, attempts)
     st.stop()
 
-try:
-    attempt = service.start_or_resume_attempt(engine, round_.id, user)
-except QuizBankExhausted as error:
-    _bank_exhausted(error)
-    st.stop()
-except CalibrationError as error:
-    state.render_error(error)
-    st.stop()
+attempt = _start_attempt()
 
 if attempt.finished:
     st.rerun()
