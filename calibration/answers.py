@@ -11,7 +11,12 @@ span           sorted tuple of ``Span(start, end, label)``     ``[{"start", "end
 rating         ``int`` on the scale                            ``4``
 pairwise       ``"a"``, ``"b"`` or ``"tie"``                   ``"a"``
 ranking        tuple of candidate ids, best first              ``["c2", "c1", "c3"]``
+boxes          sorted tuple of ``Box(label, x, y, width,       ``[{"label", "x", "y",
+               height)`` in image pixels (may be empty)        "width", "height"}]``
 =============  ==============================================  =========================
+
+Box numbers are kept as written: integers stay integers, other finite numbers become floats. Two
+equal boxes in one answer are both kept (the second one is a false positive against gold).
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
+from calibration.boxes import Box
 from calibration.errors import AnswerError
 
 if TYPE_CHECKING:
@@ -36,7 +44,9 @@ class Span(NamedTuple):
     label: str
 
 
-Answer = Any  # str | int | tuple[str, ...] | tuple[Span, ...]
+Answer = Any  # str | int | tuple[str, ...] | tuple[Span, ...] | tuple[Box, ...]
+
+BOX_FIELDS = ("label", "x", "y", "width", "height")
 
 
 def suggest(value: str, choices: Sequence[str]) -> str | None:
@@ -129,6 +139,56 @@ def _span(task: Task, raw: Any, text: str | None) -> Span:
     return Span(start, end, label)
 
 
+def _box_number(name: str, value: Any, raw: Any) -> float:
+    if isinstance(value, np.integer | np.floating):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AnswerError(
+            f"box {name} must be a number of pixels, got {value!r} in {raw!r}",
+            hint="write x, y, width and height as numbers, e.g. {label: CAR, x: 10, y: 20, width: 50, height: 30}",
+        )
+    if not math.isfinite(value):
+        raise AnswerError(f"box {name} must be a finite number, got {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _box(task: Task, raw: Any) -> Box:
+    if isinstance(raw, list | tuple) and len(raw) == len(BOX_FIELDS):
+        raw = dict(zip(BOX_FIELDS, raw, strict=True))
+    if not isinstance(raw, dict):
+        raise AnswerError(
+            f"expected a box like {{label, x, y, width, height}}, got {raw!r}",
+            hint="give each box its label and its x, y, width and height in image pixels",
+        )
+    unknown = sorted(set(raw) - set(BOX_FIELDS), key=str)
+    if unknown:
+        raise AnswerError(
+            f"unknown box field(s) {unknown}; a box has label, x, y, width and height",
+            hint=suggest(str(unknown[0]), BOX_FIELDS) or "remove the extra fields",
+        )
+    missing = [name for name in BOX_FIELDS if name not in raw]
+    if missing:
+        raise AnswerError(
+            f"box {raw!r} misses {', '.join(missing)}",
+            hint="a box has label, x, y (top-left corner), width and height in image pixels",
+        )
+    label = _label(task, raw["label"])
+    x, y, width, height = (_box_number(name, raw[name], raw) for name in BOX_FIELDS[1:])
+    if x < 0 or y < 0:
+        raise AnswerError(
+            f"box corner ({x}, {y}) is outside the image",
+            hint="x and y are the top-left corner in pixels from the image's top-left, 0 or more",
+        )
+    if width <= 0 or height <= 0:
+        raise AnswerError(
+            f"box of width {width} and height {height} is empty",
+            hint="width and height must be positive",
+        )
+    return Box(label, x, y, width, height)
+
+
 def _offsets(text: str, needle: str) -> list[int]:
     found, at = [], text.find(needle)
     while at != -1:
@@ -205,11 +265,19 @@ def parse_answer(task: Task, raw: Any, input: Input | None = None) -> Answer:
         if task.candidates is not None and len(raw) != task.candidates:
             raise AnswerError(f"ranking has {len(raw)} candidates; the task has {task.candidates}")
         return tuple(raw)
+    if kind == "boxes":
+        if not isinstance(raw, list | tuple):
+            raise AnswerError(
+                f"expected a list of boxes, got {raw!r}", hint="write [] when there is nothing to box"
+            )
+        return tuple(sorted(_box(task, b) for b in raw))
     raise AnswerError(f"unknown task type {kind!r}")
 
 
 def answer_to_json(task_type: str, answer: Answer, text: str | None = None) -> Any:
     """The JSON form of a canonical answer (spans gain their text when `text` is given)."""
+    if task_type == "boxes":
+        return [Box(*b).to_json() if isinstance(b, tuple) else dict(b) for b in answer]
     if task_type == "span":
         out = []
         for s in answer:

@@ -94,6 +94,7 @@ _BASE_SECONDS = {
     "rating": 28.0,
     "pairwise": 40.0,
     "ranking": 60.0,
+    "boxes": 45.0,
 }
 _GENERIC_COMMENTS = (
     "The rule does not say what to do with this case.",
@@ -310,7 +311,7 @@ def _truth(guideline: Guideline, item: Item, truth: Mapping[str, Any] | None, se
         return str(rng.choice(labels))
     if task.type == "multi_label":
         return (str(rng.choice(labels)),)
-    if task.type == "span":
+    if task.type in ("span", "boxes"):
         return ()
     if task.type == "rating":
         assert task.scale is not None
@@ -404,6 +405,10 @@ def _guess(
         return tuple(
             sorted(Span(s.start, s.end, str(rng.choice(labels))) if s.label in labels else s for s in true)
         )
+    if task.type == "boxes":
+        return tuple(
+            sorted(b._replace(label=str(rng.choice(labels))) if b.label in labels else b for b in true)
+        )
     return true if rng.random() < 0.5 else _mistake(guideline, item, true, rng)
 
 
@@ -417,6 +422,14 @@ def _mistake(guideline: Guideline, item: Item, true: Answer, rng: np.random.Gene
         return _multi_mistake(guideline, item, true, rng)
     if task.type == "span":
         return _span_mistake(guideline, item, true, rng)
+    if task.type == "boxes":
+        # the usual box mistake: a loose box, half its size again to the right and down
+        if not true:
+            return true
+        at = int(rng.integers(0, len(true)))
+        box = true[at]
+        loose = box._replace(width=box.width * 1.5, height=box.height * 1.5)
+        return tuple(sorted([*true[:at], loose, *true[at + 1 :]]))
     if task.type == "rating":
         assert task.scale is not None
         step = 1 if rng.random() < 0.5 else -1

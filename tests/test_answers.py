@@ -91,3 +91,124 @@ def test_load_cell_reads_plain_text_numbers_and_reports_broken_json() -> None:
     assert load_cell("") is None
     with pytest.raises(AnswerError, match="looks like JSON but does not parse"):
         load_cell('["A", ')
+
+
+BOXES = Task(type="boxes", labels=[{"id": "CAR", "name": "Car"}, {"id": "PERSON", "name": "Person"}])
+
+
+def test_boxes_are_a_sorted_tuple_of_box_and_round_trip_through_a_csv_cell() -> None:
+    from calibration.boxes import Box
+
+    raw = [
+        {"label": "PERSON", "x": 10, "y": 20.0, "width": 5.5, "height": 30},
+        {"label": "CAR", "x": 0, "y": 0, "width": 40, "height": 20},
+        ["CAR", 0, 0, 40, 20],  # the list form; an equal box is kept (a duplicate is a false positive)
+    ]
+    answer = parse_answer(BOXES, raw)
+    assert answer == (Box("CAR", 0, 0, 40, 20), Box("CAR", 0, 0, 40, 20), Box("PERSON", 10, 20, 5.5, 30))
+    assert isinstance(answer[2].y, int)  # 20.0 is written back as 20
+    cell = dump_cell("boxes", answer)
+    assert cell.startswith('[{"label":"CAR","x":0,"y":0,"width":40,"height":20},')
+    assert parse_answer(BOXES, load_cell(cell)) == answer
+    assert answer_to_json("boxes", answer)[2] == {
+        "label": "PERSON",
+        "x": 10,
+        "y": 20,
+        "width": 5.5,
+        "height": 30,
+    }
+    assert parse_answer(BOXES, answer) == answer  # canonical answers parse to themselves
+    assert parse_answer(BOXES, []) == ()  # nothing to box
+    assert dump_cell("boxes", ()) == "[]"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message", "hint"),
+    [
+        ("CAR", "expected a list of boxes, got 'CAR'", "write [] when there is nothing to box"),
+        (
+            [{"label": "CARR", "x": 0, "y": 0, "width": 1, "height": 1}],
+            "unknown label 'CARR'; expected one of CAR, PERSON",
+            "did you mean 'CAR'?",
+        ),
+        (
+            [{"label": "CAR", "x": 0, "y": 0, "widht": 1, "height": 1}],
+            "unknown box field(s) ['widht']; a box has label, x, y, width and height",
+            "did you mean 'width'?",
+        ),
+        (
+            [{"label": "CAR", "x": 0, "y": 0}],
+            "box {'label': 'CAR', 'x': 0, 'y': 0} misses width, height",
+            "a box has label, x, y (top-left corner), width and height in image pixels",
+        ),
+        (
+            [{"label": "CAR", "x": 0, "y": 0, "width": 0, "height": 3}],
+            "box of width 0 and height 3 is empty",
+            "width and height must be positive",
+        ),
+        (
+            [{"label": "CAR", "x": -2, "y": 0, "width": 1, "height": 3}],
+            "box corner (-2, 0) is outside the image",
+            "x and y are the top-left corner in pixels from the image's top-left, 0 or more",
+        ),
+        ([["CAR", 0, 0, True, 3]], "box width must be a number of pixels, got True in", None),
+        ([["CAR", 0, "1", 2, 3]], "box y must be a number of pixels, got '1' in", None),
+        ([["CAR", 0, float("nan"), 2, 3]], "box y must be a finite number, got nan", None),
+        ([7], "expected a box like {label, x, y, width, height}, got 7", None),
+    ],
+)
+def test_box_errors_name_the_problem_and_a_hint(raw: object, message: str, hint: str | None) -> None:
+    with pytest.raises(AnswerError) as error:
+        parse_answer(BOXES, raw)
+    assert error.value.message.startswith(message)
+    if hint is not None:
+        assert error.value.hint == hint
+
+
+def test_box_numbers_from_numpy_are_plain_numbers() -> None:
+    import numpy as np
+
+    (box,) = parse_answer(
+        BOXES, [{"label": "CAR", "x": np.int64(3), "y": np.float64(1.5), "width": 2, "height": 2}]
+    )
+    assert (type(box.x), type(box.y)) == (int, float)
+
+
+def test_task_min_iou_defaults_to_a_half_and_belongs_to_boxes_tasks() -> None:
+    from pydantic import ValidationError
+
+    assert BOXES.min_iou == 0.5
+    assert BOXES.categories == ["CAR", "PERSON"]
+    assert Task(type="boxes", labels=LABELS, min_iou=1).min_iou == 1
+    for bad in (0, 1.2):
+        with pytest.raises(ValidationError, match="min_iou"):
+            Task(type="boxes", labels=LABELS, min_iou=bad)
+    with pytest.raises(
+        ValidationError, match="min_iou applies to boxes tasks only, not to a single_label task"
+    ):
+        Task(type="single_label", labels=LABELS, min_iou=0.7)
+    with pytest.raises(ValidationError, match="a boxes task needs at least one label"):
+        Task(type="boxes")
+
+
+def test_inputs_carry_an_optional_image_with_alt_text() -> None:
+    from pydantic import ValidationError
+
+    only_image = TextInput(image="images/street-01.png", alt="Two people beside a parked car")
+    assert (only_image.image, only_image.alt, only_image.text) == (
+        "images/street-01.png",
+        "Two people beside a parked car",
+        "",
+    )
+    assert TextInput(text="hi").image is None
+    assert PairInput(prompt="p", a="a", b="b", image="x.jpg", alt="A chart").image == "x.jpg"
+    assert (
+        RankingInput(prompt="p", candidates={"c1": "x", "c2": "y"}, image="x.png", alt="A map").alt == "A map"
+    )
+    with pytest.raises(ValidationError, match="an input with an image needs alt"):
+        TextInput(image="images/a.png")
+    with pytest.raises(ValidationError, match="alt describes an image: give image too"):
+        TextInput(text="hi", alt="A cat")
+    with pytest.raises(ValidationError, match="an input needs text, an image, or both"):
+        TextInput()
+    assert TextInput(text="").model_dump(exclude_defaults=True) == {"text": ""}  # still loads after a dump

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from calibration.answers import parse_answer, suggest
 from calibration.errors import AnswerError, CalibrationError
+from calibration.guidelines.model import LABEL_TASKS
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Example, Guideline
@@ -22,9 +23,10 @@ _INPUT_KIND = {
     "rating": "TextInput",
     "pairwise": "PairInput",
     "ranking": "RankingInput",
+    "boxes": "TextInput",
 }
 _INPUT_SHAPE = {
-    "TextInput": "a text (or {text, context, metadata})",
+    "TextInput": "a text (or {text, image, alt, context, metadata})",
     "PairInput": "{prompt, a, b}",
     "RankingInput": "{prompt, candidates: {id: text}}",
 }
@@ -73,7 +75,7 @@ def guideline_problems(guideline: Guideline) -> list[Found]:
                         suggest(label, task.label_ids) or "declare the label under task.labels",
                     )
                 )
-        if rule.labels and task.type not in ("single_label", "multi_label", "span"):
+        if rule.labels and task.type not in LABEL_TASKS:
             found.append((("rules", r, "labels"), f"a {task.type} task has no labels to govern", None))
 
     expected_kind = _INPUT_KIND[task.type]
@@ -150,6 +152,16 @@ def _check_input(guideline: Guideline, path: Path, input: object, expected_kind:
                 None,
             )
         ]
+    if task.type == "boxes" and getattr(input, "image", None) is None:
+        return [
+            (
+                (*path, "input"),
+                "a boxes task needs an image on every input",
+                "write input: {image: images/photo.png, alt: a short description of the image}",
+            )
+        ]
+    if task.type == "span" and not getattr(input, "text", ""):
+        return [((*path, "input", "text"), "a span task needs a text to mark spans in", None)]
     candidates = getattr(input, "candidates", None)
     if candidates is not None and task.candidates is not None and len(candidates) != task.candidates:
         return [
@@ -168,8 +180,8 @@ def _check_answer(
     problems = _check_input(guideline, path, input, expected_kind)
     if problems:
         return problems
-    if guideline.task.type == "span" and isinstance(answer, list):
-        # each span is checked on its own, so that a problem points at the span, not at the list
+    if guideline.task.type in ("span", "boxes") and isinstance(answer, list):
+        # each span or box is checked on its own, so that a problem points at it, not at the list
         for k, span in enumerate(answer):
             try:
                 parse_answer(guideline.task, [span], input)  # type: ignore[arg-type]

@@ -138,6 +138,7 @@ class _Entry:
     answer: Any
     shown: Any
     swapped: bool = False
+    image: str | None = None
 
 
 def _comparable(guideline: Guideline, input: Any, answer: Any) -> tuple[str, Any]:
@@ -177,7 +178,7 @@ def _entries(guideline: Guideline) -> list[_Entry]:
             continue  # invalid answers are the validator's business
         shown = answer_to_json(guideline.task.type, canonical, getattr(input, "text", None))
         swapped = guideline.task.type == "pairwise" and input.b < input.a
-        entries.append(_Entry(at, rules, text, value, shown, swapped))
+        entries.append(_Entry(at, rules, text, value, shown, swapped, getattr(input, "image", None)))
     return entries
 
 
@@ -239,10 +240,24 @@ def near_duplicate_pairs(
     return sorted(pairs)
 
 
+def _same_image_pairs(entries: list[_Entry]) -> list[tuple[int, int, float]]:
+    """Pairs of entries showing the same image file with the same (normalised) text."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, entry in enumerate(entries):
+        if entry.image is not None:
+            groups.setdefault((entry.image, _normalize(entry.text)), []).append(index)
+    return [
+        (a, b, 1.0) for members in groups.values() for k, a in enumerate(members) for b in members[k + 1 :]
+    ]
+
+
 def _contradictions(guideline: Guideline) -> list[Problem]:
     entries = _entries(guideline)
     found = []
-    for i, j, similarity in near_duplicate_pairs([e.text for e in entries]):
+    # the image is the input when there is one: similar texts beside different images (a shared
+    # instruction) are no duplicates, and similar file names say nothing about the pictures
+    texts = ["" if e.image is not None else e.text for e in entries]
+    for i, j, similarity in sorted(near_duplicate_pairs(texts) + _same_image_pairs(entries)):
         first, second = entries[i], entries[j]
         if first.answer == second.answer:
             continue

@@ -68,6 +68,18 @@ def _expected_member(data: Any) -> str | None:
     return _INPUT_KIND.get(kind) if isinstance(kind, str) else None
 
 
+_VALIDATED_MEMBER = re.compile(r"^function-(?:after|before|wrap|plain)\[.*?(\w+)\]+$")
+
+
+def _plain_members(error: dict[str, Any]) -> dict[str, Any]:
+    """Name a union member by its model even when validators wrap it (``function-after[..., TextInput]``)."""
+    loc = tuple(
+        match.group(1) if isinstance(part, str) and (match := _VALIDATED_MEMBER.match(part)) else part
+        for part in error["loc"]
+    )
+    return {**error, "loc": loc}
+
+
 def _pick_union_members(errors: list[dict[str, Any]], expected: str | None) -> list[dict[str, Any]]:
     """Keep, for each union-typed input, only the errors of the member the task expects (or the closest)."""
     groups: dict[tuple[Any, ...], dict[str, int]] = {}
@@ -172,7 +184,9 @@ def translate_errors(error: ValidationError, data: Any, source_map: SourceMap) -
     Returns:
         Problems with path, line, column, field path and a hint where one helps.
     """
-    errors = _pick_union_members(error.errors(include_url=False), _expected_member(data))
+    errors = _pick_union_members(
+        [_plain_members(dict(e)) for e in error.errors(include_url=False)], _expected_member(data)
+    )
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for count, found in enumerate(errors):

@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
-TaskType = Literal["single_label", "multi_label", "span", "rating", "pairwise", "ranking"]
-LABEL_TASKS: frozenset[str] = frozenset({"single_label", "multi_label", "span"})
+TaskType = Literal["single_label", "multi_label", "span", "rating", "pairwise", "ranking", "boxes"]
+LABEL_TASKS: frozenset[str] = frozenset({"single_label", "multi_label", "span", "boxes"})
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 FeedbackMode = Literal["immediate", "at_end"]
+DEFAULT_MIN_IOU = 0.5
+IMAGE_TYPES: dict[str, str] = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -68,9 +79,9 @@ class Scale(Frozen):
 class Task(Frozen):
     """What annotators do: the task type and its answer space."""
 
-    type: TaskType = Field(description="single_label, multi_label, span, rating, pairwise or ranking.")
+    type: TaskType = Field(description="single_label, multi_label, span, rating, pairwise, ranking or boxes.")
     instructions: str = Field(default="", description="Short instruction shown above every quiz item.")
-    labels: list[Label] = Field(default_factory=list, description="Labels for label and span tasks.")
+    labels: list[Label] = Field(default_factory=list, description="Labels for label, span and boxes tasks.")
     scale: Scale | None = Field(default=None, description="Rating scale (rating tasks only).")
     level: Level | None = Field(
         default=None,
@@ -78,11 +89,20 @@ class Task(Frozen):
     )
     allow_tie: bool = Field(default=True, description="Pairwise tasks: whether 'tie' is a valid answer.")
     candidates: int | None = Field(default=None, ge=2, description="Ranking tasks: number of candidates.")
+    min_iou: float = Field(
+        default=DEFAULT_MIN_IOU,
+        gt=0,
+        le=1,
+        description="Boxes tasks: a box matches a gold box when their intersection over union is at "
+        "least this (0 < min_iou <= 1) and the labels agree.",
+    )
 
     @model_validator(mode="after")
     def _fits_type(self) -> Task:
         if self.type in LABEL_TASKS and not self.labels:
             raise ValueError(f"a {self.type} task needs at least one label under task.labels")
+        if self.type != "boxes" and self.min_iou != DEFAULT_MIN_IOU:
+            raise ValueError(f"min_iou applies to boxes tasks only, not to a {self.type} task")
         if self.type == "rating" and self.scale is None:
             raise ValueError("a rating task needs task.scale with min and max")
         if self.type == "ranking" and self.candidates is None:
@@ -102,7 +122,7 @@ class Task(Frozen):
     @property
     def categories(self) -> list[Any]:
         """The declared answer categories for chance-agreement terms (labels, scale points, a/b/tie)."""
-        if self.type in ("single_label", "multi_label", "span"):
+        if self.type in LABEL_TASKS:
             return self.label_ids
         if self.type == "rating":
             assert self.scale is not None
@@ -115,28 +135,89 @@ class Task(Frozen):
 # --------------------------------------------------------------------------- inputs
 
 
-class TextInput(Frozen):
-    """A text to label (label, span and rating tasks); a plain string in YAML is shorthand for it."""
+def _image_field() -> Any:
+    return Field(
+        default=None,
+        description="PNG or JPEG file shown with the input, relative to the guideline file "
+        "(e.g. images/street-01.png).",
+    )
 
-    text: str = Field(description="The text the annotator labels.")
+
+def _alt_field() -> Any:
+    return Field(
+        default=None, description="Text alternative of the image (required with image), for screen readers."
+    )
+
+
+class ImageFields(Frozen):
+    """Base of the inputs: an optional image (PNG or JPEG next to the guideline file) with its alt text.
+
+    Each input declares ``image`` and ``alt`` itself, so they follow the input's own fields in
+    dumps and messages; this base checks them.
+    """
+
+    if TYPE_CHECKING:
+        image: str | None
+        alt: str | None
+
+    @model_validator(mode="after")
+    def _alt_with_image(self) -> ImageFields:
+        if self.image is not None:
+            if not self.image.strip():
+                raise ValueError("image must be a file path such as images/street-01.png")
+            if self.alt is None or not self.alt.strip():
+                raise ValueError("an input with an image needs alt: a short description of the image")
+        elif self.alt is not None:
+            raise ValueError("alt describes an image: give image too, or remove alt")
+        return self
+
+
+class TextInput(ImageFields):
+    """A text to label, an image, or both; a plain string in YAML is shorthand for ``{text: ...}``.
+
+    Label, span and rating tasks label the text (an image may sit beside it, or replace it for
+    image classification); boxes tasks box objects in the image and the text is optional.
+    """
+
+    text: str = Field(default="", description="The text the annotator labels (optional with an image).")
+    image: str | None = _image_field()
+    alt: str | None = _alt_field()
     context: str | None = Field(default=None, description="Optional context shown with the text.")
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free metadata (source, ...).")
 
+    @model_validator(mode="after")
+    def _text_or_image(self) -> TextInput:
+        if "text" not in self.model_fields_set and self.image is None:
+            raise ValueError("an input needs text, an image, or both")
+        return self
 
-class PairInput(Frozen):
-    """Pairwise preference input: a prompt and two replies."""
+    @model_serializer(mode="wrap")
+    def _keep_text(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a dump without defaults must keep an empty text when there is no image, or it would not load
+        data: dict[str, Any] = handler(self)
+        if self.image is None and "text" not in data:
+            data = {"text": self.text, **data}
+        return data
+
+
+class PairInput(ImageFields):
+    """Pairwise preference input: a prompt and two replies (and an optional image)."""
 
     prompt: str = Field(description="The prompt both replies answer.")
     a: str = Field(description="Reply A.")
     b: str = Field(description="Reply B.")
+    image: str | None = _image_field()
+    alt: str | None = _alt_field()
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free metadata.")
 
 
-class RankingInput(Frozen):
-    """Ranking input: a prompt and candidates by id."""
+class RankingInput(ImageFields):
+    """Ranking input: a prompt and candidates by id (and an optional image)."""
 
     prompt: str = Field(description="The prompt the candidates answer.")
     candidates: dict[str, str] = Field(description="Candidate text by candidate id.")
+    image: str | None = _image_field()
+    alt: str | None = _alt_field()
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free metadata.")
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from calibration.errors import GuidelineError, Location, NotFoundError
 from calibration.guidelines.model import SEMVER, Guideline
@@ -234,9 +234,28 @@ def normalized_content(guideline: Guideline) -> str:
     """The canonical JSON text of a guideline's content: sorted keys, defaults filled in, no whitespace.
 
     `items_file` is left out (where items are stored is not content); the items themselves are in.
+    Fields added to the format later are left out while they hold their default (an input's
+    ``image`` and ``alt``, ``task.min_iou`` outside boxes tasks), so a guideline that does not use
+    them keeps the hash it was published with.
     """
     data = guideline.model_dump(mode="json", exclude={"items_file"})
+    if data["task"]["type"] != "boxes":
+        data["task"].pop("min_iou", None)
+    for input in _inputs_of(data):
+        for key in ("image", "alt"):
+            if input.get(key) is None:
+                input.pop(key, None)
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _inputs_of(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The input mappings of the items, examples and edge cases of a dumped guideline."""
+    for item in data.get("items", []):
+        yield item["input"]
+    for rule in data.get("rules", []):
+        for kind in ("examples", "edge_cases"):
+            for example in rule.get(kind, []):
+                yield example["input"]
 
 
 def content_hash(guideline: Guideline) -> str:

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from calibration.answers import parse_answer, suggest
+from calibration.boxes import Box
 from calibration.errors import AnswerError, DataError, Location, Problem
+from calibration.guidelines.model import LABEL_TASKS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -449,12 +451,12 @@ def _rename(task_type: str, raw: Any, rename: Any, where: Location) -> Any:
         return rename(raw, where)
     if task_type == "multi_label":
         return [rename(v, where) for v in raw] if isinstance(raw, list | tuple) else rename(raw, where)
-    if task_type == "span" and isinstance(raw, list | tuple):
+    if task_type in ("span", "boxes") and isinstance(raw, list | tuple):
         out = []
         for span in raw:
             if isinstance(span, dict) and "label" in span:
                 span = {**span, "label": rename(span["label"], where)}
-            elif isinstance(span, list | tuple) and len(span) == 3:
+            elif task_type == "span" and isinstance(span, list | tuple) and len(span) == 3:
                 span = [span[0], span[1], rename(span[2], where)]
             out.append(span)
         return out
@@ -518,6 +520,7 @@ def _parse_input(task: Task, raw: Any, where: Location) -> Input:
             hint={
                 "pairwise": "a pairwise item needs prompt, a and b",
                 "ranking": "a ranking item needs prompt and candidates {id: text}",
+                "boxes": "a boxes item needs image and alt (text is optional)",
             }.get(task.type, "a text item needs its text"),
         ) from None
 
@@ -572,7 +575,7 @@ def resolve(
             or "name an annotator id of the file",
         )
     labels = _Labels(task, parse_label_map(map_labels), guideline.ref)
-    label_task = task.type in ("single_label", "multi_label", "span")
+    label_task = task.type in LABEL_TASKS
     answers = [
         _rename(task.type, r.answer, labels, r.where) if label_task else r.answer for r in raw.responses
     ]
@@ -731,7 +734,7 @@ def _match_rules(
         for label in rule.labels:
             governs[label].append(rule.id)
     used: dict[str, set[str]] = defaultdict(set)
-    if guideline.task.type in ("single_label", "multi_label", "span"):
+    if guideline.task.type in LABEL_TASKS:
         for item, answer in [*zip(frame["item_id"], frame["answer"], strict=True), *gold.items()]:
             used[item] |= _labels_of(answer)
 
@@ -775,5 +778,5 @@ def _labels_of(answer: Any) -> set[str]:
     if isinstance(answer, str):
         return {answer}
     if isinstance(answer, tuple):
-        return {a if isinstance(a, str) else a[2] for a in answer}
+        return {a if isinstance(a, str) else a.label if isinstance(a, Box) else a[2] for a in answer}
     return set()

@@ -157,6 +157,14 @@ def _ls_name(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", value)
 
 
+def _no_boxes_yet(guideline: Guideline, what: str) -> None:
+    if guideline.task.type == "boxes":
+        raise DataError(
+            f"{what} for a boxes task ({guideline.ref}) is not written yet",
+            hint="export box answers as CSV (one JSON list of boxes per cell)",
+        )
+
+
 def _object_name(guideline: Guideline) -> str:
     return "prompt" if guideline.task.type in ("pairwise", "ranking") else "text"
 
@@ -170,6 +178,7 @@ def labelstudio_config(guideline: Guideline, *, extras: bool = True) -> str:
     applied, an "unclear" flag and a comment; the importer maps them back by name.
     """
     task = guideline.task
+    _no_boxes_yet(guideline, "a Label Studio config")
     view = ET.Element("View")
     ET.SubElement(view, "Header", value=f"{guideline.title} ({guideline.ref})")
     panel = ET.SubElement(ET.SubElement(view, "Collapse"), "Panel", value="Guideline")
@@ -319,6 +328,7 @@ def _task_data(
 def labelstudio_result(guideline: Guideline, answer: Any, input: Input | None = None) -> list[dict[str, Any]]:
     """A canonical answer as Label Studio ``result`` entries for the config `labelstudio_config` writes."""
     task = guideline.task
+    _no_boxes_yet(guideline, "Label Studio results")
     target = _object_name(guideline)
 
     def entry(name: str, kind: str, value: dict[str, Any], to: str = target) -> dict[str, Any]:

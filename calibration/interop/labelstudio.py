@@ -60,6 +60,7 @@ ANSWER_TYPES: dict[str, tuple[str, ...]] = {
     "rating": ("rating", "choices", "number"),
     "pairwise": ("pairwise", "choices"),
     "ranking": ("ranker",),
+    "boxes": ("rectanglelabels",),
 }
 AUX_NAMES = {
     "confidence": "confidence",

@@ -213,6 +213,12 @@ def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:
             shown = json.dumps(text[start:end], ensure_ascii=False) if text is not None else f"{start}-{end}"
             parts.append(f"{shown} {label}")
         return "; ".join(parts) if parts else "(no span)"
+    if task_type == "boxes":
+        shown = [
+            f"{b['label']} {b['width']}×{b['height']} at ({b['x']}, {b['y']})"
+            for b in answer_to_json(task_type, answer)
+        ]
+        return "; ".join(shown) if shown else "(no box)"
     value = answer_to_json(task_type, answer)
     if isinstance(value, list):
         return " > ".join(map(str, value)) if task_type == "ranking" else ", ".join(map(str, value))

@@ -258,9 +258,12 @@ def new_round(
 def canonical_value(task_type: str, value: Any) -> Any:
     """Canonical answer from its stored JSON form (stored answers were validated when written)."""
     from calibration.answers import Span
+    from calibration.boxes import Box
 
     if task_type == "span":
         return tuple(sorted(Span(s["start"], s["end"], s["label"]) for s in value))
+    if task_type == "boxes":
+        return tuple(sorted(Box(b["label"], b["x"], b["y"], b["width"], b["height"]) for b in value))
     if isinstance(value, list):
         return tuple(value)
     return value

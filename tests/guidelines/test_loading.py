@@ -40,8 +40,7 @@ EXPECTED: dict[str, list[str]] = {
         "(hint: did you mean 'pass_kappa'?)",
         "15:5: rules[0].lables: unknown field 'lables'; expected one of id, title, text, labels, examples, "
         "edge_cases (hint: did you mean 'labels'?)",
-        "17:16: rules[0].examples[0].input.text: missing required field 'text'",
-        "17:17: rules[0].examples[0].input.txt: unknown field 'txt'; expected one of text, context, metadata "
+        "17:17: rules[0].examples[0].input.txt: unknown field 'txt'; expected one of text, image, alt, context, metadata "
         "(hint: did you mean 'text'?)",
     ],
     "wrong_type.yaml": [
@@ -55,7 +54,7 @@ EXPECTED: dict[str, list[str]] = {
     "missing_field.yaml": [
         "1:1: title: missing required field 'title'",
         "5:9: task.type: 'single-label' is not allowed; expected 'single_label', 'multi_label', 'span', "
-        "'rating', 'pairwise' or 'ranking' (hint: did you mean 'single_label'?)",
+        "'rating', 'pairwise', 'ranking' or 'boxes' (hint: did you mean 'single_label'?)",
         "9:5: rules[0].text: missing required field 'text'",
     ],
     "duplicate_ids.yaml": [

@@ -166,3 +166,37 @@ def test_comparable_pairs_are_two_versions_of_one_guideline_latest_first() -> No
     ]
     assert comparable_pairs(rounds) == [(2, 5), (1, 5), (2, 4), (1, 4), (1, 2)]
     assert comparable_pairs([(1, "a@1.0.0"), (2, "b@1.1.0"), (3, "a@1.0.0")]) == []
+
+
+# Hashes of the bundled versions computed before inputs gained image/alt and tasks min_iou (issue 15):
+# a published version's hash must never move when the format grows.
+HASHES_BEFORE_IMAGES = {
+    "chatbot-preference/1.0.0.yaml": "7bd0fdbe91d0069d5d6907b2e7aca057b66f660a75f866323e599f6175d65456",
+    "chatbot-rating/1.0.0.yaml": "a8323cf6487199f72218df6273cf98c20b4b07e443f4597c67147b5b3d36b0f2",
+    "contract-clauses/1.0.0.yaml": "044e4aa043aef383b66035ded9765644387836f75552a8d8dd5e2532b314e021",
+    "contract-clauses/1.1.0.yaml": "5ffd01d7acdaecca05a5dc7683c683a2fd59d1a5dc007659ba25a8511ee31e1d",
+    "pii-spans/1.0.0.yaml": "bc7cea5c490825d6f2fbfde1e342bc88fe7b3b75739e60e66d82e72886c1a53f",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HASHES_BEFORE_IMAGES))
+def test_hashes_of_guidelines_without_images_did_not_move(name: str) -> None:
+    from calibration.guidelines.loading import load_guideline
+
+    assert content_hash(load_guideline(BUNDLED_DIR / name)) == HASHES_BEFORE_IMAGES[name]
+
+
+def test_content_hash_counts_image_fields_and_min_iou_once_used(valid_yaml: str) -> None:
+    base = load_guideline_text(valid_yaml)
+    # an explicit default of a field the format gained later keeps the hash
+    explicit = valid_yaml.replace("  type: single_label\n", "  type: single_label\n  min_iou: 0.5\n").replace(
+        "input: Would recommend to anyone.,", "input: {text: Would recommend to anyone., image: null},"
+    )
+    assert explicit != valid_yaml
+    assert content_hash(load_guideline_text(explicit)) == content_hash(base)
+    item = base.items[0]
+    with_image = item.model_copy(
+        update={"input": item.input.model_copy(update={"image": "images/a.png", "alt": "A cat"})}
+    )
+    changed = base.model_copy(update={"items": [with_image, *base.items[1:]]})
+    assert content_hash(changed) != content_hash(base)
