@@ -2,22 +2,22 @@
 
 Usage: ``python bench/adaptive.py [--repetitions 100] [--seed 0] [--skip-fit]``
 
-1. Quizzes. A bank of 6 rules x 40 gold items. Simulated annotators of known per-rule accuracy:
-   expert (0.95 everywhere), good (0.88), borderline (0.82), weak on one rule (0.95, one rule 0.55),
-   careless (0.70: lapses everywhere) and spammer (0.33: random among three labels). A rule is truly
-   passed when its accuracy is at least the mark (0.8); certification is right when it is given to
-   exactly the annotators who pass every rule.
-   - fixed: 3 items per rule (18 items, the default `min_items_per_rule`); certified when the
-     accuracy over the quiz is at least 0.8 and no rule is decided fail (the trainer's rule with
-     ``pass_accuracy: 0.8``);
-   - sequential: `calibration.adaptive.sequential.next_step` (min 3 items per rule, at most 150
-     items); certified when every rule is decided pass, refused when one is decided fail, and left
-     undecided (not certified, retake the undecided rules) otherwise.
-   Per policy: mean items, wrong certifications (certified but some rule below the mark), wrong
-   refusals (refused though every rule is at or above it), undecided quizzes, and the share of
-   decided rules that are wrong (the stated rate: 5%).
+1. Quizzes. A bank of 6 rules x 40 gold items with 2PL parameters; the adaptive quiz uses a 2PL
+   fitted on a simulated calibration population (300 annotators), not the true parameters. Simulated
+   annotators of known per-rule accuracy (over the rule's bank): expert (0.95), good (0.91),
+   borderline (0.82, inside the indifference zone 0.70-0.90), weak on one rule (0.95, one rule 0.55),
+   careless (0.95 with 35% random lapses: 0.73) and spammer (random among three labels: 0.33).
+   A decision is wrong when it certifies an annotator with a rule below the zone or refuses one with
+   every rule above it (the borderline annotator may be decided either way).
+   - fixed L/rule: L random items per rule, certified when every rule's accuracy is at least the mark
+     (``pass_rule_accuracy: 0.8``); L = 3 is today's default quiz, L swept from 3 to 40;
+   - adaptive: `calibration.adaptive.cat.AdaptiveBank.step` (an SPRT per rule, alpha = beta = 0.05,
+     at least 3 and at most 40 items per rule), with item information at the rule's cut point or at
+     the annotator's current estimate, and the same SPRT with no item model (every item alike).
+   Per policy: mean items, wrong decisions, undecided quizzes; then, per adaptive variant, the
+   shortest fixed quiz with no more wrong decisions, and how many fewer items the adaptive one used.
 2. Model fit: 2PL on 200,000 answers (2,000 items, 500 annotators); wall-clock and CPU seconds.
-3. Next item: `next_step` on a pool of 2,000 items (40 rules) after 60 answers; median ms, and the
+3. Next item: `next_step` and `AdaptiveBank.step` on a pool of 2,000 items (40 rules) after 60 answers; median ms, and the
    ratio to refitting the model from scratch on every answer.
 """
 
@@ -33,84 +33,173 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from calibration.adaptive.sequential import fixed_items, next_step
-from calibration.agreement.decisions import decide_counts
+from calibration.adaptive.sequential import next_step
 
 MARK = 0.8
+WIDTH = 0.1
 RULES = [f"R{k}" for k in range(6)]
-POOL = {f"{r}-{k:02d}": [r] for r in RULES for k in range(40)}
-ANNOTATORS = {
-    "expert": dict.fromkeys(RULES, 0.95),
-    "good": dict.fromkeys(RULES, 0.88),
-    "borderline": dict.fromkeys(RULES, 0.82),
-    "weak on one rule": dict.fromkeys(RULES, 0.95) | {"R3": 0.55},
-    "careless": dict.fromkeys(RULES, 0.70),
-    "spammer": dict.fromkeys(RULES, 1 / 3),
+PER_RULE = 40
+POOL = {f"{r}-{k:02d}": [r] for r in RULES for k in range(PER_RULE)}
+ITEMS = list(POOL)
+RULE_OF = np.array([RULES.index(POOL[i][0]) for i in ITEMS])
+# Simulated annotators: per-rule accuracy over the rule's bank (an ability per rule is solved for it)
+# and a lapse rate (a lapse answers at random among three labels).
+ANNOTATORS: dict[str, tuple[dict[str, float], float]] = {
+    "expert": (dict.fromkeys(RULES, 0.95), 0.0),
+    "good": (dict.fromkeys(RULES, 0.91), 0.0),
+    "borderline (in zone)": (dict.fromkeys(RULES, 0.82), 0.0),
+    "weak on one rule": (dict.fromkeys(RULES, 0.95) | {"R3": 0.55}, 0.0),
+    "careless": (dict.fromkeys(RULES, 0.95), 0.35),
+    "spammer": (dict.fromkeys(RULES, 1 / 3), 0.0),
 }
+FIXED_LENGTHS = [3, 5, 8, 10, 12, 15, 20, 25, 30, 35, 40]
 
 
-def _fixed(skill: dict[str, float], rng: np.random.Generator, seed: int) -> tuple[int, str, list[str]]:
-    items = fixed_items(POOL, 3, 18, seed)
-    right = {i: float(rng.uniform() < skill[POOL[i][0]]) for i in items}
-    n = np.array([sum(1 for i in items if POOL[i][0] == r) for r in RULES], dtype=float)
-    c = np.array([sum(right[i] for i in items if POOL[i][0] == r) for r in RULES])
-    rules = list(decide_counts(c, n, MARK))
-    accuracy = sum(right.values()) / len(items)
-    verdict = "pass" if accuracy >= MARK and "fail" not in rules else "fail"
-    return len(items), verdict, rules
+def _bank(seed: int):
+    """True item parameters, and the 2PL fitted on a simulated calibration population (300 annotators
+    answering every item): the adaptive quiz only sees the fitted ones."""
+    import pandas as pd
+
+    from calibration.adaptive.irt import fit_irt
+
+    rng = np.random.default_rng([seed, 7])
+    a = rng.lognormal(0.2, 0.35, len(ITEMS))
+    b = rng.normal(-1.2, 1.0, len(ITEMS))
+    theta = rng.normal(0.3, 1.0, 300)
+    p = 1 / (1 + np.exp(-a[None, :] * (theta[:, None] - b[None, :])))
+    y = (rng.uniform(size=p.shape) < p).astype(float)
+    graded = pd.DataFrame(
+        {
+            "item_id": np.tile(np.array(ITEMS, dtype=object), len(theta)),
+            "annotator_id": np.repeat([f"p{k}" for k in range(len(theta))], len(ITEMS)),
+            "credit": y.ravel(),
+        }
+    )
+    fitted = fit_irt(graded, "2pl").items
+    params = {i: (float(fitted.loc[i, "discrimination"]), float(fitted.loc[i, "difficulty"])) for i in ITEMS}
+    return a, b, params
 
 
-def _sequential(skill: dict[str, float], rng: np.random.Generator, seed: int) -> tuple[int, str, list[str]]:
+def _true_p(
+    a: np.ndarray, b: np.ndarray, accuracy: dict[str, float], lapse: float
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Per item, the simulated annotator's probability of a right answer; and the true accuracy per rule."""
+    from calibration.adaptive.cat import _theta_for
+
+    p = np.empty(len(ITEMS))
+    for k, rule in enumerate(RULES):
+        idx = k == RULE_OF
+        if accuracy[rule] <= 1 / 3 + 1e-9:
+            p[idx] = 1 / 3
+        else:
+            theta = _theta_for(a[idx], b[idx], accuracy[rule])
+            p[idx] = 1 / (1 + np.exp(-a[idx] * (theta - b[idx])))
+    p = (1 - lapse) * p + lapse / 3
+    return p, {r: float(p[k == RULE_OF].mean()) for k, r in enumerate(RULES)}
+
+
+def _fixed(p: np.ndarray, length: int, rng: np.random.Generator) -> tuple[int, str]:
+    """`length` items per rule drawn at random; certified when every rule's accuracy is at least the mark
+    (``pass_rule_accuracy``), else refused."""
+    for k in range(len(RULES)):
+        idx = rng.choice(np.flatnonzero(k == RULE_OF), size=length, replace=False)
+        if (rng.uniform(size=length) < p[idx]).mean() < MARK:
+            return length * len(RULES), "fail"
+    return length * len(RULES), "pass"
+
+
+def _adaptive(bank, p, rng, seed, select_at, exposure) -> tuple[int, str]:
     answered: list[tuple[str, float]] = []
     while True:
-        step = next_step(POOL, answered, MARK, min_per_rule=3, max_items=150, seed=seed)
+        step = bank.step(
+            answered, min_per_rule=3, max_per_rule=PER_RULE, seed=seed, select_at=select_at, exposure=exposure
+        )
         if step.done:
             break
-        answered.append((step.next_item, float(rng.uniform() < skill[POOL[step.next_item][0]])))
-    rules = [step.rule_decisions[r] for r in RULES]
+        item = step.next_item
+        exposure[item] = exposure.get(item, 0) + 1
+        answered.append((item, float(rng.uniform() < p[ITEMS.index(item)])))
+    rules = list(step.rule_decisions.values())
     verdict = "fail" if "fail" in rules else "pass" if all(d == "pass" for d in rules) else "undecided"
-    return len(answered), verdict, rules
+    return len(answered), verdict
 
 
 def bench_quizzes(repetitions: int, seed: int) -> None:
-    print(f"1. Quizzes: {repetitions} repetitions per annotator, rule mark {MARK}, confidence 0.95")
-    header = f"{'annotator':<18} {'policy':<11} {'items':>6} {'wrong cert.':>11} {'wrong refusal':>13} {'undecided':>9} {'wrong rules':>11}"
-    print(header)
-    totals: dict[str, list[float]] = {"fixed": [0, 0, 0, 0, 0, 0], "sequential": [0, 0, 0, 0, 0, 0]}
-    for name, skill in ANNOTATORS.items():
-        truly = {r: skill[r] >= MARK for r in RULES}
-        should_pass = all(truly.values())
-        for policy, run in (("fixed", _fixed), ("sequential", _sequential)):
-            rng = np.random.default_rng([seed, len(name), repetitions])
-            items, wrong_cert, wrong_refusal, undecided, decided, wrong_rules = [], 0, 0, 0, 0, 0
-            for rep in range(repetitions):
-                n, verdict, rules = run(skill, rng, seed * 1000 + rep)
-                items.append(n)
-                wrong_cert += verdict == "pass" and not should_pass
-                wrong_refusal += verdict == "fail" and should_pass
-                undecided += verdict == "undecided"
-                for r, d in zip(RULES, rules, strict=True):
-                    if d != "undecided":
-                        decided += 1
-                        wrong_rules += (d == "pass") != truly[r]
-            share = wrong_rules / decided if decided else 0.0
-            t = totals[policy]
-            t[0] += sum(items)
-            t[1] += wrong_cert
-            t[2] += wrong_refusal
-            t[3] += undecided
-            t[4] += decided
-            t[5] += wrong_rules
-            print(
-                f"{name:<18} {policy:<11} {statistics.mean(items):>6.1f} {wrong_cert:>11} "
-                f"{wrong_refusal:>13} {undecided:>9} {share:>10.1%}"
-            )
-    runs = repetitions * len(ANNOTATORS)
-    for policy, t in totals.items():
+    from calibration.adaptive.cat import AdaptiveBank
+
+    a, b, params = _bank(seed)
+    banks = {
+        "adaptive (info at cut)": (AdaptiveBank(POOL, MARK, params=params, width=WIDTH), "cut"),
+        "adaptive (info at estimate)": (AdaptiveBank(POOL, MARK, params=params, width=WIDTH), "estimate"),
+        "SPRT, no item model": (AdaptiveBank(POOL, MARK, width=WIDTH), "none"),
+    }
+    print(
+        f"1. Quizzes: {repetitions} repetitions per annotator (seeds {seed * 1000}..{seed * 1000 + repetitions - 1}), "
+        f"6 rules x {PER_RULE} items, rule mark {MARK}, indifference zone {MARK - WIDTH:.2f}-{MARK + WIDTH:.2f}, "
+        "alpha = beta = 0.05"
+    )
+    print(
+        f"{'annotator':<22} {'true accuracy per rule':<24} {'policy':<28} {'items':>6} {'wrong':>6} {'undecided':>9}"
+    )
+    # wrong decisions: certified with a rule truly below the zone, or refused with every rule above it
+    summary: dict[str, list[float]] = {}
+    fixed_wrong = dict.fromkeys(FIXED_LENGTHS, 0)
+    for name, (accuracy, lapse) in ANNOTATORS.items():
+        p, truth = _true_p(a, b, accuracy, lapse)
+        below = any(v < MARK - WIDTH for v in truth.values())
+        above = all(v >= MARK + WIDTH for v in truth.values())
+        in_zone = not below and not above
+        shown = ", ".join(f"{v:.2f}" for v in sorted(set(round(v, 2) for v in truth.values())))
+
+        def wrong(verdict: str, below: bool = below, above: bool = above) -> bool:
+            return (verdict == "pass" and below) or (verdict == "fail" and above)
+
+        runs = {}
+        for length in FIXED_LENGTHS:
+            rng = np.random.default_rng([seed, len(name), length])
+            out = [_fixed(p, length, rng) for _ in range(repetitions)]
+            runs[f"fixed {length}/rule"] = out
+            if not in_zone:
+                fixed_wrong[length] += sum(wrong(v) for _, v in out)
+        for policy, (bank, at) in banks.items():
+            rng = np.random.default_rng([seed, len(name), 99])
+            exposure: dict[str, int] = {}
+            runs[policy] = [
+                _adaptive(bank, p, rng, seed * 1000 + rep, at, exposure) for rep in range(repetitions)
+            ]
+        for policy, out in runs.items():
+            if policy.startswith("fixed") and policy not in ("fixed 3/rule", "fixed 20/rule"):
+                continue
+            items = statistics.mean(n for n, _ in out)
+            n_wrong = sum(wrong(v) for _, v in out)
+            undecided = sum(v == "undecided" for _, v in out)
+            print(f"{name:<22} {shown:<24} {policy:<28} {items:>6.1f} {n_wrong:>6} {undecided:>9}")
+        for policy, out in runs.items():
+            s = summary.setdefault(policy, [0.0, 0.0, 0.0])
+            s[0] += sum(n for n, _ in out)
+            s[1] += 0 if in_zone else sum(wrong(v) for _, v in out)
+            s[2] += sum(v == "undecided" for _, v in out)
+    total = repetitions * len(ANNOTATORS)
+    outside = repetitions * (len(ANNOTATORS) - 1)
+    print(
+        f"\nAll annotators ({total} quizzes per policy; wrong decisions among the {outside} outside the zone):"
+    )
+    for policy, (items, n_wrong, undecided) in summary.items():
         print(
-            f"{'all':<18} {policy:<11} {t[0] / runs:>6.1f} {int(t[1]):>11} {int(t[2]):>13} {int(t[3]):>9} "
-            f"{(t[5] / t[4] if t[4] else 0):>10.1%}"
+            f"  {policy:<28} items {items / total:>6.1f}  wrong {int(n_wrong):>4}  undecided {int(undecided):>4}"
         )
+    for policy in banks:
+        items, n_wrong, _ = summary[policy]
+        match = next((length for length in FIXED_LENGTHS if fixed_wrong[length] <= n_wrong), None)
+        if match is None:
+            print(f"  {policy}: no fixed length up to {FIXED_LENGTHS[-1]}/rule is as accurate")
+        else:
+            fixed_items = match * len(RULES)
+            print(
+                f"  {policy}: {items / total:.1f} items for {int(n_wrong)} wrong decisions; the shortest fixed quiz "
+                f"with no more wrong decisions has {match}/rule = {fixed_items} items "
+                f"({fixed_wrong[match]} wrong): {1 - items / total / fixed_items:.0%} fewer items"
+            )
 
 
 def bench_fit(seed: int) -> float:
@@ -159,9 +248,22 @@ def bench_next_item(fit_seconds: float | None) -> None:
         next_step(pool, answered, MARK, min_per_rule=1)
         times.append(time.perf_counter() - start)
     median = statistics.median(times) * 1000
-    line = f"3. Next item: pool of {len(pool):,} items, 40 rules, after 60 answers: median {median:.1f} ms"
+    line = f"3. Next item: pool of {len(pool):,} items, 40 rules, after 60 answers: sequential median {median:.1f} ms"
+    from calibration.adaptive.cat import AdaptiveBank
+
+    params = {i: (float(rng.lognormal(0, 0.3)), float(rng.normal())) for i in pool}
+    start = time.perf_counter()
+    bank = AdaptiveBank(pool, MARK, params=params)
+    build = (time.perf_counter() - start) * 1000
+    times = []
+    for _ in range(30):
+        start = time.perf_counter()
+        bank.step(answered, min_per_rule=1, select_at="estimate")
+        times.append(time.perf_counter() - start)
+    adaptive = statistics.median(times) * 1000
+    line += f"; adaptive {build:.0f} ms to prepare the bank, then median {adaptive:.1f} ms per step"
     if fit_seconds:
-        line += f" (refitting the model on every answer instead: {fit_seconds * 1000 / median:.0f}x slower)"
+        line += f" (refitting the model on every answer instead: {fit_seconds * 1000 / (build + adaptive):.0f}x slower)"
     print(line)
 
 
