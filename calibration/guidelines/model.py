@@ -28,6 +28,7 @@ Level = Literal["nominal", "ordinal", "interval", "ratio"]
 FeedbackMode = Literal["immediate", "at_end"]
 DEFAULT_MIN_IOU = 0.5
 IMAGE_TYPES: dict[str, str] = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+QuizPolicy = Literal["fixed", "adaptive"]
 
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -304,6 +305,12 @@ class Policy(Frozen):
         lt=1,
         description="Posterior probability that decides a rule pass or fail (docs/adaptive.md).",
     )
+    policy: QuizPolicy = Field(
+        default="fixed",
+        description="fixed: a quiz of items_per_quiz items; adaptive: items chosen one at a time until "
+        "every rule is decided (docs/adaptive.md).",
+    )
+    max_items: int = Field(default=60, ge=1, description="Adaptive quizzes: at most this many items.")
 
 
 class ChangelogEntry(Frozen):

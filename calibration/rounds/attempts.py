@@ -21,7 +21,7 @@ from calibration.errors import (
     NotFoundError,
     PermissionDenied,
 )
-from calibration.rounds import sampling
+from calibration.rounds import adaptive_quiz, sampling
 from calibration.rounds._common import (
     SYSTEM,
     Actor,
@@ -35,6 +35,7 @@ from calibration.rounds._common import (
     jsonable,
     retrying,
 )
+from calibration.rounds.adaptive_quiz import AdaptiveProgress
 from calibration.rounds.rounds_admin import draw_quiz
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
@@ -113,7 +114,12 @@ def start_or_resume_attempt(engine: Engine, round: RoundRef, annotator: Actor) -
         row, version = find_round(session, round)
         attempts = repo.attempts_of(session, row.id, person.id)
         if attempts and attempts[-1].status == "in_progress":
-            return repo.attempt_of(session, attempts[-1], row.name)
+            current = attempts[-1]
+            if adaptive_quiz.is_adaptive(row, guideline_of(version)) and row.status == "open":
+                adaptive_quiz.advance(
+                    session, current, row, version, person.name
+                )  # no-op when one is pending
+            return repo.attempt_of(session, current, row.name)
         target: list[str] | None = None
         if attempts:
             last = attempts[-1]
@@ -376,6 +382,11 @@ def record_answer(
         if round_row.kind == "calibration" and guideline.calibration.feedback == "immediate":
             row.feedback_item = item_id  # shown until dismissed, on this and any later page load
         session.flush()
+        if adaptive_quiz.is_adaptive(round_row, guideline):
+            # the next item is chosen and stored now, in this transaction: a reload or a restart
+            # shows the same one
+            name = repo.names_of(session, [row.annotator_id])[row.annotator_id]
+            adaptive_quiz.advance(session, row, round_row, version, name)
         return repo.response_of(response)
 
     return retrying(engine, work)
@@ -469,6 +480,46 @@ def _score_attempt(
     )
 
 
+def _adaptive_result(result: Any, step: Any) -> Any:
+    """An adaptive quiz passes when the sequential test decided every rule pass; the rules it decided
+    fail or left undecided are what the retake targets (the fixed quiz's pass marks do not apply:
+    items chosen for information are harder than a random draw)."""
+    from calibration.agreement.decisions import overall_decision
+
+    decisions: dict[str, str] = step.rule_decisions
+    retake = sorted(r for r, d in decisions.items() if d != "pass")
+    frame = result.rule_decisions.copy()
+    if not frame.empty:
+        frame["decision"] = [decisions.get(str(r), "undecided") for r in frame.index]
+    reasons = [
+        f"rule {r}: {d} by the sequential test after {step.counts[r][0]} item(s)"
+        for r, d in sorted(decisions.items())
+        if d != "pass"
+    ]
+    return dataclasses.replace(
+        result,
+        passed=bool(decisions) and not retake,
+        failed_rules=retake,
+        reasons=reasons,
+        rule_decisions=frame,
+        decision=overall_decision(decisions.values()),
+    )
+
+
+def adaptive_progress(engine: Engine, attempt_id: int, *, actor: Actor) -> AdaptiveProgress | None:
+    """Where an adaptive attempt stands ("about N items left"); None for a fixed quiz or a pilot.
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: someone else's attempt.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, round_row, version, _ = _attempt_for(session, attempt_id, actor, "see the quiz")
+        if not adaptive_quiz.is_adaptive(round_row, guideline_of(version)):
+            return None
+        name = repo.names_of(session, [row.annotator_id])[row.annotator_id]
+        return adaptive_quiz.progress(session, row, round_row, version, name)
+
+
 def finish_attempt(
     engine: Engine, attempt_id: int, *, actor: Actor, allow_unanswered: bool = False
 ) -> AttemptResult:
@@ -502,6 +553,10 @@ def finish_attempt(
         name = repo.names_of(session, [row.annotator_id])[row.annotator_id]
         if round_row.kind == "calibration":
             result = _score_attempt(session, row, round_row, version, name)
+            if adaptive_quiz.is_adaptive(round_row, guideline_of(version)):
+                result = _adaptive_result(
+                    result, adaptive_quiz.current_step(session, row, round_row, version, name)
+                )
             items = items_of(round_row, version)
             skipped = [i for i in missing if i in items and items[i].answer is not None]
             if skipped:  # only answered items are scored: a quiz left half done must not certify

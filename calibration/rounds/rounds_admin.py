@@ -154,6 +154,12 @@ def draw_quiz(
     target_rules: Sequence[str] | None,
 ) -> list[str]:
     guideline = guideline_of(version)
+    if guideline.calibration.policy == "adaptive":
+        from calibration.rounds.adaptive_quiz import first_items
+
+        return first_items(
+            session, round_row, version, annotator, number, list(target_rules) if target_rules else None
+        )
     settings = round_row.settings or {}
     same_guideline = [
         r

@@ -52,6 +52,7 @@ from calibration.rounds.attempts import MAX_COMMENT as MAX_COMMENT
 from calibration.rounds.attempts import (
     AttemptResult,
     acknowledge_feedback,
+    adaptive_progress,
     attempt_result,
     check_answer_extras,
     finish_attempt,
@@ -118,6 +119,7 @@ __all__ = [
     "RoundStatus",
     "User",
     "acknowledge_feedback",
+    "adaptive_progress",
     "adjudicate",
     "adjudications",
     "analysable_rounds",

@@ -36,7 +36,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "unknown_field.yaml": [
         "10:3: calibration.pass_kapa: unknown field 'pass_kapa'; expected one of pass_kappa, pass_accuracy, "
-        "pass_rule_accuracy, min_items_per_rule, items_per_quiz, feedback, pilot_target, pilot_overlap, decision_confidence "
+        "pass_rule_accuracy, min_items_per_rule, items_per_quiz, feedback, pilot_target, pilot_overlap, decision_confidence, policy, max_items "
         "(hint: did you mean 'pass_kappa'?)",
         "15:5: rules[0].lables: unknown field 'lables'; expected one of id, title, text, labels, examples, "
         "edge_cases (hint: did you mean 'labels'?)",

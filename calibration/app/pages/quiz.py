@@ -186,12 +186,34 @@ if attempt.target_rules:
     )
 
 items = _quiz_items(attempt.id)
+adaptive = None
+if calibration and guideline.calibration.policy == "adaptive":
+    try:  # the sequential test's state: "about N items left"
+        adaptive = service.adaptive_progress(engine, attempt.id, actor=user)
+    except CalibrationError as error:
+        state.render_error(error)
+        st.stop()
+
+
+def _progress(answered: int, text: str) -> None:
+    """The progress bar: of a fixed quiz's length, or of an adaptive quiz's items so far and left."""
+    if adaptive is None:
+        st.progress(answered / attempt.total, text=text)
+        return
+    left = adaptive.items_left
+    st.progress(
+        answered / max(answered + left, 1), text=f"{text} · about {left} item{'s' * (left != 1)} left"
+    )
+
 
 # Immediate feedback on the item just answered (its gold may be shown now); the database keeps it
 # pending until "Next item", so a reload shows the same feedback instead of moving on.
 pending = attempt.feedback_item
 if immediate and pending and pending in attempt.answers and pending in items:
-    st.progress(attempt.answered / attempt.total, text=f"{attempt.answered} of {attempt.total} answered")
+    _progress(
+        attempt.answered,
+        f"{attempt.answered} answered" if adaptive else f"{attempt.answered} of {attempt.total} answered",
+    )
 
     def _next_button() -> None:
         label = "See my result" if attempt.next_item is None else "Next item"
@@ -214,7 +236,10 @@ item_id = attempt.next_item
 position = attempt.items.index(item_id)
 item = items[item_id]
 key = f"quiz_{attempt.id}_{position}"
-st.progress(attempt.answered / attempt.total, text=f"Item {attempt.answered + 1} of {attempt.total}")
+_progress(
+    attempt.answered,
+    f"Item {attempt.answered + 1}" if adaptive else f"Item {attempt.answered + 1} of {attempt.total}",
+)
 if guideline.task.instructions:
     st.caption(author_markdown(guideline.task.instructions))
 show_item_input(guideline.task, item.input, key=key)

@@ -1,0 +1,223 @@
+"""Adaptive calibration quizzes in the store: the next item chosen and persisted one at a time.
+
+An attempt under ``calibration.policy: adaptive`` starts with one assigned item; each answer (in the
+same transaction) appends the next item chosen by `calibration.adaptive.cat.AdaptiveBank.step` as a
+new assignment. The chosen item is therefore stored when it is chosen: a reload or a restart shows
+the first unanswered assignment, the SAME item, even when other annotators' quizzes have since
+changed the exposure counts; and since the candidates are the items not yet assigned, an item is
+never asked twice in an attempt. When the step says the quiz is over nothing is appended, the
+attempt has no next item, and finishing it scores the sequential test's rule decisions.
+
+Selection never becomes a feedback channel with ``feedback: at_end``: item information is measured
+at the rule's cut point, which does not depend on the answers; only a rule's stopping does, and a
+rule stops both when it passed and when it failed. With immediate feedback (the annotator sees each
+gold answer anyway) information is measured at the annotator's current ability estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from calibration.errors import CalibrationError
+from calibration.rounds import sampling
+from calibration.rounds._common import canonical_value, guideline_of, items_of
+from calibration.storage import repository as repo
+from calibration.storage import tables as t
+
+if TYPE_CHECKING:
+    from calibration.adaptive.cat import AdaptiveStep
+    from calibration.guidelines.model import Guideline
+
+
+@dataclass(frozen=True)
+class AdaptiveProgress:
+    """Where an adaptive attempt stands, for the quiz page.
+
+    ``items_left`` counts the item on screen; ``rule_decisions`` are the sequential test's.
+    """
+
+    items_left: int
+    rule_decisions: dict[str, str]
+    open_rules: tuple[str, ...]
+
+
+def is_adaptive(round_row: t.Round, guideline: Guideline) -> bool:
+    return round_row.kind == "calibration" and guideline.calibration.policy == "adaptive"
+
+
+def _model_params(session: Session, version_id: int) -> dict[str, tuple[float, float]] | None:
+    row = session.scalars(
+        select(t.ItemModelFit)
+        .where(t.ItemModelFit.guideline_version_id == version_id)
+        .order_by(t.ItemModelFit.fitted_at.desc(), t.ItemModelFit.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    items = (row.estimates or {}).get("items") or {}
+    return {str(i): (float(v["discrimination"]), float(v["difficulty"])) for i, v in items.items()}
+
+
+def _exposure(session: Session, round_id: int) -> dict[str, int]:
+    query = (
+        select(t.Assignment.item_id, func.count())
+        .where(t.Assignment.round_id == round_id)
+        .group_by(t.Assignment.item_id)
+    )
+    return {item: int(n) for item, n in session.execute(query)}
+
+
+def _threshold(guideline: Guideline) -> float:
+    from calibration.agreement.gold import rule_threshold
+
+    return min(max(rule_threshold(guideline.calibration), 0.05), 0.95)
+
+
+def _step(
+    session: Session,
+    round_row: t.Round,
+    version: t.GuidelineVersion,
+    annotator_id: int,
+    annotator_name: str,
+    number: int,
+    targets: set[str] | None,
+    attempt_id: int | None,
+) -> AdaptiveStep:
+    from calibration.adaptive.cat import AdaptiveBank
+    from calibration.agreement.gold import answers_credit
+    from calibration.answers import parse_answer
+
+    guideline = guideline_of(version)
+    policy = guideline.calibration
+    items = items_of(round_row, version)
+    settings = round_row.settings or {}
+    shown = repo.gold_shown_items(
+        session, version.guideline_id, [annotator_id], except_attempt=attempt_id
+    ).get(annotator_id, set())
+    assigned = repo.assigned_items(session, round_row.id, annotator_id, number)
+    pool = {
+        q.id: list(q.rules)
+        for q in sampling.quiz_bank(guideline)
+        if q.id in items
+        and (q.id not in shown or q.id in assigned)
+        and (targets is None or targets & set(q.rules))
+    }
+    answers = (
+        {r.item_id: r for r in repo.current_responses(session, [attempt_id])}
+        if attempt_id is not None
+        else {}
+    )
+    done = [i for i in assigned if i in answers and i in pool]
+    golds = [parse_answer(guideline.task, items[i].answer, items[i].input) for i in done]
+    given = [canonical_value(guideline.task.type, answers[i].answer) for i in done]
+    credit = answers_credit(guideline.task.type, given, golds) if done else []
+    bank = AdaptiveBank(
+        pool,
+        _threshold(guideline),
+        params=_model_params(session, version.id),
+        confidence=policy.decision_confidence,
+    )
+    return bank.step(
+        list(zip(done, credit, strict=True)),
+        min_per_rule=int(settings.get("min_items_per_rule") or policy.min_items_per_rule),
+        max_items=policy.max_items,
+        seed=f"{settings.get('seed', 0)}:{annotator_name}:{number}",
+        exposure=_exposure(session, round_row.id),
+        select_at="estimate" if policy.feedback == "immediate" else "cut",
+        rules=sorted(targets) if targets else None,
+    )
+
+
+def current_step(
+    session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
+) -> AdaptiveStep:
+    """The sequential test on the attempt's answers so far, and the item it would choose next."""
+    targets = set(row.target_rules) if row.target_rules else None
+    return _step(session, round_row, version, row.annotator_id, annotator_name, row.number, targets, row.id)
+
+
+def first_items(
+    session: Session,
+    round_row: t.Round,
+    version: t.GuidelineVersion,
+    annotator: t.User,
+    number: int,
+    targets: list[str] | None,
+) -> list[str]:
+    """The first item of a new adaptive attempt (in a list, like a fixed quiz's draw).
+
+    Raises:
+        QuizBankExhausted: rules with too few items whose gold the annotator has not seen.
+    """
+    check_bank(session, version, round_row, annotator, targets)
+    step = _step(
+        session,
+        round_row,
+        version,
+        annotator.id,
+        annotator.name,
+        number,
+        set(targets) if targets else None,
+        None,
+    )
+    return [step.next_item] if step.next_item is not None else []
+
+
+def advance(
+    session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
+) -> AdaptiveStep | None:
+    """Choose and persist the next item when none is pending; None when one is already pending."""
+    assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+    answered = {r.item_id for r in repo.current_responses(session, [row.id])}
+    if any(i not in answered for i in assigned):
+        return None
+    step = current_step(session, row, round_row, version, annotator_name)
+    if step.next_item is not None:
+        session.add(
+            t.Assignment(
+                round_id=row.round_id,
+                annotator_id=row.annotator_id,
+                attempt_number=row.number,
+                item_id=step.next_item,
+                position=len(assigned),
+            )
+        )
+        session.flush()
+    return step
+
+
+def check_bank(
+    session: Session,
+    version: t.GuidelineVersion,
+    round_row: t.Round,
+    annotator: t.User,
+    targets: list[str] | None,
+) -> None:
+    """Refuse an adaptive quiz (as a fixed one is refused) when rules have too few unseen items."""
+    from calibration.rounds.rounds_admin import bank_exhausted
+
+    guideline = guideline_of(version)
+    settings = round_row.settings or {}
+    shown = repo.gold_shown_items(session, version.guideline_id, [annotator.id]).get(annotator.id, set())
+    bank = sampling.quiz_bank(guideline)
+    if not bank:
+        raise CalibrationError(f"round {round_row.name!r} has no quiz items with gold answers")
+    min_per_rule = int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule)
+    short = sampling.short_rules(bank, min_per_rule=min_per_rule, exclude=shown, rules=targets)
+    if short:
+        raise bank_exhausted(short, [annotator.name])
+
+
+def progress(
+    session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
+) -> AdaptiveProgress:
+    step = current_step(session, row, round_row, version, annotator_name)
+    assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+    answered = {r.item_id for r in repo.current_responses(session, [row.id])}
+    pending = any(i not in answered for i in assigned)
+    left = max(step.items_left, 1) if pending else step.items_left
+    return AdaptiveProgress(left, dict(step.rule_decisions), tuple(step.open_rules))

@@ -1,0 +1,206 @@
+"""Adaptive quizzes in the store: one item chosen and persisted at a time, never repeated, stopping
+when every rule is decided, resuming with the same next item after a reload or a killed process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from calibration.guidelines.model import Guideline
+from calibration.rounds import service
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS = ("POS", "NEG", "NEU")
+WRONG = {"POS": "NEG", "NEG": "NEU", "NEU": "POS"}
+
+
+def adaptive_guideline_data(per_rule: int = 15, **policy: Any) -> dict[str, Any]:
+    """Three rules (one per label), `per_rule` gold items each, ``policy: adaptive``."""
+    rules = [
+        {
+            "id": f"R-{x}",
+            "title": f"{x} replies",
+            "text": f"Label {x} when the reply is {x.lower()}.",
+            "labels": [x],
+        }
+        for x in LABELS
+    ]
+    items = [
+        {
+            "id": f"{x.lower()}{k:02d}",
+            "input": f"a {x.lower()} reply, number {k}",
+            "rules": [f"R-{x}"],
+            "answer": x,
+        }
+        for x in LABELS
+        for k in range(per_rule)
+    ]
+    return {
+        "format": 1,
+        "id": "adapt",
+        "version": "1.0.0",
+        "title": "Adaptive sentiment",
+        "task": {"type": "single_label", "labels": [{"id": x, "name": x.title()} for x in LABELS]},
+        "calibration": {"policy": "adaptive", "min_items_per_rule": 3, "feedback": "at_end"} | policy,
+        "rules": rules,
+        "items": items,
+    }
+
+
+@pytest.fixture
+def adaptive_round(store: Any) -> Any:
+    service.publish_guideline(store.engine, Guideline.model_validate(adaptive_guideline_data()), store.lead)
+    for name in ("ann", "bob"):
+        service.create_user(
+            store.engine, name, role="annotator", email=f"{name}@example.org", actor=store.lead
+        )
+    service.create_calibration_round(store.engine, "cal", "adapt@1.0.0", actor=store.lead, seed=5)
+    return store
+
+
+def _user(engine: Any, name: str) -> Any:
+    return service.user_by_email(engine, f"{name}@example.org")
+
+
+def _gold(item_id: str) -> str:
+    return item_id[:3].upper()
+
+
+def _take(engine: Any, who: Any, answer: Any, limit: int = 200) -> tuple[Any, list[str]]:
+    """Answer an adaptive attempt to its end (``answer(item) -> label``); the items in order."""
+    attempt = service.start_or_resume_attempt(engine, "cal", who)
+    asked: list[str] = []
+    while attempt.next_item is not None and len(asked) < limit:
+        item = attempt.next_item
+        assert len(attempt.items) == len(asked) + 1  # only the item on screen is chosen ahead
+        asked.append(item)
+        service.record_answer(engine, attempt.id, item, answer(item), actor=who)
+        attempt = service.get_attempt(engine, attempt.id, actor=who)
+    return attempt, asked
+
+
+def test_an_adaptive_attempt_never_repeats_an_item_and_stops_when_every_rule_passes(
+    adaptive_round: Any,
+) -> None:
+    engine = adaptive_round.engine
+    ann = _user(engine, "ann")
+    attempt, asked = _take(engine, ann, _gold)
+    assert len(asked) == len(set(asked))
+    # all right: the Bernoulli SPRT of 0.7 against 0.9 passes a rule after 12 right answers
+    assert len(asked) == 36 < 45
+    progress = service.adaptive_progress(engine, attempt.id, actor=ann)
+    assert progress is not None and progress.items_left == 0
+    assert progress.rule_decisions == dict.fromkeys(("R-NEG", "R-NEU", "R-POS"), "pass")
+    result = service.finish_attempt(engine, attempt.id, actor=ann)
+    assert result.passed and result.certified
+    assert result.score is not None and result.score["decision"] == "pass"
+
+
+def test_an_annotator_who_misses_everything_fails_fast_and_the_retake_asks_new_items(
+    adaptive_round: Any,
+) -> None:
+    engine = adaptive_round.engine
+    ann = _user(engine, "ann")
+    attempt, asked = _take(engine, ann, lambda item: WRONG[_gold(item)])
+    assert len(asked) == 9  # three wrong answers fail a rule
+    result = service.finish_attempt(engine, attempt.id, actor=ann)
+    assert result.passed is False and not result.certified
+    assert sorted(result.failed_rules) == ["R-NEG", "R-NEU", "R-POS"]
+    assert any("fail by the sequential test after 3 item(s)" in r for r in result.score["reasons"])
+    retake, again = _take(engine, ann, _gold)
+    assert retake.number == 2 and retake.target_rules == ("R-NEG", "R-NEU", "R-POS")
+    assert not set(again) & set(asked)  # their gold was shown at the end of the first attempt
+
+
+def test_the_retake_targets_undecided_rules_too(store: Any) -> None:
+    data = adaptive_guideline_data(per_rule=5)  # 5 items cannot pass a rule (12 right are needed)
+    service.publish_guideline(store.engine, Guideline.model_validate(data), store.lead)
+    service.create_user(store.engine, "ann", role="annotator", email="ann@example.org", actor=store.lead)
+    service.create_calibration_round(store.engine, "cal", "adapt@1.0.0", actor=store.lead)
+    ann = _user(store.engine, "ann")
+    miss_neg = lambda item: WRONG[_gold(item)] if item.startswith("neg") else _gold(item)  # noqa: E731
+    attempt, asked = _take(store.engine, ann, miss_neg)
+    assert len(asked) == 3 + 5 + 5  # R-NEG fails after 3, the others run out of items undecided
+    result = service.finish_attempt(store.engine, attempt.id, actor=ann)
+    assert result.passed is False
+    assert sorted(result.failed_rules) == ["R-NEG", "R-NEU", "R-POS"]
+    assert result.score["rule_decisions"]["R-NEG"]["decision"] == "fail"
+    assert result.score["rule_decisions"]["R-POS"]["decision"] == "undecided"
+
+
+def test_a_reload_after_others_took_items_shows_the_same_next_item(adaptive_round: Any) -> None:
+    engine = adaptive_round.engine
+    ann, bob = _user(engine, "ann"), _user(engine, "bob")
+    attempt = service.start_or_resume_attempt(engine, "cal", ann)
+    for _ in range(4):
+        service.record_answer(engine, attempt.id, attempt.next_item, "POS", actor=ann)
+        attempt = service.get_attempt(engine, attempt.id, actor=ann)
+    shown = attempt.next_item
+    _take(engine, bob, _gold)  # bob's quiz changes every item's exposure
+    again = service.start_or_resume_attempt(engine, "cal", ann)
+    assert again.id == attempt.id and again.next_item == shown and again.answered == 4
+
+
+def test_a_fixed_round_is_unchanged(store: Any, tiny_guideline: Guideline) -> None:
+    service.publish_guideline(store.engine, tiny_guideline, store.lead)
+    service.create_user(store.engine, "ann", role="annotator", email="ann@example.org", actor=store.lead)
+    service.create_calibration_round(store.engine, "cal", "tiny@1.0.0", actor=store.lead)
+    attempt = service.start_or_resume_attempt(store.engine, "cal", _user(store.engine, "ann"))
+    assert len(attempt.items) >= 6
+    assert service.adaptive_progress(store.engine, attempt.id, actor=_user(store.engine, "ann")) is None
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    engine = make_engine(sys.argv[1])
+    user = service.user_by_email(engine, sys.argv[2])
+    attempt = service.start_or_resume_attempt(engine, "cal", user)
+    for _ in range(int(sys.argv[3])):
+        service.record_answer(engine, attempt.id, attempt.next_item, attempt.next_item[:3].upper(), actor=user)
+        attempt = service.start_or_resume_attempt(engine, "cal", user)
+    print("SHOWN", attempt.next_item, flush=True)  # on screen, not answered yet
+    sys.stdin.readline()  # waits until killed
+    """
+)
+
+
+def test_a_killed_process_resumes_with_the_same_next_item(adaptive_round: Any) -> None:
+    engine, url = adaptive_round.engine, adaptive_round.url
+    process = subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, "ann@example.org", "7"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    shown = None
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            if line.startswith("SHOWN "):
+                shown = line.split()[1]
+                process.send_signal(signal.SIGKILL)
+                break
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, process.stderr.read() if process.stderr else ""
+    assert shown is not None
+    ann, bob = _user(engine, "ann"), _user(engine, "bob")
+    _take(engine, bob, _gold)  # exposure changes meanwhile
+    attempt = service.start_or_resume_attempt(engine, "cal", ann)
+    assert attempt.answered == 7 and attempt.next_item == shown
+    assert service.start_or_resume_attempt(engine, "cal", ann).next_item == shown
