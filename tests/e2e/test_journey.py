@@ -125,6 +125,57 @@ def _guidelines() -> tuple[Any, Any]:
     return labels, spans
 
 
+def _adaptive_guideline() -> Any:
+    """``policy: adaptive`` with feedback at the end: no gold may reach the browser before the last answer."""
+    from calibration.guidelines.model import Guideline
+
+    items = [
+        {
+            "id": f"A{label[0]}{k}",
+            "input": f"Adaptive ticket {label.lower()} number {k}",
+            "rules": [rule],
+            "answer": label,
+            "why": f"GOLDWHY-A{label[0]}{k} adaptive gold",
+        }
+        for label, rule in (("BILLING", "R-BILL"), ("OUTAGE", "R-DOWN"))
+        for k in range(3)
+    ]
+    return Guideline.model_validate(
+        {
+            "format": 1,
+            "id": "e2e-adaptive",
+            "version": "1.0.0",
+            "title": "Adaptive triage",
+            "task": {
+                "type": "single_label",
+                "labels": [{"id": "BILLING", "name": "Billing"}, {"id": "OUTAGE", "name": "Outage"}],
+            },
+            "calibration": {
+                "policy": "adaptive",
+                "feedback": "at_end",
+                "min_items_per_rule": 1,
+                "pass_kappa": None,
+                "pass_rule_accuracy": 0.8,
+            },
+            "rules": [
+                {
+                    "id": "R-BILL",
+                    "title": "Money questions",
+                    "text": "Charges are **Billing**.",
+                    "labels": ["BILLING"],
+                },
+                {
+                    "id": "R-DOWN",
+                    "title": "Service down",
+                    "text": "Unreachable is an **Outage**.",
+                    "labels": ["OUTAGE"],
+                },
+            ],
+            "items": items,
+        }
+    )
+
+
 def _gold_fingerprints(guideline: Any, item: Any) -> list[str]:
     """Strings that appear on the page only when the item's gold answer is shown."""
     prints = [item.why]
@@ -298,6 +349,29 @@ def _take_span_quiz(journey: Journey, page: Any, guideline: Any) -> None:
         _next(page)
 
 
+def _take_adaptive_quiz(journey: Journey, page: Any, guideline: Any) -> int:
+    """Answer the adaptive quiz (every answer right) until the result shows; no gold of any item may
+    reach the browser before then (feedback at the end). Returns the items asked."""
+    from playwright.sync_api import expect
+
+    answered: set[str] = set()
+    for step in range(len(guideline.items)):
+        progress = page.get_by_text(re.compile(rf"^Item {step + 1} · about \d+ items? left$"))
+        result = page.get_by_text("Not passed").or_(page.get_by_text("Passed.", exact=False))
+        expect(progress.or_(result).first).to_be_visible(timeout=TIMEOUT)
+        wait_idle(page)
+        if not progress.is_visible():
+            break
+        journey.assert_no_unanswered_gold(page, guideline, guideline.items, f"adaptive item {step + 1}")
+        item = _current_item(page, guideline, answered)
+        form = page.get_by_test_id("stForm")
+        form.get_by_text(guideline.label(item.answer).name, exact=True).click()
+        form.get_by_role("button", name="Submit answer").click()
+        answered.add(item.id)
+        wait_idle(page)
+    return len(answered)
+
+
 def _download_exports(page: Any, url: str, round_name: str, guideline: Any) -> None:
     """On the Exports page, click every download in Chromium; the report is an HTML page naming the rules."""
     from playwright.sync_api import expect
@@ -350,6 +424,8 @@ def test_lead_and_annotator_journey(tmp_path: Path) -> None:
     label_guideline, span_guideline = _guidelines()
     service.publish(engine, label_guideline)
     service.publish(engine, span_guideline)
+    adaptive_guideline = _adaptive_guideline()
+    service.publish(engine, adaptive_guideline)
 
     journey = Journey(ARTIFACTS / "journey")
     step = "start"
@@ -419,6 +495,22 @@ def test_lead_and_annotator_journey(tmp_path: Path) -> None:
             expect(lead.get_by_test_id("stDataFrame")).to_have_count(2)  # progress, and results per rule
             step = "lead downloads the exports and the report"
             _download_exports(lead, url, "PII onboarding", span_guideline)
+
+            step = "lead creates an adaptive round; the annotator takes it"
+            link = _create_round(lead, url, "Adaptive onboarding", adaptive_guideline.ref)
+            annotator.goto(link, wait_until="domcontentloaded")
+            expect(annotator.get_by_role("button", name="Join this round")).to_be_visible(timeout=TIMEOUT)
+            wait_idle(annotator)
+            annotator.get_by_role("button", name="Join this round").click()
+            expect(annotator.get_by_role("heading", name=adaptive_guideline.title)).to_be_visible(
+                timeout=TIMEOUT
+            )
+            # three right answers per rule cannot pass it (the test needs 12): every item is asked once
+            assert _take_adaptive_quiz(journey, annotator, adaptive_guideline) == 6
+            expect(annotator.get_by_text("Not passed yet.", exact=False)).to_be_visible(timeout=TIMEOUT)
+            expect(annotator.get_by_text("Item 6 · correct")).to_be_visible(timeout=TIMEOUT)  # the review
+            # positive control: the review, after the last answer, does send the rationales
+            assert adaptive_guideline.items[0].why.encode() in b"".join(journey.frames)
 
             step = "lead signs out"
             lead.get_by_role("button", name="Sign out").click()

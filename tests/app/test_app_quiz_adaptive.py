@@ -1,0 +1,92 @@
+"""The quiz page under ``calibration.policy: adaptive``: one item at a time, "about N items left",
+no item twice, gold kept back until the end, and the result once every rule is decided or the bank
+runs out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_helpers import new_app, page, texts
+
+from calibration.guidelines.loading import read_guideline_file
+from calibration.rounds import service
+
+GUIDELINE = """\
+format: 1
+id: adaptive-labels
+version: 1.0.0
+title: Adaptive labels
+task:
+  type: single_label
+  labels:
+    - {id: POS, name: Positive}
+    - {id: NEG, name: Negative}
+calibration:
+  policy: adaptive
+  max_items: 30
+  min_items_per_rule: 2
+  feedback: at_end
+  pass_kappa: null
+  pass_rule_accuracy: 0.8
+rules:
+  - {id: R-POS, title: Praise is positive, text: Praise is **Positive**., labels: [POS]}
+  - {id: R-NEG, title: Complaints are negative, text: A complaint is **Negative**., labels: [NEG]}
+items:
+"""
+
+
+def _guideline(tmp_path: Path):
+    lines = [GUIDELINE]
+    for label in ("POS", "NEG"):
+        for k in range(5):
+            lines.append(
+                f"  - {{id: {label.lower()}{k}, input: '{label.lower()} reply {k}', rules: [R-{label}], "
+                f"answer: {label}, why: WHYMARK-{label.lower()}{k}}}\n"
+            )
+    path = tmp_path / "adaptive-labels" / "1.0.0.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(lines), encoding="utf-8")
+    return read_guideline_file(path).guideline
+
+
+def test_an_adaptive_quiz_shows_items_left_never_repeats_and_keeps_gold_back(
+    tmp_path, app_engine, app_lead, app_annotator
+):
+    guideline = _guideline(tmp_path)
+    assert guideline.calibration.policy == "adaptive" and guideline.calibration.max_items == 30
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_calibration_round(
+        app_engine, "Adaptive round", guideline.ref, actor=app_lead, annotators=[app_annotator.name]
+    )
+    at = new_app(app_annotator, query={"round": str(round_.id)}).run()
+    at.switch_page(page("quiz.py")).run()
+    asked: list[str] = []
+    lefts: list[int] = []
+    for _ in range(12):
+        assert not at.exception, at.exception
+        attempt = service.my_attempts(app_engine, round_.id, actor=app_annotator)[-1]
+        if attempt.finished:
+            break
+        item_id = attempt.next_item
+        assert item_id not in asked
+        asked.append(item_id)
+        text = at.progress[0].text
+        assert text.startswith(f"Item {len(asked)} · about ") and text.endswith(" left"), text
+        lefts.append(int(text.split("about ")[1].split()[0]))
+        assert "WHYMARK" not in texts(at)  # no gold before the end (feedback at_end)
+        key = f"quiz_{attempt.id}_{attempt.items.index(item_id)}"
+        wrong = item_id.startswith("neg")  # R-NEG is missed: it fails after a few items
+        at.radio(key=f"{key}_answer").set_value("POS" if wrong else guideline.item(item_id).answer)
+        at.button(key=f"{key}_submit").click().run()
+    assert not at.exception, at.exception
+    attempt = service.my_attempts(app_engine, round_.id, actor=app_annotator)[-1]
+    assert attempt.finished
+    # R-NEG fails on its first 3 wrong answers; R-POS runs through its 5 items undecided (12 right
+    # answers in a row would pass it)
+    assert len(asked) == 8 and sorted(asked) == sorted(attempt.items)
+    assert lefts[0] >= 4 and lefts[-1] == 1
+    result = service.attempt_result(app_engine, attempt.id, actor=app_annotator)
+    assert result.passed is False and sorted(result.failed_rules) == ["R-NEG", "R-POS"]
+    shown = texts(at)
+    assert all(f"WHYMARK-{i}" in shown for i in asked)  # the review shows the gold after the end
+    assert at.button(key="quiz_retake")
