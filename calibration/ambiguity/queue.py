@@ -48,6 +48,7 @@ POINTS: dict[str, float] = {
     "few_items": 0.0,
     "careless_annotator": 0.0,
     "model_error_pattern": 1.0,  # only from a model triage given to `pilot_queue` (model_signals)
+    "suspect_items": 0.0,  # only from an item model given to `pilot_queue` (item_suspects); about items
 }
 LOW_AGREEMENT_SCALE = 3.0
 # signals whose points scale with how far the rule stands from the others (`signals.separation_weight`)
@@ -173,7 +174,12 @@ class QueueEntry:
     @property
     def candidate_items(self) -> list[str]:
         """Items an author may turn into an edge case: the gold suspects, then the worst items."""
-        suspects = [i for e in self.evidence if e.code == "gold_suspect" and e.fired for i in e.items]
+        suspects = [
+            i
+            for e in self.evidence
+            if e.code in ("gold_suspect", "suspect_items") and e.fired
+            for i in e.items
+        ]
         return list(dict.fromkeys([*suspects, *(str(w["item_id"]) for w in self.worst_items)]))
 
     def signal(self, code: str) -> Evidence | None:
@@ -563,6 +569,12 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
                 f"Review the gold answer of item {suspect['item_id']}: gold says {suspect['gold']} but "
                 f"{suspect['share']:.0%} of annotators answered {suspect['majority']}."
             )
+    if "suspect_items" in fired:
+        items = [s["item_id"] for s in fired["suspect_items"].figures.get("suspects", [])[:3]]
+        advice.append(
+            f"Review quiz item(s) {', '.join(items)}: strong annotators miss them as often as weak ones; "
+            "fix the gold answer, or rewrite or drop an ambiguous item."
+        )
     if "contradictory_examples" in fired:
         advice.append("Fix or explain the examples whose inputs are near-identical but whose answers differ.")
     if "vague_wording" in fired:
@@ -640,6 +652,7 @@ def pilot_queue(
     n_worst: int = 3,
     n_hardest: int = 10,
     model_signals: Mapping[str, Evidence] | None = None,
+    item_suspects: pd.DataFrame | None = None,
 ) -> RevisionQueue:
     """Rank the rules of a `Pilot` for revision, with evidence, worst items and suggested actions.
 
@@ -652,6 +665,9 @@ def pilot_queue(
         n_hardest: hardest items listed at item level (gold suspects are always listed too).
         model_signals: per rule_id, a model's `signals.model_error_pattern` evidence (from a model
             triage), added to the rule's evidence; without it no score changes.
+        item_suspects: the suspect quiz items of the guideline's item model
+            (`calibration.adaptive.irt.suspect_items`); each rule gets `signals.suspect_quiz_items`
+            evidence listing its own (no points: it is about items, not the rule's wording).
 
     Returns:
         A `RevisionQueue`, rank 1 first.
@@ -702,6 +718,10 @@ def pilot_queue(
             evidence.append(_careless_evidence(careless))
         if model_signals and rule_id in model_signals:
             evidence.append(model_signals[rule_id])
+        if item_suspects is not None:
+            evidence.append(
+                signals.suspect_quiz_items(item_suspects, signals.rule_items(pilot.item_rules, rule_id))
+            )
         parts = score_parts(evidence, stats, target)
         title = ""
         if pilot.guideline is not None and rule_id in pilot.guideline.rule_ids:

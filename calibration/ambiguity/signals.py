@@ -48,6 +48,7 @@ SignalCode = Literal[
     "missing_edge_cases",
     "careless_annotator",
     "model_error_pattern",
+    "suspect_items",
 ]
 
 # Defaults, each the threshold a lead would state in words; every signal takes them as arguments.
@@ -498,6 +499,39 @@ def gold_suspects(
         answer_distribution(scope.loc[scope[ITEM] == item, ANSWER]) for item in wrong.index
     ]
     return wrong[columns]
+
+
+def suspect_quiz_items(suspects: pd.DataFrame, item_ids: Sequence[str]) -> Evidence:
+    """`suspect_items`: the rule's quiz items that measure nothing or the opposite under the item model.
+
+    Args:
+        suspects: `calibration.adaptive.irt.suspect_items` of the guideline version's fit (indexed by
+            item_id, with columns n_answers, discrimination, ability_correlation, reason).
+        item_ids: the rule's items.
+
+    Strong annotators miss such an item as often as weak ones, or more (Lalor et al. 2016): its gold
+    answer is wrong or the item is ambiguous. The items are listed, most reversed first.
+    """
+    wanted = {str(i) for i in item_ids}
+    mine = suspects[[str(i) in wanted for i in suspects.index]] if len(suspects) else suspects
+    figures = {
+        "n_suspects": len(mine),
+        "suspects": [
+            {
+                "item_id": str(item),
+                "n_answers": int(row["n_answers"]),
+                "discrimination": float(row["discrimination"]),
+                "ability_correlation": float(row["ability_correlation"]),
+                "reason": str(row["reason"]),
+            }
+            for item, row in mine.iterrows()
+        ],
+    }
+    if mine.empty:
+        return Evidence("suspect_items", False, "no quiz item of the rule measures the wrong thing", figures)
+    parts = [f"{item} ({row['reason']})" for item, row in mine.iterrows()]
+    message = "under the item model, quiz items measure nothing or the opposite: " + "; ".join(parts)
+    return Evidence("suspect_items", True, message, figures, items=tuple(str(i) for i in mine.index))
 
 
 def gold_suspect(

@@ -38,6 +38,7 @@ FLAG_WORDS: dict[str, str] = {
     "overlapping_rules": "annotators disagree about which rule applies",
     "contradictory_examples": "near-duplicate examples have different gold answers",
     "vague_wording": "the rule text uses vague wording",
+    "suspect_items": "strong annotators miss some quiz items as often as weak ones: review their gold",
 }
 
 FLAG_NAMES: dict[str, str] = {
@@ -58,6 +59,7 @@ FLAG_NAMES: dict[str, str] = {
     "vague_wording": "vague wording",
     "missing_edge_cases": "no edge cases",
     "long_time": "slow to answer",
+    "suspect_items": "suspect quiz items",
     "cohen_ci_omitted": "no interval for Cohen's kappa",
 }
 """Short names of flag codes, for labels and badges (`FLAG_WORDS` has the sentence)."""
