@@ -31,7 +31,9 @@ class QuizLength:
         rules: rules that have quiz items.
         bank: quiz items with a gold answer.
         shortest, longest: the range of lengths over `DRAWS` seeded draws (a first attempt, no item
-            seen before; retakes target the failed rules and are shorter).
+            seen before; retakes target the failed rules and are shorter); for an adaptive quiz, the
+            rules' quotas and ``max_items`` (or the bank).
+        adaptive: ``calibration.policy: adaptive``: the length depends on the answers.
     """
 
     requested: int
@@ -40,14 +42,22 @@ class QuizLength:
     bank: int
     shortest: int
     longest: int
+    adaptive: bool = False
 
     @property
     def changed(self) -> bool:
-        """Whether some quizzes will not have the number of items asked for."""
-        return not self.shortest == self.longest == self.requested
+        """Whether some quizzes will not have the number of items asked for (never said of an
+        adaptive quiz: its length is not asked for)."""
+        return not self.adaptive and not self.shortest == self.longest == self.requested
 
     def sentence(self) -> str:
         """What the lead reads next to the setting, e.g. "Quizzes will have about 11 to 13 items, not 6: ..."."""
+        if self.adaptive:
+            return (
+                f"Adaptive quizzes: items are chosen one at a time until each of the {self.rules} rules "
+                f"is decided, at least {self.min_per_rule} per rule and at most {self.longest} items in "
+                "all; clear passes and fails stop early. The items per quiz setting is not used."
+            )
         if self.shortest == self.longest:
             length = f"{self.shortest} items"
         else:  # a range seen over DRAWS draws: a rare quiz may fall just outside it
@@ -91,6 +101,11 @@ def quiz_length(
     rules = Counter(rule for item in bank for rule in set(item.rules))
     if not bank:
         return QuizLength(size, per_rule, 0, 0, 0, 0)
+    if guideline.calibration.policy == "adaptive":
+        longest = min(guideline.calibration.max_items, len(bank))
+        return QuizLength(
+            size, per_rule, len(rules), len(bank), min(len(rules) * per_rule, longest), longest, adaptive=True
+        )
     lengths = [
         len(sampling.sample_quiz(bank, size=size, min_per_rule=per_rule, seed=f"length:{draw}"))
         for draw in range(DRAWS)

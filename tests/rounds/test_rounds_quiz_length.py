@@ -56,3 +56,17 @@ def test_the_round_settings_override_the_policy(store: Any, tiny_guideline: Guid
         tiny_guideline, round_.settings["items_per_quiz"], round_.settings["min_items_per_rule"]
     )
     assert (length.shortest, length.longest) == (4, 4)
+
+
+def test_an_adaptive_quiz_announces_its_bounds_not_a_length(tiny_guideline_data: Any) -> None:
+    adaptive = Guideline.model_validate(tiny_guideline_data(policy="adaptive", max_items=10))
+    length = quiz_length(adaptive, items_per_quiz=2)
+    assert (length.adaptive, length.shortest, length.longest, length.changed) == (True, 6, 10, False)
+    assert length.sentence() == (
+        "Adaptive quizzes: items are chosen one at a time until each of the 3 rules is decided, at least 2 "
+        "per rule and at most 10 items in all; clear passes and fails stop early. The items per quiz "
+        "setting is not used."
+    )
+    assert (
+        quiz_length(Guideline.model_validate(tiny_guideline_data(policy="adaptive"))).longest == 12
+    )  # the bank
