@@ -92,6 +92,13 @@ def _thetas(a: np.ndarray, b: np.ndarray, rule: np.ndarray, n_rules: int, target
     return (lo + hi) / 2
 
 
+def items_to_pass(threshold: float, confidence: float = 0.95, width: float = DEFAULT_WIDTH) -> int:
+    """The fewest items that can pass a rule without an item model: all right, each adding
+    ``log(p1 / p0)`` until ``log(c / (1 - c))`` (12 for a mark of 0.8 at 0.95)."""
+    low, high = max(threshold - width, 0.01), min(threshold + width, 0.99)
+    return math.ceil(math.log(confidence / (1 - confidence)) / math.log(high / low) - 1e-9)
+
+
 @dataclass(frozen=True)
 class AdaptiveStep:
     """Where an adaptive quiz stands.

@@ -97,6 +97,13 @@ def _coverage(guideline: Guideline) -> list[Problem]:
             )
     minimum = guideline.calibration.min_items_per_rule
     gold_items = [item for item in guideline.items if item.has_gold]
+    needed = 0
+    if guideline.calibration.policy == "adaptive":
+        from calibration.adaptive.cat import items_to_pass
+        from calibration.agreement.gold import rule_threshold
+
+        mark = min(max(rule_threshold(guideline.calibration), 0.05), 0.95)
+        needed = items_to_pass(mark, guideline.calibration.decision_confidence)
     for r, rule in enumerate(guideline.rules):
         if not rule.examples:
             found.append(
@@ -117,6 +124,16 @@ def _coverage(guideline: Guideline) -> list[Problem]:
                 )
             )
         count = sum(rule.id in item.rules for item in gold_items)
+        if needed and count < needed:
+            found.append(
+                _warning(
+                    "adaptive_cannot_pass",
+                    f"rule {rule.id!r} has {count} quiz item{'s' if count != 1 else ''} with gold; an adaptive "
+                    f"quiz needs {needed} right answers on a rule to pass it until the item model is fitted",
+                    ("rules", r),
+                    f"add quiz items for this rule (at least {needed}), or keep calibration.policy: fixed",
+                )
+            )
         if count < minimum:
             found.append(
                 _warning(
@@ -287,8 +304,8 @@ def _answer_text(answer: Any) -> str:
 def lint_guideline(guideline: Guideline, source_map: SourceMap | None = None) -> list[Problem]:
     """Warnings for a valid guideline (pure: no IO); empty when the guideline lints clean.
 
-    Codes: ``uncovered_label``, ``no_examples``, ``no_edge_cases``, ``too_few_items``, ``vague_wording``,
-    ``contradictory_examples``. Each warning's `location.field` is a field path such as
+    Codes: ``uncovered_label``, ``no_examples``, ``no_edge_cases``, ``too_few_items``,
+    ``adaptive_cannot_pass``, ``vague_wording``, ``contradictory_examples``. Each warning's `location.field` is a field path such as
     ``rules[2].text``. With the loader's `source_map`, vague wording is placed at the word's own line
     and column in the file where the text's layout allows (one-line or ``|`` block texts); place the
     other warnings with `calibration.guidelines.loading.locate_problems`.

@@ -54,6 +54,23 @@ def test_coverage_and_thin_rules(valid_yaml: str) -> None:
     assert all(w.severity == "warning" for w in lint_guideline(guideline))
 
 
+def test_an_adaptive_policy_warns_about_rules_too_thin_to_pass(valid_yaml: str) -> None:
+    text = valid_yaml.replace("min_items_per_rule: 1", "min_items_per_rule: 1\n  policy: adaptive")
+    guideline = load_guideline_text(text)
+    assert guideline.calibration.policy == "adaptive"
+    thin = [m for m in _messages(guideline) if m[0] == "adaptive_cannot_pass"]
+    assert thin == [
+        (
+            "adaptive_cannot_pass",
+            f"rules[{k}]",
+            f"rule '{rule}' has 1 quiz item with gold; an adaptive quiz needs 12 right answers on a rule to "
+            "pass it until the item model is fitted",
+        )
+        for k, rule in enumerate(("R-POS", "R-NEG"))
+    ]
+    assert lint_guideline(load_guideline_text(valid_yaml)) == []  # fixed: no such warning
+
+
 def test_vague_wording_with_position_in_the_text(valid_yaml: str) -> None:
     text = valid_yaml.replace(
         "    text: Label POS when the reviewer recommends the product.",
