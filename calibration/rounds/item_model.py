@@ -131,6 +131,18 @@ def latest_item_model(engine: Engine, guideline_ref: str) -> ItemModelFit | None
         return ItemModelFit(ref_of(version), row.fitted_at, row.reason, ItemModel.from_dict(row.estimates))
 
 
+def suspects_of_version(engine: Engine, guideline_ref: str) -> pd.DataFrame | None:
+    """The suspect quiz items (`calibration.adaptive.irt.suspect_items`) under the newest stored fit
+    of a guideline version, judged on its current gold answers; None when it was never fitted."""
+    from calibration.adaptive.irt import suspect_items
+
+    fit = latest_item_model(engine, guideline_ref)
+    if fit is None:
+        return None
+    graded = gold_answers_of_version(engine, guideline_ref)
+    return suspect_items(graded, fit.model) if len(graded) else None
+
+
 def refit_after_close(
     engine: Engine, guideline_ref: str, round_name: str, *, actor: Actor
 ) -> ItemModelFit | None:

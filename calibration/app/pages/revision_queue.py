@@ -13,15 +13,18 @@ from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
 from calibration.reports.tables import flag_name, kappa_paradox_note, statistic_name
+from calibration.rounds import item_model
 
 state.require_role("lead", "author")
 st.title("Revision queue")
 st.caption("Rules ranked by an explained ambiguity score: the flags behind it, the worst items, what to do.")
 
 
-def _compute(data):
+def _compute(data, fitted: str = ""):
+    """The queue; with an item model (fitted at `fitted`), its suspect quiz items as evidence."""
     guideline, responses, item_rules, gold = data
-    return revision_queue(guideline, responses, item_rules, gold)
+    suspects = item_model.suspects_of_version(state.get_engine(), guideline.ref) if fitted else None
+    return revision_queue(guideline, responses, item_rules, gold, item_suspects=suspects)
 
 
 round_ = pick_round("rq_round", analysable_first=True)
@@ -36,7 +39,9 @@ try:
         st.stop()
     if explain_unanalysable(data.responses):
         st.stop()
-    queue = state.cached_analysis("revision_queue", round_.id, marker, _compute)
+    fit = item_model.latest_item_model(state.get_engine(), data.guideline.ref)
+    fitted = fit.fitted_at.isoformat() if fit is not None else ""  # a refit recomputes the queue
+    queue = state.cached_analysis("revision_queue", round_.id, marker, _compute, fitted=fitted)
 except CalibrationError as error:
     state.render_error(error)
     st.stop()
