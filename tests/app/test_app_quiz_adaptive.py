@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_helpers import new_app, page, texts
+from app_helpers import new_app, page, texts, unescape
 
 from calibration.guidelines.loading import read_guideline_file
 from calibration.rounds import service
@@ -90,3 +90,15 @@ def test_an_adaptive_quiz_shows_items_left_never_repeats_and_keeps_gold_back(
     shown = texts(at)
     assert all(f"WHYMARK-{i}" in shown for i in asked)  # the review shows the gold after the end
     assert at.button(key="quiz_retake")
+    assert "To pass: every rule decided pass by the adaptive quiz's sequential test" in shown
+    assert (
+        "Decision: the adaptive quiz's sequential test, with error rates of at most about 5% each way"
+        in shown
+    )
+    # the retake targets R-NEG (failed) and R-POS (undecided); every R-POS item's gold was shown
+    at.button(key="quiz_retake").click().run()
+    assert not at.exception, at.exception
+    assert (
+        "A retake needs quiz items you have not seen yet, and there are not enough left for R-POS"
+        in unescape(texts(at))
+    )

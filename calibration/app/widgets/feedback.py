@@ -154,6 +154,8 @@ def pass_requirements(policy: Any, score: dict[str, Any] | None = None) -> list[
     With a `score`, the rule criterion also says how many correct answers a rule needs for each
     number of items the quiz had (e.g. "a rule with 3 items needs 3 correct").
     """
+    if policy.policy == "adaptive":
+        return ["every rule decided pass by the adaptive quiz's sequential test"]
     needs = []
     if policy.pass_kappa is not None:
         needs.append(f"kappa ≥ {policy.pass_kappa:g}")
@@ -177,6 +179,14 @@ def pass_requirements(policy: Any, score: dict[str, Any] | None = None) -> list[
 def decision_caption(guideline: Any) -> str:
     """How to read the decision column, with the policy's confidence."""
     confidence = guideline.calibration.decision_confidence
+    if guideline.calibration.policy == "adaptive":
+        return (
+            "Decision: the adaptive quiz's sequential test, with error rates of at most about "
+            f"{1 - confidence:.0%} each way: pass once your answers show you are clearly above the mark, "
+            "fail once they show you are clearly below it, undecided when the items ran out first. "
+            f"Interval: the {2 * confidence - 1:.0%} credible interval of your accuracy on the items you "
+            "were given, chosen to tell the two apart (often harder than average)."
+        )
     return (
         f"Decision: pass or fail once the answers show, with {confidence:.0%} certainty, that your "
         "accuracy on the rule is above or below the mark; undecided means too few items to tell. "
