@@ -1,4 +1,4 @@
-"""Replay calibration quizzes on answers already given: what a fixed or sequential quiz would have used.
+"""Replay calibration quizzes on answers already given: what a fixed or adaptive quiz would have used.
 
 Public API::
 
@@ -17,8 +17,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from calibration.adaptive.cat import AdaptiveBank
 from calibration.adaptive.irt import CREDIT
-from calibration.adaptive.sequential import fixed_items, next_step
+from calibration.adaptive.sequential import fixed_items
 from calibration.agreement.decisions import DEFAULT_CONFIDENCE, decide_rules, overall_decision
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ITEM
@@ -44,6 +45,18 @@ def _decide(
     return decide_rules(frame, threshold, confidence=confidence)["decision"].to_dict()
 
 
+def _item_params(graded: pd.DataFrame) -> dict[str, tuple[float, float]] | None:
+    """(discrimination, difficulty) per item from the item model fitted on the file's answers (Rasch
+    when they are thin), or None when it cannot be fitted (then every item is alike)."""
+    from calibration.adaptive.irt import fit_irt
+
+    try:
+        items = fit_irt(graded, "auto").items
+    except DataError:
+        return None
+    return {str(i): (float(row["discrimination"]), float(row["difficulty"])) for i, row in items.iterrows()}
+
+
 def replay_quiz(
     graded: pd.DataFrame,
     item_rules: Mapping[str, Sequence[str]],
@@ -61,8 +74,10 @@ def replay_quiz(
         graded: item_id, annotator_id, credit (`calibration.adaptive.irt.graded_answers`).
         item_rules: the rules of each gold item; answers on other items are left out.
         threshold, confidence: the rule mark and the decision confidence.
-        policy: ``fixed`` (each rule ``min_per_rule`` items, filled up to ``items_per_quiz``) or
-            ``adaptive`` (`calibration.adaptive.sequential.next_step` until every rule is decided).
+        policy: ``fixed`` (each rule ``min_per_rule`` items, filled up to ``items_per_quiz``; rules
+            decided on the Beta posterior) or ``adaptive`` (the adaptive quiz of
+            `calibration.adaptive.cat`: an SPRT per rule on the item model fitted on the file's
+            answers, items chosen by information at the rule's cut point, until every rule is decided).
         seed: seed of the item order.
 
     Returns:
@@ -80,6 +95,7 @@ def replay_quiz(
             "no answer in the file is on a quiz item with a gold answer and rules",
             hint="check that the item ids match the guideline's quiz bank",
         )
+    params = _item_params(known) if policy == "adaptive" else None
     annotators: dict[str, Any] = {}
     agree = []
     for annotator, part in known.groupby(known[ANNOTATOR].astype(str), sort=True):
@@ -87,17 +103,17 @@ def replay_quiz(
         pool = {item: list(item_rules[item]) for item in answers}
         if policy == "fixed":
             used = fixed_items(pool, min_per_rule, items_per_quiz, seed)
+            rules = _decide(pool, {i: answers[i] for i in used}, threshold, confidence)
         else:
+            bank = AdaptiveBank(pool, threshold, params=params, confidence=confidence)
             asked: list[tuple[str, float]] = []
             while True:
-                step = next_step(
-                    pool, asked, threshold, confidence=confidence, min_per_rule=min_per_rule, seed=seed
-                )
+                step = bank.step(asked, min_per_rule=min_per_rule, seed=seed, select_at="cut")
                 if step.next_item is None:
                     break
                 asked.append((step.next_item, answers[step.next_item]))
             used = [item for item, _ in asked]
-        rules = _decide(pool, {i: answers[i] for i in used}, threshold, confidence)
+            rules = dict(step.rule_decisions)
         reference = _decide(pool, answers, threshold, confidence)
         decision = overall_decision(rules.values())
         agree.append(decision == overall_decision(reference.values()))
