@@ -235,12 +235,17 @@ def normalized_content(guideline: Guideline) -> str:
 
     `items_file` is left out (where items are stored is not content); the items themselves are in.
     Fields added to the format later are left out while they hold their default (an input's
-    ``image`` and ``alt``, ``task.min_iou`` outside boxes tasks), so a guideline that does not use
-    them keeps the hash it was published with.
+    ``image`` and ``alt``, ``task.min_iou`` outside boxes tasks, ``calibration.policy: fixed`` and
+    ``calibration.max_items: 60``), so a guideline that does not use them keeps the hash it was
+    published with.
     """
     data = guideline.model_dump(mode="json", exclude={"items_file"})
     if data["task"]["type"] != "boxes":
         data["task"].pop("min_iou", None)
+    calibration = data.get("calibration") or {}
+    for key, default in (("policy", "fixed"), ("max_items", 60)):  # added with the adaptive quiz
+        if calibration.get(key) == default:
+            calibration.pop(key, None)
     for input in _inputs_of(data):
         for key in ("image", "alt"):
             if input.get(key) is None:

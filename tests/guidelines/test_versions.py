@@ -200,3 +200,16 @@ def test_content_hash_counts_image_fields_and_min_iou_once_used(valid_yaml: str)
     )
     changed = base.model_copy(update={"items": [with_image, *base.items[1:]]})
     assert content_hash(changed) != content_hash(base)
+
+
+def test_content_hash_counts_the_quiz_policy_only_once_adaptive(valid_yaml: str) -> None:
+    base = load_guideline_text(valid_yaml)
+    explicit = valid_yaml.replace(
+        "min_items_per_rule: 1", "min_items_per_rule: 1\n  policy: fixed\n  max_items: 60"
+    )
+    assert explicit != valid_yaml
+    assert content_hash(load_guideline_text(explicit)) == content_hash(base)
+    adaptive = valid_yaml.replace("min_items_per_rule: 1", "min_items_per_rule: 1\n  policy: adaptive")
+    assert content_hash(load_guideline_text(adaptive)) != content_hash(base)
+    shorter = valid_yaml.replace("min_items_per_rule: 1", "min_items_per_rule: 1\n  max_items: 30")
+    assert content_hash(load_guideline_text(shorter)) != content_hash(base)
