@@ -171,9 +171,17 @@ def advance(
     session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
 ) -> AdaptiveStep | None:
     """Choose and persist the next item when none is pending; None when one is already pending."""
-    assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
-    answered = {r.item_id for r in repo.current_responses(session, [row.id])}
-    if any(i not in answered for i in assigned):
+
+    def pending() -> tuple[list[str], bool]:
+        assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+        answered = {r.item_id for r in repo.current_responses(session, [row.id])}
+        return assigned, any(i not in answered for i in assigned)
+
+    if pending()[1]:
+        return None
+    repo.lock_attempt(session, row.id)  # two tabs resuming at once: one chooses, the other sees it
+    assigned, waiting = pending()
+    if waiting:
         return None
     step = current_step(session, row, round_row, version, annotator_name)
     if step.next_item is not None:
