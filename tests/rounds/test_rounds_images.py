@@ -56,7 +56,7 @@ def test_publishing_again_is_idempotent_and_changed_image_bytes_are_refused(
     changed = read_guideline_file(file)
     assert changed.guideline == loaded.guideline
     assert content_hash(changed.guideline, changed.images) != content_hash(loaded.guideline, loaded.images)
-    with pytest.raises(ConflictError, match="street@1.0.0 is already published with different content"):
+    with pytest.raises(ConflictError, match=r"street@1\.0\.0 is already published with different content"):
         service.publish(store.engine, changed.guideline, images=changed.images)
 
 
