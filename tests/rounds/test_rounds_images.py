@@ -98,3 +98,34 @@ def test_the_publish_command_stores_the_images(
         )
     finally:
         engine.dispose()
+
+
+def test_a_boxes_quiz_is_scored_by_iou_with_partial_credit(store: Any, tmp_path: Path) -> None:
+    loaded = read_guideline_file(write_box_guideline(tmp_path))
+    service.publish_guideline(store.engine, loaded.guideline, store.lead, loaded.images)
+    for name in ("ann", "bob"):
+        service.create_user(store.engine, name, role="annotator", actor=store.lead)
+    service.create_calibration_round(
+        store.engine, "cal", "street@1.0.0", actor=store.lead, annotators=["ann", "bob"],
+        items_per_quiz=2, min_items_per_rule=1,
+    )  # fmt: skip
+    person = {"label": "PERSON", "x": 1, "y": 2, "width": 3, "height": 3.5}  # IoU 10.5 / 12 = 0.875
+    car = {"label": "CAR", "x": 5, "y": 5, "width": 3, "height": 2}
+    answers = {"ann": {"s1": [car, person], "s2": []}, "bob": {"s1": [person], "s2": []}}
+    scores = {}
+    for name, given in answers.items():
+        user = next(u for u in service.list_users(store.engine) if u.name == name)
+        attempt = service.start_or_resume_attempt(store.engine, "cal", user)
+        assert sorted(attempt.items) == ["s1", "s2"]
+        for item, answer in given.items():
+            service.record_answer(store.engine, attempt.id, item, answer, actor=user)
+        stored = service.start_or_resume_attempt(store.engine, "cal", user).answers["s1"].answer
+        assert stored == sorted(given["s1"], key=lambda box: box["label"])  # canonical order, as JSON
+        scores[name] = service.finish_attempt(store.engine, attempt.id, actor=user).score
+    assert (scores["ann"]["n_correct"], scores["ann"]["accuracy"], scores["ann"]["box_f1"]) == (2, 1.0, 1.0)
+    assert scores["ann"]["box_mean_iou"] == pytest.approx((1 + 0.875) / 2)
+    # bob found the person and missed the car: F1 2/3 on s1, right on s2 (nothing to box)
+    assert scores["bob"]["n_correct"] == 1
+    assert scores["bob"]["accuracy"] == pytest.approx((2 / 3 + 1) / 2)
+    assert scores["bob"]["box_recall"] == pytest.approx(0.5)
+    assert scores["bob"]["per_rule"]["R-PERSON"]["credit"] == pytest.approx(2 / 3 + 1)
