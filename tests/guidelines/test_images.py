@@ -254,3 +254,39 @@ def test_unknown_labels_and_empty_boxes_in_a_file_are_located(tmp_path: Path) ->
     assert _validate(_street(tmp_path, text)) == [
         "25:9: items[0].answer[1]: box of width 3 and height 0 is empty (hint: width and height must be positive)"
     ]
+
+
+def test_the_documented_boxes_example_validates_with_its_images(tmp_path: Path) -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "guideline-format.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL) if "type: boxes" in b]
+    paths = sorted(set(re.findall(r"image: (images/[\w.-]+)", block)))
+    assert len(paths) == 5
+    folder = tmp_path / "street-scenes"
+    for path in paths:
+        write_png(folder / path, (320, 240), "JPEG" if path.endswith(".jpg") else "PNG")
+    file = folder / "1.0.0.yaml"
+    file.write_text(block, encoding="utf-8")
+    assert validate_paths([file]) == []
+    assert sorted(read_guideline_file(file).images) == paths
+
+
+def test_the_json_schema_knows_boxes_images_and_alt() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from calibration.guidelines.schema import guideline_json_schema
+
+    validator = jsonschema.Draft202012Validator(guideline_json_schema())
+    data = json.loads(json.dumps(yaml.safe_load(BOXES_YAML)))
+    assert list(validator.iter_errors(data)) == []
+    data["items"][0]["input"].pop("alt")
+    (error,) = validator.iter_errors(data)  # the input fits no input shape; the text input's reason:
+    assert "'alt' is a dependency of 'image'" in [c.message for c in error.context or []]
+    data["items"][0]["input"] = {"context": "no text, no image"}
+    assert len(list(validator.iter_errors(data))) == 1
+    data = json.loads(json.dumps(yaml.safe_load(BOXES_YAML.replace("min_iou: 0.6", "min_iou: 0"))))
+    assert [e.message for e in validator.iter_errors(data)] == ["0 is less than or equal to the minimum of 0"]
