@@ -73,11 +73,11 @@ def publish(
     return _publish(engine, guideline, actor, images)[1]
 
 
-def _images_used(guideline: Guideline, images: Mapping[str, ImageFile] | None) -> dict[str, ImageFile]:
+def _images_used(guideline: Guideline, images: Mapping[str, ImageFile]) -> dict[str, ImageFile]:
     from calibration.guidelines.images import image_inputs
 
     used = {input.image for _, input in image_inputs(guideline)}
-    missing = sorted(used - set(images or {}))
+    missing = sorted(used - set(images))
     if missing:
         raise GuidelineError(
             f"{guideline.ref} uses {len(missing)} image{'s' if len(missing) != 1 else ''} not given to "
@@ -85,18 +85,29 @@ def _images_used(guideline: Guideline, images: Mapping[str, ImageFile] | None) -
             hint="publish the guideline from its file, so its images are read with it "
             "(calibration publish guidelines/<id>/<version>.yaml)",
         )
-    return {path: (images or {})[path] for path in sorted(used)}
+    return {path: images[path] for path in sorted(used)}
+
+
+def _stored_images(session: Session, version_id: int) -> dict[str, ImageFile]:
+    rows = session.scalars(
+        select(t.GuidelineImage)
+        .where(t.GuidelineImage.guideline_version_id == version_id)
+        .options(undefer(t.GuidelineImage.data))
+    )
+    return {r.path: ImageFile(r.path, r.media_type, r.width, r.height, bytes(r.data)) for r in rows}
 
 
 def _publish(
     engine: Engine, guideline: Guideline, actor: Actor, images: Mapping[str, ImageFile] | None
 ) -> tuple[GuidelineVersion, bool]:
-    used = _images_used(guideline, images)
-    digest = _hash_of(guideline, used)
-
     def work(session: Session) -> tuple[GuidelineVersion, bool]:
         who = actor_row(session, actor, ("lead", "author"), "publish guidelines")
         existing = repo.find_version(session, guideline.id, guideline.version)
+        # republishing a published snapshot (which holds image paths, not bytes) compares with the
+        # stored images; images given take precedence, so changed bytes are a conflict
+        known = _stored_images(session, existing.id) if existing is not None and images is None else {}
+        used = _images_used(guideline, {**known, **(images or {})})
+        digest = _hash_of(guideline, used)
         if existing is not None:
             if existing.content_hash == digest:
                 return repo.version_of(existing), False

@@ -129,3 +129,15 @@ def test_a_boxes_quiz_is_scored_by_iou_with_partial_credit(store: Any, tmp_path:
     assert scores["bob"]["accuracy"] == pytest.approx((2 / 3 + 1) / 2)
     assert scores["bob"]["box_recall"] == pytest.approx(0.5)
     assert scores["bob"]["per_rule"]["R-PERSON"]["credit"] == pytest.approx(2 / 3 + 1)
+
+
+def test_a_published_snapshot_republishes_as_a_no_op_with_its_stored_images(
+    store: Any, tmp_path: Path
+) -> None:
+    loaded = read_guideline_file(write_box_guideline(tmp_path))
+    service.publish_guideline(store.engine, loaded.guideline, store.lead, loaded.images)
+    snapshot = service.get_guideline(store.engine, "street@1.0.0")  # image paths, no bytes
+    assert service.publish(store.engine, snapshot, store.lead) is False
+    other = snapshot.model_copy(update={"version": "1.0.1"})
+    with pytest.raises(GuidelineError, match=r"street@1\.0\.1 uses 2 images not given to publish"):
+        service.publish(store.engine, other, store.lead)
