@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 
 class Box(NamedTuple):
@@ -82,6 +81,10 @@ def match_boxes(left: Sequence[Box], right: Sequence[Box], *, min_iou: float = 0
     Pairs whose IoU is not above zero, or below ``min_iou``, are dropped: those boxes stay unmatched.
     Labels do not take part in the matching; a matched pair may disagree on the label.
     """
+    from scipy.optimize import (
+        linear_sum_assignment,
+    )  # imported when first needed: `import calibration` stays light
+
     matrix = iou_matrix(left, right)
     if not matrix.size:
         return []
