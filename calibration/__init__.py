@@ -1,6 +1,7 @@
 """Guideline calibration trainer: guidelines as code, per-rule agreement, calibration rounds."""
 
 from calibration.answers import Span, answer_to_json, parse_answer
+from calibration.boxes import Box, BoxScore, score_boxes
 from calibration.errors import (
     AnswerError,
     CalibrationError,
@@ -15,6 +16,8 @@ from calibration.errors import (
 
 __all__ = [
     "AnswerError",
+    "Box",
+    "BoxScore",
     "CalibrationError",
     "ConflictError",
     "DataError",
@@ -26,5 +29,6 @@ __all__ = [
     "Span",
     "answer_to_json",
     "parse_answer",
+    "score_boxes",
 ]
 __version__ = "0.1.0"

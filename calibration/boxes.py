@@ -7,11 +7,10 @@ positive width and height. Two boxes of one answer may overlap.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 
 class Box(NamedTuple):
@@ -25,6 +24,17 @@ class Box(NamedTuple):
 
     def to_json(self) -> dict[str, str | float]:
         return {"label": self.label, "x": self.x, "y": self.y, "width": self.width, "height": self.height}
+
+
+def as_boxes(value: Iterable[Any]) -> tuple[Box, ...]:
+    """Boxes from a canonical answer, its JSON form (``{"label", "x", ...}`` mappings) or 5-item lists.
+
+    No checks beyond the shape: parse answers with `calibration.answers.parse_answer` first.
+    """
+    return tuple(
+        box if isinstance(box, Box) else Box(**box) if isinstance(box, Mapping) else Box(*box)
+        for box in value
+    )
 
 
 class Match(NamedTuple):
@@ -71,6 +81,10 @@ def match_boxes(left: Sequence[Box], right: Sequence[Box], *, min_iou: float = 0
     Pairs whose IoU is not above zero, or below ``min_iou``, are dropped: those boxes stay unmatched.
     Labels do not take part in the matching; a matched pair may disagree on the label.
     """
+    from scipy.optimize import (
+        linear_sum_assignment,
+    )  # imported when first needed: `import calibration` stays light
+
     matrix = iou_matrix(left, right)
     if not matrix.size:
         return []
@@ -80,3 +94,90 @@ def match_boxes(left: Sequence[Box], right: Sequence[Box], *, min_iou: float = 0
         for r, c in zip(rows, cols, strict=True)
         if matrix[r, c] > 0 and matrix[r, c] >= min_iou
     ]
+
+
+IOU_TOLERANCE = 1e-9
+"""IoU is compared with ``min_iou`` this much below it, so that an IoU of exactly 0.5 computed as 0.49999... counts."""
+
+
+class BoxMatch(NamedTuple):
+    """An answer box paired with a gold box: indexes into the two answers, their IoU, and whether it counts.
+
+    ``correct`` when the IoU is at least the task's ``min_iou`` and the labels agree.
+    """
+
+    answer: int
+    gold: int
+    iou: float
+    correct: bool
+
+
+class BoxScore(NamedTuple):
+    """One box answer against its gold boxes (`score_boxes`)."""
+
+    precision: float
+    """Correct boxes / boxes given; 1.0 when nothing was given and there is nothing to box, else 0.0 for none given."""
+    recall: float
+    """Gold boxes found (correctly matched) / gold boxes; 1.0 when there is no gold box and none was given."""
+    f1: float
+    """``2 * correct / (given + gold)``; 1.0 when both are empty (nothing to box, nothing boxed)."""
+    mean_iou: float | None
+    """Mean IoU of the matched pairs (correct or not); None without any pair."""
+    matches: tuple[BoxMatch, ...]
+    """The pairs of overlapping boxes, by answer index."""
+    correct: int
+    """Correct matches (true positives)."""
+    given: int
+    """Boxes in the answer."""
+    gold: int
+    """Gold boxes."""
+
+    @property
+    def is_correct(self) -> bool:
+        """The item is answered right: every gold box found, nothing extra (F1 = 1)."""
+        return self.correct == self.given == self.gold
+
+
+def score_boxes(answer: Sequence[Box], gold: Sequence[Box], min_iou: float) -> BoxScore:
+    """Score one box answer against gold: match by maximum total IoU, count a match at IoU >= min_iou with the label.
+
+    Boxes are paired by `match_boxes` (Hungarian assignment on IoU, labels ignored, pairs that do
+    not overlap dropped), so each box is in at most one pair; a pair is correct when its IoU is at
+    least `min_iou` and both boxes carry the same label. An answer box in no correct pair is a false
+    positive (a duplicate of a found box too), a gold box in none a miss.
+
+    Args:
+        answer: the annotator's boxes.
+        gold: the gold boxes.
+        min_iou: the task's threshold, ``0 < min_iou <= 1``.
+
+    Returns:
+        A `BoxScore`; an empty answer against empty gold scores precision, recall and F1 of 1.
+
+    Raises:
+        ValueError: `min_iou` is outside ``(0, 1]``.
+
+    >>> gold = [Box("CAR", 0, 0, 10, 10)]
+    >>> score_boxes([Box("CAR", 0, 0, 10, 8)], gold, 0.5).f1, score_boxes([Box("BUS", 0, 0, 10, 8)], gold, 0.5).f1
+    (1.0, 0.0)
+    """
+    if not 0 < min_iou <= 1:
+        raise ValueError(f"min_iou must be above 0 and at most 1, got {min_iou}")
+    matches = tuple(
+        sorted(
+            BoxMatch(
+                m.left,
+                m.right,
+                m.iou,
+                m.iou >= min_iou - IOU_TOLERANCE and answer[m.left].label == gold[m.right].label,
+            )
+            for m in match_boxes(answer, gold)
+        )
+    )
+    correct = sum(m.correct for m in matches)
+    given, truth = len(answer), len(gold)
+    precision = correct / given if given else (1.0 if not truth else 0.0)
+    recall = correct / truth if truth else (1.0 if not given else 0.0)
+    f1 = 2 * correct / (given + truth) if given + truth else 1.0
+    mean_iou = float(np.mean([m.iou for m in matches])) if matches else None
+    return BoxScore(precision, recall, f1, mean_iou, matches, correct, given, truth)

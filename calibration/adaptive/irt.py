@@ -117,7 +117,9 @@ def graded_answers(responses: pd.DataFrame, gold: pd.Series, task: Task) -> pd.D
     gold.index = gold.index.astype(str)
     frame = responses[[ITEM, ANNOTATOR, ANSWER]].astype({ITEM: str, ANNOTATOR: str})
     frame = frame[frame[ITEM].isin(gold.index)].drop_duplicates([ITEM, ANNOTATOR], keep="last")
-    credit = answers_credit(task.type, list(frame[ANSWER]), list(gold.reindex(frame[ITEM]).to_numpy()))
+    credit = answers_credit(
+        task.type, list(frame[ANSWER]), list(gold.reindex(frame[ITEM]).to_numpy()), min_iou=task.min_iou
+    )
     return pd.DataFrame(
         {ITEM: frame[ITEM].to_numpy(), ANNOTATOR: frame[ANNOTATOR].to_numpy(), CREDIT: credit}
     )

@@ -17,12 +17,18 @@ Correctness per task type (canonical answers, `calibration.answers`):
   both are empty), so 2 of 3 gold spans found and nothing extra earns 0.8. ``accuracy`` (overall and
   per rule) is the mean credit, which equals the share of correct items for every other task type;
   ``n_correct`` still counts the items answered exactly right;
-- ranking: identical order; Kendall's tau-a per item is averaged into ``kendall_tau``.
+- ranking: identical order; Kendall's tau-a per item is averaged into ``kendall_tau``;
+- boxes: answer boxes are paired with gold boxes by maximum total IoU (`calibration.boxes.score_boxes`,
+  Hungarian assignment); a pair is correct at IoU >= the task's ``min_iou`` with the same label. An
+  item is correct when its F1 is 1 (every gold box found, nothing extra; an empty answer to an item
+  with nothing to box is correct), and its credit is that F1, like span items. ``box_precision``,
+  ``box_recall`` and ``box_f1`` are micro averages over all boxes, ``box_mean_iou`` the mean IoU of
+  all matched pairs; ``per_label`` counts gold boxes found per label.
 
 Kappa against gold (Cohen 1960) uses the guideline's declared categories: unweighted for nominal
 tasks (single_label, pairwise), linear weights on scale positions for ordinal ratings and quadratic
 for interval/ratio ones; multi_label uses the pooled item x label binary decisions; span and ranking
-tasks have no kappa (None: there are no negatives to count, Hripcsak & Rothschild 2005). When every
+tasks have no kappa, nor have boxes (None: there are no negatives to count, Hripcsak & Rothschild 2005). When every
 answer and gold answer fall in one category, kappa is None with the flag ``undefined_single_category``.
 
 Pass/fail (policy = the guideline's ``calibration:`` block):
@@ -60,6 +66,7 @@ import pandas as pd
 
 from calibration.agreement.coefficients import UNDEFINED_SINGLE_CATEGORY, agreement_weights, cohen_kappa
 from calibration.agreement.decisions import DECISION_COLUMNS, Decision, decide_rules, overall_decision
+from calibration.boxes import BoxScore, as_boxes, score_boxes
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
@@ -67,6 +74,7 @@ if TYPE_CHECKING:
     from calibration.guidelines.model import Policy, Task
 
 DEFAULT_RULE_THRESHOLD = 0.8
+DEFAULT_MIN_IOU = 0.5  # the Task.min_iou default, for callers that have no task
 _COUNT_COLUMNS = ["n_items", "n_correct", "accuracy"]
 
 
@@ -96,6 +104,10 @@ class GoldScore:
     mae: float | None = None
     within_one: float | None = None
     kendall_tau: float | None = None
+    box_precision: float | None = None
+    box_recall: float | None = None
+    box_f1: float | None = None
+    box_mean_iou: float | None = None
     items: pd.DataFrame = field(default_factory=pd.DataFrame)  # per item: answer, gold, correct, credit
     credit: float | None = (
         None  # the sum of the items' credit (partial for spans); accuracy = credit / n_items
@@ -135,6 +147,10 @@ class GoldScore:
             "mae": self.mae,
             "within_one": self.within_one,
             "kendall_tau": self.kendall_tau,
+            "box_precision": self.box_precision,
+            "box_recall": self.box_recall,
+            "box_f1": self.box_f1,
+            "box_mean_iou": self.box_mean_iou,
             "per_rule": frame(self.per_rule),
             "decision": self.decision,
             "undecided_rules": self.undecided_rules,
@@ -196,11 +212,19 @@ def span_match(answer: Any, gold: Any) -> SpanMatch:
     return SpanMatch(len(mine & truth), len(mine), len(truth))
 
 
-def answers_credit(task_type: str, answers: list[Any], golds: list[Any]) -> list[float]:
-    """Each answer's credit: the F1 of its spans for span tasks, else 1.0 or 0.0 (`answers_correct`)."""
+def answers_credit(
+    task_type: str, answers: list[Any], golds: list[Any], *, min_iou: float = DEFAULT_MIN_IOU
+) -> list[float]:
+    """Each answer's credit: the F1 of its spans or boxes (boxes matched at `min_iou`), else 1.0 or 0.0."""
     if task_type == "span":
         return [span_match(a, g).f1 for a, g in zip(answers, golds, strict=True)]
+    if task_type == "boxes":
+        return [_box_score(a, g, min_iou).f1 for a, g in zip(answers, golds, strict=True)]
     return [float(c) for c in answers_correct(task_type, answers, golds)]
+
+
+def _box_score(answer: Any, gold: Any, min_iou: float) -> BoxScore:
+    return score_boxes(as_boxes(answer), as_boxes(gold), min_iou)
 
 
 def _kendall_tau(a: tuple, b: tuple) -> float:
@@ -215,9 +239,13 @@ def _kendall_tau(a: tuple, b: tuple) -> float:
     return float(s.sum() / len(s))
 
 
-def answers_correct(task_type: str, answers: list[Any], golds: list[Any]) -> list[bool]:
-    """Whether each answer equals its gold answer, by the task type's rule (module docstring)."""
+def answers_correct(
+    task_type: str, answers: list[Any], golds: list[Any], *, min_iou: float = DEFAULT_MIN_IOU
+) -> list[bool]:
+    """Whether each answer is right, by the task type's rule (module docstring); boxes match at `min_iou`."""
     pairs = zip(answers, golds, strict=True)
+    if task_type == "boxes":
+        return [_box_score(a, g, min_iou).is_correct for a, g in pairs]
     if task_type == "multi_label":
         return [set(a) == set(g) for a, g in pairs]
     if task_type == "span":
@@ -280,8 +308,17 @@ def score_against_gold(
     flags: list[str] = []
     extra: dict[str, float | None] = {}
 
-    correct_s = pd.Series(answers_correct(kind, answers, golds), dtype=bool)
-    credit_s = pd.Series(answers_credit(kind, answers, golds), dtype=float)
+    box_scores = (
+        [_box_score(a, g, task.min_iou) for a, g in zip(answers, golds, strict=True)]
+        if kind == "boxes"
+        else []
+    )
+    if kind == "boxes":
+        correct_s = pd.Series([b.is_correct for b in box_scores], dtype=bool)
+        credit_s = pd.Series([b.f1 for b in box_scores], dtype=float)
+    else:
+        correct_s = pd.Series(answers_correct(kind, answers, golds), dtype=bool)
+        credit_s = pd.Series(answers_credit(kind, answers, golds), dtype=float)
     n_items, n_correct, credit = len(frame), int(correct_s.sum()), float(credit_s.sum())
     accuracy = credit / n_items if n_items else None
 
@@ -329,6 +366,8 @@ def score_against_gold(
         extra["span_recall"] = tp / len(g_spans) if g_spans else (1.0 if not a_spans else 0.0)
         total = len(a_spans) + len(g_spans)
         extra["span_f1"] = 2 * tp / total if total else 1.0
+    elif kind == "boxes" and n_items:
+        extra.update(_box_totals(box_scores))
     elif kind == "ranking" and n_items:
         taus = [_kendall_tau(tuple(a), tuple(g)) for a, g in zip(answers, golds, strict=True)]
         finite = [t for t in taus if np.isfinite(t)]
@@ -350,6 +389,14 @@ def score_against_gold(
         per_label = _counts_frame(
             pd.Series([r[0] for r in rows], dtype=object), pd.Series([r[1] for r in rows]), "label"
         )
+    elif kind == "boxes":
+        rows = []
+        for g, score in zip(golds, box_scores, strict=True):
+            found = {m.gold for m in score.matches if m.correct}
+            rows.extend((box.label, k in found) for k, box in enumerate(as_boxes(g)))
+        per_label = _counts_frame(
+            pd.Series([r[0] for r in rows], dtype=object), pd.Series([r[1] for r in rows]), "label"
+        )
     else:
         per_label = pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name="label"))
 
@@ -359,7 +406,7 @@ def score_against_gold(
         joined = pd.DataFrame({ITEM: frame[ITEM], "correct": correct_s, "credit": credit_s}).merge(
             rules, on=ITEM, how="inner"
         )
-        partial = joined["credit"] if kind == "span" else None
+        partial = joined["credit"] if kind in ("span", "boxes") else None
         per_rule = _counts_frame(joined[RULE], joined["correct"], RULE, partial)
     else:
         per_rule = pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name=RULE))
@@ -402,6 +449,20 @@ def score_against_gold(
         decision=overall_decision(decisions["decision"]) if n_items and len(decisions) else "undecided",
         **extra,
     )
+
+
+def _box_totals(scores: list[BoxScore]) -> dict[str, float | None]:
+    """Micro-averaged box precision, recall and F1 over items, and the mean IoU of every matched pair."""
+    correct = sum(s.correct for s in scores)
+    given = sum(s.given for s in scores)
+    gold = sum(s.gold for s in scores)
+    ious = [m.iou for s in scores for m in s.matches]
+    return {
+        "box_precision": correct / given if given else (1.0 if not gold else 0.0),
+        "box_recall": correct / gold if gold else (1.0 if not given else 0.0),
+        "box_f1": 2 * correct / (given + gold) if given + gold else 1.0,
+        "box_mean_iou": float(np.mean(ious)) if ious else None,
+    }
 
 
 def needed_correct(threshold: float, n_items: int) -> int:
@@ -498,7 +559,7 @@ def score_annotators(
     policy: Policy | None = None,
 ) -> pd.DataFrame:
     """One row per annotator: n_items, n_correct, accuracy, kappa, passed, failed_rules, flags, the
-    task-specific span_f1 / mae / within_one / kendall_tau where they apply, the overall ``decision``
+    task-specific span_f1 / box_f1 / box_mean_iou / mae / within_one / kendall_tau where they apply, the overall ``decision``
     and ``rule_decisions`` (`rule_decision_texts`: one "R1: pass, 78%–99%" text per rule).
 
     Returns:
@@ -518,6 +579,8 @@ def score_annotators(
             "failed_rules": score.failed_rules,
             "flags": score.flags,
             "span_f1": score.span_f1,
+            "box_f1": score.box_f1,
+            "box_mean_iou": score.box_mean_iou,
             "mae": score.mae,
             "within_one": score.within_one,
             "kendall_tau": score.kendall_tau,
@@ -525,7 +588,8 @@ def score_annotators(
             "rule_decisions": rule_decision_texts(score.rule_decisions),
         }
     columns = ["n_items", "n_correct", "accuracy", "kappa", "passed", "failed_rules", "flags",
-               "span_f1", "mae", "within_one", "kendall_tau", "decision", "rule_decisions"]  # fmt: skip
+               "span_f1", "box_f1", "box_mean_iou", "mae", "within_one", "kendall_tau", "decision",
+               "rule_decisions"]  # fmt: skip
     out = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     out.index.name = ANNOTATOR
     return out

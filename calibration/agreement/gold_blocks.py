@@ -103,7 +103,7 @@ class GoldRows:
                 "gold_accuracy": float(np.mean(relevant)) if relevant else None,
                 "gold_kappa": self._label_kappa(label),
             }
-        if self.task.type in ("span", "ranking"):
+        if self.task.type in ("span", "ranking", "boxes"):
             return {"gold_accuracy": None, "gold_kappa": None}
         rows = np.asarray(self.gold_labels, dtype=object) == label  # "" where the item has no gold
         has = rows & np.isfinite(self.correct)
@@ -181,7 +181,9 @@ def gold_rows(
         gold_values = gold.to_numpy()
         golds = [gold_values[p] if h else None for p, h in zip(position, has, strict=True)]
         if len(sel):
-            correct[sel] = answers_correct(task.type, [answers[i] for i in sel], [golds[i] for i in sel])
+            correct[sel] = answers_correct(
+                task.type, [answers[i] for i in sel], [golds[i] for i in sel], min_iou=task.min_iou
+            )
         gold_labels = golds
         if task.type == "multi_label":
             labels = task.label_ids

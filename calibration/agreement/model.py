@@ -271,7 +271,7 @@ def certify_model(
 
 
 def _credit(task: Task, answers: pd.Series, gold: pd.Series) -> np.ndarray:
-    return np.asarray(answers_credit(task.type, list(answers), list(gold)), dtype=float)
+    return np.asarray(answers_credit(task.type, list(answers), list(gold), min_iou=task.min_iou), dtype=float)
 
 
 def _hashable(value: Any) -> Any:

@@ -40,7 +40,7 @@ def publish_bundled(engine: Any) -> list[str]:
     Other files under ``guidelines/`` are drafts: they wait for a person (see the module docstring).
     """
     from calibration.guidelines import versions
-    from calibration.guidelines.loading import load_guideline
+    from calibration.guidelines.loading import read_guideline_file
     from calibration.rounds import service
 
     published: list[str] = []
@@ -51,8 +51,9 @@ def publish_bundled(engine: Any) -> list[str]:
             if f"{file.id}@{file.version}" in known or not versions.is_shipped(file):
                 continue
             try:
-                guideline = load_guideline(file.path)
-                if service.publish(engine, guideline):
+                loaded = read_guideline_file(file.path)
+                guideline = loaded.guideline
+                if service.publish(engine, guideline, images=loaded.images):
                     published.append(guideline.ref)
             except CalibrationError as error:
                 log.warning("bundled guideline %s@%s not published: %s", file.id, file.version, error)

@@ -96,7 +96,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_versions(args: argparse.Namespace) -> int:
     """`calibration versions guidelines/<id>`"""
-    from calibration.guidelines.loading import load_guideline
+    from calibration.guidelines.loading import read_guideline_file
     from calibration.guidelines.versions import content_hash, versions_in
 
     folder = Path(args.folder)
@@ -108,13 +108,14 @@ def run_versions(args: argparse.Namespace) -> int:
         return 2
     rows = []
     for file in versions_in(folder):
-        guideline = load_guideline(file.path)
+        loaded = read_guideline_file(file.path)
+        guideline = loaded.guideline
         entry = next((e for e in guideline.changelog if e.version == guideline.version), None)
         rows.append(
             {
                 "version": guideline.version,
                 "path": str(file.path),
-                "hash": content_hash(guideline),
+                "hash": content_hash(guideline, loaded.images),
                 "date": entry.date.isoformat() if entry else None,
                 "changes": entry.changes if entry else None,
                 "rules": list(entry.rules) if entry else [],

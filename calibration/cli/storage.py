@@ -167,14 +167,15 @@ def run_db_status(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from calibration.guidelines.loading import load_guideline
+    from calibration.guidelines.loading import read_guideline_file
     from calibration.rounds import service
 
-    guidelines = [load_guideline(path) for path in args.paths]  # all files valid before writing any
+    loaded = [read_guideline_file(path) for path in args.paths]  # all files valid before writing any
     engine = _engine(args)
-    for guideline in guidelines:
+    for file in loaded:
+        guideline = file.guideline
         known = {v.ref for v in service.list_guideline_versions(engine, guideline.id)}
-        version = service.publish_guideline(engine, guideline, service.SYSTEM)
+        version = service.publish_guideline(engine, guideline, service.SYSTEM, file.images)
         verb = "already published" if version.ref in known else "published"
         print(f"{verb} {version.ref} (content hash {version.content_hash[:12]})")
     return 0

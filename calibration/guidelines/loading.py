@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from calibration.errors import GuidelineError, Location, Problem
+from calibration.guidelines.images import ImageFile, box_problems, read_images
 from calibration.guidelines.model import SEMVER, Guideline
 from calibration.guidelines.yaml_source import (
     MAX_DEPTH,
@@ -57,11 +59,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LoadedGuideline:
-    """A valid guideline with the file it came from and the positions of its fields."""
+    """A valid guideline with the file it came from, the positions of its fields and its images.
+
+    `images` holds every image the guideline's inputs use, by path as written, read and checked;
+    it is empty when the guideline was parsed without a folder to read images from.
+    """
 
     guideline: Guideline
     path: str | None
     source_map: SourceMap
+    images: Mapping[str, ImageFile] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- items_file
@@ -220,7 +227,9 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
     Args:
         text: the YAML document.
         path: the file name shown in messages; also checked against ``<id>/<version>.yaml``.
-        base: folder in which `items_file` is looked up (default: the folder of `path`).
+        base: folder in which `items_file` is looked up (default: the folder of `path`) and images
+            are read; images are read and checked (file, format, limits, gold boxes inside) only
+            when `base` is given.
 
     Raises:
         GuidelineError: with every problem found in `.problems`, each located by line, column and field.
@@ -229,6 +238,7 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
     from calibration.guidelines.messages import translate_errors
     from calibration.guidelines.partial import cross_problems_despite
 
+    image_base = base
     encoded = len(text.encode("utf-8", errors="surrogatepass"))
     if encoded > MAX_FILE_BYTES:
         _raise(decode_bytes(b"", path, encoded)[1])
@@ -283,14 +293,20 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
         cross += cross_problems_despite(error, data)
     for at, message, hint in cross:
         found.append(problem_at(message, source_map.locate(at), at, hint))
+    images: dict[str, ImageFile] = {}
     if guideline is not None:
         for at, message, hint in span_boundary_problems(guideline):
             found.append(problem_at(message, source_map.locate(at), at, hint, code="span_not_selectable"))
+        if image_base is not None:
+            images, image_problems = read_images(guideline, image_base)
+            image_problems += box_problems(guideline, images)
+            for at, message, hint, code in image_problems:
+                found.append(problem_at(message, source_map.locate(at), at, hint, code=code))
     problems += [p for p in found if not _shadowed_by(p, shadowed)]
     if problems or guideline is None:
         _raise(problems)
     assert guideline is not None
-    return LoadedGuideline(guideline, path, source_map)
+    return LoadedGuideline(guideline, path, source_map, images)
 
 
 def _shadowed_by(problem: Problem, fields: list[str]) -> bool:

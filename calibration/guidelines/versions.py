@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from calibration.errors import GuidelineError, Location, NotFoundError
+from calibration.guidelines.images import ImageFile
 from calibration.guidelines.model import SEMVER, Guideline
 
 BUNDLED_DIR: Path = Path(__file__).resolve().parents[2] / "guidelines"
@@ -230,16 +231,22 @@ def comparable_pairs(refs: Sequence[tuple[K, str]]) -> list[tuple[K, K]]:
     ]
 
 
-def normalized_content(guideline: Guideline) -> str:
+def normalized_content(guideline: Guideline, images: Mapping[str, ImageFile] | None = None) -> str:
     """The canonical JSON text of a guideline's content: sorted keys, defaults filled in, no whitespace.
 
     `items_file` is left out (where items are stored is not content); the items themselves are in.
     Fields added to the format later are left out while they hold their default (an input's
     ``image`` and ``alt``, ``task.min_iou`` outside boxes tasks, ``calibration.policy: fixed`` and
     ``calibration.max_items: 60``), so a guideline that does not use them keeps the hash it was
-    published with.
+    published with. With `images` (by path as written), the SHA-256 of each image the guideline uses
+    is part of the content under ``images``; a guideline without images has no such key.
     """
     data = guideline.model_dump(mode="json", exclude={"items_file"})
+    if images:
+        used = {input["image"] for input in _inputs_of(data) if input.get("image") is not None}
+        digests = {path: images[path].sha256 for path in used if path in images}
+        if digests:
+            data["images"] = digests
     if data["task"]["type"] != "boxes":
         data["task"].pop("min_iou", None)
     calibration = data.get("calibration") or {}
@@ -263,6 +270,10 @@ def _inputs_of(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield example["input"]
 
 
-def content_hash(guideline: Guideline) -> str:
-    """SHA-256 (hex) of `normalized_content`: stable across key order, formatting, comments and defaults."""
-    return hashlib.sha256(normalized_content(guideline).encode("utf-8")).hexdigest()
+def content_hash(guideline: Guideline, images: Mapping[str, ImageFile] | None = None) -> str:
+    """SHA-256 (hex) of `normalized_content`: stable across key order, formatting, comments and defaults.
+
+    Pass the guideline's `images` (``read_guideline_file(path).images``) for the hash of a version
+    with images, as publishing does: then it covers every image's bytes.
+    """
+    return hashlib.sha256(normalized_content(guideline, images).encode("utf-8")).hexdigest()

@@ -31,6 +31,8 @@ SCORE_COLUMNS = (
     "failed_rules",
     "flags",
     "span_f1",
+    "box_f1",
+    "box_mean_iou",
     "mae",
     "within_one",
     "kendall_tau",
@@ -212,9 +214,9 @@ def analyse_round(
     has_gold = bool(answered_gold.any())
     if has_gold:
         with_gold = responses[answered_gold]
-        annotator_rule = accuracy_matrix(with_gold, item_rules, gold, guideline.task.type).reindex(
-            columns=rules.index
-        )
+        annotator_rule = accuracy_matrix(
+            with_gold, item_rules, gold, guideline.task.type, min_iou=guideline.task.min_iou
+        ).reindex(columns=rules.index)
         kind = "accuracy vs gold"
         if with_scores:
             scores = _gold_scores(with_gold, gold, guideline, item_rules)
@@ -249,21 +251,35 @@ def _gold_scores(
     return scores[[c for c in SCORE_COLUMNS if c in scores.columns]]
 
 
+def _is_correct(task: Any, answer: Any, gold: Any) -> bool:
+    from calibration.agreement.gold import answers_correct
+
+    return answers_correct(task.type, [answer], [gold], min_iou=task.min_iou)[0]
+
+
 def accuracy_matrix(
-    responses: pd.DataFrame, item_rules: pd.DataFrame, gold: pd.Series, task_type: str | None = None
+    responses: pd.DataFrame,
+    item_rules: pd.DataFrame,
+    gold: pd.Series,
+    task_type: str | None = None,
+    *,
+    min_iou: float = 0.5,
 ) -> pd.DataFrame:
     """Mean credit against gold per annotator (index) and rule (columns); NaN where none.
 
     An answer's credit is `calibration.agreement.gold`'s: 1 when it equals the gold answer (canonical
-    answers compare exactly), else 0, except for span answers (`task_type` "span"), which earn the
-    F1 of their spans against the gold spans. Items without gold are left out.
+    answers compare exactly), else 0, except for span and box answers (`task_type` "span" or
+    "boxes"), which earn the F1 of their spans or boxes against gold (boxes matched at `min_iou`,
+    the task's). Items without gold are left out.
     """
     from calibration.agreement.gold import answers_credit
 
     part = responses[responses[ITEM].isin(gold.index)]
     expected = gold.reindex(part[ITEM]).to_numpy()
-    if task_type == "span":
-        correct = np.array(answers_credit("span", list(part[ANSWER]), list(expected)), dtype=float)
+    if task_type in ("span", "boxes"):
+        correct = np.array(
+            answers_credit(task_type, list(part[ANSWER]), list(expected), min_iou=min_iou), dtype=float
+        )
     else:
         correct = np.fromiter((a == b for a, b in zip(part[ANSWER], expected, strict=True)), bool, len(part))
     frame = pd.DataFrame({ITEM: part[ITEM].to_numpy(), ANNOTATOR: part[ANNOTATOR].astype(str).to_numpy()})
@@ -408,7 +424,7 @@ def annotator_answers(
             "text": text,
             "answer": answer_text(task_type, record["answer"], raw),
             "gold": answer_text(task_type, gold[item_id], raw) if has_gold else "",
-            "correct": (record["answer"] == gold[item_id]) if has_gold else None,
+            "correct": _is_correct(guideline.task, record["answer"], gold[item_id]) if has_gold else None,
         }
         for extra in ("confidence", "cited_rule", "unclear", "comment", "seconds"):
             if extra in record:

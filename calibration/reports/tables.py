@@ -216,11 +216,11 @@ def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:
             parts.append(f"{shown} {label}")
         return "; ".join(parts) if parts else "(no span)"
     if task_type == "boxes":
-        shown = [
+        boxes = [
             f"{b['label']} {b['width']}×{b['height']} at ({b['x']}, {b['y']})"
             for b in answer_to_json(task_type, answer)
         ]
-        return "; ".join(shown) if shown else "(no box)"
+        return "; ".join(boxes) if boxes else "(no box)"
     value = answer_to_json(task_type, answer)
     if isinstance(value, list):
         return " > ".join(map(str, value)) if task_type == "ranking" else ", ".join(map(str, value))
@@ -228,9 +228,17 @@ def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:
 
 
 def input_text(item_input: Any) -> str:
-    """The text an annotator saw for an item input (text, or prompt with replies/candidates)."""
+    """The text an annotator saw for an item input (text, or prompt with replies/candidates).
+
+    An image shows as ``[image: path] alt`` on its own line before the text.
+    """
     if item_input is None:
         return ""
+    image = getattr(item_input, "image", None)
+    if image is not None:
+        shown = f"[image: {image}] {item_input.alt}"
+        rest = input_text(item_input.model_copy(update={"image": None, "alt": None}))
+        return f"{shown}\n{rest}" if rest else shown
     if hasattr(item_input, "text"):
         return str(item_input.text)
     if hasattr(item_input, "a"):

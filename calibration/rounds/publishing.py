@@ -1,18 +1,20 @@
-"""Guideline versions: publish (idempotent by content hash), list and read published versions."""
+"""Guideline versions: publish (idempotent by content hash, with their images), list and read them back."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, undefer
 
 from calibration.errors import (
     ConflictError,
+    GuidelineError,
     Location,
+    NotFoundError,
 )
+from calibration.guidelines.images import ImageFile
 from calibration.rounds._common import (
     SYSTEM,
     Actor,
@@ -31,16 +33,23 @@ if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline
 
 
-def publish_guideline(engine: Engine, guideline: Guideline, actor: Actor = SYSTEM) -> GuidelineVersion:
-    """Publish a guideline version as a frozen snapshot with its content hash.
+def publish_guideline(
+    engine: Engine,
+    guideline: Guideline,
+    actor: Actor = SYSTEM,
+    images: Mapping[str, ImageFile] | None = None,
+) -> GuidelineVersion:
+    """Publish a guideline version as a frozen snapshot with its content hash and its images.
 
-    Publishing the same id and version again with the same content is a no-op returning the stored
-    version; with different content it is refused.
+    Publishing the same id and version again with the same content (images included) is a no-op
+    returning the stored version; with different content it is refused.
 
     Args:
         engine: the store.
         guideline: a validated guideline.
         actor: a lead or author (or SYSTEM).
+        images: the images its inputs use, by path as written (``read_guideline_file(path).images``);
+            needed when the guideline has images, which are stored with the version.
 
     Returns:
         The published version.
@@ -48,22 +57,57 @@ def publish_guideline(engine: Engine, guideline: Guideline, actor: Actor = SYSTE
     Raises:
         ConflictError: the id and version are already published with other content; the message
             tells the author to bump the version.
+        GuidelineError: an image the guideline uses is not in `images`.
         PermissionDenied: the actor is an annotator.
     """
-    return _publish(engine, guideline, actor)[0]
+    return _publish(engine, guideline, actor, images)[0]
 
 
-def publish(engine: Engine, guideline: Guideline, actor: Actor = SYSTEM) -> bool:
+def publish(
+    engine: Engine,
+    guideline: Guideline,
+    actor: Actor = SYSTEM,
+    images: Mapping[str, ImageFile] | None = None,
+) -> bool:
     """Publish like `publish_guideline`; True when the version was new, False when it was already there."""
-    return _publish(engine, guideline, actor)[1]
+    return _publish(engine, guideline, actor, images)[1]
 
 
-def _publish(engine: Engine, guideline: Guideline, actor: Actor) -> tuple[GuidelineVersion, bool]:
-    digest = _hash_of(guideline)
+def _images_used(guideline: Guideline, images: Mapping[str, ImageFile]) -> dict[str, ImageFile]:
+    from calibration.guidelines.images import image_inputs
 
+    used = {input.image for _, input in image_inputs(guideline)}
+    missing = sorted(used - set(images))
+    if missing:
+        raise GuidelineError(
+            f"{guideline.ref} uses {len(missing)} image{'s' if len(missing) != 1 else ''} not given to "
+            f"publish ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})",
+            hint="publish the guideline from its file, so its images are read with it "
+            "(calibration publish guidelines/<id>/<version>.yaml)",
+        )
+    return {path: images[path] for path in sorted(used)}
+
+
+def _stored_images(session: Session, version_id: int) -> dict[str, ImageFile]:
+    rows = session.scalars(
+        select(t.GuidelineImage)
+        .where(t.GuidelineImage.guideline_version_id == version_id)
+        .options(undefer(t.GuidelineImage.data))
+    )
+    return {r.path: ImageFile(r.path, r.media_type, r.width, r.height, bytes(r.data)) for r in rows}
+
+
+def _publish(
+    engine: Engine, guideline: Guideline, actor: Actor, images: Mapping[str, ImageFile] | None
+) -> tuple[GuidelineVersion, bool]:
     def work(session: Session) -> tuple[GuidelineVersion, bool]:
         who = actor_row(session, actor, ("lead", "author"), "publish guidelines")
         existing = repo.find_version(session, guideline.id, guideline.version)
+        # republishing a published snapshot (which holds image paths, not bytes) compares with the
+        # stored images; images given take precedence, so changed bytes are a conflict
+        known = _stored_images(session, existing.id) if existing is not None and images is None else {}
+        used = _images_used(guideline, {**known, **(images or {})})
+        digest = _hash_of(guideline, used)
         if existing is not None:
             if existing.content_hash == digest:
                 return repo.version_of(existing), False
@@ -84,6 +128,18 @@ def _publish(engine: Engine, guideline: Guideline, actor: Actor) -> tuple[Guidel
         )
         session.add(row)
         session.flush()
+        for image in used.values():
+            session.add(
+                t.GuidelineImage(
+                    guideline_version_id=row.id,
+                    path=image.path,
+                    sha256=image.sha256,
+                    media_type=image.media_type,
+                    width=image.width,
+                    height=image.height,
+                    data=image.data,
+                )
+            )
         repo.audit(session, actor_user_id(who), "publish", f"guideline:{guideline.ref}", content_hash=digest)
         return repo.version_of(row), True
 
@@ -106,14 +162,51 @@ def get_guideline(engine: Engine, ref: str) -> Guideline:
         return guideline_of(version_row(session, ref))
 
 
-def _hash_of(guideline: Guideline) -> str:
-    try:
-        from calibration.guidelines.versions import content_hash
-    except ImportError:  # pragma: no cover - the guidelines package always has it
-        snapshot = guideline.model_dump(mode="json", exclude={"items_file"})
-        text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return content_hash(guideline)
+def image_of(engine: Engine, version_id: int, path: str) -> ImageFile:
+    """One image of a published guideline version, bytes included, for the app to show.
+
+    Args:
+        engine: the store.
+        version_id: the published version's id (`GuidelineVersion.id`).
+        path: the image's path as written in the guideline (an input's ``image``).
+
+    Raises:
+        NotFoundError: the version has no image at `path`.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row = session.scalar(
+            select(t.GuidelineImage)
+            .where(t.GuidelineImage.guideline_version_id == version_id, t.GuidelineImage.path == path)
+            .options(undefer(t.GuidelineImage.data))
+        )
+        if row is None:
+            raise NotFoundError(
+                f"guideline version {version_id} has no image {path!r}",
+                hint="image paths are the inputs' image fields as written in the published guideline",
+            )
+        return ImageFile(row.path, row.media_type, row.width, row.height, bytes(row.data))
+
+
+def images_of(engine: Engine, version_id: int) -> list[ImageFile]:
+    """Every image of a published version without its bytes (``data`` is empty), ordered by path."""
+    with session_scope(engine, read_only=True) as session:
+        rows = session.execute(
+            select(
+                t.GuidelineImage.path,
+                t.GuidelineImage.media_type,
+                t.GuidelineImage.width,
+                t.GuidelineImage.height,
+            )
+            .where(t.GuidelineImage.guideline_version_id == version_id)
+            .order_by(t.GuidelineImage.path)
+        ).all()
+    return [ImageFile(path, media_type, width, height, b"") for path, media_type, width, height in rows]
+
+
+def _hash_of(guideline: Guideline, images: Mapping[str, ImageFile]) -> str:
+    from calibration.guidelines.versions import content_hash
+
+    return content_hash(guideline, images)
 
 
 def _bump(version: str) -> str:

@@ -66,6 +66,8 @@ from calibration.rounds.attempts import (
 from calibration.rounds.attempts import answers_by_item as answers_by_item
 from calibration.rounds.publishing import (
     get_guideline,
+    image_of,
+    images_of,
     list_guideline_versions,
     publish,
     publish_guideline,
@@ -141,6 +143,8 @@ __all__ = [
     "get_round",
     "get_user",
     "has_lead",
+    "image_of",
+    "images_of",
     "import_responses",
     "invite",
     "latest_response_marker",

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -102,6 +103,26 @@ class GuidelineVersion(Base):
     )  # large: loaded only on a cache miss
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class GuidelineImage(Base):
+    """An image of a published guideline version: its path as written in the guideline, and its bytes.
+
+    Images are part of the frozen version (the content hash covers them), so every app server on
+    one database serves the same image.
+    """
+
+    __tablename__ = "guideline_images"
+    __table_args__ = (UniqueConstraint("guideline_version_id", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guideline_version_id: Mapped[int] = mapped_column(ForeignKey("guideline_versions.id"))
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # large: loaded when asked for
 
 
 class Round(Base):

@@ -217,3 +217,27 @@ def test_an_upload_is_validated_once_not_on_every_rerun(ws, monkeypatch):
     at.run()
     assert "contract-clauses@1.9.7 is valid." in [s.value for s in at.success]
     assert calls == ["1.9.7.yaml"]
+
+
+def test_a_draft_with_images_is_published_with_them(ws, tmp_path, monkeypatch):
+    from box_guideline import write_box_guideline
+
+    from calibration.guidelines import versions
+    from calibration.rounds import service
+
+    folder = tmp_path / "guidelines"
+    write_box_guideline(folder / "street", name="1.0.0.yaml")
+    monkeypatch.setattr(versions, "BUNDLED_DIR", folder)
+    at = ws.page("guidelines_admin.py", ws.lead).run()
+    assert at.selectbox(key="gadm_draft").options == ["street@1.0.0"]
+    at.button(key="gadm_draft_publish").click().run()
+    assert not at.exception
+    assert "Published street@1.0.0." in [s.value for s in at.success]
+    (version,) = [v for v in service.list_guideline_versions(ws.engine) if v.ref == "street@1.0.0"]
+    image = service.image_of(ws.engine, version.id, "images/street-01.png")
+    assert (image.width, image.height) == (20, 10)
+    # picked as a published version, publishing again is a no-op, not a missing-images error
+    at.segmented_control(key="gadm_source").set_value("Bundled or published").run()
+    at.selectbox(key="gadm_pick").set_value("street@1.0.0").run()
+    at.button(key="gadm_publish").click().run()
+    assert not at.error and "Published street@1.0.0." in [s.value for s in at.success]

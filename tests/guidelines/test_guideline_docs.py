@@ -61,7 +61,7 @@ def _complete_examples() -> list[str]:
 
 def test_there_is_a_complete_example_per_task_type() -> None:
     types = {load_guideline_text(block).task.type for block in _complete_examples()}
-    assert types == {"single_label", "multi_label", "span", "rating", "pairwise", "ranking"}
+    assert types == {"single_label", "multi_label", "span", "rating", "pairwise", "ranking", "boxes"}
 
 
 @pytest.mark.parametrize("block", _complete_examples(), ids=lambda b: b.split("\nid: ")[1].split("\n")[0])

@@ -17,7 +17,7 @@ from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
 from calibration.guidelines.diff import diff_guidelines
-from calibration.guidelines.loading import load_guideline
+from calibration.guidelines.loading import load_guideline, read_guideline_file
 
 user = state.require_role("lead", "author")
 st.title("Guidelines")
@@ -50,6 +50,12 @@ def _load(ref: str):
     return load_guideline(_bundled()[ref])
 
 
+def _images(ref: str):
+    """The images of the bundled file of `ref`, read from its folder (None for an upload: no images)."""
+    path = _bundled().get(ref)
+    return read_guideline_file(path).images if path else None
+
+
 # ----------------------------------------------------------------- drafts waiting for a person
 drafts = {f"{f.id}@{f.version}": f for f in versions.unpublished_drafts(_published(), versions.BUNDLED_DIR)}
 if drafts:
@@ -61,7 +67,8 @@ if drafts:
     draft_ref = st.selectbox("Draft", list(drafts), key="gadm_draft")
     draft_file = drafts[draft_ref]
     try:
-        draft = load_guideline(draft_file.path)
+        loaded_draft = read_guideline_file(draft_file.path)
+        draft = loaded_draft.guideline
     except CalibrationError as error:
         problems = error.problems
         st.error(
@@ -80,7 +87,7 @@ if drafts:
             from calibration.rounds import service
 
             try:
-                service.publish(state.get_engine(), draft, actor=user.id)
+                service.publish(state.get_engine(), draft, actor=user.id, images=loaded_draft.images)
             except CalibrationError as error:
                 state.render_error(error)
             else:
@@ -137,7 +144,8 @@ if candidate is not None:
             from calibration.rounds import service
 
             try:
-                service.publish(state.get_engine(), candidate, actor=user.id)
+                images = _images(candidate.ref) if source != "Upload a file" else None
+                service.publish(state.get_engine(), candidate, actor=user.id, images=images)
             except CalibrationError as error:
                 state.render_error(error)
             else:
