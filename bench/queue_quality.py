@@ -16,7 +16,8 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   items, annotators as accurate as elsewhere, so kappa/alpha are low while raw agreement is high),
   ``few_clear`` (a clear rule with 4-9 items), ``noise_pair`` (a clear 3-label rule whose ordinary mistakes
   all fall on one label pair), ``hard_clear`` (a clear rule whose items are long: every annotator
-  slips twice as often, at random), a ``careless`` annotator answering at random on 20 % of items,
+  slips twice as often, at random, and is 15 % slower and 0.1 less confident), a ``careless``
+  annotator answering at random on 20 % of items,
   and ``wrong_gold`` (3 gold answers of clear rules are wrong).
 - Annotator signals (confidence 1-5, "unclear", seconds) are drawn for every answer; on ambiguous
   rules the confidence is 0.2 lower on average (sd 1, plus a per-annotator offset of sd 0.5),
