@@ -498,6 +498,23 @@ def score_parts(
     return parts
 
 
+SEPARATION_NAMES = {
+    "agreement": "agreement",
+    "low_confidence": "confidence",
+    "flagged_unclear": "unclear flags",
+    "long_time": "time",
+}
+
+
+def separation_text(parts: Mapping[str, float]) -> str:
+    """The score's separations in words, e.g. ``"Stands apart from the other rules by (standard errors):
+    agreement +2.3, confidence +1.1, unclear flags -0.2, time +0.4"``."""
+    found = [f"{SEPARATION_NAMES[code]} {parts[code]:+.1f}" for code in SEPARATED if code in parts]
+    if not found:
+        return "Not compared with other rules (nothing to compare with)."
+    return "Stands apart from the other rules by (standard errors): " + ", ".join(found)
+
+
 def agreement_separation(item_agreement: pd.Series, rule_items: list[str]) -> float:
     """How many standard errors the rule's per-item agreement falls below the other rules' items (Welch).
 

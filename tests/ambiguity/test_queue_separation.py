@@ -17,6 +17,7 @@ from calibration.ambiguity.queue import (
     agreement_separation,
     pilot_queue,
     score_parts,
+    separation_text,
 )
 from calibration.ambiguity.signals import Evidence, RuleAgreement
 from calibration.guidelines.model import Label, Task
@@ -110,3 +111,25 @@ def test_benchmark_rule_ids_carry_no_hint_of_the_kind(scenario):
         next(r.kind for r in bench.simulate(scenario, seed).rules if r.rule_id == "R00") for seed in range(12)
     }
     assert len(first) > 1
+
+
+def test_separation_text_says_the_parts_in_standard_errors():
+    text = separation_text({"agreement": 2.34, "low_confidence": -0.4, "split_items": 2.0})
+    assert text == "Stands apart from the other rules by (standard errors): agreement +2.3, confidence -0.4"
+    assert separation_text({}).startswith("Not compared")
+
+
+def test_a_lone_rule_below_the_target_is_still_revised():
+    # with no other rule to compare with, the target decides (AC1 confidently below it)
+    rng = np.random.default_rng(2)
+    rows = [
+        {"item_id": f"i{i:02d}", "annotator_id": f"a{a}", "answer": str(rng.choice(["A", "B"]))}
+        for i in range(30)
+        for a in range(4)
+    ]
+    responses = responses_frame(rows)
+    item_rules = item_rules_frame({f"i{i:02d}": ["R"] for i in range(30)})
+    queue = pilot_queue(Pilot(responses, item_rules, pd.Series(dtype=object), None, TASK), bootstrap=200)
+    entry = queue.entry("R")
+    assert "low_agreement" in entry.flags and "agreement" not in entry.score_parts
+    assert entry.group == "revise"
