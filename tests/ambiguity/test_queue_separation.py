@@ -133,3 +133,16 @@ def test_a_lone_rule_below_the_target_is_still_revised():
     entry = queue.entry("R")
     assert "low_agreement" in entry.flags and "agreement" not in entry.score_parts
     assert entry.group == "revise"
+
+
+def test_pilot_more_items_comes_from_the_interval():
+    # before: always (10 - n) + 10, however wide the interval; now enough items for AC1's interval
+    # (half-width 0.3 on 6 items, shrinking as 1/sqrt(n)) to tell the estimate from the target
+    from calibration.ambiguity.signals import items_to_tell, likely_ambiguous
+
+    stats = RuleAgreement("krippendorff_alpha", 0.5, 0.1, 0.9, 0.8, 0.7, 6, ac1_low=0.4, ac1_high=1.0)
+    assert items_to_tell(stats, 0.7, 0.8) == 6 * 9 - 6  # (0.3 / 0.1)^2 = 9 times the items
+    assert items_to_tell(stats, 0.2, 0.8) == 14  # far from the target: the floor, (10 - 6) + 10
+    found = likely_ambiguous(stats, target=0.8, pooled_ac1=0.75, few=True)
+    assert found.figures["pilot_more"] == items_to_tell(stats, found.figures["shrunk_ac1"], 0.8)
+    assert found.figures["pilot_more"] > 14
