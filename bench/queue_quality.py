@@ -16,7 +16,8 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   items, annotators as accurate as elsewhere, so kappa/alpha are low while raw agreement is high),
   ``few_clear`` (a clear rule with 4-9 items), ``noise_pair`` (a clear 3-label rule whose ordinary mistakes
   all fall on one label pair), ``hard_clear`` (a clear rule whose items are long: every annotator
-  slips twice as often, at random), a ``careless`` annotator answering at random on 20 % of items,
+  slips twice as often, at random, and is 15 % slower and 0.1 less confident), a ``careless``
+  annotator answering at random on 20 % of items,
   and ``wrong_gold`` (3 gold answers of clear rules are wrong).
 - Annotator signals (confidence 1-5, "unclear", seconds) are drawn for every answer; on ambiguous
   rules the confidence is 0.2 lower on average (sd 1, plus a per-annotator offset of sd 0.5),
@@ -174,6 +175,10 @@ def _respond(sim_rules, params, annotators, skill, careless, rng, signals=True) 
     pace = {a: rng.lognormal(0, 0.3) for a in annotators}
     for rule in sim_rules:
         hard = rule.ambiguous
+        # hard-but-clear rules have long items: slower and a little less sure, without any ambiguity
+        long_items = rule.kind == "hard_clear" and not rule.fixed
+        base_level = 3.8 if hard else 3.9 if long_items else 4.0
+        slow = 1.08 if hard else 1.15 if long_items else 1.0
         item_pace = {item: rng.lognormal(0, 0.3) for item in rule.items}
         for item in rule.items:
             for annotator in annotators:
@@ -181,7 +186,7 @@ def _respond(sim_rules, params, annotators, skill, careless, rng, signals=True) 
                     answer = str(rng.choice(rule.labels))
                 else:
                     answer = _answer_one(rule, params[rule.rule_id], item, annotator, skill[annotator], rng)
-                level = (3.8 if hard else 4.0) + offset[annotator]
+                level = base_level + offset[annotator]
                 confidence = int(np.clip(round(rng.normal(level, 1.0)), 1, 5))
                 unclear = bool(rng.random() < (0.05 if hard else 0.04))
                 records.append(
@@ -193,9 +198,7 @@ def _respond(sim_rules, params, annotators, skill, careless, rng, signals=True) 
                         "unclear": unclear,
                         "comment": "not sure which label the rule means" if unclear else None,
                         "seconds": float(
-                            rng.lognormal(
-                                np.log(30 * (1.08 if hard else 1.0) * pace[annotator] * item_pace[item]), 0.5
-                            )
+                            rng.lognormal(np.log(30 * slow * pace[annotator] * item_pace[item]), 0.5)
                         ),
                     }
                 )
@@ -216,12 +219,15 @@ def simulate(scenario: str, seed: int) -> SimPilot:
     skill = {a: float(rng.uniform(0.88, 0.97)) for a in annotators}
     careless = annotators[-1] if scenario in ("careless", "all") else None
     rules, params = [], {}
-    for index, kind in enumerate(_kinds(scenario, rng, n_rules)):
-        rule, p = _new_rule(f"R{index:02d}", kind, _rule_items(kind, scenario, rng), rng, annotators)
+    kinds = _kinds(scenario, rng, n_rules)
+    # rule ids carry no hint of the kind: every method breaks ties by rule id, so the ids are drawn at
+    # random (numbering the rules in the order of their kinds put the ambiguous rules first on ties)
+    ids = rng.permutation(len(kinds))
+    for index, kind in enumerate(kinds):
+        rule, p = _new_rule(f"R{ids[index]:02d}", kind, _rule_items(kind, scenario, rng), rng, annotators)
         rules.append(rule)
         params[rule.rule_id] = p
-    order = rng.permutation(len(rules))  # rule ids carry no hint of the kind
-    rules = [rules[i] for i in order]
+    rules.sort(key=lambda r: r.rule_id)
     responses = _respond(rules, params, annotators, skill, careless, rng, signals=scenario != "silent")
     gold = {item: rule.truth[item] for rule in rules for item in rule.items}
     if scenario in ("wrong_gold", "all"):
@@ -346,7 +352,34 @@ def score_compare(sim: SimPilot, after: SimPilot, bootstrap: int) -> dict[str, f
     }
     if sim.careless is not None:
         out["pool_change_improved"] = [verdict[r] == "improved" for r in unchanged]
+    # the power calculation: how much a fix moves the judged statistic, against the interval's half-width
+    by_id = {r.rule_id: r for r in found.rules}
+    out["fix_effect"] = [by_id[r].difference for r in fixed & big]
+    out["fix_half_width"] = [(by_id[r].ci95[1] - by_id[r].ci95[0]) / 2 for r in fixed & big]
     return {k: v for k, v in out.items()}  # type: ignore[return-value]
+
+
+def power_line(comp: dict[str, list[float]]) -> str:
+    """The power calculation of `compare` on this scenario's fixes (normal approximation).
+
+    A fix of mean effect d judged by a 95% interval of mean half-width h (SE = h / 1.96) is called
+    ``improved`` with probability about Phi(d / SE - 1.96); 85% of fixes need d >= (1.96 + 1.04) SE.
+    """
+    from scipy.stats import norm
+
+    effect = np.array(comp.get("fix_effect", []), dtype=float)
+    half = np.array(comp.get("fix_half_width", []), dtype=float)
+    keep = ~(np.isnan(effect) | np.isnan(half))
+    if not keep.any():
+        return "power: no fixed rule with enough items"
+    se = half[keep] / 1.96
+    power = float(np.mean(norm.cdf(effect[keep] / se - 1.96)))
+    needed = float(np.median(((1.96 + 1.04) * se / np.maximum(effect[keep], 1e-9)) ** 2))
+    return (
+        f"power: fixes move the judged statistic by {np.mean(effect[keep]):.2f} on average, the 95% interval's "
+        f"half-width is {np.mean(half[keep]):.2f} (SE {np.mean(se):.3f}); expected detection at 95% about "
+        f"{power:.0%}; 85% would need about {needed:.1f} times the items (median over fixes)"
+    )
 
 
 # --------------------------------------------------------------------------- run
@@ -396,10 +429,11 @@ def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tup
         ]
         lines.append("| queue minus baseline, precision at k (paired) | " + " | ".join(cells) + " |")
         if compare:
-            lines.append("\n| compare | share [95% CI] | rules |")
+            lines.append("\n| compare | share (effect, half-width: mean) [95% CI] | rules |")
             lines.append("|---|---|---|")
             for key, values in comp.items():
                 lines.append(f"| {key} | {_fmt(_interval(values, rng))} | {len(values)} |")
+            lines.append(f"\n{power_line(comp)}")
     return "\n".join(lines), results
 
 

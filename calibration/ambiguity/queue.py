@@ -1,8 +1,12 @@
 """The revision queue: rules ranked by an explained ambiguity score, with flags, figures, worst items and advice.
 
-Each rule's score is the sum of fixed points per fired flag (`POINTS`), with low agreement weighted by
-how far the estimate falls below the target; the parts are kept so the score is explained. Flags that
-are not verdicts (`few_items`, `skewed_prevalence`) carry no points: a rule whose kappa is low only
+Each rule's score is the evidence that it stands apart from the pilot's other rules, in standard
+errors: how far its per-item agreement falls below the other rules' items (`agreement`, a Welch z),
+plus how far its annotators' own signals stand out (confidence, "unclear" flags, time: each a Welch z,
+`SEPARATED`), plus fixed points per other fired flag (`POINTS`); the parts are kept so the score is
+explained. Comparing a rule with the same annotators on the other rules is what keeps a careless or
+strict annotator, or a hard pilot, from making every rule look ambiguous. Flags that are not verdicts
+(`few_items`, `skewed_prevalence`, `low_agreement`) carry no points: a rule whose kappa is low only
 because one label dominates is not ranked as ambiguous on that ground (the kappa paradox,
 Feinstein & Cicchetti 1990), and a rule with too few items gets no verdict.
 
@@ -31,7 +35,7 @@ STATISTIC = "krippendorff_alpha"  # the chance-corrected coefficient judged agai
 
 # Points per fired flag; `low_agreement` gets LOW_AGREEMENT_SCALE more points times gap / target.
 POINTS: dict[str, float] = {
-    "low_agreement": 3.0,
+    "low_agreement": 0.0,  # a verdict against the target; the ranking evidence is the `agreement` separation
     "likely_ambiguous": 3.0,
     "split_items": 2.0,
     "good_annotators_fail": 2.0,
@@ -50,9 +54,14 @@ POINTS: dict[str, float] = {
     "model_error_pattern": 1.0,  # only from a model triage given to `pilot_queue` (model_signals)
     "suspect_items": 0.0,  # only from an item model given to `pilot_queue` (item_suspects); about items
 }
-LOW_AGREEMENT_SCALE = 3.0
-# signals whose points scale with how far the rule stands from the others (`signals.separation_weight`)
-WEIGHTED = ("low_confidence", "flagged_unclear", "long_time")
+LOW_AGREEMENT_SCALE = 3.0  # kept for callers; `low_agreement` no longer adds points (see `score_parts`)
+# score parts in standard errors: the rule's per-item agreement and its annotators' signals against the
+# other rules' (Welch z, signed: a rule its annotators find easier than the others counts against it)
+SEPARATED = ("agreement", "low_confidence", "flagged_unclear", "long_time")
+WEIGHTED = SEPARATED[1:]  # the annotators' own signals among them
+SEPARATION_RANGE = (-3.0, 6.0)  # each separation is clipped to this range: no single signal decides alone
+REVISE_SCORE = 2.0  # a rule with enough items and this much evidence (standard errors) goes to "revise"
+LIKELY_SCORE = 1.0  # a few-item rule with this much evidence is "likely ambiguous, pilot N more items"
 CARELESS_GAP = 0.07  # an annotator this far below the others' median agreement is set aside (>= 4 annotators)
 # rank order of the groups: rules to revise, few-item rules that look ambiguous, rules with nothing
 # against them, other few-item rules (no verdict either way)
@@ -154,7 +163,9 @@ class QueueEntry:
         worst_items: the rule's items with most disagreement (dicts: item_id, disagreement, distribution,
             gold, majority, comments).
         suggestion: what to do, in plain words.
-        group: ``revise`` (enough items, and a score or AC1 below the target), ``likely_ambiguous`` (too few items, but what there
+        group: ``revise`` (enough items, and a score of `REVISE_SCORE`, or AC1 confidently below the target
+            when there are no other rules to compare with),
+            ``likely_ambiguous`` (too few items, but what there
             is points at ambiguity: pilot more), ``no_action`` (nothing points at the rule) or
             ``pilot_more_items`` (too few items for any verdict); ranked in that order (`GROUPS`).
     """
@@ -453,26 +464,67 @@ def _half_width(stats: RuleAgreement) -> float:
     return 0.0 if np.isnan(width) else float(width)
 
 
-def score_parts(evidence: list[Evidence], stats: RuleAgreement, target: float) -> dict[str, float]:
-    """Points per fired flag (`POINTS`).
+def score_parts(
+    evidence: list[Evidence],
+    stats: RuleAgreement,
+    target: float,
+    *,
+    agreement_z: float = float("nan"),
+) -> dict[str, float]:
+    """The score's parts: separations in standard errors (`SEPARATED`), then points per fired flag (`POINTS`).
 
-    Low agreement adds ``LOW_AGREEMENT_SCALE * gap / target``, the gap being the target minus AC1 (the
-    statistic the kappa paradox does not fool). The annotators' own signals (`WEIGHTED`: confidence,
-    unclear flags, time) earn their points in proportion to how far the rule stands from the others
-    (`signals.separation_weight`), not a fixed amount.
+    ``agreement`` is `agreement_z`, how far the rule's per-item agreement falls below the other rules'
+    (`agreement_separation`); the annotators' own signals (`WEIGHTED`: confidence, unclear flags, time)
+    count by their ``separation`` figure, fired or not, signed (a rule annotators find easier than the
+    others counts against ambiguity); each is clipped to `SEPARATION_RANGE`. They weigh in proportion to
+    how far the rule stands apart, and are on one scale: standard errors. Other fired flags add their
+    `POINTS`. `stats` and `target` are kept for callers; AC1's gap to the target is the `low_agreement`
+    verdict, not a part of the ranking (the gap of a whole pilot below the target says nothing about which
+    rule to rewrite first).
     """
+    low, high = SEPARATION_RANGE
     parts: dict[str, float] = {}
+    if not np.isnan(agreement_z):
+        parts["agreement"] = float(min(high, max(low, agreement_z)))
     for item in evidence:
+        if item.code in WEIGHTED:
+            z = _number(item.figures.get("separation"))
+            if not np.isnan(z):
+                parts[item.code] = float(min(high, max(low, z)))
+            continue
         if not item.fired or not POINTS.get(item.code):
             continue
-        points = POINTS[item.code]
-        if item.code == "low_agreement" and target > 0 and not np.isnan(stats.ac1):
-            points += LOW_AGREEMENT_SCALE * min(1.0, max(0.0, target - stats.ac1) / target)
-        if item.code in WEIGHTED:
-            points *= float(item.figures.get("weight", 1.0))
-        if points > 0:
-            parts[item.code] = points
+        parts[item.code] = POINTS[item.code]
     return parts
+
+
+SEPARATION_NAMES = {
+    "agreement": "agreement",
+    "low_confidence": "confidence",
+    "flagged_unclear": "unclear flags",
+    "long_time": "time",
+}
+
+
+def separation_text(parts: Mapping[str, float]) -> str:
+    """The score's separations in words, e.g. ``"Stands apart from the other rules by (standard errors):
+    agreement +2.3, confidence +1.1, unclear flags -0.2, time +0.4"``."""
+    found = [f"{SEPARATION_NAMES[code]} {parts[code]:+.1f}" for code in SEPARATED if code in parts]
+    if not found:
+        return "Not compared with other rules (nothing to compare with)."
+    return "Stands apart from the other rules by (standard errors): " + ", ".join(found)
+
+
+def agreement_separation(item_agreement: pd.Series, rule_items: list[str]) -> float:
+    """How many standard errors the rule's per-item agreement falls below the other rules' items (Welch).
+
+    `item_agreement` is the share of agreeing answer pairs per item (items with two or more answers),
+    indexed by item_id. Items are the units, as in `signals.separation`; positive when the rule's items
+    agree less than the rest of the pilot's. NaN with fewer than two items on a side.
+    """
+    values = item_agreement.dropna()
+    mine = values.index.isin(rule_items)
+    return signals.separation(values[mine], values[~mine])
 
 
 def _comments_of(frame: pd.DataFrame, limit: int = 3) -> list[str]:
@@ -686,6 +738,8 @@ def pilot_queue(
         report = _report_without(pilot, judged, bootstrap, seed)
     blocks = agreement_blocks(pilot, report=report)
     disagreement = item_disagreement(pilot)
+    judged_pilot = Pilot(judged, pilot.item_rules, pilot.gold, pilot.guideline, pilot.declared_task)
+    judged_agreement = 1.0 - (item_disagreement(judged_pilot) if careless else disagreement)["disagreement"]
     certainty = _safe_certainty(pilot)
     pairs = pair_counts_by_rule(
         pilot
@@ -699,7 +753,7 @@ def pilot_queue(
         lint = warnings_by_rule(pilot.guideline)
     target = pilot.target
     stats_by_rule = {r: rule_agreement(blocks.get(r) or {}) for r in pilot.rule_ids}
-    drafts = []
+    drafts: list[dict[str, Any]] = []
     for rule_id in pilot.rule_ids:
         stats = stats_by_rule[rule_id]
         pooled_ac1, expected = _elsewhere(stats_by_rule, rule_id)
@@ -722,17 +776,22 @@ def pilot_queue(
             evidence.append(
                 signals.suspect_quiz_items(item_suspects, signals.rule_items(pilot.item_rules, rule_id))
             )
-        parts = score_parts(evidence, stats, target)
+        agreement_z = agreement_separation(judged_agreement, signals.rule_items(pilot.item_rules, rule_id))
+        parts = score_parts(evidence, stats, target, agreement_z=agreement_z)
+        if "few_items" in {e.code for e in evidence if e.fired}:
+            evidence, parts = _likely_from_score(evidence, parts, stats)
         title = ""
         if pilot.guideline is not None and rule_id in pilot.guideline.rule_ids:
             title = pilot.guideline.rule(rule_id).title
         flags = tuple(e.code for e in evidence if e.fired and e.code != "careless_annotator")
         score = float(sum(parts.values()))
-        below_target = signals.below(stats.ac1, target)
         if "few_items" in flags:
             group = "likely_ambiguous" if "likely_ambiguous" in flags else "pilot_more_items"
         else:
-            group = "revise" if score > 0 or below_target else "no_action"
+            # judged against the other rules; against the target only when there is nothing to compare with
+            alone = np.isnan(agreement_z) and "low_agreement" in flags
+            revise = signals.at_least(score, REVISE_SCORE) or alone
+            group = "revise" if revise else "no_action"
         drafts.append(
             {
                 "rule_id": rule_id,
@@ -764,15 +823,37 @@ def pilot_queue(
 
 
 def priority(score: float, parts: Mapping[str, float], stats: RuleAgreement, target: float) -> float:
-    """The rank key within a group: the score, plus, when `low_agreement` did not fire (its interval
-    still reaches the target), the same gap term it would add: ``LOW_AGREEMENT_SCALE * gap / target``.
+    """The rank key within a group: the score (evidence in standard errors plus flag points).
 
-    So a rule whose AC1 is below the target but not yet confidently so still ranks by how far below it
-    is, and one weak signal does not put a rule above a rule with clearly lower agreement.
+    `parts`, `stats` and `target` are kept for callers: AC1's gap to the target no longer adds to the
+    rank (the benchmark, `bench/queue_quality.py`, ranks better by how far a rule stands from the
+    pilot's other rules than by how far it is from the target).
     """
-    if "low_agreement" in parts or target <= 0 or np.isnan(stats.ac1):
-        return score
-    return score + LOW_AGREEMENT_SCALE * min(1.0, max(0.0, target - stats.ac1) / target)
+    return score
+
+
+def _likely_from_score(
+    evidence: list[Evidence], parts: dict[str, float], stats: RuleAgreement
+) -> tuple[list[Evidence], dict[str, float]]:
+    """A few-item rule is also `likely_ambiguous` when its evidence reaches `LIKELY_SCORE` standard errors
+    (its items agree less, or its annotators hesitate more, than on the other rules), not only when its
+    shrunk AC1 is below the target."""
+    score = float(sum(parts.values()))
+    found = []
+    for item in evidence:
+        if item.code == "likely_ambiguous" and not item.fired and signals.at_least(score, LIKELY_SCORE):
+            more = int(item.figures.get("pilot_more", signals.MIN_ITEMS))
+            item = Evidence(
+                "likely_ambiguous",
+                True,
+                f"likely ambiguous: on only {stats.n_items} item(s) the rule stands {score:.1f} standard errors "
+                f"apart from the other rules (agreement and the annotators' signals); pilot {more} more items "
+                "under this rule to confirm",
+                {**item.figures, "score": score},
+            )
+            parts = {**parts, "likely_ambiguous": POINTS["likely_ambiguous"]}
+        found.append(item)
+    return found, parts
 
 
 def careless_annotators(

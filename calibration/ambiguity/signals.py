@@ -333,7 +333,7 @@ def likely_ambiguous(
     n = stats.n_items
     prior = target if np.isnan(pooled_ac1) else pooled_ac1
     shrunk = (n * stats.ac1 + prior_items * prior) / (n + prior_items) if not np.isnan(stats.ac1) else np.nan
-    more = max(minimum - n, 0) + minimum
+    more = items_to_tell(stats, float(shrunk), target, minimum=minimum)
     figures = {"n_items": n, "ac1": stats.ac1, "shrunk_ac1": shrunk, "pooled_ac1": prior, "pilot_more": more}
     fired = few and n >= 2 and below(float(shrunk), target) and below(stats.ac1, prior - 0.05)
     if fired:
@@ -345,6 +345,23 @@ def likely_ambiguous(
     else:
         message = f"AC1 {_fmt(stats.ac1)} on {n} item(s), shrunk {_fmt(float(shrunk))}"
     return Evidence("likely_ambiguous", bool(fired), message, figures)
+
+
+def items_to_tell(stats: RuleAgreement, estimate: float, target: float, *, minimum: int = MIN_ITEMS) -> int:
+    """More items the rule needs for its AC1 interval to tell `estimate` from `target` (width ~ 1/sqrt(n)).
+
+    The half-width h of AC1's 95% interval on n items shrinks as 1/sqrt(n); it must come down to the
+    distance between the (shrunk) estimate and the target, at least 0.05. At least what the rule lacks to
+    reach `minimum` items, plus `minimum`; without an interval, that alone.
+    """
+    n = stats.n_items
+    floor = max(minimum - n, 0) + minimum
+    half = (stats.ac1_high - stats.ac1_low) / 2
+    if n <= 0 or np.isnan(half) or np.isnan(estimate):
+        return floor
+    distance = max(abs(estimate - target), 0.05)
+    needed = int(np.ceil(n * (half / distance) ** 2))
+    return max(floor, needed - n)
 
 
 def split_items(mine: pd.DataFrame, *, excess: float = SPLIT_EXCESS, min_answers: int = 4) -> Evidence:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from calibration.ambiguity.queue import POINTS, Pilot, pilot_queue, revision_queue
+from calibration.ambiguity.queue import GROUPS, REVISE_SCORE, SEPARATED, Pilot, pilot_queue, revision_queue
 from calibration.errors import DataError, NotFoundError
 from calibration.responses import item_rules_frame, responses_frame
 
@@ -33,7 +33,7 @@ def test_dominant_label_rule_is_not_ranked_ambiguous(queue):
     assert skew.agreement.percent > 0.9 and skew.agreement.estimate < 0.8
     assert "low_agreement" not in skew.score_parts and "skewed_prevalence" not in skew.score_parts
     assert skew.rank > queue.entry("R-AMBIG").rank
-    assert skew.score < POINTS["low_agreement"]
+    assert skew.score < REVISE_SCORE and skew.group == "no_action"
     assert "kappa paradox, not ambiguity" in skew.suggestion
 
 
@@ -59,8 +59,10 @@ def test_rule_with_five_items_carries_few_items(queue):
 def test_score_is_the_sum_of_its_explained_parts(queue):
     for entry in queue.rules:
         assert entry.score == pytest.approx(sum(entry.score_parts.values()))
-        assert set(entry.score_parts) <= set(entry.flags)
-    assert [e.score for e in queue.rules] == sorted((e.score for e in queue.rules), reverse=True)
+        assert set(entry.score_parts) <= set(entry.flags) | set(SEPARATED)
+    for group in GROUPS:
+        scores = [e.score for e in queue.rules if e.group == group]
+        assert scores == sorted(scores, reverse=True)
 
 
 def test_worst_items_show_answer_distributions_and_comments(queue):

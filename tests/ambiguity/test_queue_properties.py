@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calibration.ambiguity.queue import GROUPS, POINTS, WEIGHTED, priority, revision_queue
+from calibration.ambiguity.queue import GROUPS, POINTS, SEPARATED, SEPARATION_RANGE, priority, revision_queue
 from calibration.responses import gold_series, item_rules_frame, responses_frame
 
 LABELS = ["A", "B", "C"]
@@ -39,15 +39,14 @@ def test_queue_invariants(pilot):
     for entry in queue.rules:
         assert entry.score == pytest.approx(sum(entry.score_parts.values()))
         assert all(
-            points == POINTS[code]
-            or code == "low_agreement"
-            or (code in WEIGHTED and 0 < points <= POINTS[code])
+            (code in SEPARATED and SEPARATION_RANGE[0] <= points <= SEPARATION_RANGE[1])
+            or (code not in SEPARATED and points == POINTS[code] > 0)
             for code, points in entry.score_parts.items()
         )
         assert ("few_items" in entry.flags) == (entry.agreement.n_items < 10)
         assert not ({"few_items", "low_agreement"} <= set(entry.flags))
         assert entry.suggestion
-    # groups in order; within a group, by priority (the score, plus the gap term below the target)
+    # groups in order; within a group, by priority (the score)
     groups = [GROUPS.index(e.group) for e in queue.rules]
     assert groups == sorted(groups)
     for group in set(groups):

@@ -55,6 +55,10 @@ def test_demo_queue_is_populated_with_the_ambiguous_rule_first(ws):
         ":orange-badge[:material/flag: two labels confused] (+1.5) INDEMNIFICATION vs LIMITATION\\_OF\\_LIABILITY"
     )
     assert confused.proto.help == "Flag code: `confused_labels`"
+    # the score's separations in standard errors, signed
+    parts = queue.rules[0].score_parts
+    caption = next(c.value for c in at.caption if c.value.startswith("Stands apart from the other rules"))
+    assert f"agreement {parts['agreement']:+.1f}" in caption
     assert at.metric[1].label == "Krippendorff's alpha" and at.metric[1].proto.help == "`krippendorff_alpha`"
     worst = frames(at, column="answers")[0]
     assert list(worst.index) == [w["item_id"] for w in queue.rules[0].worst_items]

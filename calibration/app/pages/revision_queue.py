@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from calibration.ambiguity.draft import draft_edge_case, newest_base, save_draft
-from calibration.ambiguity.queue import revision_queue
+from calibration.ambiguity.queue import revision_queue, separation_text
 from calibration.app import state
 from calibration.app.widgets.analysis_round import explain_unanalysable, format_statistics, pick_round
 from calibration.app.widgets.text import escape_markdown
@@ -83,11 +83,12 @@ with st.container(border=True):
         help=f"`{entry.agreement.statistic}`",
     )
     cols[2].metric("Items", entry.agreement.n_items, help="Items with two or more answers under the rule")
+    st.caption(separation_text(entry.score_parts))
     for evidence in entry.evidence:
         if evidence.fired:
             points = entry.score_parts.get(evidence.code, 0.0)
             st.markdown(
-                f":orange-badge[:material/flag: {flag_name(evidence.code)}] (+{points:.1f}) "
+                f":orange-badge[:material/flag: {flag_name(evidence.code)}] ({points:+.1f}) "
                 + escape_markdown(evidence.message),
                 help=f"Flag code: `{evidence.code}`",
             )

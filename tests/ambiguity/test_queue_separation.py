@@ -1,0 +1,148 @@
+"""The queue's score as evidence in standard errors: a rule against the pilot's other rules (issue 11)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration.ambiguity.queue import (
+    LIKELY_SCORE,
+    SEPARATION_RANGE,
+    Pilot,
+    agreement_separation,
+    pilot_queue,
+    score_parts,
+    separation_text,
+)
+from calibration.ambiguity.signals import Evidence, RuleAgreement
+from calibration.guidelines.model import Label, Task
+from calibration.responses import item_rules_frame, responses_frame
+
+TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "ABCD"])
+STATS = RuleAgreement("krippendorff_alpha", 0.5, 0.3, 0.7, 0.8, 0.6, 30, ac1_low=0.5, ac1_high=0.7)
+
+
+def test_annotator_signals_count_by_their_separation_fired_or_not():
+    # before: only fired signals counted, at most their fixed points (1 for confidence)
+    evidence = [
+        Evidence("low_confidence", False, "", {"separation": 1.5, "weight": 0.375}),
+        Evidence("long_time", True, "", {"separation": 40.0, "weight": 1.0}),
+        Evidence("flagged_unclear", False, "", {"separation": -9.0, "weight": 0.0}),
+        Evidence("split_items", True, "", {}),
+    ]
+    parts = score_parts(evidence, STATS, 0.8, agreement_z=2.5)
+    assert parts["agreement"] == 2.5
+    assert parts["low_confidence"] == 1.5
+    assert parts["long_time"] == SEPARATION_RANGE[1]  # one extreme signal does not decide alone
+    assert parts["flagged_unclear"] == SEPARATION_RANGE[0]  # fewer flags than elsewhere counts against
+    assert parts["split_items"] == 2.0
+    assert "low_agreement" not in score_parts([Evidence("low_agreement", True, "", {})], STATS, 0.8)
+
+
+def test_agreement_separation_is_the_rule_against_the_other_rules_items():
+    agreement = pd.Series(
+        [1.0, 0.9, 1.0, 0.95, 1.0, 0.9, 0.4, 0.5, 0.45, 0.6],
+        index=[f"o{i}" for i in range(6)] + [f"r{i}" for i in range(4)],
+    )
+    z = agreement_separation(agreement, ["r0", "r1", "r2", "r3"])
+    assert z > 5
+    assert agreement_separation(agreement, ["o0", "o1"]) < 0
+    assert np.isnan(agreement_separation(agreement, ["r0"]))
+
+
+def _pilot(rng: np.random.Generator) -> Pilot:
+    """Three clear rules of 30 items and a 6-item rule whose annotators agree as well but hesitate."""
+    annotators = [f"a{i}" for i in range(5)]
+    rules = {f"R-C{j}": [f"c{j}-{i:02d}" for i in range(30)] for j in range(3)}
+    rules["R-FEW"] = [f"f-{i}" for i in range(6)]
+    rows, item_rules = [], {}
+    for rule, items in rules.items():
+        for item in items:
+            item_rules[item] = [rule]
+            truth = "A" if rng.random() < 0.5 else "B"
+            for annotator in annotators:
+                answer = truth if rng.random() < 0.93 else ("B" if truth == "A" else "A")
+                hesitant = rule == "R-FEW"
+                rows.append(
+                    {
+                        "item_id": item,
+                        "annotator_id": annotator,
+                        "answer": answer,
+                        "confidence": int(rng.integers(1, 3)) if hesitant else int(rng.integers(4, 6)),
+                        "unclear": hesitant and rng.random() < 0.5,
+                        "seconds": float(rng.uniform(50, 70) if hesitant else rng.uniform(20, 40)),
+                    }
+                )
+    responses = responses_frame(rows)
+    return Pilot(responses, item_rules_frame(item_rules), pd.Series(dtype=object), None, TASK)
+
+
+def test_few_item_rule_whose_annotators_hesitate_is_likely_ambiguous():
+    # before: a few-item rule was "likely ambiguous" only when its shrunk AC1 fell below the target
+    queue = pilot_queue(_pilot(np.random.default_rng(5)), bootstrap=200)
+    entry = queue.entry("R-FEW")
+    assert {"few_items", "likely_ambiguous"} <= set(entry.flags)
+    assert entry.group == "likely_ambiguous"
+    assert entry.signal("likely_ambiguous").figures["score"] >= LIKELY_SCORE
+    assert "pilot" in entry.suggestion and "more items" in entry.suggestion
+
+
+def _bench():
+    path = Path(__file__).resolve().parents[2] / "bench" / "queue_quality.py"
+    spec = importlib.util.spec_from_file_location("queue_quality_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("scenario", ["base"])
+def test_benchmark_rule_ids_carry_no_hint_of_the_kind(scenario):
+    # before: ids were numbered in the order of the kinds (R00 always ambiguous), and every method
+    # breaks ties by rule id
+    bench = _bench()
+    first = {
+        next(r.kind for r in bench.simulate(scenario, seed).rules if r.rule_id == "R00") for seed in range(12)
+    }
+    assert len(first) > 1
+
+
+def test_separation_text_says_the_parts_in_standard_errors():
+    text = separation_text({"agreement": 2.34, "low_confidence": -0.4, "split_items": 2.0})
+    assert text == "Stands apart from the other rules by (standard errors): agreement +2.3, confidence -0.4"
+    assert separation_text({}).startswith("Not compared")
+
+
+def test_a_lone_rule_below_the_target_is_still_revised():
+    # with no other rule to compare with, the target decides (AC1 confidently below it)
+    rng = np.random.default_rng(2)
+    rows = [
+        {"item_id": f"i{i:02d}", "annotator_id": f"a{a}", "answer": str(rng.choice(["A", "B"]))}
+        for i in range(30)
+        for a in range(4)
+    ]
+    responses = responses_frame(rows)
+    item_rules = item_rules_frame({f"i{i:02d}": ["R"] for i in range(30)})
+    queue = pilot_queue(Pilot(responses, item_rules, pd.Series(dtype=object), None, TASK), bootstrap=200)
+    entry = queue.entry("R")
+    assert "low_agreement" in entry.flags and "agreement" not in entry.score_parts
+    assert entry.group == "revise"
+
+
+def test_pilot_more_items_comes_from_the_interval():
+    # before: always (10 - n) + 10, however wide the interval; now enough items for AC1's interval
+    # (half-width 0.3 on 6 items, shrinking as 1/sqrt(n)) to tell the estimate from the target
+    from calibration.ambiguity.signals import items_to_tell, likely_ambiguous
+
+    stats = RuleAgreement("krippendorff_alpha", 0.5, 0.1, 0.9, 0.8, 0.7, 6, ac1_low=0.4, ac1_high=1.0)
+    assert items_to_tell(stats, 0.7, 0.8) == 6 * 9 - 6  # (0.3 / 0.1)^2 = 9 times the items
+    assert items_to_tell(stats, 0.2, 0.8) == 14  # far from the target: the floor, (10 - 6) + 10
+    found = likely_ambiguous(stats, target=0.8, pooled_ac1=0.75, few=True)
+    assert found.figures["pilot_more"] == items_to_tell(stats, found.figures["shrunk_ac1"], 0.8)
+    assert found.figures["pilot_more"] > 14
