@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,7 +94,7 @@ def rows_to_csv(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> str:
     return out.getvalue()
 
 
-def _quoting(has_cr: bool) -> int:
+def _quoting(has_cr: bool) -> Literal[0, 2]:
     """Quote every text cell when one holds a carriage return.
 
     Python's csv writer does not quote a lone CR when lines end in LF, and a spreadsheet (or pandas)

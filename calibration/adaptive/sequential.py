@@ -28,7 +28,7 @@ Two choices keep the decisions honest (docs/adaptive.md):
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -116,7 +116,7 @@ def next_step(
     """
     rules = sorted({r for rs in pool.values() for r in rs})
     n = Counter[str]()
-    credit = Counter[str]()
+    credit: defaultdict[str, float] = defaultdict(float)
     for item, value in answered:
         for rule in pool.get(item, ()):
             n[rule] += 1

@@ -358,6 +358,7 @@ def agreement_report(
     annotator_columns(counts, wide, stats, spec, out=ann[:, : 3 * n_ann])
     if ovr:
         _binary_columns(counts, out=ann[:, 3 * n_ann :])
+    overall_tables = _pair_tables(wide, pairs, q, [np.arange(enc.n_units)])[0]
     overall = _Block(
         "overall",
         "*",
@@ -374,7 +375,7 @@ def agreement_report(
         categories=categories,
         unit_items=unit_items,
         units_are_items=enc.units_are_items,
-        tables=_pair_tables(wide, pairs, q, [np.arange(enc.n_units)])[0],
+        tables=overall_tables,
     )
     blocks = [overall]
     rule_items: dict[str, np.ndarray] = {}
@@ -408,7 +409,7 @@ def agreement_report(
     rule_tables = _pair_tables(wide, pairs, q, [b.units for b in blocks[1:]])
     for b, tables in zip(blocks[1:], rule_tables, strict=True):
         b.tables = tables
-    blocks += _label_blocks(enc, task, counts, wide, stats, spec, overall.tables, stats.shape[1] + 3 * n_ann)
+    blocks += _label_blocks(enc, task, counts, wide, stats, spec, overall_tables, stats.shape[1] + 3 * n_ann)
 
     # Cohen pair columns for intervals, within a memory budget
     pair_width = 2 + 2 * q
@@ -416,7 +417,7 @@ def agreement_report(
     with_cohen = bool(pairs) and cells <= COHEN_CI_BUDGET
     pair_cols = _pair_columns(wide, pairs, q, st.cohen_weights) if with_cohen else None
 
-    inputs = []
+    block_rows = []
     for b in blocks:
         if b.derive is not None:
             continue
@@ -429,10 +430,10 @@ def agreement_report(
             rows = overall_rows
         else:
             rows = np.hstack(parts) if len(parts) > 1 else b.stats
-        inputs.append(rows if enc.units_are_items else _aggregate_by_item(rows, unit_items[b.units]))
-    sums = [x.sum(axis=0) for x in inputs]
+        block_rows.append(rows if enc.units_are_items else _aggregate_by_item(rows, unit_items[b.units]))
+    sums = [x.sum(axis=0) for x in block_rows]
     reps: list[np.ndarray | None] = (
-        list(replicate_sums(inputs, bootstrap, seed)) if bootstrap > 0 else [None] * len(inputs)
+        list(replicate_sums(block_rows, bootstrap, seed)) if bootstrap > 0 else [None] * len(block_rows)
     )
     for b in blocks:
         if b.derive is not None:
@@ -484,7 +485,7 @@ def agreement_report(
             per_label[b.key] = block
 
     pairwise = pd.DataFrame(np.nan, index=enc.annotators, columns=enc.annotators)
-    for (i, j), table in zip(pairs, overall.tables, strict=True):
+    for (i, j), table in zip(pairs, overall_tables, strict=True):
         kappa = co.cohen_kappa(table, st.cohen_weights) if table.sum() else None
         pairwise.iloc[i, j] = pairwise.iloc[j, i] = np.nan if kappa is None else kappa
     annotators = per_annotator(

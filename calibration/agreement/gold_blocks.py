@@ -157,6 +157,8 @@ def gold_rows(
     k_g: list[int] | np.ndarray = []
     k_q, k_w = 0, None
     category_names: tuple[str, ...] = ()
+    golds: list[Any] | None
+    gold_labels: np.ndarray | list[Any]
     if task.type in ("single_label", "rating", "pairwise"):
         # vectorized: answers and gold answers as codes on the declared categories
         categories = list(enc.categories)
@@ -187,11 +189,15 @@ def gold_rows(
         gold_labels = golds
         if task.type == "multi_label":
             labels = task.label_ids
-            rows_, a_, g_ = [], [], []
+            rows_: list[int] = []
+            a_: list[int] = []
+            g_: list[int] = []
             for i in sel:
                 a_set, g_set = set(answers[i]), set(golds[i])
                 for lab in labels:
-                    rows_.append(i), a_.append(int(lab in a_set)), g_.append(int(lab in g_set))
+                    rows_.append(int(i))
+                    a_.append(int(lab in a_set))
+                    g_.append(int(lab in g_set))
             k_rows, k_a, k_g = rows_, a_, g_
             k_q = 2
     return GoldRows(

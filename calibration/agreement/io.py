@@ -31,7 +31,7 @@ from calibration.errors import AnswerError, DataError, Location, file_error
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
 if TYPE_CHECKING:
-    from calibration.guidelines.model import Task
+    from calibration.guidelines.model import Task, TaskType
 
 _ROW = "_row"
 _COL = "_col"
@@ -356,10 +356,10 @@ def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
         lo, hi = min(values), max(values)
         return Task(type="rating", scale=Scale(min=lo, max=max(hi, lo + 1)))
     if first == "label":
-        values = sorted({str(v).strip() for v in pd.unique(raw[ANSWER])})
-        if set(values) <= {"a", "b", "tie"}:
+        label_ids = sorted({str(v).strip() for v in pd.unique(raw[ANSWER])})
+        if set(label_ids) <= {"a", "b", "tie"}:
             return Task(type="pairwise")
-        return Task(type="single_label", labels=[Label.model_construct(id=v, name=v) for v in values])
+        return Task(type="single_label", labels=[Label.model_construct(id=v, name=v) for v in label_ids])
     labels: set[str] = set()
     spans = False
     for j, cell in enumerate(raw[ANSWER]):
@@ -380,7 +380,7 @@ def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
                 labels.add(str(element[2]))
             else:
                 labels.add(str(element))
-    kind = "span" if spans else "multi_label"
+    kind: TaskType = "span" if spans else "multi_label"
     return Task(type=kind, labels=[Label.model_construct(id=v, name=v) for v in sorted(labels)])
 
 

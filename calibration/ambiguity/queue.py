@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 
 from calibration.ambiguity import signals
-from calibration.ambiguity.signals import Evidence, RuleAgreement, answer_distribution, answer_text
+from calibration.ambiguity.signals import (
+    Evidence,
+    RuleAgreement,
+    SignalCode,
+    answer_distribution,
+    answer_text,
+)
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE
 
@@ -175,7 +181,7 @@ class QueueEntry:
     rank: int
     score: float
     score_parts: Mapping[str, float]
-    flags: tuple[str, ...]
+    flags: tuple[SignalCode, ...]
     evidence: tuple[Evidence, ...]
     agreement: RuleAgreement
     worst_items: tuple[Mapping[str, Any], ...]
@@ -193,7 +199,7 @@ class QueueEntry:
         ]
         return list(dict.fromkeys([*suspects, *(str(w["item_id"]) for w in self.worst_items)]))
 
-    def signal(self, code: str) -> Evidence | None:
+    def signal(self, code: SignalCode) -> Evidence | None:
         """The evidence of one signal, or None when it was not computed."""
         return next((e for e in self.evidence if e.code == code), None)
 

@@ -90,7 +90,7 @@ class Evidence:
         comments: annotators' comments that bear on the finding.
     """
 
-    code: str
+    code: SignalCode
     fired: bool
     message: str
     figures: Mapping[str, Any] = field(default_factory=dict)
@@ -768,7 +768,7 @@ def overlapping_rules(
 # --------------------------------------------------------------------------- guideline lint
 
 # lint code -> flag code; other lint codes (uncovered_label, too_few_items ...) are not about ambiguity
-LINT_FLAGS = {
+LINT_FLAGS: dict[str, SignalCode] = {
     "contradictory_examples": "contradictory_examples",
     "vague_wording": "vague_wording",
     "no_edge_cases": "missing_edge_cases",

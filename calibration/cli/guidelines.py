@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from calibration.errors import CalibrationError, Problem
 
@@ -106,7 +107,7 @@ def run_versions(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    rows = []
+    rows: list[dict[str, Any]] = []
     for file in versions_in(folder):
         loaded = read_guideline_file(file.path)
         guideline = loaded.guideline

@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 # Each module registers its own sub-commands; heavy imports stay inside the handlers so that
 # `calibration --help` and quick verbs start fast.
@@ -25,7 +26,7 @@ VERB_MODULES = (
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 on misuse; keep that, but no usage spam
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 on misuse; keep that, but no usage spam
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 

@@ -259,7 +259,7 @@ def _plans(args: argparse.Namespace, rules_in_batch: list[str]) -> dict[str, Any
     from calibration.agreement.spot_check import sampling_plan
     from calibration.errors import DataError
 
-    baselines: dict[str, float] = {}
+    baselines: dict[str, float | None] = {}
     chosen = args.rules
     if args.triage:
         try:

@@ -196,7 +196,7 @@ def word_diff_markdown(segments: list[tuple[WordOp, str]]) -> str:
 def _entry_key(entry: Example | Item) -> str:
     if entry.id is not None:
         return entry.id
-    text = getattr(entry.input, "text", None) or getattr(entry.input, "prompt", "")
+    text = str(getattr(entry.input, "text", None) or getattr(entry.input, "prompt", ""))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,7 +260,9 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
             ]
         )
     if not isinstance(data, dict):
-        kind = {list: "a list", str: "a text"}.get(type(data), type(data).__name__)
+        kind = (
+            "a list" if isinstance(data, list) else "a text" if isinstance(data, str) else type(data).__name__
+        )
         _raise(
             [
                 problem_at(
@@ -386,7 +388,7 @@ def dump_guideline(guideline: Guideline) -> str:
 _ITEMS_FILE_REF = re.compile(r"^items_file:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 
-def guideline_files(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
+def guideline_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Problem]]:
     """The guideline files named by `paths` (files, or folders searched recursively).
 
     Items files named by a guideline's `items_file` are not guideline files and are skipped.
@@ -433,7 +435,7 @@ def guideline_files(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]
     return files, problems
 
 
-def validate_paths(paths: list[str | Path]) -> list[Problem]:
+def validate_paths(paths: Sequence[str | Path]) -> list[Problem]:
     """Every problem of every guideline file named by `paths` (files or folders); empty when all valid."""
     files, problems = guideline_files(paths)
     for file in files:

@@ -8,6 +8,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from calibration.answers import suggest
 from calibration.errors import Location, Problem
@@ -71,16 +72,18 @@ def _expected_member(data: Any) -> str | None:
 _VALIDATED_MEMBER = re.compile(r"^function-(?:after|before|wrap|plain)\[.*?(\w+)\]+$")
 
 
-def _plain_members(error: dict[str, Any]) -> dict[str, Any]:
+def _plain_members(error: ErrorDetails) -> ErrorDetails:
     """Name a union member by its model even when validators wrap it (``function-after[..., TextInput]``)."""
     loc = tuple(
         match.group(1) if isinstance(part, str) and (match := _VALIDATED_MEMBER.match(part)) else part
         for part in error["loc"]
     )
-    return {**error, "loc": loc}
+    plain = error.copy()
+    plain["loc"] = loc
+    return plain
 
 
-def _pick_union_members(errors: list[dict[str, Any]], expected: str | None) -> list[dict[str, Any]]:
+def _pick_union_members(errors: list[ErrorDetails], expected: str | None) -> list[ErrorDetails]:
     """Keep, for each union-typed input, only the errors of the member the task expects (or the closest)."""
     groups: dict[tuple[Any, ...], dict[str, int]] = {}
     for error in errors:
@@ -94,7 +97,7 @@ def _pick_union_members(errors: list[dict[str, Any]], expected: str | None) -> l
         prefix: expected if expected in counts else min(counts, key=lambda m: counts[m])
         for prefix, counts in groups.items()
     }
-    kept = []
+    kept: list[ErrorDetails] = []
     for error in errors:
         loc = error["loc"]
         member_at = next((k for k, part in enumerate(loc) if part in _UNION_MEMBERS), None)
@@ -107,7 +110,7 @@ def _choices(expected: str) -> list[str]:
     return [a or b for a, b in re.findall(r"'([^']*)'|(\b\d+\b)", expected)]
 
 
-def _message(error: dict[str, Any], path: FieldPath, data: Any) -> tuple[str, str | None]:
+def _message(error: ErrorDetails, path: FieldPath, data: Any) -> tuple[str, str | None]:
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     name = path[-1] if path else ""
     if kind == "extra_forbidden":
@@ -185,7 +188,7 @@ def translate_errors(error: ValidationError, data: Any, source_map: SourceMap) -
         Problems with path, line, column, field path and a hint where one helps.
     """
     errors = _pick_union_members(
-        [_plain_members(dict(e)) for e in error.errors(include_url=False)], _expected_member(data)
+        [_plain_members(e) for e in error.errors(include_url=False)], _expected_member(data)
     )
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()

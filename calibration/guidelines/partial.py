@@ -138,8 +138,9 @@ def _original(path: FieldPath, kept: dict[FieldPath, list[int]]) -> FieldPath:
     out = list(path)
     for prefix, indices in sorted(kept.items(), key=lambda item: len(item[0])):
         n = len(prefix)
-        if tuple(out[:n]) == prefix and len(out) > n and isinstance(out[n], int):
-            out[n] = indices[out[n]]
+        at = out[n] if len(out) > n else None
+        if tuple(out[:n]) == prefix and isinstance(at, int):
+            out[n] = indices[at]
     return tuple(out)
 
 

@@ -147,7 +147,7 @@ def latest(
     Raises:
         NotFoundError: `versions` is empty.
     """
-    items = list(versions)
+    items: list[GuidelineFile | str] = list(versions)
     if not items:
         raise NotFoundError("no guideline versions to choose from", hint="add a <version>.yaml file")
 

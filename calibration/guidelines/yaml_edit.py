@@ -182,17 +182,17 @@ def to_node(value: Any, *, in_list: bool = False) -> Any:
     A mapping of scalars inside a list (a span ``{text: ..., label: ...}``) is written in flow style.
     """
     if isinstance(value, dict):
-        node = CommentedMap((k, to_node(v, in_list=False)) for k, v in value.items())
+        mapping = CommentedMap((k, to_node(v, in_list=False)) for k, v in value.items())
         if in_list and all(not isinstance(v, dict | list) for v in value.values()):
-            node.fa.set_flow_style()
-        return node
+            mapping.fa.set_flow_style()
+        return mapping
     if isinstance(value, list | tuple):
-        node = CommentedSeq(to_node(v, in_list=True) for v in value)
+        sequence = CommentedSeq(to_node(v, in_list=True) for v in value)
         if all(not isinstance(v, dict | list | tuple) for v in value) or all(
             isinstance(v, list | tuple) for v in value
         ):
-            node.fa.set_flow_style()
-        return node
+            sequence.fa.set_flow_style()
+        return sequence
     if isinstance(value, str) and "\n" in value.rstrip("\n"):
         return LiteralScalarString(value)  # "|" keeps a final line break, "|-" when there is none
     if isinstance(value, str) and _RESOLVER.resolve(ScalarNode, value, (True, False)) != _STR:
@@ -208,7 +208,7 @@ def to_node(value: Any, *, in_list: bool = False) -> Any:
 
 def _last_slot(node: Any) -> tuple[CommentedBase, Any, int, Any] | None:
     """The deepest last value of `node`: ``(container, key or index, slot, value)``; None when empty."""
-    found = None
+    found: tuple[CommentedBase, Any, int, Any] | None = None
     while isinstance(node, CommentedMap | CommentedSeq) and len(node):
         if isinstance(node, CommentedMap):
             key = list(node)[-1]

@@ -29,6 +29,7 @@ from calibration.interop.common import (
     RawResponse,
     Skipped,
     item_id_from,
+    json_number,
     read_json,
     read_jsonl,
     rule_hints,
@@ -197,8 +198,7 @@ def _suggestion(record: dict[str, Any], question: str | None) -> tuple[str, Any,
     if isinstance(score, list):  # multi-label suggestions score each label
         numbers = [s for s in score if isinstance(s, int | float) and not isinstance(s, bool)]
         score = max(numbers) if numbers else None
-    number = isinstance(score, int | float) and not isinstance(score, bool)
-    return agent, found["value"], float(score) if number else None
+    return agent, found["value"], json_number(score)
 
 
 def _answer_question(responses: dict[str, Any], question: str | None, where: Location) -> str | None:

@@ -336,6 +336,13 @@ def read_jsonl(data: bytes, source: str, expected: str) -> Iterator[tuple[int, d
         raise DataError("the file is empty", location=Location(path=source), hint=f"expected {expected}")
 
 
+def json_number(value: Any) -> float | None:
+    """A JSON number as a float; None for anything else (true and false are not numbers)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
 def rule_hints(*sources: Mapping[str, Any] | None) -> list[str]:
     """Rule ids named by an item's data or metadata fields (`RULE_FIELDS`), in order, without repeats."""
     found: list[str] = []
@@ -507,7 +514,11 @@ def _parse_input(task: Task, raw: Any, where: Location) -> Input:
 
     from calibration.guidelines.model import PairInput, RankingInput, TextInput
 
-    model = {"pairwise": PairInput, "ranking": RankingInput}.get(task.type, TextInput)
+    models: dict[str, type[TextInput | PairInput | RankingInput]] = {
+        "pairwise": PairInput,
+        "ranking": RankingInput,
+    }
+    model = models.get(task.type, TextInput)
     value = {"text": raw} if isinstance(raw, str) and model is TextInput else raw
     try:
         return model.model_validate(value)

@@ -193,6 +193,7 @@ def read_doccano(data: bytes, source: str, guideline: Guideline) -> RawImport:
 
 
 def _answer(task_type: str, line: dict[str, Any], where: Location) -> Any:
+    values: list[Any]
     if "entities" in line:
         values = [
             {"start": e.get("start_offset"), "end": e.get("end_offset"), "label": e.get("label")}
@@ -200,11 +201,8 @@ def _answer(task_type: str, line: dict[str, Any], where: Location) -> Any:
             if isinstance(e, dict)
         ]
     else:
-        values = line.get("label", line.get("labels"))
-        if values is None:
-            values = []
-        if not isinstance(values, list):
-            values = [values]
+        found = line.get("label", line.get("labels"))
+        values = [] if found is None else found if isinstance(found, list) else [found]
     if not values:
         return None
     if task_type == "span":

@@ -67,12 +67,12 @@ def gold_records(
         answer = parse_answer(task, item.answer, item.input)
         records[item.id] = _gold_record(task.type, item, answer, item.why, "bank")
     for adjudication in adjudications:
-        item = known.get(adjudication.item_id)
-        if item is None:
+        adjudicated = known.get(adjudication.item_id)
+        if adjudicated is None:
             continue
-        answer = parse_answer(task, adjudication.answer, item.input)
-        records[item.id] = _gold_record(
-            task.type, item, answer, adjudication.rationale or item.why, "adjudicated"
+        answer = parse_answer(task, adjudication.answer, adjudicated.input)
+        records[adjudicated.id] = _gold_record(
+            task.type, adjudicated, answer, adjudication.rationale or adjudicated.why, "adjudicated"
         )
     return list(records.values())
 
@@ -209,7 +209,7 @@ def _rule_text(guideline: Guideline, rule: Any) -> str:
     parts = [rule.text.strip()]
     for kind, examples in (("Example", rule.examples), ("Edge case", rule.edge_cases)):
         for example in examples:
-            shown = getattr(example.input, "text", None) or getattr(example.input, "prompt", "")
+            shown = str(getattr(example.input, "text", None) or getattr(example.input, "prompt", ""))
             answer = parse_answer(guideline.task, example.answer, example.input)
             gold = _answer_text(guideline, answer, example.input)
             parts.append(f'{kind}: "{shown.strip()}" -> {gold}. {example.why.strip()}'.strip())
@@ -510,8 +510,8 @@ def guideline_from_labelstudio_config(
                 continue
             seen.add(label_id)
             label = {"id": label_id, "name": value or label_id, "description": element.get("hint", "")}
-            if element.get("background"):
-                label["color"] = element.get("background")
+            if background := element.get("background"):
+                label["color"] = background
             labels.append(label)
         task["labels"] = labels
     elif kind == "rating":

@@ -117,7 +117,7 @@ def _readers() -> dict[str, Callable[..., RawImport]]:
 
 
 def read_file(
-    fmt: str, data: bytes, filename: str, guideline: Guideline, *, options: Mapping[str, Any] | None = None
+    fmt: Format, data: bytes, filename: str, guideline: Guideline, *, options: Mapping[str, Any] | None = None
 ) -> RawImport:
     """Read a tool's export with the importer for `fmt`.
 
@@ -195,7 +195,7 @@ def round_items(result: ImportResult) -> tuple[list[Item | str], list[str]]:
 
 def import_file(
     engine: Engine | None,
-    fmt: str,
+    fmt: Format,
     data: bytes,
     filename: str,
     guideline_ref: str,

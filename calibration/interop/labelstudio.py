@@ -44,6 +44,7 @@ from calibration.interop.common import (
     RawResponse,
     Skipped,
     item_id_from,
+    json_number,
     read_json,
     rule_hints,
 )
@@ -171,8 +172,7 @@ def _as_model(prediction: dict[str, Any]) -> tuple[dict[str, Any], float | None]
         "ground_truth": False,
         "was_cancelled": False,
     }
-    number = isinstance(score, int | float) and not isinstance(score, bool)
-    return annotation, float(score) if number else None
+    return annotation, json_number(score)
 
 
 def _check_task(task: Any, position: int, source: str) -> None:
@@ -394,6 +394,8 @@ def _aux_value(column: str, entry: dict[str, Any]) -> Any:
         raw = value.get("rating", value.get("number"))
         if raw is None and value.get("choices"):
             raw = value["choices"][0]
+        if raw is None:
+            return None
         try:
             return int(raw)
         except (TypeError, ValueError):

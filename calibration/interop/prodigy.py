@@ -34,6 +34,7 @@ from calibration.interop.common import (
     RawResponse,
     Skipped,
     item_id_from,
+    json_number,
     read_jsonl,
     rule_hints,
 )
@@ -78,7 +79,7 @@ def read_prodigy(data: bytes, source: str, guideline: Guideline) -> RawImport:
                 location=where,
                 hint="annotate with named sessions (?session=NAME) so Prodigy records who answered",
             )
-        meta = line.get("meta") if isinstance(line.get("meta"), dict) else {}
+        meta = line["meta"] if isinstance(line.get("meta"), dict) else {}
         item_id = item_id_from(line["_input_hash"], meta, line)
         raw.add_item(RawItem(item_id, _input(task_type, line), where, rule_hints(meta, line)))
         answer = line.get("answer")
@@ -111,8 +112,8 @@ def read_prodigy(data: bytes, source: str, guideline: Guideline) -> RawImport:
 def _score(line: dict[str, Any], meta: dict[str, Any]) -> float | None:
     """The model's score of the line (``score``, else ``meta.score``), when it is a number."""
     for value in (line.get("score"), meta.get("score")):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+        if (number := json_number(value)) is not None:
+            return number
     return None
 
 

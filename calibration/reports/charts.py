@@ -280,7 +280,9 @@ def before_after_figure(
         ],
         dtype=object,
     ).reshape(len(rules), 4)
-    custom = np.column_stack([np.array(rules, dtype=object).reshape(-1, 1), detail]) if rules else []
+    custom: np.ndarray | list[Any] = (
+        np.column_stack([np.array(rules, dtype=object).reshape(-1, 1), detail]) if rules else []
+    )
     hover = (
         "rule %{customdata[0]}<br>%{fullData.name}: %{customdata[1]} %{y:.3f}<br>"
         "change %{customdata[2]} (95% CI %{customdata[3]}): %{customdata[4]}<extra></extra>"

@@ -99,7 +99,7 @@ def _queue_rows(queue: Any) -> list[dict[str, str]]:
         return []
     data = queue.to_dict() if hasattr(queue, "to_dict") else queue
     rules = data.get("rules", []) if isinstance(data, Mapping) else data
-    rows = []
+    rows: list[dict[str, str]] = []
     for entry in rules or []:
         entry = entry if isinstance(entry, Mapping) else getattr(entry, "__dict__", {})
         flags = entry.get("flags") or []

@@ -366,7 +366,9 @@ def _usable_invitation(session: Session, digest: str, moment: dt.datetime, *, ac
         AuthError: no such invitation (or one of the other kind), used already, or expired.
     """
     invitation = repo.find_invitation(session, digest)
-    if invitation is None or (account and (invitation.round_id is not None or invitation.role is None)):
+    if invitation is None or (
+        invitation.round_id is not None or invitation.role is None if account else invitation.round_id is None
+    ):
         raise AuthError(
             "this invitation link is not valid",
             hint="copy the whole link, or ask your lead for a new one",
@@ -415,6 +417,7 @@ def redeem_invitation(
     def work(session: Session) -> tuple[User, Round]:
         moment = utc_now(now)
         invitation = _usable_invitation(session, digest, moment, account=False)
+        assert invitation.round_id is not None  # a round's invitation (checked above)
         row, version = find_round(session, invitation.round_id)
         if row.status != "open":
             raise CalibrationError(f"round {row.name!r} is closed", hint="ask your lead")
@@ -594,6 +597,7 @@ def redeem_user_invitation(
     def work(session: Session) -> User:
         moment = utc_now(now)
         invitation = _usable_invitation(session, digest, moment, account=True)
+        assert invitation.role is not None  # an account invitation (checked above)
         if invitation.role != "annotator" and (not email or not email.strip() or hashed is None):
             raise CalibrationError(
                 f"{'an' if invitation.role == 'author' else 'a'} {invitation.role} account needs an email "

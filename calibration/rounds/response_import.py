@@ -162,11 +162,11 @@ def import_responses(
                         "item_id": item_id,
                         "annotator_id": person.id,
                         "answer": answer_to_json(guideline.task.type, canonical),
-                        "confidence": None if isna(confidence) else int(confidence),
+                        "confidence": None if confidence is None else int(confidence),
                         "cited_rule": None if isna(extras.get("cited_rule")) else extras.get("cited_rule"),
                         "unclear": bool(extras.get("unclear") or False),
                         "comment": None if isna(extras.get("comment")) else extras.get("comment"),
-                        "seconds": None if isna(seconds) else float(seconds),
+                        "seconds": None if seconds is None else float(seconds),
                         "score": None if isna(extras.get("score")) else float(extras["score"]),
                         "created_at": moment,
                     }
@@ -189,7 +189,7 @@ def import_responses(
 def _whole(value: Any) -> Any:
     """A table cell's whole number (3.0, numpy int) as int; anything else unchanged (checked later)."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
-        return int(value)
+        return int(float(value))
     return value
 
 

@@ -344,7 +344,7 @@ def delete_round_rows(session: Session, row: t.Round) -> dict[str, int]:
         "invitations": delete(t.Invitation).where(t.Invitation.round_id == row.id),
         "adjudications": delete(t.Adjudication).where(t.Adjudication.round_id == row.id),
     }
-    removed = {table: session.execute(statement).rowcount for table, statement in counts.items()}
+    removed = {table: repo.rows_changed(session, statement) for table, statement in counts.items()}
     session.delete(row)
     session.flush()
     return removed

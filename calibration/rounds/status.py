@@ -129,7 +129,7 @@ def _progress(
         person,
         name,
         attempts,
-        attempt.status,
+        "finished" if attempt.status == "finished" else "in_progress",  # the only two an attempt has
         answered,
         total,
         activity,

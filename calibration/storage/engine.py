@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -248,7 +248,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:  # a batch migration rebuilds a table (drop, copy): referenced rows must not block it
             connection.commit()  # the pragma is ignored inside a transaction: run it on the raw connection
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
         try:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
@@ -262,11 +262,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             if sqlite:
                 connection.rollback()
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
             if postgres:
                 connection.rollback()
                 connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
                 connection.commit()
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    """Run a pragma on the driver's connection itself (outside SQLAlchemy's transaction)."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the SQLite connection is closed")
+    driver.execute(pragma)
 
 
 def head_revision() -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Text, cast, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Executable, Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from calibration.storage import tables as t
@@ -313,12 +313,12 @@ def list_users(session: Session, role: str | None = None) -> list[User]:
 
 
 def name_taken(session: Session, name: str) -> bool:
-    return session.scalar(select(func.count()).select_from(t.User).where(t.User.name == name)) > 0
+    return (session.scalar(select(func.count()).select_from(t.User).where(t.User.name == name)) or 0) > 0
 
 
 def email_taken(session: Session, email: str) -> bool:
     query = select(func.count()).select_from(t.User).where(func.lower(t.User.email) == email.lower())
-    return session.scalar(query) > 0
+    return (session.scalar(query) or 0) > 0
 
 
 SIGN_IN_LOCK = 72711960  # PostgreSQL advisory lock key: sign-in reservations one at a time
@@ -501,13 +501,21 @@ def find_invitation(session: Session, token_hash: str) -> t.Invitation | None:
 
 def claim_invitation(session: Session, invitation_id: int, now: dt.datetime) -> bool:
     """Mark an invitation used; False when someone else used it first (one-time use under races)."""
-    result = session.execute(
+    statement = (
         update(t.Invitation)
         .where(t.Invitation.id == invitation_id, t.Invitation.used_at.is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_changed(session, statement) == 1
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE; the number of rows it matched."""
+    result = session.execute(statement)
+    if not isinstance(result, CursorResult):  # DML gives a CursorResult; Session.execute is typed as Result
+        raise TypeError(f"{type(result).__name__} has no row count: not an UPDATE or DELETE")
+    return result.rowcount
 
 
 # --------------------------------------------------------------------------- attempts and responses

@@ -137,6 +137,13 @@ def test_a_round_invitation_is_not_an_account_invitation(people: Any, tiny_guide
         service.redeem_user_invitation(engine, token, "Sneaky", email="s@example.org", password=PASSWORD)
 
 
+def test_an_account_invitation_is_not_a_round_invitation(people: Any) -> None:
+    token = service.invite_user(people.engine, "annotator", actor=people.lead)
+    with pytest.raises(AuthError, match="this invitation link is not valid"):
+        service.redeem_invitation(people.engine, token, "Sneaky")
+    assert service.redeem_user_invitation(people.engine, token, "Ola").role == "annotator"  # still unused
+
+
 # --------------------------------------------------------------------------- rounds
 
 

@@ -37,10 +37,8 @@ def _queue():
     return revision_queue(guideline, responses, item_rules, gold, report=analysis.report)
 
 
-def _report() -> bytes:
-    return render_analysis_report(analysis, queue=_queue(), title=f"Round report: {round_.name}").encode(
-        "utf-8"
-    )
+def _report(name: str = round_.name) -> bytes:
+    return render_analysis_report(analysis, queue=_queue(), title=f"Round report: {name}").encode("utf-8")
 
 
 st.caption(

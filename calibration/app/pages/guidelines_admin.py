@@ -162,20 +162,23 @@ old_ref = left.selectbox("Old version", choices, index=None, placeholder="choose
 new_ref = right.selectbox("New version", choices, index=None, placeholder="choose", key="gadm_new")
 if old_ref and new_ref:
     try:
-        versions = [uploaded if ref.endswith("(uploaded)") else _load(ref) for ref in (old_ref, new_ref)]
-        result = diff_guidelines(*versions)
+        pair = [
+            uploaded if uploaded is not None and ref.endswith("(uploaded)") else _load(ref)
+            for ref in (old_ref, new_ref)
+        ]
+        result = diff_guidelines(*pair)
     except CalibrationError as error:
         state.render_error(error)
     else:
-        if versions[0].id != versions[1].id:
+        if pair[0].id != pair[1].id:
             st.warning(
                 "These are two different guidelines; rules are matched by id.", icon=":material/warning:"
             )
-        show_diff(result, *versions)
+        show_diff(result, *pair)
         st.download_button(
             "Download the diff (markdown)",
             result.to_markdown(),
-            file_name=f"diff-{versions[0].id}-{versions[0].version}-{versions[1].version}.md",
+            file_name=f"diff-{pair[0].id}-{pair[0].version}-{pair[1].version}.md",
             mime="text/markdown",
             key="gadm_diff_download",
             on_click="ignore",

@@ -49,9 +49,8 @@ if user.role == "annotator" or mine:
                 st.caption("Results")
                 columns = st.columns(min(len(finished), 4))
                 for index, attempt in enumerate(reversed(finished)):
-                    verdict = {True: "passed", False: "not passed"}.get(
-                        (attempt.score or {}).get("passed"), "done"
-                    )
+                    verdicts: dict[object, str] = {True: "passed", False: "not passed"}
+                    verdict = verdicts.get((attempt.score or {}).get("passed"), "done")
                     with columns[index % len(columns)]:
                         if st.button(
                             f"Attempt {attempt.number} · {verdict}",

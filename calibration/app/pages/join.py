@@ -17,7 +17,7 @@ if st.query_params.get("invite"):
     del st.query_params["invite"]
 token = st.session_state.get("join_token")
 account_role = service.invitation_role(engine, token) if token else None
-if account_role is not None:  # an invitation to a new account (Users page), not to a round
+if token and account_role is not None:  # an invitation to a new account (Users page), not to a round
     from calibration.app.widgets.account_invitation import join_as_new_user
 
     join_as_new_user(engine, token, account_role)

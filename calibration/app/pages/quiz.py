@@ -215,11 +215,11 @@ if immediate and pending and pending in attempt.answers and pending in items:
         f"{attempt.answered} answered" if adaptive else f"{attempt.answered} of {attempt.total} answered",
     )
 
-    def _next_button() -> None:
+    def _next_button(item_id: str = pending) -> None:
         label = "See my result" if attempt.next_item is None else "Next item"
         if st.button(label, type="primary", key="quiz_next", icon=":material/arrow_forward:"):
             try:
-                service.acknowledge_feedback(engine, attempt.id, pending, actor=user)
+                service.acknowledge_feedback(engine, attempt.id, item_id, actor=user)
             except CalibrationError as error:
                 state.render_error(error)
                 st.stop()

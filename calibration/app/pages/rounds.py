@@ -54,7 +54,8 @@ def _quiz_length(ref: str, per_quiz: int, per_rule: int):
 def _create_round() -> None:
     """Create the round from the fields, then reset them; on a user error keep them and show why."""
     values = {key: st.session_state.get(key, default) for key, default in CREATE_DEFAULTS.items()}
-    kind, ref = st.session_state.get("rounds_kind", "calibration"), st.session_state.get("rounds_ref")
+    kind = st.session_state.get("rounds_kind", "calibration")
+    ref: str = st.session_state.get("rounds_ref") or ""  # the bootstrap publishes the bundled guidelines
     common = {
         "actor": user,
         "annotators": values["rounds_annotators"],
@@ -103,7 +104,7 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
         format_func={
             "calibration": "Calibration quiz (scored against gold)",
             "pilot": "Pilot (agreement)",
-        }.get,
+        }.__getitem__,
         key="rounds_kind",
     )
     st.text_input("Round name", key="rounds_name", placeholder="e.g. Onboarding, March cohort")
@@ -133,9 +134,9 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
             else:
                 (st.warning if length.changed else st.caption)(length.sentence())
     st.checkbox("Ask annotators which rule they applied", key="rounds_cite")
-    error = st.session_state.pop("rounds_create_error", None)
-    if error is not None:
-        state.render_error(error)
+    create_error = st.session_state.pop("rounds_create_error", None)
+    if create_error is not None:
+        state.render_error(create_error)
     st.button(
         "Create round", type="primary", icon=":material/add:", key="rounds_create", on_click=_create_round
     )

@@ -60,7 +60,7 @@ with left, st.form("users_add_form", clear_on_submit=True):
     st.markdown("**Add a user**")
     name = st.text_input("Name", key="users_add_name", max_chars=200)
     email = st.text_input("Email (they sign in with it)", key="users_add_email")
-    role = st.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="users_add_role")
+    role = st.selectbox("Role", ROLES, format_func=ROLE_LABELS.__getitem__, key="users_add_role")
     password = st.text_input(
         "Password (8 characters or more; annotators may have none)", type="password", key="users_add_password"
     )
@@ -87,7 +87,7 @@ with right, st.container(border=True):
         ROLES,
         default="annotator",
         required=True,
-        format_func=ROLE_LABELS.get,
+        format_func=ROLE_LABELS.__getitem__,
         key="users_invite_role",
     )
     if st.button("Create an invitation link", key="users_invite", icon=":material/link:"):
@@ -125,7 +125,7 @@ with st.container(border=True):
         "Role",
         ROLES,
         index=ROLES.index(person.role),
-        format_func=ROLE_LABELS.get,
+        format_func=ROLE_LABELS.__getitem__,
         key=f"users_role_{person.id}",
     )
     if right.button("Change the role", key="users_set_role", disabled=new_role == person.role):

@@ -157,7 +157,10 @@ def answer_form(
         with st.expander("Confidence, rule applied, unclear guideline", expanded=False):
             if ask_confidence:
                 confidence = st.segmented_control(
-                    "How sure are you?", list(CONFIDENCE), format_func=CONFIDENCE.get, key=f"{key}_confidence"
+                    "How sure are you?",
+                    list(CONFIDENCE),
+                    format_func=CONFIDENCE.__getitem__,
+                    key=f"{key}_confidence",
                 )
             if rules:
                 titles = dict(rules)

@@ -153,7 +153,7 @@ def import_section(engine: Any, user: Any, refs: list[str]) -> None:
     with st.expander("Import a pilot from another tool", icon=":material/upload_file:"):
         if _DONE in st.session_state:
             _show_done()
-        fmt = st.selectbox("Format", list(FORMATS), format_func=FORMAT_NAMES.get, key="imp_format")
+        fmt = st.selectbox("Format", list(FORMATS), format_func=FORMAT_NAMES.__getitem__, key="imp_format")
         upload = st.file_uploader(
             f"Export file (up to {MAX_UPLOAD_MB} MB)",
             type=FILE_TYPES,
@@ -228,6 +228,7 @@ def import_section(engine: Any, user: Any, refs: list[str]) -> None:
             except CalibrationError as error:
                 state.render_error(error)
                 return
+            assert done.round is not None  # not a dry run: the round exists
             st.session_state[_DONE] = (done.round.id, done.round_name, done.lines())
             st.session_state.pop(_CHECKED, None)
             st.session_state.pop(_DRY_RUN, None)
