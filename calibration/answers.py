@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from calibration.boxes import Box
-from calibration.errors import AnswerError
+from calibration.errors import AnswerError, Location
 
 if TYPE_CHECKING:
-    from calibration.guidelines.model import Input, Task
+    from calibration.guidelines.model import Guideline, Input, Task
 
 
 class Span(NamedTuple):
@@ -318,3 +318,56 @@ def load_cell(cell: Any) -> Any:
                     hint='structured answers are JSON, e.g. ["A", "B"]',
                 ) from None
     return text
+
+
+MAX_COMMENT = 5000
+"""Longest comment kept with an answer (characters)."""
+
+
+def check_answer_extras(
+    guideline: Guideline, confidence: Any, cited_rule: Any, comment: Any, seconds: Any
+) -> tuple[int | None, str | None, str | None, float | None]:
+    """The extras of an answer, checked: every path that stores answers (quiz, imports) calls this.
+
+    Returns:
+        ``(confidence 1-5 or None, a rule id of the guideline or None, stripped comment or None,
+        seconds >= 0 as float or None)``.
+
+    Raises:
+        AnswerError: naming the field (confidence, cited_rule, comment, seconds).
+    """
+    if confidence is not None and (
+        isinstance(confidence, bool) or not isinstance(confidence, int) or not 1 <= confidence <= 5
+    ):
+        raise AnswerError(
+            f"confidence must be an integer from 1 to 5, got {confidence!r}",
+            location=Location(field="confidence"),
+        )
+    if cited_rule is not None:
+        cited_rule = str(cited_rule)
+        if cited_rule not in guideline.rule_ids:
+            raise AnswerError(
+                f"unknown rule {cited_rule!r}; expected one of {', '.join(guideline.rule_ids)}",
+                location=Location(field="cited_rule"),
+                hint=suggest(cited_rule, guideline.rule_ids),
+            )
+    if comment is not None:
+        comment = str(comment).strip() or None
+        if comment is not None and len(comment) > MAX_COMMENT:
+            raise AnswerError(
+                f"the comment has {len(comment)} characters; at most {MAX_COMMENT} are kept",
+                location=Location(field="comment"),
+                hint="shorten it",
+            )
+    if seconds is not None:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
+            raise AnswerError(
+                f"seconds must be a non-negative number, got {seconds!r}", location=Location(field="seconds")
+            )
+        seconds = float(seconds)
+    return confidence, cited_rule, comment, seconds

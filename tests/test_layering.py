@@ -57,3 +57,16 @@ def test_only_app_package_mentions_streamlit_imports() -> None:
             if stripped.startswith(("import streamlit", "from streamlit")):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_importers_return_what_they_read_and_never_touch_the_store() -> None:
+    """interop reads and resolves files; storing is the rounds service's (`calibration.rounds.importing`)."""
+    offenders = []
+    for path in (ROOT / "interop").rglob("*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            stripped = line.strip()
+            if stripped.startswith(
+                ("from calibration.rounds", "import calibration.rounds")
+            ) or stripped.startswith(("from calibration.storage", "import calibration.storage")):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {stripped}")
+    assert offenders == []

@@ -176,7 +176,7 @@ def _guideline(ref: str, root: str | None) -> Any:
 
 def run_import(args: argparse.Namespace) -> int:
     from calibration.guidelines.loading import load_guideline
-    from calibration.interop.importing import import_file
+    from calibration.rounds.importing import import_file
 
     data = _read(args.file)
     item_rules = _read(args.item_rules) if args.item_rules else None

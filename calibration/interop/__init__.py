@@ -1,9 +1,10 @@
 """Bring a pilot from a labeling tool (Label Studio, Prodigy, doccano, Argilla, CSV) and take a guideline back.
 
-The one call the app and the CLI use is `import_file`; `calibration.interop.exports` has the exports.
+`read_import` reads and resolves a tool's export (nothing written; `calibration.rounds.importing.import_file`
+stores it in a pilot round); `calibration.interop.exports` has the exports.
 """
 
 from calibration.interop.common import UnknownLabelsError
-from calibration.interop.importing import FORMATS, ImportReport, import_file
+from calibration.interop.importing import FORMATS, read_import
 
-__all__ = ["FORMATS", "ImportReport", "UnknownLabelsError", "import_file"]
+__all__ = ["FORMATS", "UnknownLabelsError", "read_import"]

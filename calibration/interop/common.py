@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from calibration.answers import parse_answer, suggest
+from calibration.answers import check_answer_extras, parse_answer, suggest
 from calibration.boxes import Box
 from calibration.errors import AnswerError, DataError, Location, Problem
 from calibration.guidelines.model import LABEL_TASKS
@@ -624,8 +624,6 @@ def resolve(
 
     records: dict[tuple[str, str], dict[str, Any]] = {}
     twice = 0
-    from calibration.rounds.service import check_answer_extras
-
     for response, answer in zip(raw.responses, answers, strict=True):
         value = _parse(task, answer, inputs.get(response.item_id), response.where)
         try:  # the same checks as an answer given in the app, so a dry run finds what the import refuses

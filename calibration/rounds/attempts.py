@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from calibration.answers import answer_to_json, parse_answer, suggest
+from calibration.answers import answer_to_json, check_answer_extras, parse_answer
 from calibration.errors import (
     AnswerError,
     CalibrationError,
@@ -47,10 +46,7 @@ from calibration.storage.repository import (
 )
 
 if TYPE_CHECKING:
-    from calibration.guidelines.model import Guideline, Item
-
-
-MAX_COMMENT = 5000
+    from calibration.guidelines.model import Item
 
 
 @dataclass(frozen=True)
@@ -223,55 +219,6 @@ def quiz_items(engine: Engine, attempt_id: int, *, actor: Actor) -> dict[str, It
         for i in order
         if i in items
     }
-
-
-def check_answer_extras(
-    guideline: Guideline, confidence: Any, cited_rule: Any, comment: Any, seconds: Any
-) -> tuple[int | None, str | None, str | None, float | None]:
-    """The extras of an answer, checked: every path that stores answers (quiz, imports) calls this.
-
-    Returns:
-        ``(confidence 1-5 or None, a rule id of the guideline or None, stripped comment or None,
-        seconds >= 0 as float or None)``.
-
-    Raises:
-        AnswerError: naming the field (confidence, cited_rule, comment, seconds).
-    """
-    if confidence is not None and (
-        isinstance(confidence, bool) or not isinstance(confidence, int) or not 1 <= confidence <= 5
-    ):
-        raise AnswerError(
-            f"confidence must be an integer from 1 to 5, got {confidence!r}",
-            location=Location(field="confidence"),
-        )
-    if cited_rule is not None:
-        cited_rule = str(cited_rule)
-        if cited_rule not in guideline.rule_ids:
-            raise AnswerError(
-                f"unknown rule {cited_rule!r}; expected one of {', '.join(guideline.rule_ids)}",
-                location=Location(field="cited_rule"),
-                hint=suggest(cited_rule, guideline.rule_ids),
-            )
-    if comment is not None:
-        comment = str(comment).strip() or None
-        if comment is not None and len(comment) > MAX_COMMENT:
-            raise AnswerError(
-                f"the comment has {len(comment)} characters; at most {MAX_COMMENT} are kept",
-                location=Location(field="comment"),
-                hint="shorten it",
-            )
-    if seconds is not None:
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not math.isfinite(seconds)
-            or seconds < 0
-        ):
-            raise AnswerError(
-                f"seconds must be a non-negative number, got {seconds!r}", location=Location(field="seconds")
-            )
-        seconds = float(seconds)
-    return confidence, cited_rule, comment, seconds
 
 
 def record_answer(

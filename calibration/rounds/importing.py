@@ -1,42 +1,204 @@
-"""A pilot round made from work done in a labeling tool: items, answers and gold stored in one transaction.
+"""Imported answers into the store: a pilot round made from a tool's export, or answers added to a pilot.
 
-`calibration.rounds.service.create_pilot_round` followed by `import_responses` would be two
-transactions: a failure in the second would leave an empty round behind. Importing a tool's export
-must write everything or nothing, so this module does both steps in one session, with the service's
-own helpers and the storage repository.
+One writer stores imported answers (`_store_answers`: annotators, one finished attempt each, their
+assignments and answers). `import_file` reads a labeling tool's export (`calibration.interop.read_import`)
+and stores it as a new pilot round with `import_pilot_round`; `import_responses` adds a table of answers
+to an existing pilot round. Each is one transaction: an import writes everything or nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+import datetime as dt
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
-from calibration.answers import answer_to_json
-from calibration.errors import ConflictError, DataError
+from calibration.answers import answer_to_json, check_answer_extras, parse_answer, suggest
+from calibration.errors import (
+    AnswerError,
+    CalibrationError,
+    ConflictError,
+    DataError,
+    Location,
+    NotFoundError,
+)
+from calibration.interop.importing import Format, read_import
 from calibration.rounds._common import (
+    SYSTEM,
+    Actor,
+    RoundRef,
     actor_row,
     actor_user_id,
+    find_round,
     guideline_of,
     isna,
+    items_of,
     new_round,
     new_user,
     retrying,
+    round_item_ids,
     version_row,
 )
-from calibration.rounds.service import SYSTEM, Actor, Round
+from calibration.rounds.publishing import get_guideline
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
+from calibration.storage.repository import Round
 
 if TYPE_CHECKING:
     import pandas as pd
-    from sqlalchemy import Engine
 
-    from calibration.guidelines.model import Item
+    from calibration.guidelines.model import Guideline, Item
+    from calibration.interop.common import ImportResult
 
 IMPORTED_GOLD_RATIONALE = "gold answer imported from {source}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with ``dry_run``, would do).
+
+    Attributes:
+        result: the resolved import (responses, gold, inputs, item rules, findings).
+        round: the pilot round created (None for a dry run).
+        round_name: the round's name (the one it would get on a dry run).
+        dry_run: nothing was written.
+        left_out: items left out of the round because no rule matched them (with their answers).
+    """
+
+    result: ImportResult
+    round: Round | None
+    round_name: str
+    dry_run: bool
+    left_out: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able summary (the CLI's --json)."""
+        stored = self.result.responses[~self.result.responses["item_id"].isin(self.left_out)]
+        return {
+            **self.result.summary(),
+            "round": self.round_name,
+            "round_id": self.round.id if self.round is not None else None,
+            "dry_run": self.dry_run,
+            "left_out_items": list(self.left_out),
+            "n_responses_stored": 0 if self.dry_run else len(stored),
+        }
+
+    def lines(self) -> list[str]:
+        """A readable report, one finding per line."""
+        summary = self.result.summary()
+        verb = "would import" if self.dry_run else "imported"
+        out = [
+            f"{verb} {_count(summary['n_responses'], 'answer')} by {_count(summary['n_annotators'], 'annotator')} "
+            f"on {_count(summary['n_items'], 'item')} from {summary['source']} ({summary['format']}) into pilot round "
+            f"{self.round_name!r} on {summary['guideline']}"
+            + (" (dry run: nothing written)" if self.dry_run else ""),
+        ]
+        if summary["models"]:
+            out.append(f"model annotators (kept out of human agreement): {', '.join(summary['models'])}")
+        if summary["n_gold"]:
+            out.append(f"gold answers: {summary['n_gold']}")
+        sources = ", ".join(f"{count} by {how}" for how, count in sorted(summary["rule_sources"].items()))
+        if sources:
+            out.append(f"items matched to rules: {sources}")
+        if self.left_out:
+            shown = ", ".join(self.left_out[:10]) + (
+                f" and {len(self.left_out) - 10} more" if len(self.left_out) > 10 else ""
+            )
+            out.append(
+                f"{len(self.left_out)} item(s) matched no rule and were left out: {shown} "
+                "(give --item-rules MAP.csv, a rule field in the item data, or labels governed by a rule)"
+            )
+        for rename, count in summary["renamed"].items():
+            out.append(f"renamed label {rename} ({count} times)")
+        if self.result.skipped:
+            out.append(f"skipped {len(self.result.skipped)} annotation(s):")
+            out += [f"  {s}" for s in self.result.skipped[:20]]
+            if len(self.result.skipped) > 20:
+                out.append(f"  ... and {len(self.result.skipped) - 20} more")
+        out += [f"warning: {w}" for w in summary["warnings"]]
+        return out
+
+
+def import_file(
+    engine: Engine | None,
+    fmt: Format,
+    data: bytes,
+    filename: str,
+    guideline_ref: str,
+    item_rules: pd.DataFrame | Mapping[str, Iterable[str]] | bytes | None = None,
+    round_name: str | None = None,
+    map_labels: Iterable[str] | Mapping[str, str] | None = None,
+    actor: Any = None,
+    dry_run: bool = False,
+    *,
+    guideline: Guideline | None = None,
+    options: Mapping[str, Any] | None = None,
+    model_annotators: Iterable[str] = (),
+) -> ImportReport:
+    """Import a labeling tool's export file into a new pilot round (the app's upload and the CLI).
+
+    Args:
+        engine: the store (may be None for a dry run with `guideline` given).
+        fmt: ``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv`` or ``csv-wide``.
+        data: the uploaded file's bytes.
+        filename: its name (messages; doccano takes a single user file's annotator from it).
+        guideline_ref: ``"id@version"`` of a published guideline version.
+        item_rules: an item-to-rule table (DataFrame, ``{item: [rules]}``, or CSV bytes).
+        round_name: the new round's name; default ``"<file stem> import <UTC time>"``.
+        map_labels: label renames, ``["old=new", ...]`` or ``{old: new}``.
+        actor: the signed-in lead (`User` or id); None means the local operator (CLI).
+        dry_run: check and report only; nothing is written.
+        guideline: the guideline itself, when it is not (yet) published (dry runs).
+        options: importer options (see `calibration.interop.importing.read_file`).
+        model_annotators: annotator ids of the file whose answers are a model's (see `resolve`).
+
+    Returns:
+        The `ImportReport`.
+
+    Raises:
+        CalibrationError subclasses, with nothing written: DataError (wrong format, truncated file,
+        unknown labels, missing annotator id ...), AnswerError, NotFoundError (guideline not
+        published), ConflictError (round name taken), PermissionDenied (not a lead).
+    """
+    if guideline is None:
+        if engine is None:
+            raise CalibrationError("an import needs the store or the guideline itself")
+        guideline = get_guideline(engine, guideline_ref)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    name = round_name or f"{PurePosixPath(filename).stem} import {stamp}"
+    result, items, left_out = read_import(
+        fmt,
+        data,
+        filename,
+        guideline,
+        item_rules,
+        map_labels,
+        options=options,
+        model_annotators=model_annotators,
+    )
+    if dry_run:
+        return ImportReport(result, None, name, True, left_out)
+    if engine is None:
+        raise CalibrationError("an import that writes needs the store")
+    kept = result.responses[~result.responses["item_id"].isin(left_out)]
+    gold = {k: v for k, v in result.gold.items() if k not in left_out}
+    created = import_pilot_round(
+        engine,
+        guideline.ref,
+        items,
+        kept,
+        gold,
+        name,
+        actor if actor is not None else SYSTEM,
+        source=filename,
+    )
+    return ImportReport(result, created, created.name, False, left_out)
 
 
 def import_pilot_round(
@@ -101,9 +263,7 @@ def import_pilot_round(
         stray = sorted({r["item_id"] for r in records} - known)
         if stray:
             raise DataError(f"answers for item(s) not in the round: {', '.join(stray[:5])}")
-        by_annotator: dict[str, dict[str, dict[str, Any]]] = {}
-        for record in records:
-            by_annotator.setdefault(str(record["annotator_id"]), {})[record["item_id"]] = record
+        by_annotator = _by_annotator(records)
         overlap = max((sum(1 for a in by_annotator.values() if i in a) for i in item_ids), default=0)
         settings = {
             "items": item_ids,
@@ -115,55 +275,15 @@ def import_pilot_round(
             "imported_from": source,
         }
         row = new_round(session, round_name, "pilot", version, settings, who)
-        names = sorted(by_annotator)
-        existing = repo.users_by_names(session, names)
         moment = t.utcnow()
-        kinds = {name: _kind_of(by_annotator[name]) for name in names}
-        for name in names:
-            known_kind = existing[name].kind if name in existing else None
-            if known_kind is not None and known_kind != kinds[name]:
-                raise ConflictError(
-                    f"{name!r} is a {known_kind} annotator in the store; the file marks its answers as "
-                    f"a {kinds[name]}'s",
-                    hint="give the model a name of its own (e.g. name@version)",
-                )
-        people = {
-            name: existing.get(name) or new_user(session, name, "annotator", None, None, kind=kinds[name])
-            for name in names
-        }
-        attempts = {
-            name: t.Attempt(
-                round_id=row.id,
-                annotator_id=people[name].id,
-                number=1,
-                status="finished",
-                started_at=moment,
-                finished_at=moment,
-            )
-            for name in names
-        }
-        session.add_all(attempts.values())
-        session.flush()
-        # Bulk INSERTs: an import can hold tens of thousands of answers (ORM adds are 5x slower).
-        assignments, rows = [], []
-        for name in names:
-            person, attempt = people[name], attempts[name]
-            for position, (item_id, record) in enumerate(by_annotator[name].items()):
-                assignments.append(
-                    {
-                        "round_id": row.id,
-                        "annotator_id": person.id,
-                        "attempt_number": 1,
-                        "item_id": item_id,
-                        "position": position,
-                    }
-                )
-                rows.append(
-                    _response_values(record, attempt.id, row.id, person.id, guideline.task.type, moment)
-                )
-        if assignments:
-            session.execute(insert(t.Assignment), assignments)
-            session.execute(insert(t.Response), rows)
+        names = _store_answers(
+            session,
+            row,
+            guideline.task.type,
+            by_annotator,
+            moment,
+            "the file marks its answers as a {kind}'s",
+        )
         for item_id, answer in gold_map.items():
             if item_id not in known:
                 raise DataError(f"a gold answer for item {item_id!r}, which is not in the round")
@@ -197,6 +317,203 @@ def import_pilot_round(
     return retrying(engine, work)
 
 
+def import_responses(
+    engine: Engine, round: RoundRef, responses: pd.DataFrame, *, actor: Actor, source: str | None = None
+) -> int:
+    """Store answers made elsewhere (a labeling tool) in a pilot round, all or nothing.
+
+    Annotators unknown to the store are created (role annotator, no password); each gets one
+    finished attempt holding the items they answered. Rows whose ``annotator_kind`` is ``model`` are a
+    model annotator's (created with kind ``model``; its ``score`` is kept per answer).
+
+    Args:
+        responses: a responses table (`calibration.responses`) whose answers are raw or canonical;
+            item ids must be items of the round.
+        source: where the answers came from (file name), for messages and the audit log.
+
+    Returns:
+        The number of responses stored.
+
+    Raises:
+        NotFoundError: unknown round or item (naming the row). AnswerError: an invalid answer
+        (naming the row). ConflictError: the round is not a pilot, an annotator
+        already answered in it, or a model's name is a person's (or the reverse). PermissionDenied:
+        not a lead.
+    """
+    from calibration.responses import responses_frame
+
+    frame = responses_frame(responses)
+
+    def work(session: Session) -> int:
+        who = actor_row(session, actor, ("lead",), "import responses")
+        row, version = find_round(session, round)
+        if row.kind != "pilot":
+            raise ConflictError(
+                f"round {row.name!r} is a {row.kind} round; answers can only be imported into pilots"
+            )
+        guideline = guideline_of(version)
+        records = _checked_records(
+            frame, guideline, items_of(row, version), set(round_item_ids(row, version)), row.name, source
+        )
+        names = _store_answers(
+            session,
+            row,
+            guideline.task.type,
+            _by_annotator(records),
+            t.utcnow(),
+            "the answers mark it as a {kind}",
+        )
+        repo.audit(
+            session,
+            actor_user_id(who),
+            "import_responses",
+            f"round:{row.name}",
+            source=source,
+            rows=len(records),
+            annotators=names,
+        )
+        return len(records)
+
+    return retrying(engine, work)
+
+
+def _checked_records(
+    frame: pd.DataFrame,
+    guideline: Guideline,
+    items: Mapping[str, Item],
+    allowed: set[str],
+    round_name: str,
+    source: str | None,
+) -> list[dict[str, Any]]:
+    """The table's rows with canonical answers and checked extras, as an answer given in the app.
+
+    Raises:
+        NotFoundError: an item not in the round. AnswerError: an invalid answer or extra (naming the row).
+    """
+    records = []
+    for position, record in enumerate(frame.to_dict(orient="records")):
+        where = Location(path=source, row=position + 2, field="item_id")
+        item_id = record["item_id"]
+        if item_id not in allowed:
+            raise NotFoundError(
+                f"item {item_id!r} is not in round {round_name!r}",
+                location=where,
+                hint=suggest(item_id, sorted(allowed)),
+            )
+        try:
+            canonical = parse_answer(guideline.task, record["answer"], items[item_id].input)
+        except AnswerError as error:
+            raise AnswerError(
+                f"item {item_id!r}: {error.message}",
+                location=Location(path=source, row=position + 2, field="answer"),
+                hint=error.hint,
+            ) from None
+        extras = {
+            k: None if isna(record.get(k)) else record.get(k)
+            for k in ("confidence", "cited_rule", "unclear", "comment", "seconds", "score", "annotator_kind")
+        }
+        try:  # the same checks as an answer given in the app
+            confidence, cited, _, seconds = check_answer_extras(
+                guideline, _whole(extras["confidence"]), extras["cited_rule"], None, _real(extras["seconds"])
+            )
+        except AnswerError as error:
+            raise AnswerError(
+                error.message,
+                location=dataclasses.replace(where, field=error.location.field),
+                hint=error.hint,
+            ) from None
+        extras |= {"confidence": confidence, "cited_rule": cited, "seconds": seconds}
+        records.append(
+            {"item_id": item_id, "annotator_id": record["annotator_id"], "answer": canonical, **extras}
+        )
+    return records
+
+
+def _by_annotator(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Mapping[str, Any]]]:
+    """Records by annotator, then by item in first-answered order; the last answer to an item wins."""
+    by_annotator: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for record in records:
+        by_annotator.setdefault(str(record["annotator_id"]), {})[record["item_id"]] = record
+    return by_annotator
+
+
+def _store_answers(
+    session: Session,
+    row: t.Round,
+    task_type: str,
+    by_annotator: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    moment: dt.datetime,
+    marked_as: str,
+) -> list[str]:
+    """Store imported answers in `row`: the one writer of imported answers.
+
+    Each annotator (created as an annotator without password when unknown; with kind ``model`` when
+    their rows say so) gets one finished attempt holding the items they answered, in order.
+
+    Args:
+        by_annotator: records (canonical ``answer``, optional columns) by annotator, then by item.
+        marked_as: the end of the kind-conflict message, ``{kind}`` being the kind the import says.
+
+    Returns:
+        The annotators' names, sorted.
+
+    Raises:
+        ConflictError: a model's name is a person's (or the reverse); an annotator already has
+        answers in the round.
+    """
+    names = sorted(by_annotator)
+    existing = repo.users_by_names(session, names)
+    kinds = {name: _kind_of(by_annotator[name]) for name in names}
+    for name in names:
+        if name in existing and existing[name].kind != kinds[name]:
+            raise ConflictError(
+                f"{name!r} is a {existing[name].kind} annotator in the store; "
+                + marked_as.format(kind=kinds[name]),
+                hint="give the model a name of its own (e.g. name@version)",
+            )
+    people = {
+        name: existing.get(name) or new_user(session, name, "annotator", None, None, kind=kinds[name])
+        for name in names
+    }
+    for name in names:
+        if name in existing and repo.attempts_of(session, row.id, people[name].id):
+            raise ConflictError(
+                f"{name} already has answers in round {row.name!r}", hint="import into a new round"
+            )
+    attempts = {
+        name: t.Attempt(
+            round_id=row.id,
+            annotator_id=people[name].id,
+            number=1,
+            status="finished",
+            started_at=moment,
+            finished_at=moment,
+        )
+        for name in names
+    }
+    session.add_all(attempts.values())
+    session.flush()
+    # Bulk INSERTs: an import can hold tens of thousands of answers (ORM adds are 5x slower).
+    assignments, rows = [], []
+    for name in names:
+        person, attempt = people[name], attempts[name]
+        for position, (item_id, record) in enumerate(by_annotator[name].items()):
+            assignments.append(
+                {
+                    "round_id": row.id,
+                    "annotator_id": person.id,
+                    "attempt_number": 1,
+                    "item_id": item_id,
+                    "position": position,
+                }
+            )
+            rows.append(_response_values(record, attempt.id, row.id, person.id, task_type, moment))
+    if assignments:
+        session.execute(insert(t.Assignment), assignments)
+        session.execute(insert(t.Response), rows)
+    return names
+
+
 def _kind_of(answers: Mapping[str, Mapping[str, Any]]) -> str:
     """``model`` when the annotator's rows are a model's, else ``human``."""
     kinds = {str(record.get("annotator_kind") or "human") for record in answers.values()}
@@ -226,3 +543,22 @@ def _response_values(
         "created_at": moment,
         "superseded_at": None,
     }
+
+
+def _whole(value: Any) -> Any:
+    """A table cell's whole number (3.0, numpy int) as int; anything else unchanged (checked later)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
+        return int(float(value))
+    return value
+
+
+def _real(value: Any) -> Any:
+    """A table cell's number (numpy types included) as float; anything else unchanged (checked later)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 annotator``, ``2 annotators``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -20,11 +20,14 @@ The implementation lives in small modules; this module re-exports their public n
 - `calibration.rounds.attempts`: attempts, answers, finishing and scoring;
 - `calibration.rounds.status`: round status, round responses, audit log, row counts;
 - `calibration.rounds.adjudication`: adjudication and certifications;
-- `calibration.rounds.response_import`: importing a table of answers into a round.
+- `calibration.rounds.importing`: imported answers (a tool's export as a pilot round, a table of answers
+  into a pilot), one writer.
 """
 
 from __future__ import annotations
 
+from calibration.answers import MAX_COMMENT as MAX_COMMENT
+from calibration.answers import check_answer_extras
 from calibration.rounds._common import SYSTEM
 from calibration.rounds._common import Actor as Actor
 from calibration.rounds._common import RoundRef as RoundRef
@@ -48,13 +51,11 @@ from calibration.rounds.adjudication import (
     adjudications,
     certifications,
 )
-from calibration.rounds.attempts import MAX_COMMENT as MAX_COMMENT
 from calibration.rounds.attempts import (
     AttemptResult,
     acknowledge_feedback,
     adaptive_progress,
     attempt_result,
-    check_answer_extras,
     finish_attempt,
     get_attempt,
     my_attempts,
@@ -64,6 +65,7 @@ from calibration.rounds.attempts import (
     start_or_resume_attempt,
 )
 from calibration.rounds.attempts import answers_by_item as answers_by_item
+from calibration.rounds.importing import import_responses
 from calibration.rounds.publishing import (
     get_guideline,
     image_of,
@@ -72,7 +74,6 @@ from calibration.rounds.publishing import (
     publish,
     publish_guideline,
 )
-from calibration.rounds.response_import import import_responses
 from calibration.rounds.rounds_admin import (
     close_round,
     create_calibration_round,

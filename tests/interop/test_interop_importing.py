@@ -7,8 +7,8 @@ import json
 import pytest
 
 from calibration.errors import AnswerError, ConflictError, DataError, NotFoundError
-from calibration.interop.importing import import_file
 from calibration.rounds import service
+from calibration.rounds.importing import import_file
 
 
 def ls_task(tid, text, annotations, **data):

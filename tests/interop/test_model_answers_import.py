@@ -9,11 +9,11 @@ import pytest
 from calibration.errors import ConflictError, DataError
 from calibration.interop.argilla import read_argilla
 from calibration.interop.common import resolve
-from calibration.interop.importing import import_file
 from calibration.interop.labelstudio import read_labelstudio
 from calibration.interop.prodigy import read_prodigy
 from calibration.interop.tables import read_long_csv
 from calibration.rounds import service
+from calibration.rounds.importing import import_file
 
 
 def _choice(label: str) -> list[dict]:

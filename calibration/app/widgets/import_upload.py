@@ -17,8 +17,9 @@ from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
-from calibration.interop import FORMATS, ImportReport, UnknownLabelsError, import_file
+from calibration.interop import FORMATS, UnknownLabelsError
 from calibration.interop.importing import MAX_IMPORT_BYTES
+from calibration.rounds.importing import ImportReport, import_file
 
 FORMAT_NAMES = {
     "labelstudio": "Label Studio (full JSON export)",
