@@ -70,7 +70,7 @@ def hostile_round():
 
 
 def test_responses_csv_is_safe_and_reads_back_unchanged(hostile_round, tmp_path: Path) -> None:
-    from calibration.agreement.io import read_responses_csv
+    from calibration.interop.csv_reader import read_responses_csv
     from calibration.interop.exports import responses_csv
 
     guideline, responses, _, _ = hostile_round

@@ -21,7 +21,6 @@ Modules (import from them directly; this package imports nothing so the CLI star
   RuleDecision`` (pass/fail/undecided from the Beta-binomial posterior, with the credible interval),
   ``decide_rules(per_rule, threshold)``, ``overall_decision(decisions)``, ``items_to_decide(...)``.
 - `dawid_skene`: ``fit_dawid_skene(responses, categories, n_iter=100, tol=1e-5, gold=None)``.
-- `io`: CSV reading for ``calibration agreement`` (long/wide responses, maps, gold).
 
 Conventions: chance agreement of AC1/AC2 and Brennan-Prediger uses the guideline's declared
 categories; weighted kappa uses declared scale positions; a chance-corrected value is None with the

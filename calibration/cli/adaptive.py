@@ -156,15 +156,15 @@ def replay_quiz_from_files(responses: str, guideline_path: str, policy: str, see
 
     from calibration.adaptive.irt import graded_answers
     from calibration.adaptive.replay import replay_quiz
-    from calibration.agreement import io
     from calibration.agreement.gold import rule_threshold
     from calibration.guidelines.loading import load_guideline
+    from calibration.interop import csv_reader
     from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
     guideline = load_guideline(guideline_path)
     inputs = {item.id: item.input for item in guideline.items}
-    raw = io.read_responses_csv(responses, "long")
-    answers = io.parse_answers(raw, guideline.task, inputs, responses)
+    raw = csv_reader.read_responses_csv(responses, "long")
+    answers = csv_reader.parse_answers(raw, guideline.task, inputs, responses)
     frame = pd.DataFrame({ITEM: raw[ITEM].to_numpy(), ANNOTATOR: raw[ANNOTATOR].to_numpy(), ANSWER: answers})
     gold = guideline.gold_answers()
     graded = graded_answers(frame, pd.Series(gold, dtype=object), guideline.task)
@@ -209,12 +209,12 @@ def replay_pilot_from_files(args: argparse.Namespace) -> dict[str, Any]:
     import pandas as pd
 
     from calibration.adaptive.pilot_replay import replay_pilot
-    from calibration.agreement import io
     from calibration.errors import DataError
     from calibration.guidelines.loading import load_guideline
+    from calibration.interop import csv_reader
     from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
-    raw = io.read_responses_csv(args.responses, "long")
+    raw = csv_reader.read_responses_csv(args.responses, "long")
     target = args.target
     if args.guideline:
         guideline = load_guideline(args.guideline)
@@ -224,11 +224,11 @@ def replay_pilot_from_files(args: argparse.Namespace) -> dict[str, Any]:
         )
         target = guideline.calibration.pilot_target if target is None else target
     else:
-        task, inputs = io.infer_task(raw, args.responses), {}
-        item_rules = io.read_item_rules_csv(args.item_rules)
+        task, inputs = csv_reader.infer_task(raw, args.responses), {}
+        item_rules = csv_reader.read_item_rules_csv(args.item_rules)
     target = 0.8 if target is None else target
     if not -1 <= target <= 1:
         raise DataError(f"--target {target} is not an agreement between -1 and 1", hint="e.g. --target 0.8")
-    answers = io.parse_answers(raw, task, inputs, args.responses)
+    answers = csv_reader.parse_answers(raw, task, inputs, args.responses)
     frame = pd.DataFrame({ITEM: raw[ITEM].to_numpy(), ANNOTATOR: raw[ANNOTATOR].to_numpy(), ANSWER: answers})
     return replay_pilot(frame, item_rules, task, target, args.policy, seed=args.seed)

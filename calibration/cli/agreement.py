@@ -74,12 +74,14 @@ def analyse(args: argparse.Namespace) -> Any:
     """Read the inputs named by `args` and return the `AgreementReport`."""
     import pandas as pd
 
-    from calibration.agreement import io
     from calibration.agreement.breakdown import agreement_report
+    from calibration.interop import csv_reader
     from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
     path = args.responses
-    raw = io.read_responses_csv(path, args.format, args.ignore_columns, include_models=args.include_models)
+    raw = csv_reader.read_responses_csv(
+        path, args.format, args.ignore_columns, include_models=args.include_models
+    )
     item_rules = None
     gold = None
     inputs: dict[str, Any] = {}
@@ -98,16 +100,16 @@ def analyse(args: argparse.Namespace) -> Any:
                 else None
             )
     else:
-        task = io.infer_task(raw, path)
+        task = csv_reader.infer_task(raw, path)
     if args.item_rules:
-        item_rules = io.read_item_rules_csv(args.item_rules)
+        item_rules = csv_reader.read_item_rules_csv(args.item_rules)
     if args.gold:
-        gold = io.read_gold_csv(args.gold, task, inputs)
-    answers = io.parse_answers(raw, task, inputs, path)
+        gold = csv_reader.read_gold_csv(args.gold, task, inputs)
+    answers = csv_reader.parse_answers(raw, task, inputs, path)
     responses = pd.DataFrame(
         {ITEM: raw[ITEM].to_numpy(), ANNOTATOR: raw[ANNOTATOR].to_numpy(), ANSWER: answers}
     )
-    io.check_design(responses, raw, path, allow_single=args.allow_single_answers)
+    csv_reader.check_design(responses, raw, path, allow_single=args.allow_single_answers)
     return agreement_report(
         responses,
         task,

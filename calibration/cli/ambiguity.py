@@ -98,7 +98,7 @@ def _annotator_signals(path: str, fmt: str, n_rows: int) -> dict[str, Any]:
     """The optional columns (confidence, cited_rule, unclear, comment, seconds) of a long responses CSV."""
     if fmt != "long":
         return {}
-    from calibration.agreement.io import read_table
+    from calibration.interop.csv_reader import read_table
 
     frame = read_table(path, ["item_id"], "responses")
     found: dict[str, Any] = {}
@@ -131,16 +131,16 @@ def load_pilot(
     """
     import pandas as pd
 
-    from calibration.agreement import io
     from calibration.ambiguity.queue import Pilot
     from calibration.guidelines.loading import load_guideline
+    from calibration.interop import csv_reader
     from calibration.responses import responses_frame
 
     guideline = load_guideline(guideline_path) if guideline_path else None
-    raw = io.read_responses_csv(responses_path, fmt, ignore_columns)
-    task = guideline.task if guideline is not None else io.infer_task(raw, responses_path)
+    raw = csv_reader.read_responses_csv(responses_path, fmt, ignore_columns)
+    task = guideline.task if guideline is not None else csv_reader.infer_task(raw, responses_path)
     inputs = {item.id: item.input for item in guideline.items} if guideline is not None else {}
-    answers = io.parse_answers(raw, task, inputs, responses_path)
+    answers = csv_reader.parse_answers(raw, task, inputs, responses_path)
     frame = pd.DataFrame(
         {"item_id": raw["item_id"].to_numpy(), "annotator_id": raw["annotator_id"].to_numpy()}
     )
@@ -148,8 +148,8 @@ def load_pilot(
     for column, values in _annotator_signals(responses_path, fmt, len(raw)).items():
         frame[column] = values
     responses = responses_frame(frame)
-    rules = io.read_item_rules_csv(item_rules) if item_rules else None
-    gold_answers = io.read_gold_csv(gold, task, inputs) if gold else None
+    rules = csv_reader.read_item_rules_csv(item_rules) if item_rules else None
+    gold_answers = csv_reader.read_gold_csv(gold, task, inputs) if gold else None
     return Pilot.of(guideline, responses, rules, gold_answers, task=task)
 
 

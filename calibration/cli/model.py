@@ -143,7 +143,7 @@ def run_triage(args: argparse.Namespace) -> int:
     if args.gold:
         import pandas as pd
 
-        from calibration.agreement.io import read_gold_csv
+        from calibration.interop.csv_reader import read_gold_csv
 
         extra = read_gold_csv(args.gold, guideline.task, {i: v for i, v in result.inputs.items() if v})
         gold = pd.concat([gold[~gold.index.isin(extra.index)], extra])
@@ -329,10 +329,10 @@ def run_plan(args: argparse.Namespace) -> int:
 def run_review(args: argparse.Namespace) -> int:
     import io
 
-    from calibration.agreement.io import read_table
     from calibration.agreement.spot_check import review_decisions
     from calibration.answers import load_cell, parse_answer
     from calibration.errors import CalibrationError, DataError, Location
+    from calibration.interop.csv_reader import read_table
 
     guideline = _guideline(args.guideline, args.root)
     data = _read(args.plan)

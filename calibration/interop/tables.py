@@ -1,6 +1,6 @@
 """CSV in the long and wide shapes of `calibration agreement` -> raw records; item-to-rule maps.
 
-The CSV itself is read by the agreement CLI's reader (`calibration.agreement.io.read_table`), so both
+The CSV itself is read by the agreement CLI's reader (`calibration.interop.csv_reader.read_table`), so both
 commands accept and refuse the same files; this module turns its rows into an importer's raw records.
 
 Long: one row per answer, columns ``item_id, annotator_id, answer`` plus the optional columns of the
@@ -36,7 +36,7 @@ OPTIONAL = ("confidence", "cited_rule", "unclear", "comment", "seconds")
 
 
 def _table(data: bytes, source: str, required: Sequence[str], what: str) -> pd.DataFrame:
-    """The CSV as a frame of strings, read by the agreement CLI's reader (`calibration.agreement.io`).
+    """The CSV as a frame of strings, read by the agreement CLI's reader (`calibration.interop.csv_reader`).
 
     Raises:
         DataError: not UTF-8, a zip, empty, missing columns, empty required cells, a row with more cells
@@ -44,7 +44,7 @@ def _table(data: bytes, source: str, required: Sequence[str], what: str) -> pd.D
     """
     import pandas as pd
 
-    from calibration.agreement.io import read_table
+    from calibration.interop.csv_reader import read_table
 
     decode_text(data, source)  # names a zip or non-UTF-8 bytes the way every importer does
     try:

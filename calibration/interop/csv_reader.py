@@ -1,4 +1,4 @@
-"""Reading responses, item-to-rule maps and gold answers from CSV for the agreement CLI.
+"""Reading responses, item-to-rule maps and gold answers from CSV: the files `calibration agreement` reads.
 
 Shapes (the same ones `calibration export responses` writes):
 
