@@ -45,7 +45,9 @@ ANNOTATOR_KIND = "annotator_kind"
 SCORE = "score"
 
 REQUIRED_COLUMNS = (ITEM, ANNOTATOR, ANSWER)
-OPTIONAL_COLUMNS = (CONFIDENCE, CITED_RULE, UNCLEAR, COMMENT, SECONDS, ANNOTATOR_KIND, SCORE)
+ANSWER_EXTRAS = (CONFIDENCE, CITED_RULE, UNCLEAR, COMMENT, SECONDS)
+"""What an annotator may add to an answer (the quiz asks for them; imports and CSV files may carry them)."""
+OPTIONAL_COLUMNS = (*ANSWER_EXTRAS, ANNOTATOR_KIND, SCORE)
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
@@ -112,6 +114,12 @@ def item_rules_frame(mapping: Mapping[str, Iterable[str]] | pd.DataFrame) -> pd.
             columns=[ITEM, RULE],
         )
     return frame.drop_duplicates().reset_index(drop=True)
+
+
+def items_of_rule(item_rules: pd.DataFrame, rule_id: str) -> list[str]:
+    """The item ids mapped to `rule_id` in an item-to-rule table (`item_rules_frame`), in the table's order."""
+    found = item_rules.loc[item_rules[RULE].astype(str) == str(rule_id), ITEM]
+    return found.astype(str).drop_duplicates().tolist()
 
 
 def gold_series(gold: Mapping[str, Any]) -> pd.Series:

@@ -32,7 +32,7 @@ from calibration.ambiguity.signals import (
     answer_text,
 )
 from calibration.errors import DataError
-from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE
+from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE, items_of_rule
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline, Task
@@ -445,7 +445,7 @@ def rule_evidence(
     if len(pilot.gold):
         found.append(signals.good_annotators_fail(pilot.responses, pilot.item_rules, pilot.gold, rule_id))
         found.append(
-            signals.gold_suspect(pilot.responses, pilot.gold, signals.rule_items(pilot.item_rules, rule_id))
+            signals.gold_suspect(pilot.responses, pilot.gold, items_of_rule(pilot.item_rules, rule_id))
         )
     found.append(
         signals.confused_labels(
@@ -572,7 +572,7 @@ def worst_items(
     pilot: Pilot, rule_id: str, disagreement: pd.DataFrame, certainty: pd.Series, n: int = 3
 ) -> list[dict[str, Any]]:
     """The rule's `n` items with most disagreement (ties: lowest Dawid-Skene certainty first)."""
-    frame = _hardest_first(disagreement, certainty, signals.rule_items(pilot.item_rules, rule_id))
+    frame = _hardest_first(disagreement, certainty, items_of_rule(pilot.item_rules, rule_id))
     return [
         describe_item(
             pilot,

@@ -28,6 +28,7 @@ from calibration.responses import (
     RULE,
     SECONDS,
     UNCLEAR,
+    items_of_rule,
 )
 
 SignalCode = Literal[
@@ -163,14 +164,9 @@ def answer_text(answer: Any) -> str:
     return str(answer)
 
 
-def rule_items(item_rules: pd.DataFrame, rule_id: str) -> list[str]:
-    """The item ids mapped to `rule_id`, in the map's order."""
-    return item_rules.loc[item_rules[RULE] == rule_id, ITEM].drop_duplicates().tolist()
-
-
 def rule_responses(responses: pd.DataFrame, item_rules: pd.DataFrame, rule_id: str) -> pd.DataFrame:
     """The rows of `responses` whose item is mapped to `rule_id`."""
-    return responses[responses[ITEM].isin(rule_items(item_rules, rule_id))]
+    return responses[responses[ITEM].isin(items_of_rule(item_rules, rule_id))]
 
 
 def majority(responses: pd.DataFrame) -> pd.DataFrame:
@@ -445,7 +441,7 @@ def good_annotators_fail(
         min_gold_here: gold answers under the rule needed for an annotator to count here.
         drop: how far below their skill elsewhere the good annotators' accuracy here must fall.
     """
-    here = set(rule_items(item_rules, rule_id))
+    here = set(items_of_rule(item_rules, rule_id))
     mine = responses[responses[ITEM].isin(here)]
     others = responses[~responses[ITEM].isin(here)]
     skill = gold_accuracy(others, gold)

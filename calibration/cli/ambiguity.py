@@ -91,18 +91,17 @@ def _input_options(parser: argparse.ArgumentParser, *, repeat: bool) -> None:
 
 # --------------------------------------------------------------------------- input files
 
-OPTIONAL_CSV_COLUMNS = ("confidence", "cited_rule", "unclear", "comment", "seconds")
-
 
 def _annotator_signals(path: str, fmt: str, n_rows: int) -> dict[str, Any]:
     """The optional columns (confidence, cited_rule, unclear, comment, seconds) of a long responses CSV."""
     if fmt != "long":
         return {}
     from calibration.interop.csv_reader import read_table
+    from calibration.responses import ANSWER_EXTRAS
 
     frame = read_table(path, ["item_id"], "responses")
     found: dict[str, Any] = {}
-    for column in OPTIONAL_CSV_COLUMNS:
+    for column in ANSWER_EXTRAS:
         if column in frame and len(frame) == n_rows:
             values = frame[column].replace({"": None})
             if column == "unclear":

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from calibration.answers import load_cell
 from calibration.errors import AnswerError, CalibrationError, DataError, Location
 from calibration.interop.common import RawImport, RawItem, RawResponse, decode_text, rule_hints, safe_item_id
+from calibration.responses import ANSWER_EXTRAS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 LONG = "a long CSV with columns item_id, annotator_id, answer"
 WIDE = "a wide CSV with an item_id column and one column per annotator"
 INPUT_COLUMNS = ("text", "input")
-OPTIONAL = ("confidence", "cited_rule", "unclear", "comment", "seconds")
 
 
 def _table(data: bytes, source: str, required: Sequence[str], what: str) -> pd.DataFrame:
@@ -93,7 +93,7 @@ def read_long_csv(data: bytes, source: str, guideline: Guideline) -> RawImport:
         if answer is None:
             continue
         extras = {
-            c: _cell(row[c], Location(path=source, row=number, field=c)) for c in OPTIONAL if row.get(c)
+            c: _cell(row[c], Location(path=source, row=number, field=c)) for c in ANSWER_EXTRAS if row.get(c)
         }
         raw.responses.append(
             RawResponse(

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.reports.tables import chart_table, rule_table
-from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
+from calibration.responses import ANNOTATOR, ANSWER, ANSWER_EXTRAS, ITEM, RULE
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -426,7 +426,7 @@ def annotator_answers(
             "gold": answer_text(task_type, gold[item_id], raw) if has_gold else "",
             "correct": _is_correct(guideline.task, record["answer"], gold[item_id]) if has_gold else None,
         }
-        for extra in ("confidence", "cited_rule", "unclear", "comment", "seconds"):
+        for extra in ANSWER_EXTRAS:
             if extra in record:
                 row[extra] = record[extra]
         rows.append(row)

@@ -325,8 +325,3 @@ def items_side_by_side(
         comments = part.dropna(subset=[COMMENT]).groupby(ITEM)[COMMENT].agg(lambda c: " | ".join(map(str, c)))
         out["comments"] = comments.reindex(ranked).fillna("").to_numpy()
     return out
-
-
-def items_of_rule(item_rules: pd.DataFrame, rule_id: str) -> list[str]:
-    """Item ids tagged with `rule_id` in an item-to-rule table."""
-    return item_rules.loc[item_rules[RULE].astype(str) == str(rule_id), ITEM].astype(str).tolist()

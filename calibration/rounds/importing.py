@@ -29,6 +29,7 @@ from calibration.errors import (
     NotFoundError,
 )
 from calibration.interop.importing import Format, read_import
+from calibration.responses import OPTIONAL_COLUMNS, responses_frame
 from calibration.rounds._common import (
     SYSTEM,
     Actor,
@@ -340,8 +341,6 @@ def import_responses(
         already answered in it, or a model's name is a person's (or the reverse). PermissionDenied:
         not a lead.
     """
-    from calibration.responses import responses_frame
-
     frame = responses_frame(responses)
 
     def work(session: Session) -> int:
@@ -408,10 +407,7 @@ def _checked_records(
                 location=Location(path=source, row=position + 2, field="answer"),
                 hint=error.hint,
             ) from None
-        extras = {
-            k: None if isna(record.get(k)) else record.get(k)
-            for k in ("confidence", "cited_rule", "unclear", "comment", "seconds", "score", "annotator_kind")
-        }
+        extras = {k: None if isna(record.get(k)) else record.get(k) for k in OPTIONAL_COLUMNS}
         try:  # the same checks as an answer given in the app
             confidence, cited, _, seconds = check_answer_extras(
                 guideline, _whole(extras["confidence"]), extras["cited_rule"], None, _real(extras["seconds"])

@@ -8,7 +8,7 @@ import pandas as pd
 
 from calibration.ambiguity import signals
 from calibration.ambiguity.signals import RuleAgreement
-from calibration.responses import gold_series, item_rules_frame, responses_frame
+from calibration.responses import gold_series, item_rules_frame, items_of_rule, responses_frame
 
 
 def _stats(
@@ -58,7 +58,7 @@ def test_skewed_prevalence_fires_on_the_kappa_paradox():
 
 
 def test_gold_suspect_lists_the_mislabeled_item(pilot, bad_gold_item):
-    items = signals.rule_items(pilot.item_rules, "R-CLEAR")
+    items = items_of_rule(pilot.item_rules, "R-CLEAR")
     evidence = signals.gold_suspect(pilot.responses, pilot.gold, items)
     assert evidence.fired
     assert evidence.items[0] == bad_gold_item

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from lead_pages_support import HOSTILE, frames, make_workspace, round_analysis, seeded_workspace, texts
 
-from calibration.reports.tables import describe_flag, items_of_rule
+from calibration.reports.tables import describe_flag
+from calibration.responses import items_of_rule
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from calibration.app.widgets.analysis_round import (
 )
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.reports.charts import selected_rule
-from calibration.reports.tables import flag_name, items_of_rule, items_side_by_side, statistic_name
-from calibration.responses import ANNOTATOR, ANSWER, ITEM
+from calibration.reports.tables import flag_name, items_side_by_side, statistic_name
+from calibration.responses import ANNOTATOR, ANSWER, ITEM, items_of_rule
 
 state.require_role("lead", "author")
 st.title("Agreement dashboard")

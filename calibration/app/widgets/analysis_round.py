@@ -22,10 +22,10 @@ from calibration.reports.analysis import RoundAnalysis, analyse_round, unanalysa
 from calibration.reports.tables import (
     describe_flag,
     flag_name,
-    items_of_rule,
     items_side_by_side,
     kappa_paradox_note,
 )
+from calibration.responses import items_of_rule
 
 
 def pick_round(
