@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calibration.cli.common import add_database_option
 from calibration.cli.common import open_engine as _engine
+
+if TYPE_CHECKING:
+    from calibration.adaptive.replay import QuizPolicy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -150,7 +153,9 @@ def run_replay_quiz(args: argparse.Namespace) -> int:
     return 0
 
 
-def replay_quiz_from_files(responses: str, guideline_path: str, policy: str, seed: int) -> dict[str, Any]:
+def replay_quiz_from_files(
+    responses: str, guideline_path: str, policy: QuizPolicy, seed: int
+) -> dict[str, Any]:
     """Read the responses CSV and the guideline, grade the answers, and `replay_quiz` them."""
     import pandas as pd
 

@@ -25,7 +25,7 @@ from calibration.errors import (
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
 from calibration.storage.engine import session_scope
-from calibration.storage.repository import User
+from calibration.storage.repository import RoundKind, User
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline, Item
@@ -233,7 +233,12 @@ def new_user(
 
 
 def new_round(
-    session: Session, name: str, kind: str, version: t.GuidelineVersion, settings: dict, who: t.User | None
+    session: Session,
+    name: str,
+    kind: RoundKind,
+    version: t.GuidelineVersion,
+    settings: dict,
+    who: t.User | None,
 ) -> t.Round:
     name = check_name(name, "round")
     if repo.find_round(session, name) is not None:

@@ -33,6 +33,7 @@ from calibration.storage import repository as repo
 from calibration.storage import tables as t
 from calibration.storage.engine import session_scope
 from calibration.storage.repository import (
+    Role,
     Round,
     User,
 )
@@ -48,7 +49,7 @@ def create_user(
     engine: Engine,
     name: str,
     *,
-    role: str,
+    role: Role,
     email: str | None = None,
     password: str | None = None,
     actor: Actor = SYSTEM,
@@ -140,7 +141,7 @@ def user_by_email(engine: Engine, email: str) -> User:
         return repo.user_of(row)
 
 
-def list_users(engine: Engine, role: str | None = None) -> list[User]:
+def list_users(engine: Engine, role: Role | None = None) -> list[User]:
     """Users by name (of one role, or all)."""
     with session_scope(engine, read_only=True) as session:
         return repo.list_users(session, role)
@@ -480,7 +481,7 @@ def _refuse_losing_last_lead(session: Session, row: t.User, action: str) -> None
         )
 
 
-def set_role(engine: Engine, user: User | int, role: str, *, actor: Actor) -> User:
+def set_role(engine: Engine, user: User | int, role: Role, *, actor: Actor) -> User:
     """Change a user's role (lead, author or annotator).
 
     Raises:
@@ -537,7 +538,7 @@ def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
 
 def invite_user(
     engine: Engine,
-    role: str,
+    role: Role,
     *,
     actor: Actor,
     expires_in: dt.timedelta = DEFAULT_INVITATION_LIFETIME,

@@ -6,9 +6,10 @@ import streamlit as st
 from calibration.app import state
 from calibration.errors import CalibrationError
 from calibration.rounds import service
+from calibration.storage.repository import Role
 
-ROLES = ("annotator", "author", "lead")
-ROLE_LABELS = {"annotator": "Annotator", "author": "Guideline author", "lead": "Lead"}
+ROLES: tuple[Role, ...] = ("annotator", "author", "lead")
+ROLE_LABELS: dict[Role, str] = {"annotator": "Annotator", "author": "Guideline author", "lead": "Lead"}
 
 user = state.require_role("lead")
 engine = state.get_engine()
