@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from calibration.guidelines.model import Guideline, Input, Task
+    from calibration.interop.importing import Format
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
@@ -82,7 +83,7 @@ class Skipped:
 class RawImport:
     """Everything an importer read from one file, before the guideline is applied."""
 
-    format: str
+    format: Format
     source: str
     items: dict[str, RawItem] = field(default_factory=dict)
     responses: list[RawResponse] = field(default_factory=list)
@@ -118,7 +119,7 @@ class ImportResult:
     """
 
     guideline: Guideline
-    format: str
+    format: Format
     source: str
     responses: pd.DataFrame
     gold: pd.Series
