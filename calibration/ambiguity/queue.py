@@ -780,9 +780,9 @@ def pilot_queue(
             evidence.append(model_signals[rule_id])
         if item_suspects is not None:
             evidence.append(
-                signals.suspect_quiz_items(item_suspects, signals.rule_items(pilot.item_rules, rule_id))
+                signals.suspect_quiz_items(item_suspects, items_of_rule(pilot.item_rules, rule_id))
             )
-        agreement_z = agreement_separation(judged_agreement, signals.rule_items(pilot.item_rules, rule_id))
+        agreement_z = agreement_separation(judged_agreement, items_of_rule(pilot.item_rules, rule_id))
         parts = score_parts(evidence, stats, target, agreement_z=agreement_z)
         if "few_items" in {e.code for e in evidence if e.fired}:
             evidence, parts = _likely_from_score(evidence, parts, stats)
