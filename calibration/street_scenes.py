@@ -556,8 +556,10 @@ SCENES: dict[str, str] = {
     # examples and edge cases of the rules
     "ex-person": "street",
     "ex-vehicle": "street",
+    "edge-vehicle-bicycle": "street",
     "ex-light": "lights",
     "ex-tight": "rider",
+    "edge-tight-bicycle": "rider",
     "ex-occluded": "occluded",
     "ex-crowd": "crowd",
     "ex-reflection": "reflection",
