@@ -28,9 +28,10 @@ if TYPE_CHECKING:
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
 """Largest file accepted (256 MB); a bigger export should be split or imported as CSV in parts."""
 
-Format = Literal["labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide"]
-FORMATS: tuple[str, ...] = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide")
-"""Import formats: ``csv`` is the long shape of `calibration agreement`, ``csv-wide`` its wide shape."""
+Format = Literal["labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide", "coco", "cvat"]
+FORMATS: tuple[str, ...] = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide", "coco", "cvat")
+"""Import formats: ``csv`` is the long shape of `calibration agreement`, ``csv-wide`` its wide shape;
+``coco`` (COCO JSON) and ``cvat`` (CVAT for images 1.1 XML) hold boxes."""
 
 
 @dataclass
@@ -101,6 +102,8 @@ class ImportReport:
 
 def _readers() -> dict[str, Callable[..., RawImport]]:
     from calibration.interop.argilla import read_argilla
+    from calibration.interop.coco import read_coco
+    from calibration.interop.cvat import read_cvat
     from calibration.interop.doccano import read_doccano
     from calibration.interop.labelstudio import read_labelstudio
     from calibration.interop.prodigy import read_prodigy
@@ -113,6 +116,8 @@ def _readers() -> dict[str, Callable[..., RawImport]]:
         "argilla": read_argilla,
         "csv": read_long_csv,
         "csv-wide": read_wide_csv,
+        "coco": read_coco,
+        "cvat": read_cvat,
     }
 
 
@@ -124,7 +129,7 @@ def read_file(
     Args:
         fmt: one of `FORMATS`.
         options: importer options: ``control`` (Label Studio), ``question`` (Argilla),
-            ``ignore_columns`` (wide CSV).
+            ``ignore_columns`` (wide CSV), ``annotator`` (COCO and CVAT: the file's annotator).
 
     Raises:
         DataError: unknown format; any problem of the file (see each importer).
@@ -143,9 +148,13 @@ def read_file(
             f"unknown import format {fmt!r}; expected one of {', '.join(FORMATS)}",
             hint=suggest(fmt, list(FORMATS)),
         )
-    allowed = {"labelstudio": {"control"}, "argilla": {"question"}, "csv-wide": {"ignore_columns"}}.get(
-        fmt, set()
-    )
+    allowed = {
+        "labelstudio": {"control"},
+        "argilla": {"question"},
+        "csv-wide": {"ignore_columns"},
+        "coco": {"annotator"},
+        "cvat": {"annotator"},
+    }.get(fmt, set())
     kwargs = {k: v for k, v in (options or {}).items() if k in allowed and v is not None}
     return readers[fmt](data, filename, guideline, **kwargs)
 
@@ -213,7 +222,8 @@ def import_file(
 
     Args:
         engine: the store (may be None for a dry run with `guideline` given).
-        fmt: ``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv`` or ``csv-wide``.
+        fmt: ``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv``, ``csv-wide``, ``coco`` or
+            ``cvat``.
         data: the uploaded file's bytes.
         filename: its name (messages; doccano takes a single user file's annotator from it).
         guideline_ref: ``"id@version"`` of a published guideline version.
