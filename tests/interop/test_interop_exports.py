@@ -189,7 +189,9 @@ def test_config_round_trip_keeps_the_labels(clauses):
 def test_bad_configs_are_named():
     with pytest.raises(DataError, match=r"^c.xml:3:3: invalid XML: mismatched tag \(hint"):
         guideline_from_labelstudio_config("<View>\n<Choices name='x'>\n</View>", "g", source="c.xml")
-    with pytest.raises(DataError, match="no Choices, Labels, RectangleLabels, Rating, Pairwise or Ranker control tag"):
+    with pytest.raises(
+        DataError, match="no Choices, Labels, RectangleLabels, Rating, Pairwise or Ranker control tag"
+    ):
         guideline_from_labelstudio_config("<View><Text name='t' value='$t'/></View>", "g")
     with pytest.raises(DataError, match="DOCTYPE or entities"):
         guideline_from_labelstudio_config('<!DOCTYPE x [<!ENTITY a "b">]><View/>', "g")
