@@ -86,7 +86,8 @@ DEMO_CONFUSIONS: dict[str, dict[str, Confusion]] = {
     },
     "street-objects@1.0.0": {
         "R-OCCLUDED": Confusion(
-            0.4, comments=("Do I box the legs I cannot see?", "Only half of the car is visible: box all of it?")
+            0.4,
+            comments=("Do I box the legs I cannot see?", "Only half of the car is visible: box all of it?"),
         )
     },
 }
