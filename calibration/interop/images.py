@@ -10,7 +10,7 @@ is refused, since the app can only show the images published with the guideline 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -99,6 +99,17 @@ def image_sizes(guideline: Guideline, folder: str | Path) -> dict[str, tuple[int
                 hint="run `calibration validate` on the guideline file",
             ) from None
     return sizes
+
+
+def sizes_by_item(guideline: Guideline, images: Iterable[Any]) -> dict[str, tuple[int, int]]:
+    """``(width, height)`` by bank item id from image records with ``path``, ``width`` and ``height``
+    (the images a published version stores, `calibration.rounds.service.images_of`)."""
+    by_path = {str(image.path): (int(image.width), int(image.height)) for image in images}
+    return {
+        item.id: by_path[image]
+        for item in guideline.items
+        if (image := image_of(item.input)) is not None and image in by_path
+    }
 
 
 def size_of(sizes: Mapping[str, tuple[int, int]], item_id: str) -> tuple[int, int]:

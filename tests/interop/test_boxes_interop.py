@@ -488,3 +488,15 @@ def test_item_for_image_ignores_case(guideline):
     from calibration.errors import Location
 
     assert item_for_image("SO-001.PNG", guideline, Location()) == "so-001"
+
+
+def test_sizes_by_item_from_stored_image_records(guideline):
+    from collections import namedtuple
+
+    from calibration.interop.images import sizes_by_item
+
+    Stored = namedtuple("Stored", "path media_type width height data")
+    sizes = sizes_by_item(
+        guideline, [Stored("images/so-002.png", "image/png", 320, 240, b""), Stored("x.png", "", 1, 1, b"")]
+    )
+    assert sizes == {"so-002": (320, 240)}
