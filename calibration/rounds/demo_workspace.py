@@ -57,12 +57,17 @@ def load_demo_workspace(engine: Any, *, actor: Any, seed: int = 0) -> list[str]:
     Raises:
         PermissionDenied: the actor is not a lead.
     """
-    from calibration.demo import demo_pilot
-    from calibration.demo_boxes import demo_box_pilot
+    from calibration.demo import GUIDELINES_DIR, demo_pilot
+    from calibration.demo_boxes import DEMO_BOX_GUIDELINE, DEMO_BOX_VERSION, simulate_box_responses
+    from calibration.guidelines.loading import read_guideline_file
 
     existing = {r.name for r in _rounds(engine)}
     if DEMO_BOX_ROUND not in existing:
-        _store_pilot(engine, DEMO_BOX_ROUND, *demo_box_pilot(seed=seed), actor=actor, seed=seed)
+        loaded = read_guideline_file(GUIDELINES_DIR / DEMO_BOX_GUIDELINE / f"{DEMO_BOX_VERSION}.yaml")
+        responses = simulate_box_responses(loaded.guideline, seed=seed)
+        _store_pilot(
+            engine, DEMO_BOX_ROUND, loaded.guideline, responses, actor=actor, seed=seed, images=loaded.images
+        )
     for version in DEMO_VERSIONS:
         name = demo_round_name(version)
         if name not in existing:
@@ -76,14 +81,17 @@ def _rounds(engine: Any) -> list[Any]:
     return list(service.list_rounds(engine, include_archived=True))
 
 
-def _store_pilot(engine: Any, name: str, guideline: Any, responses: Any, *, actor: Any, seed: int) -> None:
-    """Publish `guideline` if needed, create the pilot round `name` on its answered items, store the answers."""
+def _store_pilot(
+    engine: Any, name: str, guideline: Any, responses: Any, *, actor: Any, seed: int, images: Any = None
+) -> None:
+    """Publish `guideline` (with its `images`) if needed, create the pilot round `name` on its answered
+    items, store the answers."""
     from calibration.rounds import service
 
     try:
         service.get_guideline(engine, guideline.ref)
     except NotFoundError:
-        service.publish(engine, guideline, actor)
+        service.publish(engine, guideline, actor, images=images)
     responses = responses.copy()
     responses["annotator_id"] = responses["annotator_id"].map(lambda a: DEMO_NAMES.get(a, f"{a} (demo)"))
     items = list(dict.fromkeys(responses["item_id"]))
