@@ -205,6 +205,15 @@ def _image_sizes(
     return image_sizes(guideline, folder)
 
 
+def _round_image_sizes(engine: Any, guideline: Any, images: str | None) -> dict[str, tuple[int, int]]:
+    """Image sizes of a stored boxes guideline: from --images DIR when given, else the store's images."""
+    if guideline.task.type != "boxes" or images:
+        return _image_sizes(guideline, images)
+    from calibration.interop.box_files import stored_image_sizes
+
+    return stored_image_sizes(engine, guideline)
+
+
 def _label_pair(value: str) -> str:
     """Argparse type of --map-labels: refuse what is not OLD=NEW (e.g. FORMAT FILE written after it)."""
     if "=" not in value:
@@ -272,6 +281,7 @@ def run_import(args: argparse.Namespace) -> int:
 def run_export_gold(args: argparse.Namespace) -> int:
     from calibration.interop.exports import gold_csv, gold_jsonl, gold_records
 
+    engine = None
     if args.round:
         from calibration.rounds import service
 
@@ -288,21 +298,24 @@ def run_export_gold(args: argparse.Namespace) -> int:
         else:
             from calibration.rounds import service
 
-            guideline = service.get_guideline(_engine(args), ref)
+            engine = _engine(args)
+            guideline = service.get_guideline(engine, ref)
         records = gold_records(guideline)
     if not records:
         raise CalibrationError(
             "there are no gold answers to export", hint="adjudicate items or add gold to the bank"
         )
     if args.format == "coco":
-        text = _coco_gold(guideline, records, args)
+        text = _coco_gold(guideline, records, args, engine)
     else:
         text = gold_jsonl(records) if args.format == "jsonl" else gold_csv(records, guideline.task.type)
     _write(text, args.output)
     return 0
 
 
-def _coco_gold(guideline: Any, records: list[dict[str, Any]], args: argparse.Namespace) -> str:
+def _coco_gold(guideline: Any, records: list[dict[str, Any]], args: argparse.Namespace, engine: Any) -> str:
+    """The gold records as COCO JSON; image sizes from --images, else the store's images of the version
+    (when it came from the store), else the guideline file's folder."""
     from calibration.answers import parse_answer
     from calibration.interop.coco import coco_gold, coco_json
 
@@ -312,7 +325,13 @@ def _coco_gold(guideline: Any, records: list[dict[str, Any]], args: argparse.Nam
             hint="use --format csv or jsonl",
         )
     gold = {r["item_id"]: parse_answer(guideline.task, r["answer"]) for r in records}
-    return coco_json(coco_gold(guideline, gold, _image_sizes(guideline, args.images, args.guideline)))
+    if engine is not None and not args.images:
+        from calibration.interop.box_files import stored_image_sizes
+
+        sizes = stored_image_sizes(engine, guideline)
+    else:
+        sizes = _image_sizes(guideline, args.images, args.guideline)
+    return coco_json(coco_gold(guideline, gold, sizes))
 
 
 def run_export_agreement(args: argparse.Namespace) -> int:
@@ -356,7 +375,7 @@ def run_labelstudio_tasks(args: argparse.Namespace) -> int:
             rules,
             data.responses,
             data.gold if args.with_gold else None,
-            sizes=_image_sizes(data.guideline, args.images),
+            sizes=_round_image_sizes(engine, data.guideline, args.images),
             image_url=args.image_url,
         )
     else:

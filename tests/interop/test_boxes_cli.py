@@ -95,3 +95,62 @@ def test_cvat_import_dry_run_names_the_annotator(tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert out.startswith("would import 1 answer by 1 annotator on 1 item from job.xml (cvat)")
+
+
+def test_coco_gold_of_a_stored_round_takes_image_sizes_from_the_store(tmp_path, capsys, monkeypatch):
+    from calibration.guidelines.loading import read_guideline_file
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["publish", str(STREET), "--database-url", url]) == 0
+    engine = make_engine(url)
+    loaded = read_guideline_file(STREET)
+    service.create_pilot_round(
+        engine, "boxes", loaded.guideline.ref, actor=service.SYSTEM, item_ids=["so-001", "so-002"]
+    )
+    capsys.readouterr()
+    assert (
+        main(["export-gold", "--round", "boxes", "--format", "coco", "--database-url", url, "-o", "g.json"])
+        == 0
+    )
+    document = json.loads((tmp_path / "g.json").read_text())
+    assert len(document["images"]) == 37  # the gold set: the bank's gold (and the round's adjudications)
+    assert {(i["width"], i["height"]) for i in document["images"]} == {(320, 240)}
+    engine.dispose()
+
+
+def test_labelstudio_tasks_of_a_stored_box_round_read_back_to_its_answers(tmp_path, capsys, monkeypatch):
+    from calibration.guidelines import versions
+    from calibration.guidelines.loading import load_guideline
+    from calibration.interop.common import resolve
+    from calibration.interop.labelstudio import read_labelstudio
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import DEMO_BOX_ROUND, load_demo_workspace
+    from calibration.storage.engine import make_engine
+
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    engine = make_engine(url)
+    load_demo_workspace(engine, actor=service.SYSTEM)
+    monkeypatch.setattr(versions, "BUNDLED_DIR", tmp_path / "nowhere")  # sizes come from the store
+    args = [
+        "labelstudio-tasks",
+        "--round",
+        DEMO_BOX_ROUND,
+        "--with-gold",
+        "--database-url",
+        url,
+        "-o",
+        "t.json",
+    ]
+    assert main(args) == 0
+    guideline = load_guideline(STREET)
+    back = resolve(read_labelstudio((tmp_path / "t.json").read_bytes(), "t.json", guideline), guideline)
+    stored = service.round_responses(engine, DEMO_BOX_ROUND).responses
+    assert sorted(map(tuple, back.responses[["item_id", "annotator_id", "answer"]].values)) == sorted(
+        map(tuple, stored[["item_id", "annotator_id", "answer"]].values)
+    )
+    engine.dispose()
