@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from calibration.answers import suggest
 from calibration.errors import DataError, Location
@@ -25,9 +25,15 @@ _UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-", re.IGNORECASE)
 
 
 def file_name(reference: str) -> str:
-    """The file name in a path or URL: ``/data/upload/3/so-001.png?x=1`` -> ``so-001.png``."""
-    path = unquote(urlsplit(reference).path if "://" in reference else reference)
-    return PurePosixPath(path.replace("\\", "/")).name
+    """The file name in a path or URL: ``/data/upload/3/so-001.png?x=1`` -> ``so-001.png``.
+
+    Label Studio's local-storage URLs carry the path in the ``d`` query parameter
+    (``/data/local-files/?d=street/so-001.png``): that path's file name is taken.
+    """
+    parts = urlsplit(reference.replace("\\", "/"))
+    local = parse_qs(parts.query).get("d")
+    path = local[0] if local else unquote(parts.path)
+    return PurePosixPath(path).name
 
 
 def image_of(input: Any) -> str | None:

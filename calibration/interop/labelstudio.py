@@ -124,6 +124,13 @@ def read_labelstudio(
             item_id = item_for_image(_image_reference(task_data, where), guideline, where)
         else:
             item_id = item_id_from(task_id, task_data, task.get("meta"))
+            if guideline.task.type == "boxes" and item_id not in {item.id for item in guideline.items}:
+                raise DataError(
+                    f"item {item_id} is not an item of {guideline.ref}",
+                    location=where,
+                    hint="a boxes task's images must be the guideline's: remove data.item_id to match "
+                    "the image by file name",
+                )
         raw.add_item(
             RawItem(
                 item_id,

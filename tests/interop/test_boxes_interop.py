@@ -482,6 +482,8 @@ def test_file_names_of_tool_urls():
     assert file_name("/data/upload/7/8f2c1a9b-so-001.png") == "8f2c1a9b-so-001.png"
     assert file_name("s3://bucket/street/so%20001.png?versionId=3") == "so 001.png"
     assert file_name("C:\\images\\so-001.png") == "so-001.png"
+    assert file_name("http://localhost:8080/data/local-files/?d=street%2Fso-001.png") == "so-001.png"
+    assert file_name("/data/local-files/?d=street/so-001.png") == "so-001.png"
 
 
 def test_item_for_image_ignores_case(guideline):
@@ -500,3 +502,13 @@ def test_sizes_by_item_from_stored_image_records(guideline):
         guideline, [Stored("images/so-002.png", "image/png", 320, 240, b""), Stored("x.png", "", 1, 1, b"")]
     )
     assert sizes == {"so-002": (320, 240)}
+
+
+def test_labelstudio_boxes_task_naming_an_item_the_guideline_lacks_is_refused(guideline):
+    task = _ls_task(2, "/data/upload/7/so-001.png", [_ls_annotation(11, "bea@x", [])])
+    task["data"]["item_id"] = "photo-17"
+    with pytest.raises(DataError) as caught:
+        read_labelstudio(dumps([task]), "p.json", guideline)
+    assert str(caught.value).startswith(
+        "p.json: task 2: item photo-17 is not an item of street-objects@1.0.0"
+    )
