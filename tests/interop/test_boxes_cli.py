@@ -154,3 +154,19 @@ def test_labelstudio_tasks_of_a_stored_box_round_read_back_to_its_answers(tmp_pa
         map(tuple, stored[["item_id", "annotator_id", "answer"]].values)
     )
     engine.dispose()
+
+
+def test_labelstudio_config_of_a_boxes_guideline(tmp_path, monkeypatch):
+    import xml.etree.ElementTree as ET
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["labelstudio-config", "street-objects@1.0.0", "-o", "config.xml"]) == 0
+    root = ET.parse(tmp_path / "config.xml").getroot()
+    control = root.find("RectangleLabels")
+    assert control is not None and control.get("toName") == "image"
+    assert [label.get("alias") for label in control.iter("Label")] == [
+        "person",
+        "car",
+        "bicycle",
+        "traffic_light",
+    ]
