@@ -1,4 +1,4 @@
-"""Bring a pilot from a labeling tool (Label Studio, Prodigy, doccano, Argilla, CSV) and take a guideline back.
+"""Bring a pilot from a labeling tool (Label Studio, Prodigy, doccano, Argilla, CSV, COCO, CVAT) and take a guideline back.
 
 The one call the app and the CLI use is `import_file`; `calibration.interop.exports` has the exports.
 """

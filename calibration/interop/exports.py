@@ -10,6 +10,10 @@ or plain records; the CLI and the app write them where the user wants.
   Label Studio project (the config's choices carry label ids as aliases, so results come back as ids);
   with answers, `labelstudio_tasks` writes the full JSON export shape that the importer reads.
 - `guideline_from_labelstudio_config`: a Label Studio config's labels as the start of a new guideline.
+
+A boxes guideline gets an ``<Image>`` and ``<RectangleLabels>`` config, and its boxes are written as
+``rectanglelabels`` results in percent of each image's size (``sizes``); its gold as COCO JSON is
+`calibration.interop.coco.coco_gold`.
 """
 
 from __future__ import annotations
