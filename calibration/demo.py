@@ -84,6 +84,12 @@ DEMO_CONFUSIONS: dict[str, dict[str, Confusion]] = {
     "chatbot-rating@1.0.0": {
         "R-STYLE": Confusion(0.3, comments=("How much filler is 'a little padding'?", "4 or 3 for this one?"))
     },
+    "street-objects@1.0.0": {
+        "R-OCCLUDED": Confusion(
+            0.4,
+            comments=("Do I box the legs I cannot see?", "Only half of the car is visible: box all of it?"),
+        )
+    },
 }
 """Default confusions per guideline ``id@version``: the truth the demo and the tests rely on."""
 

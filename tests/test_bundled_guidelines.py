@@ -20,6 +20,7 @@ EXPECTED = {
     "pii-spans": ("span", ["1.0.0"]),
     "chatbot-preference": ("pairwise", ["1.0.0"]),
     "chatbot-rating": ("rating", ["1.0.0"]),
+    "street-objects": ("boxes", ["1.0.0"]),
 }
 
 
@@ -76,6 +77,9 @@ def test_gold_answers_use_the_whole_answer_space(path: Path):
     if task.type == "span":
         used = {span.label for answer in gold for span in answer}
         assert sum(1 for answer in gold if answer == ()) >= 5, "tickets with nothing to mark"
+    elif task.type == "boxes":
+        used = {box.label for answer in gold for box in answer}
+        assert sum(1 for answer in gold if answer == ()) >= 2, "images with nothing to box"
     else:
         used = set(gold)
     assert used == set(task.categories)

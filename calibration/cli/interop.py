@@ -21,7 +21,7 @@ from calibration.cli.common import read_bytes as _read
 from calibration.cli.common import write_text as _write
 from calibration.errors import CalibrationError
 
-FORMATS = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide")
+FORMATS = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide", "coco", "cvat")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,8 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "import",
             help="import a labeling tool's export into a new pilot round",
             description="Import annotations made in Label Studio (full JSON export), Prodigy (db-out JSONL), "
-            "doccano (zip of per-user JSONL files), Argilla 2 (records JSON/JSONL) or CSV (the long or wide "
-            "shape of `calibration agreement`) into a new pilot round, in one transaction: any problem "
+            "doccano (zip of per-user JSONL files), Argilla 2 (records JSON/JSONL), CSV (the long or wide "
+            "shape of `calibration agreement`), or boxes from COCO JSON or CVAT for images 1.1 XML into a "
+            "new pilot round, in one transaction: any problem "
             "(wrong format, truncated file, unknown labels, missing annotator id) writes nothing. "
             "Exit 0 on success, 1 on a problem, 2 on misuse.",
         )
@@ -61,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--control", default=None, metavar="NAME", help="Label Studio: the control tag with the answer"
     )
     imp.add_argument("--question", default=None, metavar="NAME", help="Argilla: the question with the answer")
+    imp.add_argument(
+        "--annotator",
+        default=None,
+        metavar="NAME",
+        help="coco, cvat: the file's annotator (default: a COCO annotation's annotator field, the CVAT "
+        "job's assignee, else the file name's stem)",
+    )
     imp.add_argument(
         "--ignore-columns",
         nargs="+",
@@ -92,7 +100,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     source = gold.add_mutually_exclusive_group(required=True)
     source.add_argument("--round", default=None, metavar="ROUND", help="a round name")
     source.add_argument("--guideline", default=None, metavar="ID@VERSION|FILE", help="a guideline version")
-    gold.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)")
+    gold.add_argument(
+        "--format",
+        choices=["csv", "jsonl", "coco"],
+        default="csv",
+        help="output format (default csv; coco: COCO JSON, boxes guidelines only)",
+    )
+    _images(gold)
     _output(gold)
     gold.set_defaults(handler=run_export_gold)
 
@@ -138,6 +152,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     tasks.add_argument("--root", default=None, metavar="DIR", help="folder of <id>/<version>.yaml")
     tasks.add_argument("--round", default=None, metavar="ROUND", help="export this round's answers")
     tasks.add_argument("--with-gold", action="store_true", help="include gold answers")
+    tasks.add_argument(
+        "--image-url",
+        default="",
+        metavar="PREFIX",
+        help="boxes: data.image is PREFIX followed by the image's file name (e.g. /data/local-files/?d=street/); "
+        "default: the image path as the guideline writes it",
+    )
+    _images(tasks)
     _output(tasks)
     tasks.set_defaults(handler=run_labelstudio_tasks)
 
@@ -153,6 +175,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     reverse.add_argument("--version", default="0.1.0", help="version (default 0.1.0)")
     _output(reverse)
     reverse.set_defaults(handler=run_guideline_from_labelstudio)
+
+
+def _images(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--images",
+        default=None,
+        metavar="DIR",
+        help="boxes: the folder the guideline's image paths are relative to, for the image sizes "
+        "(default: the guideline file's folder, or the bundled guideline's)",
+    )
+
+
+def _image_sizes(
+    guideline: Any, images: str | None, ref: str | None = None, root: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """Image sizes of a boxes guideline's bank (empty for other task types)."""
+    if guideline.task.type != "boxes":
+        return {}
+    from calibration.guidelines.versions import BUNDLED_DIR
+    from calibration.interop.images import image_sizes
+
+    if images:
+        folder = Path(images)
+    elif ref is not None and Path(ref).is_file():
+        folder = Path(ref).parent
+    else:
+        folder = Path(root or BUNDLED_DIR) / guideline.id
+    return image_sizes(guideline, folder)
+
+
+def _round_image_sizes(engine: Any, guideline: Any, images: str | None) -> dict[str, tuple[int, int]]:
+    """Image sizes of a stored boxes guideline: from --images DIR when given, else the store's images."""
+    if guideline.task.type != "boxes" or images:
+        return _image_sizes(guideline, images)
+    from calibration.interop.box_files import stored_image_sizes
+
+    return stored_image_sizes(engine, guideline)
 
 
 def _label_pair(value: str) -> str:
@@ -180,7 +239,12 @@ def run_import(args: argparse.Namespace) -> int:
 
     data = _read(args.file)
     item_rules = _read(args.item_rules) if args.item_rules else None
-    options = {"control": args.control, "question": args.question, "ignore_columns": args.ignore_columns}
+    options = {
+        "control": args.control,
+        "question": args.question,
+        "ignore_columns": args.ignore_columns,
+        "annotator": args.annotator,
+    }
     guideline = None
     ref = args.guideline
     if Path(ref).is_file():
@@ -217,6 +281,7 @@ def run_import(args: argparse.Namespace) -> int:
 def run_export_gold(args: argparse.Namespace) -> int:
     from calibration.interop.exports import gold_csv, gold_jsonl, gold_records
 
+    engine = None
     if args.round:
         from calibration.rounds import service
 
@@ -233,15 +298,40 @@ def run_export_gold(args: argparse.Namespace) -> int:
         else:
             from calibration.rounds import service
 
-            guideline = service.get_guideline(_engine(args), ref)
+            engine = _engine(args)
+            guideline = service.get_guideline(engine, ref)
         records = gold_records(guideline)
     if not records:
         raise CalibrationError(
             "there are no gold answers to export", hint="adjudicate items or add gold to the bank"
         )
-    text = gold_jsonl(records) if args.format == "jsonl" else gold_csv(records, guideline.task.type)
+    if args.format == "coco":
+        text = _coco_gold(guideline, records, args, engine)
+    else:
+        text = gold_jsonl(records) if args.format == "jsonl" else gold_csv(records, guideline.task.type)
     _write(text, args.output)
     return 0
+
+
+def _coco_gold(guideline: Any, records: list[dict[str, Any]], args: argparse.Namespace, engine: Any) -> str:
+    """The gold records as COCO JSON; image sizes from --images, else the store's images of the version
+    (when it came from the store), else the guideline file's folder."""
+    from calibration.answers import parse_answer
+    from calibration.interop.coco import coco_gold, coco_json
+
+    if guideline.task.type != "boxes":
+        raise CalibrationError(
+            f"--format coco writes boxes; {guideline.ref} is a {guideline.task.type} guideline",
+            hint="use --format csv or jsonl",
+        )
+    gold = {r["item_id"]: parse_answer(guideline.task, r["answer"]) for r in records}
+    if engine is not None and not args.images:
+        from calibration.interop.box_files import stored_image_sizes
+
+        sizes = stored_image_sizes(engine, guideline)
+    else:
+        sizes = _image_sizes(guideline, args.images, args.guideline)
+    return coco_json(coco_gold(guideline, gold, sizes))
 
 
 def run_export_agreement(args: argparse.Namespace) -> int:
@@ -285,12 +375,19 @@ def run_labelstudio_tasks(args: argparse.Namespace) -> int:
             rules,
             data.responses,
             data.gold if args.with_gold else None,
+            sizes=_round_image_sizes(engine, data.guideline, args.images),
+            image_url=args.image_url,
         )
     else:
         if args.guideline is None:
             raise CalibrationError("give a guideline (ID@VERSION or FILE) or --round ROUND")
         guideline = _guideline(args.guideline, args.root)
-        tasks = labelstudio_tasks(guideline, gold=guideline.gold_answers() if args.with_gold else None)
+        tasks = labelstudio_tasks(
+            guideline,
+            gold=guideline.gold_answers() if args.with_gold else None,
+            sizes=_image_sizes(guideline, args.images, args.guideline, args.root),
+            image_url=args.image_url,
+        )
     _write(json.dumps(tasks, indent=2, ensure_ascii=False) + "\n", args.output)
     return 0
 

@@ -26,6 +26,7 @@ SHIPPED: frozenset[str] = frozenset(
         "contract-clauses@1.0.0",
         "contract-clauses@1.1.0",
         "pii-spans@1.0.0",
+        "street-objects@1.0.0",
     }
 )
 """The guideline versions shipped with the package (``id@version``): exactly the files under

@@ -1,4 +1,4 @@
-"""Bring a pilot from a labeling tool (Label Studio, Prodigy, doccano, Argilla, CSV) and take a guideline back.
+"""Bring a pilot from a labeling tool (Label Studio, Prodigy, doccano, Argilla, CSV, COCO, CVAT) and take a guideline back.
 
 `read_import` reads and resolves a tool's export (nothing written; `calibration.rounds.importing.import_file`
 stores it in a pilot round); `calibration.interop.exports` has the exports.

@@ -1,6 +1,6 @@
 """What every importer shares: the raw records a tool file yields, and their resolution against a guideline.
 
-An importer (Label Studio, Prodigy, doccano, Argilla, CSV) only reads its tool's file into a `RawImport`:
+An importer (Label Studio, Prodigy, doccano, Argilla, CSV, COCO, CVAT) only reads its tool's file into a `RawImport`:
 items with their input, raw answers as the tool wrote them (labels still spelt the tool's way), gold
 answers and the annotations it skipped, each with the place it came from (task id, line, row).
 `resolve` then does the same for every tool: renames labels (``--map-labels old=new``, label names),

@@ -10,6 +10,10 @@ or plain records; the CLI and the app write them where the user wants.
   Label Studio project (the config's choices carry label ids as aliases, so results come back as ids);
   with answers, `labelstudio_tasks` writes the full JSON export shape that the importer reads.
 - `guideline_from_labelstudio_config`: a Label Studio config's labels as the start of a new guideline.
+
+A boxes guideline gets an ``<Image>`` and ``<RectangleLabels>`` config, and its boxes are written as
+``rectanglelabels`` results in percent of each image's size (``sizes``); its gold as COCO JSON is
+`calibration.interop.coco.coco_gold`.
 """
 
 from __future__ import annotations
@@ -157,15 +161,9 @@ def _ls_name(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", value)
 
 
-def _no_boxes_yet(guideline: Guideline, what: str) -> None:
-    if guideline.task.type == "boxes":
-        raise DataError(
-            f"{what} for a boxes task ({guideline.ref}) is not written yet",
-            hint="export box answers as CSV (one JSON list of boxes per cell)",
-        )
-
-
 def _object_name(guideline: Guideline) -> str:
+    if guideline.task.type == "boxes":
+        return "image"
     return "prompt" if guideline.task.type in ("pairwise", "ranking") else "text"
 
 
@@ -178,7 +176,6 @@ def labelstudio_config(guideline: Guideline, *, extras: bool = True) -> str:
     applied, an "unclear" flag and a comment; the importer maps them back by name.
     """
     task = guideline.task
-    _no_boxes_yet(guideline, "a Label Studio config")
     view = ET.Element("View")
     ET.SubElement(view, "Header", value=f"{guideline.title} ({guideline.ref})")
     panel = ET.SubElement(ET.SubElement(view, "Collapse"), "Panel", value="Guideline")
@@ -209,7 +206,12 @@ def _rule_text(guideline: Guideline, rule: Any) -> str:
     parts = [rule.text.strip()]
     for kind, examples in (("Example", rule.examples), ("Edge case", rule.edge_cases)):
         for example in examples:
-            shown = str(getattr(example.input, "text", None) or getattr(example.input, "prompt", ""))
+            shown = str(
+                getattr(example.input, "text", None)
+                or getattr(example.input, "prompt", "")
+                or getattr(example.input, "alt", None)
+                or ""
+            )
             answer = parse_answer(guideline.task, example.answer, example.input)
             gold = _answer_text(guideline, answer, example.input)
             parts.append(f'{kind}: "{shown.strip()}" -> {gold}. {example.why.strip()}'.strip())
@@ -228,10 +230,18 @@ def _answer_text(guideline: Guideline, answer: Any, input: Input | None) -> str:
         return {"a": "A", "b": "B"}.get(answer, "tie")
     if kind == "ranking":
         return " > ".join(answer)
+    if kind == "boxes":
+        return (
+            "; ".join(f"{b.label} at x {b.x:g}, y {b.y:g}, {b.width:g} x {b.height:g} px" for b in answer)
+            or "no boxes"
+        )
     return str(answer)
 
 
 def _objects(view: ET.Element, task_type: str) -> str:
+    if task_type == "boxes":
+        ET.SubElement(view, "Image", name="image", value="$image", zoom="true", zoomControl="true")
+        return "image"
     if task_type == "pairwise":
         ET.SubElement(view, "Text", name="prompt", value="$prompt")
         ET.SubElement(view, "Text", name="a", value="$a")
@@ -254,8 +264,9 @@ def _answer_control(view: ET.Element, guideline: Guideline, target: str) -> None
             ET.SubElement(
                 control, "Choice", value=label.name, alias=label.id, hint=label.description or label.name
             )
-    elif task.type == "span":
-        control = ET.SubElement(view, "Labels", name="label", toName=target)
+    elif task.type in ("span", "boxes"):
+        tag = "RectangleLabels" if task.type == "boxes" else "Labels"
+        control = ET.SubElement(view, tag, name="label", toName=target)
         for label in task.labels:
             attributes = {"value": label.name, "alias": label.id, "hint": label.description or label.name}
             if label.color:
@@ -305,12 +316,16 @@ def labelstudio_instructions(guideline: Guideline) -> str:
 
 
 def _task_data(
-    guideline: Guideline, item_id: str, input: Input | None, rules: Sequence[str]
+    guideline: Guideline, item_id: str, input: Input | None, rules: Sequence[str], image_url: str = ""
 ) -> dict[str, Any]:
     data: dict[str, Any] = {"item_id": item_id}
     if rules:
         data["rules"] = ",".join(rules)
-    if guideline.task.type == "pairwise" and input is not None:
+    if guideline.task.type == "boxes" and input is not None:
+        image = getattr(input, "image", None) or ""
+        data["image"] = image_url + (image.rsplit("/", 1)[-1] if image_url else image)
+        data["alt"] = getattr(input, "alt", None) or ""
+    elif guideline.task.type == "pairwise" and input is not None:
         data.update(prompt=input.prompt, a=input.a, b=input.b)  # type: ignore[union-attr]
     elif guideline.task.type == "ranking" and input is not None:
         data["prompt"] = input.prompt  # type: ignore[union-attr]
@@ -325,11 +340,25 @@ def _task_data(
     return data
 
 
-def labelstudio_result(guideline: Guideline, answer: Any, input: Input | None = None) -> list[dict[str, Any]]:
-    """A canonical answer as Label Studio ``result`` entries for the config `labelstudio_config` writes."""
+def labelstudio_result(
+    guideline: Guideline,
+    answer: Any,
+    input: Input | None = None,
+    *,
+    size: tuple[int, int] | None = None,
+) -> list[dict[str, Any]]:
+    """A canonical answer as Label Studio ``result`` entries for the config `labelstudio_config` writes.
+
+    Boxes become ``rectanglelabels`` results in percent of the image's `size` ``(width, height)``,
+    which a boxes answer needs.
+
+    Raises:
+        DataError: a boxes answer without the image size.
+    """
     task = guideline.task
-    _no_boxes_yet(guideline, "Label Studio results")
     target = _object_name(guideline)
+    if task.type == "boxes":
+        return _rectangles(answer, size)
 
     def entry(name: str, kind: str, value: dict[str, Any], to: str = target) -> dict[str, Any]:
         return {"from_name": name, "to_name": to, "type": kind, "value": value, "origin": "manual"}
@@ -359,12 +388,45 @@ def labelstudio_result(guideline: Guideline, answer: Any, input: Input | None = 
     return [entry("rank", "ranker", {"ranker": {"rank": list(answer)}}, "candidates")]
 
 
+def _rectangles(answer: Any, size: tuple[int, int] | None) -> list[dict[str, Any]]:
+    if size is None:
+        raise DataError(
+            "a box answer needs its image's size to be written as Label Studio percentages",
+            hint="give the image sizes (the guideline file's folder holds the images)",
+        )
+    width, height = size
+    return [
+        {
+            "id": f"box{number}",
+            "from_name": "label",
+            "to_name": "image",
+            "type": "rectanglelabels",
+            "original_width": width,
+            "original_height": height,
+            "image_rotation": 0,
+            "value": {
+                "x": box.x * 100 / width,
+                "y": box.y * 100 / height,
+                "width": box.width * 100 / width,
+                "height": box.height * 100 / height,
+                "rotation": 0,
+                "rectanglelabels": [box.label],
+            },
+            "origin": "manual",
+        }
+        for number, box in enumerate(answer, start=1)
+    ]
+
+
 def labelstudio_tasks(
     guideline: Guideline,
     inputs: Mapping[str, Input | None] | None = None,
     item_rules: Mapping[str, Sequence[str]] | None = None,
     responses: pd.DataFrame | None = None,
     gold: Mapping[str, Any] | pd.Series | None = None,
+    *,
+    sizes: Mapping[str, tuple[int, int]] | None = None,
+    image_url: str = "",
 ) -> list[dict[str, Any]]:
     """Label Studio tasks for items (default: the guideline's bank), optionally with answers.
 
@@ -373,7 +435,12 @@ def labelstudio_tasks(
     `responses` each answer becomes an annotation (``completed_by`` ``{"id", "email"}`` carrying the
     annotator id) and gold a ``ground_truth`` annotation: the shape of Label Studio's full JSON
     export, which ``calibration import labelstudio`` reads back to the same answers.
+
+    For a boxes guideline, ``data.image`` is the item's image path, or `image_url` followed by its
+    file name (e.g. ``/data/local-files/?d=street/`` for Label Studio's local storage); boxes are
+    written in percent of the image's size from `sizes` (by item id).
     """
+    sizes = sizes or {}
     if inputs is None:
         inputs = {item.id: item.input for item in guideline.items}
         item_rules = item_rules or {item.id: list(item.rules) for item in guideline.items}
@@ -387,14 +454,16 @@ def labelstudio_tasks(
     for number, (item_id, input) in enumerate(inputs.items(), start=1):
         task: dict[str, Any] = {
             "id": number,
-            "data": _task_data(guideline, item_id, input, rules.get(item_id, [])),
+            "data": _task_data(guideline, item_id, input, rules.get(item_id, []), image_url),
         }
         if responses is None:
             if item_id in gold_map:
                 task["predictions"] = [
                     {
                         "model_version": f"gold {guideline.ref}",
-                        "result": labelstudio_result(guideline, gold_map[item_id], input),
+                        "result": labelstudio_result(
+                            guideline, gold_map[item_id], input, size=sizes.get(item_id)
+                        ),
                     }
                 ]
             tasks.append(task)
@@ -406,7 +475,7 @@ def labelstudio_tasks(
             annotation: dict[str, Any] = {
                 "id": number * 1000 + who,
                 "completed_by": {"id": who, "email": str(row.annotator_id)},
-                "result": labelstudio_result(guideline, row.answer, input),
+                "result": labelstudio_result(guideline, row.answer, input, size=sizes.get(item_id)),
                 "was_cancelled": False,
                 "ground_truth": False,
                 "task": number,
@@ -420,7 +489,9 @@ def labelstudio_tasks(
                 {
                     "id": number * 1000,
                     "completed_by": {"id": 0, "email": "gold"},
-                    "result": labelstudio_result(guideline, gold_map[item_id], input),
+                    "result": labelstudio_result(
+                        guideline, gold_map[item_id], input, size=sizes.get(item_id)
+                    ),
                     "was_cancelled": False,
                     "ground_truth": True,
                     "task": number,
@@ -440,6 +511,7 @@ _CONTROLS = {
     "Rating": "rating",
     "Pairwise": "pairwise",
     "Ranker": "ranking",
+    "RectangleLabels": "boxes",
 }
 _AUX = {"confidence", "comment", "comments", "notes", "rule", "cited_rule", "unclear"}
 
@@ -491,7 +563,7 @@ def guideline_from_labelstudio_config(
     )
     if control is None:
         raise DataError(
-            "the config has no Choices, Labels, Rating, Pairwise or Ranker control tag",
+            "the config has no Choices, Labels, RectangleLabels, Rating, Pairwise or Ranker control tag",
             location=Location(path=source),
             hint="the guideline's task type and labels come from the answer control",
         )
@@ -500,7 +572,7 @@ def guideline_from_labelstudio_config(
     )
     task: dict[str, Any] = {"type": kind}
     labels = []
-    if kind in ("single_label", "multi_label", "span"):
+    if kind in ("single_label", "multi_label", "span", "boxes"):
         child = "Choice" if control.tag == "Choices" else "Label"
         seen: set[str] = set()
         for element in control.iter(child):

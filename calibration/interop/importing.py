@@ -24,13 +24,16 @@ if TYPE_CHECKING:
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
 """Largest file accepted (256 MB); a bigger export should be split or imported as CSV in parts."""
 
-Format = Literal["labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide"]
-FORMATS: tuple[str, ...] = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide")
-"""Import formats: ``csv`` is the long shape of `calibration agreement`, ``csv-wide`` its wide shape."""
+Format = Literal["labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide", "coco", "cvat"]
+FORMATS: tuple[str, ...] = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide", "coco", "cvat")
+"""Import formats: ``csv`` is the long shape of `calibration agreement`, ``csv-wide`` its wide shape;
+``coco`` (COCO JSON) and ``cvat`` (CVAT for images 1.1 XML) hold boxes."""
 
 
 def _readers() -> dict[str, Callable[..., RawImport]]:
     from calibration.interop.argilla import read_argilla
+    from calibration.interop.coco import read_coco
+    from calibration.interop.cvat import read_cvat
     from calibration.interop.doccano import read_doccano
     from calibration.interop.labelstudio import read_labelstudio
     from calibration.interop.prodigy import read_prodigy
@@ -43,6 +46,8 @@ def _readers() -> dict[str, Callable[..., RawImport]]:
         "argilla": read_argilla,
         "csv": read_long_csv,
         "csv-wide": read_wide_csv,
+        "coco": read_coco,
+        "cvat": read_cvat,
     }
 
 
@@ -54,7 +59,7 @@ def read_file(
     Args:
         fmt: one of `FORMATS`.
         options: importer options: ``control`` (Label Studio), ``question`` (Argilla),
-            ``ignore_columns`` (wide CSV).
+            ``ignore_columns`` (wide CSV), ``annotator`` (COCO and CVAT: the file's annotator).
 
     Raises:
         DataError: unknown format; any problem of the file (see each importer).
@@ -73,9 +78,13 @@ def read_file(
             f"unknown import format {fmt!r}; expected one of {', '.join(FORMATS)}",
             hint=suggest(fmt, list(FORMATS)),
         )
-    allowed = {"labelstudio": {"control"}, "argilla": {"question"}, "csv-wide": {"ignore_columns"}}.get(
-        fmt, set()
-    )
+    allowed = {
+        "labelstudio": {"control"},
+        "argilla": {"question"},
+        "csv-wide": {"ignore_columns"},
+        "coco": {"annotator"},
+        "cvat": {"annotator"},
+    }.get(fmt, set())
     kwargs = {k: v for k, v in (options or {}).items() if k in allowed and v is not None}
     return readers[fmt](data, filename, guideline, **kwargs)
 
@@ -137,7 +146,8 @@ def read_import(
     """Read and resolve a labeling tool's export: what a pilot round made from it would hold.
 
     Args:
-        fmt: ``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv`` or ``csv-wide``.
+        fmt: ``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv``, ``csv-wide``, ``coco`` or
+            ``cvat``.
         data: the file's bytes.
         filename: its name (messages; doccano takes a single user file's annotator from it).
         guideline: the guideline version the answers are checked against.

@@ -13,8 +13,15 @@ labels          ``{"start", "end", "text", "labels": ["L"]}``    one span per re
 rating          ``{"rating": 4}``                                ``4``
 pairwise        ``{"selected": "left" | "right"}``               ``"a"`` / ``"b"``
 ranker          ``{"ranker": {"<name>": ["id2", "id1"]}}``       ``["id2", "id1"]``
+rectanglelabels ``{"x", "y", "width", "height", "rotation",      one box per result entry, in
+                "rectanglelabels": ["L"]}`` in percent of the    pixels of the image
+                result's ``original_width``/``original_height``
 textarea        ``{"text": ["..."]}``                            comment
 ==============  ===============================================  ============================
+
+For a boxes guideline, a task is matched to the bank item by ``data.item_id`` when present, else
+by the file name of its image (``data.image``; the prefix Label Studio gives uploads is ignored). A
+rotated rectangle (``rotation`` other than 0) is refused: a box answer is axis-aligned.
 
 Control tags are mapped to the guideline by name: the answer comes from the control whose type fits
 the task (the one named ``control=`` when several do, else the one named like the guideline, its task
@@ -48,6 +55,7 @@ from calibration.interop.common import (
     read_json,
     rule_hints,
 )
+from calibration.interop.images import item_for_image
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline
@@ -111,7 +119,19 @@ def read_labelstudio(
         task_id = task.get("id", position + 1)
         where = Location(path=source, field=f"task {task_id}")
         task_data = task["data"] if isinstance(task.get("data"), dict) else {}
-        item_id = item_id_from(task_id, task_data, task.get("meta"))
+        if guideline.task.type == "boxes" and not any(
+            isinstance(m, dict) and m.get("item_id") not in (None, "") for m in (task_data, task.get("meta"))
+        ):
+            item_id = item_for_image(_image_reference(task_data, where), guideline, where)
+        else:
+            item_id = item_id_from(task_id, task_data, task.get("meta"))
+            if guideline.task.type == "boxes" and item_id not in {item.id for item in guideline.items}:
+                raise DataError(
+                    f"item {item_id} is not an item of {guideline.ref}",
+                    location=where,
+                    hint="a boxes task's images must be the guideline's: remove data.item_id to match "
+                    "the image by file name",
+                )
         raw.add_item(
             RawItem(
                 item_id,
@@ -190,8 +210,27 @@ def _check_task(task: Any, position: int, source: str) -> None:
         )
 
 
+def _image_reference(data: dict[str, Any], where: Location) -> str:
+    """The image URL of a task's data (``image``, else the only value that looks like an image file)."""
+    if isinstance(data.get("image"), str):
+        return str(data["image"])
+    found = [v for v in data.values() if isinstance(v, str) and v.lower().endswith(IMAGE_SUFFIXES)]
+    if len(found) == 1:
+        return found[0]
+    raise DataError(
+        "the task's data has no image (expected data.image with the image URL)",
+        location=where,
+        hint="export the project whose tasks show the guideline's images, or add data.item_id",
+    )
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
 def _input(task_type: str, data: dict[str, Any]) -> Any:
     """The item's input from the task data, shaped for the guideline's task type."""
+    if task_type == "boxes":
+        return None  # the image is the bank item's: a tool's copy of it is not imported
     if task_type == "pairwise":
         prompt = data.get("prompt", data.get("text", ""))
         a = next((data[k] for k in ("a", "left", "text1", "answer1", "response1") if k in data), None)
@@ -268,7 +307,7 @@ def _read_annotation(
             continue
         extras[column] = _aux_value(column, entries[0])
     if answer_control is None:
-        if task_type != "span":
+        if task_type not in ("span", "boxes"):
             raw.skipped.append(Skipped(where, "empty annotation (no answer given)", annotator))
             return
         answer: Any = []
@@ -348,6 +387,8 @@ def _answer_control(tasks: list[Any], guideline: Guideline, control: str | None,
 def _answer(task_type: str, entries: list[dict[str, Any]], where: Location) -> Any:
     kind = entries[0].get("type")
     value = entries[0].get("value") or {}
+    if kind == "rectanglelabels":
+        return [box for entry in entries for box in _boxes(entry, where)]
     if kind in ("labels", "hypertextlabels"):
         spans = []
         for entry in entries:
@@ -383,6 +424,49 @@ def _answer(task_type: str, entries: list[dict[str, Any]], where: Location) -> A
             ranked = ranked.get(name, lists[0] if len(lists) == 1 else None)
         return ranked
     raise DataError(f"result type {kind!r} is not supported", location=where)
+
+
+def _boxes(entry: dict[str, Any], where: Location) -> list[dict[str, Any]]:
+    """One rectangle result as boxes in pixels (one per label it carries)."""
+    value = entry.get("value") or {}
+    at = Location(path=where.path, field=f"{where.field} result {entry.get('id', '?')}")
+    rotation = value.get("rotation") or 0
+    if not isinstance(rotation, int | float) or rotation % 360:
+        raise DataError(
+            f"the rectangle is rotated by {rotation} degrees; only axis-aligned boxes are answers",
+            location=at,
+            hint="redraw it without rotation in Label Studio, or leave the task out of the export",
+        )
+    size = (entry.get("original_width"), entry.get("original_height"))
+    numbers = [value.get(k) for k in ("x", "y", "width", "height")]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in size):
+        raise DataError(
+            "the rectangle has no original_width and original_height, so its percentages cannot be "
+            "turned into pixels",
+            location=at,
+            hint="export the project as 'JSON' from Label Studio 1.x, which writes the image size",
+        )
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers):
+        raise DataError("the rectangle needs numeric x, y, width and height", location=at)
+    width, height = float(size[0]), float(size[1])  # type: ignore[arg-type]
+    x, y, w, h = (float(v) for v in numbers)  # type: ignore[arg-type]
+    labels = value.get("rectanglelabels") or value.get("labels") or []
+    if not labels:
+        raise DataError(
+            "the rectangle has no label",
+            location=at,
+            hint="use a RectangleLabels control, so each rectangle carries its label",
+        )
+    return [
+        {
+            "label": label,
+            "x": round(x * width / 100, 3),
+            "y": round(y * height / 100, 3),
+            "width": round(w * width / 100, 3),
+            "height": round(h * height / 100, 3),
+        }
+        for label in labels
+    ]
 
 
 def _aux_value(column: str, entry: dict[str, Any]) -> Any:

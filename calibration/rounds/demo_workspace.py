@@ -1,9 +1,13 @@
-"""The demo workspace: finished pilot rounds on the contract-clause guideline, answered by simulated annotators.
+"""The demo workspace: finished pilot rounds answered by simulated annotators.
 
 Two pilots on the bundled ``contract-clauses`` guideline, 1.0.0 (with the ambiguous R-INDEM rule)
 and 1.1.0 (its rewrite), answered by the same six simulated annotators of `calibration.demo` with
 realistic confusions, so every dashboard, the revision queue and the before/after comparison are
-populated within a minute of first start. Loading is idempotent: rounds already there are kept.
+populated within a minute of first start. A third pilot boxes objects in the images of the bundled
+``street-objects`` guideline: four of the same annotators (`calibration.demo_boxes`), with planted
+disagreement on a boundary rule (R-OCCLUDED: the full or the visible extent) and an inclusion rule
+(R-REFLECTION: reflections boxed or not). The box pilot is created first, so the contract pilots
+stay the newest rounds. Loading is idempotent: rounds already there are kept.
 """
 
 from __future__ import annotations
@@ -24,9 +28,18 @@ DEMO_NAMES = {
 """Display names of the simulated annotators (the "(demo)" suffix keeps them apart from real people)."""
 
 
+DEMO_BOX_ROUND = "Demo pilot · street objects 1.0.0"
+"""The name of the demo box pilot round (street-objects 1.0.0)."""
+
+
 def demo_round_name(version: str) -> str:
     """The name of the demo pilot round on contract-clauses `version`."""
     return f"Demo pilot · contract clauses {version}"
+
+
+def demo_round_names() -> list[str]:
+    """Every demo round's name: the contract pilots, oldest version first, then the box pilot."""
+    return [*(demo_round_name(v) for v in DEMO_VERSIONS), DEMO_BOX_ROUND]
 
 
 def load_demo_workspace(engine: Any, *, actor: Any, seed: int = 0) -> list[str]:
@@ -38,40 +51,58 @@ def load_demo_workspace(engine: Any, *, actor: Any, seed: int = 0) -> list[str]:
         seed: the simulation seed.
 
     Returns:
-        The names of the demo rounds (existing ones included), oldest version first.
+        The names of the demo rounds (existing ones included), in `demo_round_names` order (the
+        contract pilots, oldest version first, then the box pilot, which is created first).
 
     Raises:
         PermissionDenied: the actor is not a lead.
     """
-    from calibration.demo import demo_pilot
-    from calibration.rounds import service
+    from calibration.demo import GUIDELINES_DIR, demo_pilot
+    from calibration.demo_boxes import DEMO_BOX_GUIDELINE, DEMO_BOX_VERSION, simulate_box_responses
+    from calibration.guidelines.loading import read_guideline_file
 
-    names: list[str] = []
-    existing = {r.name for r in service.list_rounds(engine, include_archived=True)}
+    existing = {r.name for r in _rounds(engine)}
+    if DEMO_BOX_ROUND not in existing:
+        loaded = read_guideline_file(GUIDELINES_DIR / DEMO_BOX_GUIDELINE / f"{DEMO_BOX_VERSION}.yaml")
+        responses = simulate_box_responses(loaded.guideline, seed=seed)
+        _store_pilot(
+            engine, DEMO_BOX_ROUND, loaded.guideline, responses, actor=actor, seed=seed, images=loaded.images
+        )
     for version in DEMO_VERSIONS:
         name = demo_round_name(version)
-        names.append(name)
-        if name in existing:
-            continue
-        guideline, responses = demo_pilot(version, seed=seed)
-        try:
-            service.get_guideline(engine, guideline.ref)
-        except NotFoundError:
-            service.publish(engine, guideline, actor)
-        responses = responses.copy()
-        responses["annotator_id"] = responses["annotator_id"].map(lambda a: DEMO_NAMES.get(a, f"{a} (demo)"))
-        items = list(dict.fromkeys(responses["item_id"]))
-        service.create_pilot_round(engine, name, guideline.ref, actor=actor, item_ids=items, seed=seed)
-        service.import_responses(engine, name, responses, actor=actor, source="calibration.demo")
-    return names
+        if name not in existing:
+            _store_pilot(engine, name, *demo_pilot(version, seed=seed), actor=actor, seed=seed)
+    return demo_round_names()
+
+
+def _rounds(engine: Any) -> list[Any]:
+    from calibration.rounds import service
+
+    return list(service.list_rounds(engine, include_archived=True))
+
+
+def _store_pilot(
+    engine: Any, name: str, guideline: Any, responses: Any, *, actor: Any, seed: int, images: Any = None
+) -> None:
+    """Publish `guideline` (with its `images`) if needed, create the pilot round `name` on its answered
+    items, store the answers."""
+    from calibration.rounds import service
+
+    try:
+        service.get_guideline(engine, guideline.ref)
+    except NotFoundError:
+        service.publish(engine, guideline, actor, images=images)
+    responses = responses.copy()
+    responses["annotator_id"] = responses["annotator_id"].map(lambda a: DEMO_NAMES.get(a, f"{a} (demo)"))
+    items = list(dict.fromkeys(responses["item_id"]))
+    service.create_pilot_round(engine, name, guideline.ref, actor=actor, item_ids=items, seed=seed)
+    service.import_responses(engine, name, responses, actor=actor, source="calibration.demo")
 
 
 def has_demo_workspace(engine: Any) -> bool:
     """Whether the demo rounds exist."""
-    from calibration.rounds import service
-
-    existing = {r.name for r in service.list_rounds(engine, include_archived=True)}
-    return all(demo_round_name(v) in existing for v in DEMO_VERSIONS)
+    existing = {r.name for r in _rounds(engine)}
+    return all(name in existing for name in demo_round_names())
 
 
 def remove_demo_workspace(engine: Any, *, actor: Any) -> dict[str, int]:
@@ -98,8 +129,8 @@ def remove_demo_workspace(engine: Any, *, actor: Any) -> dict[str, int]:
     removed: dict[str, int] = {"rounds": 0, "users": 0}
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "remove the demo workspace")
-        for version in DEMO_VERSIONS:
-            found = repo.find_round(session, demo_round_name(version))
+        for name in demo_round_names():
+            found = repo.find_round(session, name)
             if found is None:
                 continue
             for table, count in delete_round_rows(session, found[0]).items():

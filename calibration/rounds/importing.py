@@ -146,7 +146,8 @@ def import_file(
 
     Args:
         engine: the store (may be None for a dry run with `guideline` given).
-        fmt: ``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv`` or ``csv-wide``.
+        fmt: ``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv``, ``csv-wide``, ``coco`` or
+            ``cvat``.
         data: the uploaded file's bytes.
         filename: its name (messages; doccano takes a single user file's annotator from it).
         guideline_ref: ``"id@version"`` of a published guideline version.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app_helpers import calibration_round, errors, new_app, page, single_label_guideline, texts
 
 from calibration.rounds import service
-from calibration.rounds.demo_workspace import demo_round_name
+from calibration.rounds.demo_workspace import DEMO_BOX_ROUND, demo_round_name
 
 
 def test_lead_loads_the_demo_workspace_from_home(app_engine, app_lead):
@@ -13,7 +13,7 @@ def test_lead_loads_the_demo_workspace_from_home(app_engine, app_lead):
     assert at.title[0].value == "Hello, Lena Lead"
     at.button(key="home_demo").click().run()
     assert not at.exception
-    names = [demo_round_name("1.0.0"), demo_round_name("1.1.0")]
+    names = [demo_round_name("1.0.0"), demo_round_name("1.1.0"), DEMO_BOX_ROUND]
     assert at.success[0].value.startswith("Loaded: ")
     assert sorted(r.name for r in service.list_rounds(app_engine)) == sorted(names)
     data = service.round_responses(app_engine, names[0])

@@ -80,7 +80,7 @@ def test_a_lead_removes_the_demo_workspace(app_engine, app_lead):
     assert not has_demo_workspace(app_engine)
     assert not set(DEMO_NAMES.values()) & {u.name for u in service.list_users(app_engine)}
     assert service.counts(app_engine)["responses"] == 0
-    assert "Demo workspace removed: 2 rounds, 6 simulated annotators." in unescape(at.success[0].value)
+    assert "Demo workspace removed: 3 rounds, 6 simulated annotators." in unescape(at.success[0].value)
     assert "Load the demo workspace" in [b.label for b in new_app(app_lead).run().button]
 
 

@@ -189,7 +189,9 @@ def test_config_round_trip_keeps_the_labels(clauses):
 def test_bad_configs_are_named():
     with pytest.raises(DataError, match=r"^c.xml:3:3: invalid XML: mismatched tag \(hint"):
         guideline_from_labelstudio_config("<View>\n<Choices name='x'>\n</View>", "g", source="c.xml")
-    with pytest.raises(DataError, match="no Choices, Labels, Rating, Pairwise or Ranker control tag"):
+    with pytest.raises(
+        DataError, match="no Choices, Labels, RectangleLabels, Rating, Pairwise or Ranker control tag"
+    ):
         guideline_from_labelstudio_config("<View><Text name='t' value='$t'/></View>", "g")
     with pytest.raises(DataError, match="DOCTYPE or entities"):
         guideline_from_labelstudio_config('<!DOCTYPE x [<!ENTITY a "b">]><View/>', "g")
@@ -200,7 +202,10 @@ def test_bundled_guidelines_export_to_labelstudio(path):
     guideline = load_guideline(path)
     root = ET.fromstring(labelstudio_config(guideline))
     assert root.tag == "View"
-    tasks = labelstudio_tasks(guideline, gold=guideline.gold_answers())
+    from calibration.interop.images import image_sizes
+
+    sizes = image_sizes(guideline, path.parent)  # boxes are written in percent of the image size
+    tasks = labelstudio_tasks(guideline, gold=guideline.gold_answers(), sizes=sizes)
     assert len(tasks) == len(guideline.items)
     assert sum("predictions" in t for t in tasks) == len(guideline.gold_answers())
 

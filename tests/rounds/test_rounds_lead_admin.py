@@ -210,12 +210,12 @@ def test_the_demo_workspace_can_be_removed(people: Any) -> None:
     assert has_demo_workspace(engine)
     assert set(DEMO_NAMES.values()) <= {u.name for u in service.list_users(engine)}
     removed = remove_demo_workspace(engine, actor=lead)
-    assert removed["rounds"] == 2 and removed["users"] == len(DEMO_NAMES) and removed["responses"] > 0
+    assert removed["rounds"] == 3 and removed["users"] == len(DEMO_NAMES) and removed["responses"] > 0
     assert not has_demo_workspace(engine)
     assert service.list_rounds(engine, include_archived=True) == []
     assert {u.name for u in service.list_users(engine)} == users_before
     assert service.counts(engine)["responses"] == 0
-    assert [e.details["rounds"] for e in _audit(engine, "remove_demo_workspace")] == [2]
+    assert [e.details["rounds"] for e in _audit(engine, "remove_demo_workspace")] == [3]
     with pytest.raises(PermissionDenied):
         remove_demo_workspace(engine, actor=_user(engine, "ann"))
 

@@ -1,4 +1,5 @@
-"""Exports (lead): CSV of responses, scores and per-rule agreement, and the shareable HTML report of a round."""
+"""Exports (lead): CSV of responses, scores and per-rule agreement, the shareable HTML report of a round,
+and for a boxes round its gold as COCO JSON and its answers as Label Studio tasks with the config."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round, round_analysis
+from calibration.app.widgets.box_downloads import box_downloads
 from calibration.interop.exports import agreement_csv, responses_csv
 from calibration.reports.exports import scores_csv
 from calibration.reports.html import render_analysis_report
@@ -19,11 +21,13 @@ round_ = pick_round("exp_round")
 if round_ is None:
     st.info("No rounds yet. Create one on the Rounds page, or open the demo workspace.")
     st.stop()
+stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", round_.name).strip("-") or f"round-{round_.id}"
+if state.guideline(round_.guideline_ref).task.type == "boxes":
+    box_downloads(state.get_engine(), round_, stem)
 loaded = round_analysis(round_, scores=True)
 if loaded is None:
     st.stop()
 data, analysis = loaded
-stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", round_.name).strip("-") or f"round-{round_.id}"
 task_type = analysis.guideline.task.type
 
 

@@ -28,8 +28,10 @@ FORMAT_NAMES = {
     "argilla": "Argilla (JSON or JSONL records)",
     "csv": "CSV, long (item_id, annotator_id, answer)",
     "csv-wide": "CSV, wide (item_id and one column per annotator)",
+    "coco": "COCO JSON (boxes; one file per annotator, or an annotator field)",
+    "cvat": "CVAT for images 1.1 XML (boxes; one job per annotator)",
 }
-FILE_TYPES = ["json", "jsonl", "zip", "csv", "txt"]
+FILE_TYPES = ["json", "jsonl", "zip", "csv", "txt", "xml"]
 MAX_UPLOAD_MB = MAX_IMPORT_BYTES // 2**20
 
 _CHECKED = "imp_checked"  # signature of the inputs the last dry run was asked for
@@ -62,6 +64,14 @@ def _options(fmt: str) -> dict[str, Any]:
             placeholder="e.g. text, notes",
         )
         return {"ignore_columns": [c.strip() for c in ignore.split(",") if c.strip()]}
+    if fmt in ("coco", "cvat"):
+        default = "an annotator field on each annotation" if fmt == "coco" else "the job's assignee"
+        annotator = st.text_input(
+            f"Annotator of the file (optional; default: {default}, else the file name)",
+            key="imp_annotator",
+            placeholder="e.g. bea",
+        )
+        return {"annotator": annotator.strip() or None}
     return {}
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 from calibration.app import state
 from calibration.errors import CalibrationError
 from calibration.rounds import service
-from calibration.rounds.demo_workspace import DEMO_VERSIONS, demo_round_name, remove_demo_workspace
+from calibration.rounds.demo_workspace import demo_round_names, remove_demo_workspace
 
 NOTICE_KEY = "rounds_manage_notice"
 
@@ -61,7 +61,7 @@ def manage_round(engine: Any, user: Any, round_: Any) -> None:
 
 def manage_demo(engine: Any, user: Any, names: set[str]) -> None:
     """Offer to remove the demo workspace when one of its rounds is among `names`."""
-    if not {demo_round_name(v) for v in DEMO_VERSIONS} & names:
+    if not set(demo_round_names()) & names:
         return
     with st.container(border=True):
         st.markdown(
