@@ -209,7 +209,7 @@ def _round_image_sizes(engine: Any, guideline: Any, images: str | None) -> dict[
     """Image sizes of a stored boxes guideline: from --images DIR when given, else the store's images."""
     if guideline.task.type != "boxes" or images:
         return _image_sizes(guideline, images)
-    from calibration.interop.box_files import stored_image_sizes
+    from calibration.rounds.box_files import stored_image_sizes
 
     return stored_image_sizes(engine, guideline)
 
@@ -326,7 +326,7 @@ def _coco_gold(guideline: Any, records: list[dict[str, Any]], args: argparse.Nam
         )
     gold = {r["item_id"]: parse_answer(guideline.task, r["answer"]) for r in records}
     if engine is not None and not args.images:
-        from calibration.interop.box_files import stored_image_sizes
+        from calibration.rounds.box_files import stored_image_sizes
 
         sizes = stored_image_sizes(engine, guideline)
     else:

@@ -25,7 +25,7 @@ from calibration.interop.exports import (
     labelstudio_tasks,
 )
 from calibration.interop.images import file_name, image_sizes, item_for_image
-from calibration.interop.importing import import_file
+from calibration.rounds.importing import import_file
 from calibration.interop.labelstudio import read_labelstudio
 
 FOLDER = GUIDELINES_DIR / "street-objects"

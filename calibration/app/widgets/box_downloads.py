@@ -1,6 +1,6 @@
 """Downloads of a boxes round for other tools (exports page): gold as COCO JSON, Label Studio tasks and config.
 
-The files are built on click (`calibration.interop.box_files.round_box_files`), once per click.
+The files are built on click (`calibration.rounds.box_files.round_box_files`), once per click.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from calibration.interop.box_files import BoxFiles, round_box_files
+from calibration.rounds.box_files import BoxFiles, round_box_files
 
 
 def box_downloads(engine: Any, round_: Any, stem: str) -> None:
