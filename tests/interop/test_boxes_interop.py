@@ -25,8 +25,8 @@ from calibration.interop.exports import (
     labelstudio_tasks,
 )
 from calibration.interop.images import file_name, image_sizes, item_for_image
-from calibration.rounds.importing import import_file
 from calibration.interop.labelstudio import read_labelstudio
+from calibration.rounds.importing import import_file
 
 FOLDER = GUIDELINES_DIR / "street-objects"
 
