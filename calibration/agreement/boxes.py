@@ -1,0 +1,975 @@
+"""Agreement of bounding-box answers: Krippendorff's alpha with the distance 1 - IoU over matched boxes.
+
+Convention (KαLOS, Tschirschwitz & Rodehorst 2026; Braylan, Alonso & Lease 2022), stated with a worked
+example in docs/agreement.md:
+
+- **Matching.** For each pair of answers (two annotators on one image), boxes are matched one to one
+  by maximum total IoU (`calibration.boxes.match_boxes`: Hungarian assignment, labels ignored, pairs
+  with IoU 0 dropped). At an IoU threshold ``tau`` a matched pair with IoU >= tau is one *value pair*
+  at distance ``1 - IoU``; every other box (unmatched, or matched below tau) is a value pair with an
+  empty box, at distance 1. The pair's disagreement is ``d = sum of distances`` over ``c`` value pairs:
+  ``c = |A| + |B| - k`` and ``d = |A| + |B| - k - sum IoU`` with ``k`` matches kept.
+- **Observed disagreement.** ``D_o = sum_i w_i sum_{a<b} d_ab / sum_i w_i sum_{a<b} c_ab`` over
+  images i with ``m_i >= 2`` answers (an answer with no box counts), ``w_i = 1 / (m_i - 1)`` as in
+  Krippendorff's coincidences (each annotator's boxes weigh the same whatever the number of others).
+- **Expected disagreement.** ``D_e`` is the same ratio (unweighted) over pairs of answers to
+  *different* images: all such pairs when there are at most `EXPECTED_PAIRS`, else a seeded uniform
+  sample of `EXPECTED_PAIRS` of them. It is what two annotators who looked at unrelated images would
+  disagree, so independent random boxes give alpha near 0, identical answers alpha 1.
+- ``alpha(tau) = 1 - D_o(tau) / D_e(tau)``. The headline ``krippendorff_alpha`` is tau = 0 (any
+  overlap matches); `THRESHOLDS` gives the curve for tau = 0.1 .. 0.9.
+- **Label alpha.** Nominal Krippendorff's alpha of the labels of the pairs matched at the task's
+  ``min_iou`` (each ordered pair weighted ``w_i``, expected disagreement from the same pairs' label
+  margins).
+- **Breakdowns.** Per rule: the images mapped to the rule (``D_e`` from the rule's answers). Per label:
+  the answers restricted to that label's boxes, matched within the label. Per annotator: ``D_o`` over
+  the pairs the annotator is in, against the overall ``D_e``. Per pair of annotators: ``D_o`` over the
+  images both answered (unweighted), against the overall ``D_e``.
+- **Intervals.** Images are resampled (`calibration.agreement.bootstrap`, Poisson weights shared by
+  every block); each replicate recomputes ``D_o`` from per-image sums, ``D_e`` is held at its point
+  value (as in Hayes & Krippendorff 2007).
+
+All matching is vectorized: the IoU of every box pair of every answer pair is computed in one numpy
+pass; the Hungarian assignment runs only for answer pairs where a box overlaps two boxes of the other
+answer (elsewhere the overlapping pairs already are the optimal matching).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, permutations
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from calibration.agreement.bootstrap import percentile_interval, percentile_intervals, replicate_sums
+from calibration.boxes import Box
+from calibration.errors import DataError, Location
+from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Task
+
+__all__ = [
+    "EXPECTED_PAIRS",
+    "THRESHOLDS",
+    "BoxAgreement",
+    "BoxAnswers",
+    "Matches",
+    "alpha_by_threshold",
+    "box_agreement",
+    "box_answers",
+    "box_item_disagreement",
+    "item_pairs",
+    "match_answer_pairs",
+]
+
+THRESHOLDS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+"""IoU thresholds of the alpha curve; the first (0: any overlap) gives the headline alpha."""
+EXPECTED_PAIRS = 10_000
+"""Pairs of answers to different images behind the expected disagreement (all of them when fewer)."""
+DEFAULT_MIN_IOU = 0.5
+FEW_ITEMS = 10
+PAIR_CI_BUDGET = 5_000_000  # image x pair-column cells allowed for per-pair intervals
+
+
+# --------------------------------------------------------------------------- flat answers
+
+
+@dataclass(frozen=True)
+class BoxAnswers:
+    """Box answers flattened: answers sorted by item then annotator, their boxes concatenated.
+
+    Attributes:
+        items, annotators: the ids behind the codes.
+        labels: the label behind each label code.
+        answer_item, answer_annotator: ``(R,)`` codes of each answer.
+        start: ``(R + 1,)`` offsets: answer r's boxes are rows ``start[r]:start[r + 1]``.
+        corners: ``(N, 4)`` float ``x0, y0, x1, y1`` of every box.
+        box_label: ``(N,)`` label code of every box.
+    """
+
+    items: pd.Index
+    annotators: pd.Index
+    labels: list[str]
+    answer_item: np.ndarray
+    answer_annotator: np.ndarray
+    start: np.ndarray
+    corners: np.ndarray
+    box_label: np.ndarray
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Number of boxes of each answer, ``(R,)``."""
+        return np.diff(self.start)
+
+    def only_label(self, code: int) -> BoxAnswers:
+        """The same answers keeping only the boxes with this label code (an answer may become empty)."""
+        keep = self.box_label == code
+        n_answers = len(self.answer_item)
+        owner = np.repeat(np.arange(n_answers), self.sizes)
+        counts = np.bincount(owner[keep], minlength=n_answers)
+        start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return BoxAnswers(
+            self.items,
+            self.annotators,
+            self.labels,
+            self.answer_item,
+            self.answer_annotator,
+            start,
+            self.corners[keep],
+            self.box_label[keep],
+        )
+
+
+def _bad_answer(frame: pd.DataFrame, order: np.ndarray, position: int) -> NoReturn:
+    row = int(order[position])
+    raise DataError(
+        f"a boxes answer must be a list of boxes, got {frame[ANSWER].iloc[row]!r} for item {frame[ITEM].iloc[row]!r}",
+        location=Location(row=row + 2, field=ANSWER),
+        hint='box answers are JSON lists of {"label", "x", "y", "width", "height"}',
+    )
+
+
+def box_answers(responses: pd.DataFrame, labels: Sequence[str] | None = None) -> BoxAnswers:
+    """Flatten a canonical responses table of box answers (one answer per item and annotator, the last).
+
+    Args:
+        responses: item_id, annotator_id, answer (a sequence of `calibration.boxes.Box`, or of
+            ``(label, x, y, width, height)``).
+        labels: the declared labels (their order gives the label codes); None takes the labels seen.
+
+    Raises:
+        DataError: an answer that is not a list of boxes, or a label not declared (naming the item).
+    """
+    frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last")
+    item_codes, items = pd.factorize(frame[ITEM], sort=True)
+    ann_codes, annotators = pd.factorize(frame[ANNOTATOR], sort=True)
+    order = np.lexsort((ann_codes, item_codes))
+    answers = frame[ANSWER].to_numpy()[order].tolist()
+    if not set(map(type, answers)) <= {tuple, list}:
+        _bad_answer(frame, order, next(p for p, a in enumerate(answers) if not isinstance(a, tuple | list)))
+    sizes = np.fromiter(map(len, answers), dtype=np.int64, count=len(answers))
+    flat = list(chain.from_iterable(answers))
+    if flat and not set(map(type, flat)) <= {Box, tuple, list}:
+        bad = next(k for k, b in enumerate(flat) if not isinstance(b, tuple | list))
+        _bad_answer(frame, order, int(np.searchsorted(np.cumsum(sizes), bad, side="right")))
+    if flat and set(map(len, flat)) != {5}:
+        bad = next(k for k, b in enumerate(flat) if len(b) != 5)
+        _bad_answer(frame, order, int(np.searchsorted(np.cumsum(sizes), bad, side="right")))
+    n_boxes = len(flat)
+    label_col = list(map(itemgetter(0), flat))
+    corners = np.empty((n_boxes, 4))
+    for k in range(4):
+        corners[:, k] = np.fromiter(map(itemgetter(k + 1), flat), dtype=float, count=n_boxes)
+    corners[:, 2:] += corners[:, :2]
+    declared = list(labels) if labels is not None else sorted({str(lab) for lab in label_col})
+    box_label = pd.Index(declared).get_indexer(pd.Index(label_col, dtype=object))
+    if (box_label < 0).any():
+        bad = int(np.flatnonzero(box_label < 0)[0])
+        answer_index = int(np.searchsorted(np.cumsum(sizes), bad, side="right"))
+        row = int(order[answer_index])
+        raise DataError(
+            f"unknown box label {label_col[bad]!r} in the answer of item {frame[ITEM].iloc[row]!r}",
+            location=Location(row=row + 2, field=ANSWER),
+            hint=f"declared labels: {', '.join(declared)}",
+        )
+    return BoxAnswers(
+        items=pd.Index(items, name=ITEM),
+        annotators=pd.Index(annotators, name=ANNOTATOR),
+        labels=declared,
+        answer_item=item_codes[order].astype(np.int64),
+        answer_annotator=ann_codes[order].astype(np.int64),
+        start=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        corners=corners,
+        box_label=box_label.astype(np.int64),
+    )
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Matched boxes of answer pairs: pair p is answers ``left[p]`` and ``right[p]``.
+
+    ``pair``, ``left_box``, ``right_box`` and ``iou`` have one entry per matched box pair (IoU > 0).
+    """
+
+    left: np.ndarray
+    right: np.ndarray
+    pair: np.ndarray
+    left_box: np.ndarray
+    right_box: np.ndarray
+    iou: np.ndarray
+
+
+def item_pairs(answers: BoxAnswers) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of answers to the same item (left annotator before right), in item order."""
+    n = len(answers.answer_item)
+    ends = np.searchsorted(answers.answer_item, answers.answer_item, side="right")
+    counts = ends - np.arange(n) - 1
+    left = np.repeat(np.arange(n), counts)
+    offsets = np.repeat(np.cumsum(counts) - counts, counts)
+    right = left + 1 + (np.arange(len(left)) - offsets)
+    return left.astype(np.int64), right.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Overlapping box pairs of answer pairs: pair p is answers ``left[p]`` and ``right[p]``.
+
+    ``pair``, ``left_box``, ``right_box`` and ``iou`` have one entry per pair of boxes (one from each
+    answer, box indices into `BoxAnswers`) with IoU > 0, in no particular order.
+    """
+
+    left: np.ndarray
+    right: np.ndarray
+    pair: np.ndarray
+    left_box: np.ndarray
+    right_box: np.ndarray
+    iou: np.ndarray
+
+
+def overlapping_cells(answers: BoxAnswers, left: np.ndarray, right: np.ndarray) -> Cells:
+    """The IoU of every overlapping box pair (one box from each answer) of each answer pair.
+
+    Boxes of all pairs are swept at once along x (`_sweep`), so only pairs overlapping along x are
+    looked at; the IoU uses the arithmetic of `calibration.boxes.iou_matrix`.
+    """
+    sizes = answers.sizes
+    na, nb = sizes[left], sizes[right]
+    counts = np.stack([na, nb], axis=1).ravel()
+    owners = np.stack([left, right], axis=1).ravel()
+    slot = np.repeat(np.arange(len(counts)), counts)
+    box = answers.start[owners][slot] + (np.arange(len(slot)) - (np.cumsum(counts) - counts)[slot])
+    i, j, iou = _sweep(answers, slot // 2, slot % 2, box)
+    return Cells(left, right, slot[i] // 2, box[i], box[j], iou)
+
+
+def _within_cells(answers: BoxAnswers) -> Cells:
+    """`overlapping_cells` of every pair of answers to the same image (`item_pairs`), swept per image."""
+    left, right = item_pairs(answers)
+    n = len(answers.answer_item)
+    owner = np.repeat(np.arange(n), answers.sizes)
+    i, j, iou = _sweep(
+        answers, answers.answer_item[owner], answers.answer_annotator[owner], np.arange(len(owner))
+    )
+    ra, rb = owner[i], owner[j]
+    ends = np.searchsorted(answers.answer_item, answers.answer_item, side="right")
+    partners = ends - np.arange(n) - 1
+    pair = (np.cumsum(partners) - partners)[ra] + (rb - ra - 1)
+    return Cells(left, right, pair.astype(np.int64), i, j, iou)
+
+
+def _sweep(
+    answers: BoxAnswers, group: np.ndarray, side: np.ndarray, box: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions ``i, j`` of box entries of one group with ``side[i] < side[j]`` that overlap, and IoU.
+
+    Entries are sorted by (group, x0); each entry is paired with the later entries of its group whose
+    x0 lies before its x1 (a sweep along x, on exact ranks of the coordinates).
+    """
+    n = len(box)
+    empty = np.zeros(0, dtype=np.int64)
+    if n == 0:
+        return empty, empty, np.zeros(0)
+    x0, y0, x1, y1 = (answers.corners[box, k] for k in range(4))
+    _values, rank = np.unique(np.concatenate([x0, x1]), return_inverse=True)
+    span = len(_values) + 1
+    key = group.astype(np.int64) * span + rank[:n]
+    order = np.argsort(key, kind="stable")
+    ends = np.searchsorted(key[order], group[order].astype(np.int64) * span + rank[n:][order], side="left")
+    count = np.maximum(ends - np.arange(n) - 1, 0)
+    first = np.repeat(np.arange(n), count)
+    second = first + 1 + (np.arange(len(first)) - np.repeat(np.cumsum(count) - count, count))
+    i, j = order[first], order[second]
+    differ = side[i] != side[j]
+    i, j = i[differ], j[differ]
+    swap = side[i] > side[j]
+    i, j = np.where(swap, j, i), np.where(swap, i, j)
+    width = np.clip(np.minimum(x1[i], x1[j]) - np.maximum(x0[i], x0[j]), 0, None)
+    height = np.clip(np.minimum(y1[i], y1[j]) - np.maximum(y0[i], y0[j]), 0, None)
+    inter = width * height
+    area_i = (x1[i] - x0[i]) * (y1[i] - y0[i])
+    area_j = (x1[j] - x0[j]) * (y1[j] - y0[j])
+    union = area_i + area_j - inter
+    iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    positive = iou > 0
+    return i[positive], j[positive], iou[positive]
+
+
+def assign_cells(answers: BoxAnswers, cells: Cells, keep: np.ndarray | None = None) -> Matches:
+    """Match the boxes of each answer pair by maximum total IoU, from its overlapping cells.
+
+    Args:
+        answers: the flattened answers the cells index.
+        cells: from `overlapping_cells`.
+        keep: a mask of the cells taking part (e.g. the boxes of one label); all when None.
+
+    The overlapping pairs where no box overlaps two boxes of the other answer are matched directly;
+    the rest go through `_assign` (the same total IoU as `calibration.boxes.match_boxes`; on exact
+    ties the pairs chosen may differ).
+    """
+    if keep is None:
+        pair, lb, rb, iou = cells.pair, cells.left_box, cells.right_box, cells.iou
+    else:
+        pair, lb, rb, iou = cells.pair[keep], cells.left_box[keep], cells.right_box[keep], cells.iou[keep]
+    sizes = answers.sizes
+    na, nb = sizes[cells.left], sizes[cells.right]
+    row = (np.cumsum(na) - na)[pair] + lb - answers.start[cells.left][pair]
+    col = (np.cumsum(nb) - nb)[pair] + rb - answers.start[cells.right][pair]
+    row_count = np.bincount(row, minlength=int(na.sum()))
+    col_count = np.bincount(col, minlength=int(nb.sum()))
+    selected = (row_count[row] == 1) & (col_count[col] == 1)
+    rest = np.flatnonzero(~selected)
+    if len(rest):
+        selected[rest] = _assign(row[rest], col[rest], iou[rest])
+    return Matches(cells.left, cells.right, pair[selected], lb[selected], rb[selected], iou[selected])
+
+
+def match_answer_pairs(answers: BoxAnswers, left: np.ndarray, right: np.ndarray) -> Matches:
+    """Match the boxes of each answer pair as `calibration.boxes.match_boxes` does (same total IoU)."""
+    return assign_cells(answers, overlapping_cells(answers, left, right))
+
+
+_PERMUTATIONS = {k: np.array(list(permutations(range(k))), dtype=np.int64) for k in (2, 3, 4, 5, 6)}
+
+
+def _rank(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Dense rank of each key among the distinct keys of its group (0, 1, ...)."""
+    span = int(key.max()) + 1 if len(key) else 1
+    distinct, inverse = np.unique(group.astype(np.int64) * span + key, return_inverse=True)
+    owner = distinct // span
+    return (np.arange(len(distinct)) - np.searchsorted(owner, owner, side="left"))[inverse]
+
+
+def _assign(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Edges of a maximum-weight one-to-one assignment of a bipartite graph given by its positive edges.
+
+    The assignment splits over connected components: a component with one row or one column keeps
+    its heaviest edge, components of at most 6 x 6 are solved by trying every permutation (all at
+    once), larger ones by `scipy.optimize.linear_sum_assignment`.
+    """
+    r_codes, r_inv = np.unique(rows, return_inverse=True)
+    c_codes, c_inv = np.unique(cols, return_inverse=True)
+    nr, nc = len(r_codes), len(c_codes)
+    graph = coo_matrix((np.ones(len(rows)), (r_inv, nr + c_inv)), shape=(nr + nc, nr + nc))
+    n_comp, label = connected_components(graph, directed=False)
+    label = label.astype(np.int64)
+    comp = label[r_inv]
+    comp_rows = np.bincount(label[:nr], minlength=n_comp)
+    comp_cols = np.bincount(label[nr:], minlength=n_comp)
+    small = np.minimum(comp_rows, comp_cols)[comp]
+    big = np.maximum(comp_rows, comp_cols)[comp]
+    selected = np.zeros(len(rows), dtype=bool)
+    star = np.flatnonzero(small == 1)
+    order = star[np.lexsort((-weight[star], comp[star]))]
+    if len(order):
+        first = np.concatenate([[True], comp[order][1:] != comp[order][:-1]])
+        selected[order[first]] = True
+    for k, perms in _PERMUTATIONS.items():
+        idx = np.flatnonzero((small >= 2) & (big == k))
+        if not len(idx):
+            continue
+        _comps, c_of = np.unique(comp[idx], return_inverse=True)
+        rr, cc = _rank(comp[idx], r_inv[idx]), _rank(comp[idx], c_inv[idx])
+        matrix = np.zeros((len(_comps), k, k))
+        matrix[c_of, rr, cc] = weight[idx]
+        scores = matrix[:, np.arange(k)[None, :], perms].sum(axis=-1)
+        best = perms[np.argmax(scores, axis=1)]
+        selected[idx] = best[c_of, rr] == cc
+    large = np.flatnonzero((small >= 2) & (big > max(_PERMUTATIONS)))
+    if len(large):
+        large = large[np.argsort(comp[large], kind="stable")]
+        bounds = np.flatnonzero(np.diff(comp[large])) + 1
+        for edges in np.split(large, bounds):
+            _rows, rr = np.unique(r_inv[edges], return_inverse=True)
+            _cols, cc = np.unique(c_inv[edges], return_inverse=True)
+            matrix = np.zeros((len(_rows), len(_cols)))
+            matrix[rr, cc] = weight[edges]
+            r_sel, c_sel = linear_sum_assignment(matrix, maximize=True)
+            taken = np.zeros_like(matrix, dtype=bool)
+            taken[r_sel, c_sel] = True
+            selected[edges] = taken[rr, cc]
+    return selected
+
+
+# --------------------------------------------------------------------------- per-pair sums
+
+
+def _pair_sums(
+    matches: Matches, n_boxes: np.ndarray, thresholds: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Disagreement ``d`` and value-pair count ``c`` of each answer pair at each threshold: ``(P, T)`` each."""
+    n_pairs, n_t = len(n_boxes), len(thresholds)
+    bucket = np.searchsorted(np.asarray(thresholds), matches.iou, side="right") - 1
+    code = matches.pair * n_t + bucket
+    kept = np.bincount(code, minlength=n_pairs * n_t).reshape(n_pairs, n_t)
+    iou_sum = np.bincount(code, weights=matches.iou, minlength=n_pairs * n_t).reshape(n_pairs, n_t)
+    # a match counts at every threshold up to its IoU: cumulate from the highest threshold down
+    kept = np.cumsum(kept[:, ::-1], axis=1)[:, ::-1]
+    iou_sum = np.cumsum(iou_sum[:, ::-1], axis=1)[:, ::-1]
+    n = n_boxes[:, None].astype(float)
+    return n - kept - iou_sum, n - kept
+
+
+def _sum_by(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Column sums of ``values`` (rows, k) grouped by integer codes: ``(n, k)``."""
+    out = np.zeros((n, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(codes, weights=values[:, j], minlength=n)
+    return out
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def _alpha(d: np.ndarray, c: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """``1 - (d / c) / D_e`` elementwise (NaN where undefined)."""
+    observed = _ratio(d, c)
+    return 1 - _ratio(observed, np.broadcast_to(expected, observed.shape))
+
+
+def _nominal_alpha(diagonal: np.ndarray, margins: np.ndarray) -> np.ndarray:
+    """Nominal alpha from summed coincidence diagonals ``(...)`` and label margins ``(..., q)``."""
+    n = margins.sum(axis=-1)
+    expected = n * n - (margins * margins).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 1 - (n - 1) * (n - diagonal) / expected
+    return np.where((expected > 0) & (n > 1), out, np.nan)
+
+
+# --------------------------------------------------------------------------- expected disagreement
+
+
+def expected_disagreement(
+    answers: BoxAnswers,
+    subset: np.ndarray | None = None,
+    *,
+    seed: int = 0,
+    n_pairs: int = EXPECTED_PAIRS,
+    labels: Sequence[int] = (),
+) -> list[np.ndarray]:
+    """``D_e`` at each of `THRESHOLDS`: value-pair disagreement of answers to different images.
+
+    Args:
+        answers: the flattened answers.
+        subset: answer indices to draw from (all when None).
+        seed: seed of the sample of pairs (used only when there are more than `n_pairs` pairs).
+        n_pairs: pairs used at most.
+        labels: label codes whose ``D_e`` (answers restricted to that label) is wanted too.
+
+    Returns:
+        ``[D_e, D_e of labels[0], ...]``, each a ``(T,)`` array, NaN where the pairs hold no box.
+    """
+    left, right = _cross_pairs(answers, subset, seed, n_pairs)
+    if left is None or right is None:
+        return [np.full(len(THRESHOLDS), np.nan) for _ in range(1 + len(labels))]
+    cells = overlapping_cells(answers, left, right)
+    out = []
+    for label in (None, *labels):
+        sizes, keep = _label_view(answers, cells, label)
+        matches = assign_cells(answers, cells, keep)
+        d, c = _pair_sums(matches, sizes[left] + sizes[right], THRESHOLDS)
+        out.append(_ratio(d.sum(axis=0), c.sum(axis=0)))
+    return out
+
+
+def _label_view(answers: BoxAnswers, cells: Cells, label: int | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Boxes per answer and the mask of cells when only boxes of `label` count (all when None)."""
+    if label is None:
+        return answers.sizes, None
+    owner = np.repeat(np.arange(len(answers.answer_item)), answers.sizes)
+    sizes = np.bincount(owner[answers.box_label == label], minlength=len(answers.answer_item))
+    keep = (answers.box_label[cells.left_box] == label) & (answers.box_label[cells.right_box] == label)
+    return sizes, keep
+
+
+def _cross_pairs(
+    answers: BoxAnswers, subset: np.ndarray | None, seed: int, n_pairs: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Pairs of answers to different images: all, or a seeded uniform sample of `n_pairs`."""
+    pool = np.arange(len(answers.answer_item)) if subset is None else np.asarray(subset, dtype=np.int64)
+    items = answers.answer_item[pool]
+    n = len(pool)
+    same = np.bincount(items).astype(float) if n else np.zeros(0)
+    available = n * (n - 1) / 2 - float((same * (same - 1) / 2).sum())
+    if available <= 0:
+        return None, None
+    if available <= n_pairs:
+        i, j = np.triu_indices(n, 1)
+        keep = items[i] != items[j]
+        return pool[i[keep]], pool[j[keep]]
+    rng = np.random.default_rng([seed, 7])
+    lefts, rights, found = [], [], 0
+    while found < n_pairs:
+        i = rng.integers(0, n, size=2 * n_pairs)
+        j = rng.integers(0, n, size=2 * n_pairs)
+        ok = items[i] != items[j]
+        lefts.append(i[ok])
+        rights.append(j[ok])
+        found += int(ok.sum())
+    return pool[np.concatenate(lefts)[:n_pairs]], pool[np.concatenate(rights)[:n_pairs]]
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class BoxAgreement:
+    """Box agreement overall and broken down (block fields in `box_agreement`).
+
+    Attributes:
+        overall: the block of all images.
+        per_rule, per_label, per_annotator: blocks keyed by id.
+        pairwise_alpha: annotator x annotator box alpha (NaN on the diagonal and where two annotators
+            share no image).
+        pairs: one row per annotator pair: annotator_a, annotator_b, n_items, krippendorff_alpha,
+            low, high.
+        thresholds: the alpha curve, one row per block and threshold: block (``"*"`` or a rule id),
+            threshold, alpha, low, high (NaN where undefined).
+        confusion: rule id (``"*"`` for all) -> label x label DataFrame of the labels of box pairs
+            matched at ``min_iou`` (ordered pairs, weighted like coincidences; the diagonal agrees).
+        items: per image (index item_id): n_answers, n_boxes, mean_iou (of boxes matched at any
+            overlap), unmatched_share (share of boxes no other annotator's box overlaps, over the
+            answer pairs), label_mismatch (share of pairs matched at min_iou with different labels),
+            n_matched, n_matched_min_iou.
+    """
+
+    overall: dict[str, Any]
+    per_rule: dict[str, dict[str, Any]]
+    per_label: dict[str, dict[str, Any]]
+    per_annotator: dict[str, dict[str, Any]]
+    pairwise_alpha: pd.DataFrame
+    pairs: pd.DataFrame
+    thresholds: pd.DataFrame
+    confusion: dict[str, pd.DataFrame] = field(default_factory=dict)
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+_T = len(THRESHOLDS)
+_CORE = 2 * _T + 4  # d per threshold, c per threshold, iou sum, matches, matches at min_iou, boxes in pairs
+
+
+@dataclass
+class _Pairs:
+    """Within-image answer pairs of one set of answers, with their sums."""
+
+    answers: BoxAnswers
+    left: np.ndarray
+    right: np.ndarray
+    item: np.ndarray
+    weight: np.ndarray
+    matches: Matches
+    d: np.ndarray
+    c: np.ndarray
+    n_boxes: np.ndarray
+
+
+def _within_pairs(answers: BoxAnswers, cells: Cells | None = None, label: int | None = None) -> _Pairs:
+    """Pairs of answers to the same image, matched (only the boxes of `label` when given)."""
+    if cells is None:
+        cells = _within_cells(answers)
+    left, right = cells.left, cells.right
+    sizes, keep = _label_view(answers, cells, label)
+    matches = assign_cells(answers, cells, keep)
+    n_boxes = sizes[left] + sizes[right]
+    d, c = _pair_sums(matches, n_boxes, THRESHOLDS)
+    item = answers.answer_item[left]
+    m = np.bincount(answers.answer_item, minlength=len(answers.items))
+    weight = 1.0 / np.maximum(m[item] - 1, 1)
+    return _Pairs(answers, left, right, item, weight, matches, d, c, n_boxes)
+
+
+def _core_columns(pairs: _Pairs, min_iou: float) -> np.ndarray:
+    """Per-pair rows of the core columns (weighted where the statistic is)."""
+    n = len(pairs.left)
+    matched = np.bincount(pairs.matches.pair, minlength=n).astype(float)
+    iou_sum = np.bincount(pairs.matches.pair, weights=pairs.matches.iou, minlength=n)
+    good = pairs.matches.iou >= min_iou
+    matched_min = np.bincount(pairs.matches.pair[good], minlength=n).astype(float)
+    w = pairs.weight[:, None]
+    return np.hstack(
+        [
+            pairs.d * w,
+            pairs.c * w,
+            iou_sum[:, None],
+            matched[:, None],
+            matched_min[:, None],
+            pairs.n_boxes[:, None],
+        ]
+    )
+
+
+def _label_columns(pairs: _Pairs, min_iou: float, q: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-item label coincidence statistics ``(n_items, 1 + q)``: diagonal, margins; and match labels."""
+    mt = pairs.matches
+    good = mt.iou >= min_iou
+    la = pairs.answers.box_label[mt.left_box[good]]
+    lb = pairs.answers.box_label[mt.right_box[good]]
+    item = pairs.item[mt.pair[good]]
+    w = pairs.weight[mt.pair[good]]
+    n_items = len(pairs.answers.items)
+    out = np.zeros((n_items, 1 + q))
+    out[:, 0] = np.bincount(item, weights=2 * w * (la == lb), minlength=n_items)
+    margins = np.bincount(item * q + la, weights=w, minlength=n_items * q) + np.bincount(
+        item * q + lb, weights=w, minlength=n_items * q
+    )
+    out[:, 1:] = margins.reshape(n_items, q)
+    return out, np.column_stack([item, la, lb, w])
+
+
+def _block_meta(answers: BoxAnswers, items: np.ndarray | None) -> dict[str, int]:
+    mask = (
+        np.ones(len(answers.answer_item), dtype=bool)
+        if items is None
+        else np.isin(answers.answer_item, items)
+    )
+    m = np.bincount(answers.answer_item[mask], minlength=len(answers.items))
+    return {
+        "n_items": int((m > 0).sum()),
+        "n_annotators": len(np.unique(answers.answer_annotator[mask])),
+        "n_annotations": int(mask.sum()),
+        "n_pairable_items": int((m >= 2).sum()),
+        "n_boxes": int(answers.sizes[mask].sum()),
+    }
+
+
+def _f(value: Any) -> float | None:
+    v = float(value)
+    return v if np.isfinite(v) else None
+
+
+def _interval(values: np.ndarray | None) -> list[float] | None:
+    return None if values is None else percentile_interval(values)
+
+
+def _core_block(
+    meta: dict[str, int],
+    total: np.ndarray,
+    rep: np.ndarray | None,
+    expected: np.ndarray,
+    min_iou: float,
+    label_part: tuple[np.ndarray, np.ndarray | None] | None,
+) -> dict[str, Any]:
+    """A block dict from the summed core columns (and their replicates)."""
+    alphas = _alpha(total[:_T], total[_T : 2 * _T], expected)
+    rep_alphas = None if rep is None else _alpha(rep[:, :_T], rep[:, _T : 2 * _T], expected[None, :])
+    iou_sum, matched, matched_min, in_pairs = total[2 * _T : 2 * _T + 4]
+    block: dict[str, Any] = dict(meta)
+    block["level"] = "iou"
+    block["min_iou"] = float(min_iou)
+    block["krippendorff_alpha"] = _f(alphas[0])
+    block["observed_disagreement"] = _f(_ratio(total[:1], total[_T : _T + 1])[0])
+    block["expected_disagreement"] = _f(expected[0])
+    block["mean_iou"] = _f(_ratio(np.array([iou_sum]), np.array([matched]))[0])
+    block["match_f1"] = _f(_ratio(np.array([2 * matched_min]), np.array([in_pairs]))[0])
+    label_alpha = rep_label = None
+    if label_part is not None:
+        label_total, label_rep = label_part
+        label_alpha = _f(_nominal_alpha(label_total[0], label_total[1:]))
+        if label_rep is not None:
+            rep_label = _nominal_alpha(label_rep[:, 0], label_rep[:, 1:])
+    block["label_alpha"] = label_alpha
+    ci: dict[str, list[float] | None] = {}
+    curve_ci = None
+    if rep is not None and rep_alphas is not None:
+        if block["krippendorff_alpha"] is not None:
+            ci["krippendorff_alpha"] = percentile_interval(rep_alphas[:, 0])
+        if label_alpha is not None and rep_label is not None:
+            ci["label_alpha"] = percentile_interval(rep_label)
+        if block["mean_iou"] is not None:
+            ci["mean_iou"] = percentile_interval(_ratio(rep[:, 2 * _T], rep[:, 2 * _T + 1]))
+        if block["match_f1"] is not None:
+            ci["match_f1"] = percentile_interval(_ratio(2 * rep[:, 2 * _T + 2], rep[:, 2 * _T + 3]))
+        curve_ci = percentile_intervals(rep_alphas.T)
+    block["alpha_by_threshold"] = [
+        {
+            "threshold": float(t),
+            "alpha": _f(alphas[k]),
+            "low": None if curve_ci is None or not np.isfinite(alphas[k]) else _f(curve_ci[k, 0]),
+            "high": None if curve_ci is None or not np.isfinite(alphas[k]) else _f(curve_ci[k, 1]),
+        }
+        for k, t in enumerate(THRESHOLDS)
+    ]
+    block["ci95"] = ci
+    flags = []
+    if meta["n_pairable_items"] == 0:
+        flags.append("no_pairable_items")
+    if meta["n_pairable_items"] < FEW_ITEMS:
+        flags.append("few_items")
+    block["flags"] = flags
+    return block
+
+
+def _rule_item_codes(answers: BoxAnswers, item_rules: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    codes = answers.items.get_indexer(item_rules[ITEM].astype(str))
+    rules = item_rules[RULE].astype(str).to_numpy()
+    keep = codes >= 0
+    frame = pd.DataFrame({"rule": rules[keep], "item": codes[keep]}).drop_duplicates()
+    return [(str(r), np.sort(g["item"].to_numpy())) for r, g in frame.groupby("rule", sort=True)]
+
+
+def box_agreement(
+    responses: pd.DataFrame,
+    task: Task | None = None,
+    item_rules: pd.DataFrame | None = None,
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    labels: Sequence[str] | None = None,
+    min_iou: float | None = None,
+) -> BoxAgreement:
+    """Box agreement overall, per rule, label, annotator and pair, with bootstrap intervals.
+
+    Args:
+        responses: canonical responses whose answers are tuples of `calibration.boxes.Box`.
+        task: the guideline's boxes task (its labels and ``min_iou``); optional when `labels` is given.
+        item_rules: item-to-rule table (item_id, rule_id); None gives no per-rule blocks.
+        bootstrap: image-resampling replicates for the 95 % intervals (0: none).
+        seed: seed of the bootstrap weights and of the sample of pairs behind ``D_e``.
+        labels: declared labels (default: the task's, else the labels seen).
+        min_iou: IoU from which a matched pair counts for label alpha and ``match_f1`` (default: the
+            task's ``min_iou``, else 0.5).
+
+    Returns:
+        A `BoxAgreement`. A block has n_items, n_annotators, n_annotations, n_pairable_items, n_boxes,
+        level (``"iou"``), min_iou, krippendorff_alpha (box alpha at threshold 0), observed_disagreement,
+        expected_disagreement, mean_iou (of matched boxes), match_f1 (``2 matches / boxes`` over answer
+        pairs, matches at min_iou), label_alpha (None in per-label and per-annotator blocks),
+        alpha_by_threshold (``[{threshold, alpha, low, high}]``), ci95 ({statistic: [low, high]}) and
+        flags (``few_items``, ``no_pairable_items``).
+
+    Raises:
+        DataError: no responses, or an answer that is not a list of boxes with declared labels.
+    """
+    if len(responses) == 0:
+        raise DataError("there are no responses to analyse", hint="the responses table is empty")
+    if labels is None and task is not None:
+        labels = list(task.label_ids)
+    if min_iou is None:
+        min_iou = float(getattr(task, "min_iou", DEFAULT_MIN_IOU) or DEFAULT_MIN_IOU)
+    answers = box_answers(responses, labels)
+    q = len(answers.labels)
+    n_items = len(answers.items)
+    n_ann = len(answers.annotators)
+    within = _within_cells(answers)
+    pairs = _within_pairs(answers, within)
+    per_pair_core = _core_columns(pairs, min_iou)
+    core = _sum_by(pairs.item, per_pair_core, n_items)
+    label_cols, label_matches = _label_columns(pairs, min_iou, q)
+
+    # per annotator (weighted, threshold 0) and per annotator pair (unweighted) columns
+    ann_l, ann_r = answers.answer_annotator[pairs.left], answers.answer_annotator[pairs.right]
+    w = pairs.weight
+    d0, c0 = pairs.d[:, 0], pairs.c[:, 0]
+    ann_cols = np.zeros((n_items, 2 * n_ann))
+    for side in (ann_l, ann_r):
+        ann_cols[:, :n_ann] += np.bincount(
+            pairs.item * n_ann + side, weights=w * d0, minlength=n_items * n_ann
+        ).reshape(n_items, n_ann)
+        ann_cols[:, n_ann:] += np.bincount(
+            pairs.item * n_ann + side, weights=w * c0, minlength=n_items * n_ann
+        ).reshape(n_items, n_ann)
+    pair_code = ann_l * n_ann + ann_r
+    pair_keys, pair_index = np.unique(pair_code, return_inverse=True)
+    n_pc = len(pair_keys)
+    with_pair_ci = bootstrap > 0 and n_items * 2 * n_pc <= PAIR_CI_BUDGET
+    pair_cols = None
+    if with_pair_ci:
+        pair_cols = np.zeros((n_items, 2 * n_pc))
+        pair_cols[:, :n_pc] = np.bincount(
+            pairs.item * n_pc + pair_index, weights=d0, minlength=n_items * n_pc
+        ).reshape(n_items, n_pc)
+        pair_cols[:, n_pc:] = np.bincount(
+            pairs.item * n_pc + pair_index, weights=c0, minlength=n_items * n_pc
+        ).reshape(n_items, n_pc)
+
+    # blocks: overall, rules, labels
+    all_answers = np.arange(len(answers.answer_item))
+    expected_all, *label_expected = expected_disagreement(answers, seed=seed, labels=range(q))
+    overall_rows = np.hstack([core, label_cols, ann_cols] + ([pair_cols] if pair_cols is not None else []))
+    inputs = [overall_rows]
+    rules = _rule_item_codes(answers, item_rules) if item_rules is not None and len(item_rules) else []
+    for _rule, codes in rules:
+        inputs.append(np.hstack([core[codes], label_cols[codes]]))
+    label_inputs = []
+    for code in range(q):
+        lp = _within_pairs(answers, within, code)
+        label_inputs.append(_sum_by(lp.item, _core_columns(lp, min_iou), n_items))
+    inputs += label_inputs
+    totals = [x.sum(axis=0) for x in inputs]
+    reps: list[np.ndarray | None] = (
+        list(replicate_sums(inputs, bootstrap, seed)) if bootstrap > 0 else [None] * len(inputs)
+    )
+
+    def label_part(total: np.ndarray, rep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        return total[_CORE : _CORE + 1 + q], None if rep is None else rep[:, _CORE : _CORE + 1 + q]
+
+    overall = _core_block(
+        _block_meta(answers, None), totals[0], reps[0], expected_all, min_iou, label_part(totals[0], reps[0])
+    )
+    per_rule: dict[str, dict[str, Any]] = {}
+    curve_rows = [_curve_rows("*", overall)]
+    for k, (rule, codes) in enumerate(rules, start=1):
+        subset = all_answers[np.isin(answers.answer_item, codes)]
+        expected = expected_disagreement(answers, subset, seed=seed)[0]
+        per_rule[rule] = _core_block(
+            _block_meta(answers, codes), totals[k], reps[k], expected, min_iou, label_part(totals[k], reps[k])
+        )
+        curve_rows.append(_curve_rows(rule, per_rule[rule]))
+    per_label: dict[str, dict[str, Any]] = {}
+    box_item = np.repeat(answers.answer_item, answers.sizes)
+    for code in range(q):
+        k = 1 + len(rules) + code
+        meta = _block_meta(answers, None)
+        meta["n_boxes"] = int((answers.box_label == code).sum())
+        meta["n_items"] = len(np.unique(box_item[answers.box_label == code]))
+        per_label[answers.labels[code]] = _core_block(
+            meta, totals[k], reps[k], label_expected[code], min_iou, None
+        )
+
+    # per annotator
+    per_annotator: dict[str, dict[str, Any]] = {}
+    base = _CORE + 1 + q
+    for a, name in enumerate(answers.annotators):
+        mine = answers.answer_annotator == a
+        d_a, c_a = totals[0][base + a], totals[0][base + n_ann + a]
+        alpha_a = _alpha(np.array([d_a]), np.array([c_a]), expected_all[:1])[0]
+        block: dict[str, Any] = {
+            "n_items": int(mine.sum()),
+            "n_annotations": int(mine.sum()),
+            "n_boxes": int(answers.sizes[mine].sum()),
+            "krippendorff_alpha": _f(alpha_a),
+            "observed_disagreement": _f(_ratio(np.array([d_a]), np.array([c_a]))[0]),
+            "ci95": {},
+        }
+        rep0 = reps[0]
+        if rep0 is not None and block["krippendorff_alpha"] is not None:
+            block["ci95"]["krippendorff_alpha"] = percentile_interval(
+                _alpha(rep0[:, base + a], rep0[:, base + n_ann + a], expected_all[:1])
+            )
+        block["flags"] = ["few_items"] if mine.sum() < FEW_ITEMS else []
+        per_annotator[str(name)] = block
+
+    # per pair
+    pair_total_d = np.bincount(pair_index, weights=d0, minlength=n_pc)
+    pair_total_c = np.bincount(pair_index, weights=c0, minlength=n_pc)
+    pair_items = np.bincount(pair_index, minlength=n_pc)
+    pair_alpha = _alpha(pair_total_d, pair_total_c, expected_all[:1])
+    pair_ci = np.full((n_pc, 2), np.nan)
+    rep0 = reps[0]
+    if pair_cols is not None and rep0 is not None:
+        start = base + 2 * n_ann
+        rep_d, rep_c = rep0[:, start : start + n_pc], rep0[:, start + n_pc : start + 2 * n_pc]
+        pair_ci = percentile_intervals(_alpha(rep_d, rep_c, expected_all[:1]).T)
+    names = [str(a) for a in answers.annotators]
+    square = pd.DataFrame(np.nan, index=pd.Index(names, name=ANNOTATOR), columns=names)
+    rows = []
+    for k, key in enumerate(pair_keys):
+        a, b = divmod(int(key), n_ann)
+        square.iloc[a, b] = square.iloc[b, a] = pair_alpha[k]
+        rows.append((names[a], names[b], int(pair_items[k]), pair_alpha[k], pair_ci[k, 0], pair_ci[k, 1]))
+    pair_frame = pd.DataFrame(
+        rows, columns=["annotator_a", "annotator_b", "n_items", "krippendorff_alpha", "low", "high"]
+    )
+
+    confusion = _confusions(label_matches, answers.labels, rules)
+    return BoxAgreement(
+        overall=overall,
+        per_rule=per_rule,
+        per_label=per_label,
+        per_annotator=per_annotator,
+        pairwise_alpha=square,
+        pairs=pair_frame,
+        thresholds=pd.concat(curve_rows, ignore_index=True),
+        confusion=confusion,
+        items=_item_frame(answers, pairs, per_pair_core, label_matches),
+    )
+
+
+def _curve_rows(key: str, block: Mapping[str, Any]) -> pd.DataFrame:
+    frame = pd.DataFrame(block["alpha_by_threshold"], columns=["threshold", "alpha", "low", "high"])
+    frame.insert(0, "block", key)
+    return frame.astype({"alpha": float, "low": float, "high": float})
+
+
+def _confusions(
+    label_matches: np.ndarray, labels: list[str], rules: list[tuple[str, np.ndarray]]
+) -> dict[str, pd.DataFrame]:
+    q = len(labels)
+    item = label_matches[:, 0].astype(np.int64)
+    la, lb, w = (
+        label_matches[:, 1].astype(np.int64),
+        label_matches[:, 2].astype(np.int64),
+        label_matches[:, 3],
+    )
+
+    def table(mask: np.ndarray) -> pd.DataFrame:
+        counts = np.bincount(la[mask] * q + lb[mask], weights=w[mask], minlength=q * q) + np.bincount(
+            lb[mask] * q + la[mask], weights=w[mask], minlength=q * q
+        )
+        return pd.DataFrame(counts.reshape(q, q), index=labels, columns=labels)
+
+    out = {"*": table(np.ones(len(item), dtype=bool))}
+    for rule, codes in rules:
+        out[rule] = table(np.isin(item, codes))
+    return out
+
+
+def _item_frame(
+    answers: BoxAnswers, pairs: _Pairs, per_pair_core: np.ndarray, label_matches: np.ndarray
+) -> pd.DataFrame:
+    n_items = len(answers.items)
+    raw = _sum_by(pairs.item, per_pair_core[:, 2 * _T :], n_items)  # unweighted
+    iou_sum, matched, matched_min, in_pairs = raw.T
+    unmatched = in_pairs - 2 * matched
+    item = label_matches[:, 0].astype(np.int64)
+    mismatch = np.bincount(
+        item, weights=(label_matches[:, 1] != label_matches[:, 2]).astype(float), minlength=n_items
+    )
+    return pd.DataFrame(
+        {
+            "n_answers": np.bincount(answers.answer_item, minlength=n_items),
+            "n_boxes": np.bincount(answers.answer_item, weights=answers.sizes, minlength=n_items).astype(
+                np.int64
+            ),
+            "mean_iou": _ratio(iou_sum, matched),
+            "unmatched_share": _ratio(unmatched, in_pairs),
+            "label_mismatch": _ratio(mismatch, matched_min),
+            "n_matched": matched.astype(np.int64),
+            "n_matched_min_iou": matched_min.astype(np.int64),
+        },
+        index=answers.items,
+    )
+
+
+def box_item_disagreement(
+    responses: pd.DataFrame, task: Task | None = None, *, min_iou: float | None = None
+) -> pd.DataFrame:
+    """Per image disagreement figures (the `BoxAgreement.items` table) without bootstrap or blocks."""
+    labels = list(task.label_ids) if task is not None else None
+    if min_iou is None:
+        min_iou = float(getattr(task, "min_iou", DEFAULT_MIN_IOU) or DEFAULT_MIN_IOU)
+    answers = box_answers(responses, labels)
+    pairs = _within_pairs(answers)
+    _cols, label_matches = _label_columns(pairs, min_iou, len(answers.labels))
+    return _item_frame(answers, pairs, _core_columns(pairs, min_iou), label_matches)
+
+
+def alpha_by_threshold(result: BoxAgreement, block: str = "*") -> pd.DataFrame:
+    """The alpha curve of one block (``"*"`` overall or a rule id): columns threshold, alpha, low, high.
+
+    For a plotly line with an interval band (NaN where undefined).
+    """
+    frame = result.thresholds
+    return frame[frame["block"] == block].drop(columns="block").reset_index(drop=True)
