@@ -973,3 +973,36 @@ def alpha_by_threshold(result: BoxAgreement, block: str = "*") -> pd.DataFrame:
     """
     frame = result.thresholds
     return frame[frame["block"] == block].drop(columns="block").reset_index(drop=True)
+
+
+def box_report(
+    responses: pd.DataFrame,
+    task: Task,
+    item_rules: pd.DataFrame | None = None,
+    *,
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> Any:
+    """`box_agreement` as the engine's `calibration.agreement.breakdown.AgreementReport`.
+
+    ``agreement_report`` returns this for a boxes task: per-rule, per-label and per-annotator blocks
+    are `box_agreement`'s (``krippendorff_alpha`` is the box alpha), ``pairwise_kappa`` holds the box
+    alpha of each annotator pair (not Cohen's kappa: boxes have no category per item), ``confusion``
+    the labels of matched boxes, ``level`` is ``"iou"`` and ``categories`` the labels.
+    """
+    from calibration.agreement.breakdown import AgreementReport
+
+    result = box_agreement(responses, task, item_rules, bootstrap=bootstrap, seed=seed)
+    return AgreementReport(
+        task_type="boxes",
+        level="iou",
+        categories=list(task.label_ids),
+        overall=result.overall,
+        per_rule=result.per_rule,
+        per_label=result.per_label,
+        per_annotator=result.per_annotator,
+        pairwise_kappa=result.pairwise_alpha,
+        confusion=result.confusion,
+        n_bootstrap=bootstrap,
+        seed=seed,
+    )

@@ -9,6 +9,9 @@ Public API (used by the CLI, the app and the ambiguity engine)::
     confused_pairs(responses, task, item_rules=None) -> DataFrame
                                                      # rule_id, label_a, label_b, count, share
 
+Boxes tasks are delegated to `calibration.agreement.boxes.box_report` (Krippendorff's alpha with the
+distance 1 - IoU over matched boxes; its blocks have their own fields, see `box_agreement`).
+
 `AgreementReport` fields: ``overall`` (a block), ``per_rule`` / ``per_label`` / ``per_annotator``
 (dicts of blocks keyed by id), ``pairwise_kappa`` (DataFrame annotator x annotator of Cohen's kappa,
 NaN on the diagonal and where two annotators share no item), ``confusion`` (dict rule_id -> DataFrame
@@ -326,6 +329,10 @@ def agreement_report(
     """
     if len(responses) == 0:
         raise DataError("there are no responses to analyse", hint="the responses table is empty")
+    if task.type == "boxes":
+        from calibration.agreement.boxes import box_report
+
+        return box_report(responses, task, item_rules, bootstrap=bootstrap, seed=seed)  # type: ignore[no-any-return]
     st = _setup(responses, task, level, inputs)
     enc = st.enc
     q, categories = enc.q, enc.categories

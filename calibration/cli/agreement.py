@@ -184,6 +184,8 @@ def _table(title: str, blocks: dict[str, dict[str, Any]], gold: bool) -> str:
 
 def render(report: Any) -> str:
     """A readable text report: overall, then one table per rule, label and annotator."""
+    if report.task_type == "boxes":
+        return render_boxes(report)
     overall = report.overall
     gold = "gold_accuracy" in overall
     head = (
@@ -204,21 +206,15 @@ def render(report: Any) -> str:
     return text
 
 
-def _pairs(report: Any) -> str:
-    """The annotator x annotator Cohen's kappa matrix."""
+def _pairs(report: Any, title: str = "Cohen's kappa per annotator pair") -> str:
+    """The annotator x annotator matrix of `report.pairwise_kappa` (Cohen's kappa, box alpha for boxes)."""
     matrix = report.pairwise_kappa
     if len(matrix) < 2 or len(matrix) > 20:
         return ""
     names = [str(n) for n in matrix.index]
     width = max(9, *(len(n) for n in names))
     cell = max(6, *(len(n) for n in names))
-    out = (
-        "Cohen's kappa per annotator pair\n"
-        + " " * width
-        + "  "
-        + "  ".join(f"{n:>{cell}}" for n in names)
-        + "\n"
-    )
+    out = f"{title}\n" + " " * width + "  " + "  ".join(f"{n:>{cell}}" for n in names) + "\n"
     for name, row in zip(names, matrix.to_numpy(), strict=True):
         cells = "  ".join(f"{'-' if v != v else f'{v:.3f}':>{cell}}" for v in row)
         out += f"{name:<{width}}  {cells}\n"
@@ -249,3 +245,64 @@ def _confusions(report: Any) -> str:
     if not lines:
         return ""
     return "Most confused labels per rule\n" + "\n".join(lines) + "\n"
+
+
+BOX_COLUMNS = (
+    ("items", 6),
+    ("boxes", 7),
+    ("alpha", 6),
+    ("alpha 95% CI", 14),
+    ("labels", 6),
+    ("IoU", 6),
+    ("F1", 6),
+)
+
+
+def _box_row(name: str, block: dict[str, Any], width: int) -> str:
+    cells = [
+        f"{block.get('n_items', 0):>6}",
+        f"{block.get('n_boxes', 0):>7}",
+        f"{_num(block.get('krippendorff_alpha')):>6}",
+        f"{_ci(block, 'krippendorff_alpha'):>14}",
+        f"{_num(block.get('label_alpha')):>6}",
+        f"{_num(block.get('mean_iou')):>6}",
+        f"{_num(block.get('match_f1')):>6}",
+    ]
+    flags = ", ".join(block.get("flags", []))
+    return f"{name:<{width}}  " + "  ".join(cells) + (f"  {flags}" if flags else "") + "\n"
+
+
+def _box_table(title: str, blocks: dict[str, dict[str, Any]]) -> str:
+    if not blocks:
+        return ""
+    width = max(len(title), *(len(k) for k in blocks))
+    header = "  ".join(f"{name:>{w}}" for name, w in BOX_COLUMNS)
+    return (
+        f"{title:<{width}}  {header}  flags\n"
+        + "".join(_box_row(k, b, width) for k, b in blocks.items())
+        + "\n"
+    )
+
+
+def render_boxes(report: Any) -> str:
+    """The text report of a boxes task: box alpha, label alpha, IoU and F1 per block, the alpha curve."""
+    overall = report.overall
+    head = (
+        f"Box agreement on {overall['n_annotations']} answers ({overall['n_boxes']} boxes) by "
+        f"{overall['n_annotators']} annotators on {overall['n_items']} images ({report.n_bootstrap} bootstrap "
+        f"resamples, seed {report.seed})\n"
+        "alpha = Krippendorff's alpha with distance 1 - IoU over matched boxes (unmatched boxes against an "
+        f"empty box), labels = alpha of the labels of boxes matched at IoU >= {overall['min_iou']}, "
+        "IoU = mean IoU of matched boxes, F1 = matched boxes at that IoU over all boxes, per annotator pair\n\n"
+    )
+    text = head + _box_table("overall", {"all images": overall})
+    text += _box_table("rule", report.per_rule)
+    text += _box_table("label", report.per_label)
+    text += _box_table("annotator", report.per_annotator)
+    curve = "  ".join(
+        f"{row['threshold']:.1f}: {_num(row['alpha'], 2)}" for row in overall.get("alpha_by_threshold", [])
+    )
+    text += f"Alpha by IoU threshold (matches below it count as two unmatched boxes)\n{curve}\n\n"
+    text += _pairs(report, "Box alpha per annotator pair")
+    text += _confusions(report)
+    return text

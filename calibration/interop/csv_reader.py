@@ -9,7 +9,8 @@ Shapes (the same ones `calibration export responses` writes):
 Every problem is a `DataError`/`AnswerError` naming the file, the row (row 1 is the header) and the
 column. When no guideline is given the task is inferred from the answers: integers -> rating (scale
 from the smallest to the largest answer), ``a``/``b``/``tie`` -> pairwise, other text -> single_label,
-JSON lists of strings -> multi_label, JSON lists of spans -> span. Rankings need the guideline.
+JSON lists of strings -> multi_label, JSON lists of spans -> span, JSON lists of boxes
+(``{label, x, y, width, height}``) -> boxes. Rankings need the guideline.
 """
 
 from __future__ import annotations
@@ -331,6 +332,10 @@ def _kinds(answers: pd.Series) -> np.ndarray:
     return answers.map(kinds).to_numpy()
 
 
+BOX_KEYS = frozenset({"x", "y", "width", "height"})
+"""Keys that make a JSON object in an answer cell a box (a boxes task) rather than a span."""
+
+
 def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
     """Infer the task from raw text answers (see the module docstring).
 
@@ -361,7 +366,7 @@ def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
             return Task(type="pairwise")
         return Task(type="single_label", labels=[Label.model_construct(id=v, name=v) for v in label_ids])
     labels: set[str] = set()
-    spans = False
+    spans = boxes = False
     for j, cell in enumerate(raw[ANSWER]):
         try:
             value = json.loads(cell)
@@ -372,7 +377,10 @@ def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
                 hint='structured answers are JSON, e.g. ["A", "B"]',
             ) from None
         for element in value:
-            if isinstance(element, dict):
+            if isinstance(element, dict) and element.keys() >= BOX_KEYS:
+                boxes = True
+                labels.add(str(element.get("label")))
+            elif isinstance(element, dict):
                 spans = True
                 labels.add(str(element.get("label")))
             elif isinstance(element, list) and len(element) == 3:
@@ -380,7 +388,7 @@ def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
                 labels.add(str(element[2]))
             else:
                 labels.add(str(element))
-    kind: TaskType = "span" if spans else "multi_label"
+    kind: TaskType = "boxes" if boxes else "span" if spans else "multi_label"
     return Task(type=kind, labels=[Label.model_construct(id=v, name=v) for v in sorted(labels)])
 
 
