@@ -439,16 +439,13 @@ def _alpha(d: np.ndarray, c: np.ndarray, expected: np.ndarray) -> np.ndarray:
     return 1 - _ratio(observed, np.broadcast_to(expected, observed.shape))
 
 
-def _nominal_alpha(diagonal: np.ndarray, margins: np.ndarray) -> np.ndarray:
-    """Nominal alpha from summed coincidence diagonals ``(...)`` and label margins ``(..., q)``."""
+def _nominal_alpha(disagreeing: np.ndarray, margins: np.ndarray) -> np.ndarray:
+    """Nominal alpha from summed off-diagonal coincidences ``(...)`` and label margins ``(..., q)``."""
     n = margins.sum(axis=-1)
     expected = n * n - (margins * margins).sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = 1 - (n - 1) * (n - diagonal) / expected
+        out = 1 - (n - 1) * disagreeing / expected
     return np.where((expected > 0) & (n > 1), out, np.nan)
-
-
-# --------------------------------------------------------------------------- expected disagreement
 
 
 def expected_disagreement(
@@ -611,7 +608,7 @@ def _core_columns(pairs: _Pairs, min_iou: float) -> np.ndarray:
 
 
 def _label_columns(pairs: _Pairs, min_iou: float, q: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-item label coincidence statistics ``(n_items, 1 + q)``: diagonal, margins; and match labels."""
+    """Per-item label coincidence statistics ``(n_items, 1 + q)``: off-diagonal sum, margins; and match labels."""
     mt = pairs.matches
     good = mt.iou >= min_iou
     la = pairs.answers.box_label[mt.left_box[good]]
@@ -620,7 +617,7 @@ def _label_columns(pairs: _Pairs, min_iou: float, q: int) -> tuple[np.ndarray, n
     w = pairs.weight[mt.pair[good]]
     n_items = len(pairs.answers.items)
     out = np.zeros((n_items, 1 + q))
-    out[:, 0] = np.bincount(item, weights=2 * w * (la == lb), minlength=n_items)
+    out[:, 0] = np.bincount(item, weights=2 * w * (la != lb), minlength=n_items)
     margins = np.bincount(item * q + la, weights=w, minlength=n_items * q) + np.bincount(
         item * q + lb, weights=w, minlength=n_items * q
     )
