@@ -536,10 +536,12 @@ class BoxAgreement:
             threshold, alpha, low, high (NaN where undefined).
         confusion: rule id (``"*"`` for all) -> label x label DataFrame of the labels of box pairs
             matched at ``min_iou`` (ordered pairs, weighted like coincidences; the diagonal agrees).
-        items: per image (index item_id): n_answers, n_boxes, mean_iou (of boxes matched at any
-            overlap), unmatched_share (share of boxes no other annotator's box overlaps, over the
-            answer pairs), label_mismatch (share of pairs matched at min_iou with different labels),
-            n_matched, n_matched_min_iou.
+        items: per image (index item_id): n_answers, n_boxes, disagreement (the image's observed
+            disagreement ``sum d / sum c`` at threshold 0), mean_iou (of boxes matched at any overlap),
+            unmatched_share (share of boxes no other annotator's box overlaps, over the answer pairs),
+            label_mismatch (share of pairs matched at min_iou with different labels), and the counts
+            behind them: n_matched, n_matched_min_iou, n_pair_boxes (boxes summed over answer pairs),
+            n_unmatched, n_label_mismatch.
     """
 
     overall: dict[str, Any]
@@ -930,6 +932,8 @@ def _item_frame(
     raw = _sum_by(pairs.item, per_pair_core[:, 2 * _T :], n_items)  # unweighted
     iou_sum, matched, matched_min, in_pairs = raw.T
     unmatched = in_pairs - 2 * matched
+    d = np.bincount(pairs.item, weights=pairs.d[:, 0], minlength=n_items)
+    c = np.bincount(pairs.item, weights=pairs.c[:, 0], minlength=n_items)
     item = label_matches[:, 0].astype(np.int64)
     mismatch = np.bincount(
         item, weights=(label_matches[:, 1] != label_matches[:, 2]).astype(float), minlength=n_items
@@ -940,11 +944,15 @@ def _item_frame(
             "n_boxes": np.bincount(answers.answer_item, weights=answers.sizes, minlength=n_items).astype(
                 np.int64
             ),
+            "disagreement": _ratio(d, c),
             "mean_iou": _ratio(iou_sum, matched),
             "unmatched_share": _ratio(unmatched, in_pairs),
             "label_mismatch": _ratio(mismatch, matched_min),
             "n_matched": matched.astype(np.int64),
             "n_matched_min_iou": matched_min.astype(np.int64),
+            "n_pair_boxes": in_pairs.astype(np.int64),
+            "n_unmatched": unmatched.astype(np.int64),
+            "n_label_mismatch": mismatch.astype(np.int64),
         },
         index=answers.items,
     )

@@ -59,6 +59,9 @@ POINTS: dict[str, float] = {
     "careless_annotator": 0.0,
     "model_error_pattern": 1.0,  # only from a model triage given to `pilot_queue` (model_signals)
     "suspect_items": 0.0,  # only from an item model given to `pilot_queue` (item_suspects); about items
+    "localization_disagreement": 2.0,  # boxes only
+    "coverage_disagreement": 2.0,  # boxes only
+    "box_label_confusion": 1.5,  # boxes only
 }
 LOW_AGREEMENT_SCALE = 3.0  # kept for callers; `low_agreement` no longer adds points (see `score_parts`)
 # score parts in standard errors: the rule's per-item agreement and its annotators' signals against the
@@ -68,6 +71,7 @@ WEIGHTED = SEPARATED[1:]  # the annotators' own signals among them
 SEPARATION_RANGE = (-3.0, 6.0)  # each separation is clipped to this range: no single signal decides alone
 REVISE_SCORE = 2.0  # a rule with enough items and this much evidence (standard errors) goes to "revise"
 LIKELY_SCORE = 1.0  # a few-item rule with this much evidence is "likely ambiguous, pilot N more items"
+BOX_SIGNALS = ("localization_disagreement", "coverage_disagreement", "box_label_confusion")
 CARELESS_GAP = 0.07  # an annotator this far below the others' median agreement is set aside (>= 4 annotators)
 # rank order of the groups: rules to revise, few-item rules that look ambiguous, rules with nothing
 # against them, other few-item rules (no verdict either way)
@@ -223,7 +227,7 @@ class QueueEntry:
                         "estimate": agreement.estimate,
                         "ci95": [agreement.ci_low, agreement.ci_high],
                         "percent_agreement": agreement.percent,
-                        "gwet_ac1": agreement.ac1,
+                        "gwet_ac1": agreement.ac1 if agreement.judge == "AC1" else None,
                         "n_items": agreement.n_items,
                     }
                 ),
@@ -309,8 +313,26 @@ def _number(value: Any) -> float:
 
 
 def rule_agreement(block: Mapping[str, Any], statistic: str = STATISTIC) -> RuleAgreement:
-    """A rule's `RuleAgreement` from the engine's per-rule block (the shape of `agreement --json`)."""
+    """A rule's `RuleAgreement` from the engine's per-rule block (the shape of `agreement --json`).
+
+    A boxes block (``level`` ``"iou"``) has no AC1: its box alpha is judged instead (``judge`` ``box
+    alpha``), and ``percent`` is the rule's match F1.
+    """
     interval = (block.get("ci95") or {}).get(statistic) or (None, None)
+    if block.get("level") == "iou":
+        return RuleAgreement(
+            statistic=statistic,
+            estimate=_number(block.get(statistic)),
+            ci_low=_number(interval[0]),
+            ci_high=_number(interval[1]),
+            percent=_number(block.get("match_f1")),
+            ac1=_number(block.get(statistic)),
+            n_items=int(block.get("n_pairable_items") or 0),
+            flags=tuple(str(f) for f in block.get("flags") or ()),
+            ac1_low=_number(interval[0]),
+            ac1_high=_number(interval[1]),
+            judge="box alpha",
+        )
     ac1_interval = (block.get("ci95") or {}).get("gwet_ac1") or (None, None)
     return RuleAgreement(
         statistic=statistic,
@@ -354,9 +376,20 @@ def agreement_blocks(
 def item_disagreement(pilot: Pilot) -> pd.DataFrame:
     """Per item: disagreement = share of disagreeing answer pairs, and the answers' entropy (from the engine).
 
+    For boxes, disagreement is the image's observed box disagreement (`calibration.agreement.boxes`:
+    distance 1 - IoU over matched boxes, 1 for a box no other annotator drew) and entropy is NaN.
+
     Returns:
         DataFrame indexed by item_id with columns ``disagreement`` and ``entropy`` (bits).
     """
+    if pilot.task.type == "boxes":
+        from calibration.agreement.boxes import box_item_disagreement
+
+        boxes = box_item_disagreement(pilot.responses, pilot.task)
+        return pd.DataFrame(
+            {"disagreement": boxes["disagreement"].astype(float), "entropy": np.nan},
+            index=boxes.index.astype(str),
+        )
     from calibration.agreement.breakdown import item_agreement
 
     found = item_agreement(pilot.responses, pilot.task)
@@ -389,6 +422,8 @@ def item_certainty(pilot: Pilot) -> pd.Series:
 
 def pair_counts_by_rule(pilot: Pilot) -> dict[str, dict[tuple[Any, Any], float]]:
     """Disagreeing answer pairs per rule and unordered label pair, from the engine's `confused_pairs`."""
+    if pilot.task.type == "boxes":  # label confusion on matched boxes is `signals.box_label_confusion`
+        return {}
     from calibration.agreement.breakdown import confused_pairs
 
     found = confused_pairs(pilot.responses, pilot.task, pilot.item_rules)
@@ -414,6 +449,8 @@ def rule_evidence(
     pooled_ac1: float = float("nan"),
     expected_disagreement: float = float("nan"),
     responses: pd.DataFrame | None = None,
+    box_items: pd.DataFrame | None = None,
+    box_confusion: pd.DataFrame | None = None,
 ) -> list[Evidence]:
     """Every signal of one rule, in a fixed order (fired or not).
 
@@ -425,12 +462,32 @@ def rule_evidence(
         expected_disagreement: raw disagreement of the same annotators on the other rules.
         responses: the answers the agreement signals judge (default the pilot's; the queue passes them
             without the annotators it set aside as careless).
+        box_items: for boxes, the per-image table of `calibration.agreement.boxes.box_item_disagreement`
+            (computed from `responses` when None); box_confusion: the rule's label table of matched boxes.
+
+    Boxes tasks get the box signals (`signals.localization_disagreement`, `coverage_disagreement`,
+    `box_label_confusion`) instead of the signals about categorical answers (skew, split items, gold,
+    confused labels).
     """
     judged = pilot.responses if responses is None else responses
     mine = signals.rule_responses(pilot.responses, pilot.item_rules, rule_id)
     mine_judged = signals.rule_responses(judged, pilot.item_rules, rule_id)
     target = pilot.target
     few = signals.few_items(stats.n_items, minimum=min_items)
+    if pilot.task.type == "boxes":
+        return _box_evidence(
+            pilot,
+            rule_id,
+            stats,
+            mine,
+            judged,
+            few,
+            box_items,
+            box_confusion,
+            lint_warnings,
+            pooled_ac1,
+            min_items,
+        )
     skew = signals.skewed_prevalence(stats, mine_judged[ANSWER], target=target)
     found = [
         signals.low_agreement(stats, target=target, skewed=skew.fired, few=few.fired),
@@ -463,6 +520,44 @@ def rule_evidence(
     found.append(signals.overlapping_rules(mine, pilot.item_rules, rule_id))
     found += signals.lint_signals(lint_warnings or [])
     return found
+
+
+def _box_evidence(
+    pilot: Pilot,
+    rule_id: str,
+    stats: RuleAgreement,
+    mine: pd.DataFrame,
+    judged: pd.DataFrame,
+    few: Evidence,
+    box_items: pd.DataFrame | None,
+    box_confusion: pd.DataFrame | None,
+    lint_warnings: list[Any] | None,
+    pooled_ac1: float,
+    min_items: int,
+) -> list[Evidence]:
+    """The signals of a boxes rule: box alpha against the target, localization, coverage, labels, people's."""
+    from calibration.agreement.boxes import box_item_disagreement
+
+    target = pilot.target
+    if box_items is None:
+        box_items = box_item_disagreement(judged, pilot.task)
+    ids = [i for i in signals.rule_items(pilot.item_rules, rule_id) if i in box_items.index]
+    items = box_items.loc[ids]
+    found = [
+        signals.low_agreement(stats, target=target, few=few.fired),
+        few,
+        signals.likely_ambiguous(
+            stats, target=target, pooled_ac1=pooled_ac1, few=few.fired, minimum=min_items
+        ),
+        signals.localization_disagreement(items),
+        signals.coverage_disagreement(items),
+        signals.box_label_confusion(items, box_confusion),
+        signals.low_confidence(mine, pilot.responses),
+        signals.flagged_unclear(mine, pilot.responses),
+        signals.long_time(mine, pilot.responses),
+        signals.overlapping_rules(mine, pilot.item_rules, rule_id),
+    ]
+    return found + signals.lint_signals(lint_warnings or [])
 
 
 def _half_width(stats: RuleAgreement) -> float:
@@ -591,6 +686,22 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
     """What the author should do, in plain words, from the fired signals (most telling first)."""
     fired = {e.code: e for e in entry_evidence if e.fired}
     advice: list[str] = []
+    if "coverage_disagreement" in fired:
+        advice.append(
+            "Annotators box different objects here: state which objects the rule includes and which it leaves "
+            "out (occluded, tiny, reflected, grouped), with an edge case drawn from the worst images."
+        )
+    if "localization_disagreement" in fired:
+        advice.append(
+            "Annotators draw the same objects' boxes differently: say where the edges go (visible pixels only "
+            "or the whole object, what to do with occluded parts), with an example image."
+        )
+    if "box_label_confusion" in fired:
+        pair = fired["box_label_confusion"].figures.get("pair") or []
+        which = f" {pair[0]} and {pair[1]}" if len(pair) == 2 else ""
+        advice.append(
+            f"Annotators give the same boxes different labels: add an edge case telling{which} apart."
+        )
     if "confused_labels" in fired:
         first, second = fired["confused_labels"].figures["pair"]
         if "low_agreement" in fired and not np.isnan(stats.percent) and stats.percent < 0.65:
@@ -612,7 +723,12 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
             "Annotators split on some items while agreeing on others: find what the split items share and "
             "state the rule's answer for it (an edge case), or split the rule."
         )
-    elif "low_agreement" in fired and "confused_labels" not in fired and "overlapping_rules" not in fired:
+    elif (
+        "low_agreement" in fired
+        and "confused_labels" not in fired
+        and "overlapping_rules" not in fired
+        and not any(code in fired for code in BOX_SIGNALS)
+    ):
         advice.append(
             "Disagreement is spread over several answers: split the rule into narrower rules, each with its own "
             "examples."
@@ -669,6 +785,8 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
 def _safe_certainty(pilot: Pilot) -> pd.Series:
     from calibration.errors import CalibrationError
 
+    if pilot.task.type == "boxes":  # no Dawid-Skene model of box answers
+        return pd.Series(dtype=float, name="certainty")
     try:
         return item_certainty(pilot)
     except CalibrationError:  # structured answers: no Dawid-Skene model, certainty left out
@@ -759,6 +877,12 @@ def pilot_queue(
         lint = warnings_by_rule(pilot.guideline)
     target = pilot.target
     stats_by_rule = {r: rule_agreement(blocks.get(r) or {}) for r in pilot.rule_ids}
+    box_items = None
+    if pilot.task.type == "boxes":
+        from calibration.agreement.boxes import box_item_disagreement
+
+        box_items = box_item_disagreement(judged, pilot.task)
+    confusion = getattr(report, "confusion", None) or {}
     drafts: list[dict[str, Any]] = []
     for rule_id in pilot.rule_ids:
         stats = stats_by_rule[rule_id]
@@ -773,6 +897,8 @@ def pilot_queue(
             pooled_ac1=pooled_ac1,
             expected_disagreement=expected,
             responses=judged,
+            box_items=box_items,
+            box_confusion=confusion.get(rule_id) if box_items is not None else None,
         )
         if careless:
             evidence.append(_careless_evidence(careless))

@@ -50,6 +50,9 @@ SignalCode = Literal[
     "careless_annotator",
     "model_error_pattern",
     "suspect_items",
+    "localization_disagreement",
+    "coverage_disagreement",
+    "box_label_confusion",
 ]
 
 # Defaults, each the threshold a lead would state in words; every signal takes them as arguments.
@@ -66,6 +69,14 @@ TOLERANCE = 1e-9  # thresholds are compared with this slack: 32/40 computes as 0
 PRIOR_ITEMS = 5.0  # a few-item rule's agreement is shrunk towards the pilot's as if it had this many items
 SPLIT_EXCESS = 0.1  # share of split items above what independent slips predict that fires `split_items`
 SEPARATION_Z = 2.0  # an annotator signal (confidence, time) counts from this many standard errors on
+BOX_IOU = (
+    0.75  # mean IoU of matched boxes below this: annotators draw the same objects' boundaries differently
+)
+BOX_COVERAGE = (
+    0.1  # share of boxes that no other annotator's box overlaps: annotators include different objects
+)
+BOX_RELABEL = 0.1  # share of boxes matched at min_iou whose labels differ
+MIN_BOX_PAIRS = 10  # matched (or compared) boxes under a rule below which a box signal gives no verdict
 
 
 def at_least(value: float, threshold: float) -> bool:
@@ -123,6 +134,8 @@ class RuleAgreement:
         n_items: items with at least two answers under the rule.
         flags: the engine's flags for the rule (``skewed_prevalence``, ``few_items`` ...).
         ac1_low, ac1_high: the 95% bootstrap interval of AC1 (what `low_agreement` judges).
+        judge: the name of the judged statistic in messages: ``AC1``, or for boxes (which have no AC1)
+            ``box alpha``, whose value and interval then fill the ac1 fields.
     """
 
     statistic: str
@@ -135,6 +148,7 @@ class RuleAgreement:
     flags: tuple[str, ...] = ()
     ac1_low: float = float("nan")
     ac1_high: float = float("nan")
+    judge: str = "AC1"
 
 
 def _plain(value: Any) -> Any:
@@ -156,8 +170,14 @@ def _fmt(value: float) -> str:
 
 
 def answer_text(answer: Any) -> str:
-    """A short human form of a canonical answer (label id, joined labels, span list, rating)."""
+    """A short human form of a canonical answer (label id, joined labels, span list, rating, box counts
+    per label such as ``2 car, 1 person``)."""
     if isinstance(answer, tuple):
+        if answer and all(hasattr(part, "label") and hasattr(part, "width") for part in answer):
+            counts: dict[str, int] = {}
+            for part in answer:
+                counts[part.label] = counts.get(part.label, 0) + 1
+            return ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
         if answer and all(hasattr(part, "label") and hasattr(part, "start") for part in answer):
             return "; ".join(f"{part.label}[{part.start}:{part.end}]" for part in answer)
         return "+".join(map(str, answer)) if answer else "(none)"
@@ -274,17 +294,18 @@ def low_agreement(
         skewed: whether `skewed_prevalence` fired for the rule.
         few: whether `few_items` fired for the rule.
     """
+    judged_ac1 = stats.judge == "AC1"
     figures = {
-        "statistic": "gwet_ac1",
+        "statistic": "gwet_ac1" if judged_ac1 else stats.statistic,
         "estimate": stats.ac1,
         "ci95": (stats.ac1_low, stats.ac1_high),
         "target": target,
         "percent_agreement": stats.percent,
         stats.statistic: stats.estimate,
         "gap": target - stats.ac1 if not np.isnan(stats.ac1) else float("nan"),
-        "judged_by": "ac1",
+        "judged_by": "ac1" if judged_ac1 else stats.statistic,
     }
-    interval = f"AC1 {_fmt(stats.ac1)} (95% CI {_fmt(stats.ac1_low)} to {_fmt(stats.ac1_high)})"
+    interval = f"{stats.judge} {_fmt(stats.ac1)} (95% CI {_fmt(stats.ac1_low)} to {_fmt(stats.ac1_high)})"
     if few:
         return Evidence("low_agreement", False, f"{interval}: too few items for a verdict", figures)
     upper = stats.ac1_high if not np.isnan(stats.ac1_high) else stats.ac1
@@ -334,12 +355,12 @@ def likely_ambiguous(
     fired = few and n >= 2 and below(float(shrunk), target) and below(stats.ac1, prior - 0.05)
     if fired:
         message = (
-            f"likely ambiguous: AC1 {_fmt(stats.ac1)} on only {n} item(s) (shrunk towards the pilot's "
+            f"likely ambiguous: {stats.judge} {_fmt(stats.ac1)} on only {n} item(s) (shrunk towards the pilot's "
             f"{_fmt(prior)}: {_fmt(float(shrunk))}, below the target {target:.2f}); pilot {more} more items "
             "under this rule to confirm"
         )
     else:
-        message = f"AC1 {_fmt(stats.ac1)} on {n} item(s), shrunk {_fmt(float(shrunk))}"
+        message = f"{stats.judge} {_fmt(stats.ac1)} on {n} item(s), shrunk {_fmt(float(shrunk))}"
     return Evidence("likely_ambiguous", bool(fired), message, figures)
 
 
@@ -871,3 +892,137 @@ def model_error_pattern(triage_row: Mapping[str, Any], model: str) -> Evidence:
         return Evidence("model_error_pattern", False, f"model {model}: no error pattern of its own", figures)
     message = f"model {model} (not people) fails here differently from people: its errors are on {pattern}"
     return Evidence("model_error_pattern", True, message, figures)
+
+
+# --------------------------------------------------------------------------- boxes
+
+
+def _worst(items: pd.DataFrame, column: str, *, ascending: bool, n: int, among: pd.Series) -> tuple[str, ...]:
+    """Ids of the `n` images worst on `column` among those where it is measured (``among`` > 0)."""
+    measured = items[(among > 0) & items[column].notna()]
+    ordered = measured.sort_values([column, "disagreement"], ascending=[ascending, False], kind="stable")
+    return tuple(str(i) for i in ordered.index[:n])
+
+
+def localization_disagreement(
+    items: pd.DataFrame, *, threshold: float = BOX_IOU, minimum: int = MIN_BOX_PAIRS, n_worst: int = 5
+) -> Evidence:
+    """`localization_disagreement`: annotators box the same objects but draw their boundaries differently.
+
+    Fires when the mean IoU of the rule's matched boxes (pairs of two annotators' boxes matched at any
+    overlap, `calibration.agreement.boxes`) is below `threshold`: a boundary rule ("include the
+    occluded part", "tight around the visible pixels") is unclear. The worst images are those with the
+    lowest mean IoU, to be drawn with every annotator's boxes.
+
+    Args:
+        items: the rule's rows of `calibration.agreement.boxes.BoxAgreement.items` (index item_id).
+        threshold: mean IoU below which the signal fires; minimum: matched pairs needed for a verdict.
+    """
+    matched = float(items["n_matched"].sum()) if len(items) else 0.0
+    mean_iou = (
+        float((items["mean_iou"].fillna(0) * items["n_matched"]).sum() / matched) if matched else float("nan")
+    )
+    worst = _worst(items, "mean_iou", ascending=True, n=n_worst, among=items["n_matched"]) if matched else ()
+    figures = {"mean_iou": mean_iou, "threshold": threshold, "n_matched": int(matched)}
+    if matched < minimum:
+        return Evidence(
+            "localization_disagreement", False, f"only {int(matched)} matched boxes: no verdict", figures
+        )
+    fired = below(mean_iou, threshold)
+    if fired:
+        message = (
+            f"annotators box the same objects but their boxes overlap with a mean IoU of only {mean_iou:.2f} "
+            f"(below {threshold:.2f}, over {int(matched)} matched pairs): say where a box's edges go"
+        )
+    else:
+        message = f"matched boxes overlap with a mean IoU of {mean_iou:.2f}"
+    return Evidence("localization_disagreement", bool(fired), message, figures, items=worst if fired else ())
+
+
+def coverage_disagreement(
+    items: pd.DataFrame, *, threshold: float = BOX_COVERAGE, minimum: int = MIN_BOX_PAIRS, n_worst: int = 5
+) -> Evidence:
+    """`coverage_disagreement`: some annotators box objects that others leave out.
+
+    Over the rule's pairs of answers, the share of boxes that no box of the other annotator overlaps
+    (unmatched at any overlap); at `threshold` or above an inclusion rule ("one box per person in a
+    crowd", "box reflections or not") is unclear. The worst images have the largest such share.
+
+    Args:
+        items: the rule's rows of `calibration.agreement.boxes.BoxAgreement.items` (index item_id).
+    """
+    compared = float(items["n_pair_boxes"].sum()) if len(items) else 0.0
+    unmatched = float(items["n_unmatched"].sum()) if len(items) else 0.0
+    share = unmatched / compared if compared else float("nan")
+    worst = (
+        _worst(items, "unmatched_share", ascending=False, n=n_worst, among=items["n_unmatched"])
+        if compared
+        else ()
+    )
+    figures = {
+        "unmatched_share": share,
+        "threshold": threshold,
+        "n_unmatched": int(unmatched),
+        "n_compared": int(compared),
+    }
+    if compared < minimum:
+        return Evidence(
+            "coverage_disagreement", False, f"only {int(compared)} boxes compared: no verdict", figures
+        )
+    fired = at_least(share, threshold)
+    if fired:
+        message = (
+            f"{share:.0%} of the boxes have no counterpart in another annotator's answer: annotators disagree "
+            "about which objects to box; say which objects this rule includes and which it leaves out"
+        )
+    else:
+        message = f"{share:.0%} of the boxes have no counterpart in another annotator's answer"
+    return Evidence("coverage_disagreement", bool(fired), message, figures, items=worst if fired else ())
+
+
+def box_label_confusion(
+    items: pd.DataFrame,
+    confusion: pd.DataFrame | None = None,
+    *,
+    threshold: float = BOX_RELABEL,
+    minimum: int = MIN_BOX_PAIRS,
+    n_worst: int = 5,
+) -> Evidence:
+    """`box_label_confusion`: annotators box the same object but give it different labels.
+
+    The share of box pairs matched at the task's ``min_iou`` whose labels differ; at `threshold` or
+    above the signal fires and names the label pair most often swapped (from the rule's label
+    coincidences, `BoxAgreement.confusion`).
+
+    Args:
+        items: the rule's rows of `BoxAgreement.items`; confusion: the rule's label x label table.
+    """
+    matched = float(items["n_matched_min_iou"].sum()) if len(items) else 0.0
+    mismatched = float(items["n_label_mismatch"].sum()) if len(items) else 0.0
+    share = mismatched / matched if matched else float("nan")
+    pair: list[str] = []
+    if confusion is not None and len(confusion) > 1:
+        values = confusion.to_numpy(dtype=float)
+        upper = [
+            (values[i, j] + values[j, i], i, j) for i in range(len(values)) for j in range(i + 1, len(values))
+        ]
+        top, i, j = max(upper)
+        if top > 0:
+            pair = [str(confusion.index[i]), str(confusion.columns[j])]
+    worst = (
+        _worst(items, "label_mismatch", ascending=False, n=n_worst, among=items["n_label_mismatch"])
+        if matched
+        else ()
+    )
+    figures = {"mismatch_share": share, "threshold": threshold, "n_matched": int(matched), "pair": pair}
+    if matched < minimum:
+        return Evidence(
+            "box_label_confusion", False, f"only {int(matched)} matched boxes: no verdict", figures
+        )
+    fired = at_least(share, threshold)
+    named = f", mostly {pair[0]} vs {pair[1]}" if pair else ""
+    if fired:
+        message = f"{share:.0%} of the boxes annotators agree on carry different labels{named}"
+    else:
+        message = f"{share:.0%} of matched boxes carry different labels"
+    return Evidence("box_label_confusion", bool(fired), message, figures, items=worst if fired else ())
