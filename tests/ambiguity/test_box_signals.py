@@ -92,7 +92,7 @@ def test_worst_items_are_the_rules_worst_images() -> None:
 
 
 def test_no_verdict_on_too_few_boxes() -> None:
-    responses, item_rules = planted_pilot(n_per_rule=1, n_ann=2)
+    responses, _item_rules = planted_pilot(n_per_rule=1, n_ann=2)
     table = box_item_disagreement(responses, TASK)
     items = table.loc[["boundary-00"]]
     evidence = signals.localization_disagreement(items)
