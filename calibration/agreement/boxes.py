@@ -61,13 +61,19 @@ __all__ = [
     "THRESHOLDS",
     "BoxAgreement",
     "BoxAnswers",
+    "Cells",
     "Matches",
     "alpha_by_threshold",
+    "assign_cells",
     "box_agreement",
     "box_answers",
     "box_item_disagreement",
+    "box_report",
+    "expected_disagreement",
     "item_pairs",
     "match_answer_pairs",
+    "overlapping_cells",
+    "threshold_table",
 ]
 
 THRESHOLDS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -971,12 +977,31 @@ def box_item_disagreement(
     return _item_frame(answers, pairs, _core_columns(pairs, min_iou), label_matches)
 
 
-def alpha_by_threshold(result: BoxAgreement, block: str = "*") -> pd.DataFrame:
+def threshold_table(report: Any) -> pd.DataFrame:
+    """The alpha curve of every block of a boxes report: columns block, threshold, alpha, low, high.
+
+    Args:
+        report: a `BoxAgreement`, the `AgreementReport` of a boxes task, or its ``to_dict()``; block
+            ``"*"`` is the overall block, the others are rule ids (NaN where undefined).
+    """
+    if isinstance(report, BoxAgreement):
+        return report.thresholds
+    overall = report["overall"] if isinstance(report, Mapping) else report.overall
+    per_rule = report["per_rule"] if isinstance(report, Mapping) else report.per_rule
+    blocks = {"*": overall, **per_rule}
+    rows = [_curve_rows(str(key), block) for key, block in blocks.items() if "alpha_by_threshold" in block]
+    if not rows:
+        return pd.DataFrame(columns=["block", "threshold", "alpha", "low", "high"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def alpha_by_threshold(report: Any, block: str = "*") -> pd.DataFrame:
     """The alpha curve of one block (``"*"`` overall or a rule id): columns threshold, alpha, low, high.
 
-    For a plotly line with an interval band (NaN where undefined).
+    For a plotly line with an interval band (`calibration.reports.charts.alpha_threshold_figure`); NaN
+    where undefined. `report` is as for `threshold_table`.
     """
-    frame = result.thresholds
+    frame = threshold_table(report)
     return frame[frame["block"] == block].drop(columns="block").reset_index(drop=True)
 
 

@@ -84,7 +84,9 @@ class RoundAnalysis:
         return float(self.guideline.calibration.pilot_target)
 
     def figures(self) -> dict[str, go.Figure]:
-        """The dashboard's figures: ``rules``, ``annotators``, ``pairs`` (confusions are per rule).
+        """The dashboard's figures: ``rules``, ``annotators``, ``pairs`` (confusions are per rule), and for
+        a boxes task ``thresholds`` (box alpha by IoU threshold, overall and per rule; ``pairs`` then
+        holds box alpha).
 
         Built once per analysis and kept on it (the app shares one analysis across reruns); treat
         the figures as read-only.
@@ -97,6 +99,7 @@ class RoundAnalysis:
             rule_agreement_figure,
         )
 
+        boxes = self.guideline.task.type == "boxes"
         self._figures.update(
             {
                 "rules": rule_agreement_figure(chart_table(self.rules), target=self.target),
@@ -105,9 +108,18 @@ class RoundAnalysis:
                     value_name=self.annotator_rule_kind,
                     zmin=0.0 if self.annotator_rule_kind == "accuracy vs gold" else -0.2,
                 ),
-                "pairs": pair_matrix_figure(self.pairs),
+                "pairs": pair_matrix_figure(self.pairs)
+                if not boxes
+                else pair_matrix_figure(self.pairs, title="Box alpha per annotator pair", statistic="alpha"),
             }
         )
+        if boxes:
+            from calibration.agreement.boxes import threshold_table
+            from calibration.reports.charts import alpha_threshold_figure
+
+            self._figures["thresholds"] = alpha_threshold_figure(
+                threshold_table(self.report), target=self.target
+            )
         return dict(self._figures)
 
     def confusion_figure(self, rule_id: str) -> go.Figure:

@@ -220,13 +220,16 @@ def confusion_figure(
     )
 
 
-def pair_matrix_figure(matrix: pd.DataFrame, *, title: str = "Cohen's kappa per annotator pair") -> go.Figure:
+def pair_matrix_figure(
+    matrix: pd.DataFrame, *, title: str = "Cohen's kappa per annotator pair", statistic: str = "kappa"
+) -> go.Figure:
     """Heat map of a symmetric annotator-by-annotator statistic (Cohen's kappa per pair).
 
     Args:
         matrix: square DataFrame indexed and columned by annotator_id; NaN where a pair shares too few
             items (or on the diagonal).
         title: figure title.
+        statistic: its short name in the colour bar and hover (``alpha`` for boxes).
     """
     z = matrix.astype(float).to_numpy()
     return _heatmap(
@@ -237,9 +240,73 @@ def pair_matrix_figure(matrix: pd.DataFrame, *, title: str = "Cohen's kappa per 
         colorscale=_AGREEMENT_SCALE,
         zmin=-0.2,
         zmax=1,
-        colorbar="kappa",
-        hover="%{y} vs %{x}<br>kappa %{z:.3f}<extra></extra>",
+        colorbar=statistic,
+        hover=f"%{{y}} vs %{{x}}<br>{statistic} %{{z:.3f}}<extra></extra>",
     )
+
+
+def alpha_threshold_figure(
+    table: pd.DataFrame, *, target: float | None = None, title: str = "Box alpha by IoU threshold"
+) -> go.Figure:
+    """Box alpha against the IoU threshold: one line per block, the overall one with its 95% band.
+
+    Args:
+        table: `calibration.agreement.boxes.threshold_table` (block, threshold, alpha, low, high); block
+            ``"*"`` is drawn as "all images", the others are rule ids.
+        target: the pilot target, drawn as a dashed line.
+        title: figure title.
+    """
+    fig = go.Figure()
+    blocks = list(dict.fromkeys(table["block"].astype(str))) if len(table) else []
+    for block in blocks:
+        part = table[table["block"].astype(str) == block].sort_values("threshold")
+        x = part["threshold"].astype(float).to_numpy()
+        name = "all images" if block == "*" else f"rule {block}"
+        if block == "*":
+            low, high = part["low"].astype(float).to_numpy(), part["high"].astype(float).to_numpy()
+            if np.isfinite(low).any():
+                fig.add_trace(
+                    go.Scatter(
+                        x=np.concatenate([x, x[::-1]]),
+                        y=np.concatenate([high, low[::-1]]),
+                        fill="toself",
+                        fillcolor="rgba(31, 119, 180, 0.15)",
+                        line={"width": 0},
+                        hoverinfo="skip",
+                        name="95% interval",
+                    )
+                )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=part["alpha"].astype(float).to_numpy(),
+                mode="lines+markers",
+                name=_label(name),
+                line={"width": 3 if block == "*" else 1.5, "color": "#1f77b4" if block == "*" else None},
+                hovertemplate="IoU >= %{x:.1f}<br>%{fullData.name}: alpha %{y:.3f}<extra></extra>",
+            )
+        )
+    if target is not None:
+        fig.add_hline(y=target, line_dash="dash", line_color="#d62728", annotation_text=f"target {target:g}")
+    fig.update_layout(
+        title=title,
+        xaxis={
+            "title": "IoU threshold (a matched pair below it counts as two unmatched boxes)",
+            "range": [-0.02, 0.92],
+        },
+        yaxis={
+            "title": "Krippendorff's alpha",
+            "range": [
+                min(-0.2, float(np.nanmin(table["alpha"])))
+                if len(table) and table["alpha"].notna().any()
+                else -0.2,
+                1.05,
+            ],
+        },
+        legend={"orientation": "h", "y": -0.3},
+        margin={"t": 50, "b": 40},
+    )
+    return fig
 
 
 _VERDICT_COLORS = {"improved": "#2ca02c", "worse": "#d62728", "unchanged": "#1f77b4"}
