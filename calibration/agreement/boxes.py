@@ -21,7 +21,8 @@ example in docs/agreement.md:
 - **Label alpha.** Nominal Krippendorff's alpha of the labels of the pairs matched at the task's
   ``min_iou`` (each ordered pair weighted ``w_i``, expected disagreement from the same pairs' label
   margins).
-- **Breakdowns.** Per rule: the images mapped to the rule (``D_e`` from the rule's answers). Per label:
+- **Breakdowns.** Per rule: the images mapped to the rule (``D_e`` from the rule's answers; a rule on
+  a single image takes the overall ``D_e``). Per label:
   the answers restricted to that label's boxes, matched within the label. Per annotator: ``D_o`` over
   the pairs the annotator is in, against the overall ``D_e``. Per pair of annotators: ``D_o`` over the
   images both answered (unweighted), against the overall ``D_e``.
@@ -828,6 +829,8 @@ def box_agreement(
     for k, (rule, codes) in enumerate(rules, start=1):
         subset = all_answers[np.isin(answers.answer_item, codes)]
         expected = expected_disagreement(answers, subset, seed=seed)[0]
+        # a rule on one image has no pair of answers to different images: it borrows the overall D_e
+        expected = np.where(np.isnan(expected), expected_all, expected)
         per_rule[rule] = _core_block(
             _block_meta(answers, codes), totals[k], reps[k], expected, min_iou, label_part(totals[k], reps[k])
         )

@@ -411,3 +411,28 @@ def test_cli_reads_box_answers_as_json_in_the_long_csv(tmp_path, capsys) -> None
     assert "Box agreement on 5 answers (4 boxes) by 3 annotators on 2 images" in text
     assert "0.6: 0.33" in text
     assert "Box alpha per annotator pair" in text
+
+
+def test_degenerate_rounds_give_undefined_values_not_errors() -> None:
+    nothing = frame([("a", "x", ()), ("a", "y", ()), ("b", "x", ())])
+    result = box_agreement(nothing, TASK, bootstrap=50)
+    assert result.overall["krippendorff_alpha"] is None and result.overall["n_boxes"] == 0
+    alone = frame([("a", "x", (Box("car", 0, 0, 1, 1),)), ("b", "x", ())])
+    result = box_agreement(alone, TASK, bootstrap=50)
+    assert result.overall["krippendorff_alpha"] is None
+    assert result.overall["flags"] == ["no_pairable_items", "few_items"]
+    # a rule on one image borrows the overall expected disagreement
+    rows = frame(
+        [
+            ("a", "x", (Box("car", 0, 0, 10, 10),)),
+            ("a", "y", (Box("car", 0, 0, 10, 5),)),
+            ("b", "x", (Box("car", 50, 50, 10, 10),)),
+            ("b", "y", ()),
+        ]
+    )
+    item_rules = pd.DataFrame({"item_id": ["a", "never-answered"], "rule_id": ["R", "S"]})
+    result = box_agreement(rows, TASK, item_rules, bootstrap=0)
+    assert list(result.per_rule) == ["R"]
+    expected = result.overall["expected_disagreement"]
+    assert result.per_rule["R"]["expected_disagreement"] == pytest.approx(expected)
+    assert result.per_rule["R"]["krippendorff_alpha"] == pytest.approx(1 - 0.5 / expected)
