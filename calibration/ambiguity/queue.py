@@ -948,7 +948,9 @@ def pilot_queue(
         )
     )
     entries = tuple(QueueEntry(rank=i + 1, **d) for i, d in enumerate(drafts))
-    suspects = signals.gold_suspects(pilot.responses, pilot.gold) if len(pilot.gold) else pd.DataFrame()
+    # gold suspects compare whole answers: box answers almost never coincide exactly (gold boxes are scored by IoU)
+    with_suspects = len(pilot.gold) and pilot.task.type != "boxes"
+    suspects = signals.gold_suspects(pilot.responses, pilot.gold) if with_suspects else pd.DataFrame()
     items = hardest_items(pilot, disagreement, certainty, suspects, n_hardest)
     meta = {"n_answers": len(pilot.responses), "careless_annotators": list(careless)}
     return RevisionQueue(entries, items, suspects, target, meta)

@@ -142,9 +142,9 @@ def _figures_html(analysis: RoundAnalysis) -> str:
     parts = []
     first = True
     figures = analysis.figures()
-    for name in ("rules", "annotators", "pairs"):
-        figure = figures[name]
-        if not figure.data or (name == "pairs" and analysis.pairs.empty):
+    for name in ("rules", "annotators", "pairs", "thresholds"):  # thresholds: boxes rounds only
+        figure = figures.get(name)
+        if figure is None or not figure.data or (name == "pairs" and analysis.pairs.empty):
             continue
         parts.append(
             pio.to_html(figure, full_html=False, include_plotlyjs=bool(first), config={"displaylogo": False})

@@ -95,3 +95,18 @@ def test_alpha_threshold_figure_without_intervals_has_no_band() -> None:
     figure = alpha_threshold_figure(table, target=0.7)
     assert [trace.name for trace in figure.data] == ["all images"]
     assert figure.layout.shapes[0].y0 == 0.7
+
+
+def test_round_report_of_a_boxes_round_draws_the_alpha_curve() -> None:
+    from calibration.ambiguity.queue import Pilot, pilot_queue
+    from calibration.reports.html import render_analysis_report
+
+    text, responses, item_rules = round_data()
+    guideline = load_guideline_text(text)
+    analysis = analyse_round(guideline, responses, item_rules, pd.Series(dtype=object), bootstrap=50)
+    queue = pilot_queue(Pilot(responses, item_rules, pd.Series(dtype=object), guideline), report=analysis.report)
+    page = render_analysis_report(analysis, queue=queue)
+    assert "Box alpha by IoU threshold" in page
+    assert "Box alpha per annotator pair" in page
+    markdown = render_analysis_report(analysis, queue=queue, fmt="md")
+    assert "R-PERSON" in markdown
