@@ -104,7 +104,9 @@ def test_round_report_of_a_boxes_round_draws_the_alpha_curve() -> None:
     text, responses, item_rules = round_data()
     guideline = load_guideline_text(text)
     analysis = analyse_round(guideline, responses, item_rules, pd.Series(dtype=object), bootstrap=50)
-    queue = pilot_queue(Pilot(responses, item_rules, pd.Series(dtype=object), guideline), report=analysis.report)
+    queue = pilot_queue(
+        Pilot(responses, item_rules, pd.Series(dtype=object), guideline), report=analysis.report
+    )
     page = render_analysis_report(analysis, queue=queue)
     assert "Box alpha by IoU threshold" in page
     assert "Box alpha per annotator pair" in page
