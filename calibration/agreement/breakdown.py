@@ -789,8 +789,11 @@ def agreement_by_rule(
 
     Returns:
         DataFrame indexed by rule_id (``"*"`` first = all items) with n_items, n_pairable_items and, for
-        each statistic S, columns S, S_low, S_high (NaN when undefined).
+        each statistic S, columns S, S_low, S_high (NaN when undefined). For a boxes task only
+        krippendorff_alpha (the box alpha) is filled.
     """
+    if task.type == "boxes":
+        return _box_rule_frame(responses, task, item_rules, bootstrap, seed)
     st = _setup(responses, task, level)
     enc = st.enc
     counts = enc.counts()
@@ -833,4 +836,27 @@ def agreement_by_rule(
             undefined = single & (name != "percent_agreement")
             out[f"{name}_low"] = np.where(undefined, np.nan, bounds_[:, 0])
             out[f"{name}_high"] = np.where(undefined, np.nan, bounds_[:, 1])
+    return out
+
+
+def _box_rule_frame(
+    responses: pd.DataFrame, task: Task, item_rules: pd.DataFrame | None, bootstrap: int, seed: int
+) -> pd.DataFrame:
+    """`agreement_by_rule`'s table for a boxes task, from `calibration.agreement.boxes.box_agreement`."""
+    from calibration.agreement.boxes import box_agreement
+
+    result = box_agreement(responses, task, item_rules, bootstrap=bootstrap, seed=seed)
+    blocks = {"*": result.overall, **result.per_rule}
+    rows = {}
+    for key, block in blocks.items():
+        row: dict[str, Any] = {"n_items": block["n_items"], "n_pairable_items": block["n_pairable_items"]}
+        for name in LEAN_STATS:
+            value = block.get(name) if name == "krippendorff_alpha" else None
+            row[name] = np.nan if value is None else value
+            if bootstrap > 0:
+                bounds = block["ci95"].get(name) if name == "krippendorff_alpha" else None
+                row[f"{name}_low"], row[f"{name}_high"] = bounds if bounds else (np.nan, np.nan)
+        rows[key] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = RULE
     return out

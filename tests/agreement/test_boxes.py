@@ -436,3 +436,20 @@ def test_degenerate_rounds_give_undefined_values_not_errors() -> None:
     expected = result.overall["expected_disagreement"]
     assert result.per_rule["R"]["expected_disagreement"] == pytest.approx(expected)
     assert result.per_rule["R"]["krippendorff_alpha"] == pytest.approx(1 - 0.5 / expected)
+
+
+def test_agreement_by_rule_of_a_boxes_task() -> None:
+    from calibration.agreement.breakdown import agreement_by_rule
+
+    responses = noisy_pilot(13, n_items=20, n_ann=3)
+    items = sorted(responses["item_id"].unique())
+    item_rules = pd.DataFrame({"item_id": items, "rule_id": ["A"] * 10 + ["B"] * 10})
+    table = agreement_by_rule(responses, TASK, item_rules, bootstrap=100, seed=3)
+    full = box_agreement(responses, TASK, item_rules, bootstrap=100, seed=3)
+    assert list(table.index) == ["*", "A", "B"]
+    assert table.loc["A", "krippendorff_alpha"] == pytest.approx(full.per_rule["A"]["krippendorff_alpha"])
+    assert [
+        table.loc["*", "krippendorff_alpha_low"],
+        table.loc["*", "krippendorff_alpha_high"],
+    ] == pytest.approx(full.overall["ci95"]["krippendorff_alpha"])
+    assert np.isnan(table.loc["*", "fleiss_kappa"])
