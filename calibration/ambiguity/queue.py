@@ -541,7 +541,7 @@ def _box_evidence(
     target = pilot.target
     if box_items is None:
         box_items = box_item_disagreement(judged, pilot.task)
-    ids = [i for i in signals.rule_items(pilot.item_rules, rule_id) if i in box_items.index]
+    ids = [i for i in items_of_rule(pilot.item_rules, rule_id) if i in box_items.index]
     items = box_items.loc[ids]
     found = [
         signals.low_agreement(stats, target=target, few=few.fired),

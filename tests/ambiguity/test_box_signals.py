@@ -11,6 +11,7 @@ from calibration.ambiguity import signals
 from calibration.ambiguity.queue import Pilot, pilot_queue
 from calibration.boxes import Box
 from calibration.guidelines.model import Label, Task
+from calibration.responses import items_of_rule
 
 LABELS = ("car", "person", "truck")
 TASK = Task(type="boxes", labels=[Label(id=lab, name=lab) for lab in LABELS])
@@ -54,7 +55,7 @@ def evidence_by_rule(
     confusion = box_agreement(responses, TASK, item_rules, bootstrap=0).confusion
     out = {}
     for rule in RULES:
-        items = table.loc[signals.rule_items(item_rules, rule)]
+        items = table.loc[items_of_rule(item_rules, rule)]
         found = [
             signals.localization_disagreement(items),
             signals.coverage_disagreement(items),
@@ -85,7 +86,7 @@ def test_worst_items_are_the_rules_worst_images() -> None:
     table = box_item_disagreement(responses, TASK)
     worst = found["boundary"]["localization_disagreement"].items
     assert len(worst) == 5 and all(i.startswith("boundary-") for i in worst)
-    mine = table.loc[signals.rule_items(item_rules, "boundary"), "mean_iou"].sort_values()
+    mine = table.loc[items_of_rule(item_rules, "boundary"), "mean_iou"].sort_values()
     assert list(worst) == list(mine.index[:5])
     coverage = found["inclusion"]["coverage_disagreement"].items
     assert all(i.startswith("inclusion-") for i in coverage)
