@@ -10,6 +10,8 @@ Modules (import from them directly; this package imports nothing so the CLI star
 - `breakdown`: ``agreement_report(responses, task, item_rules=None, gold=None, *, bootstrap=1000,
   seed=0, level=None) -> AgreementReport``; ``agreement_by_rule(...) -> DataFrame`` (fast path);
   ``item_agreement(responses, task) -> DataFrame``; ``confused_pairs(responses, task, item_rules)``.
+- `boxes`, `box_matching`: bounding-box answers: Krippendorff's alpha with the distance 1 - IoU over boxes
+  matched per answer pair, by IoU threshold, label alpha (`box_agreement`, `box_report`, `threshold_table`).
 - `structured`: multi-label, span, pairwise and ranking answers as categorical units
   (``unitize``, token units for spans), MASI/Jaccard set alpha, pairwise span F1, Kendall's W.
 - `annotators`, `gold_blocks`, `items`: the per-annotator, gold and per-item parts of the report
