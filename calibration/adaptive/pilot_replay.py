@@ -38,18 +38,29 @@ MIN_ITEMS = 5
 REPLICATES = 200
 
 
+def rule_interval(stats: np.ndarray, spec: Any, rows: list[int], seed: int) -> list[float] | None:
+    """The 95% item-bootstrap interval of Krippendorff's alpha on the given item rows, or None
+    (fewer than `MIN_ITEMS` items, or no finite replicate)."""
+    if len(rows) < MIN_ITEMS:
+        return None
+    replicates = replicate_sums([stats[rows]], REPLICATES, seed)[0]
+    return percentile_interval(statistics_from_sums(replicates, spec)["krippendorff_alpha"])
+
+
+def decide(interval: list[float] | None, target: float) -> str:
+    """``above`` when the interval lies at or above `target`, ``below`` when below, else ``undecided``."""
+    if interval is None:
+        return "undecided"
+    low, high = interval
+    return "above" if low >= target else "below" if high < target else "undecided"
+
+
 def _rule_state(stats: np.ndarray, spec: Any, rows: list[int], target: float, seed: int) -> tuple[str, float]:
     """(decision, interval width) of a rule on the given item rows."""
-    if len(rows) < MIN_ITEMS:
-        return "undecided", np.inf
-    block = stats[rows]
-    replicates = replicate_sums([block], REPLICATES, seed)[0]
-    interval = percentile_interval(statistics_from_sums(replicates, spec)["krippendorff_alpha"])
+    interval = rule_interval(stats, spec, rows, seed)
     if interval is None:
         return "undecided", np.inf
-    low, high = interval
-    decision = "above" if low >= target else "below" if high < target else "undecided"
-    return decision, high - low
+    return decide(interval, target), interval[1] - interval[0]
 
 
 def replay_pilot(
