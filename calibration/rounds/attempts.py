@@ -20,7 +20,7 @@ from calibration.errors import (
     NotFoundError,
     PermissionDenied,
 )
-from calibration.rounds import adaptive_quiz, sampling
+from calibration.rounds import adaptive_pilot, adaptive_quiz, sampling
 from calibration.rounds._common import (
     SYSTEM,
     Actor,
@@ -115,6 +115,8 @@ def start_or_resume_attempt(engine: Engine, round: RoundRef, annotator: Actor) -
                 adaptive_quiz.advance(
                     session, current, row, version, person.name
                 )  # no-op when one is pending
+            if adaptive_pilot.is_adaptive_pilot(row) and row.status == "open":
+                adaptive_pilot.advance(session, current, row, version, person.name)
             return repo.attempt_of(session, current, row.name)
         target: list[str] | None = None
         if attempts:
@@ -128,7 +130,9 @@ def start_or_resume_attempt(engine: Engine, round: RoundRef, annotator: Actor) -
         number = len(attempts) + 1
         items = repo.assigned_items(session, row.id, person.id, number)
         if not items:
-            if row.kind == "pilot":
+            if adaptive_pilot.is_adaptive_pilot(row):
+                items = adaptive_pilot.first_items(session, row, version, person.name)
+            elif row.kind == "pilot":
                 items = _pilot_items_for_late_joiner(session, row, person)
             else:
                 items = draw_quiz(session, row, version, person, number, target)
@@ -334,6 +338,9 @@ def record_answer(
             # shows the same one
             name = repo.names_of(session, [row.annotator_id])[row.annotator_id]
             adaptive_quiz.advance(session, row, round_row, version, name)
+        if adaptive_pilot.is_adaptive_pilot(round_row):
+            name = repo.names_of(session, [row.annotator_id])[row.annotator_id]
+            adaptive_pilot.advance(session, row, round_row, version, name)
         return repo.response_of(response)
 
     return retrying(engine, work)

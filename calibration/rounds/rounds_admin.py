@@ -71,8 +71,15 @@ def create_pilot_round(
     extra_items: Sequence[Any] = (),
     seed: int = 0,
     cite_rules: bool = False,
+    adaptive: bool = False,
+    control_fraction: float = 0.2,
 ) -> Round:
     """Create a pilot round: every item goes to `overlap` annotators, every annotator pair shares items.
+
+    An `adaptive` pilot has no fixed design: each annotator is handed one item at a time, chosen on
+    the answers so far (`calibration.rounds.adaptive_pilot`): rules still undecided against the
+    policy's ``pilot_target`` first, decided rules no more, and a random control slice of
+    `control_fraction` of the items interleaved. Its overlap defaults to 2 (items with two answers).
 
     Args:
         name: unique round name.
@@ -85,10 +92,13 @@ def create_pilot_round(
         extra_items: pilot-only or imported items (`Item` or dicts) that are not in the bank.
         seed: makes the design and orders reproducible.
         cite_rules: ask annotators which rule they applied.
+        adaptive: hand items out adaptively (single_label, rating and pairwise tasks).
+        control_fraction: the adaptive pilot's random control slice, 0 to 1.
 
     Raises:
         NotFoundError: unknown guideline version, item or annotator. ConflictError: name taken.
-        CalibrationError: no items, impossible overlap. PermissionDenied: not a lead.
+        CalibrationError: no items, impossible overlap, an adaptive pilot on another task type or
+        a control fraction out of range. PermissionDenied: not a lead.
     """
     from calibration.guidelines.model import Item
 
@@ -114,9 +124,19 @@ def create_pilot_round(
                 hint=suggest(unknown[0], known) or "use ids from the guideline's items",
             )
         people = _annotator_rows(session, annotators)
-        k = overlap if overlap is not None else min(guideline.calibration.pilot_overlap, max(len(people), 1))
-        design = sampling.pilot_design(items, [p.name for p in people], k, seed) if people else {}
-        per_annotator = math.ceil(len(items) * k / len(people)) if people else None
+        if adaptive:
+            _check_adaptive_pilot(guideline.task.type, items, overlap, control_fraction)
+            k = overlap or 2
+            design: dict[str, list[str]] = {}
+            per_annotator = None
+        else:
+            k = (
+                overlap
+                if overlap is not None
+                else min(guideline.calibration.pilot_overlap, max(len(people), 1))
+            )
+            design = sampling.pilot_design(items, [p.name for p in people], k, seed) if people else {}
+            per_annotator = math.ceil(len(items) * k / len(people)) if people else None
         settings = {
             "items": items,
             "overlap": k,
@@ -125,8 +145,20 @@ def create_pilot_round(
             "per_annotator": per_annotator,
             "extra_items": [e.model_dump(mode="json") for e in extras],
         }
+        if adaptive:
+            settings.update(policy="adaptive", control_fraction=float(control_fraction))
         row = new_round(session, name, "pilot", version, settings, who)
-        for person in people:
+        if adaptive:
+            from calibration.rounds.adaptive_pilot import first_items
+
+            for (
+                person
+            ) in people:  # one item each now (the round shows in their list); the rest as they answer
+                repo.add_assignments(
+                    session, row.id, person.id, 1, first_items(session, row, version, person.name)
+                )
+                session.flush()
+        for person in people if not adaptive else ():
             repo.add_assignments(session, row.id, person.id, 1, design[person.name])
         repo.audit(
             session,
@@ -139,10 +171,36 @@ def create_pilot_round(
             overlap=k,
             seed=seed,
             items=len(items),
+            adaptive=adaptive,
         )
         return repo.round_of(row, guideline.ref)
 
     return retrying(engine, work)
+
+
+def _check_adaptive_pilot(task_type: str, items: list[str], overlap: int | None, fraction: float) -> None:
+    from calibration.adaptive.pilot import PILOT_TASKS
+
+    if task_type not in PILOT_TASKS:
+        raise CalibrationError(
+            f"an adaptive pilot works on single_label, rating and pairwise tasks, not {task_type}",
+            location=Location(field="adaptive"),
+            hint="create a fixed pilot round for this guideline",
+        )
+    if not items:
+        raise CalibrationError("a pilot round needs items", hint="pick items from the bank or import them")
+    if overlap is not None and overlap < 2:
+        raise CalibrationError(
+            f"an adaptive pilot needs at least 2 annotators per item, got {overlap}",
+            location=Location(field="overlap"),
+            hint="agreement needs two answers on an item",
+        )
+    if not 0 <= fraction <= 1:
+        raise CalibrationError(
+            f"the control fraction must be between 0 and 1, got {fraction}",
+            location=Location(field="control_fraction"),
+            hint="0.2 keeps a fifth of the items as a random control slice",
+        )
 
 
 def draw_quiz(

@@ -18,6 +18,7 @@ The implementation lives in small modules; this module re-exports their public n
 - `calibration.rounds.accounts`: users, sign-in, invitations;
 - `calibration.rounds.rounds_admin`: creating, listing and closing rounds;
 - `calibration.rounds.attempts`: attempts, answers, finishing and scoring;
+- `calibration.rounds.adaptive_pilot`: adaptive pilot rounds (next item, per-rule decisions);
 - `calibration.rounds.status`: round status, round responses, audit log, row counts;
 - `calibration.rounds.adjudication`: adjudication and certifications;
 - `calibration.rounds.importing`: imported answers (a tool's export as a pilot round, a table of answers
@@ -46,6 +47,7 @@ from calibration.rounds.accounts import (
     set_password,
     user_by_email,
 )
+from calibration.rounds.adaptive_pilot import AdaptivePilotView, adaptive_pilot_status
 from calibration.rounds.adjudication import (
     adjudicate,
     adjudications,
@@ -109,6 +111,7 @@ from calibration.storage.repository import (
 
 __all__ = [
     "SYSTEM",
+    "AdaptivePilotView",
     "Adjudication",
     "AnnotatorProgress",
     "Attempt",
@@ -122,6 +125,7 @@ __all__ = [
     "RoundStatus",
     "User",
     "acknowledge_feedback",
+    "adaptive_pilot_status",
     "adaptive_progress",
     "adjudicate",
     "adjudications",

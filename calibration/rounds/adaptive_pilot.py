@@ -1,0 +1,202 @@
+"""Adaptive pilot rounds in the store: each annotator's next item chosen and persisted one at a time.
+
+A pilot round created with ``adaptive=True`` keeps ``policy: "adaptive"`` and ``control_fraction``
+in its settings JSON (no new column). Its annotators start with one assigned item; each answer (in
+the same transaction) appends the next item chosen by `calibration.adaptive.pilot.next_pilot_item`
+on the round's answers so far, as in an adaptive quiz (`calibration.rounds.adaptive_quiz`): a reload
+or a restart shows the same pending item, and no item is given twice to one annotator. When nothing
+is left for the annotator (every rule decided and the control slice answered, or every item they
+could take has its answers) no item is appended and the attempt can be finished.
+
+Two annotators answering at the same moment may both be handed the last free slot of an item; the
+item then gets one answer more than the overlap, which the statistics take as they come.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from calibration.adaptive.pilot import (
+    DEFAULT_CONTROL_FRACTION,
+    RuleStatus,
+    control_slice,
+    next_pilot_item,
+    pilot_status,
+)
+from calibration.rounds._common import (
+    RoundRef,
+    canonical_value,
+    find_round,
+    guideline_of,
+    items_of,
+    round_item_ids,
+)
+from calibration.storage import repository as repo
+from calibration.storage import tables as t
+from calibration.storage.engine import session_scope
+
+if TYPE_CHECKING:
+    from calibration.guidelines.model import Guideline
+
+
+@dataclass(frozen=True)
+class AdaptivePilotView:
+    """What the lead sees of an adaptive pilot: the target, the control slice size and each rule."""
+
+    target: float
+    control_fraction: float
+    control_items: int
+    items: int
+    rules: dict[str, RuleStatus]
+
+
+def is_adaptive_pilot(round_row: t.Round) -> bool:
+    return round_row.kind == "pilot" and (round_row.settings or {}).get("policy") == "adaptive"
+
+
+def _item_rules(round_row: t.Round, version: t.GuidelineVersion) -> dict[str, list[str]]:
+    items = items_of(round_row, version)
+    return {i: list(items[i].rules) for i in round_item_ids(round_row, version) if i in items}
+
+
+def _control(round_row: t.Round, item_rules: dict[str, list[str]]) -> frozenset[str]:
+    settings = round_row.settings or {}
+    return control_slice(
+        sorted(item_rules),
+        float(settings.get("control_fraction", DEFAULT_CONTROL_FRACTION)),
+        int(settings.get("seed", 0)),
+    )
+
+
+def _responses(session: Session, round_row: t.Round, guideline: Guideline) -> pd.DataFrame:
+    """People's current answers (models left out), the latest per item and annotator."""
+    rows = repo.round_response_rows(session, round_row.id)
+    frame = pd.DataFrame(rows, columns=list(repo.RESPONSE_COLUMNS))
+    frame = frame[frame["annotator_kind"] != "model"]
+    frame = frame.drop_duplicates(["item_id", "annotator_id"], keep="last")
+    kind = guideline.task.type
+    return pd.DataFrame(
+        {
+            "item_id": [str(i) for i in frame["item_id"]],
+            "annotator_id": [str(a) for a in frame["annotator_id"]],
+            "answer": pd.Series([canonical_value(kind, a) for a in frame["answer"]], dtype=object),
+        }
+    )
+
+
+def _status(
+    session: Session, round_row: t.Round, version: t.GuidelineVersion, item_rules: dict[str, list[str]]
+) -> dict[str, RuleStatus]:
+    guideline = guideline_of(version)
+    settings = round_row.settings or {}
+    return pilot_status(
+        _responses(session, round_row, guideline),
+        item_rules,
+        guideline.task,
+        guideline.calibration.pilot_target,
+        control=_control(round_row, item_rules),
+        overlap=int(settings.get("overlap") or 2),
+        seed=int(settings.get("seed", 0)),
+    )
+
+
+def _assigned(session: Session, round_id: int) -> Counter[str]:
+    query = (
+        select(t.Assignment.item_id, func.count())
+        .where(t.Assignment.round_id == round_id)
+        .group_by(t.Assignment.item_id)
+    )
+    return Counter({str(item): int(n) for item, n in session.execute(query)})
+
+
+def choose(
+    session: Session,
+    round_row: t.Round,
+    version: t.GuidelineVersion,
+    annotator_name: str,
+    mine: list[str],
+    assigned: Counter[str] | None = None,
+) -> str | None:
+    """The next item for an annotator who has `mine` so far (None: nothing left for them)."""
+    settings = round_row.settings or {}
+    item_rules = _item_rules(round_row, version)
+    return next_pilot_item(
+        _status(session, round_row, version, item_rules),
+        item_rules,
+        control=_control(round_row, item_rules),
+        assigned=assigned if assigned is not None else _assigned(session, round_row.id),
+        mine=set(mine),
+        overlap=int(settings.get("overlap") or 2),
+        annotator=annotator_name,
+        position=len(mine),
+        fraction=float(settings.get("control_fraction", DEFAULT_CONTROL_FRACTION)),
+        seed=int(settings.get("seed", 0)),
+    )
+
+
+def first_items(
+    session: Session, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
+) -> list[str]:
+    """The first item of a new adaptive pilot attempt, in a list (empty when nothing is left)."""
+    pick = choose(session, round_row, version, annotator_name, [])
+    return [pick] if pick is not None else []
+
+
+def advance(
+    session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
+) -> str | None:
+    """Choose and persist the annotator's next item when none is pending; the item, or None."""
+
+    def pending() -> tuple[list[str], bool]:
+        assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+        answered = {r.item_id for r in repo.current_responses(session, [row.id])}
+        return assigned, any(i not in answered for i in assigned)
+
+    if pending()[1]:
+        return None
+    repo.lock_attempt(session, row.id)  # two tabs at once: one chooses, the other sees it
+    mine, waiting = pending()
+    if waiting:
+        return None
+    pick = choose(session, round_row, version, annotator_name, mine)
+    if pick is not None:
+        session.add(
+            t.Assignment(
+                round_id=row.round_id,
+                annotator_id=row.annotator_id,
+                attempt_number=row.number,
+                item_id=pick,
+                position=len(mine),
+            )
+        )
+        session.flush()
+    return pick
+
+
+def adaptive_pilot_status(engine: Engine, round: RoundRef) -> AdaptivePilotView | None:
+    """Per rule of an adaptive pilot: decided above/below the target, or about N more items, with the
+    adaptive and control-slice estimates. None when the round is not an adaptive pilot.
+
+    Raises:
+        NotFoundError: unknown round.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, version = find_round(session, round)
+        if not is_adaptive_pilot(row):
+            return None
+        item_rules = _item_rules(row, version)
+        status = _status(session, row, version, item_rules)
+        settings = row.settings or {}
+        return AdaptivePilotView(
+            target=guideline_of(version).calibration.pilot_target,
+            control_fraction=float(settings.get("control_fraction", DEFAULT_CONTROL_FRACTION)),
+            control_items=len(_control(row, item_rules)),
+            items=len(item_rules),
+            rules=status,
+        )
