@@ -66,6 +66,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--min-items-per-rule", type=int, default=None, metavar="N", help="calibration: items per rule"
     )
     create.add_argument("--cite-rules", action="store_true", help="ask annotators which rule they applied")
+    create.add_argument(
+        "--adaptive",
+        action="store_true",
+        help="pilot: hand items out adaptively (undecided rules first, decided rules no more)",
+    )
+    create.add_argument(
+        "--control-fraction",
+        type=float,
+        default=0.2,
+        metavar="F",
+        help="adaptive pilot: random control slice of the items (default 0.2)",
+    )
     create.set_defaults(handler=run_round_create)
     status_ = _with_database(round_verbs.add_parser("status", help="progress per annotator"))
     status_.add_argument("round", metavar="ROUND", help="round name")
@@ -200,6 +212,8 @@ def run_round_create(args: argparse.Namespace) -> int:
             item_ids=_names(args.items) or None,
             seed=args.seed,
             cite_rules=args.cite_rules,
+            adaptive=args.adaptive,
+            control_fraction=args.control_fraction,
         )
     else:
         round_ = service.create_calibration_round(
@@ -234,6 +248,13 @@ def run_round_status(args: argparse.Namespace) -> int:
         print(f"  {p.name:<24} {p.status:<12} {p.answered:>4}/{p.total:<4} last {last}  {verdict}".rstrip())
     for warning in status.warnings:
         print(f"warning: {warning}")
+    view = service.adaptive_pilot_status(_engine(args), args.round)
+    if view is not None:
+        print(
+            f"adaptive pilot, target {view.target:g}, control slice {view.control_items} of {view.items} items"
+        )
+        for rule, s in view.rules.items():
+            print(f"  {rule:<24} {s.sentence()}")
     return 0
 
 

@@ -155,3 +155,28 @@ def test_a_fixed_pilot_has_no_adaptive_view_and_bad_settings_are_refused(pilot_s
         match="adaptive pilot works on single_label, rating and pairwise tasks, not multi_label",
     ):
         service.create_pilot_round(engine, "z", "multi@1.0.0", actor=pilot_store.lead, adaptive=True)
+
+
+def test_the_cli_creates_an_adaptive_pilot_and_round_status_lists_each_rule(
+    pilot_store: Any, capsys: Any
+) -> None:
+    from calibration.cli.main import main
+
+    db = ["--database-url", pilot_store.url]
+    code = main(
+        ["round", "create", "pilot", "--guideline", "pil@1.0.0", "--kind", "pilot", "--annotators", "ann,bob",
+         "--adaptive", "--control-fraction", "0.25", "--seed", "2", *db]
+    )  # fmt: skip
+    assert code == 0
+    round_ = service.get_round(pilot_store.engine, "pilot")
+    assert round_.settings["policy"] == "adaptive" and round_.settings["control_fraction"] == 0.25
+    capsys.readouterr()
+    assert main(["round", "status", "pilot", *db]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "adaptive pilot, target 0.6, control slice 10 of 40 items" in lines
+    assert "  EASY                     about 5 more items with 2 answers each to decide" in lines
+    _round_robin(pilot_store.engine)
+    assert main(["round", "status", "pilot", *db]) == 0
+    out = capsys.readouterr().out
+    assert "EASY                     decided above target" in out
+    assert "HARD                     decided below target" in out
