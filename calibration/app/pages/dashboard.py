@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from calibration.app import state
+from calibration.app.widgets.adaptive_pilot import adaptive_pilot_panel
 from calibration.app.widgets.analysis_round import (
     chart_event,
     format_statistics,
@@ -27,6 +28,7 @@ round_ = pick_round("dash_round", analysable_first=True)
 if round_ is None:
     st.info("No rounds yet. Create a pilot round on the Rounds page, or open the demo workspace.")
     st.stop()
+adaptive_pilot_panel(state.get_engine(), round_)  # adaptive pilots only: decisions and both estimates
 loaded = round_analysis(round_, agreement=True)
 if loaded is None:
     st.stop()

@@ -41,6 +41,8 @@ CREATE_DEFAULTS = {
     "rounds_per_quiz": 0,
     "rounds_per_rule": 0,
     "rounds_cite": False,
+    "rounds_adaptive": False,
+    "rounds_control": 20,
 }
 
 
@@ -69,6 +71,8 @@ def _create_round() -> None:
                 values["rounds_name"].strip(),
                 ref,
                 overlap=int(values["rounds_overlap"]) or None,
+                adaptive=bool(values["rounds_adaptive"]),
+                control_fraction=int(values["rounds_control"]) / 100,
                 **common,
             )
             length = None
@@ -119,6 +123,14 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
     right.number_input("Seed (makes quizzes reproducible)", 0, 10_000, key="rounds_seed")
     if kind == "pilot":
         left.number_input("Annotators per item (0: the guideline's policy)", 0, 20, key="rounds_overlap")
+        adaptive = right.checkbox(
+            "Adaptive: hand items to the rules still undecided against the target",
+            key="rounds_adaptive",
+            help="Decided rules get no more items; a random control slice keeps an unbiased estimate. "
+            "Annotators per item default to 2.",
+        )
+        if adaptive:
+            right.number_input("Random control slice (% of the items)", 0, 100, key="rounds_control")
     else:
         per_quiz = left.number_input(
             "Items per quiz (0: the guideline's policy)", 0, 500, key="rounds_per_quiz"

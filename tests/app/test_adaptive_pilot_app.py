@@ -1,0 +1,127 @@
+"""AppTest of the adaptive pilot: the Rounds page creates one, and the dashboard shows the lead each
+rule's decision (or about N more items) with the adaptive and control-slice estimates side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app_helpers import new_app, page
+
+from calibration.guidelines.model import Guideline
+from calibration.rounds import service
+
+LABELS = ("POS", "NEG", "NEU")
+PEOPLE = ("Ann", "Bob", "Cy")
+
+
+def _publish(engine: Any, lead: Any) -> None:
+    rules = [
+        {"id": rule, "title": f"rule {rule}", "text": f"Apply {rule}.", "labels": list(LABELS)}
+        for rule in ("EASY", "HARD")
+    ]
+    items = [
+        {"id": f"{rule.lower()}{k:02d}", "input": f"reply {rule} {k}", "rules": [rule]}
+        for rule in ("EASY", "HARD")
+        for k in range(20)
+    ]
+    data = {
+        "format": 1,
+        "id": "pil",
+        "version": "1.0.0",
+        "title": "Adaptive pilot",
+        "task": {"type": "single_label", "labels": [{"id": x, "name": x.title()} for x in LABELS]},
+        "calibration": {"pilot_target": 0.6},
+        "rules": rules,
+        "items": items,
+    }
+    service.publish_guideline(engine, Guideline.model_validate(data), lead)
+
+
+def _answer(item: str, who: int) -> str:
+    if item.startswith("easy"):
+        return LABELS[int(item[-2:]) % 3]
+    return LABELS[(who + int(item[-2:])) % 3]
+
+
+def _answer_round(engine: Any, users: list[Any], name: str) -> None:
+    active = set(range(len(users)))
+    while active:
+        for k, user in enumerate(users):
+            if k not in active:
+                continue
+            attempt = service.start_or_resume_attempt(engine, name, user)
+            if attempt.next_item is None:
+                active.discard(k)
+                continue
+            service.record_answer(
+                engine, attempt.id, attempt.next_item, _answer(attempt.next_item, k), actor=user
+            )
+
+
+def _panel(at: Any) -> Any:
+    tables = [d.value for d in at.dataframe if "control-slice estimate" in d.value.columns]
+    return tables[0] if tables else None
+
+
+def test_lead_creates_an_adaptive_pilot_on_the_rounds_page(app_engine: Any, app_lead: Any) -> None:
+    _publish(app_engine, app_lead)
+    at = new_app(app_lead).run()
+    at.switch_page(page("rounds.py")).run()
+    at.segmented_control(key="rounds_kind").set_value("pilot").run()
+    assert not [n for n in at.number_input if n.key == "rounds_control"]  # only once adaptive is ticked
+    at.text_input(key="rounds_name").input("Adaptive A")
+    at.selectbox(key="rounds_ref").set_value("pil@1.0.0")
+    at.number_input(key="rounds_links_count").set_value(0)
+    at.checkbox(key="rounds_adaptive").check().run()
+    at.number_input(key="rounds_control").set_value(25)
+    at.button(key="rounds_create").click().run()
+    assert not at.exception, at.exception
+    (round_,) = service.list_rounds(app_engine)
+    assert round_.settings["policy"] == "adaptive"
+    assert (round_.settings["control_fraction"], round_.settings["overlap"]) == (0.25, 2)
+    assert at.checkbox(key="rounds_adaptive").value is False  # the form is reset for the next round
+
+
+def test_the_dashboard_shows_each_rule_decided_or_about_n_more_items_with_both_estimates(
+    app_engine: Any, app_lead: Any
+) -> None:
+    _publish(app_engine, app_lead)
+    users = [service.create_user(app_engine, n, role="annotator", actor=app_lead) for n in PEOPLE]
+    round_ = service.create_pilot_round(
+        app_engine, "Adaptive B", "pil@1.0.0", actor=app_lead, annotators=list(PEOPLE), adaptive=True, seed=2
+    )
+    at = new_app(app_lead).run()
+    at.switch_page(page("dashboard.py")).run()
+    at.selectbox(key="dash_round").set_value(round_.id).run()
+    assert not at.exception, at.exception
+    table = _panel(at)  # shown before any answer: every rule needs 5 items first
+    assert table is not None
+    assert table.loc["EASY", "decision"] == "about 5 more items with 2 answers each to decide"
+
+    _answer_round(app_engine, users, "Adaptive B")
+    at = new_app(app_lead).run()
+    at.switch_page(page("dashboard.py")).run()
+    at.selectbox(key="dash_round").set_value(round_.id).run()
+    assert not at.exception, at.exception
+    table = _panel(at)
+    view = service.adaptive_pilot_status(app_engine, round_.id)
+    assert view is not None
+    assert table["decision"].to_dict() == {"EASY": "decided above target", "HARD": "decided below target"}
+    easy = view.rules["EASY"]
+    assert table.loc["EASY", "adaptive estimate"].startswith(f"{easy.estimate:.2f} (")
+    assert table.loc["EASY", "control-slice estimate"].endswith(f", {easy.control_items} items")
+    assert easy.control_items >= 1
+
+
+def test_a_fixed_pilot_shows_no_adaptive_panel(app_engine: Any, app_lead: Any) -> None:
+    _publish(app_engine, app_lead)
+    for n in PEOPLE:
+        service.create_user(app_engine, n, role="annotator", actor=app_lead)
+    round_ = service.create_pilot_round(
+        app_engine, "Fixed", "pil@1.0.0", actor=app_lead, annotators=list(PEOPLE)
+    )
+    at = new_app(app_lead).run()
+    at.switch_page(page("dashboard.py")).run()
+    at.selectbox(key="dash_round").set_value(round_.id).run()
+    assert not at.exception
+    assert _panel(at) is None
