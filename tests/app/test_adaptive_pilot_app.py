@@ -125,3 +125,25 @@ def test_a_fixed_pilot_shows_no_adaptive_panel(app_engine: Any, app_lead: Any) -
     at.selectbox(key="dash_round").set_value(round_.id).run()
     assert not at.exception
     assert _panel(at) is None
+
+
+def test_an_annotator_answers_an_adaptive_pilot_one_item_at_a_time(app_engine: Any, app_lead: Any) -> None:
+    _publish(app_engine, app_lead)
+    ann = service.create_user(app_engine, "Ann", role="annotator", actor=app_lead)
+    round_ = service.create_pilot_round(
+        app_engine, "Adaptive C", "pil@1.0.0", actor=app_lead, annotators=["Ann"], adaptive=True
+    )
+    at = new_app(ann, query={"round": str(round_.id)}).run()
+    at.switch_page(page("quiz.py")).run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert "Item 1 · items come one at a time, as the pilot needs them" in captions
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, ann)
+    first = attempt.next_item
+    at.radio(key=f"quiz_{attempt.id}_0_answer").set_value("POS")
+    at.button(key=f"quiz_{attempt.id}_0_submit").click().run()
+    assert not at.exception, at.exception
+    after = service.get_attempt(app_engine, attempt.id, actor=ann)
+    assert after.answers[first].answer == "POS"
+    assert len(after.items) == 2 and after.next_item not in (None, first)  # the next one, chosen now
+    assert "Item 2 · items come one at a time, as the pilot needs them" in [c.value for c in at.caption]

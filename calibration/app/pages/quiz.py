@@ -195,8 +195,14 @@ if calibration and guideline.calibration.policy == "adaptive":
         st.stop()
 
 
+adaptive_pilot = round_.kind == "pilot" and round_.settings.get("policy") == "adaptive"
+
+
 def _progress(answered: int, text: str) -> None:
     """The progress bar: of a fixed quiz's length, or of an adaptive quiz's items so far and left."""
+    if adaptive_pilot:  # items come one at a time, as the rules need them: no length to show
+        st.caption(f"{text} · items come one at a time, as the pilot needs them")
+        return
     if adaptive is None:
         st.progress(answered / attempt.total, text=text)
         return
@@ -238,7 +244,9 @@ item = items[item_id]
 key = f"quiz_{attempt.id}_{position}"
 _progress(
     attempt.answered,
-    f"Item {attempt.answered + 1}" if adaptive else f"Item {attempt.answered + 1} of {attempt.total}",
+    f"Item {attempt.answered + 1}"
+    if adaptive or adaptive_pilot
+    else f"Item {attempt.answered + 1} of {attempt.total}",
 )
 if guideline.task.instructions:
     st.caption(author_markdown(guideline.task.instructions))
