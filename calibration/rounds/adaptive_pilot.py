@@ -8,8 +8,8 @@ or a restart shows the same pending item, and no item is given twice to one anno
 is left for the annotator (every rule decided and the control slice answered, or every item they
 could take has its answers) no item is appended and the attempt can be finished.
 
-Two annotators answering at the same moment may both be handed the last free slot of an item; the
-item then gets one answer more than the overlap, which the statistics take as they come.
+Choosing locks the round row, so annotators answering at the same moment choose one after the
+other and no item is handed to more annotators than the overlap.
 """
 
 from __future__ import annotations
@@ -123,7 +123,13 @@ def choose(
     mine: list[str],
     assigned: Counter[str] | None = None,
 ) -> str | None:
-    """The next item for an annotator who has `mine` so far (None: nothing left for them)."""
+    """The next item for an annotator who has `mine` so far (None: nothing left for them).
+
+    Locks the round row first (PostgreSQL ``FOR NO KEY UPDATE``, which the foreign-key locks of
+    this transaction's own inserts do not conflict with; SQLite holds the write lock already), so two
+    annotators choosing at once see each other's choice and no item goes past the overlap.
+    """
+    session.scalar(select(t.Round.id).where(t.Round.id == round_row.id).with_for_update(key_share=True))
     settings = round_row.settings or {}
     item_rules = _item_rules(round_row, version)
     return next_pilot_item(

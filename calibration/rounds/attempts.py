@@ -136,6 +136,11 @@ def start_or_resume_attempt(engine: Engine, round: RoundRef, annotator: Actor) -
                 items = _pilot_items_for_late_joiner(session, row, person)
             else:
                 items = draw_quiz(session, row, version, person, number, target)
+            if not items and adaptive_pilot.is_adaptive_pilot(row):
+                raise CalibrationError(
+                    f"round {row.name!r} has no more items for {person.name}: the adaptive pilot needs no more answers",
+                    hint="every rule is decided and the control slice is answered, or every item has its answers",
+                )
             if not items:
                 raise CalibrationError(f"round {row.name!r} has no items for {person.name}")
             repo.add_assignments(session, row.id, person.id, number, items)

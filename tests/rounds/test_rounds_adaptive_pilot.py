@@ -108,6 +108,13 @@ def test_an_adaptive_pilot_decides_both_rules_on_fewer_answers_and_stops_the_dec
     assert view.rules["EASY"].control_estimate == pytest.approx(1.0)
     # items of decided rules outside the control slice were left unasked
     assert any(f"easy{k:02d}" not in counts for k in range(20))
+    eve = service.create_user(
+        engine, "eve", role="annotator", email="eve@example.org", actor=pilot_store.lead
+    )
+    with pytest.raises(
+        CalibrationError, match="round 'pilot' has no more items for eve: the adaptive pilot needs no"
+    ):
+        service.start_or_resume_attempt(engine, "pilot", eve)
 
 
 def _control_items(engine: Any) -> list[str]:
@@ -180,3 +187,39 @@ def test_the_cli_creates_an_adaptive_pilot_and_round_status_lists_each_rule(
     out = capsys.readouterr().out
     assert "EASY                     decided above target" in out
     assert "HARD                     decided below target" in out
+
+
+def test_annotators_answering_at_once_never_push_an_item_past_the_overlap(pilot_store: Any) -> None:
+    import threading
+
+    engine = pilot_store.engine
+    service.create_pilot_round(engine, "pilot", "pil@1.0.0", actor=pilot_store.lead, adaptive=True, seed=4)
+    users = {name: _user(engine, name) for name in PEOPLE}
+    failures: list[BaseException] = []
+
+    def work(name: str) -> None:
+        try:
+            for _ in range(40):
+                try:
+                    attempt = service.start_or_resume_attempt(engine, "pilot", users[name])
+                except CalibrationError as error:  # a late starter may find nothing left
+                    assert "the adaptive pilot needs no more answers" in error.message
+                    return
+                if attempt.next_item is None:
+                    return
+                service.record_answer(
+                    engine, attempt.id, attempt.next_item, _answer(attempt.next_item, name), actor=users[name]
+                )
+        except BaseException as error:  # surfaced below
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in PEOPLE]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    given = [
+        i for name in PEOPLE for a in service.my_attempts(engine, "pilot", actor=users[name]) for i in a.items
+    ]
+    assert given and max(given.count(i) for i in set(given)) <= 2
