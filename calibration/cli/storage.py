@@ -235,8 +235,10 @@ def run_round_status(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
     status = service.round_status(_engine(args), args.round)
+    view = service.adaptive_pilot_status(_engine(args), args.round)
     if args.json:
-        print(json.dumps(status.to_dict(), indent=2))
+        data = status.to_dict() | ({"adaptive_pilot": view.to_dict()} if view is not None else {})
+        print(json.dumps(data, indent=2))
         return 0
     r = status.round
     print(f"{r.name} ({r.kind}, {r.guideline_ref}, {r.status})")
@@ -248,7 +250,6 @@ def run_round_status(args: argparse.Namespace) -> int:
         print(f"  {p.name:<24} {p.status:<12} {p.answered:>4}/{p.total:<4} last {last}  {verdict}".rstrip())
     for warning in status.warnings:
         print(f"warning: {warning}")
-    view = service.adaptive_pilot_status(_engine(args), args.round)
     if view is not None:
         print(
             f"adaptive pilot, target {view.target:g}, control slice {view.control_items} of {view.items} items"

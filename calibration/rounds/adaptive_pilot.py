@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
@@ -54,6 +54,30 @@ class AdaptivePilotView:
     control_items: int
     items: int
     rules: dict[str, RuleStatus]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the target, the control slice and per rule the decision, the sentence, both
+        estimates with their intervals and ``more_items``."""
+        return {
+            "target": self.target,
+            "control_fraction": self.control_fraction,
+            "control_items": self.control_items,
+            "items": self.items,
+            "rules": {
+                rule: {
+                    "decision": s.decision,
+                    "sentence": s.sentence(),
+                    "more_items": s.more_items,
+                    "items": s.items,
+                    "estimate": s.estimate,
+                    "interval": list(s.interval) if s.interval else None,
+                    "control_items": s.control_items,
+                    "control_estimate": s.control_estimate,
+                    "control_interval": list(s.control_interval) if s.control_interval else None,
+                }
+                for rule, s in self.rules.items()
+            },
+        }
 
 
 def is_adaptive_pilot(round_row: t.Round) -> bool:

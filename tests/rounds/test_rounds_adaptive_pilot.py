@@ -3,6 +3,7 @@ rules get no more items, the control slice keeps coming, and the lead's per-rule
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -187,6 +188,17 @@ def test_the_cli_creates_an_adaptive_pilot_and_round_status_lists_each_rule(
     out = capsys.readouterr().out
     assert "EASY                     decided above target" in out
     assert "HARD                     decided below target" in out
+    assert main(["round", "status", "pilot", "--json", *db]) == 0
+    data = json.loads(capsys.readouterr().out)["adaptive_pilot"]
+    assert (data["target"], data["control_fraction"], data["control_items"], data["items"]) == (
+        0.6,
+        0.25,
+        10,
+        40,
+    )
+    assert data["rules"]["EASY"]["decision"] == "above" and data["rules"]["EASY"]["more_items"] is None
+    assert data["rules"]["HARD"]["sentence"] == "decided below target"
+    assert len(data["rules"]["EASY"]["interval"]) == 2
 
 
 def test_annotators_answering_at_once_never_push_an_item_past_the_overlap(pilot_store: Any) -> None:
