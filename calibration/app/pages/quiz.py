@@ -14,6 +14,7 @@ from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.answers import answer_form, missing_answer_message, reset_answer, show_item_input
 from calibration.app.widgets.feedback import show_item_feedback, show_result, show_review
+from calibration.app.widgets.images import input_image
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.errors import CalibrationError, QuizBankExhausted
 from calibration.rounds import service
@@ -250,10 +251,11 @@ _progress(
 )
 if guideline.task.instructions:
     st.caption(author_markdown(guideline.task.instructions))
-show_item_input(guideline.task, item.input, key=key)
+image = input_image(guideline.ref, item.input)
+show_item_input(guideline.task, item.input, key=key, image=image)
 shown_at = st.session_state.setdefault(f"{key}_shown", time.monotonic())
 rules = [(rule.id, rule.title) for rule in guideline.rules] if round_.settings.get("cite_rules") else None
-submission = answer_form(guideline.task, item.input, key=key, rules=rules)
+submission = answer_form(guideline.task, item.input, key=key, rules=rules, image=image)
 if submission is not None:
     if submission.answer is None:
         st.warning(missing_answer_message(guideline.task, item.input), icon=":material/warning:")

@@ -12,7 +12,9 @@ from typing import Any
 
 import streamlit as st
 
+from calibration.app.widgets import boxes as box_widgets
 from calibration.app.widgets import spans as span_widgets
+from calibration.app.widgets.images import show_image
 from calibration.app.widgets.text import author_markdown, escape_markdown, escape_paragraphs, show_input
 
 CONFIDENCE = {1: "1 · guess", 2: "2", 3: "3 · fairly sure", 4: "4", 5: "5 · certain"}
@@ -41,9 +43,14 @@ def _label_names(task: Any) -> dict[str, str]:
     return {label.id: label.name for label in task.labels}
 
 
-def _answer_widget(task: Any, input: Any, key: str) -> Any:
+def _answer_widget(task: Any, input: Any, key: str, image: bytes | None = None) -> Any:
     """The native widget for `task.type` inside the form; returns the raw answer or None."""
     kind = task.type
+    if kind == "boxes":
+        if image is None:
+            st.error("This item's image could not be read: tell your lead.", icon=":material/broken_image:")
+            return None
+        return box_widgets.box_drawer(task, image, alt=getattr(input, "alt", None) or "", key=key)
     if kind == "single_label":
         names = _label_names(task)
         return st.radio(
@@ -102,12 +109,26 @@ def _answer_widget(task: Any, input: Any, key: str) -> Any:
     raise ValueError(f"unknown task type {kind!r}")
 
 
-def show_item_input(task: Any, input: Any, *, key: str) -> None:
+def show_item_input(task: Any, input: Any, *, key: str, image: bytes | None = None) -> None:
     """The item as the annotator reads it above the answer form of item `key`.
 
     A span item selected in the text shows only its context here: the selection widget shows the
     text itself, which would otherwise be on the page twice. With token buttons the text is shown.
+    A boxes item shows its text, if any, and leaves the image to the drawing widget; an item of
+    another type shows its `image` (with its alt text) above the text.
     """
+    if task.type == "boxes":
+        if getattr(input, "text", ""):
+            show_input(task.type, input)
+        elif getattr(input, "context", None):
+            st.caption("Context: " + escape_paragraphs(input.context))
+        return
+    if image is not None:
+        show_image(image, getattr(input, "alt", None))
+        if not getattr(input, "text", "") and task.type not in ("pairwise", "ranking"):
+            if getattr(input, "context", None):
+                st.caption("Context: " + escape_paragraphs(input.context))
+            return
     if task.type == "span" and span_widgets.shows_text(key):
         if getattr(input, "context", None):
             st.caption("Context: " + escape_paragraphs(input.context))
@@ -134,9 +155,11 @@ def answer_form(
     rules: list[tuple[str, str]] | None = None,
     ask_confidence: bool = True,
     submit_label: str = "Submit answer",
+    image: bytes | None = None,
 ) -> Submission | None:
     """Render the answer form for one item; returns the `Submission` on the run it is submitted.
 
+    Boxes tasks draw on the item's image (`calibration.app.widgets.boxes`), inside the form too.
     Span tasks select in the text itself, inside the form (one round trip per answer), or, with
     the "Select with token buttons" toggle, with the token-button builder above the form (its
     buttons cannot live in a form); see `calibration.app.widgets.spans`.
@@ -148,11 +171,12 @@ def answer_form(
         rules: ``(rule id, title)`` pairs to offer as "rule applied"; None hides the question.
         ask_confidence: whether to ask for a 1-5 confidence.
         submit_label: the submit button's label.
+        image: the item's image bytes (boxes items draw on it; other types show it above).
     """
     if task.type == "span" and span_widgets.buttons_mode(key):
         span_widgets.span_picker(task, input.text, key=key)
-    with st.form(f"{key}_form", clear_on_submit=False, border=task.type != "span"):
-        raw = _answer_widget(task, input, key)
+    with st.form(f"{key}_form", clear_on_submit=False, border=task.type not in ("span", "boxes")):
+        raw = _answer_widget(task, input, key, image)
         confidence = cited = None
         with st.expander("Confidence, rule applied, unclear guideline", expanded=False):
             if ask_confidence:

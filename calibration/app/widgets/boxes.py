@@ -28,8 +28,6 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
-from calibration.app.widgets.text import escape_markdown
-
 BOX_DRAW_DIR = Path(__file__).parent / "box_draw"
 """The widget's static files (index.html, box_draw.js, box_draw.css), served by Streamlit."""
 
@@ -117,11 +115,6 @@ def box_drawer(task: Any, image: bytes, *, alt: str, key: str) -> Any:
         default=None,
     )
     return boxes_from_value(value)
-
-
-def show_image(image: bytes, alt: str) -> None:
-    """An item's image with its alt text as the caption (and as the ``alt`` of the picture)."""
-    st.image(image, caption=escape_markdown(alt) if alt else None, width="content")
 
 
 def box_feedback(task: Any, image: bytes, answer: Any, gold: Any) -> None:

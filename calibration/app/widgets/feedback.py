@@ -5,6 +5,7 @@ Callers pass an item here only once it is answered (its gold answer is then allo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -16,12 +17,18 @@ from calibration.app.widgets.text import author_markdown, escape_markdown, show_
 
 
 def is_correct(guideline: Any, item: Any, answer: Any) -> bool | None:
-    """Whether a stored answer equals the item's gold answer (None when the item has no gold)."""
+    """Whether a stored answer equals the item's gold answer (None when the item has no gold).
+
+    A boxes answer is correct when every box matches a gold box (F1 = 1, see `box_credit`).
+    """
     from calibration.answers import parse_answer
     from calibration.errors import CalibrationError
 
     if item.answer is None:
         return None
+    if guideline.task.type == "boxes":
+        credit = box_credit(guideline, item, answer)
+        return credit is not None and credit.f1 == 1.0
     try:
         task = guideline.task
         return parse_answer(task, answer, item.input) == parse_answer(task, item.answer, item.input)
@@ -44,12 +51,92 @@ def span_credit(guideline: Any, item: Any, answer: Any) -> Any:
         return None
 
 
+@dataclass(frozen=True)
+class BoxCredit:
+    """How a boxes answer matches the item's gold boxes: the checks per box and the counts."""
+
+    checks: list[Any]
+    right: int
+    gold: int
+    given: int
+
+    @property
+    def f1(self) -> float:
+        return 1.0 if self.gold == self.given == 0 else 2 * self.right / (self.gold + self.given)
+
+
+def box_credit(guideline: Any, item: Any, answer: Any) -> BoxCredit | None:
+    """The per-box checks of a boxes answer against gold (`calibration.reports.boxes.check_boxes`),
+    or None (not a boxes item, no gold, or an answer that does not parse)."""
+    from calibration.answers import parse_answer
+    from calibration.errors import CalibrationError
+    from calibration.reports.boxes import check_boxes
+
+    if guideline.task.type != "boxes" or item.answer is None:
+        return None
+    task = guideline.task
+    try:
+        mine = list(parse_answer(task, answer, item.input))
+        gold = list(parse_answer(task, item.answer, item.input))
+    except CalibrationError:
+        return None
+    checks = check_boxes(mine, gold, float(getattr(task, "min_iou", 0.5)))
+    return BoxCredit(checks, sum(c.correct for c in checks), len(gold), len(mine))
+
+
+def box_credit_text(credit: BoxCredit) -> str:
+    """``F1 0.67: 1 of 2 gold boxes right`` (with ``, 1 extra`` for boxes that match no gold box)."""
+    extra = credit.given - credit.right
+    return (
+        f"F1 {credit.f1:.2f}: {credit.right} of {credit.gold} gold box{'es' if credit.gold != 1 else ''} right"
+        + (f", {extra} extra" if extra else "")
+    )
+
+
+def _box_feedback(guideline: Any, item: Any, answer: Any, credit: BoxCredit | None) -> None:
+    """The verdict, then the gold boxes drawn over the annotator's with the IoU of each match."""
+    from calibration.answers import parse_answer
+    from calibration.app.widgets.boxes import box_feedback
+    from calibration.app.widgets.images import input_image
+
+    given = (
+        "no box"
+        if credit is None or credit.given == 0
+        else f"{credit.given} box" + ("es" * (credit.given != 1))
+    )
+    if credit is None:
+        st.info(f"Your answer: {given}.  \nThis item has no gold answer.", icon=":material/info:")
+    elif credit.f1 == 1.0:
+        st.success(
+            f"Correct. Your answer: {given}, every one matches a gold box.", icon=":material/check_circle:"
+        )
+    elif credit.right:
+        st.warning(f"Partly right, {box_credit_text(credit)}. Your answer: {given}.", icon=":material/rule:")
+    else:
+        st.error(f"Not quite, {box_credit_text(credit)}. Your answer: {given}.", icon=":material/cancel:")
+    image = input_image(guideline.ref, item.input)
+    if image is None:
+        st.warning("The image of this item is not in the database.", icon=":material/broken_image:")
+        return
+    mine = parse_answer(guideline.task, answer, item.input) if credit is not None else ()
+    gold = parse_answer(guideline.task, item.answer, item.input) if item.answer is not None else ()
+    box_feedback(guideline.task, image, mine, gold)
+
+
 def credit_text(match: Any) -> str:
     """``F1 0.67: 2 of 3 spans right`` (with ``, 1 extra`` for marked spans that are not gold)."""
     extra = match.given - match.right
     return f"F1 {match.f1:.2f}: {match.right} of {match.gold} span{'s' if match.gold != 1 else ''} right" + (
         f", {extra} extra" if extra else ""
     )
+
+
+def _show_image(guideline: Any, item: Any) -> None:
+    """An item's image (other task types than boxes: image classification), if it has one."""
+    if getattr(item.input, "image", None):
+        from calibration.app.widgets.images import show_input_image
+
+        show_input_image(guideline.ref, item.input)
 
 
 def show_rules_of(guideline: Any, item: Any) -> None:
@@ -74,7 +161,18 @@ def show_item_feedback(
             (the quiz's "Next item" button), so it is in view without scrolling.
     """
     correct = is_correct(guideline, item, answer)
+    if guideline.task.type == "boxes":
+        if show_input_again and bool(getattr(item.input, "text", None)):
+            show_input(guideline.task.type, item.input)
+        _box_feedback(guideline, item, answer, box_credit(guideline, item, answer))
+        if item.why:
+            st.markdown("**Why:** " + author_markdown(item.why))
+        if actions is not None:
+            actions()
+        show_rules_of(guideline, item)
+        return
     if show_input_again:
+        _show_image(guideline, item)
         show_input(guideline.task.type, item.input)
     yours = answer_markdown(guideline, item.input, answer)
     if correct is None:
@@ -278,7 +376,9 @@ def show_review(guideline: Any, items: dict[str, Any], attempt: Any) -> None:
         icon = {True: ":material/check_circle:", False: ":material/cancel:", None: ":material/info:"}[correct]
         verdict = {True: "correct", False: "not correct", None: "no gold answer"}[correct]
         match = span_credit(guideline, item, response.answer) if correct is False else None
-        if match is not None and match.right:  # a partly right span answer: its F1, not a cross
+        if match is None and correct is False:
+            match = box_credit(guideline, item, response.answer)
+        if match is not None and match.right:  # a partly right span or boxes answer: its F1, not a cross
             icon, verdict = ":material/contrast:", f"◐ partly right, F1 {match.f1:.2f}"
         with st.expander(f"Item {position} · {verdict}", expanded=correct is False, icon=icon):
             if response.cited_rule:
