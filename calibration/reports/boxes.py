@@ -201,3 +201,62 @@ def draw_annotators(image: bytes, boxes_by_annotator: Mapping[str, Sequence[Box]
         BoxLayer(f"{name} ({len(boxes)})", colors[name], boxes) for name, boxes in boxes_by_annotator.items()
     ]
     return draw_layers(image, layers, legend=True)
+
+
+def alpha_curve_figure(curve: Any, *, title: str = "Box agreement by IoU threshold") -> Any:
+    """A plotly line of Krippendorff's alpha against the IoU threshold, with its 95 % interval as a band.
+
+    Args:
+        curve: a table with columns ``threshold``, ``alpha``, ``low`` and ``high`` (NaN where
+            undefined), as `calibration.agreement.boxes.alpha_by_threshold` gives.
+    """
+    import plotly.graph_objects as go
+
+    x = [float(v) for v in curve["threshold"]]
+    figure = go.Figure()
+    if curve["low"].notna().any():
+        figure.add_trace(
+            go.Scatter(
+                x=x + x[::-1],
+                y=[float(v) for v in curve["high"]] + [float(v) for v in curve["low"]][::-1],
+                fill="toself",
+                fillcolor="rgba(0, 114, 178, 0.15)",
+                line={"width": 0},
+                hoverinfo="skip",
+                name="95 % interval",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=[float(v) for v in curve["alpha"]],
+            mode="lines+markers",
+            line={"color": PALETTE[0]},
+            name="alpha",
+            hovertemplate="IoU ≥ %{x:.2f}: alpha %{y:.2f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title,
+        xaxis_title="IoU threshold (boxes matched below it count as disagreeing)",
+        yaxis_title="Krippendorff's alpha",
+        yaxis_range=[min(-0.1, float(curve["alpha"].min(skipna=True) or 0) - 0.05), 1.05],
+        height=360,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return figure
+
+
+def worst_images(items: Any, n: int = 4) -> list[str]:
+    """The ids of the `n` images annotators disagree on most, from a per-image table with columns
+    ``mean_iou``, ``unmatched_share`` and ``label_mismatch`` (`BoxAgreement.items`): the most unmatched
+    boxes first, then the lowest mean IoU of matched boxes, then the most label mismatches."""
+    if items is None or len(items) == 0:
+        return []
+    order = items.assign(
+        _unmatched=items["unmatched_share"].fillna(0.0),
+        _iou=items["mean_iou"].fillna(0.0),
+        _labels=items["label_mismatch"].fillna(0.0),
+    ).sort_values(["_unmatched", "_iou", "_labels"], ascending=[False, True, False], kind="stable")
+    return [str(i) for i in order.index[:n]]

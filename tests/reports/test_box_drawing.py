@@ -108,3 +108,41 @@ def test_a_jpeg_image_is_drawn_too() -> None:
     Image.new("RGB", (600, 300), "#808080").save(out, format="JPEG")
     drawn = _open(draw_feedback(out.getvalue(), [], []))
     assert drawn.width == 600
+
+
+def test_the_worst_images_come_first_most_unmatched_then_lowest_iou() -> None:
+    import pandas as pd
+
+    from calibration.reports.boxes import worst_images
+
+    items = pd.DataFrame(
+        {
+            "mean_iou": [0.9, 0.4, 0.95, None],
+            "unmatched_share": [0.0, 0.0, 0.5, 0.0],
+            "label_mismatch": [0.0, 0.0, 0.0, 1.0],
+        },
+        index=["a", "b", "c", "d"],
+    )
+    assert worst_images(items, 3) == ["c", "d", "b"]
+    assert worst_images(items.iloc[0:0]) == []
+
+
+def test_the_alpha_curve_has_the_line_and_its_interval_band() -> None:
+    import pandas as pd
+
+    from calibration.reports.boxes import alpha_curve_figure
+
+    curve = pd.DataFrame(
+        {
+            "threshold": [0.0, 0.5, 0.9],
+            "alpha": [0.8, 0.6, 0.1],
+            "low": [0.7, 0.5, 0.0],
+            "high": [0.9, 0.7, 0.2],
+        }
+    )
+    figure = alpha_curve_figure(curve)
+    band, line = figure.data
+    assert list(line.x) == [0.0, 0.5, 0.9] and list(line.y) == [0.8, 0.6, 0.1]
+    assert list(band.y) == [0.9, 0.7, 0.2, 0.0, 0.5, 0.7]  # high forwards, then low backwards
+    no_interval = alpha_curve_figure(curve.assign(low=float("nan"), high=float("nan")))
+    assert len(no_interval.data) == 1
