@@ -1,0 +1,200 @@
+"""Boxes items in the quiz: what the drawing widget receives (the image and labels, never gold), one
+submit per answer, the feedback with gold drawn and the IoU per box, malformed values refused, and
+images on items of other task types.
+
+AppTest cannot run the component's JavaScript (it is an ``UnknownElement``), so these tests send its
+value the way the browser does, through ``st.session_state[f"{key}_boxes"]``; the real browser test
+is tests/e2e/test_box_draw.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from app_helpers import errors, new_app, page, texts
+
+from calibration.rounds import service
+
+GOLD = {
+    "P1": [("CAR", 137, 59, 83, 71), ("PERSON", 41, 33, 27, 93)],
+    "P2": [("PERSON", 211, 37, 31, 89)],
+}
+WHY = {"P1": "WHYMARK-P1 one box per object", "P2": "WHYMARK-P2 hidden parts count"}
+ALT = {"P1": "A car and a person <b>on</b> a street", "P2": "A person behind a hedge"}
+
+
+def _png(width: int = 320, height: int = 200) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 220, 240)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _boxes(gold: list[tuple[str, int, int, int, int]]) -> list[dict[str, Any]]:
+    return [{"label": label, "x": x, "y": y, "width": w, "height": h} for label, x, y, w, h in gold]
+
+
+def _write(folder: Path, task_type: str = "boxes") -> Path:
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    items = []
+    for item_id in GOLD:
+        (folder / "images" / f"{item_id}.png").write_bytes(_png())
+        items.append(
+            {
+                "id": item_id,
+                "input": {"image": f"images/{item_id}.png", "alt": ALT[item_id]},
+                "rules": ["R-ONE"],
+                "answer": _boxes(GOLD[item_id]) if task_type == "boxes" else "CAR",
+                "why": WHY[item_id],
+            }
+        )
+    task: dict[str, Any] = {
+        "type": task_type,
+        "labels": [{"id": "CAR", "name": "Car"}, {"id": "PERSON", "name": "Person", "color": "green"}],
+    }
+    if task_type == "boxes":
+        task["min_iou"] = 0.5
+    document = {
+        "format": 1,
+        "id": f"app-{task_type.replace('_', '-')}",
+        "version": "1.0.0",
+        "title": "Boxes in the app",
+        "task": task,
+        "calibration": {
+            "items_per_quiz": 2,
+            "min_items_per_rule": 1,
+            "pass_kappa": None,
+            "pass_accuracy": 0.5,
+            "feedback": "immediate",
+        },
+        "rules": [{"id": "R-ONE", "title": "One box per object", "text": "Box every car and person once."}],
+        "items": items,
+    }
+    path = folder / "guideline.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _open(engine: Any, lead: Any, annotator: Any, folder: Path, task_type: str = "boxes") -> tuple[Any, Any]:
+    from calibration.guidelines.loading import read_guideline_file
+
+    guideline = read_guideline_file(_write(folder, task_type)).guideline
+    service.publish(engine, guideline, lead)
+    round_ = service.create_calibration_round(
+        engine, "Boxes round", guideline.ref, actor=lead, annotators=[annotator.name]
+    )
+    at = new_app(annotator, query={"round": str(round_.id)}).run()
+    at.switch_page(page("quiz.py")).run()
+    assert not at.exception, at.exception
+    attempt = service.start_or_resume_attempt(engine, round_.id, annotator)
+    return at, attempt
+
+
+def _component(at: Any) -> Any:
+    (element,) = at.get("component_instance")
+    assert element.proto.component_name.endswith("box_draw")
+    return element
+
+
+def _shown_item(attempt: Any) -> str:
+    return str(attempt.items[0])
+
+
+def test_the_widget_gets_the_image_its_size_alt_and_labels_and_no_gold(
+    app_engine, app_lead, app_annotator, tmp_path
+):
+    at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
+    key = f"quiz_{attempt.id}_0"
+    element = _component(at)
+    args = json.loads(element.proto.json_args)
+    item_id = _shown_item(attempt)
+    assert args["image"] == "data:image/png;base64," + base64.b64encode(_png()).decode()
+    assert (args["width"], args["height"], args["alt"]) == (320, 200, ALT[item_id])
+    assert args["labels"] == [
+        {"id": "CAR", "name": "Car", "color": "#1f77b4"},
+        {"id": "PERSON", "name": "Person", "color": "#2ca02c"},
+    ]
+    assert args["boxes"] == [] and args["instance"] == key and args["key"] == f"{key}_boxes"
+    assert element.proto.form_id == f"{key}_form"  # held in the browser until the form is submitted
+    everything = element.proto.json_args + texts(at)
+    for item in GOLD:
+        assert WHY[item] not in everything
+        for _label, x, y, w, h in GOLD[item]:
+            assert f'"x": {x}' not in everything and f'"width": {w}' not in everything
+
+
+def test_gold_boxes_drawn_and_the_answer_is_recorded_as_parsed_boxes(
+    app_engine, app_lead, app_annotator, tmp_path
+):
+    at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
+    key = f"quiz_{attempt.id}_0"
+    item_id = _shown_item(attempt)
+    drawn = [{**box, "x": box["x"] + 2} for box in _boxes(GOLD[item_id])]  # 2 px off: still right
+    at.session_state[f"{key}_boxes"] = {"boxes": drawn}
+    at.button(key=f"{key}_submit").click().run()
+    assert not at.exception and not errors(at), errors(at)
+    n = len(drawn)
+    assert at.success[0].value.startswith(f"Correct. Your answer: {n} box")
+    assert WHY[item_id] in texts(at)
+    assert len(at.get("imgs")) >= 1  # the feedback picture: gold over the annotator's boxes
+    table = at.dataframe[0].value
+    assert list(table["verdict"]) == ["✓ correct"] * n
+    assert all(v > 0.9 for v in table["IoU"])
+    stored = service.get_attempt(app_engine, attempt.id, actor=app_annotator).answers[item_id].answer
+    assert sorted(b["x"] for b in stored) == sorted(b["x"] for b in drawn)
+
+
+def test_a_partly_right_answer_gets_its_f1_and_a_verdict_per_box(app_engine, app_lead, app_annotator, tmp_path):
+    at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
+    key = f"quiz_{attempt.id}_0"
+    item_id = _shown_item(attempt)
+    first = _boxes(GOLD[item_id])[0]
+    drawn = [first, {"label": "CAR", "x": 0, "y": 150, "width": 20, "height": 20}]  # one right, one extra
+    at.session_state[f"{key}_boxes"] = {"boxes": drawn}
+    at.button(key=f"{key}_submit").click().run()
+    assert not at.exception
+    n_gold = len(GOLD[item_id])
+    message = at.warning[0].value if at.warning else at.error[0].value
+    right = f"{1} of {n_gold} gold box{'es' if n_gold != 1 else ''} right, 1 extra"
+    assert right in message, message
+    verdicts = list(at.dataframe[0].value["verdict"])
+    assert "✓ correct" in verdicts and "✗ extra box (not in gold)" in verdicts
+
+
+def test_no_box_drawn_is_an_answer_of_no_boxes(app_engine, app_lead, app_annotator, tmp_path):
+    at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
+    key = f"quiz_{attempt.id}_0"
+    at.button(key=f"{key}_submit").click().run()  # the widget sent nothing: no boxes
+    assert not at.exception
+    assert errors(at)[0].startswith("Not quite, F1 0.00: 0 of ")
+    stored = service.get_attempt(app_engine, attempt.id, actor=app_annotator).answers
+    assert stored[_shown_item(attempt)].answer == []
+
+
+def test_a_malformed_value_is_refused_with_the_service_message(app_engine, app_lead, app_annotator, tmp_path):
+    at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
+    key = f"quiz_{attempt.id}_0"
+    at.session_state[f"{key}_boxes"] = {"boxes": [{"label": "CAR", "x": 5, "y": 5, "width": 0, "height": 9}]}
+    at.button(key=f"{key}_submit").click().run()
+    assert not at.exception
+    assert "empty" in errors(at)[0], errors(at)
+    assert service.get_attempt(app_engine, attempt.id, actor=app_annotator).answered == 0
+
+
+def test_an_image_classification_item_shows_its_image_with_the_alt_text(
+    app_engine, app_lead, app_annotator, tmp_path
+):
+    at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path, task_type="single_label")
+    assert not at.get("component_instance")
+    assert len(at.get("imgs")) == 1
+    key = f"quiz_{attempt.id}_0"
+    at.radio(key=f"{key}_answer").set_value("CAR")
+    at.button(key=f"{key}_submit").click().run()
+    assert not at.exception and at.success[0].value.startswith("Correct.")
+    assert len(at.get("imgs")) == 1  # the feedback shows the image again

@@ -1,0 +1,198 @@
+"""Boxes in a real browser: an annotator signs in, draws two boxes with the mouse on a boxes quiz item,
+submits once and sees the feedback with the gold boxes drawn.
+
+At every step before an item is answered, none of its gold box coordinates (nor its rationale) is in
+the page's HTML, the drawing widget's frame, or any websocket frame the browser received; while
+boxes are drawn the browser sends nothing to the server (the widget's value waits for the form's
+submit button). Skipped when Chromium or Playwright is missing, unless ``CALIBRATION_REQUIRE_BROWSER=1``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from box_fixture import ITEMS, WIDTH, gold_fingerprints, publish_guideline
+from e2e_browser import (
+    ARTIFACTS,
+    LEAD_EMAIL,
+    LEAD_PASSWORD,
+    app_server,
+    browser_context,
+    require_browser,
+    wait_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TIMEOUT = 30_000
+
+
+def box_frame(page: Any) -> Any:
+    return page.frame_locator("iframe[title*='box_draw']")
+
+
+class Watch:
+    """The websocket frames the annotator's browser received and sent."""
+
+    def __init__(self, page: Any) -> None:
+        self.received: list[bytes] = []
+        self.sent: list[bytes] = []
+
+        def on_socket(socket: Any) -> None:
+            socket.on("framereceived", lambda payload: self.received.append(_as_bytes(payload)))
+            socket.on("framesent", lambda payload: self.sent.append(_as_bytes(payload)))
+
+        page.on("websocket", on_socket)
+
+    def assert_no_gold(self, page: Any, unanswered: list[str], step: str) -> None:
+        html = page.content() + "\n" + _frame_html(page)
+        received = b"".join(self.received)
+        for item_id in unanswered:
+            for mark in gold_fingerprints(item_id):
+                assert mark not in html, f"{step}: gold of {item_id} ({mark!r}) is in the page"
+                assert mark.encode() not in received, f"{step}: gold of {item_id} ({mark!r}) reached the browser"
+
+
+def _as_bytes(payload: Any) -> bytes:
+    return payload if isinstance(payload, bytes) else str(payload).encode()
+
+
+def _frame_html(page: Any) -> str:
+    if not page.locator("iframe[title*='box_draw']").count():
+        return ""
+    return box_frame(page).locator("html").inner_html()
+
+
+def draw_box(page: Any, box: tuple[int, int, int, int]) -> None:
+    """Drag the mouse over the widget's image from the box's top-left to its bottom-right corner (image pixels)."""
+    stage = box_frame(page).locator("#stage")
+    stage.scroll_into_view_if_needed()
+    where = stage.bounding_box()
+    assert where, "the image is not on screen"
+    scale = where["width"] / WIDTH
+    x, y, w, h = box
+    page.mouse.move(where["x"] + x * scale + 1, where["y"] + y * scale + 1)
+    page.mouse.down()
+    page.mouse.move(where["x"] + (x + w / 2) * scale, where["y"] + (y + h / 2) * scale, steps=5)
+    page.mouse.move(where["x"] + (x + w) * scale - 1, where["y"] + (y + h) * scale - 1, steps=5)
+    page.mouse.up()
+
+
+def _current_item(page: Any, answered: set[str]) -> str:
+    for _ in range(60):
+        caption = box_frame(page).locator("#caption").inner_text()
+        shown = [i for i, (alt, _, _) in ITEMS.items() if i not in answered and alt == caption]
+        if len(shown) == 1:
+            return shown[0]
+        page.wait_for_timeout(250)
+    raise AssertionError("expected one unanswered boxes item on the page")
+
+
+def test_annotator_draws_two_boxes_submits_and_sees_gold_drawn(tmp_path: Path) -> None:
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    from calibration.app.bootstrap import prepare_database
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    url_db = f"sqlite:///{tmp_path / 'boxes.db'}"
+    engine = make_engine(url_db)
+    prepare_database(engine)
+    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    ref = publish_guideline(engine, tmp_path / "guideline", lead)
+    round_ = service.create_calibration_round(engine, "Boxes onboarding", ref, actor=lead)
+    token = service.invite(engine, round_.id, actor=lead)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    step = "start"
+    with (
+        app_server(url_db, tmp_path) as url,
+        sync_playwright() as playwright,
+        browser_context(playwright, height=1000) as ctx,
+    ):
+        page = ctx.new_page()
+        watch = Watch(page)
+        try:
+            step = "annotator joins"
+            page.goto(f"{url}/join?invite={token}", wait_until="domcontentloaded")
+            expect(page.get_by_label("Display name")).to_be_visible(timeout=TIMEOUT)
+            wait_idle(page)
+            watch.assert_no_gold(page, list(ITEMS), step)
+            page.get_by_label("Display name").fill("Box Annotator")
+            page.get_by_role("button", name="Join and start").click()
+
+            answered: set[str] = set()
+            for number in (1, 2):
+                step = f"item {number} shown"
+                expect(page.get_by_text(f"Item {number} of 2")).to_be_visible(timeout=TIMEOUT)
+                frame = box_frame(page)
+                expect(frame.locator("#image")).to_be_visible(timeout=TIMEOUT)
+                wait_idle(page)
+                item_id = _current_item(page, answered)
+                unanswered = [i for i in ITEMS if i not in answered]
+                watch.assert_no_gold(page, unanswered, step)
+                sent_before = len(watch.sent)
+
+                step = f"item {number}: drawing"
+                gold = ITEMS[item_id][1]
+                if number == 1:
+                    # two boxes with the mouse, near the gold ones; the label chosen before each box
+                    for label, x, y, w, h in gold:
+                        name = "Vehicle" if label == "VEHICLE" else "Person"
+                        frame.locator("#labels").get_by_role("button", name=name, exact=True).click()
+                        draw_box(page, (x + 2, y + 1, w - 3, h - 2))
+                    expect(frame.locator("#boxes li")).to_have_count(2)
+                    expected = "Correct. Your answer: 2 boxes"
+                else:
+                    # one box only, with the wrong label: a partly wrong answer
+                    label, x, y, w, h = gold[0]
+                    frame.locator("#labels").get_by_role("button", name="Vehicle", exact=True).click()
+                    draw_box(page, (x, y, w, h))
+                    expect(frame.locator("#boxes li")).to_have_count(1)
+                    expected = "Not quite, F1 0.00: 0 of 2 gold boxes right, 1 extra"
+                assert len(watch.sent) == sent_before, "drawing boxes sent something to the server"
+                watch.assert_no_gold(page, unanswered, step)
+                if number == 1:
+                    page.mouse.move(5, 5)
+                    page.wait_for_timeout(300)
+                    page.screenshot(path=str(ARTIFACTS / "quiz_boxes.png"), full_page=True)
+
+                step = f"item {number}: submit"
+                page.get_by_test_id("stForm").get_by_role("button", name="Submit answer").click()
+                verdict = page.get_by_test_id("stAlertContentSuccess").or_(
+                    page.get_by_test_id("stAlertContentError")
+                )
+                expect(verdict.first).to_contain_text(expected, timeout=TIMEOUT)
+                expect(page.get_by_text(ITEMS[item_id][2])).to_be_visible(timeout=TIMEOUT)
+                # the gold boxes drawn over the annotator's, and the IoU of each match
+                expect(page.get_by_test_id("stImage").first).to_be_visible(timeout=TIMEOUT)
+                expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=TIMEOUT)
+                wait_idle(page)
+                answered.add(item_id)
+                watch.assert_no_gold(page, [i for i in ITEMS if i not in answered], "feedback")
+                if number == 1:
+                    page.screenshot(path=str(ARTIFACTS / "quiz_boxes_feedback.png"), full_page=True)
+                page.get_by_role("button", name=re.compile("^(Next item|See my result)$")).click()
+                wait_idle(page)
+
+            step = "result"
+            expect(page.get_by_role("heading", name="Per rule")).to_be_visible(timeout=TIMEOUT)
+        except BaseException:
+            name = re.sub(r"\W+", "-", step)
+            page.screenshot(path=str(ARTIFACTS / f"box-draw-{name}.png"), full_page=True)
+            raise
+    (status,) = service.round_status(engine, "Boxes onboarding").annotators
+    assert (status.name, status.status) == ("Box Annotator", "finished")
+    responses = service.round_responses(engine, round_.id).responses
+    drawn = {row.item_id: row.answer for row in responses.itertuples()}
+    first = next(i for i, boxes in drawn.items() if len(boxes) == 2)
+    # the boxes came back in image pixels (whole numbers), within a pixel of where the mouse went
+    expected = sorted((label, x + 2, y + 1, w - 3, h - 2) for label, x, y, w, h in ITEMS[first][1])
+    for box, want in zip(sorted(tuple(b) for b in drawn[first]), expected, strict=True):
+        assert box[0] == want[0] and all(isinstance(v, int) for v in box[1:]), box
+        assert all(abs(a - b) <= 1 for a, b in zip(box[1:], want[1:], strict=True)), (box, want)
+    engine.dispose()
