@@ -126,7 +126,13 @@ def test_the_widget_gets_the_image_its_size_alt_and_labels_and_no_gold(
     for item in GOLD:
         assert WHY[item] not in everything
         for _label, x, y, w, h in GOLD[item]:
-            assert f'"x": {x}' not in everything and f'"width": {w}' not in everything
+            for mark in (
+                f'"x": {x}, "y": {y}',
+                f'"x":{x},"y":{y}',
+                f'"width": {w}, "height": {h}',
+                f"{w} × {h}",
+            ):
+                assert mark not in everything, mark
 
 
 def test_gold_boxes_drawn_and_the_answer_is_recorded_as_parsed_boxes(
@@ -150,7 +156,9 @@ def test_gold_boxes_drawn_and_the_answer_is_recorded_as_parsed_boxes(
     assert sorted(b["x"] for b in stored) == sorted(b["x"] for b in drawn)
 
 
-def test_a_partly_right_answer_gets_its_f1_and_a_verdict_per_box(app_engine, app_lead, app_annotator, tmp_path):
+def test_a_partly_right_answer_gets_its_f1_and_a_verdict_per_box(
+    app_engine, app_lead, app_annotator, tmp_path
+):
     at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
     key = f"quiz_{attempt.id}_0"
     item_id = _shown_item(attempt)

@@ -53,7 +53,9 @@ class Watch:
         for item_id in unanswered:
             for mark in gold_fingerprints(item_id):
                 assert mark not in html, f"{step}: gold of {item_id} ({mark!r}) is in the page"
-                assert mark.encode() not in received, f"{step}: gold of {item_id} ({mark!r}) reached the browser"
+                assert mark.encode() not in received, (
+                    f"{step}: gold of {item_id} ({mark!r}) reached the browser"
+                )
 
 
 def _as_bytes(payload: Any) -> bytes:
