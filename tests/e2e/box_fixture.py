@@ -127,3 +127,45 @@ def publish_guideline(engine: Any, folder: Path, lead: Any) -> str:
     guideline = read_guideline_file(path).guideline
     service.publish(engine, guideline, lead)
     return guideline.ref
+
+
+def simulated_answer(item_id: str, who: int) -> list[dict[str, Any]]:
+    """Annotator `who`'s boxes on an item of a pilot: the gold boxes, each drawn a little off; annotator 1
+    leaves out the last box, annotator 2 draws the first one loosely, annotator 3 mislabels the last."""
+    import random
+
+    rng = random.Random(f"{item_id}-{who}")
+    gold = ITEMS[item_id][1]
+    out = []
+    for index, (label, x, y, w, h) in enumerate(gold):
+        if who == 1 and index == len(gold) - 1:
+            continue
+        loose = 14 if who == 2 and index == 0 else 0
+        dx, dy = rng.randint(-3, 3) - loose, rng.randint(-3, 3) - loose
+        box = {
+            "label": "VEHICLE" if who == 3 and index == len(gold) - 1 else label,
+            "x": max(0, x + dx),
+            "y": max(0, y + dy),
+            "width": w + rng.randint(-3, 3) + 2 * loose,
+            "height": h + rng.randint(-3, 3) + 2 * loose,
+        }
+        out.append(box)
+    return out
+
+
+def make_pilot(
+    engine: Any, ref: str, lead: Any, names: tuple[str, ...] = ("Ama", "Ben", "Chen", "Dora")
+) -> Any:
+    """A finished pilot round of the guideline, every item answered by each of `names` (`simulated_answer`)."""
+    from calibration.rounds import service
+
+    people = [service.create_user(engine, name, role="annotator", actor=lead) for name in names]
+    round_ = service.create_pilot_round(
+        engine, "Boxes pilot", ref, actor=lead, annotators=[p.name for p in people], overlap=len(people)
+    )
+    for who, person in enumerate(people):
+        attempt = service.start_or_resume_attempt(engine, round_.id, person)
+        for item_id in attempt.items:
+            service.record_answer(engine, attempt.id, item_id, simulated_answer(item_id, who), actor=person)
+        service.finish_attempt(engine, attempt.id, actor=person)
+    return round_

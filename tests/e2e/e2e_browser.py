@@ -172,3 +172,27 @@ def shown_text(page: Any) -> str:
         frame.locator("body").inner_text() if page.locator("iframe[title*='span_select']").count() else ""
     )
     return page.inner_text("body") + "\n" + widget
+
+
+def box_frame(page: Any) -> Any:
+    """The frame of the box drawing widget (calibration/app/widgets/box_draw) on `page`."""
+    return page.frame_locator("iframe[title*='box_draw']")
+
+
+def draw_box(page: Any, box: tuple[float, float, float, float], image_width: int) -> None:
+    """Drag the mouse over the widget's image from the box's top-left to its bottom-right corner.
+
+    `box` is ``(x, y, width, height)`` in image pixels; `image_width` is the image's width in pixels
+    (the widget fits the image to the frame, so screen pixels per image pixel are measured here).
+    """
+    stage = box_frame(page).locator("#stage")
+    stage.scroll_into_view_if_needed()
+    where = stage.bounding_box()
+    assert where, "the image is not on screen"
+    scale = where["width"] / image_width
+    x, y, w, h = box
+    page.mouse.move(where["x"] + x * scale + 1, where["y"] + y * scale + 1)
+    page.mouse.down()
+    page.mouse.move(where["x"] + (x + w / 2) * scale, where["y"] + (y + h / 2) * scale, steps=5)
+    page.mouse.move(where["x"] + (x + w) * scale - 1, where["y"] + (y + h) * scale - 1, steps=5)
+    page.mouse.up()

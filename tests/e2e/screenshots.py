@@ -4,7 +4,8 @@ Starts the app on a temporary store with the demo workspace, a contract-clause c
 personal-data span round, then signs in a lead and an annotator in Chromium and shoots each page; last,
 the lead's analysis pages on the demo pilots (agreement dashboard, revision queue, version comparison,
 annotators, adjudication, guideline diff). ``python tests/e2e/screenshots.py --lead-pages`` shoots only
-those (quicker while adjusting them).
+those (quicker while adjusting them); ``--boxes`` shoots only the boxes quiz, its feedback and the
+lead's box view (on the Pillow-drawn guideline of ``box_fixture.py``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from e2e_browser import (
     LEAD_PASSWORD,
     ROOT,
     app_server,
+    box_frame,
     browser_context,
     browser_missing,
+    draw_box,
     mark_span,
     shown_text,
     span_frame,
@@ -245,11 +248,73 @@ def shoot_model_triage(page, url: str) -> None:
     shoot_tall(page, "model_triage")
 
 
+def shoot_boxes() -> None:
+    """A boxes quiz item with two boxes drawn, its feedback, and the lead's box view of a pilot."""
+    from box_fixture import ITEMS, WIDTH, make_pilot, publish_guideline
+    from playwright.sync_api import expect, sync_playwright
+
+    from calibration.app.bootstrap import prepare_database
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    workdir = Path(tempfile.mkdtemp(prefix="calibration-box-shots-"))
+    url_db = f"sqlite:///{workdir / 'boxes.db'}"
+    engine = make_engine(url_db)
+    prepare_database(engine)
+    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    ref = publish_guideline(engine, workdir / "guideline", lead)
+    make_pilot(engine, ref, lead)
+    quiz = service.create_calibration_round(engine, "Boxes onboarding", ref, actor=lead)
+    token = service.invite(engine, quiz.id, actor=lead)
+    engine.dispose()
+    with (
+        app_server(url_db, workdir) as url,
+        sync_playwright() as playwright,
+        browser_context(playwright, height=1100) as lead_ctx,
+        browser_context(playwright, height=1100) as ann_ctx,
+    ):
+        ann = ann_ctx.new_page()
+        ann.goto(f"{url}/join?invite={token}", wait_until="domcontentloaded")
+        expect(ann.get_by_label("Display name")).to_be_visible(timeout=TIMEOUT)
+        wait_idle(ann)
+        ann.get_by_label("Display name").fill("Nia")
+        ann.get_by_role("button", name="Join and start").click()
+        frame = box_frame(ann)
+        expect(frame.locator("#image")).to_be_visible(timeout=TIMEOUT)
+        wait_idle(ann)
+        caption = frame.locator("#caption").inner_text()
+        item_id = next(i for i, (alt, _, _) in ITEMS.items() if alt == caption)
+        for label, x, y, w, h in ITEMS[item_id][1]:
+            frame.locator("#labels").get_by_role("button", name=label.title(), exact=True).click()
+            draw_box(ann, (x + 3, y - 2, w - 2, h + 1), WIDTH)
+        shoot(ann, "quiz_boxes")
+        ann.get_by_test_id("stForm").get_by_role("button", name="Submit answer").click()
+        expect(ann.get_by_test_id("stImage").first).to_be_visible(timeout=TIMEOUT)
+        wait_tables(ann, 1)
+        shoot_tall(ann, "quiz_boxes_feedback")
+
+        page = lead_ctx.new_page()
+        sign_in_lead(page, url)
+        page.goto(f"{url}/dashboard", wait_until="domcontentloaded")
+        expect_visible(page.get_by_role("heading", name="Agreement dashboard"))
+        wait_idle(page)
+        choose(page, "dash_round", "Boxes pilot")
+        expect_visible(page.get_by_role("heading", name="Boxes: agreement by IoU threshold"))
+        page.get_by_role("heading", name="Boxes: agreement by IoU threshold").scroll_into_view_if_needed()
+        wait_charts(page, 1)
+        expect_visible(page.get_by_test_id("stImage").first)
+        shoot_tall(page, "dashboard_boxes", max_height=6000)
+
+
 def main() -> int:
     reason = browser_missing()
     if reason:
         print(reason)
         return 1
+    if "--boxes" in sys.argv[1:]:
+        OUT.mkdir(parents=True, exist_ok=True)
+        shoot_boxes()
+        return 0
     from playwright.sync_api import expect, sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -334,6 +399,7 @@ def main() -> int:
         finally:
             shoot(ann, "quiz_span")
         shoot_lead_pages(lead, url)
+    shoot_boxes()
     return 0
 
 

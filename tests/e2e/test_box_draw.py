@@ -20,7 +20,9 @@ from e2e_browser import (
     LEAD_EMAIL,
     LEAD_PASSWORD,
     app_server,
+    box_frame,
     browser_context,
+    draw_box,
     require_browser,
     wait_idle,
 )
@@ -28,10 +30,6 @@ from e2e_browser import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 30_000
-
-
-def box_frame(page: Any) -> Any:
-    return page.frame_locator("iframe[title*='box_draw']")
 
 
 class Watch:
@@ -66,21 +64,6 @@ def _frame_html(page: Any) -> str:
     if not page.locator("iframe[title*='box_draw']").count():
         return ""
     return box_frame(page).locator("html").inner_html()
-
-
-def draw_box(page: Any, box: tuple[int, int, int, int]) -> None:
-    """Drag the mouse over the widget's image from the box's top-left to its bottom-right corner (image pixels)."""
-    stage = box_frame(page).locator("#stage")
-    stage.scroll_into_view_if_needed()
-    where = stage.bounding_box()
-    assert where, "the image is not on screen"
-    scale = where["width"] / WIDTH
-    x, y, w, h = box
-    page.mouse.move(where["x"] + x * scale + 1, where["y"] + y * scale + 1)
-    page.mouse.down()
-    page.mouse.move(where["x"] + (x + w / 2) * scale, where["y"] + (y + h / 2) * scale, steps=5)
-    page.mouse.move(where["x"] + (x + w) * scale - 1, where["y"] + (y + h) * scale - 1, steps=5)
-    page.mouse.up()
 
 
 def _current_item(page: Any, answered: set[str]) -> str:
@@ -146,14 +129,14 @@ def test_annotator_draws_two_boxes_submits_and_sees_gold_drawn(tmp_path: Path) -
                     for label, x, y, w, h in gold:
                         name = "Vehicle" if label == "VEHICLE" else "Person"
                         frame.locator("#labels").get_by_role("button", name=name, exact=True).click()
-                        draw_box(page, (x + 2, y + 1, w - 3, h - 2))
+                        draw_box(page, (x + 2, y + 1, w - 3, h - 2), WIDTH)
                     expect(frame.locator("#boxes li")).to_have_count(2)
                     expected = "Correct. Your answer: 2 boxes"
                 else:
                     # one box only, with the wrong label: a partly wrong answer
                     label, x, y, w, h = gold[0]
                     frame.locator("#labels").get_by_role("button", name="Vehicle", exact=True).click()
-                    draw_box(page, (x, y, w, h))
+                    draw_box(page, (x, y, w, h), WIDTH)
                     expect(frame.locator("#boxes li")).to_have_count(1)
                     expected = "Not quite, F1 0.00: 0 of 2 gold boxes right, 1 extra"
                 assert len(watch.sent) == sent_before, "drawing boxes sent something to the server"

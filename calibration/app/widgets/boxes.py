@@ -15,7 +15,7 @@ browser (AppTest shows the widget as an ``UnknownElement``) set its value throug
 ``st.session_state[f"{key}_boxes"]``.
 
 The reasons for our own widget rather than streamlit-drawable-canvas 0.13 or
-streamlit-image-annotation 0.8 are in docs/boxes-ui.md.
+streamlit-image-annotation 0.8 are in docs/drawing-boxes.md.
 """
 
 from __future__ import annotations
