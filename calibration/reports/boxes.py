@@ -39,6 +39,10 @@ class BoxLayer:
     boxes: Sequence[Box]
     tags: Sequence[str] | None = None
     width: int = 2
+    tag_below: bool = False
+    """Tag each box under its bottom-left corner instead of above its top-left one."""
+    tag_inside: bool = False
+    """Tag each box inside its top-left corner."""
 
 
 @dataclass(frozen=True)
@@ -124,15 +128,22 @@ def draw_layers(image: bytes, layers: Sequence[BoxLayer], *, legend: bool = Fals
     factor = enlargement(picture.width)
     if factor > 1:
         picture = picture.resize((picture.width * factor, picture.height * factor), Image.Resampling.NEAREST)
-    font = _font(max(12, min(22, picture.width // 40)))
+    font = _font(max(11, min(20, picture.width // 48)))
     draw = ImageDraw.Draw(picture)
+    tags: list[tuple[tuple[float, float], str, str, bool]] = []
     for layer in layers:
         for index, box in enumerate(layer.boxes):
             x0, y0 = box.x * factor, box.y * factor
             x1, y1 = (box.x + box.width) * factor, (box.y + box.height) * factor
             draw.rectangle((x0, y0, x1, y1), outline=layer.color, width=layer.width)
             tag = layer.tags[index] if layer.tags is not None else str(box.label)
-            _tag(draw, (x0, y0), tag, layer.color, font, picture.height)
+            if layer.tag_inside:
+                tags.append(((x0 + layer.width, y0 + layer.width), tag, layer.color, True))
+            else:
+                tags.append(((x0, y1) if layer.tag_below else (x0, y0), tag, layer.color, layer.tag_below))
+    placed: list[tuple[float, float, float, float]] = []
+    for corner, tag, color, below in tags:  # after every box, so no box line crosses a tag
+        placed.append(_tag(draw, corner, tag, color, font, picture.height, below, placed))
     if legend and layers:
         picture = _with_legend(picture, layers, font)
     out = io.BytesIO()
@@ -141,17 +152,31 @@ def draw_layers(image: bytes, layers: Sequence[BoxLayer], *, legend: bool = Fals
 
 
 def _tag(
-    draw: ImageDraw.ImageDraw, at: tuple[float, float], text: str, color: str, font: Any, height: int
-) -> None:
-    """A small filled label at a box's top-left corner (inside the box when the box touches the top)."""
+    draw: ImageDraw.ImageDraw,
+    at: tuple[float, float],
+    text: str,
+    color: str,
+    font: Any,
+    height: int,
+    below: bool = False,
+    placed: Sequence[tuple[float, float, float, float]] = (),
+) -> tuple[float, float, float, float]:
+    """A small filled label above the corner `at` (below it with `below`), kept inside the image and
+    moved down past the tags already `placed`; returns where it went."""
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
     w, h = right - left + 6, bottom - top + 4
-    x, y = at[0], at[1] - h
+    x, y = at[0], (at[1] + 1 if below else at[1] - h)
     if y < 0:
         y = at[1]
+    for _ in range(len(placed)):
+        hit = [p for p in placed if x < p[2] and p[0] < x + w and y < p[3] and p[1] < y + h]
+        if not hit:
+            break
+        y = max(p[3] for p in hit) + 1
     y = min(y, max(0, height - h))
     draw.rectangle((x, y, x + w, y + h), fill=color)
     draw.text((x + 3 - left, y + 2 - top), text, fill="#ffffff", font=font)
+    return (x, y, x + w, y + h)
 
 
 def _with_legend(picture: Image.Image, layers: Sequence[BoxLayer], font: Any) -> Image.Image:
@@ -176,13 +201,15 @@ def _with_legend(picture: Image.Image, layers: Sequence[BoxLayer], font: Any) ->
 
 
 def draw_feedback(image: bytes, answer: Sequence[Box], gold: Sequence[Box]) -> bytes:
-    """The annotator's boxes (blue, tagged 1, 2 ...) and the gold boxes over them (orange, thicker,
-    tagged G1, G2 ...), with a legend; the numbers are those of `check_boxes`."""
+    """The gold boxes (orange, thick, tagged G1, G2 ... above) and the annotator's boxes over them
+    (blue, thin, tagged 1, 2 ... below), with a legend; the numbers are those of `check_boxes`. A box
+    drawn close to its gold box shows as a blue line along the orange one."""
+    yours = [str(i + 1) for i in range(len(answer))]
     return draw_layers(
         image,
         [
-            BoxLayer("Your boxes (1, 2 ...)", YOURS, answer, [str(i + 1) for i in range(len(answer))], 2),
-            BoxLayer("Gold boxes (G1, G2 ...)", GOLD, gold, [f"G{i + 1}" for i in range(len(gold))], 4),
+            BoxLayer("Gold boxes (G1, G2 ...)", GOLD, gold, [f"G{i + 1}" for i in range(len(gold))], 5),
+            BoxLayer("Your boxes (1, 2 ...)", YOURS, answer, yours, 2, tag_below=True),
         ],
         legend=True,
     )
@@ -194,11 +221,13 @@ def annotator_colors(names: Sequence[str]) -> dict[str, str]:
 
 
 def draw_annotators(image: bytes, boxes_by_annotator: Mapping[str, Sequence[Box]]) -> bytes:
-    """Every annotator's boxes on the image, one colour each, tagged with the box label, and a legend
-    naming the annotators with their number of boxes."""
+    """Every annotator's boxes on the image, one colour each, and a legend naming the annotators with
+    their number of boxes. Each box is tagged with its label inside its top-left corner; the tags of
+    boxes drawn at almost the same place are stacked, not overlaid."""
     colors = annotator_colors(list(boxes_by_annotator))
     layers = [
-        BoxLayer(f"{name} ({len(boxes)})", colors[name], boxes) for name, boxes in boxes_by_annotator.items()
+        BoxLayer(f"{name} ({len(boxes)})", colors[name], boxes, tag_inside=True)
+        for name, boxes in boxes_by_annotator.items()
     ]
     return draw_layers(image, layers, legend=True)
 

@@ -114,6 +114,8 @@ def gold_fingerprints(item_id: str) -> list[str]:
             f"{w} \u00d7 {h}",
             f'"width":{w},"height":{h}',
             f'"width": {w}, "height": {h}',
+            f"{w}\u00d7{h} at ({x}, {y})",  # calibration.reports.tables.answer_text
+            f"x={x}, y={y}",  # a Box's repr
         ]
     return out
 

@@ -45,11 +45,17 @@ class Watch:
 
         page.on("websocket", on_socket)
 
-    def assert_no_gold(self, page: Any, unanswered: list[str], step: str) -> None:
+    def assert_no_gold(self, page: Any, unanswered: list[str], step: str, *, marking: str = "") -> None:
+        """No gold box coordinates nor rationale of an unanswered item in the page or a received frame.
+
+        `marking` is the item the annotator is drawing on now: boxes drawn where the gold ones are
+        look like gold in the widget's list, so only its rationale is looked for.
+        """
         html = page.content() + "\n" + _frame_html(page)
         received = b"".join(self.received)
         for item_id in unanswered:
-            for mark in gold_fingerprints(item_id):
+            marks = gold_fingerprints(item_id)
+            for mark in marks[:1] if item_id == marking else marks:
                 assert mark not in html, f"{step}: gold of {item_id} ({mark!r}) is in the page"
                 assert mark.encode() not in received, (
                     f"{step}: gold of {item_id} ({mark!r}) reached the browser"
@@ -140,7 +146,7 @@ def test_annotator_draws_two_boxes_submits_and_sees_gold_drawn(tmp_path: Path) -
                     expect(frame.locator("#boxes li")).to_have_count(1)
                     expected = "Not quite, F1 0.00: 0 of 2 gold boxes right, 1 extra"
                 assert len(watch.sent) == sent_before, "drawing boxes sent something to the server"
-                watch.assert_no_gold(page, unanswered, step)
+                watch.assert_no_gold(page, unanswered, step, marking=item_id if number == 2 else "")
                 if number == 1:
                     page.mouse.move(5, 5)
                     page.wait_for_timeout(300)
