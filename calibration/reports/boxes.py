@@ -232,7 +232,7 @@ def draw_annotators(image: bytes, boxes_by_annotator: Mapping[str, Sequence[Box]
     return draw_layers(image, layers, legend=True)
 
 
-def alpha_curve_figure(curve: Any, *, title: str = "Box agreement by IoU threshold") -> Any:
+def alpha_curve_figure(curve: Any, *, title: str | None = None) -> Any:
     """A plotly line of Krippendorff's alpha against the IoU threshold, with its 95 % interval as a band.
 
     Args:
@@ -266,12 +266,12 @@ def alpha_curve_figure(curve: Any, *, title: str = "Box agreement by IoU thresho
         )
     )
     figure.update_layout(
-        title=title,
+        title=title or None,
         xaxis_title="IoU threshold (boxes matched below it count as disagreeing)",
         yaxis_title="Krippendorff's alpha",
         yaxis_range=[min(-0.1, float(curve["alpha"].min(skipna=True) or 0) - 0.05), 1.05],
         height=360,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
         legend={"orientation": "h", "y": -0.25},
     )
     return figure

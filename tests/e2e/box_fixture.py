@@ -18,12 +18,12 @@ ITEMS: dict[str, tuple[str, list[tuple[str, int, int, int, int]], str]] = {
     "B1": (
         "A red van parked beside a person in a blue coat",
         [("VEHICLE", 137, 59, 83, 71), ("PERSON", 41, 33, 27, 93)],
-        "GOLDWHY-B1 the van and the person each get one box",
+        "The van and the person each get one box of their own.",
     ),
     "B2": (
         "Two people, one partly hidden behind a green hedge",
         [("PERSON", 67, 43, 29, 97), ("PERSON", 211, 37, 31, 89)],
-        "GOLDWHY-B2 box the hidden parts of a person too",
+        "The person behind the hedge is boxed whole: hidden parts count.",
     ),
 }
 

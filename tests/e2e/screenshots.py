@@ -120,6 +120,23 @@ def shoot_tall(page, name: str, *, max_height: int = 4000) -> None:
     print("wrote", OUT / f"{name}.png")
 
 
+def shoot_between(page, name: str, first, after) -> None:
+    """Shoot the part of a page from the top of `first` to the top of `after` (the whole width of the
+    main column), growing the viewport so both are on screen."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 5000})
+    page.mouse.move(5, 5)
+    wait_idle(page)
+    page.wait_for_timeout(1200)  # charts and images redraw at the new size
+    top, bottom = first.bounding_box(), after.bounding_box()
+    column = page.get_by_test_id("stMainBlockContainer").bounding_box()
+    assert top and bottom and column, "the section is not on the page"
+    clip = {"x": column["x"], "y": top["y"] - 16, "width": column["width"], "height": bottom["y"] - top["y"]}
+    page.screenshot(path=str(OUT / f"{name}.png"), clip=clip)
+    page.set_viewport_size(size)
+    print("wrote", OUT / f"{name}.png")
+
+
 def choose(page, key: str, option: str) -> None:
     """Pick `option` (its visible text, or the start of it) in the select box with widget key `key`."""
     box = page.locator(f".st-key-{key} input")
@@ -259,6 +276,8 @@ def shoot_boxes() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="calibration-box-shots-"))
     url_db = f"sqlite:///{workdir / 'boxes.db'}"
+    import os
+
     engine = make_engine(url_db)
     prepare_database(engine)
     lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
@@ -303,7 +322,12 @@ def shoot_boxes() -> None:
         page.get_by_role("heading", name="Boxes: agreement by IoU threshold").scroll_into_view_if_needed()
         wait_charts(page, 1)
         expect_visible(page.get_by_test_id("stImage").first)
-        shoot_tall(page, "dashboard_boxes", max_height=6000)
+        shoot_between(
+            page,
+            "dashboard_boxes",
+            page.get_by_role("heading", name="Boxes: agreement by IoU threshold"),
+            page.get_by_role("heading", name="Agreement per rule"),
+        )
 
 
 def main() -> int:
