@@ -1,5 +1,6 @@
 """Boxes in a real browser: an annotator signs in, draws two boxes with the mouse on a boxes quiz item,
-submits once and sees the feedback with the gold boxes drawn.
+zooms, draws and deletes a box, relabels, moves and resizes (mouse and keyboard), submits once and
+sees the feedback with the gold boxes drawn; the boxes stored are those drawn, in image pixels.
 
 At every step before an item is answered, none of its gold box coordinates (nor its rationale) is in
 the page's HTML, the drawing widget's frame, or any websocket frame the browser received; while
@@ -82,6 +83,73 @@ def _current_item(page: Any, answered: set[str]) -> str:
     raise AssertionError("expected one unanswered boxes item on the page")
 
 
+def _line(frame: Any, index: int) -> str:
+    return frame.locator("#boxes li .pick").nth(index).inner_text()
+
+
+def _numbers(line: str) -> tuple[int, int, int, int]:
+    match = re.search(r"at x (\d+), y (\d+), (\d+) \u00d7 (\d+)$", line)
+    assert match, line
+    x, y, w, h = (int(v) for v in match.groups())
+    return x, y, w, h
+
+
+def edit_boxes(page: Any, gold: list[tuple[str, int, int, int, int]]) -> None:
+    """Zoom in and draw a small box (its coordinates stay in image pixels), remove it with the Delete
+    key, relabel a box and move it with the keyboard and back, resize one by a handle and back."""
+    from playwright.sync_api import expect
+
+    frame = box_frame(page)
+    stage = frame.locator("#stage")
+    before = [_line(frame, 0), _line(frame, 1)]
+    # zoom to 200 %: a small box drawn near the middle of the image keeps its image coordinates
+    frame.get_by_role("button", name="Zoom in").click()
+    frame.get_by_role("button", name="Zoom in").click()
+    expect(frame.locator("#zoom-level")).to_have_text("200%")
+    draw_box(page, (150, 92, 16, 10), WIDTH)
+    expect(frame.locator("#boxes li")).to_have_count(3)
+    x, y, w, h = _numbers(_line(frame, 2))
+    assert abs(x - 150) <= 1 and abs(y - 92) <= 1 and abs(w - 16) <= 1 and abs(h - 10) <= 1, (x, y, w, h)
+    frame.locator("#boxes li .pick").nth(2).click()  # select it, then the Delete key removes it
+    stage.press("Delete")
+    expect(frame.locator("#boxes li")).to_have_count(2)
+    frame.get_by_role("button", name="Fit").click()
+    expect(frame.locator("#zoom-level")).to_have_text("100%")
+    # relabel the second box with key 1 and back with key 2; move it right with the keyboard and back
+    frame.locator("#boxes li .pick").nth(1).click()
+    other = "Vehicle" if gold[1][0] == "PERSON" else "Person"
+    stage.press("1" if other == "Vehicle" else "2")
+    expect(frame.locator("#boxes li .pick").nth(1)).to_contain_text(f"Box 2: {other} at")
+    stage.press("2" if other == "Vehicle" else "1")
+    stage.press("Shift+ArrowRight")
+    moved = _numbers(_line(frame, 1))
+    assert moved[0] == _numbers(before[1])[0] + 10 and moved[1:] == _numbers(before[1])[1:], (moved, before)
+    stage.press("Shift+ArrowLeft")
+    expect(frame.locator("#boxes li .pick").nth(1)).to_have_text(before[1])
+    # resize the first box by its bottom-right handle, then back with Alt + arrow keys
+    frame.locator("#boxes li .pick").nth(0).click()
+    handle = frame.locator(".box.selected .handle[data-h='se']")
+    where, scale = handle.bounding_box(), stage.bounding_box()["width"] / WIDTH
+    assert where
+    cx, cy = where["x"] + where["width"] / 2, where["y"] + where["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 3 * scale, cy + 2 * scale, steps=4)
+    page.mouse.up()
+    x0, y0, w0, h0 = _numbers(before[0])
+    x1, y1, w1, h1 = _numbers(_line(frame, 0))
+    assert (x1, y1) == (x0, y0) and abs(w1 - (w0 + 3)) <= 1 and abs(h1 - (h0 + 2)) <= 1, (
+        before[0],
+        _line(frame, 0),
+    )
+    for _ in range(w1 - w0):
+        stage.press("Alt+ArrowLeft")
+    for _ in range(h1 - h0):
+        stage.press("Alt+ArrowUp")
+    expect(frame.locator("#boxes li .pick").nth(0)).to_have_text(before[0])
+    stage.press("Escape")
+
+
 def test_annotator_draws_two_boxes_submits_and_sees_gold_drawn(tmp_path: Path) -> None:
     require_browser()
     from playwright.sync_api import expect, sync_playwright
@@ -137,6 +205,7 @@ def test_annotator_draws_two_boxes_submits_and_sees_gold_drawn(tmp_path: Path) -
                         frame.locator("#labels").get_by_role("button", name=name, exact=True).click()
                         draw_box(page, (x + 2, y + 1, w - 3, h - 2), WIDTH)
                     expect(frame.locator("#boxes li")).to_have_count(2)
+                    edit_boxes(page, gold)
                     expected = "Correct. Your answer: 2 boxes"
                 else:
                     # one box only, with the wrong label: a partly wrong answer

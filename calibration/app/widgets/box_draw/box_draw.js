@@ -310,16 +310,17 @@
     if (handle && node) {
       const index = Number(node.dataset.i);
       drag = { mode: "resize", index: index, handle: handle.dataset.h, start: point, from: Object.assign({}, boxes[index]) };
-    } else if (node) {
-      const index = Number(node.dataset.i);
-      if (index !== selected) select(index);
-      drag = { mode: "move", index: index, start: point, from: Object.assign({}, boxes[index]), moved: false };
+    } else if (node && Number(node.dataset.i) === selected) {
+      // dragging the selected box moves it
+      drag = { mode: "move", index: selected, start: point, from: Object.assign({}, boxes[selected]), moved: false };
     } else {
-      if (!current) {
+      // a drag draws a new box, even over another box (a part inside an object); a click on a box selects it
+      const under = node ? Number(node.dataset.i) : -1;
+      if (!current && under < 0) {
         say("Choose a label first.");
         return;
       }
-      drag = { mode: "draw", start: point, x: event.clientX, y: event.clientY, node: null };
+      drag = { mode: "draw", start: point, x: event.clientX, y: event.clientY, node: null, under: under };
     }
     stage.setPointerCapture(event.pointerId);
   });
@@ -382,8 +383,8 @@
       const point = pointAt(event);
       const b = fromCorners(done.start.x, done.start.y, point.x, point.y, current);
       const long = Math.abs(event.clientX - done.x) >= MIN_DRAG || Math.abs(event.clientY - done.y) >= MIN_DRAG;
-      if (long && b.width >= 1 && b.height >= 1) addBox(b);
-      else select(-1); // a click on the image: nothing selected
+      if (long && current && b.width >= 1 && b.height >= 1) addBox(b);
+      else if (!long) select(done.under); // a click: the box under the pointer, or none
       return;
     }
     if (done.mode === "move" && !done.moved) return;
