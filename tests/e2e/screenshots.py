@@ -276,7 +276,6 @@ def shoot_boxes() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="calibration-box-shots-"))
     url_db = f"sqlite:///{workdir / 'boxes.db'}"
-    import os
 
     engine = make_engine(url_db)
     prepare_database(engine)
