@@ -217,3 +217,19 @@ def test_an_image_classification_item_shows_its_image_with_the_alt_text(
     at.button(key=f"{key}_submit").click().run()
     assert not at.exception and at.success[0].value.startswith("Correct.")
     assert len(at.get("image")) == 1  # the feedback shows the image again
+
+
+def test_the_widget_files_fetch_nothing_and_write_no_html() -> None:
+    from calibration.app.widgets.boxes import BOX_DRAW_DIR
+
+    page = (BOX_DRAW_DIR / "index.html").read_text(encoding="utf-8")
+    script = (BOX_DRAW_DIR / "box_draw.js").read_text(encoding="utf-8")
+    style = (BOX_DRAW_DIR / "box_draw.css").read_text(encoding="utf-8")
+    # the frame may load its own files and data: images only (no CDN, no request of its own)
+    assert "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; connect-src 'none'" in page
+    for text in (page.replace('http-equiv="Content-Security-Policy"', ""), script, style):
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text
+    # server text (labels, alt) goes in with textContent or attributes, never as HTML
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script, sink
+    assert "textContent = label.name" in script and "image.alt =" in script
