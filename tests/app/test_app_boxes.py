@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from app_helpers import errors, new_app, page, texts
 
@@ -73,15 +74,25 @@ def _write(folder: Path, task_type: str = "boxes") -> Path:
             "pass_accuracy": 0.5,
             "feedback": "immediate",
         },
-        "rules": [{"id": "R-ONE", "title": "One box per object", "text": "Box every car and person once."}],
+        "rules": [
+            {
+                "id": "R-ONE",
+                "title": "One box per object",
+                "text": "Box every car and person once.",
+                "examples": [
+                    {
+                        "input": {"image": "images/P1.png", "alt": "EXAMPLE-ALT a car"},
+                        "answer": _boxes([("CAR", 10, 10, 50, 40)]) if task_type == "boxes" else "CAR",
+                        "why": "EXAMPLE-WHY the car is boxed",
+                    }
+                ],
+            }
+        ],
         "items": items,
     }
     path = folder / "guideline.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
-
-
-import pytest
 
 
 @pytest.fixture(autouse=True)
@@ -226,10 +237,26 @@ def test_the_widget_files_fetch_nothing_and_write_no_html() -> None:
     script = (BOX_DRAW_DIR / "box_draw.js").read_text(encoding="utf-8")
     style = (BOX_DRAW_DIR / "box_draw.css").read_text(encoding="utf-8")
     # the frame may load its own files and data: images only (no CDN, no request of its own)
-    assert "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; connect-src 'none'" in page
+    assert (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; connect-src 'none'" in page
+    )
     for text in (page.replace('http-equiv="Content-Security-Policy"', ""), script, style):
         assert "http://" not in text and "https://" not in text and "//cdn" not in text
     # server text (labels, alt) goes in with textContent or attributes, never as HTML
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in script, sink
     assert "textContent = label.name" in script and "image.alt =" in script
+
+
+def test_the_guideline_page_shows_example_images_with_their_boxes(
+    app_engine, app_lead, app_annotator, tmp_path
+):
+    at, _ = _open(app_engine, app_lead, app_annotator, tmp_path)
+    at.query_params["version"] = "app-boxes@1.0.0"
+    at.switch_page(page("guideline.py")).run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "EXAMPLE-WHY the car is boxed" in shown
+    assert "Answer: 1 box: **Car**" in shown
+    captions = [i.proto.imgs[0].caption for i in at.get("image")]
+    assert captions == ["EXAMPLE\\-ALT a car"]  # the alt text, escaped markdown

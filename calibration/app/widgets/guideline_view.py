@@ -51,6 +51,12 @@ def answer_markdown(guideline: Any, input: Any, answer: Any) -> str:
         return {"a": "**A** is better", "b": "**B** is better", "tie": "**Tie**"}[value]
     if task.type == "ranking":
         return ranking_markdown(value, getattr(input, "candidates", None) or {})
+    if task.type == "boxes":
+        if not value:
+            return "*no box*"
+        return f"{len(value)} box{'es' if len(value) != 1 else ''}: " + ", ".join(
+            f"**{escape_markdown(names.get(box.label, box.label))}**" for box in value
+        )
     return escape_markdown(value)
 
 
@@ -103,10 +109,40 @@ def show_example(guideline: Any, example: Any, *, kind: str) -> None:
     """One example or edge case: the input, the gold answer and why."""
     with st.container(border=True):
         st.caption(kind + (f" · {escape_markdown(example.id)}" if example.id else ""))
-        show_input(guideline.task.type, example.input)
+        show_example_image(guideline, example)
+        if guideline.task.type != "boxes" or getattr(example.input, "text", ""):
+            show_input(guideline.task.type, example.input)
         st.markdown("Answer: " + answer_markdown(guideline, example.input, example.answer))
         if example.why:
             st.markdown(author_markdown(example.why))
+
+
+def show_example_image(guideline: Any, example: Any) -> None:
+    """An example's image with its alt text; on a boxes task with the example's boxes drawn on it."""
+    if not getattr(example.input, "image", None):
+        return
+    from calibration.app.widgets.images import input_image, show_image, show_input_image
+
+    if guideline.task.type != "boxes" or not example.answer:
+        show_input_image(guideline.ref, example.input)
+        return
+    image = input_image(guideline.ref, example.input)
+    if image is None:
+        show_input_image(guideline.ref, example.input)  # says the image is missing
+        return
+    from calibration.answers import parse_answer
+    from calibration.errors import CalibrationError
+    from calibration.reports.boxes import GOLD, BoxLayer, draw_layers
+
+    try:
+        boxes = parse_answer(guideline.task, example.answer, example.input)
+    except CalibrationError:
+        boxes = ()
+    names = {label.id: label.name for label in guideline.task.labels}
+    tags = [names.get(box.label, box.label) for box in boxes]
+    show_image(
+        draw_layers(image, [BoxLayer("answer", GOLD, boxes, tags, 3)]), getattr(example.input, "alt", None)
+    )
 
 
 def show_rule(guideline: Any, rule: Any) -> None:
