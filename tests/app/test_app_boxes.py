@@ -260,3 +260,21 @@ def test_the_guideline_page_shows_example_images_with_their_boxes(
     assert "Answer: 1 box: **Car**" in shown
     captions = [i.proto.imgs[0].caption for i in at.get("image")]
     assert captions == ["EXAMPLE\\-ALT a car"]  # the alt text, escaped markdown
+
+
+def test_the_review_after_the_quiz_draws_every_item_with_its_f1(
+    app_engine, app_lead, app_annotator, tmp_path
+):
+    at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
+    for position, item_id in enumerate(attempt.items):
+        key = f"quiz_{attempt.id}_{position}"
+        boxes = _boxes(GOLD[item_id])
+        at.session_state[f"{key}_boxes"] = {"boxes": boxes if item_id == "P2" else boxes[:1]}
+        at.button(key=f"{key}_submit").click().run()
+        assert not at.exception, at.exception
+        at.button(key="quiz_next").click().run()  # "Next item", then "See my result"
+    assert not at.exception, at.exception
+    labels = [e.label for e in at.expander if e.label.startswith("Item ")]
+    p1, p2 = attempt.items.index("P1") + 1, attempt.items.index("P2") + 1
+    assert f"Item {p1} · ◐ partly right, F1 0.67" in labels and f"Item {p2} · correct" in labels, labels
+    assert len(at.get("image")) == 2  # each item drawn with its gold boxes
