@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from calibration.boxes import Box, match_boxes
+from calibration.boxes import Box, score_boxes
 
 YOURS = "#0072b2"
 """Colour of the annotator's own boxes in the feedback (blue, told apart from gold without hue alone:
@@ -75,23 +75,24 @@ class BoxCheck:
 
 
 def check_boxes(answer: Sequence[Box], gold: Sequence[Box], min_iou: float) -> list[BoxCheck]:
-    """Each gold box with the answer's box matched to it by maximum total IoU, then the extra boxes.
+    """Each gold box with the answer's box paired with it, then the answer's boxes paired with none.
 
-    The pairing is `calibration.boxes.match_boxes` (labels do not take part); a pair is correct at
-    IoU >= `min_iou` with the same label. Every overlapping pair is shown with its IoU, even a loose
-    one, so the annotator sees how far off it was.
+    The pairs and their verdicts are `calibration.boxes.score_boxes`'s (maximum total IoU, labels
+    ignored for the pairing; a pair counts at IoU >= `min_iou` with the same label), so the feedback
+    and the score agree. Every overlapping pair is shown with its IoU, even a loose one, so the
+    annotator sees how far off it was.
     """
-    matches = {m.right: m for m in match_boxes(answer, gold)}
-    used = {m.left for m in matches.values()}
+    score = score_boxes(answer, gold, min_iou)
+    by_gold = {m.gold: m for m in score.matches}
+    used = {m.answer for m in score.matches}
     rows = []
     for g, gold_box in enumerate(gold):
-        match = matches.get(g)
+        match = by_gold.get(g)
         if match is None:
             rows.append(BoxCheck(g + 1, None, gold_box.label, None, None, False))
             continue
-        mine = answer[match.left]
-        ok = match.iou >= min_iou - 1e-12 and mine.label == gold_box.label
-        rows.append(BoxCheck(g + 1, match.left + 1, gold_box.label, mine.label, match.iou, ok))
+        mine = answer[match.answer]
+        rows.append(BoxCheck(g + 1, match.answer + 1, gold_box.label, mine.label, match.iou, match.correct))
     for a, mine in enumerate(answer):
         if a not in used:
             rows.append(BoxCheck(None, a + 1, None, mine.label, None, False))

@@ -15,7 +15,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from app_helpers import errors, new_app, page, texts
 
@@ -95,19 +94,12 @@ def _write(folder: Path, task_type: str = "boxes") -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _images_from_files(monkeypatch, tmp_path):  # TEMPORARY until the image reader lands
-    def read(engine, ref, path):
-        return (tmp_path / path).read_bytes()
-
-    monkeypatch.setattr(service, "guideline_image", read, raising=False)
-
-
 def _open(engine: Any, lead: Any, annotator: Any, folder: Path, task_type: str = "boxes") -> tuple[Any, Any]:
     from calibration.guidelines.loading import read_guideline_file
 
-    guideline = read_guideline_file(_write(folder, task_type)).guideline
-    service.publish(engine, guideline, lead)
+    loaded = read_guideline_file(_write(folder, task_type))
+    guideline = loaded.guideline
+    service.publish(engine, guideline, lead, images=loaded.images)
     round_ = service.create_calibration_round(
         engine, "Boxes round", guideline.ref, actor=lead, annotators=[annotator.name]
     )

@@ -125,10 +125,9 @@ def publish_guideline(engine: Any, folder: Path, lead: Any) -> str:
     from calibration.guidelines.loading import read_guideline_file
     from calibration.rounds import service
 
-    path = write_guideline(folder)
-    guideline = read_guideline_file(path).guideline
-    service.publish(engine, guideline, lead)
-    return guideline.ref
+    loaded = read_guideline_file(write_guideline(folder))
+    service.publish(engine, loaded.guideline, lead, images=loaded.images)
+    return loaded.guideline.ref
 
 
 def simulated_answer(item_id: str, who: int) -> list[dict[str, Any]]:

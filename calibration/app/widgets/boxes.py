@@ -124,7 +124,7 @@ def box_feedback(task: Any, image: bytes, answer: Any, gold: Any) -> None:
 
     from calibration.reports.boxes import check_boxes, draw_feedback
 
-    min_iou = float(getattr(task, "min_iou", 0.5))
+    min_iou = float(task.min_iou)
     st.image(
         draw_feedback(image, list(answer), list(gold)),
         caption=(

@@ -59,16 +59,15 @@ class BoxCredit:
     right: int
     gold: int
     given: int
-
-    @property
-    def f1(self) -> float:
-        return 1.0 if self.gold == self.given == 0 else 2 * self.right / (self.gold + self.given)
+    f1: float
 
 
 def box_credit(guideline: Any, item: Any, answer: Any) -> BoxCredit | None:
-    """The per-box checks of a boxes answer against gold (`calibration.reports.boxes.check_boxes`),
-    or None (not a boxes item, no gold, or an answer that does not parse)."""
+    """The per-box checks of a boxes answer against gold (`calibration.reports.boxes.check_boxes`) and
+    its F1 (`calibration.boxes.score_boxes`, as the quiz's score), or None (not a boxes item, no gold,
+    or an answer that does not parse)."""
     from calibration.answers import parse_answer
+    from calibration.boxes import score_boxes
     from calibration.errors import CalibrationError
     from calibration.reports.boxes import check_boxes
 
@@ -80,8 +79,9 @@ def box_credit(guideline: Any, item: Any, answer: Any) -> BoxCredit | None:
         gold = list(parse_answer(task, item.answer, item.input))
     except CalibrationError:
         return None
-    checks = check_boxes(mine, gold, float(getattr(task, "min_iou", 0.5)))
-    return BoxCredit(checks, sum(c.correct for c in checks), len(gold), len(mine))
+    score = score_boxes(mine, gold, float(task.min_iou))
+    checks = check_boxes(mine, gold, float(task.min_iou))
+    return BoxCredit(checks, score.correct, score.gold, score.given, score.f1)
 
 
 def box_credit_text(credit: BoxCredit) -> str:

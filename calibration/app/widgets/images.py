@@ -18,9 +18,18 @@ from calibration.app.widgets.text import escape_markdown
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _image_bytes(url: str | None, ref: str, path: str) -> bytes | None:
+    from calibration.errors import NotFoundError
     from calibration.rounds import service
 
-    return service.guideline_image(state.get_engine(), ref, path)
+    engine = state.get_engine()
+    guideline_id, _, version = ref.partition("@")
+    published = [v for v in service.list_guideline_versions(engine, guideline_id) if v.version == version]
+    if not published:
+        return None
+    try:
+        return service.image_of(engine, published[0].id, path).data
+    except NotFoundError:
+        return None
 
 
 def input_image(guideline_ref: str, input: Any) -> bytes | None:
