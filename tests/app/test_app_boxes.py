@@ -270,3 +270,57 @@ def test_the_review_after_the_quiz_draws_every_item_with_its_f1(
     p1, p2 = attempt.items.index("P1") + 1, attempt.items.index("P2") + 1
     assert f"Item {p1} · ◐ partly right, F1 0.67" in labels and f"Item {p2} · correct" in labels, labels
     assert len(at.get("image")) == 2  # each item drawn with its gold boxes
+
+
+def test_the_lead_previews_a_boxes_quiz_with_the_drawing_widget(
+    app_engine, app_lead, app_annotator, tmp_path
+):
+    _open(app_engine, app_lead, app_annotator, tmp_path)
+    (round_,) = [r for r in service.list_rounds(app_engine) if r.name == "Boxes round"]
+    at = new_app(app_lead, query={"round": str(round_.id)}).run()
+    at.switch_page(page("rounds.py")).run()
+    at.button(key="rounds_preview_start").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    key = f"rounds_preview_{round_.id}"
+    first = at.session_state[key]["items"][0]
+    args = json.loads(_component(at).proto.json_args)
+    assert args["alt"] == ALT[first] and args["instance"] == f"{key}_0"
+    at.session_state[f"{key}_0_boxes"] = {"boxes": _boxes(GOLD[first])}
+    at.button(key=f"{key}_0_submit").click().run()
+    assert not at.exception and at.success[0].value.startswith("Correct.")
+    assert len(at.get("image")) == 1
+
+
+def test_the_lead_adjudicates_a_boxes_item_by_drawing_and_sees_every_annotators_boxes(
+    app_engine, app_lead, app_annotator, tmp_path
+):
+    import sys
+
+    from app_helpers import ROOT
+
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    from box_fixture import ITEMS, make_pilot
+    from box_fixture import publish_guideline as publish_fixture
+
+    ref = publish_fixture(app_engine, tmp_path / "guideline", app_lead)
+    round_ = make_pilot(app_engine, ref, app_lead)
+    at = new_app(app_lead).run()
+    at.switch_page(page("adjudication.py")).run()
+    assert not at.exception, at.exception
+    item_id = at.selectbox(key="adj_item").value
+    assert item_id in ITEMS
+    (drawn,) = at.get("image")  # the image with every annotator's boxes, named in its caption
+    assert drawn.proto.imgs[0].caption.startswith(item_id)
+    scope = f"{round_.id}_{item_id}"
+    args = json.loads(_component(at).proto.json_args)
+    assert args["boxes"] == [] and args["instance"] == f"adj_{scope}"
+    decision = [
+        {"label": label, "x": x, "y": y, "width": w, "height": h} for label, x, y, w, h in ITEMS[item_id][1]
+    ]
+    at.text_area(key=f"adj_rationale_{scope}").input("Each object gets one box.")
+    at.session_state[f"adj_{scope}_boxes"] = {"boxes": decision}
+    at.button(key=f"adj_{scope}_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value == f"Saved the decision for {item_id}."
+    (saved,) = [d for d in service.adjudications(app_engine, round_.id) if d.item_id == item_id]
+    assert sorted(b["x"] for b in saved.answer) == sorted(b["x"] for b in decision)

@@ -8,6 +8,8 @@ import streamlit as st
 from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round
 from calibration.app.widgets.answers import answer_form
+from calibration.app.widgets.box_view import show_images_with_boxes
+from calibration.app.widgets.images import input_image, show_input_image
 from calibration.app.widgets.text import author_markdown, escape_markdown, reflow, show_input
 from calibration.errors import CalibrationError
 from calibration.reports.adjudication import adjudication_queue, answer_counts
@@ -74,7 +76,13 @@ except KeyError:
 
 left, right = st.columns(2, gap="large")
 with left:
-    show_input(guideline.task.type, item.input, heading=f"Item {item_id}", reflowed=True)
+    if guideline.task.type == "boxes":  # the image with every annotator's boxes
+        st.subheader(f"Item {escape_markdown(item_id)}")
+        show_images_with_boxes(round_, data, [item_id], columns=1)
+    else:
+        show_input_image(guideline.ref, item.input)
+    if guideline.task.type != "boxes" or getattr(item.input, "text", ""):
+        show_input(guideline.task.type, item.input, heading=f"Item {item_id}", reflowed=True)
     st.markdown("**Rules:** " + ", ".join(escape_markdown(r) for r in item.rules))
     for rule_id in item.rules:
         try:
@@ -114,7 +122,12 @@ scope = f"{round_.id}_{item_id}"
 rationale = st.text_area("Rationale (why this is the answer)", key=f"adj_rationale_{scope}", max_chars=4000)
 to_bank = st.checkbox("Add to the bank as gold", key=f"adj_bank_{scope}")
 submission = answer_form(
-    guideline.task, item.input, key=f"adj_{scope}", ask_confidence=False, submit_label="Save the decision"
+    guideline.task,
+    item.input,
+    key=f"adj_{scope}",
+    ask_confidence=False,
+    submit_label="Save the decision",
+    image=input_image(guideline.ref, item.input),
 )
 if submission is not None:
     if not (rationale or "").strip():

@@ -16,6 +16,7 @@ from calibration.answers import answer_to_json, parse_answer
 from calibration.app import state
 from calibration.app.widgets.answers import answer_form, missing_answer_message, reset_answer, show_item_input
 from calibration.app.widgets.feedback import show_item_feedback
+from calibration.app.widgets.images import input_image
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -67,10 +68,11 @@ def preview_quiz(engine: Any, user: Any, round_: Any) -> None:
         return
     if guideline.task.instructions:
         st.caption(guideline.task.instructions)
-    show_item_input(guideline.task, item.input, key=item_key)
+    image = input_image(guideline.ref, item.input)
+    show_item_input(guideline.task, item.input, key=item_key, image=image)
     rules = [(rule.id, rule.title) for rule in guideline.rules] if round_.settings.get("cite_rules") else None
     submission = answer_form(
-        guideline.task, item.input, key=item_key, rules=rules, submit_label="Answer (preview)"
+        guideline.task, item.input, key=item_key, rules=rules, submit_label="Answer (preview)", image=image
     )
     if submission is None:
         return
