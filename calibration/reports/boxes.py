@@ -26,7 +26,7 @@ GOLD = "#e69f00"
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#f0e442", "#000000")
 """One colour per annotator in the lead's view (Okabe-Ito, readable with colour-blindness)."""
 
-MIN_WIDTH = 480
+MIN_WIDTH = 960
 """Images narrower than this are enlarged by a whole factor (at most 4) before boxes are drawn."""
 
 

@@ -5,7 +5,7 @@ personal-data span round, then signs in a lead and an annotator in Chromium and 
 the lead's analysis pages on the demo pilots (agreement dashboard, revision queue, version comparison,
 annotators, adjudication, guideline diff). ``python tests/e2e/screenshots.py --lead-pages`` shoots only
 those (quicker while adjusting them); ``--boxes`` shoots only the boxes quiz, its feedback and the
-lead's box view (on the Pillow-drawn guideline of ``box_fixture.py``).
+lead's box view (the bundled street-objects guideline and the demo box pilot).
 """
 
 from __future__ import annotations
@@ -266,24 +266,27 @@ def shoot_model_triage(page, url: str) -> None:
 
 
 def shoot_boxes() -> None:
-    """A boxes quiz item with two boxes drawn, its feedback, and the lead's box view of a pilot."""
-    from box_fixture import ITEMS, WIDTH, make_pilot, publish_guideline
+    """The bundled street-objects guideline: a quiz item with its boxes drawn, the feedback, and the
+    lead's box view of the demo box pilot."""
     from playwright.sync_api import expect, sync_playwright
 
     from calibration.app.bootstrap import prepare_database
     from calibration.rounds import service
+    from calibration.rounds.demo_workspace import DEMO_BOX_ROUND, load_demo_workspace
     from calibration.storage.engine import make_engine
 
     workdir = Path(tempfile.mkdtemp(prefix="calibration-box-shots-"))
     url_db = f"sqlite:///{workdir / 'boxes.db'}"
-
     engine = make_engine(url_db)
     prepare_database(engine)
     lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
-    ref = publish_guideline(engine, workdir / "guideline", lead)
-    make_pilot(engine, ref, lead)
-    quiz = service.create_calibration_round(engine, "Boxes onboarding", ref, actor=lead)
+    load_demo_workspace(engine, actor=lead)
+    quiz = service.create_calibration_round(
+        engine, "Street objects onboarding", "street-objects@1.0.0", actor=lead, items_per_quiz=8
+    )
     token = service.invite(engine, quiz.id, actor=lead)
+    items = service.round_items(engine, quiz.id)  # the script reads gold to draw it (screenshots only)
+    guideline = service.get_guideline(engine, "street-objects@1.0.0")
     engine.dispose()
     with (
         app_server(url_db, workdir) as url,
@@ -301,10 +304,14 @@ def shoot_boxes() -> None:
         expect(frame.locator("#image")).to_be_visible(timeout=TIMEOUT)
         wait_idle(ann)
         caption = frame.locator("#caption").inner_text()
-        item_id = next(i for i, (alt, _, _) in ITEMS.items() if alt == caption)
-        for label, x, y, w, h in ITEMS[item_id][1]:
-            frame.locator("#labels").get_by_role("button", name=label.title(), exact=True).click()
-            draw_box(ann, (x + 3, y - 2, w - 2, h + 1), WIDTH)
+        item = next(i for i in items.values() if i.input.alt == caption)
+        width = int(frame.locator("#image").evaluate("image => image.naturalWidth"))
+        for number, box in enumerate(item.answer):
+            frame.locator("#labels").get_by_role(
+                "button", name=guideline.label(box["label"]).name, exact=True
+            ).click()
+            nudge = 2 if number % 2 else -2  # drawn by hand: a pixel or two off
+            draw_box(ann, (box["x"] + nudge, box["y"], box["width"], box["height"] - nudge), width)
         shoot(ann, "quiz_boxes")
         ann.get_by_test_id("stForm").get_by_role("button", name="Submit answer").click()
         expect(ann.get_by_test_id("stImage").first).to_be_visible(timeout=TIMEOUT)
@@ -316,7 +323,7 @@ def shoot_boxes() -> None:
         page.goto(f"{url}/dashboard", wait_until="domcontentloaded")
         expect_visible(page.get_by_role("heading", name="Agreement dashboard"))
         wait_idle(page)
-        choose(page, "dash_round", "Boxes pilot")
+        choose(page, "dash_round", DEMO_BOX_ROUND)
         expect_visible(page.get_by_role("heading", name="Boxes: agreement by IoU threshold"))
         page.get_by_role("heading", name="Boxes: agreement by IoU threshold").scroll_into_view_if_needed()
         wait_charts(page, 1)

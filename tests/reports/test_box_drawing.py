@@ -70,15 +70,15 @@ def test_check_boxes_with_nothing_drawn_or_no_gold() -> None:
 
 
 def test_small_images_are_enlarged_by_a_whole_factor() -> None:
-    assert [enlargement(w) for w in (100, 160, 240, 480, 2000)] == [4, 3, 2, 1, 1]
-    drawn = _open(draw_layers(_png(120, 60), []))
-    assert drawn.size == (480, 240)
+    assert [enlargement(w) for w in (100, 240, 320, 480, 640, 960, 2000)] == [4, 4, 3, 2, 2, 1, 1]
+    drawn = _open(draw_layers(_png(320, 60), []))
+    assert drawn.size == (960, 180)
 
 
 def test_the_feedback_draws_your_boxes_in_blue_and_gold_in_orange_with_a_legend() -> None:
-    image = _png(480, 240)
+    image = _png(960, 240)
     drawn = _open(draw_feedback(image, [Box("CAR", 100, 100, 100, 100)], [Box("CAR", 300, 100, 100, 100)]))
-    assert drawn.width == 480 and drawn.height > 240  # the legend strip below the image
+    assert drawn.width == 960 and drawn.height > 240  # the legend strip below the image
     assert drawn.getpixel((100, 150)) == _rgb(YOURS)  # left edge of your box
     assert drawn.getpixel((300, 150)) == _rgb(GOLD)  # left edge of the gold box
     assert drawn.getpixel((250, 150)) == (255, 255, 255)  # between them: the image untouched
@@ -88,7 +88,7 @@ def test_every_annotator_gets_a_colour_of_their_own() -> None:
     assert annotator_colors(["ann", "bo", "cy"]) == {"ann": PALETTE[0], "bo": PALETTE[1], "cy": PALETTE[2]}
     drawn = _open(
         draw_annotators(
-            _png(480, 200), {"ann": [Box("CAR", 10, 50, 50, 50)], "bo": [Box("CAR", 200, 50, 50, 50)]}
+            _png(960, 200), {"ann": [Box("CAR", 10, 50, 50, 50)], "bo": [Box("CAR", 200, 50, 50, 50)]}
         )
     )
     assert drawn.getpixel((10, 75)) == _rgb(PALETTE[0])
@@ -105,9 +105,9 @@ def test_boxes_are_drawn_in_image_pixels_on_an_enlarged_image() -> None:
 
 def test_a_jpeg_image_is_drawn_too() -> None:
     out = io.BytesIO()
-    Image.new("RGB", (600, 300), "#808080").save(out, format="JPEG")
+    Image.new("RGB", (1200, 300), "#808080").save(out, format="JPEG")
     drawn = _open(draw_feedback(out.getvalue(), [], []))
-    assert drawn.width == 600
+    assert drawn.width == 1200
 
 
 def test_the_worst_images_come_first_most_unmatched_then_lowest_iou() -> None:
