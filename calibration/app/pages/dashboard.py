@@ -16,6 +16,7 @@ from calibration.app.widgets.analysis_round import (
     selected_point,
     show_flags,
 )
+from calibration.app.widgets.box_view import show_box_dashboard
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.reports.charts import selected_rule
 from calibration.reports.tables import flag_name, items_side_by_side, statistic_name
@@ -75,6 +76,8 @@ cols[3].metric(
 )
 cols[4].metric("Target", f"{analysis.target:.2f}", help="The guideline's pilot target (`pilot_target`)")
 show_flags(overall.get("flags") or [], overall, prefix="Whole round:")
+if guideline.task.type == "boxes":
+    show_box_dashboard(round_, data, figures)
 
 # ----------------------------------------------------------------- per rule
 st.subheader("Agreement per rule")

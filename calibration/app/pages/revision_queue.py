@@ -9,6 +9,7 @@ from calibration.ambiguity.draft import draft_edge_case, newest_base, save_draft
 from calibration.ambiguity.queue import revision_queue, separation_text
 from calibration.app import state
 from calibration.app.widgets.analysis_round import explain_unanalysable, format_statistics, pick_round
+from calibration.app.widgets.box_view import show_images_with_boxes
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
@@ -121,6 +122,8 @@ with st.container(border=True):
             ]
         ).set_index("item_id")
         st.dataframe(format_statistics(worst), key="rq_worst", width="stretch")
+        if guideline.task.type == "boxes":  # the worst images, drawn with every annotator's boxes
+            show_images_with_boxes(round_, data, [w["item_id"] for w in entry.worst_items][:4])
 
 # ----------------------------------------------------------------- hardest items and gold suspects
 with st.expander("Hardest items and gold suspects"):

@@ -1,8 +1,9 @@
 """The lead's box view: the worst images drawn with every annotator's boxes, and alpha against the IoU
-threshold (dashboard and revision queue of a boxes round).
+threshold (dashboard, revision queue and adjudication of a boxes round).
 
 Pictures are drawn on the server with Pillow (`calibration.reports.boxes`), one colour per annotator
-with a legend; the curve is a plotly figure of `calibration.agreement.boxes.alpha_by_threshold`.
+with a legend; the curve is the round analysis's ``thresholds`` figure
+(`calibration.reports.charts.alpha_threshold_figure`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from calibration.app import state
 from calibration.app.widgets.images import input_image
 from calibration.app.widgets.text import escape_markdown
 from calibration.boxes import Box
-from calibration.reports.boxes import alpha_curve_figure, draw_annotators, worst_images
+from calibration.reports.boxes import draw_annotators
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 
@@ -53,24 +54,32 @@ def show_images_with_boxes(round_: Any, data: Any, item_ids: Sequence[str], *, c
             )
 
 
-def _box_agreement(data: Any) -> Any:
-    from calibration.agreement.boxes import box_agreement
+def _image_disagreement(data: Any) -> pd.DataFrame:
+    from calibration.agreement.boxes import box_item_disagreement
 
-    return box_agreement(data.responses, data.guideline.task, data.item_rules)
+    return box_item_disagreement(data.responses, data.guideline.task)
 
 
-def show_box_dashboard(round_: Any, data: Any, *, n_images: int = 4) -> None:
-    """Box agreement of a boxes round: alpha against the IoU threshold and the worst images."""
-    from calibration.agreement.boxes import alpha_by_threshold
-
+def worst_image_ids(round_: Any, n: int = 4) -> list[str]:
+    """The `n` images of a boxes round with the highest observed box disagreement (distance 1 − IoU
+    over matched boxes, 1 for a box no other annotator drew: `box_item_disagreement`), cached until
+    the round gets a new answer."""
     marker = state.latest_response_marker(round_.id)
-    result = state.cached_analysis("box_agreement", round_.id, marker, _box_agreement)
+    items = state.cached_analysis("box_item_disagreement", round_.id, marker, _image_disagreement)
+    ranked = items["disagreement"].dropna().sort_values(ascending=False, kind="stable")
+    return [str(i) for i in ranked.index[:n]]
+
+
+def show_box_dashboard(round_: Any, data: Any, figures: dict[str, Any], *, n_images: int = 4) -> None:
+    """Box agreement of a boxes round: alpha against the IoU threshold (the analysis's ``thresholds``
+    figure) and the images annotators disagree on most, drawn with every annotator's boxes."""
     st.subheader("Boxes: agreement by IoU threshold")
-    st.plotly_chart(alpha_curve_figure(alpha_by_threshold(result)), key="box_alpha_curve", width="stretch")
+    if "thresholds" in figures:
+        st.plotly_chart(figures["thresholds"], key="box_alpha_curve", width="stretch")
     st.caption(
         "Alpha with distance 1 − IoU between matched boxes; at threshold t, matched boxes below IoU t "
         "count as not matched. A steep fall says annotators find the same objects but draw their "
         "edges differently (a boundary rule is unclear)."
     )
     st.subheader("Boxes: the images annotators disagree on most")
-    show_images_with_boxes(round_, data, worst_images(result.items, n_images))
+    show_images_with_boxes(round_, data, worst_image_ids(round_, n_images))
