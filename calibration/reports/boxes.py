@@ -146,7 +146,7 @@ def draw_layers(image: bytes, layers: Sequence[BoxLayer], *, legend: bool = Fals
     for corner, tag, color, below in tags:  # after every box, so no box line crosses a tag
         placed.append(_tag(draw, corner, tag, color, font, picture.height, below, placed))
     if legend and layers:
-        picture = _with_legend(picture, layers, font)
+        picture = _with_legend(picture, layers, _font(max(14, min(32, picture.width // 36))))
     out = io.BytesIO()
     picture.save(out, format="PNG")
     return out.getvalue()
