@@ -81,7 +81,7 @@ with left:
         show_images_with_boxes(round_, data, [item_id], columns=1)
     else:
         show_input_image(guideline.ref, item.input)
-    if guideline.task.type != "boxes" or getattr(item.input, "text", ""):
+    if guideline.task.type != "boxes" or bool(getattr(item.input, "text", None)):
         show_input(guideline.task.type, item.input, heading=f"Item {item_id}", reflowed=True)
     st.markdown("**Rules:** " + ", ".join(escape_markdown(r) for r in item.rules))
     for rule_id in item.rules:
