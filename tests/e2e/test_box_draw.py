@@ -96,7 +96,8 @@ def _numbers(line: str) -> tuple[int, int, int, int]:
 
 def edit_boxes(page: Any, gold: list[tuple[str, int, int, int, int]]) -> None:
     """Zoom in and draw a small box (its coordinates stay in image pixels), remove it with the Delete
-    key, relabel a box and move it with the keyboard and back, resize one by a handle and back."""
+    key; zoom with Ctrl + wheel; add, select and remove a box with the keyboard; relabel a box and
+    move it with the keyboard and back; resize one by a handle and back."""
     from playwright.sync_api import expect
 
     frame = box_frame(page)
@@ -115,6 +116,22 @@ def edit_boxes(page: Any, gold: list[tuple[str, int, int, int, int]]) -> None:
     expect(frame.locator("#boxes li")).to_have_count(2)
     frame.get_by_role("button", name="Fit").click()
     expect(frame.locator("#zoom-level")).to_have_text("100%")
+    # Ctrl + wheel zooms too; the keyboard adds a box (Enter), selects it ([: the last) and removes it
+    where = stage.bounding_box()
+    assert where
+    page.mouse.move(where["x"] + where["width"] / 2, where["y"] + where["height"] / 2)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -120)
+    page.keyboard.up("Control")
+    expect(frame.locator("#zoom-level")).to_have_text("150%")
+    stage.press("0")
+    expect(frame.locator("#zoom-level")).to_have_text("100%")
+    stage.press("Enter")
+    expect(frame.locator("#boxes li")).to_have_count(3)
+    stage.press("[")
+    expect(frame.locator("#boxes li .pick").nth(2)).to_have_attribute("aria-pressed", "true")
+    stage.press("Delete")
+    expect(frame.locator("#boxes li")).to_have_count(2)
     # relabel the second box with key 1 and back with key 2; move it right with the keyboard and back
     frame.locator("#boxes li .pick").nth(1).click()
     other = "Vehicle" if gold[1][0] == "PERSON" else "Person"
