@@ -27,6 +27,23 @@ def test_first_start_asks_for_the_first_lead_and_signs_them_in(app_engine):
     assert at.title[0].value == "Hello, Lena Lead"
 
 
+def test_the_setup_demo_checkbox_names_every_pilot_it_loads(app_engine):
+    at = new_app().run()
+    label = at.checkbox(key="setup_demo").label
+    at.text_input(key="setup_name").input("Lena Lead")
+    at.text_input(key="setup_email").input("lead@example.org")
+    at.text_input(key="setup_password").input(PASSWORD)
+    at.text_input(key="setup_repeat").input(PASSWORD)
+    at.checkbox(key="setup_demo").check()
+    at.button(key="setup_submit").click().run(timeout=180)
+    assert not at.exception
+    loaded = {r.guideline_ref for r in service.list_rounds(app_engine)}
+    assert loaded == {"contract-clauses@1.0.0", "contract-clauses@1.1.0", "street-objects@1.0.0"}
+    for ref in loaded:  # the label promises what is loaded, the box pilot included
+        guideline_id, version = ref.split("@")
+        assert guideline_id in label and version in label, (ref, label)
+
+
 def test_setup_refuses_two_different_passwords(app_engine):
     at = new_app().run()
     at.text_input(key="setup_name").input("Lena Lead")

@@ -22,8 +22,8 @@ if bootstrap.needs_setup(engine):
         password = st.text_input("Password (8 characters or more)", type="password", key="setup_password")
         repeat = st.text_input("Repeat the password", type="password", key="setup_repeat")
         demo = st.checkbox(
-            "Also load the demo workspace (a finished pilot on the contract-clause guideline, "
-            "answered by six simulated annotators)",
+            "Also load the demo workspace: finished pilots answered by simulated annotators, on "
+            "contract-clauses 1.0.0 and its rewrite 1.1.0, and a box pilot on street-objects 1.0.0",
             value=False,
             key="setup_demo",
         )
