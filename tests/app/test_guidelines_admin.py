@@ -176,8 +176,12 @@ def test_a_draft_file_is_not_published_on_restart_but_listed_for_a_person_to_pub
     assert "Published contract-clauses@1.1.1." in [s.value for s in at.success]
     published = {v.ref: v for v in service.list_guideline_versions(ws.engine)}
     assert published["contract-clauses@1.1.1"].published_by == ws.author.id
+    # the published draft leaves the list at once: no second "Publish this draft" beside "Published"
+    assert not [s for s in at.subheader if s.value == "Drafts to review"]
+    assert not [b for b in at.button if b.key == "gadm_draft_publish"]
     at.run()
     assert not [s for s in at.subheader if s.value == "Drafts to review"]
+    assert "Published contract-clauses@1.1.1." not in [s.value for s in at.success]  # said once
 
 
 def test_an_invalid_draft_shows_its_problems_and_no_publish_button(ws, tmp_path, monkeypatch):

@@ -57,6 +57,9 @@ def _images(ref: str):
 
 
 # ----------------------------------------------------------------- drafts waiting for a person
+published_draft = st.session_state.pop("gadm_draft_published", None)
+if published_draft is not None:  # said after the rerun that took the draft off the list
+    st.success(f"Published {published_draft}.", icon=":material/check_circle:")
 drafts = {f"{f.id}@{f.version}": f for f in versions.unpublished_drafts(_published(), versions.BUNDLED_DIR)}
 if drafts:
     st.subheader("Drafts to review")
@@ -90,8 +93,9 @@ if drafts:
                 service.publish(state.get_engine(), draft, actor=user.id, images=loaded_draft.images)
             except CalibrationError as error:
                 state.render_error(error)
-            else:
-                st.success(f"Published {draft.ref}.", icon=":material/check_circle:")
+            else:  # rerun: the draft leaves "Drafts to review" at once, no second publish button
+                st.session_state["gadm_draft_published"] = draft.ref
+                st.rerun()
 
 # ----------------------------------------------------------------- choose a version
 source = st.segmented_control(
