@@ -200,3 +200,32 @@ def test_lead_names_a_model_annotator_and_its_answers_stay_out_of_human_agreemen
     stored = service.round_responses(app_engine, "Imported pilot")
     assert sorted(stored.responses["annotator_id"]) == ["ana", "bo"]
     assert stored.model_responses["annotator_id"].tolist() == ["senti-bot"]
+
+
+def test_the_round_gets_the_default_name_the_dry_run_announced(app_engine, app_lead, monkeypatch):
+    import datetime as dt
+    import itertools
+    import types
+
+    from calibration.rounds import importing
+
+    minutes = itertools.count()  # every reading of the clock is a minute later than the last
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2026, 12, 7, 10, 0, tzinfo=tz) + dt.timedelta(minutes=next(minutes))
+
+    monkeypatch.setattr(importing, "dt", types.SimpleNamespace(UTC=dt.UTC, datetime=Clock))
+    service.publish(app_engine, single_label_guideline(), app_lead)
+    at = new_app(app_lead)
+    at.switch_page(page("rounds.py")).run()
+    at.selectbox(key="imp_format").set_value("labelstudio")
+    at.file_uploader(key="imp_file").set_value(("pilot.json", export(), "application/json"))
+    at.selectbox(key="imp_ref").set_value(REF)
+    at.run()
+    at.button(key="imp_check").click().run()
+    assert "into pilot round 'pilot import 2026-12-07 10:00:00' on tiny-labels@1.0.0 (dry run" in texts(at)
+    at.button(key="imp_import").click().run()
+    assert not at.exception and errors(at) == []
+    assert [r.name for r in service.list_rounds(app_engine)] == ["pilot import 2026-12-07 10:00:00"]

@@ -234,6 +234,8 @@ def import_section(engine: Any, user: Any, refs: list[str]) -> None:
         report = outcome
         _show_report(report)
         if st.button("Import", type="primary", key="imp_import", icon=":material/upload:"):
+            # the round gets the name the dry run announced (the default name holds the time)
+            args["round_name"] = report.round_name
             try:
                 done = import_file(engine, actor=user, **args)
             except CalibrationError as error:
