@@ -172,3 +172,22 @@ def test_annotator_is_refused(ws):
     at = ws.page("revision_queue.py", ws.annotator).run()
     assert "This page is for a lead or guideline author" in texts(at)
     assert not at.dataframe
+
+
+def test_a_box_item_to_turn_into_an_edge_case_shows_its_image_not_a_dict(ws):
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import DEMO_BOX_ROUND
+
+    box_round = service.get_round(ws.engine, DEMO_BOX_ROUND)
+    at = ws.page("revision_queue.py", ws.author).run()
+    at.selectbox(key="rq_round").set_value(box_round.id).run()
+    assert not at.exception
+    scope = f"{box_round.id}_{at.selectbox(key='rq_rule').value}"
+    item = service.get_guideline(ws.engine, box_round.guideline_ref).item(
+        at.selectbox(key=f"rq_item_{scope}").value
+    )
+    from calibration.app.widgets.text import escape_markdown
+
+    captions = [i.proto.imgs[0].caption for i in at.get("image")]
+    assert escape_markdown(item.input.alt) in captions  # the item's image, drawn with its gold boxes
+    assert not [t.value for t in at.text if "'metadata'" in t.value]

@@ -10,6 +10,7 @@ from calibration.ambiguity.queue import revision_queue, separation_text
 from calibration.app import state
 from calibration.app.widgets.analysis_round import explain_unanalysable, format_statistics, pick_round
 from calibration.app.widgets.box_view import show_images_with_boxes
+from calibration.app.widgets.guideline_view import show_example_image
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
@@ -151,7 +152,12 @@ if not candidates:
 scope = f"{round_.id}_{rule_id}"
 item_id = st.selectbox("Item", candidates, key=f"rq_item_{scope}")
 item = guideline.item(item_id)
-st.text(getattr(item.input, "text", None) or str(item.input.model_dump()))
+if getattr(item.input, "image", None):  # an image item: the picture with its gold boxes, not a dict
+    show_example_image(guideline, item)
+    if item.input.text:
+        st.text(item.input.text)
+else:
+    st.text(getattr(item.input, "text", None) or str(item.input.model_dump()))
 answer = item.answer
 if guideline.task.type in ("single_label", "pairwise", "rating"):
     choices = list(guideline.task.categories)
