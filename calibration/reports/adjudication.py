@@ -33,11 +33,15 @@ def adjudication_queue(
         DataFrame indexed by item_id with columns ``rules, text, answers, distinct, majority_share,
         reason`` ("no gold", "disagreement" or both), ``gold`` (the item's current gold answer as
         plain text, '' when it has none: an item disputed by annotators may already have gold) and
-        ``adjudicated`` (bool).
+        ``adjudicated`` (bool). On a boxes task two answers count as one (``distinct``, ``majority_share``,
+        "disagreement") when their boxes pair up at the task's ``min_iou`` with the same labels.
     """
     if responses.empty:
         return pd.DataFrame(columns=QUEUE_COLUMNS)
-    keyed = responses[ANSWER].map(repr)
+    if guideline.task.type == "boxes":  # coordinates never repeat to the pixel: compare as the quiz scores
+        keyed = _same_boxes_keys(responses, guideline.task.min_iou)
+    else:
+        keyed = responses[ANSWER].map(repr)
     grouped = keyed.groupby(responses[ITEM])
     distinct = grouped.nunique()
     answers = grouped.size()
@@ -76,6 +80,30 @@ def adjudication_queue(
     return table.set_index(ITEM).sort_values(
         ["majority_share", "distinct"], ascending=[True, False], kind="stable"
     )
+
+
+def _same_boxes_keys(responses: pd.DataFrame, min_iou: float) -> pd.Series:
+    """A key per box answer, shared by the answers to an item that are the same boxes.
+
+    Two answers are the same when every box of one pairs with a box of the other at IoU >= `min_iou`
+    with the same label (`calibration.boxes.score_boxes` scores one against the other as right, the
+    test the quiz applies against gold); each answer takes the key of the first earlier answer it equals.
+    """
+    from calibration.boxes import as_boxes, score_boxes
+
+    keys = pd.Series("", index=responses.index, dtype=object)
+    for item_id, rows in responses.groupby(ITEM, sort=False):
+        kinds: list[tuple[Any, ...]] = []
+        for index, answer in rows[ANSWER].items():
+            boxes = as_boxes(answer or ())
+            same = next(
+                (k for k, kind in enumerate(kinds) if score_boxes(boxes, kind, min_iou).is_correct), None
+            )
+            if same is None:
+                kinds.append(boxes)
+                same = len(kinds) - 1
+            keys[index] = f"{item_id}#{same}"
+    return keys
 
 
 def gold_text(guideline: Any, gold: pd.Series, item_id: str, raw: str | None = None) -> str:
