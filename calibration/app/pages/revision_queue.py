@@ -154,8 +154,8 @@ item_id = st.selectbox("Item", candidates, key=f"rq_item_{scope}")
 item = guideline.item(item_id)
 if getattr(item.input, "image", None):  # an image item: the picture with its gold boxes, not a dict
     show_example_image(guideline, item)
-    if item.input.text:
-        st.text(item.input.text)
+    if getattr(item.input, "text", None):
+        st.text(getattr(item.input, "text", ""))
 else:
     st.text(getattr(item.input, "text", None) or str(item.input.model_dump()))
 answer = item.answer
