@@ -57,3 +57,14 @@ def test_the_revision_queue_of_a_boxes_round_draws_the_worst_images(app_engine, 
     shown = [i.proto.imgs[0].caption for i in at.get("image")]
     captions = [c.split(" · ")[0] for c in shown if " · " in c]
     assert captions == list(worst.index)[:4] and set(captions) <= set(ITEMS)
+
+
+def test_the_rule_table_of_a_boxes_round_leaves_out_statistics_boxes_do_not_have(
+    app_engine, app_lead, tmp_path
+):
+    at = _dashboard(app_engine, app_lead, tmp_path)
+    tables = [list(d.proto.column_order) for d in at.dataframe]
+    (order,) = [o for o in tables if o[:1] == ["title"]]  # the per-rule table
+    assert "krippendorff_alpha" in order and "title" in order
+    # kappa and AC1 are not defined for boxes: no column of None
+    assert not {"cohen_kappa_mean", "gwet_ac1", "fleiss_kappa"} & set(order)

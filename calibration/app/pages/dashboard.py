@@ -96,7 +96,8 @@ st.dataframe(
     format_statistics(shown),
     key="dash_rule_table",
     width="stretch",
-    column_order=RULE_COLUMNS,
+    # a statistic this task type does not have (kappa and AC1 for boxes) is left out, not shown as None
+    column_order=[c for c in RULE_COLUMNS if c in ("title", "flags") or shown[c].notna().any()],
     column_config={
         "title": st.column_config.TextColumn("rule", width="medium"),
         "n_items": number("items"),
