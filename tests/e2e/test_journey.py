@@ -308,7 +308,9 @@ def _take_label_quiz(journey: Journey, page: Any, guideline: Any) -> None:
         journey.assert_no_unanswered_gold(page, guideline, unanswered, f"label item {step + 1}")
         item = _current_item(page, guideline, answered)
         form = page.get_by_test_id("stForm")
-        form.get_by_text(guideline.label(item.answer).name, exact=True).click()
+        form.get_by_role("radiogroup", name="Your answer").get_by_text(
+            guideline.label(item.answer).name, exact=True
+        ).click()
         form.get_by_role("button", name="Submit answer").click()
         _after_submit(page)
         answered.add(item.id)
@@ -365,7 +367,9 @@ def _take_adaptive_quiz(journey: Journey, page: Any, guideline: Any) -> int:
         journey.assert_no_unanswered_gold(page, guideline, guideline.items, f"adaptive item {step + 1}")
         item = _current_item(page, guideline, answered)
         form = page.get_by_test_id("stForm")
-        form.get_by_text(guideline.label(item.answer).name, exact=True).click()
+        form.get_by_role("radiogroup", name="Your answer").get_by_text(
+            guideline.label(item.answer).name, exact=True
+        ).click()
         form.get_by_role("button", name="Submit answer").click()
         answered.add(item.id)
         wait_idle(page)
