@@ -1,13 +1,15 @@
 """Adaptive pilot bench: answers needed to decide every rule, full uniform design vs the adaptive pilot.
 
-Usage: ``python bench/adaptive_pilot.py [--repetitions 100] [--seed 0] [--quick]``
+Usage: ``python bench/adaptive_pilot.py [--repetitions 100] [--seed 0] [--quick] [--scenario mixed|clear|both]``
 
-A simulated pilot of 8 rules (20-40 items each, 240 items), target alpha 0.8, 2 answers per item,
-labels among three categories. Rules have a known true agreement: an annotator knows the item's
-label with probability ``q`` and otherwise answers at random, so two annotators' chance-corrected
-agreement is ``q**2``; the rules are set at 0.95 and 0.92 (clearly above), 0.30, 0.55 and 0.65
-(clearly below), 0.75, 0.80 and 0.85 (near the target). Repetition ``r`` uses seed ``seed + r``
-and ``4 + r % 3`` annotators (4 to 6). Every policy reads the same simulated answers.
+A simulated pilot of 8 rules, target alpha 0.8, 2 answers per item, labels among three
+categories. Rules have a known true agreement: an annotator knows the item's label with
+probability ``q`` and otherwise answers at random, so two annotators' chance-corrected agreement is
+``q**2``. Scenario ``mixed`` (20-40 items per rule, 240 items): 0.95 and 0.92 (clearly above), 0.30,
+0.55 and 0.65 (clearly below), 0.75, 0.80 and 0.85 (near the target). Scenario ``clear`` (30-40
+items per rule, 290 items): 0.95 to 0.98 and 0.00 to 0.50, every rule far from the target.
+Repetition ``r`` uses seed ``seed + r`` and ``4 + r % 3`` annotators (4 to 6). Every policy reads
+the same simulated answers.
 
 - **full design**: every item gets 2 answers (480); the rule decisions are `pilot_status` on all.
 - **uniform, stop when all decided**: the full design's items in a seeded random order, each with
@@ -15,7 +17,8 @@ and ``4 + r % 3`` annotators (4 to 6). Every policy reads the same simulated ans
 - **adaptive**: the store's loop (`calibration.rounds.adaptive_pilot`): each annotator holds one
   item; a random annotator with an item answers it, then gets the next from
   `calibration.adaptive.pilot.next_pilot_item` on `pilot_status` of the answers so far, with the
-  round's 20% control slice; an annotator with no next item finishes. Reported: answers when
+  round's 20% control slice; an annotator with no next item finishes (the bench also counts the
+  runs in which one reloading at the end would have got another item). Reported: answers when
   every rule was first decided, and answers in all (the rest of the control slice and the items
   already handed out are answered too).
 
@@ -66,6 +69,18 @@ RULES: dict[str, tuple[float, int]] = {
     "near-0.80": (0.80, 30),
     "near-0.85": (0.85, 20),
 }
+# Every rule far from the target, 30-40 items: the full design decides most of them.
+CLEAR_RULES: dict[str, tuple[float, int]] = {
+    "above-0.98": (0.98, 40),
+    "above-0.97": (0.97, 30),
+    "above-0.96": (0.96, 40),
+    "above-0.95": (0.95, 40),
+    "below-0.00": (0.00, 30),
+    "below-0.30": (0.30, 40),
+    "below-0.45": (0.45, 40),
+    "below-0.50": (0.50, 30),
+}
+SCENARIOS = {"mixed": RULES, "clear": CLEAR_RULES}
 DECISIONS = ("above", "below", "undecided")
 
 
@@ -88,6 +103,7 @@ class Run:
     answers_per_rule: dict[str, int] = field(default_factory=dict)
     answers_all_decided: int | None = None
     handed_to_decided: int = 0
+    reload_items: int = 0
     estimates: dict[str, float | None] = field(default_factory=dict)
     control_estimates: dict[str, float | None] = field(default_factory=dict)
 
@@ -194,9 +210,8 @@ def adaptive(pilot: Pilot, seed: int, fraction: float = DEFAULT_CONTROL_FRACTION
     handed_to_decided = 0
     all_decided_at: int | None = None
 
-    def hand_out(annotator: str) -> None:
-        nonlocal handed_to_decided
-        pick = next_pilot_item(
+    def choose(annotator: str) -> str | None:
+        return next_pilot_item(
             status.status,
             pilot.item_rules,
             control=control,
@@ -208,6 +223,10 @@ def adaptive(pilot: Pilot, seed: int, fraction: float = DEFAULT_CONTROL_FRACTION
             fraction=fraction,
             seed=seed,
         )
+
+    def hand_out(annotator: str) -> None:
+        nonlocal handed_to_decided
+        pick = choose(annotator)
         if pick is None:
             return
         if pick not in control and all(
@@ -229,12 +248,16 @@ def adaptive(pilot: Pilot, seed: int, fraction: float = DEFAULT_CONTROL_FRACTION
             all_decided_at = len(status.rows)
         hand_out(annotator)
     final = status.status
+    # An annotator who got no item finished; had they reloaded at the end (the store chooses again
+    # for an attempt still in progress), would a later answer have reopened something for them?
+    reload_items = sum(choose(a) is not None for a in pilot.annotators)
     return Run(
         answers=len(status.rows),
         decisions={r: s.decision for r, s in final.items()},
         answers_per_rule=_per_rule(pilot, status.rows),
         answers_all_decided=all_decided_at,
         handed_to_decided=handed_to_decided,
+        reload_items=reload_items,
         estimates={r: s.estimate for r, s in final.items()},
         control_estimates={r: s.control_estimate for r, s in final.items()},
     )
@@ -251,7 +274,7 @@ def _mean(values: Sequence[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]]) -> None:
+def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]], name: str = "custom") -> None:
     results: list[tuple[Pilot, Run, Run, Run]] = []
     start, cpu = time.perf_counter(), time.process_time()
     for rep in range(repetitions):
@@ -261,7 +284,7 @@ def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]]) -> N
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     total_items = sum(n for _, n in rules.values())
     print(
-        f"adaptive pilot bench: {len(rules)} rules, {total_items} items, target {TARGET}, "
+        f"adaptive pilot bench, scenario {name}: {len(rules)} rules, {total_items} items, target {TARGET}, "
         f"{OVERLAP} answers per item, 4-6 annotators, {repetitions} repetitions (seeds {seed}-{seed + repetitions - 1}); "
         f"{wall:.1f} s wall-clock, {cpu:.1f} s CPU"
     )
@@ -306,6 +329,10 @@ def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]]) -> N
             r.decisions[x] == f.decisions[x] for r, f in zip(runs, full, strict=True) for x in near
         )
         bad = sum(wrong(r.decisions[x], rules[x][0]) for r in runs for x in rules)
+        pairs = [(r.decisions[x], f.decisions[x]) for r, f in zip(runs, full, strict=True) for x in rules]
+        more = sum(d != "undecided" and g == "undecided" for d, g in pairs)
+        fewer = sum(d == "undecided" and g != "undecided" for d, g in pairs)
+        opposite = sum("undecided" not in (d, g) and d != g for d, g in pairs)
         print(
             f"{name:<34} answers {_mean([r.answers for r in runs]):6.1f} "
             f"({_mean([r.answers for r in runs]) / full[0].answers:5.1%} of the full design); "
@@ -313,6 +340,11 @@ def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]]) -> N
             f"{agree_clear}/{len(clear) * len(runs)}, near rules {agree_near}/{len(near) * len(runs)}; "
             f"wrong {bad}/{len(rules) * len(runs)}"
         )
+        if runs is not full:
+            print(
+                f"{'':<34} against full: decided where full is undecided {more}, undecided where full "
+                f"decided {fewer}, opposite decision {opposite}"
+            )
 
     summary("full design", full)
     summary("uniform order, stop when decided", uni)
@@ -321,7 +353,8 @@ def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]]) -> N
     print(
         f"adaptive: every rule decided in {len(reached)}/{len(ada)} runs, after {_mean([float(x) for x in reached]):.1f} "
         f"answers on average in those; items handed to decided rules outside the control slice: "
-        f"{sum(a.handed_to_decided for a in ada)}"
+        f"{sum(a.handed_to_decided for a in ada)}; runs in which an annotator reloading at the end "
+        f"would get another item: {sum(a.reload_items > 0 for a in ada)}"
     )
     reached_u = [u.answers for u in uni if all(d != "undecided" for d in u.decisions.values())]
     print(
@@ -348,8 +381,12 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=100, help="simulated pilots")
     parser.add_argument("--seed", type=int, default=0, help="first seed (repetition r uses seed + r)")
     parser.add_argument("--quick", action="store_true", help="10 repetitions")
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "both"], default="both", help="rule set")
     args = parser.parse_args()
-    bench(10 if args.quick else args.repetitions, args.seed, RULES)
+    for name, rules in SCENARIOS.items():
+        if args.scenario in (name, "both"):
+            bench(10 if args.quick else args.repetitions, args.seed, rules, name)
+            print()
 
 
 if __name__ == "__main__":
