@@ -329,6 +329,7 @@ def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]], name
             r.decisions[x] == f.decisions[x] for r, f in zip(runs, full, strict=True) for x in near
         )
         bad = sum(wrong(r.decisions[x], rules[x][0]) for r in runs for x in rules)
+        every = sum(all(r.decisions[x] != "undecided" for x in rules) for r in runs)
         pairs = [(r.decisions[x], f.decisions[x]) for r, f in zip(runs, full, strict=True) for x in rules]
         more = sum(d != "undecided" and g == "undecided" for d, g in pairs)
         fewer = sum(d == "undecided" and g != "undecided" for d, g in pairs)
@@ -336,7 +337,7 @@ def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]], name
         print(
             f"{name:<34} answers {_mean([r.answers for r in runs]):6.1f} "
             f"({_mean([r.answers for r in runs]) / full[0].answers:5.1%} of the full design); "
-            f"rules decided {_mean(decided):.2f}/{len(rules)}; same as full: clear rules "
+            f"rules decided {_mean(decided):.2f}/{len(rules)}, all in {every}/{len(runs)}; same as full: clear rules "
             f"{agree_clear}/{len(clear) * len(runs)}, near rules {agree_near}/{len(near) * len(runs)}; "
             f"wrong {bad}/{len(rules) * len(runs)}"
         )
