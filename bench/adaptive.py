@@ -19,6 +19,9 @@ Usage: ``python bench/adaptive.py [--repetitions 100] [--seed 0] [--skip-fit]``
 2. Model fit: 2PL on 200,000 answers (2,000 items, 500 annotators); wall-clock and CPU seconds.
 3. Next item: `next_step` and `AdaptiveBank.step` on a pool of 2,000 items (40 rules) after 60 answers; median ms, and the
    ratio to refitting the model from scratch on every answer.
+
+The same comparison for pilots (answers needed to reach the full design's per-rule decisions) is
+``bench/adaptive_pilot.py``.
 """
 
 from __future__ import annotations

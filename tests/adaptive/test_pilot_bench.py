@@ -1,0 +1,83 @@
+"""A tiny run of bench/adaptive_pilot.py: the adaptive pilot (the store's loop over next_pilot_item
+and pilot_status) stops serving decided rules and needs fewer answers than the full design where it
+must, with the same decisions on clear rules."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "bench_adaptive_pilot", ROOT / "bench" / "adaptive_pilot.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+# One rule on which everyone agrees, one on which nobody does: both are clear, and decidable on a
+# handful of items, so an adaptive pilot must stop each long before its 30 items.
+CLEAR = {"agree": (1.0, 30), "random": (0.0, 30)}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_adaptive_pilot_stops_serving_decided_rules_and_uses_fewer_answers_with_the_full_decisions(seed):
+    pilot = bench.simulate_pilot(CLEAR, 4, np.random.default_rng([seed, 0]))
+    full = bench.full_design(pilot)
+    assert full.answers == 120 and full.decisions == {"agree": "above", "random": "below"}
+    run = bench.adaptive(pilot, seed)
+    assert run.decisions == full.decisions
+    assert run.handed_to_decided == 0
+    assert run.answers_all_decided is not None and run.answers_all_decided < 60
+    # all answers, the rest of the 12-item control slice included, stay well under the full design
+    assert run.answers < 0.75 * full.answers
+    # each rule got fewer answers than its full 60
+    assert all(n < 60 for n in run.answers_per_rule.values())
+
+
+def test_without_a_control_slice_a_decided_rule_gets_nothing_more():
+    pilot = bench.simulate_pilot(CLEAR, 5, np.random.default_rng([7, 0]))
+    run = bench.adaptive(pilot, 7, fraction=0.0)
+    assert run.decisions == {"agree": "above", "random": "below"}
+    # decided after at least 5 completed items each; a few items were already handed out by then
+    assert run.answers - run.answers_all_decided <= 2 * len(pilot.annotators)
+    assert run.answers <= 40
+
+
+def test_uniform_order_stops_once_every_rule_is_decided():
+    pilot = bench.simulate_pilot(CLEAR, 4, np.random.default_rng([3, 0]))
+    run = bench.uniform_stop(pilot, 3)
+    assert run.decisions == {"agree": "above", "random": "below"}
+    assert run.answers < 120 and run.answers % 2 == 0
+
+
+def test_per_rule_status_updates_give_the_same_run_as_recomputing_everything():
+    rules = {"a": (0.9, 12), "b": (0.5, 10), "c": (0.8, 8)}
+    pilot = bench.simulate_pilot(rules, 5, np.random.default_rng([11, 0]))
+    fast = bench.adaptive(pilot, 11)
+    exact = bench.adaptive(pilot, 11, exact=True)
+    assert fast == exact
+
+
+def test_a_wrong_decision_lies_beyond_the_margin():
+    assert bench.wrong("above", 0.69) and bench.wrong("below", 0.91)
+    assert not bench.wrong("above", 0.75) and not bench.wrong("below", 0.85)
+    assert not bench.wrong("undecided", 0.0) and not bench.wrong("below", 0.3)
+
+
+def test_bench_prints_the_comparison(capsys):
+    bench.bench(1, 0, {"agree": (1.0, 10), "random": (0.0, 10)})
+    out = capsys.readouterr().out
+    assert "seeds 0-0" in out and "full design" in out and "adaptive (all answers)" in out
