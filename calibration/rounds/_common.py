@@ -278,3 +278,36 @@ def isna(value: Any) -> bool:
     import pandas as pd
 
     return value is None or (not isinstance(value, str | list | tuple | dict) and bool(pd.isna(value)))
+
+
+def assigned_unless_pending(session: Session, row: t.Attempt) -> list[str] | None:
+    """The attempt's assigned items when all are answered (its next item is to be chosen), else None.
+
+    Checked again under the attempt's lock, so of two tabs resuming at once one chooses and the
+    other sees that choice.
+    """
+
+    def pending() -> tuple[list[str], bool]:
+        assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+        answered = {r.item_id for r in repo.current_responses(session, [row.id])}
+        return assigned, any(i not in answered for i in assigned)
+
+    if pending()[1]:
+        return None
+    repo.lock_attempt(session, row.id)
+    assigned, waiting = pending()
+    return None if waiting else assigned
+
+
+def assign_next(session: Session, row: t.Attempt, item_id: str, position: int) -> None:
+    """Store `item_id` as the attempt's next item (committed with the answer that led to it)."""
+    session.add(
+        t.Assignment(
+            round_id=row.round_id,
+            annotator_id=row.annotator_id,
+            attempt_number=row.number,
+            item_id=item_id,
+            position=position,
+        )
+    )
+    session.flush()

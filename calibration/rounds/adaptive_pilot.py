@@ -31,6 +31,8 @@ from calibration.adaptive.pilot import (
 )
 from calibration.rounds._common import (
     RoundRef,
+    assign_next,
+    assigned_unless_pending,
     canonical_value,
     find_round,
     guideline_of,
@@ -182,30 +184,12 @@ def advance(
     session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
 ) -> str | None:
     """Choose and persist the annotator's next item when none is pending; the item, or None."""
-
-    def pending() -> tuple[list[str], bool]:
-        assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
-        answered = {r.item_id for r in repo.current_responses(session, [row.id])}
-        return assigned, any(i not in answered for i in assigned)
-
-    if pending()[1]:
-        return None
-    repo.lock_attempt(session, row.id)  # two tabs at once: one chooses, the other sees it
-    mine, waiting = pending()
-    if waiting:
+    mine = assigned_unless_pending(session, row)
+    if mine is None:
         return None
     pick = choose(session, round_row, version, annotator_name, mine)
     if pick is not None:
-        session.add(
-            t.Assignment(
-                round_id=row.round_id,
-                annotator_id=row.annotator_id,
-                attempt_number=row.number,
-                item_id=pick,
-                position=len(mine),
-            )
-        )
-        session.flush()
+        assign_next(session, row, pick, len(mine))
     return pick
 
 

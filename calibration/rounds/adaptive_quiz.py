@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 
 from calibration.errors import CalibrationError
 from calibration.rounds import sampling
-from calibration.rounds._common import canonical_value, guideline_of, items_of
+from calibration.rounds._common import (
+    assign_next,
+    assigned_unless_pending,
+    canonical_value,
+    guideline_of,
+    items_of,
+)
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
 
@@ -171,30 +177,12 @@ def advance(
     session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
 ) -> AdaptiveStep | None:
     """Choose and persist the next item when none is pending; None when one is already pending."""
-
-    def pending() -> tuple[list[str], bool]:
-        assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
-        answered = {r.item_id for r in repo.current_responses(session, [row.id])}
-        return assigned, any(i not in answered for i in assigned)
-
-    if pending()[1]:
-        return None
-    repo.lock_attempt(session, row.id)  # two tabs resuming at once: one chooses, the other sees it
-    assigned, waiting = pending()
-    if waiting:
+    assigned = assigned_unless_pending(session, row)
+    if assigned is None:
         return None
     step = current_step(session, row, round_row, version, annotator_name)
     if step.next_item is not None:
-        session.add(
-            t.Assignment(
-                round_id=row.round_id,
-                annotator_id=row.annotator_id,
-                attempt_number=row.number,
-                item_id=step.next_item,
-                position=len(assigned),
-            )
-        )
-        session.flush()
+        assign_next(session, row, step.next_item, len(assigned))
     return step
 
 

@@ -5,18 +5,20 @@ The files are built on click (`calibration.rounds.box_files.round_box_files`), o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from calibration.rounds.box_files import BoxFiles, round_box_files
+from calibration.rounds.box_files import round_box_files
 
 
 def box_downloads(engine: Any, round_: Any, stem: str) -> None:
     """Three download buttons for the boxes round `round_`; `stem` starts the file names."""
 
-    def files() -> BoxFiles:
-        return round_box_files(engine, round_.id)
+    def build(field: str) -> Callable[[], str]:
+        # the round's files are built only when a button is clicked
+        return lambda: str(getattr(round_box_files(engine, round_.id), field))
 
     with st.container(border=True):
         st.markdown("**Boxes for other tools**")
@@ -24,31 +26,18 @@ def box_downloads(engine: Any, round_: Any, stem: str) -> None:
             "Gold boxes as COCO JSON (CVAT, Label Studio and detectors read it); the round's answers and "
             "gold as Label Studio tasks (percent coordinates of each image), with the labeling config."
         )
-        left, middle, right = st.columns(3)
-        left.download_button(
-            "Gold as COCO JSON",
-            lambda: files().coco_gold,
-            file_name=f"{stem}-gold-coco.json",
-            mime="application/json",
-            key="exp_coco",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        middle.download_button(
-            "Label Studio tasks",
-            lambda: files().labelstudio_tasks,
-            file_name=f"{stem}-labelstudio-tasks.json",
-            mime="application/json",
-            key="exp_ls_tasks",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        right.download_button(
-            "Label Studio config",
-            lambda: files().labelstudio_config,
-            file_name=f"{stem}-labelstudio-config.xml",
-            mime="application/xml",
-            key="exp_ls_config",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+        downloads = (
+            ("Gold as COCO JSON", "coco_gold", "gold-coco.json", "application/json", "exp_coco"),
+            ("Label Studio tasks", "labelstudio_tasks", "labelstudio-tasks.json", "application/json", "exp_ls_tasks"),
+            ("Label Studio config", "labelstudio_config", "labelstudio-config.xml", "application/xml", "exp_ls_config"),
+        )  # fmt: skip
+        for column, (label, field, suffix, mime, key) in zip(st.columns(3), downloads, strict=True):
+            column.download_button(
+                label,
+                build(field),
+                file_name=f"{stem}-{suffix}",
+                mime=mime,
+                key=key,
+                on_click="ignore",
+                icon=":material/download:",
+            )
