@@ -204,3 +204,33 @@ def test_a_killed_process_resumes_with_the_same_next_item(adaptive_round: Any) -
     attempt = service.start_or_resume_attempt(engine, "cal", ann)
     assert attempt.answered == 7 and attempt.next_item == shown
     assert service.start_or_resume_attempt(engine, "cal", ann).next_item == shown
+
+
+def test_an_adaptive_quiz_does_not_certify_one_label_given_everywhere() -> None:
+    """The sequential test judges accuracy per rule; when the items it chose share a gold label, an
+    annotator who gives that label everywhere can pass every rule (a worker of the public RTE/temporal
+    replay did, docs/adaptive.md). The guideline's kappa mark still applies, so such an attempt fails."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from calibration.agreement.gold import score_against_gold
+    from calibration.rounds.attempts import _adaptive_result
+
+    guideline = Guideline.model_validate(adaptive_guideline_data())
+    gold = pd.Series({"pos00": "POS", "pos01": "POS", "pos02": "POS", "pos03": "POS", "neg00": "NEG"})
+    rules = pd.DataFrame({"item_id": list(gold.index), "rule_id": ["R-POS"] * 4 + ["R-NEG"]})
+
+    def result_for(answers: dict[str, str]) -> Any:
+        frame = pd.DataFrame({"item_id": list(answers), "answer": list(answers.values())})
+        score = score_against_gold(
+            frame, gold, guideline.task, item_rules=rules, policy=guideline.calibration
+        )
+        step = SimpleNamespace(rule_decisions={"R-POS": "pass"}, counts={"R-POS": (4, 4)})
+        return _adaptive_result(score, step)
+
+    constant = result_for(dict.fromkeys(gold.index, "POS"))
+    assert not constant.passed
+    assert any(r.startswith("kappa against gold") for r in constant.reasons)
+    # the same decisions with answers that follow the gold pass
+    assert result_for(dict(gold)).passed
