@@ -199,6 +199,18 @@ def test_no_box_drawn_is_an_answer_of_no_boxes(app_engine, app_lead, app_annotat
     assert stored[_shown_item(attempt)].answer == []
 
 
+def test_no_box_on_an_image_with_nothing_to_box_is_correct_in_plain_words(
+    app_engine, app_lead, app_annotator, tmp_path, monkeypatch
+):
+    for item_id in GOLD:
+        monkeypatch.setitem(GOLD, item_id, [])  # gold: nothing to box on either image
+    at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
+    key = f"quiz_{attempt.id}_0"
+    at.button(key=f"{key}_submit").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Correct. Your answer: no box, and there is nothing to box."
+
+
 def test_a_malformed_value_is_refused_with_the_service_message(app_engine, app_lead, app_annotator, tmp_path):
     at, attempt = _open(app_engine, app_lead, app_annotator, tmp_path)
     key = f"quiz_{attempt.id}_0"

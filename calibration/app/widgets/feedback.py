@@ -106,6 +106,10 @@ def _box_feedback(guideline: Any, item: Any, answer: Any, credit: BoxCredit | No
     )
     if credit is None:
         st.info(f"Your answer: {given}.  \nThis item has no gold answer.", icon=":material/info:")
+    elif credit.f1 == 1.0 and credit.given == 0:
+        st.success(
+            "Correct. Your answer: no box, and there is nothing to box.", icon=":material/check_circle:"
+        )
     elif credit.f1 == 1.0:
         st.success(
             f"Correct. Your answer: {given}, every one matches a gold box.", icon=":material/check_circle:"
