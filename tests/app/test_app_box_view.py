@@ -33,6 +33,8 @@ def test_the_dashboard_of_a_boxes_round_shows_the_alpha_curve_and_the_worst_imag
     headings = [h.value for h in at.subheader]
     assert "Boxes: agreement by IoU threshold" in headings
     assert "Boxes: the images annotators disagree on most" in headings
+    assert "Box alpha per annotator pair" in headings  # boxes have no Cohen's kappa
+    assert "Cohen's kappa per annotator pair" not in headings
     (chart,) = [c for c in at.get("plotly_chart") if "box_alpha_curve" in c.proto.id]
     assert '"IoU threshold' in chart.proto.spec or "IoU threshold" in chart.proto.spec
     images = at.get("image")

@@ -202,7 +202,9 @@ else:
         )
         show_items(items_side_by_side(guideline, data.responses, data.gold, own[ITEM]), "dash_heat_items")
 
-st.subheader("Cohen's kappa per annotator pair")
+st.subheader(
+    "Box alpha per annotator pair" if guideline.task.type == "boxes" else "Cohen's kappa per annotator pair"
+)
 if analysis.pairs.empty:
     st.caption("No pair of annotators shares enough items.")
 else:
