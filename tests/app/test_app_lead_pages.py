@@ -15,6 +15,7 @@ def test_lead_loads_the_demo_workspace_from_home(app_engine, app_lead):
     assert not at.exception
     names = [demo_round_name("1.0.0"), demo_round_name("1.1.0"), DEMO_BOX_ROUND]
     assert at.success[0].value.startswith("Loaded: ")
+    assert [m.value for m in at.metric if m.label == "Rounds"] == ["3"]  # counted after loading
     assert sorted(r.name for r in service.list_rounds(app_engine)) == sorted(names)
     data = service.round_responses(app_engine, names[0])
     assert data.responses["annotator_id"].nunique() == 6

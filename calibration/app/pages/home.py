@@ -72,6 +72,9 @@ if user.role == "annotator" or mine:
 
 if user.role in ("lead", "author"):
     st.subheader("Workspace")
+    loaded = st.session_state.pop("home_demo_loaded", None)
+    if loaded:  # shown after the rerun that counts the new rounds
+        st.success("Loaded: " + ", ".join(state.escape_markdown(n) for n in loaded))
     rounds = service.list_rounds(engine)
     versions = service.list_guideline_versions(engine)
     c1, c2, c3 = st.columns(3)
@@ -110,7 +113,8 @@ if user.role in ("lead", "author"):
             st.markdown(
                 "**Demo workspace.** Load two finished pilot rounds on the contract-clause guideline "
                 "(1.0.0 and its rewrite 1.1.0), answered by six simulated annotators with realistic "
-                "confusions, to see every dashboard populated. Demo annotators are marked *(demo)*."
+                "confusions, and a box pilot on the street-objects guideline, to see every dashboard "
+                "populated. Demo annotators are marked *(demo)*."
             )
             if st.button("Load the demo workspace", key="home_demo", icon=":material/science:"):
                 try:
@@ -119,4 +123,5 @@ if user.role in ("lead", "author"):
                 except CalibrationError as error:
                     state.render_error(error)
                 else:
-                    st.success("Loaded: " + ", ".join(state.escape_markdown(n) for n in names))
+                    st.session_state["home_demo_loaded"] = names
+                    st.rerun()  # the workspace figures above were drawn before the rounds existed
