@@ -119,8 +119,18 @@ with right:
 # keys carry the round and the item (two pilots of one guideline share item ids): a decision being typed
 # for one item never shows under another
 scope = f"{round_.id}_{item_id}"
-rationale = st.text_area("Rationale (why this is the answer)", key=f"adj_rationale_{scope}", max_chars=4000)
 to_bank = st.checkbox("Add to the bank as gold", key=f"adj_bank_{scope}")
+typed: dict[str, str] = {}
+
+
+def _rationale() -> None:
+    # inside the answer form: typed, then "Save the decision" clicked at once, saves (outside, the text
+    # area's own rerun on blur swallowed the click)
+    typed["rationale"] = st.text_area(
+        "Rationale (why this is the answer)", key=f"adj_rationale_{scope}", max_chars=4000
+    )
+
+
 submission = answer_form(
     guideline.task,
     item.input,
@@ -128,7 +138,9 @@ submission = answer_form(
     ask_confidence=False,
     submit_label="Save the decision",
     image=input_image(guideline.ref, item.input),
+    before=_rationale,
 )
+rationale = typed.get("rationale", "")
 if submission is not None:
     if not (rationale or "").strip():
         st.error("Write a rationale: it is shown to annotators as the reason for the gold answer.")

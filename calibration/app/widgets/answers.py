@@ -7,6 +7,7 @@ always "nothing chosen". Keys are built from the caller's prefix (page + attempt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,6 +157,7 @@ def answer_form(
     ask_confidence: bool = True,
     submit_label: str = "Submit answer",
     image: bytes | None = None,
+    before: Callable[[], None] | None = None,
 ) -> Submission | None:
     """Render the answer form for one item; returns the `Submission` on the run it is submitted.
 
@@ -172,10 +174,14 @@ def answer_form(
         ask_confidence: whether to ask for a 1-5 confidence.
         submit_label: the submit button's label.
         image: the item's image bytes (boxes items draw on it; other types show it above).
+        before: draws more widgets at the top of the form; they are sent with the submit (a text
+            area outside the form sends itself on blur, and that rerun swallowed the submit click).
     """
     if task.type == "span" and span_widgets.buttons_mode(key):
         span_widgets.span_picker(task, input.text, key=key)
     with st.form(f"{key}_form", clear_on_submit=False, border=task.type not in ("span", "boxes")):
+        if before is not None:
+            before()
         raw = _answer_widget(task, input, key, image)
         confidence = cited = None
         with st.expander("Confidence, rule applied, unclear guideline", expanded=False):
