@@ -59,6 +59,30 @@
   function publish() {
     const value = boxes.map((b) => ({ label: b.label, x: b.x, y: b.y, width: b.width, height: b.height }));
     send("streamlit:setComponentValue", { value: { boxes: value }, dataType: "json" });
+    keepDraft(value);
+  }
+
+  // The boxes drawn but not yet submitted are kept in this tab's sessionStorage under the widget's
+  // instance (its item), so a reload of the page draws them again instead of losing them.
+  function draftKey() {
+    return "box_draw:" + String(instance);
+  }
+  function keepDraft(value) {
+    try {
+      if (value.length) window.sessionStorage.setItem(draftKey(), JSON.stringify(value));
+      else window.sessionStorage.removeItem(draftKey());
+    } catch (error) {
+      // storage refused (private mode, quota): the boxes live on in the frame only
+    }
+  }
+  function readDraft() {
+    try {
+      const kept = JSON.parse(window.sessionStorage.getItem(draftKey()) || "[]");
+      const known = new Set(labels.map((l) => l.id));
+      return Array.isArray(kept) ? kept.filter((b) => validBox(b) && known.has(b.label)) : [];
+    } catch (error) {
+      return [];
+    }
   }
 
   function say(text) {
@@ -486,6 +510,12 @@
       zoom = 1;
       current = labels.length ? labels[0].id : null;
       say("");
+      const draft = boxes.length ? [] : readDraft();
+      if (draft.length) {
+        boxes = draft.map((b) => ({ label: b.label, x: b.x, y: b.y, width: b.width, height: b.height }));
+        publish(); // the form sends them on submit, as if drawn again
+        say("Restored " + draft.length + (draft.length === 1 ? " box" : " boxes") + " drawn before the page was reloaded.");
+      }
     }
     computeFit();
     draw();
