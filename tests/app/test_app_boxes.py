@@ -282,6 +282,9 @@ def test_the_review_after_the_quiz_draws_every_item_with_its_f1(
     p1, p2 = attempt.items.index("P1") + 1, attempt.items.index("P2") + 1
     assert f"Item {p1} · ◐ partly right, F1 0.67" in labels and f"Item {p2} · correct" in labels, labels
     assert len(at.get("image")) == 2  # each item drawn with its gold boxes
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics.get("A box is right at") == "IoU ≥ 0.50"  # not a kappa of "–": boxes have none
+    assert "Cohen's kappa vs gold" not in metrics
 
 
 def test_the_lead_previews_a_boxes_quiz_with_the_drawing_widget(

@@ -325,7 +325,14 @@ def show_result(guideline: Any, result: Any) -> None:
     c1.metric("Score", f"{_points(score)} / {score.get('n_items', 0)}", help=_CREDIT_HELP)
     c2.metric("Accuracy", _percent(score.get("accuracy")))
     kappa = score.get("kappa")
-    c3.metric("Cohen's kappa vs gold", "–" if kappa is None else f"{kappa:.2f}")
+    if guideline.task.type == "boxes":  # no category per item: kappa has no meaning, say what counts
+        c3.metric(
+            "A box is right at",
+            f"IoU ≥ {float(guideline.task.min_iou):.2f}",
+            help="with the gold box's label; an item is right when every box is (F1 = 1)",
+        )
+    else:
+        c3.metric("Cohen's kappa vs gold", "–" if kappa is None else f"{kappa:.2f}")
     st.caption("To pass: " + ", ".join(pass_requirements(guideline.calibration, score)))
     reasons = list(score.get("reasons") or ())
     if reasons:
