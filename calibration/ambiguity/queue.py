@@ -76,6 +76,13 @@ CARELESS_GAP = 0.07  # an annotator this far below the others' median agreement 
 # rank order of the groups: rules to revise, few-item rules that look ambiguous, rules with nothing
 # against them, other few-item rules (no verdict either way)
 GROUPS = ("revise", "likely_ambiguous", "no_action", "pilot_more_items")
+GROUP_NAMES = {
+    "revise": "1 revise",
+    "likely_ambiguous": "2 likely ambiguous (few items)",
+    "no_action": "3 no action",
+    "pilot_more_items": "4 pilot more items",
+}
+"""How the queue's groups read in a table; the number is the group's place in the ranking."""
 
 
 @dataclass(frozen=True)
@@ -274,12 +281,14 @@ class RevisionQueue:
         )
 
     def table(self) -> pd.DataFrame:
-        """One row per rule in rank order (index rule_id): rank, title, score, statistic, estimate, ci_low,
-        ci_high, flags (comma-separated codes), suggestion."""
+        """One row per rule in rank order (index rule_id): rank, group (rules are ranked by group, then by
+        score within it), title, score, statistic, estimate, ci_low, ci_high, flags (comma-separated
+        codes), suggestion."""
         rows = [
             {
                 RULE: e.rule_id,
                 "rank": e.rank,
+                "group": GROUP_NAMES[e.group],
                 "title": e.title,
                 "score": round(e.score, 2),
                 "statistic": e.agreement.statistic,
@@ -291,7 +300,18 @@ class RevisionQueue:
             }
             for e in self.rules
         ]
-        columns = [RULE, "rank", "title", "score", "statistic", "estimate", "ci_low", "ci_high", "flags"]
+        columns = [
+            RULE,
+            "rank",
+            "group",
+            "title",
+            "score",
+            "statistic",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "flags",
+        ]
         return pd.DataFrame(rows, columns=[*columns, "suggestion"]).set_index(RULE)
 
     def to_dict(self) -> dict[str, Any]:

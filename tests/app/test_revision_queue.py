@@ -43,6 +43,11 @@ def test_demo_queue_is_populated_with_the_ambiguous_rule_first(ws):
     table = frames(at, index="rule_id")[0]
     assert list(table.index) == [e.rule_id for e in queue.rules]
     assert table.index[0] == "R-INDEM"
+    # the group explains the rank where the score alone would not: groups first, score within a group
+    from calibration.ambiguity.queue import GROUP_NAMES
+
+    assert list(table["group"]) == [GROUP_NAMES[e.group] for e in queue.rules]
+    assert list(table["group"]) == sorted(table["group"])
     # flags and statistics in words, the codes in tooltips
     assert "low agreement" in table.loc["R-INDEM", "flags"]
     assert "low_agreement" not in table.loc["R-INDEM", "flags"]

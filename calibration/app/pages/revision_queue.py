@@ -19,7 +19,10 @@ from calibration.rounds import item_model
 
 state.require_role("lead", "author")
 st.title("Revision queue")
-st.caption("Rules ranked by an explained ambiguity score: the flags behind it, the worst items, what to do.")
+st.caption(
+    "Rules ranked by group (revise, likely ambiguous on few items, no action, pilot more items), then by "
+    "an explained ambiguity score within the group: the flags behind it, the worst items, what to do."
+)
 
 
 def _compute(data, fitted: str = ""):
