@@ -165,7 +165,7 @@ def test_gold_boxes_drawn_and_the_answer_is_recorded_as_parsed_boxes(
     assert len(at.get("image")) >= 1  # the feedback picture: gold over the annotator's boxes
     table = at.dataframe[0].value
     assert list(table["verdict"]) == ["✓ correct"] * n
-    assert all(0.85 < v < 1 for v in table["IoU"])  # 2 px off: 25/29 on the narrowest box
+    assert all(0.85 < float(v) < 1 for v in table["IoU"])  # 2 px off: 25/29 on the narrowest box
     stored = service.get_attempt(app_engine, attempt.id, actor=app_annotator).answers[item_id].answer
     assert sorted(b["x"] for b in stored) == sorted(b["x"] for b in drawn)
 
@@ -185,8 +185,11 @@ def test_a_partly_right_answer_gets_its_f1_and_a_verdict_per_box(
     message = at.warning[0].value if at.warning else at.error[0].value
     right = f"{1} of {n_gold} gold box{'es' if n_gold != 1 else ''} right, 1 extra"
     assert right in message, message
-    verdicts = list(at.dataframe[0].value["verdict"])
+    table = at.dataframe[0].value
+    verdicts = list(table["verdict"])
     assert "✓ correct" in verdicts and "✗ extra box (not in gold)" in verdicts
+    # the extra box has no IoU: a dash, not None
+    assert table["IoU"][verdicts.index("✗ extra box (not in gold)")] == "–"
 
 
 def test_no_box_drawn_is_an_answer_of_no_boxes(app_engine, app_lead, app_annotator, tmp_path):

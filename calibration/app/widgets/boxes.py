@@ -140,7 +140,7 @@ def box_feedback(task: Any, image: bytes, answer: Any, gold: Any) -> None:
             "gold label": names.get(check.gold_label or "", check.gold_label or "–"),
             "your box": str(check.yours) if check.yours else "–",
             "your label": names.get(check.your_label or "", check.your_label or "–"),
-            "IoU": None if check.iou is None else round(check.iou, 2),
+            "IoU": "–" if check.iou is None else f"{check.iou:.2f}",  # a dash, not None, for no match
             "verdict": ("✓ " if check.correct else "✗ ") + check.verdict,
         }
         for check in check_boxes(list(answer), list(gold), min_iou)
