@@ -1,6 +1,7 @@
 """Adaptive pilot bench: answers needed to decide every rule, full uniform design vs the adaptive pilot.
 
-Usage: ``python bench/adaptive_pilot.py [--repetitions 100] [--seed 0] [--quick] [--scenario mixed|clear|both]``
+Usage: ``python bench/adaptive_pilot.py [--repetitions 100] [--seed 0] [--quick] [--scenario mixed|clear|both]
+[--stop-level 0.99]``
 
 A simulated pilot of 8 rules, target alpha 0.8, 2 answers per item, labels among three
 categories. Rules have a known true agreement: an annotator knows the item's label with
@@ -46,11 +47,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from calibration.adaptive.pilot import (
     DEFAULT_CONTROL_FRACTION,
+    STOP_LEVEL,
     RuleStatus,
     control_slice,
     next_pilot_item,
     pilot_status,
 )
+from calibration.adaptive.pilot_replay import MIN_ITEMS
 from calibration.guidelines.model import Label, Task
 
 TARGET = 0.8
@@ -82,6 +85,8 @@ CLEAR_RULES: dict[str, tuple[float, int]] = {
 }
 SCENARIOS = {"mixed": RULES, "clear": CLEAR_RULES}
 DECISIONS = ("above", "below", "undecided")
+# the level of the interval that stops a rule in the designs that look after every item (--stop-level)
+stop_level = STOP_LEVEL
 
 
 @dataclass
@@ -139,7 +144,14 @@ class _Status:
 
     def _compute(self, item_rules: dict[str, list[str]]) -> dict[str, RuleStatus]:
         return pilot_status(
-            _frame(self.rows), item_rules, TASK, TARGET, control=self.control, overlap=OVERLAP, seed=self.seed
+            _frame(self.rows),
+            item_rules,
+            TASK,
+            TARGET,
+            control=self.control,
+            overlap=OVERLAP,
+            seed=self.seed,
+            stop_level=stop_level,
         )
 
     def add(self, item: str, annotator: str, answers_on_item: int) -> None:
@@ -170,7 +182,16 @@ def full_design(pilot: Pilot) -> Run:
         for j in range(OVERLAP):
             who = pilot.annotators[(k + j) % n]
             rows.append((item, who, pilot.answers[(item, who)]))
-    status = pilot_status(_frame(rows), pilot.item_rules, TASK, TARGET, overlap=OVERLAP)
+    # one look at the end: the 95% interval decides
+    status = pilot_status(
+        _frame(rows),
+        pilot.item_rules,
+        TASK,
+        TARGET,
+        overlap=OVERLAP,
+        stop_level=0.95,
+        stop_min_items=MIN_ITEMS,
+    )
     return Run(
         answers=len(rows),
         decisions={r: s.decision for r, s in status.items()},
@@ -285,7 +306,8 @@ def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]], name
     total_items = sum(n for _, n in rules.values())
     print(
         f"adaptive pilot bench, scenario {name}: {len(rules)} rules, {total_items} items, target {TARGET}, "
-        f"{OVERLAP} answers per item, 4-6 annotators, {repetitions} repetitions (seeds {seed}-{seed + repetitions - 1}); "
+        f"{OVERLAP} answers per item, 4-6 annotators, {repetitions} repetitions (seeds {seed}-{seed + repetitions - 1}), "
+        f"stopping interval {stop_level:.1%}; "
         f"{wall:.1f} s wall-clock, {cpu:.1f} s CPU"
     )
     print()
@@ -383,7 +405,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="first seed (repetition r uses seed + r)")
     parser.add_argument("--quick", action="store_true", help="10 repetitions")
     parser.add_argument("--scenario", choices=[*SCENARIOS, "both"], default="both", help="rule set")
+    parser.add_argument(
+        "--stop-level",
+        type=float,
+        default=STOP_LEVEL,
+        help="level of the interval that stops a rule (adaptive, uniform-stop)",
+    )
     args = parser.parse_args()
+    global stop_level
+    stop_level = args.stop_level
     for name, rules in SCENARIOS.items():
         if args.scenario in (name, "both"):
             bench(10 if args.quick else args.repetitions, args.seed, rules, name)

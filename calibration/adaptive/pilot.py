@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from calibration.adaptive.pilot_replay import MIN_ITEMS, decide, rule_interval
+from calibration.adaptive.pilot_replay import MIN_ITEMS, decide, rule_interval, rule_intervals
 from calibration.adaptive.sequential import item_rank
 from calibration.agreement.coefficients import count_matrix, item_statistics, statistics_from_sums
 from calibration.errors import DataError
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from calibration.guidelines.model import Task
 
 DEFAULT_CONTROL_FRACTION = 0.2
+STOP_LEVEL = 0.99
+STOP_MIN_ITEMS = 15
 PILOT_TASKS = ("single_label", "rating", "pairwise")
 _MIN_DISTANCE = 0.01
 
@@ -70,6 +72,7 @@ class RuleStatus:
     more_items: int | None
     items_left: int
     overlap: int = 2
+    stop_interval: tuple[float, float] | None = None
 
     def sentence(self) -> str:
         """What the lead reads: decided above/below target, or about N more items to decide."""
@@ -104,15 +107,17 @@ def _alpha(stats: np.ndarray, spec: object, rows: list[int]) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _more_items(n: int, estimate: float | None, interval: list[float] | None, target: float) -> int:
+def _more_items(
+    n: int, estimate: float | None, interval: list[float] | None, target: float, minimum: int
+) -> int:
     if n < MIN_ITEMS:
-        return MIN_ITEMS - n
+        return max(MIN_ITEMS, minimum) - n
     if estimate is None or interval is None:
-        return n
+        return max(n, minimum - n)
     low, high = interval
     half = (estimate - low) if estimate >= target else (high - estimate)
     distance = max(abs(estimate - target), _MIN_DISTANCE)
-    return max(1, math.ceil(n * (max(half, 0.0) / distance) ** 2) - n)
+    return max(1, minimum - n, math.ceil(n * (max(half, 0.0) / distance) ** 2) - n)
 
 
 def pilot_status(
@@ -124,6 +129,8 @@ def pilot_status(
     control: Collection[str] = (),
     overlap: int = 2,
     seed: int = 0,
+    stop_level: float = STOP_LEVEL,
+    stop_min_items: int = STOP_MIN_ITEMS,
 ) -> dict[str, RuleStatus]:
     """Per rule: the decision against `target`, both estimates and about how many more items (module docstring).
 
@@ -135,6 +142,8 @@ def pilot_status(
         control: the control slice (`control_slice`).
         overlap: answers each item gets in the round (for the sentence).
         seed: seeds the bootstrap.
+        stop_level: the level of the interval that decides (`STOP_LEVEL` for a pilot read after
+            every item; 0.95 for one look at the end of a fixed design).
 
     Raises:
         DataError: another task type.
@@ -164,10 +173,10 @@ def pilot_status(
         members = [index[i] for i in items if rule in item_rules[i]]
         rows = [k for k in members if paired[k]]
         control_rows = [k for k in rows if items[k] in controls]
-        interval = rule_interval(stats, spec, rows, seed)
+        interval, stop = rule_intervals(stats, spec, rows, seed, (0.95, stop_level))
         control_interval = rule_interval(stats, spec, control_rows, seed)
         estimate = _alpha(stats, spec, rows)
-        decision = decide(interval, target)
+        decision = decide(stop, target) if len(rows) >= stop_min_items else "undecided"
         out[rule] = RuleStatus(
             rule=rule,
             decision=decision,
@@ -179,9 +188,10 @@ def pilot_status(
             control_interval=(control_interval[0], control_interval[1]) if control_interval else None,
             more_items=None
             if decision != "undecided"
-            else _more_items(len(rows), estimate, interval, target),
+            else _more_items(len(rows), estimate, stop, target, stop_min_items),
             items_left=len(members) - len(rows),
             overlap=overlap,
+            stop_interval=(stop[0], stop[1]) if stop else None,
         )
     return out
 

@@ -38,13 +38,22 @@ MIN_ITEMS = 5
 REPLICATES = 200
 
 
+def rule_intervals(
+    stats: np.ndarray, spec: Any, rows: list[int], seed: int, levels: tuple[float, ...] = (0.95,)
+) -> list[list[float] | None]:
+    """Item-bootstrap intervals of Krippendorff's alpha on the given item rows, one per level (the
+    same replicates), each None with fewer than `MIN_ITEMS` items or no finite replicate."""
+    if len(rows) < MIN_ITEMS:
+        return [None for _ in levels]
+    replicates = replicate_sums([stats[rows]], REPLICATES, seed)[0]
+    alpha = statistics_from_sums(replicates, spec)["krippendorff_alpha"]
+    return [percentile_interval(alpha, level) for level in levels]
+
+
 def rule_interval(stats: np.ndarray, spec: Any, rows: list[int], seed: int) -> list[float] | None:
     """The 95% item-bootstrap interval of Krippendorff's alpha on the given item rows, or None
     (fewer than `MIN_ITEMS` items, or no finite replicate)."""
-    if len(rows) < MIN_ITEMS:
-        return None
-    replicates = replicate_sums([stats[rows]], REPLICATES, seed)[0]
-    return percentile_interval(statistics_from_sums(replicates, spec)["krippendorff_alpha"])
+    return rule_intervals(stats, spec, rows, seed)[0]
 
 
 def decide(interval: list[float] | None, target: float) -> str:

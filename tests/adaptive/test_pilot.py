@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.adaptive.pilot import control_slice, next_pilot_item, pilot_status
+from calibration.adaptive.pilot import STOP_MIN_ITEMS, control_slice, next_pilot_item, pilot_status
 from calibration.errors import DataError
 from calibration.guidelines.model import Label, Task
 
@@ -45,22 +45,42 @@ def test_decided_above_and_below_and_undecided_with_an_estimate_of_items():
     assert c.decision == "undecided" and c.items == 8 and c.items_left == 52
     assert c.more_items is not None and c.more_items >= 1
     assert c.sentence() == f"about {c.more_items} more items with 2 answers each to decide"
-    # the estimate: the interval's half-width shrinks like 1/sqrt(n) until it clears the target
-    assert c.estimate is not None and c.interval is not None
-    half = (c.estimate - c.interval[0]) if c.estimate >= 0.6 else (c.interval[1] - c.estimate)
+    # the estimate: the stopping interval's half-width shrinks like 1/sqrt(n) until it clears the
+    # target, and a rule stops on STOP_MIN_ITEMS items at the earliest
+    assert c.estimate is not None and c.interval is not None and c.stop_interval is not None
+    low, high = c.stop_interval
+    assert low < c.interval[0] and high >= c.interval[1]  # the stopping interval is the wider one
+    half = (c.estimate - low) if c.estimate >= 0.6 else (high - c.estimate)
     distance = max(abs(c.estimate - 0.6), 0.01)
-    assert c.more_items == max(1, int(np.ceil(8 * (half / distance) ** 2)) - 8)
+    expected = max(1, STOP_MIN_ITEMS - 8, int(np.ceil(8 * (half / distance) ** 2)) - 8)
+    assert c.more_items == expected
 
 
 def test_a_rule_under_five_items_needs_what_is_missing_and_items_left_are_capped_in_the_sentence():
     responses, rules = pilot(3, 0)
     status = pilot_status(responses, rules, TASK, 0.6)
-    assert status["A"].decision == "undecided" and status["A"].more_items == 2
+    # a rule stops on STOP_MIN_ITEMS (15) completed items at the earliest
+    assert status["A"].decision == "undecided" and status["A"].more_items == STOP_MIN_ITEMS - 3 == 12
     assert status["A"].items_left == 0
     assert (
         status["A"].sentence()
-        == "about 2 more items with 2 answers each to decide (only 0 left in the round)"
+        == "about 12 more items with 2 answers each to decide (only 0 left in the round)"
     )
+
+
+def test_a_rule_whose_first_items_all_agree_is_not_decided_before_fifteen_items():
+    # Issue 14: on 10 items that all agree every bootstrap replicate is 1, so the interval is [1, 1]
+    # and a rule read after every item would stop "above" on a run of luck; it must wait for 15.
+    responses, rules = pilot(10, 0)
+    status = pilot_status(responses, rules, TASK, 0.8)
+    assert status["A"].interval == (1.0, 1.0) and status["A"].decision == "undecided"
+    assert status["A"].more_items == 5
+    responses, rules = pilot(15, 0)
+    assert pilot_status(responses, rules, TASK, 0.8)["A"].decision == "above"
+    # one look at the end of a fixed design keeps the 95% interval and 5 items
+    responses, rules = pilot(10, 0)
+    fixed = pilot_status(responses, rules, TASK, 0.8, stop_level=0.95, stop_min_items=5)
+    assert fixed["A"].decision == "above"
 
 
 def test_items_with_one_answer_do_not_count():
