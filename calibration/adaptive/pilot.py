@@ -7,16 +7,22 @@ Public API::
     next_pilot_item(status, item_rules, control=..., assigned=..., mine=..., overlap=..., annotator=...,
                     position=..., fraction=..., seed=...) -> str | None
 
-**Decision** (the rule of `calibration.adaptive.pilot_replay`): a rule's agreement is Krippendorff's
-alpha over its items that have at least two answers, with a 95% item-bootstrap interval; the rule
-is ``above`` the target when the interval lies at or above it, ``below`` when it lies below, else
-``undecided``. A rule needs `MIN_ITEMS` such items first.
+**Decision**: a rule's agreement is Krippendorff's alpha over its items that have at least two
+answers, with a 95% item-bootstrap interval (shown). The status is read after every completed
+item and a decided rule stops receiving items, so the decision uses a stricter stopping rule
+(issue 14, optional stopping): the rule is ``above`` the target when the `STOP_LEVEL` (99%)
+interval from the same replicates lies at or above it, ``below`` when it lies below, else
+``undecided``, and only once it has `STOP_MIN_ITEMS` (15) such items. On fewer items that all
+agree every bootstrap replicate is 1 and the interval is [1, 1], which would stop a rule on a run
+of luck. One look at the end of a fixed design passes ``stop_level=0.95, stop_min_items=5`` (the
+rule of `calibration.adaptive.pilot_replay`).
 
 **About N more items.** The bootstrap interval's half-width shrinks like ``1/sqrt(n)`` in the number
 of items ``n``. With the estimate ``a`` at distance ``d = |a - target|`` from the target and the
 half-width ``h`` on the target's side, the interval clears the target after about
-``n * (h / d)**2`` items, so ``N = ceil(n * (h / d)**2) - n`` more (at least 1; ``d`` is floored at
-0.01). Under `MIN_ITEMS` items, N is what is missing to reach `MIN_ITEMS`.
+``n * (h / d)**2`` items, so ``N = ceil(n * (h / d)**2) - n`` more (at least 1 and at least what
+is missing to reach `STOP_MIN_ITEMS`; ``h`` is the stopping interval's, ``d`` is floored at 0.01).
+Under `MIN_ITEMS` items, N is what is missing to reach `STOP_MIN_ITEMS`.
 
 **Control slice.** A seeded uniform random `fraction` of the round's items (`control_slice`) is
 handed out whatever the decisions, interleaved: each annotator's k-th item is a control item with
