@@ -9,6 +9,7 @@ annotator answered, without their answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +18,8 @@ import pandas as pd
 from calibration.agreement import coefficients as co
 from calibration.agreement.bootstrap import percentile_interval
 from calibration.agreement.encoding import Encoded
+from calibration.errors import CalibrationError
+from calibration.responses import ITEM, RULE
 
 if TYPE_CHECKING:
     from calibration.agreement.gold_blocks import GoldRows
@@ -156,3 +159,88 @@ def per_annotator(
             block.update(gold_rows.annotator_block(a))
         out[str(name)] = block
     return out
+
+
+ONE_PASS_TYPES = ("single_label", "rating", "pairwise")
+"""Task types whose units are the items, so `alpha_by_rule` needs one encoding of the whole round."""
+
+
+def alpha_by_rule(
+    responses: pd.DataFrame, task: Any, item_rules: pd.DataFrame, rule_ids: Sequence[str]
+) -> pd.DataFrame:
+    """Each annotator's Krippendorff's alpha with the others, per rule, from one encoding of the round.
+
+    The same figures as running `calibration.agreement.breakdown.agreement_report` on each rule's
+    answers and reading its ``per_annotator`` alpha: the round is encoded once and each rule's
+    figures come from its units' sufficient statistics (its own marginals, so its own expected
+    disagreement and, for ordinal data, its own distances). For the task types in `ONE_PASS_TYPES`;
+    other types (their units are tokens, labels or boxes) get the engine once per rule.
+
+    Args:
+        responses: canonical responses (item_id, annotator_id, answer).
+        task: the guideline task.
+        item_rules: item-to-rule table (item_id, rule_id).
+        rule_ids: the rules (columns of the result, in this order).
+
+    Returns:
+        Annotator (index, the annotators who answered an item of some rule) x rule (columns); NaN
+        where the annotator answered none of the rule's items or alpha is undefined there.
+    """
+    from calibration.agreement.breakdown import _setup  # breakdown imports this module
+
+    columns: dict[str, pd.Series] = {}
+    if task.type not in ONE_PASS_TYPES:
+        return _alpha_by_rule_per_run(responses, task, item_rules, rule_ids)
+    try:
+        setup = _setup(responses, task, None)
+    except CalibrationError:
+        return _alpha_by_rule_per_run(responses, task, item_rules, rule_ids)
+    enc = setup.enc
+    counts = enc.counts()
+    stats, spec = co.item_statistics(counts, setup.level, setup.ac2_weights, setup.values)  # type: ignore[arg-type]
+    wide = enc.wide()
+    k = stats.shape[1]
+    names = [str(name) for name in enc.annotators]
+    rule_of = item_rules[RULE].astype(str)
+    for rule_id in rule_ids:
+        items = item_rules.loc[rule_of == str(rule_id), ITEM]
+        units = np.flatnonzero(enc.items.isin(set(items)))
+        if not len(units):
+            continue
+        part_counts, part_wide, part_stats = counts[units], wide[:, units], stats[units]
+        ann = annotator_columns(part_counts, part_wide, part_stats, spec)
+        total = np.hstack([part_stats, ann]).sum(axis=0)
+        single = co.is_single_category(part_counts)
+        values = {}
+        for a in np.flatnonzero((part_wide >= 0).any(axis=1)):
+            alpha = None if single else _f(_annotator_stats(total, k, int(a), spec)["krippendorff_alpha"])
+            values[names[a]] = float("nan") if alpha is None else alpha
+        columns[str(rule_id)] = pd.Series(values, dtype=float)
+    return pd.DataFrame(columns).reindex(columns=list(rule_ids)).astype(float)
+
+
+def _alpha_by_rule_per_run(
+    responses: pd.DataFrame, task: Any, item_rules: pd.DataFrame, rule_ids: Sequence[str]
+) -> pd.DataFrame:
+    """`alpha_by_rule` by running the engine on each rule's answers (structured and box tasks)."""
+    from calibration.agreement.breakdown import agreement_report
+
+    columns = {}
+    rule_of = item_rules[RULE].astype(str)
+    for rule_id in rule_ids:
+        items = item_rules.loc[rule_of == str(rule_id), ITEM]
+        part = responses[responses[ITEM].isin(set(items))]
+        if part.empty:
+            continue
+        try:
+            blocks = agreement_report(part, task, bootstrap=0).per_annotator
+        except CalibrationError:
+            continue
+        columns[str(rule_id)] = pd.Series(
+            {
+                a: float("nan") if b.get("krippendorff_alpha") is None else float(b["krippendorff_alpha"])
+                for a, b in blocks.items()
+            },
+            dtype=float,
+        )
+    return pd.DataFrame(columns).reindex(columns=list(rule_ids)).astype(float)

@@ -306,21 +306,11 @@ def _agreement_matrix(
     responses: pd.DataFrame, item_rules: pd.DataFrame, guideline: Guideline, rule_ids: pd.Index
 ) -> pd.DataFrame:
     """Annotator x rule: each annotator's alpha with the others on the rule's items (engine's per_annotator)."""
-    from calibration.agreement.breakdown import agreement_report
-    from calibration.errors import CalibrationError
+    from calibration.agreement.annotators import alpha_by_rule
 
-    columns = {}
-    for rule_id in rule_ids:
-        items = item_rules.loc[item_rules[RULE].astype(str) == str(rule_id), ITEM]
-        part = responses[responses[ITEM].isin(set(items))]
-        if part.empty:
-            continue
-        try:
-            blocks = agreement_report(part, guideline.task, bootstrap=0).per_annotator
-        except CalibrationError:
-            continue
-        columns[str(rule_id)] = pd.Series({a: _float(b.get("krippendorff_alpha")) for a, b in blocks.items()})
-    return pd.DataFrame(columns).reindex(columns=rule_ids).astype(float)
+    return alpha_by_rule(responses, guideline.task, item_rules, [str(r) for r in rule_ids]).reindex(
+        columns=rule_ids
+    )
 
 
 def _pair_matrix(report: Any) -> pd.DataFrame:

@@ -61,6 +61,38 @@ def test_choosing_a_rule_in_the_select_box_and_clicking_a_heat_map_cell(ws):
     assert set(cell.index) == set(own) & set(items_of_rule(data.item_rules, rule))
 
 
+def test_clicking_a_confusion_cell_and_an_annotator_pair_lists_the_items_behind(ws):
+    from calibration.reports.drilldown import confusion_cell_items, pair_disagreements
+
+    data, analysis = round_analysis(ws)
+    at = ws.page("dashboard.py", ws.lead).run()
+    rule = next(r for r in analysis.rules.index if r in analysis.confusions)
+    at.selectbox(key="dash_rule").set_value(rule).run()
+    labels = [str(c) for c in analysis.confusions[rule].columns]
+    ids = items_of_rule(data.item_rules, rule)
+    row, column = next(
+        (a, b)
+        for a in labels
+        for b in labels
+        if a != b and len(confusion_cell_items(data.responses, ids, a, b))
+    )
+    at.session_state["dash_confusion"] = {"selection": {"points": [{"x": column, "y": row}]}}
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith("Items behind the cell") for c in at.caption)
+    behind = frames(at, column="distinct answers")[-1]
+    assert set(behind.index) == set(confusion_cell_items(data.responses, ids, row, column)) != set()
+
+    first, second = sorted(data.responses["annotator_id"].unique())[:2]
+    at.session_state["dash_pairs"] = {"selection": {"points": [{"x": second, "y": first}]}}
+    at.run()
+    assert not at.exception
+    differ = pair_disagreements(data.responses, first, second)
+    assert differ is not None and len(differ)
+    assert any(c.value.startswith(f"{len(differ)} items where") for c in at.caption)
+    assert set(frames(at, column="distinct answers")[-1].index) == set(differ)
+
+
 def test_items_behind_a_rule_come_most_disagreed_first_with_the_answers_before_the_text(ws):
     import json
 

@@ -196,3 +196,44 @@ def test_a_box_item_to_turn_into_an_edge_case_shows_its_image_not_a_dict(ws):
     captions = [i.proto.imgs[0].caption for i in at.get("image")]
     assert escape_markdown(item.input.alt) in captions  # the item's image, drawn with its gold boxes
     assert not [t.value for t in at.text if "'metadata'" in t.value]
+
+
+def test_the_queue_ranks_from_the_dashboards_shared_analysis(ws, monkeypatch):
+    """One analysis per round in the app: the queue reads the report the dashboard computed, and a
+    rerun (choosing another rule) recomputes nothing."""
+    import streamlit as st
+
+    from calibration.ambiguity import queue as queue_module
+    from calibration.app.widgets import analysis_round
+
+    expected = [e.rule_id for e in _library_queue(ws).rules]
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    runs = {"analyse_round": 0, "pilot_queue": 0}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            runs[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    def no_second_report(*args, **kwargs):
+        raise AssertionError("the queue computed its own agreement report")
+
+    monkeypatch.setattr(
+        analysis_round, "analyse_round", counted("analyse_round", analysis_round.analyse_round)
+    )
+    monkeypatch.setattr(queue_module, "pilot_queue", counted("pilot_queue", queue_module.pilot_queue))
+    monkeypatch.setattr(queue_module, "pilot_report", no_second_report)
+    dashboard = ws.page("dashboard.py", ws.lead).run()
+    dashboard.selectbox(key="dash_round").set_value(ws.round.id).run()
+    assert not dashboard.exception
+    assert runs["analyse_round"] == 2  # the newest round's (opened first), then the demo 1.0.0 round's
+    at = _open(ws, ws.lead)  # the same two rounds
+    table = frames(at, index="rule_id")[0]
+    assert list(table.index) == expected
+    assert runs == {"analyse_round": 2, "pilot_queue": 2}  # no analysis of its own; one queue per round
+    at.selectbox(key="rq_rule").set_value(table.index[1]).run()
+    assert not at.exception
+    assert runs == {"analyse_round": 2, "pilot_queue": 2}

@@ -19,8 +19,9 @@ from calibration.app.widgets.analysis_round import (
 from calibration.app.widgets.box_view import show_box_dashboard
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.reports.charts import selected_rule
+from calibration.reports.drilldown import confusion_cell_items, pair_disagreements
 from calibration.reports.tables import flag_name, items_side_by_side, statistic_name
-from calibration.responses import ANNOTATOR, ANSWER, ITEM, items_of_rule
+from calibration.responses import ANNOTATOR, ITEM, items_of_rule
 
 state.require_role("lead", "author")
 st.title("Agreement dashboard")
@@ -167,17 +168,7 @@ with st.container(border=True):
         point = selected_point(chart_event("dash_confusion", conf_event))
         if point and point.get("x") is not None and point.get("y") is not None:
             row_label, column_label = str(point["y"]), str(point["x"])
-            part = data.responses[data.responses[ITEM].isin(item_ids)]
-            per_item = part[ANSWER].astype(str).groupby(part[ITEM]).agg(list)
-            hit = per_item[
-                per_item.map(
-                    lambda a: (
-                        row_label in a
-                        and column_label in a
-                        and (row_label != column_label or a.count(row_label) > 1)
-                    )
-                )
-            ].index
+            hit = confusion_cell_items(data.responses, item_ids, row_label, column_label)
             st.caption(
                 f"Items behind the cell {escape_markdown(row_label)} → {escape_markdown(column_label)}:"
             )
@@ -214,18 +205,12 @@ else:
     point = selected_point(chart_event("dash_pairs", pair_event))
     if point and point.get("x") and point.get("y") and point["x"] != point["y"]:
         first, second = str(point["y"]), str(point["x"])
-        both = data.responses[data.responses[ANNOTATOR].isin([first, second])]
-        wide = both.pivot_table(index=ITEM, columns=ANNOTATOR, values=ANSWER, aggfunc="last")
-        if first in wide and second in wide:
-            paired = wide.dropna(subset=[first, second])
-            differ = paired.index[paired[first].astype(str) != paired[second].astype(str)]
+        differ = pair_disagreements(data.responses, first, second)
+        if differ is not None:
             st.caption(
                 f"{len(differ)} items where {escape_markdown(first)} and {escape_markdown(second)} disagree:"
             )
-            show_items(
-                items_side_by_side(guideline, data.responses, data.gold, pd.Index(differ).astype(str)),
-                "dash_pair_items",
-            )
+            show_items(items_side_by_side(guideline, data.responses, data.gold, differ), "dash_pair_items")
 
 # ----------------------------------------------------------------- model annotators, a row apart
 if not data.model_responses.empty:

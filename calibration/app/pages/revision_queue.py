@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from calibration.ambiguity.draft import draft_edge_case, newest_base, save_draft
-from calibration.ambiguity.queue import revision_queue, separation_text
+from calibration.ambiguity.queue import separation_text
 from calibration.app import state
-from calibration.app.widgets.analysis_round import explain_unanalysable, format_statistics, pick_round
+from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis, round_queue
 from calibration.app.widgets.box_view import show_images_with_boxes
 from calibration.app.widgets.guideline_view import show_example_image
 from calibration.app.widgets.text import escape_markdown
@@ -25,28 +25,18 @@ st.caption(
 )
 
 
-def _compute(data, fitted: str = ""):
-    """The queue; with an item model (fitted at `fitted`), its suspect quiz items as evidence."""
-    guideline, responses, item_rules, gold = data
-    suspects = item_model.suspects_of_version(state.get_engine(), guideline.ref) if fitted else None
-    return revision_queue(guideline, responses, item_rules, gold, item_suspects=suspects)
-
-
 round_ = pick_round("rq_round", analysable_first=True)
 if round_ is None:
     st.info("No rounds yet. Create a pilot round on the Rounds page, or open the demo workspace.")
     st.stop()
+loaded = round_analysis(round_, agreement=True)  # the dashboard's shared analysis: its report ranks the rules
+if loaded is None:
+    st.stop()
+data, _analysis = loaded
 try:
-    marker = state.latest_response_marker(round_.id)
-    data = state.cached_round_analysis(round_.id, marker)
-    if data.responses.empty:
-        st.info("No answers in this round yet. Come back when annotators have started.")
-        st.stop()
-    if explain_unanalysable(data.responses):
-        st.stop()
     fit = item_model.latest_item_model(state.get_engine(), data.guideline.ref)
     fitted = fit.fitted_at.isoformat() if fit is not None else ""  # a refit recomputes the queue
-    queue = state.cached_analysis("revision_queue", round_.id, marker, _compute, fitted=fitted)
+    queue = round_queue(round_, fitted)
 except CalibrationError as error:
     state.render_error(error)
     st.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -26,6 +26,9 @@ from calibration.reports.tables import (
     kappa_paradox_note,
 )
 from calibration.responses import items_of_rule
+
+if TYPE_CHECKING:
+    from calibration.ambiguity.queue import RevisionQueue
 
 
 def pick_round(
@@ -130,6 +133,43 @@ def round_analysis(
     return data, analysis
 
 
+@st.cache_resource(max_entries=8, show_spinner="Ranking the rules…")
+def _shared_queue(url: str | None, round_id: Any, marker: str, fitted: str) -> RevisionQueue:
+    from calibration.ambiguity.queue import revision_queue  # lazy: the dashboard does without
+    from calibration.rounds import item_model
+
+    guideline, responses, item_rules, gold = state.cached_round_analysis(round_id, marker)
+    report = _shared_analysis(url, round_id, marker, False).report  # the dashboard's: the same report
+    suspects = item_model.suspects_of_version(state.get_engine(), guideline.ref) if fitted else None
+    return revision_queue(guideline, responses, item_rules, gold, report=report, item_suspects=suspects)
+
+
+def round_queue(round_: Any, fitted: str = "") -> RevisionQueue:
+    """The round's revision queue from its shared analysis (`round_analysis`'s report), cached like it.
+
+    Call it after `round_analysis` in the same run (it reuses the response marker that one read).
+    Shared across sessions and reruns: treat it as read-only.
+
+    Args:
+        round_: the service's ``Round``.
+        fitted: when the guideline's item model was fitted (ISO time), "" without one: a refit
+            gives a new queue, with the model's suspect quiz items as evidence.
+
+    Raises:
+        CalibrationError: from the queue (e.g. no answered item mapped to a rule).
+    """
+    url, marker = _analysed_marker(round_)
+    return _shared_queue(url, round_.id, marker, fitted)
+
+
+def _analysed_marker(round_: Any) -> tuple[str | None, str]:
+    """(database URL, response marker) that `round_analysis` read for this round in this run, else fresh."""
+    key = st.session_state.get(_CACHE_KEY)
+    if key is not None and key[0] == round_.id and key[1] == state.database_url():
+        return key[1], key[2]  # what round_analysis just read (spares a query per run)
+    return state.database_url(), state.latest_response_marker(round_.id)
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _shared_rule_items(
     url: str | None, round_id: Any, marker: str, rule_id: str
@@ -153,11 +193,7 @@ def rule_items(round_: Any, rule_id: str) -> tuple[list[str], pd.DataFrame]:
     Returns:
         (item ids of the rule, `calibration.reports.tables.items_side_by_side` of those items).
     """
-    key = st.session_state.get(_CACHE_KEY)
-    if key is not None and key[0] == round_.id and key[1] == state.database_url():
-        url, marker = key[1], key[2]  # what round_analysis just read (spares a query per run)
-    else:
-        url, marker = state.database_url(), state.latest_response_marker(round_.id)
+    url, marker = _analysed_marker(round_)
     return _shared_rule_items(url, round_.id, marker, str(rule_id))
 
 

@@ -1,0 +1,54 @@
+"""The items behind a dashboard click: a confusion cell and an annotator pair, on hand-made answers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from calibration.reports.drilldown import confusion_cell_items, pair_disagreements
+
+
+def _responses(rows):
+    return pd.DataFrame(rows, columns=["item_id", "annotator_id", "answer"])
+
+
+ANSWERS = _responses(
+    [
+        ("i1", "a", "X"), ("i1", "b", "Y"), ("i1", "c", "X"),
+        ("i2", "a", "X"), ("i2", "b", "Z"),
+        ("i3", "a", "Y"), ("i3", "b", "Y"),
+        ("i4", "a", "X"), ("i4", "c", "Y"),
+        ("i5", "b", "Y"),
+    ]
+)  # fmt: skip
+
+
+def test_an_off_diagonal_cell_lists_the_items_with_both_answers_in_either_order():
+    assert list(confusion_cell_items(ANSWERS, ["i1", "i2", "i3", "i4"], "X", "Y")) == ["i1", "i4"]
+    assert list(confusion_cell_items(ANSWERS, ["i1", "i2", "i3", "i4"], "Y", "X")) == ["i1", "i4"]
+    assert list(confusion_cell_items(ANSWERS, ["i1", "i2", "i3", "i4"], "X", "Z")) == ["i2"]
+
+
+def test_only_the_given_items_count():
+    assert list(confusion_cell_items(ANSWERS, ["i2", "i3"], "X", "Y")) == []
+    assert list(confusion_cell_items(ANSWERS, [], "X", "Y")) == []
+
+
+def test_a_diagonal_cell_needs_two_answers_with_the_label():
+    assert list(confusion_cell_items(ANSWERS, ["i1", "i2", "i3", "i4", "i5"], "X", "X")) == ["i1"]
+    assert list(confusion_cell_items(ANSWERS, ["i1", "i2", "i3", "i4", "i5"], "Y", "Y")) == ["i3"]
+
+
+def test_numeric_answers_compare_as_the_chart_shows_them():
+    ratings = _responses([("i1", "a", 3), ("i1", "b", 4), ("i2", "a", 3), ("i2", "b", 3)])
+    assert list(confusion_cell_items(ratings, ["i1", "i2"], "3", "4")) == ["i1"]
+    assert list(pair_disagreements(ratings, "a", "b")) == ["i1"]
+
+
+def test_a_pair_disagrees_on_the_items_both_answered_differently():
+    assert list(pair_disagreements(ANSWERS, "a", "b")) == ["i1", "i2"]
+    assert list(pair_disagreements(ANSWERS, "a", "c")) == ["i4"]
+    assert list(pair_disagreements(ANSWERS, "b", "c")) == ["i1"]
+
+
+def test_an_annotator_without_answers_gives_none():
+    assert pair_disagreements(ANSWERS, "a", "nobody") is None
