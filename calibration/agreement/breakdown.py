@@ -62,7 +62,6 @@ import pandas as pd
 from calibration.agreement import coefficients as co
 from calibration.agreement.annotators import annotator_columns, per_annotator
 from calibration.agreement.bootstrap import percentile_interval, percentile_intervals, replicate_sums
-from calibration.agreement.boxes import box_agreement, box_report
 from calibration.agreement.encoding import Encoded
 from calibration.agreement.gold_blocks import GoldRows
 from calibration.agreement.gold_blocks import gold_rows as _gold_rows
@@ -347,6 +346,9 @@ def agreement_report(
     if len(responses) == 0:
         raise DataError("there are no responses to analyse", hint="the responses table is empty")
     if task.type == "boxes":
+        # lazy: import cycle (agreement.boxes builds an AgreementReport from this module)
+        from calibration.agreement.boxes import box_report
+
         return box_report(responses, task, item_rules, bootstrap=bootstrap, seed=seed)  # type: ignore[no-any-return]
     data = _unit_data(_setup(responses, task, level, inputs))
     # gold_kappa is weighted as cohen_kappa_mean is, at the level in force (--level included)
@@ -994,6 +996,8 @@ def _box_rule_frame(
     responses: pd.DataFrame, task: Task, item_rules: pd.DataFrame | None, bootstrap: int, seed: int
 ) -> pd.DataFrame:
     """`agreement_by_rule`'s table for a boxes task, from `calibration.agreement.boxes.box_agreement`."""
+    from calibration.agreement.boxes import box_agreement  # lazy: import cycle (see agreement_report)
+
     result = box_agreement(responses, task, item_rules, bootstrap=bootstrap, seed=seed)
     blocks = {"*": result.overall, **result.per_rule}
     rows = {}
