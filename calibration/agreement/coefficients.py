@@ -155,7 +155,7 @@ class StatSpec:
     @property
     def disagreement(self) -> slice:
         """Krippendorff's observed disagreement (one column) or, for ordinal, the unit's coincidences."""
-        return slice(_HEAD + 2 * self.q, None)  # to the end, as the sums may carry no more columns
+        return slice(_HEAD + 2 * self.q, None)  # to the last column
 
 
 def item_statistics(
