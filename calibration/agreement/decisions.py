@@ -38,7 +38,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special  # imported on use: scipy is heavy, and the CLI's memory budget is tight
 
 from calibration.errors import DataError
 
@@ -122,6 +121,8 @@ def decide_rule(
         >>> decide_rule(0, 3, 0.8).decision
         'fail'
     """
+    from scipy import special  # imported on use: scipy is heavy, and the CLI's memory budget is tight
+
     _check(n_items, credit, threshold, confidence, prior)
     a, b = prior[0] + credit, prior[1] + n_items - credit
     p_pass = float(special.betaincc(a, b, threshold))  # P(p >= threshold) under Beta(a, b)
@@ -171,6 +172,8 @@ def decide_counts(
     prior: tuple[float, float] = DEFAULT_PRIOR,
 ) -> np.ndarray:
     """`decide_rule`'s decision for many rules at once (arrays of credit and items; no checks)."""
+    from scipy import special  # imported on use, as in decide_rule
+
     p_pass = special.betaincc(prior[0] + credit, prior[1] + n_items - credit, threshold)
     return np.where(p_pass >= confidence, "pass", np.where(1 - p_pass >= confidence, "fail", "undecided"))
 
@@ -185,6 +188,8 @@ def items_to_decide_counts(
     limit: int = 50,
 ) -> np.ndarray:
     """`items_to_decide` for many rules at once; -1 where `limit` more items cannot decide."""
+    from scipy import special  # imported on use, as in decide_rule
+
     extra = np.arange(limit + 1)[None, :]
     a = (prior[0] + np.asarray(credit, dtype=float))[:, None]
     b = (prior[1] + np.asarray(n_items, dtype=float) - np.asarray(credit, dtype=float))[:, None]
@@ -218,6 +223,8 @@ def items_to_decide(
     This is the optimistic count behind "about N items left"; 0 when already decided, None when
     `limit` more items cannot decide it.
     """
+    from scipy import special  # imported on use, as in decide_rule
+
     _check(n_items, credit, threshold, confidence, prior)
     extra = np.arange(limit + 1)
     a, b = prior[0] + credit, prior[1] + n_items - credit

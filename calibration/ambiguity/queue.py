@@ -23,9 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.agreement.boxes import box_item_disagreement
 from calibration.agreement.breakdown import agreement_report, confused_pairs, item_agreement
-from calibration.agreement.dawid_skene import fit_dawid_skene
 from calibration.ambiguity import signals
 from calibration.ambiguity.signals import (
     Evidence,
@@ -403,6 +401,9 @@ def item_disagreement(pilot: Pilot) -> pd.DataFrame:
         DataFrame indexed by item_id with columns ``disagreement`` and ``entropy`` (bits).
     """
     if pilot.task.type == "boxes":
+        # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
+        from calibration.agreement.boxes import box_item_disagreement
+
         boxes = box_item_disagreement(pilot.responses, pilot.task)
         return pd.DataFrame(
             {"disagreement": boxes["disagreement"].astype(float), "entropy": np.nan},
@@ -428,6 +429,9 @@ def item_certainty(pilot: Pilot) -> pd.Series:
     Raises:
         DataError: the task has structured answers (multi-label, spans, rankings).
     """
+    # lazy: Dawid-Skene loads scipy.sparse; only the certainty signal needs it
+    from calibration.agreement.dawid_skene import fit_dawid_skene
+
     # gold is not passed: it would fix gold items at certainty 1 and hide the items annotators find hard
     model = fit_dawid_skene(pilot.responses, pilot.task)
     certainty = model.probability_.rename("certainty")
@@ -550,6 +554,9 @@ def _box_evidence(
     min_items: int,
 ) -> list[Evidence]:
     """The signals of a boxes rule: box alpha against the target, localization, coverage, labels, people's."""
+    # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
+    from calibration.agreement.boxes import box_item_disagreement
+
     target = pilot.target
     if box_items is None:
         box_items = box_item_disagreement(judged, pilot.task)
@@ -885,6 +892,9 @@ def pilot_queue(
     stats_by_rule = {r: rule_agreement(blocks.get(r) or {}) for r in pilot.rule_ids}
     box_items = None
     if pilot.task.type == "boxes":
+        # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
+        from calibration.agreement.boxes import box_item_disagreement
+
         box_items = box_item_disagreement(judged, pilot.task)
     confusion = getattr(report, "confusion", None) or {}
     drafts: list[dict[str, Any]] = []

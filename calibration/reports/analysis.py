@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from calibration.agreement.boxes import threshold_table
 from calibration.agreement.breakdown import agreement_report
 from calibration.agreement.gold import answers_correct, answers_credit, score_annotators
 from calibration.errors import CalibrationError
@@ -120,6 +119,9 @@ class RoundAnalysis:
             }
         )
         if boxes:
+            # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
+            from calibration.agreement.boxes import threshold_table
+
             self._figures["thresholds"] = alpha_threshold_figure(
                 threshold_table(self.report), target=self.target
             )

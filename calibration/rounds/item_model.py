@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from calibration.adaptive.irt import CREDIT, ItemModel, fit_irt, graded_answers, suspect_items
 from calibration.errors import DataError
 from calibration.rounds._common import Actor, actor_row, actor_user_id, ref_of, version_row
 from calibration.rounds.status import round_responses
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
 from calibration.storage.engine import session_scope
+
+if TYPE_CHECKING:
+    from calibration.adaptive.irt import ItemModel
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ def gold_answers_of_version(engine: Engine, guideline_ref: str) -> pd.DataFrame:
     Returns:
         The long table item_id, annotator_id, credit (`calibration.adaptive.irt.graded_answers`).
     """
+    # lazy: adaptive.irt loads scipy.optimize (~0.4 s); rounds.service (app start-up) imports this module
+    from calibration.adaptive.irt import CREDIT, graded_answers
+
     with session_scope(engine, read_only=True) as session:
         version = version_row(session, guideline_ref)
         round_ids = repo.rounds_on_version(session, version.id)
@@ -69,6 +75,9 @@ def fit_item_model(
         NotFoundError: unknown version. DataError: no answers on gold items yet.
         PermissionDenied: not a lead.
     """
+    # lazy: as in gold_answers_of_version
+    from calibration.adaptive.irt import fit_irt, suspect_items
+
     with session_scope(engine, read_only=True) as session:
         actor_row(session, actor, ("lead",), "fit the item model")
         version_row(session, guideline_ref)
@@ -105,6 +114,9 @@ def fit_item_model(
 
 def latest_item_model(engine: Engine, guideline_ref: str) -> ItemModelFit | None:
     """The newest stored fit of a guideline version, or None when it was never fitted."""
+    # lazy: as in gold_answers_of_version
+    from calibration.adaptive.irt import ItemModel
+
     with session_scope(engine, read_only=True) as session:
         version = version_row(session, guideline_ref)
         row = session.scalars(
@@ -121,6 +133,9 @@ def latest_item_model(engine: Engine, guideline_ref: str) -> ItemModelFit | None
 def suspects_of_version(engine: Engine, guideline_ref: str) -> pd.DataFrame | None:
     """The suspect quiz items (`calibration.adaptive.irt.suspect_items`) under the newest stored fit
     of a guideline version, judged on its current gold answers; None when it was never fitted."""
+    # lazy: as in gold_answers_of_version
+    from calibration.adaptive.irt import suspect_items
+
     fit = latest_item_model(engine, guideline_ref)
     if fit is None:
         return None
