@@ -18,10 +18,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import Any, Literal, TextIO
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
@@ -47,8 +46,6 @@ def restore_cell(value: Any) -> Any:
 
 
 def _is_text(column: pd.Series | pd.Index) -> bool:
-    import pandas as pd
-
     return column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
 
 

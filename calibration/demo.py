@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.answers import Answer, Span, parse_answer
+from calibration.answers import Answer, Span, parse_answer, suggest
 from calibration.errors import DataError, NotFoundError
+from calibration.guidelines.loading import load_guideline
 from calibration.guidelines.model import Guideline, Item
 from calibration.responses import responses_frame
 
@@ -192,8 +193,6 @@ def demo_pilot(version: str = "1.0.0", seed: int = 0) -> tuple[Guideline, pd.Dat
     Raises:
         NotFoundError: no bundled contract-clauses guideline of that version.
     """
-    from calibration.guidelines.loading import load_guideline
-
     folder = GUIDELINES_DIR / DEMO_GUIDELINE
     path = folder / f"{version}.yaml"
     if not path.is_file():
@@ -237,8 +236,6 @@ def _items(guideline: Guideline, items: Sequence[str] | None) -> list[Item]:
     out = []
     for item_id in items:
         if item_id not in known:
-            from calibration.answers import suggest
-
             raise NotFoundError(
                 f"item {item_id!r} is not in the quiz bank of {guideline.ref}",
                 hint=suggest(item_id, list(known)) or "use ids from the guideline's items",
@@ -250,8 +247,6 @@ def _items(guideline: Guideline, items: Sequence[str] | None) -> list[Item]:
 def _confusions(
     guideline: Guideline, confusions: Mapping[str, Confusion | Mapping[str, Any]] | None
 ) -> dict[str, Confusion]:
-    from calibration.answers import suggest
-
     given = DEMO_CONFUSIONS.get(guideline.ref, {}) if confusions is None else confusions
     out: dict[str, Confusion] = {}
     for rule_id, value in given.items():

@@ -28,9 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calibration.answers import suggest
 from calibration.boxes import Box
 from calibration.demo import GUIDELINES_DIR, _rng
 from calibration.errors import DataError, NotFoundError
+from calibration.guidelines.loading import load_guideline
 from calibration.guidelines.model import Guideline, Item
 from calibration.responses import responses_frame
 from calibration.street_scenes import HEIGHT, WIDTH, Scene, decoy_boxes, scene, seen_objects
@@ -121,8 +123,6 @@ def simulate_box_responses(
 
 def demo_box_pilot(seed: int = 0) -> tuple[Guideline, pd.DataFrame]:
     """The demo workspace's box pilot: the bundled street-objects guideline answered by `DEMO_BOX_ANNOTATORS`."""
-    from calibration.guidelines.loading import load_guideline
-
     guideline = load_guideline(GUIDELINES_DIR / DEMO_BOX_GUIDELINE / f"{DEMO_BOX_VERSION}.yaml")
     return guideline, simulate_box_responses(guideline, seed=seed)
 
@@ -133,8 +133,6 @@ def _items(guideline: Guideline, items: Sequence[str] | None) -> list[Item]:
     known = {item.id: item for item in guideline.items}
     missing = [i for i in items if i not in known]
     if missing:
-        from calibration.answers import suggest
-
         raise NotFoundError(
             f"item {missing[0]!r} is not in the quiz bank of {guideline.ref}",
             hint=suggest(missing[0], list(known)) or "use ids from the guideline's items",

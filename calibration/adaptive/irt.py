@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import expit
 
+from calibration.agreement.gold import answers_credit
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
@@ -111,8 +112,6 @@ def graded_answers(responses: pd.DataFrame, gold: pd.Series, task: Task) -> pd.D
     Returns:
         DataFrame with columns item_id, annotator_id, credit (float in [0, 1]).
     """
-    from calibration.agreement.gold import answers_credit
-
     gold = gold.copy()
     gold.index = gold.index.astype(str)
     frame = responses[[ITEM, ANNOTATOR, ANSWER]].astype({ITEM: str, ANNOTATOR: str})

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.adaptive.cat import AdaptiveBank
-from calibration.adaptive.irt import CREDIT
+from calibration.adaptive.irt import CREDIT, fit_irt
 from calibration.adaptive.sequential import fixed_items
 from calibration.agreement.decisions import DEFAULT_CONFIDENCE, decide_rules, overall_decision
 from calibration.errors import DataError
@@ -48,8 +48,6 @@ def _decide(
 def _item_params(graded: pd.DataFrame) -> dict[str, tuple[float, float]] | None:
     """(discrimination, difficulty) per item from the item model fitted on the file's answers (Rasch
     when they are thin), or None when it cannot be fitted (then every item is alike)."""
-    from calibration.adaptive.irt import fit_irt
-
     try:
         items = fit_irt(graded, "auto").items
     except DataError:

@@ -38,8 +38,7 @@ def annotator_columns(
     counts: np.ndarray, wide: np.ndarray, stats: np.ndarray, spec: co.StatSpec, out: np.ndarray | None = None
 ) -> np.ndarray:
     """Per unit and annotator: [answered & pairable, agreement with the others, disagreement]."""
-    q = spec.q
-    n_c = stats[:, 4 + q : 4 + 2 * q].sum(axis=0)
+    n_c = stats[:, spec.marginals].sum(axis=0)
     delta = spec.delta if spec.delta is not None else co._ordinal_distance(n_c)
     r = counts.sum(axis=1)
     pairable = r >= 2
@@ -61,10 +60,10 @@ def _chance_terms(sums: np.ndarray, spec: co.StatSpec) -> tuple[np.ndarray, np.n
     """Pooled chance agreement of Fleiss and AC1, and Krippendorff's expected disagreement D_e."""
     q = spec.q
     with np.errstate(divide="ignore", invalid="ignore"):
-        pi = sums[..., 4 : 4 + q] / sums[..., 0:1]
+        pi = sums[..., spec.share] / sums[..., co.PRESENT, None]
         pe_fleiss = (pi * pi).sum(axis=-1)
         pe_ac1 = (pi * (1 - pi)).sum(axis=-1) / (q - 1) if q > 1 else np.full(pi.shape[:-1], np.nan)
-        n_c = sums[..., 4 + q : 4 + 2 * q]
+        n_c = sums[..., spec.marginals]
         n = n_c.sum(axis=-1)
         delta = spec.delta if spec.delta is not None else co._ordinal_distance(n_c)
         if delta.ndim == 2:

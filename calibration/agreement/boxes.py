@@ -57,6 +57,7 @@ from calibration.agreement.box_matching import (
     overlapping_cells,
     within_cells,
 )
+from calibration.agreement.breakdown import AgreementReport
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ITEM, RULE
 
@@ -692,8 +693,6 @@ def box_report(
     alpha of each annotator pair (not Cohen's kappa: boxes have no category per item), ``confusion``
     the labels of matched boxes, ``level`` is ``"iou"`` and ``categories`` the labels.
     """
-    from calibration.agreement.breakdown import AgreementReport
-
     result = box_agreement(responses, task, item_rules, bootstrap=bootstrap, seed=seed)
     return AgreementReport(
         task_type="boxes",

@@ -52,7 +52,7 @@ low kappa there reflects prevalence, not an ambiguous rule; AC1 is the robust vi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +63,10 @@ from calibration.agreement import coefficients as co
 from calibration.agreement.annotators import annotator_columns, per_annotator
 from calibration.agreement.bootstrap import percentile_interval, percentile_intervals, replicate_sums
 from calibration.agreement.encoding import Encoded
+from calibration.agreement.gold_blocks import GoldRows
 from calibration.agreement.gold_blocks import gold_rows as _gold_rows
 from calibration.agreement.items import coincidence_frame, confused_pairs, item_agreement
+from calibration.agreement.structured import structured_extras, unitize
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ITEM, RULE
 
@@ -164,8 +166,6 @@ class _Setup:
 def _setup(
     responses: pd.DataFrame, task: Task, level: str | None, inputs: Mapping[str, Any] | None = None
 ) -> _Setup:
-    from calibration.agreement.structured import unitize
-
     enc = unitize(responses, task, inputs)
     level = level or ("ordinal" if task.type == "ranking" else task.measurement_level)
     numeric = all(isinstance(c, int | float) and not isinstance(c, bool) for c in enc.categories)
@@ -181,7 +181,7 @@ def _setup(
     if level != "nominal" and enc.q > 1:
         ac2 = co.agreement_weights(enc.q, _AC2_WEIGHTS[level], values)  # type: ignore[arg-type]
         cohen_w = co.agreement_weights(enc.q, _COHEN_WEIGHTS[level])  # type: ignore[arg-type]
-    return _Setup(enc, level, values, ac2, cohen_w)
+    return _Setup(enc=enc, level=level, values=values, ac2_weights=ac2, cohen_weights=cohen_w)
 
 
 # --------------------------------------------------------------------------- per-pair statistics
@@ -192,14 +192,28 @@ def _pair_codes(wide: np.ndarray) -> list[tuple[int, int]]:
     return [(i, j) for i in range(a) for j in range(i + 1, a)]
 
 
+# Layout of one annotator pair's Cohen columns (`_pair_columns`): n, agreement, A counts (q), B counts (q)
+_PAIR_N, _PAIR_AGREEMENT = 0, 1
+
+
+def _pair_width(q: int) -> int:
+    return 2 + 2 * q
+
+
+def _pair_counts(q: int) -> tuple[slice, slice]:
+    """Where annotator A's and annotator B's category counts sit in a pair's columns."""
+    return slice(2, 2 + q), slice(2 + q, 2 + 2 * q)
+
+
 def _cohen_from_sums(sums: np.ndarray, q: int, weights: np.ndarray | None) -> np.ndarray:
-    """Cohen's kappa from summed pair columns (..., 2 + 2q): n, agreement, A counts, B counts."""
+    """Cohen's kappa from summed pair columns (..., `_pair_width`): n, agreement, A counts, B counts."""
     w = np.eye(q) if weights is None else weights
+    a_counts, b_counts = _pair_counts(q)
     with np.errstate(divide="ignore", invalid="ignore"):
-        n = sums[..., 0]
-        po = sums[..., 1] / n
-        pa = sums[..., 2 : 2 + q] / n[..., None]
-        pb = sums[..., 2 + q : 2 + 2 * q] / n[..., None]
+        n = sums[..., _PAIR_N]
+        po = sums[..., _PAIR_AGREEMENT] / n
+        pa = sums[..., a_counts] / n[..., None]
+        pb = sums[..., b_counts] / n[..., None]
         pe = np.einsum("...k,kl,...l->...", pa, w, pb)
         used = ((pa + pb) > 0).sum(axis=-1)
         kappa = (po - pe) / (1 - pe)
@@ -207,7 +221,7 @@ def _cohen_from_sums(sums: np.ndarray, q: int, weights: np.ndarray | None) -> np
 
 
 def _pair_columns(wide: np.ndarray, pairs: list[tuple[int, int]], q: int, w: np.ndarray | None) -> np.ndarray:
-    """Per-unit Cohen sufficient statistics, shape (units, pairs * (2 + 2q))."""
+    """Per-unit Cohen sufficient statistics, shape (units, pairs * `_pair_width`)."""
     eye = np.eye(q)
     wm = eye if w is None else w
     cols = []
@@ -295,7 +309,9 @@ class _Block:
     unit_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     tables: np.ndarray | None = None  # pairs x q x q contingency tables, when precomputed
     units_are_items: bool = True
-    derive: Any = None  # for one-vs-rest labels: overall sums (..., K) -> this block's sums (..., 9)
+    derive: Callable[[np.ndarray], np.ndarray] | None = (
+        None  # one-vs-rest labels: overall sums -> this block's
+    )
 
 
 def agreement_report(
@@ -330,102 +346,190 @@ def agreement_report(
     if len(responses) == 0:
         raise DataError("there are no responses to analyse", hint="the responses table is empty")
     if task.type == "boxes":
+        # lazy: import cycle (agreement.boxes builds an AgreementReport from this module)
         from calibration.agreement.boxes import box_report
 
         return box_report(responses, task, item_rules, bootstrap=bootstrap, seed=seed)  # type: ignore[no-any-return]
-    st = _setup(responses, task, level, inputs)
+    data = _unit_data(_setup(responses, task, level, inputs))
+    # gold_kappa is weighted as cohen_kappa_mean is, at the level in force (--level included)
+    gold_rows = (
+        _gold_rows(responses, task, data.enc, gold, data.st.cohen_weights) if gold is not None else None
+    )
+    blocks = _blocks(data, task, item_rules)
+    resampled = _resample(blocks, data, bootstrap, seed)
+    return _assemble(blocks, resampled, data, task, _extras_fn(responses, task, data.enc), gold_rows)
+
+
+# --------------------------------------------------------------------------- agreement_report's steps
+
+
+@dataclass
+class _UnitData:
+    """What every block is cut from: the encoded answers and their per-unit statistics."""
+
+    st: _Setup
+    counts: np.ndarray  # units x categories
+    stats: np.ndarray  # per-unit sufficient statistics (`co.item_statistics`)
+    spec: co.StatSpec
+    wide: np.ndarray  # annotators x units codes, -1 missing
+    pairs: list[tuple[int, int]]  # annotator pairs
+    answers_per_item: np.ndarray  # distinct (item, annotator) answers per item
+
+    @property
+    def enc(self) -> Encoded:
+        return self.st.enc
+
+    @property
+    def n_annotators(self) -> int:
+        return len(self.enc.annotators)
+
+    def n_answers(self, items: np.ndarray | None) -> int:
+        """Distinct (item, annotator) answers on these items (all when None)."""
+        per_item = self.answers_per_item
+        return int(per_item.sum() if items is None else per_item[items].sum())
+
+
+def _unit_data(st: _Setup) -> _UnitData:
+    """Setup: the count matrix, the sufficient statistics, the annotator x unit codes and pairs."""
     enc = st.enc
-    q, categories = enc.q, enc.categories
     counts = enc.counts()
     stats, spec = co.item_statistics(counts, st.level, st.ac2_weights, st.values)  # type: ignore[arg-type]
     wide = enc.wide()
-    pairs = _pair_codes(wide)
     n_ann = len(enc.annotators)
-    unit_items = enc.unit_items
-    answer_items = enc.item_codes
-    # gold_kappa is weighted as cohen_kappa_mean is, at the level in force (--level included)
-    gold_rows = _gold_rows(responses, task, enc, gold, st.cohen_weights) if gold is not None else None
-
     if enc.units_are_items:
-        answers_per_item = np.bincount(answer_items, minlength=enc.n_items)
+        answers_per_item = np.bincount(enc.item_codes, minlength=enc.n_items)
     else:
-        distinct = np.unique(answer_items * max(n_ann, 1) + enc.annotator_codes)
+        distinct = np.unique(enc.item_codes * max(n_ann, 1) + enc.annotator_codes)
         answers_per_item = np.bincount(distinct // max(n_ann, 1), minlength=enc.n_items)
+    return _UnitData(
+        st=st,
+        counts=counts,
+        stats=stats,
+        spec=spec,
+        wide=wide,
+        pairs=_pair_codes(wide),
+        answers_per_item=answers_per_item,
+    )
 
-    def n_answers(items: np.ndarray | None) -> int:
-        """Distinct (item, annotator) answers on these items (all when None)."""
-        return int(answers_per_item.sum() if items is None else answers_per_item[items].sum())
 
+@dataclass
+class _Blocks:
+    """The blocks of a report (overall first, then rules, then labels) and what resampling needs."""
+
+    blocks: list[_Block]
+    overall_rows: np.ndarray  # the overall block's rows: [stats | per-annotator | one-vs-rest columns]
+    rule_items: dict[str, np.ndarray]  # rule -> item codes
+
+    @property
+    def overall(self) -> _Block:
+        return self.blocks[0]
+
+
+def _blocks(data: _UnitData, task: Task, item_rules: pd.DataFrame | None) -> _Blocks:
+    """Blocks: overall, one per rule, one per label (with their Cohen contingency tables)."""
+    overall, overall_rows = _overall_block(data, task)
+    rules, rule_items = _rule_blocks(data, item_rules)
+    rule_tables = _pair_tables(data.wide, data.pairs, data.enc.q, [b.units for b in rules])
+    for b, tables in zip(rules, rule_tables, strict=True):
+        b.tables = tables
+    binary_offset = data.stats.shape[1] + 3 * data.n_annotators
+    labels = _label_blocks(
+        data.enc, task, data.counts, data.wide, data.stats, data.spec, overall.tables, binary_offset
+    )
+    return _Blocks(blocks=[overall, *rules, *labels], overall_rows=overall_rows, rule_items=rule_items)
+
+
+def _overall_block(data: _UnitData, task: Task) -> tuple[_Block, np.ndarray]:
+    """The block of all units, and its rows [stats | per-annotator columns | one-vs-rest columns]."""
+    enc, stats, n_ann, q = data.enc, data.stats, data.n_annotators, data.enc.q
     ovr = task.type not in ("multi_label", "ranking")
-    # the overall block's rows: [stats | per-annotator columns | one-vs-rest columns], filled in place
     width = stats.shape[1] + 3 * n_ann + (2 * q if ovr else 0)
-    overall_rows = np.empty((enc.n_units, width))
+    overall_rows = np.empty((enc.n_units, width))  # filled in place
     overall_rows[:, : stats.shape[1]] = stats
     ann = overall_rows[:, stats.shape[1] :]
-    annotator_columns(counts, wide, stats, spec, out=ann[:, : 3 * n_ann])
+    annotator_columns(data.counts, data.wide, stats, data.spec, out=ann[:, : 3 * n_ann])
     if ovr:
-        _binary_columns(counts, out=ann[:, 3 * n_ann :])
-    overall_tables = _pair_tables(wide, pairs, q, [np.arange(enc.n_units)])[0]
+        _binary_columns(data.counts, out=ann[:, 3 * n_ann :])
     overall = _Block(
-        "overall",
-        "*",
-        np.arange(enc.n_units),
-        counts,
-        wide,
-        q,
-        stats,
-        spec,
+        kind="overall",
+        key="*",
+        units=np.arange(enc.n_units),
+        counts=data.counts,
+        wide=data.wide,
+        q=q,
+        stats=stats,
+        spec=data.spec,
         extra=ann,
         n_items=enc.n_items,
-        n_annotations=n_answers(None),
-        cohen_weights=st.cohen_weights,
-        categories=categories,
-        unit_items=unit_items,
+        n_annotations=data.n_answers(None),
+        cohen_weights=data.st.cohen_weights,
+        categories=enc.categories,
+        unit_items=enc.unit_items,
         units_are_items=enc.units_are_items,
-        tables=overall_tables,
+        tables=_pair_tables(data.wide, data.pairs, q, [np.arange(enc.n_units)])[0],
     )
-    blocks = [overall]
-    rule_items: dict[str, np.ndarray] = {}
-    if item_rules is not None and len(item_rules):
-        for rule, items in _rule_items(enc, item_rules):
-            rule_items[rule] = items
-            if enc.units_are_items:
-                units = items
-            else:
-                mask = np.zeros(enc.n_items, dtype=bool)
-                mask[items] = True
-                units = np.flatnonzero(mask[unit_items])
-            blocks.append(
-                _Block(
-                    "rule",
-                    str(rule),
-                    units,
-                    counts[units],
-                    wide[:, units],
-                    q,
-                    stats[units],
-                    spec,
-                    n_items=len(items),
-                    n_annotations=n_answers(items),
-                    cohen_weights=st.cohen_weights,
-                    categories=categories,
-                    unit_items=unit_items[units],
-                    units_are_items=enc.units_are_items,
-                )
-            )
-    rule_tables = _pair_tables(wide, pairs, q, [b.units for b in blocks[1:]])
-    for b, tables in zip(blocks[1:], rule_tables, strict=True):
-        b.tables = tables
-    blocks += _label_blocks(enc, task, counts, wide, stats, spec, overall_tables, stats.shape[1] + 3 * n_ann)
+    return overall, overall_rows
 
+
+def _rule_blocks(
+    data: _UnitData, item_rules: pd.DataFrame | None
+) -> tuple[list[_Block], dict[str, np.ndarray]]:
+    """One block per rule with answered items (rules sorted by id), and each rule's item codes."""
+    enc = data.enc
+    blocks: list[_Block] = []
+    rule_items: dict[str, np.ndarray] = {}
+    if item_rules is None or not len(item_rules):
+        return blocks, rule_items
+    for rule, items in _rule_items(enc, item_rules):
+        rule_items[rule] = items
+        if enc.units_are_items:
+            units = items
+        else:
+            mask = np.zeros(enc.n_items, dtype=bool)
+            mask[items] = True
+            units = np.flatnonzero(mask[enc.unit_items])
+        blocks.append(
+            _Block(
+                kind="rule",
+                key=str(rule),
+                units=units,
+                counts=data.counts[units],
+                wide=data.wide[:, units],
+                q=enc.q,
+                stats=data.stats[units],
+                spec=data.spec,
+                n_items=len(items),
+                n_annotations=data.n_answers(items),
+                cohen_weights=data.st.cohen_weights,
+                categories=enc.categories,
+                unit_items=enc.unit_items[units],
+                units_are_items=enc.units_are_items,
+            )
+        )
+    return blocks, rule_items
+
+
+@dataclass
+class _Resampled:
+    """Column sums per block and their bootstrap replicates (None without bootstrap)."""
+
+    sums: list[np.ndarray]
+    reps: list[np.ndarray | None]
+    with_cohen: bool  # the Cohen pair columns were resampled (within `COHEN_CI_BUDGET`)
+    n_bootstrap: int
+    seed: int
+
+
+def _resample(blocks: _Blocks, data: _UnitData, bootstrap: int, seed: int) -> _Resampled:
+    """Resample: one item bootstrap over every block's rows (labels derived from the overall sums)."""
+    enc, pairs, q = data.enc, data.pairs, data.enc.q
     # Cohen pair columns for intervals, within a memory budget
-    pair_width = 2 + 2 * q
-    cells = sum(len(b.units) for b in blocks if b.kind != "label") * len(pairs) * pair_width
+    cells = sum(len(b.units) for b in blocks.blocks if b.kind != "label") * len(pairs) * _pair_width(q)
     with_cohen = bool(pairs) and cells <= COHEN_CI_BUDGET
-    pair_cols = _pair_columns(wide, pairs, q, st.cohen_weights) if with_cohen else None
+    pair_cols = _pair_columns(data.wide, pairs, q, data.st.cohen_weights) if with_cohen else None
 
     block_rows = []
-    for b in blocks:
+    for b in blocks.blocks:
         if b.derive is not None:
             continue
         parts = [b.stats]
@@ -434,45 +538,63 @@ def agreement_report(
         if pair_cols is not None and b.kind != "label":
             parts.append(pair_cols[b.units])
         if b.kind == "overall" and pair_cols is None:
-            rows = overall_rows
+            rows = blocks.overall_rows
         else:
             rows = np.hstack(parts) if len(parts) > 1 else b.stats
-        block_rows.append(rows if enc.units_are_items else _aggregate_by_item(rows, unit_items[b.units]))
+        block_rows.append(rows if enc.units_are_items else _aggregate_by_item(rows, enc.unit_items[b.units]))
     sums = [x.sum(axis=0) for x in block_rows]
     reps: list[np.ndarray | None] = (
         list(replicate_sums(block_rows, bootstrap, seed)) if bootstrap > 0 else [None] * len(block_rows)
     )
-    for b in blocks:
+    for b in blocks.blocks:
         if b.derive is not None:
             sums.append(b.derive(sums[0]))
             reps.append(None if reps[0] is None else b.derive(reps[0]))
+    return _Resampled(sums=sums, reps=reps, with_cohen=with_cohen, n_bootstrap=bootstrap, seed=seed)
 
-    extras_fn = None
-    if task.type in ("multi_label", "span", "ranking"):
-        from calibration.agreement.structured import structured_extras
 
-        def extras_fn(items: np.ndarray | None) -> dict[str, Any]:
-            if items is None:
-                return structured_extras(responses, task)
-            keep = responses[ITEM].astype(str).isin(set(enc.items[items]))
-            return structured_extras(responses[keep], task)
+def _extras_fn(
+    responses: pd.DataFrame, task: Task, enc: Encoded
+) -> Callable[[np.ndarray | None], dict[str, Any]] | None:
+    """The structured tasks' extra block fields, for all items (None) or some item codes."""
+    if task.type not in ("multi_label", "span", "ranking"):
+        return None
 
+    def extras(items: np.ndarray | None) -> dict[str, Any]:
+        if items is None:
+            return structured_extras(responses, task)
+        keep = responses[ITEM].astype(str).isin(set(enc.items[items]))
+        return structured_extras(responses[keep], task)
+
+    return extras
+
+
+def _assemble(
+    blocks: _Blocks,
+    resampled: _Resampled,
+    data: _UnitData,
+    task: Task,
+    extras_fn: Callable[[np.ndarray | None], dict[str, Any]] | None,
+    gold_rows: GoldRows | None,
+) -> AgreementReport:
+    """Assemble: block dicts (with structured extras and gold), pairwise kappa, annotators, confusion."""
+    enc, pairs, bootstrap_on = data.enc, data.pairs, resampled.n_bootstrap > 0
     per_rule: dict[str, dict[str, Any]] = {}
     per_label: dict[str, dict[str, Any]] = {}
     overall_dict: dict[str, Any] = {}
-    for b, total, rep in zip(blocks, sums, reps, strict=True):
+    for b, total, rep in zip(blocks.blocks, resampled.sums, resampled.reps, strict=True):
         extra_width = 0 if b.extra is None else b.extra.shape[1]
-        offset = b.stats.shape[1] + extra_width if (pair_cols is not None and b.kind != "label") else None
+        offset = b.stats.shape[1] + extra_width if (resampled.with_cohen and b.kind != "label") else None
         block = _block_dict(
             b,
             total,
             rep,
             pairs if b.kind != "label" else _pair_codes(b.wide),
             offset,
-            bootstrap_on=bootstrap > 0,
-            n_ann_total=n_ann,
+            bootstrap_on=bootstrap_on,
+            n_ann_total=data.n_annotators,
         )
-        if b.kind != "label" and bootstrap > 0 and pairs and pair_cols is None:
+        if b.kind != "label" and bootstrap_on and pairs and not resampled.with_cohen:
             block["flags"].append("cohen_ci_omitted")
         if b.kind == "overall":
             if extras_fn is not None:
@@ -482,37 +604,51 @@ def agreement_report(
             overall_dict = block
         elif b.kind == "rule":
             if extras_fn is not None:
-                block.update(extras_fn(rule_items[b.key]))
+                block.update(extras_fn(blocks.rule_items[b.key]))
             if gold_rows is not None:
-                block.update(gold_rows.block(rule_items[b.key]))
+                block.update(gold_rows.block(blocks.rule_items[b.key]))
             per_rule[b.key] = block
         else:
             if gold_rows is not None:
                 block.update(gold_rows.label_block(b.key))
             per_label[b.key] = block
 
+    overall = blocks.overall
     pairwise = pd.DataFrame(np.nan, index=enc.annotators, columns=enc.annotators)
-    for (i, j), table in zip(pairs, overall_tables, strict=True):
-        kappa = co.cohen_kappa(table, st.cohen_weights) if table.sum() else None
+    for (i, j), table in zip(pairs, overall.tables if overall.tables is not None else [], strict=True):
+        kappa = co.cohen_kappa(table, data.st.cohen_weights) if table.sum() else None
         pairwise.iloc[i, j] = pairwise.iloc[j, i] = np.nan if kappa is None else kappa
+    total, rep = resampled.sums[0], resampled.reps[0]
     annotators = per_annotator(
-        enc, counts, wide, stats, spec, ann, sums[0], reps[0], pairwise, gold_rows, few_items=FEW_ITEMS
+        enc,
+        data.counts,
+        data.wide,
+        data.stats,
+        data.spec,
+        blocks.overall_rows[:, data.stats.shape[1] :],  # the per-annotator (and one-vs-rest) columns
+        total,
+        rep,
+        pairwise,
+        gold_rows,
+        few_items=FEW_ITEMS,
     )
-    if pair_cols is not None and reps[0] is not None:
-        _annotator_cohen_intervals(annotators, reps[0], overall, pairs, q, st.cohen_weights)
-    confusion = {b.key: coincidence_frame(b.counts, categories) for b in blocks if b.kind != "label"}
+    if resampled.with_cohen and rep is not None:
+        _annotator_cohen_intervals(annotators, rep, overall, pairs, enc.q, data.st.cohen_weights)
+    confusion = {
+        b.key: coincidence_frame(b.counts, enc.categories) for b in blocks.blocks if b.kind != "label"
+    }
     return AgreementReport(
         task_type=task.type,
-        level=st.level,
-        categories=categories,
+        level=data.st.level,
+        categories=enc.categories,
         overall=overall_dict,
         per_rule=per_rule,
         per_label=per_label,
         per_annotator=annotators,
         pairwise_kappa=pairwise,
         confusion=confusion,
-        n_bootstrap=bootstrap,
-        seed=seed,
+        n_bootstrap=resampled.n_bootstrap,
+        seed=resampled.seed,
     )
 
 
@@ -573,14 +709,14 @@ def _label_blocks(
             chosen = counts[idx, 1] > 0
             out.append(
                 _Block(
-                    "label",
-                    str(key),
-                    idx,
-                    counts[idx],
-                    wide[:, idx],
-                    2,
-                    stats[idx],
-                    spec,
+                    kind="label",
+                    key=str(key),
+                    units=idx,
+                    counts=counts[idx],
+                    wide=wide[:, idx],
+                    q=2,
+                    stats=stats[idx],
+                    spec=spec,
                     n_items=int(chosen.sum()),
                     n_annotations=int(counts[idx, 1].sum()),
                     categories=[0, 1],
@@ -593,7 +729,6 @@ def _label_blocks(
     if task.type == "ranking":
         return out
     q = enc.q
-    k = stats.shape[1]
     spec_l = co.item_statistics(np.zeros((0, 2)), "nominal")[1]
     chosen = counts > 0
     items_with = (
@@ -620,24 +755,29 @@ def _label_blocks(
             )
         out.append(
             _Block(
-                "label",
-                str(cat),
-                np.arange(enc.n_units),
-                np.stack([counts[:, c], r - counts[:, c]], axis=1),
-                wide,
-                2,
-                np.zeros((0, spec_l.n_columns)),
-                spec_l,
+                kind="label",
+                key=str(cat),
+                units=np.arange(enc.n_units),
+                counts=np.stack([counts[:, c], r - counts[:, c]], axis=1),
+                wide=wide,
+                q=2,
+                stats=np.zeros((0, spec_l.n_columns)),
+                spec=spec_l,
                 n_items=int(items_with[c]),
                 n_annotations=int(counts[:, c].sum()),
                 categories=[cat, "other"],
                 unit_items=enc.unit_items,
                 units_are_items=enc.units_are_items,
                 tables=binary_tables,
-                derive=_binary_deriver(c, q, k, binary_offset),
+                derive=_binary_deriver(c, spec, spec_l, binary_offset),
             )
         )
     return out
+
+
+def _binary_slices(q: int, offset: int = 0) -> tuple[slice, slice]:
+    """Where `_binary_columns` sit from ``offset``: (one-vs-rest percent agreement, disagreement), q each."""
+    return slice(offset, offset + q), slice(offset + q, offset + 2 * q)
 
 
 def _binary_columns(counts: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -645,28 +785,41 @@ def _binary_columns(counts: np.ndarray, out: np.ndarray | None = None) -> np.nda
     q = counts.shape[1]
     if out is None:
         out = np.empty((counts.shape[0], 2 * q))
+    pa, d_o = _binary_slices(q)
     r = counts.sum(axis=1, keepdims=True)
     pairable = r >= 2
     rest = r - counts
-    out[:, :q] = (counts * (counts - 1) + rest * (rest - 1)) / np.where(pairable, r * (r - 1), 1.0) * pairable
-    out[:, q:] = 2 * counts * rest / np.where(pairable, r - 1, 1.0) * pairable
+    out[:, pa] = (counts * (counts - 1) + rest * (rest - 1)) / np.where(pairable, r * (r - 1), 1.0) * pairable
+    out[:, d_o] = 2 * counts * rest / np.where(pairable, r - 1, 1.0) * pairable
     return out
 
 
-def _binary_deriver(c: int, q: int, k: int, offset: int) -> Any:
-    """Sums of the one-vs-rest statistics of category c, from the overall block's sums (batch-shaped)."""
+def _binary_deriver(
+    c: int, spec: co.StatSpec, binary: co.StatSpec, offset: int
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Sums of the one-vs-rest statistics of category c, from the overall block's sums (batch-shaped).
+
+    ``spec`` is the overall block's layout, ``binary`` the two-category nominal layout it derives, and
+    ``offset`` where the overall rows keep `_binary_columns`.
+    """
+    pa_cols, d_o_cols = _binary_slices(spec.q, offset)
 
     def derive(total: np.ndarray) -> np.ndarray:
-        present, pairable = total[..., 0], total[..., 1]
-        share = total[..., 4 + c]
-        marg = total[..., 4 + q + c]
-        marg_all = total[..., 4 + q : 4 + 2 * q].sum(axis=-1)
-        pa = total[..., offset + c]
-        d_o = total[..., offset + q + c]
-        columns = [present, pairable, pa, pa, share, present - share, marg, marg_all - marg, d_o]
-        return np.stack(columns, axis=-1)
+        present = total[..., co.PRESENT]
+        share = total[..., spec.share][..., c]
+        marginals = total[..., spec.marginals]
+        marg = marginals[..., c]
+        pa = total[..., pa_cols][..., c]
+        out = np.empty((*total.shape[:-1], binary.n_columns))
+        out[..., co.PRESENT] = present
+        out[..., co.PAIRABLE] = total[..., co.PAIRABLE]
+        out[..., co.PA] = pa
+        out[..., co.PA_WEIGHTED] = pa
+        out[..., binary.share] = np.stack([share, present - share], axis=-1)
+        out[..., binary.marginals] = np.stack([marg, marginals.sum(axis=-1) - marg], axis=-1)
+        out[..., binary.disagreement] = total[..., d_o_cols][..., c, None]
+        return out
 
-    _ = k
     return derive
 
 
@@ -724,7 +877,7 @@ def _block_dict(
             if block.get(name) is not None:
                 ci[name] = percentile_interval(rep_stats[name])
         if pair_offset is not None and block["cohen_kappa_mean"] is not None and pairs:
-            width = 2 + 2 * q
+            width = _pair_width(q)
             cols = rep[:, pair_offset : pair_offset + len(pairs) * width]
             kap = _cohen_from_sums(cols.reshape(len(rep), len(pairs), width), q, b.cohen_weights)
             finite = np.isfinite(kap)
@@ -754,7 +907,7 @@ def _annotator_cohen_intervals(
     Per replicate, the mean of Cohen's kappa over the pairs the annotator belongs to (undefined pairs
     left out, as in the point estimate), from the overall block's replicated pair columns.
     """
-    width = 2 + 2 * q
+    width = _pair_width(q)
     offset = overall.stats.shape[1] + (0 if overall.extra is None else overall.extra.shape[1])
     cols = rep[:, offset : offset + len(pairs) * width]
     kappas = _cohen_from_sums(cols.reshape(len(rep), len(pairs), width), q, weights)
@@ -843,7 +996,7 @@ def _box_rule_frame(
     responses: pd.DataFrame, task: Task, item_rules: pd.DataFrame | None, bootstrap: int, seed: int
 ) -> pd.DataFrame:
     """`agreement_by_rule`'s table for a boxes task, from `calibration.agreement.boxes.box_agreement`."""
-    from calibration.agreement.boxes import box_agreement
+    from calibration.agreement.boxes import box_agreement  # lazy: import cycle (see agreement_report)
 
     result = box_agreement(responses, task, item_rules, bootstrap=bootstrap, seed=seed)
     blocks = {"*": result.overall, **result.per_rule}

@@ -118,9 +118,18 @@ def _ordinal_distance(n_c: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- sufficient statistics
 
 
+# Column layout of `item_statistics`: four scalar columns, then the named slices of `StatSpec`
+PRESENT, PAIRABLE, PA, PA_WEIGHTED = 0, 1, 2, 3
+_HEAD = 4
+
+
 @dataclass(frozen=True)
 class StatSpec:
-    """Layout of the per-item sufficient-statistics columns (see `item_statistics`)."""
+    """Layout of the per-item sufficient-statistics columns (see `item_statistics`).
+
+    Columns `PRESENT`, `PAIRABLE`, `PA`, `PA_WEIGHTED`, then the slices `share` (r_ik / r_i, q columns),
+    `marginals` (r_ik of pairable units, q columns) and `disagreement` (one column, or q*q for ordinal).
+    """
 
     q: int
     level: Level
@@ -131,7 +140,22 @@ class StatSpec:
 
     @property
     def n_columns(self) -> int:
-        return 4 + 2 * self.q + (self.q * self.q if self.delta is None else 1)
+        return _HEAD + 2 * self.q + (self.q * self.q if self.delta is None else 1)
+
+    @property
+    def share(self) -> slice:
+        """Per unit and category: r_ik / r_i (summed: the category's share of answers, by unit)."""
+        return slice(_HEAD, _HEAD + self.q)
+
+    @property
+    def marginals(self) -> slice:
+        """Per unit and category: r_ik of pairable units (summed: the coincidence marginals n_c)."""
+        return slice(_HEAD + self.q, _HEAD + 2 * self.q)
+
+    @property
+    def disagreement(self) -> slice:
+        """Krippendorff's observed disagreement (one column) or, for ordinal, the unit's coincidences."""
+        return slice(_HEAD + 2 * self.q, None)  # to the last column
 
 
 def item_statistics(
@@ -166,22 +190,22 @@ def item_statistics(
     present = r >= 1
     pairable = r >= 2
     pair_den = np.where(pairable, r * (r - 1), 1.0)
-    out[:, 0] = present
-    out[:, 1] = pairable
-    out[:, 2] = (counts * (counts - 1)).sum(axis=1) / pair_den * pairable
+    out[:, PRESENT] = present
+    out[:, PAIRABLE] = pairable
+    out[:, PA] = (counts * (counts - 1)).sum(axis=1) / pair_den * pairable
     if weights is None:
-        out[:, 3] = out[:, 2]
+        out[:, PA_WEIGHTED] = out[:, PA]
     else:
-        out[:, 3] = (counts * (counts @ w.T - 1)).sum(axis=1) / pair_den * pairable
-    out[:, 4 : 4 + q] = counts / np.where(present, r, 1.0)[:, None]
-    marg = out[:, 4 + q : 4 + 2 * q]
+        out[:, PA_WEIGHTED] = (counts * (counts @ w.T - 1)).sum(axis=1) / pair_den * pairable
+    out[:, spec.share] = counts / np.where(present, r, 1.0)[:, None]
+    marg = out[:, spec.marginals]
     np.multiply(counts, pairable[:, None], out=marg)
     m1 = np.where(pairable, r - 1, 1.0)
     if delta is not None:
-        out[:, 4 + 2 * q] = ((marg @ delta) * marg).sum(axis=1) / m1
+        out[:, spec.disagreement.start] = ((marg @ delta) * marg).sum(axis=1) / m1
     else:
         o = (marg[:, :, None] * marg[:, None, :] - marg[:, :, None] * np.eye(q)[None]) / m1[:, None, None]
-        out[:, 4 + 2 * q :] = o.reshape(n, q * q)
+        out[:, spec.disagreement] = o.reshape(n, q * q)
     return out, spec
 
 
@@ -194,10 +218,10 @@ def statistics_from_sums(sums: np.ndarray, spec: StatSpec) -> dict[str, np.ndarr
     """
     s = np.asarray(sums, dtype=float)
     q = spec.q
-    n_present, n_pair, pa_sum, paw_sum = s[..., 0], s[..., 1], s[..., 2], s[..., 3]
-    share = s[..., 4 : 4 + q]
-    n_c = s[..., 4 + q : 4 + 2 * q]
-    rest = s[..., 4 + 2 * q :]
+    n_present, n_pair, pa_sum, paw_sum = s[..., PRESENT], s[..., PAIRABLE], s[..., PA], s[..., PA_WEIGHTED]
+    share = s[..., spec.share]
+    n_c = s[..., spec.marginals]
+    rest = s[..., spec.disagreement]
     with np.errstate(divide="ignore", invalid="ignore"):
         pa = pa_sum / n_pair
         pa_w = paw_sum / n_pair

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 
 from calibration.agreement.encoding import encode
 from calibration.errors import DataError
@@ -69,6 +70,27 @@ def _categories(categories: Any) -> list[Any] | None:
     if hasattr(categories, "categories") and hasattr(categories, "type"):
         return list(categories.categories) or None  # a Task
     return list(categories)
+
+
+def _m_step(by_cell: csr_matrix, probas: np.ndarray, w: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Errors ``pi[w, j, l]`` (soft counts of (annotator, answer) per true class, row-normalised) and priors."""
+    soft = np.asarray(by_cell @ probas)  # (w * k cells, j)
+    errors = soft.reshape(w, k, k).transpose(0, 2, 1)  # (w, j, l)
+    errors = errors / np.maximum(errors.sum(axis=2, keepdims=True), EPS)
+    return errors, probas.mean(axis=0)
+
+
+def _e_step(by_item: csr_matrix, errors: np.ndarray, priors: np.ndarray) -> tuple[np.ndarray, float]:
+    """Item posteriors ``T[i, j]`` and the observed-data log-likelihood.
+
+    log posterior = log prior + sum over the item's answers of log errors[w, j, l].
+    """
+    w, k, _ = errors.shape
+    log_err = np.log(np.clip(errors, EPS, None)).transpose(0, 2, 1).reshape(w * k, k)  # (cell, j)
+    log_post = np.asarray(by_item @ log_err) + np.log(np.clip(priors, EPS, None))
+    top = log_post.max(axis=1, keepdims=True)
+    norm = np.log(np.exp(log_post - top).sum(axis=1, keepdims=True)) + top
+    return np.exp(log_post - norm), float(norm.sum())
 
 
 def fit_dawid_skene(
@@ -120,8 +142,6 @@ def fit_dawid_skene(
     probas[has_gold] = np.eye(k)[fixed[has_gold]]
 
     # answers as a sparse items x (annotator, answer) count matrix: both EM steps are sparse products
-    from scipy.sparse import csr_matrix
-
     cells = worker * k + label
     by_item = csr_matrix((np.ones(len(item)), (item, cells)), shape=(n, w * k))
     by_cell = by_item.T.tocsr()
@@ -133,19 +153,9 @@ def fit_dawid_skene(
     priors = np.full(k, 1.0 / k)
     for step in range(1, n_iter + 1):
         iterations = step
-        # M-step: soft counts of (annotator, answer) per true class -> errors[w, j, l]
-        soft = np.asarray(by_cell @ probas)  # (w * k cells, j)
-        errors = soft.reshape(w, k, k).transpose(0, 2, 1)  # (w, j, l)
-        errors = errors / np.maximum(errors.sum(axis=2, keepdims=True), EPS)
-        priors = probas.mean(axis=0)
-        # E-step: log posterior = log prior + sum over the item's answers of log errors[w, j, l]
-        log_err = np.log(np.clip(errors, EPS, None)).transpose(0, 2, 1).reshape(w * k, k)  # (cell, j)
-        log_post = np.asarray(by_item @ log_err) + np.log(np.clip(priors, EPS, None))
-        top = log_post.max(axis=1, keepdims=True)
-        norm = np.log(np.exp(log_post - top).sum(axis=1, keepdims=True)) + top
-        probas = np.exp(log_post - norm)
+        errors, priors = _m_step(by_cell, probas, w, k)
+        probas, log_lik = _e_step(by_item, errors, priors)
         probas[has_gold] = np.eye(k)[fixed[has_gold]]
-        log_lik = float(norm.sum())
         if abs(log_lik - previous) < tol:
             break
         previous = log_lik

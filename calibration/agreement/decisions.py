@@ -172,7 +172,7 @@ def decide_counts(
     prior: tuple[float, float] = DEFAULT_PRIOR,
 ) -> np.ndarray:
     """`decide_rule`'s decision for many rules at once (arrays of credit and items; no checks)."""
-    from scipy import special
+    from scipy import special  # imported on use, as in decide_rule
 
     p_pass = special.betaincc(prior[0] + credit, prior[1] + n_items - credit, threshold)
     return np.where(p_pass >= confidence, "pass", np.where(1 - p_pass >= confidence, "fail", "undecided"))
@@ -188,7 +188,7 @@ def items_to_decide_counts(
     limit: int = 50,
 ) -> np.ndarray:
     """`items_to_decide` for many rules at once; -1 where `limit` more items cannot decide."""
-    from scipy import special
+    from scipy import special  # imported on use, as in decide_rule
 
     extra = np.arange(limit + 1)[None, :]
     a = (prior[0] + np.asarray(credit, dtype=float))[:, None]
@@ -223,7 +223,7 @@ def items_to_decide(
     This is the optimistic count behind "about N items left"; 0 when already decided, None when
     `limit` more items cannot decide it.
     """
-    from scipy import special
+    from scipy import special  # imported on use, as in decide_rule
 
     _check(n_items, credit, threshold, confidence, prior)
     extra = np.arange(limit + 1)

@@ -58,8 +58,9 @@ evidence either way. With a rule threshold of 0 or 1 there is nothing to decide 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -68,10 +69,8 @@ from calibration.agreement.coefficients import UNDEFINED_SINGLE_CATEGORY, agreem
 from calibration.agreement.decisions import DECISION_COLUMNS, Decision, decide_rules, overall_decision
 from calibration.boxes import BoxScore, as_boxes, score_boxes
 from calibration.errors import DataError
+from calibration.guidelines.model import Policy, Task
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
-
-if TYPE_CHECKING:
-    from calibration.guidelines.model import Policy, Task
 
 DEFAULT_RULE_THRESHOLD = 0.8
 DEFAULT_MIN_IOU = 0.5  # the Task.min_iou default, for callers that have no task
@@ -295,8 +294,6 @@ def score_against_gold(
     Raises:
         DataError: the responses hold several annotators or miss a column.
     """
-    from calibration.guidelines.model import Policy
-
     policy = policy or Policy()
     frame = _one_annotator(responses)
     gold = gold.copy()
@@ -482,8 +479,6 @@ def exact_percent(value: float) -> str:
     >>> exact_percent(0.67), exact_percent(2 / 3), exact_percent(0.675), exact_percent(1.0)
     ('67%', '66.66%', '67.5%', '100%')
     """
-    import math
-
     hundredths = math.floor(round(value * 10000, 6)) / 100  # truncate: 66.666... -> 66.66
     return f"{hundredths:.2f}".rstrip("0").rstrip(".") + "%"
 

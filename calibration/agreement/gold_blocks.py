@@ -16,6 +16,7 @@ import pandas as pd
 
 from calibration.agreement import coefficients as co
 from calibration.agreement.encoding import Encoded, category_codes
+from calibration.agreement.gold import answers_correct
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 if TYPE_CHECKING:
@@ -139,8 +140,6 @@ def gold_rows(
     """Gold rows of the report. `weights`: the agreement weights of ``gold_kappa`` (the report passes
     those of ``cohen_kappa_mean``, so ``--level`` reweights both alike); ``"task"`` keeps the task's own
     level (linear for ordinal ratings, quadratic for interval/ratio ratings, none otherwise)."""
-    from calibration.agreement.gold import answers_correct
-
     frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last").reset_index(drop=True)
     gold = gold.copy()
     gold.index = gold.index.astype(str)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from calibration.agreement.structured import unitize
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
 if TYPE_CHECKING:
@@ -80,8 +81,6 @@ def confused_pairs(
         DataFrame with columns rule_id, label_a, label_b, count, share; sorted by rule, then count
         (descending). Pairs that never occur are left out.
     """
-    from calibration.agreement.structured import unitize
-
     enc = unitize(responses, task)
     counts = enc.counts()
     groups: list[tuple[str, np.ndarray]] = []

@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from calibration.agreement.gold import GoldScore, answers_credit, score_against_gold
+from calibration.agreement.gold import DEFAULT_RULE_THRESHOLD, GoldScore, answers_credit, score_against_gold
 from calibration.answers import suggest
 from calibration.errors import DataError
-from calibration.responses import ANNOTATOR, ANNOTATOR_KIND, ANSWER, ITEM, RULE
+from calibration.responses import ANNOTATOR, ANNOTATOR_KIND, ANSWER, ITEM, RULE, gold_series, item_rules_frame
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -91,6 +91,7 @@ def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple
         raise DataError(f"confidence must be between 0 and 1, got {confidence!r}", hint="e.g. 0.95")
     if n <= 0:
         return math.nan, math.nan
+    # lazy: scipy.stats takes ~0.6 s to import and only the model checks need it
     from scipy.stats import norm
 
     z = float(norm.ppf(0.5 + confidence / 2))
@@ -223,9 +224,6 @@ def certify_model(
     Raises:
         DataError: no model can be chosen, or none of its answers is on a bank item with gold.
     """
-    from calibration.agreement.gold import DEFAULT_RULE_THRESHOLD
-    from calibration.responses import gold_series, item_rules_frame
-
     name, answers = choose_model(responses, model)
     gold = gold_series(guideline.gold_answers())
     scored = answers[answers[ITEM].isin(gold.index)]
@@ -322,6 +320,7 @@ def _error_pattern(
 
 def _more_often(count: int, n: int, rate: float, alpha: float = 0.01) -> bool:
     """The model made this error more often than at `rate` (one-sided exact binomial test)."""
+    # lazy: scipy.stats (~0.6 s), as in wilson_interval
     from scipy.stats import binomtest
 
     return bool(n) and binomtest(count, n, min(rate, 0.999), alternative="greater").pvalue < alpha

@@ -92,6 +92,7 @@ def sampling_plan(
         >>> (plan.n, plan.c)
         (59, 0)
     """
+    # lazy: scipy.stats takes ~0.6 s to import and only the sampling plan needs it
     from scipy.stats import binom
 
     _check_fraction("baseline_accuracy", baseline_accuracy)

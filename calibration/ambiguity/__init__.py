@@ -15,6 +15,7 @@ Submodules are imported on first use so that ``import calibration.ambiguity`` st
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 _EXPORTS = {
@@ -38,7 +39,5 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        import importlib
-
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'calibration.ambiguity' has no attribute {name!r}")

@@ -22,18 +22,20 @@ marked worse because its alpha fell. All coefficients come from `calibration.agr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from calibration.agreement.bootstrap import percentile_interval, replicate_sums
+from calibration.agreement.coefficients import item_statistics, statistics_from_sums
+from calibration.agreement.structured import unitize
 from calibration.ambiguity.queue import STATISTIC, Pilot
 from calibration.ambiguity.signals import SKEW_SHARE, _plain, answer_distribution, rule_responses
-from calibration.errors import DataError
-from calibration.responses import ANSWER, ITEM
-
-if TYPE_CHECKING:
-    from calibration.guidelines.model import Task
+from calibration.errors import DataError, NotFoundError
+from calibration.guidelines.diff import diff_guidelines
+from calibration.guidelines.model import Label, Task
+from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 Verdict = Literal["improved", "unchanged", "worse", "not_enough_items"]
 ROBUST_STATISTIC = "gwet_ac1"
@@ -119,8 +121,6 @@ class Comparison:
         Raises:
             NotFoundError: the rule was not piloted in both versions.
         """
-        from calibration.errors import NotFoundError
-
         for entry in self.rules:
             if entry.rule_id == rule_id:
                 return entry
@@ -168,8 +168,6 @@ class Comparison:
 def _comparison_task(before: Pilot, after: Pilot) -> Task:
     """The task both pilots are encoded with (same categories in both): the newer guideline's, else the
     older's, else a single-label task over the answers seen in either pilot."""
-    from calibration.guidelines.model import Label, Task
-
     for pilot in (after, before):
         if pilot.guideline is not None:
             return pilot.guideline.task
@@ -187,9 +185,6 @@ def _agreement_rows(mine: pd.DataFrame, task: Task) -> tuple[np.ndarray, Any]:
     items for label choices, item x label or item x character units for multi-label and span tasks),
     then the units of one item are summed into one row, because items are the resampling clusters.
     """
-    from calibration.agreement.coefficients import item_statistics
-    from calibration.agreement.structured import unitize
-
     level = "ordinal" if task.type == "ranking" else task.measurement_level
     encoded = unitize(mine, task)
     stats, spec = item_statistics(encoded.counts(), level)  # type: ignore[arg-type]
@@ -240,21 +235,15 @@ def items_needed(interval: tuple[float, float], n_items: int, detectable: float 
 
 def common_annotators(before: Pilot, after: Pilot) -> list[str]:
     """Annotators who answered in both versions (sorted)."""
-    from calibration.responses import ANNOTATOR
-
     return sorted(set(before.responses[ANNOTATOR].astype(str)) & set(after.responses[ANNOTATOR].astype(str)))
 
 
 def _restricted(pilot: Pilot, annotators: list[str]) -> Pilot:
-    from calibration.responses import ANNOTATOR
-
     keep = pilot.responses[ANNOTATOR].astype(str).isin(annotators)
     return Pilot(pilot.responses[keep], pilot.item_rules, pilot.gold, pilot.guideline, pilot.declared_task)
 
 
 def _interval(replicates: np.ndarray) -> tuple[float, float]:
-    from calibration.agreement.bootstrap import percentile_interval
-
     found = percentile_interval(replicates)
     return (float("nan"), float("nan")) if found is None else (found[0], found[1])
 
@@ -269,7 +258,6 @@ def _ref(pilot: Pilot, fallback: str) -> str:
 def _changed_rules(before: Pilot, after: Pilot) -> tuple[str, ...]:
     if before.guideline is None or after.guideline is None:
         return ()
-    from calibration.guidelines.diff import diff_guidelines
 
     return tuple(diff_guidelines(before.guideline, after.guideline).changed_rule_ids)
 
@@ -296,9 +284,6 @@ def compare_versions(
     Raises:
         DataError: no rule was piloted in both versions.
     """
-    from calibration.agreement.bootstrap import replicate_sums
-    from calibration.agreement.coefficients import statistics_from_sums
-
     rule_ids = [r for r in after.rule_ids if r in set(before.rule_ids)]
     common = common_annotators(before, after)
     everyone = sorted(

@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from calibration.errors import ConflictError, GuidelineError, Location, NotFoundError
+from calibration.guidelines.loading import dump_guideline, load_guideline_text, read_guideline_file
 from calibration.guidelines.model import SEMVER, ChangelogEntry, Example, Guideline
+from calibration.guidelines.versions import content_hash, discover, version_key
+from calibration.guidelines.yaml_edit import GuidelineEditor
 
 Bump = Literal["major", "minor", "patch"]
 
@@ -71,8 +74,6 @@ class Draft:
     @property
     def forked(self) -> bool:
         """Whether the draft starts from a version older than the newest (the newer changes are not in it)."""
-        from calibration.guidelines.versions import version_key
-
         base_version = self.base_ref.partition("@")[2]
         if not base_version or not self.newest_version:
             return False
@@ -129,9 +130,6 @@ def newest_base(
         NotFoundError: the guideline has no version at all.
         GuidelineError: the newest file is invalid (every problem).
     """
-    from calibration.guidelines.loading import read_guideline_file
-    from calibration.guidelines.versions import content_hash, discover, version_key
-
     files = {f.version: f.path for f in discover(guidelines_dir).get(guideline_id, [])}
     published = set(published_versions)
     candidates = published | set(files)
@@ -197,8 +195,6 @@ def draft_edge_case(
         NotFoundError: the rule or the item is not in the guideline, or the rule is not in the base.
         GuidelineError: no answer is known, `why` is empty, or the draft does not validate (every problem).
     """
-    from calibration.guidelines.versions import version_key
-
     base = base if isinstance(base, DraftBase) else DraftBase(base or guideline, source="model")
     source = base.guideline
     for where in (guideline, source):
@@ -260,8 +256,6 @@ def draft_edge_case(
     text = _edited_in_place(base, expected, rule_id, item_id, edge, answer, entry, remove)
     kept = text is not None
     if text is None:
-        from calibration.guidelines.loading import dump_guideline
-
         text = dump_guideline(expected)
     loaded = _load(text, expected)
     notes = [_base_note(source, guideline, newest)]
@@ -290,8 +284,6 @@ def draft_edge_case(
 
 
 def _base_note(source: Guideline, pilot: Guideline, newest: str) -> str:
-    from calibration.guidelines.versions import version_key
-
     if version_key(source.version) < version_key(newest):
         return (
             f"This draft FORKS {source.ref}: the newest version is {newest}, and its changes are not in "
@@ -321,8 +313,6 @@ def _edited_in_place(
     """The base file edited in place, or None when it has no file or the edit does not give `expected`."""
     if base.text is None:
         return None
-    from calibration.guidelines.versions import content_hash
-    from calibration.guidelines.yaml_edit import GuidelineEditor
 
     try:
         editor = GuidelineEditor(base.text)
@@ -342,8 +332,6 @@ def _edited_in_place(
 
 
 def _load(text: str, expected: Guideline) -> Guideline:
-    from calibration.guidelines.loading import load_guideline_text
-
     return load_guideline_text(text, f"{expected.id}/{expected.version}.yaml")
 
 
@@ -353,8 +341,6 @@ def validated_draft(draft: Guideline, rule_id: str, item_id: str) -> Draft:
     Raises:
         GuidelineError: every problem of the draft at once.
     """
-    from calibration.guidelines.loading import dump_guideline, load_guideline_text
-
     text = dump_guideline(draft)
     loaded = load_guideline_text(text, f"{draft.id}/{draft.version}.yaml")
     return Draft(loaded, text, f"{draft.version}.yaml", rule_id, item_id, draft.ref, draft.ref, draft.version)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from calibration.agreement.breakdown import agreement_report, confused_pairs, item_agreement
 from calibration.ambiguity import signals
 from calibration.ambiguity.signals import (
     Evidence,
@@ -31,11 +32,20 @@ from calibration.ambiguity.signals import (
     answer_distribution,
     answer_text,
 )
-from calibration.errors import DataError
-from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE, items_of_rule
-
-if TYPE_CHECKING:
-    from calibration.guidelines.model import Guideline, Task
+from calibration.errors import CalibrationError, DataError, NotFoundError
+from calibration.guidelines.lint import warnings_by_rule
+from calibration.guidelines.model import Guideline, Label, Policy, Task
+from calibration.reports.analysis import report_dict
+from calibration.responses import (
+    ANNOTATOR,
+    ANSWER,
+    COMMENT,
+    ITEM,
+    RULE,
+    gold_series,
+    item_rules_frame,
+    items_of_rule,
+)
 
 STATISTIC = "krippendorff_alpha"  # the chance-corrected coefficient judged against the target
 
@@ -118,8 +128,6 @@ class Pilot:
         Raises:
             DataError: neither an item-to-rule map nor a guideline is given, or nothing maps to a rule.
         """
-        from calibration.responses import gold_series, item_rules_frame
-
         if item_rules is None:
             if guideline is None:
                 raise DataError(
@@ -139,8 +147,6 @@ class Pilot:
     @property
     def task(self) -> Task:
         """The guideline's task, else the declared task, else a single-label task over the observed answers."""
-        from calibration.guidelines.model import Label, Task
-
         if self.guideline is not None:
             return self.guideline.task
         if self.declared_task is not None:
@@ -151,8 +157,6 @@ class Pilot:
     @property
     def target(self) -> float:
         """The pilot's target agreement (the guideline's ``pilot_target``; 0.8 without a guideline)."""
-        from calibration.guidelines.model import Policy
-
         policy = self.guideline.calibration if self.guideline is not None else Policy()
         return float(policy.pilot_target)
 
@@ -270,8 +274,6 @@ class RevisionQueue:
         Raises:
             NotFoundError: the rule is not in the queue.
         """
-        from calibration.errors import NotFoundError
-
         for entry in self.rules:
             if entry.rule_id == rule_id:
                 return entry
@@ -370,8 +372,6 @@ def rule_agreement(block: Mapping[str, Any], statistic: str = STATISTIC) -> Rule
 
 def pilot_report(pilot: Pilot, *, bootstrap: int = 1000, seed: int = 0) -> Any:
     """The agreement engine's report of a pilot (gold included when the pilot has any)."""
-    from calibration.agreement.breakdown import agreement_report
-
     return agreement_report(
         pilot.responses,
         pilot.task,
@@ -386,8 +386,6 @@ def agreement_blocks(
     pilot: Pilot, *, report: Any = None, bootstrap: int = 1000, seed: int = 0
 ) -> dict[str, Any]:
     """The engine's per-rule statistic blocks by rule id (computed unless `report` is given)."""
-    from calibration.reports.analysis import report_dict
-
     if report is None:
         report = pilot_report(pilot, bootstrap=bootstrap, seed=seed)
     return dict(report_dict(report).get("per_rule") or {})
@@ -403,6 +401,7 @@ def item_disagreement(pilot: Pilot) -> pd.DataFrame:
         DataFrame indexed by item_id with columns ``disagreement`` and ``entropy`` (bits).
     """
     if pilot.task.type == "boxes":
+        # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
         from calibration.agreement.boxes import box_item_disagreement
 
         boxes = box_item_disagreement(pilot.responses, pilot.task)
@@ -410,7 +409,6 @@ def item_disagreement(pilot: Pilot) -> pd.DataFrame:
             {"disagreement": boxes["disagreement"].astype(float), "entropy": np.nan},
             index=boxes.index.astype(str),
         )
-    from calibration.agreement.breakdown import item_agreement
 
     found = item_agreement(pilot.responses, pilot.task)
     return pd.DataFrame(
@@ -431,6 +429,7 @@ def item_certainty(pilot: Pilot) -> pd.Series:
     Raises:
         DataError: the task has structured answers (multi-label, spans, rankings).
     """
+    # lazy: Dawid-Skene loads scipy.sparse; only the certainty signal needs it
     from calibration.agreement.dawid_skene import fit_dawid_skene
 
     # gold is not passed: it would fix gold items at certainty 1 and hide the items annotators find hard
@@ -444,7 +443,6 @@ def pair_counts_by_rule(pilot: Pilot) -> dict[str, dict[tuple[Any, Any], float]]
     """Disagreeing answer pairs per rule and unordered label pair, from the engine's `confused_pairs`."""
     if pilot.task.type == "boxes":  # label confusion on matched boxes is `signals.box_label_confusion`
         return {}
-    from calibration.agreement.breakdown import confused_pairs
 
     found = confused_pairs(pilot.responses, pilot.task, pilot.item_rules)
     out: dict[str, dict[tuple[Any, Any], float]] = {}
@@ -556,6 +554,7 @@ def _box_evidence(
     min_items: int,
 ) -> list[Evidence]:
     """The signals of a boxes rule: box alpha against the target, localization, coverage, labels, people's."""
+    # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
     from calibration.agreement.boxes import box_item_disagreement
 
     target = pilot.target
@@ -803,8 +802,6 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
 
 
 def _safe_certainty(pilot: Pilot) -> pd.Series:
-    from calibration.errors import CalibrationError
-
     if pilot.task.type == "boxes":  # no Dawid-Skene model of box answers
         return pd.Series(dtype=float, name="certainty")
     try:
@@ -871,8 +868,6 @@ def pilot_queue(
     Raises:
         DataError: responses the agreement engine cannot analyse.
     """
-    from calibration.reports.analysis import report_dict
-
     if report is None:
         report = pilot_report(pilot, bootstrap=bootstrap, seed=seed)
     careless = careless_annotators(report_dict(report).get("per_annotator") or {})
@@ -892,13 +887,12 @@ def pilot_queue(
     )
     lint: dict[str, list[Any]] = {}
     if pilot.guideline is not None:
-        from calibration.guidelines.lint import warnings_by_rule
-
         lint = warnings_by_rule(pilot.guideline)
     target = pilot.target
     stats_by_rule = {r: rule_agreement(blocks.get(r) or {}) for r in pilot.rule_ids}
     box_items = None
     if pilot.task.type == "boxes":
+        # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
         from calibration.agreement.boxes import box_item_disagreement
 
         box_items = box_item_disagreement(judged, pilot.task)
@@ -1047,8 +1041,6 @@ def _careless_evidence(careless: list[str]) -> Evidence:
 
 
 def _report_without(pilot: Pilot, responses: pd.DataFrame, bootstrap: int, seed: int) -> Any:
-    from calibration.agreement.breakdown import agreement_report
-
     return agreement_report(responses, pilot.task, pilot.item_rules, None, bootstrap=bootstrap, seed=seed)
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from calibration.answers import parse_answer, suggest
 from calibration.errors import AnswerError, CalibrationError
-from calibration.guidelines.model import LABEL_TASKS
+from calibration.guidelines.basics import LABEL_TASKS, version_key
+from calibration.tokens import boundary_problem, snap
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Example, Guideline
@@ -108,8 +109,6 @@ def _changelog_problems(guideline: Guideline) -> list[Found]:
     the entry's own ``changes`` text names it (``Removed R-OLD ...``), or when a newer entry names it
     (that entry records the removal and is checked itself). Anything else is a typo.
     """
-    from calibration.guidelines.versions import version_key
-
     rule_ids = guideline.rule_ids
 
     def key(version: str) -> tuple[object, ...]:
@@ -203,8 +202,6 @@ def span_boundary_problems(guideline: Guideline) -> list[Found]:
     answered right. Each problem's path is the span's ``text`` when it has one, else the span.
     Answers that do not parse are left to `guideline_problems`.
     """
-    from calibration.tokens import boundary_problem, snap
-
     task = guideline.task
     if task.type != "span":
         return []

@@ -17,6 +17,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from PIL import Image, UnidentifiedImageError
+
+from calibration.answers import parse_answer
 from calibration.errors import AnswerError
 
 if TYPE_CHECKING:
@@ -76,8 +79,6 @@ def decode_image(path: str, data: bytes) -> ImageFile:
     Raises:
         ImageError: too large, not a PNG or JPEG, too many pixels (a decompression bomb), or does not decode.
     """
-    from PIL import Image, UnidentifiedImageError
-
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageError(
             f"image {path} is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_IMAGE_BYTES // 1024 // 1024} MB",
@@ -200,8 +201,6 @@ def read_images(guideline: Guideline, base: Path) -> tuple[dict[str, ImageFile],
 
 def box_problems(guideline: Guideline, images: Mapping[str, ImageFile]) -> list[Found]:
     """Gold boxes (items, examples, edge cases of a boxes task) that leave their image, at each box."""
-    from calibration.answers import parse_answer
-
     task = guideline.task
     if task.type != "boxes":
         return []

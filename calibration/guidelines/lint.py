@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from calibration.adaptive.cat import items_to_pass
+from calibration.agreement.gold import rule_threshold
 from calibration.answers import answer_to_json, parse_answer
 from calibration.errors import AnswerError, Location, Problem
 from calibration.guidelines.model import Guideline
@@ -99,9 +101,6 @@ def _coverage(guideline: Guideline) -> list[Problem]:
     gold_items = [item for item in guideline.items if item.has_gold]
     needed = 0
     if guideline.calibration.policy == "adaptive":
-        from calibration.adaptive.cat import items_to_pass
-        from calibration.agreement.gold import rule_threshold
-
         mark = min(max(rule_threshold(guideline.calibration), 0.05), 0.95)
         needed = items_to_pass(mark, guideline.calibration.decision_confidence)
     for r, rule in enumerate(guideline.rules):
@@ -237,6 +236,7 @@ def near_duplicate_pairs(
     distinct = list(groups)
     if len(distinct) < 2:
         return sorted(pairs)
+    # lazy: scikit-learn takes ~1.4 s to import; only the near-duplicate check needs it
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     max_df = COMMON_NGRAM_SHARE if len(distinct) >= LARGE_BANK else 1.0

@@ -18,8 +18,11 @@ import yaml
 from pydantic import ValidationError
 
 from calibration.errors import GuidelineError, Location, Problem
+from calibration.guidelines.checks import span_boundary_problems
 from calibration.guidelines.images import ImageFile, box_problems, read_images
+from calibration.guidelines.messages import translate_errors
 from calibration.guidelines.model import SEMVER, Guideline
+from calibration.guidelines.partial import cross_problems_despite
 from calibration.guidelines.yaml_source import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -234,10 +237,6 @@ def parse_guideline(text: str, path: str | None = None, base: Path | None = None
     Raises:
         GuidelineError: with every problem found in `.problems`, each located by line, column and field.
     """
-    from calibration.guidelines.checks import span_boundary_problems
-    from calibration.guidelines.messages import translate_errors
-    from calibration.guidelines.partial import cross_problems_despite
-
     image_base = base
     encoded = len(text.encode("utf-8", errors="surrogatepass"))
     if encoded > MAX_FILE_BYTES:

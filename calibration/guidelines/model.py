@@ -8,7 +8,6 @@ located messages; constructing a `Guideline` directly runs them too and raises o
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
@@ -22,19 +21,17 @@ from pydantic import (
     model_validator,
 )
 
+from calibration.answers import parse_answer
+from calibration.guidelines.basics import LABEL_TASKS, SEMVER
+from calibration.guidelines.checks import guideline_problems
+
 TaskType = Literal["single_label", "multi_label", "span", "rating", "pairwise", "ranking", "boxes"]
-LABEL_TASKS: frozenset[str] = frozenset({"single_label", "multi_label", "span", "boxes"})
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 FeedbackMode = Literal["immediate", "at_end"]
 DEFAULT_MIN_IOU = 0.5
 IMAGE_TYPES: dict[str, str] = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 QuizPolicy = Literal["fixed", "adaptive"]
 
-SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 
 
@@ -396,8 +393,6 @@ class Guideline(Frozen):
 
     def gold_answers(self) -> dict[str, Any]:
         """Canonical gold answer per item that has one (see `calibration.answers.parse_answer`)."""
-        from calibration.answers import parse_answer
-
         return {
             item.id: parse_answer(self.task, item.answer, item.input)
             for item in self.items
@@ -408,6 +403,4 @@ class Guideline(Frozen):
 
     def problems(self) -> list[tuple[tuple[str | int, ...], str, str | None]]:
         """Cross-field problems as ``(field path, message, hint)``; empty when consistent."""
-        from calibration.guidelines.checks import guideline_problems
-
         return guideline_problems(self)

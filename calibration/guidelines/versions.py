@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from calibration.errors import GuidelineError, Location, NotFoundError
+from calibration.answers import suggest
+from calibration.errors import Location, NotFoundError
+from calibration.guidelines.basics import SEMVER, version_key
 from calibration.guidelines.images import ImageFile
-from calibration.guidelines.model import SEMVER, Guideline
+from calibration.guidelines.loading import load_guideline
+from calibration.guidelines.model import Guideline
 
 BUNDLED_DIR: Path = Path(__file__).resolve().parents[2] / "guidelines"
 """The repository's bundled guidelines folder (``guidelines/<id>/<version>.yaml``)."""
@@ -66,31 +69,6 @@ def unpublished_drafts(published: Iterable[str], root: str | Path = BUNDLED_DIR)
         for file in files
         if not is_shipped(file) and f"{file.id}@{file.version}" not in done
     ]
-
-
-def version_key(version: str) -> tuple[object, ...]:
-    """A sort key that orders versions by semantic-version precedence (semver.org, section 11).
-
-    Pre-releases sort before their release (1.0.0-rc.1 < 1.0.0); numeric identifiers compare as numbers
-    and below alphanumeric ones; a shorter pre-release sorts first when all earlier identifiers are equal;
-    build metadata (+...) is ignored.
-
-    Raises:
-        GuidelineError: `version` is not a semantic version.
-    """
-    match = SEMVER.match(version)
-    if not match:
-        raise GuidelineError(
-            f"version {version!r} is not a semantic version such as 1.0.0",
-            hint="write MAJOR.MINOR.PATCH, optionally with -prerelease",
-        )
-    major, minor, patch, pre, _build = match.groups()
-    if pre is None:
-        pre_key: tuple[object, ...] = (1,)  # a release ranks above all its pre-releases
-    else:
-        parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
-        pre_key = (0, parts)
-    return (int(major), int(minor), int(patch), pre_key)
 
 
 def sort_versions(versions: Iterable[str]) -> list[str]:
@@ -169,8 +147,6 @@ def resolve(ref: str, root: str | Path = BUNDLED_DIR) -> GuidelineFile:
     guideline_id, _, version = ref.partition("@")
     found = discover(root)
     if guideline_id not in found:
-        from calibration.answers import suggest
-
         known = ", ".join(found) or "none"
         raise NotFoundError(
             f"no guideline {guideline_id!r} under {root}",
@@ -199,8 +175,6 @@ def load_ref(ref: str, root: str | Path = BUNDLED_DIR) -> Guideline:
         NotFoundError: unknown guideline or version.
         GuidelineError: the file is invalid.
     """
-    from calibration.guidelines.loading import load_guideline
-
     return load_guideline(resolve(ref, root).path)
 
 

@@ -17,15 +17,24 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+from pydantic import ValidationError
+
 from calibration.answers import check_answer_extras, parse_answer, suggest
 from calibration.boxes import Box
 from calibration.errors import AnswerError, DataError, Location, Problem
-from calibration.guidelines.model import LABEL_TASKS
+from calibration.guidelines.model import (
+    LABEL_TASKS,
+    Guideline,
+    Input,
+    PairInput,
+    RankingInput,
+    Task,
+    TextInput,
+)
+from calibration.responses import gold_series, item_rules_frame, responses_frame
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from calibration.guidelines.model import Guideline, Input, Task
     from calibration.interop.importing import Format
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
@@ -511,10 +520,6 @@ def _unknown_labels_error(
 
 
 def _parse_input(task: Task, raw: Any, where: Location) -> Input:
-    from pydantic import ValidationError
-
-    from calibration.guidelines.model import PairInput, RankingInput, TextInput
-
     models: dict[str, type[TextInput | PairInput | RankingInput]] = {
         "pairwise": PairInput,
         "ranking": RankingInput,
@@ -570,16 +575,10 @@ def resolve(
             as a model, a model annotator named that answered nothing.
         AnswerError: an answer not valid for the task type, naming the place.
     """
-    import pandas as pd
-
-    from calibration.responses import gold_series, item_rules_frame, responses_frame
-
     task = guideline.task
     models = {str(name).strip() for name in model_annotators if str(name).strip()}
     unknown_models = sorted(models - {r.annotator_id for r in raw.responses})
     if unknown_models and raw.responses:
-        from calibration.answers import suggest
-
         raise DataError(
             f"no answer in the file is by {unknown_models[0]!r}, named as a model annotator",
             location=Location(path=raw.source),
@@ -725,8 +724,6 @@ def _match_rules(
     gold: Mapping[str, Any],
     item_rules: pd.DataFrame | Mapping[str, Iterable[str]] | None,
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
-    from calibration.responses import item_rules_frame
-
     known = set(guideline.rule_ids)
     given: dict[str, list[str]] = defaultdict(list)
     if item_rules is not None:

@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,10 +29,8 @@ import pandas as pd
 from calibration.answers import load_cell, parse_answer, suggest
 from calibration.csv_cells import restore_frame
 from calibration.errors import AnswerError, DataError, Location, file_error
+from calibration.guidelines.model import Label, Scale, Task, TaskType
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
-
-if TYPE_CHECKING:
-    from calibration.guidelines.model import Task, TaskType
 
 _ROW = "_row"
 _COL = "_col"
@@ -342,8 +340,6 @@ def infer_task(raw: pd.DataFrame, path: str | None = None) -> Task:
     Raises:
         DataError: mixed answer types, naming the first row that differs from the first answer.
     """
-    from calibration.guidelines.model import Label, Scale, Task
-
     kinds = _kinds(raw[ANSWER])
     first = kinds[0]
     other = np.flatnonzero(kinds != first)

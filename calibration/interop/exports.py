@@ -25,14 +25,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from calibration.agreement.breakdown import agreement_report
 from calibration.answers import answer_to_json, dump_cell, parse_answer
 from calibration.csv_cells import frame_to_csv, rows_to_csv
 from calibration.errors import DataError, Location
+from calibration.guidelines.model import Guideline, Input, Item
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from calibration.guidelines.model import Guideline, Input, Item
 
 MAX_CONFIG_BYTES = 1024 * 1024
 GOLD_COLUMNS = ("item_id", "rule_ids", "text", "input", "answer", "why", "source")
@@ -145,8 +145,6 @@ def agreement_csv(
 
     Uses `calibration.agreement.breakdown.agreement_report`; flags are joined with ``;``.
     """
-    from calibration.agreement.breakdown import agreement_report
-
     report = agreement_report(responses, guideline.task, item_rules, gold, bootstrap=bootstrap, seed=seed)
     frame = report.per_rule_frame()
     if "flags" in frame:
@@ -539,8 +537,6 @@ def guideline_from_labelstudio_config(
     Raises:
         DataError: invalid XML (with line and column), too large, or no answer control.
     """
-    from calibration.guidelines.model import Guideline
-
     if len(config.encode("utf-8")) > MAX_CONFIG_BYTES:
         raise DataError("the labeling config is larger than 1 MB", location=Location(path=source))
     if "<!DOCTYPE" in config or "<!ENTITY" in config:

@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from PIL import Image, UnidentifiedImageError
+
 from calibration.answers import suggest
 from calibration.errors import DataError, Location
 
@@ -87,8 +89,6 @@ def image_sizes(guideline: Guideline, folder: str | Path) -> dict[str, tuple[int
     Raises:
         DataError: an image file is missing or is not an image Pillow can read.
     """
-    from PIL import Image, UnidentifiedImageError
-
     sizes: dict[str, tuple[int, int]] = {}
     for item in guideline.items:
         image = image_of(item.input)

@@ -13,13 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from calibration.answers import suggest
 from calibration.errors import DataError, Location
+from calibration.guidelines.model import Guideline, Input, Item, PairInput, RankingInput, TextInput
+from calibration.interop.argilla import read_argilla
+from calibration.interop.coco import read_coco
 from calibration.interop.common import ImportResult, RawImport, resolve
+from calibration.interop.cvat import read_cvat
+from calibration.interop.doccano import read_doccano
+from calibration.interop.labelstudio import read_labelstudio
+from calibration.interop.prodigy import read_prodigy
+from calibration.interop.tables import read_item_rules, read_long_csv, read_wide_csv
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from calibration.guidelines.model import Guideline, Input, Item
 
 MAX_IMPORT_BYTES = 256 * 1024 * 1024
 """Largest file accepted (256 MB); a bigger export should be split or imported as CSV in parts."""
@@ -31,14 +38,6 @@ FORMATS: tuple[str, ...] = ("labelstudio", "prodigy", "doccano", "argilla", "csv
 
 
 def _readers() -> dict[str, Callable[..., RawImport]]:
-    from calibration.interop.argilla import read_argilla
-    from calibration.interop.coco import read_coco
-    from calibration.interop.cvat import read_cvat
-    from calibration.interop.doccano import read_doccano
-    from calibration.interop.labelstudio import read_labelstudio
-    from calibration.interop.prodigy import read_prodigy
-    from calibration.interop.tables import read_long_csv, read_wide_csv
-
     return {
         "labelstudio": read_labelstudio,
         "prodigy": read_prodigy,
@@ -72,8 +71,6 @@ def read_file(
         )
     readers = _readers()
     if fmt not in readers:
-        from calibration.answers import suggest
-
         raise DataError(
             f"unknown import format {fmt!r}; expected one of {', '.join(FORMATS)}",
             hint=suggest(fmt, list(FORMATS)),
@@ -91,15 +88,11 @@ def read_file(
 
 def _item_rules_table(item_rules: Any) -> pd.DataFrame | Mapping[str, Iterable[str]] | None:
     if isinstance(item_rules, bytes | bytearray):
-        from calibration.interop.tables import read_item_rules
-
         return read_item_rules(bytes(item_rules), "item-rules.csv")
     return item_rules
 
 
 def _placeholder_input(guideline: Guideline, item_id: str, answers: Iterable[Any]) -> Input:
-    from calibration.guidelines.model import PairInput, RankingInput, TextInput
-
     note = f"(item {item_id}: the imported file did not include its input)"
     if guideline.task.type == "pairwise":
         return PairInput(prompt=note, a="", b="")
@@ -111,8 +104,6 @@ def _placeholder_input(guideline: Guideline, item_id: str, answers: Iterable[Any
 
 def round_items(result: ImportResult) -> tuple[list[Item | str], list[str]]:
     """The round's items (bank ids, imported `Item`s) and the item ids left out for want of a rule."""
-    from calibration.guidelines.model import Item
-
     bank = {item.id for item in result.guideline.items}
     rules: dict[str, list[str]] = {}
     for item_id, rule_id in zip(result.item_rules["item_id"], result.item_rules["rule_id"], strict=True):

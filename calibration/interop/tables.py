@@ -20,14 +20,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from calibration.answers import load_cell
 from calibration.errors import AnswerError, CalibrationError, DataError, Location
 from calibration.interop.common import RawImport, RawItem, RawResponse, decode_text, rule_hints, safe_item_id
-from calibration.responses import ANSWER_EXTRAS
+from calibration.interop.csv_reader import read_table
+from calibration.responses import ANSWER_EXTRAS, item_rules_frame
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from calibration.guidelines.model import Guideline
 
 LONG = "a long CSV with columns item_id, annotator_id, answer"
@@ -42,10 +43,6 @@ def _table(data: bytes, source: str, required: Sequence[str], what: str) -> pd.D
         DataError: not UTF-8, a zip, empty, missing columns, empty required cells, a row with more cells
             than the header; naming the file (not the in-memory buffer) and the row.
     """
-    import pandas as pd
-
-    from calibration.interop.csv_reader import read_table
-
     decode_text(data, source)  # names a zip or non-UTF-8 bytes the way every importer does
     try:
         frame = read_table(io.BytesIO(data), required, what)
@@ -194,8 +191,6 @@ def read_item_rules(data: bytes, source: str) -> pd.DataFrame:
     Raises:
         DataError: a missing column or an empty cell, naming the row.
     """
-    from calibration.responses import item_rules_frame
-
     frame = _table(data, source, ("item_id", "rule_id"), "item-to-rule")
     pairs: dict[str, list[str]] = {}
     for item, rule in zip(frame["item_id"], frame["rule_id"], strict=True):

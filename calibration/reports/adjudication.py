@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from calibration.boxes import as_boxes, score_boxes
 from calibration.reports.tables import answer_text, input_text
 from calibration.responses import ANSWER, ITEM, RULE
 
@@ -89,8 +90,6 @@ def _same_boxes_keys(responses: pd.DataFrame, min_iou: float) -> pd.Series:
     with the same label (`calibration.boxes.score_boxes` scores one against the other as right, the
     test the quiz applies against gold); each answer takes the key of the first earlier answer it equals.
     """
-    from calibration.boxes import as_boxes, score_boxes
-
     keys = pd.Series("", index=responses.index, dtype=object)
     for item_id, rows in responses.groupby(ITEM, sort=False):
         kinds: list[tuple[Any, ...]] = []

@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from calibration.reports.tables import chart_table, rule_table
+from calibration.agreement.annotators import alpha_by_rule
+from calibration.agreement.breakdown import agreement_report
+from calibration.agreement.gold import answers_correct, answers_credit, score_annotators
+from calibration.reports.charts import (
+    alpha_threshold_figure,
+    annotator_rule_heatmap,
+    confusion_figure,
+    pair_matrix_figure,
+    rule_agreement_figure,
+)
+from calibration.reports.tables import answer_text, chart_table, input_text, rule_table
 from calibration.responses import ANNOTATOR, ANSWER, ANSWER_EXTRAS, ITEM, RULE
 
 if TYPE_CHECKING:
@@ -93,11 +103,6 @@ class RoundAnalysis:
         """
         if self._figures:
             return dict(self._figures)
-        from calibration.reports.charts import (
-            annotator_rule_heatmap,
-            pair_matrix_figure,
-            rule_agreement_figure,
-        )
 
         boxes = self.guideline.task.type == "boxes"
         self._figures.update(
@@ -114,8 +119,8 @@ class RoundAnalysis:
             }
         )
         if boxes:
+            # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
             from calibration.agreement.boxes import threshold_table
-            from calibration.reports.charts import alpha_threshold_figure
 
             self._figures["thresholds"] = alpha_threshold_figure(
                 threshold_table(self.report), target=self.target
@@ -124,8 +129,6 @@ class RoundAnalysis:
 
     def confusion_figure(self, rule_id: str) -> go.Figure:
         """The confusion heat map of one rule."""
-        from calibration.reports.charts import confusion_figure
-
         return confusion_figure(
             self.confusions.get(rule_id, pd.DataFrame()),
             title=f"Answer pairs within the items of rule {rule_id}",
@@ -205,8 +208,6 @@ def analyse_round(
         DataError: from the engine, for responses it cannot analyse.
     """
     if report is None:
-        from calibration.agreement.breakdown import agreement_report
-
         report = agreement_report(
             responses,
             guideline.task,
@@ -257,15 +258,11 @@ def _gold_scores(
     with_gold: pd.DataFrame, gold: pd.Series, guideline: Guideline, item_rules: pd.DataFrame
 ) -> pd.DataFrame:
     """`score_annotators`' table (columns `SCORE_COLUMNS`), indexed by annotator_id."""
-    from calibration.agreement.gold import score_annotators
-
     scores = score_annotators(with_gold, gold, guideline.task, item_rules, guideline.calibration)
     return scores[[c for c in SCORE_COLUMNS if c in scores.columns]]
 
 
 def _is_correct(task: Any, answer: Any, gold: Any) -> bool:
-    from calibration.agreement.gold import answers_correct
-
     return answers_correct(task.type, [answer], [gold], min_iou=task.min_iou)[0]
 
 
@@ -284,8 +281,6 @@ def accuracy_matrix(
     "boxes"), which earn the F1 of their spans or boxes against gold (boxes matched at `min_iou`,
     the task's). Items without gold are left out.
     """
-    from calibration.agreement.gold import answers_credit
-
     part = responses[responses[ITEM].isin(gold.index)]
     expected = gold.reindex(part[ITEM]).to_numpy()
     if task_type in ("span", "boxes"):
@@ -306,8 +301,6 @@ def _agreement_matrix(
     responses: pd.DataFrame, item_rules: pd.DataFrame, guideline: Guideline, rule_ids: pd.Index
 ) -> pd.DataFrame:
     """Annotator x rule: each annotator's alpha with the others on the rule's items (engine's per_annotator)."""
-    from calibration.agreement.annotators import alpha_by_rule
-
     return alpha_by_rule(responses, guideline.task, item_rules, [str(r) for r in rule_ids]).reindex(
         columns=rule_ids
     )
@@ -405,8 +398,6 @@ def annotator_answers(
         DataFrame indexed by item_id with columns ``rules, text, answer, gold, correct`` (correct is
         None without gold) and the optional response columns present (confidence, unclear, comment...).
     """
-    from calibration.reports.tables import answer_text, input_text
-
     own = responses[responses[ANNOTATOR].astype(str) == str(annotator)]
     rules = item_rules.groupby(ITEM)[RULE].agg(lambda r: ", ".join(map(str, r)))
     task_type = guideline.task.type

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from calibration.csv_cells import frame_to_csv
-
-if TYPE_CHECKING:
-    from calibration.reports.analysis import RoundAnalysis
+from calibration.reports.analysis import RoundAnalysis, annotator_table
 
 
 def _cell(value: Any) -> Any:
@@ -26,8 +24,6 @@ def scores_csv(analysis: RoundAnalysis) -> str:
     and the credible interval of the accuracy); robust_z and outlier (see
     `calibration.reports.analysis.annotator_table`).
     """
-    from calibration.reports.analysis import annotator_table
-
     table = annotator_table(analysis)
     for column in table.columns:
         if table[column].dtype == object:

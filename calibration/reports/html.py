@@ -16,13 +16,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+import plotly.io as pio
 
 from calibration.errors import DataError
+from calibration.reports.analysis import RoundAnalysis, analyse_round
 from calibration.reports.tables import describe_flags
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline
-    from calibration.reports.analysis import RoundAnalysis
 
 ReportFormat = Literal["html", "md"]
 
@@ -137,8 +138,6 @@ def _html_table(
 
 
 def _figures_html(analysis: RoundAnalysis) -> str:
-    import plotly.io as pio
-
     parts = []
     first = True
     figures = analysis.figures()
@@ -300,8 +299,6 @@ def render_round_report(
     Raises:
         DataError: an unknown format, or responses the agreement engine cannot analyse.
     """
-    from calibration.reports.analysis import analyse_round
-
     if fmt not in ("html", "md"):
         raise DataError(f"unknown report format {fmt!r}; expected html or md", hint="use --format html or md")
     analysis = analyse_round(guideline, responses, item_rules, gold, report=report)

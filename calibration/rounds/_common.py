@@ -7,14 +7,16 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from calibration import auth
-from calibration.answers import suggest
+from calibration.answers import Span, suggest
+from calibration.boxes import Box
 from calibration.errors import (
     CalibrationError,
     ConflictError,
@@ -22,14 +24,11 @@ from calibration.errors import (
     NotFoundError,
     PermissionDenied,
 )
+from calibration.guidelines.model import Guideline, Item
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
 from calibration.storage.engine import session_scope
 from calibration.storage.repository import RoundKind, User
-
-if TYPE_CHECKING:
-    from calibration.guidelines.model import Guideline, Item
-
 
 SYSTEM: Literal["system"] = "system"
 """The local operator (CLI, first start): allowed everything, recorded as actor NULL in the audit log."""
@@ -120,8 +119,6 @@ _guideline_cache: dict[str, Guideline] = {}
 
 def guideline_of(version: t.GuidelineVersion) -> Guideline:
     """The frozen guideline of a published version (cached by content hash: snapshots never change)."""
-    from calibration.guidelines.model import Guideline
-
     cached = _guideline_cache.get(version.content_hash)
     if cached is None:
         cached = Guideline.model_validate(version.snapshot)
@@ -136,8 +133,6 @@ _items_cache: dict[tuple[str, str], dict[str, Item]] = {}
 
 def items_of(round_row: t.Round, version: t.GuidelineVersion) -> dict[str, Item]:
     """The items of a round by id: the bank plus the round's own (imported or pilot-only) items."""
-    from calibration.guidelines.model import Item
-
     extra = (round_row.settings or {}).get("extra_items") or []
     key = (version.content_hash, hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest())
     cached = _items_cache.get(key)
@@ -262,9 +257,6 @@ def new_round(
 
 def canonical_value(task_type: str, value: Any) -> Any:
     """Canonical answer from its stored JSON form (stored answers were validated when written)."""
-    from calibration.answers import Span
-    from calibration.boxes import Box
-
     if task_type == "span":
         return tuple(sorted(Span(s["start"], s["end"], s["label"]) for s in value))
     if task_type == "boxes":
@@ -275,8 +267,6 @@ def canonical_value(task_type: str, value: Any) -> Any:
 
 
 def isna(value: Any) -> bool:
-    import pandas as pd
-
     return value is None or (not isinstance(value, str | list | tuple | dict) and bool(pd.isna(value)))
 
 

@@ -31,7 +31,7 @@ from calibration.rounds._common import (
 )
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
-from calibration.storage.engine import session_scope
+from calibration.storage.engine import refuse_nul, session_scope
 from calibration.storage.repository import (
     Role,
     Round,
@@ -96,10 +96,6 @@ def refuse_name_like_an_email(session: Session, name: str, field: str, email: st
     Raises:
         ConflictError: naming the field.
     """
-    from sqlalchemy import func, select
-
-    from calibration.storage.engine import refuse_nul
-
     refuse_nul(name, field)
     if email is not None:
         refuse_nul(email, "email")

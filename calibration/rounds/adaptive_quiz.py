@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from calibration.adaptive.cat import AdaptiveBank, AdaptiveStep
+from calibration.agreement.gold import answers_credit, rule_threshold
+from calibration.answers import parse_answer
 from calibration.errors import CalibrationError
 from calibration.rounds import sampling
 from calibration.rounds._common import (
@@ -35,7 +38,6 @@ from calibration.storage import repository as repo
 from calibration.storage import tables as t
 
 if TYPE_CHECKING:
-    from calibration.adaptive.cat import AdaptiveStep
     from calibration.guidelines.model import Guideline
 
 
@@ -78,8 +80,6 @@ def _exposure(session: Session, round_id: int) -> dict[str, int]:
 
 
 def _threshold(guideline: Guideline) -> float:
-    from calibration.agreement.gold import rule_threshold
-
     return min(max(rule_threshold(guideline.calibration), 0.05), 0.95)
 
 
@@ -93,10 +93,6 @@ def _step(
     targets: set[str] | None,
     attempt_id: int | None,
 ) -> AdaptiveStep:
-    from calibration.adaptive.cat import AdaptiveBank
-    from calibration.agreement.gold import answers_credit
-    from calibration.answers import parse_answer
-
     guideline = guideline_of(version)
     policy = guideline.calibration
     items = items_of(round_row, version)
@@ -194,8 +190,6 @@ def check_bank(
     targets: list[str] | None,
 ) -> None:
     """Refuse an adaptive quiz (as a fixed one is refused) when rules have too few unseen items."""
-    from calibration.rounds.rounds_admin import bank_exhausted
-
     guideline = guideline_of(version)
     settings = round_row.settings or {}
     shown = repo.gold_shown_items(session, version.guideline_id, [annotator.id]).get(annotator.id, set())
@@ -205,7 +199,7 @@ def check_bank(
     min_per_rule = int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule)
     short = sampling.short_rules(bank, min_per_rule=min_per_rule, exclude=shown, rules=targets)
     if short:
-        raise bank_exhausted(short, [annotator.name])
+        raise sampling.bank_exhausted(short, [annotator.name])
 
 
 def progress(

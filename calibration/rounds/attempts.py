@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from calibration.agreement.decisions import overall_decision
+from calibration.agreement.gold import score_against_gold
 from calibration.answers import answer_to_json, check_answer_extras, parse_answer
 from calibration.errors import (
     AnswerError,
@@ -20,6 +22,7 @@ from calibration.errors import (
     NotFoundError,
     PermissionDenied,
 )
+from calibration.responses import gold_series, item_rules_frame, responses_frame
 from calibration.rounds import adaptive_pilot, adaptive_quiz, sampling
 from calibration.rounds._common import (
     SYSTEM,
@@ -382,9 +385,6 @@ def response_history(engine: Engine, attempt_id: int, item_id: str, *, actor: Ac
 def _score_attempt(
     session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, name: str
 ) -> Any:
-    from calibration.agreement.gold import score_against_gold
-    from calibration.responses import gold_series, item_rules_frame, responses_frame
-
     guideline = guideline_of(version)
     items = items_of(round_row, version)
     answers = repo.current_responses(session, [row.id])
@@ -451,8 +451,6 @@ def _adaptive_result(result: Any, step: Any) -> Any:
     fixed quiz do not apply (items chosen for information are harder than a random draw), but the
     kappa mark does: without it an annotator who gives one label everywhere can pass a rule whose
     chosen items happen to share that gold label (seen on a public data set, docs/adaptive.md)."""
-    from calibration.agreement.decisions import overall_decision
-
     decisions: dict[str, str] = step.rule_decisions
     retake = sorted(r for r, d in decisions.items() if d != "pass")
     frame = result.rule_decisions.copy()

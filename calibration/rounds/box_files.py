@@ -12,8 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from calibration.errors import DataError
+from calibration.errors import DataError, NotFoundError
+from calibration.interop.coco import coco_gold, coco_json
+from calibration.interop.exports import labelstudio_config, labelstudio_tasks
 from calibration.interop.images import sizes_by_item
+from calibration.rounds import service
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -44,9 +47,6 @@ def stored_image_sizes(engine: Engine, guideline: Guideline) -> dict[str, tuple[
     Raises:
         NotFoundError: the version is not published.
     """
-    from calibration.errors import NotFoundError
-    from calibration.rounds import service
-
     version = next(
         (v for v in service.list_guideline_versions(engine, guideline.id) if v.version == guideline.version),
         None,
@@ -63,10 +63,6 @@ def round_box_files(engine: Engine, round: Any) -> BoxFiles:
         DataError: the round's guideline is not a boxes guideline.
         NotFoundError: no such round.
     """
-    from calibration.interop.coco import coco_gold, coco_json
-    from calibration.interop.exports import labelstudio_config, labelstudio_tasks
-    from calibration.rounds import service
-
     key = getattr(round, "id", round)
     data = service.round_responses(engine, key)
     guideline = data.guideline

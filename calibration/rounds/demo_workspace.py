@@ -12,9 +12,22 @@ stay the newest rounds. Loading is idempotent: rounds already there are kept.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+from sqlalchemy import func, select
+
+from calibration.demo import GUIDELINES_DIR, demo_pilot
+from calibration.demo_boxes import DEMO_BOX_GUIDELINE, DEMO_BOX_VERSION, simulate_box_responses
 from calibration.errors import NotFoundError
+from calibration.guidelines.loading import read_guideline_file
+from calibration.rounds import service
+from calibration.rounds._common import actor_row, actor_user_id
+from calibration.rounds.rounds_admin import delete_round_rows
+from calibration.storage import repository as repo
+from calibration.storage import tables as t
+from calibration.storage.engine import session_scope
 
 DEMO_VERSIONS = ("1.0.0", "1.1.0")
 DEMO_NAMES = {
@@ -57,10 +70,6 @@ def load_demo_workspace(engine: Any, *, actor: Any, seed: int = 0) -> list[str]:
     Raises:
         PermissionDenied: the actor is not a lead.
     """
-    from calibration.demo import GUIDELINES_DIR, demo_pilot
-    from calibration.demo_boxes import DEMO_BOX_GUIDELINE, DEMO_BOX_VERSION, simulate_box_responses
-    from calibration.guidelines.loading import read_guideline_file
-
     existing = {r.name for r in _rounds(engine)}
     if DEMO_BOX_ROUND not in existing:
         loaded = read_guideline_file(GUIDELINES_DIR / DEMO_BOX_GUIDELINE / f"{DEMO_BOX_VERSION}.yaml")
@@ -76,8 +85,6 @@ def load_demo_workspace(engine: Any, *, actor: Any, seed: int = 0) -> list[str]:
 
 
 def _rounds(engine: Any) -> list[Any]:
-    from calibration.rounds import service
-
     return list(service.list_rounds(engine, include_archived=True))
 
 
@@ -86,8 +93,6 @@ def _store_pilot(
 ) -> None:
     """Publish `guideline` (with its `images`) if needed, create the pilot round `name` on its answered
     items, store the answers."""
-    from calibration.rounds import service
-
     try:
         service.get_guideline(engine, guideline.ref)
     except NotFoundError:
@@ -118,14 +123,6 @@ def remove_demo_workspace(engine: Any, *, actor: Any) -> dict[str, int]:
     Raises:
         PermissionDenied: the actor is not a lead.
     """
-    from sqlalchemy import func, select
-
-    from calibration.rounds._common import actor_row, actor_user_id
-    from calibration.rounds.rounds_admin import delete_round_rows
-    from calibration.storage import repository as repo
-    from calibration.storage import tables as t
-    from calibration.storage.engine import session_scope
-
     removed: dict[str, int] = {"rounds": 0, "users": 0}
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "remove the demo workspace")
@@ -179,12 +176,6 @@ def load_demo_model_answers(engine: Any, *, actor: Any, root: Any = None) -> str
         NotFoundError: the demo round does not exist (load the demo workspace first).
         PermissionDenied: the actor is not a lead.
     """
-    from pathlib import Path
-
-    import pandas as pd
-
-    from calibration.rounds import service
-
     folder = Path(root) if root is not None else Path(__file__).resolve().parents[2]
     answers = pd.read_csv(folder / DEMO_MODEL_ANSWERS, dtype={"item_id": str, "answer": str})
     name = demo_round_name("1.1.0")

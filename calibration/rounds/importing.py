@@ -28,6 +28,7 @@ from calibration.errors import (
     Location,
     NotFoundError,
 )
+from calibration.guidelines.model import Guideline, Item
 from calibration.interop.importing import Format, read_import
 from calibration.responses import OPTIONAL_COLUMNS, responses_frame
 from calibration.rounds._common import (
@@ -54,7 +55,6 @@ from calibration.storage.repository import Round
 if TYPE_CHECKING:
     import pandas as pd
 
-    from calibration.guidelines.model import Guideline, Item
     from calibration.interop.common import ImportResult
 
 IMPORTED_GOLD_RATIONALE = "gold answer imported from {source}"
@@ -240,8 +240,6 @@ def import_pilot_round(
             model's name is a person's (or the reverse).
         DataError: answers for an item not in `items`. PermissionDenied: not a lead.
     """
-    from calibration.guidelines.model import Item
-
     bank_ids = [i for i in items if isinstance(i, str)]
     extras = [i for i in items if isinstance(i, Item)]
     gold_map = dict(gold.items()) if gold is not None else {}

@@ -12,16 +12,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pandas as pd
+from sqlalchemy import Engine, select
+
 from calibration.errors import DataError
 from calibration.rounds._common import Actor, actor_row, actor_user_id, ref_of, version_row
+from calibration.rounds.status import round_responses
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
 from calibration.storage.engine import session_scope
 
 if TYPE_CHECKING:
-    import pandas as pd
-    from sqlalchemy import Engine
-
     from calibration.adaptive.irt import ItemModel
 
 
@@ -49,10 +50,8 @@ def gold_answers_of_version(engine: Engine, guideline_ref: str) -> pd.DataFrame:
     Returns:
         The long table item_id, annotator_id, credit (`calibration.adaptive.irt.graded_answers`).
     """
-    import pandas as pd
-
+    # lazy: adaptive.irt loads scipy.optimize (~0.4 s); rounds.service (app start-up) imports this module
     from calibration.adaptive.irt import CREDIT, graded_answers
-    from calibration.rounds.status import round_responses
 
     with session_scope(engine, read_only=True) as session:
         version = version_row(session, guideline_ref)
@@ -76,6 +75,7 @@ def fit_item_model(
         NotFoundError: unknown version. DataError: no answers on gold items yet.
         PermissionDenied: not a lead.
     """
+    # lazy: as in gold_answers_of_version
     from calibration.adaptive.irt import fit_irt, suspect_items
 
     with session_scope(engine, read_only=True) as session:
@@ -114,8 +114,7 @@ def fit_item_model(
 
 def latest_item_model(engine: Engine, guideline_ref: str) -> ItemModelFit | None:
     """The newest stored fit of a guideline version, or None when it was never fitted."""
-    from sqlalchemy import select
-
+    # lazy: as in gold_answers_of_version
     from calibration.adaptive.irt import ItemModel
 
     with session_scope(engine, read_only=True) as session:
@@ -134,6 +133,7 @@ def latest_item_model(engine: Engine, guideline_ref: str) -> ItemModelFit | None
 def suspects_of_version(engine: Engine, guideline_ref: str) -> pd.DataFrame | None:
     """The suspect quiz items (`calibration.adaptive.irt.suspect_items`) under the newest stored fit
     of a guideline version, judged on its current gold answers; None when it was never fitted."""
+    # lazy: as in gold_answers_of_version
     from calibration.adaptive.irt import suspect_items
 
     fit = latest_item_model(engine, guideline_ref)

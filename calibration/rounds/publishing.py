@@ -14,7 +14,8 @@ from calibration.errors import (
     Location,
     NotFoundError,
 )
-from calibration.guidelines.images import ImageFile
+from calibration.guidelines.images import ImageFile, image_inputs
+from calibration.guidelines.versions import content_hash
 from calibration.rounds._common import (
     SYSTEM,
     Actor,
@@ -74,8 +75,6 @@ def publish(
 
 
 def _images_used(guideline: Guideline, images: Mapping[str, ImageFile]) -> dict[str, ImageFile]:
-    from calibration.guidelines.images import image_inputs
-
     used = {input.image for _, input in image_inputs(guideline)}
     missing = sorted(used - set(images))
     if missing:
@@ -204,8 +203,6 @@ def images_of(engine: Engine, version_id: int) -> list[ImageFile]:
 
 
 def _hash_of(guideline: Guideline, images: Mapping[str, ImageFile]) -> str:
-    from calibration.guidelines.versions import content_hash
-
     return content_hash(guideline, images)
 
 

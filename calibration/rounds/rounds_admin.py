@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from calibration.adaptive.pilot import PILOT_TASKS
 from calibration.answers import suggest
 from calibration.errors import (
     CalibrationError,
     ConflictError,
     Location,
     NotFoundError,
-    QuizBankExhausted,
 )
-from calibration.rounds import sampling
+from calibration.guidelines.model import Item
+from calibration.rounds import adaptive_pilot, adaptive_quiz, sampling
 from calibration.rounds._common import (
     Actor,
     RoundRef,
@@ -33,13 +34,11 @@ from calibration.rounds._common import (
     utc_now,
     version_row,
 )
+from calibration.rounds.item_model import refit_after_close
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
 from calibration.storage.engine import session_scope
 from calibration.storage.repository import Round
-
-if TYPE_CHECKING:
-    from calibration.guidelines.model import Item
 
 
 def _annotator_rows(session: Session, names: Sequence[str]) -> list[t.User]:
@@ -100,7 +99,6 @@ def create_pilot_round(
         CalibrationError: no items, impossible overlap, an adaptive pilot on another task type or
         a control fraction out of range. PermissionDenied: not a lead.
     """
-    from calibration.guidelines.model import Item
 
     def work(session: Session) -> Round:
         who = actor_row(session, actor, ("lead",), "create rounds")
@@ -149,13 +147,15 @@ def create_pilot_round(
             settings.update(policy="adaptive", control_fraction=float(control_fraction))
         row = new_round(session, name, "pilot", version, settings, who)
         if adaptive:
-            from calibration.rounds.adaptive_pilot import first_items
-
             for (
                 person
             ) in people:  # one item each now (the round shows in their list); the rest as they answer
                 repo.add_assignments(
-                    session, row.id, person.id, 1, first_items(session, row, version, person.name)
+                    session,
+                    row.id,
+                    person.id,
+                    1,
+                    adaptive_pilot.first_items(session, row, version, person.name),
                 )
                 session.flush()
         for person in people if not adaptive else ():
@@ -179,8 +179,6 @@ def create_pilot_round(
 
 
 def _check_adaptive_pilot(task_type: str, items: list[str], overlap: int | None, fraction: float) -> None:
-    from calibration.adaptive.pilot import PILOT_TASKS
-
     if task_type not in PILOT_TASKS:
         raise CalibrationError(
             f"an adaptive pilot works on single_label, rating and pairwise tasks, not {task_type}",
@@ -213,9 +211,7 @@ def draw_quiz(
 ) -> list[str]:
     guideline = guideline_of(version)
     if guideline.calibration.policy == "adaptive":
-        from calibration.rounds.adaptive_quiz import first_items
-
-        return first_items(
+        return adaptive_quiz.first_items(
             session, round_row, version, annotator, number, list(target_rules) if target_rules else None
         )
     settings = round_row.settings or {}
@@ -232,7 +228,7 @@ def draw_quiz(
     min_per_rule = int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule)
     short = sampling.short_rules(bank, min_per_rule=min_per_rule, exclude=shown, rules=target_rules)
     if short:
-        raise bank_exhausted(short, [annotator.name])
+        raise sampling.bank_exhausted(short, [annotator.name])
     return sampling.sample_quiz(
         bank,
         size=int(settings.get("items_per_quiz") or guideline.calibration.items_per_quiz),
@@ -241,21 +237,6 @@ def draw_quiz(
         seen=seen,
         target_rules=target_rules,
         exclude=shown,
-    )
-
-
-def bank_exhausted(short: dict[str, tuple[int, int]], names: Sequence[str]) -> QuizBankExhausted:
-    """The error (and the lead's warning) when rules have too few items whose gold `names` have not seen."""
-    who = ", ".join(names)
-    rules = "; ".join(
-        f"rule {rule} needs more quiz items ({left} of its {total} not yet shown to {who})"
-        for rule, (left, total) in short.items()
-    )
-    return QuizBankExhausted(
-        rules,
-        rules=tuple(short),
-        hint="a lead can add items with gold answers for these rules in a new guideline version; "
-        "items whose answers were shown are not served again",
     )
 
 
@@ -361,8 +342,6 @@ def close_round(engine: Engine, round: RoundRef, *, actor: Actor, reopen: bool =
         )
         closed = repo.round_of(row, ref_of(version))
     if not reopen:
-        from calibration.rounds.item_model import refit_after_close
-
         refit_after_close(engine, closed.guideline_ref, closed.name, actor=actor)
     return closed
 

@@ -14,7 +14,7 @@ from itertools import combinations
 from math import comb
 from typing import TYPE_CHECKING
 
-from calibration.errors import CalibrationError, Location
+from calibration.errors import CalibrationError, Location, QuizBankExhausted
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline
@@ -272,3 +272,18 @@ def rule_counts(quiz: Iterable[str], bank: Sequence[QuizItem]) -> Counter[str]:
     """Items per rule in a quiz (an item with several rules counts for each)."""
     by_id = {i.id: i for i in bank}
     return Counter(r for item_id in quiz for r in set(by_id[item_id].rules))
+
+
+def bank_exhausted(short: dict[str, tuple[int, int]], names: Sequence[str]) -> QuizBankExhausted:
+    """The error (and the lead's warning) when rules have too few items whose gold `names` have not seen."""
+    who = ", ".join(names)
+    rules = "; ".join(
+        f"rule {rule} needs more quiz items ({left} of its {total} not yet shown to {who})"
+        for rule, (left, total) in short.items()
+    )
+    return QuizBankExhausted(
+        rules,
+        rules=tuple(short),
+        hint="a lead can add items with gold answers for these rules in a new guideline version; "
+        "items whose answers were shown are not served again",
+    )

@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from calibration.answers import parse_answer
+from calibration.responses import gold_series, item_rules_frame, responses_frame, split_models
+from calibration.rounds import sampling
 from calibration.rounds._common import (
     RoundRef,
     canonical_value,
@@ -31,8 +34,6 @@ from calibration.storage.repository import (
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from calibration.guidelines.model import Guideline
 
 
@@ -146,8 +147,6 @@ def _exhausted_rules(
     names: dict[int, str],
 ) -> list[str]:
     """ "rule R needs more quiz items" for each rule a waiting retake cannot cover without recycled gold."""
-    from calibration.rounds import sampling
-
     if not waiting:
         return []
     guideline = guideline_of(version)
@@ -240,8 +239,6 @@ def analysable_rounds(engine: Engine) -> set[int]:
 
 
 def _empty_responses() -> pd.DataFrame:
-    import pandas as pd
-
     return pd.DataFrame(columns=["item_id", "annotator_id", "answer"])
 
 
@@ -253,14 +250,11 @@ def round_responses(engine: Engine, round: RoundRef, *, include_models: bool = F
     agreement and every human table count people only; ``include_models=True`` keeps them in
     ``responses`` too, marked by the ``annotator_kind`` column.
     """
-    from calibration.responses import gold_series, item_rules_frame, responses_frame, split_models
-
     with session_scope(engine, read_only=True) as session:
         row, version = find_round(session, round)
         guideline = guideline_of(version)
         items = items_of(row, version)
         kind = guideline.task.type
-        import pandas as pd
 
         rows = repo.round_response_rows(session, row.id)
         frame = pd.DataFrame(rows, columns=list(repo.RESPONSE_COLUMNS))

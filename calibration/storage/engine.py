@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from calibration.errors import CalibrationError, Location
+from calibration.errors import CalibrationError, DataError, Location
 
 ENV_URL = "CALIBRATION_DATABASE_URL"
 DEFAULT_URL = "sqlite:///calibration.db"
@@ -114,8 +115,6 @@ def make_engine(url: str | None = None, **options: Any) -> Engine:
 
 def _create(parsed: Any, url: str, options: dict[str, Any]) -> Engine:
     """`create_engine`, with an unknown dialect or a missing driver as a `CalibrationError`."""
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
     try:
         engine = create_engine(parsed, **options)
     except (NoSuchModuleError, ArgumentError, ImportError) as error:
@@ -163,8 +162,6 @@ def refuse_nul(value: str, field: str | None) -> None:
     Raises:
         DataError: ``name: the text holds a NUL character (\\0), which cannot be stored``.
     """
-    from calibration.errors import DataError
-
     if "\x00" in value:
         raise DataError(
             "the text holds a NUL character (\\0), which cannot be stored",
@@ -184,8 +181,6 @@ def database_errors(engine: Engine, hint: str = f"check --database-url or {ENV_U
     Raises:
         CalibrationError: for any `sqlalchemy.exc.DBAPIError` raised in the block.
     """
-    from sqlalchemy.exc import DBAPIError
-
     try:
         yield
     except DBAPIError as error:
@@ -221,6 +216,7 @@ def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Sessio
 
 def migrations_config(engine: Engine) -> Any:
     """An Alembic `Config` for the packaged migrations, bound to `engine`'s URL."""
+    # lazy: alembic (~0.2 s) only for migrations, not on every engine use
     from alembic.config import Config
 
     folder = Path(__file__).with_name("migrations")
@@ -237,6 +233,7 @@ _migrating = threading.Lock()
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run the Alembic migrations up to `revision` (creating the database on first use)."""
+    # lazy: alembic, as in migrations_config
     from alembic import command
 
     config = migrations_config(engine)
@@ -279,6 +276,7 @@ def _sqlite_pragma(connection: Connection, pragma: str) -> None:
 
 def head_revision() -> str:
     """The newest packaged migration (the revision `upgrade` brings a database to)."""
+    # lazy: alembic, as in migrations_config
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory(str(Path(__file__).with_name("migrations"))).get_current_head()
@@ -289,6 +287,7 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration revision the database is at, or None when it was never migrated."""
+    # lazy: alembic, as in migrations_config
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
