@@ -340,33 +340,23 @@ def rule_agreement(block: Mapping[str, Any], statistic: str = STATISTIC) -> Rule
     A boxes block (``level`` ``"iou"``) has no AC1: its box alpha is judged instead (``judge`` ``box
     alpha``), and ``percent`` is the rule's match F1.
     """
-    interval = (block.get("ci95") or {}).get(statistic) or (None, None)
-    if block.get("level") == "iou":
-        return RuleAgreement(
-            statistic=statistic,
-            estimate=_number(block.get(statistic)),
-            ci_low=_number(interval[0]),
-            ci_high=_number(interval[1]),
-            percent=_number(block.get("match_f1")),
-            ac1=_number(block.get(statistic)),
-            n_items=int(block.get("n_pairable_items") or 0),
-            flags=tuple(str(f) for f in block.get("flags") or ()),
-            ac1_low=_number(interval[0]),
-            ac1_high=_number(interval[1]),
-            judge="box alpha",
-        )
-    ac1_interval = (block.get("ci95") or {}).get("gwet_ac1") or (None, None)
+    intervals = block.get("ci95") or {}
+    interval = intervals.get(statistic) or (None, None)
+    boxes = block.get("level") == "iou"
+    judged = statistic if boxes else "gwet_ac1"
+    judged_interval = interval if boxes else intervals.get("gwet_ac1") or (None, None)
     return RuleAgreement(
         statistic=statistic,
         estimate=_number(block.get(statistic)),
         ci_low=_number(interval[0]),
         ci_high=_number(interval[1]),
-        percent=_number(block.get("percent_agreement")),
-        ac1=_number(block.get("gwet_ac1")),
+        percent=_number(block.get("match_f1" if boxes else "percent_agreement")),
+        ac1=_number(block.get(judged)),
         n_items=int(block.get("n_pairable_items") or 0),
         flags=tuple(str(f) for f in block.get("flags") or ()),
-        ac1_low=_number(ac1_interval[0]),
-        ac1_high=_number(ac1_interval[1]),
+        ac1_low=_number(judged_interval[0]),
+        ac1_high=_number(judged_interval[1]),
+        judge="box alpha" if boxes else "AC1",
     )
 
 
