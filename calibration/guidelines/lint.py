@@ -84,6 +84,13 @@ def _vague_wording(guideline: Guideline, source_map: SourceMap | None) -> list[P
     return found
 
 
+# A rule's teaching material lint warns about when missing: field, its name in the message, the hint.
+_RULE_PARTS = (
+    ("examples", "examples", "add an example with its gold answer and why"),
+    ("edge_cases", "edge cases", "add the hardest case near the rule's boundary, with why"),
+)
+
+
 def _coverage(guideline: Guideline) -> list[Problem]:
     found = []
     governed = {label for rule in guideline.rules for label in rule.labels}
@@ -104,24 +111,11 @@ def _coverage(guideline: Guideline) -> list[Problem]:
         mark = min(max(rule_threshold(guideline.calibration), 0.05), 0.95)
         needed = items_to_pass(mark, guideline.calibration.decision_confidence)
     for r, rule in enumerate(guideline.rules):
-        if not rule.examples:
-            found.append(
-                _warning(
-                    "no_examples",
-                    f"rule {rule.id!r} has no examples",
-                    ("rules", r, "examples"),
-                    "add an example with its gold answer and why",
+        for field, listed, hint in _RULE_PARTS:
+            if not getattr(rule, field):
+                found.append(
+                    _warning(f"no_{field}", f"rule {rule.id!r} has no {listed}", ("rules", r, field), hint)
                 )
-            )
-        if not rule.edge_cases:
-            found.append(
-                _warning(
-                    "no_edge_cases",
-                    f"rule {rule.id!r} has no edge cases",
-                    ("rules", r, "edge_cases"),
-                    "add the hardest case near the rule's boundary, with why",
-                )
-            )
         count = sum(rule.id in item.rules for item in gold_items)
         if needed and count < needed:
             found.append(
