@@ -414,24 +414,21 @@ def guideline_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Probl
             guidelines = [f for f in found if f not in referenced]
             if not guidelines:  # a mistyped or wrong folder must not pass as "0 files checked: valid"
                 problems.append(
-                    Problem(
+                    _not_found(
+                        raw,
                         "no guideline files (*.yaml) in this folder",
-                        Location(path=str(raw)),
                         "give guideline files or a folder such as guidelines/<id>",
-                        code="not_found",
                     )
                 )
             files.extend(guidelines)
         else:
-            problems.append(
-                Problem(
-                    "no such file or folder",
-                    Location(path=str(raw)),
-                    "check the path",
-                    code="not_found",
-                )
-            )
+            problems.append(_not_found(raw, "no such file or folder", "check the path"))
     return files, problems
+
+
+def _not_found(path: str | Path, message: str, hint: str) -> Problem:
+    """A `not_found` problem at `path`: it names no file or no guideline files."""
+    return Problem(message, Location(path=str(path)), hint, code="not_found")
 
 
 def validate_paths(paths: Sequence[str | Path]) -> list[Problem]:
