@@ -156,11 +156,8 @@ def box_answers(responses: pd.DataFrame, labels: Sequence[str] | None = None) ->
 
 
 @dataclass(frozen=True)
-class Matches:
-    """Matched boxes of answer pairs: pair p is answers ``left[p]`` and ``right[p]``.
-
-    ``pair``, ``left_box``, ``right_box`` and ``iou`` have one entry per matched box pair (IoU > 0).
-    """
+class _BoxPairs:
+    """The fields `Matches` and `Cells` share: box pairs of answer pairs ``left[p]``, ``right[p]``."""
 
     left: np.ndarray
     right: np.ndarray
@@ -168,6 +165,14 @@ class Matches:
     left_box: np.ndarray
     right_box: np.ndarray
     iou: np.ndarray
+
+
+@dataclass(frozen=True)
+class Matches(_BoxPairs):
+    """Matched boxes of answer pairs: pair p is answers ``left[p]`` and ``right[p]``.
+
+    ``pair``, ``left_box``, ``right_box`` and ``iou`` have one entry per matched box pair (IoU > 0).
+    """
 
 
 def item_pairs(answers: BoxAnswers) -> tuple[np.ndarray, np.ndarray]:
@@ -182,19 +187,12 @@ def item_pairs(answers: BoxAnswers) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class Cells:
+class Cells(_BoxPairs):
     """Overlapping box pairs of answer pairs: pair p is answers ``left[p]`` and ``right[p]``.
 
     ``pair``, ``left_box``, ``right_box`` and ``iou`` have one entry per pair of boxes (one from each
     answer, box indices into `BoxAnswers`) with IoU > 0, in no particular order.
     """
-
-    left: np.ndarray
-    right: np.ndarray
-    pair: np.ndarray
-    left_box: np.ndarray
-    right_box: np.ndarray
-    iou: np.ndarray
 
 
 def overlapping_cells(answers: BoxAnswers, left: np.ndarray, right: np.ndarray) -> Cells:
