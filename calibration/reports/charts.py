@@ -355,26 +355,21 @@ def before_after_figure(
         "change %{customdata[2]} (95% CI %{customdata[3]}): %{customdata[4]}<extra></extra>"
     )
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            name=_label(before_label),
-            x=ticks,
-            y=table["before"].astype(float).to_numpy(),
-            customdata=custom,
-            marker_color="#9e9e9e",
-            hovertemplate=hover,
-        )
+    colors: tuple[str | list[str], ...] = (
+        "#9e9e9e",
+        [_VERDICT_COLORS.get(str(v), "#1f77b4") for v in table["verdict"]],
     )
-    fig.add_trace(
-        go.Bar(
-            name=_label(after_label),
-            x=ticks,
-            y=table["after"].astype(float).to_numpy(),
-            customdata=custom,
-            marker_color=[_VERDICT_COLORS.get(str(v), "#1f77b4") for v in table["verdict"]],
-            hovertemplate=hover,
+    for label, column, color in zip((before_label, after_label), ("before", "after"), colors, strict=True):
+        fig.add_trace(
+            go.Bar(
+                name=_label(label),
+                x=ticks,
+                y=table[column].astype(float).to_numpy(),
+                customdata=custom,
+                marker_color=color,
+                hovertemplate=hover,
+            )
         )
-    )
     values = pd.concat([table["before"], table["after"]]).astype(float)
     floor = float(np.nanmin(values)) if values.notna().any() else 0.0
     fig.update_layout(
