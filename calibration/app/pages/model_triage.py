@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from calibration.agreement.model_triage import triage_round
 from calibration.answers import dump_cell
@@ -170,34 +172,54 @@ def _triage_csv() -> str:
     return pd.concat([table, triage.plans.drop(columns=["target"])], axis=1).to_csv(lineterminator="\n")
 
 
+def _download(
+    column: DeltaGenerator,
+    label: str,
+    content: Callable[[], str],
+    ending: str,
+    mime: str,
+    key: str,
+    *,
+    disabled: bool = False,
+) -> None:
+    """A download button of one of the triage's files, named after the round."""
+    column.download_button(
+        label,
+        content,
+        file_name=f"{stem}-{ending}",
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+        disabled=disabled,
+    )
+
+
 downloads = st.columns(3)
-downloads[0].download_button(
+_download(
+    downloads[0],
     "Download the triage (CSV)",
     _triage_csv,
-    file_name=f"{stem}-model-triage.csv",
-    mime="text/csv",
-    key="mt_download_triage",
-    on_click="ignore",
-    icon=":material/download:",
+    "model-triage.csv",
+    "text/csv",
+    "mt_download_triage",
 )
-downloads[1].download_button(
+_download(
+    downloads[1],
     "Download the labels to check (CSV)",
     _plan_csv,
-    file_name=f"{stem}-spot-check.csv",
-    mime="text/csv",
-    key="mt_download_check",
-    on_click="ignore",
-    icon=":material/download:",
+    "spot-check.csv",
+    "text/csv",
+    "mt_download_check",
     disabled=triage.check.empty,
 )
-downloads[2].download_button(
+_download(
+    downloads[2],
     "Download as Label Studio tasks",
     _tasks_json,
-    file_name=f"{stem}-spot-check-tasks.json",
-    mime="application/json",
-    key="mt_download_tasks",
-    on_click="ignore",
-    icon=":material/download:",
+    "spot-check-tasks.json",
+    "application/json",
+    "mt_download_tasks",
     disabled=triage.check.empty,
 )
 st.caption(
