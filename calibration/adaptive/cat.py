@@ -37,7 +37,6 @@ take quizzes, so the app persists each chosen item when it is chosen.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from typing import Literal
 
 import numpy as np
 
+from calibration.adaptive.sequential import QuizStep, item_rank
 from calibration.errors import DataError
 
 SelectAt = Literal["cut", "estimate", "none"]
@@ -53,10 +53,6 @@ DEFAULT_WIDTH = 0.1
 DEFAULT_TOP_K = 3
 """Exposure control: the least exposed of this many most informative items is asked."""
 _GRID = np.linspace(-6.0, 6.0, 121)
-
-
-def _rank(seed: int | str, key: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:8], "big")
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
@@ -100,29 +96,17 @@ def items_to_pass(threshold: float, confidence: float = 0.95, width: float = DEF
 
 
 @dataclass(frozen=True)
-class AdaptiveStep:
-    """Where an adaptive quiz stands.
+class AdaptiveStep(QuizStep):
+    """Where an adaptive quiz stands: `QuizStep` and each rule's log likelihood ratio.
+
+    ``items_left`` counts, for each open rule, the items that would reach its nearer boundary if the
+    answers kept the current direction, at least its quota.
 
     Attributes:
-        next_item: the item to ask next, None when the quiz is over.
-        rule_decisions: per rule id, ``pass``, ``fail`` or ``undecided``.
-        open_rules: rules that still take items.
-        items_left: about how many more items the quiz takes (each open rule: the items that would
-            reach its nearer boundary if the answers kept the current direction, at least its quota).
-        counts: per rule id, (items asked, credit).
         llr: per rule id, the log likelihood ratio so far.
     """
 
-    next_item: str | None
-    rule_decisions: dict[str, str]
-    open_rules: list[str]
-    items_left: int
-    counts: dict[str, tuple[int, float]]
     llr: dict[str, float]
-
-    @property
-    def done(self) -> bool:
-        return self.next_item is None
 
 
 class AdaptiveBank:
@@ -281,7 +265,7 @@ class AdaptiveBank:
         counts = {r: (n[r], credit[r]) for r in wanted}
         if not open_rules or room == 0:
             return AdaptiveStep(None, decisions, [], 0, counts, llr)
-        rule = min(open_rules, key=lambda r: (n[r], _rank(seed, r)))
+        rule = min(open_rules, key=lambda r: (n[r], item_rank(seed, r)))
         candidates = unasked[rule]
         if select_at == "none":
             info = np.zeros(len(candidates))
@@ -292,7 +276,7 @@ class AdaptiveBank:
         serves = [len(opened.intersection(self.item_rules[k])) for k in candidates]
         order = sorted(
             range(len(candidates)),
-            key=lambda j: (-serves[j], -round(float(info[j]), 9), _rank(seed, self.items[candidates[j]])),
+            key=lambda j: (-serves[j], -round(float(info[j]), 9), item_rank(seed, self.items[candidates[j]])),
         )
         seen = exposure or {}
         best = min(

@@ -45,17 +45,15 @@ from calibration.agreement.decisions import (
 
 
 @dataclass(frozen=True)
-class Step:
-    """Where a sequential quiz stands.
+class QuizStep:
+    """Where a quiz stands, what the sequential (`Step`) and adaptive (`cat.AdaptiveStep`) quizzes share.
 
     Attributes:
         next_item: the item to ask next, None when the quiz is over.
         rule_decisions: per rule id, ``pass``, ``fail`` or ``undecided``.
         open_rules: rules that still take items.
-        items_left: about how many more items the quiz will take (optimistic: each open rule
-            its quota, or the fewest items that could decide it, whichever is more).
+        items_left: about how many more items the quiz will take (each policy says how it estimates).
         counts: per rule id, (items asked, credit).
-        threshold, confidence: what the rules are decided against.
     """
 
     next_item: str | None
@@ -63,12 +61,25 @@ class Step:
     open_rules: list[str]
     items_left: int
     counts: dict[str, tuple[int, float]]
-    threshold: float
-    confidence: float
 
     @property
     def done(self) -> bool:
         return self.next_item is None
+
+
+@dataclass(frozen=True)
+class Step(QuizStep):
+    """Where a sequential quiz stands: `QuizStep` and what the rules are decided against.
+
+    ``items_left`` is optimistic: each open rule its quota, or the fewest items that could decide it,
+    whichever is more.
+
+    Attributes:
+        threshold, confidence: what the rules are decided against.
+    """
+
+    threshold: float
+    confidence: float
 
     @property
     def decisions(self) -> pd.DataFrame:
@@ -85,7 +96,7 @@ class Step:
         return decide_rules(frame, self.threshold, confidence=self.confidence)
 
 
-def item_rank(seed: int, key: str) -> int:
+def item_rank(seed: int | str, key: str) -> int:
     """A stable pseudo-random rank of `key` under `seed` (the same on every machine and run)."""
     return int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:8], "big")
 
