@@ -6,8 +6,9 @@ import argparse
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from calibration.errors import DataError, Location, file_error
 
@@ -15,6 +16,8 @@ MAX_READ_BYTES = 256 * 1024 * 1024
 """Largest file a verb reads (the import limit), checked while reading: /dev/zero is never read whole."""
 
 _CHUNK = 1024 * 1024
+
+_N = TypeVar("_N", int, float)
 
 
 def read_bytes(path: str, limit: int = MAX_READ_BYTES) -> bytes:
@@ -100,6 +103,14 @@ def add_output_option(parser: argparse.ArgumentParser) -> argparse.ArgumentParse
     return parser
 
 
+def add_root_option(
+    parser: argparse.ArgumentParser, help: str = "folder of <id>/<version>.yaml"
+) -> argparse.ArgumentParser:
+    """Add ``--root DIR`` (where ``ID@VERSION`` guideline references are looked up) to `parser`."""
+    parser.add_argument("--root", default=None, metavar="DIR", help=help)
+    return parser
+
+
 def open_engine(args: argparse.Namespace, *, migrate: bool = True) -> Any:
     """The engine for ``args.database_url`` (else $CALIBRATION_DATABASE_URL), migrated to the latest schema.
 
@@ -125,41 +136,43 @@ MAX_BOOTSTRAP = 20_000  # more resamples add nothing to a 95% interval, and memo
 MAX_DAYS = 3650.0
 
 
+def _number(
+    text: str, convert: Callable[[str], _N], ok: Callable[[_N], bool], expected: str, note: str = ""
+) -> _N:
+    """`text` converted by `convert` when `ok` holds for it, else the argparse error "expected ..., got ..."."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}{note}") from None
+    if not ok(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}{note}")
+    return value
+
+
 def bootstrap_count(text: str) -> int:
     """Argparse type of --bootstrap: a whole number from 0 to `MAX_BOOTSTRAP`."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= MAX_BOOTSTRAP:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of resamples from 0 to {MAX_BOOTSTRAP}, got {text!r} (1000 is plenty)"
-        )
-    return value
+    return _number(
+        text,
+        int,
+        lambda n: 0 <= n <= MAX_BOOTSTRAP,
+        f"a whole number of resamples from 0 to {MAX_BOOTSTRAP}",
+        " (1000 is plenty)",
+    )
 
 
 def positive_days(text: str) -> float:
     """Argparse type of a lifetime in days: a number above 0 and at most `MAX_DAYS`."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 < value <= MAX_DAYS):
-        raise argparse.ArgumentTypeError(
-            f"expected a number of days above 0 and at most {MAX_DAYS:g}, got {text!r}"
-        )
-    return value
+    return _number(
+        text,
+        float,
+        lambda d: math.isfinite(d) and 0 < d <= MAX_DAYS,
+        f"a number of days above 0 and at most {MAX_DAYS:g}",
+    )
 
 
 def positive_int(text: str) -> int:
     """Argparse type of a count that must be 1 or more (e.g. --top)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
-    return value
+    return _number(text, int, lambda n: n >= 1, "a whole number of 1 or more")
 
 
 def add_csv_shape_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ from typing import Any
 
 from calibration.cli.common import add_database_option as _database
 from calibration.cli.common import add_output_option as _output
+from calibration.cli.common import add_root_option as _root
 from calibration.cli.common import bootstrap_count
 from calibration.cli.common import open_engine as _engine
 from calibration.cli.common import read_bytes as _read
@@ -132,7 +133,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "label ids, so results import back unchanged.",
     )
     config.add_argument("guideline", metavar="ID@VERSION|FILE", help="a guideline file or bundled id@version")
-    config.add_argument("--root", default=None, metavar="DIR", help="folder of <id>/<version>.yaml")
+    _root(config)
     config.add_argument("--no-extras", action="store_true", help="leave out confidence/rule/unclear/comment")
     config.add_argument(
         "--instructions", default=None, metavar="FILE.html", help="also write HTML instructions"
@@ -149,7 +150,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         )
     )
     tasks.add_argument("guideline", nargs="?", default=None, metavar="ID@VERSION|FILE", help="a guideline")
-    tasks.add_argument("--root", default=None, metavar="DIR", help="folder of <id>/<version>.yaml")
+    _root(tasks)
     tasks.add_argument("--round", default=None, metavar="ROUND", help="export this round's answers")
     tasks.add_argument("--with-gold", action="store_true", help="include gold answers")
     tasks.add_argument(

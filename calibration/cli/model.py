@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from calibration.cli.common import bootstrap_count, positive_int
+from calibration.cli.common import add_output_option, add_root_option, bootstrap_count, positive_int
 from calibration.cli.common import read_bytes as _read
 from calibration.interop.importing import FORMATS
 
@@ -44,9 +44,7 @@ def _common(parser: argparse.ArgumentParser, *, json_option: bool = True) -> Non
         metavar="FORMAT",
         help=f"one of {', '.join(FORMATS)} (default csv)",
     )
-    parser.add_argument(
-        "--root", default=None, metavar="DIR", help="folder of <id>/<version>.yaml for ID@VERSION"
-    )
+    add_root_option(parser, "folder of <id>/<version>.yaml for ID@VERSION")
     parser.add_argument(
         "--model",
         default=None,
@@ -223,7 +221,7 @@ def register_spot_checks(subparsers: argparse._SubParsersAction) -> None:  # typ
     plan.add_argument(
         "--as", dest="shape", choices=("csv", "labelstudio"), default="csv", help="output shape"
     )
-    plan.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE (default stdout)")
+    add_output_option(plan)
     plan.set_defaults(handler=run_plan)
 
     review = subparsers.add_parser(
@@ -240,9 +238,7 @@ def register_spot_checks(subparsers: argparse._SubParsersAction) -> None:  # typ
         metavar="ID@VERSION|FILE",
         help="the guideline version (to read answers)",
     )
-    review.add_argument(
-        "--root", default=None, metavar="DIR", help="folder of <id>/<version>.yaml for ID@VERSION"
-    )
+    add_root_option(review, "folder of <id>/<version>.yaml for ID@VERSION")
     review.add_argument("--reviews", default=None, metavar="FILE", help="the reviewers' answers in --format")
     review.add_argument(
         "--format", default="labelstudio", choices=FORMATS, metavar="FORMAT", help="format of --reviews"
