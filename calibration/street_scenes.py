@@ -355,6 +355,20 @@ def describe(scene: Scene) -> str:
 Theme = Callable[[str], Scene]
 
 
+def _described(scene: Scene, note: str) -> Scene:
+    """`scene` with its text alternative: what `describe` sees, then `note` (what the scene tests)."""
+    scene.alt = describe(scene) + note
+    return scene
+
+
+def _framed(
+    box: tuple[int, int, int, int], border: tuple[int, int, int, int], frame: Color, fill: Color
+) -> list[Shape]:
+    """A rectangle `box` filled with `fill` inside a `frame` coloured border (left, top, right, bottom widths)."""
+    outer = (box[0] - border[0], box[1] - border[1], box[2] + border[2], box[3] + border[3])
+    return [("rect", outer, frame), ("rect", (box[0], box[1], box[2] - 1, box[3] - 1), fill)]
+
+
 def street(scene_id: str) -> Scene:
     """One to three people, a car or two, maybe a bicycle and a traffic light; nothing hidden."""
     rng = _rng(scene_id)
@@ -376,9 +390,7 @@ def street(scene_id: str) -> Scene:
         light, pole = traffic_light(int(rng.integers(250, 300)), int(rng.integers(30, 60)), 26, 145)
         background.append(pole)
         things.insert(0, light)
-    scene = Scene(scene_id, things, background)
-    scene.alt = describe(scene) + " Every object is fully visible."
-    return scene
+    return _described(Scene(scene_id, things, background), " Every object is fully visible.")
 
 
 def occluded(scene_id: str) -> Scene:
@@ -399,9 +411,7 @@ def occluded(scene_id: str) -> Scene:
     things = [hidden, front]
     if rng.random() < 0.5:
         things.insert(0, person(rng, int(rng.integers(250, 290)), 165, int(rng.integers(50, 65))))
-    scene = Scene(scene_id, things, background)
-    scene.alt = describe(scene) + f" A car in front and {what}."
-    return scene
+    return _described(Scene(scene_id, things, background), f" A car in front and {what}.")
 
 
 def crowd(scene_id: str) -> Scene:
@@ -416,9 +426,9 @@ def crowd(scene_id: str) -> Scene:
         things.append(person(rng, x, int(rng.integers(148, 165)) + (i % 2) * 8, height, crowd=True))
         x += int(rng.integers(12, 24))
     things.sort(key=lambda t: t.top + t.height)  # the nearer (lower feet) are drawn last, in front
-    scene = Scene(scene_id, things, background)
-    scene.alt = describe(scene) + " The people stand close together and hide parts of each other."
-    return scene
+    return _described(
+        Scene(scene_id, things, background), " The people stand close together and hide parts of each other."
+    )
 
 
 def reflection(scene_id: str) -> Scene:
@@ -427,8 +437,7 @@ def reflection(scene_id: str) -> Scene:
     background = _buildings(rng)
     wx = int(rng.integers(20, 140))
     window = (wx, 55, wx + 150, 138)
-    background.append(("rect", (window[0] - 3, window[1] - 3, window[2] + 2, window[3] + 1), (90, 70, 50)))
-    background.append(("rect", (window[0], window[1], window[2] - 1, window[3] - 1), (175, 210, 225)))
+    background += _framed(window, (3, 3, 2, 1), (90, 70, 50), (175, 210, 225))
     if rng.random() < 0.5:
         decoy = car(rng, wx + int(rng.integers(10, 50)), window[3] - 4, int(rng.integers(80, 100)))
         shown = "a car"
@@ -442,9 +451,9 @@ def reflection(scene_id: str) -> Scene:
         )
     if rng.random() < 0.6:
         things.append(car(rng, int(rng.integers(120, 200)), 232, 100))
-    scene = Scene(scene_id, things, background, [(decoy, window, True)])
-    scene.alt = describe(scene) + f" A shop window reflects {shown}."
-    return scene
+    return _described(
+        Scene(scene_id, things, background, [(decoy, window, True)]), f" A shop window reflects {shown}."
+    )
 
 
 def poster(scene_id: str) -> Scene:
@@ -453,8 +462,7 @@ def poster(scene_id: str) -> Scene:
     background = _buildings(rng)
     px = int(rng.integers(40, 170))
     board = (px, 40, px + 110, 128)
-    background.append(("rect", (board[0] - 4, board[1] - 4, board[2] + 3, board[3] + 3), (240, 240, 240)))
-    background.append(("rect", (board[0], board[1], board[2] - 1, board[3] - 1), (245, 215, 120)))
+    background += _framed(board, (4, 4, 3, 3), (240, 240, 240), (245, 215, 120))
     if rng.random() < 0.5:
         decoy = person(rng, px + 35, board[3] - 4, 80)
         shown = "a person"
@@ -462,9 +470,9 @@ def poster(scene_id: str) -> Scene:
         decoy = car(rng, px + 8, board[3] - 12, 92)
         shown = "a car"
     things = [person(rng, int(rng.integers(px + 40, px + 120)), 190, int(rng.integers(70, 85)))]
-    scene = Scene(scene_id, things, background, [(decoy, board, False)])
-    scene.alt = describe(scene) + f" A poster on the wall shows {shown}."
-    return scene
+    return _described(
+        Scene(scene_id, things, background, [(decoy, board, False)]), f" A poster on the wall shows {shown}."
+    )
 
 
 def frame_cut(scene_id: str) -> Scene:
@@ -487,10 +495,8 @@ def frame_cut(scene_id: str) -> Scene:
         what = "a person"
     things.append(cut)
     things.append(person(rng, int(rng.integers(130, 180)), 168, int(rng.integers(55, 70))))
-    scene = Scene(scene_id, things, background)
     side = "left" if left_edge else "right"
-    scene.alt = describe(scene) + f" The {side} edge of the image cuts off {what}."
-    return scene
+    return _described(Scene(scene_id, things, background), f" The {side} edge of the image cuts off {what}.")
 
 
 def rider(scene_id: str) -> Scene:
@@ -505,9 +511,10 @@ def rider(scene_id: str) -> Scene:
     extra = rng.random() < 0.5
     if extra:
         things.insert(0, bicycle(rng, (x + 120) % 250 + 10, 165, 48))
-    scene = Scene(scene_id, things, background)
-    scene.alt = describe(scene) + " A person rides a bicycle" + (" past a parked bicycle." if extra else ".")
-    return scene
+    return _described(
+        Scene(scene_id, things, background),
+        " A person rides a bicycle" + (" past a parked bicycle." if extra else "."),
+    )
 
 
 def lights(scene_id: str) -> Scene:
@@ -523,9 +530,7 @@ def lights(scene_id: str) -> Scene:
         background.append(pole)
         things.append(light)
     things.append(car(rng, int(rng.integers(20, 200)), 228, int(rng.integers(85, 110))))
-    scene = Scene(scene_id, things, background)
-    scene.alt = describe(scene) + " Each traffic light hangs on a grey pole."
-    return scene
+    return _described(Scene(scene_id, things, background), " Each traffic light hangs on a grey pole.")
 
 
 def empty_picture(scene_id: str) -> Scene:
@@ -534,8 +539,7 @@ def empty_picture(scene_id: str) -> Scene:
     scene = poster(scene_id) if rng.random() < 0.5 else reflection(scene_id)
     shown = scene.alt.split(". ", 1)[1]
     scene.things = []
-    scene.alt = f"{describe(scene)} {shown}"
-    return scene
+    return _described(scene, f" {shown}")
 
 
 THEMES: dict[str, Theme] = {
