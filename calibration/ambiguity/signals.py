@@ -11,7 +11,7 @@ table (item_id, rule_id) and gold answers as a Series indexed by item_id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -548,24 +548,43 @@ def suspect_quiz_items(suspects: pd.DataFrame, item_ids: Sequence[str]) -> Evide
     """
     wanted = {str(i) for i in item_ids}
     mine = suspects[[str(i) in wanted for i in suspects.index]] if len(suspects) else suspects
+    return _suspects(
+        "suspect_items",
+        mine,
+        lambda item, row: {
+            "item_id": str(item),
+            "n_answers": int(row["n_answers"]),
+            "discrimination": float(row["discrimination"]),
+            "ability_correlation": float(row["ability_correlation"]),
+            "reason": str(row["reason"]),
+        },
+        "no quiz item of the rule measures the wrong thing",
+        "under the item model, quiz items measure nothing or the opposite: "
+        + "; ".join(f"{item} ({row['reason']})" for item, row in mine.iterrows()),
+        items=tuple(str(i) for i in mine.index),
+    )
+
+
+def _suspects(
+    code: SignalCode,
+    suspects: pd.DataFrame,
+    figure: Callable[[Any, pd.Series], dict[str, Any]],
+    quiet: str,
+    message: str,
+    items: tuple[str, ...],
+) -> Evidence:
+    """The evidence of a signal that lists suspect items: fired when `suspects` has a row.
+
+    The figures are ``n_suspects`` and ``suspects`` (`figure` of each row); `quiet` is the message
+    when none is suspect, `message` (and `items`) when some are.
+    """
     figures = {
-        "n_suspects": len(mine),
-        "suspects": [
-            {
-                "item_id": str(item),
-                "n_answers": int(row["n_answers"]),
-                "discrimination": float(row["discrimination"]),
-                "ability_correlation": float(row["ability_correlation"]),
-                "reason": str(row["reason"]),
-            }
-            for item, row in mine.iterrows()
-        ],
+        "n_suspects": len(suspects),
+        "suspects": [figure(item, row) for item, row in suspects.iterrows()],
     }
-    if mine.empty:
-        return Evidence("suspect_items", False, "no quiz item of the rule measures the wrong thing", figures)
-    parts = [f"{item} ({row['reason']})" for item, row in mine.iterrows()]
-    message = "under the item model, quiz items measure nothing or the opposite: " + "; ".join(parts)
-    return Evidence("suspect_items", True, message, figures, items=tuple(str(i) for i in mine.index))
+    if suspects.empty:
+        return Evidence(code, False, quiet, figures)
+    return Evidence(code, True, message, figures, items=items)
 
 
 def gold_suspect(
@@ -577,26 +596,23 @@ def gold_suspect(
     item's gold needs review. The items are listed, strongest consensus first.
     """
     suspects = gold_suspects(responses, gold, item_ids, consensus=consensus)
-    figures = {
-        "n_suspects": len(suspects),
-        "suspects": [
-            {
-                "item_id": item,
-                "gold": answer_text(row["gold"]),
-                "majority": answer_text(row["majority"]),
-                "share": float(row["share"]),
-            }
-            for item, row in suspects.iterrows()
-        ],
-    }
-    if suspects.empty:
-        return Evidence("gold_suspect", False, "no item where the annotators agree against gold", figures)
     parts = [
         f"{item} (gold {answer_text(row['gold'])}, {row['share']:.0%} answered {answer_text(row['majority'])})"
         for item, row in suspects.iterrows()
     ]
-    message = "annotators agree with each other against gold on " + ", ".join(parts)
-    return Evidence("gold_suspect", True, message, figures, items=tuple(suspects.index))
+    return _suspects(
+        "gold_suspect",
+        suspects,
+        lambda item, row: {
+            "item_id": item,
+            "gold": answer_text(row["gold"]),
+            "majority": answer_text(row["majority"]),
+            "share": float(row["share"]),
+        },
+        "no item where the annotators agree against gold",
+        "annotators agree with each other against gold on " + ", ".join(parts),
+        items=tuple(suspects.index),
+    )
 
 
 # --------------------------------------------------------------------------- annotators' own signals
