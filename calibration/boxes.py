@@ -139,12 +139,16 @@ class BoxScore(NamedTuple):
 
 
 def score_boxes(answer: Sequence[Box], gold: Sequence[Box], min_iou: float) -> BoxScore:
-    """Score one box answer against gold: match by maximum total IoU, count a match at IoU >= min_iou with the label.
+    """Score one box answer against gold: the most correct pairs (IoU >= min_iou, same label), ties by IoU.
 
-    Boxes are paired by `match_boxes` (Hungarian assignment on IoU, labels ignored, pairs that do
-    not overlap dropped), so each box is in at most one pair; a pair is correct when its IoU is at
-    least `min_iou` and both boxes carry the same label. An answer box in no correct pair is a false
-    positive (a duplicate of a found box too), a gold box in none a miss.
+    Correct pairs come first: a Hungarian assignment over the pairs that can count (IoU at least
+    `min_iou` and the same label), weighted ``1 + IoU``, so it finds the largest number of correct
+    pairs and, among those, the largest total IoU. Pairing every box by total IoU first could give
+    fewer correct pairs than the answer has (one answer box taking the gold box another would have
+    matched). The boxes left over are then paired by `match_boxes` (maximum total IoU, labels
+    ignored, overlapping only), so feedback can say "wrong label" or "too loose"; those pairs are not
+    correct. An answer box in no correct pair is a false positive (a duplicate of a found box too),
+    a gold box in none a miss.
 
     Args:
         answer: the annotator's boxes.
@@ -163,17 +167,11 @@ def score_boxes(answer: Sequence[Box], gold: Sequence[Box], min_iou: float) -> B
     """
     if not 0 < min_iou <= 1:
         raise ValueError(f"min_iou must be above 0 and at most 1, got {min_iou}")
-    matches = tuple(
-        sorted(
-            BoxMatch(
-                m.left,
-                m.right,
-                m.iou,
-                m.iou >= min_iou - IOU_TOLERANCE and answer[m.left].label == gold[m.right].label,
-            )
-            for m in match_boxes(answer, gold)
-        )
-    )
+    found = _correct_pairs(answer, gold, min_iou)
+    left = [i for i in range(len(answer)) if i not in {m.answer for m in found}]
+    right = [j for j in range(len(gold)) if j not in {m.gold for m in found}]
+    rest = match_boxes([answer[i] for i in left], [gold[j] for j in right])
+    matches = tuple(sorted([*found, *(BoxMatch(left[m.left], right[m.right], m.iou, False) for m in rest)]))
     correct = sum(m.correct for m in matches)
     given, truth = len(answer), len(gold)
     precision = correct / given if given else (1.0 if not truth else 0.0)
@@ -181,3 +179,21 @@ def score_boxes(answer: Sequence[Box], gold: Sequence[Box], min_iou: float) -> B
     f1 = 2 * correct / (given + truth) if given + truth else 1.0
     mean_iou = float(np.mean([m.iou for m in matches])) if matches else None
     return BoxScore(precision, recall, f1, mean_iou, matches, correct, given, truth)
+
+
+def _correct_pairs(answer: Sequence[Box], gold: Sequence[Box], min_iou: float) -> list[BoxMatch]:
+    """The largest set of correct pairs (IoU >= min_iou within `IOU_TOLERANCE`, same label), then the
+    largest total IoU among such sets."""
+    from scipy.optimize import linear_sum_assignment  # as in match_boxes: `import calibration` stays light
+
+    matrix = iou_matrix(answer, gold)
+    if not matrix.size:
+        return []
+    same = np.array([[a.label == g.label for g in gold] for a in answer], dtype=bool)
+    eligible = same & (matrix >= min_iou - IOU_TOLERANCE)
+    rows, cols = linear_sum_assignment(np.where(eligible, 1.0 + matrix, 0.0), maximize=True)
+    return [
+        BoxMatch(int(r), int(c), float(matrix[r, c]), True)
+        for r, c in zip(rows, cols, strict=True)
+        if eligible[r, c]
+    ]

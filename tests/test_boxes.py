@@ -101,3 +101,29 @@ def test_an_image_input_reads_as_its_path_and_alt_text() -> None:
     assert input_text(TextInput(image="images/a.png", alt="A red car")) == "[image: images/a.png] A red car"
     beside = TextInput(text="Box the cars.", image="images/a.png", alt="A red car")
     assert input_text(beside) == "[image: images/a.png] A red car\nBox the cars."
+
+
+def test_scoring_finds_the_most_correct_pairs_not_the_largest_total_iou() -> None:
+    """Pairing by total IoU first (A1-G2 + A2-G1, total 1.29) leaves one correct pair; A1-G1 + A2-G2
+    are both at IoU >= 0.5, so the answer is fully right."""
+    answer = [Box("c", 2, 0, 9, 10), Box("c", 4, 0, 11, 10)]
+    gold = [Box("c", 4, 0, 11, 10), Box("c", 7, 0, 9, 10)]
+    score = score_boxes(answer, gold, 0.5)
+    assert score.is_correct and score.f1 == 1.0
+    assert {(m.answer, m.gold) for m in score.matches} == {(0, 0), (1, 1)}
+
+
+def test_a_wrong_label_box_does_not_take_the_gold_box_a_right_one_matches() -> None:
+    gold = [Box("CAR", 0, 0, 10, 10)]
+    score = score_boxes([Box("BUS", 0, 0, 10, 10), Box("CAR", 0, 0, 10, 9)], gold, 0.5)
+    assert (score.correct, score.given, score.gold) == (1, 2, 1)
+    assert score.f1 == pytest.approx(2 / 3)
+    # the leftover pair is still reported for feedback, as not correct
+    (hit,) = [m for m in score.matches if m.correct]
+    assert hit.answer == 1
+
+
+def test_leftover_boxes_are_paired_for_feedback_but_not_counted() -> None:
+    score = score_boxes([Box("BUS", 0, 0, 10, 8)], [Box("CAR", 0, 0, 10, 10)], 0.5)
+    assert score.correct == 0 and len(score.matches) == 1 and not score.matches[0].correct
+    assert score.matches[0].iou == pytest.approx(0.8)
