@@ -139,6 +139,14 @@ def _span(task: Task, raw: Any, text: str | None) -> Span:
     return Span(start, end, label)
 
 
+MAX_BOX_PIXELS = 100_000_000
+"""Largest box coordinate or size (pixels): beyond any image the validator accepts (50 megapixels)."""
+MIN_BOX_SIZE = 0.001
+"""Smallest box width or height (pixels): a box must have an area whose IoU is computable."""
+MAX_BOXES = 1000
+"""Most boxes in one answer: scoring pairs every box with every gold box."""
+
+
 def _box_number(name: str, value: Any, raw: Any) -> float:
     if isinstance(value, np.integer | np.floating):
         value = value.item()
@@ -147,8 +155,14 @@ def _box_number(name: str, value: Any, raw: Any) -> float:
             f"box {name} must be a number of pixels, got {value!r} in {raw!r}",
             hint="write x, y, width and height as numbers, e.g. {label: CAR, x: 10, y: 20, width: 50, height: 30}",
         )
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise AnswerError(f"box {name} must be a finite number, got {value!r}")
+    if abs(value) > MAX_BOX_PIXELS:  # also an integer too large for a float
+        shown = f"{value!r}" if isinstance(value, float) else f"an integer of {len(str(abs(value)))} digits"
+        raise AnswerError(
+            f"box {name} ({shown}) is beyond {MAX_BOX_PIXELS:,} pixels, larger than any image",
+            hint="give x, y, width and height in the image's pixels",
+        )
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -181,10 +195,12 @@ def _box(task: Task, raw: Any) -> Box:
             f"box corner ({x}, {y}) is outside the image",
             hint="x and y are the top-left corner in pixels from the image's top-left, 0 or more",
         )
-    if width <= 0 or height <= 0:
+    if width < MIN_BOX_SIZE or height < MIN_BOX_SIZE:
         raise AnswerError(
             f"box of width {width} and height {height} is empty",
-            hint="width and height must be positive",
+            hint="width and height must be positive"
+            if min(width, height) <= 0
+            else f"width and height must be at least {MIN_BOX_SIZE} pixel",
         )
     return Box(label, x, y, width, height)
 
@@ -269,6 +285,11 @@ def parse_answer(task: Task, raw: Any, input: Input | None = None) -> Answer:
         if not isinstance(raw, list | tuple):
             raise AnswerError(
                 f"expected a list of boxes, got {raw!r}", hint="write [] when there is nothing to box"
+            )
+        if len(raw) > MAX_BOXES:
+            raise AnswerError(
+                f"{len(raw)} boxes in one answer; at most {MAX_BOXES} are accepted",
+                hint="an image with more objects than that needs another task design (e.g. tiles)",
             )
         return tuple(sorted(_box(task, b) for b in raw))
     raise AnswerError(f"unknown task type {kind!r}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -212,3 +214,30 @@ def test_inputs_carry_an_optional_image_with_alt_text() -> None:
     with pytest.raises(ValidationError, match="an input needs text, an image, or both"):
         TextInput()
     assert TextInput(text="").model_dump(exclude_defaults=True) == {"text": ""}  # still loads after a dump
+
+
+@pytest.mark.parametrize(
+    ("box", "message"),
+    [
+        (
+            {"x": 0, "y": 0, "width": 10**400, "height": 1},
+            "an integer of 401 digits) is beyond 100,000,000 pixels",
+        ),
+        ({"x": 9.3e18, "y": 0, "width": 5, "height": 5}, "box x (9.3e+18) is beyond 100,000,000 pixels"),
+        ({"x": 0, "y": 0, "width": 1e-320, "height": 1}, "is empty"),
+    ],
+)
+def test_box_numbers_a_drawing_or_scoring_cannot_handle_are_refused(box, message) -> None:
+    """Huge coordinates crashed Pillow's drawing, a 400-digit integer overflowed the finiteness check,
+    and a subnormal size gave identical boxes an IoU of 0 (review)."""
+    task = Task.model_validate({"type": "boxes", "labels": [{"id": "c", "name": "C"}]})
+    with pytest.raises(AnswerError, match=re.escape(message)):
+        parse_answer(task, [{"label": "c", **box}])
+
+
+def test_an_answer_with_more_boxes_than_scoring_can_pair_is_refused() -> None:
+    task = Task.model_validate({"type": "boxes", "labels": [{"id": "c", "name": "C"}]})
+    box = {"label": "c", "x": 0, "y": 0, "width": 2, "height": 2}
+    assert len(parse_answer(task, [box] * 1000)) == 1000
+    with pytest.raises(AnswerError, match="1001 boxes in one answer; at most 1000"):
+        parse_answer(task, [box] * 1001)

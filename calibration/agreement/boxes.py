@@ -58,6 +58,7 @@ from calibration.agreement.box_matching import (
     within_cells,
 )
 from calibration.agreement.breakdown import AgreementReport
+from calibration.boxes import IOU_TOLERANCE
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ITEM, RULE
 
@@ -100,7 +101,7 @@ def _pair_sums(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Disagreement ``d`` and value-pair count ``c`` of each answer pair at each threshold: ``(P, T)`` each."""
     n_pairs, n_t = len(n_boxes), len(thresholds)
-    bucket = np.searchsorted(np.asarray(thresholds), matches.iou, side="right") - 1
+    bucket = np.searchsorted(np.asarray(thresholds), matches.iou + IOU_TOLERANCE, side="right") - 1
     code = matches.pair * n_t + bucket
     kept = np.bincount(code, minlength=n_pairs * n_t).reshape(n_pairs, n_t)
     iou_sum = np.bincount(code, weights=matches.iou, minlength=n_pairs * n_t).reshape(n_pairs, n_t)
@@ -275,7 +276,7 @@ def _core_columns(pairs: _Pairs, min_iou: float) -> np.ndarray:
     n = len(pairs.left)
     matched = np.bincount(pairs.matches.pair, minlength=n).astype(float)
     iou_sum = np.bincount(pairs.matches.pair, weights=pairs.matches.iou, minlength=n)
-    good = pairs.matches.iou >= min_iou
+    good = pairs.matches.iou >= min_iou - IOU_TOLERANCE
     matched_min = np.bincount(pairs.matches.pair[good], minlength=n).astype(float)
     w = pairs.weight[:, None]
     return np.hstack(
@@ -293,7 +294,7 @@ def _core_columns(pairs: _Pairs, min_iou: float) -> np.ndarray:
 def _label_columns(pairs: _Pairs, min_iou: float, q: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-item label coincidence statistics ``(n_items, 1 + q)``: off-diagonal sum, margins; and match labels."""
     mt = pairs.matches
-    good = mt.iou >= min_iou
+    good = mt.iou >= min_iou - IOU_TOLERANCE
     la = pairs.answers.box_label[mt.left_box[good]]
     lb = pairs.answers.box_label[mt.right_box[good]]
     item = pairs.item[mt.pair[good]]

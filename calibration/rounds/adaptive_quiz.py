@@ -116,7 +116,7 @@ def _step(
     done = [i for i in assigned if i in answers and i in pool]
     golds = [parse_answer(guideline.task, items[i].answer, items[i].input) for i in done]
     given = [canonical_value(guideline.task.type, answers[i].answer) for i in done]
-    credit = answers_credit(guideline.task.type, given, golds) if done else []
+    credit = answers_credit(guideline.task.type, given, golds, min_iou=guideline.task.min_iou) if done else []
     bank = AdaptiveBank(
         pool,
         _threshold(guideline),

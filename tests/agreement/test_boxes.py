@@ -453,3 +453,21 @@ def test_agreement_by_rule_of_a_boxes_task() -> None:
         table.loc["*", "krippendorff_alpha_high"],
     ] == pytest.approx(full.overall["ci95"]["krippendorff_alpha"])
     assert np.isnan(table.loc["*", "fleiss_kappa"])
+
+
+def test_an_iou_of_exactly_min_iou_counts_as_in_gold_scoring() -> None:
+    """IoU 0.5 computed as 0.49999999999999994: the pair counts at min_iou 0.5 (as `score_boxes` does)."""
+    from calibration.agreement.boxes import box_agreement
+    from calibration.boxes import Box
+    from calibration.guidelines.model import Task
+
+    task = Task.model_validate({"type": "boxes", "labels": [{"id": "c", "name": "C"}]})
+    rows = [
+        (item, who, (Box("c", 0.1, 0, width, 1),))
+        for item in ("i1", "i2")
+        for who, width in (("a", 0.1), ("b", 0.2))
+    ]
+    responses = pd.DataFrame(rows, columns=["item_id", "annotator_id", "answer"])
+    item_rules = pd.DataFrame({"item_id": ["i1", "i2"], "rule_id": ["R", "R"]})
+    result = box_agreement(responses, task, item_rules, bootstrap=0)
+    assert result.overall["match_f1"] == 1.0
