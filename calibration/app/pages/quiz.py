@@ -207,6 +207,12 @@ def _progress(answered: int, text: str) -> None:
     if adaptive is None:
         st.progress(answered / attempt.total, text=text)
         return
+    if guideline.calibration.feedback == "at_end":
+        # "about N left" moves with each answer's correctness: with feedback at the end, only a bound
+        # that does not depend on the answers is shown (docs/adaptive.md)
+        most = guideline.calibration.max_items
+        st.progress(min(answered / most, 1.0), text=f"{text} · at most {most} items")
+        return
     left = adaptive.items_left
     st.progress(
         answered / max(answered + left, 1), text=f"{text} · about {left} item{'s' * (left != 1)} left"
