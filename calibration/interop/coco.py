@@ -92,7 +92,7 @@ def read_coco(data: bytes, source: str, guideline: Guideline, *, annotator: str 
         where = Location(path=source, field=f"annotations[{index}]" + _id(entry))
         if not isinstance(entry, dict):
             raise DataError("expected an annotation object", location=where, hint=EXPECTED)
-        if entry.get("image_id") not in images:
+        if not _is_id(entry.get("image_id")) or entry.get("image_id") not in images:
             raise DataError(
                 f"image_id {entry.get('image_id')!r} is not the id of an entry of images",
                 location=where,
@@ -101,7 +101,7 @@ def read_coco(data: bytes, source: str, guideline: Guideline, *, annotator: str 
         if entry.get("iscrowd"):
             crowd += 1
             continue
-        if entry.get("category_id") not in categories:
+        if not _is_id(entry.get("category_id")) or entry.get("category_id") not in categories:
             raise DataError(
                 f"category_id {entry.get('category_id')!r} is not the id of an entry of categories",
                 location=where,
@@ -143,8 +143,14 @@ def _images(found: Any, source: str, guideline: Guideline) -> dict[Any, tuple[st
     images: dict[Any, tuple[str, Location]] = {}
     for index, image in enumerate(found):
         where = Location(path=source, field=f"images[{index}]" + _id(image))
-        if not isinstance(image, dict) or not isinstance(image.get("file_name"), str) or "id" not in image:
-            raise DataError("an image needs an id and a file_name", location=where, hint=EXPECTED)
+        if (
+            not isinstance(image, dict)
+            or not isinstance(image.get("file_name"), str)
+            or not _is_id(image.get("id"))
+        ):
+            raise DataError(
+                "an image needs an id (a number or a string) and a file_name", location=where, hint=EXPECTED
+            )
         images[image["id"]] = (item_for_image(image["file_name"], guideline, where), where)
     return images
 
@@ -161,11 +167,11 @@ def _categories(found: Any, source: str) -> dict[Any, str]:
     for index, category in enumerate(found):
         if (
             not isinstance(category, dict)
-            or "id" not in category
+            or not _is_id(category.get("id"))
             or not isinstance(category.get("name"), str)
         ):
             raise DataError(
-                "a category needs an id and a name",
+                "a category needs an id (a number or a string) and a name",
                 location=Location(path=source, field=f"categories[{index}]"),
                 hint=EXPECTED,
             )
@@ -249,3 +255,8 @@ def coco_gold(
 def coco_json(document: Mapping[str, Any]) -> str:
     """A COCO object as indented JSON text."""
     return json.dumps(dict(document), indent=2, ensure_ascii=False) + "\n"
+
+
+def _is_id(value: Any) -> bool:
+    """A COCO id: an integer or a string (a list or an object would not even be a dictionary key)."""
+    return isinstance(value, int | str) and not isinstance(value, bool)

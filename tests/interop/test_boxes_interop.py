@@ -512,3 +512,35 @@ def test_labelstudio_boxes_task_naming_an_item_the_guideline_lacks_is_refused(gu
     assert str(caught.value).startswith(
         "p.json: task 2: item photo-17 is not an item of street-objects@1.0.0"
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"images": [{"id": [1], "file_name": "so-001.png"}], "annotations": [], "categories": []},
+            "images[0]",
+        ),
+        (
+            {
+                "images": [{"id": 1, "file_name": "so-001.png"}],
+                "annotations": [],
+                "categories": [{"id": {"a": 1}, "name": "car"}],
+            },
+            "categories[0]",
+        ),
+        (
+            {
+                "images": [{"id": 1, "file_name": "so-001.png"}],
+                "annotations": [{"id": 7, "image_id": [1], "category_id": 1, "bbox": [0, 0, 5, 5]}],
+                "categories": [{"id": 1, "name": "car"}],
+            },
+            "annotations[0]",
+        ),
+    ],
+)
+def test_coco_ids_that_are_lists_or_objects_are_a_located_error_not_a_crash(guideline, data, message):
+    """A list as an id could not be a dictionary key: a TypeError reached the import page (review)."""
+    with pytest.raises(DataError) as error:
+        read_coco(json.dumps(data).encode(), "a.json", guideline)
+    assert message in str(error.value)
