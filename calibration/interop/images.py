@@ -98,7 +98,7 @@ def image_sizes(guideline: Guideline, folder: str | Path) -> dict[str, tuple[int
         try:
             with Image.open(path) as opened:
                 sizes[item.id] = (int(opened.width), int(opened.height))
-        except (OSError, UnidentifiedImageError):
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
             raise DataError(
                 f"cannot read the image {image} of item {item.id}",
                 location=Location(path=str(path)),

@@ -544,3 +544,26 @@ def test_coco_ids_that_are_lists_or_objects_are_a_located_error_not_a_crash(guid
     with pytest.raises(DataError) as error:
         read_coco(json.dumps(data).encode(), "a.json", guideline)
     assert message in str(error.value)
+
+
+def test_image_sizes_refuses_a_decompression_bomb_with_the_usual_error(guideline, tmp_path):
+    """Pillow raises DecompressionBombError (not an OSError) past 2x its pixel limit: it was a traceback."""
+    import shutil
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    folder = tmp_path / "images-copy"
+    shutil.copytree(FOLDER, folder)
+    first = next(item for item in guideline.items if item.input.image)
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0)  # 400 megapixels claimed
+    (folder / first.input.image).write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+        + chunk(b"IEND", b"")
+    )
+    with pytest.raises(DataError, match=f"cannot read the image {first.input.image}"):
+        image_sizes(guideline, folder)
