@@ -60,6 +60,19 @@ def require_browser() -> None:
     pytest.skip(reason)
 
 
+def lead_store(path: Path) -> tuple[str, Any, Any]:
+    """A migrated SQLite store at `path` with the lead Lena (`LEAD_EMAIL`): ``(url, engine, lead)``."""
+    from calibration.app.bootstrap import prepare_database
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    prepare_database(engine)
+    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    return url, engine, lead
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -27,6 +27,7 @@ from e2e_browser import (
     browser_context,
     browser_missing,
     draw_box,
+    lead_store,
     mark_span,
     shown_text,
     span_frame,
@@ -270,16 +271,11 @@ def shoot_boxes() -> None:
     lead's box view of the demo box pilot."""
     from playwright.sync_api import expect, sync_playwright
 
-    from calibration.app.bootstrap import prepare_database
     from calibration.rounds import service
     from calibration.rounds.demo_workspace import DEMO_BOX_ROUND, load_demo_workspace
-    from calibration.storage.engine import make_engine
 
     workdir = Path(tempfile.mkdtemp(prefix="calibration-box-shots-"))
-    url_db = f"sqlite:///{workdir / 'boxes.db'}"
-    engine = make_engine(url_db)
-    prepare_database(engine)
-    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    url_db, engine, lead = lead_store(workdir / "boxes.db")
     load_demo_workspace(engine, actor=lead)
     quiz = service.create_calibration_round(
         engine, "Street objects onboarding", "street-objects@1.0.0", actor=lead, items_per_quiz=8

@@ -21,6 +21,7 @@ from e2e_browser import (
     box_frame,
     browser_context,
     draw_box,
+    lead_store,
     require_browser,
     wait_idle,
 )
@@ -34,15 +35,10 @@ def test_a_box_decision_typed_then_saved_at_once_is_saved(tmp_path: Path) -> Non
     require_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    from calibration.app.bootstrap import prepare_database
     from calibration.rounds import service
     from calibration.rounds.demo_workspace import DEMO_BOX_ROUND, load_demo_workspace
-    from calibration.storage.engine import make_engine
 
-    url_db = f"sqlite:///{tmp_path / 'adjudication.db'}"
-    engine = make_engine(url_db)
-    prepare_database(engine)
-    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    url_db, engine, lead = lead_store(tmp_path / "adjudication.db")
     load_demo_workspace(engine, actor=lead)
     box_round = next(r for r in service.list_rounds(engine) if r.name == DEMO_BOX_ROUND)
 

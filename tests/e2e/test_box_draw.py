@@ -18,12 +18,11 @@ import pytest
 from box_fixture import ITEMS, WIDTH, gold_fingerprints, publish_guideline
 from e2e_browser import (
     ARTIFACTS,
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     box_frame,
     browser_context,
     draw_box,
+    lead_store,
     require_browser,
     wait_idle,
 )
@@ -171,14 +170,9 @@ def test_annotator_draws_two_boxes_submits_and_sees_gold_drawn(tmp_path: Path) -
     require_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    from calibration.app.bootstrap import prepare_database
     from calibration.rounds import service
-    from calibration.storage.engine import make_engine
 
-    url_db = f"sqlite:///{tmp_path / 'boxes.db'}"
-    engine = make_engine(url_db)
-    prepare_database(engine)
-    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    url_db, engine, lead = lead_store(tmp_path / "boxes.db")
     ref = publish_guideline(engine, tmp_path / "guideline", lead)
     round_ = service.create_calibration_round(engine, "Boxes onboarding", ref, actor=lead)
     token = service.invite(engine, round_.id, actor=lead)

@@ -12,12 +12,11 @@ import pytest
 from box_fixture import WIDTH, publish_guideline
 from e2e_browser import (
     ARTIFACTS,
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     box_frame,
     browser_context,
     draw_box,
+    lead_store,
     require_browser,
     wait_idle,
 )
@@ -31,14 +30,9 @@ def test_boxes_drawn_before_a_reload_are_drawn_again_and_submitted(tmp_path: Pat
     require_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    from calibration.app.bootstrap import prepare_database
     from calibration.rounds import service
-    from calibration.storage.engine import make_engine
 
-    url_db = f"sqlite:///{tmp_path / 'reload.db'}"
-    engine = make_engine(url_db)
-    prepare_database(engine)
-    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    url_db, engine, lead = lead_store(tmp_path / "reload.db")
     ref = publish_guideline(engine, tmp_path / "guideline", lead)
     round_ = service.create_calibration_round(engine, "Boxes reload", ref, actor=lead)
     token = service.invite(engine, round_.id, actor=lead)

@@ -18,6 +18,7 @@ from e2e_browser import (
     LEAD_PASSWORD,
     app_server,
     browser_context,
+    lead_store,
     require_browser,
     wait_idle,
 )
@@ -31,15 +32,9 @@ def test_model_triage_page_decides_per_rule_and_downloads_the_plan(tmp_path: Pat
     require_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    from calibration.app.bootstrap import prepare_database
-    from calibration.rounds import service
     from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
-    from calibration.storage.engine import make_engine
 
-    url_db = f"sqlite:///{tmp_path / 'triage.db'}"
-    engine = make_engine(url_db)
-    prepare_database(engine)
-    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    url_db, engine, lead = lead_store(tmp_path / "triage.db")
     load_demo_workspace(engine, actor=lead)
 
     step = "start"

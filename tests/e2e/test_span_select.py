@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 from e2e_browser import (
     ARTIFACTS,
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     browser_context,
+    lead_store,
     mark_span,
     require_browser,
     span_frame,
@@ -167,14 +166,9 @@ def test_annotator_selects_spans_in_the_text_and_gets_partial_credit(tmp_path: P
     require_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    from calibration.app.bootstrap import prepare_database
     from calibration.rounds import service
-    from calibration.storage.engine import make_engine
 
-    url_db = f"sqlite:///{tmp_path / 'select.db'}"
-    engine = make_engine(url_db)
-    prepare_database(engine)
-    lead = service.create_user(engine, "Lena Lead", role="lead", email=LEAD_EMAIL, password=LEAD_PASSWORD)
+    url_db, engine, lead = lead_store(tmp_path / "select.db")
     guideline = _guideline()
     service.publish(engine, guideline, lead)
     round_ = service.create_calibration_round(engine, "Select onboarding", guideline.ref, actor=lead)
