@@ -189,7 +189,9 @@ def _correct_pairs(answer: Sequence[Box], gold: Sequence[Box], min_iou: float) -
     matrix = iou_matrix(answer, gold)
     if not matrix.size:
         return []
-    same = np.array([[a.label == g.label for g in gold] for a in answer], dtype=bool)
+    same = np.array([a.label for a in answer], dtype=object)[:, None] == np.array(
+        [g.label for g in gold], dtype=object
+    )
     eligible = same & (matrix >= min_iou - IOU_TOLERANCE)
     rows, cols = linear_sum_assignment(np.where(eligible, 1.0 + matrix, 0.0), maximize=True)
     return [
