@@ -13,7 +13,14 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
-from agreement_reference import (
+from sklearn.metrics import cohen_kappa_score
+from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
+from calibration.agreement import coefficients as co
+from calibration.agreement.breakdown import agreement_report
+from calibration.guidelines.model import Label, Scale, Task
+from calibration.responses import responses_frame
+from tests.agreement.agreement_reference import (
     ANXIETY_R2,
     ANXIETY_R2R3,
     ANXIETY_R3,
@@ -44,13 +51,6 @@ from agreement_reference import (
     SCOTT_3x3,
     SCOTT_3x3_EXPECTED,
 )
-from sklearn.metrics import cohen_kappa_score
-from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
-
-from calibration.agreement import coefficients as co
-from calibration.agreement.breakdown import agreement_report
-from calibration.guidelines.model import Label, Scale, Task
-from calibration.responses import responses_frame
 
 PRINTED = 1e-6
 EXACT = 1e-9

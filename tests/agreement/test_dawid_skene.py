@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from agreement_reference import TOY, TOY_EXPECTED, TOY_GOLD
 
 from calibration.agreement.dawid_skene import fit_dawid_skene
 from calibration.errors import DataError
 from calibration.guidelines.model import Label, Task
 from calibration.responses import gold_series, responses_frame
+from tests.agreement.agreement_reference import TOY, TOY_EXPECTED, TOY_GOLD
 
 TOY_RESPONSES = responses_frame([{"item_id": t, "annotator_id": w, "answer": v} for w, t, v in TOY])
 

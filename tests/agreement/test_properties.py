@@ -162,9 +162,8 @@ def test_annotator_alphas_average_to_the_overall_alpha() -> None:
 def test_unit_bootstrap_agrees_with_published_regression_intervals() -> None:
     """H07 ordinal alpha, unit bootstrap [0.6313, 0.8417]; SAS kappa, item bootstrap [0.2120, 0.7841]
     (notes, sec. 2; stochastic: Poisson vs multinomial weights and Monte Carlo error, so 0.03)."""
-    from agreement_reference import COHEN_TABLES, H07
-
     from calibration.guidelines.model import Scale
+    from tests.agreement.agreement_reference import COHEN_TABLES, H07
 
     records = [
         {"item_id": f"u{i:02d}", "annotator_id": f"c{j}", "answer": int(v)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import krippendorff
 import numpy as np
 import pytest
-from agreement_reference import NER_EXPECTED, NER_PRED, NER_TRUE
 
 from calibration.agreement.breakdown import agreement_report
 from calibration.agreement.structured import (
@@ -20,6 +19,7 @@ from calibration.agreement.structured import (
 from calibration.answers import Span
 from calibration.guidelines.model import Label, Task
 from calibration.responses import responses_frame
+from tests.agreement.agreement_reference import NER_EXPECTED, NER_PRED, NER_TRUE
 
 
 def task(kind: str, *labels: str, **extra) -> Task:

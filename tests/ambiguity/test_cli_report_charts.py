@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from test_cli_report import demo_store  # noqa: F401  (the fixture)
-
 from calibration.cli.main import main
+from tests.ambiguity.test_cli_report import demo_store  # noqa: F401  (the fixture)
 
 
 def test_html_report_from_the_cli_has_table_charts_and_queue(demo_store, tmp_path, capsys):  # noqa: F811

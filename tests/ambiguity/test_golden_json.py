@@ -7,10 +7,9 @@ shows in the JSON (the bundled examples have answers only; see tests/cli/test_go
 
 from __future__ import annotations
 
-from golden_files import check_golden
-
 from calibration.answers import dump_cell
 from calibration.cli.main import main
+from tests.golden_files import check_golden
 
 
 def _write(folder, pilot, name):

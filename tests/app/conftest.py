@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_helpers import PASSWORD
+
+from tests.app.app_helpers import PASSWORD
 
 
 @pytest.fixture(scope="session")

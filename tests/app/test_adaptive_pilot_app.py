@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app_helpers import new_app, page
-
 from calibration.guidelines.model import Guideline
 from calibration.rounds import service
+from tests.app.app_helpers import new_app, page
 
 LABELS = ("POS", "NEG", "NEU")
 PEOPLE = ("Ann", "Bob", "Cy")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from lead_pages_support import GUIDELINE, frames, make_workspace, seed_pilot, texts
 
 from calibration.reports.adjudication import adjudication_queue
+from tests.app.lead_pages_support import GUIDELINE, frames, make_workspace, seed_pilot, texts
 
 
 @pytest.fixture()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from lead_pages_support import make_workspace, round_analysis, seed_pilot, texts
 
 from calibration.reports.tables import flag_name
+from tests.app.lead_pages_support import make_workspace, round_analysis, seed_pilot, texts
 
 
 @pytest.fixture(scope="module")

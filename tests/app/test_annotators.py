@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from lead_pages_support import GUIDELINE, frames, make_workspace, round_analysis, seeded_workspace, texts
 
 from calibration.app.widgets.text import escape_markdown
 from calibration.reports.analysis import annotator_table
+from tests.app.lead_pages_support import (
+    GUIDELINE,
+    frames,
+    make_workspace,
+    round_analysis,
+    seeded_workspace,
+    texts,
+)
 
 
 @pytest.fixture(scope="module")

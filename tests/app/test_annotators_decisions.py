@@ -7,10 +7,10 @@ import io
 import json
 
 import pytest
-from lead_pages_support import frames, round_analysis, seeded_workspace
 
 from calibration.reports.analysis import annotator_table
 from calibration.reports.exports import scores_csv
+from tests.app.lead_pages_support import frames, round_analysis, seeded_workspace
 
 
 @pytest.fixture(scope="module")

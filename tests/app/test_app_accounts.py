@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from app_helpers import PASSWORD, errors, new_app, page, texts
 
 from calibration.rounds import service
+from tests.app.app_helpers import PASSWORD, errors, new_app, page, texts
 
 
 def test_first_start_asks_for_the_first_lead_and_signs_them_in(app_engine):
@@ -122,8 +122,9 @@ def test_an_annotator_cannot_reach_lead_pages(app_annotator):
 
 
 def test_lead_pages_check_the_role_on_the_server(app_annotator):
-    from app_helpers import ROOT
     from streamlit.testing.v1 import AppTest
+
+    from tests.app.app_helpers import ROOT
 
     at = AppTest.from_file(str(ROOT / page("rounds.py")), default_timeout=30)
     at.session_state["auth_user_id"] = app_annotator.id
@@ -133,8 +134,9 @@ def test_lead_pages_check_the_role_on_the_server(app_annotator):
 
 
 def test_a_page_needs_a_signed_in_user(app_engine):
-    from app_helpers import ROOT
     from streamlit.testing.v1 import AppTest
+
+    from tests.app.app_helpers import ROOT
 
     at = AppTest.from_file(str(ROOT / page("quiz.py")), default_timeout=30).run()
     assert errors(at) == ["Please sign in to open this page."]
@@ -148,7 +150,7 @@ def _round_with_invitation(app_engine, app_lead, guideline, **invite):
 
 
 def test_invitation_link_creates_the_annotator_and_starts_the_quiz(app_engine, app_lead):
-    from app_helpers import single_label_guideline
+    from tests.app.app_helpers import single_label_guideline
 
     round_, token = _round_with_invitation(app_engine, app_lead, single_label_guideline())
     at = new_app(query={"invite": token}).run()
@@ -171,7 +173,7 @@ def test_invitation_link_creates_the_annotator_and_starts_the_quiz(app_engine, a
 
 
 def test_an_expired_invitation_is_refused(app_engine, app_lead):
-    from app_helpers import single_label_guideline
+    from tests.app.app_helpers import single_label_guideline
 
     past = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
     _, token = _round_with_invitation(app_engine, app_lead, single_label_guideline(), now=past)

@@ -4,17 +4,13 @@ images drawn the same way."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from app_helpers import ROOT, new_app, page
-
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from box_fixture import ITEMS, make_pilot, publish_guideline
-
 from calibration.agreement.boxes import box_item_disagreement
 from calibration.rounds import service
+from tests.app.app_helpers import new_app, page
+from tests.e2e.box_fixture import ITEMS, make_pilot, publish_guideline
 
 
 def _dashboard(engine: Any, lead: Any, folder: Path) -> Any:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from app_helpers import errors, new_app, page, texts
 
 from calibration.rounds import service
+from tests.app.app_helpers import errors, new_app, page, texts
 
 GOLD = {
     "P1": [("CAR", 137, 59, 83, 71), ("PERSON", 41, 33, 27, 93)],
@@ -312,13 +312,8 @@ def test_the_lead_previews_a_boxes_quiz_with_the_drawing_widget(
 def test_the_lead_adjudicates_a_boxes_item_by_drawing_and_sees_every_annotators_boxes(
     app_engine, app_lead, app_annotator, tmp_path
 ):
-    import sys
-
-    from app_helpers import ROOT
-
-    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-    from box_fixture import ITEMS, make_pilot
-    from box_fixture import publish_guideline as publish_fixture
+    from tests.e2e.box_fixture import ITEMS, make_pilot
+    from tests.e2e.box_fixture import publish_guideline as publish_fixture
 
     ref = publish_fixture(app_engine, tmp_path / "guideline", app_lead)
     round_ = make_pilot(app_engine, ref, app_lead)

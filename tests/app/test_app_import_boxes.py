@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from app_helpers import errors, new_app, page, texts
-
 from calibration.boxes import Box
 from calibration.rounds import service
+from tests.app.app_helpers import errors, new_app, page, texts
 
 REF = "street-objects@1.0.0"
 

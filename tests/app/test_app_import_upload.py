@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_helpers import ROOT, errors, new_app, page, single_label_guideline, texts
 
 from calibration.rounds import service
+from tests.app.app_helpers import ROOT, errors, new_app, page, single_label_guideline, texts
 
 REF = "tiny-labels@1.0.0"
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from app_helpers import calibration_round, errors, new_app, page, single_label_guideline, texts
-
 from calibration.rounds import service
 from calibration.rounds.demo_workspace import DEMO_BOX_ROUND, demo_round_name
+from tests.app.app_helpers import calibration_round, errors, new_app, page, single_label_guideline, texts
 
 
 def test_lead_loads_the_demo_workspace_from_home(app_engine, app_lead):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import (
+
+from calibration.answers import parse_answer
+from calibration.rounds import service
+from tests.app.app_helpers import (
     TASKS,
     calibration_round,
     errors,
@@ -14,9 +17,6 @@ from app_helpers import (
     texts,
     unescape,
 )
-
-from calibration.answers import parse_answer
-from calibration.rounds import service
 
 
 def open_quiz(user, round_):

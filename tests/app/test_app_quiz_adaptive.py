@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_helpers import new_app, page, texts, unescape
-
 from calibration.guidelines.loading import read_guideline_file
 from calibration.rounds import service
+from tests.app.app_helpers import new_app, page, texts, unescape
 
 GUIDELINE = """\
 format: 1

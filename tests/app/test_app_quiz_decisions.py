@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from app_helpers import calibration_round, single_label_guideline, texts
-from test_app_quiz import answer_all, open_quiz
-
 from calibration.rounds import service
+from tests.app.app_helpers import calibration_round, single_label_guideline, texts
+from tests.app.test_app_quiz import answer_all, open_quiz
 
 
 def test_the_result_shows_a_decision_and_an_interval_per_rule(app_engine, app_lead, app_annotator):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from app_helpers import calibration_round, errors, new_app, page, single_label_guideline, texts
 
 from calibration.errors import PermissionDenied
 from calibration.rounds import service
+from tests.app.app_helpers import calibration_round, errors, new_app, page, single_label_guideline, texts
 
 
 def open_quiz(user: Any, round_: Any, **query: str) -> Any:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app_helpers import calibration_round, new_app, page, texts, unescape
-
 from calibration.guidelines.model import Guideline
 from calibration.rounds import service
+from tests.app.app_helpers import calibration_round, new_app, page, texts, unescape
 
 FOLDED = "The supplier shall indemnify the\ncustomer against every claim.\n\nThis is a second paragraph."
 

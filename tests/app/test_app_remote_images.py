@@ -8,11 +8,11 @@ URL points; only images shipped inside the guideline (data: URLs) may render, ot
 from __future__ import annotations
 
 import pytest
-from app_helpers import calibration_round, new_app, page, single_label_guideline
 
 from calibration.app.widgets.text import author_markdown
 from calibration.guidelines.model import Guideline
 from calibration.rounds import service
+from tests.app.app_helpers import calibration_round, new_app, page, single_label_guideline
 
 TRACKER = "https://tracker.example/pixel.png"
 SHIPPED = "data:image/png;base64,iVBORw0KGgo="

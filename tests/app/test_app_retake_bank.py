@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from calibration.rounds import service
-
-from .app_helpers import calibration_round, errors, new_app, page, single_label_guideline
+from tests.app.app_helpers import calibration_round, errors, new_app, page, single_label_guideline
 
 
 def _fail(engine, annotator, round_id) -> None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from app_helpers import calibration_round, errors, new_app, page, single_label_guideline, texts, unescape
-
 from calibration.rounds import service
+from tests.app.app_helpers import (
+    calibration_round,
+    errors,
+    new_app,
+    page,
+    single_label_guideline,
+    texts,
+    unescape,
+)
 
 
 def _rounds_page(user, pick=None):
@@ -127,7 +134,7 @@ def test_an_empty_preview_answer_is_refused(app_engine, app_lead, app_annotator)
 
 
 def test_the_preview_names_an_incomplete_ranking(app_engine, app_lead, app_annotator):
-    from app_helpers import task_guideline
+    from tests.app.app_helpers import task_guideline
 
     ranking = task_guideline("ranking")
     round_ = calibration_round(app_engine, app_lead, ranking, app_annotator)
@@ -144,7 +151,7 @@ def test_the_preview_names_an_incomplete_ranking(app_engine, app_lead, app_annot
 
 
 def test_the_preview_shows_a_span_text_once(app_engine, app_lead, app_annotator):
-    from app_helpers import task_guideline
+    from tests.app.app_helpers import task_guideline
 
     spans = task_guideline("span")
     round_ = calibration_round(app_engine, app_lead, spans, app_annotator)

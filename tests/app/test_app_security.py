@@ -7,10 +7,10 @@ widget labels, options, defaults, help, keys), not only the visible texts.
 from __future__ import annotations
 
 import pytest
-from app_helpers import ROOT, calibration_round, new_app, page, single_label_guideline
 
 from calibration.app.navigation import ANNOTATOR, PAGES
 from calibration.rounds import service
+from tests.app.app_helpers import ROOT, calibration_round, new_app, page, single_label_guideline
 
 LEAD_PAGES = [spec for spec in PAGES if ANNOTATOR not in spec.roles]
 
@@ -242,9 +242,8 @@ def test_a_single_sign_on_identity_with_an_unverified_email_signs_nobody_in(app_
 
 
 def test_an_error_quoting_user_text_is_shown_escaped(app_engine, app_lead):
-    from app_helpers import errors
-
     from calibration.app.state import escape_markdown
+    from tests.app.app_helpers import errors
 
     guideline = single_label_guideline()
     round_ = calibration_round(app_engine, app_lead, guideline, app_lead, name="Open round")
@@ -264,10 +263,9 @@ TRACKER = "![t](https://tracker.example/p.png)"
 
 
 def test_span_token_pills_and_label_options_are_escaped(app_engine, app_lead, app_annotator):
-    from app_helpers import task_guideline
-
     from calibration.app.state import escape_markdown
     from calibration.guidelines.model import Guideline
+    from tests.app.app_helpers import task_guideline
 
     data = task_guideline("span").model_dump(mode="json", exclude_none=True)
     for item in data["items"]:

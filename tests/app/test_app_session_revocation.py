@@ -11,8 +11,7 @@ from starlette.requests import Request
 from calibration.app import auth
 from calibration.errors import AuthError
 from calibration.rounds import service
-
-from .app_helpers import new_app
+from tests.app.app_helpers import new_app
 
 
 @pytest.fixture(autouse=True)

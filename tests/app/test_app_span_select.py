@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 
-from app_helpers import calibration_round, errors, new_app, page, texts
-
 from calibration.app.widgets.spans import PREFER_BUTTONS, text_pieces
 from calibration.guidelines.model import Guideline
 from calibration.rounds import service
+from tests.app.app_helpers import calibration_round, errors, new_app, page, texts
 
 TEXT = "Mrs. Evelyn Stroud's mail: e.s@example.org <b>x</b>, and Bo Lee's too."
 

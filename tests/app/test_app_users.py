@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from app_helpers import PASSWORD, ROOT, errors, new_app, page, texts, unescape
-
 from calibration.rounds import service
+from tests.app.app_helpers import PASSWORD, ROOT, errors, new_app, page, texts, unescape
 
 
 def _users_page(user):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from lead_pages_support import frames, make_workspace, texts
 
 from calibration.app.widgets.text import escape_markdown
+from tests.app.lead_pages_support import frames, make_workspace, texts
 
 
 @pytest.fixture(scope="module")

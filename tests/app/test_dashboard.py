@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from lead_pages_support import HOSTILE, frames, make_workspace, round_analysis, seeded_workspace, texts
 
 from calibration.reports.tables import describe_flag
 from calibration.responses import items_of_rule
+from tests.app.lead_pages_support import (
+    HOSTILE,
+    frames,
+    make_workspace,
+    round_analysis,
+    seeded_workspace,
+    texts,
+)
 
 
 @pytest.fixture(scope="module")

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from app_helpers import new_app
-from lead_pages_support import Workspace, make_workspace
 
 from calibration.app.navigation import JOIN, PAGES, SIGN_IN, PageSpec
+from tests.app.app_helpers import new_app
+from tests.app.lead_pages_support import Workspace, make_workspace
 
 DEPTH = 2  # clicks along one path: a button, then a button that only the first click revealed
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lead_pages_support import HOSTILE, round_analysis, seeded_workspace
 
 from calibration.reports.exports import scores_csv
 from calibration.reports.html import render_analysis_report
+from tests.app.lead_pages_support import HOSTILE, round_analysis, seeded_workspace
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from app_helpers import new_app, page
 
 from calibration.rounds import service
 from calibration.rounds.demo_workspace import DEMO_BOX_ROUND, load_demo_workspace
+from tests.app.app_helpers import new_app, page
 
 KEYS = ("exp_coco", "exp_ls_tasks", "exp_ls_config")
 

@@ -6,11 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from app_helpers import errors
-from lead_pages_support import make_workspace
 
 from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.loading import load_guideline
+from tests.app.app_helpers import errors
+from tests.app.lead_pages_support import make_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 V100 = ROOT / "guidelines" / "contract-clauses" / "1.0.0.yaml"
@@ -224,10 +224,9 @@ def test_an_upload_is_validated_once_not_on_every_rerun(ws, monkeypatch):
 
 
 def test_a_draft_with_images_is_published_with_them(ws, tmp_path, monkeypatch):
-    from box_guideline import write_box_guideline
-
     from calibration.guidelines import versions
     from calibration.rounds import service
+    from tests.box_guideline import write_box_guideline
 
     folder = tmp_path / "guidelines"
     write_box_guideline(folder / "street", name="1.0.0.yaml")

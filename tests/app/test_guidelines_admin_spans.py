@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lead_pages_support import make_workspace
+
+from tests.app.lead_pages_support import make_workspace
 
 FIXTURE = (
     Path(__file__).resolve().parents[1] / "guidelines" / "fixtures" / "broken" / "span_not_selectable.yaml"

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from lead_pages_support import make_workspace
 
 from calibration.rounds import service
 from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+from tests.app.lead_pages_support import make_workspace
 
 
 @pytest.fixture(scope="module")

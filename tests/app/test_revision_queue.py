@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from lead_pages_support import frames, make_workspace, texts
+
+from tests.app.lead_pages_support import frames, make_workspace, texts
 
 
 @pytest.fixture(scope="module")

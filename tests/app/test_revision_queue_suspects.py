@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from lead_pages_support import make_workspace, texts
 
 from calibration.guidelines.model import Guideline
+from tests.app.lead_pages_support import make_workspace, texts
 
 ITEMS = [f"q{k:02d}" for k in range(20)]
 

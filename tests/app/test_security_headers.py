@@ -64,7 +64,7 @@ def test_the_entry_point_mounts_the_middleware() -> None:
 
 @pytest.mark.slow
 def test_the_running_app_sends_the_headers_on_pages_and_health(tmp_path: Path) -> None:
-    from e2e_browser import app_server
+    from tests.e2e.e2e_browser import app_server
 
     with app_server(f"sqlite:///{tmp_path / 'h.db'}", tmp_path) as url:
         for path in ("/", "/_stcore/health"):

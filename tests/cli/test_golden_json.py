@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from golden_files import check_golden
 
 from calibration.cli.main import main
+from tests.golden_files import check_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 PILOT = str(ROOT / "examples/agreement/contract-pilot.csv")

@@ -16,9 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run by hand: the repository root
 
-from e2e_browser import (
+from tests.e2e.e2e_browser import (
     LEAD_EMAIL,
     LEAD_PASSWORD,
     ROOT,

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from box_fixture import ITEMS, WIDTH, gold_fingerprints, publish_guideline
-from e2e_browser import (
+
+from tests.e2e.box_fixture import ITEMS, WIDTH, gold_fingerprints, publish_guideline
+from tests.e2e.e2e_browser import (
     ARTIFACTS,
     app_server,
     box_frame,

@@ -9,8 +9,9 @@ import contextlib
 from pathlib import Path
 
 import pytest
-from box_fixture import WIDTH, publish_guideline
-from e2e_browser import (
+
+from tests.e2e.box_fixture import WIDTH, publish_guideline
+from tests.e2e.e2e_browser import (
     ARTIFACTS,
     app_server,
     box_frame,

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_browser import (
+
+from tests.e2e.e2e_browser import (
     ARTIFACTS,
     LEAD_EMAIL,
     LEAD_PASSWORD,

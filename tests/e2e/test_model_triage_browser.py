@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-from e2e_browser import (
+
+from tests.e2e.e2e_browser import (
     ARTIFACTS,
     LEAD_EMAIL,
     LEAD_PASSWORD,

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_browser import ARTIFACTS, app_server, browser_context, require_browser, wait_idle
+
+from tests.e2e.e2e_browser import ARTIFACTS, app_server, browser_context, require_browser, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 30_000
 PASSWORD = "correct-horse-battery"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
 
 
 def _sign_in(page: Any, url: str, email: str, name: str) -> None:
@@ -63,12 +62,12 @@ def _answer_label_quiz(
 
 def test_results_stay_and_feedback_survives_a_reload(tmp_path: Path) -> None:
     require_browser()
-    from app_helpers import single_label_guideline, task_guideline
     from playwright.sync_api import expect
 
     from calibration.app.bootstrap import prepare_database
     from calibration.rounds import service
     from calibration.storage.engine import make_engine
+    from tests.app.app_helpers import single_label_guideline, task_guideline
 
     url_db = f"sqlite:///{tmp_path / 'results.db'}"
     engine = make_engine(url_db)

@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from e2e_browser import (
+
+from tests.e2e.e2e_browser import (
     ARTIFACTS,
     LEAD_EMAIL,
     LEAD_PASSWORD,

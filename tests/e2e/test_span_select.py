@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_browser import (
+
+from tests.e2e.e2e_browser import (
     ARTIFACTS,
     app_server,
     browser_context,

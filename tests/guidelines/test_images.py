@@ -8,7 +8,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from box_guideline import BOXES_YAML, write_box_guideline, write_png
 
 from calibration.boxes import Box
 from calibration.errors import GuidelineError
@@ -18,6 +17,7 @@ from calibration.guidelines.loading import (
     read_guideline_file,
     validate_paths,
 )
+from tests.box_guideline import BOXES_YAML, write_box_guideline, write_png
 
 
 def _messages(text: str) -> list[str]:

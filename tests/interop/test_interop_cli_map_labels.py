@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from test_interop_cli import workspace  # noqa: F401  (the fixture)
-
 from calibration.cli.main import main
 from calibration.rounds import service
 from calibration.storage.engine import make_engine
+from tests.interop.test_interop_cli import workspace  # noqa: F401  (the fixture)
 
 
 def test_map_labels_imports_the_renamed_answers_in_one_round(workspace, capsys):  # noqa: F811

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-from box_guideline import BOXES_YAML
 
 from calibration.guidelines.loading import load_guideline_text
 from calibration.reports.adjudication import adjudication_queue
+from tests.box_guideline import BOXES_YAML
 
 PERSON = {"label": "PERSON", "x": 1, "y": 2, "width": 3, "height": 4}
 CAR = {"label": "CAR", "x": 5, "y": 5, "width": 3, "height": 2}

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from box_guideline import write_box_guideline, write_png
 from sqlalchemy import text
 
 from calibration.cli.main import main
@@ -15,6 +14,7 @@ from calibration.errors import ConflictError, GuidelineError, NotFoundError
 from calibration.guidelines.loading import read_guideline_file
 from calibration.guidelines.versions import content_hash
 from calibration.rounds import service
+from tests.box_guideline import write_box_guideline, write_png
 
 
 def test_images_are_published_with_the_version_and_read_back(store: Any, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from irrCAC.raw import CAC
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
-from agreement_reference import BEN_GERRY, K2011_C  # noqa: E402
+from tests.agreement.agreement_reference import BEN_GERRY, K2011_C  # noqa: E402
 
 DIGITS = 10
 SHIPPED = ("raw_5observers", "raw_g1g2", "raw_gender")
