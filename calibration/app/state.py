@@ -163,6 +163,9 @@ def _article(noun: str) -> str:
 def require_role(*roles: str) -> Any:
     """The signed-in user when their role is one of `roles`; otherwise show why and stop the page.
 
+    A user whose password a lead chose (``must_change_password``) gets the form to choose their own
+    instead of the page (`calibration.app.widgets.password_change`), on every page.
+
     Args:
         roles: allowed roles ("lead", "author", "annotator"); none means any signed-in user.
 
@@ -174,6 +177,10 @@ def require_role(*roles: str) -> Any:
         st.error("Please sign in to open this page.")
         st.page_link("calibration/app/pages/sign_in.py", label="Sign in", icon=":material/login:")
         st.stop()
+    if user.must_change_password:  # a password a lead chose: no page before the user's own (stops)
+        from calibration.app.widgets.password_change import choose_own_password
+
+        choose_own_password(user)
     if roles and user.role not in roles:
         allowed = " or ".join(ROLE_NAMES.get(r, r) for r in roles)
         mine = ROLE_NAMES.get(user.role, user.role)

@@ -54,6 +54,7 @@ def create_user(
     password: str | None = None,
     actor: Actor = SYSTEM,
     first_lead: bool = False,
+    must_change_password: bool = False,
 ) -> User:
     """Create a user.
 
@@ -65,6 +66,8 @@ def create_user(
         actor: a lead, or SYSTEM (first start, CLI).
         first_lead: the first-start setup form: refuse when a lead exists, checked inside the insert's
             transaction rather than only when the form was drawn.
+        must_change_password: the password is a temporary one the lead chose: the user must choose
+            their own at the next sign-in (`replace_temporary_password`). Needs a password.
 
     Raises:
         ConflictError: name or email taken; with `first_lead`, a lead exists already.
@@ -72,6 +75,12 @@ def create_user(
         AuthError: password too short. PermissionDenied: the actor is not a lead.
     """
 
+    if must_change_password and not password:
+        raise CalibrationError(
+            "a temporary password needs a password",
+            location=Location(field="password"),
+            hint="type one, or leave the account without a password (invitation only)",
+        )
     hashed = auth.hash_password(password) if password else None  # before the write transaction
 
     def work(session: Session) -> User:
@@ -80,6 +89,7 @@ def create_user(
             raise ConflictError("a lead account exists already", hint="sign in, or ask a lead to add you")
         refuse_name_like_an_email(session, name, "name", email)
         row = new_user(session, name, role, email, None, password_hash=hashed)
+        row.must_change_password = must_change_password
         repo.audit(session, actor_user_id(who), "create_user", f"user:{row.name}", role=role, email=row.email)
         return repo.user_of(row)
 
@@ -279,6 +289,9 @@ def deactivate_user(engine: Engine, user: User | int, *, actor: Actor) -> User:
 def set_password(engine: Engine, user: User | int, password: str, *, actor: Actor) -> None:
     """Set a user's password (the user themselves or a lead); every session of the user ends.
 
+    A password a lead sets for someone else is temporary: that user must choose their own at the next
+    sign-in (`User.must_change_password`); the user's own choice clears the flag.
+
     Raises:
         AuthError: too short. PermissionDenied: someone else's password, not being a lead.
     """
@@ -295,8 +308,63 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
         if row is None:
             raise NotFoundError(f"no user #{user_id}")
         row.password_hash = hashed
+        row.must_change_password = who is not None
         _bump_session_version(row)  # a password change signs every browser out (a copied cookie too)
         repo.audit(session, actor_user_id(who) if who else user_id, "set_password", f"user:{row.name}")
+
+
+def replace_temporary_password(engine: Engine, user: User | int, password: str) -> User:
+    """The user's own new password, replacing a temporary one a lead chose (`User.must_change_password`).
+
+    Refuses a password shorter than `calibration.auth.MIN_PASSWORD_LENGTH`, the temporary password
+    itself, and the user's name or email. Clears the flag and bumps the session version (every other
+    session ends); the caller signs the user in again with the returned ``User``.
+
+    Raises:
+        AuthError: too short, the same as the temporary password, or the name or email (field
+            ``new_password``). NotFoundError: unknown user. ConflictError: the user has no temporary
+            password to replace.
+    """
+    user_id = user.id if isinstance(user, User) else user
+    refuse_nul(password, "new_password")
+    try:
+        auth.check_password_strength(password)
+    except AuthError as error:
+        raise AuthError(
+            str(error.message), location=Location(field="new_password"), hint=error.hint
+        ) from None
+    with session_scope(engine, read_only=True) as session:
+        row = _user_row(session, user_id)
+        stored, name, email, pending = row.password_hash, row.name, row.email, row.must_change_password
+    if not pending:
+        raise ConflictError(
+            f"{name} has no temporary password to replace", hint="change your password as usual"
+        )
+    lowered = password.strip().lower()
+    if lowered in {name.strip().lower(), (email or "").strip().lower()}:
+        raise AuthError(
+            "the new password is your name or email",
+            location=Location(field="new_password"),
+            hint="choose a password that others cannot guess",
+        )
+    if auth.verify_password(stored, password):
+        raise AuthError(
+            "the new password is the temporary one",
+            location=Location(field="new_password"),
+            hint="choose a password of your own, not the one your lead gave you",
+        )
+    hashed = auth.hash_password(password)  # outside the write transaction (argon2 is slow)
+    with session_scope(engine) as session:
+        row = _user_row(session, user_id)
+        if row.password_hash != stored:
+            raise ConflictError(
+                "the password was changed meanwhile", hint="sign in again with the newest password"
+            )
+        row.password_hash = hashed
+        row.must_change_password = False
+        _bump_session_version(row)
+        repo.audit(session, row.id, "replace_temporary_password", f"user:{row.name}")
+        return repo.user_of(row)
 
 
 def invite(
@@ -516,7 +584,8 @@ def reactivate_user(engine: Engine, user: User | int, *, actor: Actor) -> User:
 def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
     """Give a user a new random temporary password and return it (show it once; only its hash is stored).
 
-    The old password and every session of the user stop working at once.
+    The old password and every session of the user stop working at once, and the user must choose a
+    new password at the next sign-in before any page opens (`replace_temporary_password`).
 
     Raises:
         NotFoundError: unknown user. PermissionDenied: the actor is not a lead.
@@ -527,6 +596,7 @@ def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
         who = actor_row(session, actor, ("lead",), "reset passwords")
         row = _user_row(session, user)
         row.password_hash = hashed
+        row.must_change_password = True
         _bump_session_version(row)  # like set_password: every session of the user ends
         repo.audit(session, actor_user_id(who), "reset_password", f"user:{row.name}")
     return temporary

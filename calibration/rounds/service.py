@@ -181,6 +181,7 @@ from calibration.rounds.accounts import (
     invite_user,
     reactivate_user,
     redeem_user_invitation,
+    replace_temporary_password,
     reset_password,
     set_role,
 )
@@ -194,6 +195,7 @@ __all__ += [
     "preview_item_ids",
     "reactivate_user",
     "redeem_user_invitation",
+    "replace_temporary_password",
     "reset_password",
     "set_role",
 ]

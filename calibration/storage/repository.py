@@ -40,6 +40,9 @@ class User:
     """False once deactivated: cannot sign in, and every session is revoked."""
     kind: str = "human"
     """``human`` or ``model`` (a model's answers come from a file; it never signs in)."""
+    must_change_password: bool = False
+    """True after a lead chose the password (reset, temporary password): no page opens until the
+    user has chosen their own (`calibration.rounds.accounts.replace_temporary_password`)."""
 
 
 @dataclass(frozen=True)
@@ -146,13 +149,14 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Certification:
-    """An annotator certified on a guideline version by a passed attempt."""
+    """An annotator certified on a guideline version by a passed attempt (a model by `certify-model --store`)."""
 
     id: int
     annotator_id: int
     annotator_name: str
     guideline_ref: str
-    attempt_id: int
+    attempt_id: int | None
+    """The passed quiz; None for a model certified from a file of its answers."""
     score: float | None
     certified_at: dt.datetime
 
@@ -244,6 +248,7 @@ def user_of(row: t.User) -> User:
         row.session_version or 0,
         row.deactivated_at is None,
         row.kind or "human",
+        bool(row.must_change_password),
     )
 
 

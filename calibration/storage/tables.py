@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -85,6 +86,9 @@ class User(Base):
     # "human" or "model": a model's answers are imported from a file (it never signs in, has no
     # password) and stay out of human agreement unless an analysis asks for them.
     kind: Mapped[str] = mapped_column(String(20), default="human", server_default=text("'human'"))
+    # Set when a lead chose the password (a reset, or an account added with a temporary one): the
+    # user must choose their own at the next sign-in before any page opens (checked on every run).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class GuidelineVersion(Base):
@@ -231,7 +235,7 @@ class Response(Base):
 
 
 class Certification(Base):
-    """An annotator passed a calibration quiz on a guideline version."""
+    """An annotator passed a calibration quiz on a guideline version (a model: no attempt, see certify-model)."""
 
     __tablename__ = "certifications"
     __table_args__ = (Index("ix_certifications_annotator", "annotator_id", "guideline_version_id"),)
@@ -239,7 +243,7 @@ class Certification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     guideline_version_id: Mapped[int] = mapped_column(ForeignKey("guideline_versions.id"))
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), unique=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"), unique=True)
     score: Mapped[float | None] = mapped_column(Float)
     certified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

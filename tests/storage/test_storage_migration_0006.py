@@ -21,9 +21,8 @@ def test_upgrading_from_0005_makes_every_user_human_and_downgrade_drops_the_colu
             )
         upgrade(engine, "0006")
         assert current_revision(engine) == "0006"
-        (user,) = service.list_users(engine)
-        assert (user.name, user.kind) == ("ana", "human")
-        with engine.connect() as connection:
+        with engine.connect() as connection:  # SQL, not the ORM: it knows columns of later revisions
+            assert connection.execute(text("SELECT name, kind FROM users")).all() == [("ana", "human")]
             assert connection.execute(text("SELECT count(score) FROM responses")).scalar() == 0
         from alembic import command
 

@@ -43,7 +43,13 @@ st.dataframe(
                 "email": p.email or "",
                 "role": ROLE_LABELS.get(p.role, p.role),
                 "status": "active" if p.active else "deactivated",
-                "password": "set" if p.has_password else "none (invitation only)",
+                "password": (
+                    "temporary (to change at sign-in)"
+                    if p.must_change_password
+                    else "set"
+                    if p.has_password
+                    else "none (invitation only)"
+                ),
                 "since": p.created_at,
             }
             for p in people
@@ -65,6 +71,11 @@ with left, st.form("users_add_form", clear_on_submit=True):
     password = st.text_input(
         "Password (8 characters or more; annotators may have none)", type="password", key="users_add_password"
     )
+    temporary_password = st.checkbox(
+        "Temporary: they choose their own password at their first sign-in",
+        value=True,
+        key="users_add_temporary",
+    )
     added = st.form_submit_button("Add user", type="primary", icon=":material/person_add:", key="users_add")
 if added:
     try:
@@ -75,6 +86,7 @@ if added:
             email=email.strip() or None,
             password=password or None,
             actor=user,
+            must_change_password=bool(password) and temporary_password,
         )
     except CalibrationError as error:
         state.render_error(error)
@@ -166,7 +178,11 @@ with st.container(border=True):
         "Reset the password",
         key="users_reset",
         icon=":material/key:",
-        help="Sets a new temporary password, shown once here; the old one stops working.",
+        disabled=me,
+        help="Your own password: ask another lead to reset it, or run `calibration users reset-password`."
+        if me
+        else "Sets a new temporary password, shown once here; the old one stops working and they "
+        "choose their own at the next sign-in.",
     ):
         try:
             temporary = service.reset_password(engine, person, actor=user)
@@ -178,7 +194,7 @@ with st.container(border=True):
     if shown and shown[0] == person.id:
         st.warning(
             f"Temporary password of {state.escape_markdown(person.name)}: give it to them now; it is not "
-            "shown again. They sign in with their email or name and this password.",
+            "shown again. They sign in with their email or name and this password, then choose their own.",
             icon=":material/key:",
         )
         st.code(shown[1], language=None)

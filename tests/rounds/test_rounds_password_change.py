@@ -1,0 +1,98 @@
+"""A password a lead chose must be replaced by the user's own (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from calibration.errors import AuthError, CalibrationError, ConflictError
+from calibration.rounds import service
+
+PASSWORD = "correct horse"
+OWN = "my own passphrase"
+
+
+def _add(store: Any, name: str = "ann", **options: Any) -> service.User:
+    return service.create_user(
+        store.engine,
+        name,
+        role="author",
+        email=f"{name}@example.org",
+        password=PASSWORD,
+        actor=store.lead,
+        **options,
+    )
+
+
+def test_a_reset_asks_for_a_new_password_and_replacing_it_clears_the_flag(store: Any) -> None:
+    ann = _add(store)
+    assert not ann.must_change_password
+    temporary = service.reset_password(store.engine, ann, actor=store.lead)
+    flagged = service.get_user(store.engine, ann.id)
+    assert flagged is not None and flagged.must_change_password
+    updated = service.replace_temporary_password(store.engine, ann, OWN)
+    assert not updated.must_change_password
+    assert updated.session_version > flagged.session_version  # other sessions end
+    assert service.authenticate(store.engine, "ann@example.org", OWN).id == ann.id
+    with pytest.raises(AuthError, match="wrong email or password"):
+        service.authenticate(store.engine, "ann@example.org", temporary)
+    assert "replace_temporary_password" in [e.action for e in service.audit_log(store.engine)]
+
+
+WEAK = [
+    ("short", "the password has 5 characters; at least 8 are needed (hint: use a longer passphrase)"),
+    (
+        PASSWORD,
+        "the new password is the temporary one (hint: choose a password of your own, not the one your lead gave you)",
+    ),
+    (
+        " Ann@Example.org ",
+        "the new password is your name or email (hint: choose a password that others cannot guess)",
+    ),
+    ("ANN", "the password has 3 characters; at least 8 are needed (hint: use a longer passphrase)"),
+]
+
+
+@pytest.mark.parametrize(("new", "message"), WEAK)
+def test_a_weak_or_same_password_is_refused_with_a_clear_message(store: Any, new: str, message: str) -> None:
+    ann = _add(store, must_change_password=True)
+    with pytest.raises(AuthError) as error:
+        service.replace_temporary_password(store.engine, ann, new)
+    assert str(error.value) == f"new_password: {message}"
+    stored = service.get_user(store.engine, ann.id)
+    assert stored is not None and stored.must_change_password  # nothing changed
+
+
+def test_a_password_that_only_contains_the_name_is_accepted(store: Any) -> None:
+    ann = _add(store, "annabel", must_change_password=True)
+    assert not service.replace_temporary_password(store.engine, ann, "annabel's own").must_change_password
+
+
+def test_only_a_temporary_password_is_replaced_this_way(store: Any) -> None:
+    ann = _add(store)
+    with pytest.raises(ConflictError) as error:
+        service.replace_temporary_password(store.engine, ann, OWN)
+    assert (
+        str(error.value) == "ann has no temporary password to replace (hint: change your password as usual)"
+    )
+
+
+def test_a_password_set_by_a_lead_is_temporary_and_the_users_own_is_not(store: Any) -> None:
+    ann = _add(store)
+    service.set_password(store.engine, ann, "lead chose this", actor=store.lead)
+    assert service.get_user(store.engine, ann.id).must_change_password
+    service.set_password(store.engine, ann, "I chose this one", actor=ann)
+    assert not service.get_user(store.engine, ann.id).must_change_password
+
+
+def test_an_account_with_a_temporary_password_needs_a_password(store: Any) -> None:
+    with pytest.raises(CalibrationError) as error:
+        service.create_user(
+            store.engine, "ann", role="annotator", actor=store.lead, must_change_password=True
+        )
+    assert str(error.value) == (
+        "password: a temporary password needs a password "
+        "(hint: type one, or leave the account without a password (invitation only))"
+    )
+    assert _add(store, must_change_password=True).must_change_password
