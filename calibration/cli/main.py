@@ -18,6 +18,7 @@ VERB_MODULES = (
     "calibration.cli.guidelines",
     "calibration.cli.agreement",
     "calibration.cli.storage",
+    "calibration.cli.users",
     "calibration.cli.ambiguity",
     "calibration.cli.interop",
     "calibration.cli.adaptive",
