@@ -12,7 +12,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from calibration.cli.common import add_output_option, add_root_option, bootstrap_count, positive_int
+from calibration.cli.common import (
+    add_database_option,
+    add_output_option,
+    add_root_option,
+    bootstrap_count,
+    positive_int,
+)
 from calibration.cli.common import read_bytes as _read
 from calibration.interop.importing import FORMATS
 
@@ -61,8 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "certify-model",
         help="score a model's answers on the bank like a person's calibration quiz",
         description="Score a model's answers on the guideline's bank items with the same per-rule scoring and "
-        "pass/fail as a person's calibration quiz, with a Wilson interval per rule. Exit 0 when the model "
-        "is certified, 1 when it is not or on a problem with the input, 2 on misuse.",
+        "pass/fail as a person's calibration quiz, with a Wilson interval per rule. Nothing is stored "
+        "unless --store. Exit 0 when the model is certified, 1 when it is not or on a problem with the "
+        "input, 2 on misuse.",
     )
     _common(certify)
     certify.add_argument(
@@ -72,6 +79,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="P",
         help="coverage of the intervals (default 0.95)",
     )
+    certify.add_argument(
+        "--store",
+        action="store_true",
+        help="when certified, store the certification in the database like a person's (the guideline "
+        "version must be published there); listed on the Annotators page",
+    )
+    add_database_option(certify)
     certify.set_defaults(handler=run_certify)
 
     triage = subparsers.add_parser(
@@ -120,15 +134,40 @@ def _read_answers(args: argparse.Namespace, guideline: Any) -> Any:
 
 
 def run_certify(args: argparse.Namespace) -> int:
+    import sys
+
     from calibration.agreement.model import certify_model
 
-    guideline = _guideline(args.guideline, args.root)
+    engine = None
+    if args.store:
+        from calibration.cli.common import open_engine
+        from calibration.rounds import service
+
+        engine = open_engine(args)
+        # ID@VERSION: the published snapshot is what gets certified; a FILE is checked against it
+        if Path(args.guideline).is_file() or args.guideline.endswith((".yaml", ".yml")):
+            guideline = _guideline(args.guideline, args.root)
+        else:
+            guideline = service.get_guideline(engine, args.guideline)
+    else:
+        guideline = _guideline(args.guideline, args.root)
     result = _read_answers(args, guideline)
     report = certify_model(result.responses, guideline, args.model, confidence=args.confidence)
+    stored = None if engine is None else service.store_model_certification(engine, report, guideline)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         print("\n".join(report.lines()))
+    if engine is not None:
+        if stored is None:
+            note = "not stored: only a certified model is stored, as only a passed quiz certifies a person"
+        else:
+            since = stored[0].certified_at.strftime("%Y-%m-%d")
+            note = (
+                f"{'stored' if stored[1] else 'already stored'}: {report.model} certified on {guideline.ref} "
+                + ("(listed on the Annotators page)" if stored[1] else f"since {since}")
+            )
+        print(note, file=sys.stderr)
     return 0 if report.passed else 1
 
 

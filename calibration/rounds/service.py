@@ -185,6 +185,7 @@ from calibration.rounds.accounts import (
     reset_password,
     set_role,
 )
+from calibration.rounds.model_certification import store_model_certification
 from calibration.rounds.rounds_admin import archive_round, delete_round, preview_item_ids
 
 __all__ += [
@@ -198,4 +199,5 @@ __all__ += [
     "replace_temporary_password",
     "reset_password",
     "set_role",
+    "store_model_certification",
 ]
