@@ -4,7 +4,7 @@ Each verb makes the same library call as the page (`calibration.rounds.accounts`
 checks: the last active lead cannot be demoted or deactivated, a role is one of lead, author and
 annotator. ``--as LOGIN`` names the lead who acts (checked like a signed-in lead: an author or a
 deactivated account is refused, a lead cannot deactivate themselves) and is written in the audit
-log; without it the command acts as the system, like ``calibration user add``: whoever can open
+log (every verb but ``list``, which only reads); without it the command acts as the system, like ``calibration user add``: whoever can open
 the database administers it. Passwords are read from a prompt that does not echo, or from the first
 line of stdin with ``--password-stdin``; never from an argument (it would show in the process list
 and the shell history).
@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     verbs = users.add_subparsers(dest="users_command", metavar="ACTION", parser_class=type(users))
 
-    listing = _common(verbs.add_parser("list", help="every user with role, status and password state"))
+    listing = add_database_option(
+        verbs.add_parser("list", help="every user with role, status and password state")
+    )
     listing.add_argument("--role", choices=ROLES, default=None, help="only users of this role")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=run_list)
