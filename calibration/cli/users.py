@@ -207,6 +207,8 @@ def run_add(args: argparse.Namespace) -> int:
     print(f"added {user.role} {user.name}" + (f" <{user.email}>" if user.email else ""))
     if args.temporary:
         print("they choose their own password at their first sign-in", file=sys.stderr)
+    if password is None and args.role in ("lead", "author"):  # after success: no note before an error
+        print("note: no password set; they cannot sign in until a lead resets it", file=sys.stderr)
     return 0
 
 

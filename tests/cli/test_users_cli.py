@@ -133,6 +133,12 @@ def test_add_with_a_temporary_password_asks_for_a_new_one_at_sign_in(db, capsys,
     assert (code, err) == (1, "error: --temporary: --temporary needs a password (hint: drop --no-password)\n")
 
 
+def test_a_lead_without_password_is_added_with_a_note(db, capsys, lena) -> None:
+    code, out, err = _run(capsys, "users", "add", "lou", "--role", "lead", "--no-password", *db)
+    assert (code, out) == (0, "added lead lou\n")
+    assert err == "note: no password set; they cannot sign in until a lead resets it\n"
+
+
 def test_list_shows_every_user_with_role_status_and_password_state(db, capsys, monkeypatch, lena) -> None:
     assert _run(capsys, "users", "add", "ann", "--role", "annotator", "--no-password", *db)[0] == 0
     code, out, _ = _run(capsys, "users", "list", *db)
