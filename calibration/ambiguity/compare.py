@@ -21,25 +21,32 @@ marked worse because its alpha fell. All coefficients come from `calibration.agr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import integrate, optimize, stats
 
 from calibration.agreement.bootstrap import percentile_interval, replicate_sums
-from calibration.agreement.coefficients import item_statistics, statistics_from_sums
+from calibration.agreement.coefficients import PA_WEIGHTED, PAIRABLE, item_statistics, statistics_from_sums
 from calibration.agreement.structured import unitize
-from calibration.ambiguity.queue import STATISTIC, Pilot
-from calibration.ambiguity.signals import SKEW_SHARE, _plain, answer_distribution, rule_responses
+from calibration.ambiguity.queue import Pilot
+from calibration.ambiguity.signals import MIN_ITEMS, SKEW_SHARE, _plain, answer_distribution, rule_responses
 from calibration.errors import DataError, NotFoundError
 from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.model import Label, Task
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 Verdict = Literal["improved", "unchanged", "worse", "not_enough_items"]
-ROBUST_STATISTIC = "gwet_ac1"
-DETECTABLE = 0.2  # a change this large must be told apart: wider half-intervals give "not_enough_items"
+TEST_STATISTIC = "pairwise_agreement"  # per-item pairwise agreement, paired by item across the versions
+DETECTABLE = 0.1  # a change of agreement this large must be told apart (else "not_enough_items")
+ALPHA = 0.025  # one-sided error per direction over both looks (false "improved" at most 2.5%)
+FIRST_LOOK_ALPHA = 0.0125  # the part of ALPHA spent at the first look; the follow-up look gets the rest
+POWER = (
+    0.85  # items_needed: the items per version for the follow-up to find a change of DETECTABLE this often
+)
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,7 @@ def _comparison_task(before: Pilot, after: Pilot) -> Task:
     return Task(type="single_label", labels=[Label(id=a, name=a) for a in observed])
 
 
-def _agreement_rows(mine: pd.DataFrame, task: Task) -> tuple[np.ndarray, Any]:
+def _agreement_rows(mine: pd.DataFrame, task: Task) -> tuple[np.ndarray, Any, pd.Index]:
     """Per-item agreement sufficient statistics (rows = items) and their spec, from the engine.
 
     Answers are unitized as the agreement engine does (`calibration.agreement.structured.unitize`:
@@ -187,10 +194,10 @@ def _agreement_rows(mine: pd.DataFrame, task: Task) -> tuple[np.ndarray, Any]:
     """
     level = "ordinal" if task.type == "ranking" else task.measurement_level
     encoded = unitize(mine, task)
-    stats, spec = item_statistics(encoded.counts(), level)  # type: ignore[arg-type]
-    per_item = np.zeros((encoded.n_items, stats.shape[1]))
-    np.add.at(per_item, encoded.unit_items, stats)
-    return per_item, spec
+    unit_stats, spec = item_statistics(encoded.counts(), level)  # type: ignore[arg-type]
+    per_item = np.zeros((encoded.n_items, unit_stats.shape[1]))
+    np.add.at(per_item, encoded.unit_items, unit_stats)
+    return per_item, spec, pd.Index(encoded.items)
 
 
 def _gold_rows(mine: pd.DataFrame, gold: pd.Series) -> np.ndarray:
@@ -209,28 +216,15 @@ def _dominant_share(mine: pd.DataFrame) -> float:
     return max(counts.values()) / total if total else float("nan")
 
 
-def _verdict(interval: tuple[float, float], detectable: float | None = None) -> Verdict:
+def _verdict(interval: tuple[float, float]) -> Verdict:
     low, high = interval
     if np.isnan(low) or np.isnan(high):
-        return "unchanged" if detectable is None else "not_enough_items"
+        return "unchanged"
     if low > 0:
         return "improved"
     if high < 0:
         return "worse"
-    if detectable is not None and (high - low) / 2 > detectable:
-        return "not_enough_items"
     return "unchanged"
-
-
-def items_needed(interval: tuple[float, float], n_items: int, detectable: float = DETECTABLE) -> int | None:
-    """Items per version for the interval's half-width to reach `detectable` (width ~ 1/sqrt(n))."""
-    low, high = interval
-    if np.isnan(low) or np.isnan(high) or n_items <= 0:
-        return None
-    half = (high - low) / 2
-    if half <= detectable:
-        return n_items
-    return int(np.ceil(n_items * (half / detectable) ** 2))
 
 
 def common_annotators(before: Pilot, after: Pilot) -> list[str]:
@@ -248,6 +242,154 @@ def _interval(replicates: np.ndarray) -> tuple[float, float]:
     return (float("nan"), float("nan")) if found is None else (found[0], found[1])
 
 
+# --------------------------------------------------------------------------- the paired test of the change
+
+
+@dataclass(frozen=True)
+class ChangeTest:
+    """The test of one rule's change in per-item pairwise agreement at one look.
+
+    Attributes:
+        design: ``paired`` (the items answered in both versions: each item's after-minus-before
+            agreement, so item difficulty cancels) or ``unpaired`` (too few shared items: Welch).
+        n_items: items in the test (paired items, or the smaller version's items).
+        before, after: mean per-item pairwise agreement of the tested items in each version.
+        difference: after minus before.
+        se: its standard error; df: degrees of freedom of the t statistic.
+        z: the one-sided t statistic as a standard normal quantile (``Phi^-1(F_t(t))``): above 0 for
+            an increase; the follow-up combines the looks' z values.
+        sd: the standard deviation of one item's difference (plans the follow-up's size).
+    """
+
+    design: str
+    n_items: int
+    before: float
+    after: float
+    difference: float
+    se: float
+    df: float
+    z: float
+    sd: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "design": self.design,
+            "n_items": self.n_items,
+            "difference": self.difference,
+            "se": self.se,
+            "df": self.df,
+            "z": self.z,
+            "sd": self.sd,
+        }
+
+
+def _per_item_agreement(rows: np.ndarray, items: pd.Index) -> pd.Series:
+    """Per item: pairwise agreement over its units with two or more answers (the mean over units)."""
+    pairable = rows[:, PAIRABLE]
+    keep = pairable > 0
+    return pd.Series(rows[keep, PA_WEIGHTED] / pairable[keep], index=items[keep], dtype=float)
+
+
+def _z_of_t(t: float, df: float) -> float:
+    """The standard normal quantile with the same one-sided tail as a t statistic (both tails kept)."""
+    if np.isinf(t):
+        return float(np.sign(t) * 8.0)
+    return float(np.clip(stats.norm.isf(stats.t.sf(t, df)), -8.0, 8.0))
+
+
+def change_test(before: pd.Series, after: pd.Series) -> ChangeTest | None:
+    """Paired t test of per-item agreement on the items of both versions; Welch when they share too few.
+
+    Paired when at least three items, and at least half of the smaller version's items, were answered in
+    both versions. Returns None with fewer than three items in a version (nothing to test).
+    """
+    shared = before.index.intersection(after.index)
+    smaller = min(len(before), len(after))
+    if len(shared) >= 3 and 2 * len(shared) >= smaller:
+        d = (after[shared] - before[shared]).to_numpy(dtype=float)
+        n = len(d)
+        sd = float(d.std(ddof=1))
+        difference = float(d.mean())
+        se, df, design = sd / np.sqrt(n), float(n - 1), "paired"
+        mean_b, mean_a = float(before[shared].mean()), float(after[shared].mean())
+    elif smaller >= 3:
+        vb, va = before.var(ddof=1) / len(before), after.var(ddof=1) / len(after)
+        se = float(np.sqrt(vb + va))
+        mean_b, mean_a = float(before.mean()), float(after.mean())
+        difference = mean_a - mean_b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df = float((vb + va) ** 2 / (vb**2 / (len(before) - 1) + va**2 / (len(after) - 1)))
+        df = df if np.isfinite(df) else float(smaller - 1)
+        n, design = smaller, "unpaired"
+        sd = se * np.sqrt(n)
+    else:
+        return None
+    if se > 0:
+        z = _z_of_t(difference / se, df)
+    else:  # every item moved by the same amount: no noise to weigh it against
+        z = 0.0 if difference == 0 else float(np.sign(difference) * 8.0)
+    return ChangeTest(design, int(n), mean_b, mean_a, difference, float(se), df, z, float(sd))
+
+
+def _bivariate_below(c1: float, c2: float, rho: float) -> float:
+    """P(Z1 <= c1, Z2 <= c2) for standard normals with correlation rho (one deterministic integral)."""
+    if rho >= 1 - 1e-12:
+        return float(stats.norm.cdf(min(c1, c2)))
+    scale = np.sqrt(1 - rho * rho)
+    value, _ = integrate.quad(
+        lambda x: stats.norm.pdf(x) * stats.norm.cdf((c2 - rho * x) / scale), -np.inf, c1
+    )
+    return float(value)
+
+
+def first_boundary(first_alpha: float = FIRST_LOOK_ALPHA) -> float:
+    """The z a change must pass at the first look."""
+    return float(stats.norm.isf(first_alpha))
+
+
+def follow_up_boundary(weight: float, alpha: float = ALPHA, first_alpha: float = FIRST_LOOK_ALPHA) -> float:
+    """The z the combined statistic must pass at the follow-up look, so that both looks together call
+    at most `alpha` of unchanged rules improved (and as many worse): the alpha-spending condition
+    ``P(Z1 > c1) + P(Z1 <= c1, Z > c2) = alpha`` with ``corr(Z1, Z) = weight`` (the first look's weight
+    in the combination ``Z = w1 Z1 + w2 Z2``, Lehmacher & Wassmer 1999)."""
+    c1 = first_boundary(first_alpha)
+    target = 1 - alpha
+    return float(optimize.brentq(lambda c2: _bivariate_below(c1, c2, weight) - target, 0.0, 8.0, xtol=1e-6))
+
+
+def items_needed(test: ChangeTest, detectable: float = DETECTABLE, power: float = POWER) -> int | None:
+    """Items per version (the first look's included) for the follow-up look to find a change of
+    `detectable` with probability `power`, from the spread of one item's difference (``test.sd``)."""
+    if test.sd <= 0 or not np.isfinite(test.sd):
+        return max(test.n_items, MIN_ITEMS)
+    beta_z = stats.norm.ppf(power)
+    total = test.n_items
+    for _ in range(4):  # the follow-up boundary depends on the first look's share of the items
+        c2 = follow_up_boundary(np.sqrt(test.n_items / max(total, test.n_items)))
+        total = max(test.n_items, int(np.ceil(((c2 + beta_z) * test.sd / detectable) ** 2)))
+    return int(max(total, MIN_ITEMS))
+
+
+def _first_look_verdict(test: ChangeTest | None) -> tuple[Verdict, tuple[float, float]]:
+    """improved / worse past the first look's boundary; not_enough_items when a change of DETECTABLE
+    could hide in the interval or fewer than MIN_ITEMS items were tested; unchanged otherwise. The interval is the t interval at the first
+    look's level (97.5% two-sided with the default spending), so it excludes 0 exactly when the
+    verdict is improved or worse."""
+    if test is None:
+        return "not_enough_items", (float("nan"), float("nan"))
+    c1 = first_boundary()
+    quantile = float(stats.t.isf(FIRST_LOOK_ALPHA, test.df))
+    half = quantile * test.se
+    interval = (test.difference - half, test.difference + half)
+    if test.z > c1:
+        return "improved", interval
+    if test.z < -c1:
+        return "worse", interval
+    if half > DETECTABLE or test.n_items < MIN_ITEMS:
+        return "not_enough_items", interval
+    return "unchanged", interval
+
+
 # --------------------------------------------------------------------------- comparison
 
 
@@ -262,6 +404,69 @@ def _changed_rules(before: Pilot, after: Pilot) -> tuple[str, ...]:
     return tuple(diff_guidelines(before.guideline, after.guideline).changed_rule_ids)
 
 
+def _pending(first_look: Comparison | Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The rules of a first look that await a follow-up (verdict not_enough_items with a test), by id."""
+    rules = first_look.to_dict()["rules"] if isinstance(first_look, Comparison) else first_look.get("rules")
+    if not isinstance(rules, list):
+        raise DataError(
+            "the first look has no 'rules' list",
+            hint="give the output of `calibration compare --json` of the first look",
+        )
+    out = {}
+    for entry in rules:
+        if not isinstance(entry, Mapping):
+            continue
+        figures = entry.get("figures") or {}
+        test = figures.get("test")
+        if (
+            entry.get("verdict") == "not_enough_items"
+            and isinstance(test, Mapping)
+            and figures.get("look", 1) == 1
+        ):
+            out[str(entry["rule_id"])] = {
+                "test": dict(test),
+                "before": entry["before"],
+                "after": entry["after"],
+            }
+    return out
+
+
+def _follow_up_verdict(
+    first: dict[str, Any], second: ChangeTest | None
+) -> tuple[Verdict, tuple[float, float], dict[str, Any], tuple[float, float, float]]:
+    """The verdict at the follow-up look: the first look's z and the follow-up items' z combined with
+    weights from their item counts (inverse normal combination), against `follow_up_boundary`.
+
+    Returns the verdict, the interval (the pooled difference +- boundary x pooled SE), the combination's
+    figures and the pooled (before, after, difference) over both looks' items."""
+    t1 = first["test"]
+    n1, z1, d1, se1 = int(t1["n_items"]), float(t1["z"]), float(t1["difference"]), float(t1["se"])
+    if second is None:
+        nan = float("nan")
+        return "not_enough_items", (nan, nan), {"first_look": t1}, (first["before"], first["after"], d1)
+    n2 = second.n_items
+    total = n1 + n2
+    w1, w2 = np.sqrt(n1 / total), np.sqrt(n2 / total)
+    z = float(w1 * z1 + w2 * second.z)
+    c2 = follow_up_boundary(float(w1))
+    pooled = (n1 * d1 + n2 * second.difference) / total
+    se = float(np.sqrt((n1 * se1) ** 2 + (n2 * second.se) ** 2) / total)
+    interval = (pooled - c2 * se, pooled + c2 * se)
+    verdict: Verdict
+    if z > c2:
+        verdict = "improved"
+    elif z < -c2:
+        verdict = "worse"
+    elif c2 * se > DETECTABLE:
+        verdict = "not_enough_items"
+    else:
+        verdict = "unchanged"
+    combined = {"z": z, "boundary": c2, "weights": [float(w1), float(w2)], "first_look": t1}
+    before = (n1 * float(first["before"]) + n2 * second.before) / total
+    after = (n1 * float(first["after"]) + n2 * second.after) / total
+    return verdict, interval, combined, (before, after, pooled)
+
+
 def compare_versions(
     before: Pilot,
     after: Pilot,
@@ -269,22 +474,36 @@ def compare_versions(
     bootstrap: int = 1000,
     seed: int = 0,
     skew_share: float = SKEW_SHARE,
+    first_look: Comparison | Mapping[str, Any] | None = None,
 ) -> Comparison:
-    """Compare two pilots rule by rule: agreement and gold accuracy, each with a bootstrap CI of the change.
+    """Compare two pilots rule by rule: agreement (a paired test of per-item agreement) and gold
+    accuracy (a bootstrap CI of the change).
 
     Args:
         before, after: the two piloted versions (`Pilot.of(guideline, responses, item_rules, gold)`).
-        bootstrap: replicates per version.
+        bootstrap: replicates per version (gold accuracy intervals).
         seed: the before-version's weights use `seed`, the after-version's ``seed + 1`` (independent).
-        skew_share: dominant-answer share above which a rule is judged by AC1 instead of alpha.
+        skew_share: dominant-answer share above which a rule is marked `skewed` (the kappa paradox).
+        first_look: the comparison (or its ``--json`` output) of a first look whose verdict was
+            ``not_enough_items`` on some rules; `before` and `after` then hold ONLY the follow-up items
+            those rules were piloted on, and the verdict combines both looks (`follow_up_boundary`).
+            Only the rules that awaited a follow-up are compared.
 
     Returns:
         A `Comparison` over the rules answered in both pilots.
 
     Raises:
-        DataError: no rule was piloted in both versions.
+        DataError: no rule was piloted in both versions (or, with `first_look`, none awaited a follow-up).
     """
     rule_ids = [r for r in after.rule_ids if r in set(before.rule_ids)]
+    pending = _pending(first_look) if first_look is not None else None
+    if pending is not None:
+        rule_ids = [r for r in rule_ids if r in pending]
+        if not rule_ids:
+            raise DataError(
+                "no rule of the follow-up awaited one (verdict not_enough_items at the first look)",
+                hint=f"rules that await a follow-up: {', '.join(sorted(pending)) or 'none'}",
+            )
     common = common_annotators(before, after)
     everyone = sorted(
         set(before.responses["annotator_id"].astype(str)) | set(after.responses["annotator_id"].astype(str))
@@ -303,58 +522,70 @@ def compare_versions(
     parts: dict[str, dict[str, Any]] = {}
     replicates: dict[str, list[np.ndarray]] = {}
     for name, pilot, offset in (("before", before, 0), ("after", after, 1)):
-        blocks, specs = [], []
+        blocks = []
         for rule_id in rule_ids:
             mine = rule_responses(pilot.responses, pilot.item_rules, rule_id)
-            rows, spec = _agreement_rows(mine, task)
-            blocks += [rows, _gold_rows(mine, pilot.gold)]
-            specs.append(spec)
-            parts.setdefault(rule_id, {})[name] = (rows, spec, blocks[-1], _dominant_share(mine))
+            rows, spec, items = _agreement_rows(mine, task)
+            blocks.append(_gold_rows(mine, pilot.gold))
+            parts.setdefault(rule_id, {})[name] = (
+                rows,
+                spec,
+                blocks[-1],
+                _dominant_share(mine),
+                _per_item_agreement(rows, items),
+            )
         replicates[name] = replicate_sums(blocks, bootstrap, seed + offset)
     changed = _changed_rules(before, after)
     entries = []
     for index, rule_id in enumerate(rule_ids):
         figures: dict[str, Any] = {}
-        point: dict[str, dict[str, float]] = {}
-        boot: dict[str, dict[str, np.ndarray]] = {}
         gold_point: dict[str, float] = {}
         gold_boot: dict[str, np.ndarray] = {}
         for name in ("before", "after"):
-            rows, spec, gold_rows, share = parts[rule_id][name]
-            values = statistics_from_sums(rows.sum(axis=0), spec)
-            point[name] = {k: float(v) for k, v in values.items()}
-            boot[name] = statistics_from_sums(replicates[name][2 * index], spec)
+            rows, spec, gold_rows, share, _ = parts[rule_id][name]
+            values = {k: float(v) for k, v in statistics_from_sums(rows.sum(axis=0), spec).items()}
             with np.errstate(divide="ignore", invalid="ignore"):
                 totals = gold_rows.sum(axis=0) if len(gold_rows) else np.zeros(2)
                 gold_point[name] = totals[1] / totals[0] if totals[0] else float("nan")
-                sums = replicates[name][2 * index + 1]
+                sums = replicates[name][index]
                 gold_boot[name] = np.where(
                     sums[:, 0] > 0, sums[:, 1] / np.where(sums[:, 0] > 0, sums[:, 0], 1), np.nan
                 )
             figures[name] = {
                 "n_items": int((rows[:, 1] > 0).sum()),
-                "percent_agreement": point[name]["percent_agreement"],
-                "krippendorff_alpha": point[name]["krippendorff_alpha"],
-                "gwet_ac1": point[name]["gwet_ac1"],
+                "percent_agreement": values["percent_agreement"],
+                "krippendorff_alpha": values["krippendorff_alpha"],
+                "gwet_ac1": values["gwet_ac1"],
                 "dominant_share": share,
                 "gold_accuracy": gold_point[name],
             }
         skewed = any(parts[rule_id][n][3] >= skew_share for n in ("before", "after"))
-        statistic = ROBUST_STATISTIC if skewed else STATISTIC
-        difference = point["after"][statistic] - point["before"][statistic]
-        ci = _interval(boot["after"][statistic] - boot["before"][statistic])
-        gold_ci = _interval(gold_boot["after"] - gold_boot["before"])
-        verdict = _verdict(ci, DETECTABLE)
+        test = change_test(parts[rule_id]["before"][4], parts[rule_id]["after"][4])
         figures["annotators"] = annotators
-        n_small = min(figures["before"]["n_items"], figures["after"]["n_items"])
-        figures["items_needed"] = items_needed(ci, n_small) if verdict == "not_enough_items" else None
+        figures["test"] = None if test is None else test.to_dict()
+        if pending is None:
+            verdict, ci = _first_look_verdict(test)
+            figures["look"] = 1
+            figures["boundary"] = first_boundary()
+            needed = items_needed(test) if verdict == "not_enough_items" and test is not None else None
+            figures["items_needed"] = needed
+            figures["more_items"] = None if needed is None else max(0, needed - test.n_items)  # type: ignore[union-attr]
+            nan = float("nan")
+            point = (nan, nan, nan) if test is None else (test.before, test.after, test.difference)
+        else:
+            verdict, ci, combined, point = _follow_up_verdict(pending[rule_id], test)
+            figures["look"] = 2
+            figures["combined"] = combined
+            figures["items_needed"] = None
+            figures["more_items"] = None
+        gold_ci = _interval(gold_boot["after"] - gold_boot["before"])
         entries.append(
             RuleComparison(
                 rule_id=rule_id,
-                statistic=statistic,
-                before=point["before"][statistic],
-                after=point["after"][statistic],
-                difference=difference,
+                statistic=TEST_STATISTIC,
+                before=point[0],
+                after=point[1],
+                difference=point[2],
                 ci95=ci,
                 verdict=verdict,
                 figures=figures,
