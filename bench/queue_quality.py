@@ -334,51 +334,147 @@ def score_pilot(sim: SimPilot, bootstrap: int) -> dict[str, dict[str, float]]:
     return out
 
 
-def score_compare(sim: SimPilot, after: SimPilot, bootstrap: int) -> dict[str, float]:
+FOLLOW_UP_CAP = 60  # the most items per version a lead adds to one rule when compare asks for more
+
+
+def _more_items(rule: Rule, params: dict, n: int, rng: np.random.Generator) -> tuple[Rule, dict]:
+    """`n` new items of the same rule (same labels and kind; the same annotators' readings/thresholds)."""
+    new = Rule(rule.rule_id, rule.kind, rule.labels, fixed=rule.fixed)
+    p: dict = {}
+    ids = [f"{rule.rule_id}-f{i:03d}" for i in range(n)]
+    new.items = ids
+    for item in ids:
+        if rule.kind == "skewed_clear":
+            new.truth[item] = rule.labels[1] if rng.random() < 0.08 else rule.labels[0]
+        else:
+            new.truth[item] = str(rng.choice(rule.labels))
+    if "contested" in params:
+        share = len(params["contested"]) / max(1, len(rule.items))
+        p["contested"] = {
+            it: str(rng.choice([lab for lab in rule.labels if lab != new.truth[it]]))
+            for it in ids
+            if rng.random() < share
+        }
+        p["second_reading"] = params["second_reading"]
+    if "position" in params:
+        p["position"] = {it: float(rng.uniform(-1, 1)) for it in ids}
+        p["threshold"] = params["threshold"]
+        for it in ids:
+            new.truth[it] = rule.labels[1] if p["position"][it] > 0 else rule.labels[0]
+    return new, p
+
+
+def follow_up(sim: SimPilot, after: SimPilot, extra: dict[str, int], seed: int) -> tuple[SimPilot, SimPilot]:
+    """The lead follows compare's advice: `extra[rule]` new items of each rule, piloted under both
+    versions (the old text by the old pool, the new text by the new pool), answers only for those items."""
+    from calibration.responses import gold_series, item_rules_frame
+
+    rng = np.random.default_rng([seed, 77])
+    before_rules, after_rules, params = [], [], {}
+    for old, new in zip(sim.rules, after.rules, strict=True):
+        if extra.get(old.rule_id, 0) <= 0:
+            continue
+        rule, p = _more_items(old, sim.params[old.rule_id], extra[old.rule_id], rng)
+        params[rule.rule_id] = p
+        before_rules.append(rule)
+        after_rules.append(
+            Rule(rule.rule_id, rule.kind, rule.labels, rule.items, rule.truth, fixed=new.fixed)
+        )
+    signals = "confidence" in sim.responses
+    gold = gold_series({it: r.truth[it] for r in before_rules for it in r.items})
+    item_rules = item_rules_frame({it: [r.rule_id] for r in before_rules for it in r.items})
+    out = []
+    for rules, annotators, careless in (
+        (before_rules, sim.annotators, sim.careless),
+        (after_rules, after.annotators, None),
+    ):
+        responses = _respond(rules, params, annotators, sim.skill, careless, rng, signals)
+        out.append(SimPilot(rules, annotators, sim.skill, careless, responses, gold, item_rules, params))
+    return out[0], out[1]
+
+
+def score_compare(
+    sim: SimPilot,
+    after: SimPilot,
+    bootstrap: int,
+    seed: int = 0,
+    cap: int = FOLLOW_UP_CAP,
+    follow: str = "rewritten",
+) -> dict[str, list[float]]:
+    """`compare` at the first look and after the lead pilots the items it asks for (up to `cap` more
+    per rule) on the rules it rewrote (`follow` ``rewritten``: the planted ambiguous rules, fixed or
+    not) or on every rule compare asks it for (``all``); one verdict per rule; the ``final_`` figures
+    are the first look's verdicts where it decided or no follow-up was piloted, the follow-up's elsewhere."""
     from calibration.ambiguity.compare import compare_versions
 
     found = compare_versions(_pilot_of(sim), _pilot_of(after), bootstrap=bootstrap, seed=0)
+    verdict = {r.rule_id: r.verdict for r in found.rules}
+    by_id = {r.rule_id: r for r in found.rules}
+    rewritten = {r.rule_id for r in sim.rules if r.kind in AMBIGUOUS}
+    extra = {
+        r.rule_id: min(cap, int(r.figures["more_items"]))
+        for r in found.rules
+        if r.verdict == "not_enough_items"
+        and r.figures.get("more_items")
+        and (follow == "all" or r.rule_id in rewritten)
+    }
+    final = dict(verdict)
+    if extra:
+        before_more, after_more = follow_up(sim, after, extra, seed)
+        second = compare_versions(
+            _pilot_of(before_more), _pilot_of(after_more), bootstrap=bootstrap, seed=0, first_look=found
+        )
+        final.update({r.rule_id: r.verdict for r in second.rules})
     fixed = {r.rule_id for r in after.rules if r.fixed}
     still = {r.rule_id for r in after.rules if r.kind in AMBIGUOUS and not r.fixed}
-    verdict = {r.rule_id: r.verdict for r in found.rules}
     big = {r.rule_id for r in sim.rules if len(r.items) >= MIN_ITEMS}
     unchanged = {r.rule_id for r in sim.rules if r.kind not in AMBIGUOUS}
-    out: dict[str, list[float]] = {
-        "fix_detected": [verdict[r] == "improved" for r in fixed & big],
-        "fix_detected_small": [verdict[r] == "improved" for r in fixed - big],
-        "false_improved": [verdict[r] == "improved" for r in (still | unchanged)],
-        "false_worse": [verdict[r] == "worse" for r in (fixed | unchanged)],
-        "not_enough_items": [verdict[r] == "not_enough_items" for r in verdict],
-    }
-    if sim.careless is not None:
-        out["pool_change_improved"] = [verdict[r] == "improved" for r in unchanged]
+    out: dict[str, list[float]] = {}
+    for prefix, v in (("", verdict), ("final_", final)):
+        out[prefix + "fix_detected"] = [v[r] == "improved" for r in fixed & big]
+        out[prefix + "fix_detected_small"] = [v[r] == "improved" for r in fixed - big]
+        out[prefix + "false_improved"] = [v[r] == "improved" for r in (still | unchanged)]
+        out[prefix + "false_worse"] = [v[r] == "worse" for r in (fixed | unchanged)]
+        out[prefix + "not_enough_items"] = [v[r] == "not_enough_items" for r in v]
+        if sim.careless is not None:
+            out[prefix + "pool_change_improved"] = [v[r] == "improved" for r in unchanged]
+    out["items_needed"] = [
+        by_id[r].figures["items_needed"] for r in verdict if verdict[r] == "not_enough_items"
+    ]
+    out["items_needed"] = [float("nan") if x is None else x for x in out["items_needed"]]
+    out["extra_items_per_followed_rule"] = list(extra.values())
+    out["extra_items_per_pilot"] = [sum(extra.values())]
+    out["first_look_items_per_pilot"] = [sum(len(r.items) for r in sim.rules)]
     # the power calculation: how much a fix moves the judged statistic, against the interval's half-width
-    by_id = {r.rule_id: r for r in found.rules}
     out["fix_effect"] = [by_id[r].difference for r in fixed & big]
     out["fix_half_width"] = [(by_id[r].ci95[1] - by_id[r].ci95[0]) / 2 for r in fixed & big]
-    return {k: v for k, v in out.items()}  # type: ignore[return-value]
+    return out
 
 
 def power_line(comp: dict[str, list[float]]) -> str:
-    """The power calculation of `compare` on this scenario's fixes (normal approximation).
+    """The power calculation of `compare`'s first look on this scenario's fixes (normal approximation).
 
-    A fix of mean effect d judged by a 95% interval of mean half-width h (SE = h / 1.96) is called
-    ``improved`` with probability about Phi(d / SE - 1.96); 85% of fixes need d >= (1.96 + 1.04) SE.
+    A fix of mean effect d judged by an interval of mean half-width h at the first look's boundary c1
+    (SE = h / c1) is called ``improved`` with probability about Phi(d / SE - c1); 85% of fixes need
+    d >= (c1 + 1.04) SE.
     """
     from scipy.stats import norm
 
+    from calibration.ambiguity.compare import first_boundary
+
+    c1 = first_boundary()
     effect = np.array(comp.get("fix_effect", []), dtype=float)
     half = np.array(comp.get("fix_half_width", []), dtype=float)
     keep = ~(np.isnan(effect) | np.isnan(half))
     if not keep.any():
         return "power: no fixed rule with enough items"
-    se = half[keep] / 1.96
-    power = float(np.mean(norm.cdf(effect[keep] / se - 1.96)))
-    needed = float(np.median(((1.96 + 1.04) * se / np.maximum(effect[keep], 1e-9)) ** 2))
+    se = half[keep] / c1
+    power = float(np.mean(norm.cdf(effect[keep] / np.maximum(se, 1e-9) - c1)))
+    needed = float(np.median(((c1 + 1.04) * se / np.maximum(effect[keep], 1e-9)) ** 2))
     return (
-        f"power: fixes move the judged statistic by {np.mean(effect[keep]):.2f} on average, the 95% interval's "
-        f"half-width is {np.mean(half[keep]):.2f} (SE {np.mean(se):.3f}); expected detection at 95% about "
-        f"{power:.0%}; 85% would need about {needed:.1f} times the items (median over fixes)"
+        f"power: fixes move per-item agreement by {np.mean(effect[keep]):.2f} on average, the first look's "
+        f"half-width is {np.mean(half[keep]):.2f} (SE {np.mean(se):.3f}); expected detection at the first "
+        f"look about {power:.0%}; 85% there would need about {needed:.1f} times the items (median over fixes)"
     )
 
 
@@ -412,7 +508,7 @@ def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tup
                 for key, value in row.items():
                     per_method[method].setdefault(key, []).append(value)
             if compare:
-                for key, values in score_compare(sim, repilot(sim, s), bootstrap).items():
+                for key, values in score_compare(sim, repilot(sim, s), bootstrap, s).items():
                     comp.setdefault(key, []).extend(float(v) for v in values)
         results[scenario] = {"ranking": per_method, "compare": comp}
         lines.append(f"\n## {scenario} ({pilots} pilots, seeds {seed}-{seed + pilots - 1})\n")
@@ -437,6 +533,56 @@ def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tup
     return "\n".join(lines), results
 
 
+COMPARE_COLUMNS = (
+    ("fix_detected", "fixes detected (>= 10 items)"),
+    ("false_improved", "false improved"),
+    ("false_worse", "false worse"),
+    ("pool_change_improved", "improved after a pool change"),
+    ("not_enough_items", "not enough items"),
+)
+
+
+def run_compare(
+    scenarios, pilots: int, seed: int, bootstrap: int, cap: int, follow: str = "rewritten"
+) -> tuple[str, dict]:
+    """Only `compare`: per scenario, the first look and the look after the follow-up the lead pilots."""
+    rng = np.random.default_rng(12345)
+    results: dict[str, dict[str, list[float]]] = {}
+    for scenario in scenarios:
+        comp: dict[str, list[float]] = {}
+        for s in range(seed, seed + pilots):
+            sim = simulate(scenario, s)
+            for key, values in score_compare(sim, repilot(sim, s), bootstrap, s, cap, follow).items():
+                comp.setdefault(key, []).extend(float(v) for v in values)
+        results[scenario] = comp
+    lines = [
+        f"compare: {pilots} pilots per scenario, seeds {seed}-{seed + pilots - 1}, follow-up cap {cap} items\n"
+    ]
+    for look, prefix in (("first look", ""), ("after the follow-up", "final_")):
+        lines.append(f"\n{look}\n")
+        lines.append("| scenario | " + " | ".join(name for _, name in COMPARE_COLUMNS) + " |")
+        lines.append("|---|" + "---|" * len(COMPARE_COLUMNS))
+        for scenario, comp in results.items():
+            cells = [_fmt(_interval(comp.get(prefix + key, []), rng)) for key, _ in COMPARE_COLUMNS]
+            lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
+    lines.append(
+        "\n| scenario | items needed (median) | extra items per followed rule | extra items per pilot | first-look items per pilot | small fixes detected (first, final) |"
+    )
+    lines.append("|---|---|---|---|---|---|")
+    for scenario, comp in results.items():
+        needed = np.array(comp.get("items_needed", []), dtype=float)
+        lines.append(
+            f"| {scenario} | {np.nanmedian(needed) if len(needed) else float('nan'):.0f} "
+            f"| {_fmt(_interval(comp.get('extra_items_per_followed_rule', []), rng))} "
+            f"| {_fmt(_interval(comp.get('extra_items_per_pilot', []), rng))} "
+            f"| {np.mean(comp.get('first_look_items_per_pilot', [np.nan])):.0f} "
+            f"| {_fmt(_interval(comp.get('fix_detected_small', []), rng))}, "
+            f"{_fmt(_interval(comp.get('final_fix_detected_small', []), rng))} |"
+        )
+    lines += [f"\n{scenario}: {power_line(comp)}" for scenario, comp in results.items()]
+    return "\n".join(lines), results
+
+
 def _key_order(key: str) -> tuple[int, str]:
     first = ["precision_at_k", "recall_at_3", "mrr"]
     return (first.index(key), key) if key in first else (len(first), key)
@@ -449,13 +595,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated scenarios")
     parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates per pilot")
     parser.add_argument("--no-compare", action="store_true", help="skip the compare benchmark")
+    parser.add_argument("--compare-only", action="store_true", help="only the compare benchmark")
+    parser.add_argument(
+        "--follow-up",
+        choices=("rewritten", "all"),
+        default="rewritten",
+        help="rules the lead pilots more items on when compare asks (default: the rules it rewrote)",
+    )
+    parser.add_argument(
+        "--follow-up-cap",
+        type=int,
+        default=FOLLOW_UP_CAP,
+        help="most items a lead adds to one rule in a follow-up",
+    )
     args = parser.parse_args(argv)
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = [s for s in scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; use {', '.join(SCENARIOS)}")
     start = time.perf_counter()
-    text, _ = run(scenarios, args.pilots, args.seed, args.bootstrap, not args.no_compare)
+    if args.compare_only:
+        text, _ = run_compare(
+            scenarios, args.pilots, args.seed, args.bootstrap, args.follow_up_cap, args.follow_up
+        )
+    else:
+        text, _ = run(scenarios, args.pilots, args.seed, args.bootstrap, not args.no_compare)
     print(text)
     print(f"\n({time.perf_counter() - start:.0f} s)")
     return 0

@@ -21,6 +21,7 @@ marked worse because its alpha fell. All coefficients come from `calibration.agr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -347,27 +348,36 @@ def first_boundary(first_alpha: float = FIRST_LOOK_ALPHA) -> float:
     return float(stats.norm.isf(first_alpha))
 
 
-def follow_up_boundary(weight: float, alpha: float = ALPHA, first_alpha: float = FIRST_LOOK_ALPHA) -> float:
-    """The z the combined statistic must pass at the follow-up look, so that both looks together call
-    at most `alpha` of unchanged rules improved (and as many worse): the alpha-spending condition
-    ``P(Z1 > c1) + P(Z1 <= c1, Z > c2) = alpha`` with ``corr(Z1, Z) = weight`` (the first look's weight
-    in the combination ``Z = w1 Z1 + w2 Z2``, Lehmacher & Wassmer 1999)."""
+FOLLOW_UP_WEIGHT = float(np.sqrt(0.5))  # both looks weigh the same in the combination, whatever their sizes
+
+
+@functools.lru_cache(maxsize=8)
+def follow_up_boundary(
+    weight: float = FOLLOW_UP_WEIGHT, alpha: float = ALPHA, first_alpha: float = FIRST_LOOK_ALPHA
+) -> float:
+    """The z the combined statistic ``Z = w1 Z1 + w2 Z2`` (the first look's z and the follow-up items'
+    z, Lehmacher & Wassmer 1999) must pass at the follow-up look, so that both looks together call at
+    most `alpha` of unchanged rules improved (and as many worse): the alpha-spending condition
+    ``P(Z1 > c1) + P(Z1 <= c1, Z > c2) = alpha`` with ``corr(Z1, Z) = w1``. The weights are fixed in
+    advance (not taken from the item counts), so the test keeps its level however many follow-up items
+    are piloted, even when their number was chosen from the first look's data."""
     c1 = first_boundary(first_alpha)
     target = 1 - alpha
     return float(optimize.brentq(lambda c2: _bivariate_below(c1, c2, weight) - target, 0.0, 8.0, xtol=1e-6))
 
 
-def items_needed(test: ChangeTest, detectable: float = DETECTABLE, power: float = POWER) -> int | None:
-    """Items per version (the first look's included) for the follow-up look to find a change of
-    `detectable` with probability `power`, from the spread of one item's difference (``test.sd``)."""
+def items_needed(test: ChangeTest, detectable: float = DETECTABLE, power: float = POWER) -> int:
+    """Items per version (the first look's included) for the follow-up look to reach its boundary with
+    probability `power` if the change is what the first look saw (or `detectable`, whichever is larger):
+    the follow-up's items are sized by conditional power (Cui, Hung & Wang 1999), from the spread of one
+    item's difference (``test.sd``) and the first look's z. At least MIN_ITEMS."""
     if test.sd <= 0 or not np.isfinite(test.sd):
         return max(test.n_items, MIN_ITEMS)
-    beta_z = stats.norm.ppf(power)
-    total = test.n_items
-    for _ in range(4):  # the follow-up boundary depends on the first look's share of the items
-        c2 = follow_up_boundary(np.sqrt(test.n_items / max(total, test.n_items)))
-        total = max(test.n_items, int(np.ceil(((c2 + beta_z) * test.sd / detectable) ** 2)))
-    return int(max(total, MIN_ITEMS))
+    effect = max(abs(test.difference), detectable)
+    w1 = w2 = FOLLOW_UP_WEIGHT
+    needed_z2 = (follow_up_boundary() - w1 * abs(test.z)) / w2 + float(stats.norm.ppf(power))
+    more = int(np.ceil((max(needed_z2, 0.0) * test.sd / effect) ** 2))
+    return int(max(test.n_items + max(more, 1), MIN_ITEMS))
 
 
 def _first_look_verdict(test: ChangeTest | None) -> tuple[Verdict, tuple[float, float]]:
@@ -435,7 +445,7 @@ def _follow_up_verdict(
     first: dict[str, Any], second: ChangeTest | None
 ) -> tuple[Verdict, tuple[float, float], dict[str, Any], tuple[float, float, float]]:
     """The verdict at the follow-up look: the first look's z and the follow-up items' z combined with
-    weights from their item counts (inverse normal combination), against `follow_up_boundary`.
+    fixed equal weights (inverse normal combination), against `follow_up_boundary`.
 
     Returns the verdict, the interval (the pooled difference +- boundary x pooled SE), the combination's
     figures and the pooled (before, after, difference) over both looks' items."""
@@ -446,9 +456,9 @@ def _follow_up_verdict(
         return "not_enough_items", (nan, nan), {"first_look": t1}, (first["before"], first["after"], d1)
     n2 = second.n_items
     total = n1 + n2
-    w1, w2 = np.sqrt(n1 / total), np.sqrt(n2 / total)
+    w1 = w2 = FOLLOW_UP_WEIGHT
     z = float(w1 * z1 + w2 * second.z)
-    c2 = follow_up_boundary(float(w1))
+    c2 = follow_up_boundary()
     pooled = (n1 * d1 + n2 * second.difference) / total
     se = float(np.sqrt((n1 * se1) ** 2 + (n2 * second.se) ** 2) / total)
     interval = (pooled - c2 * se, pooled + c2 * se)
