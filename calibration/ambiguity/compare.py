@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import integrate, optimize, stats
 
 from calibration.agreement.bootstrap import percentile_interval, replicate_sums
-from calibration.agreement.coefficients import PA_WEIGHTED, PAIRABLE, item_statistics, statistics_from_sums
+from calibration.agreement.coefficients import item_statistics, statistics_from_sums
 from calibration.agreement.structured import unitize
 from calibration.ambiguity.queue import Pilot
 from calibration.ambiguity.signals import MIN_ITEMS, SKEW_SHARE, _plain, answer_distribution, rule_responses
@@ -41,7 +41,7 @@ from calibration.guidelines.model import Label, Task
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 Verdict = Literal["improved", "unchanged", "worse", "not_enough_items"]
-TEST_STATISTIC = "pairwise_agreement"  # per-item pairwise agreement, paired by item across the versions
+TEST_STATISTIC = "majority_share"  # per item: the share of answers agreeing with its most common answer
 DETECTABLE = 0.1  # a change of agreement this large must be told apart (else "not_enough_items")
 ALPHA = 0.025  # one-sided error per direction over both looks (false "improved" at most 2.5%)
 FIRST_LOOK_ALPHA = 0.0125  # the part of ALPHA spent at the first look; the follow-up look gets the rest
@@ -186,19 +186,31 @@ def _comparison_task(before: Pilot, after: Pilot) -> Task:
     return Task(type="single_label", labels=[Label(id=a, name=a) for a in observed])
 
 
-def _agreement_rows(mine: pd.DataFrame, task: Task) -> tuple[np.ndarray, Any, pd.Index]:
-    """Per-item agreement sufficient statistics (rows = items) and their spec, from the engine.
+def _agreement_rows(mine: pd.DataFrame, task: Task) -> tuple[np.ndarray, Any, pd.Series]:
+    """Per-item agreement sufficient statistics (rows = items) and their spec, from the engine, and
+    each item's majority share (`TEST_STATISTIC`).
 
     Answers are unitized as the agreement engine does (`calibration.agreement.structured.unitize`:
     items for label choices, item x label or item x character units for multi-label and span tasks),
     then the units of one item are summed into one row, because items are the resampling clusters.
+    An item's majority share is the mean over its units with two or more answers of the share of the
+    answers that agree with the unit's most common answer.
     """
     level = "ordinal" if task.type == "ranking" else task.measurement_level
     encoded = unitize(mine, task)
-    unit_stats, spec = item_statistics(encoded.counts(), level)  # type: ignore[arg-type]
+    counts = np.asarray(encoded.counts(), dtype=float)
+    unit_stats, spec = item_statistics(counts, level)  # type: ignore[arg-type]
     per_item = np.zeros((encoded.n_items, unit_stats.shape[1]))
     np.add.at(per_item, encoded.unit_items, unit_stats)
-    return per_item, spec, pd.Index(encoded.items)
+    answers = counts.sum(axis=1)
+    pairable = answers >= 2
+    share = np.zeros(encoded.n_items)
+    units = np.zeros(encoded.n_items)
+    np.add.at(share, encoded.unit_items[pairable], counts[pairable].max(axis=1) / answers[pairable])
+    np.add.at(units, encoded.unit_items[pairable], 1.0)
+    keep = units > 0
+    majority = pd.Series(share[keep] / units[keep], index=pd.Index(encoded.items)[keep], dtype=float)
+    return per_item, spec, majority
 
 
 def _gold_rows(mine: pd.DataFrame, gold: pd.Series) -> np.ndarray:
@@ -248,13 +260,13 @@ def _interval(replicates: np.ndarray) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class ChangeTest:
-    """The test of one rule's change in per-item pairwise agreement at one look.
+    """The test of one rule's change in per-item majority share at one look.
 
     Attributes:
         design: ``paired`` (the items answered in both versions: each item's after-minus-before
             agreement, so item difficulty cancels) or ``unpaired`` (too few shared items: Welch).
         n_items: items in the test (paired items, or the smaller version's items).
-        before, after: mean per-item pairwise agreement of the tested items in each version.
+        before, after: mean per-item majority share of the tested items in each version.
         difference: after minus before.
         se: its standard error; df: degrees of freedom of the t statistic.
         z: the one-sided t statistic as a standard normal quantile (``Phi^-1(F_t(t))``): above 0 for
@@ -282,13 +294,6 @@ class ChangeTest:
             "z": self.z,
             "sd": self.sd,
         }
-
-
-def _per_item_agreement(rows: np.ndarray, items: pd.Index) -> pd.Series:
-    """Per item: pairwise agreement over its units with two or more answers (the mean over units)."""
-    pairable = rows[:, PAIRABLE]
-    keep = pairable > 0
-    return pd.Series(rows[keep, PA_WEIGHTED] / pairable[keep], index=items[keep], dtype=float)
 
 
 def _z_of_t(t: float, df: float) -> float:
@@ -535,14 +540,14 @@ def compare_versions(
         blocks = []
         for rule_id in rule_ids:
             mine = rule_responses(pilot.responses, pilot.item_rules, rule_id)
-            rows, spec, items = _agreement_rows(mine, task)
+            rows, spec, majority = _agreement_rows(mine, task)
             blocks.append(_gold_rows(mine, pilot.gold))
             parts.setdefault(rule_id, {})[name] = (
                 rows,
                 spec,
                 blocks[-1],
                 _dominant_share(mine),
-                _per_item_agreement(rows, items),
+                majority,
             )
         replicates[name] = replicate_sums(blocks, bootstrap, seed + offset)
     changed = _changed_rules(before, after)

@@ -42,12 +42,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     compare = subparsers.add_parser(
         "compare",
         help="before/after: per-rule agreement and gold accuracy of two piloted versions",
-        description="Compare two pilots rule by rule, with a bootstrap 95% interval of each change. Give an "
-        "option once for both versions or twice (old, then new).",
+        description="Compare two pilots rule by rule: a paired test of per-item agreement and a bootstrap "
+        "95% interval of the gold accuracy's change. Give an option once for both versions or twice (old, "
+        "then new). Where it says 'not enough items', pilot the items it asks for in both versions and "
+        "compare those answers with --first-look.",
     )
     compare.add_argument("old", metavar="OLD.csv", help="responses of the old version's pilot")
     compare.add_argument("new", metavar="NEW.csv", help="responses of the new version's pilot")
     _input_options(compare, repeat=True)
+    compare.add_argument(
+        "--first-look",
+        metavar="FIRST.json",
+        default=None,
+        help="the --json output of the first comparison: OLD.csv and NEW.csv then hold only the follow-up "
+        "items, and the rules it left at 'not enough items' get a verdict over both looks",
+    )
     compare.set_defaults(handler=run_compare)
 
     report = subparsers.add_parser(
@@ -232,7 +241,8 @@ def run_compare(args: argparse.Namespace) -> int:
         )
         for i, path in enumerate((args.old, args.new))
     ]
-    comparison = compare_versions(*pilots, bootstrap=args.bootstrap, seed=args.seed)
+    first_look = _first_look(args.first_look) if args.first_look else None
+    comparison = compare_versions(*pilots, bootstrap=args.bootstrap, seed=args.seed, first_look=first_look)
     if args.json:
         data = comparison.to_dict()
         print(json.dumps({"rules": data["rules"]}, indent=2, ensure_ascii=False))
@@ -240,13 +250,34 @@ def run_compare(args: argparse.Namespace) -> int:
     print(f"{comparison.before_ref} -> {comparison.after_ref}")
     for entry in comparison.rules:
         mark = "*" if entry.text_changed else " "
+        needed = entry.figures.get("more_items")
+        advice = f", pilot {needed} more items per version" if needed else ""
         print(
             f"{mark} {entry.rule_id}: {entry.statistic} {_fmt(entry.before)} -> {_fmt(entry.after)} "
-            f"(change {entry.difference:+.2f}, 95% CI {_fmt(entry.ci95[0])} to {_fmt(entry.ci95[1])}) {entry.verdict}"
+            f"(change {entry.difference:+.2f}, interval {_fmt(entry.ci95[0])} to {_fmt(entry.ci95[1])}) "
+            f"{entry.verdict}{advice}"
         )
     if comparison.changed_rule_ids:
         print("* rule changed between the versions")
     return 0
+
+
+def _first_look(path: str) -> dict[str, Any]:
+    """The --json output of a first comparison, read for a follow-up."""
+    from pathlib import Path
+
+    from calibration.errors import DataError
+
+    hint = "give the output of `calibration compare --json` of the first look"
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise DataError(f"{path}: cannot read the first look ({error.strerror})", hint=hint) from None
+    except ValueError as error:
+        raise DataError(f"{path} is not JSON: {error}", hint=hint) from None
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise DataError(f"{path} has no 'rules' list", hint=hint)
+    return data
 
 
 def run_report(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ def test_revised_rule_whose_confusion_was_removed_is_improved(pilot, revised_pil
     comparison = compare_versions(*_pilots(pilot, revised_pilot))
     ambig = comparison.rule("R-AMBIG")
     assert ambig.verdict == "improved"
-    assert ambig.ci95[0] > 0 and ambig.difference > 0.3
+    assert ambig.ci95[0] > 0 and ambig.difference > 0.25
     assert ambig.text_changed and comparison.changed_rule_ids == ("R-AMBIG",)
     assert ambig.gold_after > ambig.gold_before and ambig.gold_ci95[0] > 0
     assert ambig.gold_verdict == "improved"
@@ -69,7 +69,7 @@ def test_kappa_paradox_rule_is_not_marked_worse():
     assert figures["after"]["percent_agreement"] > figures["before"]["percent_agreement"] + 0.1
     assert figures["after"]["krippendorff_alpha"] < figures["before"]["krippendorff_alpha"]
     # the same items in both versions: per-item agreement, paired, is not fooled by the skew
-    assert entry.statistic == "pairwise_agreement" and entry.verdict == "improved"
+    assert entry.statistic == "majority_share" and entry.verdict == "improved"
 
 
 def test_compare_needs_a_common_rule():

@@ -1,0 +1,123 @@
+"""compare judges a change by per-item agreement paired by item, and follows a "not enough items" up
+with a second look whose verdict keeps the error rate of both looks together (issue 11)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from calibration.ambiguity import compare
+from calibration.ambiguity.compare import compare_versions, follow_up_boundary, items_needed
+from calibration.ambiguity.queue import Pilot
+from calibration.cli.main import main
+from calibration.errors import DataError
+from calibration.guidelines.model import Label, Task
+from calibration.responses import gold_series, item_rules_frame, responses_frame
+
+TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "AB"])
+
+
+def _pilot(patterns: list[str], prefix: str = "i") -> Pilot:
+    """One rule R; item k is answered by annotators a, b, c, d with the letters of patterns[k]."""
+    rows = [
+        {"item_id": f"{prefix}{k:03d}", "annotator_id": who, "answer": answer}
+        for k, pattern in enumerate(patterns)
+        for who, answer in zip("abcd", pattern, strict=True)
+    ]
+    items = {f"{prefix}{k:03d}": ["R"] for k in range(len(patterns))}
+    return Pilot(responses_frame(rows), item_rules_frame(items), gold_series({}), None, TASK)
+
+
+def _noisy(n: int, seed: int, split: float, prefix: str = "i") -> list[str]:
+    """n items of four answers: a share `split` of them split 2-2 at random, the rest one slip at most."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        if rng.random() < split:
+            out.append("AABB")
+        else:
+            out.append("AAAB" if rng.random() < 0.3 else "AAAA")
+    return out
+
+
+def test_items_of_varied_difficulty_that_all_gain_agreement_are_improved_on_nine_items():
+    # hard items go from 2-2 to 3-1, easy ones from 3-1 to 4-0, clear ones stay 4-0: each item gains,
+    # which the item-paired test sees; resampling the versions independently could not tell (9 items)
+    before = _pilot(["AABB"] * 3 + ["AAAB"] * 3 + ["AAAA"] * 3)
+    after = _pilot(["AAAB"] * 3 + ["AAAA"] * 3 + ["AAAA"] * 3)
+    entry = compare_versions(before, after, bootstrap=200).rule("R")
+    assert entry.statistic == "majority_share"
+    assert entry.verdict == "improved" and entry.ci95[0] > 0
+    assert entry.figures["test"]["design"] == "paired" and entry.figures["test"]["n_items"] == 9
+
+
+def test_not_enough_items_says_how_many_more_to_pilot():
+    before, after = _pilot(_noisy(20, 1, 0.5)), _pilot(_noisy(20, 2, 0.3))
+    entry = compare_versions(before, after, bootstrap=200).rule("R")
+    assert entry.verdict == "not_enough_items"
+    figures = entry.figures
+    assert figures["look"] == 1 and figures["items_needed"] > 20
+    assert figures["more_items"] == figures["items_needed"] - 20
+
+
+def test_the_follow_up_look_combines_both_looks_and_can_decide():
+    first = compare_versions(_pilot(_noisy(20, 1, 0.5)), _pilot(_noisy(20, 2, 0.3)), bootstrap=200)
+    assert first.rule("R").verdict == "not_enough_items"
+    more = first.rule("R").figures["more_items"]
+    before_more = _pilot(_noisy(more, 3, 0.5, prefix="f"))
+    after_more = _pilot(_noisy(more, 4, 0.0, prefix="f"))
+    second = compare_versions(before_more, after_more, bootstrap=200, first_look=first.to_dict())
+    entry = second.rule("R")
+    assert entry.figures["look"] == 2 and entry.verdict == "improved"
+    combined = entry.figures["combined"]
+    assert combined["z"] > combined["boundary"] == pytest.approx(follow_up_boundary())
+    assert combined["first_look"]["n_items"] == 20 and entry.figures["items_needed"] is None
+
+
+def test_a_follow_up_needs_a_rule_that_awaited_one():
+    decided = compare_versions(_pilot(["AABB"] * 12), _pilot(["AAAA"] * 12), bootstrap=200)
+    assert decided.rule("R").verdict == "improved"
+    with pytest.raises(DataError, match="awaited"):
+        compare_versions(_pilot(["AAAA"] * 5), _pilot(["AAAA"] * 5), first_look=decided)
+
+
+def test_both_looks_together_call_at_most_2_5_percent_of_unchanged_rules_improved():
+    c1, c2 = compare.first_boundary(), follow_up_boundary()
+    w = compare.FOLLOW_UP_WEIGHT
+    rng = np.random.default_rng(0)
+    z1, z2 = rng.standard_normal(200_000), rng.standard_normal(200_000)
+    improved = (z1 > c1) | ((z1 <= c1) & (w * z1 + w * z2 > c2))
+    assert improved.mean() == pytest.approx(compare.ALPHA, abs=0.002)
+    assert c2 < c1  # the second look spends what the first left
+
+
+def test_items_needed_shrinks_when_the_first_look_already_leans_one_way():
+    lean = compare.ChangeTest("paired", 20, 0.6, 0.75, 0.15, 0.08, 19.0, 1.8, 0.36)
+    flat = compare.ChangeTest("paired", 20, 0.6, 0.6, 0.0, 0.08, 19.0, 0.0, 0.36)
+    assert 20 < items_needed(lean) < items_needed(flat)
+
+
+def test_cli_follow_up_with_first_look_json(tmp_path, capsys):
+    def write(pilot: Pilot, name: str) -> tuple[str, str]:
+        responses, rules = tmp_path / f"{name}.csv", tmp_path / f"{name}-map.csv"
+        pilot.responses[["item_id", "annotator_id", "answer"]].to_csv(responses, index=False)
+        pilot.item_rules.to_csv(rules, index=False)
+        return str(responses), str(rules)
+
+    old, old_map = write(_pilot(_noisy(20, 1, 0.5)), "old")
+    new, _ = write(_pilot(_noisy(20, 2, 0.3)), "new")
+    assert main(["compare", old, new, "--item-rules", old_map, "--bootstrap", "100", "--json"]) == 0
+    first = capsys.readouterr().out
+    (tmp_path / "first.json").write_text(first, encoding="utf-8")
+    more = json.loads(first)["rules"][0]["figures"]["more_items"]
+    old2, old2_map = write(_pilot(_noisy(more, 3, 0.5, prefix="f")), "old2")
+    new2, _ = write(_pilot(_noisy(more, 4, 0.0, prefix="f")), "new2")
+    args = ["compare", old2, new2, "--item-rules", old2_map, "--bootstrap", "100"]
+    assert main([*args, "--first-look", str(tmp_path / "first.json")]) == 0
+    assert "R: majority_share" in capsys.readouterr().out
+    (tmp_path / "bad.json").write_text("[1, 2", encoding="utf-8")
+    assert main([*args, "--first-look", str(tmp_path / "bad.json")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.json is not JSON" in err and "Traceback" not in err
