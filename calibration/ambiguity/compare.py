@@ -42,7 +42,7 @@ from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 Verdict = Literal["improved", "unchanged", "worse", "not_enough_items"]
 TEST_STATISTIC = "majority_share"  # per item: the share of answers agreeing with its most common answer
-DETECTABLE = 0.1  # a change of agreement this large must be told apart (else "not_enough_items")
+DETECTABLE = 0.05  # a change of majority share this large must be told apart (else "not_enough_items")
 ALPHA = 0.025  # one-sided error per direction over both looks (false "improved" at most 2.5%)
 FIRST_LOOK_ALPHA = 0.0125  # the part of ALPHA spent at the first look; the follow-up look gets the rest
 POWER = (

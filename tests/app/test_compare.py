@@ -32,7 +32,7 @@ def test_demo_comparison_shows_the_rewritten_rule_improved(ws):
     shown = texts(at)
     assert escape_markdown("contract-clauses@1.0.0 → contract-clauses@1.1.0") in shown
     assert at.success[0].value.startswith(
-        f"{escape_markdown('R-INDEM')} (changed): improved. krippendorff_alpha"
+        f"{escape_markdown('R-INDEM')} (changed): improved. majority_share"
     )
     table = frames(at, index="rule_id")[0]
     assert table.loc["R-INDEM", "verdict"] == "improved"
@@ -178,12 +178,12 @@ def test_a_rule_with_too_few_items_says_so_with_the_items_needed(tmp_path, monke
     workspace = make_workspace(tmp_path, monkeypatch)
     load_demo_workspace(workspace.engine, actor=workspace.lead)
     assert "not_enough_items" in get_args(compare.Verdict)
-    monkeypatch.setattr(compare, "_verdict", lambda interval, detectable=None: "not_enough_items")
+    monkeypatch.setattr(compare, "_first_look_verdict", lambda test: ("not_enough_items", (-0.1, 0.3)))
     at = workspace.page("compare.py", workspace.lead).run()
     assert not at.exception and not at.error
     warning = at.warning[0].value
     assert warning.startswith(
-        f"{escape_markdown('R-INDEM')} (changed): not enough items to tell (pilot about "
+        f"{escape_markdown('R-INDEM')} (changed): not enough items to tell (pilot "
     )
-    assert "items per version)" in warning
+    assert "more items per version, about " in warning and " in all)" in warning
     workspace.engine.dispose()

@@ -17,8 +17,10 @@ from calibration.rounds import service
 state.require_role("lead", "author")
 st.title("Compare versions")
 st.caption(
-    "Did the rewrite work? Each rule's agreement in both pilots, with a 95% bootstrap interval of the change "
-    "(items resampled within each pilot). Rules whose text changed are marked."
+    "Did the rewrite work? Each rule's agreement in both pilots: the majority share (the share of an item's "
+    "answers that agree with its most common answer), compared item by item, with the interval of the "
+    "change the verdict uses. Where there are too few items to tell, pilot the items it asks for in both "
+    "versions and compare them with `calibration compare --first-look`. Rules whose text changed are marked."
 )
 
 
@@ -71,13 +73,13 @@ VERDICT_BOX = {
 for entry in changed:
     verdict = entry.verdict
     if verdict == "not_enough_items":
-        needed = entry.figures.get("items_needed")
+        needed, more = entry.figures.get("items_needed"), entry.figures.get("more_items")
         verdict = "not enough items to tell" + (
-            f" (pilot about {needed} items per version)" if needed else ""
+            f" (pilot {more} more items per version, about {needed} in all)" if needed else ""
         )
     VERDICT_BOX[entry.verdict](
         f"{escape_markdown(entry.rule_id)} (changed): {verdict}. {entry.statistic} {entry.before:.2f} → {entry.after:.2f} "
-        f"(change {entry.difference:+.2f}, 95% CI {entry.ci95[0]:+.2f} to {entry.ci95[1]:+.2f})"
+        f"(change {entry.difference:+.2f}, interval {entry.ci95[0]:+.2f} to {entry.ci95[1]:+.2f})"
     )
 if not changed:
     st.info("No rule changed between these versions.")
@@ -93,4 +95,7 @@ st.plotly_chart(
 st.dataframe(format_statistics(table), key="cmp_table", width="stretch")
 skewed = [r.rule_id for r in comparison.rules if r.skewed]
 if skewed:
-    st.caption(f"Judged by Gwet's AC1 because one answer dominates (the kappa paradox): {', '.join(skewed)}.")
+    st.caption(
+        f"One answer dominates (the kappa paradox: alpha and kappa mislead there; the verdict, item by item, "
+        f"does not use them): {', '.join(skewed)}."
+    )
