@@ -472,7 +472,7 @@ def power_line(comp: dict[str, list[float]]) -> str:
     power = float(np.mean(norm.cdf(effect[keep] / np.maximum(se, 1e-9) - c1)))
     needed = float(np.median(((c1 + 1.04) * se / np.maximum(effect[keep], 1e-9)) ** 2))
     return (
-        f"power: fixes move per-item agreement by {np.mean(effect[keep]):.2f} on average, the first look's "
+        f"power: fixes move the per-item majority share by {np.mean(effect[keep]):.2f} on average, the first look's "
         f"half-width is {np.mean(half[keep]):.2f} (SE {np.mean(se):.3f}); expected detection at the first "
         f"look about {power:.0%}; 85% there would need about {needed:.1f} times the items (median over fixes)"
     )
