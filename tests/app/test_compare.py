@@ -31,9 +31,7 @@ def test_demo_comparison_shows_the_rewritten_rule_improved(ws):
     assert at.selectbox(key="cmp_after").value == ws.after.id
     shown = texts(at)
     assert escape_markdown("contract-clauses@1.0.0 → contract-clauses@1.1.0") in shown
-    assert at.success[0].value.startswith(
-        f"{escape_markdown('R-INDEM')} (changed): improved. majority_share"
-    )
+    assert at.success[0].value.startswith(f"{escape_markdown('R-INDEM')} (changed): improved. majority_share")
     table = frames(at, index="rule_id")[0]
     assert table.loc["R-INDEM", "verdict"] == "improved"
     assert table.loc["R-INDEM", "changed"] == "✎ changed"
@@ -182,8 +180,6 @@ def test_a_rule_with_too_few_items_says_so_with_the_items_needed(tmp_path, monke
     at = workspace.page("compare.py", workspace.lead).run()
     assert not at.exception and not at.error
     warning = at.warning[0].value
-    assert warning.startswith(
-        f"{escape_markdown('R-INDEM')} (changed): not enough items to tell (pilot "
-    )
+    assert warning.startswith(f"{escape_markdown('R-INDEM')} (changed): not enough items to tell (pilot ")
     assert "more items per version, about " in warning and " in all)" in warning
     workspace.engine.dispose()
