@@ -38,9 +38,14 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   fixed (they become clear), the others stay ambiguous; in ``careless`` the careless annotator leaves
   between the versions (an annotator-pool change). Reported: share of real fixes called "improved",
   false "improved" (rules not fixed), false "worse", "improved" among unchanged rules when the pool
-  changed, and "not enough items to tell".
+  changed, and "not enough items to tell", at the first look and after the follow-up: the lead
+  pilots the items compare asks for (``more_items``, at most ``--follow-up-cap`` per rule) as NEW items
+  of the rule under both versions, on the rules it rewrote (the planted ambiguous ones, fixed or not;
+  ``--follow-up all``: on every rule compare asks for), and compares them with ``first_look=``; the
+  extra items this costs are reported beside the first look's.
 
-Run: ``python bench/queue_quality.py [--pilots N] [--seed S] [--scenarios a,b] [--no-compare]``.
+Run: ``python bench/queue_quality.py [--pilots N] [--seed S] [--scenarios a,b] [--no-compare]
+[--compare-only] [--follow-up rewritten|all] [--follow-up-cap N]``.
 The default (12 pilots per scenario, with compare) takes about five minutes on 2 busy cores. Seeds are ``seed .. seed+N-1``
 per scenario; report a fresh range (``--seed``) rather than one tuned against.
 """
