@@ -5,7 +5,7 @@ Public API::
     revision_queue(guideline, responses, item_rules=None, gold=None, **options) -> RevisionQueue
     pilot_queue(pilot, *, report=None, bootstrap=1000, seed=0, min_items=10, n_worst=3, n_hardest=10)
     Pilot.of(guideline, responses, item_rules=None, gold=None) -> Pilot
-    compare_versions(before: Pilot, after: Pilot, *, bootstrap=1000, seed=0) -> Comparison
+    compare_versions(before: Pilot, after: Pilot, *, bootstrap=1000, seed=0, first_look=None) -> Comparison
     newest_base(guideline_id, *, published_versions, load_published, guidelines_dir) -> DraftBase
     draft_edge_case(pilot, rule_id, item_id, *, why, answer=None, base=None, ...) -> Draft
     save_draft(draft, guidelines_dir) -> Path

@@ -1,22 +1,25 @@
-"""Before and after: per-rule agreement and gold accuracy of two piloted versions, with intervals of the change.
+"""Before and after: per-rule agreement and gold accuracy of two piloted versions, with the change's verdict.
 
-For every rule piloted in both versions the comparison reports the agreement and the gold accuracy
-in each version and a 95% bootstrap interval of the DIFFERENCE (after minus before). Items are
-resampled within each version independently (the two pilots are independent samples of items;
-Efron & Tibshirani 1993, ch. 8), with the engine's seeded Poisson weights
-(`calibration.agreement.bootstrap`). The verdict is ``improved`` when the interval lies above zero,
-``worse`` when it lies below, ``unchanged`` otherwise.
+The agreement verdict is a test of each item's majority share (the share of its answers that agree
+with its most common answer), paired by item when the same items were piloted in both versions (a
+paired t test: item difficulty cancels, and the label mix being the same, the kappa paradox cannot
+fool it), Welch's test on the per-item values otherwise (`change_test`). Each version's percent
+agreement, alpha and AC1 are reported in the figures, from `calibration.agreement.coefficients`.
+
+Two looks, one error rate: the first look calls a rule ``improved`` past z = 2.24 (one-sided 1.25%,
+`FIRST_LOOK_ALPHA`), ``worse`` below -2.24, ``not_enough_items`` when a change of `DETECTABLE` could
+hide in the interval (or fewer than MIN_ITEMS items were tested), with ``items_needed`` and
+``more_items`` from conditional power (`items_needed`), else ``unchanged``. The follow-up pilots the
+new items in both versions and calls `compare_versions` on them with ``first_look=``: the two looks'
+z values are combined with fixed equal weights (inverse normal combination, Lehmacher & Wassmer
+1999) against `follow_up_boundary`, so both looks together call at most `ALPHA` (2.5%) of unchanged
+rules improved, however many follow-up items were piloted.
 
 Annotators: when at least two annotators answered in both versions, only their answers are compared
 (``annotators`` in the figures says which), so a careless annotator leaving, or a new one joining,
-is not mistaken for an effect of the rewrite. When the interval of an ``unchanged`` rule is so wide
-that a change of `DETECTABLE` could hide in it, the verdict is ``not_enough_items`` and the figures
-say how many items per version would do (``items_needed``, from the 1/sqrt(n) width of the interval).
-
-The kappa paradox (Feinstein & Cicchetti 1990): when one answer dominates a rule in either version,
-kappa/alpha can fall while annotators agree more. Such rules are judged by Gwet's AC1 (Gwet 2008),
-which does not collapse under skewed prevalence, so a rule whose raw agreement rose sharply is not
-marked worse because its alpha fell. All coefficients come from `calibration.agreement.coefficients`.
+is not mistaken for an effect of the rewrite. Gold accuracy keeps a 95% bootstrap interval of the
+difference, items resampled within each version with the engine's seeded Poisson weights
+(`calibration.agreement.bootstrap`; Efron & Tibshirani 1993, ch. 8).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ STATISTIC_NAMES: dict[str, str] = {
     "fleiss_kappa": "Fleiss' kappa",
     "gwet_ac1": "Gwet's AC1",
     "percent_agreement": "Percent agreement",
+    "majority_share": "Majority share",
     "gold_accuracy": "Accuracy vs gold",
     "gold_kappa": "Kappa vs gold",
 }
