@@ -307,7 +307,8 @@ def _z_of_t(t: float, df: float) -> float:
 
 
 def change_test(before: pd.Series, after: pd.Series) -> ChangeTest | None:
-    """Paired t test of per-item agreement on the items of both versions; Welch when they share too few.
+    """Paired t test of the per-item majority share on the items of both versions; Welch when they
+    share too few.
 
     Paired when at least three items, and at least half of the smaller version's items, were answered in
     both versions. Returns None with fewer than three items in a version (nothing to test).
@@ -390,9 +391,9 @@ def items_needed(test: ChangeTest, detectable: float = DETECTABLE, power: float 
 
 def _first_look_verdict(test: ChangeTest | None) -> tuple[Verdict, tuple[float, float]]:
     """improved / worse past the first look's boundary; not_enough_items when a change of DETECTABLE
-    could hide in the interval or fewer than MIN_ITEMS items were tested; unchanged otherwise. The interval is the t interval at the first
-    look's level (97.5% two-sided with the default spending), so it excludes 0 exactly when the
-    verdict is improved or worse."""
+    could hide in the interval or fewer than MIN_ITEMS items were tested; unchanged otherwise. The
+    interval is the t interval at the first look's level (97.5% two-sided with the default spending),
+    so it excludes 0 exactly when the verdict is improved or worse."""
     if test is None:
         return "not_enough_items", (float("nan"), float("nan"))
     c1 = first_boundary()
