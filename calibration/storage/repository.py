@@ -159,6 +159,8 @@ class Certification:
     """The passed quiz; None for a model certified from a file of its answers."""
     score: float | None
     certified_at: dt.datetime
+    annotator_kind: str = "human"
+    """``human``, or ``model`` for a model certified with `certify-model --store` (the annotator's kind)."""
 
 
 @dataclass(frozen=True)
@@ -836,7 +838,7 @@ def certifications(
     session: Session, annotator_id: int | None = None, guideline_version_id: int | None = None
 ) -> list[Certification]:
     query = (
-        select(t.Certification, t.User.name, t.GuidelineVersion)
+        select(t.Certification, t.User.name, t.User.kind, t.GuidelineVersion)
         .join(t.User, t.Certification.annotator_id == t.User.id)
         .join(t.GuidelineVersion, t.Certification.guideline_version_id == t.GuidelineVersion.id)
         .order_by(t.Certification.certified_at)
@@ -847,9 +849,16 @@ def certifications(
         query = query.where(t.Certification.guideline_version_id == guideline_version_id)
     return [
         Certification(
-            c.id, c.annotator_id, name, f"{v.guideline_id}@{v.version}", c.attempt_id, c.score, c.certified_at
+            c.id,
+            c.annotator_id,
+            name,
+            f"{v.guideline_id}@{v.version}",
+            c.attempt_id,
+            c.score,
+            c.certified_at,
+            kind or "human",
         )
-        for c, name, v in session.execute(query)
+        for c, name, kind, v in session.execute(query)
     ]
 
 

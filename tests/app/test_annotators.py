@@ -115,8 +115,10 @@ def test_certification_status_per_guideline_version(tmp_path, monkeypatch):
     at = ws.page("annotators.py", ws.lead).run()
     assert not at.exception
     status = frames(at, index="annotator")[0]
-    assert list(status.columns) == [GUIDELINE]
+    assert list(status.columns) == ["kind", GUIDELINE]
     assert status.loc[ws.annotator.name, GUIDELINE] != "not certified"
+    assert status.loc[ws.annotator.name, "kind"] == "person"
+    assert "a model certified" not in texts(at)  # the note on models only when one is listed
 
 
 def test_annotator_and_author_are_refused(ws):

@@ -1,4 +1,5 @@
-"""A model certified with `certify-model --store` is listed on the Annotators page with the people (AppTest)."""
+"""A model certified with `certify-model --store` is listed on the Annotators page with the people, marked
+as a model (AppTest)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pandas as pd
 
 from calibration.agreement.model import certify_model
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
+from tests.app.app_helpers import texts
 from tests.app.lead_pages_support import GUIDELINE, frames, make_workspace
 
 
@@ -25,3 +27,6 @@ def test_a_stored_model_certification_shows_on_the_annotators_page(tmp_path, mon
     assert not at.exception
     status = frames(at, index="annotator")[0]
     assert status.loc["clauses-bot@2026-01", GUIDELINE] != "not certified"
+    # told apart from the people: the model is marked, the annotator who passed a quiz is not
+    assert status.loc["clauses-bot@2026-01", "kind"] == "model"
+    assert "Kind model: a model certified" in texts(at).replace("**", "")

@@ -123,9 +123,18 @@ else:
                 "guideline": c.guideline_ref,
                 "score": c.score,
                 "certified": c.certified_at.strftime("%Y-%m-%d"),
+                "kind": "model" if c.annotator_kind == "model" else "person",
             }
             for c in certifications
         ]
     )
     status = frame.sort_values("certified").groupby(["annotator", "guideline"])["certified"].last().unstack()
-    st.dataframe(status.fillna("not certified"), key="annot_certs", width="stretch")
+    status = status.fillna("not certified")
+    # a model certified from a file of its answers (`calibration certify-model --store`) is no person
+    status.insert(0, "kind", frame.groupby("annotator")["kind"].first().reindex(status.index))
+    if (status["kind"] == "model").any():
+        st.caption(
+            "Kind **model**: a model certified from a file of its answers (`calibration certify-model "
+            "--store`), not a person."
+        )
+    st.dataframe(status, key="annot_certs", width="stretch")
