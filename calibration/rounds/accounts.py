@@ -192,14 +192,31 @@ def authenticate(
         AuthError: "wrong email or password", "too many attempts, try again in N minutes", or
             "this account is deactivated".
     """
+    return _check_sign_in(engine, password, login=login, client=client, now=now)
+
+
+WRONG_SIGN_IN = "wrong email or password"
+
+
+def _check_sign_in(
+    engine: Engine,
+    password: str,
+    *,
+    login: str | None = None,
+    user_id: int | None = None,
+    client: str | None,
+    now: dt.datetime | None,
+) -> User:
+    """`authenticate` by login, or by user id (`change_own_password`): the same budgets and check."""
     client_key = (" ".join(str(client).split())[:200] or None) if client is not None else None
 
     def reserve(session: Session) -> tuple[str, int | None, str | None]:
         repo.lock_sign_ins(session)
         moment = utc_now(now)  # after the lock: reservations are stored in the order they were made
         since = moment - auth.FAILURE_WINDOW
-        row = repo.find_user(session, login=login)
-        account = f"user:{row.id}" if row is not None else f"login:{login.strip().lower()}"
+        row = repo.find_user(session, user_id=user_id, login=login)
+        login_key = str(login or f"#{user_id}")
+        account = f"user:{row.id}" if row is not None else f"login:{login_key.strip().lower()}"
         budgets: list[tuple[str, dict[str, str], int]] = [("account", {"login": account}, auth.MAX_FAILURES)]
         if client_key is not None:
             budgets.append(("client", {"client": client_key}, auth.CLIENT_MAX_FAILURES))
@@ -217,7 +234,7 @@ def authenticate(
     ok = auth.verify_password(stored, password) and user_id is not None
     rehashed = auth.hash_password(password) if ok and auth.needs_rehash(stored or "") else None
     if not ok:
-        raise AuthError("wrong email or password", hint="check both; passwords are case-sensitive")
+        raise AuthError(WRONG_SIGN_IN, hint="check both; passwords are case-sensitive")
     with session_scope(engine) as session:
         row = repo.find_user(session, user_id=user_id)
         if row is not None and row.deactivated_at is None:
@@ -226,7 +243,7 @@ def authenticate(
                 row.password_hash = rehashed
             return repo.user_of(row)
     if row is None:
-        raise AuthError("wrong email or password", hint="check both; passwords are case-sensitive")
+        raise AuthError(WRONG_SIGN_IN, hint="check both; passwords are case-sensitive")
     raise AuthError("this account is deactivated", hint="ask a lead to reactivate it")
 
 
@@ -313,6 +330,100 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
         repo.audit(session, actor_user_id(who) if who else user_id, "set_password", f"user:{row.name}")
 
 
+def check_own_password(password: str, *, name: str, email: str | None) -> None:
+    """The rules for a password users choose for themselves (the forced change and the Account page).
+
+    At least `calibration.auth.MIN_PASSWORD_LENGTH` characters, no NUL, and not the user's name or
+    email (case-insensitive). Each caller also refuses the password being replaced.
+
+    Raises:
+        AuthError: naming the field ``new_password``.
+    """
+    refuse_nul(password, "new_password")
+    try:
+        auth.check_password_strength(password)
+    except AuthError as error:
+        raise AuthError(
+            str(error.message), location=Location(field="new_password"), hint=error.hint
+        ) from None
+    lowered = password.strip().lower()
+    if lowered in {name.strip().lower(), (email or "").strip().lower()}:
+        raise AuthError(
+            "the new password is your name or email",
+            location=Location(field="new_password"),
+            hint="choose a password that others cannot guess",
+        )
+
+
+def change_own_password(
+    engine: Engine,
+    user: User | int,
+    current: str,
+    new: str,
+    *,
+    client: str | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """A signed-in user changes their own password (the Account page), giving the current one.
+
+    The new password follows `check_own_password` and must differ from the current one. The current
+    password is checked exactly as a sign-in is (`authenticate`: argon2, and the same budgets per
+    account, per client and in total, so the form cannot be used to guess it faster). Clears
+    `User.must_change_password` and bumps the session version (every other session ends); the caller
+    signs the user in again with the returned ``User``.
+
+    Args:
+        current: the password the user signs in with now.
+        new: the new password.
+        client: the client's address, when known (the sign-in budget per client).
+        now: the current time (tests).
+
+    Raises:
+        AuthError: the new password breaks a rule or is the current one (field ``new_password``); the
+            current password is wrong, too many attempts, or the user has no password (an
+            invitation-only annotator; field ``current_password``).
+        NotFoundError: unknown user. ConflictError: the password or the sessions changed meanwhile.
+    """
+    user_id = user.id if isinstance(user, User) else user
+    with session_scope(engine, read_only=True) as session:
+        row = _user_row(session, user_id)
+        name, email, has_password = row.name, row.email, row.password_hash is not None
+    if not has_password:
+        raise AuthError(
+            f"{name} has no password to change",
+            location=Location(field="current_password"),
+            hint="you sign in with invitation links; a lead can give you a password (Users page)",
+        )
+    check_own_password(new, name=name, email=email)  # before the check: a weak one costs no attempt
+    try:
+        checked = _check_sign_in(engine, current, user_id=user_id, client=client, now=now)
+    except AuthError as error:
+        wrong = error.message == WRONG_SIGN_IN
+        raise AuthError(
+            "the current password is wrong" if wrong else str(error.message),
+            location=Location(field="current_password"),
+            hint="type the password you sign in with now; passwords are case-sensitive"
+            if wrong
+            else error.hint,
+        ) from None
+    if new == current:
+        raise AuthError(
+            "the new password is your current one",
+            location=Location(field="new_password"),
+            hint="choose a password you do not use now",
+        )
+    hashed = auth.hash_password(new)  # outside the write transaction (argon2 is slow)
+    with session_scope(engine) as session:
+        row = _user_row(session, user_id)
+        if row.session_version != checked.session_version:
+            raise ConflictError("your password or sessions changed meanwhile", hint="sign in again and retry")
+        row.password_hash = hashed
+        row.must_change_password = False
+        _bump_session_version(row)  # every other session ends (a copied cookie too)
+        repo.audit(session, row.id, "change_password", f"user:{row.name}")
+        return repo.user_of(row)
+
+
 def replace_temporary_password(engine: Engine, user: User | int, password: str) -> User:
     """The user's own new password, replacing a temporary one a lead chose (`User.must_change_password`).
 
@@ -326,26 +437,13 @@ def replace_temporary_password(engine: Engine, user: User | int, password: str) 
             password to replace.
     """
     user_id = user.id if isinstance(user, User) else user
-    refuse_nul(password, "new_password")
-    try:
-        auth.check_password_strength(password)
-    except AuthError as error:
-        raise AuthError(
-            str(error.message), location=Location(field="new_password"), hint=error.hint
-        ) from None
     with session_scope(engine, read_only=True) as session:
         row = _user_row(session, user_id)
         stored, name, email, pending = row.password_hash, row.name, row.email, row.must_change_password
+    check_own_password(password, name=name, email=email)
     if not pending:
         raise ConflictError(
-            f"{name} has no temporary password to replace", hint="change your password as usual"
-        )
-    lowered = password.strip().lower()
-    if lowered in {name.strip().lower(), (email or "").strip().lower()}:
-        raise AuthError(
-            "the new password is your name or email",
-            location=Location(field="new_password"),
-            hint="choose a password that others cannot guess",
+            f"{name} has no temporary password to replace", hint="change your password on the Account page"
         )
     if auth.verify_password(stored, password):
         raise AuthError(

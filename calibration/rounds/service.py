@@ -35,6 +35,7 @@ from calibration.rounds._common import RoundRef as RoundRef
 from calibration.rounds.accounts import DEFAULT_INVITATION_LIFETIME as DEFAULT_INVITATION_LIFETIME
 from calibration.rounds.accounts import (
     authenticate,
+    change_own_password,
     create_user,
     deactivate_user,
     get_user,
@@ -135,6 +136,7 @@ __all__ = [
     "audit_log",
     "authenticate",
     "certifications",
+    "change_own_password",
     "check_answer_extras",
     "close_round",
     "counts",

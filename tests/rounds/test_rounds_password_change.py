@@ -74,7 +74,8 @@ def test_only_a_temporary_password_is_replaced_this_way(store: Any) -> None:
     with pytest.raises(ConflictError) as error:
         service.replace_temporary_password(store.engine, ann, OWN)
     assert (
-        str(error.value) == "ann has no temporary password to replace (hint: change your password as usual)"
+        str(error.value)
+        == "ann has no temporary password to replace (hint: change your password on the Account page)"
     )
 
 
@@ -96,3 +97,36 @@ def test_an_account_with_a_temporary_password_needs_a_password(store: Any) -> No
         "(hint: type one, or leave the account without a password (invitation only))"
     )
     assert _add(store, must_change_password=True).must_change_password
+
+
+def test_changing_ones_own_password_checks_the_current_one_and_ends_other_sessions(store: Any) -> None:
+    ann = _add(store)
+    with pytest.raises(AuthError, match="current password is wrong") as error:
+        service.change_own_password(store.engine, ann, "not it", OWN, client="10.0.0.1")
+    assert error.value.location.field == "current_password"
+    with pytest.raises(AuthError, match="is your name or email"):  # the forced change's rules
+        service.change_own_password(store.engine, ann, PASSWORD, "ANN@example.org")
+    updated = service.change_own_password(store.engine, ann, PASSWORD, OWN)
+    assert updated.session_version == ann.session_version + 1 and not updated.must_change_password
+    assert service.authenticate(store.engine, "ann", OWN).id == ann.id
+    with pytest.raises(AuthError, match="wrong email or password"):
+        service.authenticate(store.engine, "ann", PASSWORD)
+    assert "change_password" in [e.action for e in service.audit_log(store.engine)]
+
+
+def test_a_session_ended_meanwhile_refuses_the_change(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signed out everywhere (or the password changed) between the check and the write: nothing changes."""
+    from calibration.rounds import accounts
+
+    ann = _add(store)
+    checked = accounts._check_sign_in
+
+    def then_signed_out(*args: Any, **kwargs: Any) -> service.User:
+        user = checked(*args, **kwargs)
+        service.revoke_sessions(store.engine, ann)
+        return user
+
+    monkeypatch.setattr(accounts, "_check_sign_in", then_signed_out)
+    with pytest.raises(ConflictError, match="changed meanwhile"):
+        service.change_own_password(store.engine, ann, PASSWORD, OWN)
+    assert service.authenticate(store.engine, "ann", PASSWORD).id == ann.id
