@@ -60,6 +60,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("revision_queue.py", "Revision queue", ":material/rule:", "revision-queue", STAFF, "Authoring"),
     PageSpec("compare.py", "Compare versions", ":material/compare_arrows:", "compare", STAFF, "Authoring"),
+    PageSpec("account.py", "Account", ":material/account_circle:", "account", EVERYONE, "Account"),
 )
 
 FAVICON = (

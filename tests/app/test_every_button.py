@@ -22,7 +22,8 @@ collected. Not reached by the walk, and covered by specific tests instead:
   the decision", a quiz answer): clicked here with the defaults, which must give a clear message and
   no exception; their success paths are in test_app_lead_pages.py, test_adjudication.py and
   test_app_quiz.py;
-- the sign-in and join pages' success paths (a password, an invitation): test_app_accounts.py.
+- the sign-in and join pages' success paths (a password, an invitation): test_app_accounts.py;
+- the Account page's password change (typed passwords): test_app_account.py.
 """
 
 from __future__ import annotations
@@ -246,3 +247,6 @@ def test_the_walk_reaches_buttons_behind_a_click_choices_and_callable_downloads(
     assert {("exp_responses",), ("exp_report",)} <= {tuple(step.key for step in path) for path in clicked}
     _, clicked, _ = walk(ws.lead, spec("guidelines_admin.py"), deferred)  # behind two empty select boxes
     assert ("gadm_diff_download",) in {tuple(step.key for step in path) for path in clicked}
+    for role in ("annotator", "author", "lead"):  # the Account page's form, whatever the role
+        _, clicked, _ = walk(USERS[role](ws), spec("account.py"), deferred)
+        assert ("account_submit",) in {tuple(step.key for step in path) for path in clicked}, role

@@ -1,0 +1,58 @@
+"""Account (every signed-in role): who you are signed in as, and changing your own password."""
+
+import streamlit as st
+
+from calibration.app import auth, state
+from calibration.errors import CalibrationError
+from calibration.rounds import service
+
+user = state.require_role()
+
+st.title("Account")
+st.markdown(
+    "  \n".join(
+        [
+            f"**Name:** {state.escape_markdown(user.name)}",
+            f"**Email:** {state.escape_markdown(user.email) if user.email else 'none (invitation link only)'}",
+            f"**Role:** {state.ROLE_NAMES.get(user.role, user.role)}",
+        ]
+    )
+)
+
+st.subheader("Change your password")
+if not user.has_password:
+    st.info(
+        "You have no password: you sign in with the invitation links your lead sends you. A lead can "
+        "give you a password on the Users page.",
+        icon=":material/link:",
+    )
+    st.stop()
+st.caption(
+    "8 characters or more, not your name or email, not your current password. Changing it signs you "
+    "out everywhere else (other browsers, other devices); this browser stays signed in."
+)
+with st.form("account_password_form", clear_on_submit=False):
+    current = st.text_input(
+        "Current password", type="password", key="account_current", autocomplete="current-password"
+    )
+    new = st.text_input("New password", type="password", key="account_new", autocomplete="new-password")
+    repeat = st.text_input(
+        "Repeat the new password", type="password", key="account_repeat", autocomplete="new-password"
+    )
+    submitted = st.form_submit_button(
+        "Change my password", type="primary", key="account_submit", icon=":material/lock_reset:"
+    )
+if submitted:
+    if new != repeat:
+        st.error("new_password: the two new passwords differ (hint: type the same password twice)")
+        st.stop()
+    try:
+        updated = service.change_own_password(
+            state.get_engine(), user, current, new, client=state.client_address()
+        )
+    except CalibrationError as error:
+        state.render_error(error)
+        st.stop()
+    state.sign_in_as(updated)  # this session keeps going with the new session version
+    st.success("Your password is changed; every other session has ended.", icon=":material/check_circle:")
+    auth.remember_browser(updated.id, next_path="account")  # a cookie with the new session version

@@ -1,0 +1,127 @@
+"""The Account page: every role sees who they are and changes their own password (AppTest)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from calibration import auth as passwords
+from calibration.app import auth
+from calibration.app.navigation import pages_for, spec
+from calibration.errors import AuthError
+from calibration.rounds import service
+from tests.app.app_helpers import PASSWORD, errors, new_app, page, texts, unescape
+
+NEW_PASSWORD = "a passphrase of my own"
+
+
+def _open(user: Any) -> AppTest:
+    at = new_app(user).run()
+    at.switch_page(page("account.py")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _change(at: AppTest, current: str, new: str, repeat: str | None = None) -> AppTest:
+    at.text_input(key="account_current").input(current)
+    at.text_input(key="account_new").input(new)
+    at.text_input(key="account_repeat").input(new if repeat is None else repeat)
+    return at.button(key="account_submit").click().run()
+
+
+@pytest.mark.parametrize("role", ["annotator", "author", "lead"])
+def test_every_role_has_the_account_page_in_its_menu_and_sees_who_they_are(app_engine, app_lead, role):
+    user = (
+        app_lead
+        if role == "lead"
+        else service.create_user(
+            app_engine, "Ada Person", role=role, email="ada@example.org", password=PASSWORD, actor=app_lead
+        )
+    )
+    assert spec("account.py") in pages_for(role)
+    at = _open(user)
+    assert at.title[0].value == "Account"
+    shown = unescape(texts(at))
+    assert user.name in shown and user.email in shown
+    assert {"annotator": "annotator", "author": "guideline author", "lead": "lead"}[role] in shown
+    assert at.button(key="account_submit").label == "Change my password"
+
+
+def test_refusals_name_the_field_and_change_nothing(app_engine, app_lead):
+    at = _open(app_lead)
+    _change(at, "not my password", NEW_PASSWORD)
+    assert errors(at) == [
+        "current_password: the current password is wrong "
+        "(hint: type the password you sign in with now; passwords are case-sensitive)"
+    ]
+    _change(at, PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x")
+    assert errors(at) == ["new_password: the two new passwords differ (hint: type the same password twice)"]
+    _change(at, PASSWORD, "short")
+    assert errors(at) == [
+        "new_password: the password has 5 characters; at least 8 are needed (hint: use a longer passphrase)"
+    ]
+    _change(at, PASSWORD, "LEAD@example.org")
+    assert errors(at) == [
+        "new_password: the new password is your name or email (hint: choose a password that others cannot guess)"
+    ]
+    _change(at, PASSWORD, PASSWORD)
+    assert errors(at) == [
+        "new_password: the new password is your current one (hint: choose a password you do not use now)"
+    ]
+    assert not at.exception
+    assert service.authenticate(app_engine, "lead@example.org", PASSWORD).id == app_lead.id  # unchanged
+    assert service.get_user(app_engine, app_lead.id).session_version == app_lead.session_version
+
+
+def test_a_change_signs_in_with_the_new_password_ends_other_sessions_and_keeps_this_one(app_engine, app_lead):
+    elsewhere = _open(app_lead)  # another browser, signed in before the change
+    at = _open(app_lead)
+    _change(at, PASSWORD, NEW_PASSWORD)
+    assert not at.exception and not at.error
+    assert "Your password is changed" in texts(at)
+
+    # this browser gets a cookie with the new session version (the handoff to the session route)
+    [link] = at.get("link_button")
+    [token] = parse_qs(urlparse(link.proto.url).query)["t"]
+    user_id, next_path, version = auth.redeem_handoff(token)
+    now = service.get_user(app_engine, app_lead.id)
+    assert (user_id, next_path, version) == (app_lead.id, "account", now.session_version)
+    assert now.session_version == app_lead.session_version + 1
+
+    at.run()  # this session goes on
+    assert at.title[0].value == "Account" and not at.error
+    elsewhere.run()  # the other one has ended: signed out, the router shows the sign-in page
+    assert elsewhere.title[0].value == "Sign in"
+
+    assert service.authenticate(app_engine, "lead@example.org", NEW_PASSWORD).id == app_lead.id
+    with pytest.raises(AuthError, match="wrong email or password"):
+        service.authenticate(app_engine, "lead@example.org", PASSWORD)
+    # and through the sign-in page
+    signed_in = new_app().run()
+    signed_in.text_input(key="sign_in_login").input("lead@example.org")
+    signed_in.text_input(key="sign_in_password").input(NEW_PASSWORD)
+    signed_in.button(key="sign_in_submit").click().run()
+    assert not signed_in.error and "Welcome back, Lena Lead." in texts(signed_in)
+
+
+def test_the_current_password_shares_the_sign_in_budget(app_engine, app_lead):
+    """Guessing the current password on the Account page is paused like guessing at sign-in."""
+    at = _open(app_lead)
+    for _ in range(passwords.MAX_FAILURES):
+        _change(at, "a wrong guess", NEW_PASSWORD)
+    _change(at, PASSWORD, NEW_PASSWORD)  # even the right password, once the budget is spent
+    [error] = errors(at)
+    assert error.startswith("current_password: too many attempts, try again in ")
+    with pytest.raises(AuthError, match="too many attempts"):  # sign-in is paused too: one budget
+        service.authenticate(app_engine, "lead@example.org", PASSWORD)
+
+
+def test_an_annotator_without_a_password_is_told_how_they_sign_in(app_engine, app_annotator):
+    at = _open(app_annotator)
+    assert "You have no password" in texts(at)
+    assert not at.get("form")  # no form to fill in vain
+    with pytest.raises(AuthError, match="has no password to change"):
+        service.change_own_password(app_engine, app_annotator, "", NEW_PASSWORD)
