@@ -1,4 +1,5 @@
-"""A reset password in a real browser: sign in with the temporary one, forced change, the new cookie survives a reload.
+"""A reset password in a real browser: sign in with the temporary one, forced change, the new cookie survives a
+reload; then a change by choice on the Account page, whose re-issued cookie survives a reload too.
 
 Skipped when Chromium or Playwright is missing, unless ``CALIBRATION_REQUIRE_BROWSER=1``.
 """
@@ -22,6 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 30_000
 OWN = "ora's own passphrase"
+LATER = "ora's later passphrase"
 
 
 def test_after_a_reset_the_user_chooses_a_password_and_stays_signed_in(tmp_path: Path) -> None:
@@ -54,7 +56,30 @@ def test_after_a_reset_the_user_chooses_a_password_and_stays_signed_in(tmp_path:
             expect(page.get_by_role("heading", name="Hello, Ora Author")).to_be_visible(timeout=TIMEOUT)
             page.reload(wait_until="domcontentloaded")  # the re-issued cookie carries the new session version
             expect(page.get_by_role("heading", name="Hello, Ora Author")).to_be_visible(timeout=TIMEOUT)
+
+            # later, on the Account page, by choice: the same re-issued cookie keeps this browser in
+            page.goto(f"{url}/account", wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Account")).to_be_visible(timeout=TIMEOUT)
+            wait_idle(page)
+            page.get_by_label("Current password").fill(OWN)
+            page.get_by_label("New password", exact=True).fill(LATER)
+            page.get_by_label("Repeat the new password").fill(LATER)
+            page.get_by_role("button", name="Change my password").click()
+            # the browser went through the session route and back: a fresh form (a refusal keeps the
+            # typed passwords and stays)
+            expect(page.get_by_label("Current password")).to_have_value("", timeout=TIMEOUT)
+            expect(page).to_have_url(f"{url}/account", timeout=TIMEOUT)
+            page.reload(wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Account")).to_be_visible(timeout=TIMEOUT)
+            expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
         except Exception:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "password-change-failure.png"), full_page=True)
             raise
+    from calibration.storage.engine import make_engine
+
+    engine = make_engine(database)
+    try:
+        assert service.authenticate(engine, "ora@example.org", LATER).id == ora.id
+    finally:
+        engine.dispose()

@@ -179,7 +179,7 @@ with st.container(border=True):
         key="users_reset",
         icon=":material/key:",
         disabled=me,
-        help="Your own password: ask another lead to reset it, or run `calibration users reset-password`."
+        help="Your own password: change it on the Account page (or ask another lead to reset it)."
         if me
         else "Sets a new temporary password, shown once here; the old one stops working and they "
         "choose their own at the next sign-in.",
