@@ -683,6 +683,7 @@ def box_report(
     responses: pd.DataFrame,
     task: Task,
     item_rules: pd.DataFrame | None = None,
+    gold: pd.Series | None = None,
     *,
     bootstrap: int = 1000,
     seed: int = 0,
@@ -692,9 +693,22 @@ def box_report(
     ``agreement_report`` returns this for a boxes task: per-rule, per-label and per-annotator blocks
     are `box_agreement`'s (``krippendorff_alpha`` is the box alpha), ``pairwise_kappa`` holds the box
     alpha of each annotator pair (not Cohen's kappa: boxes have no category per item), ``confusion``
-    the labels of matched boxes, ``level`` is ``"iou"`` and ``categories`` the labels.
+    the labels of matched boxes, ``level`` is ``"iou"`` and ``categories`` the labels. With `gold`
+    (gold boxes by item_id) the overall, per-rule and per-annotator blocks also have
+    ``gold_accuracy``: the mean box F1 of their answers against gold, boxes matched at the task's
+    ``min_iou`` with the same label (`calibration.agreement.gold_blocks.box_gold_blocks`; what a
+    quiz scores), ``gold_kappa`` (None) and ``n_gold_answers``.
     """
     result = box_agreement(responses, task, item_rules, bootstrap=bootstrap, seed=seed)
+    if gold is not None:
+        from calibration.agreement.gold_blocks import box_gold_blocks
+
+        overall, by_rule, by_annotator = box_gold_blocks(responses, task, gold, item_rules)
+        result.overall.update(overall)
+        empty = {"gold_accuracy": None, "gold_kappa": None, "n_gold_answers": 0}
+        for blocks, fields in ((result.per_rule, by_rule), (result.per_annotator, by_annotator)):
+            for key, block in blocks.items():
+                block.update(fields.get(str(key), empty))
     return AgreementReport(
         task_type="boxes",
         level="iou",

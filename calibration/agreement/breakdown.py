@@ -10,7 +10,8 @@ Public API (used by the CLI, the app and the ambiguity engine)::
                                                      # rule_id, label_a, label_b, count, share
 
 Boxes tasks are delegated to `calibration.agreement.boxes.box_report` (Krippendorff's alpha with the
-distance 1 - IoU over matched boxes; its blocks have their own fields, see `box_agreement`).
+distance 1 - IoU over matched boxes; its blocks have their own fields, see `box_agreement`; with gold,
+``gold_accuracy`` is the mean box F1 against gold, see `calibration.agreement.gold_blocks.box_gold_blocks`).
 
 `AgreementReport` fields: ``overall`` (a block), ``per_rule`` / ``per_label`` / ``per_annotator``
 (dicts of blocks keyed by id), ``pairwise_kappa`` (DataFrame annotator x annotator of Cohen's kappa,
@@ -349,7 +350,7 @@ def agreement_report(
         # lazy: import cycle (agreement.boxes builds an AgreementReport from this module)
         from calibration.agreement.boxes import box_report
 
-        return box_report(responses, task, item_rules, bootstrap=bootstrap, seed=seed)  # type: ignore[no-any-return]
+        return box_report(responses, task, item_rules, gold, bootstrap=bootstrap, seed=seed)  # type: ignore[no-any-return]
     data = _unit_data(_setup(responses, task, level, inputs))
     # gold_kappa is weighted as cohen_kappa_mean is, at the level in force (--level included)
     gold_rows = (

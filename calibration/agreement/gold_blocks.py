@@ -1,5 +1,7 @@
 """Gold columns of the agreement report: accuracy and kappa against gold per block of answers.
 
+Boxes reports get theirs from `box_gold_blocks` (mean box F1 against gold, no kappa).
+
 Used by `calibration.agreement.breakdown` for overall, per-rule, per-label and per-annotator blocks;
 correctness per task type is `calibration.agreement.gold.answers_correct`, kappa is Cohen's kappa on
 the declared categories (weighted as ``cohen_kappa_mean`` is at the report's level: linear for
@@ -16,8 +18,8 @@ import pandas as pd
 
 from calibration.agreement import coefficients as co
 from calibration.agreement.encoding import Encoded, category_codes
-from calibration.agreement.gold import answers_correct
-from calibration.responses import ANNOTATOR, ANSWER, ITEM
+from calibration.agreement.gold import answers_correct, answers_credit
+from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Task
@@ -215,3 +217,59 @@ def gold_rows(
         by_item=task.type in ("single_label", "rating", "pairwise"),
         category_names=category_names,
     )
+
+
+def box_gold_blocks(
+    responses: pd.DataFrame, task: Task, gold: pd.Series, item_rules: pd.DataFrame | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Gold fields of a boxes report: the mean box F1 against gold, overall, per rule and per annotator.
+
+    An answer's credit is the F1 of its boxes against the item's gold boxes, matched at the task's
+    ``min_iou`` with the same label (`calibration.agreement.gold.answers_credit`: what a calibration
+    quiz scores, and the dashboard's annotator-by-rule heat map). ``gold_accuracy`` is the mean
+    credit of the block's answers to items with gold (an answer that finds every gold box and adds
+    none earns 1); ``gold_kappa`` is None (boxes have no category per item, so no kappa);
+    ``n_gold_answers`` counts the answers scored.
+
+    Args:
+        responses: canonical responses whose answers are boxes (the latest answer per item and
+            annotator counts).
+        task: the boxes task (its ``min_iou``).
+        gold: gold boxes indexed by item_id.
+        item_rules: item-to-rule table; None gives no per-rule fields.
+
+    Returns:
+        (overall fields, fields by rule id, fields by annotator id); every dict has gold_accuracy
+        (None without gold answers), gold_kappa and n_gold_answers.
+    """
+    frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last")
+    gold = gold[~gold.index.astype(str).duplicated(keep="last")]
+    gold.index = gold.index.astype(str)
+    frame = frame[frame[ITEM].astype(str).isin(gold.index)]
+    credit = pd.DataFrame(
+        {
+            ITEM: frame[ITEM].astype(str).to_numpy(),
+            ANNOTATOR: frame[ANNOTATOR].astype(str).to_numpy(),
+            "credit": answers_credit(
+                "boxes",
+                list(frame[ANSWER]),
+                list(gold.reindex(frame[ITEM].astype(str)).to_numpy()),
+                min_iou=float(task.min_iou),
+            ),
+        }
+    )
+
+    def fields(values: pd.Series) -> dict[str, Any]:
+        return {
+            "gold_accuracy": float(values.mean()) if len(values) else None,
+            "gold_kappa": None,
+            "n_gold_answers": len(values),
+        }
+
+    per_rule: dict[str, dict[str, Any]] = {}
+    if item_rules is not None and len(item_rules):
+        pairs = item_rules[[ITEM, RULE]].astype(str).drop_duplicates()
+        joined = credit.merge(pairs, on=ITEM)
+        per_rule = {str(rule): fields(part["credit"]) for rule, part in joined.groupby(RULE, sort=True)}
+    per_annotator = {str(who): fields(part["credit"]) for who, part in credit.groupby(ANNOTATOR, sort=True)}
+    return fields(credit["credit"]), per_rule, per_annotator

@@ -53,13 +53,16 @@ def rule_agreement_figure(
         title: figure title.
 
     Returns:
-        A figure with one bar trace per statistic; each bar's ``x`` and ``customdata`` is the rule id,
-        so a selection event names the rule clicked.
+        A figure with one bar trace per statistic that has a value for some rule (kappa and AC1 of a
+        boxes round have none: no legend entry without bars); each bar's ``x`` and ``customdata`` is
+        the rule id, so a selection event names the rule clicked.
     """
     fig = go.Figure()
     rules = list(dict.fromkeys(table["rule_id"].astype(str))) if len(table) else []
     for statistic in statistics:
         part = table[table["statistic"] == statistic]
+        if not part["value"].astype(float).notna().any():
+            continue  # a statistic this task type does not have (or no rule has yet)
         part = part.set_index(part["rule_id"].astype(str)).reindex(rules)
         value = part["value"].astype(float).to_numpy()
         low = part["low"].astype(float).to_numpy()

@@ -216,8 +216,8 @@ def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:
             parts.append(f"{shown} {label}")
         return "; ".join(parts) if parts else "(no span)"
     if task_type == "boxes":
-        boxes = [
-            f"{b['label']} {b['width']}×{b['height']} at ({b['x']}, {b['y']})"
+        boxes = [  # whole pixels: a drawn box's corners are fractions of a pixel
+            f"{b['label']} {_pixels(b['width'])}×{_pixels(b['height'])} at ({_pixels(b['x'])}, {_pixels(b['y'])})"
             for b in answer_to_json(task_type, answer)
         ]
         return "; ".join(boxes) if boxes else "(no box)"
@@ -225,6 +225,10 @@ def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:
     if isinstance(value, list):
         return " > ".join(map(str, value)) if task_type == "ranking" else ", ".join(map(str, value))
     return str(value)
+
+
+def _pixels(value: Any) -> str:
+    return str(round(float(value)))
 
 
 def input_text(item_input: Any) -> str:
@@ -272,10 +276,19 @@ def items_side_by_side(
         columns ``text``, ``gold`` (text, '' without gold), ``majority share`` (NaN when unanswered),
         ``distinct answers``, one column per annotator (answers as text, '' when not answered) and
         ``comments`` when the responses have comments.
+
+        Boxes tasks have no majority answer (two people's boxes are never equal to the pixel): their
+        items come highest ``box disagreement`` first (the image's observed disagreement, distance
+        1 − IoU over matched boxes, 1 for a box no one else drew:
+        `calibration.agreement.boxes.box_item_disagreement`), with ``box disagreement`` and
+        ``mean IoU`` (of the boxes matched at any overlap) in place of ``majority share`` and
+        ``distinct answers``; answers read "VEHICLE 83×71 at (137, 59)" in whole pixels.
     """
     task_type = guideline.task.type
     wanted = list(dict.fromkeys(str(i) for i in item_ids))
     part = responses[responses[ITEM].isin(set(wanted))]
+    if task_type == "boxes":
+        return _box_items_side_by_side(guideline, part, gold, wanted, max_items)
     # choose the items first (most disagreed first, by the engine's per-item agreement) so text is built
     # for those only
     per_item = (
@@ -306,13 +319,6 @@ def items_side_by_side(
         answer_text(task_type, answer, span_text.get(item))
         for item, answer in zip(part[ITEM], part[ANSWER], strict=True)
     ]
-    wide = (
-        pd.DataFrame({ITEM: part[ITEM].to_numpy(), ANNOTATOR: part[ANNOTATOR].to_numpy(), ANSWER: shown})
-        .pivot_table(index=ITEM, columns=ANNOTATOR, values=ANSWER, aggfunc="last")
-        .reindex(ranked)
-        .fillna("")
-    )
-    wide.columns = [str(c) for c in wide.columns]
     out = pd.DataFrame(index=pd.Index(ranked, name=ITEM))
     out["text"] = [texts[i] for i in ranked]
     out["gold"] = [
@@ -320,8 +326,56 @@ def items_side_by_side(
     ]
     out["majority share"] = share.reindex(ranked).to_numpy()
     out["distinct answers"] = distinct.reindex(ranked).to_numpy()
+    return _with_answers(out, part, shown, responses)
+
+
+def _with_answers(
+    out: pd.DataFrame, part: pd.DataFrame, shown: list[str], responses: pd.DataFrame
+) -> pd.DataFrame:
+    """`out` (indexed by the ranked item ids) joined with one column of answer texts per annotator, and
+    the comments when the responses have some."""
+    ranked = list(out.index)
+    wide = (
+        pd.DataFrame({ITEM: part[ITEM].to_numpy(), ANNOTATOR: part[ANNOTATOR].to_numpy(), ANSWER: shown})
+        .pivot_table(index=ITEM, columns=ANNOTATOR, values=ANSWER, aggfunc="last")
+        .reindex(ranked)
+        .fillna("")
+    )
+    wide.columns = [str(c) for c in wide.columns]
     out = out.join(wide)
     if COMMENT in responses:
         comments = part.dropna(subset=[COMMENT]).groupby(ITEM)[COMMENT].agg(lambda c: " | ".join(map(str, c)))
         out["comments"] = comments.reindex(ranked).fillna("").to_numpy()
     return out
+
+
+def _box_items_side_by_side(
+    guideline: Any, part: pd.DataFrame, gold: pd.Series, wanted: list[str], max_items: int
+) -> pd.DataFrame:
+    """`items_side_by_side` of a boxes task: the images with the highest box disagreement first."""
+    from calibration.agreement.boxes import box_item_disagreement  # lazy: the boxes engine is large
+
+    per_item = (
+        box_item_disagreement(part, guideline.task).reindex(wanted)
+        if not part.empty
+        else pd.DataFrame(index=wanted, columns=["disagreement", "mean_iou"], dtype=float)
+    )
+    disagreement = per_item["disagreement"].astype(float)
+    keys = pd.DataFrame(
+        {
+            "unanswered": disagreement.isna().to_numpy(),
+            "disagreement": -disagreement.fillna(0.0).to_numpy(),
+            "item": wanted,
+        }
+    )
+    order = keys.sort_values(["unanswered", "disagreement", "item"], kind="mergesort").index
+    ranked = [wanted[i] for i in order[:max_items]]
+    part = part[part[ITEM].isin(set(ranked))]
+    bank = {item.id: item for item in guideline.items}
+    out = pd.DataFrame(index=pd.Index(ranked, name=ITEM))
+    out["text"] = [input_text(bank[i].input) if i in bank else "" for i in ranked]
+    out["gold"] = [answer_text("boxes", gold[i]) if i in gold.index else "" for i in ranked]
+    out["box disagreement"] = disagreement.reindex(ranked).to_numpy()
+    out["mean IoU"] = per_item["mean_iou"].astype(float).reindex(ranked).to_numpy()
+    shown = [answer_text("boxes", answer) for answer in part[ANSWER]]
+    return _with_answers(out, part, shown, part)

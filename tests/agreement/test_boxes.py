@@ -359,6 +359,36 @@ def test_agreement_report_of_a_boxes_task_has_per_rule_blocks_and_json() -> None
     assert report.pairwise_kappa.shape == (3, 3)
 
 
+def test_agreement_report_of_a_boxes_task_with_gold_has_the_mean_box_f1_per_rule_and_annotator() -> None:
+    """gold_accuracy of a boxes report is the mean box F1 against gold (a quiz's credit), per block."""
+    car, person = Box("car", 0, 0, 10, 10), Box("person", 50, 50, 10, 20)
+    gold = pd.Series({"img1": (car, person), "img2": (car,)}, dtype=object)
+    responses = frame(
+        [
+            ("img1", "ann", (car, person)),  # F1 1
+            ("img1", "bea", (car,)),  # one of two found: F1 2/3
+            ("img2", "ann", (car,)),  # F1 1
+            ("img2", "bea", (Box("person", 0, 0, 10, 10),)),  # wrong label: F1 0
+            ("img3", "ann", (car,)),  # no gold: not scored
+            ("img3", "bea", (car,)),
+        ]
+    )
+    item_rules = pd.DataFrame({"item_id": ["img1", "img2", "img3"], "rule_id": ["both", "cars", "cars"]})
+    report = agreement_report(responses, TASK, item_rules, gold, bootstrap=0)
+    assert report.overall["gold_accuracy"] == pytest.approx((1 + 2 / 3 + 1 + 0) / 4)
+    assert report.overall["n_gold_answers"] == 4 and report.overall["gold_kappa"] is None
+    assert report.per_rule["both"]["gold_accuracy"] == pytest.approx((1 + 2 / 3) / 2)
+    assert report.per_rule["cars"]["gold_accuracy"] == pytest.approx(0.5)
+    assert report.per_rule["cars"]["n_gold_answers"] == 2
+    assert report.per_annotator["bea"]["gold_accuracy"] == pytest.approx(1 / 3)
+    assert report.per_annotator["ann"]["gold_accuracy"] == pytest.approx(1.0)
+    assert (
+        json.loads(json.dumps(report.to_dict(), allow_nan=False))["per_rule"]["cars"]["gold_accuracy"] == 0.5
+    )
+    without = agreement_report(responses, TASK, item_rules, bootstrap=0)
+    assert "gold_accuracy" not in without.per_rule["cars"]  # no gold given: no gold fields
+
+
 def test_item_disagreement_table() -> None:
     responses = frame(
         [

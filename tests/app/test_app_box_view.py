@@ -66,3 +66,46 @@ def test_the_rule_table_of_a_boxes_round_leaves_out_statistics_boxes_do_not_have
     assert "krippendorff_alpha" in order and "title" in order
     # kappa and AC1 are not defined for boxes: no column of None
     assert not {"cohen_kappa_mean", "gwet_ac1", "fleiss_kappa"} & set(order)
+
+
+def _demo_box_dashboard(engine: Any, lead: Any) -> tuple[Any, Any]:
+    """The dashboard on the demo's box pilot (the bundled street-objects guideline, with gold)."""
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    load_demo_workspace(engine, actor=lead)
+    (box_round,) = [r for r in service.list_rounds(engine) if r.guideline_ref.startswith("street-objects@")]
+    at = new_app(lead).run()
+    at.switch_page(page("dashboard.py")).run()
+    at.selectbox(key="dash_round").set_value(box_round.id).run()
+    assert not at.exception, at.exception
+    return at, box_round
+
+
+def test_the_dashboard_of_a_boxes_round_with_gold_shows_box_f1_only_real_statistics_and_readable_items(
+    app_engine, app_lead
+):
+    import json
+    import re
+
+    at, _round = _demo_box_dashboard(app_engine, app_lead)
+    # per-rule gold: the mean box F1 against gold, as a quiz scores it
+    (rules,) = [d for d in at.dataframe if list(d.proto.column_order)[:1] == ["title"]]
+    assert "gold_accuracy" in rules.proto.column_order
+    assert rules.value["gold_accuracy"].notna().all()
+    assert ((rules.value["gold_accuracy"] > 0) & (rules.value["gold_accuracy"] <= 1)).all()
+    # the per-rule chart's legend names only the statistics with bars (boxes have no kappa nor AC1)
+    (chart,) = [c for c in at.get("plotly_chart") if "dash_rule_chart" in c.proto.id]
+    names = [trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
+    assert names == ["Krippendorff's alpha"]
+    # the rule's items: box disagreement instead of a majority share, answers in whole pixels
+    (items,) = [d for d in at.dataframe if "box disagreement" in d.value.columns]
+    assert "majority share" not in items.value.columns and "distinct answers" not in items.value.columns
+    assert "box disagreement" in items.proto.column_order
+    spread = items.value["box disagreement"].dropna()
+    assert len(spread) and spread.is_monotonic_decreasing  # the most disagreed-on image first
+    box_text = re.compile(r"^\S+ \d+×\d+ at \(\d+, \d+\)$")
+    answers = items.value.drop(
+        columns=["text", "gold", "box disagreement", "mean IoU", "comments"], errors="ignore"
+    )
+    cells = [part for cell in answers.to_numpy().ravel() if cell for part in str(cell).split("; ")]
+    assert cells and all(box_text.match(part) or part == "(no box)" for part in cells), cells[:5]

@@ -51,6 +51,15 @@ def test_rule_bars_have_ci_error_bars_and_target_line():
     assert "target 0.8" in fig.layout.annotations[0].text
 
 
+def test_rule_bars_leave_out_a_statistic_no_rule_has():
+    """A boxes round has box alpha per rule but no kappa or AC1: the legend lists only what has bars."""
+    table = _rule_table()
+    table.loc[table["statistic"] != "krippendorff_alpha", ["value", "low", "high"]] = float("nan")
+    fig = rule_agreement_figure(table)
+    assert [t.name for t in fig.data] == ["Krippendorff's alpha"]
+    assert list(fig.data[0].x) == ["R1", "R2"]
+
+
 def test_rule_bars_without_target_and_with_negative_values():
     table = _rule_table()
     table.loc[0, ["value", "low"]] = [-0.3, -0.5]

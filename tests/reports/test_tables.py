@@ -110,3 +110,27 @@ def test_flag_and_statistic_names_and_the_kappa_paradox_note():
     assert note.startswith("Kappa paradox (percent agreement 0.92, Krippendorff's alpha 0.18): ")
     assert "Read Gwet's AC1" in note
     assert kappa_paradox_note({}).startswith("Kappa paradox: annotators agree on most items")
+
+
+def test_items_side_by_side_of_boxes_ranks_by_box_disagreement_and_reads_in_whole_pixels():
+    """Boxes have no majority answer: the most disagreed-on image first, answers rounded to pixels."""
+    from calibration.boxes import Box
+    from calibration.guidelines.model import Guideline, Label, Task
+
+    task = Task(type="boxes", labels=[Label(id="car", name="Car")])
+    guideline = Guideline.model_construct(task=task, items=[], rules=[])
+    car = Box("car", 10.4, 20.6, 30.2, 40.5)
+    records = [
+        {"item_id": "same", "annotator_id": "x", "answer": (car,)},
+        {"item_id": "same", "annotator_id": "y", "answer": (car,)},
+        {"item_id": "apart", "annotator_id": "x", "answer": (car,)},
+        {"item_id": "apart", "annotator_id": "y", "answer": (Box("car", 100.0, 100.0, 5.0, 5.0),)},
+    ]
+    gold = pd.Series({"same": (car,)}, dtype=object)
+    table = items_side_by_side(guideline, pd.DataFrame(records), gold, ["same", "apart"])
+    assert list(table.index) == ["apart", "same"]
+    assert "majority share" not in table.columns and "distinct answers" not in table.columns
+    assert table.loc["apart", "box disagreement"] == 1.0 and table.loc["same", "box disagreement"] == 0.0
+    assert table.loc["same", "mean IoU"] == 1.0
+    assert table.loc["same", "x"] == "car 30×40 at (10, 21)" == table.loc["same", "gold"]
+    assert table.loc["apart", "gold"] == ""

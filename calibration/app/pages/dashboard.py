@@ -42,9 +42,10 @@ figures = analysis.figures()
 def show_items(frame: pd.DataFrame, key: str) -> None:
     """Items side by side: gold, agreement and each annotator's answer first; item text and comments last
     in narrow columns (the full text shows on hover), so the answers stay visible without scrolling."""
-    fixed = ("text", "gold", "majority share", "distinct answers", "comments")
+    spread = [c for c in ("majority share", "distinct answers", "box disagreement", "mean IoU") if c in frame]
+    fixed = ("text", "gold", "comments", *spread)
     annotators = [c for c in frame.columns if c not in fixed]
-    order = ["gold", "majority share", "distinct answers", *annotators, "text"]
+    order = ["gold", *spread, *annotators, "text"]
     if "comments" in frame.columns:
         order.append("comments")
     st.dataframe(
@@ -57,6 +58,15 @@ def show_items(frame: pd.DataFrame, key: str) -> None:
                 "majority", help="Share of answers that agree with the most common answer", format="%.2f"
             ),
             "distinct answers": st.column_config.NumberColumn("distinct"),
+            "box disagreement": st.column_config.NumberColumn(
+                "disagreement",
+                help="Observed box disagreement of the image: 1 − IoU over matched boxes, 1 for a box "
+                "no one else drew (0: everyone drew the same boxes)",
+                format="%.2f",
+            ),
+            "mean IoU": st.column_config.NumberColumn(
+                "mean IoU", help="Mean IoU of the boxes that overlap another annotator's", format="%.2f"
+            ),
             "text": st.column_config.TextColumn("text", width="medium"),
             "comments": st.column_config.TextColumn("comments", width="medium"),
         },
@@ -113,7 +123,13 @@ st.dataframe(
             "percent agreement", help="Share of agreeing answer pairs (`percent_agreement`)"
         ),
         "fleiss_kappa": number("Fleiss' kappa", help="`fleiss_kappa`"),
-        "gold_accuracy": number("accuracy vs gold", help="`gold_accuracy`"),
+        "gold_accuracy": number(
+            "box F1 vs gold" if guideline.task.type == "boxes" else "accuracy vs gold",
+            help="Mean box F1 of the answers against the gold boxes, matched at the task's IoU with the "
+            "same label, as a quiz scores them (`gold_accuracy`)"
+            if guideline.task.type == "boxes"
+            else "`gold_accuracy`",
+        ),
         "gold_kappa": number("kappa vs gold", help="`gold_kappa`"),
         "flags": st.column_config.TextColumn(
             "flags",
@@ -152,10 +168,12 @@ with st.container(border=True):
     except KeyError:
         st.caption("This rule is not in the round's guideline version.")
     item_ids, side = rule_items(round_, rule_id)
-    st.caption(
-        f"{len(item_ids)} items; the most disagreed first (lowest share of the most common answer, then "
-        "the most spread-out answers). Answers per annotator, and gold when known."
+    order_text = (
+        "highest box disagreement first"
+        if guideline.task.type == "boxes"
+        else "the most disagreed first (lowest share of the most common answer, then the most spread-out answers)"
     )
+    st.caption(f"{len(item_ids)} items; {order_text}. Answers per annotator, and gold when known.")
     show_items(side, "dash_rule_items")
     if rule_id in analysis.confusions:
         conf_event = st.plotly_chart(
