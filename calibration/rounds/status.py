@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -211,6 +211,20 @@ def annotator_rounds(
             )
         result.append((repo.round_of(round_row, ref), progress))
     return result
+
+
+def finished_round_ids(engine: Engine) -> set[int]:
+    """Ids of the rounds every annotator has finished: the round has annotators, and each one's latest
+    attempt is finished (`round_status` would list them all ``finished``). A round nobody has joined
+    yet is not finished."""
+    with session_scope(engine, read_only=True) as session:
+        return repo.finished_round_ids(session)
+
+
+def open_rounds(rounds: Iterable[Round], finished: set[int]) -> list[Round]:
+    """The rounds still waiting for answers: open (not closed), not archived and not finished by every
+    annotator (`finished`: `finished_round_ids`). What the Home page counts as "open rounds"."""
+    return [r for r in rounds if r.status == "open" and not r.archived and r.id not in finished]
 
 
 def latest_response_marker(engine: Engine, round: RoundRef) -> int:

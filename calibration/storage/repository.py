@@ -492,6 +492,26 @@ def assignment_counts(session: Session, round_id: int) -> dict[str, int]:
     return {item: n for item, n in session.execute(query)}
 
 
+def finished_round_ids(session: Session) -> set[int]:
+    """Rounds that have annotators, every one of whom finished their latest attempt (two queries)."""
+    people: dict[int, set[int]] = {}
+    assigned = select(t.Assignment.round_id, t.Assignment.annotator_id).distinct()
+    for round_id, annotator_id in session.execute(assigned):
+        people.setdefault(round_id, set()).add(annotator_id)
+    latest: dict[tuple[int, int], tuple[int, str]] = {}
+    attempts = select(t.Attempt.round_id, t.Attempt.annotator_id, t.Attempt.number, t.Attempt.status)
+    for round_id, annotator_id, number, status in session.execute(attempts):
+        people.setdefault(round_id, set()).add(annotator_id)
+        key = (round_id, annotator_id)
+        if key not in latest or number > latest[key][0]:
+            latest[key] = (number, status)
+    return {
+        round_id
+        for round_id, who in people.items()
+        if who and all(latest.get((round_id, a), (0, ""))[1] == "finished" for a in who)
+    }
+
+
 def round_annotator_ids(session: Session, round_id: int) -> list[int]:
     query = select(t.Assignment.annotator_id).where(t.Assignment.round_id == round_id).distinct()
     ids = set(session.scalars(query))

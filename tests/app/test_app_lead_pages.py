@@ -23,6 +23,32 @@ def test_lead_loads_the_demo_workspace_from_home(app_engine, app_lead):
     assert not [b for b in at.button if b.key == "home_demo"]  # offered only while not loaded
 
 
+def test_home_counts_only_rounds_still_waiting_for_answers_as_open(app_engine, app_lead, app_annotator):
+    """Finished (the demo pilots), closed and archived rounds are not open; a round someone is still
+    to take, or nobody has joined yet, is."""
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    load_demo_workspace(app_engine, actor=app_lead)  # three pilots every annotator finished
+    guideline = single_label_guideline()
+    waiting = calibration_round(app_engine, app_lead, guideline, app_annotator, name="Waiting")
+    service.create_calibration_round(app_engine, "Nobody yet", guideline.ref, actor=app_lead)
+    closed = service.create_calibration_round(
+        app_engine, "Closed", guideline.ref, actor=app_lead, annotators=[app_annotator.name]
+    )
+    service.close_round(app_engine, closed.id, actor=app_lead)
+    archived = service.create_calibration_round(
+        app_engine, "Archived", guideline.ref, actor=app_lead, annotators=[app_annotator.name]
+    )
+    service.archive_round(app_engine, archived.id, actor=app_lead)
+    at = new_app(app_lead).run()
+    assert not at.exception
+    assert [m.value for m in at.metric if m.label == "Open rounds"] == ["2"]  # Waiting, Nobody yet
+    assert service.finished_round_ids(app_engine) >= {
+        r.id for r in service.list_rounds(app_engine) if r.name.startswith("Demo pilot")
+    }
+    assert waiting.id not in service.finished_round_ids(app_engine)
+
+
 def test_annotator_home_lists_rounds_with_progress(app_engine, app_lead, app_annotator):
     round_ = calibration_round(app_engine, app_lead, single_label_guideline(), app_annotator)
     at = new_app(app_annotator).run()

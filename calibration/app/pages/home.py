@@ -80,7 +80,11 @@ if user.role in ("lead", "author"):
     c1, c2, c3 = st.columns(3)
     c1.metric("Guideline versions", len(versions))
     c2.metric("Rounds", len(rounds))
-    c3.metric("Open rounds", sum(r.status == "open" for r in rounds))
+    c3.metric(
+        "Open rounds",
+        len(service.open_rounds(rounds, service.finished_round_ids(engine))),
+        help="Rounds still waiting for answers: open, not archived, and not finished by every annotator.",
+    )
     links = st.columns(3)
     for column, file, blurb in (
         (links[0], "rounds.py", "Create a round, hand out invitation links, watch progress."),
