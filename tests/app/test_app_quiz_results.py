@@ -217,3 +217,26 @@ def test_a_closed_round_shows_the_failed_result_without_a_retake(app_engine, app
     assert at.error[0].value.startswith("Not passed yet")
     assert not [b for b in at.button if b.key == "quiz_retake"]
     assert at.info[0].value == "This round is closed: ask your lead to reopen it for a retake."
+
+
+def test_the_per_rule_result_fits_a_1280_pixel_window(app_engine, app_lead, app_annotator):
+    """Every column of the result table has a fixed width, and together they fit the main column of a
+    1280 px window with the sidebar (checked in Chromium: a wider table cut off the interval column)."""
+    import json
+
+    from calibration.app.widgets.feedback import RESULT_TABLE_WIDTH
+
+    guideline = single_label_guideline(pass_rule_accuracy=0.5)  # with the "needed" column
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    take(open_quiz(app_annotator, round_), app_engine, round_, app_annotator, guideline, wrong_rule="R-NEG")
+    home = new_app(app_annotator).run()
+    home.button(key=f"home_open_{round_.id}").click().run()
+    assert not home.exception, home.exception
+    table = home.dataframe[0]
+    shown = list(table.value.columns)
+    assert {"needed", "interval", "reread", "link"} <= set(shown)
+    config = json.loads(table.proto.columns)
+    widths = {name: config.get(name, {}).get("width") for name in shown}
+    assert all(isinstance(w, int) and w > 0 for w in widths.values()), widths
+    assert sum(widths.values()) <= RESULT_TABLE_WIDTH <= 820
+    assert config["interval"]["label"] == "Interval"

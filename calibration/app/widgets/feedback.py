@@ -204,6 +204,16 @@ _TABLE_COLUMNS = [
     "rule", "title", "items", "correct", "needed", "accuracy", "decision", "interval", "reread", "link",
 ]  # fmt: skip
 
+RESULT_TABLE_WIDTH = 800
+"""Pixels the per-rule result table may take: the main column is about 820 px wide in a 1280 px window
+with the sidebar open, and a wider table hides its last columns (the interval, reread, the link)."""
+RESULT_COLUMN_WIDTHS: dict[str, int] = {
+    "rule": 96, "title": 150, "items": 52, "correct": 62, "needed": 62, "accuracy": 92, "decision": 78,
+    "interval": 82, "reread": 58, "link": 68,
+}  # fmt: skip
+"""Width in pixels of each column of the per-rule result table (together within `RESULT_TABLE_WIDTH`;
+a long rule title is cut, and shows whole on the guideline page behind the link)."""
+
 
 def interval_text(decision: dict[str, Any] | None) -> str:
     """A rule's credible interval of the accuracy, e.g. "55%–98%" ("–" when not decided on)."""
@@ -311,6 +321,34 @@ def _percent(value: Any) -> str:
     return "–" if value is None else exact_percent(float(value))
 
 
+def _result_columns(guideline: Any) -> dict[str, Any]:
+    """Column config of the per-rule result table: short headers and fixed widths
+    (`RESULT_COLUMN_WIDTHS`), so every column shows in a 1280 px window."""
+    confidence = guideline.calibration.decision_confidence
+    width = RESULT_COLUMN_WIDTHS
+    column = st.column_config
+    return {
+        "rule": column.TextColumn("Rule", width=width["rule"]),
+        "title": column.TextColumn("Title", width=width["title"]),
+        "items": column.NumberColumn("Items", width=width["items"]),
+        "correct": column.NumberColumn("Correct", width=width["correct"]),
+        "needed": column.NumberColumn(
+            "Needed", help="Correct answers this rule needs", width=width["needed"]
+        ),
+        "accuracy": column.ProgressColumn(
+            "Accuracy", min_value=0.0, max_value=100.0, format="%.4g%%", width=width["accuracy"]
+        ),
+        "decision": column.TextColumn("Decision", width=width["decision"]),
+        "interval": column.TextColumn(
+            "Interval",
+            help=f"The {2 * confidence - 1:.0%} credible interval of your accuracy on the rule",
+            width=width["interval"],
+        ),
+        "reread": column.CheckboxColumn("Reread", width=width["reread"]),
+        "link": column.LinkColumn("Guideline", display_text="open rule", width=width["link"]),
+    }
+
+
 def show_result(guideline: Any, result: Any) -> None:
     """The end of a calibration quiz: score, kappa against gold, pass or fail, and rules to reread."""
     score = result.score or {}
@@ -348,20 +386,7 @@ def show_result(guideline: Any, result: Any) -> None:
             table,
             hide_index=True,
             width="stretch",
-            column_config={
-                "rule": st.column_config.TextColumn("Rule"),
-                "title": st.column_config.TextColumn("Title"),
-                "items": st.column_config.NumberColumn("Items"),
-                "correct": st.column_config.NumberColumn("Correct"),
-                "needed": st.column_config.NumberColumn("Needed", help="Correct answers this rule needs"),
-                "accuracy": st.column_config.ProgressColumn(
-                    "Accuracy", min_value=0.0, max_value=100.0, format="%.4g%%"
-                ),
-                "decision": st.column_config.TextColumn("Decision"),
-                "interval": st.column_config.TextColumn("Accuracy interval"),
-                "reread": st.column_config.CheckboxColumn("Reread"),
-                "link": st.column_config.LinkColumn("Guideline", display_text="open rule"),
-            },
+            column_config=_result_columns(guideline),
         )
         st.caption(decision_caption(guideline))
         to_reread = table[table["reread"]]
