@@ -208,10 +208,12 @@ def render_error(error: CalibrationError) -> None:
 
 
 def latest_response_marker(round_id: Any) -> str:
-    """A string that changes whenever a response of the round is added or changed (cache key)."""
+    """A string that changes whenever a response of the round is added, changed or deleted, and that no
+    other round shares, not even a new one given a deleted round's id (`service.round_data_marker`):
+    the cache key of a round's data and analyses."""
     from calibration.rounds import service
 
-    return str(service.latest_response_marker(get_engine(), round_id))
+    return service.round_data_marker(get_engine(), round_id)
 
 
 def analysable_rounds() -> set[int]:
@@ -339,9 +341,23 @@ def round_id_param(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+_ROUND_CACHES: list[Any] = []
+"""Cached functions of the widgets keyed by a round (registered with `round_cache`)."""
+
+
+def round_cache(cached: Any) -> Any:
+    """Register a cached function (``st.cache_resource``/``st.cache_data``) keyed by a round, so that
+    `forget_round_caches` clears it too. Use as a decorator above the cache decorator."""
+    _ROUND_CACHES.append(cached)
+    return cached
+
+
 def forget_round_caches() -> None:
-    """Drop the cached items and answers of every round (after a round is deleted: SQLite may give
-    its id to the next round, which must not inherit its cached items)."""
+    """Drop the cached items, answers and analyses of every round, the widgets' included (after a
+    round is deleted: SQLite may give its id to the next round, which must not inherit its caches)."""
     _round_items.clear()
     _round_data.clear()
     _cached_analysis.clear()
+    _analysable_rounds.clear()
+    for cached in _ROUND_CACHES:
+        cached.clear()

@@ -96,6 +96,7 @@ from calibration.rounds.status import (
     latest_response_marker,
     open_rounds,
     responses_marker,
+    round_data_marker,
     round_responses,
     round_status,
 )
@@ -171,6 +172,7 @@ __all__ = [
     "response_history",
     "responses_marker",
     "revoke_sessions",
+    "round_data_marker",
     "round_items",
     "round_responses",
     "round_status",

@@ -234,6 +234,20 @@ def latest_response_marker(engine: Engine, round: RoundRef) -> int:
         return repo.last_response_id(session, row.id) or 0
 
 
+def round_data_marker(engine: Engine, round: RoundRef) -> str:
+    """A cache key of a round's answers, never shared by two rounds: the round's id and creation time,
+    its newest response id and its number of responses.
+
+    It changes whenever an answer is added, changed or deleted. The creation time tells apart a new
+    round that SQLite gave the id of a deleted one, whose answers may even have the same ids: SQLite
+    hands out the highest id again once its row is gone.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, _ = find_round(session, round)
+        newest, total = repo.round_responses_marker(session, row.id)
+        return f"{row.id}:{row.created_at.isoformat()}:{newest}:{total}"
+
+
 def responses_marker(engine: Engine) -> str:
     """A string that changes whenever any round's answers change (added, changed or deleted): a cache key."""
     with session_scope(engine, read_only=True) as session:

@@ -845,6 +845,14 @@ def last_response_id(session: Session, round_id: int) -> int | None:
     return session.scalar(select(func.max(t.Response.id)).where(t.Response.round_id == round_id))
 
 
+def round_responses_marker(session: Session, round_id: int) -> tuple[int, int]:
+    """(newest response id, number of responses) of one round: changes with any answer or deletion."""
+    newest, total = session.execute(
+        select(func.max(t.Response.id), func.count(t.Response.id)).where(t.Response.round_id == round_id)
+    ).one()
+    return int(newest or 0), int(total)
+
+
 def responses_marker(session: Session) -> tuple[int, int]:
     """(newest response id, number of responses) over every round: changes with any answer or deletion."""
     newest, total = session.execute(select(func.max(t.Response.id), func.count(t.Response.id))).one()

@@ -95,6 +95,7 @@ _CACHE_KEY = "_analysis_round_cache_key"
 """Session-state key of the (round id, database URL, response marker) `round_analysis` last read."""
 
 
+@state.round_cache
 @st.cache_resource(max_entries=8, show_spinner="Analysing the round…")
 def _shared_analysis(url: str | None, round_id: Any, marker: str, with_scores: bool) -> RoundAnalysis:
     guideline, responses, item_rules, gold = state.cached_round_analysis(round_id, marker)
@@ -133,6 +134,7 @@ def round_analysis(
     return data, analysis
 
 
+@state.round_cache
 @st.cache_resource(max_entries=8, show_spinner="Ranking the rules…")
 def _shared_queue(url: str | None, round_id: Any, marker: str, fitted: str) -> RevisionQueue:
     from calibration.ambiguity.queue import revision_queue  # lazy: the dashboard does without
@@ -170,6 +172,7 @@ def _analysed_marker(round_: Any) -> tuple[str | None, str]:
     return state.database_url(), state.latest_response_marker(round_.id)
 
 
+@state.round_cache
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _shared_rule_items(
     url: str | None, round_id: Any, marker: str, rule_id: str
