@@ -261,7 +261,9 @@ def _marker(round_id: Any) -> str:
     return latest_response_marker(round_id)
 
 
-@st.cache_data(max_entries=64, show_spinner="Analysing the round…")
+# cache_resource, like the round's data: one shared object per key, handed back as is on a rerun
+# (cache_data would unpickle a copy of a comparison or a triage on every click).
+@st.cache_resource(max_entries=64, show_spinner="Analysing the round…")
 def _cached_analysis(
     url: str | None, name: str, round_id: Any, marker: str, _compute: Any, **params: Any
 ) -> Any:
@@ -272,7 +274,9 @@ def cached_analysis(name: str, round_id: Any, marker: str, _compute: Any, **para
     """Cache any pure analysis of a round: ``_compute(RoundResponses, **params)`` keyed by name, round, marker.
 
     The leading underscore keeps `_compute` out of the cache key; the database URL, `name`, the
-    round, the marker and `params` are the key.
+    round, the marker (`latest_response_marker`) and `params` are the key. Kept with
+    ``st.cache_resource``: the result is shared across sessions and reruns, not copied, so treat it
+    as read-only (a rerun computes and copies nothing).
     """
     return _cached_analysis(database_url(), name, round_id, marker, _compute, **params)
 

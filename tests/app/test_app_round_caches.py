@@ -3,12 +3,15 @@ cleared with every round cache when a round is deleted, and a rerun of an analys
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from calibration.rounds import service
 from tests.app.app_helpers import new_app, page, single_label_guideline
+from tests.app.lead_pages_support import make_workspace
 
 ANNOTATORS = ("Ada", "Bo", "Cy")
 
@@ -85,3 +88,65 @@ def test_forgetting_the_round_caches_clears_the_widgets_shared_analyses(app_engi
     at.run()
     assert not at.exception, at.exception
     assert calls == ["analysis", "items"] * 2  # forgotten: computed again
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo workspace (two contract pilots to compare, the example model's answers, a box pilot)."""
+    from calibration.rounds.demo_workspace import load_demo_model_answers, load_demo_workspace
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        ws = make_workspace(tmp_path_factory.mktemp("caches"), monkeypatch)
+        load_demo_workspace(ws.engine, actor=ws.lead)
+        load_demo_model_answers(ws.engine, actor=ws.lead)
+        yield ws
+        ws.engine.dispose()
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, calls: list[str]) -> None:
+    original = getattr(module, name)
+
+    def spying(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spying)
+
+
+@pytest.mark.parametrize(
+    ("script", "module", "compute", "pick"),
+    [
+        ("compare.py", "calibration.ambiguity.compare", "compare_versions", None),
+        ("model_triage.py", "calibration.agreement.model_triage", "triage_round", ("mt_round", "1.1.0")),
+        ("dashboard.py", "calibration.agreement.boxes", "box_item_disagreement", ("dash_round", "box")),
+    ],
+)
+def test_a_rerun_of_an_analysis_page_computes_and_copies_nothing(
+    demo: Any, monkeypatch: pytest.MonkeyPatch, script: str, module: str, compute: str, pick: Any
+) -> None:
+    """Compare, model triage and the box view keep their analysis in the shared cache: a rerun (a click)
+    neither computes it again nor unpickles a copy of it (the same object comes back)."""
+    import importlib
+
+    from calibration.app import state
+    from calibration.rounds.demo_workspace import DEMO_BOX_ROUND, demo_round_name
+
+    calls: list[str] = []
+    _spy(monkeypatch, importlib.import_module(module), compute, calls)
+    returned: list[Any] = []
+    cached = state.cached_analysis
+    monkeypatch.setattr(
+        state, "cached_analysis", lambda *a, **k: returned.append(cached(*a, **k)) or returned[-1]
+    )
+    at = demo.page(script, demo.lead)
+    if pick is not None:
+        name = DEMO_BOX_ROUND if pick[1] == "box" else demo_round_name(pick[1])
+        at.session_state[pick[0]] = service.get_round(demo.engine, name).id
+    at.run()
+    assert not at.exception, at.exception
+    first = list(calls)  # the box dashboard's rule drill-down ranks its images with it too
+    assert first and set(first) == {compute} and len(returned) == 1
+    at.run()  # a click on the page
+    assert not at.exception, at.exception
+    assert calls == first  # nothing computed again
+    assert len(returned) == 2 and returned[1] is returned[0]  # the shared object, not an unpickled copy
