@@ -122,21 +122,34 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
     left.number_input("Invitation links to create", 0, 100, key="rounds_links_count")
     right.number_input("Seed (makes quizzes reproducible)", 0, 10_000, key="rounds_seed")
     if kind == "pilot":
-        left.number_input("Annotators per item (0: the guideline's policy)", 0, 20, key="rounds_overlap")
+        left.number_input(
+            "Annotators per item (0: the guideline's policy)",
+            0,
+            20,
+            key="rounds_overlap",
+            persist_state="page",
+        )
         adaptive = right.checkbox(
             "Adaptive: hand items to the rules still undecided against the target",
             key="rounds_adaptive",
+            persist_state="page",
             help="Decided rules get no more items; a random control slice keeps an unbiased estimate. "
             "Annotators per item default to 2.",
         )
         if adaptive:
-            right.number_input("Random control slice (% of the items)", 0, 100, key="rounds_control")
+            right.number_input(
+                "Random control slice (% of the items)", 0, 100, key="rounds_control", persist_state="page"
+            )
     else:
         per_quiz = left.number_input(
-            "Items per quiz (0: the guideline's policy)", 0, 500, key="rounds_per_quiz"
+            "Items per quiz (0: the guideline's policy)", 0, 500, key="rounds_per_quiz", persist_state="page"
         )
         per_rule = right.number_input(
-            "At least this many items per rule (0: the guideline's policy)", 0, 50, key="rounds_per_rule"
+            "At least this many items per rule (0: the guideline's policy)",
+            0,
+            50,
+            key="rounds_per_rule",
+            persist_state="page",
         )
         if ref:
             try:
