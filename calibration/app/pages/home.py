@@ -77,12 +77,13 @@ if user.role in ("lead", "author"):
         st.success("Loaded: " + ", ".join(state.escape_markdown(n) for n in loaded))
     rounds = service.list_rounds(engine)
     versions = service.list_guideline_versions(engine)
+    finished_rounds = service.finished_round_ids(engine)
     c1, c2, c3 = st.columns(3)
     c1.metric("Guideline versions", len(versions))
     c2.metric("Rounds", len(rounds))
     c3.metric(
         "Open rounds",
-        len(service.open_rounds(rounds, service.finished_round_ids(engine))),
+        len(service.open_rounds(rounds, finished_rounds)),
         help="Rounds still waiting for answers: open, not archived, and not finished by every annotator.",
     )
     links = st.columns(3)
@@ -108,7 +109,10 @@ if user.role in ("lead", "author"):
                     "guideline": round_.guideline_ref,
                     "annotators": len(people),
                     "finished": sum(p.status == "finished" for p in people),
-                    "status": round_.status,
+                    # an open round every annotator finished waits for nothing: say so, as the count does
+                    "status": "finished"
+                    if round_.status == "open" and round_.id in finished_rounds
+                    else round_.status,
                 }
             )
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
