@@ -7,9 +7,12 @@ Pure filters of a round's canonical responses table; the pages show the items th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import combinations
+from typing import Any
 
 import pandas as pd
 
+from calibration.boxes import IOU_TOLERANCE, as_boxes, match_boxes
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 
@@ -38,6 +41,41 @@ def confusion_cell_items(
         )
     )
     return per_item[hit.astype(bool)].index
+
+
+def box_confusion_cell_items(
+    responses: pd.DataFrame, item_ids: Iterable[str], row_label: str, column_label: str, *, min_iou: float
+) -> pd.Index:
+    """Images among `item_ids` behind a cell of a boxes round's label confusion: two annotators' boxes
+    matched at `min_iou` (`calibration.boxes.match_boxes`, as the confusion counts them), one labelled
+    `row_label` and the other `column_label` (a diagonal cell: both labelled so).
+
+    Args:
+        responses: canonical responses whose answers are boxes.
+        item_ids: the images the confusion counts (a rule's items).
+        row_label, column_label: the cell's labels, as text.
+        min_iou: the task's ``min_iou``.
+
+    Returns:
+        The item ids, in item order.
+    """
+    part = responses[responses[ITEM].isin(list(item_ids))]
+    hits = [
+        item
+        for item, answers in part.groupby(ITEM, sort=True)[ANSWER]
+        if _has_matched_labels([as_boxes(a or ()) for a in answers], row_label, column_label, min_iou)
+    ]
+    return pd.Index(hits)
+
+
+def _has_matched_labels(answers: list[tuple[Any, ...]], first: str, second: str, min_iou: float) -> bool:
+    """Whether two of the answers have boxes matched at `min_iou` labelled `first` and `second`."""
+    wanted = sorted((first, second))
+    for left, right in combinations(answers, 2):
+        for match in match_boxes(left, right, min_iou=min_iou - IOU_TOLERANCE):
+            if sorted((str(left[match.left].label), str(right[match.right].label))) == wanted:
+                return True
+    return False
 
 
 def pair_disagreements(responses: pd.DataFrame, first: str, second: str) -> pd.Index | None:

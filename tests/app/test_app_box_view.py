@@ -109,3 +109,17 @@ def test_the_dashboard_of_a_boxes_round_with_gold_shows_box_f1_only_real_statist
     )
     cells = [part for cell in answers.to_numpy().ravel() if cell for part in str(cell).split("; ")]
     assert cells and all(box_text.match(part) or part == "(no box)" for part in cells), cells[:5]
+
+
+def test_a_click_on_a_box_label_confusion_cell_lists_the_images_behind_it(app_engine, app_lead):
+    """The confusion of a boxes round counts the labels of matched boxes: its cell lists the images where
+    two annotators' matched boxes carry those labels (whole answers never equal a label)."""
+    at, _round = _demo_box_dashboard(app_engine, app_lead)
+    at.session_state["dash_confusion"] = {"selection": {"points": [{"x": "person", "y": "person"}]}}
+    at.run()
+    assert not at.exception, at.exception
+    assert "Items behind the cell person → person:" in [c.value for c in at.caption]
+    tables = [d.value for d in at.dataframe if "box disagreement" in d.value.columns]
+    rule_items, behind = tables[0], tables[-1]
+    assert len(tables) == 2 and len(behind) > 0
+    assert set(behind.index) <= set(rule_items.index)

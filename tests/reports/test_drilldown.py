@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from calibration.reports.drilldown import confusion_cell_items, pair_disagreements
+from calibration.reports.drilldown import box_confusion_cell_items, confusion_cell_items, pair_disagreements
 
 
 def _responses(rows):
@@ -52,3 +52,29 @@ def test_a_pair_disagrees_on_the_items_both_answered_differently():
 
 def test_an_annotator_without_answers_gives_none():
     assert pair_disagreements(ANSWERS, "a", "nobody") is None
+
+
+def test_a_box_confusion_cell_lists_the_images_with_boxes_matched_under_those_labels():
+    """Boxes: the cell counts pairs of boxes matched at min_iou, so its images are those where two
+    annotators' matched boxes carry the two labels (not whole answers equal to a label)."""
+    from calibration.boxes import Box
+
+    car, near = Box("car", 0, 0, 10, 10), Box("person", 1, 0, 10, 10)  # IoU 0.82
+    far = Box("person", 50, 50, 10, 10)
+    rows = [
+        ("img1", "a", (car,)),
+        ("img1", "b", (near,)),  # matched: car vs person
+        ("img2", "a", (car,)),
+        ("img2", "b", (far,)),  # no overlap: not matched
+        ("img3", "a", (car,)),
+        ("img3", "b", (Box("car", 0, 0, 10, 10),)),  # matched: car vs car
+        ("img4", "a", (car,)),
+        ("img4", "b", (Box("person", 6, 0, 10, 10),)),  # IoU 0.25: below min_iou
+    ]
+    responses = pd.DataFrame(rows, columns=["item_id", "annotator_id", "answer"])
+    items = ["img1", "img2", "img3", "img4"]
+    assert list(box_confusion_cell_items(responses, items, "car", "person", min_iou=0.5)) == ["img1"]
+    assert list(box_confusion_cell_items(responses, items, "person", "car", min_iou=0.5)) == ["img1"]
+    assert list(box_confusion_cell_items(responses, items, "car", "car", min_iou=0.5)) == ["img3"]
+    assert list(box_confusion_cell_items(responses, items, "car", "person", min_iou=0.2)) == ["img1", "img4"]
+    assert list(box_confusion_cell_items(responses, ["img3"], "car", "person", min_iou=0.5)) == []

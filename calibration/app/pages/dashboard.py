@@ -19,7 +19,7 @@ from calibration.app.widgets.analysis_round import (
 from calibration.app.widgets.box_view import show_box_dashboard
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.reports.charts import selected_rule
-from calibration.reports.drilldown import confusion_cell_items, pair_disagreements
+from calibration.reports.drilldown import box_confusion_cell_items, confusion_cell_items, pair_disagreements
 from calibration.reports.tables import flag_name, items_side_by_side, statistic_name
 from calibration.responses import ANNOTATOR, ITEM, items_of_rule
 
@@ -186,7 +186,12 @@ with st.container(border=True):
         point = selected_point(chart_event("dash_confusion", conf_event))
         if point and point.get("x") is not None and point.get("y") is not None:
             row_label, column_label = str(point["y"]), str(point["x"])
-            hit = confusion_cell_items(data.responses, item_ids, row_label, column_label)
+            if guideline.task.type == "boxes":  # labels of boxes matched at min_iou, not whole answers
+                hit = box_confusion_cell_items(
+                    data.responses, item_ids, row_label, column_label, min_iou=guideline.task.min_iou
+                )
+            else:
+                hit = confusion_cell_items(data.responses, item_ids, row_label, column_label)
             st.caption(
                 f"Items behind the cell {escape_markdown(row_label)} → {escape_markdown(column_label)}:"
             )
