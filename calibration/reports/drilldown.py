@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from calibration.boxes import IOU_TOLERANCE, as_boxes, match_boxes
+from calibration.boxes import IOU_TOLERANCE, as_boxes, match_boxes, score_boxes
 from calibration.responses import ANNOTATOR, ANSWER, ITEM
 
 
@@ -90,3 +90,33 @@ def pair_disagreements(responses: pd.DataFrame, first: str, second: str) -> pd.I
         return None
     paired = wide.dropna(subset=[first, second])
     return pd.Index(paired.index[paired[first].astype(str) != paired[second].astype(str)]).astype(str)
+
+
+def box_pair_disagreements(
+    responses: pd.DataFrame, first: str, second: str, *, min_iou: float
+) -> pd.Index | None:
+    """Images both annotators boxed differently: some box of one has no box of the other matched at
+    `min_iou` with its label (`calibration.boxes.score_boxes` of one answer against the other below F1 1).
+    Boxes a pixel apart agree, where their answers as text would differ.
+
+    Returns:
+        The item ids as text, in item order; None when either annotator has no answer.
+    """
+    both = responses[responses[ANNOTATOR].isin([first, second])].drop_duplicates(
+        [ITEM, ANNOTATOR], keep="last"
+    )
+    answers = both.set_index([ITEM, ANNOTATOR])[ANSWER]
+    people = set(both[ANNOTATOR])
+    if first not in people or second not in people:
+        return None
+    shared = sorted(
+        set(both.loc[both[ANNOTATOR] == first, ITEM]) & set(both.loc[both[ANNOTATOR] == second, ITEM])
+    )
+    differ = [
+        item
+        for item in shared
+        if not score_boxes(
+            as_boxes(answers[(item, first)] or ()), as_boxes(answers[(item, second)] or ()), min_iou
+        ).is_correct
+    ]
+    return pd.Index(differ).astype(str)

@@ -123,3 +123,17 @@ def test_a_click_on_a_box_label_confusion_cell_lists_the_images_behind_it(app_en
     rule_items, behind = tables[0], tables[-1]
     assert len(tables) == 2 and len(behind) > 0
     assert set(behind.index) <= set(rule_items.index)
+
+
+def test_a_click_on_a_box_annotator_pair_lists_the_images_they_boxed_differently(app_engine, app_lead):
+    """Two people's boxes a pixel apart agree: the pair's images are those where a box has no match at
+    min_iou with the same label, not every image whose answers differ as text."""
+    at, box_round = _demo_box_dashboard(app_engine, app_lead)
+    first, second = "Amara (demo)", "Bastian (demo)"
+    at.session_state["dash_pairs"] = {"selection": {"points": [{"x": second, "y": first}]}}
+    at.run()
+    assert not at.exception, at.exception
+    (caption,) = [c.value for c in at.caption if "disagree:" in c.value]
+    shown = int(caption.split(" ")[0])
+    images = service.round_responses(app_engine, box_round.id).responses["item_id"].nunique()
+    assert 0 < shown < images

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from calibration.reports.drilldown import box_confusion_cell_items, confusion_cell_items, pair_disagreements
+from calibration.reports.drilldown import (
+    box_confusion_cell_items,
+    box_pair_disagreements,
+    confusion_cell_items,
+    pair_disagreements,
+)
 
 
 def _responses(rows):
@@ -78,3 +83,22 @@ def test_a_box_confusion_cell_lists_the_images_with_boxes_matched_under_those_la
     assert list(box_confusion_cell_items(responses, items, "car", "car", min_iou=0.5)) == ["img3"]
     assert list(box_confusion_cell_items(responses, items, "car", "person", min_iou=0.2)) == ["img1", "img4"]
     assert list(box_confusion_cell_items(responses, ["img3"], "car", "person", min_iou=0.5)) == []
+
+
+def test_two_annotators_disagree_on_boxes_only_beyond_min_iou_or_on_a_label():
+    from calibration.boxes import Box
+
+    car = Box("car", 0, 0, 10, 10)
+    rows = [
+        ("img1", "a", (car,)),
+        ("img1", "b", (Box("car", 1, 0, 10, 10),)),  # a pixel apart: agree
+        ("img2", "a", (car,)),
+        ("img2", "b", (Box("person", 0, 0, 10, 10),)),  # another label
+        ("img3", "a", (car,)),
+        ("img3", "b", ()),  # left out
+        ("img4", "a", (car,)),  # b did not answer
+    ]
+    responses = pd.DataFrame(rows, columns=["item_id", "annotator_id", "answer"])
+    assert list(box_pair_disagreements(responses, "a", "b", min_iou=0.5)) == ["img2", "img3"]
+    assert list(pair_disagreements(responses, "a", "b")) == ["img1", "img2", "img3"]  # as text: all differ
+    assert box_pair_disagreements(responses, "a", "c", min_iou=0.5) is None

@@ -19,7 +19,12 @@ from calibration.app.widgets.analysis_round import (
 from calibration.app.widgets.box_view import show_box_dashboard
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.reports.charts import selected_rule
-from calibration.reports.drilldown import box_confusion_cell_items, confusion_cell_items, pair_disagreements
+from calibration.reports.drilldown import (
+    box_confusion_cell_items,
+    box_pair_disagreements,
+    confusion_cell_items,
+    pair_disagreements,
+)
 from calibration.reports.tables import flag_name, items_side_by_side, statistic_name
 from calibration.responses import ANNOTATOR, ITEM, items_of_rule
 
@@ -228,7 +233,10 @@ else:
     point = selected_point(chart_event("dash_pairs", pair_event))
     if point and point.get("x") and point.get("y") and point["x"] != point["y"]:
         first, second = str(point["y"]), str(point["x"])
-        differ = pair_disagreements(data.responses, first, second)
+        if guideline.task.type == "boxes":  # boxes a pixel apart agree
+            differ = box_pair_disagreements(data.responses, first, second, min_iou=guideline.task.min_iou)
+        else:
+            differ = pair_disagreements(data.responses, first, second)
         if differ is not None:
             st.caption(
                 f"{len(differ)} items where {escape_markdown(first)} and {escape_markdown(second)} disagree:"
