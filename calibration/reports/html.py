@@ -53,20 +53,27 @@ def _with_ci(row: Mapping[str, Any], statistic: str) -> str:
 
 
 def _rule_rows(analysis: RoundAnalysis) -> list[dict[str, str]]:
+    """One row per rule; a statistic the task type does not have (kappa and AC1 of boxes) is left out."""
     rows = []
     with_gold = analysis.has_gold
-    for rule_id, row in analysis.rules.iterrows():
+    boxes = analysis.guideline.task.type == "boxes"
+    rules = analysis.rules
+    has = {s for s in ("cohen_kappa_mean", "gwet_ac1", "percent_agreement") if rules[s].notna().any()}
+    for rule_id, row in rules.iterrows():
         shown = {
             "Rule": str(rule_id),
             "Title": str(row["title"]),
             "Items": str(int(row["n_items"])),
             "Alpha [95% CI]": _with_ci(row, "krippendorff_alpha"),
-            "Kappa [95% CI]": _with_ci(row, "cohen_kappa_mean"),
-            "AC1 [95% CI]": _with_ci(row, "gwet_ac1"),
-            "Agreement": _num(row["percent_agreement"]),
         }
-        if with_gold:
-            shown["Accuracy vs gold"] = _num(row["gold_accuracy"])
+        if "cohen_kappa_mean" in has:
+            shown["Kappa [95% CI]"] = _with_ci(row, "cohen_kappa_mean")
+        if "gwet_ac1" in has:
+            shown["AC1 [95% CI]"] = _with_ci(row, "gwet_ac1")
+        if "percent_agreement" in has:
+            shown["Agreement"] = _num(row["percent_agreement"])
+        if with_gold:  # for boxes, the mean box F1 against gold (boxes matched at min_iou)
+            shown["Box F1 vs gold" if boxes else "Accuracy vs gold"] = _num(row["gold_accuracy"])
         shown["Flags"] = str(row["flags_text"])
         rows.append(shown)
     return rows

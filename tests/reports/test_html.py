@@ -59,3 +59,19 @@ def test_unknown_format_is_refused(contract, small_round, report_for):
     responses, item_rules, gold, rules = small_round
     with pytest.raises(DataError, match="unknown report format 'pdf'; expected html or md"):
         render_round_report(contract, responses, item_rules, gold, report=report_for(rules), fmt="pdf")
+
+
+def test_report_of_a_boxes_round_shows_box_f1_and_only_the_statistics_boxes_have():
+    from calibration.demo import GUIDELINES_DIR
+    from calibration.demo_boxes import simulate_box_responses
+    from calibration.guidelines.loading import read_guideline_file
+    from calibration.responses import gold_series, item_rules_frame
+
+    guideline = read_guideline_file(GUIDELINES_DIR / "street-objects" / "1.0.0.yaml").guideline
+    responses = simulate_box_responses(guideline, seed=0)
+    item_rules = item_rules_frame({item.id: item.rules for item in guideline.items})
+    gold = gold_series(guideline.gold_answers())
+    page = render_round_report(guideline, responses, item_rules, gold, fmt="md")
+    header = next(line for line in page.splitlines() if line.startswith("| Rule |"))
+    assert "Box F1 vs gold" in header and "| Alpha " in header
+    assert "Kappa" not in header and "AC1" not in header and "Agreement" not in header
