@@ -186,6 +186,7 @@ def test_create_round_form_previews_the_quiz_length_and_resets_after_creation(ap
     # every field is back to its default for the next round
     assert at.text_input(key="rounds_name").value == ""
     assert at.checkbox(key="rounds_cite").value is False
+    assert at.number_input(key="rounds_per_quiz").value == 0  # kept while hidden, still reset here
     assert at.number_input(key="rounds_per_quiz").value == 0
     assert at.number_input(key="rounds_links_count").value == 3
     at.text_input(key="rounds_name").input("Second cohort")

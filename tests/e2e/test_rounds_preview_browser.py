@@ -109,6 +109,18 @@ def test_the_quiz_length_preview_follows_the_guideline_and_the_settings_survive_
             _choose(page, ".st-key-rounds_ref", "street-objects@1.0.0")
             expect(per_quiz).to_have_value("6")
             expect(form.get_by_text(sentence("street-objects@1.0.0", 6), exact=True)).to_be_visible()
+
+            step = "a created round resets the form, the kept setting too"
+            form.get_by_label("Round name", exact=True).fill("March cohort")
+            form.get_by_role("button", name="Create round").click()
+            expect(page.get_by_text("Created the round March cohort.")).to_be_visible(timeout=TIMEOUT)
+            wait_idle(page)
+            (created,) = service.list_rounds(engine)
+            assert created.settings["items_per_quiz"] == 6
+            if not form.get_by_label("Round name", exact=True).is_visible():
+                form.get_by_text("Create a round").click()  # closed once a round exists
+            expect(form.get_by_label("Items per quiz (0: the guideline's policy)")).to_have_value("0")
+            expect(form.get_by_label("Round name", exact=True)).to_have_value("")
         except Exception as error:
             ARTIFACTS.mkdir(exist_ok=True)
             with contextlib.suppress(Exception):
