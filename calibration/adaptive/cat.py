@@ -31,6 +31,16 @@ independent of the answers, so the order reveals nothing about correctness), ``"
 annotator's current ability on the rule, expected a posteriori; only where feedback is immediate) or
 ``"none"`` (no model: exposure and hash only). Exposure control (randomesque, Kingsbury & Zara
 1989): among the ``top_k`` most informative items the least exposed across annotators is taken.
+**Label balance** (issue 14). With the items' gold labels given, the candidates within the rule are
+first narrowed to the items whose gold label has been asked on the rule fewer than ``label_slack``
+times more than its least asked label (labels with unasked items only). With the default slack 2
+no label runs more than two items ahead of another on a rule, so an annotator who answers one label
+everywhere is right on at most one item in the number of labels, plus two, and fails the rule
+however the labels are spread in the bank; one who answers it mostly fares little better. The
+narrowing uses only which items were asked, never the answers, so it reveals nothing about
+correctness; a strict turn (slack 1) would let an annotator who trusts their last answer guess the
+next item's gold label, with slack 2 the next label is forced only when one label is a whole item
+ahead.
 Everything is a function of the answers, the seed and the exposure counts; exposure changes as others
 take quizzes, so the app persists each chosen item when it is chosen.
 """
@@ -38,6 +48,7 @@ take quizzes, so the app persists each chosen item when it is chosen.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -52,6 +63,9 @@ DEFAULT_WIDTH = 0.1
 """Half-width of the indifference zone around the mark, in accuracy."""
 DEFAULT_TOP_K = 3
 """Exposure control: the least exposed of this many most informative items is asked."""
+LABEL_SLACK = 2
+"""Label balance: within a rule, no gold label is asked more than this many times more than the
+rule's least asked label (among labels with items left)."""
 _GRID = np.linspace(-6.0, 6.0, 121)
 
 
@@ -213,6 +227,8 @@ class AdaptiveBank:
         select_at: SelectAt = "cut",
         top_k: int = DEFAULT_TOP_K,
         rules: Sequence[str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        label_slack: int = LABEL_SLACK,
     ) -> AdaptiveStep:
         """The decisions so far and the next item (module docstring).
 
@@ -225,6 +241,8 @@ class AdaptiveBank:
             select_at: where item information is measured: ``cut``, ``estimate`` or ``none``.
             top_k: exposure control, see `DEFAULT_TOP_K`.
             rules: the rules the quiz is on (a retake's targets); None: every rule of the pool.
+            labels: item id -> its gold label (label balance, module docstring); None: no balance.
+            label_slack: see `LABEL_SLACK`.
         """
         wanted = self.rules if rules is None else [r for r in self.rules if r in set(rules)]
         done = [(self.index[i], float(y)) for i, y in answered if i in self.index]
@@ -267,6 +285,15 @@ class AdaptiveBank:
             return AdaptiveStep(None, decisions, [], 0, counts, llr)
         rule = min(open_rules, key=lambda r: (n[r], item_rank(seed, r)))
         candidates = unasked[rule]
+        if labels:
+            asked_labels = Counter(labels.get(self.items[k]) for k, _ in done if rule in self.item_rules[k])
+            left_labels = {labels.get(self.items[k]) for k in candidates}
+            least = min(asked_labels.get(x, 0) for x in left_labels)
+            candidates = [
+                k
+                for k in candidates
+                if asked_labels.get(labels.get(self.items[k]), 0) <= least + label_slack - 1
+            ]
         if select_at == "none":
             info = np.zeros(len(candidates))
         else:

@@ -16,6 +16,8 @@ gold answer anyway) information is measured at the annotator's current ability e
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,7 +40,7 @@ from calibration.storage import repository as repo
 from calibration.storage import tables as t
 
 if TYPE_CHECKING:
-    from calibration.guidelines.model import Guideline
+    from calibration.guidelines.model import Guideline, Item
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,19 @@ def _exposure(session: Session, round_id: int) -> dict[str, int]:
         .group_by(t.Assignment.item_id)
     )
     return {item: int(n) for item, n in session.execute(query)}
+
+
+LABEL_TASKS = ("single_label", "multi_label", "rating", "pairwise")
+
+
+def gold_labels(
+    guideline: Guideline, items: Mapping[str, Item], pool: Mapping[str, object]
+) -> dict[str, str] | None:
+    """Each pool item's gold answer as a key for label balance (label, rating and pairwise tasks;
+    None for span, ranking and box tasks, whose answers are not a few labels)."""
+    if guideline.task.type not in LABEL_TASKS:
+        return None
+    return {i: json.dumps(items[i].answer, sort_keys=True) for i in pool}
 
 
 def _threshold(guideline: Guideline) -> float:
@@ -131,6 +146,7 @@ def _step(
         exposure=_exposure(session, round_row.id),
         select_at="estimate" if policy.feedback == "immediate" else "cut",
         rules=sorted(targets) if targets else None,
+        labels=gold_labels(guideline, items, pool),
     )
 
 

@@ -234,3 +234,38 @@ def test_an_adaptive_quiz_does_not_certify_one_label_given_everywhere() -> None:
     assert any(r.startswith("kappa against gold") for r in constant.reasons)
     # the same decisions with answers that follow the gold pass
     assert result_for(dict(gold)).passed
+
+
+def test_an_adaptive_quiz_balances_the_gold_labels_within_a_rule(store: Any) -> None:
+    """Issue 14: a rule whose bank is mostly one gold label (24 POS, 6 NEG). The quiz asks the
+    labels in turn (no label two items ahead of another while both have items left), so an
+    annotator who answers POS everywhere, or mostly, fails the rule on the sequential test itself."""
+    data = adaptive_guideline_data()
+    data["rules"] = [{"id": "R-MIX", "title": "Mixed", "text": "Label the reply.", "labels": ["POS", "NEG"]}]
+    data["items"] = [
+        {
+            "id": f"{x.lower()}{k:02d}",
+            "input": f"a {x.lower()} reply, number {k}",
+            "rules": ["R-MIX"],
+            "answer": x,
+        }
+        for x, n in (("POS", 24), ("NEG", 6))
+        for k in range(n)
+    ]
+    service.publish_guideline(store.engine, Guideline.model_validate(data), store.lead)
+    service.create_calibration_round(store.engine, "cal", "adapt@1.0.0", actor=store.lead, seed=5)
+    for name, answer in (
+        ("ann", lambda item: "POS"),
+        ("bob", lambda item: "POS" if item[-1] != "3" else "NEG"),
+    ):
+        who = service.create_user(
+            store.engine, name, role="annotator", email=f"{name}@example.org", actor=store.lead
+        )
+        attempt, asked = _take(store.engine, who, answer)
+        labels = [_gold(i) for i in asked]
+        for k in range(1, len(labels) + 1):
+            if labels[: k - 1].count("NEG") < 6:
+                assert abs(labels[:k].count("POS") - labels[:k].count("NEG")) <= 2, labels
+        progress = service.adaptive_progress(store.engine, attempt.id, actor=who)
+        assert progress is not None and progress.rule_decisions == {"R-MIX": "fail"}
+        assert not service.finish_attempt(store.engine, attempt.id, actor=who).passed
