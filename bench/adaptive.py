@@ -16,6 +16,11 @@ Usage: ``python bench/adaptive.py [--repetitions 100] [--seed 0] [--skip-fit]``
      the annotator's current estimate, and the same SPRT with no item model (every item alike).
    Per policy: mean items, wrong decisions, undecided quizzes; then, per adaptive variant, the
    shortest fixed quiz with no more wrong decisions, and how many fewer items the adaptive one used.
+   First round (issue 14): a version has no item model until a round on it closes. A round of 60
+   annotators (10 of each kind above, in a seeded order) takes the adaptive quiz one after another:
+   the SPRT without an item model throughout, against the store's fallback, a provisional Rasch fit
+   on the answers of the annotators who finished before (from the 6th on,
+   `calibration.rounds.adaptive_quiz.PROVISIONAL_MIN_ANNOTATORS`); items used and wrong decisions.
 2. Model fit: 2PL on 200,000 answers (2,000 items, 500 annotators); wall-clock and CPU seconds.
 3. Next item: `next_step` and `AdaptiveBank.step` on a pool of 2,000 items (40 rules) after 60 answers; median ms, and the
    ratio to refitting the model from scratch on every answer.
@@ -205,6 +210,73 @@ def bench_quizzes(repetitions: int, seed: int) -> None:
             )
 
 
+def bench_first_round(rounds: int, seed: int, people: int = 60) -> None:
+    import pandas as pd
+
+    from calibration.adaptive.cat import AdaptiveBank
+    from calibration.adaptive.irt import fit_irt
+    from calibration.rounds.adaptive_quiz import PROVISIONAL_MIN_ANNOTATORS
+
+    a, b, _ = _bank(seed)
+    kinds = list(ANNOTATORS)
+    plain = AdaptiveBank(POOL, MARK, width=WIDTH)
+    totals: dict[str, list[float]] = {}
+    cpu = time.process_time()
+    for r in range(rounds):
+        rng = np.random.default_rng([seed, 31, r])
+        order = [kinds[k % len(kinds)] for k in rng.permutation(people)]
+        for policy in ("SPRT, no item model", "provisional Rasch"):
+            answers: list[tuple[str, str, float]] = []
+            exposure: dict[str, int] = {}
+            play = np.random.default_rng([seed, 32, r])
+            for k, kind in enumerate(order):
+                accuracy, lapse = ANNOTATORS[kind]
+                p, truth = _true_p(a, b, accuracy, lapse)
+                bank = plain
+                if policy == "provisional Rasch" and k >= PROVISIONAL_MIN_ANNOTATORS:
+                    graded = pd.DataFrame(answers, columns=["item_id", "annotator_id", "credit"])
+                    fitted = fit_irt(graded, "rasch").items
+                    params = {
+                        str(i): (float(v.discrimination), float(v.difficulty)) for i, v in fitted.iterrows()
+                    }
+                    bank = AdaptiveBank(POOL, MARK, params=params, width=WIDTH)
+                answered: list[tuple[str, float]] = []
+                while True:
+                    step = bank.step(
+                        answered, min_per_rule=3, max_per_rule=PER_RULE, seed=r * 1000 + k, exposure=exposure
+                    )
+                    if step.done:
+                        break
+                    item = step.next_item
+                    exposure[item] = exposure.get(item, 0) + 1
+                    answered.append((item, float(play.uniform() < p[ITEMS.index(item)])))
+                answers += [(i, f"p{k}", y) for i, y in answered]
+                rules = list(step.rule_decisions.values())
+                verdict = (
+                    "fail" if "fail" in rules else "pass" if all(d == "pass" for d in rules) else "undecided"
+                )
+                below = any(v < MARK - WIDTH for v in truth.values())
+                above = all(v >= MARK + WIDTH for v in truth.values())
+                bad = (verdict == "pass" and below) or (verdict == "fail" and above)
+                phase = "first 5" if k < PROVISIONAL_MIN_ANNOTATORS else "from the 6th"
+                row = totals.setdefault(f"{policy}|{phase}", [0.0, 0.0, 0.0, 0.0])
+                row[0] += len(answered)
+                row[1] += bad
+                row[2] += verdict == "undecided"
+                row[3] += 1
+    cpu = time.process_time() - cpu
+    print(
+        f"\nFirst round without an item model: {rounds} rounds x {people} annotators (10 of each kind, seeded order), "
+        f"{cpu:.0f} s CPU"
+    )
+    print(
+        f"  {'policy':<22} {'annotators':<14} {'items (mean)':>12} {'wrong':>6} {'undecided':>9} {'quizzes':>8}"
+    )
+    for key, (items, bad, undecided, n) in totals.items():
+        policy, phase = key.split("|")
+        print(f"  {policy:<22} {phase:<14} {items / n:>12.1f} {int(bad):>6} {int(undecided):>9} {int(n):>8}")
+
+
 def bench_fit(seed: int) -> float:
     import pandas as pd
 
@@ -275,8 +347,14 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=100, help="quizzes per annotator and policy")
     parser.add_argument("--seed", type=int, default=0, help="seed")
     parser.add_argument("--skip-fit", action="store_true", help="leave out the 200,000-answer fit")
+    parser.add_argument("--rounds", type=int, default=5, help="simulated first rounds of 60 annotators")
+    parser.add_argument("--only-first-round", action="store_true", help="run only the first-round comparison")
     args = parser.parse_args()
+    if args.only_first_round:
+        bench_first_round(args.rounds, args.seed)
+        return
     bench_quizzes(args.repetitions, args.seed)
+    bench_first_round(args.rounds, args.seed)
     fit = None if args.skip_fit else bench_fit(args.seed)
     bench_next_item(fit)
 

@@ -1,7 +1,7 @@
 """Adaptive pilot bench: answers needed to decide every rule, full uniform design vs the adaptive pilot.
 
 Usage: ``python bench/adaptive_pilot.py [--repetitions 100] [--seed 0] [--quick] [--scenario mixed|clear|both]
-[--stop-level 0.99]``
+[--first-look 10] [--look-every 5] [--spending obf|pocock]``
 
 A simulated pilot of 8 rules, target alpha 0.8, 2 answers per item, labels among three
 categories. Rules have a known true agreement: an annotator knows the item's label with
@@ -12,7 +12,9 @@ items per rule, 290 items): 0.95 to 0.98 and 0.00 to 0.50, every rule far from t
 Repetition ``r`` uses seed ``seed + r`` and ``4 + r % 3`` annotators (4 to 6). Every policy reads
 the same simulated answers.
 
-- **full design**: every item gets 2 answers (480); the rule decisions are `pilot_status` on all.
+- **full design**: every item gets 2 answers (480); one look at the end: a rule is decided when the
+  95% bootstrap interval shown (on at least 5 items) lies above or below the target (the fixed
+  design's rule, `calibration.adaptive.pilot_replay.decide`).
 - **uniform, stop when all decided**: the full design's items in a seeded random order, each with
   its 2 answers; it stops at the first item after which every rule is decided (else it uses all).
 - **adaptive**: the store's loop (`calibration.rounds.adaptive_pilot`): each annotator holds one
@@ -47,13 +49,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from calibration.adaptive.pilot import (
     DEFAULT_CONTROL_FRACTION,
-    STOP_LEVEL,
+    FIRST_LOOK,
+    FUTILITY,
+    LOOK_EVERY,
+    SPENDING,
     RuleStatus,
     control_slice,
     next_pilot_item,
     pilot_status,
 )
-from calibration.adaptive.pilot_replay import MIN_ITEMS
+from calibration.adaptive.pilot_replay import MIN_ITEMS, decide
 from calibration.guidelines.model import Label, Task
 
 TARGET = 0.8
@@ -85,8 +90,13 @@ CLEAR_RULES: dict[str, tuple[float, int]] = {
 }
 SCENARIOS = {"mixed": RULES, "clear": CLEAR_RULES}
 DECISIONS = ("above", "below", "undecided")
-# the level of the interval that stops a rule in the designs that look after every item (--stop-level)
-stop_level = STOP_LEVEL
+# the group-sequential look schedule of the designs that read after every item (--first-look ...)
+design: dict[str, object] = {
+    "first_look": FIRST_LOOK,
+    "look_every": LOOK_EVERY,
+    "spending": SPENDING,
+    "futility": FUTILITY,
+}
 
 
 @dataclass
@@ -151,7 +161,8 @@ class _Status:
             control=self.control,
             overlap=OVERLAP,
             seed=self.seed,
-            stop_level=stop_level,
+            intervals=False,
+            **design,  # type: ignore[arg-type]
         )
 
     def add(self, item: str, annotator: str, answers_on_item: int) -> None:
@@ -182,19 +193,16 @@ def full_design(pilot: Pilot) -> Run:
         for j in range(OVERLAP):
             who = pilot.annotators[(k + j) % n]
             rows.append((item, who, pilot.answers[(item, who)]))
-    # one look at the end: the 95% interval decides
-    status = pilot_status(
-        _frame(rows),
-        pilot.item_rules,
-        TASK,
-        TARGET,
-        overlap=OVERLAP,
-        stop_level=0.95,
-        stop_min_items=MIN_ITEMS,
-    )
+    # one look at the end: the 95% interval shown decides
+    status = pilot_status(_frame(rows), pilot.item_rules, TASK, TARGET, overlap=OVERLAP)
     return Run(
         answers=len(rows),
-        decisions={r: s.decision for r, s in status.items()},
+        decisions={
+            r: decide(list(s.interval) if s.interval else None, TARGET)
+            if s.items >= MIN_ITEMS
+            else "undecided"
+            for r, s in status.items()
+        },
         answers_per_rule=_per_rule(pilot, rows),
         estimates={r: s.estimate for r, s in status.items()},
     )
@@ -307,7 +315,8 @@ def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]], name
     print(
         f"adaptive pilot bench, scenario {name}: {len(rules)} rules, {total_items} items, target {TARGET}, "
         f"{OVERLAP} answers per item, 4-6 annotators, {repetitions} repetitions (seeds {seed}-{seed + repetitions - 1}), "
-        f"stopping interval {stop_level:.1%}; "
+        f"looks at {design['first_look']}, every {design['look_every']}, {design['spending']} spending, "
+        f"futility {design['futility']}; "
         f"{wall:.1f} s wall-clock, {cpu:.1f} s CPU"
     )
     print()
@@ -406,14 +415,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 repetitions")
     parser.add_argument("--scenario", choices=[*SCENARIOS, "both"], default="both", help="rule set")
     parser.add_argument(
-        "--stop-level",
-        type=float,
-        default=STOP_LEVEL,
-        help="level of the interval that stops a rule (adaptive, uniform-stop)",
+        "--first-look", type=int, default=FIRST_LOOK, help="completed items at a rule's first look"
+    )
+    parser.add_argument("--look-every", type=int, default=LOOK_EVERY, help="completed items between looks")
+    parser.add_argument(
+        "--spending", choices=["obf", "pocock"], default=SPENDING, help="alpha spending function"
+    )
+    parser.add_argument(
+        "--futility", type=float, default=FUTILITY, help="conditional power below which a rule stops"
     )
     args = parser.parse_args()
-    global stop_level
-    stop_level = args.stop_level
+    design.update(
+        first_look=args.first_look, look_every=args.look_every, spending=args.spending, futility=args.futility
+    )
     for name, rules in SCENARIOS.items():
         if args.scenario in (name, "both"):
             bench(10 if args.quick else args.repetitions, args.seed, rules, name)

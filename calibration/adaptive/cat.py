@@ -22,7 +22,20 @@ the Bernoulli SPRT of accuracy ``threshold - width`` against ``threshold + width
 
 **Stopping.** A rule is open while it has had fewer than ``min_per_rule`` items or is undecided,
 has unasked items and has had fewer than ``max_per_rule``; the quiz stops when no rule is open or
-after ``max_items``. A rule stopped undecided stays ``undecided`` (a retake targets it).
+after ``max_items``. A rule the test leaves undecided when the quiz stops (its items ran out, or
+the quiz reached ``max_items``) is decided by the Beta posterior of its accuracy (prior Beta(1, 1),
+`calibration.agreement.decisions`) when that reaches ``confidence`` (0 right of 4 is ``fail`` with
+posterior probability 99.97% of an accuracy under 0.8), recorded in ``posterior``; else it stays
+``undecided`` (a retake targets it).
+
+**About N items left** adds, over the open rules, the items that reach the boundary the rule leans
+to (its ratio's sign) at the mean step of its unasked items, at least its remaining quota, at most
+its unasked items. A right answer on a rule leaning to pass never raises it: the distance falls by
+the item's step, and the mean step of the items left can fall only when the rule needs more items
+than it has, where the count is capped by them. It does go up, by design, after an answer against
+the rule's lean: a right answer on a rule leaning to fail moves the fail boundary away (near the
+end that is often one more item), and a rule that turns from one side to the other now counts
+towards the other boundary. Where feedback is ``at_end`` the page does not show it.
 
 **Selection.** The next item goes to the open rule that has had the fewest items (ties: a seeded
 hash), and within it to the unasked item with the most Fisher information ``a² P (1 - P)`` at
@@ -50,7 +63,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -118,9 +131,13 @@ class AdaptiveStep(QuizStep):
 
     Attributes:
         llr: per rule id, the log likelihood ratio so far.
+        posterior: the rules the sequential test left undecided when the quiz stopped but the Beta
+            posterior decides (`calibration.agreement.decisions`): rule -> (decision, posterior
+            probability of that side of the mark).
     """
 
     llr: dict[str, float]
+    posterior: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
 class AdaptiveBank:
@@ -203,6 +220,22 @@ class AdaptiveBank:
         p = _expit(self.a[idx] * (at - self.b[idx]))
         return self.a[idx] ** 2 * p * (1 - p)
 
+    def _posterior(self, counts: Mapping[str, tuple[int, float]]) -> dict[str, tuple[str, float]]:
+        """Rules the Beta posterior (prior Beta(1, 1)) decides at the bank's confidence, with the
+        posterior probability of the decided side of the mark."""
+        from scipy import special
+
+        out: dict[str, tuple[str, float]] = {}
+        for rule, (n, credit) in counts.items():
+            if n == 0:
+                continue
+            above = float(special.betaincc(1 + credit, 1 + n - credit, self.threshold))
+            if above >= self.confidence:
+                out[rule] = ("pass", above)
+            elif 1 - above >= self.confidence:
+                out[rule] = ("fail", 1 - above)
+        return out
+
     def estimate(self, rule: str, answered: Sequence[tuple[int, float]]) -> float:
         """The annotator's ability on `rule` (EAP, prior N(θ_cut, 1)) from (item index, credit)."""
         mine = [(k, y) for k, y in answered if rule in self.item_rules[k]]
@@ -282,7 +315,10 @@ class AdaptiveBank:
             left += min(max(need, min_per_rule - n[r], 1), len(ks), cap - n[r])
         counts = {r: (n[r], credit[r]) for r in wanted}
         if not open_rules or room == 0:
-            return AdaptiveStep(None, decisions, [], 0, counts, llr)
+            # the rules that stop undecided: the Beta posterior decides them when it is that sure
+            posterior = self._posterior({r: counts[r] for r in wanted if decisions[r] == "undecided"})
+            decisions.update({r: d for r, (d, _) in posterior.items()})
+            return AdaptiveStep(None, decisions, [], 0, counts, llr, posterior)
         rule = min(open_rules, key=lambda r: (n[r], item_rank(seed, r)))
         candidates = unasked[rule]
         if labels:

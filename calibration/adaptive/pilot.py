@@ -7,22 +7,24 @@ Public API::
     next_pilot_item(status, item_rules, control=..., assigned=..., mine=..., overlap=..., annotator=...,
                     position=..., fraction=..., seed=...) -> str | None
 
-**Decision**: a rule's agreement is Krippendorff's alpha over its items that have at least two
-answers, with a 95% item-bootstrap interval (shown). The status is read after every completed
-item and a decided rule stops receiving items, so the decision uses a stricter stopping rule
-(issue 14, optional stopping): the rule is ``above`` the target when the `STOP_LEVEL` (99%)
-interval from the same replicates lies at or above it, ``below`` when it lies below, else
-``undecided``, and only once it has `STOP_MIN_ITEMS` (15) such items. On fewer items that all
-agree every bootstrap replicate is 1 and the interval is [1, 1], which would stop a rule on a run
-of luck. One look at the end of a fixed design passes ``stop_level=0.95, stop_min_items=5`` (the
-rule of `calibration.adaptive.pilot_replay`).
+**Decision** (issue 14: valid however often the round is read). A rule's agreement is
+Krippendorff's alpha over its items with at least two answers, shown with a 95% item-bootstrap
+interval. The decision is a group-sequential test (Lan & DeMets 1983) at planned looks: after the
+rule's `FIRST_LOOK`-th completed item, then every `LOOK_EVERY` items, and at its last item in the
+round (``N`` items: the information fraction of a look on ``n`` items is ``n / N``). At a look, the
+score statistic ``z = (alpha - target) / se0`` is read on the rule's first ``n`` completed items
+(in the order they got their second answer), ``se0`` being alpha's standard error *at the target*
+(`null_se`). The rule is ``above`` at the first look where ``z`` reaches the O'Brien-Fleming-type
+boundary of `calibration.adaptive.group_sequential` for one-sided error `ERROR_RATE` (2.5%),
+``below`` where ``-z`` does, and it stays so (a decision is final); else ``undecided``. So a rule
+at the target is decided above (or below) with probability at most about 2.5% whatever the number
+of reads, however many answers arrive after the decision.
 
-**About N more items.** The bootstrap interval's half-width shrinks like ``1/sqrt(n)`` in the number
-of items ``n``. With the estimate ``a`` at distance ``d = |a - target|`` from the target and the
-half-width ``h`` on the target's side, the interval clears the target after about
-``n * (h / d)**2`` items, so ``N = ceil(n * (h / d)**2) - n`` more (at least 1 and at least what
-is missing to reach `STOP_MIN_ITEMS`; ``h`` is the stopping interval's, ``d`` is floored at 0.01).
-Under `MIN_ITEMS` items, N is what is missing to reach `STOP_MIN_ITEMS`.
+**About N more items**: the standard error shrinks like ``1/sqrt(n)``; with the estimate at
+distance ``d = |alpha - target|`` (floored at 0.01) the next look at ``n'`` items is reached when
+``c' * se0 * sqrt(n / n') <= d``, so ``N = n' - n`` for the first such planned look ``n'``, or
+``ceil(n * (c * se0 / d)**2) - n`` past the rule's last item (``c`` the last look's boundary)
+when none is. Under two completed items, N is what is missing to reach the first look.
 
 **Control slice.** A seeded uniform random `fraction` of the round's items (`control_slice`) is
 handed out whatever the decisions, interleaved: each annotator's k-th item is a control item with
@@ -41,9 +43,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from calibration.adaptive.pilot_replay import MIN_ITEMS, decide, rule_interval, rule_intervals
+from calibration.adaptive.group_sequential import Spending, boundaries
+from calibration.adaptive.pilot_replay import rule_interval
 from calibration.adaptive.sequential import item_rank
-from calibration.agreement.coefficients import count_matrix, item_statistics, statistics_from_sums
+from calibration.agreement.coefficients import (
+    StatSpec,
+    _ordinal_distance,
+    count_matrix,
+    item_statistics,
+    statistics_from_sums,
+)
 from calibration.errors import DataError
 from calibration.responses import ANSWER, ITEM
 
@@ -51,8 +60,14 @@ if TYPE_CHECKING:
     from calibration.guidelines.model import Task
 
 DEFAULT_CONTROL_FRACTION = 0.2
-STOP_LEVEL = 0.99
-STOP_MIN_ITEMS = 15
+ERROR_RATE = 0.025
+"""One-sided error per direction: a rule at the target ends ``above`` (or ``below``) at most this often."""
+FIRST_LOOK = 10
+LOOK_EVERY = 5
+SPENDING: Spending = "obf"
+FUTILITY = 0.1
+"""A rule stops taking items (undecided) at a look where the conditional power to decide it by its
+last item, at the current trend, is below this; non-binding, so it never adds a wrong decision."""
 PILOT_TASKS = ("single_label", "rating", "pairwise")
 _MIN_DISTANCE = 0.01
 
@@ -64,7 +79,11 @@ class RuleStatus:
     ``items`` counts the rule's items with at least two answers; ``estimate`` and ``interval`` are
     alpha on them (the adaptive estimate), ``control_*`` the same on the control slice only.
     ``more_items`` is "about N more items" for an undecided rule (None once decided);
-    ``items_left`` the rule's items that do not have two answers yet.
+    ``items_left`` the rule's items that do not have two answers yet; ``decided_at`` the completed
+    items at the look that decided the rule (None while undecided); ``z`` the score statistic
+    ``(alpha - target) / se0`` on every completed item and ``se0`` its standard error at the target
+    (None without them); ``futile`` whether a look found that the rule cannot be decided on the
+    round's items at the current trend (it then takes no more items).
     """
 
     rule: str
@@ -78,7 +97,10 @@ class RuleStatus:
     more_items: int | None
     items_left: int
     overlap: int = 2
-    stop_interval: tuple[float, float] | None = None
+    decided_at: int | None = None
+    z: float | None = None
+    futile: bool = False
+    se0: float | None = None
 
     def sentence(self) -> str:
         """What the lead reads: decided above/below target, or about N more items to decide."""
@@ -87,7 +109,9 @@ class RuleStatus:
         if self.decision == "below":
             return "decided below target"
         text = f"about {self.more_items} more items with {self.overlap} answers each to decide"
-        if self.more_items is not None and self.more_items > self.items_left:
+        if self.futile:
+            text += ", more than this round has: it takes no more (besides the control slice)"
+        elif self.more_items is not None and self.more_items > self.items_left:
             text += f" (only {self.items_left} left in the round)"
         return text
 
@@ -113,17 +137,115 @@ def _alpha(stats: np.ndarray, spec: object, rows: list[int]) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def look_sizes(total: int, first_look: int = FIRST_LOOK, look_every: int = LOOK_EVERY) -> list[int]:
+    """The completed-item counts at which a rule of `total` items is read: `first_look`, then every
+    `look_every`, and `total` (a single look at `total` when it is at most `first_look`)."""
+    if total <= 0:
+        return []
+    sizes = list(range(max(first_look, 2), total, max(look_every, 1)))
+    return [*sizes, total]
+
+
+def null_se(stats: np.ndarray, spec: StatSpec, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """Alpha and its standard error under ``alpha = target``, on every prefix of the item rows.
+
+    Alpha is ``1 - sum(u_i)`` with ``u_i = (N - 1) o_i / D_e`` (``o_i`` the item's observed
+    disagreement, ``N`` the pairable values, ``D_e`` the expected disagreement, both taken as fixed).
+    At the target, ``E sum(u_i) = 1 - target``, spread over the items by their pairable values
+    ``m_i``: ``mu_i = (1 - target) m_i / N``. Each ``u_i`` lies in ``[0, U_i]`` with
+    ``U_i = (N - 1) delta_max m_i / D_e``, so its variance is at most ``mu_i (U_i - mu_i)``
+    (Bhatia & Davis 2000). For two answers on a nominal scale ``u_i`` takes only those two values
+    and this is the binomial variance of the disagreement count; for ratings it is conservative.
+
+    Returns:
+        (alpha, se0), one value per prefix (NaN where alpha is undefined).
+    """
+    prefix = np.cumsum(stats, axis=0)
+    alpha = statistics_from_sums(prefix, spec)["krippendorff_alpha"]
+    marg = stats[:, spec.marginals]
+    m = marg.sum(axis=1)
+    n_c = prefix[:, spec.marginals]
+    total = n_c.sum(axis=1)
+    if spec.delta is not None:
+        delta = np.broadcast_to(spec.delta, (len(stats), spec.q, spec.q))
+    else:
+        delta = _ordinal_distance(n_c)
+    d_e = np.einsum("nk,nkl,nl->n", n_c, delta, n_c)
+    d_max = delta.reshape(len(stats), -1).max(axis=1)
+    m2 = np.cumsum(m**2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (1 - target) * m2 / total * (d_max * (total - 1) / d_e - (1 - target) / total)
+        se = np.sqrt(np.where(var > 0, var, np.nan))
+    return alpha, se
+
+
+def conditional_power(z: float, fraction: float, last_cut: float) -> float:
+    """The probability that the score statistic ends beyond the last boundary (either side) at the
+    rule's last item, its drift being the current trend (``z / sqrt(fraction)`` per unit of
+    information; Lan, Simon & Halperin 1982; Jennison & Turnbull 2000, ch. 10)."""
+    if fraction >= 1:
+        return float(abs(z) >= last_cut)
+    b = z * math.sqrt(fraction)
+    mean = b + (b / fraction) * (1 - fraction)
+    sd = math.sqrt(1 - fraction)
+    up = 0.5 * math.erfc((last_cut - mean) / (sd * math.sqrt(2)))
+    down = 0.5 * math.erfc((last_cut + mean) / (sd * math.sqrt(2)))
+    return up + down
+
+
+def _decide(
+    alpha: np.ndarray,
+    se: np.ndarray,
+    target: float,
+    looks: list[int],
+    cuts: tuple[float, ...],
+    futility: float = FUTILITY,
+) -> tuple[str, int | None, bool]:
+    """The first look whose score statistic crosses its boundary: (decision, items at that look,
+    whether an earlier look found the rule futile)."""
+    futile = False
+    last = next((c for c in reversed(cuts) if math.isfinite(c)), math.inf)
+    for size, cut in zip(looks, cuts, strict=True):
+        if size > len(alpha):
+            break
+        a, s = alpha[size - 1], se[size - 1]
+        if not (math.isfinite(a) and math.isfinite(s)):
+            continue
+        z = (a - target) / s
+        if math.isfinite(cut) and z >= cut:
+            return "above", size, futile
+        if math.isfinite(cut) and z <= -cut:
+            return "below", size, futile
+        if size < looks[-1] and conditional_power(z, size / looks[-1], last) < futility:
+            futile = True
+    return "undecided", None, futile
+
+
 def _more_items(
-    n: int, estimate: float | None, interval: list[float] | None, target: float, minimum: int
+    n: int, estimate: float | None, se: float | None, target: float, looks: list[int], cuts: tuple[float, ...]
 ) -> int:
-    if n < MIN_ITEMS:
-        return max(MIN_ITEMS, minimum) - n
-    if estimate is None or interval is None:
-        return max(n, minimum - n)
-    low, high = interval
-    half = (estimate - low) if estimate >= target else (high - estimate)
+    ahead = [(size, cut) for size, cut in zip(looks, cuts, strict=True) if size > n]
+    if n < 2 or estimate is None or se is None or not math.isfinite(se):
+        return max(1, (ahead[0][0] if ahead else FIRST_LOOK) - n)
     distance = max(abs(estimate - target), _MIN_DISTANCE)
-    return max(1, minimum - n, math.ceil(n * (max(half, 0.0) / distance) ** 2) - n)
+    for size, cut in ahead:
+        if math.isfinite(cut) and cut * se * math.sqrt(n / size) <= distance:
+            return size - n
+    last = next((c for c in reversed(cuts) if math.isfinite(c)), 1.96)
+    beyond = math.ceil(n * (last * se / distance) ** 2) - n
+    return max(1, beyond, (looks[-1] - n + 1) if looks else 1)
+
+
+def _completion_order(frame: pd.DataFrame, index: Mapping[str, int]) -> list[int]:
+    """Item rows in the order they got their second answer (the order of the responses)."""
+    seen: dict[int, int] = {}
+    order: list[int] = []
+    for item in frame[ITEM].astype(str):
+        k = index[item]
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] == 2:
+            order.append(k)
+    return order
 
 
 def pilot_status(
@@ -135,21 +257,29 @@ def pilot_status(
     control: Collection[str] = (),
     overlap: int = 2,
     seed: int = 0,
-    stop_level: float = STOP_LEVEL,
-    stop_min_items: int = STOP_MIN_ITEMS,
+    error_rate: float = ERROR_RATE,
+    first_look: int = FIRST_LOOK,
+    look_every: int = LOOK_EVERY,
+    spending: Spending = SPENDING,
+    futility: float = FUTILITY,
+    intervals: bool = True,
 ) -> dict[str, RuleStatus]:
     """Per rule: the decision against `target`, both estimates and about how many more items (module docstring).
 
     Args:
-        responses: canonical responses of the round so far (item_id, annotator_id, answer).
+        responses: canonical responses of the round so far (item_id, annotator_id, answer), in the
+            order they were given (it orders the looks).
         item_rules: the round's items and their rules (items without a rule are ignored).
         task: the guideline's task (single_label, rating or pairwise).
         target: the agreement (alpha) a rule should reach (the policy's ``pilot_target``).
         control: the control slice (`control_slice`).
         overlap: answers each item gets in the round (for the sentence).
-        seed: seeds the bootstrap.
-        stop_level: the level of the interval that decides (`STOP_LEVEL` for a pilot read after
-            every item; 0.95 for one look at the end of a fixed design).
+        seed: seeds the bootstrap of the interval shown.
+        error_rate, first_look, look_every, spending, futility: the group-sequential design
+            (module docstring); ``first_look`` at least the rule's items gives one look at the end,
+            ``futility=0`` never stops a rule undecided.
+        intervals: compute the bootstrap intervals shown (they decide nothing; the bench leaves
+            them out).
 
     Raises:
         DataError: another task type.
@@ -171,18 +301,30 @@ def pilot_status(
     answers = frame[ANSWER].map(codes).to_numpy(dtype=np.int64)
     counts = count_matrix(unit, answers, len(items), len(categories))
     stats, spec = item_statistics(counts, task.measurement_level)
-    paired = counts.sum(axis=1) >= 2
+    order = _completion_order(frame, index)
     controls = {str(i) for i in control}
     rules = sorted({str(r) for i in items for r in item_rules[i]})
     out: dict[str, RuleStatus] = {}
     for rule in rules:
-        members = [index[i] for i in items if rule in item_rules[i]]
-        rows = [k for k in members if paired[k]]
+        members = {index[i] for i in items if rule in item_rules[i]}
+        rows = [k for k in order if k in members]
         control_rows = [k for k in rows if items[k] in controls]
-        interval, stop = rule_intervals(stats, spec, rows, seed, (0.95, stop_level))
-        control_interval = rule_interval(stats, spec, control_rows, seed)
+        interval = rule_interval(stats, spec, rows, seed) if intervals else None
+        control_interval = rule_interval(stats, spec, control_rows, seed) if intervals else None
         estimate = _alpha(stats, spec, rows)
-        decision = decide(stop, target) if len(rows) >= stop_min_items else "undecided"
+        looks = look_sizes(len(members), first_look, look_every)
+        cuts = boundaries([n / len(members) for n in looks], error_rate, spending)
+        if rows:
+            alpha, se = null_se(stats[rows], spec, target)
+        else:
+            alpha = se = np.zeros(0)
+        decision, decided_at, futile = _decide(alpha, se, target, looks, cuts, futility)
+        se_now = float(se[-1]) if len(se) else None
+        z = (
+            (estimate - target) / se_now
+            if estimate is not None and se_now and math.isfinite(se_now)
+            else None
+        )
         out[rule] = RuleStatus(
             rule=rule,
             decision=decision,
@@ -194,16 +336,24 @@ def pilot_status(
             control_interval=(control_interval[0], control_interval[1]) if control_interval else None,
             more_items=None
             if decision != "undecided"
-            else _more_items(len(rows), estimate, stop, target, stop_min_items),
+            else max(
+                _more_items(len(rows), estimate, se_now, target, looks, cuts),
+                len(members) - len(rows) + 1 if futile else 1,
+            ),
             items_left=len(members) - len(rows),
             overlap=overlap,
-            stop_interval=(stop[0], stop[1]) if stop else None,
+            decided_at=decided_at,
+            z=z,
+            futile=futile,
+            se0=se_now if se_now is not None and math.isfinite(se_now) else None,
         )
     return out
 
 
 def _width(status: RuleStatus) -> float:
-    return math.inf if status.interval is None else status.interval[1] - status.interval[0]
+    """How undetermined a rule is: its standard error at the target (the width of a score interval
+    up to a constant); a rule without one (under two completed items) first."""
+    return math.inf if status.se0 is None or not math.isfinite(status.se0) else status.se0
 
 
 def next_pilot_item(
@@ -224,9 +374,10 @@ def next_pilot_item(
     Candidates are the items the annotator does not have whose assignments are under `overlap`.
     The annotator's `position`-th item is a control item with probability `fraction` (seeded per
     annotator and position) while control items need answers. Otherwise it goes to the undecided
-    rule whose interval is widest (a rule under `MIN_ITEMS` items first); within it, items that
+    rule whose standard error at the target is largest (a rule under two completed items first); within it, items that
     already have answers come first (to complete them), then a seeded order. Decided rules get no
-    more items. When no undecided rule has a candidate, the rest of the control slice is handed out.
+    more items, nor do futile ones. When no undecided rule has a candidate, the rest of the control
+    slice is handed out.
 
     Args:
         status: `pilot_status` of the round now.
@@ -249,7 +400,9 @@ def next_pilot_item(
     open_rules = [
         r
         for r, s in status.items()
-        if s.decision == "undecided" and any(r in item_rules[i] for i in free if i not in controls)
+        if s.decision == "undecided"
+        and not s.futile
+        and any(r in item_rules[i] for i in free if i not in controls)
     ]
     if open_rules:
         rule = max(open_rules, key=lambda r: (_width(status[r]), -item_rank(seed, f"rule:{r}")))

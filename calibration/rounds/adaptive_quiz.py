@@ -72,6 +72,58 @@ def _model_params(session: Session, version_id: int) -> dict[str, tuple[float, f
     return {str(i): (float(v["discrimination"]), float(v["difficulty"])) for i, v in items.items()}
 
 
+PROVISIONAL_MIN_ANNOTATORS = 5
+"""A version without a stored item model gets a provisional Rasch fit once this many annotators
+have finished a quiz in the round (issue 14: the first round)."""
+_provisional_cache: dict[tuple[int, tuple[int, ...]], dict[str, tuple[float, float]]] = {}
+
+
+def _provisional_params(
+    session: Session, round_row: t.Round, guideline: Guideline, items: Mapping[str, Item]
+) -> dict[str, tuple[float, float]] | None:
+    """A Rasch fit (`calibration.adaptive.irt`) on the answers of the round's finished attempts,
+    once `PROVISIONAL_MIN_ANNOTATORS` annotators have one; None before. Refitted only when another
+    attempt finishes (cached by the finished attempts), so an attempt's steps in between share it."""
+    finished = session.execute(
+        select(t.Attempt.id, t.Attempt.annotator_id).where(
+            t.Attempt.round_id == round_row.id, t.Attempt.finished_at.is_not(None)
+        )
+    ).all()
+    if len({a for _, a in finished}) < PROVISIONAL_MIN_ANNOTATORS:
+        return None
+    key = (round_row.id, tuple(sorted(i for i, _ in finished)))
+    if key in _provisional_cache:
+        return _provisional_cache[key]
+    import pandas as pd
+
+    from calibration.adaptive.irt import fit_irt
+
+    who = dict(finished)
+    rows = [
+        r
+        for r in repo.current_responses(session, list(who))
+        if r.item_id in items and items[r.item_id].answer is not None
+    ]
+    if not rows:
+        return None
+    golds = [parse_answer(guideline.task, items[r.item_id].answer, items[r.item_id].input) for r in rows]
+    given = [canonical_value(guideline.task.type, r.answer) for r in rows]
+    credit = answers_credit(guideline.task.type, given, golds, min_iou=guideline.task.min_iou)
+    graded = pd.DataFrame(
+        {
+            "item_id": [r.item_id for r in rows],
+            "annotator_id": [str(who[r.attempt_id]) for r in rows],
+            "credit": credit,
+        }
+    ).drop_duplicates(["item_id", "annotator_id"], keep="last")
+    fitted = fit_irt(graded, "rasch").items
+    params = {str(i): (float(v.discrimination), float(v.difficulty)) for i, v in fitted.iterrows()}
+    if len(_provisional_cache) > 64:
+        _provisional_cache.clear()
+    _provisional_cache[key] = params
+    return params
+
+
 def _exposure(session: Session, round_id: int) -> dict[str, int]:
     query = (
         select(t.Assignment.item_id, func.count())
@@ -135,7 +187,8 @@ def _step(
     bank = AdaptiveBank(
         pool,
         _threshold(guideline),
-        params=_model_params(session, version.id),
+        params=_model_params(session, version.id)
+        or _provisional_params(session, round_row, guideline, items),
         confidence=policy.decision_confidence,
     )
     return bank.step(

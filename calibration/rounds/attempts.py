@@ -456,11 +456,19 @@ def _adaptive_result(result: Any, step: Any) -> Any:
     frame = result.rule_decisions.copy()
     if not frame.empty:
         frame["decision"] = [decisions.get(str(r), "undecided") for r in frame.index]
-    reasons = [
-        f"rule {r}: {d} by the sequential test after {step.counts[r][0]} item(s)"
-        for r, d in sorted(decisions.items())
-        if d != "pass"
-    ]
+    posterior: dict[str, tuple[str, float]] = getattr(step, "posterior", {}) or {}
+
+    def reason(rule: str, decision: str) -> str:
+        if rule in posterior:
+            side = "under" if decision == "fail" else "at least"
+            return (
+                f"rule {rule}: {decision} by the Beta posterior after {step.counts[rule][0]} item(s) "
+                f"(the sequential test stopped undecided): probability {posterior[rule][1]:.1%} "
+                f"that the accuracy is {side} the mark"
+            )
+        return f"rule {rule}: {decision} by the sequential test after {step.counts[rule][0]} item(s)"
+
+    reasons = [reason(r, d) for r, d in sorted(decisions.items()) if d != "pass"]
     chance_corrected = [r for r in result.reasons if r.startswith(KAPPA_REASONS)]
     reasons += chance_corrected
     return dataclasses.replace(

@@ -27,8 +27,9 @@ def _bench() -> Any:
 
 
 bench = _bench()
-# One rule on which everyone agrees, one on which nobody does: both are clear, and decidable on a
-# handful of items, so an adaptive pilot must stop each long before its 30 items.
+# One rule on which everyone agrees, one on which nobody does. At the target 0.8 the random rule is
+# decided below at an early look; the agreeing one only late: 30 agreements in a row happen 1.4% of
+# the time to a rule right at the target, so a valid test needs most of its items.
 CLEAR = {"agree": (1.0, 30), "random": (0.0, 30)}
 
 
@@ -40,28 +41,28 @@ def test_adaptive_pilot_stops_serving_decided_rules_and_uses_fewer_answers_with_
     run = bench.adaptive(pilot, seed)
     assert run.decisions == full.decisions
     assert run.handed_to_decided == 0
-    # a rule stops on 15 completed items at the earliest: 60 answers for both
-    assert run.answers_all_decided is not None and run.answers_all_decided < 80
-    # all answers, the rest of the 12-item control slice included, stay well under the full design
-    assert run.answers < 0.75 * full.answers
-    # each rule got fewer answers than its full 60
-    assert all(n < 60 for n in run.answers_per_rule.values())
+    # the random rule is decided at its first looks (10 to 15 completed items): the rest of its
+    # items go unasked but for the control slice
+    assert run.answers_per_rule["random"] < 40
+    assert run.answers_all_decided is not None and run.answers < full.answers
 
 
 def test_without_a_control_slice_a_decided_rule_gets_nothing_more():
     pilot = bench.simulate_pilot(CLEAR, 5, np.random.default_rng([7, 0]))
     run = bench.adaptive(pilot, 7, fraction=0.0)
     assert run.decisions == {"agree": "above", "random": "below"}
-    # decided after at least 5 completed items each; a few items were already handed out by then
+    # a few items were already handed out when the last rule was decided
+    assert run.answers_all_decided is not None
     assert run.answers - run.answers_all_decided <= 2 * len(pilot.annotators)
-    assert run.answers < 80  # 74 measured; a rule stops on 15 completed items at the earliest
+    assert run.answers_per_rule["random"] <= 2 * 15 + 2 * len(pilot.annotators)
 
 
 def test_uniform_order_stops_once_every_rule_is_decided():
-    pilot = bench.simulate_pilot(CLEAR, 4, np.random.default_rng([3, 0]))
+    rules = {"agree": (1.0, 60), "random": (0.0, 30)}  # 60 agreeing items: decided before the last
+    pilot = bench.simulate_pilot(rules, 4, np.random.default_rng([3, 0]))
     run = bench.uniform_stop(pilot, 3)
     assert run.decisions == {"agree": "above", "random": "below"}
-    assert run.answers < 120 and run.answers % 2 == 0
+    assert run.answers < 180 and run.answers % 2 == 0
 
 
 def test_per_rule_status_updates_give_the_same_run_as_recomputing_everything():
@@ -86,8 +87,8 @@ def test_bench_prints_the_comparison(capsys):
 
 # Issue 14: a rule right at the target, read after every completed item, is decided "above" more
 # often than on one look. With the 95% interval on 5 items as the stopping rule, 8 of these 24
-# seeded pilots ended "above"; with the stopping rule (99%, 15 items) 5 (3 of them also "above"
-# when it may stop only on 25 of its 30 items, so they come from the data, not from the looks).
+# seeded pilots ended "above"; with the 99% interval and 15 items, 5; the group-sequential test
+# spends 2.5% over its looks.
 AT_TARGET = {"at-target": (bench.TARGET, 30)}
 
 
@@ -96,4 +97,4 @@ def test_a_rule_at_the_target_is_decided_above_less_often_under_the_stopping_rul
     for seed in range(24):
         pilot = bench.simulate_pilot(AT_TARGET, 4 + seed % 3, np.random.default_rng([seed, 0]))
         above += bench.adaptive(pilot, seed).decisions["at-target"] == "above"
-    assert above <= 5
+    assert above <= 2

@@ -93,9 +93,9 @@ def test_the_dashboard_shows_each_rule_decided_or_about_n_more_items_with_both_e
     at.switch_page(page("dashboard.py")).run()
     at.selectbox(key="dash_round").set_value(round_.id).run()
     assert not at.exception, at.exception
-    table = _panel(at)  # shown before any answer: a rule stops on 15 items at the earliest
+    table = _panel(at)  # shown before any answer: what is missing to the first look (10 items)
     assert table is not None
-    assert table.loc["EASY", "decision"] == "about 15 more items with 2 answers each to decide"
+    assert table.loc["EASY", "decision"] == "about 10 more items with 2 answers each to decide"
 
     _answer_round(app_engine, users, "Adaptive B")
     at = new_app(app_lead).run()
