@@ -303,13 +303,20 @@ def _mean(values: Sequence[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-def bench(repetitions: int, seed: int, rules: dict[str, tuple[float, int]], name: str = "custom") -> None:
+def bench(
+    repetitions: int,
+    seed: int,
+    rules: dict[str, tuple[float, int]],
+    name: str = "custom",
+    skip_uniform: bool = False,
+) -> None:
     results: list[tuple[Pilot, Run, Run, Run]] = []
     start, cpu = time.perf_counter(), time.process_time()
     for rep in range(repetitions):
         s = seed + rep
         pilot = simulate_pilot(rules, 4 + rep % 3, np.random.default_rng([s, 0]))
-        results.append((pilot, full_design(pilot), uniform_stop(pilot, s), adaptive(pilot, s)))
+        uni = full_design(pilot) if skip_uniform else uniform_stop(pilot, s)
+        results.append((pilot, full_design(pilot), uni, adaptive(pilot, s)))
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     total_items = sum(n for _, n in rules.values())
     print(
@@ -424,13 +431,18 @@ def main() -> None:
     parser.add_argument(
         "--futility", type=float, default=FUTILITY, help="conditional power below which a rule stops"
     )
+    parser.add_argument(
+        "--skip-uniform",
+        action="store_true",
+        help="leave out uniform-stop (its rows then repeat the full design)",
+    )
     args = parser.parse_args()
     design.update(
         first_look=args.first_look, look_every=args.look_every, spending=args.spending, futility=args.futility
     )
     for name, rules in SCENARIOS.items():
         if args.scenario in (name, "both"):
-            bench(10 if args.quick else args.repetitions, args.seed, rules, name)
+            bench(10 if args.quick else args.repetitions, args.seed, rules, name, args.skip_uniform)
             print()
 
 

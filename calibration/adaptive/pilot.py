@@ -236,12 +236,19 @@ def _more_items(
     return max(1, beyond, (looks[-1] - n + 1) if looks else 1)
 
 
-def _completion_order(frame: pd.DataFrame, index: Mapping[str, int]) -> list[int]:
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _completion_order(units: list[int]) -> list[int]:
     """Item rows in the order they got their second answer (the order of the responses)."""
     seen: dict[int, int] = {}
     order: list[int] = []
-    for item in frame[ITEM].astype(str):
-        k = index[item]
+    for k in units:
         seen[k] = seen.get(k, 0) + 1
         if seen[k] == 2:
             order.append(k)
@@ -293,15 +300,16 @@ def pilot_status(
     codes = {c: k for k, c in enumerate(categories)}
     items = sorted(str(i) for i, rules in item_rules.items() if rules)
     index = {item: k for k, item in enumerate(items)}
-    keep = np.array([a in codes for a in responses[ANSWER]], dtype=bool) & np.array(
-        [str(i) in index for i in responses[ITEM]], dtype=bool
-    )
-    frame = responses[keep]
-    unit = frame[ITEM].astype(str).map(index).to_numpy(dtype=np.int64)
-    answers = frame[ANSWER].map(codes).to_numpy(dtype=np.int64)
+    pairs = [
+        (index[str(i)], codes[a])
+        for i, a in zip(responses[ITEM].tolist(), responses[ANSWER].tolist(), strict=True)
+        if str(i) in index and _hashable(a) and a in codes
+    ]
+    unit = np.array([u for u, _ in pairs], dtype=np.int64)
+    answers = np.array([c for _, c in pairs], dtype=np.int64)
     counts = count_matrix(unit, answers, len(items), len(categories))
     stats, spec = item_statistics(counts, task.measurement_level)
-    order = _completion_order(frame, index)
+    order = _completion_order(unit.tolist())
     controls = {str(i) for i in control}
     rules = sorted({str(r) for i in items for r in item_rules[i]})
     out: dict[str, RuleStatus] = {}
