@@ -463,7 +463,7 @@ def _adaptive_result(result: Any, step: Any) -> Any:
             side = "under" if decision == "fail" else "at least"
             return (
                 f"rule {rule}: {decision} by the Beta posterior after {step.counts[rule][0]} item(s) "
-                f"(the sequential test stopped undecided): probability {posterior[rule][1]:.1%} "
+                f"(the sequential test stopped undecided): probability {posterior[rule][1]:.2%} "
                 f"that the accuracy is {side} the mark"
             )
         return f"rule {rule}: {decision} by the sequential test after {step.counts[rule][0]} item(s)"

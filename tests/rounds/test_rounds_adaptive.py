@@ -269,3 +269,31 @@ def test_an_adaptive_quiz_balances_the_gold_labels_within_a_rule(store: Any) -> 
         progress = service.adaptive_progress(store.engine, attempt.id, actor=who)
         assert progress is not None and progress.rule_decisions == {"R-MIX": "fail"}
         assert not service.finish_attempt(store.engine, attempt.id, actor=who).passed
+
+
+def test_a_rule_decided_by_the_posterior_says_so_in_the_result() -> None:
+    """Issue 14: a rule whose items ran out undecided by the sequential test, decided by the Beta
+    posterior (`AdaptiveBank.step`'s ``posterior``), states that and its confidence."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from calibration.agreement.gold import score_against_gold
+    from calibration.rounds.attempts import _adaptive_result
+
+    guideline = Guideline.model_validate(adaptive_guideline_data())
+    gold = pd.Series({f"pos{k:02d}": "POS" for k in range(4)})
+    rules = pd.DataFrame({"item_id": list(gold.index), "rule_id": ["R-POS"] * 4})
+    frame = pd.DataFrame({"item_id": list(gold.index), "answer": ["NEG"] * 4})
+    score = score_against_gold(frame, gold, guideline.task, item_rules=rules, policy=guideline.calibration)
+    step = SimpleNamespace(
+        rule_decisions={"R-POS": "fail"},
+        counts={"R-POS": (4, 0.0)},
+        posterior={"R-POS": ("fail", 1 - 0.2**5)},
+    )
+    result = _adaptive_result(score, step)
+    assert not result.passed and result.failed_rules == ["R-POS"]
+    assert (
+        "rule R-POS: fail by the Beta posterior after 4 item(s) (the sequential test stopped undecided): "
+        "probability 99.97% that the accuracy is under the mark"
+    ) in result.reasons
