@@ -59,7 +59,8 @@ class AdaptivePilotView:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the target, the control slice and per rule the decision, the sentence, both
-        estimates with their intervals and ``more_items``."""
+        estimates with their intervals, ``more_items``, ``decided_at`` (the completed items at the
+        look that decided it) and ``futile``."""
         return {
             "target": self.target,
             "control_fraction": self.control_fraction,
@@ -76,6 +77,8 @@ class AdaptivePilotView:
                     "control_items": s.control_items,
                     "control_estimate": s.control_estimate,
                     "control_interval": list(s.control_interval) if s.control_interval else None,
+                    "decided_at": s.decided_at,
+                    "futile": s.futile,
                 }
                 for rule, s in self.rules.items()
             },

@@ -200,6 +200,7 @@ def test_the_cli_creates_an_adaptive_pilot_and_round_status_lists_each_rule(
     )
     assert data["rules"]["EASY"]["decision"] == "above" and data["rules"]["EASY"]["more_items"] is None
     assert data["rules"]["HARD"]["sentence"] == "decided below target"
+    assert data["rules"]["HARD"]["decided_at"] in (10, 15, 20) and data["rules"]["HARD"]["futile"] is False
     assert len(data["rules"]["EASY"]["interval"]) == 2
 
 
