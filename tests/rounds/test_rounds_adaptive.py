@@ -297,3 +297,39 @@ def test_a_rule_decided_by_the_posterior_says_so_in_the_result() -> None:
         "rule R-POS: fail by the Beta posterior after 4 item(s) (the sequential test stopped undecided): "
         "probability 99.97% that the accuracy is under the mark"
     ) in result.reasons
+
+
+def test_a_first_round_gets_a_provisional_rasch_model_once_five_annotators_finished(store: Any) -> None:
+    """Issue 14: with no stored item model, every item is alike and the test needs 12 right answers
+    in a row per rule. Once `PROVISIONAL_MIN_ANNOTATORS` annotators have finished, the quiz uses a
+    Rasch fit on their answers: the items they missed come out harder."""
+    from calibration.rounds import adaptive_quiz
+    from calibration.rounds._common import find_round, guideline_of, items_of
+    from calibration.storage.engine import session_scope
+
+    engine = store.engine
+    service.publish_guideline(engine, Guideline.model_validate(adaptive_guideline_data()), store.lead)
+    service.create_calibration_round(engine, "cal", "adapt@1.0.0", actor=store.lead, seed=5)
+
+    def hard(item: str) -> bool:
+        return int(item[-2:]) % 3 == 0
+
+    def params() -> Any:
+        with session_scope(engine) as session:
+            row, version = find_round(session, "cal")
+            guideline = guideline_of(version)
+            return adaptive_quiz._provisional_params(session, row, guideline, items_of(row, version))
+
+    for k in range(adaptive_quiz.PROVISIONAL_MIN_ANNOTATORS):
+        assert params() is None  # not before five finished attempts
+        who = service.create_user(
+            engine, f"p{k}", role="annotator", email=f"p{k}@example.org", actor=store.lead
+        )
+        attempt, _ = _take(engine, who, lambda item: WRONG[_gold(item)] if hard(item) else _gold(item))
+        service.finish_attempt(engine, attempt.id, actor=who)
+    fitted = params()
+    assert fitted is not None
+    hard_b = [b for i, (_, b) in fitted.items() if hard(i)]
+    easy_b = [b for i, (_, b) in fitted.items() if not hard(i)]
+    assert hard_b and easy_b and min(hard_b) > max(easy_b)
+    assert {a for a, _ in fitted.values()} == {1.0}  # Rasch: one discrimination
