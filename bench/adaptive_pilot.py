@@ -35,6 +35,7 @@ and the test checks both give the same run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections import Counter
@@ -121,6 +122,7 @@ class Run:
     reload_items: int = 0
     estimates: dict[str, float | None] = field(default_factory=dict)
     control_estimates: dict[str, float | None] = field(default_factory=dict)
+    one_look: dict[str, str] = field(default_factory=dict)
 
 
 def simulate_pilot(rules: dict[str, tuple[float, int]], annotators: int, rng: np.random.Generator) -> Pilot:
@@ -195,6 +197,10 @@ def full_design(pilot: Pilot) -> Run:
             rows.append((item, who, pilot.answers[(item, who)]))
     # one look at the end: the 95% interval shown decides
     status = pilot_status(_frame(rows), pilot.item_rules, TASK, TARGET, overlap=OVERLAP)
+    # and the adaptive pilot's score test, read once at the end (its 1.96 boundary)
+    once = pilot_status(
+        _frame(rows), pilot.item_rules, TASK, TARGET, first_look=10**9, futility=0.0, intervals=False
+    )
     return Run(
         answers=len(rows),
         decisions={
@@ -205,6 +211,7 @@ def full_design(pilot: Pilot) -> Run:
         },
         answers_per_rule=_per_rule(pilot, rows),
         estimates={r: s.estimate for r, s in status.items()},
+        one_look={r: s.decision for r, s in once.items()},
     )
 
 
@@ -386,6 +393,7 @@ def bench(
             )
 
     summary("full design", full)
+    summary("full design, score test once", [dataclasses.replace(f, decisions=f.one_look) for f in full])
     summary("uniform order, stop when decided", uni)
     summary("adaptive (all answers)", ada)
     reached = [a.answers_all_decided for a in ada if a.answers_all_decided is not None]
