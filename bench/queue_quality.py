@@ -504,6 +504,14 @@ def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tup
     rng = np.random.default_rng(12345)
     lines, results = [], {}
     methods = ("queue", *BASELINES)
+    # one row per scenario: precision at k of every method, the queue minus the best baseline (paired
+    # over the same pilots), the skewed-but-clear trap rate (queue / percent agreement), few-item
+    # ambiguous rules reported `likely_ambiguous`
+    summary = [
+        "| scenario | " + " | ".join(methods) + " | queue − best baseline | skewed trap (queue / pa) "
+        "| few-item ambiguous reported |",
+        "|---|" + "---|" * (len(methods) + 3),
+    ]
     for scenario in scenarios:
         per_method: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
         comp: dict[str, list[float]] = {}
@@ -529,12 +537,34 @@ def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tup
             _fmt(_interval(queue_p - np.array(per_method[m]["precision_at_k"]), rng)) for m in BASELINES
         ]
         lines.append("| queue minus baseline, precision at k (paired) | " + " | ".join(cells) + " |")
+        best = max(BASELINES, key=lambda m: float(np.mean(per_method[m]["precision_at_k"])))
+        paired = _interval(queue_p - np.array(per_method[best]["precision_at_k"]), rng)
+        summary.append(
+            "| "
+            + " | ".join(
+                [
+                    scenario,
+                    *(_fmt(_interval(per_method[m]["precision_at_k"], rng)) for m in methods),
+                    f"{_fmt(paired)} ({best})",
+                    " / ".join(
+                        _fmt(_interval(per_method[m].get("trap_skewed_clear", []), rng)).split(" ")[0]
+                        for m in ("queue", "percent_agreement")
+                    ),
+                    _fmt(_interval(per_method["queue"].get("few_ambiguous_reported", []), rng)),
+                ]
+            )
+            + " |"
+        )
         if compare:
             lines.append("\n| compare | share (effect, half-width: mean) [95% CI] | rules |")
             lines.append("|---|---|---|")
             for key, values in comp.items():
                 lines.append(f"| {key} | {_fmt(_interval(values, rng))} | {len(values)} |")
             lines.append(f"\n{power_line(comp)}")
+    lines += [
+        f"\n## Summary: precision at k ({pilots} pilots per scenario, seeds {seed}-{seed + pilots - 1})\n"
+    ]
+    lines += summary
     return "\n".join(lines), results
 
 

@@ -32,6 +32,12 @@ from calibration.ambiguity.signals import (
     answer_distribution,
     answer_text,
 )
+from calibration.ambiguity.structure import (
+    Structure,
+    disagreement_structure,
+    dissent_elsewhere,
+    dissent_shares,
+)
 from calibration.errors import CalibrationError, DataError, NotFoundError
 from calibration.guidelines.lint import warnings_by_rule
 from calibration.guidelines.model import Guideline, Label, Policy, Task
@@ -76,8 +82,11 @@ POINTS: dict[str, float] = {
 LOW_AGREEMENT_SCALE = 3.0  # kept for callers; `low_agreement` no longer adds points (see `score_parts`)
 # score parts in standard errors: the rule's per-item agreement and its annotators' signals against the
 # other rules' (Welch z, signed: a rule its annotators find easier than the others counts against it)
-SEPARATED = ("agreement", "low_confidence", "flagged_unclear", "long_time")
-WEIGHTED = SEPARATED[1:]  # the annotators' own signals among them
+# the structure of the rule's disagreement (`calibration.ambiguity.structure`): concentrated on some items,
+# consistent within annotators, each a z against independent slips (categorical answers only)
+STRUCTURE = ("item_concentration", "annotator_consistency")
+SEPARATED = ("agreement", *STRUCTURE, "low_confidence", "flagged_unclear", "long_time")
+WEIGHTED = ("low_confidence", "flagged_unclear", "long_time")  # the annotators' own signals among them
 SEPARATION_RANGE = (-3.0, 6.0)  # each separation is clipped to this range: no single signal decides alone
 REVISE_SCORE = 2.0  # a rule with enough items and this much evidence (standard errors) goes to "revise"
 LIKELY_SCORE = 1.0  # a few-item rule with this much evidence is "likely ambiguous, pilot N more items"
@@ -580,6 +589,7 @@ def score_parts(
     target: float,
     *,
     agreement_z: float = float("nan"),
+    structure: Structure | None = None,
 ) -> dict[str, float]:
     """The score's parts: separations in standard errors (`SEPARATED`), then points per fired flag (`POINTS`).
 
@@ -596,6 +606,10 @@ def score_parts(
     parts: dict[str, float] = {}
     if not np.isnan(agreement_z):
         parts["agreement"] = float(min(high, max(low, agreement_z)))
+    if structure is not None:
+        for code, z in zip(STRUCTURE, (structure.items, structure.annotators), strict=True):
+            if not np.isnan(z):
+                parts[code] = float(min(high, max(low, z)))
     for item in evidence:
         if item.code in WEIGHTED:
             z = _number(item.figures.get("separation"))
@@ -610,6 +624,8 @@ def score_parts(
 
 SEPARATION_NAMES = {
     "agreement": "agreement",
+    "item_concentration": "disagreement on some items",
+    "annotator_consistency": "annotator-consistent disagreement",
     "low_confidence": "confidence",
     "flagged_unclear": "unclear flags",
     "long_time": "time",
@@ -619,7 +635,11 @@ SEPARATION_NAMES = {
 def separation_text(parts: Mapping[str, float]) -> str:
     """The score's separations in words, e.g. ``"Stands apart from the other rules by (standard errors):
     agreement +2.3, confidence +1.1, unclear flags -0.2, time +0.4"``."""
-    found = [f"{SEPARATION_NAMES[code]} {parts[code]:+.1f}" for code in SEPARATED if code in parts]
+    found = [
+        f"{SEPARATION_NAMES[code]} {signals.number_text(parts[code], 1, sign=True)}"
+        for code in SEPARATED
+        if code in parts
+    ]
     if not found:
         return "Not compared with other rules (nothing to compare with)."
     return "Stands apart from the other rules by (standard errors): " + ", ".join(found)
@@ -888,7 +908,9 @@ def pilot_queue(
         box_items = box_item_disagreement(judged, pilot.task)
     confusion = getattr(report, "confusion", None) or {}
     drafts: list[dict[str, Any]] = []
-    for rule_id in pilot.rule_ids:
+    # where each answer's dissent falls (items, annotators): categorical answers only
+    shares = dissent_shares(judged) if pilot.task.type in ("single_label", "rating") else None
+    for index, rule_id in enumerate(pilot.rule_ids):
         stats = stats_by_rule[rule_id]
         pooled_ac1, expected = _elsewhere(stats_by_rule, rule_id)
         evidence = rule_evidence(
@@ -912,8 +934,16 @@ def pilot_queue(
             evidence.append(
                 signals.suspect_quiz_items(item_suspects, items_of_rule(pilot.item_rules, rule_id))
             )
-        agreement_z = agreement_separation(judged_agreement, items_of_rule(pilot.item_rules, rule_id))
-        parts = score_parts(evidence, stats, target, agreement_z=agreement_z)
+        rule_items = items_of_rule(pilot.item_rules, rule_id)
+        agreement_z = agreement_separation(judged_agreement, rule_items)
+        structure = None
+        if shares is not None:
+            structure = disagreement_structure(
+                signals.rule_responses(judged, pilot.item_rules, rule_id),
+                dissent_elsewhere(shares, rule_items),
+                seed=(seed, index),
+            )
+        parts = score_parts(evidence, stats, target, agreement_z=agreement_z, structure=structure)
         if "few_items" in {e.code for e in evidence if e.fired}:
             evidence, parts = _likely_from_score(evidence, parts, stats)
         title = ""

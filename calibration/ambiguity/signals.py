@@ -165,8 +165,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def number_text(value: float | None, digits: int = 2, *, sign: bool = False, missing: str = "n/a") -> str:
+    """`value` rounded to `digits` decimals for a message or a table, `missing` when None or NaN.
+
+    A value that rounds to zero prints without a sign (``0.00``, not ``-0.00``: a tiny negative alpha
+    is not a finding); with `sign`, other values carry theirs (``+0.12``).
+    """
+    if value is None or np.isnan(value):
+        return missing
+    rounded = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if rounded == 0:
+        return f"{0.0:.{digits}f}"
+    return f"{rounded:+.{digits}f}" if sign else f"{rounded:.{digits}f}"
+
+
 def _fmt(value: float) -> str:
-    return "n/a" if value is None or np.isnan(value) else f"{value:.2f}"
+    return number_text(value)
 
 
 def answer_text(answer: Any) -> str:

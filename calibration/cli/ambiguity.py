@@ -165,9 +165,15 @@ def load_pilot(
 
 
 def _fmt(value: float | None) -> str:
-    import math
+    from calibration.ambiguity.signals import number_text
 
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+    return number_text(value, missing="–")  # 0.00, never -0.00
+
+
+def _fmt_score(value: float) -> str:
+    from calibration.ambiguity.signals import number_text
+
+    return number_text(value, 1)
 
 
 def run_ambiguity(args: argparse.Namespace) -> int:
@@ -198,7 +204,7 @@ def run_ambiguity(args: argparse.Namespace) -> int:
     for entry in queue.rules[: args.top]:
         agreement = entry.agreement
         print(
-            f"{entry.rank:>3}. {entry.rule_id}  score {entry.score:.1f}  "
+            f"{entry.rank:>3}. {entry.rule_id}  score {_fmt_score(entry.score)}  "
             f"{agreement.statistic} {_fmt(agreement.estimate)} [{_fmt(agreement.ci_low)}, {_fmt(agreement.ci_high)}]"
         )
         print(f"     flags: {', '.join(entry.flags) or 'none'}")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from calibration.ambiguity.draft import draft_edge_case, newest_base, save_draft
 from calibration.ambiguity.queue import separation_text
+from calibration.ambiguity.signals import number_text
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis, round_queue
 from calibration.app.widgets.box_view import show_images_with_boxes
@@ -70,11 +71,11 @@ with st.container(border=True):
     st.subheader(f"{entry.rank}. {escape_markdown(entry.rule_id)}")
     st.text(entry.suggestion)
     cols = st.columns(3)
-    cols[0].metric("Score", f"{entry.score:.1f}")
+    cols[0].metric("Score", number_text(entry.score, 1))
     estimate = entry.agreement.estimate
     cols[1].metric(
         statistic_name(entry.agreement.statistic),
-        "–" if pd.isna(estimate) else f"{estimate:.2f}",
+        number_text(estimate, missing="–"),
         help=f"`{entry.agreement.statistic}`",
     )
     cols[2].metric("Items", entry.agreement.n_items, help="Items with two or more answers under the rule")

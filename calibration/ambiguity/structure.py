@@ -1,0 +1,198 @@
+"""The structure of a rule's disagreement: concentrated on some items, consistent within annotators.
+
+Raw agreement counts disagreeing answers; it does not ask where they fall. Ambiguity and noise differ
+there:
+
+- **Two readings** of a rule make disagreement *annotator-consistent*: the annotators holding the same
+  reading agree with each other and disagree with the others on the contested items, so the
+  disagreement rates of annotator pairs spread far more than slips would spread them. A careless or
+  strict annotator dissents more everywhere, which their dissent on the other rules predicts;
+  ordinary slips are spread over annotators.
+- A **vague boundary** (and two readings too) *concentrates* disagreement on some items (those near
+  the boundary) while the others are unanimous; a clear but hard rule spreads its slips over items.
+
+Both are judged against a parametric bootstrap of **independent slips**: every item keeps its majority
+answer, every annotator slips to another of the rule's answers at random, at a rate that reproduces
+the rule's own disagreement. For ``items`` (the variance over items of the share of disagreeing answer
+pairs) each annotator keeps their rate under this rule, so only where the dissent falls is tested; for
+``annotators`` (the variance over annotator pairs of their disagreement rate) each annotator's rate is
+the rule's rate scaled by how much they dissent on the other rules, so a careless annotator is
+expected to disagree more with everyone. The z is that of the observed statistic's logarithm among
+the replicates' (variances are skewed, their logarithms close to normal): positive when the
+disagreement is more structured than slips would make it, negative when less.
+
+Only categorical answers (single-label and rating tasks) are judged; the seed makes the result
+reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from calibration.responses import ANNOTATOR, ANSWER, ITEM
+
+REPLICATES = 200  # bootstrap replicates of the independent-slips model per rule
+MIN_STRUCTURE_ITEMS = 3  # items with two or more answers below which nothing is judged
+FLOOR = 1e-6  # added to a variance before its logarithm is taken
+
+
+@dataclass(frozen=True)
+class Structure:
+    """How structured a rule's disagreement is, in standard normal units (NaN when not judged).
+
+    Attributes:
+        items: concentration on some items (the variance over items of the share of disagreeing answer
+            pairs), against independent slips at each annotator's own rate under the rule.
+        annotators: consistency within annotators (the variance over annotator pairs of their rate of
+            disagreement on the rule's items), against slips at the rule's rate scaled by each
+            annotator's dissent elsewhere; NaN with fewer than three annotator pairs.
+        n_items, n_annotators: what was judged.
+    """
+
+    items: float = float("nan")
+    annotators: float = float("nan")
+    n_items: int = 0
+    n_annotators: int = 0
+
+    def figures(self) -> dict[str, float | int]:
+        """The figures as the queue's evidence shows them."""
+        return {
+            "item_concentration": self.items,
+            "annotator_consistency": self.annotators,
+            "n_items": self.n_items,
+            "n_annotators": self.n_annotators,
+        }
+
+
+def dissent_shares(responses: pd.DataFrame) -> pd.DataFrame:
+    """Per answer: whether it dissents from the item's majority (1), or not (0: it is a most frequent answer).
+
+    Returns:
+        DataFrame with columns item_id, annotator_id, dissent (items with two or more answers only).
+    """
+    frame = pd.DataFrame(
+        {
+            ITEM: responses[ITEM].to_numpy(),
+            ANNOTATOR: responses[ANNOTATOR].to_numpy(),
+            "key": [repr(a) for a in responses[ANSWER]],
+        }
+    )
+    frame["same"] = frame.groupby([ITEM, "key"])["key"].transform("size")
+    frame = frame[frame.groupby(ITEM)["key"].transform("size") >= 2]
+    top = frame.groupby(ITEM)["same"].transform("max")
+    return pd.DataFrame(
+        {
+            ITEM: frame[ITEM].to_numpy(),
+            ANNOTATOR: frame[ANNOTATOR].to_numpy(),
+            "dissent": (frame["same"] < top).astype(float).to_numpy(),
+        }
+    )
+
+
+def dissent_elsewhere(shares: pd.DataFrame, rule_items: list[str]) -> dict[str, float]:
+    """Per annotator: their dissent rate on the items NOT of this rule, over everyone's (1 = typical).
+
+    Clipped to [0.25, 4]; empty when there is nothing elsewhere to compare with.
+    """
+    rest = shares[~shares[ITEM].isin(rule_items)]
+    pooled = float(rest["dissent"].mean()) if len(rest) else float("nan")
+    if not len(rest) or not pooled > 0:
+        return {}
+    ratio = rest.groupby(ANNOTATOR)["dissent"].mean() / pooled
+    return {str(a): float(v) for a, v in ratio.clip(0.25, 4.0).items()}
+
+
+def disagreement_structure(
+    mine: pd.DataFrame,
+    elsewhere: Mapping[str, float] | None = None,
+    *,
+    seed: int | tuple[int, ...] = 0,
+    replicates: int = REPLICATES,
+) -> Structure:
+    """How concentrated (items) and annotator-consistent the disagreement of one rule's answers is.
+
+    Args:
+        mine: the rule's responses (categorical answers).
+        elsewhere: each annotator's dissent on the other rules relative to everyone's
+            (`dissent_elsewhere`); missing annotators count as typical (1).
+        seed: of the bootstrap replicates.
+        replicates: replicates of the independent-slips model.
+
+    Returns:
+        A `Structure`; NaN parts with fewer than `MIN_STRUCTURE_ITEMS` items with two answers or fewer
+        than two annotators (``annotators`` also with fewer than three annotator pairs sharing two
+        items), and 0 when there is no disagreement at all.
+    """
+    keys = [repr(a) for a in mine[ANSWER]]
+    labels = sorted(set(keys))
+    items = sorted(map(str, set(mine[ITEM])))
+    annotators = sorted(map(str, set(mine[ANNOTATOR])))
+    if len(annotators) < 2:
+        return Structure(n_annotators=len(annotators))
+    item_index = {x: i for i, x in enumerate(items)}
+    annotator_index = {x: i for i, x in enumerate(annotators)}
+    label_index = {x: i for i, x in enumerate(labels)}
+    answers = -np.ones((len(items), len(annotators)), dtype=int)
+    answers[[item_index[str(i)] for i in mine[ITEM]], [annotator_index[str(a)] for a in mine[ANNOTATOR]]] = [
+        label_index[k] for k in keys
+    ]
+    present = answers >= 0
+    counts = present.sum(axis=1)
+    keep = counts >= 2
+    answers, present, counts = answers[keep], present[keep], counts[keep]
+    n_items, n_annotators = answers.shape
+    if n_items < MIN_STRUCTURE_ITEMS:
+        return Structure(n_items=int(n_items), n_annotators=n_annotators)
+    n_labels = len(labels)
+    majority = np.stack([(answers == k).sum(axis=1) for k in range(n_labels)], axis=1).argmax(axis=1)
+    slipped = present & (answers != majority[:, None])
+    if n_labels < 2 or not slipped.any():
+        return Structure(0.0, 0.0, int(n_items), n_annotators)
+    answered = np.maximum(present.sum(axis=0), 1)
+    own_rate = slipped.sum(axis=0) / answered
+    ratio = np.array([float((elsewhere or {}).get(a, 1.0)) for a in annotators])
+    scaled_rate = np.clip(slipped.sum() / present.sum() * ratio / np.average(ratio, weights=answered), 0, 0.9)
+    rng = np.random.default_rng(seed)
+
+    def simulate(rate: np.ndarray) -> np.ndarray:
+        slip = rng.random((replicates, n_items, n_annotators)) < rate[None, None, :]
+        shift = rng.integers(1, n_labels, size=(replicates, n_items, n_annotators))
+        drawn = np.where(slip, (majority[None, :, None] + shift) % n_labels, majority[None, :, None])
+        return np.where(present[None], drawn, -1)
+
+    def statistics(sets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        onehot = ((sets[..., None] == np.arange(n_labels)) & present[None, :, :, None]).astype(float)
+        per_label = onehot.sum(axis=2)  # replicate, item, label
+        agreeing = (per_label * (per_label - 1)).sum(axis=-1) / (counts * (counts - 1))
+        concentration = (1.0 - agreeing).var(axis=1)
+        # annotator pairs: two readings make some pairs agree (the same reading) and others not
+        agree = np.einsum("riak,ribk->rab", onehot, onehot)[:, upper[0], upper[1]][:, enough]
+        return concentration, (1.0 - agree / shared).var(axis=1)
+
+    both = present.astype(float).T @ present.astype(float)  # items two annotators both answered
+    upper = np.triu_indices(n_annotators, 1)
+    enough = both[upper] >= 2
+    shared = both[upper][enough]
+    observed = statistics(answers[None])
+    concentration = _tail_z(float(observed[0][0]), statistics(simulate(own_rate))[0])
+    consistency = float("nan")
+    if enough.sum() >= 3:  # three pairs at least (three annotators): a spread over pairs to judge
+        consistency = _tail_z(float(observed[1][0]), statistics(simulate(scaled_rate))[1])
+    return Structure(concentration, consistency, int(n_items), n_annotators)
+
+
+def _tail_z(observed: float, null: np.ndarray) -> float:
+    """How far the observed statistic lies above the replicates': the z of its logarithm among theirs.
+
+    Variances are skewed and their logarithms close to normal; unlike a rank among the replicates, the
+    z is not bounded by their number. ``FLOOR`` keeps a variance of 0 finite.
+    """
+    logs = np.log(np.maximum(null, 0.0) + FLOOR)
+    spread = float(logs.std())
+    if spread == 0:
+        return 0.0
+    return float((np.log(max(observed, 0.0) + FLOOR) - logs.mean()) / spread)

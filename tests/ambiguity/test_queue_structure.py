@@ -1,0 +1,146 @@
+"""The structure of disagreement (issue 11): concentrated on some items, consistent within annotators.
+
+Raw agreement cannot tell these rules apart; the structure can. Each fixed case fails with the queue
+that ranked by the agreement separation alone (the noisy rule, whose agreement is a little lower,
+came first).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from calibration.ambiguity.queue import Pilot, pilot_queue, separation_text
+from calibration.ambiguity.signals import number_text
+from calibration.ambiguity.structure import disagreement_structure, dissent_elsewhere, dissent_shares
+from calibration.guidelines.model import Label, Task
+from calibration.responses import item_rules_frame, responses_frame
+
+TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "AB"])
+ANNOTATORS = [f"a{i}" for i in range(6)]
+
+
+def _rows(rule: str, n_items: int, dissenters) -> tuple[list[dict], dict[str, list[str]]]:
+    """A rule of `n_items` items whose truth alternates A/B; `dissenters(i)` answer the other label on item i."""
+    rows, item_rules = [], {}
+    for i in range(n_items):
+        item = f"{rule}-{i:02d}"
+        item_rules[item] = [rule]
+        truth = "AB"[i % 2]
+        other = "BA"[i % 2]
+        for annotator in ANNOTATORS:
+            answer = other if annotator in dissenters(i) else truth
+            rows.append({"item_id": item, "annotator_id": annotator, "answer": answer})
+    return rows, item_rules
+
+
+def _pilot(rules: dict[str, tuple[int, object]]) -> Pilot:
+    rows: list[dict] = []
+    item_rules: dict[str, list[str]] = {}
+    for rule, (n_items, dissenters) in rules.items():
+        r, m = _rows(rule, n_items, dissenters)
+        rows += r
+        item_rules |= m
+    return Pilot(responses_frame(rows), item_rules_frame(item_rules), pd.Series(dtype=object), None, TASK)
+
+
+def _clear(i: int) -> set[str]:
+    """Clear rules: a slip on every third item, by a different annotator each time."""
+    return {ANNOTATORS[(i // 3) % 6]} if i % 3 == 0 else set()
+
+
+def _spread(i: int) -> set[str]:
+    """Ordinary slips: one dissenting answer on every item, by a different annotator each time."""
+    return {ANNOTATORS[i % 6]}
+
+
+def _boundary(i: int) -> set[str]:
+    """A vague boundary: 16 items of 30 split 3-3 (each time other annotators), the rest unanimous."""
+    return {ANNOTATORS[(i + k) % 6] for k in range(3)} if i < 16 else set()
+
+
+def _readings(i: int) -> set[str]:
+    """Two readings: a0-a2 hold the second reading, which gives the other label on 16 contested items."""
+    return {"a0", "a1", "a2"} if i < 16 else set()
+
+
+def _random_splits(i: int) -> set[str]:
+    """Splits on 17 items, 3-3, by a different trio each time (no reading held by the same annotators)."""
+    rng = np.random.default_rng(i)
+    return set(rng.choice(ANNOTATORS, size=3, replace=False).tolist()) if i < 17 else set()
+
+
+def _clear_rules() -> dict[str, tuple[int, object]]:
+    return {f"R-CLEAR{j}": (30, _clear) for j in range(4)}
+
+
+def test_disagreement_on_some_items_outranks_the_same_disagreement_spread_as_slips():
+    # before: R-NOISY first (agreement 0.667 on every item against 0.680 on average for R-BOUNDARY)
+    pilot = _pilot({**_clear_rules(), "R-NOISY": (30, _spread), "R-BOUNDARY": (30, _boundary)})
+    queue = pilot_queue(pilot, bootstrap=50)
+    order = [e.rule_id for e in queue.rules]
+    assert order.index("R-BOUNDARY") < order.index("R-NOISY")
+    boundary, noisy = queue.entry("R-BOUNDARY"), queue.entry("R-NOISY")
+    assert boundary.score_parts["item_concentration"] > 2
+    assert noisy.score_parts["item_concentration"] < 0  # spread evenly: less concentrated than slips
+    assert "disagreement on some items +" in separation_text(boundary.score_parts)
+
+
+def test_annotator_consistent_disagreement_outranks_splits_by_anyone():
+    # before: R-RANDOM first (17 split items against 16); both concentrate disagreement on items
+    pilot = _pilot({**_clear_rules(), "R-RANDOM": (30, _random_splits), "R-READINGS": (30, _readings)})
+    queue = pilot_queue(pilot, bootstrap=50)
+    order = [e.rule_id for e in queue.rules]
+    assert order.index("R-READINGS") < order.index("R-RANDOM")
+    readings, random = queue.entry("R-READINGS"), queue.entry("R-RANDOM")
+    assert readings.score_parts["annotator_consistency"] > 2
+    assert readings.score_parts["annotator_consistency"] > random.score_parts["annotator_consistency"] + 2
+
+
+def test_structure_is_judged_against_independent_slips_at_the_rules_own_rate():
+    pilot = _pilot({**_clear_rules(), "R-NOISY": (30, _spread), "R-READINGS": (30, _readings)})
+    shares = dissent_shares(pilot.responses)
+    answers = pilot.responses
+
+    def structure(rule):
+        items = [i for i in answers["item_id"].unique() if i.startswith(rule)]
+        mine = answers[answers["item_id"].isin(items)]
+        return disagreement_structure(mine, dissent_elsewhere(shares, items), seed=1)
+
+    readings, noisy, clear = structure("R-READINGS"), structure("R-NOISY"), structure("R-CLEAR0")
+    assert readings.items > 2 and readings.annotators > 2
+    assert noisy.items < 0 and noisy.annotators < 2
+    assert clear.items < 2 and clear.annotators < 2
+    assert structure("R-READINGS") == readings  # seeded: the same figures every time
+    unanimous = answers[answers["item_id"].str.startswith("R-CLEAR0")].assign(answer="A")
+    assert disagreement_structure(unanimous).items == 0.0  # no disagreement, nothing to structure
+    few = answers[answers["item_id"].isin(["R-NOISY-00", "R-NOISY-01"])]
+    assert np.isnan(disagreement_structure(few).items)  # two items: nothing judged
+
+
+def test_a_careless_annotator_does_not_make_their_dissent_look_like_a_reading():
+    # a5 dissents on a third of every rule's items: expected from their dissent elsewhere
+    def careless(i: int) -> set[str]:
+        return {"a5"} if i % 3 == 0 else set()
+
+    pilot = _pilot({f"R-C{j}": (30, careless) for j in range(5)})
+    shares = dissent_shares(pilot.responses)
+    answers = pilot.responses
+    items = [i for i in answers["item_id"].unique() if i.startswith("R-C0")]
+    elsewhere = dissent_elsewhere(shares, items)
+    assert elsewhere["a5"] > 2 * elsewhere["a0"]
+    mine = answers[answers["item_id"].isin(items)]
+    assert disagreement_structure(mine, elsewhere, seed=0).annotators < 2
+    assert disagreement_structure(mine, None, seed=0).annotators > 2  # without elsewhere it would look so
+
+
+def test_negative_zero_prints_as_zero():
+    # before: "alpha -0.00" in the queue's messages and the CLI
+    assert number_text(-0.001) == "0.00"
+    assert number_text(-0.04, 1) == "0.0"
+    assert number_text(-0.04, 1, sign=True) == "0.0"
+    assert number_text(0.25, sign=True) == "+0.25"
+    assert number_text(-0.256) == "-0.26"
+    assert number_text(float("nan")) == "n/a"
+    assert number_text(None, missing="–") == "–"
+    assert separation_text({"agreement": -0.04}).endswith("agreement 0.0")
