@@ -146,3 +146,11 @@ def test_pilot_more_items_comes_from_the_interval():
     found = likely_ambiguous(stats, target=0.8, pooled_ac1=0.75, few=True)
     assert found.figures["pilot_more"] == items_to_tell(stats, found.figures["shrunk_ac1"], 0.8)
     assert found.figures["pilot_more"] > 14
+
+
+def test_benchmark_summary_gives_the_queue_against_the_best_baseline_per_scenario():
+    text, _ = _bench().run(["silent"], pilots=1, seed=5, bootstrap=20, compare=False)
+    summary = text[text.index("## Summary") :].splitlines()
+    assert "queue − best baseline" in summary[2] and "skewed trap (queue / pa)" in summary[2]
+    row = summary[4].split(" | ")
+    assert row[0] == "| silent" and len(row) == 9

@@ -144,3 +144,15 @@ def test_negative_zero_prints_as_zero():
     assert number_text(float("nan")) == "n/a"
     assert number_text(None, missing="–") == "–"
     assert separation_text({"agreement": -0.04}).endswith("agreement 0.0")
+
+
+def test_messages_and_the_cli_print_a_tiny_negative_alpha_as_0_00():
+    from calibration.ambiguity.signals import RuleAgreement, low_agreement, skewed_prevalence
+    from calibration.cli.ambiguity import _fmt
+
+    stats = RuleAgreement("krippendorff_alpha", -0.001, -0.2, -0.0004, 0.95, -0.003, 30, (), -0.2, -0.0001)
+    message = low_agreement(stats, target=0.8).message
+    assert "AC1 0.00 (95% CI -0.20 to 0.00)" in message and "-0.00" not in message
+    skew = skewed_prevalence(stats, pd.Series(["A"] * 57 + ["B"] * 3), target=0.8)
+    assert "krippendorff_alpha 0.00 is low" in skew.message
+    assert _fmt(-0.0004) == "0.00" and _fmt(float("nan")) == "–"
