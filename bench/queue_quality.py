@@ -30,6 +30,9 @@ Design (see docs/ambiguity.md, "How good is the queue"):
 - Methods, in the same run on the same pilots: the queue (`pilot_queue`) and sorting the rules by
   raw percent agreement, Gwet's AC1, Krippendorff's alpha and Fleiss' kappa (lowest first; rules
   whose statistic is undefined last), all taken from the same agreement report.
+- The ranking output ends with a summary row per scenario: precision at k of every method, the queue
+  minus the best baseline (paired over the same pilots), the skewed-but-clear trap rate (queue / percent
+  agreement) and the few-item ambiguous rules reported ``likely_ambiguous``.
 - Metrics: k = number of planted ambiguous rules with enough items; precision at k (= recall at k),
   recall at 3, mean reciprocal rank of the first ambiguous rule, the rate at which each trap rule
   lands in the top k, and the share of few-item ambiguous rules reported as such; 95 % intervals from
