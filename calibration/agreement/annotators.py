@@ -18,16 +18,12 @@ import pandas as pd
 from calibration.agreement import coefficients as co
 from calibration.agreement.bootstrap import percentile_interval
 from calibration.agreement.encoding import Encoded
+from calibration.agreement.results import NAN, AnnotatorBlock, Interval, Statistics, number
 from calibration.errors import CalibrationError
 from calibration.responses import ITEM, RULE
 
 if TYPE_CHECKING:
     from calibration.agreement.gold_blocks import GoldRows
-
-
-def _f(value: Any) -> float | None:
-    v = float(value)
-    return v if np.isfinite(v) else None
 
 
 def _n_items(unit_items: np.ndarray, distinct: bool) -> int:
@@ -99,30 +95,21 @@ def per_annotator(
     pairwise: pd.DataFrame,
     gold_rows: GoldRows | None,
     few_items: int = 10,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, AnnotatorBlock]:
+    """Each annotator's block: agreement with the others, leave-one-out alpha, intervals, flags, gold."""
     k = stats.shape[1]
-    overall_alpha = _f(co.statistics_from_sums(total[:k], spec)["krippendorff_alpha"])
+    overall_alpha = number(co.statistics_from_sums(total[:k], spec)["krippendorff_alpha"])
     single = co.is_single_category(counts)
     r = counts.sum(axis=1)
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, AnnotatorBlock] = {}
     for a, name in enumerate(enc.annotators):
         codes = wide[a]
         answered = codes >= 0
         pairable = answered & (r >= 2)
         others = (wide[:, pairable] >= 0).any(axis=1)
-        point = _annotator_stats(total, k, a, spec)
-        block: dict[str, Any] = {
-            "n_items": _n_items(enc.unit_items[answered], enc.units_are_items),
-            "n_annotators": int(others.sum()),
-            "n_annotations": _n_items(enc.item_codes[enc.annotator_codes == a], enc.units_are_items),
-            "n_pairable_items": _n_items(enc.unit_items[pairable], enc.units_are_items),
-            "level": spec.level,
-        }
-        for stat in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1"):
-            block[stat] = _f(point[stat])
+        point = {stat: number(value) for stat, value in _annotator_stats(total, k, a, spec).items()}
         row = pairwise.iloc[a].drop(pairwise.index[a])
-        block["cohen_kappa_mean"] = _f(row.mean()) if row.notna().any() else None
-        block["scott_pi"] = None  # a two-annotator statistic; see pairwise_kappa for pairs
+        cohen = float(row.mean()) if row.notna().any() else NAN
         # leave-one-out alpha: all data without this annotator
         units = np.flatnonzero(answered)
         reduced = counts[units].copy()
@@ -133,29 +120,34 @@ def per_annotator(
         )
         sums_wo = total[:k].copy()
         sums_wo[: spec.n_columns] += s_wo.sum(axis=0) - stats[units].sum(axis=0)
-        alpha_wo = None if single else _f(co.statistics_from_sums(sums_wo, spec)["krippendorff_alpha"])
-        block["krippendorff_alpha_without"] = alpha_wo
-        block["alpha_gain_without"] = (
-            alpha_wo - overall_alpha if alpha_wo is not None and overall_alpha is not None else None
-        )
+        alpha_wo = NAN if single else number(co.statistics_from_sums(sums_wo, spec)["krippendorff_alpha"])
         if single:
-            for stat in ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "cohen_kappa_mean"):
-                block[stat] = None
-        ci: dict[str, list[float] | None] = {}
+            for stat in ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1"):
+                point[stat] = NAN
+            cohen = NAN
+        ci: dict[str, Interval] = {}
         if rep is not None:
-            rep_stats = _annotator_stats(rep, k, a, spec)
-            for stat, values in rep_stats.items():
-                if block.get(stat) is not None:
-                    ci[stat] = percentile_interval(values)
-        block["ci95"] = ci
+            for stat, values in _annotator_stats(rep, k, a, spec).items():
+                if not np.isnan(point[stat]):
+                    ci[stat] = Interval.of(percentile_interval(values))
+        n_pairable = _n_items(enc.unit_items[pairable], enc.units_are_items)
         flags = []
-        if block["n_pairable_items"] < few_items:
+        if n_pairable < few_items:
             flags.append("few_items")
         if single:
             flags.append(co.UNDEFINED_SINGLE_CATEGORY)
-        block["flags"] = flags
-        if gold_rows is not None:
-            block.update(gold_rows.annotator_block(a))
+        block = AnnotatorBlock(
+            n_items=_n_items(enc.unit_items[answered], enc.units_are_items),
+            n_annotators=int(others.sum()),
+            n_annotations=_n_items(enc.item_codes[enc.annotator_codes == a], enc.units_are_items),
+            n_pairable_items=n_pairable,
+            level=spec.level,
+            # scott_pi is a two-annotator statistic: see pairwise_kappa for pairs
+            stats=Statistics(**point, cohen_kappa_mean=cohen, scott_pi=NAN, ci95=ci, flags=tuple(flags)),
+            krippendorff_alpha_without=alpha_wo,
+            alpha_gain_without=alpha_wo - overall_alpha,
+            gold=gold_rows.annotator_block(a) if gold_rows is not None else None,
+        )
         out[str(name)] = block
     return out
 
@@ -212,8 +204,9 @@ def alpha_by_rule(
         single = co.is_single_category(part_counts)
         values = {}
         for a in np.flatnonzero((part_wide >= 0).any(axis=1)):
-            alpha = None if single else _f(_annotator_stats(total, k, int(a), spec)["krippendorff_alpha"])
-            values[names[a]] = float("nan") if alpha is None else alpha
+            values[names[a]] = (
+                NAN if single else number(_annotator_stats(total, k, int(a), spec)["krippendorff_alpha"])
+            )
         columns[str(rule_id)] = pd.Series(values, dtype=float)
     return pd.DataFrame(columns).reindex(columns=list(rule_ids)).astype(float)
 
@@ -236,10 +229,7 @@ def _alpha_by_rule_per_run(
         except CalibrationError:
             continue
         columns[str(rule_id)] = pd.Series(
-            {
-                a: float("nan") if b.get("krippendorff_alpha") is None else float(b["krippendorff_alpha"])
-                for a, b in blocks.items()
-            },
+            {a: b.stats.krippendorff_alpha for a, b in blocks.items()},
             dtype=float,
         )
     return pd.DataFrame(columns).reindex(columns=list(rule_ids)).astype(float)

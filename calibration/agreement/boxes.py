@@ -38,7 +38,7 @@ two boxes of the other answer (elsewhere the overlapping pairs already are the o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,7 +57,16 @@ from calibration.agreement.box_matching import (
     overlapping_cells,
     within_cells,
 )
-from calibration.agreement.breakdown import AgreementReport
+from calibration.agreement.results import (
+    NAN,
+    AgreementReport,
+    BoxBlock,
+    GoldFigures,
+    Interval,
+    Statistics,
+    ThresholdPoint,
+    number,
+)
 from calibration.boxes import IOU_TOLERANCE
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ITEM, RULE
@@ -226,10 +235,10 @@ class BoxAgreement:
             n_unmatched, n_label_mismatch.
     """
 
-    overall: dict[str, Any]
-    per_rule: dict[str, dict[str, Any]]
-    per_label: dict[str, dict[str, Any]]
-    per_annotator: dict[str, dict[str, Any]]
+    overall: BoxBlock
+    per_rule: dict[str, BoxBlock]
+    per_label: dict[str, BoxBlock]
+    per_annotator: dict[str, BoxBlock]
     pairwise_alpha: pd.DataFrame
     pairs: pd.DataFrame
     thresholds: pd.DataFrame
@@ -309,83 +318,98 @@ def _label_columns(pairs: _Pairs, min_iou: float, q: int) -> tuple[np.ndarray, n
     return out, np.column_stack([item, la, lb, w])
 
 
-def _block_meta(answers: BoxAnswers, items: np.ndarray | None) -> dict[str, int]:
+@dataclass(frozen=True)
+class _Meta:
+    """The counts of a block's answers."""
+
+    n_items: int
+    n_annotators: int
+    n_annotations: int
+    n_pairable_items: int
+    n_boxes: int
+
+
+def _block_meta(answers: BoxAnswers, items: np.ndarray | None) -> _Meta:
     mask = (
         np.ones(len(answers.answer_item), dtype=bool)
         if items is None
         else np.isin(answers.answer_item, items)
     )
     m = np.bincount(answers.answer_item[mask], minlength=len(answers.items))
-    return {
-        "n_items": int((m > 0).sum()),
-        "n_annotators": len(np.unique(answers.answer_annotator[mask])),
-        "n_annotations": int(mask.sum()),
-        "n_pairable_items": int((m >= 2).sum()),
-        "n_boxes": int(answers.sizes[mask].sum()),
-    }
-
-
-def _f(value: Any) -> float | None:
-    v = float(value)
-    return v if np.isfinite(v) else None
+    return _Meta(
+        n_items=int((m > 0).sum()),
+        n_annotators=len(np.unique(answers.answer_annotator[mask])),
+        n_annotations=int(mask.sum()),
+        n_pairable_items=int((m >= 2).sum()),
+        n_boxes=int(answers.sizes[mask].sum()),
+    )
 
 
 def _core_block(
-    meta: dict[str, int],
+    meta: _Meta,
     total: np.ndarray,
     rep: np.ndarray | None,
     expected: np.ndarray,
     min_iou: float,
     label_part: tuple[np.ndarray, np.ndarray | None] | None,
-) -> dict[str, Any]:
-    """A block dict from the summed core columns (and their replicates)."""
-    alphas = _alpha(total[:_T], total[_T : 2 * _T], expected)
+) -> BoxBlock:
+    """A block from the summed core columns (and their replicates)."""
+    alphas = finite(_alpha(total[:_T], total[_T : 2 * _T], expected))
     rep_alphas = None if rep is None else _alpha(rep[:, :_T], rep[:, _T : 2 * _T], expected[None, :])
     iou_sum, matched, matched_min, in_pairs = total[2 * _T : 2 * _T + 4]
-    block: dict[str, Any] = dict(meta)
-    block["level"] = "iou"
-    block["min_iou"] = float(min_iou)
-    block["krippendorff_alpha"] = _f(alphas[0])
-    block["observed_disagreement"] = _f(_ratio(total[:1], total[_T : _T + 1])[0])
-    block["expected_disagreement"] = _f(expected[0])
-    block["mean_iou"] = _f(_ratio(np.array([iou_sum]), np.array([matched]))[0])
-    block["match_f1"] = _f(_ratio(np.array([2 * matched_min]), np.array([in_pairs]))[0])
-    label_alpha = rep_label = None
+    mean_iou = number(_ratio(np.array([iou_sum]), np.array([matched]))[0])
+    match_f1 = number(_ratio(np.array([2 * matched_min]), np.array([in_pairs]))[0])
+    label_alpha = NAN
+    rep_label = None
     if label_part is not None:
         label_total, label_rep = label_part
-        label_alpha = _f(_nominal_alpha(label_total[0], label_total[1:]))
+        label_alpha = number(_nominal_alpha(label_total[0], label_total[1:]))
         if label_rep is not None:
             rep_label = _nominal_alpha(label_rep[:, 0], label_rep[:, 1:])
-    block["label_alpha"] = label_alpha
-    ci: dict[str, list[float] | None] = {}
-    curve_ci = None
+    ci: dict[str, Interval] = {}
+    curve_ci = np.full((_T, 2), np.nan)
     if rep is not None and rep_alphas is not None:
-        if block["krippendorff_alpha"] is not None:
-            ci["krippendorff_alpha"] = percentile_interval(rep_alphas[:, 0])
-        if label_alpha is not None and rep_label is not None:
-            ci["label_alpha"] = percentile_interval(rep_label)
-        if block["mean_iou"] is not None:
-            ci["mean_iou"] = percentile_interval(_ratio(rep[:, 2 * _T], rep[:, 2 * _T + 1]))
-        if block["match_f1"] is not None:
-            ci["match_f1"] = percentile_interval(_ratio(2 * rep[:, 2 * _T + 2], rep[:, 2 * _T + 3]))
-        curve_ci = percentile_intervals(rep_alphas.T)
-    block["alpha_by_threshold"] = [
-        {
-            "threshold": float(t),
-            "alpha": _f(alphas[k]),
-            "low": None if curve_ci is None or not np.isfinite(alphas[k]) else _f(curve_ci[k, 0]),
-            "high": None if curve_ci is None or not np.isfinite(alphas[k]) else _f(curve_ci[k, 1]),
-        }
-        for k, t in enumerate(THRESHOLDS)
-    ]
-    block["ci95"] = ci
+        if not np.isnan(alphas[0]):
+            ci["krippendorff_alpha"] = Interval.of(percentile_interval(rep_alphas[:, 0]))
+        if not np.isnan(label_alpha) and rep_label is not None:
+            ci["label_alpha"] = Interval.of(percentile_interval(rep_label))
+        if not np.isnan(mean_iou):
+            ci["mean_iou"] = Interval.of(percentile_interval(_ratio(rep[:, 2 * _T], rep[:, 2 * _T + 1])))
+        if not np.isnan(match_f1):
+            ci["match_f1"] = Interval.of(
+                percentile_interval(_ratio(2 * rep[:, 2 * _T + 2], rep[:, 2 * _T + 3]))
+            )
+        curve_ci = np.where(np.isnan(alphas)[:, None], np.nan, finite(percentile_intervals(rep_alphas.T)))
     flags = []
-    if meta["n_pairable_items"] == 0:
+    if meta.n_pairable_items == 0:
         flags.append("no_pairable_items")
-    if meta["n_pairable_items"] < FEW_ITEMS:
+    if meta.n_pairable_items < FEW_ITEMS:
         flags.append("few_items")
-    block["flags"] = flags
-    return block
+    return BoxBlock(
+        n_items=meta.n_items,
+        n_annotators=meta.n_annotators,
+        n_annotations=meta.n_annotations,
+        n_pairable_items=meta.n_pairable_items,
+        n_boxes=meta.n_boxes,
+        min_iou=float(min_iou),
+        stats=Statistics(krippendorff_alpha=float(alphas[0]), ci95=ci, flags=tuple(flags)),
+        observed_disagreement=number(_ratio(total[:1], total[_T : _T + 1])[0]),
+        expected_disagreement=number(expected[0]),
+        mean_iou=mean_iou,
+        match_f1=match_f1,
+        # a per-label block has no label alpha of its own: null in the JSON
+        label_alpha=label_alpha,
+        alpha_by_threshold=tuple(
+            ThresholdPoint(float(t), float(alphas[k]), float(curve_ci[k, 0]), float(curve_ci[k, 1]))
+            for k, t in enumerate(THRESHOLDS)
+        ),
+    )
+
+
+def finite(values: np.ndarray) -> np.ndarray:
+    """``values`` as floats, NaN where not finite."""
+    out = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def _rule_item_codes(answers: BoxAnswers, item_rules: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
@@ -495,7 +519,7 @@ def box_agreement(
     overall = _core_block(
         _block_meta(answers, None), totals[0], reps[0], expected_all, min_iou, label_part(totals[0], reps[0])
     )
-    per_rule: dict[str, dict[str, Any]] = {}
+    per_rule: dict[str, BoxBlock] = {}
     curve_rows = [_curve_rows("*", overall)]
     for k, (rule, codes) in enumerate(rules, start=1):
         subset = all_answers[np.isin(answers.answer_item, codes)]
@@ -506,39 +530,43 @@ def box_agreement(
             _block_meta(answers, codes), totals[k], reps[k], expected, min_iou, label_part(totals[k], reps[k])
         )
         curve_rows.append(_curve_rows(rule, per_rule[rule]))
-    per_label: dict[str, dict[str, Any]] = {}
+    per_label: dict[str, BoxBlock] = {}
     box_item = np.repeat(answers.answer_item, answers.sizes)
     for code in range(q):
         k = 1 + len(rules) + code
-        meta = _block_meta(answers, None)
-        meta["n_boxes"] = int((answers.box_label == code).sum())
-        meta["n_items"] = len(np.unique(box_item[answers.box_label == code]))
+        meta = replace(
+            _block_meta(answers, None),
+            n_boxes=int((answers.box_label == code).sum()),
+            n_items=len(np.unique(box_item[answers.box_label == code])),
+        )
         per_label[answers.labels[code]] = _core_block(
             meta, totals[k], reps[k], label_expected[code], min_iou, None
         )
 
     # per annotator
-    per_annotator: dict[str, dict[str, Any]] = {}
+    per_annotator: dict[str, BoxBlock] = {}
     base = _CORE + 1 + q
+    rep0 = reps[0]
     for a, name in enumerate(answers.annotators):
         mine = answers.answer_annotator == a
         d_a, c_a = totals[0][base + a], totals[0][base + n_ann + a]
-        alpha_a = _alpha(np.array([d_a]), np.array([c_a]), expected_all[:1])[0]
-        block: dict[str, Any] = {
-            "n_items": int(mine.sum()),
-            "n_annotations": int(mine.sum()),
-            "n_boxes": int(answers.sizes[mine].sum()),
-            "krippendorff_alpha": _f(alpha_a),
-            "observed_disagreement": _f(_ratio(np.array([d_a]), np.array([c_a]))[0]),
-            "ci95": {},
-        }
-        rep0 = reps[0]
-        if rep0 is not None and block["krippendorff_alpha"] is not None:
-            block["ci95"]["krippendorff_alpha"] = percentile_interval(
-                _alpha(rep0[:, base + a], rep0[:, base + n_ann + a], expected_all[:1])
+        alpha_a = number(_alpha(np.array([d_a]), np.array([c_a]), expected_all[:1])[0])
+        ci: dict[str, Interval] = {}
+        if rep0 is not None and not np.isnan(alpha_a):
+            ci["krippendorff_alpha"] = Interval.of(
+                percentile_interval(_alpha(rep0[:, base + a], rep0[:, base + n_ann + a], expected_all[:1]))
             )
-        block["flags"] = ["few_items"] if mine.sum() < FEW_ITEMS else []
-        per_annotator[str(name)] = block
+        per_annotator[str(name)] = BoxBlock(
+            n_items=int(mine.sum()),
+            n_annotations=int(mine.sum()),
+            n_boxes=int(answers.sizes[mine].sum()),
+            stats=Statistics(
+                krippendorff_alpha=alpha_a,
+                ci95=ci,
+                flags=("few_items",) if mine.sum() < FEW_ITEMS else (),
+            ),
+            observed_disagreement=number(_ratio(np.array([d_a]), np.array([c_a]))[0]),
+        )
 
     # per pair
     pair_total_d = np.bincount(pair_index, weights=d0, minlength=n_pc)
@@ -546,7 +574,6 @@ def box_agreement(
     pair_items = np.bincount(pair_index, minlength=n_pc)
     pair_alpha = _alpha(pair_total_d, pair_total_c, expected_all[:1])
     pair_ci = np.full((n_pc, 2), np.nan)
-    rep0 = reps[0]
     if pair_cols is not None and rep0 is not None:
         start = base + 2 * n_ann
         rep_d, rep_c = rep0[:, start : start + n_pc], rep0[:, start + n_pc : start + 2 * n_pc]
@@ -576,8 +603,14 @@ def box_agreement(
     )
 
 
-def _curve_rows(key: str, block: Mapping[str, Any]) -> pd.DataFrame:
-    frame = pd.DataFrame(block["alpha_by_threshold"], columns=["threshold", "alpha", "low", "high"])
+def _curve_rows(key: str, block: BoxBlock) -> pd.DataFrame:
+    points = block.alpha_by_threshold or ()
+    return _curve_frame(key, [(p.threshold, p.alpha, p.low, p.high) for p in points])
+
+
+def _curve_frame(key: str, points: Sequence[Any]) -> pd.DataFrame:
+    """Curve rows from (threshold, alpha, low, high) tuples or their JSON objects (null -> NaN)."""
+    frame = pd.DataFrame(list(points), columns=["threshold", "alpha", "low", "high"])
     frame.insert(0, "block", key)
     return frame.astype({"alpha": float, "low": float, "high": float})
 
@@ -651,19 +684,30 @@ def box_item_disagreement(
     return _item_frame(answers, pairs, _core_columns(pairs, min_iou), label_matches)
 
 
-def threshold_table(report: Any) -> pd.DataFrame:
+def threshold_table(report: BoxAgreement | AgreementReport | Mapping[str, Any]) -> pd.DataFrame:
     """The alpha curve of every block of a boxes report: columns block, threshold, alpha, low, high.
 
     Args:
-        report: a `BoxAgreement`, the `AgreementReport` of a boxes task, or its ``to_dict()``; block
-            ``"*"`` is the overall block, the others are rule ids (NaN where undefined).
+        report: a `BoxAgreement`, the `AgreementReport` of a boxes task, or its JSON (``to_dict()``,
+            e.g. read back from ``calibration agreement --json``); block ``"*"`` is the overall block,
+            the others are rule ids (NaN where undefined).
     """
     if isinstance(report, BoxAgreement):
         return report.thresholds
-    overall = report["overall"] if isinstance(report, Mapping) else report.overall
-    per_rule = report["per_rule"] if isinstance(report, Mapping) else report.per_rule
-    blocks = {"*": overall, **per_rule}
-    rows = [_curve_rows(str(key), block) for key, block in blocks.items() if "alpha_by_threshold" in block]
+    if isinstance(report, Mapping):
+        blocks_json = {"*": report["overall"], **report["per_rule"]}
+        rows = [
+            _curve_frame(str(key), block["alpha_by_threshold"])
+            for key, block in blocks_json.items()
+            if "alpha_by_threshold" in block
+        ]
+    else:
+        blocks = {"*": report.overall, **report.per_rule}
+        rows = [
+            _curve_rows(str(key), block)
+            for key, block in blocks.items()
+            if isinstance(block, BoxBlock) and block.alpha_by_threshold is not None
+        ]
     if not rows:
         return pd.DataFrame(columns=["block", "threshold", "alpha", "low", "high"])
     return pd.concat(rows, ignore_index=True)
@@ -687,7 +731,7 @@ def box_report(
     *,
     bootstrap: int = 1000,
     seed: int = 0,
-) -> Any:
+) -> AgreementReport:
     """`box_agreement` as the engine's `calibration.agreement.breakdown.AgreementReport`.
 
     ``agreement_report`` returns this for a boxes task: per-rule, per-label and per-annotator blocks
@@ -697,26 +741,28 @@ def box_report(
     (gold boxes by item_id) the overall, per-rule and per-annotator blocks also have
     ``gold_accuracy``: the mean box F1 of their answers against gold, boxes matched at the task's
     ``min_iou`` with the same label (`calibration.agreement.gold_blocks.box_gold_blocks`; what a
-    quiz scores), ``gold_kappa`` (None) and ``n_gold_answers``.
+    quiz scores), ``gold_kappa`` (NaN: null in the JSON) and ``n_gold_answers``.
     """
     result = box_agreement(responses, task, item_rules, bootstrap=bootstrap, seed=seed)
+    overall, per_rule, per_annotator = result.overall, result.per_rule, result.per_annotator
     if gold is not None:
         from calibration.agreement.gold_blocks import box_gold_blocks
 
-        overall, by_rule, by_annotator = box_gold_blocks(responses, task, gold, item_rules)
-        result.overall.update(overall)
-        empty = {"gold_accuracy": None, "gold_kappa": None, "n_gold_answers": 0}
-        for blocks, fields in ((result.per_rule, by_rule), (result.per_annotator, by_annotator)):
-            for key, block in blocks.items():
-                block.update(fields.get(str(key), empty))
+        gold_overall, by_rule, by_annotator = box_gold_blocks(responses, task, gold, item_rules)
+        empty = GoldFigures(NAN, NAN, 0)
+        overall = replace(overall, gold=gold_overall)
+        per_rule = {k: replace(b, gold=by_rule.get(str(k), empty)) for k, b in per_rule.items()}
+        per_annotator = {
+            k: replace(b, gold=by_annotator.get(str(k), empty)) for k, b in per_annotator.items()
+        }
     return AgreementReport(
         task_type="boxes",
         level="iou",
         categories=list(task.label_ids),
-        overall=result.overall,
-        per_rule=result.per_rule,
+        overall=overall,
+        per_rule=per_rule,
         per_label=result.per_label,
-        per_annotator=result.per_annotator,
+        per_annotator=per_annotator,
         pairwise_kappa=result.pairwise_alpha,
         confusion=result.confusion,
         n_bootstrap=bootstrap,

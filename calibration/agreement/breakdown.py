@@ -54,7 +54,7 @@ low kappa there reflects prevalence, not an ambiguous rule; AC1 is the robust vi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -67,9 +67,19 @@ from calibration.agreement.encoding import Encoded
 from calibration.agreement.gold_blocks import GoldRows
 from calibration.agreement.gold_blocks import gold_rows as _gold_rows
 from calibration.agreement.items import coincidence_frame, confused_pairs, item_agreement
+from calibration.agreement.results import (
+    NAN,
+    AgreementReport,
+    AnnotatorBlock,
+    Block,
+    GoldFigures,
+    Interval,
+    Statistics,
+    number,
+)
 from calibration.agreement.structured import structured_extras, unitize
 from calibration.errors import DataError
-from calibration.responses import ANNOTATOR, ITEM, RULE
+from calibration.responses import ITEM, RULE
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Task
@@ -84,72 +94,6 @@ COHEN_CI_BUDGET = 5_000_000  # unit x pair-statistic cells allowed for Cohen int
 CI_STATS = ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "gwet_ac2")
 _AC2_WEIGHTS = {"ordinal": "ordinal", "interval": "quadratic", "ratio": "ratio"}
 _COHEN_WEIGHTS = {"ordinal": "linear", "interval": "quadratic", "ratio": "quadratic"}
-
-
-@dataclass(frozen=True)
-class AgreementReport:
-    """Agreement overall and broken down (see the module docstring for the block fields)."""
-
-    task_type: str
-    level: str
-    categories: list[Any]
-    overall: dict[str, Any]
-    per_rule: dict[str, dict[str, Any]]
-    per_label: dict[str, dict[str, Any]]
-    per_annotator: dict[str, dict[str, Any]]
-    pairwise_kappa: pd.DataFrame
-    confusion: dict[str, pd.DataFrame] = field(default_factory=dict)
-    n_bootstrap: int = 0
-    seed: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"overall", "per_rule", "per_label", "per_annotator"}``, JSON-ready."""
-        return {
-            "overall": _jsonable(self.overall),
-            "per_rule": {k: _jsonable(v) for k, v in self.per_rule.items()},
-            "per_label": {k: _jsonable(v) for k, v in self.per_label.items()},
-            "per_annotator": {k: _jsonable(v) for k, v in self.per_annotator.items()},
-        }
-
-    def per_rule_frame(self) -> pd.DataFrame:
-        """One row per rule (index rule_id) with the scalar block fields and ci95 low/high columns."""
-        return _blocks_frame(self.per_rule, RULE)
-
-    def per_annotator_frame(self) -> pd.DataFrame:
-        """One row per annotator (index annotator_id), like `per_rule_frame`."""
-        return _blocks_frame(self.per_annotator, ANNOTATOR)
-
-
-def _blocks_frame(blocks: dict[str, dict[str, Any]], name: str) -> pd.DataFrame:
-    rows = {}
-    for key, block in blocks.items():
-        row = {k: v for k, v in block.items() if not isinstance(v, dict | list)}
-        for stat, bounds in block.get("ci95", {}).items():
-            row[f"{stat}_low"], row[f"{stat}_high"] = bounds if bounds else (None, None)
-        row["flags"] = list(block.get("flags", []))
-        rows[key] = row
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = name
-    return frame
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return None if not np.isfinite(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _f(value: Any) -> float | None:
-    v = float(value)
-    return v if np.isfinite(v) else None
 
 
 # --------------------------------------------------------------------------- setup
@@ -238,39 +182,36 @@ def _pair_columns(wide: np.ndarray, pairs: list[tuple[int, int]], q: int, w: np.
 # --------------------------------------------------------------------------- blocks
 
 
-def _prevalence(counts_sum: np.ndarray, categories: list[Any]) -> dict[str, Any]:
+def _prevalence(counts_sum: np.ndarray, categories: list[Any]) -> tuple[dict[str, float], Any, float]:
+    """(share of answers per category, the dominant category, its share); ({}, None, NaN) without answers."""
     total = counts_sum.sum()
     if total == 0:
-        return {"prevalence": {}, "dominant_category": None, "dominant_share": None}
+        return {}, None, NAN
     share = counts_sum / total
     top = int(np.argmax(share))
-    return {
-        "prevalence": {str(c): float(s) for c, s in zip(categories, share, strict=True) if s > 0},
-        "dominant_category": categories[top],
-        "dominant_share": float(share[top]),
-    }
+    prevalence = {str(c): float(s) for c, s in zip(categories, share, strict=True) if s > 0}
+    return prevalence, categories[top], float(share[top])
 
 
-def _flags(block: dict[str, Any], single: bool) -> list[str]:
+def _flags(
+    n_pairable: int, n_annotations: int, pa: float, dominant: float, corrected: list[float], single: bool
+) -> list[str]:
     flags = []
-    pairable = block["n_pairable_items"]
-    if pairable == 0:
+    if n_pairable == 0:
         flags.append("no_pairable_items")
-    if pairable < FEW_ITEMS:
+    if n_pairable < FEW_ITEMS:
         flags.append("few_items")
     # a per-label block of a label nobody chose has no answers of its own but is still undefined
-    if single and (block["n_annotations"] or block["n_pairable_items"]):
+    if single and (n_annotations or n_pairable):
         flags.append(co.UNDEFINED_SINGLE_CATEGORY)
-    pa = block.get("percent_agreement")
-    dominant = block.get("dominant_share")
-    corrected = [v for v in (block.get("krippendorff_alpha"), block.get("fleiss_kappa")) if v is not None]
+    defined = [v for v in corrected if not np.isnan(v)]
     if (
-        pa is not None
-        and dominant is not None
-        and corrected
+        not np.isnan(pa)
+        and not np.isnan(dominant)
+        and defined
         and pa >= PARADOX_MIN_AGREEMENT
         and dominant >= PARADOX_MIN_DOMINANT
-        and min(corrected) <= pa - PARADOX_MIN_GAP
+        and min(defined) <= pa - PARADOX_MIN_GAP
     ):
         flags.append("skewed_prevalence")
     return flags
@@ -347,10 +288,10 @@ def agreement_report(
     if len(responses) == 0:
         raise DataError("there are no responses to analyse", hint="the responses table is empty")
     if task.type == "boxes":
-        # lazy: import cycle (agreement.boxes builds an AgreementReport from this module)
+        # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
         from calibration.agreement.boxes import box_report
 
-        return box_report(responses, task, item_rules, gold, bootstrap=bootstrap, seed=seed)  # type: ignore[no-any-return]
+        return box_report(responses, task, item_rules, gold, bootstrap=bootstrap, seed=seed)
     data = _unit_data(_setup(responses, task, level, inputs))
     # gold_kappa is weighted as cohen_kappa_mean is, at the level in force (--level included)
     gold_rows = (
@@ -578,41 +519,37 @@ def _assemble(
     extras_fn: Callable[[np.ndarray | None], dict[str, Any]] | None,
     gold_rows: GoldRows | None,
 ) -> AgreementReport:
-    """Assemble: block dicts (with structured extras and gold), pairwise kappa, annotators, confusion."""
+    """Assemble: blocks (with structured extras and gold), pairwise kappa, annotators, confusion."""
     enc, pairs, bootstrap_on = data.enc, data.pairs, resampled.n_bootstrap > 0
-    per_rule: dict[str, dict[str, Any]] = {}
-    per_label: dict[str, dict[str, Any]] = {}
-    overall_dict: dict[str, Any] = {}
+    per_rule: dict[str, Block] = {}
+    per_label: dict[str, Block] = {}
+    overall_block: Block | None = None
     for b, total, rep in zip(blocks.blocks, resampled.sums, resampled.reps, strict=True):
         extra_width = 0 if b.extra is None else b.extra.shape[1]
         offset = b.stats.shape[1] + extra_width if (resampled.with_cohen and b.kind != "label") else None
-        block = _block_dict(
+        items = None if b.kind == "overall" else blocks.rule_items.get(b.key)
+        extras = extras_fn(items) if extras_fn is not None and b.kind != "label" else None
+        gold: GoldFigures | None = None
+        if gold_rows is not None:
+            gold = gold_rows.label_block(b.key) if b.kind == "label" else gold_rows.block(items)
+        block = _agreement_block(
             b,
             total,
             rep,
             pairs if b.kind != "label" else _pair_codes(b.wide),
             offset,
-            bootstrap_on=bootstrap_on,
             n_ann_total=data.n_annotators,
+            cohen_ci_omitted=b.kind != "label" and bootstrap_on and bool(pairs) and not resampled.with_cohen,
+            extras=extras,
+            gold=gold,
         )
-        if b.kind != "label" and bootstrap_on and pairs and not resampled.with_cohen:
-            block["flags"].append("cohen_ci_omitted")
         if b.kind == "overall":
-            if extras_fn is not None:
-                block.update(extras_fn(None))
-            if gold_rows is not None:
-                block.update(gold_rows.block(None))
-            overall_dict = block
+            overall_block = block
         elif b.kind == "rule":
-            if extras_fn is not None:
-                block.update(extras_fn(blocks.rule_items[b.key]))
-            if gold_rows is not None:
-                block.update(gold_rows.block(blocks.rule_items[b.key]))
             per_rule[b.key] = block
         else:
-            if gold_rows is not None:
-                block.update(gold_rows.label_block(b.key))
             per_label[b.key] = block
+    assert overall_block is not None  # blocks.blocks[0] is the overall block
 
     overall = blocks.overall
     pairwise = pd.DataFrame(np.nan, index=enc.annotators, columns=enc.annotators)
@@ -634,7 +571,13 @@ def _assemble(
         few_items=FEW_ITEMS,
     )
     if resampled.with_cohen and rep is not None:
-        _annotator_cohen_intervals(annotators, rep, overall, pairs, enc.q, data.st.cohen_weights)
+        intervals = _annotator_cohen_intervals(
+            rep, overall, pairs, len(enc.annotators), enc.q, data.st.cohen_weights
+        )
+        annotators = {
+            name: _with_interval(block, "cohen_kappa_mean", interval)
+            for (name, block), interval in zip(annotators.items(), intervals, strict=True)
+        }
     confusion = {
         b.key: coincidence_frame(b.counts, enc.categories) for b in blocks.blocks if b.kind != "label"
     }
@@ -642,7 +585,7 @@ def _assemble(
         task_type=task.type,
         level=data.st.level,
         categories=enc.categories,
-        overall=overall_dict,
+        overall=overall_block,
         per_rule=per_rule,
         per_label=per_label,
         per_annotator=annotators,
@@ -651,6 +594,14 @@ def _assemble(
         n_bootstrap=resampled.n_bootstrap,
         seed=resampled.seed,
     )
+
+
+def _with_interval(block: AnnotatorBlock, name: str, interval: Interval) -> AnnotatorBlock:
+    """The block with the interval of a statistic added (when the statistic is defined)."""
+    if np.isnan(block.stats.value(name)):
+        return block
+    stats = replace(block.stats, ci95={**block.stats.ci95, name: interval})
+    return replace(block, stats=stats)
 
 
 def _rule_items(enc: Encoded, item_rules: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
@@ -824,104 +775,121 @@ def _binary_deriver(
     return derive
 
 
-def _block_dict(
+def _mean_kappa_interval(kappas: np.ndarray) -> Interval:
+    """The interval of the per-replicate mean of Cohen's kappa over pairs (undefined pairs left out)."""
+    finite = np.isfinite(kappas)
+    with np.errstate(all="ignore"):
+        mean = np.where(
+            finite.any(axis=1), np.nansum(np.where(finite, kappas, 0), axis=1) / finite.sum(axis=1), np.nan
+        )
+    return Interval.of(percentile_interval(mean))
+
+
+def _agreement_block(
     b: _Block,
     total: np.ndarray,
     rep: np.ndarray | None,
     pairs: list[tuple[int, int]],
     pair_offset: int | None,
     *,
-    bootstrap_on: bool,
     n_ann_total: int,
-) -> dict[str, Any]:
+    cohen_ci_omitted: bool = False,
+    extras: Mapping[str, float | None] | None = None,
+    gold: GoldFigures | None = None,
+) -> Block:
+    """A block's statistics, intervals and flags from its summed columns (and their replicates)."""
     spec, q = b.spec, b.q
     point = co.statistics_from_sums(total[: spec.n_columns], spec)
     single = co.is_single_category(b.counts)
     single_pairable = co.is_single_pairable_category(b.counts)
     r = b.counts.sum(axis=1)
-    block: dict[str, Any] = {
-        "n_items": int(b.n_items),
-        "n_annotators": int((b.wide >= 0).any(axis=1).sum()),
-        "n_annotations": int(b.n_annotations),
-        "n_pairable_items": _n_items(b.unit_items[r >= 2], b.units_are_items),
-        "level": spec.level,
-    }
-    for name in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "brennan_prediger"):
-        block[name] = _f(point[name])
-    if spec.weighted:
-        block["gwet_ac2"] = _f(point["gwet_ac2"])
+    values = {name: number(point[name]) for name in (*LEAN_STATS, "brennan_prediger")}
+    ac2 = number(point["gwet_ac2"]) if spec.weighted else None
     tables = (
         list(b.tables)
         if b.tables is not None
         else list(_pair_tables(b.wide, pairs, q, [np.arange(b.wide.shape[1])])[0])
     )
-    kappas = []
-    for table in tables:
-        kappa = co.cohen_kappa(table, b.cohen_weights) if table.sum() else None
-        if kappa is not None:
-            kappas.append(kappa)
-    block["cohen_kappa_mean"] = float(np.mean(kappas)) if kappas else None
-    block["scott_pi"] = co.scott_pi(tables[0]) if n_ann_total == 2 and tables and b.kind != "label" else None
-    block.update(_prevalence(b.counts.sum(axis=0), b.categories))
+    kappas = [
+        k for k in (co.cohen_kappa(t, b.cohen_weights) if t.sum() else None for t in tables) if k is not None
+    ]
+    cohen = float(np.mean(kappas)) if kappas else NAN
+    scott = number(co.scott_pi(tables[0])) if n_ann_total == 2 and tables and b.kind != "label" else NAN
+    prevalence, dominant, dominant_share = _prevalence(b.counts.sum(axis=0), b.categories)
     pooled = np.sum(tables, axis=0) if tables else np.zeros((q, q))
     pb = co.prevalence_bias(pooled)
-    block["prevalence_index"] = pb["prevalence_index"]
-    block["bias_index"] = pb["bias_index"]
     if single:
-        for name in (*co.CHANCE_CORRECTED, "brennan_prediger", "cohen_kappa_mean"):
-            if name in block:
-                block[name] = None
-    ci: dict[str, list[float] | None] = {}
+        for name in ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "brennan_prediger"):
+            values[name] = NAN
+        ac2 = None if ac2 is None else NAN
+        scott = cohen = NAN
+    ci: dict[str, Interval] = {}
     if rep is not None:
         rep_stats = co.statistics_from_sums(rep[:, : spec.n_columns], spec)
+        defined = {**values, "gwet_ac2": NAN if ac2 is None else ac2}
         for name in CI_STATS:
-            if block.get(name) is not None:
-                ci[name] = percentile_interval(rep_stats[name])
-        if pair_offset is not None and block["cohen_kappa_mean"] is not None and pairs:
+            if not np.isnan(defined[name]):
+                ci[name] = Interval.of(percentile_interval(rep_stats[name]))
+        if pair_offset is not None and not np.isnan(cohen) and pairs:
             width = _pair_width(q)
             cols = rep[:, pair_offset : pair_offset + len(pairs) * width]
-            kap = _cohen_from_sums(cols.reshape(len(rep), len(pairs), width), q, b.cohen_weights)
-            finite = np.isfinite(kap)
-            with np.errstate(all="ignore"):
-                mean = np.where(
-                    finite.any(axis=1),
-                    np.nansum(np.where(finite, kap, 0), axis=1) / finite.sum(axis=1),
-                    np.nan,
-                )
-            ci["cohen_kappa_mean"] = percentile_interval(mean)
-    block["ci95"] = ci
+            ci["cohen_kappa_mean"] = _mean_kappa_interval(
+                _cohen_from_sums(cols.reshape(len(rep), len(pairs), width), q, b.cohen_weights)
+            )
+    n_pairable = _n_items(b.unit_items[r >= 2], b.units_are_items)
     # alpha is also undefined when only the pairable units are in one category (single answers elsewhere)
-    block["flags"] = _flags(block, single or (single_pairable and block["krippendorff_alpha"] is None))
-    return block
+    undefined = single or (single_pairable and np.isnan(values["krippendorff_alpha"]))
+    flags = _flags(
+        n_pairable,
+        int(b.n_annotations),
+        values["percent_agreement"],
+        dominant_share,
+        [values["krippendorff_alpha"], values["fleiss_kappa"]],
+        undefined,
+    )
+    if cohen_ci_omitted:
+        flags.append("cohen_ci_omitted")
+    stats = Statistics(
+        **values, gwet_ac2=ac2, cohen_kappa_mean=cohen, scott_pi=scott, ci95=ci, flags=tuple(flags)
+    )
+    return Block(
+        n_items=int(b.n_items),
+        n_annotators=int((b.wide >= 0).any(axis=1).sum()),
+        n_annotations=int(b.n_annotations),
+        n_pairable_items=n_pairable,
+        level=spec.level,
+        stats=stats,
+        prevalence=prevalence,
+        dominant_category=dominant,
+        dominant_share=dominant_share,
+        prevalence_index=number(pb["prevalence_index"]),
+        bias_index=number(pb["bias_index"]),
+        extras={name: number(value) for name, value in (extras or {}).items()},
+        gold=gold,
+    )
 
 
 def _annotator_cohen_intervals(
-    annotators: dict[str, dict[str, Any]],
     rep: np.ndarray,
     overall: _Block,
     pairs: list[tuple[int, int]],
+    n_annotators: int,
     q: int,
     weights: np.ndarray | None,
-) -> None:
-    """Add ``ci95["cohen_kappa_mean"]`` to each annotator block, in place.
+) -> list[Interval]:
+    """Per annotator, the interval of the mean of Cohen's kappa over the pairs they belong to.
 
-    Per replicate, the mean of Cohen's kappa over the pairs the annotator belongs to (undefined pairs
-    left out, as in the point estimate), from the overall block's replicated pair columns.
+    Per replicate, from the overall block's replicated pair columns (undefined pairs left out, as in
+    the point estimate).
     """
     width = _pair_width(q)
     offset = overall.stats.shape[1] + (0 if overall.extra is None else overall.extra.shape[1])
     cols = rep[:, offset : offset + len(pairs) * width]
     kappas = _cohen_from_sums(cols.reshape(len(rep), len(pairs), width), q, weights)
-    for a, block in enumerate(annotators.values()):
-        if block.get("cohen_kappa_mean") is None:
-            continue
-        mine = kappas[:, [p for p, pair in enumerate(pairs) if a in pair]]
-        finite = np.isfinite(mine)
-        with np.errstate(all="ignore"):
-            mean = np.where(
-                finite.any(axis=1), np.nansum(np.where(finite, mine, 0), axis=1) / finite.sum(axis=1), np.nan
-            )
-        block["ci95"]["cohen_kappa_mean"] = percentile_interval(mean)
+    return [
+        _mean_kappa_interval(kappas[:, [p for p, pair in enumerate(pairs) if a in pair]])
+        for a in range(n_annotators)
+    ]
 
 
 LEAN_STATS = ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")
@@ -997,19 +965,18 @@ def _box_rule_frame(
     responses: pd.DataFrame, task: Task, item_rules: pd.DataFrame | None, bootstrap: int, seed: int
 ) -> pd.DataFrame:
     """`agreement_by_rule`'s table for a boxes task, from `calibration.agreement.boxes.box_agreement`."""
-    from calibration.agreement.boxes import box_agreement  # lazy: import cycle (see agreement_report)
+    from calibration.agreement.boxes import box_agreement  # lazy: scipy.optimize (see agreement_report)
 
     result = box_agreement(responses, task, item_rules, bootstrap=bootstrap, seed=seed)
     blocks = {"*": result.overall, **result.per_rule}
     rows = {}
     for key, block in blocks.items():
-        row: dict[str, Any] = {"n_items": block["n_items"], "n_pairable_items": block["n_pairable_items"]}
+        row: dict[str, Any] = {"n_items": block.n_items, "n_pairable_items": block.n_pairable_items}
         for name in LEAN_STATS:
-            value = block.get(name) if name == "krippendorff_alpha" else None
-            row[name] = np.nan if value is None else value
+            row[name] = block.stats.value(name) if name == "krippendorff_alpha" else NAN
             if bootstrap > 0:
-                bounds = block["ci95"].get(name) if name == "krippendorff_alpha" else None
-                row[f"{name}_low"], row[f"{name}_high"] = bounds if bounds else (np.nan, np.nan)
+                bounds = block.stats.interval(name) if name == "krippendorff_alpha" else Interval()
+                row[f"{name}_low"], row[f"{name}_high"] = bounds.low, bounds.high
         rows[key] = row
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = RULE

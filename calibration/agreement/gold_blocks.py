@@ -19,6 +19,7 @@ import pandas as pd
 from calibration.agreement import coefficients as co
 from calibration.agreement.encoding import Encoded, category_codes
 from calibration.agreement.gold import answers_correct, answers_credit
+from calibration.agreement.results import NAN, GoldFigures, number
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class GoldRows:
             self.n_items, self.k_q
         )
 
-    def _items_summary(self, items: np.ndarray) -> dict[str, Any]:
+    def _items_summary(self, items: np.ndarray) -> GoldFigures:
         n = int(self._item_n[items].sum())
         accuracy = float(self._item_correct[items].sum() / n) if n else None
         kappa = None
@@ -69,9 +70,9 @@ class GoldRows:
             table = np.zeros((self.k_q, self.k_q))
             np.add.at(table, gold[valid], self._item_answers[items][valid])
             kappa = co.cohen_kappa(table, self.k_weights)
-        return {"gold_accuracy": accuracy, "gold_kappa": kappa, "n_gold_answers": n}
+        return GoldFigures(number(accuracy), number(kappa), n)
 
-    def _summary(self, rows: np.ndarray) -> dict[str, Any]:
+    def _summary(self, rows: np.ndarray) -> GoldFigures:
         has = rows & np.isfinite(self.correct)
         accuracy = float(self.correct[has].mean()) if has.any() else None
         kappa = None
@@ -79,9 +80,9 @@ class GoldRows:
             sel = has[self.k_row]
             table = co.contingency(self.k_gold[sel], self.k_answer[sel], self.k_q)
             kappa = co.cohen_kappa(table, self.k_weights)
-        return {"gold_accuracy": accuracy, "gold_kappa": kappa, "n_gold_answers": int(has.sum())}
+        return GoldFigures(number(accuracy), number(kappa), int(has.sum()))
 
-    def block(self, items: np.ndarray | None) -> dict[str, Any]:
+    def block(self, items: np.ndarray | None) -> GoldFigures:
         if items is None:
             return self._summary(np.ones(len(self.item), dtype=bool))
         if self.by_item:
@@ -90,10 +91,10 @@ class GoldRows:
         mask[items] = True
         return self._summary(mask[self.item])  # item code -1 (unknown) reads the last, False, cell
 
-    def annotator_block(self, a: int) -> dict[str, Any]:
+    def annotator_block(self, a: int) -> GoldFigures:
         return self._summary(self.annotator == a)
 
-    def label_block(self, label: str) -> dict[str, Any]:
+    def label_block(self, label: str) -> GoldFigures:
         """Accuracy on the answers whose gold is (single choice) or contains (multi_label) the label."""
         if self.task.type == "multi_label":
             hits = [
@@ -102,18 +103,16 @@ class GoldRows:
                 if g is not None
             ]
             relevant = [ok for has, ok in hits if has]
-            return {
-                "gold_accuracy": float(np.mean(relevant)) if relevant else None,
-                "gold_kappa": self._label_kappa(label),
-            }
+            return GoldFigures(
+                float(np.mean(relevant)) if relevant else NAN, number(self._label_kappa(label))
+            )
         if self.task.type in ("span", "ranking", "boxes"):
-            return {"gold_accuracy": None, "gold_kappa": None}
+            return GoldFigures()
         rows = np.asarray(self.gold_labels, dtype=object) == label  # "" where the item has no gold
         has = rows & np.isfinite(self.correct)
-        return {
-            "gold_accuracy": float(self.correct[has].mean()) if has.any() else None,
-            "gold_kappa": self._label_kappa(label),
-        }
+        return GoldFigures(
+            float(self.correct[has].mean()) if has.any() else NAN, number(self._label_kappa(label))
+        )
 
     def _label_kappa(self, label: str) -> float | None:
         """Cohen's kappa of the label against the rest: (gold is the label) vs (answer is the label).
@@ -221,15 +220,15 @@ def gold_rows(
 
 def box_gold_blocks(
     responses: pd.DataFrame, task: Task, gold: pd.Series, item_rules: pd.DataFrame | None = None
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+) -> tuple[GoldFigures, dict[str, GoldFigures], dict[str, GoldFigures]]:
     """Gold fields of a boxes report: the mean box F1 against gold, overall, per rule and per annotator.
 
     An answer's credit is the F1 of its boxes against the item's gold boxes, matched at the task's
     ``min_iou`` with the same label (`calibration.agreement.gold.answers_credit`: what a calibration
     quiz scores, and the dashboard's annotator-by-rule heat map). ``gold_accuracy`` is the mean
     credit of the block's answers to items with gold (an answer that finds every gold box and adds
-    none earns 1); ``gold_kappa`` is None (boxes have no category per item, so no kappa);
-    ``n_gold_answers`` counts the answers scored.
+    none earns 1); ``gold_kappa`` is NaN (null in the JSON: boxes have no category per item, so no
+    kappa); ``n_gold_answers`` counts the answers scored.
 
     Args:
         responses: canonical responses whose answers are boxes (the latest answer per item and
@@ -239,8 +238,8 @@ def box_gold_blocks(
         item_rules: item-to-rule table; None gives no per-rule fields.
 
     Returns:
-        (overall fields, fields by rule id, fields by annotator id); every dict has gold_accuracy
-        (None without gold answers), gold_kappa and n_gold_answers.
+        (overall figures, figures by rule id, figures by annotator id): `GoldFigures` (accuracy NaN
+        without gold answers).
     """
     frame = responses.drop_duplicates([ITEM, ANNOTATOR], keep="last")
     gold = gold[~gold.index.astype(str).duplicated(keep="last")]
@@ -259,14 +258,10 @@ def box_gold_blocks(
         }
     )
 
-    def fields(values: pd.Series) -> dict[str, Any]:
-        return {
-            "gold_accuracy": float(values.mean()) if len(values) else None,
-            "gold_kappa": None,
-            "n_gold_answers": len(values),
-        }
+    def fields(values: pd.Series) -> GoldFigures:
+        return GoldFigures(number(values.mean()) if len(values) else NAN, NAN, len(values))
 
-    per_rule: dict[str, dict[str, Any]] = {}
+    per_rule: dict[str, GoldFigures] = {}
     if item_rules is not None and len(item_rules):
         pairs = item_rules[[ITEM, RULE]].astype(str).drop_duplicates()
         joined = credit.merge(pairs, on=ITEM)
