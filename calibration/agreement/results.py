@@ -39,6 +39,7 @@ __all__ = [
     "Interval",
     "Statistics",
     "ThresholdPoint",
+    "blocks_frame",
     "number",
 ]
 
@@ -199,6 +200,10 @@ class Block(_Fields):
     def flags(self) -> tuple[str, ...]:
         return self.stats.flags
 
+    def value(self, name: str) -> float:
+        """A statistic or task-specific figure (``extras``) by name; NaN when undefined or absent."""
+        return self.extras[name] if name in self.extras else self.stats.value(name)
+
     def fields(self) -> JSON:
         out: JSON = {
             "n_items": self.n_items,
@@ -238,6 +243,10 @@ class AnnotatorBlock(_Fields):
     @property
     def flags(self) -> tuple[str, ...]:
         return self.stats.flags
+
+    def value(self, name: str) -> float:
+        """A statistic by name; NaN when undefined or absent."""
+        return self.stats.value(name)
 
     def fields(self) -> JSON:
         out: JSON = {
@@ -334,7 +343,9 @@ AnyBlock = Block | BoxBlock
 AnyAnnotatorBlock = AnnotatorBlock | BoxBlock
 
 
-def _blocks_frame(blocks: Mapping[str, Block | AnnotatorBlock | BoxBlock], name: str) -> pd.DataFrame:
+def blocks_frame(blocks: Mapping[str, Block | AnnotatorBlock | BoxBlock], name: str) -> pd.DataFrame:
+    """One row per block (index ``name``): the scalar fields in the JSON's order (NaN where undefined),
+    ``<statistic>_low``/``<statistic>_high`` per interval, then ``flags`` (a list of codes)."""
     frame = pd.DataFrame.from_dict({key: block.row() for key, block in blocks.items()}, orient="index")
     frame.index.name = name
     return frame
@@ -373,8 +384,8 @@ class AgreementReport:
     def per_rule_frame(self) -> pd.DataFrame:
         """One row per rule (index rule_id): the scalar block fields (NaN where undefined), then
         ``<statistic>_low``/``<statistic>_high`` for each interval, then ``flags`` (a list of codes)."""
-        return _blocks_frame(self.per_rule, RULE)
+        return blocks_frame(self.per_rule, RULE)
 
     def per_annotator_frame(self) -> pd.DataFrame:
         """One row per annotator (index annotator_id), like `per_rule_frame`."""
-        return _blocks_frame(self.per_annotator, ANNOTATOR)
+        return blocks_frame(self.per_annotator, ANNOTATOR)

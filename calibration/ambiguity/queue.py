@@ -24,6 +24,14 @@ import numpy as np
 import pandas as pd
 
 from calibration.agreement.breakdown import agreement_report, confused_pairs, item_agreement
+from calibration.agreement.results import (
+    AgreementReport,
+    AnyAnnotatorBlock,
+    AnyBlock,
+    Block,
+    BoxBlock,
+    Statistics,
+)
 from calibration.ambiguity import signals
 from calibration.ambiguity.signals import (
     Evidence,
@@ -41,7 +49,6 @@ from calibration.ambiguity.structure import (
 from calibration.errors import CalibrationError, DataError, NotFoundError
 from calibration.guidelines.lint import warnings_by_rule
 from calibration.guidelines.model import Guideline, Label, Policy, Task
-from calibration.reports.analysis import report_dict
 from calibration.responses import (
     ANNOTATOR,
     ANSWER,
@@ -336,40 +343,39 @@ class RevisionQueue:
 # --------------------------------------------------------------------------- engine adapters
 
 
-def _number(value: Any) -> float:
-    try:
-        return float("nan") if value is None else float(value)
-    except (TypeError, ValueError):
-        return float("nan")
+def rule_agreement(block: AnyBlock | None, statistic: str = STATISTIC) -> RuleAgreement:
+    """A rule's `RuleAgreement` from the engine's per-rule block (None: the rule has no answered item).
 
-
-def rule_agreement(block: Mapping[str, Any], statistic: str = STATISTIC) -> RuleAgreement:
-    """A rule's `RuleAgreement` from the engine's per-rule block (the shape of `agreement --json`).
-
-    A boxes block (``level`` ``"iou"``) has no AC1: its box alpha is judged instead (``judge`` ``box
-    alpha``), and ``percent`` is the rule's match F1.
+    A boxes block has no AC1: its box alpha is judged instead (``judge`` ``box alpha``), and
+    ``percent`` is the rule's match F1.
     """
-    intervals = block.get("ci95") or {}
-    interval = intervals.get(statistic) or (None, None)
-    boxes = block.get("level") == "iou"
+    if block is None:
+        block = _NO_BLOCK
+    boxes = isinstance(block, BoxBlock)
     judged = statistic if boxes else "gwet_ac1"
-    judged_interval = interval if boxes else intervals.get("gwet_ac1") or (None, None)
+    interval, judged_interval = block.stats.interval(statistic), block.stats.interval(judged)
     return RuleAgreement(
         statistic=statistic,
-        estimate=_number(block.get(statistic)),
-        ci_low=_number(interval[0]),
-        ci_high=_number(interval[1]),
-        percent=_number(block.get("match_f1" if boxes else "percent_agreement")),
-        ac1=_number(block.get(judged)),
-        n_items=int(block.get("n_pairable_items") or 0),
-        flags=tuple(str(f) for f in block.get("flags") or ()),
-        ac1_low=_number(judged_interval[0]),
-        ac1_high=_number(judged_interval[1]),
+        estimate=block.value(statistic),
+        ci_low=interval.low,
+        ci_high=interval.high,
+        percent=block.value("match_f1" if boxes else "percent_agreement"),
+        ac1=block.value(judged),
+        n_items=block.n_pairable_items or 0,
+        flags=block.flags,
+        ac1_low=judged_interval.low,
+        ac1_high=judged_interval.high,
         judge="box alpha" if boxes else "AC1",
     )
 
 
-def pilot_report(pilot: Pilot, *, bootstrap: int = 1000, seed: int = 0) -> Any:
+_NO_BLOCK = Block(
+    n_items=0, n_annotators=0, n_annotations=0, n_pairable_items=0, level="", stats=Statistics()
+)
+"""The block of a rule without answers: every figure NaN, no flag."""
+
+
+def pilot_report(pilot: Pilot, *, bootstrap: int = 1000, seed: int = 0) -> AgreementReport:
     """The agreement engine's report of a pilot (gold included when the pilot has any)."""
     return agreement_report(
         pilot.responses,
@@ -382,12 +388,12 @@ def pilot_report(pilot: Pilot, *, bootstrap: int = 1000, seed: int = 0) -> Any:
 
 
 def agreement_blocks(
-    pilot: Pilot, *, report: Any = None, bootstrap: int = 1000, seed: int = 0
-) -> dict[str, Any]:
+    pilot: Pilot, *, report: AgreementReport | None = None, bootstrap: int = 1000, seed: int = 0
+) -> dict[str, AnyBlock]:
     """The engine's per-rule statistic blocks by rule id (computed unless `report` is given)."""
     if report is None:
         report = pilot_report(pilot, bootstrap=bootstrap, seed=seed)
-    return dict(report_dict(report).get("per_rule") or {})
+    return dict(report.per_rule)
 
 
 def item_disagreement(pilot: Pilot) -> pd.DataFrame:
@@ -612,7 +618,7 @@ def score_parts(
                 parts[code] = float(min(high, max(low, z)))
     for item in evidence:
         if item.code in WEIGHTED:
-            z = _number(item.figures.get("separation"))
+            z = float(item.figures.get("separation", np.nan))
             if not np.isnan(z):
                 parts[item.code] = float(min(high, max(low, z)))
             continue
@@ -848,7 +854,7 @@ def revision_queue(
 def pilot_queue(
     pilot: Pilot,
     *,
-    report: Any = None,
+    report: AgreementReport | None = None,
     bootstrap: int = 1000,
     seed: int = 0,
     min_items: int = signals.MIN_ITEMS,
@@ -880,7 +886,7 @@ def pilot_queue(
     """
     if report is None:
         report = pilot_report(pilot, bootstrap=bootstrap, seed=seed)
-    careless = careless_annotators(report_dict(report).get("per_annotator") or {})
+    careless = careless_annotators(report.per_annotator)
     judged = pilot.responses
     if careless:
         judged = pilot.responses[~pilot.responses[ANNOTATOR].isin(careless)]
@@ -899,14 +905,14 @@ def pilot_queue(
     if pilot.guideline is not None:
         lint = warnings_by_rule(pilot.guideline)
     target = pilot.target
-    stats_by_rule = {r: rule_agreement(blocks.get(r) or {}) for r in pilot.rule_ids}
+    stats_by_rule = {r: rule_agreement(blocks.get(r)) for r in pilot.rule_ids}
     box_items = None
     if pilot.task.type == "boxes":
         # lazy: agreement.boxes loads scipy.optimize (~0.4 s); only boxes tasks need it
         from calibration.agreement.boxes import box_item_disagreement
 
         box_items = box_item_disagreement(judged, pilot.task)
-    confusion = getattr(report, "confusion", None) or {}
+    confusion = report.confusion
     drafts: list[dict[str, Any]] = []
     # where each answer's dissent falls (items, annotators): categorical answers only
     shares = dissent_shares(judged) if pilot.task.type in ("single_label", "rating") else None
@@ -1025,7 +1031,7 @@ def _likely_from_score(
 
 
 def careless_annotators(
-    per_annotator: Mapping[str, Mapping[str, Any]], gap: float = CARELESS_GAP
+    per_annotator: Mapping[str, AnyAnnotatorBlock], gap: float = CARELESS_GAP
 ) -> list[str]:
     """Annotators whose agreement with the others is far below the rest's: set aside, and flagged.
 
@@ -1036,9 +1042,9 @@ def careless_annotators(
     ``careless_annotator`` evidence of every rule). At most a third of the annotators are set aside.
     """
     values = {
-        str(a): float(b["percent_agreement"])
+        str(a): b.stats.percent_agreement
         for a, b in per_annotator.items()
-        if b.get("percent_agreement") is not None and int(b.get("n_pairable_items") or 0) >= 10
+        if not np.isnan(b.stats.percent_agreement) and (b.n_pairable_items or 0) >= 10
     }
     if len(values) < 4:
         return []
@@ -1060,7 +1066,7 @@ def _careless_evidence(careless: list[str]) -> Evidence:
     )
 
 
-def _report_without(pilot: Pilot, responses: pd.DataFrame, bootstrap: int, seed: int) -> Any:
+def _report_without(pilot: Pilot, responses: pd.DataFrame, bootstrap: int, seed: int) -> AgreementReport:
     return agreement_report(responses, pilot.task, pilot.item_rules, None, bootstrap=bootstrap, seed=seed)
 
 

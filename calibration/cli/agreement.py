@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from calibration.cli.common import add_csv_shape_options, bootstrap_count
+
+if TYPE_CHECKING:
+    from calibration.agreement.results import AgreementReport, AnnotatorBlock, Block, BoxBlock, Statistics
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
@@ -131,13 +136,13 @@ def _load_guideline(path: str) -> Any:
 # --------------------------------------------------------------------------- text output
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+def _num(value: float, digits: int = 3) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
 
 
-def _ci(block: dict[str, Any], name: str) -> str:
-    bounds = block.get("ci95", {}).get(name)
-    return "" if not bounds else f"[{bounds[0]:.2f}, {bounds[1]:.2f}]"
+def _ci(stats: Statistics, name: str) -> str:
+    interval = stats.interval(name)
+    return f"[{interval.low:.2f}, {interval.high:.2f}]" if interval.defined else ""
 
 
 COLUMNS = (
@@ -152,24 +157,26 @@ COLUMNS = (
 )
 
 
-def _row(name: str, block: dict[str, Any], width: int, gold: bool) -> str:
+def _row(name: str, block: Block | AnnotatorBlock, width: int, gold: bool) -> str:
+    stats = block.stats
     cells = [
-        f"{block['n_items']:>6}",
-        f"{block['n_annotations']:>8}",
-        f"{_num(block.get('percent_agreement')):>6}",
-        f"{_num(block.get('cohen_kappa_mean')):>6}",
-        f"{_num(block.get('fleiss_kappa')):>6}",
-        f"{_num(block.get('krippendorff_alpha')):>6}",
-        f"{_ci(block, 'krippendorff_alpha'):>14}",
-        f"{_num(block.get('gwet_ac1')):>6}",
+        f"{block.n_items:>6}",
+        f"{block.n_annotations:>8}",
+        f"{_num(stats.percent_agreement):>6}",
+        f"{_num(stats.cohen_kappa_mean):>6}",
+        f"{_num(stats.fleiss_kappa):>6}",
+        f"{_num(stats.krippendorff_alpha):>6}",
+        f"{_ci(stats, 'krippendorff_alpha'):>14}",
+        f"{_num(stats.gwet_ac1):>6}",
     ]
     if gold:
-        cells += [f"{_num(block.get('gold_accuracy')):>6}", f"{_num(block.get('gold_kappa')):>6}"]
-    flags = ", ".join(block.get("flags", []))
+        accuracy, kappa = (block.gold.accuracy, block.gold.kappa) if block.gold else (math.nan, math.nan)
+        cells += [f"{_num(accuracy):>6}", f"{_num(kappa):>6}"]
+    flags = ", ".join(stats.flags)
     return f"{name:<{width}}  " + "  ".join(cells) + (f"  {flags}" if flags else "") + "\n"
 
 
-def _table(title: str, blocks: dict[str, dict[str, Any]], gold: bool) -> str:
+def _table(title: str, blocks: Mapping[str, Block | AnnotatorBlock], gold: bool) -> str:
     if not blocks:
         return ""
     width = max(len(title), *(len(k) for k in blocks))
@@ -182,15 +189,18 @@ def _table(title: str, blocks: dict[str, dict[str, Any]], gold: bool) -> str:
     return out + "\n"
 
 
-def render(report: Any) -> str:
+def render(report: AgreementReport) -> str:
     """A readable text report: overall, then one table per rule, label and annotator."""
     if report.task_type == "boxes":
         return render_boxes(report)
+    from calibration.agreement.results import Block  # loaded with the report
+
     overall = report.overall
-    gold = "gold_accuracy" in overall
+    assert isinstance(overall, Block)  # a boxes report has BoxBlocks (render_boxes)
+    gold = overall.gold is not None
     head = (
-        f"Agreement on {overall['n_annotations']} answers by {overall['n_annotators']} annotators on "
-        f"{overall['n_items']} items ({report.task_type}, level {report.level}; "
+        f"Agreement on {overall.n_annotations} answers by {overall.n_annotators} annotators on "
+        f"{overall.n_items} items ({report.task_type}, level {report.level}; "
         f"{report.n_bootstrap} bootstrap resamples, seed {report.seed})\n"
         "agree = percent agreement, kappa = mean pairwise Cohen's kappa, fleiss = Fleiss' kappa, "
         "alpha = Krippendorff's alpha, AC1 = Gwet's AC1"
@@ -198,15 +208,29 @@ def render(report: Any) -> str:
         + "\n\n"
     )
     text = head + _table("overall", {"all items": overall}, gold)
-    text += _table("rule", report.per_rule, gold)
-    text += _table("label", report.per_label, gold)
-    text += _table("annotator", report.per_annotator, gold)
+    text += _table("rule", _category_blocks(report.per_rule), gold)
+    text += _table("label", _category_blocks(report.per_label), gold)
+    text += _table("annotator", _category_blocks(report.per_annotator), gold)
     text += _pairs(report)
     text += _confusions(report)
     return text
 
 
-def _pairs(report: Any, title: str = "Cohen's kappa per annotator pair") -> str:
+def _category_blocks(
+    blocks: Mapping[str, Block | AnnotatorBlock | BoxBlock],
+) -> dict[str, Block | AnnotatorBlock]:
+    from calibration.agreement.results import BoxBlock  # loaded with the report
+
+    return {k: b for k, b in blocks.items() if not isinstance(b, BoxBlock)}
+
+
+def _box_blocks(blocks: Mapping[str, Block | AnnotatorBlock | BoxBlock]) -> dict[str, BoxBlock]:
+    from calibration.agreement.results import BoxBlock  # loaded with the report
+
+    return {k: b for k, b in blocks.items() if isinstance(b, BoxBlock)}
+
+
+def _pairs(report: AgreementReport, title: str = "Cohen's kappa per annotator pair") -> str:
     """The annotator x annotator matrix of `report.pairwise_kappa` (Cohen's kappa, box alpha for boxes)."""
     matrix = report.pairwise_kappa
     if len(matrix) < 2 or len(matrix) > 20:
@@ -221,7 +245,7 @@ def _pairs(report: Any, title: str = "Cohen's kappa per annotator pair") -> str:
     return out + "\n"
 
 
-def _confusions(report: Any) -> str:
+def _confusions(report: AgreementReport) -> str:
     """Per rule, the label pair that accounts for most disagreement (from the answer-pair counts)."""
     lines = []
     for rule, frame in report.confusion.items():
@@ -258,21 +282,21 @@ BOX_COLUMNS = (
 )
 
 
-def _box_row(name: str, block: dict[str, Any], width: int) -> str:
+def _box_row(name: str, block: BoxBlock, width: int) -> str:
     cells = [
-        f"{block.get('n_items', 0):>6}",
-        f"{block.get('n_boxes', 0):>7}",
-        f"{_num(block.get('krippendorff_alpha')):>6}",
-        f"{_ci(block, 'krippendorff_alpha'):>14}",
-        f"{_num(block.get('label_alpha')):>6}",
-        f"{_num(block.get('mean_iou')):>6}",
-        f"{_num(block.get('match_f1')):>6}",
+        f"{block.n_items:>6}",
+        f"{block.n_boxes:>7}",
+        f"{_num(block.stats.krippendorff_alpha):>6}",
+        f"{_ci(block.stats, 'krippendorff_alpha'):>14}",
+        f"{_num(block.value('label_alpha')):>6}",
+        f"{_num(block.value('mean_iou')):>6}",
+        f"{_num(block.value('match_f1')):>6}",
     ]
-    flags = ", ".join(block.get("flags", []))
+    flags = ", ".join(block.flags)
     return f"{name:<{width}}  " + "  ".join(cells) + (f"  {flags}" if flags else "") + "\n"
 
 
-def _box_table(title: str, blocks: dict[str, dict[str, Any]]) -> str:
+def _box_table(title: str, blocks: Mapping[str, BoxBlock]) -> str:
     if not blocks:
         return ""
     width = max(len(title), *(len(k) for k in blocks))
@@ -284,24 +308,25 @@ def _box_table(title: str, blocks: dict[str, dict[str, Any]]) -> str:
     )
 
 
-def render_boxes(report: Any) -> str:
+def render_boxes(report: AgreementReport) -> str:
     """The text report of a boxes task: box alpha, label alpha, IoU and F1 per block, the alpha curve."""
+    from calibration.agreement.results import BoxBlock  # loaded with the report
+
     overall = report.overall
+    assert isinstance(overall, BoxBlock)
     head = (
-        f"Box agreement on {overall['n_annotations']} answers ({overall['n_boxes']} boxes) by "
-        f"{overall['n_annotators']} annotators on {overall['n_items']} images ({report.n_bootstrap} bootstrap "
+        f"Box agreement on {overall.n_annotations} answers ({overall.n_boxes} boxes) by "
+        f"{overall.n_annotators} annotators on {overall.n_items} images ({report.n_bootstrap} bootstrap "
         f"resamples, seed {report.seed})\n"
         "alpha = Krippendorff's alpha with distance 1 - IoU over matched boxes (unmatched boxes against an "
-        f"empty box), labels = alpha of the labels of boxes matched at IoU >= {overall['min_iou']}, "
+        f"empty box), labels = alpha of the labels of boxes matched at IoU >= {overall.min_iou}, "
         "IoU = mean IoU of matched boxes, F1 = matched boxes at that IoU over all boxes, per annotator pair\n\n"
     )
     text = head + _box_table("overall", {"all images": overall})
-    text += _box_table("rule", report.per_rule)
-    text += _box_table("label", report.per_label)
-    text += _box_table("annotator", report.per_annotator)
-    curve = "  ".join(
-        f"{row['threshold']:.1f}: {_num(row['alpha'], 2)}" for row in overall.get("alpha_by_threshold", [])
-    )
+    text += _box_table("rule", _box_blocks(report.per_rule))
+    text += _box_table("label", _box_blocks(report.per_label))
+    text += _box_table("annotator", _box_blocks(report.per_annotator))
+    curve = "  ".join(f"{p.threshold:.1f}: {_num(p.alpha, 2)}" for p in overall.alpha_by_threshold or ())
     text += f"Alpha by IoU threshold (matches below it count as two unmatched boxes)\n{curve}\n\n"
     text += _pairs(report, "Box alpha per annotator pair")
     text += _confusions(report)

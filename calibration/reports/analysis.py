@@ -16,6 +16,7 @@ import pandas as pd
 from calibration.agreement.annotators import alpha_by_rule
 from calibration.agreement.breakdown import agreement_report
 from calibration.agreement.gold import answers_correct, answers_credit, score_annotators
+from calibration.agreement.results import AgreementReport, AnyBlock
 from calibration.reports.charts import (
     alpha_threshold_figure,
     annotator_rule_heatmap,
@@ -23,7 +24,7 @@ from calibration.reports.charts import (
     pair_matrix_figure,
     rule_agreement_figure,
 )
-from calibration.reports.tables import answer_text, chart_table, input_text, rule_table
+from calibration.reports.tables import answer_text, input_text, rule_table
 from calibration.responses import ANNOTATOR, ANSWER, ANSWER_EXTRAS, ITEM, RULE
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class RoundAnalysis:
     Attributes:
         guideline: the round's guideline version.
         report: the engine's `AgreementReport`.
-        overall: the overall statistic block (a dict shaped like ``agreement --json``'s ``overall``).
+        overall: its overall block (``report.overall``).
         rules: per-rule table (`calibration.reports.tables.rule_table`), indexed by rule_id.
         scores: per-annotator gold scores (the `GoldScore` fields in `SCORE_COLUMNS`, as
             `score_annotators` gives them), indexed by annotator_id; empty without gold.
@@ -74,8 +75,7 @@ class RoundAnalysis:
     """
 
     guideline: Guideline
-    report: Any
-    overall: dict[str, Any]
+    report: AgreementReport
     rules: pd.DataFrame
     scores: pd.DataFrame
     annotator_rule: pd.DataFrame
@@ -87,6 +87,11 @@ class RoundAnalysis:
     n_answers: int = 0
     has_gold: bool = False
     _figures: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def overall(self) -> AnyBlock:
+        """The report's overall block."""
+        return self.report.overall
 
     @property
     def target(self) -> float:
@@ -107,7 +112,7 @@ class RoundAnalysis:
         boxes = self.guideline.task.type == "boxes"
         self._figures.update(
             {
-                "rules": rule_agreement_figure(chart_table(self.rules), target=self.target),
+                "rules": rule_agreement_figure(self.rules, target=self.target),
                 "annotators": annotator_rule_heatmap(
                     self.annotator_rule,
                     value_name=self.annotator_rule_kind,
@@ -166,24 +171,13 @@ def unanalysable_reason(responses: pd.DataFrame) -> str | None:
     return None
 
 
-def report_dict(report: Any) -> dict[str, Any]:
-    """The engine's report as the JSON-shaped dict of `calibration agreement --json`."""
-    if isinstance(report, dict):
-        return report
-    for name in ("to_dict", "to_json_dict", "as_dict"):
-        method = getattr(report, name, None)
-        if callable(method):
-            return method()
-    raise TypeError(f"cannot read an agreement report of type {type(report).__name__}")
-
-
 def analyse_round(
     guideline: Guideline,
     responses: pd.DataFrame,
     item_rules: pd.DataFrame,
     gold: pd.Series,
     *,
-    report: Any = None,
+    report: AgreementReport | None = None,
     bootstrap: int = 1000,
     seed: int = 0,
     with_scores: bool = True,
@@ -216,9 +210,8 @@ def analyse_round(
             bootstrap=bootstrap,
             seed=seed,
         )
-    blocks = report_dict(report)
     titles = {rule.id: rule.title for rule in guideline.rules}
-    rules = rule_table(blocks.get("per_rule") or {}, titles)
+    rules = rule_table(report.per_rule, titles)
     order = [r for r in guideline.rule_ids if r in rules.index]
     rules = rules.reindex(order + [r for r in rules.index if r not in set(order)])
     gold = gold if gold is not None else pd.Series(dtype=object)
@@ -240,14 +233,13 @@ def analyse_round(
     return RoundAnalysis(
         guideline=guideline,
         report=report,
-        overall=dict(blocks.get("overall") or {}),
         rules=rules,
         scores=scores,
         has_gold=has_gold,
         annotator_rule=annotator_rule,
         annotator_rule_kind=kind,
-        pairs=_pair_matrix(report),
-        confusions=_confusions(report, rules.index),
+        pairs=report.pairwise_kappa.astype(float),
+        confusions={str(r): report.confusion[r] for r in rules.index if r in report.confusion},
         n_items=int(responses[ITEM].nunique()),
         n_annotators=int(responses[ANNOTATOR].nunique()),
         n_answers=len(responses),
@@ -306,20 +298,6 @@ def _agreement_matrix(
     )
 
 
-def _pair_matrix(report: Any) -> pd.DataFrame:
-    matrix = getattr(report, "pairwise_kappa", None)
-    if isinstance(matrix, pd.DataFrame):
-        return matrix.astype(float)
-    return pd.DataFrame(dtype=float)
-
-
-def _confusions(report: Any, rule_ids: pd.Index) -> dict[str, pd.DataFrame]:
-    found = getattr(report, "confusion", None)
-    if not isinstance(found, dict):
-        return {}
-    return {str(r): found[r] for r in rule_ids if r in found and isinstance(found[r], pd.DataFrame)}
-
-
 def robust_z(values: pd.Series) -> pd.Series:
     """Robust z-scores ``0.6745 (x - median) / MAD`` (Iglewicz & Hoaglin 1993); NaN where MAD is 0.
 
@@ -356,16 +334,16 @@ def annotator_table(analysis: RoundAnalysis) -> pd.DataFrame:
     Returns:
         DataFrame indexed by annotator_id.
     """
-    blocks = report_dict(analysis.report).get("per_annotator") or {}
-    rows = {}
-    for annotator, block in blocks.items():
-        rows[str(annotator)] = {
-            "answers": int(block.get("n_annotations") or block.get("n_items") or 0),
-            "agreement_alpha": _float(block.get("krippendorff_alpha")),
-            "agreement_kappa": _float(block.get("cohen_kappa_mean")),
-        }
-    table = pd.DataFrame.from_dict(
-        rows, orient="index", columns=["answers", "agreement_alpha", "agreement_kappa"]
+    frame = analysis.report.per_annotator_frame().reindex(
+        columns=["n_annotations", "krippendorff_alpha", "cohen_kappa_mean"]
+    )
+    table = pd.DataFrame(
+        {
+            "answers": frame["n_annotations"].fillna(0).astype(int),
+            "agreement_alpha": frame["krippendorff_alpha"].astype(float),
+            "agreement_kappa": frame["cohen_kappa_mean"].astype(float),
+        },
+        index=frame.index.astype(str),
     )
     if not analysis.scores.empty:
         picked = ["n_items", "accuracy", "kappa", "passed", "failed_rules", "decision", "rule_decisions"]
@@ -380,13 +358,6 @@ def annotator_table(analysis: RoundAnalysis) -> pd.DataFrame:
     table["outlier"] = (table["robust_z"] <= OUTLIER_Z).fillna(False).astype(bool)
     table.index.name = ANNOTATOR
     return table.sort_index()
-
-
-def _float(value: Any) -> float:
-    try:
-        return float(value) if value is not None else float("nan")
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def annotator_answers(

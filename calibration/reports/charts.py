@@ -46,10 +46,11 @@ def rule_agreement_figure(
     """Grouped bars of chance-corrected agreement per rule with 95% CI error bars and a target line.
 
     Args:
-        table: long table with columns ``rule_id, statistic, value, low, high`` (one row per rule and
-            statistic; ``value``/``low``/``high`` may be NaN when undefined or without an interval).
+        table: one row per rule (index rule_id), as `calibration.reports.tables.rule_table` gives it:
+            for each statistic S a column S and, when it has an interval, ``S_low``/``S_high`` (NaN
+            when undefined or without an interval).
         target: the guideline's ``calibration.pilot_target``; drawn as a dashed horizontal line.
-        statistics: statistic names to draw, in this order (rows for other statistics are ignored).
+        statistics: statistic names to draw, in this order.
         title: figure title.
 
     Returns:
@@ -58,15 +59,17 @@ def rule_agreement_figure(
         the rule id, so a selection event names the rule clicked.
     """
     fig = go.Figure()
-    rules = list(dict.fromkeys(table["rule_id"].astype(str))) if len(table) else []
+    rules = [str(r) for r in table.index]
+    missing = np.full(len(table), np.nan)
+    floor = 0.0
     for statistic in statistics:
-        part = table[table["statistic"] == statistic]
-        if not part["value"].astype(float).notna().any():
+        value, low, high = (
+            table[column].to_numpy(dtype=float) if column in table else missing
+            for column in (statistic, f"{statistic}_low", f"{statistic}_high")
+        )
+        if not np.isfinite(value).any():
             continue  # a statistic this task type does not have (or no rule has yet)
-        part = part.set_index(part["rule_id"].astype(str)).reindex(rules)
-        value = part["value"].astype(float).to_numpy()
-        low = part["low"].astype(float).to_numpy()
-        high = part["high"].astype(float).to_numpy()
+        floor = min(floor, _floor(value, low))
         plus = np.where(np.isnan(high) | np.isnan(value), 0.0, high - value)
         minus = np.where(np.isnan(low) | np.isnan(value), 0.0, value - low)
         fig.add_trace(
@@ -91,7 +94,7 @@ def rule_agreement_figure(
     fig.update_layout(
         title=title,
         barmode="group",
-        yaxis={"title": "agreement", "range": [min(-0.2, _floor(table)), 1.05]},
+        yaxis={"title": "agreement", "range": [min(-0.2, floor), 1.05]},
         xaxis={"title": "rule", "type": "category"},
         legend={"orientation": "h", "y": -0.25},
         clickmode="event+select",
@@ -100,12 +103,12 @@ def rule_agreement_figure(
     return fig
 
 
-def _floor(table: pd.DataFrame) -> float:
-    if not len(table):
+def _floor(*columns: np.ndarray) -> float:
+    """Just below the lowest value or interval end (0 when all are NaN)."""
+    values = np.concatenate(columns)
+    if not np.isfinite(values).any():
         return 0.0
-    lows = pd.concat([table["value"], table["low"]]).astype(float)
-    low = lows.min(skipna=True)
-    return 0.0 if pd.isna(low) else float(np.floor(low * 10) / 10 - 0.05)
+    return float(np.floor(np.nanmin(values) * 10) / 10 - 0.05)
 
 
 def _cell_text(z: np.ndarray) -> list[list[str]]:

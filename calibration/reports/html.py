@@ -46,9 +46,9 @@ def _num(value: Any, digits: int = 2) -> str:
     return "–" if math.isnan(number) else f"{number:.{digits}f}"
 
 
-def _with_ci(row: Mapping[str, Any], statistic: str) -> str:
-    value = _num(row.get(statistic))
-    low, high = _num(row.get(f"{statistic}_low")), _num(row.get(f"{statistic}_high"))
+def _with_ci(row: pd.Series, statistic: str) -> str:
+    value = _num(row[statistic])
+    low, high = _num(row[f"{statistic}_low"]), _num(row[f"{statistic}_high"])
     return value if low == "–" or high == "–" else f"{value} [{low}, {high}]"
 
 
@@ -160,13 +160,12 @@ def _figures_html(analysis: RoundAnalysis) -> str:
 
 
 def _overview(analysis: RoundAnalysis) -> list[tuple[str, str]]:
-    overall = analysis.overall
-    ci = overall.get("ci95") or {}
+    stats = analysis.overall.stats
 
     def with_ci(name: str) -> str:
-        interval = ci.get(name)
-        value = _num(overall.get(name))
-        return f"{value} [{_num(interval[0])}, {_num(interval[1])}]" if interval else value
+        interval = stats.interval(name)
+        value = _num(stats.value(name))
+        return f"{value} [{_num(interval.low)}, {_num(interval.high)}]" if interval.defined else value
 
     return [
         ("Items", str(analysis.n_items)),
@@ -175,9 +174,9 @@ def _overview(analysis: RoundAnalysis) -> list[tuple[str, str]]:
         ("Krippendorff's alpha", with_ci("krippendorff_alpha")),
         ("Cohen's kappa (mean of pairs)", with_ci("cohen_kappa_mean")),
         ("Gwet's AC1", with_ci("gwet_ac1")),
-        ("Percent agreement", _num(overall.get("percent_agreement"))),
+        ("Percent agreement", _num(stats.percent_agreement)),
         ("Target", _num(analysis.target)),
-        ("Flags", describe_flags(map(str, overall.get("flags") or [])) or "none"),
+        ("Flags", describe_flags(stats.flags) or "none"),
     ]
 
 

@@ -1,9 +1,8 @@
-"""Analysis results as tables for pages and reports: per-rule rows, chart input, answers as text, flag words.
+"""Analysis results as tables for pages and reports: per-rule rows, answers as text, flag words.
 
-The agreement engine reports blocks of statistics (the shape of `calibration agreement --json`: each
-block has ``n_items``, ``n_annotators``, ``percent_agreement``, ``krippendorff_alpha``, ...,
-``ci95`` mapping a statistic to ``[low, high]`` and ``flags``); these helpers turn such blocks into
-pandas tables without recomputing anything.
+The agreement engine returns typed blocks (`calibration.agreement.results`: statistics as floats,
+NaN when undefined, intervals and flags); these helpers lay them out as pandas tables without
+recomputing anything.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import pandas as pd
 
 from calibration.agreement.breakdown import FEW_ITEMS
 from calibration.agreement.items import item_agreement
+from calibration.agreement.results import NAN, AnyBlock, blocks_frame
 from calibration.answers import answer_to_json
 from calibration.responses import ANNOTATOR, ANSWER, COMMENT, ITEM, RULE
 
@@ -97,11 +97,11 @@ def statistic_name(code: str) -> str:
     return STATISTIC_NAMES.get(code, code.replace("_", " "))
 
 
-def kappa_paradox_note(block: Mapping[str, Any]) -> str:
+def kappa_paradox_note(block: Mapping[str, float]) -> str:
     """Why a rule flagged ``skewed_prevalence`` is not necessarily ambiguous, with its own figures.
 
     Args:
-        block: a statistics block or a `rule_table` row (``percent_agreement``,
+        block: statistics by name (``Statistics.values()``) or a `rule_table` row (``percent_agreement``,
             ``krippendorff_alpha``, ``gwet_ac1``; missing or NaN ones are left out).
 
     Kappa-type statistics (Cohen, Fleiss, Krippendorff) subtract the agreement expected by chance,
@@ -112,7 +112,7 @@ def kappa_paradox_note(block: Mapping[str, Any]) -> str:
     """
     figures = []
     for code in ("percent_agreement", "krippendorff_alpha", "fleiss_kappa", "cohen_kappa_mean", "gwet_ac1"):
-        value = _number(block.get(code))
+        value = float(block.get(code, NAN))
         if not np.isnan(value):
             figures.append(f"{statistic_name(code)} {value:.2f}")
     shown = f" ({', '.join(figures)})" if figures else ""
@@ -130,78 +130,44 @@ def describe_flags(codes: Iterable[str]) -> str:
     return "; ".join(describe_flag(c) for c in codes)
 
 
-def _number(value: Any) -> float:
-    if value is None:
-        return float("nan")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
+RULE_TABLE_COLUMNS = (
+    "n_items",
+    "n_annotators",
+    "n_annotations",
+    *TABLE_STATISTICS,
+    *(f"{s}_{end}" for s in CI_STATISTICS for end in ("low", "high")),
+    "gold_accuracy",
+    "gold_kappa",
+)
 
 
-def _interval(block: Mapping[str, Any], statistic: str) -> tuple[float, float]:
-    ci = (block.get("ci95") or {}).get(statistic)
-    if not ci:
-        return float("nan"), float("nan")
-    return _number(ci[0]), _number(ci[1])
-
-
-def rule_table(
-    per_rule: Mapping[str, Mapping[str, Any]], titles: Mapping[str, str] | None = None
-) -> pd.DataFrame:
+def rule_table(per_rule: Mapping[str, AnyBlock], titles: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per rule: counts, statistics, 95% intervals, gold scores and flags (codes and words).
 
+    The rows of `calibration.agreement.results.blocks_frame` (`AgreementReport.per_rule_frame`), with
+    the rule's title and the flags in words.
+
     Args:
-        per_rule: statistic blocks by rule id (``report["per_rule"]``).
+        per_rule: the report's blocks by rule id (``report.per_rule``).
         titles: rule titles by rule id, shown next to the id.
 
     Returns:
         DataFrame indexed by ``rule_id`` with columns ``title, n_items, n_annotators, n_annotations``,
         each statistic of `TABLE_STATISTICS`, ``<statistic>_low``/``<statistic>_high`` for the
         statistics with intervals, ``gold_accuracy``, ``gold_kappa``, ``flags`` (list of codes) and
-        ``flags_text`` (words). Statistics that are undefined are NaN.
+        ``flags_text`` (words). Statistics that are undefined (or that the task type has not) are NaN.
     """
-    rows = []
-    for rule_id, block in per_rule.items():
-        row: dict[str, Any] = {RULE: str(rule_id), "title": (titles or {}).get(str(rule_id), "")}
-        for count in ("n_items", "n_annotators", "n_annotations"):
-            row[count] = int(block.get(count) or 0)
-        for statistic in TABLE_STATISTICS:
-            row[statistic] = _number(block.get(statistic))
-        for statistic in CI_STATISTICS:
-            row[f"{statistic}_low"], row[f"{statistic}_high"] = _interval(block, statistic)
-        row["gold_accuracy"] = _number(block.get("gold_accuracy"))
-        row["gold_kappa"] = _number(block.get("gold_kappa"))
-        flags = [str(f) for f in block.get("flags") or []]
-        row["flags"] = flags
-        row["flags_text"] = describe_flags(flags)
-        rows.append(row)
-    columns = [RULE, "title", "n_items", "n_annotators", "n_annotations", *TABLE_STATISTICS]
-    columns += [f"{s}_{end}" for s in CI_STATISTICS for end in ("low", "high")]
-    columns += ["gold_accuracy", "gold_kappa", "flags", "flags_text"]
-    return pd.DataFrame(rows, columns=columns).set_index(RULE)
-
-
-def chart_table(rules: pd.DataFrame, statistics: Iterable[str] = CI_STATISTICS) -> pd.DataFrame:
-    """The long ``rule_id, statistic, value, low, high`` table `rule_agreement_figure` draws."""
-    parts = []
-    for statistic in statistics:
-        low = rules.get(f"{statistic}_low", pd.Series(np.nan, index=rules.index))
-        high = rules.get(f"{statistic}_high", pd.Series(np.nan, index=rules.index))
-        parts.append(
-            pd.DataFrame(
-                {
-                    RULE: rules.index.astype(str),
-                    "statistic": statistic,
-                    "value": rules[statistic].to_numpy(dtype=float),
-                    "low": low.to_numpy(dtype=float),
-                    "high": high.to_numpy(dtype=float),
-                }
-            )
-        )
-    if not parts:
-        return pd.DataFrame(columns=[RULE, "statistic", "value", "low", "high"])
-    return pd.concat(parts, ignore_index=True)
+    frame = blocks_frame(per_rule, RULE)
+    table = frame.reindex(columns=list(RULE_TABLE_COLUMNS)).astype(float)
+    for count in ("n_items", "n_annotators", "n_annotations"):
+        table[count] = table[count].fillna(0).astype(int)
+    flags = [list(map(str, f)) for f in frame["flags"]] if "flags" in frame else []
+    table.insert(0, "title", [(titles or {}).get(str(r), "") for r in table.index])
+    table["flags"] = pd.Series(flags, index=table.index, dtype=object)
+    table["flags_text"] = [describe_flags(f) for f in flags]
+    table.index = table.index.astype(str)
+    table.index.name = RULE
+    return table
 
 
 def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -84,14 +86,14 @@ cols = st.columns(5)
 cols[0].metric("Items", analysis.n_items)
 cols[1].metric("Annotators", analysis.n_annotators)
 cols[2].metric("Answers", analysis.n_answers)
-alpha = overall.get("krippendorff_alpha")
+alpha = overall.stats.krippendorff_alpha
 cols[3].metric(
     statistic_name("krippendorff_alpha"),
-    "–" if alpha is None else f"{alpha:.2f}",
+    "–" if math.isnan(alpha) else f"{alpha:.2f}",
     help="Chance-corrected agreement of the whole round (`krippendorff_alpha`)",
 )
 cols[4].metric("Target", f"{analysis.target:.2f}", help="The guideline's pilot target (`pilot_target`)")
-show_flags(overall.get("flags") or [], overall, prefix="Whole round:")
+show_flags(overall.flags, overall.stats.values(), prefix="Whole round:")
 if guideline.task.type == "boxes":
     show_box_dashboard(round_, data, figures)
 
