@@ -29,10 +29,10 @@ def _responses(accuracies: tuple[float, ...], n_items: int = 80, seed: int = 5):
 def test_two_annotators_share_the_overall_cohen_interval() -> None:
     """With one pair, each annotator's mean kappa is that pair's kappa: same replicates, same interval."""
     report = agreement_report(_responses((0.9, 0.7)), TASK, bootstrap=300, seed=2)
-    overall = report.overall["ci95"]["cohen_kappa_mean"]
+    overall = report.overall.to_dict()["ci95"]["cohen_kappa_mean"]
     for name in ("a0", "a1"):
-        block = report.per_annotator[name]
-        assert block["cohen_kappa_mean"] == pytest.approx(report.overall["cohen_kappa_mean"])
+        block = report.per_annotator[name].to_dict()
+        assert block["cohen_kappa_mean"] == pytest.approx(report.overall.to_dict()["cohen_kappa_mean"])
         assert block["ci95"]["cohen_kappa_mean"] == pytest.approx(overall, abs=1e-12)
 
 
@@ -41,17 +41,21 @@ def test_each_annotator_interval_contains_its_estimate_and_follows_the_seed() ->
     report = agreement_report(responses, TASK, bootstrap=400, seed=3)
     widths = {}
     for name, block in report.per_annotator.items():
-        low, high = block["ci95"]["cohen_kappa_mean"]
-        assert low <= block["cohen_kappa_mean"] <= high, name
+        low, high = (
+            block.stats.interval("cohen_kappa_mean").low,
+            block.stats.interval("cohen_kappa_mean").high,
+        )
+        assert low <= block.stats.cohen_kappa_mean <= high, name
         widths[name] = high - low
-    assert report.per_annotator["a3"]["ci95"]["cohen_kappa_mean"][1] < min(
-        report.per_annotator[n]["cohen_kappa_mean"] for n in ("a0", "a1", "a2")
+    assert report.per_annotator["a3"].to_dict()["ci95"]["cohen_kappa_mean"][1] < min(
+        report.per_annotator[n].to_dict()["cohen_kappa_mean"] for n in ("a0", "a1", "a2")
     )  # the weak annotator is confidently below the others
     again = agreement_report(responses, TASK, bootstrap=400, seed=3)
     other = agreement_report(responses, TASK, bootstrap=400, seed=4)
-    ci = {n: b["ci95"]["cohen_kappa_mean"] for n, b in report.per_annotator.items()}
-    assert ci == {n: b["ci95"]["cohen_kappa_mean"] for n, b in again.per_annotator.items()}
-    assert ci != {n: b["ci95"]["cohen_kappa_mean"] for n, b in other.per_annotator.items()}
+    ci = {n: b.stats.ci95["cohen_kappa_mean"] for n, b in report.per_annotator.items()}
+    assert ci == {n: b.stats.ci95["cohen_kappa_mean"] for n, b in again.per_annotator.items()}
+    assert ci != {n: b.stats.ci95["cohen_kappa_mean"] for n, b in other.per_annotator.items()}
     assert (
-        "cohen_kappa_mean" not in agreement_report(responses, TASK, bootstrap=0).per_annotator["a0"]["ci95"]
+        "cohen_kappa_mean"
+        not in agreement_report(responses, TASK, bootstrap=0).per_annotator["a0"].to_dict()["ci95"]
     )

@@ -194,8 +194,10 @@ def test_alpha_equals_plain_implementation_at_every_threshold(seed: int) -> None
     assert list(curve["threshold"]) == list(THRESHOLDS)
     for tau, alpha in zip(curve["threshold"], curve["alpha"], strict=True):
         assert alpha == pytest.approx(plain_alpha(responses, tau), abs=1e-12)
-    assert result.overall["krippendorff_alpha"] == pytest.approx(curve["alpha"].iloc[0])
-    assert result.overall["label_alpha"] == pytest.approx(plain_label_alpha(responses, 0.5), abs=1e-12)
+    assert result.overall.to_dict()["krippendorff_alpha"] == pytest.approx(curve["alpha"].iloc[0])
+    assert result.overall.to_dict()["label_alpha"] == pytest.approx(
+        plain_label_alpha(responses, 0.5), abs=1e-12
+    )
 
 
 def test_missing_answers_and_empty_answers_count_as_in_the_plain_implementation() -> None:
@@ -203,7 +205,9 @@ def test_missing_answers_and_empty_answers_count_as_in_the_plain_implementation(
     responses = responses.drop(index=[0, 5, 9, 13]).reset_index(drop=True)  # some images have 3 answers
     responses.loc[2, "answer"] = ()  # an annotator saw nothing to box
     result = box_agreement(responses, TASK, bootstrap=0)
-    assert result.overall["krippendorff_alpha"] == pytest.approx(plain_alpha(responses, 0.0), abs=1e-12)
+    assert result.overall.to_dict()["krippendorff_alpha"] == pytest.approx(
+        plain_alpha(responses, 0.0), abs=1e-12
+    )
 
 
 def test_identical_annotations_give_alpha_one() -> None:
@@ -213,10 +217,10 @@ def test_identical_annotations_give_alpha_one() -> None:
         boxes = tuple(random_boxes(rng, int(rng.integers(1, 6))))
         rows += [(f"img{i}", f"ann{a}", boxes) for a in range(4)]
     result = box_agreement(frame(rows), TASK, bootstrap=200)
-    assert result.overall["krippendorff_alpha"] == 1.0
-    assert result.overall["label_alpha"] == 1.0
+    assert result.overall.to_dict()["krippendorff_alpha"] == 1.0
+    assert result.overall.to_dict()["label_alpha"] == 1.0
     assert all(row == 1.0 for row in alpha_by_threshold(result)["alpha"])
-    assert result.overall["ci95"]["krippendorff_alpha"] == [1.0, 1.0]
+    assert result.overall.to_dict()["ci95"]["krippendorff_alpha"] == [1.0, 1.0]
 
 
 def test_independent_random_boxes_give_alpha_near_zero() -> None:
@@ -227,12 +231,12 @@ def test_independent_random_boxes_give_alpha_near_zero() -> None:
         for a in range(4)
     ]
     result = box_agreement(frame(rows), TASK, bootstrap=300)
-    alpha = result.overall["krippendorff_alpha"]
+    alpha = result.overall.to_dict()["krippendorff_alpha"]
     assert abs(alpha) < 0.03
-    low, high = result.overall["ci95"]["krippendorff_alpha"]
+    low, high = result.overall.to_dict()["ci95"]["krippendorff_alpha"]
     assert low < 0.01 and high > -0.01
     # few random boxes overlap at IoU >= 0.5: label alpha is noisy, but its interval holds 0
-    label_low, label_high = result.overall["ci95"]["label_alpha"]
+    label_low, label_high = result.overall.to_dict()["ci95"]["label_alpha"]
     assert label_low < 0 < label_high
 
 
@@ -254,7 +258,7 @@ def worked_example() -> pd.DataFrame:
 
 def test_worked_example_of_the_docs() -> None:
     result = box_agreement(worked_example(), TASK, bootstrap=0)
-    overall = result.overall
+    overall = result.overall.to_dict()
     assert overall["observed_disagreement"] == pytest.approx(0.5)
     assert overall["expected_disagreement"] == pytest.approx(1.0)
     assert overall["krippendorff_alpha"] == pytest.approx(0.5)
@@ -264,8 +268,8 @@ def test_worked_example_of_the_docs() -> None:
     assert overall["label_alpha"] == pytest.approx(0.0)
     assert overall["mean_iou"] == pytest.approx(0.75)
     assert overall["match_f1"] == pytest.approx(2 / 3)
-    assert result.per_annotator["A"]["krippendorff_alpha"] == pytest.approx(0.625)
-    assert result.per_annotator["C"]["krippendorff_alpha"] == pytest.approx(0.0)
+    assert result.per_annotator["A"].to_dict()["krippendorff_alpha"] == pytest.approx(0.625)
+    assert result.per_annotator["C"].to_dict()["krippendorff_alpha"] == pytest.approx(0.0)
     pairs = result.pairs.set_index(["annotator_a", "annotator_b"])["krippendorff_alpha"]
     assert pairs[("A", "B")] == pytest.approx(0.75)
     assert pairs[("A", "C")] == pytest.approx(0.0)
@@ -303,17 +307,19 @@ def test_rule_label_annotator_and_pair_blocks_with_intervals() -> None:
     assert set(result.per_annotator) == {f"ann{a}" for a in range(4)}
     assert len(result.pairs) == 6
     for block in [result.overall, *result.per_rule.values()]:
-        low, high = block["ci95"]["krippendorff_alpha"]
-        assert low <= block["krippendorff_alpha"] <= high
-        assert "label_alpha" in block["ci95"]
+        interval = block.stats.interval("krippendorff_alpha")
+        assert interval.low <= block.stats.krippendorff_alpha <= interval.high
+        assert "label_alpha" in block.stats.ci95
     # a rule's block is the engine on that rule's images alone (D_e from the rule's answers)
     r1 = responses[responses["item_id"].isin(item_rules.loc[item_rules["rule_id"] == "R1", "item_id"])]
     alone = box_agreement(r1, TASK, bootstrap=0)
-    assert result.per_rule["R1"]["krippendorff_alpha"] == pytest.approx(alone.overall["krippendorff_alpha"])
+    assert result.per_rule["R1"].to_dict()["krippendorff_alpha"] == pytest.approx(
+        alone.overall.to_dict()["krippendorff_alpha"]
+    )
     # a label's block is the engine on the answers restricted to that label's boxes
     cars = responses.assign(answer=[tuple(b for b in a if b.label == "car") for a in responses["answer"]])
-    assert result.per_label["car"]["krippendorff_alpha"] == pytest.approx(
-        box_agreement(cars, TASK, bootstrap=0).overall["krippendorff_alpha"]
+    assert result.per_label["car"].to_dict()["krippendorff_alpha"] == pytest.approx(
+        box_agreement(cars, TASK, bootstrap=0).overall.to_dict()["krippendorff_alpha"]
     )
     # the pair (ann0, ann1) is the engine on their answers alone
     two = responses[responses["annotator_id"].isin({"ann0", "ann1"})]
@@ -328,7 +334,10 @@ def test_rule_label_annotator_and_pair_blocks_with_intervals() -> None:
 def _pair_alpha(two: pd.DataFrame, result) -> float:
     """Two annotators' D_o against the overall D_e (the per-pair convention)."""
     alone = box_agreement(two, TASK, bootstrap=0)
-    return 1 - alone.overall["observed_disagreement"] / result.overall["expected_disagreement"]
+    return (
+        1
+        - alone.overall.to_dict()["observed_disagreement"] / result.overall.to_dict()["expected_disagreement"]
+    )
 
 
 def test_same_seed_same_intervals_and_expected_disagreement_sampled_when_large() -> None:
@@ -446,11 +455,11 @@ def test_cli_reads_box_answers_as_json_in_the_long_csv(tmp_path, capsys) -> None
 def test_degenerate_rounds_give_undefined_values_not_errors() -> None:
     nothing = frame([("a", "x", ()), ("a", "y", ()), ("b", "x", ())])
     result = box_agreement(nothing, TASK, bootstrap=50)
-    assert result.overall["krippendorff_alpha"] is None and result.overall["n_boxes"] == 0
+    assert result.overall.to_dict()["krippendorff_alpha"] is None and result.overall.to_dict()["n_boxes"] == 0
     alone = frame([("a", "x", (Box("car", 0, 0, 1, 1),)), ("b", "x", ())])
     result = box_agreement(alone, TASK, bootstrap=50)
-    assert result.overall["krippendorff_alpha"] is None
-    assert result.overall["flags"] == ["no_pairable_items", "few_items"]
+    assert result.overall.to_dict()["krippendorff_alpha"] is None
+    assert result.overall.to_dict()["flags"] == ["no_pairable_items", "few_items"]
     # a rule on one image borrows the overall expected disagreement
     rows = frame(
         [
@@ -463,9 +472,9 @@ def test_degenerate_rounds_give_undefined_values_not_errors() -> None:
     item_rules = pd.DataFrame({"item_id": ["a", "never-answered"], "rule_id": ["R", "S"]})
     result = box_agreement(rows, TASK, item_rules, bootstrap=0)
     assert list(result.per_rule) == ["R"]
-    expected = result.overall["expected_disagreement"]
-    assert result.per_rule["R"]["expected_disagreement"] == pytest.approx(expected)
-    assert result.per_rule["R"]["krippendorff_alpha"] == pytest.approx(1 - 0.5 / expected)
+    expected = result.overall.to_dict()["expected_disagreement"]
+    assert result.per_rule["R"].to_dict()["expected_disagreement"] == pytest.approx(expected)
+    assert result.per_rule["R"].to_dict()["krippendorff_alpha"] == pytest.approx(1 - 0.5 / expected)
 
 
 def test_agreement_by_rule_of_a_boxes_task() -> None:
@@ -477,11 +486,13 @@ def test_agreement_by_rule_of_a_boxes_task() -> None:
     table = agreement_by_rule(responses, TASK, item_rules, bootstrap=100, seed=3)
     full = box_agreement(responses, TASK, item_rules, bootstrap=100, seed=3)
     assert list(table.index) == ["*", "A", "B"]
-    assert table.loc["A", "krippendorff_alpha"] == pytest.approx(full.per_rule["A"]["krippendorff_alpha"])
+    assert table.loc["A", "krippendorff_alpha"] == pytest.approx(
+        full.per_rule["A"].to_dict()["krippendorff_alpha"]
+    )
     assert [
         table.loc["*", "krippendorff_alpha_low"],
         table.loc["*", "krippendorff_alpha_high"],
-    ] == pytest.approx(full.overall["ci95"]["krippendorff_alpha"])
+    ] == pytest.approx(full.overall.to_dict()["ci95"]["krippendorff_alpha"])
     assert np.isnan(table.loc["*", "fleiss_kappa"])
 
 
@@ -500,4 +511,4 @@ def test_an_iou_of_exactly_min_iou_counts_as_in_gold_scoring() -> None:
     responses = pd.DataFrame(rows, columns=["item_id", "annotator_id", "answer"])
     item_rules = pd.DataFrame({"item_id": ["i1", "i2"], "rule_id": ["R", "R"]})
     result = box_agreement(responses, task, item_rules, bootstrap=0)
-    assert result.overall["match_f1"] == 1.0
+    assert result.overall.to_dict()["match_f1"] == 1.0

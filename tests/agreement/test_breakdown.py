@@ -66,21 +66,25 @@ def test_every_block_has_the_documented_fields(report) -> None:
 def test_per_rule_equals_the_report_on_the_rule_items(report) -> None:
     """An item with several rules counts for each rule."""
     r2_items = RULES[RULES["rule_id"] == "R2"]["item_id"]
-    subset = agreement_report(RESPONSES[RESPONSES["item_id"].isin(r2_items)], TASK, bootstrap=0).overall
+    subset = agreement_report(
+        RESPONSES[RESPONSES["item_id"].isin(r2_items)], TASK, bootstrap=0
+    ).overall.to_dict()
     for key in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "cohen_kappa_mean"):
-        assert report.per_rule["R2"][key] == pytest.approx(subset[key], abs=1e-12)
-    assert report.per_rule["R1"]["n_items"] == len(ITEMS)
-    assert report.per_rule["R2"]["n_items"] == len(ITEMS) // 2
-    assert report.per_rule["R1"]["krippendorff_alpha"] == pytest.approx(report.overall["krippendorff_alpha"])
+        assert report.per_rule["R2"].to_dict()[key] == pytest.approx(subset[key], abs=1e-12)
+    assert report.per_rule["R1"].to_dict()["n_items"] == len(ITEMS)
+    assert report.per_rule["R2"].to_dict()["n_items"] == len(ITEMS) // 2
+    assert report.per_rule["R1"].to_dict()["krippendorff_alpha"] == pytest.approx(
+        report.overall.to_dict()["krippendorff_alpha"]
+    )
 
 
 def test_fast_path_matches_the_report(report) -> None:
     fast = agreement_by_rule(RESPONSES, TASK, RULES, bootstrap=200, seed=1)
     for rule in ("R1", "R2"):
         for key in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1"):
-            assert fast.loc[rule, key] == pytest.approx(report.per_rule[rule][key], abs=1e-12)
+            assert fast.loc[rule, key] == pytest.approx(report.per_rule[rule].to_dict()[key], abs=1e-12)
             assert [fast.loc[rule, f"{key}_low"], fast.loc[rule, f"{key}_high"]] == pytest.approx(
-                report.per_rule[rule]["ci95"][key],
+                report.per_rule[rule].to_dict()["ci95"][key],
                 abs=1e-6,  # float32 replicate sums
             )
     assert fast.loc["*", "n_items"] == len(ITEMS)
@@ -94,24 +98,26 @@ def test_pairwise_kappa_matrix_matches_sklearn(report) -> None:
     assert report.pairwise_kappa.loc["a3", "a0"] == pytest.approx(expected, abs=1e-12)
     assert np.isnan(report.pairwise_kappa.loc["a1", "a1"])
     mean = report.pairwise_kappa.to_numpy()[np.triu_indices(4, 1)].mean()
-    assert report.overall["cohen_kappa_mean"] == pytest.approx(mean, abs=1e-12)
+    assert report.overall.to_dict()["cohen_kappa_mean"] == pytest.approx(mean, abs=1e-12)
 
 
 def test_per_annotator_leave_one_out_and_outlier(report) -> None:
-    without = agreement_report(RESPONSES[RESPONSES["annotator_id"] != "a3"], TASK, bootstrap=0).overall
-    block = report.per_annotator["a3"]
+    without = agreement_report(
+        RESPONSES[RESPONSES["annotator_id"] != "a3"], TASK, bootstrap=0
+    ).overall.to_dict()
+    block = report.per_annotator["a3"].to_dict()
     assert block["krippendorff_alpha_without"] == pytest.approx(without["krippendorff_alpha"], abs=1e-12)
     assert block["alpha_gain_without"] > 0  # the weakest annotator lowers alpha
-    alphas = {a: b["krippendorff_alpha"] for a, b in report.per_annotator.items()}
+    alphas = {a: b.stats.krippendorff_alpha for a, b in report.per_annotator.items()}
     assert min(alphas, key=alphas.get) == "a3"
     assert block["n_items"] == len(ITEMS) - len(ITEMS) // 5
 
 
 def test_per_label_one_vs_rest(report) -> None:
-    block = report.per_label["A"]
+    block = report.per_label["A"].to_dict()
     binary = RESPONSES.assign(answer=np.where(RESPONSES["answer"] == "A", "A", "other"))
     task = Task(type="single_label", labels=[Label(id="A", name="A"), Label(id="other", name="other")])
-    expected = agreement_report(binary, task, bootstrap=0).overall
+    expected = agreement_report(binary, task, bootstrap=0).overall.to_dict()
     for key in ("percent_agreement", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "cohen_kappa_mean"):
         assert block[key] == pytest.approx(expected[key], abs=1e-12), key
     assert block["n_items"] == RESPONSES[RESPONSES["answer"] == "A"]["item_id"].nunique()
@@ -122,7 +128,7 @@ def test_kappa_paradox_is_flagged_skewed_prevalence() -> None:
     records = [{"item_id": f"i{i}", "annotator_id": a, "answer": "A"} for i in range(98) for a in ("x", "y")]
     records += [{"item_id": "i98", "annotator_id": "x", "answer": "A"}, {"item_id": "i98", "annotator_id": "y", "answer": "B"},
                 {"item_id": "i99", "annotator_id": "x", "answer": "B"}, {"item_id": "i99", "annotator_id": "y", "answer": "A"}]  # fmt: skip
-    overall = agreement_report(responses_frame(records), TASK, bootstrap=0).overall
+    overall = agreement_report(responses_frame(records), TASK, bootstrap=0).overall.to_dict()
     assert overall["percent_agreement"] == pytest.approx(0.98)
     assert overall["krippendorff_alpha"] < 0.1
     assert overall["gwet_ac1"] > 0.95
@@ -134,25 +140,31 @@ def test_kappa_paradox_is_flagged_skewed_prevalence() -> None:
 
 def test_few_items_flag() -> None:
     small = RESPONSES[RESPONSES["item_id"].isin(ITEMS[: FEW_ITEMS - 1])]
-    assert "few_items" in agreement_report(small, TASK, bootstrap=0).overall["flags"]
-    assert "few_items" not in agreement_report(RESPONSES, TASK, bootstrap=0).overall["flags"]
+    assert "few_items" in agreement_report(small, TASK, bootstrap=0).overall.to_dict()["flags"]
+    assert "few_items" not in agreement_report(RESPONSES, TASK, bootstrap=0).overall.to_dict()["flags"]
 
 
 def test_gold_fields(report) -> None:
     gold = gold_series(dict.fromkeys(ITEMS[:30], "A"))
     with_gold = agreement_report(RESPONSES, TASK, RULES, gold, bootstrap=0)
     rows = RESPONSES[RESPONSES["item_id"].isin(ITEMS[:30])]
-    assert with_gold.overall["gold_accuracy"] == pytest.approx((rows["answer"] == "A").mean())
-    assert with_gold.overall["gold_kappa"] == pytest.approx(0.0)  # gold is all A: answers cannot beat chance
+    assert with_gold.overall.to_dict()["gold_accuracy"] == pytest.approx((rows["answer"] == "A").mean())
+    assert with_gold.overall.to_dict()["gold_kappa"] == pytest.approx(
+        0.0
+    )  # gold is all A: answers cannot beat chance
     a0 = rows[rows["annotator_id"] == "a0"]
-    assert with_gold.per_annotator["a0"]["gold_accuracy"] == pytest.approx((a0["answer"] == "A").mean())
-    assert with_gold.per_label["A"]["gold_accuracy"] == pytest.approx((rows["answer"] == "A").mean())
-    assert "gold_accuracy" not in report.overall
+    assert with_gold.per_annotator["a0"].to_dict()["gold_accuracy"] == pytest.approx(
+        (a0["answer"] == "A").mean()
+    )
+    assert with_gold.per_label["A"].to_dict()["gold_accuracy"] == pytest.approx(
+        (rows["answer"] == "A").mean()
+    )
+    assert "gold_accuracy" not in report.overall.to_dict()
     r2 = rows[rows["item_id"].isin(RULES[RULES["rule_id"] == "R2"]["item_id"])]
-    assert with_gold.per_rule["R2"]["gold_accuracy"] == pytest.approx((r2["answer"] == "A").mean())
-    assert with_gold.per_rule["R2"]["n_gold_answers"] == len(r2)
+    assert with_gold.per_rule["R2"].to_dict()["gold_accuracy"] == pytest.approx((r2["answer"] == "A").mean())
+    assert with_gold.per_rule["R2"].to_dict()["n_gold_answers"] == len(r2)
     mixed = gold_series({item: LABELS[k % 3] for k, item in enumerate(ITEMS)})
-    scored = agreement_report(RESPONSES, TASK, RULES, mixed, bootstrap=0).per_rule["R2"]
+    scored = agreement_report(RESPONSES, TASK, RULES, mixed, bootstrap=0).per_rule["R2"].to_dict()
     r2 = RESPONSES[RESPONSES["item_id"].isin(RULES[RULES["rule_id"] == "R2"]["item_id"])]
     expected = cohen_kappa_score(mixed[r2["item_id"]].to_numpy(), r2["answer"], labels=LABELS)
     assert scored["gold_kappa"] == pytest.approx(expected, abs=1e-12)

@@ -55,7 +55,7 @@ def test_bundled_example_table_prints_per_rule_rows(capsys) -> None:
     assert code == 0
     report = library_report()
     line = next(x for x in out.splitlines() if x.startswith("R-INDEM "))
-    block = report.per_rule["R-INDEM"]
+    block = report.per_rule["R-INDEM"].to_dict()
     assert f"{block['krippendorff_alpha']:.3f}" in line
     assert f"{block['fleiss_kappa']:.3f}" in line
     assert (

@@ -117,7 +117,7 @@ def report(responses: pd.DataFrame, task: Task, level: str | None = None):
     ids=["K2011_C", "WIKI_KALPHA", "H07"],
 )
 def test_alpha_reference(data, expected, lo, hi, level) -> None:
-    result = report(from_reliability(data), rating(lo, hi), level).overall["krippendorff_alpha"]
+    result = report(from_reliability(data), rating(lo, hi), level).overall.to_dict()["krippendorff_alpha"]
     assert result == pytest.approx(expected[level], abs=PRINTED)
     live = krippendorff.alpha(
         np.array(data, float), level_of_measurement=level, value_domain=list(range(lo, hi + 1))
@@ -127,13 +127,13 @@ def test_alpha_reference(data, expected, lo, hi, level) -> None:
 
 def test_alpha_binary_and_nominal_two_coders() -> None:
     responses = from_reliability([[str(v) for v in row] for row in K2004_BINARY], numeric=False)
-    overall = report(responses, labels("0", "1")).overall
+    overall = report(responses, labels("0", "1")).overall.to_dict()
     assert overall["krippendorff_alpha"] == pytest.approx(K2004_BINARY_EXPECTED["alpha_nominal"], abs=PRINTED)
     assert overall["cohen_kappa_mean"] == pytest.approx(K2004_BINARY_EXPECTED["cohen_kappa"], abs=PRINTED)
     assert overall["scott_pi"] == pytest.approx(K2004_BINARY_EXPECTED["scott_pi"], abs=PRINTED)
     assert overall["cohen_kappa_mean"] == pytest.approx(cohen_kappa_score(*K2004_BINARY), abs=EXACT)
 
-    overall = report(from_reliability(K2011_B, numeric=False), labels(*"abcde")).overall
+    overall = report(from_reliability(K2011_B, numeric=False), labels(*"abcde")).overall.to_dict()
     assert overall["krippendorff_alpha"] == pytest.approx(K2011_B_EXPECTED["alpha_nominal"], abs=PRINTED)
     assert overall["cohen_kappa_mean"] == pytest.approx(K2011_B_EXPECTED["cohen_kappa"], abs=PRINTED)
     assert overall["scott_pi"] == pytest.approx(K2011_B_EXPECTED["scott_pi"], abs=PRINTED)
@@ -141,7 +141,7 @@ def test_alpha_binary_and_nominal_two_coders() -> None:
 
 
 def test_ben_gerry_irrcac_missing_data() -> None:
-    overall = report(from_reliability(BEN_GERRY, numeric=False), labels(*"abcde")).overall
+    overall = report(from_reliability(BEN_GERRY, numeric=False), labels(*"abcde")).overall.to_dict()
     for key, printed in [("krippendorff_alpha", "kripp"), ("fleiss_kappa", "fleiss"),
                          ("gwet_ac1", "gwet_ac1"), ("brennan_prediger", "bp")]:  # fmt: skip
         assert overall[key] == pytest.approx(BEN_GERRY_IRRCAC[printed], abs=PRINTED)
@@ -153,7 +153,7 @@ def test_ben_gerry_irrcac_missing_data() -> None:
 
 
 def test_k2011_irrcac_coefficients_and_weighted_ac2() -> None:
-    overall = report(from_reliability(K2011_C), rating(1, 5), "nominal").overall
+    overall = report(from_reliability(K2011_C), rating(1, 5), "nominal").overall.to_dict()
     assert overall["fleiss_kappa"] == pytest.approx(K2011_C_IRRCAC["fleiss"], abs=PRINTED)
     assert overall["gwet_ac1"] == pytest.approx(K2011_C_IRRCAC["gwet_ac1"], abs=PRINTED)
     assert overall["brennan_prediger"] == pytest.approx(K2011_C_IRRCAC["bp"], abs=PRINTED)
@@ -170,8 +170,8 @@ def test_k2011_irrcac_coefficients_and_weighted_ac2() -> None:
 
 def test_declared_q_moves_ac1_and_bp_but_not_fleiss_or_alpha() -> None:
     """Pitfall 5: q is the declared label count. Declaring 6 categories instead of 5 observed."""
-    five = report(from_reliability(K2011_C), rating(1, 5), "nominal").overall
-    six = report(from_reliability(K2011_C), rating(1, 6), "nominal").overall
+    five = report(from_reliability(K2011_C), rating(1, 5), "nominal").overall.to_dict()
+    six = report(from_reliability(K2011_C), rating(1, 6), "nominal").overall.to_dict()
     assert six["gwet_ac1"] == pytest.approx(0.785527, abs=PRINTED)
     assert six["brennan_prediger"] == pytest.approx(0.781818, abs=PRINTED)
     assert five["gwet_ac1"] == pytest.approx(0.775444, abs=PRINTED)
@@ -183,7 +183,7 @@ def test_declared_q_moves_ac1_and_bp_but_not_fleiss_or_alpha() -> None:
 
 def test_fleiss_1971_diagnoses() -> None:
     data = np.array(DIAG).T.tolist()  # raters x patients
-    overall = report(from_reliability(data), rating(1, 5), "nominal").overall
+    overall = report(from_reliability(data), rating(1, 5), "nominal").overall.to_dict()
     assert overall["fleiss_kappa"] == pytest.approx(DIAG_EXPECTED["fleiss"], abs=PRINTED)
     assert overall["brennan_prediger"] == pytest.approx(DIAG_EXPECTED["randolph_bp"], abs=PRINTED)
     assert overall["gwet_ac1"] == pytest.approx(DIAG_EXPECTED["gwet_ac1"], abs=PRINTED)
@@ -210,7 +210,7 @@ def test_wikipedia_fleiss_from_counts() -> None:
 def test_cohen_tables(name: str) -> None:
     table, expected = COHEN_TABLES[name]
     assert co.cohen_kappa(np.array(table)) == pytest.approx(expected, abs=PRINTED)
-    overall = report(from_table(table), labels(*[str(i) for i in range(len(table))])).overall
+    overall = report(from_table(table), labels(*[str(i) for i in range(len(table))])).overall.to_dict()
     assert overall["cohen_kappa_mean"] == pytest.approx(expected, abs=PRINTED)
     a = [i for i, row in enumerate(table) for j, c in enumerate(row) for _ in range(c)]
     b = [j for i, row in enumerate(table) for j, c in enumerate(row) for _ in range(c)]
@@ -230,9 +230,9 @@ def test_sas_weighted_kappa_uses_positions() -> None:
 def test_anxiety_weighted_kappa_on_the_declared_scale() -> None:
     """Pitfall 4: positions on the DECLARED scale 1..6 (our convention), not only the used values."""
     responses = from_reliability([ANXIETY_R2, ANXIETY_R3])
-    ordinal = report(responses, rating(1, 6), "ordinal").overall
-    interval = report(responses, rating(1, 6), "interval").overall
-    nominal = report(responses, rating(1, 6), "nominal").overall
+    ordinal = report(responses, rating(1, 6), "ordinal").overall.to_dict()
+    interval = report(responses, rating(1, 6), "interval").overall.to_dict()
+    nominal = report(responses, rating(1, 6), "nominal").overall.to_dict()
     assert ordinal["cohen_kappa_mean"] == pytest.approx(ANXIETY_R2R3["linear_labels_1to6"], abs=PRINTED)
     assert interval["cohen_kappa_mean"] == pytest.approx(ANXIETY_R2R3["quadratic_labels_1to6"], abs=PRINTED)
     assert nominal["cohen_kappa_mean"] == pytest.approx(ANXIETY_R2R3["unweighted"], abs=PRINTED)
@@ -261,7 +261,7 @@ def test_scott_pi_exact() -> None:
 )
 def test_irrcac_contingency_tables(table, expected) -> None:
     q = len(table)
-    overall = report(from_table(table), labels(*[str(i) for i in range(q)])).overall
+    overall = report(from_table(table), labels(*[str(i) for i in range(q)])).overall.to_dict()
     assert overall["cohen_kappa_mean"] == pytest.approx(expected["cohen"], abs=PRINTED)
     assert overall["scott_pi"] == pytest.approx(expected["scott"], abs=PRINTED)
     assert overall["fleiss_kappa"] == pytest.approx(expected["scott"], abs=PRINTED)  # 2 raters, complete
@@ -278,7 +278,7 @@ def test_irrcac_contingency_tables(table, expected) -> None:
 
 def test_toy_alpha() -> None:
     responses = responses_frame([{"item_id": t, "annotator_id": w, "answer": v} for w, t, v in TOY])
-    overall = report(responses, labels("no", "yes")).overall
+    overall = report(responses, labels("no", "yes")).overall.to_dict()
     assert overall["krippendorff_alpha"] == pytest.approx(0.14219114219114215, abs=EXACT)
 
 
@@ -287,7 +287,7 @@ def test_toy_alpha() -> None:
 
 def test_single_category_is_undefined_not_one() -> None:
     responses = from_reliability([["a", "a", "a"], ["a", "a", "a"]], numeric=False)
-    overall = report(responses, labels("a", "b")).overall
+    overall = report(responses, labels("a", "b")).overall.to_dict()
     for key in ("krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "cohen_kappa_mean", "scott_pi"):
         assert overall[key] is None, key
     assert overall["percent_agreement"] == 1.0
@@ -331,7 +331,7 @@ def test_irrcac_shipped_datasets(name: str) -> None:
         for col, v in zip(shipped["columns"], row, strict=True)
         if not is_missing(v)
     ]
-    overall = report(responses_frame(records), labels(*[text(v) for v in values])).overall
+    overall = report(responses_frame(records), labels(*[text(v) for v in values])).overall.to_dict()
     expected = dict(zip(("fleiss_kappa", "gwet_ac1", "brennan_prediger", "krippendorff_alpha", "percent_agreement"),
                         IRRCAC_DATASETS[name], strict=True))  # fmt: skip
     for key, value in expected.items():

@@ -25,7 +25,7 @@ def _report(kind: str, answer_of):
 @pytest.mark.parametrize("kind", ["span", "multi_label"])
 def test_items_with_empty_answers_count(kind):
     report = _report(kind, lambda i, a: [])
-    block = report.overall
+    block = report.overall.to_dict()
     assert block["n_items"] == 15 and block["n_annotations"] == 45 and block["n_pairable_items"] == 15
     assert "few_items" not in block["flags"]
     assert "undefined_single_category" in block["flags"]
@@ -40,4 +40,4 @@ def test_empty_span_items_are_agreeing_units_in_alpha():
     # reference: units = (item 0-4, char 0), (item 0-4, char 1), one unit per empty item; O = 0, PER = 1
     data = [[1.0, 1.0, 0.0]] * 10 + [[0.0, 0.0, 0.0]] * 10
     expected = krippendorff.alpha(reliability_data=np.array(data).T, level_of_measurement="nominal")
-    assert report.overall["krippendorff_alpha"] == pytest.approx(expected, abs=1e-12)
+    assert report.overall.to_dict()["krippendorff_alpha"] == pytest.approx(expected, abs=1e-12)

@@ -36,8 +36,10 @@ def test_single_label_per_label_gold_kappa_matches_sklearn_one_vs_rest() -> None
     golds = responses["item_id"].map(gold)
     for label in LABELS:
         expected = cohen_kappa_score(golds == label, responses["answer"] == label)
-        assert report.per_label[label]["gold_kappa"] == pytest.approx(expected, abs=1e-12)
-    assert len({round(report.per_label[x]["gold_kappa"], 9) for x in LABELS}) == 3  # not one pooled value
+        assert report.per_label[label].to_dict()["gold_kappa"] == pytest.approx(expected, abs=1e-12)
+    assert (
+        len({round(report.per_label[x].to_dict()["gold_kappa"], 9) for x in LABELS}) == 3
+    )  # not one pooled value
 
 
 def test_multi_label_per_label_gold_kappa_is_membership_against_gold() -> None:
@@ -49,7 +51,7 @@ def test_multi_label_per_label_gold_kappa_is_membership_against_gold() -> None:
         in_gold = [label in g for g in golds]
         in_answer = [label in a for a in responses["answer"]]
         expected = cohen_kappa_score(in_gold, in_answer)
-        assert report.per_label[label]["gold_kappa"] == pytest.approx(expected, abs=1e-12)
+        assert report.per_label[label].to_dict()["gold_kappa"] == pytest.approx(expected, abs=1e-12)
 
 
 def test_per_label_gold_kappa_is_none_without_gold_contrast() -> None:
@@ -61,4 +63,4 @@ def test_per_label_gold_kappa_is_none_without_gold_contrast() -> None:
     report = agreement_report(
         responses, task, gold=gold_series({f"i{i}": "A" for i in range(12)}), bootstrap=0
     )
-    assert report.per_label["A"]["gold_kappa"] is None
+    assert report.per_label["A"].to_dict()["gold_kappa"] is None

@@ -33,5 +33,5 @@ def test_alpha_without_each_annotator_matches_krippendorff(level):
         expected = krippendorff.alpha(
             reliability_data=np.delete(data, c, axis=0), value_domain=domain, level_of_measurement=level
         )
-        block = report.per_annotator[f"a{c}"]
+        block = report.per_annotator[f"a{c}"].to_dict()
         assert block["krippendorff_alpha_without"] == pytest.approx(expected, abs=1e-12)

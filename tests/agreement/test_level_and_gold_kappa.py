@@ -27,4 +27,4 @@ def test_gold_kappa_follows_the_level(level, weights):
     report = agreement_report(responses, task, gold=gold_series(gold), bootstrap=0, level=level)
     truth = [gold[i] for i in responses["item_id"]]
     expected = cohen_kappa_score(truth, list(responses["answer"]), labels=[1, 2, 3, 4, 5], weights=weights)
-    assert report.overall["gold_kappa"] == pytest.approx(expected, abs=1e-12)
+    assert report.overall.to_dict()["gold_kappa"] == pytest.approx(expected, abs=1e-12)

@@ -35,7 +35,7 @@ def datasets(draw: st.DrawFn) -> pd.DataFrame:
 
 
 def overall(frame: pd.DataFrame, task: Task = TASK, **kw) -> dict:
-    return agreement_report(frame, task, bootstrap=kw.pop("bootstrap", 0), **kw).overall
+    return agreement_report(frame, task, bootstrap=kw.pop("bootstrap", 0), **kw).overall.to_dict()
 
 
 @SETTINGS
@@ -153,9 +153,9 @@ def test_annotator_alphas_average_to_the_overall_alpha() -> None:
     per_item = frame.groupby("item_id").size()
     pairable = frame[frame["item_id"].map(per_item) >= 2].groupby("annotator_id").size()
     weights = pairable.reindex(list(rep.per_annotator)).to_numpy(float)
-    alphas = np.array([b["krippendorff_alpha"] for b in rep.per_annotator.values()])
+    alphas = np.array([b.stats.krippendorff_alpha for b in rep.per_annotator.values()])
     assert (weights * alphas).sum() / weights.sum() == pytest.approx(
-        rep.overall["krippendorff_alpha"], abs=1e-12
+        rep.overall.to_dict()["krippendorff_alpha"], abs=1e-12
     )
 
 
@@ -172,7 +172,9 @@ def test_unit_bootstrap_agrees_with_published_regression_intervals() -> None:
         if v == v
     ]
     rating = Task(type="rating", scale=Scale(min=0, max=3))
-    h07 = agreement_report(responses_frame(records), rating, bootstrap=2000, seed=0, level="ordinal").overall
+    h07 = agreement_report(
+        responses_frame(records), rating, bootstrap=2000, seed=0, level="ordinal"
+    ).overall.to_dict()
     assert h07["ci95"]["krippendorff_alpha"] == pytest.approx([0.6313, 0.8417], abs=0.03)
     table = COHEN_TABLES["sas_3x3"][0]
     records = []
@@ -184,6 +186,6 @@ def test_unit_bootstrap_agrees_with_published_regression_intervals() -> None:
                     {"item_id": f"i{n}", "annotator_id": "A", "answer": LABELS[i]},
                     {"item_id": f"i{n}", "annotator_id": "B", "answer": LABELS[j]},
                 ]
-    sas = agreement_report(responses_frame(records), TASK, bootstrap=5000, seed=0).overall
+    sas = agreement_report(responses_frame(records), TASK, bootstrap=5000, seed=0).overall.to_dict()
     assert sas["cohen_kappa_mean"] == pytest.approx(0.484163, abs=1e-6)
     assert sas["ci95"]["cohen_kappa_mean"] == pytest.approx([0.2120, 0.7841], abs=0.03)

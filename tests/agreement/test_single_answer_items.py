@@ -38,14 +38,14 @@ def test_pairable_items_in_one_category_and_a_single_answer_in_another():
     expected = _gwet(counts, 2)
     for name, value in expected.items():
         assert value == pytest.approx(1.0)  # irrCAC 0.4.4 gives 1.0 for all three (recorded)
-        assert report.overall[name] == pytest.approx(value)
-    assert report.overall["krippendorff_alpha"] is None
-    assert "undefined_single_category" in report.overall["flags"]
+        assert report.overall.to_dict()[name] == pytest.approx(value)
+    assert report.overall.to_dict()["krippendorff_alpha"] is None
+    assert "undefined_single_category" in report.overall.to_dict()["flags"]
 
 
 def test_every_answer_in_one_category_is_still_undefined():
     rows = [{"item_id": f"i{i}", "annotator_id": f"a{a}", "answer": "A"} for i in range(10) for a in range(2)]
     report = agreement_report(responses_frame(rows), TASK, bootstrap=0)
     for name in ("fleiss_kappa", "gwet_ac1", "brennan_prediger", "krippendorff_alpha"):
-        assert report.overall[name] is None
-    assert "undefined_single_category" in report.overall["flags"]
+        assert report.overall.to_dict()[name] is None
+    assert "undefined_single_category" in report.overall.to_dict()["flags"]

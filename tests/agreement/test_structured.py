@@ -50,9 +50,11 @@ def test_multi_label_per_label_binary_alpha_matches_krippendorff() -> None:
             ]
         )
         expected = krippendorff.alpha(matrix, level_of_measurement="nominal", value_domain=[0.0, 1.0])
-        assert rep.per_label[label]["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9), label
-    assert rep.per_label["A"]["n_items"] == 2  # items where someone chose A
-    assert rep.overall["n_items"] == 4 and rep.overall["n_annotations"] == 11
+        assert rep.per_label[label].to_dict()["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9), (
+            label
+        )
+    assert rep.per_label["A"].to_dict()["n_items"] == 2  # items where someone chose A
+    assert rep.overall.to_dict()["n_items"] == 4 and rep.overall.to_dict()["n_annotations"] == 11
 
 
 def test_set_distance_alpha_masi_and_jaccard() -> None:
@@ -63,7 +65,7 @@ def test_set_distance_alpha_masi_and_jaccard() -> None:
     assert jaccard_distance((), ()) == 0
     value = set_alpha(rows(ML), "masi")
     rep = agreement_report(rows(ML), task("multi_label", "A", "B", "C"), bootstrap=0)
-    assert rep.overall["masi_alpha"] == pytest.approx(value, abs=1e-12)
+    assert rep.overall.to_dict()["masi_alpha"] == pytest.approx(value, abs=1e-12)
     # identical sets everywhere: distance 0 in every unit -> alpha 1
     same = rows({"x": {"i1": ("A",), "i2": ("B",)}, "y": {"i1": ("A",), "i2": ("B",)}})
     assert set_alpha(same) == pytest.approx(1.0)
@@ -111,9 +113,11 @@ def test_span_character_alpha_matches_krippendorff_on_marked_characters() -> Non
     matrix = np.array([[codes[a].get(u, np.nan) for u in range(enc.n_units)] for a in ("a", "b")], float)
     expected = krippendorff.alpha(matrix, level_of_measurement="nominal", value_domain=[0.0, 1.0, 2.0])
     rep = agreement_report(rows(data), kind, bootstrap=0)
-    assert rep.overall["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
-    assert rep.overall["span_f1_exact"] == pytest.approx(0.0)
-    assert rep.overall["span_f1_overlap"] == pytest.approx(2 / 5)  # a: PER t1 matched; b: PER t1 matched
+    assert rep.overall.to_dict()["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
+    assert rep.overall.to_dict()["span_f1_exact"] == pytest.approx(0.0)
+    assert rep.overall.to_dict()["span_f1_overlap"] == pytest.approx(
+        2 / 5
+    )  # a: PER t1 matched; b: PER t1 matched
     assert set(rep.per_label) == {"PER", "ORG"}
 
 
@@ -126,7 +130,7 @@ def test_pairwise_alpha_over_a_b_tie() -> None:
     code = {"a": 0.0, "b": 1.0, "tie": 2.0}
     matrix = np.array([[code[data[a][p]] for p in ("p1", "p2", "p3", "p4")] for a in ("x", "y")])
     expected = krippendorff.alpha(matrix, level_of_measurement="nominal", value_domain=[0.0, 1.0, 2.0])
-    assert rep.overall["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
+    assert rep.overall.to_dict()["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
     assert set(rep.per_label) == {"a", "b", "tie"}
 
 
@@ -145,13 +149,13 @@ def test_ranking_kendall_w_and_alpha_on_ranks() -> None:
     }
     rep = agreement_report(rows(data), Task(type="ranking", candidates=3), bootstrap=0)
     w1 = kendall_w(np.array([[0, 1, 2], [0, 2, 1], [0, 1, 2]]))
-    assert rep.overall["kendall_w"] == pytest.approx((w1 + 1.0) / 2)
+    assert rep.overall.to_dict()["kendall_w"] == pytest.approx((w1 + 1.0) / 2)
     units = [("q1", "c1"), ("q1", "c2"), ("q1", "c3"), ("q2", "c1"), ("q2", "c2"), ("q2", "c3")]
     matrix = np.array(
         [[float(data[a][q].index(c)) if q in data[a] else np.nan for q, c in units] for a in ("x", "y", "z")]
     )
     expected = krippendorff.alpha(matrix, level_of_measurement="ordinal", value_domain=[0.0, 1.0, 2.0])
-    assert rep.overall["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
+    assert rep.overall.to_dict()["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
     assert rep.level == "ordinal"
 
 
@@ -177,6 +181,6 @@ def test_span_token_alpha_with_input_texts() -> None:
     # tokens: Anna PER/PER, Smith PER/O, anna ORG/ORG, @ . x . com ORG/O
     matrix = np.array([[1, 1, 2, 2, 2, 2, 2], [1, 0, 2, 0, 0, 0, 0]], float)
     expected = krippendorff.alpha(matrix, level_of_measurement="nominal", value_domain=[0.0, 1.0, 2.0])
-    assert rep.overall["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
+    assert rep.overall.to_dict()["krippendorff_alpha"] == pytest.approx(expected, abs=1e-9)
     chars = agreement_report(rows(data), kind, bootstrap=0)
-    assert chars.overall["krippendorff_alpha"] != pytest.approx(expected)
+    assert chars.overall.to_dict()["krippendorff_alpha"] != pytest.approx(expected)

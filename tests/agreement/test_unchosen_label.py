@@ -15,8 +15,8 @@ def test_unchosen_label_block_is_flagged_undefined():
         for a in range(3)
     ]
     report = agreement_report(responses_frame(rows), task, bootstrap=0)
-    block = report.per_label["C"]
+    block = report.per_label["C"].to_dict()
     for name in ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1"):
         assert block[name] is None
     assert "undefined_single_category" in block["flags"]
-    assert "undefined_single_category" not in report.per_label["A"]["flags"]
+    assert "undefined_single_category" not in report.per_label["A"].to_dict()["flags"]

@@ -123,7 +123,7 @@ def test_comparison_figures_match_the_agreement_engine(name):
     pilot = Pilot.of(guideline, simulate_responses(guideline, annotators=4, seed=2))
     report = agreement_report(pilot.responses, guideline.task, pilot.item_rules, bootstrap=0)
     for entry in compare_versions(pilot, pilot, bootstrap=20).rules:
-        engine = report.per_rule[entry.rule_id]
+        engine = report.per_rule[entry.rule_id].to_dict()
         for statistic in ("krippendorff_alpha", "gwet_ac1", "percent_agreement"):
             expected = engine[statistic]
             got = entry.figures["before"][statistic]

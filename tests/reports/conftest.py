@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from calibration.agreement.results import AgreementReport, Block, Interval, Statistics
 from calibration.guidelines.loading import load_guideline
 from calibration.responses import gold_series, item_rules_frame, responses_frame
 
@@ -41,26 +43,38 @@ def small_round(contract):
 
 @pytest.fixture()
 def report_for():
-    """A function making a hand-written engine report (the shape of `calibration agreement --json`)."""
+    """A function making a hand-written engine report (an `AgreementReport` with two rules)."""
     return _report_for
 
 
-def _report_for(rules: tuple[str, str]) -> dict:
+def _report_for(rules: tuple[str, str]) -> AgreementReport:
     rule_a, rule_b = rules
-    block = {
-        "n_items": 2,
-        "n_annotators": 3,
-        "n_annotations": 6,
-        "percent_agreement": 0.83,
-        "cohen_kappa_mean": 0.55,
-        "fleiss_kappa": 0.5,
-        "krippendorff_alpha": 0.52,
-        "gwet_ac1": 0.7,
-        "ci95": {"krippendorff_alpha": [0.1, 0.9], "gwet_ac1": [0.3, 0.95]},
-        "flags": ["few_items"],
-    }
-    good = dict(block, krippendorff_alpha=0.95, cohen_kappa_mean=0.96, flags=["skewed_prevalence"])
-    return {"overall": dict(block, n_items=4, flags=[]), "per_rule": {rule_a: block, rule_b: good}}
+    stats = Statistics(
+        percent_agreement=0.83,
+        cohen_kappa_mean=0.55,
+        fleiss_kappa=0.5,
+        krippendorff_alpha=0.52,
+        gwet_ac1=0.7,
+        ci95={"krippendorff_alpha": Interval(0.1, 0.9), "gwet_ac1": Interval(0.3, 0.95)},
+        flags=("few_items",),
+    )
+    block = Block(
+        n_items=2, n_annotators=3, n_annotations=6, n_pairable_items=2, level="nominal", stats=stats
+    )
+    good = replace(
+        block,
+        stats=replace(stats, krippendorff_alpha=0.95, cohen_kappa_mean=0.96, flags=("skewed_prevalence",)),
+    )
+    return AgreementReport(
+        task_type="single_label",
+        level="nominal",
+        categories=[],
+        overall=replace(block, n_items=4, stats=replace(stats, flags=())),
+        per_rule={rule_a: block, rule_b: good},
+        per_label={},
+        per_annotator={},
+        pairwise_kappa=pd.DataFrame(dtype=float),
+    )
 
 
 @pytest.fixture()

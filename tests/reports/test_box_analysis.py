@@ -77,7 +77,7 @@ def test_analyse_round_of_a_boxes_round() -> None:
     overall = alpha_by_threshold(analysis.report)
     assert list(overall["threshold"]) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
     assert list(curve.data[1].y) == list(overall["alpha"])
-    assert overall["alpha"].iloc[0] == analysis.overall["krippendorff_alpha"]
+    assert overall["alpha"].iloc[0] == analysis.overall.stats.krippendorff_alpha
     # the same table from the CLI's JSON shape
     assert threshold_table(analysis.report.to_dict()).equals(table)
 

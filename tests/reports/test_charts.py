@@ -18,15 +18,17 @@ from calibration.reports.charts import (
 
 
 def _rule_table() -> pd.DataFrame:
-    rows = [
-        ("R1", "krippendorff_alpha", 0.6, 0.4, 0.75),
-        ("R1", "cohen_kappa_mean", 0.62, 0.45, 0.8),
-        ("R1", "gwet_ac1", 0.7, 0.5, 0.85),
-        ("R2", "krippendorff_alpha", 0.9, 0.85, 0.95),
-        ("R2", "cohen_kappa_mean", float("nan"), float("nan"), float("nan")),
-        ("R2", "gwet_ac1", 0.91, float("nan"), float("nan")),
-    ]
-    return pd.DataFrame(rows, columns=["rule_id", "statistic", "value", "low", "high"])
+    """One row per rule with each statistic and its interval (the dashboard's rule table)."""
+    nan = float("nan")
+    rows = {
+        "R1": {"krippendorff_alpha": 0.6, "krippendorff_alpha_low": 0.4, "krippendorff_alpha_high": 0.75,
+               "cohen_kappa_mean": 0.62, "cohen_kappa_mean_low": 0.45, "cohen_kappa_mean_high": 0.8,
+               "gwet_ac1": 0.7, "gwet_ac1_low": 0.5, "gwet_ac1_high": 0.85},
+        "R2": {"krippendorff_alpha": 0.9, "krippendorff_alpha_low": 0.85, "krippendorff_alpha_high": 0.95,
+               "cohen_kappa_mean": nan, "cohen_kappa_mean_low": nan, "cohen_kappa_mean_high": nan,
+               "gwet_ac1": 0.91, "gwet_ac1_low": nan, "gwet_ac1_high": nan},
+    }  # fmt: skip
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("rule_id")
 
 
 def test_rule_bars_have_ci_error_bars_and_target_line():
@@ -62,7 +64,7 @@ def test_rule_bars_leave_out_a_statistic_no_rule_has():
 
 def test_rule_bars_without_target_and_with_negative_values():
     table = _rule_table()
-    table.loc[0, ["value", "low"]] = [-0.3, -0.5]
+    table.loc["R1", ["krippendorff_alpha", "krippendorff_alpha_low"]] = [-0.3, -0.5]
     fig = rule_agreement_figure(table, statistics=["krippendorff_alpha"])
     assert len(fig.data) == 1 and not fig.layout.shapes
     assert fig.layout.yaxis.range[0] <= -0.5

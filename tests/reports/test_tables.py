@@ -6,10 +6,11 @@ import math
 
 import pandas as pd
 
+from calibration.agreement.results import Block, Interval, Statistics
 from calibration.answers import Span
+from calibration.reports.charts import rule_agreement_figure
 from calibration.reports.tables import (
     answer_text,
-    chart_table,
     describe_flag,
     describe_flags,
     items_side_by_side,
@@ -79,21 +80,26 @@ def test_flags_in_words():
     assert describe_flags([]) == ""
 
 
-def test_rule_table_and_chart_table_from_blocks():
+def test_rule_table_from_blocks_and_the_chart_from_the_table():
+    stats = Statistics(
+        krippendorff_alpha=0.5, ci95={"krippendorff_alpha": Interval(0.3, 0.7)}, flags=("few_items",)
+    )
     blocks = {
-        "R1": {"n_items": 12, "krippendorff_alpha": 0.5, "gwet_ac1": None,
-               "ci95": {"krippendorff_alpha": [0.3, 0.7]}, "flags": ["few_items"]},
+        "R1": Block(n_items=12, n_annotators=3, n_annotations=36, n_pairable_items=12, level="nominal",
+                    stats=stats),
     }  # fmt: skip
     rules = rule_table(blocks, {"R1": "Rule one"})
     assert rules.loc["R1", "title"] == "Rule one" and rules.loc["R1", "n_items"] == 12
     assert rules.loc["R1", "krippendorff_alpha_low"] == 0.3 and math.isnan(rules.loc["R1", "gwet_ac1"])
     assert rules.loc["R1", "flags"] == ["few_items"]
-    long = chart_table(rules)
-    alpha = long[long["statistic"] == "krippendorff_alpha"].iloc[0]
-    assert (alpha["value"], alpha["low"], alpha["high"]) == (0.5, 0.3, 0.7)
-    assert isinstance(long, pd.DataFrame) and set(long["statistic"]) == {
-        "krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1"
-    }  # fmt: skip
+    figure = rule_agreement_figure(rules)
+    alpha = figure.data[0]
+    value = alpha.y[0]
+    low, high = value - alpha.error_y.arrayminus[0], value + alpha.error_y.array[0]
+    assert (value, round(low, 12), round(high, 12)) == (0.5, 0.3, 0.7)
+    assert isinstance(rules, pd.DataFrame) and [t.name for t in figure.data] == [
+        "Krippendorff's alpha", "Cohen's kappa (mean of pairs)", "Gwet's AC1"
+    ]  # fmt: skip
 
 
 def test_flag_and_statistic_names_and_the_kappa_paradox_note():
