@@ -16,6 +16,9 @@ Modules (import from them directly; this package imports nothing so the CLI star
   (``unitize``, token units for spans), MASI/Jaccard set alpha, pairwise span F1, Kendall's W.
 - `annotators`, `gold_blocks`, `items`: the per-annotator, gold and per-item parts of the report
   (`item_agreement`, `confused_pairs` are re-exported by `breakdown`).
+- `results`: the report as frozen dataclasses (`AgreementReport`, `Block`, `AnnotatorBlock`, `BoxBlock`,
+  `Statistics` with `Interval` and flags, `GoldFigures`): floats, NaN when undefined; ``to_dict()`` is
+  the JSON edge (NaN -> null), ``per_rule_frame()`` the table.
 - `encoding`: integer codes (``encode``) of items, annotators and declared categories.
 - `gold`: ``score_against_gold(responses, gold, task, item_rules=None, policy=None) -> GoldScore``,
   ``score_annotators(...) -> DataFrame``.
@@ -25,6 +28,6 @@ Modules (import from them directly; this package imports nothing so the CLI star
 - `dawid_skene`: ``fit_dawid_skene(responses, categories, n_iter=100, tol=1e-5, gold=None)``.
 
 Conventions: chance agreement of AC1/AC2 and Brennan-Prediger uses the guideline's declared
-categories; weighted kappa uses declared scale positions; a chance-corrected value is None with the
+categories; weighted kappa uses declared scale positions; a chance-corrected value is NaN (null in the JSON) with the
 flag ``undefined_single_category`` when every answer falls in one category.
 """

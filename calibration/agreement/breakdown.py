@@ -13,21 +13,23 @@ Boxes tasks are delegated to `calibration.agreement.boxes.box_report` (Krippendo
 distance 1 - IoU over matched boxes; its blocks have their own fields, see `box_agreement`; with gold,
 ``gold_accuracy`` is the mean box F1 against gold, see `calibration.agreement.gold_blocks.box_gold_blocks`).
 
-`AgreementReport` fields: ``overall`` (a block), ``per_rule`` / ``per_label`` / ``per_annotator``
-(dicts of blocks keyed by id), ``pairwise_kappa`` (DataFrame annotator x annotator of Cohen's kappa,
-NaN on the diagonal and where two annotators share no item), ``confusion`` (dict rule_id -> DataFrame
-label x label of ordered answer-pair counts within items; key ``"*"`` for all items). ``to_dict()``
-gives ``{"overall", "per_rule", "per_label", "per_annotator"}`` (the CLI's JSON); ``per_rule_frame()``
-one row per rule for tables and charts.
+`AgreementReport` (frozen, `calibration.agreement.results`) fields: ``overall`` (a `Block`),
+``per_rule`` / ``per_label`` (`Block` by id), ``per_annotator`` (`AnnotatorBlock` by id),
+``pairwise_kappa`` (DataFrame annotator x annotator of Cohen's kappa, NaN on the diagonal and where two
+annotators share no item), ``confusion`` (dict rule_id -> DataFrame label x label of ordered answer-pair
+counts within items; key ``"*"`` for all items). ``to_dict()`` gives ``{"overall", "per_rule",
+"per_label", "per_annotator"}`` (the CLI's JSON, the one place NaN becomes null);
+``per_rule_frame()`` / ``per_annotator_frame()`` one row per block for tables and charts.
 
-A *block* is a dict with: n_items, n_annotators, n_annotations, n_pairable_items, percent_agreement,
-cohen_kappa_mean, fleiss_kappa, krippendorff_alpha, gwet_ac1, brennan_prediger, scott_pi (two
-annotators only, else None), gwet_ac2 (weighted levels), level, prevalence ({category: share of
-answers}), dominant_category, dominant_share, prevalence_index, bias_index (Byrt, Bishop & Carlin
-1993, from the pooled pair table), ci95 ({statistic: [low, high]}, item bootstrap; see
-`calibration.agreement.bootstrap`), flags, and with gold: gold_accuracy, gold_kappa (per label: the label
-against the rest, see `calibration.agreement.gold_blocks`). Undefined values
-are None.
+A *block* has: n_items, n_annotators, n_annotations, n_pairable_items, level, and ``stats`` (a
+`Statistics`: percent_agreement, fleiss_kappa, krippendorff_alpha, gwet_ac1, brennan_prediger,
+cohen_kappa_mean, scott_pi (two annotators only, else NaN), gwet_ac2 (weighted levels; None otherwise),
+``ci95`` ({statistic: `Interval`}, item bootstrap; see `calibration.agreement.bootstrap`) and
+``flags``); prevalence ({category: share of answers}), dominant_category, dominant_share,
+prevalence_index, bias_index (Byrt, Bishop & Carlin 1993, from the pooled pair table), ``extras`` (the
+structured tasks' masi_alpha, span F1, kendall_w) and with gold ``gold`` (`GoldFigures`: gold_accuracy,
+gold_kappa per label: the label against the rest, see `calibration.agreement.gold_blocks`). Undefined
+values are NaN (null in the JSON).
 
 Breakdowns:
 
@@ -45,7 +47,7 @@ Breakdowns:
 
 Flags (machine-readable): ``few_items`` (fewer than `FEW_ITEMS` items with two answers),
 ``no_pairable_items``, ``undefined_single_category`` (every answer in one category: chance-corrected
-values are None), ``skewed_prevalence`` (the kappa paradox, Feinstein & Cicchetti 1990: raw agreement
+values are NaN), ``skewed_prevalence`` (the kappa paradox, Feinstein & Cicchetti 1990: raw agreement
 >= 0.8, one category holds >= 70 % of the answers and alpha or kappa lies >= 0.2 below raw agreement;
 low kappa there reflects prevalence, not an ambiguous rule; AC1 is the robust view), ``cohen_ci_omitted``
 (too many annotator pairs for a Cohen interval within the memory budget).
