@@ -67,6 +67,7 @@ import pandas as pd
 
 from calibration.agreement.coefficients import UNDEFINED_SINGLE_CATEGORY, agreement_weights, cohen_kappa
 from calibration.agreement.decisions import DECISION_COLUMNS, Decision, decide_rules, overall_decision
+from calibration.agreement.results import jsonable
 from calibration.boxes import BoxScore, as_boxes, score_boxes
 from calibration.errors import DataError
 from calibration.guidelines.model import Policy, Task
@@ -127,7 +128,8 @@ class GoldScore:
 
         def frame(df: pd.DataFrame) -> dict[str, Any]:
             return {
-                str(k): {c: _json(v) for c, v in row.items()} for k, row in df.to_dict(orient="index").items()
+                str(k): {c: jsonable(v) for c, v in row.items()}
+                for k, row in df.to_dict(orient="index").items()
             }
 
         return {
@@ -160,16 +162,6 @@ class GoldScore:
                 for k, row in self.confusion.to_dict(orient="index").items()
             },
         }
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
 
 
 def _counts_frame(

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.agreement.gold import DEFAULT_RULE_THRESHOLD, GoldScore, answers_credit, score_against_gold
+from calibration.agreement.results import jsonable
 from calibration.answers import suggest
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ANNOTATOR_KIND, ANSWER, ITEM, RULE, gold_series, item_rules_frame
@@ -165,7 +166,7 @@ class ModelCertification:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the CLI's --json)."""
         rules = {
-            str(rule): {k: _plain(v) for k, v in row.items()}
+            str(rule): {k: jsonable(v) for k, v in row.items()}
             for rule, row in self.per_rule.to_dict(orient="index").items()
         }
         return {
@@ -199,12 +200,6 @@ class ModelCertification:
             )
         out += [f"note: {note}" for note in self.notes]
         return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def certify_model(

@@ -40,6 +40,7 @@ __all__ = [
     "Statistics",
     "ThresholdPoint",
     "blocks_frame",
+    "jsonable",
     "number",
 ]
 
@@ -56,22 +57,27 @@ def number(value: Any) -> float:
     return v if math.isfinite(v) else NAN
 
 
-def _to_json(value: Any) -> Any:
-    """The JSON edge, the one place NaN becomes null: floats, intervals, tuples, mappings, points."""
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
+def jsonable(value: Any, digits: int | None = None) -> Any:
+    """The JSON edge of every result type, the one place NaN becomes null.
+
+    Numpy scalars become Python ones, non-finite floats None (rounded to `digits` when given), tuples
+    lists, mapping keys text; an `Interval` becomes ``[low, high]`` (None when undefined), a
+    `ThresholdPoint` its object.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return value if digits is None else round(value, digits)
     if isinstance(value, Interval):
         return [value.low, value.high] if value.defined else None
     if isinstance(value, ThresholdPoint):
-        return _to_json(value.fields())
+        return jsonable(value.fields(), digits)
     if isinstance(value, Mapping):
-        return {str(k): _to_json(v) for k, v in value.items()}
+        return {str(k): jsonable(v, digits) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_to_json(v) for v in value]
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
+        return [jsonable(v, digits) for v in value]
     return value
 
 
@@ -167,7 +173,7 @@ class _Fields:
 
     def to_dict(self) -> JSON:
         """The block as JSON (NaN -> null)."""
-        return _to_json(self.fields())  # type: ignore[no-any-return]
+        return jsonable(self.fields())  # type: ignore[no-any-return]
 
     def row(self) -> JSON:
         """The block's scalar fields as a table row (NaN where undefined), intervals as _low/_high, flags."""

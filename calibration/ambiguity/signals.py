@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from calibration.agreement.results import jsonable
 from calibration.responses import (
     ANNOTATOR,
     ANSWER,
@@ -152,17 +153,8 @@ class RuleAgreement:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return None if np.isnan(value) else round(value, 4)
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
+    """JSON of the ambiguity results: `calibration.agreement.results.jsonable`, figures to 4 decimals."""
+    return jsonable(value, digits=4)
 
 
 def number_text(value: float | None, digits: int = 2, *, sign: bool = False, missing: str = "n/a") -> str:
