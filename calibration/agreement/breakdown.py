@@ -499,12 +499,12 @@ def _resample(blocks: _Blocks, data: _UnitData, bootstrap: int, seed: int) -> _R
 
 def _extras_fn(
     responses: pd.DataFrame, task: Task, enc: Encoded
-) -> Callable[[np.ndarray | None], dict[str, Any]] | None:
+) -> Callable[[np.ndarray | None], dict[str, float | None]] | None:
     """The structured tasks' extra block fields, for all items (None) or some item codes."""
     if task.type not in ("multi_label", "span", "ranking"):
         return None
 
-    def extras(items: np.ndarray | None) -> dict[str, Any]:
+    def extras(items: np.ndarray | None) -> dict[str, float | None]:
         if items is None:
             return structured_extras(responses, task)
         keep = responses[ITEM].astype(str).isin(set(enc.items[items]))
@@ -518,7 +518,7 @@ def _assemble(
     resampled: _Resampled,
     data: _UnitData,
     task: Task,
-    extras_fn: Callable[[np.ndarray | None], dict[str, Any]] | None,
+    extras_fn: Callable[[np.ndarray | None], dict[str, float | None]] | None,
     gold_rows: GoldRows | None,
 ) -> AgreementReport:
     """Assemble: blocks (with structured extras and gold), pairwise kappa, annotators, confusion."""

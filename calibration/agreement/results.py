@@ -20,7 +20,7 @@ block has it but it is undefined (null in the JSON).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +98,7 @@ class Interval:
     high: float = NAN
 
     @classmethod
-    def of(cls, bounds: Any) -> Interval:
+    def of(cls, bounds: Sequence[float] | None) -> Interval:
         """From ``[low, high]`` or None (`calibration.agreement.bootstrap.percentile_interval`)."""
         return cls(number(bounds[0]), number(bounds[1])) if bounds is not None else cls()
 

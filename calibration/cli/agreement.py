@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def analyse(args: argparse.Namespace) -> Any:
+def analyse(args: argparse.Namespace) -> AgreementReport:
     """Read the inputs named by `args` and return the `AgreementReport`."""
     import pandas as pd
 

@@ -23,6 +23,7 @@ from calibration.reports.analysis import RoundAnalysis, analyse_round
 from calibration.reports.tables import describe_flags
 
 if TYPE_CHECKING:
+    from calibration.agreement.results import AgreementReport
     from calibration.guidelines.model import Guideline
 
 ReportFormat = Literal["html", "md"]
@@ -280,7 +281,7 @@ def render_round_report(
     item_rules: pd.DataFrame,
     gold: pd.Series,
     *,
-    report: Any = None,
+    report: AgreementReport | None = None,
     queue: Any = None,
     fmt: ReportFormat = "html",
     title: str | None = None,
