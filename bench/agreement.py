@@ -160,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     cpu_report = CPU["last"]
     load = os.getloadavg()[0]
     first = lean.index[1]
-    assert abs(lean.loc[first, "krippendorff_alpha"] - report.per_rule[first]["krippendorff_alpha"]) < 1e-12
+    assert (
+        abs(lean.loc[first, "krippendorff_alpha"] - report.per_rule[first].stats.krippendorff_alpha) < 1e-12
+    )
     print(
         f"load average at start: {load:.1f} (wall times grow with other work on the machine; CPU time does not)"
     )

@@ -110,7 +110,8 @@ def main() -> None:
     result = box_agreement(responses, None, item_rules, labels=LABELS, bootstrap=1000, seed=0)
     ours, ours_cpu = time.perf_counter() - t0, time.process_time() - c0
     overall = result.overall
-    low, high = overall["ci95"]["krippendorff_alpha"]
+    interval = overall.stats.interval("krippendorff_alpha")
+    low, high = interval.low, interval.high
     print(
         f"ours: box_agreement with 1,000-resample intervals (overall, {len(result.per_rule)} rules, "
         f"{len(result.per_label)} labels, {len(result.per_annotator)} annotators, {len(result.pairs)} pairs, "
@@ -118,8 +119,9 @@ def main() -> None:
         f"{ours_cpu:.2f} s CPU (the machine is shared: CPU time is the steadier figure)"
     )
     print(
-        f"  alpha {overall['krippendorff_alpha']:.4f} [{low:.4f}, {high:.4f}], label alpha "
-        f"{overall['label_alpha']:.4f}, mean IoU {overall['mean_iou']:.4f}, F1@{overall['min_iou']} {overall['match_f1']:.4f}"
+        f"  alpha {overall.stats.krippendorff_alpha:.4f} [{low:.4f}, {high:.4f}], label alpha "
+        f"{overall.value('label_alpha'):.4f}, mean IoU {overall.value('mean_iou'):.4f}, "
+        f"F1@{overall.min_iou} {overall.value('match_f1'):.4f}"
     )
 
     images = responses["item_id"].unique()[: args.subsample]
@@ -129,7 +131,7 @@ def main() -> None:
     loop, loop_cpu = time.perf_counter() - t0, time.process_time() - c0
     scaled = loop * n_images / len(images)
     check = box_agreement(part, labels=LABELS, bootstrap=0)
-    ours_do = check.overall["observed_disagreement"]
+    ours_do = check.overall.observed_disagreement
     print(
         f"python loop (match_boxes per image and annotator pair, point estimate of D_o only): "
         f"{loop:.2f} s wall ({loop_cpu:.2f} s CPU) on {len(images)} images, scaled to {n_images}: {scaled:.1f} s "
