@@ -384,18 +384,18 @@ def test_agreement_report_of_a_boxes_task_with_gold_has_the_mean_box_f1_per_rule
     )
     item_rules = pd.DataFrame({"item_id": ["img1", "img2", "img3"], "rule_id": ["both", "cars", "cars"]})
     report = agreement_report(responses, TASK, item_rules, gold, bootstrap=0)
-    assert report.overall["gold_accuracy"] == pytest.approx((1 + 2 / 3 + 1 + 0) / 4)
-    assert report.overall["n_gold_answers"] == 4 and report.overall["gold_kappa"] is None
-    assert report.per_rule["both"]["gold_accuracy"] == pytest.approx((1 + 2 / 3) / 2)
-    assert report.per_rule["cars"]["gold_accuracy"] == pytest.approx(0.5)
-    assert report.per_rule["cars"]["n_gold_answers"] == 2
-    assert report.per_annotator["bea"]["gold_accuracy"] == pytest.approx(1 / 3)
-    assert report.per_annotator["ann"]["gold_accuracy"] == pytest.approx(1.0)
+    assert report.overall.to_dict()["gold_accuracy"] == pytest.approx((1 + 2 / 3 + 1 + 0) / 4)
+    assert report.overall.to_dict()["n_gold_answers"] == 4 and report.overall.to_dict()["gold_kappa"] is None
+    assert report.per_rule["both"].to_dict()["gold_accuracy"] == pytest.approx((1 + 2 / 3) / 2)
+    assert report.per_rule["cars"].to_dict()["gold_accuracy"] == pytest.approx(0.5)
+    assert report.per_rule["cars"].to_dict()["n_gold_answers"] == 2
+    assert report.per_annotator["bea"].to_dict()["gold_accuracy"] == pytest.approx(1 / 3)
+    assert report.per_annotator["ann"].to_dict()["gold_accuracy"] == pytest.approx(1.0)
     assert (
         json.loads(json.dumps(report.to_dict(), allow_nan=False))["per_rule"]["cars"]["gold_accuracy"] == 0.5
     )
     without = agreement_report(responses, TASK, item_rules, bootstrap=0)
-    assert "gold_accuracy" not in without.per_rule["cars"]  # no gold given: no gold fields
+    assert "gold_accuracy" not in without.per_rule["cars"].to_dict()  # no gold given: no gold fields
 
 
 def test_item_disagreement_table() -> None:

@@ -97,9 +97,10 @@ def test_rule_table_from_blocks_and_the_chart_from_the_table():
     value = alpha.y[0]
     low, high = value - alpha.error_y.arrayminus[0], value + alpha.error_y.array[0]
     assert (value, round(low, 12), round(high, 12)) == (0.5, 0.3, 0.7)
-    assert isinstance(rules, pd.DataFrame) and [t.name for t in figure.data] == [
-        "Krippendorff's alpha", "Cohen's kappa (mean of pairs)", "Gwet's AC1"
-    ]  # fmt: skip
+    assert isinstance(rules, pd.DataFrame) and {
+        "krippendorff_alpha", "cohen_kappa_mean", "gwet_ac1"
+    } <= set(rules.columns)  # fmt: skip
+    assert [t.name for t in figure.data] == ["Krippendorff's alpha"]  # kappa and AC1 have no value here
 
 
 def test_flag_and_statistic_names_and_the_kappa_paradox_note():
