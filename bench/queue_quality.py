@@ -294,9 +294,9 @@ def rankings(sim: SimPilot, bootstrap: int) -> tuple[dict[str, list[str]], dict[
     blocks = agreement_blocks(pilot, report=report)
     out = {"queue": [e.rule_id for e in queue.rules]}
     for stat in BASELINES:
-        values = {r: blocks.get(r, {}).get(stat) for r in pilot.rule_ids}
+        values = {r: blocks[r].value(stat) if r in blocks else float("nan") for r in pilot.rule_ids}
         out[stat] = sorted(
-            values, key=lambda r: (values[r] is None, values[r] if values[r] is not None else 0.0, r)
+            values, key=lambda r: (np.isnan(values[r]), 0.0 if np.isnan(values[r]) else values[r], r)
         )
     return out, {e.rule_id: e for e in queue.rules}
 
