@@ -141,20 +141,38 @@ def _password(args: argparse.Namespace, name: str) -> str | None:
                 hint="pipe it: echo 'pass phrase' | calibration users add ... --password-stdin",
             )
         return password
-    password = getpass.getpass(f"Password for {name}: ")
+    password = _typed(f"Password for {name}: ")
     if not password:
         raise CalibrationError(
             "no password typed",
             location=Location(field="password"),
             hint="type one, or pass --no-password for an invitation-only annotator",
         )
-    if getpass.getpass("Repeat the password: ") != password:
+    if _typed("Repeat the password: ") != password:
         raise CalibrationError(
             "the two passwords differ",
             location=Location(field="password"),
             hint="type the same password twice",
         )
     return password
+
+
+def _typed(prompt: str) -> str:
+    """A password typed at a prompt that does not echo.
+
+    Raises:
+        CalibrationError: no terminal to type on (stdin is a pipe or /dev/null), or end of input (Ctrl-D).
+    """
+    no_password = CalibrationError(
+        "no password typed", location=Location(field="password"), hint="use --password-stdin"
+    )
+    stdin = sys.stdin
+    if stdin is None or not stdin.isatty():  # getpass would warn, then read stdin and hit its end
+        raise no_password
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise no_password from None
 
 
 def _status(user: Any) -> dict[str, Any]:

@@ -38,10 +38,21 @@ def _typed(monkeypatch: Any, *answers: str) -> list[str]:
 
     def fake(prompt: str = "") -> str:
         prompts.append(prompt)
-        return next(replies)
+        try:
+            return next(replies)
+        except StopIteration:
+            raise EOFError from None
 
     monkeypatch.setattr("getpass.getpass", fake)
+    monkeypatch.setattr("sys.stdin", _Terminal())
     return prompts
+
+
+class _Terminal(io.StringIO):
+    """A stdin that is a terminal (getpass prompts on it)."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def _engine(db: tuple[str, str]) -> Any:
@@ -80,6 +91,27 @@ def test_add_reads_the_password_from_a_prompt_twice_and_never_echoes_it(
     assert code == 0 and prompts == ["Password for ora: ", "Repeat the password: "]
     assert PASSWORD not in out + err
     assert service.authenticate(_engine(db), "ora@example.org", PASSWORD).role == "author"
+
+
+@pytest.mark.parametrize("stdin", ["", "a long pass phrase\n"])
+def test_add_without_a_terminal_is_one_line_not_a_traceback(db, capsys, monkeypatch, lena, stdin) -> None:
+    # `users add ... </dev/null` or a pipe without --password-stdin: no prompt, no GetPassWarning
+    prompts = _typed(monkeypatch)
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code, out, err = _run(
+        capsys, "users", "add", "ora", "--role", "author", "--email", "ora@example.org", *db
+    )
+    assert (code, out, err) == (1, "", "error: password: no password typed (hint: use --password-stdin)\n")
+    assert prompts == []
+
+
+def test_add_ctrl_d_at_the_prompt_is_one_line(db, capsys, monkeypatch, lena) -> None:
+    _typed(monkeypatch, PASSWORD)  # the repeat prompt meets the end of input (Ctrl-D)
+    code, out, err = _run(
+        capsys, "users", "add", "ora", "--role", "author", "--email", "ora@example.org", *db
+    )
+    assert (code, out, err) == (1, "", "error: password: no password typed (hint: use --password-stdin)\n")
+    assert "ora" not in [u.name for u in service.list_users(_engine(db))]
 
 
 @pytest.mark.parametrize(
