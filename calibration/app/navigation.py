@@ -97,11 +97,13 @@ def spec(file: str) -> PageSpec:
     raise KeyError(file)
 
 
-def build_navigation(role: str | None):  # -> st.navigation's page
+def build_navigation(role: str | None, *, hidden: bool = False):  # -> st.navigation's page
     """Build ``st.navigation`` for `role`: the role's pages, or sign-in and join pages when signed out.
 
     Args:
         role: the signed-in user's role, or None.
+        hidden: no page menu in the sidebar (the forced password change: every page shows the form
+            until the user chose their own, so listing them would only mislead).
 
     Returns:
         The page to run (``.run()`` it).
@@ -126,7 +128,7 @@ def build_navigation(role: str | None):  # -> st.navigation's page
     sections.setdefault("Account", []).append(
         st.Page(JOIN.script, title=JOIN.title, icon=JOIN.icon, url_path=JOIN.url_path, visibility="hidden")
     )
-    return st.navigation(sections, position="sidebar", expanded=True)
+    return st.navigation(sections, position="hidden" if hidden else "sidebar", expanded=True)
 
 
 def run_app() -> None:
@@ -149,11 +151,13 @@ def run_app() -> None:
         state.render_error(error)
         st.stop()
     user = state.current_user()
-    page = build_navigation(user.role if user else None)
+    page = build_navigation(user.role if user else None, hidden=bool(user and user.must_change_password))
     if user is not None:
         with st.sidebar:
             st.caption(
                 f"Signed in as **{state.escape_markdown(user.name)}** · {state.ROLE_NAMES.get(user.role, user.role)}"
             )
             st.button("Sign out", key="app_sign_out", icon=":material/logout:", on_click=state.begin_sign_out)
+        if not user.must_change_password:
+            state.show_flash(user.id)  # a confirmation kept across the cookie redirect
     page.run()

@@ -12,6 +12,7 @@ Session-state keys used here carry the ``auth_`` prefix; pages use their own pre
 from __future__ import annotations
 
 import os
+import threading
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -189,6 +190,31 @@ def require_role(*roles: str) -> Any:
         )
         st.stop()
     return user
+
+
+# --------------------------------------------------------------------------- flash messages
+
+_flashes: dict[Any, str] = {}
+_flash_lock = threading.Lock()
+
+
+def flash(user_id: Any, text: str) -> None:
+    """Keep a confirmation for `user_id`'s next page run, which shows it once (`show_flash`).
+
+    For a success followed by a browser redirect (the cookie route): the redirect starts a new
+    Streamlit session, so ``st.session_state`` would lose it. Kept in this server process, like the
+    sign-in handoffs; `text` is ours (plain words), never user input.
+    """
+    with _flash_lock:
+        _flashes[user_id] = text
+
+
+def show_flash(user_id: Any) -> None:
+    """Show (once) and forget the confirmation `flash` kept for `user_id`, if any."""
+    with _flash_lock:
+        text = _flashes.pop(user_id, None)
+    if text is not None:
+        st.success(text, icon=":material/check_circle:")
 
 
 # --------------------------------------------------------------------------- errors

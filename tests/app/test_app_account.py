@@ -125,3 +125,16 @@ def test_an_annotator_without_a_password_is_told_how_they_sign_in(app_engine, ap
     assert not at.get("form")  # no form to fill in vain
     with pytest.raises(AuthError, match="has no password to change"):
         service.change_own_password(app_engine, app_annotator, "", NEW_PASSWORD)
+
+
+def test_the_confirmation_survives_the_cookie_redirect_once(app_engine, app_lead):
+    at = _open(app_lead)
+    _change(at, PASSWORD, NEW_PASSWORD)
+    assert not at.error
+    # the redirect through the cookie route starts a new session: it shows the confirmation, once
+    now = service.get_user(app_engine, app_lead.id)
+    back = new_app(now).run()
+    assert not back.exception
+    assert [s.value for s in back.success] == ["Your password is changed; every other session has ended."]
+    back.run()
+    assert not back.success

@@ -125,3 +125,32 @@ def test_a_lead_cannot_reset_their_own_password_on_the_users_page(app_engine, ap
     at.switch_page(page("users.py")).run()
     assert at.selectbox(key="users_pick").value == app_lead.id
     assert at.button(key="users_reset").disabled
+
+
+def test_the_forced_change_hides_the_page_menu_and_confirms_after_the_redirect(app_engine, app_lead, monkeypatch):
+    import streamlit
+
+    positions: list[str] = []
+    navigation = streamlit.navigation
+
+    def recording(pages, **kwargs):
+        positions.append(kwargs.get("position", "sidebar"))
+        return navigation(pages, **kwargs)
+
+    monkeypatch.setattr(streamlit, "navigation", recording)
+    ora = service.create_user(
+        app_engine, "Ora Author", role="author", email="ora@example.org", password=PASSWORD, actor=app_lead
+    )
+    temporary = _reset_on_the_users_page(app_lead, ora)
+    positions.clear()
+    at = _sign_in("ora@example.org", temporary)
+    assert at.title[0].value == "Choose a new password"
+    assert positions[-1] == "hidden"  # only "Sign out" in the sidebar
+    assert [b.label for b in at.sidebar.button] == ["Sign out"]
+    _choose(at, NEW_PASSWORD)
+    assert not at.error
+    back = new_app(_user(app_engine, "Ora Author")).run()  # the redirect: a new session
+    assert positions[-1] == "sidebar"
+    assert [s.value for s in back.success] == ["Your password is set; you are signed in with it."]
+    back.run()
+    assert not back.success
