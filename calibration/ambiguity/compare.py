@@ -25,6 +25,7 @@ difference, items resampled within each version with the engine's seeded Poisson
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -148,6 +149,11 @@ class Comparison:
             "after": self.after_ref,
             "changed_rule_ids": list(self.changed_rule_ids),
         }
+
+    def first_look_json(self) -> str:
+        """The JSON a follow-up reads as its first look (``compare_versions(first_look=...)``,
+        ``calibration compare --first-look FILE``): ``{"rules": [...]}``, as ``calibration compare --json``."""
+        return json.dumps({"rules": self.to_dict()["rules"]}, indent=2, ensure_ascii=False)
 
     def table(self) -> pd.DataFrame:
         """One row per rule (index rule_id): statistic, before, after, difference, ci_low, ci_high, verdict,

@@ -250,8 +250,7 @@ def run_compare(args: argparse.Namespace) -> int:
     first_look = _first_look(args.first_look) if args.first_look else None
     comparison = compare_versions(*pilots, bootstrap=args.bootstrap, seed=args.seed, first_look=first_look)
     if args.json:
-        data = comparison.to_dict()
-        print(json.dumps({"rules": data["rules"]}, indent=2, ensure_ascii=False))
+        print(comparison.first_look_json())
         return 0
     print(f"{comparison.before_ref} -> {comparison.after_ref}")
     for entry in comparison.rules:

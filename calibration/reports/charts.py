@@ -316,7 +316,13 @@ def alpha_threshold_figure(
     return fig
 
 
-_VERDICT_COLORS = {"improved": "#2ca02c", "worse": "#d62728", "unchanged": "#1f77b4"}
+_VERSION_COLORS = ("#9e9e9e", "#1f77b4")  # older grey, newer blue (the legend's swatches)
+_VERDICT_WORDS = {
+    "improved": "improved",
+    "worse": "worse",
+    "unchanged": "no clear change",
+    "not_enough_items": "too few items",
+}
 
 
 def before_after_figure(
@@ -326,7 +332,8 @@ def before_after_figure(
     after_label: str = "after",
     title: str = "Agreement per rule, before and after",
 ) -> go.Figure:
-    """Bars of each rule's agreement in two versions side by side, the after bar coloured by the verdict.
+    """Bars of each rule's agreement in two versions side by side (older grey, newer blue), the verdict
+    written above the newer bar and the statistic's name on the y axis.
 
     Args:
         table: one row per rule, indexed by rule id, with columns ``statistic``, ``before``, ``after``,
@@ -347,7 +354,7 @@ def before_after_figure(
     names = [STATISTIC_NAMES.get(str(s), str(s)) for s in table["statistic"]]
     detail = np.array(
         [
-            [name, f"{d:+.2f}", f"{lo:+.2f} to {hi:+.2f}", verdict]
+            [name, f"{d:+.2f}", f"{lo:+.2f} to {hi:+.2f}", _VERDICT_WORDS.get(str(verdict), str(verdict))]
             for name, d, lo, hi, verdict in zip(
                 names, table["difference"], table["ci_low"], table["ci_high"], table["verdict"], strict=True
             )
@@ -362,11 +369,11 @@ def before_after_figure(
         "change %{customdata[2]} (95% CI %{customdata[3]}): %{customdata[4]}<extra></extra>"
     )
     fig = go.Figure()
-    colors: tuple[str | list[str], ...] = (
-        "#9e9e9e",
-        [_VERDICT_COLORS.get(str(v), "#1f77b4") for v in table["verdict"]],
-    )
-    for label, column, color in zip((before_label, after_label), ("before", "after"), colors, strict=True):
+    # One colour per version, as in the legend; the verdict is written above the newer bar.
+    verdicts = [_VERDICT_WORDS.get(str(v), str(v)) for v in table["verdict"]]
+    for label, column, color, text in zip(
+        (before_label, after_label), ("before", "after"), _VERSION_COLORS, (None, verdicts), strict=True
+    ):
         fig.add_trace(
             go.Bar(
                 name=_label(label),
@@ -374,16 +381,24 @@ def before_after_figure(
                 y=table[column].astype(float).to_numpy(),
                 customdata=custom,
                 marker_color=color,
+                text=text,
+                textposition="outside" if text is not None else None,
                 hovertemplate=hover,
             )
         )
+    statistics = {str(s) for s in table["statistic"]}
+    axis = (
+        STATISTIC_NAMES.get(next(iter(statistics)), next(iter(statistics)))
+        if len(statistics) == 1
+        else "agreement"
+    )
     values = pd.concat([table["before"], table["after"]]).astype(float)
     floor = float(np.nanmin(values)) if values.notna().any() else 0.0
     fig.update_layout(
         title=title,
         barmode="group",
         yaxis={
-            "title": "agreement (alpha; AC1 where one answer dominates)",
+            "title": axis,
             "range": [min(-0.2, floor - 0.05), 1.05],
         },
         xaxis={"title": "rule (✎ changed)", "type": "category"},

@@ -127,7 +127,9 @@ def test_a_lead_cannot_reset_their_own_password_on_the_users_page(app_engine, ap
     assert at.button(key="users_reset").disabled
 
 
-def test_the_forced_change_hides_the_page_menu_and_confirms_after_the_redirect(app_engine, app_lead, monkeypatch):
+def test_the_forced_change_hides_the_page_menu_and_confirms_after_the_redirect(
+    app_engine, app_lead, monkeypatch
+):
     import streamlit
 
     positions: list[str] = []

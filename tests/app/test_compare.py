@@ -31,7 +31,7 @@ def test_demo_comparison_shows_the_rewritten_rule_improved(ws):
     assert at.selectbox(key="cmp_after").value == ws.after.id
     shown = texts(at)
     assert escape_markdown("contract-clauses@1.0.0 → contract-clauses@1.1.0") in shown
-    assert at.success[0].value.startswith(f"{escape_markdown('R-INDEM')} (changed): improved. majority_share")
+    assert at.success[0].value.startswith(f"{escape_markdown('R-INDEM')} (changed): improved. Majority share")
     table = frames(at, index="rule_id")[0]
     assert table.loc["R-INDEM", "verdict"] == "improved"
     assert table.loc["R-INDEM", "changed"] == "✎ changed"
@@ -180,6 +180,60 @@ def test_a_rule_with_too_few_items_says_so_with_the_items_needed(tmp_path, monke
     at = workspace.page("compare.py", workspace.lead).run()
     assert not at.exception and not at.error
     warning = at.warning[0].value
-    assert warning.startswith(f"{escape_markdown('R-INDEM')} (changed): not enough items to tell (pilot ")
-    assert "more items per version, about " in warning and " in all)" in warning
+    assert warning.startswith(f"{escape_markdown('R-INDEM')} (changed): not enough items to tell. ")
+    assert "; pilot " in warning and " per version (" in warning and " per version in all)." in warning
+    assert "interval" not in warning  # a change and interval with too few items say nothing
     workspace.engine.dispose()
+
+
+def test_every_rule_with_too_few_items_says_how_many_more_to_pilot_in_words(ws, monkeypatch):
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from calibration.ambiguity.compare import compare_versions
+    from calibration.ambiguity.queue import Pilot
+    from calibration.rounds import service
+
+    deferred = {}
+    original = MediaFileManager.add_deferred
+
+    def recording(self, data_callable, *args, **kwargs):
+        file_id = original(self, data_callable, *args, **kwargs)
+        deferred[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
+    at = ws.page("compare.py", ws.lead).run()
+    assert not at.exception
+    before = Pilot.of(*service.round_responses(ws.engine, ws.before.id))
+    after = Pilot.of(*service.round_responses(ws.engine, ws.after.id))
+    comparison = compare_versions(before, after)
+    short = [r for r in comparison.rules if r.verdict == "not_enough_items"]
+    assert len(short) >= 2
+    shown = texts(at)
+    for rule in short:
+        more, needed = rule.figures["more_items"], rule.figures["items_needed"]
+        item = "item" if more == 1 else "items"
+        assert f"{escape_markdown(rule.rule_id)}: pilot {more} more {item} per version ({needed} per" in shown
+    assert "not_enough_items" not in shown and "majority_share" not in shown
+
+    # the first-look JSON to download is exactly what the follow-up (--first-look) accepts
+    [button] = at.get("download_button")
+    assert button.proto.label == "Download the first-look comparison (JSON)"
+    data = json.loads(deferred[button.proto.deferred_file_id]())
+    assert data == json.loads(comparison.first_look_json())
+    follow_up = compare_versions(before, after, first_look=data)
+    assert {r.figures["look"] for r in follow_up.rules} == {2}
+    assert "--first-look first-look.json" in shown
+
+
+def test_the_table_uses_words_and_keeps_the_codes_in_tooltips(ws):
+    at = ws.page("compare.py", ws.lead).run()
+    table = frames(at, index="rule_id")[0]
+    assert "not_enough_items" not in set(table["verdict"]) and "not enough items to tell" in set(
+        table["verdict"]
+    )
+    assert set(table["statistic"]) == {"Majority share"}
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["ci_low"]["label"] == "Change, interval low" and "ci_low" in config["ci_low"]["help"]
+    assert config["gold_before"]["label"] == "Gold accuracy before"
+    assert config["_index"]["label"] == "Rule"

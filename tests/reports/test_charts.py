@@ -122,7 +122,10 @@ def test_before_after_bars_per_rule_coloured_by_verdict_and_escaped():
     assert (before.name, after.name) == ("g@1.0.0", "g@1.1.0")
     assert list(before.x) == ["✎ R-INDEM", "&lt;b&gt;R2&lt;/b&gt;"]
     assert np.allclose(before.y, [0.2, 0.9]) and after.y[0] == 0.7 and math.isnan(after.y[1])
-    assert list(after.marker.color) == ["#2ca02c", "#1f77b4"]
+    # one colour per version, as the legend shows; the verdict is written on the newer bar
+    assert (before.marker.color, after.marker.color) == ("#9e9e9e", "#1f77b4")
+    assert list(after.text) == ["improved", "no clear change"] and before.text is None
+    assert fig.layout.yaxis.title.text == "agreement"  # two statistics: no single name
     assert [row[0] for row in after.customdata] == ["R-INDEM", "<b>R2</b>"]
     assert list(after.customdata[0][1:]) == ["Krippendorff's alpha", "+0.50", "+0.30 to +0.65", "improved"]
     assert fig.layout.barmode == "group"
@@ -132,3 +135,23 @@ def test_before_after_without_rules_is_an_empty_figure():
     columns = ["statistic", "before", "after", "difference", "ci_low", "ci_high", "verdict", "text_changed"]
     fig = before_after_figure(pd.DataFrame(columns=columns))
     assert [len(t.x) for t in fig.data] == [0, 0]
+
+
+def test_before_after_axis_names_the_statistic_the_bars_show():
+    table = pd.DataFrame(
+        {
+            "statistic": ["majority_share", "majority_share"],
+            "before": [0.6, 0.9],
+            "after": [0.9, 0.9],
+            "difference": [0.3, 0.0],
+            "ci_low": [0.1, float("nan")],
+            "ci_high": [0.5, float("nan")],
+            "verdict": ["improved", "not_enough_items"],
+            "text_changed": [True, False],
+        },
+        index=pd.Index(["R1", "R2"], name="rule_id"),
+    )
+    fig = before_after_figure(table)
+    assert fig.layout.yaxis.title.text == "Majority share"
+    assert list(fig.data[1].text) == ["improved", "too few items"]
+    assert fig.data[1].customdata[1][4] == "too few items"

@@ -11,7 +11,7 @@ from calibration.app.widgets.analysis_round import format_statistics
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
-from calibration.reports.charts import before_after_figure
+from calibration.reports.charts import STATISTIC_NAMES, before_after_figure
 from calibration.rounds import service
 
 state.require_role("lead", "author")
@@ -70,21 +70,65 @@ VERDICT_BOX = {
     "unchanged": st.info,
     "not_enough_items": st.warning,
 }
+VERDICT_WORDS = {
+    "improved": "improved",
+    "worse": "worse",
+    "unchanged": "no clear change",
+    "not_enough_items": "not enough items to tell",
+}
+
+
+def _pilot_more(entry) -> str:
+    """How many more items to pilot for `entry` (a not_enough_items rule), in words."""
+    needed, more = entry.figures.get("items_needed"), entry.figures.get("more_items")
+    if not needed:
+        return "too few items answered in both versions to estimate how many more are needed"
+    return f"pilot {more} more {'item' if more == 1 else 'items'} per version ({needed} per version in all)"
+
+
+def _values(entry) -> str:
+    """The statistic before → after, in words (a rule without items in both versions has none)."""
+    name = STATISTIC_NAMES.get(entry.statistic, entry.statistic)
+    if entry.before != entry.before or entry.after != entry.after:  # NaN: not measured
+        return f"{name} not measured in both versions"
+    return f"{name} {entry.before:.2f} → {entry.after:.2f}"
+
+
 for entry in changed:
-    verdict = entry.verdict
-    if verdict == "not_enough_items":
-        needed, more = entry.figures.get("items_needed"), entry.figures.get("more_items")
-        verdict = "not enough items to tell" + (
-            f" (pilot {more} more items per version, about {needed} in all)" if needed else ""
+    if entry.verdict == "not_enough_items":
+        # no change or interval shown: with too few items they say nothing (often +0.00, 0 to 0)
+        line = f"{_values(entry)}; {_pilot_more(entry)}."
+    else:
+        line = (
+            f"{_values(entry)} (change {entry.difference:+.2f}, 95% interval of the change "
+            f"{entry.ci95[0]:+.2f} to {entry.ci95[1]:+.2f})."
         )
     VERDICT_BOX[entry.verdict](
-        f"{escape_markdown(entry.rule_id)} (changed): {verdict}. {entry.statistic} {entry.before:.2f} → {entry.after:.2f} "
-        f"(change {entry.difference:+.2f}, interval {entry.ci95[0]:+.2f} to {entry.ci95[1]:+.2f})"
+        f"{escape_markdown(entry.rule_id)} (changed): {VERDICT_WORDS[entry.verdict]}. {line}"
     )
 if not changed:
     st.info("No rule changed between these versions.")
+short = [r for r in comparison.rules if r.verdict == "not_enough_items"]
+if short:
+    st.markdown("**Not enough items to tell:**")
+    st.markdown("\n".join(f"- {escape_markdown(r.rule_id)}: {_pilot_more(r)}" for r in short))
+    st.download_button(
+        "Download the first-look comparison (JSON)",
+        data=comparison.first_look_json,  # built on click
+        file_name="first-look.json",
+        mime="application/json",
+        key="cmp_first_look",
+        icon=":material/download:",
+    )
+    st.caption(
+        "Pilot those new items in both versions, then compare their answers alone with "
+        "`calibration compare OLD.csv NEW.csv --first-look first-look.json`: the verdict combines both looks."
+    )
 table = comparison.table()
 table.insert(0, "changed", table.pop("text_changed").map({True: "✎ changed", False: ""}))
+for column in ("verdict", "gold_verdict"):
+    table[column] = table[column].map(lambda v: VERDICT_WORDS.get(v, v))
+table["statistic"] = table["statistic"].map(lambda s: STATISTIC_NAMES.get(s, s))
 st.plotly_chart(
     before_after_figure(
         comparison.table(), before_label=comparison.before_ref, after_label=comparison.after_ref
@@ -92,10 +136,37 @@ st.plotly_chart(
     key="cmp_chart",
     width="stretch",
 )
-st.dataframe(format_statistics(table), key="cmp_table", width="stretch")
+st.caption(
+    "Grey bars: the older version; blue bars: the newer one; the word above a blue bar is the verdict. "
+    "The height is the majority share: the share of an item's answers that agree with its most common "
+    "answer, averaged over the rule's items."
+)
+_COLUMN = st.column_config.Column
+st.dataframe(
+    format_statistics(table),
+    key="cmp_table",
+    width="stretch",
+    column_config={
+        "_index": _COLUMN("Rule", help="rule_id"),
+        "changed": _COLUMN("Text changed", help="text_changed: the rule's text differs between the versions"),
+        "statistic": _COLUMN("Measure", help="statistic"),
+        "before": _COLUMN("Before", help="before: the older version's value"),
+        "after": _COLUMN("After", help="after: the newer version's value"),
+        "difference": _COLUMN("Change", help="difference: after minus before, item by item"),
+        "ci_low": _COLUMN("Change, interval low", help="ci_low: lower end of the change's interval"),
+        "ci_high": _COLUMN("Change, interval high", help="ci_high: upper end of the change's interval"),
+        "verdict": _COLUMN("Verdict", help="verdict: improved, worse, unchanged or not_enough_items"),
+        "gold_before": _COLUMN("Gold accuracy before", help="gold_before: share of answers matching gold"),
+        "gold_after": _COLUMN("Gold accuracy after", help="gold_after"),
+        "gold_difference": _COLUMN("Gold accuracy change", help="gold_difference"),
+        "gold_verdict": _COLUMN("Gold accuracy verdict", help="gold_verdict"),
+    },
+)
 skewed = [r.rule_id for r in comparison.rules if r.skewed]
 if skewed:
     st.caption(
-        f"One answer dominates (the kappa paradox: alpha and kappa mislead there; the verdict, item by item, "
-        f"does not use them): {', '.join(skewed)}."
+        escape_markdown(
+            "One answer dominates (most items get the same answer, so a high majority share says little "
+            f"about the guideline; read the gold accuracy too): {', '.join(skewed)}."
+        )
     )
