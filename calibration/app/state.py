@@ -226,8 +226,21 @@ def render_error(error: CalibrationError) -> None:
     Never renders HTML or markdown from the message (it may quote user input: a name, a CSV cell, a
     value from an uploaded guideline): every line is escaped, one line per problem.
     """
-    lines = [str(problem) for problem in error.problems] if error.problems else [str(error)]
+    lines = [str(_in_words(problem)) for problem in error.problems] if error.problems else [str(error)]
     st.error("\n".join(escape_markdown(line) for line in lines), icon=":material/error:")
+
+
+FIELD_WORDS = {"new_password": "New password", "current_password": "Current password", "password": "Password"}
+"""Field codes shown in words in the app (the CLI keeps the codes: they are its option names)."""
+
+
+def _in_words(problem: Any) -> Any:
+    from dataclasses import replace
+
+    field = problem.location.field
+    if field not in FIELD_WORDS:
+        return problem
+    return replace(problem, location=replace(problem.location, field=FIELD_WORDS[field]))
 
 
 # --------------------------------------------------------------------------- cached analyses

@@ -54,22 +54,23 @@ def test_refusals_name_the_field_and_change_nothing(app_engine, app_lead):
     at = _open(app_lead)
     _change(at, "not my password", NEW_PASSWORD)
     assert errors(at) == [
-        "current_password: the current password is wrong "
+        "Current password: the current password is wrong "
         "(hint: type the password you sign in with now; passwords are case-sensitive)"
     ]
     _change(at, PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x")
-    assert errors(at) == ["new_password: the two new passwords differ (hint: type the same password twice)"]
+    assert errors(at) == ["New password: the two new passwords differ (hint: type the same password twice)"]
+    assert at.error[0].icon == ":material/error:"  # styled like every other refusal
     _change(at, PASSWORD, "short")
     assert errors(at) == [
-        "new_password: the password has 5 characters; at least 8 are needed (hint: use a longer passphrase)"
+        "New password: the password has 5 characters; at least 8 are needed (hint: use a longer passphrase)"
     ]
     _change(at, PASSWORD, "LEAD@example.org")
     assert errors(at) == [
-        "new_password: the new password is your name or email (hint: choose a password that others cannot guess)"
+        "New password: the new password is your name or email (hint: choose a password that others cannot guess)"
     ]
     _change(at, PASSWORD, PASSWORD)
     assert errors(at) == [
-        "new_password: the new password is your current one (hint: choose a password you do not use now)"
+        "New password: the new password is your current one (hint: choose a password you do not use now)"
     ]
     assert not at.exception
     assert service.authenticate(app_engine, "lead@example.org", PASSWORD).id == app_lead.id  # unchanged
@@ -114,7 +115,7 @@ def test_the_current_password_shares_the_sign_in_budget(app_engine, app_lead):
         _change(at, "a wrong guess", NEW_PASSWORD)
     _change(at, PASSWORD, NEW_PASSWORD)  # even the right password, once the budget is spent
     [error] = errors(at)
-    assert error.startswith("current_password: too many attempts, try again in ")
+    assert error.startswith("Current password: too many attempts, try again in ")
     with pytest.raises(AuthError, match="too many attempts"):  # sign-in is paused too: one budget
         service.authenticate(app_engine, "lead@example.org", PASSWORD)
 

@@ -64,19 +64,20 @@ def test_after_a_reset_no_page_opens_until_the_user_chose_their_own_password(app
     # refused with a clear message, nothing changes
     _choose(at, "short")
     assert errors(at) == [
-        "new_password: the password has 5 characters; at least 8 are needed (hint: use a longer passphrase)"
+        "New password: the password has 5 characters; at least 8 are needed (hint: use a longer passphrase)"
     ]
     _choose(at, temporary)
     assert errors(at) == [
-        "new_password: the new password is the temporary one "
+        "New password: the new password is the temporary one "
         "(hint: choose a password of your own, not the one your lead gave you)"
     ]
     _choose(at, "ORA@example.org")
     assert errors(at) == [
-        "new_password: the new password is your name or email (hint: choose a password that others cannot guess)"
+        "New password: the new password is your name or email (hint: choose a password that others cannot guess)"
     ]
     _choose(at, NEW_PASSWORD, NEW_PASSWORD + "x")
-    assert errors(at) == ["new_password: the two passwords differ (hint: type the same password twice)"]
+    assert errors(at) == ["New password: the two passwords differ (hint: type the same password twice)"]
+    assert at.error[0].icon == ":material/error:"  # styled like every other refusal
     assert _user(app_engine, "Ora Author").must_change_password
 
     _choose(at, NEW_PASSWORD)

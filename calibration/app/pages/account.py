@@ -3,7 +3,7 @@
 import streamlit as st
 
 from calibration.app import auth, state
-from calibration.errors import CalibrationError
+from calibration.errors import CalibrationError, Location
 from calibration.rounds import service
 
 user = state.require_role()
@@ -44,7 +44,13 @@ with st.form("account_password_form", clear_on_submit=False):
     )
 if submitted:
     if new != repeat:
-        st.error("new_password: the two new passwords differ (hint: type the same password twice)")
+        state.render_error(
+            CalibrationError(
+                "the two new passwords differ",
+                location=Location(field="new_password"),
+                hint="type the same password twice",
+            )
+        )
         st.stop()
     try:
         updated = service.change_own_password(

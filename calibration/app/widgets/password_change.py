@@ -16,7 +16,7 @@ def choose_own_password(user: Any) -> None:
     signed in again with the new session version (the change ends every other session).
     """
     from calibration.app import auth, state
-    from calibration.errors import CalibrationError
+    from calibration.errors import CalibrationError, Location
     from calibration.rounds import service
 
     st.title("Choose a new password")
@@ -40,7 +40,13 @@ def choose_own_password(user: Any) -> None:
         )
     if submitted:
         if new != repeat:
-            st.error("new_password: the two passwords differ (hint: type the same password twice)")
+            state.render_error(
+                CalibrationError(
+                    "the two passwords differ",
+                    location=Location(field="new_password"),
+                    hint="type the same password twice",
+                )
+            )
             st.stop()
         try:
             updated = service.replace_temporary_password(state.get_engine(), user, new)
