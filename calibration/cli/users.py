@@ -101,7 +101,7 @@ def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _user(engine: Any, login: str, field: str = "user") -> Any:
-    """The user named `login` (email, case-insensitive, or exact name).
+    """The user named `login` (email or name, case-insensitive).
 
     Raises:
         NotFoundError: nobody, naming the field and how to list the users.

@@ -197,9 +197,16 @@ def new_user(
     *,
     password_hash: str | None = None,
     kind: str = "human",
+    email_hint: str = "sign in, or use another email",
+    distinct_case: bool = False,
 ) -> t.User:
     """Add a user row; give `password_hash` (hashed before the transaction) rather than `password`
-    where the caller can: argon2 takes ~0.2 s, which must not be spent holding SQLite's write lock."""
+    where the caller can: argon2 takes ~0.2 s, which must not be spent holding SQLite's write lock.
+
+    `email_hint` is the hint when the email is taken (the person who types it may be its owner, or a
+    lead adding someone). `distinct_case`: also refuse a name that differs from an existing one only
+    by case ("ben annotator" next to "Ben Annotator"), as accounts are looked up by name
+    case-insensitively (`calibration.storage.repository.find_user`)."""
     name = check_name(name, field)
     if role not in repo.ROLES:
         raise CalibrationError(
@@ -212,13 +219,19 @@ def new_user(
         if "@" not in email or len(email) > 320:
             raise CalibrationError(f"{email!r} is not an email address", location=Location(field="email"))
         if repo.email_taken(session, email):
-            raise ConflictError(
-                f"the email {email} is already registered", hint="sign in, or use another email"
-            )
+            raise ConflictError(f"the email {email} is already registered", hint=email_hint)
     if repo.name_taken(session, name):
         raise ConflictError(
             f"the name {name!r} is taken", location=Location(field=field), hint="choose another name"
         )
+    if distinct_case:
+        similar = repo.names_like(session, name)
+        if similar:
+            raise ConflictError(
+                f"the name {name!r} differs from the existing {similar[0]!r} only by case",
+                location=Location(field=field),
+                hint="choose another name, or use the existing account",
+            )
     if password:
         password_hash = auth.hash_password(password)
     row = t.User(name=name, email=email, role=role, password_hash=password_hash, kind=kind)

@@ -88,7 +88,16 @@ def create_user(
         if first_lead and repo.list_users(session, "lead"):
             raise ConflictError("a lead account exists already", hint="sign in, or ask a lead to add you")
         refuse_name_like_an_email(session, name, "name", email)
-        row = new_user(session, name, role, email, None, password_hash=hashed)
+        row = new_user(
+            session,
+            name,
+            role,
+            email,
+            None,
+            password_hash=hashed,
+            email_hint="use another email, or find the existing account in the list",
+            distinct_case=True,
+        )
         row.must_change_password = must_change_password
         repo.audit(session, actor_user_id(who), "create_user", f"user:{row.name}", role=role, email=row.email)
         return repo.user_of(row)
@@ -135,7 +144,7 @@ def get_user(engine: Engine, user_id: int) -> User | None:
 
 
 def user_by_email(engine: Engine, email: str) -> User:
-    """The user signing in with `email` (or that exact name).
+    """The user signing in with `email` (or that name: exact, else case-insensitive).
 
     Raises:
         NotFoundError: nobody has that email.
@@ -593,7 +602,14 @@ def redeem_invitation(
                 raise CalibrationError("choose a display name", location=Location(field="display_name"))
             refuse_name_like_an_email(session, display_name, "display_name", email)
             member = new_user(
-                session, display_name, "annotator", email, None, field="display_name", password_hash=hashed
+                session,
+                display_name,
+                "annotator",
+                email,
+                None,
+                field="display_name",
+                password_hash=hashed,
+                distinct_case=True,
             )
         if not repo.claim_invitation(session, invitation.id, moment):
             raise AuthError("this invitation was just used", hint="ask your lead for a new link")
@@ -771,7 +787,13 @@ def redeem_user_invitation(
                 hint="you sign in with them next time",
             )
         row = new_user(
-            session, name, invitation.role, (email or "").strip() or None, None, password_hash=hashed
+            session,
+            name,
+            invitation.role,
+            (email or "").strip() or None,
+            None,
+            password_hash=hashed,
+            distinct_case=True,
         )
         if not repo.claim_invitation(session, invitation.id, moment):
             raise AuthError("this invitation was just used", hint="ask your lead for a new link")

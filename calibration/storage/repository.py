@@ -298,13 +298,25 @@ def response_of(row: t.Response, created: bool = True) -> Response:
 
 
 def find_user(session: Session, *, user_id: int | None = None, login: str | None = None) -> t.User | None:
-    """A user by id, or by login (email, case-insensitive, or exact name)."""
+    """A user by id, or by login (email, case-insensitive, or name: exact, else case-insensitive)."""
     if user_id is not None:
         return session.get(t.User, user_id)
     if login is None:
         return None
     row = session.scalar(select(t.User).where(func.lower(t.User.email) == login.strip().lower()))
-    return row or session.scalar(select(t.User).where(t.User.name == login.strip()))
+    row = row or session.scalar(select(t.User).where(t.User.name == login.strip()))
+    if row is None:  # the name case-insensitively, when it names one user only
+        rows = session.scalars(
+            select(t.User).where(func.lower(t.User.name) == login.strip().lower()).limit(2)
+        ).all()
+        row = rows[0] if len(rows) == 1 else None
+    return row
+
+
+def names_like(session: Session, name: str) -> list[str]:
+    """The existing user names equal to `name` but for case (not `name` itself)."""
+    query = select(t.User.name).where(func.lower(t.User.name) == name.lower(), t.User.name != name)
+    return list(session.scalars(query.order_by(t.User.name)))
 
 
 def users_by_names(session: Session, names: Sequence[str]) -> dict[str, t.User]:

@@ -147,3 +147,29 @@ def test_a_password_reset_shows_a_temporary_password_once(app_engine, app_lead):
     assert service.authenticate(app_engine, "ora@example.org", temporary).id == ora.id
     at.run()
     assert temporary not in [c.value for c in at.code]  # shown once
+
+
+def test_a_name_that_differs_only_by_case_is_refused_and_a_taken_email_says_where_to_look(
+    app_engine, app_lead
+):
+    service.create_user(
+        app_engine, "Ben Annotator", role="annotator", actor=app_lead, email="ben@example.org"
+    )
+    at = _users_page(app_lead)
+    at.text_input(key="users_add_name").input("ben annotator")
+    at.selectbox(key="users_add_role").set_value("annotator")
+    at.checkbox(key="users_add_temporary").set_value(False)
+    at.button(key="users_add").click().run()
+    assert not at.exception
+    assert errors(at) == [
+        "name: the name 'ben annotator' differs from the existing 'Ben Annotator' only by case "
+        "(hint: choose another name, or use the existing account)"
+    ]
+    assert [u.name for u in service.list_users(app_engine)].count("ben annotator") == 0
+    at.text_input(key="users_add_name").input("Benjamin")
+    at.text_input(key="users_add_email").input("BEN@example.org")
+    at.button(key="users_add").click().run()
+    assert errors(at) == [
+        "the email BEN@example.org is already registered "
+        "(hint: use another email, or find the existing account in the list)"
+    ]

@@ -276,3 +276,19 @@ def test_a_bad_role_and_a_missing_verb_are_misuse(db, capsys) -> None:
     assert exit_.value.code == 2
     assert "invalid choice: 'boss'" in capsys.readouterr().err
     assert main(["users"]) == 2
+
+
+def test_users_are_found_by_name_case_insensitively_and_a_name_differing_only_by_case_is_refused(
+    db, capsys, monkeypatch, lena
+) -> None:
+    _stdin(monkeypatch, "")
+    code, _, _ = _run(capsys, "users", "add", "Ora Author", "--role", "author", "--no-password", *db)
+    assert code == 0
+    code, out, err = _run(capsys, "users", "role", "ora author", "annotator", "--as", "LENA", *db)
+    assert (code, out, err) == (0, "Ora Author is now annotator\n", "")
+    code, out, err = _run(capsys, "users", "add", "ORA AUTHOR", "--role", "annotator", "--no-password", *db)
+    assert (code, out) == (1, "")
+    assert err == (
+        "error: name: the name 'ORA AUTHOR' differs from the existing 'Ora Author' only by case "
+        "(hint: choose another name, or use the existing account)\n"
+    )
