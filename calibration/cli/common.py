@@ -111,18 +111,23 @@ def add_root_option(
     return parser
 
 
-def open_engine(args: argparse.Namespace, *, migrate: bool = True) -> Any:
+def open_engine(args: argparse.Namespace, *, migrate: bool = True, existing: bool = False) -> Any:
     """The engine for ``args.database_url`` (else $CALIBRATION_DATABASE_URL), migrated to the latest schema.
 
     Args:
         args: parsed arguments with a ``database_url`` attribute (see `add_database_option`).
         migrate: run the migrations (True), or only check that the database answers (False).
+        existing: refuse a SQLite file that does not exist (a command that only reads or changes
+            what is in the store: a mistyped path would otherwise create a new, empty one).
 
     Raises:
-        CalibrationError: the URL is invalid, or the database cannot be reached or is not a database.
+        CalibrationError: the URL is invalid, the database cannot be reached or is not a database, or
+            (with `existing`) its SQLite file does not exist.
     """
     from calibration.storage.engine import database_errors, make_engine, upgrade
 
+    if existing:
+        _refuse_missing_sqlite(args.database_url)
     engine = make_engine(args.database_url)
     with database_errors(engine):
         if migrate:
@@ -130,6 +135,28 @@ def open_engine(args: argparse.Namespace, *, migrate: bool = True) -> Any:
         else:
             engine.connect().close()
     return engine
+
+
+def _refuse_missing_sqlite(url: str | None) -> None:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from calibration.storage.engine import database_url
+
+    try:
+        parsed = make_url(database_url(url))
+    except Exception:  # make_engine names the bad URL
+        return
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return
+    if not Path(database).expanduser().exists():
+        raise DataError(
+            f"no database at {database}",
+            location=Location(field="--database-url"),
+            hint="check the path; `calibration db upgrade --database-url URL` creates a new store",
+        )
 
 
 MAX_BOOTSTRAP = 20_000  # more resamples add nothing to a 95% interval, and memory grows with them

@@ -190,7 +190,7 @@ def _status(user: Any) -> dict[str, Any]:
 def run_list(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    rows = [_status(u) for u in service.list_users(_engine(args), args.role)]
+    rows = [_status(u) for u in service.list_users(_engine(args, existing=True), args.role)]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
@@ -224,7 +224,7 @@ def run_add(args: argparse.Namespace) -> int:
     )
     print(f"added {user.role} {user.name}" + (f" <{user.email}>" if user.email else ""))
     if args.temporary:
-        print("they choose their own password at their first sign-in", file=sys.stderr)
+        print("note: they choose their own password at their first sign-in", file=sys.stderr)
     if password is None and args.role in ("lead", "author"):  # after success: no note before an error
         print("note: no password set; they cannot sign in until a lead resets it", file=sys.stderr)
     return 0
@@ -233,7 +233,7 @@ def run_add(args: argparse.Namespace) -> int:
 def run_role(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    engine = _engine(args)
+    engine = _engine(args, existing=True)
     actor, person = _actor(engine, args), _user(engine, args.user)
     user = service.set_role(engine, person, args.role, actor=actor)
     print(f"{user.name} is {'now' if person.role != user.role else 'already'} {user.role}")
@@ -243,7 +243,7 @@ def run_role(args: argparse.Namespace) -> int:
 def run_deactivate(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    engine = _engine(args)
+    engine = _engine(args, existing=True)
     actor, person = _actor(engine, args), _user(engine, args.user)
     service.deactivate_user(engine, person, actor=actor)
     print(f"{person.name} is deactivated and can no longer sign in")
@@ -253,7 +253,7 @@ def run_deactivate(args: argparse.Namespace) -> int:
 def run_reactivate(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    engine = _engine(args)
+    engine = _engine(args, existing=True)
     actor, person = _actor(engine, args), _user(engine, args.user)
     service.reactivate_user(engine, person, actor=actor)
     print(f"{person.name} can sign in again")
@@ -263,7 +263,7 @@ def run_reactivate(args: argparse.Namespace) -> int:
 def run_reset_password(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    engine = _engine(args)
+    engine = _engine(args, existing=True)
     actor, person = _actor(engine, args), _user(engine, args.user)
     temporary = service.reset_password(engine, person, actor=actor)
     print(temporary)  # alone on stdout, so a script can take it

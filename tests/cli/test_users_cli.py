@@ -292,3 +292,49 @@ def test_users_are_found_by_name_case_insensitively_and_a_name_differing_only_by
         "error: name: the name 'ORA AUTHOR' differs from the existing 'Ora Author' only by case "
         "(hint: choose another name, or use the existing account)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ("list",),
+        ("role", "ora", "lead"),
+        ("deactivate", "ora"),
+        ("reactivate", "ora"),
+        ("reset-password", "ora"),
+    ],
+)
+def test_a_mistyped_database_path_is_refused_not_created(tmp_path, capsys, verb) -> None:
+    missing = tmp_path / "typo" / "usres.db"
+    code, out, err = _run(capsys, "users", *verb, "--database-url", f"sqlite:///{missing}")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: --database-url: no database at {missing} (hint: check the path; "
+        "`calibration db upgrade --database-url URL` creates a new store)\n"
+    )
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_users_add_still_creates_a_new_store(tmp_path, capsys) -> None:
+    fresh = tmp_path / "new.db"
+    code, out, err = _run(
+        capsys,
+        "users",
+        "add",
+        "ann",
+        "--role",
+        "annotator",
+        "--no-password",
+        "--database-url",
+        f"sqlite:///{fresh}",
+    )
+    assert (code, out, err) == (0, "added annotator ann\n", "")
+    assert fresh.exists()
+
+
+def test_the_temporary_note_has_the_note_prefix(db, capsys, monkeypatch, lena) -> None:
+    _stdin(monkeypatch, PASSWORD + "\n")
+    code, _, err = _run(
+        capsys, "users", "add", "ora", "--role", "author", "--password-stdin", "--temporary", *db
+    )
+    assert (code, err) == (0, "note: they choose their own password at their first sign-in\n")
