@@ -28,6 +28,7 @@ def _reset_on_the_users_page(lead, person) -> str:
     at.switch_page(page("users.py")).run()
     at.selectbox(key="users_pick").set_value(person.id).run()
     at.button(key="users_reset").click().run()
+    at.button(key="users_confirm").click().run()
     assert not at.exception and not at.error
     [temporary] = [c.value for c in at.code]
     at.run()  # the table was drawn above the button: the next run shows the new state

@@ -117,6 +117,7 @@ def test_a_deactivated_user_is_signed_out_and_cannot_sign_in_until_reactivated(a
     at = _users_page(app_lead)
     at.selectbox(key="users_pick").set_value(ora.id).run()
     at.button(key="users_deactivate").click().run()
+    at.button(key="users_confirm").click().run()
     assert not at.exception and not at.error
     assert _user(app_engine, "Ora Author").active is False
     assert at.dataframe[0].value.set_index("name").loc["Ora Author", "status"] == "deactivated"
@@ -142,6 +143,7 @@ def test_a_password_reset_shows_a_temporary_password_once(app_engine, app_lead):
     at = _users_page(app_lead)
     at.selectbox(key="users_pick").set_value(ora.id).run()
     at.button(key="users_reset").click().run()
+    at.button(key="users_confirm").click().run()
     assert not at.exception and not at.error
     [temporary] = [c.value for c in at.code]
     assert service.authenticate(app_engine, "ora@example.org", temporary).id == ora.id
@@ -173,3 +175,31 @@ def test_a_name_that_differs_only_by_case_is_refused_and_a_taken_email_says_wher
         "the email BEN@example.org is already registered "
         "(hint: use another email, or find the existing account in the list)"
     ]
+
+
+def test_deactivate_and_reset_ask_for_a_second_click_naming_the_user(app_engine, app_lead):
+    ora = service.create_user(
+        app_engine, "Ora Author", role="author", email="ora@example.org", password=PASSWORD, actor=app_lead
+    )
+    at = _users_page(app_lead)
+    at.selectbox(key="users_pick").set_value(ora.id).run()
+    at.button(key="users_deactivate").click().run()
+    assert _user(app_engine, "Ora Author").active  # nothing yet: asks first
+    assert unescape(at.warning[0].value).startswith("Deactivate Ora Author? They can no longer sign in")
+    assert at.button(key="users_confirm").label == "Yes, deactivate Ora Author"
+    at.button(key="users_cancel").click().run()
+    assert not at.exception and _user(app_engine, "Ora Author").active
+    assert not [b for b in at.button if b.key == "users_confirm"]
+
+    at.button(key="users_reset").click().run()
+    assert at.button(key="users_confirm").label == "Yes, reset the password of Ora Author"
+    assert service.authenticate(app_engine, "ora@example.org", PASSWORD).id == ora.id  # unchanged
+    at.button(key="users_confirm").click().run()
+    assert not at.exception and not at.error
+    assert unescape(at.success[0].value) == "The password of Ora Author is reset."
+    assert _user(app_engine, "Ora Author").must_change_password
+
+    at.button(key="users_deactivate").click().run()
+    at.button(key="users_confirm").click().run()
+    assert not _user(app_engine, "Ora Author").active
+    assert unescape(at.success[0].value) == "Ora Author is deactivated and can no longer sign in."

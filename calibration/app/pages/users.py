@@ -160,12 +160,7 @@ with st.container(border=True):
             if me
             else "They can no longer sign in; their answers stay.",
         ):
-            try:
-                service.deactivate_user(engine, person, actor=user)
-            except CalibrationError as error:
-                state.render_error(error)
-            else:
-                _done(f"{person.name} is deactivated and can no longer sign in.")
+            st.session_state["users_pending"] = ("deactivate", person.id)  # asks to confirm below
     elif left.button("Reactivate", key="users_reactivate", icon=":material/person_check:"):
         try:
             service.reactivate_user(engine, person, actor=user)
@@ -184,14 +179,46 @@ with st.container(border=True):
         else "Sets a new temporary password, shown once here; the old one stops working and they "
         "choose their own at the next sign-in.",
     ):
-        try:
-            temporary = service.reset_password(engine, person, actor=user)
-        except CalibrationError as error:
-            state.render_error(error)
+        st.session_state["users_pending"] = ("reset", person.id)  # asks to confirm below
+
+    # A second, explicit click for what cannot be undone by the user alone (sessions end, the old
+    # password stops working).
+    pending = st.session_state.get("users_pending")
+    if pending and pending[1] == person.id and not me:
+        name = state.escape_markdown(person.name)
+        if pending[0] == "deactivate":
+            question = f"Deactivate {name}? They can no longer sign in and every session of theirs ends; their answers stay."
+            label = f"Yes, deactivate {person.name}"
         else:
-            st.session_state["users_temporary"] = (person.id, temporary)
+            question = (
+                f"Reset the password of {name}? Their password stops working at once and every session of "
+                "theirs ends; you give them the temporary one shown next."
+            )
+            label = f"Yes, reset the password of {person.name}"
+        st.warning(question, icon=":material/help:")
+        yes, no = st.columns(2)
+        confirmed = yes.button(label, key="users_confirm", type="primary", icon=":material/check:")
+        if no.button("Cancel", key="users_cancel", icon=":material/close:"):
+            st.session_state.pop("users_pending", None)
+            st.rerun()
+        if confirmed:
+            st.session_state.pop("users_pending", None)
+            try:
+                if pending[0] == "deactivate":
+                    service.deactivate_user(engine, person, actor=user)
+                else:
+                    temporary = service.reset_password(engine, person, actor=user)
+            except CalibrationError as error:
+                state.render_error(error)
+            else:
+                if pending[0] == "deactivate":
+                    _done(f"{person.name} is deactivated and can no longer sign in.")
+                st.session_state["users_temporary"] = (person.id, temporary)
     shown = st.session_state.pop("users_temporary", None)  # shown once: gone at the next rerun
     if shown and shown[0] == person.id:
+        st.success(
+            f"The password of {state.escape_markdown(person.name)} is reset.", icon=":material/check_circle:"
+        )
         st.warning(
             f"Temporary password of {state.escape_markdown(person.name)}: give it to them now; it is not "
             "shown again. They sign in with their email or name and this password, then choose their own.",
