@@ -97,6 +97,10 @@ WEIGHTED = ("low_confidence", "flagged_unclear", "long_time")  # the annotators'
 SEPARATION_RANGE = (-3.0, 6.0)  # each separation is clipped to this range: no single signal decides alone
 REVISE_SCORE = 2.0  # a rule with enough items and this much evidence (standard errors) goes to "revise"
 LIKELY_SCORE = 1.0  # a few-item rule with this much evidence is "likely ambiguous, pilot N more items"
+# a few-item rule's `agreement` part is its raw gap in per-item agreement times this (a Welch z whose
+# standard error comes from 4-9 items is mostly that error's own noise), and its structure parts do not
+# count towards `LIKELY_SCORE` (with so few items they fire on clear rules): bench/queue_quality.py
+FEW_GAP_SCALE = 30.0
 BOX_SIGNALS = ("localization_disagreement", "coverage_disagreement", "box_label_confusion")
 CARELESS_GAP = 0.07  # an annotator this far below the others' median agreement is set aside (>= 4 annotators)
 # rank order of the groups: rules to revise, few-item rules that look ambiguous, rules with nothing
@@ -663,6 +667,18 @@ def agreement_separation(item_agreement: pd.Series, rule_items: list[str]) -> fl
     return signals.separation(values[mine], values[~mine])
 
 
+def agreement_gap(item_agreement: pd.Series, rule_items: list[str]) -> float:
+    """How far the rule's mean per-item agreement falls below the other rules' items (raw, not a z).
+
+    Positive when the rule's items agree less; NaN with fewer than two items on a side.
+    """
+    values = item_agreement.dropna()
+    mine = values.index.isin(rule_items)
+    if mine.sum() < 2 or (~mine).sum() < 2:
+        return float("nan")
+    return float(values[~mine].mean() - values[mine].mean())
+
+
 def _comments_of(frame: pd.DataFrame, limit: int = 3) -> list[str]:
     if COMMENT not in frame:
         return []
@@ -942,6 +958,9 @@ def pilot_queue(
             )
         rule_items = items_of_rule(pilot.item_rules, rule_id)
         agreement_z = agreement_separation(judged_agreement, rule_items)
+        few = "few_items" in {e.code for e in evidence if e.fired}
+        if few and not np.isnan(agreement_z):
+            agreement_z = FEW_GAP_SCALE * agreement_gap(judged_agreement, rule_items)
         structure = None
         if shares is not None:
             structure = disagreement_structure(
@@ -950,7 +969,7 @@ def pilot_queue(
                 seed=(seed, index),
             )
         parts = score_parts(evidence, stats, target, agreement_z=agreement_z, structure=structure)
-        if "few_items" in {e.code for e in evidence if e.fired}:
+        if few:
             evidence, parts = _likely_from_score(evidence, parts, stats)
         title = ""
         if pilot.guideline is not None and rule_id in pilot.guideline.rule_ids:
@@ -1011,8 +1030,9 @@ def _likely_from_score(
 ) -> tuple[list[Evidence], dict[str, float]]:
     """A few-item rule is also `likely_ambiguous` when its evidence reaches `LIKELY_SCORE` standard errors
     (its items agree less, or its annotators hesitate more, than on the other rules), not only when its
-    shrunk AC1 is below the target."""
-    score = float(sum(parts.values()))
+    shrunk AC1 is below the target. The structure parts (`STRUCTURE`) stay in the rule's score but do not
+    count here: on 4-9 items they fire on clear rules by chance (bench/queue_quality.py)."""
+    score = float(sum(v for k, v in parts.items() if k not in STRUCTURE))
     found = []
     for item in evidence:
         if item.code == "likely_ambiguous" and not item.fired and signals.at_least(score, LIKELY_SCORE):
@@ -1020,8 +1040,10 @@ def _likely_from_score(
             item = Evidence(
                 "likely_ambiguous",
                 True,
-                f"likely ambiguous: on only {stats.n_items} item(s) the rule stands {score:.1f} standard errors "
-                f"apart from the other rules (agreement and the annotators' signals); pilot {more} more items "
+                f"likely ambiguous: on only {stats.n_items} item(s) the rule stands {score:.1f} apart from the "
+                f"other rules (its agreement gap x {FEW_GAP_SCALE:g} and the annotators' signals in standard "
+                "errors); "
+                f"pilot {more} more items "
                 "under this rule to confirm",
                 {**item.figures, "score": score},
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +12,14 @@ import pandas as pd
 import pytest
 
 from calibration.ambiguity.queue import (
+    FEW_GAP_SCALE,
     LIKELY_SCORE,
     SEPARATION_RANGE,
     Pilot,
+    _likely_from_score,
+    agreement_gap,
     agreement_separation,
+    item_disagreement,
     pilot_queue,
     score_parts,
     separation_text,
@@ -90,6 +95,38 @@ def test_few_item_rule_whose_annotators_hesitate_is_likely_ambiguous():
     assert entry.group == "likely_ambiguous"
     assert entry.signal("likely_ambiguous").figures["score"] >= LIKELY_SCORE
     assert "pilot" in entry.suggestion and "more items" in entry.suggestion
+
+
+def test_structure_parts_do_not_make_a_few_item_rule_likely_ambiguous():
+    # before: item_concentration counted towards LIKELY_SCORE, and on 4-9 items it fires on clear rules
+    # by chance (few-item clear rules reported "likely ambiguous" 12-34% on fresh seeds)
+    few = replace(STATS, n_items=6)
+    unfired = Evidence("likely_ambiguous", False, "", {"pilot_more": 14})
+    parts = {"agreement": 0.3, "item_concentration": 1.5, "annotator_consistency": 0.4}
+    evidence, after = _likely_from_score([unfired], parts, few)
+    assert not evidence[0].fired and "likely_ambiguous" not in after
+    assert after["item_concentration"] == 1.5  # still in the rule's score
+    evidence, after = _likely_from_score([unfired], {**parts, "low_confidence": 0.8}, few)
+    assert evidence[0].fired and evidence[0].figures["score"] == pytest.approx(1.1)
+    assert after["likely_ambiguous"] == 3.0
+
+
+def test_agreement_gap_is_the_raw_difference_of_mean_item_agreement():
+    agreement = pd.Series([0.5, 0.7, 1.0, 0.9, 0.8], index=["r0", "r1", "o0", "o1", "o2"])
+    assert agreement_gap(agreement, ["r0", "r1"]) == pytest.approx(0.9 - 0.6)
+    assert np.isnan(agreement_gap(agreement, ["r0"]))
+
+
+def test_few_item_rule_agreement_part_is_its_scaled_gap_not_a_z():
+    # before: the Welch z, whose standard error came from the few-item rule's own 4-9 items
+    pilot = _pilot(np.random.default_rng(5))
+    entry = pilot_queue(pilot, bootstrap=200).entry("R-FEW")
+    agreement = 1.0 - item_disagreement(pilot)["disagreement"]
+    items = [f"f-{i}" for i in range(6)]
+    low, high = SEPARATION_RANGE
+    expected = min(high, max(low, FEW_GAP_SCALE * agreement_gap(agreement, items)))
+    assert entry.score_parts["agreement"] == pytest.approx(expected)
+    assert expected != pytest.approx(min(high, max(low, agreement_separation(agreement, items))))
 
 
 def _bench():
