@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     agreement_by_rule(responses, task, item_rules, bootstrap=1000, seed=0)
     _, peak_lean = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
-    agreement_report(responses, task, item_rules, bootstrap=1000, seed=0)
+    agreement_report(responses, task, item_rules=item_rules, bootstrap=1000, seed=0)
     _, peak_report = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -67,21 +67,22 @@ def _timed(work, repeat: int = 1) -> tuple[float, object]:
 def bench_analysis(guideline, responses, bootstrap: int) -> None:
     from calibration.agreement.breakdown import agreement_report
     from calibration.reports.analysis import analyse_round
-    from calibration.responses import gold_series, item_rules_frame
+    from calibration.responses import Annotations
 
-    item_rules = item_rules_frame(guideline.item_rules())
-    gold = gold_series(guideline.gold_answers())
+    data = Annotations.of(responses, guideline=guideline)
+    item_rules, gold = data.item_rules, data.gold
 
     def dashboard_analysis():  # what the dashboard page computes (no per-annotator rescoring)
-        return analyse_round(guideline, responses, item_rules, gold, bootstrap=bootstrap, with_scores=False)
+        return analyse_round(data, bootstrap=bootstrap, with_scores=False)
 
     analysis = dashboard_analysis()  # warm-up (imports, first-call caches)
     seconds, analysis = _timed(dashboard_analysis, repeat=3)
-    scored_seconds, _ = _timed(
-        lambda: analyse_round(guideline, responses, item_rules, gold, bootstrap=bootstrap), repeat=1
-    )
+    scored_seconds, _ = _timed(lambda: analyse_round(data, bootstrap=bootstrap), repeat=1)
     engine_seconds, _ = _timed(
-        lambda: agreement_report(responses, guideline.task, item_rules, gold, bootstrap=bootstrap), repeat=3
+        lambda: agreement_report(
+            responses, guideline.task, item_rules=item_rules, gold=gold, bootstrap=bootstrap
+        ),
+        repeat=3,
     )
     first_rule = analysis.rules.index[0]
 

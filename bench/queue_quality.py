@@ -27,7 +27,7 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   annotator), ``wrong_gold`` (+ wrong gold), ``small`` (3-4 annotators, 12-25 items per rule),
   ``hard`` (+ hard-but-clear rules), ``silent`` (as ``base`` without annotator signals), ``all``
   (every trap at once).
-- Methods, in the same run on the same pilots: the queue (`pilot_queue`) and sorting the rules by
+- Methods, in the same run on the same pilots: the queue (`revision_queue`) and sorting the rules by
   raw percent agreement, Gwet's AC1, Krippendorff's alpha and Fleiss' kappa (lowest first; rules
   whose statistic is undefined last), all taken from the same agreement report.
 - The ranking output ends with a summary row per scenario: precision at k of every method, the queue
@@ -276,21 +276,23 @@ def _task():
 
 
 def _pilot_of(sim: SimPilot):
-    from calibration.ambiguity.queue import Pilot
+    from calibration.responses import Annotations
 
-    return Pilot(sim.responses, sim.item_rules, sim.gold, None, _task())
+    return Annotations(
+        responses=sim.responses, item_rules=sim.item_rules, gold=sim.gold, declared_task=_task()
+    )
 
 
 def rankings(sim: SimPilot, bootstrap: int) -> tuple[dict[str, list[str]], dict[str, dict]]:
     """Rule ids in rank order per method, and the queue entries by rule id."""
     from calibration.agreement.breakdown import agreement_report
-    from calibration.ambiguity.queue import agreement_blocks, pilot_queue
+    from calibration.ambiguity.queue import agreement_blocks, revision_queue
 
     pilot = _pilot_of(sim)
     report = agreement_report(
-        pilot.responses, pilot.task, pilot.item_rules, pilot.gold, bootstrap=bootstrap, seed=0
+        pilot.responses, pilot.task, item_rules=pilot.item_rules, gold=pilot.gold, bootstrap=bootstrap, seed=0
     )
-    queue = pilot_queue(pilot, report=report, bootstrap=bootstrap)
+    queue = revision_queue(pilot, report=report, bootstrap=bootstrap)
     blocks = agreement_blocks(pilot, report=report)
     out = {"queue": [e.rule_id for e in queue.rules]}
     for stat in BASELINES:

@@ -20,17 +20,23 @@ score           float      optional, a model's own score for its answer (NaN for
 Only the first three are required; analyses that use the others check for them. Item-to-rule maps
 are a separate long table with columns ``item_id, rule_id`` (an item with several rules has
 several rows); gold answers are a ``pandas.Series`` of canonical answers indexed by ``item_id``.
+
+`Annotations` bundles the four every analysis takes: the guideline, the responses table, the
+item-to-rule table and the gold; a round's stored answers (`calibration.rounds.status.RoundResponses`)
+and an import (`calibration.interop.common.ImportResult`) are `Annotations` with more fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from calibration.answers import parse_answer
 from calibration.errors import AnswerError, DataError, Location
+from calibration.guidelines.model import Guideline, Label, Policy, Task
 
 ITEM = "item_id"
 ANNOTATOR = "annotator_id"
@@ -157,3 +163,103 @@ def canonical_answers(
     out = frame.copy()
     out[ANSWER] = pd.Series(parsed, index=frame.index, dtype=object)
     return out
+
+
+def empty_gold() -> pd.Series:
+    """A gold Series with no answers (what an analysis without gold gets)."""
+    return pd.Series(dtype=object)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Annotations:
+    """One annotated set of items: the input of every analysis (agreement, gold scores, ambiguity, exports).
+
+    Built by keyword (``Annotations(responses=..., item_rules=..., gold=..., guideline=...)``) or with
+    `of`, which fills the item map and gold from the guideline.
+
+    Attributes:
+        responses: canonical responses table.
+        item_rules: item-to-rule table (item_id, rule_id).
+        gold: gold answers, a Series indexed by item_id (empty when there is no gold).
+        guideline: the guideline version, when known (task, target, lint, rule titles, item texts).
+        declared_task: the task when there is no guideline (e.g. inferred from a CSV file).
+    """
+
+    responses: pd.DataFrame
+    item_rules: pd.DataFrame
+    gold: pd.Series = field(default_factory=empty_gold)
+    guideline: Guideline | None = None
+    declared_task: Task | None = None
+
+    @classmethod
+    def of(
+        cls,
+        responses: pd.DataFrame,
+        *,
+        guideline: Guideline | None = None,
+        item_rules: pd.DataFrame | None = None,
+        gold: pd.Series | None = None,
+        task: Task | None = None,
+    ) -> Annotations:
+        """Annotations of a guideline's responses; the item map and gold default to the guideline's.
+
+        Raises:
+            DataError: neither an item-to-rule map nor a guideline is given, or nothing maps to a rule.
+        """
+        if item_rules is None:
+            if guideline is None:
+                raise DataError(
+                    "rules cannot be told apart without an item-to-rule map",
+                    hint="pass --item-rules MAP.csv (item_id, rule_id) or --guideline FILE.yaml",
+                )
+            item_rules = item_rules_frame(guideline.item_rules())
+        if gold is None:
+            gold = gold_series(guideline.gold_answers()) if guideline is not None else empty_gold()
+        if not responses[ITEM].isin(item_rules[ITEM]).any():
+            raise DataError(
+                "no answered item is mapped to a rule",
+                hint="check that the item ids of the responses and of the item-to-rule map are the same",
+            )
+        return cls(
+            responses=responses, item_rules=item_rules, gold=gold, guideline=guideline, declared_task=task
+        )
+
+    def with_responses(self, responses: pd.DataFrame) -> Annotations:
+        """The same annotations with another responses table (a subset: some annotators, some items)."""
+        return replace(self, responses=responses)
+
+    def require_guideline(self, what: str) -> Guideline:
+        """The guideline version, for `what` (an analysis) that cannot do without it.
+
+        Raises:
+            DataError: the annotations have no guideline (a CSV file read without ``--guideline``).
+        """
+        if self.guideline is None:
+            raise DataError(
+                f"{what} needs the guideline version", hint="give the guideline (--guideline FILE.yaml)"
+            )
+        return self.guideline
+
+    @property
+    def task(self) -> Task:
+        """The guideline's task, else the declared task, else a single-label task over the observed answers."""
+        if self.guideline is not None:
+            return self.guideline.task
+        if self.declared_task is not None:
+            return self.declared_task
+        observed = sorted({str(a) for a in self.responses[ANSWER]})
+        return Task(type="single_label", labels=[Label(id=a, name=a) for a in observed])
+
+    @property
+    def target(self) -> float:
+        """The pilot's target agreement (the guideline's ``pilot_target``; 0.8 without a guideline)."""
+        policy = self.guideline.calibration if self.guideline is not None else Policy()
+        return float(policy.pilot_target)
+
+    @property
+    def rule_ids(self) -> list[str]:
+        """The rules with at least one answered item, in guideline order when known."""
+        answered = set(self.item_rules.loc[self.item_rules[ITEM].isin(self.responses[ITEM]), RULE])
+        order = self.guideline.rule_ids if self.guideline is not None else []
+        rest = sorted(answered - set(order))
+        return [r for r in order if r in answered] + rest

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from calibration.csv_cells import FORMULA_STARTS, neutralise_cell, restore_cell
+from calibration.responses import Annotations
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDELINE = ROOT / "guidelines" / "contract-clauses" / "1.0.0.yaml"
@@ -98,12 +99,13 @@ def test_scores_and_agreement_csv_are_safe(hostile_round) -> None:
     from calibration.reports.exports import scores_csv
 
     guideline, responses, item_rules, gold = hostile_round
-    analysis = analyse_round(guideline, responses, item_rules, gold, bootstrap=0)
+    data = Annotations(responses=responses, item_rules=item_rules, gold=gold, guideline=guideline)
+    analysis = analyse_round(data, bootstrap=0)
     scores = scores_csv(analysis)
     _assert_safe(scores)
     first_column = {row[0] for row in csv.reader(io.StringIO(scores))}
     assert first_column >= {"'-2+3", "'@SUM(1+1)*cmd|' /C calc'!A0", "'\r=1+1"}
-    _assert_safe(agreement_csv(responses, guideline, item_rules, gold, bootstrap=0))
+    _assert_safe(agreement_csv(data, bootstrap=0))
 
 
 def test_gold_csv_is_safe() -> None:

@@ -7,8 +7,8 @@ Modules (import from them directly; this package imports nothing so the CLI star
   Brennan-Prediger, all from one units x categories count matrix via per-item sufficient statistics.
 - `bootstrap`: one seeded Poisson weights matrix shared by every block and statistic
   (``replicate_sums``), percentile intervals.
-- `breakdown`: ``agreement_report(responses, task, item_rules=None, gold=None, *, bootstrap=1000,
-  seed=0, level=None) -> AgreementReport``; ``agreement_by_rule(...) -> DataFrame`` (fast path);
+- `breakdown`: ``agreement_report(responses, task, *, item_rules=None, gold=None, bootstrap=1000,
+  seed=0, level=None) -> AgreementReport``; ``annotations_report(data: Annotations, *, bootstrap, seed)``; ``agreement_by_rule(...) -> DataFrame`` (fast path);
   ``item_agreement(responses, task) -> DataFrame``; ``confused_pairs(responses, task, item_rules)``.
 - `boxes`, `box_matching`: bounding-box answers: Krippendorff's alpha with the distance 1 - IoU over boxes
   matched per answer pair, by IoU threshold, label alpha (`box_agreement`, `box_report`, `threshold_table`).

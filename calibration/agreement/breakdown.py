@@ -2,8 +2,9 @@
 
 Public API (used by the CLI, the app and the ambiguity engine)::
 
-    agreement_report(responses, task, item_rules=None, gold=None, *, bootstrap=1000, seed=0,
+    agreement_report(responses, task, *, item_rules=None, gold=None, bootstrap=1000, seed=0,
                      level=None) -> AgreementReport
+    annotations_report(data: Annotations, *, bootstrap=1000, seed=0) -> AgreementReport
     item_agreement(responses, task) -> DataFrame     # index item_id: n_annotations, majority_answer,
                                                      # majority_share, n_distinct, entropy (bits)
     confused_pairs(responses, task, item_rules=None) -> DataFrame
@@ -81,7 +82,7 @@ from calibration.agreement.results import (
 )
 from calibration.agreement.structured import structured_extras, unitize
 from calibration.errors import DataError
-from calibration.responses import ITEM, RULE
+from calibration.responses import ITEM, RULE, Annotations
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Task
@@ -261,9 +262,9 @@ class _Block:
 def agreement_report(
     responses: pd.DataFrame,
     task: Task,
+    *,
     item_rules: pd.DataFrame | None = None,
     gold: pd.Series | None = None,
-    *,
     bootstrap: int = 1000,
     seed: int = 0,
     level: str | None = None,
@@ -983,3 +984,15 @@ def _box_rule_frame(
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = RULE
     return out
+
+
+def annotations_report(data: Annotations, *, bootstrap: int = 1000, seed: int = 0) -> AgreementReport:
+    """`agreement_report` of a whole `Annotations` bundle: its task and rules, with its gold when it has any."""
+    return agreement_report(
+        data.responses,
+        data.task,
+        item_rules=data.item_rules,
+        gold=data.gold if len(data.gold) else None,
+        bootstrap=bootstrap,
+        seed=seed,
+    )

@@ -17,10 +17,10 @@ import pandas as pd
 from calibration.agreement.model import AUTOMATE, choose_model, triage_rules
 from calibration.agreement.spot_check import SamplingPlan, sampling_plan, spot_check_items
 from calibration.errors import DataError
-from calibration.responses import ANNOTATOR_KIND, RULE
+from calibration.responses import ANNOTATOR_KIND, RULE, Annotations
 
 if TYPE_CHECKING:
-    from calibration.guidelines.model import Guideline
+    pass
 
 PLAN_TABLE_COLUMNS = ["baseline", "target", "n", "c", "detection", "false_alarm", "plan"]
 
@@ -44,11 +44,8 @@ class ModelTriage:
 
 
 def triage_round(
-    guideline: Guideline,
-    people: pd.DataFrame,
+    people: Annotations,
     model_responses: pd.DataFrame,
-    gold: pd.Series,
-    item_rules: pd.DataFrame,
     *,
     model: str | None = None,
     margin: float = 0.05,
@@ -62,10 +59,9 @@ def triage_round(
     """Triage a model on a round and plan the spot-checks of the rules it may take over.
 
     Args:
-        guideline: the round's guideline version (task, edge cases).
-        people: the people's canonical responses (`RoundResponses.responses`).
+        people: the round's annotations by people (a `RoundResponses`; its guideline version gives
+            the task and edge cases).
         model_responses: the models' responses (`RoundResponses.model_responses`).
-        gold, item_rules: the round's gold and item-to-rule table.
         model: the model to triage (default: the only one).
         margin, min_items, confidence, bootstrap, seed: see `triage_rules`.
         target, false_alarm: see `sampling_plan`.
@@ -74,19 +70,20 @@ def triage_round(
         The `ModelTriage`.
 
     Raises:
-        DataError: no model answers, several models and none named, a bad margin or target.
+        DataError: no model answers, several models and none named, a bad margin or target, no guideline.
     """
+    guideline = people.require_guideline("a model triage")
     if model_responses.empty:
         raise DataError(
             "the round holds no model answers",
             hint="import them (calibration import ... with predictions, suggestions or annotator_kind=model)",
         )
     name, answers = choose_model(model_responses, model)
-    both = pd.concat([people.assign(**{ANNOTATOR_KIND: "human"}), answers], ignore_index=True)
+    both = pd.concat([people.responses.assign(**{ANNOTATOR_KIND: "human"}), answers], ignore_index=True)
     table = triage_rules(
         both,
-        gold,
-        item_rules,
+        people.gold,
+        people.item_rules,
         guideline.task,
         model=name,
         margin=margin,
@@ -112,5 +109,5 @@ def triage_round(
             row["plan"] = plan.sentence()
         rows[str(rule)] = row
     plan_table = pd.DataFrame.from_dict(rows, orient="index", columns=PLAN_TABLE_COLUMNS).rename_axis(RULE)
-    check = spot_check_items(answers, plans, item_rules, seed=seed)
+    check = spot_check_items(answers, plans, people.item_rules, seed=seed)
     return ModelTriage(name, table, plan_table, check)

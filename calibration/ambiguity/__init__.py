@@ -2,10 +2,10 @@
 
 Public API::
 
-    revision_queue(guideline, responses, item_rules=None, gold=None, **options) -> RevisionQueue
-    pilot_queue(pilot, *, report=None, bootstrap=1000, seed=0, min_items=10, n_worst=3, n_hardest=10)
-    Pilot.of(guideline, responses, item_rules=None, gold=None) -> Pilot
-    compare_versions(before: Pilot, after: Pilot, *, bootstrap=1000, seed=0, first_look=None) -> Comparison
+    revision_queue(pilot: Annotations, *, report=None, bootstrap=1000, seed=0, min_items=10, n_worst=3,
+                   n_hardest=10) -> RevisionQueue
+    compare_versions(before: Annotations, after: Annotations, *, bootstrap=1000, seed=0, first_look=None)
+        -> Comparison
     newest_base(guideline_id, *, published_versions, load_published, guidelines_dir) -> DraftBase
     draft_edge_case(pilot, rule_id, item_id, *, why, answer=None, base=None, ...) -> Draft
     save_draft(draft, guidelines_dir) -> Path
@@ -27,10 +27,8 @@ _EXPORTS = {
     "newest_base": "calibration.ambiguity.draft",
     "draft_edge_case": "calibration.ambiguity.draft",
     "save_draft": "calibration.ambiguity.draft",
-    "Pilot": "calibration.ambiguity.queue",
     "QueueEntry": "calibration.ambiguity.queue",
     "RevisionQueue": "calibration.ambiguity.queue",
-    "pilot_queue": "calibration.ambiguity.queue",
     "revision_queue": "calibration.ambiguity.queue",
     "Evidence": "calibration.ambiguity.signals",
 }

@@ -37,12 +37,11 @@ from scipy import integrate, optimize, stats
 from calibration.agreement.bootstrap import percentile_interval, replicate_sums
 from calibration.agreement.coefficients import item_statistics, statistics_from_sums
 from calibration.agreement.structured import unitize
-from calibration.ambiguity.queue import Pilot
 from calibration.ambiguity.signals import MIN_ITEMS, SKEW_SHARE, _plain, answer_distribution, rule_responses
 from calibration.errors import DataError, NotFoundError
 from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.model import Label, Task
-from calibration.responses import ANNOTATOR, ANSWER, ITEM
+from calibration.responses import ANNOTATOR, ANSWER, ITEM, Annotations
 
 Verdict = Literal["improved", "unchanged", "worse", "not_enough_items"]
 TEST_STATISTIC = "majority_share"  # per item: the share of answers agreeing with its most common answer
@@ -182,7 +181,7 @@ class Comparison:
 # --------------------------------------------------------------------------- per-item sufficient statistics
 
 
-def _comparison_task(before: Pilot, after: Pilot) -> Task:
+def _comparison_task(before: Annotations, after: Annotations) -> Task:
     """The task both pilots are encoded with (same categories in both): the newer guideline's, else the
     older's, else a single-label task over the answers seen in either pilot."""
     for pilot in (after, before):
@@ -249,14 +248,14 @@ def _verdict(interval: tuple[float, float]) -> Verdict:
     return "unchanged"
 
 
-def common_annotators(before: Pilot, after: Pilot) -> list[str]:
+def common_annotators(before: Annotations, after: Annotations) -> list[str]:
     """Annotators who answered in both versions (sorted)."""
     return sorted(set(before.responses[ANNOTATOR].astype(str)) & set(after.responses[ANNOTATOR].astype(str)))
 
 
-def _restricted(pilot: Pilot, annotators: list[str]) -> Pilot:
+def _restricted(pilot: Annotations, annotators: list[str]) -> Annotations:
     keep = pilot.responses[ANNOTATOR].astype(str).isin(annotators)
-    return Pilot(pilot.responses[keep], pilot.item_rules, pilot.gold, pilot.guideline, pilot.declared_task)
+    return pilot.with_responses(pilot.responses[keep])
 
 
 def _interval(replicates: np.ndarray) -> tuple[float, float]:
@@ -418,11 +417,11 @@ def _first_look_verdict(test: ChangeTest | None) -> tuple[Verdict, tuple[float, 
 # --------------------------------------------------------------------------- comparison
 
 
-def _ref(pilot: Pilot, fallback: str) -> str:
+def _ref(pilot: Annotations, fallback: str) -> str:
     return pilot.guideline.ref if pilot.guideline is not None else fallback
 
 
-def _changed_rules(before: Pilot, after: Pilot) -> tuple[str, ...]:
+def _changed_rules(before: Annotations, after: Annotations) -> tuple[str, ...]:
     if before.guideline is None or after.guideline is None:
         return ()
 
@@ -493,8 +492,8 @@ def _follow_up_verdict(
 
 
 def compare_versions(
-    before: Pilot,
-    after: Pilot,
+    before: Annotations,
+    after: Annotations,
     *,
     bootstrap: int = 1000,
     seed: int = 0,
@@ -505,7 +504,7 @@ def compare_versions(
     accuracy (a bootstrap CI of the change).
 
     Args:
-        before, after: the two piloted versions (`Pilot.of(guideline, responses, item_rules, gold)`).
+        before, after: the two piloted versions (`Annotations.of(responses, guideline=...)`).
         bootstrap: replicates per version (gold accuracy intervals).
         seed: the before-version's weights use `seed`, the after-version's ``seed + 1`` (independent).
         skew_share: dominant-answer share above which a rule is marked `skewed` (the kappa paradox).

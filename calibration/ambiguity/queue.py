@@ -23,7 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.agreement.breakdown import agreement_report, confused_pairs, item_agreement
+from calibration.agreement.breakdown import (
+    agreement_report,
+    annotations_report,
+    confused_pairs,
+    item_agreement,
+)
 from calibration.agreement.results import (
     AgreementReport,
     AnyAnnotatorBlock,
@@ -46,17 +51,15 @@ from calibration.ambiguity.structure import (
     dissent_elsewhere,
     dissent_shares,
 )
-from calibration.errors import CalibrationError, DataError, NotFoundError
+from calibration.errors import CalibrationError, NotFoundError
 from calibration.guidelines.lint import warnings_by_rule
-from calibration.guidelines.model import Guideline, Label, Policy, Task
 from calibration.responses import (
     ANNOTATOR,
     ANSWER,
     COMMENT,
     ITEM,
     RULE,
-    gold_series,
-    item_rules_frame,
+    Annotations,
     items_of_rule,
 )
 
@@ -80,8 +83,8 @@ POINTS: dict[str, float] = {
     "skewed_prevalence": 0.0,
     "few_items": 0.0,
     "careless_annotator": 0.0,
-    "model_error_pattern": 1.0,  # only from a model triage given to `pilot_queue` (model_signals)
-    "suspect_items": 0.0,  # only from an item model given to `pilot_queue` (item_suspects); about items
+    "model_error_pattern": 1.0,  # only from a model triage given to `revision_queue` (model_signals)
+    "suspect_items": 0.0,  # only from an item model given to `revision_queue` (item_suspects); about items
     "localization_disagreement": 2.0,  # boxes only
     "coverage_disagreement": 2.0,  # boxes only
     "box_label_confusion": 1.5,  # boxes only
@@ -113,80 +116,6 @@ GROUP_NAMES = {
     "pilot_more_items": "4 pilot more items",
 }
 """How the queue's groups read in a table; the number is the group's place in the ranking."""
-
-
-@dataclass(frozen=True)
-class Pilot:
-    """One piloted guideline version: the inputs every ambiguity analysis takes.
-
-    Attributes:
-        responses: canonical responses table.
-        item_rules: item-to-rule table (item_id, rule_id).
-        gold: gold answers, a Series indexed by item_id (empty when there is no gold).
-        guideline: the guideline version, when known (task, target, lint, rule titles).
-        declared_task: the task when there is no guideline (e.g. inferred from a CSV file).
-    """
-
-    responses: pd.DataFrame
-    item_rules: pd.DataFrame
-    gold: pd.Series
-    guideline: Guideline | None = None
-    declared_task: Task | None = None
-
-    @classmethod
-    def of(
-        cls,
-        guideline: Guideline | None,
-        responses: pd.DataFrame,
-        item_rules: pd.DataFrame | None = None,
-        gold: pd.Series | None = None,
-        *,
-        task: Task | None = None,
-    ) -> Pilot:
-        """A pilot from a guideline and its responses; the item map and gold default to the guideline's.
-
-        Raises:
-            DataError: neither an item-to-rule map nor a guideline is given, or nothing maps to a rule.
-        """
-        if item_rules is None:
-            if guideline is None:
-                raise DataError(
-                    "rules cannot be told apart without an item-to-rule map",
-                    hint="pass --item-rules MAP.csv (item_id, rule_id) or --guideline FILE.yaml",
-                )
-            item_rules = item_rules_frame(guideline.item_rules())
-        if gold is None:
-            gold = gold_series(guideline.gold_answers()) if guideline is not None else pd.Series(dtype=object)
-        if not responses[ITEM].isin(item_rules[ITEM]).any():
-            raise DataError(
-                "no answered item is mapped to a rule",
-                hint="check that the item ids of the responses and of the item-to-rule map are the same",
-            )
-        return cls(responses, item_rules, gold, guideline, task)
-
-    @property
-    def task(self) -> Task:
-        """The guideline's task, else the declared task, else a single-label task over the observed answers."""
-        if self.guideline is not None:
-            return self.guideline.task
-        if self.declared_task is not None:
-            return self.declared_task
-        observed = sorted({str(a) for a in self.responses[ANSWER]})
-        return Task(type="single_label", labels=[Label(id=a, name=a) for a in observed])
-
-    @property
-    def target(self) -> float:
-        """The pilot's target agreement (the guideline's ``pilot_target``; 0.8 without a guideline)."""
-        policy = self.guideline.calibration if self.guideline is not None else Policy()
-        return float(policy.pilot_target)
-
-    @property
-    def rule_ids(self) -> list[str]:
-        """The rules with at least one answered item, in guideline order when known."""
-        answered = set(self.item_rules.loc[self.item_rules[ITEM].isin(self.responses[ITEM]), RULE])
-        order = self.guideline.rule_ids if self.guideline is not None else []
-        rest = sorted(answered - set(order))
-        return [r for r in order if r in answered] + rest
 
 
 @dataclass(frozen=True)
@@ -379,28 +308,16 @@ _NO_BLOCK = Block(
 """The block of a rule without answers: every figure NaN, no flag."""
 
 
-def pilot_report(pilot: Pilot, *, bootstrap: int = 1000, seed: int = 0) -> AgreementReport:
-    """The agreement engine's report of a pilot (gold included when the pilot has any)."""
-    return agreement_report(
-        pilot.responses,
-        pilot.task,
-        pilot.item_rules,
-        pilot.gold if len(pilot.gold) else None,
-        bootstrap=bootstrap,
-        seed=seed,
-    )
-
-
 def agreement_blocks(
-    pilot: Pilot, *, report: AgreementReport | None = None, bootstrap: int = 1000, seed: int = 0
+    pilot: Annotations, *, report: AgreementReport | None = None, bootstrap: int = 1000, seed: int = 0
 ) -> dict[str, AnyBlock]:
     """The engine's per-rule statistic blocks by rule id (computed unless `report` is given)."""
     if report is None:
-        report = pilot_report(pilot, bootstrap=bootstrap, seed=seed)
+        report = annotations_report(pilot, bootstrap=bootstrap, seed=seed)
     return dict(report.per_rule)
 
 
-def item_disagreement(pilot: Pilot) -> pd.DataFrame:
+def item_disagreement(pilot: Annotations) -> pd.DataFrame:
     """Per item: disagreement = share of disagreeing answer pairs, and the answers' entropy (from the engine).
 
     For boxes, disagreement is the image's observed box disagreement (`calibration.agreement.boxes`:
@@ -429,7 +346,7 @@ def item_disagreement(pilot: Pilot) -> pd.DataFrame:
     )
 
 
-def item_certainty(pilot: Pilot) -> pd.Series:
+def item_certainty(pilot: Annotations) -> pd.Series:
     """Per item: the Dawid-Skene posterior probability of its most likely answer (Dawid & Skene 1979).
 
     Returns:
@@ -448,7 +365,7 @@ def item_certainty(pilot: Pilot) -> pd.Series:
     return certainty
 
 
-def pair_counts_by_rule(pilot: Pilot) -> dict[str, dict[tuple[Any, Any], float]]:
+def pair_counts_by_rule(pilot: Annotations) -> dict[str, dict[tuple[Any, Any], float]]:
     """Disagreeing answer pairs per rule and unordered label pair, from the engine's `confused_pairs`."""
     if pilot.task.type == "boxes":  # label confusion on matched boxes is `signals.box_label_confusion`
         return {}
@@ -466,7 +383,7 @@ def pair_counts_by_rule(pilot: Pilot) -> dict[str, dict[tuple[Any, Any], float]]
 
 
 def rule_evidence(
-    pilot: Pilot,
+    pilot: Annotations,
     rule_id: str,
     stats: RuleAgreement,
     *,
@@ -550,7 +467,7 @@ def rule_evidence(
 
 
 def _box_evidence(
-    pilot: Pilot,
+    pilot: Annotations,
     rule_id: str,
     stats: RuleAgreement,
     mine: pd.DataFrame,
@@ -686,7 +603,9 @@ def _comments_of(frame: pd.DataFrame, limit: int = 3) -> list[str]:
     return list(dict.fromkeys(texts))[:limit]
 
 
-def describe_item(pilot: Pilot, item_id: str, disagreement: float, certainty: float | None) -> dict[str, Any]:
+def describe_item(
+    pilot: Annotations, item_id: str, disagreement: float, certainty: float | None
+) -> dict[str, Any]:
     """One item as the queue shows it: answer distribution, gold, majority, comments, disagreement, certainty."""
     answers = pilot.responses[pilot.responses[ITEM] == item_id]
     distribution = answer_distribution(answers[ANSWER])
@@ -715,7 +634,7 @@ def _hardest_first(
 
 
 def worst_items(
-    pilot: Pilot, rule_id: str, disagreement: pd.DataFrame, certainty: pd.Series, n: int = 3
+    pilot: Annotations, rule_id: str, disagreement: pd.DataFrame, certainty: pd.Series, n: int = 3
 ) -> list[dict[str, Any]]:
     """The rule's `n` items with most disagreement (ties: lowest Dawid-Skene certainty first)."""
     frame = _hardest_first(disagreement, certainty, items_of_rule(pilot.item_rules, rule_id))
@@ -833,7 +752,7 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
 # --------------------------------------------------------------------------- the queue
 
 
-def _safe_certainty(pilot: Pilot) -> pd.Series:
+def _safe_certainty(pilot: Annotations) -> pd.Series:
     if pilot.task.type == "boxes":  # no Dawid-Skene model of box answers
         return pd.Series(dtype=float, name="certainty")
     try:
@@ -843,32 +762,7 @@ def _safe_certainty(pilot: Pilot) -> pd.Series:
 
 
 def revision_queue(
-    guideline: Guideline | None,
-    responses: pd.DataFrame,
-    item_rules: pd.DataFrame | None = None,
-    gold: pd.Series | None = None,
-    **options: Any,
-) -> RevisionQueue:
-    """Rank the rules of a pilot for revision, from (guideline, responses, item_rules, gold).
-
-    Args:
-        guideline: the piloted guideline version, or None (then `item_rules` is required, no lint).
-        responses: canonical responses table.
-        item_rules: item-to-rule table; default the guideline's quiz bank mapping.
-        gold: gold answers indexed by item_id; default the guideline's gold answers.
-        options: keyword options of `pilot_queue` (report, bootstrap, seed, min_items, n_worst, n_hardest).
-
-    Returns:
-        A `RevisionQueue`, rank 1 first.
-
-    Raises:
-        DataError: no item-to-rule map, or responses the agreement engine cannot analyse.
-    """
-    return pilot_queue(Pilot.of(guideline, responses, item_rules, gold), **options)
-
-
-def pilot_queue(
-    pilot: Pilot,
+    pilot: Annotations,
     *,
     report: AgreementReport | None = None,
     bootstrap: int = 1000,
@@ -879,10 +773,10 @@ def pilot_queue(
     model_signals: Mapping[str, Evidence] | None = None,
     item_suspects: pd.DataFrame | None = None,
 ) -> RevisionQueue:
-    """Rank the rules of a `Pilot` for revision, with evidence, worst items and suggested actions.
+    """Rank the rules of a pilot for revision, with evidence, worst items and suggested actions.
 
     Args:
-        pilot: the pilot's inputs.
+        pilot: the pilot's annotations (`Annotations.of` fills the item map and gold from the guideline).
         report: the engine's `AgreementReport` for these inputs, when already computed.
         bootstrap, seed: for the agreement intervals when the report is computed here.
         min_items: items per rule below which no verdict is given (`few_items`).
@@ -901,7 +795,7 @@ def pilot_queue(
         DataError: responses the agreement engine cannot analyse.
     """
     if report is None:
-        report = pilot_report(pilot, bootstrap=bootstrap, seed=seed)
+        report = annotations_report(pilot, bootstrap=bootstrap, seed=seed)
     careless = careless_annotators(report.per_annotator)
     judged = pilot.responses
     if careless:
@@ -909,14 +803,10 @@ def pilot_queue(
         report = _report_without(pilot, judged, bootstrap, seed)
     blocks = agreement_blocks(pilot, report=report)
     disagreement = item_disagreement(pilot)
-    judged_pilot = Pilot(judged, pilot.item_rules, pilot.gold, pilot.guideline, pilot.declared_task)
+    judged_pilot = pilot.with_responses(judged)
     judged_agreement = 1.0 - (item_disagreement(judged_pilot) if careless else disagreement)["disagreement"]
     certainty = _safe_certainty(pilot)
-    pairs = pair_counts_by_rule(
-        pilot
-        if not careless
-        else Pilot(judged, pilot.item_rules, pilot.gold, pilot.guideline, pilot.declared_task)
-    )
+    pairs = pair_counts_by_rule(judged_pilot)
     lint: dict[str, list[Any]] = {}
     if pilot.guideline is not None:
         lint = warnings_by_rule(pilot.guideline)
@@ -1088,8 +978,12 @@ def _careless_evidence(careless: list[str]) -> Evidence:
     )
 
 
-def _report_without(pilot: Pilot, responses: pd.DataFrame, bootstrap: int, seed: int) -> AgreementReport:
-    return agreement_report(responses, pilot.task, pilot.item_rules, None, bootstrap=bootstrap, seed=seed)
+def _report_without(
+    pilot: Annotations, responses: pd.DataFrame, bootstrap: int, seed: int
+) -> AgreementReport:
+    return agreement_report(
+        responses, pilot.task, item_rules=pilot.item_rules, bootstrap=bootstrap, seed=seed
+    )
 
 
 def _elsewhere(stats: Mapping[str, RuleAgreement], rule_id: str) -> tuple[float, float]:
@@ -1107,7 +1001,7 @@ def _nan_last(value: float) -> float:
 
 
 def hardest_items(
-    pilot: Pilot, disagreement: pd.DataFrame, certainty: pd.Series, suspects: pd.DataFrame, n: int = 10
+    pilot: Annotations, disagreement: pd.DataFrame, certainty: pd.Series, suspects: pd.DataFrame, n: int = 10
 ) -> pd.DataFrame:
     """The `n` items with most disagreement (ties: lowest certainty), plus every gold suspect.
 

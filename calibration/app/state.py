@@ -22,7 +22,7 @@ from calibration.errors import CalibrationError
 from calibration.rounds.service import RoundResponses
 
 RoundData = RoundResponses
-"""What `cached_round_analysis` returns (the service's `RoundResponses`; unpacks as a 4-tuple)."""
+"""What `cached_round_analysis` returns (the service's `RoundResponses`, an `Annotations`)."""
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -280,7 +280,7 @@ def _round_data(url: str | None, round_id: Any, marker: str) -> RoundResponses:
 
 
 def cached_round_analysis(round_id: Any, latest_response_marker: str | None = None) -> RoundResponses:
-    """(guideline, responses, item_rules, gold) of a round, cached until the round gets a new answer.
+    """A round's annotations (`RoundResponses`), cached until the round gets a new answer.
 
     Args:
         round_id: the round.
@@ -289,8 +289,7 @@ def cached_round_analysis(round_id: Any, latest_response_marker: str | None = No
 
     Returns:
         The service's `RoundResponses` (``.round``, ``.guideline``, ``.responses``, ``.item_rules``,
-        ``.gold``; unpacks as ``guideline, responses, item_rules, gold``). Treat it as read-only:
-        it is shared across sessions.
+        ``.gold``, ``.model_responses``). Treat it as read-only: it is shared across sessions.
     """
     marker = latest_response_marker if latest_response_marker is not None else _marker(round_id)
     return _round_data(database_url(), round_id, marker)

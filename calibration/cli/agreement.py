@@ -118,8 +118,8 @@ def analyse(args: argparse.Namespace) -> AgreementReport:
     return agreement_report(
         responses,
         task,
-        item_rules,
-        gold,
+        item_rules=item_rules,
+        gold=gold,
         bootstrap=args.bootstrap,
         seed=args.seed,
         level=args.level,

@@ -132,17 +132,16 @@ def load_pilot(
     fmt: str = "long",
     ignore_columns: tuple[str, ...] = (),
 ) -> Any:
-    """A `Pilot` from the CLI's input files, read as `calibration agreement` reads them.
+    """The `Annotations` of the CLI's input files, read as `calibration agreement` reads them.
 
     Raises:
         DataError, AnswerError, GuidelineError: naming the file, row and column of the problem.
     """
     import pandas as pd
 
-    from calibration.ambiguity.queue import Pilot
     from calibration.guidelines.loading import load_guideline
     from calibration.interop import csv_reader
-    from calibration.responses import responses_frame
+    from calibration.responses import Annotations, responses_frame
 
     guideline = load_guideline(guideline_path) if guideline_path else None
     raw = csv_reader.read_responses_csv(responses_path, fmt, ignore_columns)
@@ -158,7 +157,7 @@ def load_pilot(
     responses = responses_frame(frame)
     rules = csv_reader.read_item_rules_csv(item_rules) if item_rules else None
     gold_answers = csv_reader.read_gold_csv(gold, task, inputs) if gold else None
-    return Pilot.of(guideline, responses, rules, gold_answers, task=task)
+    return Annotations.of(responses, guideline=guideline, item_rules=rules, gold=gold_answers, task=task)
 
 
 # --------------------------------------------------------------------------- handlers
@@ -178,7 +177,7 @@ def _fmt_score(value: float) -> str:
 
 def run_ambiguity(args: argparse.Namespace) -> int:
     """`calibration ambiguity`: print the revision queue."""
-    from calibration.ambiguity.queue import pilot_queue
+    from calibration.ambiguity.queue import revision_queue
 
     if not args.item_rules and not args.guideline:
         print(
@@ -193,7 +192,7 @@ def run_ambiguity(args: argparse.Namespace) -> int:
         fmt=args.format,
         ignore_columns=tuple(args.ignore_columns),
     )
-    queue = pilot_queue(pilot, bootstrap=args.bootstrap, seed=args.seed)
+    queue = revision_queue(pilot, bootstrap=args.bootstrap, seed=args.seed)
     data = queue.to_dict()
     if args.top is not None:
         data["rules"] = data["rules"][: args.top]
@@ -287,7 +286,7 @@ def _first_look(path: str) -> dict[str, Any]:
 
 def run_report(args: argparse.Namespace) -> int:
     """`calibration report ROUND`: write the round report with its revision queue."""
-    from calibration.agreement.breakdown import agreement_report
+    from calibration.agreement.breakdown import annotations_report
     from calibration.ambiguity.queue import revision_queue
     from calibration.cli.common import open_engine, write_text
     from calibration.reports.html import render_round_report
@@ -295,27 +294,11 @@ def run_report(args: argparse.Namespace) -> int:
 
     engine = open_engine(args)
     round_ref: Any = int(args.round) if args.round.isdigit() else args.round
-    guideline, responses, item_rules, gold = round_responses(engine, round_ref)
+    data = round_responses(engine, round_ref)
     queue = report = None
-    if len(responses):
-        report = agreement_report(
-            responses,
-            guideline.task,
-            item_rules,
-            gold if len(gold) else None,
-            bootstrap=args.bootstrap,
-            seed=args.seed,
-        )
-        queue = revision_queue(guideline, responses, item_rules, gold, report=report)
-    text = render_round_report(
-        guideline,
-        responses,
-        item_rules,
-        gold,
-        report=report,
-        queue=queue,
-        fmt=args.format,
-        charts=not args.no_charts,
-    )
+    if len(data.responses):
+        report = annotations_report(data, bootstrap=args.bootstrap, seed=args.seed)
+        queue = revision_queue(data, report=report)
+    text = render_round_report(data, report=report, queue=queue, fmt=args.format, charts=not args.no_charts)
     write_text(text, args.output)
     return 0

@@ -343,9 +343,7 @@ def run_export_agreement(args: argparse.Namespace) -> int:
     data = service.round_responses(engine, args.round)
     if data.responses.empty:
         raise CalibrationError(f"round {args.round!r} has no answers yet")
-    text = agreement_csv(
-        data.responses, data.guideline, data.item_rules, data.gold, bootstrap=args.bootstrap, seed=args.seed
-    )
+    text = agreement_csv(data, bootstrap=args.bootstrap, seed=args.seed)
     _write(text, args.output)
     return 0
 
@@ -374,8 +372,8 @@ def run_labelstudio_tasks(args: argparse.Namespace) -> int:
             data.guideline,
             {i: item.input for i, item in items.items()},
             rules,
-            data.responses,
-            data.gold if args.with_gold else None,
+            responses=data.responses,
+            gold=data.gold if args.with_gold else None,
             sizes=_round_image_sizes(engine, data.guideline, args.images),
             image_url=args.image_url,
         )

@@ -32,7 +32,7 @@ from calibration.guidelines.model import (
     Task,
     TextInput,
 )
-from calibration.responses import gold_series, item_rules_frame, responses_frame
+from calibration.responses import Annotations, gold_series, item_rules_frame, responses_frame
 
 if TYPE_CHECKING:
     from calibration.interop.importing import Format
@@ -108,18 +108,18 @@ class RawImport:
             self.items[item.item_id].rules = item.rules
 
 
-@dataclass
-class ImportResult:
-    """An import resolved against a guideline version; nothing stored yet.
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ImportResult(Annotations):
+    """An import resolved against a guideline version: its `Annotations` and what the import found; nothing stored yet.
 
     Attributes:
         guideline: the guideline version the answers were checked against.
-        format: the importer's name (``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv``).
-        source: the file name.
         responses: the canonical responses table (`calibration.responses`), answers canonical.
         gold: canonical gold answers, a Series indexed by item_id (ground-truth annotations, bank gold).
-        inputs: the input per item_id (None when the file gave none and the item is not in the bank).
         item_rules: the item-to-rule table (columns item_id, rule_id); unmatched items have no row.
+        format: the importer's name (``labelstudio``, ``prodigy``, ``doccano``, ``argilla``, ``csv``).
+        source: the file name.
+        inputs: the input per item_id (None when the file gave none and the item is not in the bank).
         rule_sources: how each matched item got its rules: ``map``, ``bank``, ``field``, ``id`` or ``labels``.
         unmatched_items: items no rule could be found for (kept in the responses, not dropped).
         skipped: annotations left out on purpose, with the place and the reason.
@@ -130,10 +130,7 @@ class ImportResult:
     guideline: Guideline
     format: Format
     source: str
-    responses: pd.DataFrame
-    gold: pd.Series
     inputs: dict[str, Input | None]
-    item_rules: pd.DataFrame
     rule_sources: dict[str, str]
     unmatched_items: list[str]
     skipped: list[Skipped]

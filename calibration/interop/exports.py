@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from calibration.agreement.breakdown import agreement_report
+from calibration.agreement.breakdown import annotations_report
 from calibration.answers import answer_to_json, dump_cell, parse_answer
 from calibration.csv_cells import frame_to_csv, rows_to_csv
 from calibration.errors import DataError, Location
@@ -33,6 +33,8 @@ from calibration.guidelines.model import Guideline, Input, Item
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from calibration.responses import Annotations
 
 MAX_CONFIG_BYTES = 1024 * 1024
 GOLD_COLUMNS = ("item_id", "rule_ids", "text", "input", "answer", "why", "source")
@@ -132,20 +134,12 @@ def responses_csv(responses: pd.DataFrame, task_type: str) -> str:
     return frame_to_csv(frame) or ""
 
 
-def agreement_csv(
-    responses: pd.DataFrame,
-    guideline: Guideline,
-    item_rules: pd.DataFrame | None = None,
-    gold: pd.Series | None = None,
-    *,
-    bootstrap: int = 1000,
-    seed: int = 0,
-) -> str:
+def agreement_csv(data: Annotations, *, bootstrap: int = 1000, seed: int = 0) -> str:
     """Per-rule agreement as CSV: one row per rule with the statistics, ci95 bounds and flags.
 
-    Uses `calibration.agreement.breakdown.agreement_report`; flags are joined with ``;``.
+    Uses `calibration.agreement.breakdown.annotations_report`; flags are joined with ``;``.
     """
-    report = agreement_report(responses, guideline.task, item_rules, gold, bootstrap=bootstrap, seed=seed)
+    report = annotations_report(data, bootstrap=bootstrap, seed=seed)
     frame = report.per_rule_frame()
     if "flags" in frame:
         frame["flags"] = [";".join(f) for f in frame["flags"]]
@@ -420,9 +414,9 @@ def labelstudio_tasks(
     guideline: Guideline,
     inputs: Mapping[str, Input | None] | None = None,
     item_rules: Mapping[str, Sequence[str]] | None = None,
+    *,
     responses: pd.DataFrame | None = None,
     gold: Mapping[str, Any] | pd.Series | None = None,
-    *,
     sizes: Mapping[str, tuple[int, int]] | None = None,
     image_url: str = "",
 ) -> list[dict[str, Any]]:

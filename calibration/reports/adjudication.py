@@ -9,25 +9,17 @@ import pandas as pd
 
 from calibration.boxes import as_boxes, score_boxes
 from calibration.reports.tables import answer_text, input_text
-from calibration.responses import ANSWER, ITEM, RULE
+from calibration.responses import ANSWER, ITEM, RULE, Annotations
 
 QUEUE_COLUMNS = ["rules", "text", "answers", "distinct", "majority_share", "reason", "gold", "adjudicated"]
 
 
-def adjudication_queue(
-    guideline: Any,
-    responses: pd.DataFrame,
-    item_rules: pd.DataFrame,
-    gold: pd.Series,
-    adjudications: Sequence[Any] = (),
-) -> pd.DataFrame:
+def adjudication_queue(data: Annotations, adjudications: Sequence[Any] = ()) -> pd.DataFrame:
     """Answered items without gold or with disagreement, the most disputed first.
 
     Args:
-        guideline: the round's guideline (item texts).
-        responses: the round's responses table.
-        item_rules: item-to-rule table.
-        gold: gold answers indexed by item_id (round gold: bank gold, then adjudications).
+        data: the round's annotations (its guideline gives the item texts; its gold is the round's:
+            bank gold, then adjudications).
         adjudications: the round's adjudications (objects with ``item_id``).
 
     Returns:
@@ -37,6 +29,7 @@ def adjudication_queue(
         ``adjudicated`` (bool). On a boxes task two answers count as one (``distinct``, ``majority_share``,
         "disagreement") when their boxes pair up at the task's ``min_iou`` with the same labels.
     """
+    guideline, responses, gold = data.require_guideline("an adjudication queue"), data.responses, data.gold
     if responses.empty:
         return pd.DataFrame(columns=QUEUE_COLUMNS)
     if guideline.task.type == "boxes":  # coordinates never repeat to the pixel: compare as the quiz scores
@@ -49,7 +42,7 @@ def adjudication_queue(
     majority = grouped.agg(lambda a: a.value_counts().iloc[0]) / answers
     done = {str(a.item_id) for a in adjudications}
     bank_gold = {item.id for item in getattr(guideline, "items", []) if item.answer is not None}
-    rules = item_rules.groupby(ITEM)[RULE].agg(lambda r: ", ".join(map(str, r)))
+    rules = data.item_rules.groupby(ITEM)[RULE].agg(lambda r: ", ".join(map(str, r)))
     rows = []
     for item_id in distinct.index:
         no_gold = item_id not in bank_gold and (item_id not in gold.index or item_id in done)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.agreement.annotators import alpha_by_rule
-from calibration.agreement.breakdown import agreement_report
+from calibration.agreement.breakdown import annotations_report
 from calibration.agreement.gold import answers_correct, answers_credit, score_annotators
 from calibration.agreement.results import AgreementReport, AnyBlock
 from calibration.reports.charts import (
@@ -25,7 +25,7 @@ from calibration.reports.charts import (
     rule_agreement_figure,
 )
 from calibration.reports.tables import answer_text, input_text, rule_table
-from calibration.responses import ANNOTATOR, ANSWER, ANSWER_EXTRAS, ITEM, RULE
+from calibration.responses import ANNOTATOR, ANSWER, ANSWER_EXTRAS, ITEM, RULE, Annotations
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -172,10 +172,7 @@ def unanalysable_reason(responses: pd.DataFrame) -> str | None:
 
 
 def analyse_round(
-    guideline: Guideline,
-    responses: pd.DataFrame,
-    item_rules: pd.DataFrame,
-    gold: pd.Series,
+    data: Annotations,
     *,
     report: AgreementReport | None = None,
     bootstrap: int = 1000,
@@ -185,10 +182,8 @@ def analyse_round(
     """Agreement per rule, gold scores, annotator x rule matrix, pair matrix and confusions of a round.
 
     Args:
-        guideline: the round's guideline version (task, rule titles, pilot target).
-        responses: the canonical responses table.
-        item_rules: item-to-rule table (item_id, rule_id).
-        gold: gold answers indexed by item_id (may be empty).
+        data: the round's annotations; its guideline version gives the task, rule titles and
+            pilot target; its gold may be empty.
         report: an `AgreementReport` already computed for these inputs; computed when None.
         bootstrap: resamples for the 95% intervals when the report is computed here.
         seed: bootstrap seed.
@@ -199,22 +194,16 @@ def analyse_round(
         A `RoundAnalysis`.
 
     Raises:
-        DataError: from the engine, for responses it cannot analyse.
+        DataError: annotations without a guideline; from the engine, for responses it cannot analyse.
     """
+    guideline = data.require_guideline("a round analysis")
+    responses, item_rules, gold = data.responses, data.item_rules, data.gold
     if report is None:
-        report = agreement_report(
-            responses,
-            guideline.task,
-            item_rules,
-            gold if gold is not None and len(gold) else None,
-            bootstrap=bootstrap,
-            seed=seed,
-        )
+        report = annotations_report(data, bootstrap=bootstrap, seed=seed)
     titles = {rule.id: rule.title for rule in guideline.rules}
     rules = rule_table(report.per_rule, titles)
     order = [r for r in guideline.rule_ids if r in rules.index]
     rules = rules.reindex(order + [r for r in rules.index if r not in set(order)])
-    gold = gold if gold is not None else pd.Series(dtype=object)
     answered_gold = responses[ITEM].isin(gold.index) if len(gold) else pd.Series(False, index=responses.index)
     scores = pd.DataFrame()
     has_gold = bool(answered_gold.any())

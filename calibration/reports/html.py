@@ -24,7 +24,7 @@ from calibration.reports.tables import describe_flags
 
 if TYPE_CHECKING:
     from calibration.agreement.results import AgreementReport
-    from calibration.guidelines.model import Guideline
+    from calibration.responses import Annotations
 
 ReportFormat = Literal["html", "md"]
 
@@ -276,10 +276,7 @@ def render_analysis_report(
 
 
 def render_round_report(
-    guideline: Guideline,
-    responses: pd.DataFrame,
-    item_rules: pd.DataFrame,
-    gold: pd.Series,
+    data: Annotations,
     *,
     report: AgreementReport | None = None,
     queue: Any = None,
@@ -290,10 +287,7 @@ def render_round_report(
     """A shareable report of one round as a string: a self-contained HTML page or markdown.
 
     Args:
-        guideline: the round's guideline version.
-        responses: the canonical responses table.
-        item_rules: item-to-rule table (item_id, rule_id).
-        gold: gold answers indexed by item_id (may be empty).
+        data: the round's annotations (with its guideline version; gold may be empty).
         report: the `AgreementReport` of these inputs, when already computed.
         queue: the revision queue (the ambiguity engine's result or its ``--json`` dict), optional.
         fmt: ``"html"`` (charts included, plotly.js inlined) or ``"md"`` (tables only).
@@ -308,5 +302,5 @@ def render_round_report(
     """
     if fmt not in ("html", "md"):
         raise DataError(f"unknown report format {fmt!r}; expected html or md", hint="use --format html or md")
-    analysis = analyse_round(guideline, responses, item_rules, gold, report=report)
+    analysis = analyse_round(data, report=report)
     return render_analysis_report(analysis, queue=queue, fmt=fmt, title=title, charts=charts)

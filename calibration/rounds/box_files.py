@@ -78,8 +78,8 @@ def round_box_files(engine: Engine, round: Any) -> BoxFiles:
         guideline,
         {i: item.input for i, item in items.items()},
         {i: list(item.rules) for i, item in items.items()},
-        data.responses,
-        gold,
+        responses=data.responses,
+        gold=gold,
         sizes=sizes,
     )
     return BoxFiles(

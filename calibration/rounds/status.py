@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from calibration.answers import parse_answer
-from calibration.responses import gold_series, item_rules_frame, responses_frame, split_models
+from calibration.responses import Annotations, gold_series, item_rules_frame, responses_frame, split_models
 from calibration.rounds import sampling
 from calibration.rounds._common import (
     RoundRef,
@@ -40,27 +40,20 @@ if TYPE_CHECKING:
 STUCK_AFTER = dt.timedelta(minutes=30)
 
 
-@dataclass(frozen=True)
-class RoundResponses:
-    """Everything analyses need about a round, in the canonical shapes of `calibration.responses`.
+@dataclass(frozen=True, kw_only=True, eq=False)
+class RoundResponses(Annotations):
+    """A round's `Annotations` (everything analyses need), with the round and its models' answers.
 
-    ``responses``: canonical responses table (current answers, one per item and annotator; the
-    annotator_id is the user's name). ``item_rules``: item_id, rule_id. ``gold``: Series of canonical
-    gold answers indexed by item_id (bank gold, then adjudications for items without gold).
-    ``model_responses``: the answers of model annotators (``annotator_kind`` ``model``, with their
-    ``score``), kept apart so no human analysis counts them unless asked (empty when none).
-    Iterating yields ``(guideline, responses, item_rules, gold)``.
+    ``responses``: current answers, one per item and annotator (the annotator_id is the user's
+    name). ``item_rules``: item_id, rule_id. ``gold``: canonical gold answers indexed by item_id
+    (bank gold, then adjudications for items without gold). ``model_responses``: the answers of
+    model annotators (``annotator_kind`` ``model``, with their ``score``), kept apart so no human
+    analysis counts them unless asked (empty when none).
     """
 
     round: Round
     guideline: Guideline
-    responses: pd.DataFrame
-    item_rules: pd.DataFrame
-    gold: pd.Series
     model_responses: pd.DataFrame = field(default_factory=lambda: _empty_responses())
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.guideline, self.responses, self.item_rules, self.gold))
 
 
 def round_status(
@@ -304,7 +297,12 @@ def round_responses(engine: Engine, round: RoundRef, *, include_models: bool = F
         for adjudication in repo.adjudications(session, row.id):
             gold.setdefault(adjudication.item_id, canonical_value(kind, adjudication.answer))
         return RoundResponses(
-            repo.round_of(row, ref_of(version)), guideline, frame, rules, gold_series(gold), models
+            round=repo.round_of(row, ref_of(version)),
+            guideline=guideline,
+            responses=frame,
+            item_rules=rules,
+            gold=gold_series(gold),
+            model_responses=models,
         )
 
 

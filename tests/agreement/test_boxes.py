@@ -358,7 +358,7 @@ def test_agreement_report_of_a_boxes_task_has_per_rule_blocks_and_json() -> None
     responses = noisy_pilot(12, n_items=20, n_ann=3)
     items = sorted(responses["item_id"].unique())
     item_rules = pd.DataFrame({"item_id": items, "rule_id": ["occluded"] * 10 + ["crowd"] * 10})
-    report = agreement_report(responses, TASK, item_rules, bootstrap=50)
+    report = agreement_report(responses, TASK, item_rules=item_rules, bootstrap=50)
     assert report.task_type == "boxes" and report.level == "iou"
     payload = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     assert set(payload["per_rule"]) == {"occluded", "crowd"}

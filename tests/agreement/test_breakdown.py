@@ -45,7 +45,7 @@ RULES = item_rules_frame({item: ["R1"] + (["R2"] if k % 2 else []) for k, item i
 
 @pytest.fixture(scope="module")
 def report():
-    return agreement_report(RESPONSES, TASK, RULES, bootstrap=200, seed=1)
+    return agreement_report(RESPONSES, TASK, item_rules=RULES, bootstrap=200, seed=1)
 
 
 def test_every_block_has_the_documented_fields(report) -> None:
@@ -146,7 +146,7 @@ def test_few_items_flag() -> None:
 
 def test_gold_fields(report) -> None:
     gold = gold_series(dict.fromkeys(ITEMS[:30], "A"))
-    with_gold = agreement_report(RESPONSES, TASK, RULES, gold, bootstrap=0)
+    with_gold = agreement_report(RESPONSES, TASK, item_rules=RULES, gold=gold, bootstrap=0)
     rows = RESPONSES[RESPONSES["item_id"].isin(ITEMS[:30])]
     assert with_gold.overall.to_dict()["gold_accuracy"] == pytest.approx((rows["answer"] == "A").mean())
     assert with_gold.overall.to_dict()["gold_kappa"] == pytest.approx(
@@ -164,7 +164,9 @@ def test_gold_fields(report) -> None:
     assert with_gold.per_rule["R2"].to_dict()["gold_accuracy"] == pytest.approx((r2["answer"] == "A").mean())
     assert with_gold.per_rule["R2"].to_dict()["n_gold_answers"] == len(r2)
     mixed = gold_series({item: LABELS[k % 3] for k, item in enumerate(ITEMS)})
-    scored = agreement_report(RESPONSES, TASK, RULES, mixed, bootstrap=0).per_rule["R2"].to_dict()
+    scored = (
+        agreement_report(RESPONSES, TASK, item_rules=RULES, gold=mixed, bootstrap=0).per_rule["R2"].to_dict()
+    )
     r2 = RESPONSES[RESPONSES["item_id"].isin(RULES[RULES["rule_id"] == "R2"]["item_id"])]
     expected = cohen_kappa_score(mixed[r2["item_id"]].to_numpy(), r2["answer"], labels=LABELS)
     assert scored["gold_kappa"] == pytest.approx(expected, abs=1e-12)
@@ -189,7 +191,7 @@ def test_item_agreement_and_confused_pairs() -> None:
     assert pairs.to_dict("records") == [
         {"rule_id": "R1", "label_a": "A", "label_b": "B", "count": 2, "share": 1.0}
     ]
-    report = agreement_report(frame, TASK, item_rules_frame({"i1": ["R1"]}), bootstrap=0)
+    report = agreement_report(frame, TASK, item_rules=item_rules_frame({"i1": ["R1"]}), bootstrap=0)
     assert report.confusion["R1"].loc["A", "B"] == 2 and report.confusion["R1"].loc["A", "A"] == 2
 
 

@@ -32,8 +32,8 @@ def library_report(bootstrap: int = 200):
     return agreement_report(
         responses,
         guideline.task,
-        item_rules_frame(guideline.item_rules()),
-        gold_series(guideline.gold_answers()),
+        item_rules=item_rules_frame(guideline.item_rules()),
+        gold=gold_series(guideline.gold_answers()),
         bootstrap=bootstrap,
         seed=4,
     )

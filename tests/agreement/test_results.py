@@ -26,7 +26,9 @@ def _report(bootstrap: int = 50):
     ]
     rules = item_rules_frame({f"i{i}": ["R1" if i < 6 else "R2"] for i in range(12)})
     gold = gold_series({f"i{i}": "A" for i in range(12)})
-    return agreement_report(responses_frame(rows), TASK, rules, gold, bootstrap=bootstrap, seed=1)
+    return agreement_report(
+        responses_frame(rows), TASK, item_rules=rules, gold=gold, bootstrap=bootstrap, seed=1
+    )
 
 
 def test_blocks_are_frozen_dataclasses_with_floats_intervals_and_flags() -> None:

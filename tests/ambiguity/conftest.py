@@ -13,25 +13,14 @@ Rules of the simulated guideline (single-label task):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
 import pytest
 
 from calibration.guidelines.model import Guideline
-from calibration.responses import gold_series, item_rules_frame, responses_frame
+from calibration.responses import Annotations, gold_series, item_rules_frame, responses_frame
 
 ANNOTATORS = [f"ann{i}" for i in range(1, 7)]
 BAD_GOLD_ITEM = "clear-07"
-
-
-@dataclass
-class Pilot:
-    guideline: Guideline
-    responses: pd.DataFrame
-    item_rules: pd.DataFrame
-    gold: pd.Series
 
 
 def _truths(rng: np.random.Generator) -> dict[str, list[tuple[str, str]]]:
@@ -50,7 +39,7 @@ def _answer(rng: np.random.Generator, rule: str, truth: str) -> str:
     return truth if rng.random() < accuracy else other
 
 
-def simulate_pilot(seed: int = 0, *, ambiguous: bool = True) -> Pilot:
+def simulate_pilot(seed: int = 0, *, ambiguous: bool = True) -> Annotations:
     """Simulate a finished pilot; with ``ambiguous=False`` R-AMBIG behaves like a clear rule (a revision)."""
     rng = np.random.default_rng(seed)
     truths = _truths(rng)
@@ -103,18 +92,21 @@ def simulate_pilot(seed: int = 0, *, ambiguous: bool = True) -> Pilot:
     }
     guideline = Guideline.model_validate(data)
     responses = responses_frame(records)
-    return Pilot(
-        guideline, responses, item_rules_frame(guideline.item_rules()), gold_series(guideline.gold_answers())
+    return Annotations(
+        guideline=guideline,
+        responses=responses,
+        item_rules=item_rules_frame(guideline.item_rules()),
+        gold=gold_series(guideline.gold_answers()),
     )
 
 
 @pytest.fixture(scope="session")
-def pilot() -> Pilot:
+def pilot() -> Annotations:
     return simulate_pilot(0)
 
 
 @pytest.fixture(scope="session")
-def revised_pilot() -> Pilot:
+def revised_pilot() -> Annotations:
     return simulate_pilot(1, ambiguous=False)
 
 

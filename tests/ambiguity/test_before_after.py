@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 
 from calibration.ambiguity.compare import compare_versions
-from calibration.ambiguity.queue import Pilot
 from calibration.errors import DataError
-from calibration.responses import item_rules_frame, responses_frame
+from calibration.responses import Annotations, item_rules_frame, responses_frame
 
 
 def _pilots(pilot, revised_pilot):
-    before = Pilot.of(pilot.guideline, pilot.responses)
-    after = Pilot.of(revised_pilot.guideline, revised_pilot.responses)
+    before = Annotations.of(pilot.responses, guideline=pilot.guideline)
+    after = Annotations.of(revised_pilot.responses, guideline=revised_pilot.guideline)
     return before, after
 
 
@@ -42,7 +41,7 @@ def test_comparison_is_reproducible_by_seed(pilot, revised_pilot):
     assert compare_versions(*_pilots(pilot, revised_pilot), seed=3).to_dict() == first
 
 
-def _skew_pilot(seed: int, dominant: bool) -> Pilot:
+def _skew_pilot(seed: int, dominant: bool) -> Annotations:
     """One rule, 60 items: balanced and noisy (before) or one label dominant and clean (after)."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -59,7 +58,7 @@ def _skew_pilot(seed: int, dominant: bool) -> Pilot:
                 }
             )
     responses = responses_frame(rows)
-    return Pilot.of(None, responses, item_rules_frame({f"s{i}": ["R-S"] for i in range(60)}))
+    return Annotations.of(responses, item_rules=item_rules_frame({f"s{i}": ["R-S"] for i in range(60)}))
 
 
 def test_kappa_paradox_rule_is_not_marked_worse():
@@ -73,15 +72,13 @@ def test_kappa_paradox_rule_is_not_marked_worse():
 
 
 def test_compare_needs_a_common_rule():
-    one = Pilot.of(
-        None,
+    one = Annotations.of(
         responses_frame([{"item_id": "i", "annotator_id": "a", "answer": "A"}]),
-        item_rules_frame({"i": ["R1"]}),
+        item_rules=item_rules_frame({"i": ["R1"]}),
     )
-    two = Pilot.of(
-        None,
+    two = Annotations.of(
         responses_frame([{"item_id": "j", "annotator_id": "a", "answer": "A"}]),
-        item_rules_frame({"j": ["R2"]}),
+        item_rules=item_rules_frame({"j": ["R2"]}),
     )
     with pytest.raises(DataError, match="no rule was piloted in both versions"):
         compare_versions(one, two)
@@ -94,7 +91,7 @@ def test_a_rule_that_became_ambiguous_is_worse(pilot, revised_pilot):
 
 
 def test_identical_pilots_leave_every_rule_unchanged(pilot):
-    same = Pilot.of(pilot.guideline, pilot.responses)
+    same = Annotations.of(pilot.responses, guideline=pilot.guideline)
     comparison = compare_versions(same, same)
     # R-FEW has five items: too few to tell, said so rather than "unchanged"
     assert {r.rule_id: r.verdict for r in comparison.rules if r.verdict != "unchanged"} == {
@@ -107,7 +104,7 @@ def test_identical_pilots_leave_every_rule_unchanged(pilot):
 def test_unknown_rule_in_comparison_names_the_compared_ones(pilot):
     from calibration.errors import NotFoundError
 
-    same = Pilot.of(pilot.guideline, pilot.responses)
+    same = Annotations.of(pilot.responses, guideline=pilot.guideline)
     with pytest.raises(NotFoundError, match="rule 'R-NOPE' was not piloted in both versions"):
         compare_versions(same, same, bootstrap=50).rule("R-NOPE")
 
@@ -120,8 +117,8 @@ def test_comparison_figures_match_the_agreement_engine(name):
     from calibration.guidelines.versions import BUNDLED_DIR
 
     guideline = load_guideline(BUNDLED_DIR / name / "1.0.0.yaml")
-    pilot = Pilot.of(guideline, simulate_responses(guideline, annotators=4, seed=2))
-    report = agreement_report(pilot.responses, guideline.task, pilot.item_rules, bootstrap=0)
+    pilot = Annotations.of(simulate_responses(guideline, annotators=4, seed=2), guideline=guideline)
+    report = agreement_report(pilot.responses, guideline.task, item_rules=pilot.item_rules, bootstrap=0)
     for entry in compare_versions(pilot, pilot, bootstrap=20).rules:
         engine = report.per_rule[entry.rule_id].to_dict()
         for statistic in ("krippendorff_alpha", "gwet_ac1", "percent_agreement"):

@@ -8,10 +8,10 @@ import pytest
 
 from calibration.agreement.boxes import box_agreement, box_item_disagreement
 from calibration.ambiguity import signals
-from calibration.ambiguity.queue import Pilot, pilot_queue
+from calibration.ambiguity.queue import revision_queue
 from calibration.boxes import Box
 from calibration.guidelines.model import Label, Task
-from calibration.responses import items_of_rule
+from calibration.responses import Annotations, items_of_rule
 
 LABELS = ("car", "person", "truck")
 TASK = Task(type="boxes", labels=[Label(id=lab, name=lab) for lab in LABELS])
@@ -102,7 +102,12 @@ def test_no_verdict_on_too_few_boxes() -> None:
 
 def test_revision_queue_of_a_boxes_pilot() -> None:
     responses, item_rules = planted_pilot()
-    queue = pilot_queue(Pilot(responses, item_rules, pd.Series(dtype=object), None, TASK), bootstrap=200)
+    queue = revision_queue(
+        Annotations(
+            responses=responses, item_rules=item_rules, gold=pd.Series(dtype=object), declared_task=TASK
+        ),
+        bootstrap=200,
+    )
     entries = {entry.rule_id: entry for entry in queue.rules}
     assert "localization_disagreement" in entries["boundary"].flags
     assert "coverage_disagreement" in entries["inclusion"].flags

@@ -10,16 +10,15 @@ import pytest
 
 from calibration.ambiguity import compare
 from calibration.ambiguity.compare import compare_versions, follow_up_boundary, items_needed
-from calibration.ambiguity.queue import Pilot
 from calibration.cli.main import main
 from calibration.errors import DataError
 from calibration.guidelines.model import Label, Task
-from calibration.responses import gold_series, item_rules_frame, responses_frame
+from calibration.responses import Annotations, gold_series, item_rules_frame, responses_frame
 
 TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "AB"])
 
 
-def _pilot(patterns: list[str], prefix: str = "i") -> Pilot:
+def _pilot(patterns: list[str], prefix: str = "i") -> Annotations:
     """One rule R; item k is answered by annotators a, b, c, d with the letters of patterns[k]."""
     rows = [
         {"item_id": f"{prefix}{k:03d}", "annotator_id": who, "answer": answer}
@@ -27,7 +26,12 @@ def _pilot(patterns: list[str], prefix: str = "i") -> Pilot:
         for who, answer in zip("abcd", pattern, strict=True)
     ]
     items = {f"{prefix}{k:03d}": ["R"] for k in range(len(patterns))}
-    return Pilot(responses_frame(rows), item_rules_frame(items), gold_series({}), None, TASK)
+    return Annotations(
+        responses=responses_frame(rows),
+        item_rules=item_rules_frame(items),
+        gold=gold_series({}),
+        declared_task=TASK,
+    )
 
 
 def _noisy(n: int, seed: int, split: float, prefix: str = "i") -> list[str]:
@@ -100,7 +104,7 @@ def test_items_needed_shrinks_when_the_first_look_already_leans_one_way():
 
 
 def test_cli_follow_up_with_first_look_json(tmp_path, capsys):
-    def write(pilot: Pilot, name: str) -> tuple[str, str]:
+    def write(pilot: Annotations, name: str) -> tuple[str, str]:
         responses, rules = tmp_path / f"{name}.csv", tmp_path / f"{name}-map.csv"
         pilot.responses[["item_id", "annotator_id", "answer"]].to_csv(responses, index=False)
         pilot.item_rules.to_csv(rules, index=False)

@@ -7,10 +7,10 @@ import pandas as pd
 
 from calibration.ambiguity import signals
 from calibration.ambiguity.compare import compare_versions
-from calibration.ambiguity.queue import Pilot, pilot_queue
+from calibration.ambiguity.queue import revision_queue
 from calibration.ambiguity.signals import RuleAgreement
 from calibration.guidelines.model import Label, Task
-from calibration.responses import item_rules_frame, responses_frame
+from calibration.responses import Annotations, item_rules_frame, responses_frame
 
 TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "ABCDXY"])
 
@@ -64,8 +64,13 @@ def test_truly_ambiguous_rule_with_few_items_is_likely_ambiguous_not_score_0():
         return {a: truth if rng.random() < 0.95 else ("D" if truth == "C" else "C") for a in annotators}
 
     responses, item_rules = _rows({**clear, **few}, answers)
-    queue = pilot_queue(
-        Pilot(responses, item_rules, responses.iloc[:0].set_index("item_id")["answer"], None, TASK),
+    queue = revision_queue(
+        Annotations(
+            responses=responses,
+            item_rules=item_rules,
+            gold=responses.iloc[:0].set_index("item_id")["answer"],
+            declared_task=TASK,
+        ),
         bootstrap=200,
     )
     entry = queue.entry("R-FEW")
@@ -96,7 +101,9 @@ def test_compare_does_not_call_rules_improved_when_a_careless_annotator_leaves()
     (before_r, rules), (after_r, _) = _careless_pilots()
     empty = before_r.iloc[:0].set_index("item_id")["answer"]
     found = compare_versions(
-        Pilot(before_r, rules, empty, None, TASK), Pilot(after_r, rules, empty, None, TASK), bootstrap=300
+        Annotations(responses=before_r, item_rules=rules, gold=empty, declared_task=TASK),
+        Annotations(responses=after_r, item_rules=rules, gold=empty, declared_task=TASK),
+        bootstrap=300,
     )
     assert [r.verdict for r in found.rules if r.verdict == "improved"] == []
     first = found.rules[0].figures["annotators"]
@@ -106,7 +113,9 @@ def test_compare_does_not_call_rules_improved_when_a_careless_annotator_leaves()
 def test_queue_names_a_careless_annotator_and_sets_them_aside():
     (before_r, rules), _ = _careless_pilots()
     empty = before_r.iloc[:0].set_index("item_id")["answer"]
-    queue = pilot_queue(Pilot(before_r, rules, empty, None, TASK), bootstrap=200)
+    queue = revision_queue(
+        Annotations(responses=before_r, item_rules=rules, gold=empty, declared_task=TASK), bootstrap=200
+    )
     assert queue.meta["careless_annotators"] == ["a4"]
     assert all("low_agreement" not in e.flags for e in queue.rules)
 
@@ -119,8 +128,8 @@ def test_compare_says_not_enough_items_with_the_number_needed():
     after = _rows(rules, lambda r, i: {a: str(rng.choice(["A", "B"])) for a in annotators})
     empty = before[0].iloc[:0].set_index("item_id")["answer"]
     found = compare_versions(
-        Pilot(before[0], before[1], empty, None, TASK),
-        Pilot(after[0], after[1], empty, None, TASK),
+        Annotations(responses=before[0], item_rules=before[1], gold=empty, declared_task=TASK),
+        Annotations(responses=after[0], item_rules=after[1], gold=empty, declared_task=TASK),
         bootstrap=300,
     )
     rule = found.rule("R")

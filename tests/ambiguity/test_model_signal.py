@@ -10,7 +10,7 @@ from calibration.agreement.model_simulation import simulate_answers
 from calibration.ambiguity import signals
 from calibration.ambiguity.queue import revision_queue
 from calibration.guidelines.loading import load_guideline
-from calibration.responses import split_models
+from calibration.responses import Annotations, split_models
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAUSES = load_guideline(ROOT / "guidelines/contract-clauses/1.1.0.yaml")
@@ -26,8 +26,14 @@ def test_the_model_signal_fires_on_its_rule_and_leaves_other_scores_alone() -> N
         for rule, row in triage.to_dict(orient="index").items()
     }
     people, _ = split_models(responses)
-    plain = revision_queue(CLAUSES, people, item_rules, gold, bootstrap=0)
-    with_model = revision_queue(CLAUSES, people, item_rules, gold, bootstrap=0, model_signals=model_signals)
+    plain = revision_queue(
+        Annotations.of(people, guideline=CLAUSES, item_rules=item_rules, gold=gold), bootstrap=0
+    )
+    with_model = revision_queue(
+        Annotations.of(people, guideline=CLAUSES, item_rules=item_rules, gold=gold),
+        bootstrap=0,
+        model_signals=model_signals,
+    )
     law = with_model.entry("R-LAW")
     assert "model_error_pattern" in law.flags
     evidence = law.signal("model_error_pattern")

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from calibration.ambiguity.queue import GROUPS, REVISE_SCORE, SEPARATED, Pilot, pilot_queue, revision_queue
+from calibration.ambiguity.queue import GROUPS, REVISE_SCORE, SEPARATED, revision_queue
 from calibration.errors import DataError, NotFoundError
-from calibration.responses import item_rules_frame, responses_frame
+from calibration.responses import Annotations, item_rules_frame, responses_frame
 
 
 @pytest.fixture(scope="module")
 def queue(pilot):
-    return revision_queue(pilot.guideline, pilot.responses, pilot.item_rules, pilot.gold, bootstrap=500)
+    return revision_queue(pilot, bootstrap=500)
 
 
 def test_rule_written_to_be_ambiguous_ranks_first(queue):
@@ -87,7 +87,9 @@ def test_json_shape_is_the_cli_contract(queue):
 
 
 def test_queue_without_guideline_uses_the_item_map(pilot):
-    queue = pilot_queue(Pilot.of(None, pilot.responses, pilot.item_rules, pilot.gold), bootstrap=200)
+    queue = revision_queue(
+        Annotations.of(pilot.responses, item_rules=pilot.item_rules, gold=pilot.gold), bootstrap=200
+    )
     assert queue.rules[0].rule_id == "R-AMBIG"
     assert "missing_edge_cases" not in queue.rules[0].flags  # no guideline, no lint
 
@@ -95,9 +97,9 @@ def test_queue_without_guideline_uses_the_item_map(pilot):
 def test_queue_needs_a_rule_map():
     responses = responses_frame([{"item_id": "i1", "annotator_id": "a", "answer": "A"}])
     with pytest.raises(DataError, match="rules cannot be told apart without an item-to-rule map"):
-        revision_queue(None, responses)
+        revision_queue(Annotations.of(responses))
     with pytest.raises(DataError, match="no answered item is mapped to a rule"):
-        revision_queue(None, responses, item_rules_frame({"other": ["R1"]}))
+        revision_queue(Annotations.of(responses, item_rules=item_rules_frame({"other": ["R1"]})))
 
 
 def test_unknown_rule_in_queue_names_the_known_ones(queue):
@@ -110,7 +112,7 @@ def test_rule_cited_for_another_rules_items_is_overlapping(pilot):
     on_clear = responses["item_id"].str.startswith("clear-")
     responses["cited_rule"] = None
     responses.loc[on_clear, "cited_rule"] = ["R-FEW" if i % 2 else "R-CLEAR" for i in range(on_clear.sum())]
-    queue = revision_queue(pilot.guideline, responses, bootstrap=100)
+    queue = revision_queue(Annotations.of(responses, guideline=pilot.guideline), bootstrap=100)
     clear = queue.entry("R-CLEAR")
     assert "overlapping_rules" in clear.flags
     assert clear.signal("overlapping_rules").figures["cited_instead"] == {"R-FEW": 120}
@@ -120,7 +122,7 @@ def test_rule_cited_for_another_rules_items_is_overlapping(pilot):
 def test_hardest_items_have_low_dawid_skene_certainty(queue, pilot):
     from calibration.ambiguity.queue import item_certainty
 
-    certainty = item_certainty(Pilot.of(pilot.guideline, pilot.responses))
+    certainty = item_certainty(Annotations.of(pilot.responses, guideline=pilot.guideline))
     ambiguous = certainty[certainty.index.str.startswith("ambig-")]
     clear = certainty[certainty.index.str.startswith("clear-")]
     assert ambiguous.mean() < clear.mean()

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calibration.ambiguity.queue import GROUPS, POINTS, SEPARATED, SEPARATION_RANGE, priority, revision_queue
-from calibration.responses import gold_series, item_rules_frame, responses_frame
+from calibration.responses import Annotations, gold_series, item_rules_frame, responses_frame
 
 LABELS = ["A", "B", "C"]
 
@@ -33,7 +33,7 @@ def pilots(draw):
 @given(pilots())
 def test_queue_invariants(pilot):
     responses, item_rules, gold = pilot
-    queue = revision_queue(None, responses, item_rules, gold, bootstrap=50)
+    queue = revision_queue(Annotations.of(responses, item_rules=item_rules, gold=gold), bootstrap=50)
     assert [e.rank for e in queue.rules] == list(range(1, len(queue.rules) + 1))
     assert {e.rule_id for e in queue.rules} == set(item_rules["rule_id"])
     for entry in queue.rules:

@@ -15,18 +15,17 @@ from calibration.ambiguity.queue import (
     FEW_GAP_SCALE,
     LIKELY_SCORE,
     SEPARATION_RANGE,
-    Pilot,
     _likely_from_score,
     agreement_gap,
     agreement_separation,
     item_disagreement,
-    pilot_queue,
+    revision_queue,
     score_parts,
     separation_text,
 )
 from calibration.ambiguity.signals import Evidence, RuleAgreement
 from calibration.guidelines.model import Label, Task
-from calibration.responses import item_rules_frame, responses_frame
+from calibration.responses import Annotations, item_rules_frame, responses_frame
 
 TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "ABCD"])
 STATS = RuleAgreement("krippendorff_alpha", 0.5, 0.3, 0.7, 0.8, 0.6, 30, ac1_low=0.5, ac1_high=0.7)
@@ -60,7 +59,7 @@ def test_agreement_separation_is_the_rule_against_the_other_rules_items():
     assert np.isnan(agreement_separation(agreement, ["r0"]))
 
 
-def _pilot(rng: np.random.Generator) -> Pilot:
+def _pilot(rng: np.random.Generator) -> Annotations:
     """Three clear rules of 30 items and a 6-item rule whose annotators agree as well but hesitate."""
     annotators = [f"a{i}" for i in range(5)]
     rules = {f"R-C{j}": [f"c{j}-{i:02d}" for i in range(30)] for j in range(3)}
@@ -84,12 +83,17 @@ def _pilot(rng: np.random.Generator) -> Pilot:
                     }
                 )
     responses = responses_frame(rows)
-    return Pilot(responses, item_rules_frame(item_rules), pd.Series(dtype=object), None, TASK)
+    return Annotations(
+        responses=responses,
+        item_rules=item_rules_frame(item_rules),
+        gold=pd.Series(dtype=object),
+        declared_task=TASK,
+    )
 
 
 def test_few_item_rule_whose_annotators_hesitate_is_likely_ambiguous():
     # before: a few-item rule was "likely ambiguous" only when its shrunk AC1 fell below the target
-    queue = pilot_queue(_pilot(np.random.default_rng(5)), bootstrap=200)
+    queue = revision_queue(_pilot(np.random.default_rng(5)), bootstrap=200)
     entry = queue.entry("R-FEW")
     assert {"few_items", "likely_ambiguous"} <= set(entry.flags)
     assert entry.group == "likely_ambiguous"
@@ -120,7 +124,7 @@ def test_agreement_gap_is_the_raw_difference_of_mean_item_agreement():
 def test_few_item_rule_agreement_part_is_its_scaled_gap_not_a_z():
     # before: the Welch z, whose standard error came from the few-item rule's own 4-9 items
     pilot = _pilot(np.random.default_rng(5))
-    entry = pilot_queue(pilot, bootstrap=200).entry("R-FEW")
+    entry = revision_queue(pilot, bootstrap=200).entry("R-FEW")
     agreement = 1.0 - item_disagreement(pilot)["disagreement"]
     items = [f"f-{i}" for i in range(6)]
     low, high = SEPARATION_RANGE
@@ -166,7 +170,12 @@ def test_a_lone_rule_below_the_target_is_still_revised():
     ]
     responses = responses_frame(rows)
     item_rules = item_rules_frame({f"i{i:02d}": ["R"] for i in range(30)})
-    queue = pilot_queue(Pilot(responses, item_rules, pd.Series(dtype=object), None, TASK), bootstrap=200)
+    queue = revision_queue(
+        Annotations(
+            responses=responses, item_rules=item_rules, gold=pd.Series(dtype=object), declared_task=TASK
+        ),
+        bootstrap=200,
+    )
     entry = queue.entry("R")
     assert "low_agreement" in entry.flags and "agreement" not in entry.score_parts
     assert entry.group == "revise"

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calibration.ambiguity.queue import Pilot, pilot_queue, separation_text
+from calibration.ambiguity.queue import revision_queue, separation_text
 from calibration.ambiguity.signals import number_text
 from calibration.ambiguity.structure import disagreement_structure, dissent_elsewhere, dissent_shares
 from calibration.guidelines.model import Label, Task
-from calibration.responses import item_rules_frame, responses_frame
+from calibration.responses import Annotations, item_rules_frame, responses_frame
 
 TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "AB"])
 ANNOTATORS = [f"a{i}" for i in range(6)]
@@ -34,14 +34,19 @@ def _rows(rule: str, n_items: int, dissenters) -> tuple[list[dict], dict[str, li
     return rows, item_rules
 
 
-def _pilot(rules: dict[str, tuple[int, object]]) -> Pilot:
+def _pilot(rules: dict[str, tuple[int, object]]) -> Annotations:
     rows: list[dict] = []
     item_rules: dict[str, list[str]] = {}
     for rule, (n_items, dissenters) in rules.items():
         r, m = _rows(rule, n_items, dissenters)
         rows += r
         item_rules |= m
-    return Pilot(responses_frame(rows), item_rules_frame(item_rules), pd.Series(dtype=object), None, TASK)
+    return Annotations(
+        responses=responses_frame(rows),
+        item_rules=item_rules_frame(item_rules),
+        gold=pd.Series(dtype=object),
+        declared_task=TASK,
+    )
 
 
 def _clear(i: int) -> set[str]:
@@ -77,7 +82,7 @@ def _clear_rules() -> dict[str, tuple[int, object]]:
 def test_disagreement_on_some_items_outranks_the_same_disagreement_spread_as_slips():
     # before: R-NOISY first (agreement 0.667 on every item against 0.680 on average for R-BOUNDARY)
     pilot = _pilot({**_clear_rules(), "R-NOISY": (30, _spread), "R-BOUNDARY": (30, _boundary)})
-    queue = pilot_queue(pilot, bootstrap=50)
+    queue = revision_queue(pilot, bootstrap=50)
     order = [e.rule_id for e in queue.rules]
     assert order.index("R-BOUNDARY") < order.index("R-NOISY")
     boundary, noisy = queue.entry("R-BOUNDARY"), queue.entry("R-NOISY")
@@ -89,7 +94,7 @@ def test_disagreement_on_some_items_outranks_the_same_disagreement_spread_as_sli
 def test_annotator_consistent_disagreement_outranks_splits_by_anyone():
     # before: R-RANDOM first (17 split items against 16); both concentrate disagreement on items
     pilot = _pilot({**_clear_rules(), "R-RANDOM": (30, _random_splits), "R-READINGS": (30, _readings)})
-    queue = pilot_queue(pilot, bootstrap=50)
+    queue = revision_queue(pilot, bootstrap=50)
     order = [e.rule_id for e in queue.rules]
     assert order.index("R-READINGS") < order.index("R-RANDOM")
     readings, random = queue.entry("R-READINGS"), queue.entry("R-RANDOM")

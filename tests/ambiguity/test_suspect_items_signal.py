@@ -8,9 +8,9 @@ import pandas as pd
 
 from calibration.adaptive.irt import fit_irt, suspect_items
 from calibration.ambiguity import signals
-from calibration.ambiguity.queue import Pilot, pilot_queue
+from calibration.ambiguity.queue import revision_queue
 from calibration.guidelines.model import Label, Task
-from calibration.responses import gold_series, item_rules_frame, responses_frame
+from calibration.responses import Annotations, gold_series, item_rules_frame, responses_frame
 
 TASK = Task(type="single_label", labels=[Label(id="YES", name="Yes"), Label(id="NO", name="No")])
 
@@ -49,9 +49,9 @@ def test_a_reversed_quiz_item_is_listed_on_its_rule_in_the_revision_queue() -> N
     responses, gold, rules, graded = _quiz_answers()
     suspects = suspect_items(graded, fit_irt(graded, "2pl"))
     assert "q07" in suspects.index
-    pilot = Pilot(responses, rules, gold, None, TASK)
-    plain = pilot_queue(pilot, bootstrap=0)
-    queue = pilot_queue(pilot, bootstrap=0, item_suspects=suspects)
+    pilot = Annotations(responses=responses, item_rules=rules, gold=gold, declared_task=TASK)
+    plain = revision_queue(pilot, bootstrap=0)
+    queue = revision_queue(pilot, bootstrap=0, item_suspects=suspects)
     rule_a = queue.entry("R-A")
     assert "suspect_items" in rule_a.flags
     evidence = rule_a.signal("suspect_items")

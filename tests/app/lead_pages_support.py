@@ -98,7 +98,7 @@ def round_analysis(ws: Workspace):
     from calibration.rounds import service
 
     data = service.round_responses(ws.engine, ws.round.id)
-    return data, analyse_round(data.guideline, data.responses, data.item_rules, data.gold)
+    return data, analyse_round(data)
 
 
 def texts(at: AppTest) -> str:

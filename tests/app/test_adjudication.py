@@ -20,7 +20,7 @@ def _queue(ws):
 
     data = service.round_responses(ws.engine, ws.round.id)
     decided = service.adjudications(ws.engine, ws.round.id)
-    return data, adjudication_queue(data.guideline, data.responses, data.item_rules, data.gold, decided)
+    return data, adjudication_queue(data, decided)
 
 
 def test_lead_adjudicates_a_disputed_item_and_adds_it_to_the_bank(ws):

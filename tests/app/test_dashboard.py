@@ -168,7 +168,7 @@ def test_demo_workspace_populates_the_dashboard_and_the_weak_annotator_shows(tmp
     name = demo_round_name("1.0.0")
     round_ = service.get_round(demo.engine, name)
     data = service.round_responses(demo.engine, name)
-    analysis = analyse_round(data.guideline, data.responses, data.item_rules, data.gold)
+    analysis = analyse_round(data)
     at = demo.page("dashboard.py", demo.lead).run()
     at.selectbox(key="dash_round").set_value(round_.id).run()
     assert not at.exception

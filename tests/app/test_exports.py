@@ -66,7 +66,7 @@ def test_report_of_a_real_round_has_the_revision_queue_and_escapes_comments(ws):
     from calibration.ambiguity.queue import revision_queue
 
     data, analysis = round_analysis(ws)
-    queue = revision_queue(data.guideline, data.responses, data.item_rules, data.gold, report=analysis.report)
+    queue = revision_queue(data, report=analysis.report)
     page = render_analysis_report(analysis, queue=queue, title=f"Round report: {ws.round.name}")
     assert "<h2>Revision queue</h2>" in page
     first = queue.rules[0]

@@ -34,7 +34,7 @@ def _library_queue(ws):
     from calibration.ambiguity.queue import revision_queue
     from calibration.rounds import service
 
-    return revision_queue(*service.round_responses(ws.engine, ws.round.id))
+    return revision_queue(service.round_responses(ws.engine, ws.round.id))
 
 
 def test_demo_queue_is_populated_with_the_ambiguous_rule_first(ws):
@@ -210,7 +210,7 @@ def test_the_queue_ranks_from_the_dashboards_shared_analysis(ws, monkeypatch):
     expected = [e.rule_id for e in _library_queue(ws).rules]
     st.cache_resource.clear()
     st.cache_data.clear()
-    runs = {"analyse_round": 0, "pilot_queue": 0}
+    runs = {"analyse_round": 0, "revision_queue": 0}
 
     def counted(name, function):
         def wrapper(*args, **kwargs):
@@ -225,8 +225,10 @@ def test_the_queue_ranks_from_the_dashboards_shared_analysis(ws, monkeypatch):
     monkeypatch.setattr(
         analysis_round, "analyse_round", counted("analyse_round", analysis_round.analyse_round)
     )
-    monkeypatch.setattr(queue_module, "pilot_queue", counted("pilot_queue", queue_module.pilot_queue))
-    monkeypatch.setattr(queue_module, "pilot_report", no_second_report)
+    monkeypatch.setattr(
+        queue_module, "revision_queue", counted("revision_queue", queue_module.revision_queue)
+    )
+    monkeypatch.setattr(queue_module, "annotations_report", no_second_report)
     dashboard = ws.page("dashboard.py", ws.lead).run()
     dashboard.selectbox(key="dash_round").set_value(ws.round.id).run()
     assert not dashboard.exception
@@ -234,7 +236,7 @@ def test_the_queue_ranks_from_the_dashboards_shared_analysis(ws, monkeypatch):
     at = _open(ws, ws.lead)  # the same two rounds
     table = frames(at, index="rule_id")[0]
     assert list(table.index) == expected
-    assert runs == {"analyse_round": 2, "pilot_queue": 2}  # no analysis of its own; one queue per round
+    assert runs == {"analyse_round": 2, "revision_queue": 2}  # no analysis of its own; one queue per round
     at.selectbox(key="rq_rule").set_value(table.index[1]).run()
     assert not at.exception
-    assert runs == {"analyse_round": 2, "pilot_queue": 2}
+    assert runs == {"analyse_round": 2, "revision_queue": 2}

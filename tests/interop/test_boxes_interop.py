@@ -186,8 +186,8 @@ def test_labelstudio_round_trip_of_answers_and_gold(guideline, sizes):
         guideline,
         {i: bank[i].input for i in items},
         {i: list(bank[i].rules) for i in items},
-        responses,
-        {i: gold[i] for i in items},
+        responses=responses,
+        gold={i: gold[i] for i in items},
         sizes=sizes,
     )
     assert tasks[0]["data"]["image"] == "images/so-002.png"

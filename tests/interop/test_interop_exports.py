@@ -30,7 +30,7 @@ from calibration.interop.exports import (
 )
 from calibration.interop.labelstudio import read_labelstudio
 from calibration.interop.tables import read_long_csv
-from calibration.responses import responses_frame
+from calibration.responses import Annotations, responses_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +108,7 @@ def test_every_task_type_round_trips_through_labelstudio(request, name):
     responses = responses_frame(rows)
     gold = {next(iter(answers)): next(iter(answers.values()))["ann"]}
     tasks = labelstudio_tasks(
-        guideline, inputs, {i: [guideline.rules[0].id] for i in inputs}, responses, gold
+        guideline, inputs, {i: [guideline.rules[0].id] for i in inputs}, responses=responses, gold=gold
     )
     raw = read_labelstudio(json.dumps(tasks).encode(), "export.json", guideline)
     back = resolve(raw, guideline)
@@ -222,7 +222,11 @@ def test_agreement_csv_has_one_row_per_rule(clauses):
     rules = pd.DataFrame(
         {"item_id": [f"i{n}" for n in range(5)], "rule_id": ["R-INDEM", "R-LIAB"] * 2 + ["R-LIAB"]}
     )
-    table = pd.read_csv(io.StringIO(agreement_csv(frame, clauses, rules, bootstrap=50)))
+    table = pd.read_csv(
+        io.StringIO(
+            agreement_csv(Annotations(responses=frame, item_rules=rules, guideline=clauses), bootstrap=50)
+        )
+    )
     assert sorted(table["rule_id"]) == ["R-INDEM", "R-LIAB"]
     assert table["percent_agreement"].tolist() == [1.0, 1.0]
 
@@ -261,7 +265,7 @@ def test_labelstudio_round_trip_property(answers):
     ]
     frame = responses_frame(rows)
     inputs = {i: TextInput(text=f"text of {i}") for i in answers}
-    tasks = labelstudio_tasks(guideline, inputs, None, frame)
+    tasks = labelstudio_tasks(guideline, inputs, responses=frame)
     back = resolve(read_labelstudio(json.dumps(tasks).encode(), "e.json", guideline), guideline)
     assert _answers(back.responses) == _answers(frame)
     assert {i: x.text for i, x in back.inputs.items()} == {i: x.text for i, x in inputs.items()}

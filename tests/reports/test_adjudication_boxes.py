@@ -6,6 +6,7 @@ import pandas as pd
 
 from calibration.guidelines.loading import load_guideline_text
 from calibration.reports.adjudication import adjudication_queue
+from calibration.responses import Annotations
 from tests.box_guideline import BOXES_YAML
 
 PERSON = {"label": "PERSON", "x": 1, "y": 2, "width": 3, "height": 4}
@@ -24,7 +25,9 @@ def _queue(answers: dict[str, list[list[dict]]]):
     responses = pd.DataFrame(rows)
     item_rules = pd.DataFrame({"item_id": list(answers), "rule_id": "R-PERSON"})
     gold = pd.Series({item.id: item.answer for item in guideline.items}, dtype=object)
-    return adjudication_queue(guideline, responses, item_rules, gold)
+    return adjudication_queue(
+        Annotations(responses=responses, item_rules=item_rules, gold=gold, guideline=guideline)
+    )
 
 
 def test_boxes_a_few_pixels_apart_are_one_answer_not_a_dispute():

@@ -12,7 +12,7 @@ from calibration.agreement.annotators import _alpha_by_rule_per_run, alpha_by_ru
 from calibration.demo import simulate_responses
 from calibration.guidelines.loading import load_guideline
 from calibration.reports.analysis import analyse_round
-from calibration.responses import ITEM, RULE, item_rules_frame
+from calibration.responses import ITEM, RULE, Annotations, item_rules_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +70,12 @@ def test_the_dashboard_matrix_without_gold_is_the_one_pass_matrix():
     guideline = _guideline("contract-clauses")
     responses = simulate_responses(guideline, annotators=4, seed=5)
     item_rules = item_rules_frame(guideline.item_rules())
-    analysis = analyse_round(guideline, responses, item_rules, pd.Series(dtype=object), bootstrap=0)
+    analysis = analyse_round(
+        Annotations(
+            responses=responses, item_rules=item_rules, gold=pd.Series(dtype=object), guideline=guideline
+        ),
+        bootstrap=0,
+    )
     expected = _alpha_by_rule_per_run(responses, guideline.task, item_rules, list(analysis.rules.index))
     expected = expected.reindex(columns=analysis.rules.index)  # the old matrix: columns named as the rules
     expected.index.name = "annotator_id"

@@ -15,7 +15,7 @@ from calibration.reports.analysis import (
     annotator_table,
     robust_z,
 )
-from calibration.responses import gold_series, item_rules_frame
+from calibration.responses import Annotations, gold_series, item_rules_frame
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,9 @@ def pilot(contract):
 
 def test_scores_and_matrix_match_the_gold_engine(contract, pilot):
     responses, item_rules, gold = pilot
-    analysis = analyse_round(contract, responses, item_rules, gold, bootstrap=50)
+    analysis = analyse_round(
+        Annotations(responses=responses, item_rules=item_rules, gold=gold, guideline=contract), bootstrap=50
+    )
     with_gold = responses[responses["item_id"].isin(gold.index)]
     expected = score_annotators(with_gold, gold, contract.task, item_rules, contract.calibration)
     assert analysis.has_gold
@@ -44,14 +46,24 @@ def test_scores_and_matrix_match_the_gold_engine(contract, pilot):
 
 def test_the_weak_annotator_is_an_outlier(contract, pilot):
     responses, item_rules, gold = pilot
-    table = annotator_table(analyse_round(contract, responses, item_rules, gold, bootstrap=0))
+    table = annotator_table(
+        analyse_round(
+            Annotations(responses=responses, item_rules=item_rules, gold=gold, guideline=contract),
+            bootstrap=0,
+        )
+    )
     assert table.index[table["outlier"]].tolist() == ["weak"]
     assert table.loc["weak", "robust_z"] < -3
 
 
 def test_without_gold_the_matrix_is_agreement_with_the_others(contract, pilot):
     responses, item_rules, _ = pilot
-    analysis = analyse_round(contract, responses, item_rules, pd.Series(dtype=object), bootstrap=0)
+    analysis = analyse_round(
+        Annotations(
+            responses=responses, item_rules=item_rules, gold=pd.Series(dtype=object), guideline=contract
+        ),
+        bootstrap=0,
+    )
     assert not analysis.has_gold and analysis.scores.empty
     assert analysis.annotator_rule_kind == "agreement with the others"
     assert analysis.annotator_rule.shape == (5, len(analysis.rules))
@@ -61,8 +73,14 @@ def test_without_gold_the_matrix_is_agreement_with_the_others(contract, pilot):
 
 def test_dashboard_analysis_without_scores_keeps_the_matrix(contract, pilot):
     responses, item_rules, gold = pilot
-    full = analyse_round(contract, responses, item_rules, gold, bootstrap=0)
-    light = analyse_round(contract, responses, item_rules, gold, bootstrap=0, with_scores=False)
+    full = analyse_round(
+        Annotations(responses=responses, item_rules=item_rules, gold=gold, guideline=contract), bootstrap=0
+    )
+    light = analyse_round(
+        Annotations(responses=responses, item_rules=item_rules, gold=gold, guideline=contract),
+        bootstrap=0,
+        with_scores=False,
+    )
     assert light.scores.empty and light.has_gold
     pd.testing.assert_frame_equal(full.annotator_rule, light.annotator_rule)
 

@@ -11,6 +11,7 @@ import pandas as pd
 from calibration.boxes import Box
 from calibration.guidelines.model import Label, Task
 from calibration.reports.adjudication import adjudication_queue
+from calibration.responses import Annotations
 
 TASK = Task(type="boxes", labels=[Label(id=lab, name=lab) for lab in ("car", "person")])
 CAR, PERSON = Box("car", 10.0, 10.0, 60.0, 40.0), Box("person", 100.0, 20.0, 20.0, 60.0)
@@ -44,7 +45,9 @@ def test_boxes_a_pixel_apart_agree_and_the_most_disputed_image_comes_first() -> 
     for item in guideline.items:
         item.answer = gold[item.id]
 
-    queue = adjudication_queue(guideline, responses, item_rules, gold)
+    queue = adjudication_queue(
+        Annotations(responses=responses, item_rules=item_rules, gold=gold, guideline=guideline)
+    )
 
     assert list(queue.index) == ["far", "left"]  # "same" is not disputed; the farthest apart first
     assert set(queue["reason"]) == {"disagreement"}

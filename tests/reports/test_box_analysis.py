@@ -10,6 +10,7 @@ from calibration.boxes import Box
 from calibration.guidelines.loading import load_guideline_text
 from calibration.reports.analysis import analyse_round, annotator_table
 from calibration.reports.charts import alpha_threshold_figure
+from calibration.responses import Annotations
 
 GUIDELINE = """\
 format: 1
@@ -58,7 +59,12 @@ def round_data(n: int = 12) -> tuple[str, pd.DataFrame, pd.DataFrame]:
 def test_analyse_round_of_a_boxes_round() -> None:
     text, responses, item_rules = round_data()
     guideline = load_guideline_text(text)
-    analysis = analyse_round(guideline, responses, item_rules, pd.Series(dtype=object), bootstrap=100)
+    analysis = analyse_round(
+        Annotations(
+            responses=responses, item_rules=item_rules, gold=pd.Series(dtype=object), guideline=guideline
+        ),
+        bootstrap=100,
+    )
     rules = analysis.rules
     assert list(rules.index) == ["R-PERSON", "R-CAR"]
     assert rules.loc["R-CAR", "krippendorff_alpha"] > rules.loc["R-PERSON", "krippendorff_alpha"]
@@ -98,14 +104,22 @@ def test_alpha_threshold_figure_without_intervals_has_no_band() -> None:
 
 
 def test_round_report_of_a_boxes_round_draws_the_alpha_curve() -> None:
-    from calibration.ambiguity.queue import Pilot, pilot_queue
+    from calibration.ambiguity.queue import revision_queue
     from calibration.reports.html import render_analysis_report
 
     text, responses, item_rules = round_data()
     guideline = load_guideline_text(text)
-    analysis = analyse_round(guideline, responses, item_rules, pd.Series(dtype=object), bootstrap=50)
-    queue = pilot_queue(
-        Pilot(responses, item_rules, pd.Series(dtype=object), guideline), report=analysis.report
+    analysis = analyse_round(
+        Annotations(
+            responses=responses, item_rules=item_rules, gold=pd.Series(dtype=object), guideline=guideline
+        ),
+        bootstrap=50,
+    )
+    queue = revision_queue(
+        Annotations(
+            responses=responses, item_rules=item_rules, gold=pd.Series(dtype=object), guideline=guideline
+        ),
+        report=analysis.report,
     )
     page = render_analysis_report(analysis, queue=queue)
     assert "Box alpha by IoU threshold" in page

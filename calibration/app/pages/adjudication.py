@@ -34,7 +34,7 @@ except CalibrationError as error:
     state.render_error(error)
     st.stop()
 guideline = data.guideline
-queue = adjudication_queue(guideline, data.responses, data.item_rules, data.gold, decided)
+queue = adjudication_queue(data, decided)
 if queue.empty:
     st.success("Nothing to adjudicate: every answered item has gold and unanimous answers.")
     st.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from calibration.ambiguity.compare import compare_versions
-from calibration.ambiguity.queue import Pilot
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics
 from calibration.app.widgets.text import escape_markdown
@@ -26,7 +25,7 @@ st.caption(
 
 def _compute(after, *, before_id, before_marker):
     before = state.cached_round_analysis(before_id, before_marker)
-    return compare_versions(Pilot.of(*before), Pilot.of(*after))
+    return compare_versions(before, after)
 
 
 rounds = sorted(service.list_rounds(state.get_engine()), key=lambda r: r.created_at, reverse=True)

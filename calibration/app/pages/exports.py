@@ -37,8 +37,7 @@ def _queue():
         from calibration.ambiguity.queue import revision_queue
     except ImportError:
         return None
-    guideline, responses, item_rules, gold = data
-    return revision_queue(guideline, responses, item_rules, gold, report=analysis.report)
+    return revision_queue(data, report=analysis.report)
 
 
 def _report(name: str = round_.name) -> bytes:
@@ -66,7 +65,7 @@ with left, st.container(border=True):
     st.markdown("**Per-rule agreement** (CSV)")
     st.download_button(
         "Download agreement-per-rule.csv",
-        lambda: agreement_csv(data.responses, data.guideline, data.item_rules, data.gold),
+        lambda: agreement_csv(data),
         file_name=f"{stem}-agreement-per-rule.csv",
         mime="text/csv",
         key="exp_rules",

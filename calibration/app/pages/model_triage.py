@@ -80,13 +80,9 @@ target = left.number_input(
 
 
 def _compute(data, model: str, margin: float, min_items: int, target: float):
-    guideline, people, item_rules, gold = data
     return triage_round(
-        guideline,
-        people,
+        data,
         data.model_responses,
-        gold,
-        item_rules,
         model=model,
         margin=margin,
         min_items=min_items,

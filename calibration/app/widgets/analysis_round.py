@@ -98,8 +98,7 @@ _CACHE_KEY = "_analysis_round_cache_key"
 @state.round_cache
 @st.cache_resource(max_entries=8, show_spinner="Analysing the round…")
 def _shared_analysis(url: str | None, round_id: Any, marker: str, with_scores: bool) -> RoundAnalysis:
-    guideline, responses, item_rules, gold = state.cached_round_analysis(round_id, marker)
-    return analyse_round(guideline, responses, item_rules, gold, with_scores=with_scores)
+    return analyse_round(state.cached_round_analysis(round_id, marker), with_scores=with_scores)
 
 
 def round_analysis(
@@ -140,10 +139,10 @@ def _shared_queue(url: str | None, round_id: Any, marker: str, fitted: str) -> R
     from calibration.ambiguity.queue import revision_queue  # lazy: the dashboard does without
     from calibration.rounds import item_model
 
-    guideline, responses, item_rules, gold = state.cached_round_analysis(round_id, marker)
+    data = state.cached_round_analysis(round_id, marker)
     report = _shared_analysis(url, round_id, marker, False).report  # the dashboard's: the same report
-    suspects = item_model.suspects_of_version(state.get_engine(), guideline.ref) if fitted else None
-    return revision_queue(guideline, responses, item_rules, gold, report=report, item_suspects=suspects)
+    suspects = item_model.suspects_of_version(state.get_engine(), data.guideline.ref) if fitted else None
+    return revision_queue(data, report=report, item_suspects=suspects)
 
 
 def round_queue(round_: Any, fitted: str = "") -> RevisionQueue:
