@@ -43,7 +43,7 @@ from calibration.ambiguity.signals import (
     RuleAgreement,
     SignalCode,
     answer_distribution,
-    answer_text,
+    answer_key,
 )
 from calibration.ambiguity.structure import (
     Structure,
@@ -617,7 +617,7 @@ def describe_item(
         "certainty": certainty,
         "distribution": distribution,
         "majority": next(iter(distribution), None),
-        "gold": None if gold is None else answer_text(gold),
+        "gold": None if gold is None else answer_key(gold),
         "comments": _comments_of(answers),
     }
 

@@ -175,9 +175,14 @@ def _fmt(value: float) -> str:
     return number_text(value)
 
 
-def answer_text(answer: Any) -> str:
-    """A short human form of a canonical answer (label id, joined labels, span list, rating, box counts
-    per label such as ``2 car, 1 person``)."""
+def answer_key(answer: Any) -> str:
+    """A compact key of a canonical answer, the same for equal answers: label id, joined labels
+    (``A+B``), span list (``PER[0:5]``), rating, box counts per label (``2 car, 1 person``).
+
+    Answers are counted by it (`answer_distribution`) and named by it in the evidence (the JSON of
+    `calibration ambiguity`). Not `calibration.reports.tables.answer_text`, which renders one answer
+    in full for a reader (span texts, box coordinates) and needs the task type.
+    """
     if isinstance(answer, tuple):
         if answer and all(hasattr(part, "label") and hasattr(part, "width") for part in answer):
             counts: dict[str, int] = {}
@@ -214,7 +219,7 @@ def answer_distribution(answers: pd.Series) -> dict[str, int]:
     """Counts of each answer (in its short human form), most frequent first."""
     counts: dict[str, int] = {}
     for answer in answers:
-        key = answer_text(answer)
+        key = answer_key(answer)
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -402,7 +407,7 @@ def split_items(mine: pd.DataFrame, *, excess: float = SPLIT_EXCESS, min_answers
         excess: observed minus expected share of split items that fires the signal.
     """
     sizes = mine.groupby(ITEM, sort=False)[ANSWER].agg(
-        lambda a: (len(a), int(pd.Series([answer_text(x) for x in a]).value_counts().iloc[0]))
+        lambda a: (len(a), int(pd.Series([answer_key(x) for x in a]).value_counts().iloc[0]))
     )
     m = np.array([v[0] for v in sizes], dtype=float)
     top = np.array([v[1] for v in sizes], dtype=float)
@@ -603,7 +608,7 @@ def gold_suspect(
     """
     suspects = gold_suspects(responses, gold, item_ids, consensus=consensus)
     parts = [
-        f"{item} (gold {answer_text(row['gold'])}, {row['share']:.0%} answered {answer_text(row['majority'])})"
+        f"{item} (gold {answer_key(row['gold'])}, {row['share']:.0%} answered {answer_key(row['majority'])})"
         for item, row in suspects.iterrows()
     ]
     return _suspects(
@@ -611,8 +616,8 @@ def gold_suspect(
         suspects,
         lambda item, row: {
             "item_id": item,
-            "gold": answer_text(row["gold"]),
-            "majority": answer_text(row["majority"]),
+            "gold": answer_key(row["gold"]),
+            "majority": answer_key(row["majority"]),
             "share": float(row["share"]),
         },
         "no item where the annotators agree against gold",
@@ -874,15 +879,15 @@ def confused_labels(
         fired = fired and at_least(excess, margin)
     pairs = sorted(pair_counts.items(), key=lambda kv: -kv[1])[:5]
     figures = {
-        "pair": [answer_text(first), answer_text(second)],
+        "pair": [answer_key(first), answer_key(second)],
         "share": rate,
         "n_disagreements": total,
         "percent_agreement": percent_agreement,
         "expected_disagreement": expected_disagreement,
         "excess_disagreement": excess,
-        "pairs": [{"labels": [answer_text(a), answer_text(b)], "count": c} for (a, b), c in pairs],
+        "pairs": [{"labels": [answer_key(a), answer_key(b)], "count": c} for (a, b), c in pairs],
     }
-    message = f"{answer_text(first)} vs {answer_text(second)} is {rate:.0%} of the disagreement"
+    message = f"{answer_key(first)} vs {answer_key(second)} is {rate:.0%} of the disagreement"
     return Evidence("confused_labels", bool(fired), message, figures)
 
 

@@ -171,7 +171,12 @@ def rule_table(per_rule: Mapping[str, AnyBlock], titles: Mapping[str, str] | Non
 
 
 def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:
-    """A short, plain-text rendering of a canonical answer (spans as ``"text" LABEL``), '' for none."""
+    """A canonical answer in full for a reader, plain text: spans as ``"text" LABEL``, boxes with their
+    coordinates, rankings as ``a > b``; '' for none.
+
+    Tables, the adjudication queue and reports show it; `calibration.ambiguity.signals.answer_key` is
+    the compact key that counts answers and names them in the ambiguity evidence.
+    """
     if answer is None or (isinstance(answer, float) and np.isnan(answer)):
         return ""
     if task_type == "span":
