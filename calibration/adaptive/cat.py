@@ -70,10 +70,9 @@ import numpy as np
 
 from calibration.adaptive.sequential import QuizStep, item_rank
 from calibration.errors import DataError
+from calibration.sprt import DEFAULT_WIDTH
 
 SelectAt = Literal["cut", "estimate", "none"]
-DEFAULT_WIDTH = 0.1
-"""Half-width of the indifference zone around the mark, in accuracy."""
 DEFAULT_TOP_K = 3
 """Exposure control: the least exposed of this many most informative items is asked."""
 LABEL_SLACK = 2
@@ -113,13 +112,6 @@ def _thetas(a: np.ndarray, b: np.ndarray, rule: np.ndarray, n_rules: int, target
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
     return (lo + hi) / 2
-
-
-def items_to_pass(threshold: float, confidence: float = 0.95, width: float = DEFAULT_WIDTH) -> int:
-    """The fewest items that can pass a rule without an item model: all right, each adding
-    ``log(p1 / p0)`` until ``log(c / (1 - c))`` (12 for a mark of 0.8 at 0.95)."""
-    low, high = max(threshold - width, 0.01), min(threshold + width, 0.99)
-    return math.ceil(math.log(confidence / (1 - confidence)) / math.log(high / low) - 1e-9)
 
 
 @dataclass(frozen=True)

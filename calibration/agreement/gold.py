@@ -73,7 +73,6 @@ from calibration.errors import DataError
 from calibration.guidelines.model import Policy, Task
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
 
-DEFAULT_RULE_THRESHOLD = 0.8
 DEFAULT_MIN_IOU = 0.5  # the Task.min_iou default, for callers that have no task
 _COUNT_COLUMNS = ["n_items", "n_correct", "accuracy"]
 
@@ -401,7 +400,7 @@ def score_against_gold(
         per_rule = pd.DataFrame(columns=_COUNT_COLUMNS, index=pd.Index([], name=RULE))
 
     passed, failed_rules, reasons, more_flags = _judge(policy, accuracy, kappa, per_rule, n_items)
-    threshold = rule_threshold(policy)
+    threshold = policy.rule_threshold
     if 0 < threshold < 1:
         decisions = decide_rules(per_rule, threshold, confidence=policy.decision_confidence)
     else:  # an accuracy of 0 or 1 exactly is no statistical question: the pass marks alone decide
@@ -479,13 +478,6 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def rule_threshold(policy: Policy) -> float:
-    """The accuracy every rule is held to: pass_rule_accuracy, else pass_accuracy, else 0.8."""
-    if policy.pass_rule_accuracy is not None:
-        return policy.pass_rule_accuracy
-    return policy.pass_accuracy if policy.pass_accuracy is not None else DEFAULT_RULE_THRESHOLD
-
-
 def _judge(
     policy: Policy, accuracy: float | None, kappa: float | None, per_rule: pd.DataFrame, n_items: int
 ) -> tuple[bool, list[str], list[str], list[str]]:
@@ -494,7 +486,7 @@ def _judge(
     flags: list[str] = []
     if n_items == 0 or accuracy is None:
         return False, [], ["no answered item has a gold answer"], ["no_gold_items"]
-    threshold = rule_threshold(policy)
+    threshold = policy.rule_threshold
     below = per_rule[per_rule["accuracy"] < threshold] if len(per_rule) else per_rule
     failed_rules = [str(r) for r in below.index]
     if policy.pass_kappa is not None:

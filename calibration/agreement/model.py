@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from calibration.agreement.gold import DEFAULT_RULE_THRESHOLD, GoldScore, answers_credit, score_against_gold
+from calibration.agreement.gold import GoldScore, answers_credit, score_against_gold
 from calibration.agreement.results import jsonable
 from calibration.answers import suggest
 from calibration.errors import DataError
@@ -231,9 +231,7 @@ def certify_model(
     score = score_against_gold(
         scored[[ITEM, ANSWER]], gold, guideline.task, item_rules_frame(guideline.item_rules()), policy
     )
-    threshold = policy.pass_rule_accuracy
-    if threshold is None:
-        threshold = policy.pass_accuracy if policy.pass_accuracy is not None else DEFAULT_RULE_THRESHOLD
+    threshold = policy.rule_threshold
     per_rule = score.per_rule[["n_items", "n_correct", "accuracy"]].copy()
     bounds = [
         wilson_interval(acc * n, int(n), confidence)

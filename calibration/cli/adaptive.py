@@ -161,7 +161,6 @@ def replay_quiz_from_files(
 
     from calibration.adaptive.irt import graded_answers
     from calibration.adaptive.replay import replay_quiz
-    from calibration.agreement.gold import rule_threshold
     from calibration.guidelines.loading import load_guideline
     from calibration.interop import csv_reader
     from calibration.responses import ANNOTATOR, ANSWER, ITEM
@@ -175,7 +174,7 @@ def replay_quiz_from_files(
     graded = graded_answers(frame, pd.Series(gold, dtype=object), guideline.task)
     rules = {item.id: list(item.rules) for item in guideline.items if item.id in gold}
     policy_ = guideline.calibration
-    threshold = rule_threshold(policy_)
+    threshold = policy_.rule_threshold
     if not 0 < threshold < 1:
         from calibration.errors import DataError
 

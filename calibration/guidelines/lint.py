@@ -11,12 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from calibration.adaptive.cat import items_to_pass
-from calibration.agreement.gold import rule_threshold
 from calibration.answers import answer_to_json, parse_answer
 from calibration.errors import AnswerError, Location, Problem
 from calibration.guidelines.model import Guideline
 from calibration.guidelines.yaml_source import FieldPath, SourceMap, format_field
+from calibration.sprt import items_to_pass
 
 SIMILARITY_THRESHOLD = 0.9
 """Cosine similarity (TF-IDF of character 3-5 grams) at or above which two inputs count as near-duplicates.
@@ -108,8 +107,7 @@ def _coverage(guideline: Guideline) -> list[Problem]:
     gold_items = [item for item in guideline.items if item.has_gold]
     needed = 0
     if guideline.calibration.policy == "adaptive":
-        mark = min(max(rule_threshold(guideline.calibration), 0.05), 0.95)
-        needed = items_to_pass(mark, guideline.calibration.decision_confidence)
+        needed = items_to_pass(guideline.calibration.adaptive_mark, guideline.calibration.decision_confidence)
     for r, rule in enumerate(guideline.rules):
         for field, listed, hint in _RULE_PARTS:
             if not getattr(rule, field):

@@ -275,6 +275,10 @@ class Item(Frozen):
 # --------------------------------------------------------------------------- policy, changelog
 
 
+DEFAULT_RULE_THRESHOLD = 0.8
+"""The accuracy a rule is held to when the policy sets neither pass_rule_accuracy nor pass_accuracy."""
+
+
 class Policy(Frozen):
     """How calibration quizzes are built and passed, and what agreement a pilot aims at."""
 
@@ -308,6 +312,18 @@ class Policy(Frozen):
         "every rule is decided (docs/adaptive.md).",
     )
     max_items: int = Field(default=60, ge=1, description="Adaptive quizzes: at most this many items.")
+
+    @property
+    def rule_threshold(self) -> float:
+        """The accuracy every rule is held to: pass_rule_accuracy, else pass_accuracy, else 0.8."""
+        if self.pass_rule_accuracy is not None:
+            return self.pass_rule_accuracy
+        return self.pass_accuracy if self.pass_accuracy is not None else DEFAULT_RULE_THRESHOLD
+
+    @property
+    def adaptive_mark(self) -> float:
+        """The rule mark an adaptive quiz tests: `rule_threshold` kept within [0.05, 0.95]."""
+        return min(max(self.rule_threshold, 0.05), 0.95)
 
 
 class ChangelogEntry(Frozen):

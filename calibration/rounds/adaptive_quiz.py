@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calibration.adaptive.cat import AdaptiveBank, AdaptiveStep
-from calibration.agreement.gold import answers_credit, rule_threshold
+from calibration.agreement.gold import answers_credit
 from calibration.answers import parse_answer
 from calibration.errors import CalibrationError
 from calibration.rounds import sampling
@@ -147,7 +147,7 @@ def gold_labels(
 
 
 def _threshold(guideline: Guideline) -> float:
-    return min(max(rule_threshold(guideline.calibration), 0.05), 0.95)
+    return guideline.calibration.adaptive_mark
 
 
 def _step(
