@@ -1,34 +1,8 @@
-"""Guideline calibration trainer: guidelines as code, per-rule agreement, calibration rounds."""
+"""Guideline calibration trainer: guidelines as code, per-rule agreement, calibration rounds.
 
-from calibration.answers import Span, answer_to_json, parse_answer
-from calibration.boxes import Box, BoxScore, score_boxes
-from calibration.errors import (
-    AnswerError,
-    CalibrationError,
-    ConflictError,
-    DataError,
-    GuidelineError,
-    Location,
-    NotFoundError,
-    PermissionDenied,
-    Problem,
-)
+Every package's ``__init__`` is a docstring only (and this one the version): import from the modules
+(`calibration.answers`, `calibration.responses`, `calibration.errors`, `calibration.boxes`, ...), so
+``import calibration.X`` loads no more than X needs. See docs/architecture.md.
+"""
 
-__all__ = [
-    "AnswerError",
-    "Box",
-    "BoxScore",
-    "CalibrationError",
-    "ConflictError",
-    "DataError",
-    "GuidelineError",
-    "Location",
-    "NotFoundError",
-    "PermissionDenied",
-    "Problem",
-    "Span",
-    "answer_to_json",
-    "parse_answer",
-    "score_boxes",
-]
 __version__ = "0.1.0"

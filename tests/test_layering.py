@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
@@ -69,4 +70,68 @@ def test_importers_return_what_they_read_and_never_touch_the_store() -> None:
                 ("from calibration.rounds", "import calibration.rounds")
             ) or stripped.startswith(("from calibration.storage", "import calibration.storage")):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {stripped}")
+    assert offenders == []
+
+
+# The bottom layer: the canonical answer, the responses table and the guideline models. It may import
+# these modules and nothing else of ours (not agreement, adaptive, reports ...), at the top or lazily.
+BOTTOM_FILES = ("answers.py", "responses.py", "errors.py", "boxes.py", "tokens.py", "sprt.py", "guidelines")
+BOTTOM_MODULES = (
+    "calibration.answers",
+    "calibration.responses",
+    "calibration.errors",
+    "calibration.boxes",
+    "calibration.tokens",
+    "calibration.sprt",
+    "calibration.guidelines",
+)
+
+
+def _imported_modules(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_the_bottom_layer_imports_nothing_above_it() -> None:
+    """guidelines/, answers, responses (and errors, boxes, tokens, sprt) never import agreement, adaptive ..."""
+    files = [
+        p
+        for name in BOTTOM_FILES
+        for p in ((ROOT / name).rglob("*.py") if name == "guidelines" else [ROOT / name])
+    ]
+    assert len(files) > 10
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in files
+        for line, module in _imported_modules(path)
+        if module.startswith("calibration")
+        and not any(module == allowed or module.startswith(allowed + ".") for allowed in BOTTOM_MODULES)
+    ]
+    assert offenders == []
+
+
+def test_every_package_init_is_a_docstring_only() -> None:
+    """One style for every package's public face: a docstring naming its modules; no re-exports."""
+    offenders = []
+    for path in ROOT.rglob("__init__.py"):
+        if "migrations" in path.relative_to(ROOT).parts:
+            continue
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        docstring = bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+        rest = [
+            node
+            for node in body[1:]
+            if not (
+                path.parent == ROOT
+                and isinstance(node, ast.Assign)
+                and [getattr(t, "id", None) for t in node.targets] == ["__version__"]
+            )
+        ]
+        if not docstring or rest:
+            offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []

@@ -1,6 +1,7 @@
-"""Adaptive calibration: the item and annotator model (IRT) fitted from answers on gold items.
+"""Adaptive calibration: item and annotator models, sequential rule decisions, adaptive quizzes and pilots.
 
-Public API: `calibration.adaptive.irt` (``fit_irt``, ``ItemModel``, ``graded_answers``,
-``item_information``, ``ability_eap``). The per-rule pass/fail/undecided decisions live in
-`calibration.agreement.decisions`. See docs/adaptive.md.
+Modules: `irt` (``fit_irt``, ``ItemModel``, ``graded_answers``, ``item_information``,
+``ability_eap``), `cat` (the next quiz item, ``items_to_pass``), `sequential` (stop a rule early),
+`pilot` (the next pilot item, control slice), `replay` and `pilot_replay` (replays of finished rounds).
+The per-rule pass/fail/undecided decisions live in `calibration.agreement.decisions`. See docs/adaptive.md.
 """

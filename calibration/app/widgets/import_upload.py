@@ -17,8 +17,8 @@ from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
-from calibration.interop import FORMATS, UnknownLabelsError
-from calibration.interop.importing import MAX_IMPORT_BYTES
+from calibration.interop.common import UnknownLabelsError
+from calibration.interop.importing import FORMATS, MAX_IMPORT_BYTES
 from calibration.rounds.importing import ImportReport, import_file
 
 FORMAT_NAMES = {
