@@ -40,6 +40,20 @@ def _queue():
     return revision_queue(data, report=analysis.report)
 
 
+def _download(label: str, make, name: str, key: str, *, mime: str = "text/csv", **options) -> None:
+    """A download button of the file `stem`-`name`, made when clicked (`make`)."""
+    st.download_button(
+        label,
+        make,
+        file_name=f"{stem}-{name}",
+        mime=mime,
+        key=key,
+        on_click="ignore",  # no rerun: it renews every file id, and a quick next click found none
+        icon=options.pop("icon", ":material/download:"),
+        **options,
+    )
+
+
 def _report(name: str = round_.name) -> bytes:
     return render_analysis_report(analysis, queue=_queue(), title=f"Round report: {name}").encode("utf-8")
 
@@ -53,45 +67,27 @@ with left, st.container(border=True):
     st.markdown("**Responses** (CSV)")
     st.caption("One row per answer: item_id, annotator_id, answer, confidence, unclear, comment... "
                "The same long table `calibration agreement` reads.")  # fmt: skip
-    st.download_button(
+    _download(
         "Download responses.csv",
         lambda: responses_csv(data.responses, task_type),
-        file_name=f"{stem}-responses.csv",
-        mime="text/csv",
-        key="exp_responses",
-        on_click="ignore",  # no rerun: it renews every file id, and a quick next click found none
-        icon=":material/download:",
+        "responses.csv",
+        "exp_responses",
     )
     st.markdown("**Per-rule agreement** (CSV)")
-    st.download_button(
-        "Download agreement-per-rule.csv",
-        lambda: agreement_csv(data),
-        file_name=f"{stem}-agreement-per-rule.csv",
-        mime="text/csv",
-        key="exp_rules",
-        on_click="ignore",
-        icon=":material/download:",
+    _download(
+        "Download agreement-per-rule.csv", lambda: agreement_csv(data), "agreement-per-rule.csv", "exp_rules"
     )
 with right, st.container(border=True):
     st.markdown("**Annotator scores** (CSV)")
-    st.download_button(
-        "Download scores.csv",
-        lambda: scores_csv(analysis),
-        file_name=f"{stem}-scores.csv",
-        mime="text/csv",
-        key="exp_scores",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    _download("Download scores.csv", lambda: scores_csv(analysis), "scores.csv", "exp_scores")
     st.markdown("**Shareable report** (HTML)")
     st.caption("One self-contained page: per-rule table, charts and the revision queue; opens offline.")
-    st.download_button(
+    _download(
         "Download the report",
         _report,
-        file_name=f"{stem}-report.html",
+        "report.html",
+        "exp_report",
         mime="text/html",
-        key="exp_report",
-        on_click="ignore",
         icon=":material/description:",
         type="primary",
     )

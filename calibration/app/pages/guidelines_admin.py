@@ -56,6 +56,15 @@ def _images(ref: str):
     return read_guideline_file(path).images if path else None
 
 
+def _show_problems(problems, name: str, advice: str) -> None:
+    """The problems of guideline file `name`, counted, then one per line as the CLI prints them."""
+    st.error(
+        f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {escape_markdown(name)}: {advice}",
+        icon=":material/error:",
+    )
+    st.code("\n".join(str(p) for p in problems), language=None)
+
+
 # ----------------------------------------------------------------- drafts waiting for a person
 published_draft = st.session_state.pop("gadm_draft_published", None)
 if published_draft is not None:  # said after the rerun that took the draft off the list
@@ -73,13 +82,7 @@ if drafts:
         loaded_draft = read_guideline_file(draft_file.path)
         draft = loaded_draft.guideline
     except CalibrationError as error:
-        problems = error.problems
-        st.error(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {escape_markdown(draft_ref)}: "
-            "fix the file before publishing it.",
-            icon=":material/error:",
-        )
-        st.code("\n".join(str(p) for p in problems), language=None)
+        _show_problems(error.problems, draft_ref, "fix the file before publishing it.")
     else:
         st.success(f"{draft.ref} is valid.", icon=":material/check_circle:")
         if draft.changelog:
@@ -116,13 +119,7 @@ if source == "Upload a file":
         data = upload.getvalue()
         candidate, problems = _validated(upload.name, hashlib.sha256(data).hexdigest(), data)
         if problems:
-            count = len(problems)
-            st.error(
-                f"{count} problem{'s' if count != 1 else ''} in {escape_markdown(upload.name)}: "
-                "fix them and upload again.",
-                icon=":material/error:",
-            )
-            st.code("\n".join(str(p) for p in problems), language=None)
+            _show_problems(problems, upload.name, "fix them and upload again.")
         else:
             st.success(f"{candidate.ref} is valid.", icon=":material/check_circle:")
             st.session_state["gadm_uploaded"] = candidate

@@ -41,38 +41,49 @@ _DRY_RUN = "imp_dry_run"  # (signature, report or error) of the last dry run
 _RECHECK = "imp_recheck"  # set when renames were applied: check again without another click
 
 
+_OPTION_INPUTS = {  # format -> (importer option, label, widget key, placeholder)
+    "labelstudio": (
+        "control",
+        "Control tag name (only when the labeling config has several answer controls)",
+        "imp_control",
+        "e.g. sentiment",
+    ),
+    "argilla": (
+        "question",
+        "Question name (only when the dataset has several label questions)",
+        "imp_question",
+        "e.g. label",
+    ),
+    "csv-wide": (
+        "ignore_columns",
+        "Columns to ignore (comma-separated; not annotators)",
+        "imp_ignore",
+        "e.g. text, notes",
+    ),
+    "coco": (
+        "annotator",
+        "Annotator of the file (optional; default: an annotator field on each annotation, else the file name)",
+        "imp_annotator",
+        "e.g. bea",
+    ),
+    "cvat": (
+        "annotator",
+        "Annotator of the file (optional; default: the job's assignee, else the file name)",
+        "imp_annotator",
+        "e.g. bea",
+    ),
+}
+
+
 def _options(fmt: str) -> dict[str, Any]:
     """The importer options for `fmt`, from inputs shown only for the formats that take them."""
-    if fmt == "labelstudio":
-        control = st.text_input(
-            "Control tag name (only when the labeling config has several answer controls)",
-            key="imp_control",
-            placeholder="e.g. sentiment",
-        )
-        return {"control": control.strip() or None}
-    if fmt == "argilla":
-        question = st.text_input(
-            "Question name (only when the dataset has several label questions)",
-            key="imp_question",
-            placeholder="e.g. label",
-        )
-        return {"question": question.strip() or None}
-    if fmt == "csv-wide":
-        ignore = st.text_input(
-            "Columns to ignore (comma-separated; not annotators)",
-            key="imp_ignore",
-            placeholder="e.g. text, notes",
-        )
-        return {"ignore_columns": [c.strip() for c in ignore.split(",") if c.strip()]}
-    if fmt in ("coco", "cvat"):
-        default = "an annotator field on each annotation" if fmt == "coco" else "the job's assignee"
-        annotator = st.text_input(
-            f"Annotator of the file (optional; default: {default}, else the file name)",
-            key="imp_annotator",
-            placeholder="e.g. bea",
-        )
-        return {"annotator": annotator.strip() or None}
-    return {}
+    if fmt not in _OPTION_INPUTS:
+        return {}
+    option, label, key, placeholder = _OPTION_INPUTS[fmt]
+    value = st.text_input(label, key=key, placeholder=placeholder).strip()
+    if option == "ignore_columns":
+        return {option: [c.strip() for c in value.split(",") if c.strip()]}
+    return {option: value or None}
 
 
 def _signature(*parts: Any) -> str:
