@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
-from calibration.cli.common import add_database_option
+from calibration.cli.common import add_database_option, add_verb_group
 from calibration.cli.common import open_engine as _engine
 
 if TYPE_CHECKING:
@@ -18,12 +17,13 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    irt = subparsers.add_parser(
+    irt_verbs = add_verb_group(
+        subparsers,
         "irt",
+        metavar="VERB",
         help="the item and annotator model (IRT) of a guideline version",
         description="Item response theory: per-item difficulty and discrimination, per-annotator ability.",
     )
-    irt_verbs = irt.add_subparsers(dest="irt_command", metavar="VERB")
     fit = add_database_option(
         irt_verbs.add_parser(
             "fit",
@@ -41,14 +41,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     fit.add_argument("--json", action="store_true", help="print the estimates as JSON")
     fit.set_defaults(handler=run_irt_fit)
-    irt.set_defaults(handler=lambda _args: _help(irt))
 
-    replay = subparsers.add_parser(
+    replay_verbs = add_verb_group(
+        subparsers,
         "replay",
+        metavar="VERB",
         help="replay quizzes on answers already given: what a fixed or adaptive quiz would have used",
         description="Replay on existing answers what a quiz policy would have asked and decided.",
     )
-    replay_verbs = replay.add_subparsers(dest="replay_command", metavar="VERB")
     quiz = replay_verbs.add_parser(
         "quiz",
         help="replay each annotator's quiz on their own answers",
@@ -100,12 +100,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pilot.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the order and the bootstrap")
     pilot.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pilot.set_defaults(handler=run_replay_pilot)
-    replay.set_defaults(handler=lambda _args: _help(replay))
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def run_irt_fit(args: argparse.Namespace) -> int:

@@ -111,6 +111,29 @@ def add_root_option(
     return parser
 
 
+def add_verb_group(
+    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    *,
+    metavar: str = "ACTION",
+    **options: Any,
+) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    """A command with verbs of its own (``calibration db upgrade``): the sub-parsers to add the verbs to.
+
+    The command without a verb prints its help on stderr and exits 2 (misuse). `options` (help,
+    description) go to ``add_parser``.
+    """
+    group = subparsers.add_parser(name, **options)
+    verbs = group.add_subparsers(dest=f"{name}_command", metavar=metavar, parser_class=type(group))
+    group.set_defaults(handler=lambda _args: _print_help(group))
+    return verbs
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
 def open_engine(args: argparse.Namespace, *, migrate: bool = True, existing: bool = False) -> Any:
     """The engine for ``args.database_url`` (else $CALIBRATION_DATABASE_URL), migrated to the latest schema.
 

@@ -10,19 +10,19 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from calibration.cli.common import add_database_option as _with_database
-from calibration.cli.common import add_output_option, positive_days
+from calibration.cli.common import add_output_option, add_verb_group, positive_days
 from calibration.cli.common import open_engine as _engine
 from calibration.errors import CalibrationError, file_error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the storage verbs to the `calibration` command."""
-    db = subparsers.add_parser("db", help="database maintenance", description="Database maintenance.")
-    db_verbs = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=type(db))
+    db_verbs = add_verb_group(
+        subparsers, "db", help="database maintenance", description="Database maintenance."
+    )
     upgrade = _with_database(
         db_verbs.add_parser("upgrade", help="create or migrate the database to the latest schema")
     )
@@ -30,7 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     status = _with_database(db_verbs.add_parser("status", help="schema revision and rows per table"))
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=run_db_status)
-    db.set_defaults(handler=_usage(db))
 
     publish = _with_database(
         subparsers.add_parser(
@@ -45,10 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     publish.set_defaults(handler=run_publish)
 
-    round_ = subparsers.add_parser(
-        "round", help="create rounds and follow their progress", description="Rounds."
+    round_verbs = add_verb_group(
+        subparsers, "round", help="create rounds and follow their progress", description="Rounds."
     )
-    round_verbs = round_.add_subparsers(dest="round_command", metavar="ACTION", parser_class=type(round_))
     create = _with_database(round_verbs.add_parser("create", help="create a pilot or calibration round"))
     create.add_argument("name", metavar="NAME", help="unique round name")
     create.add_argument(
@@ -86,10 +84,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     listing = _with_database(round_verbs.add_parser("list", help="list rounds"))
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=run_round_list)
-    round_.set_defaults(handler=_usage(round_))
 
-    export = subparsers.add_parser("export", help="export data from the store", description="Exports.")
-    export_verbs = export.add_subparsers(dest="export_command", metavar="WHAT", parser_class=type(export))
+    export_verbs = add_verb_group(
+        subparsers, "export", metavar="WHAT", help="export data from the store", description="Exports."
+    )
     responses = _with_database(
         export_verbs.add_parser(
             "responses",
@@ -110,10 +108,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add_output_option(responses)
     responses.set_defaults(handler=run_export_responses)
-    export.set_defaults(handler=_usage(export))
 
-    user = subparsers.add_parser("user", help="user accounts", description="User accounts.")
-    user_verbs = user.add_subparsers(dest="user_command", metavar="ACTION", parser_class=type(user))
+    user_verbs = add_verb_group(subparsers, "user", help="user accounts", description="User accounts.")
     add = _with_database(user_verbs.add_parser("add", help="add a user (e.g. the first lead)"))
     add.add_argument("name", metavar="NAME", help="unique display name")
     add.add_argument("--email", default=None, help="sign-in email")
@@ -122,7 +118,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
     add.set_defaults(handler=run_user_add)
-    user.set_defaults(handler=_usage(user))
 
     invite = _with_database(
         subparsers.add_parser(
@@ -139,14 +134,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--base-url", default=None, metavar="URL", help="app address; prints the full link URL/?invite=TOKEN"
     )
     invite.set_defaults(handler=run_invite)
-
-
-def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    def handler(_args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return 2
-
-    return handler
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
