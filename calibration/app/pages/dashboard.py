@@ -10,7 +10,7 @@ import streamlit as st
 from calibration.app import state
 from calibration.app.widgets.adaptive_pilot import adaptive_pilot_panel
 from calibration.app.widgets.analysis_round import (
-    chart_event,
+    clickable_chart,
     format_statistics,
     pick_round,
     round_analysis,
@@ -145,10 +145,7 @@ st.dataframe(
         ),
     },
 )
-returned = st.plotly_chart(
-    figures["rules"], key="dash_rule_chart", on_select="rerun", selection_mode="points", width="stretch"
-)
-clicked = selected_rule(chart_event("dash_rule_chart", returned))
+clicked = selected_rule(clickable_chart(figures["rules"], "dash_rule_chart"))
 rule_ids = list(analysis.rules.index)
 if clicked in rule_ids and st.session_state.get("dash_last_click") != clicked:
     # a new click on a bar chooses the rule below (the select box stays usable afterwards)
@@ -183,14 +180,7 @@ with st.container(border=True):
     st.caption(f"{len(item_ids)} items; {order_text}. Answers per annotator, and gold when known.")
     show_items(side, "dash_rule_items")
     if rule_id in analysis.confusions:
-        conf_event = st.plotly_chart(
-            analysis.confusion_figure(rule_id),
-            key="dash_confusion",
-            on_select="rerun",
-            selection_mode="points",
-            width="stretch",
-        )
-        point = selected_point(chart_event("dash_confusion", conf_event))
+        point = selected_point(clickable_chart(analysis.confusion_figure(rule_id), "dash_confusion"))
         if point and point.get("x") is not None and point.get("y") is not None:
             row_label, column_label = str(point["y"]), str(point["x"])
             if guideline.task.type == "boxes":  # labels of boxes matched at min_iou, not whole answers
@@ -209,10 +199,7 @@ st.subheader(f"Annotators by rule ({analysis.annotator_rule_kind})")
 if analysis.annotator_rule.empty:
     st.caption("Not enough answers per annotator and rule to draw this.")
 else:
-    heat_event = st.plotly_chart(
-        figures["annotators"], key="dash_heat", on_select="rerun", selection_mode="points", width="stretch"
-    )
-    point = selected_point(chart_event("dash_heat", heat_event))
+    point = selected_point(clickable_chart(figures["annotators"], "dash_heat"))
     if point and point.get("x") and point.get("y"):
         cell_rule, annotator = str(point["x"]), str(point["y"])
         cell_items = items_of_rule(data.item_rules, cell_rule)
@@ -229,10 +216,7 @@ st.subheader(
 if analysis.pairs.empty:
     st.caption("No pair of annotators shares enough items.")
 else:
-    pair_event = st.plotly_chart(
-        figures["pairs"], key="dash_pairs", on_select="rerun", selection_mode="points", width="stretch"
-    )
-    point = selected_point(chart_event("dash_pairs", pair_event))
+    point = selected_point(clickable_chart(figures["pairs"], "dash_pairs"))
     if point and point.get("x") and point.get("y") and point["x"] != point["y"]:
         first, second = str(point["y"]), str(point["x"])
         if guideline.task.type == "boxes":  # boxes a pixel apart agree

@@ -30,6 +30,16 @@ def _done(message: str) -> None:
     st.rerun()
 
 
+def _act(change, message: str) -> None:
+    """Make the service `change` (a call); its error in words, else `message` after a rerun."""
+    try:
+        change()
+    except CalibrationError as error:
+        state.render_error(error)
+    else:
+        _done(message)
+
+
 notice = st.session_state.pop("users_notice", None)
 if notice:
     st.success(state.escape_markdown(notice), icon=":material/check_circle:")
@@ -142,12 +152,10 @@ with st.container(border=True):
         key=f"users_role_{person.id}",
     )
     if right.button("Change the role", key="users_set_role", disabled=new_role == person.role):
-        try:
-            service.set_role(engine, person, new_role, actor=user)
-        except CalibrationError as error:
-            state.render_error(error)
-        else:
-            _done(f"{person.name} is now {ROLE_LABELS[new_role].lower()}.")
+        _act(
+            lambda: service.set_role(engine, person, new_role, actor=user),
+            f"{person.name} is now {ROLE_LABELS[new_role].lower()}.",
+        )
 
     left, right = st.columns(2)
     if person.active:
@@ -162,12 +170,7 @@ with st.container(border=True):
         ):
             st.session_state["users_pending"] = ("deactivate", person.id)  # asks to confirm below
     elif left.button("Reactivate", key="users_reactivate", icon=":material/person_check:"):
-        try:
-            service.reactivate_user(engine, person, actor=user)
-        except CalibrationError as error:
-            state.render_error(error)
-        else:
-            _done(f"{person.name} can sign in again.")
+        _act(lambda: service.reactivate_user(engine, person, actor=user), f"{person.name} can sign in again.")
 
     if right.button(
         "Reset the password",

@@ -217,6 +217,12 @@ def selected_point(event: Any) -> dict[str, Any] | None:
     return point
 
 
+def clickable_chart(figure: Any, key: str) -> Any:
+    """Show `figure` full width, a click on a point rerunning the page; its selection (`chart_event`)."""
+    returned = st.plotly_chart(figure, key=key, on_select="rerun", selection_mode="points", width="stretch")
+    return chart_event(key, returned)
+
+
 def chart_event(key: str, returned: Any) -> Any:
     """The selection of a chart: what `st.plotly_chart` returned, else what session state holds."""
     if returned is not None:
