@@ -7,6 +7,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.navigation import spec
+from calibration.app.widgets.choice import pick_one
 from calibration.app.widgets.import_upload import import_section
 from calibration.app.widgets.quiz_preview import preview_quiz
 from calibration.app.widgets.round_manager import manage_demo, manage_round, show_notice
@@ -182,19 +183,15 @@ if not rounds:
     st.stop()
 
 # ----------------------------------------------------------------- one round
-by_id = {r.id: r for r in rounds}
-if st.session_state.get("rounds_pick") not in by_id:  # the newest round that is not archived
-    st.session_state["rounds_pick"] = next((r.id for r in rounds if not r.archived), rounds[0].id)
-chosen = st.selectbox(
+round_ = pick_one(
     "Round",
-    list(by_id),
-    format_func=lambda i: (
-        f"{by_id[i].name} · {by_id[i].kind} · {by_id[i].guideline_ref} · {by_id[i].status}"
-        + (" · archived" if by_id[i].archived else "")
-    ),
+    {r.id: r for r in rounds},
     key="rounds_pick",
+    default=next((r.id for r in rounds if not r.archived), rounds[0].id),  # the newest not archived
+    describe=lambda r: (
+        f"{r.name} · {r.kind} · {r.guideline_ref} · {r.status}" + (" · archived" if r.archived else "")
+    ),
 )
-round_ = by_id[chosen]
 
 st.subheader(state.escape_markdown(round_.name), anchor=False)
 st.caption(

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from calibration.app import state
+from calibration.app.widgets.choice import pick_one
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 from calibration.storage.repository import Role
@@ -127,19 +128,15 @@ with right, st.container(border=True):
 
 # ----------------------------------------------------------------- one user
 st.subheader("Manage a user", anchor=False)
-by_id = {p.id: p for p in people}
-if st.session_state.get("users_pick") not in by_id:
-    st.session_state["users_pick"] = user.id
-chosen = st.selectbox(
+person = pick_one(
     "User",
-    list(by_id),
-    format_func=lambda i: (
-        f"{by_id[i].name} · {ROLE_LABELS.get(by_id[i].role, by_id[i].role)}"
-        + ("" if by_id[i].active else " · deactivated")
-    ),
+    {p.id: p for p in people},
     key="users_pick",
+    default=user.id,
+    describe=lambda p: (
+        f"{p.name} · {ROLE_LABELS.get(p.role, p.role)}" + ("" if p.active else " · deactivated")
+    ),
 )
-person = by_id[chosen]
 me = person.id == user.id
 
 with st.container(border=True):
