@@ -188,31 +188,31 @@ def run_round_create(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
     engine = _engine(args)
+    common = {
+        "actor": service.SYSTEM,
+        "annotators": _names(args.annotators),
+        "seed": args.seed,
+        "cite_rules": args.cite_rules,
+    }
     if args.kind == "pilot":
         round_ = service.create_pilot_round(
             engine,
             args.name,
             args.guideline,
-            actor=service.SYSTEM,
-            annotators=_names(args.annotators),
             overlap=args.overlap,
             item_ids=_names(args.items) or None,
-            seed=args.seed,
-            cite_rules=args.cite_rules,
             adaptive=args.adaptive,
             control_fraction=args.control_fraction,
+            **common,
         )
     else:
         round_ = service.create_calibration_round(
             engine,
             args.name,
             args.guideline,
-            actor=service.SYSTEM,
-            annotators=_names(args.annotators),
             items_per_quiz=args.items_per_quiz,
             min_items_per_rule=args.min_items_per_rule,
-            seed=args.seed,
-            cite_rules=args.cite_rules,
+            **common,
         )
     print(f"created {round_.kind} round {round_.name!r} on {round_.guideline_ref}")
     return 0
