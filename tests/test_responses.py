@@ -42,3 +42,56 @@ def test_canonical_answers_names_the_row_of_a_bad_answer() -> None:
     with pytest.raises(AnswerError) as error:
         canonical_answers(frame, TASK, path="r.csv")
     assert str(error.value).startswith("r.csv: row 3: answer: item 'i2': unknown label 'C'")
+
+
+# --------------------------------------------------------------------------- the one input bundle
+
+
+def _contracts():
+    from pathlib import Path
+
+    from calibration.guidelines.loading import load_guideline
+
+    return load_guideline(Path(__file__).resolve().parents[1] / "guidelines/contract-clauses/1.0.0.yaml")
+
+
+def test_annotations_are_built_by_keyword_and_of_fills_the_guidelines_map_and_gold() -> None:
+    from calibration.responses import Annotations
+
+    guideline = _contracts()
+    item = guideline.items[0]
+    responses = responses_frame([{"item_id": item.id, "annotator_id": "ann", "answer": "X"}])
+    with pytest.raises(TypeError):
+        Annotations(responses, item_rules_frame({}))  # type: ignore[misc]  # no positional order to drift
+    data = Annotations.of(responses, guideline=guideline)
+    assert data.item_rules.equals(item_rules_frame(guideline.item_rules()))
+    assert data.gold.equals(gold_series(guideline.gold_answers()))
+    assert data.task == guideline.task and data.rule_ids == list(item.rules)
+    bare = Annotations(responses=responses, item_rules=data.item_rules)
+    assert bare.gold.empty and bare.target == 0.8
+    with pytest.raises(DataError, match="a round analysis needs the guideline version"):
+        bare.require_guideline("a round analysis")
+
+
+def test_a_rounds_answers_and_an_import_are_annotations() -> None:
+    """What the store and the importers return passes to every analysis as it is."""
+    import dataclasses
+
+    from calibration.interop.common import ImportResult
+    from calibration.responses import Annotations
+    from calibration.rounds.status import RoundResponses
+
+    for kind in (RoundResponses, ImportResult):
+        assert issubclass(kind, Annotations)
+        fields = {f.name for f in dataclasses.fields(kind)}
+        assert {"responses", "item_rules", "gold", "guideline"} <= fields
+
+
+def test_policy_rule_threshold_and_adaptive_mark() -> None:
+    from calibration.guidelines.model import Policy
+
+    assert Policy().rule_threshold == 0.8
+    assert Policy(pass_accuracy=0.7).rule_threshold == 0.7
+    assert Policy(pass_accuracy=0.7, pass_rule_accuracy=0.9).rule_threshold == 0.9
+    assert Policy(pass_rule_accuracy=1.0).adaptive_mark == 0.95
+    assert Policy(pass_rule_accuracy=0.0).adaptive_mark == 0.05
