@@ -1,7 +1,7 @@
 """Imported answers into the store: a pilot round made from a tool's export, or answers added to a pilot.
 
 One writer stores imported answers (`_store_answers`: annotators, one finished attempt each, their
-assignments and answers). `import_file` reads a labeling tool's export (`calibration.interop.read_import`)
+assignments and answers). `import_file` reads a labeling tool's export (`calibration.interop.importing.read_import`)
 and stores it as a new pilot round with `import_pilot_round`; `import_responses` adds a table of answers
 to an existing pilot round. Each is one transaction: an import writes everything or nothing.
 """
