@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from calibration.cli.common import add_database_option
+from calibration.cli.common import add_database_option, add_verb_group
 from calibration.cli.common import open_engine as _engine
 from calibration.errors import CalibrationError, Location, NotFoundError
 
@@ -27,12 +27,12 @@ ROLES = ("lead", "author", "annotator")
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``calibration users ACTION`` to the `calibration` command."""
-    users = subparsers.add_parser(
+    verbs = add_verb_group(
+        subparsers,
         "users",
         help="list and manage user accounts (the Users page)",
         description="List and manage user accounts, with the Users page's checks.",
     )
-    verbs = users.add_subparsers(dest="users_command", metavar="ACTION", parser_class=type(users))
 
     listing = add_database_option(
         verbs.add_parser("list", help="every user with role, status and password state")
@@ -80,12 +80,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         parser = _common(verbs.add_parser(verb, help=text))
         parser.add_argument("user", metavar="USER", help="name or email")
         parser.set_defaults(handler=handler)
-
-    def usage(_args: argparse.Namespace) -> int:
-        users.print_help(sys.stderr)
-        return 2
-
-    users.set_defaults(handler=usage)
 
 
 def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
