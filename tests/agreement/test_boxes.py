@@ -383,7 +383,7 @@ def test_agreement_report_of_a_boxes_task_with_gold_has_the_mean_box_f1_per_rule
         ]
     )
     item_rules = pd.DataFrame({"item_id": ["img1", "img2", "img3"], "rule_id": ["both", "cars", "cars"]})
-    report = agreement_report(responses, TASK, item_rules, gold, bootstrap=0)
+    report = agreement_report(responses, TASK, item_rules=item_rules, gold=gold, bootstrap=0)
     assert report.overall.to_dict()["gold_accuracy"] == pytest.approx((1 + 2 / 3 + 1 + 0) / 4)
     assert report.overall.to_dict()["n_gold_answers"] == 4 and report.overall.to_dict()["gold_kappa"] is None
     assert report.per_rule["both"].to_dict()["gold_accuracy"] == pytest.approx((1 + 2 / 3) / 2)
@@ -394,7 +394,7 @@ def test_agreement_report_of_a_boxes_task_with_gold_has_the_mean_box_f1_per_rule
     assert (
         json.loads(json.dumps(report.to_dict(), allow_nan=False))["per_rule"]["cars"]["gold_accuracy"] == 0.5
     )
-    without = agreement_report(responses, TASK, item_rules, bootstrap=0)
+    without = agreement_report(responses, TASK, item_rules=item_rules, bootstrap=0)
     assert "gold_accuracy" not in without.per_rule["cars"].to_dict()  # no gold given: no gold fields
 
 
