@@ -190,7 +190,6 @@ def test_every_rule_with_too_few_items_says_how_many_more_to_pilot_in_words(ws, 
     from streamlit.runtime.media_file_manager import MediaFileManager
 
     from calibration.ambiguity.compare import compare_versions
-    from calibration.ambiguity.queue import Pilot
     from calibration.rounds import service
 
     deferred = {}
@@ -204,8 +203,8 @@ def test_every_rule_with_too_few_items_says_how_many_more_to_pilot_in_words(ws, 
     monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
     at = ws.page("compare.py", ws.lead).run()
     assert not at.exception
-    before = Pilot.of(*service.round_responses(ws.engine, ws.before.id))
-    after = Pilot.of(*service.round_responses(ws.engine, ws.after.id))
+    before = service.round_responses(ws.engine, ws.before.id)
+    after = service.round_responses(ws.engine, ws.after.id)
     comparison = compare_versions(before, after)
     short = [r for r in comparison.rules if r.verdict == "not_enough_items"]
     assert len(short) >= 2
