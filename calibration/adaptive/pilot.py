@@ -13,7 +13,8 @@ interval. The decision is a group-sequential test (Lan & DeMets 1983) at planned
 rule's `FIRST_LOOK`-th completed item, then every `LOOK_EVERY` items, and at its last item in the
 round (``N`` items: the information fraction of a look on ``n`` items is ``n / N``). At a look, the
 score statistic ``z = (alpha - target) / se0`` is read on the rule's first ``n`` completed items
-(in the order they got their second answer), ``se0`` being alpha's standard error *at the target*
+(in the order they got their second answer), each item counted with its first two answers only
+(those it had when it was completed, so a third answer never changes a past look), ``se0`` being alpha's standard error *at the target*
 (`null_se`). The rule is ``above`` at the first look where ``z`` reaches the O'Brien-Fleming-type
 boundary of `calibration.adaptive.group_sequential` for one-sided error `ERROR_RATE` (2.5%),
 ``below`` where ``-z`` does, and it stays so (a decision is final); else ``undecided``. So a rule
@@ -255,6 +256,17 @@ def _completion_order(units: list[int]) -> list[int]:
     return order
 
 
+def _first_two(units: list[int]) -> np.ndarray:
+    """Positions of each item's first two answers (in the order of the responses)."""
+    seen: dict[int, int] = {}
+    keep: list[int] = []
+    for position, k in enumerate(units):
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] <= 2:
+            keep.append(position)
+    return np.array(keep, dtype=np.int64)
+
+
 def pilot_status(
     responses: pd.DataFrame,
     item_rules: Mapping[str, Sequence[str]],
@@ -309,6 +321,11 @@ def pilot_status(
     answers = np.array([c for _, c in pairs], dtype=np.int64)
     counts = count_matrix(unit, answers, len(items), len(categories))
     stats, spec = item_statistics(counts, task.measurement_level)
+    # The looks read only each item's first two answers (in answer order): what existed when the
+    # item was completed, so a later answer never changes a past look (a decision stays final).
+    first_two = _first_two(unit.tolist())
+    look_counts = count_matrix(unit[first_two], answers[first_two], len(items), len(categories))
+    look_stats, _ = item_statistics(look_counts, task.measurement_level)
     order = _completion_order(unit.tolist())
     controls = {str(i) for i in control}
     rules = sorted({str(r) for i in items for r in item_rules[i]})
@@ -323,10 +340,12 @@ def pilot_status(
         looks = look_sizes(len(members), first_look, look_every)
         cuts = boundaries([n / len(members) for n in looks], error_rate, spending)
         if rows:
-            alpha, se = null_se(stats[rows], spec, target)
+            alpha, se = null_se(look_stats[rows], spec, target)
         else:
             alpha = se = np.zeros(0)
         decision, decided_at, futile = _decide(alpha, se, target, looks, cuts, futility)
+        if rows and len(first_two) < len(unit):  # the current z and se0 read every answer
+            alpha, se = null_se(stats[rows], spec, target)
         se_now = float(se[-1]) if len(se) else None
         z = (
             (estimate - target) / se_now

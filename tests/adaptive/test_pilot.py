@@ -314,3 +314,20 @@ def test_items_without_a_rule_reach_annotators_only_in_the_control_slice():
         status, rules, control=control, assigned=done, mine=set(), overlap=2, annotator="x", position=0
     )
     assert left is None
+
+
+def test_a_decision_is_final_when_items_get_a_third_answer():
+    """With overlap 3 a look reads each item's first two answers only: third answers that disagree
+    with both (review: a rule decided above read below once they arrived) do not reopen it."""
+    task = Task(type="single_label", labels=[Label(id=x, name=x) for x in "AB"])
+    items = [f"i{k:02d}" for k in range(40)]
+    rules = {i: ["R1"] for i in items}
+    two = [(i, who, "A" if k % 2 else "B") for k, i in enumerate(items) for who in ("a1", "a2")]
+    third = [(i, "a3", "B" if k % 2 else "A") for k, i in enumerate(items)]
+    columns = ["item_id", "annotator_id", "answer"]
+    before = pilot_status(pd.DataFrame(two, columns=columns), rules, task, 0.6, overlap=3)["R1"]
+    after = pilot_status(pd.DataFrame(two + third, columns=columns), rules, task, 0.6, overlap=3)["R1"]
+    assert (before.decision, before.decided_at) == ("above", 30)
+    assert (after.decision, after.decided_at) == ("above", 30)
+    # the estimate shown reads every answer
+    assert after.estimate is not None and after.estimate < 0
