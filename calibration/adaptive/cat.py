@@ -22,7 +22,9 @@ the Bernoulli SPRT of accuracy ``threshold - width`` against ``threshold + width
 
 **Stopping.** A rule is open while it has had fewer than ``min_per_rule`` items or is undecided,
 has unasked items and has had fewer than ``max_per_rule``; the quiz stops when no rule is open or
-after ``max_items``. A rule the test leaves undecided when the quiz stops (its items ran out, or
+after ``max_items``. A rule's decision is final from the answer where it had ``min_per_rule``
+items and its ratio crossed a boundary: later answers on items it shares with a rule still open
+do not reopen it. A rule the test leaves undecided when the quiz stops (its items ran out, or
 the quiz reached ``max_items``) is decided by the Beta posterior of its accuracy (prior Beta(1, 1),
 `calibration.agreement.decisions`) when that reaches ``confidence`` (0 right of 4 is ``fail`` with
 posterior probability 99.97% of an accuracy under 0.8), recorded in ``posterior``; else it stays
@@ -228,6 +230,9 @@ class AdaptiveBank:
                 out[rule] = ("fail", 1 - above)
         return out
 
+    def _side(self, llr: float) -> str:
+        return "pass" if llr >= self.upper else "fail" if llr <= self.lower else "undecided"
+
     def estimate(self, rule: str, answered: Sequence[tuple[int, float]]) -> float:
         """The annotator's ability on `rule` (EAP, prior N(θ_cut, 1)) from (item index, credit)."""
         mine = [(k, y) for k, y in answered if rule in self.item_rules[k]]
@@ -275,16 +280,17 @@ class AdaptiveBank:
         n = dict.fromkeys(wanted, 0)
         credit = dict.fromkeys(wanted, 0.0)
         llr = dict.fromkeys(wanted, 0.0)
+        final: dict[str, str] = {}
         for k, y in done:
             for rule in self.item_rules[k]:
                 if rule in n:
                     n[rule] += 1
                     credit[rule] += y
                     llr[rule] += y * self.step_right[rule][k] + (1 - y) * self.step_wrong[rule][k]
-        decisions = {
-            r: "pass" if llr[r] >= self.upper else "fail" if llr[r] <= self.lower else "undecided"
-            for r in wanted
-        }
+                    if rule not in final and n[rule] >= min_per_rule and self._side(llr[rule]) != "undecided":
+                        # the rule stopped here: an item of another rule it shares later never reopens it
+                        final[rule] = self._side(llr[rule])
+        decisions = {r: final.get(r) or self._side(llr[r]) for r in wanted}
         unasked = {r: [k for k in self.rule_items[r] if k not in asked] for r in wanted}
         cap = max_per_rule if max_per_rule is not None else len(self.items)
         open_rules = [

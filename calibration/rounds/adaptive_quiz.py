@@ -16,6 +16,7 @@ gold answer anyway) information is measured at the annotator's current ability e
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,12 +60,14 @@ def is_adaptive(round_row: t.Round, guideline: Guideline) -> bool:
     return round_row.kind == "calibration" and guideline.calibration.policy == "adaptive"
 
 
-def _model_params(session: Session, version_id: int) -> dict[str, tuple[float, float]] | None:
+def _model_params(
+    session: Session, version_id: int, before: dt.datetime | None = None
+) -> dict[str, tuple[float, float]] | None:
+    query = select(t.ItemModelFit).where(t.ItemModelFit.guideline_version_id == version_id)
+    if before is not None:
+        query = query.where(t.ItemModelFit.fitted_at <= before)
     row = session.scalars(
-        select(t.ItemModelFit)
-        .where(t.ItemModelFit.guideline_version_id == version_id)
-        .order_by(t.ItemModelFit.fitted_at.desc(), t.ItemModelFit.id.desc())
-        .limit(1)
+        query.order_by(t.ItemModelFit.fitted_at.desc(), t.ItemModelFit.id.desc()).limit(1)
     ).first()
     if row is None:
         return None
@@ -79,16 +82,22 @@ _provisional_cache: dict[tuple[int, tuple[int, ...]], dict[str, tuple[float, flo
 
 
 def _provisional_params(
-    session: Session, round_row: t.Round, guideline: Guideline, items: Mapping[str, Item]
+    session: Session,
+    round_row: t.Round,
+    guideline: Guideline,
+    items: Mapping[str, Item],
+    before: dt.datetime | None = None,
 ) -> dict[str, tuple[float, float]] | None:
-    """A Rasch fit (`calibration.adaptive.irt`) on the answers of the round's finished attempts,
-    once `PROVISIONAL_MIN_ANNOTATORS` annotators have one; None before. Refitted only when another
-    attempt finishes (cached by the finished attempts), so an attempt's steps in between share it."""
-    finished = session.execute(
-        select(t.Attempt.id, t.Attempt.annotator_id).where(
-            t.Attempt.round_id == round_row.id, t.Attempt.finished_at.is_not(None)
-        )
-    ).all()
+    """A Rasch fit (`calibration.adaptive.irt`) on the answers of the round's attempts finished by
+    `before` (an attempt's start: every step of the attempt reads the same fit, after a restart
+    too), once `PROVISIONAL_MIN_ANNOTATORS` annotators have one; None before (cached by the
+    finished attempts)."""
+    query = select(t.Attempt.id, t.Attempt.annotator_id).where(
+        t.Attempt.round_id == round_row.id, t.Attempt.finished_at.is_not(None)
+    )
+    if before is not None:
+        query = query.where(t.Attempt.finished_at <= before)
+    finished = session.execute(query).all()
     if len({a for _, a in finished}) < PROVISIONAL_MIN_ANNOTATORS:
         return None
     key = (round_row.id, tuple(sorted(i for i, _ in finished)))
@@ -159,6 +168,7 @@ def _step(
     number: int,
     targets: set[str] | None,
     attempt_id: int | None,
+    started: dt.datetime | None = None,
 ) -> AdaptiveStep:
     guideline = guideline_of(version)
     policy = guideline.calibration
@@ -187,8 +197,10 @@ def _step(
     bank = AdaptiveBank(
         pool,
         _threshold(guideline),
-        params=_model_params(session, version.id)
-        or _provisional_params(session, round_row, guideline, items),
+        # the item parameters of the attempt's start, for all its steps (a fit stored or an attempt
+        # finished meanwhile would otherwise reopen a rule already decided)
+        params=_model_params(session, version.id, started)
+        or _provisional_params(session, round_row, guideline, items, started),
         confidence=policy.decision_confidence,
     )
     return bank.step(
@@ -208,7 +220,17 @@ def current_step(
 ) -> AdaptiveStep:
     """The sequential test on the attempt's answers so far, and the item it would choose next."""
     targets = set(row.target_rules) if row.target_rules else None
-    return _step(session, round_row, version, row.annotator_id, annotator_name, row.number, targets, row.id)
+    return _step(
+        session,
+        round_row,
+        version,
+        row.annotator_id,
+        annotator_name,
+        row.number,
+        targets,
+        row.id,
+        row.started_at,
+    )
 
 
 def first_items(

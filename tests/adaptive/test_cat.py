@@ -138,3 +138,17 @@ def test_about_n_items_left_goes_up_only_after_an_answer_against_a_rules_lean() 
             answered.append((step.next_item, float(rng.uniform() < accuracy)))
     assert rises["with the lean"] == 0
     assert rises["against the lean"] > 0  # the documented exception exists
+
+
+def test_a_rule_decided_stays_decided_when_items_it_shares_with_an_open_rule_come_after() -> None:
+    """Review: a decision is the rule's stop; wrong answers on items it shares with a rule still
+    open do not reopen it (they still count for the open rule)."""
+    pool = {f"q{k}": ["R1"] for k in range(15)} | {f"s{k}": ["R1", "R2"] for k in range(10)}
+    bank = AdaptiveBank(pool, 0.8, confidence=0.95)
+    right = [(f"q{k}", 1.0) for k in range(12)]  # the Bernoulli SPRT passes R1 after 12 right
+    assert bank.step(right, min_per_rule=4, seed="s").rule_decisions["R1"] == "pass"
+    wrong = [(f"s{k}", 0.0) for k in range(3)]
+    step = bank.step(right + wrong, min_per_rule=4, seed="s")
+    assert step.rule_decisions["R1"] == "pass"
+    assert step.llr["R1"] < bank.upper  # the ratio itself moved back
+    assert step.rule_decisions["R2"] == "fail"

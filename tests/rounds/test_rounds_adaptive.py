@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from calibration.guidelines.model import Guideline
 from calibration.rounds import service
+from calibration.rounds._common import guideline_of, items_of
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("POS", "NEG", "NEU")
@@ -333,3 +335,45 @@ def test_a_first_round_gets_a_provisional_rasch_model_once_five_annotators_finis
     easy_b = [b for i, (_, b) in fitted.items() if not hard(i)]
     assert hard_b and easy_b and min(hard_b) > max(easy_b)
     assert {a for a, _ in fitted.values()} == {1.0}  # Rasch: one discrimination
+
+
+def test_an_attempt_keeps_the_item_parameters_of_its_start_when_others_finish(store: Any) -> None:
+    """Review: the provisional fit is refitted when another annotator finishes; an attempt under way
+    keeps the parameters it started with (from the attempts finished by its start, so after a
+    restart too), so a rule it already decided cannot reopen."""
+    from calibration.rounds import adaptive_quiz
+    from calibration.rounds._common import find_round
+    from calibration.storage import tables as t
+    from calibration.storage.engine import session_scope
+
+    engine = store.engine
+    service.publish_guideline(engine, Guideline.model_validate(adaptive_guideline_data()), store.lead)
+    service.create_calibration_round(engine, "cal", "adapt@1.0.0", actor=store.lead, seed=5)
+
+    def answer(item: str) -> str:
+        return WRONG[_gold(item)] if int(item[-2:]) % 3 == 0 else _gold(item)
+
+    def finish(name: str) -> None:
+        who = service.create_user(
+            engine, name, role="annotator", email=f"{name}@example.org", actor=store.lead
+        )
+        attempt, _ = _take(engine, who, answer)
+        service.finish_attempt(engine, attempt.id, actor=who)
+
+    for k in range(adaptive_quiz.PROVISIONAL_MIN_ANNOTATORS - 1):
+        finish(f"p{k}")
+    late = service.create_user(engine, "late", role="annotator", email="late@example.org", actor=store.lead)
+    _take(engine, late, _gold, limit=8)
+
+    def llr() -> dict[str, float]:
+        with session_scope(engine) as session:
+            row, version = find_round(session, "cal")
+            attempt = session.scalars(select(t.Attempt).where(t.Attempt.annotator_id == late.id)).one()
+            return adaptive_quiz.current_step(session, attempt, row, version, "late").llr
+
+    before = llr()
+    finish("p-last")  # the fifth finished attempt: the round now has a provisional fit
+    with session_scope(engine) as session:
+        row, version = find_round(session, "cal")
+        assert adaptive_quiz._provisional_params(session, row, guideline_of(version), items_of(row, version))
+    assert llr() == before
