@@ -11,7 +11,7 @@ from typing import Any
 
 SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": "frame-ancestors 'self'",
+    "Content-Security-Policy": "frame-ancestors 'self'; img-src 'self' data:",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
@@ -19,6 +19,9 @@ SECURITY_HEADERS: dict[str, str] = {
 
 Framing is allowed to the app's own origin only: Streamlit draws custom components (the span selector)
 in same-origin iframes, which ``DENY`` / ``'none'`` would blank; no other site may frame the app.
+Images load only from the app itself (``st.image`` media URLs) or ``data:`` URLs (images shipped inside a
+guideline): a markdown image slipped into user text could otherwise make every reader's browser fetch
+an outside URL.
 """
 
 

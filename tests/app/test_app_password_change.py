@@ -158,3 +158,35 @@ def test_the_forced_change_hides_the_page_menu_and_confirms_after_the_redirect(
     assert [s.value for s in back.success] == ["Your password is set; you are signed in with it."]
     back.run()
     assert not back.success
+
+
+def test_an_invitation_link_shows_the_password_form_before_the_round_can_be_joined(app_engine, app_lead):
+    from tests.app.app_helpers import single_label_guideline
+
+    tess = service.create_user(
+        app_engine,
+        "Tess Temp",
+        role="annotator",
+        email="tess@example.org",
+        password=PASSWORD,
+        actor=app_lead,
+        must_change_password=True,
+    )
+    guideline = single_label_guideline()
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_calibration_round(app_engine, "R", guideline.ref, actor=app_lead)
+    token = service.invite(app_engine, round_.id, actor=app_lead)
+    at = new_app(tess).run()
+    at.query_params["invite"] = token
+    at.switch_page(page("join.py")).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Choose a new password"]
+    assert not [b for b in at.button if b.key == "join_existing"]
+    assert not service.round_status(app_engine, round_.id).annotators  # nothing redeemed
+    # after choosing a password the same (session-kept) invitation can be used
+    _choose(at, NEW_PASSWORD)
+    assert not at.exception and not at.error, errors(at)
+    at.switch_page(page("join.py")).run()
+    at.button(key="join_existing").click().run()
+    assert not at.exception and not at.error, errors(at)
+    assert [p.name for p in service.round_status(app_engine, round_.id).annotators] == ["Tess Temp"]

@@ -203,3 +203,34 @@ def test_deactivate_and_reset_ask_for_a_second_click_naming_the_user(app_engine,
     at.button(key="users_confirm").click().run()
     assert not _user(app_engine, "Ora Author").active
     assert unescape(at.success[0].value) == "Ora Author is deactivated and can no longer sign in."
+
+
+def test_the_confirm_button_shows_a_markdown_name_as_plain_text(app_engine, app_lead):
+    evil = service.create_user(
+        app_engine,
+        "[Click me](https://evil.example/) ![t](https://evil.example/p.png)",
+        role="annotator",
+        actor=app_lead,
+    )
+    at = new_app(app_lead).run()
+    at.switch_page(page("users.py")).run()
+    for action in ("users_deactivate", "users_reset"):
+        at.selectbox(key="users_pick").set_value(evil.id).run()
+        at.button(key=action).click().run()
+        label = at.button(key="users_confirm").label
+        assert "](https://" not in label and "\\[Click me\\]" in label, label
+        assert unescape(label).endswith(evil.name)
+        at.button(key="users_cancel").click().run()
+
+
+def test_a_models_password_cannot_be_reset_on_the_page(app_engine, app_lead):
+    from calibration.storage import tables as t
+    from calibration.storage.engine import session_scope
+
+    with session_scope(app_engine) as session:  # as `certify-model --store` adds a model
+        session.add(t.User(name="clauses-bot@2026-01", role="annotator", kind="model"))
+    model = _user(app_engine, "clauses-bot@2026-01")
+    at = _users_page(app_lead)
+    at.selectbox(key="users_pick").set_value(model.id).run()
+    assert at.button(key="users_reset").disabled
+    assert "never signs in" in at.button(key="users_reset").help

@@ -37,7 +37,7 @@ def test_the_middleware_adds_the_headers_and_keeps_those_a_route_set() -> None:
     start, body = _call(route)
     headers = dict(start["headers"])
     assert headers[b"x-frame-options"] == b"SAMEORIGIN"  # the route's own choice wins
-    assert headers[b"content-security-policy"] == b"frame-ancestors 'self'"
+    assert headers[b"content-security-policy"] == b"frame-ancestors 'self'; img-src 'self' data:"
     assert headers[b"x-content-type-options"] == b"nosniff"
     assert body["body"] == b"ok"
 

@@ -16,6 +16,12 @@ if st.query_params.get("invite"):
     st.session_state["join_token"] = st.query_params["invite"]
     del st.query_params["invite"]
 token = st.session_state.get("join_token")
+signed_in = state.current_user()
+if signed_in is not None and signed_in.must_change_password:
+    # A password a lead chose: no invitation is redeemed before the user chooses their own (stops).
+    from calibration.app.widgets.password_change import choose_own_password
+
+    choose_own_password(signed_in)
 account_role = service.invitation_role(engine, token) if token else None
 if token and account_role is not None:  # an invitation to a new account (Users page), not to a round
     from calibration.app.widgets.account_invitation import join_as_new_user
@@ -46,7 +52,7 @@ def _joined(user, round_) -> None:
     st.stop()
 
 
-user = state.current_user()
+user = signed_in
 if user is not None:
     st.markdown(
         f"You are signed in as **{state.escape_markdown(user.name)}**. Join the round with this account?"

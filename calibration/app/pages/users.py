@@ -173,9 +173,11 @@ with st.container(border=True):
         "Reset the password",
         key="users_reset",
         icon=":material/key:",
-        disabled=me,
+        disabled=me or person.kind == "model",
         help="Your own password: change it on the Account page (or ask another lead to reset it)."
         if me
+        else "A model never signs in: it has no password."
+        if person.kind == "model"
         else "Sets a new temporary password, shown once here; the old one stops working and they "
         "choose their own at the next sign-in.",
     ):
@@ -188,13 +190,13 @@ with st.container(border=True):
         name = state.escape_markdown(person.name)
         if pending[0] == "deactivate":
             question = f"Deactivate {name}? They can no longer sign in and every session of theirs ends; their answers stay."
-            label = f"Yes, deactivate {person.name}"
+            label = f"Yes, deactivate {name}"  # a label renders markdown too
         else:
             question = (
                 f"Reset the password of {name}? Their password stops working at once and every session of "
                 "theirs ends; you give them the temporary one shown next."
             )
-            label = f"Yes, reset the password of {person.name}"
+            label = f"Yes, reset the password of {name}"
         st.warning(question, icon=":material/help:")
         yes, no = st.columns(2)
         confirmed = yes.button(label, key="users_confirm", type="primary", icon=":material/check:")
