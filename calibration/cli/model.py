@@ -143,7 +143,7 @@ def run_certify(args: argparse.Namespace) -> int:
         from calibration.cli.common import open_engine
         from calibration.rounds import service
 
-        engine = open_engine(args)
+        engine = open_engine(args, existing=True)  # a mistyped SQLite path must not create a store
         # ID@VERSION: the published snapshot is what gets certified; a FILE is checked against it
         if Path(args.guideline).is_file() or args.guideline.endswith((".yaml", ".yml")):
             guideline = _guideline(args.guideline, args.root)

@@ -702,13 +702,26 @@ def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
     new password at the next sign-in before any page opens (`replace_temporary_password`).
 
     Raises:
-        NotFoundError: unknown user. PermissionDenied: the actor is not a lead.
+        NotFoundError: unknown user. PermissionDenied: the actor is not a lead. ConflictError: a model's
+            account (``kind`` model: it never signs in, so a password would only open a way in).
     """
+    with session_scope(engine) as session:  # refused before argon2 spends its time
+        target = _user_row(session, user)
+        if target.kind == "model":
+            raise ConflictError(
+                f"{target.name!r} is a model, which never signs in",
+                location=Location(field="user"),
+                hint="reset the password of a person's account",
+            )
     temporary = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
     hashed = auth.hash_password(temporary)  # before the write transaction (argon2 is slow)
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "reset passwords")
         row = _user_row(session, user)
+        if row.kind == "model":  # checked again in the write transaction
+            raise ConflictError(
+                f"{row.name!r} is a model, which never signs in", location=Location(field="user")
+            )
         row.password_hash = hashed
         row.must_change_password = True
         _bump_session_version(row)  # like set_password: every session of the user ends

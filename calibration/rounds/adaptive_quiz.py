@@ -78,7 +78,10 @@ def _model_params(
 PROVISIONAL_MIN_ANNOTATORS = 5
 """A version without a stored item model gets a provisional Rasch fit once this many annotators
 have finished a quiz in the round (issue 14: the first round)."""
-_provisional_cache: dict[tuple[int, tuple[int, ...]], dict[str, tuple[float, float]]] = {}
+_provisional_cache: dict[tuple[str, int, str, tuple[int, ...]], dict[str, tuple[float, float]]] = {}
+"""Provisional fits by (database, round id, round creation time, finished attempt ids): SQLite hands a
+deleted round's id, and its attempts' ids, to the next round created, so ids alone could return the
+deleted round's fit for a new round."""
 
 
 def _provisional_params(
@@ -100,7 +103,12 @@ def _provisional_params(
     finished = session.execute(query).all()
     if len({a for _, a in finished}) < PROVISIONAL_MIN_ANNOTATORS:
         return None
-    key = (round_row.id, tuple(sorted(i for i, _ in finished)))
+    key = (
+        str(session.get_bind().url),
+        round_row.id,
+        round_row.created_at.isoformat(),
+        tuple(sorted(i for i, _ in finished)),
+    )
     if key in _provisional_cache:
         return _provisional_cache[key]
     import pandas as pd

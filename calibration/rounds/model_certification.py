@@ -44,7 +44,8 @@ def store_model_certification(
 
     Raises:
         NotFoundError: the guideline version is not published. ConflictError: the published version's
-        content differs from `guideline`, or the name is a person's. PermissionDenied: not a lead.
+        content differs from `guideline`, or the name is a person's (or differs from an existing
+        user's only by case: sign-in looks names up case-insensitively). PermissionDenied: not a lead.
     """
     if not report.passed:
         return None
@@ -66,7 +67,16 @@ def store_model_certification(
                 hint="name the model by its name and version, e.g. clauses-gpt@2024-08",
             )
         if row is None:
-            row = new_user(session, report.model, "annotator", None, None, field="model", kind="model")
+            row = new_user(
+                session,
+                report.model,
+                "annotator",
+                None,
+                None,
+                field="model",
+                kind="model",
+                distinct_case=True,
+            )
             session.flush()
         known = repo.certifications(session, row.id, version.id)
         if known:

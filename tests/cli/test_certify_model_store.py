@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from calibration.cli.main import main
+from calibration.errors import ConflictError
 from calibration.guidelines.loading import load_guideline
 from calibration.rounds import service
-from calibration.storage.engine import make_engine
+from calibration.rounds.service import SYSTEM
+from calibration.storage.engine import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 FAILING = ROOT / "examples/model/contract-model-answers.csv"  # misses the indemnity rule: not certified
@@ -87,6 +89,7 @@ def test_without_store_nothing_is_written(tmp_path, capsys) -> None:
 
 def test_an_unpublished_version_and_a_persons_name_are_refused_in_one_line(db_url, tmp_path, capsys) -> None:
     db = ("--database-url", db_url)
+    upgrade(make_engine(db_url))  # an empty store (a missing SQLite file is refused, see below)
     code, out, err = _run(capsys, "certify-model", _perfect(tmp_path), "--guideline", REF, "--store", *db)
     assert (code, out) == (1, "")
     assert err.startswith(f"error: guideline version {REF} is not published (hint: ")
@@ -124,3 +127,59 @@ def test_a_guideline_file_that_differs_from_the_published_version_is_refused(
         "(hint: score against the published version (--guideline ID@VERSION with --store), "
         "or publish yours under a new version)\n"
     )
+
+
+def test_a_mistyped_sqlite_path_is_refused_and_not_created(tmp_path, capsys) -> None:
+    missing = tmp_path / "typo.db"
+    code, out, err = _run(
+        capsys,
+        "certify-model",
+        _perfect(tmp_path),
+        "--guideline",
+        REF,
+        "--store",
+        "--database-url",
+        f"sqlite:///{missing}",
+    )
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: --database-url: no database at {missing}")
+    assert not missing.exists()
+
+
+def test_a_model_name_that_differs_from_a_persons_only_by_case_is_refused(
+    published, tmp_path, capsys
+) -> None:
+    engine = make_engine(published[1])
+    service.create_user(engine, "Alice Person", role="annotator", password="correct-horse-battery")
+    code, _, err = _run(
+        capsys,
+        "certify-model",
+        _perfect(tmp_path, "alice person"),
+        "--guideline",
+        REF,
+        "--model",
+        "alice person",
+        "--store",
+        *published,
+    )
+    assert code == 1
+    assert err.startswith(
+        "error: model: the name 'alice person' differs from the existing 'Alice Person' only by case"
+    )
+    assert [u.name for u in service.list_users(engine)] == ["Alice Person"]
+    assert service.authenticate(engine, "ALICE PERSON", "correct-horse-battery").name == "Alice Person"
+
+
+def test_a_models_password_cannot_be_reset(published, tmp_path, capsys) -> None:
+    assert (
+        _run(capsys, "certify-model", _perfect(tmp_path), "--guideline", REF, "--store", *published)[0] == 0
+    )
+    engine = make_engine(published[1])
+    (model,) = service.list_users(engine)
+    with pytest.raises(ConflictError, match="is a model, which never signs in"):
+        service.reset_password(engine, model, actor=SYSTEM)
+    code, out, err = _run(capsys, "users", "reset-password", "clauses-bot@2026-01", *published)
+    assert (code, out) == (1, "")
+    assert err.startswith("error: user: 'clauses-bot@2026-01' is a model, which never signs in")
+    (model,) = service.list_users(engine)
+    assert (model.has_password, model.must_change_password) == (False, False)

@@ -377,3 +377,47 @@ def test_an_attempt_keeps_the_item_parameters_of_its_start_when_others_finish(st
         row, version = find_round(session, "cal")
         assert adaptive_quiz._provisional_params(session, row, guideline_of(version), items_of(row, version))
     assert llr() == before
+
+
+def test_a_new_round_with_a_deleted_rounds_ids_gets_its_own_provisional_model(store: Any) -> None:
+    """SQLite gives a deleted round's id (and its attempts' ids) to the next round: the provisional
+    fit cached for the deleted round must not be reused for the new one."""
+    from sqlalchemy import select
+
+    from calibration.rounds import adaptive_quiz
+    from calibration.rounds._common import find_round, guideline_of, items_of
+    from calibration.storage import tables as t
+    from calibration.storage.engine import session_scope
+
+    engine = store.engine
+    service.publish_guideline(engine, Guideline.model_validate(adaptive_guideline_data()), store.lead)
+    people = [
+        service.create_user(engine, f"p{k}", role="annotator", email=f"p{k}@example.org", actor=store.lead)
+        for k in range(adaptive_quiz.PROVISIONAL_MIN_ANNOTATORS)
+    ]
+
+    def fit(hard_remainder: int) -> tuple[Any, dict[str, Any]]:
+        service.create_calibration_round(engine, "cal", "adapt@1.0.0", actor=store.lead, seed=5)
+        for who in people:
+            attempt, _ = _take(
+                engine, who, lambda i: WRONG[_gold(i)] if int(i[-2:]) % 3 == hard_remainder else _gold(i)
+            )
+            service.finish_attempt(engine, attempt.id, actor=who)
+        with session_scope(engine) as session:
+            row, version = find_round(session, "cal")
+            ids = (row.id, sorted(session.scalars(select(t.Attempt.id).where(t.Attempt.round_id == row.id))))
+            fitted = adaptive_quiz._provisional_params(
+                session, row, guideline_of(version), items_of(row, version)
+            )
+        assert fitted is not None
+        return ids, fitted
+
+    first_ids, first = fit(0)
+    service.delete_round(engine, "cal", actor=store.lead, confirm="cal")
+    second_ids, second = fit(1)
+    hard_b = [b for i, (_, b) in second.items() if int(i[-2:]) % 3 == 1]
+    easy_b = [b for i, (_, b) in second.items() if int(i[-2:]) % 3 != 1]
+    assert min(hard_b) > max(easy_b)  # the new round's answers, not the deleted round's
+    assert second != first
+    if engine.dialect.name == "sqlite":
+        assert second_ids == first_ids  # the case this guards against
