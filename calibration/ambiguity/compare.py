@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -151,8 +152,14 @@ class Comparison:
 
     def first_look_json(self) -> str:
         """The JSON a follow-up reads as its first look (``compare_versions(first_look=...)``,
-        ``calibration compare --first-look FILE``): ``{"rules": [...]}``, as ``calibration compare --json``."""
-        return json.dumps({"rules": self.to_dict()["rules"]}, indent=2, ensure_ascii=False)
+        ``calibration compare --first-look FILE``): ``{"rules": [...], "before", "after"}`` (the
+        versions' refs, checked by the follow-up), as ``calibration compare --json``."""
+        data = self.to_dict()
+        return json.dumps(
+            {"rules": data["rules"], "before": data["before"], "after": data["after"]},
+            indent=2,
+            ensure_ascii=False,
+        )
 
     def table(self) -> pd.DataFrame:
         """One row per rule (index rule_id): statistic, before, after, difference, ci_low, ci_high, verdict,
@@ -428,31 +435,98 @@ def _changed_rules(before: Annotations, after: Annotations) -> tuple[str, ...]:
     return tuple(diff_guidelines(before.guideline, after.guideline).changed_rule_ids)
 
 
-def _pending(first_look: Comparison | Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """The rules of a first look that await a follow-up (verdict not_enough_items with a test), by id."""
+FIRST_LOOK_HINT = "give the unchanged output of `calibration compare --json` of the first look"
+
+
+def _number(value: Any, where: str, field: str, low: float, high: float) -> float:
+    """`value` as a finite float in [low, high], else a DataError naming `where` and `field`."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not low <= value <= high:
+        raise DataError(
+            f"{where}: {field} must be a finite number from {low:g} to {high:g}, got {value!r}",
+            hint=FIRST_LOOK_HINT,
+        )
+    return float(value)
+
+
+def _pending(
+    first_look: Comparison | Mapping[str, Any], source: str = "the first look"
+) -> dict[str, dict[str, Any]]:
+    """The rules of a first look that await a follow-up (verdict not_enough_items with a test), by id.
+
+    Checks what the follow-up reads (a JSON file may have been edited or cut): every rule has a string
+    ``rule_id`` and a mapping ``figures``; a pending rule's test has ``n_items`` an integer >= 1, ``z``
+    within +-8 (as `change_test` clips it), ``se`` >= 0, ``difference`` within +-1 and the rule's
+    ``before`` / ``after`` shares within 0..1.
+
+    Raises:
+        DataError: naming `source` (the file), the rule and the field.
+    """
     rules = first_look.to_dict()["rules"] if isinstance(first_look, Comparison) else first_look.get("rules")
     if not isinstance(rules, list):
-        raise DataError(
-            "the first look has no 'rules' list",
-            hint="give the output of `calibration compare --json` of the first look",
-        )
+        raise DataError(f"{source} has no 'rules' list", hint=FIRST_LOOK_HINT)
     out = {}
-    for entry in rules:
+    for index, entry in enumerate(rules):
         if not isinstance(entry, Mapping):
-            continue
+            raise DataError(
+                f"{source}: rule {index + 1} is not an object",
+                hint=FIRST_LOOK_HINT,
+            )
+        rule_id = entry.get("rule_id")
+        if not isinstance(rule_id, str) or not rule_id:
+            raise DataError(
+                f"{source}: rule {index + 1} has no rule_id (got {rule_id!r})",
+                hint=FIRST_LOOK_HINT,
+            )
+        where = f"{source}: rule {rule_id}"
         figures = entry.get("figures") or {}
+        if not isinstance(figures, Mapping):
+            raise DataError(
+                f"{where}: figures must be an object, got {type(figures).__name__}",
+                hint=FIRST_LOOK_HINT,
+            )
         test = figures.get("test")
-        if (
+        if not (
             entry.get("verdict") == "not_enough_items"
             and isinstance(test, Mapping)
             and figures.get("look", 1) == 1
         ):
-            out[str(entry["rule_id"])] = {
-                "test": dict(test),
-                "before": entry["before"],
-                "after": entry["after"],
-            }
+            continue
+        n_items = test.get("n_items")
+        if not isinstance(n_items, int) or isinstance(n_items, bool) or n_items < 1:
+            raise DataError(
+                f"{where}: figures.test.n_items must be a whole number of 1 or more, got {n_items!r}",
+                hint=FIRST_LOOK_HINT,
+            )
+        checked = {
+            "n_items": n_items,
+            "z": _number(test.get("z"), where, "figures.test.z", -8.0, 8.0),
+            "se": _number(test.get("se"), where, "figures.test.se", 0.0, 2.0),
+            "difference": _number(test.get("difference"), where, "figures.test.difference", -1.0, 1.0),
+        }
+        out[rule_id] = {
+            "test": {**test, **checked},
+            "before": _number(entry.get("before"), where, "before", 0.0, 1.0),
+            "after": _number(entry.get("after"), where, "after", 0.0, 1.0),
+        }
     return out
+
+
+def _check_versions(
+    first_look: Comparison | Mapping[str, Any], before: Pilot, after: Pilot, source: str
+) -> None:
+    """Refuse a follow-up of other versions than its first look's (when the first look names them)."""
+    data = first_look.to_dict() if isinstance(first_look, Comparison) else first_look
+    for name, pilot in (("before", before), ("after", after)):
+        recorded = data.get(name)
+        if recorded is None:
+            continue  # a first look written before the versions were recorded
+        mine = _ref(pilot, name)
+        if recorded != mine:
+            raise DataError(
+                f"{source} compared {name} version {recorded!r}; this follow-up's {name} version is {mine!r}",
+                hint="pilot the follow-up items on the same two versions as the first look",
+            )
 
 
 def _follow_up_verdict(
@@ -499,6 +573,7 @@ def compare_versions(
     seed: int = 0,
     skew_share: float = SKEW_SHARE,
     first_look: Comparison | Mapping[str, Any] | None = None,
+    first_look_source: str = "the first look",
 ) -> Comparison:
     """Compare two pilots rule by rule: agreement (a paired test of per-item agreement) and gold
     accuracy (a bootstrap CI of the change).
@@ -511,7 +586,10 @@ def compare_versions(
         first_look: the comparison (or its ``--json`` output) of a first look whose verdict was
             ``not_enough_items`` on some rules; `before` and `after` then hold ONLY the follow-up items
             those rules were piloted on, and the verdict combines both looks (`follow_up_boundary`).
-            Only the rules that awaited a follow-up are compared.
+            Only the rules that awaited a follow-up are compared, and only once: a follow-up's
+            output (look 2) awaits none. When the first look names its versions (``before`` /
+            ``after``), the follow-up's must be the same.
+        first_look_source: how errors in `first_look` name it (the file it was read from).
 
     Returns:
         A `Comparison` over the rules answered in both pilots.
@@ -520,7 +598,9 @@ def compare_versions(
         DataError: no rule was piloted in both versions (or, with `first_look`, none awaited a follow-up).
     """
     rule_ids = [r for r in after.rule_ids if r in set(before.rule_ids)]
-    pending = _pending(first_look) if first_look is not None else None
+    pending = _pending(first_look, first_look_source) if first_look is not None else None
+    if first_look is not None:
+        _check_versions(first_look, before, after, first_look_source)
     if pending is not None:
         rule_ids = [r for r in rule_ids if r in pending]
         if not rule_ids:

@@ -247,7 +247,13 @@ def run_compare(args: argparse.Namespace) -> int:
         for i, path in enumerate((args.old, args.new))
     ]
     first_look = _first_look(args.first_look) if args.first_look else None
-    comparison = compare_versions(*pilots, bootstrap=args.bootstrap, seed=args.seed, first_look=first_look)
+    comparison = compare_versions(
+        *pilots,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        first_look=first_look,
+        first_look_source=args.first_look,
+    )
     if args.json:
         print(comparison.first_look_json())
         return 0

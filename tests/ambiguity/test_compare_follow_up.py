@@ -125,3 +125,48 @@ def test_cli_follow_up_with_first_look_json(tmp_path, capsys):
     assert main([*args, "--first-look", str(tmp_path / "bad.json")]) == 1
     err = capsys.readouterr().err
     assert "bad.json is not JSON" in err and "Traceback" not in err
+
+
+def _first_look_and_follow_up() -> tuple[dict, Pilot, Pilot]:
+    first = compare_versions(_pilot(_noisy(20, 1, 0.5)), _pilot(_noisy(20, 2, 0.3)), bootstrap=50)
+    more = first.rule("R").figures["more_items"]
+    follow = _pilot(_noisy(more, 3, 0.5, prefix="f")), _pilot(_noisy(more, 4, 0.0, prefix="f"))
+    return json.loads(first.first_look_json()), *follow
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.pop("rule_id"), "first.json: rule 1 has no rule_id"),
+        (lambda r: r.update(figures=[1]), "first.json: rule R: figures must be an object, got list"),
+        (
+            lambda r: r["figures"]["test"].update(n_items="abc"),
+            "rule R: figures.test.n_items must be a whole",
+        ),
+        (lambda r: r["figures"]["test"].update(n_items=0), "rule R: figures.test.n_items must be a whole"),
+        (lambda r: r["figures"]["test"].update(z="NaN"), "rule R: figures.test.z must be a finite number"),
+        (lambda r: r["figures"]["test"].update(z=1e9), "rule R: figures.test.z must be a finite number"),
+        (lambda r: r["figures"]["test"].update(se=None), "rule R: figures.test.se must be a finite number"),
+        (lambda r: r["figures"]["test"].update(difference=True), "rule R: figures.test.difference must"),
+        (lambda r: r.update(before="x"), "rule R: before must be a finite number from 0 to 1, got 'x'"),
+        (lambda r: r.update(after=float("inf")), "rule R: after must be a finite number"),
+    ],
+)
+def test_a_malformed_first_look_is_refused_naming_the_file_rule_and_field(change, message):
+    first, before_more, after_more = _first_look_and_follow_up()
+    change(first["rules"][0])
+    with pytest.raises(DataError, match="give the unchanged output") as raised:
+        compare_versions(before_more, after_more, first_look=first, first_look_source="first.json")
+    assert message in str(raised.value)
+
+
+def test_a_follow_up_of_other_versions_and_a_second_follow_up_are_refused():
+    first, before_more, after_more = _first_look_and_follow_up()
+    assert (first["before"], first["after"]) == ("before", "after")  # the refs are recorded
+    other = {**first, "after": "clauses@2.0.0"}
+    with pytest.raises(DataError, match="compared after version 'clauses@2.0.0'; this follow-up's after"):
+        compare_versions(before_more, after_more, first_look=other)
+    second = compare_versions(before_more, after_more, first_look=first, bootstrap=50)
+    assert second.rule("R").figures["look"] == 2
+    with pytest.raises(DataError, match="awaited"):  # one first look allows one follow-up
+        compare_versions(before_more, after_more, first_look=json.loads(second.first_look_json()))
