@@ -104,7 +104,7 @@ def _provisional_params(
     if len({a for _, a in finished}) < PROVISIONAL_MIN_ANNOTATORS:
         return None
     key = (
-        str(session.get_bind().url),
+        str(session.get_bind().engine.url),
         round_row.id,
         round_row.created_at.isoformat(),
         tuple(sorted(i for i, _ in finished)),

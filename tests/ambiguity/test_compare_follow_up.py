@@ -164,7 +164,7 @@ def test_a_follow_up_of_other_versions_and_a_second_follow_up_are_refused():
     first, before_more, after_more = _first_look_and_follow_up()
     assert (first["before"], first["after"]) == ("before", "after")  # the refs are recorded
     other = {**first, "after": "clauses@2.0.0"}
-    with pytest.raises(DataError, match="compared after version 'clauses@2.0.0'; this follow-up's after"):
+    with pytest.raises(DataError, match=r"compared after version 'clauses@2\.0\.0'; this follow-up's after"):
         compare_versions(before_more, after_more, first_look=other)
     second = compare_versions(before_more, after_more, first_look=first, bootstrap=50)
     assert second.rule("R").figures["look"] == 2
