@@ -202,6 +202,7 @@ def test_annotator_draws_two_boxes_submits_and_sees_gold_drawn(tmp_path: Path) -
                 expect(page.get_by_text(f"Item {number} of 2")).to_be_visible(timeout=TIMEOUT)
                 frame = box_frame(page)
                 expect(frame.locator("#image")).to_be_visible(timeout=TIMEOUT)
+                assert frame.locator("#image").evaluate("i => i.tagName !== 'IMG' || i.naturalWidth > 0")
                 wait_idle(page)
                 item_id = _current_item(page, answered)
                 unanswered = [i for i in ITEMS if i not in answered]
@@ -242,6 +243,12 @@ def test_annotator_draws_two_boxes_submits_and_sees_gold_drawn(tmp_path: Path) -
                 expect(page.get_by_text(ITEMS[item_id][2])).to_be_visible(timeout=TIMEOUT)
                 # the gold boxes drawn over the annotator's, and the IoU of each match
                 expect(page.get_by_test_id("stImage").first).to_be_visible(timeout=TIMEOUT)
+                # the images load under the app's Content-Security-Policy (img-src 'self' data:)
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                    ".every(i => i.complete && i.naturalWidth > 0)",
+                    timeout=TIMEOUT,
+                )
                 expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=TIMEOUT)
                 wait_idle(page)
                 answered.add(item_id)
