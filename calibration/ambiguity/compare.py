@@ -513,7 +513,7 @@ def _pending(
 
 
 def _check_versions(
-    first_look: Comparison | Mapping[str, Any], before: Pilot, after: Pilot, source: str
+    first_look: Comparison | Mapping[str, Any], before: Annotations, after: Annotations, source: str
 ) -> None:
     """Refuse a follow-up of other versions than its first look's (when the first look names them)."""
     data = first_look.to_dict() if isinstance(first_look, Comparison) else first_look

@@ -127,7 +127,7 @@ def test_cli_follow_up_with_first_look_json(tmp_path, capsys):
     assert "bad.json is not JSON" in err and "Traceback" not in err
 
 
-def _first_look_and_follow_up() -> tuple[dict, Pilot, Pilot]:
+def _first_look_and_follow_up() -> tuple[dict, Annotations, Annotations]:
     first = compare_versions(_pilot(_noisy(20, 1, 0.5)), _pilot(_noisy(20, 2, 0.3)), bootstrap=50)
     more = first.rule("R").figures["more_items"]
     follow = _pilot(_noisy(more, 3, 0.5, prefix="f")), _pilot(_noisy(more, 4, 0.0, prefix="f"))
