@@ -145,14 +145,48 @@ def _heatmap(
             hovertemplate=hover,
         )
     )
+    fig.add_trace(_cell_targets(frame, z, text, hover))
     x_axis: dict[str, Any] = {"type": "category"}
     y_axis: dict[str, Any] = {"type": "category", "autorange": "reversed"}
     if x_title is not None:
         x_axis = {"title": x_title, **x_axis}
     if y_title is not None:
         y_axis = {"title": y_title, **y_axis}
-    fig.update_layout(title=title, xaxis=x_axis, yaxis=y_axis)
+    fig.update_layout(title=title, xaxis=x_axis, yaxis=y_axis, clickmode="event+select")
     return fig
+
+
+def _cell_targets(frame: pd.DataFrame, z: np.ndarray, text: Any, hover: str) -> go.Scatter:
+    """Invisible square markers on the cells of a heat map, so a click on a cell selects it.
+
+    Plotly cannot select a heatmap trace (a click there sends no selection to Streamlit); a scatter
+    trace can. Each non-empty cell gets one transparent marker carrying the heat map's hover text.
+    """
+    xs, ys, data = [], [], []
+    columns = [_label(c) for c in frame.columns]
+    rows = [_label(i) for i in frame.index]
+    cells = np.atleast_2d(z)
+    for r, row_label in enumerate(rows):
+        for c, column_label in enumerate(columns):
+            value = float(cells[r, c]) if cells.size else float("nan")
+            if np.isnan(value):
+                continue
+            xs.append(column_label)
+            ys.append(row_label)
+            data.append([value, text[r][c] if text is not None and len(text) else ""])
+    invisible = {"marker": {"opacity": 0}}
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="markers",
+        marker={"symbol": "square", "size": 36, "color": "rgba(0,0,0,0)", "opacity": 0},
+        selected=invisible,
+        unselected=invisible,
+        customdata=data,
+        hovertemplate=hover.replace("%{z", "%{customdata[0]").replace("%{text}", "%{customdata[1]}"),
+        showlegend=False,
+        name="cells",
+    )
 
 
 def annotator_rule_heatmap(

@@ -155,3 +155,22 @@ def test_before_after_axis_names_the_statistic_the_bars_show():
     assert fig.layout.yaxis.title.text == "Majority share"
     assert list(fig.data[1].text) == ["improved", "too few items"]
     assert fig.data[1].customdata[1][4] == "too few items"
+
+
+def test_heat_maps_carry_one_clickable_marker_per_non_empty_cell() -> None:
+    """Plotly cannot select a heatmap trace: a scatter trace on the cells makes a click select a cell."""
+    from calibration.reports.charts import annotator_rule_heatmap, confusion_figure
+
+    matrix = pd.DataFrame({"R1": [0.5, np.nan], "R<2>": [1.0, 0.25]}, index=["ann", "bob"])
+    fig = annotator_rule_heatmap(matrix)
+    cells = [trace for trace in fig.data if trace.type == "scatter"]
+    assert len(cells) == 1
+    assert list(zip(cells[0].x, cells[0].y, strict=True)) == [
+        ("R1", "ann"),
+        ("R&lt;2&gt;", "ann"),
+        ("R&lt;2&gt;", "bob"),
+    ]
+    assert fig.layout.clickmode == "event+select"
+    confusion = confusion_figure(pd.DataFrame([[3, 1], [0, 2]], index=["a", "b"], columns=["a", "b"]))
+    points = next(trace for trace in confusion.data if trace.type == "scatter")
+    assert len(points.x) == 4 and [row[1] for row in points.customdata] == ["3", "1", "0", "2"]
