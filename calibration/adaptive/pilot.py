@@ -111,7 +111,13 @@ class RuleStatus:
             return "decided above target"
         if self.decision == "below":
             return "decided below target"
-        text = f"about {self.more_items} more items with {self.overlap} answers each to decide"
+        if self.more_items is not None and self.items_left == 0 and not self.futile:
+            return (
+                "cannot be decided in this round: every item of the rule has its answers; "
+                "add items of this rule or start a new round"
+            )
+        noun = "item" if self.more_items == 1 else "items"
+        text = f"about {self.more_items} more {noun} with {self.overlap} answers each to decide"
         if self.futile:
             text += ", more than this round has: it takes no more (besides the control slice)"
         elif self.more_items is not None and self.more_items > self.items_left:

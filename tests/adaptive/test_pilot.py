@@ -86,7 +86,19 @@ def test_under_two_completed_items_more_items_is_what_is_missing_to_the_first_lo
     responses, rules = pilot(3, 0)
     status = pilot_status(responses, rules, TASK, 0.6)
     assert status["A"].items_left == 0 and status["A"].more_items is not None
-    assert status["A"].sentence().endswith("(only 0 left in the round)")
+    assert status["A"].sentence().startswith("cannot be decided in this round")
+    assert "add items of this rule or start a new round" in status["A"].sentence()
+    assert "left in the round" not in status["A"].sentence()
+
+
+def test_one_more_item_is_singular():
+    from dataclasses import replace
+
+    responses, rules = pilot(1, 0)
+    rules.update({f"A{k:02d}": ["A"] for k in range(1, 30)})
+    status = pilot_status(responses, rules, TASK, 0.6)["A"]
+    assert replace(status, more_items=1).sentence().startswith("about 1 more item with 2 answers")
+    assert replace(status, more_items=2).sentence().startswith("about 2 more items with")
 
 
 def test_a_rule_whose_first_items_all_agree_is_not_decided_on_a_run_of_luck():
