@@ -244,3 +244,18 @@ def test_a_draft_with_images_is_published_with_them(ws, tmp_path, monkeypatch):
     at.selectbox(key="gadm_pick").set_value("street@1.0.0").run()
     at.button(key="gadm_publish").click().run()
     assert not at.error and "Published street@1.0.0." in [s.value for s in at.success]
+
+
+def test_an_adaptive_guideline_that_cannot_be_passed_is_warned_about_before_publish(ws):
+    """`calibration lint` warns adaptive_cannot_pass; the page said only "is valid" (tester's walk)."""
+    text = V110.read_text().replace("version: 1.1.0", "version: 1.2.0", 1)
+    text = text.replace("  min_items_per_rule: 3\n", "  min_items_per_rule: 3\n  policy: adaptive\n", 1)
+    at = _upload(ws.page("guidelines_admin.py", ws.lead).run(), "1.2.0.yaml", text.encode())
+    assert not at.exception
+    assert at.success[0].value == "contract-clauses@1.2.0 is valid."
+    assert at.warning and "cannot be passed" in at.warning[0].value
+    assert "adaptive quiz needs" in at.code[0].value
+    assert at.button(key="gadm_publish")  # a warning, not a refusal
+
+    fixed = _upload(ws.page("guidelines_admin.py", ws.lead).run(), "1.2.0.yaml", V110.read_text().encode())
+    assert not [w for w in fixed.warning if "cannot be passed" in w.value]

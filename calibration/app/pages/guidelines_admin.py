@@ -50,6 +50,29 @@ def _load(ref: str):
     return load_guideline(_bundled()[ref])
 
 
+def _show_lint(guideline) -> None:
+    """The lint warnings of a valid guideline, before its Publish button (as `calibration lint` prints them).
+
+    A bank an adaptive quiz cannot pass is said first and plainly; the other warnings sit in an expander.
+    """
+    from calibration.guidelines.lint import lint_guideline
+
+    warnings = lint_guideline(guideline)
+    blocking = [w for w in warnings if w.code == "adaptive_cannot_pass"]
+    if blocking:
+        st.warning(
+            f"An adaptive quiz on {guideline.ref} cannot be passed as it stands: "
+            f"{len(blocking)} rule{'s' if len(blocking) != 1 else ''} with too few quiz items. "
+            "Add items, or keep calibration.policy: fixed.",
+            icon=":material/warning:",
+        )
+        st.code("\n".join(str(w) for w in blocking), language=None)
+    others = [w for w in warnings if w.code != "adaptive_cannot_pass"]
+    if others:
+        with st.expander(f"{len(others)} other lint warning{'s' if len(others) != 1 else ''}"):
+            st.code("\n".join(str(w) for w in others), language=None)
+
+
 def _images(ref: str):
     """The images of the bundled file of `ref`, read from its folder (None for an upload: no images)."""
     path = _bundled().get(ref)
@@ -85,6 +108,7 @@ if drafts:
         _show_problems(error.problems, draft_ref, "fix the file before publishing it.")
     else:
         st.success(f"{draft.ref} is valid.", icon=":material/check_circle:")
+        _show_lint(draft)
         if draft.changelog:
             st.text(f"Changelog {draft.changelog[0].version}: {draft.changelog[0].changes}")
         if st.button(
@@ -141,6 +165,7 @@ if candidate is not None:
         )
         if candidate.ref in published:
             st.info(f"{candidate.ref} is published.", icon=":material/verified:")
+        _show_lint(candidate)
         if st.button("Publish this version", key="gadm_publish", type="primary", icon=":material/publish:"):
             from calibration.rounds import service
 
