@@ -21,6 +21,7 @@ from calibration.errors import (
     Location,
     NotFoundError,
     PermissionDenied,
+    QuizBankExhausted,
 )
 from calibration.responses import gold_series, item_rules_frame, responses_frame
 from calibration.rounds import adaptive_pilot, adaptive_quiz, sampling
@@ -164,6 +165,33 @@ def start_or_resume_attempt(engine: Engine, round: RoundRef, annotator: Actor) -
         return repo.attempt_of(session, attempt, row.name)
 
     return retrying(engine, work)
+
+
+def retake_blocked(engine: Engine, round: RoundRef, annotator: Actor) -> QuizBankExhausted | None:
+    """Why the annotator's due retake cannot be drawn (the bank is short of unseen items), else None.
+
+    None too when no retake is due (no attempt, one in progress, the last one passed, a pilot, a
+    closed round): the same check `start_or_resume_attempt` makes, without starting anything, so a
+    page can say so instead of offering a retake button that only refuses.
+    """
+    with session_scope(engine, read_only=True) as session:
+        person = _owner(session, annotator, "take a quiz")
+        row, version = find_round(session, round)
+        attempts = repo.attempts_of(session, row.id, person.id)
+        if row.kind == "pilot" or row.status != "open" or not attempts:
+            return None
+        last = attempts[-1]
+        score = last.score or {}
+        if last.status == "in_progress" or score.get("passed") is not False:
+            return None
+        if repo.assigned_items(session, row.id, person.id, len(attempts) + 1):
+            return None  # the retake's items are already drawn
+        target = list(score.get("failed_rules") or []) or None
+        try:
+            adaptive_quiz.check_bank(session, version, row, person, target)
+        except QuizBankExhausted as error:
+            return error
+        return None
 
 
 def _attempt_for(

@@ -65,6 +65,7 @@ from calibration.rounds.attempts import (
     quiz_items,
     record_answer,
     response_history,
+    retake_blocked,
     start_or_resume_attempt,
 )
 from calibration.rounds.attempts import answers_by_item as answers_by_item
@@ -171,6 +172,7 @@ __all__ = [
     "redeem_invitation",
     "response_history",
     "responses_marker",
+    "retake_blocked",
     "revoke_sessions",
     "round_data_marker",
     "round_items",

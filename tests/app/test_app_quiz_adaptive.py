@@ -89,15 +89,16 @@ def test_an_adaptive_quiz_shows_items_left_never_repeats_and_keeps_gold_back(
     assert result.passed is False and sorted(result.failed_rules) == ["R-NEG", "R-POS"]
     shown = texts(at)
     assert all(f"WHYMARK-{i}" in shown for i in asked)  # the review shows the gold after the end
-    assert at.button(key="quiz_retake")
     assert "To pass: every rule decided pass by the adaptive quiz's sequential test" in shown
+    per_rule = [d.value for d in at.dataframe if "decision" in d.value.columns]
+    assert per_rule and "needed" not in per_rule[0].columns  # the sequential test decides, not a mark
     assert (
         "Decision: the adaptive quiz's sequential test, with error rates of at most about 5% each way"
         in shown
     )
-    # the retake targets R-NEG (failed) and R-POS (undecided); every R-POS item's gold was shown
-    at.button(key="quiz_retake").click().run()
-    assert not at.exception, at.exception
+    # the retake targets R-NEG (failed) and R-POS (undecided); every R-POS item's gold was shown:
+    # no retake button that only refuses, the reason instead
+    assert not [b for b in at.button if b.key == "quiz_retake"]
     assert (
         "A retake needs quiz items you have not seen yet, and there are not enough left for R-POS"
         in unescape(texts(at))

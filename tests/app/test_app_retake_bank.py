@@ -20,15 +20,16 @@ def test_an_exhausted_rule_refuses_the_retake_and_warns_the_lead(app_engine, app
 
     at = new_app(app_annotator, query={"round": str(round_.id)})
     at.switch_page(page("quiz.py")).run()
-    at.button(key="quiz_retake").click().run()
     assert not at.exception, at.exception
+    # no retake button that could only refuse: the result page says why at once
+    assert not [b for b in at.button if b.key == "quiz_retake"]
     # the annotator is told in their own words (the bank is the lead's to fix), not with the lead's error
-    assert errors(at) == []
-    assert [i.value.replace("\\", "") for i in at.info] == [
+    assert not [e for e in errors(at) if "needs more quiz items" in e]
+    assert (
         "A retake needs quiz items you have not seen yet, and there are not enough left for R-NEG: items "
         "whose answers you were shown cannot count again. Your lead sees this on the Rounds page and can "
         "add items in a new version of the guideline; come back then."
-    ]
+    ) in [i.value.replace("\\", "") for i in at.info]
 
     lead = new_app(app_lead).run()
     lead.switch_page(page("rounds.py")).run()

@@ -141,6 +141,11 @@ def _show_results(attempt_id: int, attempts: list) -> None:
     if failed_last and round_.status != "open":
         st.info("This round is closed: ask your lead to reopen it for a retake.", icon=":material/lock:")
         failed_last = False
+    if failed_last and not in_progress:
+        blocked = service.retake_blocked(engine, round_.id, user)
+        if blocked is not None:  # no button that only refuses: say why instead
+            _bank_exhausted(blocked)
+            failed_last = False
     if in_progress and st.button(
         "Back to the quiz", type="primary", key="quiz_resume", icon=":material/arrow_forward:"
     ):

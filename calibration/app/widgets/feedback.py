@@ -380,8 +380,10 @@ def show_result(guideline: Any, result: Any) -> None:
     table = per_rule_table(guideline, score)
     if not table.empty:
         st.subheader("Per rule")
-        if guideline.calibration.pass_rule_accuracy is None:
-            table = table.drop(columns=["needed"])  # no rule criterion: nothing is needed per rule
+        if guideline.calibration.pass_rule_accuracy is None or guideline.calibration.policy == "adaptive":
+            # no rule criterion, or the adaptive quiz's sequential test (the decision column) decides
+            # a rule rather than a count of correct answers: no "needed" mark that does not apply
+            table = table.drop(columns=["needed"])
         st.dataframe(
             table,
             hide_index=True,
