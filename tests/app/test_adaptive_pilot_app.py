@@ -146,3 +146,29 @@ def test_an_annotator_answers_an_adaptive_pilot_one_item_at_a_time(app_engine: A
     assert after.answers[first].answer == "POS"
     assert len(after.items) == 2 and after.next_item not in (None, first)  # the next one, chosen now
     assert "Item 2 · items come one at a time, as the pilot needs them" in [c.value for c in at.caption]
+
+
+def test_the_per_rule_table_shows_a_dash_not_none_and_a_rule_header(app_engine: Any, app_lead: Any) -> None:
+    """A statistic a rule lacks read "None" in the browser, and the index header "rule_id" (tester's walk)."""
+    import json
+
+    import pyarrow as pa
+
+    _publish(app_engine, app_lead)
+    users = [service.create_user(app_engine, n, role="annotator", actor=app_lead) for n in PEOPLE]
+    round_ = service.create_pilot_round(
+        app_engine, "Adaptive D", "pil@1.0.0", actor=app_lead, annotators=list(PEOPLE), adaptive=True, seed=2
+    )
+    _answer_round(app_engine, users, "Adaptive D")
+    at = new_app(app_lead).run()
+    at.switch_page(page("dashboard.py")).run()
+    at.selectbox(key="dash_round").set_value(round_.id).run()
+    assert not at.exception, at.exception
+    (rules,) = [d for d in at.dataframe if "krippendorff_alpha" in d.value.columns]
+    assert rules.value["gold_kappa"].isna().all()  # no gold in this pilot
+    shown = pa.ipc.open_stream(rules.proto.arrow_data.styler.display_values).read_all().to_pandas()
+    assert set(shown["gold_kappa"]) == {"–"}
+    assert json.loads(rules.proto.columns)["_index"]["label"] == "Rule"
+    captions = " ".join(c.value for c in at.caption)
+    assert "consistent rather than exactly unbiased" in captions  # as docs/adaptive.md says
+    assert "estimate is unbiased" not in captions

@@ -111,13 +111,15 @@ RULE_COLUMNS = (
 )  # fmt: skip
 number = st.column_config.NumberColumn
 st.dataframe(
-    format_statistics(shown),
+    # a statistic a rule has too few items for reads "–" (as in the adaptive pilot's table), not None
+    format_statistics(shown).style.format(na_rep="–", precision=2),
     key="dash_rule_table",
     width="stretch",
     # a statistic this task type does not have (kappa and AC1 for boxes) is left out, not shown as None
     column_order=[c for c in RULE_COLUMNS if c in ("title", "flags") or shown[c].notna().any()],
     column_config={
-        "title": st.column_config.TextColumn("rule", width="medium"),
+        "_index": st.column_config.TextColumn("Rule"),
+        "title": st.column_config.TextColumn("title", width="medium"),
         "n_items": number("items"),
         "krippendorff_alpha": number("Krippendorff's alpha", help="`krippendorff_alpha`"),
         "krippendorff_alpha_low": number("alpha 95% low", help="`krippendorff_alpha_low`"),

@@ -43,7 +43,8 @@ def adaptive_pilot_panel(engine: Any, round_: Any) -> None:
             f"Krippendorff's alpha per rule against the target {view.target:.2f}, with 95% intervals. "
             "Items go to the undecided rules with the widest intervals; decided rules get no more. "
             f"The control slice ({view.control_items} of {view.items} items, drawn at random) is "
-            "handed out whatever the decisions, so its estimate is unbiased; the adaptive estimate "
+            "handed out whatever the decisions, so its estimate carries no selection bias (alpha is a "
+            "ratio, so it is consistent rather than exactly unbiased); the adaptive estimate "
             "uses every answered item and leans towards the rules that were hard to decide."
         )
         st.dataframe(table, key="dash_adaptive_pilot_rules", width="stretch")
