@@ -139,6 +139,7 @@ class RoundAnalysis:
             title=f"Answer pairs within the items of rule {rule_id}",
             row_name="one annotator",
             column_name="another annotator",
+            label_names={str(label.id): label.name for label in self.guideline.task.labels},
         )
 
 

@@ -9,7 +9,7 @@ the app, the HTML report and the tests draw the same figures.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -231,6 +231,7 @@ def confusion_figure(
     title: str = "Confusion",
     row_name: str = "answer",
     column_name: str = "answer",
+    label_names: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Heat map of a confusion (or coincidence) matrix with counts in the cells.
 
@@ -239,6 +240,7 @@ def confusion_figure(
             columns (the other answer). Index and columns are labels.
         title: figure title.
         row_name, column_name: axis titles.
+        label_names: a label's name by id: the ticks read the names (a click still selects the ids).
 
     Returns:
         A heatmap figure; colour is the share of the row so rows of different sizes compare.
@@ -246,7 +248,7 @@ def confusion_figure(
     counts = confusion.astype(float).to_numpy()
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    return _heatmap(
+    fig = _heatmap(
         confusion,
         share,
         counts.astype(int).astype(str),
@@ -259,6 +261,12 @@ def confusion_figure(
         x_title=column_name,
         y_title=row_name,
     )
+    if label_names:
+        for axis, values in (("xaxis", confusion.columns), ("yaxis", confusion.index)):
+            ids = [_label(v) for v in values]
+            names = [_label(label_names.get(str(v), v)) for v in values]
+            fig.update_layout({axis: {"tickmode": "array", "tickvals": ids, "ticktext": names}})
+    return fig
 
 
 def pair_matrix_figure(

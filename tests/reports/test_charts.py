@@ -174,3 +174,13 @@ def test_heat_maps_carry_one_clickable_marker_per_non_empty_cell() -> None:
     confusion = confusion_figure(pd.DataFrame([[3, 1], [0, 2]], index=["a", "b"], columns=["a", "b"]))
     points = next(trace for trace in confusion.data if trace.type == "scatter")
     assert len(points.x) == 4 and [row[1] for row in points.customdata] == ["3", "1", "0", "2"]
+
+
+def test_confusion_ticks_read_label_names_while_a_click_still_gives_ids() -> None:
+    from calibration.reports.charts import confusion_figure
+
+    frame = pd.DataFrame([[3, 1], [0, 2]], index=["red", "amber"], columns=["red", "amber"])
+    fig = confusion_figure(frame, label_names={"red": "Red light", "amber": "Amber <light>"})
+    assert list(fig.layout.xaxis.ticktext) == ["Red light", "Amber &lt;light&gt;"]
+    assert list(fig.layout.yaxis.tickvals) == ["red", "amber"]
+    assert list(fig.data[0].x) == ["red", "amber"]  # the selection still names the label ids
