@@ -120,7 +120,15 @@ def build_navigation(role: str | None, *, hidden: bool = False):  # -> st.naviga
         # default: it must stay reachable at /join for invitation links.
         sign_in = page(SIGN_IN, default=True)
         join = page(JOIN)
-        return st.navigation([sign_in, join], position="hidden")
+        # A signed-out visitor who opens a page's URL (/quiz from a link, /dashboard from a bookmark)
+        # gets the sign-in form there, not "Page not found" above it; once signed in, the same URL
+        # is that page.
+        at_page_urls = [
+            st.Page(SIGN_IN.script, title=SIGN_IN.title, url_path=entry.url_path, visibility="hidden")
+            for entry in PAGES
+            if entry.url_path != SIGN_IN.url_path
+        ]
+        return st.navigation([sign_in, join, *at_page_urls], position="hidden")
     sections: dict[str, list[st.Page]] = {}
     for index, entry in enumerate(pages_for(role)):
         sections.setdefault(entry.section, []).append(page(entry, default=index == 0))
