@@ -162,3 +162,15 @@ def test_the_preview_shows_a_span_text_once(app_engine, app_lead, app_annotator)
     word = max(first.input.text.split(), key=len).strip(".,;:!?'\"")
     shown = "\n".join(str(m.value) for m in at.markdown)
     assert at.get("component_instance") and word not in shown  # only the selection widget shows the text
+
+
+def test_a_round_every_annotator_finished_says_so_as_home_does(app_engine, app_lead):
+    """The demo pilots read "finished" on Home but only "open" on the Rounds page (tester's walk)."""
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+
+    load_demo_workspace(app_engine, actor=app_lead)
+    demo = next(r for r in service.list_rounds(app_engine) if r.name == demo_round_name("1.0.0"))
+    assert demo.status == "open" and demo.id in service.finished_round_ids(app_engine)
+    at = _rounds_page(app_lead, pick=demo.id)
+    assert any(c.value.endswith("· open · every annotator finished") for c in at.caption)
+    assert at.button(key="rounds_close")  # still open: it can be closed

@@ -183,19 +183,29 @@ if not rounds:
     st.stop()
 
 # ----------------------------------------------------------------- one round
+all_finished = service.finished_round_ids(engine)
+
+
+def _status(r) -> str:
+    """The round's status as Home counts it: an open round every annotator finished says so."""
+    return (
+        f"{r.status} · every annotator finished" if r.status == "open" and r.id in all_finished else r.status
+    )
+
+
 round_ = pick_one(
     "Round",
     {r.id: r for r in rounds},
     key="rounds_pick",
     default=next((r.id for r in rounds if not r.archived), rounds[0].id),  # the newest not archived
     describe=lambda r: (
-        f"{r.name} · {r.kind} · {r.guideline_ref} · {r.status}" + (" · archived" if r.archived else "")
+        f"{r.name} · {r.kind} · {r.guideline_ref} · {_status(r)}" + (" · archived" if r.archived else "")
     ),
 )
 
 st.subheader(state.escape_markdown(round_.name), anchor=False)
 st.caption(
-    f"{round_.kind} round on `{round_.guideline_ref}` · created {round_.created_at:%Y-%m-%d %H:%M} UTC · {round_.status}"
+    f"{round_.kind} round on `{round_.guideline_ref}` · created {round_.created_at:%Y-%m-%d %H:%M} UTC · {_status(round_)}"
 )
 
 with st.container(border=True):
