@@ -17,7 +17,7 @@ def test_stored_box_answers_come_back_canonical_and_read_as_text() -> None:
     answer = canonical_value("boxes", stored)
     assert answer == (Box("CAR", 0, 0, 5, 6), Box("PERSON", 1, 2, 3, 4))
     assert answer_text("boxes", answer) == "CAR 5×6 at (0, 0); PERSON 3×4 at (1, 2)"
-    assert answer_text("boxes", ()) == "(no box)"
+    assert answer_text("boxes", ()) == "(no boxes)"
 
 
 # --------------------------------------------------------------------------- score_boxes

@@ -191,7 +191,7 @@ def answer_text(task_type: str, answer: Any, text: str | None = None) -> str:
             f"{b['label']} {_pixels(b['width'])}×{_pixels(b['height'])} at ({_pixels(b['x'])}, {_pixels(b['y'])})"
             for b in answer_to_json(task_type, answer)
         ]
-        return "; ".join(boxes) if boxes else "(no box)"
+        return "; ".join(boxes) if boxes else "(no boxes)"
     value = answer_to_json(task_type, answer)
     if isinstance(value, list):
         return " > ".join(map(str, value)) if task_type == "ranking" else ", ".join(map(str, value))
@@ -345,7 +345,8 @@ def _box_items_side_by_side(
     bank = {item.id: item for item in guideline.items}
     out = pd.DataFrame(index=pd.Index(ranked, name=ITEM))
     out["text"] = [input_text(bank[i].input) if i in bank else "" for i in ranked]
-    out["gold"] = [answer_text("boxes", gold[i]) if i in gold.index else "" for i in ranked]
+    # an empty gold cell would not tell "gold: no boxes" from "no gold answer"
+    out["gold"] = [answer_text("boxes", gold[i]) if i in gold.index else "(no gold)" for i in ranked]
     out["box disagreement"] = disagreement.reindex(ranked).to_numpy()
     out["mean IoU"] = per_item["mean_iou"].astype(float).reindex(ranked).to_numpy()
     shown = [answer_text("boxes", answer) for answer in part[ANSWER]]

@@ -132,12 +132,16 @@ def test_items_side_by_side_of_boxes_ranks_by_box_disagreement_and_reads_in_whol
         {"item_id": "same", "annotator_id": "y", "answer": (car,)},
         {"item_id": "apart", "annotator_id": "x", "answer": (car,)},
         {"item_id": "apart", "annotator_id": "y", "answer": (Box("car", 100.0, 100.0, 5.0, 5.0),)},
+        {"item_id": "empty", "annotator_id": "x", "answer": ()},
+        {"item_id": "empty", "annotator_id": "y", "answer": ()},
     ]
-    gold = pd.Series({"same": (car,)}, dtype=object)
-    table = items_side_by_side(guideline, pd.DataFrame(records), gold, ["same", "apart"])
-    assert list(table.index) == ["apart", "same"]
+    gold = pd.Series({"same": (car,), "empty": ()}, dtype=object)
+    table = items_side_by_side(guideline, pd.DataFrame(records), gold, ["same", "apart", "empty"])
+    assert table.index[0] == "apart"
     assert "majority share" not in table.columns and "distinct answers" not in table.columns
     assert table.loc["apart", "box disagreement"] == 1.0 and table.loc["same", "box disagreement"] == 0.0
     assert table.loc["same", "mean IoU"] == 1.0
     assert table.loc["same", "x"] == "car 30×40 at (10, 21)" == table.loc["same", "gold"]
-    assert table.loc["apart", "gold"] == ""
+    # gold of no boxes and no gold at all read differently (an empty cell said neither)
+    assert table.loc["apart", "gold"] == "(no gold)"
+    assert table.loc["empty", "gold"] == "(no boxes)"
