@@ -172,3 +172,21 @@ def test_the_per_rule_table_shows_a_dash_not_none_and_a_rule_header(app_engine: 
     captions = " ".join(c.value for c in at.caption)
     assert "consistent rather than exactly unbiased" in captions  # as docs/adaptive.md says
     assert "estimate is unbiased" not in captions
+
+
+def test_the_adaptive_pilot_table_has_fixed_column_widths(app_engine: Any, app_lead: Any) -> None:
+    """At 1280x800 the control-slice column was cut off (tester's walk): every column gets a width."""
+    import json
+
+    _publish(app_engine, app_lead)
+    [service.create_user(app_engine, n, role="annotator", actor=app_lead) for n in PEOPLE]
+    round_ = service.create_pilot_round(
+        app_engine, "Adaptive W", "pil@1.0.0", actor=app_lead, annotators=list(PEOPLE), adaptive=True, seed=2
+    )
+    at = new_app(app_lead).run()
+    at.switch_page(page("dashboard.py")).run()
+    at.selectbox(key="dash_round").set_value(round_.id).run()
+    (panel,) = [d for d in at.dataframe if "control-slice estimate" in d.value.columns]
+    widths = {name: config.get("width") for name, config in json.loads(panel.proto.columns).items()}
+    assert widths["control-slice estimate"] == widths["decision"] == "medium"
+    assert widths["_index"] == "small"

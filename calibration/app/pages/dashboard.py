@@ -76,6 +76,8 @@ def show_items(frame: pd.DataFrame, key: str) -> None:
             ),
             "text": st.column_config.TextColumn("text", width="medium"),
             "comments": st.column_config.TextColumn("comments", width="medium"),
+            # one narrow column per annotator, so several fit at 1280 px (the full answer on hover)
+            **{name: st.column_config.TextColumn(str(name), width="small") for name in annotators},
         },
     )
 
@@ -142,7 +144,7 @@ st.dataframe(
         "gold_kappa": number("kappa vs gold", help="`gold_kappa`"),
         "flags": st.column_config.TextColumn(
             "flags",
-            width="large",
+            width="medium",
             help="; ".join(f"{flag_name(c)}: `{c}`" for c in shown_codes) or "No flag",
         ),
     },

@@ -47,4 +47,16 @@ def adaptive_pilot_panel(engine: Any, round_: Any) -> None:
             "ratio, so it is consistent rather than exactly unbiased); the adaptive estimate "
             "uses every answered item and leans towards the rules that were hard to decide."
         )
-        st.dataframe(table, key="dash_adaptive_pilot_rules", width="stretch")
+        st.dataframe(  # fits 1280 px: the estimates' columns were cut off beside a wide decision
+            table,
+            key="dash_adaptive_pilot_rules",
+            width="stretch",
+            column_config={
+                "_index": st.column_config.TextColumn("Rule", width="small"),
+                "decision": st.column_config.TextColumn("decision", width="medium"),
+                "adaptive estimate": st.column_config.TextColumn("adaptive estimate", width="medium"),
+                "control-slice estimate": st.column_config.TextColumn(
+                    "control-slice estimate", width="medium"
+                ),
+            },
+        )
