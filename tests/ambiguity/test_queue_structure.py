@@ -185,8 +185,8 @@ def test_independent_slips_on_a_large_clear_rule_are_not_called_concentrated():
 
 def test_the_structure_of_a_rule_does_not_depend_on_the_other_rules_listed_before_it():
     """The replicates are seeded by the rule's id, not its place in the pilot."""
-    alone = pilot_queue(_pilot({"R-B": (30, _clear)}), bootstrap=20)
-    after = pilot_queue(_pilot({"R-A": (30, _spread), "R-B": (30, _clear)}), bootstrap=20)
+    alone = revision_queue(_pilot({"R-B": (30, _clear)}), bootstrap=20)
+    after = revision_queue(_pilot({"R-A": (30, _spread), "R-B": (30, _clear)}), bootstrap=20)
     z_alone = next(e for e in alone.rules if e.rule_id == "R-B").score_parts["item_concentration"]
     z_after = next(e for e in after.rules if e.rule_id == "R-B").score_parts["item_concentration"]
     assert z_alone == z_after
