@@ -412,6 +412,11 @@ def _first_look_verdict(test: ChangeTest | None) -> tuple[Verdict, tuple[float, 
     quantile = float(stats.t.isf(FIRST_LOOK_ALPHA, test.df))
     half = quantile * test.se
     interval = (test.difference - half, test.difference + half)
+    # too few items, a change with no spread between items (a z of +-8 from sd = 0) or NaN shares:
+    # nothing to decide on (identical shares on enough items stay unchanged)
+    moved_alike = not test.sd > 0 and test.difference != 0
+    if test.n_items < MIN_ITEMS or moved_alike or not np.isfinite(half) or not np.isfinite(test.z):
+        return "not_enough_items", interval
     if test.z > c1:
         return "improved", interval
     if test.z < -c1:
@@ -529,14 +534,37 @@ def _check_versions(
             )
 
 
+def _combined_interval(
+    looks: tuple[tuple[float, float, float], ...], weights: tuple[float, ...], boundary: float
+) -> tuple[float, float]:
+    """The changes delta the combined test at `boundary` would not reject: ``|sum w_k z_k(delta)| <=
+    boundary`` with ``z_k(delta)`` the z of ``(d_k - delta) / se_k`` on df_k (looks: (d, se, df) each).
+    NaN when a look has no finite positive SE."""
+    if not all(np.isfinite(d) and se > 0 and np.isfinite(se) for d, se, _ in looks):
+        return float("nan"), float("nan")
+
+    def combined(delta: float) -> float:  # decreasing in delta
+        return float(
+            sum(w * _z_of_t((d - delta) / se, df) for w, (d, se, df) in zip(weights, looks, strict=True))
+        )
+
+    ds = [d for d, _, _ in looks]
+    reach = 20 * max(se for _, se, _ in looks)  # every z clipped at +-8 there: past any boundary
+    low_end, high_end = min(ds) - reach, max(ds) + reach
+    low = optimize.brentq(lambda x: combined(x) - boundary, low_end, high_end, xtol=1e-9)
+    high = optimize.brentq(lambda x: combined(x) + boundary, low_end, high_end, xtol=1e-9)
+    return float(low), float(high)
+
+
 def _follow_up_verdict(
     first: dict[str, Any], second: ChangeTest | None
 ) -> tuple[Verdict, tuple[float, float], dict[str, Any], tuple[float, float, float]]:
     """The verdict at the follow-up look: the first look's z and the follow-up items' z combined with
     fixed equal weights (inverse normal combination), against `follow_up_boundary`.
 
-    Returns the verdict, the interval (the pooled difference +- boundary x pooled SE), the combination's
-    figures and the pooled (before, after, difference) over both looks' items."""
+    Returns the verdict, the interval (`_combined_interval`: the combined test inverted, so it excludes
+    0 exactly when the verdict is improved or worse), the combination's figures and the pooled (before,
+    after, difference) over both looks' items."""
     t1 = first["test"]
     n1, z1, d1, se1 = int(t1["n_items"]), float(t1["z"]), float(t1["difference"]), float(t1["se"])
     if second is None:
@@ -548,14 +576,20 @@ def _follow_up_verdict(
     z = float(w1 * z1 + w2 * second.z)
     c2 = follow_up_boundary()
     pooled = (n1 * d1 + n2 * second.difference) / total
-    se = float(np.sqrt((n1 * se1) ** 2 + (n2 * second.se) ** 2) / total)
-    interval = (pooled - c2 * se, pooled + c2 * se)
+    interval = _combined_interval(
+        ((d1, se1, float(t1["df"])), (second.difference, second.se, second.df)), (w1, w2), c2
+    )
+    half = (interval[1] - interval[0]) / 2
     verdict: Verdict
-    if z > c2:
+    if (not second.sd > 0 and second.difference != 0) or not np.isfinite(
+        second.z
+    ):  # a z of +-8 from no spread
+        verdict = "not_enough_items"
+    elif z > c2:
         verdict = "improved"
     elif z < -c2:
         verdict = "worse"
-    elif c2 * se > DETECTABLE:
+    elif not half <= DETECTABLE:  # NaN as well
         verdict = "not_enough_items"
     else:
         verdict = "unchanged"
@@ -595,7 +629,8 @@ def compare_versions(
         A `Comparison` over the rules answered in both pilots.
 
     Raises:
-        DataError: no rule was piloted in both versions (or, with `first_look`, none awaited a follow-up).
+        DataError: no rule was piloted in both versions (or, with `first_look`, none awaited a follow-up),
+            or the task is of type ``boxes`` (no per-item agreement to compare).
     """
     rule_ids = [r for r in after.rule_ids if r in set(before.rule_ids)]
     pending = _pending(first_look, first_look_source) if first_look is not None else None
@@ -623,6 +658,11 @@ def compare_versions(
             hint="rule ids must stay the same across versions; check the item-to-rule maps",
         )
     task = _comparison_task(before, after)
+    if task.type == "boxes":
+        raise DataError(
+            "compare cannot judge a guideline of task type 'boxes' (per-item agreement of boxes is not defined)",
+            hint="compare box rounds with `calibration agreement` on each pilot, or pilot a categorical task",
+        )
     parts: dict[str, dict[str, Any]] = {}
     replicates: dict[str, list[np.ndarray]] = {}
     for name, pilot, offset in (("before", before, 0), ("after", after, 1)):

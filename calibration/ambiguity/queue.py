@@ -16,6 +16,7 @@ module computes no coefficient itself.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -822,7 +823,7 @@ def revision_queue(
     drafts: list[dict[str, Any]] = []
     # where each answer's dissent falls (items, annotators): categorical answers only
     shares = dissent_shares(judged) if pilot.task.type in ("single_label", "rating") else None
-    for index, rule_id in enumerate(pilot.rule_ids):
+    for rule_id in pilot.rule_ids:
         stats = stats_by_rule[rule_id]
         pooled_ac1, expected = _elsewhere(stats_by_rule, rule_id)
         evidence = rule_evidence(
@@ -856,7 +857,8 @@ def revision_queue(
             structure = disagreement_structure(
                 signals.rule_responses(judged, pilot.item_rules, rule_id),
                 dissent_elsewhere(shares, rule_items),
-                seed=(seed, index),
+                # by the rule's id, not its place: adding a rule leaves the others' replicates alone
+                seed=(seed, zlib.crc32(str(rule_id).encode())),
             )
         parts = score_parts(evidence, stats, target, agreement_z=agreement_z, structure=structure)
         if few:

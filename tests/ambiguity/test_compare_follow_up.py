@@ -3,9 +3,11 @@ with a second look whose verdict keeps the error rate of both looks together (is
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from calibration.ambiguity import compare
@@ -46,15 +48,20 @@ def _noisy(n: int, seed: int, split: float, prefix: str = "i") -> list[str]:
     return out
 
 
-def test_items_of_varied_difficulty_that_all_gain_agreement_are_improved_on_nine_items():
+def test_items_of_varied_difficulty_that_all_gain_agreement_are_improved_on_ten_items():
     # hard items go from 2-2 to 3-1, easy ones from 3-1 to 4-0, clear ones stay 4-0: each item gains,
-    # which the item-paired test sees; resampling the versions independently could not tell (9 items)
-    before = _pilot(["AABB"] * 3 + ["AAAB"] * 3 + ["AAAA"] * 3)
-    after = _pilot(["AAAB"] * 3 + ["AAAA"] * 3 + ["AAAA"] * 3)
+    # which the item-paired test sees; resampling the versions independently could not tell (10 items)
+    before = _pilot(["AABB"] * 4 + ["AAAB"] * 3 + ["AAAA"] * 3)
+    after = _pilot(["AAAB"] * 4 + ["AAAA"] * 3 + ["AAAA"] * 3)
     entry = compare_versions(before, after, bootstrap=200).rule("R")
     assert entry.statistic == "majority_share"
     assert entry.verdict == "improved" and entry.ci95[0] > 0
-    assert entry.figures["test"]["design"] == "paired" and entry.figures["test"]["n_items"] == 9
+    assert entry.figures["test"]["design"] == "paired" and entry.figures["test"]["n_items"] == 10
+    # one item fewer than MIN_ITEMS: no verdict, however clear the change
+    fewer = compare_versions(
+        _pilot(["AABB"] * 3 + ["AAAB"] * 3 + ["AAAA"] * 3), _pilot(["AAAB"] * 3 + ["AAAA"] * 6)
+    )
+    assert fewer.rule("R").verdict == "not_enough_items"
 
 
 def test_not_enough_items_says_how_many_more_to_pilot():
@@ -81,7 +88,7 @@ def test_the_follow_up_look_combines_both_looks_and_can_decide():
 
 
 def test_a_follow_up_needs_a_rule_that_awaited_one():
-    decided = compare_versions(_pilot(["AABB"] * 12), _pilot(["AAAA"] * 12), bootstrap=200)
+    decided = compare_versions(_pilot(["AABB"] * 6 + ["AAAB"] * 6), _pilot(["AAAA"] * 12), bootstrap=200)
     assert decided.rule("R").verdict == "improved"
     with pytest.raises(DataError, match="awaited"):
         compare_versions(_pilot(["AAAA"] * 5), _pilot(["AAAA"] * 5), first_look=decided)
@@ -170,3 +177,50 @@ def test_a_follow_up_of_other_versions_and_a_second_follow_up_are_refused():
     assert second.rule("R").figures["look"] == 2
     with pytest.raises(DataError, match="awaited"):  # one first look allows one follow-up
         compare_versions(before_more, after_more, first_look=json.loads(second.first_look_json()))
+
+
+def test_the_follow_up_interval_excludes_zero_exactly_when_the_verdict_decides():
+    """The interval inverts the combined test (equal weights), not an item-weighted pooled difference."""
+    z1 = compare._z_of_t(0.0248 / 0.011, 399)
+    first_test = compare.ChangeTest("paired", 400, 0.70, 0.7248, 0.0248, 0.011, 399.0, z1, 0.22)
+    second = compare.ChangeTest("paired", 3, 0.70, 0.70, 0.0, 0.01, 2.0, 0.0, 0.0173)
+    first = {"test": first_test.to_dict(), "before": 0.70, "after": 0.7248}
+    verdict, (low, high), combined, _ = compare._follow_up_verdict(first, second)
+    assert combined["z"] < combined["boundary"]
+    assert verdict != "improved"
+    assert low <= 0 <= high
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        d1, d2 = rng.normal(0.03, 0.02, 2)
+        s1, s2 = rng.uniform(0.005, 0.03, 2)
+        t1 = compare.ChangeTest("paired", 40, 0.7, 0.7 + d1, d1, s1, 39.0, compare._z_of_t(d1 / s1, 39), 0.1)
+        t2 = compare.ChangeTest("paired", 20, 0.7, 0.7 + d2, d2, s2, 19.0, compare._z_of_t(d2 / s2, 19), 0.1)
+        verdict, (low, high), _, _ = compare._follow_up_verdict(
+            {"test": t1.to_dict(), "before": 0.7, "after": 0.7}, t2
+        )
+        assert (low > 0) == (verdict == "improved") and (high < 0) == (verdict == "worse")
+
+
+@pytest.mark.parametrize("n", [3, 4, 5])
+def test_no_spread_on_few_items_is_not_enough_items_at_the_first_look(n):
+    """Every item gaining the same 0.5 on three items used to be "improved" with z = 8 (sd = 0)."""
+    before, after = pd.Series([0.5] * n), pd.Series([1.0] * n)
+    test = compare.change_test(before, after)
+    assert test is not None and test.sd == 0
+    assert compare._first_look_verdict(test)[0] == "not_enough_items"
+
+
+def test_nan_shares_are_not_enough_items_not_unchanged():
+    test = compare.ChangeTest(
+        "paired", 30, 0.7, float("nan"), float("nan"), float("nan"), 29.0, float("nan"), float("nan")
+    )
+    assert compare._first_look_verdict(test)[0] == "not_enough_items"
+
+
+def test_a_box_task_is_refused_with_a_one_line_error_naming_the_task_type():
+    boxes = Task(type="boxes", labels=[Label(id="car", name="car")])
+    before = dataclasses.replace(_pilot(["AAAA"] * 12), declared_task=boxes)
+    after = dataclasses.replace(_pilot(["AAAB"] * 12), declared_task=boxes)
+    with pytest.raises(DataError, match="task type 'boxes'") as caught:
+        compare_versions(before, after)
+    assert "\n" not in str(caught.value) and caught.value.hint

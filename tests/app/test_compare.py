@@ -236,3 +236,20 @@ def test_the_table_uses_words_and_keeps_the_codes_in_tooltips(ws):
     assert config["ci_low"]["label"] == "Change, interval low" and "ci_low" in config["ci_low"]["help"]
     assert config["gold_before"]["label"] == "Gold accuracy before"
     assert config["_index"]["label"] == "Rule"
+
+
+def test_a_box_guideline_is_refused_as_an_error_naming_the_task_type(tmp_path, monkeypatch):
+    """Boxes used to reach `unitize` ("unknown task type 'boxes'") with no hint."""
+    from calibration.ambiguity import compare
+    from calibration.guidelines.model import Label, Task
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    boxes = Task(type="boxes", labels=[Label(id="car", name="car")])
+    monkeypatch.setattr(compare, "_comparison_task", lambda before, after: boxes)
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "'boxes'" in message and "compare cannot judge" in message and "agreement" in message
+    workspace.engine.dispose()
