@@ -71,6 +71,18 @@ def check_password_strength(password: str) -> None:
         )
 
 
+def check_repeated(password: str, repeat: str, *, field: str = "new_password") -> None:
+    """Refuse a password typed twice differently (every form and prompt that sets one asks twice).
+
+    Raises:
+        AuthError: the two differ, naming `field`.
+    """
+    if password != repeat:
+        raise AuthError(
+            "the two passwords differ", location=Location(field=field), hint="type the same password twice"
+        )
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of `password` (with its salt and parameters), after the strength check."""
     check_password_strength(password)

@@ -142,12 +142,9 @@ def _password(args: argparse.Namespace, name: str) -> str | None:
             location=Location(field="password"),
             hint="type one, or pass --no-password for an invitation-only annotator",
         )
-    if _typed("Repeat the password: ") != password:
-        raise CalibrationError(
-            "the two passwords differ",
-            location=Location(field="password"),
-            hint="type the same password twice",
-        )
+    from calibration.auth import check_repeated
+
+    check_repeated(password, _typed("Repeat the password: "), field="password")
     return password
 
 

@@ -58,7 +58,7 @@ def test_refusals_name_the_field_and_change_nothing(app_engine, app_lead):
         "(hint: type the password you sign in with now; passwords are case-sensitive)"
     ]
     _change(at, PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x")
-    assert errors(at) == ["New password: the two new passwords differ (hint: type the same password twice)"]
+    assert errors(at) == ["New password: the two passwords differ (hint: type the same password twice)"]
     assert at.error[0].icon == ":material/error:"  # styled like every other refusal
     _change(at, PASSWORD, "short")
     assert errors(at) == [

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from calibration.app import auth, state
-from calibration.errors import CalibrationError, Location
+from calibration.auth import check_repeated
+from calibration.errors import CalibrationError
 from calibration.rounds import service
 
 user = state.require_role()
@@ -43,14 +44,10 @@ with st.form("account_password_form", clear_on_submit=False):
         "Change my password", type="primary", key="account_submit", icon=":material/lock_reset:"
     )
 if submitted:
-    if new != repeat:
-        state.render_error(
-            CalibrationError(
-                "the two new passwords differ",
-                location=Location(field="new_password"),
-                hint="type the same password twice",
-            )
-        )
+    try:
+        check_repeated(new, repeat)
+    except CalibrationError as error:
+        state.render_error(error)
         st.stop()
     try:
         updated = service.change_own_password(

@@ -16,7 +16,8 @@ def choose_own_password(user: Any) -> None:
     signed in again with the new session version (the change ends every other session).
     """
     from calibration.app import auth, state
-    from calibration.errors import CalibrationError, Location
+    from calibration.auth import check_repeated
+    from calibration.errors import CalibrationError
     from calibration.rounds import service
 
     st.title("Choose a new password")
@@ -39,14 +40,10 @@ def choose_own_password(user: Any) -> None:
             "Set my password", type="primary", key="password_change_submit", icon=":material/lock_reset:"
         )
     if submitted:
-        if new != repeat:
-            state.render_error(
-                CalibrationError(
-                    "the two passwords differ",
-                    location=Location(field="new_password"),
-                    hint="type the same password twice",
-                )
-            )
+        try:
+            check_repeated(new, repeat)
+        except CalibrationError as error:
+            state.render_error(error)
             st.stop()
         try:
             updated = service.replace_temporary_password(state.get_engine(), user, new)
