@@ -106,7 +106,7 @@ def run_irt_fit(args: argparse.Namespace) -> int:
     from calibration.rounds.item_model import fit_item_model
     from calibration.rounds.service import SYSTEM
 
-    fit = fit_item_model(_engine(args), args.guideline, actor=SYSTEM, model=args.model)
+    fit = fit_item_model(_engine(args, existing=True), args.guideline, actor=SYSTEM, model=args.model)
     model = fit.model
     if args.json:
         suspects = fit.suspects

@@ -298,7 +298,7 @@ def run_report(args: argparse.Namespace) -> int:
     from calibration.reports.html import render_round_report
     from calibration.rounds.service import round_responses
 
-    engine = open_engine(args)
+    engine = open_engine(args, existing=True)
     round_ref: Any = int(args.round) if args.round.isdigit() else args.round
     data = round_responses(engine, round_ref)
     queue = report = None

@@ -286,7 +286,7 @@ def run_export_gold(args: argparse.Namespace) -> int:
     if args.round:
         from calibration.rounds import service
 
-        engine = _engine(args)
+        engine = _engine(args, existing=True)
         round_ = service.get_round(engine, args.round)
         guideline = service.get_guideline(engine, round_.guideline_ref)
         records = gold_records(
@@ -299,7 +299,7 @@ def run_export_gold(args: argparse.Namespace) -> int:
         else:
             from calibration.rounds import service
 
-            engine = _engine(args)
+            engine = _engine(args, existing=True)
             guideline = service.get_guideline(engine, ref)
         records = gold_records(guideline)
     if not records:
@@ -339,7 +339,7 @@ def run_export_agreement(args: argparse.Namespace) -> int:
     from calibration.interop.exports import agreement_csv
     from calibration.rounds import service
 
-    engine = _engine(args)
+    engine = _engine(args, existing=True)
     data = service.round_responses(engine, args.round)
     if data.responses.empty:
         raise CalibrationError(f"round {args.round!r} has no answers yet")
@@ -364,7 +364,7 @@ def run_labelstudio_tasks(args: argparse.Namespace) -> int:
     if args.round:
         from calibration.rounds import service
 
-        engine = _engine(args)
+        engine = _engine(args, existing=True)
         data = service.round_responses(engine, args.round)
         items = service.round_items(engine, args.round)
         rules = {i: list(item.rules) for i, item in items.items()}

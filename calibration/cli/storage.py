@@ -148,7 +148,7 @@ def run_db_status(args: argparse.Namespace) -> int:
     from calibration.rounds import service
     from calibration.storage.engine import current_revision
 
-    engine = _engine(args, migrate=False)
+    engine = _engine(args, migrate=False, existing=True)
     revision = current_revision(engine)
     if revision is None:
         raise CalibrationError(
@@ -221,8 +221,8 @@ def run_round_create(args: argparse.Namespace) -> int:
 def run_round_status(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    status = service.round_status(_engine(args), args.round)
-    view = service.adaptive_pilot_status(_engine(args), args.round)
+    status = service.round_status(_engine(args, existing=True), args.round)
+    view = service.adaptive_pilot_status(_engine(args, existing=True), args.round)
     if args.json:
         data = status.to_dict() | ({"adaptive_pilot": view.to_dict()} if view is not None else {})
         print(json.dumps(data, indent=2))
@@ -249,7 +249,7 @@ def run_round_status(args: argparse.Namespace) -> int:
 def run_round_list(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    rounds = service.list_rounds(_engine(args), include_archived=True)
+    rounds = service.list_rounds(_engine(args, existing=True), include_archived=True)
     if args.json:
         print(
             json.dumps(
@@ -271,7 +271,9 @@ def run_export_responses(args: argparse.Namespace) -> int:
     from calibration.csv_cells import frame_to_csv
     from calibration.rounds import service
 
-    data = service.round_responses(_engine(args), args.round, include_models=args.include_models)
+    data = service.round_responses(
+        _engine(args, existing=True), args.round, include_models=args.include_models
+    )
     kind = data.guideline.task.type
     frame = data.responses.copy()
     try:
@@ -335,7 +337,10 @@ def run_invite(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
     token = service.invite(
-        _engine(args), args.round, actor=service.SYSTEM, expires_in=dt.timedelta(days=args.days)
+        _engine(args, existing=True),
+        args.round,
+        actor=service.SYSTEM,
+        expires_in=dt.timedelta(days=args.days),
     )
     if args.base_url:
         print(f"{args.base_url.rstrip('/')}/?invite={token}")

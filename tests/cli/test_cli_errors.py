@@ -224,8 +224,10 @@ def test_a_database_failing_mid_command_is_one_error_line(
     def failing(_engine: object, **_options: object) -> None:
         raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("database is locked"))
 
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert _run(capsys, ["db", "upgrade", "--database-url", url])[0] == 0  # the store exists
     monkeypatch.setattr(service, "list_rounds", failing)
-    code, err = _run(capsys, ["round", "list", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"])
+    code, err = _run(capsys, ["round", "list", "--database-url", url])
     assert code == 1
     assert _one_error(err) == (
         "error: the database failed: database is locked "
@@ -241,9 +243,34 @@ def test_a_programming_error_still_shows_its_traceback(
     def broken(_engine: object, **_options: object) -> None:
         raise ZeroDivisionError("a bug, not a user error")
 
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0  # the store exists
     monkeypatch.setattr(service, "list_rounds", broken)
     with pytest.raises(ZeroDivisionError):
-        main(["round", "list", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"])
+        main(["round", "list", "--database-url", url])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["db", "status"],
+        ["round", "list"],
+        ["round", "status", "r"],
+        ["export", "responses", "r"],
+        ["invite", "r"],
+        ["export-agreement", "r"],
+        ["report", "r"],
+    ],
+)
+def test_a_command_that_reads_the_store_refuses_a_missing_sqlite_file(
+    argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A mistyped --database-url must not create an empty store and then say "unknown round"."""
+    missing = tmp_path / "typo" / "x.db"
+    code, err = _run(capsys, [*argv, "--database-url", f"sqlite:///{missing}"])
+    assert code == 1
+    assert _one_error(err).startswith(f"error: --database-url: no database at {missing}")
+    assert not missing.exists() and not missing.parent.exists()
 
 
 # --------------------------------------------------------------------------- hostile files (issue 12, 7 and 8)

@@ -115,6 +115,7 @@ def test_a_round_from_the_command_line(
 
 def test_cli_errors_are_one_line(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     db = ("--database-url", db_url)
+    assert _run(capsys, "db", "upgrade", *db)[0] == 0  # the store exists
     code, _, err = _run(capsys, "round", "status", "nope", *db)
     assert (code, err) == (
         1,
