@@ -190,3 +190,11 @@ def test_the_adaptive_pilot_table_has_fixed_column_widths(app_engine: Any, app_l
     widths = {name: config.get("width") for name, config in json.loads(panel.proto.columns).items()}
     assert widths["control-slice estimate"] == widths["decision"] == "medium"
     assert widths["_index"] == "small"
+
+
+def test_one_item_is_counted_in_the_singular():
+    from calibration.app.widgets.adaptive_pilot import _estimate
+
+    assert _estimate(None, None, 1) == "– (1 item)"
+    assert _estimate(0.5, (0.25, 0.75), 1) == "0.50 (0.25 to 0.75), 1 item"
+    assert _estimate(0.5, None, 2) == "0.50, 2 items"

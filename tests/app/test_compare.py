@@ -253,3 +253,25 @@ def test_a_box_guideline_is_refused_as_an_error_naming_the_task_type(tmp_path, m
     message = at.error[0].value
     assert "'boxes'" in message and "compare cannot judge" in message and "agreement" in message
     workspace.engine.dispose()
+
+
+def test_a_calibration_quiz_round_is_never_offered_as_a_pilot(tmp_path, monkeypatch):
+    """A quiz round of a guideline's other version (answers scored against gold) is not a pilot to compare:
+    before, the newest quiz round was offered as "after" and gave empty figures."""
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    quiz = service.create_calibration_round(
+        workspace.engine, "Quiz on 1.1.0", "contract-clauses@1.1.0", actor=workspace.lead
+    )
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception and not at.error
+    offered = at.selectbox(key="cmp_after").options + at.selectbox(key="cmp_before").options
+    assert not any(option.startswith(quiz.name) for option in offered)
+    assert (
+        at.selectbox(key="cmp_after").value
+        == service.get_round(workspace.engine, demo_round_name("1.1.0")).id
+    )
+    workspace.engine.dispose()

@@ -28,7 +28,12 @@ def _compute(after, *, before_id, before_marker):
     return compare_versions(before, after)
 
 
-rounds = sorted(service.list_rounds(state.get_engine()), key=lambda r: r.created_at, reverse=True)
+# Pilots only: a calibration quiz's answers are scored against gold, not a pilot of the rules' wording.
+rounds = sorted(
+    (r for r in service.list_rounds(state.get_engine()) if r.kind == "pilot"),
+    key=lambda r: r.created_at,
+    reverse=True,
+)
 by_id = {r.id: r for r in rounds}
 # Only rounds of one guideline on two versions can be compared rule by rule; the latest such pair first.
 pairs = versions.comparable_pairs([(r.id, r.guideline_ref) for r in rounds])

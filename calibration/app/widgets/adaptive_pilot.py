@@ -15,10 +15,11 @@ from calibration.rounds import service
 
 
 def _estimate(value: float | None, interval: tuple[float, float] | None, items: int) -> str:
+    count = f"{items} {'item' if items == 1 else 'items'}"
     if value is None:
-        return f"– ({items} items)"
+        return f"– ({count})"
     spread = f" ({interval[0]:.2f} to {interval[1]:.2f})" if interval is not None else ""
-    return f"{value:.2f}{spread}, {items} items"
+    return f"{value:.2f}{spread}, {count}"
 
 
 def adaptive_pilot_panel(engine: Any, round_: Any) -> None:

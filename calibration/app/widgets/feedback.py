@@ -356,7 +356,7 @@ def show_result(guideline: Any, result: Any) -> None:
         st.success(f"Passed. You are certified on {guideline.ref}.", icon=":material/workspace_premium:")
     else:
         st.error(
-            "Not passed yet. Reread the rules marked below, then retake the quiz on them.",
+            "Not passed yet. Reread the rules marked below.",
             icon=":material/school:",
         )
     c1, c2, c3 = st.columns(3)
