@@ -152,6 +152,19 @@ def wait_idle(page: Any, timeout: float = 20000) -> None:
     )
 
 
+def sign_in_lead(page: Any, url: str, timeout: float = 30_000) -> None:
+    """Open the app at `url` and sign in as the `lead_store` lead, up to the lead's Home page."""
+    from playwright.sync_api import expect
+
+    page.goto(url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=timeout)
+    page.get_by_label("Email or name").fill(LEAD_EMAIL)
+    page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=timeout)
+    wait_idle(page)
+
+
 def span_frame(page: Any) -> Any:
     """The frame of the span selection widget (calibration/app/widgets/span_select) on `page`."""
     return page.frame_locator("iframe[title*='span_select']")

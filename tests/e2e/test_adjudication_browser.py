@@ -16,14 +16,13 @@ import pytest
 
 from tests.e2e.e2e_browser import (
     ARTIFACTS,
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     box_frame,
     browser_context,
     draw_box,
     lead_store,
     require_browser,
+    sign_in_lead,
     wait_idle,
 )
 
@@ -52,13 +51,7 @@ def test_a_box_decision_typed_then_saved_at_once_is_saved(tmp_path: Path) -> Non
         page = context.new_page()
         try:
             step = "sign in"
-            page.goto(url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
-            page.get_by_label("Email or name").fill(LEAD_EMAIL)
-            page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
-            wait_idle(page)
+            sign_in_lead(page, url, TIMEOUT)
 
             step = "open the box pilot on the Adjudication page"
             page.get_by_role("link", name="Adjudication").click()

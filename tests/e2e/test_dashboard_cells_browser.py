@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.e2e_browser import (
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     browser_context,
     lead_store,
     require_browser,
+    sign_in_lead,
     wait_idle,
 )
 
@@ -104,13 +103,7 @@ def test_clicking_heat_map_cells_opens_their_items(tmp_path: Path) -> None:
         browser_context(playwright, height=1100) as context,
     ):
         page = context.new_page()
-        page.goto(url, wait_until="domcontentloaded")
-        expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
-        page.get_by_label("Email or name").fill(LEAD_EMAIL)
-        page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
-        wait_idle(page)
+        sign_in_lead(page, url, TIMEOUT)
 
         page.goto(f"{url}/dashboard", wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name="Agreement dashboard")).to_be_visible(timeout=TIMEOUT)

@@ -20,13 +20,12 @@ import pytest
 
 from tests.e2e.e2e_browser import (
     ARTIFACTS,
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     browser_context,
     mark_span,
     require_browser,
     shown_text,
+    sign_in_lead,
     span_frame,
     wait_idle,
 )
@@ -223,15 +222,8 @@ class Journey:
 
 
 def _sign_in_lead(page: Any, url: str) -> None:
-    from playwright.sync_api import expect
 
-    page.goto(url, wait_until="domcontentloaded")
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
-    page.get_by_label("Email or name").fill(LEAD_EMAIL)
-    page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
-    wait_idle(page)
+    sign_in_lead(page, url, TIMEOUT)
 
 
 def _create_round(page: Any, url: str, name: str, ref: str) -> str:

@@ -15,12 +15,11 @@ import pytest
 
 from tests.e2e.e2e_browser import (
     ARTIFACTS,
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     browser_context,
     lead_store,
     require_browser,
+    sign_in_lead,
     wait_idle,
 )
 
@@ -47,13 +46,7 @@ def test_model_triage_page_decides_per_rule_and_downloads_the_plan(tmp_path: Pat
         page = context.new_page()
         try:
             step = "sign in"
-            page.goto(url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
-            page.get_by_label("Email or name").fill(LEAD_EMAIL)
-            page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
-            wait_idle(page)
+            sign_in_lead(page, url, TIMEOUT)
 
             step = "open Model triage and add the demo model's answers"
             page.get_by_role("link", name="Model triage").click()

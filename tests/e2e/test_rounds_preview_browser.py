@@ -15,12 +15,11 @@ import pytest
 
 from tests.e2e.e2e_browser import (
     ARTIFACTS,
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     browser_context,
     lead_store,
     require_browser,
+    sign_in_lead,
     wait_idle,
 )
 
@@ -69,13 +68,7 @@ def test_the_quiz_length_preview_follows_the_guideline_and_the_settings_survive_
         page = context.new_page()
         try:
             step = "sign in and open Rounds"
-            page.goto(url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
-            page.get_by_label("Email or name").fill(LEAD_EMAIL)
-            page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
-            wait_idle(page)
+            sign_in_lead(page, url, TIMEOUT)
             page.goto(f"{url}/rounds", wait_until="domcontentloaded")
             form = page.get_by_test_id("stExpander").filter(has=page.get_by_label("Round name", exact=True))
             expect(form).to_be_visible(timeout=TIMEOUT)  # open while there is no round

@@ -14,11 +14,10 @@ import pytest
 
 from tests.e2e.e2e_browser import (
     ARTIFACTS,
-    LEAD_EMAIL,
-    LEAD_PASSWORD,
     app_server,
     browser_context,
     require_browser,
+    sign_in_lead,
     wait_idle,
 )
 
@@ -59,13 +58,7 @@ def test_a_lead_session_requests_nothing_from_another_host(tmp_path: Path) -> No
         context.on("request", lambda request: requests.append(request.url))
         page = context.new_page()
         try:
-            page.goto(url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
-            page.get_by_label("Email or name").fill(LEAD_EMAIL)
-            page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
-            wait_idle(page)
+            sign_in_lead(page, url, TIMEOUT)
             for path in PAGES:
                 page.goto(f"{url}/{path}", wait_until="domcontentloaded")
                 expect(page.locator("h1").first).to_be_visible(timeout=TIMEOUT)
