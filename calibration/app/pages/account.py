@@ -46,10 +46,6 @@ with st.form("account_password_form", clear_on_submit=False):
 if submitted:
     try:
         check_repeated(new, repeat)
-    except CalibrationError as error:
-        state.render_error(error)
-        st.stop()
-    try:
         updated = service.change_own_password(
             state.get_engine(), user, current, new, client=state.client_address()
         )

@@ -42,10 +42,6 @@ def choose_own_password(user: Any) -> None:
     if submitted:
         try:
             check_repeated(new, repeat)
-        except CalibrationError as error:
-            state.render_error(error)
-            st.stop()
-        try:
             updated = service.replace_temporary_password(state.get_engine(), user, new)
         except CalibrationError as error:
             state.render_error(error)
