@@ -299,6 +299,12 @@ class ChangeTest:
     z: float
     sd: float
 
+    @property
+    def undecidable(self) -> bool:
+        """No verdict can rest on this look: every item moved by the same nonzero amount (sd 0 makes
+        a z of +-8 from nothing) or the z is not a number."""
+        return (not self.sd > 0 and self.difference != 0) or not np.isfinite(self.z)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "design": self.design,
@@ -414,8 +420,7 @@ def _first_look_verdict(test: ChangeTest | None) -> tuple[Verdict, tuple[float, 
     interval = (test.difference - half, test.difference + half)
     # too few items, a change with no spread between items (a z of +-8 from sd = 0) or NaN shares:
     # nothing to decide on (identical shares on enough items stay unchanged)
-    moved_alike = not test.sd > 0 and test.difference != 0
-    if test.n_items < MIN_ITEMS or moved_alike or not np.isfinite(half) or not np.isfinite(test.z):
+    if test.n_items < MIN_ITEMS or test.undecidable or not np.isfinite(half):
         return "not_enough_items", interval
     if test.z > c1:
         return "improved", interval
@@ -581,9 +586,7 @@ def _follow_up_verdict(
     )
     half = (interval[1] - interval[0]) / 2
     verdict: Verdict
-    if (not second.sd > 0 and second.difference != 0) or not np.isfinite(
-        second.z
-    ):  # a z of +-8 from no spread
+    if second.undecidable:
         verdict = "not_enough_items"
     elif z > c2:
         verdict = "improved"
