@@ -248,14 +248,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
         try:
             config.attributes["connection"] = connection
+            if sqlite:
+                # Alembic gives SQLite one transaction per migration, so another process could read the
+                # version between two of them and run the same migration again. One transaction, begun
+                # here with BEGIN IMMEDIATE, holds the write lock from reading the version to the commit:
+                # a second process waits (busy timeout), then finds the head and has nothing to do.
+                connection.begin()
             command.upgrade(config, revision)
-            connection.commit()
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise RuntimeError(
                         f"the migration left rows whose foreign keys point nowhere: {broken[:5]}"
                     )
+            connection.commit()
         finally:
             if sqlite:
                 connection.rollback()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from calibration.errors import CalibrationError
 from calibration.guidelines.model import Guideline
@@ -214,6 +214,18 @@ def test_processes_starting_at_once_migrate_once(db_url: str) -> None:
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0], errors
     engine = make_engine(db_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_sqlite_upgrade_holds_the_write_lock_from_version_read_to_commit(tmp_path: Path) -> None:
+    # Alembic runs SQLite migrations one transaction each: between two of them another process could
+    # read the version and run a migration a second time (seen in CI as "table already exists").
+    engine = make_engine(f"sqlite:///{tmp_path / 'calibration.db'}")
+    begun: list[str] = []
+    event.listen(engine, "begin", lambda connection: begun.append("BEGIN"))
+    upgrade(engine)
+    assert begun == ["BEGIN"]  # one BEGIN IMMEDIATE for the version read and every migration
     assert current_revision(engine) == head_revision()
     engine.dispose()
 
