@@ -4,6 +4,9 @@
 needs CALIBRATION_TEST_POSTGRES_URL; without it the case is skipped, unless
 CALIBRATION_REQUIRE_POSTGRES=1 (as in CI), which turns the skip into a failure. Each PostgreSQL test
 gets its own schema (dropped afterwards), so tests never see each other's rows.
+
+Fixtures that a feature folder's tests share with the CLI tests in tests/cli/ live in helper modules
+beside those tests and are registered here, once, through ``pytest_plugins``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
+pytest_plugins = [
+    "tests.adaptive.answered_quiz",
+    "tests.ambiguity.simulated_pilot",
+    "tests.csv_safety",
+    "tests.guidelines.valid_guideline",
+    "tests.rounds.adaptive_pilot_store",
+]
 
 POSTGRES_ENV = "CALIBRATION_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "CALIBRATION_REQUIRE_POSTGRES"

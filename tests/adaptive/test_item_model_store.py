@@ -1,4 +1,7 @@
-"""The item model is fitted from the store's gold answers, stored with the guideline version, refitted on close."""
+"""The item model is fitted from the store's gold answers, stored with the guideline version, refitted on close.
+
+The `answered` store comes from tests/adaptive/answered_quiz.py; `calibration irt fit` is in tests/cli/.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +16,6 @@ from calibration.rounds import item_model, service
 
 def _user(engine: Any, name: str) -> Any:
     return next(u for u in service.list_users(engine) if u.name == name)
-
-
-@pytest.fixture
-def answered(store: Any, tiny_guideline: Guideline) -> Any:
-    engine, lead = store.engine, store.lead
-    service.publish_guideline(engine, tiny_guideline, lead)
-    names = ("ann", "bob", "cyd")
-    for name in names:
-        service.create_user(engine, name, role="annotator", actor=lead)
-    service.create_calibration_round(engine, "quiz", "tiny@1.0.0", actor=lead, annotators=list(names))
-    for n, name in enumerate(names):
-        user = _user(engine, name)
-        attempt = service.start_or_resume_attempt(engine, "quiz", user)
-        for k, item in enumerate(attempt.items):
-            gold = tiny_guideline.item(item).answer
-            answer = gold if k >= n else ("NEG" if gold == "POS" else "POS")  # ann right, cyd 2 wrong
-            service.record_answer(engine, attempt.id, item, answer, actor=user)
-        service.finish_attempt(engine, attempt.id, actor=user)
-    return store
 
 
 def test_the_gold_answers_of_a_version_are_graded_per_annotator(answered: Any) -> None:
@@ -68,19 +52,3 @@ def test_closing_a_round_refits_and_an_empty_version_does_not(
     assert item_model.latest_item_model(engine, "tiny@1.1.0") is None
     with pytest.raises(DataError, match=r"no answers on gold items in the rounds on tiny@1\.1\.0 yet"):
         item_model.fit_item_model(engine, "tiny@1.1.0", actor=lead)
-
-
-def test_the_cli_fits_and_prints_the_estimates(answered: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    import json
-
-    from calibration.cli.main import main
-
-    assert main(["irt", "fit", "tiny@1.0.0", "--database-url", answered.url, "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["guideline"] == "tiny@1.0.0" and data["kind"] == "rasch" and data["n_answers"] == 18
-    assert set(data["annotators"]) == {"ann", "bob", "cyd"}
-    assert data["suspect_items"] == {}  # 3 answers per item: too few to call any item suspect
-    assert main(["irt", "fit", "tiny@1.0.0", "--database-url", answered.url, "--model", "2pl"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("tiny@1.0.0: 2pl fitted on 18 answers, stored\n") and "ability" in out
-    assert item_model.latest_item_model(answered.engine, "tiny@1.0.0").model.kind == "2pl"

@@ -1,22 +1,15 @@
-"""`calibration replay pilot` and `replay_pilot`: decided rules stop, JSON shape, one-line errors."""
+"""`replay_pilot`: decided rules stop, the result's shape, refusals (the CLI: tests/cli/test_replay_cli.py)."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from calibration.adaptive.pilot_replay import replay_pilot
-from calibration.cli.main import main
 from calibration.errors import DataError
 from calibration.guidelines.model import Label, Task
 
-ROOT = Path(__file__).resolve().parents[2]
-PILOT = str(ROOT / "examples" / "agreement" / "contract-pilot.csv")
-RULES = str(ROOT / "examples" / "agreement" / "contract-item-rules.csv")
 TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in ("P", "N", "U")])
 
 
@@ -63,26 +56,3 @@ def test_other_task_types_and_unknown_items_are_refused():
         replay_pilot(responses, item_rules, Task(type="multi_label", labels=TASK.labels), 0.6)
     with pytest.raises(DataError, match="no answered item has a rule in the item-to-rule map"):
         replay_pilot(responses, item_rules.assign(item_id="other"), TASK, 0.6)
-
-
-def test_the_cli_prints_the_issue_json(capsys):
-    assert main(["replay", "pilot", PILOT, "--item-rules", RULES, "--target", "0.6", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["policy"] == "adaptive" and data["answers_used"] <= data["answers_available"]
-    assert data["rules"]["R-IP"] == {"decision": "above", "decision_all": "above", "answers_used": 20}
-    guideline = str(ROOT / "guidelines" / "contract-clauses" / "1.1.0.yaml")
-    assert (
-        main(["replay", "pilot", PILOT, "--guideline", guideline, "--policy", "uniform", "--seed", "2"]) == 0
-    )
-    assert capsys.readouterr().out.startswith("policy uniform: ")
-
-
-def test_the_cli_errors_are_one_line(tmp_path, capsys):
-    assert main(["replay", "pilot", PILOT, "--item-rules", RULES, "--target", "3"]) == 1
-    assert (
-        capsys.readouterr().err
-        == "error: --target 3.0 is not an agreement between -1 and 1 (hint: e.g. --target 0.8)\n"
-    )
-    assert main(["replay", "pilot", str(tmp_path / "none.csv"), "--item-rules", RULES]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no such responses file" in err

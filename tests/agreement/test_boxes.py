@@ -22,15 +22,10 @@ from calibration.agreement.breakdown import agreement_report
 from calibration.boxes import Box, iou_matrix, match_boxes
 from calibration.errors import DataError
 from calibration.guidelines.model import Label, Task
+from tests.agreement.box_examples import frame, worked_example
 
 LABELS = ("car", "person")
 TASK = Task(type="boxes", labels=[Label(id=lab, name=lab) for lab in LABELS])
-
-
-def frame(rows: list[tuple[str, str, tuple[Box, ...]]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [(i, a, tuple(sorted(b))) for i, a, b in rows], columns=["item_id", "annotator_id", "answer"]
-    )
 
 
 def random_boxes(rng: np.random.Generator, n: int) -> list[Box]:
@@ -243,19 +238,6 @@ def test_independent_random_boxes_give_alpha_near_zero() -> None:
 # --------------------------------------------------------------------------- the worked example
 
 
-def worked_example() -> pd.DataFrame:
-    """docs/agreement.md, "Bounding boxes": two images, annotators A, B, C."""
-    return frame(
-        [
-            ("img1", "A", (Box("car", 0, 0, 10, 10),)),
-            ("img1", "B", (Box("car", 0, 0, 10, 5),)),
-            ("img1", "C", ()),
-            ("img2", "A", (Box("person", 20, 20, 10, 10),)),
-            ("img2", "B", (Box("car", 20, 20, 10, 10),)),
-        ]
-    )
-
-
 def test_worked_example_of_the_docs() -> None:
     result = box_agreement(worked_example(), TASK, bootstrap=0)
     overall = result.overall.to_dict()
@@ -427,29 +409,6 @@ def test_bad_answers_name_the_item() -> None:
         box_agreement(not_boxes, TASK, bootstrap=0)
     with pytest.raises(DataError, match="no responses"):
         box_agreement(not_boxes.iloc[:0], TASK)
-
-
-def test_cli_reads_box_answers_as_json_in_the_long_csv(tmp_path, capsys) -> None:
-    from calibration.cli.main import main
-
-    responses = worked_example()
-    path = tmp_path / "boxes.csv"
-    pd.DataFrame(
-        {
-            "item_id": responses["item_id"],
-            "annotator_id": responses["annotator_id"],
-            "answer": [json.dumps([b.to_json() for b in a]) for a in responses["answer"]],
-        }
-    ).to_csv(path, index=False)
-    assert main(["agreement", str(path), "--bootstrap", "0", "--json"]) == 0
-    payload = json.loads(capsys.readouterr().out)
-    assert payload["overall"]["krippendorff_alpha"] == pytest.approx(0.5)
-    assert set(payload["per_label"]) == {"car", "person"}
-    assert main(["agreement", str(path), "--bootstrap", "0"]) == 0
-    text = capsys.readouterr().out
-    assert "Box agreement on 5 answers (4 boxes) by 3 annotators on 2 images" in text
-    assert "0.6: 0.33" in text
-    assert "Box alpha per annotator pair" in text
 
 
 def test_degenerate_rounds_give_undefined_values_not_errors() -> None:

@@ -12,60 +12,31 @@ import pytest
 
 from calibration.ambiguity import compare
 from calibration.ambiguity.compare import compare_versions, follow_up_boundary, items_needed
-from calibration.cli.main import main
 from calibration.errors import DataError
 from calibration.guidelines.model import Label, Task
-from calibration.responses import Annotations, gold_series, item_rules_frame, responses_frame
-
-TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "AB"])
-
-
-def _pilot(patterns: list[str], prefix: str = "i") -> Annotations:
-    """One rule R; item k is answered by annotators a, b, c, d with the letters of patterns[k]."""
-    rows = [
-        {"item_id": f"{prefix}{k:03d}", "annotator_id": who, "answer": answer}
-        for k, pattern in enumerate(patterns)
-        for who, answer in zip("abcd", pattern, strict=True)
-    ]
-    items = {f"{prefix}{k:03d}": ["R"] for k in range(len(patterns))}
-    return Annotations(
-        responses=responses_frame(rows),
-        item_rules=item_rules_frame(items),
-        gold=gold_series({}),
-        declared_task=TASK,
-    )
-
-
-def _noisy(n: int, seed: int, split: float, prefix: str = "i") -> list[str]:
-    """n items of four answers: a share `split` of them split 2-2 at random, the rest one slip at most."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n):
-        if rng.random() < split:
-            out.append("AABB")
-        else:
-            out.append("AAAB" if rng.random() < 0.3 else "AAAA")
-    return out
+from calibration.responses import Annotations
+from tests.ambiguity.patterned_pilots import noisy_patterns, patterned_pilot
 
 
 def test_items_of_varied_difficulty_that_all_gain_agreement_are_improved_on_ten_items():
     # hard items go from 2-2 to 3-1, easy ones from 3-1 to 4-0, clear ones stay 4-0: each item gains,
     # which the item-paired test sees; resampling the versions independently could not tell (10 items)
-    before = _pilot(["AABB"] * 4 + ["AAAB"] * 3 + ["AAAA"] * 3)
-    after = _pilot(["AAAB"] * 4 + ["AAAA"] * 3 + ["AAAA"] * 3)
+    before = patterned_pilot(["AABB"] * 4 + ["AAAB"] * 3 + ["AAAA"] * 3)
+    after = patterned_pilot(["AAAB"] * 4 + ["AAAA"] * 3 + ["AAAA"] * 3)
     entry = compare_versions(before, after, bootstrap=200).rule("R")
     assert entry.statistic == "majority_share"
     assert entry.verdict == "improved" and entry.ci95[0] > 0
     assert entry.figures["test"]["design"] == "paired" and entry.figures["test"]["n_items"] == 10
     # one item fewer than MIN_ITEMS: no verdict, however clear the change
     fewer = compare_versions(
-        _pilot(["AABB"] * 3 + ["AAAB"] * 3 + ["AAAA"] * 3), _pilot(["AAAB"] * 3 + ["AAAA"] * 6)
+        patterned_pilot(["AABB"] * 3 + ["AAAB"] * 3 + ["AAAA"] * 3),
+        patterned_pilot(["AAAB"] * 3 + ["AAAA"] * 6),
     )
     assert fewer.rule("R").verdict == "not_enough_items"
 
 
 def test_not_enough_items_says_how_many_more_to_pilot():
-    before, after = _pilot(_noisy(20, 1, 0.5)), _pilot(_noisy(20, 2, 0.3))
+    before, after = patterned_pilot(noisy_patterns(20, 1, 0.5)), patterned_pilot(noisy_patterns(20, 2, 0.3))
     entry = compare_versions(before, after, bootstrap=200).rule("R")
     assert entry.verdict == "not_enough_items"
     figures = entry.figures
@@ -74,11 +45,15 @@ def test_not_enough_items_says_how_many_more_to_pilot():
 
 
 def test_the_follow_up_look_combines_both_looks_and_can_decide():
-    first = compare_versions(_pilot(_noisy(20, 1, 0.5)), _pilot(_noisy(20, 2, 0.3)), bootstrap=200)
+    first = compare_versions(
+        patterned_pilot(noisy_patterns(20, 1, 0.5)),
+        patterned_pilot(noisy_patterns(20, 2, 0.3)),
+        bootstrap=200,
+    )
     assert first.rule("R").verdict == "not_enough_items"
     more = first.rule("R").figures["more_items"]
-    before_more = _pilot(_noisy(more, 3, 0.5, prefix="f"))
-    after_more = _pilot(_noisy(more, 4, 0.0, prefix="f"))
+    before_more = patterned_pilot(noisy_patterns(more, 3, 0.5, prefix="f"))
+    after_more = patterned_pilot(noisy_patterns(more, 4, 0.0, prefix="f"))
     second = compare_versions(before_more, after_more, bootstrap=200, first_look=first.to_dict())
     entry = second.rule("R")
     assert entry.figures["look"] == 2 and entry.verdict == "improved"
@@ -88,10 +63,12 @@ def test_the_follow_up_look_combines_both_looks_and_can_decide():
 
 
 def test_a_follow_up_needs_a_rule_that_awaited_one():
-    decided = compare_versions(_pilot(["AABB"] * 6 + ["AAAB"] * 6), _pilot(["AAAA"] * 12), bootstrap=200)
+    decided = compare_versions(
+        patterned_pilot(["AABB"] * 6 + ["AAAB"] * 6), patterned_pilot(["AAAA"] * 12), bootstrap=200
+    )
     assert decided.rule("R").verdict == "improved"
     with pytest.raises(DataError, match="awaited"):
-        compare_versions(_pilot(["AAAA"] * 5), _pilot(["AAAA"] * 5), first_look=decided)
+        compare_versions(patterned_pilot(["AAAA"] * 5), patterned_pilot(["AAAA"] * 5), first_look=decided)
 
 
 def test_both_looks_together_call_at_most_2_5_percent_of_unchanged_rules_improved():
@@ -110,34 +87,15 @@ def test_items_needed_shrinks_when_the_first_look_already_leans_one_way():
     assert 20 < items_needed(lean) < items_needed(flat)
 
 
-def test_cli_follow_up_with_first_look_json(tmp_path, capsys):
-    def write(pilot: Annotations, name: str) -> tuple[str, str]:
-        responses, rules = tmp_path / f"{name}.csv", tmp_path / f"{name}-map.csv"
-        pilot.responses[["item_id", "annotator_id", "answer"]].to_csv(responses, index=False)
-        pilot.item_rules.to_csv(rules, index=False)
-        return str(responses), str(rules)
-
-    old, old_map = write(_pilot(_noisy(20, 1, 0.5)), "old")
-    new, _ = write(_pilot(_noisy(20, 2, 0.3)), "new")
-    assert main(["compare", old, new, "--item-rules", old_map, "--bootstrap", "100", "--json"]) == 0
-    first = capsys.readouterr().out
-    (tmp_path / "first.json").write_text(first, encoding="utf-8")
-    more = json.loads(first)["rules"][0]["figures"]["more_items"]
-    old2, old2_map = write(_pilot(_noisy(more, 3, 0.5, prefix="f")), "old2")
-    new2, _ = write(_pilot(_noisy(more, 4, 0.0, prefix="f")), "new2")
-    args = ["compare", old2, new2, "--item-rules", old2_map, "--bootstrap", "100"]
-    assert main([*args, "--first-look", str(tmp_path / "first.json")]) == 0
-    assert "R: majority_share" in capsys.readouterr().out
-    (tmp_path / "bad.json").write_text("[1, 2", encoding="utf-8")
-    assert main([*args, "--first-look", str(tmp_path / "bad.json")]) == 1
-    err = capsys.readouterr().err
-    assert "bad.json is not JSON" in err and "Traceback" not in err
-
-
 def _first_look_and_follow_up() -> tuple[dict, Annotations, Annotations]:
-    first = compare_versions(_pilot(_noisy(20, 1, 0.5)), _pilot(_noisy(20, 2, 0.3)), bootstrap=50)
+    first = compare_versions(
+        patterned_pilot(noisy_patterns(20, 1, 0.5)), patterned_pilot(noisy_patterns(20, 2, 0.3)), bootstrap=50
+    )
     more = first.rule("R").figures["more_items"]
-    follow = _pilot(_noisy(more, 3, 0.5, prefix="f")), _pilot(_noisy(more, 4, 0.0, prefix="f"))
+    follow = (
+        patterned_pilot(noisy_patterns(more, 3, 0.5, prefix="f")),
+        patterned_pilot(noisy_patterns(more, 4, 0.0, prefix="f")),
+    )
     return json.loads(first.first_look_json()), *follow
 
 
@@ -219,8 +177,8 @@ def test_nan_shares_are_not_enough_items_not_unchanged():
 
 def test_a_box_task_is_refused_with_a_one_line_error_naming_the_task_type():
     boxes = Task(type="boxes", labels=[Label(id="car", name="car")])
-    before = dataclasses.replace(_pilot(["AAAA"] * 12), declared_task=boxes)
-    after = dataclasses.replace(_pilot(["AAAB"] * 12), declared_task=boxes)
+    before = dataclasses.replace(patterned_pilot(["AAAA"] * 12), declared_task=boxes)
+    after = dataclasses.replace(patterned_pilot(["AAAB"] * 12), declared_task=boxes)
     with pytest.raises(DataError, match="task type 'boxes'") as caught:
         compare_versions(before, after)
     assert "\n" not in str(caught.value) and caught.value.hint

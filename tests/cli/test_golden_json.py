@@ -3,7 +3,7 @@
 The golden files under ``tests/golden/`` pin the JSON a refactor must keep. To change them on
 purpose (a new key, a new statistic), regenerate and review the diff::
 
-    CALIBRATION_UPDATE_GOLDEN=1 python -m pytest tests/cli/test_golden_json.py tests/ambiguity/test_golden_json.py
+    CALIBRATION_UPDATE_GOLDEN=1 python -m pytest tests/cli/test_golden_json.py tests/cli/test_golden_json_simulated.py
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@ rules get no more items, the control slice keeps coming, and the lead's per-rule
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,76 +10,13 @@ import pytest
 from calibration.errors import CalibrationError
 from calibration.guidelines.model import Guideline
 from calibration.rounds import service
-
-LABELS = ("POS", "NEG", "NEU")
-
-
-def pilot_guideline_data(per_rule: int = 20, task_type: str = "single_label") -> dict[str, Any]:
-    """Two rules, `per_rule` items each (no gold needed in a pilot), pilot target 0.6."""
-    rules = [
-        {"id": rule, "title": f"rule {rule}", "text": f"Apply {rule}.", "labels": list(LABELS)}
-        for rule in ("EASY", "HARD")
-    ]
-    items = [
-        {"id": f"{rule.lower()}{k:02d}", "input": f"reply {rule} {k}", "rules": [rule]}
-        for rule in ("EASY", "HARD")
-        for k in range(per_rule)
-    ]
-    return {
-        "format": 1,
-        "id": "pil",
-        "version": "1.0.0",
-        "title": "Adaptive pilot",
-        "task": {"type": task_type, "labels": [{"id": x, "name": x.title()} for x in LABELS]},
-        "calibration": {"pilot_target": 0.6},
-        "rules": rules,
-        "items": items,
-    }
-
-
-PEOPLE = ("ann", "bob", "cy", "dee")
-
-
-@pytest.fixture
-def pilot_store(store: Any) -> Any:
-    service.publish_guideline(store.engine, Guideline.model_validate(pilot_guideline_data()), store.lead)
-    for name in PEOPLE:
-        service.create_user(
-            store.engine, name, role="annotator", email=f"{name}@example.org", actor=store.lead
-        )
-    return store
-
-
-def _user(engine: Any, name: str) -> Any:
-    return service.user_by_email(engine, f"{name}@example.org")
-
-
-def _answer(item: str, who: str) -> str:
-    """EASY items: everyone agrees; HARD items: each annotator answers differently."""
-    if item.startswith("easy"):
-        return LABELS[int(item[-2:]) % 3]
-    return LABELS[(PEOPLE.index(who) + int(item[-2:])) % 3]
-
-
-def _round_robin(engine: Any, limit: int = 400) -> dict[str, list[str]]:
-    """Each annotator answers their next item in turn until nobody has one; their items in order."""
-    users = {name: _user(engine, name) for name in PEOPLE}
-    asked: dict[str, list[str]] = {name: [] for name in PEOPLE}
-    active = set(PEOPLE)
-    while active and sum(map(len, asked.values())) < limit:
-        for name in PEOPLE:
-            if name not in active:
-                continue
-            attempt = service.start_or_resume_attempt(engine, "pilot", users[name])
-            if attempt.next_item is None:
-                active.discard(name)
-                continue
-            assert len(attempt.items) == len(asked[name]) + 1  # only the item on screen is handed out
-            asked[name].append(attempt.next_item)
-            service.record_answer(
-                engine, attempt.id, attempt.next_item, _answer(attempt.next_item, name), actor=users[name]
-            )
-    return asked
+from tests.rounds.adaptive_pilot_store import (
+    PEOPLE,
+    pilot_annotator,
+    pilot_guideline_data,
+    round_robin,
+    scripted_answer,
+)
 
 
 def test_an_adaptive_pilot_decides_both_rules_on_fewer_answers_and_stops_the_decided_ones(
@@ -92,7 +28,7 @@ def test_an_adaptive_pilot_decides_both_rules_on_fewer_answers_and_stops_the_dec
     )
     assert round_.settings["policy"] == "adaptive" and round_.settings["control_fraction"] == 0.2
     assert round_.settings["overlap"] == 2
-    asked = _round_robin(engine)
+    asked = round_robin(engine)
     for items in asked.values():
         assert len(items) == len(set(items))  # never an item twice to one annotator
     given = [i for items in asked.values() for i in items]
@@ -128,7 +64,7 @@ def _control_items(engine: Any) -> list[str]:
 def test_resuming_shows_the_same_pending_item_and_finishing_works(pilot_store: Any) -> None:
     engine = pilot_store.engine
     service.create_pilot_round(engine, "pilot", "pil@1.0.0", actor=pilot_store.lead, adaptive=True)
-    ann = _user(engine, "ann")
+    ann = pilot_annotator(engine, "ann")
     first = service.start_or_resume_attempt(engine, "pilot", ann)  # a late joiner: one item now
     assert len(first.items) == 1 and first.next_item is not None
     again = service.start_or_resume_attempt(engine, "pilot", ann)
@@ -165,51 +101,12 @@ def test_a_fixed_pilot_has_no_adaptive_view_and_bad_settings_are_refused(pilot_s
         service.create_pilot_round(engine, "z", "multi@1.0.0", actor=pilot_store.lead, adaptive=True)
 
 
-def test_the_cli_creates_an_adaptive_pilot_and_round_status_lists_each_rule(
-    pilot_store: Any, capsys: Any
-) -> None:
-    from calibration.cli.main import main
-
-    db = ["--database-url", pilot_store.url]
-    code = main(
-        ["round", "create", "pilot", "--guideline", "pil@1.0.0", "--kind", "pilot", "--annotators", "ann,bob",
-         "--adaptive", "--control-fraction", "0.25", "--seed", "2", *db]
-    )  # fmt: skip
-    assert code == 0
-    round_ = service.get_round(pilot_store.engine, "pilot")
-    assert round_.settings["policy"] == "adaptive" and round_.settings["control_fraction"] == 0.25
-    capsys.readouterr()
-    assert main(["round", "status", "pilot", *db]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert "adaptive pilot, target 0.6, control slice 10 of 40 items" in lines
-    assert (
-        "  EASY                     about 10 more items with 2 answers each to decide" in lines
-    )  # to the first look
-    _round_robin(pilot_store.engine)
-    assert main(["round", "status", "pilot", *db]) == 0
-    out = capsys.readouterr().out
-    assert "EASY                     decided above target" in out
-    assert "HARD                     decided below target" in out
-    assert main(["round", "status", "pilot", "--json", *db]) == 0
-    data = json.loads(capsys.readouterr().out)["adaptive_pilot"]
-    assert (data["target"], data["control_fraction"], data["control_items"], data["items"]) == (
-        0.6,
-        0.25,
-        10,
-        40,
-    )
-    assert data["rules"]["EASY"]["decision"] == "above" and data["rules"]["EASY"]["more_items"] is None
-    assert data["rules"]["HARD"]["sentence"] == "decided below target"
-    assert data["rules"]["HARD"]["decided_at"] in (10, 15, 20) and data["rules"]["HARD"]["futile"] is False
-    assert len(data["rules"]["EASY"]["interval"]) == 2
-
-
 def test_annotators_answering_at_once_never_push_an_item_past_the_overlap(pilot_store: Any) -> None:
     import threading
 
     engine = pilot_store.engine
     service.create_pilot_round(engine, "pilot", "pil@1.0.0", actor=pilot_store.lead, adaptive=True, seed=4)
-    users = {name: _user(engine, name) for name in PEOPLE}
+    users = {name: pilot_annotator(engine, name) for name in PEOPLE}
     failures: list[BaseException] = []
 
     def work(name: str) -> None:
@@ -223,7 +120,11 @@ def test_annotators_answering_at_once_never_push_an_item_past_the_overlap(pilot_
                 if attempt.next_item is None:
                     return
                 service.record_answer(
-                    engine, attempt.id, attempt.next_item, _answer(attempt.next_item, name), actor=users[name]
+                    engine,
+                    attempt.id,
+                    attempt.next_item,
+                    scripted_answer(attempt.next_item, name),
+                    actor=users[name],
                 )
         except BaseException as error:  # surfaced below
             failures.append(error)

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from calibration.cli.main import main
 from calibration.errors import ConflictError, GuidelineError, NotFoundError
 from calibration.guidelines.loading import read_guideline_file
 from calibration.guidelines.versions import content_hash
@@ -75,29 +74,6 @@ def test_a_version_without_images_publishes_as_before(store: Any, tiny_guideline
     version = service.publish_guideline(store.engine, tiny_guideline, store.lead, {})
     assert version.content_hash == content_hash(tiny_guideline)
     assert service.images_of(store.engine, version.id) == []
-
-
-def test_the_publish_command_stores_the_images(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from calibration.storage.engine import make_engine, upgrade
-
-    engine = make_engine(db_url)
-    try:
-        upgrade(engine)
-        file = write_box_guideline(tmp_path / "street", name="1.0.0.yaml")
-        assert main(["publish", "--database-url", db_url, str(file)]) == 0
-        loaded = read_guideline_file(file)
-        assert capsys.readouterr().out == (
-            f"published street@1.0.0 (content hash {content_hash(loaded.guideline, loaded.images)[:12]})\n"
-        )
-        (version,) = service.list_guideline_versions(engine)
-        assert (
-            service.image_of(engine, version.id, "images/empty.png").data
-            == loaded.images["images/empty.png"].data
-        )
-    finally:
-        engine.dispose()
 
 
 def test_a_boxes_quiz_is_scored_by_iou_with_partial_credit(store: Any, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from calibration.agreement.breakdown import agreement_report
 from calibration.cli.main import main
 from calibration.guidelines.loading import load_guideline
 from calibration.responses import gold_series, item_rules_frame, responses_frame
+from tests.agreement.box_examples import worked_example
 
 ROOT = Path(__file__).resolve().parents[2]
 PILOT = ROOT / "examples/agreement/contract-pilot.csv"
@@ -236,3 +237,24 @@ def test_model_rows_are_left_out_of_agreement_unless_included(capsys, tmp_path) 
     code, out, err = run(capsys, path, *args, "--include-models")
     assert code == 0, err
     assert "clauses-gpt@1 (model)" in json.loads(out)["per_annotator"]  # marked in the tables
+
+
+def test_cli_reads_box_answers_as_json_in_the_long_csv(tmp_path, capsys) -> None:
+    responses = worked_example()
+    path = tmp_path / "boxes.csv"
+    pd.DataFrame(
+        {
+            "item_id": responses["item_id"],
+            "annotator_id": responses["annotator_id"],
+            "answer": [json.dumps([b.to_json() for b in a]) for a in responses["answer"]],
+        }
+    ).to_csv(path, index=False)
+    assert main(["agreement", str(path), "--bootstrap", "0", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["overall"]["krippendorff_alpha"] == pytest.approx(0.5)
+    assert set(payload["per_label"]) == {"car", "person"}
+    assert main(["agreement", str(path), "--bootstrap", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "Box agreement on 5 answers (4 boxes) by 3 annotators on 2 images" in text
+    assert "0.6: 0.33" in text
+    assert "Box alpha per annotator pair" in text

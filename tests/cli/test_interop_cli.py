@@ -18,58 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CLAUSES = ROOT / "guidelines" / "contract-clauses" / "1.1.0.yaml"
 
 
-def ls_export(guideline, answers):
-    """Label Studio's full export for {item_id: {annotator email: label}} with items from the bank."""
-    tasks = []
-    for number, (item_id, by) in enumerate(answers.items(), start=1):
-        item = guideline.item(item_id)
-        annotations = [
-            {
-                "id": number * 10 + k,
-                "completed_by": {"id": k, "email": who},
-                "was_cancelled": False,
-                "ground_truth": False,
-                "lead_time": 4.0,
-                "task": number,
-                "result": [
-                    {
-                        "from_name": "clause",
-                        "to_name": "text",
-                        "type": "choices",
-                        "origin": "manual",
-                        "value": {"choices": [label]},
-                        "id": f"x{k}",
-                    }
-                ],
-            }
-            for k, (who, label) in enumerate(by.items(), start=1)
-        ]
-        tasks.append(
-            {
-                "id": number,
-                "data": {"text": item.input.text, "item_id": item_id},
-                "annotations": annotations,
-                "predictions": [],
-                "meta": {},
-            }
-        )
-    return tasks
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    guideline = load_guideline(CLAUSES)
-    assert main(["publish", str(CLAUSES), "--database-url", url]) == 0
-    ids = [item.id for item in guideline.items[:4]]
-    labels = [label.id for label in guideline.task.labels]
-    answers = {i: {"ana@x.org": labels[n % 3], "bo@x.org": labels[(n + 1) % 3]} for n, i in enumerate(ids)}
-    export = tmp_path / "project-1.json"
-    export.write_text(json.dumps(ls_export(guideline, answers)))
-    return tmp_path, url, guideline, answers, export
-
-
 def test_import_then_export_round_trips_the_answers(workspace, capsys):
     folder, url, guideline, answers, export = workspace
     code = main(

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 
-from calibration.answers import dump_cell
 from calibration.cli.main import main
-
-
-def _write_pilot(folder, pilot, name):
-    responses = pilot.responses.copy()
-    responses["answer"] = [dump_cell("single_label", a) for a in responses["answer"]]
-    paths = {
-        "responses": folder / f"{name}.csv",
-        "map": folder / f"{name}-map.csv",
-        "gold": folder / f"{name}-gold.csv",
-    }
-    responses.to_csv(paths["responses"], index=False)
-    pilot.item_rules.to_csv(paths["map"], index=False)
-    pilot.gold.rename("answer").reset_index().to_csv(paths["gold"], index=False)
-    return {k: str(v) for k, v in paths.items()}
+from calibration.responses import Annotations
+from tests.ambiguity.patterned_pilots import noisy_patterns, patterned_pilot
+from tests.cli.pilot_files import write_pilot
 
 
 def test_ambiguity_json_ranks_the_ambiguous_rule_first(tmp_path, pilot, capsys, bad_gold_item):
-    files = _write_pilot(tmp_path, pilot, "old")
+    files = write_pilot(tmp_path, pilot, "old")
     args = ["ambiguity", files["responses"], "--item-rules", files["map"], "--gold", files["gold"]]
     code = main([*args, "--json", "--bootstrap", "200"])
     assert code == 0
@@ -40,7 +28,7 @@ def test_ambiguity_json_ranks_the_ambiguous_rule_first(tmp_path, pilot, capsys, 
 
 
 def test_ambiguity_text_output(tmp_path, pilot, capsys):
-    files = _write_pilot(tmp_path, pilot, "old")
+    files = write_pilot(tmp_path, pilot, "old")
     assert (
         main(
             [
@@ -64,7 +52,7 @@ def test_ambiguity_text_output(tmp_path, pilot, capsys):
 def test_ambiguity_with_guideline_file(tmp_path, pilot, capsys):
     from calibration.guidelines.loading import dump_guideline
 
-    files = _write_pilot(tmp_path, pilot, "old")
+    files = write_pilot(tmp_path, pilot, "old")
     (tmp_path / "sim").mkdir()
     path = tmp_path / "sim" / "1.0.0.yaml"
     path.write_text(dump_guideline(pilot.guideline), encoding="utf-8")
@@ -77,7 +65,7 @@ def test_ambiguity_with_guideline_file(tmp_path, pilot, capsys):
 
 
 def test_ambiguity_without_rule_map_is_misuse(tmp_path, pilot, capsys):
-    files = _write_pilot(tmp_path, pilot, "old")
+    files = write_pilot(tmp_path, pilot, "old")
     assert main(["ambiguity", files["responses"]]) == 2
     assert "give --item-rules MAP.csv or --guideline FILE.yaml" in capsys.readouterr().err
 
@@ -96,8 +84,8 @@ def test_ambiguity_names_a_missing_file_and_column(tmp_path, capsys):
 
 
 def test_compare_json(tmp_path, pilot, revised_pilot, capsys):
-    old = _write_pilot(tmp_path, pilot, "old")
-    new = _write_pilot(tmp_path, revised_pilot, "new")
+    old = write_pilot(tmp_path, pilot, "old")
+    new = write_pilot(tmp_path, revised_pilot, "new")
     args = ["compare", old["responses"], new["responses"], "--item-rules", old["map"]]
     args += ["--gold", old["gold"], "--gold", new["gold"], "--json", "--bootstrap", "300"]
     assert main(args) == 0
@@ -109,7 +97,7 @@ def test_compare_json(tmp_path, pilot, revised_pilot, capsys):
 
 
 def test_compare_refuses_an_option_given_three_times(tmp_path, pilot, capsys):
-    old = _write_pilot(tmp_path, pilot, "old")
+    old = write_pilot(tmp_path, pilot, "old")
     args = ["compare", old["responses"], old["responses"]] + ["--item-rules", old["map"]] * 3
     assert main(args) == 2
     assert (
@@ -122,7 +110,7 @@ def test_ambiguity_reads_wide_csv_and_infers_the_task(tmp_path, pilot, capsys):
     wide["source"] = "sim"
     path = tmp_path / "wide.csv"
     wide.to_csv(path, index=False)
-    files = _write_pilot(tmp_path, pilot, "old")
+    files = write_pilot(tmp_path, pilot, "old")
     args = [
         "ambiguity",
         str(path),
@@ -136,3 +124,27 @@ def test_ambiguity_reads_wide_csv_and_infers_the_task(tmp_path, pilot, capsys):
     assert main([*args, "--json", "--bootstrap", "100"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["rules"][0]["rule_id"] == "R-AMBIG"
+
+
+def test_cli_follow_up_with_first_look_json(tmp_path, capsys):
+    def write(pilot: Annotations, name: str) -> tuple[str, str]:
+        responses, rules = tmp_path / f"{name}.csv", tmp_path / f"{name}-map.csv"
+        pilot.responses[["item_id", "annotator_id", "answer"]].to_csv(responses, index=False)
+        pilot.item_rules.to_csv(rules, index=False)
+        return str(responses), str(rules)
+
+    old, old_map = write(patterned_pilot(noisy_patterns(20, 1, 0.5)), "old")
+    new, _ = write(patterned_pilot(noisy_patterns(20, 2, 0.3)), "new")
+    assert main(["compare", old, new, "--item-rules", old_map, "--bootstrap", "100", "--json"]) == 0
+    first = capsys.readouterr().out
+    (tmp_path / "first.json").write_text(first, encoding="utf-8")
+    more = json.loads(first)["rules"][0]["figures"]["more_items"]
+    old2, old2_map = write(patterned_pilot(noisy_patterns(more, 3, 0.5, prefix="f")), "old2")
+    new2, _ = write(patterned_pilot(noisy_patterns(more, 4, 0.0, prefix="f")), "new2")
+    args = ["compare", old2, new2, "--item-rules", old2_map, "--bootstrap", "100"]
+    assert main([*args, "--first-look", str(tmp_path / "first.json")]) == 0
+    assert "R: majority_share" in capsys.readouterr().out
+    (tmp_path / "bad.json").write_text("[1, 2", encoding="utf-8")
+    assert main([*args, "--first-look", str(tmp_path / "bad.json")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.json is not JSON" in err and "Traceback" not in err

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from calibration.cli.main import main
-
-
-@pytest.fixture
-def demo_store(store):
-    from calibration.rounds.demo_workspace import load_demo_workspace
-
-    names = load_demo_workspace(store.engine, actor=store.lead)
-    return store, names
 
 
 def test_report_markdown_has_the_revision_queue(demo_store, capsys):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from calibration.cli.main import main
-from tests.ambiguity.test_cli_report import demo_store  # noqa: F401  (the fixture)
 
 
-def test_html_report_from_the_cli_has_table_charts_and_queue(demo_store, tmp_path, capsys):  # noqa: F811
+def test_html_report_from_the_cli_has_table_charts_and_queue(demo_store, tmp_path, capsys):
     store, names = demo_store
     out = tmp_path / "report.html"
     args = ["report", names[0], "--format", "html", "--database-url", store.url, "-o", str(out)]

@@ -1,16 +1,19 @@
-"""`calibration replay quiz` and `calibration irt fit`: JSON shape, decisions, one-line errors."""
+"""`calibration replay quiz`, `replay pilot` and `irt fit`: JSON shape, decisions, one-line errors."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from calibration.cli.main import main
+from calibration.rounds import item_model
 
 ROOT = Path(__file__).resolve().parents[2]
 PILOT = str(ROOT / "examples" / "agreement" / "contract-pilot.csv")
+RULES = str(ROOT / "examples" / "agreement" / "contract-item-rules.csv")
 GUIDELINE = str(ROOT / "guidelines" / "contract-clauses" / "1.1.0.yaml")
 
 
@@ -80,3 +83,38 @@ def test_irt_fit_on_an_empty_store_says_what_to_do(tmp_path, capsys):
     )
     assert main(["irt", "fit", "nope@1.0.0", "--database-url", url, "--model", "rasch", "--json"]) == 1
     assert "guideline version nope@1.0.0 is not published" in capsys.readouterr().err
+
+
+def test_the_cli_prints_the_issue_json(capsys):
+    assert main(["replay", "pilot", PILOT, "--item-rules", RULES, "--target", "0.6", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["policy"] == "adaptive" and data["answers_used"] <= data["answers_available"]
+    assert data["rules"]["R-IP"] == {"decision": "above", "decision_all": "above", "answers_used": 20}
+    guideline = str(ROOT / "guidelines" / "contract-clauses" / "1.1.0.yaml")
+    assert (
+        main(["replay", "pilot", PILOT, "--guideline", guideline, "--policy", "uniform", "--seed", "2"]) == 0
+    )
+    assert capsys.readouterr().out.startswith("policy uniform: ")
+
+
+def test_the_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["replay", "pilot", PILOT, "--item-rules", RULES, "--target", "3"]) == 1
+    assert (
+        capsys.readouterr().err
+        == "error: --target 3.0 is not an agreement between -1 and 1 (hint: e.g. --target 0.8)\n"
+    )
+    assert main(["replay", "pilot", str(tmp_path / "none.csv"), "--item-rules", RULES]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such responses file" in err
+
+
+def test_the_cli_fits_and_prints_the_estimates(answered: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["irt", "fit", "tiny@1.0.0", "--database-url", answered.url, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["guideline"] == "tiny@1.0.0" and data["kind"] == "rasch" and data["n_answers"] == 18
+    assert set(data["annotators"]) == {"ann", "bob", "cyd"}
+    assert data["suspect_items"] == {}  # 3 answers per item: too few to call any item suspect
+    assert main(["irt", "fit", "tiny@1.0.0", "--database-url", answered.url, "--model", "2pl"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("tiny@1.0.0: 2pl fitted on 18 answers, stored\n") and "ability" in out
+    assert item_model.latest_item_model(answered.engine, "tiny@1.0.0").model.kind == "2pl"

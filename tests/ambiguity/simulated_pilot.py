@@ -1,4 +1,7 @@
-"""A tiny pilot simulator where the truth is known, for the ambiguity tests.
+"""A tiny pilot simulator where the truth is known, for the ambiguity tests and the CLI tests.
+
+Its fixtures (`pilot`, `revised_pilot`, `bad_gold_item`, `simulate`) reach every test through
+``pytest_plugins`` in tests/conftest.py.
 
 Rules of the simulated guideline (single-label task):
 

@@ -7,10 +7,9 @@ import json
 from calibration.cli.main import main
 from calibration.rounds import service
 from calibration.storage.engine import make_engine
-from tests.interop.test_interop_cli import workspace  # noqa: F401  (the fixture)
 
 
-def test_map_labels_imports_the_renamed_answers_in_one_round(workspace, capsys):  # noqa: F811
+def test_map_labels_imports_the_renamed_answers_in_one_round(workspace, capsys):
     _folder, url, guideline, answers, export = workspace
     tasks = json.loads(export.read_text())
     tasks[0]["annotations"][0]["result"][0]["value"]["choices"] = ["Indemnity (old)"]

@@ -1,4 +1,7 @@
-"""Shared fixtures for guideline tests: small valid guidelines written in code."""
+"""A small valid guideline written in code, for the guideline tests and the CLI tests.
+
+Its fixture `valid_yaml` reaches every test through ``pytest_plugins`` in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
