@@ -7,8 +7,10 @@ so an annotator's browser never learns the lead pages' URLs. Each page also chec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 PAGES_DIR = Path(__file__).parent / "pages"
 APP_ROOT = Path(__file__).resolve().parents[2]
@@ -97,6 +99,29 @@ def spec(file: str) -> PageSpec:
     raise KeyError(file)
 
 
+def path_after_sign_in(url_path: str, query: Mapping[str, str], role: str) -> str:
+    """The app path to open after signing in at the page URL a signed-out visitor opened.
+
+    A visitor who opened ``/dashboard`` (a bookmark, a link) signs in there and lands on that page,
+    with its query parameters (``quiz?round=3``), when their role may open it; otherwise on Home.
+
+    Args:
+        url_path: the URL path of the page the sign-in form was shown at (``""`` at the app's root).
+        query: the URL's query parameters.
+        role: the role of the user who just signed in.
+
+    Returns:
+        A path relative to the app's base path (``""`` for Home). Only the URL path of a page in
+        `PAGES` is ever returned, never a path taken from the request, so this cannot redirect away
+        from the app; query values are URL-encoded.
+    """
+    target = next((page for page in PAGES if page.url_path == url_path), None)
+    if target is None or role not in target.roles or not target.exists():
+        return ""
+    kept = urlencode({key: value for key, value in query.items() if key != "invite"})
+    return target.url_path + (f"?{kept}" if kept else "")
+
+
 def build_navigation(role: str | None, *, hidden: bool = False):  # -> st.navigation's page
     """Build ``st.navigation`` for `role`: the role's pages, or sign-in and join pages when signed out.
 
@@ -160,6 +185,8 @@ def run_app() -> None:
         st.stop()
     user = state.current_user()
     page = build_navigation(user.role if user else None, hidden=bool(user and user.must_change_password))
+    if user is None:  # the page URL the sign-in form is shown at: signing in goes on to that page
+        st.session_state[state.REQUESTED_PAGE_KEY] = page.url_path
     if user is not None:
         with st.sidebar:
             st.caption(

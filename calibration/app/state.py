@@ -35,6 +35,8 @@ VERSION_KEY = "auth_session_version"
 """Session-state key holding the session version the user signed in with (see `current_user`)."""
 
 SIGNING_OUT_KEY = "app_signing_out"
+REQUESTED_PAGE_KEY = "auth_requested_page"
+"""Session-state key holding the URL path of the page a signed-out visitor opened (set by the router)."""
 DATABASE_ENV = "CALIBRATION_DATABASE_URL"
 __all__ = [
     "RoundData",
@@ -116,6 +118,18 @@ def sign_in_as(user: Any) -> None:
     """Remember `user` as signed in for this browser session (the cookie is set by `auth`)."""
     st.session_state[USER_KEY] = user.id
     st.session_state[VERSION_KEY] = getattr(user, "session_version", 0)
+
+
+def path_after_sign_in(user: Any) -> str:
+    """Where `user`, just signed in, goes next: the page whose URL they opened signed out, or Home.
+
+    See `calibration.app.navigation.path_after_sign_in` (only the app's own pages, never an open redirect).
+    """
+    from calibration.app.navigation import path_after_sign_in as after_sign_in
+
+    return after_sign_in(
+        str(st.session_state.get(REQUESTED_PAGE_KEY) or ""), st.query_params.to_dict(), user.role
+    )
 
 
 def session_version(user_id: Any) -> int:

@@ -1,5 +1,5 @@
 """A signed-out visitor who opens a page's URL sees just the sign-in form (no "Page not found"), and
-can sign in there.
+signing in there opens the page asked for.
 
 Skipped when Chromium or Playwright is missing, unless ``CALIBRATION_REQUIRE_BROWSER=1`` (as in CI).
 """
@@ -45,4 +45,7 @@ def test_a_page_url_opened_signed_out_shows_only_the_sign_in_form(tmp_path: Path
         page.get_by_label("Email or name").fill(LEAD_EMAIL)
         page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_be_visible(timeout=TIMEOUT)
+        # the page asked for (/dashboard), not Home
+        expect(page.get_by_role("heading", name="Agreement dashboard")).to_be_visible(timeout=TIMEOUT)
+        assert page.url.split("?")[0].endswith("/dashboard"), page.url
+        expect(page.get_by_role("heading", name="Hello, Lena Lead")).to_have_count(0)

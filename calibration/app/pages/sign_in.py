@@ -71,7 +71,7 @@ if submitted:
         st.stop()
     state.sign_in_as(user)
     st.success(f"Welcome back, {state.escape_markdown(user.name)}.")
-    auth.remember_browser(user.id)
+    auth.remember_browser(user.id, state.path_after_sign_in(user))
     st.stop()
 
 if auth.oidc_configured():
