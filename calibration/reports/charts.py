@@ -129,8 +129,12 @@ def _heatmap(
     hover: str,
     x_title: str | None = None,
     y_title: str | None = None,
+    hovertext: np.ndarray | None = None,
 ) -> go.Figure:
-    """One heatmap trace over `frame`'s index (rows, top first) and columns, with `text` in the cells."""
+    """One heatmap trace over `frame`'s index (rows, top first) and columns, with `text` in the cells.
+
+    `hovertext`, when given, is one (escaped) text per cell that `hover` reads as ``%{hovertext}``.
+    """
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -142,10 +146,11 @@ def _heatmap(
             zmin=zmin,
             zmax=zmax,
             colorbar={"title": colorbar},
+            hovertext=hovertext,
             hovertemplate=hover,
         )
     )
-    fig.add_trace(_cell_targets(frame, z, text, hover))
+    fig.add_trace(_cell_targets(frame, z, text, hover, hovertext))
     x_axis: dict[str, Any] = {"type": "category"}
     y_axis: dict[str, Any] = {"type": "category", "autorange": "reversed"}
     if x_title is not None:
@@ -156,13 +161,15 @@ def _heatmap(
     return fig
 
 
-def _cell_targets(frame: pd.DataFrame, z: np.ndarray, text: Any, hover: str) -> go.Scatter:
+def _cell_targets(
+    frame: pd.DataFrame, z: np.ndarray, text: Any, hover: str, hovertext: np.ndarray | None = None
+) -> go.Scatter:
     """Invisible square markers on the cells of a heat map, so a click on a cell selects it.
 
     Plotly cannot select a heatmap trace (a click there sends no selection to Streamlit); a scatter
     trace can. Each non-empty cell gets one transparent marker carrying the heat map's hover text.
     """
-    xs, ys, data = [], [], []
+    xs, ys, data, hovers = [], [], [], []
     columns = [_label(c) for c in frame.columns]
     rows = [_label(i) for i in frame.index]
     cells = np.atleast_2d(z)
@@ -174,6 +181,7 @@ def _cell_targets(frame: pd.DataFrame, z: np.ndarray, text: Any, hover: str) -> 
             xs.append(column_label)
             ys.append(row_label)
             data.append([value, text[r][c] if text is not None and len(text) else ""])
+            hovers.append(hovertext[r][c] if hovertext is not None else "")
     invisible = {"marker": {"opacity": 0}}
     return go.Scatter(
         x=xs,
@@ -183,6 +191,7 @@ def _cell_targets(frame: pd.DataFrame, z: np.ndarray, text: Any, hover: str) -> 
         selected=invisible,
         unselected=invisible,
         customdata=data,
+        hovertext=hovers if hovertext is not None else None,
         hovertemplate=hover.replace("%{z", "%{customdata[0]").replace("%{text}", "%{customdata[1]}"),
         showlegend=False,
         name="cells",
@@ -248,6 +257,19 @@ def confusion_figure(
     counts = confusion.astype(float).to_numpy()
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    names = {str(key): value for key, value in (label_names or {}).items()}
+    # The tooltip names the labels as the ticks do (the cells' x and y stay the ids, for clicks).
+    hovertext = np.array(
+        [
+            [
+                f"{row_name} {_label(names.get(str(row), row))}<br>"
+                f"{column_name} {_label(names.get(str(column), column))}"
+                for column in confusion.columns
+            ]
+            for row in confusion.index
+        ],
+        dtype=object,
+    ).reshape(len(confusion.index), len(confusion.columns))
     fig = _heatmap(
         confusion,
         share,
@@ -257,9 +279,10 @@ def confusion_figure(
         zmin=0,
         zmax=1,
         colorbar="share of row",
-        hover=f"{row_name} %{{y}}<br>{column_name} %{{x}}<br>count %{{text}}<extra></extra>",
+        hover="%{hovertext}<br>count %{text}<extra></extra>",
         x_title=column_name,
         y_title=row_name,
+        hovertext=hovertext,
     )
     if label_names:
         for axis, values in (("xaxis", confusion.columns), ("yaxis", confusion.index)):

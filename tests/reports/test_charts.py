@@ -184,3 +184,29 @@ def test_confusion_ticks_read_label_names_while_a_click_still_gives_ids() -> Non
     assert list(fig.layout.xaxis.ticktext) == ["Red light", "Amber &lt;light&gt;"]
     assert list(fig.layout.yaxis.tickvals) == ["red", "amber"]
     assert list(fig.data[0].x) == ["red", "amber"]  # the selection still names the label ids
+
+
+def test_confusion_tooltips_name_the_labels_as_the_ticks_do() -> None:
+    from calibration.reports.charts import confusion_figure
+
+    frame = pd.DataFrame([[3, 1], [0, 2]], index=["red", "amber"], columns=["red", "amber"])
+    fig = confusion_figure(
+        frame,
+        row_name="one annotator",
+        column_name="another annotator",
+        label_names={"red": "Red light", "amber": "Amber <light>"},
+    )
+    heatmap, cells = fig.data
+    assert heatmap.hovertemplate == cells.hovertemplate.replace("%{customdata[1]}", "%{text}")
+    assert "%{x}" not in heatmap.hovertemplate and "%{y}" not in heatmap.hovertemplate
+    assert heatmap.hovertext[0][1] == "one annotator Red light<br>another annotator Amber &lt;light&gt;"
+    # the invisible click targets carry the same tooltip, cell by cell (the (amber, red) cell is empty: 0)
+    assert list(cells.hovertext) == [
+        "one annotator Red light<br>another annotator Red light",
+        "one annotator Red light<br>another annotator Amber &lt;light&gt;",
+        "one annotator Amber &lt;light&gt;<br>another annotator Red light",
+        "one annotator Amber &lt;light&gt;<br>another annotator Amber &lt;light&gt;",
+    ]
+    # without names, the tooltip reads the ids
+    plain = confusion_figure(frame).data[0]
+    assert plain.hovertext[1][0] == "answer amber<br>answer red"
