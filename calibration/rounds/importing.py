@@ -283,6 +283,7 @@ def import_pilot_round(
             by_annotator,
             moment,
             "the file marks its answers as a {kind}'s",
+            source,
         )
         for item_id, answer in gold_map.items():
             if item_id not in known:
@@ -360,6 +361,7 @@ def import_responses(
             _by_annotator(records),
             t.utcnow(),
             "the answers mark it as a {kind}",
+            source,
         )
         repo.audit(
             session,
@@ -439,25 +441,31 @@ def _store_answers(
     by_annotator: Mapping[str, Mapping[str, Mapping[str, Any]]],
     moment: dt.datetime,
     marked_as: str,
+    source: str | None = None,
 ) -> list[str]:
     """Store imported answers in `row`: the one writer of imported answers.
 
     Each annotator (created as an annotator without password when unknown; with kind ``model`` when
-    their rows say so) gets one finished attempt holding the items they answered, in order.
+    their rows say so) gets one finished attempt holding the items they answered, in order. An
+    annotator whose name differs from an account's only by case is that account ("ann" is "Ann"),
+    as at sign-in.
 
     Args:
         by_annotator: records (canonical ``answer``, optional columns) by annotator, then by item.
         marked_as: the end of the kind-conflict message, ``{kind}`` being the kind the import says.
+        source: the imported file's name, for messages.
 
     Returns:
-        The annotators' names, sorted.
+        The annotators' account names, sorted.
 
     Raises:
+        DataError: two annotators of the file differ only by case.
         ConflictError: a model's name is a person's (or the reverse); an annotator already has
-        answers in the round.
+        answers in the round; a name matches several accounts but for case.
     """
     names = sorted(by_annotator)
-    existing = repo.users_by_names(session, names)
+    _refuse_case_twins(names, source)
+    existing = _accounts_of(session, names)
     kinds = {name: _kind_of(by_annotator[name]) for name in names}
     for name in names:
         if name in existing and existing[name].kind != kinds[name]:
@@ -473,7 +481,8 @@ def _store_answers(
     for name in names:
         if name in existing and repo.attempts_of(session, row.id, people[name].id):
             raise ConflictError(
-                f"{name} already has answers in round {row.name!r}", hint="import into a new round"
+                f"{people[name].name} already has answers in round {row.name!r}",
+                hint="import into a new round",
             )
     attempts = {
         name: t.Attempt(
@@ -506,7 +515,49 @@ def _store_answers(
     if assignments:
         session.execute(insert(t.Assignment), assignments)
         session.execute(insert(t.Response), rows)
-    return names
+    return sorted(people[name].name for name in names)
+
+
+def _refuse_case_twins(names: Sequence[str], source: str | None) -> None:
+    """Refuse a file naming one annotator in two spellings that differ only by case ("Ann", "ann").
+
+    Sign-in finds a name case-insensitively, so two such accounts could not both sign in by name.
+
+    Raises:
+        DataError: naming both spellings, the file and the field.
+    """
+    seen: dict[str, str] = {}
+    for name in names:
+        twin = seen.setdefault(name.lower(), name)
+        if twin != name:
+            raise DataError(
+                f"annotators {twin!r} and {name!r} differ only by case",
+                location=Location(path=source, field="annotator_id"),
+                hint="names are matched ignoring case; spell each annotator the same way throughout",
+            )
+
+
+def _accounts_of(session: Session, names: Sequence[str]) -> dict[str, t.User]:
+    """The existing account of each file name that has one: the same name, else the one account whose
+    name differs only by case (sign-in matches names ignoring case, so that account is this person).
+
+    Raises:
+        ConflictError: a name matches several accounts but for case, and none exactly.
+    """
+    found = repo.users_by_names_any_case(session, names)
+    accounts: dict[str, t.User] = {}
+    for name in names:
+        candidates = found.get(name.lower(), [])
+        exact = [row for row in candidates if row.name == name]
+        if exact or len(candidates) == 1:
+            accounts[name] = (exact or candidates)[0]
+        elif candidates:
+            spellings = " and ".join(repr(row.name) for row in candidates)
+            raise ConflictError(
+                f"annotator {name!r} matches the accounts {spellings}, which differ only by case",
+                hint="use the exact name of one of those accounts in the file",
+            )
+    return accounts
 
 
 def _kind_of(answers: Mapping[str, Mapping[str, Any]]) -> str:

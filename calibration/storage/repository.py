@@ -319,6 +319,20 @@ def names_like(session: Session, name: str) -> list[str]:
     return list(session.scalars(query.order_by(t.User.name)))
 
 
+def users_by_names_any_case(session: Session, names: Sequence[str]) -> dict[str, list[t.User]]:
+    """The users whose name is one of `names` but for case, by lower-cased name, oldest first.
+
+    Compares as `find_user` does (the database's ``lower``), so a match here is a match at sign-in.
+    """
+    lowered = sorted({name.lower() for name in names})
+    found: dict[str, list[t.User]] = {}
+    for start in range(0, len(lowered), 500):  # bounded IN lists
+        query = select(t.User).where(func.lower(t.User.name).in_(lowered[start : start + 500]))
+        for row in session.scalars(query.order_by(t.User.id)):
+            found.setdefault(row.name.lower(), []).append(row)
+    return found
+
+
 def users_by_names(session: Session, names: Sequence[str]) -> dict[str, t.User]:
     rows = session.scalars(select(t.User).where(t.User.name.in_(list(names)))).all()
     return {r.name: r for r in rows}
