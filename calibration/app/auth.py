@@ -280,18 +280,24 @@ def _base_path() -> str:
     return f"/{base}/" if base else "/"
 
 
-def remember_browser(user_id: Any, next_path: str = "") -> None:
+def remember_browser(user_id: Any, next_path: str = "", *, notice: str | None = None) -> None:
     """Send this browser to the session route so the sign-in survives reloads (HttpOnly cookie).
 
     Args:
         user_id: the user just signed in (with `calibration.app.state.sign_in_as`, whose session
             version the cookie carries).
         next_path: the app page to land on afterwards, e.g. ``"quiz?round=3"``.
+        notice: the code of a confirmation to show there (a key of
+            `calibration.app.state.NOTICES`), carried in the URL across the redirect.
     """
     import streamlit as st
 
     from calibration.app import state
 
+    if notice is not None:
+        if notice not in state.NOTICES:
+            raise ValueError(f"unknown notice {notice!r}; expected one of {', '.join(state.NOTICES)}")
+        next_path += ("&" if "?" in next_path else "?") + f"{state.NOTICE_PARAM}={notice}"
     version = state.session_version(user_id)
     url = f"{_base_path()}{SESSION_PATH}?t={issue_handoff(user_id, next_path, version=version)}"
     # The token is ours (url-safe base64), never user text; the script only navigates.

@@ -194,5 +194,5 @@ def run_app() -> None:
             )
             st.button("Sign out", key="app_sign_out", icon=":material/logout:", on_click=state.begin_sign_out)
         if not user.must_change_password:
-            state.show_flash(user.id)  # a confirmation kept across the cookie redirect
+            state.show_notice()  # a confirmation carried across the cookie redirect
     page.run()

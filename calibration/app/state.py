@@ -12,7 +12,6 @@ Session-state keys used here carry the ``auth_`` prefix; pages use their own pre
 from __future__ import annotations
 
 import os
-import threading
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -206,27 +205,31 @@ def require_role(*roles: str) -> Any:
     return user
 
 
-# --------------------------------------------------------------------------- flash messages
+# --------------------------------------------------------------------------- notices
 
-_flashes: dict[Any, str] = {}
-_flash_lock = threading.Lock()
+NOTICE_PARAM = "notice"
+"""The query parameter that carries a confirmation across the cookie redirect (a code of `NOTICES`)."""
+NOTICES: dict[str, str] = {
+    "password-set": "Your password is set; you are signed in with it.",
+    "password-changed": "Your password is changed; every other session has ended.",
+}
+"""The confirmations a page can show after the cookie redirect, by code. The URL carries the code
+only, never text: a link cannot make the app say anything else."""
 
 
-def flash(user_id: Any, text: str) -> None:
-    """Keep a confirmation for `user_id`'s next page run, which shows it once (`show_flash`).
+def show_notice() -> None:
+    """Show (once) the confirmation whose code the URL carries (``?notice=password-set``), if any.
 
-    For a success followed by a browser redirect (the cookie route): the redirect starts a new
-    Streamlit session, so ``st.session_state`` would lose it. Kept in this server process, like the
-    sign-in handoffs; `text` is ours (plain words), never user input.
+    A success followed by the cookie redirect (`calibration.app.auth.remember_browser` with a
+    ``notice``) starts a new Streamlit session, possibly on another app server, so neither
+    ``st.session_state`` nor this process's memory would still hold it; the URL does. The parameter is
+    removed once shown, so a reload does not repeat it. An unknown code shows nothing.
     """
-    with _flash_lock:
-        _flashes[user_id] = text
-
-
-def show_flash(user_id: Any) -> None:
-    """Show (once) and forget the confirmation `flash` kept for `user_id`, if any."""
-    with _flash_lock:
-        text = _flashes.pop(user_id, None)
+    code = st.query_params.get(NOTICE_PARAM)
+    if code is None:
+        return
+    del st.query_params[NOTICE_PARAM]
+    text = NOTICES.get(code)
     if text is not None:
         st.success(text, icon=":material/check_circle:")
 

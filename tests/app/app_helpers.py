@@ -231,3 +231,22 @@ def task_guideline(task_type: str, **policy: Any) -> Any:
             ],
         }
     )
+
+
+def after_redirect(at: Any, engine: Any) -> tuple[Any, str]:
+    """The new session the browser opens after the cookie route that `at` sent it to (`remember_browser`).
+
+    Redeems the handoff token of `at`'s "Continue" link as the route does, and returns an AppTest signed
+    in as its user with the query parameters of the page the route redirects to (not yet run), and
+    that page's path (``"account"``, ``""`` for Home).
+    """
+    from urllib.parse import parse_qsl, urlparse
+
+    from calibration.app import auth
+    from calibration.rounds import service
+
+    [link] = at.get("link_button")
+    token = dict(parse_qsl(urlparse(link.proto.url).query))["t"]
+    user_id, next_path, _ = auth.redeem_handoff(token)
+    path, _, query = next_path.partition("?")
+    return new_app(service.get_user(engine, user_id), query=dict(parse_qsl(query))), path

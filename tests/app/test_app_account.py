@@ -13,7 +13,7 @@ from calibration.app import auth
 from calibration.app.navigation import pages_for, spec
 from calibration.errors import AuthError
 from calibration.rounds import service
-from tests.app.app_helpers import PASSWORD, errors, new_app, page, texts, unescape
+from tests.app.app_helpers import PASSWORD, after_redirect, errors, new_app, page, texts, unescape
 
 NEW_PASSWORD = "a passphrase of my own"
 
@@ -89,7 +89,11 @@ def test_a_change_signs_in_with_the_new_password_ends_other_sessions_and_keeps_t
     [token] = parse_qs(urlparse(link.proto.url).query)["t"]
     user_id, next_path, version = auth.redeem_handoff(token)
     now = service.get_user(app_engine, app_lead.id)
-    assert (user_id, next_path, version) == (app_lead.id, "account", now.session_version)
+    assert (user_id, next_path, version) == (
+        app_lead.id,
+        "account?notice=password-changed",  # the confirmation travels in the URL, as a fixed code
+        now.session_version,
+    )
     assert now.session_version == app_lead.session_version + 1
 
     at.run()  # this session goes on
@@ -128,14 +132,21 @@ def test_an_annotator_without_a_password_is_told_how_they_sign_in(app_engine, ap
         service.change_own_password(app_engine, app_annotator, "", NEW_PASSWORD)
 
 
-def test_the_confirmation_survives_the_cookie_redirect_once(app_engine, app_lead):
+def test_the_confirmation_survives_the_redirect_in_the_url_and_shows_once(app_engine, app_lead):
     at = _open(app_lead)
     _change(at, PASSWORD, NEW_PASSWORD)
-    assert not at.error
-    # the redirect through the cookie route starts a new session: it shows the confirmation, once
-    now = service.get_user(app_engine, app_lead.id)
-    back = new_app(now).run()
-    assert not back.exception
+    # the browser comes back through the session route: a new session (on any app server)
+    back, path = after_redirect(at, app_engine)
+    assert path == "account"
+    back.run()
     assert [s.value for s in back.success] == ["Your password is changed; every other session has ended."]
+    assert "notice" not in back.query_params
     back.run()
     assert not back.success
+
+
+@pytest.mark.parametrize("code", ["no-such-notice", "**Your account is locked**, call 555"])
+def test_a_notice_code_the_app_does_not_know_shows_nothing(app_engine, app_lead, code):
+    at = new_app(app_lead, query={"notice": code}).run()
+    assert not at.exception and not at.success
+    assert code not in texts(at) and "notice" not in at.query_params

@@ -5,7 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from calibration.rounds import service
-from tests.app.app_helpers import PASSWORD, ROOT, errors, new_app, page
+from tests.app.app_helpers import PASSWORD, ROOT, after_redirect, errors, new_app, page
 
 NEW_PASSWORD = "my own long passphrase"
 
@@ -153,9 +153,12 @@ def test_the_forced_change_hides_the_page_menu_and_confirms_after_the_redirect(
     assert [b.label for b in at.sidebar.button] == ["Sign out"]
     _choose(at, NEW_PASSWORD)
     assert not at.error
-    back = new_app(_user(app_engine, "Ora Author")).run()  # the redirect: a new session
+    back, path = after_redirect(at, app_engine)  # the redirect: a new session, maybe another server
+    assert path == "" and dict(back.query_params) == {"notice": "password-set"}
+    back.run()
     assert positions[-1] == "sidebar"
     assert [s.value for s in back.success] == ["Your password is set; you are signed in with it."]
+    assert "notice" not in back.query_params  # shown once: a reload does not repeat it
     back.run()
     assert not back.success
 

@@ -53,7 +53,6 @@ if submitted:
         state.render_error(error)
         st.stop()
     state.sign_in_as(updated)  # this session keeps going with the new session version
-    done = "Your password is changed; every other session has ended."
-    st.success(done, icon=":material/check_circle:")
-    state.flash(updated.id, done)  # shown again after the cookie redirect, which starts a new session
-    auth.remember_browser(updated.id, next_path="account")  # a cookie with the new session version
+    st.success(state.NOTICES["password-changed"], icon=":material/check_circle:")
+    # a cookie with the new session version; the confirmation shows again after the redirect
+    auth.remember_browser(updated.id, next_path="account", notice="password-changed")

@@ -48,6 +48,5 @@ def choose_own_password(user: Any) -> None:
             st.stop()
         state.sign_in_as(updated)
         st.success("Your password is set. Opening the app…", icon=":material/check_circle:")
-        state.flash(updated.id, "Your password is set; you are signed in with it.")
-        auth.remember_browser(updated.id)
+        auth.remember_browser(updated.id, notice="password-set")  # confirmed again after the redirect
     st.stop()
