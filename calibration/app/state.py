@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from calibration.guidelines.model import Guideline, Item
+    from calibration.rounds.quiz_length import QuizLength
 
 USER_KEY = "auth_user_id"
 """Session-state key holding the signed-in user's id (an int or str id, never a secret)."""
@@ -349,6 +350,20 @@ def _guideline(url: str | None, ref: str) -> Guideline:
 def guideline(ref: str) -> Guideline:
     """A published guideline version by ``id@version`` (cached: published snapshots never change)."""
     return _guideline(database_url(), ref)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _quiz_length(url: str | None, ref: str, per_quiz: int, per_rule: int) -> QuizLength:
+    from calibration.rounds.quiz_length import quiz_length as length_of
+
+    return length_of(_guideline(url, ref), per_quiz or None, per_rule or None)
+
+
+def quiz_length(ref: str, per_quiz: int, per_rule: int) -> QuizLength:
+    """The `calibration.rounds.quiz_length.QuizLength` of a calibration round on `ref` with these
+    settings (0: the guideline's policy), cached per database: two stores may publish different
+    guidelines under one ``id@version``."""
+    return _quiz_length(database_url(), ref, per_quiz, per_rule)
 
 
 def published_refs() -> list[str]:

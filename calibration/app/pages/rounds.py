@@ -47,13 +47,6 @@ CREATE_DEFAULTS = {
 }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _quiz_length(ref: str, per_quiz: int, per_rule: int):
-    from calibration.rounds.quiz_length import quiz_length
-
-    return quiz_length(state.guideline(ref), per_quiz or None, per_rule or None)
-
-
 def _create_round() -> None:
     """Create the round from the fields, then reset them; on a user error keep them and show why."""
     values = {key: st.session_state.get(key, default) for key, default in CREATE_DEFAULTS.items()}
@@ -83,7 +76,7 @@ def _create_round() -> None:
                 engine, values["rounds_name"].strip(), ref,
                 items_per_quiz=per_quiz or None, min_items_per_rule=per_rule or None, **common,
             )  # fmt: skip
-            length = _quiz_length(ref, per_quiz, per_rule).sentence()
+            length = state.quiz_length(ref, per_quiz, per_rule).sentence()
         st.session_state["rounds_new_links"] = (
             new.id,
             _invitation_links(new.id, int(values["rounds_links_count"])),
@@ -113,7 +106,7 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
         key="rounds_kind",
     )
     st.text_input("Round name", key="rounds_name", placeholder="e.g. Onboarding, March cohort")
-    ref = st.selectbox("Guideline version", refs, key="rounds_ref")
+    ref = st.selectbox("Guideline version of the round", refs, key="rounds_ref")
     st.multiselect(
         "Annotators with an account (others join through invitation links)",
         [u.name for u in service.list_users(engine, "annotator")],
@@ -154,7 +147,7 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
         )
         if ref:
             try:
-                length = _quiz_length(ref, int(per_quiz), int(per_rule))
+                length = state.quiz_length(ref, int(per_quiz), int(per_rule))
             except CalibrationError as error:
                 state.render_error(error)
             else:

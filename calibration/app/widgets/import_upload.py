@@ -188,7 +188,7 @@ def import_section(engine: Any, user: Any, refs: list[str]) -> None:
             key="imp_item_rules",
             max_upload_size=16,
         )
-        ref = st.selectbox("Guideline version", refs, key="imp_ref")
+        ref = st.selectbox("Guideline version the answers follow", refs, key="imp_ref")
         name = st.text_input(
             "Round name (optional)", key="imp_round_name", placeholder="default: the file name and the time"
         )
