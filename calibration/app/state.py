@@ -213,6 +213,7 @@ NOTICE_PARAM = "notice"
 NOTICES: dict[str, str] = {
     "password-set": "Your password is set; you are signed in with it.",
     "password-changed": "Your password is changed; every other session has ended.",
+    "password-created": "Your password is set: sign in with it next time, no invitation link needed.",
 }
 """The confirmations a page can show after the cookie redirect, by code. The URL carries the code
 only, never text: a link cannot make the app say anything else."""

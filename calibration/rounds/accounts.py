@@ -433,6 +433,41 @@ def change_own_password(
         return repo.user_of(row)
 
 
+def set_first_password(engine: Engine, user: User | int, password: str) -> User:
+    """A signed-in user without a password (joined by invitation link) chooses their first one.
+
+    They are signed in through the invitation, so no current password is asked; the new one follows
+    `check_own_password`. Bumps the session version (every other session of the user ends); the caller
+    signs the user in again with the returned ``User``. From then on they can also sign in with their
+    email (or name) and this password.
+
+    Raises:
+        AuthError: the password breaks a rule (field ``new_password``). NotFoundError: unknown user.
+        ConflictError: the user has a password already (change it giving the current one).
+    """
+    user_id = user.id if isinstance(user, User) else user
+    with session_scope(engine, read_only=True) as session:
+        row = _user_row(session, user_id)
+        name, email, has_password = row.name, row.email, row.password_hash is not None
+    if has_password:
+        raise ConflictError(
+            f"{name} has a password already", hint="change it on the Account page, giving the current one"
+        )
+    check_own_password(password, name=name, email=email)
+    hashed = auth.hash_password(password)  # outside the write transaction (argon2 is slow)
+    with session_scope(engine) as session:
+        row = _user_row(session, user_id)
+        if row.password_hash is not None:  # set meanwhile (another tab, a lead)
+            raise ConflictError(
+                f"{name} has a password already", hint="sign in with it, or ask a lead to reset it"
+            )
+        row.password_hash = hashed
+        row.must_change_password = False
+        _bump_session_version(row)  # every other session ends (a copied invitation cookie too)
+        repo.audit(session, row.id, "set_first_password", f"user:{row.name}")
+        return repo.user_of(row)
+
+
 def replace_temporary_password(engine: Engine, user: User | int, password: str) -> User:
     """The user's own new password, replacing a temporary one a lead chose (`User.must_change_password`).
 

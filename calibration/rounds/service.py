@@ -193,6 +193,7 @@ from calibration.rounds.accounts import (
     redeem_user_invitation,
     replace_temporary_password,
     reset_password,
+    set_first_password,
     set_role,
 )
 from calibration.rounds.model_certification import store_model_certification
@@ -208,6 +209,7 @@ __all__ += [
     "redeem_user_invitation",
     "replace_temporary_password",
     "reset_password",
+    "set_first_password",
     "set_role",
     "store_model_certification",
 ]

@@ -124,12 +124,51 @@ def test_the_current_password_shares_the_sign_in_budget(app_engine, app_lead):
         service.authenticate(app_engine, "lead@example.org", PASSWORD)
 
 
-def test_an_annotator_without_a_password_is_told_how_they_sign_in(app_engine, app_annotator):
-    at = _open(app_annotator)
+def _first(at: AppTest, new: str, repeat: str | None = None) -> AppTest:
+    at.text_input(key="account_first_new").input(new)
+    at.text_input(key="account_first_repeat").input(new if repeat is None else repeat)
+    return at.button(key="account_first_submit").click().run()
+
+
+def test_an_annotator_who_joined_by_link_sets_a_first_password_and_signs_in_with_it(
+    app_engine, app_lead, app_annotator
+):
+    at = _open(app_annotator)  # signed in through an invitation link: no password
     assert "You have no password" in texts(at)
-    assert not at.get("form")  # no form to fill in vain
-    with pytest.raises(AuthError, match="has no password to change"):
+    assert at.get("form") and not at.text_input(key="account_first_new").value
+    with pytest.raises(AuthError, match="has no password to change"):  # no current one to give
         service.change_own_password(app_engine, app_annotator, "", NEW_PASSWORD)
+
+    _first(at, "short")
+    assert errors(at) == [
+        "New password: the password has 5 characters; at least 8 are needed (hint: use a longer passphrase)"
+    ]
+    _first(at, NEW_PASSWORD, NEW_PASSWORD + "x")
+    assert errors(at) == ["New password: the two passwords differ (hint: type the same password twice)"]
+    _first(at, "ari annotator")
+    assert errors(at) == [
+        "New password: the new password is your name or email (hint: choose a password that others cannot guess)"
+    ]
+    assert not service.get_user(app_engine, app_annotator.id).has_password
+
+    _first(at, NEW_PASSWORD)
+    assert not at.exception and not at.error
+    now = service.get_user(app_engine, app_annotator.id)
+    assert now.has_password and now.session_version == app_annotator.session_version + 1
+    back, path = after_redirect(at, app_engine)  # a cookie with the new session version
+    assert path == "account"
+    back.run()
+    assert [s.value for s in back.success] == [
+        "Your password is set: sign in with it next time, no invitation link needed."
+    ]
+    back.switch_page(page("account.py")).run()
+    assert back.button(key="account_submit").label == "Change my password"  # the usual form now
+
+    signed_in = new_app().run()  # later, on the sign-in page, with the name (no email)
+    signed_in.text_input(key="sign_in_login").input("Ari Annotator")
+    signed_in.text_input(key="sign_in_password").input(NEW_PASSWORD)
+    signed_in.button(key="sign_in_submit").click().run()
+    assert not signed_in.error and "Welcome back, Ari Annotator." in texts(signed_in)
 
 
 def test_the_confirmation_survives_the_redirect_in_the_url_and_shows_once(app_engine, app_lead):

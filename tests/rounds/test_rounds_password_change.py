@@ -130,3 +130,24 @@ def test_a_session_ended_meanwhile_refuses_the_change(store: Any, monkeypatch: p
     with pytest.raises(ConflictError, match="changed meanwhile"):
         service.change_own_password(store.engine, ann, PASSWORD, OWN)
     assert service.authenticate(store.engine, "ann", PASSWORD).id == ann.id
+
+
+def test_an_invitation_only_annotator_sets_a_first_password_and_signs_in_with_it(store: Any) -> None:
+    engine, lead = store.engine, store.lead
+    ola = service.redeem_user_invitation(
+        engine, service.invite_user(engine, "annotator", actor=lead), "Ola Nordmann"
+    )
+    assert not ola.has_password
+    with pytest.raises(AuthError, match="the password has 5 characters; at least 8 are needed"):
+        service.set_first_password(engine, ola, "short")
+    with pytest.raises(AuthError, match="the new password is your name or email"):
+        service.set_first_password(engine, ola, "OLA NORDMANN")
+    updated = service.set_first_password(engine, ola, OWN)
+    assert updated.has_password and not updated.must_change_password
+    assert updated.session_version == ola.session_version + 1  # the other invitation sessions end
+    assert service.authenticate(engine, "ola nordmann", OWN).id == ola.id  # by name: no email
+    assert "set_first_password" in [e.action for e in service.audit_log(engine)]
+    # a second "first" password would replace one without the current one: refused
+    with pytest.raises(ConflictError, match="Ola Nordmann has a password already"):
+        service.set_first_password(engine, ola, "another passphrase")
+    assert service.authenticate(engine, "ola nordmann", OWN).id == ola.id

@@ -20,14 +20,36 @@ st.markdown(
     )
 )
 
-st.subheader("Change your password")
 if not user.has_password:
+    st.subheader("Choose a password")
     st.info(
-        "You have no password: you sign in with the invitation links your lead sends you. A lead can "
-        "give you a password on the Users page.",
+        "You have no password: you signed in with an invitation link. Choose one to sign in again "
+        f"later on the Sign in page with your {'email' if user.email else 'name'} and this password, "
+        "without a new link.",
         icon=":material/link:",
     )
+    st.caption("8 characters or more, not your name or email.")
+    with st.form("account_first_password_form", clear_on_submit=False):
+        new = st.text_input("Password", type="password", key="account_first_new", autocomplete="new-password")
+        repeat = st.text_input(
+            "Repeat the password", type="password", key="account_first_repeat", autocomplete="new-password"
+        )
+        submitted = st.form_submit_button(
+            "Set my password", type="primary", key="account_first_submit", icon=":material/key:"
+        )
+    if submitted:
+        try:
+            check_repeated(new, repeat)
+            updated = service.set_first_password(state.get_engine(), user, new)
+        except CalibrationError as error:
+            state.render_error(error)
+            st.stop()
+        state.sign_in_as(updated)  # this session keeps going with the new session version
+        st.success(state.NOTICES["password-created"], icon=":material/check_circle:")
+        auth.remember_browser(updated.id, next_path="account", notice="password-created")
     st.stop()
+
+st.subheader("Change your password")
 st.caption(
     "8 characters or more, not your name or email, not your current password. Changing it signs you "
     "out everywhere else (other browsers, other devices); this browser stays signed in."
