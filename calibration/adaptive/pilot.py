@@ -105,6 +105,24 @@ class RuleStatus:
     futile: bool = False
     se0: float | None = None
 
+    def label(self) -> str:
+        """The decision in a few words, for a table cell (`sentence` says it in full).
+
+        "decided above target", "about 12 more items", "about 12 more items (3 left)", "undecided, no
+        items left", "stopped: about 40 more needed".
+        """
+        if self.decision in ("above", "below"):
+            return f"decided {self.decision} target"
+        if self.more_items is not None and self.items_left == 0 and not self.futile:
+            return "undecided, no items left"
+        if self.futile:
+            return f"stopped: about {self.more_items} more needed"
+        noun = "item" if self.more_items == 1 else "items"
+        text = f"about {self.more_items} more {noun}"
+        if self.more_items is not None and self.more_items > self.items_left:
+            text += f" ({self.items_left} left)"
+        return text
+
     def sentence(self) -> str:
         """What the lead reads: decided above/below target, or about N more items to decide."""
         if self.decision == "above":

@@ -101,6 +101,25 @@ def test_one_more_item_is_singular():
     assert replace(status, more_items=2).sentence().startswith("about 2 more items with")
 
 
+def test_the_label_says_each_decision_in_a_few_words_for_a_table_cell():
+    from dataclasses import replace
+
+    responses, rules = pilot(1, 0)
+    rules.update({f"A{k:02d}": ["A"] for k in range(1, 30)})
+    status = pilot_status(responses, rules, TASK, 0.6)["A"]
+    assert replace(status, decision="above").label() == "decided above target"
+    assert replace(status, decision="below").label() == "decided below target"
+    assert replace(status, more_items=1, items_left=5).label() == "about 1 more item"
+    assert replace(status, more_items=12, items_left=3).label() == "about 12 more items (3 left)"
+    assert (
+        replace(status, more_items=40, items_left=3, futile=True).label() == "stopped: about 40 more needed"
+    )
+    stuck = replace(status, more_items=6, items_left=0)
+    assert stuck.label() == "undecided, no items left"
+    assert stuck.sentence().startswith("cannot be decided in this round")  # the full sentence stays
+    assert max(len(replace(status, more_items=n, items_left=0, futile=True).label()) for n in (9, 999)) <= 32
+
+
 def test_a_rule_whose_first_items_all_agree_is_not_decided_on_a_run_of_luck():
     # Issue 14: at a target of 0.8, two annotators agree on an item with probability about 0.87, so
     # 15 agreements in a row happen 12% of the time to a rule right at the target: not evidence

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from calibration.app.widgets.text import escape_markdown
 from calibration.rounds import service
 
 
@@ -23,21 +24,29 @@ def _estimate(value: float | None, interval: tuple[float, float] | None, items: 
 
 
 def adaptive_pilot_panel(engine: Any, round_: Any) -> None:
-    """A bordered table of the adaptive pilot `round_`'s rules; nothing when it is not one."""
+    """A bordered table of the adaptive pilot `round_`'s rules; nothing when it is not one.
+
+    The table says each decision in a few words (`RuleStatus.label`) and wraps its cells (an HTML
+    table, not a canvas grid that cuts long text at 1280 px); the full sentence of every undecided
+    rule (how many more items with how many answers, or why it cannot be decided) follows it.
+    """
     view = service.adaptive_pilot_status(engine, round_.id)
     if view is None:
         return
+    # st.table renders markdown in its cells: every cell is escaped (rule ids are the author's text)
     table = pd.DataFrame(
         {
-            "rule": list(view.rules),
-            "decision": [s.sentence() for s in view.rules.values()],
-            "adaptive estimate": [_estimate(s.estimate, s.interval, s.items) for s in view.rules.values()],
+            "Rule": [escape_markdown(rule) for rule in view.rules],
+            "decision": [escape_markdown(s.label()) for s in view.rules.values()],
+            "adaptive estimate": [
+                escape_markdown(_estimate(s.estimate, s.interval, s.items)) for s in view.rules.values()
+            ],
             "control-slice estimate": [
-                _estimate(s.control_estimate, s.control_interval, s.control_items)
+                escape_markdown(_estimate(s.control_estimate, s.control_interval, s.control_items))
                 for s in view.rules.values()
             ],
         }
-    ).set_index("rule")
+    ).set_index("Rule")
     with st.container(border=True, key="dash_adaptive_pilot"):
         st.markdown("**Adaptive pilot**")
         st.caption(
@@ -48,16 +57,14 @@ def adaptive_pilot_panel(engine: Any, round_: Any) -> None:
             "ratio, so it is consistent rather than exactly unbiased); the adaptive estimate "
             "uses every answered item and leans towards the rules that were hard to decide."
         )
-        st.dataframe(  # fits 1280 px: the estimates' columns were cut off beside a wide decision
-            table,
-            key="dash_adaptive_pilot_rules",
-            width="stretch",
-            column_config={
-                "_index": st.column_config.TextColumn("Rule", width="small"),
-                "decision": st.column_config.TextColumn("decision", width="medium"),
-                "adaptive estimate": st.column_config.TextColumn("adaptive estimate", width="medium"),
-                "control-slice estimate": st.column_config.TextColumn(
-                    "control-slice estimate", width="medium"
-                ),
-            },
-        )
+        st.table(table)
+        undecided = [
+            (rule, s.sentence()) for rule, s in view.rules.items() if s.decision not in ("above", "below")
+        ]
+        if undecided:
+            with st.container(key="dash_adaptive_pilot_notes"):
+                st.caption(
+                    "  \n".join(
+                        f"**{escape_markdown(rule)}**: {escape_markdown(text)}." for rule, text in undecided
+                    )
+                )
