@@ -223,6 +223,7 @@ def shoot_lead_pages(page, url: str) -> None:
     choose(page, "cmp_after", new)
     expect_visible(page.get_by_role("heading", name="contract-clauses@1.0.0 → contract-clauses@1.1.0"))
     wait_tables(page, 1)
+    wait_charts(page, 1)  # the before/after chart per rule
     shoot_tall(page, "compare")
 
     page.goto(f"{url}/annotators", wait_until="domcontentloaded")
