@@ -184,6 +184,8 @@ def import_file(
         options=options,
         model_annotators=model_annotators,
     )
+    # before the dry run's report: a check would otherwise promise an import that is refused
+    _refuse_case_twins(sorted({str(a) for a in result.responses["annotator_id"]}), filename)
     if dry_run:
         return ImportReport(result, None, name, True, left_out)
     if engine is None:

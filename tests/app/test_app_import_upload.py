@@ -229,3 +229,17 @@ def test_the_round_gets_the_default_name_the_dry_run_announced(app_engine, app_l
     at.button(key="imp_import").click().run()
     assert not at.exception and errors(at) == []
     assert [r.name for r in service.list_rounds(app_engine)] == ["pilot import 2026-12-07 10:00:00"]
+
+
+def test_a_file_naming_one_annotator_in_two_casings_is_refused_at_the_check(app_engine, app_lead):
+    tasks = [
+        _task(1, "Love it", [_annotation(1, "ana", "POS"), _annotation(2, "bo", "POS")]),
+        _task(2, "Broken", [_annotation(3, "ANA", "NEG"), _annotation(4, "bo", "NEG")]),
+    ]
+    at = _rounds_page(app_engine, app_lead, json.dumps(tasks).encode())
+    assert errors(at) == [
+        "pilot.json: annotator_id: annotators 'ANA@x.org' and 'ana@x.org' differ only by case "
+        "(hint: names are matched ignoring case; spell each annotator the same way throughout)"
+    ]
+    assert not [b for b in at.button if b.key == "imp_import"]
+    assert service.list_rounds(app_engine) == []
