@@ -257,13 +257,13 @@ def confusion_figure(
     counts = confusion.astype(float).to_numpy()
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    names = {str(key): value for key, value in (label_names or {}).items()}
+    name_of = {str(key): value for key, value in (label_names or {}).items()}
     # The tooltip names the labels as the ticks do (the cells' x and y stay the ids, for clicks).
     hovertext = np.array(
         [
             [
-                f"{row_name} {_label(names.get(str(row), row))}<br>"
-                f"{column_name} {_label(names.get(str(column), column))}"
+                f"{row_name} {_label(name_of.get(str(row), row))}<br>"
+                f"{column_name} {_label(name_of.get(str(column), column))}"
                 for column in confusion.columns
             ]
             for row in confusion.index
