@@ -8,10 +8,15 @@ import sys
 from typing import Any
 
 from calibration.cli.common import (
+    add_bootstrap_option,
+    add_command,
     add_csv_shape_options,
     add_database_option,
+    add_json_option,
     add_output_option,
-    bootstrap_count,
+    add_round_argument,
+    add_rules_source,
+    add_seed_option,
     positive_int,
 )
 
@@ -24,8 +29,10 @@ INPUT_HELP = {
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `ambiguity`, `compare` and `report` to the `calibration` command."""
-    ambiguity = subparsers.add_parser(
+    ambiguity = add_command(
+        subparsers,
         "ambiguity",
+        run_ambiguity,
         help="rank guideline rules for revision, with evidence and a suggested action",
         description="Rank the rules of a pilot by an explained ambiguity score. Needs --item-rules or "
         "--guideline to tell rules apart. Exit 0 on success, 1 on invalid input, 2 on misuse.",
@@ -37,10 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     ambiguity.add_argument(
         "--top", type=positive_int, default=None, metavar="N", help="show only the first N rules"
     )
-    ambiguity.set_defaults(handler=run_ambiguity)
 
-    compare = subparsers.add_parser(
+    compare = add_command(
+        subparsers,
         "compare",
+        run_compare,
         help="before/after: per-rule agreement and gold accuracy of two piloted versions",
         description="Compare two pilots rule by rule: a paired test of per-item agreement and a bootstrap "
         "95% interval of the gold accuracy's change. Give an option once for both versions or twice (old, "
@@ -57,45 +65,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="the --json output of the first comparison: OLD.csv and NEW.csv then hold only the follow-up "
         "items, and the rules it left at 'not enough items' get a verdict over both looks",
     )
-    compare.set_defaults(handler=run_compare)
 
-    report = subparsers.add_parser(
+    report = add_command(
+        subparsers,
         "report",
+        run_report,
         help="write a round report (per-rule table, charts, revision queue) as HTML or markdown",
         description="Write a report a lead can send to the team, from a stored round. The database is "
         "CALIBRATION_DATABASE_URL (or --database-url).",
     )
-    report.add_argument("round", metavar="ROUND", help="round id or name")
+    add_round_argument(report, "round id or name")
     report.add_argument(
         "--format", choices=("html", "md"), default="html", help="report format (default html)"
     )
     add_output_option(report)
     add_database_option(report)
     report.add_argument("--no-charts", action="store_true", help="leave the charts out of the HTML report")
-    report.add_argument(
-        "--bootstrap", type=bootstrap_count, default=1000, help="bootstrap replicates (default 1000)"
-    )
-    report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    report.set_defaults(handler=run_report)
+    _bootstrap_options(report)
 
 
 def _input_options(parser: argparse.ArgumentParser, *, repeat: bool) -> None:
     action = "append" if repeat else "store"
     twice = " (give twice for old and new)" if repeat else ""
-    group = parser.add_mutually_exclusive_group() if not repeat else parser
-    group.add_argument(
-        "--item-rules", action=action, metavar="MAP.csv", help=INPUT_HELP["item_rules"] + twice
-    )
-    group.add_argument(
-        "--guideline", action=action, metavar="FILE.yaml", help=INPUT_HELP["guideline"] + twice
+    add_rules_source(
+        parser,
+        INPUT_HELP["item_rules"] + twice,
+        INPUT_HELP["guideline"] + twice,
+        exclusive=not repeat,
+        action=action,
     )
     parser.add_argument("--gold", action=action, metavar="GOLD.csv", help=INPUT_HELP["gold"] + twice)
     add_csv_shape_options(parser)
-    parser.add_argument(
-        "--bootstrap", type=bootstrap_count, default=1000, help="bootstrap replicates (default 1000)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _bootstrap_options(parser)
+    add_json_option(parser, "print JSON instead of a table")
+
+
+def _bootstrap_options(parser: argparse.ArgumentParser) -> None:
+    add_bootstrap_option(parser, "bootstrap replicates (default 1000)", metavar=None)
+    add_seed_option(parser, metavar=None)
 
 
 # --------------------------------------------------------------------------- input files
