@@ -182,23 +182,30 @@ def _fmt_score(value: float) -> str:
     return number_text(value, 1)
 
 
+NO_RULES = "give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart"
+
+
+def _misuse(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _load_pilot(
+    args: argparse.Namespace, path: str, item_rules: str | None, guideline: str | None, gold: str | None
+) -> Any:
+    """`load_pilot` of one responses file, in the CSV shape that ``--format`` and ``--ignore-columns`` give."""
+    return load_pilot(
+        path, item_rules, guideline, gold, fmt=args.format, ignore_columns=tuple(args.ignore_columns)
+    )
+
+
 def run_ambiguity(args: argparse.Namespace) -> int:
     """`calibration ambiguity`: print the revision queue."""
     from calibration.ambiguity.queue import revision_queue
 
     if not args.item_rules and not args.guideline:
-        print(
-            "error: give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart", file=sys.stderr
-        )
-        return 2
-    pilot = load_pilot(
-        args.responses,
-        args.item_rules,
-        args.guideline,
-        args.gold,
-        fmt=args.format,
-        ignore_columns=tuple(args.ignore_columns),
-    )
+        return _misuse(NO_RULES)
+    pilot = _load_pilot(args, args.responses, args.item_rules, args.guideline, args.gold)
     queue = revision_queue(pilot, bootstrap=args.bootstrap, seed=args.seed)
     data = queue.to_dict()
     if args.top is not None:
@@ -229,28 +236,14 @@ def run_compare(args: argparse.Namespace) -> int:
         return values[min(index, len(values) - 1)] if values else None
 
     if not args.item_rules and not args.guideline:
-        print(
-            "error: give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart", file=sys.stderr
-        )
-        return 2
+        return _misuse(NO_RULES)
     for name in ("item_rules", "guideline", "gold"):
         given = getattr(args, name) or []
         if len(given) > 2:
             flag = "--" + name.replace("_", "-")
-            print(
-                f"error: give {flag} once (both versions) or twice (old, new), not {len(given)} times",
-                file=sys.stderr,
-            )
-            return 2
+            return _misuse(f"give {flag} once (both versions) or twice (old, new), not {len(given)} times")
     pilots = [
-        load_pilot(
-            path,
-            pick(args.item_rules, i),
-            pick(args.guideline, i),
-            pick(args.gold, i),
-            fmt=args.format,
-            ignore_columns=tuple(args.ignore_columns),
-        )
+        _load_pilot(args, path, pick(args.item_rules, i), pick(args.guideline, i), pick(args.gold, i))
         for i, path in enumerate((args.old, args.new))
     ]
     first_look = _first_look(args.first_look) if args.first_look else None
