@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from calibration.agreement.results import jsonable
+from calibration.errors import NotFoundError
 from calibration.responses import (
     ANNOTATOR,
     ANSWER,
@@ -193,6 +194,28 @@ def answer_key(answer: Any) -> str:
             return "; ".join(f"{part.label}[{part.start}:{part.end}]" for part in answer)
         return "+".join(map(str, answer)) if answer else "(none)"
     return str(answer)
+
+
+class _RuleEntry(Protocol):
+    @property
+    def rule_id(self) -> str: ...
+
+
+_Entry = TypeVar("_Entry", bound=_RuleEntry)
+
+
+def rule_entry(entries: Sequence[_Entry], rule_id: str, *, missing: str, listed: str) -> _Entry:
+    """The entry of `rule_id` among `entries` (a queue's or a comparison's, one per rule).
+
+    Raises:
+        NotFoundError: no entry: "rule 'R' `missing`", hint "`listed`: the rules there are".
+    """
+    for entry in entries:
+        if entry.rule_id == rule_id:
+            return entry
+    raise NotFoundError(
+        f"rule {rule_id!r} {missing}", hint=f"{listed}: {', '.join(e.rule_id for e in entries)}"
+    )
 
 
 def rule_responses(responses: pd.DataFrame, item_rules: pd.DataFrame, rule_id: str) -> pd.DataFrame:
