@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from calibration.cli.common import (
+    Subparsers,
     add_command,
     add_json_option,
     add_rules_source,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from calibration.adaptive.replay import QuizPolicy
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     irt_verbs = add_verb_group(
         subparsers,
         "irt",

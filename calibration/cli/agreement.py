@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from calibration.cli.common import (
+    Subparsers,
     add_bootstrap_option,
     add_command,
     add_csv_shape_options,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     parser = add_command(
         subparsers,
         "agreement",

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from calibration.cli.common import (
+    Subparsers,
     add_bootstrap_option,
     add_command,
     add_csv_shape_options,
@@ -27,7 +28,7 @@ INPUT_HELP = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add `ambiguity`, `compare` and `report` to the `calibration` command."""
     ambiguity = add_command(
         subparsers,

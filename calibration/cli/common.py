@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from calibration.errors import DataError, Location, file_error
 
@@ -18,6 +18,9 @@ MAX_READ_BYTES = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 _N = TypeVar("_N", int, float)
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What ``add_subparsers`` returns: each verb module's ``register`` adds its commands to it."""
 
 
 def read_bytes(path: str, limit: int = MAX_READ_BYTES) -> bytes:
@@ -112,7 +115,7 @@ def add_root_option(
 
 
 def add_command(
-    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    subparsers: Subparsers,
     name: str,
     handler: Callable[[argparse.Namespace], int],
     *,
@@ -163,12 +166,12 @@ def add_round_argument(parser: argparse.ArgumentParser, help: str = "round name"
 
 
 def add_verb_group(
-    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    subparsers: Subparsers,
     name: str,
     *,
     metavar: str = "ACTION",
     **options: Any,
-) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+) -> Subparsers:
     """A command with verbs of its own (``calibration db upgrade``): the sub-parsers to add the verbs to.
 
     The command without a verb prints its help on stderr and exits 2 (misuse). `options` (help,

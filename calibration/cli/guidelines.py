@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from calibration.cli.common import add_command, add_json_option
+from calibration.cli.common import Subparsers, add_command, add_json_option
 from calibration.errors import CalibrationError, Problem
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add the guideline verbs to the `calibration` command."""
     json_help = "print a JSON list of objects instead of one line per problem"
 

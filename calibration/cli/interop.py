@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from calibration.cli.common import (
+    Subparsers,
     add_bootstrap_option,
     add_command,
     add_json_option,
@@ -30,7 +31,7 @@ from calibration.errors import CalibrationError
 FORMATS = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide", "coco", "cvat")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add the import and export verbs to the `calibration` command."""
     imp = add_command(
         subparsers,

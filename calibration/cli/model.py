@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from calibration.cli.common import (
+    Subparsers,
     add_bootstrap_option,
     add_command,
     add_database_option,
@@ -64,7 +65,7 @@ def _common(parser: argparse.ArgumentParser, *, json_option: bool = True) -> Non
         add_json_option(parser)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add the certify-model and model-triage verbs to the `calibration` command."""
     certify = add_command(
         subparsers,
@@ -222,7 +223,7 @@ def _num(value: float) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
 
 
-def register_spot_checks(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_spot_checks(subparsers: Subparsers) -> None:
     """Add the spot-check-plan and spot-check-review verbs."""
     plan = add_command(
         subparsers,

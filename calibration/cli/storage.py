@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from calibration.cli.common import (
+    Subparsers,
     add_command,
     add_json_option,
     add_output_option,
@@ -25,7 +26,7 @@ from calibration.cli.common import open_engine as _engine
 from calibration.errors import CalibrationError, file_error
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add the storage verbs to the `calibration` command."""
     db_verbs = add_verb_group(
         subparsers, "db", help="database maintenance", description="Database maintenance."

@@ -19,14 +19,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from calibration.cli.common import add_command, add_json_option, add_verb_group
+from calibration.cli.common import Subparsers, add_command, add_json_option, add_verb_group
 from calibration.cli.common import open_engine as _engine
 from calibration.errors import CalibrationError, Location, NotFoundError
 
 ROLES = ("lead", "author", "annotator")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add ``calibration users ACTION`` to the `calibration` command."""
     verbs = add_verb_group(
         subparsers,
@@ -78,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _acting_verb(
-    verbs: argparse._SubParsersAction,  # type: ignore[type-arg]
+    verbs: Subparsers,
     name: str,
     handler: Callable[[argparse.Namespace], int],
     help: str,
