@@ -517,9 +517,7 @@ def invite(
         NotFoundError: unknown round. CalibrationError: closed round, non-positive lifetime.
         PermissionDenied: not a lead.
     """
-    if expires_in <= dt.timedelta(0):
-        raise CalibrationError(f"an invitation must live for a positive time, got {expires_in}")
-    token, digest = auth.new_token()
+    token, digest = _new_invitation_token(expires_in)
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "invite annotators")
         row, _ = find_round(session, round)
@@ -531,6 +529,17 @@ def invite(
             session, who, digest, utc_now(now), expires_in, "invite", f"round:{row.name}", round_id=row.id
         )
     return token
+
+
+def _new_invitation_token(expires_in: dt.timedelta) -> tuple[str, str]:
+    """A new invitation token and its digest (the only part stored).
+
+    Raises:
+        CalibrationError: a lifetime `expires_in` of zero or less.
+    """
+    if expires_in <= dt.timedelta(0):
+        raise CalibrationError(f"an invitation must live for a positive time, got {expires_in}")
+    return auth.new_token()
 
 
 def _add_invitation(
@@ -773,9 +782,7 @@ def invite_user(
         CalibrationError: unknown role, non-positive lifetime. PermissionDenied: not a lead.
     """
     _check_role(role)
-    if expires_in <= dt.timedelta(0):
-        raise CalibrationError(f"an invitation must live for a positive time, got {expires_in}")
-    token, digest = auth.new_token()
+    token, digest = _new_invitation_token(expires_in)
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "invite users")
         _add_invitation(
