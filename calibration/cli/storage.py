@@ -38,11 +38,10 @@ def register(subparsers: Subparsers) -> None:
         help="create or migrate the database to the latest schema",
         database=True,
     )
-    add_json_option(
-        add_command(
-            db_verbs, "status", run_db_status, help="schema revision and rows per table", database=True
-        )
+    status = add_command(
+        db_verbs, "status", run_db_status, help="schema revision and rows per table", database=True
     )
+    add_json_option(status)
 
     publish = add_command(
         subparsers,
@@ -94,8 +93,10 @@ def register(subparsers: Subparsers) -> None:
     status_ = add_command(
         round_verbs, "status", run_round_status, help="progress per annotator", database=True
     )
-    add_json_option(add_round_argument(status_))
-    add_json_option(add_command(round_verbs, "list", run_round_list, help="list rounds", database=True))
+    add_round_argument(status_)
+    add_json_option(status_)
+    listing = add_command(round_verbs, "list", run_round_list, help="list rounds", database=True)
+    add_json_option(listing)
 
     export_verbs = add_verb_group(
         subparsers, "export", metavar="WHAT", help="export data from the store", description="Exports."
