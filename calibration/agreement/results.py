@@ -181,12 +181,8 @@ class _Fields:
 
 
 @dataclass(frozen=True)
-class Block(_Fields):
-    """An overall, per-rule or per-label block of a categorical task (fields: `calibration.agreement.breakdown`).
-
-    ``extras`` holds the task type's own figures (``masi_alpha``, ``span_f1_exact``/``span_f1_overlap``,
-    ``kendall_w``), NaN when undefined.
-    """
+class _CountedBlock(_Fields):
+    """What a categorical block and an annotator block share: the counts, the level and the statistics."""
 
     n_items: int
     n_annotators: int
@@ -194,6 +190,41 @@ class Block(_Fields):
     n_pairable_items: int
     level: str
     stats: Statistics
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return self.stats.flags
+
+    def _fields(
+        self, figures: JSON, gold: GoldFigures | None, extras: Mapping[str, float] | None = None
+    ) -> JSON:
+        """The counts, level and statistics, then the block's own `figures`, the intervals and flags,
+        `extras`, and the gold figures."""
+        out: JSON = {
+            "n_items": self.n_items,
+            "n_annotators": self.n_annotators,
+            "n_annotations": self.n_annotations,
+            "n_pairable_items": self.n_pairable_items,
+            "level": self.level,
+            **self.stats.values(),
+            **figures,
+            "ci95": self.stats.ci95,
+            "flags": self.stats.flags,
+            **(extras or {}),
+        }
+        if gold is not None:
+            out.update(gold.fields())
+        return out
+
+
+@dataclass(frozen=True)
+class Block(_CountedBlock):
+    """An overall, per-rule or per-label block of a categorical task (fields: `calibration.agreement.breakdown`).
+
+    ``extras`` holds the task type's own figures (``masi_alpha``, ``span_f1_exact``/``span_f1_overlap``,
+    ``kendall_w``), NaN when undefined.
+    """
+
     prevalence: Mapping[str, float] = field(default_factory=dict)
     dominant_category: Any = None
     dominant_share: float = NAN
@@ -202,74 +233,39 @@ class Block(_Fields):
     extras: Mapping[str, float] = field(default_factory=dict)
     gold: GoldFigures | None = None
 
-    @property
-    def flags(self) -> tuple[str, ...]:
-        return self.stats.flags
-
     def value(self, name: str) -> float:
         """A statistic or task-specific figure (``extras``) by name; NaN when undefined or absent."""
         return self.extras[name] if name in self.extras else self.stats.value(name)
 
     def fields(self) -> JSON:
-        out: JSON = {
-            "n_items": self.n_items,
-            "n_annotators": self.n_annotators,
-            "n_annotations": self.n_annotations,
-            "n_pairable_items": self.n_pairable_items,
-            "level": self.level,
-            **self.stats.values(),
+        figures = {
             "prevalence": self.prevalence,
             "dominant_category": self.dominant_category,
             "dominant_share": self.dominant_share,
             "prevalence_index": self.prevalence_index,
             "bias_index": self.bias_index,
-            "ci95": self.stats.ci95,
-            "flags": self.stats.flags,
-            **self.extras,
         }
-        if self.gold is not None:
-            out.update(self.gold.fields())
-        return out
+        return self._fields(figures, self.gold, self.extras)
 
 
 @dataclass(frozen=True)
-class AnnotatorBlock(_Fields):
+class AnnotatorBlock(_CountedBlock):
     """One annotator's agreement with the others (fields: `calibration.agreement.breakdown`)."""
 
-    n_items: int
-    n_annotators: int
-    n_annotations: int
-    n_pairable_items: int
-    level: str
-    stats: Statistics
     krippendorff_alpha_without: float = NAN
     alpha_gain_without: float = NAN
     gold: GoldFigures | None = None
-
-    @property
-    def flags(self) -> tuple[str, ...]:
-        return self.stats.flags
 
     def value(self, name: str) -> float:
         """A statistic by name; NaN when undefined or absent."""
         return self.stats.value(name)
 
     def fields(self) -> JSON:
-        out: JSON = {
-            "n_items": self.n_items,
-            "n_annotators": self.n_annotators,
-            "n_annotations": self.n_annotations,
-            "n_pairable_items": self.n_pairable_items,
-            "level": self.level,
-            **self.stats.values(),
+        figures = {
             "krippendorff_alpha_without": self.krippendorff_alpha_without,
             "alpha_gain_without": self.alpha_gain_without,
-            "ci95": self.stats.ci95,
-            "flags": self.stats.flags,
         }
-        if self.gold is not None:
-            out.update(self.gold.fields())
-        return out
+        return self._fields(figures, self.gold)
 
 
 @dataclass(frozen=True)

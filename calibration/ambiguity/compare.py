@@ -38,8 +38,15 @@ from scipy import integrate, optimize, stats
 from calibration.agreement.bootstrap import percentile_interval, replicate_sums
 from calibration.agreement.coefficients import item_statistics, statistics_from_sums
 from calibration.agreement.structured import unitize
-from calibration.ambiguity.signals import MIN_ITEMS, SKEW_SHARE, _plain, answer_distribution, rule_responses
-from calibration.errors import DataError, NotFoundError
+from calibration.ambiguity.signals import (
+    MIN_ITEMS,
+    SKEW_SHARE,
+    _plain,
+    answer_distribution,
+    rule_entry,
+    rule_responses,
+)
+from calibration.errors import DataError
 from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.model import Label, Task
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, Annotations
@@ -133,12 +140,8 @@ class Comparison:
         Raises:
             NotFoundError: the rule was not piloted in both versions.
         """
-        for entry in self.rules:
-            if entry.rule_id == rule_id:
-                return entry
-        raise NotFoundError(
-            f"rule {rule_id!r} was not piloted in both versions",
-            hint=f"compared rules: {', '.join(r.rule_id for r in self.rules)}",
+        return rule_entry(
+            self.rules, rule_id, missing="was not piloted in both versions", listed="compared rules"
         )
 
     def to_dict(self) -> dict[str, Any]:

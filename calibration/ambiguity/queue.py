@@ -52,7 +52,7 @@ from calibration.ambiguity.structure import (
     dissent_elsewhere,
     dissent_shares,
 )
-from calibration.errors import CalibrationError, NotFoundError
+from calibration.errors import CalibrationError
 from calibration.guidelines.lint import warnings_by_rule
 from calibration.responses import (
     ANNOTATOR,
@@ -224,12 +224,8 @@ class RevisionQueue:
         Raises:
             NotFoundError: the rule is not in the queue.
         """
-        for entry in self.rules:
-            if entry.rule_id == rule_id:
-                return entry
-        raise NotFoundError(
-            f"rule {rule_id!r} is not in the revision queue",
-            hint=f"rules in the queue: {', '.join(e.rule_id for e in self.rules)}",
+        return signals.rule_entry(
+            self.rules, rule_id, missing="is not in the revision queue", listed="rules in the queue"
         )
 
     def table(self) -> pd.DataFrame:

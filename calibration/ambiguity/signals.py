@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from calibration.agreement.results import jsonable
+from calibration.errors import NotFoundError
 from calibration.responses import (
     ANNOTATOR,
     ANSWER,
@@ -193,6 +194,28 @@ def answer_key(answer: Any) -> str:
             return "; ".join(f"{part.label}[{part.start}:{part.end}]" for part in answer)
         return "+".join(map(str, answer)) if answer else "(none)"
     return str(answer)
+
+
+class _RuleEntry(Protocol):
+    @property
+    def rule_id(self) -> str: ...
+
+
+_Entry = TypeVar("_Entry", bound=_RuleEntry)
+
+
+def rule_entry(entries: Sequence[_Entry], rule_id: str, *, missing: str, listed: str) -> _Entry:
+    """The entry of `rule_id` among `entries` (a queue's or a comparison's, one per rule).
+
+    Raises:
+        NotFoundError: no entry: "rule 'R' `missing`", hint "`listed`: the rules there are".
+    """
+    for entry in entries:
+        if entry.rule_id == rule_id:
+            return entry
+    raise NotFoundError(
+        f"rule {rule_id!r} {missing}", hint=f"{listed}: {', '.join(e.rule_id for e in entries)}"
+    )
 
 
 def rule_responses(responses: pd.DataFrame, item_rules: pd.DataFrame, rule_id: str) -> pd.DataFrame:
@@ -931,6 +954,27 @@ def _worst(items: pd.DataFrame, column: str, *, ascending: bool, n: int, among: 
     return tuple(str(i) for i in ordered.index[:n])
 
 
+def _box_evidence(
+    code: SignalCode,
+    counted: tuple[float, int, str],
+    fired: bool,
+    message: str,
+    figures: Mapping[str, Any],
+    worst: tuple[str, ...],
+) -> Evidence:
+    """A box signal's finding: no verdict on too few boxes, else `fired` or not with `message`, naming the
+    `worst` images when it fires.
+
+    Args:
+        counted: ``(count, minimum, what)``: the signal measured `count` boxes (`what`, e.g. "matched
+            boxes") and needs `minimum` for a verdict.
+    """
+    count, minimum, what = counted
+    if count < minimum:
+        return Evidence(code, False, f"only {int(count)} {what}: no verdict", figures)
+    return Evidence(code, bool(fired), message, figures, items=worst if fired else ())
+
+
 def localization_disagreement(
     items: pd.DataFrame, *, threshold: float = BOX_IOU, minimum: int = MIN_BOX_PAIRS, n_worst: int = 5
 ) -> Evidence:
@@ -951,10 +995,6 @@ def localization_disagreement(
     )
     worst = _worst(items, "mean_iou", ascending=True, n=n_worst, among=items["n_matched"]) if matched else ()
     figures = {"mean_iou": mean_iou, "threshold": threshold, "n_matched": int(matched)}
-    if matched < minimum:
-        return Evidence(
-            "localization_disagreement", False, f"only {int(matched)} matched boxes: no verdict", figures
-        )
     fired = below(mean_iou, threshold)
     if fired:
         message = (
@@ -963,7 +1003,9 @@ def localization_disagreement(
         )
     else:
         message = f"matched boxes overlap with a mean IoU of {mean_iou:.2f}"
-    return Evidence("localization_disagreement", bool(fired), message, figures, items=worst if fired else ())
+    return _box_evidence(
+        "localization_disagreement", (matched, minimum, "matched boxes"), fired, message, figures, worst
+    )
 
 
 def coverage_disagreement(
@@ -992,19 +1034,16 @@ def coverage_disagreement(
         "n_unmatched": int(unmatched),
         "n_compared": int(compared),
     }
-    if compared < minimum:
-        return Evidence(
-            "coverage_disagreement", False, f"only {int(compared)} boxes compared: no verdict", figures
-        )
     fired = at_least(share, threshold)
+    message = f"{share:.0%} of the boxes have no counterpart in another annotator's answer"
     if fired:
-        message = (
-            f"{share:.0%} of the boxes have no counterpart in another annotator's answer: annotators disagree "
-            "about which objects to box; say which objects this rule includes and which it leaves out"
+        message += (
+            ": annotators disagree about which objects to box; say which objects this rule includes and "
+            "which it leaves out"
         )
-    else:
-        message = f"{share:.0%} of the boxes have no counterpart in another annotator's answer"
-    return Evidence("coverage_disagreement", bool(fired), message, figures, items=worst if fired else ())
+    return _box_evidence(
+        "coverage_disagreement", (compared, minimum, "boxes compared"), fired, message, figures, worst
+    )
 
 
 def box_label_confusion(
@@ -1042,14 +1081,12 @@ def box_label_confusion(
         else ()
     )
     figures = {"mismatch_share": share, "threshold": threshold, "n_matched": int(matched), "pair": pair}
-    if matched < minimum:
-        return Evidence(
-            "box_label_confusion", False, f"only {int(matched)} matched boxes: no verdict", figures
-        )
     fired = at_least(share, threshold)
     named = f", mostly {pair[0]} vs {pair[1]}" if pair else ""
     if fired:
         message = f"{share:.0%} of the boxes annotators agree on carry different labels{named}"
     else:
         message = f"{share:.0%} of matched boxes carry different labels"
-    return Evidence("box_label_confusion", bool(fired), message, figures, items=worst if fired else ())
+    return _box_evidence(
+        "box_label_confusion", (matched, minimum, "matched boxes"), fired, message, figures, worst
+    )

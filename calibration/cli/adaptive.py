@@ -9,14 +9,21 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from calibration.cli.common import add_database_option, add_verb_group
+from calibration.cli.common import (
+    Subparsers,
+    add_command,
+    add_json_option,
+    add_rules_source,
+    add_seed_option,
+    add_verb_group,
+)
 from calibration.cli.common import open_engine as _engine
 
 if TYPE_CHECKING:
     from calibration.adaptive.replay import QuizPolicy
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     irt_verbs = add_verb_group(
         subparsers,
         "irt",
@@ -24,13 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="the item and annotator model (IRT) of a guideline version",
         description="Item response theory: per-item difficulty and discrimination, per-annotator ability.",
     )
-    fit = add_database_option(
-        irt_verbs.add_parser(
-            "fit",
-            help="fit the item model on the gold answers of a published version and store it",
-            description="Fit the 2PL (or Rasch) model on every answer on a gold item in the rounds on a "
-            "published guideline version, and store it with the version (closing a round refits too).",
-        )
+    fit = add_command(
+        irt_verbs,
+        "fit",
+        run_irt_fit,
+        help="fit the item model on the gold answers of a published version and store it",
+        description="Fit the 2PL (or Rasch) model on every answer on a gold item in the rounds on a "
+        "published guideline version, and store it with the version (closing a round refits too).",
+        database=True,
     )
     fit.add_argument("guideline", metavar="ID@VERSION", help="published guideline version, e.g. tiny@1.0.0")
     fit.add_argument(
@@ -39,8 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default="auto",
         help="2pl, rasch, or auto: 2PL when items have a median of 20 answers or more (default auto)",
     )
-    fit.add_argument("--json", action="store_true", help="print the estimates as JSON")
-    fit.set_defaults(handler=run_irt_fit)
+    add_json_option(fit, "print the estimates as JSON")
 
     replay_verbs = add_verb_group(
         subparsers,
@@ -49,14 +56,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="replay quizzes on answers already given: what a fixed or adaptive quiz would have used",
         description="Replay on existing answers what a quiz policy would have asked and decided.",
     )
-    quiz = replay_verbs.add_parser(
+    quiz = add_command(
+        replay_verbs,
         "quiz",
+        run_replay_quiz,
         help="replay each annotator's quiz on their own answers",
         description="Replay each annotator's calibration quiz using only the answers in the file (the policy "
         "may pick only items that annotator answered) and compare its decisions with those all of the "
         "annotator's answers give. Exit 1 on invalid input.",
     )
-    quiz.add_argument("responses", metavar="RESPONSES.csv", help="long CSV: item_id,annotator_id,answer")
+    _responses_argument(quiz)
     quiz.add_argument(
         "--guideline",
         required=True,
@@ -66,23 +75,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     quiz.add_argument(
         "--policy", choices=("fixed", "adaptive"), default="adaptive", help="quiz policy (default adaptive)"
     )
-    quiz.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the item order (default 0)")
-    quiz.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    quiz.set_defaults(handler=run_replay_quiz)
-    pilot = replay_verbs.add_parser(
+    add_seed_option(quiz, "seed of the item order (default 0)")
+    add_json_option(quiz, "print JSON instead of a table")
+    pilot = add_command(
+        replay_verbs,
         "pilot",
+        run_replay_pilot,
         help="replay a pilot in the order a policy would have asked for answers",
         description="Replay a pilot item by item (each item with all of its answers in the file) in the order "
         "the policy would have asked, until every rule's agreement interval is above or below the target. "
         "Exit 1 on invalid input.",
     )
-    pilot.add_argument("responses", metavar="RESPONSES.csv", help="long CSV: item_id,annotator_id,answer")
-    source = pilot.add_mutually_exclusive_group(required=True)
-    source.add_argument("--item-rules", metavar="MAP.csv", help="item-to-rule map: item_id,rule_id")
-    source.add_argument(
-        "--guideline",
-        metavar="FILE.yaml",
-        help="guideline version: its task, its bank's rules, its pilot target",
+    _responses_argument(pilot)
+    add_rules_source(
+        pilot,
+        "item-to-rule map: item_id,rule_id",
+        "guideline version: its task, its bank's rules, its pilot target",
+        required=True,
     )
     pilot.add_argument(
         "--target",
@@ -97,9 +106,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default="adaptive",
         help="pilot policy (default adaptive)",
     )
-    pilot.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the order and the bootstrap")
-    pilot.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    pilot.set_defaults(handler=run_replay_pilot)
+    add_seed_option(pilot, "seed of the order and the bootstrap")
+    add_json_option(pilot, "print JSON instead of a table")
+
+
+def _responses_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("responses", metavar="RESPONSES.csv", help="long CSV: item_id,annotator_id,answer")
 
 
 def run_irt_fit(args: argparse.Namespace) -> int:

@@ -12,7 +12,15 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from calibration.cli.common import add_csv_shape_options, bootstrap_count
+from calibration.cli.common import (
+    Subparsers,
+    add_bootstrap_option,
+    add_command,
+    add_csv_shape_options,
+    add_json_option,
+    add_rules_source,
+    add_seed_option,
+)
 
 if TYPE_CHECKING:
     from calibration.agreement.results import AgreementReport, AnnotatorBlock, Block, BoxBlock, Statistics
@@ -20,9 +28,11 @@ if TYPE_CHECKING:
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser(
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
         "agreement",
+        run,
         help="inter-annotator agreement per rule, label and annotator, with bootstrap intervals",
         description="Measure agreement (percent agreement, Cohen's kappa, Fleiss' kappa, Krippendorff's "
         "alpha, Gwet's AC1) overall, per guideline rule, per label and per annotator, with 95% bootstrap "
@@ -31,26 +41,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "responses", metavar="RESPONSES.csv", help="long (item_id,annotator_id,answer) or wide CSV"
     )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--item-rules", metavar="MAP.csv", help="item-to-rule map: item_id,rule_id (one row a pair)"
-    )
-    source.add_argument(
-        "--guideline",
-        metavar="FILE.yaml",
-        help="guideline version: its task (labels, scale), its quiz bank's rules and gold answers",
+    add_rules_source(
+        parser,
+        "item-to-rule map: item_id,rule_id (one row a pair)",
+        "guideline version: its task (labels, scale), its quiz bank's rules and gold answers",
     )
     parser.add_argument("--gold", metavar="GOLD.csv", help="gold answers: item_id,answer")
     add_csv_shape_options(parser)
     parser.add_argument("--level", choices=LEVELS, help="level of measurement (default: from the task)")
-    parser.add_argument(
-        "--bootstrap",
-        type=bootstrap_count,
-        default=1000,
-        metavar="N",
-        help="bootstrap resamples (default 1000)",
-    )
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    add_bootstrap_option(parser)
+    add_seed_option(parser)
     parser.add_argument(
         "--allow-single-answers",
         action="store_true",
@@ -61,8 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="count rows with annotator_kind=model (a model's answers) as an annotator; left out by default",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.set_defaults(handler=run)
+    add_json_option(parser, "print JSON instead of tables")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,10 +8,16 @@ import sys
 from typing import Any
 
 from calibration.cli.common import (
+    Subparsers,
+    add_bootstrap_option,
+    add_command,
     add_csv_shape_options,
     add_database_option,
+    add_json_option,
     add_output_option,
-    bootstrap_count,
+    add_round_argument,
+    add_rules_source,
+    add_seed_option,
     positive_int,
 )
 
@@ -22,10 +28,12 @@ INPUT_HELP = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add `ambiguity`, `compare` and `report` to the `calibration` command."""
-    ambiguity = subparsers.add_parser(
+    ambiguity = add_command(
+        subparsers,
         "ambiguity",
+        run_ambiguity,
         help="rank guideline rules for revision, with evidence and a suggested action",
         description="Rank the rules of a pilot by an explained ambiguity score. Needs --item-rules or "
         "--guideline to tell rules apart. Exit 0 on success, 1 on invalid input, 2 on misuse.",
@@ -37,10 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     ambiguity.add_argument(
         "--top", type=positive_int, default=None, metavar="N", help="show only the first N rules"
     )
-    ambiguity.set_defaults(handler=run_ambiguity)
 
-    compare = subparsers.add_parser(
+    compare = add_command(
+        subparsers,
         "compare",
+        run_compare,
         help="before/after: per-rule agreement and gold accuracy of two piloted versions",
         description="Compare two pilots rule by rule: a paired test of per-item agreement and a bootstrap "
         "95% interval of the gold accuracy's change. Give an option once for both versions or twice (old, "
@@ -57,45 +66,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="the --json output of the first comparison: OLD.csv and NEW.csv then hold only the follow-up "
         "items, and the rules it left at 'not enough items' get a verdict over both looks",
     )
-    compare.set_defaults(handler=run_compare)
 
-    report = subparsers.add_parser(
+    report = add_command(
+        subparsers,
         "report",
+        run_report,
         help="write a round report (per-rule table, charts, revision queue) as HTML or markdown",
         description="Write a report a lead can send to the team, from a stored round. The database is "
         "CALIBRATION_DATABASE_URL (or --database-url).",
     )
-    report.add_argument("round", metavar="ROUND", help="round id or name")
+    add_round_argument(report, "round id or name")
     report.add_argument(
         "--format", choices=("html", "md"), default="html", help="report format (default html)"
     )
     add_output_option(report)
     add_database_option(report)
     report.add_argument("--no-charts", action="store_true", help="leave the charts out of the HTML report")
-    report.add_argument(
-        "--bootstrap", type=bootstrap_count, default=1000, help="bootstrap replicates (default 1000)"
-    )
-    report.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    report.set_defaults(handler=run_report)
+    _bootstrap_options(report)
 
 
 def _input_options(parser: argparse.ArgumentParser, *, repeat: bool) -> None:
     action = "append" if repeat else "store"
     twice = " (give twice for old and new)" if repeat else ""
-    group = parser.add_mutually_exclusive_group() if not repeat else parser
-    group.add_argument(
-        "--item-rules", action=action, metavar="MAP.csv", help=INPUT_HELP["item_rules"] + twice
-    )
-    group.add_argument(
-        "--guideline", action=action, metavar="FILE.yaml", help=INPUT_HELP["guideline"] + twice
+    add_rules_source(
+        parser,
+        INPUT_HELP["item_rules"] + twice,
+        INPUT_HELP["guideline"] + twice,
+        exclusive=not repeat,
+        action=action,
     )
     parser.add_argument("--gold", action=action, metavar="GOLD.csv", help=INPUT_HELP["gold"] + twice)
     add_csv_shape_options(parser)
-    parser.add_argument(
-        "--bootstrap", type=bootstrap_count, default=1000, help="bootstrap replicates (default 1000)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _bootstrap_options(parser)
+    add_json_option(parser, "print JSON instead of a table")
+
+
+def _bootstrap_options(parser: argparse.ArgumentParser) -> None:
+    add_bootstrap_option(parser, "bootstrap replicates (default 1000)", metavar=None)
+    add_seed_option(parser, metavar=None)
 
 
 # --------------------------------------------------------------------------- input files
@@ -175,23 +183,30 @@ def _fmt_score(value: float) -> str:
     return number_text(value, 1)
 
 
+NO_RULES = "give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart"
+
+
+def _misuse(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _load_pilot(
+    args: argparse.Namespace, path: str, item_rules: str | None, guideline: str | None, gold: str | None
+) -> Any:
+    """`load_pilot` of one responses file, in the CSV shape that ``--format`` and ``--ignore-columns`` give."""
+    return load_pilot(
+        path, item_rules, guideline, gold, fmt=args.format, ignore_columns=tuple(args.ignore_columns)
+    )
+
+
 def run_ambiguity(args: argparse.Namespace) -> int:
     """`calibration ambiguity`: print the revision queue."""
     from calibration.ambiguity.queue import revision_queue
 
     if not args.item_rules and not args.guideline:
-        print(
-            "error: give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart", file=sys.stderr
-        )
-        return 2
-    pilot = load_pilot(
-        args.responses,
-        args.item_rules,
-        args.guideline,
-        args.gold,
-        fmt=args.format,
-        ignore_columns=tuple(args.ignore_columns),
-    )
+        return _misuse(NO_RULES)
+    pilot = _load_pilot(args, args.responses, args.item_rules, args.guideline, args.gold)
     queue = revision_queue(pilot, bootstrap=args.bootstrap, seed=args.seed)
     data = queue.to_dict()
     if args.top is not None:
@@ -222,28 +237,14 @@ def run_compare(args: argparse.Namespace) -> int:
         return values[min(index, len(values) - 1)] if values else None
 
     if not args.item_rules and not args.guideline:
-        print(
-            "error: give --item-rules MAP.csv or --guideline FILE.yaml to tell rules apart", file=sys.stderr
-        )
-        return 2
+        return _misuse(NO_RULES)
     for name in ("item_rules", "guideline", "gold"):
         given = getattr(args, name) or []
         if len(given) > 2:
             flag = "--" + name.replace("_", "-")
-            print(
-                f"error: give {flag} once (both versions) or twice (old, new), not {len(given)} times",
-                file=sys.stderr,
-            )
-            return 2
+            return _misuse(f"give {flag} once (both versions) or twice (old, new), not {len(given)} times")
     pilots = [
-        load_pilot(
-            path,
-            pick(args.item_rules, i),
-            pick(args.guideline, i),
-            pick(args.gold, i),
-            fmt=args.format,
-            ignore_columns=tuple(args.ignore_columns),
-        )
+        _load_pilot(args, path, pick(args.item_rules, i), pick(args.guideline, i), pick(args.gold, i))
         for i, path in enumerate((args.old, args.new))
     ]
     first_look = _first_look(args.first_look) if args.first_look else None

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from calibration.errors import DataError, Location, file_error
 
@@ -18,6 +18,9 @@ MAX_READ_BYTES = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 _N = TypeVar("_N", int, float)
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What ``add_subparsers`` returns: each verb module's ``register`` adds its commands to it."""
 
 
 def read_bytes(path: str, limit: int = MAX_READ_BYTES) -> bytes:
@@ -111,13 +114,64 @@ def add_root_option(
     return parser
 
 
+def add_command(
+    subparsers: Subparsers,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    description: str | None = None,
+    database: bool = False,
+) -> argparse.ArgumentParser:
+    """Add the command (or verb) `name`, run by `handler`, and return its parser for the options.
+
+    With `database`, ``--database-url`` is its first option (see `add_database_option`).
+    """
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=help, description=description)
+    if database:
+        add_database_option(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_json_option(parser: argparse.ArgumentParser, help: str = "print JSON") -> argparse.ArgumentParser:
+    """Add the ``--json`` switch (print JSON instead of text) to `parser` and return it."""
+    parser.add_argument("--json", action="store_true", help=help)
+    return parser
+
+
+def add_seed_option(
+    parser: argparse.ArgumentParser, help: str = "bootstrap seed (default 0)", *, metavar: str | None = "S"
+) -> argparse.ArgumentParser:
+    """Add ``--seed S`` (a whole number, default 0) to `parser` and return it."""
+    parser.add_argument("--seed", type=int, default=0, metavar=metavar, help=help)
+    return parser
+
+
+def add_bootstrap_option(
+    parser: argparse.ArgumentParser,
+    help: str = "bootstrap resamples (default 1000)",
+    *,
+    metavar: str | None = "N",
+) -> argparse.ArgumentParser:
+    """Add ``--bootstrap N`` (resamples, 0 to `MAX_BOOTSTRAP`, default 1000) to `parser` and return it."""
+    parser.add_argument("--bootstrap", type=bootstrap_count, default=1000, metavar=metavar, help=help)
+    return parser
+
+
+def add_round_argument(parser: argparse.ArgumentParser, help: str = "round name") -> argparse.ArgumentParser:
+    """Add the positional ``ROUND`` (a stored round) to `parser` and return it."""
+    parser.add_argument("round", metavar="ROUND", help=help)
+    return parser
+
+
 def add_verb_group(
-    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    subparsers: Subparsers,
     name: str,
     *,
     metavar: str = "ACTION",
     **options: Any,
-) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+) -> Subparsers:
     """A command with verbs of its own (``calibration db upgrade``): the sub-parsers to add the verbs to.
 
     The command without a verb prints its help on stderr and exits 2 (misuse). `options` (help,
@@ -235,4 +289,27 @@ def add_csv_shape_options(parser: argparse.ArgumentParser) -> argparse.ArgumentP
         metavar="COLUMN",
         help="wide format: columns that are not annotators",
     )
+    return parser
+
+
+def add_rules_source(
+    parser: argparse.ArgumentParser,
+    item_rules: str,
+    guideline: str,
+    *,
+    required: bool = False,
+    exclusive: bool = True,
+    action: str = "store",
+) -> argparse.ArgumentParser:
+    """Add where the rules of the items come from: ``--item-rules MAP.csv`` or ``--guideline FILE.yaml``.
+
+    Args:
+        item_rules, guideline: the help of each option.
+        required: one of the two must be given (only with `exclusive`).
+        exclusive: the two options exclude each other (else both may be given, e.g. repeated per version).
+        action: ``"store"``, or ``"append"`` for an option given once per version.
+    """
+    group = parser.add_mutually_exclusive_group(required=required) if exclusive else parser
+    group.add_argument("--item-rules", action=action, metavar="MAP.csv", help=item_rules)
+    group.add_argument("--guideline", action=action, metavar="FILE.yaml", help=guideline)
     return parser

@@ -8,34 +8,39 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from calibration.cli.common import Subparsers, add_command, add_json_option
 from calibration.errors import CalibrationError, Problem
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add the guideline verbs to the `calibration` command."""
     json_help = "print a JSON list of objects instead of one line per problem"
 
-    validate = subparsers.add_parser(
+    validate = add_command(
+        subparsers,
         "validate",
+        run_validate,
         help="check guideline files; report every problem as path:line:column: field: message",
         description="Validate guideline YAML files (or every *.yaml under folders). "
         "Exit 0 when all are valid, 1 when a problem is found, 2 on misuse.",
     )
     validate.add_argument("paths", nargs="+", metavar="PATH", help="guideline files or folders")
-    validate.add_argument("--json", action="store_true", help=json_help)
-    validate.set_defaults(handler=run_validate)
+    add_json_option(validate, json_help)
 
-    versions = subparsers.add_parser(
+    versions = add_command(
+        subparsers,
         "versions",
+        run_versions,
         help="list the versions of a guideline with content hash, date and changelog",
         description="List the <version>.yaml files of a guideline folder, oldest first.",
     )
     versions.add_argument("folder", metavar="FOLDER", help="a guideline folder, e.g. guidelines/contracts")
-    versions.add_argument("--json", action="store_true", help="print JSON")
-    versions.set_defaults(handler=run_versions)
+    add_json_option(versions)
 
-    diff = subparsers.add_parser(
+    diff = add_command(
+        subparsers,
         "diff",
+        run_diff,
         help="rule-level diff between two guideline versions",
         description="Compare two versions rule by rule. OLD and NEW are files or id@version references "
         "resolved under --root.",
@@ -45,25 +50,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     diff.add_argument(
         "--root", default=None, help="folder of <id>/<version>.yaml (default: bundled guidelines)"
     )
-    diff.add_argument("--json", action="store_true", help="print JSON instead of markdown")
-    diff.set_defaults(handler=run_diff)
+    add_json_option(diff, "print JSON instead of markdown")
 
-    lint = subparsers.add_parser(
+    lint = add_command(
+        subparsers,
         "lint",
+        run_lint,
         help="warn about vague wording, uncovered labels, thin rules and contradicting examples",
         description="Lint guideline files. Exit 0 unless a file is invalid (1), or --strict and a warning.",
     )
     lint.add_argument("paths", nargs="+", metavar="PATH", help="guideline files or folders")
     lint.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
-    lint.add_argument("--json", action="store_true", help=json_help)
-    lint.set_defaults(handler=run_lint)
+    add_json_option(lint, json_help)
 
-    schema = subparsers.add_parser(
+    add_command(
+        subparsers,
         "schema",
+        run_schema,
         help="print the JSON Schema of the guideline format",
         description="Print the JSON Schema of guideline files, for editor completion and checking.",
     )
-    schema.set_defaults(handler=run_schema)
 
 
 def _misuse(problems: list[Problem]) -> int:

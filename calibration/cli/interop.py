@@ -13,10 +13,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from calibration.cli.common import add_database_option as _database
+from calibration.cli.common import (
+    Subparsers,
+    add_bootstrap_option,
+    add_command,
+    add_json_option,
+    add_round_argument,
+    add_seed_option,
+)
 from calibration.cli.common import add_output_option as _output
 from calibration.cli.common import add_root_option as _root
-from calibration.cli.common import bootstrap_count
 from calibration.cli.common import open_engine as _engine
 from calibration.cli.common import read_bytes as _read
 from calibration.cli.common import write_text as _write
@@ -25,19 +31,20 @@ from calibration.errors import CalibrationError
 FORMATS = ("labelstudio", "prodigy", "doccano", "argilla", "csv", "csv-wide", "coco", "cvat")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add the import and export verbs to the `calibration` command."""
-    imp = _database(
-        subparsers.add_parser(
-            "import",
-            help="import a labeling tool's export into a new pilot round",
-            description="Import annotations made in Label Studio (full JSON export), Prodigy (db-out JSONL), "
-            "doccano (zip of per-user JSONL files), Argilla 2 (records JSON/JSONL), CSV (the long or wide "
-            "shape of `calibration agreement`), or boxes from COCO JSON or CVAT for images 1.1 XML into a "
-            "new pilot round, in one transaction: any problem "
-            "(wrong format, truncated file, unknown labels, missing annotator id) writes nothing. "
-            "Exit 0 on success, 1 on a problem, 2 on misuse.",
-        )
+    imp = add_command(
+        subparsers,
+        "import",
+        run_import,
+        help="import a labeling tool's export into a new pilot round",
+        description="Import annotations made in Label Studio (full JSON export), Prodigy (db-out JSONL), "
+        "doccano (zip of per-user JSONL files), Argilla 2 (records JSON/JSONL), CSV (the long or wide "
+        "shape of `calibration agreement`), or boxes from COCO JSON or CVAT for images 1.1 XML into a "
+        "new pilot round, in one transaction: any problem "
+        "(wrong format, truncated file, unknown labels, missing annotator id) writes nothing. "
+        "Exit 0 on success, 1 on a problem, 2 on misuse.",
+        database=True,
     )
     imp.add_argument("format", choices=FORMATS, metavar="FORMAT", help=f"one of {', '.join(FORMATS)}")
     imp.add_argument("file", metavar="FILE", help="the export file")
@@ -87,16 +94,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "annotator_kind=model are a model's without it",
     )
     imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
-    imp.add_argument("--json", action="store_true", help="print the report as JSON")
-    imp.set_defaults(handler=run_import)
+    add_json_option(imp, "print the report as JSON")
 
-    gold = _database(
-        subparsers.add_parser(
-            "export-gold",
-            help="the gold set (bank items with gold and adjudicated items) as CSV or JSONL",
-            description="Export gold answers: a round's (bank gold and the round's adjudications) or a "
-            "guideline version's bank.",
-        )
+    gold = add_command(
+        subparsers,
+        "export-gold",
+        run_export_gold,
+        help="the gold set (bank items with gold and adjudicated items) as CSV or JSONL",
+        description="Export gold answers: a round's (bank gold and the round's adjudications) or a "
+        "guideline version's bank.",
+        database=True,
     )
     source = gold.add_mutually_exclusive_group(required=True)
     source.add_argument("--round", default=None, metavar="ROUND", help="a round name")
@@ -109,25 +116,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     _images(gold)
     _output(gold)
-    gold.set_defaults(handler=run_export_gold)
 
-    agreement = _database(
-        subparsers.add_parser(
-            "export-agreement",
-            help="a round's per-rule agreement as CSV",
-            description="One row per rule: statistics, 95% bootstrap bounds and flags.",
-        )
+    agreement = add_command(
+        subparsers,
+        "export-agreement",
+        run_export_agreement,
+        help="a round's per-rule agreement as CSV",
+        description="One row per rule: statistics, 95% bootstrap bounds and flags.",
+        database=True,
     )
-    agreement.add_argument("round", metavar="ROUND", help="round name")
-    agreement.add_argument(
-        "--bootstrap", type=bootstrap_count, default=1000, metavar="N", help="resamples (default 1000)"
-    )
-    agreement.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
+    add_round_argument(agreement)
+    add_bootstrap_option(agreement, "resamples (default 1000)")
+    add_seed_option(agreement)
     _output(agreement)
-    agreement.set_defaults(handler=run_export_agreement)
 
-    config = subparsers.add_parser(
+    config = add_command(
+        subparsers,
         "labelstudio-config",
+        run_labelstudio_config,
         help="a Label Studio labeling config (XML) from a guideline version",
         description="The guideline's summary and rules become the config's instructions; choices save "
         "label ids, so results import back unchanged.",
@@ -139,15 +145,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--instructions", default=None, metavar="FILE.html", help="also write HTML instructions"
     )
     _output(config)
-    config.set_defaults(handler=run_labelstudio_config)
 
-    tasks = _database(
-        subparsers.add_parser(
-            "labelstudio-tasks",
-            help="Label Studio tasks JSON from a guideline's bank, or a round's answers",
-            description="Without --round: the bank items as tasks (gold as predictions with --with-gold). "
-            "With --round: the round's items and answers in Label Studio's full JSON export shape.",
-        )
+    tasks = add_command(
+        subparsers,
+        "labelstudio-tasks",
+        run_labelstudio_tasks,
+        help="Label Studio tasks JSON from a guideline's bank, or a round's answers",
+        description="Without --round: the bank items as tasks (gold as predictions with --with-gold). "
+        "With --round: the round's items and answers in Label Studio's full JSON export shape.",
+        database=True,
     )
     tasks.add_argument("guideline", nargs="?", default=None, metavar="ID@VERSION|FILE", help="a guideline")
     _root(tasks)
@@ -162,10 +168,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     _images(tasks)
     _output(tasks)
-    tasks.set_defaults(handler=run_labelstudio_tasks)
 
-    reverse = subparsers.add_parser(
+    reverse = add_command(
+        subparsers,
         "guideline-from-labelstudio",
+        run_guideline_from_labelstudio,
         help="start a new guideline YAML from a Label Studio labeling config",
         description="Task type and labels come from the config's answer control; each label gets a "
         "placeholder rule to write.",
@@ -175,7 +182,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     reverse.add_argument("--title", default=None, help="title (default: the config's first header)")
     reverse.add_argument("--version", default="0.1.0", help="version (default 0.1.0)")
     _output(reverse)
-    reverse.set_defaults(handler=run_guideline_from_labelstudio)
 
 
 def _images(parser: argparse.ArgumentParser) -> None:

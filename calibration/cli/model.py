@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from calibration.cli.common import (
+    Subparsers,
+    add_bootstrap_option,
+    add_command,
     add_database_option,
+    add_json_option,
     add_output_option,
     add_root_option,
-    bootstrap_count,
+    add_seed_option,
     positive_int,
 )
 from calibration.cli.common import read_bytes as _read
@@ -58,13 +62,15 @@ def _common(parser: argparse.ArgumentParser, *, json_option: bool = True) -> Non
         help="the model's annotator id (default: the only model in the file)",
     )
     if json_option:
-        parser.add_argument("--json", action="store_true", help="print JSON")
+        add_json_option(parser)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add the certify-model and model-triage verbs to the `calibration` command."""
-    certify = subparsers.add_parser(
+    certify = add_command(
+        subparsers,
         "certify-model",
+        run_certify,
         help="score a model's answers on the bank like a person's calibration quiz",
         description="Score a model's answers on the guideline's bank items with the same per-rule scoring and "
         "pass/fail as a person's calibration quiz, with a Wilson interval per rule. Nothing is stored "
@@ -86,10 +92,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "version must be published there); listed on the Annotators page",
     )
     add_database_option(certify)
-    certify.set_defaults(handler=run_certify)
 
-    triage = subparsers.add_parser(
+    triage = add_command(
+        subparsers,
         "model-triage",
+        run_triage,
         help="per rule: automate with spot-checks, keep people, or not enough evidence",
         description="Compare, per rule and on the same gold items, the model's accuracy with the people's "
         "(non-inferiority within --margin, bootstrap interval over items) and with the people's majority "
@@ -108,11 +115,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     triage.add_argument(
         "--min-items", type=positive_int, default=10, metavar="N", help="gold items a rule needs (default 10)"
     )
-    triage.add_argument(
-        "--bootstrap", type=bootstrap_count, default=1000, metavar="N", help="item resamples (default 1000)"
-    )
-    triage.add_argument("--seed", type=int, default=0, metavar="S", help="bootstrap seed (default 0)")
-    triage.set_defaults(handler=run_triage)
+    add_bootstrap_option(triage, "item resamples (default 1000)")
+    add_seed_option(triage)
     register_spot_checks(subparsers)
 
 
@@ -219,10 +223,12 @@ def _num(value: float) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
 
 
-def register_spot_checks(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_spot_checks(subparsers: Subparsers) -> None:
     """Add the spot-check-plan and spot-check-review verbs."""
-    plan = subparsers.add_parser(
+    plan = add_command(
+        subparsers,
         "spot-check-plan",
+        run_plan,
         help="which of a model's labels a person checks in a batch, per automated rule",
         description="Per automated rule, a single sampling plan (n labels at random, acceptance number c) that "
         "detects a drop to --target accuracy with --confidence, plus the model's lowest-scored labels; written "
@@ -256,15 +262,16 @@ def register_spot_checks(subparsers: argparse._SubParsersAction) -> None:  # typ
     plan.add_argument(
         "--targeted-share", type=_fraction, default=0.5, metavar="S", help="lowest-scored extra, share of n"
     )
-    plan.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the random draw (default 0)")
+    add_seed_option(plan, "seed of the random draw (default 0)")
     plan.add_argument(
         "--as", dest="shape", choices=("csv", "labelstudio"), default="csv", help="output shape"
     )
     add_output_option(plan)
-    plan.set_defaults(handler=run_plan)
 
-    review = subparsers.add_parser(
+    review = add_command(
+        subparsers,
         "spot-check-review",
+        run_review,
         help="read a reviewed spot-check back: keep automating or back to people, per rule",
         description="Read the plan CSV with the reviewers' answers (reviewer_answer), or the plan with the "
         "reviewers' Label Studio export (--reviews), and decide per rule from the random draw. Exit 0 when "
@@ -282,8 +289,7 @@ def register_spot_checks(subparsers: argparse._SubParsersAction) -> None:  # typ
     review.add_argument(
         "--format", default="labelstudio", choices=FORMATS, metavar="FORMAT", help="format of --reviews"
     )
-    review.add_argument("--json", action="store_true", help="print JSON")
-    review.set_defaults(handler=run_review)
+    add_json_option(review)
 
 
 def _fraction_or_one(text: str) -> float:

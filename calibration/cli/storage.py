@@ -12,42 +12,56 @@ import json
 import sys
 from typing import Any
 
-from calibration.cli.common import add_database_option as _with_database
-from calibration.cli.common import add_output_option, add_verb_group, positive_days
+from calibration.cli.common import (
+    Subparsers,
+    add_command,
+    add_json_option,
+    add_output_option,
+    add_round_argument,
+    add_seed_option,
+    add_verb_group,
+    positive_days,
+)
 from calibration.cli.common import open_engine as _engine
 from calibration.errors import CalibrationError, file_error
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add the storage verbs to the `calibration` command."""
     db_verbs = add_verb_group(
         subparsers, "db", help="database maintenance", description="Database maintenance."
     )
-    upgrade = _with_database(
-        db_verbs.add_parser("upgrade", help="create or migrate the database to the latest schema")
+    add_command(
+        db_verbs,
+        "upgrade",
+        run_db_upgrade,
+        help="create or migrate the database to the latest schema",
+        database=True,
     )
-    upgrade.set_defaults(handler=run_db_upgrade)
-    status = _with_database(db_verbs.add_parser("status", help="schema revision and rows per table"))
-    status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(handler=run_db_status)
+    status = add_command(
+        db_verbs, "status", run_db_status, help="schema revision and rows per table", database=True
+    )
+    add_json_option(status)
 
-    publish = _with_database(
-        subparsers.add_parser(
-            "publish",
-            help="publish a guideline version to the store (a frozen snapshot)",
-            description="Publish guideline files. Republishing the same content is a no-op; the same id and "
-            "version with other content is refused: bump the version.",
-        )
+    publish = add_command(
+        subparsers,
+        "publish",
+        run_publish,
+        help="publish a guideline version to the store (a frozen snapshot)",
+        description="Publish guideline files. Republishing the same content is a no-op; the same id and "
+        "version with other content is refused: bump the version.",
+        database=True,
     )
     publish.add_argument(
         "paths", nargs="+", metavar="PATH", help="guideline files guidelines/<id>/<version>.yaml"
     )
-    publish.set_defaults(handler=run_publish)
 
     round_verbs = add_verb_group(
         subparsers, "round", help="create rounds and follow their progress", description="Rounds."
     )
-    create = _with_database(round_verbs.add_parser("create", help="create a pilot or calibration round"))
+    create = add_command(
+        round_verbs, "create", run_round_create, help="create a pilot or calibration round", database=True
+    )
     create.add_argument("name", metavar="NAME", help="unique round name")
     create.add_argument(
         "--guideline", required=True, metavar="ID@VERSION", help="a published guideline version"
@@ -56,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     create.add_argument("--annotators", default="", metavar="A,B,C", help="comma-separated user names")
     create.add_argument("--overlap", type=int, default=None, metavar="K", help="pilot: annotators per item")
     create.add_argument("--items", default=None, metavar="I1,I2", help="pilot: bank item ids (default: all)")
-    create.add_argument("--seed", type=int, default=0, help="seed of designs and quizzes (default 0)")
+    add_seed_option(create, "seed of designs and quizzes (default 0)", metavar=None)
     create.add_argument(
         "--items-per-quiz", type=int, default=None, metavar="N", help="calibration: quiz size"
     )
@@ -76,27 +90,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="F",
         help="adaptive pilot: random control slice of the items (default 0.2)",
     )
-    create.set_defaults(handler=run_round_create)
-    status_ = _with_database(round_verbs.add_parser("status", help="progress per annotator"))
-    status_.add_argument("round", metavar="ROUND", help="round name")
-    status_.add_argument("--json", action="store_true", help="print JSON")
-    status_.set_defaults(handler=run_round_status)
-    listing = _with_database(round_verbs.add_parser("list", help="list rounds"))
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    listing.set_defaults(handler=run_round_list)
+    status_ = add_command(
+        round_verbs, "status", run_round_status, help="progress per annotator", database=True
+    )
+    add_round_argument(status_)
+    add_json_option(status_)
+    listing = add_command(round_verbs, "list", run_round_list, help="list rounds", database=True)
+    add_json_option(listing)
 
     export_verbs = add_verb_group(
         subparsers, "export", metavar="WHAT", help="export data from the store", description="Exports."
     )
-    responses = _with_database(
-        export_verbs.add_parser(
-            "responses",
-            help="a round's answers as the long table `calibration agreement` reads",
-            description="Columns item_id, annotator_id, answer (JSON for structured answers), confidence, "
-            "cited_rule, unclear, comment, seconds.",
-        )
+    responses = add_command(
+        export_verbs,
+        "responses",
+        run_export_responses,
+        help="a round's answers as the long table `calibration agreement` reads",
+        description="Columns item_id, annotator_id, answer (JSON for structured answers), confidence, "
+        "cited_rule, unclear, comment, seconds.",
+        database=True,
     )
-    responses.add_argument("round", metavar="ROUND", help="round name")
+    add_round_argument(responses)
     responses.add_argument(
         "--format", choices=["csv", "jsonl"], default="csv", help="output format (default csv)"
     )
@@ -107,33 +121,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "`calibration model-triage` reads); left out by default",
     )
     add_output_option(responses)
-    responses.set_defaults(handler=run_export_responses)
 
     user_verbs = add_verb_group(subparsers, "user", help="user accounts", description="User accounts.")
-    add = _with_database(user_verbs.add_parser("add", help="add a user (e.g. the first lead)"))
+    add = add_command(user_verbs, "add", run_user_add, help="add a user (e.g. the first lead)", database=True)
     add.add_argument("name", metavar="NAME", help="unique display name")
     add.add_argument("--email", default=None, help="sign-in email")
     add.add_argument("--role", required=True, choices=["lead", "author", "annotator"], help="role")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
-    add.set_defaults(handler=run_user_add)
 
-    invite = _with_database(
-        subparsers.add_parser(
-            "invite",
-            help="create a one-time invitation link to a round",
-            description="Print a one-time invitation token (shown once; only its hash is stored).",
-        )
+    invite = add_command(
+        subparsers,
+        "invite",
+        run_invite,
+        help="create a one-time invitation link to a round",
+        description="Print a one-time invitation token (shown once; only its hash is stored).",
+        database=True,
     )
-    invite.add_argument("round", metavar="ROUND", help="round name")
+    add_round_argument(invite)
     invite.add_argument(
         "--days", type=positive_days, default=7.0, help="days until the invitation expires (default 7)"
     )
     invite.add_argument(
         "--base-url", default=None, metavar="URL", help="app address; prints the full link URL/?invite=TOKEN"
     )
-    invite.set_defaults(handler=run_invite)
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:

@@ -16,16 +16,17 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from calibration.cli.common import add_database_option, add_verb_group
+from calibration.cli.common import Subparsers, add_command, add_json_option, add_verb_group
 from calibration.cli.common import open_engine as _engine
 from calibration.errors import CalibrationError, Location, NotFoundError
 
 ROLES = ("lead", "author", "annotator")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: Subparsers) -> None:
     """Add ``calibration users ACTION`` to the `calibration` command."""
     verbs = add_verb_group(
         subparsers,
@@ -34,14 +35,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="List and manage user accounts, with the Users page's checks.",
     )
 
-    listing = add_database_option(
-        verbs.add_parser("list", help="every user with role, status and password state")
+    listing = add_command(
+        verbs, "list", run_list, help="every user with role, status and password state", database=True
     )
     listing.add_argument("--role", choices=ROLES, default=None, help="only users of this role")
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    listing.set_defaults(handler=run_list)
+    add_json_option(listing)
 
-    add = _common(verbs.add_parser("add", help="add a user (password from a prompt or stdin)"))
+    add = _acting_verb(verbs, "add", run_add, "add a user (password from a prompt or stdin)")
     add.add_argument("name", metavar="NAME", help="unique display name")
     add.add_argument("--role", required=True, choices=ROLES, help="role")
     add.add_argument("--email", default=None, help="sign-in email")
@@ -57,12 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="the user must choose their own password at their first sign-in (as on the Users page)",
     )
-    add.set_defaults(handler=run_add)
 
-    role = _common(verbs.add_parser("role", help="change a user's role"))
-    role.add_argument("user", metavar="USER", help="name or email")
+    role = _user_argument(_acting_verb(verbs, "role", run_role, "change a user's role"))
     role.add_argument("role", metavar="ROLE", choices=ROLES, help="lead, author or annotator")
-    role.set_defaults(handler=run_role)
 
     for verb, text, handler in (
         (
@@ -77,13 +74,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             run_reset_password,
         ),
     ):
-        parser = _common(verbs.add_parser(verb, help=text))
-        parser.add_argument("user", metavar="USER", help="name or email")
-        parser.set_defaults(handler=handler)
+        _user_argument(_acting_verb(verbs, verb, handler, text))
 
 
-def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    add_database_option(parser)
+def _acting_verb(
+    verbs: Subparsers,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    help: str,
+) -> argparse.ArgumentParser:
+    """A verb that changes the store: ``--database-url`` and ``--as LOGIN``."""
+    parser = add_command(verbs, name, handler, help=help, database=True)
     parser.add_argument(
         "--as",
         dest="acting",
@@ -91,6 +92,11 @@ def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="LOGIN",
         help="the lead who acts (email or name): checked and written in the audit log (default: the system)",
     )
+    return parser
+
+
+def _user_argument(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("user", metavar="USER", help="name or email")
     return parser
 
 
@@ -116,6 +122,13 @@ def _actor(engine: Any, args: argparse.Namespace) -> Any:
     from calibration.rounds import service
 
     return service.SYSTEM if args.acting is None else _user(engine, args.acting, "--as")
+
+
+def _acting_on_user(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """The store (it must exist), the lead who acts (``--as``) and the user that USER names."""
+    engine = _engine(args, existing=True)
+    actor = _actor(engine, args)
+    return engine, actor, _user(engine, args.user)
 
 
 def _password(args: argparse.Namespace, name: str) -> str | None:
@@ -224,8 +237,7 @@ def run_add(args: argparse.Namespace) -> int:
 def run_role(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    engine = _engine(args, existing=True)
-    actor, person = _actor(engine, args), _user(engine, args.user)
+    engine, actor, person = _acting_on_user(args)
     user = service.set_role(engine, person, args.role, actor=actor)
     print(f"{user.name} is {'now' if person.role != user.role else 'already'} {user.role}")
     return 0
@@ -234,8 +246,7 @@ def run_role(args: argparse.Namespace) -> int:
 def run_deactivate(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    engine = _engine(args, existing=True)
-    actor, person = _actor(engine, args), _user(engine, args.user)
+    engine, actor, person = _acting_on_user(args)
     service.deactivate_user(engine, person, actor=actor)
     print(f"{person.name} is deactivated and can no longer sign in")
     return 0
@@ -244,8 +255,7 @@ def run_deactivate(args: argparse.Namespace) -> int:
 def run_reactivate(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    engine = _engine(args, existing=True)
-    actor, person = _actor(engine, args), _user(engine, args.user)
+    engine, actor, person = _acting_on_user(args)
     service.reactivate_user(engine, person, actor=actor)
     print(f"{person.name} can sign in again")
     return 0
@@ -254,8 +264,7 @@ def run_reactivate(args: argparse.Namespace) -> int:
 def run_reset_password(args: argparse.Namespace) -> int:
     from calibration.rounds import service
 
-    engine = _engine(args, existing=True)
-    actor, person = _actor(engine, args), _user(engine, args.user)
+    engine, actor, person = _acting_on_user(args)
     temporary = service.reset_password(engine, person, actor=actor)
     print(temporary)  # alone on stdout, so a script can take it
     print(

@@ -161,6 +161,16 @@ def _heatmap(
     return fig
 
 
+def _score_heatmap(matrix: pd.DataFrame, **layout: Any) -> go.Figure:
+    """`_heatmap` of scores (agreement, accuracy): the agreement colours, each cell's value with two decimals.
+
+    `layout` holds `_heatmap`'s keyword arguments but the colour scale (title, zmin, zmax, colorbar, hover
+    and the axis titles).
+    """
+    z = matrix.astype(float).to_numpy()
+    return _heatmap(matrix, z, _cell_text(z), colorscale=_AGREEMENT_SCALE, **layout)
+
+
 def _cell_targets(
     frame: pd.DataFrame, z: np.ndarray, text: Any, hover: str, hovertext: np.ndarray | None = None
 ) -> go.Scatter:
@@ -218,13 +228,9 @@ def annotator_rule_heatmap(
     Returns:
         A figure with one heatmap trace; cells show the value with two decimals.
     """
-    z = matrix.astype(float).to_numpy()
-    return _heatmap(
+    return _score_heatmap(
         matrix,
-        z,
-        _cell_text(z),
         title=title,
-        colorscale=_AGREEMENT_SCALE,
         zmin=zmin,
         zmax=zmax,
         colorbar=value_name,
@@ -303,13 +309,9 @@ def pair_matrix_figure(
         title: figure title.
         statistic: its short name in the colour bar and hover (``alpha`` for boxes).
     """
-    z = matrix.astype(float).to_numpy()
-    return _heatmap(
+    return _score_heatmap(
         matrix,
-        z,
-        _cell_text(z),
         title=title,
-        colorscale=_AGREEMENT_SCALE,
         zmin=-0.2,
         zmax=1,
         colorbar=statistic,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select
@@ -260,6 +261,16 @@ def _bump_session_version(row: t.User) -> None:
     row.session_version = (row.session_version or 0) + 1
 
 
+def _set_password_hash(row: t.User, hashed: str, *, temporary: bool) -> None:
+    """A new password: `temporary` (its user must choose their own at the next sign-in) or their own.
+
+    A password change signs every browser out (a copied cookie too): the session version goes up.
+    """
+    row.password_hash = hashed
+    row.must_change_password = temporary
+    _bump_session_version(row)
+
+
 def revoke_sessions(engine: Engine, user: User | int) -> None:
     """Sign `user` out everywhere: every session cookie and open page session issued before stops working.
 
@@ -333,9 +344,7 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
         row = repo.find_user(session, user_id=user_id)
         if row is None:
             raise NotFoundError(f"no user #{user_id}")
-        row.password_hash = hashed
-        row.must_change_password = who is not None
-        _bump_session_version(row)  # a password change signs every browser out (a copied cookie too)
+        _set_password_hash(row, hashed, temporary=who is not None)
         repo.audit(session, actor_user_id(who) if who else user_id, "set_password", f"user:{row.name}")
 
 
@@ -421,16 +430,14 @@ def change_own_password(
             location=Location(field="new_password"),
             hint="choose a password you do not use now",
         )
-    hashed = auth.hash_password(new)  # outside the write transaction (argon2 is slow)
-    with session_scope(engine) as session:
-        row = _user_row(session, user_id)
-        if row.session_version != checked.session_version:
-            raise ConflictError("your password or sessions changed meanwhile", hint="sign in again and retry")
-        row.password_hash = hashed
-        row.must_change_password = False
-        _bump_session_version(row)  # every other session ends (a copied cookie too)
-        repo.audit(session, row.id, "change_password", f"user:{row.name}")
-        return repo.user_of(row)
+    return _store_own_password(
+        engine,
+        user_id,
+        new,
+        "change_password",
+        unchanged=lambda row: row.session_version == checked.session_version,
+        conflict=ConflictError("your password or sessions changed meanwhile", hint="sign in again and retry"),
+    )
 
 
 def set_first_password(engine: Engine, user: User | int, password: str) -> User:
@@ -495,17 +502,39 @@ def replace_temporary_password(engine: Engine, user: User | int, password: str) 
             location=Location(field="new_password"),
             hint="choose a password of your own, not the one your lead gave you",
         )
+    return _store_own_password(
+        engine,
+        user_id,
+        password,
+        "replace_temporary_password",
+        unchanged=lambda row: row.password_hash == stored,
+        conflict=ConflictError(
+            "the password was changed meanwhile", hint="sign in again with the newest password"
+        ),
+    )
+
+
+def _store_own_password(
+    engine: Engine,
+    user_id: int,
+    password: str,
+    action: str,
+    *,
+    unchanged: Callable[[t.User], bool],
+    conflict: ConflictError,
+) -> User:
+    """Store the user's own new `password` (checked) and audit `action`; every other session ends.
+
+    Raises:
+        ConflictError: `conflict`, when the user's row no longer holds what the checks read (`unchanged`).
+    """
     hashed = auth.hash_password(password)  # outside the write transaction (argon2 is slow)
     with session_scope(engine) as session:
         row = _user_row(session, user_id)
-        if row.password_hash != stored:
-            raise ConflictError(
-                "the password was changed meanwhile", hint="sign in again with the newest password"
-            )
-        row.password_hash = hashed
-        row.must_change_password = False
-        _bump_session_version(row)
-        repo.audit(session, row.id, "replace_temporary_password", f"user:{row.name}")
+        if not unchanged(row):
+            raise conflict
+        _set_password_hash(row, hashed, temporary=False)
+        repo.audit(session, row.id, action, f"user:{row.name}")
         return repo.user_of(row)
 
 
@@ -523,9 +552,7 @@ def invite(
         NotFoundError: unknown round. CalibrationError: closed round, non-positive lifetime.
         PermissionDenied: not a lead.
     """
-    if expires_in <= dt.timedelta(0):
-        raise CalibrationError(f"an invitation must live for a positive time, got {expires_in}")
-    token, digest = auth.new_token()
+    token, digest = _new_invitation_token(expires_in)
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "invite annotators")
         row, _ = find_round(session, round)
@@ -537,6 +564,17 @@ def invite(
             session, who, digest, utc_now(now), expires_in, "invite", f"round:{row.name}", round_id=row.id
         )
     return token
+
+
+def _new_invitation_token(expires_in: dt.timedelta) -> tuple[str, str]:
+    """A new invitation token and its digest (the only part stored).
+
+    Raises:
+        CalibrationError: a lifetime `expires_in` of zero or less.
+    """
+    if expires_in <= dt.timedelta(0):
+        raise CalibrationError(f"an invitation must live for a positive time, got {expires_in}")
+    return auth.new_token()
 
 
 def _add_invitation(
@@ -757,9 +795,7 @@ def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
             raise ConflictError(
                 f"{row.name!r} is a model, which never signs in", location=Location(field="user")
             )
-        row.password_hash = hashed
-        row.must_change_password = True
-        _bump_session_version(row)  # like set_password: every session of the user ends
+        _set_password_hash(row, hashed, temporary=True)
         repo.audit(session, actor_user_id(who), "reset_password", f"user:{row.name}")
     return temporary
 
@@ -781,9 +817,7 @@ def invite_user(
         CalibrationError: unknown role, non-positive lifetime. PermissionDenied: not a lead.
     """
     _check_role(role)
-    if expires_in <= dt.timedelta(0):
-        raise CalibrationError(f"an invitation must live for a positive time, got {expires_in}")
-    token, digest = auth.new_token()
+    token, digest = _new_invitation_token(expires_in)
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "invite users")
         _add_invitation(

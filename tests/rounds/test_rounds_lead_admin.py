@@ -144,6 +144,18 @@ def test_an_account_invitation_is_not_a_round_invitation(people: Any) -> None:
     assert service.redeem_user_invitation(people.engine, token, "Ola").role == "annotator"  # still unused
 
 
+def test_an_invitation_must_live_for_a_positive_time(people: Any, tiny_guideline: Guideline) -> None:
+    engine, lead = people.engine, people.lead
+    service.publish_guideline(engine, tiny_guideline, lead)
+    service.create_calibration_round(engine, "Q", "tiny@1.0.0", actor=lead)
+    for lifetime in (dt.timedelta(0), dt.timedelta(days=-1)):
+        with pytest.raises(CalibrationError, match="an invitation must live for a positive time"):
+            service.invite(engine, "Q", actor=lead, expires_in=lifetime)
+        with pytest.raises(CalibrationError, match="an invitation must live for a positive time"):
+            service.invite_user(engine, "annotator", actor=lead, expires_in=lifetime)
+    assert not _audit(engine, "invite") and not _audit(engine, "invite_user")  # nothing was stored
+
+
 # --------------------------------------------------------------------------- rounds
 
 
