@@ -42,10 +42,14 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   between the versions (an annotator-pool change). Reported: share of real fixes called "improved",
   false "improved" (rules not fixed), false "worse", "improved" among unchanged rules when the pool
   changed, and "not enough items to tell", at the first look and after the follow-up: the lead
-  pilots the items compare asks for (``more_items``, at most ``--follow-up-cap`` per rule) as NEW items
-  of the rule under both versions, on the rules it rewrote (the planted ambiguous ones, fixed or not;
-  ``--follow-up all``: on every rule compare asks for), and compares them with ``first_look=``; the
-  extra items this costs are reported beside the first look's.
+  pilots the items compare asks for (``more_items``, at most ``--follow-up-cap`` per rule, 400 by
+  default, with the number of follow-ups the cap cut; none where compare says the change is too small
+  to tell apart) as NEW items of the rule under both versions, on the rules it rewrote (the planted
+  ambiguous ones, fixed or not; ``--follow-up all``: on every rule compare asks for), and compares
+  them with ``first_look=``; the extra items this costs are reported beside the first look's. Each
+  real fix's true effect (the change of mean majority share on 1000 new items, `true_effect`) splits
+  the fixes into those of at least ``DETECTABLE`` and the rest. ``--compare-only`` prints shares with
+  95% Wilson intervals.
 
 Run: ``python bench/queue_quality.py [--pilots N] [--seed S] [--scenarios a,b] [--no-compare]
 [--compare-only] [--follow-up rewritten|all] [--follow-up-cap N]``.
@@ -344,7 +348,8 @@ def score_pilot(sim: SimPilot, bootstrap: int) -> dict[str, dict[str, float]]:
     return out
 
 
-FOLLOW_UP_CAP = 60  # the most items per version a lead adds to one rule when compare asks for more
+FOLLOW_UP_CAP = 400  # the most items per version a lead adds to one rule when compare asks for more
+EFFECT_ITEMS = 1000  # new items per version that measure a fix's true effect on the majority share
 
 
 def _more_items(rule: Rule, params: dict, n: int, rng: np.random.Generator) -> tuple[Rule, dict]:
@@ -403,6 +408,20 @@ def follow_up(sim: SimPilot, after: SimPilot, extra: dict[str, int], seed: int) 
     return out[0], out[1]
 
 
+def true_effect(sim: SimPilot, after: SimPilot, rule_id: str, seed: int, n: int = EFFECT_ITEMS) -> float:
+    """A rule's true change of the mean per-item majority share between the versions: `n` new items of
+    the rule piloted under both (the same annotators as the comparison: those present in both)."""
+    from calibration.ambiguity.compare import _agreement_rows
+
+    before_more, after_more = follow_up(sim, after, {rule_id: n}, seed + 10_000)
+    common = sorted(set(sim.annotators) & set(after.annotators))
+    shares = []
+    for pilot in (before_more, after_more):
+        mine = pilot.responses[pilot.responses["annotator_id"].isin(common)]
+        shares.append(float(_agreement_rows(mine, _task())[2].mean()))
+    return shares[1] - shares[0]
+
+
 def score_compare(
     sim: SimPilot,
     after: SimPilot,
@@ -411,23 +430,28 @@ def score_compare(
     cap: int = FOLLOW_UP_CAP,
     follow: str = "rewritten",
 ) -> dict[str, list[float]]:
-    """`compare` at the first look and after the lead pilots the items it asks for (up to `cap` more
-    per rule) on the rules it rewrote (`follow` ``rewritten``: the planted ambiguous rules, fixed or
-    not) or on every rule compare asks it for (``all``); one verdict per rule; the ``final_`` figures
-    are the first look's verdicts where it decided or no follow-up was piloted, the follow-up's elsewhere."""
-    from calibration.ambiguity.compare import compare_versions
+    """`compare` at the first look and after the lead pilots the items it asks for (``more_items``,
+    up to `cap` more per rule; none where it says the change is too small to tell apart) on the rules
+    it rewrote (`follow` ``rewritten``: the planted ambiguous rules, fixed or not) or on every rule
+    compare asks it for (``all``); one verdict per rule; the ``final_`` figures are the first look's
+    verdicts where it decided or no follow-up was piloted, the follow-up's elsewhere. Each real fix
+    (a planted ambiguous rule of >= MIN_ITEMS items rewritten clear) has its true effect measured
+    (`true_effect`), so detection is also reported by effect size."""
+    from calibration.ambiguity.compare import DETECTABLE, compare_versions
 
     found = compare_versions(_pilot_of(sim), _pilot_of(after), bootstrap=bootstrap, seed=0)
     verdict = {r.rule_id: r.verdict for r in found.rules}
     by_id = {r.rule_id: r for r in found.rules}
     rewritten = {r.rule_id for r in sim.rules if r.kind in AMBIGUOUS}
-    extra = {
-        r.rule_id: min(cap, int(r.figures["more_items"]))
+    asked = {
+        r.rule_id: int(r.figures["more_items"])
         for r in found.rules
         if r.verdict == "not_enough_items"
         and r.figures.get("more_items")
         and (follow == "all" or r.rule_id in rewritten)
     }
+    too_small = {r for r in asked if by_id[r].figures.get("too_small_to_tell")}
+    extra = {r: min(cap, more) for r, more in asked.items() if r not in too_small}
     final = dict(verdict)
     if extra:
         before_more, after_more = follow_up(sim, after, extra, seed)
@@ -439,9 +463,13 @@ def score_compare(
     still = {r.rule_id for r in after.rules if r.kind in AMBIGUOUS and not r.fixed}
     big = {r.rule_id for r in sim.rules if len(r.items) >= MIN_ITEMS}
     unchanged = {r.rule_id for r in sim.rules if r.kind not in AMBIGUOUS}
+    effect = {r: true_effect(sim, after, r, seed) for r in sorted(fixed & big)}
+    large = {r for r, e in effect.items() if e >= DETECTABLE}
     out: dict[str, list[float]] = {}
     for prefix, v in (("", verdict), ("final_", final)):
         out[prefix + "fix_detected"] = [v[r] == "improved" for r in fixed & big]
+        out[prefix + "fix_detected_large"] = [v[r] == "improved" for r in large]
+        out[prefix + "fix_detected_below"] = [v[r] == "improved" for r in (fixed & big) - large]
         out[prefix + "fix_detected_small"] = [v[r] == "improved" for r in fixed - big]
         out[prefix + "false_improved"] = [v[r] == "improved" for r in (still | unchanged)]
         out[prefix + "false_worse"] = [v[r] == "worse" for r in (fixed | unchanged)]
@@ -452,9 +480,13 @@ def score_compare(
         by_id[r].figures["items_needed"] for r in verdict if verdict[r] == "not_enough_items"
     ]
     out["items_needed"] = [float("nan") if x is None else x for x in out["items_needed"]]
+    out["more_items_asked"] = list(asked.values())
+    out["follow_up_hit_cap"] = [r in extra and asked[r] > cap for r in asked]
+    out["follow_up_too_small"] = [r in too_small for r in asked]
     out["extra_items_per_followed_rule"] = list(extra.values())
     out["extra_items_per_pilot"] = [sum(extra.values())]
     out["first_look_items_per_pilot"] = [sum(len(r.items) for r in sim.rules)]
+    out["fix_true_effect"] = list(effect.values())
     # the power calculation: how much a fix moves the judged statistic, against the interval's half-width
     out["fix_effect"] = [by_id[r].difference for r in fixed & big]
     out["fix_half_width"] = [(by_id[r].ci95[1] - by_id[r].ci95[0]) / 2 for r in fixed & big]
@@ -573,20 +605,25 @@ def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tup
     return "\n".join(lines), results
 
 
-COMPARE_COLUMNS = (
-    ("fix_detected", "fixes detected (>= 10 items)"),
-    ("false_improved", "false improved"),
-    ("false_worse", "false worse"),
-    ("pool_change_improved", "improved after a pool change"),
-    ("not_enough_items", "not enough items"),
-)
+def _wilson(values) -> str:
+    """A share of booleans with its 95% Wilson interval (rules counted as independent), ``k/n``."""
+    from scipy.stats import norm
+
+    flags = np.asarray(values, dtype=float)
+    n = len(flags)
+    if not n:
+        return "n/a"
+    k = float(flags.sum())
+    p, z = k / n, float(norm.isf(0.025))
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return f"{p:.2f} [{max(0.0, centre - half):.2f}, {min(1.0, centre + half):.2f}] ({k:.0f}/{n})"
 
 
 def run_compare(
     scenarios, pilots: int, seed: int, bootstrap: int, cap: int, follow: str = "rewritten"
 ) -> tuple[str, dict]:
     """Only `compare`: per scenario, the first look and the look after the follow-up the lead pilots."""
-    rng = np.random.default_rng(12345)
     results: dict[str, dict[str, list[float]]] = {}
     for scenario in scenarios:
         comp: dict[str, list[float]] = {}
@@ -596,28 +633,45 @@ def run_compare(
                 comp.setdefault(key, []).extend(float(v) for v in values)
         results[scenario] = comp
     lines = [
-        f"compare: {pilots} pilots per scenario, seeds {seed}-{seed + pilots - 1}, follow-up cap {cap} items\n"
+        f"compare: {pilots} pilots per scenario, seeds {seed}-{seed + pilots - 1}, follow-up cap {cap} "
+        "items per rule and version; shares with 95% Wilson intervals (k/n rules)\n",
+        "| scenario | fixes detected: first look | after the follow-up | fixes of true effect >= 0.05 "
+        "(after) | fixes of true effect < 0.05 (after) | false improved: first / after | false worse "
+        "(after) | improved after a pool change (after) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for look, prefix in (("first look", ""), ("after the follow-up", "final_")):
-        lines.append(f"\n{look}\n")
-        lines.append("| scenario | " + " | ".join(name for _, name in COMPARE_COLUMNS) + " |")
-        lines.append("|---|" + "---|" * len(COMPARE_COLUMNS))
-        for scenario, comp in results.items():
-            cells = [_fmt(_interval(comp.get(prefix + key, []), rng)) for key, _ in COMPARE_COLUMNS]
-            lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
-    lines.append(
-        "\n| scenario | items needed (median) | extra items per followed rule | extra items per pilot | first-look items per pilot | small fixes detected (first, final) |"
-    )
-    lines.append("|---|---|---|---|---|---|")
     for scenario, comp in results.items():
-        needed = np.array(comp.get("items_needed", []), dtype=float)
+        cells = [
+            _wilson(comp.get("fix_detected", [])),
+            _wilson(comp.get("final_fix_detected", [])),
+            _wilson(comp.get("final_fix_detected_large", [])),
+            _wilson(comp.get("final_fix_detected_below", [])),
+            f"{_wilson(comp.get('false_improved', []))} / {_wilson(comp.get('final_false_improved', []))}",
+            _wilson(comp.get("final_false_worse", [])),
+            _wilson(comp.get("final_pool_change_improved", [])),
+        ]
+        lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
+    lines += [
+        "\n| scenario | fixes' true effect: median [min, max] | follow-ups asked | more items asked "
+        "(median) | hit the cap | too small to tell (> 1000) | extra items per pilot (mean; first "
+        "look's items) | few-item fixes detected (first, after) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for scenario, comp in results.items():
+        effect = np.array(comp.get("fix_true_effect", []), dtype=float)
+        asked = np.array(comp.get("more_items_asked", []), dtype=float)
         lines.append(
-            f"| {scenario} | {np.nanmedian(needed) if len(needed) else float('nan'):.0f} "
-            f"| {_fmt(_interval(comp.get('extra_items_per_followed_rule', []), rng))} "
-            f"| {_fmt(_interval(comp.get('extra_items_per_pilot', []), rng))} "
-            f"| {np.mean(comp.get('first_look_items_per_pilot', [np.nan])):.0f} "
-            f"| {_fmt(_interval(comp.get('fix_detected_small', []), rng))}, "
-            f"{_fmt(_interval(comp.get('final_fix_detected_small', []), rng))} |"
+            f"| {scenario} "
+            f"| {np.median(effect) if len(effect) else float('nan'):.3f} "
+            f"[{np.min(effect) if len(effect) else float('nan'):.3f}, "
+            f"{np.max(effect) if len(effect) else float('nan'):.3f}] "
+            f"| {len(asked)} | {np.median(asked) if len(asked) else float('nan'):.0f} "
+            f"| {int(sum(comp.get('follow_up_hit_cap', [])))} "
+            f"| {int(sum(comp.get('follow_up_too_small', [])))} "
+            f"| {np.mean(comp.get('extra_items_per_pilot', [np.nan])):.0f}; "
+            f"{np.mean(comp.get('first_look_items_per_pilot', [np.nan])):.0f} "
+            f"| {_wilson(comp.get('fix_detected_small', []))}, "
+            f"{_wilson(comp.get('final_fix_detected_small', []))} |"
         )
     lines += [f"\n{scenario}: {power_line(comp)}" for scenario, comp in results.items()]
     return "\n".join(lines), results

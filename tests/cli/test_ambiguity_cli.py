@@ -6,7 +6,7 @@ import json
 
 from calibration.cli.main import main
 from calibration.responses import Annotations
-from tests.ambiguity.patterned_pilots import noisy_patterns, patterned_pilot
+from tests.ambiguity.patterned_pilots import TOO_SMALL_PATTERNS, noisy_patterns, patterned_pilot
 from tests.cli.pilot_files import write_pilot
 
 
@@ -148,3 +148,18 @@ def test_cli_follow_up_with_first_look_json(tmp_path, capsys):
     assert main([*args, "--first-look", str(tmp_path / "bad.json")]) == 1
     err = capsys.readouterr().err
     assert "bad.json is not JSON" in err and "Traceback" not in err
+
+
+def test_cli_says_a_change_is_too_small_to_tell(tmp_path, capsys):
+    """Past 1000 items per version compare says the change is too small to tell apart, not 'pilot 1120
+    more items per version'."""
+    paths = []
+    for name, patterns in zip(("old", "new"), TOO_SMALL_PATTERNS, strict=True):
+        pilot = patterned_pilot(patterns)
+        pilot.responses[["item_id", "annotator_id", "answer"]].to_csv(tmp_path / f"{name}.csv", index=False)
+        pilot.item_rules.to_csv(tmp_path / "map.csv", index=False)
+        paths.append(str(tmp_path / f"{name}.csv"))
+    assert main(["compare", *paths, "--item-rules", str(tmp_path / "map.csv"), "--bootstrap", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "not_enough_items; this change is too small to tell apart in a pilot of realistic size" in out
+    assert "more items per version" not in out

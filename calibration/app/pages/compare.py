@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from calibration.ambiguity.compare import compare_versions
+from calibration.ambiguity.compare import compare_versions, follow_up_advice
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics
 from calibration.app.widgets.text import escape_markdown
@@ -84,10 +84,7 @@ VERDICT_WORDS = {
 
 def _pilot_more(entry) -> str:
     """How many more items to pilot for `entry` (a not_enough_items rule), in words."""
-    needed, more = entry.figures.get("items_needed"), entry.figures.get("more_items")
-    if not needed:
-        return "too few items answered in both versions to estimate how many more are needed"
-    return f"pilot {more} more {'item' if more == 1 else 'items'} per version ({needed} per version in all)"
+    return follow_up_advice(entry)
 
 
 def _values(entry) -> str:
