@@ -44,11 +44,15 @@ def _submit_and_wait(page: Any, button: str) -> None:
 def _answer_label_quiz(
     page: Any, engine: Any, round_id: int, user: Any, guideline: Any, *, right: bool
 ) -> None:
-    """Answer every item of the current attempt (all right or all wrong), clicking through the feedback."""
+    """Answer every item of the current attempt (all right or all wrong), clicking through the feedback.
+
+    The attempt is read, never started: `start_or_resume_attempt` here would race the page and, once the
+    page has finished a failed attempt, start a retake the test did not ask for.
+    """
     from calibration.rounds import service
 
     while True:
-        attempt = service.start_or_resume_attempt(engine, round_id, user)
+        attempt = service.my_attempts(engine, round_id, actor=user)[-1]
         if attempt.next_item is None:
             return
         item = guideline.item(attempt.next_item)
@@ -101,7 +105,7 @@ def test_results_stay_and_feedback_survives_a_reload(tmp_path: Path) -> None:
             page.goto(f"{url}/quiz?round={rank_round.id}", wait_until="domcontentloaded")
             expect(page.get_by_text("Item 1 of 2")).to_be_visible(timeout=TIMEOUT)
             wait_idle(page)
-            attempt = service.start_or_resume_attempt(engine, rank_round.id, ann)
+            attempt = service.my_attempts(engine, rank_round.id, actor=ann)[-1]
             item = ranking.item(attempt.next_item)
             first = item.answer[0]
             chooser = page.get_by_test_id("stMultiSelect")
