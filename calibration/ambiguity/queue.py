@@ -107,13 +107,16 @@ LIKELY_SCORE = 1.0  # a few-item rule with this much evidence is "likely ambiguo
 FEW_GAP_SCALE = 30.0
 BOX_SIGNALS = ("localization_disagreement", "coverage_disagreement", "box_label_confusion")
 CARELESS_GAP = 0.07  # an annotator this far below the others' median agreement is set aside (>= 4 annotators)
-# rank order of the groups: rules to revise, few-item rules that look ambiguous, rules with nothing
-# against them, other few-item rules (no verdict either way)
-GROUPS = ("revise", "likely_ambiguous", "no_action", "pilot_more_items")
+# rank order of the groups: the rules judged on enough items (to revise, then the others by their
+# evidence), then the few-item rules (those that look ambiguous first), whose verdict is to pilot more
+# items before any rewrite: ranked above the judged rules, few-item clear rules whose 4-9 items agreed
+# less by chance took a place among the top k from a measured ambiguous rule (in `silent` half the
+# queue's misses; bench/queue_quality.py, docs/ambiguity.md)
+GROUPS = ("revise", "no_action", "likely_ambiguous", "pilot_more_items")
 GROUP_NAMES = {
     "revise": "1 revise",
-    "likely_ambiguous": "2 likely ambiguous (few items)",
-    "no_action": "3 no action",
+    "no_action": "2 no action",
+    "likely_ambiguous": "3 likely ambiguous (few items)",
     "pilot_more_items": "4 pilot more items",
 }
 """How the queue's groups read in a table; the number is the group's place in the ranking."""
@@ -136,9 +139,9 @@ class QueueEntry:
         suggestion: what to do, in plain words.
         group: ``revise`` (enough items, and a score of `REVISE_SCORE`, or AC1 confidently below the target
             when there are no other rules to compare with),
-            ``likely_ambiguous`` (too few items, but what there
-            is points at ambiguity: pilot more), ``no_action`` (nothing points at the rule) or
-            ``pilot_more_items`` (too few items for any verdict); ranked in that order (`GROUPS`).
+            ``no_action`` (not enough evidence against the rule), ``likely_ambiguous`` (too few items,
+            but what there is points at ambiguity: pilot more) or ``pilot_more_items`` (too few items
+            for any verdict); ranked in that order (`GROUPS`).
     """
 
     rule_id: str
