@@ -1,10 +1,10 @@
 // Span selection in the item text: a Streamlit (components v1) widget written without a build step.
 //
-// Protocol (what streamlit-component-lib does, done by hand): post `streamlit:componentReady` to the
-// parent, receive `streamlit:render` messages whose `args` hold the text pieces, labels and spans,
-// post `streamlit:setComponentValue` with {spans: [[start, end, label], ...]} after each change and
-// `streamlit:setFrameHeight` after each redraw. The widget sits inside the answer form, so Streamlit
-// holds the value in the browser until the form's submit button is pressed: one round trip per answer.
+// Loaded by frame.js (Streamlit's protocol, shared with the other widgets), which hands `render` the
+// args: the text pieces, labels and spans. The value {spans: [[start, end, label], ...]} is published
+// after each change and the frame's height is set after each redraw. The widget sits inside the
+// answer form, so Streamlit holds the value in the browser until the form's submit button is pressed:
+// one round trip per answer.
 //
 // Security: every text from the server (item text, label names) is set with textContent, never as
 // HTML. Offsets come from the server's tokens, so the browser never counts characters itself.
@@ -26,24 +26,8 @@
   let anchor = null; // token index where the selection started
   let focus = null; // token index where it ends (the keyboard cursor)
   let dragging = false;
-  let lastRender = null; // the last render message's args and theme, as JSON
-
-  function send(type, extra) {
-    window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, extra), "*");
-  }
-
-  let height = 0;
-  function setHeight() {
-    // the content's own height: the document's would include the frame's, growing without end
-    const next = Math.ceil(document.getElementById("root").getBoundingClientRect().height) + 4;
-    if (next !== height) {
-      height = next;
-      send("streamlit:setFrameHeight", { height: next });
-    }
-  }
-
   function publish() {
-    send("streamlit:setComponentValue", { value: { spans: spans.map((s) => s.slice()) }, dataType: "json" });
+    streamlitFrame.publish({ spans: spans.map((s) => s.slice()) });
   }
 
   function colorOf(labelId) {
@@ -176,7 +160,7 @@
     drawLabels();
     drawText();
     drawSpans();
-    setHeight();
+    streamlitFrame.setHeight();
   }
 
   function say(message) { status.textContent = message; }
@@ -269,23 +253,7 @@
     }
   });
 
-  function applyTheme(theme) {
-    if (!theme) return;
-    const root = document.documentElement.style;
-    if (theme.textColor) root.setProperty("--fg", theme.textColor);
-    if (theme.backgroundColor) root.setProperty("--bg", theme.backgroundColor);
-    if (theme.primaryColor) root.setProperty("--primary", theme.primaryColor);
-  }
-
-  window.addEventListener("message", (event) => {
-    if (event.source !== window.parent) return; // only Streamlit's page talks to this frame
-    const data = event.data || {};
-    if (data.type !== "streamlit:render") return;
-    const args = data.args || {};
-    const seen = JSON.stringify([args, data.theme || null]);
-    if (seen === lastRender) return; // Streamlit re-sends unchanged args on reruns: keep the DOM
-    lastRender = seen;
-    applyTheme(data.theme);
+  function render(args) {
     labels = Array.isArray(args.labels) ? args.labels : [];
     if (args.instance !== instance) {
       instance = args.instance;
@@ -298,7 +266,7 @@
       say("");
     }
     draw();
-  });
-  new ResizeObserver(setHeight).observe(document.getElementById("root"));
-  send("streamlit:componentReady", { apiVersion: 1 });
+  }
+
+  streamlitFrame.define({ render: render });
 })();

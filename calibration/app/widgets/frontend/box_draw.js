@@ -1,12 +1,12 @@
 // Bounding boxes drawn on an image: a Streamlit (components v1) widget written without a build step.
 //
-// Protocol (what streamlit-component-lib does, done by hand): post `streamlit:componentReady` to the
-// parent, receive `streamlit:render` messages whose `args` hold the image (a data: URL), its size in
-// pixels, its alt text, the labels and the annotator's own boxes, post `streamlit:setComponentValue`
-// with {boxes: [{label, x, y, width, height}, ...]} (integers, image pixels, whatever the zoom) when
-// a box is drawn, moved, resized, relabelled or removed (never per mouse move), and
-// `streamlit:setFrameHeight` after each redraw. The widget sits inside the answer form, so Streamlit
-// holds the value in the browser until the form's submit button is pressed: one round trip per answer.
+// Loaded by frame.js (Streamlit's protocol, shared with the other widgets), which hands `render` the
+// args: the image (a data: URL), its size in pixels, its alt text, the labels and the annotator's own
+// boxes. The value {boxes: [{label, x, y, width, height}, ...]} (integers, image pixels, whatever the
+// zoom) is published when a box is drawn, moved, resized, relabelled or removed (never per mouse
+// move), and the frame's height is set after each redraw. The widget sits inside the answer form, so
+// Streamlit holds the value in the browser until the form's submit button is pressed: one round trip
+// per answer.
 //
 // Security: every text from the server (label names, alt text) is set with textContent or as an
 // attribute value, never as HTML; the image is a data: URL (the frame's CSP allows no other source).
@@ -40,25 +40,11 @@
   let zoom = 1; // a factor of `fit`
   let fit = 1; // CSS pixels per image pixel at zoom 1
   let drag = null; // {mode: "draw"|"move"|"resize", ...} while the mouse button is down
-  let lastRender = null; // the last render message's args and theme, as JSON
-
-  function send(type, extra) {
-    window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, extra), "*");
-  }
-
-  let frameHeight = 0;
-  function setHeight() {
-    // the content's own height: the document's would include the frame's, growing without end
-    const next = Math.ceil(root.getBoundingClientRect().height) + 4;
-    if (next !== frameHeight) {
-      frameHeight = next;
-      send("streamlit:setFrameHeight", { height: next });
-    }
-  }
+  const setHeight = streamlitFrame.setHeight;
 
   function publish() {
     const value = boxes.map((b) => ({ label: b.label, x: b.x, y: b.y, width: b.width, height: b.height }));
-    send("streamlit:setComponentValue", { value: { boxes: value }, dataType: "json" });
+    streamlitFrame.publish({ boxes: value });
     keepDraft(value);
   }
 
@@ -474,27 +460,11 @@
 
   // ------------------------------------------------------------------ Streamlit
 
-  function applyTheme(theme) {
-    if (!theme) return;
-    const rootStyle = document.documentElement.style;
-    if (theme.textColor) rootStyle.setProperty("--fg", theme.textColor);
-    if (theme.backgroundColor) rootStyle.setProperty("--bg", theme.backgroundColor);
-    if (theme.primaryColor) rootStyle.setProperty("--primary", theme.primaryColor);
-  }
-
   function validBox(b) {
     return b && typeof b.label === "string" && [b.x, b.y, b.width, b.height].every((v) => Number.isFinite(v));
   }
 
-  window.addEventListener("message", (event) => {
-    if (event.source !== window.parent) return; // only Streamlit's page talks to this frame
-    const data = event.data || {};
-    if (data.type !== "streamlit:render") return;
-    const args = data.args || {};
-    const seen = JSON.stringify([args, data.theme || null]);
-    if (seen === lastRender) return; // Streamlit re-sends unchanged args on reruns: keep the DOM
-    lastRender = seen;
-    applyTheme(data.theme);
+  function render(args) {
     labels = Array.isArray(args.labels) ? args.labels : [];
     if (args.instance !== instance) {
       instance = args.instance;
@@ -519,12 +489,13 @@
     }
     computeFit();
     draw();
-  });
-  new ResizeObserver(() => {
+  }
+
+  function resize() {
     const before = fit;
     computeFit();
     if (Math.abs(before - fit) > 1e-6) drawStage();
-    setHeight();
-  }).observe(root);
-  send("streamlit:componentReady", { apiVersion: 1 });
+  }
+
+  streamlitFrame.define({ render: render, resize: resize });
 })();
