@@ -242,8 +242,9 @@ def test_the_widget_files_fetch_nothing_and_write_no_html() -> None:
     from calibration.app.widgets.widget_frame import FRONTEND_DIR
 
     page = (FRONTEND_DIR / "index.html").read_text(encoding="utf-8")
-    scripts = {name: (FRONTEND_DIR / f"{name}.js").read_text(encoding="utf-8") for name in NAMES}
-    styles = [(FRONTEND_DIR / f"{name}.css").read_text(encoding="utf-8") for name in NAMES]
+    scripts = {path.stem: path.read_text(encoding="utf-8") for path in FRONTEND_DIR.glob("*.js")}
+    styles = [path.read_text(encoding="utf-8") for path in FRONTEND_DIR.glob("*.css")]
+    assert set(scripts) == {"frame", "parts", "box_draw", "span_select"}
     # the frame may load its own files and data: images only (no CDN, no request of its own)
     assert (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; connect-src 'none'" in page
@@ -261,13 +262,9 @@ def test_the_widget_files_fetch_nothing_and_write_no_html() -> None:
             "new Function",
         ):
             assert sink not in script, sink
-    assert "textContent = label.name" in scripts["box_draw"] and "image.alt =" in scripts["box_draw"]
+    assert "textContent = label.name" in scripts["parts"] and "image.alt =" in scripts["box_draw"]
     # the frame loads only a widget that has its template in index.html
     assert '<template id="box_draw"' in page and "HTMLTemplateElement" in scripts["frame"]
-
-
-NAMES = ("frame", "box_draw", "span_select")
-"""The shared frame's files and each widget's (index.html loads frame.js, which loads the widget's)."""
 
 
 def test_the_guideline_page_shows_example_images_with_their_boxes(

@@ -76,14 +76,11 @@
   }
 
   function colorOf(labelId) {
-    const index = labels.findIndex((l) => l.id === labelId);
-    const label = labels[index];
-    return (label && label.color) || COLORS[(index < 0 ? 0 : index) % COLORS.length];
+    return widgetParts.colorOf(labels, labelId, COLORS);
   }
 
   function nameOf(labelId) {
-    const label = labels.find((l) => l.id === labelId);
-    return label ? label.name : labelId;
+    return widgetParts.nameOf(labels, labelId);
   }
 
   function scale() {
@@ -101,17 +98,11 @@
   // ------------------------------------------------------------------ drawing
 
   function drawLabels() {
-    labelBox.replaceChildren();
-    labels.forEach((label, index) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = label.name;
-      button.dataset.label = label.id;
-      button.setAttribute("aria-pressed", String(label.id === current));
-      button.title = "Label new boxes (and the selected box) " + label.name + (index < 9 ? " (key " + (index + 1) + ")" : "");
-      button.style.borderLeft = "6px solid " + colorOf(label.id);
-      button.addEventListener("click", () => chooseLabel(label.id));
-      labelBox.appendChild(button);
+    widgetParts.drawLabelButtons(labelBox, labels, {
+      current: current,
+      colorOf: colorOf,
+      action: "Label new boxes (and the selected box) ",
+      choose: chooseLabel,
     });
   }
 
@@ -168,36 +159,27 @@
   }
 
   function drawList() {
-    boxList.replaceChildren();
-    boxes.forEach((b, index) => {
-      const item = document.createElement("li");
-      if (index === selected) item.className = "selected";
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      swatch.style.background = colorOf(b.label);
-      const pick = document.createElement("button");
-      pick.type = "button";
-      pick.className = "pick";
-      pick.textContent = "Box " + (index + 1) + ": " + describe(b);
-      pick.setAttribute("aria-pressed", String(index === selected));
-      pick.addEventListener("click", () => {
-        select(index);
-        stage.focus({ preventScroll: true });
-      });
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", "Remove box " + (index + 1) + " (" + nameOf(b.label) + ")");
-      remove.addEventListener("click", () => removeBox(index));
-      item.append(swatch, pick, remove);
-      boxList.appendChild(item);
+    const entries = boxes.map((b, index) => ({
+      color: colorOf(b.label),
+      content: pickButton(b, index),
+      removeName: "Remove box " + (index + 1) + " (" + nameOf(b.label) + ")",
+      remove: () => removeBox(index),
+      selected: index === selected,
+    }));
+    widgetParts.drawAnswerList(boxList, entries, "No boxes yet. If there is nothing to box, submit with no boxes.");
+  }
+
+  function pickButton(b, index) {
+    const pick = document.createElement("button");
+    pick.type = "button";
+    pick.className = "pick";
+    pick.textContent = "Box " + (index + 1) + ": " + describe(b);
+    pick.setAttribute("aria-pressed", String(index === selected));
+    pick.addEventListener("click", () => {
+      select(index);
+      stage.focus({ preventScroll: true });
     });
-    if (!boxes.length) {
-      const item = document.createElement("li");
-      item.className = "empty";
-      item.textContent = "No boxes yet. If there is nothing to box, submit with no boxes.";
-      boxList.appendChild(item);
-    }
+    return pick;
   }
 
   function draw() {

@@ -31,14 +31,11 @@
   }
 
   function colorOf(labelId) {
-    const index = labels.findIndex((l) => l.id === labelId);
-    const label = labels[index];
-    return (label && label.color) || COLORS[(index < 0 ? 0 : index) % COLORS.length];
+    return widgetParts.colorOf(labels, labelId, COLORS);
   }
 
   function nameOf(labelId) {
-    const label = labels.find((l) => l.id === labelId);
-    return label ? label.name : labelId;
+    return widgetParts.nameOf(labels, labelId);
   }
 
   function tokenStart(t) { return pieces[tokens[t]].start; }
@@ -62,18 +59,12 @@
   }
 
   function drawLabels() {
-    labelBox.replaceChildren();
-    labels.forEach((label, index) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = label.name;
-      button.dataset.label = label.id;
-      button.setAttribute("aria-pressed", String(label.id === current));
-      button.title = "Mark the selected words as " + label.name + (index < 9 ? " (key " + (index + 1) + ")" : "");
-      button.style.borderLeft = "6px solid " + colorOf(label.id);
-      button.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection's focus
-      button.addEventListener("click", () => assign(label.id));
-      labelBox.appendChild(button);
+    widgetParts.drawLabelButtons(labelBox, labels, {
+      current: current,
+      colorOf: colorOf,
+      action: "Mark the selected words as ",
+      choose: assign,
+      keepFocus: true, // on the selection in the text
     });
   }
 
@@ -127,33 +118,22 @@
   }
 
   function drawSpans() {
-    spanList.replaceChildren();
-    spans.forEach((span, index) => {
-      const item = document.createElement("li");
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      swatch.style.background = colorOf(span[2]);
+    const entries = spans.map((span, index) => {
       const what = document.createElement("span");
       what.className = "what";
       what.textContent = "\u201c" + spanText(span[0], span[1]) + "\u201d \u2192 " + nameOf(span[2]);
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", "Remove " + spanText(span[0], span[1]) + " (" + nameOf(span[2]) + ")");
-      remove.addEventListener("click", () => {
-        spans.splice(index, 1);
-        say("Removed.");
-        changed();
-      });
-      item.append(swatch, what, remove);
-      spanList.appendChild(item);
+      return {
+        color: colorOf(span[2]),
+        content: what,
+        removeName: "Remove " + spanText(span[0], span[1]) + " (" + nameOf(span[2]) + ")",
+        remove: () => {
+          spans.splice(index, 1);
+          say("Removed.");
+          changed();
+        },
+      };
     });
-    if (!spans.length) {
-      const item = document.createElement("li");
-      item.className = "empty";
-      item.textContent = "No spans yet. If the text has nothing to mark, submit with no spans.";
-      spanList.appendChild(item);
-    }
+    widgetParts.drawAnswerList(spanList, entries, "No spans yet. If the text has nothing to mark, submit with no spans.");
   }
 
   function draw() {
