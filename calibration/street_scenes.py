@@ -431,19 +431,50 @@ def crowd(scene_id: str) -> Scene:
     )
 
 
-def reflection(scene_id: str) -> Scene:
-    """A shop window reflecting a car or a person, next to real people or cars."""
+def _wall_picture(
+    scene_id: str,
+    left: tuple[int, int],
+    box: tuple[int, int, int],
+    border: tuple[int, int, int, int],
+    colors: tuple[Color, Color],
+) -> tuple[np.random.Generator, list[Shape], tuple[int, int, int, int]]:
+    """A street's buildings with a framed picture (a shop window, a poster) on them.
+
+    `left` is the range of the picture's left edge, `box` its top, width and bottom, `border` and
+    `colors` (frame, fill) as for `_framed`. Returns the scene's generator, its background and the
+    picture's rectangle.
+    """
     rng = _rng(scene_id)
     background = _buildings(rng)
-    wx = int(rng.integers(20, 140))
-    window = (wx, 55, wx + 150, 138)
-    background += _framed(window, (3, 3, 2, 1), (90, 70, 50), (175, 210, 225))
-    if rng.random() < 0.5:
-        decoy = car(rng, wx + int(rng.integers(10, 50)), window[3] - 4, int(rng.integers(80, 100)))
-        shown = "a car"
-    else:
-        decoy = person(rng, wx + int(rng.integers(20, 110)), window[3] - 2, 62)
-        shown = "a person"
+    x = int(rng.integers(*left))
+    top, width, bottom = box
+    picture = (x, top, x + width, bottom)
+    background += _framed(picture, border, *colors)
+    return rng, background, picture
+
+
+def _coin_toss(
+    rng: np.random.Generator, heads: tuple[str, Callable[[], Thing]], tails: tuple[str, Callable[[], Thing]]
+) -> tuple[Thing, str]:
+    """The thing a picture shows, one of two by a fair coin: ``(thing, what the alt text calls it)``."""
+    shown, make = heads if rng.random() < 0.5 else tails
+    return make(), shown
+
+
+def reflection(scene_id: str) -> Scene:
+    """A shop window reflecting a car or a person, next to real people or cars."""
+    rng, background, window = _wall_picture(
+        scene_id, (20, 140), (55, 150, 138), (3, 3, 2, 1), ((90, 70, 50), (175, 210, 225))
+    )
+    wx = window[0]
+    decoy, shown = _coin_toss(
+        rng,
+        (
+            "a car",
+            lambda: car(rng, wx + int(rng.integers(10, 50)), window[3] - 4, int(rng.integers(80, 100))),
+        ),
+        ("a person", lambda: person(rng, wx + int(rng.integers(20, 110)), window[3] - 2, 62)),
+    )
     things: list[Thing] = []
     if rng.random() < 0.8:
         things.append(
@@ -458,17 +489,15 @@ def reflection(scene_id: str) -> Scene:
 
 def poster(scene_id: str) -> Scene:
     """A poster or billboard showing a person or a car, and a real person passing by."""
-    rng = _rng(scene_id)
-    background = _buildings(rng)
-    px = int(rng.integers(40, 170))
-    board = (px, 40, px + 110, 128)
-    background += _framed(board, (4, 4, 3, 3), (240, 240, 240), (245, 215, 120))
-    if rng.random() < 0.5:
-        decoy = person(rng, px + 35, board[3] - 4, 80)
-        shown = "a person"
-    else:
-        decoy = car(rng, px + 8, board[3] - 12, 92)
-        shown = "a car"
+    rng, background, board = _wall_picture(
+        scene_id, (40, 170), (40, 110, 128), (4, 4, 3, 3), ((240, 240, 240), (245, 215, 120))
+    )
+    px = board[0]
+    decoy, shown = _coin_toss(
+        rng,
+        ("a person", lambda: person(rng, px + 35, board[3] - 4, 80)),
+        ("a car", lambda: car(rng, px + 8, board[3] - 12, 92)),
+    )
     things = [person(rng, int(rng.integers(px + 40, px + 120)), 190, int(rng.integers(70, 85)))]
     return _described(
         Scene(scene_id, things, background, [(decoy, board, False)]), f" A poster on the wall shows {shown}."

@@ -6,8 +6,8 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -283,7 +283,35 @@ def isna(value: Any) -> bool:
     return value is None or (not isinstance(value, str | list | tuple | dict) and bool(pd.isna(value)))
 
 
-def assigned_unless_pending(session: Session, row: t.Attempt) -> list[str] | None:
+Choice = TypeVar("Choice")
+
+
+def advance_attempt(
+    session: Session,
+    row: t.Attempt,
+    choose: Callable[[list[str]], Choice],
+    chosen_item: Callable[[Choice], str | None],
+) -> Choice | None:
+    """Choose and store an adaptive attempt's next item, unless one is still to be answered.
+
+    Args:
+        choose: decides on the attempt's assigned items (all answered); its result is returned.
+        chosen_item: the item in that result to assign next (None: nothing is left to ask).
+
+    Returns:
+        What `choose` returned, or None (`choose` not called) when an item is still pending.
+    """
+    assigned = _assigned_unless_pending(session, row)
+    if assigned is None:
+        return None
+    choice = choose(assigned)
+    item_id = chosen_item(choice)
+    if item_id is not None:
+        _assign_next(session, row, item_id, len(assigned))
+    return choice
+
+
+def _assigned_unless_pending(session: Session, row: t.Attempt) -> list[str] | None:
     """The attempt's assigned items when all are answered (its next item is to be chosen), else None.
 
     Checked again under the attempt's lock, so of two tabs resuming at once one chooses and the
@@ -302,7 +330,7 @@ def assigned_unless_pending(session: Session, row: t.Attempt) -> list[str] | Non
     return None if waiting else assigned
 
 
-def assign_next(session: Session, row: t.Attempt, item_id: str, position: int) -> None:
+def _assign_next(session: Session, row: t.Attempt, item_id: str, position: int) -> None:
     """Store `item_id` as the attempt's next item (committed with the answer that led to it)."""
     session.add(
         t.Assignment(

@@ -31,8 +31,7 @@ from calibration.adaptive.pilot import (
 )
 from calibration.rounds._common import (
     RoundRef,
-    assign_next,
-    assigned_unless_pending,
+    advance_attempt,
     canonical_value,
     find_round,
     guideline_of,
@@ -187,13 +186,12 @@ def advance(
     session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
 ) -> str | None:
     """Choose and persist the annotator's next item when none is pending; the item, or None."""
-    mine = assigned_unless_pending(session, row)
-    if mine is None:
-        return None
-    pick = choose(session, round_row, version, annotator_name, mine)
-    if pick is not None:
-        assign_next(session, row, pick, len(mine))
-    return pick
+    return advance_attempt(
+        session,
+        row,
+        lambda mine: choose(session, round_row, version, annotator_name, mine),
+        lambda pick: pick,
+    )
 
 
 def adaptive_pilot_status(engine: Engine, round: RoundRef) -> AdaptivePilotView | None:

@@ -31,8 +31,7 @@ from calibration.answers import parse_answer
 from calibration.errors import CalibrationError
 from calibration.rounds import sampling
 from calibration.rounds._common import (
-    assign_next,
-    assigned_unless_pending,
+    advance_attempt,
     canonical_value,
     guideline_of,
     items_of,
@@ -272,13 +271,12 @@ def advance(
     session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion, annotator_name: str
 ) -> AdaptiveStep | None:
     """Choose and persist the next item when none is pending; None when one is already pending."""
-    assigned = assigned_unless_pending(session, row)
-    if assigned is None:
-        return None
-    step = current_step(session, row, round_row, version, annotator_name)
-    if step.next_item is not None:
-        assign_next(session, row, step.next_item, len(assigned))
-    return step
+    return advance_attempt(
+        session,
+        row,
+        lambda _assigned: current_step(session, row, round_row, version, annotator_name),
+        lambda step: step.next_item,
+    )
 
 
 def check_bank(

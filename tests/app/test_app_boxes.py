@@ -135,6 +135,7 @@ def test_the_widget_gets_the_image_its_size_alt_and_labels_and_no_gold(
         {"id": "PERSON", "name": "Person", "color": "#2ca02c"},
     ]
     assert args["boxes"] == [] and args["instance"] == key and args["key"] == f"{key}_boxes"
+    assert args["widget"] == "box_draw"  # which widget the shared frame (widgets/frontend) shows
     assert element.proto.form_id == f"{key}_form"  # held in the browser until the form is submitted
     everything = element.proto.json_args + texts(at)
     for item in GOLD:
@@ -238,21 +239,32 @@ def test_an_image_classification_item_shows_its_image_with_the_alt_text(
 
 
 def test_the_widget_files_fetch_nothing_and_write_no_html() -> None:
-    from calibration.app.widgets.boxes import BOX_DRAW_DIR
+    from calibration.app.widgets.widget_frame import FRONTEND_DIR
 
-    page = (BOX_DRAW_DIR / "index.html").read_text(encoding="utf-8")
-    script = (BOX_DRAW_DIR / "box_draw.js").read_text(encoding="utf-8")
-    style = (BOX_DRAW_DIR / "box_draw.css").read_text(encoding="utf-8")
+    page = (FRONTEND_DIR / "index.html").read_text(encoding="utf-8")
+    scripts = {path.stem: path.read_text(encoding="utf-8") for path in FRONTEND_DIR.glob("*.js")}
+    styles = [path.read_text(encoding="utf-8") for path in FRONTEND_DIR.glob("*.css")]
+    assert set(scripts) == {"frame", "parts", "box_draw", "span_select"}
     # the frame may load its own files and data: images only (no CDN, no request of its own)
     assert (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; connect-src 'none'" in page
     )
-    for text in (page.replace('http-equiv="Content-Security-Policy"', ""), script, style):
+    for text in (page.replace('http-equiv="Content-Security-Policy"', ""), *scripts.values(), *styles):
         assert "http://" not in text and "https://" not in text and "//cdn" not in text
     # server text (labels, alt) goes in with textContent or attributes, never as HTML
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
-        assert sink not in script, sink
-    assert "textContent = label.name" in script and "image.alt =" in script
+    for script in scripts.values():
+        for sink in (
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+        ):
+            assert sink not in script, sink
+    assert "textContent = label.name" in scripts["parts"] and "image.alt =" in scripts["box_draw"]
+    # the frame loads only a widget that has its template in index.html
+    assert '<template id="box_draw"' in page and "HTMLTemplateElement" in scripts["frame"]
 
 
 def test_the_guideline_page_shows_example_images_with_their_boxes(

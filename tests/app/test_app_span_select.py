@@ -110,6 +110,7 @@ def test_the_component_gets_the_text_as_pieces_the_labels_and_no_gold(app_engine
         ],
         "spans": [],
         "instance": key,
+        "widget": "span_select",  # which widget the shared frame (widgets/frontend) shows
         "key": f"{key}_select",  # Streamlit adds the widget's key and default to the arguments
         "default": None,
     }

@@ -166,7 +166,7 @@ def sign_in_lead(page: Any, url: str, timeout: float = 30_000) -> None:
 
 
 def span_frame(page: Any) -> Any:
-    """The frame of the span selection widget (calibration/app/widgets/span_select) on `page`."""
+    """The frame of the span selection widget (calibration/app/widgets/frontend/span_select.js) on `page`."""
     return page.frame_locator("iframe[title*='span_select']")
 
 
@@ -201,7 +201,7 @@ def shown_text(page: Any) -> str:
 
 
 def box_frame(page: Any) -> Any:
-    """The frame of the box drawing widget (calibration/app/widgets/box_draw) on `page`."""
+    """The frame of the box drawing widget (calibration/app/widgets/frontend/box_draw.js) on `page`."""
     return page.frame_locator("iframe[title*='box_draw']")
 
 

@@ -1,13 +1,13 @@
 """Box answers: draw bounding boxes on the item's image (our own component), and the box feedback.
 
-``box_draw/`` holds a small components-v1 widget (static HTML, CSS and plain JavaScript, no build
-step, no CDN). The annotator chooses a label, drags on the image to draw a box, drags a box to move
-it and its handles to resize it, relabels the selected box with a label button, removes it with
-its button or the Delete key, and zooms with buttons, Ctrl + wheel or + / −; the keyboard can do
-all of it (see the widget's help line). Coordinates go back in image pixels, whole numbers,
-whatever the zoom. The widget lives inside the answer form, so its value
-``{"boxes": [{label, x, y, width, height}, ...]}`` stays in the browser until the form is
-submitted: one round trip per answer.
+``frontend/box_draw.js`` (with the frame shared by our widgets, see `widget_frame`) is a small
+components-v1 widget (static HTML, CSS and plain JavaScript, no build step, no CDN). The annotator
+chooses a label, drags on the image to draw a box, drags a box to move it and its handles to resize
+it, relabels the selected box with a label button, removes it with its button or the Delete key, and
+zooms with buttons, Ctrl + wheel or + / −; the keyboard can do all of it (see the widget's help
+line). Coordinates go back in image pixels, whole numbers, whatever the zoom. The widget lives
+inside the answer form, so its value ``{"boxes": [{label, x, y, width, height}, ...]}`` stays in the
+browser until the form is submitted: one round trip per answer.
 
 It receives the image (a ``data:`` URL made on the server: the browser fetches nothing), its size,
 its alt text, the labels and the annotator's own boxes (none); never a gold answer. Tests without a
@@ -22,14 +22,11 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
-import streamlit.components.v1 as components
 
-BOX_DRAW_DIR = Path(__file__).parent / "box_draw"
-"""The widget's static files (index.html, box_draw.js, box_draw.css), served by Streamlit."""
+from calibration.app.widgets.widget_frame import declare_widget
 
 HEX_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#d62728", "#8c564b", "#e377c2")
 NAMED = {
@@ -41,12 +38,6 @@ NAMED = {
     "yellow": "#bcbd22",
     "gray": "#7f7f7f",
 }
-
-
-def _box_draw() -> Any:
-    """The component, declared in the running script: Streamlit registers a v1 component with the
-    runtime only when it is declared during a script run (not at an import outside one)."""
-    return components.declare_component("box_draw", path=str(BOX_DRAW_DIR))
 
 
 def image_mime(data: bytes) -> str:
@@ -100,7 +91,7 @@ def box_drawer(task: Any, image: bytes, *, alt: str, key: str) -> Any:
         key: the item's widget-key prefix; the widget's own key is ``f"{key}_boxes"``.
     """
     width, height = image_size(image)
-    value = _box_draw()(
+    value = declare_widget("box_draw")(
         image=data_url(image),
         width=width,
         height=height,

@@ -1,10 +1,11 @@
 """Span answers: select in the text itself (our own component), or with token buttons as a fallback.
 
-In the text: ``span_select/`` holds a small components-v1 widget (static HTML, CSS and plain
-JavaScript, no build step, no CDN). The annotator drags over words (or uses Shift + arrow keys) and
-presses a label; selections snap to whole tokens (`calibration.tokens`), spans show highlighted and
-can be removed. The widget lives inside the answer form, so its value ``{"spans": [[start, end,
-label], ...]}`` stays in the browser until the form is submitted: one server round trip per answer.
+In the text: ``frontend/span_select.js`` (with the frame shared by our widgets, see `widget_frame`)
+is a small components-v1 widget (static HTML, CSS and plain JavaScript, no build step, no CDN). The
+annotator drags over words (or uses Shift + arrow keys) and presses a label; selections snap to
+whole tokens (`calibration.tokens`), spans show highlighted and can be removed. The widget lives
+inside the answer form, so its value ``{"spans": [[start, end, label], ...]}`` stays in the browser
+until the form is submitted: one server round trip per answer.
 It receives the item's text as pieces of plain text with their offsets, the labels and the
 annotator's own spans; never a gold answer. Tests without a browser (AppTest shows the widget as an
 ``UnknownElement``) set its value through ``st.session_state[f"{key}_select"]``.
@@ -19,13 +20,12 @@ label with a segmented control and presses "Add span". The spans built so far ar
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from calibration.app.widgets.text import escape_markdown
+from calibration.app.widgets.widget_frame import declare_widget
 from calibration.tokens import tokenize
 
 __all__ = [
@@ -184,16 +184,6 @@ def reset_spans(key: str) -> None:
 
 # --------------------------------------------------------------------------- selection in the text
 
-SPAN_SELECT_DIR = Path(__file__).parent / "span_select"
-"""The widget's static files (index.html, span_select.js, span_select.css), served by Streamlit."""
-
-
-def _span_select() -> Any:
-    """The component, declared in the running script: Streamlit registers a v1 component with the
-    runtime only when it is declared during a script run (not at an import outside one)."""
-    return components.declare_component("span_select", path=str(SPAN_SELECT_DIR))
-
-
 HEX_COLORS = {
     "blue": "#a8d1ff",
     "green": "#b5e8b0",
@@ -254,7 +244,7 @@ def span_selector(task: Any, text: str, *, key: str) -> Any:
         key: the item's widget-key prefix; the widget's own key is ``f"{key}_select"``.
     """
     labels = list(task.labels)
-    value = _span_select()(
+    value = declare_widget("span_select")(
         pieces=text_pieces(text),
         labels=[
             {"id": label.id, "name": label.name, "color": _hex_color(label, index)}

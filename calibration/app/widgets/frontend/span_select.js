@@ -1,10 +1,10 @@
 // Span selection in the item text: a Streamlit (components v1) widget written without a build step.
 //
-// Protocol (what streamlit-component-lib does, done by hand): post `streamlit:componentReady` to the
-// parent, receive `streamlit:render` messages whose `args` hold the text pieces, labels and spans,
-// post `streamlit:setComponentValue` with {spans: [[start, end, label], ...]} after each change and
-// `streamlit:setFrameHeight` after each redraw. The widget sits inside the answer form, so Streamlit
-// holds the value in the browser until the form's submit button is pressed: one round trip per answer.
+// Loaded by frame.js (Streamlit's protocol, shared with the other widgets), which hands `render` the
+// args: the text pieces, labels and spans. The value {spans: [[start, end, label], ...]} is published
+// after each change and the frame's height is set after each redraw. The widget sits inside the
+// answer form, so Streamlit holds the value in the browser until the form's submit button is pressed:
+// one round trip per answer.
 //
 // Security: every text from the server (item text, label names) is set with textContent, never as
 // HTML. Offsets come from the server's tokens, so the browser never counts characters itself.
@@ -26,35 +26,16 @@
   let anchor = null; // token index where the selection started
   let focus = null; // token index where it ends (the keyboard cursor)
   let dragging = false;
-  let lastRender = null; // the last render message's args and theme, as JSON
-
-  function send(type, extra) {
-    window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, extra), "*");
-  }
-
-  let height = 0;
-  function setHeight() {
-    // the content's own height: the document's would include the frame's, growing without end
-    const next = Math.ceil(document.getElementById("root").getBoundingClientRect().height) + 4;
-    if (next !== height) {
-      height = next;
-      send("streamlit:setFrameHeight", { height: next });
-    }
-  }
-
   function publish() {
-    send("streamlit:setComponentValue", { value: { spans: spans.map((s) => s.slice()) }, dataType: "json" });
+    streamlitFrame.publish({ spans: spans.map((s) => s.slice()) });
   }
 
   function colorOf(labelId) {
-    const index = labels.findIndex((l) => l.id === labelId);
-    const label = labels[index];
-    return (label && label.color) || COLORS[(index < 0 ? 0 : index) % COLORS.length];
+    return widgetParts.colorOf(labels, labelId, COLORS);
   }
 
   function nameOf(labelId) {
-    const label = labels.find((l) => l.id === labelId);
-    return label ? label.name : labelId;
+    return widgetParts.nameOf(labels, labelId);
   }
 
   function tokenStart(t) { return pieces[tokens[t]].start; }
@@ -78,18 +59,12 @@
   }
 
   function drawLabels() {
-    labelBox.replaceChildren();
-    labels.forEach((label, index) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = label.name;
-      button.dataset.label = label.id;
-      button.setAttribute("aria-pressed", String(label.id === current));
-      button.title = "Mark the selected words as " + label.name + (index < 9 ? " (key " + (index + 1) + ")" : "");
-      button.style.borderLeft = "6px solid " + colorOf(label.id);
-      button.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection's focus
-      button.addEventListener("click", () => assign(label.id));
-      labelBox.appendChild(button);
+    widgetParts.drawLabelButtons(labelBox, labels, {
+      current: current,
+      colorOf: colorOf,
+      action: "Mark the selected words as ",
+      choose: assign,
+      keepFocus: true, // on the selection in the text
     });
   }
 
@@ -143,40 +118,29 @@
   }
 
   function drawSpans() {
-    spanList.replaceChildren();
-    spans.forEach((span, index) => {
-      const item = document.createElement("li");
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      swatch.style.background = colorOf(span[2]);
+    const entries = spans.map((span, index) => {
       const what = document.createElement("span");
       what.className = "what";
       what.textContent = "\u201c" + spanText(span[0], span[1]) + "\u201d \u2192 " + nameOf(span[2]);
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", "Remove " + spanText(span[0], span[1]) + " (" + nameOf(span[2]) + ")");
-      remove.addEventListener("click", () => {
-        spans.splice(index, 1);
-        say("Removed.");
-        changed();
-      });
-      item.append(swatch, what, remove);
-      spanList.appendChild(item);
+      return {
+        color: colorOf(span[2]),
+        content: what,
+        removeName: "Remove " + spanText(span[0], span[1]) + " (" + nameOf(span[2]) + ")",
+        remove: () => {
+          spans.splice(index, 1);
+          say("Removed.");
+          changed();
+        },
+      };
     });
-    if (!spans.length) {
-      const item = document.createElement("li");
-      item.className = "empty";
-      item.textContent = "No spans yet. If the text has nothing to mark, submit with no spans.";
-      spanList.appendChild(item);
-    }
+    widgetParts.drawAnswerList(spanList, entries, "No spans yet. If the text has nothing to mark, submit with no spans.");
   }
 
   function draw() {
     drawLabels();
     drawText();
     drawSpans();
-    setHeight();
+    streamlitFrame.setHeight();
   }
 
   function say(message) { status.textContent = message; }
@@ -269,23 +233,7 @@
     }
   });
 
-  function applyTheme(theme) {
-    if (!theme) return;
-    const root = document.documentElement.style;
-    if (theme.textColor) root.setProperty("--fg", theme.textColor);
-    if (theme.backgroundColor) root.setProperty("--bg", theme.backgroundColor);
-    if (theme.primaryColor) root.setProperty("--primary", theme.primaryColor);
-  }
-
-  window.addEventListener("message", (event) => {
-    if (event.source !== window.parent) return; // only Streamlit's page talks to this frame
-    const data = event.data || {};
-    if (data.type !== "streamlit:render") return;
-    const args = data.args || {};
-    const seen = JSON.stringify([args, data.theme || null]);
-    if (seen === lastRender) return; // Streamlit re-sends unchanged args on reruns: keep the DOM
-    lastRender = seen;
-    applyTheme(data.theme);
+  function render(args) {
     labels = Array.isArray(args.labels) ? args.labels : [];
     if (args.instance !== instance) {
       instance = args.instance;
@@ -298,7 +246,7 @@
       say("");
     }
     draw();
-  });
-  new ResizeObserver(setHeight).observe(document.getElementById("root"));
-  send("streamlit:componentReady", { apiVersion: 1 });
+  }
+
+  streamlitFrame.define({ render: render });
 })();

@@ -1,12 +1,12 @@
 // Bounding boxes drawn on an image: a Streamlit (components v1) widget written without a build step.
 //
-// Protocol (what streamlit-component-lib does, done by hand): post `streamlit:componentReady` to the
-// parent, receive `streamlit:render` messages whose `args` hold the image (a data: URL), its size in
-// pixels, its alt text, the labels and the annotator's own boxes, post `streamlit:setComponentValue`
-// with {boxes: [{label, x, y, width, height}, ...]} (integers, image pixels, whatever the zoom) when
-// a box is drawn, moved, resized, relabelled or removed (never per mouse move), and
-// `streamlit:setFrameHeight` after each redraw. The widget sits inside the answer form, so Streamlit
-// holds the value in the browser until the form's submit button is pressed: one round trip per answer.
+// Loaded by frame.js (Streamlit's protocol, shared with the other widgets), which hands `render` the
+// args: the image (a data: URL), its size in pixels, its alt text, the labels and the annotator's own
+// boxes. The value {boxes: [{label, x, y, width, height}, ...]} (integers, image pixels, whatever the
+// zoom) is published when a box is drawn, moved, resized, relabelled or removed (never per mouse
+// move), and the frame's height is set after each redraw. The widget sits inside the answer form, so
+// Streamlit holds the value in the browser until the form's submit button is pressed: one round trip
+// per answer.
 //
 // Security: every text from the server (label names, alt text) is set with textContent or as an
 // attribute value, never as HTML; the image is a data: URL (the frame's CSP allows no other source).
@@ -40,25 +40,11 @@
   let zoom = 1; // a factor of `fit`
   let fit = 1; // CSS pixels per image pixel at zoom 1
   let drag = null; // {mode: "draw"|"move"|"resize", ...} while the mouse button is down
-  let lastRender = null; // the last render message's args and theme, as JSON
-
-  function send(type, extra) {
-    window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, extra), "*");
-  }
-
-  let frameHeight = 0;
-  function setHeight() {
-    // the content's own height: the document's would include the frame's, growing without end
-    const next = Math.ceil(root.getBoundingClientRect().height) + 4;
-    if (next !== frameHeight) {
-      frameHeight = next;
-      send("streamlit:setFrameHeight", { height: next });
-    }
-  }
+  const setHeight = streamlitFrame.setHeight;
 
   function publish() {
     const value = boxes.map((b) => ({ label: b.label, x: b.x, y: b.y, width: b.width, height: b.height }));
-    send("streamlit:setComponentValue", { value: { boxes: value }, dataType: "json" });
+    streamlitFrame.publish({ boxes: value });
     keepDraft(value);
   }
 
@@ -90,14 +76,11 @@
   }
 
   function colorOf(labelId) {
-    const index = labels.findIndex((l) => l.id === labelId);
-    const label = labels[index];
-    return (label && label.color) || COLORS[(index < 0 ? 0 : index) % COLORS.length];
+    return widgetParts.colorOf(labels, labelId, COLORS);
   }
 
   function nameOf(labelId) {
-    const label = labels.find((l) => l.id === labelId);
-    return label ? label.name : labelId;
+    return widgetParts.nameOf(labels, labelId);
   }
 
   function scale() {
@@ -115,17 +98,11 @@
   // ------------------------------------------------------------------ drawing
 
   function drawLabels() {
-    labelBox.replaceChildren();
-    labels.forEach((label, index) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = label.name;
-      button.dataset.label = label.id;
-      button.setAttribute("aria-pressed", String(label.id === current));
-      button.title = "Label new boxes (and the selected box) " + label.name + (index < 9 ? " (key " + (index + 1) + ")" : "");
-      button.style.borderLeft = "6px solid " + colorOf(label.id);
-      button.addEventListener("click", () => chooseLabel(label.id));
-      labelBox.appendChild(button);
+    widgetParts.drawLabelButtons(labelBox, labels, {
+      current: current,
+      colorOf: colorOf,
+      action: "Label new boxes (and the selected box) ",
+      choose: chooseLabel,
     });
   }
 
@@ -182,36 +159,27 @@
   }
 
   function drawList() {
-    boxList.replaceChildren();
-    boxes.forEach((b, index) => {
-      const item = document.createElement("li");
-      if (index === selected) item.className = "selected";
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      swatch.style.background = colorOf(b.label);
-      const pick = document.createElement("button");
-      pick.type = "button";
-      pick.className = "pick";
-      pick.textContent = "Box " + (index + 1) + ": " + describe(b);
-      pick.setAttribute("aria-pressed", String(index === selected));
-      pick.addEventListener("click", () => {
-        select(index);
-        stage.focus({ preventScroll: true });
-      });
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.textContent = "Remove";
-      remove.setAttribute("aria-label", "Remove box " + (index + 1) + " (" + nameOf(b.label) + ")");
-      remove.addEventListener("click", () => removeBox(index));
-      item.append(swatch, pick, remove);
-      boxList.appendChild(item);
+    const entries = boxes.map((b, index) => ({
+      color: colorOf(b.label),
+      content: pickButton(b, index),
+      removeName: "Remove box " + (index + 1) + " (" + nameOf(b.label) + ")",
+      remove: () => removeBox(index),
+      selected: index === selected,
+    }));
+    widgetParts.drawAnswerList(boxList, entries, "No boxes yet. If there is nothing to box, submit with no boxes.");
+  }
+
+  function pickButton(b, index) {
+    const pick = document.createElement("button");
+    pick.type = "button";
+    pick.className = "pick";
+    pick.textContent = "Box " + (index + 1) + ": " + describe(b);
+    pick.setAttribute("aria-pressed", String(index === selected));
+    pick.addEventListener("click", () => {
+      select(index);
+      stage.focus({ preventScroll: true });
     });
-    if (!boxes.length) {
-      const item = document.createElement("li");
-      item.className = "empty";
-      item.textContent = "No boxes yet. If there is nothing to box, submit with no boxes.";
-      boxList.appendChild(item);
-    }
+    return pick;
   }
 
   function draw() {
@@ -474,27 +442,11 @@
 
   // ------------------------------------------------------------------ Streamlit
 
-  function applyTheme(theme) {
-    if (!theme) return;
-    const rootStyle = document.documentElement.style;
-    if (theme.textColor) rootStyle.setProperty("--fg", theme.textColor);
-    if (theme.backgroundColor) rootStyle.setProperty("--bg", theme.backgroundColor);
-    if (theme.primaryColor) rootStyle.setProperty("--primary", theme.primaryColor);
-  }
-
   function validBox(b) {
     return b && typeof b.label === "string" && [b.x, b.y, b.width, b.height].every((v) => Number.isFinite(v));
   }
 
-  window.addEventListener("message", (event) => {
-    if (event.source !== window.parent) return; // only Streamlit's page talks to this frame
-    const data = event.data || {};
-    if (data.type !== "streamlit:render") return;
-    const args = data.args || {};
-    const seen = JSON.stringify([args, data.theme || null]);
-    if (seen === lastRender) return; // Streamlit re-sends unchanged args on reruns: keep the DOM
-    lastRender = seen;
-    applyTheme(data.theme);
+  function render(args) {
     labels = Array.isArray(args.labels) ? args.labels : [];
     if (args.instance !== instance) {
       instance = args.instance;
@@ -519,12 +471,13 @@
     }
     computeFit();
     draw();
-  });
-  new ResizeObserver(() => {
+  }
+
+  function resize() {
     const before = fit;
     computeFit();
     if (Math.abs(before - fit) > 1e-6) drawStage();
-    setHeight();
-  }).observe(root);
-  send("streamlit:componentReady", { apiVersion: 1 });
+  }
+
+  streamlitFrame.define({ render: render, resize: resize });
 })();
