@@ -463,15 +463,17 @@ def needed_correct(threshold: float, n_items: int) -> int:
 
 
 def exact_percent(value: float) -> str:
-    """`value` (0..1) as a percentage with as many decimals as it needs (up to 2), never rounded up.
+    """`value` (0..1) as a percentage with as many decimals as it needs (up to 2), rounded to the nearest.
 
-    A share just below a threshold must not read as the threshold itself: 2/3 shows as 66.66%, not 67%.
+    The same figure the result tables show (2/3 is 66.67% everywhere) and a mark shows as it is (0.67
+    is 67%), so "66.67%, below 67%" reads right; comparisons use the exact values, never the text.
 
     >>> exact_percent(0.67), exact_percent(2 / 3), exact_percent(0.675), exact_percent(1.0)
-    ('67%', '66.66%', '67.5%', '100%')
+    ('67%', '66.67%', '67.5%', '100%')
     """
-    hundredths = math.floor(round(value * 10000, 6)) / 100  # truncate: 66.666... -> 66.66
-    return f"{hundredths:.2f}".rstrip("0").rstrip(".") + "%"
+    hundredths = round(value * 100, 2)
+    text = f"{hundredths:.2f}".rstrip("0").rstrip(".")
+    return ("0" if text in ("-0", "") else text) + "%"
 
 
 def _hashable(value: Any) -> Any:

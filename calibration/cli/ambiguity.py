@@ -77,7 +77,10 @@ def register(subparsers: Subparsers) -> None:
     )
     add_round_argument(report, "round id or name")
     report.add_argument(
-        "--format", choices=("html", "md"), default="html", help="report format (default html)"
+        "--format",
+        choices=("html", "md", "markdown"),
+        default="html",
+        help="report format: html (default) or md (markdown; 'markdown' is accepted too)",
     )
     add_output_option(report)
     add_database_option(report)
@@ -305,6 +308,6 @@ def run_report(args: argparse.Namespace) -> int:
     if len(data.responses):
         report = annotations_report(data, bootstrap=args.bootstrap, seed=args.seed)
         queue = revision_queue(data, report=report)
-    text = render_round_report(data, report=report, queue=queue, fmt=args.format, charts=not args.no_charts)
+    text = render_round_report(data, report=report, queue=queue, fmt="md" if args.format == "markdown" else args.format, charts=not args.no_charts)
     write_text(text, args.output)
     return 0

@@ -198,9 +198,15 @@ def _syntax_problem(error: yaml.YAMLError, path: str | None, text: str | None = 
         if error.context_mark and error.context_mark is not mark:
             what += f" at line {error.context_mark.line + 1}"
         what += ")"
-    hint = None
     if "flow" in (error.context or ""):
         hint = "inside [...] or {...}, put texts that contain ',', ':', '?', '#' or brackets in quotes"
+    elif "'-' indicator" in what or "block end" in what or "block mapping" in (error.context or ""):
+        hint = (
+            "check the indentation: the items of a list start with '-' at the same indentation, and the "
+            "keys of one mapping line up"
+        )
+    else:
+        hint = "check the indentation and the quotes on this line and the one above; quote a text with ': ' or '#'"
     return problem_at(f"YAML syntax error: {what}", where, None, hint, code="yaml_syntax")
 
 

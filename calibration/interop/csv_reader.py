@@ -16,9 +16,11 @@ JSON lists of strings -> multi_label, JSON lists of spans -> span, JSON lists of
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.answers import load_cell, parse_answer, suggest
+from calibration.answers import load_cell, parse_answer
 from calibration.csv_cells import restore_frame
 from calibration.errors import AnswerError, DataError, Location, file_error
 from calibration.guidelines.model import Label, Scale, Task, TaskType
-from calibration.responses import ANNOTATOR, ANSWER, ITEM, RULE
+from calibration.responses import ANNOTATOR, ANSWER, COLUMNS, CONFIDENCE, ITEM, RULE, SECONDS
 
 _ROW = "_row"
 _COL = "_col"
@@ -188,6 +190,55 @@ def _refuse_huge_numbers(frame: pd.DataFrame, label: str | None, what: str) -> N
                 )
 
 
+_UNCLOSED = re.compile(r"EOF inside string starting at row (\d+)")
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _csv_syntax_error(message: str, label: str | None, what: str) -> DataError:
+    """pandas' CSV parser error in plain words, naming the line (1 is the header)."""
+    if found := _UNCLOSED.search(message):
+        return DataError(
+            f"a quote opened on this line of the {what} file is never closed",
+            location=Location(path=label, row=int(found[1]) + 1),
+            hint='close the quote ("...") on that line, or remove it; a quoted cell runs to the next quote',
+        )
+    if found := _FIELDS.search(message):
+        expected, line, saw = int(found[1]), int(found[2]), int(found[3])
+        return DataError(
+            f"{saw} cells, but the header names {expected} columns",
+            location=Location(path=label, row=line),
+            hint="quote a cell that holds a comma, or remove the extra commas",
+        )
+    return DataError(
+        f"the {what} file is not valid CSV: {' '.join(message.split())}",
+        location=Location(path=label),
+        hint="fields are separated by commas; quote a field that holds a comma, quote or line break",
+    )
+
+
+_KNOWN_NAMES = frozenset((*COLUMNS, RULE))
+_SYNONYMS = {
+    ANNOTATOR: ("annotator", "rater", "coder", "who", "user", "worker"),
+    ANSWER: ("label", "labels", "response", "value", "rating", "choice"),
+    ITEM: ("item", "id", "task", "example"),
+    RULE: ("rule",),
+}
+
+
+def _rename_hint(missing: str, found: Sequence[str]) -> str | None:
+    """ "rename 'item' to 'item_id'" when a header cell is close to a missing column, else None."""
+    unused = [c for c in found if c not in _KNOWN_NAMES]
+    synonyms = [c for c in unused if c.lower() in _SYNONYMS.get(missing, ())]
+    if synonyms:
+        return f"rename {synonyms[0]!r} to {missing!r}"
+    lowered = {c.lower(): c for c in unused}
+    if missing.lower() in lowered:
+        return f"rename {lowered[missing.lower()]!r} to {missing!r}"
+    prefix = [c for c in unused if c and (missing.startswith(c.lower()) or c.lower().startswith(missing))]
+    close = prefix or difflib.get_close_matches(missing, unused, n=1, cutoff=0.6)
+    return f"rename {close[0]!r} to {missing!r}" if close else None
+
+
 def read_table(path: str | Path | io.BytesIO, required: Sequence[str], what: str) -> pd.DataFrame:
     """Read a CSV file as strings (pandas C engine), checking that `required` columns exist.
 
@@ -214,11 +265,7 @@ def read_table(path: str | Path | io.BytesIO, required: Sequence[str], what: str
             hint=f"the first line names the columns: {','.join(required)}",
         ) from None
     except pd.errors.ParserError as error:
-        raise DataError(
-            f"the {what} file is not valid CSV: {' '.join(str(error).split())}",
-            location=where,
-            hint="fields are separated by commas; quote a field that holds a comma, quote or line break",
-        ) from None
+        raise _csv_syntax_error(str(error), label, what) from None
     except UnicodeDecodeError:
         raise DataError(
             f"the {what} file is not UTF-8 text", location=where, hint="save it as UTF-8"
@@ -229,7 +276,7 @@ def read_table(path: str | Path | io.BytesIO, required: Sequence[str], what: str
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        hints = [h for h in (suggest(m, list(frame.columns)) for m in missing) if h]
+        hints = [h for h in (_rename_hint(m, list(frame.columns)) for m in missing) if h]
         raise DataError(
             f"the {what} file needs the column(s) {', '.join(missing)}; found {', '.join(frame.columns)}",
             location=Location(path=str(path), row=1),
@@ -246,6 +293,41 @@ def read_table(path: str | Path | io.BytesIO, required: Sequence[str], what: str
                 f"empty {column}", location=Location(path=str(path), row=int(empty[0]) + 2, field=column)
             )
     return frame
+
+
+def check_signal_columns(frame: pd.DataFrame, path: str | None) -> None:
+    """Refuse a bad cell of the optional numeric columns of a long responses file, naming its row.
+
+    ``confidence`` is a whole number from 1 to 5 and ``seconds`` a number >= 0 (the ranges every
+    stored answer is held to, `calibration.answers.check_answer_extras`); an empty cell means "not asked".
+
+    Raises:
+        DataError: naming the file, the row (row 1 is the header) and the column.
+    """
+    checks = {
+        CONFIDENCE: (
+            lambda v: (v % 1 == 0) & v.between(1, 5),
+            "a whole number from 1 to 5",
+            "use 1 (unsure) to 5 (sure), or leave the cell empty when it was not asked",
+        ),
+        SECONDS: (
+            lambda v: np.isfinite(v) & (v >= 0),
+            "a number of seconds >= 0",
+            "leave the cell empty when the time was not measured",
+        ),
+    }
+    for column, (valid, expected, hint) in checks.items():
+        if column not in frame:
+            continue
+        cells = frame[column].astype(str).str.strip()
+        values = pd.to_numeric(cells, errors="coerce").astype(float)
+        bad = np.flatnonzero(((cells != "") & ~valid(values).fillna(False)).to_numpy())
+        if len(bad):
+            raise DataError(
+                f"expected {expected}, got {cells.iloc[bad[0]]!r}",
+                location=Location(path=path, row=int(bad[0]) + 2, field=column),
+                hint=hint,
+            )
 
 
 MODEL_MARK = " (model)"
@@ -293,6 +375,7 @@ def read_responses_csv(
             }
         )
     frame = read_table(path, [ITEM, ANNOTATOR, ANSWER], "responses")
+    check_signal_columns(frame, str(path))
     out = frame[[ITEM, ANNOTATOR, ANSWER]].copy()
     out[_ROW] = np.arange(len(out)) + 2
     out[_COL] = ANSWER

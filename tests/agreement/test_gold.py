@@ -62,7 +62,7 @@ def test_two_of_three_is_below_67_percent_and_the_message_says_so_without_roundi
         one(ANSWERS), gold_series(GOLD), abc_task, RULES, Policy(pass_kappa=None, pass_rule_accuracy=0.67)
     )
     assert "R1" in strict.failed_rules
-    assert "rule R1: 2 of 3 correct (66.66%), below 67%: at least 3 of 3 needed" in strict.reasons
+    assert "rule R1: 2 of 3 correct (66.67%), below 67%: at least 3 of 3 needed" in strict.reasons
     lenient = score_against_gold(
         one(ANSWERS), gold_series(GOLD), abc_task, RULES, Policy(pass_kappa=None, pass_rule_accuracy=0.66)
     )
@@ -77,14 +77,15 @@ def test_needed_correct_agrees_with_the_check(threshold: float, n_items: int) ->
         assert (correct / n_items >= threshold) == (correct >= needed)
 
 
-def test_exact_percent_never_rounds_up_to_the_threshold() -> None:
-    assert [exact_percent(v) for v in (0.67, 2 / 3, 0.675, 1.0, 0.0, 0.85)] == [
+def test_exact_percent_rounds_like_the_tables_and_shows_a_mark_as_it_is() -> None:
+    assert [exact_percent(v) for v in (0.67, 2 / 3, 0.675, 1.0, 0.0, 0.85, 5 / 12)] == [
         "67%",
-        "66.66%",
+        "66.67%",
         "67.5%",
         "100%",
         "0%",
         "85%",
+        "41.67%",
     ]
 
 

@@ -131,7 +131,7 @@ def test_two_of_three_on_a_rule_is_shown_as_below_the_exact_pass_mark(app_engine
     assert table.loc["R-NEG", ["correct", "needed", "reread"]].tolist() == [2, 3, True]
     assert table.loc["R-POS", ["correct", "needed", "reread"]].tolist() == [3, 3, False]
     assert table.loc["R-NEG", "accuracy"] < 67  # the bar is not drawn at the pass mark
-    assert "rule R-NEG: 2 of 3 correct (66.66%), below 67%: at least 3 of 3 needed" in unescape(texts(at))
+    assert "rule R-NEG: 2 of 3 correct (66.67%), below 67%: at least 3 of 3 needed" in unescape(texts(at))
 
 
 def test_a_pass_mark_of_two_thirds_passes_two_of_three(app_engine, app_lead, app_annotator):

@@ -165,9 +165,8 @@ def test_a_ragged_csv_is_one_error_line_with_a_hint(
     code, err = _run(capsys, ["agreement", str(ragged)])
     assert code == 1
     assert _one_error(err) == (
-        f"error: {ragged}: the responses file is not valid CSV: Error tokenizing data. C error: Expected 3 "
-        "fields in line 3, saw 5 (hint: fields are separated by commas; quote a field that holds a comma, "
-        "quote or line break)"
+        f"error: {ragged}: row 3: 5 cells, but the header names 3 columns "
+        "(hint: quote a cell that holds a comma, or remove the extra commas)"
     )
 
 
