@@ -58,7 +58,6 @@ evidence either way. With a rule threshold of 0 or 1 there is nothing to decide 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 

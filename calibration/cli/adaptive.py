@@ -18,6 +18,7 @@ from calibration.cli.common import (
     add_verb_group,
 )
 from calibration.cli.common import open_engine as _engine
+from calibration.wording import counted
 
 if TYPE_CHECKING:
     from calibration.adaptive.replay import QuizPolicy
@@ -126,7 +127,7 @@ def run_irt_fit(args: argparse.Namespace) -> int:
         data["suspect_items"] = {} if suspects is None else json.loads(suspects.to_json(orient="index"))
         print(json.dumps(data, indent=1))
         return 0
-    print(f"{fit.guideline_ref}: {model.kind} fitted on {model.n_answers} answers, stored")
+    print(f"{fit.guideline_ref}: {model.kind} fitted on {counted(model.n_answers, 'answer')}, stored")
     print(f"{'item':<24} {'difficulty':>10} {'discrim.':>9} {'answers':>8}")
     for item, row in model.items.sort_values("discrimination").iterrows():
         print(

@@ -21,6 +21,7 @@ from calibration.cli.common import (
     add_rules_source,
     add_seed_option,
 )
+from calibration.wording import counted
 
 if TYPE_CHECKING:
     from calibration.agreement.results import AgreementReport, AnnotatorBlock, Block, BoxBlock, Statistics
@@ -198,8 +199,8 @@ def render(report: AgreementReport) -> str:
     assert isinstance(overall, Block)  # a boxes report has BoxBlocks (render_boxes)
     gold = overall.gold is not None
     head = (
-        f"Agreement on {overall.n_annotations} answers by {overall.n_annotators} annotators on "
-        f"{overall.n_items} items ({report.task_type}, level {report.level}; "
+        f"Agreement on {counted(overall.n_annotations, 'answer')} by "
+        f"{counted(overall.n_annotators, 'annotator')} on {counted(overall.n_items, 'item')} ({report.task_type}, level {report.level}; "
         f"{report.n_bootstrap} bootstrap resamples, seed {report.seed})\n"
         "agree = percent agreement, kappa = mean pairwise Cohen's kappa, fleiss = Fleiss' kappa, "
         "alpha = Krippendorff's alpha, AC1 = Gwet's AC1"
@@ -314,8 +315,9 @@ def render_boxes(report: AgreementReport) -> str:
     overall = report.overall
     assert isinstance(overall, BoxBlock)
     head = (
-        f"Box agreement on {overall.n_annotations} answers ({overall.n_boxes} boxes) by "
-        f"{overall.n_annotators} annotators on {overall.n_items} images ({report.n_bootstrap} bootstrap "
+        f"Box agreement on {counted(overall.n_annotations, 'answer')} "
+        f"({counted(overall.n_boxes, 'box', 'boxes')}) by {counted(overall.n_annotators, 'annotator')} on "
+        f"{counted(overall.n_items, 'image')} ({report.n_bootstrap} bootstrap "
         f"resamples, seed {report.seed})\n"
         "alpha = Krippendorff's alpha with distance 1 - IoU over matched boxes (unmatched boxes against an "
         f"empty box), labels = alpha of the labels of boxes matched at IoU >= {overall.min_iou}, "

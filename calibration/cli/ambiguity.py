@@ -20,6 +20,7 @@ from calibration.cli.common import (
     add_seed_option,
     positive_int,
 )
+from calibration.wording import counted
 
 INPUT_HELP = {
     "item_rules": "CSV with columns item_id, rule_id (one row per pair); default: the guideline's quiz bank",
@@ -217,7 +218,7 @@ def run_ambiguity(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    print(f"Revision queue ({len(queue.rules)} rules, target {queue.target:.2f})")
+    print(f"Revision queue ({counted(len(queue.rules), 'rule')}, target {queue.target:.2f})")
     for entry in queue.rules[: args.top]:
         agreement = entry.agreement
         print(
@@ -308,6 +309,12 @@ def run_report(args: argparse.Namespace) -> int:
     if len(data.responses):
         report = annotations_report(data, bootstrap=args.bootstrap, seed=args.seed)
         queue = revision_queue(data, report=report)
-    text = render_round_report(data, report=report, queue=queue, fmt="md" if args.format == "markdown" else args.format, charts=not args.no_charts)
+    text = render_round_report(
+        data,
+        report=report,
+        queue=queue,
+        fmt="md" if args.format == "markdown" else args.format,
+        charts=not args.no_charts,
+    )
     write_text(text, args.output)
     return 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from calibration.cli.common import Subparsers, add_command, add_json_option
 from calibration.errors import CalibrationError, Problem
+from calibration.wording import counted
 
 
 def register(subparsers: Subparsers) -> None:
@@ -191,8 +192,8 @@ def run_lint(args: argparse.Namespace) -> int:
     _print_problems(invalid + warnings, args.json, codes=True)
     if not args.json:
         print(
-            f"{len(files)} file{'s' if len(files) != 1 else ''} linted: {len(warnings)} warning"
-            f"{'s' if len(warnings) != 1 else ''}" + (f", {len(invalid)} errors" if invalid else ""),
+            f"{counted(len(files), 'file')} linted: {counted(len(warnings), 'warning')}"
+            + (f", {counted(len(invalid), 'error')}" if invalid else ""),
             file=sys.stderr,
         )
     if invalid:

@@ -33,6 +33,7 @@ from calibration.csv_cells import restore_frame
 from calibration.errors import AnswerError, DataError, Location, file_error
 from calibration.guidelines.model import Label, Scale, Task, TaskType
 from calibration.responses import ANNOTATOR, ANSWER, COLUMNS, CONFIDENCE, ITEM, RULE, SECONDS
+from calibration.wording import counted
 
 _ROW = "_row"
 _COL = "_col"
@@ -557,7 +558,7 @@ def check_design(
     if len(single) and not allow_single:
         j = int(single[0])
         raise DataError(
-            f"item {responses[ITEM].iloc[j]!r} has one answer only ({len(single)} such items); agreement needs "
+            f"item {responses[ITEM].iloc[j]!r} has one answer only ({counted(len(single), 'such item')}); agreement needs "
             "two or more annotators per item",
             location=Location(path=path, row=int(raw[_ROW].iloc[j]), field=ITEM),
             hint="remove the item, or pass --allow-single-answers to keep such items "

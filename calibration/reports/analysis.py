@@ -26,6 +26,7 @@ from calibration.reports.charts import (
 )
 from calibration.reports.tables import answer_text, input_text, rule_table
 from calibration.responses import ANNOTATOR, ANSWER, ANSWER_EXTRAS, ITEM, RULE, Annotations
+from calibration.wording import counted
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -166,7 +167,7 @@ def unanalysable_reason(responses: pd.DataFrame) -> str | None:
     shared = responses.groupby(ITEM)[ANNOTATOR].nunique()
     if not (shared >= 2).any():
         return (
-            f"{annotators} annotators answered this round, but no item was answered by two of them, "
+            f"{counted(annotators, 'annotator')} answered this round, but no item was answered by two of them, "
             "so there is no agreement to measure. Give items to several annotators (a pilot round's overlap)."
         )
     return None

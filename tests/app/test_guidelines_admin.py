@@ -37,7 +37,7 @@ def test_invalid_upload_shows_problems_as_the_cli_prints_them(ws, tmp_path, caps
     folder.mkdir(parents=True)
     (folder / "1.1.0.yaml").write_text(broken)
     assert main(["validate", str(folder / "1.1.0.yaml")]) == 1
-    printed = capsys.readouterr().out.replace(str(tmp_path) + "/", "")
+    printed = capsys.readouterr().out.replace(str(folder) + "/", "")
     at = _upload(ws.page("guidelines_admin.py", ws.author).run(), "1.1.0.yaml", broken.encode())
     assert not at.exception
     count = len(printed.strip().splitlines())
@@ -45,6 +45,18 @@ def test_invalid_upload_shows_problems_as_the_cli_prints_them(ws, tmp_path, caps
     assert at.error[0].value == f"{count} problems in 1\\.1\\.0\\.yaml: fix them and upload again."
     assert at.code[0].value.strip() == printed.strip()
     assert ":" in at.code[0].value.splitlines()[0]  # path:line:col: field: message
+
+
+def test_an_upload_is_located_in_its_own_file_name_with_one_problem_said_once(ws):
+    lines = V100.read_text().splitlines()
+    lines[29] = "   : : [" + lines[29]  # the tester's bad1.yaml: a syntax error on line 30
+    at = _upload(ws.page("guidelines_admin.py", ws.author).run(), "bad1.yaml", "\n".join(lines).encode())
+    assert not at.exception
+    assert at.error[0].value == "1 problem in bad1\\.yaml: fix it and upload again."
+    shown = at.code[0].value.strip()
+    assert shown.startswith("bad1.yaml:30:"), shown
+    assert "guidelines/" not in shown
+    assert "(hint: check the indentation" in shown
 
 
 def test_non_utf8_upload_is_refused_clearly(ws):

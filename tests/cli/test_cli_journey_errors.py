@@ -54,7 +54,9 @@ def test_a_bad_confidence_is_refused_with_row_and_field(capsys, tmp_path, cells,
         f"cc-001,a1,INDEMNIFICATION,{cells[0]}\ncc-001,a2,OTHER,{cells[1]}\n"
     )
     line = _error(capsys, ["agreement", str(bad)])
-    assert line.startswith(f"error: {bad}: row {row}: {field}: expected a whole number from 1 to 5, got {got}")
+    assert line.startswith(
+        f"error: {bad}: row {row}: {field}: expected a whole number from 1 to 5, got {got}"
+    )
     assert "(hint: use 1 (unsure) to 5 (sure)" in line
 
 
@@ -64,7 +66,9 @@ def test_negative_seconds_are_refused_and_good_signals_pass(capsys, tmp_path: Pa
     line = _error(capsys, ["agreement", str(bad)])
     assert f"{bad}: row 2: seconds: expected a number of seconds >= 0, got '-3'" in line
     good = tmp_path / "good.csv"
-    good.write_text("item_id,annotator_id,answer,confidence,seconds\ni1,a1,X,5,3.5\ni1,a2,X,,\ni2,a1,Y,1,0\ni2,a2,Y,2,1\n")
+    good.write_text(
+        "item_id,annotator_id,answer,confidence,seconds\ni1,a1,X,5,3.5\ni1,a2,X,,\ni2,a1,Y,1,0\ni2,a2,Y,2,1\n"
+    )
     assert main(["agreement", str(good)]) == 0
 
 

@@ -26,6 +26,7 @@ if round_ is None:
     st.info("No pilot rounds yet. Create one on the Rounds page, or open the demo workspace.")
     st.stop()
 from calibration.rounds import service  # noqa: E402
+from calibration.wording import counted  # noqa: E402
 
 try:
     data = state.cached_round_analysis(round_.id)
@@ -40,7 +41,10 @@ if queue.empty:
     st.stop()
 
 pending = queue[~queue["adjudicated"]]
-st.caption(f"{len(queue)} items need a decision; {len(pending)} are still open.")
+st.caption(
+    f"{counted(len(queue), 'item')} {'needs' if len(queue) == 1 else 'need'} a decision; "
+    f"{len(pending)} {'is' if len(pending) == 1 else 'are'} still open."
+)
 only_open = st.toggle("Only items not yet adjudicated", value=True, key="adj_only_open")
 shown = pending if only_open and not pending.empty else queue
 shown_table = shown.drop(columns=["adjudicated"]).assign(text=shown["text"].map(reflow))

@@ -29,6 +29,7 @@ from calibration.reports.drilldown import (
 )
 from calibration.reports.tables import flag_name, items_side_by_side, statistic_name
 from calibration.responses import ANNOTATOR, ITEM, items_of_rule
+from calibration.wording import counted
 
 state.require_role("lead", "author")
 st.title("Agreement dashboard")
@@ -181,7 +182,7 @@ with st.container(border=True):
         if guideline.task.type == "boxes"
         else "the most disagreed first (lowest share of the most common answer, then the most spread-out answers)"
     )
-    st.caption(f"{len(item_ids)} items; {order_text}. Answers per annotator, and gold when known.")
+    st.caption(f"{counted(len(item_ids), 'item')}; {order_text}. Answers per annotator, and gold when known.")
     show_items(side, "dash_rule_items")
     if rule_id in analysis.confusions:
         point = selected_point(clickable_chart(analysis.confusion_figure(rule_id), "dash_confusion"))
@@ -229,7 +230,7 @@ else:
             differ = pair_disagreements(data.responses, first, second)
         if differ is not None:
             st.caption(
-                f"{len(differ)} items where {escape_markdown(first)} and {escape_markdown(second)} disagree:"
+                f"{counted(len(differ), 'item')} where {escape_markdown(first)} and {escape_markdown(second)} disagree:"
             )
             show_items(items_side_by_side(guideline, data.responses, data.gold, differ), "dash_pair_items")
 

@@ -13,6 +13,7 @@ from calibration.app.widgets.box_downloads import box_downloads
 from calibration.interop.exports import agreement_csv, responses_csv
 from calibration.reports.exports import scores_csv
 from calibration.reports.html import render_analysis_report
+from calibration.wording import counted
 
 state.require_role("lead")
 st.title("Exports")
@@ -59,7 +60,8 @@ def _report(name: str = round_.name) -> bytes:
 
 
 st.caption(
-    f"{analysis.n_answers} answers by {analysis.n_annotators} annotators on {analysis.n_items} items "
+    f"{counted(analysis.n_answers, 'answer')} by {counted(analysis.n_annotators, 'annotator')} on "
+    f"{counted(analysis.n_items, 'item')} "
     f"({round_.guideline_ref})."
 )
 left, right = st.columns(2)

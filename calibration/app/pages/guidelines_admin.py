@@ -18,6 +18,7 @@ from calibration.errors import CalibrationError
 from calibration.guidelines import versions
 from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.loading import load_guideline, read_guideline_file
+from calibration.wording import counted
 
 user = state.require_role("lead", "author")
 st.title("Guidelines")
@@ -82,7 +83,8 @@ def _images(ref: str):
 def _show_problems(problems, name: str, advice: str) -> None:
     """The problems of guideline file `name`, counted, then one per line as the CLI prints them."""
     st.error(
-        f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {escape_markdown(name)}: {advice}",
+        f"{counted(len(problems), 'problem')} in {escape_markdown(name)}: "
+        + advice.format(them="it" if len(problems) == 1 else "them"),
         icon=":material/error:",
     )
     st.code("\n".join(str(p) for p in problems), language=None)
@@ -143,7 +145,7 @@ if source == "Upload a file":
         data = upload.getvalue()
         candidate, problems = _validated(upload.name, hashlib.sha256(data).hexdigest(), data)
         if problems:
-            _show_problems(problems, upload.name, "fix them and upload again.")
+            _show_problems(problems, upload.name, "fix {them} and upload again.")
         else:
             st.success(f"{candidate.ref} is valid.", icon=":material/check_circle:")
             st.session_state["gadm_uploaded"] = candidate
@@ -161,7 +163,7 @@ if candidate is not None:
     with st.container(border=True):
         st.markdown(f"**{escape_markdown(candidate.title)}** · `{candidate.ref}`")
         st.caption(
-            f"{candidate.task.type} task · {len(candidate.rules)} rules · {len(candidate.items)} quiz items"
+            f"{candidate.task.type} task · {counted(len(candidate.rules), 'rule')} · {counted(len(candidate.items), 'quiz item')}"
         )
         if candidate.ref in published:
             st.info(f"{candidate.ref} is published.", icon=":material/verified:")

@@ -16,6 +16,7 @@ from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
+from calibration.wording import counted
 
 state.require_role("lead")
 st.title("Model triage")
@@ -142,7 +143,7 @@ if triage.plans.empty:
 else:
     st.dataframe(format_statistics(triage.plans), key="mt_plans", width="stretch")
     st.caption(
-        f"{len(triage.check)} labels to check in this round: random ones decide, the model's lowest-scored "
+        f"{counted(len(triage.check), 'label')} to check in this round: random ones decide, the model's lowest-scored "
         "ones are added because its errors gather there."
     )
 

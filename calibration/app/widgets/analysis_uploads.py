@@ -33,8 +33,8 @@ def validate_upload(file_name: str, data: bytes) -> tuple[Guideline | None, list
         data: the file's bytes.
 
     Returns:
-        ``(guideline, [])`` when valid, else ``(None, problems)`` whose paths read
-        ``guidelines/<id>/<file name>``.
+        ``(guideline, [])`` when valid, else ``(None, problems)`` located in the uploaded file's
+        own name (``bad1.yaml:30:4``), not in the folder it is checked in.
     """
     from calibration.guidelines.loading import read_guideline_file
 
@@ -47,15 +47,15 @@ def validate_upload(file_name: str, data: bytes) -> tuple[Guideline | None, list
             return read_guideline_file(path).guideline, []
         except CalibrationError as error:
             prefix = str(path)
-            problems = [_relabel(p, prefix, label) for p in error.problems]
+            problems = [_relabel(p, prefix, PurePath(label).name, folder) for p in error.problems]
             return None, problems
 
 
-def _relabel(problem: Problem, temporary: str, label: str) -> Problem:
+def _relabel(problem: Problem, temporary: str, label: str, folder: str) -> Problem:
     location = problem.location
     if location.path and location.path.startswith(temporary):
         location = dataclasses.replace(location, path=label + location.path[len(temporary) :])
     elif location.path is None:
         location = Location(path=label, line=location.line, column=location.column, field=location.field)
-    message = problem.message.replace(temporary, label)
+    message = problem.message.replace(temporary, label).replace(folder.rstrip("/") + "/", "")
     return dataclasses.replace(problem, location=location, message=message)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from calibration.app.widgets.spans import highlighted
 from calibration.app.widgets.text import author_markdown, escape_markdown, show_input
+from calibration.wording import counted
 
 
 def rule_anchor(rule_id: str) -> str:
@@ -168,7 +169,7 @@ def show_guideline(guideline: Any, *, query: str = "") -> int:
     """The whole guideline (summary, labels, rules matching `query`); returns how many rules are shown."""
     st.title(escape_markdown(guideline.title))
     st.caption(
-        f"{guideline.ref} · {guideline.task.type.replace('_', ' ')} task · {len(guideline.rules)} rules"
+        f"{guideline.ref} · {guideline.task.type.replace('_', ' ')} task · {counted(len(guideline.rules), 'rule')}"
     )
     if guideline.summary:
         st.markdown(author_markdown(guideline.summary))

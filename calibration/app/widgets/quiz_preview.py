@@ -19,6 +19,7 @@ from calibration.app.widgets.feedback import show_item_feedback
 from calibration.app.widgets.images import input_image
 from calibration.errors import CalibrationError
 from calibration.rounds import service
+from calibration.wording import counted
 
 
 def _key(round_id: int) -> str:
@@ -50,7 +51,10 @@ def preview_quiz(engine: Any, user: Any, round_: Any) -> None:
     ids = [i for i in preview["items"] if i in items]
     position = preview["position"]
     if position >= len(ids):
-        st.success(f"End of the preview ({len(ids)} items). Nothing was saved.", icon=":material/task_alt:")
+        st.success(
+            f"End of the preview ({counted(len(ids), 'item')}). Nothing was saved.",
+            icon=":material/task_alt:",
+        )
         return
     item = items[ids[position]]
     item_key = f"{key}_{position}"

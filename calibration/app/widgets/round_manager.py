@@ -10,6 +10,7 @@ from calibration.app import state
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 from calibration.rounds.demo_workspace import demo_round_names, remove_demo_workspace
+from calibration.wording import counted
 
 NOTICE_KEY = "rounds_manage_notice"
 
@@ -56,7 +57,7 @@ def manage_round(engine: Any, user: Any, round_: Any) -> None:
                 removed = _act(lambda: service.delete_round(engine, round_.id, actor=user, confirm=typed))
                 state.forget_round_caches()
                 st.session_state.pop("rounds_pick", None)
-                _done(f"{round_.name} is deleted with {removed['responses']} answers.")
+                _done(f"{round_.name} is deleted with {counted(removed['responses'], 'answer')}.")
 
 
 def manage_demo(engine: Any, user: Any, names: set[str]) -> None:
@@ -81,7 +82,7 @@ def manage_demo(engine: Any, user: Any, names: set[str]) -> None:
             state.forget_round_caches()
             st.session_state.pop("rounds_pick", None)
             _done(
-                f"Demo workspace removed: {removed['rounds']} rounds, {removed['users']} simulated annotators."
+                f"Demo workspace removed: {counted(removed['rounds'], 'round')}, {counted(removed['users'], 'simulated annotator')}."
             )
 
 
