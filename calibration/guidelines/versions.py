@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -252,3 +252,14 @@ def content_hash(guideline: Guideline, images: Mapping[str, ImageFile] | None = 
     with images, as publishing does: then it covers every image's bytes.
     """
     return hashlib.sha256(normalized_content(guideline, images).encode("utf-8")).hexdigest()
+
+
+def answered_first(pairs: Sequence[tuple[K, K]], answered: Collection[K]) -> list[tuple[K, K]]:
+    """`comparable_pairs` reordered so pairs of two answered rounds come first, then pairs with an
+    answered `after`, then the rest, each group in its old (newest first) order.
+
+    Example:
+        >>> answered_first([(1, 4), (1, 3), (2, 3)], answered={1, 3})
+        [(1, 3), (2, 3), (1, 4)]
+    """
+    return sorted(pairs, key=lambda pair: (pair[1] not in answered, pair[0] not in answered))

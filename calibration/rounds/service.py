@@ -100,6 +100,7 @@ from calibration.rounds.status import (
     round_data_marker,
     round_responses,
     round_status,
+    unanswered_reason,
 )
 from calibration.storage.repository import (
     Adjudication,
@@ -181,6 +182,7 @@ __all__ = [
     "session_user",
     "set_password",
     "start_or_resume_attempt",
+    "unanswered_reason",
     "user_by_email",
 ]
 

@@ -259,6 +259,23 @@ def analysable_rounds(engine: Engine) -> set[int]:
         return repo.rounds_with_shared_items(session)
 
 
+def unanswered_reason(engine: Engine, round: RoundRef) -> str:
+    """Why a round that is not in `analysable_rounds` has no agreement to show, in words.
+
+    "round 'Pilot adaptive' has no answers yet" when nobody answered, else that no item was answered
+    by two annotators yet.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, _ = find_round(session, round)
+        _, total = repo.round_responses_marker(session, row.id)
+    if not total:
+        return f"round {row.name!r} has no answers yet: compare it once annotators have answered its items"
+    return (
+        f"round {row.name!r} has {total:,} answer{'s' if total != 1 else ''}, but no item was answered by "
+        "two annotators yet, so it has no agreement to compare"
+    )
+
+
 def _empty_responses() -> pd.DataFrame:
     return pd.DataFrame(columns=["item_id", "annotator_id", "answer"])
 

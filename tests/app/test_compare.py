@@ -275,3 +275,44 @@ def test_a_calibration_quiz_round_is_never_offered_as_a_pilot(tmp_path, monkeypa
         == service.get_round(workspace.engine, demo_round_name("1.1.0")).id
     )
     workspace.engine.dispose()
+
+
+@pytest.fixture
+def fresh_pilot(tmp_path, monkeypatch):
+    """The demo workspace plus a newer pilot round created a moment ago: no answers yet."""
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    workspace.before = service.get_round(workspace.engine, demo_round_name("1.0.0"))
+    workspace.after = service.get_round(workspace.engine, demo_round_name("1.1.0"))
+    workspace.fresh = service.create_pilot_round(
+        workspace.engine, "Pilot adaptive", "contract-clauses@1.1.0", actor=workspace.lead
+    )
+    yield workspace
+    workspace.engine.dispose()
+
+
+def test_the_default_pair_has_answers_even_when_a_newer_round_has_none(fresh_pilot):
+    ws = fresh_pilot
+    at = ws.page("compare.py", ws.lead).run()
+    assert not at.exception
+    assert at.selectbox(key="cmp_after").value == ws.after.id
+    assert at.selectbox(key="cmp_before").value == ws.before.id
+    assert not at.error and not at.warning
+    assert at.selectbox(key="cmp_after").options[-1].startswith("Pilot adaptive")
+
+
+def test_a_chosen_round_without_answers_says_so_not_the_rule_id_hint(fresh_pilot):
+    ws = fresh_pilot
+    at = ws.page("compare.py", ws.lead).run()
+    at = at.selectbox(key="cmp_after").set_value(ws.fresh.id).run()
+    assert not at.exception
+    assert not at.error
+    assert [w.value for w in at.warning] == [
+        escape_markdown(
+            "round 'Pilot adaptive' has no answers yet: compare it once annotators have answered its items"
+        )
+    ]
+    assert "rule ids must stay the same" not in texts(at)

@@ -49,6 +49,10 @@ def _label(round_id):
     return f"{by_id[round_id].name} · {by_id[round_id].guideline_ref}"
 
 
+# Rounds with answers first (a round created a minute ago has none): the default is the newest pair
+# of answered rounds, the rest stay offered after them.
+answered = state.analysable_rounds()
+pairs = versions.answered_first(pairs, answered)
 cols = st.columns(2)
 afters = list(dict.fromkeys(after for _, after in pairs))
 after_id = cols[1].selectbox("After (newer version)", afters, index=0, format_func=_label, key="cmp_after")
@@ -56,6 +60,13 @@ befores = [before for before, after in pairs if after == after_id]
 before_id = cols[0].selectbox(
     "Before (older version)", befores, index=0, format_func=_label, key="cmp_before"
 )
+for chosen in (before_id, after_id):
+    if chosen not in answered:
+        st.warning(
+            escape_markdown(service.unanswered_reason(state.get_engine(), chosen)),
+            icon=":material/hourglass_empty:",
+        )
+        st.stop()
 try:
     before_marker = state.latest_response_marker(before_id)
     after_marker = state.latest_response_marker(after_id)
