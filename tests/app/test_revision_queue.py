@@ -240,3 +240,23 @@ def test_the_queue_ranks_from_the_dashboards_shared_analysis(ws, monkeypatch):
     at.selectbox(key="rq_rule").set_value(table.index[1]).run()
     assert not at.exception
     assert runs == {"analyse_round": 2, "revision_queue": 2}
+
+
+def _display(element):
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(element.proto.arrow_data.styler.display_values).read_all().to_pandas()
+
+
+def test_the_queue_table_and_the_card_show_one_number_format_and_no_none(ws):
+    at = _open(ws, ws.lead)
+    table = next(d for d in at.dataframe if "score" in d.value.columns)
+    shown = _display(table).set_axis(list(table.value.columns), axis=1)
+    values = table.value
+    missing = values["estimate"].isna()
+    assert missing.any()  # the demo has a rule without agreement
+    assert set(shown.loc[missing.to_numpy(), "estimate"]) == {"–"}
+    assert "None" not in shown.astype(str).to_numpy()
+    card = next(m for m in at.metric if m.label == "Score")  # the card of the first rule, chosen by default
+    assert shown["score"].iloc[0] == card.value
+    assert card.value.count(".") == 1 and len(card.value.split(".")[1]) == 2

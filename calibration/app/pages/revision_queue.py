@@ -9,7 +9,7 @@ from calibration.ambiguity.draft import draft_edge_case, newest_base, save_draft
 from calibration.ambiguity.queue import separation_text
 from calibration.ambiguity.signals import number_text
 from calibration.app import state
-from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis, round_queue
+from calibration.app.widgets.analysis_round import pick_round, round_analysis, round_queue, shown_statistics
 from calibration.app.widgets.box_view import show_images_with_boxes
 from calibration.app.widgets.guideline_view import show_example_image
 from calibration.app.widgets.text import escape_markdown
@@ -51,7 +51,7 @@ if "statistic" in ranked:
 if "flags" in ranked:  # names in the cells, codes in the column's tooltip
     ranked["flags"] = [", ".join(flag_name(str(code)) for code in e.flags) for e in queue.rules]
 st.dataframe(
-    format_statistics(ranked),
+    shown_statistics(ranked),
     key="rq_table",
     width="stretch",
     column_config={
@@ -71,7 +71,7 @@ with st.container(border=True):
     st.subheader(f"{entry.rank}. {escape_markdown(entry.rule_id)}")
     st.text(entry.suggestion)
     cols = st.columns(3)
-    cols[0].metric("Score", number_text(entry.score, 1))
+    cols[0].metric("Score", number_text(entry.score, 2))
     estimate = entry.agreement.estimate
     cols[1].metric(
         statistic_name(entry.agreement.statistic),
@@ -116,7 +116,7 @@ with st.container(border=True):
                 for w in entry.worst_items
             ]
         ).set_index("item_id")
-        st.dataframe(format_statistics(worst), key="rq_worst", width="stretch")
+        st.dataframe(shown_statistics(worst), key="rq_worst", width="stretch")
         if guideline.task.type == "boxes":  # the worst images, drawn with every annotator's boxes
             show_images_with_boxes(round_, data, [w["item_id"] for w in entry.worst_items][:4])
 
@@ -131,7 +131,7 @@ with st.expander("Hardest items and gold suspects"):
             lambda d: ", ".join(f"{a} ×{n}" for a, n in d.items())
         )
         items["comments"] = items["comments"].map(" | ".join)
-        st.dataframe(format_statistics(items), key="rq_items", width="stretch")
+        st.dataframe(shown_statistics(items), key="rq_items", width="stretch")
 
 # ----------------------------------------------------------------- draft an edge case
 st.subheader("Turn an item into an edge case")

@@ -234,6 +234,12 @@ def chart_event(key: str, returned: Any) -> Any:
     return st.session_state.get(key)
 
 
+def shown_statistics(frame: pd.DataFrame, digits: int = 2) -> Any:
+    """`format_statistics` as st.dataframe shows it: `digits` decimals everywhere (the same figure a card
+    shows with ``number_text(value, digits)``) and a missing value as "–", not "None"."""
+    return format_statistics(frame, digits).style.format(na_rep="–", precision=digits)
+
+
 def format_statistics(frame: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """Round float columns for display (NaN shown as empty by st.dataframe)."""
     out = frame.copy()
