@@ -69,7 +69,7 @@ def test_deleting_a_round_needs_its_name_and_removes_its_answers(app_engine, app
     assert service.list_rounds(app_engine, include_archived=True) == []
     counts = service.counts(app_engine)
     assert counts["responses"] == counts["attempts"] == counts["assignments"] == 0
-    assert unescape(at.success[0].value) == "Quiz round is deleted with 1 answers."
+    assert unescape(at.success[0].value) == "Quiz round is deleted with 1 answer."
     assert [e.entity for e in service.audit_log(app_engine) if e.action == "delete_round"] == [
         "round:Quiz round"
     ]

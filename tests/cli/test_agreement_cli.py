@@ -113,7 +113,7 @@ def write(tmp_path: Path, text: str, name: str = "r.csv") -> Path:
         (
             "item_id,annotator,answer\ni1,x,A\n",
             "r.csv: row 1: the responses file needs the column(s) annotator_id; found item_id, annotator, answer "
-            "(hint: did you mean 'annotator'?)",
+            "(hint: rename 'annotator' to 'annotator_id')",
         ),
         (
             'item_id,annotator_id,answer\ni1,x,A\ni1,y,B\ni2,x,A\ni2,y,["A"]\n',
@@ -122,7 +122,7 @@ def write(tmp_path: Path, text: str, name: str = "r.csv") -> Path:
         ),
         (
             "item_id,annotator_id,answer\ni1,x,A\ni1,y,B\ni2,x,A\n",
-            "r.csv: row 4: item_id: item 'i2' has one answer only (1 such items); agreement needs two or more "
+            "r.csv: row 4: item_id: item 'i2' has one answer only (1 such item); agreement needs two or more "
             "annotators per item (hint: remove the item, or pass --allow-single-answers to keep such items "
             "(they count for label prevalence, not for agreement))",
         ),

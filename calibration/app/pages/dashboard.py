@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -47,6 +48,12 @@ guideline = analysis.guideline
 figures = analysis.figures()
 
 
+def header_width(label: str) -> int:
+    """Pixels a grid column needs to show `label` whole in its header (about 8 px a character, plus the
+    sort and menu icons), at least the 75 px of a "small" column."""
+    return max(75, 8 * len(label) + 28)
+
+
 def show_items(frame: pd.DataFrame, key: str) -> None:
     """Items side by side: gold, agreement and each annotator's answer first; item text and comments last
     in narrow columns (the full text shows on hover), so the answers stay visible without scrolling."""
@@ -77,8 +84,12 @@ def show_items(frame: pd.DataFrame, key: str) -> None:
             ),
             "text": st.column_config.TextColumn("text", width="medium"),
             "comments": st.column_config.TextColumn("comments", width="medium"),
-            # one narrow column per annotator, so several fit at 1280 px (the full answer on hover)
-            **{name: st.column_config.TextColumn(str(name), width="small") for name in annotators},
+            # one narrow column per annotator, so several fit at 1280 px (the full answer on hover), just
+            # wide enough for the annotator's name: "Amara (demo)" was cut to "Amara (dem"
+            **{
+                name: st.column_config.TextColumn(str(name), width=header_width(str(name)))
+                for name in annotators
+            },
         },
     )
 
@@ -112,7 +123,13 @@ RULE_COLUMNS = (
     "fleiss_kappa", "cohen_kappa_mean_low", "cohen_kappa_mean_high", "gwet_ac1_low", "gwet_ac1_high",
     "gold_kappa", "n_annotators", "n_annotations",
 )  # fmt: skip
-number = st.column_config.NumberColumn
+
+
+def number(label: str, **config: Any) -> Any:
+    """A narrow number column: the Rule column is pinned and AC1 shows without scrolling at 1280 px."""
+    return st.column_config.NumberColumn(label, width=config.pop("width", "small"), **config)
+
+
 st.dataframe(
     # a statistic a rule has too few items for reads "–" (as in the adaptive pilot's table), not None
     format_statistics(shown).style.format(na_rep="–", precision=2),
@@ -121,28 +138,32 @@ st.dataframe(
     # a statistic this task type does not have (kappa and AC1 for boxes) is left out, not shown as None
     column_order=[c for c in RULE_COLUMNS if c in ("title", "flags") or shown[c].notna().any()],
     column_config={
-        "_index": st.column_config.TextColumn("Rule"),
+        "_index": st.column_config.TextColumn("Rule", pinned=True),
         "title": st.column_config.TextColumn("title", width="medium"),
         "n_items": number("items"),
-        "krippendorff_alpha": number("Krippendorff's alpha", help="`krippendorff_alpha`"),
-        "krippendorff_alpha_low": number("alpha 95% low", help="`krippendorff_alpha_low`"),
-        "krippendorff_alpha_high": number("alpha 95% high", help="`krippendorff_alpha_high`"),
+        "krippendorff_alpha": number("alpha", help="Krippendorff's alpha (`krippendorff_alpha`)"),
+        "krippendorff_alpha_low": number(
+            "α low", help="alpha, 95% interval low end (`krippendorff_alpha_low`)"
+        ),
+        "krippendorff_alpha_high": number(
+            "α high", help="alpha, 95% interval high end (`krippendorff_alpha_high`)"
+        ),
         "cohen_kappa_mean": number(
-            "Cohen's kappa", help="Cohen's kappa, mean over annotator pairs (`cohen_kappa_mean`)"
+            "kappa", help="Cohen's kappa, mean over annotator pairs (`cohen_kappa_mean`)"
         ),
-        "gwet_ac1": number("Gwet's AC1", help="Robust when one label dominates (`gwet_ac1`)"),
+        "gwet_ac1": number("AC1", help="Gwet's AC1: robust when one label dominates (`gwet_ac1`)"),
         "percent_agreement": number(
-            "percent agreement", help="Share of agreeing answer pairs (`percent_agreement`)"
+            "agree", help="Percent agreement: share of agreeing answer pairs (`percent_agreement`)"
         ),
-        "fleiss_kappa": number("Fleiss' kappa", help="`fleiss_kappa`"),
+        "fleiss_kappa": number("Fleiss", help="Fleiss' kappa (`fleiss_kappa`)"),
         "gold_accuracy": number(
-            "box F1 vs gold" if guideline.task.type == "boxes" else "accuracy vs gold",
+            "box F1" if guideline.task.type == "boxes" else "gold acc.",
             help="Mean box F1 of the answers against the gold boxes, matched at the task's IoU with the "
             "same label, as a quiz scores them (`gold_accuracy`)"
             if guideline.task.type == "boxes"
-            else "`gold_accuracy`",
+            else "Accuracy against the gold answers (`gold_accuracy`)",
         ),
-        "gold_kappa": number("kappa vs gold", help="`gold_kappa`"),
+        "gold_kappa": number("gold κ", help="Cohen's kappa against the gold answers (`gold_kappa`)"),
         "flags": st.column_config.TextColumn(
             "flags",
             width="medium",

@@ -124,11 +124,11 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
             persist_state="page",
         )
         adaptive = right.checkbox(
-            "Adaptive: hand items to the rules still undecided against the target",
+            "Adaptive pilot",
             key="rounds_adaptive",
             persist_state="page",
-            help="Decided rules get no more items; a random control slice keeps an unbiased estimate. "
-            "Annotators per item default to 2.",
+            help="Hand items to the rules still undecided against the target: decided rules get no more "
+            "items; a random control slice keeps an unbiased estimate. Annotators per item default to 2.",
         )
         if adaptive:
             right.number_input(

@@ -69,7 +69,15 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
-    column_config={"since": st.column_config.DatetimeColumn("since", format="YYYY-MM-DD")},
+    # an email shows whole at 1280 px: wide email, narrow role/status/date
+    column_config={
+        "name": st.column_config.TextColumn("name", width="medium"),
+        "email": st.column_config.TextColumn("email", width="large"),
+        "role": st.column_config.TextColumn("role", width="small"),
+        "status": st.column_config.TextColumn("status", width="small"),
+        "password": st.column_config.TextColumn("password", width="medium"),
+        "since": st.column_config.DatetimeColumn("since", format="YYYY-MM-DD", width="small"),
+    },
 )
 
 # ----------------------------------------------------------------- add or invite

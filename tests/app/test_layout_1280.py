@@ -1,0 +1,78 @@
+"""Tables and labels that a tester saw cut off in a 1280x800 window, checked through their column config.
+
+AppTest cannot measure the browser's canvas grid, so these assert what decides the widths: a short
+checkbox label with the rest in its help, a pinned Rule column with narrow statistics (AC1 in view),
+annotator columns wide enough for "Amara (demo)", and a wide email column on the Users page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.app.app_helpers import new_app, page
+from tests.app.lead_pages_support import make_workspace
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        workspace = make_workspace(tmp_path_factory.mktemp("layout"), monkeypatch)
+        load_demo_workspace(workspace.engine, actor=workspace.lead)
+        workspace.round = service.get_round(workspace.engine, demo_round_name("1.0.0"))
+        yield workspace
+        workspace.engine.dispose()
+
+
+def _config(element) -> dict:
+    return json.loads(element.proto.columns)
+
+
+def test_the_adaptive_checkbox_has_a_short_label_and_says_the_rest_in_its_help(ws):
+    at = ws.page("rounds.py", ws.lead).run()
+    at.segmented_control(key="rounds_kind").set_value("pilot").run()
+    box = at.checkbox(key="rounds_adaptive")
+    assert box.label == "Adaptive pilot"
+    assert "rules still undecided against the target" in box.help
+
+
+def test_the_dashboard_rule_table_pins_the_rule_and_keeps_statistics_narrow(ws):
+    at = ws.page("dashboard.py", ws.lead).run()
+    at.selectbox(key="dash_round").set_value(ws.round.id).run()
+    assert not at.exception
+    (rules,) = [d for d in at.dataframe if "gwet_ac1" in d.value.columns]
+    config = _config(rules)
+    assert config["_index"]["pinned"] is True
+    assert config["_index"]["label"] == "Rule"
+    for column in ("n_items", "krippendorff_alpha", "krippendorff_alpha_low", "cohen_kappa_mean", "gwet_ac1"):
+        assert config[column]["width"] == "small", column
+        assert len(config[column]["label"]) <= 10, config[column]["label"]
+    assert "Gwet's AC1" in config["gwet_ac1"]["help"]
+
+
+def test_the_dashboard_items_table_gives_annotator_columns_room(ws):
+    at = ws.page("dashboard.py", ws.lead).run()
+    at.selectbox(key="dash_round").set_value(ws.round.id).run()
+    tables = [
+        d for d in at.dataframe if "gold" in d.value.columns and any("(demo)" in c for c in d.value.columns)
+    ]
+    assert tables
+    config = _config(tables[0])
+    names = [c for c in tables[0].value.columns if "(demo)" in c]
+    assert names
+    for name in names:
+        assert isinstance(config[name]["width"], int) and config[name]["width"] >= 8 * len(name), name
+
+
+def test_the_users_table_shows_an_email_whole(ws):
+    at = new_app(ws.lead).run()
+    at.switch_page(page("users.py")).run()
+    assert not at.exception
+    (people,) = [d for d in at.dataframe if "email" in d.value.columns]
+    config = _config(people)
+    assert config["email"]["width"] == "large"
+    assert config["role"]["width"] == "small"
