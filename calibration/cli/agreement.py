@@ -316,7 +316,7 @@ def render_boxes(report: AgreementReport) -> str:
     assert isinstance(overall, BoxBlock)
     head = (
         f"Box agreement on {counted(overall.n_annotations, 'answer')} "
-        f"({counted(overall.n_boxes or 0, 'box', 'boxes')}) by {counted(overall.n_annotators, 'annotator')} on "
+        f"({counted(overall.n_boxes, 'box', 'boxes')}) by {counted(overall.n_annotators or 0, 'annotator')} on "
         f"{counted(overall.n_items, 'image')} ({report.n_bootstrap} bootstrap "
         f"resamples, seed {report.seed})\n"
         "alpha = Krippendorff's alpha with distance 1 - IoU over matched boxes (unmatched boxes against an "
