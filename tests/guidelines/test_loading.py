@@ -27,7 +27,10 @@ BROKEN = Path(__file__).parent / "fixtures" / "broken"
 
 # One fixture per check: every problem the loader must report, exactly, as `line:column: field: message`.
 EXPECTED: dict[str, list[str]] = {
-    "yaml_syntax.yaml": ["5:10: YAML syntax error: mapping values are not allowed here"],
+    "yaml_syntax.yaml": [
+        "5:10: YAML syntax error: mapping values are not allowed here (hint: check the indentation and the "
+        "quotes on this line and the one above; quote a text with ': ' or '#')"
+    ],
     "duplicate_key.yaml": [
         "9:1: title: duplicate key 'title' (first defined at line 4) "
         "(hint: remove one of them; YAML would silently keep only the last)",
