@@ -41,6 +41,7 @@ from calibration.agreement.results import jsonable
 from calibration.answers import suggest
 from calibration.errors import DataError
 from calibration.responses import ANNOTATOR, ANNOTATOR_KIND, ANSWER, ITEM, RULE, gold_series, item_rules_frame
+from calibration.wording import counted
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -224,7 +225,7 @@ def certify_model(
     scored = answers[answers[ITEM].isin(gold.index)]
     if scored.empty:
         raise DataError(
-            f"none of {name}'s {len(answers)} answers is on an item of {guideline.ref}'s bank with gold",
+            f"none of {name}'s {counted(len(answers), 'answer')} is on an item of {guideline.ref}'s bank with gold",
             hint="certify-model scores answers on the bank items (item_id as in the guideline)",
         )
     policy = guideline.calibration

@@ -113,7 +113,7 @@ def test_choose_model_names_the_candidates_and_suggests() -> None:
 def test_answers_off_the_bank_are_refused_with_a_hint() -> None:
     off = responses_frame([{"item_id": "x-1", "annotator_id": "m", "answer": "INDEMNIFICATION"}])
     with pytest.raises(
-        DataError, match=r"none of m's 1 answers is on an item of contract-clauses@1\.1\.0's bank"
+        DataError, match=r"none of m's 1 answer is on an item of contract-clauses@1\.1\.0's bank"
     ):
         certify_model(off, CLAUSES)
 

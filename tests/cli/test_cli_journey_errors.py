@@ -91,3 +91,17 @@ def test_report_accepts_markdown_as_well_as_md(demo_store, capsys) -> None:
     assert main([*args, "md"]) == 0
     assert capsys.readouterr().out == markdown
     assert "## Revision queue" in markdown
+
+
+def test_counts_of_one_are_singular(capsys, tmp_path: Path) -> None:
+    from calibration.wording import counted
+
+    assert [counted(1, "annotator"), counted(24, "annotator"), counted(2, "box", "boxes")] == [
+        "1 annotator",
+        "24 annotators",
+        "2 boxes",
+    ]
+    one = tmp_path / "one.csv"
+    one.write_text("item_id,annotator_id,answer\ni1,a1,X\ni1,a2,Y\n")
+    assert main(["agreement", str(one), "--bootstrap", "0"]) == 0
+    assert capsys.readouterr().out.startswith("Agreement on 2 answers by 2 annotators on 1 item (")
