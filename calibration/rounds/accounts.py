@@ -125,7 +125,9 @@ def refuse_name_like_an_email(session: Session, name: str, field: str, email: st
             location=Location(field=field),
             hint="choose a name that is not an email address",
         )
-    if email is not None and (repo.name_taken(session, email.strip()) or repo.names_like(session, email.strip())):
+    if email is not None and (
+        repo.name_taken(session, email.strip()) or repo.names_like(session, email.strip())
+    ):
         raise ConflictError(
             f"the email {email.strip()} is the name of another account",
             location=Location(field="email"),

@@ -193,7 +193,9 @@ def test_a_notice_code_the_app_does_not_know_shows_nothing(app_engine, app_lead,
 
 def test_a_single_sign_on_user_without_a_password_is_not_offered_one(app_engine, app_lead):
     """SSO proves who they are; a local password would be a way in the provider cannot revoke."""
-    sam = service.create_user(app_engine, "Sam Sso", role="annotator", email="sam@example.org", actor=app_lead)
+    sam = service.create_user(
+        app_engine, "Sam Sso", role="annotator", email="sam@example.org", actor=app_lead
+    )
     at = new_app()
     at.secrets["auth"] = {
         "redirect_uri": "http://localhost:8501/oauth2callback",

@@ -122,7 +122,10 @@ def test_the_dry_run_names_the_annotators_matched_only_ignoring_case(pilot: Any)
     service.create_user(engine, "zoe", role="annotator", actor=lead)
     csv = b"item_id,annotator_id,answer\ni01,ann example,POS\ni02,zoe,NEG\ni01,new one,POS\n"
     report = importing.import_file(engine, "csv", csv, "tool.csv", "tiny@1.0.0", actor=lead, dry_run=True)
-    assert report.notes == ["annotator 'ann example' is the existing account 'Ann Example' (names match ignoring case)"]
-    assert "note: annotator 'ann example' is the existing account 'Ann Example' (names match ignoring case)" in (
-        report.lines()
+    assert report.notes == [
+        "annotator 'ann example' is the existing account 'Ann Example' (names match ignoring case)"
+    ]
+    assert (
+        "note: annotator 'ann example' is the existing account 'Ann Example' (names match ignoring case)"
+        in (report.lines())
     )
