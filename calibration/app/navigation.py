@@ -118,7 +118,8 @@ def path_after_sign_in(url_path: str, query: Mapping[str, str], role: str) -> st
     target = next((page for page in PAGES if page.url_path == url_path), None)
     if target is None or role not in target.roles or not target.exists():
         return ""
-    kept = urlencode({key: value for key, value in query.items() if key != "invite"})
+    # never a confirmation from the URL (``notice=password-changed`` would show a false one)
+    kept = urlencode({key: value for key, value in query.items() if key not in ("invite", "notice")})
     return target.url_path + (f"?{kept}" if kept else "")
 
 

@@ -125,16 +125,14 @@ def refuse_name_like_an_email(session: Session, name: str, field: str, email: st
             location=Location(field=field),
             hint="choose a name that is not an email address",
         )
-    if email is not None:
-        taken = (
-            select(func.count()).select_from(t.User).where(func.lower(t.User.name) == email.strip().lower())
+    if email is not None and (
+        repo.name_taken(session, email.strip()) or repo.names_like(session, email.strip())
+    ):
+        raise ConflictError(
+            f"the email {email.strip()} is the name of another account",
+            location=Location(field="email"),
+            hint="use another email, or ask a lead",
         )
-        if session.scalar(taken):
-            raise ConflictError(
-                f"the email {email.strip()} is the name of another account",
-                location=Location(field="email"),
-                hint="use another email, or ask a lead",
-            )
 
 
 def get_user(engine: Engine, user_id: int) -> User | None:
@@ -226,7 +224,7 @@ def _check_sign_in(
         since = moment - auth.FAILURE_WINDOW
         row = repo.find_user(session, user_id=user_id, login=login)
         login_key = str(login or f"#{user_id}")
-        account = f"user:{row.id}" if row is not None else f"login:{login_key.strip().lower()}"
+        account = f"user:{row.id}" if row is not None else f"login:{repo.fold(login_key)}"
         budgets: list[tuple[str, dict[str, str], int]] = [("account", {"login": account}, auth.MAX_FAILURES)]
         if client_key is not None:
             budgets.append(("client", {"client": client_key}, auth.CLIENT_MAX_FAILURES))
@@ -450,29 +448,36 @@ def set_first_password(engine: Engine, user: User | int, password: str) -> User:
 
     Raises:
         AuthError: the password breaks a rule (field ``new_password``). NotFoundError: unknown user.
-        ConflictError: the user has a password already (change it giving the current one).
+        ConflictError: the user has a password already (change it giving the current one); the
+        account changed since `user` was read (a password set meanwhile, sessions revoked,
+        deactivated).
     """
     user_id = user.id if isinstance(user, User) else user
     with session_scope(engine, read_only=True) as session:
         row = _user_row(session, user_id)
         name, email, has_password = row.name, row.email, row.password_hash is not None
+        checked = user if isinstance(user, User) else repo.user_of(row)
     if has_password:
         raise ConflictError(
             f"{name} has a password already", hint="change it on the Account page, giving the current one"
         )
     check_own_password(password, name=name, email=email)
-    hashed = auth.hash_password(password)  # outside the write transaction (argon2 is slow)
-    with session_scope(engine) as session:
-        row = _user_row(session, user_id)
-        if row.password_hash is not None:  # set meanwhile (another tab, a lead)
-            raise ConflictError(
-                f"{name} has a password already", hint="sign in with it, or ask a lead to reset it"
-            )
-        row.password_hash = hashed
-        row.must_change_password = False
-        _bump_session_version(row)  # every other session ends (a copied invitation cookie too)
-        repo.audit(session, row.id, "set_first_password", f"user:{row.name}")
-        return repo.user_of(row)
+    # as the caller's session knew the user: no password, the same sessions, not deactivated
+    return _store_own_password(
+        engine,
+        user_id,
+        password,
+        "set_first_password",
+        unchanged=lambda row: (
+            row.password_hash is None
+            and row.session_version == checked.session_version
+            and row.deactivated_at is None
+        ),
+        conflict=ConflictError(
+            f"{name}'s account changed meanwhile (a password set, sessions ended, or deactivated)",
+            hint="sign in again and retry",
+        ),
+    )
 
 
 def replace_temporary_password(engine: Engine, user: User | int, password: str) -> User:

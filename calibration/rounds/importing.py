@@ -45,6 +45,7 @@ from calibration.rounds._common import (
     new_user,
     retrying,
     round_item_ids,
+    session_scope,
     version_row,
 )
 from calibration.rounds.publishing import get_guideline
@@ -70,6 +71,7 @@ class ImportReport:
         round_name: the round's name (the one it would get on a dry run).
         dry_run: nothing was written.
         left_out: items left out of the round because no rule matched them (with their answers).
+        notes: what the lead should confirm, e.g. annotators matched to an account only ignoring case.
     """
 
     result: ImportResult
@@ -77,6 +79,7 @@ class ImportReport:
     round_name: str
     dry_run: bool
     left_out: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able summary (the CLI's --json)."""
@@ -123,6 +126,7 @@ class ImportReport:
             if len(self.result.skipped) > 20:
                 out.append(f"  ... and {len(self.result.skipped) - 20} more")
         out += [f"warning: {w}" for w in summary["warnings"]]
+        out += [f"note: {n}" for n in self.notes]
         return out
 
 
@@ -187,7 +191,8 @@ def import_file(
     # before the dry run's report: a check would otherwise promise an import that is refused
     _refuse_case_twins(sorted({str(a) for a in result.responses["annotator_id"]}), filename)
     if dry_run:
-        return ImportReport(result, None, name, True, left_out)
+        notes = [] if engine is None else _check_accounts(engine, result.responses, filename)
+        return ImportReport(result, None, name, True, left_out, notes)
     if engine is None:
         raise CalibrationError("an import that writes needs the store")
     kept = result.responses[~result.responses["item_id"].isin(left_out)]
@@ -463,11 +468,13 @@ def _store_answers(
     Raises:
         DataError: two annotators of the file differ only by case.
         ConflictError: a model's name is a person's (or the reverse); an annotator already has
-        answers in the round; a name matches several accounts but for case.
+        answers in the round; a name matches several accounts but for case; a name is a lead's or
+        an author's account, or a deactivated one.
     """
     names = sorted(by_annotator)
     _refuse_case_twins(names, source)
     existing = _accounts_of(session, names)
+    _refuse_non_annotators(existing, source)
     kinds = {name: _kind_of(by_annotator[name]) for name in names}
     for name in names:
         if name in existing and existing[name].kind != kinds[name]:
@@ -530,7 +537,7 @@ def _refuse_case_twins(names: Sequence[str], source: str | None) -> None:
     """
     seen: dict[str, str] = {}
     for name in names:
-        twin = seen.setdefault(name.lower(), name)
+        twin = seen.setdefault(repo.fold(name), name)
         if twin != name:
             raise DataError(
                 f"annotators {twin!r} and {name!r} differ only by case",
@@ -549,7 +556,7 @@ def _accounts_of(session: Session, names: Sequence[str]) -> dict[str, t.User]:
     found = repo.users_by_names_any_case(session, names)
     accounts: dict[str, t.User] = {}
     for name in names:
-        candidates = found.get(name.lower(), [])
+        candidates = found.get(repo.fold(name), [])
         exact = [row for row in candidates if row.name == name]
         if exact or len(candidates) == 1:
             accounts[name] = (exact or candidates)[0]
@@ -560,6 +567,43 @@ def _accounts_of(session: Session, names: Sequence[str]) -> dict[str, t.User]:
                 hint="use the exact name of one of those accounts in the file",
             )
     return accounts
+
+
+def _refuse_non_annotators(accounts: Mapping[str, t.User], source: str | None) -> None:
+    """Refuse to attach answers to an account that is not an active annotator (a lead, an author).
+
+    Raises:
+        ConflictError: naming the file's annotator, the account and its role.
+    """
+    for name, row in sorted(accounts.items()):
+        what = "deactivated" if row.deactivated_at is not None else row.role
+        if row.role != "annotator" or row.deactivated_at is not None:
+            account = repr(row.name) if row.name == name else f"{row.name!r} (ignoring case)"
+            raise ConflictError(
+                f"annotator {name!r} is the {what} account {account}; answers go to annotators only",
+                location=Location(path=source, field="annotator_id"),
+                hint="rename the annotator in the file",
+            )
+
+
+def _check_accounts(engine: Engine, responses: pd.DataFrame, source: str | None) -> list[str]:
+    """A dry run's check of the file's annotators against the store's accounts, as the import does.
+
+    Returns:
+        Notes naming the annotators matched to an account only ignoring case, for the lead to confirm.
+
+    Raises:
+        ConflictError: as `_store_answers` (case twins of accounts, a lead's or author's account).
+    """
+    names = sorted({str(a) for a in responses["annotator_id"]})
+    with session_scope(engine, read_only=True) as session:
+        accounts = _accounts_of(session, names)
+        _refuse_non_annotators(accounts, source)
+        return [
+            f"annotator {name!r} is the existing account {row.name!r} (names match ignoring case)"
+            for name, row in sorted(accounts.items())
+            if row.name != name
+        ]
 
 
 def _kind_of(answers: Mapping[str, Mapping[str, Any]]) -> str:

@@ -297,39 +297,69 @@ def response_of(row: t.Response, created: bool = True) -> Response:
 # --------------------------------------------------------------------------- users
 
 
+def fold(text: str) -> str:
+    """`text` for case-insensitive comparison of names and emails (``"Élodie"`` and ``"élodie"``).
+
+    Python's ``casefold``, never the database's ``lower``: SQLite's folds ASCII letters only and
+    PostgreSQL's depends on the collation, so a match must not depend on the store.
+    """
+    return text.strip().casefold()
+
+
+def _folded_ids(session: Session, column: Any, key: str) -> list[int]:
+    """The ids of the users whose `column` (name or email) folds to `key`, oldest first.
+
+    Reads (id, value) of every account: bounded by the number of accounts, and only on the paths that
+    found no exact match.
+    """
+    rows = session.execute(select(t.User.id, column).where(column.is_not(None)).order_by(t.User.id))
+    return [user_id for user_id, value in rows if fold(value) == key]
+
+
 def find_user(session: Session, *, user_id: int | None = None, login: str | None = None) -> t.User | None:
-    """A user by id, or by login (email, case-insensitive, or name: exact, else case-insensitive)."""
+    """A user by id, or by login (email, exact else ignoring case; or name: exact, else ignoring case
+    when it names one user only). Case is ignored as `fold` does, the same on every store."""
     if user_id is not None:
         return session.get(t.User, user_id)
     if login is None:
         return None
-    row = session.scalar(select(t.User).where(func.lower(t.User.email) == login.strip().lower()))
-    row = row or session.scalar(select(t.User).where(t.User.name == login.strip()))
-    if row is None:  # the name case-insensitively, when it names one user only
-        rows = session.scalars(
-            select(t.User).where(func.lower(t.User.name) == login.strip().lower()).limit(2)
-        ).all()
-        row = rows[0] if len(rows) == 1 else None
+    login = login.strip()
+    key = fold(login)
+    row = session.scalar(select(t.User).where(t.User.email == login))
+    if row is None and "@" in login:  # every email holds an "@" (`new_user`)
+        ids = _folded_ids(session, t.User.email, key)
+        row = session.get(t.User, ids[0]) if ids else None
+    row = row or session.scalar(select(t.User).where(t.User.name == login))
+    if row is None:  # the name ignoring case, when it names one user only
+        ids = _folded_ids(session, t.User.name, key)
+        row = session.get(t.User, ids[0]) if len(ids) == 1 else None
     return row
 
 
 def names_like(session: Session, name: str) -> list[str]:
-    """The existing user names equal to `name` but for case (not `name` itself)."""
-    query = select(t.User.name).where(func.lower(t.User.name) == name.lower(), t.User.name != name)
-    return list(session.scalars(query.order_by(t.User.name)))
+    """The existing user names equal to `name` but for case (as `fold` compares; not `name` itself)."""
+    key = fold(name)
+    rows = session.execute(select(t.User.name).where(t.User.name != name).order_by(t.User.name))
+    return [value for (value,) in rows if fold(value) == key]
 
 
 def users_by_names_any_case(session: Session, names: Sequence[str]) -> dict[str, list[t.User]]:
-    """The users whose name is one of `names` but for case, by lower-cased name, oldest first.
+    """The users whose name is one of `names` but for case, by folded name (`fold`), oldest first.
 
-    Compares as `find_user` does (the database's ``lower``), so a match here is a match at sign-in.
+    Compares as `find_user` does, so a match here is a match at sign-in. Reads (id, name) of every
+    account once (bounded by the number of accounts), then the matched rows.
     """
-    lowered = sorted({name.lower() for name in names})
+    wanted = {fold(name) for name in names}
+    ids: dict[int, str] = {}
+    for user_id, value in session.execute(select(t.User.id, t.User.name)):
+        if fold(value) in wanted:
+            ids[user_id] = fold(value)
     found: dict[str, list[t.User]] = {}
-    for start in range(0, len(lowered), 500):  # bounded IN lists
-        query = select(t.User).where(func.lower(t.User.name).in_(lowered[start : start + 500]))
-        for row in session.scalars(query.order_by(t.User.id)):
-            found.setdefault(row.name.lower(), []).append(row)
+    chosen = sorted(ids)
+    for start in range(0, len(chosen), 500):  # bounded IN lists
+        query = select(t.User).where(t.User.id.in_(chosen[start : start + 500])).order_by(t.User.id)
+        for row in session.scalars(query):
+            found.setdefault(ids[row.id], []).append(row)
     return found
 
 
@@ -350,8 +380,10 @@ def name_taken(session: Session, name: str) -> bool:
 
 
 def email_taken(session: Session, email: str) -> bool:
-    query = select(func.count()).select_from(t.User).where(func.lower(t.User.email) == email.lower())
-    return (session.scalar(query) or 0) > 0
+    """Whether an account has `email`, ignoring case as `find_user` does."""
+    if "@" not in email:  # every email holds one (`new_user`): no need to read them
+        return False
+    return bool(_folded_ids(session, t.User.email, fold(email)))
 
 
 SIGN_IN_LOCK = 72711960  # PostgreSQL advisory lock key: sign-in reservations one at a time

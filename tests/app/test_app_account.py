@@ -189,3 +189,27 @@ def test_a_notice_code_the_app_does_not_know_shows_nothing(app_engine, app_lead,
     at = new_app(app_lead, query={"notice": code}).run()
     assert not at.exception and not at.success
     assert code not in texts(at) and "notice" not in at.query_params
+
+
+def test_a_single_sign_on_user_without_a_password_is_not_offered_one(app_engine, app_lead):
+    """SSO proves who they are; a local password would be a way in the provider cannot revoke."""
+    sam = service.create_user(
+        app_engine, "Sam Sso", role="annotator", email="sam@example.org", actor=app_lead
+    )
+    at = new_app()
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "sso-cookie-secret",
+        "client_id": "calibration",
+        "client_secret": "secret",
+        "server_metadata_url": "http://localhost:8610/.well-known/openid-configuration",
+    }
+    at.user = {"is_logged_in": True, "email": "sam@example.org", "name": "Sam"}
+    at.run()
+    at.switch_page(page("account.py")).run()
+    assert not at.exception and at.title[0].value == "Account"
+    shown = texts(at)
+    assert "You sign in with single sign-on: no password is needed here." in shown
+    assert "invitation link" not in shown
+    assert not at.get("form") and not [b for b in at.button if b.key == "account_first_submit"]
+    assert not service.get_user(app_engine, sam.id).has_password

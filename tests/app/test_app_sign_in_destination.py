@@ -34,3 +34,9 @@ def test_anything_else_lands_on_home(url_path, role):
 def test_the_destination_is_accepted_by_the_handoff():
     token = auth.issue_handoff(1, path_after_sign_in("quiz", {"round": "//evil.example"}, "lead"))
     assert auth.redeem_handoff(token)[1] == "quiz?round=%2F%2Fevil.example"
+
+
+def test_a_confirmation_in_the_opened_url_is_not_carried_past_the_sign_in():
+    """``/account?notice=password-changed`` opened signed out must not confirm a change after sign-in."""
+    query = {"notice": "password-changed", "round": "3", "invite": "token"}
+    assert path_after_sign_in("account", query, "annotator") == "account?round=3"

@@ -151,3 +151,19 @@ def test_an_invitation_only_annotator_sets_a_first_password_and_signs_in_with_it
     with pytest.raises(ConflictError, match="Ola Nordmann has a password already"):
         service.set_first_password(engine, ola, "another passphrase")
     assert service.authenticate(engine, "ola nordmann", OWN).id == ola.id
+
+
+def test_a_first_password_is_refused_once_the_account_changed_after_it_was_read(store: Any) -> None:
+    """A stale ``User`` (an open page) gets no password after a deactivation or a sign-out elsewhere."""
+    engine, lead = store.engine, store.lead
+    ola = service.redeem_user_invitation(
+        engine, service.invite_user(engine, "annotator", actor=lead), "Ola Nordmann"
+    )
+    service.revoke_sessions(engine, ola)  # signed out everywhere: this page's session has ended
+    with pytest.raises(ConflictError, match="Ola Nordmann's account changed meanwhile"):
+        service.set_first_password(engine, ola, OWN)
+    service.deactivate_user(engine, ola, actor=lead)
+    fresh = service.get_user(engine, ola.id)
+    with pytest.raises(ConflictError, match="changed meanwhile"):  # even read after deactivation
+        service.set_first_password(engine, fresh, OWN)
+    assert not service.get_user(engine, ola.id).has_password

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from calibration.app import state
+from calibration.app import auth, state
 from calibration.app.widgets.password_change import password_form, save_password
 from calibration.rounds import service
 
@@ -18,6 +18,16 @@ st.markdown(
         ]
     )
 )
+
+if not user.has_password and auth.oidc_signed_in():
+    # single sign-on proves who they are: a local password would be a second way in the provider
+    # cannot revoke (offered only to people who signed in with an invitation link)
+    st.info(
+        "You sign in with single sign-on: no password is needed here. Your organisation's account "
+        "controls your access.",
+        icon=":material/badge:",
+    )
+    st.stop()
 
 if not user.has_password:
     st.subheader("Choose a password")
