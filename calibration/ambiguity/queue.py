@@ -685,14 +685,14 @@ def evidence_parts(parts: Mapping[str, float]) -> dict[str, float]:
 def evidence_text(parts: Mapping[str, float]) -> str:
     """The separations that are evidence on their own, in words; empty when there is none.
 
-    e.g. ``"Revise: its items agree less than the other rules' items (+3.1 standard errors)."``
+    e.g. ``"Why revise: its items agree less than the other rules' items (+3.1 standard errors)."``
     """
     found = [
         f"{EVIDENCE_WORDS[code]} ({signals.number_text(value, 1, sign=True)} standard errors)"
         for code, value in evidence_parts(parts).items()
         if code in SEPARATED
     ]
-    return f"Revise: {'; '.join(found)}." if found else ""
+    return f"Why revise: {'; '.join(found)}." if found else ""
 
 
 def suggest_action(
@@ -704,13 +704,11 @@ def suggest_action(
     """What the author should do, in plain words, from the fired signals (most telling first).
 
     `parts`: the score parts of a rule in the "revise" group; its separations that are evidence on their
-    own (`evidence_parts`) are named first, so the advice says what put the rule there. `rule_id` names
+    own (`evidence_parts`) are named after the action, so the advice says what put the rule there. `rule_id` names
     the rule in the "pilot more items" advice (which answers: does the rule reach the target?).
     """
     fired = {e.code: e for e in entry_evidence if e.fired}
     advice: list[str] = []
-    if parts is not None and evidence_text(parts):
-        advice.append(evidence_text(parts))
     if "coverage_disagreement" in fired:
         advice.append(
             "Annotators box different objects here: state which objects the rule includes and which it leaves "
@@ -800,8 +798,11 @@ def suggest_action(
             f"({figures['dominant_share']:.0%}) and annotators agree (AC1 {stats.ac1:.2f}); add items with the "
             "rarer answers to measure them."
         )
-    if parts is not None and len(advice) == 1 and advice[0] == evidence_text(parts):
-        advice.append(_separation_action(evidence_parts(parts)))
+    if parts is not None:  # the rule is in "revise": an action, then what put it there
+        if not advice:
+            advice.append(_separation_action(evidence_parts(parts)))
+        if evidence_text(parts):
+            advice.append(evidence_text(parts))
     if not advice:
         advice.append("No action needed: nothing points at this rule.")
     return " ".join(advice)
@@ -818,9 +819,9 @@ def _separation_action(found: Mapping[str, float]) -> str:
         return (
             "Find what the items with most disagreement share and state the rule's answer for it (an edge case)."
         )
-    if "agreement" in found:
-        return "Rewrite the rule around its worst items, with an edge case for each."
-    return "Clarify the text where annotators hesitate, starting from its worst items."
+    if found and set(found) <= {"low_confidence", "flagged_unclear", "long_time"}:
+        return "Clarify the text where annotators hesitate, starting from its worst items."
+    return "Rewrite the rule around its worst items, with an edge case for each."
 
 
 # --------------------------------------------------------------------------- the queue

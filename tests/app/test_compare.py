@@ -212,7 +212,9 @@ def test_every_rule_with_too_few_items_says_how_many_more_to_pilot_in_words(ws, 
     for rule in short:
         more, needed = rule.figures["more_items"], rule.figures["items_needed"]
         item = "item" if more == 1 else "items"
-        assert f"{escape_markdown(rule.rule_id)}: pilot {more} more {item} per version ({needed} per" in shown
+        version = comparison.after_ref.rpartition("@")[2]
+        said = f"to tell whether {version} changed {rule.rule_id}, pilot about {more} more {item} per version"
+        assert f"{escape_markdown(rule.rule_id)}: {escape_markdown(f'{said} ({needed} per')}" in shown
     assert "not_enough_items" not in shown and "majority_share" not in shown
 
     # the first-look JSON to download is exactly what the follow-up (--first-look) accepts

@@ -83,8 +83,9 @@ VERDICT_WORDS = {
 
 
 def _pilot_more(entry) -> str:
-    """How many more items to pilot for `entry` (a not_enough_items rule), in words."""
-    return follow_up_advice(entry, version_label(comparison.after_ref))
+    """How many more items to pilot for `entry` (a not_enough_items rule), in words (markdown-escaped: the
+    sentence names the rule and the version)."""
+    return escape_markdown(follow_up_advice(entry, version_label(comparison.after_ref)))
 
 
 def _values(entry) -> str:
