@@ -816,9 +816,7 @@ def _separation_action(found: Mapping[str, float]) -> str:
             "items and state which one the rule means, with an edge case."
         )
     if "item_concentration" in found:
-        return (
-            "Find what the items with most disagreement share and state the rule's answer for it (an edge case)."
-        )
+        return "Find what the items with most disagreement share and state the rule's answer for it (an edge case)."
     if found and set(found) <= {"low_confidence", "flagged_unclear", "long_time"}:
         return "Clarify the text where annotators hesitate, starting from its worst items."
     return "Rewrite the rule around its worst items, with an edge case for each."

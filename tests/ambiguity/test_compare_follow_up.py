@@ -297,7 +297,12 @@ def test_with_no_spread_seen_the_follow_up_size_is_said_to_be_a_floor():
     ).rule("R")
     flat = dataclasses.replace(
         usual,
-        figures={**usual.figures, "test": {**usual.figures["test"], "sd": 0.0}, "items_needed": 10, "more_items": 4},
+        figures={
+            **usual.figures,
+            "test": {**usual.figures["test"], "sd": 0.0},
+            "items_needed": 10,
+            "more_items": 4,
+        },
     )
     assert compare.follow_up_advice(flat, "1.1.0") == (
         "to tell whether 1.1.0 changed R, pilot at least 4 more items per version; the number needed depends on "
