@@ -61,6 +61,9 @@ st.dataframe(
         )
     },
 )
+if st.session_state.get("rq_rule_round") != round_.id:  # another round: start from its first-ranked rule
+    st.session_state.pop("rq_rule", None)
+    st.session_state["rq_rule_round"] = round_.id
 rule_id = st.selectbox(
     "Rule",
     [e.rule_id for e in queue.rules],
