@@ -466,9 +466,15 @@ def too_small_to_tell(items: int | None) -> bool:
     return items is not None and items > REALISTIC_ITEMS
 
 
-def follow_up_advice(entry: RuleComparison) -> str:
-    """What to do about a ``not_enough_items`` rule, in words: how many more items to pilot per version,
-    or, past REALISTIC_ITEMS, that the change is too small to tell apart in a pilot of realistic size."""
+def follow_up_advice(entry: RuleComparison, version: str = "the new version") -> str:
+    """What to do about a ``not_enough_items`` rule, in words: how many more items to pilot per version
+    to tell whether `version` changed the rule, or, past REALISTIC_ITEMS, that the change is too small to
+    tell apart in a pilot of realistic size.
+
+    The question is the change between the versions, not whether the rule reaches the target (the
+    revision queue's "pilot more items" answers that one, and often asks for more). When the first look
+    saw no spread between items, the number only fills the follow-up up to MIN_ITEMS: it is a floor,
+    said as one (`items_needed`)."""
     needed, more = entry.figures.get("items_needed"), entry.figures.get("more_items")
     if entry.figures.get("look") == 2:
         return "still not enough items after the follow-up (the plan has two looks: no verdict)"
@@ -481,7 +487,21 @@ def follow_up_advice(entry: RuleComparison) -> str:
             f"this change is too small to tell apart in a pilot of realistic size (finding a change "
             f"of {effect:.2f} would take about {needed} items per version)"
         )
-    return f"pilot {more} more {'item' if more == 1 else 'items'} per version ({needed} per version in all)"
+    question = f"to tell whether {version} changed {entry.rule_id}"
+    items = "item" if more == 1 else "items"
+    test = entry.figures.get("test") or {}
+    if not float(test.get("sd", 1.0)) > 0:  # no spread seen: `items_needed` only fills up to MIN_ITEMS
+        return (
+            f"{question}, pilot at least {more} more {items} per version; the number needed depends on the "
+            "spread they show"
+        )
+    return f"{question}, pilot about {more} more {items} per version ({needed} per version in all)"
+
+
+def version_label(ref: str) -> str:
+    """The version part of a guideline ref (``contract-clauses@1.1.0`` -> ``1.1.0``), for `follow_up_advice`;
+    ``the new version`` when the pilot has no guideline."""
+    return ref.rpartition("@")[2] if "@" in ref else "the new version"
 
 
 def _first_look_verdict(test: ChangeTest | None) -> tuple[Verdict, tuple[float, float]]:

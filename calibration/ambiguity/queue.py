@@ -100,6 +100,11 @@ SEPARATED = ("agreement", *STRUCTURE, "low_confidence", "flagged_unclear", "long
 WEIGHTED = ("low_confidence", "flagged_unclear", "long_time")  # the annotators' own signals among them
 SEPARATION_RANGE = (-3.0, 6.0)  # each separation is clipped to this range: no single signal decides alone
 REVISE_SCORE = 2.0  # a rule with enough items and this much evidence (standard errors) goes to "revise"
+# ... provided one piece of it stands on its own (`evidence_parts`): a fired flag with points, or a
+# separation of at least this many standard errors. Summed, six separations of independent noise spread
+# by sqrt(6) ~ 2.4 standard errors, so a sum of 2 made only of small parts is no evidence (the demo
+# pilot's R-INDEM reached 2.4 from parts of at most 1.5 and was ranked first with no advice).
+EVIDENCE_Z = signals.SEPARATION_Z
 LIKELY_SCORE = 1.0  # a few-item rule with this much evidence is "likely ambiguous, pilot N more items"
 # a few-item rule's `agreement` part is its raw gap in per-item agreement times this (a Welch z whose
 # standard error comes from 4-9 items is mostly that error's own noise), and its structure parts do not
@@ -107,16 +112,17 @@ LIKELY_SCORE = 1.0  # a few-item rule with this much evidence is "likely ambiguo
 FEW_GAP_SCALE = 30.0
 BOX_SIGNALS = ("localization_disagreement", "coverage_disagreement", "box_label_confusion")
 CARELESS_GAP = 0.07  # an annotator this far below the others' median agreement is set aside (>= 4 annotators)
-# rank order of the groups: the rules judged on enough items (to revise, then the others by their
-# evidence), then the few-item rules (those that look ambiguous first), whose verdict is to pilot more
-# items before any rewrite: ranked above the judged rules, few-item clear rules whose 4-9 items agreed
-# less by chance took a place among the top k from a measured ambiguous rule (in `silent` half the
-# queue's misses; bench/queue_quality.py, docs/ambiguity.md)
-GROUPS = ("revise", "no_action", "likely_ambiguous", "pilot_more_items")
+# rank order of the groups: the rules with evidence first (to revise, then the few-item rules that look
+# ambiguous, whose verdict is to pilot more items before any rewrite), then the rules nothing points at
+# (judged on enough items, then too few items for any verdict). Ranked above the rules to revise, few-item
+# clear rules whose 4-9 items agreed less by chance took a place among the top k from a measured
+# ambiguous rule (in `silent` half the queue's misses; bench/queue_quality.py, docs/ambiguity.md); ranked
+# below "no action", a flagged rule sat under rules without any evidence.
+GROUPS = ("revise", "likely_ambiguous", "no_action", "pilot_more_items")
 GROUP_NAMES = {
     "revise": "1 revise",
-    "no_action": "2 no action",
-    "likely_ambiguous": "3 likely ambiguous (few items)",
+    "likely_ambiguous": "2 likely ambiguous (few items)",
+    "no_action": "3 no action",
     "pilot_more_items": "4 pilot more items",
 }
 """How the queue's groups read in a table; the number is the group's place in the ranking."""
@@ -652,8 +658,55 @@ def worst_items(
 # --------------------------------------------------------------------------- advice
 
 
-def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
-    """What the author should do, in plain words, from the fired signals (most telling first)."""
+EVIDENCE_WORDS = {
+    "agreement": "its items agree less than the other rules' items",
+    "item_concentration": "its disagreement falls on some items while the others are unanimous",
+    "annotator_consistency": "the same annotators disagree with each other item after item, as with two readings",
+    "low_confidence": "annotators are less confident on it than on the other rules",
+    "flagged_unclear": "annotators flag it unclear more often than the other rules",
+    "long_time": "annotators take longer on it than on the other rules",
+}
+"""A separation part that reached `EVIDENCE_Z`, in words (the z follows in standard errors)."""
+
+
+def evidence_parts(parts: Mapping[str, float]) -> dict[str, float]:
+    """The parts of a score that are evidence on their own: a separation (`SEPARATED`) of at least
+    `EVIDENCE_Z` standard errors, or the points of a fired flag (whose evidence line says why).
+
+    A rule goes to "revise" only with one of them: its advice then names them (`suggest_action`).
+    """
+    return {
+        code: value
+        for code, value in parts.items()
+        if (signals.at_least(value, EVIDENCE_Z) if code in SEPARATED else value > 0)
+    }
+
+
+def evidence_text(parts: Mapping[str, float]) -> str:
+    """The separations that are evidence on their own, in words; empty when there is none.
+
+    e.g. ``"Why revise: its items agree less than the other rules' items (+3.1 standard errors)."``
+    """
+    found = [
+        f"{EVIDENCE_WORDS[code]} ({signals.number_text(value, 1, sign=True)} standard errors)"
+        for code, value in evidence_parts(parts).items()
+        if code in SEPARATED
+    ]
+    return f"Why revise: {'; '.join(found)}." if found else ""
+
+
+def suggest_action(
+    entry_evidence: list[Evidence],
+    stats: RuleAgreement,
+    parts: Mapping[str, float] | None = None,
+    rule_id: str = "the rule",
+) -> str:
+    """What the author should do, in plain words, from the fired signals (most telling first).
+
+    `parts`: the score parts of a rule in the "revise" group; its separations that are evidence on their
+    own (`evidence_parts`) are named after the action, so the advice says what put the rule there. `rule_id` names
+    the rule in the "pilot more items" advice (which answers: does the rule reach the target?).
+    """
     fired = {e.code: e for e in entry_evidence if e.fired}
     advice: list[str] = []
     if "coverage_disagreement" in fired:
@@ -730,10 +783,11 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
     if "missing_edge_cases" in fired and not advice:
         advice.append("Add edge cases to the rule.")
     if "likely_ambiguous" in fired:
-        more = fired["likely_ambiguous"].figures["pilot_more"]
+        figures = fired["likely_ambiguous"].figures
         advice.append(
-            f"Likely ambiguous: agreement is low on its only {stats.n_items} items; pilot {more} more items "
-            "under this rule to confirm before rewriting it."
+            f"Likely ambiguous: agreement is low on its only {stats.n_items} items; to tell whether {rule_id} "
+            f"reaches the target of {figures['target']:.2f}, pilot about {figures['pilot_more']} more items "
+            "under it before rewriting it."
         )
     elif "few_items" in fired:
         advice.append(f"Pilot more items under this rule (only {stats.n_items}) before judging it.")
@@ -744,9 +798,28 @@ def suggest_action(entry_evidence: list[Evidence], stats: RuleAgreement) -> str:
             f"({figures['dominant_share']:.0%}) and annotators agree (AC1 {stats.ac1:.2f}); add items with the "
             "rarer answers to measure them."
         )
+    if parts is not None:  # the rule is in "revise": an action, then what put it there
+        if not advice:
+            advice.append(_separation_action(evidence_parts(parts)))
+        if evidence_text(parts):
+            advice.append(evidence_text(parts))
     if not advice:
         advice.append("No action needed: nothing points at this rule.")
     return " ".join(advice)
+
+
+def _separation_action(found: Mapping[str, float]) -> str:
+    """What to do when only separations (no flag) put a rule in "revise"."""
+    if "annotator_consistency" in found:
+        return (
+            "Annotators seem to read the rule in two ways: find the reading each group holds on the worst "
+            "items and state which one the rule means, with an edge case."
+        )
+    if "item_concentration" in found:
+        return "Find what the items with most disagreement share and state the rule's answer for it (an edge case)."
+    if found and set(found) <= {"low_confidence", "flagged_unclear", "long_time"}:
+        return "Clarify the text where annotators hesitate, starting from its worst items."
+    return "Rewrite the rule around its worst items, with an edge case for each."
 
 
 # --------------------------------------------------------------------------- the queue
@@ -867,13 +940,7 @@ def revision_queue(
             title = pilot.guideline.rule(rule_id).title
         flags = tuple(e.code for e in evidence if e.fired and e.code != "careless_annotator")
         score = float(sum(parts.values()))
-        if "few_items" in flags:
-            group = "likely_ambiguous" if "likely_ambiguous" in flags else "pilot_more_items"
-        else:
-            # judged against the other rules; against the target only when there is nothing to compare with
-            alone = np.isnan(agreement_z) and "low_agreement" in flags
-            revise = signals.at_least(score, REVISE_SCORE) or alone
-            group = "revise" if revise else "no_action"
+        group = rule_group(flags, parts, compared=not np.isnan(agreement_z))
         drafts.append(
             {
                 "rule_id": rule_id,
@@ -884,7 +951,7 @@ def revision_queue(
                 "evidence": tuple(evidence),
                 "agreement": stats,
                 "worst_items": tuple(worst_items(pilot, rule_id, disagreement, certainty, n_worst)),
-                "suggestion": suggest_action(evidence, stats),
+                "suggestion": suggest_action(evidence, stats, parts if group == "revise" else None, rule_id),
                 "group": group,
             }
         )
@@ -904,6 +971,23 @@ def revision_queue(
     items = hardest_items(pilot, disagreement, certainty, suspects, n_hardest)
     meta = {"n_answers": len(pilot.responses), "careless_annotators": list(careless)}
     return RevisionQueue(entries, items, suspects, target, meta)
+
+
+def rule_group(flags: tuple[str, ...], parts: Mapping[str, float], *, compared: bool = True) -> str:
+    """The rule's group (`GROUPS`) from its fired flags and score parts.
+
+    A few-item rule is ``likely_ambiguous`` or ``pilot_more_items``. A rule judged on enough items goes
+    to ``revise`` when its score reaches `REVISE_SCORE` and one part of it is evidence on its own
+    (`evidence_parts`), so its advice can name what put it there; when it could not be compared with
+    other rules (`compared` False), when AC1 is confidently below the target (``low_agreement``).
+    Otherwise ``no_action``.
+    """
+    if "few_items" in flags:
+        return "likely_ambiguous" if "likely_ambiguous" in flags else "pilot_more_items"
+    score = float(sum(parts.values()))
+    revise = signals.at_least(score, REVISE_SCORE) and bool(evidence_parts(parts))
+    alone = not compared and "low_agreement" in flags
+    return "revise" if revise or alone else "no_action"
 
 
 def priority(score: float, parts: Mapping[str, float], stats: RuleAgreement, target: float) -> float:
@@ -928,14 +1012,15 @@ def _likely_from_score(
     for item in evidence:
         if item.code == "likely_ambiguous" and not item.fired and signals.at_least(score, LIKELY_SCORE):
             more = int(item.figures.get("pilot_more", signals.MIN_ITEMS))
+            target = float(item.figures.get("target", float("nan")))
             item = Evidence(
                 "likely_ambiguous",
                 True,
                 f"likely ambiguous: on only {stats.n_items} item(s) the rule stands {score:.1f} apart from the "
                 f"other rules (its agreement gap x {FEW_GAP_SCALE:g} and the annotators' signals in standard "
                 "errors); "
-                f"pilot {more} more items "
-                "under this rule to confirm",
+                f"to tell whether the rule reaches the target of {target:.2f}, pilot about {more} more items "
+                "under it",
                 {**item.figures, "score": score},
             )
             parts = {**parts, "likely_ambiguous": POINTS["likely_ambiguous"]}

@@ -385,13 +385,20 @@ def likely_ambiguous(
     prior = target if np.isnan(pooled_ac1) else pooled_ac1
     shrunk = (n * stats.ac1 + prior_items * prior) / (n + prior_items) if not np.isnan(stats.ac1) else np.nan
     more = items_to_tell(stats, float(shrunk), target, minimum=minimum)
-    figures = {"n_items": n, "ac1": stats.ac1, "shrunk_ac1": shrunk, "pooled_ac1": prior, "pilot_more": more}
+    figures = {
+        "n_items": n,
+        "ac1": stats.ac1,
+        "shrunk_ac1": shrunk,
+        "pooled_ac1": prior,
+        "pilot_more": more,
+        "target": target,
+    }
     fired = few and n >= 2 and below(float(shrunk), target) and below(stats.ac1, prior - 0.05)
     if fired:
         message = (
             f"likely ambiguous: {stats.judge} {_fmt(stats.ac1)} on only {n} item(s) (shrunk towards the pilot's "
-            f"{_fmt(prior)}: {_fmt(float(shrunk))}, below the target {target:.2f}); pilot {more} more items "
-            "under this rule to confirm"
+            f"{_fmt(prior)}: {_fmt(float(shrunk))}, below the target {target:.2f}); to tell whether the rule "
+            f"reaches the target of {target:.2f}, pilot about {more} more items under it"
         )
     else:
         message = f"{stats.judge} {_fmt(stats.ac1)} on {n} item(s), shrunk {_fmt(float(shrunk))}"

@@ -235,7 +235,7 @@ def run_ambiguity(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     """`calibration compare`: print the before/after comparison."""
-    from calibration.ambiguity.compare import compare_versions, follow_up_advice
+    from calibration.ambiguity.compare import compare_versions, follow_up_advice, version_label
 
     def pick(values: list[str] | None, index: int) -> str | None:
         return values[min(index, len(values) - 1)] if values else None
@@ -265,7 +265,11 @@ def run_compare(args: argparse.Namespace) -> int:
     print(f"{comparison.before_ref} -> {comparison.after_ref}")
     for entry in comparison.rules:
         mark = "*" if entry.text_changed else " "
-        advice = f"; {follow_up_advice(entry)}" if entry.verdict == "not_enough_items" else ""
+        advice = (
+            f"; {follow_up_advice(entry, version_label(comparison.after_ref))}"
+            if entry.verdict == "not_enough_items"
+            else ""
+        )
         print(
             f"{mark} {entry.rule_id}: {entry.statistic} {_fmt(entry.before)} -> {_fmt(entry.after)} "
             f"(change {entry.difference:+.2f}, interval {_fmt(entry.ci95[0])} to {_fmt(entry.ci95[1])}) "

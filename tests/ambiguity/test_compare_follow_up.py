@@ -280,9 +280,33 @@ def test_a_follow_up_of_unrealistic_size_is_said_to_be_too_small_to_tell():
     ).rule("R")
     assert not usual.figures["too_small_to_tell"]
     more, needed = usual.figures["more_items"], usual.figures["items_needed"]
-    assert (
-        compare.follow_up_advice(usual)
-        == f"pilot {more} more items per version ({needed} per version in all)"
+    assert compare.follow_up_advice(usual) == (
+        f"to tell whether the new version changed R, pilot about {more} more items per version "
+        f"({needed} per version in all)"
+    )
+    assert compare.follow_up_advice(usual, "1.1.0").startswith("to tell whether 1.1.0 changed R, pilot about")
+
+
+def test_with_no_spread_seen_the_follow_up_size_is_said_to_be_a_floor():
+    """A first look without spread between items (sd 0) asks only for the items missing to reach
+    MIN_ITEMS: that is said as a floor, not as the number that decides."""
+    usual = compare_versions(
+        patterned_pilot(noisy_patterns(20, 1, 0.3)),
+        patterned_pilot(noisy_patterns(20, 2, 0.15)),
+        bootstrap=50,
+    ).rule("R")
+    flat = dataclasses.replace(
+        usual,
+        figures={
+            **usual.figures,
+            "test": {**usual.figures["test"], "sd": 0.0},
+            "items_needed": 10,
+            "more_items": 4,
+        },
+    )
+    assert compare.follow_up_advice(flat, "1.1.0") == (
+        "to tell whether 1.1.0 changed R, pilot at least 4 more items per version; the number needed depends on "
+        "the spread they show"
     )
 
 

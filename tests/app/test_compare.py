@@ -181,7 +181,9 @@ def test_a_rule_with_too_few_items_says_so_with_the_items_needed(tmp_path, monke
     assert not at.exception and not at.error
     warning = at.warning[0].value
     assert warning.startswith(f"{escape_markdown('R-INDEM')} (changed): not enough items to tell. ")
-    assert "; pilot " in warning and " per version (" in warning and " per version in all)." in warning
+    # the question the number answers (whether 1.1.0 changed the rule), markdown-escaped like the rule id
+    said = escape_markdown("; to tell whether 1.1.0 changed R-INDEM, pilot about ")
+    assert said in warning and warning.endswith(escape_markdown(" per version in all)") + ".")
     assert "interval" not in warning  # a change and interval with too few items say nothing
     workspace.engine.dispose()
 
@@ -212,7 +214,17 @@ def test_every_rule_with_too_few_items_says_how_many_more_to_pilot_in_words(ws, 
     for rule in short:
         more, needed = rule.figures["more_items"], rule.figures["items_needed"]
         item = "item" if more == 1 else "items"
-        assert f"{escape_markdown(rule.rule_id)}: pilot {more} more {item} per version ({needed} per" in shown
+        said = f"to tell whether 1.1.0 changed {rule.rule_id}, pilot "
+        if rule.figures["test"]["sd"] > 0:
+            said += f"about {more} more {item} per version ({needed} per version in all)"
+        else:  # no spread seen: the number only fills the follow-up up to 10 items, said as a floor
+            said += (
+                f"at least {more} more {item} per version; the number needed depends on the spread they show"
+            )
+        assert f"{escape_markdown(rule.rule_id)}: {escape_markdown(said)}" in shown
+    assert any(r.figures["test"]["sd"] > 0 for r in short) and any(
+        r.figures["test"]["sd"] == 0 for r in short
+    )
     assert "not_enough_items" not in shown and "majority_share" not in shown
 
     # the first-look JSON to download is exactly what the follow-up (--first-look) accepts

@@ -260,3 +260,24 @@ def test_the_queue_table_and_the_card_show_one_number_format_and_no_none(ws):
     card = next(m for m in at.metric if m.label == "Score")  # the card of the first rule, chosen by default
     assert shown["score"].iloc[0] == card.value
     assert card.value.count(".") == 1 and len(card.value.split(".")[1]) == 2
+
+
+def test_the_11_pilots_first_rule_shows_the_evidence_that_ranks_it_first(ws):
+    """The 1.1.0 pilot (the default round) once ranked R-INDEM first, in "1 revise", with "No action needed:
+    nothing points at this rule." as its advice: a rule nothing points at now ranks below every flagged rule."""
+    from calibration.ambiguity.queue import GROUP_NAMES
+
+    at = ws.page("revision_queue.py", ws.lead).run()
+    assert not at.exception
+    table = frames(at, index="rule_id")[0]
+    first = table.iloc[0]
+    assert first["group"] != GROUP_NAMES["no_action"] and first["flags"]
+    assert not first["suggestion"].startswith("No action needed")
+    shown = texts(at)
+    assert first["suggestion"] in shown  # the card of the first rule, with its advice
+    for _, row in table.iterrows():
+        if row["group"] == GROUP_NAMES["revise"]:
+            assert "No action needed" not in row["suggestion"]
+    no_action = [i for i, g in enumerate(table["group"]) if g == GROUP_NAMES["no_action"]]
+    flagged = [i for i, f in enumerate(table["flags"]) if "likely ambiguous" in f]
+    assert not no_action or not flagged or max(flagged) < min(no_action)

@@ -163,3 +163,30 @@ def test_cli_says_a_change_is_too_small_to_tell(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "not_enough_items; this change is too small to tell apart in a pilot of realistic size" in out
     assert "more items per version" not in out
+
+
+def test_cli_on_the_demo_pilots_says_which_question_each_pilot_more_number_answers(tmp_path, capsys):
+    """The queue's number answers 'does the rule reach the target?', compare's 'did 1.1.0 change it?':
+    each sentence says which (they once read 'pilot 80 more items' and 'pilot 4 more items per version'
+    for R-TERM). And the 1.1.0 queue no longer ranks first a rule it says needs no action."""
+    from calibration.demo import GUIDELINES_DIR, demo_pilot
+
+    paths = {}
+    for version in ("1.0.0", "1.1.0"):
+        _, responses = demo_pilot(version)
+        paths[version] = tmp_path / f"{version}.csv"
+        responses.to_csv(paths[version], index=False)
+    guide = {v: str(GUIDELINES_DIR / "contract-clauses" / f"{v}.yaml") for v in paths}
+    assert main(["ambiguity", str(paths["1.1.0"]), "--guideline", guide["1.1.0"], "--bootstrap", "200"]) == 0
+    out = capsys.readouterr().out
+    first = out[out.index("  1. ") :].split("  2. ")[0]
+    assert "flags: none" not in first and "No action needed" not in first
+    assert "to tell whether R-TERM reaches the target of 0.80, pilot about " in out
+    old, new = str(paths["1.0.0"]), str(paths["1.1.0"])
+    args = ["compare", old, new, "--guideline", guide["1.0.0"], "--guideline", guide["1.1.0"]]
+    assert main([*args, "--bootstrap", "50"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "to tell whether 1.1.0 changed R-TERM, pilot at least 4 more items per version; the number needed "
+        "depends on the spread they show"
+    ) in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from calibration.ambiguity.compare import compare_versions, follow_up_advice
+from calibration.ambiguity.compare import compare_versions, follow_up_advice, version_label
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics
 from calibration.app.widgets.text import escape_markdown
@@ -94,8 +94,9 @@ VERDICT_WORDS = {
 
 
 def _pilot_more(entry) -> str:
-    """How many more items to pilot for `entry` (a not_enough_items rule), in words."""
-    return follow_up_advice(entry)
+    """How many more items to pilot for `entry` (a not_enough_items rule), in words (markdown-escaped: the
+    sentence names the rule and the version)."""
+    return escape_markdown(follow_up_advice(entry, version_label(comparison.after_ref)))
 
 
 def _values(entry) -> str:

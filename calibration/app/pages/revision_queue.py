@@ -21,8 +21,9 @@ from calibration.rounds import item_model
 state.require_role("lead", "author")
 st.title("Revision queue")
 st.caption(
-    "Rules ranked by group (revise, no action, then the few-item rules: likely ambiguous, pilot more items), then by "
-    "an explained ambiguity score within the group: the flags behind it, the worst items, what to do."
+    "Rules ranked by group (revise, likely ambiguous on few items, no action, pilot more items: every rule with "
+    "evidence before every rule without), then by an explained ambiguity score within the group: the flags and "
+    "separations behind it, the worst items, what to do."
 )
 
 
@@ -60,6 +61,9 @@ st.dataframe(
         )
     },
 )
+if st.session_state.get("rq_rule_round") != round_.id:  # another round: start from its first-ranked rule
+    st.session_state.pop("rq_rule", None)
+    st.session_state["rq_rule_round"] = round_.id
 rule_id = st.selectbox(
     "Rule",
     [e.rule_id for e in queue.rules],
