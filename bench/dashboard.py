@@ -17,7 +17,9 @@ Usage: ``python bench/dashboard.py [--answers 100000] [--annotators 5] [--bootst
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -110,6 +112,7 @@ def bench_app(guideline, responses, reruns: int) -> None:
     from calibration.storage.engine import make_engine
 
     folder = tempfile.mkdtemp(prefix="calibration-bench-")
+    atexit.register(shutil.rmtree, folder, True)  # a 30 MB store per run otherwise stays in /tmp
     url = f"sqlite:///{folder}/bench.db"
     os.environ["CALIBRATION_DATABASE_URL"] = url
     os.environ.setdefault("CALIBRATION_SECRET_FILE", f"{folder}/secret")

@@ -12,7 +12,9 @@ set) it measures:
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import tempfile
 import threading
@@ -171,6 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     targets = []
     folder = Path(tempfile.mkdtemp(prefix="calibration-bench-"))
+    atexit.register(shutil.rmtree, folder, True)  # a 30 MB store per run otherwise stays in /tmp
     targets.append(("sqlite", lambda tag: f"sqlite:///{folder / tag}.db"))
     if args.postgres:
         targets.append(("postgresql", lambda tag: _fresh_schema(args.postgres, tag)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -142,6 +143,7 @@ def browser_context(playwright: Any, *, height: int = 900, **options: Any) -> It
         yield context
     finally:
         context.close()
+        shutil.rmtree(profile, ignore_errors=True)  # 5-20 MB each: left behind, they filled /tmp
 
 
 def wait_idle(page: Any, timeout: float = 20000) -> None:
