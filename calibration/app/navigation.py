@@ -170,6 +170,7 @@ def run_app() -> None:
     import streamlit as st
 
     from calibration.app import auth, state
+    from calibration.app.widgets.sign_out import sign_out_button
     from calibration.errors import CalibrationError
 
     st.set_page_config(page_title="Calibration trainer", page_icon=FAVICON, layout="wide")
@@ -193,7 +194,7 @@ def run_app() -> None:
             st.caption(
                 f"Signed in as **{state.escape_markdown(user.name)}** · {state.ROLE_NAMES.get(user.role, user.role)}"
             )
-            st.button("Sign out", key="app_sign_out", icon=":material/logout:", on_click=state.begin_sign_out)
+            sign_out_button(user)
         if not user.must_change_password:
             state.show_notice()  # a confirmation carried across the cookie redirect
     page.run()

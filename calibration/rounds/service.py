@@ -56,6 +56,7 @@ from calibration.rounds.adjudication import (
 )
 from calibration.rounds.attempts import (
     AttemptResult,
+    RetakeStatus,
     acknowledge_feedback,
     adaptive_progress,
     attempt_result,
@@ -65,7 +66,8 @@ from calibration.rounds.attempts import (
     quiz_items,
     record_answer,
     response_history,
-    retake_blocked,
+    retake_status,
+    seen_before,
     start_or_resume_attempt,
 )
 from calibration.rounds.attempts import answers_by_item as answers_by_item
@@ -126,6 +128,7 @@ __all__ = [
     "Certification",
     "GuidelineVersion",
     "Response",
+    "RetakeStatus",
     "Round",
     "RoundResponses",
     "RoundStatus",
@@ -173,12 +176,13 @@ __all__ = [
     "redeem_invitation",
     "response_history",
     "responses_marker",
-    "retake_blocked",
+    "retake_status",
     "revoke_sessions",
     "round_data_marker",
     "round_items",
     "round_responses",
     "round_status",
+    "seen_before",
     "session_user",
     "set_password",
     "start_or_resume_attempt",
@@ -189,6 +193,7 @@ __all__ = [
 # A lead's administration: users (roles, reactivation, password resets, account invitations), archived
 # and deleted rounds.
 from calibration.rounds.accounts import (
+    invitation_problem,
     invitation_role,
     invite_user,
     reactivate_user,
@@ -204,6 +209,7 @@ from calibration.rounds.rounds_admin import archive_round, delete_round, preview
 __all__ += [
     "archive_round",
     "delete_round",
+    "invitation_problem",
     "invitation_role",
     "invite_user",
     "preview_item_ids",

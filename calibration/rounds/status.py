@@ -139,7 +139,7 @@ def _exhausted_rules(
     waiting: dict[int, t.Attempt],
     names: dict[int, str],
 ) -> list[str]:
-    """ "rule R needs more quiz items" for each rule a waiting retake cannot cover without recycled gold."""
+    """One notice naming the rules whose waiting retakes reuse items seen before (too few unseen left)."""
     if not waiting:
         return []
     guideline = guideline_of(version)
@@ -148,20 +148,21 @@ def _exhausted_rules(
         (row.settings or {}).get("min_items_per_rule") or guideline.calibration.min_items_per_rule
     )
     shown = repo.gold_shown_items(session, version.guideline_id, list(waiting))
-    blocked: dict[str, list[str]] = {}
-    supply: dict[str, int] = {}
+    reusing: dict[str, list[str]] = {}
     for person, attempt in waiting.items():
         targets = list((attempt.score or {}).get("failed_rules") or []) or None
         short = sampling.short_rules(
             bank, min_per_rule=min_per_rule, exclude=shown.get(person, set()), rules=targets
         )
-        for rule, (_, total) in short.items():
-            blocked.setdefault(rule, []).append(names.get(person, str(person)))
-            supply[rule] = total
+        for rule in short:
+            reusing.setdefault(rule, []).append(names.get(person, str(person)))
+    if not reusing:
+        return []
+    rules = "; ".join(f"{rule} ({', '.join(sorted(who))})" for rule, who in sorted(reusing.items()))
     return [
-        f"rule {rule} needs more quiz items: the gold answers of its {supply[rule]} item(s) were shown "
-        f"to {', '.join(sorted(who))}, so no retake on it can be drawn"
-        for rule, who in sorted(blocked.items())
+        f"retakes reuse quiz items seen before, the ones seen longest ago, for rules with too few "
+        f"unseen items: {rules}. Add items with gold answers for them in a new guideline version "
+        "for fresh ones"
     ]
 
 

@@ -36,7 +36,9 @@ if user.role == "annotator" or mine:
                 if progress.passed is True:
                     st.caption(":green[Passed: certified on this guideline version.]")
                 elif progress.passed is False:
-                    st.caption(":orange[Not passed yet: a retake on the rules to reread is waiting.]")
+                    retake = service.retake_status(engine, round_.id, user)  # as the quiz page says
+                    if retake is not None:
+                        st.caption(f":orange[{retake.message}]")
             with right:
                 label = "Continue" if progress.status != "finished" else "See result"
                 if st.button(label, key=f"home_open_{round_.id}", type="primary", width="stretch"):

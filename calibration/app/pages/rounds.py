@@ -264,8 +264,8 @@ def live_progress(round_id: int) -> None:
     c2.metric("Finished", int((table["status"] == "finished").sum()))
     c3.metric("In progress", int((table["status"] == "in progress").sum()))
     c4.metric("Stuck (idle > 15 min)", int((table["status"] == "stuck").sum()))
-    for warning in status.warnings:  # the bank ran out for a retake: the lead must add items
-        st.warning(state.escape_markdown(warning), icon=":material/inventory_2:")
+    for warning in status.warnings:  # retakes reuse items: the lead may add fresh ones
+        st.info(state.escape_markdown(warning), icon=":material/inventory_2:")
     if table.empty:
         st.caption("Nobody has joined yet.")
         return
