@@ -88,22 +88,25 @@ from calibration.rounds.rounds_admin import (
     list_rounds,
     round_items,
 )
-from calibration.rounds.status import STUCK_AFTER as STUCK_AFTER
 from calibration.rounds.status import (
+    EVERY_ANNOTATOR_FINISHED,
     RoundResponses,
     analysable_rounds,
     annotator_rounds,
     audit_log,
     counts,
     finished_round_ids,
+    in_progress_counts,
     latest_response_marker,
     open_rounds,
     responses_marker,
     round_data_marker,
     round_responses,
+    round_state,
     round_status,
     unanswered_reason,
 )
+from calibration.rounds.status import STUCK_AFTER as STUCK_AFTER
 from calibration.storage.repository import (
     Adjudication,
     AnnotatorProgress,
@@ -118,6 +121,7 @@ from calibration.storage.repository import (
 )
 
 __all__ = [
+    "EVERY_ANNOTATOR_FINISHED",
     "SYSTEM",
     "AdaptivePilotView",
     "Adjudication",
@@ -162,6 +166,7 @@ __all__ = [
     "image_of",
     "images_of",
     "import_responses",
+    "in_progress_counts",
     "invite",
     "latest_response_marker",
     "list_guideline_versions",
@@ -181,6 +186,7 @@ __all__ = [
     "round_data_marker",
     "round_items",
     "round_responses",
+    "round_state",
     "round_status",
     "seen_before",
     "session_user",

@@ -221,6 +221,27 @@ def open_rounds(rounds: Iterable[Round], finished: set[int]) -> list[Round]:
     return [r for r in rounds if r.status == "open" and not r.archived and r.id not in finished]
 
 
+EVERY_ANNOTATOR_FINISHED = "open · every annotator finished"
+
+
+def round_state(round: Round, finished: set[int]) -> str:
+    """A round's state in the one wording every page uses: "open" (waiting for answers, what Home
+    counts as waiting), "open · every annotator finished" (still open to new annotators, waiting for
+    nobody), or "closed"; archived rounds add " · archived". `finished`: `finished_round_ids`."""
+    state = EVERY_ANNOTATOR_FINISHED if round.status == "open" and round.id in finished else round.status
+    return state + (" · archived" if round.archived else "")
+
+
+def in_progress_counts(engine: Engine, round: RoundRef) -> dict[str, tuple[int, int]]:
+    """``{annotator name: (answered, total)}`` of the annotators whose latest attempt is in progress: their
+    scores cover part of a quiz, so pages show no verdict for them yet (`annotator_table`)."""
+    return {
+        p.name: (p.answered, p.total)
+        for p in round_status(engine, round).annotators
+        if p.status == "in_progress"
+    }
+
+
 def latest_response_marker(engine: Engine, round: RoundRef) -> int:
     """The newest response id of a round (0 when none): changes whenever an answer is added or changed."""
     with session_scope(engine, read_only=True) as session:

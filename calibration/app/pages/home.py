@@ -84,9 +84,10 @@ if user.role in ("lead", "author"):
     c1.metric("Guideline versions", len(versions))
     c2.metric("Rounds", len(rounds))
     c3.metric(
-        "Open rounds",
+        "Waiting for answers",
         len(service.open_rounds(rounds, finished_rounds)),
-        help="Rounds still waiting for answers: open, not archived, and not finished by every annotator.",
+        help='Open rounds not finished by every annotator (status "open" below); '
+        f'"{service.EVERY_ANNOTATOR_FINISHED}" rounds wait for nobody.',
     )
     links = st.columns(3)
     for column, file, blurb in (
@@ -111,10 +112,7 @@ if user.role in ("lead", "author"):
                     "guideline": round_.guideline_ref,
                     "annotators": len(people),
                     "finished": sum(p.status == "finished" for p in people),
-                    # an open round every annotator finished waits for nothing: say so, as the count does
-                    "status": "finished"
-                    if round_.status == "open" and round_.id in finished_rounds
-                    else round_.status,
+                    "status": service.round_state(round_, finished_rounds),  # as the Rounds page says
                 }
             )
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

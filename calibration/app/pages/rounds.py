@@ -180,10 +180,8 @@ all_finished = service.finished_round_ids(engine)
 
 
 def _status(r) -> str:
-    """The round's status as Home counts it: an open round every annotator finished says so."""
-    return (
-        f"{r.status} · every annotator finished" if r.status == "open" and r.id in all_finished else r.status
-    )
+    """The round's state in the words Home uses too."""
+    return service.round_state(r, all_finished)
 
 
 round_ = pick_one(
@@ -191,9 +189,7 @@ round_ = pick_one(
     {r.id: r for r in rounds},
     key="rounds_pick",
     default=next((r.id for r in rounds if not r.archived), rounds[0].id),  # the newest not archived
-    describe=lambda r: (
-        f"{r.name} · {r.kind} · {r.guideline_ref} · {_status(r)}" + (" · archived" if r.archived else "")
-    ),
+    describe=lambda r: f"{r.name} · {r.kind} · {r.guideline_ref} · {_status(r)}",
 )
 
 st.subheader(state.escape_markdown(round_.name), anchor=False)
