@@ -149,7 +149,12 @@ def test_lead_creates_a_pilot_round_with_annotators_and_overlap(app_engine, app_
     svc.create_user(app_engine, "Bo Second", role="annotator", actor=app_lead)
     at = new_app(app_lead).run()
     at.switch_page(page("rounds.py")).run()
+    assert at.number_input(key="rounds_seed").label == "Seed (makes quizzes reproducible)"
     at.segmented_control(key="rounds_kind").set_value("pilot").run()
+    # a pilot has no quiz: the seed fixes the design
+    assert at.number_input(key="rounds_seed").label == (
+        "Seed (makes who answers which item, and in which order, reproducible)"
+    )
     at.text_input(key="rounds_name").input("Pilot A")
     at.selectbox(key="rounds_ref").set_value("contract-clauses@1.0.0")
     at.multiselect(key="rounds_annotators").set_value(["Ari Annotator", "Bo Second"])

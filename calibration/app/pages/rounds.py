@@ -114,7 +114,8 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
     )
     left, right = st.columns(2)
     left.number_input("Invitation links to create", 0, 100, key="rounds_links_count")
-    right.number_input("Seed (makes quizzes reproducible)", 0, 10_000, key="rounds_seed")
+    seeded = "quizzes" if kind == "calibration" else "who answers which item, and in which order,"
+    right.number_input(f"Seed (makes {seeded} reproducible)", 0, 10_000, key="rounds_seed")
     if kind == "pilot":
         left.number_input(
             "Annotators per item (0: the guideline's policy)",
