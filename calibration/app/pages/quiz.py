@@ -25,7 +25,21 @@ engine = state.get_engine()
 mine = state.my_rounds(user)
 if not mine:
     st.title("Quiz")
-    st.info("You are in no round yet. Open the invitation link your lead sent you.", icon=":material/mail:")
+    if user.role == "lead":
+        st.info(
+            "Leads take no quiz here. To see a round's quiz as annotators see it, pick the round on the "
+            "Rounds page and open its quiz preview.",
+            icon=":material/visibility:",
+        )
+        st.page_link(spec("rounds.py").script, label="Open the Rounds page", icon=":material/group_work:")
+    elif user.role == "author":
+        st.info(
+            "Authors take no quiz here: quizzes are for the annotators a lead invites. The Guideline "
+            "page shows the rules and examples the quiz asks about.",
+            icon=":material/menu_book:",
+        )
+    else:
+        st.info("You are in no round yet. Open the invitation link your lead sent you.", icon=":material/mail:")
     st.stop()
 by_id = {round_.id: (round_, progress) for round_, progress in mine}
 chosen = state.round_id_param(st.query_params.get("round")) or st.session_state.get("quiz_round")
