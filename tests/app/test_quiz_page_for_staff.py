@@ -11,7 +11,7 @@ def test_a_lead_on_the_quiz_page_is_sent_to_the_rounds_preview(app_lead):
     assert not at.exception, at.exception
     (info,) = at.info
     assert "invitation link" not in info.value
-    assert info.value.startswith("Leads take no quiz here.") and "quiz preview" in info.value
+    assert info.value.startswith("Leads take no quiz here.") and "Start the preview" in info.value
     assert [link.label for link in at.main.get("page_link")] == ["Open the Rounds page"]
 
 

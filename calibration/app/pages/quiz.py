@@ -28,7 +28,7 @@ if not mine:
     if user.role == "lead":
         st.info(
             "Leads take no quiz here. To see a round's quiz as annotators see it, pick the round on the "
-            "Rounds page and open its quiz preview.",
+            "Rounds page and press Start the preview (nothing is recorded).",
             icon=":material/visibility:",
         )
         st.page_link(spec("rounds.py").script, label="Open the Rounds page", icon=":material/group_work:")
