@@ -39,7 +39,9 @@ if not mine:
             icon=":material/menu_book:",
         )
     else:
-        st.info("You are in no round yet. Open the invitation link your lead sent you.", icon=":material/mail:")
+        st.info(
+            "You are in no round yet. Open the invitation link your lead sent you.", icon=":material/mail:"
+        )
     st.stop()
 by_id = {round_.id: (round_, progress) for round_, progress in mine}
 chosen = state.round_id_param(st.query_params.get("round")) or st.session_state.get("quiz_round")
