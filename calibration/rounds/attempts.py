@@ -535,6 +535,20 @@ def adaptive_progress(engine: Engine, attempt_id: int, *, actor: Actor) -> Adapt
         return adaptive_quiz.progress(session, row, round_row, version, name)
 
 
+def adaptive_pilot_items_left(engine: Engine, attempt_id: int, *, actor: Actor) -> int | None:
+    """For an adaptive pilot attempt, at most how many more items may come after the current one
+    (`adaptive_pilot.most_items_left`); None for any other round.
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: someone else's attempt.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, round_row, version, _ = _attempt_for(session, attempt_id, actor, "see the quiz")
+        if not adaptive_pilot.is_adaptive_pilot(round_row):
+            return None
+        return adaptive_pilot.most_items_left(session, row, round_row, version)
+
+
 def finish_attempt(
     engine: Engine, attempt_id: int, *, actor: Actor, allow_unanswered: bool = False
 ) -> AttemptResult:

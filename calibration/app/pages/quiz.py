@@ -201,8 +201,12 @@ adaptive_pilot = round_.kind == "pilot" and round_.settings.get("policy") == "ad
 
 def _progress(answered: int, text: str) -> None:
     """The progress bar: of a fixed quiz's length, or of an adaptive quiz's items so far and left."""
-    if adaptive_pilot:  # items come one at a time, as the rules need them: no length to show
-        st.caption(f"{text} · items come one at a time, as the pilot needs them")
+    if adaptive_pilot:  # items come one at a time, as the rules need them: only a bound to show
+        most = service.adaptive_pilot_items_left(engine, attempt.id, actor=user)
+        st.caption(
+            f"{text} · at most {most} more after this one; items come one at a time, as the pilot "
+            "needs them, so it may end sooner"
+        )
         return
     if adaptive is None:
         st.progress(answered / attempt.total, text=text)
