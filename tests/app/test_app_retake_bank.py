@@ -46,3 +46,17 @@ def test_a_rule_out_of_unseen_items_still_gets_a_retake_with_reused_items(
     attempts = service.my_attempts(app_engine, round_.id, actor=app_annotator)
     assert len(attempts) == 3 and not attempts[-1].finished
     assert service.seen_before(app_engine, attempts[-1].id, actor=app_annotator)
+    # the result names the reused items (they count like the others: docs/calibration.md)
+    retake = attempts[-1]
+    gold = service.round_items(app_engine, round_.id)
+    for item_id in retake.items:
+        service.record_answer(app_engine, retake.id, item_id, gold[item_id].answer, actor=app_annotator)
+    result = service.finish_attempt(app_engine, retake.id, actor=app_annotator)
+    at = new_app(app_annotator, query={"round": str(round_.id)})
+    at.switch_page(page("quiz.py")).run()
+    assert not at.exception, at.exception
+    title = "Notes on this result" if result.passed else "Why the quiz did not pass"
+    (notes,) = [e for e in at.expander if e.label == title]
+    assert "were seen in an earlier attempt (their gold answer was shown)" in unescape(
+        " ".join(m.value for m in notes.markdown)
+    )

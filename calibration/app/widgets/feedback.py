@@ -371,7 +371,9 @@ def show_result(guideline: Any, result: Any) -> None:
     st.caption("To pass: " + ", ".join(pass_requirements(guideline.calibration, score)))
     reasons = list(score.get("reasons") or ())
     if reasons:
-        with st.expander("Why the quiz did not pass", expanded=False):
+        # a pass can carry notes too (items reused from an earlier attempt, docs/calibration.md)
+        title = "Notes on this result" if result.passed else "Why the quiz did not pass"
+        with st.expander(title, expanded=False):
             for reason in reasons:
                 st.markdown("- " + escape_markdown(reason))
     table = per_rule_table(guideline, score)
