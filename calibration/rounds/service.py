@@ -55,6 +55,8 @@ from calibration.rounds.adjudication import (
     certifications,
 )
 from calibration.rounds.attempts import (
+    RETAKE_CLOSED,
+    RETAKE_WAITING,
     AttemptResult,
     RetakeStatus,
     acknowledge_feedback,
@@ -123,6 +125,8 @@ from calibration.storage.repository import (
 
 __all__ = [
     "EVERY_ANNOTATOR_FINISHED",
+    "RETAKE_CLOSED",
+    "RETAKE_WAITING",
     "SYSTEM",
     "AdaptivePilotView",
     "Adjudication",

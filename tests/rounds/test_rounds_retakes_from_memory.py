@@ -146,3 +146,31 @@ def test_reuse_plan_takes_just_enough_of_the_items_seen_longest_ago() -> None:
     # reused items fill quotas only, never the length
     quiz = sampling.sample_quiz(bank, size=5, min_per_rule=1, target_rules=["A"], exclude=shown, reuse=["a2"])
     assert quiz == ["a2"]
+
+
+def test_retakes_on_the_bundled_contract_clauses_are_always_drawn(store: Any) -> None:
+    """The tester's walk: 4-6 bank items per rule, a quiz of 24, most answers wrong, then retakes."""
+    from calibration.app.navigation import APP_ROOT
+    from calibration.guidelines.loading import load_guideline
+
+    engine = store.engine
+    guideline = load_guideline(APP_ROOT / "guidelines" / "contract-clauses" / "1.1.0.yaml")
+    service.publish_guideline(engine, guideline, store.lead)
+    service.create_user(engine, "ann", role="annotator", actor=store.lead)
+    service.create_calibration_round(engine, "cc", guideline.ref, actor=store.lead)
+    ann = _ann(engine)
+    labels = [label.id for label in guideline.task.labels]
+    for number in range(1, 5):
+        assert service.retake_status(engine, "cc", ann) == (
+            None if number == 1 else service.RetakeStatus(True, service.RETAKE_WAITING)
+        )
+        attempt = service.start_or_resume_attempt(engine, "cc", ann)
+        assert attempt.number == number
+        gold = service.round_items(engine, "cc")
+        for item in attempt.items:
+            wrong = next(label for label in labels if label != gold[item].answer)
+            service.record_answer(engine, attempt.id, item, wrong, actor=ann)
+        result = service.finish_attempt(engine, attempt.id, actor=ann)
+        assert result.passed is False and result.failed_rules
+    reused = service.seen_before(engine, attempt.id, actor=ann)
+    assert reused and reused <= set(attempt.items)
