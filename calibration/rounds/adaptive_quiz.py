@@ -263,7 +263,7 @@ def first_items(
     Raises:
         CalibrationError: the bank has no quiz items with gold answers.
     """
-    check_bank(session, version, round_row, annotator, targets)
+    check_bank(version, round_row)
     step = _step(
         session,
         round_row,
@@ -289,13 +289,7 @@ def advance(
     )
 
 
-def check_bank(
-    session: Session,
-    version: t.GuidelineVersion,
-    round_row: t.Round,
-    annotator: t.User,
-    targets: list[str] | None,
-) -> None:
+def check_bank(version: t.GuidelineVersion, round_row: t.Round) -> None:
     """Refuse an adaptive quiz when the bank has no quiz items (rules short of unseen items reuse
     items seen before, as a fixed quiz does: `sampling.reuse_plan`)."""
     if not sampling.quiz_bank(guideline_of(version)):

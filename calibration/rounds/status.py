@@ -98,7 +98,7 @@ def round_status(
             and latest[person][0].status == "finished"
             and (latest[person][0].score or {}).get("passed") is False
         }
-        warnings = _exhausted_rules(session, row, version, waiting, names)
+        warnings = _reuse_notice(session, row, version, waiting, names)
         return RoundStatus(repo.round_of(row, ref_of(version)), progress, warnings)
 
 
@@ -132,7 +132,7 @@ def _progress(
     )
 
 
-def _exhausted_rules(
+def _reuse_notice(
     session: Any,
     row: t.Round,
     version: t.GuidelineVersion,

@@ -211,7 +211,7 @@ class RoundStatus:
     round: Round
     annotators: list[AnnotatorProgress] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    """For the lead, e.g. "rule R-POS needs more quiz items: ..." (no retake without recycled gold)."""
+    """For the lead, e.g. "retakes reuse quiz items seen before ... for rules with too few unseen items"."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
