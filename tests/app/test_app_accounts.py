@@ -291,3 +291,13 @@ def test_a_user_without_a_password_confirms_sign_out_after_a_warning(app_engine,
     at.sidebar.button(key="app_sign_out_confirmed").click().run()
     assert "auth_user_id" not in at.session_state
     assert at.info[0].value == "Signing out…"
+
+
+def test_a_used_account_invitation_shows_the_error_instead_of_the_form(app_engine, app_lead):
+    token = service.invite_user(app_engine, "annotator", actor=app_lead)
+    service.redeem_user_invitation(app_engine, token, "Una Used")  # no password chosen
+    at = new_app(query={"invite": token}).run()
+    assert not at.exception
+    assert errors(at)[0].startswith("this invitation was already used on ")
+    assert "ask your lead for a new link" in errors(at)[0] and "Una" not in errors(at)[0]
+    assert not [t for t in at.text_input if t.key == "join_account_name"]
