@@ -112,18 +112,6 @@ class ConflictError(CalibrationError):
     """The action conflicts with stored state (republishing a version with other content, ...)."""
 
 
-class QuizBankExhausted(ConflictError):
-    """A quiz cannot be drawn: rules have too few items whose gold the annotator has not been shown.
-
-    ``rules`` names them. The message is for a lead (the bank needs more items); an annotator's page
-    says it in its own words.
-    """
-
-    def __init__(self, message: str, *, rules: tuple[str, ...], hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.rules = rules
-
-
 class PermissionDenied(CalibrationError):
     """The user's role does not allow the action."""
 

@@ -156,8 +156,26 @@ def build_navigation(role: str | None, *, hidden: bool = False):  # -> st.naviga
         ]
         return st.navigation([sign_in, join, *at_page_urls], position="hidden")
     sections: dict[str, list[st.Page]] = {}
-    for index, entry in enumerate(pages_for(role)):
-        sections.setdefault(entry.section, []).append(page(entry, default=index == 0))
+    mine = pages_for(role)
+    for index, entry in enumerate(mine):
+        if index == 0:
+            # The default page is served at "/", and its url_path only reserves a name that no URL
+            # opens: "" frees it, so the page's own URL (/home) opens it too (hidden alias below).
+            sections.setdefault(entry.section, []).append(
+                st.Page(entry.script, title=entry.title, icon=entry.icon, url_path="", default=True)
+            )
+            sections[entry.section].append(
+                st.Page(entry.script, title=entry.title, url_path=entry.url_path, visibility="hidden")
+            )
+            continue
+        sections.setdefault(entry.section, []).append(page(entry))
+    # A page of another role opened by its URL (/users typed by an annotator) says whose it is,
+    # instead of Streamlit's "Page not found" over the default page.
+    sections.setdefault("Account", []).extend(
+        st.Page(_not_for_you(entry), title=entry.title, url_path=entry.url_path, visibility="hidden")
+        for entry in PAGES
+        if entry not in mine and entry.exists()
+    )
     # The join page stays reachable for a signed-in user who opens another invitation.
     sections.setdefault("Account", []).append(
         st.Page(JOIN.script, title=JOIN.title, icon=JOIN.icon, url_path=JOIN.url_path, visibility="hidden")
@@ -165,11 +183,27 @@ def build_navigation(role: str | None, *, hidden: bool = False):  # -> st.naviga
     return st.navigation(sections, position="hidden" if hidden else "sidebar", expanded=True)
 
 
+def _not_for_you(entry: PageSpec):  # -> a page function
+    """A page function for `entry` when the signed-in user's role may not open it."""
+
+    def not_for_you() -> None:
+        import streamlit as st
+
+        from calibration.app import state
+
+        st.title(entry.title)
+        state.require_role(*entry.roles)  # says whose page it is, and stops
+
+    not_for_you.__name__ = f"not_for_you_{entry.url_path.replace('-', '_')}"
+    return not_for_you
+
+
 def run_app() -> None:
     """The router: page config, database on first start, the user's navigation, the account sidebar."""
     import streamlit as st
 
     from calibration.app import auth, state
+    from calibration.app.widgets.sign_out import sign_out_button
     from calibration.errors import CalibrationError
 
     st.set_page_config(page_title="Calibration trainer", page_icon=FAVICON, layout="wide")
@@ -193,7 +227,7 @@ def run_app() -> None:
             st.caption(
                 f"Signed in as **{state.escape_markdown(user.name)}** · {state.ROLE_NAMES.get(user.role, user.role)}"
             )
-            st.button("Sign out", key="app_sign_out", icon=":material/logout:", on_click=state.begin_sign_out)
+            sign_out_button(user)
         if not user.must_change_password:
             state.show_notice()  # a confirmation carried across the cookie redirect
     page.run()

@@ -382,6 +382,17 @@ class Guideline(Frozen):
                 return rule
         raise KeyError(rule_id)
 
+    def feedback_rules(self, item: Item) -> list[Rule]:
+        """The rules of an item in the order feedback shows them: first the rules that govern a label
+        of the gold answer (``Rule.labels``), then the others, each group in the item's own order.
+
+        For item cc-018 (gold INDEMNIFICATION, rules R-IP, R-INDEM) R-INDEM comes first: it is the
+        rule that says why the answer is what it is. Unknown rule ids are left out.
+        """
+        gold = _labels_in(item.answer)
+        known = [r for rule_id in item.rules for r in self.rules if r.id == rule_id]
+        return sorted(known, key=lambda rule: not gold & set(rule.labels))  # stable: item order kept
+
     def item(self, item_id: str) -> Item:
         for item in self.items:
             if item.id == item_id:
@@ -420,3 +431,14 @@ class Guideline(Frozen):
     def problems(self) -> list[tuple[tuple[str | int, ...], str, str | None]]:
         """Cross-field problems as ``(field path, message, hint)``; empty when consistent."""
         return guideline_problems(self)
+
+
+def _labels_in(answer: Any) -> set[str]:
+    """Every label id a gold answer names: a label, a list of labels, spans or boxes with a ``label``."""
+    if isinstance(answer, str):
+        return {answer}
+    if isinstance(answer, list | tuple):
+        return set().union(*(_labels_in(part) for part in answer)) if answer else set()
+    if isinstance(answer, dict):
+        return _labels_in(answer.get("label"))
+    return set()

@@ -120,3 +120,28 @@ def answer_counts(guideline: Any, responses: pd.DataFrame, item_id: str) -> pd.D
     frame = pd.DataFrame({"answer": shown, "annotator": part["annotator_id"].astype(str).to_numpy()})
     table = frame.groupby("answer")["annotator"].agg(annotators=lambda a: ", ".join(a), count="size")
     return table.reset_index().sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def empty_queue_message(data: Annotations) -> str:
+    """What an empty `adjudication_queue` means for this round, in one sentence.
+
+    Items answered by one annotator each cannot disagree: saying their answers are unanimous would
+    call one answer agreement, so the message says that instead.
+    """
+    responses = data.responses
+    if responses.empty:
+        return "Nothing to adjudicate yet: no answers in this round."
+    per_item = responses.groupby(ITEM).size()
+    single = int((per_item < 2).sum())
+    if single == len(per_item):
+        return (
+            "Nothing to adjudicate: every answered item has gold. Each item has a single answer, and "
+            "one answer per item is not agreement: give items to two or more annotators to find "
+            "disagreements."
+        )
+    if single:
+        return (
+            "Nothing to adjudicate: every answered item has gold, and the items with several answers "
+            f"are unanimous; {single} item(s) have a single answer, which is not agreement."
+        )
+    return "Nothing to adjudicate: every answered item has gold and unanimous answers."

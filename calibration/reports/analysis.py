@@ -7,6 +7,7 @@ charts and reports. It computes no statistic itself.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -315,12 +316,19 @@ annotators and only the low side matters, so we flag from -3.0 (still well past 
 """
 
 
-def annotator_table(analysis: RoundAnalysis) -> pd.DataFrame:
+def annotator_table(
+    analysis: RoundAnalysis, in_progress: Mapping[str, tuple[int, int]] | None = None
+) -> pd.DataFrame:
     """One row per annotator: answers, gold scores (when any), agreement with the others, outlier flag.
 
     The outlier basis is accuracy vs gold when the round has gold, else the annotator's leave-one-out
     Krippendorff's alpha (agreement with the others); ``robust_z`` is `robust_z` of that basis and
     ``outlier`` is ``robust_z <= OUTLIER_Z``.
+
+    Args:
+        in_progress: ``{annotator: (answered, total)}`` of the annotators whose attempt is not finished:
+            their gold score covers a few answers only, so they get no verdict (``passed`` None, no
+            ``failed_rules``) and the decision "in progress (answered of total)".
 
     Returns:
         DataFrame indexed by annotator_id.
@@ -342,6 +350,7 @@ def annotator_table(analysis: RoundAnalysis) -> pd.DataFrame:
             columns={"n_items": "gold_items", "kappa": "kappa_vs_gold"}
         )
         table = table.join(scores, how="outer")
+        _no_verdict_yet(table, in_progress or {})
         basis = table["accuracy"].astype(float)
     else:
         basis = table["agreement_alpha"].astype(float)
@@ -349,6 +358,24 @@ def annotator_table(analysis: RoundAnalysis) -> pd.DataFrame:
     table["outlier"] = (table["robust_z"] <= OUTLIER_Z).fillna(False).astype(bool)
     table.index.name = ANNOTATOR
     return table.sort_index()
+
+
+def _no_verdict_yet(table: pd.DataFrame, in_progress: Mapping[str, tuple[int, int]]) -> None:
+    """Blank the verdict of annotators still answering (in place): 1 answer of 24 fails no rule yet."""
+    rows = [name for name in table.index if name in in_progress]
+    if not rows:
+        return
+    for column in ("passed", "failed_rules", "decision"):
+        if column in table.columns:
+            table[column] = table[column].astype(object)
+    for name in rows:
+        answered, total = in_progress[name]
+        if "passed" in table.columns:
+            table.at[name, "passed"] = None
+        if "failed_rules" in table.columns:
+            table.at[name, "failed_rules"] = []
+        if "decision" in table.columns:
+            table.at[name, "decision"] = f"in progress ({answered} of {total})"
 
 
 def annotator_answers(

@@ -624,16 +624,47 @@ def _usable_invitation(session: Session, digest: str, moment: dt.datetime, *, ac
             hint="copy the whole link, or ask your lead for a new one",
         )
     if invitation.used_at is not None:
-        raise AuthError(
-            f"this invitation was already used on {invitation.used_at:%Y-%m-%d %H:%M} UTC",
-            hint="sign in, or ask your lead for a new link",
-        )
+        raise _used_invitation(session, invitation)
     if invitation.expires_at <= moment:
         raise AuthError(
             f"this invitation expired on {invitation.expires_at:%Y-%m-%d %H:%M} UTC",
             hint="ask your lead for a new link",
         )
     return invitation
+
+
+def _used_invitation(session: Session, invitation: t.Invitation) -> AuthError:
+    """The error for a used link: how to get back in, without naming the account it made."""
+    joined = repo.find_user(session, user_id=invitation.user_id) if invitation.user_id else None
+    if joined is not None and joined.password_hash is None:  # no password: signing in cannot work
+        hint = "ask your lead for a new link: the account made with this link has no password to sign in with"
+    else:
+        hint = "sign in with the email and password chosen when joining, or ask your lead for a new link"
+    assert invitation.used_at is not None
+    return AuthError(
+        f"this invitation was already used on {invitation.used_at:%Y-%m-%d %H:%M} UTC", hint=hint
+    )
+
+
+def invitation_problem(engine: Engine, token: str, *, now: dt.datetime | None = None) -> AuthError | None:
+    """Why an invitation link (a round's or an account's) cannot be used, or None when it can.
+
+    Read only: nothing is used up, so a page can check the link when it opens and show the problem
+    instead of a form that could only fail.
+    """
+    digest = auth.hash_token(token.strip())
+    with session_scope(engine, read_only=True) as session:
+        invitation = repo.find_invitation(session, digest)
+        account = invitation is not None and invitation.round_id is None
+        try:
+            invitation = _usable_invitation(session, digest, utc_now(now), account=account)
+        except AuthError as error:
+            return error
+        if invitation.round_id is not None:
+            row, _ = find_round(session, invitation.round_id)
+            if row.status != "open":
+                return AuthError(f"round {row.name!r} is closed", hint="ask your lead to reopen it")
+    return None
 
 
 def redeem_invitation(

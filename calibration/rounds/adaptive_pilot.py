@@ -194,6 +194,16 @@ def advance(
     )
 
 
+def most_items_left(session: Session, row: t.Attempt, round_row: t.Round, version: t.GuidelineVersion) -> int:
+    """At most how many more items the annotator of `row` can get after those assigned: the round's
+    items they do not have whose answers are still under the overlap. The pilot may stop sooner
+    (rules get decided, others take the items), never later."""
+    mine = set(repo.assigned_items(session, row.round_id, row.annotator_id, row.number))
+    assigned = _assigned(session, round_row.id)
+    overlap = int((round_row.settings or {}).get("overlap") or 2)
+    return sum(i not in mine and assigned.get(i, 0) < overlap for i in _item_rules(round_row, version))
+
+
 def adaptive_pilot_status(engine: Engine, round: RoundRef) -> AdaptivePilotView | None:
     """Per rule of an adaptive pilot: decided above/below the target, or about N more items, with the
     adaptive and control-slice estimates. None when the round is not an adaptive pilot.

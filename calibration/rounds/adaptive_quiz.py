@@ -181,15 +181,25 @@ def _step(
     policy = guideline.calibration
     items = items_of(round_row, version)
     settings = round_row.settings or {}
-    shown = repo.gold_shown_items(
+    shown = repo.gold_shown_recency(
         session, version.guideline_id, [annotator_id], except_attempt=attempt_id
-    ).get(annotator_id, set())
+    ).get(annotator_id, {})
     assigned = repo.assigned_items(session, round_row.id, annotator_id, number)
+    quiz_bank = sampling.quiz_bank(guideline)
+    # as in a fixed quiz: items whose gold was shown join the pool only for rules short of unseen ones
+    reuse = set(
+        sampling.reuse_plan(
+            quiz_bank,
+            min_per_rule=int(settings.get("min_items_per_rule") or policy.min_items_per_rule),
+            shown=shown,
+            rules=targets,
+        )
+    )
     pool = {
         q.id: list(q.rules)
-        for q in sampling.quiz_bank(guideline)
+        for q in quiz_bank
         if q.id in items
-        and (q.id not in shown or q.id in assigned)
+        and (q.id not in shown or q.id in assigned or q.id in reuse)
         and (targets is None or targets & set(q.rules))
     }
     answers = (
@@ -251,9 +261,9 @@ def first_items(
     """The first item of a new adaptive attempt (in a list, like a fixed quiz's draw).
 
     Raises:
-        QuizBankExhausted: rules with too few items whose gold the annotator has not seen.
+        CalibrationError: the bank has no quiz items with gold answers.
     """
-    check_bank(session, version, round_row, annotator, targets)
+    check_bank(version, round_row)
     step = _step(
         session,
         round_row,
@@ -279,24 +289,11 @@ def advance(
     )
 
 
-def check_bank(
-    session: Session,
-    version: t.GuidelineVersion,
-    round_row: t.Round,
-    annotator: t.User,
-    targets: list[str] | None,
-) -> None:
-    """Refuse an adaptive quiz (as a fixed one is refused) when rules have too few unseen items."""
-    guideline = guideline_of(version)
-    settings = round_row.settings or {}
-    shown = repo.gold_shown_items(session, version.guideline_id, [annotator.id]).get(annotator.id, set())
-    bank = sampling.quiz_bank(guideline)
-    if not bank:
+def check_bank(version: t.GuidelineVersion, round_row: t.Round) -> None:
+    """Refuse an adaptive quiz when the bank has no quiz items (rules short of unseen items reuse
+    items seen before, as a fixed quiz does: `sampling.reuse_plan`)."""
+    if not sampling.quiz_bank(guideline_of(version)):
         raise CalibrationError(f"round {round_row.name!r} has no quiz items with gold answers")
-    min_per_rule = int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule)
-    short = sampling.short_rules(bank, min_per_rule=min_per_rule, exclude=shown, rules=targets)
-    if short:
-        raise sampling.bank_exhausted(short, [annotator.name])
 
 
 def progress(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ from calibration.errors import (
     Location,
     NotFoundError,
     PermissionDenied,
-    QuizBankExhausted,
 )
 from calibration.responses import gold_series, item_rules_frame, responses_frame
 from calibration.rounds import adaptive_pilot, adaptive_quiz, sampling
@@ -167,31 +165,58 @@ def start_or_resume_attempt(engine: Engine, round: RoundRef, annotator: Actor) -
     return retrying(engine, work)
 
 
-def retake_blocked(engine: Engine, round: RoundRef, annotator: Actor) -> QuizBankExhausted | None:
-    """Why the annotator's due retake cannot be drawn (the bank is short of unseen items), else None.
+RETAKE_WAITING = "Not passed yet: a retake on the rules to reread is waiting."
+RETAKE_CLOSED = "Not passed yet. This round is closed: ask your lead to reopen it for a retake."
 
-    None too when no retake is due (no attempt, one in progress, the last one passed, a pilot, a
-    closed round): the same check `start_or_resume_attempt` makes, without starting anything, so a
-    page can say so instead of offering a retake button that only refuses.
+
+@dataclass(frozen=True)
+class RetakeStatus:
+    """Whether a due retake can start now (``available``), and the sentence every page shows for it."""
+
+    available: bool
+    message: str
+
+
+def retake_status(engine: Engine, round: RoundRef, annotator: Actor) -> RetakeStatus | None:
+    """The annotator's due retake: available, or why not; None when no retake is due.
+
+    No retake is due with no attempt, one in progress, a last attempt that passed, or in a pilot. A
+    due retake is available while the round is open: rules short of unseen items reuse items seen
+    longest ago (`sampling.reuse_plan`), so the bank never blocks it. The one answer Home and the
+    quiz page both show.
     """
     with session_scope(engine, read_only=True) as session:
         person = _owner(session, annotator, "take a quiz")
-        row, version = find_round(session, round)
+        row, _ = find_round(session, round)
         attempts = repo.attempts_of(session, row.id, person.id)
-        if row.kind == "pilot" or row.status != "open" or not attempts:
+        if row.kind == "pilot" or not attempts:
             return None
         last = attempts[-1]
-        score = last.score or {}
-        if last.status == "in_progress" or score.get("passed") is not False:
+        if last.status == "in_progress" or (last.score or {}).get("passed") is not False:
             return None
-        if repo.assigned_items(session, row.id, person.id, len(attempts) + 1):
-            return None  # the retake's items are already drawn
-        target = list(score.get("failed_rules") or []) or None
-        try:
-            adaptive_quiz.check_bank(session, version, row, person, target)
-        except QuizBankExhausted as error:
-            return error
-        return None
+        if row.status != "open":
+            return RetakeStatus(False, RETAKE_CLOSED)
+        return RetakeStatus(True, RETAKE_WAITING)
+
+
+def seen_before(engine: Engine, attempt_id: int, *, actor: Actor) -> set[str]:
+    """Items of an attempt that its annotator was given in an earlier calibration attempt on the
+    guideline (their gold answer was shown): reused because their rule had too few unseen items.
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: someone else's attempt.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, _, version, _ = _attempt_for(session, attempt_id, actor, "see the quiz")
+        return _reused(session, row, version)
+
+
+def _reused(session: Session, row: t.Attempt, version: t.GuidelineVersion) -> set[str]:
+    earlier = repo.gold_shown_recency(
+        session, version.guideline_id, [row.annotator_id], before_attempt=row.id
+    ).get(row.annotator_id, {})
+    assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+    return {i for i in assigned if i in earlier}
 
 
 def _attempt_for(
@@ -428,41 +453,28 @@ def _score_attempt(
         or {"item_id": [], "annotator_id": [], "answer": []}
     )
     assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
-    # An item whose gold was shown to this annotator in another (finished) attempt proves nothing:
-    # it is not scored, and rules left without enough fresh items cannot pass.
-    shown = repo.gold_shown_items(
-        session, version.guideline_id, [row.annotator_id], finished_only=True, except_attempt=row.id
-    ).get(row.annotator_id, set())
-    scored = [i for i in assigned if i not in shown]
+    scored = [i for i in assigned if i in items]
     frame = frame[frame["item_id"].isin(scored)]
     gold = {
         i: parse_answer(guideline.task, items[i].answer, items[i].input)
         for i in scored
-        if i in items and items[i].answer is not None
+        if items[i].answer is not None
     }
-    rules = item_rules_frame({i: items[i].rules for i in scored if i in items})
+    rules = item_rules_frame({i: items[i].rules for i in scored})
     result = score_against_gold(
         frame, gold_series(gold), guideline.task, item_rules=rules, policy=guideline.calibration
     )
-    recycled = [i for i in assigned if i in shown and i in items and items[i].answer is not None]
-    if not recycled:
+    # Items reused from an earlier attempt (their rule ran out of unseen ones) count like the others:
+    # the result says how many, so the lead can weigh a pass that rests on them (docs/calibration.md).
+    reused = sorted(i for i in _reused(session, row, version) if i in gold)
+    if not reused:
         return result
-    quota = int(
-        (round_row.settings or {}).get("min_items_per_rule") or guideline.calibration.min_items_per_rule
-    )
-    fresh = Counter(r for i in gold for r in set(items[i].rules))
-    short = sorted(
-        {r for i in recycled for r in items[i].rules if fresh[r] < quota}
-        & set(row.target_rules or {r for i in assigned if i in items for r in items[i].rules})
-    )
     return dataclasses.replace(
         result,
-        passed=result.passed and not short,
-        failed_rules=sorted({*result.failed_rules, *short}),
         reasons=[
             *result.reasons,
-            f"{len(recycled)} item(s) had their gold answer shown in an earlier attempt and do not count",
-            *(f"rule {r}: only {fresh[r]} item(s) not shown before, {quota} needed" for r in short),
+            f"{len(reused)} item(s) were seen in an earlier attempt (their gold answer was shown): "
+            + ", ".join(reused),
         ],
     )
 
@@ -521,6 +533,20 @@ def adaptive_progress(engine: Engine, attempt_id: int, *, actor: Actor) -> Adapt
             return None
         name = repo.names_of(session, [row.annotator_id])[row.annotator_id]
         return adaptive_quiz.progress(session, row, round_row, version, name)
+
+
+def adaptive_pilot_items_left(engine: Engine, attempt_id: int, *, actor: Actor) -> int | None:
+    """For an adaptive pilot attempt, at most how many more items may come after the current one
+    (`adaptive_pilot.most_items_left`); None for any other round.
+
+    Raises:
+        NotFoundError: unknown attempt. PermissionDenied: someone else's attempt.
+    """
+    with session_scope(engine, read_only=True) as session:
+        row, round_row, version, _ = _attempt_for(session, attempt_id, actor, "see the quiz")
+        if not adaptive_pilot.is_adaptive_pilot(round_row):
+            return None
+        return adaptive_pilot.most_items_left(session, row, round_row, version)
 
 
 def finish_attempt(

@@ -221,14 +221,12 @@ def draw_quiz(
         for r in repo.rounds_on_version(session, v.id)
     ]
     seen = repo.seen_items(session, same_guideline, annotator.id)
-    # Items whose gold this annotator was shown are never served again: answered from memory they
-    # would certify nobody. When a rule runs out, the quiz is refused (the lead is told) instead.
-    shown = repo.gold_shown_items(session, version.guideline_id, [annotator.id]).get(annotator.id, set())
+    # Items whose gold this annotator was shown come back only when a rule has too few unseen ones
+    # left, those seen longest ago first (`sampling.reuse_plan`): a retake is never refused.
+    shown = repo.gold_shown_recency(session, version.guideline_id, [annotator.id]).get(annotator.id, {})
     bank = sampling.quiz_bank(guideline)
     min_per_rule = int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule)
-    short = sampling.short_rules(bank, min_per_rule=min_per_rule, exclude=shown, rules=target_rules)
-    if short:
-        raise sampling.bank_exhausted(short, [annotator.name])
+    reuse = sampling.reuse_plan(bank, min_per_rule=min_per_rule, shown=shown, rules=target_rules)
     return sampling.sample_quiz(
         bank,
         size=int(settings.get("items_per_quiz") or guideline.calibration.items_per_quiz),
@@ -237,6 +235,7 @@ def draw_quiz(
         seen=seen,
         target_rules=target_rules,
         exclude=shown,
+        reuse=reuse,
     )
 
 

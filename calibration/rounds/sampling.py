@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from math import comb
 from typing import TYPE_CHECKING
 
-from calibration.errors import CalibrationError, Location, QuizBankExhausted
+from calibration.errors import CalibrationError, Location
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline
@@ -153,6 +153,7 @@ def sample_quiz(
     target_rules: Iterable[str] | None = None,
     edge_case_weight: float = EDGE_CASE_WEIGHT,
     exclude: Iterable[str] = (),
+    reuse: Iterable[str] = (),
 ) -> list[str]:
     """Draw a calibration quiz stratified by rule.
 
@@ -173,6 +174,8 @@ def sample_quiz(
         edge_case_weight: relative weight of edge-case items.
         exclude: item ids never to draw (those whose gold answer the annotator was shown: a quiz
             answered from memory proves nothing); see `short_rules` for what is left.
+        reuse: excluded items that may be served again after all (`reuse_plan`): drawn only to fill
+            a rule's quota, and only when no other item of the rule is left.
 
     Returns:
         Item ids in quiz order (a seeded shuffle).
@@ -186,7 +189,8 @@ def sample_quiz(
             hint="check the guideline's calibration policy (items_per_quiz, min_items_per_rule)",
         )
     seen_ids = set(seen)
-    excluded = set(exclude)
+    reused = set(reuse)
+    excluded = set(exclude) - reused
     pool = [i for i in bank if i.id not in excluded]
     if target_rules is not None:
         targets = set(target_rules)
@@ -206,7 +210,8 @@ def sample_quiz(
 
     def draw(candidates: list[QuizItem]) -> QuizItem:
         unseen = [c for c in candidates if c.id not in seen_ids]
-        group = unseen or candidates
+        fresh = [c for c in candidates if c.id not in reused]
+        group = unseen or fresh or candidates
         short = {r for r in rules if count[r] < min_per_rule}
         weights = [
             (edge_case_weight if c.edge_case else 1.0) * (1 + len(short & set(c.rules))) for c in group
@@ -226,8 +231,8 @@ def sample_quiz(
             if not candidates:
                 break
             take(draw(candidates))
-    while len(chosen) < size:
-        candidates = [i for i in pool if i.id not in taken]
+    while len(chosen) < size:  # reused items only fill quotas, never the length
+        candidates = [i for i in pool if i.id not in taken and i.id not in reused]
         if not candidates:
             break
         take(draw(candidates))
@@ -268,22 +273,44 @@ def short_rules(
     return short
 
 
+def reuse_plan(
+    bank: Sequence[QuizItem],
+    *,
+    min_per_rule: int,
+    shown: Mapping[str, int],
+    rules: Iterable[str] | None = None,
+) -> list[str]:
+    """Items whose gold was shown that a quiz serves again, so that no retake is ever refused.
+
+    For each rule `short_rules` names, the rule's shown items seen longest ago (lowest `shown`
+    rank first, the item id among equals) are taken, just enough to reach
+    ``min(min_per_rule, items of the rule)`` with the unseen ones left. Whether an item was answered
+    rightly or wrongly does not matter: the retake re-tests the rule, not the annotator's past
+    mistakes (docs/calibration.md, "Retakes and reused items").
+
+    Args:
+        bank: the quiz bank (`quiz_bank`).
+        min_per_rule: the quota per rule.
+        shown: ``{item id: recency}`` of the items whose gold the annotator was shown (a larger
+            number is more recent, e.g. the attempt id).
+        rules: the rules the quiz must cover (a retake's targets); None: every rule of the bank.
+
+    Returns:
+        Item ids to serve again, in the order chosen; empty when every rule has enough unseen items.
+    """
+    by_rule = short_rules(bank, min_per_rule=min_per_rule, exclude=shown, rules=rules)
+    chosen: list[QuizItem] = []
+    for rule, (left, total) in by_rule.items():
+        need = min(min_per_rule, total) - left - sum(rule in c.rules for c in chosen)
+        oldest = sorted(
+            (i for i in bank if rule in i.rules and i.id in shown and i not in chosen),
+            key=lambda i: (shown[i.id], i.id),
+        )
+        chosen += oldest[: max(need, 0)]
+    return [c.id for c in chosen]
+
+
 def rule_counts(quiz: Iterable[str], bank: Sequence[QuizItem]) -> Counter[str]:
     """Items per rule in a quiz (an item with several rules counts for each)."""
     by_id = {i.id: i for i in bank}
     return Counter(r for item_id in quiz for r in set(by_id[item_id].rules))
-
-
-def bank_exhausted(short: dict[str, tuple[int, int]], names: Sequence[str]) -> QuizBankExhausted:
-    """The error (and the lead's warning) when rules have too few items whose gold `names` have not seen."""
-    who = ", ".join(names)
-    rules = "; ".join(
-        f"rule {rule} needs more quiz items ({left} of its {total} not yet shown to {who})"
-        for rule, (left, total) in short.items()
-    )
-    return QuizBankExhausted(
-        rules,
-        rules=tuple(short),
-        hint="a lead can add items with gold answers for these rules in a new guideline version; "
-        "items whose answers were shown are not served again",
-    )

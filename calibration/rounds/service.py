@@ -55,8 +55,12 @@ from calibration.rounds.adjudication import (
     certifications,
 )
 from calibration.rounds.attempts import (
+    RETAKE_CLOSED,
+    RETAKE_WAITING,
     AttemptResult,
+    RetakeStatus,
     acknowledge_feedback,
+    adaptive_pilot_items_left,
     adaptive_progress,
     attempt_result,
     finish_attempt,
@@ -65,7 +69,8 @@ from calibration.rounds.attempts import (
     quiz_items,
     record_answer,
     response_history,
-    retake_blocked,
+    retake_status,
+    seen_before,
     start_or_resume_attempt,
 )
 from calibration.rounds.attempts import answers_by_item as answers_by_item
@@ -86,22 +91,25 @@ from calibration.rounds.rounds_admin import (
     list_rounds,
     round_items,
 )
-from calibration.rounds.status import STUCK_AFTER as STUCK_AFTER
 from calibration.rounds.status import (
+    EVERY_ANNOTATOR_FINISHED,
     RoundResponses,
     analysable_rounds,
     annotator_rounds,
     audit_log,
     counts,
     finished_round_ids,
+    in_progress_counts,
     latest_response_marker,
     open_rounds,
     responses_marker,
     round_data_marker,
     round_responses,
+    round_state,
     round_status,
     unanswered_reason,
 )
+from calibration.rounds.status import STUCK_AFTER as STUCK_AFTER
 from calibration.storage.repository import (
     Adjudication,
     AnnotatorProgress,
@@ -116,6 +124,9 @@ from calibration.storage.repository import (
 )
 
 __all__ = [
+    "EVERY_ANNOTATOR_FINISHED",
+    "RETAKE_CLOSED",
+    "RETAKE_WAITING",
     "SYSTEM",
     "AdaptivePilotView",
     "Adjudication",
@@ -126,11 +137,13 @@ __all__ = [
     "Certification",
     "GuidelineVersion",
     "Response",
+    "RetakeStatus",
     "Round",
     "RoundResponses",
     "RoundStatus",
     "User",
     "acknowledge_feedback",
+    "adaptive_pilot_items_left",
     "adaptive_pilot_status",
     "adaptive_progress",
     "adjudicate",
@@ -159,6 +172,7 @@ __all__ = [
     "image_of",
     "images_of",
     "import_responses",
+    "in_progress_counts",
     "invite",
     "latest_response_marker",
     "list_guideline_versions",
@@ -173,12 +187,14 @@ __all__ = [
     "redeem_invitation",
     "response_history",
     "responses_marker",
-    "retake_blocked",
+    "retake_status",
     "revoke_sessions",
     "round_data_marker",
     "round_items",
     "round_responses",
+    "round_state",
     "round_status",
+    "seen_before",
     "session_user",
     "set_password",
     "start_or_resume_attempt",
@@ -189,6 +205,7 @@ __all__ = [
 # A lead's administration: users (roles, reactivation, password resets, account invitations), archived
 # and deleted rounds.
 from calibration.rounds.accounts import (
+    invitation_problem,
     invitation_role,
     invite_user,
     reactivate_user,
@@ -204,6 +221,7 @@ from calibration.rounds.rounds_admin import archive_round, delete_round, preview
 __all__ += [
     "archive_round",
     "delete_round",
+    "invitation_problem",
     "invitation_role",
     "invite_user",
     "preview_item_ids",

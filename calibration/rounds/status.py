@@ -98,7 +98,7 @@ def round_status(
             and latest[person][0].status == "finished"
             and (latest[person][0].score or {}).get("passed") is False
         }
-        warnings = _exhausted_rules(session, row, version, waiting, names)
+        warnings = _reuse_notice(session, row, version, waiting, names)
         return RoundStatus(repo.round_of(row, ref_of(version)), progress, warnings)
 
 
@@ -132,14 +132,14 @@ def _progress(
     )
 
 
-def _exhausted_rules(
+def _reuse_notice(
     session: Any,
     row: t.Round,
     version: t.GuidelineVersion,
     waiting: dict[int, t.Attempt],
     names: dict[int, str],
 ) -> list[str]:
-    """ "rule R needs more quiz items" for each rule a waiting retake cannot cover without recycled gold."""
+    """One notice naming the rules whose waiting retakes reuse items seen before (too few unseen left)."""
     if not waiting:
         return []
     guideline = guideline_of(version)
@@ -148,20 +148,21 @@ def _exhausted_rules(
         (row.settings or {}).get("min_items_per_rule") or guideline.calibration.min_items_per_rule
     )
     shown = repo.gold_shown_items(session, version.guideline_id, list(waiting))
-    blocked: dict[str, list[str]] = {}
-    supply: dict[str, int] = {}
+    reusing: dict[str, list[str]] = {}
     for person, attempt in waiting.items():
         targets = list((attempt.score or {}).get("failed_rules") or []) or None
         short = sampling.short_rules(
             bank, min_per_rule=min_per_rule, exclude=shown.get(person, set()), rules=targets
         )
-        for rule, (_, total) in short.items():
-            blocked.setdefault(rule, []).append(names.get(person, str(person)))
-            supply[rule] = total
+        for rule in short:
+            reusing.setdefault(rule, []).append(names.get(person, str(person)))
+    if not reusing:
+        return []
+    rules = "; ".join(f"{rule} ({', '.join(sorted(who))})" for rule, who in sorted(reusing.items()))
     return [
-        f"rule {rule} needs more quiz items: the gold answers of its {supply[rule]} item(s) were shown "
-        f"to {', '.join(sorted(who))}, so no retake on it can be drawn"
-        for rule, who in sorted(blocked.items())
+        f"retakes reuse quiz items seen before, the ones seen longest ago, for rules with too few "
+        f"unseen items: {rules}. Add items with gold answers for them in a new guideline version "
+        "for fresh ones"
     ]
 
 
@@ -218,6 +219,27 @@ def open_rounds(rounds: Iterable[Round], finished: set[int]) -> list[Round]:
     """The rounds still waiting for answers: open (not closed), not archived and not finished by every
     annotator (`finished`: `finished_round_ids`). What the Home page counts as "open rounds"."""
     return [r for r in rounds if r.status == "open" and not r.archived and r.id not in finished]
+
+
+EVERY_ANNOTATOR_FINISHED = "open · every annotator finished"
+
+
+def round_state(round: Round, finished: set[int]) -> str:
+    """A round's state in the one wording every page uses: "open" (waiting for answers, what Home
+    counts as waiting), "open · every annotator finished" (still open to new annotators, waiting for
+    nobody), or "closed"; archived rounds add " · archived". `finished`: `finished_round_ids`."""
+    state = EVERY_ANNOTATOR_FINISHED if round.status == "open" and round.id in finished else round.status
+    return state + (" · archived" if round.archived else "")
+
+
+def in_progress_counts(engine: Engine, round: RoundRef) -> dict[str, tuple[int, int]]:
+    """``{annotator name: (answered, total)}`` of the annotators whose latest attempt is in progress: their
+    scores cover part of a quiz, so pages show no verdict for them yet (`annotator_table`)."""
+    return {
+        p.name: (p.answered, p.total)
+        for p in round_status(engine, round).annotators
+        if p.status == "in_progress"
+    }
 
 
 def latest_response_marker(engine: Engine, round: RoundRef) -> int:

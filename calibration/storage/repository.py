@@ -211,7 +211,7 @@ class RoundStatus:
     round: Round
     annotators: list[AnnotatorProgress] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    """For the lead, e.g. "rule R-POS needs more quiz items: ..." (no retake without recycled gold)."""
+    """For the lead, e.g. "retakes reuse quiz items seen before ... for rules with too few unseen items"."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -672,6 +672,39 @@ def seen_items(session: Session, round_ids: Sequence[int], annotator_id: int) ->
     return set(session.scalars(query))
 
 
+def _gold_shown_query(
+    guideline_id: str,
+    annotator_ids: Sequence[int],
+    finished_only: bool,
+    except_attempt: int | None,
+    before_attempt: int | None = None,
+) -> Any:
+    query = (
+        select(t.Assignment.annotator_id, t.Assignment.item_id, func.max(t.Attempt.id))
+        .join(
+            t.Attempt,
+            (t.Attempt.round_id == t.Assignment.round_id)
+            & (t.Attempt.annotator_id == t.Assignment.annotator_id)
+            & (t.Attempt.number == t.Assignment.attempt_number),
+        )
+        .join(t.Round, t.Round.id == t.Assignment.round_id)
+        .join(t.GuidelineVersion, t.GuidelineVersion.id == t.Round.guideline_version_id)
+        .where(
+            t.Round.kind == "calibration",
+            t.GuidelineVersion.guideline_id == guideline_id,
+            t.Assignment.annotator_id.in_(list(annotator_ids)),
+        )
+        .group_by(t.Assignment.annotator_id, t.Assignment.item_id)
+    )
+    if finished_only:
+        query = query.where(t.Attempt.status == "finished")
+    if except_attempt is not None:
+        query = query.where(t.Attempt.id != except_attempt)
+    if before_attempt is not None:
+        query = query.where(t.Attempt.id < before_attempt)
+    return query
+
+
 def gold_shown_items(
     session: Session,
     guideline_id: str,
@@ -690,31 +723,33 @@ def gold_shown_items(
     Returns:
         ``{annotator id: item ids}``; annotators without such items are missing.
     """
+    shown = gold_shown_recency(
+        session, guideline_id, annotator_ids, finished_only=finished_only, except_attempt=except_attempt
+    )
+    return {person: set(items) for person, items in shown.items()}
+
+
+def gold_shown_recency(
+    session: Session,
+    guideline_id: str,
+    annotator_ids: Sequence[int],
+    *,
+    finished_only: bool = False,
+    except_attempt: int | None = None,
+    before_attempt: int | None = None,
+) -> dict[int, dict[str, int]]:
+    """`gold_shown_items` with when each item was last given: ``{annotator id: {item id: attempt id}}``,
+    the id of the latest attempt that had the item (a larger id is a later attempt).
+
+    Args:
+        before_attempt: only attempts started before this one (a smaller id).
+    """
     if not annotator_ids:
         return {}
-    query = (
-        select(t.Assignment.annotator_id, t.Assignment.item_id)
-        .join(
-            t.Attempt,
-            (t.Attempt.round_id == t.Assignment.round_id)
-            & (t.Attempt.annotator_id == t.Assignment.annotator_id)
-            & (t.Attempt.number == t.Assignment.attempt_number),
-        )
-        .join(t.Round, t.Round.id == t.Assignment.round_id)
-        .join(t.GuidelineVersion, t.GuidelineVersion.id == t.Round.guideline_version_id)
-        .where(
-            t.Round.kind == "calibration",
-            t.GuidelineVersion.guideline_id == guideline_id,
-            t.Assignment.annotator_id.in_(list(annotator_ids)),
-        )
-    )
-    if finished_only:
-        query = query.where(t.Attempt.status == "finished")
-    if except_attempt is not None:
-        query = query.where(t.Attempt.id != except_attempt)
-    shown: dict[int, set[str]] = {}
-    for annotator_id, item_id in session.execute(query):
-        shown.setdefault(annotator_id, set()).add(item_id)
+    shown: dict[int, dict[str, int]] = {}
+    query = _gold_shown_query(guideline_id, annotator_ids, finished_only, except_attempt, before_attempt)
+    for annotator_id, item_id, latest in session.execute(query):
+        shown.setdefault(annotator_id, {})[item_id] = int(latest)
     return shown
 
 

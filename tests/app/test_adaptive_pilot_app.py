@@ -148,7 +148,9 @@ def test_an_annotator_answers_an_adaptive_pilot_one_item_at_a_time(app_engine: A
     at.switch_page(page("quiz.py")).run()
     assert not at.exception, at.exception
     captions = [c.value for c in at.caption]
-    assert "Item 1 · items come one at a time, as the pilot needs them" in captions
+    total = len(round_.settings["items"])  # Ann is alone: every other item is still open to her
+    tail = "items come one at a time, as the pilot needs them, so it may end sooner"
+    assert f"Item 1 · at most {total - 1} more after this one; {tail}" in captions
     attempt = service.start_or_resume_attempt(app_engine, round_.id, ann)
     first = attempt.next_item
     at.radio(key=f"quiz_{attempt.id}_0_answer").set_value("POS")
@@ -157,7 +159,7 @@ def test_an_annotator_answers_an_adaptive_pilot_one_item_at_a_time(app_engine: A
     after = service.get_attempt(app_engine, attempt.id, actor=ann)
     assert after.answers[first].answer == "POS"
     assert len(after.items) == 2 and after.next_item not in (None, first)  # the next one, chosen now
-    assert "Item 2 · items come one at a time, as the pilot needs them" in [c.value for c in at.caption]
+    assert f"Item 2 · at most {total - 2} more after this one; {tail}" in [c.value for c in at.caption]
 
 
 def test_the_per_rule_table_shows_a_dash_not_none_and_a_rule_header(app_engine: Any, app_lead: Any) -> None:

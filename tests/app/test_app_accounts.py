@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from calibration.rounds import service
-from tests.app.app_helpers import PASSWORD, errors, new_app, page, texts
+from tests.app.app_helpers import PASSWORD, errors, new_app, page
 
 
 def test_first_start_asks_for_the_first_lead_and_signs_them_in(app_engine):
@@ -165,11 +165,49 @@ def test_invitation_link_creates_the_annotator_and_starts_the_quiz(app_engine, a
     assert at.session_state["auth_user_id"] == nia.id
     status = service.round_status(app_engine, round_.id)
     assert [(p.name, p.status) for p in status.annotators] == [("Nia New", "in_progress")]
-    # one-time: the same link does not work twice
+    # one-time: the same link does not work twice, and says so on opening, without a form
     again = new_app(query={"invite": token}).run()
-    again.text_input(key="join_name").input("Someone Else")
-    again.button(key="join_submit").click().run()
+    assert not again.exception
     assert errors(again)[0].startswith("this invitation was already used on ")
+    # Nia chose no password: signing in cannot bring her back, so the page says to ask for a new link
+    assert errors(again)[0].endswith(
+        "(hint: ask your lead for a new link: the account made with this link has no password to sign in with)"
+    )
+    assert "Nia" not in errors(again)[0]  # nothing about the account it made
+    assert not [t for t in again.text_input if t.key == "join_name"]
+    assert not [b for b in again.button if b.key == "join_submit"]
+
+
+def test_a_used_link_of_an_account_with_a_password_says_to_sign_in(app_engine, app_lead):
+    from tests.app.app_helpers import single_label_guideline
+
+    _, token = _round_with_invitation(app_engine, app_lead, single_label_guideline())
+    service.redeem_invitation(
+        app_engine, token, "Pat Password", email="pat@example.org", password="longenough1"
+    )
+    again = new_app(query={"invite": token}).run()
+    assert errors(again)[0].endswith(
+        "(hint: sign in with the email and password chosen when joining, or ask your lead for a new link)"
+    )
+    assert not [t for t in again.text_input if t.key == "join_name"]
+
+
+def test_the_join_form_asks_for_the_password_twice(app_engine, app_lead):
+    from tests.app.app_helpers import single_label_guideline
+
+    _, token = _round_with_invitation(app_engine, app_lead, single_label_guideline())
+    at = new_app(query={"invite": token}).run()
+    at.text_input(key="join_name").input("Tess Typo")
+    at.text_input(key="join_password").input("longenough1")
+    at.text_input(key="join_password_again").input("longenough2")
+    at.button(key="join_submit").click().run()
+    assert errors(at) == ["The two passwords differ: type the same password twice."]
+    assert not [u for u in service.list_users(app_engine, "annotator") if u.name == "Tess Typo"]
+    at.text_input(key="join_password_again").input("longenough1")
+    at.button(key="join_submit").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Welcome, Tess Typo. Opening your quiz…"
+    assert next(u for u in service.list_users(app_engine, "annotator") if u.name == "Tess Typo").has_password
 
 
 def test_an_expired_invitation_is_refused(app_engine, app_lead):
@@ -178,17 +216,14 @@ def test_an_expired_invitation_is_refused(app_engine, app_lead):
     past = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
     _, token = _round_with_invitation(app_engine, app_lead, single_label_guideline(), now=past)
     at = new_app(query={"invite": token}).run()
-    at.text_input(key="join_name").input("Late Larry")
-    at.button(key="join_submit").click().run()
-    assert errors(at)[0].startswith("this invitation expired on ")
-    assert "Ask your lead for a new invitation link." in texts(at)
-    assert not [u for u in service.list_users(app_engine, "annotator") if u.name == "Late Larry"]
+    assert errors(at)[0].startswith("this invitation expired on ")  # on opening: no form to fill first
+    assert "ask your lead for a new link" in errors(at)[0]
+    assert not [t for t in at.text_input if t.key == "join_name"]
 
 
 def test_a_made_up_invitation_is_refused(app_engine, app_lead):
     at = new_app(query={"invite": "not-a-real-token"}).run()
-    at.text_input(key="join_name").input("Mallory")
-    at.button(key="join_submit").click().run()
+    assert not [t for t in at.text_input if t.key == "join_name"]  # the error on opening, no form
     assert errors(at) == [
         "this invitation link is not valid (hint: copy the whole link, or ask your lead for a new one)"
     ]
@@ -238,3 +273,31 @@ def test_an_unknown_single_sign_on_identity_is_told_to_ask_a_lead(app_lead):
     assert at.warning[0].value.startswith(
         "Single sign-on says you are stranger@example\\.org, but no account"
     )
+
+
+def test_a_user_without_a_password_confirms_sign_out_after_a_warning(app_engine, app_annotator):
+    assert not app_annotator.has_password
+    at = new_app(app_annotator).run()
+    at.sidebar.button(key="app_sign_out").click().run()
+    assert "auth_user_id" in at.session_state  # not yet: the warning first
+    assert at.sidebar.warning[0].value == (
+        "You have no password: set one first on the Account page, or you will need a new link from "
+        "your lead to come back."
+    )
+    assert [link.label for link in at.sidebar.get("page_link")] == ["Set a password"]
+    at.sidebar.button(key="app_sign_out_cancel").click().run()
+    assert not at.sidebar.warning and "auth_user_id" in at.session_state
+    at.sidebar.button(key="app_sign_out").click().run()
+    at.sidebar.button(key="app_sign_out_confirmed").click().run()
+    assert "auth_user_id" not in at.session_state
+    assert at.info[0].value == "Signing out…"
+
+
+def test_a_used_account_invitation_shows_the_error_instead_of_the_form(app_engine, app_lead):
+    token = service.invite_user(app_engine, "annotator", actor=app_lead)
+    service.redeem_user_invitation(app_engine, token, "Una Used")  # no password chosen
+    at = new_app(query={"invite": token}).run()
+    assert not at.exception
+    assert errors(at)[0].startswith("this invitation was already used on ")
+    assert "ask your lead for a new link" in errors(at)[0] and "Una" not in errors(at)[0]
+    assert not [t for t in at.text_input if t.key == "join_account_name"]

@@ -42,10 +42,12 @@ def test_home_counts_only_rounds_still_waiting_for_answers_as_open(app_engine, a
     service.archive_round(app_engine, archived.id, actor=app_lead)
     at = new_app(app_lead).run()
     assert not at.exception
-    assert [m.value for m in at.metric if m.label == "Open rounds"] == ["2"]  # Waiting, Nobody yet
+    assert [m.value for m in at.metric if m.label == "Waiting for answers"] == ["2"]  # Waiting, Nobody yet
+    assert not [m for m in at.metric if m.label == "Open rounds"]  # "open" is a status, said one way
     recent = at.dataframe[0].value.set_index("round")["status"]
     assert recent["Waiting"] == recent["Nobody yet"] == "open" and recent["Closed"] == "closed"
-    assert (recent[recent.index.str.startswith("Demo pilot")] == "finished").all()
+    # the Rounds page's words (service.round_state), not a second wording of its own
+    assert (recent[recent.index.str.startswith("Demo pilot")] == "open · every annotator finished").all()
     assert service.finished_round_ids(app_engine) >= {
         r.id for r in service.list_rounds(app_engine) if r.name.startswith("Demo pilot")
     }
@@ -147,7 +149,12 @@ def test_lead_creates_a_pilot_round_with_annotators_and_overlap(app_engine, app_
     svc.create_user(app_engine, "Bo Second", role="annotator", actor=app_lead)
     at = new_app(app_lead).run()
     at.switch_page(page("rounds.py")).run()
+    assert at.number_input(key="rounds_seed").label == "Seed (makes quizzes reproducible)"
     at.segmented_control(key="rounds_kind").set_value("pilot").run()
+    # a pilot has no quiz: the seed fixes the design
+    assert at.number_input(key="rounds_seed").label == (
+        "Seed (makes who answers which item, and in which order, reproducible)"
+    )
     at.text_input(key="rounds_name").input("Pilot A")
     at.selectbox(key="rounds_ref").set_value("contract-clauses@1.0.0")
     at.multiselect(key="rounds_annotators").set_value(["Ari Annotator", "Bo Second"])

@@ -216,7 +216,9 @@ def test_a_closed_round_shows_the_failed_result_without_a_retake(app_engine, app
     at = open_quiz(app_annotator, round_)
     assert at.error[0].value.startswith("Not passed yet")
     assert not [b for b in at.button if b.key == "quiz_retake"]
-    assert at.info[0].value == "This round is closed: ask your lead to reopen it for a retake."
+    assert (
+        at.info[0].value == "Not passed yet. This round is closed: ask your lead to reopen it for a retake."
+    )
 
 
 def test_the_per_rule_result_fits_a_1280_pixel_window(app_engine, app_lead, app_annotator):

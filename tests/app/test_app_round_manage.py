@@ -174,3 +174,6 @@ def test_a_round_every_annotator_finished_says_so_as_home_does(app_engine, app_l
     at = _rounds_page(app_lead, pick=demo.id)
     assert any(c.value.endswith("· open · every annotator finished") for c in at.caption)
     assert at.button(key="rounds_close")  # still open: it can be closed
+    home = new_app(app_lead).run()
+    recent = home.dataframe[0].value.set_index("round")["status"]
+    assert recent[demo.name] == "open · every annotator finished"  # the same words on Home

@@ -421,3 +421,22 @@ def test_a_new_round_with_a_deleted_rounds_ids_gets_its_own_provisional_model(st
     assert second != first
     if engine.dialect.name == "sqlite":
         assert second_ids == first_ids  # the case this guards against
+
+
+def test_an_adaptive_retake_on_a_small_bank_reuses_the_items_seen_before(store: Any) -> None:
+    """3 items per rule, quota 3: after a failed attempt every rule is out of unseen items, and the
+    retake reuses them as a fixed quiz does (docs/calibration.md) instead of being refused."""
+    engine = store.engine
+    service.publish_guideline(
+        engine, Guideline.model_validate(adaptive_guideline_data(per_rule=3)), store.lead
+    )
+    service.create_user(engine, "ann", role="annotator", email="ann@example.org", actor=store.lead)
+    service.create_calibration_round(engine, "cal", "adapt@1.0.0", actor=store.lead, seed=5)
+    ann = _user(engine, "ann")
+    first, asked = _take(engine, ann, lambda item: WRONG[_gold(item)])
+    assert service.finish_attempt(engine, first.id, actor=ann).passed is False
+    assert service.retake_status(engine, "cal", ann) == service.RetakeStatus(True, service.RETAKE_WAITING)
+    retake, again = _take(engine, ann, _gold)
+    assert retake.number == 2 and again
+    assert set(again) & set(asked)  # reused: the rules had no unseen items left
+    assert service.seen_before(engine, retake.id, actor=ann) == set(again) & set(asked)

@@ -12,7 +12,7 @@ from calibration.app.widgets.box_view import show_images_with_boxes
 from calibration.app.widgets.images import input_image, show_input_image
 from calibration.app.widgets.text import author_markdown, escape_markdown, reflow, show_input
 from calibration.errors import CalibrationError
-from calibration.reports.adjudication import adjudication_queue, answer_counts
+from calibration.reports.adjudication import adjudication_queue, answer_counts, empty_queue_message
 
 user = state.require_role("lead")
 st.title("Adjudication")
@@ -37,7 +37,7 @@ except CalibrationError as error:
 guideline = data.guideline
 queue = adjudication_queue(data, decided)
 if queue.empty:
-    st.success("Nothing to adjudicate: every answered item has gold and unanimous answers.")
+    st.success(empty_queue_message(data))
     st.stop()
 
 pending = queue[~queue["adjudicated"]]

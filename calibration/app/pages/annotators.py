@@ -9,6 +9,7 @@ from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis
 from calibration.app.widgets.text import escape_markdown
 from calibration.reports.analysis import annotator_answers, annotator_table
+from calibration.rounds import service
 
 SCORE_COLUMNS = (
     "answers", "gold_items", "accuracy", "kappa_vs_gold", "passed", "failed_rules", "decision",
@@ -26,7 +27,8 @@ else:
     loaded = round_analysis(round_, scores=True)
     if loaded is not None:
         data, analysis = loaded
-        table = annotator_table(analysis)
+        # an attempt in progress has no verdict yet: "in progress (1 of 24)", no failed rules
+        table = annotator_table(analysis, service.in_progress_counts(state.get_engine(), round_.id))
         basis = "accuracy vs gold" if not analysis.scores.empty else "agreement with the others (alpha)"
         st.subheader("Scores")
         st.caption(

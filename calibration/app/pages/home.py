@@ -36,7 +36,9 @@ if user.role == "annotator" or mine:
                 if progress.passed is True:
                     st.caption(":green[Passed: certified on this guideline version.]")
                 elif progress.passed is False:
-                    st.caption(":orange[Not passed yet: a retake on the rules to reread is waiting.]")
+                    retake = service.retake_status(engine, round_.id, user)  # as the quiz page says
+                    if retake is not None:
+                        st.caption(f":orange[{retake.message}]")
             with right:
                 label = "Continue" if progress.status != "finished" else "See result"
                 if st.button(label, key=f"home_open_{round_.id}", type="primary", width="stretch"):
@@ -82,9 +84,10 @@ if user.role in ("lead", "author"):
     c1.metric("Guideline versions", len(versions))
     c2.metric("Rounds", len(rounds))
     c3.metric(
-        "Open rounds",
+        "Waiting for answers",
         len(service.open_rounds(rounds, finished_rounds)),
-        help="Rounds still waiting for answers: open, not archived, and not finished by every annotator.",
+        help='Open rounds not finished by every annotator (status "open" below); '
+        f'"{service.EVERY_ANNOTATOR_FINISHED}" rounds wait for nobody.',
     )
     links = st.columns(3)
     for column, file, blurb in (
@@ -109,10 +112,7 @@ if user.role in ("lead", "author"):
                     "guideline": round_.guideline_ref,
                     "annotators": len(people),
                     "finished": sum(p.status == "finished" for p in people),
-                    # an open round every annotator finished waits for nothing: say so, as the count does
-                    "status": "finished"
-                    if round_.status == "open" and round_.id in finished_rounds
-                    else round_.status,
+                    "status": service.round_state(round_, finished_rounds),  # as the Rounds page says
                 }
             )
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

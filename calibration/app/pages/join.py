@@ -22,6 +22,12 @@ if signed_in is not None and signed_in.must_change_password:
     from calibration.app.widgets.password_change import choose_own_password
 
     choose_own_password(signed_in)
+problem = service.invitation_problem(engine, token) if token else None
+if problem is not None:  # checked on opening (nothing used up): no form that could only fail
+    st.title("Join a calibration round")
+    st.session_state.pop("join_token", None)
+    state.render_error(problem)
+    st.stop()
 account_role = service.invitation_role(engine, token) if token else None
 if token and account_role is not None:  # an invitation to a new account (Users page), not to a round
     from calibration.app.widgets.account_invitation import join_as_new_user
@@ -76,9 +82,13 @@ with st.form("join_form"):
     with st.expander("Sign in again later from another browser (optional)"):
         email = st.text_input("Email", key="join_email")
         password = st.text_input("Password (8 characters or more)", type="password", key="join_password")
+        repeated = st.text_input("Repeat the password", type="password", key="join_password_again")
     submitted = st.form_submit_button(
         "Join and start", type="primary", icon=":material/play_arrow:", key="join_submit"
     )
+if submitted and (password or repeated) and password != repeated:
+    st.error("The two passwords differ: type the same password twice.", icon=":material/error:")
+    st.stop()
 if submitted:
     try:
         user, round_ = service.redeem_invitation(

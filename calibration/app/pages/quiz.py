@@ -16,7 +16,7 @@ from calibration.app.widgets.answers import answer_form, missing_answer_message,
 from calibration.app.widgets.feedback import show_item_feedback, show_result, show_review
 from calibration.app.widgets.images import input_image
 from calibration.app.widgets.text import author_markdown, escape_markdown
-from calibration.errors import CalibrationError, QuizBankExhausted
+from calibration.errors import CalibrationError
 from calibration.rounds import service
 
 user = state.require_role()
@@ -25,7 +25,23 @@ engine = state.get_engine()
 mine = state.my_rounds(user)
 if not mine:
     st.title("Quiz")
-    st.info("You are in no round yet. Open the invitation link your lead sent you.", icon=":material/mail:")
+    if user.role == "lead":
+        st.info(
+            "Leads take no quiz here. To see a round's quiz as annotators see it, pick the round on the "
+            "Rounds page and press Start the preview (nothing is recorded).",
+            icon=":material/visibility:",
+        )
+        st.page_link(spec("rounds.py").script, label="Open the Rounds page", icon=":material/group_work:")
+    elif user.role == "author":
+        st.info(
+            "Authors take no quiz here: quizzes are for the annotators a lead invites. The Guideline "
+            "page shows the rules and examples the quiz asks about.",
+            icon=":material/menu_book:",
+        )
+    else:
+        st.info(
+            "You are in no round yet. Open the invitation link your lead sent you.", icon=":material/mail:"
+        )
     st.stop()
 by_id = {round_.id: (round_, progress) for round_, progress in mine}
 chosen = state.round_id_param(st.query_params.get("round")) or st.session_state.get("quiz_round")
@@ -98,27 +114,12 @@ def _pick_attempt(finished: list, shown: int) -> None:
 
 def _start_attempt() -> service.Attempt:
     """The annotator's attempt in progress, a new one, or a retake; the page stops with a message when
-    none can be drawn."""
+    none can be started."""
     try:
         return service.start_or_resume_attempt(engine, round_.id, user)
-    except QuizBankExhausted as error:
-        _bank_exhausted(error)
     except CalibrationError as error:
         state.render_error(error)
     st.stop()
-
-
-def _bank_exhausted(error: QuizBankExhausted) -> None:
-    """The annotator's words for a retake the quiz bank cannot serve (the lead sees the rules on the Rounds page)."""
-    rules = ", ".join(error.rules)
-    st.info(
-        escape_markdown(
-            f"A retake needs quiz items you have not seen yet, and there are not enough left for {rules}: "
-            "items whose answers you were shown cannot count again. Your lead sees this on the Rounds "
-            "page and can add items in a new version of the guideline; come back then."
-        ),
-        icon=":material/hourglass_empty:",
-    )
 
 
 def _show_results(attempt_id: int, attempts: list) -> None:
@@ -137,23 +138,17 @@ def _show_results(attempt_id: int, attempts: list) -> None:
         st.subheader(_attempt_label(result.attempt))
     latest = attempts[-1] if attempts else None
     in_progress = latest is not None and not latest.finished
-    failed_last = latest is not None and (latest.score or {}).get("passed") is False
-    if failed_last and round_.status != "open":
-        st.info("This round is closed: ask your lead to reopen it for a retake.", icon=":material/lock:")
-        failed_last = False
-    if failed_last and not in_progress:
-        blocked = service.retake_blocked(engine, round_.id, user)
-        if blocked is not None:  # no button that only refuses: say why instead
-            _bank_exhausted(blocked)
-            failed_last = False
+    retake = service.retake_status(engine, round_.id, user)  # the same sentence as on Home
+    if retake is not None:
+        st.info(retake.message, icon=":material/replay:" if retake.available else ":material/lock:")
     if in_progress and st.button(
         "Back to the quiz", type="primary", key="quiz_resume", icon=":material/arrow_forward:"
     ):
         st.query_params.pop("attempt", None)
         st.rerun()
     if (
-        failed_last
-        and not in_progress
+        retake is not None
+        and retake.available
         and st.button(
             "Retake the quiz on the rules to reread",
             type="primary",
@@ -206,8 +201,12 @@ adaptive_pilot = round_.kind == "pilot" and round_.settings.get("policy") == "ad
 
 def _progress(answered: int, text: str) -> None:
     """The progress bar: of a fixed quiz's length, or of an adaptive quiz's items so far and left."""
-    if adaptive_pilot:  # items come one at a time, as the rules need them: no length to show
-        st.caption(f"{text} · items come one at a time, as the pilot needs them")
+    if adaptive_pilot:  # items come one at a time, as the rules need them: only a bound to show
+        most = service.adaptive_pilot_items_left(engine, attempt.id, actor=user)
+        st.caption(
+            f"{text} · at most {most} more after this one; items come one at a time, as the pilot "
+            "needs them, so it may end sooner"
+        )
         return
     if adaptive is None:
         st.progress(answered / attempt.total, text=text)
@@ -260,6 +259,11 @@ _progress(
     if adaptive or adaptive_pilot
     else f"Item {attempt.answered + 1} of {attempt.total}",
 )
+if item_id in service.seen_before(engine, attempt.id, actor=user):
+    st.caption(
+        ":material/history: You have seen this item before, in an earlier attempt: its rule has no "
+        "unseen items left. It counts like the others."
+    )
 if guideline.task.instructions:
     st.caption(author_markdown(guideline.task.instructions))
 image = input_image(guideline.ref, item.input)

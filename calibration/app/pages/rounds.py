@@ -114,7 +114,8 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
     )
     left, right = st.columns(2)
     left.number_input("Invitation links to create", 0, 100, key="rounds_links_count")
-    right.number_input("Seed (makes quizzes reproducible)", 0, 10_000, key="rounds_seed")
+    seeded = "quizzes" if kind == "calibration" else "who answers which item, and in which order,"
+    right.number_input(f"Seed (makes {seeded} reproducible)", 0, 10_000, key="rounds_seed")
     if kind == "pilot":
         left.number_input(
             "Annotators per item (0: the guideline's policy)",
@@ -180,10 +181,8 @@ all_finished = service.finished_round_ids(engine)
 
 
 def _status(r) -> str:
-    """The round's status as Home counts it: an open round every annotator finished says so."""
-    return (
-        f"{r.status} · every annotator finished" if r.status == "open" and r.id in all_finished else r.status
-    )
+    """The round's state in the words Home uses too."""
+    return service.round_state(r, all_finished)
 
 
 round_ = pick_one(
@@ -191,9 +190,7 @@ round_ = pick_one(
     {r.id: r for r in rounds},
     key="rounds_pick",
     default=next((r.id for r in rounds if not r.archived), rounds[0].id),  # the newest not archived
-    describe=lambda r: (
-        f"{r.name} · {r.kind} · {r.guideline_ref} · {_status(r)}" + (" · archived" if r.archived else "")
-    ),
+    describe=lambda r: f"{r.name} · {r.kind} · {r.guideline_ref} · {_status(r)}",
 )
 
 st.subheader(state.escape_markdown(round_.name), anchor=False)
@@ -264,8 +261,8 @@ def live_progress(round_id: int) -> None:
     c2.metric("Finished", int((table["status"] == "finished").sum()))
     c3.metric("In progress", int((table["status"] == "in progress").sum()))
     c4.metric("Stuck (idle > 15 min)", int((table["status"] == "stuck").sum()))
-    for warning in status.warnings:  # the bank ran out for a retake: the lead must add items
-        st.warning(state.escape_markdown(warning), icon=":material/inventory_2:")
+    for warning in status.warnings:  # retakes reuse items: the lead may add fresh ones
+        st.info(state.escape_markdown(warning), icon=":material/inventory_2:")
     if table.empty:
         st.caption("Nobody has joined yet.")
         return

@@ -144,13 +144,10 @@ def _show_image(guideline: Any, item: Any) -> None:
 
 
 def show_rules_of(guideline: Any, item: Any) -> None:
-    """The text of the rules an item exercises, each with a link to it on the guideline page."""
-    for rule_id in item.rules:
-        try:
-            rule = guideline.rule(rule_id)
-        except KeyError:
-            continue
-        with st.expander(f"Rule {rule.id} · {escape_markdown(rule.title)}", expanded=True):
+    """The text of the rules an item exercises, each with a link to it on the guideline page: the rule
+    governing the gold label first and open, the others folded (`Guideline.feedback_rules`)."""
+    for index, rule in enumerate(guideline.feedback_rules(item)):
+        with st.expander(f"Rule {rule.id} · {escape_markdown(rule.title)}", expanded=index == 0):
             st.markdown(author_markdown(rule.text))
             st.markdown(f"[Open this rule in the guideline]({rule_link(guideline.ref, rule.id)})")
 
@@ -374,7 +371,9 @@ def show_result(guideline: Any, result: Any) -> None:
     st.caption("To pass: " + ", ".join(pass_requirements(guideline.calibration, score)))
     reasons = list(score.get("reasons") or ())
     if reasons:
-        with st.expander("Why the quiz did not pass", expanded=False):
+        # a pass can carry notes too (items reused from an earlier attempt, docs/calibration.md)
+        title = "Notes on this result" if result.passed else "Why the quiz did not pass"
+        with st.expander(title, expanded=False):
             for reason in reasons:
                 st.markdown("- " + escape_markdown(reason))
     table = per_rule_table(guideline, score)
