@@ -331,6 +331,59 @@ def _z_of_t(t: float, df: float) -> float:
     return float(np.clip(stats.norm.isf(stats.t.sf(t, df)), -8.0, 8.0))
 
 
+def _paired(before: pd.Index, after: pd.Index) -> bool:
+    """The paired design: at least three items, and at least half of the smaller version's items,
+    were answered in both versions (`change_test`)."""
+    shared = len(before.intersection(after))
+    return shared >= 3 and 2 * shared >= min(len(before), len(after))
+
+
+def _matched(
+    before: pd.DataFrame, after: pd.DataFrame, paired: bool, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One rule's answers in both versions, cut to the same annotators in the same proportions, so that a
+    change of who answered what (an annotator who quits early in one version) cannot move the test.
+
+    Paired design: each shared item keeps only the answers of the annotators who answered THAT item in
+    both versions. Unpaired design: only the annotators who answered the rule in both versions are kept,
+    and in the version where one of them covered the larger share of the rule's items, their answers are
+    thinned (a seeded random subset of their items) to the share they covered in the other version, so
+    each annotator contributes to the same share of items in both. With fewer than two annotators in
+    both versions the answers are compared as they are (nothing to match)."""
+    who_b, who_a = before[ANNOTATOR].astype(str), after[ANNOTATOR].astype(str)
+    both = sorted(set(who_b) & set(who_a))
+    if len(both) < 2:
+        return before, after
+    if paired:
+        pairs_b = before[ITEM].astype(str) + "\x1f" + who_b
+        pairs_a = after[ITEM].astype(str) + "\x1f" + who_a
+        kept = set(pairs_b) & set(pairs_a)
+        return before[pairs_b.isin(kept)], after[pairs_a.isin(kept)]
+    before, after = before[who_b.isin(both)], after[who_a.isin(both)]
+    items_b = before.groupby(before[ANNOTATOR].astype(str))[ITEM].unique()
+    items_a = after.groupby(after[ANNOTATOR].astype(str))[ITEM].unique()
+    n_b, n_a = before[ITEM].nunique(), after[ITEM].nunique()
+    drop_b: list[tuple[str, Any]] = []
+    drop_a: list[tuple[str, Any]] = []
+    for annotator in both:
+        mine_b, mine_a = sorted(items_b[annotator], key=str), sorted(items_a[annotator], key=str)
+        share = min(len(mine_b) / n_b, len(mine_a) / n_a)
+        for mine, n, drop in ((mine_b, n_b, drop_b), (mine_a, n_a, drop_a)):
+            keep = round(share * n)
+            if keep < len(mine):
+                chosen = set(rng.choice(len(mine), size=keep, replace=False).tolist())
+                drop.extend((annotator, item) for k, item in enumerate(mine) if k not in chosen)
+
+    def without(frame: pd.DataFrame, drop: list[tuple[str, Any]]) -> pd.DataFrame:
+        if not drop:
+            return frame
+        gone = pd.MultiIndex.from_tuples(drop)
+        here = pd.MultiIndex.from_arrays([frame[ANNOTATOR].astype(str), frame[ITEM]])
+        return frame[~here.isin(gone)]
+
+    return without(before, drop_b), without(after, drop_a)
+
+
 def change_test(before: pd.Series, after: pd.Series) -> ChangeTest | None:
     """Paired t test of the per-item majority share on the items of both versions; Welch when they
     share too few.
@@ -340,7 +393,7 @@ def change_test(before: pd.Series, after: pd.Series) -> ChangeTest | None:
     """
     shared = before.index.intersection(after.index)
     smaller = min(len(before), len(after))
-    if len(shared) >= 3 and 2 * len(shared) >= smaller:
+    if _paired(before.index, after.index):
         d = (after[shared] - before[shared]).to_numpy(dtype=float)
         n = len(d)
         sd = float(d.std(ddof=1))
@@ -765,6 +818,7 @@ def compare_versions(
         )
     parts: dict[str, dict[str, Any]] = {}
     replicates: dict[str, list[np.ndarray]] = {}
+    tests: dict[str, ChangeTest | None] = {}
     for name, pilot, offset in (("before", before, 0), ("after", after, 1)):
         blocks = []
         for rule_id in rule_ids:
@@ -779,6 +833,16 @@ def compare_versions(
                 majority,
             )
         replicates[name] = replicate_sums(blocks, bootstrap, seed + offset)
+    for index, rule_id in enumerate(rule_ids):
+        paired = _paired(parts[rule_id]["before"][4].index, parts[rule_id]["after"][4].index)
+        matched = _matched(
+            rule_responses(before.responses, before.item_rules, rule_id),
+            rule_responses(after.responses, after.item_rules, rule_id),
+            paired,
+            np.random.default_rng([seed, index]),
+        )
+        shares = [_agreement_rows(m, task)[2] if len(m) else pd.Series(dtype=float) for m in matched]
+        tests[rule_id] = change_test(shares[0], shares[1])
     changed = _changed_rules(before, after)
     entries = []
     for index, rule_id in enumerate(rule_ids):
@@ -804,7 +868,7 @@ def compare_versions(
                 "gold_accuracy": gold_point[name],
             }
         skewed = any(parts[rule_id][n][3] >= skew_share for n in ("before", "after"))
-        test = change_test(parts[rule_id]["before"][4], parts[rule_id]["after"][4])
+        test = tests[rule_id]
         figures["annotators"] = annotators
         figures["test"] = None if test is None else test.to_dict()
         if pending is None:
