@@ -41,7 +41,9 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   fixed (they become clear), the others stay ambiguous; in ``careless`` the careless annotator leaves
   between the versions (an annotator-pool change). Reported: share of real fixes called "improved",
   false "improved" (rules not fixed), false "worse", "improved" among unchanged rules when the pool
-  changed, and "not enough items to tell", at the first look and after the follow-up: the lead
+  changed, "improved" when the careless annotator instead stays but quits early in version 2 (answers
+  only the first 3 items of each rule, nothing rewritten: `quits_early`, first look), and "not
+  enough items to tell", at the first look and after the follow-up: the lead
   pilots the items compare asks for (``more_items``, at most ``--follow-up-cap`` per rule, 400 by
   default, with the number of follow-ups the cap cut; none where compare says the change is too small
   to tell apart) as NEW items of the rule under both versions, on the rules it rewrote (the planted
@@ -273,6 +275,49 @@ def repilot(pilot: SimPilot, seed: int) -> SimPilot:
 # --------------------------------------------------------------------------- methods
 
 
+QUITS_AFTER = 3  # quits_early: the careless annotator answers only this many items of each rule in version 2
+
+
+def quits_early(pilot: SimPilot, seed: int) -> SimPilot:
+    """The same rules re-piloted unchanged (none rewritten) by the same annotators, but the careless
+    annotator takes part in version 2 and quits early: their answers are kept on only the first
+    QUITS_AFTER items of each rule (an annotator-pool change alone; any "improved" is false)."""
+    rng = np.random.default_rng([seed, 98])
+    rules = [Rule(r.rule_id, r.kind, r.labels, r.items, r.truth) for r in pilot.rules]
+    responses = _respond(
+        rules,
+        pilot.params,
+        pilot.annotators,
+        pilot.skill,
+        pilot.careless,
+        rng,
+        "confidence" in pilot.responses,
+    )
+    first = {it for r in rules for it in r.items[:QUITS_AFTER]}
+    skipped = (responses["annotator_id"] == pilot.careless) & ~responses["item_id"].isin(first)
+    return SimPilot(
+        rules,
+        pilot.annotators,
+        pilot.skill,
+        pilot.careless,
+        responses[~skipped],
+        pilot.gold,
+        pilot.item_rules,
+        pilot.params,
+    )
+
+
+def quits_early_improved(sim: SimPilot, bootstrap: int, seed: int) -> list[bool]:
+    """Per rule, whether compare's first look calls it "improved" when only the careless annotator's
+    coverage changed (`quits_early`); empty without a careless annotator."""
+    from calibration.ambiguity.compare import compare_versions
+
+    if sim.careless is None:
+        return []
+    found = compare_versions(_pilot_of(sim), _pilot_of(quits_early(sim, seed)), bootstrap=bootstrap, seed=0)
+    return [r.verdict == "improved" for r in found.rules]
+
+
 def _task():
     from calibration.guidelines.model import Label, Task
 
@@ -476,6 +521,8 @@ def score_compare(
         out[prefix + "not_enough_items"] = [v[r] == "not_enough_items" for r in v]
         if sim.careless is not None:
             out[prefix + "pool_change_improved"] = [v[r] == "improved" for r in unchanged]
+    if sim.careless is not None:
+        out["quits_early_improved"] = quits_early_improved(sim, bootstrap, seed)
     out["items_needed"] = [
         by_id[r].figures["items_needed"] for r in verdict if verdict[r] == "not_enough_items"
     ]
@@ -637,8 +684,9 @@ def run_compare(
         "items per rule and version; shares with 95% Wilson intervals (k/n rules)\n",
         "| scenario | fixes detected: first look | after the follow-up | fixes of true effect >= 0.05 "
         "(after) | fixes of true effect < 0.05 (after) | false improved: first / after | false worse "
-        "(after) | improved after a pool change (after) |",
-        "|---|---|---|---|---|---|---|---|",
+        "(after) | improved after a pool change (after) | improved, careless annotator quits early "
+        "(first look) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario, comp in results.items():
         cells = [
@@ -649,6 +697,7 @@ def run_compare(
             f"{_wilson(comp.get('false_improved', []))} / {_wilson(comp.get('final_false_improved', []))}",
             _wilson(comp.get("final_false_worse", [])),
             _wilson(comp.get("final_pool_change_improved", [])),
+            _wilson(comp.get("quits_early_improved", [])),
         ]
         lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
     lines += [

@@ -3,8 +3,11 @@ annotator-pool change alone produces no 'improved'")."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import numpy as np
-import pandas as pd
 
 from calibration.ambiguity.compare import compare_versions
 from calibration.guidelines.model import Label, Task
@@ -63,3 +66,29 @@ def test_a_careless_annotator_who_quits_early_does_not_make_an_unchanged_rule_im
 
 def test_the_same_on_new_items_when_the_versions_share_none():
     assert _false_improved(40, 100, same_items=False) <= 0.05
+
+
+def _bench():
+    path = Path(__file__).resolve().parents[2] / "bench" / "queue_quality.py"
+    spec = importlib.util.spec_from_file_location("queue_quality_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_reports_the_careless_annotator_who_quits_early():
+    bench = _bench()
+    sim = bench.simulate("careless", 5)
+    early = bench.quits_early(sim, 5)
+    assert early.careless == sim.careless and early.annotators == sim.annotators
+    assert not any(r.fixed for r in early.rules)
+    theirs = early.responses[early.responses["annotator_id"] == sim.careless]
+    others = early.responses[early.responses["annotator_id"] != sim.careless]
+    by_rule = early.item_rules.set_index("item_id")["rule_id"]
+    assert theirs["item_id"].map(by_rule).value_counts().max() == bench.QUITS_AFTER
+    assert len(others) == len(sim.responses[sim.responses["annotator_id"] != sim.careless])
+    flags = bench.quits_early_improved(sim, 10, 5)
+    assert len(flags) == len(sim.rules) and not any(flags)
+    assert bench.quits_early_improved(bench.simulate("base", 5), 10, 5) == []
