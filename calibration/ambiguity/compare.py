@@ -19,9 +19,12 @@ rules improved, however many follow-up items were piloted.
 
 Annotators: when at least two annotators answered in both versions, only their answers are compared
 (``annotators`` in the figures says which), so a careless annotator leaving, or a new one joining,
-is not mistaken for an effect of the rewrite. Gold accuracy keeps a 95% bootstrap interval of the
-difference, items resampled within each version with the engine's seeded Poisson weights
-(`calibration.agreement.bootstrap`; Efron & Tibshirani 1993, ch. 8).
+is not mistaken for an effect of the rewrite; and the test counts matched answers only (`_matched`):
+on the same items, each item's majority share over the annotators who answered that item in both
+versions; on different items, each annotator thinned to the share of the rule's items they covered in
+both, so an annotator who quits early in one version does not move it either. Gold accuracy keeps a
+95% bootstrap interval of the difference, items resampled within each version with the engine's
+seeded Poisson weights (`calibration.agreement.bootstrap`; Efron & Tibshirani 1993, ch. 8).
 """
 
 from __future__ import annotations
