@@ -199,4 +199,4 @@ def test_benchmark_summary_gives_the_queue_against_the_best_baseline_per_scenari
     summary = text[text.index("## Summary") :].splitlines()
     assert "queue − best baseline" in summary[2] and "skewed trap (queue / pa)" in summary[2]
     row = summary[4].split(" | ")
-    assert row[0] == "| silent" and len(row) == 9
+    assert row[0] == "| silent" and len(row) == 10
