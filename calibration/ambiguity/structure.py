@@ -16,8 +16,10 @@ answer, every annotator slips to another of the rule's answers at random, at a r
 the rule's own disagreement. For ``items`` (the variance over items of the share of disagreeing answer
 pairs) each annotator keeps their rate under this rule, so only where the dissent falls is tested; for
 ``annotators`` (the variance over annotator pairs of their disagreement rate) each annotator's rate is
-the rule's rate scaled by how much they dissent on the other rules, so a careless annotator is
-expected to disagree more with everyone, and the rates are scaled so the replicates' share of
+the rule's rate scaled by how much they dissent on the other rules (`dissent_elsewhere`: shrunk
+towards typical by its sampling noise, and drawn anew from its posterior in every replicate, so a rate
+estimated on few answers elsewhere does not become fake annotator differences in the null of a larger
+rule), so a careless annotator is expected to disagree more with everyone, and the rates are scaled so the replicates' share of
 disagreeing annotator pairs matches the rule's. The z for ``items`` is that of the observed statistic's
 logarithm among the replicates' (variances are skewed, their logarithms close to normal); for
 ``annotators`` it is the observed spread's place among the replicates' at the same level of
@@ -130,7 +132,9 @@ def dissent_elsewhere(shares: pd.DataFrame, rule_items: list[str]) -> dict[str, 
     # the posterior spread of each ratio: the null draws the ratios from it in every replicate
     sd = np.sqrt(weight * noise)
     names = [str(a) for a in per.index]
-    return Elsewhere(zip(names, map(float, ratio), strict=True), sd=dict(zip(names, map(float, sd), strict=True)))
+    return Elsewhere(
+        zip(names, map(float, ratio), strict=True), sd=dict(zip(names, map(float, sd), strict=True))
+    )
 
 
 def _true_spread(shares: pd.DataFrame) -> float:

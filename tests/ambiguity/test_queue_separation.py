@@ -218,8 +218,12 @@ def test_benchmark_leaves_few_item_rules_out_of_every_ranking_by_their_observabl
     assert {kinds[r] for r in few} >= {"few_clear", "few_ambiguous"}
     positives = sorted(r for r in kinds if kinds[r] in bench.AMBIGUOUS and r not in few)
     order = few + positives + sorted(set(kinds) - set(few) - set(positives))
-    entries = {r: SimpleNamespace(flags=["likely_ambiguous"] if kinds[r] == "few_ambiguous" else []) for r in kinds}
-    monkeypatch.setattr(bench, "rankings", lambda *_: ({m: order for m in ("queue", *bench.BASELINES)}, entries))
+    entries = {
+        r: SimpleNamespace(flags=["likely_ambiguous"] if kinds[r] == "few_ambiguous" else []) for r in kinds
+    }
+    monkeypatch.setattr(
+        bench, "rankings", lambda *_: ({m: order for m in ("queue", *bench.BASELINES)}, entries)
+    )
     scores = bench.score_pilot(sim, 0)
     for method in ("queue", *bench.BASELINES):
         assert scores[method]["precision_at_k"] == 1.0

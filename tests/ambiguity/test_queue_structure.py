@@ -227,7 +227,9 @@ def test_annotator_consistency_of_independent_slips_is_standard_normal():
     assert 0.015 <= float(np.mean(z > 1.64)) <= 0.09
 
 
-def _large_rule_pilot(seed: int, n_annotators: int, big: int = 400, others: int = 4, each: int = 20) -> pd.DataFrame:
+def _large_rule_pilot(
+    seed: int, n_annotators: int, big: int = 400, others: int = 4, each: int = 20
+) -> pd.DataFrame:
     """Independent slips (skill 0.88-0.97) on one rule of `big` items and `others` rules of `each` items."""
     rng = np.random.default_rng(seed)
     skill = rng.uniform(0.88, 0.97, n_annotators)
