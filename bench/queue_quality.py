@@ -11,7 +11,7 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   their skill. ``vague_boundary``: items sit on a line between two labels; each annotator has their own
   threshold and some jitter, so the items near the boundary split.
   ``few_ambiguous``: an ambiguous rule with only 4-9 items (reported separately: it must come out as
-  "likely ambiguous, pilot more items", and is left out of the ranking metrics).
+  "likely ambiguous, pilot more items").
 - Traps (negatives that a naive ranking puts on top): ``skewed_clear`` (one label holds ~92 % of the
   items, annotators as accurate as elsewhere, so kappa/alpha are low while raw agreement is high),
   ``few_clear`` (a clear rule with 4-9 items), ``noise_pair`` (a clear 3-label rule whose ordinary mistakes
@@ -33,6 +33,10 @@ Design (see docs/ambiguity.md, "How good is the queue"):
 - The ranking output ends with a summary row per scenario: precision at k of every method, the queue
   minus the best baseline (paired over the same pilots), the skewed-but-clear trap rate (queue / percent
   agreement) and the few-item ambiguous rules reported ``likely_ambiguous``.
+- Rules with fewer items with two or more answers than the queue's few-item threshold
+  (`calibration.ambiguity.signals.MIN_ITEMS`) leave every method's ranking, by that observable count,
+  ambiguous or clear alike; the queue's verdict on them is reported apart (few-item ambiguous rules
+  reported ``likely_ambiguous``, few-item clear ones falsely so).
 - Metrics: k = number of planted ambiguous rules with enough items; precision at k (= recall at k),
   recall at 3, mean reciprocal rank of the first ambiguous rule, the rate at which each trap rule
   lands in the top k, and the share of few-item ambiguous rules reported as such; 95 % intervals from
@@ -352,17 +356,32 @@ def rankings(sim: SimPilot, bootstrap: int) -> tuple[dict[str, list[str]], dict[
     return out, {e.rule_id: e for e in queue.rules}
 
 
+def observed_items(sim: SimPilot) -> dict[str, int]:
+    """Per rule: its items with two or more answers (what the queue's `few_items` counts)."""
+    answers = sim.responses.groupby("item_id").size()
+    many = set(answers[answers >= 2].index.astype(str))
+    return {r.rule_id: sum(item in many for item in r.items) for r in sim.rules}
+
+
 def _likely_ambiguous(entry) -> bool:
     return "likely_ambiguous" in entry.flags
 
 
 def score_pilot(sim: SimPilot, bootstrap: int) -> dict[str, dict[str, float]]:
     """Per method: precision at k, recall at 3, reciprocal rank and trap rates of one pilot."""
+    from calibration.ambiguity.signals import MIN_ITEMS as QUEUE_MIN_ITEMS
+
     ranked, entries = rankings(sim, bootstrap)
     kinds = {r.rule_id: r.kind for r in sim.rules}
-    excluded = {r for r, kind in kinds.items() if kind == "few_ambiguous"}
+    # few-item rules leave every ranking by what a lead sees (items with two or more answers, below the
+    # queue's own few-item threshold), ambiguous or clear alike; they are reported apart below. (Leaving
+    # out only the planted few-item AMBIGUOUS rules kept the few-item clear ones in as misses: a hidden
+    # truth no method can see.)
+    excluded = {r for r, n in observed_items(sim).items() if n < QUEUE_MIN_ITEMS}
     positives = {r for r, kind in kinds.items() if kind in AMBIGUOUS and r not in excluded}
     k = len(positives)
+    if not k:
+        return {}
     out: dict[str, dict[str, float]] = {}
     for method, order in ranked.items():
         order = [r for r in order if r not in excluded]
@@ -375,17 +394,17 @@ def score_pilot(sim: SimPilot, bootstrap: int) -> dict[str, dict[str, float]]:
             "mrr": 1 / first if first else 0.0,
         }
         for trap in TRAPS:
-            rules = [r for r, kind in kinds.items() if kind == trap]
+            rules = [r for r, kind in kinds.items() if kind == trap and r not in excluded]
             if rules:
                 row[f"trap_{trap}"] = float(np.mean([r in top for r in rules]))
         if sim.careless is not None:
             clear = [r for r, kind in kinds.items() if kind not in AMBIGUOUS and r not in excluded]
             row["trap_careless_clear"] = float(np.mean([r in top for r in clear]))
         out[method] = row
-    few = [r for r in excluded]
+    few = [r for r in excluded if kinds[r] in AMBIGUOUS]
     if few:
         out["queue"]["few_ambiguous_reported"] = float(np.mean([_likely_ambiguous(entries[r]) for r in few]))
-    few_clear = [r for r, kind in kinds.items() if kind == "few_clear"]
+    few_clear = [r for r in excluded if kinds[r] not in AMBIGUOUS]
     if few_clear:
         out["queue"]["few_clear_reported_ambiguous"] = float(
             np.mean([_likely_ambiguous(entries[r]) for r in few_clear])
@@ -593,8 +612,8 @@ def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tup
     # ambiguous rules reported `likely_ambiguous`
     summary = [
         "| scenario | " + " | ".join(methods) + " | queue − best baseline | skewed trap (queue / pa) "
-        "| few-item ambiguous reported |",
-        "|---|" + "---|" * (len(methods) + 3),
+        "| few-item ambiguous reported | few-item clear flagged |",
+        "|---|" + "---|" * (len(methods) + 4),
     ]
     for scenario in scenarios:
         per_method: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
@@ -635,6 +654,7 @@ def run(scenarios, pilots: int, seed: int, bootstrap: int, compare: bool) -> tup
                         for m in ("queue", "percent_agreement")
                     ),
                     _fmt(_interval(per_method["queue"].get("few_ambiguous_reported", []), rng)),
+                    _fmt(_interval(per_method["queue"].get("few_clear_reported_ambiguous", []), rng)),
                 ]
             )
             + " |"

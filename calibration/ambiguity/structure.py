@@ -16,8 +16,10 @@ answer, every annotator slips to another of the rule's answers at random, at a r
 the rule's own disagreement. For ``items`` (the variance over items of the share of disagreeing answer
 pairs) each annotator keeps their rate under this rule, so only where the dissent falls is tested; for
 ``annotators`` (the variance over annotator pairs of their disagreement rate) each annotator's rate is
-the rule's rate scaled by how much they dissent on the other rules, so a careless annotator is
-expected to disagree more with everyone, and the rates are scaled so the replicates' share of
+the rule's rate scaled by how much they dissent on the other rules (`dissent_elsewhere`: shrunk
+towards typical by its sampling noise, and drawn anew from its posterior in every replicate, so a rate
+estimated on few answers elsewhere does not become fake annotator differences in the null of a larger
+rule), so a careless annotator is expected to disagree more with everyone, and the rates are scaled so the replicates' share of
 disagreeing annotator pairs matches the rule's. The z for ``items`` is that of the observed statistic's
 logarithm among the replicates' (variances are skewed, their logarithms close to normal); for
 ``annotators`` it is the observed spread's place among the replicates' at the same level of
@@ -104,6 +106,14 @@ def dissent_shares(responses: pd.DataFrame) -> pd.DataFrame:
 def dissent_elsewhere(shares: pd.DataFrame, rule_items: list[str]) -> dict[str, float]:
     """Per annotator: their dissent rate on the items NOT of this rule, over everyone's (1 = typical).
 
+    Each annotator's rate is shrunk towards the pooled rate by its sampling noise (empirical Bayes): with
+    ``v_a = p(1 - p) / n_a`` the binomial variance of a rate on ``n_a`` answers and ``tau2`` the spread of
+    the annotators' true rates (the rates' variance minus the mean ``v_a``, at least 0), the rate moves
+    to ``p + tau2 / (tau2 + v_a) * (rate - p)``. Unshrunk, the noise of a rate on few answers elsewhere
+    became fake annotator differences in the null of a rule with many more items, whose
+    ``annotator_consistency`` then drifted negative as the rule grew (mean z -0.7 to -1.6 on 100 items
+    with 80 elsewhere, -3.6 to -5.9 on 400: tests/ambiguity/test_queue_structure.py).
+
     Clipped to [0.1, 10]; empty when there is nothing elsewhere to compare with. (Clipped to [0.25, 4],
     annotators who never dissented elsewhere were expected to slip at a quarter of the pooled rate, and a
     careless annotator's regular dissent, spread over everyone by the level-matched null, looked like a
@@ -113,8 +123,41 @@ def dissent_elsewhere(shares: pd.DataFrame, rule_items: list[str]) -> dict[str, 
     pooled = float(rest["dissent"].mean()) if len(rest) else float("nan")
     if not len(rest) or not pooled > 0:
         return {}
-    ratio = rest.groupby(ANNOTATOR)["dissent"].mean() / pooled
-    return {str(a): float(v) for a, v in ratio.clip(0.1, 10.0).items()}
+    per = rest.groupby(ANNOTATOR)["dissent"].agg(["mean", "size"])
+    ratios = per["mean"].to_numpy(dtype=float) / pooled
+    noise = (1.0 - pooled) / (pooled * per["size"].to_numpy(dtype=float))  # variance of each ratio
+    spread = _true_spread(shares)
+    weight = spread / (spread + noise) if spread > 0 else np.zeros_like(noise)
+    ratio = np.clip(1.0 + weight * (ratios - 1.0), 0.1, 10.0)
+    # the posterior spread of each ratio: the null draws the ratios from it in every replicate
+    sd = np.sqrt(weight * noise)
+    names = [str(a) for a in per.index]
+    return Elsewhere(
+        zip(names, map(float, ratio), strict=True), sd=dict(zip(names, map(float, sd), strict=True))
+    )
+
+
+def _true_spread(shares: pd.DataFrame) -> float:
+    """The variance of the annotators' true dissent ratios (rate over the pooled rate) over all the
+    pilot's items: the ratios' variance minus their mean binomial variance, at least 0. Taken over all
+    items (this rule's too), it is estimated on many answers even when the other rules have few."""
+    pooled = float(shares["dissent"].mean()) if len(shares) else float("nan")
+    per = shares.groupby(ANNOTATOR)["dissent"].agg(["mean", "size"])
+    if not pooled > 0 or len(per) < 2:
+        return 0.0
+    ratios = per["mean"].to_numpy(dtype=float) / pooled
+    noise = (1.0 - pooled) / (pooled * per["size"].to_numpy(dtype=float))
+    return max(0.0, float(ratios.var(ddof=1)) - float(noise.mean()))
+
+
+class Elsewhere(dict[str, float]):
+    """Each annotator's (shrunk) dissent elsewhere relative to everyone's, with ``sd``: its posterior
+    standard deviation per annotator, from which `disagreement_structure` draws the ratios anew in every
+    replicate of its null (so the null carries the uncertainty of a rate estimated on few answers)."""
+
+    def __init__(self, *args, sd: Mapping[str, float] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sd: dict[str, float] = dict(sd or {})
 
 
 def disagreement_structure(
@@ -166,6 +209,7 @@ def disagreement_structure(
     answered = np.maximum(present.sum(axis=0), 1)
     own_rate = slipped.sum(axis=0) / answered
     ratio = np.array([float((elsewhere or {}).get(a, 1.0)) for a in annotators])
+    ratio_sd = np.array([float(getattr(elsewhere, "sd", {}).get(a, 0.0)) for a in annotators])
     scaled_rate = np.clip(slipped.sum() / present.sum() * ratio / np.average(ratio, weights=answered), 0, 0.9)
     rng = np.random.default_rng(seed)
     # replicates per chunk: the one-hot array is chunk x items x annotators x labels floats
@@ -173,7 +217,7 @@ def disagreement_structure(
 
     def simulate(rate: np.ndarray, uniforms: np.ndarray, shift: np.ndarray) -> np.ndarray:
         drawn = np.where(
-            uniforms < rate[None, None, :],
+            uniforms < (rate if rate.ndim == 3 else rate[None, None, :]),
             (majority[None, :, None] + shift) % n_labels,
             majority[None, :, None],
         )
@@ -228,12 +272,19 @@ def disagreement_structure(
         level = 1.0 - agree.sum(axis=1) / max(float(shared.sum()), 1.0)
         return concentration, (1.0 - agree / shared).var(axis=1), level
 
-    def null(rate: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The statistics over `replicates` simulated answer sets, drawn chunk by chunk."""
-        out = [
-            statistics(simulate(rate, *draws(min(chunk, replicates - start))))
-            for start in range(0, replicates, chunk)
-        ]
+    def null(rate: np.ndarray, spread: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """The statistics over `replicates` simulated answer sets, drawn chunk by chunk; with `spread`,
+        each replicate's rates are scaled by annotator ratios drawn from their posterior (mean `ratio`,
+        sd `spread`), normalised to keep the rates' answer-weighted mean."""
+        out = []
+        for start in range(0, replicates, chunk):
+            size = min(chunk, replicates - start)
+            rates = np.broadcast_to(rate, (size, n_annotators))
+            if spread is not None and spread.any():
+                drawn = np.maximum(ratio + spread * rng.standard_normal((size, n_annotators)), 0.05) / ratio
+                drawn = drawn / (drawn @ (rate * answered))[:, None] * float(rate @ answered)
+                rates = np.clip(rate * drawn, 0, 0.9)
+            out.append(statistics(simulate(rates[:, None, :], *draws(size))))
         return tuple(np.concatenate(part) for part in zip(*out, strict=True))
 
     both = present.astype(float).T @ present.astype(float)  # items two annotators both answered
@@ -249,7 +300,7 @@ def disagreement_structure(
         # of independent slips averaged 0.3 on 8-item rules with a spread of 0.4, and exceeded 1.64 in
         # 0-3% of rules instead of 5% (tests/ambiguity/test_queue_structure.py)
         rate = calibrated(np.clip(scaled_rate, 0, 0.9), pair_level, float(observed[2][0]))
-        _, spread, level = null(rate)
+        _, spread, level = null(rate, ratio_sd)
         consistency = _level_z(float(observed[1][0]), float(observed[2][0]), spread, level)
     return Structure(concentration, consistency, int(n_items), n_annotators)
 

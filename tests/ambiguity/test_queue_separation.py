@@ -199,4 +199,34 @@ def test_benchmark_summary_gives_the_queue_against_the_best_baseline_per_scenari
     summary = text[text.index("## Summary") :].splitlines()
     assert "queue − best baseline" in summary[2] and "skewed trap (queue / pa)" in summary[2]
     row = summary[4].split(" | ")
-    assert row[0] == "| silent" and len(row) == 9
+    assert row[0] == "| silent" and len(row) == 10
+
+
+def test_benchmark_leaves_few_item_rules_out_of_every_ranking_by_their_observable_item_count(monkeypatch):
+    """A ranking that puts the few-item rules (clear and ambiguous) first and the planted ambiguous rules
+    next is perfect once few-item rules are left out. They were left out by their hidden kind: the
+    few-item AMBIGUOUS ones only, so a few-item clear rule on top counted as a miss."""
+    from types import SimpleNamespace
+
+    from calibration.ambiguity.signals import MIN_ITEMS
+
+    bench = _bench()
+    sim = bench.simulate("base", 101)
+    counts = bench.observed_items(sim)
+    few = sorted(r for r, n in counts.items() if n < MIN_ITEMS)
+    kinds = {r.rule_id: r.kind for r in sim.rules}
+    assert {kinds[r] for r in few} >= {"few_clear", "few_ambiguous"}
+    positives = sorted(r for r in kinds if kinds[r] in bench.AMBIGUOUS and r not in few)
+    order = few + positives + sorted(set(kinds) - set(few) - set(positives))
+    entries = {
+        r: SimpleNamespace(flags=["likely_ambiguous"] if kinds[r] == "few_ambiguous" else []) for r in kinds
+    }
+    monkeypatch.setattr(
+        bench, "rankings", lambda *_: ({m: order for m in ("queue", *bench.BASELINES)}, entries)
+    )
+    scores = bench.score_pilot(sim, 0)
+    for method in ("queue", *bench.BASELINES):
+        assert scores[method]["precision_at_k"] == 1.0
+        assert "trap_few_clear" not in scores[method]
+    assert scores["queue"]["few_ambiguous_reported"] == 1.0
+    assert scores["queue"]["few_clear_reported_ambiguous"] == 0.0
