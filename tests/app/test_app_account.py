@@ -165,6 +165,8 @@ def test_an_annotator_who_joined_by_link_sets_a_first_password_and_signs_in_with
     assert back.button(key="account_submit").label == "Change my password"  # the usual form now
 
     signed_in = new_app().run()  # later, on the sign-in page, with the name (no email)
+    # the page says an annotator with a password signs in here (it once said only "open the link")
+    assert "sign in here with your name and that password" in texts(signed_in)
     signed_in.text_input(key="sign_in_login").input("Ari Annotator")
     signed_in.text_input(key="sign_in_password").input(NEW_PASSWORD)
     signed_in.button(key="sign_in_submit").click().run()

@@ -51,6 +51,14 @@ if "statistic" in ranked:
     ranked["statistic"] = ranked["statistic"].map(lambda code: statistic_name(str(code)))
 if "flags" in ranked:  # names in the cells, codes in the column's tooltip
     ranked["flags"] = [", ".join(flag_name(str(code)) for code in e.flags) for e in queue.rules]
+set_aside = list(queue.meta.get("careless_annotators") or [])
+if set_aside:  # the dashboard counts everybody: say why the two pages' figures differ
+    st.caption(
+        "Agreement here leaves out "
+        + ", ".join(escape_markdown(name) for name in set_aside)
+        + ": set aside as careless (far less agreement with the others than the rest, on every rule). "
+        "The Agreement dashboard counts every annotator, so its figures are lower."
+    )
 st.dataframe(
     shown_statistics(ranked),
     key="rq_table",

@@ -54,7 +54,10 @@ if bootstrap.needs_setup(engine):
     st.stop()
 
 st.title("Sign in")
-st.caption("Annotators: open the invitation link your lead sent you; it signs you in.")
+st.caption(
+    "Annotators: open the invitation link your lead sent you (it signs you in), or, once you have set a "
+    "password on your Account page, sign in here with your name and that password."
+)
 with st.form("sign_in_form"):
     login = st.text_input("Email or name", key="sign_in_login", autocomplete="username")
     password = st.text_input(
