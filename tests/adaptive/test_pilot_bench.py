@@ -4,26 +4,19 @@ must, with the same decisions on clear rules."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests.bench_scripts import bench_script
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "bench_adaptive_pilot", ROOT / "bench" / "adaptive_pilot.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return bench_script("adaptive_pilot")
 
 
 bench = _bench()

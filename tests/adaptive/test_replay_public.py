@@ -4,25 +4,20 @@ data): the conversion feeds the CLI's quiz and pilot replays, and the report has
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests.bench_scripts import bench_script
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_replay_public", ROOT / "bench" / "replay_public.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_script("replay_public")
 
 
 bench = _bench()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from calibration.errors import DataError
 from calibration.guidelines.model import Label, Task
 from calibration.responses import Annotations
 from tests.ambiguity.patterned_pilots import TOO_SMALL_PATTERNS, noisy_patterns, patterned_pilot
+from tests.bench_scripts import bench_script
 
 
 def test_items_of_varied_difficulty_that_all_gain_agreement_are_improved_on_ten_items():
@@ -310,18 +312,8 @@ def test_with_no_spread_seen_the_follow_up_size_is_said_to_be_a_floor():
     )
 
 
-def _bench():
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "bench" / "queue_quality.py"
-    spec = importlib.util.spec_from_file_location("queue_quality_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def _bench() -> Any:
+    return bench_script("queue_quality")
 
 
 def test_the_benchmark_follow_up_pilots_what_compare_asks_for(monkeypatch):

@@ -3,15 +3,14 @@ annotator-pool change alone produces no 'improved'")."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from calibration.ambiguity.compare import compare_versions
 from calibration.guidelines.model import Label, Task
 from calibration.responses import Annotations, item_rules_frame, responses_frame
+from tests.bench_scripts import bench_script
 
 LABELS = ("A", "B", "C")
 TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in LABELS])
@@ -68,14 +67,8 @@ def test_the_same_on_new_items_when_the_versions_share_none():
     assert _false_improved(40, 100, same_items=False) <= 0.05
 
 
-def _bench():
-    path = Path(__file__).resolve().parents[2] / "bench" / "queue_quality.py"
-    spec = importlib.util.spec_from_file_location("queue_quality_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def _bench() -> Any:
+    return bench_script("queue_quality")
 
 
 def test_the_benchmark_reports_the_careless_annotator_who_quits_early():

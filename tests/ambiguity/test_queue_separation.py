@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import replace
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +24,7 @@ from calibration.ambiguity.queue import (
 from calibration.ambiguity.signals import Evidence, RuleAgreement
 from calibration.guidelines.model import Label, Task
 from calibration.responses import Annotations, item_rules_frame, responses_frame
+from tests.bench_scripts import bench_script
 
 TASK = Task(type="single_label", labels=[Label(id=x, name=x) for x in "ABCD"])
 STATS = RuleAgreement("krippendorff_alpha", 0.5, 0.3, 0.7, 0.8, 0.6, 30, ac1_low=0.5, ac1_high=0.7)
@@ -133,14 +132,8 @@ def test_few_item_rule_agreement_part_is_its_scaled_gap_not_a_z():
     assert expected != pytest.approx(min(high, max(low, agreement_separation(agreement, items))))
 
 
-def _bench():
-    path = Path(__file__).resolve().parents[2] / "bench" / "queue_quality.py"
-    spec = importlib.util.spec_from_file_location("queue_quality_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def _bench() -> Any:
+    return bench_script("queue_quality")
 
 
 @pytest.mark.parametrize("scenario", ["base"])

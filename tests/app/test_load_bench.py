@@ -8,25 +8,21 @@ other PostgreSQL tests; skipped without it unless CALIBRATION_REQUIRE_POSTGRES=1
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.bench_scripts import bench_script
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return bench_script("load")
 
 
 @pytest.fixture
