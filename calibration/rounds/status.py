@@ -32,6 +32,7 @@ from calibration.storage.repository import (
     Round,
     RoundStatus,
 )
+from calibration.wording import counted
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Guideline
@@ -293,7 +294,7 @@ def unanswered_reason(engine: Engine, round: RoundRef) -> str:
     if not total:
         return f"round {row.name!r} has no answers yet: compare it once annotators have answered its items"
     return (
-        f"round {row.name!r} has {total:,} answer{'s' if total != 1 else ''}, but no item was answered by "
+        f"round {row.name!r} has {counted(total, 'answer')}, but no item was answered by "
         "two annotators yet, so it has no agreement to compare"
     )
 

@@ -63,14 +63,14 @@ def _show_lint(guideline) -> None:
     if blocking:
         st.warning(
             f"An adaptive quiz on {guideline.ref} cannot be passed as it stands: "
-            f"{len(blocking)} rule{'s' if len(blocking) != 1 else ''} with too few quiz items. "
+            f"{counted(len(blocking), 'rule')} with too few quiz items. "
             "Add items, or keep calibration.policy: fixed.",
             icon=":material/warning:",
         )
         st.code("\n".join(str(w) for w in blocking), language=None)
     others = [w for w in warnings if w.code != "adaptive_cannot_pass"]
     if others:
-        with st.expander(f"{len(others)} other lint warning{'s' if len(others) != 1 else ''}"):
+        with st.expander(counted(len(others), "other lint warning")):
             st.code("\n".join(str(w) for w in others), language=None)
 
 

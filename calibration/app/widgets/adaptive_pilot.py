@@ -13,10 +13,11 @@ import streamlit as st
 
 from calibration.app.widgets.text import escape_markdown
 from calibration.rounds import service
+from calibration.wording import counted
 
 
 def _estimate(value: float | None, interval: tuple[float, float] | None, items: int) -> str:
-    count = f"{items} {'item' if items == 1 else 'items'}"
+    count = counted(items, "item")
     if value is None:
         return f"– ({count})"
     spread = f" ({interval[0]:.2f} to {interval[1]:.2f})" if interval is not None else ""
