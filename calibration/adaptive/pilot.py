@@ -81,7 +81,8 @@ class RuleStatus:
 
     ``items`` counts the rule's items with at least two answers; ``estimate`` and ``interval`` are
     alpha on them (the adaptive estimate), ``control_*`` the same on the control slice only.
-    ``more_items`` is "about N more items" for an undecided rule (None once decided);
+    ``more_items`` is "about N more items" for an undecided rule (None once decided, or when
+    there is no estimate: the text then says only that the rule is undecided);
     ``items_left`` the rule's items that do not have two answers yet; ``decided_at`` the completed
     items at the look that decided the rule (None while undecided); ``z`` the score statistic
     ``(alpha - target) / se0`` on every completed item and ``se0`` its standard error at the target
@@ -113,8 +114,10 @@ class RuleStatus:
         """
         if self.decision in ("above", "below"):
             return f"decided {self.decision} target"
-        if self.more_items is not None and self.items_left == 0 and not self.futile:
+        if self.items_left == 0 and not self.futile:
             return "undecided, no items left"
+        if self.more_items is None:  # no estimate of the items it needs: say only where it stands
+            return "stopped, undecided" if self.futile else "undecided"
         if self.futile:
             return f"stopped: about {self.more_items} more needed"
         noun = "item" if self.more_items == 1 else "items"
@@ -129,11 +132,15 @@ class RuleStatus:
             return "decided above target"
         if self.decision == "below":
             return "decided below target"
-        if self.more_items is not None and self.items_left == 0 and not self.futile:
+        if self.items_left == 0 and not self.futile:
             return (
                 "cannot be decided in this round: every item of the rule has its answers; "
                 "add items of this rule or start a new round"
             )
+        if self.more_items is None:
+            if self.futile:
+                return "undecided, and it cannot be decided on this round's items: it takes no more"
+            return f"undecided: more items with {self.overlap} answers each are needed to decide"
         noun = "item" if self.more_items == 1 else "items"
         text = f"about {self.more_items} more {noun} with {self.overlap} answers each to decide"
         if self.futile:

@@ -362,3 +362,22 @@ def test_a_decision_is_final_when_items_get_a_third_answer():
     assert (after.decision, after.decided_at) == ("above", 30)
     # the estimate shown reads every answer
     assert after.estimate is not None and after.estimate < 0
+
+
+def test_an_undecided_rule_without_an_estimate_of_the_items_it_needs_never_reads_about_none():
+    from dataclasses import replace
+
+    responses, rules = pilot(1, 0)
+    rules.update({f"A{k:02d}": ["A"] for k in range(1, 30)})
+    status = replace(pilot_status(responses, rules, TASK, 0.6)["A"], more_items=None)
+    assert status.decision == "undecided" and status.items_left > 0
+    assert status.label() == "undecided"
+    assert status.sentence() == "undecided: more items with 2 answers each are needed to decide"
+    stopped = replace(status, futile=True)
+    assert stopped.label() == "stopped, undecided"
+    assert stopped.sentence() == "undecided, and it cannot be decided on this round's items: it takes no more"
+    stuck = replace(status, items_left=0)
+    assert stuck.label() == "undecided, no items left"
+    assert stuck.sentence().startswith("cannot be decided in this round")
+    for s in (status, stopped, stuck):
+        assert "None" not in s.label() and "None" not in s.sentence()
