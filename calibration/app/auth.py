@@ -242,6 +242,7 @@ def user_id_from_oidc(engine: Any) -> Any | None:
 
     An identity whose provider says the email is not verified (``email_verified: false``) signs nobody
     in: otherwise anyone able to claim a lead's address at the provider would become that lead.
+    The user's sign-in method becomes single sign-on (`calibration.rounds.accounts.record_single_sign_on`).
     """
     import streamlit as st
 
@@ -258,7 +259,9 @@ def user_id_from_oidc(engine: Any) -> Any | None:
     from calibration.rounds import service
 
     try:
-        return service.user_by_email(engine, str(email)).id
+        user = service.user_by_email(engine, str(email))
+        # recorded on the user: the service then adds no local password to the account
+        return service.record_single_sign_on(engine, user).id
     except (CalibrationError, AttributeError):
         return None
 

@@ -269,6 +269,45 @@ def _set_password_hash(row: t.User, hashed: str, *, temporary: bool) -> None:
     _bump_session_version(row)
 
 
+SINGLE_SIGN_ON = "sso"
+"""`User.sign_in_method` of a user who has signed in with single sign-on."""
+
+
+def record_single_sign_on(engine: Engine, user: User | int) -> User:
+    """Record that `user` signs in with single sign-on (``sign_in_method`` "sso"); the app calls it when
+    an OpenID Connect identity signs the user in. Writes only the first time.
+
+    From then on no local password is added to the account while it has none (`set_first_password`,
+    `set_password`, `reset_password` refuse): the organisation's account controls access, and a local
+    password would be a second way in that the provider cannot revoke.
+
+    Raises:
+        NotFoundError: unknown user.
+    """
+    if isinstance(user, User) and user.sign_in_method == SINGLE_SIGN_ON:
+        return user
+    with session_scope(engine) as session:
+        row = _user_row(session, user)
+        if row.sign_in_method != SINGLE_SIGN_ON:
+            row.sign_in_method = SINGLE_SIGN_ON
+            repo.audit(session, row.id, "single_sign_on", f"user:{row.name}")
+        return repo.user_of(row)
+
+
+def _refuse_password_for_single_sign_on(row: t.User) -> None:
+    """A user who signs in with single sign-on and has no password gets none (`record_single_sign_on`).
+
+    Raises:
+        ConflictError: naming the user.
+    """
+    if row.sign_in_method == SINGLE_SIGN_ON and row.password_hash is None:
+        raise ConflictError(
+            f"{row.name} signs in with single sign-on, so the account gets no password",
+            location=Location(field="password"),
+            hint="their organisation's account controls access; a password would be a second way in",
+        )
+
+
 def revoke_sessions(engine: Engine, user: User | int) -> None:
     """Sign `user` out everywhere: every session cookie and open page session issued before stops working.
 
@@ -329,8 +368,12 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
 
     Raises:
         AuthError: too short. PermissionDenied: someone else's password, not being a lead.
+        ConflictError: a user without a password who signs in with single sign-on
+        (`record_single_sign_on`).
     """
     user_id = user.id if isinstance(user, User) else user
+    with session_scope(engine, read_only=True) as session:  # refused before argon2 spends its time
+        _refuse_password_for_single_sign_on(_user_row(session, user_id))
     hashed = auth.hash_password(password)  # before the write transaction (argon2 is slow)
     with session_scope(engine) as session:
         actor_id = actor.id if isinstance(actor, User) else actor
@@ -342,6 +385,7 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
         row = repo.find_user(session, user_id=user_id)
         if row is None:
             raise NotFoundError(f"no user #{user_id}")
+        _refuse_password_for_single_sign_on(row)
         _set_password_hash(row, hashed, temporary=who is not None)
         repo.audit(session, actor_user_id(who) if who else user_id, "set_password", f"user:{row.name}")
 
@@ -448,15 +492,16 @@ def set_first_password(engine: Engine, user: User | int, password: str) -> User:
 
     Raises:
         AuthError: the password breaks a rule (field ``new_password``). NotFoundError: unknown user.
-        ConflictError: the user has a password already (change it giving the current one); the
-        account changed since `user` was read (a password set meanwhile, sessions revoked,
-        deactivated).
+        ConflictError: the user has a password already (change it giving the current one); the user
+        signs in with single sign-on (`record_single_sign_on`); the account changed since `user`
+        was read (a password set meanwhile, sessions revoked, deactivated).
     """
     user_id = user.id if isinstance(user, User) else user
     with session_scope(engine, read_only=True) as session:
         row = _user_row(session, user_id)
         name, email, has_password = row.name, row.email, row.password_hash is not None
         checked = user if isinstance(user, User) else repo.user_of(row)
+        _refuse_password_for_single_sign_on(row)
     if has_password:
         raise ConflictError(
             f"{name} has a password already", hint="change it on the Account page, giving the current one"
@@ -472,9 +517,11 @@ def set_first_password(engine: Engine, user: User | int, password: str) -> User:
             row.password_hash is None
             and row.session_version == checked.session_version
             and row.deactivated_at is None
+            and row.sign_in_method != SINGLE_SIGN_ON
         ),
         conflict=ConflictError(
-            f"{name}'s account changed meanwhile (a password set, sessions ended, or deactivated)",
+            f"{name}'s account changed meanwhile (a password set, sessions ended, deactivated, or "
+            "signed in with single sign-on)",
             hint="sign in again and retry",
         ),
     )
@@ -812,7 +859,8 @@ def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
 
     Raises:
         NotFoundError: unknown user. PermissionDenied: the actor is not a lead. ConflictError: a model's
-            account (``kind`` model: it never signs in, so a password would only open a way in).
+            account (``kind`` model: it never signs in, so a password would only open a way in), or a
+            user without a password who signs in with single sign-on (`record_single_sign_on`).
     """
     with session_scope(engine) as session:  # refused before argon2 spends its time
         target = _user_row(session, user)
@@ -822,6 +870,7 @@ def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
                 location=Location(field="user"),
                 hint="reset the password of a person's account",
             )
+        _refuse_password_for_single_sign_on(target)
     temporary = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
     hashed = auth.hash_password(temporary)  # before the write transaction (argon2 is slow)
     with session_scope(engine) as session:
@@ -831,6 +880,7 @@ def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
             raise ConflictError(
                 f"{row.name!r} is a model, which never signs in", location=Location(field="user")
             )
+        _refuse_password_for_single_sign_on(row)
         _set_password_hash(row, hashed, temporary=True)
         repo.audit(session, actor_user_id(who), "reset_password", f"user:{row.name}")
     return temporary

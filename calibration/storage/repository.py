@@ -43,6 +43,9 @@ class User:
     must_change_password: bool = False
     """True after a lead chose the password (reset, temporary password): no page opens until the
     user has chosen their own (`calibration.rounds.accounts.replace_temporary_password`)."""
+    sign_in_method: str = "local"
+    """``local`` (a password or invitation links) or ``sso`` (has signed in with single sign-on: no
+    local password is added to the account; `calibration.rounds.accounts.record_single_sign_on`)."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,7 @@ def user_of(row: t.User) -> User:
         row.deactivated_at is None,
         row.kind or "human",
         bool(row.must_change_password),
+        row.sign_in_method or "local",
     )
 
 

@@ -89,6 +89,10 @@ class User(Base):
     # Set when a lead chose the password (a reset, or an account added with a temporary one): the
     # user must choose their own at the next sign-in before any page opens (checked on every run).
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # "local" (a password or invitation links) or "sso": signed in with single sign-on at least once.
+    # Single sign-on proves who they are, and the organisation's account controls access: a local
+    # password would be a second way in the provider cannot revoke, so none is added to such an account.
+    sign_in_method: Mapped[str] = mapped_column(String(20), default="local", server_default=text("'local'"))
 
 
 class GuidelineVersion(Base):

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from calibration import auth as passwords
 from calibration.app import auth
 from calibration.app.navigation import pages_for, spec
-from calibration.errors import AuthError
+from calibration.errors import AuthError, ConflictError
 from calibration.rounds import service
 from tests.app.app_helpers import PASSWORD, after_redirect, errors, new_app, page, texts, unescape
 
@@ -214,4 +214,35 @@ def test_a_single_sign_on_user_without_a_password_is_not_offered_one(app_engine,
     assert "You sign in with single sign-on: no password is needed here." in shown
     assert "invitation link" not in shown
     assert not at.get("form") and not [b for b in at.button if b.key == "account_first_submit"]
+    assert not service.get_user(app_engine, sam.id).has_password
+
+
+def _sso_app(email: str) -> AppTest:
+    at = new_app()
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "sso-cookie-secret",
+        "client_id": "calibration",
+        "client_secret": "secret",
+        "server_metadata_url": "http://localhost:8610/.well-known/openid-configuration",
+    }
+    at.user = {"is_logged_in": True, "email": email, "name": "Sam"}
+    return at
+
+
+def test_single_sign_on_is_recorded_so_no_later_session_offers_a_password(app_engine, app_lead):
+    """Signed in later without the identity (an invitation link, a session): still no password."""
+    sam = service.create_user(
+        app_engine, "Sam Sso", role="annotator", email="sam@example.org", actor=app_lead
+    )
+    assert sam.sign_in_method == "local"
+    at = _sso_app("sam@example.org").run()
+    assert not at.exception
+    recorded = service.get_user(app_engine, sam.id)
+    assert recorded.sign_in_method == "sso"
+    at = _open(recorded)  # no single sign-on identity in this session
+    assert "You sign in with single sign-on: no password is needed here." in texts(at)
+    assert not [b for b in at.button if b.key == "account_first_submit"]
+    with pytest.raises(ConflictError, match="signs in with single sign-on"):
+        service.set_first_password(app_engine, recorded, NEW_PASSWORD)
     assert not service.get_user(app_engine, sam.id).has_password

@@ -167,3 +167,35 @@ def test_a_first_password_is_refused_once_the_account_changed_after_it_was_read(
     with pytest.raises(ConflictError, match="changed meanwhile"):  # even read after deactivation
         service.set_first_password(engine, fresh, OWN)
     assert not service.get_user(engine, ola.id).has_password
+
+
+def test_a_single_sign_on_user_without_a_password_gets_none_from_any_setter(store: Any) -> None:
+    """SSO proves who they are; a local password would be a second way in the provider cannot revoke."""
+    engine, lead = store.engine, store.lead
+    sam = service.create_user(engine, "Sam Sso", role="annotator", email="sam@example.org", actor=lead)
+    assert sam.sign_in_method == "local"
+    recorded = service.record_single_sign_on(engine, sam)
+    assert recorded.sign_in_method == "sso" and service.get_user(engine, sam.id).sign_in_method == "sso"
+    service.record_single_sign_on(engine, sam.id)  # recorded once
+    assert [e.action for e in service.audit_log(engine)].count("single_sign_on") == 1
+    refused = "Sam Sso signs in with single sign-on, so the account gets no password"
+    with pytest.raises(ConflictError, match=refused) as error:
+        service.set_first_password(engine, recorded, OWN)
+    assert "a password would be a second way in" in str(error.value)
+    with pytest.raises(ConflictError, match=refused):  # a page read before the sign-in was recorded
+        service.set_first_password(engine, sam, OWN)
+    with pytest.raises(ConflictError, match=refused):
+        service.set_password(engine, sam, OWN, actor=sam)
+    with pytest.raises(ConflictError, match=refused):
+        service.set_password(engine, sam, OWN, actor=lead)
+    with pytest.raises(ConflictError, match=refused):
+        service.reset_password(engine, sam, actor=lead)
+    assert not service.get_user(engine, sam.id).has_password
+
+
+def test_a_single_sign_on_user_with_a_password_still_changes_it(store: Any) -> None:
+    engine = store.engine
+    ann = service.record_single_sign_on(engine, _add(store))
+    updated = service.change_own_password(engine, ann, PASSWORD, OWN)
+    assert updated.sign_in_method == "sso" and service.authenticate(engine, "ann", OWN).id == ann.id
+    assert service.reset_password(engine, ann, actor=store.lead)

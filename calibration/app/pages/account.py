@@ -19,9 +19,10 @@ st.markdown(
     )
 )
 
-if not user.has_password and auth.oidc_signed_in():
+if not user.has_password and (user.sign_in_method == "sso" or auth.oidc_signed_in()):
     # single sign-on proves who they are: a local password would be a second way in the provider
-    # cannot revoke (offered only to people who signed in with an invitation link)
+    # cannot revoke (offered only to people who signed in with an invitation link; the service refuses
+    # it too: `service.record_single_sign_on`)
     st.info(
         "You sign in with single sign-on: no password is needed here. Your organisation's account "
         "controls your access.",
