@@ -17,6 +17,15 @@ Revocation: the cookie carries the user's session version. Sign-out, a password 
 deactivation bump it (`calibration.rounds.accounts.revoke_sessions`), so every cookie issued before,
 copied or not, and every open tab of that user stop working at their next page run.
 
+Single sign-on keeps the page the visitor asked for by URL across the identity provider's round trip
+(Streamlit's callback always returns to the app's root): the Sign in page's button sends the browser to
+``/calibration/sso?t=TOKEN`` (a one-time token holding the requested page, kept in memory), which sets
+a signed, HttpOnly, 10-minute ``calibration_next`` cookie and comes back with ``?sso=start``, where the
+page calls ``st.login``. Back from the provider, the router reads the cookie
+(`destination_from_cookie`), keeps only a page the user's role may open
+(`calibration.app.navigation.path_after_sign_in`, as after a password sign-in) and goes there through
+the session route, which also clears the cookie.
+
 ``/calibration/signout`` clears the cookie (with ``?sso=1`` it goes on to Streamlit's ``auth/logout``,
 which ends a single sign-on identity too). The signing key comes from ``CALIBRATION_SESSION_SECRET``
 or, when unset, from a random key file created once next to the working folder
@@ -43,10 +52,17 @@ SESSION_SECONDS = 12 * 3600
 HANDOFF_SECONDS = 60
 SESSION_PATH = "calibration/session"
 SIGNOUT_PATH = "calibration/signout"
+SSO_PATH = "calibration/sso"
+SSO_START_PARAM = "sso"
+"""``?sso=start`` at the app's root: the Sign in page starts single sign-on (``st.login``)."""
+NEXT_COOKIE = "calibration_next"
+NEXT_SECONDS = 600
+"""How long the page asked for waits for the single sign-on round trip (10 minutes)."""
 SSO_LOGOUT_PATH = "auth/logout"
 """Streamlit's own logout route (clears the identity cookie of ``st.login``), relative to the base path."""
 
 _handoffs: dict[str, tuple[Any, str, int, float]] = {}
+_sso_starts: dict[str, tuple[str, dict[str, str], float]] = {}
 _lock = threading.Lock()
 _key_cache: dict[str, bytes] = {}
 
@@ -91,9 +107,8 @@ def sign_session(
     return f"{payload}.{signature}"
 
 
-def session_claims(value: str | None, *, now: float | None = None) -> tuple[Any, int] | None:
-    """``(user id, session version)`` of a session cookie value, or None when it is missing,
-    tampered with, expired, or from before session versions (such a cookie signs nobody in)."""
+def _signed_claims(value: str | None, now: float | None) -> dict[str, Any] | None:
+    """The claims of a value signed like `sign_session`, or None when missing, tampered with or expired."""
     if not value or value.count(".") != 1:
         return None
     payload, signature = value.split(".")
@@ -102,14 +117,49 @@ def session_claims(value: str | None, *, now: float | None = None) -> tuple[Any,
         return None
     try:
         data = json.loads(_unb64(payload))
-    except (ValueError, UnicodeDecodeError):
+        expires = int(data.get("exp", 0)) if isinstance(data, dict) else 0
+    except (ValueError, TypeError, UnicodeDecodeError):
         return None
-    if not isinstance(data, dict) or int(data.get("exp", 0)) < (time.time() if now is None else now):
+    if expires < (time.time() if now is None else now):
+        return None
+    return data  # type: ignore[no-any-return]
+
+
+def session_claims(value: str | None, *, now: float | None = None) -> tuple[Any, int] | None:
+    """``(user id, session version)`` of a session cookie value, or None when it is missing,
+    tampered with, expired, or from before session versions (such a cookie signs nobody in)."""
+    data = _signed_claims(value, now)
+    if data is None:
         return None
     version = data.get("ver")
     if not isinstance(version, int) or isinstance(version, bool) or data.get("uid") is None:
         return None
     return data["uid"], version
+
+
+def sign_destination(url_path: str, query: dict[str, str], *, now: float | None = None) -> str:
+    """A ``calibration_next`` cookie value: the page asked for by URL, signed, expiring after `NEXT_SECONDS`.
+
+    It names no user and signs nobody in (`session_claims` refuses it: no ``uid``).
+    """
+    issued = time.time() if now is None else now
+    claims = {"next": url_path, "query": dict(query), "exp": int(issued + NEXT_SECONDS)}
+    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    signature = _b64(hmac.new(_secret_key(), payload.encode(), hashlib.sha256).digest())
+    return f"{payload}.{signature}"
+
+
+def destination_claims(value: str | None, *, now: float | None = None) -> tuple[str, dict[str, str]] | None:
+    """``(url path, query)`` of a ``calibration_next`` cookie value, or None when it is missing, tampered
+    with, expired, or another signed value (a session cookie). Still only a request: the caller keeps it
+    only when it is a page the user's role may open (`calibration.app.navigation.path_after_sign_in`)."""
+    data = _signed_claims(value, now)
+    if data is None or "uid" in data:
+        return None
+    url_path, query = data.get("next"), data.get("query")
+    if not isinstance(url_path, str) or not isinstance(query, dict):
+        return None
+    return url_path, {str(k): str(v) for k, v in query.items()}
 
 
 def verify_session(value: str | None, *, now: float | None = None) -> Any | None:
@@ -175,6 +225,30 @@ def redeem_handoff(token: str | None, *, now: float | None = None) -> tuple[Any,
     return (user_id, next_path, version) if expires >= (time.time() if now is None else now) else None
 
 
+def issue_sso_start(url_path: str, query: dict[str, str], *, now: float | None = None) -> str:
+    """A one-time token (valid `HANDOFF_SECONDS`) that the single sign-on route exchanges for the
+    ``calibration_next`` cookie naming the page asked for (`url_path` and its `query`)."""
+    token = secrets.token_urlsafe(32)
+    issued = time.time() if now is None else now
+    with _lock:
+        for stale in [t for t, (*_, exp) in _sso_starts.items() if exp < issued]:
+            del _sso_starts[stale]
+        _sso_starts[token] = (url_path, dict(query), issued + HANDOFF_SECONDS)
+    return token
+
+
+def redeem_sso_start(token: str | None, *, now: float | None = None) -> tuple[str, dict[str, str]] | None:
+    """``(url path, query)`` of a single sign-on start token, consuming it; None when unknown, used or expired."""
+    if not token:
+        return None
+    with _lock:
+        entry = _sso_starts.pop(token, None)
+    if entry is None:
+        return None
+    url_path, query, expires = entry
+    return (url_path, query) if expires >= (time.time() if now is None else now) else None
+
+
 # --------------------------------------------------------------------------- Starlette routes
 
 
@@ -200,6 +274,28 @@ def session_routes() -> list[Any]:
                 secure=request.url.scheme == "https",
                 path="/",
             )
+        if NEXT_COOKIE in request.cookies:  # back from single sign-on: the page asked for is reached
+            response.delete_cookie(NEXT_COOKIE, path="/", httponly=True, samesite="lax")
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    async def sso(request: Any) -> Any:
+        # Remember the page asked for across the identity provider's round trip, then start it.
+        start = redeem_sso_start(request.query_params.get("t"))
+        response = RedirectResponse(
+            _home(request, f"?{SSO_START_PARAM}=start" if start else ""), status_code=303
+        )
+        if start is not None:
+            response.set_cookie(
+                NEXT_COOKIE,
+                sign_destination(*start),
+                max_age=NEXT_SECONDS,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+                path="/",
+            )
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
@@ -213,7 +309,11 @@ def session_routes() -> list[Any]:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    return [Route(f"/{SESSION_PATH}", session, methods=["GET"]), Route(f"/{SIGNOUT_PATH}", signout)]
+    return [
+        Route(f"/{SESSION_PATH}", session, methods=["GET"]),
+        Route(f"/{SSO_PATH}", sso, methods=["GET"]),
+        Route(f"/{SIGNOUT_PATH}", signout),
+    ]
 
 
 # --------------------------------------------------------------------------- streamlit side
@@ -229,6 +329,29 @@ def session_from_cookie() -> tuple[Any, int] | None:
     except Exception:  # no request context (AppTest, bare mode)
         return None
     return session_claims(value)
+
+
+def destination_from_cookie() -> tuple[str, dict[str, str]] | None:
+    """The page asked for before single sign-on (``calibration_next`` cookie, `destination_claims`), or
+    None (also outside a browser)."""
+    import streamlit as st
+
+    try:
+        value = st.context.cookies.get(NEXT_COOKIE)
+    except Exception:  # no request context (AppTest, bare mode)
+        return None
+    return destination_claims(value)
+
+
+def start_single_sign_on(url_path: str, query: dict[str, str]) -> None:
+    """Send this browser to the single sign-on route, which remembers the page asked for (`url_path`
+    with its `query`) in a cookie and comes back to start ``st.login``."""
+    import streamlit as st
+
+    url = f"{_base_path()}{SSO_PATH}?t={issue_sso_start(url_path, query)}"
+    # The token is ours (url-safe base64), never user text; the script only navigates.
+    st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
+    st.link_button("Continue", url, type="primary", icon=":material/arrow_forward:")
 
 
 def user_id_from_cookie() -> Any | None:

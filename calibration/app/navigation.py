@@ -222,6 +222,13 @@ def run_app() -> None:
     page = build_navigation(user.role if user else None, hidden=bool(user and user.must_change_password))
     if user is None:  # the page URL the sign-in form is shown at: signing in goes on to that page
         st.session_state[state.REQUESTED_PAGE_KEY] = page.url_path
+    requested = auth.destination_from_cookie() if user is not None else None
+    if user is not None and requested is not None:
+        # back from single sign-on (always at the root): on to the page asked for, as after a password
+        # sign-in; the session route clears the cookie
+        st.info("Signing in…")
+        auth.remember_browser(user.id, path_after_sign_in(*requested, user.role))
+        st.stop()
     if user is not None:
         with st.sidebar:
             st.caption(

@@ -40,7 +40,9 @@ def test_upgrading_from_0007_asks_nobody_to_change_and_downgrade_drops_the_colum
             )
         upgrade(engine, "0008")
         assert current_revision(engine) == "0008"
-        with engine.connect() as connection:  # SQL: the service reads with today's tables (0009 adds a user column)
+        with (
+            engine.connect() as connection
+        ):  # SQL: the service reads with today's tables (0009 adds a user column)
             user = connection.execute(text("SELECT id, name, must_change_password FROM users")).one()
         assert (user[0], user[1], bool(user[2])) == (7, "lena", False)
         columns = {c["name"]: c for c in inspect(engine).get_columns("certifications")}

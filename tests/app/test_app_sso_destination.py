@@ -1,0 +1,138 @@
+"""After single sign-on the user lands on the page they asked for by URL (only a page their role may
+open, never an open redirect), as after a password sign-in."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qsl, urlparse
+
+import pytest
+from starlette.requests import Request
+
+from calibration.app import auth, state
+from tests.app.app_helpers import after_redirect, new_app
+
+SSO_SECRETS = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "sso-cookie-secret",
+    "client_id": "calibration",
+    "client_secret": "secret",
+    "server_metadata_url": "http://localhost:8610/.well-known/openid-configuration",
+}
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch):
+    monkeypatch.setenv("CALIBRATION_SESSION_SECRET", "unit-test-secret")
+
+
+def _call(path: str, query: str, cookies: str = ""):
+    routes = {route.path: route for route in auth.session_routes()}
+    headers = [(b"host", b"calib.example.org")] + ([(b"cookie", cookies.encode())] if cookies else [])
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "root_path": "",
+        "scheme": "https",
+        "query_string": query.encode(),
+        "headers": headers,
+        "server": ("calib.example.org", 443),
+    }
+    return asyncio.run(routes[path].endpoint(Request(scope)))
+
+
+def _sso_app(email: str | None = None, **options):
+    at = new_app(**options)
+    at.secrets["auth"] = SSO_SECRETS
+    if email is not None:
+        at.user = {"is_logged_in": True, "email": email, "name": "Lena"}
+    return at
+
+
+def test_the_requested_page_is_signed_into_a_cookie_that_signs_nobody_in():
+    value = auth.sign_destination("dashboard", {"round": "3"}, now=1000.0)
+    assert auth.destination_claims(value, now=1000.0 + auth.NEXT_SECONDS - 1) == ("dashboard", {"round": "3"})
+    assert auth.destination_claims(value, now=1000.0 + auth.NEXT_SECONDS + 1) is None  # expired
+    assert auth.destination_claims(value[:-2] + "xx", now=1000.0) is None  # tampered
+    assert auth.session_claims(value, now=1000.0) is None  # not a session
+    assert auth.destination_claims(auth.sign_session(7, now=1000.0), now=1000.0) is None
+
+
+def test_the_sso_route_sets_the_cookie_once_and_comes_back_to_start_the_sign_in():
+    token = auth.issue_sso_start("dashboard", {"round": "3"})
+    assert auth.redeem_sso_start(auth.issue_sso_start("x", {}, now=0.0)) is None  # expired
+    response = _call("/calibration/sso", f"t={token}")
+    assert response.status_code == 303 and response.headers["location"] == "/?sso=start"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{auth.NEXT_COOKIE}=") and "HttpOnly" in cookie and "Secure" in cookie
+    assert f"Max-Age={auth.NEXT_SECONDS}" in cookie
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert auth.destination_claims(value) == ("dashboard", {"round": "3"})
+    again = _call("/calibration/sso", f"t={token}")  # used: no cookie, just the app
+    assert again.headers["location"] == "/" and "set-cookie" not in again.headers
+
+
+def test_the_session_route_clears_the_requested_page_cookie():
+    value = auth.sign_destination("dashboard", {})
+    token = auth.issue_handoff(9, "dashboard")
+    response = _call("/calibration/session", f"t={token}", cookies=f"{auth.NEXT_COOKIE}={value}")
+    cleared = [h for h in response.headers.getlist("set-cookie") if h.startswith(f'{auth.NEXT_COOKIE}=""')]
+    assert len(cleared) == 1 and "Max-Age=0" in cleared[0]
+    assert response.headers["location"] == "/dashboard"
+
+
+def test_the_sign_in_button_remembers_the_page_and_its_query(app_lead):
+    at = _sso_app(query={"round": "3"}).run()
+    at.button(key="sign_in_sso").click().run()
+    assert not at.exception
+    [link] = at.get("link_button")
+    url = urlparse(link.proto.url)
+    assert url.path == "/calibration/sso"
+    requested = auth.redeem_sso_start(dict(parse_qsl(url.query))["t"])
+    assert requested == (at.session_state[state.REQUESTED_PAGE_KEY], {"round": "3"})
+
+
+def test_coming_back_from_the_route_starts_single_sign_on(app_lead, monkeypatch):
+    import streamlit as st
+
+    started: list[bool] = []
+    monkeypatch.setattr(st, "login", lambda provider=None: started.append(True))
+    at = _sso_app(query={"sso": "start"}).run()
+    assert not at.exception and started == [True]
+    assert "sso" not in at.query_params
+    assert _sso_app().run() and started == [True]  # not without ?sso=start
+
+
+@pytest.mark.parametrize(
+    ("requested", "landing"),
+    [
+        (("dashboard", {"round": "3"}), "dashboard"),
+        (("https://evil.example", {}), ""),  # not a page of the app: Home
+        (("sign-in", {}), ""),
+    ],
+)
+def test_back_from_single_sign_on_the_user_goes_on_to_the_page_asked_for(
+    app_engine, app_lead, monkeypatch, requested, landing
+):
+    monkeypatch.setattr(auth, "destination_from_cookie", lambda: requested)
+    at = _sso_app(app_lead.email).run()
+    assert not at.exception
+    assert at.info[0].value == "Signing in…"
+    [link] = at.get("link_button")
+    assert urlparse(link.proto.url).path == "/calibration/session"  # the password sign-in's route
+    assert after_redirect(at, app_engine)[1] == landing
+
+
+def test_an_annotator_asking_for_a_lead_page_lands_on_home(app_engine, app_lead, monkeypatch):
+    from calibration.rounds import service
+
+    service.create_user(app_engine, "Ann", role="annotator", email="ann@example.org", actor=app_lead)
+    monkeypatch.setattr(auth, "destination_from_cookie", lambda: ("dashboard", {}))
+    at = _sso_app("ann@example.org").run()
+    assert after_redirect(at, app_engine)[1] == ""
+
+
+def test_without_a_requested_page_single_sign_on_opens_home_as_before(app_engine, app_lead):
+    at = _sso_app(app_lead.email).run()
+    assert not at.exception and not at.get("link_button") and at.title[0].value.startswith("Hello")
