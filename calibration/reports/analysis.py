@@ -7,7 +7,7 @@ charts and reports. It computes no statistic itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -317,7 +317,9 @@ annotators and only the low side matters, so we flag from -3.0 (still well past 
 
 
 def annotator_table(
-    analysis: RoundAnalysis, in_progress: Mapping[str, tuple[int, int]] | None = None
+    analysis: RoundAnalysis,
+    in_progress: Mapping[str, tuple[int, int]] | None = None,
+    reused: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per annotator: answers, gold scores (when any), agreement with the others, outlier flag.
 
@@ -329,6 +331,9 @@ def annotator_table(
         in_progress: ``{annotator: (answered, total)}`` of the annotators whose attempt is not finished:
             their gold score covers a few answers only, so they get no verdict (``passed`` None, no
             ``failed_rules``) and the decision "in progress (answered of total)".
+        reused: ``{annotator: item ids}`` of answers given on items seen in an earlier attempt
+            (`calibration.rounds.status.reused_answers`); when given (a calibration round), the column
+            ``reused_items`` counts them (0 for the others): a pass that rests on them is weaker evidence.
 
     Returns:
         DataFrame indexed by annotator_id.
@@ -354,6 +359,8 @@ def annotator_table(
         basis = table["accuracy"].astype(float)
     else:
         basis = table["agreement_alpha"].astype(float)
+    if reused is not None:
+        table["reused_items"] = [len(reused.get(name, ())) for name in table.index]
     table["robust_z"] = robust_z(basis)
     table["outlier"] = (table["robust_z"] <= OUTLIER_Z).fillna(False).astype(bool)
     table.index.name = ANNOTATOR
@@ -379,13 +386,23 @@ def _no_verdict_yet(table: pd.DataFrame, in_progress: Mapping[str, tuple[int, in
 
 
 def annotator_answers(
-    guideline: Guideline, responses: pd.DataFrame, item_rules: pd.DataFrame, gold: pd.Series, annotator: str
+    guideline: Guideline,
+    responses: pd.DataFrame,
+    item_rules: pd.DataFrame,
+    gold: pd.Series,
+    annotator: str,
+    reused: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """One annotator's answers with the item text, rules, gold and whether they match it.
 
+    Args:
+        reused: the annotator's answered items seen in an earlier attempt (`annotator_table`'s
+            ``reused``); when given, the column ``seen_before`` marks them.
+
     Returns:
         DataFrame indexed by item_id with columns ``rules, text, answer, gold, correct`` (correct is
-        None without gold) and the optional response columns present (confidence, unclear, comment...).
+        None without gold), ``seen_before`` with `reused`, and the optional response columns present
+        (confidence, unclear, comment...).
     """
     own = responses[responses[ANNOTATOR].astype(str) == str(annotator)]
     rules = item_rules.groupby(ITEM)[RULE].agg(lambda r: ", ".join(map(str, r)))
@@ -408,6 +425,8 @@ def annotator_answers(
             "gold": answer_text(task_type, gold[item_id], raw) if has_gold else "",
             "correct": _is_correct(guideline.task, record["answer"], gold[item_id]) if has_gold else None,
         }
+        if reused is not None:
+            row["seen_before"] = item_id in reused
         for extra in ANSWER_EXTRAS:
             if extra in record:
                 row[extra] = record[extra]

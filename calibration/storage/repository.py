@@ -682,9 +682,12 @@ def _gold_shown_query(
     finished_only: bool,
     except_attempt: int | None,
     before_attempt: int | None = None,
+    *,
+    first: bool = False,
 ) -> Any:
+    attempt = func.min(t.Attempt.id) if first else func.max(t.Attempt.id)
     query = (
-        select(t.Assignment.annotator_id, t.Assignment.item_id, func.max(t.Attempt.id))
+        select(t.Assignment.annotator_id, t.Assignment.item_id, attempt)
         .join(
             t.Attempt,
             (t.Attempt.round_id == t.Assignment.round_id)
@@ -755,6 +758,35 @@ def gold_shown_recency(
     for annotator_id, item_id, latest in session.execute(query):
         shown.setdefault(annotator_id, {})[item_id] = int(latest)
     return shown
+
+
+def gold_first_shown(
+    session: Session, guideline_id: str, annotator_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    """``{annotator id: {item id: attempt id}}``: the earliest calibration attempt on any version of the
+    guideline that had the item (an answer of a later attempt was given on an item seen before)."""
+    if not annotator_ids:
+        return {}
+    shown: dict[int, dict[str, int]] = {}
+    for annotator_id, item_id, earliest in session.execute(
+        _gold_shown_query(guideline_id, annotator_ids, False, None, first=True)
+    ):
+        shown.setdefault(annotator_id, {})[item_id] = int(earliest)
+    return shown
+
+
+def current_answer_attempts(session: Session, round_id: int) -> list[tuple[int, str, str, int]]:
+    """``(annotator id, annotator name, item id, attempt id)`` of a round's current answers, oldest
+    attempt first (the order of `round_response_rows`)."""
+    r = t.Response
+    query = (
+        select(r.annotator_id, t.User.name, r.item_id, r.attempt_id)
+        .join(t.User, r.annotator_id == t.User.id)
+        .join(t.Attempt, r.attempt_id == t.Attempt.id)
+        .where(r.round_id == round_id, r.superseded_at.is_(None))
+        .order_by(t.Attempt.number, r.id)
+    )
+    return [(int(a), str(n), str(i), int(at)) for a, n, i, at in session.execute(query)]
 
 
 def rounds_on_version(session: Session, guideline_version_id: int) -> list[int]:

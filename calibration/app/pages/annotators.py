@@ -13,9 +13,12 @@ from calibration.rounds import service
 
 SCORE_COLUMNS = (
     "answers", "gold_items", "accuracy", "kappa_vs_gold", "passed", "failed_rules", "decision",
-    "rule_decisions",
+    "reused_items", "rule_decisions",
     "agreement_alpha", "agreement_kappa", "robust_z", "outlier",
 )  # fmt: skip
+
+# the answer beside gold first, the long item text last
+FIRST_ANSWER_COLUMNS = ("rules", "answer", "gold", "correct", "seen_before", "text")
 
 state.require_role("lead")
 st.title("Annotators")
@@ -28,7 +31,11 @@ else:
     if loaded is not None:
         data, analysis = loaded
         # an attempt in progress has no verdict yet: "in progress (1 of 24)", no failed rules
-        table = annotator_table(analysis, service.in_progress_counts(state.get_engine(), round_.id))
+        # answers on items seen in an earlier attempt (retakes reuse them when a rule ran out of unseen ones)
+        reused = (
+            service.reused_answers(state.get_engine(), round_.id) if round_.kind == "calibration" else None
+        )
+        table = annotator_table(analysis, service.in_progress_counts(state.get_engine(), round_.id), reused)
         basis = "accuracy vs gold" if not analysis.scores.empty else "agreement with the others (alpha)"
         st.subheader("Scores")
         st.caption(
@@ -60,6 +67,12 @@ else:
                     help="pass or fail when every rule is decided with the policy's confidence "
                     "(a rule decided fail fails); undecided: too few items on some rule to tell",
                 ),
+                "reused_items": number(
+                    "reused",
+                    help="Answers on quiz items seen in an earlier attempt (their gold answer was shown): "
+                    "scored like the others, so a pass that rests on them is weaker evidence",
+                    width="small",
+                ),
                 "rule_decisions": st.column_config.ListColumn(
                     "per rule (interval)",
                     help="Each rule's decision and the credible interval of the accuracy on it",
@@ -80,6 +93,11 @@ else:
                 "robust_z": number("robust z", format="%.1f", width="small"),
             },
         )
+        if reused:
+            st.caption(
+                "reused: answers on quiz items seen in an earlier attempt (their gold answer was shown); "
+                "the drill-down marks them under seen before."
+            )
         outliers = table.index[table["outlier"]].tolist()
         if outliers:
             st.warning(
@@ -93,7 +111,14 @@ else:
         st.subheader("Drill down into one annotator")
         who = st.selectbox("Annotator", table.index.tolist(), key="annot_who")
         if who:
-            answers = annotator_answers(analysis.guideline, data.responses, data.item_rules, data.gold, who)
+            answers = annotator_answers(
+                analysis.guideline,
+                data.responses,
+                data.item_rules,
+                data.gold,
+                who,
+                None if reused is None else reused.get(who, []),
+            )
             wrong = int((answers["correct"] == False).sum()) if "correct" in answers else 0  # noqa: E712
             st.caption(f"{len(answers)} answers; {wrong} differ from gold.")
             only_wrong = st.toggle("Only answers that differ from gold", key="annot_only_wrong")
@@ -103,12 +128,14 @@ else:
                 answers,
                 key="annot_answers",
                 width="stretch",
-                # the answer beside gold first, the long item text last
-                column_order=[
-                    c for c in ("rules", "answer", "gold", "correct", "text") if c in answers.columns
-                ]
-                + [c for c in answers.columns if c not in ("rules", "answer", "gold", "correct", "text")],
-                column_config={"text": st.column_config.TextColumn("text", width="medium")},
+                column_order=[c for c in FIRST_ANSWER_COLUMNS if c in answers.columns]
+                + [c for c in answers.columns if c not in FIRST_ANSWER_COLUMNS],
+                column_config={
+                    "text": st.column_config.TextColumn("text", width="medium"),
+                    "seen_before": st.column_config.CheckboxColumn(
+                        "seen before", help="Seen in an earlier attempt (its gold answer was shown)"
+                    ),
+                },
             )
 
 st.subheader("Certifications per guideline version")

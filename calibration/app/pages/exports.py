@@ -13,6 +13,7 @@ from calibration.app.widgets.box_downloads import box_downloads
 from calibration.interop.exports import agreement_csv, responses_csv
 from calibration.reports.exports import scores_csv
 from calibration.reports.html import render_analysis_report
+from calibration.rounds import service
 from calibration.wording import counted
 
 state.require_role("lead")
@@ -81,7 +82,17 @@ with left, st.container(border=True):
     )
 with right, st.container(border=True):
     st.markdown("**Annotator scores** (CSV)")
-    _download("Download scores.csv", lambda: scores_csv(analysis), "scores.csv", "exp_scores")
+    if round_.kind == "calibration":  # reused_items: answers on items seen in an earlier attempt
+        st.caption("With reused_items: answers on quiz items seen in an earlier attempt (gold shown).")
+    _download(
+        "Download scores.csv",
+        lambda: scores_csv(
+            analysis,
+            service.reused_answers(state.get_engine(), round_.id) if round_.kind == "calibration" else None,
+        ),
+        "scores.csv",
+        "exp_scores",
+    )
     st.markdown("**Shareable report** (HTML)")
     st.caption("One self-contained page: per-rule table, charts and the revision queue; opens offline.")
     _download(
