@@ -367,6 +367,17 @@ def annotator_table(
     return table.sort_index()
 
 
+def rule_decision_rows(texts: Sequence[str]) -> pd.DataFrame:
+    """An annotator's ``rule_decisions`` texts ("R1: pass, 78%–99%", `annotator_table`) as a table with
+    columns ``rule, decision, interval`` (interval "–" when a text has none), one row per rule."""
+    rows = []
+    for text in texts:
+        rule, _, rest = str(text).partition(": ")
+        decision, _, interval = rest.partition(", ")
+        rows.append({"rule": rule, "decision": decision, "interval": interval or "–"})
+    return pd.DataFrame(rows, columns=["rule", "decision", "interval"])
+
+
 def _no_verdict_yet(table: pd.DataFrame, in_progress: Mapping[str, tuple[int, int]]) -> None:
     """Blank the verdict of annotators still answering (in place): 1 answer of 24 fails no rule yet."""
     rows = [name for name in table.index if name in in_progress]

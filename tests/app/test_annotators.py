@@ -66,7 +66,7 @@ def test_agreement_alpha_and_kappa_are_distinct_statistics_shown_to_three_decima
     assert scores["agreement_kappa"].tolist() == expected["agreement_kappa"].round(3).tolist()
     assert (scores["agreement_alpha"] != scores["agreement_kappa"]).any()
     config = json.loads(element.proto.columns)
-    assert config["failed_rules"]["width"] == "medium"
+    assert config["failed_rules"]["width"] == 200  # wraps: every failed rule reads whole
     assert config["agreement_alpha"]["label"] == "alpha"
     assert (
         "Krippendorff" in config["agreement_alpha"]["help"] and "Cohen" in config["agreement_kappa"]["help"]

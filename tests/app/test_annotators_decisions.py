@@ -32,6 +32,11 @@ def test_the_page_shows_the_decision_and_the_rule_intervals(ws):
     rule, rest = first[0].split(": ", 1)
     assert rule in analysis.guideline.rule_ids
     assert rest.split(", ")[0] in {"pass", "fail", "undecided"} and rest.endswith("%") and "–" in rest
+    # shown whole in the drill-down (the scores table leaves the long list out), one row per rule
+    (per_rule,) = [d.value for d in at.dataframe if list(d.value.columns) == ["rule", "decision", "interval"]]
+    who = at.selectbox(key="annot_who").value
+    texts = list(expected.loc[who, "rule_decisions"])
+    assert [f"{r.rule}: {r.decision}, {r.interval}" for r in per_rule.itertuples()] == texts
 
 
 def test_the_scores_csv_carries_decisions(ws):

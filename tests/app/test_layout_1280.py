@@ -76,3 +76,29 @@ def test_the_users_table_shows_an_email_whole(ws):
     config = _config(people)
     assert config["email"]["width"] == "large"
     assert config["role"]["width"] == "small"
+
+
+def test_the_quiz_result_wraps_a_long_rule_title_in_taller_rows():
+    from calibration.app.widgets.feedback import RESULT_COLUMN_WIDTHS
+    from calibration.app.widgets.grid import WRAP_ROW_HEIGHT, wrapped_row_height
+
+    width = RESULT_COLUMN_WIDTHS["title"]
+    assert wrapped_row_height(["Confidentiality", "Force majeure"], width) is None  # one line each
+    assert wrapped_row_height(["Indemnification and limitation of liability"], width) == WRAP_ROW_HEIGHT
+
+
+def test_the_annotators_page_pins_the_name_and_wraps_what_is_long(ws):
+    """The widths the browser check (tests/e2e/test_layout_1280_browser.py) measures the cells against."""
+    at = new_app(ws.lead).run()
+    at.switch_page(page("annotators.py")).run()
+    assert not at.exception
+    (scores,) = [d for d in at.dataframe if "failed_rules" in d.value.columns]
+    config = _config(scores)
+    assert config["_index"]["pinned"] is True and config["failed_rules"]["width"] == 200
+    assert "rule_decisions" not in scores.proto.column_order  # a long list: the drill-down has it per rule
+    (per_rule,) = [d for d in at.dataframe if list(d.value.columns) == ["rule", "decision", "interval"]]
+    assert [_config(per_rule)[c]["width"] for c in ("rule", "decision", "interval")] == [120, 110, 110]
+    (answers,) = [d for d in at.dataframe if "text" in d.value.columns]
+    widths = {c: _config(answers)[c]["width"] for c in ("rules", "answer", "gold", "text")}
+    assert widths == {"rules": 80, "answer": 140, "gold": 140, "text": 260}
+    assert answers.proto.row_height >= 66  # the demo's item texts wrap

@@ -7,15 +7,39 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis
+from calibration.app.widgets.grid import wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
-from calibration.reports.analysis import annotator_answers, annotator_table
+from calibration.reports.analysis import annotator_answers, annotator_table, rule_decision_rows
 from calibration.rounds import service
 
+# Columns of the scores table; each rule's decision and interval (rule_decisions, a long list) reads
+# whole in the drill-down's per-rule table instead. Widths in pixels of the columns that wrap.
 SCORE_COLUMNS = (
     "answers", "gold_items", "accuracy", "kappa_vs_gold", "passed", "failed_rules", "decision",
-    "reused_items", "rule_decisions",
-    "agreement_alpha", "agreement_kappa", "robust_z", "outlier",
+    "reused_items", "agreement_alpha", "agreement_kappa", "robust_z", "outlier",
 )  # fmt: skip
+FAILED_RULES_WIDTH = 200
+# The drill-down's columns up to the item text fit the main column of a 1280 px window (about 820 px)
+TEXT_WIDTH = 260
+ANSWER_WIDTH = 140
+RULES_WIDTH = 80
+SHOWN_ROWS = 5  # the drill-down shows this many (tall) rows at once, and scrolls
+
+
+def _answers_row_height(answers: pd.DataFrame) -> int | None:
+    """The drill-down's row height: every answer, gold answer and item text whole in its column."""
+    heights = [
+        wrapped_row_height([str(v) for v in answers[column]], width)
+        for column, width in (
+            ("rules", RULES_WIDTH),
+            ("answer", ANSWER_WIDTH),
+            ("gold", ANSWER_WIDTH),
+            ("text", TEXT_WIDTH),
+        )
+        if column in answers.columns
+    ]
+    return max((h for h in heights if h is not None), default=None)
+
 
 # the answer beside gold first, the long item text last
 FIRST_ANSWER_COLUMNS = ("rules", "answer", "gold", "correct", "seen_before", "text")
@@ -47,13 +71,19 @@ else:
         # every annotator answers every item with similar label frequencies: three decimals tell them apart
         for column in ("agreement_alpha", "agreement_kappa"):
             shown[column] = table[column].astype(float).round(3)
+        if "failed_rules" in shown.columns:  # text that wraps: every failed rule reads in its cell
+            shown["failed_rules"] = [
+                ", ".join(map(str, r)) if isinstance(r, list | tuple) else "" for r in shown["failed_rules"]
+            ]
         number = st.column_config.NumberColumn
         st.dataframe(
             shown,
             key="annot_scores",
             width="stretch",
             column_order=[c for c in SCORE_COLUMNS if c in shown.columns],
+            row_height=wrapped_row_height(shown.get("failed_rules", []), FAILED_RULES_WIDTH),
             column_config={
+                "_index": st.column_config.TextColumn("annotator", pinned=True),
                 "answers": number("answers"),
                 "gold_items": number("gold", help="Answered items that have gold"),
                 "accuracy": number("accuracy", help="Share of gold items answered like gold"),
@@ -61,7 +91,7 @@ else:
                     "kappa gold", help="Cohen's kappa with the gold answers", width="small"
                 ),
                 "passed": st.column_config.CheckboxColumn("passed"),
-                "failed_rules": st.column_config.ListColumn("failed rules", width="medium"),
+                "failed_rules": st.column_config.TextColumn("failed rules", width=FAILED_RULES_WIDTH),
                 "decision": st.column_config.TextColumn(
                     "decision",
                     help="pass or fail when every rule is decided with the policy's confidence "
@@ -72,11 +102,6 @@ else:
                     help="Answers on quiz items seen in an earlier attempt (their gold answer was shown): "
                     "scored like the others, so a pass that rests on them is weaker evidence",
                     width="small",
-                ),
-                "rule_decisions": st.column_config.ListColumn(
-                    "per rule (interval)",
-                    help="Each rule's decision and the credible interval of the accuracy on it",
-                    width="large",
                 ),
                 "agreement_alpha": number(
                     "alpha",
@@ -96,7 +121,7 @@ else:
         if reused:
             st.caption(
                 "reused: answers on quiz items seen in an earlier attempt (their gold answer was shown); "
-                "the drill-down marks them under seen before."
+                "the drill-down marks them under seen."
             )
         outliers = table.index[table["outlier"]].tolist()
         if outliers:
@@ -119,6 +144,26 @@ else:
                 who,
                 None if reused is None else reused.get(who, []),
             )
+            decided = table["rule_decisions"].get(who) if "rule_decisions" in table.columns else None
+            if isinstance(decided, list | tuple) and decided:
+                st.markdown("**Per rule**")
+                st.dataframe(
+                    rule_decision_rows(decided),
+                    key="annot_rule_decisions",
+                    hide_index=True,
+                    column_config={
+                        "rule": st.column_config.TextColumn("rule", width=120),
+                        "decision": st.column_config.TextColumn(
+                            "decision",
+                            help="pass or fail once the answers show it with the policy's confidence; "
+                            "undecided: too few items on the rule to tell",
+                            width=110,
+                        ),
+                        "interval": st.column_config.TextColumn(
+                            "interval", help="The credible interval of the accuracy on the rule", width=110
+                        ),
+                    },
+                )
             wrong = int((answers["correct"] == False).sum()) if "correct" in answers else 0  # noqa: E712
             st.caption(f"{len(answers)} answers; {wrong} differ from gold.")
             only_wrong = st.toggle("Only answers that differ from gold", key="annot_only_wrong")
@@ -130,10 +175,19 @@ else:
                 width="stretch",
                 column_order=[c for c in FIRST_ANSWER_COLUMNS if c in answers.columns]
                 + [c for c in answers.columns if c not in FIRST_ANSWER_COLUMNS],
+                # long answers, gold answers and item texts wrap in their cells (read whole at 1280 px)
+                row_height=(row_height := _answers_row_height(answers)),
+                height="auto" if row_height is None else 38 + min(len(answers), SHOWN_ROWS) * row_height,
                 column_config={
-                    "text": st.column_config.TextColumn("text", width="medium"),
+                    "rules": st.column_config.TextColumn("rules", width=RULES_WIDTH),
+                    "answer": st.column_config.TextColumn("answer", width=ANSWER_WIDTH),
+                    "gold": st.column_config.TextColumn("gold", width=ANSWER_WIDTH),
+                    "text": st.column_config.TextColumn("text", width=TEXT_WIDTH),
+                    "correct": st.column_config.CheckboxColumn("correct", width=64),
                     "seen_before": st.column_config.CheckboxColumn(
-                        "seen before", help="Seen in an earlier attempt (its gold answer was shown)"
+                        "seen",
+                        help="Seen before, in an earlier attempt (its gold answer was shown)",
+                        width=52,
                     ),
                 },
             )

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from calibration.agreement.gold import exact_percent, needed_correct
+from calibration.app.widgets.grid import wrapped_row_height
 from calibration.app.widgets.guideline_view import answer_markdown, rule_link
 from calibration.app.widgets.text import author_markdown, escape_markdown, show_input
 
@@ -209,7 +210,7 @@ RESULT_COLUMN_WIDTHS: dict[str, int] = {
     "interval": 82, "reread": 58, "link": 68,
 }  # fmt: skip
 """Width in pixels of each column of the per-rule result table (together within `RESULT_TABLE_WIDTH`;
-a long rule title is cut, and shows whole on the guideline page behind the link)."""
+a long rule title wraps onto more lines: `wrapped_row_height`)."""
 
 
 def interval_text(decision: dict[str, Any] | None) -> str:
@@ -388,6 +389,9 @@ def show_result(guideline: Any, result: Any) -> None:
             hide_index=True,
             width="stretch",
             column_config=_result_columns(guideline),
+            # a long rule title wraps in its cell instead of being cut (read whole at 1280x800)
+            row_height=wrapped_row_height(table["title"], RESULT_COLUMN_WIDTHS["title"]),
+            height="content",  # every rule in view, taller rows or not
         )
         st.caption(decision_caption(guideline))
         to_reread = table[table["reread"]]

@@ -1,0 +1,206 @@
+"""At 1280x800 px the quiz result's rule titles and the Annotators page's cells read whole (Chromium).
+
+The grid draws on a canvas, so the check measures each cell's text with the grid's own font (its CSS
+variables) as the grid wraps it, and compares the lines with the row height the grid was given: a cell
+that needs more height, or a wider column, is cut. Before the fix a title such as "Indemnification and
+limitation of liability" was cut to "Indemnification and limi" in its 150 px column.
+
+Skipped when Chromium or Playwright is missing, unless ``CALIBRATION_REQUIRE_BROWSER=1`` (as in CI).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from calibration.app.widgets.feedback import RESULT_COLUMN_WIDTHS
+from tests.e2e.e2e_browser import (
+    ARTIFACTS,
+    LEAD_PASSWORD,
+    app_server,
+    browser_context,
+    lead_store,
+    require_browser,
+    sign_in_lead,
+    wait_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TIMEOUT = 30_000
+GUIDELINE = "contract-clauses@1.1.0"  # rule titles up to 44 characters
+# the Annotators page's column widths (pinned by tests/app/test_layout_1280.py: importing a page runs it)
+FAILED_RULES_WIDTH, RULES_WIDTH, ANSWER_WIDTH, TEXT_WIDTH = 200, 80, 140, 260
+
+# For each visible cell of the column named `header` in the grid `grid`: the lines its text takes
+# when wrapped at the column's inner width (`width` minus the grid's 8 px padding each side), measured
+# with the grid's font, and whether they fit the rendered row height (the grid draws lines 1.4 em
+# apart with 3 px of padding). Rows: the grid's height less its header, over the rows shown.
+_CUT_CELLS = """([grid, header, width]) => {
+  const style = getComputedStyle(grid.querySelector('[style*="--gdg-base-font-style"]') || grid);
+  const font = `${style.getPropertyValue('--gdg-base-font-style').trim()} ${style.getPropertyValue('--gdg-font-family').trim()}`;
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = font;
+  const em = ctx.measureText('ABCi09jgqpy');
+  const f = em.actualBoundingBoxAscent + em.actualBoundingBoxDescent;
+  const table = grid.querySelector('table[role=grid]');
+  const th = [...table.querySelectorAll('th')].find(t => t.textContent.trim() === header);
+  if (!th) return {error: `no column ${header}`};
+  const col = th.getAttribute('aria-colindex');
+  const rows = Number(table.getAttribute('aria-rowcount')) - 1;
+  const scroller = grid.querySelector('.dvn-scroller');
+  const rowHeight = (scroller.scrollHeight - 36) / rows;
+  const inner = width - 16;
+  const cut = [];
+  for (const td of table.querySelectorAll(`td[aria-colindex="${col}"]`)) {
+    const text = td.textContent.trim();
+    let lines = 1, line = '';
+    for (const word of text.split(/\\s+/).filter(Boolean)) {
+      const next = line ? `${line} ${word}` : word;
+      if (ctx.measureText(next).width <= inner) { line = next; continue; }
+      if (line) { lines += 1; line = ''; }
+      for (const ch of word) {  // a word wider than the line breaks where it no longer fits
+        if (line && ctx.measureText(line + ch).width > inner) { lines += 1; line = ''; }
+        line += ch;
+      }
+    }
+    const wraps = rowHeight > 64;
+    const needed = f + 1.4 * f * (lines - 1) + 3;
+    if ((!wraps && lines > 1) || needed > rowHeight) cut.push(`${text} (${lines} lines in ${rowHeight} px rows)`);
+  }
+  return {font, rowHeight, scroll: scroller.scrollHeight, rows, cells: table.querySelectorAll(`td[aria-colindex="${col}"]`).length, cut};
+}"""
+
+
+def _cut(page: Any, grid: Any, header: str, width: int) -> dict[str, Any]:
+    result = page.evaluate(_CUT_CELLS, [grid.element_handle(), header, width])
+    assert "error" not in result, result
+    assert result["cells"] > 0, result
+    return result
+
+
+def _store(tmp_path: Path) -> tuple[str, Any, Any]:
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    url, engine, lead = lead_store(tmp_path / "layout.db")
+    load_demo_workspace(engine, actor=lead)
+    ria = service.create_user(
+        engine, "Ria Annotator", role="annotator", email="ria@example.org", password=LEAD_PASSWORD, actor=lead
+    )
+    round_ = service.create_calibration_round(
+        engine, "Contracts quiz", GUIDELINE, actor=lead, annotators=[ria.name]
+    )
+    attempt = service.start_or_resume_attempt(engine, round_.id, ria)
+    items = service.round_items(engine, round_.id)
+    labels = service.get_guideline(engine, GUIDELINE).task.categories
+    for k, item_id in enumerate(attempt.items):  # every third answer wrong: some rules fail
+        gold = items[item_id].answer
+        wrong = next(c for c in labels if c != gold)
+        service.record_answer(engine, attempt.id, item_id, wrong if k % 3 == 0 else gold, actor=ria)
+    service.finish_attempt(engine, attempt.id, actor=ria)
+    return url, engine, round_
+
+
+def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Path) -> None:
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    url_db, _, round_ = _store(tmp_path)
+    step = "start"
+    with app_server(url_db, tmp_path) as url, sync_playwright() as playwright:
+        with browser_context(playwright, height=800) as context:
+            page = context.new_page()
+            try:
+                step = "the annotator's quiz result"
+                page.goto(url, wait_until="domcontentloaded")
+                expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=TIMEOUT)
+                page.get_by_label("Email or name").fill("ria@example.org")
+                page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                expect(page.get_by_role("heading", name="Hello, Ria Annotator")).to_be_visible(
+                    timeout=TIMEOUT
+                )
+                wait_idle(page)
+                page.goto(f"{url}/quiz?round={round_.id}", wait_until="domcontentloaded")
+                expect(page.get_by_role("heading", name="Per rule")).to_be_visible(timeout=TIMEOUT)
+                wait_idle(page)
+                grid = page.get_by_test_id("stDataFrame").first
+                grid.scroll_into_view_if_needed()
+                expect(
+                    grid.locator("td", has_text="Indemnification and limitation of liability")
+                ).to_have_count(1)
+                titles = _cut(page, grid, "Title", RESULT_COLUMN_WIDTHS["title"])
+                assert titles["cut"] == [], titles
+            except Exception as error:
+                _shot(page, "layout-quiz-failure.png")
+                raise AssertionError(f"layout check failed at step: {step}: {error}") from error
+        with browser_context(playwright, height=800) as context:
+            page = context.new_page()
+            try:
+                step = "the lead's Annotators page"
+                sign_in_lead(page, url)
+                page.goto(f"{url}/annotators", wait_until="domcontentloaded")
+                expect(page.get_by_role("heading", name="Annotators")).to_be_visible(timeout=TIMEOUT)
+                wait_idle(page)
+                _choose(page, "annot_round", "Contracts quiz")
+                expect(
+                    page.get_by_text("reused", exact=True).or_(page.get_by_role("heading", name="Scores"))
+                ).to_be_visible(timeout=TIMEOUT)
+                wait_idle(page)
+                scores = _grid(page, "failed rules")
+                scores.scroll_into_view_if_needed()
+                failed = _cut(page, scores, "failed rules", FAILED_RULES_WIDTH)
+                assert failed["cut"] == [], failed
+                per_rule = _grid(page, "interval")
+                per_rule.scroll_into_view_if_needed()
+                for header, width in (("rule", 120), ("decision", 110), ("interval", 110)):
+                    assert _cut(page, per_rule, header, width)["cut"] == [], header
+                answers = _grid(page, "seen")
+                answers.scroll_into_view_if_needed()
+                for header, width in (
+                    ("rules", RULES_WIDTH),
+                    ("answer", ANSWER_WIDTH),
+                    ("gold", ANSWER_WIDTH),
+                    ("text", TEXT_WIDTH),
+                ):
+                    result = _cut(page, answers, header, width)
+                    assert result["cut"] == [], (header, result)
+            except Exception as error:
+                _shot(page, "layout-annotators-failure.png")
+                raise AssertionError(f"layout check failed at step: {step}: {error}") from error
+
+
+def _choose(page: Any, key: str, option: str) -> None:
+    """Pick `option` in the select box `key` (a rerun may close the list before the click: retry)."""
+    box = page.locator(f".st-key-{key} input")
+    for attempt in range(3):
+        box.click()
+        box.fill(option)
+        try:
+            page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click(timeout=5000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    wait_idle(page)
+
+
+def _grid(page: Any, header: str) -> Any:
+    """The one grid on the page with a column named `header`."""
+    grid = page.get_by_test_id("stDataFrame").filter(has=page.locator("th", has_text=header))
+    grid.first.wait_for(timeout=TIMEOUT)
+    assert grid.count() == 1, header
+    return grid.first
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
