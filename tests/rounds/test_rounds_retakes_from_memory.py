@@ -174,3 +174,19 @@ def test_retakes_on_the_bundled_contract_clauses_are_always_drawn(store: Any) ->
         assert result.passed is False and result.failed_rules
     reused = service.seen_before(engine, attempt.id, actor=ann)
     assert reused and reused <= set(attempt.items)
+
+
+def test_reused_answers_are_the_current_answers_given_on_items_seen_before(published: Any) -> None:
+    """`service.reused_answers` (the Annotators page's count) on SQLite and PostgreSQL."""
+    engine = published.engine
+    service.create_calibration_round(engine, "cal", "tiny@1.0.0", actor=published.lead, seed=3)
+    ann = _ann(engine)
+    results = [_take_from_memory(engine, "cal", ann, {}) for _ in range(4)]
+    latest: dict[str, int] = {}  # each item's latest attempt: its answer is the current one
+    for result in results:
+        latest.update(dict.fromkeys(result.attempt.items, result.attempt.id))
+    expected = sorted(i for i, a in latest.items() if i in service.seen_before(engine, a, actor=ann))
+    assert expected  # retakes reused items
+    assert service.reused_answers(engine, "cal") == {"ann": expected}
+    service.create_pilot_round(engine, "pilot", "tiny@1.0.0", actor=published.lead, annotators=["ann"])
+    assert service.reused_answers(engine, "pilot") == {}
