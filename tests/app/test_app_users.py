@@ -234,3 +234,16 @@ def test_a_models_password_cannot_be_reset_on_the_page(app_engine, app_lead):
     at.selectbox(key="users_pick").set_value(model.id).run()
     assert at.button(key="users_reset").disabled
     assert "never signs in" in at.button(key="users_reset").help
+
+
+def test_a_single_sign_on_user_without_a_password_gets_none_on_the_page(app_engine, app_lead):
+    sam = service.create_user(
+        app_engine, "Sam Sso", role="annotator", email="sam@example.org", actor=app_lead
+    )
+    service.record_single_sign_on(app_engine, sam)
+    at = _users_page(app_lead)
+    (people,) = [d.value for d in at.dataframe if "password" in d.value.columns]
+    assert people.set_index("name").loc["Sam Sso", "password"] == "none (single sign-on)"
+    at.selectbox(key="users_pick").set_value(sam.id).run()
+    assert at.button(key="users_reset").disabled
+    assert "single sign-on" in at.button(key="users_reset").help

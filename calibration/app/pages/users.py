@@ -59,6 +59,8 @@ st.dataframe(
                     if p.must_change_password
                     else "set"
                     if p.has_password
+                    else "none (single sign-on)"
+                    if p.sign_in_method == "sso"
                     else "none (invitation only)"
                 ),
                 "since": p.created_at,
@@ -177,15 +179,20 @@ with st.container(border=True):
     elif left.button("Reactivate", key="users_reactivate", icon=":material/person_check:"):
         _act(lambda: service.reactivate_user(engine, person, actor=user), f"{person.name} can sign in again.")
 
+    # single sign-on and no password: the service adds none (`service.record_single_sign_on`)
+    sso_only = person.sign_in_method == "sso" and not person.has_password
     if right.button(
         "Reset the password",
         key="users_reset",
         icon=":material/key:",
-        disabled=me or person.kind == "model",
+        disabled=me or person.kind == "model" or sso_only,
         help="Your own password: change it on the Account page (or ask another lead to reset it)."
         if me
         else "A model never signs in: it has no password."
         if person.kind == "model"
+        else "They sign in with single sign-on: their organisation's account controls access, so the "
+        "account gets no password."
+        if sso_only
         else "Sets a new temporary password, shown once here; the old one stops working and they "
         "choose their own at the next sign-in.",
     ):
