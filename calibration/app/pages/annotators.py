@@ -13,13 +13,14 @@ from calibration.reports.analysis import annotator_answers, annotator_table, rul
 from calibration.rounds import service
 
 # Columns of the scores table; each rule's decision and interval (rule_decisions, a long list) reads
-# whole in the drill-down's per-rule table instead. Widths in pixels of the columns that wrap.
+# whole in the drill-down's per-rule table instead.
 SCORE_COLUMNS = (
     "answers", "gold_items", "accuracy", "kappa_vs_gold", "passed", "failed_rules", "decision",
     "reused_items", "agreement_alpha", "agreement_kappa", "robust_z", "outlier",
 )  # fmt: skip
+# Widths in pixels of the columns whose long texts wrap (tests/app/test_layout_1280.py pins them);
+# the drill-down's columns up to the item text fit the main column of a 1280 px window (about 820 px).
 FAILED_RULES_WIDTH = 200
-# The drill-down's columns up to the item text fit the main column of a 1280 px window (about 820 px)
 TEXT_WIDTH = 260
 ANSWER_WIDTH = 140
 RULES_WIDTH = 80
