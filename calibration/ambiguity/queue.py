@@ -95,7 +95,9 @@ LOW_AGREEMENT_SCALE = 3.0  # kept for callers; `low_agreement` no longer adds po
 # other rules' (Welch z, signed: a rule its annotators find easier than the others counts against it)
 # the structure of the rule's disagreement (`calibration.ambiguity.structure`): concentrated on some items,
 # consistent within annotators, each a z against independent slips (categorical answers only)
-STRUCTURE = ("item_concentration", "annotator_consistency")
+# and leaning to one side per annotator (`answer_direction`: a vague boundary's own thresholds; the part
+# that tells a vague boundary, and a hard but clear rule's random slips, apart: bench/queue_quality.py)
+STRUCTURE = ("item_concentration", "annotator_consistency", "answer_direction")
 SEPARATED = ("agreement", *STRUCTURE, "low_confidence", "flagged_unclear", "long_time")
 WEIGHTED = ("low_confidence", "flagged_unclear", "long_time")  # the annotators' own signals among them
 SEPARATION_RANGE = (-3.0, 6.0)  # each separation is clipped to this range: no single signal decides alone
@@ -540,7 +542,8 @@ def score_parts(
     if not np.isnan(agreement_z):
         parts["agreement"] = float(min(high, max(low, agreement_z)))
     if structure is not None:
-        for code, z in zip(STRUCTURE, (structure.items, structure.annotators), strict=True):
+        zs = (structure.items, structure.annotators, structure.direction)
+        for code, z in zip(STRUCTURE, zs, strict=True):
             if not np.isnan(z):
                 parts[code] = float(min(high, max(low, z)))
     for item in evidence:
@@ -559,6 +562,7 @@ SEPARATION_NAMES = {
     "agreement": "agreement",
     "item_concentration": "disagreement on some items",
     "annotator_consistency": "annotator-consistent disagreement",
+    "answer_direction": "one-sided dissent per annotator",
     "low_confidence": "confidence",
     "flagged_unclear": "unclear flags",
     "long_time": "time",
@@ -662,6 +666,7 @@ EVIDENCE_WORDS = {
     "agreement": "its items agree less than the other rules' items",
     "item_concentration": "its disagreement falls on some items while the others are unanimous",
     "annotator_consistency": "the same annotators disagree with each other item after item, as with two readings",
+    "answer_direction": "each annotator's dissent falls on one side of a boundary, as with their own threshold",
     "low_confidence": "annotators are less confident on it than on the other rules",
     "flagged_unclear": "annotators flag it unclear more often than the other rules",
     "long_time": "annotators take longer on it than on the other rules",
@@ -817,6 +822,11 @@ def _separation_action(found: Mapping[str, float]) -> str:
         )
     if "item_concentration" in found:
         return "Find what the items with most disagreement share and state the rule's answer for it (an edge case)."
+    if "answer_direction" in found:
+        return (
+            "Annotators draw the line between two answers in different places: state where it lies, with "
+            "an edge case on each side of it."
+        )
     if found and set(found) <= {"low_confidence", "flagged_unclear", "long_time"}:
         return "Clarify the text where annotators hesitate, starting from its worst items."
     return "Rewrite the rule around its worst items, with an edge case for each."

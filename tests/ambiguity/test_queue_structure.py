@@ -55,8 +55,10 @@ def _clear(i: int) -> set[str]:
 
 
 def _spread(i: int) -> set[str]:
-    """Ordinary slips: one dissenting answer on every item, by a different annotator each time."""
-    return {ANNOTATORS[i % 6]}
+    """Ordinary slips: one dissenting answer on every item, by a different annotator every two items (so
+    each annotator slips on items of both answers; ``i % 6`` made every annotator dissent on one answer's
+    items only, the one-sided dissent of a vague boundary, `answer_direction`)."""
+    return {ANNOTATORS[(i // 2) % 6]}
 
 
 def _boundary(i: int) -> set[str]:
@@ -272,3 +274,48 @@ def test_dissent_elsewhere_is_shrunk_towards_typical_by_its_sampling_noise():
     for a, value in elsewhere.items():
         assert abs(value - 1.0) <= abs(float(raw[a]) - 1.0) + 1e-12
         assert (value - 1.0) * (float(raw[a]) - 1.0) >= 0
+
+
+def _own_thresholds(i: int) -> set[str]:
+    """A vague boundary, each annotator with their own threshold: one dissent on every item, as above, but
+    a0-a2 answer A on B items only and a3-a5 B on A items only."""
+    return {ANNOTATORS[(i // 2) % 3 + (0 if i % 2 else 3)]}
+
+
+def test_one_sided_dissent_of_a_vague_boundary_outranks_the_random_slips_of_a_hard_but_clear_rule():
+    """The same agreement, the same spread over items and annotators: only the side each annotator
+    dissents on tells them apart. Before `answer_direction`, R-HARD ranked first (score 2.4 against
+    1.5: its annotator consistency happened to be less negative)."""
+    pilot = _pilot({**_clear_rules(), "R-HARD": (30, _spread), "R-BOUNDARY": (30, _own_thresholds)})
+    queue = revision_queue(pilot, bootstrap=50)
+    boundary, hard = queue.entry("R-BOUNDARY"), queue.entry("R-HARD")
+    assert boundary.agreement.percent == hard.agreement.percent
+    assert boundary.score_parts["agreement"] == hard.score_parts["agreement"]
+    order = [e.rule_id for e in queue.rules]
+    assert order.index("R-BOUNDARY") < order.index("R-HARD")
+    assert boundary.score_parts["answer_direction"] > 2 > hard.score_parts["answer_direction"]
+    assert boundary.group == "revise" and hard.group == "no_action"
+    assert "one-sided dissent per annotator +" in separation_text(boundary.score_parts)
+
+
+def test_answer_direction_of_independent_slips_is_a_null():
+    """Under independent slips each annotator's dissent falls on either answer's items by chance: the z
+    has mean about 0 and exceeds 1.64 in at most about 5% of rules. (Judged against slips at a rate
+    re-drawn in every replicate, an annotator with one dissent dissented nowhere a third of the time
+    and the z averaged 0.3, 7.5% above 1.64; the null now keeps each annotator's number of dissents.)"""
+    zs = []
+    for n_items in (8, 30):
+        for seed in range(20):
+            frame = _slips_pilot(seed, n_items)
+            shares = dissent_shares(frame)
+            for r in range(6):
+                items = [f"R{r}-{k:02d}" for k in range(n_items)]
+                mine = frame[frame["item_id"].isin(items)]
+                zs.append(
+                    disagreement_structure(mine, dissent_elsewhere(shares, items), seed=(seed, r)).direction
+                )
+    z = np.array(zs)
+    assert not np.isnan(z).any()
+    assert abs(float(z.mean())) < 0.15
+    assert 0.7 < float(z.std()) < 1.15
+    assert float(np.mean(z > 1.64)) <= 0.07
