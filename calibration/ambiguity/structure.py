@@ -10,6 +10,9 @@ there:
   ordinary slips are spread over annotators.
 - A **vague boundary** (and two readings too) *concentrates* disagreement on some items (those near
   the boundary) while the others are unanimous; a clear but hard rule spreads its slips over items.
+- Annotators who draw a vague boundary at their **own threshold** dissent on one side of it only (one
+  answers A where the others say B, another B where they say A): each annotator's dissent leans to the
+  items of one majority answer (``direction``), where slips fall on the items of every answer alike.
 
 Both are judged against a parametric bootstrap of **independent slips**: every item keeps its majority
 answer, every annotator slips to another of the rule's answers at random, at a rate that reproduces
@@ -26,6 +29,9 @@ logarithm among the replicates' (variances are skewed, their logarithms close to
 disagreement (`_level_z`), so that under independent slips it has mean about 0, spread about 1 and
 exceeds 1.64 in about 5% of rules. Positive when the disagreement is more structured than slips would
 make it, negative when less.
+
+``direction`` is judged against a permutation null instead: every annotator keeps their number of
+dissenting answers, placed at random among the items they answered (`_direction_z`).
 
 Only categorical answers (single-label and rating tasks) are judged; the seed makes the result
 reproducible.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calibration.ambiguity.queue import revision_queue, separation_text
+from calibration.ambiguity.queue import revision_queue, separation_text, suggest_action
 from calibration.ambiguity.signals import number_text
 from calibration.ambiguity.structure import disagreement_structure, dissent_elsewhere, dissent_shares
 from calibration.guidelines.model import Label, Task
@@ -296,6 +296,10 @@ def test_one_sided_dissent_of_a_vague_boundary_outranks_the_random_slips_of_a_ha
     assert boundary.score_parts["answer_direction"] > 2 > hard.score_parts["answer_direction"]
     assert boundary.group == "revise" and hard.group == "no_action"
     assert "one-sided dissent per annotator +" in separation_text(boundary.score_parts)
+    # its A/B confusion flag leads the advice; the separation is named among the reasons
+    assert "each annotator's dissent falls on one side of a boundary" in boundary.suggestion
+    alone = suggest_action([], boundary.agreement, {"agreement": 1.0, "answer_direction": 2.5}, "R-X")
+    assert alone.startswith("Annotators draw the line between two answers in different places")
 
 
 def test_answer_direction_of_independent_slips_is_a_null():
