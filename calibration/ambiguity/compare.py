@@ -17,6 +17,13 @@ z values are combined with fixed equal weights (inverse normal combination, Lehm
 1999) against `follow_up_boundary`, so both looks together call at most `ALPHA` (2.5%) of unchanged
 rules improved, however many follow-up items were piloted.
 
+Not rewritten, not improved: when both pilots carry their guideline and its labels and task did not
+change, a rule whose content did not change (`text_changed` false) cannot be ``improved`` or
+``worse`` by the rewrite; a change the test finds there is ``rose_text_unchanged`` /
+``fell_text_unchanged`` (`rewrite_verdict`: the annotators, the items or other rules changed, or
+chance), and the test's own verdict stays in ``figures["test_verdict"]`` (the gold accuracy's in
+``figures["gold_test_verdict"]``).
+
 Annotators: when at least two annotators answered in both versions, only their answers are compared
 (``annotators`` in the figures says which), so a careless annotator leaving, or a new one joining,
 is not mistaken for an effect of the rewrite; and the test counts matched answers only (`_matched`):
@@ -56,7 +63,18 @@ from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.model import Label, Task
 from calibration.responses import ANNOTATOR, ANSWER, ITEM, Annotations
 
-Verdict = Literal["improved", "unchanged", "worse", "not_enough_items"]
+Verdict = Literal[
+    "improved", "unchanged", "worse", "not_enough_items", "rose_text_unchanged", "fell_text_unchanged"
+]
+# A rule whose text did not change between the guideline versions (labels and task unchanged too) cannot
+# be improved or worsened by the rewrite: a change the test finds there is the annotators', the items' or
+# other rules' doing (or chance), and is said so (`rewrite_verdict`); the test's own verdict stays in
+# ``figures["test_verdict"]``.
+NOT_REWRITTEN = {"improved": "rose_text_unchanged", "worse": "fell_text_unchanged"}
+NOT_REWRITTEN_WORDS = (
+    "the rule's text is unchanged, so this is not the rewrite's doing: the annotators, the items or "
+    "other rules changed, or chance"
+)
 TEST_STATISTIC = "majority_share"  # per item: the share of answers agreeing with its most common answer
 DETECTABLE = 0.05  # a change of majority share this large must be told apart (else "not_enough_items")
 ALPHA = 0.025  # one-sided error per direction over both looks (false "improved" at most 2.5%)
@@ -79,10 +97,14 @@ class RuleComparison:
         ci95: bootstrap interval of the difference (NaN, NaN when it cannot be estimated).
         verdict: improved, unchanged, worse, or not_enough_items (the interval is too wide to tell;
             ``figures["items_needed"]`` says how many items per version would do, and
-            ``figures["too_small_to_tell"]`` whether that is more than a pilot of realistic size).
+            ``figures["too_small_to_tell"]`` whether that is more than a pilot of realistic size);
+            rose_text_unchanged / fell_text_unchanged where the test says improved / worse but the
+            rule was not rewritten (`rewrite_verdict`; the test's verdict is ``figures["test_verdict"]``).
         figures: every statistic per version (percent agreement, alpha, AC1, dominant share, items).
         gold_before, gold_after, gold_difference, gold_ci95: accuracy against gold and its change.
-        gold_verdict: improved, unchanged or worse for the gold accuracy (unchanged without gold).
+        gold_verdict: improved, unchanged or worse for the gold accuracy (unchanged without gold;
+            rose_text_unchanged / fell_text_unchanged as `verdict`, the interval's own verdict in
+            ``figures["gold_test_verdict"]``).
         text_changed: the rule's content changed between the versions (from the guideline diff).
         skewed: one answer dominates the rule in either version.
     """
@@ -591,11 +613,26 @@ def _ref(pilot: Annotations, fallback: str) -> str:
     return pilot.guideline.ref if pilot.guideline is not None else fallback
 
 
-def _changed_rules(before: Annotations, after: Annotations) -> tuple[str, ...]:
+def _changed_rules(before: Annotations, after: Annotations) -> tuple[tuple[str, ...], bool]:
+    """The rules whose content changed between the versions (the guideline diff), and whether the
+    rewrite is known rule by rule: both pilots carry their guideline and its labels and task did not
+    change (a label's definition or the task belongs to every rule)."""
     if before.guideline is None or after.guideline is None:
-        return ()
+        return (), False
+    diff = diff_guidelines(before.guideline, after.guideline)
+    per_rule = not (diff.labels_added or diff.labels_removed or diff.labels_changed or diff.task_changes)
+    return tuple(diff.changed_rule_ids), per_rule
 
-    return tuple(diff_guidelines(before.guideline, after.guideline).changed_rule_ids)
+
+def rewrite_verdict(verdict: Verdict, rewritten: bool) -> Verdict:
+    """The verdict said of the rewrite: a rule that was not rewritten (its text, the labels and the task
+    unchanged) is not ``improved`` or ``worse`` by it; a change the test finds there is
+    ``rose_text_unchanged`` / ``fell_text_unchanged`` (the annotators, the items or other rules changed,
+    or chance: the test's own error, up to ALPHA per direction when nothing changed)."""
+    if rewritten:
+        return verdict
+    found = NOT_REWRITTEN.get(verdict)
+    return verdict if found is None else found  # type: ignore[return-value]
 
 
 FIRST_LOOK_HINT = "give the unchanged output of `calibration compare --json` of the first look"
@@ -846,7 +883,7 @@ def compare_versions(
         )
         shares = [_agreement_rows(m, task)[2] if len(m) else pd.Series(dtype=float) for m in matched]
         tests[rule_id] = change_test(shares[0], shares[1])
-    changed = _changed_rules(before, after)
+    changed, per_rule = _changed_rules(before, after)
     entries = []
     for index, rule_id in enumerate(rule_ids):
         figures: dict[str, Any] = {}
@@ -892,6 +929,9 @@ def compare_versions(
             figures["more_items"] = None
             figures["too_small_to_tell"] = False
         gold_ci = _interval(gold_boot["after"] - gold_boot["before"])
+        rewritten = not per_rule or rule_id in changed
+        figures["test_verdict"] = verdict
+        figures["gold_test_verdict"] = _verdict(gold_ci)
         entries.append(
             RuleComparison(
                 rule_id=rule_id,
@@ -900,13 +940,13 @@ def compare_versions(
                 after=point[1],
                 difference=point[2],
                 ci95=ci,
-                verdict=verdict,
+                verdict=rewrite_verdict(verdict, rewritten),
                 figures=figures,
                 gold_before=gold_point["before"],
                 gold_after=gold_point["after"],
                 gold_difference=gold_point["after"] - gold_point["before"],
                 gold_ci95=gold_ci,
-                gold_verdict=_verdict(gold_ci),
+                gold_verdict=rewrite_verdict(_verdict(gold_ci), rewritten),
                 text_changed=rule_id in changed,
                 skewed=skewed,
             )

@@ -235,7 +235,13 @@ def run_ambiguity(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     """`calibration compare`: print the before/after comparison."""
-    from calibration.ambiguity.compare import compare_versions, follow_up_advice, version_label
+    from calibration.ambiguity.compare import (
+        NOT_REWRITTEN,
+        NOT_REWRITTEN_WORDS,
+        compare_versions,
+        follow_up_advice,
+        version_label,
+    )
 
     def pick(values: list[str] | None, index: int) -> str | None:
         return values[min(index, len(values) - 1)] if values else None
@@ -268,6 +274,8 @@ def run_compare(args: argparse.Namespace) -> int:
         advice = (
             f"; {follow_up_advice(entry, version_label(comparison.after_ref))}"
             if entry.verdict == "not_enough_items"
+            else f"; {NOT_REWRITTEN_WORDS}"
+            if entry.verdict in NOT_REWRITTEN.values()
             else ""
         )
         print(

@@ -389,6 +389,8 @@ _VERDICT_WORDS = {
     "worse": "worse",
     "unchanged": "no clear change",
     "not_enough_items": "too few items",
+    "rose_text_unchanged": "rose, text unchanged",
+    "fell_text_unchanged": "fell, text unchanged",
 }
 
 

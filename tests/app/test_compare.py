@@ -328,3 +328,33 @@ def test_a_chosen_round_without_answers_says_so_not_the_rule_id_hint(fresh_pilot
         )
     ]
     assert "rule ids must stay the same" not in texts(at)
+
+
+def test_agreement_that_moved_on_a_rule_whose_text_did_not_change_is_not_called_improved(
+    tmp_path, monkeypatch
+):
+    """Issue 11: an annotator-pool change alone must produce no "improved". Every rule is made to pass
+    the test: only the rewritten one (R-INDEM) is improved, the others rose with their text unchanged."""
+    from calibration.ambiguity import compare
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    monkeypatch.setattr(compare, "_first_look_verdict", lambda test: ("improved", (0.01, 0.2)))
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception and not at.error
+    assert [box.value.split(":")[0] for box in at.success] == [f"{escape_markdown('R-INDEM')} (changed)"]
+    table = frames(at, index="rule_id")[0]
+    assert table.loc["R-INDEM", "verdict"] == "improved"
+    others = table.drop(index="R-INDEM")
+    assert len(others) and (others["verdict"] == "rose, text unchanged").all()
+    caption = next(c.value for c in at.caption if c.value.startswith("Agreement moved on rules"))
+    assert "R\\-INDEM" not in caption
+    for rule_id in others.index:
+        assert escape_markdown(f"{rule_id} rose (") in caption
+    assert caption.endswith(
+        escape_markdown(
+            "Not the rewrite's doing: the annotators, the items or other rules changed, or chance."
+        )
+    )
+    workspace.engine.dispose()

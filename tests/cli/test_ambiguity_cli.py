@@ -190,3 +190,36 @@ def test_cli_on_the_demo_pilots_says_which_question_each_pilot_more_number_answe
         "to tell whether 1.1.0 changed R-TERM, pilot at least 4 more items per version; the number needed "
         "depends on the spread they show"
     ) in out
+
+
+def test_cli_says_agreement_rose_on_a_rule_whose_text_did_not_change(tmp_path, capsys, monkeypatch):
+    """Issue 11: a rule the rewrite did not touch is not "improved" (text and JSON)."""
+    from calibration.ambiguity import compare
+    from calibration.demo import GUIDELINES_DIR, demo_pilot
+
+    paths = {}
+    for version in ("1.0.0", "1.1.0"):
+        _, responses = demo_pilot(version)
+        paths[version] = tmp_path / f"{version}.csv"
+        responses.to_csv(paths[version], index=False)
+    guide = {v: str(GUIDELINES_DIR / "contract-clauses" / f"{v}.yaml") for v in paths}
+    monkeypatch.setattr(compare, "_first_look_verdict", lambda test: ("improved", (0.01, 0.2)))
+    args = ["compare", str(paths["1.0.0"]), str(paths["1.1.0"]), "--bootstrap", "50"]
+    args += ["--guideline", guide["1.0.0"], "--guideline", guide["1.1.0"]]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    [rewritten] = [line for line in lines if line.startswith("* R-INDEM:")]
+    assert rewritten.endswith(") improved")
+    untouched = [line for line in lines if line.startswith("  R-")]
+    assert untouched and all(
+        line.endswith(
+            ") rose_text_unchanged; the rule's text is unchanged, so this is not the rewrite's doing: the "
+            "annotators, the items or other rules changed, or chance"
+        )
+        for line in untouched
+    )
+    assert main([*args, "--json"]) == 0
+    rules = {r["rule_id"]: r for r in json.loads(capsys.readouterr().out)["rules"]}
+    assert rules["R-INDEM"]["verdict"] == "improved"
+    assert {r["verdict"] for k, r in rules.items() if k != "R-INDEM"} == {"rose_text_unchanged"}
+    assert {r["figures"]["test_verdict"] for r in rules.values()} == {"improved"}

@@ -90,6 +90,8 @@ VERDICT_WORDS = {
     "worse": "worse",
     "unchanged": "no clear change",
     "not_enough_items": "not enough items to tell",
+    "rose_text_unchanged": "rose, text unchanged",
+    "fell_text_unchanged": "fell, text unchanged",
 }
 
 
@@ -121,6 +123,19 @@ for entry in changed:
     )
 if not changed:
     st.info("No rule changed between these versions.")
+moved = [r for r in comparison.rules if r.verdict in ("rose_text_unchanged", "fell_text_unchanged")]
+if moved:
+    # not the rewrite's doing: said apart from the rewritten rules, with the change the test found
+    found = ", ".join(
+        f"{r.rule_id} {'rose' if r.verdict == 'rose_text_unchanged' else 'fell'} ({r.difference:+.2f})"
+        for r in moved
+    )
+    st.caption(
+        escape_markdown(
+            f"Agreement moved on rules whose text did not change: {found}. Not the rewrite's doing: the "
+            "annotators, the items or other rules changed, or chance."
+        )
+    )
 short = [r for r in comparison.rules if r.verdict == "not_enough_items"]
 if short:
     st.markdown("**Not enough items to tell:**")
@@ -168,7 +183,10 @@ st.dataframe(
         "difference": _COLUMN("Change", help="difference: after minus before, item by item"),
         "ci_low": _COLUMN("Change, interval low", help="ci_low: lower end of the change's interval"),
         "ci_high": _COLUMN("Change, interval high", help="ci_high: upper end of the change's interval"),
-        "verdict": _COLUMN("Verdict", help="verdict: improved, worse, unchanged or not_enough_items"),
+        "verdict": _COLUMN(
+            "Verdict",
+            help="verdict: improved, worse, unchanged, not_enough_items, or rose/fell with the text unchanged",
+        ),
         "gold_before": _COLUMN("Gold accuracy before", help="gold_before: share of answers matching gold"),
         "gold_after": _COLUMN("Gold accuracy after", help="gold_after"),
         "gold_difference": _COLUMN("Gold accuracy change", help="gold_difference"),
