@@ -43,7 +43,12 @@ Design (see docs/ambiguity.md, "How good is the queue"):
   a bootstrap over pilots.
 - `compare`: each pilot is re-piloted (same items, fresh answers); half of its ambiguous rules are
   fixed (they become clear), the others stay ambiguous; in ``careless`` the careless annotator leaves
-  between the versions (an annotator-pool change). Reported: share of real fixes called "improved",
+  between the versions (an annotator-pool change). The two pilots carry guideline versions 1.0.0 and
+  1.1.0 in which exactly the planted ambiguous rules (the ones the lead rewrote, fixed or not) changed
+  text (`_version_pilot`), as on the Compare page, so a rule the lead did not touch is never called
+  "improved" (``rose_text_unchanged`` instead); the test's own verdicts (``figures["test_verdict"]``)
+  are reported beside (``test_`` keys: false "improved" and "improved" after a pool change by the test
+  alone). Reported: share of real fixes called "improved",
   false "improved" (rules not fixed), false "worse", "improved" among unchanged rules when the pool
   changed, "improved" when the careless annotator instead stays but quits early in version 2 (answers
   only the first 3 items of each rule, nothing rewritten: `quits_early`, first look), and "not
@@ -311,15 +316,26 @@ def quits_early(pilot: SimPilot, seed: int) -> SimPilot:
     )
 
 
-def quits_early_improved(sim: SimPilot, bootstrap: int, seed: int) -> list[bool]:
+def quits_early_improved(sim: SimPilot, bootstrap: int, seed: int) -> dict[str, list[bool]]:
     """Per rule, whether compare's first look calls it "improved" when only the careless annotator's
-    coverage changed (`quits_early`); empty without a careless annotator."""
+    coverage changed (`quits_early`; no rule rewritten, so never: ``quits_early_improved``) and whether
+    its test alone does (``quits_early_test_improved``: the test's own error); empty without a careless
+    annotator."""
     from calibration.ambiguity.compare import compare_versions
 
     if sim.careless is None:
-        return []
-    found = compare_versions(_pilot_of(sim), _pilot_of(quits_early(sim, seed)), bootstrap=bootstrap, seed=0)
-    return [r.verdict == "improved" for r in found.rules]
+        return {}
+    # nothing rewritten: the same text in both versions
+    found = compare_versions(
+        _version_pilot(sim, "1.0.0", set()),
+        _version_pilot(quits_early(sim, seed), "1.0.1", set()),
+        bootstrap=bootstrap,
+        seed=0,
+    )
+    return {
+        "quits_early_improved": [r.verdict == "improved" for r in found.rules],
+        "quits_early_test_improved": [r.figures["test_verdict"] == "improved" for r in found.rules],
+    }
 
 
 def _task():
@@ -334,6 +350,29 @@ def _pilot_of(sim: SimPilot):
     return Annotations(
         responses=sim.responses, item_rules=sim.item_rules, gold=sim.gold, declared_task=_task()
     )
+
+
+def _version_pilot(sim: SimPilot, version: str, rewritten: set[str]):
+    """`sim` as the pilot of guideline version `version` (``sim@1.0.0`` or ``sim@1.1.0``): the rules in
+    `rewritten` have another text in 1.1.0 than in 1.0.0, the others the same, so `compare` knows which
+    rules the lead rewrote (``text_changed``), as the Compare page and ``--guideline`` do."""
+    from calibration.guidelines.model import Guideline
+    from calibration.guidelines.model import Rule as GuidelineRule
+    from calibration.responses import Annotations
+
+    rules = [
+        GuidelineRule(
+            id=r.rule_id,
+            title=r.rule_id,
+            text=f"{r.rule_id}, rewritten."
+            if version != "1.0.0" and r.rule_id in rewritten
+            else f"{r.rule_id}.",
+            labels=r.labels,
+        )
+        for r in sim.rules
+    ]
+    guideline = Guideline(format=1, id="sim", version=version, title="sim", task=_task(), rules=rules)
+    return Annotations(responses=sim.responses, item_rules=sim.item_rules, gold=sim.gold, guideline=guideline)
 
 
 def rankings(sim: SimPilot, bootstrap: int) -> tuple[dict[str, list[str]], dict[str, dict]]:
@@ -503,10 +542,16 @@ def score_compare(
     (`true_effect`), so detection is also reported by effect size."""
     from calibration.ambiguity.compare import DETECTABLE, compare_versions
 
-    found = compare_versions(_pilot_of(sim), _pilot_of(after), bootstrap=bootstrap, seed=0)
-    verdict = {r.rule_id: r.verdict for r in found.rules}
-    by_id = {r.rule_id: r for r in found.rules}
     rewritten = {r.rule_id for r in sim.rules if r.kind in AMBIGUOUS}
+    found = compare_versions(
+        _version_pilot(sim, "1.0.0", rewritten),
+        _version_pilot(after, "1.1.0", rewritten),
+        bootstrap=bootstrap,
+        seed=0,
+    )
+    verdict = {r.rule_id: r.verdict for r in found.rules}
+    tested = {r.rule_id: r.figures["test_verdict"] for r in found.rules}
+    by_id = {r.rule_id: r for r in found.rules}
     asked = {
         r.rule_id: int(r.figures["more_items"])
         for r in found.rules
@@ -516,13 +561,18 @@ def score_compare(
     }
     too_small = {r for r in asked if by_id[r].figures.get("too_small_to_tell")}
     extra = {r: min(cap, more) for r, more in asked.items() if r not in too_small}
-    final = dict(verdict)
+    final, final_tested = dict(verdict), dict(tested)
     if extra:
         before_more, after_more = follow_up(sim, after, extra, seed)
         second = compare_versions(
-            _pilot_of(before_more), _pilot_of(after_more), bootstrap=bootstrap, seed=0, first_look=found
+            _version_pilot(before_more, "1.0.0", rewritten),
+            _version_pilot(after_more, "1.1.0", rewritten),
+            bootstrap=bootstrap,
+            seed=0,
+            first_look=found,
         )
         final.update({r.rule_id: r.verdict for r in second.rules})
+        final_tested.update({r.rule_id: r.figures["test_verdict"] for r in second.rules})
     fixed = {r.rule_id for r in after.rules if r.fixed}
     still = {r.rule_id for r in after.rules if r.kind in AMBIGUOUS and not r.fixed}
     big = {r.rule_id for r in sim.rules if len(r.items) >= MIN_ITEMS}
@@ -536,12 +586,17 @@ def score_compare(
         out[prefix + "fix_detected_below"] = [v[r] == "improved" for r in (fixed & big) - large]
         out[prefix + "fix_detected_small"] = [v[r] == "improved" for r in fixed - big]
         out[prefix + "false_improved"] = [v[r] == "improved" for r in (still | unchanged)]
+        out[prefix + "false_improved_rewritten"] = [v[r] == "improved" for r in still]
         out[prefix + "false_worse"] = [v[r] == "worse" for r in (fixed | unchanged)]
         out[prefix + "not_enough_items"] = [v[r] == "not_enough_items" for r in v]
         if sim.careless is not None:
             out[prefix + "pool_change_improved"] = [v[r] == "improved" for r in unchanged]
-    if sim.careless is not None:
-        out["quits_early_improved"] = quits_early_improved(sim, bootstrap, seed)
+    # the test's own verdicts, before the rule that an unrewritten rule is not improved by the rewrite
+    for prefix, v in (("test_", tested), ("final_test_", final_tested)):
+        out[prefix + "false_improved"] = [v[r] == "improved" for r in (still | unchanged)]
+        if sim.careless is not None:
+            out[prefix + "pool_change_improved"] = [v[r] == "improved" for r in unchanged]
+    out.update(quits_early_improved(sim, bootstrap, seed))
     out["items_needed"] = [
         by_id[r].figures["items_needed"] for r in verdict if verdict[r] == "not_enough_items"
     ]
@@ -703,10 +758,11 @@ def run_compare(
         f"compare: {pilots} pilots per scenario, seeds {seed}-{seed + pilots - 1}, follow-up cap {cap} "
         "items per rule and version; shares with 95% Wilson intervals (k/n rules)\n",
         "| scenario | fixes detected: first look | after the follow-up | fixes of true effect >= 0.05 "
-        "(after) | fixes of true effect < 0.05 (after) | false improved: first / after | false worse "
-        "(after) | improved after a pool change (after) | improved, careless annotator quits early "
-        "(first look) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "(after) | fixes of true effect < 0.05 (after) | false improved: first / after | false improved, "
+        "rewritten rules still ambiguous (after) | false worse (after) | improved after a pool change "
+        "(after) | the test alone: false improved / after a pool change (after) | careless annotator "
+        "quits early, first look: improved / the test alone |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario, comp in results.items():
         cells = [
@@ -715,9 +771,13 @@ def run_compare(
             _wilson(comp.get("final_fix_detected_large", [])),
             _wilson(comp.get("final_fix_detected_below", [])),
             f"{_wilson(comp.get('false_improved', []))} / {_wilson(comp.get('final_false_improved', []))}",
+            _wilson(comp.get("final_false_improved_rewritten", [])),
             _wilson(comp.get("final_false_worse", [])),
             _wilson(comp.get("final_pool_change_improved", [])),
-            _wilson(comp.get("quits_early_improved", [])),
+            f"{_wilson(comp.get('final_test_false_improved', []))} / "
+            f"{_wilson(comp.get('final_test_pool_change_improved', []))}",
+            f"{_wilson(comp.get('quits_early_improved', []))} / "
+            f"{_wilson(comp.get('quits_early_test_improved', []))}",
         ]
         lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
     lines += [

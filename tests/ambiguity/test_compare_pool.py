@@ -83,5 +83,36 @@ def test_the_benchmark_reports_the_careless_annotator_who_quits_early():
     assert theirs["item_id"].map(by_rule).value_counts().max() == bench.QUITS_AFTER
     assert len(others) == len(sim.responses[sim.responses["annotator_id"] != sim.careless])
     flags = bench.quits_early_improved(sim, 10, 5)
-    assert len(flags) == len(sim.rules) and not any(flags)
-    assert bench.quits_early_improved(bench.simulate("base", 5), 10, 5) == []
+    assert set(flags) == {"quits_early_improved", "quits_early_test_improved"}
+    assert all(len(v) == len(sim.rules) for v in flags.values())
+    assert not any(flags["quits_early_improved"]) and not any(flags["quits_early_test_improved"])
+    assert bench.quits_early_improved(bench.simulate("base", 5), 10, 5) == {}
+
+
+def test_the_benchmark_tells_compare_which_rules_the_lead_rewrote(monkeypatch):
+    """The benchmark's pilots carry two guideline versions in which exactly the planted ambiguous rules
+    (the ones the lead rewrote, fixed or not) changed text, as on the Compare page; it reports the
+    product's verdicts and the test's own beside them (a pool change alone: never improved, but the
+    test's own error is still counted)."""
+    from calibration.ambiguity import compare
+
+    bench = _bench()
+    seen = []
+    original = compare.compare_versions
+
+    def recording(before, after, **kwargs):
+        found = original(before, after, **kwargs)
+        seen.append(found)
+        return found
+
+    monkeypatch.setattr(compare, "compare_versions", recording)
+    sim = bench.simulate("careless", 3)
+    out = bench.score_compare(sim, bench.repilot(sim, 3), 20, 3)
+    rewritten = {r.rule_id for r in sim.rules if r.kind in bench.AMBIGUOUS}
+    first = seen[0]
+    assert (first.before_ref, first.after_ref) == ("sim@1.0.0", "sim@1.1.0")
+    assert {r.rule_id for r in first.rules if r.text_changed} == rewritten
+    assert not any(r.verdict in ("improved", "worse") for r in first.rules if r.rule_id not in rewritten)
+    for key in ("pool_change_improved", "test_pool_change_improved", "final_test_false_improved"):
+        assert key in out, key
+    assert len(out["test_pool_change_improved"]) == len(sim.rules) - len(rewritten)
