@@ -511,9 +511,12 @@ def follow_up(sim: SimPilot, after: SimPilot, extra: dict[str, int], seed: int) 
     return out[0], out[1]
 
 
-def true_effect(sim: SimPilot, after: SimPilot, rule_id: str, seed: int, n: int = EFFECT_ITEMS) -> float:
-    """A rule's true change of the mean per-item majority share between the versions: `n` new items of
-    the rule piloted under both (the same annotators as the comparison: those present in both)."""
+def true_change(
+    sim: SimPilot, after: SimPilot, rule_id: str, seed: int, n: int = EFFECT_ITEMS
+) -> tuple[float, float]:
+    """A rule's true change of the mean per-item majority share between the versions, and the sd of one
+    item's change: `n` new items of the rule piloted under both (the same annotators as the
+    comparison: those present in both), paired by item as compare's test is."""
     from calibration.ambiguity.compare import _agreement_rows
 
     before_more, after_more = follow_up(sim, after, {rule_id: n}, seed + 10_000)
@@ -521,8 +524,25 @@ def true_effect(sim: SimPilot, after: SimPilot, rule_id: str, seed: int, n: int 
     shares = []
     for pilot in (before_more, after_more):
         mine = pilot.responses[pilot.responses["annotator_id"].isin(common)]
-        shares.append(float(_agreement_rows(mine, _task())[2].mean()))
-    return shares[1] - shares[0]
+        shares.append(_agreement_rows(mine, _task())[2])
+    change = (shares[1] - shares[0]).dropna()
+    return float(shares[1].mean() - shares[0].mean()), float(change.std(ddof=1))
+
+
+def true_effect(sim: SimPilot, after: SimPilot, rule_id: str, seed: int, n: int = EFFECT_ITEMS) -> float:
+    """A rule's true change of the mean per-item majority share between the versions (`true_change`)."""
+    return true_change(sim, after, rule_id, seed, n)[0]
+
+
+def follow_up_power(test: dict, more: int, effect: float, sd: float) -> float:
+    """The probability that a follow-up of `more` items per version after the first look `test`
+    (``figures["test"]``) calls the change improved, if one item's change has mean `effect` and sd `sd`
+    (compare's own conditional power, `items_needed`, with the spread known)."""
+    from calibration.ambiguity import compare
+
+    w = compare.FOLLOW_UP_WEIGHT
+    bound = (compare.follow_up_boundary() - w * abs(float(test["z"]))) / w
+    return float(compare._follow_up_power(more, bound, effect, np.array([sd]))[0])
 
 
 def score_compare(
@@ -577,7 +597,8 @@ def score_compare(
     still = {r.rule_id for r in after.rules if r.kind in AMBIGUOUS and not r.fixed}
     big = {r.rule_id for r in sim.rules if len(r.items) >= MIN_ITEMS}
     unchanged = {r.rule_id for r in sim.rules if r.kind not in AMBIGUOUS}
-    effect = {r: true_effect(sim, after, r, seed) for r in sorted(fixed & big)}
+    truth = {r: true_change(sim, after, r, seed) for r in sorted(fixed & big)}
+    effect = {r: e for r, (e, _) in truth.items()}
     large = {r for r, e in effect.items() if e >= DETECTABLE}
     out: dict[str, list[float]] = {}
     for prefix, v in (("", verdict), ("final_", final)):
@@ -608,6 +629,17 @@ def score_compare(
     out["extra_items_per_pilot"] = [sum(extra.values())]
     out["first_look_items_per_pilot"] = [sum(len(r.items) for r in sim.rules)]
     out["fix_true_effect"] = list(effect.values())
+    # the follow-ups of real fixes: their power at the change they were sized for (max(|first look's
+    # change|, DETECTABLE)) with the true spread, and at the true change (`follow_up_power`)
+    followed = [r for r in truth if r in extra]
+    planned = {r: max(abs(by_id[r].figures["test"]["difference"]), DETECTABLE) for r in followed}
+    out["follow_up_power_planned"] = [
+        follow_up_power(by_id[r].figures["test"], extra[r], planned[r], truth[r][1]) for r in followed
+    ]
+    out["follow_up_power_true"] = [
+        follow_up_power(by_id[r].figures["test"], extra[r], truth[r][0], truth[r][1]) for r in followed
+    ]
+    out["follow_up_found"] = [final[r] == "improved" for r in followed]
     # the power calculation: how much a fix moves the judged statistic, against the interval's half-width
     out["fix_effect"] = [by_id[r].difference for r in fixed & big]
     out["fix_half_width"] = [(by_id[r].ci95[1] - by_id[r].ci95[0]) / 2 for r in fixed & big]
@@ -783,8 +815,9 @@ def run_compare(
     lines += [
         "\n| scenario | fixes' true effect: median [min, max] | follow-ups asked | more items asked "
         "(median) | hit the cap | too small to tell (> 1000) | extra items per pilot (mean; first "
-        "look's items) | few-item fixes detected (first, after) |",
-        "|---|---|---|---|---|---|---|---|",
+        "look's items) | few-item fixes detected (first, after) | fixes followed up: power at the planned "
+        "change, true spread / at the true change (mean); found |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario, comp in results.items():
         effect = np.array(comp.get("fix_true_effect", []), dtype=float)
@@ -800,7 +833,10 @@ def run_compare(
             f"| {np.mean(comp.get('extra_items_per_pilot', [np.nan])):.0f}; "
             f"{np.mean(comp.get('first_look_items_per_pilot', [np.nan])):.0f} "
             f"| {_wilson(comp.get('fix_detected_small', []))}, "
-            f"{_wilson(comp.get('final_fix_detected_small', []))} |"
+            f"{_wilson(comp.get('final_fix_detected_small', []))} "
+            f"| {np.mean(comp.get('follow_up_power_planned', [np.nan])):.2f} / "
+            f"{np.mean(comp.get('follow_up_power_true', [np.nan])):.2f}; "
+            f"{_wilson(comp.get('follow_up_found', []))} |"
         )
     lines += [f"\n{scenario}: {power_line(comp)}" for scenario, comp in results.items()]
     return "\n".join(lines), results
