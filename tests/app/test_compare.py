@@ -348,6 +348,9 @@ def test_agreement_that_moved_on_a_rule_whose_text_did_not_change_is_not_called_
     assert table.loc["R-INDEM", "verdict"] == "improved"
     others = table.drop(index="R-INDEM")
     assert len(others) and (others["verdict"] == "rose, text unchanged").all()
+    after_bars = _chart_spec(at)["data"][1]
+    words = dict(zip([row[0] for row in after_bars["customdata"]], after_bars["text"], strict=True))
+    assert words.pop("R-INDEM") == "improved" and set(words.values()) == {"rose, text unchanged"}
     caption = next(c.value for c in at.caption if c.value.startswith("Agreement moved on rules"))
     assert "R\\-INDEM" not in caption
     for rule_id in others.index:
