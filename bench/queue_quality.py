@@ -352,29 +352,6 @@ def _pilot_of(sim: SimPilot):
     )
 
 
-def _version_pilot(sim: SimPilot, version: str, rewritten: set[str]):
-    """`sim` as the pilot of guideline version `version` (``sim@1.0.0`` or ``sim@1.1.0``): the rules in
-    `rewritten` have another text in 1.1.0 than in 1.0.0, the others the same, so `compare` knows which
-    rules the lead rewrote (``text_changed``), as the Compare page and ``--guideline`` do."""
-    from calibration.guidelines.model import Guideline
-    from calibration.guidelines.model import Rule as GuidelineRule
-    from calibration.responses import Annotations
-
-    rules = [
-        GuidelineRule(
-            id=r.rule_id,
-            title=r.rule_id,
-            text=f"{r.rule_id}, rewritten."
-            if version != "1.0.0" and r.rule_id in rewritten
-            else f"{r.rule_id}.",
-            labels=r.labels,
-        )
-        for r in sim.rules
-    ]
-    guideline = Guideline(format=1, id="sim", version=version, title="sim", task=_task(), rules=rules)
-    return Annotations(responses=sim.responses, item_rules=sim.item_rules, gold=sim.gold, guideline=guideline)
-
-
 def rankings(sim: SimPilot, bootstrap: int) -> tuple[dict[str, list[str]], dict[str, dict]]:
     """Rule ids in rank order per method, and the queue entries by rule id."""
     from calibration.agreement.breakdown import agreement_report
@@ -509,6 +486,29 @@ def follow_up(sim: SimPilot, after: SimPilot, extra: dict[str, int], seed: int) 
         responses = _respond(rules, params, annotators, sim.skill, careless, rng, signals)
         out.append(SimPilot(rules, annotators, sim.skill, careless, responses, gold, item_rules, params))
     return out[0], out[1]
+
+
+def _version_pilot(sim: SimPilot, version: str, rewritten: set[str]):
+    """`sim` as the pilot of guideline version `version` (``sim@1.0.0`` or ``sim@1.1.0``): the rules in
+    `rewritten` have another text in 1.1.0 than in 1.0.0, the others the same, so `compare` knows which
+    rules the lead rewrote (``text_changed``), as the Compare page and ``--guideline`` do."""
+    from calibration.guidelines.model import Guideline
+    from calibration.guidelines.model import Rule as GuidelineRule
+    from calibration.responses import Annotations
+
+    rules = [
+        GuidelineRule(
+            id=r.rule_id,
+            title=r.rule_id,
+            text=f"{r.rule_id}, rewritten."
+            if version != "1.0.0" and r.rule_id in rewritten
+            else f"{r.rule_id}.",
+            labels=r.labels,
+        )
+        for r in sim.rules
+    ]
+    guideline = Guideline(format=1, id="sim", version=version, title="sim", task=_task(), rules=rules)
+    return Annotations(responses=sim.responses, item_rules=sim.item_rules, gold=sim.gold, guideline=guideline)
 
 
 def true_change(
