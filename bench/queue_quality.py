@@ -430,6 +430,7 @@ def score_pilot(sim: SimPilot, bootstrap: int) -> dict[str, dict[str, float]]:
 
 FOLLOW_UP_CAP = 400  # the most items per version a lead adds to one rule when compare asks for more
 EFFECT_ITEMS = 1000  # new items per version that measure a fix's true effect on the majority share
+NULL_EFFECT = 0.02  # a fix whose true effect is at most this changes (almost) nothing among those compared
 
 
 def _more_items(rule: Rule, params: dict, n: int, rng: np.random.Generator) -> tuple[Rule, dict]:
@@ -605,6 +606,11 @@ def score_compare(
         out[prefix + "fix_detected"] = [v[r] == "improved" for r in fixed & big]
         out[prefix + "fix_detected_large"] = [v[r] == "improved" for r in large]
         out[prefix + "fix_detected_below"] = [v[r] == "improved" for r in (fixed & big) - large]
+        out[prefix + "fix_detected_moved"] = [
+            v[r] == "improved" for r, e in effect.items() if e > NULL_EFFECT
+        ]
+        # the fixes missed: does each change (almost) nothing among the annotators compared?
+        out[prefix + "fix_missed_null"] = [e <= NULL_EFFECT for r, e in effect.items() if v[r] != "improved"]
         out[prefix + "fix_detected_small"] = [v[r] == "improved" for r in fixed - big]
         out[prefix + "false_improved"] = [v[r] == "improved" for r in (still | unchanged)]
         out[prefix + "false_improved_rewritten"] = [v[r] == "improved" for r in still]
@@ -790,11 +796,12 @@ def run_compare(
         f"compare: {pilots} pilots per scenario, seeds {seed}-{seed + pilots - 1}, follow-up cap {cap} "
         "items per rule and version; shares with 95% Wilson intervals (k/n rules)\n",
         "| scenario | fixes detected: first look | after the follow-up | fixes of true effect >= 0.05 "
-        "(after) | fixes of true effect < 0.05 (after) | false improved: first / after | false improved, "
+        "(after) | fixes of true effect < 0.05 (after) | fixes of true effect > 0.02 (after) | missed fixes "
+        "of true effect <= 0.02 (after) | false improved: first / after | false improved, "
         "rewritten rules still ambiguous (after) | false worse (after) | improved after a pool change "
         "(after) | the test alone: false improved / after a pool change (after) | careless annotator "
         "quits early, first look: improved / the test alone |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario, comp in results.items():
         cells = [
@@ -802,6 +809,8 @@ def run_compare(
             _wilson(comp.get("final_fix_detected", [])),
             _wilson(comp.get("final_fix_detected_large", [])),
             _wilson(comp.get("final_fix_detected_below", [])),
+            _wilson(comp.get("final_fix_detected_moved", [])),
+            _wilson(comp.get("final_fix_missed_null", [])),
             f"{_wilson(comp.get('false_improved', []))} / {_wilson(comp.get('final_false_improved', []))}",
             _wilson(comp.get("final_false_improved_rewritten", [])),
             _wilson(comp.get("final_false_worse", [])),
