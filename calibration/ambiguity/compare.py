@@ -9,12 +9,12 @@ agreement, alpha and AC1 are reported in the figures, from `calibration.agreemen
 Two looks, one error rate: the first look calls a rule ``improved`` past z = 2.24 (one-sided 1.25%,
 `FIRST_LOOK_ALPHA`), ``worse`` below -2.24, ``not_enough_items`` when a change of `DETECTABLE` could
 hide in the interval (or fewer than MIN_ITEMS items were tested), with ``items_needed`` and
-``more_items`` from conditional power (`items_needed`: expected power POWER over what the first look's
-spread could be; ``too_small_to_tell`` past REALISTIC_ITEMS, said in words by `follow_up_advice`),
-else ``unchanged``. The follow-up pilots the
-new items in both versions and calls `compare_versions` on them with ``first_look=``: the two looks'
-z values are combined with fixed equal weights (inverse normal combination, Lehmacher & Wassmer
-1999) against `follow_up_boundary`, so both looks together call at most `ALPHA` (2.5%) of unchanged
+``more_items`` from conditional power (`items_needed`: power POWER at the change of DETECTABLE, or the
+larger one seen, with the per-item spread at its SPREAD_CONFIDENCE upper confidence limit;
+``too_small_to_tell`` past REALISTIC_ITEMS, said in words by `follow_up_advice`), else ``unchanged``.
+The follow-up pilots the new items in both versions and calls `compare_versions` on them with
+``first_look=``: the two looks' z values are combined with fixed equal weights (inverse normal
+combination, Lehmacher & Wassmer 1999) against `follow_up_boundary`, so both looks together call at most `ALPHA` (2.5%) of unchanged
 rules improved, however many follow-up items were piloted.
 
 Not rewritten, not improved: when both pilots carry their guideline and its labels and task did not
@@ -79,9 +79,10 @@ TEST_STATISTIC = "majority_share"  # per item: the share of answers agreeing wit
 DETECTABLE = 0.05  # a change of majority share this large must be told apart (else "not_enough_items")
 ALPHA = 0.025  # one-sided error per direction over both looks (false "improved" at most 2.5%)
 FIRST_LOOK_ALPHA = 0.0125  # the part of ALPHA spent at the first look; the follow-up look gets the rest
-# items_needed: the follow-up's expected power at the change the first look saw (or DETECTABLE); 0.90,
-# not 0.85, because a first look that overstates the change sizes its follow-up short (the benchmark's
-# design seeds 100-119: 87-100% of the fixes of true effect >= DETECTABLE found at 0.85)
+# items_needed: the follow-up's power at the change the first look saw (or DETECTABLE), on a pessimistic spread
+# (SPREAD_CONFIDENCE); 0.90, not 0.85, because a first look that overstates the change sizes its
+# follow-up short (the benchmark's design seeds 100-119: 87-100% of the fixes of true effect >= DETECTABLE
+# found at 0.85)
 POWER = 0.90
 
 
@@ -557,7 +558,9 @@ def follow_up_advice(entry: RuleComparison, version: str = "the new version") ->
     The question is the change between the versions, not whether the rule reaches the target (the
     revision queue's "pilot more items" answers that one, and often asks for more). When the first look
     saw no spread between items, the number only fills the follow-up up to MIN_ITEMS: it is a floor,
-    said as one (`items_needed`)."""
+    said as one (`items_needed`). Otherwise the advice says what the number is sized for: a change of
+    DETECTABLE (or the larger one the first look saw) with probability POWER, on a pessimistic spread
+    (`pessimistic_spread`), not the spread the first look showed."""
     needed, more = entry.figures.get("items_needed"), entry.figures.get("more_items")
     if entry.figures.get("look") == 2:
         return "still not enough items after the follow-up (the plan has two looks: no verdict)"
@@ -578,7 +581,12 @@ def follow_up_advice(entry: RuleComparison, version: str = "the new version") ->
             f"{question}, pilot at least {more} more {items} per version; the number needed depends on the "
             "spread they show"
         )
-    return f"{question}, pilot about {more} more {items} per version ({needed} per version in all)"
+    effect = max(abs(float(test.get("difference", 0.0))), DETECTABLE)
+    return (
+        f"{question}, pilot about {more} more {items} per version ({needed} per version in all; "
+        f"enough to find a change of {effect:.2f} with {POWER:.0%} probability, allowing for items that "
+        "vary more than these did)"
+    )
 
 
 def version_label(ref: str) -> str:
