@@ -369,3 +369,26 @@ def test_the_benchmark_follow_up_pilots_what_compare_asks_for(monkeypatch):
     assert calls[0] == {r: min(bench.FOLLOW_UP_CAP, more) for r, more in asked.items()}
     assert sum(out["follow_up_hit_cap"]) == sum(more > bench.FOLLOW_UP_CAP for more in asked.values())
     assert len(out["fix_true_effect"]) == len(out["fix_detected"])
+
+
+def test_the_benchmark_reports_the_fixes_that_change_nothing_among_the_annotators_compared(monkeypatch):
+    """A real fix whose true effect is about 0 (its second reading was held by an annotator who left)
+    stays a real fix in "all fixes", and is also counted apart: fixes of true effect > NULL_EFFECT, and
+    how many of the misses have a true effect <= NULL_EFFECT."""
+    bench = _bench()
+    sim = bench.simulate("base", 100)
+    after = bench.repilot(sim, 100)
+    fixes = sorted(r.rule_id for r in after.rules if r.fixed and len(r.items) >= compare.MIN_ITEMS)
+    assert len(fixes) >= 2
+    nothing = fixes[0]
+    monkeypatch.setattr(
+        bench, "true_change", lambda sim, after, rule_id, seed: (0.0 if rule_id == nothing else 0.1, 0.2)
+    )
+    out = bench.score_compare(sim, after, 50, 100)
+    assert len(out["final_fix_detected"]) == len(fixes)
+    assert len(out["final_fix_detected_moved"]) == len(fixes) - 1
+    missed = len(fixes) - sum(out["final_fix_detected"])
+    assert len(out["final_fix_missed_null"]) == missed
+    null_found = sum(out["final_fix_detected"]) - sum(out["final_fix_detected_moved"])
+    assert null_found in (0, 1)
+    assert sum(out["final_fix_missed_null"]) == 1 - null_found
