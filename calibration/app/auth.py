@@ -360,33 +360,79 @@ def user_id_from_cookie() -> Any | None:
     return None if claims is None else claims[0]
 
 
-def user_id_from_oidc(engine: Any) -> Any | None:
-    """The id of the user whose email matches the OIDC identity (``st.user``), when SSO is configured.
+ASSUME_VERIFIED_ENV = "CALIBRATION_SSO_ASSUME_EMAIL_VERIFIED"
+"""Set to ``1`` when the identity provider sends no ``email_verified`` claim but only ever issues
+verified emails that users cannot change; otherwise such an identity signs nobody in."""
 
-    An identity whose provider says the email is not verified (``email_verified: false``) signs nobody
-    in: otherwise anyone able to claim a lead's address at the provider would become that lead.
-    The user's sign-in method becomes single sign-on (`calibration.rounds.accounts.record_single_sign_on`).
+
+def email_verified(claims: Any) -> bool:
+    """Whether single sign-on `claims` (``st.user``) vouch for their email.
+
+    ``email_verified`` must be true (``true`` or the string ``"true"``, as some providers send it). An
+    identity without the claim counts as unverified unless `ASSUME_VERIFIED_ENV` is ``1``: a provider
+    that lets users type any email (the "nOAuth" problem) would otherwise let anyone claim a lead's.
     """
+    if "email_verified" not in claims or claims.get("email_verified") is None:
+        return os.environ.get(ASSUME_VERIFIED_ENV, "").strip() == "1"
+    value = claims.get("email_verified")
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _oidc_identity() -> tuple[str, bool] | None:
+    """``(email, verified)`` of this session's single sign-on identity, or None (none, or no email)."""
     import streamlit as st
 
     try:
         if not st.user.get("is_logged_in"):
             return None
         email = st.user.get("email")
-        unverified = st.user.get("email_verified") is False
+        verified = email_verified(st.user)
     except Exception:  # st.user without an [auth] section
         return None
-    if not email or unverified:
+    return (str(email), verified) if email else None
+
+
+def user_id_from_oidc(engine: Any) -> Any | None:
+    """The id of the user whose email matches the OIDC identity (``st.user``), when SSO is configured.
+
+    Only a verified email (`email_verified`) signs anyone in, and it matches an account's email only,
+    never its name; a deactivated account is refused. The user's sign-in method becomes single
+    sign-on (`calibration.rounds.accounts.sign_in_with_single_sign_on`).
+    """
+    identity = _oidc_identity()
+    if identity is None or not identity[1]:
         return None
     from calibration.errors import CalibrationError
     from calibration.rounds import service
 
     try:
-        user = service.user_by_email(engine, str(email))
-        # recorded on the user: the service then adds no local password to the account
-        return service.record_single_sign_on(engine, user).id
-    except (CalibrationError, AttributeError):
+        return service.sign_in_with_single_sign_on(engine, identity[0]).id
+    except CalibrationError:
         return None
+
+
+def oidc_problem(engine: Any) -> str | None:
+    """Why this session's single sign-on identity signs nobody in, for the Sign in page: ``unverified``
+    (`email_verified`), ``deactivated`` (the account with that email), ``no_account``; None when there
+    is no identity."""
+    import streamlit as st
+
+    try:
+        if not st.user.get("is_logged_in"):
+            return None
+    except Exception:
+        return None
+    identity = _oidc_identity()
+    if identity is None:
+        return "no_account"
+    if not identity[1]:
+        return "unverified"
+    from calibration.rounds import service
+
+    account = service.single_sign_on_account(engine, identity[0])
+    if account is not None and not account.active:
+        return "deactivated"
+    return "no_account"
 
 
 def oidc_configured() -> bool:

@@ -274,23 +274,80 @@ SINGLE_SIGN_ON = "sso"
 
 
 def record_single_sign_on(engine: Engine, user: User | int) -> User:
-    """Record that `user` signs in with single sign-on (``sign_in_method`` "sso"); the app calls it when
-    an OpenID Connect identity signs the user in. Writes only the first time.
+    """Record that `user` signs in with single sign-on (``sign_in_method`` "sso"). Writes only the first
+    time; only for an active person's account (`sign_in_with_single_sign_on` is the app's way in).
 
     From then on no local password is added to the account while it has none (`set_first_password`,
     `set_password`, `reset_password` refuse): the organisation's account controls access, and a local
-    password would be a second way in that the provider cannot revoke.
+    password would be a second way in that the provider cannot revoke. A lead can undo it
+    (`allow_local_sign_in`).
 
     Raises:
-        NotFoundError: unknown user.
+        NotFoundError: unknown user. AuthError: a deactivated account. ConflictError: a model's account.
     """
-    if isinstance(user, User) and user.sign_in_method == SINGLE_SIGN_ON:
+    if isinstance(user, User) and user.sign_in_method == SINGLE_SIGN_ON and user.active:
         return user
     with session_scope(engine) as session:
-        row = _user_row(session, user)
-        if row.sign_in_method != SINGLE_SIGN_ON:
-            row.sign_in_method = SINGLE_SIGN_ON
-            repo.audit(session, row.id, "single_sign_on", f"user:{row.name}")
+        row = repo.lock_user(session, user.id if isinstance(user, User) else user)
+        if row is None:
+            raise NotFoundError(f"no user #{user.id if isinstance(user, User) else user}")
+        return _record_single_sign_on(session, row)
+
+
+def _record_single_sign_on(session: Session, row: t.User) -> User:
+    if row.deactivated_at is not None:
+        raise AuthError("this account is deactivated", hint="ask a lead to reactivate it")
+    if row.kind == "model":
+        raise ConflictError(f"{row.name!r} is a model, which never signs in", location=Location(field="user"))
+    if row.sign_in_method != SINGLE_SIGN_ON:
+        row.sign_in_method = SINGLE_SIGN_ON
+        repo.audit(session, row.id, "single_sign_on", f"user:{row.name}")
+    return repo.user_of(row)
+
+
+def sign_in_with_single_sign_on(engine: Engine, email: str) -> User:
+    """The account an identity provider's (verified) `email` signs in, recorded as single sign-on.
+
+    Matches the account's email only (exact, else ignoring case; `repository.find_user_by_email`),
+    never its name. A deactivated account is refused and nothing is recorded on it.
+
+    Raises:
+        NotFoundError: no account has this email. AuthError: "this account is deactivated".
+        ConflictError: a model's account.
+    """
+    with session_scope(engine) as session:
+        found = repo.find_user_by_email(session, email)
+        row = repo.lock_user(session, found.id) if found is not None else None
+        if row is None:
+            raise NotFoundError(f"no user with the email {email.strip()!r}", hint="ask a lead to add you")
+        return _record_single_sign_on(session, row)
+
+
+def single_sign_on_account(engine: Engine, email: str) -> User | None:
+    """The account single sign-on with `email` would sign in (matched as `sign_in_with_single_sign_on`,
+    active or not), or None. Reads only."""
+    with session_scope(engine, read_only=True) as session:
+        row = repo.find_user_by_email(session, email)
+        return repo.user_of(row) if row is not None else None
+
+
+def allow_local_sign_in(engine: Engine, user: User | int, *, actor: Actor) -> User:
+    """A lead sets an account's sign-in method back to local, so a password can be set again (e.g. the
+    identity provider goes away): undoes `record_single_sign_on`. Audited (``allow_local_sign_in``).
+    The next single sign-on of the account records it again. Idempotent.
+
+    Raises:
+        NotFoundError: unknown user. PermissionDenied: the actor is not a lead.
+    """
+    user_id = user.id if isinstance(user, User) else user
+    with session_scope(engine) as session:
+        who = actor_row(session, actor, ("lead",), "change how users sign in")
+        row = repo.lock_user(session, user_id)
+        if row is None:
+            raise NotFoundError(f"no user #{user_id}", location=Location(field="user"))
+        if row.sign_in_method != "local":
+            row.sign_in_method = "local"
+            repo.audit(session, actor_user_id(who), "allow_local_sign_in", f"user:{row.name}")
         return repo.user_of(row)
 
 
@@ -382,7 +439,7 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
             if actor_id == user_id
             else actor_row(session, actor, ("lead",), "set other users' passwords")
         )
-        row = repo.find_user(session, user_id=user_id)
+        row = repo.lock_user(session, user_id)  # the check holds until the write commits
         if row is None:
             raise NotFoundError(f"no user #{user_id}")
         _refuse_password_for_single_sign_on(row)
@@ -582,7 +639,7 @@ def _store_own_password(
     """
     hashed = auth.hash_password(password)  # outside the write transaction (argon2 is slow)
     with session_scope(engine) as session:
-        row = _user_row(session, user_id)
+        row = _user_row(session, user_id, lock=True)  # the check holds until the write commits
         if not unchanged(row):
             raise conflict
         _set_password_hash(row, hashed, temporary=False)
@@ -782,9 +839,14 @@ ACCOUNT_ROLES: tuple[str, ...] = ("annotator", "author", "lead")
 TEMPORARY_PASSWORD_BYTES = 12  # token_urlsafe(12): 16 characters, 96 bits
 
 
-def _user_row(session: Session, user: User | int) -> t.User:
+def _user_row(session: Session, user: User | int, *, lock: bool = False) -> t.User:
+    """The user's row (`lock`: locked until the transaction ends, `repository.lock_user`).
+
+    Raises:
+        NotFoundError: unknown user.
+    """
     user_id = user.id if isinstance(user, User) else user
-    row = repo.find_user(session, user_id=user_id)
+    row = repo.lock_user(session, user_id) if lock else repo.find_user(session, user_id=user_id)
     if row is None:
         raise NotFoundError(f"no user #{user_id}", location=Location(field="user"), hint="reload the page")
     return row
@@ -875,7 +937,7 @@ def reset_password(engine: Engine, user: User | int, *, actor: Actor) -> str:
     hashed = auth.hash_password(temporary)  # before the write transaction (argon2 is slow)
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "reset passwords")
-        row = _user_row(session, user)
+        row = _user_row(session, user, lock=True)  # the checks hold until the write commits
         if row.kind == "model":  # checked again in the write transaction
             raise ConflictError(
                 f"{row.name!r} is a model, which never signs in", location=Location(field="user")

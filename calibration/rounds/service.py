@@ -207,6 +207,7 @@ __all__ = [
 # A lead's administration: users (roles, reactivation, password resets, account invitations), archived
 # and deleted rounds.
 from calibration.rounds.accounts import (
+    allow_local_sign_in,
     invitation_problem,
     invitation_role,
     invite_user,
@@ -217,11 +218,14 @@ from calibration.rounds.accounts import (
     reset_password,
     set_first_password,
     set_role,
+    sign_in_with_single_sign_on,
+    single_sign_on_account,
 )
 from calibration.rounds.model_certification import store_model_certification
 from calibration.rounds.rounds_admin import archive_round, delete_round, preview_item_ids
 
 __all__ += [
+    "allow_local_sign_in",
     "archive_round",
     "delete_round",
     "invitation_problem",
@@ -235,5 +239,7 @@ __all__ += [
     "reset_password",
     "set_first_password",
     "set_role",
+    "sign_in_with_single_sign_on",
+    "single_sign_on_account",
     "store_model_certification",
 ]

@@ -340,6 +340,30 @@ def find_user(session: Session, *, user_id: int | None = None, login: str | None
     return row
 
 
+def find_user_by_email(session: Session, email: str) -> t.User | None:
+    """The user whose email column is `email` (exact, else ignoring case as `fold` does), or None.
+
+    Never a name: single sign-on matches an identity to an account by its email only, or anyone whose
+    name is someone's address at the identity provider would sign in as them. None when the folded
+    email names more than one account (older data; `email_taken` keeps new ones unique).
+    """
+    email = email.strip()
+    if "@" not in email:  # every email holds one (`new_user`)
+        return None
+    row = session.scalar(select(t.User).where(t.User.email == email))
+    if row is None:
+        ids = _folded_ids(session, t.User.email, fold(email))
+        row = session.get(t.User, ids[0]) if len(ids) == 1 else None
+    return row
+
+
+def lock_user(session: Session, user_id: int) -> t.User | None:
+    """The user row, locked for this transaction (``SELECT ... FOR UPDATE`` on PostgreSQL, fresh from
+    the database), so a check of its columns holds until the write commits. SQLite needs no more: a
+    write transaction starts with ``BEGIN IMMEDIATE`` and runs alone."""
+    return session.get(t.User, user_id, with_for_update=True, populate_existing=True)
+
+
 def names_like(session: Session, name: str) -> list[str]:
     """The existing user names equal to `name` but for case (as `fold` compares; not `name` itself)."""
     key = fold(name)

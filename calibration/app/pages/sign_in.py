@@ -79,18 +79,25 @@ if submitted:
 
 if auth.oidc_configured():
     st.divider()
-    if st.user.get("is_logged_in") and st.user.get("email_verified") is False:
+    problem = auth.oidc_problem(engine)
+    shown = state.escape_markdown(st.user.get("email") or "unknown") if problem else ""
+    if problem == "unverified":
         st.warning(
-            f"Single sign-on has not verified the email {state.escape_markdown(st.user.get('email') or '')}, "
-            "so it cannot sign you in. Verify it with your identity provider, or sign in with a password."
+            f"Single sign-on has not verified the email {shown}, so it cannot sign you in. "
+            "Verify it with your identity provider, or sign in with a password."
         )
-        st.button("Sign out of single sign-on", key="sign_in_sso_out", on_click=st.logout)
-    elif st.user.get("is_logged_in"):
+    elif problem == "deactivated":
+        st.warning(
+            f"Single sign-on says you are {shown}, but this account is deactivated. "
+            "Ask a lead to reactivate it."
+        )
+    elif problem is not None:
         # The identity provider knows this person, but no account has their email (see current_user).
         st.warning(
-            f"Single sign-on says you are {state.escape_markdown(st.user.get('email') or 'unknown')}, but no "
-            "account has this email. Ask a lead to add you or to send you an invitation link."
+            f"Single sign-on says you are {shown}, but no account has this email. "
+            "Ask a lead to add you or to send you an invitation link."
         )
+    if problem is not None:
         st.button("Sign out of single sign-on", key="sign_in_sso_out", on_click=st.logout)
     elif st.query_params.get(auth.SSO_START_PARAM) == "start":  # back from the route (auth docstring)
         st.query_params.pop(auth.SSO_START_PARAM, None)
