@@ -1,4 +1,5 @@
-"""``calibration users``: the Users page on the command line (list, add, role, deactivate, reactivate, reset-password).
+"""``calibration users``: the Users page on the command line (list, add, role, deactivate, reactivate, reset-password,
+allow-password).
 
 Each verb makes the same library call as the page (`calibration.rounds.accounts`), with the same
 checks: the last active lead cannot be demoted or deactivated, a role is one of lead, author and
@@ -72,6 +73,11 @@ def register(subparsers: Subparsers) -> None:
             "reset-password",
             "print a new temporary password (once); the user chooses their own at the next sign-in",
             run_reset_password,
+        ),
+        (
+            "allow-password",
+            "set the sign-in method back to local after single sign-on, so a password can be set again",
+            run_allow_password,
         ),
     ):
         _user_argument(_acting_verb(verbs, verb, handler, text))
@@ -187,6 +193,7 @@ def _status(user: Any) -> dict[str, Any]:
         "kind": user.kind,
         "status": "active" if user.active else "deactivated",
         "password": "temporary" if user.must_change_password else "set" if user.has_password else "none",
+        "sign_in_method": user.sign_in_method,
         "created_at": user.created_at.isoformat(),
     }
 
@@ -271,4 +278,17 @@ def run_reset_password(args: argparse.Namespace) -> int:
         f"the temporary password of {person.name} (shown once); they sign in with it and then choose their own",
         file=sys.stderr,
     )
+    return 0
+
+
+def run_allow_password(args: argparse.Namespace) -> int:
+    from calibration.rounds import service
+
+    engine, actor, person = _acting_on_user(args)
+    before = person.sign_in_method
+    service.allow_local_sign_in(engine, person, actor=actor)
+    if before == "local":
+        print(f"{person.name} already signs in locally")
+    else:
+        print(f"{person.name} signs in locally again; reset their password to give them one")
     return 0

@@ -206,7 +206,7 @@ def test_a_single_sign_on_user_without_a_password_is_not_offered_one(app_engine,
         "client_secret": "secret",
         "server_metadata_url": "http://localhost:8610/.well-known/openid-configuration",
     }
-    at.user = {"is_logged_in": True, "email": "sam@example.org", "name": "Sam"}
+    at.user = {"is_logged_in": True, "email": "sam@example.org", "email_verified": True, "name": "Sam"}
     at.run()
     at.switch_page(page("account.py")).run()
     assert not at.exception and at.title[0].value == "Account"
@@ -226,7 +226,7 @@ def _sso_app(email: str) -> AppTest:
         "client_secret": "secret",
         "server_metadata_url": "http://localhost:8610/.well-known/openid-configuration",
     }
-    at.user = {"is_logged_in": True, "email": email, "name": "Sam"}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True, "name": "Sam"}
     return at
 
 

@@ -259,7 +259,7 @@ def test_single_sign_on_is_offered_when_configured(app_lead):
 
 def test_a_single_sign_on_identity_signs_in_the_account_with_that_email(app_lead):
     at = _with_sso(new_app())
-    at.user = {"is_logged_in": True, "email": "lead@example.org", "name": "Lena"}
+    at.user = {"is_logged_in": True, "email": "lead@example.org", "email_verified": True, "name": "Lena"}
     at.run()
     assert not at.exception
     assert at.title[0].value == "Hello, Lena Lead"
@@ -267,7 +267,7 @@ def test_a_single_sign_on_identity_signs_in_the_account_with_that_email(app_lead
 
 def test_an_unknown_single_sign_on_identity_is_told_to_ask_a_lead(app_lead):
     at = _with_sso(new_app())
-    at.user = {"is_logged_in": True, "email": "stranger@example.org"}
+    at.user = {"is_logged_in": True, "email": "stranger@example.org", "email_verified": True}
     at.run()
     assert at.title[0].value == "Sign in"
     assert at.warning[0].value.startswith(

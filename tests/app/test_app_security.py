@@ -241,6 +241,53 @@ def test_a_single_sign_on_identity_with_an_unverified_email_signs_nobody_in(app_
     assert verified.title[0].value == "Hello, Lena Lead"
 
 
+def test_a_single_sign_on_identity_never_signs_in_an_account_by_its_name(app_engine, app_lead):
+    """nOAuth: a user named like someone's address at the provider is not that address's account."""
+    bob = service.create_user(app_engine, "bob@partner.example", role="lead", email=None, actor=app_lead)
+    at = _sso(new_app(), email="BOB@partner.example", email_verified=True).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Sign in" and "auth_user_id" not in at.session_state
+    assert "no account has this email" in at.warning[0].value
+    assert service.get_user(app_engine, bob.id).sign_in_method == "local"
+
+
+@pytest.mark.parametrize(
+    "claim", [{}, {"email_verified": None}, {"email_verified": "false"}, {"email_verified": 0}]
+)
+def test_a_single_sign_on_identity_without_a_true_email_verified_signs_nobody_in(
+    app_lead, claim, monkeypatch
+):
+    monkeypatch.delenv("CALIBRATION_SSO_ASSUME_EMAIL_VERIFIED", raising=False)
+    at = _sso(new_app(), email="lead@example.org", **claim).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Sign in" and "auth_user_id" not in at.session_state
+    assert at.warning[0].value.startswith("Single sign-on has not verified the email lead@example\\.org")
+    assert _sso(new_app(), email="lead@example.org", email_verified="true").run().title[0].value == (
+        "Hello, Lena Lead"
+    )
+
+
+def test_a_deployment_can_trust_a_provider_that_sends_no_email_verified(app_lead, monkeypatch):
+    monkeypatch.setenv("CALIBRATION_SSO_ASSUME_EMAIL_VERIFIED", "1")
+    assert _sso(new_app(), email="lead@example.org").run().title[0].value == "Hello, Lena Lead"
+    refused = _sso(new_app(), email="lead@example.org", email_verified=False).run()  # said false: never
+    assert refused.title[0].value == "Sign in"
+
+
+def test_a_deactivated_account_is_told_so_and_not_marked_single_sign_on(app_engine, app_lead):
+    ann = service.create_user(app_engine, "Ann", role="author", email="ann@example.org", actor=app_lead)
+    service.deactivate_user(app_engine, ann, actor=app_lead)
+    at = _sso(new_app(), email="ann@example.org", email_verified=True).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Sign in" and "auth_user_id" not in at.session_state
+    assert at.warning[0].value == (
+        "Single sign-on says you are ann@example\\.org, but this account is deactivated. "
+        "Ask a lead to reactivate it."
+    )
+    assert service.get_user(app_engine, ann.id).sign_in_method == "local"
+    assert "single_sign_on" not in [e.action for e in service.audit_log(app_engine)]
+
+
 def test_an_error_quoting_user_text_is_shown_escaped(app_engine, app_lead):
     from calibration.app.state import escape_markdown
     from tests.app.app_helpers import errors
@@ -311,7 +358,7 @@ def _sign_out_link(at) -> str:
 
 
 def test_signing_out_of_a_single_sign_on_account_ends_the_identity_too(app_lead):
-    at = _sso(new_app(), email="lead@example.org").run()
+    at = _sso(new_app(), email="lead@example.org", email_verified=True).run()
     assert at.title[0].value == "Hello, Lena Lead"
     assert _sign_out_link(at) == "/calibration/signout?sso=1"
     assert _sign_out_link(new_app(app_lead).run()) == "/calibration/signout"  # password sign-in

@@ -46,7 +46,7 @@ def _sso_app(email: str | None = None, **options):
     at = new_app(**options)
     at.secrets["auth"] = SSO_SECRETS
     if email is not None:
-        at.user = {"is_logged_in": True, "email": email, "name": "Lena"}
+        at.user = {"is_logged_in": True, "email": email, "email_verified": True, "name": "Lena"}
     return at
 
 

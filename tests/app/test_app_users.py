@@ -247,3 +247,25 @@ def test_a_single_sign_on_user_without_a_password_gets_none_on_the_page(app_engi
     at.selectbox(key="users_pick").set_value(sam.id).run()
     assert at.button(key="users_reset").disabled
     assert "single sign-on" in at.button(key="users_reset").help
+
+
+def test_a_lead_allows_a_password_again_for_a_single_sign_on_user(app_engine, app_lead):
+    """The way back when the identity provider goes away: local sign-in, then a reset."""
+    sam = service.create_user(
+        app_engine, "Sam Sso", role="annotator", email="sam@example.org", actor=app_lead
+    )
+    at = _users_page(app_lead)
+    at.selectbox(key="users_pick").set_value(sam.id).run()
+    assert not [b for b in at.button if b.key == "users_allow_password"]  # a local account
+    service.sign_in_with_single_sign_on(app_engine, "sam@example.org")
+    at = _users_page(app_lead)
+    at.selectbox(key="users_pick").set_value(sam.id).run()
+    assert at.button(key="users_reset").disabled
+    at.button(key="users_allow_password").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Sam Sso can have a password again")
+    assert service.get_user(app_engine, sam.id).sign_in_method == "local"
+    assert not at.button(key="users_reset").disabled
+    at.button(key="users_reset").click().run()
+    at.button(key="users_confirm").click().run()
+    assert service.get_user(app_engine, sam.id).has_password

@@ -302,6 +302,7 @@ def test_users_are_found_by_name_case_insensitively_and_a_name_differing_only_by
         ("deactivate", "ora"),
         ("reactivate", "ora"),
         ("reset-password", "ora"),
+        ("allow-password", "ora"),
     ],
 )
 def test_a_mistyped_database_path_is_refused_not_created(tmp_path, capsys, verb) -> None:
@@ -338,3 +339,38 @@ def test_the_temporary_note_has_the_note_prefix(db, capsys, monkeypatch, lena) -
         capsys, "users", "add", "ora", "--role", "author", "--password-stdin", "--temporary", *db
     )
     assert (code, err) == (0, "note: they choose their own password at their first sign-in\n")
+
+
+def test_allow_password_undoes_single_sign_on_so_a_reset_gives_a_password(db, capsys, lena) -> None:
+    """If the identity provider goes away, a lead can give a single sign-on account a password again."""
+    assert (
+        _run(
+            capsys,
+            "users",
+            "add",
+            "sam",
+            "--role",
+            "author",
+            "--email",
+            "sam@example.org",
+            "--no-password",
+            *db,
+        )[0]
+        == 0
+    )
+    engine = _engine(db)
+    service.sign_in_with_single_sign_on(engine, "sam@example.org")
+    code, out, _ = _run(capsys, "users", "list", "--json", *db)
+    assert {r["name"]: r["sign_in_method"] for r in json.loads(out)} == {"lena": "local", "sam": "sso"}
+    code, _, err = _run(capsys, "users", "reset-password", "sam", *db)
+    assert code == 1 and "signs in with single sign-on" in err
+    code, out, _ = _run(capsys, "users", "allow-password", "sam@example.org", "--as", "lena", *db)
+    assert (code, out) == (0, "sam signs in locally again; reset their password to give them one\n")
+    assert _run(capsys, "users", "allow-password", "sam", *db)[:2] == (0, "sam already signs in locally\n")
+    log = [e for e in service.audit_log(engine) if e.action == "allow_local_sign_in"]
+    assert [(e.entity, e.actor_id) for e in log] == [("user:sam", _by_name(db, "lena").id)]
+    code, out, _ = _run(capsys, "users", "reset-password", "sam", *db)
+    assert (
+        code == 0
+        and service.authenticate(engine, "sam@example.org", out.strip()).id == _by_name(db, "sam").id
+    )

@@ -197,6 +197,17 @@ with st.container(border=True):
         "choose their own at the next sign-in.",
     ):
         st.session_state["users_pending"] = ("reset", person.id)  # asks to confirm below
+    if person.sign_in_method == "sso" and right.button(
+        "Allow a password",
+        key="users_allow_password",
+        icon=":material/lock_open:",
+        help="They signed in with single sign-on. Lets the account have a password again (e.g. the "
+        "identity provider goes away): then reset it. Their next single sign-on records it again.",
+    ):
+        _act(
+            lambda: service.allow_local_sign_in(engine, person, actor=user),
+            f"{person.name} can have a password again: reset it to give them one.",
+        )
 
     # A second, explicit click for what cannot be undone by the user alone (sessions end, the old
     # password stops working).
