@@ -20,8 +20,10 @@ copied or not, and every open tab of that user stop working at their next page r
 Single sign-on keeps the page the visitor asked for by URL across the identity provider's round trip
 (Streamlit's callback always returns to the app's root): the Sign in page's button sends the browser to
 ``/calibration/sso?t=TOKEN`` (a one-time token holding the requested page, kept in memory), which sets
-a signed, HttpOnly, 10-minute ``calibration_next`` cookie and comes back with ``?sso=start``, where the
-page calls ``st.login``. Back from the provider, the router reads the cookie
+a signed, HttpOnly, 10-minute ``calibration_next`` cookie holding a random nonce and comes back with
+``?sso=NONCE``, where the page calls ``st.login`` only when the cookie carries that nonce
+(`sso_start_allowed`): another site's link to ``?sso=...`` starts nothing. Back from the provider,
+the router reads the cookie
 (`destination_from_cookie`), keeps only a page the user's role may open
 (`calibration.app.navigation.path_after_sign_in`, as after a password sign-in) and goes there through
 the session route, which also clears the cookie.
@@ -54,7 +56,8 @@ SESSION_PATH = "calibration/session"
 SIGNOUT_PATH = "calibration/signout"
 SSO_PATH = "calibration/sso"
 SSO_START_PARAM = "sso"
-"""``?sso=start`` at the app's root: the Sign in page starts single sign-on (``st.login``)."""
+"""``?sso=NONCE`` at the app's root: the Sign in page starts single sign-on (``st.login``) when the
+``calibration_next`` cookie carries the same nonce (`sso_start_allowed`)."""
 NEXT_COOKIE = "calibration_next"
 NEXT_SECONDS = 600
 """How long the page asked for waits for the single sign-on round trip (10 minutes)."""
@@ -137,13 +140,17 @@ def session_claims(value: str | None, *, now: float | None = None) -> tuple[Any,
     return data["uid"], version
 
 
-def sign_destination(url_path: str, query: dict[str, str], *, now: float | None = None) -> str:
+def sign_destination(
+    url_path: str, query: dict[str, str], *, nonce: str = "", now: float | None = None
+) -> str:
     """A ``calibration_next`` cookie value: the page asked for by URL, signed, expiring after `NEXT_SECONDS`.
 
-    It names no user and signs nobody in (`session_claims` refuses it: no ``uid``).
+    It names no user and signs nobody in (`session_claims` refuses it: no ``uid``). `nonce` is the
+    random value the route also puts in ``?sso=NONCE``: single sign-on starts only when both match
+    (`sso_start_allowed`), so another site cannot start it with a bare link.
     """
     issued = time.time() if now is None else now
-    claims = {"next": url_path, "query": dict(query), "exp": int(issued + NEXT_SECONDS)}
+    claims = {"next": url_path, "query": dict(query), "nonce": nonce, "exp": int(issued + NEXT_SECONDS)}
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     signature = _b64(hmac.new(_secret_key(), payload.encode(), hashlib.sha256).digest())
     return f"{payload}.{signature}"
@@ -160,6 +167,16 @@ def destination_claims(value: str | None, *, now: float | None = None) -> tuple[
     if not isinstance(url_path, str) or not isinstance(query, dict):
         return None
     return url_path, {str(k): str(v) for k, v in query.items()}
+
+
+def sso_nonce_matches(value: str | None, nonce: str | None, *, now: float | None = None) -> bool:
+    """Whether `value`, a ``calibration_next`` cookie (signed, unexpired), carries `nonce` (the
+    ``?sso=`` parameter the route sent the browser back with)."""
+    data = _signed_claims(value, now)
+    if data is None or "uid" in data or not nonce:
+        return False
+    stored = data.get("nonce")
+    return isinstance(stored, str) and bool(stored) and hmac.compare_digest(stored, nonce)
 
 
 def verify_session(value: str | None, *, now: float | None = None) -> Any | None:
@@ -283,13 +300,14 @@ def session_routes() -> list[Any]:
     async def sso(request: Any) -> Any:
         # Remember the page asked for across the identity provider's round trip, then start it.
         start = redeem_sso_start(request.query_params.get("t"))
+        nonce = secrets.token_urlsafe(24)
         response = RedirectResponse(
-            _home(request, f"?{SSO_START_PARAM}=start" if start else ""), status_code=303
+            _home(request, f"?{SSO_START_PARAM}={nonce}" if start else ""), status_code=303
         )
         if start is not None:
             response.set_cookie(
                 NEXT_COOKIE,
-                sign_destination(*start),
+                sign_destination(*start, nonce=nonce),
                 max_age=NEXT_SECONDS,
                 httponly=True,
                 samesite="lax",
@@ -341,6 +359,24 @@ def destination_from_cookie() -> tuple[str, dict[str, str]] | None:
     except Exception:  # no request context (AppTest, bare mode)
         return None
     return destination_claims(value)
+
+
+def sso_start_allowed(nonce: str | None) -> bool:
+    """Whether ``?sso=NONCE`` may start ``st.login`` in this browser: its ``calibration_next`` cookie,
+    set by the single sign-on route, is valid and carries the same nonce (`sso_nonce_matches`).
+    False outside a browser."""
+    return sso_nonce_matches(browser_cookie(NEXT_COOKIE), nonce)
+
+
+def browser_cookie(name: str) -> str | None:
+    """The value of this browser's cookie `name` (``st.context.cookies``), or None (also outside a browser)."""
+    import streamlit as st
+
+    try:
+        value = st.context.cookies.get(name)
+    except Exception:  # no request context (AppTest, bare mode)
+        return None
+    return value if isinstance(value, str) else None
 
 
 def start_single_sign_on(url_path: str, query: dict[str, str]) -> None:

@@ -63,12 +63,18 @@ def test_the_sso_route_sets_the_cookie_once_and_comes_back_to_start_the_sign_in(
     token = auth.issue_sso_start("dashboard", {"round": "3"})
     assert auth.redeem_sso_start(auth.issue_sso_start("x", {}, now=0.0)) is None  # expired
     response = _call("/calibration/sso", f"t={token}")
-    assert response.status_code == 303 and response.headers["location"] == "/?sso=start"
+    location = urlparse(response.headers["location"])
+    assert response.status_code == 303 and location.path == "/"
+    nonce = dict(parse_qsl(location.query))["sso"]
+    assert len(nonce) >= 24
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{auth.NEXT_COOKIE}=") and "HttpOnly" in cookie and "Secure" in cookie
     assert f"Max-Age={auth.NEXT_SECONDS}" in cookie
     value = cookie.split(";")[0].split("=", 1)[1]
     assert auth.destination_claims(value) == ("dashboard", {"round": "3"})
+    assert auth.sso_nonce_matches(value, nonce)  # the start is tied to this browser's cookie
+    assert not auth.sso_nonce_matches(value, "start") and not auth.sso_nonce_matches(value, "")
+    assert not auth.sso_nonce_matches(auth.sign_destination("dashboard", {}), "")  # an old cookie
     again = _call("/calibration/sso", f"t={token}")  # used: no cookie, just the app
     assert again.headers["location"] == "/" and "set-cookie" not in again.headers
 
@@ -98,10 +104,31 @@ def test_coming_back_from_the_route_starts_single_sign_on(app_lead, monkeypatch)
 
     started: list[bool] = []
     monkeypatch.setattr(st, "login", lambda provider=None: started.append(True))
-    at = _sso_app(query={"sso": "start"}).run()
+    cookies = {auth.NEXT_COOKIE: auth.sign_destination("", {}, nonce="n0nce-from-the-route")}
+    monkeypatch.setattr(auth, "browser_cookie", cookies.get)
+    at = _sso_app(query={"sso": "n0nce-from-the-route"}).run()
     assert not at.exception and started == [True]
     assert "sso" not in at.query_params
-    assert _sso_app().run() and started == [True]  # not without ?sso=start
+    assert _sso_app().run() and started == [True]  # not without ?sso=NONCE
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [None, auth.sign_destination("", {}, nonce="another-nonce"), auth.sign_destination("", {})],
+    ids=["no cookie", "another nonce", "no nonce"],
+)
+def test_another_sites_link_does_not_start_single_sign_on(app_lead, monkeypatch, cookie):
+    """Login CSRF: ``?sso=...`` starts ``st.login`` only with the route's cookie carrying that nonce."""
+    import streamlit as st
+
+    started: list[bool] = []
+    monkeypatch.setattr(st, "login", lambda provider=None: started.append(True))
+    monkeypatch.setattr(auth, "browser_cookie", {auth.NEXT_COOKIE: cookie}.get)
+    for link in ("start", "n0nce-from-the-route"):
+        at = _sso_app(query={"sso": link}).run()
+        assert not at.exception and started == []
+        assert "sso" not in at.query_params
+        assert at.button(key="sign_in_sso").label == "Sign in with single sign-on"  # still offered
 
 
 @pytest.mark.parametrize(

@@ -99,12 +99,14 @@ if auth.oidc_configured():
         )
     if problem is not None:
         st.button("Sign out of single sign-on", key="sign_in_sso_out", on_click=st.logout)
-    elif st.query_params.get(auth.SSO_START_PARAM) == "start":  # back from the route (auth docstring)
-        st.query_params.pop(auth.SSO_START_PARAM, None)
-        st.login()
-        st.stop()
-    elif st.button("Sign in with single sign-on", key="sign_in_sso", icon=":material/key:"):
-        # the page asked for by URL survives the identity provider's round trip in a cookie
-        requested = {k: v for k, v in st.query_params.to_dict().items() if k != auth.SSO_START_PARAM}
-        auth.start_single_sign_on(str(st.session_state.get(state.REQUESTED_PAGE_KEY) or ""), requested)
-        st.stop()
+    else:
+        if auth.SSO_START_PARAM in st.query_params:  # back from the route (auth docstring)
+            nonce = st.query_params.pop(auth.SSO_START_PARAM, None)
+            if auth.sso_start_allowed(nonce):  # not another site's link: the route's cookie matches
+                st.login()
+                st.stop()
+        if st.button("Sign in with single sign-on", key="sign_in_sso", icon=":material/key:"):
+            # the page asked for by URL survives the identity provider's round trip in a cookie
+            requested = {k: v for k, v in st.query_params.to_dict().items() if k != auth.SSO_START_PARAM}
+            auth.start_single_sign_on(str(st.session_state.get(state.REQUESTED_PAGE_KEY) or ""), requested)
+            st.stop()
