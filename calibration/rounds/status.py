@@ -245,23 +245,34 @@ def in_progress_counts(engine: Engine, round: RoundRef) -> dict[str, tuple[int, 
 
 def reused_answers(engine: Engine, round: RoundRef) -> dict[str, list[str]]:
     """``{annotator name: item ids}`` of the answers in the round's responses (the latest per item and
-    annotator, as `round_responses` keeps) given on an item the annotator had seen in an earlier
-    calibration attempt on the guideline (its gold answer shown): a retake reused it because its rule
-    had too few unseen items (docs/calibration.md). They are scored like the others; a pass that rests
-    on them is weaker evidence. Annotators without such answers are left out; a pilot round has none.
+    annotator, as `round_responses` keeps) given on an item whose gold answer had been shown to the
+    annotator before, in another calibration attempt on the guideline (`repository.gold_shown_times`:
+    a finished attempt, or an answered item with immediate feedback): a retake reused it because its
+    rule had too few unseen items (docs/calibration.md). They are scored like the others; a pass that
+    rests on them is weaker evidence. An item merely given in an unfinished attempt, or whose gold was
+    shown only after this answer, does not count. Annotators without such answers are left out; a
+    pilot round has none.
     """
     with session_scope(engine, read_only=True) as session:
         row, version = find_round(session, round)
         if row.kind != "calibration":
             return {}
-        latest: dict[tuple[int, str], tuple[str, int]] = {}
-        for annotator_id, name, item_id, attempt_id in repo.current_answer_attempts(session, row.id):
-            latest[(annotator_id, item_id)] = (name, attempt_id)  # oldest attempt first: the last wins
-        first = repo.gold_first_shown(session, version.guideline_id, sorted({a for a, _ in latest}))
+        latest: dict[tuple[int, str], tuple[str, int, dt.datetime]] = {}
+        for annotator_id, name, item_id, attempt_id, when in repo.current_answer_times(session, row.id):
+            latest[(annotator_id, item_id)] = (name, attempt_id, when)  # oldest attempt first: the last wins
+        immediate = [
+            v.id
+            for v in repo.guideline_versions_of(session, version.guideline_id)
+            if guideline_of(v).calibration.feedback == "immediate"
+        ]
+        shown = repo.gold_shown_times(
+            session, version.guideline_id, sorted({a for a, _ in latest}), immediate
+        )
     reused: dict[str, list[str]] = {}
-    for (annotator_id, item_id), (name, attempt_id) in latest.items():
-        if first.get(annotator_id, {}).get(item_id, attempt_id) < attempt_id:
-            reused.setdefault(name, []).append(item_id)
+    for key, (name, attempt_id, when) in latest.items():
+        earlier = shown.get(key, {})
+        if any(other != attempt_id and moment < when for other, moment in earlier.items()):
+            reused.setdefault(name, []).append(key[1])
     return {name: sorted(items) for name, items in sorted(reused.items())}
 
 

@@ -784,33 +784,87 @@ def gold_shown_recency(
     return shown
 
 
-def gold_first_shown(
-    session: Session, guideline_id: str, annotator_ids: Sequence[int]
-) -> dict[int, dict[str, int]]:
-    """``{annotator id: {item id: attempt id}}``: the earliest calibration attempt on any version of the
-    guideline that had the item (an answer of a later attempt was given on an item seen before)."""
+def gold_shown_times(
+    session: Session, guideline_id: str, annotator_ids: Sequence[int], immediate_versions: Sequence[int]
+) -> dict[tuple[int, str], dict[int, dt.datetime]]:
+    """When each item's gold answer was first shown to each annotator, by calibration attempt on any
+    version of the guideline: ``{(annotator id, item id): {attempt id: moment}}``.
+
+    Gold is shown once an attempt is finished (its `finished_at`, for every item it had) and, in an
+    attempt on one of `immediate_versions` (guideline versions with immediate feedback), as soon as an
+    item is answered (its first answer's time). An unfinished attempt without immediate feedback
+    showed nothing.
+    """
     if not annotator_ids:
         return {}
-    shown: dict[int, dict[str, int]] = {}
-    for annotator_id, item_id, earliest in session.execute(
-        _gold_shown_query(guideline_id, annotator_ids, False, None, first=True)
-    ):
-        shown.setdefault(annotator_id, {})[item_id] = int(earliest)
+    shown: dict[tuple[int, str], dict[int, dt.datetime]] = {}
+
+    def keep(annotator_id: int, item_id: str, attempt_id: int, moment: dt.datetime | None) -> None:
+        if moment is None:
+            return
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        per_attempt = shown.setdefault((int(annotator_id), str(item_id)), {})
+        if int(attempt_id) not in per_attempt or moment < per_attempt[int(attempt_id)]:
+            per_attempt[int(attempt_id)] = moment
+
+    finished = (
+        select(t.Assignment.annotator_id, t.Assignment.item_id, t.Attempt.id, t.Attempt.finished_at)
+        .join(
+            t.Attempt,
+            (t.Attempt.round_id == t.Assignment.round_id)
+            & (t.Attempt.annotator_id == t.Assignment.annotator_id)
+            & (t.Attempt.number == t.Assignment.attempt_number),
+        )
+        .join(t.Round, t.Round.id == t.Assignment.round_id)
+        .join(t.GuidelineVersion, t.GuidelineVersion.id == t.Round.guideline_version_id)
+        .where(
+            t.Round.kind == "calibration",
+            t.GuidelineVersion.guideline_id == guideline_id,
+            t.Assignment.annotator_id.in_(list(annotator_ids)),
+            t.Attempt.status == "finished",
+        )
+    )
+    for row in session.execute(finished):
+        keep(*row)
+    if immediate_versions:
+        r = t.Response
+        answered = (
+            select(r.annotator_id, r.item_id, r.attempt_id, func.min(r.created_at))
+            .join(t.Round, t.Round.id == r.round_id)
+            .where(
+                t.Round.kind == "calibration",
+                t.Round.guideline_version_id.in_(list(immediate_versions)),
+                r.annotator_id.in_(list(annotator_ids)),
+            )
+            .group_by(r.annotator_id, r.item_id, r.attempt_id)
+        )
+        for row in session.execute(answered):
+            keep(*row)
     return shown
 
 
-def current_answer_attempts(session: Session, round_id: int) -> list[tuple[int, str, str, int]]:
-    """``(annotator id, annotator name, item id, attempt id)`` of a round's current answers, oldest
-    attempt first (the order of `round_response_rows`)."""
+def current_answer_times(session: Session, round_id: int) -> list[tuple[int, str, str, int, dt.datetime]]:
+    """``(annotator id, annotator name, item id, attempt id, answered at)`` of a round's current
+    answers, oldest attempt first (the order of `round_response_rows`)."""
     r = t.Response
     query = (
-        select(r.annotator_id, t.User.name, r.item_id, r.attempt_id)
+        select(r.annotator_id, t.User.name, r.item_id, r.attempt_id, r.created_at)
         .join(t.User, r.annotator_id == t.User.id)
         .join(t.Attempt, r.attempt_id == t.Attempt.id)
         .where(r.round_id == round_id, r.superseded_at.is_(None))
         .order_by(t.Attempt.number, r.id)
     )
-    return [(int(a), str(n), str(i), int(at)) for a, n, i, at in session.execute(query)]
+    return [
+        (int(a), str(n), str(i), int(at), when if when.tzinfo else when.replace(tzinfo=dt.UTC))
+        for a, n, i, at, when in session.execute(query)
+    ]
+
+
+def guideline_versions_of(session: Session, guideline_id: str) -> list[t.GuidelineVersion]:
+    """Every published version of a guideline."""
+    return list(
+        session.scalars(select(t.GuidelineVersion).where(t.GuidelineVersion.guideline_id == guideline_id))
+    )
 
 
 def rounds_on_version(session: Session, guideline_version_id: int) -> list[int]:

@@ -91,3 +91,51 @@ def test_the_exports_page_says_what_reused_items_means_for_a_calibration_round(
     at.switch_page(page("exports.py")).run()
     assert not at.exception, at.exception
     assert "With reused_items: answers on quiz items seen in an earlier attempt (gold shown)." in texts(at)
+
+
+def _two_rounds(engine, lead, annotator, feedback):
+    guideline = single_label_guideline(feedback=feedback, items_per_quiz=4)  # every item: both share
+    first = calibration_round(engine, lead, guideline, annotator, name="First")
+    second = service.create_calibration_round(
+        engine, "Second", guideline.ref, actor=lead, annotators=[annotator.name]
+    )
+    return first, second
+
+
+def _given(engine, annotator, round_id) -> set[str]:
+    return set(service.start_or_resume_attempt(engine, round_id, annotator).items)
+
+
+def test_an_item_given_in_an_unfinished_attempt_without_feedback_was_never_seen(
+    app_engine, app_lead, app_annotator
+):
+    """Gold shown at the end only: an item of another round's attempt still running showed nothing."""
+    first, second = _two_rounds(app_engine, app_lead, app_annotator, "at_end")
+    running = _given(app_engine, app_annotator, first.id)  # started, never answered nor finished
+    _answer(app_engine, app_annotator, second.id, right=True)
+    assert running & _given(app_engine, app_annotator, second.id)  # the scenario shares an item
+    assert service.reused_answers(app_engine, second.id) == {}
+
+
+def test_gold_shown_only_after_the_answer_does_not_make_it_reused(app_engine, app_lead, app_annotator):
+    """Two rounds at the same time: the first finishes (its gold shown) after the second was answered."""
+    first, second = _two_rounds(app_engine, app_lead, app_annotator, "at_end")
+    shared = _given(app_engine, app_annotator, first.id) & _given(app_engine, app_annotator, second.id)
+    assert shared
+    _answer(app_engine, app_annotator, second.id, right=True)
+    _answer(app_engine, app_annotator, first.id, right=True)  # resumes and finishes the first attempt
+    assert service.reused_answers(app_engine, second.id) == {}
+    # the first's answers came after the second's gold was shown: those are reused
+    assert service.reused_answers(app_engine, first.id) == {app_annotator.name: sorted(shared)}
+
+
+def test_an_item_answered_with_immediate_feedback_counts_as_seen(app_engine, app_lead, app_annotator):
+    first, second = _two_rounds(app_engine, app_lead, app_annotator, "immediate")
+    attempt = service.start_or_resume_attempt(app_engine, first.id, app_annotator)
+    shared = sorted(set(attempt.items) & _given(app_engine, app_annotator, second.id))
+    assert shared
+    gold = service.round_items(app_engine, first.id)
+    # answered: its gold shown at once, though the first attempt is unfinished
+    service.record_answer(app_engine, attempt.id, shared[0], gold[shared[0]].answer, actor=app_annotator)
+    _answer(app_engine, app_annotator, second.id, right=True)
+    assert service.reused_answers(app_engine, second.id) == {app_annotator.name: [shared[0]]}
