@@ -5,7 +5,10 @@ How a sign-in survives a reload, without a long-lived secret in a URL:
 1. The sign-in (or join) page checks the password (or redeems the invitation) through the service and
    keeps the user id in ``st.session_state``.
 2. It then asks `issue_handoff` for a one-time handoff token (random, 60 s, kept in this process's
-   memory) and sends the browser to ``/calibration/session?t=TOKEN``.
+   memory, bound to this browser's ``calibration_browser`` cookie, set by the `BrowserCookie`
+   middleware on the first response) and sends the browser to ``/calibration/session?t=TOKEN``.
+   The route signs in only the browser with that cookie: a handoff link copied to another browser
+   within the 60 s signs nobody in there (login CSRF).
 3. That route (`session_routes`, mounted by ``streamlit_app.py`` through ``st.App(routes=...)``)
    consumes the token and answers with ``Set-Cookie: calibration_session=...; HttpOnly; SameSite=Lax``
    and a redirect to the app. JavaScript cannot read the cookie.
@@ -61,10 +64,15 @@ SSO_START_PARAM = "sso"
 NEXT_COOKIE = "calibration_next"
 NEXT_SECONDS = 600
 """How long the page asked for waits for the single sign-on round trip (10 minutes)."""
+BROWSER_COOKIE = "calibration_browser"
+"""A random, HttpOnly value naming this browser (`BrowserCookie` sets it on the first response): a
+handoff token is bound to it, so a handoff link opened in another browser signs nobody in."""
+BROWSER_SECONDS = 400 * 24 * 3600
 SSO_LOGOUT_PATH = "auth/logout"
 """Streamlit's own logout route (clears the identity cookie of ``st.login``), relative to the base path."""
 
-_handoffs: dict[str, tuple[Any, str, int, float]] = {}
+_handoffs: dict[str, tuple[Any, str, int, float, str | None]] = {}
+_UNCHECKED = object()
 _sso_starts: dict[str, tuple[str, dict[str, str], float]] = {}
 _lock = threading.Lock()
 _key_cache: dict[str, bytes] = {}
@@ -201,12 +209,26 @@ def cookie_user(engine: Any, value: str | None, *, now: float | None = None) -> 
 # --------------------------------------------------------------------------- handoff
 
 
-def issue_handoff(user_id: Any, next_path: str = "", *, version: int = 0, now: float | None = None) -> str:
+def _browser_digest(browser: str | None) -> str | None:
+    return hashlib.sha256(browser.encode()).hexdigest() if browser else None
+
+
+def issue_handoff(
+    user_id: Any,
+    next_path: str = "",
+    *,
+    version: int = 0,
+    browser: str | None = None,
+    now: float | None = None,
+) -> str:
     """A one-time token (valid `HANDOFF_SECONDS`) that the session route exchanges for the cookie.
 
     Args:
         user_id: the signed-in user.
         version: the user's session version at sign-in (signed into the cookie).
+        browser: this browser's `BROWSER_COOKIE` value: the session route signs in only a browser
+            sending the same (a handoff link copied to another browser signs nobody in there); without
+            it the route signs nobody in.
         next_path: where the route sends the browser afterwards, relative to the app's base path
             (e.g. ``"quiz?round=3"``); kept on the server, so the route cannot be an open redirect.
     """
@@ -223,22 +245,35 @@ def issue_handoff(user_id: Any, next_path: str = "", *, version: int = 0, now: f
     token = secrets.token_urlsafe(32)
     issued = time.time() if now is None else now
     with _lock:
-        for stale in [t for t, (*_, exp) in _handoffs.items() if exp < issued]:
+        for stale in [t for t, entry in _handoffs.items() if entry[3] < issued]:
             del _handoffs[stale]
-        _handoffs[token] = (user_id, next_path, int(version), issued + HANDOFF_SECONDS)
+        _handoffs[token] = (
+            user_id,
+            next_path,
+            int(version),
+            issued + HANDOFF_SECONDS,
+            _browser_digest(browser),
+        )
     return token
 
 
-def redeem_handoff(token: str | None, *, now: float | None = None) -> tuple[Any, str, int] | None:
+def redeem_handoff(
+    token: str | None, *, browser: Any = _UNCHECKED, now: float | None = None
+) -> tuple[Any, str, int] | None:
     """``(user id, next path, session version)`` of a handoff token, consuming it; None when unknown,
-    used or expired."""
+    used or expired, or when `browser` (the requesting browser's `BROWSER_COOKIE`, as the session
+    route passes it) is not the browser the token was issued to (or the token names none)."""
     if not token:
         return None
     with _lock:
         entry = _handoffs.pop(token, None)
     if entry is None:
         return None
-    user_id, next_path, version, expires = entry
+    user_id, next_path, version, expires, bound = entry
+    if browser is not _UNCHECKED:
+        presented = _browser_digest(browser if isinstance(browser, str) else None)
+        if bound is None or presented is None or not hmac.compare_digest(bound, presented):
+            return None
     return (user_id, next_path, version) if expires >= (time.time() if now is None else now) else None
 
 
@@ -279,7 +314,7 @@ def session_routes() -> list[Any]:
         return base.rstrip("/") + "/" + next_path
 
     async def session(request: Any) -> Any:
-        handoff = redeem_handoff(request.query_params.get("t"))
+        handoff = redeem_handoff(request.query_params.get("t"), browser=request.cookies.get(BROWSER_COOKIE))
         response = RedirectResponse(_home(request, handoff[1] if handoff else ""), status_code=303)
         if handoff is not None:
             response.set_cookie(
@@ -332,6 +367,45 @@ def session_routes() -> list[Any]:
         Route(f"/{SSO_PATH}", sso, methods=["GET"]),
         Route(f"/{SIGNOUT_PATH}", signout),
     ]
+
+
+class BrowserCookie:
+    """Pure ASGI middleware: an HTTP response to a browser without `BROWSER_COOKIE` sets one (random,
+    HttpOnly, ``SameSite=Lax``, ``Secure`` over HTTPS), so the page's script run can read it and bind
+    its handoff token to this browser (`issue_handoff`). Websockets pass untouched."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.requests import HTTPConnection
+        from starlette.responses import Response
+
+        connection = HTTPConnection(scope)
+        if connection.cookies.get(BROWSER_COOKIE):
+            await self.app(scope, receive, send)
+            return
+        carrier = Response()
+        carrier.set_cookie(
+            BROWSER_COOKIE,
+            secrets.token_urlsafe(32),
+            max_age=BROWSER_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=connection.url.scheme == "https",
+            path="/",
+        )
+        cookie = [(k, v) for k, v in carrier.raw_headers if k == b"set-cookie"]
+
+        async def send_with_cookie(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *cookie]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 # --------------------------------------------------------------------------- streamlit side
@@ -507,7 +581,8 @@ def remember_browser(user_id: Any, next_path: str = "", *, notice: str | None = 
             raise ValueError(f"unknown notice {notice!r}; expected one of {', '.join(state.NOTICES)}")
         next_path += ("&" if "?" in next_path else "?") + f"{state.NOTICE_PARAM}={notice}"
     version = state.session_version(user_id)
-    url = f"{_base_path()}{SESSION_PATH}?t={issue_handoff(user_id, next_path, version=version)}"
+    token = issue_handoff(user_id, next_path, version=version, browser=browser_cookie(BROWSER_COOKIE))
+    url = f"{_base_path()}{SESSION_PATH}?t={token}"
     # The token is ours (url-safe base64), never user text; the script only navigates.
     st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
     st.link_button("Continue", url, type="primary", icon=":material/arrow_forward:")

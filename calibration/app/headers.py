@@ -48,7 +48,10 @@ class SecurityHeaders:
 
 
 def security_middleware() -> list[Any]:
-    """The middleware list for ``st.App(middleware=...)``."""
+    """The middleware list for ``st.App(middleware=...)``: these headers, and the browser cookie that
+    binds a sign-in's handoff token to the browser (`calibration.app.auth.BrowserCookie`)."""
     from starlette.middleware import Middleware
 
-    return [Middleware(SecurityHeaders)]
+    from calibration.app.auth import BrowserCookie
+
+    return [Middleware(SecurityHeaders), Middleware(BrowserCookie)]

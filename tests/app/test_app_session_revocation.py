@@ -22,7 +22,7 @@ def _secret(monkeypatch):
 def _cookie_from_sign_in(engine: Any, login: str, password: str) -> str:
     """Sign in as the sign-in page does, then let the session route set the cookie; its value."""
     user = service.authenticate(engine, login, password)
-    token = auth.issue_handoff(user.id, version=user.session_version)
+    token = auth.issue_handoff(user.id, version=user.session_version, browser="this-browser")
     routes = {route.path: route for route in auth.session_routes()}
     scope = {
         "type": "http",
@@ -31,7 +31,10 @@ def _cookie_from_sign_in(engine: Any, login: str, password: str) -> str:
         "root_path": "",
         "scheme": "https",
         "query_string": f"t={token}".encode(),
-        "headers": [(b"host", b"calib.example.org")],
+        "headers": [
+            (b"host", b"calib.example.org"),
+            (b"cookie", f"{auth.BROWSER_COOKIE}=this-browser".encode()),
+        ],
         "server": ("calib.example.org", 443),
     }
     response = asyncio.run(routes["/calibration/session"].endpoint(Request(scope)))

@@ -81,8 +81,9 @@ def test_the_sso_route_sets_the_cookie_once_and_comes_back_to_start_the_sign_in(
 
 def test_the_session_route_clears_the_requested_page_cookie():
     value = auth.sign_destination("dashboard", {})
-    token = auth.issue_handoff(9, "dashboard")
-    response = _call("/calibration/session", f"t={token}", cookies=f"{auth.NEXT_COOKIE}={value}")
+    token = auth.issue_handoff(9, "dashboard", browser="b1")
+    cookies = f"{auth.NEXT_COOKIE}={value}; {auth.BROWSER_COOKIE}=b1"
+    response = _call("/calibration/session", f"t={token}", cookies=cookies)
     cleared = [h for h in response.headers.getlist("set-cookie") if h.startswith(f'{auth.NEXT_COOKIE}=""')]
     assert len(cleared) == 1 and "Max-Age=0" in cleared[0]
     assert response.headers["location"] == "/dashboard"

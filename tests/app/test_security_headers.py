@@ -59,7 +59,9 @@ def test_the_entry_point_mounts_the_middleware() -> None:
     spec = importlib.util.spec_from_file_location("calibration_entry", ROOT / "streamlit_app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert [m.cls for m in module.app._user_middleware] == [SecurityHeaders]
+    from calibration.app.auth import BrowserCookie
+
+    assert [m.cls for m in module.app._user_middleware] == [SecurityHeaders, BrowserCookie]
 
 
 @pytest.mark.slow
