@@ -57,6 +57,7 @@ def pilot_features(scenario: str, seed: int, bootstrap: int) -> list[dict]:
     finally:
         queue_module.disagreement_structure = original
     blocks = agreement_blocks(pilot, report=report)
+    gold = gold_features(pilot, queue.meta.get("careless_annotators", []))
     kinds = {r.rule_id: r.kind for r in sim.rules}
     n_obs = observed_items(sim)
     rows = []
@@ -83,10 +84,52 @@ def pilot_features(scenario: str, seed: int, bootstrap: int) -> list[dict]:
             "split_excess": split.figures.get("excess", np.nan) if split else np.nan,
             "direction": getattr(structure, "direction", np.nan),
         }
+        row.update(gold.get(r, {}))
         for code, value in entry.score_parts.items():
             row[f"part_{code}"] = value
         rows.append(row)
     return rows
+
+
+def gold_features(pilot, careless: list[str]) -> dict[str, dict[str, float]]:
+    """Per rule, candidate gold figures (design only): the Welch z of per-item accuracy against gold
+    (`gold_z`, careless annotators set aside, gold-suspect items excluded; `gold_z_all` with them), and
+    the annotators' pooled accuracy drop on the rule vs their own accuracy elsewhere (`drop_z`)."""
+    from calibration.ambiguity import signals
+    from calibration.ambiguity.queue import agreement_separation
+    from calibration.responses import ANNOTATOR, ANSWER, ITEM, items_of_rule
+
+    if not len(pilot.gold):
+        return {}
+    responses = pilot.responses[~pilot.responses[ANNOTATOR].isin(careless)]
+    responses = responses[responses[ITEM].isin(pilot.gold.index)]
+    correct = np.array(
+        [a == pilot.gold[i] for i, a in zip(responses[ITEM], responses[ANSWER], strict=True)], dtype=float
+    )
+    scored = pd.DataFrame({"item": responses[ITEM].astype(str).to_numpy(), "who": responses[ANNOTATOR].to_numpy(), "c": correct})
+    per_item = scored.groupby("item")["c"].mean()
+    suspects = set(map(str, signals.gold_suspects(pilot.responses, pilot.gold).index))
+    clean = per_item[~per_item.index.isin(suspects)]
+    out: dict[str, dict[str, float]] = {}
+    for r in pilot.rule_ids:
+        items = [str(i) for i in items_of_rule(pilot.item_rules, r)]
+        here = scored["item"].isin(items) & ~scored["item"].isin(suspects)
+        there = ~scored["item"].isin(items) & ~scored["item"].isin(suspects)
+        num, var = 0.0, 0.0
+        for _, g in scored.groupby("who"):
+            h, t = g.loc[here.loc[g.index], "c"], g.loc[there.loc[g.index], "c"]
+            if len(h) < 2 or len(t) < 5:
+                continue
+            p = float(np.clip(t.mean(), 0.05, 0.95))
+            num += t.mean() - h.mean()
+            var += p * (1 - p) * (1 / len(h) + 1 / len(t))
+        out[str(r)] = {
+            "gold_z": agreement_separation(clean, items),
+            "gold_z_all": agreement_separation(per_item, items),
+            "gold_gap": float(clean[~clean.index.isin(items)].mean() - clean[clean.index.isin(items)].mean()),
+            "drop_z": num / np.sqrt(var) if var > 0 else np.nan,
+        }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -537,6 +537,41 @@ def good_annotators_fail(
     return Evidence("good_annotators_fail", bool(fired), message, figures)
 
 
+def gold_drop_separation(
+    responses: pd.DataFrame,
+    item_rules: pd.DataFrame,
+    gold: pd.Series,
+    rule_id: str,
+    *,
+    exclude: Sequence[str] = (),
+    min_gold_elsewhere: int = 5,
+    min_gold_here: int = 2,
+) -> float:
+    """How many standard errors the annotators' accuracy against gold falls on this rule below their own
+    accuracy on the other rules (pooled over annotators, continuous: `good_annotators_fail` as a z).
+
+    Per annotator with `min_gold_here` gold answers under the rule and `min_gold_elsewhere` elsewhere
+    (`gold_accuracy` on each side), the drop is elsewhere minus here, with the binomial variance
+    ``p (1 - p) (1 / n_here + 1 / n_elsewhere)`` at their accuracy elsewhere ``p`` (kept within
+    [0.05, 0.95]); the z is the summed drop over the square root of the summed variance. Each annotator is
+    compared with themselves, so a weak annotator does not count against a rule. `exclude` are items left
+    out on both sides (gold suspects: a wrong gold answer must not make its rule look ambiguous). Positive
+    when the annotators miss gold more on this rule; NaN with no annotator to compare.
+    """
+    kept = gold.drop([i for i in exclude if i in gold.index])
+    here = set(items_of_rule(item_rules, rule_id))
+    mine = gold_accuracy(responses[responses[ITEM].isin(here)], kept)
+    others = gold_accuracy(responses[~responses[ITEM].isin(here)], kept)
+    both = mine.add_suffix("_here").join(others.add_suffix("_elsewhere"), how="inner")
+    both = both[(both["n_gold_here"] >= min_gold_here) & (both["n_gold_elsewhere"] >= min_gold_elsewhere)]
+    if both.empty:
+        return float("nan")
+    p = both["accuracy_elsewhere"].clip(0.05, 0.95)
+    variance = p * (1 - p) * (1 / both["n_gold_here"] + 1 / both["n_gold_elsewhere"])
+    drop = both["accuracy_elsewhere"] - both["accuracy_here"]
+    return float(drop.sum() / np.sqrt(variance.sum()))
+
+
 def gold_suspects(
     responses: pd.DataFrame,
     gold: pd.Series,
