@@ -3,8 +3,9 @@
 Runs the queue (and the baselines' statistics) on the pilots of `bench/queue_quality.py` and writes one
 row per rule: scenario, seed, the rule's hidden kind, its observable item count, the queue's group, score
 and every score part, the `split_items` figures, percent agreement, AC1, alpha, and the structure
-figures. Candidate scores are then evaluated offline (re-ranking per pilot, precision at k against
-percent agreement) on a DESIGN seed range, never on the fresh range a table reports.
+figures, and the candidate gold figures (`gold_features`). Candidate scores are then evaluated
+offline (re-ranking per pilot, precision at k against percent agreement) on a DESIGN seed range, never
+on the fresh range a table reports.
 
     nice -n 10 python bench/queue_features.py --seed 102000 --pilots 40 --out /tmp/features.csv
 """
@@ -94,7 +95,8 @@ def pilot_features(scenario: str, seed: int, bootstrap: int) -> list[dict]:
 def gold_features(pilot, careless: list[str]) -> dict[str, dict[str, float]]:
     """Per rule, candidate gold figures (design only): the Welch z of per-item accuracy against gold
     (`gold_z`, careless annotators set aside, gold-suspect items excluded; `gold_z_all` with them), and
-    the annotators' pooled accuracy drop on the rule vs their own accuracy elsewhere (`drop_z`)."""
+    the annotators' pooled accuracy drop on the rule vs their own accuracy elsewhere (`drop_z`,
+    `signals.gold_drop_separation`: the queue's `gold_accuracy` part before its gate)."""
     from calibration.ambiguity import signals
     from calibration.ambiguity.queue import agreement_separation
     from calibration.responses import ANNOTATOR, ANSWER, ITEM, items_of_rule
@@ -106,28 +108,20 @@ def gold_features(pilot, careless: list[str]) -> dict[str, dict[str, float]]:
     correct = np.array(
         [a == pilot.gold[i] for i, a in zip(responses[ITEM], responses[ANSWER], strict=True)], dtype=float
     )
-    scored = pd.DataFrame({"item": responses[ITEM].astype(str).to_numpy(), "who": responses[ANNOTATOR].to_numpy(), "c": correct})
+    scored = pd.DataFrame({"item": responses[ITEM].astype(str).to_numpy(), "c": correct})
     per_item = scored.groupby("item")["c"].mean()
     suspects = set(map(str, signals.gold_suspects(pilot.responses, pilot.gold).index))
     clean = per_item[~per_item.index.isin(suspects)]
     out: dict[str, dict[str, float]] = {}
     for r in pilot.rule_ids:
         items = [str(i) for i in items_of_rule(pilot.item_rules, r)]
-        here = scored["item"].isin(items) & ~scored["item"].isin(suspects)
-        there = ~scored["item"].isin(items) & ~scored["item"].isin(suspects)
-        num, var = 0.0, 0.0
-        for _, g in scored.groupby("who"):
-            h, t = g.loc[here.loc[g.index], "c"], g.loc[there.loc[g.index], "c"]
-            if len(h) < 2 or len(t) < 5:
-                continue
-            p = float(np.clip(t.mean(), 0.05, 0.95))
-            num += t.mean() - h.mean()
-            var += p * (1 - p) * (1 / len(h) + 1 / len(t))
         out[str(r)] = {
             "gold_z": agreement_separation(clean, items),
             "gold_z_all": agreement_separation(per_item, items),
             "gold_gap": float(clean[~clean.index.isin(items)].mean() - clean[clean.index.isin(items)].mean()),
-            "drop_z": num / np.sqrt(var) if var > 0 else np.nan,
+            "drop_z": signals.gold_drop_separation(
+                responses, pilot.item_rules, pilot.gold, r, exclude=sorted(suspects)
+            ),
         }
     return out
 

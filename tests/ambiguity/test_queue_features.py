@@ -15,9 +15,15 @@ def test_one_row_per_rule_with_its_hidden_kind_and_every_score_part(tmp_path) ->
     sim = quality.simulate("hard", 5)
     assert sorted(frame["rule_id"]) == sorted(r.rule_id for r in sim.rules)
     assert dict(zip(frame["rule_id"], frame["kind"], strict=True)) == {r.rule_id: r.kind for r in sim.rules}
-    assert {"percent_agreement", "gwet_ac1", "split_z", "part_agreement", "part_answer_direction"} <= set(
-        frame
-    )
+    assert {
+        "percent_agreement",
+        "gwet_ac1",
+        "split_z",
+        "part_agreement",
+        "part_answer_direction",
+        "gold_z",
+        "drop_z",
+    } <= set(frame)
     assert list(frame["rank"]) == list(range(1, len(frame) + 1))
     out = tmp_path / "features.csv"
     assert (
