@@ -3,7 +3,8 @@
 Each rule's score is the evidence that it stands apart from the pilot's other rules, in standard
 errors: how far its per-item agreement falls below the other rules' items (`agreement`, a Welch z),
 plus how far its annotators' own signals stand out (confidence, "unclear" flags, time: each a Welch z,
-`SEPARATED`), plus fixed points per other fired flag (`POINTS`); the parts are kept so the score is
+`SEPARATED`; without them, how far the annotators' accuracy against gold falls below their own
+elsewhere, `gold_accuracy`), plus fixed points per other fired flag (`POINTS`); the parts are kept so the score is
 explained. Comparing a rule with the same annotators on the other rules is what keeps a careless or
 strict annotator, or a hard pilot, from making every rule look ambiguous. Flags that are not verdicts
 (`few_items`, `skewed_prevalence`, `low_agreement`) carry no points: a rule whose kappa is low only
