@@ -3,8 +3,7 @@
 Each rule's score is the evidence that it stands apart from the pilot's other rules, in standard
 errors: how far its per-item agreement falls below the other rules' items (`agreement`, a Welch z),
 plus how far its annotators' own signals stand out (confidence, "unclear" flags, time: each a Welch z,
-`SEPARATED`; without them, how far the annotators' accuracy against gold falls below their own
-elsewhere, `gold_accuracy`), plus fixed points per other fired flag (`POINTS`); the parts are kept so the score is
+`SEPARATED`), plus fixed points per other fired flag (`POINTS`); the parts are kept so the score is
 explained. Comparing a rule with the same annotators on the other rules is what keeps a careless or
 strict annotator, or a hard pilot, from making every rule look ambiguous. Flags that are not verdicts
 (`few_items`, `skewed_prevalence`, `low_agreement`) carry no points: a rule whose kappa is low only
@@ -99,12 +98,8 @@ LOW_AGREEMENT_SCALE = 3.0  # kept for callers; `low_agreement` no longer adds po
 # and leaning to one side per annotator (`answer_direction`: a vague boundary's own thresholds; the part
 # that tells a vague boundary, and a hard but clear rule's random slips, apart: bench/queue_quality.py)
 STRUCTURE = ("item_concentration", "annotator_consistency", "answer_direction")
-SEPARATED = ("agreement", *STRUCTURE, "low_confidence", "flagged_unclear", "long_time", "gold_accuracy")
+SEPARATED = ("agreement", *STRUCTURE, "low_confidence", "flagged_unclear", "long_time")
 WEIGHTED = ("low_confidence", "flagged_unclear", "long_time")  # the annotators' own signals among them
-# `gold_accuracy`: the annotators' accuracy against gold falling on the rule below their own elsewhere
-# (`signals.gold_drop_separation`), a part only when the rule has none of the `WEIGHTED` signals (the
-# pilot recorded no confidence, unclear flag or time): there it raised precision at k, with the signals it
-# did not (bench/queue_features.py, docs/ambiguity.md)
 SEPARATION_RANGE = (-3.0, 6.0)  # each separation is clipped to this range: no single signal decides alone
 REVISE_SCORE = 2.0  # a rule with enough items and this much evidence (standard errors) goes to "revise"
 # ... provided one piece of it stands on its own (`evidence_parts`): a fired flag with points, or a
@@ -530,15 +525,13 @@ def score_parts(
     *,
     agreement_z: float = float("nan"),
     structure: Structure | None = None,
-    gold_z: float = float("nan"),
 ) -> dict[str, float]:
     """The score's parts: separations in standard errors (`SEPARATED`), then points per fired flag (`POINTS`).
 
     ``agreement`` is `agreement_z`, how far the rule's per-item agreement falls below the other rules'
     (`agreement_separation`); the annotators' own signals (`WEIGHTED`: confidence, unclear flags, time)
     count by their ``separation`` figure, fired or not, signed (a rule annotators find easier than the
-    others counts against ambiguity); ``gold_accuracy`` is `gold_z` (`signals.gold_drop_separation`), only
-    when none of those signals is there; each is clipped to `SEPARATION_RANGE`. They weigh in proportion to
+    others counts against ambiguity); each is clipped to `SEPARATION_RANGE`. They weigh in proportion to
     how far the rule stands apart, and are on one scale: standard errors. Other fired flags add their
     `POINTS`. `stats` and `target` are kept for callers; AC1's gap to the target is the `low_agreement`
     verdict, not a part of the ranking (the gap of a whole pilot below the target says nothing about which
@@ -562,8 +555,6 @@ def score_parts(
         if not item.fired or not POINTS.get(item.code):
             continue
         parts[item.code] = POINTS[item.code]
-    if not np.isnan(gold_z) and not any(code in parts for code in WEIGHTED):
-        parts["gold_accuracy"] = float(min(high, max(low, gold_z)))
     return parts
 
 
@@ -575,7 +566,6 @@ SEPARATION_NAMES = {
     "low_confidence": "confidence",
     "flagged_unclear": "unclear flags",
     "long_time": "time",
-    "gold_accuracy": "accuracy against gold",
 }
 
 
@@ -680,7 +670,6 @@ EVIDENCE_WORDS = {
     "low_confidence": "annotators are less confident on it than on the other rules",
     "flagged_unclear": "annotators flag it unclear more often than the other rules",
     "long_time": "annotators take longer on it than on the other rules",
-    "gold_accuracy": "annotators miss gold more often on it than they do on the other rules",
 }
 """A separation part that reached `EVIDENCE_Z`, in words (the z follows in standard errors)."""
 
@@ -916,9 +905,6 @@ def revision_queue(
     drafts: list[dict[str, Any]] = []
     # where each answer's dissent falls (items, annotators): categorical answers only
     shares = dissent_shares(judged) if pilot.task.type in ("single_label", "rating") else None
-    # gold suspects compare whole answers: box answers almost never coincide exactly (gold boxes are scored by IoU)
-    with_suspects = len(pilot.gold) and pilot.task.type != "boxes"
-    suspects = signals.gold_suspects(pilot.responses, pilot.gold) if with_suspects else pd.DataFrame()
     for rule_id in pilot.rule_ids:
         stats = stats_by_rule[rule_id]
         pooled_ac1, expected = _elsewhere(stats_by_rule, rule_id)
@@ -956,14 +942,7 @@ def revision_queue(
                 # by the rule's id, not its place: adding a rule leaves the others' replicates alone
                 seed=(seed, zlib.crc32(str(rule_id).encode())),
             )
-        gold_z = float("nan")
-        if shares is not None and len(pilot.gold) and not few:
-            gold_z = signals.gold_drop_separation(
-                judged, pilot.item_rules, pilot.gold, rule_id, exclude=[str(i) for i in suspects.index]
-            )
-        parts = score_parts(
-            evidence, stats, target, agreement_z=agreement_z, structure=structure, gold_z=gold_z
-        )
+        parts = score_parts(evidence, stats, target, agreement_z=agreement_z, structure=structure)
         if few:
             evidence, parts = _likely_from_score(evidence, parts, stats)
         title = ""
@@ -996,6 +975,9 @@ def revision_queue(
         )
     )
     entries = tuple(QueueEntry(rank=i + 1, **d) for i, d in enumerate(drafts))
+    # gold suspects compare whole answers: box answers almost never coincide exactly (gold boxes are scored by IoU)
+    with_suspects = len(pilot.gold) and pilot.task.type != "boxes"
+    suspects = signals.gold_suspects(pilot.responses, pilot.gold) if with_suspects else pd.DataFrame()
     items = hardest_items(pilot, disagreement, certainty, suspects, n_hardest)
     meta = {"n_answers": len(pilot.responses), "careless_annotators": list(careless)}
     return RevisionQueue(entries, items, suspects, target, meta)

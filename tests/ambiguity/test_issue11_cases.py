@@ -7,7 +7,7 @@ import pandas as pd
 
 from calibration.ambiguity import signals
 from calibration.ambiguity.compare import compare_versions
-from calibration.ambiguity.queue import revision_queue, separation_text
+from calibration.ambiguity.queue import revision_queue
 from calibration.ambiguity.signals import RuleAgreement
 from calibration.guidelines.model import Label, Task
 from calibration.responses import Annotations, item_rules_frame, responses_frame
@@ -140,59 +140,3 @@ def test_compare_says_not_enough_items_with_the_number_needed():
     rule = found.rule("R")
     assert rule.verdict == "not_enough_items"
     assert rule.figures["items_needed"] > 6
-
-
-def _gold_drop_pilot(*, with_gold: bool = True, confidence: bool = False) -> Annotations:
-    """Five annotators; three filler rules where they score about 0.73 against gold (so none is "good
-    elsewhere" and `good_annotators_fail` stays silent); R-FAIR and R-MISS with the same answers item for
-    item (3 against 2 on every item, the same annotators dissenting), so the same percent agreement: under
-    R-FAIR gold is the majority's answer, under R-MISS the minority's (0.6 is no consensus: no gold suspect)."""
-    annotators = [f"a{i}" for i in range(5)]
-    rows, rules, gold = [], {}, {}
-    for j in range(3):
-        for i in range(20):
-            item = f"c{j}-{i:02d}"
-            rules[item] = ["R-C" + str(j)]
-            gold[item] = "A" if i % 2 else "B"
-            wrong = {annotators[i % 5]} | ({annotators[(i + 2) % 5]} if i % 3 == 0 else set())
-            for a in annotators:
-                answer = ("B" if gold[item] == "A" else "A") if a in wrong else gold[item]
-                rows.append({"item_id": item, "annotator_id": a, "answer": answer, "confidence": 4})
-    for rule in ("R-FAIR", "R-MISS"):
-        for i in range(20):
-            item = f"{rule}-{i:02d}"
-            rules[item] = [rule]
-            majority = "A" if i % 2 else "B"
-            minority = "B" if majority == "A" else "A"
-            gold[item] = majority if rule == "R-FAIR" else minority
-            dissent = {annotators[i % 5], annotators[(i + 1) % 5]}
-            for a in annotators:
-                answer = minority if a in dissent else majority
-                rows.append({"item_id": item, "annotator_id": a, "answer": answer, "confidence": 4})
-    responses = responses_frame(rows)
-    if not confidence:
-        responses = responses.drop(columns="confidence")
-    gold_answers = (
-        pd.Series(gold, name="answer") if with_gold else responses.iloc[:0].set_index("item_id")["answer"]
-    )
-    gold_answers.index.name = "item_id"
-    return Annotations(
-        responses=responses, item_rules=item_rules_frame(rules), gold=gold_answers, declared_task=TASK
-    )
-
-
-def test_accuracy_against_gold_falling_on_a_rule_ranks_it_first_among_equal_agreement():
-    # no annotator signals: the annotators' drop against gold is the evidence that tells the two rules apart
-    queue = revision_queue(_gold_drop_pilot(), bootstrap=100)
-    fair, miss = queue.entry("R-FAIR"), queue.entry("R-MISS")
-    assert fair.agreement.percent == miss.agreement.percent
-    assert "good_annotators_fail" not in miss.flags and "gold_suspect" not in miss.flags
-    assert miss.score_parts["gold_accuracy"] > 2 > fair.score_parts["gold_accuracy"]
-    assert miss.rank == 1 and miss.rank < fair.rank
-    assert "accuracy against gold +" in separation_text(miss.score_parts)
-
-
-def test_without_gold_or_with_annotator_signals_there_is_no_gold_accuracy_part():
-    for pilot in (_gold_drop_pilot(with_gold=False), _gold_drop_pilot(confidence=True)):
-        queue = revision_queue(pilot, bootstrap=100)
-        assert all("gold_accuracy" not in e.score_parts for e in queue.rules)
