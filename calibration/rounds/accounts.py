@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -447,11 +448,36 @@ def set_password(engine: Engine, user: User | int, password: str, *, actor: Acto
         repo.audit(session, actor_user_id(who) if who else user_id, "set_password", f"user:{row.name}")
 
 
+NAME_PART_MIN_LENGTH = 4
+"""Parts of a name shorter than this are not refused as passwords on their own."""
+
+
+def personal_words(name: str, email: str | None) -> frozenset[str]:
+    """The casefolded words a user may not take as password: the whole name and email, each part of
+    the name (split on spaces, hyphens, dots and underscores) of `NAME_PART_MIN_LENGTH` characters or
+    more, and the email's local part.
+
+    >>> sorted(personal_words("Bo Fitz-Vandermeulen", "bo.fv@example.org"))
+    ['bo fitz-vandermeulen', 'bo.fv', 'bo.fv@example.org', 'fitz', 'vandermeulen']
+    """
+    words = {name.strip().casefold()}
+    words.update(
+        part for part in re.split(r"[\s\-._]+", name.casefold()) if len(part) >= NAME_PART_MIN_LENGTH
+    )
+    if email and email.strip():
+        address = email.strip().casefold()
+        words.add(address)
+        words.add(address.split("@", 1)[0])
+    words.discard("")
+    return frozenset(words)
+
+
 def check_own_password(password: str, *, name: str, email: str | None) -> None:
     """The rules for a password users choose for themselves (the forced change and the Account page).
 
     At least `calibration.auth.MIN_PASSWORD_LENGTH` characters, no NUL, and not the user's name or
-    email (case-insensitive). Each caller also refuses the password being replaced.
+    email nor any part of them (`personal_words`, case-insensitive). Each caller also refuses the
+    password being replaced.
 
     Raises:
         AuthError: naming the field ``new_password``.
@@ -463,8 +489,7 @@ def check_own_password(password: str, *, name: str, email: str | None) -> None:
         raise AuthError(
             str(error.message), location=Location(field="new_password"), hint=error.hint
         ) from None
-    lowered = password.strip().lower()
-    if lowered in {name.strip().lower(), (email or "").strip().lower()}:
+    if password.strip().casefold() in personal_words(name, email):
         raise AuthError(
             "the new password is your name or email",
             location=Location(field="new_password"),

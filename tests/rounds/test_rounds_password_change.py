@@ -199,3 +199,28 @@ def test_a_single_sign_on_user_with_a_password_still_changes_it(store: Any) -> N
     updated = service.change_own_password(engine, ann, PASSWORD, OWN)
     assert updated.sign_in_method == "sso" and service.authenticate(engine, "ann", OWN).id == ann.id
     assert service.reset_password(engine, ann, actor=store.lead)
+
+
+@pytest.mark.parametrize(
+    "new", ["bartholomew", "BARTHOLOMEW", "Vandermeulen", " fitzgerald ", "barth.fv2026", "Barth.FV2026@Example.org"]
+)
+def test_a_password_equal_to_a_part_of_the_name_or_the_email_local_part_is_refused(store: Any, new: str) -> None:
+    user = service.create_user(
+        store.engine,
+        "Bartholomew Fitzgerald-Vandermeulen",
+        role="author",
+        email="barth.fv2026@example.org",
+        password=PASSWORD,
+        actor=store.lead,
+    )
+    with pytest.raises(AuthError, match="is your name or email"):
+        service.change_own_password(store.engine, user, PASSWORD, new)
+
+
+def test_parts_of_a_name_shorter_than_four_characters_are_not_refused_alone() -> None:
+    from calibration.rounds.accounts import check_own_password, personal_words
+
+    words = personal_words("Jo Ann_Bell.Smith", "jas@example.org")
+    assert "jo" not in words and "ann" not in words
+    assert {"bell", "smith", "jas", "jo ann_bell.smith", "jas@example.org"} <= words
+    check_own_password("bellsmith", name="Jo Ann_Bell.Smith", email=None)  # not a part: accepted

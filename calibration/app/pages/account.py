@@ -38,7 +38,7 @@ if not user.has_password:
         "without a new link.",
         icon=":material/link:",
     )
-    st.caption("8 characters or more, not your name or email.")
+    st.caption("8 characters or more, not your name, a part of it or your email.")
     entered = password_form(
         "account_first_password_form",
         "account_first",
@@ -60,7 +60,7 @@ if not user.has_password:
 
 st.subheader("Change your password")
 st.caption(
-    "8 characters or more, not your name or email, not your current password. Changing it signs you "
+    "8 characters or more, not your name, a part of it or your email, not your current password. Changing it signs you "
     "out everywhere else (other browsers, other devices); this browser stays signed in."
 )
 entered = password_form(

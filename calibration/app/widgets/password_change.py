@@ -22,7 +22,7 @@ def choose_own_password(user: Any) -> None:
     st.title("Choose a new password")
     st.info(
         f"{state.escape_markdown(user.name)}, your lead gave you a temporary password. Choose your own "
-        "before you continue: 8 characters or more, not the temporary one, not your name or email.",
+        "before you continue: 8 characters or more, not the temporary one, not your name, a part of it or your email.",
         icon=":material/key:",
     )
     entered = password_form(
