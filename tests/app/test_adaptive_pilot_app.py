@@ -186,6 +186,9 @@ def test_the_per_rule_table_shows_a_dash_not_none_and_a_rule_header(app_engine: 
     captions = " ".join(c.value for c in at.caption)
     assert "consistent rather than exactly unbiased" in captions  # as docs/adaptive.md says
     assert "estimate is unbiased" not in captions
+    # The next item goes to the largest se0 (docs/adaptive.md), not the widest bootstrap interval shown.
+    assert "largest standard error at the target" in captions
+    assert "rules with the widest intervals" not in captions
 
 
 def test_the_adaptive_pilot_table_wraps_and_escapes_its_cells(app_engine: Any, app_lead: Any) -> None:

@@ -52,7 +52,9 @@ def adaptive_pilot_panel(engine: Any, round_: Any) -> None:
         st.markdown("**Adaptive pilot**")
         st.caption(
             f"Krippendorff's alpha per rule against the target {view.target:.2f}, with 95% intervals. "
-            "Items go to the undecided rules with the widest intervals; decided rules get no more. "
+            "The next item goes to the undecided rule with the largest standard error at the target "
+            "(a rule under two completed items first), not to the widest interval shown; decided "
+            "rules, and rules that can no longer be decided, get no more. "
             f"The control slice ({view.control_items} of {view.items} items, drawn at random) is "
             "handed out whatever the decisions, so its estimate carries no selection bias (alpha is a "
             "ratio, so it is consistent rather than exactly unbiased); the adaptive estimate "
