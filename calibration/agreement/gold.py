@@ -29,7 +29,9 @@ Kappa against gold (Cohen 1960) uses the guideline's declared categories: unweig
 tasks (single_label, pairwise), linear weights on scale positions for ordinal ratings and quadratic
 for interval/ratio ones; multi_label uses the pooled item x label binary decisions; span and ranking
 tasks have no kappa, nor have boxes (None: there are no negatives to count, Hripcsak & Rothschild 2005). When every
-answer and gold answer fall in one category, kappa is None with the flag ``undefined_single_category``.
+gold answer falls in one category (whatever the answers: kappa against a constant gold is 0, or 0/0
+when every answer matches, and so says nothing), kappa is None with the flag
+``undefined_single_category``.
 
 Pass/fail (policy = the guideline's ``calibration:`` block):
 
@@ -329,7 +331,8 @@ def score_against_gold(
         weights = None
         if kind == "rating" and level != "nominal":
             weights = agreement_weights(q, "linear" if level == "ordinal" else "quadratic")
-        kappa = cohen_kappa(table, weights) if n_items else None
+        # gold in one category: kappa is 0 whatever the answers (or 0/0 when all match), so undefined
+        kappa = cohen_kappa(table, weights) if n_items and np.count_nonzero(table.sum(axis=1)) > 1 else None
         if n_items and kappa is None:
             flags.append(UNDEFINED_SINGLE_CATEGORY)
         if kind == "rating" and n_items:
@@ -342,7 +345,7 @@ def score_against_gold(
         g_bin = np.array([[lab in set(g) for lab in labels] for g in golds], dtype=np.int64).ravel()
         table = np.zeros((2, 2))
         np.add.at(table, (g_bin, a_bin), 1)
-        kappa = cohen_kappa(table)
+        kappa = cohen_kappa(table) if np.count_nonzero(table.sum(axis=1)) > 1 else None
         if kappa is None:
             flags.append(UNDEFINED_SINGLE_CATEGORY)
     elif kind == "span" and n_items:
@@ -461,6 +464,22 @@ def needed_correct(threshold: float, n_items: int) -> int:
     return next((k for k in range(n_items + 1) if k / n_items >= threshold), n_items) if n_items else 0
 
 
+def against_mark(value: float, mark: float | None, digits: int = 2) -> str:
+    """`value` with `digits` decimals, or more when needed so that it never reads as on the other side
+    of `mark`: a kappa of 0.7996 under a 0.8 mark shows as 0.7996, not 0.80 (which reads as a pass).
+
+    Every page and reason that shows a statistic next to its pass mark formats it with this.
+
+    >>> against_mark(0.7996, 0.8), against_mark(0.8, 0.8), against_mark(0.8123, 0.8), against_mark(0.5, None)
+    ('0.7996', '0.80', '0.81', '0.50')
+    """
+    shown = digits
+    if mark is not None and np.isfinite(value):
+        while shown < 12 and (float(f"{value:.{shown}f}") >= mark) != (value >= mark):
+            shown += 1
+    return f"{value:.{shown}f}"
+
+
 def exact_percent(value: float) -> str:
     """`value` (0..1) as a percentage with as many decimals as it needs (up to 2), rounded to the nearest.
 
@@ -494,17 +513,22 @@ def _judge(
         if kappa is not None:
             if kappa < policy.pass_kappa:
                 reasons.append(
-                    f"kappa against gold {kappa:.3f} is below the pass mark {policy.pass_kappa:.2f}"
+                    f"kappa against gold {against_mark(kappa, policy.pass_kappa, 3)} is below the pass "
+                    f"mark {policy.pass_kappa:.2f}"
                 )
         else:
             flags.append("kappa_not_available")
             if accuracy < policy.pass_kappa:
                 reasons.append(
-                    f"accuracy {accuracy:.3f} is below the pass mark {policy.pass_kappa:.2f} "
+                    f"accuracy {against_mark(accuracy, policy.pass_kappa, 3)} is below the pass mark "
+                    f"{policy.pass_kappa:.2f} "
                     "(kappa is not available here, so accuracy is judged against pass_kappa)"
                 )
     if policy.pass_accuracy is not None and accuracy < policy.pass_accuracy:
-        reasons.append(f"accuracy {accuracy:.3f} is below the pass mark {policy.pass_accuracy:.2f}")
+        reasons.append(
+            f"accuracy {against_mark(accuracy, policy.pass_accuracy, 3)} is below the pass mark "
+            f"{policy.pass_accuracy:.2f}"
+        )
     if policy.pass_rule_accuracy is not None:
         for rule in failed_rules:
             row = per_rule.loc[rule]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
@@ -172,3 +173,37 @@ def test_to_dict_is_json_ready(abc_task: Task) -> None:
     data = json.loads(json.dumps(score.to_dict()))
     assert data["per_rule"]["R2"] == {"n_items": 2, "n_correct": 1, "accuracy": 0.5}
     assert data["confusion"]["A"]["B"] == 1
+
+
+def test_gold_in_one_label_leaves_kappa_undefined_whatever_the_answers_and_accuracy_decides(
+    abc_task: Task,
+) -> None:
+    """Kappa against a gold that has one label is 0 for any imperfect answers (and 0/0 for perfect
+    ones): it says nothing, so it is undefined and accuracy stands in for the kappa mark."""
+    gold = gold_series({f"i{k}": "A" for k in range(5)})
+    answers = {"i0": "A", "i1": "A", "i2": "A", "i3": "A", "i4": "B"}
+    score = score_against_gold(one(answers), gold, abc_task, policy=Policy(pass_kappa=0.8))
+    assert score.kappa is None
+    assert "undefined_single_category" in score.flags and "kappa_not_available" in score.flags
+    assert score.passed  # accuracy 0.8 >= 0.8, not kappa 0 < 0.8
+    worse = score_against_gold(one({**answers, "i3": "C"}), gold, abc_task, policy=Policy(pass_kappa=0.8))
+    assert not worse.passed and worse.reasons[0].startswith("accuracy 0.600 is below the pass mark 0.80")
+
+
+def test_a_statistic_next_to_its_mark_never_reads_as_the_mark_when_below_it() -> None:
+    from calibration.agreement.gold import against_mark
+
+    assert against_mark(0.7996, 0.8) == "0.7996"
+    assert against_mark(0.7996, 0.8, 3) == "0.7996"
+    assert against_mark(0.79951, 0.8) == "0.7995"  # floors nothing: as many decimals as it takes
+    assert against_mark(0.8, 0.8) == "0.80" and against_mark(0.81, 0.8) == "0.81"
+    assert against_mark(0.5, None) == "0.50"
+
+
+def test_a_kappa_just_below_the_mark_reads_below_it_in_the_reason(abc_task: Task) -> None:
+    from calibration.agreement import gold as gold_module
+
+    per_rule = pd.DataFrame(columns=["accuracy", "n_items", "n_correct"])
+    passed, _, reasons, _ = gold_module._judge(Policy(pass_kappa=0.8), 0.95, 0.7996, per_rule, 10)
+    assert not passed
+    assert reasons == ["kappa against gold 0.7996 is below the pass mark 0.80"]

@@ -202,9 +202,19 @@ def test_a_single_sign_on_user_with_a_password_still_changes_it(store: Any) -> N
 
 
 @pytest.mark.parametrize(
-    "new", ["bartholomew", "BARTHOLOMEW", "Vandermeulen", " fitzgerald ", "barth.fv2026", "Barth.FV2026@Example.org"]
+    "new",
+    [
+        "bartholomew",
+        "BARTHOLOMEW",
+        "Vandermeulen",
+        " fitzgerald ",
+        "barth.fv2026",
+        "Barth.FV2026@Example.org",
+    ],
 )
-def test_a_password_equal_to_a_part_of_the_name_or_the_email_local_part_is_refused(store: Any, new: str) -> None:
+def test_a_password_equal_to_a_part_of_the_name_or_the_email_local_part_is_refused(
+    store: Any, new: str
+) -> None:
     user = service.create_user(
         store.engine,
         "Bartholomew Fitzgerald-Vandermeulen",

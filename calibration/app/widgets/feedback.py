@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from calibration.agreement.gold import exact_percent, needed_correct
+from calibration.agreement.gold import against_mark, exact_percent, needed_correct
 from calibration.app.widgets.grid import wrapped_row_height
 from calibration.app.widgets.guideline_view import answer_markdown, rule_link
 from calibration.app.widgets.text import author_markdown, escape_markdown, show_input
@@ -258,6 +258,18 @@ def per_rule_table(guideline: Any, score: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=_TABLE_COLUMNS)
 
 
+def kappa_not_applied(score: dict[str, Any] | None) -> bool:
+    """Whether the scoring replaced the kappa mark by accuracy (kappa undefined or not applicable)."""
+    return "kappa_not_available" in ((score or {}).get("flags") or ())
+
+
+def kappa_missing_reason(score: dict[str, Any] | None) -> str:
+    """Why an attempt has no kappa against gold, in words (`calibration.agreement.gold`)."""
+    if "undefined_single_category" in ((score or {}).get("flags") or ()):
+        return "kappa is undefined when the gold answers all have one label"
+    return "this task has no kappa against gold"
+
+
 def pass_requirements(policy: Any, score: dict[str, Any] | None = None) -> list[str]:
     """What a pass needs, in words, with the policy's exact thresholds (never rounded up).
 
@@ -268,7 +280,13 @@ def pass_requirements(policy: Any, score: dict[str, Any] | None = None) -> list[
         return ["every rule decided pass by the adaptive quiz's sequential test"]
     needs = []
     if policy.pass_kappa is not None:
-        needs.append(f"kappa ≥ {policy.pass_kappa:g}")
+        if kappa_not_applied(score):
+            needs.append(
+                f"kappa ≥ {policy.pass_kappa:g} (not applied: {kappa_missing_reason(score)}, so "
+                f"accuracy ≥ {exact_percent(policy.pass_kappa)} decides in its place)"
+            )
+        else:
+            needs.append(f"kappa ≥ {policy.pass_kappa:g}")
     if policy.pass_accuracy is not None:
         needs.append(f"accuracy ≥ {exact_percent(policy.pass_accuracy)}")
     if policy.pass_rule_accuracy is not None:
@@ -368,7 +386,11 @@ def show_result(guideline: Any, result: Any) -> None:
             help="with the gold box's label; an item is right when every box is (F1 = 1)",
         )
     else:
-        c3.metric("Cohen's kappa vs gold", "–" if kappa is None else f"{kappa:.2f}")
+        c3.metric(
+            "Cohen's kappa vs gold",
+            "–" if kappa is None else against_mark(float(kappa), guideline.calibration.pass_kappa),
+            help=kappa_missing_reason(score) if kappa is None else None,
+        )
     st.caption("To pass: " + ", ".join(pass_requirements(guideline.calibration, score)))
     reasons = list(score.get("reasons") or ())
     if reasons:
