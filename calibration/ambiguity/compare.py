@@ -589,6 +589,34 @@ def follow_up_advice(entry: RuleComparison, version: str = "the new version") ->
     )
 
 
+def no_verdict_reason(entry: RuleComparison) -> str | None:
+    """Why a ``not_enough_items`` rule has no verdict, in a few words (None for a rule with one).
+
+    Its change and interval are then not a measurement to show: with every item moving by the same
+    amount (often 0: the same answers in both versions) the interval has zero width by construction,
+    and with too few items it says nothing. Pages show "–" for them and this reason."""
+    if entry.figures.get("test_verdict", entry.verdict) != "not_enough_items":
+        return None
+    if entry.figures.get("look") == 2:
+        return "still not enough items after the follow-up"
+    test = entry.figures.get("test")
+    if not test:
+        return "no item answered in both versions"
+    reasons = []
+    if int(test.get("n_items", 0)) < MIN_ITEMS:
+        reasons.append(f"too few items in both versions ({int(test['n_items'])} of the {MIN_ITEMS} needed)")
+    if not float(test.get("sd", 1.0)) > 0:
+        moved = float(test.get("difference", 0.0))
+        reasons.append(
+            "the items all moved by the same amount"
+            + (" (none moved)" if moved == 0 else f" ({moved:+.2f})")
+            + ", so the change's spread is unknown"
+        )
+    if not reasons:
+        reasons.append(f"the interval is too wide: a change of {DETECTABLE:.2f} could hide in it")
+    return "; ".join(reasons)
+
+
 def version_label(ref: str) -> str:
     """The version part of a guideline ref (``contract-clauses@1.1.0`` -> ``1.1.0``), for `follow_up_advice`;
     ``the new version`` when the pilot has no guideline."""

@@ -289,6 +289,21 @@ def _analysable_rounds(url: str | None, marker: str) -> set[int]:
     return service.analysable_rounds(_engine_for(url))
 
 
+def shared_items() -> dict[int, frozenset[str]]:
+    """`service.shared_items` (per round, the items two or more annotators answered), recomputed only
+    when some round's answers change."""
+    from calibration.rounds import service
+
+    return _shared_items(database_url(), service.responses_marker(get_engine()))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _shared_items(url: str | None, marker: str) -> dict[int, frozenset[str]]:
+    from calibration.rounds import service
+
+    return service.shared_items(_engine_for(url))
+
+
 # cache_resource, not cache_data: one shared read-only object per key; cache_data would unpickle a
 # copy of a large round on every rerun.
 @st.cache_resource(show_spinner="Loading the round's answers…", max_entries=8)

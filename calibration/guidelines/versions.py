@@ -254,6 +254,23 @@ def content_hash(guideline: Guideline, images: Mapping[str, ImageFile] | None = 
     return hashlib.sha256(normalized_content(guideline, images).encode("utf-8")).hexdigest()
 
 
+def most_shared_first(pairs: Sequence[tuple[K, K]], shared: Mapping[K, Collection[str]]) -> list[tuple[K, K]]:
+    """`comparable_pairs` reordered so the pair whose two rounds share the most measured items
+    (`shared`: per round, the items answered by two or more annotators) comes first; ties keep their
+    old (newest first) order. A barely started round shares few items with any other and gives no
+    verdict on any rule, so it is not the default.
+
+    Example:
+        >>> most_shared_first([(1, 4), (1, 3), (2, 3)], {1: {"a", "b"}, 2: {"a"}, 3: {"a", "b"}, 4: {"a"}})
+        [(1, 3), (1, 4), (2, 3)]
+    """
+
+    def common(pair: tuple[K, K]) -> int:
+        return len(set(shared.get(pair[0], ())) & set(shared.get(pair[1], ())))
+
+    return sorted(pairs, key=lambda pair: -common(pair))
+
+
 def answered_first(pairs: Sequence[tuple[K, K]], answered: Collection[K]) -> list[tuple[K, K]]:
     """`comparable_pairs` reordered so pairs of two answered rounds come first, then pairs with an
     answered `after`, then the rest, each group in its old (newest first) order.

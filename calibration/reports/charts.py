@@ -407,7 +407,8 @@ def before_after_figure(
     Args:
         table: one row per rule, indexed by rule id, with columns ``statistic``, ``before``, ``after``,
             ``difference``, ``ci_low``, ``ci_high`` (the 95% interval of the difference), ``verdict``
-            (improved, unchanged or worse) and ``text_changed``: `Comparison.table()`.
+            (improved, unchanged or worse) and ``text_changed``: `Comparison.table()`. A change or
+            interval that is NaN (a rule without a verdict, where the page blanks them) reads "–".
         before_label, after_label: the two versions' names in the legend (e.g. their refs).
         title: figure title.
 
@@ -423,7 +424,12 @@ def before_after_figure(
     names = [STATISTIC_NAMES.get(str(s), str(s)) for s in table["statistic"]]
     detail = np.array(
         [
-            [name, f"{d:+.2f}", f"{lo:+.2f} to {hi:+.2f}", _VERDICT_WORDS.get(str(verdict), str(verdict))]
+            [
+                name,
+                f"{d:+.2f}" if np.isfinite(d) else "–",
+                f"{lo:+.2f} to {hi:+.2f}" if np.isfinite(lo) and np.isfinite(hi) else "–",
+                _VERDICT_WORDS.get(str(verdict), str(verdict)),
+            ]
             for name, d, lo, hi, verdict in zip(
                 names, table["difference"], table["ci_low"], table["ci_high"], table["verdict"], strict=True
             )

@@ -108,6 +108,7 @@ from calibration.rounds.status import (
     round_responses,
     round_state,
     round_status,
+    shared_items,
     unanswered_reason,
 )
 from calibration.rounds.status import STUCK_AFTER as STUCK_AFTER
@@ -199,6 +200,7 @@ __all__ = [
     "seen_before",
     "session_user",
     "set_password",
+    "shared_items",
     "start_or_resume_attempt",
     "unanswered_reason",
     "user_by_email",

@@ -315,6 +315,14 @@ def analysable_rounds(engine: Engine) -> set[int]:
         return repo.rounds_with_shared_items(session)
 
 
+def shared_items(engine: Engine) -> dict[int, frozenset[str]]:
+    """Per round (only those that have some), the items answered by two or more annotators: the
+    items whose agreement can be measured. Comparing two rounds item by item rests on the items
+    both share (`calibration.ambiguity.compare`)."""
+    with session_scope(engine, read_only=True) as session:
+        return {k: frozenset(v) for k, v in repo.shared_items_by_round(session).items()}
+
+
 def unanswered_reason(engine: Engine, round: RoundRef) -> str:
     """Why a round that is not in `analysable_rounds` has no agreement to show, in words.
 

@@ -898,6 +898,21 @@ def rounds_with_shared_items(session: Session) -> set[int]:
     return {int(round_id) for round_id in session.scalars(select(shared.subquery().c.round_id).distinct())}
 
 
+def shared_items_by_round(session: Session) -> dict[int, set[str]]:
+    """Per round, the items that have current answers from two or more annotators."""
+    r = t.Response
+    query = (
+        select(r.round_id, r.item_id)
+        .where(r.superseded_at.is_(None))
+        .group_by(r.round_id, r.item_id)
+        .having(func.count(func.distinct(r.annotator_id)) >= 2)
+    )
+    out: dict[int, set[str]] = {}
+    for round_id, item_id in session.execute(query):
+        out.setdefault(int(round_id), set()).add(str(item_id))
+    return out
+
+
 def round_response_rows(session: Session, round_id: int) -> list[tuple[Any, ...]]:
     """Current responses of a round as plain tuples, oldest attempt first, then by answer order.
 

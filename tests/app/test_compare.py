@@ -368,3 +368,58 @@ def test_agreement_that_moved_on_a_rule_whose_text_did_not_change_is_not_called_
         )
     )
     workspace.engine.dispose()
+
+
+def test_a_rule_without_a_verdict_shows_no_zero_width_interval_as_if_measured(ws):
+    """Tester's walk: "not enough items" rules read Change 0, interval 0 to 0 (every item moved alike)."""
+    at = ws.page("compare.py", ws.lead).run()
+    assert not at.exception
+    table = frames(at, index="rule_id")[0]
+    short = table[table["verdict"] == "not enough items to tell"]
+    assert len(short) > 0
+    assert short[["difference", "ci_low", "ci_high"]].isna().all().all()
+    assert (short["no_verdict"] != "").all()
+    assert short["no_verdict"].str.contains("moved by the same amount|too few items").all()
+    assert table.loc["R-INDEM", "no_verdict"] == "" and table.loc["R-INDEM", "ci_low"] > 0
+    after = _chart_spec(at)["data"][1]
+    hover = {row[0]: row for row in after["customdata"]}
+    for rule in short.index:
+        assert hover[rule][2] == "–" and hover[rule][3] == "–"
+    assert hover["R-INDEM"][3] != "–"
+
+
+def test_a_barely_started_newer_round_is_not_the_default_after(tmp_path, monkeypatch):
+    """Tester's walk: "After" opened on the newest 1.1.0 round, an adaptive pilot with a few answers,
+    so every rule read "too few items answered in both versions"."""
+    from calibration.demo import simulate_responses
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    guideline = service.get_guideline(workspace.engine, "contract-clauses@1.1.0")
+    service.create_pilot_round(workspace.engine, "Pilot adaptive", guideline.ref, actor=workspace.lead)
+    responses = simulate_responses(guideline, annotators=2, seed=5)
+    few = responses[responses["item_id"].isin(sorted(set(responses["item_id"]))[:2])]
+    service.import_responses(
+        workspace.engine, "Pilot adaptive", few, actor=workspace.lead, source="simulated"
+    )
+    before, after = (service.get_round(workspace.engine, demo_round_name(v)) for v in ("1.0.0", "1.1.0"))
+    fresh = service.get_round(workspace.engine, "Pilot adaptive")
+    assert fresh.id in service.analysable_rounds(workspace.engine)  # answered: the old default took it
+
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception and not at.error
+    assert (at.selectbox(key="cmp_before").value, at.selectbox(key="cmp_after").value) == (
+        before.id,
+        after.id,
+    )
+    assert any(option.startswith("Pilot adaptive") for option in at.selectbox(key="cmp_after").options)
+    (why,) = [c.value for c in at.caption if "share" in c.value and "annotators in each" in c.value]
+    assert "opens on the pair of rounds, one per version, that shares the most" in why
+    at.selectbox(key="cmp_after").set_value(fresh.id).run()
+    assert not at.exception
+    (why,) = [c.value for c in at.caption if "annotators in each" in c.value]
+    assert why.startswith("These two rounds share 2 items") or why.startswith("These two rounds share 1 item")
+    assert "The pair that shares the most is" in why
+    workspace.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from calibration.ambiguity.compare import compare_versions, follow_up_advice, version_label
+from calibration.ambiguity.compare import compare_versions, follow_up_advice, no_verdict_reason, version_label
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics
 from calibration.app.widgets.text import escape_markdown
@@ -49,16 +49,31 @@ def _label(round_id):
     return f"{by_id[round_id].name} · {by_id[round_id].guideline_ref}"
 
 
-# Rounds with answers first (a round created a minute ago has none): the default is the newest pair
-# of answered rounds, the rest stay offered after them.
+# Rounds with answers first (a round created a minute ago has none), and among them the pair that
+# shares the most measured items first: a barely started round (an adaptive pilot with a few answers)
+# gives no verdict on any rule, so it is never the default. The rest stay offered after them.
 answered = state.analysable_rounds()
-pairs = versions.answered_first(pairs, answered)
+shared = state.shared_items()
+pairs = versions.most_shared_first(versions.answered_first(pairs, answered), shared)
 cols = st.columns(2)
 afters = list(dict.fromkeys(after for _, after in pairs))
 after_id = cols[1].selectbox("After (newer version)", afters, index=0, format_func=_label, key="cmp_after")
 befores = [before for before, after in pairs if after == after_id]
 before_id = cols[0].selectbox(
     "Before (older version)", befores, index=0, format_func=_label, key="cmp_before"
+)
+common = len(shared.get(before_id, frozenset()) & shared.get(after_id, frozenset()))
+default = (before_id, after_id) == pairs[0]
+st.caption(
+    f"These two rounds share {common} item{'' if common == 1 else 's'} answered by two or more "
+    "annotators in each, the items the comparison rests on. "
+    + (
+        "The page opens on the pair of rounds, one per version, that shares the most, so a barely "
+        "started round with a few answers is not the default."
+        if default
+        else "The pair that shares the most is "
+        f"{escape_markdown(_label(pairs[0][0]))} and {escape_markdown(_label(pairs[0][1]))}."
+    )
 )
 for chosen in (before_id, after_id):
     if chosen not in answered:
@@ -152,15 +167,21 @@ if short:
         "Pilot those new items in both versions, then compare their answers alone with "
         "`calibration compare OLD.csv NEW.csv --first-look first-look.json`: the verdict combines both looks."
     )
-table = comparison.table()
+# A rule without a verdict has no change to show: its interval is often "0 to 0" only because every
+# item moved by the same amount (or too few items were answered). "–" and the reason, not a measurement.
+measured = comparison.table()
+if not measured.empty:
+    reasons = {r.rule_id: no_verdict_reason(r) for r in comparison.rules}
+    unmeasured = measured.index.map(lambda rule: reasons.get(rule) is not None).to_numpy(dtype=bool)
+    measured.loc[unmeasured, ["difference", "ci_low", "ci_high"]] = float("nan")
+    measured["no_verdict"] = [reasons.get(rule) or "" for rule in measured.index]
+table = measured.copy()
 table.insert(0, "changed", table.pop("text_changed").map({True: "✎ changed", False: ""}))
 for column in ("verdict", "gold_verdict"):
     table[column] = table[column].map(lambda v: VERDICT_WORDS.get(v, v))
 table["statistic"] = table["statistic"].map(lambda s: STATISTIC_NAMES.get(s, s))
 st.plotly_chart(
-    before_after_figure(
-        comparison.table(), before_label=comparison.before_ref, after_label=comparison.after_ref
-    ),
+    before_after_figure(measured, before_label=comparison.before_ref, after_label=comparison.after_ref),
     key="cmp_chart",
     width="stretch",
 )
@@ -186,6 +207,10 @@ st.dataframe(
         "verdict": _COLUMN(
             "Verdict",
             help="verdict: improved, worse, unchanged, not_enough_items, or rose/fell with the text unchanged",
+        ),
+        "no_verdict": _COLUMN(
+            "Why no verdict",
+            help="no_verdict: why the change is not shown (–): too few items, or every item moved alike",
         ),
         "gold_before": _COLUMN("Gold accuracy before", help="gold_before: share of answers matching gold"),
         "gold_after": _COLUMN("Gold accuracy after", help="gold_after"),
