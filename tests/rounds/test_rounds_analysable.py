@@ -30,6 +30,8 @@ def test_only_rounds_with_two_annotators_on_a_shared_item_are_analysable(
         engine, "C", _answers([("i01", "ann", "POS"), ("i02", "bob", "NEG")]), actor=lead
     )
     assert service.analysable_rounds(engine) == {rounds["A"].id}
+    # the items each round can measure (compare's default pair rests on the items two rounds share)
+    assert service.shared_items(engine) == {rounds["A"].id: frozenset({"i01"})}
     # the library's sentence agrees with the store, round by round
     for name, round_ in rounds.items():
         responses = service.round_responses(engine, round_.id).responses
