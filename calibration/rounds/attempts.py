@@ -200,15 +200,33 @@ def retake_status(engine: Engine, round: RoundRef, annotator: Actor) -> RetakeSt
 
 
 def seen_before(engine: Engine, attempt_id: int, *, actor: Actor) -> set[str]:
-    """Items of an attempt that its annotator was given in an earlier calibration attempt on the
-    guideline (their gold answer was shown): reused because their rule had too few unseen items.
+    """Items of a calibration attempt that its annotator was given in an earlier calibration attempt
+    on the guideline (their gold answer was shown) and that were served again because one of their
+    rules had too few unseen items left (`sampling.reuse_plan`): the quiz page says so on them.
+
+    Empty in a pilot (pilots draw no quiz) and for items met before whose rules all still had
+    unseen items (e.g. two rounds drawn before any gold was shown).
 
     Raises:
         NotFoundError: unknown attempt. PermissionDenied: someone else's attempt.
     """
     with session_scope(engine, read_only=True) as session:
-        row, _, version, _ = _attempt_for(session, attempt_id, actor, "see the quiz")
-        return _reused(session, row, version)
+        row, round_row, version, _ = _attempt_for(session, attempt_id, actor, "see the quiz")
+        if round_row.kind != "calibration":
+            return set()
+        earlier = repo.gold_shown_recency(
+            session, version.guideline_id, [row.annotator_id], before_attempt=row.id
+        ).get(row.annotator_id, {})
+        if not earlier:
+            return set()
+        assigned = repo.assigned_items(session, row.round_id, row.annotator_id, row.number)
+        guideline = guideline_of(version)
+        bank = sampling.quiz_bank(guideline)
+        settings = round_row.settings or {}
+        min_per_rule = int(settings.get("min_items_per_rule") or guideline.calibration.min_items_per_rule)
+        short = sampling.short_rules(bank, min_per_rule=min_per_rule, exclude=earlier)
+        rules = {i.id: i.rules for i in bank}
+        return {i for i in assigned if i in earlier and any(r in short for r in rules.get(i, ()))}
 
 
 def _reused(session: Session, row: t.Attempt, version: t.GuidelineVersion) -> set[str]:
