@@ -60,13 +60,13 @@ def test_agreement_alpha_and_kappa_are_distinct_statistics_shown_to_three_decima
         ]
         assert expected.loc[who, "agreement_kappa"] == pytest.approx(np.mean(pairs))
     at = ws.page("annotators.py", ws.lead).run()
-    element = next(e for e in at.dataframe if e.value.index.name == "annotator_id")
+    gold, element = [e for e in at.dataframe if e.value.index.name == "annotator_id"]
     scores = element.value
     assert scores["agreement_alpha"].tolist() == expected["agreement_alpha"].round(3).tolist()
     assert scores["agreement_kappa"].tolist() == expected["agreement_kappa"].round(3).tolist()
     assert (scores["agreement_alpha"] != scores["agreement_kappa"]).any()
+    assert json.loads(gold.proto.columns)["failed_rules"]["width"] == 140  # wraps: each failed rule whole
     config = json.loads(element.proto.columns)
-    assert config["failed_rules"]["width"] == 200  # wraps: every failed rule reads whole
     assert config["agreement_alpha"]["label"] == "alpha"
     assert (
         "Krippendorff" in config["agreement_alpha"]["help"] and "Cohen" in config["agreement_kappa"]["help"]

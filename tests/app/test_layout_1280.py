@@ -94,11 +94,21 @@ def test_the_annotators_page_pins_the_name_and_wraps_what_is_long(ws):
     assert not at.exception
     (scores,) = [d for d in at.dataframe if "failed_rules" in d.value.columns]
     config = _config(scores)
-    assert config["_index"]["pinned"] is True and config["failed_rules"]["width"] == 200
-    assert "rule_decisions" not in scores.proto.column_order  # a long list: the drill-down has it per rule
-    (per_rule,) = [d for d in at.dataframe if list(d.value.columns) == ["rule", "decision", "interval"]]
-    assert [_config(per_rule)[c]["width"] for c in ("rule", "decision", "interval")] == [120, 110, 110]
+    assert config["_index"]["pinned"] is True and config["_index"]["width"] == 180
+    assert config["failed_rules"]["width"] == 140 and config["decision"]["width"] == 100
+    assert "rule_decisions" not in scores.value.columns  # a long list: the drill-down has it per rule
+    # agreement with the others and the outlier check in a table of their own
+    assert "agreement_alpha" not in scores.value.columns
+    (agreement,) = [d for d in at.dataframe if "agreement_alpha" in d.value.columns]
+    assert list(agreement.value.columns) == ["agreement_alpha", "agreement_kappa", "robust_z", "outlier"]
+    assert _config(agreement)["_index"]["label"] == "annotator"
+    (per_rule,) = [
+        d for d in at.dataframe if list(d.value.columns) == ["rule", "title", "decision", "interval"]
+    ]
+    widths = [_config(per_rule)[c]["width"] for c in ("rule", "title", "decision", "interval")]
+    assert widths == [120, 300, 110, 110]
     (answers,) = [d for d in at.dataframe if "text" in d.value.columns]
     widths = {c: _config(answers)[c]["width"] for c in ("rules", "answer", "gold", "text")}
     assert widths == {"rules": 80, "answer": 140, "gold": 140, "text": 260}
+    assert _config(answers)["_index"]["label"] == "item"
     assert answers.proto.row_height >= 66  # the demo's item texts wrap

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 import streamlit as st
 
@@ -11,19 +13,30 @@ from calibration.app.widgets.grid import wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
 from calibration.reports.analysis import annotator_answers, annotator_table, rule_decision_rows
 from calibration.rounds import service
+from calibration.wording import counted
 
-# Columns of the scores table; each rule's decision and interval (rule_decisions, a long list) reads
-# whole in the drill-down's per-rule table instead.
-SCORE_COLUMNS = (
+# The scores come in two tables that each fit the main column of a 1280 px window (about 820 px):
+# against gold (a calibration round), then agreement with the others and the outlier check. Each
+# rule's decision and interval (rule_decisions, a long list) reads whole in the drill-down's per-rule
+# table instead.
+GOLD_COLUMNS = (
     "answers", "gold_items", "accuracy", "kappa_vs_gold", "passed", "failed_rules", "decision",
-    "reused_items", "agreement_alpha", "agreement_kappa", "robust_z", "outlier",
+    "reused_items",
 )  # fmt: skip
+AGREEMENT_COLUMNS = ("agreement_alpha", "agreement_kappa", "robust_z", "outlier")
 # Widths in pixels of the columns whose long texts wrap (tests/app/test_layout_1280.py pins them);
 # the drill-down's columns up to the item text fit the main column of a 1280 px window (about 820 px).
-FAILED_RULES_WIDTH = 200
+NAME_WIDTH = 180
+FAILED_RULES_WIDTH = 140
+DECISION_WIDTH = 100
 TEXT_WIDTH = 260
 ANSWER_WIDTH = 140
 RULES_WIDTH = 80
+RULE_TITLE_WIDTH = 300
+COMMENT_WIDTH = 320
+# the answer details the quiz may ask for, in a second drill-down table beside the item id
+DETAIL_COLUMNS = ("confidence", "cited_rule", "unclear", "comment", "seconds")
+EMPTY = "–"  # an empty cell (no value given), rather than "None"
 SHOWN_ROWS = 5  # the drill-down shows this many (tall) rows at once, and scrolls
 
 
@@ -39,6 +52,16 @@ def _answers_row_height(answers: pd.DataFrame) -> int | None:
         )
         if column in answers.columns
     ]
+    return max((h for h in heights if h is not None), default=None)
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
+
+
+def _row_height(*columns: tuple[Iterable[object], int]) -> int | None:
+    """The row height that shows every text of each (texts, width) column whole."""
+    heights = [wrapped_row_height([str(v) for v in texts], width) for texts, width in columns]
     return max((h for h in heights if h is not None), default=None)
 
 
@@ -77,46 +100,74 @@ else:
                 ", ".join(map(str, r)) if isinstance(r, list | tuple) else "" for r in shown["failed_rules"]
             ]
         number = st.column_config.NumberColumn
+        names = [str(n) for n in shown.index]
+        annotator = st.column_config.TextColumn("annotator", pinned=True, width=NAME_WIDTH)
+        if "accuracy" in shown.columns:
+            st.markdown("**Against gold**")
+            if "decision" in shown.columns:
+                shown["decision"] = [EMPTY if _empty(d) else str(d) for d in shown["decision"]]
+            st.dataframe(
+                shown[[c for c in GOLD_COLUMNS if c in shown.columns]],
+                key="annot_scores",
+                width="stretch",
+                row_height=_row_height(
+                    (names, NAME_WIDTH),
+                    (shown.get("failed_rules", []), FAILED_RULES_WIDTH),
+                    (shown.get("decision", []), DECISION_WIDTH),
+                ),
+                column_config={
+                    "_index": annotator,
+                    "answers": number("answers", width=64),
+                    "gold_items": number("gold", help="Answered items that have gold", width=48),
+                    "accuracy": number("accuracy", help="Share of gold items answered like gold", width=70),
+                    "kappa_vs_gold": number("kappa", help="Cohen's kappa with the gold answers", width=52),
+                    "passed": st.column_config.CheckboxColumn("passed", width=56),
+                    "failed_rules": st.column_config.TextColumn("failed rules", width=FAILED_RULES_WIDTH),
+                    "decision": st.column_config.TextColumn(
+                        "decision",
+                        help="pass or fail when every rule is decided with the policy's confidence "
+                        "(a rule decided fail fails); undecided: too few items on some rule to tell",
+                        width=DECISION_WIDTH,
+                    ),
+                    "reused_items": number(
+                        "reused",
+                        help="Answers on quiz items seen in an earlier attempt (their gold answer was "
+                        "shown): scored like the others, so a pass that rests on them is weaker evidence",
+                        width=60,
+                    ),
+                },
+            )
+        st.markdown("**Agreement with the others**")
         st.dataframe(
-            shown,
-            key="annot_scores",
+            shown[
+                [c for c in AGREEMENT_COLUMNS if c in shown.columns]
+                if "accuracy" in shown.columns
+                else ["answers", *(c for c in AGREEMENT_COLUMNS if c in shown.columns)]
+            ],
+            key="annot_agreement",
             width="stretch",
-            column_order=[c for c in SCORE_COLUMNS if c in shown.columns],
-            row_height=wrapped_row_height(shown.get("failed_rules", []), FAILED_RULES_WIDTH),
+            row_height=_row_height((names, NAME_WIDTH)),
             column_config={
-                "_index": st.column_config.TextColumn("annotator", pinned=True),
-                "answers": number("answers"),
-                "gold_items": number("gold", help="Answered items that have gold"),
-                "accuracy": number("accuracy", help="Share of gold items answered like gold"),
-                "kappa_vs_gold": number(
-                    "kappa gold", help="Cohen's kappa with the gold answers", width="small"
-                ),
-                "passed": st.column_config.CheckboxColumn("passed"),
-                "failed_rules": st.column_config.TextColumn("failed rules", width=FAILED_RULES_WIDTH),
-                "decision": st.column_config.TextColumn(
-                    "decision",
-                    help="pass or fail when every rule is decided with the policy's confidence "
-                    "(a rule decided fail fails); undecided: too few items on some rule to tell",
-                ),
-                "reused_items": number(
-                    "reused",
-                    help="Answers on quiz items seen in an earlier attempt (their gold answer was shown): "
-                    "scored like the others, so a pass that rests on them is weaker evidence",
-                    width="small",
-                ),
+                "_index": annotator,
+                "answers": number("answers", width=64),
                 "agreement_alpha": number(
                     "alpha",
                     format="%.3f",
                     help="Agreement with the others: Krippendorff's alpha over the pairs this annotator is in",
-                    width="small",
+                    width=90,
                 ),
                 "agreement_kappa": number(
                     "kappa",
                     format="%.3f",
                     help="Agreement with the others: Cohen's kappa with each other annotator, averaged",
-                    width="small",
+                    width=90,
                 ),
-                "robust_z": number("robust z", format="%.1f", width="small"),
+                "robust_z": number(
+                    "robust z", format="%.1f", help=f"Robust z-score of the {basis}", width=90
+                ),
+                "outlier": st.column_config.CheckboxColumn(
+                    "outlier", help="robust z of -3 or lower: far below the others", width=70
+                ),
             },
         )
         if reused:
@@ -148,12 +199,17 @@ else:
             decided = table["rule_decisions"].get(who) if "rule_decisions" in table.columns else None
             if isinstance(decided, list | tuple) and decided:
                 st.markdown("**Per rule**")
+                titles = {rule.id: rule.title for rule in analysis.guideline.rules}
+                per_rule = rule_decision_rows(decided)
+                per_rule.insert(1, "title", [titles.get(r, "") for r in per_rule["rule"]])
                 st.dataframe(
-                    rule_decision_rows(decided),
+                    per_rule,
                     key="annot_rule_decisions",
                     hide_index=True,
+                    row_height=wrapped_row_height(per_rule["title"], RULE_TITLE_WIDTH),
                     column_config={
                         "rule": st.column_config.TextColumn("rule", width=120),
+                        "title": st.column_config.TextColumn("title", width=RULE_TITLE_WIDTH),
                         "decision": st.column_config.TextColumn(
                             "decision",
                             help="pass or fail once the answers show it with the policy's confidence; "
@@ -166,20 +222,25 @@ else:
                     },
                 )
             wrong = int((answers["correct"] == False).sum()) if "correct" in answers else 0  # noqa: E712
-            st.caption(f"{len(answers)} answers; {wrong} differ from gold.")
+            st.caption(
+                f"{counted(len(answers), 'answer')}; {wrong} {'differs' if wrong == 1 else 'differ'} from gold."
+            )
             only_wrong = st.toggle("Only answers that differ from gold", key="annot_only_wrong")
             if only_wrong and "correct" in answers:
                 answers = answers[answers["correct"] == False]  # noqa: E712
+            details = [c for c in DETAIL_COLUMNS if c in answers.columns]
+            main = answers.drop(columns=details)
             st.dataframe(
-                answers,
+                main,
                 key="annot_answers",
                 width="stretch",
-                column_order=[c for c in FIRST_ANSWER_COLUMNS if c in answers.columns]
-                + [c for c in answers.columns if c not in FIRST_ANSWER_COLUMNS],
+                column_order=[c for c in FIRST_ANSWER_COLUMNS if c in main.columns]
+                + [c for c in main.columns if c not in FIRST_ANSWER_COLUMNS],
                 # long answers, gold answers and item texts wrap in their cells (read whole at 1280 px)
-                row_height=(row_height := _answers_row_height(answers)),
-                height="auto" if row_height is None else 38 + min(len(answers), SHOWN_ROWS) * row_height,
+                row_height=(row_height := _answers_row_height(main)),
+                height="auto" if row_height is None else 38 + min(len(main), SHOWN_ROWS) * row_height,
                 column_config={
+                    "_index": st.column_config.TextColumn("item", width=70),
                     "rules": st.column_config.TextColumn("rules", width=RULES_WIDTH),
                     "answer": st.column_config.TextColumn("answer", width=ANSWER_WIDTH),
                     "gold": st.column_config.TextColumn("gold", width=ANSWER_WIDTH),
@@ -192,6 +253,34 @@ else:
                     ),
                 },
             )
+            if details and not answers[details].isna().all().all():
+                st.markdown("**What the annotator added to the answers**")
+                extra = answers[details].astype(object)
+                for column in ("confidence", "cited_rule", "comment"):
+                    if column in extra.columns:
+                        extra[column] = [EMPTY if _empty(v) else str(v) for v in extra[column]]
+                st.dataframe(
+                    extra,
+                    key="annot_answer_details",
+                    width="stretch",
+                    row_height=wrapped_row_height([str(c) for c in extra.get("comment", [])], COMMENT_WIDTH),
+                    column_config={
+                        "_index": st.column_config.TextColumn("item", width=70),
+                        "confidence": st.column_config.TextColumn(
+                            "confidence", help="How sure the annotator said they were", width=90
+                        ),
+                        "cited_rule": st.column_config.TextColumn(
+                            "cited rule", help="The rule the annotator said decided the answer", width=90
+                        ),
+                        "unclear": st.column_config.CheckboxColumn(
+                            "unclear", help="The annotator marked the guideline unclear here", width=70
+                        ),
+                        "comment": st.column_config.TextColumn("comment", width=COMMENT_WIDTH),
+                        "seconds": st.column_config.NumberColumn(
+                            "seconds", help="Time spent on the item", format="%.1f", width=70
+                        ),
+                    },
+                )
 
 st.subheader("Certifications per guideline version")
 from calibration.rounds import service  # noqa: E402
