@@ -144,7 +144,10 @@ def test_failing_shows_rules_to_reread_and_a_targeted_retake(app_engine, app_lea
         open_quiz(app_annotator, round_), app_engine, round_, app_annotator, guideline, wrong_rule="R-NEG"
     )
     at.run()
-    assert at.error[0].value.startswith("Not passed yet. Reread the rules marked below")
+    assert at.error[0].value == (
+        "Not passed yet: a retake on the rules to reread is waiting. Reread the rules marked below."
+    )
+    assert not any("Not passed yet" in i.value for i in at.info)  # one banner, not two in a row
     table = at.dataframe[0].value
     assert table.set_index("rule")["reread"].to_dict() == {"R-POS": False, "R-NEG": True}
     assert any("[R\\-NEG · Complaints are negative](guideline?version=" in m.value for m in at.markdown)
@@ -153,7 +156,7 @@ def test_failing_shows_rules_to_reread_and_a_targeted_retake(app_engine, app_lea
     assert not at.exception
     retake = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
     assert retake.number == 2 and retake.target_rules == ("R-NEG",)
-    assert at.info[0].value == "Retake: the items exercise the rules R-NEG."
+    assert at.info[0].value == "Retake: the items exercise the rule R-NEG."
 
 
 def test_at_end_feedback_waits_for_the_end(app_engine, app_lead, app_annotator):

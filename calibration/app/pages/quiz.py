@@ -139,7 +139,7 @@ def _show_results(attempt_id: int, attempts: list) -> None:
     latest = attempts[-1] if attempts else None
     in_progress = latest is not None and not latest.finished
     retake = service.retake_status(engine, round_.id, user)  # the same sentence as on Home
-    if retake is not None:
+    if retake is not None and result.score is None:  # else the result's one banner says it
         st.info(retake.message, icon=":material/replay:" if retake.available else ":material/lock:")
     if in_progress and st.button(
         "Back to the quiz", type="primary", key="quiz_resume", icon=":material/arrow_forward:"
@@ -162,7 +162,7 @@ def _show_results(attempt_id: int, attempts: list) -> None:
     if result.score is None:
         st.success("All items answered. Thank you: your answers are saved.", icon=":material/task_alt:")
         return
-    show_result(guideline, result)
+    show_result(guideline, result, None if retake is None else retake.message)
     show_review(guideline, _quiz_items(result.attempt.id), result.attempt)
 
 
@@ -182,7 +182,9 @@ if attempt.finished:
 
 if attempt.target_rules:
     st.info(
-        "Retake: the items exercise the rules " + ", ".join(attempt.target_rules) + ".",
+        f"Retake: the items exercise the {'rule' if len(attempt.target_rules) == 1 else 'rules'} "
+        + ", ".join(attempt.target_rules)
+        + ".",
         icon=":material/replay:",
     )
 

@@ -365,14 +365,20 @@ def _result_columns(guideline: Any) -> dict[str, Any]:
     }
 
 
-def show_result(guideline: Any, result: Any) -> None:
-    """The end of a calibration quiz: score, kappa against gold, pass or fail, and rules to reread."""
+def show_result(guideline: Any, result: Any, retake: str | None = None) -> None:
+    """The end of a calibration quiz: score, kappa against gold, pass or fail, and rules to reread.
+
+    `retake`: the sentence about the due retake (`service.retake_status`, as Home shows it), said in
+    the one banner of a result that did not pass rather than in a second one.
+    """
     score = result.score or {}
     if result.passed:
         st.success(f"Passed. You are certified on {guideline.ref}.", icon=":material/workspace_premium:")
     else:
         st.error(
-            "Not passed yet. Reread the rules marked below.",
+            f"{retake} Reread the rules marked below."
+            if retake
+            else "Not passed yet. Reread the rules marked below.",
             icon=":material/school:",
         )
     c1, c2, c3 = st.columns(3)
