@@ -215,3 +215,23 @@ def test_one_item_is_counted_in_the_singular():
     assert _estimate(None, None, 1) == "– (1 item)"
     assert _estimate(0.5, (0.25, 0.75), 1) == "0.50 (0.25 to 0.75), 1 item"
     assert _estimate(0.5, None, 2) == "0.50, 2 items"
+
+
+def test_home_gives_an_adaptive_pilot_no_fixed_number_of_items(app_engine: Any, app_lead: Any) -> None:
+    """Items come one at a time: Home says how many were answered and the most there can be, never
+    "0 of 1 answered" (the one item drawn so far)."""
+    _publish(app_engine, app_lead)
+    ann = service.create_user(app_engine, "Ann", role="annotator", actor=app_lead)
+    round_ = service.create_pilot_round(
+        app_engine, "Adaptive H", "pil@1.0.0", actor=app_lead, annotators=["Ann"], adaptive=True
+    )
+    total = len(round_.settings["items"])
+    home = new_app(ann).run()
+    assert not home.exception, home.exception
+    (bar,) = home.get("progress")
+    assert bar.proto.text == f"0 answered, of at most {total} items · not started"
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, ann)
+    service.record_answer(app_engine, attempt.id, attempt.next_item, "POS", actor=ann)
+    home = new_app(ann).run()
+    (bar,) = home.get("progress")
+    assert bar.proto.text == f"1 answered, of at most {total} items · in progress"

@@ -141,7 +141,9 @@ def test_results_stay_and_feedback_survives_a_reload(tmp_path: Path) -> None:
             expect(page.get_by_text("Item 1 of 2")).to_be_visible(timeout=TIMEOUT)
             wait_idle(page)
             _answer_label_quiz(page, engine, label_round.id, ann, labels, right=False)
-            expect(page.get_by_text("Not passed yet: a retake on the rules to reread is waiting. Reread")).to_be_visible(timeout=TIMEOUT)
+            expect(
+                page.get_by_text("Not passed yet: a retake on the rules to reread is waiting. Reread")
+            ).to_be_visible(timeout=TIMEOUT)
             failed = service.my_attempts(engine, label_round.id, actor=ann)[0]
 
             step = "leave, then return to the failed result from Home"
@@ -150,7 +152,9 @@ def test_results_stay_and_feedback_survives_a_reload(tmp_path: Path) -> None:
             wait_idle(page)
             page.get_by_role("button", name="Attempt 1 · not passed").click()
             expect(page.get_by_role("heading", name="Your answers")).to_be_visible(timeout=TIMEOUT)
-            expect(page.get_by_text("Not passed yet: a retake on the rules to reread is waiting. Reread")).to_be_visible(timeout=TIMEOUT)
+            expect(
+                page.get_by_text("Not passed yet: a retake on the rules to reread is waiting. Reread")
+            ).to_be_visible(timeout=TIMEOUT)
             wait_idle(page)
             expect(page).to_have_url(re.compile(rf"[?&]attempt={failed.id}\b"))
             for item_id in failed.items:  # the review: each answer with its gold answer and why

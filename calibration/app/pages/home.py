@@ -29,10 +29,16 @@ if user.role == "annotator" or mine:
                 st.markdown(
                     f"**{state.escape_markdown(round_.name)}** · {round_.kind} round · `{round_.guideline_ref}`"
                 )
-                done = progress.answered / progress.total if progress.total else 0.0
-                st.progress(
-                    done, text=f"{progress.answered} of {progress.total} answered · {STATUS[progress.status]}"
-                )
+                total = progress.total
+                count = f"{progress.answered} of {total} answered"
+                if round_.kind == "pilot" and round_.settings.get("policy") == "adaptive":
+                    # items come one at a time, as the pilot needs them: only the most is known
+                    total = len(round_.settings.get("items") or ()) or total
+                    count = f"{progress.answered} answered, of at most {total} items"
+                done = min(progress.answered / total, 1.0) if total else 0.0
+                if progress.status == "finished":
+                    done = 1.0
+                st.progress(done, text=f"{count} · {STATUS[progress.status]}")
                 if progress.passed is True:
                     st.caption(":green[Passed: certified on this guideline version.]")
                 elif progress.passed is False:
