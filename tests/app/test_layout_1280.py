@@ -112,3 +112,17 @@ def test_the_annotators_page_pins_the_name_and_wraps_what_is_long(ws):
     assert widths == {"rules": 80, "answer": 140, "gold": 140, "text": 260}
     assert _config(answers)["_index"]["label"] == "item"
     assert answers.proto.row_height >= 66  # the demo's item texts wrap
+
+
+def test_the_rounds_progress_table_gives_each_column_its_width(ws):
+    """The tester saw "passed" cut to "not pas": every column has a width for its longest value."""
+    at = new_app(ws.lead, query={"round": str(ws.round.id)}).run()
+    at.switch_page(page("rounds.py")).run()
+    assert not at.exception
+    (progress,) = [d for d in at.dataframe if "last activity" in d.value.columns]
+    config = _config(progress)
+    widths = {c: config[c]["width"] for c in progress.value.columns}
+    assert widths["passed"] == 90 and widths["annotator"] == 180
+    assert sum(widths.values()) <= 800  # the main column of a 1280 px window is about 820 px
+    (per_rule,) = [d for d in at.dataframe if d.value.index.name == "annotator_id"]
+    assert _config(per_rule)["_index"]["label"] == "annotator"

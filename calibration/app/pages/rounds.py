@@ -8,12 +8,17 @@ import streamlit as st
 from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.choice import pick_one
+from calibration.app.widgets.grid import wrapped_row_height
 from calibration.app.widgets.import_upload import import_section
 from calibration.app.widgets.quiz_preview import preview_quiz
 from calibration.app.widgets.round_manager import manage_demo, manage_round, show_notice
 from calibration.errors import CalibrationError
 from calibration.rounds import service
+from calibration.wording import as_sentence
 
+# the progress table's widths in pixels (tests/e2e/test_layout_1280_browser.py measures the cells)
+PROGRESS_NAME_WIDTH = 180
+PASSED_WIDTH = 90
 STUCK_AFTER = dt.timedelta(minutes=15)  # an annotator in progress idle this long is shown as stuck
 
 user = state.require_role("lead")
@@ -262,19 +267,29 @@ def live_progress(round_id: int) -> None:
     c3.metric("In progress", int((table["status"] == "in progress").sum()))
     c4.metric("Stuck (idle > 15 min)", int((table["status"] == "stuck").sum()))
     for warning in status.warnings:  # retakes reuse items: the lead may add fresh ones
-        st.info(state.escape_markdown(warning), icon=":material/inventory_2:")
+        st.info(state.escape_markdown(as_sentence(warning)), icon=":material/inventory_2:")
     if table.empty:
         st.caption("Nobody has joined yet.")
         return
+    # each column wide enough for its longest value, a long name wrapping: whole at 1280 px (about 820 px)
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
+        row_height=wrapped_row_height(table["annotator"], PROGRESS_NAME_WIDTH),
         column_config={
+            "annotator": st.column_config.TextColumn("annotator", width=PROGRESS_NAME_WIDTH),
+            "status": st.column_config.TextColumn("status", width=90),
+            "answered": st.column_config.NumberColumn("answered", width=76),
+            "total": st.column_config.NumberColumn("total", width=48),
             "progress": st.column_config.ProgressColumn(
-                "progress", min_value=0.0, max_value=1.0, format="percent"
+                "progress", min_value=0.0, max_value=1.0, format="percent", width=100
             ),
-            "last activity": st.column_config.DatetimeColumn("last activity", format="YYYY-MM-DD HH:mm"),
+            "attempts": st.column_config.NumberColumn("attempts", width=72),
+            "last activity": st.column_config.DatetimeColumn(
+                "last activity", format="YYYY-MM-DD HH:mm", width=135
+            ),
+            "passed": st.column_config.TextColumn("passed", width=PASSED_WIDTH),
         },
     )
 
@@ -295,7 +310,8 @@ if loaded is not None:
         matrix,
         width="stretch",
         column_config={
-            str(c): st.column_config.NumberColumn(str(c), format="percent") for c in matrix.columns
+            "_index": st.column_config.TextColumn("annotator"),
+            **{str(c): st.column_config.NumberColumn(str(c), format="percent") for c in matrix.columns},
         },
     )
     if st.button("Open the agreement dashboard", key="rounds_dashboard", icon=":material/insights:"):
