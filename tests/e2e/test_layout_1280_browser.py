@@ -34,7 +34,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT = 30_000
 GUIDELINE = "contract-clauses@1.1.0"  # rule titles up to 44 characters
 # the Annotators page's column widths (pinned by tests/app/test_layout_1280.py: importing a page runs it)
-FAILED_RULES_WIDTH, RULES_WIDTH, ANSWER_WIDTH, TEXT_WIDTH = 200, 80, 140, 260
+FAILED_RULES_WIDTH, RULES_WIDTH, ANSWER_WIDTH, TEXT_WIDTH = 140, 80, 140, 260
+NAME_WIDTH, DECISION_WIDTH, RULE_TITLE_WIDTH, COMMENT_WIDTH = 180, 100, 300, 320
+# the Rounds page's progress table (calibration/app/pages/rounds.py)
+PROGRESS_NAME_WIDTH, PASSED_WIDTH = 180, 90
+
+# Whether a grid's columns fit its box: the tester saw tables 1197 px wide in an 818 px box, the
+# last columns reachable only by scrolling sideways.
+_OVERFLOW = """(grid) => {
+  const scroller = grid.querySelector('.dvn-scroller');
+  const table = grid.querySelector('table[role=grid]');
+  return {content: scroller.scrollWidth, box: scroller.clientWidth,
+          headers: [...table.querySelectorAll('th')].map(t => t.textContent.trim())};
+}"""
 
 # For each visible cell of the column named `header` in the grid `grid`: the lines its text takes
 # when wrapped at the column's inner width (`width` minus the grid's 8 px padding each side), measured
@@ -83,6 +95,13 @@ def _cut(page: Any, grid: Any, header: str, width: int) -> dict[str, Any]:
     return result
 
 
+def _fits(page: Any, grid: Any) -> dict[str, Any]:
+    """The grid's content width within its box: no column hidden until scrolled sideways."""
+    result = page.evaluate(_OVERFLOW, grid.element_handle())
+    assert result["content"] <= result["box"] + 1, result
+    return result
+
+
 def _store(tmp_path: Path) -> tuple[str, Any, Any]:
     from calibration.rounds import service
     from calibration.rounds.demo_workspace import load_demo_workspace
@@ -90,7 +109,12 @@ def _store(tmp_path: Path) -> tuple[str, Any, Any]:
     url, engine, lead = lead_store(tmp_path / "layout.db")
     load_demo_workspace(engine, actor=lead)
     ria = service.create_user(
-        engine, "Ria Annotator", role="annotator", email="ria@example.org", password=LEAD_PASSWORD, actor=lead
+        engine,
+        "Bartholomew Fitzgerald-Vandermeulen",
+        role="annotator",
+        email="ria@example.org",
+        password=LEAD_PASSWORD,
+        actor=lead,
     )
     round_ = service.create_calibration_round(
         engine, "Contracts quiz", GUIDELINE, actor=lead, annotators=[ria.name]
@@ -101,7 +125,14 @@ def _store(tmp_path: Path) -> tuple[str, Any, Any]:
     for k, item_id in enumerate(attempt.items):  # every third answer wrong: some rules fail
         gold = items[item_id].answer
         wrong = next(c for c in labels if c != gold)
-        service.record_answer(engine, attempt.id, item_id, wrong if k % 3 == 0 else gold, actor=ria)
+        extras: dict[str, Any] = (
+            {"confidence": 2, "cited_rule": "R-CONF", "comment": "The clause could be read either way here"}
+            if k % 3 == 0
+            else {}
+        )
+        service.record_answer(
+            engine, attempt.id, item_id, wrong if k % 3 == 0 else gold, actor=ria, seconds=4.2, **extras
+        )
     service.finish_attempt(engine, attempt.id, actor=ria)
     return url, engine, round_
 
@@ -122,7 +153,7 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Pat
                 page.get_by_label("Email or name").fill("ria@example.org")
                 page.get_by_label("Password", exact=True).fill(LEAD_PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
-                expect(page.get_by_role("heading", name="Hello, Ria Annotator")).to_be_visible(
+                expect(page.get_by_role("heading", name=re.compile("^Hello, Bartholomew"))).to_be_visible(
                     timeout=TIMEOUT
                 )
                 wait_idle(page)
@@ -154,14 +185,29 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Pat
                 wait_idle(page)
                 scores = _grid(page, "failed rules")
                 scores.scroll_into_view_if_needed()
-                failed = _cut(page, scores, "failed rules", FAILED_RULES_WIDTH)
-                assert failed["cut"] == [], failed
+                assert "reused" in _fits(page, scores)["headers"]
+                for header, width in (
+                    ("annotator", NAME_WIDTH),
+                    ("failed rules", FAILED_RULES_WIDTH),
+                    ("decision", DECISION_WIDTH),
+                ):
+                    result = _cut(page, scores, header, width)
+                    assert result["cut"] == [], (header, result)
+                agreement = _grid(page, "robust z")
+                assert "outlier" in _fits(page, agreement)["headers"]
                 per_rule = _grid(page, "interval")
                 per_rule.scroll_into_view_if_needed()
-                for header, width in (("rule", 120), ("decision", 110), ("interval", 110)):
+                _fits(page, per_rule)
+                for header, width in (
+                    ("rule", 120),
+                    ("title", RULE_TITLE_WIDTH),
+                    ("decision", 110),
+                    ("interval", 110),
+                ):
                     assert _cut(page, per_rule, header, width)["cut"] == [], header
                 answers = _grid(page, "seen")
                 answers.scroll_into_view_if_needed()
+                _fits(page, answers)
                 for header, width in (
                     ("rules", RULES_WIDTH),
                     ("answer", ANSWER_WIDTH),
@@ -169,6 +215,23 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Pat
                     ("text", TEXT_WIDTH),
                 ):
                     result = _cut(page, answers, header, width)
+                    assert result["cut"] == [], (header, result)
+                details = _grid(page, "cited rule")
+                details.scroll_into_view_if_needed()
+                assert "seconds" in _fits(page, details)["headers"]
+                result = _cut(page, details, "comment", COMMENT_WIDTH)
+                assert result["cut"] == [], result
+                expect(details.locator("td", has_text="None")).to_have_count(0)
+
+                step = "the lead's Rounds page: progress"
+                page.goto(f"{url}/rounds", wait_until="domcontentloaded")
+                expect(page.get_by_text("Progress", exact=False).first).to_be_visible(timeout=TIMEOUT)
+                wait_idle(page)
+                progress = _grid(page, "last activity")
+                progress.scroll_into_view_if_needed()
+                _fits(page, progress)
+                for header, width in (("annotator", PROGRESS_NAME_WIDTH), ("passed", PASSED_WIDTH)):
+                    result = _cut(page, progress, header, width)
                     assert result["cut"] == [], (header, result)
             except Exception as error:
                 _shot(page, "layout-annotators-failure.png")
