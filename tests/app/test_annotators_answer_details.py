@@ -45,3 +45,19 @@ def test_the_drill_down_splits_the_answer_details_into_a_labelled_table(app_engi
     config = json.loads(details.proto.columns)
     assert config["cited_rule"]["label"] == "cited rule" and config["_index"]["label"] == "item"
     assert "1 differs from gold." in texts(at) and "2 answers" in texts(at)
+
+
+def test_a_statistic_that_cannot_be_computed_reads_a_dash(app_engine, app_lead, app_annotator):
+    """Alone in the round, the annotator has no agreement with others: "–", never "None"."""
+    _round(app_engine, app_lead, app_annotator)
+    at = new_app(app_lead)
+    at.switch_page(page("annotators.py")).run()
+    assert not at.exception, at.exception
+    (agreement,) = [d.value for d in at.dataframe if "agreement_alpha" in d.value.columns]
+    assert agreement.loc[app_annotator.name, ["agreement_alpha", "agreement_kappa", "robust_z"]].tolist() == [
+        "–",
+        "–",
+        "–",
+    ]
+    (gold,) = [d.value for d in at.dataframe if "accuracy" in d.value.columns]
+    assert gold.loc[app_annotator.name, "accuracy"] == "0.50"

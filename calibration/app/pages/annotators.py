@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -37,6 +38,13 @@ COMMENT_WIDTH = 320
 # the answer details the quiz may ask for, in a second drill-down table beside the item id
 DETAIL_COLUMNS = ("confidence", "cited_rule", "unclear", "comment", "seconds")
 EMPTY = "–"  # an empty cell (no value given), rather than "None"
+# statistics of the scores tables and their decimals; per-annotator alpha and mean pairwise kappa are
+# different statistics that nearly coincide when every annotator answers every item with similar label
+# frequencies: three decimals tell them apart
+STATISTIC_DIGITS = {
+    "gold_items": 0, "accuracy": 2, "kappa_vs_gold": 2,
+    "agreement_alpha": 3, "agreement_kappa": 3, "robust_z": 1,
+}  # fmt: skip
 SHOWN_ROWS = 5  # the drill-down shows this many (tall) rows at once, and scrolls
 
 
@@ -53,6 +61,11 @@ def _answers_row_height(answers: pd.DataFrame) -> int | None:
         if column in answers.columns
     ]
     return max((h for h in heights if h is not None), default=None)
+
+
+def _as_text(values: pd.Series, digits: int) -> list[str]:
+    """Numbers with `digits` decimals, "–" for a missing one (the grid would show "None")."""
+    return [EMPTY if _empty(v) else f"{float(v):.{digits}f}" for v in values]
 
 
 def _empty(value: object) -> bool:
@@ -91,15 +104,19 @@ else:
             "(median and median absolute deviation, Iglewicz & Hoaglin 1993) of -3 or lower."
         )
         shown = format_statistics(table)
-        # per-annotator alpha and mean pairwise kappa are different statistics that nearly coincide when
-        # every annotator answers every item with similar label frequencies: three decimals tell them apart
-        for column in ("agreement_alpha", "agreement_kappa"):
-            shown[column] = table[column].astype(float).round(3)
+        # statistics as text: a missing one (one annotator has no agreement with others) reads "–"
+        for column, digits in STATISTIC_DIGITS.items():
+            if column in shown.columns:
+                shown[column] = _as_text(table[column], digits)
         if "failed_rules" in shown.columns:  # text that wraps: every failed rule reads in its cell
             shown["failed_rules"] = [
                 ", ".join(map(str, r)) if isinstance(r, list | tuple) else "" for r in shown["failed_rules"]
             ]
         number = st.column_config.NumberColumn
+
+        def statistic(label: str, **config: Any) -> Any:
+            return st.column_config.TextColumn(label, alignment="right", **config)
+
         names = [str(n) for n in shown.index]
         annotator = st.column_config.TextColumn("annotator", pinned=True, width=NAME_WIDTH)
         if "accuracy" in shown.columns:
@@ -118,9 +135,11 @@ else:
                 column_config={
                     "_index": annotator,
                     "answers": number("answers", width=64),
-                    "gold_items": number("gold", help="Answered items that have gold", width=48),
-                    "accuracy": number("accuracy", help="Share of gold items answered like gold", width=70),
-                    "kappa_vs_gold": number("kappa", help="Cohen's kappa with the gold answers", width=52),
+                    "gold_items": statistic("gold", help="Answered items that have gold", width=48),
+                    "accuracy": statistic(
+                        "accuracy", help="Share of gold items answered like gold", width=70
+                    ),
+                    "kappa_vs_gold": statistic("kappa", help="Cohen's kappa with the gold answers", width=52),
                     "passed": st.column_config.CheckboxColumn("passed", width=56),
                     "failed_rules": st.column_config.TextColumn("failed rules", width=FAILED_RULES_WIDTH),
                     "decision": st.column_config.TextColumn(
@@ -150,21 +169,17 @@ else:
             column_config={
                 "_index": annotator,
                 "answers": number("answers", width=64),
-                "agreement_alpha": number(
+                "agreement_alpha": statistic(
                     "alpha",
-                    format="%.3f",
                     help="Agreement with the others: Krippendorff's alpha over the pairs this annotator is in",
                     width=90,
                 ),
-                "agreement_kappa": number(
+                "agreement_kappa": statistic(
                     "kappa",
-                    format="%.3f",
                     help="Agreement with the others: Cohen's kappa with each other annotator, averaged",
                     width=90,
                 ),
-                "robust_z": number(
-                    "robust z", format="%.1f", help=f"Robust z-score of the {basis}", width=90
-                ),
+                "robust_z": statistic("robust z", help=f"Robust z-score of the {basis}", width=90),
                 "outlier": st.column_config.CheckboxColumn(
                     "outlier", help="robust z of -3 or lower: far below the others", width=70
                 ),
