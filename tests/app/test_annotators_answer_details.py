@@ -41,7 +41,7 @@ def test_the_drill_down_splits_the_answer_details_into_a_labelled_table(app_engi
     )
     # a blank reads "–", never "None"
     assert frame.loc[second, "cited_rule"] == "–" and frame.loc[second, "comment"] == "–"
-    assert frame.loc[second, "confidence"] == "–"
+    assert frame.loc[second, "confidence"] == "–" and frame.loc[first, "confidence"] == "4"
     config = json.loads(details.proto.columns)
     assert config["cited_rule"]["label"] == "cited rule" and config["_index"]["label"] == "item"
     assert "1 differs from gold." in texts(at) and "2 answers" in texts(at)

@@ -68,6 +68,16 @@ def _as_text(values: pd.Series, digits: int) -> list[str]:
     return [EMPTY if _empty(v) else f"{float(v):.{digits}f}" for v in values]
 
 
+def _cell(value: object) -> str:
+    """A value as a cell's text: "–" when missing, a whole number without decimals (a confidence of 2,
+    not 2.0 from a column with gaps)."""
+    if _empty(value):
+        return EMPTY
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _empty(value: object) -> bool:
     return value is None or (isinstance(value, float) and value != value) or value is pd.NA
 
@@ -273,7 +283,7 @@ else:
                 extra = answers[details].astype(object)
                 for column in ("confidence", "cited_rule", "comment"):
                     if column in extra.columns:
-                        extra[column] = [EMPTY if _empty(v) else str(v) for v in extra[column]]
+                        extra[column] = [_cell(v) for v in extra[column]]
                 st.dataframe(
                     extra,
                     key="annot_answer_details",
