@@ -46,6 +46,7 @@ from calibration.storage.repository import (
     Response,
     User,
 )
+from calibration.wording import counted
 
 if TYPE_CHECKING:
     from calibration.guidelines.model import Item
@@ -491,8 +492,8 @@ def _score_attempt(
         result,
         reasons=[
             *result.reasons,
-            f"{len(reused)} item(s) were seen in an earlier attempt (their gold answer was shown): "
-            + ", ".join(reused),
+            f"{counted(len(reused), 'item')} {'was' if len(reused) == 1 else 'were'} seen in an earlier "
+            "attempt (their gold answer was shown): " + ", ".join(reused),
         ],
     )
 

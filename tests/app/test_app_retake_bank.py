@@ -58,6 +58,6 @@ def test_a_rule_out_of_unseen_items_still_gets_a_retake_with_reused_items(
     assert not at.exception, at.exception
     title = "Notes on this result" if result.passed else "Why the quiz did not pass"
     (notes,) = [e for e in at.expander if e.label == title]
-    assert "were seen in an earlier attempt (their gold answer was shown)" in unescape(
+    assert "1 item was seen in an earlier attempt (their gold answer was shown)" in unescape(
         " ".join(m.value for m in notes.markdown)
     )

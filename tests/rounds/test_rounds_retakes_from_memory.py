@@ -63,9 +63,8 @@ def test_retakes_never_dead_end_they_reuse_the_items_seen_longest_ago(
             older = max(last_seen[i] for i in reused & mine)
             assert all(last_seen[i] >= older for i in (mine & set(last_seen)) - items)  # then oldest
         if reused:
-            assert f"{len(reused)} item(s) were seen in an earlier attempt" in " ".join(
-                result.score["reasons"]
-            )
+            seen = f"{len(reused)} items were" if len(reused) > 1 else "1 item was"
+            assert f"{seen} seen in an earlier attempt" in " ".join(result.score["reasons"])
         last_seen.update(dict.fromkeys(items, number))
     assert reused_any
     assert any(r.attempt.number > 2 for r in results)
@@ -92,7 +91,7 @@ def test_items_shown_in_another_round_count_and_the_result_says_so(
     second = _take_from_memory(engine, "second", ann, remembered)  # every answer right, from memory
     # reused items count like the others (docs/calibration.md); the result names them for the lead
     assert second.passed is True
-    assert "6 item(s) were seen in an earlier attempt (their gold answer was shown): " in " ".join(
+    assert "6 items were seen in an earlier attempt (their gold answer was shown): " in " ".join(
         second.score["reasons"]
     )
     assert service.seen_before(engine, second.attempt.id, actor=ann) == set(second.attempt.items)

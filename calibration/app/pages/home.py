@@ -8,6 +8,7 @@ from calibration.app.navigation import pages_for, spec
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 from calibration.rounds.demo_workspace import has_demo_workspace, load_demo_workspace
+from calibration.wording import counted
 
 user = state.require_role()
 engine = state.get_engine()
@@ -34,7 +35,7 @@ if user.role == "annotator" or mine:
                 if round_.kind == "pilot" and round_.settings.get("policy") == "adaptive":
                     # items come one at a time, as the pilot needs them: only the most is known
                     total = len(round_.settings.get("items") or ()) or total
-                    count = f"{progress.answered} answered, of at most {total} items"
+                    count = f"{progress.answered} answered, of at most {counted(total, 'item')}"
                 done = min(progress.answered / total, 1.0) if total else 0.0
                 if progress.status == "finished":
                     done = 1.0

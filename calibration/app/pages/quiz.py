@@ -18,6 +18,7 @@ from calibration.app.widgets.images import input_image
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.errors import CalibrationError
 from calibration.rounds import service
+from calibration.wording import counted
 
 user = state.require_role()
 engine = state.get_engine()
@@ -217,7 +218,7 @@ def _progress(answered: int, text: str) -> None:
         # "about N left" moves with each answer's correctness: with feedback at the end, only a bound
         # that does not depend on the answers is shown (docs/adaptive.md)
         most = guideline.calibration.max_items
-        st.progress(min(answered / most, 1.0), text=f"{text} · at most {most} items")
+        st.progress(min(answered / most, 1.0), text=f"{text} · at most {counted(most, 'item')}")
         return
     left = adaptive.items_left
     st.progress(
