@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from calibration.agreement.gold import against_mark
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis
 from calibration.app.widgets.grid import wrapped_row_height
@@ -63,9 +64,10 @@ def _answers_row_height(answers: pd.DataFrame) -> int | None:
     return max((h for h in heights if h is not None), default=None)
 
 
-def _as_text(values: pd.Series, digits: int) -> list[str]:
-    """Numbers with `digits` decimals, "–" for a missing one (the grid would show "None")."""
-    return [EMPTY if _empty(v) else f"{float(v):.{digits}f}" for v in values]
+def _as_text(values: pd.Series, digits: int, mark: float | None = None) -> list[str]:
+    """Numbers with `digits` decimals (more near `mark`, so that a fail never reads as the mark:
+    `against_mark`), "–" for a missing one (the grid would show "None")."""
+    return [EMPTY if _empty(v) else against_mark(float(v), mark, digits) for v in values]
 
 
 def _cell(value: object) -> str:
@@ -117,7 +119,8 @@ else:
         # statistics as text: a missing one (one annotator has no agreement with others) reads "–"
         for column, digits in STATISTIC_DIGITS.items():
             if column in shown.columns:
-                shown[column] = _as_text(table[column], digits)
+                mark = analysis.guideline.calibration.pass_kappa if column == "kappa_vs_gold" else None
+                shown[column] = _as_text(table[column], digits, mark)
         if "failed_rules" in shown.columns:  # text that wraps: every failed rule reads in its cell
             shown["failed_rules"] = [
                 ", ".join(map(str, r)) if isinstance(r, list | tuple) else "" for r in shown["failed_rules"]
