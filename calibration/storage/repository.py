@@ -700,19 +700,11 @@ def seen_items(session: Session, round_ids: Sequence[int], annotator_id: int) ->
     return set(session.scalars(query))
 
 
-def _gold_shown_query(
-    guideline_id: str,
-    annotator_ids: Sequence[int],
-    finished_only: bool,
-    except_attempt: int | None,
-    before_attempt: int | None = None,
-    *,
-    first: bool = False,
-) -> Any:
-    attempt = func.min(t.Attempt.id) if first else func.max(t.Attempt.id)
-    query = (
-        select(t.Assignment.annotator_id, t.Assignment.item_id, attempt)
-        .join(
+def _calibration_assignments(query: Any, guideline_id: str, annotator_ids: Sequence[int]) -> Any:
+    """`query` over the assignments of these annotators' calibration attempts on any version of the
+    guideline (joined to their attempt, round and guideline version)."""
+    return (
+        query.join(
             t.Attempt,
             (t.Attempt.round_id == t.Assignment.round_id)
             & (t.Attempt.annotator_id == t.Assignment.annotator_id)
@@ -725,8 +717,22 @@ def _gold_shown_query(
             t.GuidelineVersion.guideline_id == guideline_id,
             t.Assignment.annotator_id.in_(list(annotator_ids)),
         )
-        .group_by(t.Assignment.annotator_id, t.Assignment.item_id)
     )
+
+
+def _gold_shown_query(
+    guideline_id: str,
+    annotator_ids: Sequence[int],
+    finished_only: bool,
+    except_attempt: int | None,
+    before_attempt: int | None = None,
+    *,
+    first: bool = False,
+) -> Any:
+    attempt = func.min(t.Attempt.id) if first else func.max(t.Attempt.id)
+    query = _calibration_assignments(
+        select(t.Assignment.annotator_id, t.Assignment.item_id, attempt), guideline_id, annotator_ids
+    ).group_by(t.Assignment.annotator_id, t.Assignment.item_id)
     if finished_only:
         query = query.where(t.Attempt.status == "finished")
     if except_attempt is not None:
@@ -807,23 +813,11 @@ def gold_shown_times(
         if int(attempt_id) not in per_attempt or moment < per_attempt[int(attempt_id)]:
             per_attempt[int(attempt_id)] = moment
 
-    finished = (
-        select(t.Assignment.annotator_id, t.Assignment.item_id, t.Attempt.id, t.Attempt.finished_at)
-        .join(
-            t.Attempt,
-            (t.Attempt.round_id == t.Assignment.round_id)
-            & (t.Attempt.annotator_id == t.Assignment.annotator_id)
-            & (t.Attempt.number == t.Assignment.attempt_number),
-        )
-        .join(t.Round, t.Round.id == t.Assignment.round_id)
-        .join(t.GuidelineVersion, t.GuidelineVersion.id == t.Round.guideline_version_id)
-        .where(
-            t.Round.kind == "calibration",
-            t.GuidelineVersion.guideline_id == guideline_id,
-            t.Assignment.annotator_id.in_(list(annotator_ids)),
-            t.Attempt.status == "finished",
-        )
-    )
+    finished = _calibration_assignments(
+        select(t.Assignment.annotator_id, t.Assignment.item_id, t.Attempt.id, t.Attempt.finished_at),
+        guideline_id,
+        annotator_ids,
+    ).where(t.Attempt.status == "finished")
     for row in session.execute(finished):
         keep(*row)
     if immediate_versions:
