@@ -323,3 +323,27 @@ def test_answer_direction_of_independent_slips_is_a_null():
     assert abs(float(z.mean())) < 0.15
     assert 0.7 < float(z.std()) < 1.15
     assert float(np.mean(z > 1.64)) <= 0.07
+
+
+def _tied_frame(n_annotators: int, n_items: int = 20) -> pd.DataFrame:
+    """Every disagreement an even split: on item k the first half of the annotators answer A and the
+    second half B when k is odd, and everyone answers A or B alike otherwise."""
+    rows = []
+    for k in range(n_items):
+        for a in range(n_annotators):
+            if k % 2:
+                answer = "A" if a < n_annotators // 2 else "B"
+            else:
+                answer = "A" if k % 4 == 0 else "B"
+            rows.append({"item_id": f"I{k:02d}", "annotator_id": f"a{a}", "answer": answer})
+    return responses_frame(rows)
+
+
+def test_answer_direction_leaves_out_items_without_one_majority_answer():
+    """On a tie argmax made the lowest answer the majority, so whoever gave the other one counted as
+    dissenting, always on the same side: even splits between two groups read as one-sided dissent (a
+    reviewer: with 2 annotators, where every disagreement is a tie, the z of independent slips averaged
+    -1.7). Tied items are left out, and with fewer than 3 annotators nothing is judged."""
+    assert np.isnan(disagreement_structure(_tied_frame(2), seed=(0, 1)).direction)
+    # 4 annotators: every disagreeing item is a 2-2 tie, so no item has a dissent to place
+    assert disagreement_structure(_tied_frame(4), seed=(0, 1)).direction == 0.0
