@@ -331,10 +331,8 @@ def _tied_frame(n_annotators: int, n_items: int = 20) -> pd.DataFrame:
     rows = []
     for k in range(n_items):
         for a in range(n_annotators):
-            if k % 2:
-                answer = "A" if a < n_annotators // 2 else "B"
-            else:
-                answer = "A" if k % 4 == 0 else "B"
+            split = "A" if a < n_annotators // 2 else "B"
+            answer = split if k % 2 else "A" if k % 4 == 0 else "B"
             rows.append({"item_id": f"I{k:02d}", "annotator_id": f"a{a}", "answer": answer})
     return responses_frame(rows)
 
