@@ -504,7 +504,11 @@ def test_lead_and_annotator_journey(tmp_path: Path) -> None:
             )
             # three right answers per rule cannot pass it (the test needs 12): every item is asked once
             assert _take_adaptive_quiz(journey, annotator, adaptive_guideline) == 6
-            expect(annotator.get_by_text("Not passed yet.", exact=False)).to_be_visible(timeout=TIMEOUT)
+            expect(
+                annotator.get_by_text(
+                    "Not passed yet: a retake on the rules to reread is waiting.", exact=False
+                )
+            ).to_be_visible(timeout=TIMEOUT)
             expect(annotator.get_by_text("Item 6 · correct")).to_be_visible(timeout=TIMEOUT)  # the review
             # positive control: the review, after the last answer, does send the rationales
             assert adaptive_guideline.items[0].why.encode() in b"".join(journey.frames)
