@@ -472,11 +472,18 @@ def personal_words(name: str, email: str | None) -> frozenset[str]:
     return frozenset(words)
 
 
+def _squashed(text: str) -> str:
+    """`text` casefolded without spaces, hyphens, dots and underscores: "Lena Lead", "lena.lead" and
+    "lenalead" are one word to compare."""
+    return re.sub(r"[\s\-._]+", "", text.casefold())
+
+
 def check_own_password(password: str, *, name: str, email: str | None) -> None:
     """The rules for a password users choose for themselves (the forced change and the Account page).
 
     At least `calibration.auth.MIN_PASSWORD_LENGTH` characters, no NUL, and not the user's name or
-    email nor any part of them (`personal_words`, case-insensitive). Each caller also refuses the
+    email nor any part of them (`personal_words`, case-insensitive, and with or without the spaces,
+    hyphens, dots and underscores between their parts: "lenalead" is "Lena Lead"). Each caller also refuses the
     password being replaced.
 
     Raises:
@@ -489,7 +496,7 @@ def check_own_password(password: str, *, name: str, email: str | None) -> None:
         raise AuthError(
             str(error.message), location=Location(field="new_password"), hint=error.hint
         ) from None
-    if password.strip().casefold() in personal_words(name, email):
+    if _squashed(password) in {_squashed(word) for word in personal_words(name, email)}:
         raise AuthError(
             "the new password is your name or email",
             location=Location(field="new_password"),

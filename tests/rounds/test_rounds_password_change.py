@@ -234,3 +234,14 @@ def test_parts_of_a_name_shorter_than_four_characters_are_not_refused_alone() ->
     assert "jo" not in words and "ann" not in words
     assert {"bell", "smith", "jas", "jo ann_bell.smith", "jas@example.org"} <= words
     check_own_password("bellsmith", name="Jo Ann_Bell.Smith", email=None)  # not a part: accepted
+
+
+@pytest.mark.parametrize("new", ["lenalead", "LenaLead", "lena.lead", "lena_lead", "lena-lead"])
+def test_the_whole_name_without_its_spaces_or_with_other_separators_is_refused(new: str) -> None:
+    """A tester changed the password of "Lena Lead" to "lenalead", and it was accepted: the name is
+    compared without the spaces, hyphens, dots and underscores between its parts."""
+    from calibration.rounds.accounts import check_own_password
+
+    with pytest.raises(AuthError, match="is your name or email"):
+        check_own_password(new, name="Lena Lead", email=None)
+    check_own_password("lenaleads", name="Lena Lead", email=None)  # another word: accepted
