@@ -6,7 +6,7 @@ import streamlit as st
 
 from calibration.ambiguity.compare import compare_versions, follow_up_advice, no_verdict_reason, version_label
 from calibration.app import state
-from calibration.app.widgets.analysis_round import format_statistics
+from calibration.app.widgets.grid import wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
@@ -100,6 +100,8 @@ VERDICT_BOX = {
     "unchanged": st.info,
     "not_enough_items": st.warning,
 }
+EMPTY = "–"  # a figure the comparison does not have
+NO_VERDICT_WIDTH = 240  # "Why no verdict" wraps in taller rows at this width
 VERDICT_WORDS = {
     "improved": "improved",
     "worse": "worse",
@@ -175,11 +177,6 @@ if not measured.empty:
     unmeasured = measured.index.map(lambda rule: reasons.get(rule) is not None).to_numpy(dtype=bool)
     measured.loc[unmeasured, ["difference", "ci_low", "ci_high"]] = float("nan")
     measured["no_verdict"] = [reasons.get(rule) or "" for rule in measured.index]
-table = measured.copy()
-table.insert(0, "changed", table.pop("text_changed").map({True: "✎ changed", False: ""}))
-for column in ("verdict", "gold_verdict"):
-    table[column] = table[column].map(lambda v: VERDICT_WORDS.get(v, v))
-table["statistic"] = table["statistic"].map(lambda s: STATISTIC_NAMES.get(s, s))
 st.plotly_chart(
     before_after_figure(measured, before_label=comparison.before_ref, after_label=comparison.after_ref),
     key="cmp_chart",
@@ -190,34 +187,86 @@ st.caption(
     "The height is the majority share: the share of an item's answers that agree with its most common "
     "answer, averaged over the rule's items."
 )
-_COLUMN = st.column_config.Column
-st.dataframe(
-    format_statistics(table),
-    key="cmp_table",
-    width="stretch",
-    column_config={
-        "_index": _COLUMN("Rule", help="rule_id"),
-        "changed": _COLUMN("Text changed", help="text_changed: the rule's text differs between the versions"),
-        "statistic": _COLUMN("Measure", help="statistic"),
-        "before": _COLUMN("Before", help="before: the older version's value"),
-        "after": _COLUMN("After", help="after: the newer version's value"),
-        "difference": _COLUMN("Change", help="difference: after minus before, item by item"),
-        "ci_low": _COLUMN("Change, interval low", help="ci_low: lower end of the change's interval"),
-        "ci_high": _COLUMN("Change, interval high", help="ci_high: upper end of the change's interval"),
-        "verdict": _COLUMN(
-            "Verdict",
-            help="verdict: improved, worse, unchanged, not_enough_items, or rose/fell with the text unchanged",
-        ),
-        "no_verdict": _COLUMN(
-            "Why no verdict",
-            help="no_verdict: why the change is not shown (–): too few items, or every item moved alike",
-        ),
-        "gold_before": _COLUMN("Gold accuracy before", help="gold_before: share of answers matching gold"),
-        "gold_after": _COLUMN("Gold accuracy after", help="gold_after"),
-        "gold_difference": _COLUMN("Gold accuracy change", help="gold_difference"),
-        "gold_verdict": _COLUMN("Gold accuracy verdict", help="gold_verdict"),
-    },
-)
+
+
+def _signed(value: float) -> str:
+    return EMPTY if value != value else f"{value:+.2f}"  # NaN (no verdict): "–", never "None"
+
+
+def _number(value: float) -> str:
+    return EMPTY if value != value else f"{value:.2f}"
+
+
+# two tables that fit the page at 1280 px, every value as text ("–" where there is none): agreement with
+# its verdict and the reason for none, then the accuracy against gold when the rounds have gold
+if not measured.empty:
+    table = measured[[]].copy()
+    table["changed"] = measured["text_changed"].map({True: "✎ changed", False: ""})
+    table["before"] = [_number(v) for v in measured["before"]]
+    table["after"] = [_number(v) for v in measured["after"]]
+    table["difference"] = [_signed(v) for v in measured["difference"]]
+    table["interval"] = [
+        EMPTY if low != low else f"{low:+.2f} to {high:+.2f}"
+        for low, high in zip(measured["ci_low"], measured["ci_high"], strict=True)
+    ]
+    table["verdict"] = measured["verdict"].map(lambda v: VERDICT_WORDS.get(v, v))
+    table["no_verdict"] = measured["no_verdict"]
+    measures = sorted({STATISTIC_NAMES.get(s, s) for s in measured["statistic"]})
+    st.caption(escape_markdown(f"Measure: {', '.join(measures)}, before → after, item by item."))
+    _COLUMN = st.column_config.TextColumn
+    st.dataframe(
+        table,
+        key="cmp_table",
+        width="stretch",
+        row_height=wrapped_row_height(table["no_verdict"], NO_VERDICT_WIDTH),
+        column_config={
+            "_index": _COLUMN("Rule", help="rule_id", width=90),
+            "changed": _COLUMN(
+                "Text", help="text_changed: the rule's text differs between the versions", width=80
+            ),
+            "before": _COLUMN(
+                "Before", help="before: the older version's value", width=56, alignment="right"
+            ),
+            "after": _COLUMN("After", help="after: the newer version's value", width=56, alignment="right"),
+            "difference": _COLUMN(
+                "Change", help="difference: after minus before, item by item", width=62, alignment="right"
+            ),
+            "interval": _COLUMN(
+                "95% interval", help="ci_low to ci_high: the change's interval (the verdict's)", width=110
+            ),
+            "verdict": _COLUMN(
+                "Verdict",
+                help="verdict: improved, worse, unchanged, not_enough_items, or rose/fell with the text unchanged",
+                width=120,
+            ),
+            "no_verdict": _COLUMN(
+                "Why no verdict",
+                help="no_verdict: why the change is not shown (–): too few items, or every item moved alike",
+                width=NO_VERDICT_WIDTH,
+            ),
+        },
+    )
+    if measured[["gold_before", "gold_after"]].notna().any().any():
+        gold = measured[[]].copy()
+        gold["gold_before"] = [_number(v) for v in measured["gold_before"]]
+        gold["gold_after"] = [_number(v) for v in measured["gold_after"]]
+        gold["gold_difference"] = [_signed(v) for v in measured["gold_difference"]]
+        gold["gold_verdict"] = measured["gold_verdict"].map(lambda v: VERDICT_WORDS.get(v, v))
+        st.markdown("**Accuracy against gold**")
+        st.dataframe(
+            gold,
+            key="cmp_gold_table",
+            width="stretch",
+            column_config={
+                "_index": _COLUMN("Rule", help="rule_id", width=90),
+                "gold_before": _COLUMN(
+                    "Before", help="gold_before: share of answers matching gold", width=70
+                ),
+                "gold_after": _COLUMN("After", help="gold_after", width=70),
+                "gold_difference": _COLUMN("Change", help="gold_difference", width=70),
+                "gold_verdict": _COLUMN("Verdict", help="gold_verdict", width=160),
+            },
+        )
 skewed = [r.rule_id for r in comparison.rules if r.skewed]
 if skewed:
     st.caption(
