@@ -280,7 +280,13 @@ def pass_requirements(policy: Any, score: dict[str, Any] | None = None) -> list[
         return ["every rule decided pass by the adaptive quiz's sequential test"]
     needs = []
     if policy.pass_kappa is not None:
-        if kappa_not_applied(score):
+        if kappa_not_applied(score) and (policy.pass_accuracy or 0) >= policy.pass_kappa:
+            # the accuracy mark listed next is the stricter one: "80% in its place" then "85%" confused
+            needs.append(
+                f"kappa ≥ {policy.pass_kappa:g} (not applied: {kappa_missing_reason(score)}, so the "
+                "accuracy mark decides)"
+            )
+        elif kappa_not_applied(score):
             needs.append(
                 f"kappa ≥ {policy.pass_kappa:g} (not applied: {kappa_missing_reason(score)}, so "
                 f"accuracy ≥ {exact_percent(policy.pass_kappa)} decides in its place)"
