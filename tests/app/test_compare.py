@@ -187,7 +187,7 @@ def test_a_rule_with_too_few_items_says_so_with_the_items_needed(tmp_path, monke
     assert said in warning
     # and what the number is sized for: a change of 0.05 (or the larger one seen) on a pessimistic spread
     assert warning.endswith(escape_markdown(", allowing for items that vary more than these did)") + ".")
-    assert escape_markdown(" per version in all; enough to find a change of ") in warning
+    assert escape_markdown(" per version in all; enough to find a change ") in warning
     assert "interval" not in warning  # a change and interval with too few items say nothing
     workspace.engine.dispose()
 
@@ -220,10 +220,13 @@ def test_every_rule_with_too_few_items_says_how_many_more_to_pilot_in_words(ws, 
         item = "item" if more == 1 else "items"
         said = f"to tell whether 1.1.0 changed {rule.rule_id}, pilot "
         if rule.figures["test"]["sd"] > 0:
-            effect = max(abs(rule.figures["test"]["difference"]), 0.05)
+            seen = abs(rule.figures["test"]["difference"])
+            change = (
+                f"a change as large as the first look's ({seen:.2f})" if seen > 0.05 else "a change of 0.05"
+            )
             said += (
-                f"about {more} more {item} per version ({needed} per version in all; enough to find a "
-                f"change of {effect:.2f} with 90% probability, allowing for items that vary more than these did)"
+                f"about {more} more {item} per version ({needed} per version in all; enough to find "
+                f"{change} with 90% probability, allowing for items that vary more than these did)"
             )
         else:  # no spread seen: the number only fills the follow-up up to 10 items, said as a floor
             said += (
