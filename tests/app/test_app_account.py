@@ -198,15 +198,7 @@ def test_a_single_sign_on_user_without_a_password_is_not_offered_one(app_engine,
     sam = service.create_user(
         app_engine, "Sam Sso", role="annotator", email="sam@example.org", actor=app_lead
     )
-    at = new_app()
-    at.secrets["auth"] = {
-        "redirect_uri": "http://localhost:8501/oauth2callback",
-        "cookie_secret": "sso-cookie-secret",
-        "client_id": "calibration",
-        "client_secret": "secret",
-        "server_metadata_url": "http://localhost:8610/.well-known/openid-configuration",
-    }
-    at.user = {"is_logged_in": True, "email": "sam@example.org", "email_verified": True, "name": "Sam"}
+    at = _sso_app("sam@example.org")
     at.run()
     at.switch_page(page("account.py")).run()
     assert not at.exception and at.title[0].value == "Account"

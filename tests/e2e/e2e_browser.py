@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -224,3 +225,22 @@ def draw_box(page: Any, box: tuple[float, float, float, float], image_width: int
     page.mouse.move(where["x"] + (x + w / 2) * scale, where["y"] + (y + h / 2) * scale, steps=5)
     page.mouse.move(where["x"] + (x + w) * scale - 1, where["y"] + (y + h) * scale - 1, steps=5)
     page.mouse.up()
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick `option` (its visible text, or the start of it) in the select box with widget key `key`."""
+    box = page.locator(f".st-key-{key} input")
+    for attempt in range(3):  # a rerun (a fragment, a lazy chart) may close the list before the click
+        box.click()
+        box.fill(option)  # the select box filters its options as one types
+        try:
+            # options may carry a suffix, e.g. " · no agreement yet" on rounds that cannot be analysed
+            page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click(timeout=5000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    page.wait_for_timeout(400)  # let the rerun start before waiting for it to end
+    wait_idle(page)

@@ -26,6 +26,7 @@ from tests.e2e.e2e_browser import (
     box_frame,
     browser_context,
     browser_missing,
+    choose,
     draw_box,
     lead_store,
     mark_span,
@@ -136,25 +137,6 @@ def shoot_between(page, name: str, first, after) -> None:
     page.screenshot(path=str(OUT / f"{name}.png"), clip=clip)
     page.set_viewport_size(size)
     print("wrote", OUT / f"{name}.png")
-
-
-def choose(page, key: str, option: str) -> None:
-    """Pick `option` (its visible text, or the start of it) in the select box with widget key `key`."""
-    box = page.locator(f".st-key-{key} input")
-    for attempt in range(3):  # a rerun (a fragment, a lazy chart) may close the list before the click
-        box.click()
-        box.fill(option)  # the select box filters its options as one types
-        try:
-            # options may carry a suffix, e.g. " · no agreement yet" on rounds that cannot be analysed
-            page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click(timeout=5000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-            wait_idle(page)
-    page.wait_for_timeout(400)  # let the rerun start before waiting for it to end
-    wait_idle(page)
 
 
 def wait_charts(page, count: int) -> None:

@@ -15,6 +15,7 @@ import pytest
 from tests.e2e.e2e_browser import (
     app_server,
     browser_context,
+    choose,
     lead_store,
     require_browser,
     sign_in_lead,
@@ -24,23 +25,6 @@ from tests.e2e.e2e_browser import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 30_000
-
-
-def _choose(page, key: str, option: str) -> None:
-    """Pick `option` in the select box `key` (a rerun may close the list before the click: retry)."""
-    box = page.locator(f".st-key-{key} input")
-    for attempt in range(3):
-        box.click()
-        box.fill(option)
-        try:
-            page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click(timeout=5000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-            wait_idle(page)
-    wait_idle(page)
 
 
 def _click_cell_until(page, key: str, shown) -> None:
@@ -108,13 +92,13 @@ def test_clicking_heat_map_cells_opens_their_items(tmp_path: Path) -> None:
         page.goto(f"{url}/dashboard", wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name="Agreement dashboard")).to_be_visible(timeout=TIMEOUT)
         wait_idle(page)
-        _choose(page, "dash_round", demo_round_name("1.0.0"))
+        choose(page, "dash_round", demo_round_name("1.0.0"))
         expect(page.get_by_role("heading", name="Agreement per rule")).to_be_visible(timeout=TIMEOUT)
         main = page.get_by_test_id("stMain")
 
         _click_cell_until(page, "dash_heat", main.get_by_text(re.compile(r"^Items of rule .+ answered by ")))
         _click_cell_until(page, "dash_pairs", main.get_by_text(re.compile(r"items where .+ and .+ disagree")))
 
-        _choose(page, "dash_rule", "R-INDEM")
+        choose(page, "dash_rule", "R-INDEM")
         _click_cell_until(page, "dash_confusion", main.get_by_text(re.compile(r"^Items behind the cell ")))
         expect(page.get_by_test_id("stException")).to_have_count(0)

@@ -23,6 +23,7 @@ from tests.e2e.e2e_browser import (
     LEAD_PASSWORD,
     app_server,
     browser_context,
+    choose,
     lead_store,
     require_browser,
     sign_in_lead,
@@ -178,9 +179,11 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Pat
                 page.goto(f"{url}/annotators", wait_until="domcontentloaded")
                 expect(page.get_by_role("heading", name="Annotators")).to_be_visible(timeout=TIMEOUT)
                 wait_idle(page)
-                _choose(page, "annot_round", "Contracts quiz")
+                choose(page, "annot_round", "Contracts quiz")
                 expect(
-                    page.get_by_text("reused", exact=True).or_(page.get_by_role("heading", name="Scores"))
+                    page.get_by_text("reused", exact=True)
+                    .or_(page.get_by_role("heading", name="Scores"))
+                    .first
                 ).to_be_visible(timeout=TIMEOUT)
                 wait_idle(page)
                 scores = _grid(page, "failed rules")
@@ -235,23 +238,6 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Pat
             except Exception as error:
                 _shot(page, "layout-annotators-failure.png")
                 raise AssertionError(f"layout check failed at step: {step}: {error}") from error
-
-
-def _choose(page: Any, key: str, option: str) -> None:
-    """Pick `option` in the select box `key` (a rerun may close the list before the click: retry)."""
-    box = page.locator(f".st-key-{key} input")
-    for attempt in range(3):
-        box.click()
-        box.fill(option)
-        try:
-            page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click(timeout=5000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-            wait_idle(page)
-    wait_idle(page)
 
 
 def _grid(page: Any, header: str) -> Any:
