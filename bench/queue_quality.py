@@ -561,7 +561,7 @@ def score_compare(
     verdicts where it decided or no follow-up was piloted, the follow-up's elsewhere. Each real fix
     (a planted ambiguous rule of >= MIN_ITEMS items rewritten clear) has its true effect measured
     (`true_effect`), so detection is also reported by effect size."""
-    from calibration.ambiguity.compare import DETECTABLE, compare_versions
+    from calibration.ambiguity.compare import DETECTABLE, compare_versions, left_out_note
 
     rewritten = {r.rule_id for r in sim.rules if r.kind in AMBIGUOUS}
     found = compare_versions(
@@ -583,6 +583,7 @@ def score_compare(
     too_small = {r for r in asked if by_id[r].figures.get("too_small_to_tell")}
     extra = {r: min(cap, more) for r, more in asked.items() if r not in too_small}
     final, final_tested = dict(verdict), dict(tested)
+    final_entry = dict(by_id)
     if extra:
         before_more, after_more = follow_up(sim, after, extra, seed)
         second = compare_versions(
@@ -594,6 +595,7 @@ def score_compare(
         )
         final.update({r.rule_id: r.verdict for r in second.rules})
         final_tested.update({r.rule_id: r.figures["test_verdict"] for r in second.rules})
+        final_entry.update({r.rule_id: r for r in second.rules})
     fixed = {r.rule_id for r in after.rules if r.fixed}
     still = {r.rule_id for r in after.rules if r.kind in AMBIGUOUS and not r.fixed}
     big = {r.rule_id for r in sim.rules if len(r.items) >= MIN_ITEMS}
@@ -618,6 +620,10 @@ def score_compare(
         out[prefix + "not_enough_items"] = [v[r] == "not_enough_items" for r in v]
         if sim.careless is not None:
             out[prefix + "pool_change_improved"] = [v[r] == "improved" for r in unchanged]
+    # the missed fixes whose verdict says the disagreement left with annotators who answered only before
+    out["final_fix_missed_told"] = [
+        left_out_note(final_entry[r]) is not None for r in fixed & big if final[r] != "improved"
+    ]
     # the test's own verdicts, before the rule that an unrewritten rule is not improved by the rewrite
     for prefix, v in (("test_", tested), ("final_test_", final_tested)):
         out[prefix + "false_improved"] = [v[r] == "improved" for r in (still | unchanged)]
@@ -825,8 +831,9 @@ def run_compare(
         "\n| scenario | fixes' true effect: median [min, max] | follow-ups asked | more items asked "
         "(median) | hit the cap | too small to tell (> 1000) | extra items per pilot (mean; first "
         "look's items) | few-item fixes detected (first, after) | fixes followed up: power at the planned "
-        "change, true spread / at the true change (mean); found |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "change, true spread / at the true change (mean); found | missed fixes whose verdict says the "
+        "disagreement left with annotators not compared (after) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario, comp in results.items():
         effect = np.array(comp.get("fix_true_effect", []), dtype=float)
@@ -845,7 +852,8 @@ def run_compare(
             f"{_wilson(comp.get('final_fix_detected_small', []))} "
             f"| {np.mean(comp.get('follow_up_power_planned', [np.nan])):.2f} / "
             f"{np.mean(comp.get('follow_up_power_true', [np.nan])):.2f}; "
-            f"{_wilson(comp.get('follow_up_found', []))} |"
+            f"{_wilson(comp.get('follow_up_found', []))} "
+            f"| {_wilson(comp.get('final_fix_missed_told', []))} |"
         )
     lines += [f"\n{scenario}: {power_line(comp)}" for scenario, comp in results.items()]
     return "\n".join(lines), results

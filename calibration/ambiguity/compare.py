@@ -29,7 +29,10 @@ Annotators: when at least two annotators answered in both versions, only their a
 is not mistaken for an effect of the rewrite; and the test counts matched answers only (`_matched`):
 on the same items, each item's majority share over the annotators who answered that item in both
 versions; on different items, each annotator thinned to the share of the rule's items they covered in
-both, so an annotator who quits early in one version does not move it either. Gold accuracy keeps a
+both, so an annotator who quits early in one version does not move it either. Who was compared is said in
+words (`annotators_compared`), and when most of a version's disagreement on a rule came from the annotators
+left out, so is what the verdict cannot tell (`left_out_note`: a second reading held by an annotator who
+left goes with them, and the rewrite's effect on it cannot be seen). Gold accuracy keeps a
 95% bootstrap interval of the difference, items resampled within each version with the engine's
 seeded Poisson weights (`calibration.agreement.bootstrap`; Efron & Tibshirani 1993, ch. 8).
 """
@@ -39,7 +42,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -58,6 +61,7 @@ from calibration.ambiguity.signals import (
     rule_entry,
     rule_responses,
 )
+from calibration.ambiguity.structure import dissent_shares
 from calibration.errors import DataError
 from calibration.guidelines.diff import diff_guidelines
 from calibration.guidelines.model import Label, Task
@@ -840,6 +844,84 @@ def _follow_up_verdict(
     return verdict, interval, combined, (before, after, pooled)
 
 
+LEFT_OUT_SHARE = 0.5  # `left_out_note`: at least this share of a version's dissent was not compared ...
+LEFT_OUT_MIN = 3  # ... and at least this many dissenting answers
+
+
+def _left_out_dissent(pilot: Annotations, rule_id: str, left_out: Sequence[str]) -> dict[str, Any]:
+    """One version's dissenting answers on the rule (answers other than their item's most common one,
+    `dissent_shares`) from everyone, and those of the annotators the comparison leaves out, by name."""
+    shares = dissent_shares(rule_responses(pilot.responses, pilot.item_rules, rule_id))
+    dissent = shares[shares["dissent"] > 0]
+    who = dissent[ANNOTATOR].astype(str)
+    out = who[who.isin(left_out)].value_counts()
+    return {
+        "dissenting": len(dissent),
+        "left_out": int(out.sum()),
+        "by": {str(name): int(n) for name, n in sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))},
+    }
+
+
+def annotators_compared(comparison: Comparison) -> str | None:
+    """Who the comparison rests on, in one sentence, when some annotators answered in only one version
+    (None when everyone is compared): the verdicts are about the annotators in both versions."""
+    figures = next((r.figures.get("annotators") for r in comparison.rules), None)
+    if not figures or figures.get("compared") != "common":
+        return None
+    names = figures["names"]
+
+    def listed(values: list[str]) -> str:
+        return ", ".join(values[:8]) + (f" and {len(values) - 8} more" if len(values) > 8 else "")
+
+    where = []
+    if figures.get("only_before"):
+        where.append(f"{listed(figures['only_before'])} (older version only)")
+    if figures.get("only_after"):
+        where.append(f"{listed(figures['only_after'])} (newer version only)")
+    left = "; ".join(where) or listed(figures["left_out"])
+    return (
+        f"Compared on the {len(names)} annotators who answered in both versions ({listed(names)}), so that "
+        f"a change of annotators is not taken for the rewrite's effect; left out: {left}."
+    )
+
+
+def left_out_note(entry: RuleComparison) -> str | None:
+    """When most of a version's disagreement on the rule came from annotators the comparison leaves out
+    (at least LEFT_OUT_SHARE of LEFT_OUT_MIN or more dissenting answers), what the verdict cannot say:
+    before (unless improved), whether the rewrite settles those annotators' reading (an annotator who
+    held a second reading and left takes the rule's disagreement with them); after (unless worse), that
+    the newcomers' disagreement is not in the verdict. None otherwise."""
+    found = entry.figures.get("left_out_dissent")
+    if not found:
+        return None
+    notes = []
+    for side, skip, tail in (
+        (
+            "before",
+            "improved",
+            "the comparison, on the annotators in both, cannot tell whether the rewrite settles their "
+            "reading; pilot the new version with them (or more annotators) to know",
+        ),
+        (
+            "after",
+            "worse",
+            "it is not in the verdict, which compares the annotators in both; their answers may show the "
+            "rule is still unclear to newcomers",
+        ),
+    ):
+        counts = found.get(side) or {}
+        total, out = int(counts.get("dissenting", 0)), int(counts.get("left_out", 0))
+        if entry.verdict == skip or total < LEFT_OUT_MIN or out < LEFT_OUT_SHARE * total:
+            continue
+        names = ", ".join(list(counts.get("by", {}))[:3])
+        version = "the older version" if side == "before" else "the newer version"
+        notes.append(
+            f"{out} of the {total} dissenting answers on {entry.rule_id} in {version} came from "
+            f"annotators who answered only in it ({names}): {tail}"
+        )
+    return "; ".join(notes) or None
+
+
 def compare_versions(
     before: Annotations,
     after: Annotations,
@@ -885,12 +967,22 @@ def compare_versions(
                 hint=f"rules that await a follow-up: {', '.join(sorted(pending)) or 'none'}",
             )
     common = common_annotators(before, after)
-    everyone = sorted(
-        set(before.responses["annotator_id"].astype(str)) | set(after.responses["annotator_id"].astype(str))
-    )
+    in_before = set(before.responses["annotator_id"].astype(str))
+    in_after = set(after.responses["annotator_id"].astype(str))
+    everyone = sorted(in_before | in_after)
+    full = {
+        "before": before,
+        "after": after,
+    }  # everyone's answers: whose dissent is left out (`left_out_note`)
     if len(common) >= 2 and len(common) < len(everyone):
         before, after = _restricted(before, common), _restricted(after, common)
-        annotators = {"compared": "common", "names": common, "left_out": sorted(set(everyone) - set(common))}
+        annotators = {
+            "compared": "common",
+            "names": common,
+            "left_out": sorted(set(everyone) - set(common)),
+            "only_before": sorted(in_before - in_after),
+            "only_after": sorted(in_after - in_before),
+        }
     else:
         annotators = {"compared": "all", "names": everyone, "left_out": []}
     if not rule_ids:
@@ -958,6 +1050,11 @@ def compare_versions(
         skewed = any(parts[rule_id][n][3] >= skew_share for n in ("before", "after"))
         test = tests[rule_id]
         figures["annotators"] = annotators
+        figures["left_out_dissent"] = (
+            {name: _left_out_dissent(full[name], rule_id, annotators["left_out"]) for name in full}
+            if annotators["left_out"]
+            else None
+        )
         figures["test"] = None if test is None else test.to_dict()
         if pending is None:
             verdict, ci = _first_look_verdict(test)

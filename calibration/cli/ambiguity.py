@@ -238,8 +238,10 @@ def run_compare(args: argparse.Namespace) -> int:
     from calibration.ambiguity.compare import (
         NOT_REWRITTEN,
         NOT_REWRITTEN_WORDS,
+        annotators_compared,
         compare_versions,
         follow_up_advice,
+        left_out_note,
         version_label,
     )
 
@@ -269,6 +271,9 @@ def run_compare(args: argparse.Namespace) -> int:
         print(comparison.first_look_json())
         return 0
     print(f"{comparison.before_ref} -> {comparison.after_ref}")
+    who = annotators_compared(comparison)
+    if who:
+        print(who)
     for entry in comparison.rules:
         mark = "*" if entry.text_changed else " "
         advice = (
@@ -278,6 +283,8 @@ def run_compare(args: argparse.Namespace) -> int:
             if entry.verdict in NOT_REWRITTEN.values()
             else ""
         )
+        note = left_out_note(entry)
+        advice += f"; {note}" if note else ""
         print(
             f"{mark} {entry.rule_id}: {entry.statistic} {_fmt(entry.before)} -> {_fmt(entry.after)} "
             f"(change {entry.difference:+.2f}, interval {_fmt(entry.ci95[0])} to {_fmt(entry.ci95[1])}) "

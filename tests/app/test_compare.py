@@ -441,3 +441,52 @@ def test_a_barely_started_newer_round_is_not_the_default_after(tmp_path, monkeyp
     assert why.startswith("These two rounds share 2 items") or why.startswith("These two rounds share 1 item")
     assert "The pair that shares the most is" in why
     workspace.engine.dispose()
+
+
+def test_the_page_says_who_was_compared_and_a_newcomers_disagreement_outside_the_verdict(
+    tmp_path, monkeypatch
+):
+    """An annotator who answered only the newer pilot, and disagrees on the rewritten rule: the page says
+    the comparison rests on the annotators in both versions, and that the newcomer's disagreement is not
+    in the verdict (before, the page said neither: only ``--json`` had the names)."""
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import demo_round_name, load_demo_workspace
+    from calibration.rounds.status import round_responses
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    after = service.get_round(workspace.engine, demo_round_name("1.1.0"))
+    pilot = round_responses(workspace.engine, after.id)
+    frame = pilot.responses
+    first = sorted(frame["annotator_id"].astype(str).unique())[0]
+    mine = frame[frame["annotator_id"].astype(str) == first].copy()
+    on_rule = set(pilot.item_rules.loc[pilot.item_rules["rule_id"] == "R-INDEM", "item_id"])
+    labels = [label.id for label in service.get_guideline(workspace.engine, after.guideline_ref).task.labels]
+    majority = frame.groupby("item_id")["answer"].agg(lambda s: s.mode().iloc[0])
+    flip = mine["item_id"].isin(on_rule)
+    mine.loc[flip, "answer"] = [
+        next(x for x in labels if x != majority[item]) for item in mine.loc[flip, "item_id"]
+    ]
+    mine["annotator_id"] = "zoe-new"
+    service.import_responses(
+        workspace.engine,
+        after.id,
+        mine[["item_id", "annotator_id", "answer"]],
+        actor=workspace.lead,
+        source="t",
+    )
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception and not at.error
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith("Compared on the ")
+        and c.endswith(escape_markdown("left out: zoe-new (newer version only)."))
+        for c in captions
+    ), captions
+    boxes = [b.value for b in (*at.success, *at.info, *at.warning, *at.error)]
+    box = next(b for b in boxes if b.startswith(escape_markdown("R-INDEM")))
+    assert (
+        escape_markdown("dissenting answers on R-INDEM in the newer version came from annotators who") in box
+    )
+    assert escape_markdown("(zoe-new): it is not in the verdict") in box
+    workspace.engine.dispose()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from calibration.ambiguity.compare import compare_versions, follow_up_advice, no_verdict_reason, version_label
+from calibration.ambiguity.compare import (
+    annotators_compared,
+    compare_versions,
+    follow_up_advice,
+    left_out_note,
+    no_verdict_reason,
+    version_label,
+)
 from calibration.app import state
 from calibration.app.widgets.grid import wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
@@ -94,6 +101,9 @@ except CalibrationError as error:
 
 changed = [r for r in comparison.rules if r.text_changed]
 st.subheader(escape_markdown(f"{comparison.before_ref} → {comparison.after_ref}"))
+who = annotators_compared(comparison)
+if who:
+    st.caption(escape_markdown(who))
 VERDICT_BOX = {
     "improved": st.success,
     "worse": st.error,
@@ -135,6 +145,8 @@ for entry in changed:
             f"{_values(entry)} (change {entry.difference:+.2f}, 95% interval of the change "
             f"{entry.ci95[0]:+.2f} to {entry.ci95[1]:+.2f})."
         )
+    note = left_out_note(entry)
+    line += f" {escape_markdown(note[0].upper() + note[1:])}." if note else ""
     VERDICT_BOX[entry.verdict](
         f"{escape_markdown(entry.rule_id)} (changed): {VERDICT_WORDS[entry.verdict]}. {line}"
     )
