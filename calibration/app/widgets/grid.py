@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 WRAP_ROW_HEIGHT = 66
 """The grid wraps a cell's text only in rows taller than 64 px (4rem): the least row height that wraps."""
@@ -86,7 +86,9 @@ def word_width(texts: Iterable[str], width: int) -> int:
     return max(width, math.ceil(longest) + 2 * PADDING_PX)
 
 
-def fitted_widths(widths: dict[str, tuple[Iterable[str], int]], flexible: str, least: int) -> dict[str, int]:
+def fitted_widths(
+    widths: Mapping[str, tuple[Iterable[str], int]], flexible: str, least: int
+) -> dict[str, int]:
     """Column widths (px) that hold every word of each column whole (`word_width`), within the room
     the columns' widths share: the `flexible` column (a long text that wraps, its texts not read) gives
     up the pixels the others gain, down to `least`.
