@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 
@@ -117,3 +118,14 @@ def grid_height(rows: int, row_height: int | None, most_px: int = MOST_HEIGHT_PX
     row = row_height or DEFAULT_ROW_PX
     shown = max(1, min(rows, (most_px - HEADER_PX - BORDER_PX) // row))
     return BORDER_PX + HEADER_PX + shown * row
+
+
+def naive_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """`moment` in UTC without its time zone, for a grid's ``DatetimeColumn`` (None stays None).
+
+    The grid shows both alike, but pyarrow before 26 reads a time-zone-aware pandas column through
+    ``Series.values``, which pandas 3.1 deprecates: a ``Pandas4Warning`` in the server log on every run.
+    """
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
