@@ -83,6 +83,7 @@ from calibration.rounds.publishing import (
     publish,
     publish_guideline,
 )
+from calibration.rounds.quiz_length import adaptive_most_items
 from calibration.rounds.rounds_admin import (
     close_round,
     create_calibration_round,
@@ -146,6 +147,7 @@ __all__ = [
     "RoundStatus",
     "User",
     "acknowledge_feedback",
+    "adaptive_most_items",
     "adaptive_pilot_items_left",
     "adaptive_pilot_status",
     "adaptive_progress",

@@ -23,6 +23,7 @@ from calibration.rounds._common import (
     round_item_ids,
     utc_now,
 )
+from calibration.rounds.quiz_length import adaptive_most_items
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
 from calibration.storage.engine import session_scope
@@ -231,7 +232,7 @@ def progress_line(
     if round.kind == "pilot" and round.settings.get("policy") == "adaptive":
         most = len(round.settings.get("items") or ()) or progress.total
     elif round.kind == "calibration" and guideline is not None and guideline.calibration.policy == "adaptive":
-        most = min(guideline.calibration.max_items, len(sampling.quiz_bank(guideline))) or progress.total
+        most = adaptive_most_items(guideline) or progress.total
     if most is None:
         text, total = f"{progress.answered} of {progress.total} answered", progress.total
     else:
