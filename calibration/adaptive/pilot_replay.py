@@ -123,25 +123,30 @@ def replay_pilot(
     members = {r: [index[i] for i in items if r in rules_of[i]] for r in rules}
     decision_all = {r: _rule_state(stats, spec, members[r], target, seed)[0] for r in rules}
 
+    # each step touches only the picked item's rules: their rows so far, in the order chosen (the
+    # bootstrap's weights follow that order), and how many of their items are left
+    member_sets = {r: set(members[r]) for r in rules}
+    rows_of: dict[str, list[int]] = {r: [] for r in rules}
+    left = {r: len(members[r]) for r in rules}
     chosen: list[int] = []
     taken: set[int] = set()
     state = {r: _rule_state(stats, spec, [], target, seed) for r in rules}
     order = sorted(range(len(items)), key=lambda k: item_rank(seed, items[k]))
     while True:
-        open_rules = [
-            r for r in rules if state[r][0] == "undecided" and any(k not in taken for k in members[r])
-        ]
+        open_rules = [r for r in rules if state[r][0] == "undecided" and left[r]]
         if not open_rules:
             break
         if policy == "uniform":
-            pick = next(k for k in order if k not in taken and any(k in members[r] for r in open_rules))
+            pick = next(k for k in order if k not in taken and any(k in member_sets[r] for r in open_rules))
         else:
             rule = max(open_rules, key=lambda r: (state[r][1], -item_rank(seed, r)))
-            pick = next(k for k in order if k not in taken and k in members[rule])
+            pick = next(k for k in order if k not in taken and k in member_sets[rule])
         chosen.append(pick)
         taken.add(pick)
-        for r in rules_of[items[pick]]:
-            state[r] = _rule_state(stats, spec, [k for k in chosen if k in members[r]], target, seed)
+        for r in dict.fromkeys(rules_of[items[pick]]):  # a rule listed twice counts once
+            rows_of[r].append(pick)
+            left[r] -= 1
+            state[r] = _rule_state(stats, spec, rows_of[r], target, seed)
     return {
         "policy": policy,
         "answers_used": int(answers[chosen].sum()),
@@ -150,7 +155,7 @@ def replay_pilot(
             r: {
                 "decision": state[r][0],
                 "decision_all": decision_all[r],
-                "answers_used": int(sum(answers[k] for k in chosen if k in members[r])),
+                "answers_used": int(answers[rows_of[r]].sum()),
             }
             for r in rules
         },

@@ -25,7 +25,9 @@ Single sign-on keeps the page the visitor asked for by URL across the identity p
 ``/calibration/sso?t=TOKEN`` (a one-time token holding the requested page, kept in memory), which sets
 a signed, HttpOnly, 10-minute ``calibration_next`` cookie holding a random nonce and comes back with
 ``?sso=NONCE``, where the page calls ``st.login`` only when the cookie carries that nonce
-(`sso_start_allowed`): another site's link to ``?sso=...`` starts nothing. Back from the provider,
+(`sso_start_allowed`): another site's link to ``?sso=...`` starts nothing. The start token is bound
+to the ``calibration_browser`` cookie like a handoff token: opened in another browser (or used, or
+expired) the route comes back with ``?sso_refused=1`` and the Sign in page says so. Back from the provider,
 the router reads the cookie
 (`destination_from_cookie`), keeps only a page the user's role may open
 (`calibration.app.navigation.path_after_sign_in`, as after a password sign-in) and goes there through
@@ -58,6 +60,13 @@ HANDOFF_SECONDS = 60
 SESSION_PATH = "calibration/session"
 SIGNOUT_PATH = "calibration/signout"
 SSO_PATH = "calibration/sso"
+SSO_REFUSED_PARAM = "sso_refused"
+"""``?sso_refused=1``: the single sign-on route refused a start token (another browser's, used or
+expired), and the Sign in page says so (`SSO_REFUSED`)."""
+SSO_REFUSED = (
+    "This single sign-on link was opened in another browser than the one that asked for it, or it "
+    'was used or expired (links last one minute). Press "Sign in with single sign-on" again here.'
+)
 SSO_START_PARAM = "sso"
 """``?sso=NONCE`` at the app's root: the Sign in page starts single sign-on (``st.login``) when the
 ``calibration_next`` cookie carries the same nonce (`sso_start_allowed`)."""
@@ -73,7 +82,7 @@ SSO_LOGOUT_PATH = "auth/logout"
 
 _handoffs: dict[str, tuple[Any, str, int, float, str | None]] = {}
 _UNCHECKED = object()
-_sso_starts: dict[str, tuple[str, dict[str, str], float]] = {}
+_sso_starts: dict[str, tuple[str, dict[str, str], float, str | None]] = {}
 _lock = threading.Lock()
 _key_cache: dict[str, bytes] = {}
 
@@ -277,27 +286,41 @@ def redeem_handoff(
     return (user_id, next_path, version) if expires >= (time.time() if now is None else now) else None
 
 
-def issue_sso_start(url_path: str, query: dict[str, str], *, now: float | None = None) -> str:
+def issue_sso_start(
+    url_path: str, query: dict[str, str], *, browser: str | None = None, now: float | None = None
+) -> str:
     """A one-time token (valid `HANDOFF_SECONDS`) that the single sign-on route exchanges for the
-    ``calibration_next`` cookie naming the page asked for (`url_path` and its `query`)."""
+    ``calibration_next`` cookie naming the page asked for (`url_path` and its `query`).
+
+    `browser` is this browser's `BROWSER_COOKIE` value, as for `issue_handoff`: the route starts single
+    sign-on only in a browser sending the same (a start link opened in another browser is refused);
+    without it the route starts nothing."""
     token = secrets.token_urlsafe(32)
     issued = time.time() if now is None else now
     with _lock:
-        for stale in [t for t, (*_, exp) in _sso_starts.items() if exp < issued]:
+        for stale in [t for t, (*_, exp, _b) in _sso_starts.items() if exp < issued]:
             del _sso_starts[stale]
-        _sso_starts[token] = (url_path, dict(query), issued + HANDOFF_SECONDS)
+        _sso_starts[token] = (url_path, dict(query), issued + HANDOFF_SECONDS, _browser_digest(browser))
     return token
 
 
-def redeem_sso_start(token: str | None, *, now: float | None = None) -> tuple[str, dict[str, str]] | None:
-    """``(url path, query)`` of a single sign-on start token, consuming it; None when unknown, used or expired."""
+def redeem_sso_start(
+    token: str | None, *, browser: Any = _UNCHECKED, now: float | None = None
+) -> tuple[str, dict[str, str]] | None:
+    """``(url path, query)`` of a single sign-on start token, consuming it; None when unknown, used or
+    expired, or when `browser` (the requesting browser's `BROWSER_COOKIE`, as the route passes it) is
+    not the browser the token was issued to (or the token names none)."""
     if not token:
         return None
     with _lock:
         entry = _sso_starts.pop(token, None)
     if entry is None:
         return None
-    url_path, query, expires = entry
+    url_path, query, expires, bound = entry
+    if browser is not _UNCHECKED:
+        presented = _browser_digest(browser if isinstance(browser, str) else None)
+        if bound is None or presented is None or not hmac.compare_digest(bound, presented):
+            return None
     return (url_path, query) if expires >= (time.time() if now is None else now) else None
 
 
@@ -334,11 +357,12 @@ def session_routes() -> list[Any]:
 
     async def sso(request: Any) -> Any:
         # Remember the page asked for across the identity provider's round trip, then start it.
-        start = redeem_sso_start(request.query_params.get("t"))
+        token = request.query_params.get("t")
+        start = redeem_sso_start(token, browser=request.cookies.get(BROWSER_COOKIE))
         nonce = secrets.token_urlsafe(24)
-        response = RedirectResponse(
-            _home(request, f"?{SSO_START_PARAM}={nonce}" if start else ""), status_code=303
-        )
+        # refused (another browser's link, used or expired): back to the Sign in page, which says so
+        back = f"?{SSO_START_PARAM}={nonce}" if start else f"?{SSO_REFUSED_PARAM}=1" if token else ""
+        response = RedirectResponse(_home(request, back), status_code=303)
         if start is not None:
             response.set_cookie(
                 NEXT_COOKIE,
@@ -458,7 +482,8 @@ def start_single_sign_on(url_path: str, query: dict[str, str]) -> None:
     with its `query`) in a cookie and comes back to start ``st.login``."""
     import streamlit as st
 
-    url = f"{_base_path()}{SSO_PATH}?t={issue_sso_start(url_path, query)}"
+    token = issue_sso_start(url_path, query, browser=browser_cookie(BROWSER_COOKIE))
+    url = f"{_base_path()}{SSO_PATH}?t={token}"
     # The token is ours (url-safe base64), never user text; the script only navigates.
     st.html(f"<script>window.location.replace({json.dumps(url)});</script>", unsafe_allow_javascript=True)
     st.link_button("Continue", url, type="primary", icon=":material/arrow_forward:")

@@ -79,6 +79,12 @@ class QuizLength:
         )
 
 
+def adaptive_most_items(guideline: Guideline) -> int:
+    """The most items an adaptive quiz on `guideline` can ask: ``max_items``, or its quiz bank when
+    smaller (what the quiz page and Home say, "at most N items")."""
+    return min(guideline.calibration.max_items, len(sampling.quiz_bank(guideline)))
+
+
 def quiz_length(
     guideline: Guideline, items_per_quiz: int | None = None, min_items_per_rule: int | None = None
 ) -> QuizLength:
@@ -102,7 +108,7 @@ def quiz_length(
     if not bank:
         return QuizLength(size, per_rule, 0, 0, 0, 0)
     if guideline.calibration.policy == "adaptive":
-        longest = min(guideline.calibration.max_items, len(bank))
+        longest = adaptive_most_items(guideline)
         return QuizLength(
             size, per_rule, len(rules), len(bank), min(len(rules) * per_rule, longest), longest, adaptive=True
         )

@@ -83,6 +83,7 @@ from calibration.rounds.publishing import (
     publish,
     publish_guideline,
 )
+from calibration.rounds.quiz_length import adaptive_most_items
 from calibration.rounds.rounds_admin import (
     close_round,
     create_calibration_round,
@@ -102,6 +103,7 @@ from calibration.rounds.status import (
     in_progress_counts,
     latest_response_marker,
     open_rounds,
+    progress_line,
     responses_marker,
     reused_answers,
     round_data_marker,
@@ -145,6 +147,7 @@ __all__ = [
     "RoundStatus",
     "User",
     "acknowledge_feedback",
+    "adaptive_most_items",
     "adaptive_pilot_items_left",
     "adaptive_pilot_status",
     "adaptive_progress",
@@ -182,6 +185,7 @@ __all__ = [
     "list_users",
     "my_attempts",
     "open_rounds",
+    "progress_line",
     "publish",
     "publish_guideline",
     "quiz_items",

@@ -23,6 +23,7 @@ from calibration.rounds._common import (
     round_item_ids,
     utc_now,
 )
+from calibration.rounds.quiz_length import adaptive_most_items
 from calibration.storage import repository as repo
 from calibration.storage import tables as t
 from calibration.storage.engine import session_scope
@@ -206,6 +207,38 @@ def annotator_rounds(
             )
         result.append((repo.round_of(round_row, ref), progress))
     return result
+
+
+def progress_line(
+    round: Round, progress: AnnotatorProgress, guideline: Guideline | None = None
+) -> tuple[str, float]:
+    """What an annotator's progress bar says of a round (Home), and how full it is, from 0 to 1.
+
+    A quiz or pilot of fixed length reads "3 of 20 answered". An adaptive pilot and an adaptive
+    calibration quiz hand out items one at a time, as the rules need them, and may end sooner: only
+    the most there can be is known, "3 answered, of at most 40 items" (the adaptive pilot's items; the
+    quiz's ``max_items``, or its quiz bank when smaller, as `quiz_length` says). Their count of items
+    so far ("3 of 4") would read as a fixed length.
+
+    Args:
+        round: the round; progress: the annotator's (`annotator_rounds`).
+        guideline: the round's guideline version, which says whether a calibration quiz is adaptive;
+            None reads a calibration round as of fixed length.
+
+    Returns:
+        ``(text, fraction)``: the fraction is 1 once the attempt is finished.
+    """
+    most = None
+    if round.kind == "pilot" and round.settings.get("policy") == "adaptive":
+        most = len(round.settings.get("items") or ()) or progress.total
+    elif round.kind == "calibration" and guideline is not None and guideline.calibration.policy == "adaptive":
+        most = adaptive_most_items(guideline) or progress.total
+    if most is None:
+        text, total = f"{progress.answered} of {progress.total} answered", progress.total
+    else:
+        text, total = f"{progress.answered} answered, of at most {counted(most, 'item')}", most
+    done = 1.0 if progress.status == "finished" else min(progress.answered / total, 1.0) if total else 0.0
+    return text, done
 
 
 def finished_round_ids(engine: Engine) -> set[int]:

@@ -56,3 +56,25 @@ def test_other_task_types_and_unknown_items_are_refused():
         replay_pilot(responses, item_rules, Task(type="multi_label", labels=TASK.labels), 0.6)
     with pytest.raises(DataError, match="no answered item has a rule in the item-to-rule map"):
         replay_pilot(responses, item_rules.assign(item_id="other"), TASK, 0.6)
+
+
+@pytest.mark.parametrize("policy", ["uniform", "adaptive"])
+def test_each_step_computes_the_interval_of_the_new_items_rules_only(policy, monkeypatch):
+    """One bootstrap per rule of the item just added (its rows changed), none for the others, plus
+    one per rule on all of its items; an item that lists its rule twice counts once (it was
+    bootstrapped twice)."""
+    from calibration.adaptive import pilot_replay
+
+    responses, item_rules = simulated_pilot()
+    item_rules = pd.concat([item_rules, item_rules])  # each item under its rule twice (a map's repeated rows)
+    computed: list[int] = []
+    real = pilot_replay.rule_intervals
+    monkeypatch.setattr(
+        pilot_replay,
+        "rule_intervals",
+        lambda stats, spec, rows, *a, **k: computed.append(len(rows)) or real(stats, spec, rows, *a, **k),
+    )
+    result = replay_pilot(responses, item_rules, TASK, 0.6, policy)
+    steps = result["answers_used"] // 3  # three answers per item, one rule per item
+    assert len(computed) == 2 + 2 + steps  # all items and no item, per rule; then one per step
+    assert result == replay_pilot(*simulated_pilot(), TASK, 0.6, policy)

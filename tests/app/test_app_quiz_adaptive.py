@@ -71,7 +71,8 @@ def test_an_adaptive_quiz_shows_items_left_never_repeats_and_keeps_gold_back(
         asked.append(item_id)
         text = at.progress[0].text
         # feedback at_end: the count shown may not depend on whether the answers were right
-        assert text == f"Item {len(asked)} · at most 30 items", text
+        # at most the bank's 10 items, under max_items 30 (as Home says)
+        assert text == f"Item {len(asked)} · at most 10 items", text
         lefts.append(service.adaptive_progress(app_engine, attempt.id, actor=app_annotator).items_left)
         assert "WHYMARK" not in texts(at)  # no gold before the end (feedback at_end)
         key = f"quiz_{attempt.id}_{attempt.items.index(item_id)}"
@@ -123,3 +124,40 @@ def test_with_immediate_feedback_the_quiz_says_about_how_many_items_are_left(
     attempt = service.my_attempts(app_engine, round_.id, actor=app_annotator)[-1]
     left = service.adaptive_progress(app_engine, attempt.id, actor=app_annotator).items_left
     assert at.progress[0].text == f"Item 1 · about {left} item{'s' * (left != 1)} left"
+
+
+def test_home_gives_an_adaptive_quiz_no_fixed_number_of_items(tmp_path, app_engine, app_lead, app_annotator):
+    """Items come one at a time: Home says how many were answered and the most there can be (the
+    bank of 10 under max_items 30), as for an adaptive pilot, never "1 of 2 answered" (the items
+    drawn so far)."""
+    guideline = _guideline(tmp_path)
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_calibration_round(
+        app_engine, "Adaptive round", guideline.ref, actor=app_lead, annotators=[app_annotator.name]
+    )
+    home = new_app(app_annotator).run()
+    assert not home.exception, home.exception
+    (bar,) = home.get("progress")
+    assert bar.proto.text == "0 answered, of at most 10 items · not started"
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    service.record_answer(app_engine, attempt.id, attempt.next_item, "POS", actor=app_annotator)
+    home = new_app(app_annotator).run()
+    (bar,) = home.get("progress")
+    assert bar.proto.text == "1 answered, of at most 10 items · in progress"
+    assert bar.proto.value == 10  # percent: 1 of at most 10
+
+
+def test_progress_line_reads_a_fixed_quiz_as_its_length(tmp_path):
+    from calibration.storage.repository import AnnotatorProgress, Round
+
+    guideline = _guideline(tmp_path)
+    fixed = guideline.model_copy(
+        update={"calibration": guideline.calibration.model_copy(update={"policy": "fixed"})}
+    )
+    round_ = Round(1, "Q", "calibration", 1, guideline.ref, "open", {}, None, None)  # type: ignore[arg-type]
+    progress = AnnotatorProgress(1, "Ann", 1, "in_progress", 3, 20, None)
+    assert service.progress_line(round_, progress, fixed) == ("3 of 20 answered", 0.15)
+    assert service.progress_line(round_, progress, None) == ("3 of 20 answered", 0.15)
+    assert service.progress_line(round_, progress, guideline) == ("3 answered, of at most 10 items", 0.3)
+    finished = AnnotatorProgress(1, "Ann", 1, "finished", 4, 4, None)
+    assert service.progress_line(round_, finished, guideline) == ("4 answered, of at most 10 items", 1.0)

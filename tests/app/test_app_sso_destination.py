@@ -60,9 +60,9 @@ def test_the_requested_page_is_signed_into_a_cookie_that_signs_nobody_in():
 
 
 def test_the_sso_route_sets_the_cookie_once_and_comes_back_to_start_the_sign_in():
-    token = auth.issue_sso_start("dashboard", {"round": "3"})
+    token = auth.issue_sso_start("dashboard", {"round": "3"}, browser="b1")
     assert auth.redeem_sso_start(auth.issue_sso_start("x", {}, now=0.0)) is None  # expired
-    response = _call("/calibration/sso", f"t={token}")
+    response = _call("/calibration/sso", f"t={token}", cookies=f"{auth.BROWSER_COOKIE}=b1")
     location = urlparse(response.headers["location"])
     assert response.status_code == 303 and location.path == "/"
     nonce = dict(parse_qsl(location.query))["sso"]
@@ -75,8 +75,45 @@ def test_the_sso_route_sets_the_cookie_once_and_comes_back_to_start_the_sign_in(
     assert auth.sso_nonce_matches(value, nonce)  # the start is tied to this browser's cookie
     assert not auth.sso_nonce_matches(value, "start") and not auth.sso_nonce_matches(value, "")
     assert not auth.sso_nonce_matches(auth.sign_destination("dashboard", {}), "")  # an old cookie
-    again = _call("/calibration/sso", f"t={token}")  # used: no cookie, just the app
-    assert again.headers["location"] == "/" and "set-cookie" not in again.headers
+    again = _call("/calibration/sso", f"t={token}", cookies=f"{auth.BROWSER_COOKIE}=b1")  # used
+    assert again.headers["location"] == "/?sso_refused=1" and "set-cookie" not in again.headers
+    assert _call("/calibration/sso", "").headers["location"] == "/"  # no token: just the app
+
+
+@pytest.mark.parametrize("cookies", ["", f"{auth.BROWSER_COOKIE}=b2"], ids=["no cookie", "another browser"])
+def test_a_start_link_opened_in_another_browser_is_refused(cookies):
+    """The start token is bound to the browser that asked for it, as a handoff token is: opened
+    elsewhere (a link copied within its minute) it starts nothing and the Sign in page says why."""
+    token = auth.issue_sso_start("dashboard", {"round": "3"}, browser="b1")
+    response = _call("/calibration/sso", f"t={token}", cookies=cookies)
+    assert response.status_code == 303 and response.headers["location"] == "/?sso_refused=1"
+    assert "set-cookie" not in response.headers  # no calibration_next cookie: ?sso=... starts nothing
+    # consumed: the browser it was issued to cannot use it afterwards either
+    assert auth.redeem_sso_start(token, browser="b1") is None
+    unbound = auth.issue_sso_start("dashboard", {})  # a token naming no browser starts nothing
+    assert (
+        _call("/calibration/sso", f"t={unbound}", cookies=f"{auth.BROWSER_COOKIE}=b1").headers["location"]
+        == "/?sso_refused=1"
+    )
+
+
+def test_the_sign_in_page_says_why_a_start_link_was_refused(app_lead):
+    at = _sso_app(query={auth.SSO_REFUSED_PARAM: "1"}).run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning] == [auth.SSO_REFUSED]
+    assert "another browser" in auth.SSO_REFUSED and auth.SSO_REFUSED_PARAM not in at.query_params
+    assert at.button(key="sign_in_sso")  # and the way to start again, here
+    assert not _sso_app().run().warning  # not without the route's word
+
+
+def test_the_sign_in_button_binds_the_start_to_this_browser(app_lead, monkeypatch):
+    monkeypatch.setattr(auth, "browser_cookie", {auth.BROWSER_COOKIE: "b1"}.get)
+    at = _sso_app().run()
+    at.button(key="sign_in_sso").click().run()
+    [link] = at.get("link_button")
+    token = dict(parse_qsl(urlparse(link.proto.url).query))["t"]
+    response = _call("/calibration/sso", f"t={token}", cookies=f"{auth.BROWSER_COOKIE}=b1")
+    assert response.headers["location"].startswith("/?sso=")
 
 
 def test_the_session_route_clears_the_requested_page_cookie():

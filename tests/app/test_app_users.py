@@ -269,3 +269,44 @@ def test_a_lead_allows_a_password_again_for_a_single_sign_on_user(app_engine, ap
     at.button(key="users_reset").click().run()
     at.button(key="users_confirm").click().run()
     assert service.get_user(app_engine, sam.id).has_password
+
+
+def test_the_users_table_gives_the_grid_dates_without_a_time_zone(app_engine, app_lead):
+    """A tz-aware date column makes pyarrow (before 26) call the deprecated ``Series.values``: a
+    pandas ``Pandas4Warning`` in the server log on every run. The page runs with that warning as an
+    error, and its dates reach the grid as naive UTC (the same days as before)."""
+    import warnings
+
+    import pandas as pd
+    from pandas.errors import Pandas4Warning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Pandas4Warning)
+        at = _users_page(app_lead)
+    (table,) = [d.value for d in at.dataframe if "since" in d.value.columns]
+    assert not isinstance(table["since"].dtype, pd.DatetimeTZDtype), table["since"].dtype
+    lena = table[table["name"] == "Lena Lead"]["since"].iloc[0]
+    assert lena.date() == _user(app_engine, "Lena Lead").created_at.date()
+
+
+def test_the_rounds_progress_table_gives_the_grid_dates_without_a_time_zone(
+    app_engine, app_lead, app_annotator
+):
+    import warnings
+
+    import pandas as pd
+    from pandas.errors import Pandas4Warning
+
+    round_ = service.create_pilot_round(
+        app_engine, "Pilot", "contract-clauses@1.0.0", actor=app_lead, annotators=[app_annotator.name]
+    )
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    service.record_answer(app_engine, attempt.id, attempt.next_item, "OTHER", actor=app_annotator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Pandas4Warning)
+        at = new_app(app_lead, query={"round": str(round_.id)}).run()
+        at.switch_page(page("rounds.py")).run()
+    assert not at.exception, at.exception
+    (table,) = [d.value for d in at.dataframe if "last activity" in d.value.columns]
+    assert not isinstance(table["last activity"].dtype, pd.DatetimeTZDtype), table["last activity"].dtype
+    assert table["last activity"].notna().all()

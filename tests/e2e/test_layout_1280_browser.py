@@ -11,6 +11,7 @@ Skipped when Chromium or Playwright is missing, unless ``CALIBRATION_REQUIRE_BRO
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ import pytest
 from calibration.app.widgets.feedback import RESULT_COLUMN_WIDTHS
 from tests.e2e.e2e_browser import (
     ARTIFACTS,
+    LEAD_EMAIL,
     LEAD_PASSWORD,
+    ROOT,
     app_server,
     browser_context,
     choose,
@@ -35,7 +38,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT = 30_000
 GUIDELINE = "contract-clauses@1.1.0"  # rule titles up to 44 characters
 # the Annotators page's column widths (pinned by tests/app/test_layout_1280.py: importing a page runs it)
-FAILED_RULES_WIDTH, RULES_WIDTH, ANSWER_WIDTH, TEXT_WIDTH = 140, 80, 140, 260
+FAILED_RULES_WIDTH = 140
 NAME_WIDTH, DECISION_WIDTH, RULE_TITLE_WIDTH, COMMENT_WIDTH = 180, 100, 300, 320
 # the Rounds page's progress table (calibration/app/pages/rounds.py)
 PROGRESS_NAME_WIDTH, PASSED_WIDTH = 180, 90
@@ -73,6 +76,8 @@ _CUT_CELLS = """([grid, header, width]) => {
     const text = td.textContent.trim();
     let lines = 1, line = '';
     for (const word of text.split(/\\s+/).filter(Boolean)) {
+      // a word wider than the line breaks mid-word ("INTELLECTUAL_PRO" over "PERTY"): not read whole
+      if (ctx.measureText(word).width > inner) cut.push(`${word} (broken mid-word in ${width} px)`);
       const next = line ? `${line} ${word}` : word;
       if (ctx.measureText(next).width <= inner) { line = next; continue; }
       if (line) { lines += 1; line = ''; }
@@ -93,6 +98,27 @@ def _cut(page: Any, grid: Any, header: str, width: int) -> dict[str, Any]:
     result = page.evaluate(_CUT_CELLS, [grid.element_handle(), header, width])
     assert "error" not in result, result
     assert result["cells"] > 0, result
+    return result
+
+
+# Whether the grid's box shows whole rows: the rows' height (its content less the header, over the
+# rows) and the height left for rows in the box; a box of 400 px (Streamlit's default) over rows of
+# 66 px showed the last row half hidden.
+_WHOLE_ROWS = """(grid) => {
+  const scroller = grid.querySelector('.dvn-scroller');
+  const table = grid.querySelector('table[role=grid]');
+  const rows = Number(table.getAttribute('aria-rowcount')) - 1;
+  const rowHeight = (scroller.scrollHeight - 35) / rows;
+  const room = scroller.clientHeight - 35;
+  const shown = Math.floor(room / rowHeight + 0.05);
+  return {rows, rowHeight, room, shown, cut: room - shown * rowHeight};
+}"""
+
+
+def _whole_rows(page: Any, grid: Any) -> dict[str, Any]:
+    """The grid shows only whole rows (at least one): none cut at its bottom edge."""
+    result = page.evaluate(_WHOLE_ROWS, grid.element_handle())
+    assert result["shown"] >= 1 and result["cut"] <= 3, result
     return result
 
 
@@ -117,8 +143,22 @@ def _store(tmp_path: Path) -> tuple[str, Any, Any]:
         password=LEAD_PASSWORD,
         actor=lead,
     )
+    # seven more, after her in the alphabet (the drill-down opens on her): eight rows in the scores
+    # tables, taller than the grid's own rows, cut the last one in half before the fix
+    others = [
+        service.create_user(engine, name, role="annotator", actor=lead)
+        for name in (
+            "Carla Ortiz",
+            "Dmitri Volkov",
+            "Elif Aydin",
+            "Femi Okafor",
+            "Goran Lind",
+            "Hana Sato",
+            "Ines Roth",
+        )
+    ]
     round_ = service.create_calibration_round(
-        engine, "Contracts quiz", GUIDELINE, actor=lead, annotators=[ria.name]
+        engine, "Contracts quiz", GUIDELINE, actor=lead, annotators=[ria.name, *(o.name for o in others)]
     )
     attempt = service.start_or_resume_attempt(engine, round_.id, ria)
     items = service.round_items(engine, round_.id)
@@ -135,14 +175,48 @@ def _store(tmp_path: Path) -> tuple[str, Any, Any]:
             engine, attempt.id, item_id, wrong if k % 3 == 0 else gold, actor=ria, seconds=4.2, **extras
         )
     service.finish_attempt(engine, attempt.id, actor=ria)
+    for n, other in enumerate(others):  # every (n + 3)th answer wrong
+        attempt = service.start_or_resume_attempt(engine, round_.id, other)
+        for k, item_id in enumerate(attempt.items):
+            gold = items[item_id].answer
+            wrong = next(c for c in labels if c != gold)
+            service.record_answer(
+                engine, attempt.id, item_id, wrong if k % (n + 3) == 0 else gold, actor=other
+            )
+        service.finish_attempt(engine, attempt.id, actor=other)
     return url, engine, round_
 
 
-def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Path) -> None:
+def _page_widths(url_db: str, round_id: int, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
+    """The column widths the Annotators page gives its drill-down (from its column config, through
+    AppTest on the same store): they follow the longest label, and the grid does not show them."""
+    from streamlit.testing.v1 import AppTest
+
+    from calibration.app.state import USER_KEY
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    monkeypatch.setenv("CALIBRATION_DATABASE_URL", url_db)
+    engine = make_engine(url_db)
+    lead = next(u for u in service.list_users(engine) if u.email == LEAD_EMAIL)
+    engine.dispose()
+    at = AppTest.from_file(str(ROOT / "calibration" / "app" / "pages" / "annotators.py"), default_timeout=60)
+    at.session_state[USER_KEY] = lead.id
+    at.run()
+    at.selectbox(key="annot_round").set_value(round_id).run()
+    assert not at.exception, at.exception
+    (answers,) = [d for d in at.dataframe if "text" in d.value.columns]
+    return json.loads(answers.proto.columns)
+
+
+def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     url_db, _, round_ = _store(tmp_path)
+    answer_columns = _page_widths(url_db, round_.id, monkeypatch)
     step = "start"
     with app_server(url_db, tmp_path) as url, sync_playwright() as playwright:
         with browser_context(playwright, height=800) as context:
@@ -189,6 +263,7 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Pat
                 scores = _grid(page, "failed rules")
                 scores.scroll_into_view_if_needed()
                 assert "reused" in _fits(page, scores)["headers"]
+                assert _whole_rows(page, scores)["shown"] == 8  # every annotator in view
                 for header, width in (
                     ("annotator", NAME_WIDTH),
                     ("failed rules", FAILED_RULES_WIDTH),
@@ -198,9 +273,11 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Pat
                     assert result["cut"] == [], (header, result)
                 agreement = _grid(page, "robust z")
                 assert "outlier" in _fits(page, agreement)["headers"]
+                assert _whole_rows(page, agreement)["shown"] == 8
                 per_rule = _grid(page, "interval")
                 per_rule.scroll_into_view_if_needed()
                 _fits(page, per_rule)
+                _whole_rows(page, per_rule)
                 for header, width in (
                     ("rule", 120),
                     ("title", RULE_TITLE_WIDTH),
@@ -211,17 +288,14 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(tmp_path: Pat
                 answers = _grid(page, "seen")
                 answers.scroll_into_view_if_needed()
                 _fits(page, answers)
-                for header, width in (
-                    ("rules", RULES_WIDTH),
-                    ("answer", ANSWER_WIDTH),
-                    ("gold", ANSWER_WIDTH),
-                    ("text", TEXT_WIDTH),
-                ):
-                    result = _cut(page, answers, header, width)
+                _whole_rows(page, answers)
+                for header in ("rules", "answer", "gold", "text"):
+                    result = _cut(page, answers, header, answer_columns[header]["width"])
                     assert result["cut"] == [], (header, result)
                 details = _grid(page, "cited rule")
                 details.scroll_into_view_if_needed()
                 assert "seconds" in _fits(page, details)["headers"]
+                _whole_rows(page, details)
                 result = _cut(page, details, "comment", COMMENT_WIDTH)
                 assert result["cut"] == [], result
 

@@ -11,7 +11,7 @@ import streamlit as st
 from calibration.agreement.gold import against_mark
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis
-from calibration.app.widgets.grid import wrapped_row_height
+from calibration.app.widgets.grid import fitted_widths, grid_height, wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
 from calibration.reports.analysis import annotator_answers, annotator_table, rule_decision_rows
 from calibration.rounds import service
@@ -36,6 +36,9 @@ ANSWER_WIDTH = 140
 RULES_WIDTH = 80
 RULE_TITLE_WIDTH = 300
 COMMENT_WIDTH = 320
+# the item text gives up the room a label or rule id wider than its column takes (it wraps at spaces,
+# a word breaks only when wider than a line): down to this width
+TEXT_LEAST_WIDTH = 160
 # the answer details the quiz may ask for, in a second drill-down table beside the item id
 DETAIL_COLUMNS = ("confidence", "cited_rule", "unclear", "comment", "seconds")
 EMPTY = "–"  # an empty cell (no value given), rather than "None"
@@ -46,19 +49,21 @@ STATISTIC_DIGITS = {
     "gold_items": 0, "accuracy": 2, "kappa_vs_gold": 2,
     "agreement_alpha": 3, "agreement_kappa": 3, "robust_z": 1,
 }  # fmt: skip
-SHOWN_ROWS = 5  # the drill-down shows this many (tall) rows at once, and scrolls
 
 
-def _answers_row_height(answers: pd.DataFrame) -> int | None:
+def _answer_widths(answers: pd.DataFrame) -> dict[str, int]:
+    """The drill-down's column widths: each label and rule id on one line (a label such as
+    INTELLECTUAL_PROPERTY broke mid-word in 140 px), the item text taking what is left."""
+    base = {"rules": RULES_WIDTH, "answer": ANSWER_WIDTH, "gold": ANSWER_WIDTH, "text": TEXT_WIDTH}
+    shown = {c: ([str(v) for v in answers[c]] if c in answers.columns else [], w) for c, w in base.items()}
+    return fitted_widths(shown, "text", TEXT_LEAST_WIDTH)
+
+
+def _answers_row_height(answers: pd.DataFrame, widths: dict[str, int]) -> int | None:
     """The drill-down's row height: every answer, gold answer and item text whole in its column."""
     heights = [
         wrapped_row_height([str(v) for v in answers[column]], width)
-        for column, width in (
-            ("rules", RULES_WIDTH),
-            ("answer", ANSWER_WIDTH),
-            ("gold", ANSWER_WIDTH),
-            ("text", TEXT_WIDTH),
-        )
+        for column, width in widths.items()
         if column in answers.columns
     ]
     return max((h for h in heights if h is not None), default=None)
@@ -136,15 +141,17 @@ else:
             st.markdown("**Against gold**")
             if "decision" in shown.columns:
                 shown["decision"] = [EMPTY if _empty(d) else str(d) for d in shown["decision"]]
+            scores_row = _row_height(
+                (names, NAME_WIDTH),
+                (shown.get("failed_rules", []), FAILED_RULES_WIDTH),
+                (shown.get("decision", []), DECISION_WIDTH),
+            )
             st.dataframe(
                 shown[[c for c in GOLD_COLUMNS if c in shown.columns]],
                 key="annot_scores",
                 width="stretch",
-                row_height=_row_height(
-                    (names, NAME_WIDTH),
-                    (shown.get("failed_rules", []), FAILED_RULES_WIDTH),
-                    (shown.get("decision", []), DECISION_WIDTH),
-                ),
+                row_height=scores_row,
+                height=grid_height(len(shown), scores_row),  # every row whole (the default cut the last)
                 column_config={
                     "_index": annotator,
                     "answers": number("answers", width=64),
@@ -178,7 +185,8 @@ else:
             ],
             key="annot_agreement",
             width="stretch",
-            row_height=_row_height((names, NAME_WIDTH)),
+            row_height=(agreement_row := _row_height((names, NAME_WIDTH))),
+            height=grid_height(len(shown), agreement_row),
             column_config={
                 "_index": annotator,
                 "answers": number("answers", width=64),
@@ -234,7 +242,8 @@ else:
                     per_rule,
                     key="annot_rule_decisions",
                     hide_index=True,
-                    row_height=wrapped_row_height(per_rule["title"], RULE_TITLE_WIDTH),
+                    row_height=(rule_row := wrapped_row_height(per_rule["title"], RULE_TITLE_WIDTH)),
+                    height=grid_height(len(per_rule), rule_row),
                     column_config={
                         "rule": st.column_config.TextColumn("rule", width=120),
                         "title": st.column_config.TextColumn("title", width=RULE_TITLE_WIDTH),
@@ -258,6 +267,7 @@ else:
                 answers = answers[answers["correct"] == False]  # noqa: E712
             details = [c for c in DETAIL_COLUMNS if c in answers.columns]
             main = answers.drop(columns=details)
+            widths = _answer_widths(main)
             st.dataframe(
                 main,
                 key="annot_answers",
@@ -265,14 +275,14 @@ else:
                 column_order=[c for c in FIRST_ANSWER_COLUMNS if c in main.columns]
                 + [c for c in main.columns if c not in FIRST_ANSWER_COLUMNS],
                 # long answers, gold answers and item texts wrap in their cells (read whole at 1280 px)
-                row_height=(row_height := _answers_row_height(main)),
-                height="auto" if row_height is None else 38 + min(len(main), SHOWN_ROWS) * row_height,
+                row_height=(row_height := _answers_row_height(main, widths)),
+                height=grid_height(len(main), row_height),
                 column_config={
                     "_index": st.column_config.TextColumn("item", width=70),
-                    "rules": st.column_config.TextColumn("rules", width=RULES_WIDTH),
-                    "answer": st.column_config.TextColumn("answer", width=ANSWER_WIDTH),
-                    "gold": st.column_config.TextColumn("gold", width=ANSWER_WIDTH),
-                    "text": st.column_config.TextColumn("text", width=TEXT_WIDTH),
+                    "rules": st.column_config.TextColumn("rules", width=widths["rules"]),
+                    "answer": st.column_config.TextColumn("answer", width=widths["answer"]),
+                    "gold": st.column_config.TextColumn("gold", width=widths["gold"]),
+                    "text": st.column_config.TextColumn("text", width=widths["text"]),
                     "correct": st.column_config.CheckboxColumn("correct", width=64),
                     "seen_before": st.column_config.CheckboxColumn(
                         "seen",
@@ -291,7 +301,12 @@ else:
                     extra,
                     key="annot_answer_details",
                     width="stretch",
-                    row_height=wrapped_row_height([str(c) for c in extra.get("comment", [])], COMMENT_WIDTH),
+                    row_height=(
+                        detail_row := wrapped_row_height(
+                            [str(c) for c in extra.get("comment", [])], COMMENT_WIDTH
+                        )
+                    ),
+                    height=grid_height(len(extra), detail_row),
                     column_config={
                         "_index": st.column_config.TextColumn("item", width=70),
                         "confidence": st.column_config.TextColumn(
@@ -338,4 +353,4 @@ else:
             "Kind **model**: a model certified from a file of its answers (`calibration certify-model "
             "--store`), not a person."
         )
-    st.dataframe(status, key="annot_certs", width="stretch")
+    st.dataframe(status, key="annot_certs", width="stretch", height=grid_height(len(status), None))

@@ -8,7 +8,6 @@ from calibration.app.navigation import pages_for, spec
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 from calibration.rounds.demo_workspace import has_demo_workspace, load_demo_workspace
-from calibration.wording import counted
 
 user = state.require_role()
 engine = state.get_engine()
@@ -30,15 +29,9 @@ if user.role == "annotator" or mine:
                 st.markdown(
                     f"**{state.escape_markdown(round_.name)}** · {round_.kind} round · `{round_.guideline_ref}`"
                 )
-                total = progress.total
-                count = f"{progress.answered} of {total} answered"
-                if round_.kind == "pilot" and round_.settings.get("policy") == "adaptive":
-                    # items come one at a time, as the pilot needs them: only the most is known
-                    total = len(round_.settings.get("items") or ()) or total
-                    count = f"{progress.answered} answered, of at most {counted(total, 'item')}"
-                done = min(progress.answered / total, 1.0) if total else 0.0
-                if progress.status == "finished":
-                    done = 1.0
+                # an adaptive pilot or quiz: "3 answered, of at most 40 items" (items come one at a time)
+                guideline = state.guideline(round_.guideline_ref) if round_.kind == "calibration" else None
+                count, done = service.progress_line(round_, progress, guideline)
                 st.progress(done, text=f"{count} · {STATUS[progress.status]}")
                 if progress.passed is True:
                     st.caption(":green[Passed: certified on this guideline version.]")

@@ -217,7 +217,7 @@ def _progress(answered: int, text: str) -> None:
     if guideline.calibration.feedback == "at_end":
         # "about N left" moves with each answer's correctness: with feedback at the end, only a bound
         # that does not depend on the answers is shown (docs/adaptive.md)
-        most = guideline.calibration.max_items
+        most = service.adaptive_most_items(guideline)  # max_items, or the bank when smaller
         st.progress(min(answered / most, 1.0), text=f"{text} · at most {counted(most, 'item')}")
         return
     left = adaptive.items_left

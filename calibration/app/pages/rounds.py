@@ -8,7 +8,7 @@ import streamlit as st
 from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.choice import pick_one
-from calibration.app.widgets.grid import wrapped_row_height
+from calibration.app.widgets.grid import naive_utc, wrapped_row_height
 from calibration.app.widgets.import_upload import import_section
 from calibration.app.widgets.quiz_preview import preview_quiz
 from calibration.app.widgets.round_manager import manage_demo, manage_round, show_notice
@@ -244,7 +244,7 @@ def live_progress(round_id: int) -> None:
                 "total": p.total,
                 "progress": p.answered / p.total if p.total else 0.0,
                 "attempts": p.attempts,
-                "last activity": p.last_activity,
+                "last activity": naive_utc(p.last_activity),  # UTC, as the page says elsewhere
                 "passed": {True: "passed", False: "not passed", None: ""}[p.passed],
             }
         )

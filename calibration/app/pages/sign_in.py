@@ -100,6 +100,8 @@ if auth.oidc_configured():
     if problem is not None:
         st.button("Sign out of single sign-on", key="sign_in_sso_out", on_click=st.logout)
     else:
+        if st.query_params.pop(auth.SSO_REFUSED_PARAM, None) is not None:  # the route refused the link
+            st.warning(auth.SSO_REFUSED, icon=":material/link_off:")
         if auth.SSO_START_PARAM in st.query_params:  # back from the route (auth docstring)
             nonce = st.query_params.pop(auth.SSO_START_PARAM, None)
             if auth.sso_start_allowed(nonce):  # not another site's link: the route's cookie matches

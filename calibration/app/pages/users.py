@@ -5,6 +5,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.choice import pick_one
+from calibration.app.widgets.grid import naive_utc
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 from calibration.storage.repository import Role
@@ -63,7 +64,7 @@ st.dataframe(
                     if p.sign_in_method == "sso"
                     else "none (invitation only)"
                 ),
-                "since": p.created_at,
+                "since": naive_utc(p.created_at),  # UTC; tz-aware: a Pandas4Warning (widgets/grid.py)
             }
             for p in people
         ],

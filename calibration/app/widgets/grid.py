@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 WRAP_ROW_HEIGHT = 66
 """The grid wraps a cell's text only in rows taller than 64 px (4rem): the least row height that wraps."""
@@ -64,3 +65,67 @@ def wrapped_row_height(texts: Iterable[str], width: int) -> int | None:
     if lines <= 1:
         return None
     return max(WRAP_ROW_HEIGHT, math.ceil(6 + LINE_EM_PX * (1 + 1.4 * (lines - 1))))
+
+
+HEADER_PX = 35
+"""The height of the grid's header row (its default row height)."""
+BORDER_PX = 2
+"""The grid's border, top and bottom together."""
+DEFAULT_ROW_PX = 35
+"""The grid's own row height (`st.dataframe` without ``row_height``)."""
+MOST_HEIGHT_PX = 640
+"""The tallest grid that still shows whole beside Streamlit's header in a window 800 px high."""
+
+
+def word_width(texts: Iterable[str], width: int) -> int:
+    """`width`, or wider: a column width (px) that holds the longest word of `texts` on one line.
+
+    The grid wraps at spaces, and breaks a word wider than its line anywhere ("INTELLECTUAL_PRO" over
+    "PERTY"): a label or rule id reads whole only in a column as wide as the word and its padding.
+    """
+    longest = max((text_px(word) for text in texts for word in str(text).split()), default=0.0)
+    return max(width, math.ceil(longest) + 2 * PADDING_PX)
+
+
+def fitted_widths(
+    widths: Mapping[str, tuple[Iterable[str], int]], flexible: str, least: int
+) -> dict[str, int]:
+    """Column widths (px) that hold every word of each column whole (`word_width`), within the room
+    the columns' widths share: the `flexible` column (a long text that wraps, its texts not read) gives
+    up the pixels the others gain, down to `least`.
+
+    Args:
+        widths: per column, its texts and its width when every word fits.
+        flexible: the column that narrows (its own texts are not widened for).
+        least: the narrowest the flexible column may become.
+
+    Returns:
+        The width of each column of `widths`.
+    """
+    fitted = {c: w if c == flexible else word_width(texts, w) for c, (texts, w) in widths.items()}
+    gained = sum(fitted[c] - widths[c][1] for c in widths if c != flexible)
+    fitted[flexible] = max(least, widths[flexible][1] - gained)
+    return fitted
+
+
+def grid_height(rows: int, row_height: int | None, most_px: int = MOST_HEIGHT_PX) -> int:
+    """A grid height (px) that shows every row whole: all `rows` when they fit in `most_px`, else as
+    many whole rows as fit (at least one), the others scrolled into view.
+
+    Without a height the grid is at most 400 px high, whatever its row height: rows taller than the
+    grid's own showed the last one cut in half.
+    """
+    row = row_height or DEFAULT_ROW_PX
+    shown = max(1, min(rows, (most_px - HEADER_PX - BORDER_PX) // row))
+    return BORDER_PX + HEADER_PX + shown * row
+
+
+def naive_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """`moment` in UTC without its time zone, for a grid's ``DatetimeColumn`` (None stays None).
+
+    The grid shows both alike, but pyarrow before 26 reads a time-zone-aware pandas column through
+    ``Series.values``, which pandas 3.1 deprecates: a ``Pandas4Warning`` in the server log on every run.
+    """
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
