@@ -886,21 +886,21 @@ def annotators_compared(comparison: Comparison) -> str | None:
 
 
 def left_out_note(entry: RuleComparison) -> str | None:
-    """When most of a version's disagreement on the rule came from annotators the comparison leaves out
-    (at least LEFT_OUT_SHARE of LEFT_OUT_MIN or more dissenting answers), what the verdict cannot say:
+    """When most of a version's disagreement on a rewritten rule came from annotators the comparison leaves
+    out (at least LEFT_OUT_SHARE of LEFT_OUT_MIN or more dissenting answers), what the verdict cannot say:
     before (unless improved), whether the rewrite settles those annotators' reading (an annotator who
     held a second reading and left takes the rule's disagreement with them); after (unless worse), that
     the newcomers' disagreement is not in the verdict. None otherwise."""
     found = entry.figures.get("left_out_dissent")
-    if not found:
+    if not found or not entry.figures.get("rewritten", True):
         return None
     notes = []
     for side, skip, tail in (
         (
             "before",
             "improved",
-            "the comparison, on the annotators in both, cannot tell whether the rewrite settles their "
-            "reading; pilot the new version with them (or more annotators) to know",
+            "the comparison, on the annotators in both, cannot tell whether the rewrite settles what they "
+            "read differently; pilot the new version with them (or more annotators) to know",
         ),
         (
             "after",
@@ -1075,6 +1075,7 @@ def compare_versions(
             figures["too_small_to_tell"] = False
         gold_ci = _interval(gold_boot["after"] - gold_boot["before"])
         rewritten = not per_rule or rule_id in changed
+        figures["rewritten"] = rewritten  # the verdict is said of the rewrite (`rewrite_verdict`)
         figures["test_verdict"] = verdict
         figures["gold_test_verdict"] = _verdict(gold_ci)
         entries.append(

@@ -56,7 +56,7 @@ def test_a_reading_held_by_the_annotator_who_left_is_named_not_read_as_no_change
     note = left_out_note(r1)
     assert note is not None
     assert note.startswith("8 of the 9 dissenting answers on R1 in the older version came from annotators")
-    assert "(a4)" in note and "cannot tell whether the rewrite settles their reading" in note
+    assert "(a4)" in note and "cannot tell whether the rewrite settles what they read differently" in note
     # R2's dissent is the annotators' who stayed: nothing to add
     assert left_out_note(found.rule("R2")) is None
     who = annotators_compared(found)
@@ -118,3 +118,46 @@ def test_the_cli_prints_who_was_compared_and_the_note(tmp_path) -> None:
     assert "Compared on the 4 annotators who answered in both versions" in done.stdout
     line = next(x for x in done.stdout.splitlines() if "R1:" in x)
     assert "8 of the 9 dissenting answers on R1 in the older version" in line and "(a4)" in line
+
+
+def test_only_rewritten_rules_get_the_note(tmp_path) -> None:
+    """Both pilots carry their guideline (contract-clauses 1.0.0 -> 1.1.0, where only R-INDEM was
+    rewritten): an annotator in the older pilot only, dissenting on every item, dominates every rule's
+    disagreement, but only the rewritten rule's verdict is about the rewrite."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pilot = pd.read_csv(root / "examples/agreement/contract-pilot.csv")
+    labels = sorted(pilot["answer"].astype(str).unique())
+    first = sorted(pilot["annotator_id"].unique())[0]
+    zoe = pilot[pilot["annotator_id"] == first].copy()
+    zoe["answer"] = [labels[(labels.index(str(a)) + 1) % len(labels)] for a in zoe["answer"]]
+    zoe["annotator_id"] = "zoe-left"
+    old = tmp_path / "old.csv"
+    pd.concat([pilot, zoe]).to_csv(old, index=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "calibration",
+            "compare",
+            str(old),
+            str(root / "examples/agreement/contract-pilot.csv"),
+            "--guideline",
+            str(root / "guidelines/contract-clauses/1.0.0.yaml"),
+            "--guideline",
+            str(root / "guidelines/contract-clauses/1.1.0.yaml"),
+            "--bootstrap",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = {
+        x.split(":")[0].strip(" *"): x for x in done.stdout.splitlines() if x.startswith(("* R-", "  R-"))
+    }
+    assert "came from annotators who answered only in it (zoe-left)" in lines["R-INDEM"]
+    others = [line for rule, line in lines.items() if rule != "R-INDEM"]
+    assert others and not any("zoe-left" in line for line in others)
