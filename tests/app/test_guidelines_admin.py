@@ -116,6 +116,24 @@ def test_compare_two_versions_shows_the_diff(ws):
     assert at.download_button(key="gadm_diff_download").label == "Download the diff (markdown)"
 
 
+def test_the_diff_download_is_the_markdown_document_of_the_two_versions_chosen(ws, monkeypatch):
+    from tests.app.download_content import Downloads
+
+    downloads = Downloads(monkeypatch)
+    at = ws.page("guidelines_admin.py", ws.author).run()
+    at.selectbox(key="gadm_old").set_value("contract-clauses@1.0.0")
+    at.selectbox(key="gadm_new").set_value("contract-clauses@1.1.0").run()
+    assert not at.exception
+    document = downloads.text(at.download_button(key="gadm_diff_download"))
+    assert document == diff_guidelines(load_guideline(V100), load_guideline(V110)).to_markdown()
+    assert document.startswith("# Changes from contract-clauses@1.0.0 to contract-clauses@1.1.0\n")
+    # the other way round is another document: the button follows the choice
+    at.selectbox(key="gadm_old").set_value("contract-clauses@1.1.0")
+    at.selectbox(key="gadm_new").set_value("contract-clauses@1.0.0").run()
+    reverse = downloads.text(at.download_button(key="gadm_diff_download"))
+    assert reverse.startswith("# Changes from contract-clauses@1.1.0 to contract-clauses@1.0.0\n")
+
+
 def test_demote_headings_moves_every_heading_below_the_page_title():
     from calibration.app.widgets.diff_view import demote_headings
 

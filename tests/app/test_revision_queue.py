@@ -114,6 +114,28 @@ def test_author_drafts_an_edge_case_from_the_newest_version_and_downloads_it(ws,
     assert "already exists" in texts(at)
 
 
+def test_the_downloaded_draft_is_the_valid_yaml_of_the_next_version(ws, tmp_path, monkeypatch):
+    from calibration.guidelines import versions
+    from calibration.guidelines.loading import load_guideline
+    from tests.app.download_content import Downloads
+
+    downloads = Downloads(monkeypatch)
+    folder = tmp_path / "guidelines"
+    folder.mkdir()
+    monkeypatch.setattr(versions, "BUNDLED_DIR", folder)
+    at, item_id = _make_draft(ws)
+    data = downloads.content(at.download_button(key="rq_download"))
+    assert not any(folder.rglob("*.yaml"))  # made, not saved: only "Save into the guidelines folder" writes
+    path = tmp_path / "downloaded" / "contract-clauses" / "1.1.1.yaml"  # where it goes in a guideline repo
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    draft = load_guideline(path)  # valid as downloaded, under its own version's name
+    assert draft.ref == "contract-clauses@1.1.1"
+    edge = draft.rule("R-INDEM").edge_cases[-1]
+    assert (edge.id, edge.answer) == (f"{item_id}-edge", "LIMITATION_OF_LIABILITY")
+    assert draft.changelog[0].version == "1.1.1"
+
+
 def test_the_draft_edits_the_newest_file_in_place(ws, tmp_path, monkeypatch):
     from calibration.app.widgets.text import escape_markdown
     from calibration.guidelines import versions
