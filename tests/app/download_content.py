@@ -29,7 +29,9 @@ class Downloads:
                 self._by_url[url] = path_or_data
             return url
 
-        def recording_add_deferred(manager: Any, data_callable: Callable[[], Any], *args: Any, **kwargs: Any) -> str:
+        def recording_add_deferred(
+            manager: Any, data_callable: Callable[[], Any], *args: Any, **kwargs: Any
+        ) -> str:
             file_id = add_deferred(manager, data_callable, *args, **kwargs)
             self._by_deferred_id[file_id] = data_callable
             return file_id

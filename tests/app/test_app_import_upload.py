@@ -111,6 +111,24 @@ def test_unknown_label_gets_a_rename_form_and_imports_after_mapping(app_engine, 
     assert ("2", "bo@x.org", "NEG") in _stored(app_engine)
 
 
+def test_forget_the_renames_brings_the_unknown_label_back(app_engine, app_lead):
+    at = _rounds_page(app_engine, app_lead, export(second_label="Negative!"))
+    at.selectbox(key="imp_rename_0").set_value("NEG")
+    at.button(key="imp_rename_apply").click().run()
+    assert "'Negative!' -> NEG" in [c.value for c in at.code]
+    assert [b for b in at.button if b.key == "imp_import"]
+
+    at.button(key="imp_renames_clear").click().run()
+    assert not at.exception
+    assert "imp_renames" not in at.session_state
+    assert "'Negative!' -> NEG" not in [c.value for c in at.code]
+    assert not [b for b in at.button if b.key in ("imp_renames_clear", "imp_import")]  # check again first
+    at.button(key="imp_check").click().run()
+    assert "label 'Negative!' is not a label of tiny-labels@1.0.0" in "\n".join(errors(at))
+    assert not [b for b in at.button if b.key == "imp_import"]
+    assert service.list_rounds(app_engine) == []
+
+
 def test_truncated_json_is_a_clear_error_and_nothing_is_written(app_engine, app_lead):
     service.publish(app_engine, single_label_guideline(), app_lead)
     before = service.counts(app_engine)

@@ -33,7 +33,7 @@ def test_an_archived_round_leaves_the_annotators_list_and_comes_back(app_engine,
     round_ = calibration_round(app_engine, app_lead, single_label_guideline(), app_annotator)
     _answer_one(app_engine, round_, app_annotator)
     at = _rounds_page(app_lead)
-    at.button(key="rounds_archive").click().run()
+    at.button(key=f"rounds_archive_{round_.id}").click().run()
     assert not at.exception and not at.error
     assert service.get_round(app_engine, round_.id).archived
     assert unescape(at.success[0].value) == "Quiz round is archived."
@@ -43,7 +43,7 @@ def test_an_archived_round_leaves_the_annotators_list_and_comes_back(app_engine,
     assert "Quiz round" not in texts(home)
     assert service.counts(app_engine)["responses"] == 1  # data kept
 
-    at.button(key="rounds_unarchive").click().run()
+    at.button(key=f"rounds_unarchive_{round_.id}").click().run()
     assert not at.exception and not service.get_round(app_engine, round_.id).archived
     assert "Quiz round" in texts(new_app(app_annotator).run())
 
@@ -173,7 +173,7 @@ def test_a_round_every_annotator_finished_says_so_as_home_does(app_engine, app_l
     assert demo.status == "open" and demo.id in service.finished_round_ids(app_engine)
     at = _rounds_page(app_lead, pick=demo.id)
     assert any(c.value.endswith("· open · every annotator finished") for c in at.caption)
-    assert at.button(key="rounds_close")  # still open: it can be closed
+    assert at.button(key=f"rounds_close_{demo.id}")  # still open: it can be closed
     home = new_app(app_lead).run()
     recent = home.dataframe[0].value.set_index("round")["status"]
     assert recent[demo.name] == "open · every annotator finished"  # the same words on Home

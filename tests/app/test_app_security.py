@@ -241,6 +241,20 @@ def test_a_single_sign_on_identity_with_an_unverified_email_signs_nobody_in(app_
     assert verified.title[0].value == "Hello, Lena Lead"
 
 
+def test_an_identity_that_signs_nobody_in_can_sign_out_of_single_sign_on(app_lead, monkeypatch):
+    """The one way out of an identity the app refuses (else the next sign-in is the same identity)."""
+    import streamlit as st
+
+    calls = []
+    monkeypatch.setattr(st, "logout", lambda: calls.append("logout"))  # Streamlit's own redirect
+    at = _sso(new_app(), email="lead@example.org", email_verified=False).run()
+    assert not [b for b in at.button if b.key == "sign_in_sso"]  # no sign-in with this identity
+    at.button(key="sign_in_sso_out").click().run()
+    assert not at.exception, at.exception
+    assert calls == ["logout"]
+    assert "auth_user_id" not in at.session_state
+
+
 def test_a_single_sign_on_identity_never_signs_in_an_account_by_its_name(app_engine, app_lead):
     """nOAuth: a user named like someone's address at the provider is not that address's account."""
     bob = service.create_user(app_engine, "bob@partner.example", role="lead", email=None, actor=app_lead)

@@ -214,7 +214,10 @@ with st.container(border=True):
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     more = left.number_input("How many", 1, 100, 1, key="rounds_more_count")
     if right.button(
-        "Create invitation links", key="rounds_more", icon=":material/link:", disabled=round_.status != "open"
+        "Create invitation links",
+        key=f"rounds_more_{round_.id}",
+        icon=":material/link:",
+        disabled=round_.status != "open",
     ):
         try:
             st.session_state["rounds_new_links"] = (round_.id, _invitation_links(round_.id, int(more)))
@@ -318,12 +321,14 @@ if loaded is not None:
         st.session_state["dash_round"] = round_.id
         st.switch_page(spec("dashboard.py").script)
 
+# The buttons acting on the round carry its id in their key: a click on a round deleted meanwhile (in
+# another session) then finds no button on the rerun, instead of acting on the round shown in its place.
 left, right = st.columns(2)
 if round_.status == "open":
-    if left.button("Close the round", key="rounds_close", icon=":material/lock:"):
+    if left.button("Close the round", key=f"rounds_close_{round_.id}", icon=":material/lock:"):
         service.close_round(engine, round_.id, actor=user)
         st.rerun()
-elif left.button("Reopen the round", key="rounds_reopen", icon=":material/lock_open:"):
+elif left.button("Reopen the round", key=f"rounds_reopen_{round_.id}", icon=":material/lock_open:"):
     service.close_round(engine, round_.id, actor=user, reopen=True)
     st.rerun()
 

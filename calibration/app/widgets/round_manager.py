@@ -35,14 +35,18 @@ def manage_round(engine: Any, user: Any, round_: Any) -> None:
         with left:
             if round_.archived:
                 st.caption("Archived: hidden from annotators and from the default selections; data kept.")
-                if st.button("Unarchive the round", key="rounds_unarchive", icon=":material/unarchive:"):
+                if st.button(
+                    "Unarchive the round", key=f"rounds_unarchive_{round_.id}", icon=":material/unarchive:"
+                ):
                     _act(lambda: service.archive_round(engine, round_.id, actor=user, unarchive=True))
                     _done(f"{round_.name} is back in the lists.")
             else:
                 st.caption(
                     "Archiving hides the round from annotators and from default selections; data kept."
                 )
-                if st.button("Archive the round", key="rounds_archive", icon=":material/archive:"):
+                if st.button(
+                    "Archive the round", key=f"rounds_archive_{round_.id}", icon=":material/archive:"
+                ):
                     _act(lambda: service.archive_round(engine, round_.id, actor=user))
                     _done(f"{round_.name} is archived.")
         with right:
