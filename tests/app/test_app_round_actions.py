@@ -95,3 +95,49 @@ def test_a_click_for_a_round_deleted_meanwhile_leaves_the_round_shown_instead_al
         assert "no longer exists" in texts(at), action
         assert errors(at) == []
     assert {r.id for r in service.list_rounds(app_engine)} == {gone.id, other.id}
+
+
+def test_invitation_links_for_a_round_closed_meanwhile_are_refused_and_the_refusal_is_shown(
+    app_engine, app_lead, app_annotator, monkeypatch
+):
+    round_ = calibration_round(app_engine, app_lead, single_label_guideline(), app_annotator)
+    at = _rounds_page(app_lead)
+    button = _button(at, "rounds_more", round_.id)
+    service.close_round(app_engine, round_.id, actor=app_lead)  # another lead, another tab
+    button.click().run()  # the button is disabled on the rerun: Streamlit drops the click
+    assert not at.exception, at.exception
+    assert _button(at, "rounds_more", round_.id).disabled
+    assert not [c.value for c in at.code if "/join?invite=" in c.value]
+
+    # closed between the rerun's start and the invitation: the service's refusal stays on the page
+    service.close_round(app_engine, round_.id, actor=app_lead, reopen=True)
+    at = _rounds_page(app_lead)
+    invite = service.invite
+
+    def closed_meanwhile(engine, round_id, **kwargs):
+        service.close_round(engine, round_id, actor=app_lead)
+        return invite(engine, round_id, **kwargs)
+
+    monkeypatch.setattr(service, "invite", closed_meanwhile)
+    _button(at, "rounds_more", round_.id).click().run()
+    assert not at.exception, at.exception
+    assert errors(at) == ["round 'Quiz round' is closed (hint: reopen it before inviting annotators)"]
+    assert not [c.value for c in at.code if "/join?invite=" in c.value]
+
+
+def test_a_refused_close_is_shown_on_the_page(app_engine, app_lead, app_annotator, monkeypatch):
+    """Deleted by another lead between the rerun's start and the close: the refusal, not a traceback."""
+    round_ = calibration_round(app_engine, app_lead, single_label_guideline(), app_annotator)
+    at = _rounds_page(app_lead)
+    close = service.close_round
+
+    def deleted_meanwhile(engine, round_id, **kwargs):
+        service.delete_round(engine, round_id, actor=app_lead, confirm=round_.name)
+        return close(engine, round_id, **kwargs)
+
+    monkeypatch.setattr(service, "close_round", deleted_meanwhile)
+    _button(at, "rounds_close", round_.id).click().run()
+    assert not at.exception, at.exception
+    assert errors(at) == [
+        f"round: unknown round {round_.id} (hint: create one with: calibration round create)"
+    ]

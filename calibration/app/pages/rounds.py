@@ -221,9 +221,10 @@ with st.container(border=True):
     ):
         try:
             st.session_state["rounds_new_links"] = (round_.id, _invitation_links(round_.id, int(more)))
-        except CalibrationError as error:
+        except CalibrationError as error:  # e.g. closed in another session: said here, not rerun away
             state.render_error(error)
-        st.rerun()
+        else:
+            st.rerun()  # the links are drawn above the button
 
 
 @st.fragment(run_every=5)
@@ -324,13 +325,18 @@ if loaded is not None:
 # The buttons acting on the round carry its id in their key: a click on a round deleted meanwhile (in
 # another session) then finds no button on the rerun, instead of acting on the round shown in its place.
 left, right = st.columns(2)
-if round_.status == "open":
-    if left.button("Close the round", key=f"rounds_close_{round_.id}", icon=":material/lock:"):
-        service.close_round(engine, round_.id, actor=user)
+opening = round_.status != "open"
+if left.button(
+    "Reopen the round" if opening else "Close the round",
+    key=f"rounds_{'reopen' if opening else 'close'}_{round_.id}",
+    icon=":material/lock_open:" if opening else ":material/lock:",
+):
+    try:
+        service.close_round(engine, round_.id, actor=user, reopen=opening)
+    except CalibrationError as error:  # e.g. deleted in another session since this run began
+        state.render_error(error)
+    else:
         st.rerun()
-elif left.button("Reopen the round", key=f"rounds_reopen_{round_.id}", icon=":material/lock_open:"):
-    service.close_round(engine, round_.id, actor=user, reopen=True)
-    st.rerun()
 
 # ----------------------------------------------------------------- preview and manage
 with st.expander("Preview the quiz as an annotator sees it", icon=":material/visibility:"):
