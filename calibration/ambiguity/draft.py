@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from calibration.errors import ConflictError, GuidelineError, Location, NotFoundError
+from calibration.errors import ConflictError, DataError, GuidelineError, Location, NotFoundError
 from calibration.guidelines.loading import dump_guideline, load_guideline_text, read_guideline_file
 from calibration.guidelines.model import SEMVER, ChangelogEntry, Example, Guideline
 from calibration.guidelines.versions import content_hash, discover, version_key
@@ -353,15 +353,36 @@ def save_draft(draft: Draft, guidelines_dir: str | Path) -> Path:
 
     Raises:
         ConflictError: that version already exists (versions are never overwritten).
+        DataError: the file cannot be written (a read-only or missing guidelines folder, no space).
     """
     folder = Path(guidelines_dir) / draft.guideline.id
     path = folder / draft.file_name
-    if path.exists():
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # read-only, or a file where the folder goes
+        raise _unwritable(path, error) from None
+    try:
+        file = path.open("x", encoding="utf-8")  # "x": never over a version written meanwhile
+    except FileExistsError:
         raise ConflictError(
             f"{path} already exists",
             location=Location(path=str(path)),
             hint="published versions are never overwritten; draft again to get the next free version",
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(draft.yaml, encoding="utf-8")
+        ) from None
+    except OSError as error:
+        raise _unwritable(path, error) from None
+    try:
+        with file:
+            file.write(draft.yaml)
+    except OSError as error:  # no space left: no half file to block the version
+        path.unlink(missing_ok=True)
+        raise _unwritable(path, error) from None
     return path
+
+
+def _unwritable(path: Path, error: OSError) -> DataError:
+    return DataError(
+        f"cannot save the draft: {error.strerror or error}",
+        location=Location(path=str(path)),
+        hint="download the draft YAML instead, or make the guidelines folder writable",
+    )

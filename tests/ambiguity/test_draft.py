@@ -17,7 +17,7 @@ from calibration.ambiguity.draft import (
     next_free_version,
     save_draft,
 )
-from calibration.errors import ConflictError, GuidelineError, NotFoundError
+from calibration.errors import ConflictError, DataError, GuidelineError, NotFoundError
 from calibration.guidelines.loading import load_guideline
 
 
@@ -89,6 +89,45 @@ def test_save_draft_writes_once(tmp_path, pilot):
     assert load_guideline(path) == draft.guideline
     with pytest.raises(ConflictError, match="already exists"):
         save_draft(draft, tmp_path)
+
+
+def test_save_draft_into_a_folder_that_cannot_be_written_is_a_data_error(tmp_path, pilot):
+    draft = draft_edge_case(pilot.guideline, "R-AMBIG", "ambig-03", why="x")
+    (tmp_path / "sim").write_text("a file where the guideline's folder goes", encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        save_draft(draft, tmp_path)
+    assert str(raised.value).startswith(f"{tmp_path / 'sim' / '1.0.1.yaml'}: cannot save the draft: ")
+    assert raised.value.hint == "download the draft YAML instead, or make the guidelines folder writable"
+
+
+def test_a_draft_cut_short_by_a_full_disk_leaves_no_half_file(tmp_path, pilot, monkeypatch):
+    import errno
+
+    draft = draft_edge_case(pilot.guideline, "R-AMBIG", "ambig-03", why="x")
+    real_open = Path.open
+
+    class FullDisk:
+        def __init__(self, file):
+            self.file = file
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, text):
+            self.file.write(text[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(
+        Path, "open", lambda self, *args, **kwargs: FullDisk(real_open(self, *args, **kwargs))
+    )
+    with pytest.raises(DataError, match="cannot save the draft: No space left on device"):
+        save_draft(draft, tmp_path)
+    monkeypatch.undo()
+    assert not (tmp_path / "sim" / "1.0.1.yaml").exists()  # the version is still free
+    assert save_draft(draft, tmp_path) == tmp_path / "sim" / "1.0.1.yaml"
 
 
 # --------------------------------------------------------------------------- from the newest version, in place

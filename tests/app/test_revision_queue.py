@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from tests.app.app_helpers import errors
 from tests.app.lead_pages_support import frames, make_workspace, texts
 
 
@@ -134,6 +135,24 @@ def test_the_downloaded_draft_is_the_valid_yaml_of_the_next_version(ws, tmp_path
     edge = draft.rule("R-INDEM").edge_cases[-1]
     assert (edge.id, edge.answer) == (f"{item_id}-edge", "LIMITATION_OF_LIABILITY")
     assert draft.changelog[0].version == "1.1.1"
+
+
+def test_a_guidelines_folder_that_cannot_be_written_is_said_with_the_download_as_the_way_out(
+    ws, tmp_path, monkeypatch
+):
+    """A deployment whose guidelines folder is not writable (here a file stands where it should be)."""
+    from calibration.guidelines import versions
+
+    blocked = tmp_path / "guidelines"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(versions, "BUNDLED_DIR", blocked)
+    at, _ = _make_draft(ws)
+    at.button(key="rq_save").click().run()
+    assert not at.exception, at.exception
+    [message] = errors(at)
+    assert message.startswith(f"{blocked / 'contract-clauses' / '1.1.1.yaml'}: cannot save the draft: ")
+    assert message.endswith("(hint: download the draft YAML instead, or make the guidelines folder writable)")
+    assert at.download_button(key="rq_download")  # still offered
 
 
 def test_the_draft_edits_the_newest_file_in_place(ws, tmp_path, monkeypatch):
