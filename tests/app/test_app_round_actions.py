@@ -92,7 +92,7 @@ def test_a_click_for_a_round_deleted_meanwhile_leaves_the_round_shown_instead_al
         now = service.get_round(app_engine, shown)
         assert (now.status, now.archived) == ("open", False), action
         assert not [c.value for c in at.code if "/join?invite=" in c.value], action
-        assert "no longer exists" in texts(at), action
+        assert "The round you had chosen is no longer listed" in texts(at), action
         assert errors(at) == []
     assert {r.id for r in service.list_rounds(app_engine)} == {gone.id, other.id}
 

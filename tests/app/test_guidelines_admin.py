@@ -202,16 +202,44 @@ def test_a_draft_file_is_not_published_on_restart_but_listed_for_a_person_to_pub
     assert at.subheader[0].value == "Drafts to review"
     assert at.selectbox(key="gadm_draft").options == ["contract-clauses@1.1.1"]
     assert "contract-clauses@1.1.1 is valid." in [s.value for s in at.success]
-    at.button(key="gadm_draft_publish").click().run()
+    at.button(key="gadm_draft_publish_contract-clauses@1.1.1").click().run()
     assert "Published contract-clauses@1.1.1." in [s.value for s in at.success]
     published = {v.ref: v for v in service.list_guideline_versions(ws.engine)}
     assert published["contract-clauses@1.1.1"].published_by == ws.author.id
     # the published draft leaves the list at once: no second "Publish this draft" beside "Published"
     assert not [s for s in at.subheader if s.value == "Drafts to review"]
-    assert not [b for b in at.button if b.key == "gadm_draft_publish"]
+    assert not [b for b in at.button if b.key.startswith("gadm_draft_publish")]
     at.run()
     assert not [s for s in at.subheader if s.value == "Drafts to review"]
     assert "Published contract-clauses@1.1.1." not in [s.value for s in at.success]  # said once
+
+
+def test_a_click_for_a_draft_published_meanwhile_publishes_no_other_draft(ws, tmp_path, monkeypatch):
+    """Two drafts; another author publishes the one this page shows: the click must not publish the other."""
+    from calibration.guidelines import versions
+    from calibration.rounds import service
+
+    folder = tmp_path / "guidelines" / "contract-clauses"
+    folder.mkdir(parents=True)
+    for version in ("1.1.1", "1.1.2"):
+        text = V110.read_text().replace("version: 1.1.0", f"version: {version}", 1)
+        text = text.replace(
+            "changelog:\n", f"changelog:\n  - {{version: {version}, date: 2026-12-07, changes: Draft.}}\n", 1
+        )
+        (folder / f"{version}.yaml").write_text(text)
+    monkeypatch.setattr(versions, "BUNDLED_DIR", folder.parent)
+    at = ws.page("guidelines_admin.py", ws.author).run()
+    assert at.selectbox(key="gadm_draft").options == ["contract-clauses@1.1.1", "contract-clauses@1.1.2"]
+    at.selectbox(key="gadm_draft").set_value("contract-clauses@1.1.2").run()
+    button = at.button(key="gadm_draft_publish_contract-clauses@1.1.2")
+    service.publish(ws.engine, load_guideline(folder / "1.1.2.yaml"), ws.lead)  # another session
+    button.click().run()
+    assert not at.exception and not at.error
+    published = {v.ref for v in service.list_guideline_versions(ws.engine)}
+    assert "contract-clauses@1.1.1" not in published  # never reviewed here: not published by this click
+    assert "The draft you had chosen is no longer listed" in "\n".join(w.value for w in at.warning)
+    assert at.selectbox(key="gadm_draft").value == "contract-clauses@1.1.1"
+    assert not [s for s in at.success if s.value.startswith("Published")]
 
 
 def test_an_invalid_draft_shows_its_problems_and_no_publish_button(ws, tmp_path, monkeypatch):
@@ -229,7 +257,7 @@ def test_an_invalid_draft_shows_its_problems_and_no_publish_button(ws, tmp_path,
         "2 problems in contract\\-clauses@1\\.2\\.0: fix the file before publishing it."
     )
     assert "unknown field 'titel'" in at.code[0].value
-    assert not [b for b in at.button if b.key == "gadm_draft_publish"]
+    assert not [b for b in at.button if b.key.startswith("gadm_draft_publish")]
 
 
 def test_an_upload_is_validated_once_not_on_every_rerun(ws, monkeypatch):
@@ -263,7 +291,7 @@ def test_a_draft_with_images_is_published_with_them(ws, tmp_path, monkeypatch):
     monkeypatch.setattr(versions, "BUNDLED_DIR", folder)
     at = ws.page("guidelines_admin.py", ws.lead).run()
     assert at.selectbox(key="gadm_draft").options == ["street@1.0.0"]
-    at.button(key="gadm_draft_publish").click().run()
+    at.button(key="gadm_draft_publish_street@1.0.0").click().run()
     assert not at.exception
     assert "Published street@1.0.0." in [s.value for s in at.success]
     (version,) = [v for v in service.list_guideline_versions(ws.engine) if v.ref == "street@1.0.0"]

@@ -12,6 +12,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.analysis_uploads import validate_upload
+from calibration.app.widgets.choice import pick_one
 from calibration.app.widgets.diff_view import show_diff
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
@@ -101,8 +102,15 @@ if drafts:
         "Files under guidelines/ that were not shipped with the app and are not published: drafts saved "
         "from the revision queue or copied in by hand. Nothing is published until you do it here."
     )
-    draft_ref = st.selectbox("Draft", list(drafts), key="gadm_draft")
-    draft_file = drafts[draft_ref]
+    # a draft published or removed in another session leaves the list: said, and its button is gone
+    draft_file = pick_one(
+        "Draft",
+        drafts,
+        key="gadm_draft",
+        default=next(iter(drafts)),
+        describe=lambda f: f"{f.id}@{f.version}",
+    )
+    draft_ref = f"{draft_file.id}@{draft_file.version}"
     try:
         loaded_draft = read_guideline_file(draft_file.path)
         draft = loaded_draft.guideline
@@ -114,7 +122,10 @@ if drafts:
         if draft.changelog:
             st.text(f"Changelog {draft.changelog[0].version}: {draft.changelog[0].changes}")
         if st.button(
-            "Publish this draft", key="gadm_draft_publish", type="primary", icon=":material/publish:"
+            "Publish this draft",
+            key=f"gadm_draft_publish_{draft_ref}",  # a click for a draft gone meanwhile publishes no other
+            type="primary",
+            icon=":material/publish:",
         ):
             from calibration.rounds import service
 

@@ -16,13 +16,14 @@ def pick_one(
     """A select box over the records `by_id` (non-empty); the chosen record.
 
     It opens on `default` (an id) and keeps the session's choice while that record is still listed;
-    when it is not (deleted in another session), it says so and opens on `default`.
+    when it is not (deleted, or published if a draft, in another session), it says so and opens on
+    `default`.
     """
     if st.session_state.get(key) not in by_id:
         if st.session_state.get(key) is not None:
             st.warning(
-                f"The {label.lower()} you had chosen no longer exists (deleted in another session): "
-                f"this is another one.",
+                f"The {label.lower()} you had chosen is no longer listed (deleted or changed in another "
+                "session): this is another one.",
                 icon=":material/info:",
             )
         st.session_state[key] = default
