@@ -177,6 +177,38 @@ def test_a_name_that_differs_only_by_case_is_refused_and_a_taken_email_says_wher
     ]
 
 
+def test_a_refused_user_keeps_what_was_typed_and_an_added_one_clears_the_form(app_engine, app_lead):
+    service.create_user(app_engine, "Ben", role="annotator", actor=app_lead, email="ben@example.org")
+    at = _users_page(app_lead)
+    at.text_input(key="users_add_name").input("Benjamin Author")
+    at.text_input(key="users_add_email").input("ben@example.org")
+    at.selectbox(key="users_add_role").set_value("author")
+    at.text_input(key="users_add_password").input(PASSWORD)
+    at.checkbox(key="users_add_temporary").set_value(False)
+    at.button(key="users_add").click().run()
+    assert errors(at)[0].startswith("the email ben@example.org is already registered")
+    # only the email needs changing: the rest is still there
+    assert at.text_input(key="users_add_name").value == "Benjamin Author"
+    assert at.selectbox(key="users_add_role").value == "author"
+    assert at.text_input(key="users_add_password").value == PASSWORD
+    assert at.checkbox(key="users_add_temporary").value is False
+    at.text_input(key="users_add_email").input("benjamin@example.org")
+    at.button(key="users_add").click().run()
+    assert not at.exception and not at.error, errors(at)
+    assert unescape(at.success[0].value) == "Added Benjamin Author (guideline author)."
+    assert service.authenticate(app_engine, "benjamin@example.org", PASSWORD).role == "author"
+    # added: the form is ready for the next person
+    assert [
+        at.text_input(key=k).value for k in ("users_add_name", "users_add_email", "users_add_password")
+    ] == [
+        "",
+        "",
+        "",
+    ]
+    assert at.selectbox(key="users_add_role").value == "annotator"
+    assert at.checkbox(key="users_add_temporary").value is True
+
+
 def test_deactivate_and_reset_ask_for_a_second_click_naming_the_user(app_engine, app_lead):
     ora = service.create_user(
         app_engine, "Ora Author", role="author", email="ora@example.org", password=PASSWORD, actor=app_lead

@@ -84,8 +84,20 @@ st.dataframe(
 )
 
 # ----------------------------------------------------------------- add or invite
+# The form is emptied after a user is added, not on every submit: a refused one keeps what was typed.
+ADD_DEFAULTS = {
+    "users_add_name": "",
+    "users_add_email": "",
+    "users_add_role": ROLES[0],
+    "users_add_password": "",
+    "users_add_temporary": True,
+}
+if st.session_state.pop("users_add_clear", False):  # before the widgets: only then may they be reset
+    st.session_state.update(ADD_DEFAULTS)
+for key, default in ADD_DEFAULTS.items():
+    st.session_state.setdefault(key, default)
 left, right = st.columns(2)
-with left, st.form("users_add_form", clear_on_submit=True):
+with left, st.form("users_add_form", clear_on_submit=False):
     st.markdown("**Add a user**")
     name = st.text_input("Name", key="users_add_name", max_chars=200)
     email = st.text_input("Email (they sign in with it)", key="users_add_email")
@@ -94,9 +106,7 @@ with left, st.form("users_add_form", clear_on_submit=True):
         "Password (8 characters or more; annotators may have none)", type="password", key="users_add_password"
     )
     temporary_password = st.checkbox(
-        "Temporary: they choose their own password at their first sign-in",
-        value=True,
-        key="users_add_temporary",
+        "Temporary: they choose their own password at their first sign-in", key="users_add_temporary"
     )
     added = st.form_submit_button("Add user", type="primary", icon=":material/person_add:", key="users_add")
 if added:
@@ -113,6 +123,7 @@ if added:
     except CalibrationError as error:
         state.render_error(error)
     else:
+        st.session_state["users_add_clear"] = True
         _done(f"Added {new.name} ({ROLE_LABELS[new.role].lower()}).")
 
 with right, st.container(border=True):
