@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import special, stats
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,15 +160,29 @@ def log_vague(
     return float(special.logsumexp(out) - math.log(2)) + n_items * math.log(0.5)
 
 
-def oracle_scores(sim: qq.SimPilot, rng: np.random.Generator, draws: int) -> dict[str, float]:
+def estimated_skills(sim: qq.SimPilot) -> np.ndarray:
+    """Each annotator's accuracy against gold over every item of the pilot (what a real pilot can
+    estimate: ambiguous rules lower it a little), clipped to 0.6-0.995."""
+    frame = sim.responses
+    right = (
+        frame["answer"].astype(str).to_numpy() == sim.gold.reindex(frame["item_id"]).astype(str).to_numpy()
+    )
+    rate = pd.Series(right, index=frame["annotator_id"].to_numpy()).groupby(level=0).mean()
+    return np.clip(np.array([rate[a] for a in sim.annotators]), 0.6, 0.995)
+
+
+def oracle_scores(
+    sim: qq.SimPilot, rng: np.random.Generator, draws: int, estimated: bool = False
+) -> dict[str, float]:
     """Per rule with enough items: log P(ambiguous) - log P(not ambiguous), from answers, gold, the
-    annotators' true skills and the rule's labels."""
+    annotators' true skills (or, `estimated`, their accuracy against gold: `estimated_skills`) and the
+    rule's labels."""
     if sim.careless is not None or "confidence" in sim.responses:
         raise SystemExit("the oracle models the silent scenario only (no careless annotator, no signals)")
     n_kinds = len(sim.rules)
     planted = 2.5 + 4  # ambiguous (2 or 3) + few_ambiguous, skewed, few_clear, noise_pair
     n_clear = max(n_kinds - planted, 0.5)
-    skill = np.array([sim.skill[a] for a in sim.annotators])
+    skill = estimated_skills(sim) if estimated else np.array([sim.skill[a] for a in sim.annotators])
     out = {}
     frame = sim.responses
     for rule in sim.rules:
@@ -209,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default="silent")
     parser.add_argument("--draws", type=int, default=1500, help="Monte Carlo draws of the thresholds")
     parser.add_argument("--bootstrap", type=int, default=200, help="the queue's bootstrap per pilot")
+    parser.add_argument(
+        "--estimated-skills",
+        action="store_true",
+        help="the oracle estimates the annotators' skills from their accuracy against gold (not told them)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     rows = []
@@ -217,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         ranked, _ = qq.rankings(sim, args.bootstrap)
         row = {}
         for run in (0, 1):  # two independent integrations: the Monte Carlo error of the bound
-            scores = oracle_scores(sim, np.random.default_rng([seed, run]), args.draws)
+            scores = oracle_scores(sim, np.random.default_rng([seed, run]), args.draws, args.estimated_skills)
             order = sorted(scores, key=lambda r: (-scores[r], r))
             row[f"oracle{run}"] = precision_at_k(sim, order)
         row["queue"] = precision_at_k(sim, ranked["queue"])
@@ -228,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
             r for r in ranked["percent_agreement"] if r in three
         ]
         row["pa_two_labels"] = precision_at_k(sim, told)
+        queue_told = [r for r in ranked["queue"] if r not in three] + [
+            r for r in ranked["queue"] if r in three
+        ]
+        row["queue_two_labels"] = precision_at_k(sim, queue_told)
         if row["queue"] is not None:
             rows.append(row)
     rng = np.random.default_rng(12345)
@@ -249,6 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"queue - percent agreement (paired) {interval(data['queue'] - data['percent_agreement'])}")
     print(f"percent agreement with 3-label rules last {interval(data['pa_two_labels'])}")
     print(f"oracle - that (paired) {interval(oracle - data['pa_two_labels'])}")
+    print(f"the queue with 3-label rules last {interval(data['queue_two_labels'])}")
+    print(
+        f"that - percent agreement told the same (paired) {interval(data['queue_two_labels'] - data['pa_two_labels'])}"
+    )
     print(
         f"Monte Carlo: the two integrations differ by {np.mean(np.abs(data['oracle0'] - data['oracle1'])):.3f} on average"
     )

@@ -85,6 +85,18 @@ def test_everyone_compared_says_nothing_more() -> None:
     assert found.rule("R1").figures["left_out_dissent"] is None
 
 
+def _compare_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`calibration compare ARGS --bootstrap 20`, which must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "calibration", "compare", *args, "--bootstrap", "20"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_the_cli_prints_who_was_compared_and_the_note(tmp_path) -> None:
     paths = []
     for name, pilot in (
@@ -98,23 +110,7 @@ def test_the_cli_prints_who_was_compared_and_the_note(tmp_path) -> None:
     pd.DataFrame([{"item_id": f"{r}-{k:02d}", "rule_id": r} for r in ("R1", "R2") for k in range(30)]).to_csv(
         rules, index=False
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "calibration",
-            "compare",
-            *paths,
-            "--item-rules",
-            str(rules),
-            "--bootstrap",
-            "20",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _compare_cli(*paths, "--item-rules", str(rules))
     assert "Compared on the 4 annotators who answered in both versions" in done.stdout
     line = next(x for x in done.stdout.splitlines() if "R1:" in x)
     assert "8 of the 9 dissenting answers on R1 in the older version" in line and "(a4)" in line
@@ -135,26 +131,14 @@ def test_only_rewritten_rules_get_the_note(tmp_path) -> None:
     zoe["annotator_id"] = "zoe-left"
     old = tmp_path / "old.csv"
     pd.concat([pilot, zoe]).to_csv(old, index=False)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "calibration",
-            "compare",
-            str(old),
-            str(root / "examples/agreement/contract-pilot.csv"),
-            "--guideline",
-            str(root / "guidelines/contract-clauses/1.0.0.yaml"),
-            "--guideline",
-            str(root / "guidelines/contract-clauses/1.1.0.yaml"),
-            "--bootstrap",
-            "20",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    done = _compare_cli(
+        str(old),
+        str(root / "examples/agreement/contract-pilot.csv"),
+        "--guideline",
+        str(root / "guidelines/contract-clauses/1.0.0.yaml"),
+        "--guideline",
+        str(root / "guidelines/contract-clauses/1.1.0.yaml"),
     )
-    assert done.returncode == 0, done.stderr
     lines = {
         x.split(":")[0].strip(" *"): x for x in done.stdout.splitlines() if x.startswith(("* R-", "  R-"))
     }
