@@ -209,6 +209,27 @@ def annotator_rounds(
     return result
 
 
+def most_items(round: Round, guideline: Guideline | None = None) -> int | None:
+    """The most items an annotator can be asked in `round` when they come one at a time, None when
+    the round has a fixed length (its count of items is then the length).
+
+    An adaptive pilot: its items; an adaptive calibration quiz: ``max_items``, or its quiz bank when
+    smaller (`adaptive_most_items`). What Home ("3 answered, of at most 10 items", `progress_line`)
+    and the Rounds page's progress table ("≤ 10") say, never the items drawn so far. 0 when unknown
+    (an adaptive pilot with no items).
+
+    Args:
+        round: the round.
+        guideline: the round's guideline version, which says whether a calibration quiz is adaptive;
+            None reads a calibration round as of fixed length.
+    """
+    if round.kind == "pilot" and round.settings.get("policy") == "adaptive":
+        return len(round.settings.get("items") or ())
+    if round.kind == "calibration" and guideline is not None and guideline.calibration.policy == "adaptive":
+        return adaptive_most_items(guideline)
+    return None
+
+
 def progress_line(
     round: Round, progress: AnnotatorProgress, guideline: Guideline | None = None
 ) -> tuple[str, float]:
@@ -228,11 +249,9 @@ def progress_line(
     Returns:
         ``(text, fraction)``: the fraction is 1 once the attempt is finished.
     """
-    most = None
-    if round.kind == "pilot" and round.settings.get("policy") == "adaptive":
-        most = len(round.settings.get("items") or ()) or progress.total
-    elif round.kind == "calibration" and guideline is not None and guideline.calibration.policy == "adaptive":
-        most = adaptive_most_items(guideline) or progress.total
+    most = most_items(round, guideline)
+    if most is not None:
+        most = most or progress.total
     if most is None:
         text, total = f"{progress.answered} of {progress.total} answered", progress.total
     else:

@@ -235,3 +235,30 @@ def test_home_gives_an_adaptive_pilot_no_fixed_number_of_items(app_engine: Any, 
     home = new_app(ann).run()
     (bar,) = home.get("progress")
     assert bar.proto.text == f"1 answered, of at most {total} items · in progress"
+
+
+def test_the_rounds_page_gives_an_adaptive_pilot_no_fixed_total(app_engine: Any, app_lead: Any) -> None:
+    """As on Home: the progress table's total is the pilot's items, the most there can be ("≤ 40"),
+    not the one item drawn so far; a pilot of fixed length keeps its plain count."""
+    import json
+
+    _publish(app_engine, app_lead)
+    ann = service.create_user(app_engine, "Ann", role="annotator", actor=app_lead)
+    round_ = service.create_pilot_round(
+        app_engine, "Adaptive R", "pil@1.0.0", actor=app_lead, annotators=["Ann"], adaptive=True
+    )
+    total = len(round_.settings["items"])
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, ann)
+    service.record_answer(app_engine, attempt.id, attempt.next_item, "POS", actor=ann)
+    at = new_app(app_lead, query={"round": str(round_.id)}).run()
+    at.switch_page(page("rounds.py")).run()
+    assert not at.exception, at.exception
+    (table,) = [d for d in at.dataframe if "last activity" in d.value.columns]
+    assert (table.value["total"][0], table.value["progress"][0]) == (total, 1 / total)
+    assert json.loads(table.proto.columns)["total"]["type_config"]["format"] == "≤ %d"
+    fixed = service.create_pilot_round(app_engine, "Fixed R", "pil@1.0.0", actor=app_lead, annotators=["Ann"])
+    at = new_app(app_lead, query={"round": str(fixed.id)}).run()
+    at.switch_page(page("rounds.py")).run()
+    (table,) = [d for d in at.dataframe if "last activity" in d.value.columns]
+    assert table.value["total"][0] == len(service.round_items(app_engine, fixed.id))
+    assert json.loads(table.proto.columns)["total"]["type_config"].get("format") is None

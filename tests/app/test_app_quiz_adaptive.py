@@ -161,3 +161,31 @@ def test_progress_line_reads_a_fixed_quiz_as_its_length(tmp_path):
     assert service.progress_line(round_, progress, guideline) == ("3 answered, of at most 10 items", 0.3)
     finished = AnnotatorProgress(1, "Ann", 1, "finished", 4, 4, None)
     assert service.progress_line(round_, finished, guideline) == ("4 answered, of at most 10 items", 1.0)
+
+
+def _progress_table(at):
+    """The Rounds page's progress table: its rows and its column config."""
+    import json
+
+    (table,) = [d for d in at.dataframe if "last activity" in d.value.columns]
+    return table.value, json.loads(table.proto.columns)
+
+
+def test_the_rounds_page_gives_an_adaptive_quiz_no_fixed_total(tmp_path, app_engine, app_lead, app_annotator):
+    """As on Home: the progress table's total is the most there can be ("≤ 10": the bank of 10 under
+    max_items 30), not the 2 items drawn so far read as a fixed length, and the bar fills against it."""
+    guideline = _guideline(tmp_path)
+    service.publish(app_engine, guideline, app_lead)
+    round_ = service.create_calibration_round(
+        app_engine, "Adaptive round", guideline.ref, actor=app_lead, annotators=[app_annotator.name]
+    )
+    attempt = service.start_or_resume_attempt(app_engine, round_.id, app_annotator)
+    service.record_answer(app_engine, attempt.id, attempt.next_item, "POS", actor=app_annotator)
+    at = new_app(app_lead, query={"round": str(round_.id)}).run()
+    at.switch_page(page("rounds.py")).run()
+    assert not at.exception, at.exception
+    rows, config = _progress_table(at)
+    assert (rows["answered"][0], rows["total"][0], rows["progress"][0]) == (1, 10, 0.1)
+    assert config["total"]["type_config"]["format"] == "≤ %d"  # reads "≤ 10"
+    assert "one at a time" in config["total"]["help"]
+    assert any("the total is the most there can be" in c.value for c in at.caption)

@@ -236,6 +236,10 @@ def live_progress(round_id: int) -> None:
         state.render_error(error)
         return
     now = dt.datetime.now(dt.UTC)
+    # an adaptive pilot or quiz hands out items one at a time: its total is the most there can be, as
+    # Home says ("of at most 10 items"), never the items drawn so far read as a fixed length
+    guideline = state.guideline(status.round.guideline_ref) if status.round.kind == "calibration" else None
+    most = service.most_items(status.round, guideline)
     rows = []
     for p in status.annotators:
         idle = now - p.last_activity if p.last_activity else None
@@ -245,8 +249,8 @@ def live_progress(round_id: int) -> None:
                 "annotator": p.name,
                 "status": "stuck" if stuck else p.status.replace("_", " "),
                 "answered": p.answered,
-                "total": p.total,
-                "progress": p.answered / p.total if p.total else 0.0,
+                "total": most or p.total,
+                "progress": service.progress_line(status.round, p, guideline)[1],
                 "attempts": p.attempts,
                 "last activity": naive_utc(p.last_activity),  # UTC, as the page says elsewhere
                 "passed": {True: "passed", False: "not passed", None: ""}[p.passed],
@@ -285,7 +289,14 @@ def live_progress(round_id: int) -> None:
             "annotator": st.column_config.TextColumn("annotator", width=PROGRESS_NAME_WIDTH),
             "status": st.column_config.TextColumn("status", width=90),
             "answered": st.column_config.NumberColumn("answered", width=76),
-            "total": st.column_config.NumberColumn("total", width=48),
+            "total": st.column_config.NumberColumn(
+                "total",
+                width=48,
+                format="≤ %d" if most is not None else None,
+                help="At most: items come one at a time, as the rules need them"
+                if most is not None
+                else None,
+            ),
             "progress": st.column_config.ProgressColumn(
                 "progress", min_value=0.0, max_value=1.0, format="percent", width=100
             ),
@@ -296,6 +307,11 @@ def live_progress(round_id: int) -> None:
             "passed": st.column_config.TextColumn("passed", width=PASSED_WIDTH),
         },
     )
+    if most is not None:
+        st.caption(
+            "Adaptive: items come one at a time, as the rules need them, and the quiz may end sooner; "
+            "the total is the most there can be."
+        )
 
 
 st.markdown("**Progress** (live)")
