@@ -5,6 +5,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.navigation import pages_for, spec
+from calibration.app.widgets.grid import grid_height
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 from calibration.rounds.demo_workspace import has_demo_workspace, load_demo_workspace
@@ -115,7 +116,9 @@ if user.role in ("lead", "author"):
                     "status": service.round_state(round_, finished_rounds),  # as the Rounds page says
                 }
             )
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(rows), hide_index=True, width="stretch", height=grid_height(len(rows), None)
+        )
     if user.role == "lead" and not has_demo_workspace(engine):
         with st.container(border=True):
             st.markdown(

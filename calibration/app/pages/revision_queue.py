@@ -11,6 +11,7 @@ from calibration.ambiguity.signals import number_text
 from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round, round_analysis, round_queue, shown_statistics
 from calibration.app.widgets.box_view import show_images_with_boxes
+from calibration.app.widgets.grid import grid_height
 from calibration.app.widgets.guideline_view import show_example_image
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
@@ -63,6 +64,7 @@ st.dataframe(
     shown_statistics(ranked),
     key="rq_table",
     width="stretch",
+    height=grid_height(len(ranked), None),  # whole rows, the rest scroll
     column_config={
         "flags": st.column_config.TextColumn(
             "flags", help="; ".join(f"{flag_name(c)}: `{c}`" for c in codes) or "No flag"
@@ -128,7 +130,9 @@ with st.container(border=True):
                 for w in entry.worst_items
             ]
         ).set_index("item_id")
-        st.dataframe(shown_statistics(worst), key="rq_worst", width="stretch")
+        st.dataframe(
+            shown_statistics(worst), key="rq_worst", width="stretch", height=grid_height(len(worst), None)
+        )
         if guideline.task.type == "boxes":  # the worst images, drawn with every annotator's boxes
             show_images_with_boxes(round_, data, [w["item_id"] for w in entry.worst_items][:4])
 
@@ -143,7 +147,9 @@ with st.expander("Hardest items and gold suspects"):
             lambda d: ", ".join(f"{a} ×{n}" for a, n in d.items())
         )
         items["comments"] = items["comments"].map(" | ".join)
-        st.dataframe(shown_statistics(items), key="rq_items", width="stretch")
+        st.dataframe(
+            shown_statistics(items), key="rq_items", width="stretch", height=grid_height(len(items), None)
+        )
 
 # ----------------------------------------------------------------- draft an edge case
 st.subheader("Turn an item into an edge case")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.choice import pick_one
-from calibration.app.widgets.grid import naive_utc
+from calibration.app.widgets.grid import grid_height, naive_utc
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 from calibration.storage.repository import Role
@@ -72,6 +72,7 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
+    height=grid_height(len(people), None),  # whole rows (Streamlit's 400 px cut the tenth user in half)
     # an email shows whole at 1280 px: wide email, narrow role/status/date
     column_config={
         "name": st.column_config.TextColumn("name", width="medium"),

@@ -26,6 +26,7 @@ from typing import Any
 
 import streamlit as st
 
+from calibration.app.widgets.grid import grid_height
 from calibration.app.widgets.widget_frame import declare_widget
 
 HEX_COLORS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#d62728", "#8c564b", "#e377c2")
@@ -137,4 +138,6 @@ def box_feedback(task: Any, image: bytes, answer: Any, gold: Any) -> None:
         for check in check_boxes(list(answer), list(gold), min_iou)
     ]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(rows), hide_index=True, width="stretch", height=grid_height(len(rows), None)
+        )

@@ -1,0 +1,117 @@
+"""Every table of the lead's pages shows whole rows at 1280x800 (calibration/app/widgets/grid.py).
+
+Without a height Streamlit draws a grid at most 400 px high: 35 px header and rows of 35 px leave the
+tenth row half hidden (and a taller row height cuts sooner). AppTest does not expose the height a
+table was given, so `st.dataframe` is wrapped to record it; each table must be as tall as its header
+and a whole number of its rows: all of them, or as many as fit in `MOST_HEIGHT_PX` (the rest scroll).
+The browser check (tests/e2e/test_layout_1280_browser.py) measures the Rounds and Annotators grids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.app.app_helpers import new_app, page
+from tests.app.lead_pages_support import make_workspace
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    from calibration.rounds import service
+    from calibration.rounds.demo_workspace import (
+        demo_round_name,
+        load_demo_model_answers,
+        load_demo_workspace,
+    )
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        workspace = make_workspace(tmp_path_factory.mktemp("heights"), monkeypatch)
+        load_demo_workspace(workspace.engine, actor=workspace.lead)
+        load_demo_model_answers(workspace.engine, actor=workspace.lead)
+        workspace.round = service.get_round(workspace.engine, demo_round_name("1.1.0"))
+        yield workspace
+        workspace.engine.dispose()
+
+
+@pytest.fixture
+def tables(monkeypatch):
+    """The tables the page drew: (key, rows, the keyword arguments of `st.dataframe`)."""
+    import streamlit
+    from pandas.io.formats.style import Styler
+
+    drawn: list[tuple[Any, int, dict[str, Any]]] = []
+    real = streamlit.dataframe
+
+    def recording(data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        frame = data.data if isinstance(data, Styler) else data
+        drawn.append((kwargs.get("key"), len(frame), kwargs))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "dataframe", recording)
+    return drawn
+
+
+def _whole_rows(drawn: list[tuple[Any, int, dict[str, Any]]], at: Any) -> None:
+    from calibration.app.widgets.grid import BORDER_PX, DEFAULT_ROW_PX, HEADER_PX, MOST_HEIGHT_PX
+
+    assert not at.exception, at.exception
+    assert drawn and len(drawn) == len(at.dataframe)
+    for key, rows, kwargs in drawn:
+        height = kwargs.get("height")
+        if height == "content":  # every row, however many
+            continue
+        assert isinstance(height, int), (key, height)  # None: Streamlit's 400 px
+        row = kwargs.get("row_height") or DEFAULT_ROW_PX
+        shown, rest = divmod(height - HEADER_PX - BORDER_PX, row)
+        assert rest == 0 and 1 <= shown <= max(rows, 1), (key, rows, row, height)
+        assert shown == rows or height + row > MOST_HEIGHT_PX, (key, rows, row, height)  # all that fit
+
+
+def _lead_page(ws: Any, name: str, tables: list, **query: str) -> Any:
+    """The lead's page `name`, its tables alone in `tables` (Home's are left out)."""
+    at = new_app(ws.lead, query=query or None).run()
+    tables.clear()
+    at.switch_page(page(name)).run()
+    return at
+
+
+def test_the_rounds_page_tables_show_whole_rows(ws, tables):
+    at = _lead_page(ws, "rounds.py", tables, round=str(ws.round.id))
+    _whole_rows(tables, at)
+    assert len(tables) == 2  # progress and results per rule
+
+
+def test_the_dashboard_tables_show_whole_rows(ws, tables):
+    at = _lead_page(ws, "dashboard.py", tables)
+    tables.clear()
+    at.selectbox(key="dash_round").set_value(ws.round.id).run()
+    _whole_rows(tables, at)
+    keys = {key for key, _, _ in tables}
+    assert {"dash_rule_table", "dash_models"} <= keys
+    assert max(rows for _, rows, _ in tables) > 10  # an items table longer than 400 px holds
+
+
+def test_the_revision_queue_tables_show_whole_rows(ws, tables):
+    at = _lead_page(ws, "revision_queue.py", tables)
+    _whole_rows(tables, at)
+    assert {"rq_table", "rq_worst", "rq_items"} <= {key for key, _, _ in tables}
+
+
+def test_the_compare_tables_show_whole_rows(ws, tables):
+    at = _lead_page(ws, "compare.py", tables)
+    _whole_rows(tables, at)
+    assert "cmp_table" in {key for key, _, _ in tables}
+
+
+def test_the_users_home_and_annotators_tables_show_whole_rows(ws, tables):
+    for name in ("users.py", "home.py", "annotators.py"):
+        _whole_rows(tables, _lead_page(ws, name, tables))
+
+
+def test_the_adjudication_and_model_triage_tables_show_whole_rows(ws, tables):
+    _whole_rows(tables, _lead_page(ws, "adjudication.py", tables))
+    assert "adj_table" in {key for key, _, _ in tables}
+    _whole_rows(tables, _lead_page(ws, "model_triage.py", tables))
+    assert "mt_table" in {key for key, _, _ in tables}
