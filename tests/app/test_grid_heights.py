@@ -9,6 +9,7 @@ The browser check (tests/e2e/test_layout_1280_browser.py) measures the Rounds an
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -31,6 +32,13 @@ def ws(tmp_path_factory):
         load_demo_workspace(workspace.engine, actor=workspace.lead)
         load_demo_model_answers(workspace.engine, actor=workspace.lead)
         workspace.round = service.get_round(workspace.engine, demo_round_name("1.1.0"))
+        workspace.quiz = service.create_calibration_round(  # nobody started: no last activity
+            workspace.engine,
+            "Quiz",
+            "contract-clauses@1.1.0",
+            actor=workspace.lead,
+            annotators=[workspace.annotator.name],
+        )
         yield workspace
         workspace.engine.dispose()
 
@@ -46,7 +54,7 @@ def tables(monkeypatch):
 
     def recording(data: Any = None, *args: Any, **kwargs: Any) -> Any:
         frame = data.data if isinstance(data, Styler) else data
-        drawn.append((kwargs.get("key"), len(frame), kwargs))
+        drawn.append((kwargs.get("key"), len(frame), {**kwargs, "styled": frame is not data}))
         return real(data, *args, **kwargs)
 
     monkeypatch.setattr(streamlit, "dataframe", recording)
@@ -54,11 +62,21 @@ def tables(monkeypatch):
 
 
 def _whole_rows(drawn: list[tuple[Any, int, dict[str, Any]]], at: Any) -> None:
-    from calibration.app.widgets.grid import BORDER_PX, DEFAULT_ROW_PX, HEADER_PX, MOST_HEIGHT_PX
+    from calibration.app.widgets.grid import BORDER_PX, DEFAULT_ROW_PX, HEADER_PX, MISSING, MOST_HEIGHT_PX
 
     assert not at.exception, at.exception
     assert drawn and len(drawn) == len(at.dataframe)
-    for key, rows, kwargs in drawn:
+    for (key, rows, kwargs), shown in zip(drawn, at.dataframe, strict=True):
+        # a missing value reads "–", not Streamlit's "None" (a Styler says so through its na_rep; a
+        # checkbox column shows it unticked)
+        config = json.loads(shown.proto.columns)
+        missing = [
+            c
+            for c in shown.value.columns[shown.value.isna().any()]
+            if config.get(str(c), {}).get("type_config", {}).get("type") != "checkbox"
+        ]
+        if missing and not kwargs["styled"]:
+            assert shown.proto.placeholder == MISSING, (key, missing)
         height = kwargs.get("height")
         if height == "content":  # every row, however many
             continue
@@ -78,9 +96,16 @@ def _lead_page(ws: Any, name: str, tables: list, **query: str) -> Any:
 
 
 def test_the_rounds_page_tables_show_whole_rows(ws, tables):
-    at = _lead_page(ws, "rounds.py", tables, round=str(ws.round.id))
+    at = _lead_page(ws, "rounds.py", tables)
+    tables.clear()
+    at.selectbox(key="rounds_pick").set_value(ws.round.id).run()
     _whole_rows(tables, at)
     assert len(tables) == 2  # progress and results per rule
+    tables.clear()
+    at.selectbox(key="rounds_pick").set_value(ws.quiz.id).run()
+    _whole_rows(tables, at)
+    (progress,) = at.dataframe
+    assert progress.value["last activity"].isna().all()  # reads "–"
 
 
 def test_the_dashboard_tables_show_whole_rows(ws, tables):
@@ -106,8 +131,13 @@ def test_the_compare_tables_show_whole_rows(ws, tables):
 
 
 def test_the_users_home_and_annotators_tables_show_whole_rows(ws, tables):
-    for name in ("users.py", "home.py", "annotators.py"):
+    for name in ("users.py", "home.py"):
         _whole_rows(tables, _lead_page(ws, name, tables))
+    at = _lead_page(ws, "annotators.py", tables)
+    tables.clear()
+    at.selectbox(key="annot_round").set_value(ws.round.id).run()
+    _whole_rows(tables, at)
+    assert "annot_answers" in {key for key, _, _ in tables}
 
 
 def test_the_adjudication_and_model_triage_tables_show_whole_rows(ws, tables):

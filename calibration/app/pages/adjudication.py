@@ -9,7 +9,7 @@ from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round
 from calibration.app.widgets.answers import answer_form
 from calibration.app.widgets.box_view import show_images_with_boxes
-from calibration.app.widgets.grid import grid_height
+from calibration.app.widgets.grid import MISSING, grid_height
 from calibration.app.widgets.images import input_image, show_input_image
 from calibration.app.widgets.text import author_markdown, escape_markdown, reflow, show_input
 from calibration.errors import CalibrationError
@@ -54,6 +54,7 @@ st.dataframe(
     key="adj_table",
     width="stretch",
     height=grid_height(len(shown_table), None),  # whole rows, the rest scroll
+    placeholder=MISSING,
     # the short columns first, the long item text last: nothing useful is cut off at the right edge
     column_order=["reason", "gold", "rules", "answers", "distinct", "majority_share", "text"],
     column_config={

@@ -13,7 +13,7 @@ from calibration.ambiguity.compare import (
     version_label,
 )
 from calibration.app import state
-from calibration.app.widgets.grid import grid_height, wrapped_row_height
+from calibration.app.widgets.grid import MISSING, grid_height, wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
@@ -232,6 +232,7 @@ if not measured.empty:
         width="stretch",
         row_height=(row_height := wrapped_row_height(table["no_verdict"], NO_VERDICT_WIDTH)),
         height=grid_height(len(table), row_height),  # whole rows, the rest scroll
+        placeholder=MISSING,
         column_config={
             "_index": _COLUMN("Rule", help="rule_id", width=90),
             "changed": _COLUMN(
@@ -271,6 +272,7 @@ if not measured.empty:
             key="cmp_gold_table",
             width="stretch",
             height=grid_height(len(gold), None),
+            placeholder=MISSING,
             column_config={
                 "_index": _COLUMN("Rule", help="rule_id", width=90),
                 "gold_before": _COLUMN(

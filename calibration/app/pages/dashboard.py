@@ -20,7 +20,7 @@ from calibration.app.widgets.analysis_round import (
     show_flags,
 )
 from calibration.app.widgets.box_view import show_box_dashboard
-from calibration.app.widgets.grid import grid_height
+from calibration.app.widgets.grid import MISSING, grid_height
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.reports.charts import selected_rule
 from calibration.reports.drilldown import (
@@ -69,6 +69,7 @@ def show_items(frame: pd.DataFrame, key: str) -> None:
         key=key,
         width="stretch",
         height=grid_height(len(frame), None),  # whole rows, the rest scroll
+        placeholder=MISSING,
         column_order=order,
         column_config={
             "majority share": st.column_config.NumberColumn(
@@ -138,6 +139,7 @@ st.dataframe(
     key="dash_rule_table",
     width="stretch",
     height=grid_height(len(shown), None),  # whole rows, the rest scroll
+    placeholder=MISSING,
     # a statistic this task type does not have (kappa and AC1 for boxes) is left out, not shown as None
     column_order=[c for c in RULE_COLUMNS if c in ("title", "flags") or shown[c].notna().any()],
     column_config={
@@ -271,5 +273,9 @@ if not data.model_responses.empty:
     apart = model_rows(data.responses, data.model_responses, data.gold, guideline.task)
     apart.index = [f"{name} (model)" for name in apart.index]
     st.dataframe(
-        format_statistics(apart), key="dash_models", width="stretch", height=grid_height(len(apart), None)
+        format_statistics(apart),
+        key="dash_models",
+        width="stretch",
+        height=grid_height(len(apart), None),
+        placeholder=MISSING,
     )

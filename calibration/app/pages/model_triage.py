@@ -14,7 +14,7 @@ from calibration.agreement.model_triage import triage_round
 from calibration.answers import dump_cell
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round
-from calibration.app.widgets.grid import grid_height
+from calibration.app.widgets.grid import MISSING, grid_height
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.wording import counted
@@ -129,7 +129,13 @@ shown = table[
         "error_pattern",
     ]
 ].rename(columns={"human_accuracy": "people_accuracy", "model_vs_consensus": "model_vs_majority"})
-st.dataframe(format_statistics(shown), key="mt_table", width="stretch", height=grid_height(len(shown), None))
+st.dataframe(
+    format_statistics(shown),
+    key="mt_table",
+    width="stretch",
+    height=grid_height(len(shown), None),
+    placeholder=MISSING,
+)
 patterns = table["error_pattern"].map(lambda p: p if isinstance(p, str) else None).dropna()
 for rule, pattern in patterns.items():
     st.warning(
@@ -143,7 +149,9 @@ if triage.plans.empty:
     st.info("No rule is marked 'automate with spot-checks', so there is nothing to plan.")
 else:
     plans = format_statistics(triage.plans)
-    st.dataframe(plans, key="mt_plans", width="stretch", height=grid_height(len(plans), None))
+    st.dataframe(
+        plans, key="mt_plans", width="stretch", height=grid_height(len(plans), None), placeholder=MISSING
+    )
     st.caption(
         f"{counted(len(triage.check), 'label')} to check in this round: random ones decide, the model's lowest-scored "
         "ones are added because its errors gather there."

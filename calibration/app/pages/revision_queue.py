@@ -11,7 +11,7 @@ from calibration.ambiguity.signals import number_text
 from calibration.app import state
 from calibration.app.widgets.analysis_round import pick_round, round_analysis, round_queue, shown_statistics
 from calibration.app.widgets.box_view import show_images_with_boxes
-from calibration.app.widgets.grid import grid_height
+from calibration.app.widgets.grid import MISSING, grid_height
 from calibration.app.widgets.guideline_view import show_example_image
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
@@ -65,6 +65,7 @@ st.dataframe(
     key="rq_table",
     width="stretch",
     height=grid_height(len(ranked), None),  # whole rows, the rest scroll
+    placeholder=MISSING,
     column_config={
         "flags": st.column_config.TextColumn(
             "flags", help="; ".join(f"{flag_name(c)}: `{c}`" for c in codes) or "No flag"
@@ -131,7 +132,11 @@ with st.container(border=True):
             ]
         ).set_index("item_id")
         st.dataframe(
-            shown_statistics(worst), key="rq_worst", width="stretch", height=grid_height(len(worst), None)
+            shown_statistics(worst),
+            key="rq_worst",
+            width="stretch",
+            height=grid_height(len(worst), None),
+            placeholder=MISSING,
         )
         if guideline.task.type == "boxes":  # the worst images, drawn with every annotator's boxes
             show_images_with_boxes(round_, data, [w["item_id"] for w in entry.worst_items][:4])
@@ -148,7 +153,11 @@ with st.expander("Hardest items and gold suspects"):
         )
         items["comments"] = items["comments"].map(" | ".join)
         st.dataframe(
-            shown_statistics(items), key="rq_items", width="stretch", height=grid_height(len(items), None)
+            shown_statistics(items),
+            key="rq_items",
+            width="stretch",
+            height=grid_height(len(items), None),
+            placeholder=MISSING,
         )
 
 # ----------------------------------------------------------------- draft an edge case

@@ -8,7 +8,7 @@ import streamlit as st
 from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.choice import pick_one
-from calibration.app.widgets.grid import grid_height, naive_utc, wrapped_row_height
+from calibration.app.widgets.grid import MISSING, grid_height, naive_utc, wrapped_row_height
 from calibration.app.widgets.import_upload import import_section
 from calibration.app.widgets.quiz_preview import preview_quiz
 from calibration.app.widgets.round_manager import manage_demo, manage_round, show_notice
@@ -286,6 +286,7 @@ def live_progress(round_id: int) -> None:
         width="stretch",
         row_height=(row_height := wrapped_row_height(table["annotator"], PROGRESS_NAME_WIDTH)),
         height=grid_height(len(table), row_height),  # whole rows (Streamlit's 400 px cut the tenth in half)
+        placeholder=MISSING,
         column_config={
             "annotator": st.column_config.TextColumn("annotator", width=PROGRESS_NAME_WIDTH),
             "status": st.column_config.TextColumn("status", width=90),
@@ -331,6 +332,7 @@ if loaded is not None:
         matrix,
         width="stretch",
         height=grid_height(len(matrix), None),  # whole rows, the rest scroll
+        placeholder=MISSING,
         column_config={
             "_index": st.column_config.TextColumn("annotator"),
             **{str(c): st.column_config.NumberColumn(str(c), format="percent") for c in matrix.columns},

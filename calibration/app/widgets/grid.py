@@ -73,6 +73,8 @@ BORDER_PX = 2
 """The grid's border, top and bottom together."""
 DEFAULT_ROW_PX = 35
 """The grid's own row height (`st.dataframe` without ``row_height``)."""
+MISSING = "–"
+"""What a grid shows for a missing value (``placeholder``): Streamlit's own reads "None"."""
 MOST_HEIGHT_PX = 640
 """The tallest grid that still shows whole beside Streamlit's header in a window 800 px high."""
 
