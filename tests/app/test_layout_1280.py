@@ -69,13 +69,26 @@ def test_the_dashboard_items_table_gives_annotator_columns_room(ws):
 
 
 def test_the_users_table_shows_an_email_whole(ws):
+    from calibration.app.widgets.grid import PADDING_PX, WRAP_ROW_HEIGHT, text_px, word_width, wrapped_lines
+
     at = new_app(ws.lead).run()
     at.switch_page(page("users.py")).run()
     assert not at.exception
     (people,) = [d for d in at.dataframe if "email" in d.value.columns]
     config = _config(people)
-    assert config["email"]["width"] == "large"
-    assert config["role"]["width"] == "small"
+    widths = {c: config[c]["width"] for c in people.value.columns}
+    # "Guideline author" and "deactivated" whole (75 px cut them), and every column in view: the
+    # password and date columns were out of the main column's 818 px, to the right
+    assert sum(widths.values()) <= 812
+    assert widths["email"] >= 240 and widths["email"] >= word_width(people.value["email"], 0)
+    for column, longest in (("role", "Guideline author"), ("status", "deactivated"), ("since", "2026-12-08")):
+        assert widths[column] >= text_px(longest) + 2 * PADDING_PX, column
+    # a password note wraps rather than being cut: "none (single" over "sign-on)"
+    notes = list(people.value["password"])
+    assert (
+        "none (invitation only)" in notes and wrapped_lines("none (invitation only)", widths["password"]) == 2
+    )
+    assert people.proto.row_height >= WRAP_ROW_HEIGHT
 
 
 def test_the_quiz_result_wraps_a_long_rule_title_in_taller_rows():

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from calibration.app.widgets.feedback import RESULT_COLUMN_WIDTHS
+from calibration.app.widgets.grid import BORDER_PX, HEADER_PX, MOST_HEIGHT_PX
 from tests.e2e.e2e_browser import (
     ARTIFACTS,
     LEAD_EMAIL,
@@ -209,6 +210,27 @@ def _page_widths(url_db: str, round_id: int, monkeypatch: pytest.MonkeyPatch) ->
     return json.loads(answers.proto.columns)
 
 
+def _users_widths(url_db: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The Users table's column widths (from its column config, through AppTest on the same store):
+    they follow the longest name and email."""
+    from streamlit.testing.v1 import AppTest
+
+    from calibration.app.state import USER_KEY
+    from calibration.rounds import service
+    from calibration.storage.engine import make_engine
+
+    monkeypatch.setenv("CALIBRATION_DATABASE_URL", url_db)
+    engine = make_engine(url_db)
+    lead = next(u for u in service.list_users(engine) if u.email == LEAD_EMAIL)
+    engine.dispose()
+    at = AppTest.from_file(str(ROOT / "calibration" / "app" / "pages" / "users.py"), default_timeout=60)
+    at.session_state[USER_KEY] = lead.id
+    at.run()
+    assert not at.exception, at.exception
+    (people,) = at.dataframe
+    return {c: v["width"] for c, v in json.loads(people.proto.columns).items() if "width" in v}
+
+
 def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,6 +239,7 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(
 
     url_db, _, round_ = _store(tmp_path)
     answer_columns = _page_widths(url_db, round_.id, monkeypatch)
+    user_widths = _users_widths(url_db, monkeypatch)
     step = "start"
     with app_server(url_db, tmp_path) as url, sync_playwright() as playwright:
         with browser_context(playwright, height=800) as context:
@@ -306,8 +329,25 @@ def test_rule_titles_and_annotator_cells_read_whole_at_1280_by_800(
                 progress = _grid(page, "last activity")
                 progress.scroll_into_view_if_needed()
                 _fits(page, progress)
+                _whole_rows(page, progress)
                 for header, width in (("annotator", PROGRESS_NAME_WIDTH), ("passed", PASSED_WIDTH)):
                     result = _cut(page, progress, header, width)
+                    assert result["cut"] == [], (header, result)
+
+                step = "the lead's Users page"
+                page.goto(f"{url}/users", wait_until="domcontentloaded")
+                expect(page.get_by_role("heading", name="Users")).to_be_visible(timeout=TIMEOUT)
+                wait_idle(page)
+                people = _grid(page, "email")
+                room = MOST_HEIGHT_PX - HEADER_PX - BORDER_PX
+                people.scroll_into_view_if_needed()
+                assert "since" in _fits(page, people)["headers"]  # the password and date columns in view
+                # more users than Streamlit's 400 px held (the tenth was cut in half): as many whole
+                # rows as fit in the tallest grid, the rest scrolled into view
+                rows = _whole_rows(page, people)
+                assert rows["rows"] > rows["shown"] and (rows["shown"] + 1) * rows["rowHeight"] > room, rows
+                for header, width in user_widths.items():
+                    result = _cut(page, people, header, width)
                     assert result["cut"] == [], (header, result)
             except Exception as error:
                 _shot(page, "layout-annotators-failure.png")

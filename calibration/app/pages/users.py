@@ -5,13 +5,16 @@ import streamlit as st
 
 from calibration.app import state
 from calibration.app.widgets.choice import pick_one
-from calibration.app.widgets.grid import grid_height, naive_utc
+from calibration.app.widgets.grid import fitted_widths, grid_height, naive_utc, word_width, wrapped_row_height
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 from calibration.storage.repository import Role
 
 ROLES: tuple[Role, ...] = ("annotator", "author", "lead")
 ROLE_LABELS: dict[Role, str] = {"annotator": "Annotator", "author": "Guideline author", "lead": "Lead"}
+# the users table's widths in pixels, 812 together (tests/e2e/test_layout_1280_browser.py measures the
+# cells); a name wraps at its spaces, the password notes wrap too: "none (single" over "sign-on)"
+USER_WIDTHS = {"name": 160, "email": 240, "role": 112, "status": 92, "password": 120, "since": 88}
 
 user = state.require_role("lead")
 engine = state.get_engine()
@@ -47,40 +50,52 @@ if notice:
     st.success(state.escape_markdown(notice), icon=":material/check_circle:")
 
 people = service.list_users(engine)
+table = pd.DataFrame(
+    [
+        {
+            "name": p.name,
+            "email": p.email or "",
+            "role": ROLE_LABELS.get(p.role, p.role),
+            "status": "active" if p.active else "deactivated",
+            "password": (
+                "temporary (to change at sign-in)"
+                if p.must_change_password
+                else "set"
+                if p.has_password
+                else "none (single sign-on)"
+                if p.sign_in_method == "sso"
+                else "none (invitation only)"
+            ),
+            "since": naive_utc(p.created_at),  # UTC; tz-aware: a Pandas4Warning (widgets/grid.py)
+        }
+        for p in people
+    ],
+    columns=["name", "email", "role", "status", "password", "since"],
+)
+# Every column fits the main column at 1280 px (about 818 px) with its longest word whole (a word the
+# grid would break anywhere: an email, "Fitzgerald-Vandermeulen"), "Guideline author" and "deactivated" uncut (75 px cut both, and the password and
+# date columns were out of view to the right); the password note wraps, giving up what the others gain.
+widths = fitted_widths(
+    {c: ([] if c == "since" else table[c], USER_WIDTHS[c]) for c in USER_WIDTHS},
+    "password",
+    word_width(table["password"], 90),
+)
+row_height = (
+    max((wrapped_row_height(table[c], widths[c]) or 0 for c in ("name", "password")), default=0) or None
+)
 st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "name": p.name,
-                "email": p.email or "",
-                "role": ROLE_LABELS.get(p.role, p.role),
-                "status": "active" if p.active else "deactivated",
-                "password": (
-                    "temporary (to change at sign-in)"
-                    if p.must_change_password
-                    else "set"
-                    if p.has_password
-                    else "none (single sign-on)"
-                    if p.sign_in_method == "sso"
-                    else "none (invitation only)"
-                ),
-                "since": naive_utc(p.created_at),  # UTC; tz-aware: a Pandas4Warning (widgets/grid.py)
-            }
-            for p in people
-        ],
-        columns=["name", "email", "role", "status", "password", "since"],
-    ),
+    table,
     hide_index=True,
     width="stretch",
-    height=grid_height(len(people), None),  # whole rows (Streamlit's 400 px cut the tenth user in half)
-    # an email shows whole at 1280 px: wide email, narrow role/status/date
+    row_height=row_height,
+    height=grid_height(len(table), row_height),  # whole rows (Streamlit's 400 px cut the tenth user in half)
     column_config={
-        "name": st.column_config.TextColumn("name", width="medium"),
-        "email": st.column_config.TextColumn("email", width="large"),
-        "role": st.column_config.TextColumn("role", width="small"),
-        "status": st.column_config.TextColumn("status", width="small"),
-        "password": st.column_config.TextColumn("password", width="medium"),
-        "since": st.column_config.DatetimeColumn("since", format="YYYY-MM-DD", width="small"),
+        "name": st.column_config.TextColumn("name", width=widths["name"]),
+        "email": st.column_config.TextColumn("email", width=widths["email"]),
+        "role": st.column_config.TextColumn("role", width=widths["role"]),
+        "status": st.column_config.TextColumn("status", width=widths["status"]),
+        "password": st.column_config.TextColumn("password", width=widths["password"]),
+        "since": st.column_config.DatetimeColumn("since", format="YYYY-MM-DD", width=widths["since"]),
     },
 )
 
