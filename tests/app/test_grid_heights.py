@@ -143,5 +143,20 @@ def test_the_users_home_and_annotators_tables_show_whole_rows(ws, tables):
 def test_the_adjudication_and_model_triage_tables_show_whole_rows(ws, tables):
     _whole_rows(tables, _lead_page(ws, "adjudication.py", tables))
     assert "adj_table" in {key for key, _, _ in tables}
-    _whole_rows(tables, _lead_page(ws, "model_triage.py", tables))
+    at = _lead_page(ws, "model_triage.py", tables)
+    _whole_rows(tables, at)
     assert "mt_table" in {key for key, _, _ in tables}
+
+
+def test_the_spot_check_plan_wraps_in_the_main_column(ws, tables):
+    """The plan in words ran past the table's right edge at 1280 px, cut mid-sentence: it wraps in
+    a column that, with the others, fits the main column (about 818 px)."""
+    from calibration.app.widgets.grid import wrapped_lines
+
+    at = _lead_page(ws, "model_triage.py", tables)
+    (plans,) = [d for d in at.dataframe if "plan" in d.value.columns]
+    config = json.loads(plans.proto.columns)
+    widths = {c: config[c]["width"] for c in ("_index", *plans.value.columns)}
+    assert sum(75 if w == "small" else w for w in widths.values()) <= 812
+    lines = max(wrapped_lines(text, widths["plan"]) for text in plans.value["plan"])
+    assert lines > 1 and plans.proto.row_height >= 6 + 14 * (1 + 1.4 * (lines - 1))  # every line in view

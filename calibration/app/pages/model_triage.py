@@ -14,10 +14,14 @@ from calibration.agreement.model_triage import triage_round
 from calibration.answers import dump_cell
 from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round
-from calibration.app.widgets.grid import MISSING, grid_height
+from calibration.app.widgets.grid import MISSING, grid_height, wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.wording import counted
+
+# the spot-check plan table's widths in pixels: the rule, six numbers of 75 px ("small") and the plan in
+# words, wrapped, 810 together (the main column at 1280 px is about 818 px)
+PLAN_RULE_WIDTH, PLAN_WIDTH = 90, 270
 
 state.require_role("lead")
 st.title("Model triage")
@@ -149,8 +153,21 @@ if triage.plans.empty:
     st.info("No rule is marked 'automate with spot-checks', so there is nothing to plan.")
 else:
     plans = format_statistics(triage.plans)
+    # the plan in words wraps in its cell: at 1280 px it ran past the table's right edge, cut mid-sentence
+    numbers = [c for c in plans.columns if c != "plan"]
+    plan_row = wrapped_row_height(plans["plan"], PLAN_WIDTH) if "plan" in plans else None
     st.dataframe(
-        plans, key="mt_plans", width="stretch", height=grid_height(len(plans), None), placeholder=MISSING
+        plans,
+        key="mt_plans",
+        width="stretch",
+        row_height=plan_row,
+        height=grid_height(len(plans), plan_row),
+        placeholder=MISSING,
+        column_config={
+            "_index": st.column_config.TextColumn("rule_id", width=PLAN_RULE_WIDTH),
+            "plan": st.column_config.TextColumn("plan", width=PLAN_WIDTH),
+            **{c: st.column_config.NumberColumn(c, width="small") for c in numbers},
+        },
     )
     st.caption(
         f"{counted(len(triage.check), 'label')} to check in this round: random ones decide, the model's lowest-scored "
