@@ -54,7 +54,7 @@ def tables(monkeypatch):
 
     def recording(data: Any = None, *args: Any, **kwargs: Any) -> Any:
         frame = data.data if isinstance(data, Styler) else data
-        drawn.append((kwargs.get("key"), len(frame), {**kwargs, "styled": frame is not data}))
+        drawn.append((kwargs.get("key"), len(frame), kwargs))
         return real(data, *args, **kwargs)
 
     monkeypatch.setattr(streamlit, "dataframe", recording)
@@ -67,15 +67,15 @@ def _whole_rows(drawn: list[tuple[Any, int, dict[str, Any]]], at: Any) -> None:
     assert not at.exception, at.exception
     assert drawn and len(drawn) == len(at.dataframe)
     for (key, rows, kwargs), shown in zip(drawn, at.dataframe, strict=True):
-        # a missing value reads "–", not Streamlit's "None" (a Styler says so through its na_rep; a
-        # checkbox column shows it unticked)
+        # a missing value reads "–", not Streamlit's "None" (a Styler's na_rep missed the revision
+        # queue's estimates; a checkbox column shows it unticked)
         config = json.loads(shown.proto.columns)
         missing = [
             c
             for c in shown.value.columns[shown.value.isna().any()]
             if config.get(str(c), {}).get("type_config", {}).get("type") != "checkbox"
         ]
-        if missing and not kwargs["styled"]:
+        if missing:
             assert shown.proto.placeholder == MISSING, (key, missing)
         height = kwargs.get("height")
         if height == "content":  # every row, however many
