@@ -587,9 +587,10 @@ def follow_up_advice(entry: RuleComparison, version: str = "the new version") ->
         )
     seen = abs(float(test.get("difference", 0.0)))
     # sized for the first look's change when it is the larger: say it is an "if", since a first look
-    # that overstates the change sizes a follow-up that finds the true one less often (a reviewer: 83-87%)
+    # that overstates the change sizes a follow-up that finds the true one less often (a reviewer: 83-87%).
+    # Worded for a reader who has run one comparison and never heard of "looks".
     change = (
-        f"a change as large as the first look's ({seen:.2f})"
+        f"a change as large as the one seen so far ({seen:.2f})"
         if seen > DETECTABLE
         else f"a change of {DETECTABLE:.2f}"
     )

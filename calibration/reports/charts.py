@@ -151,8 +151,11 @@ def _heatmap(
         )
     )
     fig.add_trace(_cell_targets(frame, z, text, hover, hovertext))
-    x_axis: dict[str, Any] = {"type": "category"}
-    y_axis: dict[str, Any] = {"type": "category", "autorange": "reversed"}
+    # automargin: the margins grow to the longest tick label and put the axis title beyond it. Streamlit's
+    # template (the default in the app process, so in the downloaded report too) does not set it, and
+    # Plotly's fixed 80 px margin clipped a name like "<i>Ann</i> One" to ">Ann</i> One" under its title.
+    x_axis: dict[str, Any] = {"type": "category", "automargin": True}
+    y_axis: dict[str, Any] = {"type": "category", "autorange": "reversed", "automargin": True}
     if x_title is not None:
         x_axis = {"title": x_title, **x_axis}
     if y_title is not None:
@@ -392,6 +395,21 @@ _VERDICT_WORDS = {
     "rose_text_unchanged": "rose, text unchanged",
     "fell_text_unchanged": "fell, text unchanged",
 }
+# The verdict above a bar in two short lines: one line of "too few items" is wider than a group of two
+# bars at 1280 px, and Plotly then shrank it to about 6 px. Plotly's "<br>" breaks the line.
+_VERDICT_LINES = {
+    "no clear change": "no clear<br>change",
+    "too few items": "too few<br>items",
+    "rose, text unchanged": "rose, text<br>unchanged",
+    "fell, text unchanged": "fell, text<br>unchanged",
+}
+VERDICT_FONT_SIZE = 12  # px: legible, and never shrunk to fit the bar (constraintext "none")
+SHARE_STATISTICS = frozenset({"majority_share", "percent_agreement", "gold_accuracy"})  # always in 0..1
+_LABEL_ROOM = 0.22  # y units above 1 for the two-line verdict over a bar at 1 (a plot about 300 px tall)
+# Past this many rules a group is narrower than a two-line verdict at 1280 px: the verdicts stand upright
+# in one line, in a taller figure with more room above the bars.
+UPRIGHT_VERDICTS_FROM = 10
+_UPRIGHT_ROOM, _UPRIGHT_HEIGHT = 0.75, 560
 
 
 def before_after_figure(
@@ -445,7 +463,9 @@ def before_after_figure(
     )
     fig = go.Figure()
     # One colour per version, as in the legend; the verdict is written above the newer bar.
-    verdicts = [_VERDICT_WORDS.get(str(v), str(v)) for v in table["verdict"]]
+    upright = len(rules) >= UPRIGHT_VERDICTS_FROM
+    words = [_VERDICT_WORDS.get(str(v), str(v)) for v in table["verdict"]]
+    verdicts = words if upright else [_VERDICT_LINES.get(word, word) for word in words]
     for label, column, color, text in zip(
         (before_label, after_label), ("before", "after"), _VERSION_COLORS, (None, verdicts), strict=True
     ):
@@ -458,6 +478,10 @@ def before_after_figure(
                 marker_color=color,
                 text=text,
                 textposition="outside" if text is not None else None,
+                textfont={"size": VERDICT_FONT_SIZE} if text is not None else None,
+                constraintext="none" if text is not None else None,
+                textangle=-90 if upright and text is not None else 0,
+                cliponaxis=False,
                 hovertemplate=hover,
             )
         )
@@ -469,17 +493,24 @@ def before_after_figure(
     )
     values = pd.concat([table["before"], table["after"]]).astype(float)
     floor = float(np.nanmin(values)) if values.notna().any() else 0.0
+    # A share runs 0..1; alpha, kappa and AC1 can fall below 0, and only then does the axis go there.
+    bottom = 0.0 if statistics <= SHARE_STATISTICS else min(0.0, round(floor - 0.05, 2))
     fig.update_layout(
         title=title,
         barmode="group",
         yaxis={
             "title": axis,
-            "range": [min(-0.2, floor - 0.05), 1.05],
+            "automargin": True,
+            # room above 1 for the verdict, no tick past 1
+            "range": [bottom, 1 + (_UPRIGHT_ROOM if upright else _LABEL_ROOM)],
+            "tickvals": [v / 10 for v in range(int(np.floor(bottom * 5)) * 2, 11, 2)],
         },
-        xaxis={"title": "rule (✎ changed)", "type": "category"},
+        xaxis={"title": "rule (✎ changed)", "type": "category", "automargin": True},
         legend={"orientation": "h", "y": -0.25},
         margin={"t": 50, "b": 40},
     )
+    if upright:
+        fig.update_layout(height=_UPRIGHT_HEIGHT)
     return fig
 
 

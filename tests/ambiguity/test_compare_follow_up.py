@@ -308,7 +308,7 @@ def test_a_follow_up_of_unrealistic_size_is_said_to_be_too_small_to_tell():
     assert round(usual.figures["test"]["difference"], 2) == 0.07
     assert compare.follow_up_advice(usual) == (
         f"to tell whether the new version changed R, pilot about {more} more items per version "
-        f"({needed} per version in all; enough to find a change as large as the first look's (0.07) with "
+        f"({needed} per version in all; enough to find a change as large as the one seen so far (0.07) with "
         "90% probability, allowing "
         "for items that vary more than these did)"
     )

@@ -192,6 +192,65 @@ def test_a_rule_with_too_few_items_says_so_with_the_items_needed(tmp_path, monke
     workspace.engine.dispose()
 
 
+def test_a_rewritten_rule_with_too_few_items_gets_its_advice_once(tmp_path, monkeypatch):
+    """The tester saw R-INDEM's "pilot about N more items" twice: in its yellow box and again in the
+    "Not enough items to tell" list. The box says it; the list keeps the rules whose text did not change,
+    and the download and the follow-up instructions stay."""
+    from calibration.ambiguity import compare
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+    monkeypatch.setattr(compare, "_first_look_verdict", lambda test: ("not_enough_items", (-0.1, 0.3)))
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception and not at.error
+    shown = texts(at)
+    advice = escape_markdown("to tell whether 1.1.0 changed R-INDEM, pilot ")
+    assert shown.count(advice) == 1
+    [box] = [w.value for w in at.warning if w.value.startswith(escape_markdown("R-INDEM"))]
+    assert advice in box
+    lists = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert len(lists) == 1 and escape_markdown("R-INDEM") not in lists[0]
+    # every unchanged rule is listed with its advice, once in all
+    for rule in ("R-CONF", "R-IP", "R-TERM"):
+        said = escape_markdown(f"to tell whether 1.1.0 changed {rule}, pilot ")
+        assert shown.count(said) == 1 and f"- {escape_markdown(rule)}: {said}" in lists[0]
+    assert "**Not enough items to tell on rules whose text did not change:**" in shown
+    [button] = at.get("download_button")
+    assert button.proto.label == "Download the first-look comparison (JSON)"
+    assert "--first-look first-look.json" in shown
+    workspace.engine.dispose()
+
+
+def test_only_rewritten_rules_short_of_items_keep_the_download_without_a_list(tmp_path, monkeypatch):
+    """When every rule short of items is a rewritten one, its box says the advice; no list repeats it,
+    and the first-look download with its instructions is still there."""
+    from calibration.ambiguity import compare
+    from calibration.rounds.demo_workspace import load_demo_workspace
+
+    workspace = make_workspace(tmp_path, monkeypatch)
+    load_demo_workspace(workspace.engine, actor=workspace.lead)
+
+    def only_the_rewrite(test):  # R-INDEM, the rewritten rule, is the one whose share rose by > 0.15
+        if test is not None and test.difference > 0.15:
+            return ("not_enough_items", (-0.1, 0.3))
+        return ("unchanged", (-0.01, 0.01))
+
+    monkeypatch.setattr(compare, "_first_look_verdict", only_the_rewrite)
+    at = workspace.page("compare.py", workspace.lead).run()
+    assert not at.exception and not at.error
+    [box] = [w.value for w in at.warning]
+    assert box.startswith(f"{escape_markdown('R-INDEM')} (changed): not enough items to tell. ")
+    shown = texts(at)
+    assert shown.count(escape_markdown("to tell whether 1.1.0 changed R-INDEM, pilot ")) == 1
+    assert not [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert "Not enough items to tell:" not in shown
+    [button] = at.get("download_button")
+    assert button.proto.label == "Download the first-look comparison (JSON)"
+    assert "--first-look first-look.json" in shown
+    workspace.engine.dispose()
+
+
 def test_every_rule_with_too_few_items_says_how_many_more_to_pilot_in_words(ws, monkeypatch):
     from streamlit.runtime.media_file_manager import MediaFileManager
 
@@ -222,7 +281,9 @@ def test_every_rule_with_too_few_items_says_how_many_more_to_pilot_in_words(ws, 
         if rule.figures["test"]["sd"] > 0:
             seen = abs(rule.figures["test"]["difference"])
             change = (
-                f"a change as large as the first look's ({seen:.2f})" if seen > 0.05 else "a change of 0.05"
+                f"a change as large as the one seen so far ({seen:.2f})"
+                if seen > 0.05
+                else "a change of 0.05"
             )
             said += (
                 f"about {more} more {item} per version ({needed} per version in all; enough to find "
@@ -374,7 +435,9 @@ def test_agreement_that_moved_on_a_rule_whose_text_did_not_change_is_not_called_
     others = table.drop(index="R-INDEM")
     assert len(others) and (others["verdict"] == "rose, text unchanged").all()
     after_bars = _chart_spec(at)["data"][1]
-    words = dict(zip([row[0] for row in after_bars["customdata"]], after_bars["text"], strict=True))
+    # the words above the bars, in two lines ("<br>") so they stay legible
+    said = [text.replace("<br>", " ") for text in after_bars["text"]]
+    words = dict(zip([row[0] for row in after_bars["customdata"]], said, strict=True))
     assert words.pop("R-INDEM") == "improved" and set(words.values()) == {"rose, text unchanged"}
     caption = next(c.value for c in at.caption if c.value.startswith("Agreement moved on rules"))
     assert "R\\-INDEM" not in caption

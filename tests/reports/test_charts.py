@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from calibration.reports.charts import (
     annotator_rule_heatmap,
@@ -83,6 +84,26 @@ def test_heatmap_cells_and_escaped_labels():
     assert trace.colorbar.title.text == "accuracy vs gold"
 
 
+def test_heat_map_margins_grow_to_the_longest_name_whatever_the_template(monkeypatch):
+    """In the app (Streamlit's template, which sets no automargin) the report's heat maps cut a name like
+    "<i>Ann</i> One" to ">Ann</i> One" under the axis title: every heat map asks for automargin itself,
+    and keeps the names whole and literal (escaped, never HTML)."""
+    import plotly.io as pio
+    import streamlit.elements.lib.streamlit_plotly_theme  # noqa: F401  (registers "streamlit")
+
+    monkeypatch.setattr(pio.templates, "default", "streamlit")
+    names = ["**Bob** Two", "<i>Ann</i> One", "Cara Three"]
+    scores = pd.DataFrame(np.full((3, 2), 0.5), index=names, columns=["R1", "R2"])
+    pairs = pd.DataFrame(np.full((3, 3), 0.5), index=names, columns=names)
+    confusion = pd.DataFrame([[1, 2], [3, 4]], index=["<i>A</i>", "B"], columns=["<i>A</i>", "B"])
+    for fig in (annotator_rule_heatmap(scores), pair_matrix_figure(pairs), confusion_figure(confusion)):
+        assert fig.layout.yaxis.automargin is True and fig.layout.xaxis.automargin is True
+    heat = annotator_rule_heatmap(scores)
+    assert list(heat.data[0].y) == ["**Bob** Two", "&lt;i&gt;Ann&lt;/i&gt; One", "Cara Three"]
+    assert heat.layout.yaxis.title.text == "annotator"
+    assert list(pair_matrix_figure(pairs).data[0].x) == list(heat.data[0].y)
+
+
 def test_confusion_colours_by_row_share_and_shows_counts():
     confusion = pd.DataFrame([[8, 2], [0, 0]], index=["A", "B"], columns=["A", "B"])
     trace = confusion_figure(confusion, row_name="gold", column_name="annotator").data[0]
@@ -124,7 +145,7 @@ def test_before_after_bars_per_rule_coloured_by_verdict_and_escaped():
     assert np.allclose(before.y, [0.2, 0.9]) and after.y[0] == 0.7 and math.isnan(after.y[1])
     # one colour per version, as the legend shows; the verdict is written on the newer bar
     assert (before.marker.color, after.marker.color) == ("#9e9e9e", "#1f77b4")
-    assert list(after.text) == ["improved", "no clear change"] and before.text is None
+    assert list(after.text) == ["improved", "no clear<br>change"] and before.text is None
     assert fig.layout.yaxis.title.text == "agreement"  # two statistics: no single name
     assert [row[0] for row in after.customdata] == ["R-INDEM", "<b>R2</b>"]
     assert list(after.customdata[0][1:]) == ["Krippendorff's alpha", "+0.50", "+0.30 to +0.65", "improved"]
@@ -153,8 +174,49 @@ def test_before_after_axis_names_the_statistic_the_bars_show():
     )
     fig = before_after_figure(table)
     assert fig.layout.yaxis.title.text == "Majority share"
-    assert list(fig.data[1].text) == ["improved", "too few items"]
+    assert list(fig.data[1].text) == ["improved", "too few<br>items"]
     assert fig.data[1].customdata[1][4] == "too few items"
+
+
+def _shares(n: int, statistic: str = "majority_share", low: float = 0.6) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "statistic": statistic,
+            "before": np.linspace(low, 0.9, n),
+            "after": np.linspace(0.7, 1.0, n),
+            "difference": float("nan"),
+            "ci_low": float("nan"),
+            "ci_high": float("nan"),
+            "verdict": "not_enough_items",
+            "text_changed": False,
+        },
+        index=pd.Index([f"R{i}" for i in range(n)], name="rule_id"),
+    )
+
+
+def test_a_shares_axis_runs_0_to_1_with_room_above_for_the_verdicts():
+    """A majority share is never below 0: the axis went down to -0.2 (the tester's chart)."""
+    fig = before_after_figure(_shares(8))
+    low, high = fig.layout.yaxis.range
+    assert low == 0 and 1.15 <= high <= 1.3  # room for a two-line verdict over a bar at 1
+    assert fig.layout.yaxis.tickvals == (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # no tick past 1
+    # alpha can be negative: only then does the axis go below 0, to just under the lowest bar
+    alpha = before_after_figure(_shares(3, "krippendorff_alpha", low=-0.3))
+    assert alpha.layout.yaxis.range[0] == pytest.approx(-0.35) and alpha.layout.yaxis.tickvals[0] == -0.4
+    assert before_after_figure(_shares(3, "krippendorff_alpha")).layout.yaxis.range[0] == 0
+
+
+def test_the_verdicts_above_the_bars_are_never_shrunk_to_fit_them():
+    """Plotly shrinks "outside" text to the bar's width unless told not to: "too few items" was ~6 px."""
+    after = before_after_figure(_shares(8)).data[1]
+    assert after.textfont.size >= 11 and after.constraintext == "none" and after.cliponaxis is False
+    # two short lines, each narrower than a group of bars of 8 rules at 1280 px (about 70 px)
+    assert all(len(line) <= 10 for text in after.text for line in text.split("<br>"))
+    assert after.textangle == 0
+    # too many rules for side-by-side verdicts: upright, one line, in a taller figure with room above
+    many = before_after_figure(_shares(12))
+    assert many.data[1].textangle == -90 and "<br>" not in "".join(many.data[1].text)
+    assert many.layout.height > 450 and many.layout.yaxis.range[1] >= 1.7
 
 
 def test_heat_maps_carry_one_clickable_marker_per_non_empty_cell() -> None:

@@ -166,9 +166,16 @@ if moved:
         )
     )
 short = [r for r in comparison.rules if r.verdict == "not_enough_items"]
+# A rewritten rule says how many more items to pilot in its box above: said once, the list has the others.
+unchanged_short = [r for r in short if not r.text_changed]
+if unchanged_short:
+    st.markdown(
+        "**Not enough items to tell on rules whose text did not change:**"
+        if len(unchanged_short) < len(short)
+        else "**Not enough items to tell:**"
+    )
+    st.markdown("\n".join(f"- {escape_markdown(r.rule_id)}: {_pilot_more(r)}" for r in unchanged_short))
 if short:
-    st.markdown("**Not enough items to tell:**")
-    st.markdown("\n".join(f"- {escape_markdown(r.rule_id)}: {_pilot_more(r)}" for r in short))
     st.download_button(
         "Download the first-look comparison (JSON)",
         data=comparison.first_look_json,  # built on click
@@ -178,7 +185,7 @@ if short:
         icon=":material/download:",
     )
     st.caption(
-        "Pilot those new items in both versions, then compare their answers alone with "
+        "Pilot the new items asked for above in both versions, then compare their answers alone with "
         "`calibration compare OLD.csv NEW.csv --first-look first-look.json`: the verdict combines both looks."
     )
 # A rule without a verdict has no change to show: its interval is often "0 to 0" only because every
