@@ -194,7 +194,12 @@ def _syntax_problem(error: yaml.YAMLError, path: str | None, text: str | None = 
     where = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path, 1, 1)
     what = _plain_wording(error.problem or "invalid YAML", mark, text)
     opened = error.context_mark
-    if "flow" in (error.context or "") and opened is not None and mark is not None and opened.line < mark.line:
+    if (
+        "flow" in (error.context or "")
+        and opened is not None
+        and mark is not None
+        and opened.line < mark.line
+    ):
         # a bracket opened on an earlier line and never closed: the offending token is that bracket,
         # not the first line where the parser gave up (PyYAML's problem_mark)
         lines = (text or "").split("\n")

@@ -135,7 +135,10 @@ def test_diff_markdown_and_json(versions_dir: Path, capsys: pytest.CaptureFixtur
 
 def test_diff_unknown_inputs(versions_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "missing.yaml", str(versions_dir / "1.0.0.yaml")]) == 1
-    assert capsys.readouterr().err == "error: missing.yaml: no such file (hint: give a guideline file or id@version)\n"
+    assert (
+        capsys.readouterr().err
+        == "error: missing.yaml: no such file (hint: give a guideline file or id@version)\n"
+    )
     assert main(["diff", "--root", str(versions_dir.parent), "sentiment@9.0.0", "sentiment@1.0.0"]) == 1
     assert capsys.readouterr().err == (
         "error: sentiment@9.0.0: guideline 'sentiment' has no version '9.0.0' (hint: versions: 1.0.0, 1.1.0)\n"

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from calibration.agreement.bootstrap import percentile_interval, poisson_weights, replicate_sums
-from calibration.interop.exports import agreement_csv
-from calibration.responses import Annotations, responses_frame
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from calibration.agreement.bootstrap import poisson_weights, replicate_sums
+from calibration.interop.exports import agreement_csv
+from calibration.responses import Annotations, responses_frame
 
 
 def test_replicate_sums_equal_a_float64_reference() -> None:
