@@ -143,3 +143,32 @@ def test_annotator_answers_marks_wrong_ones(contract, pilot):
             assert row["correct"] == (own.loc[item_id, "answer"] == gold[item_id])
         else:
             assert row["correct"] is None
+
+
+def test_scores_csv_names_its_two_verdicts_apart(contract):
+    """The tester's scores.csv had passed=True beside decision=undecided: two verdicts (the pass marks;
+    the decision with stated confidence) under names that read as one. Renamed, and a fail is never a pass."""
+    import csv
+    import io
+
+    from calibration.reports.exports import scores_csv
+
+    responses = simulate_responses(contract, annotators=5, seed=3, skill={"a1": 1.0, "a2": 0.97, "a3": 0.6})
+    gold = gold_series(contract.gold_answers())
+    data = Annotations(
+        responses=responses, item_rules=item_rules_frame(contract.item_rules()), gold=gold, guideline=contract
+    )
+    analysis = analyse_round(data, bootstrap=0)
+    rows = list(csv.DictReader(io.StringIO(scores_csv(analysis))))
+    assert {"passed_marks", "confidence_decision"} <= set(rows[0]) and not {"passed", "decision"} & set(
+        rows[0]
+    )
+    table = annotator_table(analysis)
+    for row in rows:
+        who = row["annotator_id"]
+        assert row["passed_marks"] == str(table.loc[who, "passed"])
+        assert row["confidence_decision"] == table.loc[who, "decision"]
+        if row["confidence_decision"] == "fail":
+            assert row["passed_marks"] == "False"
+    # the tester's pair exists and is documented as consistent: marks met, not yet confirmed
+    assert any(r["passed_marks"] == "True" and r["confidence_decision"] == "undecided" for r in rows)
