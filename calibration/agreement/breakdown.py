@@ -56,6 +56,7 @@ low kappa there reflects prevalence, not an ambiguous rule; AC1 is the robust vi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -218,6 +219,21 @@ def _flags(
     ):
         flags.append("skewed_prevalence")
     return flags
+
+
+ESTIMATE_OUTSIDE_CI = "estimate_outside_ci"
+"""Flag: a statistic's estimate lies outside its 95 % percentile interval (docs/agreement.md, Intervals).
+
+The percentile interval is the project's convention (Efron & Tibshirani 1993, ch. 13) and is not built
+around the estimate; on a skewed bootstrap distribution (few items, a biased statistic) it can miss it.
+The flag says so on the row instead of leaving a reader to find ``high < estimate`` unexplained."""
+
+
+def _outside(estimate: float, interval: Interval, tolerance: float = 1e-12) -> bool:
+    """Whether a defined estimate lies outside a defined interval (beyond rounding)."""
+    if not interval.defined or estimate is None or not math.isfinite(estimate):
+        return False
+    return bool(estimate < interval.low - tolerance or estimate > interval.high + tolerance)
 
 
 def _n_items(unit_items: np.ndarray, distinct: bool) -> int:
@@ -852,6 +868,9 @@ def _agreement_block(
     )
     if cohen_ci_omitted:
         flags.append("cohen_ci_omitted")
+    estimates = {**values, "gwet_ac2": NAN if ac2 is None else ac2, "cohen_kappa_mean": cohen}
+    if any(_outside(estimates.get(name, NAN), interval) for name, interval in ci.items()):
+        flags.append(ESTIMATE_OUTSIDE_CI)
     stats = Statistics(
         **values, gwet_ac2=ac2, cohen_kappa_mean=cohen, scott_pi=scott, ci95=ci, flags=tuple(flags)
     )

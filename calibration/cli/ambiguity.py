@@ -206,7 +206,7 @@ def _load_pilot(
 
 def run_ambiguity(args: argparse.Namespace) -> int:
     """`calibration ambiguity`: print the revision queue."""
-    from calibration.ambiguity.queue import revision_queue
+    from calibration.ambiguity.queue import GROUP_NAMES, revision_queue
 
     if not args.item_rules and not args.guideline:
         return _misuse(NO_RULES)
@@ -218,8 +218,16 @@ def run_ambiguity(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    print(f"Revision queue ({counted(len(queue.rules), 'rule')}, target {queue.target:.2f})")
+    print(
+        f"Revision queue ({counted(len(queue.rules), 'rule')}, target {queue.target:.2f}): "
+        "ranked by group, then by score within the group"
+    )
+    group = None
     for entry in queue.rules[: args.top]:
+        if entry.group != group:  # the group explains the order: a score ranks rules within it only
+            group = entry.group
+            number, _, name = GROUP_NAMES[group].partition(" ")
+            print(f"Group {number}: {name}")
         agreement = entry.agreement
         print(
             f"{entry.rank:>3}. {entry.rule_id}  score {_fmt_score(entry.score)}  "

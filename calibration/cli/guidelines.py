@@ -73,10 +73,11 @@ def register(subparsers: Subparsers) -> None:
     )
 
 
-def _misuse(problems: list[Problem]) -> int:
+def _not_found(problems: list[Problem]) -> int:
+    """Exit 1 for paths that name no file (docs/cli.md: every command, one `error: PATH: WHAT` line)."""
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
-    return 2
+    return 1
 
 
 def _print_problems(problems: list[Problem], as_json: bool, *, codes: bool = False) -> None:
@@ -93,7 +94,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
     files, missing = guideline_files(args.paths)
     if missing:
-        return _misuse(missing)
+        return _not_found(missing)
     problems = validate_paths(files)
     _print_problems(problems, args.json)
     if not args.json:
@@ -110,10 +111,10 @@ def run_versions(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         print(
-            f"error: no such folder: {folder} (hint: give a guideline folder such as guidelines/<id>)",
+            f"error: {folder}: no such folder (hint: give a guideline folder such as guidelines/<id>)",
             file=sys.stderr,
         )
-        return 2
+        return 1
     rows: list[dict[str, Any]] = []
     for file in versions_in(folder):
         loaded = read_guideline_file(file.path)
@@ -152,7 +153,7 @@ def _load_either(ref: str, root: str | None):
         return load_guideline(ref)
     if "@" in ref:
         return load_ref(ref, root or BUNDLED_DIR)
-    raise CalibrationError(f"no such file: {ref}", hint="give a guideline file or id@version")
+    raise CalibrationError(f"{ref}: no such file", hint="give a guideline file or id@version")
 
 
 def run_diff(args: argparse.Namespace) -> int:
@@ -161,8 +162,8 @@ def run_diff(args: argparse.Namespace) -> int:
 
     for ref in (args.old, args.new):
         if not Path(ref).is_file() and "@" not in ref:
-            print(f"error: no such file: {ref} (hint: give a guideline file or id@version)", file=sys.stderr)
-            return 2
+            print(f"error: {ref}: no such file (hint: give a guideline file or id@version)", file=sys.stderr)
+            return 1
     result = diff_guidelines(_load_either(args.old, args.root), _load_either(args.new, args.root))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -179,7 +180,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
     files, missing = guideline_files(args.paths)
     if missing:
-        return _misuse(missing)
+        return _not_found(missing)
     invalid: list[Problem] = []
     warnings: list[Problem] = []
     for file in files:

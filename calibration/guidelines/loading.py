@@ -348,7 +348,7 @@ def read_guideline_file(path: str | Path) -> LoadedGuideline:
     label = str(path)
     if not file.is_file():
         raise GuidelineError(
-            f"no such file: {label}",
+            "no such file",
             location=Location(path=label),
             hint="check the path; guideline files live at guidelines/<id>/<version>.yaml",
         )

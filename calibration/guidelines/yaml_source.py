@@ -193,6 +193,27 @@ def _syntax_problem(error: yaml.YAMLError, path: str | None, text: str | None = 
     mark = error.problem_mark or error.context_mark
     where = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path, 1, 1)
     what = _plain_wording(error.problem or "invalid YAML", mark, text)
+    opened = error.context_mark
+    if (
+        "flow" in (error.context or "")
+        and opened is not None
+        and mark is not None
+        and opened.line < mark.line
+    ):
+        # a bracket opened on an earlier line and never closed: the offending token is that bracket,
+        # not the first line where the parser gave up (PyYAML's problem_mark)
+        lines = (text or "").split("\n")
+        line = lines[opened.line] if opened.line < len(lines) else ""
+        bracket = repr(line[opened.column]) if opened.column < len(line) else "the bracket"
+        where = Position(path, opened.line + 1, opened.column + 1)
+        return problem_at(
+            f"YAML syntax error: {bracket} opened here is not closed ({what} at line {mark.line + 1}, "
+            f"column {mark.column + 1})",
+            where,
+            None,
+            "close the bracket, or put a text that contains ',', ':' or brackets in quotes",
+            code="yaml_syntax",
+        )
     if error.context:
         what = f"{what} ({error.context}"
         if error.context_mark and error.context_mark is not mark:

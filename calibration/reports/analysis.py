@@ -316,6 +316,36 @@ annotators and only the low side matters, so we flag from -3.0 (still well past 
 """
 
 
+MIN_ANNOTATORS_FOR_Z = 5
+"""Annotators with a score needed before anyone is compared with the others (robust z, outlier flag).
+
+The robust z rests on the median and the median absolute deviation (MAD) of the annotators' scores.
+With 3 annotators scoring a < b < c, the median is b and the MAD is min(b - a, c - b): two annotators
+close together make any third one look extreme (0.86 against 0.95 and 0.96 gives z = -6.1). From 5
+annotators the median and MAD rest on at least three scores; below that no z is given and nobody is
+flagged.
+"""
+
+
+def too_few_to_compare(table: pd.DataFrame, basis: str) -> str | None:
+    """Why `annotator_table` compared nobody with the others (fewer than `MIN_ANNOTATORS_FOR_Z`
+    annotators with a score), in words; None when it did compare them.
+
+    The comparison: each annotator's score (`basis`: accuracy vs gold when the round has gold, else
+    alpha with the others) against the median of all annotators' scores, in robust standard deviations
+    (the median absolute deviation scaled by 1/0.6745); `OUTLIER_Z` or lower is "far below the others".
+    """
+    column = "accuracy" if "accuracy" in table.columns else "agreement_alpha"  # as `annotator_table`
+    n = int(pd.to_numeric(table[column], errors="coerce").notna().sum()) if column in table else 0
+    if n >= MIN_ANNOTATORS_FOR_Z:
+        return None
+    return (
+        f"Nobody is compared with the others on {basis}: {n} annotator{'s' if n != 1 else ''} with a score, "
+        f"and the comparison (each score against the median of all, a robust z) needs at least "
+        f"{MIN_ANNOTATORS_FOR_Z}; with fewer, the median and its spread rest on one or two people."
+    )
+
+
 def annotator_table(
     analysis: RoundAnalysis,
     in_progress: Mapping[str, tuple[int, int]] | None = None,
@@ -361,7 +391,9 @@ def annotator_table(
         basis = table["agreement_alpha"].astype(float)
     if reused is not None:
         table["reused_items"] = [len(reused.get(name, ())) for name in table.index]
-    table["robust_z"] = robust_z(basis)
+    # a robust z over fewer than MIN_ANNOTATORS_FOR_Z scores says nothing (its docstring): none given
+    enough = int(basis.notna().sum()) >= MIN_ANNOTATORS_FOR_Z
+    table["robust_z"] = robust_z(basis) if enough else pd.Series(np.nan, index=basis.index)
     table["outlier"] = (table["robust_z"] <= OUTLIER_Z).fillna(False).astype(bool)
     table.index.name = ANNOTATOR
     return table.sort_index()

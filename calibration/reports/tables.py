@@ -39,6 +39,10 @@ FLAG_WORDS: dict[str, str] = {
     "contradictory_examples": "near-duplicate examples have different gold answers",
     "vague_wording": "the rule text uses vague wording",
     "suspect_items": "strong annotators miss some quiz items as often as weak ones: review their gold",
+    "estimate_outside_ci": (
+        "an estimate lies outside its 95% percentile interval: the bootstrap distribution is skewed "
+        "(few items or a biased statistic), so read the interval as rough"
+    ),
 }
 
 FLAG_NAMES: dict[str, str] = {
@@ -61,6 +65,7 @@ FLAG_NAMES: dict[str, str] = {
     "long_time": "slow to answer",
     "suspect_items": "suspect quiz items",
     "cohen_ci_omitted": "no interval for Cohen's kappa",
+    "estimate_outside_ci": "estimate outside its interval",
 }
 """Short names of flag codes, for labels and badges (`FLAG_WORDS` has the sentence)."""
 

@@ -94,6 +94,7 @@ def test_bootstrap_interval_is_a_pair_of_replicate_percentiles(frame: pd.DataFra
     """A percentile interval is ordered and lies within the statistic's range; it need not contain the
     estimate (see the explicit case below and docs/agreement.md, Intervals)."""
     result = overall(frame, bootstrap=400, seed=3)
+    outside = []
     for key, bounds in result["ci95"].items():
         if bounds is None or result[key] is None:
             continue
@@ -102,12 +103,17 @@ def test_bootstrap_interval_is_a_pair_of_replicate_percentiles(frame: pd.DataFra
         assert high <= 1 + 1e-6, (key, bounds)
         if key == "percent_agreement":
             assert low >= -1e-6, (key, bounds)
+        if not low - 1e-12 <= result[key] <= high + 1e-12:
+            outside.append(key)
+    # the row says so whenever an estimate lies outside its interval, and only then
+    assert ("estimate_outside_ci" in result["flags"]) == bool(outside), (outside, result["flags"])
 
 
 def test_few_items_interval_may_exclude_the_estimate_and_is_flagged() -> None:
     """The example hypothesis found (shrunk): four items; the percentile interval of the mean Cohen's
     kappa lies beside the estimate for any seed and resample count, because the bootstrap distribution
-    of a kappa over four items is lumpy. Not a defect of the interval; the block says few_items."""
+    of a kappa over four items is lumpy. Not a defect of the interval; the block says few_items and
+    estimate_outside_ci."""
     rows = [("i0", "a0", "b"), ("i0", "a1", "a"), ("i0", "a2", "b"), ("i0", "a3", "a"),
             ("i1", "a0", "b"), ("i1", "a1", "b"), ("i1", "a2", "a"), ("i1", "a3", "b"),
             ("i2", "a0", "a"), ("i2", "a1", "a"), ("i2", "a2", "b"), ("i2", "a3", "b"),
@@ -120,6 +126,7 @@ def test_few_items_interval_may_exclude_the_estimate_and_is_flagged() -> None:
         assert result["cohen_kappa_mean"] < low < high
         assert high == pytest.approx(0.0, abs=1e-9)
         assert "few_items" in result["flags"]
+        assert "estimate_outside_ci" in result["flags"]  # the row explains the interval beside it
         # the Fleiss interval of the same data does contain its estimate: the method is not biased as such
         f_low, f_high = result["ci95"]["fleiss_kappa"]
         assert f_low <= result["fleiss_kappa"] <= f_high

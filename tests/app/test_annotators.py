@@ -126,3 +126,22 @@ def test_annotator_and_author_are_refused(ws):
         at = ws.page("annotators.py", user).run()
         assert at.error[0].value.startswith("This page is for a lead;")
         assert not at.dataframe
+
+
+def test_three_annotators_are_not_called_far_below_the_others(tmp_path, monkeypatch):
+    """The tester's pilot of 3 annotators: a robust z over 3 scores flagged one as far below the others;
+    the page now says nobody is compared and why, and shows no robust z."""
+    from tests.app.lead_pages_support import seed_pilot
+
+    ws = make_workspace(tmp_path, monkeypatch)
+    seed_pilot(ws, annotators=3, seed=4)
+    at = ws.page("annotators.py", ws.lead).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Far below the others" not in shown
+    assert "No annotator is far below the others." not in shown
+    assert "Nobody is compared with the others on accuracy vs gold: 3 annotators with a score" in shown
+    assert [i.value for i in at.info if "Nobody is compared" in i.value]
+    agreement = frames(at, index="annotator_id")[1]
+    assert agreement["robust_z"].isna().all() or set(agreement["robust_z"]) <= {"–", None}
+    ws.engine.dispose()

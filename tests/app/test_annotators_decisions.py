@@ -48,5 +48,5 @@ def test_the_scores_csv_carries_decisions(ws):
     rows = list(csv.DictReader(io.StringIO(scores_csv(analysis))))
     expected = annotator_table(analysis)
     for row in rows:
-        assert row["decision"] == expected.loc[row["annotator_id"], "decision"]
+        assert row["confidence_decision"] == expected.loc[row["annotator_id"], "decision"]
         assert json.loads(row["rule_decisions"]) == list(expected.loc[row["annotator_id"], "rule_decisions"])

@@ -223,3 +223,33 @@ def test_cli_says_agreement_rose_on_a_rule_whose_text_did_not_change(tmp_path, c
     assert rules["R-INDEM"]["verdict"] == "improved"
     assert {r["verdict"] for k, r in rules.items() if k != "R-INDEM"} == {"rose_text_unchanged"}
     assert {r["figures"]["test_verdict"] for r in rules.values()} == {"improved"}
+
+
+def test_ambiguity_text_output_names_the_group_of_each_rule(capsys):
+    """R-INDEM (score 4.8) is ranked above R-LAW (score 9.4) because it is in the 'revise' group: the text
+    output says so with a header per group, in the JSON's order."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pilot = str(root / "examples/agreement/contract-pilot.csv")
+    guideline = str(root / "guidelines/contract-clauses/1.1.0.yaml")
+    from calibration.ambiguity.queue import revision_queue
+    from calibration.cli.ambiguity import load_pilot
+
+    queue = revision_queue(load_pilot(pilot, None, guideline, None), bootstrap=1000, seed=0)
+    rules = [{"group": e.group, "rank": e.rank, "rule_id": e.rule_id} for e in queue.rules]
+    assert main(["ambiguity", pilot, "--guideline", guideline]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith(": ranked by group, then by score within the group")
+    headers = {"revise": "Group 1: revise", "likely_ambiguous": "Group 2: likely ambiguous (few items)",
+               "no_action": "Group 3: no action", "pilot_more_items": "Group 4: pilot more items"}  # fmt: skip
+    expected, group = [], None
+    for rule in rules:
+        if rule["group"] != group:
+            group = rule["group"]
+            expected.append(headers[group])
+        expected.append(f"{rule['rank']:>3}. {rule['rule_id']}")
+    shown = [line if line.startswith("Group ") else line.split("  score")[0] for line in lines[1:]]
+    shown = [line for line in shown if line.startswith("Group ") or line[:4].strip().rstrip(".").isdigit()]
+    assert shown == expected
+    assert expected[:3] == ["Group 1: revise", "  1. R-INDEM", "Group 2: likely ambiguous (few items)"]

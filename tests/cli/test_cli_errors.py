@@ -138,11 +138,11 @@ def test_a_sqlite_folder_that_cannot_be_created_is_one_error_line(
 
 
 @pytest.mark.parametrize("verb", ["validate", "lint"])
-def test_a_folder_without_guidelines_is_misuse_like_a_missing_path(
+def test_a_folder_without_guidelines_is_refused_like_a_missing_path(
     capsys: pytest.CaptureFixture[str], files: dict[str, str], verb: str
 ) -> None:
     code, err = _run(capsys, [verb, files["folder"]])
-    assert code == 2
+    assert code == 1
     assert f"{files['folder']}: no guideline files (*.yaml) in this folder" in err
 
 
@@ -588,3 +588,26 @@ def test_repeated_warnings_are_summarised_not_printed_one_by_one(tmp_path: Path)
     assert len(warnings) == 21
     assert warnings[-1] == "warning: ... and 49,979 more answers given twice (the later kept)"
     assert peak < PEAK_MIB
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "{missing}"],
+        ["lint", "{missing}"],
+        ["versions", "{missing}"],
+        ["diff", "{missing}", "{missing}"],
+        ["agreement", "{missing}"],
+        ["ambiguity", "{pilot}", "--guideline", "{missing}"],
+    ],
+)
+def test_a_missing_path_is_exit_1_and_one_line_naming_it_first(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command: exit 1 (docs/cli.md) and `error: PATH: no such ...` (validate said 2, diff 'no such file: X')."""
+    missing = str(tmp_path / "nope.yaml")
+    pilot = str(Path(__file__).resolve().parents[2] / "examples/agreement/contract-pilot.csv")
+    assert main([a.format(missing=missing, pilot=pilot) for a in args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {missing}: no such "), err
+    assert err.count("\n") == 1 and err.count(missing) == 1 and "(hint: " in err

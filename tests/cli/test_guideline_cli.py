@@ -71,8 +71,8 @@ def test_validate_json_lists_objects(capsys: pytest.CaptureFixture[str]) -> None
     ]
 
 
-def test_validate_missing_path_is_misuse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+def test_validate_missing_path_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 1
     assert (
         capsys.readouterr().err
         == f"error: {tmp_path / 'nope.yaml'}: no such file or folder (hint: check the path)\n"
@@ -107,9 +107,9 @@ def test_versions_lists_hash_date_and_changelog(
     assert len(rows[0]["hash"]) == 64 and rows[0]["hash"] != rows[1]["hash"]
 
 
-def test_versions_of_missing_folder_is_misuse(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["versions", str(tmp_path / "nope")]) == 2
-    assert "error: no such folder" in capsys.readouterr().err
+def test_versions_of_missing_folder_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["versions", str(tmp_path / "nope")]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'nope'}: no such folder (hint: ")
 
 
 def test_versions_with_an_invalid_file_reports_it(
@@ -134,8 +134,11 @@ def test_diff_markdown_and_json(versions_dir: Path, capsys: pytest.CaptureFixtur
 
 
 def test_diff_unknown_inputs(versions_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diff", "missing.yaml", str(versions_dir / "1.0.0.yaml")]) == 2
-    assert "error: no such file: missing.yaml" in capsys.readouterr().err
+    assert main(["diff", "missing.yaml", str(versions_dir / "1.0.0.yaml")]) == 1
+    assert (
+        capsys.readouterr().err
+        == "error: missing.yaml: no such file (hint: give a guideline file or id@version)\n"
+    )
     assert main(["diff", "--root", str(versions_dir.parent), "sentiment@9.0.0", "sentiment@1.0.0"]) == 1
     assert capsys.readouterr().err == (
         "error: sentiment@9.0.0: guideline 'sentiment' has no version '9.0.0' (hint: versions: 1.0.0, 1.1.0)\n"

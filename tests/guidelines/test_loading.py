@@ -464,3 +464,13 @@ def test_without_libyaml_deep_brackets_are_refused_before_the_slow_parser(
         GuidelineError, match=re.escape("flow.yaml:2:26: YAML syntax error: expected ',' or '}', but got ':'")
     ):
         load_guideline_text("items:\n  - {id: q1, input: Where: here, rules: [R1]}\n", "flow.yaml")
+
+
+def test_an_unclosed_bracket_is_reported_where_it_opens() -> None:
+    # PyYAML's problem_mark is line 3 (where it gave up); the offending token is the '[' on line 2
+    with pytest.raises(GuidelineError) as caught:
+        load_guideline_text("id: x\nlabels: [a, b\ntitle: y\n", "open.yaml")
+    assert str(caught.value) == (
+        "open.yaml:2:9: YAML syntax error: '[' opened here is not closed (expected ',' or ']', but got ':' "
+        "at line 3, column 6) (hint: close the bracket, or put a text that contains ',', ':' or brackets in quotes)"
+    )

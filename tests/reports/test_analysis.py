@@ -14,6 +14,7 @@ from calibration.reports.analysis import (
     annotator_answers,
     annotator_table,
     robust_z,
+    too_few_to_compare,
 )
 from calibration.responses import Annotations, gold_series, item_rules_frame
 
@@ -54,6 +55,35 @@ def test_the_weak_annotator_is_an_outlier(contract, pilot):
     )
     assert table.index[table["outlier"]].tolist() == ["weak"]
     assert table.loc["weak", "robust_z"] < -3
+
+
+def test_three_annotators_are_not_compared_by_a_robust_z(contract):
+    """The tester's case: Cara Three at 0.86 beside two at 0.95 and 0.96 read "far below the others"
+    (a robust z of -3.4) although a median and MAD of three scores say nothing."""
+    responses = simulate_responses(
+        contract, annotators=3, seed=3, skill={"a1": 0.95, "a2": 0.96, "cara": 0.8}
+    )
+    gold = gold_series(contract.gold_answers())
+    data = Annotations(
+        responses=responses, item_rules=item_rules_frame(contract.item_rules()), gold=gold, guideline=contract
+    )
+    table = annotator_table(analyse_round(data, bootstrap=0))
+    assert len(table) == 3 and table["accuracy"].notna().all()
+    assert table["robust_z"].isna().all() and not table["outlier"].any()
+    message = too_few_to_compare(table, "accuracy vs gold")
+    assert message is not None
+    assert message.startswith(
+        "Nobody is compared with the others on accuracy vs gold: 3 annotators with a score"
+    )
+    assert "needs at least 5" in message
+
+
+def test_five_annotators_are_compared(contract, pilot):
+    responses, item_rules, gold = pilot
+    data = Annotations(responses=responses, item_rules=item_rules, gold=gold, guideline=contract)
+    table = annotator_table(analyse_round(data, bootstrap=0))
+    assert too_few_to_compare(table, "accuracy vs gold") is None
+    assert table["robust_z"].notna().sum() == 5
 
 
 def test_without_gold_the_matrix_is_agreement_with_the_others(contract, pilot):
@@ -113,3 +143,32 @@ def test_annotator_answers_marks_wrong_ones(contract, pilot):
             assert row["correct"] == (own.loc[item_id, "answer"] == gold[item_id])
         else:
             assert row["correct"] is None
+
+
+def test_scores_csv_names_its_two_verdicts_apart(contract):
+    """The tester's scores.csv had passed=True beside decision=undecided: two verdicts (the pass marks;
+    the decision with stated confidence) under names that read as one. Renamed, and a fail is never a pass."""
+    import csv
+    import io
+
+    from calibration.reports.exports import scores_csv
+
+    responses = simulate_responses(contract, annotators=5, seed=3, skill={"a1": 1.0, "a2": 0.97, "a3": 0.6})
+    gold = gold_series(contract.gold_answers())
+    data = Annotations(
+        responses=responses, item_rules=item_rules_frame(contract.item_rules()), gold=gold, guideline=contract
+    )
+    analysis = analyse_round(data, bootstrap=0)
+    rows = list(csv.DictReader(io.StringIO(scores_csv(analysis))))
+    assert {"passed_marks", "confidence_decision"} <= set(rows[0]) and not {"passed", "decision"} & set(
+        rows[0]
+    )
+    table = annotator_table(analysis)
+    for row in rows:
+        who = row["annotator_id"]
+        assert row["passed_marks"] == str(table.loc[who, "passed"])
+        assert row["confidence_decision"] == table.loc[who, "decision"]
+        if row["confidence_decision"] == "fail":
+            assert row["passed_marks"] == "False"
+    # the tester's pair exists and is documented as consistent: marks met, not yet confirmed
+    assert any(r["passed_marks"] == "True" and r["confidence_decision"] == "undecided" for r in rows)

@@ -13,7 +13,12 @@ from calibration.app import state
 from calibration.app.widgets.analysis_round import format_statistics, pick_round, round_analysis
 from calibration.app.widgets.grid import fitted_widths, grid_height, wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
-from calibration.reports.analysis import annotator_answers, annotator_table, rule_decision_rows
+from calibration.reports.analysis import (
+    annotator_answers,
+    annotator_table,
+    rule_decision_rows,
+    too_few_to_compare,
+)
 from calibration.rounds import service
 from calibration.wording import counted
 
@@ -118,7 +123,8 @@ else:
         st.subheader("Scores")
         st.caption(
             f"Outliers are annotators far below the others on {basis}: a robust z-score "
-            "(median and median absolute deviation, Iglewicz & Hoaglin 1993) of -3 or lower."
+            "(median and median absolute deviation, Iglewicz & Hoaglin 1993) of -3 or lower, "
+            "given from 5 annotators with a score."
         )
         shown = format_statistics(table)
         # statistics as text: a missing one (one annotator has no agreement with others) reads "–"
@@ -212,7 +218,10 @@ else:
                 "the drill-down marks them under seen."
             )
         outliers = table.index[table["outlier"]].tolist()
-        if outliers:
+        too_few = too_few_to_compare(table, basis)
+        if too_few:
+            st.info(too_few, icon=":material/info:")
+        elif outliers:
             st.warning(
                 f"Far below the others on {basis}: {', '.join(escape_markdown(o) for o in outliers)}. "
                 "Check their answers below before using their labels.",
