@@ -72,8 +72,10 @@ st.dataframe(
         )
     },
 )
-if st.session_state.get("rq_rule_round") != round_.id:  # another round: start from its first-ranked rule
-    st.session_state.pop("rq_rule", None)
+if st.session_state.get("rq_rule_round") != round_.id and queue.rules:
+    # Another round: start from its first-ranked rule. Set through session state, so that the browser's
+    # box shows it too (dropping the key left the box reading the rule chosen in the other round).
+    st.session_state["rq_rule"] = queue.rules[0].rule_id
     st.session_state["rq_rule_round"] = round_.id
 rule_id = st.selectbox(
     "Rule",

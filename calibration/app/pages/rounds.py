@@ -339,8 +339,7 @@ if loaded is not None:
         },
     )
     if st.button("Open the agreement dashboard", key="rounds_dashboard", icon=":material/insights:"):
-        st.session_state["dash_round"] = round_.id
-        st.switch_page(spec("dashboard.py").script)
+        st.switch_page(spec("dashboard.py").script, query_params={"round": str(round_.id)})
 
 # The buttons acting on the round carry its id in their key: a click on a round deleted meanwhile (in
 # another session) then finds no button on the rerun, instead of acting on the round shown in its place.

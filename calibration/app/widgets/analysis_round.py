@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from calibration.app import state
+from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.reports.analysis import RoundAnalysis, analyse_round, unanalysable_reason
 from calibration.reports.tables import (
@@ -31,10 +32,19 @@ if TYPE_CHECKING:
     from calibration.ambiguity.queue import RevisionQueue
 
 
+ROUND_PARAM = "round"
+"""The query parameter naming a round-scoped page's round (``dashboard?round=4``): reload, deep links
+and back/forward keep the round."""
+
+
 def pick_round(
     key: str, *, kinds: Sequence[str] | None = None, label: str = "Round", analysable_first: bool = False
 ) -> Any | None:
     """A select box of the rounds (newest first); the chosen service ``Round`` or None when there is none.
+
+    The round in the URL (``?round=<id>``) is chosen on load, on a reload and on back/forward; choosing
+    another round writes it into the URL (one history entry). A round id in the URL that is not listed
+    here (unknown, deleted, or of another kind) is said in a warning, and the page shows its usual round.
 
     Args:
         key: widget key (carry the page's prefix).
@@ -53,14 +63,47 @@ def pick_round(
     rounds = sorted(rounds, key=lambda r: r.created_at, reverse=True)
     by_id = {r.id: r for r in rounds}
     analysable = state.analysable_rounds() if analysable_first else set(by_id)
-    default = next((index for index, r in enumerate(rounds) if r.id in analysable), 0)
+    default = next((r.id for r in rounds if r.id in analysable), rounds[0].id)
+    choice = _round_in_url(by_id, kinds) or st.session_state.get(key)
+    if choice not in by_id:
+        choice = default
+    if st.session_state.get(key) != choice:  # through session state: the browser is told the choice too
+        st.session_state[key] = choice
 
     def describe(rid: Any) -> str:
         text = f"{by_id[rid].name} · {by_id[rid].kind} · {by_id[rid].guideline_ref}"
         return text if rid in analysable else f"{text} · no agreement yet"
 
-    chosen = st.selectbox(label, list(by_id), index=default, format_func=describe, key=key)
+    chosen = st.selectbox(
+        label, list(by_id), format_func=describe, key=key, on_change=_round_to_url, args=(key,)
+    )
     return by_id.get(chosen)
+
+
+def _round_in_url(by_id: dict[Any, Any], kinds: Sequence[str] | None) -> Any | None:
+    """The listed round the URL names (``?round=<id>``), or None; a warning when it names no listed round."""
+    raw = st.query_params.get(ROUND_PARAM)
+    if raw is None:
+        return None
+    wanted = state.round_id_param(raw)
+    if wanted in by_id:
+        return wanted
+    why = (
+        f"no round has that id, or it is not a {' or '.join(kinds)} round"
+        if kinds
+        else "no round has that id"
+    )
+    st.warning(
+        f"The link asks for round {escape_markdown(repr(raw))}, which cannot be shown here ({why}). "
+        "Showing the round chosen below instead.",
+        icon=":material/link_off:",
+    )
+    return None
+
+
+def _round_to_url(key: str) -> None:
+    """Write the round just chosen in the select box `key` into the URL (a reload keeps it)."""
+    st.query_params[ROUND_PARAM] = str(st.session_state[key])
 
 
 def show_flags(codes: Sequence[str], figures: Any = None, *, prefix: str = "") -> None:

@@ -160,8 +160,7 @@ def _show_done() -> None:
     )
     st.code("\n".join(lines), language=None, wrap_lines=True)
     if st.button("Open it in the agreement dashboard", key="imp_dashboard", icon=":material/insights:"):
-        st.session_state["dash_round"] = round_id
-        st.switch_page(spec("dashboard.py").script)
+        st.switch_page(spec("dashboard.py").script, query_params={"round": str(round_id)})
 
 
 def import_section(engine: Any, user: Any, refs: list[str]) -> None:
