@@ -32,6 +32,9 @@ class PageSpec:
     url_path: str
     roles: tuple[str, ...]
     section: str
+    params: tuple[str, ...] = ()
+    """The query parameters the page reads (``round`` of ``dashboard?round=4``); the router drops the
+    others (`own_query_params`)."""
 
     @property
     def path(self) -> Path:
@@ -48,22 +51,61 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "home", EVERYONE, "Calibration"),
-    PageSpec("guideline.py", "Guideline", ":material/menu_book:", "guideline", EVERYONE, "Calibration"),
-    PageSpec("quiz.py", "Quiz", ":material/quiz:", "quiz", (ANNOTATOR, LEAD, AUTHOR), "Calibration"),
-    PageSpec("rounds.py", "Rounds", ":material/group_work:", "rounds", (LEAD,), "Lead"),
-    PageSpec("dashboard.py", "Agreement", ":material/insights:", "dashboard", STAFF, "Lead"),
-    PageSpec("annotators.py", "Annotators", ":material/groups:", "annotators", (LEAD,), "Lead"),
-    PageSpec("adjudication.py", "Adjudication", ":material/gavel:", "adjudication", (LEAD,), "Lead"),
-    PageSpec("exports.py", "Exports", ":material/download:", "exports", (LEAD,), "Lead"),
-    PageSpec("users.py", "Users", ":material/manage_accounts:", "users", (LEAD,), "Lead"),
-    PageSpec("model_triage.py", "Model triage", ":material/smart_toy:", "model-triage", (LEAD,), "Lead"),
+    PageSpec(
+        "guideline.py",
+        "Guideline",
+        ":material/menu_book:",
+        "guideline",
+        EVERYONE,
+        "Calibration",
+        ("version",),
+    ),
+    PageSpec(
+        "quiz.py",
+        "Quiz",
+        ":material/quiz:",
+        "quiz",
+        (ANNOTATOR, LEAD, AUTHOR),
+        "Calibration",
+        ("round", "attempt"),
+    ),
+    PageSpec("rounds.py", "Rounds", ":material/group_work:", "rounds", (LEAD,), "Rounds"),
+    PageSpec("dashboard.py", "Agreement", ":material/insights:", "dashboard", STAFF, "Rounds", ("round",)),
+    PageSpec("annotators.py", "Annotators", ":material/groups:", "annotators", (LEAD,), "Rounds", ("round",)),
+    PageSpec(
+        "adjudication.py", "Adjudication", ":material/gavel:", "adjudication", (LEAD,), "Rounds", ("round",)
+    ),
+    PageSpec("exports.py", "Exports", ":material/download:", "exports", (LEAD,), "Rounds", ("round",)),
+    PageSpec(
+        "model_triage.py",
+        "Model triage",
+        ":material/smart_toy:",
+        "model-triage",
+        (LEAD,),
+        "Rounds",
+        ("round",),
+    ),
     PageSpec(
         "guidelines_admin.py", "Guidelines", ":material/edit_document:", "guidelines", STAFF, "Authoring"
     ),
-    PageSpec("revision_queue.py", "Revision queue", ":material/rule:", "revision-queue", STAFF, "Authoring"),
+    PageSpec(
+        "revision_queue.py",
+        "Revision queue",
+        ":material/rule:",
+        "revision-queue",
+        STAFF,
+        "Authoring",
+        ("round",),
+    ),
     PageSpec("compare.py", "Compare versions", ":material/compare_arrows:", "compare", STAFF, "Authoring"),
+    PageSpec("users.py", "Users", ":material/manage_accounts:", "users", (LEAD,), "Account"),
     PageSpec("account.py", "Account", ":material/account_circle:", "account", EVERYONE, "Account"),
 )
+"""Menu sections are named by what they hold (a lead's round pages under "Rounds", where an author finds
+the Agreement page), never by a role: a section "Lead" in an author's menu misled."""
+
+QUIZ = "quiz.py"
+"""The quiz page: in the menu of annotators and of the staff who joined a round (`build_navigation`)."""
 
 FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" height="24" rx="5" '
@@ -123,13 +165,15 @@ def path_after_sign_in(url_path: str, query: Mapping[str, str], role: str) -> st
     return target.url_path + (f"?{kept}" if kept else "")
 
 
-def build_navigation(role: str | None, *, hidden: bool = False):  # -> st.navigation's page
+def build_navigation(role: str | None, *, hidden: bool = False, takes_quiz: bool = True):
     """Build ``st.navigation`` for `role`: the role's pages, or sign-in and join pages when signed out.
 
     Args:
         role: the signed-in user's role, or None.
         hidden: no page menu in the sidebar (the forced password change: every page shows the form
             until the user chose their own, so listing them would only mislead).
+        takes_quiz: list the Quiz page in the menu. A lead or author in no round takes no quiz: the
+            page stays registered (its URL says what to do instead) but is not listed, as a dead end.
 
     Returns:
         The page to run (``.run()`` it).
@@ -137,8 +181,14 @@ def build_navigation(role: str | None, *, hidden: bool = False):  # -> st.naviga
     import streamlit as st
 
     def page(entry: PageSpec, *, default: bool = False) -> st.Page:
+        listed = takes_quiz or entry.file != QUIZ
         return st.Page(
-            entry.script, title=entry.title, icon=entry.icon, url_path=entry.url_path, default=default
+            entry.script,
+            title=entry.title,
+            icon=entry.icon,
+            url_path=entry.url_path,
+            default=default,
+            visibility="visible" if listed else "hidden",
         )
 
     if role is None:
@@ -183,6 +233,33 @@ def build_navigation(role: str | None, *, hidden: bool = False):  # -> st.naviga
     return st.navigation(sections, position="hidden" if hidden else "sidebar", expanded=True)
 
 
+def own_query_params(url_path: str, role: str, query: Mapping[str, list[str]]) -> dict[str, list[str]] | None:
+    """The query parameters to keep on the page at `url_path`, or None to keep them all.
+
+    Another page's parameters can reach a page: a stale or hand-made link, or the browser's URL of the
+    page left (Streamlit keeps the query string across a page switch; a tester saw Quiz then Guideline
+    end at ``quiz?version=…&round=5``). A page of the role's menu keeps only its own `PageSpec.params`
+    and the one-off ``notice``; the others are dropped in one URL update before the page runs.
+
+    The app's root (``""``, Home) keeps what it is given: links to the root, sign-in and single sign-on
+    returns land there, and Home reads no parameter.
+
+    Args:
+        url_path: the URL path of the page about to run (``""`` for the default page, Home).
+        role: the signed-in user's role.
+        query: the URL's query parameters, every value of each.
+
+    Returns:
+        The parameters to keep, when some must go; None when all stay, at the root, or the page is not
+        one of the role's menu pages (join: its parameters are its own to read).
+    """
+    entry = next((p for p in pages_for(role) if p.url_path == url_path), None) if url_path else None
+    if entry is None:
+        return None
+    kept = {key: values for key, values in query.items() if key in entry.params or key == "notice"}
+    return None if len(kept) == len(query) else kept
+
+
 def _not_for_you(entry: PageSpec):  # -> a page function
     """A page function for `entry` when the signed-in user's role may not open it."""
 
@@ -219,7 +296,11 @@ def run_app() -> None:
         state.render_error(error)
         st.stop()
     user = state.current_user()
-    page = build_navigation(user.role if user else None, hidden=bool(user and user.must_change_password))
+    page = build_navigation(
+        user.role if user else None,
+        hidden=bool(user and user.must_change_password),
+        takes_quiz=user is None or user.role == ANNOTATOR or bool(state.my_rounds(user)),
+    )
     if user is None:  # the page URL the sign-in form is shown at: signing in goes on to that page
         st.session_state[state.REQUESTED_PAGE_KEY] = page.url_path
     requested = auth.destination_from_cookie() if user is not None else None
@@ -230,6 +311,11 @@ def run_app() -> None:
         auth.remember_browser(user.id, path_after_sign_in(*requested, user.role))
         st.stop()
     if user is not None:
+        own = own_query_params(
+            page.url_path, user.role, {k: st.query_params.get_all(k) for k in st.query_params}
+        )
+        if own is not None:  # one URL update, not one per dropped parameter
+            st.query_params.from_dict(own)
         with st.sidebar:
             st.caption(
                 f"Signed in as **{state.escape_markdown(user.name)}** · {state.ROLE_NAMES.get(user.role, user.role)}"

@@ -21,11 +21,19 @@ if wanted not in refs:
     mine = [round_.guideline_ref for round_, _ in state.my_rounds(user)]
     wanted = next((ref for ref in mine if ref in refs), refs[0])
 
+if st.session_state.get("guideline_version") != wanted:  # the URL's version (a link, back/forward) wins
+    st.session_state["guideline_version"] = wanted
+
+
+def _version_to_url() -> None:
+    """The version just picked goes into the URL (a reload keeps it). Only a pick writes it: writing the
+    default on arrival added a second browser-history entry to every visit from the menu."""
+    st.query_params["version"] = st.session_state["guideline_version"]
+
+
 with st.sidebar:
-    ref = st.selectbox("Guideline version", refs, index=refs.index(wanted), key="guideline_version")
+    ref = st.selectbox("Guideline version", refs, key="guideline_version", on_change=_version_to_url)
     query = st.text_input("Search the rules", key="guideline_query", placeholder="e.g. cap, hold harmless")
-if ref != st.query_params.get("version"):
-    st.query_params["version"] = ref
 
 try:
     guideline = state.guideline(ref)

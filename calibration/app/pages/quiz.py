@@ -48,16 +48,24 @@ by_id = {round_.id: (round_, progress) for round_, progress in mine}
 chosen = state.round_id_param(st.query_params.get("round")) or st.session_state.get("quiz_round")
 if chosen not in by_id:
     chosen = next((r.id for r, p in mine if p.status != "finished"), mine[0][0].id)
+if st.query_params.get("round") not in (None, str(chosen)):  # a link to a round not the user's: theirs
+    st.query_params.from_dict({"round": str(chosen)})
+
+
+def _round_to_url() -> None:
+    """The round just picked goes into the URL, without the other round's attempt (its own latest one).
+    Only a pick writes it: writing it on arrival added a second browser-history entry."""
+    st.query_params.from_dict({"round": str(st.session_state["quiz_round_pick"])})
+
+
 if len(mine) > 1:
     ids = list(by_id)
+    if st.session_state.get("quiz_round_pick") != chosen:  # the URL's round (a link, back/forward) wins
+        st.session_state["quiz_round_pick"] = chosen
     chosen = st.sidebar.selectbox(
-        "Round", ids, index=ids.index(chosen), format_func=lambda i: by_id[i][0].name, key="quiz_round_pick"
+        "Round", ids, format_func=lambda i: by_id[i][0].name, key="quiz_round_pick", on_change=_round_to_url
     )
 st.session_state["quiz_round"] = chosen
-if st.query_params.get("round") != str(chosen):
-    if st.query_params.get("round") is not None:
-        st.query_params.pop("attempt", None)  # another round was picked: its own latest attempt
-    st.query_params["round"] = str(chosen)
 round_, progress = by_id[chosen]
 guideline = state.guideline(round_.guideline_ref)
 calibration = round_.kind == "calibration"
@@ -74,7 +82,7 @@ def _finish(attempt_id: int) -> None:
     except CalibrationError as error:
         state.render_error(error)
         st.stop()
-    st.query_params["attempt"] = str(attempt_id)
+    st.query_params.from_dict({"round": str(round_.id), "attempt": str(attempt_id)})  # one URL update
 
 
 def _quiz_items(attempt_id: int) -> dict:
@@ -102,7 +110,7 @@ def _pick_attempt(finished: list, shown: int) -> None:
     st.session_state[key] = shown  # the URL decides (Home links, reloads); the callback writes it
 
     def _chosen() -> None:
-        st.query_params["attempt"] = str(st.session_state[key])
+        st.query_params.from_dict({"round": str(round_.id), "attempt": str(st.session_state[key])})
 
     st.selectbox(
         "Finished attempt",
