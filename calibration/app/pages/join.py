@@ -78,7 +78,8 @@ st.markdown(
     "remembers every answer, so you can stop and come back."
 )
 with st.form("join_form"):
-    name = st.text_input("Display name", max_chars=80, key="join_name")
+    # no max_chars (a longer paste would be dropped unseen): the library says the limit
+    name = st.text_input("Display name", key="join_name", placeholder=f"up to {service.MAX_NAME} characters")
     with st.expander("Sign in again later from another browser (optional)"):
         email = st.text_input("Email", key="join_email")
         password = st.text_input("Password (8 characters or more)", type="password", key="join_password")

@@ -23,7 +23,11 @@ def join_as_new_user(engine: Any, token: str, role: str) -> None:
     st.markdown(f"You are invited to the calibration trainer as **{ROLE_NAMES.get(role, role)}**.")
     needs_password = role != "annotator"
     with st.form("join_account_form"):
-        name = st.text_input("Your name (others see it)", max_chars=80, key="join_account_name")
+        name = st.text_input(
+            "Your name (others see it)",
+            key="join_account_name",
+            placeholder=f"up to {service.MAX_NAME} characters",
+        )
         email = st.text_input(
             "Email" + ("" if needs_password else " (optional: to sign in again later)"),
             key="join_account_email",
