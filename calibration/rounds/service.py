@@ -83,6 +83,7 @@ from calibration.rounds.publishing import (
     images_of,
     list_guideline_versions,
     publish,
+    publish_conflict,
     publish_guideline,
 )
 from calibration.rounds.quiz_length import adaptive_most_items
@@ -191,6 +192,7 @@ __all__ = [
     "open_rounds",
     "progress_line",
     "publish",
+    "publish_conflict",
     "publish_guideline",
     "quiz_items",
     "record_answer",
