@@ -223,7 +223,9 @@ def new_user(
         if "@" not in email or len(email) > 320:
             raise CalibrationError(f"{email!r} is not an email address", location=Location(field="email"))
         if repo.email_taken(session, email):
-            raise ConflictError(f"the email {email} is already registered", hint=email_hint)
+            raise ConflictError(
+                f"{email} is already registered", location=Location(field="email"), hint=email_hint
+            )
     if repo.name_taken(session, name):
         raise ConflictError(
             f"the name {name!r} is taken", location=Location(field=field), hint="choose another name"

@@ -21,7 +21,7 @@ def test_the_join_name_takes_a_long_paste_and_says_the_library_limit(app_engine,
     box.input(too_long)
     at.button(key="join_submit").click().run()
     assert errors(at) == [
-        f"display_name: a display name needs 1 to {service.MAX_NAME} characters, got {service.MAX_NAME + 1}"
+        f"Display name: a display name needs 1 to {service.MAX_NAME} characters, got {service.MAX_NAME + 1}"
     ]
     assert at.text_input(key="join_name").value == too_long  # kept, to shorten
     long_name = "Nia " + "N" * 100  # over the old 80 of the form, within the library's limit

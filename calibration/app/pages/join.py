@@ -8,6 +8,7 @@ invitation joins that round with their account.
 import streamlit as st
 
 from calibration.app import auth, state
+from calibration.auth import check_repeated
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -87,11 +88,10 @@ with st.form("join_form"):
     submitted = st.form_submit_button(
         "Join and start", type="primary", icon=":material/play_arrow:", key="join_submit"
     )
-if submitted and (password or repeated) and password != repeated:
-    st.error("The two passwords differ: type the same password twice.", icon=":material/error:")
-    st.stop()
 if submitted:
     try:
+        if password or repeated:
+            check_repeated(password, repeated, field="password")  # the same words on every form
         user, round_ = service.redeem_invitation(
             engine,
             token,

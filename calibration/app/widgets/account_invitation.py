@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from calibration.app import auth, state
+from calibration.auth import check_repeated
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -37,12 +38,15 @@ def join_as_new_user(engine: Any, token: str, role: str) -> None:
             type="password",
             key="join_account_password",
         )
+        repeated = st.text_input("Repeat the password", type="password", key="join_account_password_again")
         submitted = st.form_submit_button(
             "Create my account", type="primary", icon=":material/person_add:", key="join_account_submit"
         )
     if not submitted:
         return
     try:
+        if password or repeated:
+            check_repeated(password, repeated, field="password")  # as on the other sign-up forms
         user = service.redeem_user_invitation(
             engine, token, name.strip(), email=email.strip() or None, password=password or None
         )
