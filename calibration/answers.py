@@ -342,7 +342,7 @@ def load_cell(cell: Any) -> Any:
 
 
 MAX_COMMENT = 5000
-"""Longest comment kept with an answer (characters)."""
+"""Longest comment kept with an answer (characters); the quiz form says the same limit."""
 
 
 def check_answer_extras(
@@ -376,9 +376,9 @@ def check_answer_extras(
         comment = str(comment).strip() or None
         if comment is not None and len(comment) > MAX_COMMENT:
             raise AnswerError(
-                f"the comment has {len(comment)} characters; at most {MAX_COMMENT} are kept",
+                f"the comment has {len(comment)} characters; it can have at most {MAX_COMMENT}",
                 location=Location(field="comment"),
-                hint="shorten it",
+                hint="shorten it (nothing was saved; what you typed is still there)",
             )
     if seconds is not None:
         if (

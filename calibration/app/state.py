@@ -249,7 +249,13 @@ def render_error(error: CalibrationError) -> None:
     st.error("\n".join(escape_markdown(line) for line in lines), icon=":material/error:")
 
 
-FIELD_WORDS = {"new_password": "New password", "current_password": "Current password", "password": "Password"}
+FIELD_WORDS = {
+    "new_password": "New password",
+    "current_password": "Current password",
+    "password": "Password",
+    "email": "Email",
+    "display_name": "Display name",
+}
 """Field codes shown in words in the app (the CLI keeps the codes: they are its option names)."""
 
 

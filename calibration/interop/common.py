@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from calibration.answers import check_answer_extras, parse_answer, suggest
 from calibration.boxes import Box
-from calibration.errors import AnswerError, DataError, Location, Problem
+from calibration.errors import AnswerError, CalibrationError, DataError, Location, Problem
 from calibration.guidelines.model import (
     LABEL_TASKS,
     Guideline,
@@ -99,6 +99,9 @@ class RawImport:
     gold: dict[str, tuple[Any, Location]] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    """Bad records the reader skipped (e.g. an empty annotator cell); `resolve` refuses the import
+    with them and every other problem it finds, in file order."""
 
     def add_item(self, item: RawItem) -> None:
         """Add an item once; a later record of the same item keeps the first input."""
@@ -190,6 +193,8 @@ def place(where: Location) -> str:
 
 
 MAX_WARNINGS_SHOWN = 20
+MAX_PROBLEMS_SHOWN = 20
+"""Problems of a refused import listed one by one; the rest are counted."""
 """Warnings of one kind listed one by one; the rest are counted in one line (not 3 million lines)."""
 
 
@@ -591,8 +596,25 @@ def resolve(
         item: (_rename(task.type, value, labels, where) if label_task else value, where)
         for item, (value, where) in raw.gold.items()
     }
-    if labels.unknown:
+    # every problem of the file at once, in file order (it said only the first); nothing is written
+    found: list[tuple[Location, CalibrationError]] = [
+        (p.location, DataError(p.message, location=p.location, hint=p.hint)) for p in raw.problems
+    ]
+    unknown_at = {where for places in labels.unknown.values() for where in places}
+    if labels.unknown and not found:  # only unknown labels: the error a page offers renames for
         raise _unknown_labels_error(labels.unknown, guideline, raw.source)
+    for label, places in labels.unknown.items():
+        close = suggest(label, guideline.task.label_ids)
+        hint = f"--map-labels '{label}=NEW_LABEL' renames it" + (f" ({close})" if close else "")
+        found += [
+            (
+                where,
+                DataError(f"label {label!r} is not a label of {guideline.ref}", location=where, hint=hint),
+            )
+            for where in places
+        ]
+    if found and not raw.responses:
+        raise _all_problems(found, raw.source)
     if not raw.responses:
         raise DataError(
             "the file holds no answers to import",
@@ -622,15 +644,21 @@ def resolve(
     records: dict[tuple[str, str], dict[str, Any]] = {}
     twice = 0
     for response, answer in zip(raw.responses, answers, strict=True):
-        value = _parse(task, answer, inputs.get(response.item_id), response.where)
+        if response.where in unknown_at:
+            continue
+        try:
+            value = _parse(task, answer, inputs.get(response.item_id), response.where)
+        except AnswerError as error:
+            found.append((response.where, error))
+            continue
         try:  # the same checks as an answer given in the app, so a dry run finds what the import refuses
             confidence, cited_rule, _, seconds = check_answer_extras(
                 guideline, response.confidence, response.cited_rule, None, response.seconds
             )
         except AnswerError as error:
-            raise DataError(
-                error.message, location=replace(response.where, field=error.location.field), hint=error.hint
-            ) from None
+            where = replace(response.where, field=error.location.field)
+            found.append((where, DataError(error.message, location=where, hint=error.hint)))
+            continue
         key = (response.item_id, response.annotator_id)
         if key in records:
             twice += 1
@@ -651,6 +679,8 @@ def resolve(
             "annotator_kind": "model" if response.annotator_id in models else response.annotator_kind,
             "score": response.score,
         }
+    if found:
+        raise _all_problems(found, raw.source)
     if twice > MAX_WARNINGS_SHOWN:
         warnings.append(f"... and {twice - MAX_WARNINGS_SHOWN:,} more answers given twice (the later kept)")
     warnings = summarise_warnings(warnings)
@@ -702,6 +732,22 @@ def _shown(input: Input | None) -> Any:
     return getattr(input, "text", None) or (
         input.model_dump(exclude={"metadata"}) if input is not None else None
     )
+
+
+def _all_problems(found: list[tuple[Location, CalibrationError]], source: str) -> CalibrationError:
+    """One error listing the problems in file order (row, else line), the first `MAX_PROBLEMS_SHOWN`
+    of them and a count of the rest; a single problem is raised as it was found."""
+    if len(found) == 1:
+        return found[0][1]
+    ordered = sorted(found, key=lambda pair: pair[0].row or pair[0].line or 0)  # stable within a row
+    problems = [problem for _, error in ordered for problem in error.problems]
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        shown.append(
+            Problem(f"... and {len(problems) - MAX_PROBLEMS_SHOWN:,} more problems", Location(path=source))
+        )
+    shown.append(Problem(f"{len(problems):,} problems; nothing was imported", Location(path=source)))
+    return DataError(shown[0].message, location=shown[0].location, hint=shown[0].hint, problems=shown)
 
 
 def _parse(task: Task, raw: Any, input: Input | None, where: Location) -> Any:

@@ -240,12 +240,18 @@ def _rename_hint(missing: str, found: Sequence[str]) -> str | None:
     return f"rename {close[0]!r} to {missing!r}" if close else None
 
 
-def read_table(path: str | Path | io.BytesIO, required: Sequence[str], what: str) -> pd.DataFrame:
+def read_table(
+    path: str | Path | io.BytesIO, required: Sequence[str], what: str, *, refuse_empty: bool = True
+) -> pd.DataFrame:
     """Read a CSV file as strings (pandas C engine), checking that `required` columns exist.
 
     The file is read in chunks and refused, before pandas sees it, when it is over `MAX_CSV_BYTES`,
     holds a NUL, has more than `MAX_COLUMNS` columns or a cell over `MAX_FIELD_CHARS` (so memory stays
     bounded by the size limit); a cell that is a number of more than `MAX_INT_DIGITS` digits is refused.
+
+    Args:
+        refuse_empty: refuse the first empty cell of a required column (other than the answer); an
+            importer that reports every problem of the file checks its cells itself.
 
     Raises:
         DataError: missing or empty file, unparsable CSV, missing columns (with a did-you-mean hint).
@@ -285,7 +291,7 @@ def read_table(path: str | Path | io.BytesIO, required: Sequence[str], what: str
         )
     if frame.empty:
         raise DataError(f"the {what} file has a header but no rows", location=where)
-    for column in required:
+    for column in required if refuse_empty else ():
         if column == ANSWER:
             continue
         empty = np.flatnonzero((frame[column] == "").to_numpy())

@@ -36,7 +36,9 @@ WIDE = "a wide CSV with an item_id column and one column per annotator"
 INPUT_COLUMNS = ("text", "input")
 
 
-def _table(data: bytes, source: str, required: Sequence[str], what: str) -> pd.DataFrame:
+def _table(
+    data: bytes, source: str, required: Sequence[str], what: str, *, refuse_empty: bool = True
+) -> pd.DataFrame:
     """The CSV as a frame of strings, read by the agreement CLI's reader (`calibration.interop.csv_reader`).
 
     Raises:
@@ -45,7 +47,7 @@ def _table(data: bytes, source: str, required: Sequence[str], what: str) -> pd.D
     """
     decode_text(data, source)  # names a zip or non-UTF-8 bytes the way every importer does
     try:
-        frame = read_table(io.BytesIO(data), required, what)
+        frame = read_table(io.BytesIO(data), required, what, refuse_empty=refuse_empty)
     except CalibrationError as error:
         located = replace(error.location, path=source)
         raise type(error)(error.message, location=located, hint=error.hint) from None
@@ -77,41 +79,51 @@ def _cell(value: str | None, where: Location) -> Any:
 def read_long_csv(data: bytes, source: str, guideline: Guideline) -> RawImport:
     """Read the long CSV shape (one answer per row); an empty answer cell is no answer.
 
+    A bad row (an empty item or annotator cell, a malformed cell) does not stop the reading: it is
+    kept in ``raw.problems`` and `calibration.interop.common.resolve` reports every problem at once.
+
     Raises:
-        DataError: missing columns, an empty item or annotator cell, a malformed JSON cell, ragged
-            rows; naming the row and column.
+        DataError: missing columns, ragged rows; naming the row and column.
     """
-    frame = _table(data, source, ("item_id", "annotator_id", "answer"), "responses")
+    frame = _table(data, source, ("item_id", "annotator_id", "answer"), "responses", refuse_empty=False)
     raw = RawImport(format="csv", source=source)
     for offset, row in enumerate(frame.to_dict(orient="records")):
-        number = offset + 2
-        item_id = _item(raw, row, number, source)
-        answer = _cell(row["answer"], Location(path=source, row=number, field="answer"))
-        if answer is None:
-            continue
-        extras = {
-            c: _cell(row[c], Location(path=source, row=number, field=c)) for c in ANSWER_EXTRAS if row.get(c)
-        }
-        raw.responses.append(
-            RawResponse(
-                item_id,
-                row["annotator_id"].strip(),
-                answer,
-                Location(path=source, row=number),
-                confidence=_int(
-                    extras.get("confidence"), Location(path=source, row=number, field="confidence")
-                ),
-                cited_rule=str(extras["cited_rule"]) if "cited_rule" in extras else None,
-                unclear=str(extras.get("unclear", "")).lower() in ("true", "1", "yes"),
-                comment=str(extras["comment"]) if "comment" in extras else None,
-                seconds=_float(extras.get("seconds"), Location(path=source, row=number, field="seconds")),
-                annotator_kind=_kind(
-                    row.get("annotator_kind"), Location(path=source, row=number, field="annotator_kind")
-                ),
-                score=_score(row.get("score"), Location(path=source, row=number, field="score")),
-            )
-        )
+        try:
+            _long_row(raw, row, offset + 2, source)
+        except CalibrationError as error:
+            raw.problems.extend(error.problems)
     return raw
+
+
+def _long_row(raw: RawImport, row: Mapping[str, Any], number: int, source: str) -> None:
+    """Read one row of a long CSV into `raw`."""
+    for column in ("item_id", "annotator_id"):
+        if not str(row[column] or "").strip():
+            raise DataError(f"empty {column}", location=Location(path=source, row=number, field=column))
+    item_id = _item(raw, row, number, source)
+    answer = _cell(row["answer"], Location(path=source, row=number, field="answer"))
+    if answer is None:
+        return
+    extras = {
+        c: _cell(row[c], Location(path=source, row=number, field=c)) for c in ANSWER_EXTRAS if row.get(c)
+    }
+    raw.responses.append(
+        RawResponse(
+            item_id,
+            row["annotator_id"].strip(),
+            answer,
+            Location(path=source, row=number),
+            confidence=_int(extras.get("confidence"), Location(path=source, row=number, field="confidence")),
+            cited_rule=str(extras["cited_rule"]) if "cited_rule" in extras else None,
+            unclear=str(extras.get("unclear", "")).lower() in ("true", "1", "yes"),
+            comment=str(extras["comment"]) if "comment" in extras else None,
+            seconds=_float(extras.get("seconds"), Location(path=source, row=number, field="seconds")),
+            annotator_kind=_kind(
+                row.get("annotator_kind"), Location(path=source, row=number, field="annotator_kind")
+            ),
+            score=_score(row.get("score"), Location(path=source, row=number, field="score")),
+        )
+    )
 
 
 KINDS = ("human", "model")

@@ -177,11 +177,15 @@ def retrying(engine: Engine, work: Any, attempts: int = 3) -> Any:
     raise AssertionError("unreachable")
 
 
+MAX_NAME = 200
+"""Longest name of a user or a round (characters, spaces collapsed); the forms say the same limit."""
+
+
 def check_name(name: str, field: str = "name") -> str:
     clean = " ".join(str(name).split())
-    if not clean or len(clean) > 200:
+    if not clean or len(clean) > MAX_NAME:
         raise CalibrationError(
-            f"a {field.replace('_', ' ')} needs 1 to 200 characters, got {len(clean)}",
+            f"a {field.replace('_', ' ')} needs 1 to {MAX_NAME} characters, got {len(clean)}",
             location=Location(field=field),
         )
     return clean
@@ -219,7 +223,9 @@ def new_user(
         if "@" not in email or len(email) > 320:
             raise CalibrationError(f"{email!r} is not an email address", location=Location(field="email"))
         if repo.email_taken(session, email):
-            raise ConflictError(f"the email {email} is already registered", hint=email_hint)
+            raise ConflictError(
+                f"{email} is already registered", location=Location(field="email"), hint=email_hint
+            )
     if repo.name_taken(session, name):
         raise ConflictError(
             f"the name {name!r} is taken", location=Location(field=field), hint="choose another name"

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     pass
 
 
+MAX_RATIONALE = 4000
+"""Longest adjudication rationale (characters); the Adjudication page says the same limit."""
+
+
 def adjudicate(
     engine: Engine,
     round: RoundRef,
@@ -48,8 +52,15 @@ def adjudicate(
     """Record a lead's final answer for an item of a round (optionally as gold for the bank).
 
     Raises:
-        NotFoundError: unknown round or item. AnswerError: invalid answer. PermissionDenied: not a lead.
+        NotFoundError: unknown round or item. AnswerError: invalid answer, or a rationale longer than
+        `MAX_RATIONALE`. PermissionDenied: not a lead.
     """
+    if len(rationale.strip()) > MAX_RATIONALE:
+        raise AnswerError(
+            f"the rationale has {len(rationale.strip())} characters; it can have at most {MAX_RATIONALE}",
+            location=Location(field="rationale"),
+            hint="shorten it (nothing was saved; what you typed is still there)",
+        )
     with session_scope(engine) as session:
         who = actor_row(session, actor, ("lead",), "adjudicate")
         row, version = find_round(session, round)

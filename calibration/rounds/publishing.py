@@ -74,6 +74,41 @@ def publish(
     return _publish(engine, guideline, actor, images)[1]
 
 
+def publish_conflict(
+    engine: Engine, guideline: Guideline, images: Mapping[str, ImageFile] | None = None
+) -> ConflictError | None:
+    """The conflict `publish` would raise for this id and version, found without writing anything.
+
+    Lets a page say "already published with different content: bump the version" as soon as a file
+    is uploaded, instead of after a Publish click.
+
+    Returns:
+        The `ConflictError` (with the hint to bump the version) when the id and version are published
+        with other content; None when they are new, or published with this very content.
+    """
+    with session_scope(engine) as session:
+        existing = repo.find_version(session, guideline.id, guideline.version)
+        if existing is None:
+            return None
+        known = _stored_images(session, existing.id) if images is None else {}
+        try:
+            used = _images_used(guideline, {**known, **(images or {})})
+        except GuidelineError:
+            return None  # not a conflict: publish says which images are missing
+        digest = _hash_of(guideline, used)
+        return None if digest == existing.content_hash else _changed(guideline, existing.content_hash, digest)
+
+
+def _changed(guideline: Guideline, published: str, digest: str) -> ConflictError:
+    return ConflictError(
+        f"{guideline.ref} is already published with different content "
+        f"(published hash {published[:12]}, this file {digest[:12]})",
+        location=Location(field="version"),
+        hint=f"published versions never change: bump the version (e.g. to {_bump(guideline.version)}) "
+        "and add a changelog entry",
+    )
+
+
 def _images_used(guideline: Guideline, images: Mapping[str, ImageFile]) -> dict[str, ImageFile]:
     used = {input.image for _, input in image_inputs(guideline)}
     missing = sorted(used - set(images))
@@ -110,13 +145,7 @@ def _publish(
         if existing is not None:
             if existing.content_hash == digest:
                 return repo.version_of(existing), False
-            raise ConflictError(
-                f"{guideline.ref} is already published with different content "
-                f"(published hash {existing.content_hash[:12]}, this file {digest[:12]})",
-                location=Location(field="version"),
-                hint=f"published versions never change: bump the version (e.g. to {_bump(guideline.version)}) "
-                "and add a changelog entry",
-            )
+            raise _changed(guideline, existing.content_hash, digest)
         row = t.GuidelineVersion(
             guideline_id=guideline.id,
             version=guideline.version,

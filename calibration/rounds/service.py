@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from calibration.answers import MAX_COMMENT as MAX_COMMENT
 from calibration.answers import check_answer_extras
+from calibration.rounds._common import MAX_NAME as MAX_NAME
 from calibration.rounds._common import SYSTEM
 from calibration.rounds._common import Actor as Actor
 from calibration.rounds._common import RoundRef as RoundRef
@@ -49,6 +50,7 @@ from calibration.rounds.accounts import (
     user_by_email,
 )
 from calibration.rounds.adaptive_pilot import AdaptivePilotView, adaptive_pilot_status
+from calibration.rounds.adjudication import MAX_RATIONALE as MAX_RATIONALE
 from calibration.rounds.adjudication import (
     adjudicate,
     adjudications,
@@ -81,6 +83,7 @@ from calibration.rounds.publishing import (
     images_of,
     list_guideline_versions,
     publish,
+    publish_conflict,
     publish_guideline,
 )
 from calibration.rounds.quiz_length import adaptive_most_items
@@ -189,6 +192,7 @@ __all__ = [
     "open_rounds",
     "progress_line",
     "publish",
+    "publish_conflict",
     "publish_guideline",
     "quiz_items",
     "record_answer",

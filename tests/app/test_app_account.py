@@ -163,6 +163,8 @@ def test_an_annotator_who_joined_by_link_sets_a_first_password_and_signs_in_with
     ]
     back.switch_page(page("account.py")).run()
     assert back.button(key="account_submit").label == "Change my password"  # the usual form now
+    # it said "Email: none (invitation link only)" still: now the name and the password sign in
+    assert "**Email:** none (you sign in with your name and your password)" in back.markdown[0].value
 
     signed_in = new_app().run()  # later, on the sign-in page, with the name (no email)
     # the page says an annotator with a password signs in here (it once said only "open the link")

@@ -51,7 +51,9 @@ def test_setup_refuses_two_different_passwords(app_engine):
     at.text_input(key="setup_password").input(PASSWORD)
     at.text_input(key="setup_repeat").input(PASSWORD + "x")
     at.button(key="setup_submit").click().run()
-    assert errors(at) == ["The two passwords differ; type the same password twice."]
+    assert errors(at) == [
+        "Password: the two passwords differ (hint: type the same password twice)"
+    ]  # one wording everywhere
     assert not service.has_lead(app_engine)
 
 
@@ -201,7 +203,9 @@ def test_the_join_form_asks_for_the_password_twice(app_engine, app_lead):
     at.text_input(key="join_password").input("longenough1")
     at.text_input(key="join_password_again").input("longenough2")
     at.button(key="join_submit").click().run()
-    assert errors(at) == ["The two passwords differ: type the same password twice."]
+    assert errors(at) == [
+        "Password: the two passwords differ (hint: type the same password twice)"
+    ]  # one wording everywhere
     assert not [u for u in service.list_users(app_engine, "annotator") if u.name == "Tess Typo"]
     at.text_input(key="join_password_again").input("longenough1")
     at.button(key="join_submit").click().run()

@@ -261,3 +261,27 @@ def test_a_file_naming_one_annotator_in_two_casings_is_refused_at_the_check(app_
     ]
     assert not [b for b in at.button if b.key == "imp_import"]
     assert service.list_rounds(app_engine) == []
+
+
+def test_the_dry_run_reports_every_problem_of_a_long_csv_in_row_order(app_engine, app_lead):
+    """It said only "row 4: annotator_id: empty annotator_id", not the bad label on row 3."""
+    service.publish(app_engine, single_label_guideline(), app_lead)
+    at = new_app(app_lead)
+    at.switch_page(page("rounds.py")).run()
+    csv = "item_id,annotator_id,answer\nt1,ana,POS\nt1,bo,MEH\nt2,,NEG\n"
+    at.selectbox(key="imp_format").set_value("csv")
+    at.file_uploader(key="imp_file").set_value(("pilot.csv", csv.encode(), "text/csv"))
+    at.selectbox(key="imp_ref").set_value(REF)
+    at.text_input(key="imp_round_name").input("Imported pilot")
+    at.run()
+    at.button(key="imp_check").click().run()
+    assert not at.exception
+    (shown,) = errors(at)
+    assert shown.splitlines() == [
+        "pilot.csv: row 3: label 'MEH' is not a label of tiny-labels@1.0.0 "
+        "(hint: --map-labels 'MEH=NEW_LABEL' renames it)",
+        "pilot.csv: row 4: annotator_id: empty annotator_id",
+        "pilot.csv: 2 problems; nothing was imported",
+    ]
+    assert not [b for b in at.button if b.key == "imp_import"]
+    assert [r.name for r in service.list_rounds(app_engine)] == []

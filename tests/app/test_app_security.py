@@ -315,7 +315,7 @@ def test_an_error_quoting_user_text_is_shown_escaped(app_engine, app_lead):
     at.text_input(key="join_name").input(hostile)
     at.button(key="join_submit").click().run()
     assert not at.exception, at.exception
-    expected = f"display_name: the name {hostile!r} is taken (hint: choose another name)"
+    expected = f"Display name: the name {hostile!r} is taken (hint: choose another name)"
     assert [e.value for e in at.error] == [escape_markdown(expected)]  # what the browser gets
     assert errors(at) == [expected]  # what the reader sees
 

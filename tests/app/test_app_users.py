@@ -73,10 +73,16 @@ def test_a_lead_creates_an_account_invitation_that_signs_up_an_author(app_engine
     join.text_input(key="join_account_name").input("Ines Invited")
     join.button(key="join_account_submit").click().run()
     assert errors(join) == [
-        "email: an author account needs an email and a password (hint: you sign in with them next time)"
+        "Email: an author account needs an email and a password (hint: you sign in with them next time)"
     ]
     join.text_input(key="join_account_email").input("ines@example.org")
     join.text_input(key="join_account_password").input(PASSWORD)
+    join.text_input(key="join_account_password_again").input(PASSWORD + "x")
+    join.button(key="join_account_submit").click().run()
+    # asked twice, as on the setup and annotator join forms, in the same words
+    assert errors(join) == ["Password: the two passwords differ (hint: type the same password twice)"]
+    assert not [u for u in service.list_users(app_engine) if u.name == "Ines Invited"]
+    join.text_input(key="join_account_password_again").input(PASSWORD)
     join.button(key="join_account_submit").click().run()
     assert not join.exception and not join.error
     ines = _user(app_engine, "Ines Invited")
@@ -172,7 +178,7 @@ def test_a_name_that_differs_only_by_case_is_refused_and_a_taken_email_says_wher
     at.text_input(key="users_add_email").input("BEN@example.org")
     at.button(key="users_add").click().run()
     assert errors(at) == [
-        "the email BEN@example.org is already registered "
+        "Email: BEN@example.org is already registered "
         "(hint: use another email, or find the existing account in the list)"
     ]
 
@@ -186,7 +192,7 @@ def test_a_refused_user_keeps_what_was_typed_and_an_added_one_clears_the_form(ap
     at.text_input(key="users_add_password").input(PASSWORD)
     at.checkbox(key="users_add_temporary").set_value(False)
     at.button(key="users_add").click().run()
-    assert errors(at)[0].startswith("the email ben@example.org is already registered")
+    assert errors(at)[0].startswith("Email: ben@example.org is already registered")
     # only the email needs changing: the rest is still there
     assert at.text_input(key="users_add_name").value == "Benjamin Author"
     assert at.selectbox(key="users_add_role").value == "author"

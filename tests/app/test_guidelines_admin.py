@@ -83,10 +83,19 @@ def test_publish_a_new_version_then_refuse_changed_content(ws):
         else new.replace("title: ", "title: Changed ", 1)
     )
     at = _upload(ws.page("guidelines_admin.py", ws.lead).run(), "1.2.0.yaml", changed.encode())
-    at.button(key="gadm_publish").click().run()
-    message = errors(at)[0]
-    assert "contract-clauses@1.2.0 is already published with different content" in message
-    assert "bump the version" in message
+    # said on upload, before any click (it said "is valid" and "is published", then refused the click),
+    # and no Publish button for a file that can never be published
+    (message,) = errors(at)
+    assert message.startswith("version: contract-clauses@1.2.0 is already published with different content")
+    assert message.endswith(
+        "(hint: published versions never change: bump the version (e.g. to 1.2.1) and add a changelog entry)"
+    )
+    assert not at.success and not at.info
+    assert "gadm_publish" not in [b.key for b in at.button]
+    same = _upload(ws.page("guidelines_admin.py", ws.lead).run(), "1.2.0.yaml", new.encode())
+    assert not same.error
+    assert [s.value for s in same.success] == ["contract-clauses@1.2.0 is valid."]
+    assert "contract-clauses@1.2.0 is published." in [i.value for i in same.info]
 
 
 def test_compare_two_versions_shows_the_diff(ws):

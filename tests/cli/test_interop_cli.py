@@ -229,3 +229,21 @@ def test_import_with_an_item_rules_map(workspace, capsys):
     assert report["rule_sources"] == {"map": 1} and report["left_out_items"] == []
     items = service.round_items(make_engine(url), "mapped")
     assert items["n1"].rules == [rule] and items["n1"].input.text == "A new clause."
+
+
+def test_a_csv_import_lists_every_problem_in_row_order_and_writes_nothing(workspace, capsys):
+    folder, url, guideline, _answers, _export = workspace
+    label = guideline.task.labels[0].id
+    bad = folder / "pilot.csv"
+    bad.write_text(f"item_id,annotator_id,answer\nc1,ana,{label}\nc1,bo,MEH\nc2,,{label}\n")
+    engine = make_engine(url)
+    before = service.counts(engine)
+    code = main(["import", "csv", str(bad), "--guideline", guideline.ref, "--database-url", url])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert lines[0].startswith(f"error: pilot.csv: row 3: label 'MEH' is not a label of {guideline.ref}")
+    assert lines[1:] == [
+        "pilot.csv: row 4: annotator_id: empty annotator_id",
+        "pilot.csv: 2 problems; nothing was imported",
+    ]
+    assert service.counts(engine) == before

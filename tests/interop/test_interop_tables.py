@@ -65,9 +65,50 @@ def test_wide_csv_with_ignored_columns(clauses):
     ],
 )
 def test_long_csv_errors_name_the_row(clauses, data, message):
-    with pytest.raises(DataError) as caught:
-        read_long_csv(data, "w.csv", clauses)
+    with pytest.raises(DataError) as caught:  # a bad row is refused by resolve, with the other problems
+        resolve(read_long_csv(data, "w.csv", clauses), clauses)
     assert str(caught.value).startswith(message)
+
+
+def test_every_problem_of_a_long_csv_is_reported_in_row_order(clauses):
+    data = (
+        b"item_id,annotator_id,answer,confidence\n"
+        b"1,a,INDEM,\n"  # row 2: fine
+        b"2,a,MEH,\n"  # row 3: a label the guideline does not know
+        b"3,,INDEM,\n"  # row 4: no annotator
+        b"4,a,LIAB,9\n"  # row 5: confidence out of range
+        b"5,a,7,\n"  # row 6: not a label id
+    )
+    with pytest.raises(DataError) as caught:
+        resolve(read_long_csv(data, "w.csv", clauses), clauses)
+    lines = str(caught.value).splitlines()
+    assert [line.split(" (hint")[0] for line in lines] == [
+        f"w.csv: row 3: label 'MEH' is not a label of {clauses.ref}",
+        "w.csv: row 4: annotator_id: empty annotator_id",
+        "w.csv: row 5: confidence: confidence must be an integer from 1 to 5, got 9",
+        "w.csv: row 6: expected a label id (one of INDEM, LIAB, OTHER), got 7",
+        "w.csv: 4 problems; nothing was imported",
+    ]
+
+
+def test_at_most_twenty_problems_are_listed_and_the_rest_counted(clauses):
+    data = b"item_id,annotator_id,answer\n" + b"".join(b"%d,,INDEM\n" % n for n in range(25))
+    with pytest.raises(DataError) as caught:
+        resolve(read_long_csv(data, "w.csv", clauses), clauses)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 22
+    assert lines[0] == "w.csv: row 2: annotator_id: empty annotator_id"
+    assert lines[19] == "w.csv: row 21: annotator_id: empty annotator_id"
+    assert lines[20:] == ["w.csv: ... and 5 more problems", "w.csv: 25 problems; nothing was imported"]
+
+
+def test_only_unknown_labels_still_offer_renames(clauses):
+    from calibration.interop.common import UnknownLabelsError
+
+    raw = read_long_csv(b"item_id,annotator_id,answer\n1,a,MEH\n2,b,MEH\n", "w.csv", clauses)
+    with pytest.raises(UnknownLabelsError) as caught:
+        resolve(raw, clauses)
+    assert list(caught.value.unknown) == ["MEH"]
 
 
 def test_invalid_answer_names_the_row(clauses):

@@ -229,8 +229,8 @@ def test_long_csv_with_annotator_kind_and_score(clauses) -> None:
 )
 def test_bad_kind_or_score_cells_name_the_row(clauses, column, value, message) -> None:
     data = CSV.replace("model,0.93", "robot,0.93" if column == "annotator_kind" else "model,high")
-    with pytest.raises(DataError) as caught:
-        read_long_csv(data.encode(), "answers.csv", clauses)
+    with pytest.raises(DataError) as caught:  # the reader keeps the bad row; resolve refuses it
+        resolve(read_long_csv(data.encode(), "answers.csv", clauses), clauses)
     assert caught.value.message == message
     assert (caught.value.location.row, caught.value.location.field) == (3, column)
 

@@ -9,11 +9,20 @@ from calibration.rounds import service
 user = state.require_role()
 
 st.title("Account")
+
+
+def _no_email(user) -> str:
+    """How a user with no email signs in: with their name and password (Sign in takes either), else links."""
+    if user.has_password:
+        return "none (you sign in with your name and your password)"
+    return "none (invitation link only)"
+
+
 st.markdown(
     "  \n".join(
         [
             f"**Name:** {state.escape_markdown(user.name)}",
-            f"**Email:** {state.escape_markdown(user.email) if user.email else 'none (invitation link only)'}",
+            f"**Email:** {state.escape_markdown(user.email) if user.email else _no_email(user)}",
             f"**Role:** {state.ROLE_NAMES.get(user.role, user.role)}",
         ]
     )

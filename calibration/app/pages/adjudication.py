@@ -134,7 +134,9 @@ def _rationale() -> None:
     # inside the answer form: typed, then "Save the decision" clicked at once, saves (outside, the text
     # area's own rerun on blur swallowed the click)
     typed["rationale"] = st.text_area(
-        "Rationale (why this is the answer)", key=f"adj_rationale_{scope}", max_chars=4000
+        "Rationale (why this is the answer)",
+        key=f"adj_rationale_{scope}",
+        placeholder=f"up to {service.MAX_RATIONALE} characters",
     )
 
 

@@ -158,7 +158,6 @@ if source == "Upload a file":
         if problems:
             _show_problems(problems, upload.name, "fix {them} and upload again.")
         else:
-            st.success(f"{candidate.ref} is valid.", icon=":material/check_circle:")
             st.session_state["gadm_uploaded"] = candidate
 else:
     refs = sorted(set(_bundled()) | set(_published()))
@@ -170,18 +169,28 @@ else:
             state.render_error(error)
 
 if candidate is not None:
+    from calibration.rounds import service
+
     published = _published()
+    conflict = None
+    if candidate.ref in published:  # said before any click: published with other content never publishes
+        images = _images(candidate.ref) if source != "Upload a file" else None
+        conflict = service.publish_conflict(state.get_engine(), candidate, images)
+    if conflict is not None:
+        state.render_error(conflict)
+    elif source == "Upload a file":
+        st.success(f"{candidate.ref} is valid.", icon=":material/check_circle:")
     with st.container(border=True):
         st.markdown(f"**{escape_markdown(candidate.title)}** · `{candidate.ref}`")
         st.caption(
             f"{candidate.task.type} task · {counted(len(candidate.rules), 'rule')} · {counted(len(candidate.items), 'quiz item')}"
         )
-        if candidate.ref in published:
+        if candidate.ref in published and conflict is None:
             st.info(f"{candidate.ref} is published.", icon=":material/verified:")
         _show_lint(candidate)
-        if st.button("Publish this version", key="gadm_publish", type="primary", icon=":material/publish:"):
-            from calibration.rounds import service
-
+        if conflict is None and st.button(
+            "Publish this version", key="gadm_publish", type="primary", icon=":material/publish:"
+        ):
             try:
                 images = _images(candidate.ref) if source != "Upload a file" else None
                 service.publish(state.get_engine(), candidate, actor=user.id, images=images)

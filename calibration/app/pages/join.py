@@ -8,6 +8,7 @@ invitation joins that round with their account.
 import streamlit as st
 
 from calibration.app import auth, state
+from calibration.auth import check_repeated
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -78,7 +79,8 @@ st.markdown(
     "remembers every answer, so you can stop and come back."
 )
 with st.form("join_form"):
-    name = st.text_input("Display name", max_chars=80, key="join_name")
+    # no max_chars (a longer paste would be dropped unseen): the library says the limit
+    name = st.text_input("Display name", key="join_name", placeholder=f"up to {service.MAX_NAME} characters")
     with st.expander("Sign in again later from another browser (optional)"):
         email = st.text_input("Email", key="join_email")
         password = st.text_input("Password (8 characters or more)", type="password", key="join_password")
@@ -86,11 +88,10 @@ with st.form("join_form"):
     submitted = st.form_submit_button(
         "Join and start", type="primary", icon=":material/play_arrow:", key="join_submit"
     )
-if submitted and (password or repeated) and password != repeated:
-    st.error("The two passwords differ: type the same password twice.", icon=":material/error:")
-    st.stop()
 if submitted:
     try:
+        if password or repeated:
+            check_repeated(password, repeated, field="password")  # the same words on every form
         user, round_ = service.redeem_invitation(
             engine,
             token,

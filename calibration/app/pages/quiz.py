@@ -14,6 +14,7 @@ from calibration.app import state
 from calibration.app.navigation import spec
 from calibration.app.widgets.answers import answer_form, missing_answer_message, reset_answer, show_item_input
 from calibration.app.widgets.feedback import show_item_feedback, show_result, show_review
+from calibration.app.widgets.guideline_view import answer_markdown
 from calibration.app.widgets.images import input_image
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.errors import CalibrationError
@@ -175,8 +176,33 @@ def _show_results(attempt_id: int, attempts: list) -> None:
     show_review(guideline, _quiz_items(result.attempt.id), result.attempt)
 
 
+def _answered_elsewhere(attempt) -> None:
+    """Say so when this tab's "Submit answer" was for an item answered meanwhile in another tab.
+
+    The page draws the item the database says is next: a submit from a form drawn before another tab
+    (or window) answered that item finds the form gone, and the click would vanish unseen.
+    """
+    shown = st.session_state.get("quiz_shown")
+    if not shown or shown[0] != attempt.id or not st.session_state.get(f"{shown[2]}_submit"):
+        return
+    item_id = shown[1]
+    if item_id not in attempt.answers:
+        return
+    st.session_state.pop("quiz_shown", None)
+    item = _quiz_items(attempt.id).get(item_id)
+    kept = attempt.answers[item_id].answer
+    st.warning(
+        "This item was already answered in another tab or window; the answer kept is "
+        + (answer_markdown(guideline, item.input, kept) if item is not None else escape_markdown(str(kept)))
+        + ". The answer you just gave here was not saved.",
+        icon=":material/tab:",
+    )
+
+
 # A finished attempt (the one in the URL, else the latest): its result and review, from the database.
 attempts = service.my_attempts(engine, round_.id, actor=user)
+if attempts:
+    _answered_elsewhere(attempts[-1])
 viewing = state.round_id_param(st.query_params.get("attempt"))
 if viewing is None and attempts and attempts[-1].finished:
     viewing = attempts[-1].id
@@ -198,6 +224,7 @@ if attempt.target_rules:
     )
 
 items = _quiz_items(attempt.id)
+_answered_elsewhere(attempt)
 adaptive = None
 if calibration and guideline.calibration.policy == "adaptive":
     try:  # the sequential test's state: "about N items left"
@@ -280,6 +307,7 @@ if guideline.task.instructions:
 image = input_image(guideline.ref, item.input)
 show_item_input(guideline.task, item.input, key=key, image=image)
 shown_at = st.session_state.setdefault(f"{key}_shown", time.monotonic())
+st.session_state["quiz_shown"] = (attempt.id, item_id, key)  # see _answered_elsewhere
 rules = [(rule.id, rule.title) for rule in guideline.rules] if round_.settings.get("cite_rules") else None
 submission = answer_form(guideline.task, item.input, key=key, rules=rules, image=image)
 if submission is not None:

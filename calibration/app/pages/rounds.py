@@ -52,10 +52,54 @@ CREATE_DEFAULTS = {
 }
 
 
+# The number fields' ranges, checked here: a number_input with min/max lets the browser keep a number
+# outside them to itself ("Number is outside the allowed range") and the round was created with the
+# field's previous value, unseen.
+RANGES = {
+    "rounds_links_count": ("Invitation links to create", 0, 100),
+    "rounds_seed": ("Seed", 0, 10_000),
+    "rounds_overlap": ("Annotators per item", 0, 20),
+    "rounds_control": ("Random control slice", 0, 100),
+    "rounds_per_quiz": ("Items per quiz", 0, 500),
+    "rounds_per_rule": ("At least this many items per rule", 0, 50),
+    "rounds_more_count": ("How many", 1, 100),
+}
+FIELDS_OF = {
+    "calibration": ("rounds_links_count", "rounds_seed", "rounds_per_quiz", "rounds_per_rule"),
+    "pilot": ("rounds_links_count", "rounds_seed", "rounds_overlap", "rounds_control"),
+}
+
+
+def number_field(where, key: str, **options) -> int:
+    """A whole-number field with no browser-side range (see `RANGES`, checked by `out_of_range`)."""
+    label = options.pop("label", None) or RANGES[key][0]
+    return where.number_input(label, step=1, key=key, **options)
+
+
+def out_of_range(keys) -> CalibrationError | None:
+    """The error naming every field in `keys` whose number is outside its range, or None."""
+    bad = []
+    for key in keys:
+        label, low, high = RANGES[key]
+        value = st.session_state.get(key)
+        if value is not None and not low <= value <= high:
+            bad.append(f"{label} is {value}: it must be from {low} to {high}")
+    if not bad:
+        return None
+    return CalibrationError(
+        "; ".join(bad) + "; nothing was created",
+        hint="type a whole number in the range, then press the button again",
+    )
+
+
 def _create_round() -> None:
     """Create the round from the fields, then reset them; on a user error keep them and show why."""
     values = {key: st.session_state.get(key, default) for key, default in CREATE_DEFAULTS.items()}
     kind = st.session_state.get("rounds_kind", "calibration")
+    refused = out_of_range(FIELDS_OF.get(kind, ()))
+    if refused is not None:
+        st.session_state["rounds_create_error"] = refused
+        return
     ref: str = st.session_state.get("rounds_ref") or ""  # the bootstrap publishes the bundled guidelines
     common = {
         "actor": user,
@@ -118,15 +162,14 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
         key="rounds_annotators",
     )
     left, right = st.columns(2)
-    left.number_input("Invitation links to create", 0, 100, key="rounds_links_count")
+    number_field(left, "rounds_links_count")
     seeded = "quizzes" if kind == "calibration" else "who answers which item, and in which order,"
-    right.number_input(f"Seed (makes {seeded} reproducible)", 0, 10_000, key="rounds_seed")
+    number_field(right, "rounds_seed", label=f"Seed (makes {seeded} reproducible)")
     if kind == "pilot":
-        left.number_input(
-            "Annotators per item (0: the guideline's policy)",
-            0,
-            20,
-            key="rounds_overlap",
+        number_field(
+            left,
+            "rounds_overlap",
+            label="Annotators per item (0: the guideline's policy)",
             persist_state="page",
         )
         adaptive = right.checkbox(
@@ -137,21 +180,23 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
             "items; a random control slice keeps an unbiased estimate. Annotators per item default to 2.",
         )
         if adaptive:
-            right.number_input(
-                "Random control slice (% of the items)", 0, 100, key="rounds_control", persist_state="page"
+            number_field(
+                right, "rounds_control", label="Random control slice (% of the items)", persist_state="page"
             )
     else:
-        per_quiz = left.number_input(
-            "Items per quiz (0: the guideline's policy)", 0, 500, key="rounds_per_quiz", persist_state="page"
+        per_quiz = number_field(
+            left, "rounds_per_quiz", label="Items per quiz (0: the guideline's policy)", persist_state="page"
         )
-        per_rule = right.number_input(
-            "At least this many items per rule (0: the guideline's policy)",
-            0,
-            50,
-            key="rounds_per_rule",
+        per_rule = number_field(
+            right,
+            "rounds_per_rule",
+            label="At least this many items per rule (0: the guideline's policy)",
             persist_state="page",
         )
-        if ref:
+        wrong = out_of_range(("rounds_per_quiz", "rounds_per_rule"))
+        if wrong is not None:
+            state.render_error(wrong)
+        elif ref:
             try:
                 length = state.quiz_length(ref, int(per_quiz), int(per_rule))
             except CalibrationError as error:
@@ -212,7 +257,8 @@ with st.container(border=True):
         for link in fresh[1]:
             st.code(link, language=None)
     left, right = st.columns([1, 3], vertical_alignment="bottom")
-    more = left.number_input("How many", 1, 100, 1, key="rounds_more_count")
+    st.session_state.setdefault("rounds_more_count", 1)
+    more = number_field(left, "rounds_more_count")
     if right.button(
         "Create invitation links",
         key=f"rounds_more_{round_.id}",
@@ -220,6 +266,9 @@ with st.container(border=True):
         disabled=round_.status != "open",
     ):
         try:
+            refused = out_of_range(("rounds_more_count",))
+            if refused is not None:
+                raise refused
             st.session_state["rounds_new_links"] = (round_.id, _invitation_links(round_.id, int(more)))
         except CalibrationError as error:  # e.g. closed in another session: said here, not rerun away
             state.render_error(error)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from calibration.app import auth, bootstrap, state
+from calibration.auth import check_repeated
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -29,10 +30,8 @@ if bootstrap.needs_setup(engine):
         )
         created = st.form_submit_button("Create lead account", type="primary", key="setup_submit")
     if created:
-        if password != repeat:
-            st.error("The two passwords differ; type the same password twice.")
-            st.stop()
         try:
+            check_repeated(password, repeat, field="password")  # the same words on every form
             user = service.create_user(
                 engine,
                 name=name.strip(),

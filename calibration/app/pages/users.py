@@ -115,7 +115,7 @@ for key, default in ADD_DEFAULTS.items():
 left, right = st.columns(2)
 with left, st.form("users_add_form", clear_on_submit=False):
     st.markdown("**Add a user**")
-    name = st.text_input("Name", key="users_add_name", max_chars=200)
+    name = st.text_input("Name", key="users_add_name", placeholder=f"up to {service.MAX_NAME} characters")
     email = st.text_input("Email (they sign in with it)", key="users_add_email")
     role = st.selectbox("Role", ROLES, format_func=ROLE_LABELS.__getitem__, key="users_add_role")
     password = st.text_input(

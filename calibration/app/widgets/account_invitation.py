@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from calibration.app import auth, state
+from calibration.auth import check_repeated
 from calibration.errors import CalibrationError
 from calibration.rounds import service
 
@@ -23,7 +24,11 @@ def join_as_new_user(engine: Any, token: str, role: str) -> None:
     st.markdown(f"You are invited to the calibration trainer as **{ROLE_NAMES.get(role, role)}**.")
     needs_password = role != "annotator"
     with st.form("join_account_form"):
-        name = st.text_input("Your name (others see it)", max_chars=80, key="join_account_name")
+        name = st.text_input(
+            "Your name (others see it)",
+            key="join_account_name",
+            placeholder=f"up to {service.MAX_NAME} characters",
+        )
         email = st.text_input(
             "Email" + ("" if needs_password else " (optional: to sign in again later)"),
             key="join_account_email",
@@ -33,12 +38,15 @@ def join_as_new_user(engine: Any, token: str, role: str) -> None:
             type="password",
             key="join_account_password",
         )
+        repeated = st.text_input("Repeat the password", type="password", key="join_account_password_again")
         submitted = st.form_submit_button(
             "Create my account", type="primary", icon=":material/person_add:", key="join_account_submit"
         )
     if not submitted:
         return
     try:
+        if password or repeated:
+            check_repeated(password, repeated, field="password")  # as on the other sign-up forms
         user = service.redeem_user_invitation(
             engine, token, name.strip(), email=email.strip() or None, password=password or None
         )

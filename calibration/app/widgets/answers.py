@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from calibration.answers import MAX_COMMENT
 from calibration.app.widgets import boxes as box_widgets
 from calibration.app.widgets import spans as span_widgets
 from calibration.app.widgets.images import show_image
@@ -203,8 +204,13 @@ def answer_form(
                     key=f"{key}_rule",
                 )
             unclear = st.checkbox("The guideline was unclear here", key=f"{key}_unclear")
+            # no max_chars: the browser drops a paste that would pass it (the box stays empty); the
+            # library refuses a longer comment and the text stays in the box to shorten
             comment = st.text_area(
-                "Comment (what was unclear?)", key=f"{key}_comment", max_chars=2000, height=80
+                "Comment (what was unclear?)",
+                key=f"{key}_comment",
+                height=80,
+                placeholder=f"optional, up to {MAX_COMMENT} characters",
             )
         submitted = st.form_submit_button(
             submit_label, type="primary", icon=":material/send:", key=f"{key}_submit"
