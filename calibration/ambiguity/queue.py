@@ -63,6 +63,7 @@ from calibration.responses import (
     Annotations,
     items_of_rule,
 )
+from calibration.wording import counted
 
 STATISTIC = "krippendorff_alpha"  # the chance-corrected coefficient judged against the target
 
@@ -122,12 +123,13 @@ CARELESS_GAP = 0.07  # an annotator this far below the others' median agreement 
 # below "no action", a flagged rule sat under rules without any evidence.
 GROUPS = ("revise", "likely_ambiguous", "no_action", "pilot_more_items")
 GROUP_NAMES = {
-    "revise": "1 revise",
-    "likely_ambiguous": "2 likely ambiguous (few items)",
-    "no_action": "3 no action",
-    "pilot_more_items": "4 pilot more items",
+    "revise": "revise",
+    "likely_ambiguous": "likely ambiguous (few items)",
+    "no_action": "no action",
+    "pilot_more_items": "pilot more items",
 }
-"""How the queue's groups read in a table; the number is the group's place in the ranking."""
+"""How the queue's groups read in a table, in words (their place in the ranking is `GROUPS`' order: a
+table of the queue keeps its rank column for sorting)."""
 
 
 @dataclass(frozen=True)
@@ -582,6 +584,27 @@ def separation_text(parts: Mapping[str, float]) -> str:
     return "Stands apart from the other rules by (standard errors): " + ", ".join(found)
 
 
+def points_text(code: str, points: float) -> str:
+    """What a fired flag adds to the rule's score, in words.
+
+    The annotators' own signals (confidence, unclear flags, time) add their separation from the other
+    rules in standard errors, and fire on their level alone too: a mean confidence of 2 of 5 on every
+    rule fires `low_confidence` (at or below 3) with no separation, which read "(+0.0)" as if a
+    difference had been measured. Such a flag says so, as does a flag worth no points (`few_items`
+    decides the rule's group, not its score).
+
+    >>> points_text("no_edge_cases", 0.5), points_text("long_time", 1.26), points_text("few_items", 0.0)
+    ('+0.5', '+1.3 standard errors from the other rules', 'adds nothing to the score')
+    >>> points_text("low_confidence", 0.04)
+    'no different from the other rules (under 0.05 standard errors): fired by its level alone'
+    """
+    if code not in WEIGHTED:  # fixed points; few_items has none (it sets the group, not the score)
+        return f"{points:+.1f}" if abs(points) >= 0.05 else "adds nothing to the score"
+    if abs(points) < 0.05:
+        return "no different from the other rules (under 0.05 standard errors): fired by its level alone"
+    return f"{points:+.1f} standard errors from the other rules"
+
+
 def agreement_separation(item_agreement: pd.Series, rule_items: list[str]) -> float:
     """How many standard errors the rule's per-item agreement falls below the other rules' items (Welch).
 
@@ -1026,7 +1049,7 @@ def _likely_from_score(
             item = Evidence(
                 "likely_ambiguous",
                 True,
-                f"likely ambiguous: on only {stats.n_items} item(s) the rule stands {score:.1f} apart from the "
+                f"likely ambiguous: on only {counted(stats.n_items, 'item')} the rule stands {score:.1f} apart from the "
                 f"other rules (its agreement gap x {FEW_GAP_SCALE:g} and the annotators' signals in standard "
                 "errors); "
                 f"to tell whether the rule reaches the target of {target:.2f}, pilot about {more} more items "

@@ -32,6 +32,7 @@ from calibration.responses import (
     UNCLEAR,
     items_of_rule,
 )
+from calibration.wording import counted
 
 SignalCode = Literal[
     "low_agreement",
@@ -259,7 +260,7 @@ def few_items(n_items: int, *, minimum: int = MIN_ITEMS) -> Evidence:
     """
     fired = n_items < minimum
     message = (
-        f"only {n_items} item(s) with two or more answers (at least {minimum} are needed for a verdict); "
+        f"only {counted(n_items, 'item')} with two or more answers (at least {minimum} are needed for a verdict); "
         "pilot more items under this rule"
         if fired
         else f"{n_items} items with two or more answers"
@@ -396,12 +397,12 @@ def likely_ambiguous(
     fired = few and n >= 2 and below(float(shrunk), target) and below(stats.ac1, prior - 0.05)
     if fired:
         message = (
-            f"likely ambiguous: {stats.judge} {_fmt(stats.ac1)} on only {n} item(s) (shrunk towards the pilot's "
+            f"likely ambiguous: {stats.judge} {_fmt(stats.ac1)} on only {counted(n, 'item')} (shrunk towards the pilot's "
             f"{_fmt(prior)}: {_fmt(float(shrunk))}, below the target {target:.2f}); to tell whether the rule "
             f"reaches the target of {target:.2f}, pilot about {more} more items under it"
         )
     else:
-        message = f"{stats.judge} {_fmt(stats.ac1)} on {n} item(s), shrunk {_fmt(float(shrunk))}"
+        message = f"{stats.judge} {_fmt(stats.ac1)} on {counted(n, 'item')}, shrunk {_fmt(float(shrunk))}"
     return Evidence("likely_ambiguous", bool(fired), message, figures)
 
 

@@ -23,7 +23,7 @@ def _stats(
 def test_few_items_fires_below_minimum_and_says_what_to_do():
     evidence = signals.few_items(5)
     assert evidence.fired and evidence.code == "few_items"
-    assert evidence.message.startswith("only 5 item(s)")
+    assert evidence.message.startswith("only 5 items")
     assert "pilot more items" in evidence.message
     assert not signals.few_items(10).fired
 

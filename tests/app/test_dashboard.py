@@ -29,7 +29,10 @@ def test_lead_sees_rules_charts_and_items_behind_a_clicked_bar(ws):
     assert at.title[0].value == "Agreement dashboard"
     table = frames(at, index="rule_id")[0]
     assert list(table.index) == list(analysis.rules.index)
-    assert table["krippendorff_alpha"].round(2).equals(analysis.rules["krippendorff_alpha"].round(2))
+    # figures as text with two decimals, "–" for a missing one (the grid drew a missing number as "None")
+    assert list(table["krippendorff_alpha"]) == [
+        "–" if v != v else f"{v:.2f}" for v in analysis.rules["krippendorff_alpha"].round(2) + 0.0
+    ]
     options = at.selectbox(key="dash_rule").options
     assert [o.split(" · ")[0] for o in options] == list(analysis.rules.index)
 
@@ -120,9 +123,7 @@ def test_items_behind_a_rule_come_most_disagreed_first_with_the_answers_before_t
     )
     assert list(shown.index) == expected
     assert list(shown.index) != sorted(ids)  # the demo's rule has items of unequal disagreement
-    assert shown["majority share"].round(2).tolist() == [
-        round(per_item.loc[i, "majority_share"], 2) for i in expected
-    ]
+    assert shown["majority share"].tolist() == [f"{per_item.loc[i, 'majority_share']:.2f}" for i in expected]
     assert "the most disagreed first" in texts(at)
     # the answers come before the long item text, which gets a medium-width column
     element = next(e for e in at.dataframe if "distinct answers" in e.value.columns)
@@ -130,7 +131,7 @@ def test_items_behind_a_rule_come_most_disagreed_first_with_the_answers_before_t
     annotators = sorted(set(data.responses["annotator_id"]))
     assert order.index("text") > max(order.index(a) for a in annotators)
     config = json.loads(element.proto.columns)
-    assert config["text"]["width"] == "medium"
+    assert config["text"]["width"] >= 150  # what the answers leave of the main column
 
 
 def test_comments_are_shown_as_data_never_as_markup(ws):
@@ -173,7 +174,9 @@ def test_demo_workspace_populates_the_dashboard_and_the_weak_annotator_shows(tmp
     at.selectbox(key="dash_round").set_value(round_.id).run()
     assert not at.exception
     table = frames(at, index="rule_id")[0]
-    assert table.loc["R-INDEM", "krippendorff_alpha"] < analysis.target  # the rule written to be ambiguous
+    assert (
+        float(table.loc["R-INDEM", "krippendorff_alpha"]) < analysis.target
+    )  # the rule written to be ambiguous
     outliers = annotator_table(analysis)
     assert outliers["outlier"].any()
 

@@ -48,10 +48,13 @@ def test_the_dashboard_rule_table_pins_the_rule_and_keeps_statistics_narrow(ws):
     config = _config(rules)
     assert config["_index"]["pinned"] is True
     assert config["_index"]["label"] == "Rule"
-    for column in ("n_items", "krippendorff_alpha", "krippendorff_alpha_low", "cohen_kappa_mean", "gwet_ac1"):
-        assert config[column]["width"] == "small", column
-        assert len(config[column]["label"]) <= 10, config[column]["label"]
+    for column in ("n_items", "krippendorff_alpha", "alpha_interval", "gwet_ac1"):
+        assert config[column]["width"] <= 110, column
+        assert len(config[column]["label"]) <= 14, config[column]["label"]
     assert "Gwet's AC1" in config["gwet_ac1"]["help"]
+    # kappa, Fleiss, the AC1 interval and the flags in a second table (the first fits 1280 px)
+    (more,) = [d for d in at.dataframe if "cohen_kappa_mean" in d.value.columns]
+    assert "flags" in more.value.columns and _config(more)["_index"]["pinned"] is True
 
 
 def test_the_dashboard_items_table_gives_annotator_columns_room(ws):

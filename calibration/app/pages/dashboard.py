@@ -13,6 +13,8 @@ from calibration.app.widgets.adaptive_pilot import adaptive_pilot_panel
 from calibration.app.widgets.analysis_round import (
     clickable_chart,
     format_statistics,
+    interval_cells,
+    number_cells,
     pick_round,
     round_analysis,
     rule_items,
@@ -20,7 +22,7 @@ from calibration.app.widgets.analysis_round import (
     show_flags,
 )
 from calibration.app.widgets.box_view import show_box_dashboard
-from calibration.app.widgets.grid import MISSING, grid_height
+from calibration.app.widgets.grid import MISSING, fitted_widths, grid_height, word_width, wrapped_row_height
 from calibration.app.widgets.text import author_markdown, escape_markdown
 from calibration.reports.charts import selected_rule
 from calibration.reports.drilldown import (
@@ -32,6 +34,19 @@ from calibration.reports.drilldown import (
 from calibration.reports.tables import flag_name, items_side_by_side, statistic_name
 from calibration.responses import ANNOTATOR, ITEM, items_of_rule
 from calibration.wording import counted
+
+# Widths (px) of the per-rule tables' columns: each table fits the main column of a 1280 px window
+RULE_WIDTH = 80
+TITLE_WIDTH = 270  # "Indemnification and limitation of liability" on one line; longer titles wrap
+INTERVAL_WIDTH = 110
+FLAGS_WIDTH = 250
+# the items behind a rule: the item id, each answer column at least this wide, the item text at least
+# this wide within the main column of a 1280 px window
+ITEM_ID_WIDTH = 64
+LABEL_WIDTH = 100
+TEXT_LEAST_WIDTH = 150
+MAIN_WIDTH = 818
+PANEL_WIDTH = 786  # inside a bordered container (16 px of padding each side)
 
 state.require_role("lead", "author")
 st.title("Agreement dashboard")
@@ -47,6 +62,7 @@ if loaded is None:
 data, analysis = loaded
 guideline = analysis.guideline
 figures = analysis.figures()
+label_names = {str(label.id): label.name for label in guideline.task.labels}
 
 
 def header_width(label: str) -> int:
@@ -55,46 +71,103 @@ def header_width(label: str) -> int:
     return max(75, 8 * len(label) + 28)
 
 
-def show_items(frame: pd.DataFrame, key: str) -> None:
+def show_items(frame: pd.DataFrame, key: str, room: int = MAIN_WIDTH) -> None:
     """Items side by side: gold, agreement and each annotator's answer first; item text and comments last
-    in narrow columns (the full text shows on hover), so the answers stay visible without scrolling."""
+    (the full text shows on hover), so the answers stay visible without scrolling; the comments in a
+    table of their own below, for the items that have some.
+
+    A label reads by its name (its id in the column's tooltip): ids such as LIMITATION_OF_LIABILITY
+    were cut to "LIMITATION_OF_LI" in an annotator's column, names wrap at their spaces. Each column
+    is just wide enough for its header and longest word; the item text (and comments) take what is left
+    of `room` (px: the main column of a 1280 px window, less a bordered panel's padding), at least
+    `TEXT_LEAST_WIDTH`.
+    """
     spread = [c for c in ("majority share", "distinct answers", "box disagreement", "mean IoU") if c in frame]
     fixed = ("text", "gold", "comments", *spread)
     annotators = [c for c in frame.columns if c not in fixed]
     order = ["gold", *spread, *annotators, "text"]
-    if "comments" in frame.columns:
-        order.append("comments")
+    shown = frame.copy()
+    for column in ("majority share", "box disagreement", "mean IoU"):
+        if column in shown:  # "–" for an item nobody answered, not "None"
+            shown[column] = number_cells(shown[column])
+    names = label_names if guideline.task.type == "single_label" else {}
+    answers = ["gold", *annotators]
+    for column in answers:
+        shown[column] = [names.get(v, v) if isinstance(v, str) else v for v in shown[column]]
+    widths = {
+        column: word_width([str(v) for v in shown[column]], max(LABEL_WIDTH, header_width(str(column))))
+        for column in answers
+    }
+    spread_widths = {"majority share": 72, "distinct answers": 62, "box disagreement": 96, "mean IoU": 76}
+    used = ITEM_ID_WIDTH + sum(widths.values()) + sum(spread_widths[c] for c in spread)
+    text_width = max(TEXT_LEAST_WIDTH, room - used)
+    label_help = "; ".join(f"{name}: `{label}`" for label, name in names.items()) or None
+    # label names wrap at their spaces: rows tall enough for the longest
+    row_height = max(
+        (h for h in (wrapped_row_height([str(v) for v in shown[c]], w) for c, w in widths.items()) if h),
+        default=None,
+    )
     st.dataframe(
-        format_statistics(frame),
+        shown,
         key=key,
         width="stretch",
-        height=grid_height(len(frame), None),  # whole rows, the rest scroll
+        height=grid_height(len(shown), row_height),  # whole rows, the rest scroll
         placeholder=MISSING,
         column_order=order,
+        row_height=row_height,
         column_config={
-            "majority share": st.column_config.NumberColumn(
-                "majority", help="Share of answers that agree with the most common answer", format="%.2f"
+            "_index": st.column_config.TextColumn("item", width=ITEM_ID_WIDTH),
+            "gold": st.column_config.TextColumn("gold", width=widths["gold"], help=label_help),
+            "majority share": st.column_config.TextColumn(
+                "majority",
+                help="Share of answers that agree with the most common answer",
+                width=spread_widths["majority share"],
+                alignment="right",
             ),
-            "distinct answers": st.column_config.NumberColumn("distinct"),
-            "box disagreement": st.column_config.NumberColumn(
+            "distinct answers": st.column_config.NumberColumn(
+                "distinct", help="Distinct answers given", width=spread_widths["distinct answers"]
+            ),
+            "box disagreement": st.column_config.TextColumn(
                 "disagreement",
                 help="Observed box disagreement of the image: 1 − IoU over matched boxes, 1 for a box "
                 "no one else drew (0: everyone drew the same boxes)",
-                format="%.2f",
+                width=spread_widths["box disagreement"],
+                alignment="right",
             ),
-            "mean IoU": st.column_config.NumberColumn(
-                "mean IoU", help="Mean IoU of the boxes that overlap another annotator's", format="%.2f"
+            "mean IoU": st.column_config.TextColumn(
+                "mean IoU",
+                help="Mean IoU of the boxes that overlap another annotator's",
+                width=spread_widths["mean IoU"],
+                alignment="right",
             ),
-            "text": st.column_config.TextColumn("text", width="medium"),
-            "comments": st.column_config.TextColumn("comments", width="medium"),
-            # one narrow column per annotator, so several fit at 1280 px (the full answer on hover), just
-            # wide enough for the annotator's name: "Amara (demo)" was cut to "Amara (dem"
+            "text": st.column_config.TextColumn("text", width=text_width),
+            # one column per annotator, just wide enough for the name ("Amara (demo)" was cut to
+            # "Amara (dem") and the longest word of the answers
             **{
-                name: st.column_config.TextColumn(str(name), width=header_width(str(name)))
+                name: st.column_config.TextColumn(str(name), width=widths[name], help=label_help)
                 for name in annotators
             },
         },
     )
+    commented = shown.loc[shown["comments"].astype(bool), ["comments"]] if "comments" in shown else shown[[]]
+    if not commented.empty:  # in a table of their own: beside the answers they pushed the text out of view
+        st.dataframe(
+            commented,
+            key=f"{key}_comments",
+            width="stretch",
+            row_height=(
+                comment_row := wrapped_row_height(
+                    [str(c) for c in commented["comments"]], room - ITEM_ID_WIDTH
+                )
+            ),
+            height=grid_height(len(commented), comment_row),
+            column_config={
+                "_index": st.column_config.TextColumn("item", width=ITEM_ID_WIDTH),
+                "comments": st.column_config.TextColumn(
+                    "comments", help="The annotators' comments on the item", width=room - ITEM_ID_WIDTH
+                ),
+            },
+        )
 
 
 # ----------------------------------------------------------------- overview
@@ -116,62 +189,114 @@ if guideline.task.type == "boxes":
 
 # ----------------------------------------------------------------- per rule
 st.subheader("Agreement per rule")
-shown = analysis.rules.drop(columns=["flags_text"]).assign(
-    flags=analysis.rules["flags"].map(lambda codes: ", ".join(flag_name(str(c)) for c in codes))
+# Two tables that each fit the main column of a 1280 px window (about 820 px), every figure as text ("–"
+# where a rule has none: the grid showed "None"): the main statistics with alpha's interval, then the
+# others with the flags. A statistic this task type does not have (kappa and AC1 for boxes) is left out.
+rules = analysis.rules
+# a long rule id widens its column (read whole), the title giving up the room
+widths = fitted_widths(
+    {"rule": ([str(r) for r in rules.index], RULE_WIDTH), "title": ([], TITLE_WIDTH)}, "title", 200
 )
-shown_codes = sorted({str(c) for codes in analysis.rules["flags"] for c in codes})
-RULE_COLUMNS = (
-    "title", "n_items", "krippendorff_alpha", "krippendorff_alpha_low", "krippendorff_alpha_high",
-    "cohen_kappa_mean", "gwet_ac1", "percent_agreement", "gold_accuracy", "flags",
-    "fleiss_kappa", "cohen_kappa_mean_low", "cohen_kappa_mean_high", "gwet_ac1_low", "gwet_ac1_high",
-    "gold_kappa", "n_annotators", "n_annotations",
-)  # fmt: skip
+rule_width, title_width = widths["rule"], widths["title"]
+boxes = guideline.task.type == "boxes"
 
 
-def number(label: str, **config: Any) -> Any:
-    """A narrow number column: the Rule column is pinned and AC1 shows without scrolling at 1280 px."""
-    return st.column_config.NumberColumn(label, width=config.pop("width", "small"), **config)
+def has(column: str) -> bool:
+    return column in rules and bool(rules[column].notna().any())
 
 
+def statistic(label: str, help: str, width: int = 56) -> Any:
+    """A statistic's column: its text right-aligned, narrow, its meaning and code in the tooltip."""
+    return st.column_config.TextColumn(label, help=help, width=width, alignment="right")
+
+
+main = pd.DataFrame(index=rules.index)
+main["title"] = rules["title"]
+main["n_items"] = [MISSING if n != n else str(int(n)) for n in rules["n_items"]]
+for column in ("krippendorff_alpha", "gwet_ac1", "percent_agreement", "gold_accuracy"):
+    if has(column):
+        main[column] = number_cells(rules[column])
+if has("krippendorff_alpha"):
+    main.insert(
+        main.columns.get_loc("krippendorff_alpha") + 1,
+        "alpha_interval",
+        interval_cells(rules["krippendorff_alpha_low"], rules["krippendorff_alpha_high"]),
+    )
+rule_column = st.column_config.TextColumn("Rule", pinned=True, width=rule_width)
 st.dataframe(
-    # a statistic a rule has too few items for reads "–" (as in the adaptive pilot's table), not None
-    format_statistics(shown).style.format(na_rep="–", precision=2),
+    main,
     key="dash_rule_table",
     width="stretch",
-    height=grid_height(len(shown), None),  # whole rows, the rest scroll
+    row_height=(title_row := wrapped_row_height([str(t) for t in main["title"]], title_width)),
+    height=grid_height(len(main), title_row),  # whole rows, the rest scroll
     placeholder=MISSING,
-    # a statistic this task type does not have (kappa and AC1 for boxes) is left out, not shown as None
-    column_order=[c for c in RULE_COLUMNS if c in ("title", "flags") or shown[c].notna().any()],
     column_config={
-        "_index": st.column_config.TextColumn("Rule", pinned=True),
-        "title": st.column_config.TextColumn("title", width="medium"),
-        "n_items": number("items"),
-        "krippendorff_alpha": number("alpha", help="Krippendorff's alpha (`krippendorff_alpha`)"),
-        "krippendorff_alpha_low": number(
-            "α low", help="alpha, 95% interval low end (`krippendorff_alpha_low`)"
+        "_index": rule_column,
+        "title": st.column_config.TextColumn("title", width=title_width),
+        "n_items": statistic(
+            "items",
+            "Answered items: the rule's items with at least one answer (`n_items`); agreement counts "
+            "those with two or more. The panel below lists every item tagged with the rule, answered or not.",
+            width=52,
         ),
-        "krippendorff_alpha_high": number(
-            "α high", help="alpha, 95% interval high end (`krippendorff_alpha_high`)"
+        "krippendorff_alpha": statistic("alpha", "Krippendorff's alpha (`krippendorff_alpha`)"),
+        "alpha_interval": statistic(
+            "α 95% interval",
+            "alpha's 95% interval (`krippendorff_alpha_low` to `krippendorff_alpha_high`)",
+            width=INTERVAL_WIDTH,
         ),
-        "cohen_kappa_mean": number(
-            "kappa", help="Cohen's kappa, mean over annotator pairs (`cohen_kappa_mean`)"
+        "gwet_ac1": statistic("AC1", "Gwet's AC1: robust when one label dominates (`gwet_ac1`)", width=52),
+        "percent_agreement": statistic(
+            "agree", "Percent agreement: share of agreeing answer pairs (`percent_agreement`)"
         ),
-        "gwet_ac1": number("AC1", help="Gwet's AC1: robust when one label dominates (`gwet_ac1`)"),
-        "percent_agreement": number(
-            "agree", help="Percent agreement: share of agreeing answer pairs (`percent_agreement`)"
-        ),
-        "fleiss_kappa": number("Fleiss", help="Fleiss' kappa (`fleiss_kappa`)"),
-        "gold_accuracy": number(
-            "box F1" if guideline.task.type == "boxes" else "gold acc.",
-            help="Mean box F1 of the answers against the gold boxes, matched at the task's IoU with the "
-            "same label, as a quiz scores them (`gold_accuracy`)"
-            if guideline.task.type == "boxes"
+        "gold_accuracy": statistic(
+            "box F1" if boxes else "gold",
+            "Mean box F1 of the answers against the gold boxes, matched at the task's IoU with the same "
+            "label, as a quiz scores them (`gold_accuracy`)"
+            if boxes
             else "Accuracy against the gold answers (`gold_accuracy`)",
+            width=60,
         ),
-        "gold_kappa": number("gold κ", help="Cohen's kappa against the gold answers (`gold_kappa`)"),
+    },
+)
+st.caption(
+    "A “–”: the rule has no such figure, mostly because too few of its items have two or more answers "
+    "(its flag *few items* below says so) or no item of it has gold."
+)
+more = pd.DataFrame(index=rules.index)
+for column in ("cohen_kappa_mean", "fleiss_kappa", "gold_kappa"):
+    if has(column):
+        more[column] = number_cells(rules[column])
+if has("gwet_ac1") and "gwet_ac1_low" in rules:
+    more["ac1_interval"] = interval_cells(rules["gwet_ac1_low"], rules["gwet_ac1_high"])
+for column in ("n_annotators", "n_annotations"):
+    if column in rules:
+        more[column] = [MISSING if n != n else str(int(n)) for n in rules[column]]
+more["flags"] = rules["flags"].map(lambda codes: ", ".join(flag_name(str(c)) for c in codes))
+flags_width = FLAGS_WIDTH
+shown_codes = sorted({str(c) for codes in rules["flags"] for c in codes})
+st.dataframe(
+    more,
+    key="dash_rule_more",
+    width="stretch",
+    row_height=(flags_row := wrapped_row_height([str(f) for f in more["flags"]], flags_width)),
+    height=grid_height(len(more), flags_row),
+    placeholder=MISSING,
+    column_config={
+        "_index": rule_column,
+        "cohen_kappa_mean": statistic(
+            "kappa", "Cohen's kappa, mean over annotator pairs (`cohen_kappa_mean`)"
+        ),
+        "fleiss_kappa": statistic("Fleiss", "Fleiss' kappa (`fleiss_kappa`)"),
+        "gold_kappa": statistic("gold κ", "Cohen's kappa against the gold answers (`gold_kappa`)"),
+        "ac1_interval": statistic(
+            "AC1 95% interval", "AC1's 95% interval (`gwet_ac1_low` to `gwet_ac1_high`)", width=INTERVAL_WIDTH
+        ),
+        "n_annotators": statistic("annotators", "Annotators who answered the rule's items", width=80),
+        "n_annotations": statistic("answers", "Answers to the rule's items", width=64),
         "flags": st.column_config.TextColumn(
             "flags",
-            width="medium",
+            width=flags_width,
             help="; ".join(f"{flag_name(c)}: `{c}`" for c in shown_codes) or "No flag",
         ),
     },
@@ -208,8 +333,13 @@ with st.container(border=True):
         if guideline.task.type == "boxes"
         else "the most disagreed first (lowest share of the most common answer, then the most spread-out answers)"
     )
-    st.caption(f"{counted(len(item_ids), 'item')}; {order_text}. Answers per annotator, and gold when known.")
-    show_items(side, "dash_rule_items")
+    answered = row["n_items"]  # the per-rule table's "items": the rule's items with an answer
+    of_them = "" if answered != answered else f", {int(answered)} of them answered (the table's items)"
+    st.caption(
+        f"{counted(len(item_ids), 'item')} tagged with the rule{of_them}; {order_text}. "
+        "Answers per annotator, and gold when known."
+    )
+    show_items(side, "dash_rule_items", PANEL_WIDTH)
     if rule_id in analysis.confusions:
         point = selected_point(clickable_chart(analysis.confusion_figure(rule_id), "dash_confusion"))
         if point and point.get("x") is not None and point.get("y") is not None:
@@ -223,7 +353,7 @@ with st.container(border=True):
             st.caption(
                 f"Items behind the cell {escape_markdown(row_label)} → {escape_markdown(column_label)}:"
             )
-            show_items(side.loc[side.index.isin(set(hit))], "dash_confusion_items")
+            show_items(side.loc[side.index.isin(set(hit))], "dash_confusion_items", PANEL_WIDTH)
 
 # ----------------------------------------------------------------- annotators x rules, pairs
 st.subheader(f"Annotators by rule ({analysis.annotator_rule_kind})")

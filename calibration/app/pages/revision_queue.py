@@ -6,18 +6,52 @@ import pandas as pd
 import streamlit as st
 
 from calibration.ambiguity.draft import draft_edge_case, newest_base, save_draft
-from calibration.ambiguity.queue import separation_text
+from calibration.ambiguity.queue import points_text, separation_text
 from calibration.ambiguity.signals import number_text
 from calibration.app import state
-from calibration.app.widgets.analysis_round import pick_round, round_analysis, round_queue, shown_statistics
+from calibration.app.widgets.analysis_round import (
+    interval_cells,
+    number_cells,
+    pick_round,
+    round_analysis,
+    round_queue,
+)
 from calibration.app.widgets.box_view import show_images_with_boxes
-from calibration.app.widgets.grid import MISSING, grid_height
+from calibration.app.widgets.grid import MISSING, grid_height, word_width, wrapped_row_height
 from calibration.app.widgets.guideline_view import show_example_image
-from calibration.app.widgets.text import escape_markdown
+from calibration.app.widgets.text import escape_markdown, reflow
 from calibration.errors import CalibrationError
 from calibration.guidelines import versions
 from calibration.reports.tables import flag_name, kappa_paradox_note, statistic_name
 from calibration.rounds import item_model
+
+# Widths (px) of the ranking's columns: together within the main column of a 1280 px window (about
+# 820 px), the flags taking what is left; group, title and flags wrap in taller rows
+RULE_WIDTH = 80
+RANK_WIDTH = 48
+GROUP_WIDTH = 120
+TITLE_WIDTH = 180
+NUMBER_WIDTH = 56
+INTERVAL_WIDTH = 100
+MAIN_WIDTH = 818
+PANEL_WIDTH = 786  # inside the rule's bordered panel (16 px of padding each side)
+# the worst items: answers and comments wrap, a label name on one line at least
+ITEM_WIDTH = 70
+ANSWERS_WIDTH = 250
+GOLD_WIDTH = 110
+SHORT_STATISTICS = {"krippendorff_alpha": "alpha", "gwet_ac1": "AC1", "box_alpha": "box alpha"}
+
+
+def _names(answers: dict[str, int] | None) -> str:
+    """An answer count as it reads in a table, each label by its name: "Confidentiality ×2, Other ×1"."""
+    return ", ".join(f"{label_names.get(str(a), a)} ×{n}" for a, n in (answers or {}).items())
+
+
+def _row_height(*columns: tuple[list[str], int]) -> int | None:
+    """The row height that shows each (texts, width) column's texts whole."""
+    heights = [wrapped_row_height(texts, width) for texts, width in columns]
+    return max((h for h in heights if h is not None), default=None)
+
 
 state.require_role("lead", "author")
 st.title("Revision queue")
@@ -44,6 +78,9 @@ except CalibrationError as error:
     state.render_error(error)
     st.stop()
 guideline = data.guideline
+# a label reads by its name, its id in the column's tooltip (ids such as LIMITATION_OF_LIABILITY)
+label_names = {str(label.id): label.name for label in guideline.task.labels}
+label_help = "; ".join(f"{name}: `{label}`" for label, name in label_names.items()) or None
 
 # ----------------------------------------------------------------- the ranked rules
 ranked = queue.table()
@@ -60,16 +97,60 @@ if set_aside:  # the dashboard counts everybody: say why the two pages' figures 
         + ": set aside as careless (far less agreement with the others than the rest, on every rule). "
         "The Agreement dashboard counts every annotator, so its figures are lower."
     )
+# every figure as text ("–" where a rule has none: the grid drew "None"), the statistic's name in the
+# header (one column of "Krippendorff's alpha" pushed the interval and flags out of view)
+statistics = sorted({str(e.agreement.statistic) for e in queue.rules})
+estimate_label = SHORT_STATISTICS.get(statistics[0], "estimate") if len(statistics) == 1 else "estimate"
+ranked["score"] = number_cells(ranked["score"])
+ranked["interval"] = interval_cells(ranked["ci_low"], ranked["ci_high"])
+ranked["estimate"] = number_cells(ranked["estimate"])
+rule_width = word_width([str(r) for r in ranked.index], RULE_WIDTH)
+flags_width = (
+    MAIN_WIDTH - rule_width - RANK_WIDTH - GROUP_WIDTH - TITLE_WIDTH - 2 * NUMBER_WIDTH - INTERVAL_WIDTH
+)
 st.dataframe(
-    shown_statistics(ranked),
+    ranked,
     key="rq_table",
     width="stretch",
-    height=grid_height(len(ranked), None),  # whole rows, the rest scroll
+    column_order=["rank", "group", "title", "score", "estimate", "interval", "flags"],
+    row_height=(
+        rank_row := _row_height(
+            ([str(g) for g in ranked["group"]], GROUP_WIDTH),
+            ([str(t) for t in ranked["title"]], TITLE_WIDTH),
+            ([str(f) for f in ranked["flags"]], flags_width),
+        )
+    ),
+    height=grid_height(len(ranked), rank_row),  # whole rows, the rest scroll
     placeholder=MISSING,
     column_config={
+        "_index": st.column_config.TextColumn("Rule", pinned=True, width=rule_width, help="rule_id"),
+        "rank": st.column_config.NumberColumn("rank", width=RANK_WIDTH),
+        "group": st.column_config.TextColumn(
+            "group",
+            help="Rules rank by group (revise, likely ambiguous on few items, no action, pilot more items), "
+            "then by score within it: sort by rank to get back to this order",
+            width=GROUP_WIDTH,
+        ),
+        "title": st.column_config.TextColumn("title", width=TITLE_WIDTH),
+        "score": st.column_config.TextColumn(
+            "score",
+            help="The ambiguity score: the rule's panel below explains it",
+            width=NUMBER_WIDTH,
+            alignment="right",
+        ),
+        "estimate": st.column_config.TextColumn(
+            estimate_label,
+            help=", ".join(f"{statistic_name(c)} (`{c}`)" for c in statistics)
+            + "; –: too few items with two or more answers under the rule",
+            width=NUMBER_WIDTH,
+            alignment="right",
+        ),
+        "interval": st.column_config.TextColumn(
+            "95% interval", help="ci_low to ci_high: the estimate's 95% interval", width=INTERVAL_WIDTH
+        ),
         "flags": st.column_config.TextColumn(
-            "flags", help="; ".join(f"{flag_name(c)}: `{c}`" for c in codes) or "No flag"
-        )
+            "flags", help="; ".join(f"{flag_name(c)}: `{c}`" for c in codes) or "No flag", width=flags_width
+        ),
     },
 )
 if st.session_state.get("rq_rule_round") != round_.id and queue.rules:
@@ -101,7 +182,7 @@ with st.container(border=True):
         if evidence.fired:
             points = entry.score_parts.get(evidence.code, 0.0)
             st.markdown(
-                f":orange-badge[:material/flag: {flag_name(evidence.code)}] ({points:+.1f}) "
+                f":orange-badge[:material/flag: {flag_name(evidence.code)}] ({points_text(evidence.code, points)}) "
                 + escape_markdown(evidence.message),
                 help=f"Flag code: `{evidence.code}`",
             )
@@ -126,19 +207,47 @@ with st.container(border=True):
                     "item_id": w["item_id"],
                     "disagreement": w["disagreement"],
                     "certainty": w["certainty"],
-                    "answers": ", ".join(f"{a} ×{n}" for a, n in w["distribution"].items()),
-                    "gold": w["gold"],
+                    "answers": _names(w["distribution"]),
+                    "gold": MISSING if w["gold"] is None else label_names.get(str(w["gold"]), str(w["gold"])),
                     "comments": " | ".join(w["comments"]),
                 }
                 for w in entry.worst_items
             ]
         ).set_index("item_id")
+        worst["disagreement"] = number_cells(worst["disagreement"])
+        worst["certainty"] = number_cells(worst["certainty"])
+        gold_width = word_width(list(worst["gold"]), GOLD_WIDTH)
+        comments_width = PANEL_WIDTH - ITEM_WIDTH - 100 - 76 - ANSWERS_WIDTH - gold_width
         st.dataframe(
-            shown_statistics(worst),
+            worst,
             key="rq_worst",
             width="stretch",
-            height=grid_height(len(worst), None),
+            row_height=(
+                worst_row := _row_height(
+                    (list(worst["answers"]), ANSWERS_WIDTH),
+                    (list(worst["gold"]), gold_width),
+                    (list(worst["comments"]), comments_width),
+                )
+            ),
+            height=grid_height(len(worst), worst_row),
             placeholder=MISSING,
+            column_config={
+                "_index": st.column_config.TextColumn("item", width=ITEM_WIDTH),
+                "disagreement": st.column_config.TextColumn(
+                    "disagreement", help="Share of answer pairs that disagree", width=100, alignment="right"
+                ),
+                "certainty": st.column_config.TextColumn(
+                    "certainty",
+                    help="How sure the Dawid-Skene model is of the item's answer; –: no model answer",
+                    width=76,
+                    alignment="right",
+                ),
+                "answers": st.column_config.TextColumn("answers", help=label_help, width=ANSWERS_WIDTH),
+                "gold": st.column_config.TextColumn(
+                    "gold", help=(label_help or "") + "; –: no gold answer", width=gold_width
+                ),
+                "comments": st.column_config.TextColumn("comments", width=comments_width),
+            },
         )
         if guideline.task.type == "boxes":  # the worst images, drawn with every annotator's boxes
             show_images_with_boxes(round_, data, [w["item_id"] for w in entry.worst_items][:4])
@@ -150,16 +259,29 @@ with st.expander("Hardest items and gold suspects"):
         st.text("No item with disagreement.")
     else:
         items["rule_ids"] = items["rule_ids"].map(", ".join)
-        items["distribution"] = items["distribution"].map(
-            lambda d: ", ".join(f"{a} ×{n}" for a, n in d.items())
-        )
+        items["distribution"] = items["distribution"].map(_names)
+        for column in ("majority", "gold"):
+            items[column] = [
+                MISSING if v is None or v != v else label_names.get(str(v), str(v)) for v in items[column]
+            ]
         items["comments"] = items["comments"].map(" | ".join)
+        for column in ("disagreement", "certainty"):
+            items[column] = number_cells(items[column])
         st.dataframe(
-            shown_statistics(items),
+            items,
             key="rq_items",
             width="stretch",
             height=grid_height(len(items), None),
             placeholder=MISSING,
+            column_config={
+                "_index": st.column_config.TextColumn("item", width=ITEM_WIDTH),
+                "rule_ids": st.column_config.TextColumn("rules"),
+                "disagreement": st.column_config.TextColumn("disagreement", alignment="right"),
+                "certainty": st.column_config.TextColumn("certainty", alignment="right"),
+                "distribution": st.column_config.TextColumn("answers", help=label_help),
+                "majority": st.column_config.TextColumn("majority", help=label_help),
+                "gold": st.column_config.TextColumn("gold", help=label_help),
+            },
         )
 
 # ----------------------------------------------------------------- draft an edge case
@@ -178,9 +300,9 @@ item = guideline.item(item_id)
 if getattr(item.input, "image", None):  # an image item: the picture with its gold boxes, not a dict
     show_example_image(guideline, item)
     if getattr(item.input, "text", None):
-        st.text(getattr(item.input, "text", ""))
-else:
-    st.text(getattr(item.input, "text", None) or str(item.input.model_dump()))
+        st.text(reflow(getattr(item.input, "text", "")))
+else:  # the YAML's line breaks are not the text's: reflowed, paragraphs kept
+    st.text(reflow(getattr(item.input, "text", None) or str(item.input.model_dump())))
 answer = item.answer
 if guideline.task.type in ("single_label", "pairwise", "rating"):
     choices = list(guideline.task.categories)

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from calibration.app import state
+from calibration.app.widgets.grid import MISSING
 from calibration.app.widgets.text import escape_markdown
 from calibration.errors import CalibrationError
 from calibration.reports.analysis import RoundAnalysis, analyse_round, unanalysable_reason
@@ -277,10 +278,23 @@ def chart_event(key: str, returned: Any) -> Any:
     return st.session_state.get(key)
 
 
-def shown_statistics(frame: pd.DataFrame, digits: int = 2) -> Any:
-    """`format_statistics` as st.dataframe shows it: `digits` decimals everywhere (the same figure a card
-    shows with ``number_text(value, digits)``) and a missing value as "–", not "None"."""
-    return format_statistics(frame, digits).style.format(na_rep="–", precision=digits)
+def number_cells(values: Any, digits: int = 2) -> list[str]:
+    """Numbers as cell texts with `digits` decimals (the figure a card shows with ``number_text``), "–"
+    (`MISSING`) for a missing one. Show them in a right-aligned ``TextColumn``: the grid drew a missing
+    number as "None" whatever a Styler's ``na_rep`` said (it keeps display values only for cells that
+    have a value)."""
+    from calibration.ambiguity.signals import number_text
+
+    return [MISSING if v is None or v != v else number_text(float(v), digits) for v in values]
+
+
+def interval_cells(lows: Any, highs: Any, digits: int = 2) -> list[str]:
+    """Intervals as cell texts, ``-0.13 to 1.00``, "–" when either end is missing."""
+    low_texts, high_texts = number_cells(lows, digits), number_cells(highs, digits)
+    return [
+        MISSING if MISSING in (low, high) else f"{low} to {high}"
+        for low, high in zip(low_texts, high_texts, strict=True)
+    ]
 
 
 def format_statistics(frame: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
