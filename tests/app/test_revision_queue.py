@@ -385,3 +385,19 @@ def test_the_edge_case_item_text_is_reflowed(ws):
         assert reflow(raw) in shown
         broken += "\n" in raw.strip().replace("\n\n", "")
     assert broken  # some item's YAML text has a line break mid-paragraph: the check can fail
+
+
+def test_the_hardest_items_fit_the_expander_at_1280_with_comments_apart(ws):
+    """The hardest items' table ran past the expander (answers and majority cut): its columns fit the
+    panel's 786 px, labels by name, the comments in a table of their own."""
+    import json
+
+    at = _open(ws, ws.lead)
+    (hardest,) = [d for d in at.dataframe if "rule_ids" in d.value.columns]
+    config = json.loads(hardest.proto.columns)
+    shown = ["_index", *hardest.proto.column_order]
+    assert "comments" not in shown and "gold_suspect" in shown
+    assert sum(config[c]["width"] for c in shown) <= 786
+    assert not any("_" in str(v) for v in hardest.value["majority"])  # names, not LIMITATION_OF_LIABILITY
+    comments = [d for d in at.dataframe if list(d.value.columns) == ["comments"]]
+    assert comments and set(comments[-1].value.index) <= set(hardest.value.index)

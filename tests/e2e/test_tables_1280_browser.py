@@ -134,6 +134,10 @@ def test_agreement_queue_and_users_tables_fit_1280_by_800(
             headers = _fits(page, ranking)["headers"]
             assert "flags" in headers and "alpha" in headers, headers
             assert ranking.locator("td", has_text="None").count() == 0
+            page.get_by_text("Hardest items and gold suspects").click()
+            hardest = _grid(page, "suspect")
+            hardest.scroll_into_view_if_needed()
+            assert "gold" in _fits(page, hardest)["headers"]
 
             step = "the Users table"
             page.goto(f"{url}/users", wait_until="domcontentloaded")

@@ -267,22 +267,67 @@ with st.expander("Hardest items and gold suspects"):
         items["comments"] = items["comments"].map(" | ".join)
         for column in ("disagreement", "certainty"):
             items[column] = number_cells(items[column])
+        # within the expander at 1280 px: answers and labels wrap, the comments in a table of their own
+        hard = {
+            "rule_ids": 90,
+            "disagreement": 76,
+            "certainty": 72,
+            "distribution": 190,
+            "majority": word_width(list(items["majority"]), GOLD_WIDTH),
+            "gold": word_width(list(items["gold"]), GOLD_WIDTH),
+        }
+        hard_row = _row_height(*(([str(v) for v in items[c]], w) for c, w in hard.items()))
         st.dataframe(
             items,
             key="rq_items",
             width="stretch",
-            height=grid_height(len(items), None),
+            height=grid_height(len(items), hard_row),
             placeholder=MISSING,
+            row_height=hard_row,
+            column_order=[*hard, *(c for c in items.columns if c not in hard and c != "comments")],
             column_config={
                 "_index": st.column_config.TextColumn("item", width=ITEM_WIDTH),
-                "rule_ids": st.column_config.TextColumn("rules"),
-                "disagreement": st.column_config.TextColumn("disagreement", alignment="right"),
-                "certainty": st.column_config.TextColumn("certainty", alignment="right"),
-                "distribution": st.column_config.TextColumn("answers", help=label_help),
-                "majority": st.column_config.TextColumn("majority", help=label_help),
-                "gold": st.column_config.TextColumn("gold", help=label_help),
+                "rule_ids": st.column_config.TextColumn("rules", width=hard["rule_ids"]),
+                "disagreement": st.column_config.TextColumn(
+                    "disagree",
+                    help="Share of answer pairs that disagree",
+                    width=hard["disagreement"],
+                    alignment="right",
+                ),
+                "certainty": st.column_config.TextColumn(
+                    "certainty",
+                    help="How sure the Dawid-Skene model is of the item's answer",
+                    width=hard["certainty"],
+                    alignment="right",
+                ),
+                "distribution": st.column_config.TextColumn(
+                    "answers", help=label_help, width=hard["distribution"]
+                ),
+                "majority": st.column_config.TextColumn("majority", help=label_help, width=hard["majority"]),
+                "gold": st.column_config.TextColumn("gold", help=label_help, width=hard["gold"]),
+                "gold_suspect": st.column_config.CheckboxColumn(
+                    "suspect", help="gold_suspect: the gold answer may be wrong", width=64
+                ),
             },
         )
+        commented = items.loc[items["comments"].astype(bool), ["comments"]]
+        if not commented.empty:
+            comment_width = PANEL_WIDTH - ITEM_WIDTH
+            comment_row = wrapped_row_height(list(commented["comments"]), comment_width)
+            st.dataframe(
+                commented,
+                key="rq_items_comments",
+                width="stretch",
+                height=grid_height(len(commented), comment_row),
+                placeholder=MISSING,
+                row_height=comment_row,
+                column_config={
+                    "_index": st.column_config.TextColumn("item", width=ITEM_WIDTH),
+                    "comments": st.column_config.TextColumn(
+                        "comments", help="The annotators' comments on the item", width=comment_width
+                    ),
+                },
+            )
 
 # ----------------------------------------------------------------- draft an edge case
 st.subheader("Turn an item into an edge case")
