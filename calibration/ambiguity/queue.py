@@ -902,7 +902,9 @@ def revision_queue(
     """
     if report is None:
         report = annotations_report(pilot, bootstrap=bootstrap, seed=seed)
-    careless = careless_annotators(report.per_annotator)
+    categorical = pilot.task.type in ("single_label", "rating")
+    spread = dissent_spread(dissent_shares(pilot.responses), pilot.item_rules) if categorical else None
+    careless = careless_annotators(report.per_annotator, spread=spread)
     judged = pilot.responses
     if careless:
         judged = pilot.responses[~pilot.responses[ANNOTATOR].isin(careless)]
@@ -1061,16 +1063,50 @@ def _likely_from_score(
     return found, parts
 
 
+CARELESS_SPREAD = 0.5  # ... and dissents more than the others' median on at least this share of rules
+
+
+def dissent_spread(shares: pd.DataFrame, item_rules: pd.DataFrame, min_items: int = 3) -> dict[str, float]:
+    """Per annotator: the share of the rules (where they answered `min_items` or more items with two or
+    more answers) on which their dissent rate is above the median of the other annotators' on that rule.
+
+    `shares` is `structure.dissent_shares` of the pilot's answers. A careless annotator dissents more on
+    most rules; one who reads ONE rule differently dissents more on that rule only, which is the rule's
+    ambiguity, not carelessness."""
+    if shares.empty:
+        return {}
+    frame = shares.merge(item_rules, on=ITEM)
+    rates = frame.groupby([RULE, ANNOTATOR])["dissent"].agg(["mean", "size"]).reset_index()
+    rates = rates[rates["size"] >= min_items]
+    above: dict[str, list[bool]] = {}
+    for _, rule in rates.groupby(RULE):
+        by = dict(zip(rule[ANNOTATOR].astype(str), rule["mean"], strict=True))
+        if len(by) < 3:
+            continue
+        for name, rate in by.items():
+            others = [v for a, v in by.items() if a != name]
+            above.setdefault(name, []).append(rate > float(np.median(others)) + signals.TOLERANCE)
+    return {name: float(np.mean(flags)) for name, flags in above.items()}
+
+
 def careless_annotators(
-    per_annotator: Mapping[str, AnyAnnotatorBlock], gap: float = CARELESS_GAP
+    per_annotator: Mapping[str, AnyAnnotatorBlock],
+    gap: float = CARELESS_GAP,
+    spread: Mapping[str, float] | None = None,
 ) -> list[str]:
-    """Annotators whose agreement with the others is far below the rest's: set aside, and flagged.
+    """Annotators whose agreement with the others is far below the rest's, on most rules: set aside, and
+    flagged.
 
     An annotator answering at random on some items lowers every rule's agreement and would make every
     rule look ambiguous. With at least four annotators, one whose percent agreement with the others is
     `gap` or more below the median of the others' (and who answered at least 10 pairable items) is set
     aside before the rules are judged; the queue names them (``meta["careless_annotators"]`` and the
     ``careless_annotator`` evidence of every rule). At most a third of the annotators are set aside.
+    With `spread` (`dissent_spread`, categorical answers), the low agreement must also be spread: the
+    annotator dissents more than the others on at least CARELESS_SPREAD of the rules. An annotator who
+    disagrees on one rule only (a second reading of it) lowered their overall agreement as much, and was
+    set aside with the very disagreement the queue is there to show (a tester: a newcomer who flipped all
+    15 items of R-INDEM and agreed everywhere else was "set aside as careless", and R-INDEM ranked 4th).
     """
     values = {
         str(a): b.stats.percent_agreement
@@ -1082,8 +1118,11 @@ def careless_annotators(
     found = []
     for name, value in sorted(values.items(), key=lambda kv: kv[1]):
         others = [v for a, v in values.items() if a != name]
-        if value <= float(np.median(others)) - gap + signals.TOLERANCE:
-            found.append(name)
+        if value > float(np.median(others)) - gap + signals.TOLERANCE:
+            continue
+        if spread is not None and name in spread and spread[name] < CARELESS_SPREAD - signals.TOLERANCE:
+            continue
+        found.append(name)
     return found[: len(values) // 3]
 
 
@@ -1092,7 +1131,7 @@ def _careless_evidence(careless: list[str]) -> Evidence:
         "careless_annotator",
         True,
         f"set aside before judging agreement: {', '.join(careless)} agree(s) with the others far less than "
-        "the rest do (check their work rather than the rule)",
+        "the rest do, on most rules (check their work rather than the rule)",
         {"annotators": list(careless)},
     )
 

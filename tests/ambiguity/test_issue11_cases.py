@@ -140,3 +140,29 @@ def test_compare_says_not_enough_items_with_the_number_needed():
     rule = found.rule("R")
     assert rule.verdict == "not_enough_items"
     assert rule.figures["items_needed"] > 6
+
+
+def test_an_annotator_who_reads_one_rule_differently_is_not_set_aside_as_careless():
+    """A newcomer who flips every item of one rule and agrees everywhere else lowers their overall
+    agreement as much as a careless annotator; set aside, they took the rule's disagreement with them (a
+    tester: R-INDEM ranked 4th, and the page said they disagreed "on every rule"). Only low agreement
+    spread over most rules is carelessness; this rule ranks first."""
+    rng = np.random.default_rng(3)
+    annotators = [f"a{i}" for i in range(5)] + ["zed"]
+    rules = {f"R{r}": [f"R{r}-{i:02d}" for i in range(15)] for r in range(7)}
+    truth = {item: str(rng.choice(["A", "B"])) for items in rules.values() for item in items}
+
+    def answers(rule, item):
+        out = {}
+        for a in annotators:
+            right = truth[item] if rng.random() < 0.95 else ("B" if truth[item] == "A" else "A")
+            out[a] = ("B" if truth[item] == "A" else "A") if (a == "zed" and rule == "R3") else right
+        return out
+
+    responses, item_rules = _rows(rules, answers)
+    empty = responses.iloc[:0].set_index("item_id")["answer"]
+    queue = revision_queue(
+        Annotations(responses=responses, item_rules=item_rules, gold=empty, declared_task=TASK), bootstrap=200
+    )
+    assert queue.meta["careless_annotators"] == []
+    assert queue.rules[0].rule_id == "R3"

@@ -94,7 +94,7 @@ if set_aside:  # the dashboard counts everybody: say why the two pages' figures 
     st.caption(
         "Agreement here leaves out "
         + ", ".join(escape_markdown(name) for name in set_aside)
-        + ": set aside as careless (far less agreement with the others than the rest, on every rule). "
+        + ": set aside as careless (far less agreement with the others than the rest, on most rules). "
         "The Agreement dashboard counts every annotator, so its figures are lower."
     )
 # every figure as text ("–" where a rule has none: the grid drew "None"), the statistic's name in the
