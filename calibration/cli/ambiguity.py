@@ -206,7 +206,7 @@ def _load_pilot(
 
 def run_ambiguity(args: argparse.Namespace) -> int:
     """`calibration ambiguity`: print the revision queue."""
-    from calibration.ambiguity.queue import GROUP_NAMES, revision_queue
+    from calibration.ambiguity.queue import GROUP_NAMES, GROUPS, revision_queue
 
     if not args.item_rules and not args.guideline:
         return _misuse(NO_RULES)
@@ -226,8 +226,7 @@ def run_ambiguity(args: argparse.Namespace) -> int:
     for entry in queue.rules[: args.top]:
         if entry.group != group:  # the group explains the order: a score ranks rules within it only
             group = entry.group
-            number, _, name = GROUP_NAMES[group].partition(" ")
-            print(f"Group {number}: {name}")
+            print(f"Group {GROUPS.index(group) + 1}: {GROUP_NAMES[group]}")
         agreement = entry.agreement
         print(
             f"{entry.rank:>3}. {entry.rule_id}  score {_fmt_score(entry.score)}  "

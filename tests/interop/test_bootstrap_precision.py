@@ -34,7 +34,16 @@ def test_exported_bounds_of_a_constant_agreement_are_exact(clauses) -> None:
     data = Annotations(responses=responses_frame(rows), item_rules=rules, guideline=clauses)
     text = agreement_csv(data, bootstrap=200)
     table = pd.read_csv(io.StringIO(text))
-    assert table["percent_agreement"].tolist() == [pytest.approx(1 / 3, abs=1e-15)]
-    # float32 sums gave 0.33333334... here; float64 gives 1/3 to the last digit
-    assert table["percent_agreement_low"].tolist() == [pytest.approx(1 / 3, abs=1e-15)]
-    assert table["percent_agreement_high"].tolist() == [pytest.approx(1 / 3, abs=1e-15)]
+    # the CSV keeps FLOAT_DECIMALS (12) decimals; float32 sums gave 0.33333334... here, 8 digits off
+    for column in ("percent_agreement", "percent_agreement_low", "percent_agreement_high"):
+        assert table[column].tolist() == [pytest.approx(1 / 3, abs=1e-12)]
+    assert "0.333333333333," in text and "0.33333334" not in text
+
+
+def test_csv_floats_carry_no_binary_noise() -> None:
+    """A difference of two thirds printed -0.20000000000000057 and a sum 0.6933333333333332 in the
+    exports a tester opened; every CSV goes through frame_to_csv, which keeps 12 decimals."""
+    from calibration.csv_cells import frame_to_csv
+
+    text = frame_to_csv(pd.DataFrame({"x": [0.1 + 0.2, 13 * 0.3 / 3 - 1.5, 1.349000000000003, 3.0]}))
+    assert text == "x\n0.3\n-0.2\n1.349\n3.0\n"
