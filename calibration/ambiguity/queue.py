@@ -1130,7 +1130,8 @@ def _careless_evidence(careless: list[str]) -> Evidence:
     return Evidence(
         "careless_annotator",
         True,
-        f"set aside before judging agreement: {', '.join(careless)} agree(s) with the others far less than "
+        f"set aside before judging agreement: {', '.join(careless)} "
+        f"{'agrees' if len(careless) == 1 else 'agree'} with the others far less than "
         "the rest do, on most rules (check their work rather than the rule)",
         {"annotators": list(careless)},
     )
