@@ -971,10 +971,8 @@ def compare_versions(
     in_before = set(before.responses["annotator_id"].astype(str))
     in_after = set(after.responses["annotator_id"].astype(str))
     everyone = sorted(in_before | in_after)
-    full = {
-        "before": before,
-        "after": after,
-    }  # everyone's answers: whose dissent is left out (`left_out_note`)
+    # everyone's answers, kept to count whose dissent the comparison leaves out (`left_out_note`)
+    full = {"before": before, "after": after}
     if len(common) >= 2 and len(common) < len(everyone):
         before, after = _restricted(before, common), _restricted(after, common)
         annotators = {
