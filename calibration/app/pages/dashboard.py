@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from calibration.ambiguity.signals import number_text
 from calibration.app import state
 from calibration.app.widgets.adaptive_pilot import adaptive_pilot_panel
 from calibration.app.widgets.analysis_round import (
@@ -179,10 +179,10 @@ cols[2].metric("Answers", analysis.n_answers)
 alpha = overall.stats.krippendorff_alpha
 cols[3].metric(
     statistic_name("krippendorff_alpha"),
-    "–" if math.isnan(alpha) else f"{alpha:.2f}",
+    number_text(alpha, missing="–"),
     help="Chance-corrected agreement of the whole round (`krippendorff_alpha`)",
 )
-cols[4].metric("Target", f"{analysis.target:.2f}", help="The guideline's pilot target (`pilot_target`)")
+cols[4].metric("Target", number_text(analysis.target), help="The guideline's pilot target (`pilot_target`)")
 show_flags(overall.flags, overall.stats.values(), prefix="Whole round:")
 if guideline.task.type == "boxes":
     show_box_dashboard(round_, data, figures)
