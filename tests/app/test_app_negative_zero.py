@@ -36,7 +36,7 @@ def _shown(at) -> list[str]:
                 else:
                     cells.append(str(value))
     cells += [str(m.value) for m in at.metric]
-    return cells + [texts(at)]
+    return [*cells, texts(at)]
 
 
 def _assert_no_negative_zero(at) -> None:
