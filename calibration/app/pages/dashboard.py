@@ -71,6 +71,15 @@ def header_width(label: str) -> int:
     return max(75, 8 * len(label) + 28)
 
 
+def _no_gold(value: Any) -> bool:
+    """An empty gold cell: None, NaN or '' (an item without a gold answer)."""
+    return (
+        value is None
+        or (isinstance(value, str) and value == "")
+        or (isinstance(value, float) and value != value)
+    )
+
+
 def show_items(frame: pd.DataFrame, key: str, room: int = MAIN_WIDTH) -> None:
     """Items side by side: gold, agreement and each annotator's answer first; item text and comments last
     (the full text shows on hover), so the answers stay visible without scrolling; the comments in a
@@ -94,6 +103,8 @@ def show_items(frame: pd.DataFrame, key: str, room: int = MAIN_WIDTH) -> None:
     answers = ["gold", *annotators]
     for column in answers:
         shown[column] = [names.get(v, v) if isinstance(v, str) else v for v in shown[column]]
+    # an item without gold reads "–" like other missing values ('' from items_side_by_side was blank)
+    shown["gold"] = [MISSING if _no_gold(v) else v for v in shown["gold"]]
     widths = {
         column: word_width([str(v) for v in shown[column]], max(LABEL_WIDTH, header_width(str(column))))
         for column in answers
