@@ -616,7 +616,11 @@ def no_verdict_reason(entry: RuleComparison) -> str | None:
         return "no item answered in both versions"
     reasons = []
     if int(test.get("n_items", 0)) < MIN_ITEMS:
-        reasons.append(f"too few items in both versions ({int(test['n_items'])} of the {MIN_ITEMS} needed)")
+        # the count only: how many more to pilot is the advice's (`follow_up_advice`), which the page
+        # shows above the table; a second, smaller "of the MIN_ITEMS needed" read as a contradiction
+        reasons.append(
+            f"too few items in both versions ({int(test['n_items'])}): see how many more to pilot above"
+        )
     if not float(test.get("sd", 1.0)) > 0:
         moved = float(test.get("difference", 0.0))
         reasons.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -553,3 +554,19 @@ def test_the_page_says_who_was_compared_and_a_newcomers_disagreement_outside_the
     )
     assert escape_markdown("(zoe-new): it is not in the verdict") in box
     workspace.engine.dispose()
+
+
+def test_a_rule_short_of_items_points_at_the_advice_instead_of_a_second_smaller_number(ws):
+    """Tester's walk: the table said "5 of the 10 needed" while the advice above said "pilot about 143
+    more items per version": the table's reason now points at that advice."""
+    at = ws.page("compare.py", ws.lead).run()
+    assert not at.exception
+    table = frames(at, index="rule_id")[0]
+    few = table[table["no_verdict"].str.contains("too few items")]
+    assert len(few) > 0
+    for reason in few["no_verdict"]:
+        assert "needed" not in reason
+        assert re.search(r"too few items in both versions \(\d+\): see how many more to pilot above", reason)
+    advice = texts(at)
+    for rule in few.index:
+        assert "more items per version" in advice and rule in advice.replace("\\", "")

@@ -208,3 +208,18 @@ def test_a_model_is_a_row_apart_and_changes_no_human_figure(tmp_path, monkeypatc
     assert list(apart.index) == ["clauses-gpt@2024-08 (model)"]
     assert apart.loc["clauses-gpt@2024-08 (model)", "n_gold"] == 43
     assert apart.loc["clauses-gpt@2024-08 (model)", "accuracy"] == pytest.approx(0.79, abs=0.01)
+
+
+def test_an_item_without_gold_shows_a_dash_in_the_gold_cell(ws):
+    """Tester's walk: the item table left the gold cell blank for an item without gold (cc-p01 of
+    R-INDEM has none); "–" like the other missing values."""
+    data, _ = round_analysis(ws)
+    assert "cc-p01" not in data.gold.index and "cc-p01" in items_of_rule(data.item_rules, "R-INDEM")
+    at = ws.page("dashboard.py", ws.lead).run()
+    at.selectbox(key="dash_rule").set_value("R-INDEM").run()
+    assert not at.exception
+    items = frames(at, column="distinct answers")[0]
+    assert items.loc["cc-p01", "gold"] == "–"
+    assert (items["gold"] != "").all()
+    with_gold = [i for i in items.index if i in data.gold.index]
+    assert with_gold and all(items.loc[i, "gold"] not in ("", "–") for i in with_gold)

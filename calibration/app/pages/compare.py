@@ -12,6 +12,7 @@ from calibration.ambiguity.compare import (
     no_verdict_reason,
     version_label,
 )
+from calibration.ambiguity.signals import number_text
 from calibration.app import state
 from calibration.app.widgets.grid import MISSING, grid_height, wrapped_row_height
 from calibration.app.widgets.text import escape_markdown
@@ -133,7 +134,7 @@ def _values(entry) -> str:
     name = STATISTIC_NAMES.get(entry.statistic, entry.statistic)
     if entry.before != entry.before or entry.after != entry.after:  # NaN: not measured
         return f"{name} not measured in both versions"
-    return f"{name} {entry.before:.2f} → {entry.after:.2f}"
+    return f"{name} {number_text(entry.before)} → {number_text(entry.after)}"
 
 
 for entry in changed:
@@ -142,8 +143,8 @@ for entry in changed:
         line = f"{_values(entry)}; {_pilot_more(entry)}."
     else:
         line = (
-            f"{_values(entry)} (change {entry.difference:+.2f}, 95% interval of the change "
-            f"{entry.ci95[0]:+.2f} to {entry.ci95[1]:+.2f})."
+            f"{_values(entry)} (change {number_text(entry.difference, sign=True)}, 95% interval of the "
+            f"change {number_text(entry.ci95[0], sign=True)} to {number_text(entry.ci95[1], sign=True)})."
         )
     note = left_out_note(entry)
     line += f" {escape_markdown(note[0].upper() + note[1:])}." if note else ""
@@ -156,7 +157,7 @@ moved = [r for r in comparison.rules if r.verdict in ("rose_text_unchanged", "fe
 if moved:
     # not the rewrite's doing: said apart from the rewritten rules, with the change the test found
     found = ", ".join(
-        f"{r.rule_id} {'rose' if r.verdict == 'rose_text_unchanged' else 'fell'} ({r.difference:+.2f})"
+        f"{r.rule_id} {'rose' if r.verdict == 'rose_text_unchanged' else 'fell'} ({number_text(r.difference, sign=True)})"
         for r in moved
     )
     st.caption(
@@ -209,11 +210,11 @@ st.caption(
 
 
 def _signed(value: float) -> str:
-    return EMPTY if value != value else f"{value:+.2f}"  # NaN (no verdict): "–", never "None"
+    return number_text(value, sign=True, missing=EMPTY)  # NaN (no verdict): "–", never "None"
 
 
 def _number(value: float) -> str:
-    return EMPTY if value != value else f"{value:.2f}"
+    return number_text(value, missing=EMPTY)
 
 
 # two tables that fit the page at 1280 px, every value as text ("–" where there is none): agreement with
@@ -225,7 +226,7 @@ if not measured.empty:
     table["after"] = [_number(v) for v in measured["after"]]
     table["difference"] = [_signed(v) for v in measured["difference"]]
     table["interval"] = [
-        EMPTY if low != low else f"{low:+.2f} to {high:+.2f}"
+        EMPTY if low != low else f"{number_text(low, sign=True)} to {number_text(high, sign=True)}"
         for low, high in zip(measured["ci_low"], measured["ci_high"], strict=True)
     ]
     table["verdict"] = measured["verdict"].map(lambda v: VERDICT_WORDS.get(v, v))

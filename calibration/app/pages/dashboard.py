@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from calibration.ambiguity.signals import number_text
 from calibration.app import state
 from calibration.app.widgets.adaptive_pilot import adaptive_pilot_panel
 from calibration.app.widgets.analysis_round import (
@@ -71,6 +71,15 @@ def header_width(label: str) -> int:
     return max(75, 8 * len(label) + 28)
 
 
+def _no_gold(value: Any) -> bool:
+    """An empty gold cell: None, NaN or '' (an item without a gold answer)."""
+    return (
+        value is None
+        or (isinstance(value, str) and value == "")
+        or (isinstance(value, float) and value != value)
+    )
+
+
 def show_items(frame: pd.DataFrame, key: str, room: int = MAIN_WIDTH) -> None:
     """Items side by side: gold, agreement and each annotator's answer first; item text and comments last
     (the full text shows on hover), so the answers stay visible without scrolling; the comments in a
@@ -94,6 +103,8 @@ def show_items(frame: pd.DataFrame, key: str, room: int = MAIN_WIDTH) -> None:
     answers = ["gold", *annotators]
     for column in answers:
         shown[column] = [names.get(v, v) if isinstance(v, str) else v for v in shown[column]]
+    # an item without gold reads "–" like other missing values ('' from items_side_by_side was blank)
+    shown["gold"] = [MISSING if _no_gold(v) else v for v in shown["gold"]]
     widths = {
         column: word_width([str(v) for v in shown[column]], max(LABEL_WIDTH, header_width(str(column))))
         for column in answers
@@ -179,10 +190,10 @@ cols[2].metric("Answers", analysis.n_answers)
 alpha = overall.stats.krippendorff_alpha
 cols[3].metric(
     statistic_name("krippendorff_alpha"),
-    "–" if math.isnan(alpha) else f"{alpha:.2f}",
+    number_text(alpha, missing="–"),
     help="Chance-corrected agreement of the whole round (`krippendorff_alpha`)",
 )
-cols[4].metric("Target", f"{analysis.target:.2f}", help="The guideline's pilot target (`pilot_target`)")
+cols[4].metric("Target", number_text(analysis.target), help="The guideline's pilot target (`pilot_target`)")
 show_flags(overall.flags, overall.stats.values(), prefix="Whole round:")
 if guideline.task.type == "boxes":
     show_box_dashboard(round_, data, figures)

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from calibration.ambiguity.signals import number_text
 from calibration.app import state
 from calibration.app.navigation import pages_for, spec
 from calibration.app.widgets.grid import grid_height
@@ -70,7 +71,7 @@ if user.role == "annotator" or mine:
     if certified:
         st.subheader("Certifications")
         for cert in certified:
-            score = f" · score {cert.score:.2f}" if cert.score is not None else ""
+            score = f" · score {number_text(cert.score)}" if cert.score is not None else ""
             st.markdown(f"- `{cert.guideline_ref}` since {cert.certified_at:%Y-%m-%d}{score}")
 
 if user.role in ("lead", "author"):

@@ -261,6 +261,20 @@ def _progress(answered: int, text: str) -> None:
     )
 
 
+# A closed round takes no answers (the server refuses them): say so on load instead of drawing an
+# answer form whose submit would only then be refused. The feedback on an item already answered stays.
+closed = round_.status != "open"
+
+
+def _closed_notice() -> None:
+    st.warning(
+        f"This round ({escape_markdown(round_.name)}) is closed: it takes no more answers. Your answers so "
+        "far are saved; ask your lead to reopen the round to go on.",
+        icon=":material/lock:",
+    )
+    st.page_link(spec("home.py").script, label="Back to Home", icon=":material/home:")
+
+
 # Immediate feedback on the item just answered (its gold may be shown now); the database keeps it
 # pending until "Next item", so a reload shows the same feedback instead of moving on.
 pending = attempt.feedback_item
@@ -271,6 +285,9 @@ if immediate and pending and pending in attempt.answers and pending in items:
     )
 
     def _next_button(item_id: str = pending) -> None:
+        if closed:  # no next item to go on to
+            _closed_notice()
+            return
         label = "See my result" if attempt.next_item is None else "Next item"
         if st.button(label, type="primary", key="quiz_next", icon=":material/arrow_forward:"):
             try:
@@ -281,6 +298,11 @@ if immediate and pending and pending in attempt.answers and pending in items:
             st.rerun()
 
     show_item_feedback(guideline, items[pending], attempt.answers[pending].answer, actions=_next_button)
+    st.stop()
+
+if closed and (attempt.next_item is not None or adaptive is not None or adaptive_pilot):
+    # an adaptive quiz or pilot draws its items as it goes: none drawn yet is not "all answered"
+    _closed_notice()
     st.stop()
 
 if attempt.next_item is None:

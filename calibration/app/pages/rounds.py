@@ -162,6 +162,7 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
         key="rounds_annotators",
     )
     left, right = st.columns(2)
+    shown_errors: list[str] = []  # refusals already said under the fields
     number_field(left, "rounds_links_count")
     seeded = "quizzes" if kind == "calibration" else "who answers which item, and in which order,"
     number_field(right, "rounds_seed", label=f"Seed (makes {seeded} reproducible)")
@@ -196,6 +197,7 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
         wrong = out_of_range(("rounds_per_quiz", "rounds_per_rule"))
         if wrong is not None:
             state.render_error(wrong)
+            shown_errors.append(str(wrong))
         elif ref:
             try:
                 length = state.quiz_length(ref, int(per_quiz), int(per_rule))
@@ -205,7 +207,7 @@ with st.expander("Create a round", expanded=not rounds, icon=":material/add_circ
                 (st.warning if length.changed else st.caption)(length.sentence())
     st.checkbox("Ask annotators which rule they applied", key="rounds_cite")
     create_error = st.session_state.pop("rounds_create_error", None)
-    if create_error is not None:
+    if create_error is not None and str(create_error) not in shown_errors:  # said once, under the field
         state.render_error(create_error)
     st.button(
         "Create round", type="primary", icon=":material/add:", key="rounds_create", on_click=_create_round

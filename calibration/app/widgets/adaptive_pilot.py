@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from calibration.ambiguity.signals import number_text
 from calibration.app.widgets.text import escape_markdown
 from calibration.rounds import service
 from calibration.wording import counted
@@ -20,8 +21,8 @@ def _estimate(value: float | None, interval: tuple[float, float] | None, items: 
     count = counted(items, "item")
     if value is None:
         return f"– ({count})"
-    spread = f" ({interval[0]:.2f} to {interval[1]:.2f})" if interval is not None else ""
-    return f"{value:.2f}{spread}, {count}"
+    spread = f" ({number_text(interval[0])} to {number_text(interval[1])})" if interval is not None else ""
+    return f"{number_text(value)}{spread}, {count}"
 
 
 def adaptive_pilot_panel(engine: Any, round_: Any) -> None:

@@ -302,5 +302,5 @@ def format_statistics(frame: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column].round(digits)
+            out[column] = out[column].round(digits) + 0.0  # + 0.0: -0.0 (a tiny negative) shows as 0.00
     return out
