@@ -140,3 +140,22 @@ def test_an_adaptive_pilot_closed_after_an_answer_deals_no_item(app_engine, app_
     _assert_closed(_open(ann, round_), round_.name)
     _refused(app_engine, attempt, ann)
     assert not service.get_attempt(app_engine, attempt.id, actor=ann).finished
+
+
+def test_home_says_a_round_is_closed_before_the_annotator_opens_it(app_engine, app_lead, app_annotator):
+    """Home offered "Continue" on a closed round, which led to the closed notice; it says so itself."""
+    guideline = single_label_guideline(feedback="at_end")
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = new_app(app_annotator).run()
+    assert at.button(key=f"home_open_{round_.id}").label == "Continue"
+    service.close_round(app_engine, round_.id, actor=app_lead)
+    at = new_app(app_annotator).run()
+    assert not at.exception, at.exception
+    assert any("Closed by your lead: this round takes no more answers." in c.value for c in at.caption)
+    assert at.button(key=f"home_open_{round_.id}").label == "Open"
+    at.button(key=f"home_open_{round_.id}").click().run()  # never started: the refusal says why
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        r"round 'Quiz round' is closed \(hint\: ask your lead to reopen it\)"
+    ]
+    assert not _answer_forms(at)

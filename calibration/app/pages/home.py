@@ -35,6 +35,9 @@ if user.role == "annotator" or mine:
                 guideline = state.guideline(round_.guideline_ref) if round_.kind == "calibration" else None
                 count, done = service.progress_line(round_, progress, guideline)
                 st.progress(done, text=f"{count} · {STATUS[progress.status]}")
+                closed = round_.status != "open" and progress.status != "finished"
+                if closed:  # the quiz would only say so: say it here, before the click
+                    st.caption(":grey[Closed by your lead: this round takes no more answers.]")
                 if progress.passed is True:
                     st.caption(":green[Passed: certified on this guideline version.]")
                 elif progress.passed is False:
@@ -42,7 +45,7 @@ if user.role == "annotator" or mine:
                     if retake is not None:
                         st.caption(f":orange[{retake.message}]")
             with right:
-                label = "Continue" if progress.status != "finished" else "See result"
+                label = "See result" if progress.status == "finished" else "Open" if closed else "Continue"
                 if st.button(label, key=f"home_open_{round_.id}", type="primary", width="stretch"):
                     st.session_state["quiz_round"] = round_.id
                     st.switch_page(spec("quiz.py").script, query_params={"round": str(round_.id)})
