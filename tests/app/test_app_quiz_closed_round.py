@@ -153,6 +153,7 @@ def test_home_says_a_round_is_closed_before_the_annotator_opens_it(app_engine, a
     assert not at.exception, at.exception
     assert any("Closed by your lead: this round takes no more answers." in c.value for c in at.caption)
     assert at.button(key=f"home_open_{round_.id}").label == "Open"
+    assert [p.proto.text for p in at.progress][-1].endswith(" · closed")  # not "in progress"
     at.button(key=f"home_open_{round_.id}").click().run()  # never started: the refusal says why
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [

@@ -34,8 +34,8 @@ if user.role == "annotator" or mine:
                 # an adaptive pilot or quiz: "3 answered, of at most 40 items" (items come one at a time)
                 guideline = state.guideline(round_.guideline_ref) if round_.kind == "calibration" else None
                 count, done = service.progress_line(round_, progress, guideline)
-                st.progress(done, text=f"{count} · {STATUS[progress.status]}")
                 closed = round_.status != "open" and progress.status != "finished"
+                st.progress(done, text=f"{count} · {'closed' if closed else STATUS[progress.status]}")
                 if closed:  # the quiz would only say so: say it here, before the click
                     st.caption(":grey[Closed by your lead: this round takes no more answers.]")
                 if progress.passed is True:
