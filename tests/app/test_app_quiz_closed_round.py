@@ -160,3 +160,23 @@ def test_home_says_a_round_is_closed_before_the_annotator_opens_it(app_engine, a
         r"round 'Quiz round' is closed \(hint\: ask your lead to reopen it\)"
     ]
     assert not _answer_forms(at)
+
+
+def test_an_answer_sent_after_the_round_closed_is_said_not_recorded(app_engine, app_lead, app_annotator):
+    """The item's form was open when the lead closed the round: the page said only "your answers so far
+    are saved", and the progress line went away (third walk). It says this answer was not recorded."""
+    guideline = single_label_guideline(feedback="at_end")
+    round_ = calibration_round(app_engine, app_lead, guideline, app_annotator)
+    at = _open(app_annotator, round_)
+    attempt = _answer_first(at, app_engine, round_, app_annotator, "POS")
+    after = service.get_attempt(app_engine, attempt.id, actor=app_annotator)
+    key = f"quiz_{attempt.id}_{after.items.index(after.next_item)}"
+    service.close_round(app_engine, round_.id, actor=app_lead)
+    at.radio(key=f"{key}_answer").set_value("POS")
+    at.button(key=f"{key}_submit").click().run()
+    _assert_closed(at, round_.name)
+    assert any("The answer you just gave was not recorded" in w.value for w in at.warning)
+    assert [p.proto.text for p in at.progress] == [f"1 of {after.total} answered"]
+    assert service.get_attempt(app_engine, attempt.id, actor=app_annotator).answered == 1
+    reloaded = _open(app_annotator, round_)  # a reload: the notice, not the lost answer's warning
+    assert not any("not recorded" in w.value for w in reloaded.warning)

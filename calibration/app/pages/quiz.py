@@ -302,6 +302,19 @@ if immediate and pending and pending in attempt.answers and pending in items:
 
 if closed and (attempt.next_item is not None or adaptive is not None or adaptive_pilot):
     # an adaptive quiz or pilot draws its items as it goes: none drawn yet is not "all answered"
+    _progress(
+        attempt.answered,
+        f"{attempt.answered} answered"
+        if adaptive or adaptive_pilot
+        else f"{attempt.answered} of {attempt.total} answered",
+    )
+    shown = st.session_state.get("quiz_shown")
+    if shown and shown[0] == attempt.id and st.session_state.get(f"{shown[2]}_submit"):
+        # the item's form was open when the lead closed the round: its answer arrived too late
+        st.warning(
+            "The answer you just gave was not recorded: the round was closed before it arrived.",
+            icon=":material/block:",
+        )
     _closed_notice()
     st.stop()
 
