@@ -902,8 +902,10 @@ def revision_queue(
     """
     if report is None:
         report = annotations_report(pilot, bootstrap=bootstrap, seed=seed)
+    # where each answer's dissent falls (items, annotators): categorical answers only
     categorical = pilot.task.type in ("single_label", "rating")
-    spread = dissent_spread(dissent_shares(pilot.responses), pilot.item_rules) if categorical else None
+    everyone = dissent_shares(pilot.responses) if categorical else None
+    spread = dissent_spread(everyone, pilot.item_rules) if everyone is not None else None
     careless = careless_annotators(report.per_annotator, spread=spread)
     judged = pilot.responses
     if careless:
@@ -928,8 +930,8 @@ def revision_queue(
         box_items = box_item_disagreement(judged, pilot.task)
     confusion = report.confusion
     drafts: list[dict[str, Any]] = []
-    # where each answer's dissent falls (items, annotators): categorical answers only
-    shares = dissent_shares(judged) if pilot.task.type in ("single_label", "rating") else None
+    # the same, without the careless annotators (computed again only when some were set aside)
+    shares = dissent_shares(judged) if categorical and careless else everyone
     for rule_id in pilot.rule_ids:
         stats = stats_by_rule[rule_id]
         pooled_ac1, expected = _elsewhere(stats_by_rule, rule_id)
